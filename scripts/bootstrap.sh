@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Idempotent setup for a fresh Debian 12 machine (run as root): installs the Debian packages the tests, the demo and
+# the benchmark need, runs `npm ci` when node_modules is missing or stale, and builds + installs the Multicorn-
+# compatible host unless a real Multicorn is installed. Prints nothing when everything is already in place.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+APT_PACKAGES=(
+  postgresql-15 postgresql-server-dev-15 postgresql-plperl-15 postgresql-15-pgmemcache
+  python3-dev python3-pymemcache python3-mypy
+  memcached libcache-memcached-perl php-cli php-memcached
+  build-essential
+)
+
+missing=()
+for pkg in "${APT_PACKAGES[@]}"; do
+  status=$(dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null || true)
+  [[ "$status" == "install ok installed" ]] || missing+=("$pkg")
+done
+if ((${#missing[@]} > 0)); then
+  if [[ $(id -u) -ne 0 ]]; then
+    echo "bootstrap: missing Debian packages: ${missing[*]}; run as root or install them with apt-get" >&2
+    exit 1
+  fi
+  echo "bootstrap: installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -q >/dev/null
+  apt-get install -y -q "${missing[@]}" >/dev/null
+  # Debian starts these services on install; the project starts its own throwaway instances instead.
+  for service in memcached postgresql; do
+    if command -v service >/dev/null 2>&1; then service "$service" stop >/dev/null 2>&1 || true; fi
+  done
+fi
+
+lock_hash=$(sha256sum package-lock.json | cut -d' ' -f1)
+if [[ ! -d node_modules || "$(cat node_modules/.bootstrap-lock-hash 2>/dev/null)" != "$lock_hash" ]]; then
+  echo "bootstrap: npm ci"
+  npm ci --no-audit --no-fund --loglevel=error >/dev/null
+  echo "$lock_hash" > node_modules/.bootstrap-lock-hash
+fi
+
+if [[ -x scripts/install-host.sh ]]; then
+  scripts/install-host.sh
+fi

@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# The whole suite: emit python-out (CI fails if that changes a committed file), type-check, then every vitest layer.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+npm run -s build
+if [[ -n "$(git status --porcelain -- python-out 2>/dev/null)" ]]; then
+  echo "python-out/ differs from what src/ emits; run 'npm run build' and commit the result:" >&2
+  git status --porcelain -- python-out >&2
+  git --no-pager diff --stat -- python-out >&2 || true
+  if [[ "${CI:-}" == "true" ]]; then exit 1; fi
+fi
+npx tsc --noEmit -p tsconfig.json
+npx vitest run "$@"
