@@ -1,0 +1,177 @@
+// Starts real, private memcached processes on free loopback ports for the tests, and stops them.
+// The shared fleet (global setup) serves most tests; `startMemcached` gives a test its own instance when it counts
+// server-wide stats or flushes, which would race with other test files on a shared server.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { createServer, Socket } from 'node:net';
+
+export type MemcachedAddress = { host: string; port: number };
+
+export const MEMCACHED_BINARY = '/usr/bin/memcached';
+const LOOPBACK = '127.0.0.1';
+/** How long one instance may take to answer `version` before we give up on it (a stuck start, not a slow test). */
+const READY_DEADLINE_MS = 15_000;
+/** A port picked as free may be taken by someone else before memcached binds it; retry with a new one. */
+const PORT_ATTEMPTS = 5;
+
+const liveProcesses = new Set<ChildProcess>();
+let exitHookInstalled = false;
+
+/** Kills every instance still running when the Node process exits, so a crashed test run leaves no orphans. */
+function installExitHook(): void {
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  process.on('exit', () => {
+    for (const child of liveProcesses) {
+      child.kill('SIGKILL');
+    }
+  });
+}
+
+async function pickFreePort(): Promise<number> {
+  return new Promise<number>((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, LOOPBACK, () => {
+      const address = probe.address();
+      if (address === null || typeof address === 'string') {
+        probe.close();
+        reject(new Error('could not read the port of a probe socket'));
+        return;
+      }
+      const port = address.port;
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+/** One `version` round trip; resolves true when the server answered `VERSION ...`. */
+async function answersVersion(address: MemcachedAddress): Promise<boolean> {
+  return new Promise<boolean>((resolve) => {
+    const socket = new Socket();
+    let received = '';
+    const finish = (ok: boolean): void => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.setTimeout(1_000, () => finish(false));
+    socket.once('error', () => finish(false));
+    socket.on('data', (chunk: Buffer) => {
+      received += chunk.toString('latin1');
+      if (received.includes('\r\n')) finish(received.startsWith('VERSION '));
+    });
+    socket.connect(address.port, address.host, () => socket.write('version\r\n'));
+  });
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+function stopProcess(child: ChildProcess): Promise<void> {
+  return new Promise<void>((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) {
+      liveProcesses.delete(child);
+      resolve();
+      return;
+    }
+    const killTimer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+    child.once('exit', () => {
+      clearTimeout(killTimer);
+      liveProcesses.delete(child);
+      resolve();
+    });
+    child.kill('SIGTERM');
+  });
+}
+
+type StartAttempt = { ok: true; child: ChildProcess; address: MemcachedAddress } | { ok: false; reason: string };
+
+async function attemptStart(extraArgs: readonly string[]): Promise<StartAttempt> {
+  const port = await pickFreePort();
+  const args = ['-u', 'memcache', '-l', LOOPBACK, '-p', String(port), '-U', '0', ...extraArgs];
+  const child = spawn(MEMCACHED_BINARY, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  liveProcesses.add(child);
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString('utf8');
+  });
+  let exited = false;
+  let spawnError: Error | undefined;
+  child.once('exit', () => {
+    exited = true;
+    liveProcesses.delete(child);
+  });
+  child.once('error', (error) => {
+    spawnError = error;
+    exited = true;
+  });
+  const address: MemcachedAddress = { host: LOOPBACK, port };
+  const deadline = Date.now() + READY_DEADLINE_MS;
+  while (Date.now() < deadline) {
+    if (spawnError !== undefined) {
+      liveProcesses.delete(child);
+      return { ok: false, reason: `could not run ${MEMCACHED_BINARY}: ${spawnError.message}` };
+    }
+    if (exited) {
+      return { ok: false, reason: `memcached exited at start (port ${port}): ${stderr.trim() || 'no output'}` };
+    }
+    if (await answersVersion(address)) {
+      return { ok: true, child, address };
+    }
+    await delay(25);
+  }
+  await stopProcess(child);
+  return { ok: false, reason: `memcached on ${LOOPBACK}:${port} did not answer 'version' within ${READY_DEADLINE_MS} ms` };
+}
+
+async function startOne(extraArgs: readonly string[]): Promise<{ child: ChildProcess; address: MemcachedAddress }> {
+  if (!existsSync(MEMCACHED_BINARY)) {
+    throw new Error(
+      `${MEMCACHED_BINARY} not found: install it with 'apt-get install memcached' (or run 'npm run bootstrap' as root)`,
+    );
+  }
+  installExitHook();
+  const reasons: string[] = [];
+  for (let attempt = 0; attempt < PORT_ATTEMPTS; attempt++) {
+    const result = await attemptStart(extraArgs);
+    if (result.ok) return result;
+    reasons.push(result.reason);
+    // A missing binary or a bad flag will not get better on another port.
+    if (!result.reason.includes('Address already in use')) break;
+  }
+  throw new Error(`could not start memcached: ${reasons.join('; ')}`);
+}
+
+/** A private memcached instance (for tests that count server stats or flush); `extraArgs` are appended to the command line. */
+export async function startMemcached(
+  extraArgs: string[] = [],
+): Promise<{ address: MemcachedAddress; stop(): Promise<void> }> {
+  const { child, address } = await startOne(extraArgs);
+  return {
+    address,
+    stop: () => stopProcess(child),
+  };
+}
+
+/** `count` independent memcached instances, started in parallel; all are stopped if any fails to start. */
+export async function startMemcachedFleet(
+  count: number,
+): Promise<{ servers: MemcachedAddress[]; stop(): Promise<void> }> {
+  if (!Number.isSafeInteger(count) || count < 1) {
+    throw new Error(`startMemcachedFleet: count must be a positive integer, got ${count}`);
+  }
+  const results = await Promise.allSettled(Array.from({ length: count }, () => startOne([])));
+  const started = results.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
+  const failure = results.find((result): result is PromiseRejectedResult => result.status === 'rejected');
+  if (failure !== undefined) {
+    await Promise.all(started.map(({ child }) => stopProcess(child)));
+    throw failure.reason instanceof Error ? failure.reason : new Error(String(failure.reason));
+  }
+  return {
+    servers: started.map(({ address }) => address),
+    stop: async () => {
+      await Promise.all(started.map(({ child }) => stopProcess(child)));
+    },
+  };
+}
