@@ -1,0 +1,127 @@
+// `npm run bench`: one PostgreSQL cluster, one memcached, pgbench with prepared statements at fixed durations,
+// contenders alternating (A B A B ...) per workload. Prints a table and writes bench-results/latest.{json,svg}.
+// Durations: BENCH_SECONDS (per run, default 5) and BENCH_ROUNDS (runs per contender, default 3).
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, writeFileSync, chmodSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import { startMemcached } from '../test/rig/memcached';
+import { startPostgresCluster, type PostgresConnection } from '../test/rig/postgres';
+import { formatTable, renderSvg, summarize, type Sample, type WorkloadResult } from './report';
+import { KEY_COUNT, MULTI_GET_SIZE, VALUE_BYTES, workloads, type Contender, type WorkloadScript } from './workloads';
+
+const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const PGBENCH = '/usr/lib/postgresql/15/bin/pgbench';
+const DATABASE = 'bench';
+
+function positiveIntFromEnv(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (!/^[1-9]\d*$/.test(raw)) throw new Error(`${name}=${raw}: expected a positive whole number`);
+  return Number.parseInt(raw, 10);
+}
+
+async function setUpDatabase(connection: PostgresConnection, memcachedPort: number): Promise<void> {
+  const admin = new pg.Client({ ...connection });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${DATABASE}`);
+  // pgmemcache reads its servers from a GUC when it loads; loading it per session avoids a cluster restart.
+  await admin.query(`ALTER DATABASE ${DATABASE} SET session_preload_libraries = 'pgmemcache'`);
+  await admin.query(`ALTER DATABASE ${DATABASE} SET pgmemcache.default_servers = '127.0.0.1:${memcachedPort}'`);
+  await admin.end();
+
+  const client = new pg.Client({ ...connection, database: DATABASE });
+  await client.connect();
+  await client.query('CREATE EXTENSION multicorn');
+  await client.query('CREATE EXTENSION pgmemcache');
+  await client.query('CREATE EXTENSION plperlu');
+  await client.query(`CREATE SERVER cache_server FOREIGN DATA WRAPPER multicorn OPTIONS (wrapper 'pymcache_fdw.PymcacheFDW')`);
+  await client.query(`CREATE FOREIGN TABLE cache (key text, value text) SERVER cache_server
+                      OPTIONS (host '127.0.0.1', port '${memcachedPort}', row_id 'key')`);
+  // W5: the seed article's approach, a Cache::Memcached client built on every call.
+  await client.query(`CREATE FUNCTION perl_memcache_get(text) RETURNS text LANGUAGE plperlu AS $$
+      use Cache::Memcached;
+      my $memd = Cache::Memcached->new({ servers => ['127.0.0.1:${memcachedPort}'] });
+      return $memd->get($_[0]);
+    $$`);
+  await client.query(`SELECT count(memcache_set(g::text, repeat('v', ${VALUE_BYTES}))) FROM generate_series(1, ${KEY_COUNT}) g`);
+  const check = await client.query<{ hits: string }>(`SELECT count(value) AS hits FROM cache WHERE key = ANY($1::text[])`,
+    [Array.from({ length: 10 }, (_, i) => String(i + 1))]);
+  if (check.rows[0]?.hits !== '10') {
+    throw new Error(`setup check failed: the foreign table found ${check.rows[0]?.hits ?? 'no'} of 10 preloaded keys`);
+  }
+  await client.end();
+}
+
+interface PgbenchResult {
+  tps: number;
+  latencyMs: number;
+}
+
+function runPgbench(connection: PostgresConnection, script: WorkloadScript, clients: number, seconds: number,
+  defines: Record<string, string>, scratch: string): PgbenchResult {
+  const args = ['-n', '-M', 'prepared', '-T', String(seconds), '-c', String(clients), '-j', String(Math.min(clients, 2)),
+    '-h', connection.host, '-p', String(connection.port), '-U', connection.user];
+  for (const [name, value] of Object.entries(defines)) args.push('-D', `${name}=${value}`);
+  for (const [name, text] of Object.entries(script.files)) {
+    const [fileName, weight] = name.split('@') as [string, string | undefined];
+    const path = join(scratch, `${script.contender}-${fileName}`);
+    writeFileSync(path, text);
+    args.push('-f', weight === undefined ? path : `${path}@${weight}`);
+  }
+  args.push(DATABASE);
+  const result = spawnSync(PGBENCH, args, { encoding: 'utf8' });
+  const output = `${result.stdout}\n${result.stderr}`;
+  const tps = /tps = ([\d.]+) \(without initial connection time\)/.exec(output)?.[1];
+  const latency = /latency average = ([\d.]+) ms/.exec(output)?.[1];
+  const failed = /number of failed transactions: (\d+)/.exec(output)?.[1];
+  if (result.status !== 0 || tps === undefined || latency === undefined || (failed !== undefined && failed !== '0')) {
+    throw new Error(`pgbench for ${script.contender} failed:\n${output}`);
+  }
+  return { tps: Number.parseFloat(tps), latencyMs: Number.parseFloat(latency) };
+}
+
+async function main(): Promise<void> {
+  const seconds = positiveIntFromEnv('BENCH_SECONDS', 5);
+  const rounds = positiveIntFromEnv('BENCH_ROUNDS', 3);
+  const memcached = await startMemcached(['-m', '256']);
+  const cluster = await startPostgresCluster();
+  const scratch = mkdtempSync(join(tmpdir(), 'pymcache-bench-'));
+  chmodSync(scratch, 0o755);
+  try {
+    await setUpDatabase(cluster.connection, memcached.address.port);
+    const firstKey = 1 + Math.floor(Math.random() * (KEY_COUNT - MULTI_GET_SIZE));
+    const keysArray = `{${Array.from({ length: MULTI_GET_SIZE }, (_, i) => String(firstKey + i)).join(',')}}`;
+    const samples: Sample[] = [];
+    const results: WorkloadResult[] = [];
+    for (const workload of workloads()) {
+      for (let round = 1; round <= rounds; round += 1) {
+        for (const script of workload.scripts) {
+          const measured = runPgbench(cluster.connection, script, workload.clients, seconds, { keys: keysArray }, scratch);
+          samples.push({ workload: workload.id, contender: script.contender, round, ...measured });
+          console.log(`${workload.id} round ${round} ${script.contender}: ${measured.tps.toFixed(1)} tps, ${measured.latencyMs.toFixed(3)} ms`);
+        }
+      }
+      const baseline: Contender = workload.scripts.find((s) => s.contender !== 'pymcache')?.contender ?? 'pgmemcache';
+      results.push(summarize(workload, baseline, samples));
+    }
+    const title = `pymcache_fdw vs pgmemcache: medians of ${rounds} x ${seconds}s pgbench runs`;
+    console.log(`\n${title}\n${formatTable(results)}`);
+    const outDir = join(repoRoot, 'bench-results');
+    mkdirSync(outDir, { recursive: true });
+    const report = { date: new Date().toISOString(), seconds, rounds, results, samples };
+    writeFileSync(join(outDir, 'latest.json'), `${JSON.stringify(report, null, 2)}\n`);
+    writeFileSync(join(outDir, 'latest.svg'), renderSvg(results, title));
+    console.log(`\nwrote bench-results/latest.json and bench-results/latest.svg`);
+  } finally {
+    await cluster.stop();
+    await memcached.stop();
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(`bench: ${error instanceof Error ? error.stack ?? error.message : String(error)}`);
+  process.exitCode = 1;
+});

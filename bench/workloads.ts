@@ -1,0 +1,94 @@
+// The five benchmark workloads: each pairs our foreign table ("pymcache") with the same work done by a contender,
+// as pgbench scripts run with prepared statements. One source for the scripts, the report and the docs.
+
+export type Contender = 'pymcache' | 'pgmemcache' | 'plperl';
+
+/** What the ratio of a workload compares, and in which direction the target points. */
+export type RatioKind = 'latency' | 'throughput';
+
+export interface WorkloadScript {
+  contender: Contender;
+  /** pgbench script files as name -> text; a weight after '@' in the name is passed to pgbench as is. */
+  files: Record<string, string>;
+}
+
+export interface Workload {
+  id: string;
+  title: string;
+  clients: number;
+  ratio: RatioKind;
+  /** Target for ours/pgmemcache: latency ratio at most this, or throughput ratio at least this. */
+  target: number | null;
+  scripts: WorkloadScript[];
+}
+
+/**
+ * Keys '1'..'10000' hold 100-byte values before the workloads start. Keys are the bare pgbench variable so that the
+ * qual is `key = $1` (Multicorn pushes down only column-op-Const/Param quals, not expressions such as 'k' || $1).
+ */
+export const KEY_COUNT = 10_000;
+export const VALUE_BYTES = 100;
+/** Size of the W2 multi-key read. */
+export const MULTI_GET_SIZE = 1_000;
+/** Rows written by one W3 statement. */
+export const BULK_ROWS = 10_000;
+
+const randomKey = `\\set k random(1, ${KEY_COUNT})\n`;
+
+export function workloads(): Workload[] {
+  return [
+    {
+      id: 'W1', title: '1-key lookup', clients: 1, ratio: 'latency', target: 1.3,
+      scripts: [
+        { contender: 'pymcache', files: { 'w1.sql': `${randomKey}SELECT value FROM cache WHERE key = :k::text;\n` } },
+        { contender: 'pgmemcache', files: { 'w1.sql': `${randomKey}SELECT memcache_get(:k::text);\n` } },
+      ],
+    },
+    {
+      id: 'W2', title: `${MULTI_GET_SIZE}-key read`, clients: 1, ratio: 'latency', target: 1.0,
+      scripts: [
+        { contender: 'pymcache', files: { 'w2.sql': 'SELECT count(value) FROM cache WHERE key = ANY(:keys::text[]);\n' } },
+        { contender: 'pgmemcache', files: { 'w2.sql': 'SELECT count(value) FROM memcache_get_multi(:keys::text[]);\n' } },
+      ],
+    },
+    {
+      id: 'W3', title: `${BULK_ROWS}-row write`, clients: 1, ratio: 'latency', target: 0.2,
+      scripts: [
+        {
+          contender: 'pymcache',
+          files: { 'w3.sql': `INSERT INTO cache (key, value) SELECT 'w3:' || g, repeat('x', ${VALUE_BYTES}) FROM generate_series(1, ${BULK_ROWS}) g;\n` },
+        },
+        {
+          contender: 'pgmemcache',
+          files: { 'w3.sql': `SELECT count(memcache_set('w3:' || g, repeat('x', ${VALUE_BYTES}))) FROM generate_series(1, ${BULK_ROWS}) g;\n` },
+        },
+      ],
+    },
+    {
+      id: 'W4', title: '8 clients, 90% reads / 10% writes', clients: 8, ratio: 'throughput', target: 0.8,
+      scripts: [
+        {
+          contender: 'pymcache',
+          files: {
+            'w4-read.sql@9': `${randomKey}SELECT value FROM cache WHERE key = :k::text;\n`,
+            'w4-write.sql@1': `${randomKey}INSERT INTO cache (key, value) VALUES (:k::text, repeat('y', ${VALUE_BYTES}));\n`,
+          },
+        },
+        {
+          contender: 'pgmemcache',
+          files: {
+            'w4-read.sql@9': `${randomKey}SELECT memcache_get(:k::text);\n`,
+            'w4-write.sql@1': `${randomKey}SELECT memcache_set(:k::text, repeat('y', ${VALUE_BYTES}));\n`,
+          },
+        },
+      ],
+    },
+    {
+      id: 'W5', title: '1-key lookup, PL/Perl Cache::Memcached per call', clients: 1, ratio: 'latency', target: null,
+      scripts: [
+        { contender: 'pymcache', files: { 'w5.sql': `${randomKey}SELECT value FROM cache WHERE key = :k::text;\n` } },
+        { contender: 'plperl', files: { 'w5.sql': `${randomKey}SELECT perl_memcache_get(:k::text);\n` } },
+      ],
+    },
+  ];
+}
