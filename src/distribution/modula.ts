@@ -1,0 +1,49 @@
+// CRC32 "modula" placement of Perl's Cache::Memcached (1.30) and Python's python-memcached: a bucket list where every
+// server appears `weight` times in list order, and bucket = hash(key) mod bucket count, with
+// hash = (crc32(key) >> 16) & 0x7fff over the key's bytes (UTF-8 for text keys).
+// python-memcached's cmemcache_hash differs in one point: it turns a hash of 0 into 1 ("... or 1"), which moves about
+// one key in 32768 to another bucket; the `pythonZeroHash` flag reproduces that.
+import { crc32, intDiv, intToString, utf8Encode } from '../ports/runtime';
+import { DistributionError } from './errors';
+import type { Distribution, ServerAddress } from './types';
+
+/** Largest bucket list we build: the sum of the weights (both clients materialise one entry per unit of weight). */
+const MAX_BUCKETS = 1048576;
+
+/** (crc32 >> 16) & 0x7fff of the key's UTF-8 bytes: Cache::Memcached's _hashfunc, without bit operators. */
+export function cacheMemcachedKeyHash(key: string): number {
+  const upperHalf = intDiv(crc32(utf8Encode(key)), 0x10000);
+  return upperHalf - intDiv(upperHalf, 0x8000) * 0x8000;
+}
+
+export class ModulaDistribution implements Distribution {
+  /** Server position for every bucket. */
+  readonly #buckets: number[] = [];
+  readonly #serverCount: number;
+  readonly #pythonZeroHash: boolean;
+
+  constructor(servers: readonly ServerAddress[], pythonZeroHash: boolean) {
+    this.#serverCount = servers.length;
+    this.#pythonZeroHash = pythonZeroHash;
+    let totalWeight = 0;
+    for (const server of servers) totalWeight = totalWeight + server.weight;
+    if (totalWeight > MAX_BUCKETS) {
+      throw new DistributionError(
+        `modula: the weights add up to ${intToString(totalWeight)} buckets; keep their sum at most ${intToString(MAX_BUCKETS)}`,
+      );
+    }
+    for (let position = 0; position < servers.length; position++) {
+      const weight = servers[position]!.weight;
+      for (let copy = 0; copy < weight; copy++) this.#buckets.push(position);
+    }
+  }
+
+  serverFor(key: string): number {
+    // Cache::Memcached talks to a lone server without hashing (python-memcached's one bucket gives the same answer).
+    if (this.#serverCount === 1) return 0;
+    let hash = cacheMemcachedKeyHash(key);
+    if (hash === 0 && this.#pythonZeroHash) hash = 1;
+    const bucketCount = this.#buckets.length;
+    return this.#buckets[hash - intDiv(hash, bucketCount) * bucketCount]!;
+  }
+}
