@@ -6,7 +6,6 @@ test/runtime checks on shared vectors.
 """
 from __future__ import annotations
 
-import builtins
 import hashlib
 import json
 import re
@@ -15,7 +14,7 @@ import zlib
 from typing import Dict, List, Optional, Sequence, TypeVar, Union
 
 __all__ = [
-    "Bytes", "Float", "JsonValue", "ValueError", "ZeroDivisionError", "InvalidUtf8Error", "LoneSurrogateError",
+    "Bytes", "Float", "JsonValue", "InvalidArgumentError", "DivisionByZeroError", "InvalidUtf8Error", "LoneSurrogateError",
     "InvalidJsonError", "utf8_encode", "utf8_decode", "utf8_byte_length", "code_points", "code_point_of",
     "sorted_strings", "md5", "crc32", "bytes_to_hex", "u32", "u32_add", "u32_mul", "u32_xor", "u32_and", "u32_or",
     "u32_shl", "u32_shr", "u32_rotl", "parse_decimal_int", "parse_decimal_float", "int_to_string", "format_float",
@@ -26,16 +25,20 @@ Bytes = bytes
 Float = float
 JsonValue = Union[None, bool, int, str, List["JsonValue"], Dict[str, "JsonValue"]]
 
-# The built-in classes under the names the TS side exports, so emitted code imports them from here.
-ValueError = builtins.ValueError
-ZeroDivisionError = builtins.ZeroDivisionError
-
 _MAX_SAFE = 2**53 - 1
 _MASK32 = 0xFFFFFFFF
 _T = TypeVar("_T")
 
 
-class InvalidUtf8Error(builtins.ValueError):
+class InvalidArgumentError(ValueError):
+    """An argument a runtime function cannot take (a fraction where an integer is needed, a non-finite float, ...)."""
+
+
+class DivisionByZeroError(ZeroDivisionError):
+    """int_div by zero."""
+
+
+class InvalidUtf8Error(InvalidArgumentError):
     """Bytes that are not valid UTF-8; ``offset`` is the byte offset where the first invalid sequence starts."""
 
     def __init__(self, offset: int, reason: str) -> None:
@@ -43,7 +46,7 @@ class InvalidUtf8Error(builtins.ValueError):
         self.offset = offset
 
 
-class LoneSurrogateError(builtins.ValueError):
+class LoneSurrogateError(InvalidArgumentError):
     """A string holding an unpaired surrogate, which has no UTF-8 encoding; ``index`` counts code points."""
 
     def __init__(self, index: int) -> None:
@@ -51,7 +54,7 @@ class LoneSurrogateError(builtins.ValueError):
         self.index = index
 
 
-class InvalidJsonError(builtins.ValueError):
+class InvalidJsonError(InvalidArgumentError):
     """Text that is not JSON in the accepted subset (standard JSON, numbers limited to safe integers)."""
 
 
@@ -79,7 +82,7 @@ def code_points(s: str) -> List[str]:
 
 def code_point_of(ch: str) -> int:
     if len(ch) != 1:
-        raise ValueError(f"codePointOf expects exactly one code point, got {len(ch)}")
+        raise InvalidArgumentError(f"codePointOf expects exactly one code point, got {len(ch)}")
     return ord(ch)
 
 
@@ -102,7 +105,7 @@ def bytes_to_hex(b: bytes) -> str:
 def _require_integer(fn: str, n: object) -> int:
     # bool is an int subclass in Python; JS has no such overlap, so refuse it like any non-number.
     if isinstance(n, bool) or not isinstance(n, int):
-        raise ValueError(f"{fn} expects an integer, got {n!r}")
+        raise InvalidArgumentError(f"{fn} expects an integer, got {n!r}")
     return n
 
 
@@ -132,7 +135,7 @@ def u32_or(a: int, b: int) -> int:
 
 def _require_shift(fn: str, n: int) -> int:
     if isinstance(n, bool) or not isinstance(n, int) or n < 0 or n > 31:
-        raise ValueError(f"{fn} expects a shift count from 0 to 31, got {n!r}")
+        raise InvalidArgumentError(f"{fn} expects a shift count from 0 to 31, got {n!r}")
     return n
 
 
@@ -175,13 +178,13 @@ def parse_decimal_float(s: str) -> Optional[float]:
 
 def int_to_string(n: int) -> str:
     if isinstance(n, bool) or not isinstance(n, int) or n > _MAX_SAFE or n < -_MAX_SAFE:
-        raise ValueError(f"intToString expects a safe integer, got {n!r}")
+        raise InvalidArgumentError(f"intToString expects a safe integer, got {n!r}")
     return str(n)
 
 
 def format_float(f: float) -> str:
     if isinstance(f, bool) or not isinstance(f, (int, float)) or f != f or f in (float("inf"), float("-inf")):
-        raise ValueError(f"formatFloat expects a finite number, got {f!r}")
+        raise InvalidArgumentError(f"formatFloat expects a finite number, got {f!r}")
     return repr(float(f))
 
 
@@ -189,7 +192,7 @@ def int_div(a: int, b: int) -> int:
     _require_integer("intDiv", a)
     _require_integer("intDiv", b)
     if b == 0:
-        raise ZeroDivisionError("integer division by zero")
+        raise DivisionByZeroError("integer division by zero")
     quotient = abs(a) // abs(b)
     return quotient if (a < 0) == (b < 0) else -quotient
 
@@ -202,7 +205,7 @@ def _check_json_encodable(value: object) -> None:
         return
     if isinstance(value, int):
         if value > _MAX_SAFE or value < -_MAX_SAFE:
-            raise ValueError(f"jsonStringify accepts only safe integers as numbers, got {value}")
+            raise InvalidArgumentError(f"jsonStringify accepts only safe integers as numbers, got {value}")
         return
     if isinstance(value, list):
         for item in value:
@@ -211,12 +214,12 @@ def _check_json_encodable(value: object) -> None:
     if isinstance(value, dict):
         for key, item in value.items():
             if not isinstance(key, str):
-                raise ValueError(f"jsonStringify accepts only string keys, got {key!r}")
+                raise InvalidArgumentError(f"jsonStringify accepts only string keys, got {key!r}")
             _check_json_encodable(item)
         return
     if isinstance(value, float):
-        raise ValueError(f"jsonStringify accepts only safe integers as numbers, got {value!r}")
-    raise ValueError(f"jsonStringify cannot encode a value of type {type(value).__name__}")
+        raise InvalidArgumentError(f"jsonStringify accepts only safe integers as numbers, got {value!r}")
+    raise InvalidArgumentError(f"jsonStringify cannot encode a value of type {type(value).__name__}")
 
 
 def json_stringify(v: JsonValue) -> str:
@@ -248,7 +251,7 @@ def json_parse(s: str) -> JsonValue:
         )
     except InvalidJsonError:
         raise
-    except builtins.ValueError as error:  # json.JSONDecodeError, RecursionError excluded
+    except ValueError as error:  # json.JSONDecodeError, RecursionError excluded
         raise InvalidJsonError(f"invalid JSON: {error}") from None
     return parsed
 

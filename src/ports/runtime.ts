@@ -12,24 +12,27 @@ export type Float = number;
 /** What jsonStringify accepts and jsonParse returns: numbers are integers (floats are refused on both sides). */
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
 
-/** Python's built-in ValueError; exported so that TS code can catch and raise the same class on both platforms. */
-export class ValueError extends Error {
+/**
+ * An argument a runtime function cannot take (a fraction where an integer is needed, a non-finite float, ...).
+ * The Python twin subclasses ValueError; the name avoids shadowing Python's builtin in emitted imports.
+ */
+export class InvalidArgumentError extends Error {
   constructor(message: string) {
     super(message);
     this.name = new.target.name;
   }
 }
 
-/** Python's built-in ZeroDivisionError (raised by intDiv). */
-export class ZeroDivisionError extends Error {
+/** intDiv by zero; the Python twin subclasses ZeroDivisionError. */
+export class DivisionByZeroError extends Error {
   constructor(message: string) {
     super(message);
-    this.name = 'ZeroDivisionError';
+    this.name = 'DivisionByZeroError';
   }
 }
 
 /** Bytes that are not valid UTF-8; `offset` is the byte offset where the first invalid sequence starts. */
-export class InvalidUtf8Error extends ValueError {
+export class InvalidUtf8Error extends InvalidArgumentError {
   readonly offset: number;
   constructor(offset: number, reason: string) {
     super(`invalid UTF-8 at byte offset ${offset}: ${reason}`);
@@ -38,7 +41,7 @@ export class InvalidUtf8Error extends ValueError {
 }
 
 /** A string holding an unpaired UTF-16 surrogate, which has no UTF-8 encoding; `index` counts code points. */
-export class LoneSurrogateError extends ValueError {
+export class LoneSurrogateError extends InvalidArgumentError {
   readonly index: number;
   constructor(index: number) {
     super(`string cannot be encoded as UTF-8: lone surrogate at code point index ${index}`);
@@ -47,7 +50,7 @@ export class LoneSurrogateError extends ValueError {
 }
 
 /** Text that is not JSON in the accepted subset (standard JSON, numbers limited to safe integers). */
-export class InvalidJsonError extends ValueError {}
+export class InvalidJsonError extends InvalidArgumentError {}
 
 function isLoneSurrogate(codePoint: string): boolean {
   const unit = codePoint.charCodeAt(0);
@@ -123,11 +126,11 @@ export function codePoints(s: string): string[] {
   return Array.from(s);
 }
 
-/** The code point of a one-code-point string (Python `ord`); throws ValueError otherwise. */
+/** The code point of a one-code-point string (Python `ord`); throws InvalidArgumentError otherwise. */
 export function codePointOf(ch: string): number {
   const cp = ch.codePointAt(0);
   if (cp === undefined || Array.from(ch).length !== 1) {
-    throw new ValueError(`codePointOf expects exactly one code point, got ${Array.from(ch).length}`);
+    throw new InvalidArgumentError(`codePointOf expects exactly one code point, got ${Array.from(ch).length}`);
   }
   return cp;
 }
@@ -161,8 +164,16 @@ export function bytesToHex(b: Bytes): string {
   return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex');
 }
 
+/** A number in an error message as Python's repr would show it, so that messages agree on both platforms. */
+function describeNumber(n: number): string {
+  if (Number.isNaN(n)) return 'nan';
+  if (!Number.isFinite(n)) return n > 0 ? 'inf' : '-inf';
+  if (Number.isInteger(n) && !Object.is(n, -0)) return BigInt(n).toString();
+  return formatFloat(n);
+}
+
 function requireInteger(fn: string, n: number): void {
-  if (!Number.isInteger(n)) throw new ValueError(`${fn} expects an integer, got ${String(n)}`);
+  if (!Number.isInteger(n)) throw new InvalidArgumentError(`${fn} expects an integer, got ${describeNumber(n)}`);
 }
 
 /** ToUint32: `n` modulo 2^32 for any integer `n` (negative ones wrap). */
@@ -193,7 +204,7 @@ export function u32Or(a: number, b: number): number {
 
 function requireShift(fn: string, n: number): void {
   if (!Number.isInteger(n) || n < 0 || n > 31) {
-    throw new ValueError(`${fn} expects a shift count from 0 to 31, got ${String(n)}`);
+    throw new InvalidArgumentError(`${fn} expects a shift count from 0 to 31, got ${describeNumber(n)}`);
   }
 }
 
@@ -234,15 +245,15 @@ export function parseDecimalFloat(s: string): Float | null {
   return Number.isFinite(value) ? value : null;
 }
 
-/** Decimal text of a safe integer; anything else (fractions, NaN, beyond 2^53-1) is a ValueError. */
+/** Decimal text of a safe integer; anything else (fractions, NaN, beyond 2^53-1) is an InvalidArgumentError. */
 export function intToString(n: number): string {
-  if (!Number.isSafeInteger(n)) throw new ValueError(`intToString expects a safe integer, got ${String(n)}`);
+  if (!Number.isSafeInteger(n)) throw new InvalidArgumentError(`intToString expects a safe integer, got ${describeNumber(n)}`);
   return String(n === 0 ? 0 : n);
 }
 
 /** Exactly Python's repr(float): shortest round-trip digits, exponent form below 1e-4 and from 1e16, always a '.0' or exponent. */
 export function formatFloat(f: Float): string {
-  if (!Number.isFinite(f)) throw new ValueError(`formatFloat expects a finite number, got ${String(f)}`);
+  if (!Number.isFinite(f)) throw new InvalidArgumentError(`formatFloat expects a finite number, got ${describeNumber(f)}`);
   const negative = f < 0 || Object.is(f, -0);
   const [mantissa = '', exponentText = '0'] = Math.abs(f).toExponential().split('e');
   const digits = mantissa.replace('.', '');
@@ -263,9 +274,15 @@ export function formatFloat(f: Float): string {
 export function intDiv(a: number, b: number): number {
   requireInteger('intDiv', a);
   requireInteger('intDiv', b);
-  if (b === 0) throw new ZeroDivisionError('integer division by zero');
+  if (b === 0) throw new DivisionByZeroError('integer division by zero');
   const q = Math.trunc(a / b);
   return q === 0 ? 0 : q;
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (typeof value !== 'object' || value === null) return false;
+  const prototype: unknown = Object.getPrototypeOf(value);
+  return prototype === Object.prototype || prototype === null;
 }
 
 function stringifyValue(value: unknown, out: string[]): void {
@@ -275,7 +292,7 @@ function stringifyValue(value: unknown, out: string[]): void {
     out.push(value ? 'true' : 'false');
   } else if (typeof value === 'number') {
     if (!Number.isSafeInteger(value)) {
-      throw new ValueError(`jsonStringify accepts only safe integers as numbers, got ${String(value)}`);
+      throw new InvalidArgumentError(`jsonStringify accepts only safe integers as numbers, got ${describeNumber(value)}`);
     }
     out.push(String(value === 0 ? 0 : value));
   } else if (typeof value === 'string') {
@@ -287,7 +304,7 @@ function stringifyValue(value: unknown, out: string[]): void {
       stringifyValue(item, out);
     });
     out.push(']');
-  } else if (typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
+  } else if (isPlainObject(value)) {
     out.push('{');
     let first = true;
     for (const [key, item] of Object.entries(value)) {
@@ -298,7 +315,7 @@ function stringifyValue(value: unknown, out: string[]): void {
     }
     out.push('}');
   } else {
-    throw new ValueError(`jsonStringify cannot encode a value of type ${typeof value}`);
+    throw new InvalidArgumentError(`jsonStringify cannot encode a value of type ${typeof value}`);
   }
 }
 
@@ -340,7 +357,10 @@ function normalizeNegativeZero(value: unknown): JsonValue {
   if (Array.isArray(value)) return value.map(normalizeNegativeZero);
   if (value !== null && typeof value === 'object') {
     const result: { [key: string]: JsonValue } = {};
-    for (const [key, item] of Object.entries(value)) result[key] = normalizeNegativeZero(item);
+    for (const [key, item] of Object.entries(value)) {
+      // defineProperty, not assignment: a "__proto__" key must stay an own property, as JSON.parse made it.
+      Object.defineProperty(result, key, { value: normalizeNegativeZero(item), enumerable: true, writable: true, configurable: true });
+    }
     return result;
   }
   return value as JsonValue;
