@@ -1,0 +1,93 @@
+// Exact behaviour of src/keys.ts in Node: what memcached's text protocol accepts as a key, the prefix rules, and
+// error messages that name the key and the reason.
+import { describe, expect, it } from 'vitest';
+import { InvalidKeyError, MAX_KEY_BYTES, prefixedKey, quoteForMessage, stripPrefix, validateKey } from '../../src/keys';
+
+const RULE = 'a key must be 1 to 250 bytes of UTF-8 with no spaces or control characters';
+
+function keyError(action: () => unknown): InvalidKeyError {
+  try {
+    action();
+  } catch (error) {
+    if (error instanceof InvalidKeyError) return error;
+    throw error;
+  }
+  throw new Error('expected an InvalidKeyError');
+}
+
+describe('validateKey', () => {
+  it('accepts 1 to 250 UTF-8 bytes, counting bytes rather than characters', () => {
+    expect(MAX_KEY_BYTES).toBe(250);
+    for (const key of ['a', 'x'.repeat(250), 'é'.repeat(125), '😀'.repeat(62) + 'ab', 'user:42', 'naïve-ключ']) {
+      expect(() => validateKey(key)).not.toThrow();
+    }
+    expect(keyError(() => validateKey('é'.repeat(125) + 'x')).reason).toBe('it is 251 bytes long in UTF-8');
+    expect(keyError(() => validateKey('😀'.repeat(63))).reason).toBe('it is 252 bytes long in UTF-8');
+  });
+
+  it('refuses the empty key, spaces, C0 controls and DEL, naming the character position', () => {
+    expect(keyError(() => validateKey('')).message).toBe(`invalid memcached key "": it is empty; ${RULE}`);
+    expect(keyError(() => validateKey('a b')).message).toBe(`invalid memcached key "a b": it contains a space (character 2); ${RULE}`);
+    const newline = keyError(() => validateKey('é\n'));
+    expect(newline.key).toBe('é\n');
+    expect(newline.reason).toBe('it contains the control character \\x0a (character 2)');
+    expect(newline.message).toBe(`invalid memcached key "é\\x0a": it contains the control character \\x0a (character 2); ${RULE}`);
+    expect(keyError(() => validateKey('\u0000')).reason).toBe('it contains the control character \\x00 (character 1)');
+    expect(keyError(() => validateKey('a\u007f')).reason).toBe('it contains the control character \\x7f (character 2)');
+  });
+
+  it('accepts C1 controls and non-ASCII spaces, which are bytes >= 0x80 on the wire', () => {
+    for (const key of ['\u0080', 'a\u0085b', '\u009f', '\u00a0', '\u2028', '\u3000']) expect(() => validateKey(key)).not.toThrow();
+  });
+
+  it('refuses lone surrogates, which have no UTF-8 encoding', () => {
+    expect(keyError(() => validateKey('ab\ud800')).reason).toBe('it contains the lone surrogate \\ud800 (character 3), which has no UTF-8 encoding');
+  });
+
+  it('reports the first offending character before the length', () => {
+    expect(keyError(() => validateKey(`${'x'.repeat(300)} `)).reason).toBe('it contains a space (character 301)');
+  });
+
+  it('shows long keys elided after 60 characters with their total length', () => {
+    const error = keyError(() => validateKey('k'.repeat(300)));
+    expect(error.message).toBe(`invalid memcached key "${'k'.repeat(60)}…" (300 characters): it is 300 bytes long in UTF-8; ${RULE}`);
+    expect(error.key).toBe('k'.repeat(300));
+  });
+});
+
+describe('quoteForMessage', () => {
+  it('escapes quotes, backslashes, controls and lone surrogates, and nothing else', () => {
+    expect(quoteForMessage('a"b\\c\td\u007f\udc00é😀\u0085')).toBe('"a\\"b\\\\c\\x09d\\x7f\\udc00é😀\u0085"');
+    expect(quoteForMessage('k'.repeat(60))).toBe(`"${'k'.repeat(60)}"`);
+    expect(quoteForMessage('😀'.repeat(61))).toBe(`"${'😀'.repeat(60)}…" (61 characters)`);
+  });
+});
+
+describe('prefixedKey and stripPrefix', () => {
+  it('prefixes and validates the whole key: the prefix counts toward 250 bytes', () => {
+    expect(prefixedKey('app:', 'user:1')).toBe('app:user:1');
+    expect(prefixedKey('', 'k')).toBe('k');
+    expect(prefixedKey('x'.repeat(249), 'k')).toBe(`${'x'.repeat(249)}k`);
+    const tooLong = keyError(() => prefixedKey('x'.repeat(249), 'é'));
+    expect(tooLong.key).toBe(`${'x'.repeat(249)}é`);
+    expect(tooLong.reason).toBe('it is 251 bytes long in UTF-8');
+    expect(keyError(() => prefixedKey('my app:', 'k')).reason).toBe('it contains a space (character 3)');
+  });
+
+  it('refuses an empty key even under a non-empty prefix', () => {
+    const error = keyError(() => prefixedKey('app:', ''));
+    expect(error.key).toBe('');
+    expect(error.reason).toBe('it is empty');
+  });
+
+  it('strips the prefix by code points and returns null when the key lacks it', () => {
+    expect(stripPrefix('app:', 'app:user')).toBe('user');
+    expect(stripPrefix('app:', 'app:')).toBe('');
+    expect(stripPrefix('', 'key')).toBe('key');
+    expect(stripPrefix('app:', 'other:user')).toBeNull();
+    expect(stripPrefix('app:', 'ap')).toBeNull();
+    expect(stripPrefix('App:', 'app:x')).toBeNull();
+    // A lone high surrogate is not a prefix of the astral character it would start in UTF-16.
+    expect(stripPrefix('\ud83d', '😀x')).toBeNull();
+  });
+});
