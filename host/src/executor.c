@@ -1,0 +1,322 @@
+/*
+ * Scan callbacks (multicorn2 3.x, src/multicorn.c and src/python.c there):
+ *
+ * - the first fetch calls execute(quals, columns, [sortkeys=...], [limit=..., offset=...]): quals is a
+ *   list of Qual with every value known at this point (constants, and Params of prepared statements and
+ *   nested loops evaluated now), columns the set of needed column names; sortkeys is passed only when
+ *   the wrapper accepted a sort, limit/offset only when it accepted them;
+ * - execute() may return None (no rows) or any iterable; each item is a dict or a sequence; an item that
+ *   is None ends the scan;
+ * - a rescan (new outer row of a nested loop) calls execute() again with the new parameter values;
+ * - EXPLAIN calls explain(quals, columns, [sortkeys=...], verbose=...) instead and shows each returned
+ *   item as a "Multicorn: <str(item)>" line;
+ * - end_scan() at the end of every scan.
+ *
+ * Python references held by a scan are released by a memory context callback too, so an ERROR in the
+ * middle of a scan leaks nothing.
+ */
+#include "host.h"
+
+#include "commands/explain.h"
+#include "executor/executor.h"
+#include "miscadmin.h"
+#include "nodes/nodeFuncs.h"
+#include "utils/memutils.h"
+#include "utils/rel.h"
+
+typedef struct HostScanState
+{
+	PyObject   *instance;		/* owned */
+	PyObject   *iterator;		/* owned; NULL before execute() and after the end */
+	bool		started;
+	List	   *quals;			/* HostQual */
+	List	   *qual_states;	/* ExprState per qual (NULL for constants) */
+	List	   *target_names;
+	List	   *sortkeys;		/* HostSortKey */
+	int			limit;
+	int			offset;
+	HostColumn *columns;
+	StringInfo	buffer;
+	MemoryContextCallback release;
+} HostScanState;
+
+static void
+release_scan(void *arg)
+{
+	HostScanState *state = (HostScanState *) arg;
+
+	if (!Py_IsInitialized())
+		return;
+	Py_CLEAR(state->iterator);
+	Py_CLEAR(state->instance);
+}
+
+void
+hostBeginForeignScan(ForeignScanState *node, int eflags)
+{
+	ForeignScan *plan = (ForeignScan *) node->ss.ps.plan;
+	Relation	rel = node->ss.ss_currentRelation;
+	HostScanState *state = palloc0(sizeof(HostScanState));
+	Relids		relids = bms_make_singleton(plan->scan.scanrelid);
+	ListCell   *lc;
+
+	state->target_names = (List *) linitial(plan->fdw_private);
+	state->sortkeys = host_sortkeys_from_nodes((List *) lsecond(plan->fdw_private));
+	state->limit = intVal(lthird(plan->fdw_private));
+	state->offset = intVal(lfourth(plan->fdw_private));
+	foreach(lc, plan->fdw_exprs)
+		host_extract_quals(NULL, relids, (Expr *) lfirst(lc), &state->quals);
+	foreach(lc, state->quals)
+	{
+		HostQual   *qual = (HostQual *) lfirst(lc);
+
+		state->qual_states = lappend(state->qual_states,
+									 IsA(qual->right, Const) ? NULL : ExecInitExpr(qual->right, &node->ss.ps));
+	}
+	state->columns = host_columns_for(RelationGetDescr(rel));
+	state->buffer = makeStringInfo();
+
+	state->release.func = release_scan;
+	state->release.arg = state;
+	MemoryContextRegisterResetCallback(CurrentMemoryContext, &state->release);
+	node->fdw_state = state;
+
+	state->instance = host_instance_for(RelationGetRelid(rel));
+	Py_INCREF(state->instance);
+}
+
+/* The Python arguments of execute()/explain(); `explaining`: Params are not evaluated (value None). */
+static PyObject *
+current_quals(ForeignScanState *node, HostScanState *state, bool explaining)
+{
+	ExprContext *econtext = node->ss.ps.ps_ExprContext;
+	PyObject   *result = PyList_New(0);
+	ListCell   *qual_lc,
+			   *state_lc;
+
+	if (result == NULL)
+		host_raise_python_error();
+	forboth(qual_lc, state->quals, state_lc, state->qual_states)
+	{
+		HostQual   *qual = (HostQual *) lfirst(qual_lc);
+		ExprState  *exprstate = (ExprState *) lfirst(state_lc);
+		Datum		value = (Datum) 0;
+		bool		isnull = true;
+		Oid			typoid = exprType((Node *) qual->right);
+		PyObject   *p_qual;
+
+		PG_TRY();
+		{
+			if (exprstate == NULL)
+			{
+				value = ((Const *) qual->right)->constvalue;
+				isnull = ((Const *) qual->right)->constisnull;
+			}
+			else if (!explaining)
+				value = ExecEvalExpr(exprstate, econtext, &isnull);
+			p_qual = host_qual_to_python(qual, state->columns, value, isnull, typoid);
+		}
+		PG_CATCH();
+		{
+			Py_DECREF(result);
+			PG_RE_THROW();
+		}
+		PG_END_TRY();
+		PyList_Append(result, p_qual);
+		Py_DECREF(p_qual);
+	}
+	return result;
+}
+
+/* Calls execute() or explain(); returns what it returned (a new reference). */
+static PyObject *
+call_wrapper(ForeignScanState *node, HostScanState *state, ExplainState *es)
+{
+	PyObject   *quals = current_quals(node, state, es != NULL);
+	PyObject   *columns = NULL;
+	PyObject   *args = NULL;
+	PyObject   *kwargs = NULL;
+	PyObject   *result;
+
+	PG_TRY();
+	{
+		columns = host_names_to_pyset(state->target_names);
+		kwargs = PyDict_New();
+		if (state->sortkeys != NIL)
+		{
+			PyObject   *sortkeys = host_sortkeys_to_python(state->sortkeys);
+
+			PyDict_SetItemString(kwargs, "sortkeys", sortkeys);
+			Py_DECREF(sortkeys);
+		}
+		if (state->limit >= 0 || state->offset >= 0)
+		{
+			PyObject   *limit = state->limit >= 0 ? PyLong_FromLong(state->limit) : (Py_INCREF(Py_None), Py_None);
+			PyObject   *offset = state->offset >= 0 ? PyLong_FromLong(state->offset) : (Py_INCREF(Py_None), Py_None);
+
+			PyDict_SetItemString(kwargs, "limit", limit);
+			PyDict_SetItemString(kwargs, "offset", offset);
+			Py_DECREF(limit);
+			Py_DECREF(offset);
+		}
+		if (es != NULL)
+			PyDict_SetItemString(kwargs, "verbose", es->verbose ? Py_True : Py_False);
+	}
+	PG_CATCH();
+	{
+		Py_DECREF(quals);
+		Py_XDECREF(columns);
+		Py_XDECREF(kwargs);
+		PG_RE_THROW();
+	}
+	PG_END_TRY();
+	args = PyTuple_Pack(2, quals, columns);
+	Py_DECREF(quals);
+	Py_DECREF(columns);
+	if (args == NULL)
+	{
+		Py_XDECREF(kwargs);
+		host_raise_python_error();
+	}
+	PG_TRY();
+	{
+		result = host_call_method(state->instance, es != NULL ? "explain" : "execute", args, kwargs);
+	}
+	PG_CATCH();
+	{
+		Py_DECREF(args);
+		Py_XDECREF(kwargs);
+		PG_RE_THROW();
+	}
+	PG_END_TRY();
+	Py_DECREF(args);
+	Py_XDECREF(kwargs);
+	return result;
+}
+
+static void
+start_scan(ForeignScanState *node, HostScanState *state)
+{
+	PyObject   *result = call_wrapper(node, state, NULL);
+
+	state->started = true;
+	if (result == Py_None)
+	{
+		Py_DECREF(result);
+		return;
+	}
+	state->iterator = PyObject_GetIter(result);
+	Py_DECREF(result);
+	if (state->iterator == NULL)
+		host_raise_python_error();
+}
+
+TupleTableSlot *
+hostIterateForeignScan(ForeignScanState *node)
+{
+	HostScanState *state = (HostScanState *) node->fdw_state;
+	TupleTableSlot *slot = node->ss.ss_ScanTupleSlot;
+	PyObject   *row;
+
+	/* A wrapper that yields forever can still be cancelled between rows. */
+	CHECK_FOR_INTERRUPTS();
+	if (!state->started)
+		start_scan(node, state);
+	ExecClearTuple(slot);
+	if (state->iterator == NULL)
+		return slot;
+	row = PyIter_Next(state->iterator);
+	if (row == NULL)
+	{
+		host_check_python();
+		Py_CLEAR(state->iterator);
+		return slot;
+	}
+	if (row == Py_None)
+	{
+		/* multicorn2: a None item ends the scan. */
+		Py_DECREF(row);
+		Py_CLEAR(state->iterator);
+		return slot;
+	}
+	PG_TRY();
+	{
+		host_python_row_to_slot(row, slot, state->columns, state->buffer);
+	}
+	PG_CATCH();
+	{
+		Py_DECREF(row);
+		PG_RE_THROW();
+	}
+	PG_END_TRY();
+	Py_DECREF(row);
+	return slot;
+}
+
+void
+hostReScanForeignScan(ForeignScanState *node)
+{
+	HostScanState *state = (HostScanState *) node->fdw_state;
+
+	Py_CLEAR(state->iterator);
+	state->started = false;
+}
+
+void
+hostEndForeignScan(ForeignScanState *node)
+{
+	HostScanState *state = (HostScanState *) node->fdw_state;
+
+	if (state == NULL || state->instance == NULL)
+		return;
+	host_call_method_void(state->instance, "end_scan", NULL);
+	release_scan(state);
+}
+
+void
+hostExplainForeignScan(ForeignScanState *node, ExplainState *es)
+{
+	HostScanState *state = (HostScanState *) node->fdw_state;
+	PyObject   *lines = call_wrapper(node, state, es);
+	PyObject   *iterator;
+	PyObject   *line;
+
+	if (lines == Py_None)
+	{
+		Py_DECREF(lines);
+		return;
+	}
+	iterator = PyObject_GetIter(lines);
+	Py_DECREF(lines);
+	if (iterator == NULL)
+		host_raise_python_error();
+	while ((line = PyIter_Next(iterator)) != NULL)
+	{
+		PyObject   *text = PyObject_Str(line);
+		const char *utf8 = text != NULL ? PyUnicode_AsUTF8(text) : NULL;
+		char	   *server;
+
+		Py_DECREF(line);
+		if (utf8 == NULL)
+		{
+			Py_XDECREF(text);
+			Py_DECREF(iterator);
+			host_raise_python_error();
+		}
+		server = pg_any_to_server(utf8, strlen(utf8), PG_UTF8);
+		server = pstrdup(server);
+		Py_DECREF(text);
+		PG_TRY();
+		{
+			ExplainPropertyText("Multicorn", server, es);
+		}
+		PG_CATCH();
+		{
+			Py_DECREF(iterator);
+			PG_RE_THROW();
+		}
+		PG_END_TRY();
+	}
+	Py_DECREF(iterator);
+	host_check_python();
+}
