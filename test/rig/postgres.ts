@@ -1,0 +1,162 @@
+// A throwaway PostgreSQL 15 cluster for the tests: initdb as the `postgres` OS user in a fresh temp dir,
+// a free port on 127.0.0.1, the socket inside the temp dir, fsync off, and a PYTHONPATH that lets the
+// backend's embedded Python import the emitted package (python-out/) and the host contract wrappers
+// (test/host/wrappers/) without any system-wide install. Stopped and removed on teardown.
+import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
+import { chmodSync, chownSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+
+export type PostgresConnection = { host: string; port: number; user: string; database: string };
+
+/** Which Multicorn the cluster loads: this project's host (host/) or a real multicorn2. */
+export type MulticornFlavor = 'host' | 'system';
+
+export const PG_BIN = '/usr/lib/postgresql/15/bin';
+const PG_CONFIG = '/usr/bin/pg_config';
+const LOOPBACK = '127.0.0.1';
+/** The marker scripts/install-host.sh and host/multicorn.control share. */
+const HOST_MARKER = 'built by pymcache_fdw';
+/** A port picked as free may be taken before postgres binds it; retry with another. */
+const PORT_ATTEMPTS = 5;
+
+export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+/** Directories the backend's Python needs on PYTHONPATH, resolved from the repository root. */
+export function backendPythonPath(): string[] {
+  return [join(repoRoot, 'python-out'), join(repoRoot, 'test', 'host', 'wrappers')];
+}
+
+/**
+ * The Multicorn installed in Debian's PostgreSQL 15, checked against PYMCACHE_MULTICORN (auto|host|system).
+ * Throws with what to do when none is installed or the installed one is not the one asked for.
+ */
+export function installedMulticorn(): MulticornFlavor {
+  const sharedir = run(PG_CONFIG, ['--sharedir']).stdout.trim();
+  const control = join(sharedir, 'extension', 'multicorn.control');
+  if (!existsSync(control)) {
+    throw new Error(`no Multicorn is installed (${control} is missing); run scripts/install-host.sh (or npm test, which runs it)`);
+  }
+  const flavor: MulticornFlavor = readFileSync(control, 'utf8').includes(HOST_MARKER) ? 'host' : 'system';
+  const wanted = process.env['PYMCACHE_MULTICORN'] ?? 'auto';
+  if (wanted !== 'auto' && wanted !== flavor) {
+    throw new Error(`PYMCACHE_MULTICORN=${wanted}, but the installed Multicorn (${control}) is ${flavor === 'host' ? "this project's host" : 'a real multicorn2'}; run scripts/install-host.sh with the same setting`);
+  }
+  return flavor;
+}
+
+function run(command: string, args: string[], options: { asPostgres?: boolean; env?: NodeJS.ProcessEnv } = {}): SpawnSyncReturns<string> {
+  const asRoot = process.getuid?.() === 0;
+  const [file, argv] = options.asPostgres === true && asRoot ? ['runuser', ['-u', 'postgres', '--', command, ...args]] : [command, args];
+  return spawnSync(file, argv, { encoding: 'utf8', env: options.env ?? process.env });
+}
+
+function mustRun(what: string, command: string, args: string[], options: { asPostgres?: boolean; env?: NodeJS.ProcessEnv } = {}): string {
+  const result = run(command, args, options);
+  if (result.error !== undefined || result.status !== 0) {
+    const output = `${result.stdout ?? ''}${result.stderr ?? ''}`.trim();
+    throw new Error(`${what} failed (${command} ${args.join(' ')}): ${result.error?.message ?? `exit ${String(result.status)}`}\n${output}`);
+  }
+  return result.stdout;
+}
+
+async function pickFreePort(): Promise<number> {
+  return new Promise<number>((resolvePort, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, LOOPBACK, () => {
+      const address = probe.address();
+      probe.close(() => {
+        if (address === null || typeof address === 'string') reject(new Error('could not read the port of a probe socket'));
+        else resolvePort(address.port);
+      });
+    });
+  });
+}
+
+function logTail(logFile: string, lines = 40): string {
+  if (!existsSync(logFile)) return '(no server log was written)';
+  return readFileSync(logFile, 'utf8').split('\n').slice(-lines).join('\n');
+}
+
+export async function startPostgresCluster(): Promise<{ connection: PostgresConnection; stop(): Promise<void> }> {
+  installedMulticorn();
+  const baseDir = mkdtempSync(join(tmpdir(), 'pymcache-pg-'));
+  const dataDir = join(baseDir, 'data');
+  const logFile = join(baseDir, 'postgresql.log');
+  if (process.getuid?.() === 0) {
+    const ids = run('id', ['-u', 'postgres']);
+    const gids = run('id', ['-g', 'postgres']);
+    if (ids.status !== 0) throw new Error('the postgres OS user does not exist; install postgresql-15 (scripts/bootstrap.sh)');
+    chownSync(baseDir, Number(ids.stdout.trim()), Number(gids.stdout.trim()));
+  }
+  chmodSync(baseDir, 0o755);
+
+  let stopped = false;
+  const stop = async (): Promise<void> => {
+    if (stopped) return;
+    stopped = true;
+    if (existsSync(join(dataDir, 'postmaster.pid'))) {
+      run(join(PG_BIN, 'pg_ctl'), ['-D', dataDir, '-m', 'immediate', '-w', 'stop'], { asPostgres: true });
+    }
+    rmSync(baseDir, { recursive: true, force: true });
+  };
+  // A crashed test run must not leave a postmaster behind.
+  process.once('exit', () => {
+    if (!stopped && existsSync(join(dataDir, 'postmaster.pid'))) {
+      run(join(PG_BIN, 'pg_ctl'), ['-D', dataDir, '-m', 'immediate', '-w', 'stop'], { asPostgres: true });
+    }
+  });
+
+  try {
+    mustRun('initdb', join(PG_BIN, 'initdb'),
+      ['-D', dataDir, '-U', 'postgres', '-A', 'trust', '-E', 'UTF8', '--locale=C.UTF-8', '--no-sync'], { asPostgres: true });
+    const env = { ...process.env, PYTHONPATH: backendPythonPath().join(':') };
+    let lastError = '';
+    for (let attempt = 0; attempt < PORT_ATTEMPTS; attempt++) {
+      const port = await pickFreePort();
+      // jit off: EXPLAIN output stays the same whatever the wrappers' row estimates are.
+      writeFileSync(join(dataDir, 'postgresql.auto.conf'), [
+        `port = ${port}`, `listen_addresses = '${LOOPBACK}'`, `unix_socket_directories = '${baseDir}'`,
+        'fsync = off', 'synchronous_commit = off', 'full_page_writes = off', 'jit = off', 'max_connections = 200',
+        "lc_messages = 'C'", "timezone = 'UTC'", '',
+      ].join('\n'));
+      const started = run(join(PG_BIN, 'pg_ctl'), ['-D', dataDir, '-l', logFile, '-w', '-t', '60', 'start'], { asPostgres: true, env });
+      if (started.status === 0) {
+        return { connection: { host: LOOPBACK, port, user: 'postgres', database: 'postgres' }, stop };
+      }
+      lastError = `${started.stdout}${started.stderr}`.trim();
+      if (!logTail(logFile).includes('could not bind')) break;
+    }
+    throw new Error(`PostgreSQL did not start: ${lastError}\n--- tail of ${logFile} ---\n${logTail(logFile)}`);
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+/** A connected node-postgres client; the caller ends it. */
+export async function connect(connection: PostgresConnection): Promise<pg.Client> {
+  const client = new pg.Client({ ...connection });
+  await client.connect();
+  return client;
+}
+
+/**
+ * A fresh database `name` in the cluster (dropped first if it exists), so that test files running in
+ * parallel never share objects. Returns the connection to it.
+ */
+export async function createScratchDatabase(connection: PostgresConnection, name: string): Promise<PostgresConnection> {
+  if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new Error(`scratch database name '${name}' must be a lowercase identifier`);
+  const admin = await connect({ ...connection, database: 'postgres' });
+  try {
+    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    await admin.query(`CREATE DATABASE ${name}`);
+  } finally {
+    await admin.end();
+  }
+  return { ...connection, database: name };
+}
