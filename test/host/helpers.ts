@@ -24,7 +24,7 @@ export async function openSession(connection: PostgresConnection): Promise<HostS
   let notices: Notice[] = [];
   client.on('notice', (notice) => {
     notices.push({
-      severity: notice.severity ?? '', message: notice.message, detail: notice.detail, hint: notice.hint, code: notice.code,
+      severity: notice.severity ?? '', message: notice.message ?? '', detail: notice.detail, hint: notice.hint, code: notice.code,
     });
   });
   // A client error (e.g. FATAL from the server) must not crash the test process.
