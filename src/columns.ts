@@ -1,0 +1,131 @@
+// Which column of a cache table plays which part (key, value, expire, flags), and the SQL types each part accepts.
+// Decided once, from the ColumnDefinitions Multicorn passes to the constructor.
+import { raiseError, warn } from './errors';
+import type { ColumnDefinition } from './ports/host';
+
+/** How a value column's bytes are read and written. */
+export type ValueKind = 'text' | 'bytea' | 'json' | 'jsonb' | 'smallint' | 'integer' | 'bigint';
+/** An integer column (expire, flags) may also be text holding digits, as in the original README's `expire TEXT`. */
+export type NumberKind = 'smallint' | 'integer' | 'bigint' | 'text';
+
+export const VALUE_COLUMN = 'value';
+export const EXPIRE_COLUMN = 'expire';
+export const FLAGS_COLUMN = 'flags';
+
+const TEXT_TYPES: string[] = ['text', 'character varying'];
+const VALUE_TYPES_TEXT = 'text, character varying, bytea, json, jsonb, smallint, integer or bigint';
+
+/** The parts of a cache table; null when the table has no such column. */
+export interface CacheTableLayout {
+  keyColumn: string;
+  valueColumn: string | null;
+  valueKind: ValueKind;
+  expireColumn: string | null;
+  expireKind: NumberKind;
+  flagsColumn: string | null;
+  flagsKind: NumberKind;
+}
+
+/** The type name without its modifier: `character varying(10)` -> `character varying`. */
+export function baseType(column: ColumnDefinition): string {
+  if (column.baseTypeName !== '') return column.baseTypeName;
+  const beforeModifier = column.typeName.split('(')[0];
+  return beforeModifier === undefined ? column.typeName : beforeModifier;
+}
+
+function typeError(column: ColumnDefinition, part: string, accepted: string): never {
+  return raiseError(
+    'column "' + column.columnName + '" has type ' + column.typeName + ', which cannot hold the memcached ' + part,
+    'Declare it as ' + accepted + '.',
+  );
+}
+
+function numberKind(column: ColumnDefinition, part: string): NumberKind {
+  const typeName = baseType(column);
+  if (typeName === 'smallint' || typeName === 'integer' || typeName === 'bigint') return typeName;
+  if (TEXT_TYPES.includes(typeName)) return 'text';
+  return typeError(column, part, 'integer, bigint or text');
+}
+
+function valueKind(column: ColumnDefinition): ValueKind {
+  const typeName = baseType(column);
+  if (TEXT_TYPES.includes(typeName)) return 'text';
+  if (typeName === 'bytea' || typeName === 'json' || typeName === 'jsonb') return typeName;
+  if (typeName === 'smallint' || typeName === 'integer' || typeName === 'bigint') return typeName;
+  return typeError(column, 'value', VALUE_TYPES_TEXT);
+}
+
+/**
+ * The layout of a cache table. The key column is `row_id`, or the first column (announced with a WARNING); the other
+ * columns must be named value, expire or flags, so that a typo is an ERROR rather than a column that stays NULL.
+ */
+export function resolveCacheLayout(columns: Map<string, ColumnDefinition>, rowId: string | null): CacheTableLayout {
+  const names: string[] = [];
+  for (const name of columns.keys()) names.push(name);
+  let keyColumn: string;
+  if (rowId !== null) {
+    if (!columns.has(rowId)) {
+      raiseError(
+        'option "row_id" names column "' + rowId + '", which the table does not have',
+        'Set row_id to the key column, one of: ' + names.join(', ') + '.',
+      );
+    }
+    keyColumn = rowId;
+  } else {
+    const first = names[0];
+    if (first === undefined) {
+      return raiseError('the foreign table has no columns', 'Declare at least a key column and a value column.');
+    }
+    keyColumn = first;
+    warn('Using default row_id: ' + keyColumn);
+  }
+  const keyDefinition = columns.get(keyColumn)!;
+  if (!TEXT_TYPES.includes(baseType(keyDefinition))) typeError(keyDefinition, 'key', 'text or character varying');
+
+  const layout: CacheTableLayout = {
+    keyColumn: keyColumn,
+    valueColumn: null,
+    valueKind: 'text',
+    expireColumn: null,
+    expireKind: 'integer',
+    flagsColumn: null,
+    flagsKind: 'integer',
+  };
+  for (const name of names) {
+    if (name === keyColumn) continue;
+    const column = columns.get(name)!;
+    if (name === VALUE_COLUMN) {
+      layout.valueColumn = name;
+      layout.valueKind = valueKind(column);
+    } else if (name === EXPIRE_COLUMN) {
+      layout.expireColumn = name;
+      layout.expireKind = numberKind(column, 'expiration');
+    } else if (name === FLAGS_COLUMN) {
+      layout.flagsColumn = name;
+      layout.flagsKind = numberKind(column, 'flags');
+    } else {
+      raiseError(
+        'column "' + name + '" is not a part of a memcached item',
+        'A cache table has the key column (' + keyColumn + '), value, and optionally expire and flags; drop or rename "' + name + '".',
+      );
+    }
+  }
+  return layout;
+}
+
+/** The columns a stats table must have, in any order. */
+export const STAT_NAME_COLUMN = 'stat_name';
+export const STAT_VALUE_COLUMN = 'stat_value';
+
+/** A stats table has stat_name and stat_value (text types); anything else is an ERROR. */
+export function checkStatsColumns(columns: Map<string, ColumnDefinition>): void {
+  for (const [name, column] of columns) {
+    if (name !== STAT_NAME_COLUMN && name !== STAT_VALUE_COLUMN) {
+      raiseError(
+        'column "' + name + '" is not a statistics column',
+        'A stats table has the columns stat_name and stat_value (text); drop or rename "' + name + '".',
+      );
+    }
+    if (!TEXT_TYPES.includes(baseType(column))) typeError(column, 'statistic', 'text');
+  }
+}

@@ -1,0 +1,268 @@
+// PymcacheFDW: a foreign table whose rows are memcached items (key, value, expire, flags). Multicorn builds one
+// instance per table per backend; every option is checked here, once, in the constructor.
+import { CacheStore, KEYS_PER_GET, type WriteOp } from './cache-store';
+import { resolveCacheLayout, type CacheTableLayout } from './columns';
+import { StoredItem } from './connections';
+import { raiseError, warn } from './errors';
+import { InvalidKeyError, prefixedKey, quoteForMessage, validateKey } from './keys';
+import {
+  ForeignDataWrapper,
+  type ColumnDefinition,
+  type HostValue,
+  type Qual,
+  type Row,
+  type SortKey,
+} from './ports/host';
+import { intDiv, intToString, type Bytes } from './ports/runtime';
+import { lookupKeys } from './quals';
+import { OPTION_HINT, parseCacheTableOptions, type CacheTableOptions } from './table-options';
+import {
+  checkedFlags,
+  decodeValue,
+  encodeValue,
+  flagsColumnValue,
+  integerColumnValue,
+  memcachedExpire,
+} from './values';
+
+/**
+ * Rows the planner is told a scan without a key condition returns. Such a scan fetches nothing (memcached cannot list
+ * its keys here), so it must look costly enough that a join on the key always prefers key lookups.
+ */
+export const NO_KEY_ROWS_ESTIMATE = 1000000;
+/** Average width in bytes the planner assumes per column asked for. */
+const COLUMN_WIDTH = 64;
+
+const KEY_HINT = 'memcached keys are 1 to 250 bytes of UTF-8 without spaces or control characters, prefix included.';
+
+function sameBytes(left: Bytes, right: Bytes): boolean {
+  if (left.length !== right.length) return false;
+  for (let i = 0; i < left.length; i++) {
+    if (left[i]! !== right[i]!) return false;
+  }
+  return true;
+}
+
+export class PymcacheFDW extends ForeignDataWrapper {
+  private readonly settings: CacheTableOptions;
+  private readonly layout: CacheTableLayout;
+  private readonly store: CacheStore;
+  /** Items the latest scan returned, by key: an UPDATE that leaves the value alone becomes a `touch`. */
+  private scanned: Map<string, StoredItem>;
+
+  constructor(fdwOptions: Record<string, string>, fdwColumns: Map<string, ColumnDefinition>) {
+    super(fdwOptions, fdwColumns);
+    this.settings = parseCacheTableOptions(fdwOptions);
+    if (this.settings.prefix !== '') {
+      try {
+        validateKey(this.settings.prefix);
+      } catch (error) {
+        if (error instanceof InvalidKeyError) {
+          raiseError('invalid value ' + quoteForMessage(this.settings.prefix) + ' for option "prefix": ' + error.reason, OPTION_HINT);
+        }
+        throw error;
+      }
+    }
+    this.layout = resolveCacheLayout(fdwColumns, this.settings.rowId);
+    if (this.layout.valueColumn === null) {
+      raiseError(
+        'the foreign table has no column named value',
+        'A cache table has the key column (' + this.layout.keyColumn + '), value, and optionally expire and flags.',
+      );
+    }
+    this.store = new CacheStore(this.settings.endpoint, this.settings.prefix);
+    this.scanned = new Map<string, StoredItem>();
+  }
+
+  override get rowidColumn(): string {
+    return this.layout.keyColumn;
+  }
+
+  override getRelSize(quals: Qual[], columns: Set<string>): [number, number] {
+    const keys = lookupKeys(quals, this.layout.keyColumn);
+    const width = COLUMN_WIDTH * (columns.size > 0 ? columns.size : 1);
+    if (keys === null) return [NO_KEY_ROWS_ESTIMATE, width];
+    return [keys.length, width];
+  }
+
+  /** A join or parameter on the key column is a lookup returning at most one row per outer row. */
+  override getPathKeys(): Array<[string[], number]> {
+    return [[[this.layout.keyColumn], 1]];
+  }
+
+  override explain(quals: Qual[], _columns: Set<string>, _sortkeys: SortKey[] | null = null, _verbose = false): string[] {
+    const lines: string[] = ['memcached ' + this.store.serverLabel];
+    if (this.settings.prefix !== '') lines.push('key prefix ' + quoteForMessage(this.settings.prefix));
+    const keys = lookupKeys(quals, this.layout.keyColumn);
+    if (keys === null) {
+      lines.push('no key condition: no rows (a full scan of memcached is not available)');
+    } else {
+      const roundTrips = intDiv(keys.length + KEYS_PER_GET - 1, KEYS_PER_GET);
+      lines.push('get ' + intToString(keys.length) + ' key(s) in ' + intToString(roundTrips) + ' round trip(s)');
+    }
+    return lines;
+  }
+
+  /** The memcached key for a SQL key: prefixed and validated; an invalid one is an ERROR naming it. */
+  private fullKey(key: string): string {
+    try {
+      return prefixedKey(this.settings.prefix, key);
+    } catch (error) {
+      if (error instanceof InvalidKeyError) raiseError(error.message, KEY_HINT);
+      throw error;
+    }
+  }
+
+  override async *execute(
+    quals: Qual[],
+    columns: Set<string>,
+    _sortkeys: SortKey[] | null = null,
+  ): AsyncGenerator<Row, void, undefined> {
+    this.scanned = new Map<string, StoredItem>();
+    const keys = lookupKeys(quals, this.layout.keyColumn);
+    if (keys === null) {
+      warn(
+        'no condition on the key column "' + this.layout.keyColumn + '": a full scan of memcached is not available, no rows returned',
+        'Select keys with ' + this.layout.keyColumn + " = 'k', " + this.layout.keyColumn + " IN ('k1', 'k2'), = ANY(array), or a join on " + this.layout.keyColumn + '.',
+      );
+      return;
+    }
+    const fullKeys: string[] = [];
+    for (const key of keys) fullKeys.push(this.fullKey(key));
+    const found = await this.store.getMany(fullKeys);
+    for (let i = 0; i < keys.length; i++) {
+      const item = found.get(fullKeys[i]!);
+      if (item === undefined) continue;
+      const key = keys[i]!;
+      this.scanned.set(key, item);
+      yield this.rowOf(key, item, columns);
+    }
+  }
+
+  /** The row for an item, with only the columns the query asked for built (plus the key, which is the row id). */
+  private rowOf(key: string, item: StoredItem, columns: Set<string>): Row {
+    const row: Row = {};
+    row[this.layout.keyColumn] = key;
+    const valueColumn = this.layout.valueColumn;
+    if (valueColumn !== null && columns.has(valueColumn)) {
+      row[valueColumn] = decodeValue(item.value, this.layout.valueKind, key);
+    }
+    const expireColumn = this.layout.expireColumn;
+    // memcached's text protocol does not return an item's expiration: the column reads as NULL.
+    if (expireColumn !== null && columns.has(expireColumn)) row[expireColumn] = null;
+    const flagsColumn = this.layout.flagsColumn;
+    if (flagsColumn !== null && columns.has(flagsColumn)) {
+      row[flagsColumn] = flagsColumnValue(item.flags, this.layout.flagsKind, key);
+    }
+    return row;
+  }
+
+  /** The key of a row being written; NULL is an ERROR (memcached has no NULL key). */
+  private keyOf(value: HostValue): string {
+    if (typeof value === 'string') return value;
+    if (value === null) {
+      return raiseError('the key column "' + this.layout.keyColumn + '" must not be NULL', 'Give every row a key.');
+    }
+    return raiseError('the key column "' + this.layout.keyColumn + '" must be text');
+  }
+
+  /** The bytes and flags to store for a row; without a flags column the item keeps `flagsFallback`. */
+  private itemOf(row: Row, key: string, flagsFallback: number): StoredItem {
+    const valueColumn = this.layout.valueColumn!;
+    const value = row[valueColumn];
+    if (value === undefined || value === null) {
+      return raiseError(
+        'the value of key ' + quoteForMessage(key) + ' is NULL, which memcached cannot store',
+        'Give a value, or DELETE the key to remove it.',
+      );
+    }
+    const bytes = encodeValue(value, this.layout.valueKind, key);
+    let flags = flagsFallback;
+    const flagsColumn = this.layout.flagsColumn;
+    if (flagsColumn !== null) {
+      const given = row[flagsColumn];
+      const number = integerColumnValue(given === undefined ? null : given, this.layout.flagsKind, flagsColumn, key);
+      flags = number === null ? 0 : checkedFlags(number, key);
+    }
+    return new StoredItem(bytes, flags);
+  }
+
+  /** What memcached is sent as the expiration of a row: its expire column, else the table's `expire` option. */
+  private expireOf(row: Row, key: string): number {
+    let seconds = this.settings.expire;
+    const expireColumn = this.layout.expireColumn;
+    if (expireColumn !== null) {
+      const given = row[expireColumn];
+      const number = integerColumnValue(given === undefined ? null : given, this.layout.expireKind, expireColumn, key);
+      if (number !== null) seconds = number;
+    }
+    return memcachedExpire(seconds, key);
+  }
+
+  /** Stores a row under `insert_mode`; in `add` mode an existing key is a unique violation. */
+  private async storeNew(key: string, fullKey: string, item: StoredItem, expire: number): Promise<void> {
+    const kind = this.settings.insertMode === 'add' ? 'add' : 'set';
+    const op: WriteOp = { kind: kind, key: fullKey, item: item, expire: expire };
+    const stored = await this.store.apply(op);
+    if (!stored && kind === 'add') {
+      raiseError(
+        'duplicate key value: key ' + quoteForMessage(key) + ' already exists in memcached at ' + this.store.serverLabel,
+        "The table's insert_mode is add, so INSERT only creates keys: UPDATE an existing key, or set insert_mode 'set' to overwrite.",
+        'Key (' + this.layout.keyColumn + ')=(' + key + ') already exists.',
+      );
+    }
+  }
+
+  override async insert(values: Row): Promise<Row | null> {
+    const given = values[this.layout.keyColumn];
+    const key = this.keyOf(given === undefined ? null : given);
+    const fullKey = this.fullKey(key);
+    const item = this.itemOf(values, key, 0);
+    const expire = this.expireOf(values, key);
+    await this.storeNew(key, fullKey, item, expire);
+    return null;
+  }
+
+  /**
+   * `oldvalues` is the row id (the key) of the row the scan found. An UPDATE that leaves value and flags as they were
+   * is a `touch` (only the expiration changes); otherwise the item is set. Changing the key moves the item: the new
+   * key is stored (under insert_mode) first, then the old one deleted.
+   */
+  override async update(oldvalues: HostValue, newvalues: Row): Promise<Row | null> {
+    const oldKey = this.keyOf(oldvalues);
+    const given = newvalues[this.layout.keyColumn];
+    const newKey = this.keyOf(given === undefined ? null : given);
+    const scannedItem = this.scanned.get(oldKey);
+    const previous = scannedItem === undefined ? null : scannedItem;
+    const item = this.itemOf(newvalues, newKey, previous === null ? 0 : previous.flags);
+    const expire = this.expireOf(newvalues, newKey);
+    const newFullKey = this.fullKey(newKey);
+    if (newKey !== oldKey) {
+      const oldFullKey = this.fullKey(oldKey);
+      await this.storeNew(newKey, newFullKey, item, expire);
+      await this.store.apply({ kind: 'delete', key: oldFullKey, item: null, expire: 0 });
+      this.scanned.delete(oldKey);
+      return null;
+    }
+    if (previous !== null && previous.flags === item.flags && sameBytes(previous.value, item.value)) {
+      await this.store.apply({ kind: 'touch', key: newFullKey, item: null, expire: expire });
+      return null;
+    }
+    await this.store.apply({ kind: 'set', key: newFullKey, item: item, expire: expire });
+    this.scanned.set(newKey, item);
+    return null;
+  }
+
+  /** `oldvalues` is the key of a row the scan found, so DELETE's row count is the number of keys that existed. */
+  override async delete(oldvalues: HostValue): Promise<void> {
+    const key = this.keyOf(oldvalues);
+    await this.store.apply({ kind: 'delete', key: this.fullKey(key), item: null, expire: 0 });
+    this.scanned.delete(key);
+  }
+
+  override endScan(): void {}
+
+  override endModify(): void {
+    this.scanned = new Map<string, StoredItem>();
+  }
+}

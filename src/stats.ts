@@ -1,0 +1,64 @@
+// PymcacheFDWStats: memcached's `stats` output (general, items, settings, slabs, sizes or conns, per `stats_cmd`) as
+// (stat_name, stat_value) rows, in the order the server sends them. Values are shown as the original wrapper showed
+// pymemcache's conversions: numbers as numbers, `auth_enabled_sasl` as False/True, and the rest as sent.
+import { CacheStore } from './cache-store';
+import { checkStatsColumns, STAT_NAME_COLUMN, STAT_VALUE_COLUMN } from './columns';
+import { ForeignDataWrapper, type ColumnDefinition, type Qual, type Row, type SortKey } from './ports/host';
+import type { StatValue } from './ports/memcache';
+import { formatFloat, intToString, utf8Decode, type Bytes } from './ports/runtime';
+import { parseStatsTableOptions, type StatsTableOptions } from './table-options';
+
+/** The stats pymemcache converts to a float (its STAT_TYPES); Python shows them with repr(float). */
+const FLOAT_STATS: string[] = ['rusage_user', 'rusage_system', 'growth_factor'];
+/** Rows the planner assumes: `stats` and `stats settings` send about a hundred lines. */
+const STATS_ROWS_ESTIMATE = 100;
+const STATS_ROW_WIDTH = 48;
+
+/** A stat's value as text, the way Python's str() shows what pymemcache returned. */
+export function statValueText(name: string, value: StatValue): string {
+  if (typeof value === 'boolean') return value ? 'True' : 'False';
+  if (typeof value === 'number') return FLOAT_STATS.includes(name) ? formatFloat(value) : intToString(value);
+  return utf8Decode(value);
+}
+
+export class PymcacheFDWStats extends ForeignDataWrapper {
+  private readonly settings: StatsTableOptions;
+  private readonly store: CacheStore;
+
+  constructor(fdwOptions: Record<string, string>, fdwColumns: Map<string, ColumnDefinition>) {
+    super(fdwOptions, fdwColumns);
+    this.settings = parseStatsTableOptions(fdwOptions);
+    checkStatsColumns(fdwColumns);
+    this.store = new CacheStore(this.settings.endpoint, '');
+  }
+
+  override getRelSize(_quals: Qual[], _columns: Set<string>): [number, number] {
+    return [STATS_ROWS_ESTIMATE, STATS_ROW_WIDTH];
+  }
+
+  override explain(_quals: Qual[], _columns: Set<string>, _sortkeys: SortKey[] | null = null, _verbose = false): string[] {
+    const command = this.settings.statsCommand === '' ? 'stats' : 'stats ' + this.settings.statsCommand;
+    return ['memcached ' + this.store.serverLabel + ': ' + command];
+  }
+
+  /** Every stat the server sends; filters such as `stat_name ~* 'connection'` are applied by PostgreSQL. */
+  override async *execute(
+    _quals: Qual[],
+    columns: Set<string>,
+    _sortkeys: SortKey[] | null = null,
+  ): AsyncGenerator<Row, void, undefined> {
+    const stats = await this.store.stats(this.settings.statsCommand);
+    for (const [rawName, value] of stats) {
+      const name = statName(rawName);
+      const row: Row = {};
+      if (columns.has(STAT_NAME_COLUMN)) row[STAT_NAME_COLUMN] = name;
+      if (columns.has(STAT_VALUE_COLUMN)) row[STAT_VALUE_COLUMN] = statValueText(name, value);
+      yield row;
+    }
+  }
+}
+
+/** pymemcache keys the stats by the name's bytes. */
+function statName(raw: Bytes): string {
+  return utf8Decode(raw);
+}

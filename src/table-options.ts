@@ -1,0 +1,174 @@
+// The options of both foreign tables, validated once when Multicorn builds the wrapper. Multicorn merges the table,
+// server and user-mapping options into one dict of strings, so any option may be set at any of the three levels.
+import { raiseError, warn } from './errors';
+import { quoteForMessage } from './keys';
+import {
+  OptionError,
+  parseEnumOption,
+  parseIntegerOption,
+  parseSecondsOption,
+  rejectUnknownOptions,
+} from './options';
+import { intToString, type Float } from './ports/runtime';
+
+export const DEFAULT_HOST = 'localhost';
+export const DEFAULT_PORT = 11211;
+/** Seconds to wait for a TCP connection to memcached: a backend must not hang on an unreachable host. */
+export const DEFAULT_CONNECT_TIMEOUT: Float = 2.0;
+/** Seconds to wait for any send or receive once connected. */
+export const DEFAULT_TIMEOUT: Float = 5.0;
+/** memcached reads an expiration above 30 days as an absolute unix time. */
+export const MAX_RELATIVE_EXPIRE = 2592000;
+/** The largest expiration (seconds from now) accepted: memcached keeps times as 32-bit unix seconds. */
+export const MAX_EXPIRE = 2147483647;
+const MAX_TIMEOUT_SECONDS: Float = 3600.0;
+
+export const CACHE_TABLE_OPTIONS: string[] = [
+  'host',
+  'port',
+  'connect_timeout',
+  'timeout',
+  'row_id',
+  'expire',
+  'prefix',
+  'insert_mode',
+];
+export const STATS_TABLE_OPTIONS: string[] = ['host', 'port', 'connect_timeout', 'timeout', 'stats_cmd'];
+export const INSERT_MODES: string[] = ['set', 'add'];
+export const STATS_COMMANDS: string[] = ['', 'items', 'settings', 'slabs', 'sizes', 'conns'];
+
+/** One memcached server and how long to wait for it. */
+export interface ServerEndpoint {
+  host: string;
+  port: number;
+  connectTimeout: Float;
+  timeout: Float;
+}
+
+/** `host:port`, as errors and EXPLAIN name a server. */
+export function endpointLabel(endpoint: ServerEndpoint): string {
+  return endpoint.host + ':' + intToString(endpoint.port);
+}
+
+/** The defaults are announced once per backend (as in the original README), not again for every table using them. */
+const announcedDefaults: Set<string> = new Set<string>();
+
+function announceDefault(option: string, value: string): void {
+  if (announcedDefaults.has(option)) return;
+  announcedDefaults.add(option);
+  warn('Using default ' + option + ': ' + value);
+}
+
+/** Where an option is fixed: Multicorn merges the three levels, so the ERROR cannot tell which one holds it. */
+export const OPTION_HINT =
+  "Change the option with ALTER FOREIGN TABLE, ALTER SERVER or ALTER USER MAPPING ... OPTIONS (SET name 'value') or (DROP name).";
+
+/** Runs `parse`, reporting an OptionError (which names the option and what it accepts) as an ERROR. */
+export function checkedOption<T>(parse: () => T): T {
+  try {
+    return parse();
+  } catch (error) {
+    if (error instanceof OptionError) raiseError(error.message, OPTION_HINT);
+    throw error;
+  }
+}
+
+/** Rejects options the table does not know; the message names them and lists the valid ones. */
+export function rejectUnknown(options: Record<string, string>, valid: string[]): void {
+  checkedOption(() => rejectUnknownOptions(options, valid));
+}
+
+/** A timeout in seconds: above 0 (0 would make pymemcache's socket non-blocking) and at most an hour. */
+function parseTimeout(name: string, raw: string): Float {
+  const seconds = checkedOption(() => parseSecondsOption(name, raw));
+  if (seconds <= 0.0 || seconds > MAX_TIMEOUT_SECONDS) {
+    raiseError(
+      'invalid value ' + quoteForMessage(raw) + ' for option "' + name + '": expected a number of seconds above 0 and at most 3600',
+      OPTION_HINT,
+    );
+  }
+  return seconds;
+}
+
+/** The server of a table: host and port (defaults announced with a WARNING) and the timeouts. */
+export function parseServerEndpoint(options: Record<string, string>): ServerEndpoint {
+  const rawHost = options['host'];
+  let host = DEFAULT_HOST;
+  if (rawHost === undefined) {
+    announceDefault('host', DEFAULT_HOST);
+  } else if (rawHost === '') {
+    raiseError('invalid value "" for option "host": expected a host name or address', OPTION_HINT);
+  } else {
+    host = rawHost;
+  }
+  const rawPort = options['port'];
+  let port = DEFAULT_PORT;
+  if (rawPort === undefined) {
+    announceDefault('port', intToString(DEFAULT_PORT));
+  } else {
+    port = checkedOption(() => parseIntegerOption('port', rawPort, 1, 65535));
+  }
+  const rawConnectTimeout = options['connect_timeout'];
+  const connectTimeout =
+    rawConnectTimeout === undefined ? DEFAULT_CONNECT_TIMEOUT : parseTimeout('connect_timeout', rawConnectTimeout);
+  const rawTimeout = options['timeout'];
+  const timeout = rawTimeout === undefined ? DEFAULT_TIMEOUT : parseTimeout('timeout', rawTimeout);
+  return { host: host, port: port, connectTimeout: connectTimeout, timeout: timeout };
+}
+
+/** Everything PymcacheFDW reads from its options. */
+export interface CacheTableOptions {
+  endpoint: ServerEndpoint;
+  /** The key column named by `row_id`, or null to use the first column. */
+  rowId: string | null;
+  /** Default expiration in seconds for rows that give none; 0 = never. */
+  expire: number;
+  /** Key group: added to every key written, required and stripped on read. */
+  prefix: string;
+  /** `set` (overwrite) or `add` (an existing key is a unique violation). */
+  insertMode: string;
+}
+
+export function parseCacheTableOptions(options: Record<string, string>): CacheTableOptions {
+  rejectUnknown(options, CACHE_TABLE_OPTIONS);
+  const endpoint = parseServerEndpoint(options);
+  const rawExpire = options['expire'];
+  const expire =
+    rawExpire === undefined ? 0 : checkedOption(() => parseIntegerOption('expire', rawExpire, 0, MAX_EXPIRE));
+  const rawInsertMode = options['insert_mode'];
+  const insertMode =
+    rawInsertMode === undefined
+      ? 'set'
+      : checkedOption(() => parseEnumOption('insert_mode', rawInsertMode, INSERT_MODES));
+  const rawRowId = options['row_id'];
+  const rowId = rawRowId === undefined ? null : rawRowId;
+  const rawPrefix = options['prefix'];
+  const prefix = rawPrefix === undefined ? '' : rawPrefix;
+  return { endpoint: endpoint, rowId: rowId, expire: expire, prefix: prefix, insertMode: insertMode };
+}
+
+/** Everything PymcacheFDWStats reads from its options. */
+export interface StatsTableOptions {
+  endpoint: ServerEndpoint;
+  /** The argument of memcached's `stats` command; '' is the general statistics. */
+  statsCommand: string;
+}
+
+export function parseStatsTableOptions(options: Record<string, string>): StatsTableOptions {
+  rejectUnknown(options, STATS_TABLE_OPTIONS);
+  const endpoint = parseServerEndpoint(options);
+  const rawCommand = options['stats_cmd'];
+  let statsCommand = '';
+  if (rawCommand !== undefined) {
+    if (!STATS_COMMANDS.includes(rawCommand)) {
+      raiseError(
+        'invalid value ' +
+          quoteForMessage(rawCommand) +
+          " for option \"stats_cmd\": expected one of '' (general statistics), items, settings, slabs, sizes, conns",
+        OPTION_HINT,
+      );
+    }
+    statsCommand = rawCommand;
+  }
+  return { endpoint: endpoint, statsCommand: statsCommand };
+}

@@ -1,0 +1,227 @@
+// Conversions between memcached's bytes and the SQL values of a cache table's columns. Values are stored as plain
+// bytes (text as UTF-8, integers as decimal text, json as its text, bytea as is), so every other client reads them.
+import { raiseError } from './errors';
+import { quoteForMessage } from './keys';
+import { isJsonText } from './json-syntax';
+import type { HostValue } from './ports/host';
+import {
+  codePointOf,
+  codePoints,
+  InvalidUtf8Error,
+  intToString,
+  LoneSurrogateError,
+  nowSeconds,
+  parseDecimalInt,
+  utf8Decode,
+  utf8Encode,
+  type Bytes,
+} from './ports/runtime';
+import type { NumberKind, ValueKind } from './columns';
+import { MAX_EXPIRE, MAX_RELATIVE_EXPIRE } from './table-options';
+
+/** The largest value of each integer type, as decimal digits (bigint's does not fit a JS number). */
+const MAX_DIGITS: Record<string, string> = {
+  smallint: '32767',
+  integer: '2147483647',
+  bigint: '9223372036854775807',
+};
+/** The most negative value of each integer type, without its sign. */
+const MIN_DIGITS: Record<string, string> = {
+  smallint: '32768',
+  integer: '2147483648',
+  bigint: '9223372036854775808',
+};
+const DIGITS: string[] = ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'];
+/** memcached 1.6 keeps client flags as an unsigned 32-bit number. */
+export const MAX_FLAGS = 4294967295;
+
+/** Compares two strings of decimal digits (no leading zeros) as numbers: -1, 0 or 1. */
+function compareDigits(left: string, right: string): number {
+  const a = codePoints(left);
+  const b = codePoints(right);
+  if (a.length !== b.length) return a.length < b.length ? -1 : 1;
+  for (let i = 0; i < a.length; i++) {
+    const difference = codePointOf(a[i]!) - codePointOf(b[i]!);
+    if (difference !== 0) return difference < 0 ? -1 : 1;
+  }
+  return 0;
+}
+
+/** An integer in canonical decimal form: sign only when negative, no leading zeros. */
+export interface DecimalInteger {
+  negative: boolean;
+  /** The magnitude's digits, without leading zeros ('0' for zero). */
+  digits: string;
+}
+
+/**
+ * Parses decimal integer text as memcached's clients write it: optional sign, digits, and trailing spaces (memcached
+ * pads a value that `decr` made shorter with spaces). Any size; null when it is not an integer.
+ */
+export function parseDecimalText(text: string): DecimalInteger | null {
+  const chars = codePoints(text);
+  let end = chars.length;
+  while (end > 0 && chars[end - 1] === ' ') end -= 1;
+  let start = 0;
+  let negative = false;
+  if (chars[0] === '-' || chars[0] === '+') {
+    negative = chars[0] === '-';
+    start = 1;
+  }
+  if (start >= end) return null;
+  for (let i = start; i < end; i++) {
+    if (!DIGITS.includes(chars[i]!)) return null;
+  }
+  while (start < end - 1 && chars[start] === '0') start += 1;
+  const digits = chars.slice(start, end).join('');
+  return { negative: negative && digits !== '0', digits: digits };
+}
+
+/** The decimal text of an integer (`-` only when negative). */
+export function decimalText(value: DecimalInteger): string {
+  return value.negative ? '-' + value.digits : value.digits;
+}
+
+/** True when `value` lies in the range of the SQL integer type `kind`. */
+export function fitsIntegerType(value: DecimalInteger, kind: string): boolean {
+  const limit = value.negative ? MIN_DIGITS[kind] : MAX_DIGITS[kind];
+  return limit !== undefined && compareDigits(value.digits, limit) <= 0;
+}
+
+/** The SQL integer column's value as decimal text: Multicorn hands int4 as an int, int2 and int8 as their text. */
+function integerArgument(value: HostValue, column: string, key: string): DecimalInteger {
+  if (typeof value === 'number') return parseDecimalText(intToString(value))!;
+  if (typeof value === 'string') {
+    const parsed = parseDecimalText(value);
+    if (parsed !== null) return parsed;
+  }
+  return raiseError(
+    'column "' + column + '" of key ' + quoteForMessage(key) + ' does not hold an integer',
+    'Give ' + column + ' as a whole number.',
+  );
+}
+
+/** The bytes stored for a value column's SQL value. */
+export function encodeValue(value: HostValue, kind: ValueKind, key: string): Bytes {
+  if (kind === 'bytea') {
+    if (value instanceof Uint8Array) return value;
+    return raiseError('the value of key ' + quoteForMessage(key) + ' is not bytea', 'Declare the value column as bytea.');
+  }
+  if (kind === 'smallint' || kind === 'integer' || kind === 'bigint') {
+    return utf8Encode(decimalText(integerArgument(value, 'value', key)));
+  }
+  if (typeof value !== 'string') {
+    return raiseError('the value of key ' + quoteForMessage(key) + ' is not text', 'Declare the value column as text.');
+  }
+  try {
+    return utf8Encode(value);
+  } catch (error) {
+    if (error instanceof LoneSurrogateError) {
+      raiseError('the value of key ' + quoteForMessage(key) + ' cannot be encoded as UTF-8: ' + error.message);
+    }
+    throw error;
+  }
+}
+
+const BYTEA_HINT = 'Declare the value column as bytea to read values that are not UTF-8 text.';
+
+/** Decodes UTF-8 text for a text or json column; invalid UTF-8 or a NUL is an ERROR naming the key. */
+function decodeText(bytes: Bytes, key: string, kind: ValueKind): string {
+  let text: string;
+  try {
+    text = utf8Decode(bytes);
+  } catch (error) {
+    if (error instanceof InvalidUtf8Error) {
+      return raiseError(
+        'the value of key ' + quoteForMessage(key) + ' is not valid UTF-8 and cannot be read as ' + kind,
+        BYTEA_HINT,
+        error.message,
+      );
+    }
+    throw error;
+  }
+  if (text.includes('\u0000')) {
+    raiseError('the value of key ' + quoteForMessage(key) + ' contains a NUL byte, which ' + kind + ' cannot hold', BYTEA_HINT);
+  }
+  return text;
+}
+
+/** The SQL value of a stored value, for the value column's kind; an unreadable value is an ERROR naming the key. */
+export function decodeValue(bytes: Bytes, kind: ValueKind, key: string): HostValue {
+  if (kind === 'bytea') return bytes;
+  const text = decodeText(bytes, key, kind);
+  if (kind === 'text') return text;
+  if (kind === 'json' || kind === 'jsonb') {
+    if (!isJsonText(text)) {
+      raiseError(
+        'the value of key ' + quoteForMessage(key) + ' is not valid JSON',
+        'Declare the value column as text (or bytea) to read values that are not JSON.',
+      );
+    }
+    return text;
+  }
+  const parsed = parseDecimalText(text);
+  if (parsed === null || !fitsIntegerType(parsed, kind)) {
+    return raiseError(
+      'the value of key ' + quoteForMessage(key) + ' is not a ' + kind + ': ' + quoteForMessage(text),
+      'Declare the value column as text (or a wider integer type) to read it.',
+    );
+  }
+  // Handed to PostgreSQL as text: bigint's range is beyond a JS number, and Multicorn parses text for every type.
+  return decimalText(parsed);
+}
+
+/**
+ * A whole number from an expire or flags column (integer types, or text holding digits); null when the column is NULL.
+ * Out-of-range or non-numeric text is an ERROR naming the column and the key.
+ */
+export function integerColumnValue(value: HostValue, kind: NumberKind, column: string, key: string): number | null {
+  if (value === null) return null;
+  const parsed = integerArgument(value, column, key);
+  const asNumber = parsed.digits.length <= 15 ? parseDecimalInt(decimalText(parsed)) : null;
+  if (asNumber === null) {
+    return raiseError(
+      'column "' + column + '" of key ' + quoteForMessage(key) + ' is out of range: ' + decimalText(parsed),
+      kind === 'text' ? 'Give ' + column + ' as a whole number of seconds.' : null,
+    );
+  }
+  return asNumber;
+}
+
+/**
+ * The expiration memcached is sent for `seconds` from now: 0 (never) and up to 30 days as is; beyond that memcached
+ * would read the number as an absolute unix time, so it is sent as now + seconds. Negative is an ERROR.
+ */
+export function memcachedExpire(seconds: number, key: string): number {
+  if (seconds < 0 || seconds > MAX_EXPIRE) {
+    raiseError(
+      'expire of key ' + quoteForMessage(key) + ' is ' + intToString(seconds) + ', outside 0 to ' + intToString(MAX_EXPIRE),
+      'expire is the number of seconds until the item expires; 0 means never. To remove an item, DELETE it.',
+    );
+  }
+  if (seconds <= MAX_RELATIVE_EXPIRE) return seconds;
+  return nowSeconds() + seconds;
+}
+
+/** Client flags from a flags column: memcached keeps them as an unsigned 32-bit number. */
+export function checkedFlags(flags: number, key: string): number {
+  if (flags < 0 || flags > MAX_FLAGS) {
+    raiseError(
+      'flags of key ' + quoteForMessage(key) + ' is ' + intToString(flags) + ', outside 0 to ' + intToString(MAX_FLAGS),
+      'memcached client flags are an unsigned 32-bit number.',
+    );
+  }
+  return flags;
+}
+
+/** Flags read from memcached, for a flags column of `kind`: a value beyond the column's type is an ERROR. */
+export function flagsColumnValue(flags: number, kind: NumberKind, key: string): HostValue {
+  const parsed = parseDecimalText(intToString(flags))!;
+  if (kind !== 'text' && !fitsIntegerType(parsed, kind)) {
+    raiseError(
+      'flags of key ' + quoteForMessage(key) + ' is ' + intToString(flags) + ', beyond the range of ' + kind,
+      'Declare the flags column as bigint: memcached flags go up to 4294967295.',
+    );
+  }
+  return intToString(flags);
+}
