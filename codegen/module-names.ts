@@ -1,0 +1,41 @@
+// src/ file names -> Python module names and output paths: src/keys.ts -> pymcache_fdw.keys (keys.py),
+// src/index.ts -> pymcache_fdw (__init__.py), src/a/b.ts -> pymcache_fdw.a.b (a/b.py).
+import * as path from 'node:path';
+import { PACKAGE } from './ports';
+
+let sourceRoot = '/';
+
+/** Sets the absolute src/ directory the module names are relative to (once per compilation). */
+export function setSourceRoot(root: string): void {
+  sourceRoot = root;
+}
+
+function parts(fileName: string): string[] | null {
+  const relative = path.posix.relative(sourceRoot, fileName);
+  if (relative.startsWith('..') || !relative.endsWith('.ts') || relative.endsWith('.d.ts')) return null;
+  return relative.slice(0, -'.ts'.length).split('/');
+}
+
+export function isPackageInit(fileName: string): boolean {
+  const p = parts(fileName);
+  return p !== null && p[p.length - 1] === 'index';
+}
+
+export function moduleNameOf(fileName: string): string | null {
+  const p = parts(fileName);
+  if (p === null) return null;
+  const modules = p[p.length - 1] === 'index' ? p.slice(0, -1) : p;
+  return [PACKAGE, ...modules].join('.');
+}
+
+/** The output path relative to the package directory (`keys.py`, `__init__.py`, `a/b.py`). */
+export function outputPathOf(fileName: string): string | null {
+  const p = parts(fileName);
+  if (p === null) return null;
+  if (p[p.length - 1] === 'index') return [...p.slice(0, -1), '__init__.py'].join('/');
+  return `${p.join('/')}.py`;
+}
+
+export function sourcePathOf(fileName: string): string {
+  return `src/${path.posix.relative(sourceRoot, fileName)}`;
+}

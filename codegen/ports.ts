@@ -1,0 +1,107 @@
+// The port map: how each export of src/ports/<port>.ts is bound in Python. Ports are never emitted; an import of a
+// port name becomes an import of its Python binding. Everything about ports is data in this file: visitors only
+// ask `resolvePortExport` and `isKeywordOptionsType`.
+import { snakeCase } from './names';
+
+/** The emitted package; modules under it are imported relatively from emitted code. */
+export const PACKAGE = 'pymcache_fdw';
+
+export type PortBinding =
+  /** `from <module> import <name>`. A module under PACKAGE is imported relatively. */
+  | { kind: 'import'; module: string; name: string }
+  /** A Python builtin: no import, references print as `name`. */
+  | { kind: 'builtin'; name: string }
+  /** Used only in type positions: no import; hints print as `hint`. */
+  | { kind: 'type'; hint: string }
+  /** Type alias used only in type positions: the hint is the translation of the aliased type. */
+  | { kind: 'expandType' };
+
+/** What an export of a port module is, as far as the map's rules care. */
+export type PortExportKind = 'class' | 'function' | 'variable' | 'interface' | 'typeAlias';
+
+export interface PortSpec {
+  /** Exports bound one by one; checked before the rule. */
+  explicit: Readonly<Record<string, PortBinding>>;
+  /** The binding of any other export, or null when the export has none (a PY1032 diagnostic). */
+  rule: (exportName: string, kind: PortExportKind) => PortBinding | null;
+  /**
+   * A parameter of a port function, method or constructor whose declared type is named by this pattern takes an
+   * object literal in TypeScript and Python keyword arguments (snake_case names) in Python.
+   */
+  keywordOptionsType: RegExp;
+}
+
+const RUNTIME_MODULE = `${PACKAGE}._runtime`;
+const MULTICORN_MODULE = 'multicorn';
+const MULTICORN_UTILS_MODULE = 'multicorn.utils';
+const PYMEMCACHE_EXCEPTIONS_MODULE = 'pymemcache.exceptions';
+
+export const PORTS: Readonly<Record<string, PortSpec>> = {
+  // Hand-written python-out/pymcache_fdw/_runtime.py: the same names, functions in snake_case.
+  runtime: {
+    explicit: {
+      Bytes: { kind: 'type', hint: 'bytes' },
+      Float: { kind: 'type', hint: 'float' },
+      JsonValue: { kind: 'import', module: RUNTIME_MODULE, name: 'JsonValue' },
+    },
+    rule: (exportName, kind) => {
+      if (kind === 'class') return { kind: 'import', module: RUNTIME_MODULE, name: exportName };
+      if (kind === 'function' || kind === 'variable') return { kind: 'import', module: RUNTIME_MODULE, name: snakeCase(exportName) };
+      return null;
+    },
+    keywordOptionsType: /^$(?!)/,
+  },
+  // pymemcache 3.5: the client class, its exception classes, and Python's OSError for transport failures.
+  memcache: {
+    explicit: {
+      MemcacheClient: { kind: 'import', module: 'pymemcache.client.base', name: 'Client' },
+      TransportError: { kind: 'builtin', name: 'OSError' },
+    },
+    rule: (exportName, kind) => {
+      if (kind === 'class' && /^Memcache[A-Za-z]*Error$/.test(exportName)) {
+        return { kind: 'import', module: PYMEMCACHE_EXCEPTIONS_MODULE, name: exportName };
+      }
+      if (kind === 'typeAlias') return { kind: 'expandType' };
+      return null;
+    },
+    keywordOptionsType: /Options$/,
+  },
+  // Multicorn (multicorn2 3.x, or our host/): the classes from `multicorn`, logging from `multicorn.utils`.
+  host: {
+    explicit: {
+      ForeignDataWrapper: { kind: 'import', module: MULTICORN_MODULE, name: 'ForeignDataWrapper' },
+      Qual: { kind: 'import', module: MULTICORN_MODULE, name: 'Qual' },
+      ColumnDefinition: { kind: 'import', module: MULTICORN_MODULE, name: 'ColumnDefinition' },
+      SortKey: { kind: 'import', module: MULTICORN_MODULE, name: 'SortKey' },
+      TableDefinition: { kind: 'import', module: MULTICORN_MODULE, name: 'TableDefinition' },
+      logToPostgres: { kind: 'import', module: MULTICORN_UTILS_MODULE, name: 'log_to_postgres' },
+      DEBUG: { kind: 'import', module: MULTICORN_UTILS_MODULE, name: 'DEBUG' },
+      INFO: { kind: 'import', module: MULTICORN_UTILS_MODULE, name: 'INFO' },
+      WARNING: { kind: 'import', module: MULTICORN_UTILS_MODULE, name: 'WARNING' },
+      ERROR: { kind: 'import', module: MULTICORN_UTILS_MODULE, name: 'ERROR' },
+      CRITICAL: { kind: 'import', module: MULTICORN_UTILS_MODULE, name: 'CRITICAL' },
+    },
+    rule: (_exportName, kind) => (kind === 'typeAlias' ? { kind: 'expandType' } : null),
+    keywordOptionsType: /Options$/,
+  },
+};
+
+/** The port a module specifier or file name refers to (`./ports/memcache`, `/x/src/ports/memcache.ts`), or null. */
+export function portOf(specifierOrFile: string): string | null {
+  const match = /(?:^|\/)ports\/([A-Za-z0-9_]+)(?:\.ts)?$/.exec(specifierOrFile);
+  if (match === null) return null;
+  return Object.prototype.hasOwnProperty.call(PORTS, match[1]!) ? match[1]! : null;
+}
+
+export function resolvePortExport(port: string, exportName: string, kind: PortExportKind): PortBinding | null {
+  const spec = PORTS[port];
+  if (spec === undefined) return null;
+  const explicit = spec.explicit[exportName];
+  if (explicit !== undefined) return explicit;
+  return spec.rule(exportName, kind);
+}
+
+export function isKeywordOptionsType(port: string, typeName: string): boolean {
+  const spec = PORTS[port];
+  return spec !== undefined && spec.keywordOptionsType.test(typeName);
+}

@@ -1,0 +1,182 @@
+// Binary operators: strict equality (== for primitives, `is` for objects and null), arithmetic on numbers only,
+// `%` with JavaScript's sign rule, `&&`/`||` with checked truthiness, `??` evaluating its left side once, `in` on
+// Records, `instanceof` -> isinstance. Loose equality, `/`, bit operators and the comma operator are refused.
+import { ts } from 'ts-morph';
+import type { Context } from '../context';
+import { diagnostics } from '../diagnostics';
+import * as py from '../python-ast';
+import { describeType, isBooleanType, isNumberType, isPrimitiveOrNullish, isRecordType, isStringType, skipOuterExpressions } from '../typeinfo';
+import { expression, type VisitorEntries } from './registry';
+import { boolOp, checkTruthiness, condition } from './truthiness';
+
+const K = ts.SyntaxKind;
+
+function isNullLiteral(node: ts.Expression): boolean {
+  const inner = skipOuterExpressions(node);
+  return inner.kind === K.NullKeyword || (ts.isIdentifier(inner) && inner.text === 'undefined');
+}
+
+/** `typeof x === 'number'` and friends -> isinstance checks that agree with JavaScript (bool is not a number). */
+function typeofCheck(ctx: Context, node: ts.BinaryExpression, operand: ts.Expression, tag: string, negate: boolean): py.Expr {
+  const value = ctx.expr(operand);
+  const isinstance = (cls: py.Expr): py.Expr => py.call(py.name('isinstance'), [value, cls]);
+  let check: py.Expr;
+  switch (tag) {
+    case 'string':
+      check = isinstance(py.name('str'));
+      break;
+    case 'boolean':
+      check = isinstance(py.name('bool'));
+      break;
+    case 'number':
+      check = boolOp('and', isinstance(py.tuple([py.name('int'), py.name('float')])), py.not(isinstance(py.name('bool'))));
+      break;
+    case 'undefined':
+      check = py.compare(value, 'is', py.none());
+      break;
+    case 'function':
+      check = py.call(py.name('callable'), [value]);
+      break;
+    default:
+      return ctx.report(diagnostics.unsupportedSyntax(node, `\`typeof x === '${tag}'\``, "Test with `instanceof`, `Array.isArray`, or `=== null`"));
+  }
+  return negate ? py.not(check) : check;
+}
+
+function equality(ctx: Context, node: ts.BinaryExpression, negate: boolean): py.Expr {
+  const { left, right } = node;
+  if (isNullLiteral(right) || isNullLiteral(left)) {
+    const other = isNullLiteral(right) ? left : right;
+    return py.compare(ctx.expr(other), negate ? 'is not' : 'is', py.none());
+  }
+  const l = skipOuterExpressions(left);
+  const r = skipOuterExpressions(right);
+  if (ts.isTypeOfExpression(l) && (ts.isStringLiteral(r) || ts.isNoSubstitutionTemplateLiteral(r))) return typeofCheck(ctx, node, l.expression, r.text, negate);
+  if (ts.isTypeOfExpression(r) && (ts.isStringLiteral(l) || ts.isNoSubstitutionTemplateLiteral(l))) return typeofCheck(ctx, node, r.expression, l.text, negate);
+  const primitive = isPrimitiveOrNullish(ctx.typeOf(left)) && isPrimitiveOrNullish(ctx.typeOf(right));
+  const op: py.CompareOperator = primitive ? (negate ? '!=' : '==') : negate ? 'is not' : 'is';
+  return py.compare(ctx.expr(left), op, ctx.expr(right));
+}
+
+function relational(ctx: Context, node: ts.BinaryExpression, op: py.CompareOperator): py.Expr {
+  const lt = ctx.typeOf(node.left);
+  const rt = ctx.typeOf(node.right);
+  if (isStringType(lt) || isStringType(rt)) return ctx.report(diagnostics.stringRelational(node, node.operatorToken.getText()));
+  if (!isNumberType(lt) || !isNumberType(rt)) {
+    return ctx.report(diagnostics.unsupportedSyntax(node, `\`${node.operatorToken.getText()}\` on ${describeType(ctx.checker, lt)} and ${describeType(ctx.checker, rt)}`, 'Compare numbers only'));
+  }
+  return py.compare(ctx.expr(node.left), op, ctx.expr(node.right));
+}
+
+function checkNumeric(ctx: Context, node: ts.BinaryExpression): boolean {
+  for (const side of [node.left, node.right]) {
+    const type = ctx.typeOf(side);
+    if (isBooleanType(type)) {
+      ctx.report(diagnostics.booleanArithmetic(node, node.operatorToken.getText()));
+      return false;
+    }
+    if (!isNumberType(type)) {
+      ctx.report(diagnostics.unsupportedSyntax(node, `\`${node.operatorToken.getText()}\` on a ${describeType(ctx.checker, type)}`, 'Use arithmetic on numbers only'));
+      return false;
+    }
+  }
+  return true;
+}
+
+function plus(ctx: Context, node: ts.BinaryExpression): py.Expr {
+  const lt = ctx.typeOf(node.left);
+  const rt = ctx.typeOf(node.right);
+  if (isStringType(lt) && isStringType(rt)) return py.binop(ctx.expr(node.left), '+', ctx.expr(node.right));
+  if (isStringType(lt) || isStringType(rt)) {
+    const other = isStringType(lt) ? rt : lt;
+    return ctx.report(diagnostics.stringConcatenation(node, describeType(ctx.checker, other)));
+  }
+  if (!checkNumeric(ctx, node)) return py.name('__refused__');
+  return py.binop(ctx.expr(node.left), '+', ctx.expr(node.right));
+}
+
+function arithmetic(ctx: Context, node: ts.BinaryExpression, op: py.BinaryOperator): py.Expr {
+  if (!checkNumeric(ctx, node)) return py.name('__refused__');
+  return py.binop(ctx.expr(node.left), op, ctx.expr(node.right));
+}
+
+/** JavaScript's `%` takes the sign of the dividend (C fmod); Python's `%` that of the divisor. */
+function remainder(ctx: Context, node: ts.BinaryExpression): py.Expr {
+  if (!checkNumeric(ctx, node)) return py.name('__refused__');
+  const fmod = py.call(py.attr(ctx.module('math'), 'fmod'), [ctx.expr(node.left), ctx.expr(node.right)]);
+  return py.call(py.name('int'), [fmod]);
+}
+
+export function nullish(ctx: Context, left: py.Expr, right: () => py.Expr): py.Expr {
+  const { first, again } = ctx.once(left);
+  return py.ifExp(py.compare(first, 'is not', py.none()), again, right());
+}
+
+const BITWISE = new Set([K.AmpersandToken, K.BarToken, K.CaretToken, K.LessThanLessThanToken, K.GreaterThanGreaterThanToken, K.GreaterThanGreaterThanGreaterThanToken]);
+const ASSIGNMENTS = new Set([
+  K.EqualsToken, K.PlusEqualsToken, K.MinusEqualsToken, K.AsteriskEqualsToken, K.SlashEqualsToken, K.PercentEqualsToken, K.AsteriskAsteriskEqualsToken,
+  K.AmpersandEqualsToken, K.BarEqualsToken, K.CaretEqualsToken, K.LessThanLessThanEqualsToken, K.GreaterThanGreaterThanEqualsToken,
+  K.GreaterThanGreaterThanGreaterThanEqualsToken, K.QuestionQuestionEqualsToken, K.BarBarEqualsToken, K.AmpersandAmpersandEqualsToken,
+]);
+
+export function binaryExpr(ctx: Context, node: ts.BinaryExpression): py.Expr {
+  const op = node.operatorToken.kind;
+  switch (op) {
+    case K.EqualsEqualsToken:
+      return ctx.report(diagnostics.looseEquality(node.operatorToken, '=='));
+    case K.ExclamationEqualsToken:
+      return ctx.report(diagnostics.looseEquality(node.operatorToken, '!='));
+    case K.EqualsEqualsEqualsToken:
+      return equality(ctx, node, false);
+    case K.ExclamationEqualsEqualsToken:
+      return equality(ctx, node, true);
+    case K.LessThanToken:
+      return relational(ctx, node, '<');
+    case K.LessThanEqualsToken:
+      return relational(ctx, node, '<=');
+    case K.GreaterThanToken:
+      return relational(ctx, node, '>');
+    case K.GreaterThanEqualsToken:
+      return relational(ctx, node, '>=');
+    case K.PlusToken:
+      return plus(ctx, node);
+    case K.MinusToken:
+      return arithmetic(ctx, node, '-');
+    case K.AsteriskToken:
+      return arithmetic(ctx, node, '*');
+    case K.AsteriskAsteriskToken:
+      return arithmetic(ctx, node, '**');
+    case K.PercentToken:
+      return remainder(ctx, node);
+    case K.SlashToken:
+      return ctx.report(diagnostics.division(node.operatorToken));
+    case K.AmpersandAmpersandToken:
+      return boolOp('and', condition(ctx, node.left), ctx.expr(node.right));
+    case K.BarBarToken:
+      return boolOp('or', condition(ctx, node.left), ctx.expr(node.right));
+    case K.QuestionQuestionToken:
+      return nullish(ctx, ctx.expr(node.left), () => ctx.expr(node.right));
+    case K.InKeyword: {
+      const type = ctx.checker.getNonNullableType(ctx.typeOf(node.right));
+      if (!isRecordType(ctx.checker, type)) return ctx.report(diagnostics.inOperator(node, describeType(ctx.checker, type)));
+      return py.compare(ctx.expr(node.left), 'in', ctx.expr(node.right));
+    }
+    case K.InstanceOfKeyword:
+      return py.call(py.name('isinstance'), [ctx.expr(node.left), ctx.expr(node.right)]);
+    case K.CommaToken:
+      return ctx.report(diagnostics.unsupportedSyntax(node, 'the comma operator', 'Write separate statements'));
+    default:
+      if (BITWISE.has(op)) return ctx.report(diagnostics.bitwise(node.operatorToken, node.operatorToken.getText()));
+      if (ASSIGNMENTS.has(op)) {
+        if (op === K.SlashEqualsToken) return ctx.report(diagnostics.division(node.operatorToken));
+        return ctx.report(diagnostics.assignmentValue(node));
+      }
+      return ctx.report(diagnostics.unsupportedSyntax(node, `the operator \`${node.operatorToken.getText()}\``));
+  }
+}
+
+export const binaryVisitors: VisitorEntries = {
+  expressions: [[ts.SyntaxKind.BinaryExpression, expression<ts.BinaryExpression>((node, ctx) => binaryExpr(ctx, node))]],
+};
+
+export { checkTruthiness };

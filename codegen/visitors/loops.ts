@@ -1,0 +1,200 @@
+// Loops: for-of -> for (Maps iterate .items()), classic for -> `for i in range(...)` when provably the same, else a
+// while loop whose `continue` runs the incrementor first; while; do-while -> `while True` + a break test that
+// `continue` also runs; break/continue (a break inside a switch case body is refused: it would break the loop).
+import { ts } from 'ts-morph';
+import type { Context } from '../context';
+import { localBindingName } from '../context';
+import { diagnostics } from '../diagnostics';
+import * as py from '../python-ast';
+import { isMapType } from '../typeinfo';
+import { markAssigned, target as assignmentTarget } from './assignment';
+import { body } from './control';
+import { destructure, simpleTupleTarget } from './destructure';
+import { expressionAsStatement } from './expression-statement';
+import { statement, type VisitorEntries } from './registry';
+import { condition } from './truthiness';
+import { variableDeclaration } from './variable';
+
+const K = ts.SyntaxKind;
+
+function loopBody(ctx: Context, node: ts.Node, continuePrefix: py.Stmt[], statementNode: ts.Statement): py.Stmt[] {
+  ctx.breakables.push({ kind: 'loop', node, continuePrefix });
+  try {
+    return body(ctx, statementNode);
+  } finally {
+    ctx.breakables.pop();
+  }
+}
+
+function forOf(ctx: Context, node: ts.ForOfStatement): py.Stmt[] {
+  const iterType = ctx.checker.getNonNullableType(ctx.typeOf(node.expression));
+  let iter = ctx.expr(node.expression);
+  if (isMapType(iterType)) iter = py.call(py.attr(iter, 'items'));
+  const prologue: py.Stmt[] = [];
+  let target: py.Expr;
+  const init = node.initializer;
+  if (ts.isVariableDeclarationList(init)) {
+    const declaration = init.declarations[0]!;
+    if (ts.isIdentifier(declaration.name)) {
+      const name = localBindingName(declaration.name.text);
+      ctx.declareBinding(name, declaration.name.text, declaration);
+      target = py.name(name);
+    } else {
+      const elementType = ctx.checker.getTypeAtLocation(declaration);
+      const simple = simpleTupleTarget(ctx, declaration.name, elementType);
+      if (simple !== null) target = simple;
+      else {
+        const temp = ctx.fresh('e');
+        target = py.name(temp);
+        prologue.push(...destructure(ctx, declaration.name, py.name(temp), elementType));
+      }
+    }
+  } else {
+    target = assignmentTarget(ctx, init);
+  }
+  return [{ kind: 'For', target, iter, body: [...prologue, ...loopBody(ctx, node, [], node.statement)] }];
+}
+
+/** Whether `node` (a loop body) assigns `symbol` or mutates/calls methods on it. */
+function touches(ctx: Context, root: ts.Node, symbol: ts.Symbol, methodsCount: boolean): boolean {
+  let found = false;
+  const visit = (n: ts.Node): void => {
+    if (found) return;
+    if (ts.isBinaryExpression(n) && n.operatorToken.kind >= K.FirstAssignment && n.operatorToken.kind <= K.LastAssignment) {
+      const left = n.left;
+      if (ts.isIdentifier(left) && ctx.checker.getSymbolAtLocation(left) === symbol) found = true;
+    }
+    if ((ts.isPrefixUnaryExpression(n) || ts.isPostfixUnaryExpression(n)) && ts.isIdentifier(n.operand) && ctx.checker.getSymbolAtLocation(n.operand) === symbol) {
+      if (n.operator === K.PlusPlusToken || n.operator === K.MinusMinusToken) found = true;
+    }
+    if (methodsCount && ts.isPropertyAccessExpression(n) && ts.isIdentifier(n.expression) && ctx.checker.getSymbolAtLocation(n.expression) === symbol && n.name.text !== 'length') {
+      found = true;
+    }
+    if (methodsCount && ts.isCallExpression(n) && n.arguments.some((a) => ts.isIdentifier(a) && ctx.checker.getSymbolAtLocation(a) === symbol)) found = true;
+    ts.forEachChild(n, visit);
+  };
+  visit(root);
+  return found;
+}
+
+/** `for (let i = a; i < b; i++)` -> `range(a, b)` when the body cannot change `i` or `b`. */
+function rangeForm(ctx: Context, node: ts.ForStatement): py.Stmt[] | null {
+  const init = node.initializer;
+  if (init === undefined || !ts.isVariableDeclarationList(init) || init.declarations.length !== 1) return null;
+  const declaration = init.declarations[0]!;
+  if (!ts.isIdentifier(declaration.name) || declaration.initializer === undefined) return null;
+  const indexSymbol = ctx.checker.getSymbolAtLocation(declaration.name);
+  if (indexSymbol === undefined) return null;
+  const cond = node.condition;
+  if (cond === undefined || !ts.isBinaryExpression(cond) || !ts.isIdentifier(cond.left) || ctx.checker.getSymbolAtLocation(cond.left) !== indexSymbol) return null;
+  const inclusive = cond.operatorToken.kind === K.LessThanEqualsToken;
+  if (cond.operatorToken.kind !== K.LessThanToken && !inclusive) return null;
+  const inc = node.incrementor;
+  const isIncrement =
+    inc !== undefined &&
+    (((ts.isPostfixUnaryExpression(inc) || ts.isPrefixUnaryExpression(inc)) && inc.operator === K.PlusPlusToken && ts.isIdentifier(inc.operand) && ctx.checker.getSymbolAtLocation(inc.operand) === indexSymbol) ||
+      (ts.isBinaryExpression(inc) && inc.operatorToken.kind === K.PlusEqualsToken && ts.isIdentifier(inc.left) && ctx.checker.getSymbolAtLocation(inc.left) === indexSymbol && ts.isNumericLiteral(inc.right) && inc.right.text === '1'));
+  if (!isIncrement) return null;
+  if (touches(ctx, node.statement, indexSymbol, false)) return null;
+  // The bound is re-evaluated each iteration in JS: it must be a literal, or names / `.length` the body leaves alone.
+  let arraySymbol: ts.Symbol | undefined;
+  const end = cond.right;
+  const invariant = (e: ts.Expression): boolean => {
+    if (ts.isNumericLiteral(e)) return true;
+    if (ts.isIdentifier(e)) {
+      const s = ctx.checker.getSymbolAtLocation(e);
+      return s !== undefined && !touches(ctx, node.statement, s, false);
+    }
+    if (ts.isPropertyAccessExpression(e) && e.name.text === 'length' && ts.isIdentifier(e.expression) && ctx.checker.isArrayType(ctx.checker.getNonNullableType(ctx.typeOf(e.expression)))) {
+      const s = ctx.checker.getSymbolAtLocation(e.expression);
+      if (s === undefined || touches(ctx, node.statement, s, true)) return false;
+      arraySymbol = s;
+      return true;
+    }
+    if (ts.isBinaryExpression(e) && (e.operatorToken.kind === K.PlusToken || e.operatorToken.kind === K.MinusToken)) return invariant(e.left) && invariant(e.right);
+    if (ts.isParenthesizedExpression(e)) return invariant(e.expression);
+    return false;
+  };
+  if (!invariant(end)) return null;
+  const name = localBindingName(declaration.name.text);
+  ctx.declareBinding(name, declaration.name.text, declaration);
+  const start = ctx.expr(declaration.initializer);
+  let stop = ctx.expr(end);
+  if (inclusive) stop = py.binop(stop, '+', py.int(1));
+  const isZero = start.kind === 'Constant' && start.value === 0n;
+  const args = isZero ? [stop] : [start, stop];
+  if (arraySymbol !== undefined && isZero && !inclusive) ctx.rangeIndexes.set(indexSymbol, arraySymbol);
+  const loop = loopBody(ctx, node, [], node.statement);
+  return [{ kind: 'For', target: py.name(name), iter: py.call(py.name('range'), args), body: loop }];
+}
+
+function forStatement(ctx: Context, node: ts.ForStatement): py.Stmt[] {
+  const range = rangeForm(ctx, node);
+  if (range !== null) return range;
+  const out: py.Stmt[] = [];
+  const init = node.initializer;
+  if (init !== undefined) {
+    if (ts.isVariableDeclarationList(init)) {
+      if ((init.flags & (ts.NodeFlags.Let | ts.NodeFlags.Const)) === 0) ctx.report(diagnostics.varDeclaration(init));
+      for (const d of init.declarations) out.push(...variableDeclaration(ctx, d, false));
+    } else {
+      out.push(...expressionAsStatement(ctx, init));
+    }
+  }
+  const incrementor = node.incrementor === undefined ? [] : incrementorStatements(ctx, node.incrementor);
+  const test = node.condition === undefined ? py.bool(true) : condition(ctx, node.condition);
+  const loop = loopBody(ctx, node, incrementor, node.statement);
+  out.push({ kind: 'While', test, body: [...loop, ...incrementor] });
+  return out;
+}
+
+function incrementorStatements(ctx: Context, node: ts.Expression): py.Stmt[] {
+  if (ts.isBinaryExpression(node) && node.operatorToken.kind === K.CommaToken) {
+    return [...incrementorStatements(ctx, node.left), ...incrementorStatements(ctx, node.right)];
+  }
+  return expressionAsStatement(ctx, node);
+}
+
+function doStatement(ctx: Context, node: ts.DoStatement): py.Stmt[] {
+  const exit = py.ifStmt(py.not(condition(ctx, node.expression)), [{ kind: 'Break' }]);
+  const loop = loopBody(ctx, node, [exit], node.statement);
+  return [{ kind: 'While', test: py.bool(true), body: [...loop, exit] }];
+}
+
+function breakStatement(ctx: Context, node: ts.BreakStatement): py.Stmt[] {
+  if (node.label !== undefined) {
+    ctx.report(diagnostics.labeledStatement(node));
+    return [];
+  }
+  const frame = ctx.breakables[ctx.breakables.length - 1];
+  if (frame?.kind === 'switch') {
+    ctx.report(diagnostics.switchBreak(node));
+    return [];
+  }
+  return [{ kind: 'Break' }];
+}
+
+function continueStatement(ctx: Context, node: ts.ContinueStatement): py.Stmt[] {
+  if (node.label !== undefined) {
+    ctx.report(diagnostics.labeledStatement(node));
+    return [];
+  }
+  for (let i = ctx.breakables.length - 1; i >= 0; i--) {
+    const frame = ctx.breakables[i]!;
+    if (frame.kind === 'loop') return [...frame.continuePrefix, { kind: 'Continue' }];
+  }
+  return [{ kind: 'Continue' }];
+}
+
+export const loopVisitors: VisitorEntries = {
+  statements: [
+    [K.ForOfStatement, statement<ts.ForOfStatement>((node, ctx) => forOf(ctx, node))],
+    [K.ForStatement, statement<ts.ForStatement>((node, ctx) => forStatement(ctx, node))],
+    [K.WhileStatement, statement<ts.WhileStatement>((node, ctx) => [{ kind: 'While', test: condition(ctx, node.expression), body: loopBody(ctx, node, [], node.statement) }])],
+    [K.DoStatement, statement<ts.DoStatement>((node, ctx) => doStatement(ctx, node))],
+    [K.BreakStatement, statement<ts.BreakStatement>((node, ctx) => breakStatement(ctx, node))],
+    [K.ContinueStatement, statement<ts.ContinueStatement>((node, ctx) => continueStatement(ctx, node))],
+  ],
+};
+
+export { markAssigned };

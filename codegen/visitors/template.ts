@@ -1,0 +1,32 @@
+// Template literals -> f-strings. Only string-typed parts are interpolated: JS and Python turn numbers, booleans,
+// null and objects into different text.
+import { ts } from 'ts-morph';
+import { diagnostics } from '../diagnostics';
+import * as py from '../python-ast';
+import { describeType, isStringType } from '../typeinfo';
+import { hasLoneSurrogate } from './literals';
+import { expression, type VisitorEntries } from './registry';
+
+export const templateVisitors: VisitorEntries = {
+  expressions: [
+    [
+      ts.SyntaxKind.TemplateExpression,
+      expression<ts.TemplateExpression>((node, ctx) => {
+        const parts: py.FStringPart[] = [];
+        const texts = [node.head.text, ...node.templateSpans.map((s) => s.literal.text)];
+        if (texts.some(hasLoneSurrogate)) return ctx.report(diagnostics.loneSurrogate(node));
+        if (node.head.text !== '') parts.push({ text: node.head.text });
+        for (const span of node.templateSpans) {
+          const type = ctx.typeOf(span.expression);
+          if (!isStringType(type)) {
+            ctx.report(diagnostics.templateNonString(span.expression, describeType(ctx.checker, type)));
+          }
+          parts.push({ expr: ctx.expr(span.expression) });
+          if (span.literal.text !== '') parts.push({ text: span.literal.text });
+        }
+        return { kind: 'FString', parts };
+      }),
+    ],
+    [ts.SyntaxKind.TaggedTemplateExpression, expression((node, ctx) => ctx.report(diagnostics.unsupportedSyntax(node, 'a tagged template', 'Call the function with the parts')))],
+  ],
+};

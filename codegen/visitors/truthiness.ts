@@ -1,0 +1,41 @@
+// Conditions: JavaScript truthiness equals Python's for strings, numbers, booleans and null/undefined, but not for
+// objects (an empty Python list or dict is falsy, a JS one truthy), so those are refused.
+import { ts } from 'ts-morph';
+import type { Context } from '../context';
+import { diagnostics } from '../diagnostics';
+import * as py from '../python-ast';
+import { describeType, isPrimitiveOrNullish } from '../typeinfo';
+
+/** Translates an expression whose truthiness is tested (if/while/?:/!/&&/||). */
+export function condition(ctx: Context, node: ts.Expression): py.Expr {
+  let inner = node;
+  while (ts.isParenthesizedExpression(inner)) inner = inner.expression;
+  if (ts.isBinaryExpression(inner)) {
+    const op = inner.operatorToken.kind;
+    if (op === ts.SyntaxKind.AmpersandAmpersandToken || op === ts.SyntaxKind.BarBarToken) {
+      return boolOp(op === ts.SyntaxKind.AmpersandAmpersandToken ? 'and' : 'or', condition(ctx, inner.left), condition(ctx, inner.right));
+    }
+  }
+  if (ts.isPrefixUnaryExpression(inner) && inner.operator === ts.SyntaxKind.ExclamationToken) {
+    return py.not(condition(ctx, inner.operand));
+  }
+  checkTruthiness(ctx, inner);
+  return ctx.expr(inner);
+}
+
+export function checkTruthiness(ctx: Context, node: ts.Expression): void {
+  const type = ctx.typeOf(node);
+  if (!isPrimitiveOrNullish(type)) {
+    ctx.report(diagnostics.objectTruthiness(node, `a ${describeType(ctx.checker, ctx.checker.getNonNullableType(type))} value`));
+  }
+}
+
+/** `a and b and c` flattened, so the printer does not parenthesise a chain of the same operator. */
+export function boolOp(op: 'and' | 'or', left: py.Expr, right: py.Expr): py.Expr {
+  const values: py.Expr[] = [];
+  for (const side of [left, right]) {
+    if (side.kind === 'BoolOp' && side.op === op) values.push(...side.values);
+    else values.push(side);
+  }
+  return { kind: 'BoolOp', op, values };
+}

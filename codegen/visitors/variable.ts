@@ -1,0 +1,74 @@
+// `const`/`let` -> assignments (annotated when the type is written, or the value is an empty container mypy cannot
+// type); `const f = (...) => ...` -> def f; module-level `as const` objects of literals -> a class of constants.
+import { ts } from 'ts-morph';
+import type { Context } from '../context';
+import { localBindingName } from '../context';
+import { diagnostics } from '../diagnostics';
+import { docstringOf } from '../jsdoc';
+import * as py from '../python-ast';
+import { hintForType, hintForTypeNode } from '../types';
+import { isConstObjectDeclaration } from './access';
+import { destructure } from './destructure';
+import { buildDef } from './function';
+import { statement, type VisitorEntries } from './registry';
+
+function isEmptyContainer(node: ts.Expression): boolean {
+  if (ts.isArrayLiteralExpression(node) || ts.isObjectLiteralExpression(node)) {
+    return (ts.isArrayLiteralExpression(node) ? node.elements : node.properties).length === 0;
+  }
+  if (ts.isNewExpression(node) && ts.isIdentifier(node.expression) && (node.expression.text === 'Map' || node.expression.text === 'Set')) {
+    return (node.arguments ?? []).length === 0;
+  }
+  return node.kind === ts.SyntaxKind.NullKeyword || (ts.isIdentifier(node) && node.text === 'undefined');
+}
+
+function constObjectClass(ctx: Context, declaration: ts.VariableDeclaration, name: string): py.ClassDef {
+  const literal = (declaration.initializer as ts.AsExpression).expression as ts.ObjectLiteralExpression;
+  const body: py.Stmt[] = literal.properties.map((p) => {
+    const assignment = p as ts.PropertyAssignment;
+    const key = (assignment.name as ts.Identifier | ts.StringLiteral).text;
+    return py.assign(py.name(key), ctx.expr(assignment.initializer));
+  });
+  const statementNode = declaration.parent.parent;
+  return { kind: 'ClassDef', name, bases: [], keywords: [], docstring: docstringOf(statementNode), body };
+}
+
+export function variableDeclaration(ctx: Context, declaration: ts.VariableDeclaration, isConst: boolean): py.Stmt[] {
+  const init = declaration.initializer;
+  if (!ts.isIdentifier(declaration.name)) {
+    if (init === undefined) return [];
+    return destructure(ctx, declaration.name, ctx.expr(init), ctx.typeOf(init));
+  }
+  const tsName = declaration.name.text;
+  const name = localBindingName(tsName);
+  ctx.declareBinding(name, tsName, declaration);
+  if (init !== undefined && isConst && (ts.isArrowFunction(init) || ts.isFunctionExpression(init)) && declaration.type === undefined) {
+    const def = buildDef(ctx, init, name, { kind: 'function', docstring: docstringOf(declaration.parent.parent) });
+    return [def];
+  }
+  if (isConstObjectDeclaration(declaration)) return [constObjectClass(ctx, declaration, name)];
+  const hint = (): py.Expr =>
+    py.hint(declaration.type !== undefined ? hintForTypeNode(ctx, declaration.type) : hintForType(ctx, ctx.checker.getTypeAtLocation(declaration), declaration));
+  if (init === undefined) {
+    return [{ kind: 'AnnAssign', target: py.name(name), annotation: hint(), value: null }];
+  }
+  const value = ctx.expr(init);
+  const annotate = (declaration.type !== undefined || isEmptyContainer(init)) && ctx.firstAnnotation(name);
+  if (annotate) return [{ kind: 'AnnAssign', target: py.name(name), annotation: hint(), value }];
+  return [py.assign(py.name(name), value)];
+}
+
+function variableStatement(ctx: Context, node: ts.VariableStatement): py.Stmt[] {
+  const list = node.declarationList;
+  if ((ts.getModifiers(node) ?? []).some((m) => m.kind === ts.SyntaxKind.DeclareKeyword)) return [];
+  if ((list.flags & (ts.NodeFlags.Let | ts.NodeFlags.Const)) === 0) {
+    ctx.report(diagnostics.varDeclaration(node));
+    return [];
+  }
+  const isConst = (list.flags & ts.NodeFlags.Const) !== 0;
+  return list.declarations.flatMap((d) => variableDeclaration(ctx, d, isConst));
+}
+
+export const variableVisitors: VisitorEntries = {
+  statements: [[ts.SyntaxKind.VariableStatement, statement<ts.VariableStatement>((node, ctx) => variableStatement(ctx, node))]],
+};
