@@ -1,0 +1,202 @@
+// Every SQL statement of the original README (../shared/seeds/000_a517adb2f19d3227.txt), run verbatim in PostgreSQL
+// in README order in one session, with the result the README shows. The README's tables talk to localhost:11211,
+// so this file runs its own memcached there. Stats values that move (connection counts) are cross-checked against a
+// raw `stats` call instead of the README's numbers.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { connect, createScratchDatabase } from '../rig/postgres';
+import { openSession, type HostSession, type Notice } from '../host/helpers';
+import { exchange, rawGet, rawStats, type Address } from '../unit/fdw-support';
+
+const README_PORT = 11211;
+const readmeServer: Address = { host: '127.0.0.1', port: README_PORT };
+let memcached: ChildProcess | null = null;
+let session: HostSession;
+
+async function answers(address: Address): Promise<boolean> {
+  try {
+    const reply = await exchange(address, Buffer.from('version\r\n'), (buffer) => buffer.includes('\r\n'));
+    return reply.toString('latin1').startsWith('VERSION ');
+  } catch {
+    return false;
+  }
+}
+
+beforeAll(async () => {
+  if (await answers(readmeServer)) {
+    throw new Error('a memcached already listens on 127.0.0.1:11211; stop it so that this test can run its own there');
+  }
+  memcached = spawn('/usr/bin/memcached', ['-u', 'memcache', '-l', '127.0.0.1', '-p', String(README_PORT), '-U', '0'], {
+    stdio: 'ignore',
+  });
+  for (let attempt = 0; attempt < 200 && !(await answers(readmeServer)); attempt++) {
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+  const connection = await createScratchDatabase(inject('postgres'), 'sql_readme');
+  session = await openSession(connection);
+});
+
+afterAll(async () => {
+  await session?.close();
+  if (memcached !== null) {
+    const child = memcached;
+    await new Promise<void>((resolve) => {
+      child.once('exit', () => resolve());
+      child.kill('SIGTERM');
+    });
+  }
+});
+
+type Outcome = { command: string; rowCount: number | null; rows: Array<Record<string, unknown>>; notices: Notice[] };
+
+async function run(sql: string): Promise<Outcome> {
+  session.takeNotices();
+  const result = await session.client.query(sql);
+  return { command: result.command, rowCount: result.rowCount, rows: result.rows, notices: session.takeNotices() };
+}
+
+function warnings(notices: Notice[]): string[] {
+  return notices.filter((notice) => notice.severity === 'WARNING').map((notice) => `WARNING:  ${notice.message}`);
+}
+
+describe('README, installation', () => {
+  it('2. create extension "multicorn"', async () => {
+    expect((await run('create extension multicorn;')).command).toBe('CREATE');
+  });
+
+  it('3. create the foreign servers', async () => {
+    const cache = await run(`CREATE SERVER pymcache_fdw
+    FOREIGN DATA WRAPPER multicorn
+    OPTIONS (
+        wrapper 'pymcache_fdw.PymcacheFDW'
+    );`);
+    expect(cache.command).toBe('CREATE');
+    const stats = await run(`CREATE SERVER pymcache_fdw_stat
+    FOREIGN DATA WRAPPER multicorn
+    OPTIONS (
+        wrapper 'pymcache_fdw.PymcacheFDWStats'
+    );`);
+    expect(stats.command).toBe('CREATE');
+  });
+
+  it('4. create the foreign tables', async () => {
+    for (const sql of [
+      `CREATE FOREIGN TABLE pymcache_test (
+        key TEXT,
+        value TEXT,
+        expire TEXT -- optional
+    ) SERVER pymcache_fdw OPTIONS (
+        host 'localhost',
+        port '11211',
+        row_id 'key',
+        expire '60' -- optional, default is 0 - never expire
+    );`,
+      `CREATE FOREIGN TABLE pymcache_stat_test (
+        stat_name TEXT,
+        stat_value TEXT
+    ) SERVER pymcache_fdw_stat;`,
+      `CREATE FOREIGN TABLE pymcache_stat_settings_test (
+        stat_name TEXT,
+        stat_value TEXT
+    ) SERVER pymcache_fdw_stat OPTIONS (
+        stats_cmd 'settings'
+    );`,
+    ]) {
+      expect((await run(sql)).command).toBe('CREATE');
+    }
+  });
+});
+
+describe('README, usage', () => {
+  it('set cache item: INSERT 0 1', async () => {
+    const outcome = await run(`insert into pymcache_test(key, value)
+   values('meaning_of_life', '42');`);
+    expect([outcome.command, outcome.rowCount]).toEqual(['INSERT', 1]);
+    expect(outcome.notices).toEqual([]);
+    const stored = await rawGet(readmeServer, 'meaning_of_life');
+    expect(stored!.value.toString()).toBe('42');
+    expect(stored!.flags).toBe(0);
+    // The table's expire '60' applies.
+    expect(stored!.ttl).toBeGreaterThan(50);
+    expect(stored!.ttl).toBeLessThanOrEqual(60);
+  });
+
+  it('set cache item, that will expire after 10 seconds: INSERT 0 1', async () => {
+    const outcome = await run(`insert into pymcache_test(key, value, expire)
+   values('born_to_die', 'Lana Del Rey', 10);`);
+    expect([outcome.command, outcome.rowCount]).toEqual(['INSERT', 1]);
+    const stored = await rawGet(readmeServer, 'born_to_die');
+    expect(stored!.value.toString()).toBe('Lana Del Rey');
+    expect(stored!.ttl).toBeGreaterThan(0);
+    expect(stored!.ttl).toBeLessThanOrEqual(10);
+  });
+
+  it('update cache item with key born_to_die: UPDATE 1', async () => {
+    const outcome = await run(`update pymcache_test
+   set value = 'Grand Funk Railroad', expire = 300
+   where key = 'born_to_die'`);
+    expect([outcome.command, outcome.rowCount]).toEqual(['UPDATE', 1]);
+    const stored = await rawGet(readmeServer, 'born_to_die');
+    expect(stored!.value.toString()).toBe('Grand Funk Railroad');
+    expect(stored!.ttl).toBeGreaterThan(290);
+  });
+
+  it('get cache items with set of keys in "where" clause: meaning_of_life | 42 (1 row)', async () => {
+    const outcome = await run(`select key, value
+   from pymcache_test
+   where key in ('meaning_of_life', 'k1');`);
+    expect(outcome.rows).toEqual([{ key: 'meaning_of_life', value: '42' }]);
+    expect(outcome.notices).toEqual([]);
+  });
+
+  it('delete cache item with key meaning_of_life: DELETE 1', async () => {
+    const outcome = await run(`delete from pymcache_test
+   where key = 'meaning_of_life';`);
+    expect([outcome.command, outcome.rowCount]).toEqual(['DELETE', 1]);
+    expect(await rawGet(readmeServer, 'meaning_of_life')).toBeNull();
+  });
+
+  it('show general-purpose statistics related to connections, after the default host and port WARNINGs', async () => {
+    const outcome = await run(`select stat_name, stat_value
+   from pymcache_stat_test
+   where stat_name ~* 'connection';`);
+    expect(warnings(outcome.notices)).toEqual(['WARNING:  Using default host: localhost', 'WARNING:  Using default port: 11211']);
+    const names = outcome.rows.map((row) => row['stat_name']);
+    // The README's three rows (its memcached was older; 1.6 adds max_connections and rejected_connections).
+    for (const name of ['curr_connections', 'total_connections', 'connection_structures']) expect(names).toContain(name);
+    const raw = await rawStats(readmeServer);
+    expect(names).toEqual([...raw.keys()].filter((name) => /connection/i.test(name)));
+    for (const row of outcome.rows) expect(row['stat_value']).toMatch(/^\d+$/);
+    // Counters only grow: what the table showed is at most what memcached reports right after.
+    const shownTotal = Number(outcome.rows.find((row) => row['stat_name'] === 'total_connections')!['stat_value']);
+    expect(shownTotal).toBeGreaterThan(0);
+    expect(shownTotal).toBeLessThanOrEqual(Number(raw.get('total_connections')));
+  });
+
+  it('show "enabled" memcache settings: cas_enabled yes, auth_enabled_sasl False, detail_enabled no, flush_enabled yes', async () => {
+    const outcome = await run(`select stat_name, stat_value
+   from pymcache_stat_settings_test
+   where stat_name ~* 'enabled';`);
+    expect(outcome.notices).toEqual([]);
+    const shown = new Map(outcome.rows.map((row) => [row['stat_name'], row['stat_value']]));
+    expect(shown.get('cas_enabled')).toBe('yes');
+    expect(shown.get('auth_enabled_sasl')).toBe('False');
+    expect(shown.get('detail_enabled')).toBe('no');
+    expect(shown.get('flush_enabled')).toBe('yes');
+    // memcached 1.6 has three more "enabled" settings; rows come in the server's order.
+    const raw = await rawStats(readmeServer, 'settings');
+    expect([...shown.keys()]).toEqual([...raw.keys()].filter((name) => /enabled/i.test(name)));
+  });
+});
+
+describe('README surface, from a fresh session', () => {
+  it('reads what the README inserted, through another backend (one client per server per backend)', async () => {
+    const other = await connect(session.connection);
+    try {
+      const result = await other.query(`select key, value from pymcache_test where key = 'born_to_die'`);
+      expect(result.rows).toEqual([{ key: 'born_to_die', value: 'Grand Funk Railroad' }]);
+    } finally {
+      await other.end();
+    }
+  });
+});
