@@ -3,7 +3,7 @@
 // SQLSTATE, hint and detail.
 import { inject } from 'vitest';
 import type pg from 'pg';
-import { connect, createScratchDatabase, type PostgresConnection } from '../rig/postgres';
+import { connect, createScratchDatabase, installedMulticorn, type PostgresConnection } from '../rig/postgres';
 
 export type Described = { type: string; repr?: string; items?: Described[] | Record<string, Described> };
 export type JournalEntry = { event: string; tag?: string; [field: string]: unknown };
@@ -49,6 +49,7 @@ export async function openSession(connection: PostgresConnection): Promise<HostS
 
 /** A fresh database `name` with `CREATE EXTENSION multicorn`, and a session on it. */
 export async function openHostDatabase(name: string): Promise<HostSession> {
+  installedMulticorn(); // a clear message when none (or not the one PYMCACHE_MULTICORN asks for) is installed
   const connection = await createScratchDatabase(inject('postgres'), name);
   const session = await openSession(connection);
   await session.client.query('CREATE EXTENSION multicorn');

@@ -82,8 +82,11 @@ function logTail(logFile: string, lines = 40): string {
   return readFileSync(logFile, 'utf8').split('\n').slice(-lines).join('\n');
 }
 
+/**
+ * Starts the cluster. It does not require a Multicorn: layers that need one call installedMulticorn() (the
+ * host contract helpers do), so that the other layers run even where the host is not built yet.
+ */
 export async function startPostgresCluster(): Promise<{ connection: PostgresConnection; stop(): Promise<void> }> {
-  installedMulticorn();
   const baseDir = mkdtempSync(join(tmpdir(), 'pymcache-pg-'));
   const dataDir = join(baseDir, 'data');
   const logFile = join(baseDir, 'postgresql.log');
