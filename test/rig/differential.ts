@@ -105,7 +105,7 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
   return prototype === Object.prototype || prototype === null;
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
+export function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
@@ -141,7 +141,7 @@ export function canonicalFromPython(value: unknown): Canonical {
 }
 
 /** JSON for the driver: bytes, Float-marked numbers, Maps and plain objects tagged so Python rebuilds the right types. */
-function encodeArgument(value: unknown): unknown {
+export function encodeArgument(value: unknown): unknown {
   if (value === undefined || value === null) return null;
   if (value instanceof FloatArg) return { $float: Object.is(value.value, -0) ? '-0.0' : String(value.value) };
   if (value instanceof Uint8Array) return { $bytes: Buffer.from(value).toString('hex') };
@@ -160,13 +160,13 @@ function encodeArgument(value: unknown): unknown {
   throw new Error(`differential: cannot send a ${typeof value} argument to Python`);
 }
 
-function decodeNodeArgument(value: unknown): unknown {
+export function decodeNodeArgument(value: unknown): unknown {
   if (value instanceof FloatArg) return value.value;
   if (Array.isArray(value)) return value.map(decodeNodeArgument);
   return value;
 }
 
-function errorOutcomeFromNode(error: unknown, floats: boolean): Outcome {
+export function errorOutcomeFromNode(error: unknown, floats: boolean): Outcome {
   if (!(error instanceof Error)) {
     return { error: { class: typeof error, message: String(error), attributes: {} } };
   }
@@ -176,6 +176,20 @@ function errorOutcomeFromNode(error: unknown, floats: boolean): Outcome {
     attributes[name] = canonicalFromNode(item, floats);
   }
   return { error: { class: error.constructor.name, message: error.message, attributes } };
+}
+
+/** An outcome as the Python driver wrote it ({"ok": ...} or {"error": {...}}), in canonical form. */
+export function outcomeFromPython(parsed: Record<string, unknown>): Outcome {
+  if ('ok' in parsed) return { ok: canonicalFromPython(parsed.ok) };
+  if (isRecord(parsed.error)) {
+    const error = parsed.error;
+    const attributes: { [name: string]: Canonical } = {};
+    if (isRecord(error.attributes)) {
+      for (const [name, item] of Object.entries(error.attributes)) attributes[name] = canonicalFromPython(item);
+    }
+    return { error: { class: String(error.class), message: String(error.message), attributes } };
+  }
+  throw new Error(`differential: malformed driver output: ${JSON.stringify(parsed)}`);
 }
 
 /** Calls `functionName` of the TS module on every vector in Node. */
@@ -229,18 +243,7 @@ export async function runInPython(pythonModule: string, pythonFunction: string, 
         `differential: ${parsed.fatal} (PYTHONPATH=${PYTHON_OUT}; is the module emitted? run 'npm run build')`,
       );
     }
-    if ('ok' in parsed) {
-      outcomes.push({ ok: canonicalFromPython(parsed.ok) });
-    } else if (isRecord(parsed.error)) {
-      const error = parsed.error;
-      const attributes: { [name: string]: Canonical } = {};
-      if (isRecord(error.attributes)) {
-        for (const [name, item] of Object.entries(error.attributes)) attributes[name] = canonicalFromPython(item);
-      }
-      outcomes.push({ error: { class: String(error.class), message: String(error.message), attributes } });
-    } else {
-      throw new Error(`differential: malformed driver output: ${line}`);
-    }
+    outcomes.push(outcomeFromPython(parsed));
   }
   if (code !== 0 || outcomes.length !== vectors.length) {
     throw new Error(
