@@ -1,0 +1,42 @@
+// python-out is a pip-installable package: a wheel built from it (offline, with Debian's setuptools) holds the
+// package, declares pymemcache>=3.5 and Python >= 3.9, and imports once unpacked where pip would put it.
+import { execFile } from 'node:child_process';
+import { cpSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, describe, expect, it } from 'vitest';
+import { PYTHON, PYTHON_OUT } from '../rig/differential';
+
+const run = promisify(execFile);
+const scratch = mkdtempSync(join(tmpdir(), 'pymcache-package-'));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+describe('python-out/pyproject.toml', () => {
+  it('builds a wheel with the package, its metadata and its pymemcache requirement', async () => {
+    // Build from a copy: setuptools writes build/ and *.egg-info next to pyproject.toml.
+    const source = join(scratch, 'source');
+    cpSync(PYTHON_OUT, source, { recursive: true, filter: (path) => !/(__pycache__|\.mypy_cache)/.test(path) });
+    const wheels = join(scratch, 'wheels');
+    await run(PYTHON, ['-m', 'pip', 'wheel', '--no-deps', '--no-build-isolation', '--no-index', '-q', '-w', wheels, source], { cwd: scratch });
+    const built = readdirSync(wheels);
+    expect(built).toEqual(['pymcache_fdw-0.1.0-py3-none-any.whl']);
+
+    const inspect = [
+      'import sys, zipfile',
+      'z = zipfile.ZipFile(sys.argv[1])',
+      'names = z.namelist()',
+      'print("runtime:", "pymcache_fdw/_runtime.py" in names)',
+      'meta = z.read("pymcache_fdw-0.1.0.dist-info/METADATA").decode()',
+      'print("\\n".join(line for line in meta.splitlines() if line.startswith(("Name:", "Requires-Dist:", "Requires-Python:"))))',
+      'z.extractall(sys.argv[2])',
+      'sys.path.insert(0, sys.argv[2])',
+      'import pymcache_fdw._runtime as r',
+      'print("import:", r.format_float(1e16))',
+    ].join('\n');
+    const { stdout } = await run(PYTHON, ['-c', inspect, join(wheels, built[0]!), join(scratch, 'site-packages')], { env: { ...process.env, PYTHONDONTWRITEBYTECODE: '1' } });
+    expect(stdout.split('\n')).toEqual([
+      'runtime: True', 'Name: pymcache-fdw', 'Requires-Python: >=3.9', 'Requires-Dist: pymemcache (>=3.5)', 'import: 1e+16', '',
+    ]);
+  });
+});
