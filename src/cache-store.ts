@@ -10,10 +10,12 @@ import {
   MemcacheUnexpectedCloseError,
   TransportError,
   type MemcacheClient,
-  type StatValue,
 } from './ports/memcache';
 import { codePoints, type Bytes } from './ports/runtime';
 import { endpointLabel, type ServerEndpoint } from './table-options';
+
+/** A stat as pymemcache converts it: int, float, bool, or the bytes sent. */
+export type StatReading = number | boolean | Bytes;
 
 /** Keys per `get` round trip: long IN lists and joins are split so that one request line stays reasonable. */
 export const KEYS_PER_GET = 500;
@@ -62,7 +64,8 @@ function reportFailure(error: unknown, endpoint: ServerEndpoint, action: string,
   if (error instanceof TransportError) {
     raiseError('cannot reach memcached at ' + server + ' (' + what + '): ' + error.message, REACH_HINT);
   }
-  throw error;
+  if (error instanceof Error) throw error;
+  throw new Error('unexpected failure during the ' + what);
 }
 
 /** The memcached side of one foreign table: its server and the operations, with errors reported. */
@@ -127,7 +130,7 @@ export class CacheStore {
   }
 
   /** memcached's `stats` (with an optional argument such as `settings`), converted the way pymemcache converts it. */
-  async stats(command: string): Promise<Map<Bytes, StatValue>> {
+  async stats(command: string): Promise<Map<Bytes, StatReading>> {
     const client = this.client();
     try {
       if (command === '') return await client.stats();

@@ -5,14 +5,7 @@ import { resolveCacheLayout, type CacheTableLayout } from './columns';
 import { StoredItem } from './connections';
 import { raiseError, warn } from './errors';
 import { InvalidKeyError, prefixedKey, quoteForMessage, validateKey } from './keys';
-import {
-  ForeignDataWrapper,
-  type ColumnDefinition,
-  type HostValue,
-  type Qual,
-  type Row,
-  type SortKey,
-} from './ports/host';
+import { ForeignDataWrapper, type ColumnDefinition, type Qual, type SortKey } from './ports/host';
 import { intDiv, intToString, type Bytes } from './ports/runtime';
 import { lookupKeys } from './quals';
 import { OPTION_HINT, parseCacheTableOptions, type CacheTableOptions } from './table-options';
@@ -23,6 +16,8 @@ import {
   flagsColumnValue,
   integerColumnValue,
   memcachedExpire,
+  type SqlRow,
+  type SqlValue,
 } from './values';
 
 /**
@@ -117,7 +112,7 @@ export class PymcacheFDW extends ForeignDataWrapper {
     quals: Qual[],
     columns: Set<string>,
     _sortkeys: SortKey[] | null = null,
-  ): AsyncGenerator<Row, void, undefined> {
+  ): AsyncGenerator<SqlRow, void, undefined> {
     this.scanned = new Map<string, StoredItem>();
     const keys = lookupKeys(quals, this.layout.keyColumn);
     if (keys === null) {
@@ -140,8 +135,8 @@ export class PymcacheFDW extends ForeignDataWrapper {
   }
 
   /** The row for an item, with only the columns the query asked for built (plus the key, which is the row id). */
-  private rowOf(key: string, item: StoredItem, columns: Set<string>): Row {
-    const row: Row = {};
+  private rowOf(key: string, item: StoredItem, columns: Set<string>): SqlRow {
+    const row: SqlRow = {};
     row[this.layout.keyColumn] = key;
     const valueColumn = this.layout.valueColumn;
     if (valueColumn !== null && columns.has(valueColumn)) {
@@ -158,7 +153,7 @@ export class PymcacheFDW extends ForeignDataWrapper {
   }
 
   /** The key of a row being written; NULL is an ERROR (memcached has no NULL key). */
-  private keyOf(value: HostValue): string {
+  private keyOf(value: SqlValue): string {
     if (typeof value === 'string') return value;
     if (value === null) {
       return raiseError('the key column "' + this.layout.keyColumn + '" must not be NULL', 'Give every row a key.');
@@ -167,7 +162,7 @@ export class PymcacheFDW extends ForeignDataWrapper {
   }
 
   /** The bytes and flags to store for a row; without a flags column the item keeps `flagsFallback`. */
-  private itemOf(row: Row, key: string, flagsFallback: number): StoredItem {
+  private itemOf(row: SqlRow, key: string, flagsFallback: number): StoredItem {
     const valueColumn = this.layout.valueColumn!;
     const value = row[valueColumn];
     if (value === undefined || value === null) {
@@ -176,7 +171,7 @@ export class PymcacheFDW extends ForeignDataWrapper {
         'Give a value, or DELETE the key to remove it.',
       );
     }
-    const bytes = encodeValue(value, this.layout.valueKind, key);
+    const encoded = encodeValue(value, this.layout.valueKind, key);
     let flags = flagsFallback;
     const flagsColumn = this.layout.flagsColumn;
     if (flagsColumn !== null) {
@@ -184,11 +179,11 @@ export class PymcacheFDW extends ForeignDataWrapper {
       const number = integerColumnValue(given === undefined ? null : given, this.layout.flagsKind, flagsColumn, key);
       flags = number === null ? 0 : checkedFlags(number, key);
     }
-    return new StoredItem(bytes, flags);
+    return new StoredItem(encoded, flags);
   }
 
   /** What memcached is sent as the expiration of a row: its expire column, else the table's `expire` option. */
-  private expireOf(row: Row, key: string): number {
+  private expireOf(row: SqlRow, key: string): number {
     let seconds = this.settings.expire;
     const expireColumn = this.layout.expireColumn;
     if (expireColumn !== null) {
@@ -213,7 +208,7 @@ export class PymcacheFDW extends ForeignDataWrapper {
     }
   }
 
-  override async insert(values: Row): Promise<Row | null> {
+  override async insert(values: SqlRow): Promise<SqlRow | null> {
     const given = values[this.layout.keyColumn];
     const key = this.keyOf(given === undefined ? null : given);
     const fullKey = this.fullKey(key);
@@ -228,7 +223,7 @@ export class PymcacheFDW extends ForeignDataWrapper {
    * is a `touch` (only the expiration changes); otherwise the item is set. Changing the key moves the item: the new
    * key is stored (under insert_mode) first, then the old one deleted.
    */
-  override async update(oldvalues: HostValue, newvalues: Row): Promise<Row | null> {
+  override async update(oldvalues: SqlValue, newvalues: SqlRow): Promise<SqlRow | null> {
     const oldKey = this.keyOf(oldvalues);
     const given = newvalues[this.layout.keyColumn];
     const newKey = this.keyOf(given === undefined ? null : given);
@@ -254,7 +249,7 @@ export class PymcacheFDW extends ForeignDataWrapper {
   }
 
   /** `oldvalues` is the key of a row the scan found, so DELETE's row count is the number of keys that existed. */
-  override async delete(oldvalues: HostValue): Promise<void> {
+  override async delete(oldvalues: SqlValue): Promise<void> {
     const key = this.keyOf(oldvalues);
     await this.store.apply({ kind: 'delete', key: this.fullKey(key), item: null, expire: 0 });
     this.scanned.delete(key);

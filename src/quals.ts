@@ -1,10 +1,11 @@
 // Which keys a scan must fetch, from the quals Multicorn hands over: `key = x`, `key IN (...)` and `key = ANY(array)`
 // (parameters and join values arrive already evaluated). Other conditions are left to PostgreSQL, which rechecks
 // every qual on the rows we return.
-import type { HostValue, Qual } from './ports/host';
+import type { Qual } from './ports/host';
+import type { SqlValue } from './values';
 
 /** The distinct strings of `values`, first occurrence first; NULLs (which equal nothing) are dropped. */
-function distinctKeys(values: HostValue[]): string[] {
+function distinctKeys(values: SqlValue[]): string[] {
   const keys: string[] = [];
   const seen: Set<string> = new Set<string>();
   for (const value of values) {

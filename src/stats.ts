@@ -1,12 +1,12 @@
 // PymcacheFDWStats: memcached's `stats` output (general, items, settings, slabs, sizes or conns, per `stats_cmd`) as
 // (stat_name, stat_value) rows, in the order the server sends them. Values are shown as the original wrapper showed
 // pymemcache's conversions: numbers as numbers, `auth_enabled_sasl` as False/True, and the rest as sent.
-import { CacheStore } from './cache-store';
+import { CacheStore, type StatReading } from './cache-store';
 import { checkStatsColumns, STAT_NAME_COLUMN, STAT_VALUE_COLUMN } from './columns';
-import { ForeignDataWrapper, type ColumnDefinition, type Qual, type Row, type SortKey } from './ports/host';
-import type { StatValue } from './ports/memcache';
+import { ForeignDataWrapper, type ColumnDefinition, type Qual, type SortKey } from './ports/host';
 import { formatFloat, intToString, utf8Decode, type Bytes } from './ports/runtime';
 import { parseStatsTableOptions, type StatsTableOptions } from './table-options';
+import type { SqlRow } from './values';
 
 /** The stats pymemcache converts to a float (its STAT_TYPES); Python shows them with repr(float). */
 const FLOAT_STATS: string[] = ['rusage_user', 'rusage_system', 'growth_factor'];
@@ -15,7 +15,7 @@ const STATS_ROWS_ESTIMATE = 100;
 const STATS_ROW_WIDTH = 48;
 
 /** A stat's value as text, the way Python's str() shows what pymemcache returned. */
-export function statValueText(name: string, value: StatValue): string {
+export function statValueText(name: string, value: StatReading): string {
   if (typeof value === 'boolean') return value ? 'True' : 'False';
   if (typeof value === 'number') return FLOAT_STATS.includes(name) ? formatFloat(value) : intToString(value);
   return utf8Decode(value);
@@ -46,11 +46,11 @@ export class PymcacheFDWStats extends ForeignDataWrapper {
     _quals: Qual[],
     columns: Set<string>,
     _sortkeys: SortKey[] | null = null,
-  ): AsyncGenerator<Row, void, undefined> {
+  ): AsyncGenerator<SqlRow, void, undefined> {
     const stats = await this.store.stats(this.settings.statsCommand);
     for (const [rawName, value] of stats) {
       const name = statName(rawName);
-      const row: Row = {};
+      const row: SqlRow = {};
       if (columns.has(STAT_NAME_COLUMN)) row[STAT_NAME_COLUMN] = name;
       if (columns.has(STAT_VALUE_COLUMN)) row[STAT_VALUE_COLUMN] = statValueText(name, value);
       yield row;

@@ -81,7 +81,7 @@ export function rejectUnknown(options: Record<string, string>, valid: string[]):
 /** A timeout in seconds: above 0 (0 would make pymemcache's socket non-blocking) and at most an hour. */
 function parseTimeout(name: string, raw: string): Float {
   const seconds = checkedOption(() => parseSecondsOption(name, raw));
-  if (seconds <= 0.0 || seconds > MAX_TIMEOUT_SECONDS) {
+  if (seconds <= 0 || seconds > MAX_TIMEOUT_SECONDS) {
     raiseError(
       'invalid value ' + quoteForMessage(raw) + ' for option "' + name + '": expected a number of seconds above 0 and at most 3600',
       OPTION_HINT,

@@ -3,7 +3,6 @@
 import { raiseError } from './errors';
 import { quoteForMessage } from './keys';
 import { isJsonText } from './json-syntax';
-import type { HostValue } from './ports/host';
 import {
   codePointOf,
   codePoints,
@@ -15,22 +14,25 @@ import {
   utf8Decode,
   utf8Encode,
   type Bytes,
+  type Float,
 } from './ports/runtime';
 import type { NumberKind, ValueKind } from './columns';
 import { MAX_EXPIRE, MAX_RELATIVE_EXPIRE } from './table-options';
 
-/** The largest value of each integer type, as decimal digits (bigint's does not fit a JS number). */
-const MAX_DIGITS: Record<string, string> = {
-  smallint: '32767',
-  integer: '2147483647',
-  bigint: '9223372036854775807',
-};
-/** The most negative value of each integer type, without its sign. */
-const MIN_DIGITS: Record<string, string> = {
-  smallint: '32768',
-  integer: '2147483648',
-  bigint: '9223372036854775808',
-};
+/** One SQL value as Multicorn hands it over (text as str, int4 as int, bytea as bytes, int2/int8/json as text). */
+export type SqlScalar = string | number | Float | boolean | Bytes | null;
+/** A column or qual value: a scalar, or a list for `= ANY(array)` / `IN (...)`. */
+export type SqlValue = SqlScalar | SqlScalar[];
+/** A row: column name -> value. */
+export type SqlRow = Record<string, SqlValue>;
+
+/** The limit of an integer type as decimal digits: its largest value, or its most negative one without the sign. */
+function limitDigits(kind: string, negative: boolean): string | null {
+  if (kind === 'smallint') return negative ? '32768' : '32767';
+  if (kind === 'integer') return negative ? '2147483648' : '2147483647';
+  if (kind === 'bigint') return negative ? '9223372036854775808' : '9223372036854775807';
+  return null;
+}
 const DIGITS: string[] = ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'];
 /** memcached 1.6 keeps client flags as an unsigned 32-bit number. */
 export const MAX_FLAGS = 4294967295;
@@ -84,12 +86,12 @@ export function decimalText(value: DecimalInteger): string {
 
 /** True when `value` lies in the range of the SQL integer type `kind`. */
 export function fitsIntegerType(value: DecimalInteger, kind: string): boolean {
-  const limit = value.negative ? MIN_DIGITS[kind] : MAX_DIGITS[kind];
-  return limit !== undefined && compareDigits(value.digits, limit) <= 0;
+  const limit = limitDigits(kind, value.negative);
+  return limit !== null && compareDigits(value.digits, limit) <= 0;
 }
 
 /** The SQL integer column's value as decimal text: Multicorn hands int4 as an int, int2 and int8 as their text. */
-function integerArgument(value: HostValue, column: string, key: string): DecimalInteger {
+function integerArgument(value: SqlValue, column: string, key: string): DecimalInteger {
   if (typeof value === 'number') return parseDecimalText(intToString(value))!;
   if (typeof value === 'string') {
     const parsed = parseDecimalText(value);
@@ -102,11 +104,9 @@ function integerArgument(value: HostValue, column: string, key: string): Decimal
 }
 
 /** The bytes stored for a value column's SQL value. */
-export function encodeValue(value: HostValue, kind: ValueKind, key: string): Bytes {
-  if (kind === 'bytea') {
-    if (value instanceof Uint8Array) return value;
-    return raiseError('the value of key ' + quoteForMessage(key) + ' is not bytea', 'Declare the value column as bytea.');
-  }
+export function encodeValue(value: SqlValue, kind: ValueKind, key: string): Bytes {
+  // Multicorn hands a bytea column's value over as bytes.
+  if (kind === 'bytea') return value as Bytes;
   if (kind === 'smallint' || kind === 'integer' || kind === 'bigint') {
     return utf8Encode(decimalText(integerArgument(value, 'value', key)));
   }
@@ -126,10 +126,10 @@ export function encodeValue(value: HostValue, kind: ValueKind, key: string): Byt
 const BYTEA_HINT = 'Declare the value column as bytea to read values that are not UTF-8 text.';
 
 /** Decodes UTF-8 text for a text or json column; invalid UTF-8 or a NUL is an ERROR naming the key. */
-function decodeText(bytes: Bytes, key: string, kind: ValueKind): string {
+function decodeText(stored: Bytes, key: string, kind: ValueKind): string {
   let text: string;
   try {
-    text = utf8Decode(bytes);
+    text = utf8Decode(stored);
   } catch (error) {
     if (error instanceof InvalidUtf8Error) {
       return raiseError(
@@ -147,9 +147,9 @@ function decodeText(bytes: Bytes, key: string, kind: ValueKind): string {
 }
 
 /** The SQL value of a stored value, for the value column's kind; an unreadable value is an ERROR naming the key. */
-export function decodeValue(bytes: Bytes, kind: ValueKind, key: string): HostValue {
-  if (kind === 'bytea') return bytes;
-  const text = decodeText(bytes, key, kind);
+export function decodeValue(stored: Bytes, kind: ValueKind, key: string): SqlValue {
+  if (kind === 'bytea') return stored;
+  const text = decodeText(stored, key, kind);
   if (kind === 'text') return text;
   if (kind === 'json' || kind === 'jsonb') {
     if (!isJsonText(text)) {
@@ -175,10 +175,10 @@ export function decodeValue(bytes: Bytes, kind: ValueKind, key: string): HostVal
  * A whole number from an expire or flags column (integer types, or text holding digits); null when the column is NULL.
  * Out-of-range or non-numeric text is an ERROR naming the column and the key.
  */
-export function integerColumnValue(value: HostValue, kind: NumberKind, column: string, key: string): number | null {
+export function integerColumnValue(value: SqlValue, kind: NumberKind, column: string, key: string): number | null {
   if (value === null) return null;
   const parsed = integerArgument(value, column, key);
-  const asNumber = parsed.digits.length <= 15 ? parseDecimalInt(decimalText(parsed)) : null;
+  const asNumber = codePoints(parsed.digits).length <= 15 ? parseDecimalInt(decimalText(parsed)) : null;
   if (asNumber === null) {
     return raiseError(
       'column "' + column + '" of key ' + quoteForMessage(key) + ' is out of range: ' + decimalText(parsed),
@@ -215,7 +215,7 @@ export function checkedFlags(flags: number, key: string): number {
 }
 
 /** Flags read from memcached, for a flags column of `kind`: a value beyond the column's type is an ERROR. */
-export function flagsColumnValue(flags: number, kind: NumberKind, key: string): HostValue {
+export function flagsColumnValue(flags: number, kind: NumberKind, key: string): SqlValue {
   const parsed = parseDecimalText(intToString(flags))!;
   if (kind !== 'text' && !fitsIntegerType(parsed, kind)) {
     raiseError(

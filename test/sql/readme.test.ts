@@ -2,9 +2,10 @@
 // in README order in one session, with the result the README shows. The README's tables talk to localhost:11211,
 // so this file runs its own memcached there. Stats values that move (connection counts) are cross-checked against a
 // raw `stats` call instead of the README's numbers.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { connect, createScratchDatabase } from '../rig/postgres';
+import { connect, createScratchDatabase, PG_BIN, repoRoot, type PostgresConnection } from '../rig/postgres';
 import { openSession, type HostSession, type Notice } from '../host/helpers';
 import { exchange, rawGet, rawStats, type Address } from '../unit/fdw-support';
 
@@ -197,6 +198,36 @@ describe('README surface, from a fresh session', () => {
       expect(result.rows).toEqual([{ key: 'born_to_die', value: 'Grand Funk Railroad' }]);
     } finally {
       await other.end();
+    }
+  });
+});
+
+/** Runs a SQL file with psql as a DBA would (stop at the first error); returns stdout and stderr. */
+function psqlFile(connection: PostgresConnection, file: string): { status: number | null; stdout: string; stderr: string } {
+  const result = spawnSync(join(PG_BIN, 'psql'), [
+    '-X', '-v', 'ON_ERROR_STOP=1', '-h', connection.host, '-p', String(connection.port), '-U', connection.user,
+    '-d', connection.database, '-f', join(repoRoot, file),
+  ], { encoding: 'utf8' });
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+describe('sql/ scripts, run with psql as they are', () => {
+  it('install.sql then example.sql (twice: both are re-runnable) print the README results', async () => {
+    const connection = await createScratchDatabase(inject('postgres'), 'sql_scripts');
+    for (let round = 0; round < 2; round++) {
+      const install = psqlFile(connection, 'sql/install.sql');
+      expect(install.status, install.stderr).toBe(0);
+      const example = psqlFile(connection, 'sql/example.sql');
+      expect(example.status, example.stderr).toBe(0);
+      expect(example.stdout).toContain('INSERT 0 1\n');
+      expect(example.stdout).toContain('UPDATE 1\n');
+      expect(example.stdout).toMatch(/ meaning_of_life \| 42\n\(1 row\)/);
+      expect(example.stdout).toContain('DELETE 1\n');
+      expect(example.stdout).toMatch(/ curr_connections +\| \d+\n/);
+      expect(example.stdout).toMatch(/ cas_enabled +\| yes\n/);
+      expect(example.stdout).toMatch(/ auth_enabled_sasl +\| False\n/);
+      expect(example.stderr).toContain('WARNING:  Using default host: localhost');
+      expect(example.stderr).toContain('WARNING:  Using default port: 11211');
     }
   });
 });

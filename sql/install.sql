@@ -1,0 +1,25 @@
+-- pymcache_fdw: set up the two foreign servers in the current database (run once per database, as a superuser):
+--   psql -d yourdb -f sql/install.sql
+--
+-- Needs, on the PostgreSQL server host:
+--   * Multicorn: multicorn2 3.x, or this project's Multicorn-compatible host (host/, installed by scripts/install-host.sh);
+--   * pymemcache 3.x for the Python that PostgreSQL embeds (Debian: apt-get install python3-pymemcache);
+--   * the pymcache_fdw package importable by that Python (pip install ./python-out, or PYTHONPATH in the
+--     server's environment).
+-- Safe to run again: existing objects are kept.
+
+CREATE EXTENSION IF NOT EXISTS multicorn;
+
+-- Cache items: one foreign table per memcached server (and key prefix), see sql/example.sql and docs/usage.md.
+CREATE SERVER IF NOT EXISTS pymcache_fdw
+    FOREIGN DATA WRAPPER multicorn
+    OPTIONS (
+        wrapper 'pymcache_fdw.PymcacheFDW'
+    );
+
+-- Statistics: `stats`, `stats settings`, items, slabs, sizes, conns as (stat_name, stat_value) rows.
+CREATE SERVER IF NOT EXISTS pymcache_fdw_stat
+    FOREIGN DATA WRAPPER multicorn
+    OPTIONS (
+        wrapper 'pymcache_fdw.PymcacheFDWStats'
+    );
