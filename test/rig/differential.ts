@@ -67,7 +67,10 @@ export function pythonModuleFor(tsModulePath: string): string {
   const fromSrc = relative(join(REPO_ROOT, 'src'), absolute).replace(/\.ts$/, '');
   if (fromSrc.startsWith('..')) throw new Error(`differential: ${tsModulePath} is not under src/`);
   if (fromSrc === join('ports', 'runtime')) return 'pymcache_fdw._runtime';
-  return ['pymcache_fdw', ...fromSrc.split(sep).map((segment) => snakeCase(segment).replace(/-/g, '_'))].join('.');
+  const segments = fromSrc.split(sep);
+  // src/a/index.ts is the package pymcache_fdw.a (its __init__.py), as the emitter writes it.
+  if (segments[segments.length - 1] === 'index') segments.pop();
+  return ['pymcache_fdw', ...segments.map((segment) => snakeCase(segment).replace(/-/g, '_'))].join('.');
 }
 
 function canonicalNumber(value: number): string {
