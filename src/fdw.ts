@@ -85,7 +85,7 @@ export class PymcacheFDW extends ForeignDataWrapper {
     return [[[this.layout.keyColumn], 1]];
   }
 
-  override explain(quals: Qual[], _columns: Set<string>, _sortkeys: SortKey[] | null = null, _verbose = false): string[] {
+  override explain(quals: Qual[], columns: Set<string>, sortkeys: SortKey[] | null = null, verbose = false): string[] {
     const lines: string[] = ['memcached ' + this.store.serverLabel];
     if (this.settings.prefix !== '') lines.push('key prefix ' + quoteForMessage(this.settings.prefix));
     const keys = lookupKeys(quals, this.layout.keyColumn);
@@ -111,7 +111,7 @@ export class PymcacheFDW extends ForeignDataWrapper {
   override async *execute(
     quals: Qual[],
     columns: Set<string>,
-    _sortkeys: SortKey[] | null = null,
+    sortkeys: SortKey[] | null = null,
   ): AsyncGenerator<SqlRow, void, undefined> {
     this.scanned = new Map<string, StoredItem>();
     const keys = lookupKeys(quals, this.layout.keyColumn);

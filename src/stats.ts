@@ -32,20 +32,20 @@ export class PymcacheFDWStats extends ForeignDataWrapper {
     this.store = new CacheStore(this.settings.endpoint, '');
   }
 
-  override getRelSize(_quals: Qual[], _columns: Set<string>): [number, number] {
+  override getRelSize(quals: Qual[], columns: Set<string>): [number, number] {
     return [STATS_ROWS_ESTIMATE, STATS_ROW_WIDTH];
   }
 
-  override explain(_quals: Qual[], _columns: Set<string>, _sortkeys: SortKey[] | null = null, _verbose = false): string[] {
+  override explain(quals: Qual[], columns: Set<string>, sortkeys: SortKey[] | null = null, verbose = false): string[] {
     const command = this.settings.statsCommand === '' ? 'stats' : 'stats ' + this.settings.statsCommand;
     return ['memcached ' + this.store.serverLabel + ': ' + command];
   }
 
   /** Every stat the server sends; filters such as `stat_name ~* 'connection'` are applied by PostgreSQL. */
   override async *execute(
-    _quals: Qual[],
+    quals: Qual[],
     columns: Set<string>,
-    _sortkeys: SortKey[] | null = null,
+    sortkeys: SortKey[] | null = null,
   ): AsyncGenerator<SqlRow, void, undefined> {
     const stats = await this.store.stats(this.settings.statsCommand);
     for (const [rawName, value] of stats) {
