@@ -82,6 +82,16 @@ describe('UPDATE', () => {
   });
 });
 
+describe('COPY', () => {
+  it('COPY FROM into a foreign table goes through insert()', async () => {
+    session.takeNotices();
+    await session.client.query(`COPY writable (id, name, size) FROM PROGRAM 'printf "7\\tseven\\t70\\n"'`);
+    expect(events(session.takeJournal(), 'insert').map((entry) => entry['values'])).toEqual([
+      { type: 'dict', items: { id: int(7), name: str('seven'), size: int(70) } },
+    ]);
+  });
+});
+
 describe('DELETE', () => {
   it('delete(oldvalues) gets the rowid value; only the rowid column is scanned', async () => {
     session.takeNotices();

@@ -33,6 +33,11 @@ describe('rows from execute()', () => {
     expect((await session.client.query('SELECT * FROM stops')).rows).toEqual([{ a: 1 }]);
   });
 
+  it('a whole-row reference asks for every column', async () => {
+    await tableOf('whole', 'a int, b text', `[{'a': 1, 'b': 'x'}]`);
+    expect((await session.client.query('SELECT w::text AS row FROM whole w')).rows).toEqual([{ row: '(1,x)' }]);
+  });
+
   it('end_scan() is called once the scan is over', async () => {
     await tableOf('ended', 'a int', `[{'a': 1}, {'a': 2}]`);
     session.takeNotices();

@@ -86,6 +86,34 @@ describe('transactions', () => {
     ]);
   });
 
+  it('an exception in pre_commit() fails the COMMIT and rolls back; one in commit() or rollback() is a WARNING', async () => {
+    await session.client.query(`CREATE SERVER failing_tx FOREIGN DATA WRAPPER multicorn OPTIONS (wrapper 'host_contract.FailingTransaction')`);
+    for (const callback of ['pre_commit', 'commit', 'rollback']) {
+      await session.client.query(`CREATE FOREIGN TABLE fails_in_${callback} (a int) SERVER failing_tx OPTIONS (fail_in '${callback}', tag '${callback}')`);
+    }
+    session.takeNotices();
+    const preCommit = await sqlError(session.client.query('SELECT * FROM fails_in_pre_commit'));
+    expect(preCommit).toMatchObject({ message: 'Error in python: RuntimeError', detail: 'pre_commit failed' });
+    // rollback() runs while the backend recovers from the error: its NOTICE arrives after the ERROR.
+    await session.client.query('SELECT 1');
+    expect(session.takeJournal()
+      .filter((entry) => entry.tag === 'pre_commit' && TX_EVENTS.includes(entry.event)).map((entry) => entry.event))
+      .toEqual(['begin', 'pre_commit', 'rollback']);
+
+    session.takeNotices();
+    expect((await session.client.query('SELECT count(*)::int AS n FROM fails_in_commit')).rows).toEqual([{ n: 0 }]);
+    expect(session.takeNotices().filter((n) => n.severity === 'WARNING').map((n) => [n.message, n.detail]))
+      .toEqual([['Error in python: RuntimeError', 'commit failed']]);
+
+    await session.client.query('BEGIN');
+    await session.client.query('SELECT * FROM fails_in_rollback');
+    session.takeNotices();
+    await session.client.query('ROLLBACK');
+    expect(session.takeNotices().filter((n) => n.severity === 'WARNING').map((n) => [n.message, n.detail]))
+      .toEqual([['Error in python: RuntimeError', 'rollback failed']]);
+    expect((await session.client.query('SELECT 1 AS alive')).rows).toEqual([{ alive: 1 }]);
+  });
+
   it('a failing statement leaves the session usable', async () => {
     const error = await sqlError(session.client.query('SELECT 1/0 FROM first'));
     expect(error.code).toBe('22012');

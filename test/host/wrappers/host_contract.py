@@ -257,3 +257,23 @@ class Probe(ForeignDataWrapper):
         with open('/proc/self/statm') as statm:
             rss_pages = int(statm.read().split()[1])
         yield {'python_objects': len(gc.get_objects()), 'rss_kb': rss_pages * 4}
+
+
+class FailingTransaction(Recorder):
+    """A Recorder whose `fail_in` option names a transaction callback that raises."""
+
+    def _maybe_fail(self, name):
+        if self.options.get('fail_in') == name:
+            raise RuntimeError('%s failed' % name)
+
+    def pre_commit(self):
+        super(FailingTransaction, self).pre_commit()
+        self._maybe_fail('pre_commit')
+
+    def commit(self):
+        super(FailingTransaction, self).commit()
+        self._maybe_fail('commit')
+
+    def rollback(self):
+        super(FailingTransaction, self).rollback()
+        self._maybe_fail('rollback')
