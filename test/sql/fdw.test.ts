@@ -282,7 +282,9 @@ describe('option errors', () => {
       const error = await sqlError(session.client.query(`SELECT * FROM ${table} WHERE key = 'a'`));
       expect(error.message).toBe(message);
       expect(error.hint).toBe(
-        "Change the option with ALTER FOREIGN TABLE, ALTER SERVER or ALTER USER MAPPING ... OPTIONS (SET name 'value') or (DROP name).",
+        what === 'row_id'
+          ? 'Set row_id to the key column, one of: key, value.'
+          : "Change the option with ALTER FOREIGN TABLE, ALTER SERVER or ALTER USER MAPPING ... OPTIONS (SET name 'value') or (DROP name).",
       );
     });
   }
