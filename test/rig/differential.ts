@@ -10,6 +10,10 @@ export const PYTHON = '/usr/bin/python3';
 const RIG_DIR = dirname(fileURLToPath(import.meta.url));
 export const REPO_ROOT = resolve(RIG_DIR, '..', '..');
 export const PYTHON_OUT = join(REPO_ROOT, 'python-out');
+/** The host's `multicorn` Python package: importing pymcache_fdw imports multicorn, as it does under multicorn2. */
+export const HOST_PYTHON = join(REPO_ROOT, 'host', 'python');
+/** PYTHONPATH for running emitted code outside PostgreSQL: the package, then multicorn (importable without a backend). */
+export const PYTHONPATH = [PYTHON_OUT, HOST_PYTHON].join(':');
 const DRIVER = join(RIG_DIR, 'differential_driver.py');
 
 /** Marks an argument that must reach Python as a float (a bare JSON number like 2 would arrive as an int). */
@@ -212,7 +216,7 @@ export async function runInNode(tsModulePath: string, functionName: string, vect
   return outcomes;
 }
 
-/** Calls `pythonModule.pythonFunction` on every vector in one /usr/bin/python3 process (PYTHONPATH=python-out). */
+/** Calls `pythonModule.pythonFunction` on every vector in one /usr/bin/python3 process (PYTHONPATH: see above). */
 export async function runInPython(pythonModule: string, pythonFunction: string, vectors: readonly unknown[][]): Promise<Outcome[]> {
   if (!existsSync(PYTHON)) throw new Error(`${PYTHON} not found: install Debian's python3 (apt-get install python3)`);
   const input = vectors
@@ -221,7 +225,7 @@ export async function runInPython(pythonModule: string, pythonFunction: string, 
   const { stdout, stderr, code } = await new Promise<{ stdout: string; stderr: string; code: number | null }>((done, fail) => {
     const child = spawn(PYTHON, [DRIVER], {
       cwd: REPO_ROOT,
-      env: { ...process.env, PYTHONPATH: PYTHON_OUT, PYTHONDONTWRITEBYTECODE: '1', PYTHONIOENCODING: 'utf-8' },
+      env: { ...process.env, PYTHONPATH, PYTHONDONTWRITEBYTECODE: '1', PYTHONIOENCODING: 'utf-8' },
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     const out: Buffer[] = [];
@@ -243,7 +247,7 @@ export async function runInPython(pythonModule: string, pythonFunction: string, 
     if (!isRecord(parsed)) throw new Error(`differential: malformed driver output: ${line}`);
     if (typeof parsed.fatal === 'string') {
       throw new Error(
-        `differential: ${parsed.fatal} (PYTHONPATH=${PYTHON_OUT}; is the module emitted? run 'npm run build')`,
+        `differential: ${parsed.fatal} (PYTHONPATH=${PYTHONPATH}; is the module emitted? run 'npm run build')`,
       );
     }
     outcomes.push(outcomeFromPython(parsed));

@@ -32,7 +32,9 @@ describe('_runtime.py', () => {
   });
 
   it('passes mypy --strict', async () => {
-    const result = await python(['-m', 'mypy', '--strict', '--cache-dir', join(scratch, 'mypy-cache'), RUNTIME_PY]);
+    // --follow-imports=silent: judge _runtime.py alone; the emitted modules the package __init__ pulls in are checked
+    // with the rest of python-out elsewhere.
+    const result = await python(['-m', 'mypy', '--strict', '--follow-imports=silent', '--cache-dir', join(scratch, 'mypy-cache'), RUNTIME_PY]);
     expect(result.output.trim()).toBe('Success: no issues found in 1 source file');
     expect(result.code).toBe(0);
   });

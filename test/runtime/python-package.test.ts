@@ -1,12 +1,13 @@
 // python-out is a pip-installable package: a wheel built from it (offline, with Debian's setuptools) holds the
-// package, declares pymemcache>=3.5 and Python >= 3.9, and imports once unpacked where pip would put it.
+// package, declares pymemcache>=3.5 and Python >= 3.9, and imports once unpacked where pip would put it (next to
+// a multicorn, here the host's Python package, since the package imports it as under PostgreSQL).
 import { execFile } from 'node:child_process';
 import { cpSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
-import { PYTHON, PYTHON_OUT } from '../rig/differential';
+import { HOST_PYTHON, PYTHON, PYTHON_OUT } from '../rig/differential';
 
 const run = promisify(execFile);
 const scratch = mkdtempSync(join(tmpdir(), 'pymcache-package-'));
@@ -30,11 +31,11 @@ describe('python-out/pyproject.toml', () => {
       'meta = z.read("pymcache_fdw-0.1.0.dist-info/METADATA").decode()',
       'print("\\n".join(line for line in meta.splitlines() if line.startswith(("Name:", "Requires-Dist:", "Requires-Python:"))))',
       'z.extractall(sys.argv[2])',
-      'sys.path.insert(0, sys.argv[2])',
+      'sys.path[0:0] = [sys.argv[2], sys.argv[3]]',
       'import pymcache_fdw._runtime as r',
       'print("import:", r.format_float(1e16))',
     ].join('\n');
-    const { stdout } = await run(PYTHON, ['-c', inspect, join(wheels, built[0]!), join(scratch, 'site-packages')], { env: { ...process.env, PYTHONDONTWRITEBYTECODE: '1' } });
+    const { stdout } = await run(PYTHON, ['-c', inspect, join(wheels, built[0]!), join(scratch, 'site-packages'), HOST_PYTHON], { env: { ...process.env, PYTHONDONTWRITEBYTECODE: '1' } });
     expect(stdout.split('\n')).toEqual([
       'runtime: True', 'Name: pymcache-fdw', 'Requires-Python: >=3.9', 'Requires-Dist: pymemcache (>=3.5)', 'import: 1e+16', '',
     ]);

@@ -8,7 +8,7 @@ import {
   parseDecimalFloat, parseDecimalInt, sortedStrings, u32, u32Add, u32Mul, u32Rotl, u32Shl, u32Shr, u32Xor, utf8ByteLength,
   utf8Decode, utf8Encode,
 } from '../../src/ports/runtime';
-import { PYTHON, PYTHON_OUT, REPO_ROOT } from '../rig/differential';
+import { PYTHON, PYTHONPATH, REPO_ROOT } from '../rig/differential';
 
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
 
@@ -157,7 +157,7 @@ describe('arrayItem and the clock', () => {
     const pythonNow = execFileSync(
       PYTHON,
       ['-c', 'from pymcache_fdw._runtime import now_seconds; n = now_seconds(); assert type(n) is int; print(n)'],
-      { cwd: REPO_ROOT, env: { ...process.env, PYTHONPATH: PYTHON_OUT, PYTHONDONTWRITEBYTECODE: '1' }, encoding: 'utf8' },
+      { cwd: REPO_ROOT, env: { ...process.env, PYTHONPATH, PYTHONDONTWRITEBYTECODE: '1' }, encoding: 'utf8' },
     );
     const after = Math.floor(Date.now() / 1000);
     expect(Number.isInteger(nodeNow)).toBe(true);
