@@ -61,7 +61,11 @@ export function compileFile(program: ts.Program, file: ts.SourceFile): { text: s
   const moduleName = moduleNameOf(file.fileName)!;
   const ctx = new Context(program.getTypeChecker(), file, moduleName, isPackageInit(file.fileName), createVisitorTable());
   const body = ctx.block(file.statements);
-  const typeVars: py.Stmt[] = [...ctx.typeVars].sort().map((name) => py.assign(py.name(name), py.call(py.name(ctx.typing('TypeVar')), [py.str(name)])));
+  const typeVars: py.Stmt[] = [...ctx.typeVars.keys()].sort().map((name) => {
+    const bound = ctx.typeVars.get(name) ?? null;
+    const keywords: py.Keyword[] = bound === null ? [] : [{ name: 'bound', value: py.str(bound) }];
+    return py.assign(py.name(name), py.call(py.name(ctx.typing('TypeVar')), [py.str(name)], keywords));
+  });
   const all: py.Stmt[] =
     ctx.reexports.size === 0 ? [] : [py.assign(py.name('__all__'), py.list([...ctx.reexports].sort().map((n) => py.str(n))))];
   const module: py.Module = {

@@ -3,7 +3,7 @@
 import { ts } from 'ts-morph';
 import { diagnostics, type Diagnostic } from './diagnostics';
 import { ImportCollector } from './imports';
-import { bindingProblem, snakeCase } from './names';
+import { bindingProblem, EMITTED_BUILTINS, snakeCase } from './names';
 import { portOf, resolvePortExport, type PortBinding, type PortExportKind, PACKAGE } from './ports';
 import * as py from './python-ast';
 import { isAny } from './typeinfo';
@@ -58,8 +58,8 @@ export class Context {
   private readonly preambles: py.Stmt[][] = [];
   readonly breakables: BreakableFrame[] = [];
   readonly classes: ClassFrame[] = [];
-  /** Module-level TypeVars the module needs (`T = TypeVar('T')`). */
-  readonly typeVars = new Set<string>();
+  /** Module-level TypeVars the module needs: name -> bound hint (`T = TypeVar('T', bound=str)`), null when unbounded. */
+  readonly typeVars = new Map<string, string | null>();
   /** Names re-exported by this module (index.ts), for `__all__`. */
   readonly reexports = new Set<string>();
   /** Symbols of `for (let i = 0; i < a.length; i++)` index variables -> the symbol of `a`: `a[i] = v` is in range. */
@@ -137,6 +137,8 @@ export class Context {
   }
 
   private checkAny(node: ts.Expression): void {
+    // A yield's own value is what the generator is sent (TNext, `any` by default); the emitter refuses using it.
+    if (ts.isYieldExpression(node)) return;
     const type = this.typeOf(node);
     if (!isAny(type)) return;
     // Report where `any` enters, not at every enclosing expression.
@@ -302,16 +304,31 @@ function contains(outer: ts.Node, inner: ts.Node): boolean {
   return outer.pos <= inner.pos && inner.end <= outer.end;
 }
 
-/** Names starting with an uppercase letter (classes, PascalCase and SCREAMING_CASE constants) are kept. */
-export function localBindingName(tsName: string): string {
-  return /^[A-Z]/.test(tsName) ? tsName : snakeCase(tsName);
+function isInsideFunction(node: ts.Node): boolean {
+  for (let p: ts.Node | undefined = node; p !== undefined; p = p.parent) {
+    if (ts.isFunctionLike(p) && p !== node) return true;
+    if (ts.isParameter(p)) return true;
+  }
+  return false;
+}
+
+/**
+ * The Python name of a binding. Names starting with an uppercase letter (classes, PascalCase and SCREAMING_CASE
+ * constants) are kept, others snake_cased. A local or parameter that would shadow a builtin the emitted code uses
+ * (`bytes`, `min`, `len`) gets PEP 8's trailing underscore (`bytes_`); module-level names are refused instead
+ * (they are the module's API), see Context.declareBinding.
+ */
+export function localBindingName(tsName: string, declaration?: ts.Node): string {
+  const base = /^[A-Z]/.test(tsName) ? tsName : snakeCase(tsName);
+  if (declaration !== undefined && EMITTED_BUILTINS.has(base) && isInsideFunction(declaration)) return `${base}_`;
+  return base;
 }
 
 export function declarationName(declaration: ts.Declaration, fallback: string): string {
   if (ts.isClassDeclaration(declaration) || ts.isInterfaceDeclaration(declaration) || ts.isEnumDeclaration(declaration) || ts.isTypeAliasDeclaration(declaration)) {
     return declaration.name?.text ?? fallback;
   }
-  return localBindingName(fallback);
+  return localBindingName(fallback, declaration);
 }
 
 export function portExportKind(symbol: ts.Symbol): PortExportKind {

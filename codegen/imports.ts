@@ -9,6 +9,17 @@ export class ImportCollector {
   /** module -> imported name -> local alias (null when imported under its own name). */
   private readonly fromImports = new Map<string, Map<string, string | null>>();
   private readonly moduleImports = new Set<string>();
+  /** Names needed only by hints, imported under `if TYPE_CHECKING:` (no import cycle at run time). */
+  private readonly typeOnly = new Map<string, Set<string>>();
+
+  addTypeOnly(module: string, name: string): void {
+    let names = this.typeOnly.get(module);
+    if (names === undefined) {
+      names = new Set();
+      this.typeOnly.set(module, names);
+    }
+    names.add(name);
+  }
 
   /** `from module import name [as alias]`; returns the local name. */
   addFrom(module: string, name: string, alias: string | null = null): string {
@@ -29,6 +40,15 @@ export class ImportCollector {
 
   /** Import statements in groups: __future__, standard library, third party, this package (relative). */
   render(currentModule: string, isPackageInit: boolean): py.Stmt[][] {
+    const guarded: py.Stmt[] = [];
+    for (const module of [...this.typeOnly.keys()].sort()) {
+      const already = this.fromImports.get(module);
+      const names = [...this.typeOnly.get(module)!].filter((n) => already === undefined || !already.has(n)).sort();
+      if (names.length === 0 || module === currentModule) continue;
+      const relative = module === PACKAGE || module.startsWith(`${PACKAGE}.`) ? relativeModule(currentModule, module, isPackageInit) : module;
+      guarded.push({ kind: 'ImportFrom', module: relative, names: names.map((name) => ({ name, asname: null })) });
+    }
+    if (guarded.length > 0) this.addFrom('typing', 'TYPE_CHECKING');
     const future: py.Stmt[] = [{ kind: 'ImportFrom', module: '__future__', names: [{ name: 'annotations', asname: null }] }];
     const stdlib: Array<[string, py.Stmt]> = [];
     const third: Array<[string, py.Stmt]> = [];
@@ -50,9 +70,9 @@ export class ImportCollector {
       }
     }
     const byKey = (a: [string, py.Stmt], b: [string, py.Stmt]): number => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0);
-    return [future, stdlib.sort(byKey).map((e) => e[1]), third.sort(byKey).map((e) => e[1]), local.sort(byKey).map((e) => e[1])].filter(
-      (group) => group.length > 0,
-    );
+    const groups = [future, stdlib.sort(byKey).map((e) => e[1]), third.sort(byKey).map((e) => e[1]), local.sort(byKey).map((e) => e[1])];
+    if (guarded.length > 0) groups.push([{ kind: 'If', test: { kind: 'Name', id: 'TYPE_CHECKING' }, body: guarded, orelse: [] }]);
+    return groups.filter((group) => group.length > 0);
   }
 }
 

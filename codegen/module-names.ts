@@ -1,4 +1,5 @@
 // src/ file names -> Python module names and output paths: src/keys.ts -> pymcache_fdw.keys (keys.py),
+// src/cache-store.ts -> pymcache_fdw.cache_store,
 // src/index.ts -> pymcache_fdw (__init__.py), src/a/b.ts -> pymcache_fdw.a.b (a/b.py).
 import * as path from 'node:path';
 import { PACKAGE } from './ports';
@@ -13,7 +14,8 @@ export function setSourceRoot(root: string): void {
 function parts(fileName: string): string[] | null {
   const relative = path.posix.relative(sourceRoot, fileName);
   if (relative.startsWith('..') || !relative.endsWith('.ts') || relative.endsWith('.d.ts')) return null;
-  return relative.slice(0, -'.ts'.length).split('/');
+  // Python module names are identifiers: kebab-case file names become snake_case (cache-store.ts -> cache_store).
+  return relative.slice(0, -'.ts'.length).split('/').map((part) => part.replace(/-/g, '_'));
 }
 
 export function isPackageInit(fileName: string): boolean {

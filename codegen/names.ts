@@ -65,12 +65,22 @@ export function memberName(identifier: string, isPrivate: boolean): string {
   return isPrivate || identifier.startsWith('#') ? `_${snake}` : snake;
 }
 
+/**
+ * The builtins emitted code refers to (calls, hints, exception classes). A binding with one of these names would
+ * change what the emitted code means; other builtins (sum, set, hash, ...) may be shadowed safely.
+ */
+export const EMITTED_BUILTINS: ReadonlySet<string> = new Set([
+  'Exception', 'NotImplementedError', 'OSError', 'TypeError', 'ValueError', 'abs', 'all', 'any', 'bool', 'bytes',
+  'callable', 'chr', 'dict', 'enumerate', 'float', 'int', 'isinstance', 'iter', 'len', 'list', 'max', 'min', 'next',
+  'object', 'property', 'range', 'sorted', 'staticmethod', 'str', 'super', 'tuple', 'type',
+]);
+
 export type NameProblem = 'keyword' | 'builtin' | 'reserved' | null;
 
 /** Why a name cannot be a Python binding (variable, parameter, function or class), or null when it can. */
 export function bindingProblem(pythonName: string): NameProblem {
   if (PYTHON_KEYWORDS.has(pythonName)) return 'keyword';
-  if (PYTHON_BUILTINS.has(pythonName)) return 'builtin';
+  if (EMITTED_BUILTINS.has(pythonName)) return 'builtin';
   if (EMITTER_RESERVED.has(pythonName)) return 'reserved';
   return null;
 }

@@ -6,8 +6,17 @@ export function unionParts(type: ts.Type): ts.Type[] {
   return type.isUnion() ? type.types : [type];
 }
 
+/** A type parameter stands for its constraint (`T extends string` is a string). */
+export function resolveTypeParameter(type: ts.Type): ts.Type {
+  if ((type.flags & ts.TypeFlags.TypeParameter) !== 0) {
+    const constraint = (type as ts.TypeParameter).getConstraint();
+    if (constraint !== undefined) return constraint;
+  }
+  return type;
+}
+
 function every(type: ts.Type, predicate: (t: ts.Type) => boolean): boolean {
-  return unionParts(type).every(predicate);
+  return unionParts(resolveTypeParameter(type)).every((t) => predicate(resolveTypeParameter(t)));
 }
 
 export function isNullish(type: ts.Type): boolean {
@@ -20,6 +29,12 @@ export function nonNullableParts(type: ts.Type): ts.Type[] {
 
 export function includesNullish(type: ts.Type): boolean {
   return unionParts(type).some(isNullish);
+}
+
+/** A union of literal types (`'a' | 'b'`, `1 | 2`), optionally with null/undefined. */
+export function isLiteralUnion(type: ts.Type): boolean {
+  const parts = nonNullableParts(type);
+  return parts.length > 0 && parts.every((t) => (t.flags & (ts.TypeFlags.StringLiteral | ts.TypeFlags.NumberLiteral | ts.TypeFlags.BooleanLiteral | ts.TypeFlags.EnumLiteral)) !== 0);
 }
 
 export function isAny(type: ts.Type): boolean {
@@ -92,8 +107,9 @@ export function isBytesType(type: ts.Type): boolean {
 /** `Record<string, V>` and `{ [key: string]: V }`: Python dicts keyed by data. */
 export function isRecordType(checker: ts.TypeChecker, type: ts.Type): boolean {
   if ((type.flags & ts.TypeFlags.Object) === 0) return false;
-  if (checker.isArrayType(type) || checker.isTupleType(type) || libSymbolName(type) !== null) return false;
-  if (isClassInstanceType(type)) return false;
+  if (checker.isArrayType(type) || checker.isTupleType(type) || isClassInstanceType(type)) return false;
+  const lib = libSymbolName(type);
+  if (lib !== null && lib !== 'Record' && lib !== '__type') return false;
   return checker.getIndexInfosOfType(type).length > 0 && type.getProperties().length === 0;
 }
 

@@ -3,6 +3,7 @@
 import { ts } from 'ts-morph';
 import type { Context } from './context';
 import { diagnostics } from './diagnostics';
+import { moduleNameOf } from './module-names';
 import { portOf } from './ports';
 import { isLibFile, isPortFile, unionParts } from './typeinfo';
 
@@ -176,10 +177,7 @@ function hintForTypeReference(ctx: Context, node: ts.TypeReferenceNode): string 
     // A port type used without importing it by name (through another alias): expand it.
     return hintForType(ctx, ctx.checker.getTypeFromTypeNode(node), node);
   }
-  if (ts.isTypeParameterDeclaration(declaration)) {
-    ctx.typeVars.add(name);
-    return name;
-  }
+  if (ts.isTypeParameterDeclaration(declaration)) return typeVariable(ctx, declaration);
   if (ts.isEnumDeclaration(declaration)) return enumBaseHint(ctx, declaration);
   if (args.length > 0) {
     ctx.report(diagnostics.unsupportedType(node, node.getText(), 'Use a non-generic type'));
@@ -221,9 +219,9 @@ export function hintForType(ctx: Context, type: ts.Type, location: ts.Node): str
   if (type.isNumberLiteral()) return Number.isInteger(type.value) ? literalHint(ctx, String(type.value)) : 'float';
   if ((flags & ts.TypeFlags.NumberLike) !== 0) return 'int';
   if ((flags & ts.TypeFlags.TypeParameter) !== 0) {
-    const name = type.getSymbol()?.getName() ?? 'T';
-    ctx.typeVars.add(name);
-    return name;
+    const declaration = type.getSymbol()?.getDeclarations()?.[0];
+    if (declaration !== undefined && ts.isTypeParameterDeclaration(declaration)) return typeVariable(ctx, declaration);
+    return 'object';
   }
   if (checker.isTupleType(type)) {
     const elements = checker.getTypeArguments(type as ts.TypeReference).map((t) => hintForType(ctx, t, location));
@@ -235,7 +233,9 @@ export function hintForType(ctx: Context, type: ts.Type, location: ts.Node): str
     const readonly = type.getSymbol()?.getName() === 'ReadonlyArray';
     return readonly ? `${ctx.typing('Sequence')}[${inner}]` : `list[${inner}]`;
   }
-  const symbol = type.aliasSymbol ?? type.getSymbol();
+  const alias = aliasHint(ctx, type, location);
+  if (alias !== null) return alias;
+  const symbol = type.getSymbol();
   if (symbol !== undefined) {
     const declaration = symbol.getDeclarations()?.[0];
     const fileName = declaration?.getSourceFile().fileName ?? '';
@@ -248,13 +248,14 @@ export function hintForType(ctx: Context, type: ts.Type, location: ts.Node): str
     } else if (declaration !== undefined && (ts.isClassDeclaration(declaration) || ts.isInterfaceDeclaration(declaration) || ts.isTypeAliasDeclaration(declaration))) {
       if (isPortFile(fileName)) {
         const port = portOf(fileName);
-        if (port !== null && type.aliasSymbol === undefined) {
+        if (port !== null) {
           const binding = ctx.portBinding(port, symbol.getName(), symbol, location);
-          if (binding?.kind === 'import' || binding?.kind === 'builtin') return binding.name;
+          if (binding?.kind === 'import') return ctx.imports.addFrom(binding.module, binding.name);
+          if (binding?.kind === 'builtin') return binding.name;
           if (binding?.kind === 'type') return binding.hint;
         }
       } else if (typeArgs.length === 0) {
-        return ctx.pythonNameOf(symbol, location).kind === 'Name' ? (ctx.pythonNameOf(symbol, location) as { id: string }).id : symbol.getName();
+        return localHintName(ctx, symbol, declaration, location);
       }
     }
   }
@@ -270,6 +271,55 @@ export function hintForType(ctx: Context, type: ts.Type, location: ts.Node): str
   }
   ctx.report(diagnostics.unsupportedType(location, checker.typeToString(type), 'Annotate it with a named type (an interface becomes a TypedDict)'));
   return 'object';
+}
+
+/** A module-level TypeVar for a type parameter; its constraint becomes the bound. */
+export function typeVariable(ctx: Context, declaration: ts.TypeParameterDeclaration): string {
+  const name = declaration.name.text;
+  const bound = declaration.constraint === undefined ? null : hintForTypeNode(ctx, declaration.constraint);
+  const existing = ctx.typeVars.get(name);
+  if (existing !== undefined && existing !== bound) {
+    ctx.report(diagnostics.unsupportedType(declaration, name, 'Give type parameters with different constraints different names within one module'));
+  }
+  ctx.typeVars.set(name, bound);
+  return name;
+}
+
+/** A named src/ type (class, interface, alias) in a hint; imported for type checking when declared elsewhere. */
+function localHintName(ctx: Context, symbol: ts.Symbol, declaration: ts.Declaration, location: ts.Node): string {
+  const name = ctx.pythonNameOf(symbol, location);
+  const pyName = name.kind === 'Name' ? name.id : symbol.getName();
+  const file = declaration.getSourceFile();
+  if (file !== ctx.sourceFile) {
+    const module = moduleNameOf(file.fileName);
+    if (module !== null) ctx.imports.addTypeOnly(module, pyName);
+  }
+  return pyName;
+}
+
+/** Hints for types that carry an alias: port aliases (Bytes -> bytes), lib aliases (Record), src/ aliases. */
+function aliasHint(ctx: Context, type: ts.Type, location: ts.Node): string | null {
+  const alias = type.aliasSymbol;
+  const declaration = alias?.getDeclarations()?.[0];
+  if (alias === undefined || declaration === undefined) return null;
+  const fileName = declaration.getSourceFile().fileName;
+  const args = (type.aliasTypeArguments ?? []).map((t) => hintForType(ctx, t, location));
+  if (isPortFile(fileName)) {
+    const port = portOf(fileName);
+    if (port === null) return null;
+    const binding = ctx.portBinding(port, alias.getName(), alias, location);
+    if (binding === null) return 'object';
+    if (binding.kind === 'type') return binding.hint;
+    if (binding.kind === 'builtin') return binding.name;
+    if (binding.kind === 'import') return ctx.imports.addFrom(binding.module, binding.name);
+    return null;
+  }
+  if (isLibFile(fileName)) {
+    const lib = LIB_GENERIC_HINTS[alias.getName()];
+    return lib === undefined ? null : lib(ctx, args);
+  }
+  if (args.length > 0 || !ts.isTypeAliasDeclaration(declaration)) return null;
+  return localHintName(ctx, alias, declaration, location);
 }
 
 /** The hint of a declaration: its annotation when written, else what the checker infers. */

@@ -2,7 +2,8 @@
 import { ts } from 'ts-morph';
 import { diagnostics } from '../diagnostics';
 import * as py from '../python-ast';
-import { isBytesType, isMapType, isStringType, skipOuterExpressions } from '../typeinfo';
+import { isBytesType, isMapType, isNumberType, isStringType, skipOuterExpressions } from '../typeinfo';
+import { hoistedDef } from '../visitors/function';
 import { comprehensionSource, translateCallback } from './callbacks';
 import { arg, len, method, refuseArity, statementOnly, type BuiltinModule, type MethodCall, type MethodMapping, type MethodResult } from './common';
 
@@ -63,12 +64,39 @@ function copiedSource(call: MethodCall): py.Expr | null {
   return null;
 }
 
+/** `(a, b) => a - b` / `(a, b) => b - a` on numbers: Python's own (stable) numeric order, ascending or reversed. */
+function numericComparator(call: MethodCall, node: ts.Expression): 'ascending' | 'descending' | null {
+  const fn = skipOuterExpressions(node);
+  if (!ts.isArrowFunction(fn) || fn.parameters.length !== 2) return null;
+  const [a, b] = fn.parameters.map((p) => (ts.isIdentifier(p.name) ? p.name.text : null));
+  if (a === null || b === null || a === undefined || b === undefined) return null;
+  if (!fn.parameters.every((p) => isNumberType(call.ctx.checker.getTypeAtLocation(p)))) return null;
+  let body: ts.Node = fn.body;
+  if (ts.isBlock(body) && body.statements.length === 1 && ts.isReturnStatement(body.statements[0]!)) body = body.statements[0].expression ?? body;
+  if (ts.isParenthesizedExpression(body)) body = body.expression;
+  if (!ts.isBinaryExpression(body) || body.operatorToken.kind !== ts.SyntaxKind.MinusToken) return null;
+  const left = body.left.getText();
+  const right = body.right.getText();
+  if (left === a && right === b) return 'ascending';
+  if (left === b && right === a) return 'descending';
+  return null;
+}
+
 const sort: MethodMapping = (call): MethodResult => {
   if (call.args.length === 0) return call.ctx.report(diagnostics.defaultSort(call.node));
-  const key = py.call(py.attr(call.ctx.module('functools'), 'cmp_to_key'), [arg(call, 0)]);
+  const order = numericComparator(call, call.args[0]!);
+  let keywords: py.Keyword[];
+  if (order !== null) {
+    keywords = order === 'descending' ? [{ name: 'reverse', value: py.bool(true) }] : [];
+  } else {
+    const comparatorNode = skipOuterExpressions(call.args[0]!);
+    // A typed def, so mypy can infer cmp_to_key's type argument (it cannot from an unannotated lambda).
+    const comparator = ts.isArrowFunction(comparatorNode) || ts.isFunctionExpression(comparatorNode) ? hoistedDef(call.ctx, comparatorNode) : arg(call, 0);
+    keywords = [{ name: 'key', value: py.call(py.attr(call.ctx.module('functools'), 'cmp_to_key'), [comparator]) }];
+  }
   const source = copiedSource(call);
-  if (source !== null) return py.call(py.name('sorted'), [source], [{ name: 'key', value: key }]);
-  return statementOnly(call, [py.exprStmt(method(call.receiver, 'sort', [], [{ name: 'key', value: key }]))]);
+  if (source !== null) return py.call(py.name('sorted'), [source], keywords);
+  return statementOnly(call, [py.exprStmt(method(call.receiver, 'sort', [], keywords))]);
 };
 
 export const arrayBuiltins: BuiltinModule = {

@@ -32,7 +32,7 @@ export function translateCallback(ctx: Context, node: ts.Expression, maxParams: 
       const attempt = ctx.withPreamble(() => ctx.expr(body));
       // A body that hoisted a def cannot live inside a comprehension (the def would not see the element).
       if (attempt.hoisted.length === 0) {
-        const params = fn.parameters.map((p) => localBindingName((p.name as ts.Identifier).text));
+        const params = fn.parameters.map((p) => localBindingName((p.name as ts.Identifier).text, p));
         return { params, body: attempt.value };
       }
     }

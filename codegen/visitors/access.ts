@@ -55,6 +55,10 @@ export function memberForm(ctx: Context, symbol: ts.Symbol | undefined, name: st
     else if (ts.isClassElement(d) || ts.isParameter(d) || ts.isClassDeclaration(d.parent) || (ts.isPropertyAccessExpression(d) && d.expression.kind === ts.SyntaxKind.ThisKeyword)) {
       form = { kind: 'attribute', name: memberName(name, isPrivateMember(d)) };
     } else if (ts.isEnumMember(d)) form = { kind: 'attribute', name };
+    else if ((ts.isPropertySignature(d) || ts.isMethodSignature(d)) && ts.isInterfaceDeclaration(d.parent) && d.parent.members.some((m) => ts.isMethodSignature(m))) {
+      // Members of an interface with methods (a Protocol) are attributes of objects.
+      form = { kind: 'attribute', name: snakeCase(name) };
+    }
     else if (ts.isPropertyAssignment(d) && isConstObjectDeclaration(d.parent.parent.parent)) form = { kind: 'attribute', name };
     else form = { kind: 'key', key: name };
     forms.add(form.kind);

@@ -5,7 +5,7 @@ import { ts } from 'ts-morph';
 import type { Context } from '../context';
 import { diagnostics } from '../diagnostics';
 import * as py from '../python-ast';
-import { describeType, isBooleanType, isNumberType, isPrimitiveOrNullish, isRecordType, isStringType, skipOuterExpressions } from '../typeinfo';
+import { describeType, isBooleanType, isNumberType, isPrimitiveOrNullish, isRecordType, isStringType, skipOuterExpressions, unionParts } from '../typeinfo';
 import { expression, type VisitorEntries } from './registry';
 import { boolOp, checkTruthiness, condition } from './truthiness';
 
@@ -28,9 +28,13 @@ function typeofCheck(ctx: Context, node: ts.BinaryExpression, operand: ts.Expres
     case 'boolean':
       check = isinstance(py.name('bool'));
       break;
-    case 'number':
-      check = boolOp('and', isinstance(py.tuple([py.name('int'), py.name('float')])), py.not(isinstance(py.name('bool'))));
+    case 'number': {
+      // bool is an int in Python; the guard is needed only when the operand may be a boolean here.
+      const numbers = isinstance(py.tuple([py.name('int'), py.name('float')]));
+      const mayBeBoolean = unionParts(ctx.typeOf(operand)).some((t) => (t.flags & ts.TypeFlags.BooleanLike) !== 0 || (t.flags & (ts.TypeFlags.Unknown | ts.TypeFlags.NonPrimitive)) !== 0);
+      check = mayBeBoolean ? boolOp('and', numbers, py.not(isinstance(py.name('bool')))) : numbers;
       break;
+    }
     case 'undefined':
       check = py.compare(value, 'is', py.none());
       break;

@@ -34,7 +34,8 @@ function isParameterProperty(p: ts.ParameterDeclaration): boolean {
 
 function fieldHint(ctx: Context, node: ts.PropertyDeclaration | ts.ParameterDeclaration): string {
   if (ts.isParameter(node)) return parameterHint(ctx, node);
-  const hint = node.type !== undefined ? hintForTypeNode(ctx, node.type) : hintForType(ctx, ctx.checker.getTypeAtLocation(node), node);
+  // An unannotated readonly field has a literal type (`10`); its Python hint is the widened type (int).
+  const hint = node.type !== undefined ? hintForTypeNode(ctx, node.type) : hintForType(ctx, ctx.checker.getBaseTypeOfLiteralType(ctx.checker.getTypeAtLocation(node)), node);
   return node.questionToken !== undefined && !hint.endsWith('None') ? `${hint} | None` : hint;
 }
 

@@ -54,7 +54,7 @@ function tryStatement(ctx: Context, node: ts.TryStatement): py.Stmt[] {
       if (!ts.isIdentifier(declaration.name)) {
         ctx.report(diagnostics.unsupportedSyntax(declaration, 'a destructured catch variable', 'Bind the error to a name'));
       } else {
-        name = localBindingName(declaration.name.text);
+        name = localBindingName(declaration.name.text, declaration);
         ctx.declareBinding(name, declaration.name.text, declaration);
       }
     }
@@ -66,11 +66,18 @@ function tryStatement(ctx: Context, node: ts.TryStatement): py.Stmt[] {
   return [{ kind: 'Try', body: tryBody, handlers, finalbody }];
 }
 
+function returnStatement(ctx: Context, node: ts.ReturnStatement): py.Stmt[] {
+  if (node.expression === undefined) return [py.ret(null)];
+  // `return fail(...)` where fail never returns: Python's NoReturn functions may not `return` a value.
+  if ((ctx.typeOf(node.expression).flags & ts.TypeFlags.Never) !== 0) return [py.exprStmt(ctx.expr(node.expression))];
+  return [py.ret(ctx.expr(node.expression))];
+}
+
 export const controlVisitors: VisitorEntries = {
   statements: [
     [ts.SyntaxKind.IfStatement, statement<ts.IfStatement>((node, ctx) => ifStatement(ctx, node))],
     [ts.SyntaxKind.Block, statement<ts.Block>((node, ctx) => ctx.block(node.statements))],
-    [ts.SyntaxKind.ReturnStatement, statement<ts.ReturnStatement>((node, ctx) => [py.ret(node.expression === undefined ? null : ctx.expr(node.expression))])],
+    [ts.SyntaxKind.ReturnStatement, statement<ts.ReturnStatement>((node, ctx) => returnStatement(ctx, node))],
     [ts.SyntaxKind.ThrowStatement, statement<ts.ThrowStatement>((node, ctx) => throwStatement(ctx, node))],
     [ts.SyntaxKind.TryStatement, statement<ts.TryStatement>((node, ctx) => tryStatement(ctx, node))],
     [ts.SyntaxKind.EmptyStatement, statement(() => [])],

@@ -5,7 +5,8 @@ import { ts } from 'ts-morph';
 import type { Context } from '../context';
 import { diagnostics } from '../diagnostics';
 import { docstringOf } from '../jsdoc';
-import { PYTHON_KEYWORDS } from '../names';
+import { PYTHON_KEYWORDS, snakeCase } from '../names';
+import { returnHint, translateParameters } from './function';
 import * as py from '../python-ast';
 import { hintForTypeNode } from '../types';
 import { statement, type VisitorEntries } from './registry';
@@ -60,6 +61,47 @@ function typedDict(ctx: Context, node: ts.Node, name: string, members: ts.NodeAr
   return [py.assign(py.name(name), py.call(py.name(typedDictName), [py.str(name), dict]))];
 }
 
+/** An interface with methods describes objects (class instances), not dicts: a typing.Protocol. */
+export function isProtocolInterface(node: ts.Node): boolean {
+  return ts.isInterfaceDeclaration(node) && node.members.some((m) => ts.isMethodSignature(m));
+}
+
+function protocol(ctx: Context, node: ts.InterfaceDeclaration): py.Stmt[] {
+  const body: py.Stmt[] = [];
+  for (const member of node.members) {
+    const text = member.name !== undefined && (ts.isIdentifier(member.name) || ts.isStringLiteral(member.name)) ? member.name.text : null;
+    if (text === null) {
+      ctx.report(diagnostics.unsupportedType(member, member.getText().slice(0, 40), 'Use identifier member names'));
+      continue;
+    }
+    const name = snakeCase(text);
+    if (ts.isPropertySignature(member) && member.type !== undefined) {
+      let hint = hintForTypeNode(ctx, member.type);
+      if (member.questionToken !== undefined && !hint.endsWith('None')) hint = `${hint} | None`;
+      body.push({ kind: 'AnnAssign', target: py.name(name), annotation: py.hint(hint), value: null });
+    } else if (ts.isMethodSignature(member)) {
+      body.push(
+        ctx.withScope('function', member, () => {
+          const { params } = translateParameters(ctx, member.parameters, true);
+          return {
+            kind: 'FunctionDef',
+            name,
+            params: [{ name: 'self', annotation: null, default: null }, ...params],
+            returns: py.hint(returnHint(ctx, member, 'method')),
+            decorators: [],
+            docstring: docstringOf(member),
+            body: [py.exprStmt(py.hint('...'))],
+          } satisfies py.FunctionDef;
+        }),
+      );
+    } else {
+      ctx.report(diagnostics.unsupportedType(member, member.getText().slice(0, 40), 'Declare properties and methods only'));
+    }
+  }
+  const bases = (node.heritageClauses?.flatMap((h) => h.types) ?? []).map((h) => ctx.expr(h.expression));
+  return [{ kind: 'ClassDef', name: node.name.text, bases: [...bases, py.name(ctx.typing('Protocol'))], keywords: [], docstring: docstringOf(node), body }];
+}
+
 function interfaceDeclaration(ctx: Context, node: ts.InterfaceDeclaration): py.Stmt[] {
   const name = node.name.text;
   ctx.declareBinding(name, name, node);
@@ -67,6 +109,7 @@ function interfaceDeclaration(ctx: Context, node: ts.InterfaceDeclaration): py.S
     ctx.report(diagnostics.unsupportedType(node, `${name}<...>`, 'Use a non-generic interface'));
     return [];
   }
+  if (isProtocolInterface(node)) return protocol(ctx, node);
   const heritage = node.heritageClauses?.flatMap((h) => h.types) ?? [];
   return typedDict(ctx, node, name, node.members, heritage);
 }

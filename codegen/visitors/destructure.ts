@@ -8,7 +8,7 @@ import * as py from '../python-ast';
 import { memberForm } from './access';
 
 function bindName(ctx: Context, name: ts.Identifier): py.Name {
-  const pyName = localBindingName(name.text);
+  const pyName = localBindingName(name.text, name.parent);
   ctx.declareBinding(pyName, name.text, name);
   return py.name(pyName);
 }

@@ -7,7 +7,7 @@ import { localBindingName } from '../context';
 import { diagnostics } from '../diagnostics';
 import { docstringOf } from '../jsdoc';
 import * as py from '../python-ast';
-import { hintForType, hintForTypeNode } from '../types';
+import { hintForType, hintForTypeNode, typeVariable } from '../types';
 import { destructure } from './destructure';
 import { expression, statement, type VisitorEntries } from './registry';
 
@@ -49,7 +49,7 @@ export function translateParameters(ctx: Context, parameters: readonly ts.Parame
     if (ts.isIdentifier(parameter.name) && parameter.name.text === 'this') continue;
     let name: string;
     if (ts.isIdentifier(parameter.name)) {
-      name = localBindingName(parameter.name.text);
+      name = localBindingName(parameter.name.text, parameter);
       ctx.declareBinding(name, parameter.name.text, parameter);
     } else {
       name = ctx.fresh('arg');
@@ -156,6 +156,11 @@ export function functionValue(ctx: Context, node: ts.ArrowFunction | ts.Function
       return { kind: 'Lambda', params: attempt.params, body: attempt.body.value };
     }
   }
+  return hoistedDef(ctx, node);
+}
+
+/** A def placed in front of the current statement, referenced by its fresh name. */
+export function hoistedDef(ctx: Context, node: ts.ArrowFunction | ts.FunctionExpression): py.Expr {
   const name = ctx.fresh('f');
   ctx.hoist(buildDef(ctx, node, name, { kind: 'function', docstring: null }));
   return py.name(name);
@@ -187,9 +192,9 @@ function functionDeclaration(ctx: Context, node: ts.FunctionDeclaration): py.Stm
   if ((ts.getModifiers(node) ?? []).some((m) => m.kind === ts.SyntaxKind.DefaultKeyword)) {
     ctx.report(diagnostics.unsupportedSyntax(node, '`export default`', 'Use a named export'));
   }
-  const name = localBindingName(node.name.text);
+  const name = localBindingName(node.name.text, node);
   ctx.declareBinding(name, node.name.text, node);
-  if (node.typeParameters !== undefined) for (const tp of node.typeParameters) ctx.typeVars.add(tp.name.text);
+  if (node.typeParameters !== undefined) for (const tp of node.typeParameters) typeVariable(ctx, tp);
   return [buildDef(ctx, node, name, { kind: 'function' })];
 }
 

@@ -4,6 +4,8 @@ import { globalValue, isGlobalName } from '../builtins';
 import type { Context } from '../context';
 import { diagnostics } from '../diagnostics';
 import * as py from '../python-ast';
+import { hintForType } from '../types';
+import { includesNullish, isLiteralUnion } from '../typeinfo';
 import { expression, type VisitorEntries } from './registry';
 
 export function identifierExpr(ctx: Context, node: ts.Identifier): py.Expr {
@@ -21,7 +23,36 @@ export function identifierExpr(ctx: Context, node: ts.Identifier): py.Expr {
     if (node.text === 'eval' || node.text === 'Function') return ctx.report(diagnostics.evalCall(node, node.text));
     return ctx.report(diagnostics.unsupportedBuiltin(node, node.text, 'is not mapped to Python', 'See docs/emitter.md for the mapped builtins'));
   }
-  return ctx.pythonNameOf(symbol, node);
+  return narrowedReference(ctx, node, symbol, ctx.pythonNameOf(symbol, node));
+}
+
+function pythonScopeNode(node: ts.Node): ts.Node {
+  for (let p = node.parent; p !== undefined; p = p.parent) {
+    if (ts.isFunctionLike(p) || ts.isSourceFile(p)) return p;
+  }
+  return node.getSourceFile();
+}
+
+/**
+ * TypeScript narrows where mypy does not: a captured variable inside a closure (mypy forgets narrowing there), and
+ * `x === 'a'` narrowing a string to a literal. Where the narrowed type matters, the reference gets a `cast`.
+ */
+export function narrowedReference(ctx: Context, node: ts.Identifier, symbol: ts.Symbol, value: py.Expr): py.Expr {
+  if (value.kind !== 'Name') return value;
+  const declaration = symbol.valueDeclaration;
+  if (declaration === undefined || !(ts.isVariableDeclaration(declaration) || ts.isParameter(declaration) || ts.isBindingElement(declaration))) return value;
+  const declared = ctx.checker.getTypeOfSymbol(symbol);
+  const narrowed = ctx.typeOf(node);
+  if (narrowed === declared) return value;
+  const scope = ctx.functionScope;
+  const captured = scope.kind !== 'module' && pythonScopeNode(declaration) !== scope.node;
+  let needed = captured && includesNullish(declared) && !includesNullish(narrowed);
+  if (!needed) {
+    const contextual = ctx.checker.getContextualType(node);
+    needed = contextual !== undefined && isLiteralUnion(contextual) && isLiteralUnion(narrowed) && !isLiteralUnion(declared);
+  }
+  if (!needed) return value;
+  return py.call(py.name(ctx.typing('cast')), [py.str(hintForType(ctx, narrowed, node)), value]);
 }
 
 export const identifierVisitors: VisitorEntries = {

@@ -5,6 +5,7 @@ import type { Context } from '../context';
 import { diagnostics } from '../diagnostics';
 import * as py from '../python-ast';
 import { isClassInstanceType, isMapType, isRecordType, isSetType, isStringType, libSymbolName, unionParts } from '../typeinfo';
+import { narrowedReference } from './identifier';
 import { stringExpr } from './literals';
 import { expression, type VisitorEntries } from './registry';
 
@@ -71,7 +72,7 @@ function objectLiteral(ctx: Context, node: ts.ObjectLiteralExpression): py.Expr 
       if (!ts.isComputedPropertyName(property.name)) present.add(property.name.getText().replace(/^['"]|['"]$/g, ''));
     } else if (ts.isShorthandPropertyAssignment(property)) {
       const symbol = ctx.checker.getShorthandAssignmentValueSymbol(property);
-      const value = symbol === undefined ? ctx.report(diagnostics.unsupportedSyntax(property, 'this shorthand property')) : ctx.pythonNameOf(symbol, property.name);
+      const value = symbol === undefined ? ctx.report(diagnostics.unsupportedSyntax(property, 'this shorthand property')) : narrowedReference(ctx, property.name, symbol, ctx.pythonNameOf(symbol, property.name));
       entries.push({ key: py.str(property.name.text), value });
       present.add(property.name.text);
     } else if (ts.isSpreadAssignment(property)) {

@@ -36,12 +36,15 @@ function forOf(ctx: Context, node: ts.ForOfStatement): py.Stmt[] {
   if (ts.isVariableDeclarationList(init)) {
     const declaration = init.declarations[0]!;
     if (ts.isIdentifier(declaration.name)) {
-      const name = localBindingName(declaration.name.text);
+      const name = localBindingName(declaration.name.text, declaration);
       ctx.declareBinding(name, declaration.name.text, declaration);
       target = py.name(name);
     } else {
-      const elementType = ctx.checker.getTypeAtLocation(declaration);
-      const simple = simpleTupleTarget(ctx, declaration.name, elementType);
+      const elementType = iteratedElementType(ctx, iterType, declaration);
+      const mapPair =
+        isMapType(iterType) && ts.isArrayBindingPattern(declaration.name) && declaration.name.elements.length <= 2 &&
+        declaration.name.elements.every((e) => ts.isBindingElement(e) && ts.isIdentifier(e.name) && e.initializer === undefined && e.dotDotDotToken === undefined);
+      const simple = mapPair ? mapEntryTarget(ctx, declaration.name as ts.ArrayBindingPattern) : simpleTupleTarget(ctx, declaration.name, elementType);
       if (simple !== null) target = simple;
       else {
         const temp = ctx.fresh('e');
@@ -53,6 +56,28 @@ function forOf(ctx: Context, node: ts.ForOfStatement): py.Stmt[] {
     target = assignmentTarget(ctx, init);
   }
   return [{ kind: 'For', target, iter, body: [...prologue, ...loopBody(ctx, node, [], node.statement)] }];
+}
+
+/** The type of one iterated element (arrays: the element type; other iterables: what the pattern receives). */
+function iteratedElementType(ctx: Context, iterType: ts.Type, declaration: ts.VariableDeclaration): ts.Type {
+  if (ctx.checker.isArrayType(iterType)) {
+    const element = ctx.checker.getIndexTypeOfType(iterType, ts.IndexKind.Number);
+    if (element !== undefined) return element;
+  }
+  return ctx.checker.getTypeAtLocation(declaration.name);
+}
+
+/** `for (const [k, v] of map)` -> `for k, v in map.items()` (`[k]` alone binds the key, `v` in `_k, v` style). */
+function mapEntryTarget(ctx: Context, pattern: ts.ArrayBindingPattern): py.Expr {
+  const names = pattern.elements.map((e) => {
+    const element = e as ts.BindingElement;
+    const identifier = element.name as ts.Identifier;
+    const name = localBindingName(identifier.text, element);
+    ctx.declareBinding(name, identifier.text, element);
+    return py.name(name);
+  });
+  while (names.length < 2) names.push(py.name('_'));
+  return py.tuple(names);
 }
 
 /** Whether `node` (a loop body) assigns `symbol` or mutates/calls methods on it. */
@@ -116,7 +141,7 @@ function rangeForm(ctx: Context, node: ts.ForStatement): py.Stmt[] | null {
     return false;
   };
   if (!invariant(end)) return null;
-  const name = localBindingName(declaration.name.text);
+  const name = localBindingName(declaration.name.text, declaration);
   ctx.declareBinding(name, declaration.name.text, declaration);
   const start = ctx.expr(declaration.initializer);
   let stop = ctx.expr(end);

@@ -7,6 +7,7 @@ import { diagnostics } from '../diagnostics';
 import { docstringOf } from '../jsdoc';
 import * as py from '../python-ast';
 import { hintForType, hintForTypeNode } from '../types';
+import { isLiteralUnion } from '../typeinfo';
 import { isConstObjectDeclaration } from './access';
 import { destructure } from './destructure';
 import { buildDef } from './function';
@@ -40,7 +41,7 @@ export function variableDeclaration(ctx: Context, declaration: ts.VariableDeclar
     return destructure(ctx, declaration.name, ctx.expr(init), ctx.typeOf(init));
   }
   const tsName = declaration.name.text;
-  const name = localBindingName(tsName);
+  const name = localBindingName(tsName, declaration);
   ctx.declareBinding(name, tsName, declaration);
   if (init !== undefined && isConst && (ts.isArrowFunction(init) || ts.isFunctionExpression(init)) && declaration.type === undefined) {
     const def = buildDef(ctx, init, name, { kind: 'function', docstring: docstringOf(declaration.parent.parent) });
@@ -53,7 +54,9 @@ export function variableDeclaration(ctx: Context, declaration: ts.VariableDeclar
     return [{ kind: 'AnnAssign', target: py.name(name), annotation: hint(), value: null }];
   }
   const value = ctx.expr(init);
-  const annotate = (declaration.type !== undefined || isEmptyContainer(init)) && ctx.firstAnnotation(name);
+  // mypy widens `'a' if c else 'b'` to str; a literal-union const keeps its type through an annotation.
+  const literalUnion = isConst && declaration.type === undefined && ctx.checker.getTypeAtLocation(declaration).isUnion() && isLiteralUnion(ctx.checker.getTypeAtLocation(declaration));
+  const annotate = (declaration.type !== undefined || isEmptyContainer(init) || literalUnion) && ctx.firstAnnotation(name);
   if (annotate) return [{ kind: 'AnnAssign', target: py.name(name), annotation: hint(), value }];
   return [py.assign(py.name(name), value)];
 }

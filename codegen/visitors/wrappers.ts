@@ -1,10 +1,10 @@
 // Expressions that vanish in Python: parentheses (the printer re-adds what precedence needs), `as`, `satisfies`,
 // `<T>x`, `await` (the emitted code is synchronous), and `x!` (a cast for mypy where the value could be None).
 import { ts } from 'ts-morph';
-import type { Context } from '../context';
+import type { Context, ExprOptions } from '../context';
 import { diagnostics } from '../diagnostics';
 import * as py from '../python-ast';
-import { hintForType } from '../types';
+import { hintForType, hintForTypeNode } from '../types';
 import { includesNullish, isRecordType, skipOuterExpressions } from '../typeinfo';
 import { translateOptionalChain } from './member';
 import { expression, type VisitorEntries } from './registry';
@@ -34,12 +34,22 @@ function nonNull(ctx: Context, node: ts.NonNullExpression): py.Expr {
   return py.call(py.name(ctx.typing('cast')), [py.str(hint), value]);
 }
 
+/** `x as T`: nothing at run time; a `cast` for mypy unless the value's type is already assignable to T. */
+function assertion(ctx: Context, node: ts.AsExpression | ts.TypeAssertion, options: ExprOptions): py.Expr {
+  const value = ctx.expr(node.expression, options);
+  if (ts.isTypeReferenceNode(node.type) && node.type.typeName.getText() === 'const') return value;
+  const source = ctx.typeOf(node.expression);
+  const target = ctx.typeOf(node);
+  if (options.target === true || ctx.checker.isTypeAssignableTo(source, target)) return value;
+  return py.call(py.name(ctx.typing('cast')), [py.str(hintForTypeNode(ctx, node.type)), value]);
+}
+
 export const wrapperVisitors: VisitorEntries = {
   expressions: [
     [ts.SyntaxKind.ParenthesizedExpression, expression<ts.ParenthesizedExpression>((node, ctx, options) => ctx.expr(node.expression, options))],
-    [ts.SyntaxKind.AsExpression, expression<ts.AsExpression>((node, ctx, options) => ctx.expr(node.expression, options))],
+    [ts.SyntaxKind.AsExpression, expression<ts.AsExpression>((node, ctx, options) => assertion(ctx, node, options))],
     [ts.SyntaxKind.SatisfiesExpression, expression<ts.SatisfiesExpression>((node, ctx, options) => ctx.expr(node.expression, options))],
-    [ts.SyntaxKind.TypeAssertionExpression, expression<ts.TypeAssertion>((node, ctx, options) => ctx.expr(node.expression, options))],
+    [ts.SyntaxKind.TypeAssertionExpression, expression<ts.TypeAssertion>((node, ctx, options) => assertion(ctx, node, options))],
     [ts.SyntaxKind.NonNullExpression, expression<ts.NonNullExpression>((node, ctx) => nonNull(ctx, node))],
     [ts.SyntaxKind.AwaitExpression, expression<ts.AwaitExpression>((node, ctx, options) => ctx.expr(node.expression, options))],
     [

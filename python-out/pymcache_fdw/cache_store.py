@@ -46,7 +46,7 @@ def report_failure(error: object, endpoint: ServerEndpoint, action: str, key: st
         raise_error('memcached at ' + server + ' closed the connection during ' + what, REACH_HINT)
     if isinstance(error, MemcacheServerError):
         reply = server_reply(str(error))
-        hint = "The value is larger than the server's item size limit (memcached -I, 1 MB by default)." if 'too large' in reply else 'See the memcached server log for the cause.'
+        hint: Literal['The value is larger than the server\'s item size limit (memcached -I, 1 MB by default).', 'See the memcached server log for the cause.'] = "The value is larger than the server's item size limit (memcached -I, 1 MB by default)." if 'too large' in reply else 'See the memcached server log for the cause.'
         raise_error('memcached at ' + server + ' failed the ' + what + ': ' + reply, hint)
     if isinstance(error, MemcacheClientError):
         raise_error('memcached at ' + server + ' rejected the ' + what + ': ' + server_reply(str(error)))
@@ -111,7 +111,7 @@ class CacheStore:
                 return client.touch(op['key'], op['expire'], False)
             return client.delete(op['key'], False)
         except Exception as error:
-            return report_failure(error, self.endpoint, op['kind'], self._user_key(op['key']))
+            report_failure(error, self.endpoint, op['kind'], self._user_key(op['key']))
 
     def stats(self, command: str) -> dict[bytes, StatReading]:
         """memcached's `stats` (with an optional argument such as `settings`), converted the way pymemcache converts it."""
@@ -121,4 +121,4 @@ class CacheStore:
                 return client.stats()
             return client.stats(command)
         except Exception as error:
-            return report_failure(error, self.endpoint, 'stats' if command == '' else 'stats ' + command, None)
+            report_failure(error, self.endpoint, 'stats' if command == '' else 'stats ' + command, None)

@@ -21,7 +21,7 @@ def stat_value_text(name: str, value: StatReading) -> str:
     """A stat's value as text, the way Python's str() shows what pymemcache returned."""
     if isinstance(value, bool):
         return 'True' if value else 'False'
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
+    if isinstance(value, (int, float)):
         return format_float(value) if name in FLOAT_STATS else int_to_string(value)
     return utf8_decode(value)
 

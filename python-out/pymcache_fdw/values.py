@@ -94,17 +94,17 @@ def integer_argument(value: SqlValue, column: str, key: str) -> DecimalInteger:
         parsed = parse_decimal_text(value)
         if parsed is not None:
             return parsed
-    return raise_error('column "' + column + '" of key ' + quote_for_message(key) + ' does not hold an integer', 'Give ' + column + ' as a whole number.')
+    raise_error('column "' + column + '" of key ' + quote_for_message(key) + ' does not hold an integer', 'Give ' + column + ' as a whole number.')
 
 
 def encode_value(value: SqlValue, kind: ValueKind, key: str) -> bytes:
     """The bytes stored for a value column's SQL value."""
     if kind == 'bytea':
-        return value
+        return cast('bytes', value)
     if kind == 'smallint' or kind == 'integer' or kind == 'bigint':
         return utf8_encode(decimal_text(integer_argument(value, 'value', key)))
     if not isinstance(value, str):
-        return raise_error('the value of key ' + quote_for_message(key) + ' is not text', 'Declare the value column as text.')
+        raise_error('the value of key ' + quote_for_message(key) + ' is not text', 'Declare the value column as text.')
     try:
         return utf8_encode(value)
     except Exception as error:
@@ -123,7 +123,7 @@ def decode_text(stored: bytes, key: str, kind: ValueKind) -> str:
         text = utf8_decode(stored)
     except Exception as error:
         if isinstance(error, InvalidUtf8Error):
-            return raise_error('the value of key ' + quote_for_message(key) + ' is not valid UTF-8 and cannot be read as ' + kind, BYTEA_HINT, str(error))
+            raise_error('the value of key ' + quote_for_message(key) + ' is not valid UTF-8 and cannot be read as ' + kind, BYTEA_HINT, str(error))
         raise
     if '\x00' in text:
         raise_error('the value of key ' + quote_for_message(key) + ' contains a NUL byte, which ' + kind + ' cannot hold', BYTEA_HINT)
@@ -143,7 +143,7 @@ def decode_value(stored: bytes, kind: ValueKind, key: str) -> SqlValue:
         return text
     parsed = parse_decimal_text(text)
     if parsed is None or not fits_integer_type(parsed, kind):
-        return raise_error('the value of key ' + quote_for_message(key) + ' is not a ' + kind + ': ' + quote_for_message(text), 'Declare the value column as text (or a wider integer type) to read it.')
+        raise_error('the value of key ' + quote_for_message(key) + ' is not a ' + kind + ': ' + quote_for_message(text), 'Declare the value column as text (or a wider integer type) to read it.')
     return decimal_text(parsed)
 
 
@@ -156,7 +156,7 @@ def integer_column_value(value: SqlValue, kind: NumberKind, column: str, key: st
     parsed = integer_argument(value, column, key)
     as_number = parse_decimal_int(decimal_text(parsed)) if len(code_points(parsed['digits'])) <= 15 else None
     if as_number is None:
-        return raise_error('column "' + column + '" of key ' + quote_for_message(key) + ' is out of range: ' + decimal_text(parsed), 'Give ' + column + ' as a whole number of seconds.' if kind == 'text' else None)
+        raise_error('column "' + column + '" of key ' + quote_for_message(key) + ' is out of range: ' + decimal_text(parsed), 'Give ' + column + ' as a whole number of seconds.' if kind == 'text' else None)
     return as_number
 
 
