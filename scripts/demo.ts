@@ -110,8 +110,9 @@ async function start(): Promise<void> {
   mustRun('initdb', join(PG_BIN, 'initdb'), ['-D', pgData, '-U', 'postgres', '-A', 'trust', '--no-sync', '-E', 'UTF8', '--locale=C.UTF-8'], { asPostgres: true });
   writeFileSync(join(pgData, 'postgresql.auto.conf'),
     `port = ${pgPort}\nlisten_addresses = '127.0.0.1'\nunix_socket_directories = '${socketDir}'\nfsync = off\n`);
-  // The embedded Python finds the emitted package (and our host's Python module) without a system-wide install.
-  const pythonPath = [join(repoRoot, 'python-out'), join(repoRoot, 'host', 'python')].join(':');
+  // The embedded Python finds the emitted package without a system-wide install (Multicorn's own module is found
+  // where Multicorn installed it: the host puts it beside its extension files).
+  const pythonPath = join(repoRoot, 'python-out');
   mustRun('pg_ctl start', join(PG_BIN, 'pg_ctl'), ['-D', pgData, '-l', join(runDir, 'postgresql.log'), '-w', 'start'], {
     asPostgres: true, env: { ...process.env, PYTHONPATH: pythonPath },
   });
