@@ -75,6 +75,17 @@ describe('reads', () => {
     expect(inList[0]).toMatch(/ rows=3 /);
   });
 
+  it('keeps a one-key SELECT far below jit_above_cost, so JIT stays off even where it is enabled', async () => {
+    const { table } = await cacheTable();
+    const result = await session.client.query<{ 'QUERY PLAN': Array<{ Plan: { 'Total Cost': number; 'Plan Rows': number } }> }>(
+      `EXPLAIN (FORMAT JSON) SELECT key, value FROM ${table} WHERE key = 'meaning_of_life'`,
+    );
+    const plan = result.rows[0]!['QUERY PLAN'][0]!.Plan;
+    expect(plan['Plan Rows']).toBe(1);
+    const jitAboveCost = Number((await session.client.query('SHOW jit_above_cost')).rows[0].jit_above_cost);
+    expect(plan['Total Cost']).toBeLessThan(jitAboveCost);
+  });
+
   it('EXPLAIN names the server and the lookup', async () => {
     const { table, prefix } = await cacheTable();
     const lines = await explainLines(session.client, `SELECT value FROM ${table} WHERE key IN ('a', 'b')`);
