@@ -14,13 +14,15 @@ import {
   utf8Decode,
   utf8Encode,
   type Bytes,
-  type Float,
 } from './ports/runtime';
 import type { NumberKind, ValueKind } from './columns';
 import { MAX_EXPIRE, MAX_RELATIVE_EXPIRE } from './table-options';
 
-/** One SQL value as Multicorn hands it over (text as str, int4 as int, bytea as bytes, int2/int8/json as text). */
-export type SqlScalar = string | number | Float | boolean | Bytes | null;
+/**
+ * One SQL value as Multicorn hands it over for the types a cache table uses: text as str, int4 as int, bytea as
+ * bytes, int2/int8/json/jsonb as their text.
+ */
+export type SqlScalar = string | number | boolean | Bytes | null;
 /** A column or qual value: a scalar, or a list for `= ANY(array)` / `IN (...)`. */
 export type SqlValue = SqlScalar | SqlScalar[];
 /** A row: column name -> value. */

@@ -11,7 +11,7 @@ from .keys import quote_for_message
 from .table_options import MAX_EXPIRE, MAX_RELATIVE_EXPIRE
 
 
-SqlScalar: TypeAlias = str | int | float | bool | bytes | None
+SqlScalar: TypeAlias = str | int | bool | bytes | None
 SqlValue: TypeAlias = SqlScalar | list[SqlScalar]
 SqlRow: TypeAlias = dict[str, SqlValue]
 
