@@ -53,7 +53,8 @@ function typescriptDiagnostics(program: ts.Program, file: ts.SourceFile, root: s
 
 function moduleDocstring(file: ts.SourceFile): string | null {
   const first = file.statements[0];
-  if (first === undefined || !ts.isImportDeclaration(first)) return null;
+  // Imports and re-exports take no docs of their own: a JSDoc on the first one documents the module.
+  if (first === undefined || !(ts.isImportDeclaration(first) || ts.isExportDeclaration(first))) return null;
   return docstringOf(first);
 }
 

@@ -138,8 +138,17 @@ export function printExpr(expr: py.Expr, minPrec: number = Prec.Lambda): string 
   return precedenceOf(expr) < minPrec ? `(${text})` : text;
 }
 
+/** An element of a list, tuple, set or argument list: `*x` is valid there as it is. */
+function printElement(e: py.Expr): string {
+  return e.kind === 'Starred' ? renderExpr(e) : printExpr(e, Prec.IfExp);
+}
+
 function printArgs(args: py.Expr[], keywords: py.Keyword[]): string {
-  const parts = args.map((a) => printExpr(a, Prec.IfExp));
+  // A lone generator argument needs no parentheses of its own: `any(x for x in xs)`.
+  if (args.length === 1 && keywords.length === 0 && args[0]!.kind === 'Comprehension' && args[0]!.form === 'generator') {
+    return renderExpr(args[0]!).slice(1, -1);
+  }
+  const parts = args.map(printElement);
   for (const kw of keywords) {
     parts.push(kw.name === null ? `**${printExpr(kw.value, Prec.BitOr)}` : `${kw.name}=${printExpr(kw.value, Prec.IfExp)}`);
   }
@@ -147,7 +156,7 @@ function printArgs(args: py.Expr[], keywords: py.Keyword[]): string {
 }
 
 function printElements(elts: py.Expr[]): string {
-  return elts.map((e) => printExpr(e, Prec.IfExp)).join(', ');
+  return elts.map(printElement).join(', ');
 }
 
 function renderExpr(expr: py.Expr): string {

@@ -9,7 +9,7 @@ import { memberName } from '../names';
 import * as py from '../python-ast';
 import { hintForType, hintForTypeNode } from '../types';
 import { includesNullish, isErrorType, libSymbolName } from '../typeinfo';
-import { buildDef, parameterHint } from './function';
+import { buildDef, isLiteralDefault, parameterHint } from './function';
 import { statement, type VisitorEntries } from './registry';
 
 const SELF: py.Param = { name: 'self', annotation: null, default: null };
@@ -111,8 +111,13 @@ function constructorDef(ctx: Context, node: ts.ClassDeclaration, fields: ts.Prop
         const declaration = p.valueDeclaration;
         const hint = declaration !== undefined && ts.isParameter(declaration) ? parameterHint(ctx, declaration) : 'object';
         const name = memberName(p.getName(), false);
-        const optional = declaration !== undefined && ts.isParameter(declaration) && (declaration.questionToken !== undefined || declaration.initializer !== undefined);
-        params.push({ name, annotation: py.hint(hint), default: optional ? py.none() : null });
+        // A literal default is repeated (JS passes undefined through, which selects the base's default); other
+        // defaults are None, which the base's `if p is None` prologue replaces.
+        const parameter = declaration !== undefined && ts.isParameter(declaration) ? declaration : undefined;
+        const literal = parameter?.initializer !== undefined && isLiteralDefault(parameter.initializer) ? ctx.expr(parameter.initializer) : null;
+        const optional = parameter !== undefined && (parameter.questionToken !== undefined || parameter.initializer !== undefined);
+        const annotation = optional && literal === null && !hint.endsWith('None') ? `${hint} | None` : hint;
+        params.push({ name, annotation: py.hint(annotation), default: literal ?? (optional ? py.none() : null) });
         args.push(py.name(name));
       }
     }

@@ -13,7 +13,7 @@ import { expression, statement, type VisitorEntries } from './registry';
 
 export type FunctionKind = 'function' | 'method' | 'static' | 'getter' | 'setter' | 'constructor';
 
-function isLiteralDefault(node: ts.Expression): boolean {
+export function isLiteralDefault(node: ts.Expression): boolean {
   return (
     ts.isStringLiteral(node) ||
     ts.isNumericLiteral(node) ||
