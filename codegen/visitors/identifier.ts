@@ -10,8 +10,10 @@ import { expression, type VisitorEntries } from './registry';
 
 export function identifierExpr(ctx: Context, node: ts.Identifier): py.Expr {
   if (node.text === 'undefined') return py.none();
-  if (node.text === 'arguments' && isGlobalName(ctx, node)) return ctx.report(diagnostics.argumentsObject(node));
   const symbol = ctx.checker.getSymbolAtLocation(node);
+  if (node.text === 'arguments' && (symbol === undefined || (symbol.getDeclarations() ?? []).length === 0 || isGlobalName(ctx, node))) {
+    return ctx.report(diagnostics.argumentsObject(node));
+  }
   if (symbol === undefined) {
     if (node.text === 'arguments') return ctx.report(diagnostics.argumentsObject(node));
     return ctx.report(diagnostics.unsupportedSyntax(node, `the unresolved name \`${node.text}\``));

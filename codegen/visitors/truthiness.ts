@@ -26,7 +26,8 @@ export function condition(ctx: Context, node: ts.Expression): py.Expr {
 export function checkTruthiness(ctx: Context, node: ts.Expression): void {
   const type = ctx.typeOf(node);
   if (!isPrimitiveOrNullish(type)) {
-    ctx.report(diagnostics.objectTruthiness(node, `a ${describeType(ctx.checker, ctx.checker.getNonNullableType(type))} value`));
+    const described = describeType(ctx.checker, ctx.checker.getNonNullableType(type));
+    ctx.report(diagnostics.objectTruthiness(node, `${/^[aeiou]/i.test(described) ? 'an' : 'a'} ${described} value`));
   }
 }
 

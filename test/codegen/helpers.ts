@@ -20,10 +20,22 @@ export function portSources(): Record<string, string> {
 }
 
 /**
+ * The first line of every fixture: the repository's `tsc -p tsconfig.json` includes test/, where a fixture cannot
+ * resolve `./ports/...` (and refusal fixtures hold errors on purpose). In memory the line is blanked, so line
+ * numbers stay those of the file on disk and the in-memory checker sees every error.
+ */
+export const FIXTURE_HEADER = '// @ts-nocheck (fixture: compiled in memory next to src/ports by test/codegen/helpers.ts)';
+
+function withoutHeader(text: string): string {
+  return text.startsWith(`${FIXTURE_HEADER}\n`) ? text.slice(FIXTURE_HEADER.length) : text;
+}
+
+/**
  * A fixture is one module (`src/<name>.ts`), or several when it holds `// @file src/<path>.ts` lines: each starts
  * a file that runs to the next such line.
  */
-export function fixtureFiles(name: string, text: string): Record<string, string> {
+export function fixtureFiles(name: string, rawText: string): Record<string, string> {
+  const text = withoutHeader(rawText);
   if (!/^\/\/ @file /m.test(text)) return { [`src/${name}.ts`]: text };
   const files: Record<string, string> = {};
   let current: string | null = null;

@@ -1,0 +1,5 @@
+// @ts-nocheck (fixture: compiled in memory next to src/ports by test/codegen/helpers.ts)
+export function f(): number {
+  var x = 1;
+  return x;
+}

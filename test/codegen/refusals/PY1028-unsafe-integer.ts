@@ -1,0 +1,2 @@
+// @ts-nocheck (fixture: compiled in memory next to src/ports by test/codegen/helpers.ts)
+export const BIG = 9007199254740993;
