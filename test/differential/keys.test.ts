@@ -43,7 +43,10 @@ describe('keys.ts: Node and emitted Python agree', () => {
     const prefixes = ['', 'app:', 'é:', 'x'.repeat(249), 'with space:', '😀'];
     const vectors = [
       ...prefixes.flatMap((prefix) => handPicked.map((key) => [prefix, key])),
-      ...sample(fc.tuple(fc.oneof(fc.constantFrom(...prefixes), anyString(10)), keyLike)),
+      // Prefixes are well-formed: a prefix ending in a lone high surrogate before a key starting with a lone low one
+      // makes a pair in JS (UTF-16) but two lone code points in Python. PostgreSQL text never holds lone surrogates,
+      // so that case cannot reach the wrapper.
+      ...sample(fc.tuple(fc.oneof(fc.constantFrom(...prefixes), wellFormedString(10)), keyLike)),
     ];
     await expectAgreement('prefixedKey', vectors);
   });
