@@ -120,13 +120,17 @@ async function start(): Promise<void> {
 
   const psqlBase = ['-X', '-h', socketDir, '-p', String(pgPort), '-U', 'postgres'];
   mustRun('createdb', join(PG_BIN, 'createdb'), ['-h', socketDir, '-p', String(pgPort), '-U', 'postgres', 'demo']);
+  // The README's SQL names localhost:11211 (the stats server by default); another port is put in its place.
+  const portSetup = memcachedPort === 11211 ? ''
+    : `ALTER SERVER pymcache_fdw_stat OPTIONS (ADD port '${memcachedPort}');\n`;
   const substitute = (sql: string): string => sql.replaceAll("'11211'", `'${memcachedPort}'`);
   for (const script of ['install.sql', 'example.sql']) {
-    const sql = substitute(readFileSync(join(repoRoot, 'sql', script), 'utf8'));
+    const sql = substitute(readFileSync(join(repoRoot, 'sql', script), 'utf8')) + (script === 'install.sql' ? portSetup : '');
     console.log(`\n-- sql/${script}`);
-    const result = spawnSync('psql', [...psqlBase, '-d', 'demo', '-a', '-v', 'ON_ERROR_STOP=1'], { input: sql, encoding: 'utf8' });
-    process.stdout.write(result.stdout);
-    process.stdout.write(result.stderr);
+    // psql writes results to stdout and notices/warnings to stderr: both straight to the terminal keeps their order.
+    const result = spawnSync('psql', [...psqlBase, '-d', 'demo', '-e', '-v', 'ON_ERROR_STOP=1'], {
+      input: sql, encoding: 'utf8', stdio: ['pipe', 'inherit', 'inherit'],
+    });
     if (result.status !== 0) throw new Error(`sql/${script} failed; the PostgreSQL log is ${join(runDir, 'postgresql.log')}`);
   }
   console.log(`
