@@ -79,6 +79,7 @@ export const DIAGNOSTIC_CODES: Readonly<Record<string, string>> = {
   PY1036: 'value of a statement-only call used as an expression',
   PY1037: 'binding that shadows another in the same Python scope',
   PY1038: 'lone surrogate in a string literal',
+  PY1039: 'closure capturing a loop variable',
   PY1040: 'type the emitter cannot express in Python',
   PY1041: 'throwing a value that is not an Error',
   PY1042: 'property access on a mix of class instances and dict-like objects',
@@ -182,6 +183,8 @@ export const diagnostics = {
     at(node, code('PY1037'), `\`${pyName}\` is bound twice in one Python function scope (JS block scoping does not exist in Python)`, 'Rename one of the bindings'),
   loneSurrogate: (node: ts.Node) =>
     at(node, code('PY1038'), 'the string holds a lone UTF-16 surrogate, which Python source cannot carry faithfully', 'Remove the lone surrogate'),
+  closureInLoop: (node: ts.Node, variable: string) =>
+    at(node, code('PY1039'), `the function captures \`${variable}\`, which JavaScript binds afresh per loop iteration and Python shares across iterations`, 'Move the loop body into a function that takes the variable as a parameter'),
   unsupportedType: (node: ts.Node, type: string, instead = 'Use a type listed in docs/emitter.md') =>
     at(node, code('PY1040'), `the type \`${type}\` has no Python type hint`, instead),
   nonErrorThrow: (node: ts.Node, type: string) =>

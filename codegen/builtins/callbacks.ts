@@ -28,7 +28,9 @@ export function translateCallback(ctx: Context, node: ts.Expression, maxParams: 
   const fn = skipOuterExpressions(node);
   if ((ts.isArrowFunction(fn) || ts.isFunctionExpression(fn)) && fn.parameters.length <= maxParams && fn.parameters.every((p) => ts.isIdentifier(p.name) && p.initializer === undefined && p.dotDotDotToken === undefined)) {
     const body = inlineBody(fn);
-    if (body !== null && !fn.asteriskToken && !containsAwaitOrYield(body)) {
+    // A body that creates a closure over the element must not be inlined: comprehension variables are shared by
+    // all iterations in Python, while each JavaScript callback call has its own parameters.
+    if (body !== null && !fn.asteriskToken && !containsAwaitOrYield(body) && !containsFunction(body)) {
       const attempt = ctx.withPreamble(() => ctx.expr(body));
       // A body that hoisted a def cannot live inside a comprehension (the def would not see the element).
       if (attempt.hoisted.length === 0) {
@@ -43,6 +45,17 @@ export function translateCallback(ctx: Context, node: ts.Expression, maxParams: 
   const count = Math.max(1, Math.min(maxParams, declared));
   const params = ['e', 'i'].slice(0, count).map((p) => ctx.fresh(p));
   return { params, body: py.call(callee, params.map((p) => py.name(p))) };
+}
+
+function containsFunction(node: ts.Node): boolean {
+  let found = false;
+  const visit = (n: ts.Node): void => {
+    if (found) return;
+    if (ts.isFunctionLike(n)) found = true;
+    else ts.forEachChild(n, visit);
+  };
+  visit(node);
+  return found;
 }
 
 function containsAwaitOrYield(node: ts.Node): boolean {

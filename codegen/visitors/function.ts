@@ -142,8 +142,34 @@ export function buildDef(ctx: Context, node: ts.FunctionLikeDeclaration, name: s
 }
 
 /** An arrow function or function expression used as a value: a lambda when it can be one, else a hoisted def. */
+/** A variable declared inside a loop enclosing `fn` (in the same function) that `fn` refers to, or null. */
+function capturedLoopVariable(ctx: Context, fn: ts.ArrowFunction | ts.FunctionExpression): string | null {
+  let outermostLoop: ts.Node | null = null;
+  for (let p: ts.Node | undefined = fn.parent; p !== undefined; p = p.parent) {
+    if (ts.isFunctionLike(p) || ts.isSourceFile(p)) break;
+    if (ts.isIterationStatement(p, false)) outermostLoop = p;
+  }
+  if (outermostLoop === null) return null;
+  const loop = outermostLoop;
+  let captured: string | null = null;
+  const visit = (n: ts.Node): void => {
+    if (captured !== null) return;
+    if (ts.isIdentifier(n)) {
+      const declaration = ctx.checker.getSymbolAtLocation(n)?.valueDeclaration;
+      const inLoop = declaration !== undefined && declaration.getSourceFile() === fn.getSourceFile() && declaration.pos >= loop.pos && declaration.end <= loop.end;
+      const inFn = declaration !== undefined && declaration.pos >= fn.pos && declaration.end <= fn.end;
+      if (inLoop && !inFn && (ts.isVariableDeclaration(declaration) || ts.isBindingElement(declaration) || ts.isParameter(declaration))) captured = n.text;
+    }
+    ts.forEachChild(n, visit);
+  };
+  visit(fn.body);
+  return captured;
+}
+
 export function functionValue(ctx: Context, node: ts.ArrowFunction | ts.FunctionExpression): py.Expr {
   if (ts.isFunctionExpression(node) && containsThis(node.body)) return ctx.report(diagnostics.thisOutsideClass(node));
+  const captured = capturedLoopVariable(ctx, node);
+  if (captured !== null) return ctx.report(diagnostics.closureInLoop(node, captured));
   const simpleParams = node.parameters.every((p) => ts.isIdentifier(p.name) && (p.initializer === undefined || isLiteralDefault(p.initializer)));
   if (ts.isArrowFunction(node) && !ts.isBlock(node.body) && simpleParams && node.asteriskToken === undefined) {
     const bodyNode = node.body;

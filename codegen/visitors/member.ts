@@ -2,8 +2,8 @@
 // same functions as the plain forms (visitors/access.ts); `?.` only adds `None if t is None else ...`, with the
 // receiver evaluated once.
 import { ts } from 'ts-morph';
-import { globalConstructor, isGlobalName } from '../builtins';
-import type { Context, ExprOptions } from '../context';
+import { globalConstructor, isGlobalName, isNamespace } from '../builtins';
+import { REFUSED, type Context, type ExprOptions } from '../context';
 import { diagnostics } from '../diagnostics';
 import * as py from '../python-ast';
 import { translateArguments, translateCall, translateCallExpr, translateElementAccess, translatePropertyAccess } from './access';
@@ -73,13 +73,18 @@ function newExpr(ctx: Context, node: ts.NewExpression): py.Expr {
   return py.call(ctx.expr(callee), translated.args, translated.keywords);
 }
 
+/** `Math`, `Number`, ... as the receiver of `.member`: mapped as a whole, never translated on their own. */
+function isNamespaceReceiver(ctx: Context, node: ts.Expression): boolean {
+  return ts.isIdentifier(node) && isGlobalName(ctx, node) && isNamespace(node.text);
+}
+
 export const memberVisitors: VisitorEntries = {
   expressions: [
     [
       ts.SyntaxKind.PropertyAccessExpression,
       expression<ts.PropertyAccessExpression>((node, ctx, options) => {
         if (ts.isOptionalChain(node)) return translateOptionalChain(ctx, node, options);
-        const receiver = node.expression.kind === ts.SyntaxKind.SuperKeyword ? py.call(py.name('super')) : ctx.expr(node.expression);
+        const receiver = node.expression.kind === ts.SyntaxKind.SuperKeyword ? py.call(py.name('super')) : isNamespaceReceiver(ctx, node.expression) ? REFUSED : ctx.expr(node.expression);
         return translatePropertyAccess(ctx, node, receiver, options);
       }),
     ],

@@ -23,6 +23,13 @@ function isEmptyContainer(node: ts.Expression): boolean {
   return node.kind === ts.SyntaxKind.NullKeyword || (ts.isIdentifier(node) && node.text === 'undefined');
 }
 
+/** `c ? 'a' : 'b'`: every value the expression can take is written as a string literal (mypy would widen it). */
+function literalLeaves(node: ts.Expression): boolean {
+  if (ts.isParenthesizedExpression(node)) return literalLeaves(node.expression);
+  if (ts.isConditionalExpression(node)) return literalLeaves(node.whenTrue) && literalLeaves(node.whenFalse);
+  return ts.isStringLiteral(node) || ts.isNoSubstitutionTemplateLiteral(node);
+}
+
 function constObjectClass(ctx: Context, declaration: ts.VariableDeclaration, name: string): py.ClassDef {
   const literal = (declaration.initializer as ts.AsExpression).expression as ts.ObjectLiteralExpression;
   const body: py.Stmt[] = literal.properties.map((p) => {
@@ -55,7 +62,7 @@ export function variableDeclaration(ctx: Context, declaration: ts.VariableDeclar
   }
   const value = ctx.expr(init);
   // mypy widens `'a' if c else 'b'` to str; a literal-union const keeps its type through an annotation.
-  const literalUnion = isConst && declaration.type === undefined && ctx.checker.getTypeAtLocation(declaration).isUnion() && isLiteralUnion(ctx.checker.getTypeAtLocation(declaration));
+  const literalUnion = isConst && declaration.type === undefined && ctx.checker.getTypeAtLocation(declaration).isUnion() && isLiteralUnion(ctx.checker.getTypeAtLocation(declaration)) && literalLeaves(init);
   const annotate = (declaration.type !== undefined || isEmptyContainer(init) || literalUnion) && ctx.firstAnnotation(name);
   if (annotate) return [{ kind: 'AnnAssign', target: py.name(name), annotation: hint(), value }];
   return [py.assign(py.name(name), value)];

@@ -6,7 +6,7 @@ from typing import Literal, NoReturn, TypeAlias, TypedDict, cast
 from pymemcache.client.base import Client
 from pymemcache.exceptions import MemcacheClientError, MemcacheServerError, MemcacheUnexpectedCloseError
 
-from ._runtime import code_points
+from ._runtime import code_points, utf8_decode
 from .connections import StoredItem, client_for
 from .errors import raise_error
 from .keys import quote_for_message, strip_prefix
@@ -38,23 +38,45 @@ def server_reply(message: str) -> str:
     return message
 
 
-def report_failure(error: object, endpoint: ServerEndpoint, action: str, key: str | None) -> NoReturn:
-    """Turns a client failure into an ERROR naming the server, the operation and the key."""
+class FailureReport(TypedDict):
+    """What a client failure means for the user: an ERROR message naming the server and `what` failed, and a HINT."""
+
+    message: str
+    hint: str | None
+
+
+def describe_failure(error: object, endpoint: ServerEndpoint, what: str) -> FailureReport | None:
+    """Describes a client failure during `what` (e.g. `set of key "k"`); null when `error` is not a memcached client or
+    transport failure (a bug, or an ERROR already raised), which the caller re-throws.
+    """
     server = endpoint_label(endpoint)
-    what = action if key is None else action + ' of key ' + quote_for_message(key)
     if isinstance(error, MemcacheUnexpectedCloseError):
-        raise_error('memcached at ' + server + ' closed the connection during ' + what, REACH_HINT)
+        return {'message': 'memcached at ' + server + ' closed the connection during ' + what, 'hint': REACH_HINT}
     if isinstance(error, MemcacheServerError):
         reply = server_reply(str(error))
         hint: Literal['The value is larger than the server\'s item size limit (memcached -I, 1 MB by default).', 'See the memcached server log for the cause.'] = "The value is larger than the server's item size limit (memcached -I, 1 MB by default)." if 'too large' in reply else 'See the memcached server log for the cause.'
-        raise_error('memcached at ' + server + ' failed the ' + what + ': ' + reply, hint)
+        return {'message': 'memcached at ' + server + ' failed the ' + what + ': ' + reply, 'hint': hint}
     if isinstance(error, MemcacheClientError):
-        raise_error('memcached at ' + server + ' rejected the ' + what + ': ' + server_reply(str(error)))
+        return {'message': 'memcached at ' + server + ' rejected the ' + what + ': ' + server_reply(str(error)), 'hint': None}
     if isinstance(error, OSError):
-        raise_error('cannot reach memcached at ' + server + ' (' + what + '): ' + str(error), REACH_HINT)
+        return {'message': 'cannot reach memcached at ' + server + ' (' + what + '): ' + str(error), 'hint': REACH_HINT}
+    return None
+
+
+def report_failure(error: object, endpoint: ServerEndpoint, action: str, key: str | None) -> NoReturn:
+    """Turns a client failure into an ERROR naming the server, the operation and the key."""
+    what = action if key is None else action + ' of key ' + quote_for_message(key)
+    report = describe_failure(error, endpoint, what)
+    if report is not None:
+        raise_error(report['message'], report['hint'])
     if isinstance(error, Exception):
         raise error
     raise Exception('unexpected failure during the ' + what)
+
+
+DEFAULT_ITEM_SIZE_MAX = 1048576
+ITEM_OVERHEAD_BYTES = 72
+item_size_limits: dict[str, int] = {}
 
 
 class CacheStore:
@@ -67,7 +89,7 @@ class CacheStore:
         self.endpoint = endpoint
         self._prefix = prefix
 
-    def _user_key(self, full_key: str) -> str:
+    def user_key(self, full_key: str) -> str:
         """The user's key for a full key (the prefix stripped), for messages."""
         key = strip_prefix(self._prefix, full_key)
         return full_key if key is None else key
@@ -91,7 +113,7 @@ class CacheStore:
             try:
                 items = client.get_many(chunk)
             except Exception as error:
-                report_failure(error, self.endpoint, 'get', self._user_key(chunk[0]) if len(chunk) == 1 else None)
+                report_failure(error, self.endpoint, 'get', self.user_key(chunk[0]) if len(chunk) == 1 else None)
             for key, item in items.items():
                 found[key] = item
             start += KEYS_PER_GET
@@ -111,7 +133,43 @@ class CacheStore:
                 return client.touch(op['key'], op['expire'], False)
             return client.delete(op['key'], False)
         except Exception as error:
-            report_failure(error, self.endpoint, op['kind'], self._user_key(op['key']))
+            report_failure(error, self.endpoint, op['kind'], self.user_key(op['key']))
+
+    def item_size_limit(self) -> int:
+        """The largest item the server stores (`item_size_max` of `stats settings`), asked once per server per backend so
+        that values are checked before they are sent.
+        """
+        known = item_size_limits.get(self.server_label)
+        if known is not None:
+            return known
+        settings = self.stats('settings')
+        limit = DEFAULT_ITEM_SIZE_MAX
+        for name, value in settings.items():
+            if isinstance(value, (int, float)) and not isinstance(value, bool) and utf8_decode(name) == 'item_size_max':
+                limit = value
+        item_size_limits[self.server_label] = limit
+        return limit
+
+    def add_one(self, op: WriteOp) -> bool:
+        """`add` of one item; false when the key exists."""
+        return self._client().add(op['key'], cast('StoredItem', op['item']), op['expire'], False)
+
+    def set_pipelined(self, items: dict[str, StoredItem], expire: int) -> list[str]:
+        """`set` of every item with one expiration, pipelined in one round trip; returns the keys memcached did not store."""
+        return self._client().set_many(items, expire, False)
+
+    def delete_pipelined(self, keys: list[str]) -> None:
+        """`delete` of every key, pipelined in one round trip."""
+        self._client().delete_many(keys, False)
+
+    def touch_pipelined(self, keys: list[str], expire: int) -> None:
+        """`touch` of every key with one expiration in one round trip. pymemcache has no touch_many: every touch but the
+        last goes out with noreply and the last waits for its answer; memcached handles a connection's commands in
+        order, so that answer means all of them were applied. (Whether each key still existed is not reported.)
+        """
+        client = self._client()
+        for i in range(len(keys)):
+            client.touch(keys[i], expire, i < len(keys) - 1)
 
     def stats(self, command: str) -> dict[bytes, StatReading]:
         """memcached's `stats` (with an optional argument such as `settings`), converted the way pymemcache converts it."""

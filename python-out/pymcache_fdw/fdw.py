@@ -161,7 +161,7 @@ class PymcacheFDW(ForeignDataWrapper):
         """Stores a row under `insert_mode`; in `add` mode an existing key is a unique violation."""
         kind: Literal['set', 'add'] = 'add' if self._settings['insertMode'] == 'add' else 'set'
         op: WriteOp = {'kind': kind, 'key': full_key, 'item': item, 'expire': expire}
-        stored: bool = self._store.apply(op)
+        stored = self._store.apply(op)
         if not stored and kind == 'add':
             raise_error('duplicate key value: key ' + quote_for_message(key) + ' already exists in memcached at ' + self._store.server_label, "The table's insert_mode is add, so INSERT only creates keys: UPDATE an existing key, or set insert_mode 'set' to overwrite.", 'Key (' + self._layout['keyColumn'] + ')=(' + key + ') already exists.')
 

@@ -17,9 +17,10 @@ DEFAULT_TIMEOUT: float = 5.0
 MAX_RELATIVE_EXPIRE = 2592000
 MAX_EXPIRE = 2147483647
 MAX_TIMEOUT_SECONDS: float = 3600.0
-CACHE_TABLE_OPTIONS: list[str] = ['host', 'port', 'connect_timeout', 'timeout', 'row_id', 'expire', 'prefix', 'insert_mode']
+CACHE_TABLE_OPTIONS: list[str] = ['host', 'port', 'connect_timeout', 'timeout', 'row_id', 'expire', 'prefix', 'insert_mode', 'write_mode']
 STATS_TABLE_OPTIONS: list[str] = ['host', 'port', 'connect_timeout', 'timeout', 'stats_cmd']
 INSERT_MODES: list[str] = ['set', 'add']
+WRITE_MODES: list[str] = ['commit', 'immediate']
 STATS_COMMANDS: list[str] = ['', 'items', 'settings', 'slabs', 'sizes', 'conns']
 
 
@@ -104,6 +105,7 @@ class CacheTableOptions(TypedDict):
     expire: int
     prefix: str
     insertMode: str
+    writeMode: str
 
 
 def parse_cache_table_options(options: dict[str, str]) -> CacheTableOptions:
@@ -113,11 +115,13 @@ def parse_cache_table_options(options: dict[str, str]) -> CacheTableOptions:
     expire = 0 if raw_expire is None else checked_option((lambda: parse_integer_option('expire', cast('str', raw_expire), 0, MAX_EXPIRE)))
     raw_insert_mode = options.get('insert_mode')
     insert_mode = 'set' if raw_insert_mode is None else checked_option((lambda: parse_enum_option('insert_mode', cast('str', raw_insert_mode), INSERT_MODES)))
+    raw_write_mode = options.get('write_mode')
+    write_mode = 'commit' if raw_write_mode is None else checked_option((lambda: parse_enum_option('write_mode', cast('str', raw_write_mode), WRITE_MODES)))
     raw_row_id = options.get('row_id')
     row_id = None if raw_row_id is None else raw_row_id
     raw_prefix = options.get('prefix')
     prefix = '' if raw_prefix is None else raw_prefix
-    return {'endpoint': endpoint, 'rowId': row_id, 'expire': expire, 'prefix': prefix, 'insertMode': insert_mode}
+    return {'endpoint': endpoint, 'rowId': row_id, 'expire': expire, 'prefix': prefix, 'insertMode': insert_mode, 'writeMode': write_mode}
 
 
 class StatsTableOptions(TypedDict):

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Sequence
 
-from .._runtime import int_div, int_to_string, md5, utf8_encode
+from .._runtime import array_item, int_div, int_to_string, md5, utf8_encode
 from .errors import DistributionError
 from .float32 import FLOAT32_MAX_OPERAND, float32_divide, float32_divide_by_power_of_two, float32_floor, float32_multiply_by_integer
 from .types import Distribution, ServerAddress
@@ -96,3 +96,7 @@ class KetamaDistribution:
         if low == len(self._point_values):
             low = 0
         return self._point_servers[low]
+
+    def server_for_while_down(self, key: str, down: Sequence[bool]) -> int | None:
+        position = self.server_for(key)
+        return None if array_item(down, position) == True else position

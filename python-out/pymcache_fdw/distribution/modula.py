@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Sequence
 
-from .._runtime import crc32, int_div, int_to_string, utf8_encode
+from .._runtime import array_item, crc32, int_div, int_to_string, utf8_encode
 from .errors import DistributionError
 from .types import Distribution, ServerAddress
 
@@ -15,6 +15,10 @@ def cache_memcached_key_hash(key: str) -> int:
     """(crc32 >> 16) & 0x7fff of the key's UTF-8 bytes: Cache::Memcached's _hashfunc, without bit operators."""
     upper_half = int_div(crc32(utf8_encode(key)), 0x10000)
     return upper_half - int_div(upper_half, 0x8000) * 0x8000
+
+
+PERL_TRIES = 20
+PYTHON_TRIES = 10
 
 
 class ModulaDistribution:
@@ -36,11 +40,30 @@ class ModulaDistribution:
             for copy in range(weight):
                 self._buckets.append(position)
 
+    def _hash(self, text: str) -> int:
+        hash = cache_memcached_key_hash(text)
+        return 1 if hash == 0 and self._python_zero_hash else hash
+
+    def _bucket(self, hash: int) -> int:
+        bucket_count = len(self._buckets)
+        return self._buckets[hash - int_div(hash, bucket_count) * bucket_count]
+
     def server_for(self, key: str) -> int:
         if self._server_count == 1:
             return 0
-        hash = cache_memcached_key_hash(key)
-        if hash == 0 and self._python_zero_hash:
-            hash = 1
-        bucket_count = len(self._buckets)
-        return self._buckets[hash - int_div(hash, bucket_count) * bucket_count]
+        return self._bucket(self._hash(key))
+
+    def server_for_while_down(self, key: str, down: Sequence[bool]) -> int | None:
+        if self._server_count == 1:
+            return None if array_item(down, 0) == True else 0
+        hash = self._hash(key)
+        tries = PYTHON_TRIES if self._python_zero_hash else PERL_TRIES
+        for attempt in range(tries):
+            position = self._bucket(hash)
+            if array_item(down, position) != True:
+                return position
+            if self._python_zero_hash:
+                hash = self._hash(int_to_string(hash) + int_to_string(attempt))
+            else:
+                hash = hash + self._hash(int_to_string(attempt + 1) + key)
+        return None

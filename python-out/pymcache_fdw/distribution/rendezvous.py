@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Sequence
 
-from .._runtime import code_point_of, code_points, int_div, int_to_string, sorted_strings
+from .._runtime import array_item, code_point_of, code_points, int_div, int_to_string, sorted_strings
 from .errors import DistributionError
 from .murmur3 import murmur3x86_hash32
 from .types import Distribution, ServerAddress
@@ -39,16 +39,25 @@ class RendezvousDistribution:
             self._node_names.append(rendezvous_node_name(server))
 
     def server_for(self, key: str) -> int:
+        return _t0 if (_t0 := self._highest_score(key, [])) is not None else 0
+
+    def server_for_while_down(self, key: str, down: Sequence[bool]) -> int | None:
+        return self._highest_score(key, down)
+
+    def _highest_score(self, key: str, down: Sequence[bool]) -> int | None:
         best_score = -1
-        best_position = 0
+        best_position: int | None = None
         position = 0
         while position < len(self._node_names):
+            if array_item(down, position) == True:
+                position += 1
+                continue
             name = self._node_names[position]
             score = rendezvous_score(name, key)
             if score > best_score:
                 best_score = score
                 best_position = position
-            elif score == best_score:
+            elif score == best_score and best_position is not None:
                 last = sorted_strings([name, self._node_names[best_position]])[1]
                 if last == name:
                     best_position = position
