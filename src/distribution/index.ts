@@ -72,3 +72,19 @@ export function placeKeys(name: DistributionName, servers: readonly ServerAddres
   for (const key of keys) positions.push(distribution.serverFor(key));
   return positions;
 }
+
+/**
+ * The batch form of serverForWhileDown: where the application's client puts every key while the servers flagged in
+ * `down` are dead (null: the client fails that key rather than moving it, or gives up).
+ */
+export function placeKeysWhileDown(
+  name: DistributionName,
+  servers: readonly ServerAddress[],
+  keys: readonly string[],
+  down: readonly boolean[],
+): (number | null)[] {
+  const distribution = createDistribution(name, servers);
+  const positions: (number | null)[] = [];
+  for (const key of keys) positions.push(distribution.serverForWhileDown(key, down));
+  return positions;
+}

@@ -120,4 +120,11 @@ export class KetamaDistribution implements Distribution {
     if (low === this.#pointValues.length) low = 0;
     return this.#pointServers[low]!;
   }
+
+  serverForWhileDown(key: string, down: readonly boolean[]): number | null {
+    // libmemcached (without REMOVE_FAILED_SERVERS, its default and pgmemcache's) fails the operation instead of
+    // moving the key; with ejection it would rebuild the continuum, which the wrapper does not imitate.
+    const position = this.serverFor(key);
+    return down[position] === true ? null : position;
+  }
 }

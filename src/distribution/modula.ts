@@ -16,6 +16,11 @@ export function cacheMemcachedKeyHash(key: string): number {
   return upperHalf - intDiv(upperHalf, 0x8000) * 0x8000;
 }
 
+/** Cache::Memcached tries at most this many buckets for a key (get_sock's `while ($tries++ < 20)`). */
+const PERL_TRIES = 20;
+/** python-memcached's Client._SERVER_RETRIES. */
+const PYTHON_TRIES = 10;
+
 export class ModulaDistribution implements Distribution {
   /** Server position for every bucket. */
   readonly #buckets: number[] = [];
@@ -38,12 +43,37 @@ export class ModulaDistribution implements Distribution {
     }
   }
 
+  #hash(text: string): number {
+    const hash = cacheMemcachedKeyHash(text);
+    return hash === 0 && this.#pythonZeroHash ? 1 : hash;
+  }
+
+  #bucket(hash: number): number {
+    const bucketCount = this.#buckets.length;
+    return this.#buckets[hash - intDiv(hash, bucketCount) * bucketCount]!;
+  }
+
   serverFor(key: string): number {
     // Cache::Memcached talks to a lone server without hashing (python-memcached's one bucket gives the same answer).
     if (this.#serverCount === 1) return 0;
-    let hash = cacheMemcachedKeyHash(key);
-    if (hash === 0 && this.#pythonZeroHash) hash = 1;
-    const bucketCount = this.#buckets.length;
-    return this.#buckets[hash - intDiv(hash, bucketCount) * bucketCount]!;
+    return this.#bucket(this.#hash(key));
+  }
+
+  serverForWhileDown(key: string, down: readonly boolean[]): number | null {
+    if (this.#serverCount === 1) return down[0] === true ? null : 0;
+    let hash = this.#hash(key);
+    const tries = this.#pythonZeroHash ? PYTHON_TRIES : PERL_TRIES;
+    for (let attempt = 0; attempt < tries; attempt++) {
+      const position = this.#bucket(hash);
+      if (down[position] !== true) return position;
+      if (this.#pythonZeroHash) {
+        // python-memcached: serverhash = serverHashFunction(str(serverhash) + str(i))
+        hash = this.#hash(intToString(hash) + intToString(attempt));
+      } else {
+        // Cache::Memcached: $hv += _hashfunc($tries . $real_key), $tries counting from 1
+        hash = hash + this.#hash(intToString(attempt + 1) + key);
+      }
+    }
+    return null;
   }
 }

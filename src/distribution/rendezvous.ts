@@ -45,15 +45,25 @@ export class RendezvousDistribution implements Distribution {
   }
 
   serverFor(key: string): number {
+    return this.#highestScore(key, []) ?? 0;
+  }
+
+  serverForWhileDown(key: string, down: readonly boolean[]): number | null {
+    // HashClient removes a dead node from its hasher, so the key goes to the best of the remaining nodes.
+    return this.#highestScore(key, down);
+  }
+
+  #highestScore(key: string, down: readonly boolean[]): number | null {
     let bestScore = -1;
-    let bestPosition = 0;
+    let bestPosition: number | null = null;
     for (let position = 0; position < this.#nodeNames.length; position++) {
+      if (down[position] === true) continue;
       const name = this.#nodeNames[position]!;
       const score = rendezvousScore(name, key);
       if (score > bestScore) {
         bestScore = score;
         bestPosition = position;
-      } else if (score === bestScore) {
+      } else if (score === bestScore && bestPosition !== null) {
         // pymemcache keeps max(str(node), str(winner)): the name that sorts last by code point.
         const last = sortedStrings([name, this.#nodeNames[bestPosition]!])[1]!;
         if (last === name) bestPosition = position;

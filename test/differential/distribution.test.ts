@@ -60,6 +60,17 @@ describe('distribution: Node and emitted Python place every key on the same serv
     expect(report.errors).toBe(0);
   });
 
+  it.each(Object.keys(SERVER_LISTS) as DistributionName[])(
+    'placeKeysWhileDown agrees for %s with each server down in turn and with all down',
+    async (name) => {
+      const vectors = SERVER_LISTS[name].flatMap((list) => {
+        const downSets = [...list.map((_, position) => list.map((__, i) => i === position)), list.map(() => true)];
+        return downSets.flatMap((down) => chunks(KEYS.slice(0, 3_000), 250).map((keys) => [name, list, keys, down]));
+      });
+      await expectAgreement(INDEX, 'placeKeysWhileDown', vectors);
+    },
+  );
+
   it('createDistribution refuses the same server lists with the same errors', async () => {
     const vectors: unknown[][] = [
       ['ketama', [], ['k']],
