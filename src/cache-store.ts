@@ -1,6 +1,6 @@
 // The memcached operations a cache table performs, with every failure turned into an ERROR that names the server
-// and the key. Writes go through `apply(WriteOp)`, one small interface, so that a transaction can later collect them
-// in a write set and send them at commit instead of at once.
+// and the key. A write is a `WriteOp`: sent at once with `apply` (outside a transaction), or collected in a write set
+// (write-set.ts) and sent pipelined by a flush (transaction.ts) at COMMIT or at the statement's end.
 import { clientFor, StoredItem } from './connections';
 import { raiseError } from './errors';
 import { quoteForMessage, stripPrefix } from './keys';
@@ -11,7 +11,7 @@ import {
   TransportError,
   type MemcacheClient,
 } from './ports/memcache';
-import { codePoints, type Bytes } from './ports/runtime';
+import { codePoints, utf8Decode, type Bytes } from './ports/runtime';
 import { endpointLabel, type ServerEndpoint } from './table-options';
 
 /** A stat as pymemcache converts it: int, float, bool, or the bytes sent. */
@@ -44,29 +44,57 @@ function serverReply(message: string): string {
   return message;
 }
 
-/** Turns a client failure into an ERROR naming the server, the operation and the key. */
-function reportFailure(error: unknown, endpoint: ServerEndpoint, action: string, key: string | null): never {
+/** What a client failure means for the user: an ERROR message naming the server and `what` failed, and a HINT. */
+export interface FailureReport {
+  message: string;
+  hint: string | null;
+}
+
+/**
+ * Describes a client failure during `what` (e.g. `set of key "k"`); null when `error` is not a memcached client or
+ * transport failure (a bug, or an ERROR already raised), which the caller re-throws.
+ */
+export function describeFailure(error: unknown, endpoint: ServerEndpoint, what: string): FailureReport | null {
   const server = endpointLabel(endpoint);
-  const what = key === null ? action : action + ' of key ' + quoteForMessage(key);
   if (error instanceof MemcacheUnexpectedCloseError) {
-    raiseError('memcached at ' + server + ' closed the connection during ' + what, REACH_HINT);
+    return { message: 'memcached at ' + server + ' closed the connection during ' + what, hint: REACH_HINT };
   }
   if (error instanceof MemcacheServerError) {
     const reply = serverReply(error.message);
     const hint = reply.includes('too large')
       ? "The value is larger than the server's item size limit (memcached -I, 1 MB by default)."
       : 'See the memcached server log for the cause.';
-    raiseError('memcached at ' + server + ' failed the ' + what + ': ' + reply, hint);
+    return { message: 'memcached at ' + server + ' failed the ' + what + ': ' + reply, hint: hint };
   }
   if (error instanceof MemcacheClientError) {
-    raiseError('memcached at ' + server + ' rejected the ' + what + ': ' + serverReply(error.message));
+    return { message: 'memcached at ' + server + ' rejected the ' + what + ': ' + serverReply(error.message), hint: null };
   }
   if (error instanceof TransportError) {
-    raiseError('cannot reach memcached at ' + server + ' (' + what + '): ' + error.message, REACH_HINT);
+    return { message: 'cannot reach memcached at ' + server + ' (' + what + '): ' + error.message, hint: REACH_HINT };
   }
+  return null;
+}
+
+/** Turns a client failure into an ERROR naming the server, the operation and the key. */
+function reportFailure(error: unknown, endpoint: ServerEndpoint, action: string, key: string | null): never {
+  const what = key === null ? action : action + ' of key ' + quoteForMessage(key);
+  const report = describeFailure(error, endpoint, what);
+  if (report !== null) raiseError(report.message, report.hint);
   if (error instanceof Error) throw error;
   throw new Error('unexpected failure during the ' + what);
 }
+
+/** memcached's default item size limit (-I), assumed when `stats settings` does not report item_size_max. */
+export const DEFAULT_ITEM_SIZE_MAX = 1048576;
+/**
+ * Bytes memcached 1.6 spends per item besides the key and the value: the item header (48), the CAS value (8), the
+ * client flags (4), the key's terminator (1) and the value's CRLF (2), rounded up. A value passes our check only when
+ * value + key + this fits in item_size_max, so memcached cannot refuse it as too large at COMMIT.
+ */
+export const ITEM_OVERHEAD_BYTES = 72;
+
+/** item_size_max per server (`host:port`), read once per backend from `stats settings`. */
+const itemSizeLimits: Map<string, number> = new Map<string, number>();
 
 /** The memcached side of one foreign table: its server and the operations, with errors reported. */
 export class CacheStore {
@@ -80,7 +108,7 @@ export class CacheStore {
   }
 
   /** The user's key for a full key (the prefix stripped), for messages. */
-  private userKey(fullKey: string): string {
+  userKey(fullKey: string): string {
     const key = stripPrefix(this.prefix, fullKey);
     return key === null ? fullKey : key;
   }
@@ -126,6 +154,52 @@ export class CacheStore {
       return await client.delete(op.key, false);
     } catch (error) {
       return reportFailure(error, this.endpoint, op.kind, this.userKey(op.key));
+    }
+  }
+
+  /**
+   * The largest item the server stores (`item_size_max` of `stats settings`), asked once per server per backend so
+   * that values are checked before they are sent.
+   */
+  async itemSizeLimit(): Promise<number> {
+    const known = itemSizeLimits.get(this.serverLabel);
+    if (known !== undefined) return known;
+    const settings = await this.stats('settings');
+    let limit = DEFAULT_ITEM_SIZE_MAX;
+    for (const [name, value] of settings) {
+      if (typeof value === 'number' && utf8Decode(name) === 'item_size_max') limit = value;
+    }
+    itemSizeLimits.set(this.serverLabel, limit);
+    return limit;
+  }
+
+  // The pipelined sends of a flush. Client failures propagate as they are: the flush knows which keys were in
+  // flight and reports them all in one ERROR.
+
+  /** `add` of one item; false when the key exists. */
+  async addOne(op: WriteOp): Promise<boolean> {
+    return await this.client().add(op.key, op.item!, op.expire, false);
+  }
+
+  /** `set` of every item with one expiration, pipelined in one round trip; returns the keys memcached did not store. */
+  async setPipelined(items: Map<string, StoredItem>, expire: number): Promise<string[]> {
+    return await this.client().setMany(items, expire, false);
+  }
+
+  /** `delete` of every key, pipelined in one round trip. */
+  async deletePipelined(keys: string[]): Promise<void> {
+    await this.client().deleteMany(keys, false);
+  }
+
+  /**
+   * `touch` of every key with one expiration in one round trip. pymemcache has no touch_many: every touch but the
+   * last goes out with noreply and the last waits for its answer; memcached handles a connection's commands in
+   * order, so that answer means all of them were applied. (Whether each key still existed is not reported.)
+   */
+  async touchPipelined(keys: string[], expire: number): Promise<void> {
+    const client = this.client();
+    for (let i = 0; i < keys.length; i++) {
+      await client.touch(keys[i]!, expire, i < keys.length - 1);
     }
   }
 

@@ -1,14 +1,24 @@
 // PymcacheFDW: a foreign table whose rows are memcached items (key, value, expire, flags). Multicorn builds one
 // instance per table per backend; every option is checked here, once, in the constructor.
-import { CacheStore, KEYS_PER_GET, type WriteOp } from './cache-store';
+import { CacheStore, ITEM_OVERHEAD_BYTES, KEYS_PER_GET, type WriteOp } from './cache-store';
 import { resolveCacheLayout, type CacheTableLayout } from './columns';
 import { StoredItem } from './connections';
 import { raiseError, warn } from './errors';
 import { InvalidKeyError, prefixedKey, quoteForMessage, validateKey } from './keys';
 import { ForeignDataWrapper, type ColumnDefinition, type Qual, type SortKey } from './ports/host';
-import { intDiv, intToString, type Bytes } from './ports/runtime';
+import { intDiv, intToString, utf8ByteLength, type Bytes } from './ports/runtime';
 import { lookupKeys } from './quals';
 import { OPTION_HINT, parseCacheTableOptions, type CacheTableOptions } from './table-options';
+import {
+  flushAtCommit,
+  flushAtStatementEnd,
+  forgetAll,
+  recordWrite,
+  releaseLevel,
+  rollbackToLevel,
+  statementWrites,
+  transactionWrites,
+} from './transaction';
 import {
   checkedFlags,
   decodeValue,
@@ -44,6 +54,8 @@ export class PymcacheFDW extends ForeignDataWrapper {
   private readonly store: CacheStore;
   /** Items the latest scan returned, by key: an UPDATE that leaves the value alone becomes a `touch`. */
   private scanned: Map<string, StoredItem>;
+  /** Where Multicorn's transaction hooks left this instance: 0 outside a transaction, 1 in it, n in savepoint level n. */
+  private transactionLevel: number;
 
   constructor(fdwOptions: Record<string, string>, fdwColumns: Map<string, ColumnDefinition>) {
     super(fdwOptions, fdwColumns);
@@ -67,6 +79,7 @@ export class PymcacheFDW extends ForeignDataWrapper {
     }
     this.store = new CacheStore(this.settings.endpoint, this.settings.prefix);
     this.scanned = new Map<string, StoredItem>();
+    this.transactionLevel = 0;
   }
 
   override get rowidColumn(): string {
@@ -124,7 +137,7 @@ export class PymcacheFDW extends ForeignDataWrapper {
     }
     const fullKeys: string[] = [];
     for (const key of keys) fullKeys.push(this.fullKey(key));
-    const found = await this.store.getMany(fullKeys);
+    const found = await transactionWrites.readThrough(this.store, fullKeys);
     for (let i = 0; i < keys.length; i++) {
       const item = found.get(fullKeys[i]!);
       if (item === undefined) continue;
@@ -194,18 +207,79 @@ export class PymcacheFDW extends ForeignDataWrapper {
     return memcachedExpire(seconds, key);
   }
 
-  /** Stores a row under `insert_mode`; in `add` mode an existing key is a unique violation. */
-  private async storeNew(key: string, fullKey: string, item: StoredItem, expire: number): Promise<void> {
-    const kind = this.settings.insertMode === 'add' ? 'add' : 'set';
-    const op: WriteOp = { kind: kind, key: fullKey, item: item, expire: expire };
-    const stored = await this.store.apply(op);
-    if (!stored && kind === 'add') {
+  /** Writes wait for COMMIT unless the table's write_mode is immediate (then they wait for the statement's end). */
+  private get deferredToStatement(): boolean {
+    return this.settings.writeMode === 'immediate';
+  }
+
+  private duplicateKey(key: string): never {
+    return raiseError(
+      'duplicate key value: key ' + quoteForMessage(key) + ' already exists in memcached at ' + this.store.serverLabel,
+      "The table's insert_mode is add, so INSERT only creates keys: UPDATE an existing key, or set insert_mode 'set' to overwrite.",
+      'Key (' + this.layout.keyColumn + ')=(' + key + ') already exists.',
+    );
+  }
+
+  /**
+   * Whether `fullKey` exists as this transaction sees it: its pending write if any, else memcached (`found`, the
+   * items a batch lookup returned, or one get).
+   */
+  private async existsForTransaction(fullKey: string, found: Map<string, StoredItem> | null): Promise<boolean> {
+    const pendingSet = this.deferredToStatement ? statementWrites : transactionWrites;
+    const pending = pendingSet.effective(this.store, fullKey);
+    if (pending !== null) return pending.op.kind !== 'delete';
+    if (found !== null) return found.has(fullKey);
+    const fetched = await transactionWrites.readThrough(this.store, [fullKey]);
+    return fetched.has(fullKey);
+  }
+
+  /**
+   * A stored value must fit the server's item size (item_size_max, less the key and memcached's per-item overhead),
+   * checked before it is recorded so that memcached cannot refuse it at COMMIT.
+   */
+  private async checkItemSize(key: string, fullKey: string, item: StoredItem): Promise<void> {
+    const limit = await this.store.itemSizeLimit();
+    const room = limit - ITEM_OVERHEAD_BYTES - utf8ByteLength(fullKey);
+    if (item.value.length > room) {
       raiseError(
-        'duplicate key value: key ' + quoteForMessage(key) + ' already exists in memcached at ' + this.store.serverLabel,
-        "The table's insert_mode is add, so INSERT only creates keys: UPDATE an existing key, or set insert_mode 'set' to overwrite.",
-        'Key (' + this.layout.keyColumn + ')=(' + key + ') already exists.',
+        'the value of key ' + quoteForMessage(key) + ' is ' + intToString(item.value.length) + ' bytes, more than memcached at ' +
+          this.store.serverLabel + ' stores for this key (' + intToString(room) + ' bytes)',
+        "The server's item_size_max is " + intToString(limit) + ' bytes, including the key and ' + intToString(ITEM_OVERHEAD_BYTES) +
+          ' bytes of item overhead: store a smaller value, or start memcached with a larger -I.',
       );
     }
+  }
+
+  /**
+   * Sends or records one write. Outside a transaction (Multicorn always opens one; only direct callers do not) the
+   * write goes out at once. Otherwise it joins the write set of the table's write_mode at this savepoint level.
+   */
+  private async write(op: WriteOp): Promise<boolean> {
+    if (this.transactionLevel === 0) return await this.store.apply(op);
+    recordWrite(this.deferredToStatement, this.transactionLevel, this.store, op);
+    return true;
+  }
+
+  /**
+   * Stores a row under `insert_mode`; in `add` mode an existing key is a unique violation, found at statement time
+   * (the transaction's own pending writes, else memcached) and checked again by memcached's `add` when sent.
+   * `found` holds the items of a batch lookup (bulk_insert), or null.
+   */
+  private async storeNew(
+    key: string,
+    fullKey: string,
+    item: StoredItem,
+    expire: number,
+    found: Map<string, StoredItem> | null,
+  ): Promise<void> {
+    const kind = this.settings.insertMode === 'add' ? 'add' : 'set';
+    const op: WriteOp = { kind: kind, key: fullKey, item: item, expire: expire };
+    if (this.transactionLevel > 0) {
+      await this.checkItemSize(key, fullKey, item);
+      if (kind === 'add' && (await this.existsForTransaction(fullKey, found))) this.duplicateKey(key);
+    }
+    const stored = await this.write(op);
+    if (!stored && kind === 'add') this.duplicateKey(key);
   }
 
   override async insert(values: SqlRow): Promise<SqlRow | null> {
@@ -214,8 +288,38 @@ export class PymcacheFDW extends ForeignDataWrapper {
     const fullKey = this.fullKey(key);
     const item = this.itemOf(values, key, 0);
     const expire = this.expireOf(values, key);
-    await this.storeNew(key, fullKey, item, expire);
+    await this.storeNew(key, fullKey, item, expire, null);
     return null;
+  }
+
+  /**
+   * Rows an INSERT hands over in batches of modify_batch_size: the same as insert() row by row, with the duplicate
+   * check of insert_mode add done for the whole batch in one get_many.
+   */
+  async bulkInsert(rows: SqlRow[]): Promise<null> {
+    const keys: string[] = [];
+    const fullKeys: string[] = [];
+    for (const values of rows) {
+      const given = values[this.layout.keyColumn];
+      const key = this.keyOf(given === undefined ? null : given);
+      keys.push(key);
+      fullKeys.push(this.fullKey(key));
+    }
+    let found: Map<string, StoredItem> | null = null;
+    if (this.settings.insertMode === 'add' && this.transactionLevel > 0) {
+      found = await transactionWrites.readThrough(this.store, fullKeys);
+    }
+    for (let i = 0; i < rows.length; i++) {
+      const values = rows[i]!;
+      const key = keys[i]!;
+      await this.storeNew(key, fullKeys[i]!, this.itemOf(values, key, 0), this.expireOf(values, key), found);
+    }
+    return null;
+  }
+
+  /** Rows per bulk_insert call; 1 keeps INSERT ... RETURNING working (PostgreSQL returns nothing from batches). */
+  override get modifyBatchSize(): number {
+    return 1;
   }
 
   /**
@@ -234,16 +338,17 @@ export class PymcacheFDW extends ForeignDataWrapper {
     const newFullKey = this.fullKey(newKey);
     if (newKey !== oldKey) {
       const oldFullKey = this.fullKey(oldKey);
-      await this.storeNew(newKey, newFullKey, item, expire);
-      await this.store.apply({ kind: 'delete', key: oldFullKey, item: null, expire: 0 });
+      await this.storeNew(newKey, newFullKey, item, expire, null);
+      await this.write({ kind: 'delete', key: oldFullKey, item: null, expire: 0 });
       this.scanned.delete(oldKey);
       return null;
     }
     if (previous !== null && previous.flags === item.flags && sameBytes(previous.value, item.value)) {
-      await this.store.apply({ kind: 'touch', key: newFullKey, item: null, expire: expire });
+      await this.write({ kind: 'touch', key: newFullKey, item: null, expire: expire });
       return null;
     }
-    await this.store.apply({ kind: 'set', key: newFullKey, item: item, expire: expire });
+    if (this.transactionLevel > 0) await this.checkItemSize(newKey, newFullKey, item);
+    await this.write({ kind: 'set', key: newFullKey, item: item, expire: expire });
     this.scanned.set(newKey, item);
     return null;
   }
@@ -251,13 +356,56 @@ export class PymcacheFDW extends ForeignDataWrapper {
   /** `oldvalues` is the key of a row the scan found, so DELETE's row count is the number of keys that existed. */
   override async delete(oldvalues: SqlValue): Promise<void> {
     const key = this.keyOf(oldvalues);
-    await this.store.apply({ kind: 'delete', key: this.fullKey(key), item: null, expire: 0 });
+    await this.write({ kind: 'delete', key: this.fullKey(key), item: null, expire: 0 });
     this.scanned.delete(key);
+  }
+
+  // Transaction hooks. Multicorn calls begin/sub_begin when the table is first used in a transaction or savepoint, and
+  // pre_commit, commit, rollback, sub_commit, sub_rollback on every table used in it: the write sets are shared by
+  // the backend's tables, so each hook is idempotent and the first pre_commit sends everything.
+
+  /** `serializable` is 1 under SERIALIZABLE, else 0; writes are deferred the same way at every isolation level. */
+  override begin(serializable: number): void {
+    this.transactionLevel = 1;
+  }
+
+  override subBegin(level: number): void {
+    this.transactionLevel = level;
+  }
+
+  /** RELEASE SAVEPOINT: the savepoint's writes stay pending, now part of the enclosing level. */
+  override subCommit(level: number): void {
+    releaseLevel(level);
+    this.transactionLevel = level - 1;
+  }
+
+  /** ROLLBACK TO SAVEPOINT (or a failed subtransaction): exactly the writes made since the savepoint are dropped. */
+  override subRollback(level: number): void {
+    rollbackToLevel(level);
+    this.transactionLevel = level - 1;
+  }
+
+  /** Before COMMIT: every pending write goes to memcached, pipelined per server; a failure aborts the COMMIT. */
+  override async preCommit(): Promise<void> {
+    await flushAtCommit();
+  }
+
+  override commit(): void {
+    forgetAll();
+    this.transactionLevel = 0;
+  }
+
+  /** ROLLBACK (or an error): the pending writes are dropped; memcached never saw them. */
+  override rollback(): void {
+    forgetAll();
+    this.transactionLevel = 0;
   }
 
   override endScan(): void {}
 
-  override endModify(): void {
+  /** The statement's modification ends: write_mode immediate sends what the statement wrote, pipelined. */
+  override async endModify(): Promise<void> {
     this.scanned = new Map<string, StoredItem>();
+    await flushAtStatementEnd();
   }
 }

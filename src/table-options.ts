@@ -32,9 +32,12 @@ export const CACHE_TABLE_OPTIONS: string[] = [
   'expire',
   'prefix',
   'insert_mode',
+  'write_mode',
 ];
 export const STATS_TABLE_OPTIONS: string[] = ['host', 'port', 'connect_timeout', 'timeout', 'stats_cmd'];
 export const INSERT_MODES: string[] = ['set', 'add'];
+/** `commit`: writes wait in the transaction's write set until COMMIT; `immediate`: sent when each statement ends. */
+export const WRITE_MODES: string[] = ['commit', 'immediate'];
 export const STATS_COMMANDS: string[] = ['', 'items', 'settings', 'slabs', 'sizes', 'conns'];
 
 /** One memcached server and how long to wait for it. */
@@ -127,6 +130,8 @@ export interface CacheTableOptions {
   prefix: string;
   /** `set` (overwrite) or `add` (an existing key is a unique violation). */
   insertMode: string;
+  /** When writes reach memcached: `commit` (at COMMIT, dropped on ROLLBACK) or `immediate` (at the statement's end). */
+  writeMode: string;
 }
 
 export function parseCacheTableOptions(options: Record<string, string>): CacheTableOptions {
@@ -140,11 +145,23 @@ export function parseCacheTableOptions(options: Record<string, string>): CacheTa
     rawInsertMode === undefined
       ? 'set'
       : checkedOption(() => parseEnumOption('insert_mode', rawInsertMode, INSERT_MODES));
+  const rawWriteMode = options['write_mode'];
+  const writeMode =
+    rawWriteMode === undefined
+      ? 'commit'
+      : checkedOption(() => parseEnumOption('write_mode', rawWriteMode, WRITE_MODES));
   const rawRowId = options['row_id'];
   const rowId = rawRowId === undefined ? null : rawRowId;
   const rawPrefix = options['prefix'];
   const prefix = rawPrefix === undefined ? '' : rawPrefix;
-  return { endpoint: endpoint, rowId: rowId, expire: expire, prefix: prefix, insertMode: insertMode };
+  return {
+    endpoint: endpoint,
+    rowId: rowId,
+    expire: expire,
+    prefix: prefix,
+    insertMode: insertMode,
+    writeMode: writeMode,
+  };
 }
 
 /** Everything PymcacheFDWStats reads from its options. */

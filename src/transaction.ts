@@ -1,0 +1,301 @@
+// The backend's pending writes and how they reach memcached. Multicorn calls the transaction hooks of every wrapper
+// instance used in a transaction, so the write sets are shared by all cache tables of the backend: whichever
+// instance hears pre_commit first sends everything (grouped per server, pipelined), the others find nothing left,
+// and every hook is idempotent.
+import { describeFailure, type CacheStore, type WriteOp } from './cache-store';
+import { StoredItem } from './connections';
+import { raiseError } from './errors';
+import { quoteForMessage } from './keys';
+import { intToString } from './ports/runtime';
+import { PendingWrite, WriteSet } from './write-set';
+
+/** Writes of write_mode commit tables, sent at COMMIT (pre_commit), forgotten on ROLLBACK. */
+export const transactionWrites: WriteSet = new WriteSet();
+/** Writes of write_mode immediate tables, sent when the statement's modification ends (end_modify). */
+export const statementWrites: WriteSet = new WriteSet();
+
+/** Keys per pipelined request: bounds the replies waiting in the socket and what one failure leaves unknown. */
+export const KEYS_PER_BATCH = 1000;
+/** Value bytes per pipelined set: a batch of large values is split so that one request stays a few megabytes. */
+export const BYTES_PER_BATCH = 4194304;
+/** How many keys an ERROR's DETAIL lists per category before giving the count of the rest. */
+const LISTED_KEYS = 10;
+
+const DUPLICATE_HINT =
+  "The table's insert_mode is add, so INSERT only creates keys: UPDATE an existing key, or set insert_mode 'set' to overwrite.";
+
+/** `"a", "b", "c" and 12 more` (memcached keys as memcached holds them). */
+function keyList(writes: PendingWrite[]): string {
+  const shown: string[] = [];
+  for (const write of writes.slice(0, LISTED_KEYS)) shown.push(quoteForMessage(write.op.key));
+  let text = shown.join(', ');
+  if (writes.length > LISTED_KEYS) text += ' and ' + intToString(writes.length - LISTED_KEYS) + ' more';
+  return text;
+}
+
+/** Where a flush stands: which writes memcached acknowledged, and which are in the request being sent. */
+class FlushLedger {
+  readonly writes: PendingWrite[];
+  readonly applied: Set<PendingWrite>;
+  /** What is being sent ("the transaction's writes", "the statement's writes"), for messages. */
+  readonly what: string;
+
+  constructor(writes: PendingWrite[], what: string) {
+    this.writes = writes;
+    this.applied = new Set<PendingWrite>();
+    this.what = what;
+  }
+
+  /** DETAIL of a failed flush: the keys applied, those whose fate is unknown (`inFlight`), and those not sent. */
+  detail(inFlight: PendingWrite[]): string {
+    const unknown: Set<PendingWrite> = new Set<PendingWrite>(inFlight);
+    const applied: PendingWrite[] = [];
+    const notSent: PendingWrite[] = [];
+    for (const write of this.writes) {
+      if (this.applied.has(write)) {
+        applied.push(write);
+      } else if (!unknown.has(write)) {
+        notSent.push(write);
+      }
+    }
+    const parts: string[] = [];
+    parts.push(
+      'Of ' + intToString(this.writes.length) + ' key(s), memcached applied ' + intToString(applied.length) +
+        (applied.length > 0 ? ' (' + keyList(applied) + ')' : '') + '.',
+    );
+    if (inFlight.length > 0) {
+      parts.push(
+        'Unknown, in flight when it failed: ' + intToString(inFlight.length) + ' (' + keyList(inFlight) + ').',
+      );
+    }
+    if (notSent.length > 0) {
+      parts.push('Not sent: ' + intToString(notSent.length) + ' (' + keyList(notSent) + ').');
+    }
+    return parts.join(' ');
+  }
+
+  /** Ends the flush with an ERROR for a client failure while `inFlight` was being sent to `store`'s server. */
+  fail(error: unknown, store: CacheStore, action: string, inFlight: PendingWrite[]): never {
+    const target =
+      inFlight.length === 1
+        ? action + ' of key ' + quoteForMessage(store.userKey(inFlight[0]!.op.key))
+        : action + ' of ' + intToString(inFlight.length) + ' keys';
+    const report = describeFailure(error, store.endpoint, target);
+    if (report === null) {
+      if (error instanceof Error) throw error;
+      throw new Error('unexpected failure during the ' + target);
+    }
+    return raiseError(
+      report.message + ', while sending ' + this.what,
+      report.hint,
+      'memcached has no transactions: what it applied stays. ' + this.detail(inFlight),
+    );
+  }
+}
+
+/** Splits `writes` into pipelined requests of at most KEYS_PER_BATCH keys and about BYTES_PER_BATCH value bytes. */
+function batches(writes: PendingWrite[]): PendingWrite[][] {
+  const result: PendingWrite[][] = [];
+  let current: PendingWrite[] = [];
+  let bytes = 0;
+  for (const write of writes) {
+    const size = write.op.item === null ? 0 : write.op.item.value.length;
+    if (current.length > 0 && (current.length >= KEYS_PER_BATCH || bytes + size > BYTES_PER_BATCH)) {
+      result.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(write);
+    bytes += size;
+  }
+  if (current.length > 0) result.push(current);
+  return result;
+}
+
+/** Writes grouped by expiration (set and touch send one expiration per request), in first-seen order. */
+function byExpire(writes: PendingWrite[]): PendingWrite[][] {
+  const groups: Map<number, PendingWrite[]> = new Map<number, PendingWrite[]>();
+  for (const write of writes) {
+    const group = groups.get(write.op.expire);
+    if (group === undefined) {
+      groups.set(write.op.expire, [write]);
+    } else {
+      group.push(write);
+    }
+  }
+  const result: PendingWrite[][] = [];
+  for (const group of groups.values()) result.push(group);
+  return result;
+}
+
+/** One server's share of a flush. */
+class ServerWrites {
+  readonly store: CacheStore;
+  readonly sets: PendingWrite[];
+  readonly deletes: PendingWrite[];
+  readonly touches: PendingWrite[];
+
+  constructor(store: CacheStore) {
+    this.store = store;
+    this.sets = [];
+    this.deletes = [];
+    this.touches = [];
+  }
+}
+
+/**
+ * `add`s go first, one acknowledged request each: memcached has no add_many, and an add that finds its key taken (a
+ * client created it after the statement checked) must stop the flush before anything else is sent. The keys this
+ * flush already added did not exist before it, so they are deleted again and memcached is left as it was.
+ */
+async function sendAdds(adds: PendingWrite[], ledger: FlushLedger): Promise<void> {
+  const added: PendingWrite[] = [];
+  for (const write of adds) {
+    let stored: boolean;
+    try {
+      stored = await write.store.addOne(write.op);
+    } catch (error) {
+      ledger.fail(error, write.store, 'add', [write]);
+    }
+    if (!stored) {
+      let undone = true;
+      for (const done of added) {
+        try {
+          await done.store.deletePipelined([done.op.key]);
+          ledger.applied.delete(done);
+        } catch (error) {
+          undone = false;
+        }
+      }
+      const key = write.store.userKey(write.op.key);
+      raiseError(
+        'duplicate key value: key ' + quoteForMessage(key) + ' already exists in memcached at ' + write.store.serverLabel,
+        DUPLICATE_HINT,
+        'Another client created it after the INSERT checked it, so ' + ledger.what + ' were not applied' +
+          (undone ? '; the keys added before it were deleted again.' : '. ' + ledger.detail([])),
+      );
+    }
+    added.push(write);
+    ledger.applied.add(write);
+  }
+}
+
+/**
+ * Sends `writes` (each key's final operation): adds first, then per server the sets (grouped by expiration), the
+ * deletes and the touches, each as pipelined requests of up to KEYS_PER_BATCH keys. A failure is an ERROR whose
+ * DETAIL names the keys applied, the keys in flight, and the keys not sent.
+ */
+export async function flushWrites(writes: PendingWrite[], what: string): Promise<void> {
+  if (writes.length === 0) return;
+  const ledger: FlushLedger = new FlushLedger(writes, what);
+  const adds: PendingWrite[] = [];
+  const servers: Map<string, ServerWrites> = new Map<string, ServerWrites>();
+  for (const write of writes) {
+    if (write.op.kind === 'add') {
+      adds.push(write);
+      continue;
+    }
+    let server = servers.get(write.store.serverLabel);
+    if (server === undefined) {
+      server = new ServerWrites(write.store);
+      servers.set(write.store.serverLabel, server);
+    }
+    if (write.op.kind === 'set') {
+      server.sets.push(write);
+    } else if (write.op.kind === 'delete') {
+      server.deletes.push(write);
+    } else {
+      server.touches.push(write);
+    }
+  }
+  await sendAdds(adds, ledger);
+  for (const server of servers.values()) {
+    const store = server.store;
+    for (const group of byExpire(server.sets)) {
+      for (const batch of batches(group)) {
+        const items: Map<string, StoredItem> = new Map<string, StoredItem>();
+        for (const write of batch) items.set(write.op.key, write.op.item!);
+        let refused: string[];
+        try {
+          refused = await store.setPipelined(items, batch[0]!.op.expire);
+        } catch (error) {
+          ledger.fail(error, store, 'set', batch);
+        }
+        for (const write of batch) {
+          if (!refused.includes(write.op.key)) ledger.applied.add(write);
+        }
+        if (refused.length > 0) {
+          const notStored: PendingWrite[] = [];
+          for (const write of batch) {
+            if (refused.includes(write.op.key)) notStored.push(write);
+          }
+          raiseError(
+            'memcached at ' + store.serverLabel + ' did not store ' + intToString(refused.length) + ' key(s) while receiving ' + what,
+            'See the memcached server log for the cause.',
+            'memcached has no transactions: what it applied stays. ' + ledger.detail(notStored),
+          );
+        }
+      }
+    }
+    for (const batch of batches(server.deletes)) {
+      const keys: string[] = [];
+      for (const write of batch) keys.push(write.op.key);
+      try {
+        await store.deletePipelined(keys);
+      } catch (error) {
+        ledger.fail(error, store, 'delete', batch);
+      }
+      for (const write of batch) ledger.applied.add(write);
+    }
+    for (const group of byExpire(server.touches)) {
+      for (const batch of batches(group)) {
+        const keys: string[] = [];
+        for (const write of batch) keys.push(write.op.key);
+        try {
+          await store.touchPipelined(keys, batch[0]!.op.expire);
+        } catch (error) {
+          ledger.fail(error, store, 'touch', batch);
+        }
+        for (const write of batch) ledger.applied.add(write);
+      }
+    }
+  }
+}
+
+/** COMMIT (pre_commit): sends the statement's leftovers, if any, then the transaction's write set. */
+export async function flushAtCommit(): Promise<void> {
+  if (!statementWrites.isEmpty()) await flushWrites(statementWrites.takeAll(), "the statement's writes");
+  if (!transactionWrites.isEmpty()) await flushWrites(transactionWrites.takeAll(), "the transaction's writes");
+}
+
+/** The end of a statement's modification (end_modify): write_mode immediate sends what the statement wrote. */
+export async function flushAtStatementEnd(): Promise<void> {
+  if (!statementWrites.isEmpty()) await flushWrites(statementWrites.takeAll(), "the statement's writes");
+}
+
+/** The transaction ended (after COMMIT, or ROLLBACK): nothing stays pending. */
+export function forgetAll(): void {
+  transactionWrites.clear();
+  statementWrites.clear();
+}
+
+/** ROLLBACK TO SAVEPOINT (or a failed subtransaction) at `level`: the writes made since are dropped. */
+export function rollbackToLevel(level: number): void {
+  transactionWrites.rollbackTo(level);
+  statementWrites.rollbackTo(level);
+}
+
+/** RELEASE SAVEPOINT at `level`: the writes made since belong to the enclosing level. */
+export function releaseLevel(level: number): void {
+  transactionWrites.release(level);
+  statementWrites.release(level);
+}
+
+/** A write recorded by a table: into the set of its write_mode, at the instance's savepoint level. */
+export function recordWrite(immediate: boolean, level: number, store: CacheStore, op: WriteOp): void {
+  if (immediate) {
+    statementWrites.record(level, store, op);
+  } else {
+    transactionWrites.record(level, store, op);
+  }
+}

@@ -1,0 +1,146 @@
+// The writes a transaction (or a statement, in write_mode immediate) has decided but not yet sent: one final
+// operation per memcached key, layered by savepoint level so that ROLLBACK TO drops exactly the writes made since the
+// savepoint and RELEASE folds them into the level below. Reads consult it (read-your-writes) through `readThrough`.
+import type { CacheStore, WriteOp } from './cache-store';
+import type { StoredItem } from './connections';
+
+/** One pending write: the operation and the table side (server, prefix) that sends it. */
+export class PendingWrite {
+  readonly op: WriteOp;
+  readonly store: CacheStore;
+
+  constructor(op: WriteOp, store: CacheStore) {
+    this.op = op;
+    this.store = store;
+  }
+}
+
+/** Where a key lives: the server (`host:port`) and the full memcached key; spaces cannot occur in either part. */
+function entryId(store: CacheStore, fullKey: string): string {
+  return store.serverLabel + ' ' + fullKey;
+}
+
+/**
+ * The single operation that has the effect of `earlier` followed by `later` on one key. An add stays an add (the
+ * key must still be absent at COMMIT) until a delete replaces it; an add after a delete becomes a set (the key is
+ * this transaction's to overwrite); a touch after a pending store keeps that store's value with the new expiration.
+ */
+export function composeWrites(earlier: WriteOp | null, later: WriteOp): WriteOp {
+  if (earlier === null) return later;
+  if (later.kind === 'delete') return later;
+  if (later.kind === 'set') {
+    if (earlier.kind === 'add') return { kind: 'add', key: later.key, item: later.item, expire: later.expire };
+    return later;
+  }
+  if (later.kind === 'add') {
+    if (earlier.kind === 'delete') return { kind: 'set', key: later.key, item: later.item, expire: later.expire };
+    return later;
+  }
+  // A touch: changes only the expiration of whatever the key holds by then.
+  if (earlier.kind === 'set' || earlier.kind === 'add') {
+    return { kind: earlier.kind, key: later.key, item: earlier.item, expire: later.expire };
+  }
+  if (earlier.kind === 'delete') return earlier;
+  return later;
+}
+
+/** Pending writes by level: index 0 holds the top-level transaction (level 1), index n savepoint level n + 1. */
+export class WriteSet {
+  private levels: Array<Map<string, PendingWrite>>;
+
+  constructor() {
+    this.levels = [];
+  }
+
+  /** True when nothing is pending at any level. */
+  isEmpty(): boolean {
+    for (const level of this.levels) {
+      if (level.size > 0) return false;
+    }
+    return true;
+  }
+
+  /** How many keys have a pending write (each key counted once). */
+  keyCount(): number {
+    return this.flattened().size;
+  }
+
+  /** The pending write that decides `fullKey` now: the one of the innermost level holding it, or null. */
+  effective(store: CacheStore, fullKey: string): PendingWrite | null {
+    if (this.levels.length === 0) return null;
+    const id = entryId(store, fullKey);
+    for (let index = this.levels.length - 1; index >= 0; index--) {
+      const found = this.levels[index]!.get(id);
+      if (found !== undefined) return found;
+    }
+    return null;
+  }
+
+  /** Records `op` at savepoint `level` (1 = the transaction itself), composed with what was pending for its key. */
+  record(level: number, store: CacheStore, op: WriteOp): void {
+    const depth = level < 1 ? 1 : level;
+    while (this.levels.length < depth) this.levels.push(new Map<string, PendingWrite>());
+    const previous = this.effective(store, op.key);
+    const composed = composeWrites(previous === null ? null : previous.op, op);
+    this.levels[depth - 1]!.set(entryId(store, op.key), new PendingWrite(composed, store));
+  }
+
+  /**
+   * Read-your-writes: the items a scan of `fullKeys` sees, pending stores taking the place of memcached's items and
+   * pending deletes hiding them. Only keys without a pending value are fetched from memcached (one get_many).
+   */
+  async readThrough(store: CacheStore, fullKeys: string[]): Promise<Map<string, StoredItem>> {
+    if (this.isEmpty()) return await store.getMany(fullKeys);
+    const seen: Map<string, StoredItem> = new Map<string, StoredItem>();
+    const toFetch: string[] = [];
+    for (const fullKey of fullKeys) {
+      const pending = this.effective(store, fullKey);
+      if (pending === null || pending.op.kind === 'touch') {
+        toFetch.push(fullKey);
+      } else if (pending.op.kind === 'set' || pending.op.kind === 'add') {
+        seen.set(fullKey, pending.op.item!);
+      }
+    }
+    const fetched = await store.getMany(toFetch);
+    for (const [fullKey, item] of fetched) seen.set(fullKey, item);
+    return seen;
+  }
+
+  /** ROLLBACK TO SAVEPOINT: the writes made at `level` and deeper are forgotten (repeating it changes nothing). */
+  rollbackTo(level: number): void {
+    const keep = level < 1 ? 0 : level - 1;
+    while (this.levels.length > keep) this.levels.pop();
+  }
+
+  /** RELEASE SAVEPOINT: the writes made at `level` and deeper now belong to the level below (idempotent). */
+  release(level: number): void {
+    if (level < 2) return;
+    while (this.levels.length >= level) {
+      const innermost = this.levels.pop()!;
+      const below = this.levels[this.levels.length - 1]!;
+      for (const [id, pending] of innermost) below.set(id, pending);
+    }
+  }
+
+  /** Forgets everything (COMMIT done, or ROLLBACK). */
+  clear(): void {
+    this.levels = [];
+  }
+
+  /** The final write of every key, in the order the keys were first written. */
+  private flattened(): Map<string, PendingWrite> {
+    const merged: Map<string, PendingWrite> = new Map<string, PendingWrite>();
+    for (const level of this.levels) {
+      for (const [id, pending] of level) merged.set(id, pending);
+    }
+    return merged;
+  }
+
+  /** Empties the set and returns its final writes, in the order the keys were first written. */
+  takeAll(): PendingWrite[] {
+    const writes: PendingWrite[] = [];
+    for (const pending of this.flattened().values()) writes.push(pending);
+    this.levels = [];
+    return writes;
+  }
+}
