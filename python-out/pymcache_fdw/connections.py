@@ -61,12 +61,13 @@ def client_for(endpoint: ServerEndpoint) -> Client:
         return latest_client
     key = registry_key(endpoint)
     existing = clients.get(key)
-    latest['endpoint'] = endpoint
     if existing is not None:
+        latest['endpoint'] = endpoint
         latest['client'] = existing
         return existing
     client = Client((endpoint['host'], endpoint['port']), connect_timeout=endpoint['connectTimeout'], timeout=endpoint['timeout'], no_delay=True, serde=StoredItemSerde(), default_noreply=False, allow_unicode_keys=True)
     clients[key] = client
+    latest['endpoint'] = endpoint
     latest['client'] = client
     return client
 

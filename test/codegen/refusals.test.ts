@@ -31,6 +31,11 @@ describe('refusals: constructs whose Python meaning would differ fail the build 
     expect(Object.keys(DIAGNOSTIC_CODES).filter((c) => !covered.has(c))).toEqual([]);
   });
 
+  it('docs/emitter.md lists every diagnostic code', () => {
+    const doc = fs.readFileSync(path.join(REFUSALS, '../../../docs/emitter.md'), 'utf8');
+    expect(Object.keys(DIAGNOSTIC_CODES).filter((c) => !doc.includes(`| ${c} |`))).toEqual([]);
+  });
+
   it('diagnostics read file:line:col: error PYxxxx: why. instead.', () => {
     const result = compileSources({ 'src/m.ts': 'export const half = (n: number): number => n / 2;\n' });
     expect(result.diagnostics.map(formatDiagnostic)).toEqual([

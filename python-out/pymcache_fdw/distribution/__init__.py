@@ -56,3 +56,14 @@ def place_keys(name: DistributionName, servers: Sequence[ServerAddress], keys: S
     for key in keys:
         positions.append(distribution.server_for(key))
     return positions
+
+
+def place_keys_while_down(name: DistributionName, servers: Sequence[ServerAddress], keys: Sequence[str], down: Sequence[bool]) -> list[int | None]:
+    """The batch form of serverForWhileDown: where the application's client puts every key while the servers flagged in
+    `down` are dead (null: the client fails that key rather than moving it, or gives up).
+    """
+    distribution = create_distribution(name, servers)
+    positions: list[int | None] = []
+    for key in keys:
+        positions.append(distribution.server_for_while_down(key, down))
+    return positions
