@@ -1,13 +1,13 @@
 // PymcacheFDW: a foreign table whose rows are memcached items (key, value, expire, flags). Multicorn builds one
 // instance per table per backend; every option is checked here, once, in the constructor.
 import { CacheStore, ITEM_OVERHEAD_BYTES, KEYS_PER_GET, type WriteOp } from './cache-store';
-import { resolveCacheLayout, type CacheTableLayout } from './columns';
+import { resolveCacheLayout, type CacheTableLayout, type NumberKind, type ValueKind } from './columns';
 import { StoredItem } from './connections';
 import { raiseError, warn } from './errors';
 import { InvalidKeyError, prefixedKey, quoteForMessage, validateKey } from './keys';
 import { ForeignDataWrapper, type ColumnDefinition, type Qual, type SortKey } from './ports/host';
 import { intDiv, intToString, utf8ByteLength, type Bytes } from './ports/runtime';
-import { lookupKeys } from './quals';
+import { lookupKeys, plainFullKey } from './quals';
 import { OPTION_HINT, parseCacheTableOptions, type CacheTableOptions } from './table-options';
 import {
   flushAtCommit,
@@ -37,6 +37,16 @@ import {
 export const NO_KEY_ROWS_ESTIMATE = 1000000;
 /** Average width in bytes the planner assumes per column asked for. */
 const COLUMN_WIDTH = 64;
+
+/** The columns one scan builds: the key column always (it is the row id), the others when the query needs them. */
+interface RowShape {
+  keyColumn: string;
+  valueColumn: string | null;
+  valueKind: ValueKind;
+  expireColumn: string | null;
+  flagsColumn: string | null;
+  flagsKind: NumberKind;
+}
 
 const KEY_HINT = 'memcached keys are 1 to 250 bytes of UTF-8 without spaces or control characters, prefix included.';
 
@@ -135,33 +145,50 @@ export class PymcacheFDW extends ForeignDataWrapper {
       );
       return;
     }
+    const prefix = this.settings.prefix;
     const fullKeys: string[] = [];
-    for (const key of keys) fullKeys.push(this.fullKey(key));
+    for (const key of keys) {
+      // Most keys pass the quick check; the others go through keys.ts, which names what is wrong.
+      const plain = plainFullKey(prefix, key);
+      fullKeys.push(plain !== null ? plain : this.fullKey(key));
+    }
     const found = await transactionWrites.readThrough(this.store, fullKeys);
+    const shape = this.rowShape(columns);
+    const scanned = this.scanned;
     for (let i = 0; i < keys.length; i++) {
       const item = found.get(fullKeys[i]!);
       if (item === undefined) continue;
       const key = keys[i]!;
-      this.scanned.set(key, item);
-      yield this.rowOf(key, item, columns);
+      scanned.set(key, item);
+      yield this.shapedRow(key, item, shape);
     }
   }
 
+  /** Which columns a scan builds, decided once per scan rather than per row. */
+  private rowShape(columns: Set<string>): RowShape {
+    const layout = this.layout;
+    const wanted = (column: string | null): string | null => (column !== null && columns.has(column) ? column : null);
+    return {
+      keyColumn: layout.keyColumn,
+      valueColumn: wanted(layout.valueColumn),
+      valueKind: layout.valueKind,
+      expireColumn: wanted(layout.expireColumn),
+      flagsColumn: wanted(layout.flagsColumn),
+      flagsKind: layout.flagsKind,
+    };
+  }
+
   /** The row for an item, with only the columns the query asked for built (plus the key, which is the row id). */
-  private rowOf(key: string, item: StoredItem, columns: Set<string>): SqlRow {
+  private shapedRow(key: string, item: StoredItem, shape: RowShape): SqlRow {
     const row: SqlRow = {};
-    row[this.layout.keyColumn] = key;
-    const valueColumn = this.layout.valueColumn;
-    if (valueColumn !== null && columns.has(valueColumn)) {
-      row[valueColumn] = decodeValue(item.value, this.layout.valueKind, key);
-    }
-    const expireColumn = this.layout.expireColumn;
+    row[shape.keyColumn] = key;
+    const valueColumn = shape.valueColumn;
+    if (valueColumn !== null) row[valueColumn] = decodeValue(item.value, shape.valueKind, key);
     // memcached's text protocol does not return an item's expiration: the column reads as NULL.
-    if (expireColumn !== null && columns.has(expireColumn)) row[expireColumn] = null;
-    const flagsColumn = this.layout.flagsColumn;
-    if (flagsColumn !== null && columns.has(flagsColumn)) {
-      row[flagsColumn] = flagsColumnValue(item.flags, this.layout.flagsKind, key);
-    }
+    const expireColumn = shape.expireColumn;
+    if (expireColumn !== null) row[expireColumn] = null;
+    const flagsColumn = shape.flagsColumn;
+    if (flagsColumn !== null) row[flagsColumn] = flagsColumnValue(item.flags, shape.flagsKind, key);
     return row;
   }
 
