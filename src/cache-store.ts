@@ -99,23 +99,24 @@ const itemSizeLimits: Map<string, number> = new Map<string, number>();
 /** The memcached side of one foreign table: its server and the operations, with errors reported. */
 export class CacheStore {
   readonly endpoint: ServerEndpoint;
+  /** `host:port` of the server (EXPLAIN, errors, and the write set's key for the server), computed once. */
+  readonly serverLabel: string;
   /** The table's key prefix: errors name keys as the user wrote them. */
   private readonly prefix: string;
+  /** item_size_max of the server once known (the per-row size check must not cost a lookup by label). */
+  private knownItemSizeLimit: number | null;
 
   constructor(endpoint: ServerEndpoint, prefix: string) {
     this.endpoint = endpoint;
+    this.serverLabel = endpointLabel(endpoint);
     this.prefix = prefix;
+    this.knownItemSizeLimit = null;
   }
 
   /** The user's key for a full key (the prefix stripped), for messages. */
   userKey(fullKey: string): string {
     const key = stripPrefix(this.prefix, fullKey);
     return key === null ? fullKey : key;
-  }
-
-  /** `host:port` of the server (EXPLAIN, errors). */
-  get serverLabel(): string {
-    return endpointLabel(this.endpoint);
   }
 
   private client(): MemcacheClient<StoredItem> {
@@ -162,14 +163,19 @@ export class CacheStore {
    * that values are checked before they are sent.
    */
   async itemSizeLimit(): Promise<number> {
+    if (this.knownItemSizeLimit !== null) return this.knownItemSizeLimit;
     const known = itemSizeLimits.get(this.serverLabel);
-    if (known !== undefined) return known;
+    if (known !== undefined) {
+      this.knownItemSizeLimit = known;
+      return known;
+    }
     const settings = await this.stats('settings');
     let limit = DEFAULT_ITEM_SIZE_MAX;
     for (const [name, value] of settings) {
       if (typeof value === 'number' && utf8Decode(name) === 'item_size_max') limit = value;
     }
     itemSizeLimits.set(this.serverLabel, limit);
+    this.knownItemSizeLimit = limit;
     return limit;
   }
 

@@ -4,7 +4,7 @@ import { CacheStore, ITEM_OVERHEAD_BYTES, KEYS_PER_GET, type WriteOp } from './c
 import { resolveCacheLayout, type CacheTableLayout, type NumberKind, type ValueKind } from './columns';
 import { StoredItem } from './connections';
 import { raiseError, warn } from './errors';
-import { InvalidKeyError, prefixedKey, quoteForMessage, validateKey } from './keys';
+import { InvalidKeyError, MAX_KEY_BYTES, prefixedKey, quoteForMessage, validateKey } from './keys';
 import { ForeignDataWrapper, type ColumnDefinition, type Qual, type SortKey } from './ports/host';
 import { intDiv, intToString, utf8ByteLength, type Bytes } from './ports/runtime';
 import { lookupKeys, plainFullKey } from './quals';
@@ -266,6 +266,8 @@ export class PymcacheFDW extends ForeignDataWrapper {
    */
   private async checkItemSize(key: string, fullKey: string, item: StoredItem): Promise<void> {
     const limit = await this.store.itemSizeLimit();
+    // Most values are far below the limit: the key's exact length is only needed near it.
+    if (item.value.length + MAX_KEY_BYTES + ITEM_OVERHEAD_BYTES <= limit) return;
     const room = limit - ITEM_OVERHEAD_BYTES - utf8ByteLength(fullKey);
     if (item.value.length > room) {
       raiseError(
@@ -344,9 +346,12 @@ export class PymcacheFDW extends ForeignDataWrapper {
     return null;
   }
 
-  /** Rows per bulk_insert call; 1 keeps INSERT ... RETURNING working (PostgreSQL returns nothing from batches). */
+  /**
+   * Rows per bulk_insert call: the table's batch_size, 1 by default because PostgreSQL returns no rows from
+   * INSERT ... RETURNING when it batches.
+   */
   override get modifyBatchSize(): number {
-    return 1;
+    return this.settings.batchSize;
   }
 
   /**

@@ -22,6 +22,8 @@ export const MAX_RELATIVE_EXPIRE = 2592000;
 /** The largest expiration (seconds from now) accepted: memcached keeps times as 32-bit unix seconds. */
 export const MAX_EXPIRE = 2147483647;
 const MAX_TIMEOUT_SECONDS: Float = 3600.0;
+/** The largest batch_size: PostgreSQL holds a batch's rows in memory until the wrapper takes them. */
+export const MAX_BATCH_SIZE = 10000;
 
 export const CACHE_TABLE_OPTIONS: string[] = [
   'host',
@@ -33,6 +35,7 @@ export const CACHE_TABLE_OPTIONS: string[] = [
   'prefix',
   'insert_mode',
   'write_mode',
+  'batch_size',
 ];
 export const STATS_TABLE_OPTIONS: string[] = ['host', 'port', 'connect_timeout', 'timeout', 'stats_cmd'];
 export const INSERT_MODES: string[] = ['set', 'add'];
@@ -132,6 +135,8 @@ export interface CacheTableOptions {
   insertMode: string;
   /** When writes reach memcached: `commit` (at COMMIT, dropped on ROLLBACK) or `immediate` (at the statement's end). */
   writeMode: string;
+  /** Rows per bulk_insert call (modify_batch_size); 1 = one insert() per row, which INSERT ... RETURNING needs. */
+  batchSize: number;
 }
 
 export function parseCacheTableOptions(options: Record<string, string>): CacheTableOptions {
@@ -150,6 +155,11 @@ export function parseCacheTableOptions(options: Record<string, string>): CacheTa
     rawWriteMode === undefined
       ? 'commit'
       : checkedOption(() => parseEnumOption('write_mode', rawWriteMode, WRITE_MODES));
+  const rawBatchSize = options['batch_size'];
+  const batchSize =
+    rawBatchSize === undefined
+      ? 1
+      : checkedOption(() => parseIntegerOption('batch_size', rawBatchSize, 1, MAX_BATCH_SIZE));
   const rawRowId = options['row_id'];
   const rowId = rawRowId === undefined ? null : rawRowId;
   const rawPrefix = options['prefix'];
@@ -161,6 +171,7 @@ export function parseCacheTableOptions(options: Record<string, string>): CacheTa
     prefix: prefix,
     insertMode: insertMode,
     writeMode: writeMode,
+    batchSize: batchSize,
   };
 }
 

@@ -68,7 +68,10 @@ export class WriteSet {
   /** The pending write that decides `fullKey` now: the one of the innermost level holding it, or null. */
   effective(store: CacheStore, fullKey: string): PendingWrite | null {
     if (this.levels.length === 0) return null;
-    const id = entryId(store, fullKey);
+    return this.effectiveById(entryId(store, fullKey));
+  }
+
+  private effectiveById(id: string): PendingWrite | null {
     for (let index = this.levels.length - 1; index >= 0; index--) {
       const found = this.levels[index]!.get(id);
       if (found !== undefined) return found;
@@ -80,9 +83,10 @@ export class WriteSet {
   record(level: number, store: CacheStore, op: WriteOp): void {
     const depth = level < 1 ? 1 : level;
     while (this.levels.length < depth) this.levels.push(new Map<string, PendingWrite>());
-    const previous = this.effective(store, op.key);
-    const composed = composeWrites(previous === null ? null : previous.op, op);
-    this.levels[depth - 1]!.set(entryId(store, op.key), new PendingWrite(composed, store));
+    const id = entryId(store, op.key);
+    const previous = this.effectiveById(id);
+    const composed = previous === null ? op : composeWrites(previous.op, op);
+    this.levels[depth - 1]!.set(id, new PendingWrite(composed, store));
   }
 
   /**

@@ -83,21 +83,21 @@ class CacheStore:
     """The memcached side of one foreign table: its server and the operations, with errors reported."""
 
     endpoint: ServerEndpoint
+    server_label: str
     _prefix: str
+    _known_item_size_limit: int | None
 
     def __init__(self, endpoint: ServerEndpoint, prefix: str) -> None:
+        self._known_item_size_limit = None
         self.endpoint = endpoint
+        self.server_label = endpoint_label(endpoint)
         self._prefix = prefix
+        self._known_item_size_limit = None
 
     def user_key(self, full_key: str) -> str:
         """The user's key for a full key (the prefix stripped), for messages."""
         key = strip_prefix(self._prefix, full_key)
         return full_key if key is None else key
-
-    @property
-    def server_label(self) -> str:
-        """`host:port` of the server (EXPLAIN, errors)."""
-        return endpoint_label(self.endpoint)
 
     def _client(self) -> Client:
         return client_for(self.endpoint)
@@ -139,8 +139,11 @@ class CacheStore:
         """The largest item the server stores (`item_size_max` of `stats settings`), asked once per server per backend so
         that values are checked before they are sent.
         """
+        if self._known_item_size_limit is not None:
+            return self._known_item_size_limit
         known = item_size_limits.get(self.server_label)
         if known is not None:
+            self._known_item_size_limit = known
             return known
         settings = self.stats('settings')
         limit = DEFAULT_ITEM_SIZE_MAX
@@ -148,6 +151,7 @@ class CacheStore:
             if isinstance(value, (int, float)) and not isinstance(value, bool) and utf8_decode(name) == 'item_size_max':
                 limit = value
         item_size_limits[self.server_label] = limit
+        self._known_item_size_limit = limit
         return limit
 
     def add_one(self, op: WriteOp) -> bool:

@@ -10,7 +10,7 @@ from .cache_store import CacheStore, ITEM_OVERHEAD_BYTES, KEYS_PER_GET, WriteOp
 from .columns import CacheTableLayout, NumberKind, ValueKind, resolve_cache_layout
 from .connections import StoredItem
 from .errors import raise_error, warn
-from .keys import InvalidKeyError, prefixed_key, quote_for_message, validate_key
+from .keys import InvalidKeyError, MAX_KEY_BYTES, prefixed_key, quote_for_message, validate_key
 from .quals import lookup_keys, plain_full_key
 from .table_options import CacheTableOptions, OPTION_HINT, parse_cache_table_options
 from .transaction import flush_at_commit, flush_at_statement_end, forget_all, record_write, release_level, rollback_to_level, statement_writes, transaction_writes
@@ -210,6 +210,8 @@ class PymcacheFDW(ForeignDataWrapper):
         checked before it is recorded so that memcached cannot refuse it at COMMIT.
         """
         limit = self._store.item_size_limit()
+        if len(item.value) + MAX_KEY_BYTES + ITEM_OVERHEAD_BYTES <= limit:
+            return
         room = limit - ITEM_OVERHEAD_BYTES - utf8_byte_length(full_key)
         if len(item.value) > room:
             raise_error('the value of key ' + quote_for_message(key) + ' is ' + int_to_string(len(item.value)) + ' bytes, more than memcached at ' + self._store.server_label + ' stores for this key (' + int_to_string(room) + ' bytes)', "The server's item_size_max is " + int_to_string(limit) + ' bytes, including the key and ' + int_to_string(ITEM_OVERHEAD_BYTES) + ' bytes of item overhead: store a smaller value, or start memcached with a larger -I.')
@@ -269,8 +271,10 @@ class PymcacheFDW(ForeignDataWrapper):
 
     @property
     def modify_batch_size(self) -> int:
-        """Rows per bulk_insert call; 1 keeps INSERT ... RETURNING working (PostgreSQL returns nothing from batches)."""
-        return 1
+        """Rows per bulk_insert call: the table's batch_size, 1 by default because PostgreSQL returns no rows from
+        INSERT ... RETURNING when it batches.
+        """
+        return self._settings['batchSize']
 
     def update(self, oldvalues: SqlValue, newvalues: SqlRow) -> SqlRow | None:
         """`oldvalues` is the row id (the key) of the row the scan found. An UPDATE that leaves value and flags as they were

@@ -17,7 +17,8 @@ DEFAULT_TIMEOUT: float = 5.0
 MAX_RELATIVE_EXPIRE = 2592000
 MAX_EXPIRE = 2147483647
 MAX_TIMEOUT_SECONDS: float = 3600.0
-CACHE_TABLE_OPTIONS: list[str] = ['host', 'port', 'connect_timeout', 'timeout', 'row_id', 'expire', 'prefix', 'insert_mode', 'write_mode']
+MAX_BATCH_SIZE = 10000
+CACHE_TABLE_OPTIONS: list[str] = ['host', 'port', 'connect_timeout', 'timeout', 'row_id', 'expire', 'prefix', 'insert_mode', 'write_mode', 'batch_size']
 STATS_TABLE_OPTIONS: list[str] = ['host', 'port', 'connect_timeout', 'timeout', 'stats_cmd']
 INSERT_MODES: list[str] = ['set', 'add']
 WRITE_MODES: list[str] = ['commit', 'immediate']
@@ -106,6 +107,7 @@ class CacheTableOptions(TypedDict):
     prefix: str
     insertMode: str
     writeMode: str
+    batchSize: int
 
 
 def parse_cache_table_options(options: dict[str, str]) -> CacheTableOptions:
@@ -117,11 +119,13 @@ def parse_cache_table_options(options: dict[str, str]) -> CacheTableOptions:
     insert_mode = 'set' if raw_insert_mode is None else checked_option((lambda: parse_enum_option('insert_mode', cast('str', raw_insert_mode), INSERT_MODES)))
     raw_write_mode = options.get('write_mode')
     write_mode = 'commit' if raw_write_mode is None else checked_option((lambda: parse_enum_option('write_mode', cast('str', raw_write_mode), WRITE_MODES)))
+    raw_batch_size = options.get('batch_size')
+    batch_size = 1 if raw_batch_size is None else checked_option((lambda: parse_integer_option('batch_size', cast('str', raw_batch_size), 1, MAX_BATCH_SIZE)))
     raw_row_id = options.get('row_id')
     row_id = None if raw_row_id is None else raw_row_id
     raw_prefix = options.get('prefix')
     prefix = '' if raw_prefix is None else raw_prefix
-    return {'endpoint': endpoint, 'rowId': row_id, 'expire': expire, 'prefix': prefix, 'insertMode': insert_mode, 'writeMode': write_mode}
+    return {'endpoint': endpoint, 'rowId': row_id, 'expire': expire, 'prefix': prefix, 'insertMode': insert_mode, 'writeMode': write_mode, 'batchSize': batch_size}
 
 
 class StatsTableOptions(TypedDict):

@@ -70,7 +70,9 @@ class WriteSet:
         """The pending write that decides `fullKey` now: the one of the innermost level holding it, or null."""
         if len(self._levels) == 0:
             return None
-        id = entry_id(store, full_key)
+        return self._effective_by_id(entry_id(store, full_key))
+
+    def _effective_by_id(self, id: str) -> PendingWrite | None:
         index = len(self._levels) - 1
         while index >= 0:
             found = self._levels[index].get(id)
@@ -84,9 +86,10 @@ class WriteSet:
         depth = 1 if level < 1 else level
         while len(self._levels) < depth:
             self._levels.append({})
-        previous = self.effective(store, op['key'])
-        composed = compose_writes(None if previous is None else previous.op, op)
-        self._levels[depth - 1][entry_id(store, op['key'])] = PendingWrite(composed, store)
+        id = entry_id(store, op['key'])
+        previous = self._effective_by_id(id)
+        composed = op if previous is None else compose_writes(previous.op, op)
+        self._levels[depth - 1][id] = PendingWrite(composed, store)
 
     def read_through(self, store: CacheStore, full_keys: list[str]) -> dict[str, StoredItem]:
         """Read-your-writes: the items a scan of `fullKeys` sees, pending stores taking the place of memcached's items and
