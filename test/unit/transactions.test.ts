@@ -1,0 +1,280 @@
+// The write set and the transaction hooks of PymcacheFDW in Node, against real memcached: how writes compose per key,
+// how savepoint levels drop and fold them, what COMMIT sends, and the ERROR a failed flush reports. The hooks are
+// called in the order Multicorn calls them (begin, sub_begin, ..., pre_commit, commit / rollback).
+import { afterAll, beforeEach, describe, expect, inject, it } from 'vitest';
+import { CacheStore, type WriteOp } from '../../src/cache-store';
+import { closeAllClients, StoredItem } from '../../src/connections';
+import { PymcacheFDW } from '../../src/fdw';
+import { Qual, takeLoggedMessages } from '../../src/ports/host';
+import { statementWrites, transactionWrites } from '../../src/transaction';
+import { composeWrites, WriteSet } from '../../src/write-set';
+import { startMemcached } from '../rig/memcached';
+import { collect, columns, failure, rawGet, rawSet, rawStats, uniquePrefix, type Address } from './fdw-support';
+
+const servers = inject('memcachedServers');
+const server: Address = servers[0]!;
+
+const item = (text: string, flags = 0): StoredItem => new StoredItem(new Uint8Array(Buffer.from(text)), flags);
+const set = (key: string, text: string, expire = 0): WriteOp => ({ kind: 'set', key, item: item(text), expire });
+const add = (key: string, text: string, expire = 0): WriteOp => ({ kind: 'add', key, item: item(text), expire });
+const del = (key: string): WriteOp => ({ kind: 'delete', key, item: null, expire: 0 });
+const touch = (key: string, expire: number): WriteOp => ({ kind: 'touch', key, item: null, expire });
+
+/** An op as [kind, value text or null, expire], for exact comparisons. */
+function shape(op: WriteOp | null): [string, string | null, number] | null {
+  if (op === null) return null;
+  return [op.kind, op.item === null ? null : Buffer.from(op.item.value).toString(), op.expire];
+}
+
+function table(extra: Record<string, string> = {}, address: Address = server): { fdw: PymcacheFDW; prefix: string } {
+  const prefix = uniquePrefix('tx');
+  const fdw = new PymcacheFDW(
+    { host: address.host, port: String(address.port), row_id: 'key', prefix, ...extra },
+    columns(['key', 'text'], ['value', 'text'], ['expire', 'integer']),
+  );
+  return { fdw, prefix };
+}
+
+async function value(address: Address, key: string): Promise<string | null> {
+  const found = await rawGet(address, key);
+  return found === null ? null : found.value.toString();
+}
+
+beforeEach(() => {
+  takeLoggedMessages();
+  transactionWrites.clear();
+  statementWrites.clear();
+});
+
+afterAll(async () => {
+  await closeAllClients();
+});
+
+describe('composeWrites: one final operation per key', () => {
+  const cases: Array<[string, WriteOp | null, WriteOp, [string, string | null, number]]> = [
+    ['nothing pending: the write itself', null, set('k', 'a', 5), ['set', 'a', 5]],
+    ['set after set: the later one', set('k', 'a'), set('k', 'b', 7), ['set', 'b', 7]],
+    ['set after add: still an add (the key must be absent at COMMIT)', add('k', 'a'), set('k', 'b', 7), ['add', 'b', 7]],
+    ['add after delete: a set (the transaction removed the key)', del('k'), add('k', 'a', 3), ['set', 'a', 3]],
+    ['delete after set: a delete', set('k', 'a'), del('k'), ['delete', null, 0]],
+    ['touch after set: the set with the new expiration', set('k', 'a', 5), touch('k', 60), ['set', 'a', 60]],
+    ['touch after add: the add with the new expiration', add('k', 'a', 5), touch('k', 60), ['add', 'a', 60]],
+    ['touch after delete: still a delete', del('k'), touch('k', 60), ['delete', null, 0]],
+    ['touch after touch: the later expiration', touch('k', 5), touch('k', 60), ['touch', null, 60]],
+  ];
+  for (const [name, earlier, later, expected] of cases) {
+    it(name, () => {
+      expect(shape(composeWrites(earlier, later))).toEqual(expected);
+    });
+  }
+});
+
+describe('WriteSet levels', () => {
+  const store = new CacheStore({ host: server.host, port: server.port, connectTimeout: 2, timeout: 5 }, '');
+
+  it('ROLLBACK TO drops the level and deeper, and repeating it changes nothing', () => {
+    const writes = new WriteSet();
+    writes.record(1, store, set('a', '1'));
+    writes.record(2, store, set('a', '2'));
+    writes.record(3, store, set('b', '3'));
+    writes.rollbackTo(3);
+    writes.rollbackTo(3);
+    expect(shape(writes.effective(store, 'a')!.op)).toEqual(['set', '2', 0]);
+    expect(writes.effective(store, 'b')).toBeNull();
+    writes.rollbackTo(2);
+    expect(shape(writes.effective(store, 'a')!.op)).toEqual(['set', '1', 0]);
+  });
+
+  it('RELEASE folds the level into the one below (idempotent), so a later ROLLBACK TO that level drops it', () => {
+    const writes = new WriteSet();
+    writes.record(1, store, set('a', '1'));
+    writes.record(2, store, set('b', '2'));
+    writes.record(3, store, del('a'));
+    writes.release(3);
+    writes.release(3);
+    expect(writes.effective(store, 'a')!.op.kind).toBe('delete');
+    writes.rollbackTo(2);
+    expect(shape(writes.effective(store, 'a')!.op)).toEqual(['set', '1', 0]);
+    expect(writes.effective(store, 'b')).toBeNull();
+  });
+
+  it('takeAll returns each key once, in the order keys were first written, and empties the set', () => {
+    const writes = new WriteSet();
+    writes.record(1, store, set('x', '1'));
+    writes.record(1, store, set('y', '1'));
+    writes.record(2, store, set('x', '2'));
+    writes.record(2, store, set('z', '2'));
+    expect(writes.takeAll().map((pending) => shape(pending.op))).toEqual([['set', '2', 0], ['set', '1', 0], ['set', '2', 0]]);
+    expect(writes.isEmpty()).toBe(true);
+  });
+
+  it('the same key on two servers is two entries', () => {
+    const other = new CacheStore({ host: servers[1]!.host, port: servers[1]!.port, connectTimeout: 2, timeout: 5 }, '');
+    const writes = new WriteSet();
+    writes.record(1, store, set('k', 'first server'));
+    writes.record(1, other, del('k'));
+    expect(writes.keyCount()).toBe(2);
+    expect(writes.effective(store, 'k')!.op.kind).toBe('set');
+  });
+});
+
+describe('PymcacheFDW hooks', () => {
+  it('writes wait for pre_commit; the first table to hear it sends every table\'s writes', async () => {
+    const first = table();
+    const second = table();
+    first.fdw.begin(0);
+    second.fdw.begin(0);
+    await first.fdw.insert({ key: 'a', value: 'A', expire: null });
+    await second.fdw.insert({ key: 'b', value: 'B', expire: null });
+    first.fdw.endModify();
+    expect([await value(server, `${first.prefix}a`), await value(server, `${second.prefix}b`)]).toEqual([null, null]);
+    await second.fdw.preCommit();
+    expect([await value(server, `${first.prefix}a`), await value(server, `${second.prefix}b`)]).toEqual(['A', 'B']);
+    await first.fdw.preCommit();
+    first.fdw.commit();
+    second.fdw.commit();
+    expect(transactionWrites.isEmpty()).toBe(true);
+  });
+
+  it('rollback drops the writes; sub_rollback drops only its level; sub_commit keeps it', async () => {
+    const { fdw, prefix } = table();
+    await rawSet(server, `${prefix}kept`, 'untouched');
+    fdw.begin(0);
+    await fdw.insert({ key: 'one', value: '1', expire: null });
+    fdw.subBegin(2);
+    await fdw.insert({ key: 'two', value: '2', expire: null });
+    fdw.subRollback(2);
+    fdw.subBegin(2);
+    await fdw.insert({ key: 'three', value: '3', expire: null });
+    fdw.subCommit(2);
+    expect(await collect(fdw.execute([new Qual('key', ['=', true], ['one', 'two', 'three'])], new Set(['key', 'value']))))
+      .toEqual([{ key: 'one', value: '1' }, { key: 'three', value: '3' }]);
+    await fdw.preCommit();
+    fdw.commit();
+    expect([await value(server, `${prefix}one`), await value(server, `${prefix}two`), await value(server, `${prefix}three`)])
+      .toEqual(['1', null, '3']);
+
+    fdw.begin(0);
+    await fdw.insert({ key: 'kept', value: 'overwritten', expire: null });
+    fdw.rollback();
+    expect(await value(server, `${prefix}kept`)).toBe('untouched');
+  });
+
+  it('write_mode immediate: end_modify sends the statement; a rollback before it leaves memcached untouched', async () => {
+    const { fdw, prefix } = table({ write_mode: 'immediate' });
+    fdw.begin(0);
+    await fdw.insert({ key: 'sent', value: 's', expire: null });
+    await fdw.endModify();
+    expect(await value(server, `${prefix}sent`)).toBe('s');
+    await fdw.insert({ key: 'a', value: '1', expire: null });
+    await failure(() => fdw.insert({ key: 'b', value: null, expire: null }));
+    fdw.rollback();
+    expect([await value(server, `${prefix}sent`), await value(server, `${prefix}a`)]).toEqual(['s', null]);
+  });
+
+  it('a value of exactly the room item_size_max leaves is stored by memcached; one byte more is refused before sending', async () => {
+    const own = await startMemcached(['-I', '1m']);
+    try {
+      const fdw = new PymcacheFDW(
+        { host: own.address.host, port: String(own.address.port), row_id: 'key' },
+        columns(['key', 'text'], ['value', 'bytea'], ['flags', 'bigint']),
+      );
+      const key = 'k'.repeat(250);
+      const room = 1048576 - 72 - 250;
+      fdw.begin(0);
+      await fdw.insert({ key, value: new Uint8Array(room), flags: '4294967295' });
+      const error = await failure(() => fdw.insert({ key, value: new Uint8Array(room + 1), flags: null }));
+      expect(error.message).toBe(
+        `the value of key "${'k'.repeat(60)}…" (250 characters) is ${room + 1} bytes, more than memcached at ${own.address.host}:${own.address.port} stores for this key (${room} bytes)`,
+      );
+      await fdw.preCommit();
+      fdw.commit();
+      const stored = await rawGet(own.address, key);
+      expect([stored!.value.length, stored!.flags]).toEqual([room, 4294967295]);
+    } finally {
+      await closeAllClients();
+      await own.stop();
+    }
+  });
+});
+
+describe('a failed flush', () => {
+  it('is an ERROR whose DETAIL names the keys applied, in flight and not sent', async () => {
+    const down = await startMemcached();
+    const downAddress = down.address;
+    const live = table();
+    const dead = table({ connect_timeout: '0.5' }, downAddress);
+    // The size check reads item_size_max once per server per backend: read it while the server is up.
+    await new CacheStore({ host: downAddress.host, port: downAddress.port, connectTimeout: 0.5, timeout: 5 }, '').itemSizeLimit();
+    await down.stop();
+    live.fdw.begin(0);
+    dead.fdw.begin(0);
+    await live.fdw.insert({ key: 'a', value: '1', expire: null });
+    await live.fdw.insert({ key: 'b', value: '2', expire: null });
+    await dead.fdw.insert({ key: 'c', value: '3', expire: null });
+    await dead.fdw.insert({ key: 'd', value: '4', expire: null });
+    const error = await failure(() => live.fdw.preCommit());
+    // The client may still hold a socket from the item_size_max read (closed by the server) or have to connect.
+    const label = `${downAddress.host}:${downAddress.port}`;
+    expect([
+      `memcached at ${label} closed the connection during set of 2 keys, while sending the transaction's writes`,
+      `cannot reach memcached at ${label} (set of 2 keys): [Errno 111] Connection refused, while sending the transaction's writes`,
+    ]).toContain(error.message.replace(/: connect ECONNREFUSED \S+/, ': [Errno 111] Connection refused'));
+    expect(error.detail).toBe(
+      `memcached has no transactions: what it applied stays. Of 4 key(s), memcached applied 2 ("${live.prefix}a", "${live.prefix}b"). ` +
+        `Unknown, in flight when it failed: 2 ("${dead.prefix}c", "${dead.prefix}d").`,
+    );
+    live.fdw.rollback();
+    dead.fdw.rollback();
+    expect([await value(server, `${live.prefix}a`), await value(server, `${live.prefix}b`)]).toEqual(['1', '2']);
+    expect(transactionWrites.isEmpty()).toBe(true);
+  });
+
+  it('names the keys not sent when a later request of the flush never went out', async () => {
+    const down = await startMemcached();
+    const downAddress = down.address;
+    const dead = table({ connect_timeout: '0.5' }, downAddress);
+    dead.fdw.begin(0);
+    await dead.fdw.insert({ key: 'c', value: '3', expire: null });
+    await rawSet(downAddress, `${dead.prefix}gone`, 'x');
+    await collect(dead.fdw.execute([new Qual('key', '=', 'gone')], new Set(['key'])));
+    await dead.fdw.delete('gone');
+    await down.stop();
+    const error = await failure(() => dead.fdw.preCommit());
+    expect(error.detail).toBe(
+      `memcached has no transactions: what it applied stays. Of 2 key(s), memcached applied 0. ` +
+        `Unknown, in flight when it failed: 1 ("${dead.prefix}c"). Not sent: 1 ("${dead.prefix}gone").`,
+    );
+    dead.fdw.rollback();
+  });
+});
+
+describe('touches at COMMIT', () => {
+  it('an expire-only UPDATE of many keys sends one touch each and no set', async () => {
+    const own = await startMemcached();
+    try {
+      const fdw = new PymcacheFDW(
+        { host: own.address.host, port: String(own.address.port), row_id: 'key' },
+        columns(['key', 'text'], ['value', 'text'], ['expire', 'integer']),
+      );
+      const keys = Array.from({ length: 50 }, (_, i) => `t${i}`);
+      for (const key of keys) await rawSet(own.address, key, 'same', 9);
+      fdw.begin(0);
+      const rows = await collect(fdw.execute([new Qual('key', ['=', true], keys)], new Set(['key', 'value', 'expire'])));
+      for (const row of rows) await fdw.update(row['key']!, { key: row['key']!, value: 'same', expire: 700 });
+      await fdw.endModify();
+      const before = await rawStats(own.address);
+      await fdw.preCommit();
+      fdw.commit();
+      const after = await rawStats(own.address);
+      const delta = (name: string): number => Number(after.get(name)) - Number(before.get(name));
+      expect([delta('cmd_touch'), delta('touch_hits'), delta('cmd_set')]).toEqual([50, 50, 0]);
+      const stored = await rawGet(own.address, 't49');
+      expect([stored!.value.toString(), stored!.flags]).toEqual(['same', 9]);
+      expect(stored!.ttl).toBeGreaterThan(600);
+    } finally {
+      await closeAllClients();
+      await own.stop();
+    }
+  });
+});
