@@ -116,14 +116,16 @@ export function resolveCacheLayout(columns: Map<string, ColumnDefinition>, rowId
 /** The columns a stats table must have, in any order. */
 export const STAT_NAME_COLUMN = 'stat_name';
 export const STAT_VALUE_COLUMN = 'stat_value';
+/** Optional column of a stats table: the server (`host:port`) each row comes from. */
+export const STAT_SERVER_COLUMN = 'server';
 
-/** A stats table has stat_name and stat_value (text types); anything else is an ERROR. */
+/** A stats table has stat_name and stat_value, and optionally server (text types); anything else is an ERROR. */
 export function checkStatsColumns(columns: Map<string, ColumnDefinition>): void {
   for (const [name, column] of columns) {
-    if (name !== STAT_NAME_COLUMN && name !== STAT_VALUE_COLUMN) {
+    if (name !== STAT_NAME_COLUMN && name !== STAT_VALUE_COLUMN && name !== STAT_SERVER_COLUMN) {
       raiseError(
         'column "' + name + '" is not a statistics column',
-        'A stats table has the columns stat_name and stat_value (text); drop or rename "' + name + '".',
+        'A stats table has the columns stat_name and stat_value, and optionally server (text); drop or rename "' + name + '".',
       );
     }
     if (!TEXT_TYPES.includes(baseType(column))) typeError(column, 'statistic', 'text');

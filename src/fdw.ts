@@ -1,13 +1,14 @@
 // PymcacheFDW: a foreign table whose rows are memcached items (key, value, expire, flags). Multicorn builds one
 // instance per table per backend; every option is checked here, once, in the constructor.
-import { CacheStore, ITEM_OVERHEAD_BYTES, KEYS_PER_GET, type WriteOp } from './cache-store';
+import { ITEM_OVERHEAD_BYTES, type WriteOp } from './cache-store';
 import { resolveCacheLayout, type CacheTableLayout, type NumberKind, type ValueKind } from './columns';
 import { StoredItem } from './connections';
 import { raiseError, warn } from './errors';
 import { InvalidKeyError, MAX_KEY_BYTES, prefixedKey, quoteForMessage, validateKey } from './keys';
 import { ForeignDataWrapper, type ColumnDefinition, type Qual, type SortKey } from './ports/host';
-import { intDiv, intToString, utf8ByteLength, type Bytes } from './ports/runtime';
+import { intToString, utf8ByteLength, type Bytes } from './ports/runtime';
 import { lookupKeys, plainFullKey } from './quals';
+import { ServerPool } from './server-pool';
 import { OPTION_HINT, parseCacheTableOptions, type CacheTableOptions } from './table-options';
 import {
   flushAtCommit,
@@ -61,7 +62,8 @@ function sameBytes(left: Bytes, right: Bytes): boolean {
 export class PymcacheFDW extends ForeignDataWrapper {
   private readonly settings: CacheTableOptions;
   private readonly layout: CacheTableLayout;
-  private readonly store: CacheStore;
+  /** The table's servers: which one holds each key, and what a statement does when one does not answer. */
+  private readonly servers: ServerPool;
   /** Items the latest scan returned, by key: an UPDATE that leaves the value alone becomes a `touch`. */
   private scanned: Map<string, StoredItem>;
   /** Where Multicorn's transaction hooks left this instance: 0 outside a transaction, 1 in it, n in savepoint level n. */
@@ -87,7 +89,7 @@ export class PymcacheFDW extends ForeignDataWrapper {
         'A cache table has the key column (' + this.layout.keyColumn + '), value, and optionally expire and flags.',
       );
     }
-    this.store = new CacheStore(this.settings.endpoint, this.settings.prefix);
+    this.servers = new ServerPool(this.settings.servers, this.settings.prefix);
     this.scanned = new Map<string, StoredItem>();
     this.transactionLevel = 0;
   }
@@ -109,14 +111,15 @@ export class PymcacheFDW extends ForeignDataWrapper {
   }
 
   override explain(quals: Qual[], columns: Set<string>, sortkeys: SortKey[] | null = null, verbose = false): string[] {
-    const lines: string[] = ['memcached ' + this.store.serverLabel];
+    const lines: string[] = [this.servers.describeServers()];
     if (this.settings.prefix !== '') lines.push('key prefix ' + quoteForMessage(this.settings.prefix));
     const keys = lookupKeys(quals, this.layout.keyColumn);
     if (keys === null) {
       lines.push('no key condition: no rows (a full scan of memcached is not available)');
     } else {
-      const roundTrips = intDiv(keys.length + KEYS_PER_GET - 1, KEYS_PER_GET);
-      lines.push('get ' + intToString(keys.length) + ' key(s) in ' + intToString(roundTrips) + ' round trip(s)');
+      const fullKeys: string[] = [];
+      for (const key of keys) fullKeys.push(this.settings.prefix + key);
+      lines.push(this.servers.describeLookup(fullKeys));
     }
     return lines;
   }
@@ -152,7 +155,7 @@ export class PymcacheFDW extends ForeignDataWrapper {
       const plain = plainFullKey(prefix, key);
       fullKeys.push(plain !== null ? plain : this.fullKey(key));
     }
-    const found = await transactionWrites.readThrough(this.store, fullKeys);
+    const found = await this.servers.readThrough(transactionWrites, fullKeys);
     const shape = this.rowShape(columns);
     const scanned = this.scanned;
     for (let i = 0; i < keys.length; i++) {
@@ -241,7 +244,8 @@ export class PymcacheFDW extends ForeignDataWrapper {
 
   private duplicateKey(key: string): never {
     return raiseError(
-      'duplicate key value: key ' + quoteForMessage(key) + ' already exists in memcached at ' + this.store.serverLabel,
+      'duplicate key value: key ' + quoteForMessage(key) + ' already exists in memcached at ' +
+        this.servers.storeFor(this.fullKey(key)).serverLabel,
       "The table's insert_mode is add, so INSERT only creates keys: UPDATE an existing key, or set insert_mode 'set' to overwrite.",
       'Key (' + this.layout.keyColumn + ')=(' + key + ') already exists.',
     );
@@ -253,10 +257,10 @@ export class PymcacheFDW extends ForeignDataWrapper {
    */
   private async existsForTransaction(fullKey: string, found: Map<string, StoredItem> | null): Promise<boolean> {
     const pendingSet = this.deferredToStatement ? statementWrites : transactionWrites;
-    const pending = pendingSet.effective(this.store, fullKey);
+    const pending = pendingSet.effective(this.servers.storeFor(fullKey), fullKey);
     if (pending !== null) return pending.op.kind !== 'delete';
     if (found !== null) return found.has(fullKey);
-    const fetched = await transactionWrites.readThrough(this.store, [fullKey]);
+    const fetched = await this.servers.readThrough(transactionWrites, [fullKey]);
     return fetched.has(fullKey);
   }
 
@@ -265,14 +269,15 @@ export class PymcacheFDW extends ForeignDataWrapper {
    * checked before it is recorded so that memcached cannot refuse it at COMMIT.
    */
   private async checkItemSize(key: string, fullKey: string, item: StoredItem): Promise<void> {
-    const limit = await this.store.itemSizeLimit();
+    const store = this.servers.storeFor(fullKey);
+    const limit = await store.itemSizeLimit();
     // Most values are far below the limit: the key's exact length is only needed near it.
     if (item.value.length + MAX_KEY_BYTES + ITEM_OVERHEAD_BYTES <= limit) return;
     const room = limit - ITEM_OVERHEAD_BYTES - utf8ByteLength(fullKey);
     if (item.value.length > room) {
       raiseError(
         'the value of key ' + quoteForMessage(key) + ' is ' + intToString(item.value.length) + ' bytes, more than memcached at ' +
-          this.store.serverLabel + ' stores for this key (' + intToString(room) + ' bytes)',
+          store.serverLabel + ' stores for this key (' + intToString(room) + ' bytes)',
         "The server's item_size_max is " + intToString(limit) + ' bytes, including the key and ' + intToString(ITEM_OVERHEAD_BYTES) +
           ' bytes of item overhead: store a smaller value, or start memcached with a larger -I.',
       );
@@ -284,8 +289,9 @@ export class PymcacheFDW extends ForeignDataWrapper {
    * write goes out at once. Otherwise it joins the write set of the table's write_mode at this savepoint level.
    */
   private async write(op: WriteOp): Promise<boolean> {
-    if (this.transactionLevel === 0) return await this.store.apply(op);
-    recordWrite(this.deferredToStatement, this.transactionLevel, this.store, op);
+    const store = this.servers.storeFor(op.key);
+    if (this.transactionLevel === 0) return await store.apply(op);
+    recordWrite(this.deferredToStatement, this.transactionLevel, store, op);
     return true;
   }
 
@@ -336,7 +342,7 @@ export class PymcacheFDW extends ForeignDataWrapper {
     }
     let found: Map<string, StoredItem> | null = null;
     if (this.settings.insertMode === 'add' && this.transactionLevel > 0) {
-      found = await transactionWrites.readThrough(this.store, fullKeys);
+      found = await this.servers.readThrough(transactionWrites, fullKeys);
     }
     for (let i = 0; i < rows.length; i++) {
       const values = rows[i]!;

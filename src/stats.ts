@@ -1,11 +1,13 @@
 // PymcacheFDWStats: memcached's `stats` output (general, items, settings, slabs, sizes or conns, per `stats_cmd`) as
-// (stat_name, stat_value) rows, in the order the server sends them. Values are shown as the original wrapper showed
-// pymemcache's conversions: numbers as numbers, `auth_enabled_sasl` as False/True, and the rest as sent.
-import { CacheStore, type StatReading } from './cache-store';
-import { checkStatsColumns, STAT_NAME_COLUMN, STAT_VALUE_COLUMN } from './columns';
+// (stat_name, stat_value) rows, in the order the server sends them; with a `servers` list, the rows of every server in
+// list order, and a `server` column (host:port) when the table declares one. Values are shown as the original
+// wrapper showed pymemcache's conversions: numbers as numbers, `auth_enabled_sasl` as False/True, and the rest as sent.
+import type { StatReading } from './cache-store';
+import { checkStatsColumns, STAT_NAME_COLUMN, STAT_SERVER_COLUMN, STAT_VALUE_COLUMN } from './columns';
 import { ForeignDataWrapper, type ColumnDefinition, type Qual, type SortKey } from './ports/host';
 import { formatFloat, intToString, utf8Decode, type Bytes } from './ports/runtime';
-import { parseStatsTableOptions, type StatsTableOptions } from './table-options';
+import { ServerPool } from './server-pool';
+import { endpointLabel, parseStatsTableOptions, type StatsTableOptions } from './table-options';
 import type { SqlRow } from './values';
 
 /** The stats pymemcache converts to a float (its STAT_TYPES); Python shows them with repr(float). */
@@ -23,22 +25,24 @@ export function statValueText(name: string, value: StatReading): string {
 
 export class PymcacheFDWStats extends ForeignDataWrapper {
   private readonly settings: StatsTableOptions;
-  private readonly store: CacheStore;
+  private readonly servers: ServerPool;
 
   constructor(fdwOptions: Record<string, string>, fdwColumns: Map<string, ColumnDefinition>) {
     super(fdwOptions, fdwColumns);
     this.settings = parseStatsTableOptions(fdwOptions);
     checkStatsColumns(fdwColumns);
-    this.store = new CacheStore(this.settings.endpoint, '');
+    this.servers = new ServerPool(this.settings.servers, '');
   }
 
   override getRelSize(quals: Qual[], columns: Set<string>): [number, number] {
-    return [STATS_ROWS_ESTIMATE, STATS_ROW_WIDTH];
+    return [STATS_ROWS_ESTIMATE * this.servers.stores.length, STATS_ROW_WIDTH];
   }
 
   override explain(quals: Qual[], columns: Set<string>, sortkeys: SortKey[] | null = null, verbose = false): string[] {
     const command = this.settings.statsCommand === '' ? 'stats' : 'stats ' + this.settings.statsCommand;
-    return ['memcached ' + this.store.serverLabel + ': ' + command];
+    const names: string[] = [];
+    for (const store of this.servers.stores) names.push(store.serverLabel);
+    return ['memcached ' + names.join(', ') + ': ' + command];
   }
 
   /** Every stat the server sends; filters such as `stat_name ~* 'connection'` are applied by PostgreSQL. */
@@ -47,13 +51,17 @@ export class PymcacheFDWStats extends ForeignDataWrapper {
     columns: Set<string>,
     sortkeys: SortKey[] | null = null,
   ): AsyncGenerator<SqlRow, void, undefined> {
-    const stats = await this.store.stats(this.settings.statsCommand);
-    for (const [rawName, value] of stats) {
-      const name = statName(rawName);
-      const row: SqlRow = {};
-      if (columns.has(STAT_NAME_COLUMN)) row[STAT_NAME_COLUMN] = name;
-      if (columns.has(STAT_VALUE_COLUMN)) row[STAT_VALUE_COLUMN] = statValueText(name, value);
-      yield row;
+    const wantServer = columns.has(STAT_SERVER_COLUMN);
+    for (const perServer of await this.servers.statsOfEachServer(this.settings.statsCommand)) {
+      const server = endpointLabel(perServer.endpoint);
+      for (const [rawName, value] of perServer.stats) {
+        const name = statName(rawName);
+        const row: SqlRow = {};
+        if (wantServer) row[STAT_SERVER_COLUMN] = server;
+        if (columns.has(STAT_NAME_COLUMN)) row[STAT_NAME_COLUMN] = name;
+        if (columns.has(STAT_VALUE_COLUMN)) row[STAT_VALUE_COLUMN] = statValueText(name, value);
+        yield row;
+      }
     }
   }
 }

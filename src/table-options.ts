@@ -1,5 +1,6 @@
 // The options of both foreign tables, validated once when Multicorn builds the wrapper. Multicorn merges the table,
 // server and user-mapping options into one dict of strings, so any option may be set at any of the three levels.
+import { DEFAULT_DISTRIBUTION, DISTRIBUTION_NAMES, type DistributionName } from './distribution/index';
 import { raiseError, warn } from './errors';
 import { quoteForMessage } from './keys';
 import {
@@ -7,7 +8,9 @@ import {
   parseEnumOption,
   parseIntegerOption,
   parseSecondsOption,
+  parseServerList,
   rejectUnknownOptions,
+  type ServerAddress,
 } from './options';
 import { intToString, type Float } from './ports/runtime';
 
@@ -36,12 +39,31 @@ export const CACHE_TABLE_OPTIONS: string[] = [
   'insert_mode',
   'write_mode',
   'batch_size',
+  'servers',
+  'distribution',
+  'on_server_error',
+  'retry_interval',
 ];
-export const STATS_TABLE_OPTIONS: string[] = ['host', 'port', 'connect_timeout', 'timeout', 'stats_cmd'];
+export const STATS_TABLE_OPTIONS: string[] = [
+  'host',
+  'port',
+  'connect_timeout',
+  'timeout',
+  'stats_cmd',
+  'servers',
+  'on_server_error',
+  'retry_interval',
+];
 export const INSERT_MODES: string[] = ['set', 'add'];
 /** `commit`: writes wait in the transaction's write set until COMMIT; `immediate`: sent when each statement ends. */
 export const WRITE_MODES: string[] = ['commit', 'immediate'];
 export const STATS_COMMANDS: string[] = ['', 'items', 'settings', 'slabs', 'sizes', 'conns'];
+
+/** `error`: a server that does not answer fails the statement; `miss`: reads take its keys as misses (WARNING). */
+export const ON_SERVER_ERROR_MODES: string[] = ['error', 'miss'];
+/** Seconds a server that failed is left alone before it is tried again, for tables with a `servers` list. */
+export const DEFAULT_RETRY_INTERVAL = 30;
+const MAX_RETRY_INTERVAL = 86400;
 
 /** One memcached server and how long to wait for it. */
 export interface ServerEndpoint {
@@ -122,9 +144,88 @@ export function parseServerEndpoint(options: Record<string, string>): ServerEndp
   return { host: host, port: port, connectTimeout: connectTimeout, timeout: timeout };
 }
 
+/** The servers of a table and what to do when one of them does not answer. */
+export interface ServerSetOptions {
+  /** The servers in the order listed (the one of host/port without `servers`), with the timeouts. */
+  endpoints: ServerEndpoint[];
+  /** The same servers with their weights, as the distribution places keys on them. */
+  addresses: ServerAddress[];
+  /** True when the servers come from the `servers` option, false for host/port. */
+  listed: boolean;
+  distribution: DistributionName;
+  /** `error` or `miss` (ON_SERVER_ERROR_MODES). */
+  onServerError: string;
+  /** Seconds a server that failed is not tried again; 0 tries it on every statement. */
+  retryInterval: number;
+}
+
+function rejectCombined(options: Record<string, string>, single: string): void {
+  if (options[single] === undefined) return;
+  raiseError(
+    'options "servers" and "' + single + '" cannot be combined: "servers" lists every server, "host" and "port" name a single one',
+    'Keep one of them: DROP ' + single + ' (and its partner) and list every server as host:port[:weight] in servers, or DROP servers.',
+  );
+}
+
+/**
+ * The servers of a table: the `servers` list (with `distribution`), or host/port for one server; plus
+ * `on_server_error` and `retry_interval`. `withDistribution` is false for stats tables, which read every server.
+ */
+export function parseServerSet(options: Record<string, string>, withDistribution: boolean): ServerSetOptions {
+  const rawServers = options['servers'];
+  let endpoints: ServerEndpoint[];
+  let addresses: ServerAddress[];
+  if (rawServers === undefined) {
+    const endpoint = parseServerEndpoint(options);
+    endpoints = [endpoint];
+    addresses = [{ host: endpoint.host, port: endpoint.port, weight: 1 }];
+  } else {
+    rejectCombined(options, 'host');
+    rejectCombined(options, 'port');
+    addresses = checkedOption(() => parseServerList('servers', rawServers));
+    const rawConnectTimeout = options['connect_timeout'];
+    const connectTimeout =
+      rawConnectTimeout === undefined ? DEFAULT_CONNECT_TIMEOUT : parseTimeout('connect_timeout', rawConnectTimeout);
+    const rawTimeout = options['timeout'];
+    const timeout = rawTimeout === undefined ? DEFAULT_TIMEOUT : parseTimeout('timeout', rawTimeout);
+    endpoints = [];
+    for (const address of addresses) {
+      endpoints.push({ host: address.host, port: address.port, connectTimeout: connectTimeout, timeout: timeout });
+    }
+  }
+  const rawDistribution = withDistribution ? options['distribution'] : undefined;
+  const distribution =
+    rawDistribution === undefined
+      ? DEFAULT_DISTRIBUTION
+      : checkedOption(() => parseEnumOption('distribution', rawDistribution, DISTRIBUTION_NAMES));
+  const rawOnServerError = options['on_server_error'];
+  const onServerError =
+    rawOnServerError === undefined
+      ? 'error'
+      : checkedOption(() => parseEnumOption('on_server_error', rawOnServerError, ON_SERVER_ERROR_MODES));
+  const rawRetryInterval = options['retry_interval'];
+  // Without a list the table keeps its one server's old behaviour (tried on every statement) unless told otherwise.
+  const retryInterval =
+    rawRetryInterval === undefined
+      ? rawServers === undefined
+        ? 0
+        : DEFAULT_RETRY_INTERVAL
+      : checkedOption(() => parseIntegerOption('retry_interval', rawRetryInterval, 0, MAX_RETRY_INTERVAL));
+  return {
+    endpoints: endpoints,
+    addresses: addresses,
+    listed: rawServers !== undefined,
+    distribution: distribution,
+    onServerError: onServerError,
+    retryInterval: retryInterval,
+  };
+}
+
 /** Everything PymcacheFDW reads from its options. */
 export interface CacheTableOptions {
+  /** The first server (the only one without `servers`). */
   endpoint: ServerEndpoint;
+  servers: ServerSetOptions;
   /** The key column named by `row_id`, or null to use the first column. */
   rowId: string | null;
   /** Default expiration in seconds for rows that give none; 0 = never. */
@@ -141,7 +242,8 @@ export interface CacheTableOptions {
 
 export function parseCacheTableOptions(options: Record<string, string>): CacheTableOptions {
   rejectUnknown(options, CACHE_TABLE_OPTIONS);
-  const endpoint = parseServerEndpoint(options);
+  const servers = parseServerSet(options, true);
+  const endpoint = servers.endpoints[0]!;
   const rawExpire = options['expire'];
   const expire =
     rawExpire === undefined ? 0 : checkedOption(() => parseIntegerOption('expire', rawExpire, 0, MAX_EXPIRE));
@@ -166,6 +268,7 @@ export function parseCacheTableOptions(options: Record<string, string>): CacheTa
   const prefix = rawPrefix === undefined ? '' : rawPrefix;
   return {
     endpoint: endpoint,
+    servers: servers,
     rowId: rowId,
     expire: expire,
     prefix: prefix,
@@ -177,14 +280,17 @@ export function parseCacheTableOptions(options: Record<string, string>): CacheTa
 
 /** Everything PymcacheFDWStats reads from its options. */
 export interface StatsTableOptions {
+  /** The first server (the only one without `servers`). */
   endpoint: ServerEndpoint;
+  servers: ServerSetOptions;
   /** The argument of memcached's `stats` command; '' is the general statistics. */
   statsCommand: string;
 }
 
 export function parseStatsTableOptions(options: Record<string, string>): StatsTableOptions {
   rejectUnknown(options, STATS_TABLE_OPTIONS);
-  const endpoint = parseServerEndpoint(options);
+  const servers = parseServerSet(options, false);
+  const endpoint = servers.endpoints[0]!;
   const rawCommand = options['stats_cmd'];
   let statsCommand = '';
   if (rawCommand !== undefined) {
@@ -198,5 +304,5 @@ export function parseStatsTableOptions(options: Record<string, string>): StatsTa
     }
     statsCommand = rawCommand;
   }
-  return { endpoint: endpoint, statsCommand: statsCommand };
+  return { endpoint: endpoint, servers: servers, statsCommand: statsCommand };
 }

@@ -104,12 +104,13 @@ def resolve_cache_layout(columns: dict[str, ColumnDefinition], row_id: str | Non
 
 STAT_NAME_COLUMN = 'stat_name'
 STAT_VALUE_COLUMN = 'stat_value'
+STAT_SERVER_COLUMN = 'server'
 
 
 def check_stats_columns(columns: dict[str, ColumnDefinition]) -> None:
-    """A stats table has stat_name and stat_value (text types); anything else is an ERROR."""
+    """A stats table has stat_name and stat_value, and optionally server (text types); anything else is an ERROR."""
     for name, column in columns.items():
-        if name != STAT_NAME_COLUMN and name != STAT_VALUE_COLUMN:
-            raise_error('column "' + name + '" is not a statistics column', 'A stats table has the columns stat_name and stat_value (text); drop or rename "' + name + '".')
+        if name != STAT_NAME_COLUMN and name != STAT_VALUE_COLUMN and name != STAT_SERVER_COLUMN:
+            raise_error('column "' + name + '" is not a statistics column', 'A stats table has the columns stat_name and stat_value, and optionally server (text); drop or rename "' + name + '".')
         if not base_type(column) in TEXT_TYPES:
             type_error(column, 'statistic', 'text')

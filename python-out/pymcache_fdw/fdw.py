@@ -5,13 +5,14 @@ from typing import Iterator, Literal, NoReturn, TypedDict, cast
 
 from multicorn import ColumnDefinition, ForeignDataWrapper, Qual, SortKey
 
-from ._runtime import int_div, int_to_string, utf8_byte_length
-from .cache_store import CacheStore, ITEM_OVERHEAD_BYTES, KEYS_PER_GET, WriteOp
+from ._runtime import int_to_string, utf8_byte_length
+from .cache_store import ITEM_OVERHEAD_BYTES, WriteOp
 from .columns import CacheTableLayout, NumberKind, ValueKind, resolve_cache_layout
 from .connections import StoredItem
 from .errors import raise_error, warn
 from .keys import InvalidKeyError, MAX_KEY_BYTES, prefixed_key, quote_for_message, validate_key
 from .quals import lookup_keys, plain_full_key
+from .server_pool import ServerPool
 from .table_options import CacheTableOptions, OPTION_HINT, parse_cache_table_options
 from .transaction import flush_at_commit, flush_at_statement_end, forget_all, record_write, release_level, rollback_to_level, statement_writes, transaction_writes
 from .values import SqlRow, SqlValue, checked_flags, decode_value, encode_value, flags_column_value, integer_column_value, memcached_expire
@@ -49,7 +50,7 @@ def same_bytes(left: bytes, right: bytes) -> bool:
 class PymcacheFDW(ForeignDataWrapper):
     _settings: CacheTableOptions
     _layout: CacheTableLayout
-    _store: CacheStore
+    _servers: ServerPool
     _scanned: dict[str, StoredItem]
     _transaction_level: int
 
@@ -66,7 +67,7 @@ class PymcacheFDW(ForeignDataWrapper):
         self._layout = resolve_cache_layout(fdw_columns, self._settings['rowId'])
         if self._layout['valueColumn'] is None:
             raise_error('the foreign table has no column named value', 'A cache table has the key column (' + self._layout['keyColumn'] + '), value, and optionally expire and flags.')
-        self._store = CacheStore(self._settings['endpoint'], self._settings['prefix'])
+        self._servers = ServerPool(self._settings['servers'], self._settings['prefix'])
         self._scanned = {}
         self._transaction_level = 0
 
@@ -86,15 +87,17 @@ class PymcacheFDW(ForeignDataWrapper):
         return [([self._layout['keyColumn']], 1)]
 
     def explain(self, quals: list[Qual], columns: dict[str, None], sortkeys: list[SortKey] | None = None, verbose: bool = False) -> list[str]:
-        lines: list[str] = ['memcached ' + self._store.server_label]
+        lines: list[str] = [self._servers.describe_servers()]
         if self._settings['prefix'] != '':
             lines.append('key prefix ' + quote_for_message(self._settings['prefix']))
         keys = lookup_keys(quals, self._layout['keyColumn'])
         if keys is None:
             lines.append('no key condition: no rows (a full scan of memcached is not available)')
         else:
-            round_trips = int_div(len(keys) + KEYS_PER_GET - 1, KEYS_PER_GET)
-            lines.append('get ' + int_to_string(len(keys)) + ' key(s) in ' + int_to_string(round_trips) + ' round trip(s)')
+            full_keys: list[str] = []
+            for key in keys:
+                full_keys.append(self._settings['prefix'] + key)
+            lines.append(self._servers.describe_lookup(full_keys))
         return lines
 
     def _full_key(self, key: str) -> str:
@@ -117,7 +120,7 @@ class PymcacheFDW(ForeignDataWrapper):
         for key in keys:
             plain = plain_full_key(prefix, key)
             full_keys.append(plain if plain is not None else self._full_key(key))
-        found = transaction_writes.read_through(self._store, full_keys)
+        found = self._servers.read_through(transaction_writes, full_keys)
         shape = self._row_shape(columns)
         scanned = self._scanned
         for i in range(len(keys)):
@@ -190,39 +193,41 @@ class PymcacheFDW(ForeignDataWrapper):
         return self._settings['writeMode'] == 'immediate'
 
     def _duplicate_key(self, key: str) -> NoReturn:
-        raise_error('duplicate key value: key ' + quote_for_message(key) + ' already exists in memcached at ' + self._store.server_label, "The table's insert_mode is add, so INSERT only creates keys: UPDATE an existing key, or set insert_mode 'set' to overwrite.", 'Key (' + self._layout['keyColumn'] + ')=(' + key + ') already exists.')
+        raise_error('duplicate key value: key ' + quote_for_message(key) + ' already exists in memcached at ' + self._servers.store_for(self._full_key(key)).server_label, "The table's insert_mode is add, so INSERT only creates keys: UPDATE an existing key, or set insert_mode 'set' to overwrite.", 'Key (' + self._layout['keyColumn'] + ')=(' + key + ') already exists.')
 
     def _exists_for_transaction(self, full_key: str, found: dict[str, StoredItem] | None) -> bool:
         """Whether `fullKey` exists as this transaction sees it: its pending write if any, else memcached (`found`, the
         items a batch lookup returned, or one get).
         """
         pending_set = statement_writes if self._deferred_to_statement else transaction_writes
-        pending = pending_set.effective(self._store, full_key)
+        pending = pending_set.effective(self._servers.store_for(full_key), full_key)
         if pending is not None:
             return pending.op['kind'] != 'delete'
         if found is not None:
             return full_key in found
-        fetched = transaction_writes.read_through(self._store, [full_key])
+        fetched = self._servers.read_through(transaction_writes, [full_key])
         return full_key in fetched
 
     def _check_item_size(self, key: str, full_key: str, item: StoredItem) -> None:
         """A stored value must fit the server's item size (item_size_max, less the key and memcached's per-item overhead),
         checked before it is recorded so that memcached cannot refuse it at COMMIT.
         """
-        limit = self._store.item_size_limit()
+        store = self._servers.store_for(full_key)
+        limit = store.item_size_limit()
         if len(item.value) + MAX_KEY_BYTES + ITEM_OVERHEAD_BYTES <= limit:
             return
         room = limit - ITEM_OVERHEAD_BYTES - utf8_byte_length(full_key)
         if len(item.value) > room:
-            raise_error('the value of key ' + quote_for_message(key) + ' is ' + int_to_string(len(item.value)) + ' bytes, more than memcached at ' + self._store.server_label + ' stores for this key (' + int_to_string(room) + ' bytes)', "The server's item_size_max is " + int_to_string(limit) + ' bytes, including the key and ' + int_to_string(ITEM_OVERHEAD_BYTES) + ' bytes of item overhead: store a smaller value, or start memcached with a larger -I.')
+            raise_error('the value of key ' + quote_for_message(key) + ' is ' + int_to_string(len(item.value)) + ' bytes, more than memcached at ' + store.server_label + ' stores for this key (' + int_to_string(room) + ' bytes)', "The server's item_size_max is " + int_to_string(limit) + ' bytes, including the key and ' + int_to_string(ITEM_OVERHEAD_BYTES) + ' bytes of item overhead: store a smaller value, or start memcached with a larger -I.')
 
     def _write(self, op: WriteOp) -> bool:
         """Sends or records one write. Outside a transaction (Multicorn always opens one; only direct callers do not) the
         write goes out at once. Otherwise it joins the write set of the table's write_mode at this savepoint level.
         """
+        store = self._servers.store_for(op['key'])
         if self._transaction_level == 0:
-            return self._store.apply(op)
-        record_write(self._deferred_to_statement, self._transaction_level, self._store, op)
+            return store.apply(op)
+        record_write(self._deferred_to_statement, self._transaction_level, store, op)
         return True
 
     def _store_new(self, key: str, full_key: str, item: StoredItem, expire: int, found: dict[str, StoredItem] | None) -> None:
@@ -262,7 +267,7 @@ class PymcacheFDW(ForeignDataWrapper):
             full_keys.append(self._full_key(key))
         found: dict[str, StoredItem] | None = None
         if self._settings['insertMode'] == 'add' and self._transaction_level > 0:
-            found = transaction_writes.read_through(self._store, full_keys)
+            found = self._servers.read_through(transaction_writes, full_keys)
         for i in range(len(rows)):
             values = rows[i]
             key = keys[i]

@@ -6,9 +6,10 @@ from typing import Iterator
 from multicorn import ColumnDefinition, ForeignDataWrapper, Qual, SortKey
 
 from ._runtime import format_float, int_to_string, utf8_decode
-from .cache_store import CacheStore, StatReading
-from .columns import STAT_NAME_COLUMN, STAT_VALUE_COLUMN, check_stats_columns
-from .table_options import StatsTableOptions, parse_stats_table_options
+from .cache_store import StatReading
+from .columns import STAT_NAME_COLUMN, STAT_SERVER_COLUMN, STAT_VALUE_COLUMN, check_stats_columns
+from .server_pool import ServerPool
+from .table_options import StatsTableOptions, endpoint_label, parse_stats_table_options
 from .values import SqlRow
 
 
@@ -28,32 +29,39 @@ def stat_value_text(name: str, value: StatReading) -> str:
 
 class PymcacheFDWStats(ForeignDataWrapper):
     _settings: StatsTableOptions
-    _store: CacheStore
+    _servers: ServerPool
 
     def __init__(self, fdw_options: dict[str, str], fdw_columns: dict[str, ColumnDefinition]) -> None:
         super().__init__(fdw_options, fdw_columns)
         self._settings = parse_stats_table_options(fdw_options)
         check_stats_columns(fdw_columns)
-        self._store = CacheStore(self._settings['endpoint'], '')
+        self._servers = ServerPool(self._settings['servers'], '')
 
     def get_rel_size(self, quals: list[Qual], columns: dict[str, None]) -> tuple[int, int]:
-        return (STATS_ROWS_ESTIMATE, STATS_ROW_WIDTH)
+        return (STATS_ROWS_ESTIMATE * len(self._servers.stores), STATS_ROW_WIDTH)
 
     def explain(self, quals: list[Qual], columns: dict[str, None], sortkeys: list[SortKey] | None = None, verbose: bool = False) -> list[str]:
         command = 'stats' if self._settings['statsCommand'] == '' else 'stats ' + self._settings['statsCommand']
-        return ['memcached ' + self._store.server_label + ': ' + command]
+        names: list[str] = []
+        for store in self._servers.stores:
+            names.append(store.server_label)
+        return ['memcached ' + ', '.join(names) + ': ' + command]
 
     def execute(self, quals: list[Qual], columns: dict[str, None], sortkeys: list[SortKey] | None = None) -> Iterator[SqlRow]:
         """Every stat the server sends; filters such as `stat_name ~* 'connection'` are applied by PostgreSQL."""
-        stats = self._store.stats(self._settings['statsCommand'])
-        for raw_name, value in stats.items():
-            name = stat_name(raw_name)
-            row: SqlRow = {}
-            if STAT_NAME_COLUMN in columns:
-                row[STAT_NAME_COLUMN] = name
-            if STAT_VALUE_COLUMN in columns:
-                row[STAT_VALUE_COLUMN] = stat_value_text(name, value)
-            yield row
+        want_server = STAT_SERVER_COLUMN in columns
+        for per_server in self._servers.stats_of_each_server(self._settings['statsCommand']):
+            server = endpoint_label(per_server.endpoint)
+            for raw_name, value in per_server.stats.items():
+                name = stat_name(raw_name)
+                row: SqlRow = {}
+                if want_server:
+                    row[STAT_SERVER_COLUMN] = server
+                if STAT_NAME_COLUMN in columns:
+                    row[STAT_NAME_COLUMN] = name
+                if STAT_VALUE_COLUMN in columns:
+                    row[STAT_VALUE_COLUMN] = stat_value_text(name, value)
+                yield row
 
 
 def stat_name(raw: bytes) -> str:

@@ -4,9 +4,10 @@ from __future__ import annotations
 from typing import Callable, TypeVar, TypedDict, cast
 
 from ._runtime import int_to_string
+from .distribution import DEFAULT_DISTRIBUTION, DISTRIBUTION_NAMES, DistributionName
 from .errors import raise_error, warn
 from .keys import quote_for_message
-from .options import OptionError, parse_enum_option, parse_integer_option, parse_seconds_option, reject_unknown_options
+from .options import OptionError, ServerAddress, parse_enum_option, parse_integer_option, parse_seconds_option, parse_server_list, reject_unknown_options
 
 
 T = TypeVar('T')
@@ -18,11 +19,14 @@ MAX_RELATIVE_EXPIRE = 2592000
 MAX_EXPIRE = 2147483647
 MAX_TIMEOUT_SECONDS: float = 3600.0
 MAX_BATCH_SIZE = 10000
-CACHE_TABLE_OPTIONS: list[str] = ['host', 'port', 'connect_timeout', 'timeout', 'row_id', 'expire', 'prefix', 'insert_mode', 'write_mode', 'batch_size']
-STATS_TABLE_OPTIONS: list[str] = ['host', 'port', 'connect_timeout', 'timeout', 'stats_cmd']
+CACHE_TABLE_OPTIONS: list[str] = ['host', 'port', 'connect_timeout', 'timeout', 'row_id', 'expire', 'prefix', 'insert_mode', 'write_mode', 'batch_size', 'servers', 'distribution', 'on_server_error', 'retry_interval']
+STATS_TABLE_OPTIONS: list[str] = ['host', 'port', 'connect_timeout', 'timeout', 'stats_cmd', 'servers', 'on_server_error', 'retry_interval']
 INSERT_MODES: list[str] = ['set', 'add']
 WRITE_MODES: list[str] = ['commit', 'immediate']
 STATS_COMMANDS: list[str] = ['', 'items', 'settings', 'slabs', 'sizes', 'conns']
+ON_SERVER_ERROR_MODES: list[str] = ['error', 'miss']
+DEFAULT_RETRY_INTERVAL = 30
+MAX_RETRY_INTERVAL = 86400
 
 
 class ServerEndpoint(TypedDict):
@@ -98,10 +102,59 @@ def parse_server_endpoint(options: dict[str, str]) -> ServerEndpoint:
     return {'host': host, 'port': port, 'connectTimeout': connect_timeout, 'timeout': timeout}
 
 
+class ServerSetOptions(TypedDict):
+    """The servers of a table and what to do when one of them does not answer."""
+
+    endpoints: list[ServerEndpoint]
+    addresses: list[ServerAddress]
+    listed: bool
+    distribution: DistributionName
+    onServerError: str
+    retryInterval: int
+
+
+def reject_combined(options: dict[str, str], single: str) -> None:
+    if options.get(single) is None:
+        return
+    raise_error('options "servers" and "' + single + '" cannot be combined: "servers" lists every server, "host" and "port" name a single one', 'Keep one of them: DROP ' + single + ' (and its partner) and list every server as host:port[:weight] in servers, or DROP servers.')
+
+
+def parse_server_set(options: dict[str, str], with_distribution: bool) -> ServerSetOptions:
+    """The servers of a table: the `servers` list (with `distribution`), or host/port for one server; plus
+    `on_server_error` and `retry_interval`. `withDistribution` is false for stats tables, which read every server.
+    """
+    raw_servers = options.get('servers')
+    endpoints: list[ServerEndpoint]
+    addresses: list[ServerAddress]
+    if raw_servers is None:
+        endpoint = parse_server_endpoint(options)
+        endpoints = [endpoint]
+        addresses = [{'host': endpoint['host'], 'port': endpoint['port'], 'weight': 1}]
+    else:
+        reject_combined(options, 'host')
+        reject_combined(options, 'port')
+        addresses = checked_option((lambda: parse_server_list('servers', cast('str', raw_servers))))
+        raw_connect_timeout = options.get('connect_timeout')
+        connect_timeout = DEFAULT_CONNECT_TIMEOUT if raw_connect_timeout is None else parse_timeout('connect_timeout', raw_connect_timeout)
+        raw_timeout = options.get('timeout')
+        timeout = DEFAULT_TIMEOUT if raw_timeout is None else parse_timeout('timeout', raw_timeout)
+        endpoints = []
+        for address in addresses:
+            endpoints.append({'host': address['host'], 'port': address['port'], 'connectTimeout': connect_timeout, 'timeout': timeout})
+    raw_distribution = options.get('distribution') if with_distribution else None
+    distribution = DEFAULT_DISTRIBUTION if raw_distribution is None else checked_option((lambda: parse_enum_option('distribution', cast('str', raw_distribution), DISTRIBUTION_NAMES)))
+    raw_on_server_error = options.get('on_server_error')
+    on_server_error = 'error' if raw_on_server_error is None else checked_option((lambda: parse_enum_option('on_server_error', cast('str', raw_on_server_error), ON_SERVER_ERROR_MODES)))
+    raw_retry_interval = options.get('retry_interval')
+    retry_interval = (0 if raw_servers is None else DEFAULT_RETRY_INTERVAL) if raw_retry_interval is None else checked_option((lambda: parse_integer_option('retry_interval', cast('str', raw_retry_interval), 0, MAX_RETRY_INTERVAL)))
+    return {'endpoints': endpoints, 'addresses': addresses, 'listed': raw_servers is not None, 'distribution': distribution, 'onServerError': on_server_error, 'retryInterval': retry_interval}
+
+
 class CacheTableOptions(TypedDict):
     """Everything PymcacheFDW reads from its options."""
 
     endpoint: ServerEndpoint
+    servers: ServerSetOptions
     rowId: str | None
     expire: int
     prefix: str
@@ -112,7 +165,8 @@ class CacheTableOptions(TypedDict):
 
 def parse_cache_table_options(options: dict[str, str]) -> CacheTableOptions:
     reject_unknown(options, CACHE_TABLE_OPTIONS)
-    endpoint = parse_server_endpoint(options)
+    servers = parse_server_set(options, True)
+    endpoint = servers['endpoints'][0]
     raw_expire = options.get('expire')
     expire = 0 if raw_expire is None else checked_option((lambda: parse_integer_option('expire', cast('str', raw_expire), 0, MAX_EXPIRE)))
     raw_insert_mode = options.get('insert_mode')
@@ -125,23 +179,25 @@ def parse_cache_table_options(options: dict[str, str]) -> CacheTableOptions:
     row_id = None if raw_row_id is None else raw_row_id
     raw_prefix = options.get('prefix')
     prefix = '' if raw_prefix is None else raw_prefix
-    return {'endpoint': endpoint, 'rowId': row_id, 'expire': expire, 'prefix': prefix, 'insertMode': insert_mode, 'writeMode': write_mode, 'batchSize': batch_size}
+    return {'endpoint': endpoint, 'servers': servers, 'rowId': row_id, 'expire': expire, 'prefix': prefix, 'insertMode': insert_mode, 'writeMode': write_mode, 'batchSize': batch_size}
 
 
 class StatsTableOptions(TypedDict):
     """Everything PymcacheFDWStats reads from its options."""
 
     endpoint: ServerEndpoint
+    servers: ServerSetOptions
     statsCommand: str
 
 
 def parse_stats_table_options(options: dict[str, str]) -> StatsTableOptions:
     reject_unknown(options, STATS_TABLE_OPTIONS)
-    endpoint = parse_server_endpoint(options)
+    servers = parse_server_set(options, False)
+    endpoint = servers['endpoints'][0]
     raw_command = options.get('stats_cmd')
     stats_command = ''
     if raw_command is not None:
         if not raw_command in STATS_COMMANDS:
             raise_error('invalid value ' + quote_for_message(raw_command) + ' for option "stats_cmd": expected one of \'\' (general statistics), items, settings, slabs, sizes, conns', OPTION_HINT)
         stats_command = raw_command
-    return {'endpoint': endpoint, 'statsCommand': stats_command}
+    return {'endpoint': endpoint, 'servers': servers, 'statsCommand': stats_command}

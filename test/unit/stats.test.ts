@@ -121,11 +121,13 @@ describe('stats tables', () => {
       "invalid value \"detail\" for option \"stats_cmd\": expected one of '' (general statistics), items, settings, slabs, sizes, conns",
     );
     const unknown = await failure(() => new PymcacheFDWStats({ prefix: 'x' }, STATS_COLUMNS()));
-    expect(unknown.message).toBe('unknown option "prefix"; valid options are: connect_timeout, host, port, stats_cmd, timeout');
-    const column = await failure(
-      () => new PymcacheFDWStats({ host: server.host }, columns(['stat_name', 'text'], ['server', 'text'])),
+    expect(unknown.message).toBe(
+      'unknown option "prefix"; valid options are: connect_timeout, host, on_server_error, port, retry_interval, servers, stats_cmd, timeout',
     );
-    expect(column.message).toBe('column "server" is not a statistics column');
+    const column = await failure(
+      () => new PymcacheFDWStats({ host: server.host }, columns(['stat_name', 'text'], ['hostname', 'text'])),
+    );
+    expect(column.message).toBe('column "hostname" is not a statistics column');
   });
 
   it('names host:port when the server is unreachable', async () => {

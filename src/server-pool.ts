@@ -1,0 +1,435 @@
+// The servers of one table and which of them holds each key: the table's `distribution` over its `servers` list
+// places every key where the application's own client places it (docs/servers.md). A statement's keys are grouped per
+// server and each server gets all of its keys in one request (pymemcache's *_many pipeline), servers one after the
+// other. A server that fails is marked down for `retry_interval` seconds (per backend, shared by every table naming
+// it); meanwhile its keys go where the matching client sends them while it is down (`serverForWhileDown`), and where
+// that client fails them instead (ketama), `on_server_error` decides: `error` fails the statement, `miss` reads them
+// as misses with a WARNING. Writes to a server that is down always fail.
+import { CacheStore, describeFailure, KEYS_PER_GET, type StatReading, type WriteOp } from './cache-store';
+import { clientFor, type StoredItem } from './connections';
+import { createDistribution, DistributionError, type Distribution } from './distribution/index';
+import { raiseError, warn } from './errors';
+import { quoteForMessage, stripPrefix } from './keys';
+import { MemcacheServerError, MemcacheUnexpectedCloseError, TransportError } from './ports/memcache';
+import { intDiv, intToString, nowSeconds, type Bytes } from './ports/runtime';
+import { OPTION_HINT, type ServerEndpoint, type ServerSetOptions } from './table-options';
+import type { WriteSet } from './write-set';
+
+/** When each server (`host:port`) last failed, in unix seconds. A later success forgets it. */
+const failedAt: Map<string, number> = new Map<string, number>();
+
+/** Forgets every failure (Node tests only; a backend forgets a server's failure when it answers again). */
+export function forgetServerFailures(): void {
+  failedAt.clear();
+}
+
+/** Whether the server `label` failed less than `retryInterval` seconds ago, so that it is not tried now. */
+function isMarkedDown(label: string, retryInterval: number): boolean {
+  if (retryInterval <= 0) return false;
+  const at = failedAt.get(label);
+  return at !== undefined && nowSeconds() < at + retryInterval;
+}
+
+/** A failure that says the server is unreachable or went away, as opposed to refusing one request. */
+function isOutage(error: unknown): boolean {
+  return error instanceof TransportError || error instanceof MemcacheUnexpectedCloseError;
+}
+
+function noteFailure(label: string, error: unknown): void {
+  if (isOutage(error)) failedAt.set(label, nowSeconds());
+}
+
+function noteSuccess(label: string): void {
+  if (failedAt.size > 0) failedAt.delete(label);
+}
+
+/** An ERROR for a client failure during `what`, naming the server; anything else (a bug) is re-thrown. */
+function failWith(error: unknown, endpoint: ServerEndpoint, what: string): never {
+  const report = describeFailure(error, endpoint, what);
+  if (report !== null) raiseError(report.message, report.hint);
+  if (error instanceof Error) throw error;
+  throw new Error('unexpected failure during the ' + what);
+}
+
+/** `key "k"` or `3 keys`, for messages. */
+function keysText(userKeys: string[]): string {
+  if (userKeys.length === 1) return 'key ' + quoteForMessage(userKeys[0]!);
+  return intToString(userKeys.length) + ' keys';
+}
+
+/**
+ * The cache-table side of one server of a table with several servers, or with a server-failure policy: the
+ * operations of CacheStore, with each outage noted (so that the server is left alone for retry_interval) and reads
+ * following on_server_error.
+ */
+export class ServerStore extends CacheStore {
+  /** on_server_error miss: a read that fails takes this server's keys as misses, with a WARNING. */
+  private readonly missOnFailure: boolean;
+  private readonly retryInterval: number;
+
+  constructor(endpoint: ServerEndpoint, prefix: string, missOnFailure: boolean, retryInterval: number) {
+    super(endpoint, prefix);
+    this.missOnFailure = missOnFailure;
+    this.retryInterval = retryInterval;
+  }
+
+  /** The items found for `keys` (full keys), one `get` per KEYS_PER_GET keys; a failure follows on_server_error. */
+  override async getMany(keys: string[]): Promise<Map<string, StoredItem>> {
+    const found: Map<string, StoredItem> = new Map<string, StoredItem>();
+    const client = clientFor(this.endpoint);
+    for (let start = 0; start < keys.length; start += KEYS_PER_GET) {
+      const chunk = keys.slice(start, start + KEYS_PER_GET);
+      let items: Map<string, StoredItem>;
+      try {
+        items = await client.getMany(chunk);
+      } catch (error) {
+        noteFailure(this.serverLabel, error);
+        const what = chunk.length === 1 ? 'get of key ' + quoteForMessage(this.userKey(chunk[0]!)) : 'get';
+        if (this.missOnFailure && (isOutage(error) || error instanceof MemcacheServerError)) {
+          const report = describeFailure(error, this.endpoint, what)!;
+          warn(
+            report.message + '; its keys are read as misses (on_server_error miss)',
+            this.retryInterval > 0
+              ? 'It is not tried again for ' + intToString(this.retryInterval) + ' seconds (retry_interval).'
+              : report.hint,
+          );
+          return found;
+        }
+        return failWith(error, this.endpoint, what);
+      }
+      for (const [key, item] of items) {
+        found.set(key, item);
+      }
+    }
+    noteSuccess(this.serverLabel);
+    return found;
+  }
+
+  /** memcached's `stats`, noting an outage (the write path asks `stats settings` for the item size limit). */
+  override async stats(command: string): Promise<Map<Bytes, StatReading>> {
+    const client = clientFor(this.endpoint);
+    let stats: Map<Bytes, StatReading>;
+    try {
+      stats = command === '' ? await client.stats() : await client.stats(command);
+    } catch (error) {
+      noteFailure(this.serverLabel, error);
+      return failWith(error, this.endpoint, command === '' ? 'stats' : 'stats ' + command);
+    }
+    noteSuccess(this.serverLabel);
+    return stats;
+  }
+
+  // The pipelined sends of a flush: failures propagate as they are (the flush reports them), outages are noted.
+
+  override async addOne(op: WriteOp): Promise<boolean> {
+    try {
+      const stored = await super.addOne(op);
+      noteSuccess(this.serverLabel);
+      return stored;
+    } catch (error) {
+      noteFailure(this.serverLabel, error);
+      throw error;
+    }
+  }
+
+  override async setPipelined(items: Map<string, StoredItem>, expire: number): Promise<string[]> {
+    try {
+      const refused = await super.setPipelined(items, expire);
+      noteSuccess(this.serverLabel);
+      return refused;
+    } catch (error) {
+      noteFailure(this.serverLabel, error);
+      throw error;
+    }
+  }
+
+  override async deletePipelined(keys: string[]): Promise<void> {
+    try {
+      await super.deletePipelined(keys);
+      noteSuccess(this.serverLabel);
+    } catch (error) {
+      noteFailure(this.serverLabel, error);
+      throw error;
+    }
+  }
+
+  override async touchPipelined(keys: string[], expire: number): Promise<void> {
+    try {
+      await super.touchPipelined(keys, expire);
+      noteSuccess(this.serverLabel);
+    } catch (error) {
+      noteFailure(this.serverLabel, error);
+      throw error;
+    }
+  }
+}
+
+/** One server's statistics, as the stats table shows them. */
+export class ServerStats {
+  readonly endpoint: ServerEndpoint;
+  readonly stats: Map<Bytes, StatReading>;
+
+  constructor(endpoint: ServerEndpoint, stats: Map<Bytes, StatReading>) {
+    this.endpoint = endpoint;
+    this.stats = stats;
+  }
+}
+
+/** Where a statement's keys go: the keys of each server position, and the keys no server can take now. */
+class KeyGroups {
+  readonly perServer: string[][];
+  /** Keys whose server is marked down and which the matching client does not move, by their server's position. */
+  readonly stranded: string[][];
+  /** The positions of servers marked down some of whose keys moved to other servers. */
+  readonly moved: Set<number>;
+
+  constructor(serverCount: number) {
+    this.perServer = [];
+    this.stranded = [];
+    this.moved = new Set<number>();
+    for (let i = 0; i < serverCount; i++) {
+      this.perServer.push([]);
+      this.stranded.push([]);
+    }
+  }
+}
+
+/** The servers of one table (its prefix included): key placement, grouping per server, and the failure policy. */
+export class ServerPool {
+  readonly settings: ServerSetOptions;
+  /** One CacheStore per server, in list order. */
+  readonly stores: CacheStore[];
+  private readonly prefix: string;
+  private readonly distribution: Distribution;
+  /** The store of a one-server table: every key goes there without hashing. */
+  private readonly only: CacheStore | null;
+
+  constructor(settings: ServerSetOptions, prefix: string) {
+    this.settings = settings;
+    this.prefix = prefix;
+    try {
+      this.distribution = createDistribution(settings.distribution, settings.addresses);
+    } catch (error) {
+      if (error instanceof DistributionError) raiseError('invalid value for option "servers": ' + error.message, OPTION_HINT);
+      throw error;
+    }
+    // A plain CacheStore where nothing is to be noted or decided: the one-server table of host/port, as before.
+    const policed = settings.listed || settings.onServerError === 'miss' || settings.retryInterval > 0;
+    this.stores = [];
+    for (const endpoint of settings.endpoints) {
+      this.stores.push(
+        policed
+          ? new ServerStore(endpoint, prefix, settings.onServerError === 'miss', settings.retryInterval)
+          : new CacheStore(endpoint, prefix),
+      );
+    }
+    this.only = this.stores.length === 1 ? this.stores[0]! : null;
+  }
+
+  /** Whether any server of the table is marked down now (never, while no server has failed). */
+  private anyDown(): boolean {
+    if (failedAt.size === 0 || this.settings.retryInterval <= 0) return false;
+    for (const store of this.stores) {
+      if (isMarkedDown(store.serverLabel, this.settings.retryInterval)) return true;
+    }
+    return false;
+  }
+
+  /** Per server position, whether it is marked down now. */
+  private downFlags(): boolean[] {
+    const flags: boolean[] = [];
+    for (const store of this.stores) flags.push(isMarkedDown(store.serverLabel, this.settings.retryInterval));
+    return flags;
+  }
+
+  /** The key the application hands its client: the distribution hashes keys without the table's prefix. */
+  private applicationKey(fullKey: string): string {
+    if (this.prefix === '') return fullKey;
+    const key = stripPrefix(this.prefix, fullKey);
+    return key === null ? fullKey : key;
+  }
+
+  /** The server position the application's client picks for `fullKey` while every server is up. */
+  homeOf(fullKey: string): number {
+    if (this.only !== null) return 0;
+    return this.distribution.serverFor(this.applicationKey(fullKey));
+  }
+
+  /** `fullKeys` grouped by the server that holds each key now (see KeyGroups). */
+  private group(fullKeys: string[]): KeyGroups {
+    const groups = new KeyGroups(this.stores.length);
+    if (!this.anyDown()) {
+      if (this.only !== null) {
+        for (const fullKey of fullKeys) groups.perServer[0]!.push(fullKey);
+        return groups;
+      }
+      const distribution = this.distribution;
+      for (const fullKey of fullKeys) {
+        groups.perServer[distribution.serverFor(this.applicationKey(fullKey))]!.push(fullKey);
+      }
+      return groups;
+    }
+    const down = this.downFlags();
+    for (const fullKey of fullKeys) {
+      const key = this.applicationKey(fullKey);
+      const home = this.distribution.serverFor(key);
+      if (!down[home]!) {
+        groups.perServer[home]!.push(fullKey);
+        continue;
+      }
+      const moved = this.distribution.serverForWhileDown(key, down);
+      if (moved === null) {
+        groups.stranded[home]!.push(fullKey);
+      } else {
+        groups.perServer[moved]!.push(fullKey);
+        groups.moved.add(home);
+      }
+    }
+    return groups;
+  }
+
+  /** `memcached at h:p is marked down after a failure less than N seconds ago (retry_interval)`. */
+  private downText(position: number): string {
+    return (
+      'memcached at ' + this.stores[position]!.serverLabel + ' is marked down after a failure less than ' +
+      intToString(this.settings.retryInterval) + ' seconds ago (retry_interval)'
+    );
+  }
+
+  /** Reports the keys of servers that are down and not moved: misses with a WARNING, or an ERROR (on_server_error). */
+  private reportStranded(groups: KeyGroups): void {
+    for (let position = 0; position < this.stores.length; position++) {
+      const store = this.stores[position]!;
+      if (groups.moved.has(position)) {
+        warn(
+          this.downText(position) + ': its keys are read from the servers distribution ' + this.settings.distribution +
+            ' moves them to while it is down',
+        );
+      }
+      const stranded = groups.stranded[position]!;
+      if (stranded.length === 0) continue;
+      const userKeys: string[] = [];
+      for (const fullKey of stranded) userKeys.push(store.userKey(fullKey));
+      if (this.settings.onServerError === 'miss') {
+        warn(this.downText(position) + ': ' + keysText(userKeys) + ' read as misses (on_server_error miss)');
+      } else {
+        raiseError(
+          this.downText(position) + ': cannot get ' + keysText(userKeys),
+          'It is tried again once retry_interval seconds have passed since the failure; on_server_error ' +
+            "'miss' reads the other servers' keys meanwhile.",
+        );
+      }
+    }
+  }
+
+  /**
+   * The items a scan of `fullKeys` sees: `writeSet`'s pending writes over what the servers hold (read-your-writes),
+   * one server after the other, all of a server's keys in one request (per KEYS_PER_GET).
+   */
+  async readThrough(writeSet: WriteSet, fullKeys: string[]): Promise<Map<string, StoredItem>> {
+    const only = this.only;
+    if (only !== null && !this.anyDown()) return await writeSet.readThrough(only, fullKeys);
+    const groups = this.group(fullKeys);
+    this.reportStranded(groups);
+    const found: Map<string, StoredItem> = new Map<string, StoredItem>();
+    for (let position = 0; position < this.stores.length; position++) {
+      const keys = groups.perServer[position]!;
+      if (keys.length === 0) continue;
+      const items = await writeSet.readThrough(this.stores[position]!, keys);
+      for (const [key, item] of items) found.set(key, item);
+    }
+    return found;
+  }
+
+  /**
+   * The store that writes `fullKey`: its server, or where the client moves it while that server is down. A key
+   * whose server is down and which the client does not move cannot be written (whatever on_server_error says).
+   */
+  storeFor(fullKey: string): CacheStore {
+    const anyDown = this.anyDown();
+    const only = this.only;
+    if (only !== null && !anyDown) return only;
+    const key = this.applicationKey(fullKey);
+    const home = this.distribution.serverFor(key);
+    if (!anyDown) return this.stores[home]!;
+    const position = this.distribution.serverForWhileDown(key, this.downFlags());
+    if (position !== null) return this.stores[position]!;
+    const store = this.stores[home]!;
+    return raiseError(
+      this.downText(home) + ': cannot write key ' + quoteForMessage(store.userKey(fullKey)),
+      'Writes to a server that is down fail whatever on_server_error says; it is tried again once retry_interval ' +
+        'seconds have passed since the failure.',
+    );
+  }
+
+  /** What EXPLAIN says about the servers: `memcached host:port`, or the list and the distribution. */
+  describeServers(): string {
+    if (!this.settings.listed) return 'memcached ' + this.stores[0]!.serverLabel;
+    const names: string[] = [];
+    for (const address of this.settings.addresses) {
+      const name = address.host + ':' + intToString(address.port);
+      names.push(address.weight === 1 ? name : name + ':' + intToString(address.weight));
+    }
+    return 'memcached servers ' + names.join(', ') + ' (distribution ' + this.settings.distribution + ')';
+  }
+
+  /** What EXPLAIN says about a lookup of `fullKeys`: keys, servers asked and round trips. */
+  describeLookup(fullKeys: string[]): string {
+    if (this.only !== null) {
+      const requests = intDiv(fullKeys.length + KEYS_PER_GET - 1, KEYS_PER_GET);
+      return 'get ' + intToString(fullKeys.length) + ' key(s) in ' + intToString(requests) + ' round trip(s)';
+    }
+    const perServer: Map<number, number> = new Map<number, number>();
+    for (const fullKey of fullKeys) {
+      const home = this.homeOf(fullKey);
+      const before = perServer.get(home);
+      perServer.set(home, before === undefined ? 1 : before + 1);
+    }
+    let roundTrips = 0;
+    for (const count of perServer.values()) roundTrips += intDiv(count + KEYS_PER_GET - 1, KEYS_PER_GET);
+    return (
+      'get ' + intToString(fullKeys.length) + ' key(s) from ' + intToString(perServer.size) + ' of ' +
+      intToString(this.stores.length) + ' servers in ' + intToString(roundTrips) + ' round trip(s)'
+    );
+  }
+
+  /**
+   * memcached's `stats` (with an optional argument) of every server, in list order. A server that is down or fails
+   * is left out with a WARNING under on_server_error miss, and is an ERROR otherwise.
+   */
+  async statsOfEachServer(command: string): Promise<ServerStats[]> {
+    const what = command === '' ? 'stats' : 'stats ' + command;
+    const result: ServerStats[] = [];
+    for (let position = 0; position < this.stores.length; position++) {
+      const endpoint = this.settings.endpoints[position]!;
+      const label = this.stores[position]!.serverLabel;
+      if (isMarkedDown(label, this.settings.retryInterval)) {
+        if (this.settings.onServerError === 'miss') {
+          warn(this.downText(position) + ': its statistics are left out (on_server_error miss)');
+          continue;
+        }
+        raiseError(
+          this.downText(position) + ': cannot get its ' + what,
+          'It is tried again once retry_interval seconds have passed since the failure; on_server_error ' +
+            "'miss' shows the other servers' statistics meanwhile.",
+        );
+      }
+      const client = clientFor(endpoint);
+      let stats: Map<Bytes, StatReading>;
+      try {
+        stats = command === '' ? await client.stats() : await client.stats(command);
+      } catch (error) {
+        noteFailure(label, error);
+        const report = describeFailure(error, endpoint, what);
+        if (report !== null && this.settings.onServerError === 'miss' && (isOutage(error) || error instanceof MemcacheServerError)) {
+          warn(report.message + '; its statistics are left out (on_server_error miss)', report.hint);
+          continue;
+        }
+        return failWith(error, endpoint, what);
+      }
+      noteSuccess(label);
+      result.push(new ServerStats(endpoint, stats));
+    }
+    return result;
+  }
+}
