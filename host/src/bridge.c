@@ -288,15 +288,73 @@ host_python_init(void)
 	python_ready = true;
 }
 
+/*
+ * Interned names (methods, attributes) and multicorn's classes, made once per backend: the hot paths call
+ * the wrapper by name several times per statement, and building and hashing a new str (or looking a class
+ * up on the module) each time was measurable.
+ */
+#define HOST_MAX_NAMES 64
+
+typedef struct HostNamedObject
+{
+	const char *text;			/* in TopMemoryContext */
+	PyObject   *object;			/* strong reference */
+} HostNamedObject;
+
+static HostNamedObject interned_names[HOST_MAX_NAMES];
+static int	interned_count = 0;
+static HostNamedObject multicorn_attrs[HOST_MAX_NAMES];
+static int	multicorn_attr_count = 0;
+
+static PyObject *
+find_named(HostNamedObject *table, int count, const char *text)
+{
+	int			i;
+
+	for (i = 0; i < count; i++)
+	{
+		if (table[i].text == text || strcmp(table[i].text, text) == 0)
+			return table[i].object;
+	}
+	return NULL;
+}
+
+static void
+remember_named(HostNamedObject *table, int *count, const char *text, PyObject *object)
+{
+	if (*count >= HOST_MAX_NAMES)
+		elog(ERROR, "multicorn host: more than %d cached names", HOST_MAX_NAMES);
+	table[*count].text = MemoryContextStrdup(TopMemoryContext, text);
+	table[*count].object = object;
+	(*count)++;
+}
+
+PyObject *
+host_name(const char *text)
+{
+	PyObject   *name = find_named(interned_names, interned_count, text);
+
+	if (name != NULL)
+		return name;
+	name = PyUnicode_InternFromString(text);
+	if (name == NULL)
+		host_raise_python_error();
+	remember_named(interned_names, &interned_count, text, name);
+	return name;
+}
+
 PyObject *
 host_multicorn_attr(const char *name)
 {
 	PyObject   *value;
 
 	host_python_init();
+	value = find_named(multicorn_attrs, multicorn_attr_count, name);
+	if (value != NULL)
+		return value;
 	value = PyObject_GetAttrString(multicorn_module, name);
 	host_check_python();
-	Py_DECREF(value);			/* the module keeps it alive */
+	remember_named(multicorn_attrs, &multicorn_attr_count, name, value);
 	return value;
 }
 
@@ -493,17 +551,21 @@ host_get_class(const char *dotted_name)
 PyObject *
 host_call_method(PyObject *object, const char *method, PyObject *args, PyObject *kwargs)
 {
-	PyObject   *callable = PyObject_GetAttrString(object, method);
+	PyObject   *callable = PyObject_GetAttr(object, host_name(method));
 	PyObject   *result;
-	PyObject   *empty = NULL;
 
 	if (callable == NULL)
 		host_raise_python_error();
-	if (args == NULL)
-		args = empty = PyTuple_New(0);
-	result = PyObject_Call(callable, args, kwargs);
+	if (args == NULL && kwargs == NULL)
+		result = PyObject_CallNoArgs(callable);
+	else
+	{
+		PyObject   *empty = args == NULL ? PyTuple_New(0) : NULL;
+
+		result = PyObject_Call(callable, args != NULL ? args : empty, kwargs);
+		Py_XDECREF(empty);
+	}
 	Py_DECREF(callable);
-	Py_XDECREF(empty);
 	if (result == NULL)
 		host_raise_python_error();
 	return result;

@@ -45,6 +45,13 @@ ensure_datetime_api(void)
 HostColumn *
 host_columns_for(TupleDesc desc)
 {
+	return host_column_names_for(desc, true);
+}
+
+/* Names and types only (`with_input` false): what planning needs, without the input function lookups. */
+HostColumn *
+host_column_names_for(TupleDesc desc, bool with_input)
+{
 	HostColumn *columns = palloc0(sizeof(HostColumn) * Max(desc->natts, 1));
 	int			i;
 
@@ -61,6 +68,8 @@ host_columns_for(TupleDesc desc)
 		column->typoid = att->atttypid;
 		column->typmod = att->atttypmod;
 		column->ndims = att->attndims;
+		if (!with_input)
+			continue;
 		getTypeInputInfo(att->atttypid, &infunc, &column->ioparam);
 		fmgr_info(infunc, &column->infunc);
 	}
@@ -373,6 +382,22 @@ python_to_text(PyObject *object, StringInfo buffer, int ndims, bool quote)
 static Datum
 python_to_datum(PyObject *object, HostColumn *column, StringInfo buffer)
 {
+	/* The common case, a str for a text or varchar column, without the copy through `buffer`. */
+	if (PyUnicode_CheckExact(object) && (column->typoid == TEXTOID || column->typoid == VARCHAROID))
+	{
+		Py_ssize_t	length;
+		const char *utf8 = PyUnicode_AsUTF8AndSize(object, &length);
+		char	   *server;
+		text	   *result;
+
+		if (utf8 == NULL)
+			host_raise_python_error();
+		server = pg_any_to_server(utf8, (int) length, PG_UTF8);
+		result = cstring_to_text_with_len(server, server == utf8 ? (int) length : (int) strlen(server));
+		if (server != utf8)
+			pfree(server);
+		return PointerGetDatum(result);
+	}
 	resetStringInfo(buffer);
 	if (!python_to_text(object, buffer, column->ndims, false))
 		host_raise_python_error();
@@ -414,6 +439,17 @@ store_value(PyObject *item, HostColumn *column, StringInfo buffer, Datum *value,
 void
 host_python_row_to_slot(PyObject *row, TupleTableSlot *slot, HostColumn *columns, StringInfo buffer)
 {
+	host_python_row_to_slot_named(row, slot, columns, NULL, buffer);
+}
+
+/*
+ * The same, with `names` (may be NULL): the column names as str, one per attribute (NULL for dropped
+ * ones), so that a dict row is read without building a str per column per row.
+ */
+void
+host_python_row_to_slot_named(PyObject *row, TupleTableSlot *slot, HostColumn *columns, PyObject **names,
+							  StringInfo buffer)
+{
 	TupleDesc	desc = slot->tts_tupleDescriptor;
 	Datum	   *values = slot->tts_values;
 	bool	   *isnull = slot->tts_isnull;
@@ -451,7 +487,13 @@ host_python_row_to_slot(PyObject *row, TupleTableSlot *slot, HostColumn *columns
 				isnull[i] = true;
 				continue;
 			}
-			item = PyMapping_GetItemString(row, columns[i].attname);
+			if (names != NULL && PyDict_CheckExact(row))
+			{
+				item = PyDict_GetItemWithError(row, names[i]);	/* borrowed */
+				Py_XINCREF(item);
+			}
+			else
+				item = PyMapping_GetItemString(row, columns[i].attname);
 			if (item == NULL)
 				PyErr_Clear();	/* a missing key is a NULL, as in multicorn2 */
 			store_value(item, &columns[i], buffer, &values[i], &isnull[i]);

@@ -36,6 +36,9 @@ typedef struct HostScanState
 	int			limit;
 	int			offset;
 	HostColumn *columns;
+	int			natts;
+	PyObject  **names;			/* owned: column names as str, made at the first row (NULL for dropped) */
+	bool		names_ready;
 	StringInfo	buffer;
 	MemoryContextCallback release;
 } HostScanState;
@@ -44,11 +47,34 @@ static void
 release_scan(void *arg)
 {
 	HostScanState *state = (HostScanState *) arg;
+	int			i;
 
 	if (!Py_IsInitialized())
 		return;
 	Py_CLEAR(state->iterator);
 	Py_CLEAR(state->instance);
+	for (i = 0; i < state->natts; i++)
+		Py_CLEAR(state->names[i]);
+}
+
+/* The column names as str, for reading dict rows (the array itself is allocated with the scan state). */
+static PyObject **
+column_names(HostScanState *state)
+{
+	int			i;
+
+	if (state->names_ready)
+		return state->names;
+	state->names_ready = true;
+	for (i = 0; i < state->natts; i++)
+	{
+		if (state->columns[i].dropped)
+			continue;
+		state->names[i] = host_cstring_to_python(state->columns[i].attname);
+		if (state->names[i] == NULL)
+			host_raise_python_error();
+	}
+	return state->names;
 }
 
 void
@@ -74,6 +100,9 @@ hostBeginForeignScan(ForeignScanState *node, int eflags)
 									 IsA(qual->right, Const) ? NULL : ExecInitExpr(qual->right, &node->ss.ps));
 	}
 	state->columns = host_columns_for(RelationGetDescr(rel));
+	state->natts = RelationGetDescr(rel)->natts;
+	/* Here, in the scan's memory context: IterateForeignScan runs in a per-tuple one. */
+	state->names = palloc0(sizeof(PyObject *) * Max(state->natts, 1));
 	state->buffer = makeStringInfo();
 
 	state->release.func = release_scan;
@@ -241,7 +270,7 @@ hostIterateForeignScan(ForeignScanState *node)
 	}
 	PG_TRY();
 	{
-		host_python_row_to_slot(row, slot, state->columns, state->buffer);
+		host_python_row_to_slot_named(row, slot, state->columns, column_names(state), state->buffer);
 	}
 	PG_CATCH();
 	{

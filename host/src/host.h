@@ -38,6 +38,7 @@ typedef struct HostColumn
 
 /* Conversion info for every attribute of a tuple descriptor (index = attnum - 1). */
 extern HostColumn *host_columns_for(TupleDesc desc);
+extern HostColumn *host_column_names_for(TupleDesc desc, bool with_input);
 
 /* ---- a restriction in multicorn's shape: column op value ---- */
 typedef struct HostQual
@@ -73,6 +74,7 @@ extern void host_raise_python_error(void);	/* ereport the pending Python excepti
 extern void host_check_python(void);	/* same; used after every call into Python */
 extern PyObject *host_get_class(const char *dotted_name);
 extern PyObject *host_multicorn_attr(const char *name);	/* borrowed: multicorn.<name> */
+extern PyObject *host_name(const char *text);	/* borrowed: the interned str `text` */
 extern PyObject *host_call_method(PyObject *object, const char *method, PyObject *args, PyObject *kwargs);
 extern void host_call_method_void(PyObject *object, const char *method, PyObject *args);
 extern void host_report_python_error_at(int elevel);
@@ -83,6 +85,8 @@ extern PyObject *host_datum_to_python(Datum value, Oid typoid);
 extern PyObject *host_cstring_to_python(const char *text);	/* server encoding -> str */
 extern char *host_python_to_server_string(PyObject *object);	/* str() in the server encoding, palloc'd */
 extern void host_python_row_to_slot(PyObject *row, TupleTableSlot *slot, HostColumn *columns, StringInfo buffer);
+extern void host_python_row_to_slot_named(PyObject *row, TupleTableSlot *slot, HostColumn *columns,
+										  PyObject **names, StringInfo buffer);
 extern PyObject *host_slot_to_python_dict(TupleTableSlot *slot, HostColumn *columns);
 extern PyObject *host_options_to_python(List *defelems);
 

@@ -25,6 +25,7 @@
 #include "miscadmin.h"
 #include "utils/builtins.h"
 #include "utils/hsearch.h"
+#include "utils/inval.h"
 #include "utils/memutils.h"
 #include "utils/rel.h"
 #include "utils/syscache.h"
@@ -189,9 +190,50 @@ typedef struct InstanceEntry
 	PyObject   *instance;		/* NULL until built */
 	char	   *signature;		/* malloc'd in CacheMemoryContext */
 	int			xact_depth;		/* 0: not in the current transaction; n: begin + sub_begin up to level n */
+	bool		checked;		/* signature compared since the last catalog change that could alter it */
+	Oid			checked_user;	/* the user it was compared for (the user mapping depends on it) */
 } InstanceEntry;
 
 static HTAB *instances = NULL;
+
+/*
+ * The signature (merged options + columns) costs catalog lookups and a string build; computing it on every
+ * planning and every scan was a large part of a one-key SELECT. It can only change after a catalog change
+ * to a foreign table, server, user mapping or the table's columns, all of which send invalidations: those
+ * mark entries unchecked, and only an unchecked entry computes and compares its signature again.
+ */
+static void
+mark_all_unchecked(void)
+{
+	HASH_SEQ_STATUS status;
+	InstanceEntry *entry;
+
+	if (instances == NULL)
+		return;
+	hash_seq_init(&status, instances);
+	while ((entry = (InstanceEntry *) hash_seq_search(&status)) != NULL)
+		entry->checked = false;
+}
+
+static void
+on_syscache_invalidation(Datum arg, int cacheid, uint32 hashvalue)
+{
+	mark_all_unchecked();
+}
+
+static void
+on_relcache_invalidation(Datum arg, Oid relid)
+{
+	InstanceEntry *entry;
+
+	if (!OidIsValid(relid))
+	{
+		mark_all_unchecked();
+		return;
+	}
+	if (instances != NULL && (entry = hash_search(instances, &relid, HASH_FIND, NULL)) != NULL)
+		entry->checked = false;
+}
 
 static HTAB *
 instance_table(void)
@@ -205,6 +247,12 @@ instance_table(void)
 		ctl.entrysize = sizeof(InstanceEntry);
 		ctl.hcxt = CacheMemoryContext;
 		instances = hash_create("multicorn wrapper instances", 32, &ctl, HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+		/* Table options, server options, user mappings; column names, types and options (relcache). */
+		CacheRegisterSyscacheCallback(FOREIGNTABLEREL, on_syscache_invalidation, (Datum) 0);
+		CacheRegisterSyscacheCallback(FOREIGNSERVEROID, on_syscache_invalidation, (Datum) 0);
+		CacheRegisterSyscacheCallback(USERMAPPINGOID, on_syscache_invalidation, (Datum) 0);
+		CacheRegisterSyscacheCallback(USERMAPPINGUSERSERVER, on_syscache_invalidation, (Datum) 0);
+		CacheRegisterRelcacheCallback(on_relcache_invalidation, (Datum) 0);
 	}
 	return instances;
 }
@@ -236,16 +284,25 @@ begin_python_transaction(InstanceEntry *entry)
 PyObject *
 host_instance_for(Oid ftid)
 {
-	MemoryContext scratch = AllocSetContextCreate(CurrentMemoryContext, "multicorn instance lookup",
-												  ALLOCSET_SMALL_SIZES);
-	MemoryContext oldcontext = MemoryContextSwitchTo(scratch);
+	MemoryContext scratch;
+	MemoryContext oldcontext;
 	InstanceEntry *entry;
 	bool		found;
 	List	   *options;
 	Relation	rel;
 	char	   *signature;
+	Oid			user = GetUserId();
 
 	host_python_init();
+	entry = hash_search(instance_table(), &ftid, HASH_FIND, NULL);
+	if (entry != NULL && entry->instance != NULL && entry->checked && entry->checked_user == user)
+	{
+		begin_python_transaction(entry);
+		return entry->instance;
+	}
+
+	scratch = AllocSetContextCreate(CurrentMemoryContext, "multicorn instance lookup", ALLOCSET_SMALL_SIZES);
+	oldcontext = MemoryContextSwitchTo(scratch);
 	options = host_merged_options(ftid);
 	rel = table_open(ftid, AccessShareLock);
 	signature = instance_signature(options, RelationGetDescr(rel), ftid);
@@ -256,7 +313,14 @@ host_instance_for(Oid ftid)
 		entry->instance = NULL;
 		entry->signature = NULL;
 		entry->xact_depth = 0;
+		entry->checked = false;
 	}
+	/*
+	 * Checked as of now. An invalidation arriving later (even while the code below opens the table or runs
+	 * the constructor) clears it again, so the next lookup compares once more.
+	 */
+	entry->checked = true;
+	entry->checked_user = user;
 	if (entry->instance == NULL || entry->signature == NULL || strcmp(entry->signature, signature) != 0)
 	{
 		PyObject   *python_options = host_options_to_python(options);
@@ -350,7 +414,7 @@ host_xact_event(bool may_fail, const char *method, bool reset_depth)
 			continue;
 		if (reset_depth)
 			entry->xact_depth = 0;
-		result = PyObject_CallMethod(entry->instance, method, NULL);
+		result = PyObject_CallMethodNoArgs(entry->instance, host_name(method));
 		if (result != NULL)
 		{
 			Py_DECREF(result);

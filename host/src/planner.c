@@ -79,7 +79,7 @@ hostGetForeignRelSize(PlannerInfo *root, RelOptInfo *baserel, Oid ftid)
 
 	rel = table_open(ftid, NoLock);
 	state->natts = RelationGetNumberOfAttributes(rel);
-	state->columns = host_columns_for(RelationGetDescr(rel));
+	state->columns = host_column_names_for(RelationGetDescr(rel), false);
 	/* An AFTER INSERT row trigger needs whole rows (multicorn2 asks for every column then). */
 	whole_row = rel->trigdesc != NULL && rel->trigdesc->trig_insert_after_row;
 	table_close(rel, NoLock);
@@ -99,7 +99,7 @@ hostGetForeignRelSize(PlannerInfo *root, RelOptInfo *baserel, Oid ftid)
 		PG_RE_THROW();
 	}
 	PG_END_TRY();
-	size = PyObject_CallMethod(state->instance, "get_rel_size", "OO", p_quals, p_columns);
+	size = PyObject_CallMethodObjArgs(state->instance, host_name("get_rel_size"), p_quals, p_columns, NULL);
 	Py_DECREF(p_quals);
 	Py_DECREF(p_columns);
 	if (size == NULL)
@@ -122,7 +122,7 @@ hostGetForeignRelSize(PlannerInfo *root, RelOptInfo *baserel, Oid ftid)
 		Py_DECREF(size);
 		host_check_python();
 	}
-	startup = PyObject_GetAttrString(state->instance, "_startup_cost");
+	startup = PyObject_GetAttr(state->instance, host_name("_startup_cost"));
 	if (startup == NULL)
 		host_raise_python_error();
 	{
@@ -206,7 +206,7 @@ outer_relids_for(PlannerInfo *root, RelOptInfo *baserel, List *attnums)
 static List *
 parameterized_paths(PlannerInfo *root, RelOptInfo *baserel, HostPlanState *state)
 {
-	PyObject   *declared = PyObject_CallMethod(state->instance, "get_path_keys", NULL);
+	PyObject   *declared = PyObject_CallMethodNoArgs(state->instance, host_name("get_path_keys"));
 	PyObject   *iterator;
 	PyObject   *item;
 	List	   *paths = NIL;
@@ -295,7 +295,7 @@ accepted_sort(PlannerInfo *root, RelOptInfo *baserel, HostPlanState *state)
 	if (wanted == NIL)
 		return NIL;
 	p_wanted = host_sortkeys_to_python(wanted);
-	accepted = PyObject_CallMethod(state->instance, "can_sort", "O", p_wanted);
+	accepted = PyObject_CallMethodOneArg(state->instance, host_name("can_sort"), p_wanted);
 	Py_DECREF(p_wanted);
 	if (accepted == NULL)
 		host_raise_python_error();
