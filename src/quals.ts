@@ -29,7 +29,8 @@ function keysOfQual(qual: Qual): string[] | null {
   const value = qual.value;
   if (typeof operator === 'string') {
     if (operator !== '=') return null;
-    return distinctKeys([value]);
+    // A NULL (key = NULL, or a NULL parameter) equals nothing.
+    return typeof value === 'string' ? [value] : [];
   }
   // (operator, useOr): `key = ANY(array)` is what IN (...) becomes; `= ALL` is not a lookup.
   if (operator[0] !== '=' || !operator[1]) return null;

@@ -19,7 +19,7 @@ from .values import SqlRow, SqlValue, checked_flags, decode_value, encode_value,
 
 
 NO_KEY_ROWS_ESTIMATE = 1000000
-COLUMN_WIDTH = 64
+COLUMN_WIDTH = 32
 
 
 class RowShape(TypedDict):
@@ -134,9 +134,10 @@ class PymcacheFDW(ForeignDataWrapper):
     def _row_shape(self, columns: dict[str, None]) -> RowShape:
         """Which columns a scan builds, decided once per scan rather than per row."""
         layout = self._layout
-        def wanted(column: str | None) -> str | None:
-            return column if column is not None and column in columns else None
-        return {'keyColumn': layout['keyColumn'], 'valueColumn': wanted(layout['valueColumn']), 'valueKind': layout['valueKind'], 'expireColumn': wanted(layout['expireColumn']), 'flagsColumn': wanted(layout['flagsColumn']), 'flagsKind': layout['flagsKind']}
+        value_column = layout['valueColumn']
+        expire_column = layout['expireColumn']
+        flags_column = layout['flagsColumn']
+        return {'keyColumn': layout['keyColumn'], 'valueColumn': value_column if value_column is not None and value_column in columns else None, 'valueKind': layout['valueKind'], 'expireColumn': expire_column if expire_column is not None and expire_column in columns else None, 'flagsColumn': flags_column if flags_column is not None and flags_column in columns else None, 'flagsKind': layout['flagsKind']}
 
     def _shaped_row(self, key: str, item: StoredItem, shape: RowShape) -> SqlRow:
         """The row for an item, with only the columns the query asked for built (plus the key, which is the row id)."""

@@ -30,7 +30,7 @@ def keys_of_qual(qual: Qual) -> list[str] | None:
     if isinstance(operator, str):
         if operator != '=':
             return None
-        return distinct_keys([value])
+        return [value] if isinstance(value, str) else []
     if operator[0] != '=' or not operator[1]:
         return None
     if not isinstance(value, list):

@@ -136,9 +136,9 @@ describe('planner interface', () => {
   it('estimates the number of keys asked for, and a prohibitive size without a key condition', () => {
     const { fdw } = freshTable();
     const wanted = new Set(['key', 'value']);
-    expect(fdw.getRelSize([new Qual('key', '=', 'a')], wanted)).toEqual([1, 128]);
-    expect(fdw.getRelSize([new Qual('key', ['=', true], ['a', 'b', 'a'])], wanted)).toEqual([2, 128]);
-    expect(fdw.getRelSize([], wanted)).toEqual([NO_KEY_ROWS_ESTIMATE, 128]);
+    expect(fdw.getRelSize([new Qual('key', '=', 'a')], wanted)).toEqual([1, 64]);
+    expect(fdw.getRelSize([new Qual('key', ['=', true], ['a', 'b', 'a'])], wanted)).toEqual([2, 64]);
+    expect(fdw.getRelSize([], wanted)).toEqual([NO_KEY_ROWS_ESTIMATE, 64]);
   });
 
   it('declares the key column as a one-row lookup path, and the key as the row id', () => {
