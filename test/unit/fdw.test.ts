@@ -481,7 +481,7 @@ describe('options', () => {
   });
 
   const invalid: Array<[string, Record<string, string>, string]> = [
-    ['an unknown option', { colour: 'red' }, 'unknown option "colour"; valid options are: connect_timeout, expire, host, insert_mode, port, prefix, row_id, timeout'],
+    ['an unknown option', { colour: 'red' }, 'unknown option "colour"; valid options are: batch_size, connect_timeout, distribution, expire, host, insert_mode, on_server_error, port, prefix, retry_interval, row_id, servers, timeout, write_mode'],
     ['a port that is not a number', { port: 'eleven' }, 'invalid value "eleven" for option "port": expected an integer from 1 to 65535'],
     ['a port out of range', { port: '70000' }, 'invalid value "70000" for option "port": expected an integer from 1 to 65535'],
     ['a negative expire', { expire: '-5' }, 'invalid value "-5" for option "expire": expected an integer from 0 to 2147483647'],
