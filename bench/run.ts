@@ -3,7 +3,7 @@
 // Durations: BENCH_SECONDS (per run, default 5) and BENCH_ROUNDS (runs per contender, default 3).
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, writeFileSync, chmodSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
@@ -98,6 +98,9 @@ async function main(): Promise<void> {
     const keysArray = `{${Array.from({ length: MULTI_GET_SIZE }, (_, i) => String(firstKey + i)).join(',')}}`;
     const samples: Sample[] = [];
     const results: WorkloadResult[] = [];
+    // Wall-clock ratios are only as good as the machine is quiet: a busy machine slows both contenders and squeezes
+    // their ratio towards 1. The load average is reported with the results so that a noisy run can be recognised.
+    const loadBefore = loadavg()[0]!;
     for (const workload of workloads()) {
       for (let round = 1; round <= rounds; round += 1) {
         for (const script of workload.scripts) {
@@ -109,11 +112,16 @@ async function main(): Promise<void> {
       const baseline: Contender = workload.scripts.find((s) => s.contender !== 'pymcache')?.contender ?? 'pgmemcache';
       results.push(summarize(workload, baseline, samples));
     }
+    const loadAfter = loadavg()[0]!;
     const title = `pymcache_fdw vs pgmemcache: medians of ${rounds} x ${seconds}s pgbench runs`;
     console.log(`\n${title}\n${formatTable(results)}`);
+    console.log(`\n1-minute load average: ${loadBefore.toFixed(2)} before, ${loadAfter.toFixed(2)} after (${cpus().length} CPUs)`);
+    if (Math.max(loadBefore, loadAfter) > cpus().length / 2) {
+      console.log('the machine was busy during the run: ratios are less reliable than on a quiet machine');
+    }
     const outDir = join(repoRoot, 'bench-results');
     mkdirSync(outDir, { recursive: true });
-    const report = { date: new Date().toISOString(), seconds, rounds, results, samples };
+    const report = { date: new Date().toISOString(), seconds, rounds, loadAverage: { before: loadBefore, after: loadAfter, cpus: cpus().length }, results, samples };
     writeFileSync(join(outDir, 'latest.json'), `${JSON.stringify(report, null, 2)}\n`);
     writeFileSync(join(outDir, 'latest.svg'), renderSvg(results, title));
     console.log(`\nwrote bench-results/latest.json and bench-results/latest.svg`);
