@@ -5,6 +5,13 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# Node 20.19+ (vite 8, under vitest) or 22.12+; Debian 12's own nodejs is 18, so it cannot come from apt.
+node_version=$(node -p 'process.versions.node' 2>/dev/null || echo none)
+if ! node -e 'const [a, b] = process.versions.node.split(".").map(Number); process.exit((a === 20 && b >= 19) || (a === 22 && b >= 12) || a > 22 ? 0 : 1)' 2>/dev/null; then
+  echo "bootstrap: Node.js 20.19 or newer (or 22.12+) is required, found ${node_version}; install it from nodejs.org or NodeSource" >&2
+  exit 1
+fi
+
 APT_PACKAGES=(
   postgresql-15 postgresql-server-dev-15 postgresql-plperl-15 postgresql-15-pgmemcache
   python3-dev python3-pymemcache python3-mypy

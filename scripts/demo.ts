@@ -2,13 +2,14 @@
 // emitted pymcache_fdw package through Multicorn, runs the seed README's SQL and prints how to carry on.
 // `npm run demo:stop` stops both and removes the demo's data directory.
 import { spawn, spawnSync, type SpawnSyncReturns } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const runDir = join(repoRoot, '.run', 'demo');
+// Outside the clone: PostgreSQL runs as the postgres user, which may not read the clone (Debian's /root is 0700).
+const runDir = '/var/tmp/pymcache_fdw-demo';
 const pgData = join(runDir, 'pgdata');
 const socketDir = join(runDir, 'sockets');
 const memcachedPidFile = join(runDir, 'memcached.pid');
@@ -96,7 +97,6 @@ async function start(): Promise<void> {
   }
 
   mkdirSync(socketDir, { recursive: true });
-  chmodSync(join(repoRoot, '.run'), 0o755);
   chmodSync(runDir, 0o777);
   chmodSync(socketDir, 0o777);
 
@@ -110,9 +110,12 @@ async function start(): Promise<void> {
   mustRun('initdb', join(PG_BIN, 'initdb'), ['-D', pgData, '-U', 'postgres', '-A', 'trust', '--no-sync', '-E', 'UTF8', '--locale=C.UTF-8'], { asPostgres: true });
   writeFileSync(join(pgData, 'postgresql.auto.conf'),
     `port = ${pgPort}\nlisten_addresses = '127.0.0.1'\nunix_socket_directories = '${socketDir}'\nfsync = off\n`);
-  // The embedded Python finds the emitted package without a system-wide install (Multicorn's own module is found
-  // where Multicorn installed it: the host puts it beside its extension files).
-  const pythonPath = join(repoRoot, 'python-out');
+  // The embedded Python finds a copy of the emitted package without a system-wide install (Multicorn's own module is
+  // found where Multicorn installed it: the host puts it beside its extension files).
+  const pythonPath = join(runDir, 'python');
+  cpSync(join(repoRoot, 'python-out', 'pymcache_fdw'), join(pythonPath, 'pymcache_fdw'), {
+    recursive: true, filter: (source) => !source.includes('__pycache__'),
+  });
   mustRun('pg_ctl start', join(PG_BIN, 'pg_ctl'), ['-D', pgData, '-l', join(runDir, 'postgresql.log'), '-w', 'start'], {
     asPostgres: true, env: { ...process.env, PYTHONPATH: pythonPath },
   });

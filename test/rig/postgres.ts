@@ -3,7 +3,7 @@
 // backend's embedded Python import the emitted package (python-out/) and the host contract wrappers
 // (test/host/wrappers/) without any system-wide install. Stopped and removed on teardown.
 import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -26,8 +26,25 @@ const PORT_ATTEMPTS = 5;
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 /** Directories the backend's Python needs on PYTHONPATH, resolved from the repository root. */
-export function backendPythonPath(): string[] {
-  return [join(repoRoot, 'python-out'), join(repoRoot, 'test', 'host', 'wrappers')];
+/** Where the backend's Python finds the emitted package and the host contract's test wrappers, in the repository. */
+export function backendPythonSources(): string[] {
+  return [join(repoRoot, 'python-out', 'pymcache_fdw'), join(repoRoot, 'test', 'host', 'wrappers')];
+}
+
+/**
+ * Copies the emitted package and the test wrappers under `baseDir` and returns the PYTHONPATH that finds them.
+ * The backend runs as the postgres user, which may not be able to read the clone (Debian's /root is 0700).
+ */
+export function stageBackendPython(baseDir: string): string[] {
+  const packageRoot = join(baseDir, 'python');
+  const [emittedPackage, wrappers] = backendPythonSources() as [string, string];
+  cpSync(emittedPackage, join(packageRoot, 'pymcache_fdw'), {
+    recursive: true, filter: (source) => !source.includes('__pycache__'),
+  });
+  cpSync(wrappers, join(baseDir, 'wrappers'), { recursive: true, filter: (source) => !source.includes('__pycache__') });
+  // Owned by postgres, so the backend can write its bytecode cache beside the sources.
+  if (process.getuid?.() === 0) run('chown', ['-R', 'postgres:postgres', packageRoot, join(baseDir, 'wrappers')]);
+  return [packageRoot, join(baseDir, 'wrappers')];
 }
 
 /**
@@ -117,7 +134,7 @@ export async function startPostgresCluster(): Promise<{ connection: PostgresConn
   try {
     mustRun('initdb', join(PG_BIN, 'initdb'),
       ['-D', dataDir, '-U', 'postgres', '-A', 'trust', '-E', 'UTF8', '--locale=C.UTF-8', '--no-sync'], { asPostgres: true });
-    const env = { ...process.env, PYTHONPATH: backendPythonPath().join(':') };
+    const env = { ...process.env, PYTHONPATH: stageBackendPython(baseDir).join(':') };
     let lastError = '';
     for (let attempt = 0; attempt < PORT_ATTEMPTS; attempt++) {
       const port = await pickFreePort();
