@@ -1,7 +1,7 @@
 // PymcacheFDW: a foreign table whose rows are memcached items (key, value, expire, flags). Multicorn builds one
 // instance per table per backend; every option is checked here, once, in the constructor.
 import { ITEM_OVERHEAD_BYTES, type WriteOp } from './cache-store';
-import { resolveCacheLayout, type CacheTableLayout, type NumberKind, type ValueKind } from './columns';
+import { resolveCacheLayout, type CacheTableLayout } from './columns';
 import { StoredItem } from './connections';
 import { raiseError, warn } from './errors';
 import { InvalidKeyError, MAX_KEY_BYTES, prefixedKey, quoteForMessage, validateKey } from './keys';
@@ -43,16 +43,6 @@ export const NO_KEY_ROWS_ESTIMATE = 1000000;
  * for a scan that evaluates almost nothing.
  */
 const COLUMN_WIDTH = 32;
-
-/** The columns one scan builds: the key column always (it is the row id), the others when the query needs them. */
-interface RowShape {
-  keyColumn: string;
-  valueColumn: string | null;
-  valueKind: ValueKind;
-  expireColumn: string | null;
-  flagsColumn: string | null;
-  flagsKind: NumberKind;
-}
 
 const KEY_HINT = 'memcached keys are 1 to 250 bytes of UTF-8 without spaces or control characters, prefix included.';
 
@@ -161,45 +151,29 @@ export class PymcacheFDW extends ForeignDataWrapper {
       fullKeys.push(plain !== null ? plain : this.fullKey(key));
     }
     const found = await this.servers.readThrough(transactionWrites, fullKeys);
-    const shape = this.rowShape(columns);
+    // Rows hold the key column (the row id) and the other columns only when the query needs them, decided once here;
+    // the rows are built inline because this loop runs once per key of the lookup.
+    const layout = this.layout;
+    const keyColumn = layout.keyColumn;
+    const valueColumn = layout.valueColumn !== null && columns.has(layout.valueColumn) ? layout.valueColumn : null;
+    const valueKind = layout.valueKind;
+    const expireColumn = layout.expireColumn !== null && columns.has(layout.expireColumn) ? layout.expireColumn : null;
+    const flagsColumn = layout.flagsColumn !== null && columns.has(layout.flagsColumn) ? layout.flagsColumn : null;
+    const flagsKind = layout.flagsKind;
     const scanned = this.scanned;
     for (let i = 0; i < keys.length; i++) {
       const item = found.get(fullKeys[i]!);
       if (item === undefined) continue;
       const key = keys[i]!;
       scanned.set(key, item);
-      yield this.shapedRow(key, item, shape);
+      const row: SqlRow = {};
+      row[keyColumn] = key;
+      if (valueColumn !== null) row[valueColumn] = decodeValue(item.value, valueKind, key);
+      // memcached's text protocol does not return an item's expiration: the column reads as NULL.
+      if (expireColumn !== null) row[expireColumn] = null;
+      if (flagsColumn !== null) row[flagsColumn] = flagsColumnValue(item.flags, flagsKind, key);
+      yield row;
     }
-  }
-
-  /** Which columns a scan builds, decided once per scan rather than per row. */
-  private rowShape(columns: Set<string>): RowShape {
-    const layout = this.layout;
-    const valueColumn = layout.valueColumn;
-    const expireColumn = layout.expireColumn;
-    const flagsColumn = layout.flagsColumn;
-    return {
-      keyColumn: layout.keyColumn,
-      valueColumn: valueColumn !== null && columns.has(valueColumn) ? valueColumn : null,
-      valueKind: layout.valueKind,
-      expireColumn: expireColumn !== null && columns.has(expireColumn) ? expireColumn : null,
-      flagsColumn: flagsColumn !== null && columns.has(flagsColumn) ? flagsColumn : null,
-      flagsKind: layout.flagsKind,
-    };
-  }
-
-  /** The row for an item, with only the columns the query asked for built (plus the key, which is the row id). */
-  private shapedRow(key: string, item: StoredItem, shape: RowShape): SqlRow {
-    const row: SqlRow = {};
-    row[shape.keyColumn] = key;
-    const valueColumn = shape.valueColumn;
-    if (valueColumn !== null) row[valueColumn] = decodeValue(item.value, shape.valueKind, key);
-    // memcached's text protocol does not return an item's expiration: the column reads as NULL.
-    const expireColumn = shape.expireColumn;
-    if (expireColumn !== null) row[expireColumn] = null;
-    const flagsColumn = shape.flagsColumn;
-    if (flagsColumn !== null) row[flagsColumn] = flagsColumnValue(item.flags, shape.flagsKind, key);
-    return row;
   }
 
   /** The key of a row being written; NULL is an ERROR (memcached has no NULL key). */

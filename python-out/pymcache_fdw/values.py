@@ -116,8 +116,12 @@ def encode_value(value: SqlValue, kind: ValueKind, key: str) -> bytes:
 BYTEA_HINT = 'Declare the value column as bytea to read values that are not UTF-8 text.'
 
 
-def decode_text(stored: bytes, key: str, kind: ValueKind) -> str:
-    """Decodes UTF-8 text for a text or json column; invalid UTF-8 or a NUL is an ERROR naming the key."""
+def decode_value(stored: bytes, kind: ValueKind, key: str) -> SqlValue:
+    """The SQL value of a stored value, for the value column's kind; an unreadable value is an ERROR naming the key. Text
+    kinds need valid UTF-8 without NUL. (One function, no helpers: it runs once per row of every scan.)
+    """
+    if kind == 'bytea':
+        return stored
     text: str
     try:
         text = utf8_decode(stored)
@@ -127,14 +131,6 @@ def decode_text(stored: bytes, key: str, kind: ValueKind) -> str:
         raise
     if '\x00' in text:
         raise_error('the value of key ' + quote_for_message(key) + ' contains a NUL byte, which ' + kind + ' cannot hold', BYTEA_HINT)
-    return text
-
-
-def decode_value(stored: bytes, kind: ValueKind, key: str) -> SqlValue:
-    """The SQL value of a stored value, for the value column's kind; an unreadable value is an ERROR naming the key."""
-    if kind == 'bytea':
-        return stored
-    text = decode_text(stored, key, kind)
     if kind == 'text':
         return text
     if kind == 'json' or kind == 'jsonb':
