@@ -3,7 +3,7 @@
 # unlike wall-clock time). Runs `postgres --single` on a COPY of a data directory that holds the benchmark database
 # (the `cache` table of bench/run.ts, pgmemcache, and optionally the `floor` table of floor_wrapper.py), N1 and then
 # N2 executions of one prepared statement, and prints (Ir(N2) - Ir(N1)) / (N2 - N1): start-up costs cancel out.
-#   bench/profile/callgrind.sh DATADIR KIND N1 N2      KIND: w1 w1pg w2 w2pg floor sel
+#   bench/profile/callgrind.sh DATADIR KIND N1 N2      KIND: w1 w1pg w2 w2pg w4w w4wpg floor sel
 # Memcached must listen on MEMCACHED (default 127.0.0.1:11211). The per-function split:
 #   python3 bench/profile/cgdiff.py OUT1 OUT2 N2-N1 [inc|self] [rows]
 set -euo pipefail
@@ -22,6 +22,8 @@ script() {
     w1pg) echo 'PREPARE q(text) AS SELECT memcache_get($1::text);' ;;
     w2) echo 'PREPARE q(text[]) AS SELECT count(value) FROM cache WHERE key = ANY($1::text[]);' ;;
     w2pg) echo 'PREPARE q(text[]) AS SELECT count(value) FROM memcache_get_multi($1::text[]);' ;;
+    w4w) echo "PREPARE q(text) AS INSERT INTO cache (key, value) VALUES (\$1::text, repeat('y', 100));" ;;
+    w4wpg) echo "PREPARE q(text) AS SELECT memcache_set(\$1::text, repeat('y', 100));" ;;
     floor) echo 'PREPARE q(text) AS SELECT value FROM floor WHERE key = $1::text;' ;;
     sel) echo 'PREPARE q(text) AS SELECT $1::text;' ;;
     *) echo "unknown kind $kind" >&2; exit 2 ;;
