@@ -91,6 +91,7 @@ export const DIAGNOSTIC_CODES: Readonly<Record<string, string>> = {
   PY1048: 'generic type parameter on a class',
   PY1049: 'expression that must be evaluated once used where Python cannot bind it',
   PY1050: 'unary `+` / `-` on a non-number',
+  PY1051: 'exponentiation (`**`, `**=`, `Math.pow`) of a computed operand',
 };
 
 function code(n: keyof typeof DIAGNOSTIC_CODES): string {
@@ -207,4 +208,6 @@ export const diagnostics = {
     at(node, code('PY1049'), 'this expression would be evaluated twice in Python, and cannot be bound to a temporary here', 'Assign it to a `const` first'),
   unaryOnNonNumber: (node: ts.Node, op: string, type: string) =>
     at(node, code('PY1050'), `unary \`${op}\` on a ${type} converts it to a number in JavaScript`, 'Convert explicitly with the runtime parsing helpers'),
+  power: (node: ts.Node, why: string) =>
+    at(node, code('PY1051'), why, 'Write integer literals whose power is within ±(2^53-1) (`2 ** 10`), or multiply explicitly'),
 };

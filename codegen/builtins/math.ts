@@ -1,6 +1,8 @@
 // The `Math` namespace. Only functions whose results are the same integers in Python are mapped.
+import { REFUSED } from '../context';
 import { diagnostics } from '../diagnostics';
 import * as py from '../python-ast';
+import { checkPower } from '../visitors/power';
 import { arg, refuseArity, type BuiltinModule, type GlobalMapping } from './common';
 
 function mathFunction(name: string): GlobalMapping {
@@ -31,7 +33,13 @@ export const mathBuiltins: BuiltinModule = {
         abs: (call) => refuseArity(call, 'Math.abs', [1]) ?? py.call(py.name('abs'), [arg(call, 0)]),
         max: extreme('max'),
         min: extreme('min'),
-        pow: (call) => refuseArity(call, 'Math.pow', [2]) ?? py.binop(arg(call, 0), '**', arg(call, 1)),
+        pow: (call) => {
+          const refused = refuseArity(call, 'Math.pow', [2]);
+          if (refused !== null) return refused;
+          const [base, exponent] = call.args;
+          if (base === undefined || exponent === undefined || !checkPower(call.ctx, call.node, base, exponent, 'Math.pow')) return REFUSED;
+          return py.binop(arg(call, 0), '**', arg(call, 1));
+        },
         round: refused('round', 'rounds halves up in JavaScript and to even in Python', 'Use Math.floor(x + 0.5) on a Float, or integer arithmetic'),
         random: refused('random', 'has no reproducible Python equivalent', 'Pass randomness in from the caller'),
         imul: refused('imul', 'is a 32-bit operation', 'Use u32Mul from ./ports/runtime'),

@@ -5,6 +5,7 @@ import type { Context } from '../context';
 import { diagnostics } from '../diagnostics';
 import * as py from '../python-ast';
 import { isBooleanType, isErrorType, isNumberType, isStringType, skipOuterExpressions } from '../typeinfo';
+import { checkPower } from './power';
 import { checkTruthiness } from './truthiness';
 
 const K = ts.SyntaxKind;
@@ -117,7 +118,8 @@ export function assignmentStatement(ctx: Context, node: ts.BinaryExpression): py
     case K.AsteriskEqualsToken:
       return numeric() ? aug('*') : [];
     case K.AsteriskAsteriskEqualsToken:
-      return numeric() ? aug('**') : [];
+      // The target is a variable, never a literal: always refused (PY1051).
+      return numeric() && checkPower(ctx, node, node.left, node.right, '**=') ? aug('**') : [];
     case K.PercentEqualsToken: {
       if (!numeric()) return [];
       const t = target(ctx, node.left);

@@ -7,6 +7,7 @@ import { diagnostics } from '../diagnostics';
 import * as py from '../python-ast';
 import { describeType, isBooleanType, isNumberType, isPrimitiveOrNullish, isRecordType, isStringType, skipOuterExpressions, unionParts } from '../typeinfo';
 import { expression, type VisitorEntries } from './registry';
+import { checkPower } from './power';
 import { boolOp, checkTruthiness, condition } from './truthiness';
 
 const K = ts.SyntaxKind;
@@ -104,6 +105,12 @@ function arithmetic(ctx: Context, node: ts.BinaryExpression, op: py.BinaryOperat
   return py.binop(ctx.expr(node.left), op, ctx.expr(node.right));
 }
 
+function exponentiation(ctx: Context, node: ts.BinaryExpression): py.Expr {
+  if (!checkNumeric(ctx, node)) return py.name('__refused__');
+  if (!checkPower(ctx, node, node.left, node.right, '**')) return py.name('__refused__');
+  return py.binop(ctx.expr(node.left), '**', ctx.expr(node.right));
+}
+
 /** JavaScript's `%` takes the sign of the dividend (C fmod); Python's `%` that of the divisor. */
 function remainder(ctx: Context, node: ts.BinaryExpression): py.Expr {
   if (!checkNumeric(ctx, node)) return py.name('__refused__');
@@ -149,7 +156,7 @@ export function binaryExpr(ctx: Context, node: ts.BinaryExpression): py.Expr {
     case K.AsteriskToken:
       return arithmetic(ctx, node, '*');
     case K.AsteriskAsteriskToken:
-      return arithmetic(ctx, node, '**');
+      return exponentiation(ctx, node);
     case K.PercentToken:
       return remainder(ctx, node);
     case K.SlashToken:

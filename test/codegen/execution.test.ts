@@ -310,9 +310,9 @@ const SNIPPETS: Record<string, string> = {
       const pairs: [number, number][] = [[7, 3], [-7, 3], [7, -3], [-7, -3], [6, 3]];
       return {
         rem: pairs.map(([a, b]) => a % b),
-        pow: [2 ** 10, (-2) ** 3],
+        pow: [2 ** 10, (-2) ** 3, Math.pow(3, 33), (-1) ** 7],
         floor: [Math.floor(7), Math.max(3, 9, 4), Math.min(3, 9, 4), Math.abs(-5)],
-        ints: [Number.isInteger(5), Number.isSafeInteger(2 ** 53), Number.MAX_SAFE_INTEGER],
+        ints: [Number.isInteger(5), Number.isSafeInteger(Number.MAX_SAFE_INTEGER + 1), Number.MAX_SAFE_INTEGER],
         big: 2 ** 52 + 1,
       };
     }`,
