@@ -10,7 +10,8 @@
  * - delete(oldvalues): `oldvalues` is the value of the rowid column; DELETE ... RETURNING returns the
  *   values the scan produced (or what delete() returned, if not None);
  * - modify_batch_size > 1: INSERT hands rows to bulk_insert([values, ...]) in batches of that size (a
- *   returned list must have one row per inserted row); RETURNING then sees nothing, as in PostgreSQL;
+ *   returned list must have one row per inserted row). Like multicorn2 (and unlike postgres_fdw), the batch
+ *   size ignores RETURNING and AFTER ROW triggers, so a batched INSERT ... RETURNING returns no rows;
  * - end_modify() at the end of the statement.
  */
 #include "host.h"

@@ -17,6 +17,8 @@ beforeAll(async () => {
   await session.client.query(`CREATE FOREIGN TABLE read_only (id int, name text) SERVER rec OPTIONS (rows ${rows})`);
   await session.client.query(`CREATE FOREIGN TABLE lost_rowid (id int) SERVER rec OPTIONS (rows ${rows}, rowid 'nope')`);
   await session.client.query(`CREATE FOREIGN TABLE batched (id int, name text) SERVER rec OPTIONS (rowid 'id', batch '3', tag 'b')`);
+  await session.client.query(`CREATE FOREIGN TABLE batched_shouting (id int, name text) SERVER rec
+    OPTIONS (rowid 'id', batch '2', returning 'upper', tag 'bs')`);
 });
 afterAll(async () => {
   await session.close();
@@ -52,6 +54,21 @@ describe('INSERT', () => {
     const batches = events(journal, 'bulk_insert').map((entry) =>
       ((entry['rows'] as { items: { items: { id: { repr: string } } }[] }).items).map((row) => Number(row.items.id.repr)));
     expect(batches).toEqual([[1, 2, 3], [4, 5, 6], [7]]);
+  });
+
+  // multicorn2 3.2's GetForeignModifyBatchSize returns modify_batch_size as is: unlike postgres_fdw it does not fall
+  // back to 1 for RETURNING, so PostgreSQL batches and never projects RETURNING (multicorn2's write_batch_test).
+  it('INSERT ... RETURNING with modify_batch_size > 1 still batches, and returns no rows even when bulk_insert returns them', async () => {
+    session.takeNotices();
+    const result = await session.client.query(`INSERT INTO batched_shouting VALUES (1, 'a'), (2, 'b'), (3, 'c'), (4, 'd'), (5, 'e') RETURNING id, name`);
+    expect(result.rows).toEqual([]);
+    // PostgreSQL 15 counts the RETURNING rows it projected in the command tag: none, though all 5 were inserted.
+    expect(result.rowCount).toBe(0);
+    const journal = session.takeJournal();
+    expect(events(journal, 'insert')).toEqual([]);
+    const batches = events(journal, 'bulk_insert').map((entry) =>
+      ((entry['rows'] as { items: { items: { id: { repr: string } } }[] }).items).map((row) => Number(row.items.id.repr)));
+    expect(batches).toEqual([[1, 2], [3, 4], [5]]);
   });
 
   it('a wrapper without rowid_column cannot be written to (NotImplementedError)', async () => {

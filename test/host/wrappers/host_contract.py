@@ -127,6 +127,8 @@ class Recorder(ForeignDataWrapper):
 
     def bulk_insert(self, all_values):
         journal('bulk_insert', tag=self.tag, rows=describe(all_values))
+        if self.options.get('returning') == 'upper':
+            return [{k: (v.upper() if isinstance(v, str) else v) for k, v in values.items()} for values in all_values]
         return None
 
     def update(self, oldvalues, newvalues):
