@@ -1,8 +1,15 @@
 // Shared by the differential tests of emitted modules: run vectors through Node and Python and fail with the first
 // disagreements and the seed that replays them.
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
 import { expect } from 'vitest';
 import {
+  PYTHON,
+  PYTHONPATH,
+  REPO_ROOT,
   encodeArgument,
+  isRecord,
+  outcomeFromPython,
   pythonModuleFor,
   runInNode,
   runInPython,
@@ -27,15 +34,9 @@ function asReported(outcome: Outcome): Outcome {
   return { error: { class: outcome.error.class, message: typeof reported === 'string' ? reported : JSON.stringify(reported), attributes: others } };
 }
 
-/** Runs `vectors` through the TS function in Node and its emitted twin in Python; differences fail the test. */
-export async function expectAgreement(
-  tsModule: string,
-  fn: string,
-  vectors: unknown[][],
-  options: Omit<DifferentialOptions, 'compareMessages'> = {},
-): Promise<DifferentialReport> {
-  const node = await runInNode(tsModule, fn, vectors, options.floatResult ?? false);
-  const python = await runInPython(options.pythonModule ?? pythonModuleFor(tsModule), options.pythonFunction ?? snakeCase(fn), vectors);
+/** Compares the outcomes of `vectors` on both sides; differences fail the test, naming the seed. */
+export function expectSameOutcomes(fn: string, vectors: unknown[][], node: Outcome[], python: Outcome[]): DifferentialReport {
+  expect([node.length, python.length]).toEqual([vectors.length, vectors.length]);
   const mismatches: Mismatch[] = [];
   let errors = 0;
   vectors.forEach((vector, index) => {
@@ -50,4 +51,48 @@ export async function expectAgreement(
   const firstMismatches = mismatches.slice(0, 3);
   expect(firstMismatches, `${fn}: Node and Python disagree (FC_SEED=${SEED}): ${JSON.stringify(firstMismatches)}`).toEqual([]);
   return { total: vectors.length, errors, mismatches };
+}
+
+/** Runs `vectors` through the TS function in Node and its emitted twin in Python; differences fail the test. */
+export async function expectAgreement(
+  tsModule: string,
+  fn: string,
+  vectors: unknown[][],
+  options: Omit<DifferentialOptions, 'compareMessages'> = {},
+): Promise<DifferentialReport> {
+  const node = await runInNode(tsModule, fn, vectors, options.floatResult ?? false);
+  const python = await runInPython(options.pythonModule ?? pythonModuleFor(tsModule), options.pythonFunction ?? snakeCase(fn), vectors);
+  return expectSameOutcomes(fn, vectors, node, python);
+}
+
+/**
+ * Like the rig's runInPython, for a Python adapter that lives beside the tests (test/differential is put on the path
+ * after the package and multicorn): used where the arguments are objects JSON cannot carry (multicorn's Qual).
+ */
+export async function runAdapterInPython(pythonModule: string, pythonFunction: string, vectors: readonly unknown[][]): Promise<Outcome[]> {
+  const input = vectors.map((vector) => JSON.stringify({ module: pythonModule, function: pythonFunction, args: vector.map(encodeArgument) })).join('\n');
+  const { stdout, stderr, code } = await new Promise<{ stdout: string; stderr: string; code: number | null }>((done, fail) => {
+    const child = spawn(PYTHON, [join(REPO_ROOT, 'test', 'rig', 'differential_driver.py')], {
+      cwd: REPO_ROOT,
+      env: { ...process.env, PYTHONPATH: `${PYTHONPATH}:${join(REPO_ROOT, 'test', 'differential')}`, PYTHONDONTWRITEBYTECODE: '1', PYTHONIOENCODING: 'utf-8' },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout.on('data', (chunk: Buffer) => out.push(chunk));
+    child.stderr.on('data', (chunk: Buffer) => err.push(chunk));
+    child.once('error', fail);
+    child.stdin.on('error', () => undefined);
+    child.once('close', (exitCode) => done({ stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8'), code: exitCode }));
+    child.stdin.end(input + '\n');
+  });
+  const outcomes = stdout.split('\n').filter((line) => line !== '').map((line): Outcome => {
+    const parsed: unknown = JSON.parse(line);
+    if (!isRecord(parsed) || typeof parsed.fatal === 'string') throw new Error(`${pythonModule}.${pythonFunction}: ${line}`);
+    return outcomeFromPython(parsed);
+  });
+  if (code !== 0 || outcomes.length !== vectors.length) {
+    throw new Error(`${pythonModule}.${pythonFunction}: python exited with ${String(code)} after ${outcomes.length} of ${vectors.length} calls: ${stderr.trim()}`);
+  }
+  return outcomes;
 }
