@@ -198,15 +198,11 @@ export class CacheStore {
   }
 
   /**
-   * `touch` of every key with one expiration in one round trip. pymemcache has no touch_many: every touch but the
-   * last goes out with noreply and the last waits for its answer; memcached handles a connection's commands in
-   * order, so that answer means all of them were applied. (Whether each key still existed is not reported.)
+   * `touch` of one key, acknowledged (never noreply: a NOT_FOUND must not be lost); false when memcached no longer
+   * holds the key. pymemcache has no touch_many, so a flush sends one touch per key and waits for each answer.
    */
-  async touchPipelined(keys: string[], expire: number): Promise<void> {
-    const client = this.client();
-    for (let i = 0; i < keys.length; i++) {
-      await client.touch(keys[i]!, expire, i < keys.length - 1);
-    }
+  async touchOne(key: string, expire: number): Promise<boolean> {
+    return await this.client().touch(key, expire, false);
   }
 
   /** memcached's `stats` (with an optional argument such as `settings`), converted the way pymemcache converts it. */

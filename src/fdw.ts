@@ -19,6 +19,7 @@ import {
   rollbackToLevel,
   statementWrites,
   transactionWrites,
+  warnVanishedTouches,
 } from './transaction';
 import {
   checkedFlags,
@@ -363,7 +364,8 @@ export class PymcacheFDW extends ForeignDataWrapper {
       return null;
     }
     if (previous !== null && previous.flags === item.flags && sameBytes(previous.value, item.value)) {
-      await this.write({ kind: 'touch', key: newFullKey, item: null, expire: expire });
+      const touched = await this.write({ kind: 'touch', key: newFullKey, item: null, expire: expire });
+      if (!touched) warnVanishedTouches(this.servers.storeFor(newFullKey), [newKey], 'the UPDATE');
       return null;
     }
     if (this.transactionLevel > 0) await this.checkItemSize(newKey, newFullKey, item);

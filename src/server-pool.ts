@@ -153,10 +153,11 @@ export class ServerStore extends CacheStore {
     }
   }
 
-  override async touchPipelined(keys: string[], expire: number): Promise<void> {
+  override async touchOne(key: string, expire: number): Promise<boolean> {
     try {
-      await super.touchPipelined(keys, expire);
+      const touched = await super.touchOne(key, expire);
       noteSuccess(this.serverLabel);
+      return touched;
     } catch (error) {
       noteFailure(this.serverLabel, error);
       throw error;

@@ -4,7 +4,7 @@
 // and every hook is idempotent.
 import { describeFailure, type CacheStore, type WriteOp } from './cache-store';
 import { StoredItem } from './connections';
-import { raiseError } from './errors';
+import { raiseError, warn } from './errors';
 import { quoteForMessage } from './keys';
 import { intToString } from './ports/runtime';
 import { PendingWrite, WriteSet } from './write-set';
@@ -181,8 +181,8 @@ async function sendAdds(adds: PendingWrite[], ledger: FlushLedger): Promise<void
 }
 
 /**
- * Sends `writes` (each key's final operation): adds first, then per server the sets (grouped by expiration), the
- * deletes and the touches, each as pipelined requests of up to KEYS_PER_BATCH keys. A failure is an ERROR whose
+ * Sends `writes` (each key's final operation): adds first, then per server the sets (grouped by expiration) and the
+ * deletes as pipelined requests of up to KEYS_PER_BATCH keys, and the touches one acknowledged request each. A failure is an ERROR whose
  * DETAIL names the keys applied, the keys in flight, and the keys not sent.
  */
 export async function flushWrites(writes: PendingWrite[], what: string): Promise<void> {
@@ -247,19 +247,39 @@ export async function flushWrites(writes: PendingWrite[], what: string): Promise
       }
       for (const write of batch) ledger.applied.add(write);
     }
-    for (const group of byExpire(server.touches)) {
-      for (const batch of batches(group)) {
-        const keys: string[] = [];
-        for (const write of batch) keys.push(write.op.key);
-        try {
-          await store.touchPipelined(keys, batch[0]!.op.expire);
-        } catch (error) {
-          ledger.fail(error, store, 'touch', batch);
-        }
-        for (const write of batch) ledger.applied.add(write);
+    // One acknowledged touch per key (pymemcache has no touch_many), so that a key memcached no longer holds is seen.
+    const vanished: string[] = [];
+    for (const write of server.touches) {
+      let touched: boolean;
+      try {
+        touched = await store.touchOne(write.op.key, write.op.expire);
+      } catch (error) {
+        ledger.fail(error, store, 'touch', [write]);
       }
+      ledger.applied.add(write);
+      if (!touched) vanished.push(store.userKey(write.op.key));
     }
+    if (vanished.length > 0) warnVanishedTouches(store, vanished, what);
   }
+}
+
+/**
+ * An expire-only UPDATE is a `touch` at COMMIT, and touch does not create keys: a key that expired, was evicted or
+ * was deleted by another client after the UPDATE read it stays absent. That is what the transaction would see had it
+ * run at COMMIT time, so the COMMIT goes on (failing it would leave the writes already sent applied anyway), and a
+ * WARNING names the keys instead of losing the NOT_FOUND.
+ */
+export function warnVanishedTouches(store: CacheStore, userKeys: string[], what: string): void {
+  const shown: string[] = [];
+  for (const key of userKeys.slice(0, LISTED_KEYS)) shown.push(quoteForMessage(key));
+  let list = shown.join(', ');
+  if (userKeys.length > LISTED_KEYS) list += ' and ' + intToString(userKeys.length - LISTED_KEYS) + ' more';
+  warn(
+    'memcached at ' + store.serverLabel + ' no longer held ' + intToString(userKeys.length) +
+      ' key(s) whose expiration an UPDATE changed (' + list + '), while sending ' + what +
+      ': they expired, were evicted or were deleted after the UPDATE read them, and stay absent',
+    'An UPDATE of expire alone is a memcached touch, which does not create keys; INSERT a key to store it again.',
+  );
 }
 
 /** COMMIT (pre_commit): sends the statement's leftovers, if any, then the transaction's write set. */

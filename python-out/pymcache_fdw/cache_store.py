@@ -166,14 +166,11 @@ class CacheStore:
         """`delete` of every key, pipelined in one round trip."""
         self._client().delete_many(keys, False)
 
-    def touch_pipelined(self, keys: list[str], expire: int) -> None:
-        """`touch` of every key with one expiration in one round trip. pymemcache has no touch_many: every touch but the
-        last goes out with noreply and the last waits for its answer; memcached handles a connection's commands in
-        order, so that answer means all of them were applied. (Whether each key still existed is not reported.)
+    def touch_one(self, key: str, expire: int) -> bool:
+        """`touch` of one key, acknowledged (never noreply: a NOT_FOUND must not be lost); false when memcached no longer
+        holds the key. pymemcache has no touch_many, so a flush sends one touch per key and waits for each answer.
         """
-        client = self._client()
-        for i in range(len(keys)):
-            client.touch(keys[i], expire, i < len(keys) - 1)
+        return self._client().touch(key, expire, False)
 
     def stats(self, command: str) -> dict[bytes, StatReading]:
         """memcached's `stats` (with an optional argument such as `settings`), converted the way pymemcache converts it."""

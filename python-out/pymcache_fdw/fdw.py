@@ -14,7 +14,7 @@ from .keys import InvalidKeyError, MAX_KEY_BYTES, prefixed_key, quote_for_messag
 from .quals import lookup_keys, plain_full_key
 from .server_pool import ServerPool
 from .table_options import CacheTableOptions, OPTION_HINT, parse_cache_table_options
-from .transaction import flush_at_commit, flush_at_statement_end, forget_all, record_write, release_level, rollback_to_level, statement_writes, transaction_writes
+from .transaction import flush_at_commit, flush_at_statement_end, forget_all, record_write, release_level, rollback_to_level, statement_writes, transaction_writes, warn_vanished_touches
 from .values import SqlRow, SqlValue, checked_flags, decode_value, encode_value, flags_column_value, integer_column_value, memcached_expire
 
 
@@ -280,7 +280,9 @@ class PymcacheFDW(ForeignDataWrapper):
             self._scanned.pop(old_key, None)
             return None
         if previous is not None and previous.flags == item.flags and same_bytes(previous.value, item.value):
-            self._write({'kind': 'touch', 'key': new_full_key, 'item': None, 'expire': expire})
+            touched = self._write({'kind': 'touch', 'key': new_full_key, 'item': None, 'expire': expire})
+            if not touched:
+                warn_vanished_touches(self._servers.store_for(new_full_key), [new_key], 'the UPDATE')
             return None
         if self._transaction_level > 0:
             self._check_item_size(new_key, new_full_key, item)

@@ -142,10 +142,11 @@ class ServerStore(CacheStore):
             note_failure(self.server_label, error)
             raise
 
-    def touch_pipelined(self, keys: list[str], expire: int) -> None:
+    def touch_one(self, key: str, expire: int) -> bool:
         try:
-            super().touch_pipelined(keys, expire)
+            touched = super().touch_one(key, expire)
             note_success(self.server_label)
+            return touched
         except Exception as error:
             note_failure(self.server_label, error)
             raise

@@ -6,7 +6,7 @@ from typing import NoReturn, cast
 from ._runtime import int_to_string
 from .cache_store import CacheStore, WriteOp, describe_failure
 from .connections import StoredItem
-from .errors import raise_error
+from .errors import raise_error, warn
 from .keys import quote_for_message
 from .write_set import PendingWrite, WriteSet
 
@@ -146,8 +146,8 @@ def send_adds(adds: list[PendingWrite], ledger: FlushLedger) -> None:
 
 
 def flush_writes(writes: list[PendingWrite], what: str) -> None:
-    """Sends `writes` (each key's final operation): adds first, then per server the sets (grouped by expiration), the
-    deletes and the touches, each as pipelined requests of up to KEYS_PER_BATCH keys. A failure is an ERROR whose
+    """Sends `writes` (each key's final operation): adds first, then per server the sets (grouped by expiration) and the
+    deletes as pipelined requests of up to KEYS_PER_BATCH keys, and the touches one acknowledged request each. A failure is an ERROR whose
     DETAIL names the keys applied, the keys in flight, and the keys not sent.
     """
     if len(writes) == 0:
@@ -201,17 +201,33 @@ def flush_writes(writes: list[PendingWrite], what: str) -> None:
                 ledger.fail(error, store, 'delete', batch)
             for write in batch:
                 ledger.applied[write] = None
-        for group in by_expire(server.touches):
-            for batch in batches(group):
-                keys = []
-                for write in batch:
-                    keys.append(write.op['key'])
-                try:
-                    store.touch_pipelined(keys, batch[0].op['expire'])
-                except Exception as error:
-                    ledger.fail(error, store, 'touch', batch)
-                for write in batch:
-                    ledger.applied[write] = None
+        vanished: list[str] = []
+        for write in server.touches:
+            touched: bool
+            try:
+                touched = store.touch_one(write.op['key'], write.op['expire'])
+            except Exception as error:
+                ledger.fail(error, store, 'touch', [write])
+            ledger.applied[write] = None
+            if not touched:
+                vanished.append(store.user_key(write.op['key']))
+        if len(vanished) > 0:
+            warn_vanished_touches(store, vanished, what)
+
+
+def warn_vanished_touches(store: CacheStore, user_keys: list[str], what: str) -> None:
+    """An expire-only UPDATE is a `touch` at COMMIT, and touch does not create keys: a key that expired, was evicted or
+    was deleted by another client after the UPDATE read it stays absent. That is what the transaction would see had it
+    run at COMMIT time, so the COMMIT goes on (failing it would leave the writes already sent applied anyway), and a
+    WARNING names the keys instead of losing the NOT_FOUND.
+    """
+    shown: list[str] = []
+    for key in user_keys[0:LISTED_KEYS]:
+        shown.append(quote_for_message(key))
+    list_ = ', '.join(shown)
+    if len(user_keys) > LISTED_KEYS:
+        list_ += ' and ' + int_to_string(len(user_keys) - LISTED_KEYS) + ' more'
+    warn('memcached at ' + store.server_label + ' no longer held ' + int_to_string(len(user_keys)) + ' key(s) whose expiration an UPDATE changed (' + list_ + '), while sending ' + what + ': they expired, were evicted or were deleted after the UPDATE read them, and stay absent', 'An UPDATE of expire alone is a memcached touch, which does not create keys; INSERT a key to store it again.')
 
 
 def flush_at_commit() -> None:

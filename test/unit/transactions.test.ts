@@ -5,11 +5,11 @@ import { afterAll, beforeEach, describe, expect, inject, it } from 'vitest';
 import { CacheStore, type WriteOp } from '../../src/cache-store';
 import { closeAllClients, StoredItem } from '../../src/connections';
 import { PymcacheFDW } from '../../src/fdw';
-import { Qual, takeLoggedMessages } from '../../src/ports/host';
+import { Qual, takeLoggedMessages, WARNING } from '../../src/ports/host';
 import { statementWrites, transactionWrites } from '../../src/transaction';
 import { composeWrites, WriteSet } from '../../src/write-set';
 import { startMemcached } from '../rig/memcached';
-import { collect, columns, failure, rawGet, rawSet, rawStats, uniquePrefix, type Address } from './fdw-support';
+import { collect, columns, exchange, failure, rawGet, rawSet, rawStats, uniquePrefix, type Address } from './fdw-support';
 
 const servers = inject('memcachedServers');
 const server: Address = servers[0]!;
@@ -250,6 +250,38 @@ describe('a failed flush', () => {
 });
 
 describe('touches at COMMIT', () => {
+  it('a key deleted behind our back between the UPDATE and COMMIT: the touch reply is read, a WARNING names the key and the COMMIT goes on', async () => {
+    const { fdw, prefix } = table();
+    await rawSet(server, `${prefix}kept`, 'same', 0, 300);
+    await rawSet(server, `${prefix}gone`, 'same', 0, 300);
+    await rawSet(server, `${prefix}other`, 'old');
+    fdw.begin(0);
+    const rows = await collect(fdw.execute([new Qual('key', ['=', true], ['kept', 'gone'])], new Set(['key', 'value', 'expire'])));
+    expect(rows.map((row) => row['key'])).toEqual(['kept', 'gone']);
+    for (const row of rows) await fdw.update(row['key']!, { key: row['key']!, value: 'same', expire: 9000 });
+    await fdw.insert({ key: 'other', value: 'new', expire: null });
+    const deleted = await exchange(server, Buffer.from(`delete ${prefix}gone\r\n`), (reply) => reply.includes('\r\n'));
+    expect(deleted.toString('latin1')).toBe('DELETED\r\n');
+    takeLoggedMessages();
+    await fdw.preCommit();
+    fdw.commit();
+    expect(takeLoggedMessages()).toEqual([
+      {
+        level: WARNING,
+        message:
+          `memcached at ${server.host}:${server.port} no longer held 1 key(s) whose expiration an UPDATE changed ("gone"), ` +
+          "while sending the transaction's writes: they expired, were evicted or were deleted after the UPDATE read them, and stay absent",
+        hint: 'An UPDATE of expire alone is a memcached touch, which does not create keys; INSERT a key to store it again.',
+        detail: null,
+      },
+    ]);
+    expect(await rawGet(server, `${prefix}gone`)).toBeNull();
+    expect(await value(server, `${prefix}other`)).toBe('new');
+    const kept = await rawGet(server, `${prefix}kept`);
+    expect(kept!.value.toString()).toBe('same');
+    expect(kept!.ttl).toBeGreaterThan(8000);
+  });
+
   it('an expire-only UPDATE of many keys sends one touch each and no set', async () => {
     const own = await startMemcached();
     try {
