@@ -58,8 +58,8 @@ describe('quals.ts: Node and emitted Python agree', () => {
     expect(report.errors).toBe(0);
     // The sample exercises every outcome: no lookup, an empty intersection, and keys.
     const results = vectors.map(([triples, keyColumn]) => lookupKeysOf(triples, keyColumn));
-    expect(results.filter((keys) => keys === null).length).toBeGreaterThan(50);
-    expect(results.filter((keys) => keys !== null && keys.length === 0).length).toBeGreaterThan(50);
-    expect(results.filter((keys) => keys !== null && keys.length > 1).length).toBeGreaterThan(50);
+    expect(results.filter((keys) => keys === null).length).toBeGreaterThan(20);
+    expect(results.filter((keys) => keys !== null && keys.length === 0).length).toBeGreaterThan(20);
+    expect(results.filter((keys) => keys !== null && keys.length > 1).length).toBeGreaterThan(20);
   });
 });
