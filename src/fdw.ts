@@ -4,10 +4,10 @@ import { ITEM_OVERHEAD_BYTES, type WriteOp } from './cache-store';
 import { resolveCacheLayout, type CacheTableLayout } from './columns';
 import { StoredItem } from './connections';
 import { raiseError, warn } from './errors';
-import { InvalidKeyError, MAX_KEY_BYTES, prefixedKey, quoteForMessage, validateKey } from './keys';
+import { InvalidKeyError, MAX_KEY_BYTES, plainFullKey, prefixedKey, quoteForMessage, validateKey } from './keys';
 import { ForeignDataWrapper, type ColumnDefinition, type Qual, type SortKey } from './ports/host';
 import { intToString, utf8ByteLength, type Bytes } from './ports/runtime';
-import { lookupKeys, plainFullKey } from './quals';
+import { lookupKeys } from './quals';
 import { ServerPool } from './server-pool';
 import { OPTION_HINT, parseCacheTableOptions, type CacheTableOptions } from './table-options';
 import {

@@ -1,6 +1,6 @@
 // memcached key handling: validation against the text protocol's rules, and the per-table key prefix.
 // Emitted to Python (pymcache_fdw/keys.py); written in the TS subset the emitter accepts (see docs/emitter.md).
-import { codePointOf, codePoints, intDiv, intToString, utf8ByteLength } from './ports/runtime';
+import { codePointOf, codePoints, intDiv, intToString, LoneSurrogateError, utf8ByteLength, utf8Encode, type Bytes } from './ports/runtime';
 
 /** memcached's limit on a key, in bytes (the text protocol counts bytes; we send keys as UTF-8). */
 export const MAX_KEY_BYTES = 250;
@@ -10,7 +10,12 @@ const SHOWN_CHARACTERS = 60;
 
 const HEX_DIGITS: readonly string[] = ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9', 'a', 'b', 'c', 'd', 'e', 'f'];
 
-const KEY_RULE = `a key must be 1 to ${intToString(MAX_KEY_BYTES)} bytes of UTF-8 with no spaces or control characters`;
+/** The rule every key follows, as error messages state it. */
+export const KEY_RULE = `a key must be 1 to ${intToString(MAX_KEY_BYTES)} bytes of UTF-8 with no spaces or control characters`;
+
+/** The bytes the text protocol refuses in a key besides C0 controls (below the space): space and DEL. */
+const SPACE_BYTE = 0x20;
+const DEL_BYTE = 0x7f;
 
 /** A key memcached would refuse or misread; `key` is the full (prefixed) key, `reason` says what is wrong with it. */
 export class InvalidKeyError extends Error {
@@ -70,39 +75,60 @@ export function quoteForMessage(text: string): string {
 }
 
 /**
- * Throws InvalidKeyError unless memcached's text protocol accepts `fullKey` as one key: 1 to 250 UTF-8 bytes, no
- * space, no C0 control character (U+0000-U+001F) and no DEL (U+007F). C1 controls (U+0080-U+009F) are allowed: in
- * UTF-8 they are bytes >= 0x80, which neither memcached nor pymemcache treat specially (see docs/memcache-client.md).
- * A lone surrogate is refused because it has no UTF-8 encoding.
+ * `prefix + key` when memcached's text protocol accepts it as one key, else null: the one statement of the key rule,
+ * as one UTF-8 encode and one byte loop (the fast path of every key written or looked up). The key must not be empty
+ * and the whole key is 1 to 250 bytes with no space (0x20), C0 control (below 0x20) or DEL (0x7f). Checking bytes is
+ * exact: in UTF-8 those characters are single bytes and every byte of a multi-byte character is >= 0x80, so C1
+ * controls (U+0080-U+009F) and non-ASCII spaces pass, as neither memcached nor pymemcache treat them specially (see
+ * docs/memcache-client.md); a lone surrogate has no UTF-8 encoding and is refused. `keyProblem` names what is wrong
+ * with a key this refuses.
  */
-export function validateKey(fullKey: string): void {
-  if (fullKey === '') {
-    throw new InvalidKeyError(fullKey, 'it is empty');
+export function plainFullKey(prefix: string, key: string): string | null {
+  if (key === '') return null;
+  const fullKey = prefix + key;
+  let encoded: Bytes;
+  try {
+    encoded = utf8Encode(fullKey);
+  } catch (error) {
+    if (error instanceof LoneSurrogateError) return null;
+    throw error;
   }
+  if (encoded.length > MAX_KEY_BYTES) return null;
+  for (const byte of encoded) {
+    if (byte <= SPACE_BYTE || byte === DEL_BYTE) return null;
+  }
+  return fullKey;
+}
+
+/**
+ * What is wrong with `fullKey` as a memcached key, or null when nothing is: the first offending character and its
+ * position, else the length. It accepts exactly what plainFullKey accepts (test/unit/keys.test.ts checks it on random
+ * keys) but costs a loop of calls per character, so it only runs once the fast check has refused a key.
+ */
+export function keyProblem(fullKey: string): string | null {
+  if (fullKey === '') return 'it is empty';
   let position = 0;
   for (const ch of codePoints(fullKey)) {
     position += 1;
     const codePoint = codePointOf(ch);
-    if (ch === ' ') {
-      throw new InvalidKeyError(fullKey, `it contains a space (character ${intToString(position)})`);
-    }
+    if (ch === ' ') return `it contains a space (character ${intToString(position)})`;
     if (isControl(codePoint)) {
-      throw new InvalidKeyError(
-        fullKey,
-        `it contains the control character \\x${hexDigits(codePoint, 2)} (character ${intToString(position)})`,
-      );
+      return `it contains the control character \\x${hexDigits(codePoint, 2)} (character ${intToString(position)})`;
     }
     if (isSurrogate(codePoint)) {
-      throw new InvalidKeyError(
-        fullKey,
-        `it contains the lone surrogate \\u${hexDigits(codePoint, 4)} (character ${intToString(position)}), which has no UTF-8 encoding`,
-      );
+      return `it contains the lone surrogate \\u${hexDigits(codePoint, 4)} (character ${intToString(position)}), which has no UTF-8 encoding`;
     }
   }
   const byteLength = utf8ByteLength(fullKey);
-  if (byteLength > MAX_KEY_BYTES) {
-    throw new InvalidKeyError(fullKey, `it is ${intToString(byteLength)} bytes long in UTF-8`);
-  }
+  if (byteLength > MAX_KEY_BYTES) return `it is ${intToString(byteLength)} bytes long in UTF-8`;
+  return null;
+}
+
+/** Throws InvalidKeyError, naming the problem, unless memcached's text protocol accepts `fullKey` as one key. */
+export function validateKey(fullKey: string): void {
+  if (plainFullKey('', fullKey) !== null) return;
+  const problem = keyProblem(fullKey);
+  if (problem !== null) throw new InvalidKeyError(fullKey, problem);
 }
 
 /**
@@ -110,11 +136,12 @@ export function validateKey(fullKey: string): void {
  * 250 bytes). An empty `key` is refused even when the prefix is not empty: it would address the bare prefix.
  */
 export function prefixedKey(prefix: string, key: string): string {
-  if (key === '') {
-    throw new InvalidKeyError(key, 'it is empty');
-  }
+  const plain = plainFullKey(prefix, key);
+  if (plain !== null) return plain;
+  if (key === '') throw new InvalidKeyError(key, 'it is empty');
   const fullKey = prefix + key;
-  validateKey(fullKey);
+  const problem = keyProblem(fullKey);
+  if (problem !== null) throw new InvalidKeyError(fullKey, problem);
   return fullKey;
 }
 

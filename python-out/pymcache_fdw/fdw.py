@@ -10,8 +10,8 @@ from .cache_store import ITEM_OVERHEAD_BYTES, WriteOp
 from .columns import CacheTableLayout, resolve_cache_layout
 from .connections import StoredItem
 from .errors import raise_error, warn
-from .keys import InvalidKeyError, MAX_KEY_BYTES, prefixed_key, quote_for_message, validate_key
-from .quals import lookup_keys, plain_full_key
+from .keys import InvalidKeyError, MAX_KEY_BYTES, plain_full_key, prefixed_key, quote_for_message, validate_key
+from .quals import lookup_keys
 from .server_pool import ServerPool
 from .table_options import CacheTableOptions, OPTION_HINT, parse_cache_table_options
 from .transaction import flush_at_commit, flush_at_statement_end, forget_all, record_write, release_level, rollback_to_level, statement_writes, transaction_writes, warn_vanished_touches

@@ -3,13 +3,15 @@ from __future__ import annotations
 
 from typing import Sequence
 
-from ._runtime import code_point_of, code_points, int_div, int_to_string, utf8_byte_length
+from ._runtime import LoneSurrogateError, code_point_of, code_points, int_div, int_to_string, utf8_byte_length, utf8_encode
 
 
 MAX_KEY_BYTES = 250
 SHOWN_CHARACTERS = 60
 HEX_DIGITS: Sequence[str] = ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9', 'a', 'b', 'c', 'd', 'e', 'f']
 KEY_RULE = f'a key must be 1 to {int_to_string(MAX_KEY_BYTES)} bytes of UTF-8 with no spaces or control characters'
+SPACE_BYTE = 0x20
+DEL_BYTE = 0x7f
 
 
 class InvalidKeyError(Exception):
@@ -69,37 +71,78 @@ def quote_for_message(text: str) -> str:
     return f"\"{''.join(shown)}\""
 
 
-def validate_key(full_key: str) -> None:
-    """Throws InvalidKeyError unless memcached's text protocol accepts `fullKey` as one key: 1 to 250 UTF-8 bytes, no
-    space, no C0 control character (U+0000-U+001F) and no DEL (U+007F). C1 controls (U+0080-U+009F) are allowed: in
-    UTF-8 they are bytes >= 0x80, which neither memcached nor pymemcache treat specially (see docs/memcache-client.md).
-    A lone surrogate is refused because it has no UTF-8 encoding.
+def plain_full_key(prefix: str, key: str) -> str | None:
+    """`prefix + key` when memcached's text protocol accepts it as one key, else null: the one statement of the key rule,
+    as one UTF-8 encode and one byte loop (the fast path of every key written or looked up). The key must not be empty
+    and the whole key is 1 to 250 bytes with no space (0x20), C0 control (below 0x20) or DEL (0x7f). Checking bytes is
+    exact: in UTF-8 those characters are single bytes and every byte of a multi-byte character is >= 0x80, so C1
+    controls (U+0080-U+009F) and non-ASCII spaces pass, as neither memcached nor pymemcache treat them specially (see
+    docs/memcache-client.md); a lone surrogate has no UTF-8 encoding and is refused. `keyProblem` names what is wrong
+    with a key this refuses.
+    """
+    if key == '':
+        return None
+    full_key = prefix + key
+    encoded: bytes
+    try:
+        encoded = utf8_encode(full_key)
+    except Exception as error:
+        if isinstance(error, LoneSurrogateError):
+            return None
+        raise
+    if len(encoded) > MAX_KEY_BYTES:
+        return None
+    for byte in encoded:
+        if byte <= SPACE_BYTE or byte == DEL_BYTE:
+            return None
+    return full_key
+
+
+def key_problem(full_key: str) -> str | None:
+    """What is wrong with `fullKey` as a memcached key, or null when nothing is: the first offending character and its
+    position, else the length. It accepts exactly what plainFullKey accepts (test/unit/keys.test.ts checks it on random
+    keys) but costs a loop of calls per character, so it only runs once the fast check has refused a key.
     """
     if full_key == '':
-        raise InvalidKeyError(full_key, 'it is empty')
+        return 'it is empty'
     position = 0
     for ch in code_points(full_key):
         position += 1
         code_point = code_point_of(ch)
         if ch == ' ':
-            raise InvalidKeyError(full_key, f'it contains a space (character {int_to_string(position)})')
+            return f'it contains a space (character {int_to_string(position)})'
         if is_control(code_point):
-            raise InvalidKeyError(full_key, f'it contains the control character \\x{hex_digits(code_point, 2)} (character {int_to_string(position)})')
+            return f'it contains the control character \\x{hex_digits(code_point, 2)} (character {int_to_string(position)})'
         if is_surrogate(code_point):
-            raise InvalidKeyError(full_key, f'it contains the lone surrogate \\u{hex_digits(code_point, 4)} (character {int_to_string(position)}), which has no UTF-8 encoding')
+            return f'it contains the lone surrogate \\u{hex_digits(code_point, 4)} (character {int_to_string(position)}), which has no UTF-8 encoding'
     byte_length = utf8_byte_length(full_key)
     if byte_length > MAX_KEY_BYTES:
-        raise InvalidKeyError(full_key, f'it is {int_to_string(byte_length)} bytes long in UTF-8')
+        return f'it is {int_to_string(byte_length)} bytes long in UTF-8'
+    return None
+
+
+def validate_key(full_key: str) -> None:
+    """Throws InvalidKeyError, naming the problem, unless memcached's text protocol accepts `fullKey` as one key."""
+    if plain_full_key('', full_key) is not None:
+        return
+    problem = key_problem(full_key)
+    if problem is not None:
+        raise InvalidKeyError(full_key, problem)
 
 
 def prefixed_key(prefix: str, key: str) -> str:
     """The key sent to memcached for the user's `key` under `prefix`, validated as a whole (the prefix counts toward the
     250 bytes). An empty `key` is refused even when the prefix is not empty: it would address the bare prefix.
     """
+    plain = plain_full_key(prefix, key)
+    if plain is not None:
+        return plain
     if key == '':
         raise InvalidKeyError(key, 'it is empty')
     full_key = prefix + key
-    validate_key(full_key)
+    problem = key_problem(full_key)
+    if problem is not None:
+        raise InvalidKeyError(full_key, problem)
     return full_key
 
 

@@ -3,13 +3,7 @@ from __future__ import annotations
 
 from multicorn import Qual
 
-from ._runtime import LoneSurrogateError, utf8_encode
-from .keys import MAX_KEY_BYTES
 from .values import SqlValue
-
-
-SPACE_BYTE = 0x20
-DEL_BYTE = 0x7f
 
 
 def distinct_keys(values: list[SqlValue]) -> list[str]:
@@ -58,27 +52,3 @@ def lookup_keys(quals: list[Qual], key_column: str) -> list[str] | None:
                     both.append(key)
             keys = both
     return keys
-
-
-def plain_full_key(prefix: str, key: str) -> str | None:
-    """`prefix + key` when it plainly is a key memcached accepts, else null. A fast path for long key lists: it accepts
-    exactly what keys.ts's prefixedKey accepts (a non-empty key; 1 to 250 bytes of UTF-8; no space, C0 control or DEL,
-    which in UTF-8 are single bytes below 0x80) with one encode and one byte loop instead of a loop of calls per
-    character. On null the caller asks prefixedKey, which names what is wrong.
-    """
-    if key == '':
-        return None
-    full_key = prefix + key
-    encoded: bytes
-    try:
-        encoded = utf8_encode(full_key)
-    except Exception as error:
-        if isinstance(error, LoneSurrogateError):
-            return None
-        raise
-    if len(encoded) > MAX_KEY_BYTES:
-        return None
-    for byte in encoded:
-        if byte <= SPACE_BYTE or byte == DEL_BYTE:
-            return None
-    return full_key

@@ -51,6 +51,21 @@ describe('keys.ts: Node and emitted Python agree', () => {
     await expectAgreement('prefixedKey', vectors);
   });
 
+  it('plainFullKey (the fast check) accepts and refuses the same keys, with and without a prefix', async () => {
+    const prefixes = ['', 'app:', 'é:', 'x'.repeat(249), 'with space:', '😀'];
+    const vectors = [
+      ...prefixes.flatMap((prefix) => handPicked.map((key) => [prefix, key])),
+      // Well-formed prefixes, for the reason given in the prefixedKey test.
+      ...sample(fc.tuple(fc.oneof(fc.constantFrom(...prefixes), wellFormedString(10)), keyLike)),
+    ];
+    const report = await expectAgreement('plainFullKey', vectors);
+    expect(report.errors).toBe(0);
+  });
+
+  it('keyProblem names the same problem, or none, for the same keys', async () => {
+    await expectAgreement('keyProblem', [...handPicked, ...sample(keyLike)].map((key) => [key]));
+  });
+
   it('stripPrefix removes the same prefixes and returns null for the same misses', async () => {
     const vectors = [
       ['app:', 'app:key'], ['app:', 'app:'], ['app:', 'ap'], ['', 'key'], ['\ud83d', '😀'], ['😀', '😀x'], ['a', 'A'],

@@ -1,7 +1,18 @@
 // Exact behaviour of src/keys.ts in Node: what memcached's text protocol accepts as a key, the prefix rules, and
 // error messages that name the key and the reason.
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { InvalidKeyError, MAX_KEY_BYTES, prefixedKey, quoteForMessage, stripPrefix, validateKey } from '../../src/keys';
+import {
+  InvalidKeyError,
+  keyProblem,
+  MAX_KEY_BYTES,
+  plainFullKey,
+  prefixedKey,
+  quoteForMessage,
+  stripPrefix,
+  validateKey,
+} from '../../src/keys';
+import { SEED, anyString, codePointUnit } from '../runtime/vectors';
 
 const RULE = 'a key must be 1 to 250 bytes of UTF-8 with no spaces or control characters';
 
@@ -89,5 +100,62 @@ describe('prefixedKey and stripPrefix', () => {
     expect(stripPrefix('App:', 'app:x')).toBeNull();
     // A lone high surrogate is not a prefix of the astral character it would start in UTF-16.
     expect(stripPrefix('\ud83d', '😀x')).toBeNull();
+  });
+});
+
+describe('plainFullKey (the fast check) and keyProblem (the diagnosis)', () => {
+  it('agree on hand-picked keys at every boundary of the rule', () => {
+    const accepted = ['a', '!', '~', 'x'.repeat(250), 'é'.repeat(125), '😀'.repeat(62) + 'ab', '\u0080', '\u009f', '\u00a0', '\u3000'];
+    const refused: Array<[string, string]> = [
+      ['', 'it is empty'],
+      [' ', 'it contains a space (character 1)'],
+      ['\u001f', 'it contains the control character \\x1f (character 1)'],
+      ['a\u007f', 'it contains the control character \\x7f (character 2)'],
+      ['x'.repeat(251), 'it is 251 bytes long in UTF-8'],
+      ['😀'.repeat(62) + 'abc', 'it is 251 bytes long in UTF-8'],
+      ['\udc00x', 'it contains the lone surrogate \\udc00 (character 1), which has no UTF-8 encoding'],
+    ];
+    for (const key of accepted) expect([plainFullKey('', key), keyProblem(key)]).toEqual([key, null]);
+    for (const [key, problem] of refused) expect([plainFullKey('', key), keyProblem(key)]).toEqual([null, problem]);
+    expect(plainFullKey('app:', 'k')).toBe('app:k');
+    expect(plainFullKey('app:', '')).toBeNull();
+    expect(plainFullKey('x'.repeat(249), 'é')).toBeNull();
+  });
+
+  it('accept exactly the same keys on random keys: astral, controls, lone surrogates, 250 and 251 bytes', () => {
+    const clean = fc.constantFrom('a', 'Z', '~', ':', 'é', '€', '😀', '\u0085', '\u00a0');
+    // Keys of 246 to 254 bytes of clean characters, some with one character of any kind put in.
+    const nearLimit = fc
+      .tuple(clean, fc.integer({ min: 246, max: 254 }), fc.option(codePointUnit), fc.nat())
+      .map(([unit, bytes, extra, at]) => {
+        const characters = Array.from(unit.repeat(Math.ceil(bytes / Buffer.byteLength(unit))));
+        while (Buffer.byteLength(characters.join('')) > bytes) characters.pop();
+        if (extra !== null) characters.splice(at % (characters.length + 1), 0, extra);
+        return characters.join('');
+      });
+    const key = fc.oneof({ weight: 3, arbitrary: anyString(40) }, { weight: 2, arbitrary: nearLimit }, { weight: 1, arbitrary: fc.string({ unit: clean, maxLength: 20 }) });
+    let acceptedCount = 0;
+    let refusedCount = 0;
+    let atTheLimit = 0;
+    fc.assert(
+      fc.property(key, fc.nat(), (fullKey, split) => {
+        const problem = keyProblem(fullKey);
+        expect(plainFullKey('', fullKey)).toBe(problem === null ? fullKey : null);
+        // Split into prefix and key (by code points, as a prefix never ends in half a character).
+        const characters = Array.from(fullKey);
+        const cut = split % (characters.length + 1);
+        const prefix = characters.slice(0, cut).join('');
+        const rest = characters.slice(cut).join('');
+        expect(plainFullKey(prefix, rest)).toBe(problem === null && rest !== '' ? fullKey : null);
+        if (problem === null) acceptedCount += 1;
+        else refusedCount += 1;
+        if (Buffer.byteLength(fullKey) === MAX_KEY_BYTES || Buffer.byteLength(fullKey) === MAX_KEY_BYTES + 1) atTheLimit += 1;
+      }),
+      { numRuns: 2000, seed: SEED },
+    );
+    // Both outcomes and both sides of the limit are exercised, not just one of them.
+    expect(acceptedCount).toBeGreaterThan(300);
+    expect(refusedCount).toBeGreaterThan(300);
+    expect(atTheLimit).toBeGreaterThan(50);
   });
 });
