@@ -4,7 +4,7 @@ import { ts } from 'ts-morph';
 import { diagnostics, type Diagnostic } from './diagnostics';
 import { ImportCollector } from './imports';
 import { bindingProblem, EMITTED_BUILTINS, snakeCase } from './names';
-import { portOf, resolvePortExport, type PortBinding, type PortExportKind, PACKAGE } from './ports';
+import { portOf, resolvePortExport, type PortBinding, type PortExportKind, type StdlibModule, PACKAGE } from './ports';
 import * as py from './python-ast';
 import { isAny } from './typeinfo';
 
@@ -255,12 +255,28 @@ export class Context {
       if (binding === null) return REFUSED;
       if (binding.kind === 'builtin') return py.name(binding.name);
       if (binding.kind === 'import') return py.name(localName === importedName ? binding.name : localName);
+      if (binding.kind === 'inline') {
+        // Referenced as a value (not a call written inline): import it like any runtime name.
+        return py.name(this.imports.addFrom(binding.module, binding.name, localName === importedName ? null : localBindingName(localName)));
+      }
       return this.report(diagnostics.unsupportedSyntax(location, `the type-only port export \`${importedName}\` used as a value`));
     }
     const target = this.checker.getAliasedSymbol(symbol);
     const targetDeclaration = target.getDeclarations()?.[0];
     const targetName = targetDeclaration === undefined ? importedName : declarationName(targetDeclaration, importedName);
     return py.name(localName === importedName ? targetName : localBindingName(localName));
+  }
+
+  /** The inline binding of a port function `callee` names (`codePoints` -> `list(...)`), or null. */
+  inlinePortFunction(callee: ts.Identifier): Extract<PortBinding, { kind: 'inline' }> | null {
+    const symbol = this.checker.getSymbolAtLocation(callee);
+    if (symbol === undefined || (symbol.flags & ts.SymbolFlags.Alias) === 0) return null;
+    const declaration = symbol.getDeclarations()?.[0];
+    if (declaration === undefined || !ts.isImportSpecifier(declaration)) return null;
+    const port = portOf((declaration.parent.parent.parent.moduleSpecifier as ts.StringLiteral).text);
+    if (port === null) return null;
+    const binding = this.portBinding(port, (declaration.propertyName ?? declaration.name).text, symbol, callee);
+    return binding !== null && binding.kind === 'inline' ? binding : null;
   }
 
   portBinding(port: string, exportName: string, aliasSymbol: ts.Symbol, location: ts.Node): PortBinding | null {
@@ -281,7 +297,7 @@ export class Context {
     return this.imports.addFrom('typing', name);
   }
 
-  module(name: 'math' | 'functools' | 'unicodedata'): py.Expr {
+  module(name: 'math' | 'functools' | 'unicodedata' | StdlibModule): py.Expr {
     this.imports.addModule(name);
     return py.name(name);
   }

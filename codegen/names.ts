@@ -38,7 +38,7 @@ export const PYTHON_BUILTINS: ReadonlySet<string> = new Set([
  * implicit parameters; a source binding with one of them would collide.
  */
 export const EMITTER_RESERVED: ReadonlySet<string> = new Set([
-  'self', 'cls', 'math', 'functools', 'unicodedata', 'annotations', 'typing',
+  'self', 'cls', 'math', 'functools', 'unicodedata', 'hashlib', 'time', 'zlib', 'annotations', 'typing',
 ]);
 
 /**

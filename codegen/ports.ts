@@ -2,6 +2,7 @@
 // port name becomes an import of its Python binding. Everything about ports is data in this file: visitors only
 // ask `resolvePortExport` and `isKeywordOptionsType`.
 import { snakeCase } from './names';
+import * as py from './python-ast';
 
 /** The emitted package; modules under it are imported relatively from emitted code. */
 export const PACKAGE = 'pymcache_fdw';
@@ -14,7 +15,19 @@ export type PortBinding =
   /** Used only in type positions: no import; hints print as `hint`. */
   | { kind: 'type'; hint: string }
   /** Type alias used only in type positions: the hint is the translation of the aliased type. */
-  | { kind: 'expandType' };
+  | { kind: 'expandType' }
+  /**
+   * A runtime function whose body is one Python expression with exactly its behaviour (errors included): a call
+   * with `arity` plain arguments is written inline (one Python call fewer in hot loops); any other reference
+   * imports `name` from `module` like an 'import' binding.
+   */
+  | { kind: 'inline'; module: string; name: string; arity: number; call: InlineCall };
+
+/** Standard library modules an inline form may use (`import hashlib`). */
+export type StdlibModule = 'hashlib' | 'time' | 'zlib';
+
+/** Builds the inline form from the translated arguments; `stdlib` imports a module and names it. */
+export type InlineCall = (args: readonly py.Expr[], stdlib: (module: StdlibModule) => py.Expr) => py.Expr;
 
 /** What an export of a port module is, as far as the map's rules care. */
 export type PortExportKind = 'class' | 'function' | 'variable' | 'interface' | 'typeAlias';
@@ -36,6 +49,17 @@ const MULTICORN_MODULE = 'multicorn';
 const MULTICORN_UTILS_MODULE = 'multicorn.utils';
 const PYMEMCACHE_EXCEPTIONS_MODULE = 'pymemcache.exceptions';
 
+/**
+ * Runtime functions written inline. Each form is the body of the function of the same name in _runtime.py, which
+ * neither validates its argument nor maps an error. utf8Encode/utf8Decode/intToString/intDiv/arrayItem are not
+ * here: they map Python's errors to the runtime's classes and messages, or check their arguments, which an inline
+ * expression cannot do.
+ */
+function inlineRuntime(name: string, arity: number, call: InlineCall): PortBinding {
+  return { kind: 'inline', module: RUNTIME_MODULE, name, arity, call };
+}
+const arg = (args: readonly py.Expr[], i: number): py.Expr => args[i] ?? py.none();
+
 export const PORTS: Readonly<Record<string, PortSpec>> = {
   // Hand-written python-out/pymcache_fdw/_runtime.py: the same names, functions in snake_case.
   runtime: {
@@ -43,6 +67,13 @@ export const PORTS: Readonly<Record<string, PortSpec>> = {
       Bytes: { kind: 'type', hint: 'bytes' },
       Float: { kind: 'type', hint: 'float' },
       JsonValue: { kind: 'import', module: RUNTIME_MODULE, name: 'JsonValue' },
+      codePoints: inlineRuntime('code_points', 1, (args) => py.call(py.name('list'), [arg(args, 0)])),
+      sortedStrings: inlineRuntime('sorted_strings', 1, (args) => py.call(py.name('sorted'), [arg(args, 0)])),
+      bytesToHex: inlineRuntime('bytes_to_hex', 1, (args) => py.call(py.attr(arg(args, 0), 'hex'))),
+      md5: inlineRuntime('md5', 1, (args, stdlib) => py.call(py.attr(py.call(py.attr(stdlib('hashlib'), 'md5'), [arg(args, 0)]), 'digest'))),
+      // Python 3's zlib.crc32 is unsigned already; _runtime.py's mask is a no-op kept for clarity.
+      crc32: inlineRuntime('crc32', 1, (args, stdlib) => py.call(py.attr(stdlib('zlib'), 'crc32'), [arg(args, 0)])),
+      nowSeconds: inlineRuntime('now_seconds', 0, (_args, stdlib) => py.call(py.name('int'), [py.call(py.attr(stdlib('time'), 'time'))])),
     },
     rule: (exportName, kind) => {
       if (kind === 'class') return { kind: 'import', module: RUNTIME_MODULE, name: exportName };

@@ -135,7 +135,7 @@ export function translateElementAccess(ctx: Context, node: ts.ElementAccessExpre
       return py.subscript(receiver, index);
     }
     if (options.asserted === true) return py.subscript(receiver, index);
-    return py.call(ctx.runtime('array_item'), [receiver, index]);
+    return arrayItem(ctx, receiver, index);
   }
   if (isRecordType(checker, receiverType)) {
     if (options.target === true || options.asserted === true) return py.subscript(receiver, index);
@@ -209,6 +209,23 @@ function resultToExpr(ctx: Context, node: ts.Node, result: MethodResult, what: s
  * A call. `calleeReceiver` is the translated receiver of a method call when the optional-chain visitor already
  * translated it. Returns statements only when `discarded` and the Python form is a statement.
  */
+/**
+ * `a[i]` that is None out of range, as in JavaScript. With a plain name for `a` and a name or a non-negative literal
+ * for `i`, evaluating them twice is harmless, so the body of the runtime's array_item is written inline
+ * (`a[i] if 0 <= i and i < len(a) else None`, one Python call fewer); otherwise array_item(a, i).
+ */
+export function arrayItem(ctx: Context, receiver: py.Expr, index: py.Expr): py.Expr {
+  const length = py.call(py.name('len'), [receiver]);
+  if (receiver.kind === 'Name' && index.kind === 'Constant' && typeof index.value === 'bigint' && index.value >= 0n) {
+    return py.ifExp(py.compare(length, '>', index), py.subscript(receiver, index), py.none());
+  }
+  if (receiver.kind === 'Name' && index.kind === 'Name') {
+    const inRange: py.Expr = { kind: 'BoolOp', op: 'and', values: [py.compare(py.int(0n), '<=', index), py.compare(index, '<', length)] };
+    return py.ifExp(inRange, py.subscript(receiver, index), py.none());
+  }
+  return py.call(ctx.runtime('array_item'), [receiver, index]);
+}
+
 export function translateCall(ctx: Context, node: ts.CallExpression, options: CallOptions, calleeReceiver?: py.Expr): MethodResult {
   const callee = skipOuterExpressions(node.expression);
   if (callee.kind === ts.SyntaxKind.SuperKeyword) {
@@ -256,6 +273,13 @@ export function translateCall(ctx: Context, node: ts.CallExpression, options: Ca
       return ctx.report(diagnostics.unsupportedBuiltin(node, `${callee.text}()`, 'is not mapped to Python', 'See docs/emitter.md for the mapped builtins'));
     }
     return mapping({ ctx, node, args: node.arguments, discarded: options.discarded });
+  }
+  if (calleeReceiver === undefined && ts.isIdentifier(callee)) {
+    const inline = ctx.inlinePortFunction(callee);
+    if (inline !== null && node.arguments.length === inline.arity && !node.arguments.some(ts.isSpreadElement)) {
+      const { args } = translateArguments(ctx, node, node.arguments);
+      return inline.call(args, (module) => ctx.module(module));
+    }
   }
   const func = calleeReceiver ?? ctx.expr(node.expression);
   const { args, keywords } = translateArguments(ctx, node, node.arguments);

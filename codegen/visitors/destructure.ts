@@ -5,7 +5,7 @@ import type { Context } from '../context';
 import { localBindingName } from '../context';
 import { diagnostics } from '../diagnostics';
 import * as py from '../python-ast';
-import { memberForm } from './access';
+import { arrayItem, memberForm } from './access';
 
 function bindName(ctx: Context, name: ts.Identifier): py.Name {
   const pyName = localBindingName(name.text, name.parent);
@@ -70,7 +70,7 @@ export function destructure(ctx: Context, pattern: ts.BindingName, value: py.Exp
         out.push(py.assign(bindName(ctx, element.name), isTuple ? py.call(py.name('list'), [rest]) : rest));
         return;
       }
-      const item = isTuple ? py.subscript(source, py.int(i)) : py.call(ctx.runtime('array_item'), [source, py.int(i)]);
+      const item = isTuple ? py.subscript(source, py.int(i)) : arrayItem(ctx, source, py.int(i));
       const elementType = checker.getTypeAtLocation(element);
       if (ts.isIdentifier(element.name)) {
         const target = bindName(ctx, element.name);

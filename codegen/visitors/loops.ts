@@ -6,7 +6,7 @@ import type { Context } from '../context';
 import { localBindingName } from '../context';
 import { diagnostics } from '../diagnostics';
 import * as py from '../python-ast';
-import { isMapType } from '../typeinfo';
+import { isMapType, skipOuterExpressions } from '../typeinfo';
 import { markAssigned, target as assignmentTarget } from './assignment';
 import { body } from './control';
 import { destructure, simpleTupleTarget } from './destructure';
@@ -26,9 +26,18 @@ function loopBody(ctx: Context, node: ts.Node, continuePrefix: py.Stmt[], statem
   }
 }
 
+/** `for (const c of codePoints(s))` iterates `s` itself: a Python str iterates its code points, no list needed. */
+function codePointsArgument(ctx: Context, iterable: ts.Expression): py.Expr | null {
+  const call = skipOuterExpressions(iterable);
+  if (!ts.isCallExpression(call) || !ts.isIdentifier(call.expression) || call.arguments.length !== 1) return null;
+  const argument = call.arguments[0]!;
+  if (ts.isSpreadElement(argument) || ctx.inlinePortFunction(call.expression)?.name !== 'code_points') return null;
+  return ctx.expr(argument);
+}
+
 function forOf(ctx: Context, node: ts.ForOfStatement): py.Stmt[] {
   const iterType = ctx.checker.getNonNullableType(ctx.typeOf(node.expression));
-  let iter = ctx.expr(node.expression);
+  let iter = codePointsArgument(ctx, node.expression) ?? ctx.expr(node.expression);
   if (isMapType(iterType)) iter = py.call(py.attr(iter, 'items'));
   const prologue: py.Stmt[] = [];
   let target: py.Expr;

@@ -41,7 +41,8 @@ function importPortName(ctx: Context, port: string, specifier: ts.ImportSpecifie
     ctx.report(diagnostics.unknownPortExport(specifier, port, exported));
     return;
   }
-  if (binding.kind !== 'import') return;
+  // An inline binding is imported only where a reference is not a call it writes inline (context.ts).
+  if (binding.kind !== 'import' && !(binding.kind === 'inline' && reexport)) return;
   const alias = local === exported ? null : localBindingName(local);
   const name = ctx.imports.addFrom(binding.module, binding.name, alias);
   if (reexport) ctx.reexports.add(name);

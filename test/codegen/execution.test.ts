@@ -384,6 +384,24 @@ const SNIPPETS: Record<string, string> = {
       const spread: Record<string, number> = { ...r, c: 3 };
       return { keys, total, present, missing: missing ?? null, entries: Object.entries(spread) };
     }`,
+  runtimeInline: `
+    import { bytesToHex, codePoints, crc32, md5, sortedStrings, utf8Encode } from './ports/runtime';
+    export function main(): unknown {
+      const text = 'zé中😀a';
+      const chars = codePoints(text);
+      const walked: string[] = [];
+      for (const ch of codePoints(text)) walked.push(ch);
+      const i = 2;
+      const past = 9;
+      const negative = -1;
+      const [first, , third, fourth] = chars;
+      return {
+        chars, walked, sorted: sortedStrings(chars), mapped: ['ab', 'é'].map(codePoints),
+        md5: bytesToHex(md5(utf8Encode(text))), crc32: crc32(utf8Encode(text)),
+        reads: [chars[0] ?? null, chars[i] ?? null, chars[past] ?? null, chars[negative] ?? null, chars[7] ?? null],
+        destructured: [first ?? null, third ?? null, fourth ?? null],
+      };
+    }`,
 };
 
 let workDir = '';
