@@ -69,7 +69,7 @@ class Relay {
     upstream.on('error', () => client.destroy());
     client.on('error', () => upstream.destroy());
     client.once('close', () => upstream.destroy());
-    let unparsed = Buffer.alloc(0);
+    let unparsed: Buffer = Buffer.alloc(0);
     client.on('data', (chunk: Buffer) => {
       unparsed = this.parse(Buffer.concat([unparsed, chunk]));
       upstream.write(chunk);
