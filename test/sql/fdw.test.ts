@@ -335,19 +335,78 @@ describe('option errors', () => {
 });
 
 describe('stats', () => {
-  it('every stats_cmd returns (stat_name, stat_value) rows', async () => {
+  // A private memcached: its items and slabs hold only the item set here, and no other test file moves its counters.
+  let own: { address: Address; stop(): Promise<void> };
+
+  beforeAll(async () => {
+    own = await startMemcached();
+    await rawSet(own.address, 'stats-item', 'v');
+    await session.client.query(`CREATE SERVER mc_stats_own FOREIGN DATA WRAPPER multicorn
+      OPTIONS (wrapper 'pymcache_fdw.PymcacheFDWStats', host '${own.address.host}', port '${own.address.port}')`);
     for (const command of ['', 'items', 'settings', 'slabs', 'sizes', 'conns']) {
       const table = `stats_${command === '' ? 'general' : command}`;
-      await session.client.query(`CREATE FOREIGN TABLE ${table} (stat_name text, stat_value text) SERVER mc_stats OPTIONS (stats_cmd '${command}')`);
-      const result = await session.client.query(`SELECT stat_name, stat_value FROM ${table}`);
-      expect(result.rows.length).toBeGreaterThan(0);
-      for (const row of result.rows) {
-        expect(typeof row.stat_name).toBe('string');
-        expect(typeof row.stat_value).toBe('string');
-      }
+      await session.client.query(`CREATE FOREIGN TABLE ${table} (stat_name text, stat_value text) SERVER mc_stats_own OPTIONS (stats_cmd '${command}')`);
     }
-    const settings = await session.client.query(`SELECT stat_value FROM stats_settings WHERE stat_name = 'growth_factor'`);
-    expect(settings.rows).toEqual([{ stat_value: '1.25' }]);
+  });
+
+  afterAll(async () => {
+    await own?.stop();
+  });
+
+  async function shown(table: string): Promise<Array<[string, string]>> {
+    const result = await session.client.query<{ stat_name: string; stat_value: string }>(`SELECT stat_name, stat_value FROM ${table}`);
+    return result.rows.map((row) => [row.stat_name, row.stat_value]);
+  }
+
+  /** What Python's str() shows of pymemcache's conversion of a raw stat (its STAT_TYPES; int() for the rest). */
+  function asPymemcacheShowsIt(name: string, raw: string): string {
+    const boolInts = ['hash_is_expanding', 'slab_reassign_running', 'detail_enabled', 'cas_enabled', 'maxconns_fast', 'slab_reassign', 'slab_automove'];
+    if (name === 'auth_enabled_sasl') return raw === 'yes' ? 'True' : 'False';
+    if (name === 'umask') return String(parseInt(raw, 8));
+    if (name === 'growth_factor') return String(Number(raw)).includes('.') ? String(Number(raw)) : `${Number(raw)}.0`;
+    if (/^-?\d+$/.test(raw)) return boolInts.includes(name) ? (Number(raw) !== 0 ? 'True' : 'False') : raw;
+    return raw;
+  }
+
+  it('settings: every row of a raw `stats settings`, in its order, as pymemcache converts it', async () => {
+    const raw = await rawStats(own.address, 'settings');
+    const rows = await shown('stats_settings');
+    expect(rows).toEqual([...raw].map(([name, value]) => [name, asPymemcacheShowsIt(name, value)]));
+    const byName = new Map(rows);
+    expect([byName.get('growth_factor'), byName.get('auth_enabled_sasl'), byName.get('cas_enabled'), byName.get('umask')]).toEqual(['1.25', 'False', 'yes', '448']);
+  });
+
+  it('general: the names of a raw `stats` in its order, and its values where they do not move', async () => {
+    const rows = await shown('stats_general');
+    const raw = await rawStats(own.address);
+    expect(rows.map(([name]) => name)).toEqual([...raw.keys()]);
+    const byName = new Map(rows);
+    for (const name of ['pid', 'version', 'libevent', 'pointer_size', 'max_connections', 'threads', 'curr_items', 'total_items', 'bytes', 'limit_maxbytes', 'evictions']) {
+      expect([name, byName.get(name)]).toEqual([name, raw.get(name)]);
+    }
+    expect([byName.get('curr_items'), byName.get('hash_is_expanding'), byName.get('version')]).toEqual(['1', 'False', '1.6.18']);
+    // pymemcache reads rusage as a float (':' or '.' separated) and Python shows its repr.
+    expect(byName.get('rusage_user')).toMatch(/^\d+\.\d+(e-\d+)?$/);
+  });
+
+  it('items, slabs and sizes: the rows of the raw call (item ages aside, which move with the clock)', async () => {
+    for (const command of ['items', 'slabs', 'sizes']) {
+      const raw = await rawStats(own.address, command);
+      const rows = await shown(`stats_${command}`);
+      expect(rows.map(([name]) => name), command).toEqual([...raw.keys()]);
+      const settled = ([name]: [string, string]): boolean => !/:age/.test(name);
+      expect(rows.filter(settled), command).toEqual([...raw].filter(settled).map(([name, value]) => [name, asPymemcacheShowsIt(name, value)]));
+    }
+    expect(new Map(await shown('stats_items')).get('items:1:number')).toBe('1');
+  });
+
+  it('conns: one row per connection field, the backend\'s own connection among them', async () => {
+    const rows = await shown('stats_conns');
+    const raw = await rawStats(own.address, 'conns');
+    // Each side sees its own connection: compare the kinds of fields (the part after "<fd>:").
+    const kinds = (names: string[]): string[] => [...new Set(names.map((name) => name.split(':')[1] ?? name))].sort();
+    expect(kinds(rows.map(([name]) => name))).toEqual(kinds([...raw.keys()]));
+    expect(rows.filter(([name]) => name.endsWith(':state')).length).toBeGreaterThanOrEqual(2);
   });
 });
 
