@@ -1,5 +1,5 @@
 // The build is deterministic (same input, byte-identical output) and what is committed in python-out/ is what
-// src/ emits; every emitted module compiles and passes mypy.
+// src/ emits; every emitted module compiles and passes mypy --strict.
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -58,7 +58,7 @@ describe('python-out/pymcache_fdw', () => {
     }
   });
 
-  it('compiles with /usr/bin/python3 and passes mypy (multicorn and pymemcache have no stubs)', () => {
+  it('compiles with /usr/bin/python3 and passes mypy --strict against the typed stubs of multicorn and pymemcache', () => {
     // Skip nothing: an empty python-out is emitted first.
     if (!fs.existsSync(path.join(PACKAGE_DIR, '__init__.py'))) execFileSync('npx', ['tsx', 'codegen/cli.ts'], { cwd: ROOT });
     const modules = execFileSync('find', [PACKAGE_DIR, '-name', '*.py', '-not', '-path', '*/__pycache__/*'], { encoding: 'utf8' })
@@ -67,7 +67,11 @@ describe('python-out/pymcache_fdw', () => {
       .sort();
     expect(modules.length).toBeGreaterThan(1);
     execFileSync('/usr/bin/python3', ['-m', 'py_compile', ...modules]);
-    const out = execFileSync('/usr/bin/python3', ['-m', 'mypy', '--ignore-missing-imports', '--no-error-summary', 'pymcache_fdw'], {
+    // python-out/pyproject.toml's [tool.mypy] sets strict and puts python-out/stubs on mypy's path; the flags repeat
+    // what matters so that a config change cannot loosen the check silently.
+    const config = fs.readFileSync(path.join(ROOT, 'python-out/pyproject.toml'), 'utf8');
+    expect(config).toContain('mypy_path = "$MYPY_CONFIG_FILE_DIR/stubs"');
+    const out = execFileSync('/usr/bin/python3', ['-m', 'mypy', '--strict', '--no-error-summary', 'pymcache_fdw'], {
       cwd: path.join(ROOT, 'python-out'),
       encoding: 'utf8',
     });

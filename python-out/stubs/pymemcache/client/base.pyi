@@ -1,0 +1,33 @@
+# pymemcache 3.5 (pymemcache/client/base.py): the Client methods pymcache_fdw calls. Values are what the serde
+# returns (Any); keys are str with allow_unicode_keys=True.
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+class Client:
+    def __init__(
+        self,
+        server: tuple[str, int] | str,
+        serde: Any = ...,
+        serializer: Any = ...,
+        deserializer: Any = ...,
+        connect_timeout: float | None = ...,
+        timeout: float | None = ...,
+        no_delay: bool = ...,
+        ignore_exc: bool = ...,
+        socket_module: Any = ...,
+        socket_keepalive: Any = ...,
+        key_prefix: bytes = ...,
+        default_noreply: bool = ...,
+        allow_unicode_keys: bool = ...,
+        encoding: str = ...,
+        tls_context: Any = ...,
+    ) -> None: ...
+    def close(self) -> None: ...
+    def set(self, key: str, value: Any, expire: int = ..., noreply: bool | None = ..., flags: int | None = ...) -> bool: ...
+    def set_many(self, values: Mapping[str, Any], expire: int = ..., noreply: bool | None = ..., flags: int | None = ...) -> list[str]: ...
+    def add(self, key: str, value: Any, expire: int = ..., noreply: bool | None = ..., flags: int | None = ...) -> bool: ...
+    def get_many(self, keys: Iterable[str]) -> dict[str, Any]: ...
+    def delete(self, key: str, noreply: bool | None = ...) -> bool: ...
+    def delete_many(self, keys: Iterable[str], noreply: bool | None = ...) -> bool: ...
+    def touch(self, key: str, expire: int = ..., noreply: bool | None = ...) -> bool: ...
+    def stats(self, *args: str) -> dict[bytes, Any]: ...
