@@ -75,9 +75,16 @@ export function describeFailure(error: unknown, endpoint: ServerEndpoint, what: 
   return null;
 }
 
-/** Turns a client failure into an ERROR naming the server, the operation and the key. */
-function reportFailure(error: unknown, endpoint: ServerEndpoint, action: string, key: string | null): never {
-  const what = key === null ? action : action + ' of key ' + quoteForMessage(key);
+/** `get of key "k"` (`action` of the user's key), or the action alone when it is about several keys. */
+export function operationText(action: string, userKey: string | null): string {
+  return userKey === null ? action : action + ' of key ' + quoteForMessage(userKey);
+}
+
+/**
+ * Ends the statement with an ERROR for a client failure during `what`, naming the server; anything that is not a
+ * client or transport failure (a bug, or an ERROR already raised) is re-thrown as it is.
+ */
+export function raiseFailure(error: unknown, endpoint: ServerEndpoint, what: string): never {
   const report = describeFailure(error, endpoint, what);
   if (report !== null) raiseError(report.message, report.hint);
   if (error instanceof Error) throw error;
@@ -123,7 +130,10 @@ export class CacheStore {
     return clientFor(this.endpoint);
   }
 
-  /** The items found for `keys` (full keys), one `get` round trip per KEYS_PER_GET keys. */
+  /**
+   * The items found for `keys` (full keys), one `get` round trip per KEYS_PER_GET keys. A failed request goes to
+   * `readFailed`, which raises the ERROR (or, in ServerStore under on_server_error miss, returns what was found).
+   */
   async getMany(keys: string[]): Promise<Map<string, StoredItem>> {
     const found: Map<string, StoredItem> = new Map<string, StoredItem>();
     const client = this.client();
@@ -133,14 +143,26 @@ export class CacheStore {
       try {
         items = await client.getMany(chunk);
       } catch (error) {
-        reportFailure(error, this.endpoint, 'get', chunk.length === 1 ? this.userKey(chunk[0]!) : null);
+        return this.readFailed(error, chunk, found);
       }
       for (const [key, item] of items) {
         found.set(key, item);
       }
     }
+    this.readSucceeded();
     return found;
   }
+
+  /**
+   * A `get` of `chunk` failed: an ERROR naming the server (and the key, for one key). `found` holds the items of the
+   * requests before it, for an override that reads the rest as misses.
+   */
+  protected readFailed(error: unknown, chunk: string[], found: Map<string, StoredItem>): Map<string, StoredItem> {
+    return raiseFailure(error, this.endpoint, operationText('get', chunk.length === 1 ? this.userKey(chunk[0]!) : null));
+  }
+
+  /** Every `get` of a read was answered (ServerStore notes that the server is up). */
+  protected readSucceeded(): void {}
 
   /**
    * Sends one write and returns memcached's answer: stored (set, add), touched, deleted. False means add found the
@@ -154,7 +176,7 @@ export class CacheStore {
       if (op.kind === 'touch') return await client.touch(op.key, op.expire, false);
       return await client.delete(op.key, false);
     } catch (error) {
-      return reportFailure(error, this.endpoint, op.kind, this.userKey(op.key));
+      return raiseFailure(error, this.endpoint, operationText(op.kind, this.userKey(op.key)));
     }
   }
 
@@ -212,7 +234,7 @@ export class CacheStore {
       if (command === '') return await client.stats();
       return await client.stats(command);
     } catch (error) {
-      return reportFailure(error, this.endpoint, command === '' ? 'stats' : 'stats ' + command, null);
+      return raiseFailure(error, this.endpoint, command === '' ? 'stats' : 'stats ' + command);
     }
   }
 }

@@ -13,8 +13,3 @@ export function raiseError(message: string, hint: string | null = null, detail: 
 export function warn(message: string, hint: string | null = null, detail: string | null = null): void {
   logToPostgres(message, WARNING, hint, detail);
 }
-
-/** Quotes a key, option value or name for a message, the way PostgreSQL quotes identifiers in its own. */
-export function quoted(text: string): string {
-  return '"' + text + '"';
-}

@@ -4,7 +4,7 @@ import { ITEM_OVERHEAD_BYTES, type WriteOp } from './cache-store';
 import { resolveCacheLayout, type CacheTableLayout } from './columns';
 import { StoredItem } from './connections';
 import { raiseError, warn } from './errors';
-import { InvalidKeyError, MAX_KEY_BYTES, plainFullKey, prefixedKey, quoteForMessage, validateKey } from './keys';
+import { InvalidKeyError, KEY_HINT, MAX_KEY_BYTES, plainFullKey, prefixedKey, quoteForMessage, validateKey } from './keys';
 import { ForeignDataWrapper, type ColumnDefinition, type Qual, type SortKey } from './ports/host';
 import { intToString, utf8ByteLength, type Bytes } from './ports/runtime';
 import { lookupKeys } from './quals';
@@ -44,8 +44,6 @@ export const NO_KEY_ROWS_ESTIMATE = 1000000;
  * for a scan that evaluates almost nothing.
  */
 const COLUMN_WIDTH = 32;
-
-const KEY_HINT = 'memcached keys are 1 to 250 bytes of UTF-8 without spaces or control characters, prefix included.';
 
 function sameBytes(left: Bytes, right: Bytes): boolean {
   if (left.length !== right.length) return false;

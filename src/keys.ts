@@ -12,6 +12,8 @@ const HEX_DIGITS: readonly string[] = ['0', '1', '2', '3', '4', '5', '6', '7', '
 
 /** The rule every key follows, as error messages state it. */
 export const KEY_RULE = `a key must be 1 to ${intToString(MAX_KEY_BYTES)} bytes of UTF-8 with no spaces or control characters`;
+/** The HINT of an invalid key's ERROR: the same rule, and that a table's prefix counts toward the limit. */
+export const KEY_HINT = `memcached keys are 1 to ${intToString(MAX_KEY_BYTES)} bytes of UTF-8 without spaces or control characters, prefix included.`;
 
 /** The bytes the text protocol refuses in a key besides C0 controls (below the space): space and DEL. */
 const SPACE_BYTE = 0x20;

@@ -5,7 +5,15 @@
 // it); meanwhile its keys go where the matching client sends them while it is down (`serverForWhileDown`), and where
 // that client fails them instead (ketama), `on_server_error` decides: `error` fails the statement, `miss` reads them
 // as misses with a WARNING. Writes to a server that is down always fail.
-import { CacheStore, describeFailure, KEYS_PER_GET, type StatReading, type WriteOp } from './cache-store';
+import {
+  CacheStore,
+  describeFailure,
+  KEYS_PER_GET,
+  operationText,
+  raiseFailure,
+  type StatReading,
+  type WriteOp,
+} from './cache-store';
 import { clientFor, type StoredItem } from './connections';
 import { createDistribution, DistributionError, type Distribution } from './distribution/index';
 import { raiseError, warn } from './errors';
@@ -43,14 +51,6 @@ function noteSuccess(label: string): void {
   if (failedAt.size > 0) failedAt.delete(label);
 }
 
-/** An ERROR for a client failure during `what`, naming the server; anything else (a bug) is re-thrown. */
-function failWith(error: unknown, endpoint: ServerEndpoint, what: string): never {
-  const report = describeFailure(error, endpoint, what);
-  if (report !== null) raiseError(report.message, report.hint);
-  if (error instanceof Error) throw error;
-  throw new Error('unexpected failure during the ' + what);
-}
-
 /** `key "k"` or `3 keys`, for messages. */
 function keysText(userKeys: string[]): string {
   if (userKeys.length === 1) return 'key ' + quoteForMessage(userKeys[0]!);
@@ -73,36 +73,25 @@ export class ServerStore extends CacheStore {
     this.retryInterval = retryInterval;
   }
 
-  /** The items found for `keys` (full keys), one `get` per KEYS_PER_GET keys; a failure follows on_server_error. */
-  override async getMany(keys: string[]): Promise<Map<string, StoredItem>> {
-    const found: Map<string, StoredItem> = new Map<string, StoredItem>();
-    const client = clientFor(this.endpoint);
-    for (let start = 0; start < keys.length; start += KEYS_PER_GET) {
-      const chunk = keys.slice(start, start + KEYS_PER_GET);
-      let items: Map<string, StoredItem>;
-      try {
-        items = await client.getMany(chunk);
-      } catch (error) {
-        noteFailure(this.serverLabel, error);
-        const what = chunk.length === 1 ? 'get of key ' + quoteForMessage(this.userKey(chunk[0]!)) : 'get';
-        if (this.missOnFailure && (isOutage(error) || error instanceof MemcacheServerError)) {
-          const report = describeFailure(error, this.endpoint, what)!;
-          warn(
-            report.message + '; its keys are read as misses (on_server_error miss)',
-            this.retryInterval > 0
-              ? 'It is not tried again for ' + intToString(this.retryInterval) + ' seconds (retry_interval).'
-              : report.hint,
-          );
-          return found;
-        }
-        return failWith(error, this.endpoint, what);
-      }
-      for (const [key, item] of items) {
-        found.set(key, item);
-      }
+  /** A failed `get` marks an outage, and under on_server_error miss reads this server's keys as misses. */
+  protected override readFailed(error: unknown, chunk: string[], found: Map<string, StoredItem>): Map<string, StoredItem> {
+    noteFailure(this.serverLabel, error);
+    const what = operationText('get', chunk.length === 1 ? this.userKey(chunk[0]!) : null);
+    const report = describeFailure(error, this.endpoint, what);
+    if (report === null || !this.missOnFailure || !(isOutage(error) || error instanceof MemcacheServerError)) {
+      return raiseFailure(error, this.endpoint, what);
     }
-    noteSuccess(this.serverLabel);
+    warn(
+      report.message + '; its keys are read as misses (on_server_error miss)',
+      this.retryInterval > 0
+        ? 'It is not tried again for ' + intToString(this.retryInterval) + ' seconds (retry_interval).'
+        : report.hint,
+    );
     return found;
+  }
+
+  protected override readSucceeded(): void {
+    noteSuccess(this.serverLabel);
   }
 
   /** memcached's `stats`, noting an outage (the write path asks `stats settings` for the item size limit). */
@@ -113,7 +102,7 @@ export class ServerStore extends CacheStore {
       stats = command === '' ? await client.stats() : await client.stats(command);
     } catch (error) {
       noteFailure(this.serverLabel, error);
-      return failWith(error, this.endpoint, command === '' ? 'stats' : 'stats ' + command);
+      return raiseFailure(error, this.endpoint, command === '' ? 'stats' : 'stats ' + command);
     }
     noteSuccess(this.serverLabel);
     return stats;
@@ -426,7 +415,7 @@ export class ServerPool {
           warn(report.message + '; its statistics are left out (on_server_error miss)', report.hint);
           continue;
         }
-        return failWith(error, endpoint, what);
+        return raiseFailure(error, endpoint, what);
       }
       noteSuccess(label);
       result.push(new ServerStats(endpoint, stats));

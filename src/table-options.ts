@@ -118,6 +118,22 @@ function parseTimeout(name: string, raw: string): Float {
   return seconds;
 }
 
+/** How long to wait for a server: connect_timeout and timeout, or their defaults. */
+interface Timeouts {
+  connectTimeout: Float;
+  timeout: Float;
+}
+
+function parseTimeouts(options: Record<string, string>): Timeouts {
+  const rawConnectTimeout = options['connect_timeout'];
+  const rawTimeout = options['timeout'];
+  return {
+    connectTimeout:
+      rawConnectTimeout === undefined ? DEFAULT_CONNECT_TIMEOUT : parseTimeout('connect_timeout', rawConnectTimeout),
+    timeout: rawTimeout === undefined ? DEFAULT_TIMEOUT : parseTimeout('timeout', rawTimeout),
+  };
+}
+
 /** The server of a table: host and port (defaults announced with a WARNING) and the timeouts. */
 export function parseServerEndpoint(options: Record<string, string>): ServerEndpoint {
   const rawHost = options['host'];
@@ -136,12 +152,8 @@ export function parseServerEndpoint(options: Record<string, string>): ServerEndp
   } else {
     port = checkedOption(() => parseIntegerOption('port', rawPort, 1, 65535));
   }
-  const rawConnectTimeout = options['connect_timeout'];
-  const connectTimeout =
-    rawConnectTimeout === undefined ? DEFAULT_CONNECT_TIMEOUT : parseTimeout('connect_timeout', rawConnectTimeout);
-  const rawTimeout = options['timeout'];
-  const timeout = rawTimeout === undefined ? DEFAULT_TIMEOUT : parseTimeout('timeout', rawTimeout);
-  return { host: host, port: port, connectTimeout: connectTimeout, timeout: timeout };
+  const timeouts = parseTimeouts(options);
+  return { host: host, port: port, connectTimeout: timeouts.connectTimeout, timeout: timeouts.timeout };
 }
 
 /** The servers of a table and what to do when one of them does not answer. */
@@ -183,14 +195,15 @@ export function parseServerSet(options: Record<string, string>, withDistribution
     rejectCombined(options, 'host');
     rejectCombined(options, 'port');
     addresses = checkedOption(() => parseServerList('servers', rawServers));
-    const rawConnectTimeout = options['connect_timeout'];
-    const connectTimeout =
-      rawConnectTimeout === undefined ? DEFAULT_CONNECT_TIMEOUT : parseTimeout('connect_timeout', rawConnectTimeout);
-    const rawTimeout = options['timeout'];
-    const timeout = rawTimeout === undefined ? DEFAULT_TIMEOUT : parseTimeout('timeout', rawTimeout);
+    const timeouts = parseTimeouts(options);
     endpoints = [];
     for (const address of addresses) {
-      endpoints.push({ host: address.host, port: address.port, connectTimeout: connectTimeout, timeout: timeout });
+      endpoints.push({
+        host: address.host,
+        port: address.port,
+        connectTimeout: timeouts.connectTimeout,
+        timeout: timeouts.timeout,
+      });
     }
   }
   const rawDistribution = withDistribution ? options['distribution'] : undefined;

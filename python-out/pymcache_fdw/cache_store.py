@@ -6,7 +6,7 @@ from typing import Literal, NoReturn, TypeAlias, TypedDict, cast
 from pymemcache.client.base import Client
 from pymemcache.exceptions import MemcacheClientError, MemcacheServerError, MemcacheUnexpectedCloseError
 
-from ._runtime import code_points, utf8_decode
+from ._runtime import utf8_decode
 from .connections import StoredItem, client_for
 from .errors import raise_error
 from .keys import quote_for_message, strip_prefix
@@ -32,7 +32,7 @@ REACH_HINT = 'Check that memcached runs there and accepts connections, or point 
 
 def server_reply(message: str) -> str:
     """pymemcache keeps memcached's reply as bytes, which str() shows as b'...': show the reply itself."""
-    characters = code_points(message)
+    characters = list(message)
     if len(characters) >= 3 and message.startswith("b'") and message.endswith("'"):
         return ''.join(characters[2:len(characters) - 1])
     return message
@@ -63,9 +63,15 @@ def describe_failure(error: object, endpoint: ServerEndpoint, what: str) -> Fail
     return None
 
 
-def report_failure(error: object, endpoint: ServerEndpoint, action: str, key: str | None) -> NoReturn:
-    """Turns a client failure into an ERROR naming the server, the operation and the key."""
-    what = action if key is None else action + ' of key ' + quote_for_message(key)
+def operation_text(action: str, user_key: str | None) -> str:
+    """`get of key "k"` (`action` of the user's key), or the action alone when it is about several keys."""
+    return action if user_key is None else action + ' of key ' + quote_for_message(user_key)
+
+
+def raise_failure(error: object, endpoint: ServerEndpoint, what: str) -> NoReturn:
+    """Ends the statement with an ERROR for a client failure during `what`, naming the server; anything that is not a
+    client or transport failure (a bug, or an ERROR already raised) is re-thrown as it is.
+    """
     report = describe_failure(error, endpoint, what)
     if report is not None:
         raise_error(report['message'], report['hint'])
@@ -103,7 +109,9 @@ class CacheStore:
         return client_for(self.endpoint)
 
     def get_many(self, keys: list[str]) -> dict[str, StoredItem]:
-        """The items found for `keys` (full keys), one `get` round trip per KEYS_PER_GET keys."""
+        """The items found for `keys` (full keys), one `get` round trip per KEYS_PER_GET keys. A failed request goes to
+        `readFailed`, which raises the ERROR (or, in ServerStore under on_server_error miss, returns what was found).
+        """
         found: dict[str, StoredItem] = {}
         client = self._client()
         start = 0
@@ -113,11 +121,21 @@ class CacheStore:
             try:
                 items = client.get_many(chunk)
             except Exception as error:
-                report_failure(error, self.endpoint, 'get', self.user_key(chunk[0]) if len(chunk) == 1 else None)
+                return self.read_failed(error, chunk, found)
             for key, item in items.items():
                 found[key] = item
             start += KEYS_PER_GET
+        self.read_succeeded()
         return found
+
+    def read_failed(self, error: object, chunk: list[str], found: dict[str, StoredItem]) -> dict[str, StoredItem]:
+        """A `get` of `chunk` failed: an ERROR naming the server (and the key, for one key). `found` holds the items of the
+        requests before it, for an override that reads the rest as misses.
+        """
+        raise_failure(error, self.endpoint, operation_text('get', self.user_key(chunk[0]) if len(chunk) == 1 else None))
+
+    def read_succeeded(self) -> None:
+        """Every `get` of a read was answered (ServerStore notes that the server is up)."""
 
     def apply(self, op: WriteOp) -> bool:
         """Sends one write and returns memcached's answer: stored (set, add), touched, deleted. False means add found the
@@ -133,7 +151,7 @@ class CacheStore:
                 return client.touch(op['key'], op['expire'], False)
             return client.delete(op['key'], False)
         except Exception as error:
-            report_failure(error, self.endpoint, op['kind'], self.user_key(op['key']))
+            raise_failure(error, self.endpoint, operation_text(op['kind'], self.user_key(op['key'])))
 
     def item_size_limit(self) -> int:
         """The largest item the server stores (`item_size_max` of `stats settings`), asked once per server per backend so
@@ -180,4 +198,4 @@ class CacheStore:
                 return client.stats()
             return client.stats(command)
         except Exception as error:
-            report_failure(error, self.endpoint, 'stats' if command == '' else 'stats ' + command, None)
+            raise_failure(error, self.endpoint, 'stats' if command == '' else 'stats ' + command)

@@ -15,8 +15,3 @@ def raise_error(message: str, hint: str | None = None, detail: str | None = None
 def warn(message: str, hint: str | None = None, detail: str | None = None) -> None:
     """A WARNING sent to the client; the statement goes on."""
     log_to_postgres(message, WARNING, hint, detail)
-
-
-def quoted(text: str) -> str:
-    """Quotes a key, option value or name for a message, the way PostgreSQL quotes identifiers in its own."""
-    return '"' + text + '"'

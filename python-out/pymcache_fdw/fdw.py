@@ -10,7 +10,7 @@ from .cache_store import ITEM_OVERHEAD_BYTES, WriteOp
 from .columns import CacheTableLayout, resolve_cache_layout
 from .connections import StoredItem
 from .errors import raise_error, warn
-from .keys import InvalidKeyError, MAX_KEY_BYTES, plain_full_key, prefixed_key, quote_for_message, validate_key
+from .keys import InvalidKeyError, KEY_HINT, MAX_KEY_BYTES, plain_full_key, prefixed_key, quote_for_message, validate_key
 from .quals import lookup_keys
 from .server_pool import ServerPool
 from .table_options import CacheTableOptions, OPTION_HINT, parse_cache_table_options
@@ -20,7 +20,6 @@ from .values import SqlRow, SqlValue, checked_flags, decode_value, encode_value,
 
 NO_KEY_ROWS_ESTIMATE = 1000000
 COLUMN_WIDTH = 32
-KEY_HINT = 'memcached keys are 1 to 250 bytes of UTF-8 without spaces or control characters, prefix included.'
 
 
 def same_bytes(left: bytes, right: bytes) -> bool:

@@ -3,13 +3,14 @@ from __future__ import annotations
 
 from typing import Sequence
 
-from ._runtime import LoneSurrogateError, code_point_of, code_points, int_div, int_to_string, utf8_byte_length, utf8_encode
+from ._runtime import LoneSurrogateError, code_point_of, int_div, int_to_string, utf8_byte_length, utf8_encode
 
 
 MAX_KEY_BYTES = 250
 SHOWN_CHARACTERS = 60
 HEX_DIGITS: Sequence[str] = ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9', 'a', 'b', 'c', 'd', 'e', 'f']
 KEY_RULE = f'a key must be 1 to {int_to_string(MAX_KEY_BYTES)} bytes of UTF-8 with no spaces or control characters'
+KEY_HINT = f'memcached keys are 1 to {int_to_string(MAX_KEY_BYTES)} bytes of UTF-8 without spaces or control characters, prefix included.'
 SPACE_BYTE = 0x20
 DEL_BYTE = 0x7f
 
@@ -62,7 +63,7 @@ def quote_for_message(text: str) -> str:
     """`text` in double quotes for an error message, with backslash escapes for quotes, backslashes, control characters
     and lone surrogates; past 60 characters the rest is elided and the total length given.
     """
-    characters = code_points(text)
+    characters = list(text)
     shown: list[str] = []
     for ch in characters[0:SHOWN_CHARACTERS]:
         shown.append(escape_character(ch))
@@ -106,7 +107,7 @@ def key_problem(full_key: str) -> str | None:
     if full_key == '':
         return 'it is empty'
     position = 0
-    for ch in code_points(full_key):
+    for ch in full_key:
         position += 1
         code_point = code_point_of(ch)
         if ch == ' ':
@@ -148,8 +149,8 @@ def prefixed_key(prefix: str, key: str) -> str:
 
 def strip_prefix(prefix: str, full_key: str) -> str | None:
     """The user's key inside `fullKey`, or null when `fullKey` does not start with `prefix` (compared by code points)."""
-    prefix_characters = code_points(prefix)
-    key_characters = code_points(full_key)
+    prefix_characters = list(prefix)
+    key_characters = list(full_key)
     if len(key_characters) < len(prefix_characters):
         return None
     for i in range(len(prefix_characters)):

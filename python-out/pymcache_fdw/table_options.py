@@ -79,6 +79,19 @@ def parse_timeout(name: str, raw: str) -> float:
     return seconds
 
 
+class Timeouts(TypedDict):
+    """How long to wait for a server: connect_timeout and timeout, or their defaults."""
+
+    connectTimeout: float
+    timeout: float
+
+
+def parse_timeouts(options: dict[str, str]) -> Timeouts:
+    raw_connect_timeout = options.get('connect_timeout')
+    raw_timeout = options.get('timeout')
+    return {'connectTimeout': DEFAULT_CONNECT_TIMEOUT if raw_connect_timeout is None else parse_timeout('connect_timeout', raw_connect_timeout), 'timeout': DEFAULT_TIMEOUT if raw_timeout is None else parse_timeout('timeout', raw_timeout)}
+
+
 def parse_server_endpoint(options: dict[str, str]) -> ServerEndpoint:
     """The server of a table: host and port (defaults announced with a WARNING) and the timeouts."""
     raw_host = options.get('host')
@@ -95,11 +108,8 @@ def parse_server_endpoint(options: dict[str, str]) -> ServerEndpoint:
         announce_default('port', int_to_string(DEFAULT_PORT))
     else:
         port = checked_option((lambda: parse_integer_option('port', cast('str', raw_port), 1, 65535)))
-    raw_connect_timeout = options.get('connect_timeout')
-    connect_timeout = DEFAULT_CONNECT_TIMEOUT if raw_connect_timeout is None else parse_timeout('connect_timeout', raw_connect_timeout)
-    raw_timeout = options.get('timeout')
-    timeout = DEFAULT_TIMEOUT if raw_timeout is None else parse_timeout('timeout', raw_timeout)
-    return {'host': host, 'port': port, 'connectTimeout': connect_timeout, 'timeout': timeout}
+    timeouts = parse_timeouts(options)
+    return {'host': host, 'port': port, 'connectTimeout': timeouts['connectTimeout'], 'timeout': timeouts['timeout']}
 
 
 class ServerSetOptions(TypedDict):
@@ -134,13 +144,10 @@ def parse_server_set(options: dict[str, str], with_distribution: bool) -> Server
         reject_combined(options, 'host')
         reject_combined(options, 'port')
         addresses = checked_option((lambda: parse_server_list('servers', cast('str', raw_servers))))
-        raw_connect_timeout = options.get('connect_timeout')
-        connect_timeout = DEFAULT_CONNECT_TIMEOUT if raw_connect_timeout is None else parse_timeout('connect_timeout', raw_connect_timeout)
-        raw_timeout = options.get('timeout')
-        timeout = DEFAULT_TIMEOUT if raw_timeout is None else parse_timeout('timeout', raw_timeout)
+        timeouts = parse_timeouts(options)
         endpoints = []
         for address in addresses:
-            endpoints.append({'host': address['host'], 'port': address['port'], 'connectTimeout': connect_timeout, 'timeout': timeout})
+            endpoints.append({'host': address['host'], 'port': address['port'], 'connectTimeout': timeouts['connectTimeout'], 'timeout': timeouts['timeout']})
     raw_distribution = options.get('distribution') if with_distribution else None
     distribution = DEFAULT_DISTRIBUTION if raw_distribution is None else checked_option((lambda: parse_enum_option('distribution', cast('str', raw_distribution), DISTRIBUTION_NAMES)))
     raw_on_server_error = options.get('on_server_error')
