@@ -32,8 +32,16 @@ export interface WriteOp {
   expire: number;
 }
 
-const REACH_HINT =
-  'Check that memcached runs there and accepts connections, or point the host and port options at it; connect_timeout and timeout set how long to wait.';
+/** What to do about a server that does not answer, naming the option that names it (host/port, or servers). */
+function reachHint(endpoint: ServerEndpoint): string {
+  const where = endpoint.listed ? 'or correct its host:port in the servers option' : 'or point the host and port options at it';
+  return 'Check that memcached runs there and accepts connections, ' + where + '; connect_timeout and timeout set how long to wait.';
+}
+
+/** memcached answered CLIENT_ERROR to a request the wrapper had checked: most often a server requiring authentication. */
+const CLIENT_ERROR_HINT =
+  'memcached answers "unauthenticated" when it requires ASCII authentication (memcached -Y), which pymcache_fdw does not ' +
+  'send: use a memcached without it. Any other reply is unexpected: report it with the statement and the memcached version.';
 
 /** pymemcache keeps memcached's reply as bytes, which str() shows as b'...': show the reply itself. */
 function serverReply(message: string): string {
@@ -57,7 +65,7 @@ export interface FailureReport {
 export function describeFailure(error: unknown, endpoint: ServerEndpoint, what: string): FailureReport | null {
   const server = endpointLabel(endpoint);
   if (error instanceof MemcacheUnexpectedCloseError) {
-    return { message: 'memcached at ' + server + ' closed the connection during ' + what, hint: REACH_HINT };
+    return { message: 'memcached at ' + server + ' closed the connection during ' + what, hint: reachHint(endpoint) };
   }
   if (error instanceof MemcacheServerError) {
     const reply = serverReply(error.message);
@@ -67,10 +75,13 @@ export function describeFailure(error: unknown, endpoint: ServerEndpoint, what: 
     return { message: 'memcached at ' + server + ' failed the ' + what + ': ' + reply, hint: hint };
   }
   if (error instanceof MemcacheClientError) {
-    return { message: 'memcached at ' + server + ' rejected the ' + what + ': ' + serverReply(error.message), hint: null };
+    return {
+      message: 'memcached at ' + server + ' rejected the ' + what + ': ' + serverReply(error.message),
+      hint: CLIENT_ERROR_HINT,
+    };
   }
   if (error instanceof TransportError) {
-    return { message: 'cannot reach memcached at ' + server + ' (' + what + '): ' + error.message, hint: REACH_HINT };
+    return { message: 'cannot reach memcached at ' + server + ' (' + what + '): ' + error.message, hint: reachHint(endpoint) };
   }
   return null;
 }

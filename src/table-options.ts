@@ -71,6 +71,8 @@ export interface ServerEndpoint {
   port: number;
   connectTimeout: Float;
   timeout: Float;
+  /** True when the server is an entry of the `servers` option, false when host/port name it (errors name the option). */
+  listed: boolean;
 }
 
 /** `host:port`, as errors and EXPLAIN name a server. */
@@ -153,7 +155,7 @@ export function parseServerEndpoint(options: Record<string, string>): ServerEndp
     port = checkedOption(() => parseIntegerOption('port', rawPort, 1, 65535));
   }
   const timeouts = parseTimeouts(options);
-  return { host: host, port: port, connectTimeout: timeouts.connectTimeout, timeout: timeouts.timeout };
+  return { host: host, port: port, connectTimeout: timeouts.connectTimeout, timeout: timeouts.timeout, listed: false };
 }
 
 /** The servers of a table and what to do when one of them does not answer. */
@@ -203,6 +205,7 @@ export function parseServerSet(options: Record<string, string>, withDistribution
         port: address.port,
         connectTimeout: timeouts.connectTimeout,
         timeout: timeouts.timeout,
+        listed: true,
       });
     }
   }

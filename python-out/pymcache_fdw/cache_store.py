@@ -27,7 +27,13 @@ class WriteOp(TypedDict):
     expire: int
 
 
-REACH_HINT = 'Check that memcached runs there and accepts connections, or point the host and port options at it; connect_timeout and timeout set how long to wait.'
+def reach_hint(endpoint: ServerEndpoint) -> str:
+    """What to do about a server that does not answer, naming the option that names it (host/port, or servers)."""
+    where: Literal['or correct its host:port in the servers option', 'or point the host and port options at it'] = 'or correct its host:port in the servers option' if endpoint['listed'] else 'or point the host and port options at it'
+    return 'Check that memcached runs there and accepts connections, ' + where + '; connect_timeout and timeout set how long to wait.'
+
+
+CLIENT_ERROR_HINT = 'memcached answers "unauthenticated" when it requires ASCII authentication (memcached -Y), which pymcache_fdw does not ' + 'send: use a memcached without it. Any other reply is unexpected: report it with the statement and the memcached version.'
 
 
 def server_reply(message: str) -> str:
@@ -51,15 +57,15 @@ def describe_failure(error: object, endpoint: ServerEndpoint, what: str) -> Fail
     """
     server = endpoint_label(endpoint)
     if isinstance(error, MemcacheUnexpectedCloseError):
-        return {'message': 'memcached at ' + server + ' closed the connection during ' + what, 'hint': REACH_HINT}
+        return {'message': 'memcached at ' + server + ' closed the connection during ' + what, 'hint': reach_hint(endpoint)}
     if isinstance(error, MemcacheServerError):
         reply = server_reply(str(error))
         hint: Literal['The value is larger than the server\'s item size limit (memcached -I, 1 MB by default).', 'See the memcached server log for the cause.'] = "The value is larger than the server's item size limit (memcached -I, 1 MB by default)." if 'too large' in reply else 'See the memcached server log for the cause.'
         return {'message': 'memcached at ' + server + ' failed the ' + what + ': ' + reply, 'hint': hint}
     if isinstance(error, MemcacheClientError):
-        return {'message': 'memcached at ' + server + ' rejected the ' + what + ': ' + server_reply(str(error)), 'hint': None}
+        return {'message': 'memcached at ' + server + ' rejected the ' + what + ': ' + server_reply(str(error)), 'hint': CLIENT_ERROR_HINT}
     if isinstance(error, OSError):
-        return {'message': 'cannot reach memcached at ' + server + ' (' + what + '): ' + str(error), 'hint': REACH_HINT}
+        return {'message': 'cannot reach memcached at ' + server + ' (' + what + '): ' + str(error), 'hint': reach_hint(endpoint)}
     return None
 
 

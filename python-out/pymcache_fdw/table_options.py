@@ -36,6 +36,7 @@ class ServerEndpoint(TypedDict):
     port: int
     connectTimeout: float
     timeout: float
+    listed: bool
 
 
 def endpoint_label(endpoint: ServerEndpoint) -> str:
@@ -109,7 +110,7 @@ def parse_server_endpoint(options: dict[str, str]) -> ServerEndpoint:
     else:
         port = checked_option((lambda: parse_integer_option('port', cast('str', raw_port), 1, 65535)))
     timeouts = parse_timeouts(options)
-    return {'host': host, 'port': port, 'connectTimeout': timeouts['connectTimeout'], 'timeout': timeouts['timeout']}
+    return {'host': host, 'port': port, 'connectTimeout': timeouts['connectTimeout'], 'timeout': timeouts['timeout'], 'listed': False}
 
 
 class ServerSetOptions(TypedDict):
@@ -147,7 +148,7 @@ def parse_server_set(options: dict[str, str], with_distribution: bool) -> Server
         timeouts = parse_timeouts(options)
         endpoints = []
         for address in addresses:
-            endpoints.append({'host': address['host'], 'port': address['port'], 'connectTimeout': timeouts['connectTimeout'], 'timeout': timeouts['timeout']})
+            endpoints.append({'host': address['host'], 'port': address['port'], 'connectTimeout': timeouts['connectTimeout'], 'timeout': timeouts['timeout'], 'listed': True})
     raw_distribution = options.get('distribution') if with_distribution else None
     distribution = DEFAULT_DISTRIBUTION if raw_distribution is None else checked_option((lambda: parse_enum_option('distribution', cast('str', raw_distribution), DISTRIBUTION_NAMES)))
     raw_on_server_error = options.get('on_server_error')

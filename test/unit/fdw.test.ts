@@ -1,6 +1,9 @@
 // PymcacheFDW in Node against the real memcached fleet: what each statement sends to memcached (checked with an
 // independent raw-protocol client), what it returns, and every ERROR and WARNING it reports.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeEach, describe, expect, inject, it } from 'vitest';
 import { closeAllClients, openClientCount } from '../../src/connections';
 import { NO_KEY_ROWS_ESTIMATE, PymcacheFDW } from '../../src/fdw';
@@ -8,9 +11,9 @@ import { Qual, takeLoggedMessages, WARNING, type ColumnDefinition, type Row } fr
 import { startMemcached } from '../rig/memcached';
 import { collect, columns, exchange, failure, rawGet, rawSet, rawStats, uniquePrefix, type Address } from './fdw-support';
 
-/** A memcached on a given port (the reconnect test restarts one on the port it had). */
-async function memcachedOn(port: number): Promise<ChildProcess> {
-  const child = spawn('/usr/bin/memcached', ['-u', 'memcache', '-l', '127.0.0.1', '-p', String(port), '-U', '0'], { stdio: 'ignore' });
+/** A memcached on a given port (the reconnect test restarts one on the port it had), with extra command-line options. */
+async function memcachedOn(port: number, extraArgs: string[] = []): Promise<ChildProcess> {
+  const child = spawn('/usr/bin/memcached', ['-u', 'memcache', '-l', '127.0.0.1', '-p', String(port), '-U', '0', ...extraArgs], { stdio: 'ignore' });
   for (let attempt = 0; attempt < 400; attempt++) {
     const ready = await exchange({ host: '127.0.0.1', port }, Buffer.from('version\r\n'), (reply) => reply.includes('\r\n'))
       .then(() => true, () => false);
@@ -416,6 +419,30 @@ describe('server failures', () => {
     expect(error.hint).toBe(
       'Check that memcached runs there and accepts connections, or point the host and port options at it; connect_timeout and timeout set how long to wait.',
     );
+  });
+
+  it('a memcached requiring ASCII authentication (-Y) answers CLIENT_ERROR: the ERROR quotes it and the HINT says what it means', async () => {
+    const probe = await startMemcached();
+    const port = probe.address.port;
+    await probe.stop();
+    // memcached reads the file as the memcache user, after dropping root.
+    const authDirectory = mkdtempSync(join(tmpdir(), 'pymcache-auth-'));
+    chmodSync(authDirectory, 0o755);
+    const authFile = join(authDirectory, 'auth');
+    writeFileSync(authFile, 'user:secret\n', { mode: 0o644 });
+    const child = await memcachedOn(port, ['-Y', authFile]);
+    try {
+      const fdw = new PymcacheFDW(tableOptions({}, { host: '127.0.0.1', port }), TEXT_TABLE());
+      const error = await failure(() => select(fdw, [new Qual('key', '=', 'k')]));
+      expect(error.message).toBe(`memcached at 127.0.0.1:${port} rejected the get of key "k": unauthenticated`);
+      expect(error.hint).toBe(
+        'memcached answers "unauthenticated" when it requires ASCII authentication (memcached -Y), which pymcache_fdw does not ' +
+          'send: use a memcached without it. Any other reply is unexpected: report it with the statement and the memcached version.',
+      );
+    } finally {
+      await closeAllClients();
+      await stopProcess(child);
+    }
   });
 
   it('reports a value over the item size limit as an ERROR naming the key', async () => {

@@ -151,6 +151,10 @@ describe('a server that does not answer', () => {
     expect(onDead.length).toBeGreaterThan(0);
     const first = await failure(() => tablePool.readThrough(new WriteSet(), keys));
     expect(first.message.startsWith(`cannot reach memcached at ${dead.host}:${dead.port} (get`)).toBe(true);
+    // The table names its servers in the servers option (host and port would be an ERROR there): the HINT says so.
+    expect(first.hint).toBe(
+      'Check that memcached runs there and accepts connections, or correct its host:port in the servers option; connect_timeout and timeout set how long to wait.',
+    );
     const second = await failure(() => tablePool.readThrough(new WriteSet(), keys));
     expect(second.message).toBe(
       `memcached at ${dead.host}:${dead.port} is marked down after a failure less than 3600 seconds ago (retry_interval): cannot get ${onDead.length === 1 ? `key "${onDead[0]!.slice(prefix.length)}"` : `${onDead.length} keys`}`,

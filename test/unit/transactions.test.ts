@@ -70,7 +70,7 @@ describe('composeWrites: one final operation per key', () => {
 });
 
 describe('WriteSet levels', () => {
-  const store = new CacheStore({ host: server.host, port: server.port, connectTimeout: 2, timeout: 5 }, '');
+  const store = new CacheStore({ host: server.host, port: server.port, connectTimeout: 2, timeout: 5, listed: false }, '');
 
   it('ROLLBACK TO drops the level and deeper, and repeating it changes nothing', () => {
     const writes = new WriteSet();
@@ -109,7 +109,7 @@ describe('WriteSet levels', () => {
   });
 
   it('the same key on two servers is two entries', () => {
-    const other = new CacheStore({ host: servers[1]!.host, port: servers[1]!.port, connectTimeout: 2, timeout: 5 }, '');
+    const other = new CacheStore({ host: servers[1]!.host, port: servers[1]!.port, connectTimeout: 2, timeout: 5, listed: false }, '');
     const writes = new WriteSet();
     writes.record(1, store, set('k', 'first server'));
     writes.record(1, other, del('k'));
@@ -205,7 +205,7 @@ describe('a failed flush', () => {
     const live = table();
     const dead = table({ connect_timeout: '0.5' }, downAddress);
     // The size check reads item_size_max once per server per backend: read it while the server is up.
-    await new CacheStore({ host: downAddress.host, port: downAddress.port, connectTimeout: 0.5, timeout: 5 }, '').itemSizeLimit();
+    await new CacheStore({ host: downAddress.host, port: downAddress.port, connectTimeout: 0.5, timeout: 5, listed: false }, '').itemSizeLimit();
     await down.stop();
     live.fdw.begin(0);
     dead.fdw.begin(0);
