@@ -20,17 +20,32 @@ export type StatReading = number | boolean | Bytes;
 /** Keys per `get` round trip: long IN lists and joins are split so that one request line stays reasonable. */
 export const KEYS_PER_GET = 500;
 
-/** What a write does: store (set/add), change only the expiration (touch), or remove (delete). */
-export type WriteKind = 'set' | 'add' | 'touch' | 'delete';
-
-/** One write to memcached: `key` is the full (prefixed, validated) key; `item` is null for touch and delete. */
-export interface WriteOp {
-  kind: WriteKind;
+/**
+ * A write that stores an item: `set` overwrites, `add` only creates. `key` is always the full (prefixed, validated)
+ * key; `expire` is what memcached is sent (already converted past 30 days).
+ */
+export interface StoreOp {
+  kind: 'set' | 'add';
   key: string;
-  item: StoredItem | null;
-  /** What memcached is sent (already converted past 30 days), for set, add and touch. */
+  item: StoredItem;
   expire: number;
 }
+
+/** A write that changes only the expiration of what the key holds (memcached `touch`). */
+export interface TouchOp {
+  kind: 'touch';
+  key: string;
+  expire: number;
+}
+
+/** A write that removes the key. */
+export interface DeleteOp {
+  kind: 'delete';
+  key: string;
+}
+
+/** One write to memcached, told apart by `kind`: sent at once by `apply`, or held in a write set until a flush. */
+export type WriteOp = StoreOp | TouchOp | DeleteOp;
 
 /** What to do about a server that does not answer, naming the option that names it (host/port, or servers). */
 function reachHint(endpoint: ServerEndpoint): string {
@@ -182,10 +197,10 @@ export class CacheStore {
   async apply(op: WriteOp): Promise<boolean> {
     const client = this.client();
     try {
-      if (op.kind === 'set') return await client.set(op.key, op.item!, op.expire, false);
-      if (op.kind === 'add') return await client.add(op.key, op.item!, op.expire, false);
+      if (op.kind === 'delete') return await client.delete(op.key, false);
       if (op.kind === 'touch') return await client.touch(op.key, op.expire, false);
-      return await client.delete(op.key, false);
+      if (op.kind === 'add') return await client.add(op.key, op.item, op.expire, false);
+      return await client.set(op.key, op.item, op.expire, false);
     } catch (error) {
       return raiseFailure(error, this.endpoint, operationText(op.kind, this.userKey(op.key)));
     }
@@ -216,8 +231,8 @@ export class CacheStore {
   // flight and reports them all in one ERROR.
 
   /** `add` of one item; false when the key exists. */
-  async addOne(op: WriteOp): Promise<boolean> {
-    return await this.client().add(op.key, op.item!, op.expire, false);
+  async addOne(op: StoreOp): Promise<boolean> {
+    return await this.client().add(op.key, op.item, op.expire, false);
   }
 
   /** `set` of every item with one expiration, pipelined in one round trip; returns the keys memcached did not store. */

@@ -15,10 +15,10 @@ export const FLAGS_COLUMN = 'flags';
 const TEXT_TYPES: string[] = ['text', 'character varying'];
 const VALUE_TYPES_TEXT = 'text, character varying, bytea, json, jsonb, smallint, integer or bigint';
 
-/** The parts of a cache table; null when the table has no such column. */
+/** The parts of a cache table: the key and value columns always, expire and flags null when the table has none. */
 export interface CacheTableLayout {
   keyColumn: string;
-  valueColumn: string | null;
+  valueColumn: string;
   valueKind: ValueKind;
   expireColumn: string | null;
   expireKind: NumberKind;
@@ -57,7 +57,8 @@ function valueKind(column: ColumnDefinition): ValueKind {
 
 /**
  * The layout of a cache table. The key column is `row_id`, or the first column (announced with a WARNING); the other
- * columns must be named value, expire or flags, so that a typo is an ERROR rather than a column that stays NULL.
+ * columns must be named value, expire or flags, so that a typo is an ERROR rather than a column that stays NULL, and
+ * the value column is required.
  */
 export function resolveCacheLayout(columns: Map<string, ColumnDefinition>, rowId: string | null): CacheTableLayout {
   const names: string[] = [];
@@ -82,27 +83,24 @@ export function resolveCacheLayout(columns: Map<string, ColumnDefinition>, rowId
   const keyDefinition = columns.get(keyColumn)!;
   if (!TEXT_TYPES.includes(baseType(keyDefinition))) typeError(keyDefinition, 'key', 'text or character varying');
 
-  const layout: CacheTableLayout = {
-    keyColumn: keyColumn,
-    valueColumn: null,
-    valueKind: 'text',
-    expireColumn: null,
-    expireKind: 'integer',
-    flagsColumn: null,
-    flagsKind: 'integer',
-  };
+  let valueColumn: string | null = null;
+  let valueKindOfTable: ValueKind = 'text';
+  let expireColumn: string | null = null;
+  let expireKind: NumberKind = 'integer';
+  let flagsColumn: string | null = null;
+  let flagsKind: NumberKind = 'integer';
   for (const name of names) {
     if (name === keyColumn) continue;
     const column = columns.get(name)!;
     if (name === VALUE_COLUMN) {
-      layout.valueColumn = name;
-      layout.valueKind = valueKind(column);
+      valueColumn = name;
+      valueKindOfTable = valueKind(column);
     } else if (name === EXPIRE_COLUMN) {
-      layout.expireColumn = name;
-      layout.expireKind = numberKind(column, 'expiration');
+      expireColumn = name;
+      expireKind = numberKind(column, 'expiration');
     } else if (name === FLAGS_COLUMN) {
-      layout.flagsColumn = name;
-      layout.flagsKind = numberKind(column, 'flags');
+      flagsColumn = name;
+      flagsKind = numberKind(column, 'flags');
     } else {
       raiseError(
         'column "' + name + '" is not a part of a memcached item',
@@ -110,7 +108,21 @@ export function resolveCacheLayout(columns: Map<string, ColumnDefinition>, rowId
       );
     }
   }
-  return layout;
+  if (valueColumn === null) {
+    return raiseError(
+      'the foreign table has no column named value',
+      'A cache table has the key column (' + keyColumn + '), value, and optionally expire and flags.',
+    );
+  }
+  return {
+    keyColumn: keyColumn,
+    valueColumn: valueColumn,
+    valueKind: valueKindOfTable,
+    expireColumn: expireColumn,
+    expireKind: expireKind,
+    flagsColumn: flagsColumn,
+    flagsKind: flagsKind,
+  };
 }
 
 /** The columns a stats table must have, in any order. */

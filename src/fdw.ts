@@ -1,6 +1,6 @@
 // PymcacheFDW: a foreign table whose rows are memcached items (key, value, expire, flags). Multicorn builds one
 // instance per table per backend; every option is checked here, once, in the constructor.
-import { ITEM_OVERHEAD_BYTES, type WriteOp } from './cache-store';
+import { ITEM_OVERHEAD_BYTES, type StoreOp, type WriteOp } from './cache-store';
 import { resolveCacheLayout, type CacheTableLayout } from './columns';
 import { StoredItem } from './connections';
 import { raiseError, warn } from './errors';
@@ -77,12 +77,6 @@ export class PymcacheFDW extends ForeignDataWrapper {
       }
     }
     this.layout = resolveCacheLayout(fdwColumns, this.settings.rowId);
-    if (this.layout.valueColumn === null) {
-      raiseError(
-        'the foreign table has no column named value',
-        'A cache table has the key column (' + this.layout.keyColumn + '), value, and optionally expire and flags.',
-      );
-    }
     this.servers = new ServerPool(this.settings.servers, this.settings.prefix);
     this.scanned = new Map<string, StoredItem>();
     this.transactionLevel = 0;
@@ -154,7 +148,7 @@ export class PymcacheFDW extends ForeignDataWrapper {
     // the rows are built inline because this loop runs once per key of the lookup.
     const layout = this.layout;
     const keyColumn = layout.keyColumn;
-    const valueColumn = layout.valueColumn !== null && columns.has(layout.valueColumn) ? layout.valueColumn : null;
+    const valueColumn = columns.has(layout.valueColumn) ? layout.valueColumn : null;
     const valueKind = layout.valueKind;
     const expireColumn = layout.expireColumn !== null && columns.has(layout.expireColumn) ? layout.expireColumn : null;
     const flagsColumn = layout.flagsColumn !== null && columns.has(layout.flagsColumn) ? layout.flagsColumn : null;
@@ -186,7 +180,7 @@ export class PymcacheFDW extends ForeignDataWrapper {
 
   /** The bytes and flags to store for a row; without a flags column the item keeps `flagsFallback`. */
   private itemOf(row: SqlRow, key: string, flagsFallback: number): StoredItem {
-    const valueColumn = this.layout.valueColumn!;
+    const valueColumn = this.layout.valueColumn;
     const value = row[valueColumn];
     if (value === undefined || value === null) {
       return raiseError(
@@ -288,7 +282,7 @@ export class PymcacheFDW extends ForeignDataWrapper {
     found: Map<string, StoredItem> | null,
   ): Promise<void> {
     const kind = this.settings.insertMode === 'add' ? 'add' : 'set';
-    const op: WriteOp = { kind: kind, key: fullKey, item: item, expire: expire };
+    const op: StoreOp = { kind: kind, key: fullKey, item: item, expire: expire };
     if (this.transactionLevel > 0) {
       await this.checkItemSize(key, fullKey, item);
       if (kind === 'add' && (await this.existsForTransaction(fullKey, found))) this.duplicateKey(key);
@@ -357,12 +351,12 @@ export class PymcacheFDW extends ForeignDataWrapper {
     if (newKey !== oldKey) {
       const oldFullKey = this.fullKey(oldKey);
       await this.storeNew(newKey, newFullKey, item, expire, null);
-      await this.write({ kind: 'delete', key: oldFullKey, item: null, expire: 0 });
+      await this.write({ kind: 'delete', key: oldFullKey });
       this.scanned.delete(oldKey);
       return null;
     }
     if (previous !== null && previous.flags === item.flags && sameBytes(previous.value, item.value)) {
-      const touched = await this.write({ kind: 'touch', key: newFullKey, item: null, expire: expire });
+      const touched = await this.write({ kind: 'touch', key: newFullKey, expire: expire });
       if (!touched) warnVanishedTouches(this.servers.storeFor(newFullKey), [newKey], 'the UPDATE');
       return null;
     }
@@ -375,7 +369,7 @@ export class PymcacheFDW extends ForeignDataWrapper {
   /** `oldvalues` is the key of a row the scan found, so DELETE's row count is the number of keys that existed. */
   override async delete(oldvalues: SqlValue): Promise<void> {
     const key = this.keyOf(oldvalues);
-    await this.write({ kind: 'delete', key: this.fullKey(key), item: null, expire: 0 });
+    await this.write({ kind: 'delete', key: this.fullKey(key) });
     this.scanned.delete(key);
   }
 

@@ -12,7 +12,7 @@ import {
   operationText,
   raiseFailure,
   type StatReading,
-  type WriteOp,
+  type StoreOp,
 } from './cache-store';
 import { clientFor, type StoredItem } from './connections';
 import { createDistribution, DistributionError, type Distribution } from './distribution/index';
@@ -110,7 +110,7 @@ export class ServerStore extends CacheStore {
 
   // The pipelined sends of a flush: failures propagate as they are (the flush reports them), outages are noted.
 
-  override async addOne(op: WriteOp): Promise<boolean> {
+  override async addOne(op: StoreOp): Promise<boolean> {
     try {
       const stored = await super.addOne(op);
       noteSuccess(this.serverLabel);

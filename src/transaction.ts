@@ -2,7 +2,7 @@
 // instance used in a transaction, so the write sets are shared by all cache tables of the backend: whichever
 // instance hears pre_commit first sends everything (grouped per server, pipelined), the others find nothing left,
 // and every hook is idempotent.
-import { describeFailure, type CacheStore, type WriteOp } from './cache-store';
+import { describeFailure, type CacheStore, type StoreOp, type TouchOp, type WriteOp } from './cache-store';
 import { StoredItem } from './connections';
 import { raiseError, warn } from './errors';
 import { quoteForMessage } from './keys';
@@ -93,13 +93,45 @@ class FlushLedger {
   }
 }
 
-/** Splits `writes` into pipelined requests of at most KEYS_PER_BATCH keys and about BYTES_PER_BATCH value bytes. */
-function batches(writes: PendingWrite[]): PendingWrite[][] {
-  const result: PendingWrite[][] = [];
-  let current: PendingWrite[] = [];
+/** A pending set or add, with its operation narrowed to a store (the flush needs its item and expiration). */
+class PendingStore {
+  readonly write: PendingWrite;
+  readonly op: StoreOp;
+
+  constructor(write: PendingWrite, op: StoreOp) {
+    this.write = write;
+    this.op = op;
+  }
+}
+
+/** A pending touch, with its operation narrowed (the flush needs its expiration). */
+class PendingTouch {
+  readonly write: PendingWrite;
+  readonly op: TouchOp;
+
+  constructor(write: PendingWrite, op: TouchOp) {
+    this.write = write;
+    this.op = op;
+  }
+}
+
+/** The pending writes of `stores`, for the ledger. */
+function writesOf(stores: PendingStore[]): PendingWrite[] {
+  const writes: PendingWrite[] = [];
+  for (const pending of stores) writes.push(pending.write);
+  return writes;
+}
+
+/**
+ * Splits `writes` into pipelined requests of at most KEYS_PER_BATCH keys and about BYTES_PER_BATCH value bytes
+ * (`valueBytes` of a write: its item's size, 0 for a delete).
+ */
+function batches<T>(writes: T[], valueBytes: (write: T) => number): T[][] {
+  const result: T[][] = [];
+  let current: T[] = [];
   let bytes = 0;
   for (const write of writes) {
-    const size = write.op.item === null ? 0 : write.op.item.value.length;
+    const size = valueBytes(write);
     if (current.length > 0 && (current.length >= KEYS_PER_BATCH || bytes + size > BYTES_PER_BATCH)) {
       result.push(current);
       current = [];
@@ -112,18 +144,18 @@ function batches(writes: PendingWrite[]): PendingWrite[][] {
   return result;
 }
 
-/** Writes grouped by expiration (set and touch send one expiration per request), in first-seen order. */
-function byExpire(writes: PendingWrite[]): PendingWrite[][] {
-  const groups: Map<number, PendingWrite[]> = new Map<number, PendingWrite[]>();
-  for (const write of writes) {
-    const group = groups.get(write.op.expire);
+/** Sets grouped by expiration (set_many sends one expiration per request), in first-seen order. */
+function byExpire(sets: PendingStore[]): PendingStore[][] {
+  const groups: Map<number, PendingStore[]> = new Map<number, PendingStore[]>();
+  for (const pending of sets) {
+    const group = groups.get(pending.op.expire);
     if (group === undefined) {
-      groups.set(write.op.expire, [write]);
+      groups.set(pending.op.expire, [pending]);
     } else {
-      group.push(write);
+      group.push(pending);
     }
   }
-  const result: PendingWrite[][] = [];
+  const result: PendingStore[][] = [];
   for (const group of groups.values()) result.push(group);
   return result;
 }
@@ -131,9 +163,9 @@ function byExpire(writes: PendingWrite[]): PendingWrite[][] {
 /** One server's share of a flush. */
 class ServerWrites {
   readonly store: CacheStore;
-  readonly sets: PendingWrite[];
+  readonly sets: PendingStore[];
   readonly deletes: PendingWrite[];
-  readonly touches: PendingWrite[];
+  readonly touches: PendingTouch[];
 
   constructor(store: CacheStore) {
     this.store = store;
@@ -148,12 +180,13 @@ class ServerWrites {
  * client created it after the statement checked) must stop the flush before anything else is sent. The keys this
  * flush already added did not exist before it, so they are deleted again and memcached is left as it was.
  */
-async function sendAdds(adds: PendingWrite[], ledger: FlushLedger): Promise<void> {
+async function sendAdds(adds: PendingStore[], ledger: FlushLedger): Promise<void> {
   const added: PendingWrite[] = [];
-  for (const write of adds) {
+  for (const pending of adds) {
+    const write = pending.write;
     let stored: boolean;
     try {
-      stored = await write.store.addOne(write.op);
+      stored = await write.store.addOne(pending.op);
     } catch (error) {
       ledger.fail(error, write.store, 'add', [write]);
     }
@@ -182,17 +215,18 @@ async function sendAdds(adds: PendingWrite[], ledger: FlushLedger): Promise<void
 
 /**
  * Sends `writes` (each key's final operation): adds first, then per server the sets (grouped by expiration) and the
- * deletes as pipelined requests of up to KEYS_PER_BATCH keys, and the touches one acknowledged request each. A failure is an ERROR whose
- * DETAIL names the keys applied, the keys in flight, and the keys not sent.
+ * deletes as pipelined requests of up to KEYS_PER_BATCH keys, and the touches one acknowledged request each. A
+ * failure is an ERROR whose DETAIL names the keys applied, the keys in flight, and the keys not sent.
  */
 export async function flushWrites(writes: PendingWrite[], what: string): Promise<void> {
   if (writes.length === 0) return;
   const ledger: FlushLedger = new FlushLedger(writes, what);
-  const adds: PendingWrite[] = [];
+  const adds: PendingStore[] = [];
   const servers: Map<string, ServerWrites> = new Map<string, ServerWrites>();
   for (const write of writes) {
-    if (write.op.kind === 'add') {
-      adds.push(write);
+    const op = write.op;
+    if (op.kind === 'add') {
+      adds.push(new PendingStore(write, op));
       continue;
     }
     let server = servers.get(write.store.serverLabel);
@@ -200,64 +234,65 @@ export async function flushWrites(writes: PendingWrite[], what: string): Promise
       server = new ServerWrites(write.store);
       servers.set(write.store.serverLabel, server);
     }
-    if (write.op.kind === 'set') {
-      server.sets.push(write);
-    } else if (write.op.kind === 'delete') {
+    if (op.kind === 'delete') {
       server.deletes.push(write);
+    } else if (op.kind === 'touch') {
+      server.touches.push(new PendingTouch(write, op));
     } else {
-      server.touches.push(write);
+      server.sets.push(new PendingStore(write, op));
     }
   }
   await sendAdds(adds, ledger);
   for (const server of servers.values()) {
     const store = server.store;
     for (const group of byExpire(server.sets)) {
-      for (const batch of batches(group)) {
+      for (const setBatch of batches(group, (pendingSet: PendingStore) => pendingSet.op.item.value.length)) {
         const items: Map<string, StoredItem> = new Map<string, StoredItem>();
-        for (const write of batch) items.set(write.op.key, write.op.item!);
+        for (const pendingSet of setBatch) items.set(pendingSet.op.key, pendingSet.op.item);
         let refused: string[];
         try {
-          refused = await store.setPipelined(items, batch[0]!.op.expire);
+          refused = await store.setPipelined(items, setBatch[0]!.op.expire);
         } catch (error) {
-          ledger.fail(error, store, 'set', batch);
+          ledger.fail(error, store, 'set', writesOf(setBatch));
         }
-        for (const write of batch) {
-          if (!refused.includes(write.op.key)) ledger.applied.add(write);
-        }
-        if (refused.length > 0) {
-          const notStored: PendingWrite[] = [];
-          for (const write of batch) {
-            if (refused.includes(write.op.key)) notStored.push(write);
+        const notStored: PendingWrite[] = [];
+        for (const pendingSet of setBatch) {
+          if (refused.includes(pendingSet.op.key)) {
+            notStored.push(pendingSet.write);
+          } else {
+            ledger.applied.add(pendingSet.write);
           }
+        }
+        if (notStored.length > 0) {
           raiseError(
-            'memcached at ' + store.serverLabel + ' did not store ' + intToString(refused.length) + ' key(s) while receiving ' + what,
+            'memcached at ' + store.serverLabel + ' did not store ' + intToString(notStored.length) + ' key(s) while receiving ' + what,
             'See the memcached server log for the cause.',
             'memcached has no transactions: what it applied stays. ' + ledger.detail(notStored),
           );
         }
       }
     }
-    for (const batch of batches(server.deletes)) {
+    for (const deleteBatch of batches(server.deletes, (deleteWrite: PendingWrite) => 0)) {
       const keys: string[] = [];
-      for (const write of batch) keys.push(write.op.key);
+      for (const deleteWrite of deleteBatch) keys.push(deleteWrite.op.key);
       try {
         await store.deletePipelined(keys);
       } catch (error) {
-        ledger.fail(error, store, 'delete', batch);
+        ledger.fail(error, store, 'delete', deleteBatch);
       }
-      for (const write of batch) ledger.applied.add(write);
+      for (const deleteWrite of deleteBatch) ledger.applied.add(deleteWrite);
     }
     // One acknowledged touch per key (pymemcache has no touch_many), so that a key memcached no longer holds is seen.
     const vanished: string[] = [];
-    for (const write of server.touches) {
+    for (const pendingTouch of server.touches) {
       let touched: boolean;
       try {
-        touched = await store.touchOne(write.op.key, write.op.expire);
+        touched = await store.touchOne(pendingTouch.op.key, pendingTouch.op.expire);
       } catch (error) {
-        ledger.fail(error, store, 'touch', [write]);
+        ledger.fail(error, store, 'touch', [pendingTouch.write]);
       }
-      ledger.applied.add(write);
-      if (!touched) vanished.push(store.userKey(write.op.key));
+      ledger.applied.add(pendingTouch.write);
+      if (!touched) vanished.push(store.userKey(pendingTouch.op.key));
     }
     if (vanished.length > 0) warnVanishedTouches(store, vanished, what);
   }

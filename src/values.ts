@@ -107,8 +107,23 @@ function integerArgument(value: SqlValue, column: string, key: string): DecimalI
 
 /** The bytes stored for a value column's SQL value. */
 export function encodeValue(value: SqlValue, kind: ValueKind, key: string): Bytes {
-  // Multicorn hands a bytea column's value over as bytes.
-  if (kind === 'bytea') return value as Bytes;
+  if (kind === 'bytea') {
+    // Multicorn hands a bytea column's value over as bytes: whatever else arrived (a list, text, a number) is refused
+    // rather than stored as something it is not.
+    if (
+      value === null ||
+      typeof value === 'string' ||
+      typeof value === 'boolean' ||
+      typeof value === 'number' ||
+      Array.isArray(value)
+    ) {
+      return raiseError(
+        'the value of key ' + quoteForMessage(key) + ' did not arrive as bytes, although the value column is bytea',
+        'Declare the value column as bytea and store bytea values (decode(..., \'hex\') or \'\\x...\'::bytea).',
+      );
+    }
+    return value;
+  }
   if (kind === 'smallint' || kind === 'integer' || kind === 'bigint') {
     return utf8Encode(decimalText(integerArgument(value, 'value', key)));
   }

@@ -99,10 +99,11 @@ export class WriteSet {
     const toFetch: string[] = [];
     for (const fullKey of fullKeys) {
       const pending = this.effective(store, fullKey);
-      if (pending === null || pending.op.kind === 'touch') {
+      const op = pending === null ? null : pending.op;
+      if (op === null || op.kind === 'touch') {
         toFetch.push(fullKey);
-      } else if (pending.op.kind === 'set' || pending.op.kind === 'add') {
-        seen.set(fullKey, pending.op.item!);
+      } else if (op.kind === 'set' || op.kind === 'add') {
+        seen.set(fullKey, op.item);
       }
     }
     const fetched = await store.getMany(toFetch);

@@ -19,10 +19,10 @@ VALUE_TYPES_TEXT = 'text, character varying, bytea, json, jsonb, smallint, integ
 
 
 class CacheTableLayout(TypedDict):
-    """The parts of a cache table; null when the table has no such column."""
+    """The parts of a cache table: the key and value columns always, expire and flags null when the table has none."""
 
     keyColumn: str
-    valueColumn: str | None
+    valueColumn: str
     valueKind: ValueKind
     expireColumn: str | None
     expireKind: NumberKind
@@ -64,7 +64,8 @@ def value_kind(column: ColumnDefinition) -> ValueKind:
 
 def resolve_cache_layout(columns: dict[str, ColumnDefinition], row_id: str | None) -> CacheTableLayout:
     """The layout of a cache table. The key column is `row_id`, or the first column (announced with a WARNING); the other
-    columns must be named value, expire or flags, so that a typo is an ERROR rather than a column that stays NULL.
+    columns must be named value, expire or flags, so that a typo is an ERROR rather than a column that stays NULL, and
+    the value column is required.
     """
     names: list[str] = []
     for name in columns.keys():
@@ -75,7 +76,7 @@ def resolve_cache_layout(columns: dict[str, ColumnDefinition], row_id: str | Non
             raise_error('option "row_id" names column "' + row_id + '", which the table does not have', 'Set row_id to the key column, one of: ' + ', '.join(names) + '.')
         key_column = row_id
     else:
-        first = array_item(names, 0)
+        first = names[0] if len(names) > 0 else None
         if first is None:
             raise_error('the foreign table has no columns', 'Declare at least a key column and a value column.')
         key_column = first
@@ -83,23 +84,30 @@ def resolve_cache_layout(columns: dict[str, ColumnDefinition], row_id: str | Non
     key_definition = columns[key_column]
     if not base_type(key_definition) in TEXT_TYPES:
         type_error(key_definition, 'key', 'text or character varying')
-    layout: CacheTableLayout = {'keyColumn': key_column, 'valueColumn': None, 'valueKind': 'text', 'expireColumn': None, 'expireKind': 'integer', 'flagsColumn': None, 'flagsKind': 'integer'}
+    value_column: str | None = None
+    value_kind_of_table: ValueKind = 'text'
+    expire_column: str | None = None
+    expire_kind: NumberKind = 'integer'
+    flags_column: str | None = None
+    flags_kind: NumberKind = 'integer'
     for name in names:
         if name == key_column:
             continue
         column = columns[name]
         if name == VALUE_COLUMN:
-            layout['valueColumn'] = name
-            layout['valueKind'] = value_kind(column)
+            value_column = name
+            value_kind_of_table = value_kind(column)
         elif name == EXPIRE_COLUMN:
-            layout['expireColumn'] = name
-            layout['expireKind'] = number_kind(column, 'expiration')
+            expire_column = name
+            expire_kind = number_kind(column, 'expiration')
         elif name == FLAGS_COLUMN:
-            layout['flagsColumn'] = name
-            layout['flagsKind'] = number_kind(column, 'flags')
+            flags_column = name
+            flags_kind = number_kind(column, 'flags')
         else:
             raise_error('column "' + name + '" is not a part of a memcached item', 'A cache table has the key column (' + key_column + '), value, and optionally expire and flags; drop or rename "' + name + '".')
-    return layout
+    if value_column is None:
+        raise_error('the foreign table has no column named value', 'A cache table has the key column (' + key_column + '), value, and optionally expire and flags.')
+    return {'keyColumn': key_column, 'valueColumn': value_column, 'valueKind': value_kind_of_table, 'expireColumn': expire_column, 'expireKind': expire_kind, 'flagsColumn': flags_column, 'flagsKind': flags_kind}
 
 
 STAT_NAME_COLUMN = 'stat_name'

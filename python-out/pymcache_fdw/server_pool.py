@@ -6,7 +6,7 @@ import time
 from pymemcache.exceptions import MemcacheServerError, MemcacheUnexpectedCloseError
 
 from ._runtime import int_div, int_to_string
-from .cache_store import CacheStore, KEYS_PER_GET, StatReading, WriteOp, describe_failure, operation_text, raise_failure
+from .cache_store import CacheStore, KEYS_PER_GET, StatReading, StoreOp, describe_failure, operation_text, raise_failure
 from .connections import StoredItem, client_for
 from .distribution import Distribution, DistributionError, create_distribution
 from .errors import raise_error, warn
@@ -92,7 +92,7 @@ class ServerStore(CacheStore):
         note_success(self.server_label)
         return stats
 
-    def add_one(self, op: WriteOp) -> bool:
+    def add_one(self, op: StoreOp) -> bool:
         try:
             stored = super().add_one(op)
             note_success(self.server_label)

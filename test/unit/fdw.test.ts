@@ -351,6 +351,14 @@ describe('value types', () => {
     expect(rows).toEqual([{ key: 'blob', value: bytes }]);
   });
 
+  it('refuses a bytea value that does not arrive as bytes, naming the key, and stores nothing', async () => {
+    const { fdw, prefix } = freshTable({}, columns(['key', 'text'], ['value', 'bytea']));
+    const error = await failure(() => fdw.insert({ key: 'blob', value: '\\x0001' }));
+    expect(error.message).toBe('the value of key "blob" did not arrive as bytes, although the value column is bytea');
+    expect(error.hint).toBe("Declare the value column as bytea and store bytea values (decode(..., 'hex') or '\\x...'::bytea).");
+    expect(await rawGet(server, `${prefix}blob`)).toBeNull();
+  });
+
   it('refuses to read invalid UTF-8 into text, naming the key and pointing to bytea', async () => {
     const { fdw, prefix } = freshTable();
     await rawSet(server, `${prefix}latin1`, Buffer.from('caf\xe9', 'latin1'));

@@ -124,7 +124,7 @@ describe('placement and grouping', () => {
     }
     const { StoredItem } = await import('../../src/connections');
     const store = tablePool.storeFor(keys[0]!);
-    pending.record(1, store, { kind: 'delete', key: keys[0]!, item: null, expire: 0 });
+    pending.record(1, store, { kind: 'delete', key: keys[0]! });
     const late = keys[11]!;
     pending.record(1, tablePool.storeFor(late), { kind: 'set', key: late, item: new StoredItem(new Uint8Array(Buffer.from('pending')), 0), expire: 0 });
     const found = await tablePool.readThrough(pending, keys);

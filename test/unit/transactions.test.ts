@@ -17,13 +17,15 @@ const server: Address = servers[0]!;
 const item = (text: string, flags = 0): StoredItem => new StoredItem(new Uint8Array(Buffer.from(text)), flags);
 const set = (key: string, text: string, expire = 0): WriteOp => ({ kind: 'set', key, item: item(text), expire });
 const add = (key: string, text: string, expire = 0): WriteOp => ({ kind: 'add', key, item: item(text), expire });
-const del = (key: string): WriteOp => ({ kind: 'delete', key, item: null, expire: 0 });
-const touch = (key: string, expire: number): WriteOp => ({ kind: 'touch', key, item: null, expire });
+const del = (key: string): WriteOp => ({ kind: 'delete', key });
+const touch = (key: string, expire: number): WriteOp => ({ kind: 'touch', key, expire });
 
-/** An op as [kind, value text or null, expire], for exact comparisons. */
-function shape(op: WriteOp | null): [string, string | null, number] | null {
+/** An op as [kind, value text or null, expire or null (a delete has none)], for exact comparisons. */
+function shape(op: WriteOp | null): [string, string | null, number | null] | null {
   if (op === null) return null;
-  return [op.kind, op.item === null ? null : Buffer.from(op.item.value).toString(), op.expire];
+  if (op.kind === 'delete') return [op.kind, null, null];
+  if (op.kind === 'touch') return [op.kind, null, op.expire];
+  return [op.kind, Buffer.from(op.item.value).toString(), op.expire];
 }
 
 function table(extra: Record<string, string> = {}, address: Address = server): { fdw: PymcacheFDW; prefix: string } {
@@ -51,15 +53,15 @@ afterAll(async () => {
 });
 
 describe('composeWrites: one final operation per key', () => {
-  const cases: Array<[string, WriteOp | null, WriteOp, [string, string | null, number]]> = [
+  const cases: Array<[string, WriteOp | null, WriteOp, [string, string | null, number | null]]> = [
     ['nothing pending: the write itself', null, set('k', 'a', 5), ['set', 'a', 5]],
     ['set after set: the later one', set('k', 'a'), set('k', 'b', 7), ['set', 'b', 7]],
     ['set after add: still an add (the key must be absent at COMMIT)', add('k', 'a'), set('k', 'b', 7), ['add', 'b', 7]],
     ['add after delete: a set (the transaction removed the key)', del('k'), add('k', 'a', 3), ['set', 'a', 3]],
-    ['delete after set: a delete', set('k', 'a'), del('k'), ['delete', null, 0]],
+    ['delete after set: a delete', set('k', 'a'), del('k'), ['delete', null, null]],
     ['touch after set: the set with the new expiration', set('k', 'a', 5), touch('k', 60), ['set', 'a', 60]],
     ['touch after add: the add with the new expiration', add('k', 'a', 5), touch('k', 60), ['add', 'a', 60]],
-    ['touch after delete: still a delete', del('k'), touch('k', 60), ['delete', null, 0]],
+    ['touch after delete: still a delete', del('k'), touch('k', 60), ['delete', null, null]],
     ['touch after touch: the later expiration', touch('k', 5), touch('k', 60), ['touch', null, 60]],
   ];
   for (const [name, earlier, later, expected] of cases) {
