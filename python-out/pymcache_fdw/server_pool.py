@@ -265,7 +265,9 @@ class ServerPool:
         one server after the other, all of a server's keys in one request (per KEYS_PER_GET).
         """
         only = self._only
-        if only is not None and not self._any_down():
+        if only is not None and (len(failed_at) == 0 or not self._any_down()):
+            if write_set.is_empty():
+                return only.get_many(full_keys)
             return write_set.read_through(only, full_keys)
         groups = self._group(full_keys)
         self._report_stranded(groups)
