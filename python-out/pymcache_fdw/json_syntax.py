@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Literal, TypeAlias
 
-from ._runtime import array_item, code_point_of, code_points
+from ._runtime import array_item, code_point_of
 
 
 WHITESPACE: list[str] = [' ', '\t', '\n', '\r']
@@ -27,7 +27,7 @@ def skip_string(chars: list[str], start: int) -> int:
                 return -1
             if escaped == 'u':
                 for k in range(i + 2, i + 6):
-                    digit = array_item(chars, k)
+                    digit = chars[k] if 0 <= k and k < len(chars) else None
                     if digit is None or not digit in HEX:
                         return -1
                 i += 6
@@ -53,21 +53,21 @@ def skip_digits(chars: list[str], start: int) -> int:
 def skip_number(chars: list[str], start: int) -> int:
     """The index after the number starting at `start`, or -1 when it is not a valid JSON number."""
     i = start
-    if array_item(chars, i) == '-':
+    if (chars[i] if 0 <= i and i < len(chars) else None) == '-':
         i += 1
-    if array_item(chars, i) == '0':
+    if (chars[i] if 0 <= i and i < len(chars) else None) == '0':
         i += 1
     else:
         i = skip_digits(chars, i)
         if i < 0:
             return -1
-    if array_item(chars, i) == '.':
+    if (chars[i] if 0 <= i and i < len(chars) else None) == '.':
         i = skip_digits(chars, i + 1)
         if i < 0:
             return -1
-    if array_item(chars, i) == 'e' or array_item(chars, i) == 'E':
+    if (chars[i] if 0 <= i and i < len(chars) else None) == 'e' or (chars[i] if 0 <= i and i < len(chars) else None) == 'E':
         i += 1
-        if array_item(chars, i) == '+' or array_item(chars, i) == '-':
+        if (chars[i] if 0 <= i and i < len(chars) else None) == '+' or (chars[i] if 0 <= i and i < len(chars) else None) == '-':
             i += 1
         i = skip_digits(chars, i)
     return i
@@ -76,7 +76,7 @@ def skip_number(chars: list[str], start: int) -> int:
 def skip_literal(chars: list[str], start: int) -> int:
     """The index after the literal (true, false, null) starting at `start`, or -1."""
     for literal in LITERALS:
-        letters = code_points(literal)
+        letters = list(literal)
         matches = True
         for k in range(len(letters)):
             if array_item(chars, start + k) != letters[k]:
@@ -89,7 +89,7 @@ def skip_literal(chars: list[str], start: int) -> int:
 
 def is_json_text(text: str) -> bool:
     """True when `text` is one JSON value, surrounded by optional whitespace."""
-    chars = code_points(text)
+    chars = list(text)
     containers: list[str] = []
     expect: Expect = 'value'
     i = 0

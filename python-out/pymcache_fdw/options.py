@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Literal, Sequence, TypeVar, TypedDict
 
-from ._runtime import code_point_of, code_points, int_to_string, parse_decimal_float, parse_decimal_int, sorted_strings
+from ._runtime import code_point_of, int_to_string, parse_decimal_float, parse_decimal_int
 from .keys import quote_for_message
 
 
@@ -35,7 +35,7 @@ ASCII_LOWERCASE: dict[str, str] = {'A': 'a', 'B': 'b', 'C': 'c', 'D': 'd', 'E': 
 
 def ascii_lowercase(text: str) -> str:
     folded: list[str] = []
-    for ch in code_points(text):
+    for ch in text:
         folded.append(_t0 if (_t0 := ASCII_LOWERCASE.get(ch)) is not None else ch)
     return ''.join(folded)
 
@@ -92,7 +92,7 @@ def is_space_or_tab(ch: str) -> bool:
 
 def trim_spaces(text: str) -> str:
     """`text` without leading and trailing spaces and tabs (JS trim and Python strip disagree on what whitespace is)."""
-    characters = code_points(text)
+    characters = list(text)
     start = 0
     end = len(characters)
     while start < end and is_space_or_tab(characters[start]):
@@ -111,7 +111,7 @@ def is_plausible_host(host: str) -> bool:
     """A host name or address must be non-empty and hold no spaces, control characters, brackets or commas."""
     if host == '':
         return False
-    for ch in code_points(host):
+    for ch in host:
         code_point = code_point_of(ch)
         if code_point <= 0x20 or code_point == 0x7f or ch == '[' or ch == ']' or ch == ',':
             return False
@@ -128,8 +128,8 @@ def parse_server_entry(name: str, raw: str, entry: str, position: int) -> Server
         rest = parts[1] if len(parts) == 2 else ''
         if len(parts) != 2 or not rest.startswith(':'):
             raise server_list_error(name, raw, f'{where} has an unclosed or misplaced bracket')
-        host = ''.join(code_points(bracketed)[1:])
-        fields = ''.join(code_points(rest)[1:]).split(':')
+        host = ''.join(list(bracketed)[1:])
+        fields = ''.join(list(rest)[1:]).split(':')
     else:
         parts = entry.split(':')
         host = parts[0]
@@ -180,9 +180,9 @@ def reject_unknown_options(options: dict[str, str], known: Sequence[str]) -> Non
             unknown.append(option)
     if len(unknown) == 0:
         return
-    sorted_unknown = sorted_strings(unknown)
+    sorted_unknown = sorted(unknown)
     quoted: list[str] = []
     for option in sorted_unknown:
         quoted.append(quote_for_message(option))
     noun: Literal['option', 'options'] = 'option' if len(unknown) == 1 else 'options'
-    raise OptionError(sorted_unknown[0], f"unknown {noun} {', '.join(quoted)}; valid options are: {', '.join(sorted_strings(known))}")
+    raise OptionError(sorted_unknown[0], f"unknown {noun} {', '.join(quoted)}; valid options are: {', '.join(sorted(known))}")

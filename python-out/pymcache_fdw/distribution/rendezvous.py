@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Sequence
 
-from .._runtime import array_item, code_point_of, code_points, int_div, int_to_string, sorted_strings
+from .._runtime import code_point_of, int_div, int_to_string
 from .errors import DistributionError
 from .murmur3 import murmur3x86_hash32
 from .types import Distribution, ServerAddress
@@ -17,7 +17,7 @@ def rendezvous_node_name(server: ServerAddress) -> str:
 def low_bytes_of_code_points(text: str) -> list[int]:
     """The bytes pymemcache's murmur3_32 effectively hashes for a str: the low 8 bits of every code point."""
     result: list[int] = []
-    for character in code_points(text):
+    for character in text:
         code_point = code_point_of(character)
         result.append(code_point - int_div(code_point, 0x100) * 0x100)
     return result
@@ -49,7 +49,7 @@ class RendezvousDistribution:
         best_position: int | None = None
         position = 0
         while position < len(self._node_names):
-            if array_item(down, position) == True:
+            if (down[position] if 0 <= position and position < len(down) else None) == True:
                 position += 1
                 continue
             name = self._node_names[position]
@@ -58,7 +58,7 @@ class RendezvousDistribution:
                 best_score = score
                 best_position = position
             elif score == best_score and best_position is not None:
-                last = sorted_strings([name, self._node_names[best_position]])[1]
+                last = sorted([name, self._node_names[best_position]])[1]
                 if last == name:
                     best_position = position
             position += 1
