@@ -11,8 +11,32 @@ const LITERALS: string[] = ['true', 'false', 'null'];
 /** What the checker expects next. */
 type Expect = 'value' | 'value-or-close' | 'key' | 'key-or-close' | 'colon' | 'comma-or-close' | 'end';
 
-/** The index after the string starting at `start` (a '"'), or -1 when it is not a valid JSON string. */
-function skipString(chars: string[], start: number): number {
+/** The value of the four hex digits of a `\\u` escape whose backslash is at `start`, or -1 when they are not hex. */
+function unicodeEscapeValue(chars: string[], start: number): number {
+  let value = 0;
+  for (let k = start + 2; k < start + 6; k++) {
+    const digit = chars[k];
+    if (digit === undefined || !HEX.includes(digit)) return -1;
+    const code = codePointOf(digit);
+    const digitValue = code <= 0x39 ? code - 0x30 : code <= 0x46 ? code - 0x41 + 10 : code - 0x61 + 10;
+    value = value * 16 + digitValue;
+  }
+  return value;
+}
+
+function isHighSurrogate(unit: number): boolean {
+  return unit >= 0xd800 && unit <= 0xdbff;
+}
+
+function isLowSurrogate(unit: number): boolean {
+  return unit >= 0xdc00 && unit <= 0xdfff;
+}
+
+/**
+ * The index after the string starting at `start` (a '"'), or -1 when it is not a valid JSON string. For jsonb, whose
+ * input decodes escapes, `\\u0000` and a surrogate escape that is not a high-low pair are refused too.
+ */
+function skipString(chars: string[], start: number, forJsonb: boolean): number {
   let i = start + 1;
   while (i < chars.length) {
     const ch = chars[i]!;
@@ -21,11 +45,16 @@ function skipString(chars: string[], start: number): number {
       const escaped = chars[i + 1];
       if (escaped === undefined) return -1;
       if (escaped === 'u') {
-        for (let k = i + 2; k < i + 6; k++) {
-          const digit = chars[k];
-          if (digit === undefined || !HEX.includes(digit)) return -1;
-        }
+        const unit = unicodeEscapeValue(chars, i);
+        if (unit < 0) return -1;
         i += 6;
+        if (forJsonb) {
+          if (unit === 0 || isLowSurrogate(unit)) return -1;
+          if (isHighSurrogate(unit)) {
+            if (chars[i] !== '\\' || chars[i + 1] !== 'u' || !isLowSurrogate(unicodeEscapeValue(chars, i))) return -1;
+            i += 6;
+          }
+        }
       } else if (ESCAPES.includes(escaped)) {
         i += 2;
       } else {
@@ -85,8 +114,11 @@ function skipLiteral(chars: string[], start: number): number {
   return -1;
 }
 
-/** True when `text` is one JSON value, surrounded by optional whitespace. */
-export function isJsonText(text: string): boolean {
+/**
+ * True when `text` is one JSON value, surrounded by optional whitespace, as PostgreSQL's json input accepts it; with
+ * `forJsonb`, as jsonb's input accepts it (no `\\u0000`, surrogate escapes only as high-low pairs).
+ */
+export function isJsonText(text: string, forJsonb: boolean): boolean {
   const chars = codePoints(text);
   const containers: string[] = [];
   let expect: Expect = 'value';
@@ -125,7 +157,7 @@ export function isJsonText(text: string): boolean {
         continue;
       }
       if (ch !== '"') return false;
-      i = skipString(chars, i);
+      i = skipString(chars, i, forJsonb);
       if (i < 0) return false;
       expect = 'colon';
       continue;
@@ -144,7 +176,7 @@ export function isJsonText(text: string): boolean {
       continue;
     }
     if (ch === '"') {
-      i = skipString(chars, i);
+      i = skipString(chars, i, forJsonb);
     } else if (ch === '-' || DIGITS.includes(ch)) {
       i = skipNumber(chars, i);
     } else {

@@ -166,7 +166,13 @@ export function decodeValue(stored: Bytes, kind: ValueKind, key: string): SqlVal
   }
   if (kind === 'text') return text;
   if (kind === 'json' || kind === 'jsonb') {
-    if (!isJsonText(text)) {
+    if (!isJsonText(text, kind === 'jsonb')) {
+      if (kind === 'jsonb' && isJsonText(text, false)) {
+        raiseError(
+          'the value of key ' + quoteForMessage(key) + ' holds a \\u0000 or unpaired surrogate escape, which jsonb cannot store',
+          'Declare the value column as json (or text) to read it as it is.',
+        );
+      }
       raiseError(
         'the value of key ' + quoteForMessage(key) + ' is not valid JSON',
         'Declare the value column as text (or bytea) to read values that are not JSON.',

@@ -14,8 +14,31 @@ LITERALS: list[str] = ['true', 'false', 'null']
 Expect: TypeAlias = Literal['value', 'value-or-close', 'key', 'key-or-close', 'colon', 'comma-or-close', 'end']
 
 
-def skip_string(chars: list[str], start: int) -> int:
-    """The index after the string starting at `start` (a '"'), or -1 when it is not a valid JSON string."""
+def unicode_escape_value(chars: list[str], start: int) -> int:
+    """The value of the four hex digits of a `\\\\u` escape whose backslash is at `start`, or -1 when they are not hex."""
+    value = 0
+    for k in range(start + 2, start + 6):
+        digit = chars[k] if 0 <= k and k < len(chars) else None
+        if digit is None or not digit in HEX:
+            return -1
+        code = code_point_of(digit)
+        digit_value = code - 0x30 if code <= 0x39 else code - 0x41 + 10 if code <= 0x46 else code - 0x61 + 10
+        value = value * 16 + digit_value
+    return value
+
+
+def is_high_surrogate(unit: int) -> bool:
+    return unit >= 0xd800 and unit <= 0xdbff
+
+
+def is_low_surrogate(unit: int) -> bool:
+    return unit >= 0xdc00 and unit <= 0xdfff
+
+
+def skip_string(chars: list[str], start: int, for_jsonb: bool) -> int:
+    """The index after the string starting at `start` (a '"'), or -1 when it is not a valid JSON string. For jsonb, whose
+    input decodes escapes, `\\\\u0000` and a surrogate escape that is not a high-low pair are refused too.
+    """
     i = start + 1
     while i < len(chars):
         ch = chars[i]
@@ -26,11 +49,17 @@ def skip_string(chars: list[str], start: int) -> int:
             if escaped is None:
                 return -1
             if escaped == 'u':
-                for k in range(i + 2, i + 6):
-                    digit = chars[k] if 0 <= k and k < len(chars) else None
-                    if digit is None or not digit in HEX:
-                        return -1
+                unit = unicode_escape_value(chars, i)
+                if unit < 0:
+                    return -1
                 i += 6
+                if for_jsonb:
+                    if unit == 0 or is_low_surrogate(unit):
+                        return -1
+                    if is_high_surrogate(unit):
+                        if (chars[i] if 0 <= i and i < len(chars) else None) != '\\' or array_item(chars, i + 1) != 'u' or not is_low_surrogate(unicode_escape_value(chars, i)):
+                            return -1
+                        i += 6
             elif escaped in ESCAPES:
                 i += 2
             else:
@@ -87,8 +116,10 @@ def skip_literal(chars: list[str], start: int) -> int:
     return -1
 
 
-def is_json_text(text: str) -> bool:
-    """True when `text` is one JSON value, surrounded by optional whitespace."""
+def is_json_text(text: str, for_jsonb: bool) -> bool:
+    """True when `text` is one JSON value, surrounded by optional whitespace, as PostgreSQL's json input accepts it; with
+    `forJsonb`, as jsonb's input accepts it (no `\\\\u0000`, surrogate escapes only as high-low pairs).
+    """
     chars = list(text)
     containers: list[str] = []
     expect: Expect = 'value'
@@ -129,7 +160,7 @@ def is_json_text(text: str) -> bool:
                 continue
             if ch != '"':
                 return False
-            i = skip_string(chars, i)
+            i = skip_string(chars, i, for_jsonb)
             if i < 0:
                 return False
             expect = 'colon'
@@ -146,7 +177,7 @@ def is_json_text(text: str) -> bool:
             i += 1
             continue
         if ch == '"':
-            i = skip_string(chars, i)
+            i = skip_string(chars, i, for_jsonb)
         elif ch == '-' or ch in DIGITS:
             i = skip_number(chars, i)
         else:

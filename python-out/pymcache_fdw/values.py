@@ -137,7 +137,9 @@ def decode_value(stored: bytes, kind: ValueKind, key: str) -> SqlValue:
     if kind == 'text':
         return text
     if kind == 'json' or kind == 'jsonb':
-        if not is_json_text(text):
+        if not is_json_text(text, kind == 'jsonb'):
+            if kind == 'jsonb' and is_json_text(text, False):
+                raise_error('the value of key ' + quote_for_message(key) + ' holds a \\u0000 or unpaired surrogate escape, which jsonb cannot store', 'Declare the value column as json (or text) to read it as it is.')
             raise_error('the value of key ' + quote_for_message(key) + ' is not valid JSON', 'Declare the value column as text (or bytea) to read values that are not JSON.')
         return text
     parsed = parse_decimal_text(text)

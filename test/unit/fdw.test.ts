@@ -380,6 +380,25 @@ describe('value types', () => {
     expect(error.message).toBe('the value of key "broken" is not valid JSON');
   });
 
+  it('a jsonb column refuses \\u0000 and unpaired surrogate escapes naming the key; a json column reads them as they are', async () => {
+    const jsonb = freshTable({}, columns(['key', 'text'], ['value', 'jsonb']));
+    const json = freshTable({ prefix: jsonb.prefix }, columns(['key', 'text'], ['value', 'json']));
+    await rawSet(server, `${jsonb.prefix}nul`, '["\\u0000"]');
+    await rawSet(server, `${jsonb.prefix}lone`, '{"k": "\\ud800x"}');
+    await rawSet(server, `${jsonb.prefix}pair`, '"\\ud83d\\ude00"');
+    for (const key of ['nul', 'lone']) {
+      const error = await failure(() => select(jsonb.fdw, [new Qual('key', '=', key)], new Set(['key', 'value'])));
+      expect(error.message).toBe(`the value of key "${key}" holds a \\u0000 or unpaired surrogate escape, which jsonb cannot store`);
+      expect(error.hint).toBe('Declare the value column as json (or text) to read it as it is.');
+    }
+    expect(await select(jsonb.fdw, [new Qual('key', '=', 'pair')], new Set(['key', 'value']))).toEqual([
+      { key: 'pair', value: '"\\ud83d\\ude00"' },
+    ]);
+    expect(await select(json.fdw, [new Qual('key', '=', 'lone')], new Set(['key', 'value']))).toEqual([
+      { key: 'lone', value: '{"k": "\\ud800x"}' },
+    ]);
+  });
+
   it('stores integers as decimal text, reads them back (trailing spaces from decr allowed) and checks the range', async () => {
     const { fdw, prefix } = freshTable({}, columns(['key', 'text'], ['value', 'smallint']));
     await fdw.insert({ key: 'n', value: '-42' });
