@@ -81,8 +81,9 @@ function escapeXml(text: string): string {
 /** A horizontal bar per workload: the ratio, with the target drawn as a mark on the same scale. */
 export function renderSvg(results: readonly WorkloadResult[], title: string): string {
   const rowHeight = 44;
-  const left = 330;
-  const width = 900;
+  // Room for the longest workload title at 13px before the bars start.
+  const left = 390;
+  const width = 960;
   const top = 50;
   const height = top + results.length * rowHeight + 40;
   const maxRatio = Math.max(1.5, ...results.map((r) => r.ratio), ...results.map((r) => r.target ?? 0)) * 1.1;
