@@ -11,4 +11,11 @@ if [[ -n "$(git status --porcelain -- python-out 2>/dev/null)" ]]; then
   if [[ "${CI:-}" == "true" ]]; then exit 1; fi
 fi
 npx tsc --noEmit -p tsconfig.json
-npx vitest run "$@"
+mkdir -p .run && rm -f .run/vitest-results.json
+status=0
+npx vitest run --reporter=default --reporter=json --outputFile.json=.run/vitest-results.json "$@" || status=$?
+# One plain closing line a CI log reader understands, whatever the reporter printed.
+if [[ -f .run/vitest-results.json ]]; then
+  node -e 'const r = require(process.argv[1]); console.log(`tests: ${r.numPassedTests} passed, ${r.numFailedTests} failed, ${r.numPendingTests + r.numTodoTests} skipped`)' "$PWD/.run/vitest-results.json"
+fi
+exit "$status"
