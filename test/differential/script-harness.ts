@@ -1,0 +1,184 @@
+// Scripted differential runs: one script (a list of steps, see script-node.ts) through the TS modules in Node and
+// through the emitted Python in a persistent /usr/bin/python3 driver (script_driver.py), step by step outcomes put in
+// the canonical form of the rig and compared. For scenarios on memcached each side has its own private server: the
+// servers' `host:port` and port numbers are replaced by placeholders before comparing, and the servers' contents are
+// read with an independent raw client (lru_crawler metadump + meta get).
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { expect } from 'vitest';
+import { PYTHON, PYTHONPATH, REPO_ROOT, encodeArgument, isRecord, outcomeFromPython, canonicalFromPython, type Canonical, type Outcome } from '../rig/differential';
+import { exchange, type Address } from '../unit/fdw-support';
+import { runScript, type Env, type StepOutcome } from './script-node';
+
+const DRIVER = join(REPO_ROOT, 'test', 'differential', 'script_driver.py');
+
+/** A /usr/bin/python3 running script_driver.py: one script per line in, its outcomes per line out. */
+export class PythonScripts {
+  private readonly child: ChildProcessWithoutNullStreams;
+  private readonly waiting: Array<{ resolve: (line: string) => void; reject: (error: Error) => void }> = [];
+  private stderr = '';
+  private closed = false;
+
+  constructor() {
+    this.child = spawn(PYTHON, [DRIVER], {
+      cwd: REPO_ROOT,
+      env: { ...process.env, PYTHONPATH, PYTHONDONTWRITEBYTECODE: '1', PYTHONIOENCODING: 'utf-8' },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    this.child.stderr.on('data', (chunk: Buffer) => {
+      this.stderr += chunk.toString('utf8');
+    });
+    createInterface({ input: this.child.stdout }).on('line', (line) => this.waiting.shift()?.resolve(line));
+    this.child.stdin.on('error', () => undefined);
+    this.child.once('close', (code) => {
+      this.closed = true;
+      for (const waiter of this.waiting.splice(0)) waiter.reject(new Error(`script_driver.py exited with ${String(code)}: ${this.stderr.trim()}`));
+    });
+  }
+
+  async run(steps: unknown[][], env: Env): Promise<StepOutcome[]> {
+    if (this.closed) throw new Error(`script_driver.py is not running: ${this.stderr.trim()}`);
+    const line = await new Promise<string>((resolve, reject) => {
+      this.waiting.push({ resolve, reject });
+      this.child.stdin.write(JSON.stringify({ env, steps: steps.map(encodeArgument) }) + '\n');
+    });
+    const parsed: unknown = JSON.parse(line);
+    if (!Array.isArray(parsed)) throw new Error(`script_driver.py: malformed outcome line: ${line}`);
+    return parsed.map((item: unknown): StepOutcome => {
+      if (!isRecord(item)) throw new Error(`script_driver.py: malformed outcome: ${JSON.stringify(item)}`);
+      return { outcome: outcomeFromPython(item), logged: canonicalFromPython(item.logged) };
+    });
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    await new Promise<void>((resolve) => {
+      this.child.once('close', () => resolve());
+      this.child.stdin.end();
+    });
+  }
+}
+
+/**
+ * An outcome as the user sees it: the wrapper's errors are the host's MulticornException, whose `message` attribute
+ * the host reports (str() of the Python exception is the tuple of its arguments); Node's Error has it as message.
+ */
+function asReported(outcome: Outcome): Outcome {
+  if (!('error' in outcome) || outcome.error.class !== 'MulticornException') return outcome;
+  const { message: reported, ...others } = outcome.error.attributes;
+  if (reported === undefined) return outcome;
+  return { error: { class: outcome.error.class, message: typeof reported === 'string' ? reported : JSON.stringify(reported), attributes: others } };
+}
+
+/** JSON of a step's outcome with the side's own server replaced by placeholders. */
+function comparable(step: StepOutcome, env: Env): string {
+  let json = JSON.stringify({ outcome: asReported(step.outcome), logged: step.logged });
+  if (env !== null) {
+    json = json.split(`${env.host}:${env.port}`).join('<server>');
+    json = json.replace(new RegExp(`(?<![0-9])${env.port}(?![0-9])`, 'g'), '<port>');
+  }
+  return json;
+}
+
+export type StepMismatch = { index: number; step: string; node: string; python: string };
+
+/** The steps whose outcomes differ (JSON with placeholders), at most `limit`. */
+export function differingSteps(steps: unknown[][], node: StepOutcome[], python: StepOutcome[], nodeEnv: Env, pythonEnv: Env, limit = 3): StepMismatch[] {
+  const mismatches: StepMismatch[] = [];
+  if (node.length !== python.length) {
+    return [{ index: -1, step: 'step count', node: String(node.length), python: String(python.length) }];
+  }
+  for (let index = 0; index < steps.length && mismatches.length < limit; index++) {
+    const fromNode = comparable(node[index]!, nodeEnv);
+    const fromPython = comparable(python[index]!, pythonEnv);
+    if (fromNode !== fromPython) mismatches.push({ index, step: JSON.stringify(steps[index]!.map(encodeArgument)), node: fromNode, python: fromPython });
+  }
+  return mismatches;
+}
+
+/** Runs a pure script (no memcached) on both sides and expects every step to agree; returns the Node outcomes. */
+export async function expectScriptAgreement(python: PythonScripts, steps: unknown[][], label: string): Promise<StepOutcome[]> {
+  const [fromNode, fromPython] = await Promise.all([runScript(steps, null), python.run(steps, null)]);
+  expect(differingSteps(steps, fromNode, fromPython, null, null), `${label}: Node and Python disagree`).toEqual([]);
+  return fromNode;
+}
+
+/** Whether a step ended in an error; the error's class and (reported) message otherwise null. */
+export function errorOf(step: StepOutcome): { class: string; message: string; hint: Canonical } | null {
+  const outcome = asReported(step.outcome);
+  if (!('error' in outcome)) return null;
+  return { class: outcome.error.class, message: outcome.error.message, hint: outcome.error.attributes.hint ?? null };
+}
+
+export function okOf(step: StepOutcome): Canonical {
+  if (!('ok' in step.outcome)) throw new Error(`expected a result, got ${JSON.stringify(step.outcome)}`);
+  return step.outcome.ok;
+}
+
+// ---- memcached contents, read with a raw client ----------------------------------------------------------------
+
+export async function flushAll(address: Address): Promise<void> {
+  const reply = (await exchange(address, Buffer.from('flush_all\r\n'), (buffer) => buffer.includes('\r\n'))).toString('latin1');
+  if (reply !== 'OK\r\n') throw new Error(`flush_all on ${address.host}:${address.port}: ${reply}`);
+}
+
+/** One item as memcached holds it: key, value (hex), flags, and remaining seconds (-1: never expires). */
+export type HeldItem = { key: string; value: string; flags: number; ttl: number };
+
+/** Percent-decoding of metadump's keys, to the key's bytes. */
+function metadumpKey(encoded: string): Buffer {
+  const bytes: number[] = [];
+  for (let i = 0; i < encoded.length; i++) {
+    if (encoded[i] === '%') {
+      bytes.push(parseInt(encoded.slice(i + 1, i + 3), 16));
+      i += 2;
+    } else {
+      bytes.push(encoded.charCodeAt(i));
+    }
+  }
+  return Buffer.from(bytes);
+}
+
+async function metaGet(address: Address, key: Buffer): Promise<HeldItem | null> {
+  const reply = await exchange(address, Buffer.concat([Buffer.from('mg '), key, Buffer.from(' v f t\r\n')]), (buffer) => {
+    const end = buffer.indexOf('\r\n');
+    if (end < 0) return false;
+    const header = buffer.subarray(0, end).toString('latin1');
+    return !header.startsWith('VA ') || buffer.length >= end + 4 + Number(header.split(' ')[1]);
+  });
+  const end = reply.indexOf('\r\n');
+  const header = reply.subarray(0, end).toString('latin1').split(' ');
+  if (header[0] === 'EN') return null;
+  if (header[0] !== 'VA') throw new Error(`meta get: ${header.join(' ')}`);
+  const size = Number(header[1]);
+  const field = (letter: string): number => Number(header.find((part) => part.startsWith(letter))!.slice(1));
+  return { key: key.toString('utf8'), value: reply.subarray(end + 2, end + 2 + size).toString('hex'), flags: field('f'), ttl: field('t') };
+}
+
+/** Every live item of the server, by key. */
+export async function heldItems(address: Address): Promise<HeldItem[]> {
+  const dump = (await exchange(address, Buffer.from('lru_crawler metadump all\r\n'), (buffer) => buffer.toString('latin1').endsWith('END\r\n'))).toString('latin1');
+  const items: HeldItem[] = [];
+  for (const line of dump.split('\n')) {
+    const match = /^key=(\S+) /.exec(line);
+    if (match === null) continue;
+    // The dump lists what the crawler saw; the meta get says whether it is still there (flushed items are not).
+    const item = await metaGet(address, metadumpKey(match[1]!));
+    if (item !== null) items.push(item);
+  }
+  return items.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+}
+
+/**
+ * The two servers' contents agree: same keys, values and flags, and expirations within 2 seconds of each other (the
+ * two runs happen at slightly different times; a never-expiring item must be one on both).
+ */
+export function contentsDiffer(node: HeldItem[], python: HeldItem[]): string | null {
+  const shape = (items: HeldItem[]): string => JSON.stringify(items.map(({ key, value, flags, ttl }) => [key, value, flags, ttl === -1]));
+  if (shape(node) !== shape(python)) return `Node server holds ${shape(node)}, Python server holds ${shape(python)}`;
+  for (let i = 0; i < node.length; i++) {
+    if (Math.abs(node[i]!.ttl - python[i]!.ttl) > 2) return `key ${node[i]!.key}: ttl ${node[i]!.ttl} in Node, ${python[i]!.ttl} in Python`;
+  }
+  return null;
+}
