@@ -106,6 +106,9 @@ function plainServerSet(servers: ServerSetOptions): unknown {
   return { ...servers, endpoints: servers.endpoints.map(plainEndpoint) };
 }
 
+/** A failure that is not the client's (Python's ValueError), which describeFailure does not describe. */
+class ValueError extends Error {}
+
 const ERROR_CLASSES: Record<string, (message: string) => unknown> = {
   MemcacheClientError: (m) => new MemcacheClientError(m),
   MemcacheUnknownCommandError: (m) => new MemcacheUnknownCommandError(m),
@@ -114,7 +117,7 @@ const ERROR_CLASSES: Record<string, (message: string) => unknown> = {
   MemcacheUnknownError: (m) => new MemcacheUnknownError(m),
   MemcacheUnexpectedCloseError: (m) => new MemcacheUnexpectedCloseError(m),
   TransportError: (m) => new TransportError(m, null),
-  ValueError: (m) => new Error(m),
+  ValueError: (m) => new ValueError(m),
 };
 
 type Table = PymcacheFDW | PymcacheFDWStats;
