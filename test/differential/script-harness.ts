@@ -71,9 +71,15 @@ function asReported(outcome: Outcome): Outcome {
   return { error: { class: outcome.error.class, message: typeof reported === 'string' ? reported : JSON.stringify(reported), attributes: others } };
 }
 
+/**
+ * The OS's words for a refused connection, which docs/memcache-client.md documents as platform-specific (Node's
+ * `connect ECONNREFUSED host:port`, Python's `[Errno 111] Connection refused`): both become one placeholder.
+ */
+const REFUSED = /connect ECONNREFUSED [0-9.:]+|\[Errno 111\] Connection refused/g;
+
 /** JSON of a step's outcome with the side's own server replaced by placeholders. */
 function comparable(step: StepOutcome, env: Env): string {
-  let json = JSON.stringify({ outcome: asReported(step.outcome), logged: step.logged });
+  let json = JSON.stringify({ outcome: asReported(step.outcome), logged: step.logged }).replace(REFUSED, '<connection refused>');
   if (env !== null) {
     json = json.split(`${env.host}:${env.port}`).join('<server>');
     json = json.replace(new RegExp(`(?<![0-9])${env.port}(?![0-9])`, 'g'), '<port>');
@@ -156,15 +162,25 @@ async function metaGet(address: Address, key: Buffer): Promise<HeldItem | null> 
   return { key: key.toString('utf8'), value: reply.subarray(end + 2, end + 2 + size).toString('hex'), flags: field('f'), ttl: field('t') };
 }
 
-/** Every live item of the server, by key. */
-export async function heldItems(address: Address): Promise<HeldItem[]> {
+/**
+ * Every live item of the server, by key: the keys the LRU crawler lists, and `candidates` (full keys) in any case,
+ * since the crawler can miss an item it does not meet on its walk (one just moved between LRU segments).
+ */
+export async function heldItems(address: Address, candidates: string[]): Promise<HeldItem[]> {
   const dump = (await exchange(address, Buffer.from('lru_crawler metadump all\r\n'), (buffer) => buffer.toString('latin1').endsWith('END\r\n'))).toString('latin1');
-  const items: HeldItem[] = [];
+  const keys = new Map<string, Buffer>();
+  for (const candidate of candidates) keys.set(Buffer.from(candidate, 'utf8').toString('hex'), Buffer.from(candidate, 'utf8'));
   for (const line of dump.split('\n')) {
     const match = /^key=(\S+) /.exec(line);
     if (match === null) continue;
-    // The dump lists what the crawler saw; the meta get says whether it is still there (flushed items are not).
-    const item = await metaGet(address, metadumpKey(match[1]!));
+    // The crawler may list a key twice (an item replaced while it walks the LRU): one meta get per key.
+    const key = metadumpKey(match[1]!);
+    keys.set(key.toString('hex'), key);
+  }
+  const items: HeldItem[] = [];
+  for (const key of keys.values()) {
+    // The meta get says whether the item is still there (flushed items are not).
+    const item = await metaGet(address, key);
     if (item !== null) items.push(item);
   }
   return items.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));

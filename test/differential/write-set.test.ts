@@ -30,9 +30,9 @@ const writeSetStep = fc.oneof(
   { weight: 2, arbitrary: fc.tuple(fc.constant('ws.rollbackTo'), level) },
   { weight: 2, arbitrary: fc.tuple(fc.constant('ws.release'), level) },
   { weight: 3, arbitrary: fc.tuple(fc.constant('ws.effective'), store, key) },
-  { weight: 2, arbitrary: fc.constant(['ws.counts']) },
-  { weight: 1, arbitrary: fc.constant(['ws.takeAll']) },
-  { weight: 1, arbitrary: fc.constant(['ws.clear']) },
+  { weight: 2, arbitrary: fc.constant<unknown[]>(['ws.counts']) },
+  { weight: 1, arbitrary: fc.constant<unknown[]>(['ws.takeAll']) },
+  { weight: 1, arbitrary: fc.constant<unknown[]>(['ws.clear']) },
 );
 
 const transactionStep = fc.oneof(
@@ -40,8 +40,8 @@ const transactionStep = fc.oneof(
   { weight: 2, arbitrary: fc.tuple(fc.constant('tx.rollbackTo'), level) },
   { weight: 2, arbitrary: fc.tuple(fc.constant('tx.release'), level) },
   { weight: 3, arbitrary: fc.tuple(fc.constant('tx.effective'), store, key) },
-  { weight: 2, arbitrary: fc.constant(['tx.counts']) },
-  { weight: 1, arbitrary: fc.constant(['tx.forgetAll']) },
+  { weight: 2, arbitrary: fc.constant<unknown[]>(['tx.counts']) },
+  { weight: 1, arbitrary: fc.constant<unknown[]>(['tx.forgetAll']) },
 );
 
 describe('write-set.ts and transaction.ts bookkeeping: Node and emitted Python agree', () => {
