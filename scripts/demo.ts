@@ -3,6 +3,7 @@
 // `npm run demo:stop` stops both and removes the demo's data directory.
 import { spawn, spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { chmodSync, cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { lookup } from 'node:dns/promises';
 import { createConnection } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -100,7 +101,10 @@ async function start(): Promise<void> {
   chmodSync(runDir, 0o777);
   chmodSync(socketDir, 0o777);
 
-  const memcached = spawn('/usr/bin/memcached', ['-u', 'memcache', '-l', '127.0.0.1', '-p', String(memcachedPort), '-U', '0', '-m', '64'], {
+  // Every address localhost resolves to: the README's tables say host 'localhost', and pymemcache connects only to
+  // the first address getaddrinfo returns (::1 on hosts that list it first).
+  const listen = [...new Set((await lookup('localhost', { all: true })).map((entry) => entry.address))].join(',');
+  const memcached = spawn('/usr/bin/memcached', ['-u', 'memcache', '-l', listen, '-p', String(memcachedPort), '-U', '0', '-m', '64'], {
     detached: true, stdio: 'ignore',
   });
   memcached.unref();

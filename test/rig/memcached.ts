@@ -2,6 +2,7 @@
 // The shared fleet (global setup) serves most tests; `startMemcached` gives a test its own instance when it counts
 // server-wide stats or flushes, which would race with other test files on a shared server.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { lookup } from 'node:dns/promises';
 import { existsSync } from 'node:fs';
 import { createServer, Socket } from 'node:net';
 
@@ -174,4 +175,13 @@ export async function startMemcachedFleet(
       await Promise.all(started.map(({ child }) => stopProcess(child)));
     },
   };
+}
+
+/**
+ * Every address `localhost` resolves to here, for a memcached that tables with `host 'localhost'` must reach:
+ * pymemcache connects only to the first address getaddrinfo returns, which is ::1 on hosts listing it first.
+ */
+export async function localhostAddresses(): Promise<string[]> {
+  const found = await lookup('localhost', { all: true });
+  return [...new Set(found.map((entry) => entry.address))];
 }

@@ -5,6 +5,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { localhostAddresses } from '../rig/memcached';
 import { connect, createScratchDatabase, PG_BIN, repoRoot, type PostgresConnection } from '../rig/postgres';
 import { openSession, type HostSession, type Notice } from '../host/helpers';
 import { exchange, rawGet, rawStats, type Address } from '../unit/fdw-support';
@@ -27,7 +28,9 @@ beforeAll(async () => {
   // A memcached already on 11211 (the demo's, or Debian's service) serves as well: the statements are the README's,
   // and every stats value is checked against that same server.
   if (!(await answers(readmeServer))) {
-    memcached = spawn('/usr/bin/memcached', ['-u', 'memcache', '-l', '127.0.0.1', '-p', String(README_PORT), '-U', '0'], {
+    // Listening wherever localhost resolves: the tables say host 'localhost', and pymemcache tries only the first address.
+    const listen = (await localhostAddresses()).join(',');
+    memcached = spawn('/usr/bin/memcached', ['-u', 'memcache', '-l', listen, '-p', String(README_PORT), '-U', '0'], {
       stdio: 'ignore',
     });
     for (let attempt = 0; attempt < 200 && !(await answers(readmeServer)); attempt++) {
