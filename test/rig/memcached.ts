@@ -46,7 +46,7 @@ async function pickFreePort(): Promise<number> {
   });
 }
 
-/** One `version` round trip; resolves true when the server answered `VERSION ...`. */
+/** One `version` round trip; resolves true when a memcached answered it (`VERSION ...`, or the -Y login error). */
 async function answersVersion(address: MemcachedAddress): Promise<boolean> {
   return new Promise<boolean>((resolve) => {
     const socket = new Socket();
@@ -59,7 +59,8 @@ async function answersVersion(address: MemcachedAddress): Promise<boolean> {
     socket.once('error', () => finish(false));
     socket.on('data', (chunk: Buffer) => {
       received += chunk.toString('latin1');
-      if (received.includes('\r\n')) finish(received.startsWith('VERSION '));
+      // A memcached started with -Y (ASCII authentication) answers every command before login with this error.
+      if (received.includes('\r\n')) finish(received.startsWith('VERSION ') || received.startsWith('CLIENT_ERROR unauthenticated'));
     });
     socket.connect(address.port, address.host, () => socket.write('version\r\n'));
   });
@@ -88,9 +89,9 @@ function stopProcess(child: ChildProcess): Promise<void> {
 
 type StartAttempt = { ok: true; child: ChildProcess; address: MemcachedAddress } | { ok: false; reason: string };
 
-async function attemptStart(extraArgs: readonly string[]): Promise<StartAttempt> {
-  const port = await pickFreePort();
-  const args = ['-u', 'memcache', '-l', LOOPBACK, '-p', String(port), '-U', '0', ...extraArgs];
+async function attemptStart(extraArgs: readonly string[], fixedPort?: number, listen: string = LOOPBACK): Promise<StartAttempt> {
+  const port = fixedPort ?? await pickFreePort();
+  const args = ['-u', 'memcache', '-l', listen, '-p', String(port), '-U', '0', ...extraArgs];
   const child = spawn(MEMCACHED_BINARY, args, { stdio: ['ignore', 'ignore', 'pipe'] });
   liveProcesses.add(child);
   let stderr = '';
@@ -153,6 +154,25 @@ export async function startMemcached(
     address,
     stop: () => stopProcess(child),
   };
+}
+
+/**
+ * A memcached on a given port (a test that stops a server and starts it again where its clients expect it, or the
+ * README's 11211), listening on `listen` (comma-separated addresses); killed with the others if the run crashes.
+ */
+export async function startMemcachedOnPort(
+  port: number,
+  extraArgs: string[] = [],
+  listen: string = LOOPBACK,
+): Promise<{ address: MemcachedAddress; stop(): Promise<void> }> {
+  if (!existsSync(MEMCACHED_BINARY)) {
+    throw new Error(`${MEMCACHED_BINARY} not found: install it with 'apt-get install memcached' (or run 'npm run bootstrap' as root)`);
+  }
+  installExitHook();
+  const result = await attemptStart(extraArgs, port, listen);
+  if (!result.ok) throw new Error(`could not start memcached on port ${port}: ${result.reason}`);
+  const { child, address } = result;
+  return { address, stop: () => stopProcess(child) };
 }
 
 /** `count` independent memcached instances, started in parallel; all are stopped if any fails to start. */

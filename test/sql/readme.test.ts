@@ -2,17 +2,17 @@
 // in README order in one session, with the result the README shows. The README's tables talk to localhost:11211,
 // so this file runs a memcached there unless one already answers. Stats values that move (connection counts) are cross-checked against a
 // raw `stats` call instead of the README's numbers.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { localhostAddresses } from '../rig/memcached';
+import { localhostAddresses, startMemcachedOnPort } from '../rig/memcached';
 import { connect, createScratchDatabase, PG_BIN, repoRoot, type PostgresConnection } from '../rig/postgres';
 import { openSession, type HostSession, type Notice } from '../host/helpers';
 import { exchange, rawGet, rawStats, type Address } from '../unit/fdw-support';
 
 const README_PORT = 11211;
 const readmeServer: Address = { host: '127.0.0.1', port: README_PORT };
-let memcached: ChildProcess | null = null;
+let memcached: { stop(): Promise<void> } | null = null;
 let session: HostSession;
 
 async function answers(address: Address): Promise<boolean> {
@@ -29,14 +29,7 @@ beforeAll(async () => {
   // and every stats value is checked against that same server.
   if (!(await answers(readmeServer))) {
     // Listening wherever localhost resolves: the tables say host 'localhost', and pymemcache tries only the first address.
-    const listen = (await localhostAddresses()).join(',');
-    memcached = spawn('/usr/bin/memcached', ['-u', 'memcache', '-l', listen, '-p', String(README_PORT), '-U', '0'], {
-      stdio: 'ignore',
-    });
-    for (let attempt = 0; attempt < 200 && !(await answers(readmeServer)); attempt++) {
-      await new Promise((resolve) => setTimeout(resolve, 25));
-    }
-    if (!(await answers(readmeServer))) throw new Error('memcached did not start on 127.0.0.1:11211 for the README statements');
+    memcached = await startMemcachedOnPort(README_PORT, [], (await localhostAddresses()).join(','));
   }
   const connection = await createScratchDatabase(inject('postgres'), 'sql_readme');
   session = await openSession(connection);
@@ -44,13 +37,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await session?.close();
-  if (memcached !== null) {
-    const child = memcached;
-    await new Promise<void>((resolve) => {
-      child.once('exit', () => resolve());
-      child.kill('SIGTERM');
-    });
-  }
+  await memcached?.stop();
 });
 
 type Outcome = { command: string; rowCount: number | null; rows: Array<Record<string, unknown>>; notices: Notice[] };

@@ -1,6 +1,5 @@
 // PymcacheFDW in Node against the real memcached fleet: what each statement sends to memcached (checked with an
 // independent raw-protocol client), what it returns, and every ERROR and WARNING it reports.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,29 +7,8 @@ import { afterAll, beforeEach, describe, expect, inject, it } from 'vitest';
 import { closeAllClients, openClientCount } from '../../src/connections';
 import { NO_KEY_ROWS_ESTIMATE, PymcacheFDW } from '../../src/fdw';
 import { Qual, takeLoggedMessages, WARNING, type ColumnDefinition, type Row } from '../../src/ports/host';
-import { startMemcached } from '../rig/memcached';
+import { startMemcached, startMemcachedOnPort } from '../rig/memcached';
 import { collect, columns, exchange, failure, rawGet, rawSet, rawStats, uniquePrefix, type Address } from './fdw-support';
-
-/** A memcached on a given port (the reconnect test restarts one on the port it had), with extra command-line options. */
-async function memcachedOn(port: number, extraArgs: string[] = []): Promise<ChildProcess> {
-  const child = spawn('/usr/bin/memcached', ['-u', 'memcache', '-l', '127.0.0.1', '-p', String(port), '-U', '0', ...extraArgs], { stdio: 'ignore' });
-  for (let attempt = 0; attempt < 400; attempt++) {
-    const ready = await exchange({ host: '127.0.0.1', port }, Buffer.from('version\r\n'), (reply) => reply.includes('\r\n'))
-      .then(() => true, () => false);
-    if (ready) return child;
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-  child.kill('SIGKILL');
-  throw new Error(`memcached did not start on port ${port}`);
-}
-
-async function stopProcess(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return;
-  await new Promise<void>((resolve) => {
-    child.once('exit', () => resolve());
-    child.kill('SIGTERM');
-  });
-}
 
 const servers = inject('memcachedServers');
 const server: Address = servers[0]!;
@@ -457,7 +435,7 @@ describe('server failures', () => {
     chmodSync(authDirectory, 0o755);
     const authFile = join(authDirectory, 'auth');
     writeFileSync(authFile, 'user:secret\n', { mode: 0o644 });
-    const child = await memcachedOn(port, ['-Y', authFile]);
+    const restricted = await startMemcachedOnPort(port, ['-Y', authFile]);
     try {
       const fdw = new PymcacheFDW(tableOptions({}, { host: '127.0.0.1', port }), TEXT_TABLE());
       const error = await failure(() => select(fdw, [new Qual('key', '=', 'k')]));
@@ -468,7 +446,7 @@ describe('server failures', () => {
       );
     } finally {
       await closeAllClients();
-      await stopProcess(child);
+      await restricted.stop();
     }
   });
 
@@ -497,21 +475,21 @@ describe('reconnecting', () => {
     const probe = await startMemcached();
     const port = probe.address.port;
     await probe.stop();
-    let child = await memcachedOn(port);
+    let restartable = await startMemcachedOnPort(port);
     try {
       await closeAllClients();
       const fdw = new PymcacheFDW(tableOptions({ connect_timeout: '0.5' }, { host: '127.0.0.1', port }), TEXT_TABLE());
       await fdw.insert({ key: 'k', value: 'before', expire: null });
-      await stopProcess(child);
+      await restartable.stop();
       const down = await failure(() => select(fdw, [new Qual('key', '=', 'k')]));
       expect(down.message.startsWith(`cannot reach memcached at 127.0.0.1:${port}`) || down.message.startsWith(`memcached at 127.0.0.1:${port} closed the connection`)).toBe(true);
-      child = await memcachedOn(port);
+      restartable = await startMemcachedOnPort(port);
       await fdw.insert({ key: 'k', value: 'after', expire: null });
       expect(await select(fdw, [new Qual('key', '=', 'k')])).toEqual([{ key: 'k', value: 'after', expire: null }]);
       expect(openClientCount()).toBe(1);
     } finally {
       await closeAllClients();
-      await stopProcess(child);
+      await restartable.stop();
     }
   });
 });

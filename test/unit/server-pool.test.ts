@@ -2,7 +2,6 @@
 // that is stopped): keys grouped per server on exactly the server the distribution predicts, the on_server_error
 // policy, retry_interval bookkeeping, keys of a down server moving as the matching client moves them, write routing,
 // and the statistics of every server.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { afterAll, afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
 import { closeAllClients } from '../../src/connections';
 import { createDistribution, type DistributionName } from '../../src/distribution/index';
@@ -11,7 +10,7 @@ import { forgetServerFailures, ServerPool, ServerStore } from '../../src/server-
 import { parseServerSet } from '../../src/table-options';
 import { WriteSet } from '../../src/write-set';
 import { utf8Decode } from '../../src/ports/runtime';
-import { startMemcached } from '../rig/memcached';
+import { startMemcached, startMemcachedOnPort } from '../rig/memcached';
 import { exchange, failure, rawGet, rawSet, uniquePrefix, type Address } from './fdw-support';
 
 const fleet: Address[] = inject('memcachedServers');
@@ -29,26 +28,6 @@ async function closedPort(): Promise<Address> {
   const probe = await startMemcached();
   await probe.stop();
   return probe.address;
-}
-
-async function memcachedOn(port: number): Promise<ChildProcess> {
-  const child = spawn('/usr/bin/memcached', ['-u', 'memcache', '-l', '127.0.0.1', '-p', String(port), '-U', '0'], { stdio: 'ignore' });
-  for (let attempt = 0; attempt < 400; attempt++) {
-    const ready = await exchange({ host: '127.0.0.1', port }, Buffer.from('version\r\n'), (reply) => reply.includes('\r\n'))
-      .then(() => true, () => false);
-    if (ready) return child;
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-  child.kill('SIGKILL');
-  throw new Error(`memcached did not start on port ${port}`);
-}
-
-async function stopProcess(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return;
-  await new Promise<void>((resolve) => {
-    child.once('exit', () => resolve());
-    child.kill('SIGTERM');
-  });
 }
 
 function warnings(): string[] {
@@ -250,7 +229,7 @@ describe('a server that does not answer', () => {
     const eager = pool([fleet[0]!, address], { retry_interval: '0' }, prefix);
     const key = keysFor(prefix, 40).find((k) => patient.homeOf(k) === 1)!;
     expect((await failure(() => eager.readThrough(new WriteSet(), [key]))).message.startsWith(`cannot reach memcached at 127.0.0.1:${port}`)).toBe(true);
-    const child = await memcachedOn(port);
+    const revived = await startMemcachedOnPort(port);
     try {
       await rawSet(address, key, 'back');
       // The failure was noted for the server; the table with retry_interval 3600 leaves it alone...
@@ -262,7 +241,7 @@ describe('a server that does not answer', () => {
       expect([...(await patient.readThrough(new WriteSet(), [key])).keys()]).toEqual([key]);
     } finally {
       await closeAllClients();
-      await stopProcess(child);
+      await revived.stop();
     }
   });
 
