@@ -2,7 +2,7 @@
 // contenders alternating (A B A B ...) per workload. Prints a table and writes bench-results/latest.{json,svg}.
 // Durations: BENCH_SECONDS (per run, default 5) and BENCH_ROUNDS (runs per contender, default 3).
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync, chmodSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -128,6 +128,7 @@ async function main(): Promise<void> {
   } finally {
     await cluster.stop();
     await memcached.stop();
+    rmSync(scratch, { recursive: true, force: true });
   }
 }
 

@@ -1,6 +1,6 @@
 // PymcacheFDW in Node against the real memcached fleet: what each statement sends to memcached (checked with an
 // independent raw-protocol client), what it returns, and every ERROR and WARNING it reports.
-import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeEach, describe, expect, inject, it } from 'vitest';
@@ -447,6 +447,7 @@ describe('server failures', () => {
     } finally {
       await closeAllClients();
       await restricted.stop();
+      rmSync(authDirectory, { recursive: true, force: true });
     }
   });
 
