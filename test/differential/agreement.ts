@@ -1,15 +1,10 @@
 // Shared by the differential tests of emitted modules: run vectors through Node and Python and fail with the first
 // disagreements and the seed that replays them.
-import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { expect } from 'vitest';
 import {
-  PYTHON,
-  PYTHONPATH,
   REPO_ROOT,
   encodeArgument,
-  isRecord,
-  outcomeFromPython,
   pythonModuleFor,
   runInNode,
   runInPython,
@@ -66,33 +61,9 @@ export async function expectAgreement(
 }
 
 /**
- * Like the rig's runInPython, for a Python adapter that lives beside the tests (test/differential is put on the path
- * after the package and multicorn): used where the arguments are objects JSON cannot carry (multicorn's Qual).
+ * The rig's runInPython for a Python adapter that lives beside the tests (test/differential is put on the path after
+ * the package and multicorn): used where the arguments are objects JSON cannot carry (multicorn's Qual).
  */
-export async function runAdapterInPython(pythonModule: string, pythonFunction: string, vectors: readonly unknown[][]): Promise<Outcome[]> {
-  const input = vectors.map((vector) => JSON.stringify({ module: pythonModule, function: pythonFunction, args: vector.map(encodeArgument) })).join('\n');
-  const { stdout, stderr, code } = await new Promise<{ stdout: string; stderr: string; code: number | null }>((done, fail) => {
-    const child = spawn(PYTHON, [join(REPO_ROOT, 'test', 'rig', 'differential_driver.py')], {
-      cwd: REPO_ROOT,
-      env: { ...process.env, PYTHONPATH: `${PYTHONPATH}:${join(REPO_ROOT, 'test', 'differential')}`, PYTHONDONTWRITEBYTECODE: '1', PYTHONIOENCODING: 'utf-8' },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    child.stdout.on('data', (chunk: Buffer) => out.push(chunk));
-    child.stderr.on('data', (chunk: Buffer) => err.push(chunk));
-    child.once('error', fail);
-    child.stdin.on('error', () => undefined);
-    child.once('close', (exitCode) => done({ stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8'), code: exitCode }));
-    child.stdin.end(input + '\n');
-  });
-  const outcomes = stdout.split('\n').filter((line) => line !== '').map((line): Outcome => {
-    const parsed: unknown = JSON.parse(line);
-    if (!isRecord(parsed) || typeof parsed.fatal === 'string') throw new Error(`${pythonModule}.${pythonFunction}: ${line}`);
-    return outcomeFromPython(parsed);
-  });
-  if (code !== 0 || outcomes.length !== vectors.length) {
-    throw new Error(`${pythonModule}.${pythonFunction}: python exited with ${String(code)} after ${outcomes.length} of ${vectors.length} calls: ${stderr.trim()}`);
-  }
-  return outcomes;
+export function runAdapterInPython(pythonModule: string, pythonFunction: string, vectors: readonly unknown[][]): Promise<Outcome[]> {
+  return runInPython(pythonModule, pythonFunction, vectors, [join(REPO_ROOT, 'test', 'differential')]);
 }

@@ -217,7 +217,14 @@ export async function runInNode(tsModulePath: string, functionName: string, vect
 }
 
 /** Calls `pythonModule.pythonFunction` on every vector in one /usr/bin/python3 process (PYTHONPATH: see above). */
-export async function runInPython(pythonModule: string, pythonFunction: string, vectors: readonly unknown[][]): Promise<Outcome[]> {
+/** `extraPythonPath` folders come after the package's (test adapters building objects JSON cannot carry). */
+export async function runInPython(
+  pythonModule: string,
+  pythonFunction: string,
+  vectors: readonly unknown[][],
+  extraPythonPath: readonly string[] = [],
+): Promise<Outcome[]> {
+  const pythonPath = [PYTHONPATH, ...extraPythonPath].join(':');
   if (!existsSync(PYTHON)) throw new Error(`${PYTHON} not found: install Debian's python3 (apt-get install python3)`);
   const input = vectors
     .map((vector) => JSON.stringify({ module: pythonModule, function: pythonFunction, args: vector.map(encodeArgument) }))
@@ -225,7 +232,7 @@ export async function runInPython(pythonModule: string, pythonFunction: string, 
   const { stdout, stderr, code } = await new Promise<{ stdout: string; stderr: string; code: number | null }>((done, fail) => {
     const child = spawn(PYTHON, [DRIVER], {
       cwd: REPO_ROOT,
-      env: { ...process.env, PYTHONPATH, PYTHONDONTWRITEBYTECODE: '1', PYTHONIOENCODING: 'utf-8' },
+      env: { ...process.env, PYTHONPATH: pythonPath, PYTHONDONTWRITEBYTECODE: '1', PYTHONIOENCODING: 'utf-8' },
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     const out: Buffer[] = [];
@@ -247,7 +254,7 @@ export async function runInPython(pythonModule: string, pythonFunction: string, 
     if (!isRecord(parsed)) throw new Error(`differential: malformed driver output: ${line}`);
     if (typeof parsed.fatal === 'string') {
       throw new Error(
-        `differential: ${parsed.fatal} (PYTHONPATH=${PYTHONPATH}; is the module emitted? run 'npm run build')`,
+        `differential: ${parsed.fatal} (PYTHONPATH=${pythonPath}; is the module emitted? run 'npm run build')`,
       );
     }
     outcomes.push(outcomeFromPython(parsed));
