@@ -11,16 +11,19 @@ import { lookupKeys } from './quals';
 import { ServerPool } from './server-pool';
 import { OPTION_HINT, parseCacheTableOptions, type CacheTableOptions } from './table-options';
 import {
-  flushAtCommit,
-  flushAtStatementEnd,
-  forgetAll,
-  recordWrite,
+  abandonTransaction,
+  beginTransaction,
+  foldStatement,
   releaseLevel,
   rollbackToLevel,
-  statementWrites,
+  sendAtCommit,
+  sendAtPreCommit,
+  sendStatement,
+  statementOpened,
   transactionWrites,
   warnVanishedTouches,
 } from './transaction';
+import { StatementWrites } from './write-set';
 import {
   checkedFlags,
   decodeValue,
@@ -62,6 +65,8 @@ export class PymcacheFDW extends ForeignDataWrapper {
   private scanned: Map<string, StoredItem>;
   /** Where Multicorn's transaction hooks left this instance: 0 outside a transaction, 1 in it, n in savepoint level n. */
   private transactionLevel: number;
+  /** The writes of the statement running through this table, applied together when it ends (end_modify). */
+  private readonly statement: StatementWrites;
 
   constructor(fdwOptions: Record<string, string>, fdwColumns: Map<string, ColumnDefinition>) {
     super(fdwOptions, fdwColumns);
@@ -80,6 +85,7 @@ export class PymcacheFDW extends ForeignDataWrapper {
     this.servers = new ServerPool(this.settings.servers, this.settings.prefix);
     this.scanned = new Map<string, StoredItem>();
     this.transactionLevel = 0;
+    this.statement = new StatementWrites();
   }
 
   override get rowidColumn(): string {
@@ -212,7 +218,7 @@ export class PymcacheFDW extends ForeignDataWrapper {
   }
 
   /** Writes wait for COMMIT unless the table's write_mode is immediate (then they wait for the statement's end). */
-  private get deferredToStatement(): boolean {
+  private get sendsAtStatementEnd(): boolean {
     return this.settings.writeMode === 'immediate';
   }
 
@@ -229,9 +235,12 @@ export class PymcacheFDW extends ForeignDataWrapper {
    * Whether `fullKey` exists as this transaction sees it: its pending write if any, else memcached (`found`, the
    * items a batch lookup returned, or one get).
    */
-  private async existsForTransaction(fullKey: string, found: Map<string, StoredItem> | null): Promise<boolean> {
-    const pendingSet = this.deferredToStatement ? statementWrites : transactionWrites;
-    const pending = pendingSet.effective(this.servers.storeFor(fullKey), fullKey);
+  private async existsForTransaction(key: string, fullKey: string, found: Map<string, StoredItem> | null): Promise<boolean> {
+    const store = this.servers.storeFor(fullKey);
+    const decided = this.statement.decided(store, fullKey);
+    if (decided === 'ends') this.statement.writtenTwice(key);
+    if (decided === 'deleted') return false;
+    const pending = transactionWrites.effective(store, fullKey);
     if (pending !== null) return pending.op.kind !== 'delete';
     if (found !== null) return found.has(fullKey);
     const fetched = await this.servers.readThrough(transactionWrites, [fullKey]);
@@ -259,13 +268,15 @@ export class PymcacheFDW extends ForeignDataWrapper {
   }
 
   /**
-   * Sends or records one write. Outside a transaction (Multicorn always opens one; only direct callers do not) the
-   * write goes out at once. Otherwise it joins the write set of the table's write_mode at this savepoint level.
+   * Sends or records one write of the row whose key is `key`. Outside a transaction (Multicorn always opens one; only
+   * direct callers do not) the write goes out at once. Otherwise it joins the statement's writes, which reach the
+   * transaction's write set (or, under write_mode immediate, memcached) when the statement ends.
    */
-  private async write(op: WriteOp): Promise<boolean> {
+  private async write(op: WriteOp, key: string): Promise<boolean> {
     const store = this.servers.storeFor(op.key);
     if (this.transactionLevel === 0) return await store.apply(op);
-    recordWrite(this.deferredToStatement, this.transactionLevel, store, op);
+    if (this.statement.isEmpty()) statementOpened(this.statement);
+    this.statement.record(this.transactionLevel, store, op, key);
     return true;
   }
 
@@ -285,9 +296,9 @@ export class PymcacheFDW extends ForeignDataWrapper {
     const op: StoreOp = { kind: kind, key: fullKey, item: item, expire: expire };
     if (this.transactionLevel > 0) {
       await this.checkItemSize(key, fullKey, item);
-      if (kind === 'add' && (await this.existsForTransaction(fullKey, found))) this.duplicateKey(key);
+      if (kind === 'add' && (await this.existsForTransaction(key, fullKey, found))) this.duplicateKey(key);
     }
-    const stored = await this.write(op);
+    const stored = await this.write(op, key);
     if (!stored && kind === 'add') this.duplicateKey(key);
   }
 
@@ -351,17 +362,17 @@ export class PymcacheFDW extends ForeignDataWrapper {
     if (newKey !== oldKey) {
       const oldFullKey = this.fullKey(oldKey);
       await this.storeNew(newKey, newFullKey, item, expire, null);
-      await this.write({ kind: 'delete', key: oldFullKey });
+      await this.write({ kind: 'delete', key: oldFullKey }, oldKey);
       this.scanned.delete(oldKey);
       return null;
     }
     if (previous !== null && previous.flags === item.flags && sameBytes(previous.value, item.value)) {
-      const touched = await this.write({ kind: 'touch', key: newFullKey, expire: expire });
+      const touched = await this.write({ kind: 'touch', key: newFullKey, expire: expire }, newKey);
       if (!touched) warnVanishedTouches(this.servers.storeFor(newFullKey), [newKey], 'the UPDATE');
       return null;
     }
     if (this.transactionLevel > 0) await this.checkItemSize(newKey, newFullKey, item);
-    await this.write({ kind: 'set', key: newFullKey, item: item, expire: expire });
+    await this.write({ kind: 'set', key: newFullKey, item: item, expire: expire }, newKey);
     this.scanned.set(newKey, item);
     return null;
   }
@@ -369,17 +380,18 @@ export class PymcacheFDW extends ForeignDataWrapper {
   /** `oldvalues` is the key of a row the scan found, so DELETE's row count is the number of keys that existed. */
   override async delete(oldvalues: SqlValue): Promise<void> {
     const key = this.keyOf(oldvalues);
-    await this.write({ kind: 'delete', key: this.fullKey(key) });
+    await this.write({ kind: 'delete', key: this.fullKey(key) }, key);
     this.scanned.delete(key);
   }
 
   // Transaction hooks. Multicorn calls begin/sub_begin when the table is first used in a transaction or savepoint, and
-  // pre_commit, commit, rollback, sub_commit, sub_rollback on every table used in it: the write sets are shared by
-  // the backend's tables, so each hook is idempotent and the first pre_commit sends everything.
+  // pre_commit, commit, rollback, sub_commit, sub_rollback on every table used in it: the write set is shared by the
+  // backend's tables, so each hook is idempotent and the first pre_commit (or commit) sends everything.
 
-  /** `serializable` is 1 under SERIALIZABLE, else 0; writes are deferred the same way at every isolation level. */
+  /** `serializable` is 1 under SERIALIZABLE, else 0: a SERIALIZABLE transaction's writes wait for commit. */
   override begin(serializable: number): void {
     this.transactionLevel = 1;
+    beginTransaction(serializable === 1);
   }
 
   override subBegin(level: number): void {
@@ -400,25 +412,35 @@ export class PymcacheFDW extends ForeignDataWrapper {
 
   /** Before COMMIT: every pending write goes to memcached, pipelined per server; a failure aborts the COMMIT. */
   override async preCommit(): Promise<void> {
-    await flushAtCommit();
+    await sendAtPreCommit();
   }
 
-  override commit(): void {
-    forgetAll();
+  /** After COMMIT: a SERIALIZABLE transaction's writes go now (a failure is a WARNING); nothing stays pending. */
+  override async commit(): Promise<void> {
+    await sendAtCommit();
     this.transactionLevel = 0;
   }
 
-  /** ROLLBACK (or an error): the pending writes are dropped; memcached never saw them. */
-  override rollback(): void {
-    forgetAll();
+  /** ROLLBACK (or an error): the pending writes are dropped; any sent before the abort are deleted again. */
+  override async rollback(): Promise<void> {
+    this.statement.clear();
+    await abandonTransaction();
     this.transactionLevel = 0;
   }
 
   override endScan(): void {}
 
-  /** The statement's modification ends: write_mode immediate sends what the statement wrote, pipelined. */
+  /**
+   * The statement's modification ends: its writes join the transaction's write set, or under write_mode immediate
+   * go to memcached now, pipelined.
+   */
   override async endModify(): Promise<void> {
     this.scanned = new Map<string, StoredItem>();
-    await flushAtStatementEnd();
+    if (this.statement.isEmpty()) return;
+    if (this.sendsAtStatementEnd) {
+      await sendStatement(this.statement);
+    } else {
+      foldStatement(this.statement);
+    }
   }
 }

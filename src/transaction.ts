@@ -1,18 +1,42 @@
 // The backend's pending writes and how they reach memcached. Multicorn calls the transaction hooks of every wrapper
-// instance used in a transaction, so the write sets are shared by all cache tables of the backend: whichever
-// instance hears pre_commit first sends everything (grouped per server, pipelined), the others find nothing left,
-// and every hook is idempotent.
+// instance used in a transaction, so the write set is shared by all cache tables of the backend: whichever instance
+// hears pre_commit (or commit) first sends everything (grouped per server, pipelined), the others find nothing left,
+// and every hook is idempotent. A statement's writes join the write set when the statement ends (StatementWrites).
+//
+// When the writes leave: at pre_commit, so that a memcached failure is an ERROR that aborts the transaction, except
+// under SERIALIZABLE, where PostgreSQL's own commit-time check (a serialization failure) comes after pre_commit: there
+// they leave at commit, once PostgreSQL has committed, and a memcached failure can only be a WARNING. A transaction
+// that aborts after its writes were sent (something after pre_commit failed) gets them deleted again.
 import { describeFailure, type CacheStore, type StoreOp, type TouchOp, type WriteOp } from './cache-store';
 import { StoredItem } from './connections';
 import { raiseError, warn } from './errors';
 import { quoteForMessage } from './keys';
 import { intToString } from './ports/runtime';
-import { PendingWrite, WriteSet } from './write-set';
+import { PendingWrite, StatementWrites, WriteSet } from './write-set';
 
-/** Writes of write_mode commit tables, sent at COMMIT (pre_commit), forgotten on ROLLBACK. */
+/** Writes of write_mode commit tables, sent at COMMIT (pre_commit, or commit under SERIALIZABLE), forgotten on ROLLBACK. */
 export const transactionWrites: WriteSet = new WriteSet();
-/** Writes of write_mode immediate tables, sent when the statement's modification ends (end_modify). */
-export const statementWrites: WriteSet = new WriteSet();
+
+/** Where the backend's transaction stands, as the hooks told it. */
+class TransactionState {
+  /** The transaction is SERIALIZABLE (Multicorn's begin(1)): its writes wait for commit rather than pre_commit. */
+  serializable: boolean;
+  /** Statements that wrote and have not ended: their writes join the write set at end_modify. */
+  readonly openStatements: Set<StatementWrites>;
+  /**
+   * Writes memcached applied at pre_commit. Cleared by commit; a rollback that finds them knows the transaction
+   * aborted after they were sent, and deletes them again.
+   */
+  sent: PendingWrite[];
+
+  constructor() {
+    this.serializable = false;
+    this.openStatements = new Set<StatementWrites>();
+    this.sent = [];
+  }
+}
+
+const state: TransactionState = new TransactionState();
 
 /** Keys per pipelined request: bounds the replies waiting in the socket and what one failure leaves unknown. */
 export const KEYS_PER_BATCH = 1000;
@@ -33,17 +57,36 @@ function keyList(writes: PendingWrite[]): string {
   return text;
 }
 
+/**
+ * A flush that stopped: the ERROR (or, after PostgreSQL committed, the WARNING) its caller reports. The DETAIL says
+ * which keys memcached applied, which were in flight, and which were not sent.
+ */
+export class FlushFailed extends Error {
+  readonly hint: string | null;
+  readonly detail: string;
+
+  constructor(message: string, hint: string | null, detail: string) {
+    super(message);
+    this.hint = hint;
+    this.detail = detail;
+  }
+}
+
 /** Where a flush stands: which writes memcached acknowledged, and which are in the request being sent. */
 class FlushLedger {
   readonly writes: PendingWrite[];
+  /** The writes memcached acknowledged; the caller's set, so that it knows them even when the flush fails. */
   readonly applied: Set<PendingWrite>;
   /** What is being sent ("the transaction's writes", "the statement's writes"), for messages. */
   readonly what: string;
+  /** What becomes of the applied writes if the flush fails, for the DETAIL. */
+  readonly aftermath: string;
 
-  constructor(writes: PendingWrite[], what: string) {
+  constructor(writes: PendingWrite[], what: string, applied: Set<PendingWrite>, aftermath: string) {
     this.writes = writes;
-    this.applied = new Set<PendingWrite>();
+    this.applied = applied;
     this.what = what;
+    this.aftermath = aftermath;
   }
 
   /** DETAIL of a failed flush: the keys applied, those whose fate is unknown (`inFlight`), and those not sent. */
@@ -74,7 +117,7 @@ class FlushLedger {
     return parts.join(' ');
   }
 
-  /** Ends the flush with an ERROR for a client failure while `inFlight` was being sent to `store`'s server. */
+  /** Ends the flush for a client failure while `inFlight` was being sent to `store`'s server. */
   fail(error: unknown, store: CacheStore, action: string, inFlight: PendingWrite[]): never {
     const target =
       inFlight.length === 1
@@ -85,11 +128,7 @@ class FlushLedger {
       if (error instanceof Error) throw error;
       throw new Error('unexpected failure during the ' + target);
     }
-    return raiseError(
-      report.message + ', while sending ' + this.what,
-      report.hint,
-      'memcached has no transactions: what it applied stays. ' + this.detail(inFlight),
-    );
+    throw new FlushFailed(report.message + ', while sending ' + this.what, report.hint, this.aftermath + this.detail(inFlight));
   }
 }
 
@@ -201,11 +240,11 @@ async function sendAdds(adds: PendingStore[], ledger: FlushLedger): Promise<void
         }
       }
       const key = write.store.userKey(write.op.key);
-      raiseError(
+      throw new FlushFailed(
         'duplicate key value: key ' + quoteForMessage(key) + ' already exists in memcached at ' + write.store.serverLabel,
         DUPLICATE_HINT,
         'Another client created it after the INSERT checked it, so ' + ledger.what + ' were not applied' +
-          (undone ? '; the keys added before it were deleted again.' : '. ' + ledger.detail([])),
+          (undone ? '; the keys added before it were deleted again.' : '. ' + ledger.aftermath + ledger.detail([])),
       );
     }
     added.push(write);
@@ -216,11 +255,17 @@ async function sendAdds(adds: PendingStore[], ledger: FlushLedger): Promise<void
 /**
  * Sends `writes` (each key's final operation): adds first, then per server the sets (grouped by expiration) and the
  * deletes as pipelined requests of up to KEYS_PER_BATCH keys, and the touches one acknowledged request each. A
- * failure is an ERROR whose DETAIL names the keys applied, the keys in flight, and the keys not sent.
+ * failure throws FlushFailed, whose DETAIL names the keys applied (also left in `applied`), the keys in flight, and
+ * the keys not sent; `aftermath` tells what becomes of the applied ones.
  */
-export async function flushWrites(writes: PendingWrite[], what: string): Promise<void> {
+export async function flushWrites(
+  writes: PendingWrite[],
+  what: string,
+  applied: Set<PendingWrite>,
+  aftermath: string,
+): Promise<void> {
   if (writes.length === 0) return;
-  const ledger: FlushLedger = new FlushLedger(writes, what);
+  const ledger: FlushLedger = new FlushLedger(writes, what, applied, aftermath);
   const adds: PendingStore[] = [];
   const servers: Map<string, ServerWrites> = new Map<string, ServerWrites>();
   for (const write of writes) {
@@ -264,10 +309,10 @@ export async function flushWrites(writes: PendingWrite[], what: string): Promise
           }
         }
         if (notStored.length > 0) {
-          raiseError(
+          throw new FlushFailed(
             'memcached at ' + store.serverLabel + ' did not store ' + intToString(notStored.length) + ' key(s) while receiving ' + what,
             'See the memcached server log for the cause.',
-            'memcached has no transactions: what it applied stays. ' + ledger.detail(notStored),
+            ledger.aftermath + ledger.detail(notStored),
           );
         }
       }
@@ -317,40 +362,141 @@ export function warnVanishedTouches(store: CacheStore, userKeys: string[], what:
   );
 }
 
-/** COMMIT (pre_commit): sends the statement's leftovers, if any, then the transaction's write set. */
-export async function flushAtCommit(): Promise<void> {
-  if (!statementWrites.isEmpty()) await flushWrites(statementWrites.takeAll(), "the statement's writes");
-  if (!transactionWrites.isEmpty()) await flushWrites(transactionWrites.takeAll(), "the transaction's writes");
+/** DETAIL opening of a failed flush whose applied writes stay (write_mode immediate, or after PostgreSQL committed). */
+const APPLIED_STAYS = 'memcached has no transactions: what it applied stays. ';
+/** DETAIL opening of a failed flush at pre_commit: the transaction aborts, and rollback deletes what was applied. */
+const APPLIED_UNDONE = 'memcached has no transactions: the transaction aborts, and the keys memcached applied are deleted again. ';
+
+/** The backend's hooks: begin. `serializable` is Multicorn's begin argument (1 under SERIALIZABLE). */
+export function beginTransaction(serializable: boolean): void {
+  state.serializable = serializable;
 }
 
-/** The end of a statement's modification (end_modify): write_mode immediate sends what the statement wrote. */
-export async function flushAtStatementEnd(): Promise<void> {
-  if (!statementWrites.isEmpty()) await flushWrites(statementWrites.takeAll(), "the statement's writes");
+/** A statement has written through a table: its writes join the write set when it ends (or at COMMIT at the latest). */
+export function statementOpened(statement: StatementWrites): void {
+  state.openStatements.add(statement);
+}
+
+/** The statement's writes join the transaction's write set, at the statement's savepoint level. */
+export function foldStatement(statement: StatementWrites): void {
+  state.openStatements.delete(statement);
+  const level = statement.savepointLevel;
+  for (const write of statement.takeAll()) transactionWrites.record(level, write.store, write.op);
+}
+
+/** write_mode immediate: the statement's writes are sent as it ends; a failure is an ERROR and what was applied stays. */
+export async function sendStatement(statement: StatementWrites): Promise<void> {
+  state.openStatements.delete(statement);
+  const writes = statement.takeAll();
+  try {
+    await flushWrites(writes, "the statement's writes", new Set<PendingWrite>(), APPLIED_STAYS);
+  } catch (error) {
+    if (error instanceof FlushFailed) raiseError(error.message, error.hint, error.detail);
+    throw error;
+  }
+}
+
+/** Statements still open at COMMIT (PostgreSQL ends every statement first; nothing is dropped if one did not). */
+function foldOpenStatements(): void {
+  const open: StatementWrites[] = [];
+  for (const statement of state.openStatements) open.push(statement);
+  for (const statement of open) foldStatement(statement);
+}
+
+/**
+ * pre_commit: the write set goes to memcached, except under SERIALIZABLE (then commit sends it). A failure is an ERROR,
+ * which aborts the transaction; the writes memcached applied are remembered so that rollback deletes them again.
+ */
+export async function sendAtPreCommit(): Promise<void> {
+  foldOpenStatements();
+  if (state.serializable || transactionWrites.isEmpty()) return;
+  const applied: Set<PendingWrite> = new Set<PendingWrite>();
+  try {
+    await flushWrites(transactionWrites.takeAll(), "the transaction's writes", applied, APPLIED_UNDONE);
+  } catch (error) {
+    for (const write of applied) state.sent.push(write);
+    if (error instanceof FlushFailed) raiseError(error.message, error.hint, error.detail);
+    throw error;
+  }
+  for (const write of applied) state.sent.push(write);
+}
+
+/**
+ * commit: PostgreSQL has committed. Under SERIALIZABLE the write set is sent now, after PostgreSQL's commit-time
+ * serialization check; nothing may raise here (the transaction is over), so a failure is a WARNING naming the keys.
+ */
+export async function sendAtCommit(): Promise<void> {
+  state.sent = [];
+  foldOpenStatements();
+  const writes = transactionWrites.takeAll();
+  forgetAll();
+  if (writes.length === 0) return;
+  try {
+    await flushWrites(writes, "the transaction's writes", new Set<PendingWrite>(), APPLIED_STAYS);
+  } catch (error) {
+    if (error instanceof FlushFailed) {
+      warn(error.message + ' after PostgreSQL committed the transaction', error.hint, error.detail);
+    } else {
+      warn("sending the transaction's writes after PostgreSQL committed failed: " + (error instanceof Error ? error.message : 'unknown error'));
+    }
+  }
+}
+
+/**
+ * rollback: nothing pending is sent. Writes memcached applied at pre_commit belong to a transaction that did not
+ * commit after all (a later commit step failed), so they are deleted again, with a WARNING naming them; nothing here
+ * may raise (the transaction is already aborting).
+ */
+export async function abandonTransaction(): Promise<void> {
+  forgetAll();
+  const sent = state.sent;
+  state.sent = [];
+  if (sent.length === 0) return;
+  const undone: PendingWrite[] = [];
+  for (const write of sent) {
+    if (write.op.kind !== 'delete') undone.push(new PendingWrite({ kind: 'delete', key: write.op.key }, write.store));
+  }
+  const applied: Set<PendingWrite> = new Set<PendingWrite>();
+  let failure: string | null = null;
+  try {
+    await flushWrites(undone, "the deletes of the aborted transaction's writes", applied, APPLIED_STAYS);
+  } catch (error) {
+    if (error instanceof FlushFailed) {
+      failure = error.message + ' (' + error.detail + ')';
+    } else {
+      failure = error instanceof Error ? error.message : 'unknown error';
+    }
+  }
+  warn(
+    'the transaction aborted after memcached applied ' + intToString(sent.length) + ' of its writes (' + keyList(sent) + ')',
+    failure === null
+      ? 'They were deleted again: memcached misses those keys instead of holding values of a transaction that did not commit.'
+      : 'Deleting them again failed: ' + failure,
+  );
 }
 
 /** The transaction ended (after COMMIT, or ROLLBACK): nothing stays pending. */
 export function forgetAll(): void {
   transactionWrites.clear();
-  statementWrites.clear();
+  for (const statement of state.openStatements) statement.clear();
+  state.openStatements.clear();
+  state.serializable = false;
 }
 
 /** ROLLBACK TO SAVEPOINT (or a failed subtransaction) at `level`: the writes made since are dropped. */
 export function rollbackToLevel(level: number): void {
   transactionWrites.rollbackTo(level);
-  statementWrites.rollbackTo(level);
+  const dropped: StatementWrites[] = [];
+  for (const statement of state.openStatements) {
+    if (statement.savepointLevel >= level) dropped.push(statement);
+  }
+  for (const statement of dropped) {
+    statement.clear();
+    state.openStatements.delete(statement);
+  }
 }
 
 /** RELEASE SAVEPOINT at `level`: the writes made since belong to the enclosing level. */
 export function releaseLevel(level: number): void {
   transactionWrites.release(level);
-  statementWrites.release(level);
-}
-
-/** A write recorded by a table: into the set of its write_mode, at the instance's savepoint level. */
-export function recordWrite(immediate: boolean, level: number, store: CacheStore, op: WriteOp): void {
-  if (immediate) {
-    statementWrites.record(level, store, op);
-  } else {
-    transactionWrites.record(level, store, op);
-  }
 }

@@ -1,8 +1,12 @@
-// The writes a transaction (or a statement, in write_mode immediate) has decided but not yet sent: one final
-// operation per memcached key, layered by savepoint level so that ROLLBACK TO drops exactly the writes made since the
-// savepoint and RELEASE folds them into the level below. Reads consult it (read-your-writes) through `readThrough`.
+// The writes a transaction has decided but not yet sent: one final operation per memcached key, layered by savepoint
+// level so that ROLLBACK TO drops exactly the writes made since the savepoint and RELEASE folds them into the level
+// below. Reads consult it (read-your-writes) through `readThrough`. A statement's own writes are gathered apart
+// (StatementWrites) and join the transaction's only when the statement ends: a statement never sees its own writes,
+// as in PostgreSQL, and its rows move between keys all at once (`UPDATE ... SET key = ...` may swap two keys).
 import type { CacheStore, WriteOp } from './cache-store';
 import type { StoredItem } from './connections';
+import { raiseError } from './errors';
+import { quoteForMessage } from './keys';
 
 /** One pending write: the operation and the table side (server, prefix) that sends it. */
 export class PendingWrite {
@@ -147,5 +151,115 @@ export class WriteSet {
     for (const pending of this.flattened().values()) writes.push(pending);
     this.levels = [];
     return writes;
+  }
+}
+
+/** What one statement does to one key: whether it removes the row that had the key, and the row the key ends with. */
+class KeyChange {
+  readonly store: CacheStore;
+  readonly fullKey: string;
+  /** The row of another key that moved here, or the row itself updated in place: set, add or touch. */
+  endsWith: WriteOp | null;
+  /** The statement deleted the row holding this key (DELETE, or an UPDATE that moved it to another key). */
+  deleted: boolean;
+
+  constructor(store: CacheStore, fullKey: string) {
+    this.store = store;
+    this.fullKey = fullKey;
+    this.endsWith = null;
+    this.deleted = false;
+  }
+}
+
+/**
+ * The writes of one statement through one table, applied together when the statement ends (end_modify). Within a
+ * statement the deletes apply to the keys as they were before it and the stores to the keys as they are after it, as
+ * a table's UPDATE replaces all its rows at once: `SET key = CASE key WHEN 'a' THEN 'b' ELSE 'a' END` swaps the two
+ * items instead of deleting one of them. Two rows of one statement ending with the same key are an ERROR (memcached
+ * holds one item per key, so one of them would be lost).
+ */
+export class StatementWrites {
+  private changes: Map<string, KeyChange>;
+  /** The savepoint level the statement runs at (0 before its first write). */
+  private level: number;
+
+  constructor() {
+    this.changes = new Map<string, KeyChange>();
+    this.level = 0;
+  }
+
+  isEmpty(): boolean {
+    return this.changes.size === 0;
+  }
+
+  /** The savepoint level of the statement's writes. */
+  get savepointLevel(): number {
+    return this.level;
+  }
+
+  /**
+   * Records one write of the statement at savepoint `level`. A second row ending with a key this statement already
+   * wrote is an ERROR naming the key (`userKey`, as the user wrote it).
+   */
+  record(level: number, store: CacheStore, op: WriteOp, userKey: string): void {
+    this.level = level;
+    const id = entryId(store, op.key);
+    let change = this.changes.get(id);
+    if (change === undefined) {
+      change = new KeyChange(store, op.key);
+      this.changes.set(id, change);
+    }
+    if (op.kind === 'delete') {
+      change.deleted = true;
+      return;
+    }
+    if (change.endsWith !== null) this.writtenTwice(userKey);
+    change.endsWith = op;
+  }
+
+  /** An ERROR for a key two rows of the statement end with. */
+  writtenTwice(userKey: string): never {
+    return raiseError(
+      'a statement cannot write key ' + quoteForMessage(userKey) + ' twice: memcached holds one item per key',
+      'Give each row of the statement its own key (SELECT DISTINCT ON (key) ..., or one statement per row).',
+    );
+  }
+
+  /**
+   * Whether the statement already decided what `fullKey` holds after it: 'ends' when a row ends with the key,
+   * 'deleted' when it only removed the key, null when it did not touch it.
+   */
+  decided(store: CacheStore, fullKey: string): 'ends' | 'deleted' | null {
+    const change = this.changes.get(entryId(store, fullKey));
+    if (change === undefined) return null;
+    return change.endsWith !== null ? 'ends' : 'deleted';
+  }
+
+  /** Empties the statement and returns one final write per key, in the order the keys were first written. */
+  takeAll(): PendingWrite[] {
+    const writes: PendingWrite[] = [];
+    for (const change of this.changes.values()) {
+      const op: WriteOp | null = change.endsWith;
+      if (op === null) {
+        writes.push(new PendingWrite({ kind: 'delete', key: change.fullKey }, change.store));
+      } else if (op.kind === 'touch' && change.deleted) {
+        // A touch keeps the row at its key; a delete of the same key in the statement removed that row.
+        writes.push(new PendingWrite({ kind: 'delete', key: op.key }, change.store));
+      } else if (change.deleted && op.kind === 'add') {
+        // The key was this statement's to remove, so the row that ends with it overwrites whatever another client
+        // may have stored meanwhile, as composeWrites makes an add after a delete a set.
+        writes.push(new PendingWrite({ kind: 'set', key: op.key, item: op.item, expire: op.expire }, change.store));
+      } else {
+        writes.push(new PendingWrite(op, change.store));
+      }
+    }
+    this.clear();
+    return writes;
+  }
+
+  /** Forgets the statement's writes (the statement failed, or the transaction ended). */
+  clear(): void {
+    this.changes = new Map<string, KeyChange>();
+    this.level = 0;
   }
 }

@@ -14,8 +14,9 @@ from .keys import InvalidKeyError, KEY_HINT, MAX_KEY_BYTES, plain_full_key, pref
 from .quals import lookup_keys
 from .server_pool import ServerPool
 from .table_options import CacheTableOptions, OPTION_HINT, parse_cache_table_options
-from .transaction import flush_at_commit, flush_at_statement_end, forget_all, record_write, release_level, rollback_to_level, statement_writes, transaction_writes, warn_vanished_touches
+from .transaction import abandon_transaction, begin_transaction, fold_statement, release_level, rollback_to_level, send_at_commit, send_at_pre_commit, send_statement, statement_opened, transaction_writes, warn_vanished_touches
 from .values import SqlRow, SqlValue, checked_flags, decode_value, encode_value, flags_column_value, integer_column_value, memcached_expire
+from .write_set import StatementWrites
 
 
 NO_KEY_ROWS_ESTIMATE = 1000000
@@ -39,6 +40,7 @@ class PymcacheFDW(ForeignDataWrapper):
     _servers: ServerPool
     _scanned: dict[str, StoredItem]
     _transaction_level: int
+    _statement: StatementWrites
 
     def __init__(self, fdw_options: dict[str, str], fdw_columns: dict[str, ColumnDefinition]) -> None:
         super().__init__(fdw_options, fdw_columns)
@@ -54,6 +56,7 @@ class PymcacheFDW(ForeignDataWrapper):
         self._servers = ServerPool(self._settings['servers'], self._settings['prefix'])
         self._scanned = {}
         self._transaction_level = 0
+        self._statement = StatementWrites()
 
     @property
     def rowid_column(self) -> str:
@@ -164,19 +167,24 @@ class PymcacheFDW(ForeignDataWrapper):
         return memcached_expire(seconds, key)
 
     @property
-    def _deferred_to_statement(self) -> bool:
+    def _sends_at_statement_end(self) -> bool:
         """Writes wait for COMMIT unless the table's write_mode is immediate (then they wait for the statement's end)."""
         return self._settings['writeMode'] == 'immediate'
 
     def _duplicate_key(self, key: str) -> NoReturn:
         raise_error('duplicate key value: key ' + quote_for_message(key) + ' already exists in memcached at ' + self._servers.store_for(self._full_key(key)).server_label, "The table's insert_mode is add, so INSERT only creates keys: UPDATE an existing key, or set insert_mode 'set' to overwrite.", 'Key (' + self._layout['keyColumn'] + ')=(' + key + ') already exists.')
 
-    def _exists_for_transaction(self, full_key: str, found: dict[str, StoredItem] | None) -> bool:
+    def _exists_for_transaction(self, key: str, full_key: str, found: dict[str, StoredItem] | None) -> bool:
         """Whether `fullKey` exists as this transaction sees it: its pending write if any, else memcached (`found`, the
         items a batch lookup returned, or one get).
         """
-        pending_set = statement_writes if self._deferred_to_statement else transaction_writes
-        pending = pending_set.effective(self._servers.store_for(full_key), full_key)
+        store = self._servers.store_for(full_key)
+        decided = self._statement.decided(store, full_key)
+        if decided == 'ends':
+            self._statement.written_twice(key)
+        if decided == 'deleted':
+            return False
+        pending = transaction_writes.effective(store, full_key)
         if pending is not None:
             return pending.op['kind'] != 'delete'
         if found is not None:
@@ -196,14 +204,17 @@ class PymcacheFDW(ForeignDataWrapper):
         if len(item.value) > room:
             raise_error('the value of key ' + quote_for_message(key) + ' is ' + int_to_string(len(item.value)) + ' bytes, more than memcached at ' + store.server_label + ' stores for this key (' + int_to_string(room) + ' bytes)', "The server's item_size_max is " + int_to_string(limit) + ' bytes, including the key and ' + int_to_string(ITEM_OVERHEAD_BYTES) + ' bytes of item overhead: store a smaller value, or start memcached with a larger -I.')
 
-    def _write(self, op: WriteOp) -> bool:
-        """Sends or records one write. Outside a transaction (Multicorn always opens one; only direct callers do not) the
-        write goes out at once. Otherwise it joins the write set of the table's write_mode at this savepoint level.
+    def _write(self, op: WriteOp, key: str) -> bool:
+        """Sends or records one write of the row whose key is `key`. Outside a transaction (Multicorn always opens one; only
+        direct callers do not) the write goes out at once. Otherwise it joins the statement's writes, which reach the
+        transaction's write set (or, under write_mode immediate, memcached) when the statement ends.
         """
         store = self._servers.store_for(op['key'])
         if self._transaction_level == 0:
             return store.apply(op)
-        record_write(self._deferred_to_statement, self._transaction_level, store, op)
+        if self._statement.is_empty():
+            statement_opened(self._statement)
+        self._statement.record(self._transaction_level, store, op, key)
         return True
 
     def _store_new(self, key: str, full_key: str, item: StoredItem, expire: int, found: dict[str, StoredItem] | None) -> None:
@@ -215,9 +226,9 @@ class PymcacheFDW(ForeignDataWrapper):
         op: StoreOp = {'kind': kind, 'key': full_key, 'item': item, 'expire': expire}
         if self._transaction_level > 0:
             self._check_item_size(key, full_key, item)
-            if kind == 'add' and self._exists_for_transaction(full_key, found):
+            if kind == 'add' and self._exists_for_transaction(key, full_key, found):
                 self._duplicate_key(key)
-        stored = self._write(op)
+        stored = self._write(op, key)
         if not stored and kind == 'add':
             self._duplicate_key(key)
 
@@ -273,29 +284,30 @@ class PymcacheFDW(ForeignDataWrapper):
         if new_key != old_key:
             old_full_key = self._full_key(old_key)
             self._store_new(new_key, new_full_key, item, expire, None)
-            self._write({'kind': 'delete', 'key': old_full_key})
+            self._write({'kind': 'delete', 'key': old_full_key}, old_key)
             self._scanned.pop(old_key, None)
             return None
         if previous is not None and previous.flags == item.flags and same_bytes(previous.value, item.value):
-            touched = self._write({'kind': 'touch', 'key': new_full_key, 'expire': expire})
+            touched = self._write({'kind': 'touch', 'key': new_full_key, 'expire': expire}, new_key)
             if not touched:
                 warn_vanished_touches(self._servers.store_for(new_full_key), [new_key], 'the UPDATE')
             return None
         if self._transaction_level > 0:
             self._check_item_size(new_key, new_full_key, item)
-        self._write({'kind': 'set', 'key': new_full_key, 'item': item, 'expire': expire})
+        self._write({'kind': 'set', 'key': new_full_key, 'item': item, 'expire': expire}, new_key)
         self._scanned[new_key] = item
         return None
 
     def delete(self, oldvalues: SqlValue) -> None:
         """`oldvalues` is the key of a row the scan found, so DELETE's row count is the number of keys that existed."""
         key = self._key_of(oldvalues)
-        self._write({'kind': 'delete', 'key': self._full_key(key)})
+        self._write({'kind': 'delete', 'key': self._full_key(key)}, key)
         self._scanned.pop(key, None)
 
     def begin(self, serializable: int) -> None:
-        """`serializable` is 1 under SERIALIZABLE, else 0; writes are deferred the same way at every isolation level."""
+        """`serializable` is 1 under SERIALIZABLE, else 0: a SERIALIZABLE transaction's writes wait for commit."""
         self._transaction_level = 1
+        begin_transaction(serializable == 1)
 
     def sub_begin(self, level: int) -> None:
         self._transaction_level = level
@@ -312,21 +324,30 @@ class PymcacheFDW(ForeignDataWrapper):
 
     def pre_commit(self) -> None:
         """Before COMMIT: every pending write goes to memcached, pipelined per server; a failure aborts the COMMIT."""
-        flush_at_commit()
+        send_at_pre_commit()
 
     def commit(self) -> None:
-        forget_all()
+        """After COMMIT: a SERIALIZABLE transaction's writes go now (a failure is a WARNING); nothing stays pending."""
+        send_at_commit()
         self._transaction_level = 0
 
     def rollback(self) -> None:
-        """ROLLBACK (or an error): the pending writes are dropped; memcached never saw them."""
-        forget_all()
+        """ROLLBACK (or an error): the pending writes are dropped; any sent before the abort are deleted again."""
+        self._statement.clear()
+        abandon_transaction()
         self._transaction_level = 0
 
     def end_scan(self) -> None:
         pass
 
     def end_modify(self) -> None:
-        """The statement's modification ends: write_mode immediate sends what the statement wrote, pipelined."""
+        """The statement's modification ends: its writes join the transaction's write set, or under write_mode immediate
+        go to memcached now, pipelined.
+        """
         self._scanned = {}
-        flush_at_statement_end()
+        if self._statement.is_empty():
+            return
+        if self._sends_at_statement_end:
+            send_statement(self._statement)
+        else:
+            fold_statement(self._statement)

@@ -8,12 +8,27 @@ from .cache_store import CacheStore, StoreOp, TouchOp, WriteOp, describe_failure
 from .connections import StoredItem
 from .errors import raise_error, warn
 from .keys import quote_for_message
-from .write_set import PendingWrite, WriteSet
+from .write_set import PendingWrite, StatementWrites, WriteSet
 
 
 T = TypeVar('T')
 transaction_writes: WriteSet = WriteSet()
-statement_writes: WriteSet = WriteSet()
+
+
+class TransactionState:
+    """Where the backend's transaction stands, as the hooks told it."""
+
+    serializable: bool
+    open_statements: dict[StatementWrites, None]
+    sent: list[PendingWrite]
+
+    def __init__(self) -> None:
+        self.serializable = False
+        self.open_statements = {}
+        self.sent = []
+
+
+state: TransactionState = TransactionState()
 KEYS_PER_BATCH = 1000
 BYTES_PER_BATCH = 4194304
 LISTED_KEYS = 10
@@ -31,17 +46,34 @@ def key_list(writes: list[PendingWrite]) -> str:
     return text
 
 
+class FlushFailed(Exception):
+    """A flush that stopped: the ERROR (or, after PostgreSQL committed, the WARNING) its caller reports. The DETAIL says
+    which keys memcached applied, which were in flight, and which were not sent.
+    """
+
+    hint: str | None
+    detail: str
+
+    def __init__(self, message: str, hint: str | None, detail: str) -> None:
+        super().__init__(message)
+        self.hint = None
+        self.hint = hint
+        self.detail = detail
+
+
 class FlushLedger:
     """Where a flush stands: which writes memcached acknowledged, and which are in the request being sent."""
 
     writes: list[PendingWrite]
     applied: dict[PendingWrite, None]
     what: str
+    aftermath: str
 
-    def __init__(self, writes: list[PendingWrite], what: str) -> None:
+    def __init__(self, writes: list[PendingWrite], what: str, applied: dict[PendingWrite, None], aftermath: str) -> None:
         self.writes = writes
-        self.applied = {}
+        self.applied = applied
         self.what = what
+        self.aftermath = aftermath
 
     def detail(self, in_flight: list[PendingWrite]) -> str:
         """DETAIL of a failed flush: the keys applied, those whose fate is unknown (`inFlight`), and those not sent."""
@@ -62,14 +94,14 @@ class FlushLedger:
         return ' '.join(parts)
 
     def fail(self, error: object, store: CacheStore, action: str, in_flight: list[PendingWrite]) -> NoReturn:
-        """Ends the flush with an ERROR for a client failure while `inFlight` was being sent to `store`'s server."""
+        """Ends the flush for a client failure while `inFlight` was being sent to `store`'s server."""
         target = action + ' of key ' + quote_for_message(store.user_key(in_flight[0].op['key'])) if len(in_flight) == 1 else action + ' of ' + int_to_string(len(in_flight)) + ' keys'
         report = describe_failure(error, store.endpoint, target)
         if report is None:
             if isinstance(error, Exception):
                 raise error
             raise Exception('unexpected failure during the ' + target)
-        raise_error(report['message'] + ', while sending ' + self.what, report['hint'], 'memcached has no transactions: what it applied stays. ' + self.detail(in_flight))
+        raise FlushFailed(report['message'] + ', while sending ' + self.what, report['hint'], self.aftermath + self.detail(in_flight))
 
 
 class PendingStore:
@@ -174,19 +206,20 @@ def send_adds(adds: list[PendingStore], ledger: FlushLedger) -> None:
                 except Exception as error:
                     undone = False
             key = write.store.user_key(write.op['key'])
-            raise_error('duplicate key value: key ' + quote_for_message(key) + ' already exists in memcached at ' + write.store.server_label, DUPLICATE_HINT, 'Another client created it after the INSERT checked it, so ' + ledger.what + ' were not applied' + ('; the keys added before it were deleted again.' if undone else '. ' + ledger.detail([])))
+            raise FlushFailed('duplicate key value: key ' + quote_for_message(key) + ' already exists in memcached at ' + write.store.server_label, DUPLICATE_HINT, 'Another client created it after the INSERT checked it, so ' + ledger.what + ' were not applied' + ('; the keys added before it were deleted again.' if undone else '. ' + ledger.aftermath + ledger.detail([])))
         added.append(write)
         ledger.applied[write] = None
 
 
-def flush_writes(writes: list[PendingWrite], what: str) -> None:
+def flush_writes(writes: list[PendingWrite], what: str, applied: dict[PendingWrite, None], aftermath: str) -> None:
     """Sends `writes` (each key's final operation): adds first, then per server the sets (grouped by expiration) and the
     deletes as pipelined requests of up to KEYS_PER_BATCH keys, and the touches one acknowledged request each. A
-    failure is an ERROR whose DETAIL names the keys applied, the keys in flight, and the keys not sent.
+    failure throws FlushFailed, whose DETAIL names the keys applied (also left in `applied`), the keys in flight, and
+    the keys not sent; `aftermath` tells what becomes of the applied ones.
     """
     if len(writes) == 0:
         return
-    ledger: FlushLedger = FlushLedger(writes, what)
+    ledger: FlushLedger = FlushLedger(writes, what, applied, aftermath)
     adds: list[PendingStore] = []
     servers: dict[str, ServerWrites] = {}
     for write in writes:
@@ -224,7 +257,7 @@ def flush_writes(writes: list[PendingWrite], what: str) -> None:
                     else:
                         ledger.applied[pending_set.write] = None
                 if len(not_stored) > 0:
-                    raise_error('memcached at ' + store.server_label + ' did not store ' + int_to_string(len(not_stored)) + ' key(s) while receiving ' + what, 'See the memcached server log for the cause.', 'memcached has no transactions: what it applied stays. ' + ledger.detail(not_stored))
+                    raise FlushFailed('memcached at ' + store.server_label + ' did not store ' + int_to_string(len(not_stored)) + ' key(s) while receiving ' + what, 'See the memcached server log for the cause.', ledger.aftermath + ledger.detail(not_stored))
         for delete_batch in batches(server.deletes, (lambda delete_write: 0)):
             keys: list[str] = []
             for delete_write in delete_batch:
@@ -264,41 +297,135 @@ def warn_vanished_touches(store: CacheStore, user_keys: list[str], what: str) ->
     warn('memcached at ' + store.server_label + ' no longer held ' + int_to_string(len(user_keys)) + ' key(s) whose expiration an UPDATE changed (' + list_ + '), while sending ' + what + ': they expired, were evicted or were deleted after the UPDATE read them, and stay absent', 'An UPDATE of expire alone is a memcached touch, which does not create keys; INSERT a key to store it again.')
 
 
-def flush_at_commit() -> None:
-    """COMMIT (pre_commit): sends the statement's leftovers, if any, then the transaction's write set."""
-    if not statement_writes.is_empty():
-        flush_writes(statement_writes.take_all(), "the statement's writes")
-    if not transaction_writes.is_empty():
-        flush_writes(transaction_writes.take_all(), "the transaction's writes")
+APPLIED_STAYS = 'memcached has no transactions: what it applied stays. '
+APPLIED_UNDONE = 'memcached has no transactions: the transaction aborts, and the keys memcached applied are deleted again. '
 
 
-def flush_at_statement_end() -> None:
-    """The end of a statement's modification (end_modify): write_mode immediate sends what the statement wrote."""
-    if not statement_writes.is_empty():
-        flush_writes(statement_writes.take_all(), "the statement's writes")
+def begin_transaction(serializable: bool) -> None:
+    """The backend's hooks: begin. `serializable` is Multicorn's begin argument (1 under SERIALIZABLE)."""
+    state.serializable = serializable
+
+
+def statement_opened(statement: StatementWrites) -> None:
+    """A statement has written through a table: its writes join the write set when it ends (or at COMMIT at the latest)."""
+    state.open_statements[statement] = None
+
+
+def fold_statement(statement: StatementWrites) -> None:
+    """The statement's writes join the transaction's write set, at the statement's savepoint level."""
+    state.open_statements.pop(statement, None)
+    level = statement.savepoint_level
+    for write in statement.take_all():
+        transaction_writes.record(level, write.store, write.op)
+
+
+def send_statement(statement: StatementWrites) -> None:
+    """write_mode immediate: the statement's writes are sent as it ends; a failure is an ERROR and what was applied stays."""
+    state.open_statements.pop(statement, None)
+    writes = statement.take_all()
+    try:
+        flush_writes(writes, "the statement's writes", {}, APPLIED_STAYS)
+    except Exception as error:
+        if isinstance(error, FlushFailed):
+            raise_error(str(error), error.hint, error.detail)
+        raise
+
+
+def fold_open_statements() -> None:
+    """Statements still open at COMMIT (PostgreSQL ends every statement first; nothing is dropped if one did not)."""
+    open: list[StatementWrites] = []
+    for statement in state.open_statements:
+        open.append(statement)
+    for statement in open:
+        fold_statement(statement)
+
+
+def send_at_pre_commit() -> None:
+    """pre_commit: the write set goes to memcached, except under SERIALIZABLE (then commit sends it). A failure is an ERROR,
+    which aborts the transaction; the writes memcached applied are remembered so that rollback deletes them again.
+    """
+    fold_open_statements()
+    if state.serializable or transaction_writes.is_empty():
+        return
+    applied: dict[PendingWrite, None] = {}
+    try:
+        flush_writes(transaction_writes.take_all(), "the transaction's writes", applied, APPLIED_UNDONE)
+    except Exception as error:
+        for write in applied:
+            state.sent.append(write)
+        if isinstance(error, FlushFailed):
+            raise_error(str(error), error.hint, error.detail)
+        raise
+    for write in applied:
+        state.sent.append(write)
+
+
+def send_at_commit() -> None:
+    """commit: PostgreSQL has committed. Under SERIALIZABLE the write set is sent now, after PostgreSQL's commit-time
+    serialization check; nothing may raise here (the transaction is over), so a failure is a WARNING naming the keys.
+    """
+    state.sent = []
+    fold_open_statements()
+    writes = transaction_writes.take_all()
+    forget_all()
+    if len(writes) == 0:
+        return
+    try:
+        flush_writes(writes, "the transaction's writes", {}, APPLIED_STAYS)
+    except Exception as error:
+        if isinstance(error, FlushFailed):
+            warn(str(error) + ' after PostgreSQL committed the transaction', error.hint, error.detail)
+        else:
+            warn("sending the transaction's writes after PostgreSQL committed failed: " + (str(error) if isinstance(error, Exception) else 'unknown error'))
+
+
+def abandon_transaction() -> None:
+    """rollback: nothing pending is sent. Writes memcached applied at pre_commit belong to a transaction that did not
+    commit after all (a later commit step failed), so they are deleted again, with a WARNING naming them; nothing here
+    may raise (the transaction is already aborting).
+    """
+    forget_all()
+    sent = state.sent
+    state.sent = []
+    if len(sent) == 0:
+        return
+    undone: list[PendingWrite] = []
+    for write in sent:
+        if write.op['kind'] != 'delete':
+            undone.append(PendingWrite({'kind': 'delete', 'key': write.op['key']}, write.store))
+    applied: dict[PendingWrite, None] = {}
+    failure: str | None = None
+    try:
+        flush_writes(undone, "the deletes of the aborted transaction's writes", applied, APPLIED_STAYS)
+    except Exception as error:
+        if isinstance(error, FlushFailed):
+            failure = str(error) + ' (' + error.detail + ')'
+        else:
+            failure = str(error) if isinstance(error, Exception) else 'unknown error'
+    warn('the transaction aborted after memcached applied ' + int_to_string(len(sent)) + ' of its writes (' + key_list(sent) + ')', 'They were deleted again: memcached misses those keys instead of holding values of a transaction that did not commit.' if failure is None else 'Deleting them again failed: ' + failure)
 
 
 def forget_all() -> None:
     """The transaction ended (after COMMIT, or ROLLBACK): nothing stays pending."""
     transaction_writes.clear()
-    statement_writes.clear()
+    for statement in state.open_statements:
+        statement.clear()
+    state.open_statements.clear()
+    state.serializable = False
 
 
 def rollback_to_level(level: int) -> None:
     """ROLLBACK TO SAVEPOINT (or a failed subtransaction) at `level`: the writes made since are dropped."""
     transaction_writes.rollback_to(level)
-    statement_writes.rollback_to(level)
+    dropped: list[StatementWrites] = []
+    for statement in state.open_statements:
+        if statement.savepoint_level >= level:
+            dropped.append(statement)
+    for statement in dropped:
+        statement.clear()
+        state.open_statements.pop(statement, None)
 
 
 def release_level(level: int) -> None:
     """RELEASE SAVEPOINT at `level`: the writes made since belong to the enclosing level."""
     transaction_writes.release(level)
-    statement_writes.release(level)
-
-
-def record_write(immediate: bool, level: int, store: CacheStore, op: WriteOp) -> None:
-    """A write recorded by a table: into the set of its write_mode, at the instance's savepoint level."""
-    if immediate:
-        statement_writes.record(level, store, op)
-    else:
-        transaction_writes.record(level, store, op)

@@ -30,8 +30,8 @@ import {
   type ServerEndpoint,
   type ServerSetOptions,
 } from '../../src/table-options';
-import { forgetAll, recordWrite, releaseLevel, rollbackToLevel, statementWrites, transactionWrites } from '../../src/transaction';
-import { composeWrites, WriteSet, type PendingWrite } from '../../src/write-set';
+import { foldStatement, forgetAll, releaseLevel, rollbackToLevel, statementOpened, transactionWrites } from '../../src/transaction';
+import { composeWrites, StatementWrites, WriteSet, type PendingWrite } from '../../src/write-set';
 import { canonicalFromNode, errorOutcomeFromNode, type Canonical, type Outcome } from '../rig/differential';
 
 export type Env = { host: string; port: number } | null;
@@ -125,6 +125,7 @@ type Table = PymcacheFDW | PymcacheFDWStats;
 class Script {
   readonly tables = new Map<string, Table>();
   readonly writeSet = new WriteSet();
+  readonly statements = [new StatementWrites(), new StatementWrites()];
   readonly stores: CacheStore[] = SCRIPT_STORES.map(([host, port, prefix]) => new CacheStore(endpointOf(host, port), prefix));
   readonly clients: unknown[] = [];
 
@@ -177,8 +178,16 @@ class Script {
       case 'ws.clear':
         this.writeSet.clear();
         return null;
-      case 'tx.record':
-        recordWrite(args[0] === true, int(args[1]), this.store(args[2]), opOf(args[3] as OpSpec));
+      case 'st.record': {
+        const statement = this.statements[int(args[0])]!;
+        if (statement.isEmpty()) statementOpened(statement);
+        statement.record(int(args[1]), this.store(args[2]), opOf(args[3] as OpSpec), text((args[3] as unknown[])[1]));
+        return null;
+      }
+      case 'st.decided':
+        return this.statements[int(args[0])]!.decided(this.store(args[1]), text(args[2]));
+      case 'st.fold':
+        foldStatement(this.statements[int(args[0])]!);
         return null;
       case 'tx.rollbackTo':
         rollbackToLevel(int(args[0]));
@@ -190,12 +199,9 @@ class Script {
         forgetAll();
         return null;
       case 'tx.effective':
-        return [
-          plainPending(transactionWrites.effective(this.store(args[0]), text(args[1]))),
-          plainPending(statementWrites.effective(this.store(args[0]), text(args[1]))),
-        ];
+        return plainPending(transactionWrites.effective(this.store(args[0]), text(args[1])));
       case 'tx.counts':
-        return [transactionWrites.isEmpty(), transactionWrites.keyCount(), statementWrites.isEmpty(), statementWrites.keyCount()];
+        return [transactionWrites.isEmpty(), transactionWrites.keyCount(), this.statements[0]!.isEmpty(), this.statements[1]!.isEmpty()];
       case 'raiseError':
         return raiseError(text(args[0]), args[1] as string | null, args[2] as string | null);
       case 'warn':

@@ -30,7 +30,7 @@ from pymcache_fdw.server_pool import ServerPool, forget_server_failures  # noqa:
 from pymcache_fdw.stats import PymcacheFDWStats  # noqa: E402
 from pymcache_fdw.table_options import (  # noqa: E402
     endpoint_label, parse_cache_table_options, parse_server_endpoint, parse_server_set, parse_stats_table_options)
-from pymcache_fdw.write_set import WriteSet, compose_writes  # noqa: E402
+from pymcache_fdw.write_set import StatementWrites, WriteSet, compose_writes  # noqa: E402
 
 LEVEL_NAMES = {0: 'DEBUG', 1: 'INFO', 2: 'WARNING'}
 logged = []
@@ -114,6 +114,7 @@ class Script:
         self.env = env
         self.tables = {}
         self.write_set = WriteSet()
+        self.statements = [StatementWrites(), StatementWrites()]
         self.stores = [CacheStore(endpoint_of(host, port), prefix) for host, port, prefix in SCRIPT_STORES]
         self.clients = []
 
@@ -155,8 +156,16 @@ class Script:
         if op == 'ws.clear':
             self.write_set.clear()
             return None
-        if op == 'tx.record':
-            transaction.record_write(args[0] is True, args[1], self.stores[args[2]], op_of(args[3]))
+        if op == 'st.record':
+            statement = self.statements[args[0]]
+            if statement.is_empty():
+                transaction.statement_opened(statement)
+            statement.record(args[1], self.stores[args[2]], op_of(args[3]), args[3][1])
+            return None
+        if op == 'st.decided':
+            return self.statements[args[0]].decided(self.stores[args[1]], args[2])
+        if op == 'st.fold':
+            transaction.fold_statement(self.statements[args[0]])
             return None
         if op == 'tx.rollbackTo':
             transaction.rollback_to_level(args[0])
@@ -169,11 +178,10 @@ class Script:
             return None
         if op == 'tx.effective':
             store = self.stores[args[0]]
-            return [plain_pending(transaction.transaction_writes.effective(store, args[1])),
-                    plain_pending(transaction.statement_writes.effective(store, args[1]))]
+            return plain_pending(transaction.transaction_writes.effective(store, args[1]))
         if op == 'tx.counts':
             return [transaction.transaction_writes.is_empty(), transaction.transaction_writes.key_count(),
-                    transaction.statement_writes.is_empty(), transaction.statement_writes.key_count()]
+                    self.statements[0].is_empty(), self.statements[1].is_empty()]
         if op == 'raiseError':
             return raise_error(args[0], args[1], args[2])
         if op == 'warn':

@@ -1,7 +1,8 @@
 // src/write-set.ts and the bookkeeping of src/transaction.ts in Node vs the emitted Python under /usr/bin/python3:
 // composeWrites on every pair of operation kinds, and scripted sequences of record / ROLLBACK TO / RELEASE / lookups /
-// takeAll on a WriteSet, and of recordWrite / rollbackToLevel / releaseLevel / forgetAll on the backend's two write
-// sets (commit and immediate), over a small key space on three stores (one with a prefix): every step's result equal.
+// takeAll on a WriteSet, and of two statements' writes (StatementWrites: record, decided, folded at their end) with
+// rollbackToLevel / releaseLevel / forgetAll on the backend's write set, over a small key space on three stores (one
+// with a prefix): every step's result equal, errors (a key written twice by one statement) included.
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SEED, sample } from '../runtime/vectors';
@@ -35,8 +36,11 @@ const writeSetStep = fc.oneof(
   { weight: 1, arbitrary: fc.constant<unknown[]>(['ws.clear']) },
 );
 
+const statement = fc.integer({ min: 0, max: 1 });
 const transactionStep = fc.oneof(
-  { weight: 6, arbitrary: fc.tuple(fc.constant('tx.record'), fc.boolean(), level, store, writeOp) },
+  { weight: 6, arbitrary: fc.tuple(fc.constant('st.record'), statement, level, store, writeOp) },
+  { weight: 2, arbitrary: fc.tuple(fc.constant('st.decided'), statement, store, key) },
+  { weight: 2, arbitrary: fc.tuple(fc.constant('st.fold'), statement) },
   { weight: 2, arbitrary: fc.tuple(fc.constant('tx.rollbackTo'), level) },
   { weight: 2, arbitrary: fc.tuple(fc.constant('tx.release'), level) },
   { weight: 3, arbitrary: fc.tuple(fc.constant('tx.effective'), store, key) },
@@ -95,7 +99,7 @@ describe('write-set.ts and transaction.ts bookkeeping: Node and emitted Python a
     }
   });
 
-  it('random scripts on the backend write sets (recordWrite, rollbackToLevel, releaseLevel, forgetAll)', async () => {
+  it('random scripts of statements and the backend write set (record, fold, rollbackToLevel, releaseLevel, forgetAll)', async () => {
     for (const steps of sample(fc.array(transactionStep, { minLength: 1, maxLength: 30 }), 300)) {
       await expectScriptAgreement(python, [['tx.forgetAll'], ...steps], `transaction script (FC_SEED=${SEED})`);
     }

@@ -42,14 +42,17 @@ describe('cache tables over several servers', () => {
     expect(new Set(keys.map((key) => placement.serverFor(key))).size).toBe(3);
     fdw.begin(0);
     for (const key of keys) await fdw.insert({ key, value: `v:${key}` });
+    await fdw.endModify();
     await fdw.delete('k0');
+    await fdw.endModify();
     await fdw.update('k1', { key: 'k1', value: 'changed' });
+    await fdw.endModify();
     expect(await rawGet(fleet[placement.serverFor('k2')]!, `${prefix}k2`)).toBeNull();
     // Read-your-writes across servers before COMMIT.
     const seen = await collect(fdw.execute([new Qual('key', ['=', true], keys)], new Set(['key', 'value'])));
     expect(seen.length).toBe(keys.length - 1);
     await fdw.preCommit();
-    fdw.commit();
+    await fdw.commit();
     for (const key of keys) {
       const expected = key === 'k0' ? null : key === 'k1' ? 'changed' : `v:${key}`;
       for (let position = 0; position < fleet.length; position++) {
@@ -67,7 +70,7 @@ describe('cache tables over several servers', () => {
     fdw.begin(0);
     const error = await failure(() => fdw.insert({ key, value: 'new' }));
     expect(error.message).toBe(`duplicate key value: key "${key}" already exists in memcached at ${label(2)}`);
-    fdw.rollback();
+    await fdw.rollback();
   });
 
   it('refuses host or port next to servers, naming both', async () => {

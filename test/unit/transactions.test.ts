@@ -6,7 +6,7 @@ import { CacheStore, type WriteOp } from '../../src/cache-store';
 import { closeAllClients, StoredItem } from '../../src/connections';
 import { PymcacheFDW } from '../../src/fdw';
 import { Qual, takeLoggedMessages, WARNING } from '../../src/ports/host';
-import { statementWrites, transactionWrites } from '../../src/transaction';
+import { forgetAll, transactionWrites } from '../../src/transaction';
 import { composeWrites, WriteSet } from '../../src/write-set';
 import { startMemcached } from '../rig/memcached';
 import { collect, columns, exchange, failure, rawGet, rawSet, rawStats, uniquePrefix, type Address } from './fdw-support';
@@ -45,7 +45,7 @@ async function value(address: Address, key: string): Promise<string | null> {
 beforeEach(() => {
   takeLoggedMessages();
   transactionWrites.clear();
-  statementWrites.clear();
+  forgetAll();
 });
 
 afterAll(async () => {
@@ -133,8 +133,8 @@ describe('PymcacheFDW hooks', () => {
     await second.fdw.preCommit();
     expect([await value(server, `${first.prefix}a`), await value(server, `${second.prefix}b`)]).toEqual(['A', 'B']);
     await first.fdw.preCommit();
-    first.fdw.commit();
-    second.fdw.commit();
+    await first.fdw.commit();
+    await second.fdw.commit();
     expect(transactionWrites.isEmpty()).toBe(true);
   });
 
@@ -143,22 +143,26 @@ describe('PymcacheFDW hooks', () => {
     await rawSet(server, `${prefix}kept`, 'untouched');
     fdw.begin(0);
     await fdw.insert({ key: 'one', value: '1', expire: null });
+    await fdw.endModify();
     fdw.subBegin(2);
     await fdw.insert({ key: 'two', value: '2', expire: null });
-    fdw.subRollback(2);
+    await fdw.endModify();
+    await fdw.subRollback(2);
     fdw.subBegin(2);
     await fdw.insert({ key: 'three', value: '3', expire: null });
+    await fdw.endModify();
     fdw.subCommit(2);
     expect(await collect(fdw.execute([new Qual('key', ['=', true], ['one', 'two', 'three'])], new Set(['key', 'value']))))
       .toEqual([{ key: 'one', value: '1' }, { key: 'three', value: '3' }]);
     await fdw.preCommit();
-    fdw.commit();
+    await fdw.commit();
     expect([await value(server, `${prefix}one`), await value(server, `${prefix}two`), await value(server, `${prefix}three`)])
       .toEqual(['1', null, '3']);
 
     fdw.begin(0);
     await fdw.insert({ key: 'kept', value: 'overwritten', expire: null });
-    fdw.rollback();
+    await fdw.endModify();
+    await fdw.rollback();
     expect(await value(server, `${prefix}kept`)).toBe('untouched');
   });
 
@@ -170,7 +174,7 @@ describe('PymcacheFDW hooks', () => {
     expect(await value(server, `${prefix}sent`)).toBe('s');
     await fdw.insert({ key: 'a', value: '1', expire: null });
     await failure(() => fdw.insert({ key: 'b', value: null, expire: null }));
-    fdw.rollback();
+    await fdw.rollback();
     expect([await value(server, `${prefix}sent`), await value(server, `${prefix}a`)]).toEqual(['s', null]);
   });
 
@@ -190,7 +194,7 @@ describe('PymcacheFDW hooks', () => {
         `the value of key "${'k'.repeat(60)}…" (250 characters) is ${room + 1} bytes, more than memcached at ${own.address.host}:${own.address.port} stores for this key (${room} bytes)`,
       );
       await fdw.preCommit();
-      fdw.commit();
+      await fdw.commit();
       const stored = await rawGet(own.address, key);
       expect([stored!.value.length, stored!.flags]).toEqual([room, 4294967295]);
     } finally {
@@ -213,8 +217,10 @@ describe('a failed flush', () => {
     dead.fdw.begin(0);
     await live.fdw.insert({ key: 'a', value: '1', expire: null });
     await live.fdw.insert({ key: 'b', value: '2', expire: null });
+    await live.fdw.endModify();
     await dead.fdw.insert({ key: 'c', value: '3', expire: null });
     await dead.fdw.insert({ key: 'd', value: '4', expire: null });
+    await dead.fdw.endModify();
     const error = await failure(() => live.fdw.preCommit());
     // The client may still hold a socket from the item_size_max read (closed by the server) or have to connect.
     const label = `${downAddress.host}:${downAddress.port}`;
@@ -223,12 +229,24 @@ describe('a failed flush', () => {
       `cannot reach memcached at ${label} (set of 2 keys): [Errno 111] Connection refused, while sending the transaction's writes`,
     ]).toContain(error.message.replace(/: connect ECONNREFUSED \S+/, ': [Errno 111] Connection refused'));
     expect(error.detail).toBe(
-      `memcached has no transactions: what it applied stays. Of 4 key(s), memcached applied 2 ("${live.prefix}a", "${live.prefix}b"). ` +
+      'memcached has no transactions: the transaction aborts, and the keys memcached applied are deleted again. ' +
+        `Of 4 key(s), memcached applied 2 ("${live.prefix}a", "${live.prefix}b"). ` +
         `Unknown, in flight when it failed: 2 ("${dead.prefix}c", "${dead.prefix}d").`,
     );
-    live.fdw.rollback();
-    dead.fdw.rollback();
     expect([await value(server, `${live.prefix}a`), await value(server, `${live.prefix}b`)]).toEqual(['1', '2']);
+    takeLoggedMessages();
+    await live.fdw.rollback();
+    await dead.fdw.rollback();
+    // The transaction did not commit: what memcached applied of it is deleted again, and a WARNING says so.
+    expect([await value(server, `${live.prefix}a`), await value(server, `${live.prefix}b`)]).toEqual([null, null]);
+    expect(takeLoggedMessages()).toEqual([
+      {
+        level: WARNING,
+        message: `the transaction aborted after memcached applied 2 of its writes ("${live.prefix}a", "${live.prefix}b")`,
+        hint: 'They were deleted again: memcached misses those keys instead of holding values of a transaction that did not commit.',
+        detail: null,
+      },
+    ]);
     expect(transactionWrites.isEmpty()).toBe(true);
   });
 
@@ -238,16 +256,18 @@ describe('a failed flush', () => {
     const dead = table({ connect_timeout: '0.5' }, downAddress);
     dead.fdw.begin(0);
     await dead.fdw.insert({ key: 'c', value: '3', expire: null });
+    await dead.fdw.endModify();
     await rawSet(downAddress, `${dead.prefix}gone`, 'x');
     await collect(dead.fdw.execute([new Qual('key', '=', 'gone')], new Set(['key'])));
     await dead.fdw.delete('gone');
+    await dead.fdw.endModify();
     await down.stop();
     const error = await failure(() => dead.fdw.preCommit());
     expect(error.detail).toBe(
-      `memcached has no transactions: what it applied stays. Of 2 key(s), memcached applied 0. ` +
-        `Unknown, in flight when it failed: 1 ("${dead.prefix}c"). Not sent: 1 ("${dead.prefix}gone").`,
+      'memcached has no transactions: the transaction aborts, and the keys memcached applied are deleted again. ' +
+        `Of 2 key(s), memcached applied 0. Unknown, in flight when it failed: 1 ("${dead.prefix}c"). Not sent: 1 ("${dead.prefix}gone").`,
     );
-    dead.fdw.rollback();
+    await dead.fdw.rollback();
   });
 });
 
@@ -266,7 +286,7 @@ describe('touches at COMMIT', () => {
     expect(deleted.toString('latin1')).toBe('DELETED\r\n');
     takeLoggedMessages();
     await fdw.preCommit();
-    fdw.commit();
+    await fdw.commit();
     expect(takeLoggedMessages()).toEqual([
       {
         level: WARNING,
@@ -299,7 +319,7 @@ describe('touches at COMMIT', () => {
       await fdw.endModify();
       const before = await rawStats(own.address);
       await fdw.preCommit();
-      fdw.commit();
+      await fdw.commit();
       const after = await rawStats(own.address);
       const delta = (name: string): number => Number(after.get(name)) - Number(before.get(name));
       expect([delta('cmd_touch'), delta('touch_hits'), delta('cmd_set')]).toEqual([50, 50, 0]);
