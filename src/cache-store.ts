@@ -120,14 +120,35 @@ export function raiseFailure(error: unknown, endpoint: ServerEndpoint, what: str
 /** memcached's default item size limit (-I), assumed when `stats settings` does not report item_size_max. */
 export const DEFAULT_ITEM_SIZE_MAX = 1048576;
 /**
- * Bytes memcached 1.6 spends per item besides the key and the value: the item header (48), the CAS value (8), the
- * client flags (4), the key's terminator (1) and the value's CRLF (2), rounded up. A value passes our check only when
- * value + key + this fits in item_size_max, so memcached cannot refuse it as too large at COMMIT.
+ * Bytes memcached 1.6 (64-bit) spends on every item besides the key, the value and the optional parts: the item
+ * header (48), the key's terminator (1) and the value's CRLF (2). Measured: with -I 1m the largest value memcached
+ * stores under a k-byte key with flags 0 is 1048576 - 59 - k bytes.
  */
-export const ITEM_OVERHEAD_BYTES = 72;
+export const ITEM_HEADER_BYTES = 51;
+/** The CAS value each item carries, unless memcached runs with -C (`cas_enabled no`). */
+export const ITEM_CAS_BYTES = 8;
+/** Client flags take room in the item only when they are not 0. */
+export const ITEM_FLAGS_BYTES = 4;
 
-/** item_size_max per server (`host:port`), read once per backend from `stats settings`. */
-const itemSizeLimits: Map<string, number> = new Map<string, number>();
+/** How large an item a server stores: item_size_max and what each item spends besides key and value. */
+export class ItemLimits {
+  readonly itemSizeMax: number;
+  /** ITEM_HEADER_BYTES, plus ITEM_CAS_BYTES unless CAS is off. */
+  readonly overhead: number;
+
+  constructor(itemSizeMax: number, overhead: number) {
+    this.itemSizeMax = itemSizeMax;
+    this.overhead = overhead;
+  }
+
+  /** The largest value memcached stores under a key of `keyBytes` bytes with `flags`. */
+  room(keyBytes: number, flags: number): number {
+    return this.itemSizeMax - this.overhead - (flags === 0 ? 0 : ITEM_FLAGS_BYTES) - keyBytes;
+  }
+}
+
+/** The item limits per server (`host:port`), read once per backend from `stats settings`. */
+const knownItemLimits: Map<string, ItemLimits> = new Map<string, ItemLimits>();
 
 /** The memcached side of one foreign table: its server and the operations, with errors reported. */
 export class CacheStore {
@@ -136,14 +157,14 @@ export class CacheStore {
   readonly serverLabel: string;
   /** The table's key prefix: errors name keys as the user wrote them. */
   private readonly prefix: string;
-  /** item_size_max of the server once known (the per-row size check must not cost a lookup by label). */
-  private knownItemSizeLimit: number | null;
+  /** The server's item limits once known (the per-row size check must not cost a lookup by label). */
+  private knownLimits: ItemLimits | null;
 
   constructor(endpoint: ServerEndpoint, prefix: string) {
     this.endpoint = endpoint;
     this.serverLabel = endpointLabel(endpoint);
     this.prefix = prefix;
-    this.knownItemSizeLimit = null;
+    this.knownLimits = null;
   }
 
   /** The user's key for a full key (the prefix stripped), for messages. */
@@ -218,24 +239,30 @@ export class CacheStore {
   }
 
   /**
-   * The largest item the server stores (`item_size_max` of `stats settings`), asked once per server per backend so
-   * that values are checked before they are sent.
+   * How large an item the server stores (`item_size_max` and `cas_enabled` of `stats settings`), asked once per
+   * server per backend so that values are checked before they are sent.
    */
-  async itemSizeLimit(): Promise<number> {
-    if (this.knownItemSizeLimit !== null) return this.knownItemSizeLimit;
-    const known = itemSizeLimits.get(this.serverLabel);
+  async itemLimits(): Promise<ItemLimits> {
+    if (this.knownLimits !== null) return this.knownLimits;
+    const known = knownItemLimits.get(this.serverLabel);
     if (known !== undefined) {
-      this.knownItemSizeLimit = known;
+      this.knownLimits = known;
       return known;
     }
     const settings = await this.stats('settings');
-    let limit = DEFAULT_ITEM_SIZE_MAX;
+    let itemSizeMax = DEFAULT_ITEM_SIZE_MAX;
+    let casEnabled = true;
     for (const [name, value] of settings) {
-      if (typeof value === 'number' && utf8Decode(name) === 'item_size_max') limit = value;
+      const setting = utf8Decode(name);
+      if (typeof value === 'number' && setting === 'item_size_max') itemSizeMax = value;
+      // pymemcache 3.5 leaves cas_enabled as the bytes memcached sent (yes/no).
+      if (setting === 'cas_enabled' && typeof value === 'boolean') casEnabled = value;
+      if (setting === 'cas_enabled' && typeof value !== 'boolean' && typeof value !== 'number') casEnabled = utf8Decode(value) !== 'no';
     }
-    itemSizeLimits.set(this.serverLabel, limit);
-    this.knownItemSizeLimit = limit;
-    return limit;
+    const limits = new ItemLimits(itemSizeMax, ITEM_HEADER_BYTES + (casEnabled ? ITEM_CAS_BYTES : 0));
+    knownItemLimits.set(this.serverLabel, limits);
+    this.knownLimits = limits;
+    return limits;
   }
 
   // The pipelined sends of a flush. Client failures propagate as they are: the flush knows which keys were in

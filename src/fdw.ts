@@ -1,6 +1,6 @@
 // PymcacheFDW: a foreign table whose rows are memcached items (key, value, expire, flags). Multicorn builds one
 // instance per table per backend; every option is checked here, once, in the constructor.
-import { ITEM_OVERHEAD_BYTES, type StoreOp, type WriteOp } from './cache-store';
+import { ITEM_FLAGS_BYTES, type StoreOp, type WriteOp } from './cache-store';
 import { resolveCacheLayout, type CacheTableLayout } from './columns';
 import { StoredItem } from './connections';
 import { raiseError, warn } from './errors';
@@ -253,15 +253,16 @@ export class PymcacheFDW extends ForeignDataWrapper {
    */
   private async checkItemSize(key: string, fullKey: string, item: StoredItem): Promise<void> {
     const store = this.servers.storeFor(fullKey);
-    const limit = await store.itemSizeLimit();
+    const limits = await store.itemLimits();
     // Most values are far below the limit: the key's exact length is only needed near it.
-    if (item.value.length + MAX_KEY_BYTES + ITEM_OVERHEAD_BYTES <= limit) return;
-    const room = limit - ITEM_OVERHEAD_BYTES - utf8ByteLength(fullKey);
+    if (item.value.length + MAX_KEY_BYTES + ITEM_FLAGS_BYTES <= limits.room(0, 0)) return;
+    const room = limits.room(utf8ByteLength(fullKey), item.flags);
     if (item.value.length > room) {
       raiseError(
         'the value of key ' + quoteForMessage(key) + ' is ' + intToString(item.value.length) + ' bytes, more than memcached at ' +
           store.serverLabel + ' stores for this key (' + intToString(room) + ' bytes)',
-        "The server's item_size_max is " + intToString(limit) + ' bytes, including the key and ' + intToString(ITEM_OVERHEAD_BYTES) +
+        "The server's item_size_max is " + intToString(limits.itemSizeMax) + ' bytes, including the key and ' +
+          intToString(limits.itemSizeMax - room - utf8ByteLength(fullKey)) +
           ' bytes of item overhead: store a smaller value, or start memcached with a larger -I.',
       );
     }

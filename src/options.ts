@@ -119,7 +119,7 @@ function isUnsignedDecimal(text: string): boolean {
 }
 
 /** A host name or address must be non-empty and hold no spaces, control characters, brackets or commas. */
-function isPlausibleHost(host: string): boolean {
+export function isPlausibleHost(host: string): boolean {
   if (host === '') {
     return false;
   }

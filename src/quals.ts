@@ -28,6 +28,8 @@ function keysOfQual(qual: Qual): string[] | null {
   }
   // (operator, useOr): `key = ANY(array)` is what IN (...) becomes; `= ALL` is not a lookup.
   if (operator[0] !== '=' || !operator[1]) return null;
+  // `key = ANY(NULL::text[])` matches no row.
+  if (value === null) return [];
   if (!Array.isArray(value)) return null;
   return distinctKeys(value);
 }

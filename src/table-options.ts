@@ -4,6 +4,7 @@ import { DEFAULT_DISTRIBUTION, DISTRIBUTION_NAMES, type DistributionName } from 
 import { raiseError, warn } from './errors';
 import { quoteForMessage } from './keys';
 import {
+  isPlausibleHost,
   OptionError,
   parseEnumOption,
   parseIntegerOption,
@@ -12,7 +13,7 @@ import {
   rejectUnknownOptions,
   type ServerAddress,
 } from './options';
-import { intToString, type Float } from './ports/runtime';
+import { intToString, nowSeconds, type Float } from './ports/runtime';
 
 export const DEFAULT_HOST = 'localhost';
 export const DEFAULT_PORT = 11211;
@@ -22,8 +23,15 @@ export const DEFAULT_CONNECT_TIMEOUT: Float = 2.0;
 export const DEFAULT_TIMEOUT: Float = 5.0;
 /** memcached reads an expiration above 30 days as an absolute unix time. */
 export const MAX_RELATIVE_EXPIRE = 2592000;
-/** The largest expiration (seconds from now) accepted: memcached keeps times as 32-bit unix seconds. */
+/** The largest expiration option accepted; whether it lands before LATEST_EXPIRATION is checked when it is used. */
 export const MAX_EXPIRE = 2147483647;
+/**
+ * memcached keeps an expiration past 30 days as a signed 32-bit unix time: the latest instant it can hold is
+ * 2038-01-19 03:14:07 UTC. A later one would wrap around and expire the item at once.
+ */
+export const LATEST_EXPIRATION = 2147483647;
+/** LATEST_EXPIRATION as a person reads it, for messages. */
+export const LATEST_EXPIRATION_TEXT = '2038-01-19 03:14:07 UTC';
 const MAX_TIMEOUT_SECONDS: Float = 3600.0;
 /** The largest batch_size: PostgreSQL holds a batch's rows in memory until the wrapper takes them. */
 export const MAX_BATCH_SIZE = 10000;
@@ -64,6 +72,11 @@ export const ON_SERVER_ERROR_MODES: string[] = ['error', 'miss'];
 /** Seconds a server that failed is left alone before it is tried again, for tables with a `servers` list. */
 export const DEFAULT_RETRY_INTERVAL = 30;
 const MAX_RETRY_INTERVAL = 86400;
+
+/** The longest expiration that still lands by LATEST_EXPIRATION, in seconds from now. */
+export function latestExpireSeconds(): number {
+  return LATEST_EXPIRATION - nowSeconds();
+}
 
 /** One memcached server and how long to wait for it. */
 export interface ServerEndpoint {
@@ -142,8 +155,11 @@ export function parseServerEndpoint(options: Record<string, string>): ServerEndp
   let host = DEFAULT_HOST;
   if (rawHost === undefined) {
     announceDefault('host', DEFAULT_HOST);
-  } else if (rawHost === '') {
-    raiseError('invalid value "" for option "host": expected a host name or address', OPTION_HINT);
+  } else if (!isPlausibleHost(rawHost)) {
+    raiseError(
+      'invalid value ' + quoteForMessage(rawHost) + ' for option "host": expected a host name or address, without spaces, control characters, brackets or commas',
+      OPTION_HINT,
+    );
   } else {
     host = rawHost;
   }
@@ -263,6 +279,14 @@ export function parseCacheTableOptions(options: Record<string, string>): CacheTa
   const rawExpire = options['expire'];
   const expire =
     rawExpire === undefined ? 0 : checkedOption(() => parseIntegerOption('expire', rawExpire, 0, MAX_EXPIRE));
+  const latest = latestExpireSeconds();
+  if (expire > MAX_RELATIVE_EXPIRE && expire > latest) {
+    raiseError(
+      'invalid value ' + quoteForMessage(rawExpire === undefined ? '' : rawExpire) + ' for option "expire": ' +
+        intToString(expire) + ' seconds from now is after ' + LATEST_EXPIRATION_TEXT + ', the latest expiration memcached can hold',
+      'Give at most ' + intToString(latest) + ' seconds, or 0 for items that never expire.',
+    );
+  }
   const rawInsertMode = options['insert_mode'];
   const insertMode =
     rawInsertMode === undefined

@@ -16,7 +16,7 @@ import {
   type Bytes,
 } from './ports/runtime';
 import type { NumberKind, ValueKind } from './columns';
-import { MAX_EXPIRE, MAX_RELATIVE_EXPIRE } from './table-options';
+import { LATEST_EXPIRATION, LATEST_EXPIRATION_TEXT, MAX_EXPIRE, MAX_RELATIVE_EXPIRE } from './table-options';
 
 /**
  * One SQL value as Multicorn hands it over for the types a cache table uses: text as str, int4 as int, bytea as
@@ -182,8 +182,10 @@ export function decodeValue(stored: Bytes, kind: ValueKind, key: string): SqlVal
   }
   const parsed = parseDecimalText(text);
   if (parsed === null || !fitsIntegerType(parsed, kind)) {
+    // The stored value is not shown: it may be anything, and messages reach the server log.
     return raiseError(
-      'the value of key ' + quoteForMessage(key) + ' is not a ' + kind + ': ' + quoteForMessage(text),
+      'the value of key ' + quoteForMessage(key) + ' cannot be read as ' + kind + ': memcached holds ' +
+        intToString(stored.length) + (parsed === null ? ' bytes that are not an integer' : ' bytes of an integer out of its range'),
       'Declare the value column as text (or a wider integer type) to read it.',
     );
   }
@@ -210,7 +212,8 @@ export function integerColumnValue(value: SqlValue, kind: NumberKind, column: st
 
 /**
  * The expiration memcached is sent for `seconds` from now: 0 (never) and up to 30 days as is; beyond that memcached
- * would read the number as an absolute unix time, so it is sent as now + seconds. Negative is an ERROR.
+ * would read the number as an absolute unix time, so it is sent as now + seconds, which must not pass
+ * LATEST_EXPIRATION (memcached would wrap it around and expire the item at once). Negative is an ERROR.
  */
 export function memcachedExpire(seconds: number, key: string): number {
   if (seconds < 0 || seconds > MAX_EXPIRE) {
@@ -220,7 +223,15 @@ export function memcachedExpire(seconds: number, key: string): number {
     );
   }
   if (seconds <= MAX_RELATIVE_EXPIRE) return seconds;
-  return nowSeconds() + seconds;
+  const at = nowSeconds() + seconds;
+  if (at > LATEST_EXPIRATION) {
+    raiseError(
+      'expire of key ' + quoteForMessage(key) + ' is ' + intToString(seconds) + ' seconds, which ends after ' +
+        LATEST_EXPIRATION_TEXT + ', the latest expiration memcached can hold',
+      'Give at most ' + intToString(LATEST_EXPIRATION - nowSeconds()) + ' seconds, or 0 for an item that never expires.',
+    );
+  }
+  return at;
 }
 
 /** Client flags from a flags column: memcached keeps them as an unsigned 32-bit number. */

@@ -6,7 +6,7 @@ from typing import Iterator, Literal, NoReturn
 from multicorn import ColumnDefinition, ForeignDataWrapper, Qual, SortKey
 
 from ._runtime import int_to_string, utf8_byte_length
-from .cache_store import ITEM_OVERHEAD_BYTES, StoreOp, WriteOp
+from .cache_store import ITEM_FLAGS_BYTES, StoreOp, WriteOp
 from .columns import CacheTableLayout, resolve_cache_layout
 from .connections import StoredItem
 from .errors import raise_error, warn
@@ -197,12 +197,12 @@ class PymcacheFDW(ForeignDataWrapper):
         checked before it is recorded so that memcached cannot refuse it at COMMIT.
         """
         store = self._servers.store_for(full_key)
-        limit = store.item_size_limit()
-        if len(item.value) + MAX_KEY_BYTES + ITEM_OVERHEAD_BYTES <= limit:
+        limits = store.item_limits()
+        if len(item.value) + MAX_KEY_BYTES + ITEM_FLAGS_BYTES <= limits.room(0, 0):
             return
-        room = limit - ITEM_OVERHEAD_BYTES - utf8_byte_length(full_key)
+        room = limits.room(utf8_byte_length(full_key), item.flags)
         if len(item.value) > room:
-            raise_error('the value of key ' + quote_for_message(key) + ' is ' + int_to_string(len(item.value)) + ' bytes, more than memcached at ' + store.server_label + ' stores for this key (' + int_to_string(room) + ' bytes)', "The server's item_size_max is " + int_to_string(limit) + ' bytes, including the key and ' + int_to_string(ITEM_OVERHEAD_BYTES) + ' bytes of item overhead: store a smaller value, or start memcached with a larger -I.')
+            raise_error('the value of key ' + quote_for_message(key) + ' is ' + int_to_string(len(item.value)) + ' bytes, more than memcached at ' + store.server_label + ' stores for this key (' + int_to_string(room) + ' bytes)', "The server's item_size_max is " + int_to_string(limits.item_size_max) + ' bytes, including the key and ' + int_to_string(limits.item_size_max - room - utf8_byte_length(full_key)) + ' bytes of item overhead: store a smaller value, or start memcached with a larger -I.')
 
     def _write(self, op: WriteOp, key: str) -> bool:
         """Sends or records one write of the row whose key is `key`. Outside a transaction (Multicorn always opens one; only

@@ -27,6 +27,8 @@ def keys_of_qual(qual: Qual) -> list[str] | None:
         return [value] if isinstance(value, str) else []
     if operator[0] != '=' or not operator[1]:
         return None
+    if value is None:
+        return []
     if not isinstance(value, list):
         return None
     return distinct_keys(value)

@@ -9,7 +9,7 @@ from .columns import NumberKind, ValueKind
 from .errors import raise_error
 from .json_syntax import is_json_text
 from .keys import quote_for_message
-from .table_options import MAX_EXPIRE, MAX_RELATIVE_EXPIRE
+from .table_options import LATEST_EXPIRATION, LATEST_EXPIRATION_TEXT, MAX_EXPIRE, MAX_RELATIVE_EXPIRE
 
 
 SqlScalar: TypeAlias = str | int | bool | bytes | None
@@ -144,7 +144,7 @@ def decode_value(stored: bytes, kind: ValueKind, key: str) -> SqlValue:
         return text
     parsed = parse_decimal_text(text)
     if parsed is None or not fits_integer_type(parsed, kind):
-        raise_error('the value of key ' + quote_for_message(key) + ' is not a ' + kind + ': ' + quote_for_message(text), 'Declare the value column as text (or a wider integer type) to read it.')
+        raise_error('the value of key ' + quote_for_message(key) + ' cannot be read as ' + kind + ': memcached holds ' + int_to_string(len(stored)) + (' bytes that are not an integer' if parsed is None else ' bytes of an integer out of its range'), 'Declare the value column as text (or a wider integer type) to read it.')
     return decimal_text(parsed)
 
 
@@ -163,13 +163,17 @@ def integer_column_value(value: SqlValue, kind: NumberKind, column: str, key: st
 
 def memcached_expire(seconds: int, key: str) -> int:
     """The expiration memcached is sent for `seconds` from now: 0 (never) and up to 30 days as is; beyond that memcached
-    would read the number as an absolute unix time, so it is sent as now + seconds. Negative is an ERROR.
+    would read the number as an absolute unix time, so it is sent as now + seconds, which must not pass
+    LATEST_EXPIRATION (memcached would wrap it around and expire the item at once). Negative is an ERROR.
     """
     if seconds < 0 or seconds > MAX_EXPIRE:
         raise_error('expire of key ' + quote_for_message(key) + ' is ' + int_to_string(seconds) + ', outside 0 to ' + int_to_string(MAX_EXPIRE), 'expire is the number of seconds until the item expires; 0 means never. To remove an item, DELETE it.')
     if seconds <= MAX_RELATIVE_EXPIRE:
         return seconds
-    return int(time.time()) + seconds
+    at = int(time.time()) + seconds
+    if at > LATEST_EXPIRATION:
+        raise_error('expire of key ' + quote_for_message(key) + ' is ' + int_to_string(seconds) + ' seconds, which ends after ' + LATEST_EXPIRATION_TEXT + ', the latest expiration memcached can hold', 'Give at most ' + int_to_string(LATEST_EXPIRATION - int(time.time())) + ' seconds, or 0 for an item that never expires.')
+    return at
 
 
 def checked_flags(flags: int, key: str) -> int:

@@ -194,12 +194,12 @@ describe('statement atomicity', () => {
       const error = await sqlError(session.client.query(
         `INSERT INTO ${table} (key, value) VALUES ('small', 'x'), ('big', repeat('x', 2000000))`,
       ));
-      const room = 1048576 - 72 - Buffer.byteLength(`${prefix}big`);
+      const room = 1048576 - 59 - Buffer.byteLength(`${prefix}big`);
       expect(error.message).toBe(
         `the value of key "big" is 2000000 bytes, more than memcached at ${server.host}:${server.port} stores for this key (${room} bytes)`,
       );
       expect(error.hint).toBe(
-        "The server's item_size_max is 1048576 bytes, including the key and 72 bytes of item overhead: store a smaller value, or start memcached with a larger -I.",
+        "The server's item_size_max is 1048576 bytes, including the key and 59 bytes of item overhead: store a smaller value, or start memcached with a larger -I.",
       );
       expect(await storedValues(prefix, ['small', 'big'])).toEqual([null, null]);
     });

@@ -185,18 +185,51 @@ describe('PymcacheFDW hooks', () => {
         { host: own.address.host, port: String(own.address.port), row_id: 'key' },
         columns(['key', 'text'], ['value', 'bytea'], ['flags', 'bigint']),
       );
-      const key = 'k'.repeat(250);
-      const room = 1048576 - 72 - 250;
+      // memcached 1.6 spends 59 bytes per item besides key and value, 4 more when the flags are not 0.
+      const withFlags = 'f'.repeat(250);
+      const plain = 'p'.repeat(250);
+      const roomWithFlags = 1048576 - 63 - 250;
+      const roomPlain = 1048576 - 59 - 250;
       fdw.begin(0);
-      await fdw.insert({ key, value: new Uint8Array(room), flags: '4294967295' });
-      const error = await failure(() => fdw.insert({ key, value: new Uint8Array(room + 1), flags: null }));
-      expect(error.message).toBe(
-        `the value of key "${'k'.repeat(60)}…" (250 characters) is ${room + 1} bytes, more than memcached at ${own.address.host}:${own.address.port} stores for this key (${room} bytes)`,
+      await fdw.insert({ key: withFlags, value: new Uint8Array(roomWithFlags), flags: '4294967295' });
+      await fdw.insert({ key: plain, value: new Uint8Array(roomPlain), flags: null });
+      const tooLarge = await failure(() => fdw.insert({ key: withFlags, value: new Uint8Array(roomWithFlags + 1), flags: '1' }));
+      expect(tooLarge.message).toBe(
+        `the value of key "${'f'.repeat(60)}…" (250 characters) is ${roomWithFlags + 1} bytes, more than memcached at ${own.address.host}:${own.address.port} stores for this key (${roomWithFlags} bytes)`,
       );
+      const plainTooLarge = await failure(() => fdw.insert({ key: plain, value: new Uint8Array(roomPlain + 1), flags: null }));
+      expect(plainTooLarge.hint).toBe(
+        "The server's item_size_max is 1048576 bytes, including the key and 59 bytes of item overhead: store a smaller value, or start memcached with a larger -I.",
+      );
+      await fdw.endModify();
       await fdw.preCommit();
       await fdw.commit();
-      const stored = await rawGet(own.address, key);
-      expect([stored!.value.length, stored!.flags]).toEqual([room, 4294967295]);
+      const stored = await rawGet(own.address, withFlags);
+      expect([stored!.value.length, stored!.flags]).toEqual([roomWithFlags, 4294967295]);
+      expect((await rawGet(own.address, plain))!.value.length).toBe(roomPlain);
+    } finally {
+      await closeAllClients();
+      await own.stop();
+    }
+  });
+
+  it('under memcached -C (no CAS values) the 8 bytes of CAS are room for the value', async () => {
+    const own = await startMemcached(['-I', '1m', '-C']);
+    try {
+      const fdw = new PymcacheFDW(
+        { host: own.address.host, port: String(own.address.port), row_id: 'key' },
+        columns(['key', 'text'], ['value', 'bytea']),
+      );
+      const room = 1048576 - 51 - 1;
+      fdw.begin(0);
+      await fdw.insert({ key: 'k', value: new Uint8Array(room) });
+      expect((await failure(() => fdw.insert({ key: 'j', value: new Uint8Array(room + 1) }))).message).toBe(
+        `the value of key "j" is ${room + 1} bytes, more than memcached at ${own.address.host}:${own.address.port} stores for this key (${room} bytes)`,
+      );
+      await fdw.endModify();
+      await fdw.preCommit();
+      await fdw.commit();
+      expect((await rawGet(own.address, 'k'))!.value.length).toBe(room);
     } finally {
       await closeAllClients();
       await own.stop();
@@ -211,7 +244,7 @@ describe('a failed flush', () => {
     const live = table();
     const dead = table({ connect_timeout: '0.5' }, downAddress);
     // The size check reads item_size_max once per server per backend: read it while the server is up.
-    await new CacheStore({ host: downAddress.host, port: downAddress.port, connectTimeout: 0.5, timeout: 5, listed: false }, '').itemSizeLimit();
+    await new CacheStore({ host: downAddress.host, port: downAddress.port, connectTimeout: 0.5, timeout: 5, listed: false }, '').itemLimits();
     await down.stop();
     live.fdw.begin(0);
     dead.fdw.begin(0);
