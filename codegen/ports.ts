@@ -45,6 +45,7 @@ export interface PortSpec {
 }
 
 const RUNTIME_MODULE = `${PACKAGE}._runtime`;
+const BACKEND_MODULE = `${PACKAGE}._backend`;
 const MULTICORN_MODULE = 'multicorn';
 const MULTICORN_UTILS_MODULE = 'multicorn.utils';
 const PYMEMCACHE_EXCEPTIONS_MODULE = 'pymemcache.exceptions';
@@ -80,6 +81,14 @@ export const PORTS: Readonly<Record<string, PortSpec>> = {
       if (kind === 'function' || kind === 'variable') return { kind: 'import', module: RUNTIME_MODULE, name: snakeCase(exportName) };
       return null;
     },
+    keywordOptionsType: /^$(?!)/,
+  },
+  // Hand-written python-out/pymcache_fdw/_backend.py: the backend's own symbols through ctypes; snake_case functions.
+  backend: {
+    explicit: {
+      GuardStatus: { kind: 'import', module: BACKEND_MODULE, name: 'GuardStatus' },
+    },
+    rule: (exportName, kind) => (kind === 'function' ? { kind: 'import', module: BACKEND_MODULE, name: snakeCase(exportName) } : null),
     keywordOptionsType: /^$(?!)/,
   },
   // pymemcache 3.5: the client class, its exception classes, and Python's OSError for transport failures.

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Idempotent setup for a fresh Debian 12 machine (run as root): installs the Debian packages the tests, the demo and
-# the benchmark need, runs `npm ci` when node_modules is missing or stale, and builds + installs the Multicorn-
-# compatible host unless a real Multicorn is installed. Prints nothing when everything is already in place.
+# the benchmark need, runs `npm ci` when node_modules is missing or stale, builds + installs the Multicorn-compatible
+# host unless a real Multicorn is installed, and the pymcache_fdw extension. Prints nothing when everything is in place.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -49,3 +49,4 @@ fi
 if [[ -x scripts/install-host.sh ]]; then
   scripts/install-host.sh
 fi
+scripts/install-extension.sh

@@ -5,6 +5,7 @@ import { resolveCacheLayout, type CacheTableLayout } from './columns';
 import { StoredItem } from './connections';
 import { raiseError, warn } from './errors';
 import { InvalidKeyError, KEY_HINT, MAX_KEY_BYTES, plainFullKey, prefixedKey, quoteForMessage, validateKey } from './keys';
+import { guardTransaction, type GuardStatus } from './ports/backend';
 import { ForeignDataWrapper, type ColumnDefinition, type Qual, type SortKey } from './ports/host';
 import { intToString, utf8ByteLength, type Bytes } from './ports/runtime';
 import { lookupKeys } from './quals';
@@ -67,6 +68,8 @@ export class PymcacheFDW extends ForeignDataWrapper {
   private transactionLevel: number;
   /** The writes of the statement running through this table, applied together when it ends (end_modify). */
   private readonly statement: StatementWrites;
+  /** Whether the backend's transaction guard covers the current transaction (set by begin). */
+  private guard: GuardStatus;
 
   constructor(fdwOptions: Record<string, string>, fdwColumns: Map<string, ColumnDefinition>) {
     super(fdwOptions, fdwColumns);
@@ -86,6 +89,7 @@ export class PymcacheFDW extends ForeignDataWrapper {
     this.scanned = new Map<string, StoredItem>();
     this.transactionLevel = 0;
     this.statement = new StatementWrites();
+    this.guard = 'outside-backend';
   }
 
   override get rowidColumn(): string {
@@ -276,6 +280,13 @@ export class PymcacheFDW extends ForeignDataWrapper {
   private async write(op: WriteOp, key: string): Promise<boolean> {
     const store = this.servers.storeFor(op.key);
     if (this.transactionLevel === 0) return await store.apply(op);
+    if (this.guard === 'guard-missing') {
+      raiseError(
+        "cannot write to a cache table: pymcache_fdw's transaction guard (pymcache_fdw.so in PostgreSQL's library directory) is not installed",
+        'Install the pymcache_fdw extension (make -C extension install, see the README): without it PREPARE TRANSACTION ' +
+          'and INSERT ... ON CONFLICT could lose or overwrite writes.',
+      );
+    }
     if (this.statement.isEmpty()) statementOpened(this.statement);
     this.statement.record(this.transactionLevel, store, op, key);
     return true;
@@ -392,6 +403,7 @@ export class PymcacheFDW extends ForeignDataWrapper {
   /** `serializable` is 1 under SERIALIZABLE, else 0: a SERIALIZABLE transaction's writes wait for commit. */
   override begin(serializable: number): void {
     this.transactionLevel = 1;
+    this.guard = guardTransaction();
     beginTransaction(serializable === 1);
   }
 

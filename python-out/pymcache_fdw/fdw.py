@@ -5,6 +5,7 @@ from typing import Iterator, Literal, NoReturn
 
 from multicorn import ColumnDefinition, ForeignDataWrapper, Qual, SortKey
 
+from ._backend import GuardStatus, guard_transaction
 from ._runtime import int_to_string, utf8_byte_length
 from .cache_store import ITEM_FLAGS_BYTES, StoreOp, WriteOp
 from .columns import CacheTableLayout, resolve_cache_layout
@@ -41,6 +42,7 @@ class PymcacheFDW(ForeignDataWrapper):
     _scanned: dict[str, StoredItem]
     _transaction_level: int
     _statement: StatementWrites
+    _guard: GuardStatus
 
     def __init__(self, fdw_options: dict[str, str], fdw_columns: dict[str, ColumnDefinition]) -> None:
         super().__init__(fdw_options, fdw_columns)
@@ -57,6 +59,7 @@ class PymcacheFDW(ForeignDataWrapper):
         self._scanned = {}
         self._transaction_level = 0
         self._statement = StatementWrites()
+        self._guard = 'outside-backend'
 
     @property
     def rowid_column(self) -> str:
@@ -212,6 +215,8 @@ class PymcacheFDW(ForeignDataWrapper):
         store = self._servers.store_for(op['key'])
         if self._transaction_level == 0:
             return store.apply(op)
+        if self._guard == 'guard-missing':
+            raise_error("cannot write to a cache table: pymcache_fdw's transaction guard (pymcache_fdw.so in PostgreSQL's library directory) is not installed", 'Install the pymcache_fdw extension (make -C extension install, see the README): without it PREPARE TRANSACTION ' + 'and INSERT ... ON CONFLICT could lose or overwrite writes.')
         if self._statement.is_empty():
             statement_opened(self._statement)
         self._statement.record(self._transaction_level, store, op, key)
@@ -307,6 +312,7 @@ class PymcacheFDW(ForeignDataWrapper):
     def begin(self, serializable: int) -> None:
         """`serializable` is 1 under SERIALIZABLE, else 0: a SERIALIZABLE transaction's writes wait for commit."""
         self._transaction_level = 1
+        self._guard = guard_transaction()
         begin_transaction(serializable == 1)
 
     def sub_begin(self, level: int) -> None:

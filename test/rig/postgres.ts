@@ -142,6 +142,8 @@ export async function startPostgresCluster(): Promise<{ connection: PostgresConn
       writeFileSync(join(dataDir, 'postgresql.auto.conf'), [
         `port = ${port}`, `listen_addresses = '${LOOPBACK}'`, `unix_socket_directories = '${baseDir}'`,
         'fsync = off', 'synchronous_commit = off', 'full_page_writes = off', 'jit = off', 'max_connections = 200',
+        // Two-phase commit is on, so that the tests can show PREPARE TRANSACTION refused for cache tables, not disabled.
+        'max_prepared_transactions = 10',
         "lc_messages = 'C'", "timezone = 'UTC'", '',
       ].join('\n'));
       const started = run(join(PG_BIN, 'pg_ctl'), ['-D', dataDir, '-l', logFile, '-w', '-t', '60', 'start'], { asPostgres: true, env });

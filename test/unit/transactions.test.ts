@@ -5,6 +5,7 @@ import { afterAll, beforeEach, describe, expect, inject, it } from 'vitest';
 import { CacheStore, type WriteOp } from '../../src/cache-store';
 import { closeAllClients, StoredItem } from '../../src/connections';
 import { PymcacheFDW } from '../../src/fdw';
+import { setGuardStatusForTests } from '../../src/ports/backend';
 import { Qual, takeLoggedMessages, WARNING } from '../../src/ports/host';
 import { forgetAll, transactionWrites } from '../../src/transaction';
 import { composeWrites, WriteSet } from '../../src/write-set';
@@ -233,6 +234,28 @@ describe('PymcacheFDW hooks', () => {
     } finally {
       await closeAllClients();
       await own.stop();
+    }
+  });
+});
+
+describe('the transaction guard', () => {
+  it('in a backend without the guard library, a write is an ERROR saying how to install it; reads go on', async () => {
+    const { fdw, prefix } = table();
+    await rawSet(server, `${prefix}r`, 'readable');
+    setGuardStatusForTests('guard-missing');
+    try {
+      fdw.begin(0);
+      expect(await collect(fdw.execute([new Qual('key', '=', 'r')], new Set(['key', 'value'])))).toEqual([{ key: 'r', value: 'readable' }]);
+      const error = await failure(() => fdw.insert({ key: 'w', value: 'x', expire: null }));
+      expect([error.message, error.hint]).toEqual([
+        "cannot write to a cache table: pymcache_fdw's transaction guard (pymcache_fdw.so in PostgreSQL's library directory) is not installed",
+        'Install the pymcache_fdw extension (make -C extension install, see the README): without it PREPARE TRANSACTION ' +
+          'and INSERT ... ON CONFLICT could lose or overwrite writes.',
+      ]);
+      await fdw.rollback();
+      expect(await value(server, `${prefix}w`)).toBeNull();
+    } finally {
+      setGuardStatusForTests('outside-backend');
     }
   });
 });

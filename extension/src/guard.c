@@ -1,0 +1,169 @@
+/*
+ * pymcache_fdw's transaction guard: what the Python wrapper cannot refuse by itself, because Multicorn gives it no
+ * hook there.
+ *
+ * - PREPARE TRANSACTION: memcached has no two-phase commit, and Multicorn (multicorn2 as well as the project's host)
+ *   calls no wrapper method on PREPARE, so a prepared transaction's writes would sit in the backend until its next
+ *   transaction sent them, whatever COMMIT PREPARED or ROLLBACK PREPARED said. A transaction that used a cache table
+ *   cannot be prepared (as postgres_fdw refuses for its tables).
+ * - INSERT ... ON CONFLICT: PostgreSQL lets a foreign table take ON CONFLICT DO NOTHING and leaves it to the FDW's
+ *   planner callback, which Multicorn does not pass on: the wrapper would overwrite (or fail on) the existing key.
+ *   Such a statement on a cache table is refused before it inserts anything.
+ *
+ * The wrapper loads this library with ctypes from inside the backend (it is never named in shared_preload_libraries)
+ * and calls pymcache_fdw_guard_note_use() when a cache table joins a transaction; the first call registers the
+ * callbacks. Nothing here calls Python.
+ */
+#include "postgres.h"
+
+#include "access/xact.h"
+#include "catalog/pg_class.h"
+#include "commands/defrem.h"
+#include "executor/executor.h"
+#include "fmgr.h"
+#include "foreign/foreign.h"
+#include "nodes/execnodes.h"
+#include "nodes/plannodes.h"
+#include "utils/rel.h"
+
+PG_MODULE_MAGIC;
+
+/* The `wrapper` option of a server whose foreign tables are cache tables starts with this. */
+#define WRAPPER_PREFIX "pymcache_fdw."
+
+static bool guard_installed = false;
+static bool cache_used_in_transaction = false;
+static ExecutorRun_hook_type previous_executor_run = NULL;
+
+void		_PG_init(void);
+extern PGDLLEXPORT int pymcache_fdw_guard_note_use(void);
+
+/* Whether the foreign table `relid` belongs to a server whose Multicorn wrapper is one of ours. */
+static bool
+is_cache_table(Oid relid)
+{
+	ForeignTable *table = GetForeignTable(relid);
+	ForeignServer *server = GetForeignServer(table->serverid);
+	ListCell   *cell;
+
+	foreach(cell, server->options)
+	{
+		DefElem    *option = (DefElem *) lfirst(cell);
+
+		if (strcmp(option->defname, "wrapper") == 0)
+			return strncmp(defGetString(option), WRAPPER_PREFIX, strlen(WRAPPER_PREFIX)) == 0;
+	}
+	return false;
+}
+
+/* Refuses a ModifyTable node that inserts into a cache table with ON CONFLICT. */
+static void
+refuse_on_conflict(ModifyTableState *state)
+{
+	ModifyTable *node = (ModifyTable *) state->ps.plan;
+	int			i;
+
+	if (node->operation != CMD_INSERT || node->onConflictAction == ONCONFLICT_NONE)
+		return;
+	for (i = 0; i < state->mt_nrels; i++)
+	{
+		Relation	relation = state->resultRelInfo[i].ri_RelationDesc;
+
+		if (relation->rd_rel->relkind == RELKIND_FOREIGN_TABLE && is_cache_table(RelationGetRelid(relation)))
+			ereport(ERROR,
+					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+					 errmsg("INSERT ... ON CONFLICT is not supported on cache table \"%s\"",
+							RelationGetRelationName(relation)),
+					 errdetail("Multicorn does not tell the wrapper about ON CONFLICT, so the INSERT would overwrite "
+							   "existing keys."),
+					 errhint("Use a table with insert_mode 'add' (an existing key is an ERROR), or memcache_add(), "
+							 "which returns false for an existing key.")));
+	}
+}
+
+static void
+guard_executor_run(QueryDesc *query, ScanDirection direction, uint64 count, bool execute_once)
+{
+	if (query->operation == CMD_INSERT || query->plannedstmt->hasModifyingCTE)
+	{
+		ListCell   *cell;
+
+		if (query->planstate != NULL && IsA(query->planstate, ModifyTableState))
+			refuse_on_conflict((ModifyTableState *) query->planstate);
+		/* Data-modifying CTEs run as auxiliary ModifyTable nodes. */
+		foreach(cell, query->estate->es_auxmodifytables)
+			refuse_on_conflict((ModifyTableState *) lfirst(cell));
+	}
+	if (previous_executor_run != NULL)
+		previous_executor_run(query, direction, count, execute_once);
+	else
+		standard_ExecutorRun(query, direction, count, execute_once);
+}
+
+static void
+guard_xact_callback(XactEvent event, void *arg)
+{
+	switch (event)
+	{
+		case XACT_EVENT_PRE_PREPARE:
+			if (cache_used_in_transaction)
+				ereport(ERROR,
+						(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+						 errmsg("cannot PREPARE a transaction that has used pymcache_fdw cache tables"),
+						 errdetail("memcached has no two-phase commit: the transaction's writes could be neither "
+								   "held back until COMMIT PREPARED nor taken back by ROLLBACK PREPARED."),
+						 errhint("COMMIT or ROLLBACK the transaction instead.")));
+			break;
+		case XACT_EVENT_COMMIT:
+		case XACT_EVENT_PARALLEL_COMMIT:
+		case XACT_EVENT_ABORT:
+		case XACT_EVENT_PARALLEL_ABORT:
+		case XACT_EVENT_PREPARE:
+			cache_used_in_transaction = false;
+			break;
+		default:
+			break;
+	}
+}
+
+static void
+install_guard(void)
+{
+	if (guard_installed)
+		return;
+	RegisterXactCallback(guard_xact_callback, NULL);
+	previous_executor_run = ExecutorRun_hook;
+	ExecutorRun_hook = guard_executor_run;
+	guard_installed = true;
+}
+
+void
+_PG_init(void)
+{
+	install_guard();
+}
+
+/*
+ * Called by the wrapper through ctypes when a cache table joins the current transaction. Returns 1, or 0 when the
+ * guard could not be installed (out of memory): no PostgreSQL error may escape into the Python frames that called it.
+ */
+int
+pymcache_fdw_guard_note_use(void)
+{
+	volatile int installed = 1;
+	MemoryContext context = CurrentMemoryContext;
+
+	PG_TRY();
+	{
+		install_guard();
+		cache_used_in_transaction = true;
+	}
+	PG_CATCH();
+	{
+		MemoryContextSwitchTo(context);
+		FlushErrorState();
+		installed = 0;
+	}
+	PG_END_TRY();
+	return installed;
+}

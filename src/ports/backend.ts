@@ -1,0 +1,26 @@
+// Backend port, Node binding: what the PostgreSQL backend offers the wrapper beyond Multicorn's API. The Python
+// binding (python-out/pymcache_fdw/_backend.py) reaches the backend's own symbols with ctypes; here, in Node, there is
+// no backend, and tests set what a backend would answer. The emitter maps `./ports/backend` to `pymcache_fdw._backend`
+// (functions in snake_case). Nothing in this file is emitted.
+
+/**
+ * What guards the current transaction of a cache table: `guarded` when the backend loaded pymcache_fdw's transaction
+ * guard (PREPARE TRANSACTION and INSERT ... ON CONFLICT on cache tables are refused), `guard-missing` when it runs in
+ * a backend without that library installed, `outside-backend` when there is no PostgreSQL backend (Node, tests).
+ */
+export type GuardStatus = 'guarded' | 'guard-missing' | 'outside-backend';
+
+let guardForTests: GuardStatus = 'outside-backend';
+
+/**
+ * Marks the backend's current transaction as one that used a cache table, loading the guard library on first use,
+ * and says whether the guard is in place.
+ */
+export function guardTransaction(): GuardStatus {
+  return guardForTests;
+}
+
+/** Node tests only: what guardTransaction answers from now on. */
+export function setGuardStatusForTests(status: GuardStatus): void {
+  guardForTests = status;
+}

@@ -1,0 +1,169 @@
+// What Multicorn gives the wrapper no hook to refuse, refused by the pymcache_fdw extension: PREPARE TRANSACTION of a
+// transaction that used a cache table (memcached has no two-phase commit), INSERT ... ON CONFLICT on a cache table
+// (the wrapper would overwrite), and user mappings that widen what the table owner granted (a user mapping carries
+// credentials only). Real PostgreSQL with two-phase commit enabled, real memcached, an independent client.
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { openSession, sqlError, type HostSession } from '../host/helpers';
+import { type PostgresConnection } from '../rig/postgres';
+import { rawGet, rawSet, type Address } from '../unit/fdw-support';
+import { createCacheTable, held, openReliabilityDatabase } from './support';
+
+const server: Address = inject('memcachedServers')[0]!;
+let connection: PostgresConnection;
+let session: HostSession;
+const sessions: HostSession[] = [];
+
+async function newSession(user?: string): Promise<HostSession> {
+  const opened = await openSession(user === undefined ? connection : { ...connection, user });
+  sessions.push(opened);
+  return opened;
+}
+
+beforeAll(async () => {
+  ({ session, connection } = await openReliabilityDatabase('reliability_guards'));
+  await session.client.query('CREATE EXTENSION pymcache_fdw');
+});
+
+afterAll(async () => {
+  for (const opened of sessions) await opened.close();
+  await session?.close();
+});
+
+describe('PREPARE TRANSACTION', () => {
+  it('is refused for a transaction that wrote to a cache table; nothing reaches memcached, then or later', async () => {
+    const cache = await createCacheTable(session, server);
+    const client = await newSession();
+    await client.client.query('BEGIN');
+    await client.client.query(`INSERT INTO ${cache.table} (key, value) VALUES ('prepared', 'x')`);
+    const error = await sqlError(client.client.query("PREPARE TRANSACTION 'cache_write'"));
+    expect([error.code, error.message, error.hint]).toEqual([
+      '0A000',
+      'cannot PREPARE a transaction that has used pymcache_fdw cache tables',
+      'COMMIT or ROLLBACK the transaction instead.',
+    ]);
+    // The next transaction of the backend sends nothing either.
+    await client.client.query('SELECT 1');
+    expect(await held(cache, ['prepared'])).toEqual([null]);
+    expect((await session.client.query("SELECT count(*)::int AS n FROM pg_prepared_xacts WHERE gid = 'cache_write'")).rows)
+      .toEqual([{ n: 0 }]);
+    await client.client.query(`INSERT INTO ${cache.table} (key, value) VALUES ('after', 'y')`);
+    expect(await held(cache, ['prepared', 'after'])).toEqual([null, 'y']);
+  });
+
+  it('is refused for a transaction that only read a cache table', async () => {
+    const cache = await createCacheTable(session, server);
+    await rawSet(server, `${cache.prefix}r`, 'v');
+    const client = await newSession();
+    await client.client.query('BEGIN');
+    expect((await client.client.query(`SELECT value FROM ${cache.table} WHERE key = 'r'`)).rows).toEqual([{ value: 'v' }]);
+    expect((await sqlError(client.client.query("PREPARE TRANSACTION 'cache_read'"))).code).toBe('0A000');
+  });
+
+  it('is allowed for a transaction that used no cache table, in a backend that did', async () => {
+    const cache = await createCacheTable(session, server);
+    const client = await newSession();
+    await client.client.query(`INSERT INTO ${cache.table} (key, value) VALUES ('before', 'b')`);
+    await client.client.query('CREATE TABLE IF NOT EXISTS plain_rows (n int)');
+    await client.client.query('BEGIN');
+    await client.client.query('INSERT INTO plain_rows VALUES (1)');
+    await client.client.query("PREPARE TRANSACTION 'no_cache'");
+    await client.client.query("COMMIT PREPARED 'no_cache'");
+    expect((await client.client.query('SELECT n FROM plain_rows')).rows).toEqual([{ n: 1 }]);
+  });
+});
+
+describe('INSERT ... ON CONFLICT', () => {
+  for (const mode of ["insert_mode 'set'", "insert_mode 'add'", "write_mode 'immediate'"]) {
+    it(`DO NOTHING is refused before anything is written (${mode}); the existing key keeps its value`, async () => {
+      const cache = await createCacheTable(session, server, mode);
+      await rawSet(server, `${cache.prefix}taken`, 'theirs');
+      const client = await newSession();
+      const error = await sqlError(
+        client.client.query(`INSERT INTO ${cache.table} (key, value) VALUES ('new', 'n'), ('taken', 'mine') ON CONFLICT DO NOTHING`),
+      );
+      expect([error.code, error.message]).toEqual([
+        '0A000',
+        `INSERT ... ON CONFLICT is not supported on cache table "${cache.table}"`,
+      ]);
+      expect(error.hint).toBe(
+        "Use a table with insert_mode 'add' (an existing key is an ERROR), or memcache_add(), which returns false for an existing key.",
+      );
+      expect(await held(cache, ['new', 'taken'])).toEqual([null, 'theirs']);
+    });
+  }
+
+  it('is refused inside a data-modifying CTE as well', async () => {
+    const cache = await createCacheTable(session, server);
+    const error = await sqlError(session.client.query(
+      `WITH moved AS (INSERT INTO ${cache.table} (key, value) VALUES ('cte', 'c') ON CONFLICT DO NOTHING RETURNING key) SELECT * FROM moved`,
+    ));
+    expect(error.message).toBe(`INSERT ... ON CONFLICT is not supported on cache table "${cache.table}"`);
+    expect(await held(cache, ['cte'])).toEqual([null]);
+  });
+});
+
+describe('user mappings carry credentials only', () => {
+  const grantee = 'rel_grantee';
+
+  beforeAll(async () => {
+    await session.client.query(`DROP ROLE IF EXISTS ${grantee}`);
+    await session.client.query(`CREATE ROLE ${grantee} LOGIN`);
+    await session.client.query(`GRANT USAGE ON FOREIGN SERVER mc TO ${grantee}`);
+  });
+
+  afterAll(async () => {
+    await session.client.query('DROP OWNED BY rel_grantee CASCADE');
+    await session.client.query('DROP ROLE IF EXISTS rel_grantee');
+  });
+
+  for (const [option, value] of [['prefix', 'admin:'], ['prefix', ''], ['host', '127.0.0.2'], ['port', '22'], ['servers', '127.0.0.1:22']]) {
+    it(`a grantee's own user mapping with ${option} '${value}' is refused, naming the option and the server`, async () => {
+      const client = await newSession(grantee);
+      const error = await sqlError(
+        client.client.query(`CREATE USER MAPPING FOR CURRENT_USER SERVER mc OPTIONS (${option} '${value}')`),
+      );
+      expect([error.code, error.message, error.detail, error.hint]).toEqual([
+        '22023',
+        `option "${option}" cannot be set in a user mapping of server "mc"`,
+        'A user mapping of a pymcache_fdw server carries only credentials (username, password, tls_cert_file, tls_key_file).',
+        'Options that decide what a user reaches (host, port, servers, prefix, distribution, ...) belong to the foreign table or the server, set by their owners.',
+      ]);
+    });
+  }
+
+  it('the grantee reads only the prefix group the owner gave, and cannot move it with ALTER USER MAPPING', async () => {
+    const cache = await createCacheTable(session, server);
+    const sessions_ = `${cache.prefix}sess:`;
+    await session.client.query(`CREATE FOREIGN TABLE sessions_only (key text, value text)
+      SERVER mc OPTIONS (host '${server.host}', port '${server.port}', row_id 'key', prefix '${sessions_}')`);
+    await session.client.query(`GRANT SELECT ON sessions_only TO ${grantee}`);
+    await rawSet(server, `${sessions_}x`, 'granted');
+    await rawSet(server, `${cache.prefix}admin:x`, 'not granted');
+    const client = await newSession(grantee);
+    await client.client.query('CREATE USER MAPPING FOR CURRENT_USER SERVER mc');
+    const error = await sqlError(
+      client.client.query(`ALTER USER MAPPING FOR CURRENT_USER SERVER mc OPTIONS (ADD prefix '${cache.prefix}admin:')`),
+    );
+    expect(error.message).toBe('option "prefix" cannot be set in a user mapping of server "mc"');
+    expect((await client.client.query("SELECT key, value FROM sessions_only WHERE key = 'x'")).rows).toEqual([{ key: 'x', value: 'granted' }]);
+    expect((await sqlError(client.client.query(`SELECT key FROM ${cache.table} WHERE key = 'admin:x'`))).code).toBe('42501');
+  });
+
+  it('credentials belong in a user mapping: a password on the server or the table is refused', async () => {
+    const onServer = await sqlError(session.client.query("ALTER SERVER mc OPTIONS (ADD password 'secret')"));
+    expect([onServer.message, onServer.hint]).toEqual([
+      'option "password" can only be set in a USER MAPPING, not on server "mc"',
+      "CREATE USER MAPPING FOR ... SERVER ... OPTIONS (password '...'): every user who can read the server would see it.",
+    ]);
+    const onTable = await sqlError(session.client.query(`CREATE FOREIGN TABLE leaky (key text, value text) SERVER mc OPTIONS (username 'u')`));
+    expect(onTable.message).toBe('option "username" can only be set in a USER MAPPING, not on foreign table public.leaky');
+  });
+
+  it('a user mapping made before the extension was installed is checked when it is installed', async () => {
+    const { session: other } = await openReliabilityDatabase('reliability_guards_late');
+    sessions.push(other);
+    await other.client.query("CREATE USER MAPPING FOR CURRENT_USER SERVER mc OPTIONS (prefix 'wide:')");
+    const error = await sqlError(other.client.query('CREATE EXTENSION pymcache_fdw'));
+    expect(error.message).toBe('option "prefix" cannot be set in a user mapping of server "mc"');
+  });
+});
