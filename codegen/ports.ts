@@ -46,6 +46,7 @@ export interface PortSpec {
 
 const RUNTIME_MODULE = `${PACKAGE}._runtime`;
 const BACKEND_MODULE = `${PACKAGE}._backend`;
+const SOCKET_MODULE = `${PACKAGE}._socket`;
 const MULTICORN_MODULE = 'multicorn';
 const MULTICORN_UTILS_MODULE = 'multicorn.utils';
 const PYMEMCACHE_EXCEPTIONS_MODULE = 'pymemcache.exceptions';
@@ -89,6 +90,18 @@ export const PORTS: Readonly<Record<string, PortSpec>> = {
       GuardStatus: { kind: 'import', module: BACKEND_MODULE, name: 'GuardStatus' },
     },
     rule: (exportName, kind) => (kind === 'function' ? { kind: 'import', module: BACKEND_MODULE, name: snakeCase(exportName) } : null),
+    keywordOptionsType: /^$(?!)/,
+  },
+  // Hand-written python-out/pymcache_fdw/_socket.py: one TCP connection (socket + poll), the same names in snake_case.
+  socket: {
+    explicit: {
+      SocketFailure: { kind: 'expandType' },
+    },
+    rule: (exportName, kind) => {
+      if (kind === 'class') return { kind: 'import', module: SOCKET_MODULE, name: exportName };
+      if (kind === 'function') return { kind: 'import', module: SOCKET_MODULE, name: snakeCase(exportName) };
+      return null;
+    },
     keywordOptionsType: /^$(?!)/,
   },
   // pymemcache 3.5: the client class, its exception classes, and Python's OSError for transport failures.

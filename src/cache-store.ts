@@ -256,8 +256,13 @@ export class CacheStore {
       const setting = utf8Decode(name);
       if (typeof value === 'number' && setting === 'item_size_max') itemSizeMax = value;
       // pymemcache 3.5 leaves cas_enabled as the bytes memcached sent (yes/no).
-      if (setting === 'cas_enabled' && typeof value === 'boolean') casEnabled = value;
-      if (setting === 'cas_enabled' && typeof value !== 'boolean' && typeof value !== 'number') casEnabled = utf8Decode(value) !== 'no';
+      if (setting === 'cas_enabled') {
+        if (typeof value === 'boolean') {
+          casEnabled = value;
+        } else if (typeof value !== 'number') {
+          casEnabled = utf8Decode(value) !== 'no';
+        }
+      }
     }
     const limits = new ItemLimits(itemSizeMax, ITEM_HEADER_BYTES + (casEnabled ? ITEM_CAS_BYTES : 0));
     knownItemLimits.set(this.serverLabel, limits);

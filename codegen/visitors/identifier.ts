@@ -5,7 +5,7 @@ import type { Context } from '../context';
 import { diagnostics } from '../diagnostics';
 import * as py from '../python-ast';
 import { hintForType } from '../types';
-import { includesNullish, isLiteralUnion } from '../typeinfo';
+import { includesNullish, isBooleanType, isLiteralUnion } from '../typeinfo';
 import { expression, type VisitorEntries } from './registry';
 
 export function identifierExpr(ctx: Context, node: ts.Identifier): py.Expr {
@@ -51,7 +51,10 @@ export function narrowedReference(ctx: Context, node: ts.Identifier, symbol: ts.
   let needed = captured && includesNullish(declared) && !includesNullish(narrowed);
   if (!needed) {
     const contextual = ctx.checker.getContextualType(node);
-    needed = contextual !== undefined && isLiteralUnion(contextual) && isLiteralUnion(narrowed) && !isLiteralUnion(declared);
+    // `boolean` is the union `true | false` to TypeScript, but plain `bool` to mypy, which narrows isinstance itself.
+    needed =
+      contextual !== undefined && isLiteralUnion(contextual) && isLiteralUnion(narrowed) && !isLiteralUnion(declared) &&
+      !isBooleanType(narrowed);
   }
   if (!needed) return value;
   return py.call(py.name(ctx.typing('cast')), [py.str(hintForType(ctx, narrowed, node)), value]);
