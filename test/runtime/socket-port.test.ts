@@ -1,0 +1,171 @@
+// The socket port's two bindings (src/ports/socket.ts in Node, python-out/pymcache_fdw/_socket.py under
+// /usr/bin/python3) run the same scenarios against real peers: memcached, a port nobody listens on, a host name that
+// does not resolve, a peer that never answers, one that closes at once, one that talks unasked, and a listener whose
+// backlog is full. Both must report the same steps, failure kinds and messages.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { createServer, Socket as NetSocket, type Server } from 'node:net';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { openSocket, SocketError } from '../../src/ports/socket';
+import { PYTHON, PYTHONPATH, REPO_ROOT } from '../rig/differential';
+
+type Action = ['send', string, number] | ['receiveUntil', string] | ['receiveBytes', number] | ['receive'] | ['sleep', number] | ['stale'] | ['close'];
+interface Scenario {
+  host: string;
+  port: number;
+  connectTimeout: number;
+  timeout: number;
+  actions: Action[];
+}
+type Step = unknown[];
+
+const memcached = inject('memcachedServers')[0]!;
+const servers: Server[] = [];
+const held: NetSocket[] = [];
+const children: ChildProcess[] = [];
+
+/** A TCP listener on loopback whose connections `onConnection` handles; closed after the tests. */
+async function peer(onConnection: (socket: NetSocket) => void, backlog = 511): Promise<number> {
+  const server = createServer((socket) => {
+    held.push(socket);
+    socket.on('error', () => undefined);
+    onConnection(socket);
+  });
+  servers.push(server);
+  server.listen({ host: '127.0.0.1', port: 0, backlog });
+  await once(server, 'listening');
+  const address = server.address();
+  if (address === null || typeof address === 'string') throw new Error('no port');
+  return address.port;
+}
+
+async function inNode(scenario: Scenario): Promise<Step[]> {
+  const steps: Step[] = [];
+  try {
+    const socket = await openSocket(scenario.host, scenario.port, scenario.connectTimeout);
+    for (const action of scenario.actions) {
+      if (action[0] === 'send') {
+        await socket.sendAll(new Uint8Array(Buffer.from(action[1].repeat(action[2]), 'latin1')), scenario.timeout);
+        steps.push(['sent']);
+      } else if (action[0] === 'receiveUntil') {
+        let received = Buffer.alloc(0);
+        let ended = false;
+        while (!received.toString('latin1').endsWith(action[1])) {
+          const chunk = await socket.receive(scenario.timeout);
+          if (chunk.length === 0) {
+            steps.push(['eof', received.length]);
+            ended = true;
+            break;
+          }
+          received = Buffer.concat([received, chunk]);
+        }
+        if (!ended) steps.push(['received', received.length, received.subarray(0, 40).toString('latin1')]);
+      } else if (action[0] === 'receiveBytes') {
+        let received = Buffer.alloc(0);
+        while (received.length < action[1]) received = Buffer.concat([received, await socket.receive(scenario.timeout)]);
+        steps.push(['received', received.length, received.subarray(0, 40).toString('latin1')]);
+      } else if (action[0] === 'sleep') {
+        await new Promise((resolve) => setTimeout(resolve, action[1]));
+        steps.push(['slept']);
+      } else if (action[0] === 'receive') {
+        const chunk = Buffer.from(await socket.receive(scenario.timeout));
+        steps.push(['received', chunk.length, chunk.subarray(0, 40).toString('latin1')]);
+      } else if (action[0] === 'stale') {
+        steps.push(['stale', socket.isStale()]);
+      } else {
+        socket.close();
+        steps.push(['closed']);
+      }
+    }
+  } catch (error) {
+    if (!(error instanceof SocketError)) throw error;
+    steps.push(['error', error.failure, error.message]);
+  }
+  return steps;
+}
+
+async function inPython(scenarios: Scenario[]): Promise<Step[][]> {
+  const child = spawn(PYTHON, [join(REPO_ROOT, 'test', 'runtime', 'socket_driver.py')], {
+    env: { ...process.env, PYTHONPATH }, stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  const lines = createInterface({ input: child.stdout });
+  const results: Step[][] = [];
+  for (const scenario of scenarios) {
+    child.stdin.write(`${JSON.stringify(scenario)}\n`);
+    const [line] = (await once(lines, 'line')) as [string];
+    results.push(JSON.parse(line) as Step[]);
+  }
+  child.stdin.end();
+  await once(child, 'exit');
+  return results;
+}
+
+const scenarios = new Map<string, Scenario>();
+
+beforeAll(async () => {
+  const base = { host: '127.0.0.1', connectTimeout: 2, timeout: 2 };
+  scenarios.set('memcached answers version', { ...base, port: memcached.port, actions: [['send', 'version\r\n', 1], ['receiveUntil', '\r\n'], ['stale'], ['close']] });
+  // 4 MB of pipelined sets (about 3,000 replies) sent before any reply is read: no deadlock either way.
+  const value = 'v'.repeat(1400);
+  scenarios.set('memcached takes a 4 MB pipeline', {
+    ...base, port: memcached.port,
+    actions: [['send', `set socket-port-k 0 0 ${value.length}\r\n${value}\r\n`, 3000], ['receiveBytes', 3000 * 8], ['close']],
+  });
+  const closedPort = await peer(() => undefined);
+  await new Promise<void>((resolve) => servers.pop()!.close(() => resolve()));
+  scenarios.set('nothing listens', { ...base, port: closedPort, actions: [] });
+  scenarios.set('host name does not resolve', { ...base, host: 'no-such-host.invalid', port: 11211, actions: [] });
+  const silent = await peer(() => undefined);
+  scenarios.set('peer never answers', { ...base, timeout: 0.3, port: silent, actions: [['send', 'get a\r\n', 1], ['receive']] });
+  const closing = await peer((socket) => socket.end());
+  scenarios.set('peer closes at once', { ...base, port: closing, actions: [['send', 'get a\r\n', 1], ['receive'], ['stale']] });
+  const chatty = await peer((socket) => socket.write('HELLO unasked\r\n'));
+  scenarios.set('peer talks unasked', { ...base, port: chatty, actions: [['receiveUntil', '\r\n'], ['stale']] });
+  const idleChatty = await peer((socket) => setTimeout(() => socket.write('X'), 50));
+  // A listener that never accepts, its backlog filled: the kernel drops further SYNs, so connect hangs until its timeout.
+  const listener = spawn(PYTHON, ['-c', 'import socket,sys,time\ns=socket.socket()\ns.bind(("127.0.0.1",0))\ns.listen(0)\nprint(s.getsockname()[1],flush=True)\ntime.sleep(600)']);
+  children.push(listener);
+  const [portLine] = (await once(createInterface({ input: listener.stdout! }), 'line')) as [string];
+  const fullPort = Number(portLine);
+  for (let i = 0; i < 3; i++) {
+    const filler = new NetSocket();
+    filler.on('error', () => undefined);
+    filler.connect(fullPort, '127.0.0.1');
+    held.push(filler);
+  }
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  scenarios.set('connect to a full backlog times out', { ...base, connectTimeout: 0.3, port: fullPort, actions: [] });
+  scenarios.set('an idle connection that received bytes is stale', {
+    ...base, timeout: 1, port: idleChatty, actions: [['stale'], ['sleep', 300], ['stale'], ['receive'], ['stale']],
+  });
+});
+
+afterAll(async () => {
+  for (const child of children) child.kill();
+  for (const socket of held) socket.destroy();
+  await Promise.all(servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve()))));
+});
+
+describe('the socket port in Node and in Python', () => {
+  it('reports the same steps, failures and messages for every scenario', async () => {
+    const names = [...scenarios.keys()];
+    const python = await inPython([...scenarios.values()]);
+    const node: Step[][] = [];
+    for (const scenario of scenarios.values()) node.push(await inNode(scenario));
+    const table = (results: Step[][]): Record<string, Step[]> => Object.fromEntries(names.map((name, i) => [name, results[i]!]));
+    expect(table(python)).toEqual(table(node));
+    expect(table(node)).toEqual({
+      'memcached answers version': [['sent'], ['received', 16, expect.stringMatching(/^VERSION 1\.6\.\d+\r\n$/)], ['stale', false], ['closed']],
+      'memcached takes a 4 MB pipeline': [['sent'], ['received', 24000, 'STORED\r\nSTORED\r\nSTORED\r\nSTORED\r\nSTORED\r\n'], ['closed']],
+      'nothing listens': [['error', 'refused', 'connection refused']],
+      'host name does not resolve': [['error', 'not-found', 'host name not found']],
+      'peer never answers': [['sent'], ['error', 'timeout', 'receive timed out after 0.3 s']],
+      'peer closes at once': [['sent'], ['received', 0, ''], ['stale', true]],
+      'peer talks unasked': [['received', 15, 'HELLO unasked\r\n'], ['stale', false]],
+      'connect to a full backlog times out': [['error', 'timeout', 'connect timed out after 0.3 s']],
+      'an idle connection that received bytes is stale': [['stale', false], ['slept'], ['stale', true], ['received', 1, 'X'], ['stale', false]],
+    });
+  });
+});
