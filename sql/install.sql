@@ -5,10 +5,13 @@
 --   * Multicorn: multicorn2 3.x, or this project's Multicorn-compatible host (host/, installed by scripts/install-host.sh);
 --   * pymemcache 3.x for the Python that PostgreSQL embeds (Debian: apt-get install python3-pymemcache);
 --   * the pymcache_fdw package importable by that Python (pip install ./python-out, or PYTHONPATH in the
---     server's environment).
+--     server's environment);
+--   * the pymcache_fdw extension (make -C extension install; scripts/install-extension.sh does it): its transaction
+--     guard refuses PREPARE TRANSACTION and INSERT ... ON CONFLICT on cache tables, and its event trigger keeps user
+--     mappings to credentials (docs/transactions.md, docs/usage.md).
 -- Safe to run again: existing objects are kept.
 
-CREATE EXTENSION IF NOT EXISTS multicorn;
+CREATE EXTENSION IF NOT EXISTS pymcache_fdw CASCADE;
 
 -- Cache items: one foreign table per memcached server (and key prefix), see sql/example.sql and docs/usage.md.
 CREATE SERVER IF NOT EXISTS pymcache_fdw
