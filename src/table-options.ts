@@ -73,11 +73,6 @@ export const ON_SERVER_ERROR_MODES: string[] = ['error', 'miss'];
 export const DEFAULT_RETRY_INTERVAL = 30;
 const MAX_RETRY_INTERVAL = 86400;
 
-/** The longest expiration that still lands by LATEST_EXPIRATION, in seconds from now. */
-export function latestExpireSeconds(): number {
-  return LATEST_EXPIRATION - nowSeconds();
-}
-
 /** One memcached server and how long to wait for it. */
 export interface ServerEndpoint {
   host: string;
@@ -279,12 +274,11 @@ export function parseCacheTableOptions(options: Record<string, string>): CacheTa
   const rawExpire = options['expire'];
   const expire =
     rawExpire === undefined ? 0 : checkedOption(() => parseIntegerOption('expire', rawExpire, 0, MAX_EXPIRE));
-  const latest = latestExpireSeconds();
-  if (expire > MAX_RELATIVE_EXPIRE && expire > latest) {
+  if (expire > MAX_RELATIVE_EXPIRE && nowSeconds() + expire > LATEST_EXPIRATION) {
     raiseError(
       'invalid value ' + quoteForMessage(rawExpire === undefined ? '' : rawExpire) + ' for option "expire": ' +
         intToString(expire) + ' seconds from now is after ' + LATEST_EXPIRATION_TEXT + ', the latest expiration memcached can hold',
-      'Give at most ' + intToString(latest) + ' seconds, or 0 for items that never expire.',
+      'expire counts seconds from now: give at most the seconds left until then, or 0 for items that never expire.',
     );
   }
   const rawInsertMode = options['insert_mode'];

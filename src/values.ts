@@ -228,7 +228,7 @@ export function memcachedExpire(seconds: number, key: string): number {
     raiseError(
       'expire of key ' + quoteForMessage(key) + ' is ' + intToString(seconds) + ' seconds, which ends after ' +
         LATEST_EXPIRATION_TEXT + ', the latest expiration memcached can hold',
-      'Give at most ' + intToString(LATEST_EXPIRATION - nowSeconds()) + ' seconds, or 0 for an item that never expires.',
+      'expire counts seconds from now: give at most the seconds left until then, or 0 for an item that never expires.',
     );
   }
   return at;

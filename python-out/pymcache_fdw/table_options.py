@@ -32,11 +32,6 @@ DEFAULT_RETRY_INTERVAL = 30
 MAX_RETRY_INTERVAL = 86400
 
 
-def latest_expire_seconds() -> int:
-    """The longest expiration that still lands by LATEST_EXPIRATION, in seconds from now."""
-    return LATEST_EXPIRATION - int(time.time())
-
-
 class ServerEndpoint(TypedDict):
     """One memcached server and how long to wait for it."""
 
@@ -185,9 +180,8 @@ def parse_cache_table_options(options: dict[str, str]) -> CacheTableOptions:
     endpoint = servers['endpoints'][0]
     raw_expire = options.get('expire')
     expire = 0 if raw_expire is None else checked_option((lambda: parse_integer_option('expire', cast('str', raw_expire), 0, MAX_EXPIRE)))
-    latest = latest_expire_seconds()
-    if expire > MAX_RELATIVE_EXPIRE and expire > latest:
-        raise_error('invalid value ' + quote_for_message('' if raw_expire is None else raw_expire) + ' for option "expire": ' + int_to_string(expire) + ' seconds from now is after ' + LATEST_EXPIRATION_TEXT + ', the latest expiration memcached can hold', 'Give at most ' + int_to_string(latest) + ' seconds, or 0 for items that never expire.')
+    if expire > MAX_RELATIVE_EXPIRE and int(time.time()) + expire > LATEST_EXPIRATION:
+        raise_error('invalid value ' + quote_for_message('' if raw_expire is None else raw_expire) + ' for option "expire": ' + int_to_string(expire) + ' seconds from now is after ' + LATEST_EXPIRATION_TEXT + ', the latest expiration memcached can hold', 'expire counts seconds from now: give at most the seconds left until then, or 0 for items that never expire.')
     raw_insert_mode = options.get('insert_mode')
     insert_mode = 'set' if raw_insert_mode is None else checked_option((lambda: parse_enum_option('insert_mode', cast('str', raw_insert_mode), INSERT_MODES)))
     raw_write_mode = options.get('write_mode')

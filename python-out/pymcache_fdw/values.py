@@ -172,7 +172,7 @@ def memcached_expire(seconds: int, key: str) -> int:
         return seconds
     at = int(time.time()) + seconds
     if at > LATEST_EXPIRATION:
-        raise_error('expire of key ' + quote_for_message(key) + ' is ' + int_to_string(seconds) + ' seconds, which ends after ' + LATEST_EXPIRATION_TEXT + ', the latest expiration memcached can hold', 'Give at most ' + int_to_string(LATEST_EXPIRATION - int(time.time())) + ' seconds, or 0 for an item that never expires.')
+        raise_error('expire of key ' + quote_for_message(key) + ' is ' + int_to_string(seconds) + ' seconds, which ends after ' + LATEST_EXPIRATION_TEXT + ', the latest expiration memcached can hold', 'expire counts seconds from now: give at most the seconds left until then, or 0 for an item that never expires.')
     return at
 
 

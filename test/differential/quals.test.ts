@@ -48,7 +48,7 @@ describe('quals.ts: Node and emitted Python agree', () => {
     await expectLookupAgreement(handPicked);
     // Both sides agree; this pins what they agree on.
     expect(handPicked.map(([triples, keyColumn]) => lookupKeysOf(triples, keyColumn))).toEqual([
-      null, ['a'], [], null, null, ['b', 'a', 'c'], null, null, [], null, ['a'], ['c', 'a'], [], ['a'], ['x'],
+      null, ['a'], [], null, null, ['b', 'a', 'c'], null, null, [], [], ['a'], ['c', 'a'], [], ['a'], ['x'],
     ]);
   });
 

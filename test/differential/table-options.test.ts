@@ -17,7 +17,7 @@ afterAll(async () => {
 });
 
 const VALUES: Record<string, string[]> = {
-  host: ['localhost', '127.0.0.1', 'mc.example', '::1', '', 'H'],
+  host: ['localhost', '127.0.0.1', 'mc.example', '::1', '', 'H', 'a\nb', 'a b', 'flush_all\r\n'],
   port: ['11211', '11212', '1', '65535', '0', '65536', '-1', 'abc', ' 11211', '11211 ', '+7', '٣', ''],
   connect_timeout: ['2', '0.5', '3600', '1e-3', '.5', '0', '3600.5', '-1', 'nan', 'inf', 'abc', ''],
   timeout: ['5', '0.25', '10', '3601', '0', '1e400', 'x'],
@@ -88,7 +88,7 @@ describe('table-options.ts: Node and emitted Python agree', () => {
       ]) as unknown,
     });
     expect(errorOf(outcomes[6]!)?.message).toBe('options "servers" and "host" cannot be combined: "servers" lists every server, "host" and "port" name a single one');
-    expect(errorOf(outcomes[9]!)?.message).toBe('invalid value "" for option "host": expected a host name or address');
+    expect(errorOf(outcomes[9]!)?.message).toBe('invalid value "" for option "host": expected a host name or address, without spaces, control characters, brackets or commas');
     expect(errorOf(outcomes[21]!)?.class).toBe('MulticornException');
     expect(errorOf(outcomes[22]!)?.message).toMatch(/distribution/);
     expect(errorOf(outcomes[23]!)).toMatchObject({ class: 'MulticornException' });

@@ -9,6 +9,8 @@ import { expectAgreement } from './agreement';
 const VALUES = 'src/values.ts';
 const MAX_RELATIVE_EXPIRE = 2592000;
 const MAX_EXPIRE = 2147483647;
+/** memcached's latest absolute expiration (32-bit unix time): 2038-01-19 03:14:07 UTC. */
+const LATEST_EXPIRATION = 2147483647;
 
 /** Integer-like text: signs, zeros, digits, trailing spaces (memcached pads decr results), and stray characters. */
 const integerFragment = fc.constantFrom(
@@ -136,7 +138,7 @@ describe('values.ts: Node and emitted Python agree', () => {
     expect(report.errors).toBeLessThan(report.total - 100);
   });
 
-  it('memcachedExpire: beyond 30 days both send now + seconds (now read from each side\'s clock)', async () => {
+  it('memcachedExpire: beyond 30 days both send now + seconds, and both refuse what ends after 2038-01-19 (now read from each side\'s clock)', async () => {
     // Time-dependent: the result is checked against the clock around the run instead of compared exactly.
     const vectors = [[MAX_RELATIVE_EXPIRE + 1, 'k'], [MAX_EXPIRE, 'k'], ...sample(fc.tuple(fc.integer({ min: MAX_RELATIVE_EXPIRE + 1, max: MAX_EXPIRE }), keyName), 1000)];
     const before = Math.floor(Date.now() / 1000);
@@ -147,13 +149,25 @@ describe('values.ts: Node and emitted Python agree', () => {
       if (!('ok' in outcome) || outcome.ok === null || typeof outcome.ok !== 'object' || !('int' in outcome.ok)) return JSON.stringify(outcome);
       return Number(outcome.ok.int) - seconds;
     };
-    const outside = vectors.flatMap((vector, index) => {
+    const refusal = (seconds: number): RegExp =>
+      new RegExp(`^expire of key .* is ${seconds} seconds, which ends after 2038-01-19 03:14:07 UTC, the latest expiration memcached can hold$`);
+    let refused = 0;
+    const wrong = vectors.flatMap((vector, index): Array<Record<string, unknown>> => {
       const seconds = vector[0] as number;
+      if (before + seconds > LATEST_EXPIRATION) {
+        refused += 1;
+        const messages = [node[index]!, python[index]!].map((outcome) => ('error' in outcome ? (outcome.error.attributes['message'] ?? outcome.error.message) : JSON.stringify(outcome)));
+        const agree = messages[0] === messages[1] && typeof messages[0] === 'string' && refusal(seconds).test(messages[0]);
+        return agree ? [] : [{ seconds, messages }];
+      }
+      if (after + seconds > LATEST_EXPIRATION) return [];
       const fromNode = nowUsed(node[index]!, seconds);
       const fromPython = nowUsed(python[index]!, seconds);
       const inWindow = (now: number | string): boolean => typeof now === 'number' && now >= before && now <= after;
       return inWindow(fromNode) && inWindow(fromPython) ? [] : [{ seconds, fromNode, fromPython }];
     });
-    expect(outside.slice(0, 3), `now + seconds outside [${before}, ${after}] (FC_SEED=${SEED})`).toEqual([]);
+    expect(wrong.slice(0, 3), `now + seconds outside [${before}, ${after}], or not refused past 2038 (FC_SEED=${SEED})`).toEqual([]);
+    expect(refused).toBeGreaterThan(100);
+    expect(refused).toBeLessThan(vectors.length - 100);
   });
 });

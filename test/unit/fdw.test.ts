@@ -521,7 +521,7 @@ describe('options', () => {
     ['an unknown insert_mode', { insert_mode: 'upsert' }, 'invalid value "upsert" for option "insert_mode": expected one of set, add'],
     ['a zero timeout', { timeout: '0' }, 'invalid value "0" for option "timeout": expected a number of seconds above 0 and at most 3600'],
     ['a connect_timeout that is not a number', { connect_timeout: 'soon' }, 'invalid value "soon" for option "connect_timeout": expected a non-negative number of seconds written in decimal, such as 0.5 or 2'],
-    ['an empty host', { host: '' }, 'invalid value "" for option "host": expected a host name or address'],
+    ['an empty host', { host: '' }, 'invalid value "" for option "host": expected a host name or address, without spaces, control characters, brackets or commas'],
     ['a prefix with a space', { prefix: 'my app:' }, 'invalid value "my app:" for option "prefix": it contains a space (character 3)'],
     ['a row_id that is not a column', { row_id: 'id' }, 'option "row_id" names column "id", which the table does not have'],
   ];
