@@ -8,12 +8,12 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { startMemcached } from '../test/rig/memcached';
-import { startPostgresCluster, type PostgresConnection } from '../test/rig/postgres';
+import { installedMulticorn, PG_BIN, startPostgresCluster, type PostgresConnection } from '../test/rig/postgres';
 import { formatTable, renderSvg, summarize, type Sample, type WorkloadResult } from './report';
 import { KEY_COUNT, MULTI_GET_SIZE, VALUE_BYTES, workloads, type Contender, type WorkloadScript } from './workloads';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const PGBENCH = '/usr/lib/postgresql/15/bin/pgbench';
+const PGBENCH = join(PG_BIN, 'pgbench');
 const DATABASE = 'bench';
 
 function positiveIntFromEnv(name: string, fallback: number): number {
@@ -93,6 +93,9 @@ async function main(): Promise<void> {
   const scratch = mkdtempSync(join(tmpdir(), 'pymcache-bench-'));
   chmodSync(scratch, 0o755);
   try {
+    // PYMCACHE_PG_ROOT / PYMCACHE_MULTICORN choose it as for the tests (docs/host.md); a real multicorn2 is named in the title.
+    const multicorn = installedMulticorn();
+    console.log(`Multicorn: ${multicorn === 'host' ? "this project's host" : 'a real multicorn2'} (${PG_BIN})`);
     await setUpDatabase(cluster.connection, memcached.address.port);
     const firstKey = 1 + Math.floor(Math.random() * (KEY_COUNT - MULTI_GET_SIZE));
     const keysArray = `{${Array.from({ length: MULTI_GET_SIZE }, (_, i) => String(firstKey + i)).join(',')}}`;
@@ -113,7 +116,7 @@ async function main(): Promise<void> {
       results.push(summarize(workload, baseline, samples));
     }
     const loadAfter = loadavg()[0]!;
-    const title = `pymcache_fdw vs pgmemcache: medians of ${rounds} x ${seconds}s pgbench runs`;
+    const title = `pymcache_fdw${multicorn === 'system' ? ' on multicorn2' : ''} vs pgmemcache: medians of ${rounds} x ${seconds}s pgbench runs`;
     console.log(`\n${title}\n${formatTable(results)}`);
     console.log(`\n1-minute load average: ${loadBefore.toFixed(2)} before, ${loadAfter.toFixed(2)} after (${cpus().length} CPUs)`);
     if (Math.max(loadBefore, loadAfter) > cpus().length / 2) {
@@ -121,7 +124,7 @@ async function main(): Promise<void> {
     }
     const outDir = join(repoRoot, 'bench-results');
     mkdirSync(outDir, { recursive: true });
-    const report = { date: new Date().toISOString(), seconds, rounds, loadAverage: { before: loadBefore, after: loadAfter, cpus: cpus().length }, results, samples };
+    const report = { date: new Date().toISOString(), multicorn, seconds, rounds, loadAverage: { before: loadBefore, after: loadAfter, cpus: cpus().length }, results, samples };
     writeFileSync(join(outDir, 'latest.json'), `${JSON.stringify(report, null, 2)}\n`);
     writeFileSync(join(outDir, 'latest.svg'), renderSvg(results, title));
     console.log(`\nwrote bench-results/latest.json and bench-results/latest.svg`);

@@ -8,10 +8,13 @@
 #   PYMCACHE_MULTICORN=auto    (default) ours unless a real multicorn2 is installed
 #   PYMCACHE_MULTICORN=host    ours; fails if a real multicorn2 occupies the name
 #   PYMCACHE_MULTICORN=system  a real multicorn2 must be installed; builds nothing
+# PYMCACHE_PG_ROOT (a relocated copy of PostgreSQL 15 with multicorn2 in it, docs/host.md) is checked, never
+# built into.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 MODE="${PYMCACHE_MULTICORN:-auto}"
+if [[ -n "${PYMCACHE_PG_ROOT:-}" ]]; then PG_CONFIG="${PG_CONFIG:-$PYMCACHE_PG_ROOT/usr/lib/postgresql/15/bin/pg_config}"; fi
 PG_CONFIG="${PG_CONFIG:-/usr/bin/pg_config}"
 PYTHON_CONFIG=/usr/bin/python3-config
 MARKER='built by pymcache_fdw'
@@ -46,6 +49,10 @@ if [[ "$installed" == system ]]; then
   exit 1
 fi
 
+if [[ -n "${PYMCACHE_PG_ROOT:-}" ]]; then
+  echo "install-host: PYMCACHE_PG_ROOT=$PYMCACHE_PG_ROOT has no multicorn2 ($control is $([[ $installed == host ]] && echo "this project's host" || echo "missing")); the host is only built into Debian's PostgreSQL. Install multicorn2 there (docs/host.md) or unset PYMCACHE_PG_ROOT" >&2
+  exit 1
+fi
 if [[ ! -x "$PYTHON_CONFIG" ]]; then
   echo "install-host: $PYTHON_CONFIG is missing; install python3-dev (scripts/bootstrap.sh does)" >&2
   exit 1

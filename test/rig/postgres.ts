@@ -2,8 +2,11 @@
 // a free port on 127.0.0.1, the socket inside the temp dir, fsync off, and a PYTHONPATH that lets the
 // backend's embedded Python import the emitted package (python-out/) and the host contract wrappers
 // (test/host/wrappers/) without any system-wide install. Stopped and removed on teardown.
+// Debian's PostgreSQL 15 by default; PYMCACHE_PG_ROOT names a relocated copy of it (its binaries in
+// $PYMCACHE_PG_ROOT/usr/lib/postgresql/15/bin) and PYMCACHE_MULTICORN_PYTHONPATH the directories that go first on
+// the backend's PYTHONPATH (a real multicorn2's Python package): docs/host.md.
 import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
-import { chmodSync, chownSync, cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -15,8 +18,12 @@ export type PostgresConnection = { host: string; port: number; user: string; dat
 /** Which Multicorn the cluster loads: this project's host (host/) or a real multicorn2. */
 export type MulticornFlavor = 'host' | 'system';
 
-export const PG_BIN = '/usr/lib/postgresql/15/bin';
-const PG_CONFIG = '/usr/bin/pg_config';
+/** The root of a relocated copy of Debian's PostgreSQL 15 (PYMCACHE_PG_ROOT), or '' for Debian's own. */
+const PG_ROOT = process.env['PYMCACHE_PG_ROOT'] ?? '';
+/** PostgreSQL finds its share and lib directories relative to its binaries, so a copy needs nothing else. */
+export const PG_BIN = join(PG_ROOT === '' ? '/' : resolve(PG_ROOT), 'usr', 'lib', 'postgresql', '15', 'bin');
+/** Directories put first on the backend's PYTHONPATH (PYMCACHE_MULTICORN_PYTHONPATH, ':'-separated). */
+const MULTICORN_PYTHONPATH = (process.env['PYMCACHE_MULTICORN_PYTHONPATH'] ?? '').split(':').filter((dir) => dir !== '');
 const LOOPBACK = '127.0.0.1';
 /** The marker scripts/install-host.sh and host/multicorn.control share. */
 const HOST_MARKER = 'built by pymcache_fdw';
@@ -48,11 +55,12 @@ export function stageBackendPython(baseDir: string): string[] {
 }
 
 /**
- * The Multicorn installed in Debian's PostgreSQL 15, checked against PYMCACHE_MULTICORN (auto|host|system).
- * Throws with what to do when none is installed or the installed one is not the one asked for.
+ * The Multicorn installed in the PostgreSQL the rig starts (PG_BIN's), checked against PYMCACHE_MULTICORN
+ * (auto|host|system). Throws with what to do when none is installed, when the installed one is not the one asked
+ * for, or when a real multicorn2's Python package is not what the backend's Python would import.
  */
 export function installedMulticorn(): MulticornFlavor {
-  const sharedir = run(PG_CONFIG, ['--sharedir']).stdout.trim();
+  const sharedir = mustRun('pg_config', join(PG_BIN, 'pg_config'), ['--sharedir']).trim();
   const control = join(sharedir, 'extension', 'multicorn.control');
   if (!existsSync(control)) {
     throw new Error(`no Multicorn is installed (${control} is missing); run scripts/install-host.sh (or npm test, which runs it)`);
@@ -60,7 +68,18 @@ export function installedMulticorn(): MulticornFlavor {
   const flavor: MulticornFlavor = readFileSync(control, 'utf8').includes(HOST_MARKER) ? 'host' : 'system';
   const wanted = process.env['PYMCACHE_MULTICORN'] ?? 'auto';
   if (wanted !== 'auto' && wanted !== flavor) {
-    throw new Error(`PYMCACHE_MULTICORN=${wanted}, but the installed Multicorn (${control}) is ${flavor === 'host' ? "this project's host" : 'a real multicorn2'}; run scripts/install-host.sh with the same setting`);
+    throw new Error(`PYMCACHE_MULTICORN=${wanted}, but the installed Multicorn (${control}) is ${flavor === 'host' ? "this project's host" : 'a real multicorn2'}; run scripts/install-host.sh with the same setting${wanted === 'system' ? ', or point PYMCACHE_PG_ROOT at a copy of PostgreSQL with multicorn2 (docs/host.md)' : ''}`);
+  }
+  // Our host puts its own package first on sys.path; multicorn2 imports whatever `multicorn` comes first.
+  if (flavor === 'system') {
+    const pythonPath = MULTICORN_PYTHONPATH.join(':');
+    const found = run('/usr/bin/python3', ['-P', '-c', "import importlib.util as u; s = u.find_spec('multicorn'); print(s.origin if s and s.origin else '')"],
+      { asPostgres: true, env: { ...process.env, PYTHONPATH: pythonPath } }).stdout.trim();
+    const packageDir = dirname(found);
+    // multicorn2's package carries its compiled multicorn._utils; our host's has none (the host's C provides it).
+    if (found === '' || !readdirSync(packageDir).some((file) => /^_utils\..*\.so$/.test(file))) {
+      throw new Error(`the backend's Python (PYTHONPATH=${pythonPath}) imports ${found === '' ? 'no multicorn' : `multicorn from ${packageDir}`}, not multicorn2's package for ${control}; set PYMCACHE_MULTICORN_PYTHONPATH (docs/host.md)`);
+    }
   }
   return flavor;
 }
@@ -104,6 +123,11 @@ function logTail(logFile: string, lines = 40): string {
  * host contract helpers do), so that the other layers run even where the host is not built yet.
  */
 export async function startPostgresCluster(): Promise<{ connection: PostgresConnection; stop(): Promise<void> }> {
+  if (!existsSync(join(PG_BIN, 'postgres'))) {
+    throw new Error(`${join(PG_BIN, 'postgres')} is missing; ${PG_ROOT === '' ? 'install postgresql-15 (scripts/bootstrap.sh)' : 'PYMCACHE_PG_ROOT must be a relocated copy of PostgreSQL 15 (docs/host.md)'}`);
+  }
+  // Asked for one Multicorn explicitly: every layer must run on it, so a wrong installation fails the run at once.
+  if ((process.env['PYMCACHE_MULTICORN'] ?? 'auto') !== 'auto') installedMulticorn();
   const baseDir = mkdtempSync(join(tmpdir(), 'pymcache-pg-'));
   const dataDir = join(baseDir, 'data');
   const logFile = join(baseDir, 'postgresql.log');
@@ -134,7 +158,7 @@ export async function startPostgresCluster(): Promise<{ connection: PostgresConn
   try {
     mustRun('initdb', join(PG_BIN, 'initdb'),
       ['-D', dataDir, '-U', 'postgres', '-A', 'trust', '-E', 'UTF8', '--locale=C.UTF-8', '--no-sync'], { asPostgres: true });
-    const env = { ...process.env, PYTHONPATH: stageBackendPython(baseDir).join(':') };
+    const env = { ...process.env, PYTHONPATH: [...MULTICORN_PYTHONPATH, ...stageBackendPython(baseDir)].join(':') };
     let lastError = '';
     for (let attempt = 0; attempt < PORT_ATTEMPTS; attempt++) {
       const port = await pickFreePort();
