@@ -28,6 +28,8 @@ import { StatementWrites } from './write-set';
 import {
   checkedFlags,
   decodeValue,
+  decodeValueIfReadable,
+  flagsIfReadable,
   encodeValue,
   flagsColumnValue,
   integerColumnValue,
@@ -156,12 +158,16 @@ export class PymcacheFDW extends ForeignDataWrapper {
     const found = await this.servers.readThrough(transactionWrites, fullKeys);
     // Rows hold the key column (the row id) and the other columns only when the query needs them, decided once here;
     // the rows are built inline because this loop runs once per key of the lookup.
+    // A column the query asks for is decoded strictly (an unreadable value is an ERROR naming the key); the others are
+    // filled in when readable, because multicorn2 does not ask for the columns of a whole-row reference.
     const layout = this.layout;
     const keyColumn = layout.keyColumn;
-    const valueColumn = columns.has(layout.valueColumn) ? layout.valueColumn : null;
+    const valueColumn = layout.valueColumn;
+    const valueAsked = columns.has(valueColumn);
     const valueKind = layout.valueKind;
-    const expireColumn = layout.expireColumn !== null && columns.has(layout.expireColumn) ? layout.expireColumn : null;
-    const flagsColumn = layout.flagsColumn !== null && columns.has(layout.flagsColumn) ? layout.flagsColumn : null;
+    const expireColumn = layout.expireColumn;
+    const flagsColumn = layout.flagsColumn;
+    const flagsAsked = flagsColumn !== null && columns.has(flagsColumn);
     const flagsKind = layout.flagsKind;
     const scanned = this.scanned;
     for (let i = 0; i < keys.length; i++) {
@@ -171,10 +177,12 @@ export class PymcacheFDW extends ForeignDataWrapper {
       scanned.set(key, item);
       const row: SqlRow = {};
       row[keyColumn] = key;
-      if (valueColumn !== null) row[valueColumn] = decodeValue(item.value, valueKind, key);
+      row[valueColumn] = valueAsked ? decodeValue(item.value, valueKind, key) : decodeValueIfReadable(item.value, valueKind);
       // memcached's text protocol does not return an item's expiration: the column reads as NULL.
       if (expireColumn !== null) row[expireColumn] = null;
-      if (flagsColumn !== null) row[flagsColumn] = flagsColumnValue(item.flags, flagsKind, key);
+      if (flagsColumn !== null) {
+        row[flagsColumn] = flagsAsked ? flagsColumnValue(item.flags, flagsKind, key) : flagsIfReadable(item.flags, flagsKind);
+      }
       yield row;
     }
   }

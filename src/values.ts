@@ -194,6 +194,28 @@ export function decodeValue(stored: Bytes, kind: ValueKind, key: string): SqlVal
 }
 
 /**
+ * The SQL value of a stored value when it is readable as `kind`, else null. For a column the query did not ask for:
+ * multicorn2 leaves out of its column list the columns a query uses only through a whole-row reference
+ * (`SELECT c FROM cache c`), so rows carry every readable column, and a value no query asked for never fails one.
+ */
+export function decodeValueIfReadable(stored: Bytes, kind: ValueKind): SqlValue {
+  if (kind === 'bytea') return stored;
+  let text: string;
+  try {
+    text = utf8Decode(stored);
+  } catch (error) {
+    if (error instanceof InvalidUtf8Error) return null;
+    throw error;
+  }
+  if (text.includes('\u0000')) return null;
+  if (kind === 'text') return text;
+  if (kind === 'json' || kind === 'jsonb') return isJsonText(text, kind === 'jsonb') ? text : null;
+  const parsed = parseDecimalText(text);
+  if (parsed === null || !fitsIntegerType(parsed, kind)) return null;
+  return decimalText(parsed);
+}
+
+/**
  * A whole number from an expire or flags column (integer types, or text holding digits); null when the column is NULL.
  * Out-of-range or non-numeric text is an ERROR naming the column and the key.
  */
@@ -254,5 +276,12 @@ export function flagsColumnValue(flags: number, kind: NumberKind, key: string): 
       'Declare the flags column as bigint: memcached flags go up to 4294967295.',
     );
   }
+  return intToString(flags);
+}
+
+/** Flags for a flags column the query did not ask for (see decodeValueIfReadable): null beyond the column's range. */
+export function flagsIfReadable(flags: number, kind: NumberKind): SqlValue {
+  const parsed = parseDecimalText(intToString(flags))!;
+  if (kind !== 'text' && !fitsIntegerType(parsed, kind)) return null;
   return intToString(flags);
 }

@@ -16,7 +16,7 @@ from .quals import lookup_keys
 from .server_pool import ServerPool
 from .table_options import CacheTableOptions, OPTION_HINT, parse_cache_table_options
 from .transaction import abandon_transaction, begin_transaction, fold_statement, release_level, rollback_to_level, send_at_commit, send_at_pre_commit, send_statement, statement_opened, transaction_writes, warn_vanished_touches
-from .values import SqlRow, SqlValue, checked_flags, decode_value, encode_value, flags_column_value, integer_column_value, memcached_expire
+from .values import SqlRow, SqlValue, checked_flags, decode_value, decode_value_if_readable, encode_value, flags_column_value, flags_if_readable, integer_column_value, memcached_expire
 from .write_set import StatementWrites
 
 
@@ -113,10 +113,12 @@ class PymcacheFDW(ForeignDataWrapper):
         found = self._servers.read_through(transaction_writes, full_keys)
         layout = self._layout
         key_column = layout['keyColumn']
-        value_column = layout['valueColumn'] if layout['valueColumn'] in columns else None
+        value_column = layout['valueColumn']
+        value_asked = value_column in columns
         value_kind = layout['valueKind']
-        expire_column = layout['expireColumn'] if layout['expireColumn'] is not None and layout['expireColumn'] in columns else None
-        flags_column = layout['flagsColumn'] if layout['flagsColumn'] is not None and layout['flagsColumn'] in columns else None
+        expire_column = layout['expireColumn']
+        flags_column = layout['flagsColumn']
+        flags_asked = flags_column is not None and flags_column in columns
         flags_kind = layout['flagsKind']
         scanned = self._scanned
         for i in range(len(keys)):
@@ -127,12 +129,11 @@ class PymcacheFDW(ForeignDataWrapper):
             scanned[key] = item
             row: SqlRow = {}
             row[key_column] = key
-            if value_column is not None:
-                row[value_column] = decode_value(item.value, value_kind, key)
+            row[value_column] = decode_value(item.value, value_kind, key) if value_asked else decode_value_if_readable(item.value, value_kind)
             if expire_column is not None:
                 row[expire_column] = None
             if flags_column is not None:
-                row[flags_column] = flags_column_value(item.flags, flags_kind, key)
+                row[flags_column] = flags_column_value(item.flags, flags_kind, key) if flags_asked else flags_if_readable(item.flags, flags_kind)
             yield row
 
     def _key_of(self, value: SqlValue) -> str:

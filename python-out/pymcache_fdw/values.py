@@ -148,6 +148,32 @@ def decode_value(stored: bytes, kind: ValueKind, key: str) -> SqlValue:
     return decimal_text(parsed)
 
 
+def decode_value_if_readable(stored: bytes, kind: ValueKind) -> SqlValue:
+    """The SQL value of a stored value when it is readable as `kind`, else null. For a column the query did not ask for:
+    multicorn2 leaves out of its column list the columns a query uses only through a whole-row reference
+    (`SELECT c FROM cache c`), so rows carry every readable column, and a value no query asked for never fails one.
+    """
+    if kind == 'bytea':
+        return stored
+    text: str
+    try:
+        text = utf8_decode(stored)
+    except Exception as error:
+        if isinstance(error, InvalidUtf8Error):
+            return None
+        raise
+    if '\x00' in text:
+        return None
+    if kind == 'text':
+        return text
+    if kind == 'json' or kind == 'jsonb':
+        return text if is_json_text(text, kind == 'jsonb') else None
+    parsed = parse_decimal_text(text)
+    if parsed is None or not fits_integer_type(parsed, kind):
+        return None
+    return decimal_text(parsed)
+
+
 def integer_column_value(value: SqlValue, kind: NumberKind, column: str, key: str) -> int | None:
     """A whole number from an expire or flags column (integer types, or text holding digits); null when the column is NULL.
     Out-of-range or non-numeric text is an ERROR naming the column and the key.
@@ -188,4 +214,12 @@ def flags_column_value(flags: int, kind: NumberKind, key: str) -> SqlValue:
     parsed = cast('DecimalInteger', parse_decimal_text(int_to_string(flags)))
     if kind != 'text' and not fits_integer_type(parsed, kind):
         raise_error('flags of key ' + quote_for_message(key) + ' is ' + int_to_string(flags) + ', beyond the range of ' + kind, 'Declare the flags column as bigint: memcached flags go up to 4294967295.')
+    return int_to_string(flags)
+
+
+def flags_if_readable(flags: int, kind: NumberKind) -> SqlValue:
+    """Flags for a flags column the query did not ask for (see decodeValueIfReadable): null beyond the column's range."""
+    parsed = cast('DecimalInteger', parse_decimal_text(int_to_string(flags)))
+    if kind != 'text' and not fits_integer_type(parsed, kind):
+        return None
     return int_to_string(flags)

@@ -54,6 +54,15 @@ describe('reads', () => {
       .toEqual([{ key: 'a' }, { key: 'b' }]);
   });
 
+  it('a whole-row reference shows every column (multicorn2 does not ask for them; the rows carry them anyway)', async () => {
+    const { table, prefix } = await cacheTable();
+    await rawSet(server, `${prefix}w`, 'whole');
+    await rawSet(server, `${prefix}bad`, Buffer.from([0xff]));
+    expect((await session.client.query(`SELECT c::text AS row FROM ${table} c WHERE key = 'w'`)).rows).toEqual([{ row: '(w,whole,)' }]);
+    // A value no column of the query needs is never decoded strictly: count(*) counts an unreadable one.
+    expect((await session.client.query(`SELECT count(*)::int AS n FROM ${table} WHERE key IN ('w', 'bad')`)).rows).toEqual([{ n: 2 }]);
+  });
+
   it('without a key condition: a WARNING and no rows', async () => {
     const { table, prefix } = await cacheTable();
     await rawSet(server, `${prefix}a`, 'A');

@@ -154,7 +154,7 @@ describe('PymcacheFDW hooks', () => {
     await fdw.endModify();
     fdw.subCommit(2);
     expect(await collect(fdw.execute([new Qual('key', ['=', true], ['one', 'two', 'three'])], new Set(['key', 'value']))))
-      .toEqual([{ key: 'one', value: '1' }, { key: 'three', value: '3' }]);
+      .toEqual([{ key: 'one', value: '1', expire: null }, { key: 'three', value: '3', expire: null }]);
     await fdw.preCommit();
     await fdw.commit();
     expect([await value(server, `${prefix}one`), await value(server, `${prefix}two`), await value(server, `${prefix}three`)])
@@ -245,7 +245,7 @@ describe('the transaction guard', () => {
     setGuardStatusForTests('guard-missing');
     try {
       fdw.begin(0);
-      expect(await collect(fdw.execute([new Qual('key', '=', 'r')], new Set(['key', 'value'])))).toEqual([{ key: 'r', value: 'readable' }]);
+      expect(await collect(fdw.execute([new Qual('key', '=', 'r')], new Set(['key', 'value'])))).toEqual([{ key: 'r', value: 'readable', expire: null }]);
       const error = await failure(() => fdw.insert({ key: 'w', value: 'x', expire: null }));
       expect([error.message, error.hint]).toEqual([
         "cannot write to a cache table: pymcache_fdw's transaction guard (pymcache_fdw.so in PostgreSQL's library directory) is not installed",
