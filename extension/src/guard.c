@@ -9,21 +9,33 @@
  * - INSERT ... ON CONFLICT: PostgreSQL lets a foreign table take ON CONFLICT DO NOTHING and leaves it to the FDW's
  *   planner callback, which Multicorn does not pass on: the wrapper would overwrite (or fail on) the existing key.
  *   Such a statement on a cache table is refused before it inserts anything.
+ * - COPY FROM into a cache table, and INSERT or COPY routed into a cache table that is a partition: multicorn2 3.2
+ *   has no BeginForeignInsert, so PostgreSQL calls its ExecForeignInsert without the state it sets up and the backend
+ *   crashes (the postmaster then restarts every backend). Refused where the table's FDW lacks BeginForeignInsert; the
+ *   project's own host has it, and there COPY works.
  *
- * The wrapper loads this library with ctypes from inside the backend (it is never named in shared_preload_libraries)
- * and calls pymcache_fdw_guard_note_use() when a cache table joins a transaction; the first call registers the
- * callbacks. Nothing here calls Python.
+ * The wrapper loads this library with ctypes from inside the backend and calls pymcache_fdw_guard_note_use() when a
+ * cache table joins a transaction; the first call registers the callbacks. Named in session_preload_libraries, it is
+ * in place from the session's first statement (which matters on multicorn2, where a COPY as a session's very first
+ * use of a cache table would otherwise reach the crash before the wrapper ever loaded this). Nothing here calls
+ * Python.
  */
 #include "postgres.h"
 
 #include "access/xact.h"
+#include "catalog/namespace.h"
 #include "catalog/pg_class.h"
+#include "catalog/pg_inherits.h"
 #include "commands/defrem.h"
 #include "executor/executor.h"
 #include "fmgr.h"
+#include "foreign/fdwapi.h"
 #include "foreign/foreign.h"
 #include "nodes/execnodes.h"
+#include "nodes/parsenodes.h"
 #include "nodes/plannodes.h"
+#include "tcop/utility.h"
+#include "utils/lsyscache.h"
 #include "utils/rel.h"
 
 PG_MODULE_MAGIC;
@@ -34,6 +46,7 @@ PG_MODULE_MAGIC;
 static bool guard_installed = false;
 static bool cache_used_in_transaction = false;
 static ExecutorRun_hook_type previous_executor_run = NULL;
+static ProcessUtility_hook_type previous_process_utility = NULL;
 
 void		_PG_init(void);
 extern PGDLLEXPORT int pymcache_fdw_guard_note_use(void);
@@ -56,6 +69,35 @@ is_cache_table(Oid relid)
 	return false;
 }
 
+/*
+ * Refuses rows routed into cache tables whose FDW has no BeginForeignInsert (multicorn2): `relid` itself for COPY
+ * FROM, and every partition of a partitioned `relid` for COPY and INSERT. `command` names the statement.
+ */
+static void
+refuse_crashing_insert(Oid relid, const char *command)
+{
+	List	   *relations = list_make1_oid(relid);
+	ListCell   *cell;
+
+	if (get_rel_relkind(relid) == RELKIND_PARTITIONED_TABLE)
+		relations = find_all_inheritors(relid, NoLock, NULL);
+	foreach(cell, relations)
+	{
+		Oid			target = lfirst_oid(cell);
+
+		if (get_rel_relkind(target) != RELKIND_FOREIGN_TABLE || !is_cache_table(target))
+			continue;
+		if (GetFdwRoutineByRelId(target)->BeginForeignInsert != NULL)
+			continue;
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("%s into cache table \"%s\" is not supported on this Multicorn", command, get_rel_name(target)),
+				 errdetail("Multicorn has no BeginForeignInsert: the row would reach the wrapper without the state "
+						   "PostgreSQL sets up for it, and the server would crash."),
+				 errhint("INSERT INTO the cache table itself, with INSERT ... SELECT instead of COPY.")));
+	}
+}
+
 /* Refuses a ModifyTable node that inserts into a cache table with ON CONFLICT. */
 static void
 refuse_on_conflict(ModifyTableState *state)
@@ -63,7 +105,16 @@ refuse_on_conflict(ModifyTableState *state)
 	ModifyTable *node = (ModifyTable *) state->ps.plan;
 	int			i;
 
-	if (node->operation != CMD_INSERT || node->onConflictAction == ONCONFLICT_NONE)
+	if (node->operation != CMD_INSERT)
+		return;
+	for (i = 0; i < state->mt_nrels; i++)
+	{
+		Relation	relation = state->resultRelInfo[i].ri_RelationDesc;
+
+		if (relation->rd_rel->relkind == RELKIND_PARTITIONED_TABLE)
+			refuse_crashing_insert(RelationGetRelid(relation), "INSERT routed");
+	}
+	if (node->onConflictAction == ONCONFLICT_NONE)
 		return;
 	for (i = 0; i < state->mt_nrels; i++)
 	{
@@ -101,6 +152,28 @@ guard_executor_run(QueryDesc *query, ScanDirection direction, uint64 count, bool
 }
 
 static void
+guard_process_utility(PlannedStmt *statement, const char *query, bool read_only_tree, ProcessUtilityContext context,
+					  ParamListInfo params, QueryEnvironment *environment, DestReceiver *dest, QueryCompletion *completion)
+{
+	if (IsA(statement->utilityStmt, CopyStmt))
+	{
+		CopyStmt   *copy = (CopyStmt *) statement->utilityStmt;
+
+		if (copy->is_from && copy->relation != NULL)
+		{
+			Oid			relid = RangeVarGetRelid(copy->relation, NoLock, true);
+
+			if (OidIsValid(relid))
+				refuse_crashing_insert(relid, "COPY FROM");
+		}
+	}
+	if (previous_process_utility != NULL)
+		previous_process_utility(statement, query, read_only_tree, context, params, environment, dest, completion);
+	else
+		standard_ProcessUtility(statement, query, read_only_tree, context, params, environment, dest, completion);
+}
+
+static void
 guard_xact_callback(XactEvent event, void *arg)
 {
 	switch (event)
@@ -134,6 +207,8 @@ install_guard(void)
 	RegisterXactCallback(guard_xact_callback, NULL);
 	previous_executor_run = ExecutorRun_hook;
 	ExecutorRun_hook = guard_executor_run;
+	previous_process_utility = ProcessUtility_hook;
+	ProcessUtility_hook = guard_process_utility;
 	guard_installed = true;
 }
 

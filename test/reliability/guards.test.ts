@@ -4,7 +4,7 @@
 // credentials only). Real PostgreSQL with two-phase commit enabled, real memcached, an independent client.
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { openSession, sqlError, type HostSession } from '../host/helpers';
-import { type PostgresConnection } from '../rig/postgres';
+import { installedMulticorn, type PostgresConnection } from '../rig/postgres';
 import { rawGet, rawSet, type Address } from '../unit/fdw-support';
 import { createCacheTable, held, openReliabilityDatabase } from './support';
 
@@ -165,5 +165,43 @@ describe('user mappings carry credentials only', () => {
     await other.client.query("CREATE USER MAPPING FOR CURRENT_USER SERVER mc OPTIONS (prefix 'wide:')");
     const error = await sqlError(other.client.query('CREATE EXTENSION pymcache_fdw'));
     expect(error.message).toBe('option "prefix" cannot be set in a user mapping of server "mc"');
+  });
+});
+
+describe('rows routed into a cache table without BeginForeignInsert (multicorn2 crashes there)', () => {
+  const flavor = installedMulticorn();
+
+  it(flavor === 'host' ? 'COPY FROM into a cache table works on the host (it has BeginForeignInsert)' : 'COPY FROM into a cache table is refused on multicorn2', async () => {
+    const cache = await createCacheTable(session, server);
+    const client = await newSession();
+    // The guard is in place once a cache table was used in the session (or from the start with session_preload_libraries).
+    await client.client.query(`SELECT key FROM ${cache.table} WHERE key = 'none'`);
+    const copy = client.client.query(`COPY ${cache.table} (key, value) FROM PROGRAM 'printf "c1\\tone\\n"'`);
+    if (flavor === 'host') {
+      await copy;
+      expect(await held(cache, ['c1'])).toEqual(['one']);
+    } else {
+      const error = await sqlError(copy);
+      expect([error.code, error.message]).toEqual(['0A000', `COPY FROM into cache table "${cache.table}" is not supported on this Multicorn`]);
+      expect(await held(cache, ['c1'])).toEqual([null]);
+    }
+  });
+
+  it(flavor === 'host' ? 'an INSERT routed into a cache table partition works on the host' : 'an INSERT routed into a cache table partition is refused on multicorn2', async () => {
+    const prefix = `${(await createCacheTable(session, server)).prefix}part:`;
+    await session.client.query('CREATE TABLE routed (key text, value text) PARTITION BY LIST (key)');
+    await session.client.query(`CREATE FOREIGN TABLE routed_a PARTITION OF routed FOR VALUES IN ('a')
+      SERVER mc OPTIONS (host '${server.host}', port '${server.port}', row_id 'key', prefix '${prefix}')`);
+    const client = await newSession();
+    await client.client.query("SELECT key FROM routed_a WHERE key = 'none'");
+    const insert = client.client.query("INSERT INTO routed VALUES ('a', 'routed')");
+    if (flavor === 'host') {
+      await insert;
+      expect((await rawGet(server, `${prefix}a`))?.value.toString()).toBe('routed');
+    } else {
+      const error = await sqlError(insert);
+      expect(error.message).toBe('INSERT routed into cache table "routed_a" is not supported on this Multicorn');
+      expect(await rawGet(server, `${prefix}a`)).toBeNull();
+    }
   });
 });
