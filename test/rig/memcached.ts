@@ -145,14 +145,31 @@ async function startOne(extraArgs: readonly string[]): Promise<{ child: ChildPro
   throw new Error(`could not start memcached: ${reasons.join('; ')}`);
 }
 
+/** A memcached the test controls: stopped cleanly, or killed with SIGKILL (as a crash or an OOM kill would). */
+export type MemcachedHandle = { address: MemcachedAddress; stop(): Promise<void>; kill(): Promise<void> };
+
+function killProcess(child: ChildProcess): Promise<void> {
+  return new Promise<void>((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) {
+      liveProcesses.delete(child);
+      resolve();
+      return;
+    }
+    child.once('exit', () => {
+      liveProcesses.delete(child);
+      resolve();
+    });
+    child.kill('SIGKILL');
+  });
+}
+
 /** A private memcached instance (for tests that count server stats or flush); `extraArgs` are appended to the command line. */
-export async function startMemcached(
-  extraArgs: string[] = [],
-): Promise<{ address: MemcachedAddress; stop(): Promise<void> }> {
+export async function startMemcached(extraArgs: string[] = []): Promise<MemcachedHandle> {
   const { child, address } = await startOne(extraArgs);
   return {
     address,
     stop: () => stopProcess(child),
+    kill: () => killProcess(child),
   };
 }
 
@@ -164,7 +181,7 @@ export async function startMemcachedOnPort(
   port: number,
   extraArgs: string[] = [],
   listen: string = LOOPBACK,
-): Promise<{ address: MemcachedAddress; stop(): Promise<void> }> {
+): Promise<MemcachedHandle> {
   if (!existsSync(MEMCACHED_BINARY)) {
     throw new Error(`${MEMCACHED_BINARY} not found: install it with 'apt-get install memcached' (or run 'npm run bootstrap' as root)`);
   }
@@ -172,7 +189,7 @@ export async function startMemcachedOnPort(
   const result = await attemptStart(extraArgs, port, listen);
   if (!result.ok) throw new Error(`could not start memcached on port ${port}: ${result.reason}`);
   const { child, address } = result;
-  return { address, stop: () => stopProcess(child) };
+  return { address, stop: () => stopProcess(child), kill: () => killProcess(child) };
 }
 
 /** `count` independent memcached instances, started in parallel; all are stopped if any fails to start. */
