@@ -113,7 +113,7 @@ export function parseMetadumpLine(line: Bytes): MetadumpEntry | string {
     }
   }
   if (key === null || expiresAt === null || lastAccess === null || cas === null || fetched === null) {
-    return 'a line without all of key, exp, la, cas and fetch';
+    return 'one of the fields key, exp, la, cas and fetch missing';
   }
   return { key, expiresAt, lastAccess, cas, fetched, slabClass, size, clientFlags };
 }

@@ -246,6 +246,7 @@ export class ReplyReader {
         throw this.fail(GET_REPLY, `a VALUE line of ${intToString(lineEnd - position)} bytes that is not VALUE <key> <flags> <bytes> [<cas>]`);
       }
       if (length > maxValueLength) throw this.fail(GET_REPLY, this.tooLong(length));
+      const cas = fieldCount === 4 ? this.casToken(fields[3]!, GET_REPLY) : null;
       const dataStart = lineEnd + 2;
       const dataEnd = dataStart + length;
       if (dataEnd + 2 > buffer.length) {
@@ -253,7 +254,7 @@ export class ReplyReader {
         return dataEnd + 2 - position;
       }
       if (!bytesStartsWith(buffer, CRLF, dataEnd)) throw this.fail(GET_REPLY, `a data block of ${intToString(length)} bytes not followed by CRLF`);
-      values.push([key, flags, buffer.slice(dataStart, dataEnd), fieldCount === 4 ? this.casToken(fields[3]!, GET_REPLY) : null]);
+      values.push([key, flags, buffer.slice(dataStart, dataEnd), cas]);
       position = dataEnd + 2;
     }
   }

@@ -122,7 +122,7 @@ def parse_metadump_line(line: bytes) -> MetadumpEntry | str:
             if client_flags is None or client_flags > MAX_CLIENT_FLAGS:
                 return 'flags that are not a 32-bit number'
     if key is None or expires_at is None or last_access is None or cas is None or fetched is None:
-        return 'a line without all of key, exp, la, cas and fetch'
+        return 'one of the fields key, exp, la, cas and fetch missing'
     return {'key': key, 'expiresAt': expires_at, 'lastAccess': last_access, 'cas': cas, 'fetched': fetched, 'slabClass': slab_class, 'size': size, 'clientFlags': client_flags}
 
 

@@ -226,6 +226,7 @@ class ReplyReader:
                 raise self._fail(GET_REPLY, f'a VALUE line of {int_to_string(line_end - position)} bytes that is not VALUE <key> <flags> <bytes> [<cas>]')
             if length > max_value_length:
                 raise self._fail(GET_REPLY, self._too_long(length))
+            cas = self._cas_token(fields[3], GET_REPLY) if field_count == 4 else None
             data_start = line_end + 2
             data_end = data_start + length
             if data_end + 2 > len(buffer):
@@ -233,7 +234,7 @@ class ReplyReader:
                 return data_end + 2 - position
             if not buffer.startswith(CRLF, data_end):
                 raise self._fail(GET_REPLY, f'a data block of {int_to_string(length)} bytes not followed by CRLF')
-            values.append((key, flags, buffer[data_start:data_end], self._cas_token(fields[3], GET_REPLY) if field_count == 4 else None))
+            values.append((key, flags, buffer[data_start:data_end], cas))
             position = data_end + 2
 
     def read_stored(self) -> StoreStatus | None:
