@@ -98,6 +98,8 @@ const EMPTY: Bytes = utf8Encode('');
 /** Words of fixed replies are at most this long; longer lines are not decoded to compare them. */
 const LONGEST_WORD = 10;
 
+const LINE_TOO_LONG = `a line longer than ${intToString(MAX_LINE_LENGTH)} bytes`;
+
 /** What a read expects, as error messages name it. */
 const GET_REPLY = 'get/gets';
 const STORE_REPLY = 'a storage command';
@@ -237,6 +239,7 @@ export class ReplyReader {
         if (bytesEqual(line, END)) return REPLY_DONE;
         throw this.unexpected(line, GET_REPLY, 'VALUE, END or an error');
       }
+      if (lineEnd - position > MAX_LINE_LENGTH) throw this.fail(GET_REPLY, LINE_TOO_LONG);
       const fields = bytesSplit(buffer.slice(position + VALUE_PREFIX_LENGTH, lineEnd), SPACE);
       const fieldCount = fields.length;
       const key = fields[0]!;
@@ -472,7 +475,9 @@ export class ReplyReader {
         return bytesFind(this.buffer, terminator, this.position);
       }
     }
-    if (this.bufferedLength > MAX_LINE_LENGTH) throw this.fail(expected, `no line end within ${intToString(MAX_LINE_LENGTH)} bytes`);
+    // Without a line end, the line is at least all but the last byte (which may be the CR of a CRLF): the same
+    // verdict takeLine gives once the line is whole, however the bytes were split.
+    if (this.bufferedLength > MAX_LINE_LENGTH + 1) throw this.fail(expected, LINE_TOO_LONG);
     return -1;
   }
 
@@ -511,7 +516,7 @@ export class ReplyReader {
 
   /** The line from `position` to `end`, consumed with the `terminatorLength` bytes of its line end. */
   private takeLine(end: number, terminatorLength: number, expected: string): Bytes {
-    if (end - this.position > MAX_LINE_LENGTH) throw this.fail(expected, `a line longer than ${intToString(MAX_LINE_LENGTH)} bytes`);
+    if (end - this.position > MAX_LINE_LENGTH) throw this.fail(expected, LINE_TOO_LONG);
     const line = this.buffer.slice(this.position, end);
     this.position = end + terminatorLength;
     return line;

@@ -78,6 +78,7 @@ NOT_FOUND: bytes = utf8_encode('NOT_FOUND')
 METADUMP_KEY_FIELD: bytes = utf8_encode('key=')
 EMPTY: bytes = utf8_encode('')
 LONGEST_WORD = 10
+LINE_TOO_LONG = f'a line longer than {int_to_string(MAX_LINE_LENGTH)} bytes'
 GET_REPLY = 'get/gets'
 STORE_REPLY = 'a storage command'
 DELETE_REPLY = 'delete'
@@ -217,6 +218,8 @@ class ReplyReader:
                 if line == END:
                     return REPLY_DONE
                 raise self._unexpected(line, GET_REPLY, 'VALUE, END or an error')
+            if line_end - position > MAX_LINE_LENGTH:
+                raise self._fail(GET_REPLY, LINE_TOO_LONG)
             fields = bytes_split(buffer[position + VALUE_PREFIX_LENGTH:line_end], SPACE)
             field_count = len(fields)
             key = fields[0]
@@ -446,8 +449,8 @@ class ReplyReader:
             if split or part.find(terminator, 0) >= 0:
                 self._merge_parts()
                 return self._buffer.find(terminator, self._position)
-        if self.buffered_length > MAX_LINE_LENGTH:
-            raise self._fail(expected, f'no line end within {int_to_string(MAX_LINE_LENGTH)} bytes')
+        if self.buffered_length > MAX_LINE_LENGTH + 1:
+            raise self._fail(expected, LINE_TOO_LONG)
         return -1
 
     def _cr_before(self, index: int) -> bool:
@@ -484,7 +487,7 @@ class ReplyReader:
     def _take_line(self, end: int, terminator_length: int, expected: str) -> bytes:
         """The line from `position` to `end`, consumed with the `terminatorLength` bytes of its line end."""
         if end - self._position > MAX_LINE_LENGTH:
-            raise self._fail(expected, f'a line longer than {int_to_string(MAX_LINE_LENGTH)} bytes')
+            raise self._fail(expected, LINE_TOO_LONG)
         line = self._buffer[self._position:end]
         self._position = end + terminator_length
         return line
