@@ -5,7 +5,7 @@
 // item is ever made up; and the emitted Python reports exactly what Node does.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ProtocolError, ReplyError, ReplyReader } from '../../src/memcache/protocol';
+import { DEFAULT_MAX_VALUE_LENGTH, ProtocolError, ReplyError, ReplyReader } from '../../src/memcache/protocol';
 import { errorOutcome, type ReplyKind } from '../differential/protocol-adapter';
 import { expectSameOutcomes, runAdapterInPython } from '../differential/agreement';
 import { canonicalFromNode, runInNode } from '../rig/differential';
@@ -105,7 +105,7 @@ const canonical = (value: unknown): string => JSON.stringify(canonicalFromNode(v
  * An independent reading of one get reply from whole bytes, by regular expressions: the items and what is left,
  * the class of the error, or "need more" with the bytes not consumed. Same rules as the reader: lines end at the
  * first CRLF and are at most 8192 bytes, keys 1 to 250 bytes without spaces, flags 32-bit, lengths and flags 1 to
- * 15 digits, CAS tokens 64-bit.
+ * 15 digits, values at most 1 GiB, CAS tokens 64-bit.
  */
 function referenceGet(data: Uint8Array): { items: unknown[]; left: number } | { error: string } | { needMore: number } {
   const text = latin1(data);
@@ -123,7 +123,7 @@ function referenceGet(data: Uint8Array): { items: unknown[]; left: number } | { 
     const header = /^VALUE ([^ ]{1,250}) ([0-9]{1,15}) ([0-9]{1,15})(?: ([0-9]{1,20}))?$/.exec(line);
     if (header === null) return { error: 'ProtocolError' };
     const [, key, flags, length, cas] = header;
-    if (Number(flags) > 4294967295 || (cas !== undefined && BigInt(cas) > 2n ** 64n - 1n)) return { error: 'ProtocolError' };
+    if (Number(flags) > 4294967295 || Number(length) > DEFAULT_MAX_VALUE_LENGTH || (cas !== undefined && BigInt(cas) > 2n ** 64n - 1n)) return { error: 'ProtocolError' };
     const dataStart = lineEnd + 2;
     const dataEnd = dataStart + Number(length);
     if (dataEnd + 2 > text.length) return { needMore: text.length - position };
