@@ -224,6 +224,7 @@ export class ReplyReader {
    */
   private scanValues(): number {
     const buffer = this.buffer;
+    const bufferLength = buffer.length;
     const values = this.values;
     const maxValueLength = this.maxValueLength;
     let position = this.position;
@@ -243,16 +244,17 @@ export class ReplyReader {
       const fields = bytesSplit(buffer.slice(position + VALUE_PREFIX_LENGTH, lineEnd), SPACE);
       const fieldCount = fields.length;
       const key = fields[0]!;
+      const keyLength = key.length;
       const flags = fieldCount === 3 || fieldCount === 4 ? parseAsciiDigits(fields[1]!) : -1;
       const length = flags < 0 ? -1 : parseAsciiDigits(fields[2]!);
-      if (length < 0 || flags > MAX_CLIENT_FLAGS || key.length === 0 || key.length > MAX_KEY_LENGTH) {
+      if (length < 0 || flags > MAX_CLIENT_FLAGS || keyLength === 0 || keyLength > MAX_KEY_LENGTH) {
         throw this.fail(GET_REPLY, `a VALUE line of ${intToString(lineEnd - position)} bytes that is not VALUE <key> <flags> <bytes> [<cas>]`);
       }
       if (length > maxValueLength) throw this.fail(GET_REPLY, this.tooLong(length));
       const cas = fieldCount === 4 ? this.casToken(fields[3]!, GET_REPLY) : null;
       const dataStart = lineEnd + 2;
       const dataEnd = dataStart + length;
-      if (dataEnd + 2 > buffer.length) {
+      if (dataEnd + 2 > bufferLength) {
         this.position = position;
         return dataEnd + 2 - position;
       }

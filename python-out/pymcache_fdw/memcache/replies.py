@@ -204,6 +204,7 @@ class ReplyReader:
         item, which is left unconsumed. Returns REPLY_DONE, LINE_NEEDED, or the bytes the item needs from `position`.
         """
         buffer = self._buffer
+        buffer_length = len(buffer)
         values = self._values
         max_value_length = self._max_value_length
         position = self._position
@@ -223,16 +224,17 @@ class ReplyReader:
             fields = bytes_split(buffer[position + VALUE_PREFIX_LENGTH:line_end], SPACE)
             field_count = len(fields)
             key = fields[0]
+            key_length = len(key)
             flags = parse_ascii_digits(fields[1]) if field_count == 3 or field_count == 4 else -1
             length = -1 if flags < 0 else parse_ascii_digits(fields[2])
-            if length < 0 or flags > MAX_CLIENT_FLAGS or len(key) == 0 or len(key) > MAX_KEY_LENGTH:
+            if length < 0 or flags > MAX_CLIENT_FLAGS or key_length == 0 or key_length > MAX_KEY_LENGTH:
                 raise self._fail(GET_REPLY, f'a VALUE line of {int_to_string(line_end - position)} bytes that is not VALUE <key> <flags> <bytes> [<cas>]')
             if length > max_value_length:
                 raise self._fail(GET_REPLY, self._too_long(length))
             cas = self._cas_token(fields[3], GET_REPLY) if field_count == 4 else None
             data_start = line_end + 2
             data_end = data_start + length
-            if data_end + 2 > len(buffer):
+            if data_end + 2 > buffer_length:
                 self._position = position
                 return data_end + 2 - position
             if not buffer.startswith(CRLF, data_end):
