@@ -3,10 +3,10 @@
  * (replies.ts, metadump.ts) and its errors (reply-errors.ts). No sockets: the connection layer writes what the
  * encoders return and feeds what it receives to a ReplyReader.
  *
- * The wrapper's core reads and writes use the classic commands (get, gets, set, add, cas, delete, touch, incr,
- * decr), which every memcached and the proxies in front of it (twemproxy, mcrouter) understand; the meta commands
- * (memcached 1.6.10 or later) are for what classic ones cannot say: the remaining TTL, a CAS token with a value,
- * quiet pipelining. docs/memcache-protocol.md has the table and the versions.
+ * The wrapper's core reads and writes use the classic commands (get, gets, set, add, replace, cas, delete, touch,
+ * incr, decr), which every memcached and proxies such as twemproxy understand; the meta commands (memcached 1.6.10
+ * or later, not through twemproxy) are for what classic ones cannot say: the remaining TTL, a CAS token with the
+ * value and TTL, quiet pipelining. docs/memcache-protocol.md has the table and the versions.
  */
 export {
   encodeCas,
