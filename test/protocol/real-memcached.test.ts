@@ -56,10 +56,7 @@ class Session {
       try {
         result = this.readOnce(kind);
       } catch (error) {
-        if (error instanceof ReplyError) {
-          this.outcomes.push(errorOutcome(error));
-          throw error;
-        }
+        if (error instanceof ReplyError) this.outcomes.push(errorOutcome(error));
         throw error;
       }
       if (result === null) {
