@@ -76,6 +76,13 @@ export const PORTS: Readonly<Record<string, PortSpec>> = {
       // Python 3's zlib.crc32 is unsigned already; _runtime.py's mask is a no-op kept for clarity.
       crc32: inlineRuntime('crc32', 1, (args, stdlib) => py.call(py.attr(stdlib('zlib'), 'crc32'), [arg(args, 0)])),
       nowSeconds: inlineRuntime('now_seconds', 0, (_args, stdlib) => py.call(py.name('int'), [py.call(py.attr(stdlib('time'), 'time'))])),
+      // Bytes primitives of the memcached protocol (src/memcache/): Python's own bytes methods, none of which raises.
+      bytesFind: inlineRuntime('bytes_find', 3, (args) => py.call(py.attr(arg(args, 0), 'find'), [arg(args, 1), arg(args, 2)])),
+      bytesStartsWith: inlineRuntime('bytes_starts_with', 3, (args) => py.call(py.attr(arg(args, 0), 'startswith'), [arg(args, 1), arg(args, 2)])),
+      bytesConcat: inlineRuntime('bytes_concat', 1, (args) => py.call(py.attr(py.call(py.name('bytes')), 'join'), [arg(args, 0)])),
+      bytesEqual: inlineRuntime('bytes_equal', 2, (args) => py.compare(arg(args, 0), '==', arg(args, 1))),
+      isAsciiDigits: inlineRuntime('is_ascii_digits', 1, (args) => py.call(py.attr(arg(args, 0), 'isdigit'))),
+      latin1Decode: inlineRuntime('latin1_decode', 1, (args) => py.call(py.attr(arg(args, 0), 'decode'), [py.str('latin-1')])),
     },
     rule: (exportName, kind) => {
       if (kind === 'class') return { kind: 'import', module: RUNTIME_MODULE, name: exportName };

@@ -18,7 +18,9 @@ __all__ = [
     "InvalidJsonError", "utf8_encode", "utf8_decode", "utf8_byte_length", "code_points", "code_point_of",
     "sorted_strings", "md5", "crc32", "bytes_to_hex", "u32", "u32_add", "u32_mul", "u32_xor", "u32_and", "u32_or",
     "u32_shl", "u32_shr", "u32_rotl", "parse_decimal_int", "parse_decimal_float", "int_to_string", "format_float",
-    "int_div", "json_stringify", "json_parse", "now_seconds", "array_item",
+    "int_div", "json_stringify", "json_parse", "now_seconds", "array_item", "bytes_find", "bytes_starts_with",
+    "bytes_concat", "bytes_equal", "bytes_split", "is_ascii_digits", "parse_ascii_digits", "latin1_decode",
+    "int_to_ascii", "has_space_or_control", "bytes_of",
 ]
 
 Bytes = bytes
@@ -264,3 +266,66 @@ def array_item(seq: Sequence[_T], index: int) -> Optional[_T]:
     if index < 0 or index >= len(seq):
         return None
     return seq[index]
+
+
+# ---- Bytes primitives for the memcached protocol (src/memcache/) ----
+# bytes_find, bytes_starts_with, bytes_concat, bytes_equal, is_ascii_digits and latin1_decode are one expression
+# each, which the emitter writes inline where they are called.
+
+
+def bytes_find(haystack: bytes, needle: bytes, start: int) -> int:
+    return haystack.find(needle, start)
+
+
+def bytes_starts_with(data: bytes, prefix: bytes, position: int) -> bool:
+    return data.startswith(prefix, position)
+
+
+def bytes_concat(parts: Sequence[bytes]) -> bytes:
+    return bytes().join(parts)
+
+
+def bytes_equal(a: bytes, b: bytes) -> bool:
+    return a == b
+
+
+def bytes_split(data: bytes, separator: bytes) -> List[bytes]:
+    if not separator:
+        raise InvalidArgumentError("bytesSplit expects a non-empty separator")
+    return data.split(separator)
+
+
+def is_ascii_digits(b: bytes) -> bool:
+    # bytes.isdigit() is ASCII-only (str.isdigit() would accept every Unicode digit) and False when empty.
+    return b.isdigit()
+
+
+def parse_ascii_digits(b: bytes) -> int:
+    # At most 15 digits: every such number is below 2^53, so Node's number is exact too; int() alone would accept
+    # signs, spaces and underscores.
+    return int(b) if len(b) <= 15 and b.isdigit() else -1
+
+
+def latin1_decode(b: bytes) -> str:
+    return b.decode("latin-1")
+
+
+def int_to_ascii(n: int) -> bytes:
+    if isinstance(n, bool) or not isinstance(n, int) or n > _MAX_SAFE or n < -_MAX_SAFE:
+        raise InvalidArgumentError(f"intToAscii expects a safe integer, got {n!r}")
+    return b"%d" % n
+
+
+# Bytes that end or split a text-protocol token: C0 controls, space and DEL.
+_SPACE_OR_CONTROL = re.compile(rb"[\x00-\x20\x7f]")
+
+
+def has_space_or_control(b: bytes) -> bool:
+    return _SPACE_OR_CONTROL.search(b) is not None
+
+
+def bytes_of(values: Sequence[int]) -> bytes:
+    for value in values:
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0 or value > 255:
+            raise InvalidArgumentError(f"bytesOf expects byte values from 0 to 255, got {value!r}")
+    return bytes(values)

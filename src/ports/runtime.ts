@@ -388,3 +388,130 @@ export function arrayItem<T>(a: readonly T[], i: number): T | undefined {
   if (!Number.isInteger(i) || i < 0 || i >= a.length) return undefined;
   return a[i];
 }
+
+// ---- Bytes primitives for the memcached protocol (src/memcache/) ----
+// Each does exactly what the Python expression or function of the same name in _runtime.py does, for every integer
+// argument; the ones whose Python body is one expression with no error case are written inline by the emitter.
+
+/** A view of `b` with Buffer's search methods; never copies. */
+function bufferView(b: Bytes): Buffer {
+  return Buffer.from(b.buffer, b.byteOffset, b.byteLength);
+}
+
+/** Python's reading of a slice start: negative counts from the end, and below 0 is 0. */
+function sliceStart(start: number, length: number): number {
+  return start < 0 ? Math.max(start + length, 0) : start;
+}
+
+/** Index of the first `needle` in `haystack` at or after `start`, or -1 (Python `haystack.find(needle, start)`). */
+export function bytesFind(haystack: Bytes, needle: Bytes, start: number): number {
+  const from = sliceStart(start, haystack.length);
+  if (from > haystack.length) return -1;
+  if (needle.length === 0) return from;
+  return bufferView(haystack).indexOf(needle, from);
+}
+
+/** Whether `prefix` occurs in `data` at `position` (Python `data.startswith(prefix, position)`). */
+export function bytesStartsWith(data: Bytes, prefix: Bytes, position: number): boolean {
+  const from = sliceStart(position, data.length);
+  if (from > data.length || from + prefix.length > data.length) return false;
+  for (let i = 0; i < prefix.length; i++) {
+    if (data[from + i] !== prefix[i]) return false;
+  }
+  return true;
+}
+
+/** The parts one after the other, copied once (Python `bytes().join(parts)`). */
+export function bytesConcat(parts: readonly Bytes[]): Bytes {
+  let total = 0;
+  for (const part of parts) total += part.length;
+  const joined = new Uint8Array(total);
+  let offset = 0;
+  for (const part of parts) {
+    joined.set(part, offset);
+    offset += part.length;
+  }
+  return joined;
+}
+
+/** Same length and same bytes (Python `a == b`; `===` on Uint8Arrays compares identity). */
+export function bytesEqual(a: Bytes, b: Bytes): boolean {
+  return a.length === b.length && bufferView(a).equals(b);
+}
+
+/**
+ * The pieces of `data` between occurrences of `separator`, empty pieces kept (Python `data.split(separator)`); each
+ * piece is a copy. An empty separator is an InvalidArgumentError.
+ */
+export function bytesSplit(data: Bytes, separator: Bytes): Bytes[] {
+  if (separator.length === 0) throw new InvalidArgumentError('bytesSplit expects a non-empty separator');
+  const view = bufferView(data);
+  const pieces: Bytes[] = [];
+  let start = 0;
+  for (;;) {
+    const found = view.indexOf(separator, start);
+    if (found < 0) break;
+    pieces.push(Uint8Array.prototype.slice.call(data, start, found));
+    start = found + separator.length;
+  }
+  pieces.push(Uint8Array.prototype.slice.call(data, start));
+  return pieces;
+}
+
+const DIGIT_ZERO = 0x30;
+const DIGIT_NINE = 0x39;
+
+/** One or more bytes, all ASCII digits 0-9 (Python `bytes.isdigit()`). */
+export function isAsciiDigits(b: Bytes): boolean {
+  if (b.length === 0) return false;
+  for (const byte of b) {
+    if (byte < DIGIT_ZERO || byte > DIGIT_NINE) return false;
+  }
+  return true;
+}
+
+/** Longest digit string parseAsciiDigits reads: every 15-digit number is below 2^53. */
+const MAX_PARSED_DIGITS = 15;
+
+/**
+ * The value of 1 to 15 ASCII digits (leading zeros allowed), else -1: no sign, no spaces, no underscores, no other
+ * digits than 0-9 (Python's int() would accept all of those).
+ */
+export function parseAsciiDigits(b: Bytes): number {
+  if (b.length > MAX_PARSED_DIGITS || !isAsciiDigits(b)) return -1;
+  let value = 0;
+  for (const byte of b) value = value * 10 + (byte - DIGIT_ZERO);
+  return value;
+}
+
+/** Each byte as the code point of the same value (Python `b.decode('latin-1')`); never fails. */
+export function latin1Decode(b: Bytes): string {
+  return bufferView(b).toString('latin1');
+}
+
+/** Decimal ASCII of a safe integer (Python `b'%d' % n`); anything else is an InvalidArgumentError. */
+export function intToAscii(n: number): Bytes {
+  if (!Number.isSafeInteger(n)) throw new InvalidArgumentError(`intToAscii expects a safe integer, got ${describeNumber(n)}`);
+  return new Uint8Array(Buffer.from(String(n === 0 ? 0 : n), 'latin1'));
+}
+
+const SPACE_BYTE = 0x20;
+const DEL_BYTE = 0x7f;
+
+/** Whether `b` holds a byte that ends or splits a text-protocol token: a C0 control, space (0x20) or DEL (0x7f). */
+export function hasSpaceOrControl(b: Bytes): boolean {
+  for (const byte of b) {
+    if (byte <= SPACE_BYTE || byte === DEL_BYTE) return true;
+  }
+  return false;
+}
+
+/** Bytes with the given values, each an integer from 0 to 255 (Python `bytes(values)`); others are an InvalidArgumentError. */
+export function bytesOf(values: readonly number[]): Bytes {
+  for (const value of values) {
+    if (!Number.isInteger(value) || value < 0 || value > 255) {
+      throw new InvalidArgumentError(`bytesOf expects byte values from 0 to 255, got ${describeNumber(value)}`);
+    }
+  }
+  return Uint8Array.from(values);
+}

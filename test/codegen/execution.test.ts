@@ -402,6 +402,24 @@ const SNIPPETS: Record<string, string> = {
         destructured: [first ?? null, third ?? null, fourth ?? null],
       };
     }`,
+  runtimeBytesInline: `
+    import { bytesConcat, bytesEqual, bytesFind, bytesStartsWith, bytesToHex, isAsciiDigits, latin1Decode, utf8Encode } from './ports/runtime';
+    export function main(): unknown {
+      const line = utf8Encode('VALUE k 0 5\\r\\nhello\\r\\nEND\\r\\n');
+      const crlf = utf8Encode('\\r\\n');
+      const starts = [-100, -3, 0, 5, 11, 12, 27, 28, 29];
+      return {
+        finds: starts.map((start) => bytesFind(line, crlf, start)),
+        emptyNeedle: starts.map((start) => bytesFind(line, utf8Encode(''), start)),
+        slicedReceiver: bytesFind(line.slice(6), crlf, 1 + 1),
+        startsWith: starts.map((start) => bytesStartsWith(line, crlf, start)),
+        negated: !bytesStartsWith(line.slice(0, 3), utf8Encode('VAL'), 0),
+        joined: bytesToHex(bytesConcat([line.slice(0, 5), crlf, utf8Encode('')])),
+        equal: [bytesEqual(line.slice(0, 3), utf8Encode('VAL')), bytesEqual(crlf, line), !bytesEqual(crlf, crlf)],
+        digits: [isAsciiDigits(utf8Encode('0123')), isAsciiDigits(utf8Encode('')), isAsciiDigits(utf8Encode('+1')), isAsciiDigits(line.slice(8, 9))],
+        latin1: latin1Decode(bytesConcat([line.slice(0, 2), utf8Encode('é')])),
+      };
+    }`,
 };
 
 let workDir = '';

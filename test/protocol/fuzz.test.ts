@@ -1,0 +1,194 @@
+// Garbage through the reply reader (fast-check, fixed run counts, no timing): random bytes biased to protocol
+// fragments, and valid replies mutated (bytes flipped, cut out, inserted, repeated, truncated), fed in random chunks.
+// Every run ends in outcomes, a typed ReplyError or a request for more bytes, within a bounded number of reads; the
+// outcome does not depend on where the chunks were cut; get replies agree with an independent reference parser, so no
+// item is ever made up; and the emitted Python reports exactly what Node does.
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_MAX_VALUE_LENGTH, ProtocolError, ReplyError, ReplyReader } from '../../src/memcache/protocol';
+import { errorOutcome, type ReplyKind } from '../differential/protocol-adapter';
+import { expectSameOutcomes, runAdapterInPython } from '../differential/agreement';
+import { canonicalFromNode, runInNode } from '../rig/differential';
+import { SEED, sample } from '../runtime/vectors';
+import { anyCase, bytes, latin1, pipelineCase, valuesCase } from './reply-models';
+
+const KINDS: readonly ReplyKind[] = ['values', 'stored', 'deleted', 'touched', 'counter', 'stats', 'version', 'meta', 'metadump'];
+const RUNS = 1500;
+
+const fragment = fc.constantFrom(
+  'VALUE ', 'VALUE k 0 1\r\n', 'END', 'END\r\n', '\r\n', '\r', '\n', ' ', '0', '1', '18446744073709551616', '-1', 'STAT ', 'STORED', 'NOT_FOUND',
+  'HD', 'VA ', 'EN', 'MN', ' c', ' t-1', ' k', ' O', ' W', 'key=', ' exp=', ' la=', ' cas=', ' fetch=yes', '%', '%2', '%zz', 'ERROR', 'CLIENT_ERROR ',
+  'SERVER_ERROR ', 'BUSY', 'VERSION ', '\u0000', '\u00ff', 'x'.repeat(300),
+);
+const protocolish = fc.array(fc.oneof(fragment, fc.string({ maxLength: 4 })), { maxLength: 30 }).map((parts) => bytes(parts.join('')));
+
+type Mutation = [kind: 'flip' | 'cut' | 'insert' | 'repeat' | 'truncate', at: number, size: number, insert: string];
+const mutation: fc.Arbitrary<Mutation> = fc.tuple(fc.constantFrom('flip', 'cut', 'insert', 'repeat', 'truncate'), fc.nat(), fc.integer({ min: 1, max: 8 }), fragment);
+
+function mutate(data: Uint8Array, mutations: readonly Mutation[]): Uint8Array {
+  let out = Buffer.from(data);
+  for (const [kind, rawAt, size, insert] of mutations) {
+    const at = out.length === 0 ? 0 : rawAt % out.length;
+    if (kind === 'flip' && out.length > 0) out[at] = (out[at]! + 1 + (size * 37)) & 0xff;
+    if (kind === 'cut') out = Buffer.concat([out.subarray(0, at), out.subarray(at + size)]);
+    if (kind === 'insert') out = Buffer.concat([out.subarray(0, at), Buffer.from(insert, 'latin1'), out.subarray(at)]);
+    if (kind === 'repeat') out = Buffer.concat([out.subarray(0, at + size), out.subarray(at)]);
+    if (kind === 'truncate') out = out.subarray(0, at);
+  }
+  return new Uint8Array(out);
+}
+
+const garbage: fc.Arbitrary<{ data: Uint8Array; kinds: ReplyKind[] }> = fc.oneof(
+  fc.tuple(protocolish, fc.array(fc.constantFrom(...KINDS), { minLength: 1, maxLength: 4 })).map(([data, kinds]) => ({ data, kinds })),
+  fc.tuple(fc.oneof(anyCase, pipelineCase), fc.array(mutation, { minLength: 1, maxLength: 4 })).map(([c, mutations]) => ({ data: mutate(c.data, mutations), kinds: c.kinds })),
+);
+
+function chunksOf(data: Uint8Array, cuts: readonly number[]): Uint8Array[] {
+  const sorted = [...new Set(cuts.map((c) => (data.length === 0 ? 0 : c % data.length)).filter((c) => c > 0))].sort((a, b) => a - b);
+  return [0, ...sorted].map((start, i) => data.slice(start, sorted[i] ?? data.length)).filter((chunk) => chunk.length > 0);
+}
+
+/**
+ * readReplies with a bound: every read must consume bytes, ask for more, or end the run, so more reads than bytes
+ * plus chunks plus kinds means a loop. Anything thrown that is not a ReplyError propagates and fails the property.
+ */
+function drive(chunks: readonly Uint8Array[], kinds: readonly ReplyKind[]): unknown[] {
+  const reader = new ReplyReader();
+  const outcomes: unknown[] = [];
+  let budget = chunks.reduce((n, c) => n + c.length, 0) + chunks.length + kinds.length + 2;
+  let next = 0;
+  for (const kind of kinds) {
+    for (;;) {
+      if (--budget < 0) throw new Error('the reader keeps answering without consuming bytes');
+      let result: unknown;
+      try {
+        result = readOnce(reader, kind);
+      } catch (error) {
+        if (!(error instanceof ReplyError)) throw error;
+        outcomes.push(errorOutcome(error));
+        if (error instanceof ProtocolError) {
+          // A failed reader stays failed.
+          expect(() => reader.readValues()).toThrow(error);
+          return outcomes;
+        }
+        break;
+      }
+      if (result === null) {
+        if (next === chunks.length) return [...outcomes, { needMore: reader.bufferedLength }];
+        reader.feed(chunks[next++]!);
+        continue;
+      }
+      outcomes.push(result);
+      if (kind !== 'metadump' || typeof result === 'string') break;
+    }
+  }
+  return [...outcomes, { left: reader.bufferedLength + chunks.slice(next).reduce((n, c) => n + c.length, 0) }];
+}
+
+function readOnce(reader: ReplyReader, kind: ReplyKind): unknown {
+  switch (kind) {
+    case 'values': return reader.readValues();
+    case 'stored': return reader.readStored();
+    case 'deleted': return reader.readDeleted();
+    case 'touched': return reader.readTouched();
+    case 'counter': return reader.readCounter();
+    case 'stats': return reader.readStats();
+    case 'version': return reader.readVersion();
+    case 'meta': return reader.readMeta();
+    case 'metadump': return reader.readMetadump();
+  }
+}
+
+const canonical = (value: unknown): string => JSON.stringify(canonicalFromNode(value, false));
+
+/**
+ * An independent reading of one get reply from whole bytes, by regular expressions: the items and what is left,
+ * the class of the error, or "need more" with the bytes not consumed. Same rules as the reader: lines end at the
+ * first CRLF and are at most 8192 bytes, keys 1 to 250 bytes without spaces, flags 32-bit, lengths and flags 1 to
+ * 15 digits, values at most 1 GiB, CAS tokens 64-bit.
+ */
+function referenceGet(data: Uint8Array): { items: unknown[]; left: number } | { error: string } | { needMore: number } {
+  const text = latin1(data);
+  const items: unknown[] = [];
+  let position = 0;
+  for (;;) {
+    const lineEnd = text.indexOf('\r\n', position);
+    if (lineEnd < 0) return text.length - position > 8193 ? { error: 'ProtocolError' } : { needMore: text.length - position };
+    const line = text.slice(position, lineEnd);
+    if (line.length > 8192) return { error: 'ProtocolError' };
+    if (line === 'END') return { items, left: text.length - lineEnd - 2 };
+    if (/^ERROR( |$)/.test(line)) return { error: 'UnknownCommandReply' };
+    if (/^CLIENT_ERROR( |$)/.test(line)) return { error: 'ClientErrorReply' };
+    if (/^SERVER_ERROR( |$)/.test(line)) return { error: 'ServerErrorReply' };
+    const header = /^VALUE ([^ ]{1,250}) ([0-9]{1,15}) ([0-9]{1,15})(?: ([0-9]{1,20}))?$/.exec(line);
+    if (header === null) return { error: 'ProtocolError' };
+    const [, key, flags, length, cas] = header;
+    if (Number(flags) > 4294967295 || Number(length) > DEFAULT_MAX_VALUE_LENGTH || (cas !== undefined && BigInt(cas) > 2n ** 64n - 1n)) return { error: 'ProtocolError' };
+    const dataStart = lineEnd + 2;
+    const dataEnd = dataStart + Number(length);
+    if (dataEnd + 2 > text.length) return { needMore: text.length - position };
+    if (text.slice(dataEnd, dataEnd + 2) !== '\r\n') return { error: 'ProtocolError' };
+    items.push([bytes(key!), Number(flags), data.slice(dataStart, dataEnd), cas ?? null]);
+    position = dataEnd + 2;
+  }
+}
+
+function referenceOutcome(data: Uint8Array): string {
+  const reference = referenceGet(data);
+  if ('items' in reference) return canonical([reference.items, { left: reference.left }]);
+  if ('needMore' in reference) return canonical([{ needMore: reference.needMore }]);
+  return reference.error;
+}
+
+function readerOutcome(outcomes: unknown[]): string {
+  const first = outcomes[0] as { error?: string };
+  return first.error !== undefined ? first.error : canonical(outcomes);
+}
+
+describe('garbage replies end in outcomes, typed errors or a request for more bytes', () => {
+  it('never an untyped error or a loop, and the same outcome however the bytes are chunked', () => {
+    fc.assert(
+      fc.property(garbage, fc.array(fc.nat(), { maxLength: 12 }), ({ data, kinds }, cuts) => {
+        const whole = drive([data], kinds);
+        expect(canonical(drive(chunksOf(data, cuts), kinds))).toBe(canonical(whole));
+      }),
+      { numRuns: RUNS, seed: SEED },
+    );
+  });
+
+  it('a get reply gives exactly the items an independent reference parser finds, or the same kind of error', () => {
+    const getGarbage = fc.oneof(
+      fc.tuple(valuesCase, fc.array(mutation, { maxLength: 3 })).map(([c, mutations]) => mutate(c.data, mutations)),
+      protocolish,
+      fc.tuple(valuesCase, protocolish).map(([c, tail]) => new Uint8Array([...c.data.slice(0, c.data.length - 5), ...tail])),
+    );
+    fc.assert(
+      fc.property(getGarbage, fc.array(fc.nat(), { maxLength: 8 }), (data, cuts) => {
+        expect(readerOutcome(drive(chunksOf(data, cuts), ['values'])), latin1(data)).toBe(referenceOutcome(data));
+      }),
+      { numRuns: RUNS, seed: SEED },
+    );
+  });
+
+  it('lines longer than 8192 bytes are a ProtocolError however they arrive', () => {
+    for (const length of [8191, 8192, 8193, 8194, 20000]) {
+      const line = bytes(`SERVER_ERROR ${'x'.repeat(length - 13)}\r\n`);
+      const outcome = (chunks: Uint8Array[]): string => readerOutcome(drive(chunks, ['stored']));
+      const expected = length > 8192 ? 'ProtocolError' : 'ServerErrorReply';
+      expect([outcome([line]), outcome(chunksOf(line, [8192])), outcome(chunksOf(line, [8193])), outcome(chunksOf(line, [100, 5000, 8194]))], `${length}`)
+        .toEqual([expected, expected, expected, expected]);
+    }
+  });
+});
+
+describe('garbage: the emitted Python reports exactly what Node does', () => {
+  it('300 garbage streams in random chunks', async () => {
+    const cases = sample(fc.tuple(garbage, fc.array(fc.nat(), { maxLength: 8 })), 300);
+    const vectors = cases.map(([{ data, kinds }, cuts]) => [chunksOf(data, cuts), kinds]);
+    const node = await runInNode('test/differential/protocol-adapter.ts', 'readReplies', vectors);
+    const python = await runAdapterInPython('protocol_adapter', 'read_replies', vectors);
+    const report = expectSameOutcomes('readReplies on garbage', vectors, node, python);
+    expect(report.total).toBe(300);
+    expect(node.filter((o) => JSON.stringify(o).includes('ProtocolError')).length).toBeGreaterThan(30);
+  });
+});
