@@ -49,7 +49,6 @@ const BACKEND_MODULE = `${PACKAGE}._backend`;
 const SOCKET_MODULE = `${PACKAGE}._socket`;
 const MULTICORN_MODULE = 'multicorn';
 const MULTICORN_UTILS_MODULE = 'multicorn.utils';
-const PYMEMCACHE_EXCEPTIONS_MODULE = 'pymemcache.exceptions';
 
 /**
  * Runtime functions written inline. Each form is the body of the function of the same name in _runtime.py, which
@@ -110,21 +109,6 @@ export const PORTS: Readonly<Record<string, PortSpec>> = {
       return null;
     },
     keywordOptionsType: /^$(?!)/,
-  },
-  // pymemcache 3.5: the client class, its exception classes, and Python's OSError for transport failures.
-  memcache: {
-    explicit: {
-      MemcacheClient: { kind: 'import', module: 'pymemcache.client.base', name: 'Client' },
-      TransportError: { kind: 'builtin', name: 'OSError' },
-    },
-    rule: (exportName, kind) => {
-      if (kind === 'class' && /^Memcache[A-Za-z]*Error$/.test(exportName)) {
-        return { kind: 'import', module: PYMEMCACHE_EXCEPTIONS_MODULE, name: exportName };
-      }
-      if (kind === 'typeAlias') return { kind: 'expandType' };
-      return null;
-    },
-    keywordOptionsType: /Options$/,
   },
   // Multicorn (multicorn2 3.x, or our host/): the classes from `multicorn`, logging from `multicorn.utils`.
   host: {

@@ -1,23 +1,43 @@
-// The memcached operations a cache table performs, with every failure turned into an ERROR that names the server
-// and the key. A write is a `WriteOp`: sent at once with `apply` (outside a transaction), or collected in a write set
-// (write-set.ts) and sent pipelined by a flush (transaction.ts) at COMMIT or at the statement's end.
-import { clientFor, StoredItem } from './connections';
+// The memcached operations of one server of a cache table, over the backend's one connection to that server
+// (memcache/connection.ts), with every failure turned into an ERROR that names the server and the key. A write is a
+// `WriteOp`: sent at once with `apply` (outside a transaction), or collected in a write set (write-set.ts) and sent
+// pipelined by a flush (transaction.ts) at COMMIT or at the statement's end. Reads are split in two (`sendGet`,
+// `receiveGet`) so that a statement's keys go to every server before any server's reply is read.
 import { raiseError } from './errors';
 import { quoteForMessage, stripPrefix } from './keys';
+import { connectionTo, TransportFailure, type Connection } from './memcache/connection';
 import {
-  MemcacheClientError,
-  MemcacheServerError,
-  MemcacheUnexpectedCloseError,
-  TransportError,
-  type MemcacheClient,
-} from './ports/memcache';
-import { codePoints, utf8Decode, type Bytes } from './ports/runtime';
+  describeReplyError,
+  encodeDelete,
+  encodeGet,
+  encodeStats,
+  encodeStore,
+  encodeTouch,
+  ErrorReply,
+  ProtocolError,
+  ReplyError,
+  type DeleteStatus,
+  type StatEntry,
+  type StatsGroup,
+  type StoreStatus,
+  type TouchStatus,
+  type ValueItem,
+} from './memcache/protocol';
+import type { ReplyReader } from './memcache/protocol';
+import { bytesConcat, bytesEqual, formatFloat, parseDecimalInt, utf8Encode, type Bytes } from './ports/runtime';
 import { endpointLabel, type ServerEndpoint } from './table-options';
 
-/** A stat as pymemcache converts it: int, float, bool, or the bytes sent. */
-export type StatReading = number | boolean | Bytes;
+/** A value as stored in memcached: its bytes and its client flags. */
+export class StoredItem {
+  readonly value: Bytes;
+  readonly flags: number;
+  constructor(value: Bytes, flags: number) {
+    this.value = value;
+    this.flags = flags;
+  }
+}
 
-/** Keys per `get` round trip: long IN lists and joins are split so that one request line stays reasonable. */
+/** Keys per `get` line: long IN lists and joins are split so that one request line stays reasonable. */
 export const KEYS_PER_GET = 500;
 
 /**
@@ -58,14 +78,8 @@ const CLIENT_ERROR_HINT =
   'memcached answers "unauthenticated" when it requires ASCII authentication (memcached -Y), which pymcache_fdw does not ' +
   'send: use a memcached without it. Any other reply is unexpected: report it with the statement and the memcached version.';
 
-/** pymemcache keeps memcached's reply as bytes, which str() shows as b'...': show the reply itself. */
-function serverReply(message: string): string {
-  const characters = codePoints(message);
-  if (characters.length >= 3 && message.startsWith("b'") && message.endsWith("'")) {
-    return characters.slice(2, characters.length - 1).join('');
-  }
-  return message;
-}
+/** memcached's connection limit: it sends this ERROR on accepting a connection beyond -c, then closes it. */
+const TOO_MANY_CONNECTIONS = 'Too many open connections';
 
 /** What a client failure means for the user: an ERROR message naming the server and `what` failed, and a HINT. */
 export interface FailureReport {
@@ -73,32 +87,75 @@ export interface FailureReport {
   hint: string | null;
 }
 
+/** The memcached failures the wrapper reports (anything else is a bug, or an ERROR already raised). */
+export function isClientFailure(error: unknown): boolean {
+  return error instanceof TransportFailure || error instanceof ReplyError;
+}
+
+/** A failure that says the server is unreachable or went away, as opposed to refusing one request. */
+export function isOutage(error: unknown): boolean {
+  if (error instanceof TransportFailure) return error.failure !== 'interrupted';
+  return error instanceof ErrorReply && error.kind === 'ERROR' && error.knownText === TOO_MANY_CONNECTIONS;
+}
+
 /**
  * Describes a client failure during `what` (e.g. `set of key "k"`); null when `error` is not a memcached client or
- * transport failure (a bug, or an ERROR already raised), which the caller re-throws.
+ * transport failure (a bug, or an ERROR already raised), which the caller re-throws. Nothing the peer sent is
+ * quoted unless it is a known memcached error text.
  */
 export function describeFailure(error: unknown, endpoint: ServerEndpoint, what: string): FailureReport | null {
   const server = endpointLabel(endpoint);
-  if (error instanceof MemcacheUnexpectedCloseError) {
-    return { message: 'memcached at ' + server + ' closed the connection during ' + what, hint: reachHint(endpoint) };
+  if (error instanceof TransportFailure) {
+    if (error.failure === 'interrupted') {
+      return { message: 'waiting for memcached at ' + server + ' (' + what + ') was ' + error.message, hint: null };
+    }
+    if (error.phase === 'connect') {
+      return { message: 'cannot reach memcached at ' + server + ' (' + what + '): ' + error.message, hint: reachHint(endpoint) };
+    }
+    if (error.failure === 'closed') {
+      return { message: 'memcached at ' + server + ' closed the connection during ' + what, hint: reachHint(endpoint) };
+    }
+    if (error.failure === 'timeout') {
+      return {
+        message: 'memcached at ' + server + ' did not answer the ' + what + ' within ' + formatFloat(endpoint.timeout) + ' s',
+        hint: 'The timeout option sets how long to wait for a reply; check the server and the network.',
+      };
+    }
+    return { message: 'lost the connection to memcached at ' + server + ' during ' + what + ': ' + error.message, hint: reachHint(endpoint) };
   }
-  if (error instanceof MemcacheServerError) {
-    const reply = serverReply(error.message);
-    const hint = reply.includes('too large')
-      ? "The value is larger than the server's item size limit (memcached -I, 1 MB by default)."
-      : 'See the memcached server log for the cause.';
-    return { message: 'memcached at ' + server + ' failed the ' + what + ': ' + reply, hint: hint };
-  }
-  if (error instanceof MemcacheClientError) {
+  if (error instanceof ErrorReply) {
+    if (error.kind === 'ERROR' && error.knownText === TOO_MANY_CONNECTIONS) {
+      return {
+        message: 'memcached at ' + server + ' refused the connection: ' + TOO_MANY_CONNECTIONS,
+        hint: "memcached's connection limit (memcached -c) is reached: raise it, or let fewer sessions use this server.",
+      };
+    }
+    if (error.kind === 'SERVER_ERROR') {
+      const hint = error.knownText !== null && error.knownText.includes('too large')
+        ? "The value is larger than the server's item size limit (memcached -I, 1 MB by default)."
+        : 'See the memcached server log for the cause.';
+      return { message: 'memcached at ' + server + ' failed the ' + what + ': ' + replyText(error), hint: hint };
+    }
+    if (error.kind === 'CLIENT_ERROR') {
+      return { message: 'memcached at ' + server + ' rejected the ' + what + ': ' + replyText(error), hint: CLIENT_ERROR_HINT };
+    }
     return {
-      message: 'memcached at ' + server + ' rejected the ' + what + ': ' + serverReply(error.message),
-      hint: CLIENT_ERROR_HINT,
+      message: 'memcached at ' + server + ' does not know the command of the ' + what + ': ' + replyText(error),
+      hint: 'The server, or a proxy in front of it, does not speak this part of the memcached protocol.',
     };
   }
-  if (error instanceof TransportError) {
-    return { message: 'cannot reach memcached at ' + server + ' (' + what + '): ' + error.message, hint: reachHint(endpoint) };
+  if (error instanceof ProtocolError) {
+    return {
+      message: 'the server at ' + server + ' answered the ' + what + ' with something that is not a memcached reply: ' + error.problem,
+      hint: 'Check that ' + server + ' is a memcached server (or a proxy speaking its text protocol), not another service.',
+    };
   }
   return null;
+}
+
+/** An error reply's text when it is a known memcached error text, else its safe description (kind and length). */
+function replyText(error: ErrorReply): string {
+  return error.knownText !== null ? error.knownText : describeReplyError(error);
 }
 
 /** `get of key "k"` (`action` of the user's key), or the action alone when it is about several keys. */
@@ -150,6 +207,77 @@ export class ItemLimits {
 /** The item limits per server (`host:port`), read once per backend from `stats settings`. */
 const knownItemLimits: Map<string, ItemLimits> = new Map<string, ItemLimits>();
 
+/** A `get` sent to one server whose replies have not been read yet (or the failure that kept it from being sent). */
+export class PendingGet {
+  readonly keys: string[];
+  readonly encoded: Bytes[];
+  /** The connection was reused from an earlier request: a failure may be a server restart, worth one retry. */
+  readonly reused: boolean;
+  readonly failure: unknown;
+
+  constructor(keys: string[], encoded: Bytes[], reused: boolean, failure: unknown) {
+    this.keys = keys;
+    this.encoded = encoded;
+    this.reused = reused;
+    this.failure = failure;
+  }
+}
+
+function readValues(reader: ReplyReader): ValueItem[] | null {
+  return reader.readValues();
+}
+
+function readStored(reader: ReplyReader): StoreStatus | null {
+  return reader.readStored();
+}
+
+function readTouched(reader: ReplyReader): TouchStatus | null {
+  return reader.readTouched();
+}
+
+function readDeleted(reader: ReplyReader): DeleteStatus | null {
+  return reader.readDeleted();
+}
+
+/** Pipelined writes of one kind to one server: the keys (full keys) and the request holding every command. */
+export class WriteBatch {
+  readonly kind: 'set' | 'delete' | 'touch';
+  readonly keys: string[];
+  readonly request: Bytes;
+
+  constructor(kind: 'set' | 'delete' | 'touch', keys: string[], request: Bytes) {
+    this.kind = kind;
+    this.keys = keys;
+    this.request = request;
+  }
+}
+
+/** A write of a batch memcached did not apply, and why (its reply: NOT_STORED, NOT_FOUND, or an error reply). */
+export class RejectedWrite {
+  readonly key: string;
+  readonly reason: string;
+
+  constructor(key: string, reason: string) {
+    this.key = key;
+    this.reason = reason;
+  }
+}
+
+function rejectedKeys(rejected: RejectedWrite[]): string[] {
+  const keys: string[] = [];
+  for (const write of rejected) keys.push(write.key);
+  return keys;
+}
+
+function readStats(reader: ReplyReader): StatEntry[] | null {
+  return reader.readStats();
+}
+
+/** A transport failure on a connection reused from an earlier request: the server may have restarted meanwhile. */
+function worthRetrying(pending: PendingGet, error: unknown): boolean {
+  return pending.reused && error instanceof TransportFailure && (error.failure === 'closed' || error.failure === 'reset');
+}
+
 /** The memcached side of one foreign table: its server and the operations, with errors reported. */
 export class CacheStore {
   readonly endpoint: ServerEndpoint;
@@ -159,12 +287,14 @@ export class CacheStore {
   private readonly prefix: string;
   /** The server's item limits once known (the per-row size check must not cost a lookup by label). */
   private knownLimits: ItemLimits | null;
+  private readonly connection: Connection;
 
   constructor(endpoint: ServerEndpoint, prefix: string) {
     this.endpoint = endpoint;
     this.serverLabel = endpointLabel(endpoint);
     this.prefix = prefix;
     this.knownLimits = null;
+    this.connection = connectionTo(endpoint.host, endpoint.port);
   }
 
   /** The user's key for a full key (the prefix stripped), for messages. */
@@ -173,47 +303,107 @@ export class CacheStore {
     return key === null ? fullKey : key;
   }
 
-  private client(): MemcacheClient<StoredItem> {
-    return clientFor(this.endpoint);
+  /**
+   * Sends `get` for `keys` (full keys), one line per KEYS_PER_GET keys, all in one write; the replies are read by
+   * receiveGet. A failure to connect or send is kept for receiveGet to report, so that the other servers of a
+   * statement still get their requests first.
+   */
+  async sendGet(keys: string[]): Promise<PendingGet> {
+    if (keys.length === 0) return new PendingGet(keys, [], false, null);
+    const encoded: Bytes[] = [];
+    for (const key of keys) encoded.push(utf8Encode(key));
+    let reused = false;
+    try {
+      reused = await this.connection.ready(this.endpoint.connectTimeout);
+      await this.connection.send(this.getRequest(encoded), this.endpoint.timeout);
+    } catch (error) {
+      return new PendingGet(keys, encoded, reused, error);
+    }
+    return new PendingGet(keys, encoded, reused, null);
+  }
+
+  private getRequest(encoded: Bytes[]): Bytes {
+    if (encoded.length <= KEYS_PER_GET) return encodeGet(encoded);
+    const lines: Bytes[] = [];
+    for (let start = 0; start < encoded.length; start += KEYS_PER_GET) lines.push(encodeGet(encoded.slice(start, start + KEYS_PER_GET)));
+    return bytesConcat(lines);
   }
 
   /**
-   * The items found for `keys` (full keys), one `get` round trip per KEYS_PER_GET keys. A failed request goes to
-   * `readFailed`, which raises the ERROR (or, in ServerStore under on_server_error miss, returns what was found).
+   * The items found for a sent get. A failed request goes to `readFailed`, which raises the ERROR (or, in ServerStore
+   * under on_server_error miss, returns what was found); a connection that was reused and turns out closed (the
+   * server restarted since the last statement) is retried once on a new one, reads being safe to repeat.
    */
-  async getMany(keys: string[]): Promise<Map<string, StoredItem>> {
-    const client = clientFor(this.endpoint);
-    if (keys.length <= KEYS_PER_GET) {
-      // One request (every lookup of up to 500 keys): the client's answer is the result, with no slice or copy.
-      let answer: Map<string, StoredItem>;
+  async receiveGet(pending: PendingGet): Promise<Map<string, StoredItem>> {
+    let failure = pending.failure;
+    if (failure === null) {
       try {
-        answer = await client.getMany(keys);
+        const found = await this.readGetReplies(pending);
+        this.readSucceeded();
+        return found;
       } catch (error) {
-        return this.readFailed(error, keys, new Map<string, StoredItem>());
+        failure = error;
       }
-      this.readSucceeded();
-      return answer;
     }
+    if (worthRetrying(pending, failure)) {
+      this.connection.close();
+      const retried = await this.sendGet(pending.keys);
+      if (retried.failure === null) {
+        try {
+          const found = await this.readGetReplies(retried);
+          this.readSucceeded();
+          return found;
+        } catch (error) {
+          failure = error;
+        }
+      } else {
+        failure = retried.failure;
+      }
+    }
+    if (!isClientFailure(failure)) {
+      if (failure instanceof Error) throw failure;
+      throw new Error('unexpected failure during a get');
+    }
+    return this.readFailed(failure, pending.keys, new Map<string, StoredItem>());
+  }
+
+  /** Reads the replies of every get line of `pending`, each item matched with the key it was asked for. */
+  private async readGetReplies(pending: PendingGet): Promise<Map<string, StoredItem>> {
+    if (pending.keys.length === 0) return new Map<string, StoredItem>();
+    const connection = this.connection;
+    const timeout = this.endpoint.timeout;
+    const keys = pending.keys;
+    const encoded = pending.encoded;
     const found: Map<string, StoredItem> = new Map<string, StoredItem>();
-    for (let start = 0; start < keys.length; start += KEYS_PER_GET) {
-      const chunk = keys.slice(start, start + KEYS_PER_GET);
-      let items: Map<string, StoredItem>;
-      try {
-        items = await client.getMany(chunk);
-      } catch (error) {
-        return this.readFailed(error, chunk, found);
+    try {
+      for (let start = 0; start < keys.length; start += KEYS_PER_GET) {
+        const end = start + KEYS_PER_GET < keys.length ? start + KEYS_PER_GET : keys.length;
+        const items = await connection.receive(readValues, timeout);
+        // memcached answers hits in the order the keys were asked for: one pass matches them.
+        let position = start;
+        for (const [key, flags, value] of items) {
+          while (position < end && !bytesEqual(encoded[position]!, key)) position += 1;
+          if (position === end) throw new ProtocolError('get', 'a value for a key that was not asked for');
+          found.set(keys[position]!, new StoredItem(value, flags));
+          position += 1;
+        }
       }
-      for (const [key, item] of items) {
-        found.set(key, item);
-      }
+    } catch (error) {
+      connection.close();
+      throw error;
     }
-    this.readSucceeded();
+    connection.done();
     return found;
   }
 
+  /** The items found for `keys` (full keys): sendGet then receiveGet. */
+  async getMany(keys: string[]): Promise<Map<string, StoredItem>> {
+    return await this.receiveGet(await this.sendGet(keys));
+  }
+
   /**
-   * A `get` of `chunk` failed: an ERROR naming the server (and the key, for one key). `found` holds the items of the
-   * requests before it, for an override that reads the rest as misses.
+   * A `get` of `chunk` failed: an ERROR naming the server (and the key, for one key). `found` holds the items read
+   * before the failure, for an override that reads the rest as misses.
    */
   protected readFailed(error: unknown, chunk: string[], found: Map<string, StoredItem>): Map<string, StoredItem> {
     return raiseFailure(error, this.endpoint, operationText('get', chunk.length === 1 ? this.userKey(chunk[0]!) : null));
@@ -227,12 +417,18 @@ export class CacheStore {
    * key already there, or touch/delete did not find it.
    */
   async apply(op: WriteOp): Promise<boolean> {
-    const client = this.client();
     try {
-      if (op.kind === 'delete') return await client.delete(op.key, false);
-      if (op.kind === 'touch') return await client.touch(op.key, op.expire, false);
-      if (op.kind === 'add') return await client.add(op.key, op.item, op.expire, false);
-      return await client.set(op.key, op.item, op.expire, false);
+      if (op.kind === 'add') return await this.addOne(op);
+      if (op.kind === 'delete') {
+        const [deleted] = await this.pipeline(this.deleteBatch([op.key]).request, 1, readDeleted);
+        return deleted === 'DELETED';
+      }
+      if (op.kind === 'touch') {
+        const [touched] = await this.pipeline(this.touchBatch([op.key], op.expire).request, 1, readTouched);
+        return touched === 'TOUCHED';
+      }
+      const [stored] = await this.pipeline(this.setBatch([op.key], [op.item], op.expire).request, 1, readStored);
+      return stored === 'STORED';
     } catch (error) {
       return raiseFailure(error, this.endpoint, operationText(op.kind, this.userKey(op.key)));
     }
@@ -249,20 +445,14 @@ export class CacheStore {
       this.knownLimits = known;
       return known;
     }
-    const settings = await this.stats('settings');
     let itemSizeMax = DEFAULT_ITEM_SIZE_MAX;
     let casEnabled = true;
-    for (const [name, value] of settings) {
-      const setting = utf8Decode(name);
-      if (typeof value === 'number' && setting === 'item_size_max') itemSizeMax = value;
-      // pymemcache 3.5 leaves cas_enabled as the bytes memcached sent (yes/no).
-      if (setting === 'cas_enabled') {
-        if (typeof value === 'boolean') {
-          casEnabled = value;
-        } else if (typeof value !== 'number') {
-          casEnabled = utf8Decode(value) !== 'no';
-        }
+    for (const [name, value] of await this.stats('settings')) {
+      if (name === 'item_size_max') {
+        const parsed = parseDecimalInt(value);
+        if (parsed !== null && parsed > 0) itemSizeMax = parsed;
       }
+      if (name === 'cas_enabled') casEnabled = value !== 'no';
     }
     const limits = new ItemLimits(itemSizeMax, ITEM_HEADER_BYTES + (casEnabled ? ITEM_CAS_BYTES : 0));
     knownItemLimits.set(this.serverLabel, limits);
@@ -271,39 +461,134 @@ export class CacheStore {
   }
 
   // The pipelined sends of a flush. Client failures propagate as they are: the flush knows which keys were in
-  // flight and reports them all in one ERROR.
+  // flight and reports them all in one ERROR. Every command is acknowledged (never noreply), and every reply read.
+
+  /** Sends `request` of `count` commands and reads one reply each with `read`; the connection is left in step. */
+  private async pipeline<T>(request: Bytes, count: number, read: (reader: ReplyReader) => T | null): Promise<T[]> {
+    const connection = this.connection;
+    await connection.ready(this.endpoint.connectTimeout);
+    await connection.send(request, this.endpoint.timeout);
+    const replies: T[] = [];
+    try {
+      for (let i = 0; i < count; i++) replies.push(await connection.receive(read, this.endpoint.timeout));
+    } catch (error) {
+      connection.close();
+      throw error;
+    }
+    connection.done();
+    return replies;
+  }
 
   /** `add` of one item; false when the key exists. */
   async addOne(op: StoreOp): Promise<boolean> {
-    return await this.client().add(op.key, op.item, op.expire, false);
+    const request = encodeStore('add', utf8Encode(op.key), op.item.flags, op.expire, op.item.value);
+    const [status] = await this.pipeline(request, 1, readStored);
+    return status === 'STORED';
   }
 
-  /** `set` of every item with one expiration, pipelined in one round trip; returns the keys memcached did not store. */
-  async setPipelined(items: Map<string, StoredItem>, expire: number): Promise<string[]> {
-    return await this.client().setMany(items, expire, false);
+  /** A batch of sets of `keys[i]` to `items[i]`, all with one expiration. */
+  setBatch(keys: string[], items: StoredItem[], expire: number): WriteBatch {
+    const commands: Bytes[] = [];
+    for (let i = 0; i < keys.length; i++) {
+      const item = items[i]!;
+      commands.push(encodeStore('set', utf8Encode(keys[i]!), item.flags, expire, item.value));
+    }
+    return new WriteBatch('set', keys, bytesConcat(commands));
   }
 
-  /** `delete` of every key, pipelined in one round trip. */
-  async deletePipelined(keys: string[]): Promise<void> {
-    await this.client().deleteMany(keys, false);
+  /** A batch of deletes. */
+  deleteBatch(keys: string[]): WriteBatch {
+    const commands: Bytes[] = [];
+    for (const key of keys) commands.push(encodeDelete(utf8Encode(key)));
+    return new WriteBatch('delete', keys, bytesConcat(commands));
+  }
+
+  /** A batch of touches to `expire`, each acknowledged (never noreply: a NOT_FOUND must not be lost). */
+  touchBatch(keys: string[], expire: number): WriteBatch {
+    const commands: Bytes[] = [];
+    for (const key of keys) commands.push(encodeTouch(utf8Encode(key), expire));
+    return new WriteBatch('touch', keys, bytesConcat(commands));
+  }
+
+  /** Sends a batch in one write; its replies are read by receiveBatch (other servers' batches may go in between). */
+  async sendBatch(batch: WriteBatch): Promise<void> {
+    await this.connection.ready(this.endpoint.connectTimeout);
+    await this.connection.send(batch.request, this.endpoint.timeout);
   }
 
   /**
-   * `touch` of one key, acknowledged (never noreply: a NOT_FOUND must not be lost); false when memcached no longer
-   * holds the key. pymemcache has no touch_many, so a flush sends one touch per key and waits for each answer.
+   * Reads the reply to every command of a sent batch: the keys memcached did not apply, each with the reason (a set
+   * NOT_STORED or refused with an error reply, a delete or touch of a key it does not hold). An error reply to one
+   * command leaves the others' replies in step; a transport failure or an unreadable reply closes the connection.
    */
-  async touchOne(key: string, expire: number): Promise<boolean> {
-    return await this.client().touch(key, expire, false);
+  async receiveBatch(batch: WriteBatch): Promise<RejectedWrite[]> {
+    const connection = this.connection;
+    const timeout = this.endpoint.timeout;
+    const rejected: RejectedWrite[] = [];
+    const read = batch.kind === 'set' ? readStored : batch.kind === 'touch' ? readTouched : readDeleted;
+    try {
+      for (const key of batch.keys) {
+        let status: string;
+        try {
+          status = await connection.receive(read, timeout);
+        } catch (error) {
+          if (!(error instanceof ErrorReply) || isOutage(error)) throw error;
+          rejected.push(new RejectedWrite(key, replyText(error)));
+          continue;
+        }
+        if (status !== 'STORED' && status !== 'DELETED' && status !== 'TOUCHED') rejected.push(new RejectedWrite(key, status));
+      }
+    } catch (error) {
+      connection.close();
+      throw error;
+    }
+    connection.done();
+    return rejected;
   }
 
-  /** memcached's `stats` (with an optional argument such as `settings`), converted the way pymemcache converts it. */
-  async stats(command: string): Promise<Map<Bytes, StatReading>> {
-    const client = this.client();
+  /** A batch sent and read at once: the keys not applied. */
+  async applyBatch(batch: WriteBatch): Promise<RejectedWrite[]> {
+    await this.sendBatch(batch);
+    return await this.receiveBatch(batch);
+  }
+
+  /** `set` of every key, pipelined in one round trip; returns the keys memcached did not store. */
+  async setPipelined(keys: string[], items: StoredItem[], expire: number): Promise<string[]> {
+    return rejectedKeys(await this.applyBatch(this.setBatch(keys, items, expire)));
+  }
+
+  /** `delete` of every key, pipelined in one round trip; returns the keys memcached did not hold. */
+  async deletePipelined(keys: string[]): Promise<string[]> {
+    return rejectedKeys(await this.applyBatch(this.deleteBatch(keys)));
+  }
+
+  /** `touch` of every key, pipelined in one round trip; returns the keys memcached no longer held. */
+  async touchPipelined(keys: string[], expire: number): Promise<string[]> {
+    return rejectedKeys(await this.applyBatch(this.touchBatch(keys, expire)));
+  }
+
+  /**
+   * memcached's `stats` (`command` '' for the general statistics, or a group such as `settings`), as the server sent
+   * them: name and value text, in its order. A failure is an ERROR naming the server.
+   */
+  async stats(command: string): Promise<StatEntry[]> {
     try {
-      if (command === '') return await client.stats();
-      return await client.stats(command);
+      return await this.fetchStats(command);
     } catch (error) {
       return raiseFailure(error, this.endpoint, command === '' ? 'stats' : 'stats ' + command);
     }
   }
+
+  /** `stats` without reporting: client failures propagate (ServerStore notes outages first). */
+  async fetchStats(command: string): Promise<StatEntry[]> {
+    const group: StatsGroup | null = command === '' ? null : statsGroup(command);
+    const [entries] = await this.pipeline(encodeStats(group), 1, readStats);
+    return entries!;
+  }
+}
+
+/** The stats group of a table's `stats_cmd` (checked by table-options.ts against STATS_COMMANDS). */
+function statsGroup(command: string): StatsGroup {
+  if (command === 'items' || command === 'settings' || command === 'slabs' || command === 'sizes' || command === 'conns') return command;
+  throw new Error('not a stats group: ' + command);
 }

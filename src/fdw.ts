@@ -1,8 +1,7 @@
 // PymcacheFDW: a foreign table whose rows are memcached items (key, value, expire, flags). Multicorn builds one
 // instance per table per backend; every option is checked here, once, in the constructor.
-import { ITEM_FLAGS_BYTES, type StoreOp, type WriteOp } from './cache-store';
 import { resolveCacheLayout, type CacheTableLayout } from './columns';
-import { StoredItem } from './connections';
+import { ITEM_FLAGS_BYTES, StoredItem, type StoreOp, type WriteOp } from './cache-store';
 import { raiseError, warn } from './errors';
 import { InvalidKeyError, KEY_HINT, MAX_KEY_BYTES, plainFullKey, prefixedKey, quoteForMessage, validateKey } from './keys';
 import { guardTransaction, type GuardStatus } from './ports/backend';

@@ -1,25 +1,28 @@
 // The servers of one table and which of them holds each key: the table's `distribution` over its `servers` list
 // places every key where the application's own client places it (docs/servers.md). A statement's keys are grouped per
-// server and each server gets all of its keys in one request (pymemcache's *_many pipeline), servers one after the
-// other. A server that fails is marked down for `retry_interval` seconds (per backend, shared by every table naming
+// server and each server gets all of its keys in one pipelined request, sent to every server before any reply is read
+// (the servers work in parallel). A server that fails is marked down for `retry_interval` seconds (per backend, shared by every table naming
 // it); meanwhile its keys go where the matching client sends them while it is down (`serverForWhileDown`), and where
 // that client fails them instead (ketama), `on_server_error` decides: `error` fails the statement, `miss` reads them
 // as misses with a WARNING. Writes to a server that is down always fail.
 import {
   CacheStore,
   describeFailure,
+  isOutage,
   KEYS_PER_GET,
   operationText,
   raiseFailure,
-  type StatReading,
+  type PendingGet,
+  type RejectedWrite,
+  type WriteBatch,
+  type StoredItem,
   type StoreOp,
 } from './cache-store';
-import { clientFor, type StoredItem } from './connections';
 import { createDistribution, DistributionError, type Distribution } from './distribution/index';
 import { raiseError, warn } from './errors';
 import { quoteForMessage, stripPrefix } from './keys';
-import { MemcacheServerError, MemcacheUnexpectedCloseError, TransportError } from './ports/memcache';
-import { intDiv, intToString, nowSeconds, type Bytes } from './ports/runtime';
+import { ErrorReply, type StatEntry } from './memcache/protocol';
+import { intDiv, intToString, nowSeconds } from './ports/runtime';
 import { OPTION_HINT, type ServerEndpoint, type ServerSetOptions } from './table-options';
 import type { WriteSet } from './write-set';
 
@@ -38,9 +41,9 @@ function isMarkedDown(label: string, retryInterval: number): boolean {
   return at !== undefined && nowSeconds() < at + retryInterval;
 }
 
-/** A failure that says the server is unreachable or went away, as opposed to refusing one request. */
-function isOutage(error: unknown): boolean {
-  return error instanceof TransportError || error instanceof MemcacheUnexpectedCloseError;
+/** A failure after which on_server_error miss reads a server's keys as misses: an outage, or a SERVER_ERROR. */
+function missable(error: unknown): boolean {
+  return isOutage(error) || (error instanceof ErrorReply && error.kind === 'SERVER_ERROR');
 }
 
 function noteFailure(label: string, error: unknown): void {
@@ -78,7 +81,7 @@ export class ServerStore extends CacheStore {
     noteFailure(this.serverLabel, error);
     const what = operationText('get', chunk.length === 1 ? this.userKey(chunk[0]!) : null);
     const report = describeFailure(error, this.endpoint, what);
-    if (report === null || !this.missOnFailure || !(isOutage(error) || error instanceof MemcacheServerError)) {
+    if (report === null || !this.missOnFailure || !missable(error)) {
       return raiseFailure(error, this.endpoint, what);
     }
     warn(
@@ -95,17 +98,15 @@ export class ServerStore extends CacheStore {
   }
 
   /** memcached's `stats`, noting an outage (the write path asks `stats settings` for the item size limit). */
-  override async stats(command: string): Promise<Map<Bytes, StatReading>> {
-    const client = clientFor(this.endpoint);
-    let stats: Map<Bytes, StatReading>;
+  override async fetchStats(command: string): Promise<StatEntry[]> {
     try {
-      stats = command === '' ? await client.stats() : await client.stats(command);
+      const stats = await super.fetchStats(command);
+      noteSuccess(this.serverLabel);
+      return stats;
     } catch (error) {
       noteFailure(this.serverLabel, error);
-      return raiseFailure(error, this.endpoint, command === '' ? 'stats' : 'stats ' + command);
+      throw error;
     }
-    noteSuccess(this.serverLabel);
-    return stats;
   }
 
   // The pipelined sends of a flush: failures propagate as they are (the flush reports them), outages are noted.
@@ -121,32 +122,20 @@ export class ServerStore extends CacheStore {
     }
   }
 
-  override async setPipelined(items: Map<string, StoredItem>, expire: number): Promise<string[]> {
+  override async sendBatch(batch: WriteBatch): Promise<void> {
     try {
-      const refused = await super.setPipelined(items, expire);
-      noteSuccess(this.serverLabel);
-      return refused;
+      await super.sendBatch(batch);
     } catch (error) {
       noteFailure(this.serverLabel, error);
       throw error;
     }
   }
 
-  override async deletePipelined(keys: string[]): Promise<void> {
+  override async receiveBatch(batch: WriteBatch): Promise<RejectedWrite[]> {
     try {
-      await super.deletePipelined(keys);
+      const rejected = await super.receiveBatch(batch);
       noteSuccess(this.serverLabel);
-    } catch (error) {
-      noteFailure(this.serverLabel, error);
-      throw error;
-    }
-  }
-
-  override async touchOne(key: string, expire: number): Promise<boolean> {
-    try {
-      const touched = await super.touchOne(key, expire);
-      noteSuccess(this.serverLabel);
-      return touched;
+      return rejected;
     } catch (error) {
       noteFailure(this.serverLabel, error);
       throw error;
@@ -157,9 +146,9 @@ export class ServerStore extends CacheStore {
 /** One server's statistics, as the stats table shows them. */
 export class ServerStats {
   readonly endpoint: ServerEndpoint;
-  readonly stats: Map<Bytes, StatReading>;
+  readonly stats: StatEntry[];
 
-  constructor(endpoint: ServerEndpoint, stats: Map<Bytes, StatReading>) {
+  constructor(endpoint: ServerEndpoint, stats: StatEntry[]) {
     this.endpoint = endpoint;
     this.stats = stats;
   }
@@ -313,8 +302,9 @@ export class ServerPool {
   }
 
   /**
-   * The items a scan of `fullKeys` sees: `writeSet`'s pending writes over what the servers hold (read-your-writes),
-   * one server after the other, all of a server's keys in one request (per KEYS_PER_GET).
+   * The items a scan of `fullKeys` sees: `writeSet`'s pending writes over what the servers hold (read-your-writes).
+   * Each server gets all of its keys in one pipelined request, and every server's request is sent before any reply
+   * is read, so the servers answer in parallel.
    */
   async readThrough(writeSet: WriteSet, fullKeys: string[]): Promise<Map<string, StoredItem>> {
     const only = this.only;
@@ -327,11 +317,19 @@ export class ServerPool {
     const groups = this.group(fullKeys);
     this.reportStranded(groups);
     const found: Map<string, StoredItem> = new Map<string, StoredItem>();
+    const sent: PendingGet[] = [];
+    const senders: CacheStore[] = [];
     for (let position = 0; position < this.stores.length; position++) {
       const keys = groups.perServer[position]!;
       if (keys.length === 0) continue;
-      const items = await writeSet.readThrough(this.stores[position]!, keys);
-      for (const [key, item] of items) found.set(key, item);
+      const store = this.stores[position]!;
+      const toFetch = writeSet.pendingView(store, keys, found);
+      if (toFetch.length === 0) continue;
+      sent.push(await store.sendGet(toFetch));
+      senders.push(store);
+    }
+    for (let i = 0; i < sent.length; i++) {
+      for (const [key, item] of await senders[i]!.receiveGet(sent[i]!)) found.set(key, item);
     }
     return found;
   }
@@ -368,11 +366,15 @@ export class ServerPool {
     return 'memcached servers ' + names.join(', ') + ' (distribution ' + this.settings.distribution + ')';
   }
 
-  /** What EXPLAIN says about a lookup of `fullKeys`: keys, servers asked and round trips. */
+  /**
+   * What EXPLAIN says about a lookup of `fullKeys`: keys, `get` lines (KEYS_PER_GET keys each) and servers asked. All
+   * lines go out pipelined, to every server at once: one round trip.
+   */
   describeLookup(fullKeys: string[]): string {
     if (this.only !== null) {
-      const requests = intDiv(fullKeys.length + KEYS_PER_GET - 1, KEYS_PER_GET);
-      return 'get ' + intToString(fullKeys.length) + ' key(s) in ' + intToString(requests) + ' round trip(s)';
+      const lines = intDiv(fullKeys.length + KEYS_PER_GET - 1, KEYS_PER_GET);
+      const pipelined = lines > 1 ? ' (' + intToString(lines) + ' get lines, pipelined)' : '';
+      return 'get ' + intToString(fullKeys.length) + ' key(s) in one round trip' + pipelined;
     }
     const perServer: Map<number, number> = new Map<number, number>();
     for (const fullKey of fullKeys) {
@@ -380,11 +382,9 @@ export class ServerPool {
       const before = perServer.get(home);
       perServer.set(home, before === undefined ? 1 : before + 1);
     }
-    let roundTrips = 0;
-    for (const count of perServer.values()) roundTrips += intDiv(count + KEYS_PER_GET - 1, KEYS_PER_GET);
     return (
       'get ' + intToString(fullKeys.length) + ' key(s) from ' + intToString(perServer.size) + ' of ' +
-      intToString(this.stores.length) + ' servers in ' + intToString(roundTrips) + ' round trip(s)'
+      intToString(this.stores.length) + ' servers at once, one round trip'
     );
   }
 
@@ -409,14 +409,13 @@ export class ServerPool {
             "'miss' shows the other servers' statistics meanwhile.",
         );
       }
-      const client = clientFor(endpoint);
-      let stats: Map<Bytes, StatReading>;
+      let stats: StatEntry[];
       try {
-        stats = command === '' ? await client.stats() : await client.stats(command);
+        stats = await this.stores[position]!.fetchStats(command);
       } catch (error) {
         noteFailure(label, error);
         const report = describeFailure(error, endpoint, what);
-        if (report !== null && this.settings.onServerError === 'miss' && (isOutage(error) || error instanceof MemcacheServerError)) {
+        if (report !== null && this.settings.onServerError === 'miss' && missable(error)) {
           warn(report.message + '; its statistics are left out (on_server_error miss)', report.hint);
           continue;
         }

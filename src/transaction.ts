@@ -7,9 +7,18 @@
 // under SERIALIZABLE, where PostgreSQL's own commit-time check (a serialization failure) comes after pre_commit: there
 // they leave at commit, once PostgreSQL has committed, and a memcached failure can only be a WARNING. A transaction
 // that aborts after its writes were sent (something after pre_commit failed) gets them deleted again.
-import { describeFailure, type CacheStore, type StoreOp, type TouchOp, type WriteOp } from './cache-store';
-import { StoredItem } from './connections';
+import {
+  describeFailure,
+  type CacheStore,
+  type RejectedWrite,
+  type StoredItem,
+  type StoreOp,
+  type TouchOp,
+  type WriteBatch,
+  type WriteOp,
+} from './cache-store';
 import { raiseError, warn } from './errors';
+import { TransportFailure } from './memcache/connection';
 import { quoteForMessage } from './keys';
 import { intToString } from './ports/runtime';
 import { PendingWrite, StatementWrites, WriteSet } from './write-set';
@@ -89,15 +98,19 @@ class FlushLedger {
     this.aftermath = aftermath;
   }
 
-  /** DETAIL of a failed flush: the keys applied, those whose fate is unknown (`inFlight`), and those not sent. */
-  detail(inFlight: PendingWrite[]): string {
+  /**
+   * DETAIL of a failed flush: the keys applied, those whose fate is unknown (`inFlight`), those memcached refused
+   * (`refused`), and those not sent.
+   */
+  detail(inFlight: PendingWrite[], refused: PendingWrite[] = []): string {
     const unknown: Set<PendingWrite> = new Set<PendingWrite>(inFlight);
+    const refusedSet: Set<PendingWrite> = new Set<PendingWrite>(refused);
     const applied: PendingWrite[] = [];
     const notSent: PendingWrite[] = [];
     for (const write of this.writes) {
       if (this.applied.has(write)) {
         applied.push(write);
-      } else if (!unknown.has(write)) {
+      } else if (!unknown.has(write) && !refusedSet.has(write)) {
         notSent.push(write);
       }
     }
@@ -111,6 +124,9 @@ class FlushLedger {
         'Unknown, in flight when it failed: ' + intToString(inFlight.length) + ' (' + keyList(inFlight) + ').',
       );
     }
+    if (refused.length > 0) {
+      parts.push('Refused by memcached: ' + intToString(refused.length) + ' (' + keyList(refused) + ').');
+    }
     if (notSent.length > 0) {
       parts.push('Not sent: ' + intToString(notSent.length) + ' (' + keyList(notSent) + ').');
     }
@@ -118,11 +134,11 @@ class FlushLedger {
   }
 
   /** Ends the flush for a client failure while `inFlight` was being sent to `store`'s server. */
-  fail(error: unknown, store: CacheStore, action: string, inFlight: PendingWrite[]): never {
+  fail(error: unknown, store: CacheStore, action: string, batch: PendingWrite[], inFlight: PendingWrite[]): never {
     const target =
-      inFlight.length === 1
-        ? action + ' of key ' + quoteForMessage(store.userKey(inFlight[0]!.op.key))
-        : action + ' of ' + intToString(inFlight.length) + ' keys';
+      batch.length === 1
+        ? action + ' of key ' + quoteForMessage(store.userKey(batch[0]!.op.key))
+        : action + ' of ' + intToString(batch.length) + ' keys';
     const report = describeFailure(error, store.endpoint, target);
     if (report === null) {
       if (error instanceof Error) throw error;
@@ -130,6 +146,11 @@ class FlushLedger {
     }
     throw new FlushFailed(report.message + ', while sending ' + this.what, report.hint, this.aftermath + this.detail(inFlight));
   }
+}
+
+/** Whether `error` happened before any byte of a request reached the server (a refused or timed-out connect). */
+function nothingSent(error: unknown): boolean {
+  return error instanceof TransportFailure && error.phase === 'connect';
 }
 
 /** A pending set or add, with its operation narrowed to a store (the flush needs its item and expiration). */
@@ -183,7 +204,7 @@ function batches<T>(writes: T[], valueBytes: (write: T) => number): T[][] {
   return result;
 }
 
-/** Sets grouped by expiration (set_many sends one expiration per request), in first-seen order. */
+/** Sets grouped by expiration (a batch of sets shares one expiration in the ledger's terms), in first-seen order. */
 function byExpire(sets: PendingStore[]): PendingStore[][] {
   const groups: Map<number, PendingStore[]> = new Map<number, PendingStore[]>();
   for (const pending of sets) {
@@ -199,18 +220,81 @@ function byExpire(sets: PendingStore[]): PendingStore[][] {
   return result;
 }
 
-/** One server's share of a flush. */
+/** Touches grouped by expiration, in first-seen order. */
+function touchesByExpire(touches: PendingTouch[]): PendingTouch[][] {
+  const groups: Map<number, PendingTouch[]> = new Map<number, PendingTouch[]>();
+  for (const pending of touches) {
+    const group = groups.get(pending.op.expire);
+    if (group === undefined) {
+      groups.set(pending.op.expire, [pending]);
+    } else {
+      group.push(pending);
+    }
+  }
+  const result: PendingTouch[][] = [];
+  for (const group of groups.values()) result.push(group);
+  return result;
+}
+
+/** One pipelined request of a flush and the pending writes it carries, in the order of its commands. */
+class FlushBatch {
+  readonly batch: WriteBatch;
+  readonly writes: PendingWrite[];
+
+  constructor(batch: WriteBatch, writes: PendingWrite[]) {
+    this.batch = batch;
+    this.writes = writes;
+  }
+}
+
+/** One server's share of a flush: its batches in sending order, and how far they got. */
 class ServerWrites {
   readonly store: CacheStore;
   readonly sets: PendingStore[];
   readonly deletes: PendingWrite[];
   readonly touches: PendingTouch[];
+  batches: FlushBatch[];
+  next: number;
 
   constructor(store: CacheStore) {
     this.store = store;
     this.sets = [];
     this.deletes = [];
     this.touches = [];
+    this.batches = [];
+    this.next = 0;
+  }
+
+  /** The server's batches: sets (per expiration), then deletes, then touches (per expiration). */
+  plan(): void {
+    const store = this.store;
+    for (const group of byExpire(this.sets)) {
+      for (const setBatch of batches(group, (pendingSet: PendingStore) => pendingSet.op.item.value.length)) {
+        const keys: string[] = [];
+        const items: StoredItem[] = [];
+        for (const pendingSet of setBatch) {
+          keys.push(pendingSet.op.key);
+          items.push(pendingSet.op.item);
+        }
+        this.batches.push(new FlushBatch(store.setBatch(keys, items, setBatch[0]!.op.expire), writesOf(setBatch)));
+      }
+    }
+    for (const deleteBatch of batches(this.deletes, (deleteWrite: PendingWrite) => 0)) {
+      const keys: string[] = [];
+      for (const deleteWrite of deleteBatch) keys.push(deleteWrite.op.key);
+      this.batches.push(new FlushBatch(store.deleteBatch(keys), deleteBatch));
+    }
+    for (const touchGroup of touchesByExpire(this.touches)) {
+      for (const touchBatch of batches(touchGroup, (pendingTouch: PendingTouch) => 0)) {
+        const keys: string[] = [];
+        const writes: PendingWrite[] = [];
+        for (const pendingTouch of touchBatch) {
+          keys.push(pendingTouch.op.key);
+          writes.push(pendingTouch.write);
+        }
+        this.batches.push(new FlushBatch(store.touchBatch(keys, touchBatch[0]!.op.expire), writes));
+      }
+    }
   }
 }
 
@@ -227,7 +311,7 @@ async function sendAdds(adds: PendingStore[], ledger: FlushLedger): Promise<void
     try {
       stored = await write.store.addOne(pending.op);
     } catch (error) {
-      ledger.fail(error, write.store, 'add', [write]);
+      ledger.fail(error, write.store, 'add', [write], nothingSent(error) ? [] : [write]);
     }
     if (!stored) {
       let undone = true;
@@ -252,11 +336,17 @@ async function sendAdds(adds: PendingStore[], ledger: FlushLedger): Promise<void
   }
 }
 
+/** What a batch's action is called in messages. */
+function actionOf(batch: WriteBatch): string {
+  return batch.kind;
+}
+
 /**
- * Sends `writes` (each key's final operation): adds first, then per server the sets (grouped by expiration) and the
- * deletes as pipelined requests of up to KEYS_PER_BATCH keys, and the touches one acknowledged request each. A
- * failure throws FlushFailed, whose DETAIL names the keys applied (also left in `applied`), the keys in flight, and
- * the keys not sent; `aftermath` tells what becomes of the applied ones.
+ * Sends `writes` (each key's final operation): adds first; then every server's sets (grouped by expiration),
+ * deletes and touches as pipelined batches of up to KEYS_PER_BATCH keys, in rounds: each round sends one batch to
+ * every server before reading any server's replies, so the servers work in parallel. A failure throws FlushFailed,
+ * whose DETAIL names the keys applied (also left in `applied`), the keys in flight, and the keys not sent; `aftermath`
+ * tells what becomes of the applied ones. A touch of a key memcached no longer holds is a WARNING, not a failure.
  */
 export async function flushWrites(
   writes: PendingWrite[],
@@ -288,58 +378,89 @@ export async function flushWrites(
     }
   }
   await sendAdds(adds, ledger);
+  const flushes: ServerWrites[] = [];
   for (const server of servers.values()) {
-    const store = server.store;
-    for (const group of byExpire(server.sets)) {
-      for (const setBatch of batches(group, (pendingSet: PendingStore) => pendingSet.op.item.value.length)) {
-        const items: Map<string, StoredItem> = new Map<string, StoredItem>();
-        for (const pendingSet of setBatch) items.set(pendingSet.op.key, pendingSet.op.item);
-        let refused: string[];
-        try {
-          refused = await store.setPipelined(items, setBatch[0]!.op.expire);
-        } catch (error) {
-          ledger.fail(error, store, 'set', writesOf(setBatch));
+    server.plan();
+    flushes.push(server);
+  }
+  let failure: unknown = null;
+  let failedStore: CacheStore | null = null;
+  let failedAction = '';
+  let failedBatch: PendingWrite[] = [];
+  const inFlight: PendingWrite[] = [];
+  const notStored: PendingWrite[] = [];
+  let notStoredServer: CacheStore | null = null;
+  let notStoredReason = '';
+  while (failure === null && notStored.length === 0) {
+    const round: ServerWrites[] = [];
+    for (const server of flushes) {
+      if (server.next < server.batches.length) round.push(server);
+    }
+    if (round.length === 0) break;
+    const sent: ServerWrites[] = [];
+    for (const server of round) {
+      const flushBatch = server.batches[server.next]!;
+      try {
+        await server.store.sendBatch(flushBatch.batch);
+        sent.push(server);
+      } catch (error) {
+        if (failure === null) {
+          failure = error;
+          failedStore = server.store;
+          failedAction = actionOf(flushBatch.batch);
+          failedBatch = flushBatch.writes;
         }
-        const notStored: PendingWrite[] = [];
-        for (const pendingSet of setBatch) {
-          if (refused.includes(pendingSet.op.key)) {
-            notStored.push(pendingSet.write);
-          } else {
-            ledger.applied.add(pendingSet.write);
+        if (!nothingSent(error)) {
+          for (const write of flushBatch.writes) inFlight.push(write);
+        }
+      }
+    }
+    for (const server of sent) {
+      const flushBatch = server.batches[server.next]!;
+      server.next += 1;
+      let rejected: RejectedWrite[];
+      try {
+        rejected = await server.store.receiveBatch(flushBatch.batch);
+      } catch (error) {
+        if (failure === null) {
+          failure = error;
+          failedStore = server.store;
+          failedAction = actionOf(flushBatch.batch);
+          failedBatch = flushBatch.writes;
+        }
+        for (const write of flushBatch.writes) inFlight.push(write);
+        continue;
+      }
+      const refusedKeys: Map<string, string> = new Map<string, string>();
+      for (const refusal of rejected) refusedKeys.set(refusal.key, refusal.reason);
+      const vanished: string[] = [];
+      for (const write of flushBatch.writes) {
+        const reason = refusedKeys.get(write.op.key);
+        if (reason === undefined) {
+          ledger.applied.add(write);
+        } else if (flushBatch.batch.kind === 'set') {
+          notStored.push(write);
+          if (notStoredServer === null) {
+            notStoredServer = server.store;
+            notStoredReason = reason;
           }
-        }
-        if (notStored.length > 0) {
-          throw new FlushFailed(
-            'memcached at ' + store.serverLabel + ' did not store ' + intToString(notStored.length) + ' key(s) while receiving ' + what,
-            'See the memcached server log for the cause.',
-            ledger.aftermath + ledger.detail(notStored),
-          );
+        } else {
+          // A delete of a key memcached does not hold, or a touch of one it no longer holds: the key is absent.
+          ledger.applied.add(write);
+          if (flushBatch.batch.kind === 'touch') vanished.push(server.store.userKey(write.op.key));
         }
       }
+      if (vanished.length > 0) warnVanishedTouches(server.store, vanished, what);
     }
-    for (const deleteBatch of batches(server.deletes, (deleteWrite: PendingWrite) => 0)) {
-      const keys: string[] = [];
-      for (const deleteWrite of deleteBatch) keys.push(deleteWrite.op.key);
-      try {
-        await store.deletePipelined(keys);
-      } catch (error) {
-        ledger.fail(error, store, 'delete', deleteBatch);
-      }
-      for (const deleteWrite of deleteBatch) ledger.applied.add(deleteWrite);
-    }
-    // One acknowledged touch per key (pymemcache has no touch_many), so that a key memcached no longer holds is seen.
-    const vanished: string[] = [];
-    for (const pendingTouch of server.touches) {
-      let touched: boolean;
-      try {
-        touched = await store.touchOne(pendingTouch.op.key, pendingTouch.op.expire);
-      } catch (error) {
-        ledger.fail(error, store, 'touch', [pendingTouch.write]);
-      }
-      ledger.applied.add(pendingTouch.write);
-      if (!touched) vanished.push(store.userKey(pendingTouch.op.key));
-    }
-    if (vanished.length > 0) warnVanishedTouches(store, vanished, what);
+  }
+  if (failure !== null && failedStore !== null) ledger.fail(failure, failedStore, failedAction, failedBatch, inFlight);
+  if (notStored.length > 0 && notStoredServer !== null) {
+    throw new FlushFailed(
+      'memcached at ' + notStoredServer.serverLabel + ' did not store ' + intToString(notStored.length) + ' key(s) while receiving ' +
+        what + ': ' + notStoredReason,
+      'See the memcached server log for the cause.',
+      ledger.aftermath + ledger.detail([], notStored),
+    );
   }
 }
 

@@ -3,8 +3,7 @@
 // below. Reads consult it (read-your-writes) through `readThrough`. A statement's own writes are gathered apart
 // (StatementWrites) and join the transaction's only when the statement ends: a statement never sees its own writes,
 // as in PostgreSQL, and its rows move between keys all at once (`UPDATE ... SET key = ...` may swap two keys).
-import type { CacheStore, WriteOp } from './cache-store';
-import type { StoredItem } from './connections';
+import type { CacheStore, StoredItem, WriteOp } from './cache-store';
 import { raiseError } from './errors';
 import { quoteForMessage } from './keys';
 
@@ -100,6 +99,19 @@ export class WriteSet {
   async readThrough(store: CacheStore, fullKeys: string[]): Promise<Map<string, StoredItem>> {
     if (this.isEmpty()) return await store.getMany(fullKeys);
     const seen: Map<string, StoredItem> = new Map<string, StoredItem>();
+    const toFetch = this.pendingView(store, fullKeys, seen);
+    if (toFetch.length === 0) return seen;
+    const fetched = await store.getMany(toFetch);
+    for (const [fullKey, item] of fetched) seen.set(fullKey, item);
+    return seen;
+  }
+
+  /**
+   * Puts into `seen` the items pending stores give `fullKeys` of `store` (pending deletes hide the key), and returns
+   * the keys whose item only memcached can tell.
+   */
+  pendingView(store: CacheStore, fullKeys: string[], seen: Map<string, StoredItem>): string[] {
+    if (this.isEmpty()) return fullKeys;
     const toFetch: string[] = [];
     for (const fullKey of fullKeys) {
       const pending = this.effective(store, fullKey);
@@ -110,9 +122,7 @@ export class WriteSet {
         seen.set(fullKey, op.item);
       }
     }
-    const fetched = await store.getMany(toFetch);
-    for (const [fullKey, item] of fetched) seen.set(fullKey, item);
-    return seen;
+    return toFetch;
   }
 
   /** ROLLBACK TO SAVEPOINT: the writes made at `level` and deeper are forgotten (repeating it changes nothing). */

@@ -11,17 +11,20 @@ import errno
 import select
 import socket
 import time
-from typing import List, Optional
+from typing import Dict, List, Literal, Optional
 
 from ._backend import pending_interrupt
 
-__all__ = ["SocketError", "Socket", "open_socket"]
+__all__ = ["SocketFailure", "SocketError", "Socket", "open_socket"]
+
+SocketFailure = Literal["refused", "not-found", "unreachable", "timeout", "reset", "interrupted", "other"]
+"""Why a socket operation failed (src/ports/socket.ts documents each kind)."""
 
 # How long one wait lasts at most before PostgreSQL's interrupt flags are looked at again.
 INTERRUPT_CHECK_SECONDS = 0.1
 _RECEIVE_BYTES = 262144
 
-_ERRNO_FAILURES = {
+_ERRNO_FAILURES: Dict[int, SocketFailure] = {
     errno.ECONNREFUSED: "refused",
     errno.EHOSTUNREACH: "unreachable",
     errno.ENETUNREACH: "unreachable",
@@ -35,7 +38,7 @@ _ERRNO_FAILURES = {
 class SocketError(OSError):
     """A failed socket operation; ``failure`` is one of the kinds of src/ports/socket.ts (SocketFailure)."""
 
-    def __init__(self, failure: str, message: str) -> None:
+    def __init__(self, failure: SocketFailure, message: str) -> None:
         super().__init__(message)
         self.failure = failure
 
@@ -44,7 +47,7 @@ class SocketError(OSError):
 
 
 def _os_failure(code: Optional[int], phase: str) -> SocketError:
-    failure = _ERRNO_FAILURES.get(code, "other") if code is not None else "other"
+    failure: SocketFailure = _ERRNO_FAILURES.get(code, "other") if code is not None else "other"
     if failure == "refused":
         return SocketError(failure, "connection refused")
     if failure == "unreachable":

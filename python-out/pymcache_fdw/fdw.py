@@ -7,9 +7,8 @@ from multicorn import ColumnDefinition, ForeignDataWrapper, Qual, SortKey
 
 from ._backend import GuardStatus, guard_transaction
 from ._runtime import int_to_string, utf8_byte_length
-from .cache_store import ITEM_FLAGS_BYTES, StoreOp, WriteOp
+from .cache_store import ITEM_FLAGS_BYTES, StoreOp, StoredItem, WriteOp
 from .columns import CacheTableLayout, resolve_cache_layout
-from .connections import StoredItem
 from .errors import raise_error, warn
 from .keys import InvalidKeyError, KEY_HINT, MAX_KEY_BYTES, plain_full_key, prefixed_key, quote_for_message, validate_key
 from .quals import lookup_keys

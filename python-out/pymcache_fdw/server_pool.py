@@ -3,14 +3,12 @@ from __future__ import annotations
 
 import time
 
-from pymemcache.exceptions import MemcacheServerError, MemcacheUnexpectedCloseError
-
 from ._runtime import int_div, int_to_string
-from .cache_store import CacheStore, KEYS_PER_GET, StatReading, StoreOp, describe_failure, operation_text, raise_failure
-from .connections import StoredItem, client_for
+from .cache_store import CacheStore, KEYS_PER_GET, PendingGet, RejectedWrite, StoreOp, StoredItem, WriteBatch, describe_failure, is_outage, operation_text, raise_failure
 from .distribution import Distribution, DistributionError, create_distribution
 from .errors import raise_error, warn
 from .keys import quote_for_message, strip_prefix
+from .memcache.protocol import ErrorReply, StatEntry
 from .table_options import OPTION_HINT, ServerEndpoint, ServerSetOptions
 from .write_set import WriteSet
 
@@ -31,9 +29,9 @@ def is_marked_down(label: str, retry_interval: int) -> bool:
     return at is not None and int(time.time()) < at + retry_interval
 
 
-def is_outage(error: object) -> bool:
-    """A failure that says the server is unreachable or went away, as opposed to refusing one request."""
-    return isinstance(error, OSError) or isinstance(error, MemcacheUnexpectedCloseError)
+def missable(error: object) -> bool:
+    """A failure after which on_server_error miss reads a server's keys as misses: an outage, or a SERVER_ERROR."""
+    return is_outage(error) or isinstance(error, ErrorReply) and error.kind == 'SERVER_ERROR'
 
 
 def note_failure(label: str, error: object) -> None:
@@ -72,7 +70,7 @@ class ServerStore(CacheStore):
         note_failure(self.server_label, error)
         what = operation_text('get', self.user_key(chunk[0]) if len(chunk) == 1 else None)
         report = describe_failure(error, self.endpoint, what)
-        if report is None or not self._miss_on_failure or not (is_outage(error) or isinstance(error, MemcacheServerError)):
+        if report is None or not self._miss_on_failure or not missable(error):
             raise_failure(error, self.endpoint, what)
         warn(report['message'] + '; its keys are read as misses (on_server_error miss)', 'It is not tried again for ' + int_to_string(self._retry_interval) + ' seconds (retry_interval).' if self._retry_interval > 0 else report['hint'])
         return found
@@ -80,17 +78,15 @@ class ServerStore(CacheStore):
     def read_succeeded(self) -> None:
         note_success(self.server_label)
 
-    def stats(self, command: str) -> dict[bytes, StatReading]:
+    def fetch_stats(self, command: str) -> list[StatEntry]:
         """memcached's `stats`, noting an outage (the write path asks `stats settings` for the item size limit)."""
-        client = client_for(self.endpoint)
-        stats: dict[bytes, StatReading]
         try:
-            stats = client.stats() if command == '' else client.stats(command)
+            stats = super().fetch_stats(command)
+            note_success(self.server_label)
+            return stats
         except Exception as error:
             note_failure(self.server_label, error)
-            raise_failure(error, self.endpoint, 'stats' if command == '' else 'stats ' + command)
-        note_success(self.server_label)
-        return stats
+            raise
 
     def add_one(self, op: StoreOp) -> bool:
         try:
@@ -101,28 +97,18 @@ class ServerStore(CacheStore):
             note_failure(self.server_label, error)
             raise
 
-    def set_pipelined(self, items: dict[str, StoredItem], expire: int) -> list[str]:
+    def send_batch(self, batch: WriteBatch) -> None:
         try:
-            refused = super().set_pipelined(items, expire)
-            note_success(self.server_label)
-            return refused
+            super().send_batch(batch)
         except Exception as error:
             note_failure(self.server_label, error)
             raise
 
-    def delete_pipelined(self, keys: list[str]) -> None:
+    def receive_batch(self, batch: WriteBatch) -> list[RejectedWrite]:
         try:
-            super().delete_pipelined(keys)
+            rejected = super().receive_batch(batch)
             note_success(self.server_label)
-        except Exception as error:
-            note_failure(self.server_label, error)
-            raise
-
-    def touch_one(self, key: str, expire: int) -> bool:
-        try:
-            touched = super().touch_one(key, expire)
-            note_success(self.server_label)
-            return touched
+            return rejected
         except Exception as error:
             note_failure(self.server_label, error)
             raise
@@ -132,9 +118,9 @@ class ServerStats:
     """One server's statistics, as the stats table shows them."""
 
     endpoint: ServerEndpoint
-    stats: dict[bytes, StatReading]
+    stats: list[StatEntry]
 
-    def __init__(self, endpoint: ServerEndpoint, stats: dict[bytes, StatReading]) -> None:
+    def __init__(self, endpoint: ServerEndpoint, stats: list[StatEntry]) -> None:
         self.endpoint = endpoint
         self.stats = stats
 
@@ -261,8 +247,9 @@ class ServerPool:
             position += 1
 
     def read_through(self, write_set: WriteSet, full_keys: list[str]) -> dict[str, StoredItem]:
-        """The items a scan of `fullKeys` sees: `writeSet`'s pending writes over what the servers hold (read-your-writes),
-        one server after the other, all of a server's keys in one request (per KEYS_PER_GET).
+        """The items a scan of `fullKeys` sees: `writeSet`'s pending writes over what the servers hold (read-your-writes).
+        Each server gets all of its keys in one pipelined request, and every server's request is sent before any reply
+        is read, so the servers answer in parallel.
         """
         only = self._only
         if only is not None and (len(failed_at) == 0 or not self._any_down()):
@@ -272,16 +259,25 @@ class ServerPool:
         groups = self._group(full_keys)
         self._report_stranded(groups)
         found: dict[str, StoredItem] = {}
+        sent: list[PendingGet] = []
+        senders: list[CacheStore] = []
         position = 0
         while position < len(self.stores):
             keys = groups.per_server[position]
             if len(keys) == 0:
                 position += 1
                 continue
-            items = write_set.read_through(self.stores[position], keys)
-            for key, item in items.items():
-                found[key] = item
+            store = self.stores[position]
+            to_fetch = write_set.pending_view(store, keys, found)
+            if len(to_fetch) == 0:
+                position += 1
+                continue
+            sent.append(store.send_get(to_fetch))
+            senders.append(store)
             position += 1
+        for i in range(len(sent)):
+            for key, item in senders[i].receive_get(sent[i]).items():
+                found[key] = item
         return found
 
     def store_for(self, full_key: str) -> CacheStore:
@@ -313,19 +309,19 @@ class ServerPool:
         return 'memcached servers ' + ', '.join(names) + ' (distribution ' + self.settings['distribution'] + ')'
 
     def describe_lookup(self, full_keys: list[str]) -> str:
-        """What EXPLAIN says about a lookup of `fullKeys`: keys, servers asked and round trips."""
+        """What EXPLAIN says about a lookup of `fullKeys`: keys, `get` lines (KEYS_PER_GET keys each) and servers asked. All
+        lines go out pipelined, to every server at once: one round trip.
+        """
         if self._only is not None:
-            requests = int_div(len(full_keys) + KEYS_PER_GET - 1, KEYS_PER_GET)
-            return 'get ' + int_to_string(len(full_keys)) + ' key(s) in ' + int_to_string(requests) + ' round trip(s)'
+            lines = int_div(len(full_keys) + KEYS_PER_GET - 1, KEYS_PER_GET)
+            pipelined = ' (' + int_to_string(lines) + ' get lines, pipelined)' if lines > 1 else ''
+            return 'get ' + int_to_string(len(full_keys)) + ' key(s) in one round trip' + pipelined
         per_server: dict[int, int] = {}
         for full_key in full_keys:
             home = self.home_of(full_key)
             before = per_server.get(home)
             per_server[home] = 1 if before is None else before + 1
-        round_trips = 0
-        for count in per_server.values():
-            round_trips += int_div(count + KEYS_PER_GET - 1, KEYS_PER_GET)
-        return 'get ' + int_to_string(len(full_keys)) + ' key(s) from ' + int_to_string(len(per_server)) + ' of ' + int_to_string(len(self.stores)) + ' servers in ' + int_to_string(round_trips) + ' round trip(s)'
+        return 'get ' + int_to_string(len(full_keys)) + ' key(s) from ' + int_to_string(len(per_server)) + ' of ' + int_to_string(len(self.stores)) + ' servers at once, one round trip'
 
     def stats_of_each_server(self, command: str) -> list[ServerStats]:
         """memcached's `stats` (with an optional argument) of every server, in list order. A server that is down or fails
@@ -343,14 +339,13 @@ class ServerPool:
                     position += 1
                     continue
                 raise_error(self._down_text(position) + ': cannot get its ' + what, 'It is tried again once retry_interval seconds have passed since the failure; on_server_error ' + "'miss' shows the other servers' statistics meanwhile.")
-            client = client_for(endpoint)
-            stats: dict[bytes, StatReading]
+            stats: list[StatEntry]
             try:
-                stats = client.stats() if command == '' else client.stats(command)
+                stats = self.stores[position].fetch_stats(command)
             except Exception as error:
                 note_failure(label, error)
                 report = describe_failure(error, endpoint, what)
-                if report is not None and self.settings['onServerError'] == 'miss' and (is_outage(error) or isinstance(error, MemcacheServerError)):
+                if report is not None and self.settings['onServerError'] == 'miss' and missable(error):
                     warn(report['message'] + '; its statistics are left out (on_server_error miss)', report['hint'])
                     position += 1
                     continue

@@ -4,10 +4,10 @@ from __future__ import annotations
 from typing import Callable, NoReturn, TypeVar
 
 from ._runtime import int_to_string
-from .cache_store import CacheStore, StoreOp, TouchOp, WriteOp, describe_failure
-from .connections import StoredItem
+from .cache_store import CacheStore, RejectedWrite, StoreOp, StoredItem, TouchOp, WriteBatch, WriteOp, describe_failure
 from .errors import raise_error, warn
 from .keys import quote_for_message
+from .memcache.connection import TransportFailure
 from .write_set import PendingWrite, StatementWrites, WriteSet
 
 
@@ -75,33 +75,45 @@ class FlushLedger:
         self.what = what
         self.aftermath = aftermath
 
-    def detail(self, in_flight: list[PendingWrite]) -> str:
-        """DETAIL of a failed flush: the keys applied, those whose fate is unknown (`inFlight`), and those not sent."""
+    def detail(self, in_flight: list[PendingWrite], refused: list[PendingWrite] | None = None) -> str:
+        """DETAIL of a failed flush: the keys applied, those whose fate is unknown (`inFlight`), those memcached refused
+        (`refused`), and those not sent.
+        """
+        if refused is None:
+            refused = []
         unknown: dict[PendingWrite, None] = {_e0: None for _e0 in in_flight}
+        refused_set: dict[PendingWrite, None] = {_e1: None for _e1 in refused}
         applied: list[PendingWrite] = []
         not_sent: list[PendingWrite] = []
         for write in self.writes:
             if write in self.applied:
                 applied.append(write)
-            elif not write in unknown:
+            elif not write in unknown and not write in refused_set:
                 not_sent.append(write)
         parts: list[str] = []
         parts.append('Of ' + int_to_string(len(self.writes)) + ' key(s), memcached applied ' + int_to_string(len(applied)) + (' (' + key_list(applied) + ')' if len(applied) > 0 else '') + '.')
         if len(in_flight) > 0:
             parts.append('Unknown, in flight when it failed: ' + int_to_string(len(in_flight)) + ' (' + key_list(in_flight) + ').')
+        if len(refused) > 0:
+            parts.append('Refused by memcached: ' + int_to_string(len(refused)) + ' (' + key_list(refused) + ').')
         if len(not_sent) > 0:
             parts.append('Not sent: ' + int_to_string(len(not_sent)) + ' (' + key_list(not_sent) + ').')
         return ' '.join(parts)
 
-    def fail(self, error: object, store: CacheStore, action: str, in_flight: list[PendingWrite]) -> NoReturn:
+    def fail(self, error: object, store: CacheStore, action: str, batch: list[PendingWrite], in_flight: list[PendingWrite]) -> NoReturn:
         """Ends the flush for a client failure while `inFlight` was being sent to `store`'s server."""
-        target = action + ' of key ' + quote_for_message(store.user_key(in_flight[0].op['key'])) if len(in_flight) == 1 else action + ' of ' + int_to_string(len(in_flight)) + ' keys'
+        target = action + ' of key ' + quote_for_message(store.user_key(batch[0].op['key'])) if len(batch) == 1 else action + ' of ' + int_to_string(len(batch)) + ' keys'
         report = describe_failure(error, store.endpoint, target)
         if report is None:
             if isinstance(error, Exception):
                 raise error
             raise Exception('unexpected failure during the ' + target)
         raise FlushFailed(report['message'] + ', while sending ' + self.what, report['hint'], self.aftermath + self.detail(in_flight))
+
+
+def nothing_sent(error: object) -> bool:
+    """Whether `error` happened before any byte of a request reached the server (a refused or timed-out connect)."""
+    return isinstance(error, TransportFailure) and error.phase == 'connect'
 
 
 class PendingStore:
@@ -155,7 +167,7 @@ def batches(writes: list[T], value_bytes: Callable[[T], int]) -> list[list[T]]:
 
 
 def by_expire(sets: list[PendingStore]) -> list[list[PendingStore]]:
-    """Sets grouped by expiration (set_many sends one expiration per request), in first-seen order."""
+    """Sets grouped by expiration (a batch of sets shares one expiration in the ledger's terms), in first-seen order."""
     groups: dict[int, list[PendingStore]] = {}
     for pending in sets:
         group = groups.get(pending.op['expire'])
@@ -169,19 +181,74 @@ def by_expire(sets: list[PendingStore]) -> list[list[PendingStore]]:
     return result
 
 
+def touches_by_expire(touches: list[PendingTouch]) -> list[list[PendingTouch]]:
+    """Touches grouped by expiration, in first-seen order."""
+    groups: dict[int, list[PendingTouch]] = {}
+    for pending in touches:
+        group = groups.get(pending.op['expire'])
+        if group is None:
+            groups[pending.op['expire']] = [pending]
+        else:
+            group.append(pending)
+    result: list[list[PendingTouch]] = []
+    for group in groups.values():
+        result.append(group)
+    return result
+
+
+class FlushBatch:
+    """One pipelined request of a flush and the pending writes it carries, in the order of its commands."""
+
+    batch: WriteBatch
+    writes: list[PendingWrite]
+
+    def __init__(self, batch: WriteBatch, writes: list[PendingWrite]) -> None:
+        self.batch = batch
+        self.writes = writes
+
+
 class ServerWrites:
-    """One server's share of a flush."""
+    """One server's share of a flush: its batches in sending order, and how far they got."""
 
     store: CacheStore
     sets: list[PendingStore]
     deletes: list[PendingWrite]
     touches: list[PendingTouch]
+    batches: list[FlushBatch]
+    next: int
 
     def __init__(self, store: CacheStore) -> None:
         self.store = store
         self.sets = []
         self.deletes = []
         self.touches = []
+        self.batches = []
+        self.next = 0
+
+    def plan(self) -> None:
+        """The server's batches: sets (per expiration), then deletes, then touches (per expiration)."""
+        store = self.store
+        for group in by_expire(self.sets):
+            for set_batch in batches(group, (lambda pending_set: len(pending_set.op['item'].value))):
+                keys: list[str] = []
+                items: list[StoredItem] = []
+                for pending_set in set_batch:
+                    keys.append(pending_set.op['key'])
+                    items.append(pending_set.op['item'])
+                self.batches.append(FlushBatch(store.set_batch(keys, items, set_batch[0].op['expire']), writes_of(set_batch)))
+        for delete_batch in batches(self.deletes, (lambda delete_write: 0)):
+            keys = []
+            for delete_write in delete_batch:
+                keys.append(delete_write.op['key'])
+            self.batches.append(FlushBatch(store.delete_batch(keys), delete_batch))
+        for touch_group in touches_by_expire(self.touches):
+            for touch_batch in batches(touch_group, (lambda pending_touch: 0)):
+                keys = []
+                writes: list[PendingWrite] = []
+                for pending_touch in touch_batch:
+                    keys.append(pending_touch.op['key'])
+                    writes.append(pending_touch.write)
+                self.batches.append(FlushBatch(store.touch_batch(keys, touch_batch[0].op['expire']), writes))
 
 
 def send_adds(adds: list[PendingStore], ledger: FlushLedger) -> None:
@@ -196,7 +263,7 @@ def send_adds(adds: list[PendingStore], ledger: FlushLedger) -> None:
         try:
             stored = write.store.add_one(pending.op)
         except Exception as error:
-            ledger.fail(error, write.store, 'add', [write])
+            ledger.fail(error, write.store, 'add', [write], [] if nothing_sent(error) else [write])
         if not stored:
             undone = True
             for done in added:
@@ -211,11 +278,17 @@ def send_adds(adds: list[PendingStore], ledger: FlushLedger) -> None:
         ledger.applied[write] = None
 
 
+def action_of(batch: WriteBatch) -> str:
+    """What a batch's action is called in messages."""
+    return batch.kind
+
+
 def flush_writes(writes: list[PendingWrite], what: str, applied: dict[PendingWrite, None], aftermath: str) -> None:
-    """Sends `writes` (each key's final operation): adds first, then per server the sets (grouped by expiration) and the
-    deletes as pipelined requests of up to KEYS_PER_BATCH keys, and the touches one acknowledged request each. A
-    failure throws FlushFailed, whose DETAIL names the keys applied (also left in `applied`), the keys in flight, and
-    the keys not sent; `aftermath` tells what becomes of the applied ones.
+    """Sends `writes` (each key's final operation): adds first; then every server's sets (grouped by expiration),
+    deletes and touches as pipelined batches of up to KEYS_PER_BATCH keys, in rounds: each round sends one batch to
+    every server before reading any server's replies, so the servers work in parallel. A failure throws FlushFailed,
+    whose DETAIL names the keys applied (also left in `applied`), the keys in flight, and the keys not sent; `aftermath`
+    tells what becomes of the applied ones. A touch of a key memcached no longer holds is a WARNING, not a failure.
     """
     if len(writes) == 0:
         return
@@ -238,48 +311,78 @@ def flush_writes(writes: list[PendingWrite], what: str, applied: dict[PendingWri
         else:
             server.sets.append(PendingStore(write, op))
     send_adds(adds, ledger)
+    flushes: list[ServerWrites] = []
     for server in servers.values():
-        store = server.store
-        for group in by_expire(server.sets):
-            for set_batch in batches(group, (lambda pending_set: len(pending_set.op['item'].value))):
-                items: dict[str, StoredItem] = {}
-                for pending_set in set_batch:
-                    items[pending_set.op['key']] = pending_set.op['item']
-                refused: list[str]
-                try:
-                    refused = store.set_pipelined(items, set_batch[0].op['expire'])
-                except Exception as error:
-                    ledger.fail(error, store, 'set', writes_of(set_batch))
-                not_stored: list[PendingWrite] = []
-                for pending_set in set_batch:
-                    if pending_set.op['key'] in refused:
-                        not_stored.append(pending_set.write)
-                    else:
-                        ledger.applied[pending_set.write] = None
-                if len(not_stored) > 0:
-                    raise FlushFailed('memcached at ' + store.server_label + ' did not store ' + int_to_string(len(not_stored)) + ' key(s) while receiving ' + what, 'See the memcached server log for the cause.', ledger.aftermath + ledger.detail(not_stored))
-        for delete_batch in batches(server.deletes, (lambda delete_write: 0)):
-            keys: list[str] = []
-            for delete_write in delete_batch:
-                keys.append(delete_write.op['key'])
+        server.plan()
+        flushes.append(server)
+    failure: object = None
+    failed_store: CacheStore | None = None
+    failed_action = ''
+    failed_batch: list[PendingWrite] = []
+    in_flight: list[PendingWrite] = []
+    not_stored: list[PendingWrite] = []
+    not_stored_server: CacheStore | None = None
+    not_stored_reason = ''
+    while failure is None and len(not_stored) == 0:
+        round: list[ServerWrites] = []
+        for server in flushes:
+            if server.next < len(server.batches):
+                round.append(server)
+        if len(round) == 0:
+            break
+        sent: list[ServerWrites] = []
+        for server in round:
+            flush_batch = server.batches[server.next]
             try:
-                store.delete_pipelined(keys)
+                server.store.send_batch(flush_batch.batch)
+                sent.append(server)
             except Exception as error:
-                ledger.fail(error, store, 'delete', delete_batch)
-            for delete_write in delete_batch:
-                ledger.applied[delete_write] = None
-        vanished: list[str] = []
-        for pending_touch in server.touches:
-            touched: bool
+                if failure is None:
+                    failure = error
+                    failed_store = server.store
+                    failed_action = action_of(flush_batch.batch)
+                    failed_batch = flush_batch.writes
+                if not nothing_sent(error):
+                    for write in flush_batch.writes:
+                        in_flight.append(write)
+        for server in sent:
+            flush_batch = server.batches[server.next]
+            server.next += 1
+            rejected: list[RejectedWrite]
             try:
-                touched = store.touch_one(pending_touch.op['key'], pending_touch.op['expire'])
+                rejected = server.store.receive_batch(flush_batch.batch)
             except Exception as error:
-                ledger.fail(error, store, 'touch', [pending_touch.write])
-            ledger.applied[pending_touch.write] = None
-            if not touched:
-                vanished.append(store.user_key(pending_touch.op['key']))
-        if len(vanished) > 0:
-            warn_vanished_touches(store, vanished, what)
+                if failure is None:
+                    failure = error
+                    failed_store = server.store
+                    failed_action = action_of(flush_batch.batch)
+                    failed_batch = flush_batch.writes
+                for write in flush_batch.writes:
+                    in_flight.append(write)
+                continue
+            refused_keys: dict[str, str] = {}
+            for refusal in rejected:
+                refused_keys[refusal.key] = refusal.reason
+            vanished: list[str] = []
+            for write in flush_batch.writes:
+                reason = refused_keys.get(write.op['key'])
+                if reason is None:
+                    ledger.applied[write] = None
+                elif flush_batch.batch.kind == 'set':
+                    not_stored.append(write)
+                    if not_stored_server is None:
+                        not_stored_server = server.store
+                        not_stored_reason = reason
+                else:
+                    ledger.applied[write] = None
+                    if flush_batch.batch.kind == 'touch':
+                        vanished.append(server.store.user_key(write.op['key']))
+            if len(vanished) > 0:
+                warn_vanished_touches(server.store, vanished, what)
+    if failure is not None and failed_store is not None:
+        ledger.fail(failure, failed_store, failed_action, failed_batch, in_flight)
+    if len(not_stored) > 0 and not_stored_server is not None:
+        raise FlushFailed('memcached at ' + not_stored_server.server_label + ' did not store ' + int_to_string(len(not_stored)) + ' key(s) while receiving ' + what + ': ' + not_stored_reason, 'See the memcached server log for the cause.', ledger.aftermath + ledger.detail([], not_stored))
 
 
 def warn_vanished_touches(store: CacheStore, user_keys: list[str], what: str) -> None:

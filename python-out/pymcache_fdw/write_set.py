@@ -3,8 +3,7 @@ from __future__ import annotations
 
 from typing import Literal, NoReturn
 
-from .cache_store import CacheStore, WriteOp
-from .connections import StoredItem
+from .cache_store import CacheStore, StoredItem, WriteOp
 from .errors import raise_error
 from .keys import quote_for_message
 
@@ -100,6 +99,20 @@ class WriteSet:
         if self.is_empty():
             return store.get_many(full_keys)
         seen: dict[str, StoredItem] = {}
+        to_fetch = self.pending_view(store, full_keys, seen)
+        if len(to_fetch) == 0:
+            return seen
+        fetched = store.get_many(to_fetch)
+        for full_key, item in fetched.items():
+            seen[full_key] = item
+        return seen
+
+    def pending_view(self, store: CacheStore, full_keys: list[str], seen: dict[str, StoredItem]) -> list[str]:
+        """Puts into `seen` the items pending stores give `fullKeys` of `store` (pending deletes hide the key), and returns
+        the keys whose item only memcached can tell.
+        """
+        if self.is_empty():
+            return full_keys
         to_fetch: list[str] = []
         for full_key in full_keys:
             pending = self.effective(store, full_key)
@@ -108,10 +121,7 @@ class WriteSet:
                 to_fetch.append(full_key)
             elif op['kind'] == 'set' or op['kind'] == 'add':
                 seen[full_key] = op['item']
-        fetched = store.get_many(to_fetch)
-        for full_key, item in fetched.items():
-            seen[full_key] = item
-        return seen
+        return to_fetch
 
     def rollback_to(self, level: int) -> None:
         """ROLLBACK TO SAVEPOINT: the writes made at `level` and deeper are forgotten (repeating it changes nothing)."""

@@ -1,5 +1,5 @@
 // Scenario differential of the I/O modules (src/fdw.ts, src/stats.ts, src/cache-store.ts, src/server-pool.ts,
-// src/transaction.ts, src/write-set.ts, src/connections.ts): scripted sequences of wrapper calls as Multicorn makes them
+// src/transaction.ts, src/write-set.ts, src/memcache/): scripted sequences of wrapper calls as Multicorn makes them
 // (construct PymcacheFDW / PymcacheFDWStats with options and columns; begin; insert, bulk_insert, update, delete;
 // execute with quals; explain; savepoints; pre_commit/commit/rollback; end_modify) run in Node on one private memcached
 // and by the emitted Python (script_driver.py; it records log_to_postgres below ERROR, since the host's C half is absent
@@ -11,7 +11,7 @@
 import fc from 'fast-check';
 import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { closeAllClients } from '../../src/connections';
+import { closeAllConnections as closeAllClients } from '../../src/memcache/connection';
 import { startMemcached } from '../rig/memcached';
 import { SEED, sample } from '../runtime/vectors';
 import type { Address } from '../unit/fdw-support';
@@ -223,7 +223,7 @@ describe('scenarios: PymcacheFDW and PymcacheFDWStats in Node and emitted Python
     );
     // A NULL flags column stores 0.
     expect(run.nodeItems.map(({ key, flags }) => [key, flags])).toEqual([['moved', 0]]);
-    expect(okOf(run.node[13]!)).toEqual([`memcached <server>`.replace('<server>', `${nodeServer.address.host}:${nodeServer.address.port}`), 'get 2 key(s) in 1 round trip(s)']);
+    expect(okOf(run.node[13]!)).toEqual([`memcached <server>`.replace('<server>', `${nodeServer.address.host}:${nodeServer.address.port}`), 'get 2 key(s) in one round trip']);
   });
 
   it('stats tables: settings with the server column, explain, options and columns refused', async () => {

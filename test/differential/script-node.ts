@@ -3,21 +3,14 @@
 // logged below ERROR while it ran. Pure steps exercise one function (options, layouts, write-set bookkeeping, ...);
 // the `fdw`/`stats`/`call` steps drive PymcacheFDW and PymcacheFDWStats as Multicorn does, against the memcached the
 // script's environment names ($HOST/$PORT in option values are replaced by it).
-import { CacheStore, describeFailure, operationText, raiseFailure, type WriteOp } from '../../src/cache-store';
+import { CacheStore, describeFailure, operationText, raiseFailure, StoredItem, type WriteOp } from '../../src/cache-store';
 import { checkStatsColumns, baseType, resolveCacheLayout } from '../../src/columns';
-import { clientFor, closeAllClients, openClientCount, StoredItem, StoredItemSerde } from '../../src/connections';
+import { closeAllConnections, connectionTo, openConnectionCount, TransportFailure, type TransportPhase } from '../../src/memcache/connection';
+import { ClientErrorReply, ProtocolError, ServerErrorReply, UnknownCommandReply } from '../../src/memcache/protocol';
 import { raiseError, warn } from '../../src/errors';
 import { PymcacheFDW } from '../../src/fdw';
 import { ColumnDefinition, Qual, takeLoggedMessages, type HostValue, type QualOperator } from '../../src/ports/host';
-import {
-  MemcacheClientError,
-  MemcacheIllegalInputError,
-  MemcacheServerError,
-  MemcacheUnexpectedCloseError,
-  MemcacheUnknownCommandError,
-  MemcacheUnknownError,
-  TransportError,
-} from '../../src/ports/memcache';
+import type { SocketFailure } from '../../src/ports/socket';
 import { formatFloat, utf8Decode, utf8Encode } from '../../src/ports/runtime';
 import { forgetServerFailures, ServerPool } from '../../src/server-pool';
 import { PymcacheFDWStats } from '../../src/stats';
@@ -109,16 +102,17 @@ function plainServerSet(servers: ServerSetOptions): unknown {
 /** A failure that is not the client's (Python's ValueError), which describeFailure does not describe. */
 class ValueError extends Error {}
 
-const ERROR_CLASSES: Record<string, (message: string) => unknown> = {
-  MemcacheClientError: (m) => new MemcacheClientError(m),
-  MemcacheUnknownCommandError: (m) => new MemcacheUnknownCommandError(m),
-  MemcacheIllegalInputError: (m) => new MemcacheIllegalInputError(m),
-  MemcacheServerError: (m) => new MemcacheServerError(m),
-  MemcacheUnknownError: (m) => new MemcacheUnknownError(m),
-  MemcacheUnexpectedCloseError: (m) => new MemcacheUnexpectedCloseError(m),
-  TransportError: (m) => new TransportError(m, null),
-  ValueError: (m) => new ValueError(m),
-};
+/** The client failure a step describes: [class, ...constructor arguments]. */
+function failureOf(spec: unknown[]): unknown {
+  const kind = text(spec[0]);
+  const knownText = spec[1] === null ? null : text(spec[1]);
+  if (kind === 'TransportFailure') return new TransportFailure(text(spec[1]) as TransportPhase, text(spec[2]) as SocketFailure | 'closed', text(spec[3]));
+  if (kind === 'UnknownCommandReply') return new UnknownCommandReply(knownText, int(spec[2]));
+  if (kind === 'ClientErrorReply') return new ClientErrorReply(knownText, int(spec[2]));
+  if (kind === 'ServerErrorReply') return new ServerErrorReply(knownText, int(spec[2]));
+  if (kind === 'ProtocolError') return new ProtocolError(text(spec[1]), text(spec[2]));
+  return new ValueError(text(spec[1]));
+}
 
 type Table = PymcacheFDW | PymcacheFDWStats;
 
@@ -209,10 +203,10 @@ class Script {
         return null;
       case 'describeFailure':
       case 'raiseFailure': {
-        const make = ERROR_CLASSES[text(args[0])]!;
-        const endpoint = endpointOf(text(args[2]), int(args[3]), args[4] === true);
-        if (op === 'raiseFailure') return raiseFailure(make(text(args[1])), endpoint, text(args[5]));
-        return describeFailure(make(text(args[1])), endpoint, text(args[5]));
+        const error = failureOf(args[0] as unknown[]);
+        const endpoint = endpointOf(text(args[1]), int(args[2]), args[3] === true);
+        if (op === 'raiseFailure') return raiseFailure(error, endpoint, text(args[4]));
+        return describeFailure(error, endpoint, text(args[4]));
       }
       case 'operationText':
         return operationText(text(args[0]), args[1] as string | null);
@@ -229,20 +223,15 @@ class Script {
           kinds: pool.stores.map((store) => store.constructor.name),
         };
       }
-      case 'clientFor': {
-        const client = clientFor({ host: text(args[0]), port: int(args[1]), connectTimeout: Number(args[2]), timeout: Number(args[3]), listed: false });
-        if (!this.clients.includes(client)) this.clients.push(client);
-        return [openClientCount(), this.clients.indexOf(client)];
+      case 'connectionTo': {
+        const connection = connectionTo(text(args[0]), int(args[1]));
+        if (!this.clients.includes(connection)) this.clients.push(connection);
+        return [this.clients.length, this.clients.indexOf(connection)];
       }
-      case 'closeClients':
-        await closeAllClients();
-        return openClientCount();
-      case 'serde': {
-        const serde = new StoredItemSerde();
-        const [value, flags] = serde.serialize(utf8Encode('k'), new StoredItem(args[0] as Uint8Array, int(args[1])));
-        const back = serde.deserialize('k', value, flags);
-        return [value, flags, back.value, back.flags];
-      }
+      case 'closeConnections':
+        closeAllConnections();
+        this.clients.length = 0;
+        return openConnectionCount();
       case 'forgetFailures':
         forgetServerFailures();
         return null;

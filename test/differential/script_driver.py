@@ -17,13 +17,15 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'
 
 import multicorn.utils  # noqa: E402
 from multicorn import ColumnDefinition, Qual  # noqa: E402
-from pymemcache import exceptions as memcache_exceptions  # noqa: E402
 
 from differential_driver import decode, encode, encode_error  # noqa: E402
 from pymcache_fdw import transaction  # noqa: E402
-from pymcache_fdw.cache_store import CacheStore, describe_failure, operation_text, raise_failure  # noqa: E402
+from pymcache_fdw.cache_store import CacheStore, StoredItem, describe_failure, operation_text, raise_failure  # noqa: E402
 from pymcache_fdw.columns import base_type, check_stats_columns, resolve_cache_layout  # noqa: E402
-from pymcache_fdw.connections import StoredItem, StoredItemSerde, client_for, close_all_clients, open_client_count  # noqa: E402
+from pymcache_fdw.memcache.connection import (  # noqa: E402
+    TransportFailure, close_all_connections, connection_to, open_connection_count)
+from pymcache_fdw.memcache.protocol import (  # noqa: E402
+    ClientErrorReply, ProtocolError, ServerErrorReply, UnknownCommandReply)
 from pymcache_fdw.errors import raise_error, warn  # noqa: E402
 from pymcache_fdw.fdw import PymcacheFDW  # noqa: E402
 from pymcache_fdw.server_pool import ServerPool, forget_server_failures  # noqa: E402
@@ -44,16 +46,20 @@ multicorn.utils._log_to_postgres = record_log
 
 SCRIPT_STORES = [('127.0.0.1', 11211, ''), ('127.0.0.1', 11212, ''), ('10.0.0.1', 11211, 'p:')]
 
-ERROR_CLASSES = {
-    'MemcacheClientError': memcache_exceptions.MemcacheClientError,
-    'MemcacheUnknownCommandError': memcache_exceptions.MemcacheUnknownCommandError,
-    'MemcacheIllegalInputError': memcache_exceptions.MemcacheIllegalInputError,
-    'MemcacheServerError': memcache_exceptions.MemcacheServerError,
-    'MemcacheUnknownError': memcache_exceptions.MemcacheUnknownError,
-    'MemcacheUnexpectedCloseError': memcache_exceptions.MemcacheUnexpectedCloseError,
-    'TransportError': OSError,
-    'ValueError': ValueError,
-}
+def failure_of(spec):
+    """The client failure a step describes: [class, ...constructor arguments] (script-node.ts failureOf)."""
+    kind = spec[0]
+    if kind == 'TransportFailure':
+        return TransportFailure(spec[1], spec[2], spec[3])
+    if kind == 'UnknownCommandReply':
+        return UnknownCommandReply(spec[1], spec[2])
+    if kind == 'ClientErrorReply':
+        return ClientErrorReply(spec[1], spec[2])
+    if kind == 'ServerErrorReply':
+        return ServerErrorReply(spec[1], spec[2])
+    if kind == 'ProtocolError':
+        return ProtocolError(spec[1], spec[2])
+    return ValueError(spec[1])
 
 
 def endpoint_of(host, port, listed=False):
@@ -188,11 +194,11 @@ class Script:
             warn(args[0], args[1], args[2])
             return None
         if op in ('describeFailure', 'raiseFailure'):
-            error = ERROR_CLASSES[args[0]](args[1])
-            endpoint = endpoint_of(args[2], args[3], args[4] is True)
+            error = failure_of(args[0])
+            endpoint = endpoint_of(args[1], args[2], args[3] is True)
             if op == 'raiseFailure':
-                return raise_failure(error, endpoint, args[5])
-            return describe_failure(error, endpoint, args[5])
+                return raise_failure(error, endpoint, args[4])
+            return describe_failure(error, endpoint, args[4])
         if op == 'operationText':
             return operation_text(args[0], args[1])
         if op == 'userKey':
@@ -207,20 +213,15 @@ class Script:
                 'stores': [pool.store_for(key).server_label for key in keys],
                 'kinds': [type(store).__name__ for store in pool.stores],
             }
-        if op == 'clientFor':
-            client = client_for({'host': args[0], 'port': args[1], 'connectTimeout': float(args[2]),
-                                 'timeout': float(args[3]), 'listed': False})
-            if not any(client is seen for seen in self.clients):
-                self.clients.append(client)
-            return [open_client_count(), next(index for index, seen in enumerate(self.clients) if seen is client)]
-        if op == 'closeClients':
-            close_all_clients()
-            return open_client_count()
-        if op == 'serde':
-            serde = StoredItemSerde()
-            value, flags = serde.serialize(b'k', StoredItem(args[0], args[1]))
-            back = serde.deserialize('k', value, flags)
-            return [value, flags, back.value, back.flags]
+        if op == 'connectionTo':
+            connection = connection_to(args[0], args[1])
+            if not any(connection is seen for seen in self.clients):
+                self.clients.append(connection)
+            return [len(self.clients), next(index for index, seen in enumerate(self.clients) if seen is connection)]
+        if op == 'closeConnections':
+            close_all_connections()
+            self.clients = []
+            return open_connection_count()
         if op == 'forgetFailures':
             forget_server_failures()
             return None

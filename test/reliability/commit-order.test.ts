@@ -64,12 +64,10 @@ describe('SERIALIZABLE', () => {
       const warnings = client.takeNotices().filter((notice) => notice.severity === 'WARNING');
       expect(warnings.length).toBe(1);
       const label = `${own.address.host}:${own.address.port}`;
-      expect(warnings[0]!.message).toMatch(
-        new RegExp(`^(cannot reach memcached at ${label} \\(set of key "k"\\): .*|memcached at ${label} closed the connection during set of key "k"), while sending the transaction's writes after PostgreSQL committed the transaction$`),
+      expect(warnings[0]!.message).toBe(
+        `cannot reach memcached at ${label} (set of key "k"): connection refused, while sending the transaction's writes after PostgreSQL committed the transaction`,
       );
-      expect(warnings[0]!.detail).toBe(
-        `memcached has no transactions: what it applied stays. Of 1 key(s), memcached applied 0. Unknown, in flight when it failed: 1 ("${cache.prefix}k").`,
-      );
+      expect(warnings[0]!.detail).toBe(`memcached has no transactions: what it applied stays. Of 1 key(s), memcached applied 0. Not sent: 1 ("${cache.prefix}k").`);
       expect((await session.client.query('SELECT note FROM audit')).rows).toEqual([{ note: 'committed' }]);
     } finally {
       await own.stop();

@@ -1,6 +1,7 @@
 // python-out is a pip-installable package: a wheel built from it (offline, with Debian's setuptools) holds the
-// package, declares pymemcache>=3.5 and Python >= 3.9, and imports once unpacked where pip would put it (next to
-// a multicorn, here the host's Python package, since the package imports it as under PostgreSQL).
+// package and its hand-written ports, declares Python >= 3.9 and no dependency (the memcached client is the package's
+// own), and imports once unpacked where pip would put it (next to a multicorn, here the host's Python package, since
+// the package imports it as under PostgreSQL), the package itself included.
 import { execFile } from 'node:child_process';
 import { cpSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,7 +15,7 @@ const scratch = mkdtempSync(join(tmpdir(), 'pymcache-package-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 describe('python-out/pyproject.toml', () => {
-  it('builds a wheel with the package, its metadata and its pymemcache requirement', async () => {
+  it('builds a wheel with the package, its metadata and no third-party requirement', async () => {
     // Build from a copy: setuptools writes build/ and *.egg-info next to pyproject.toml.
     const source = join(scratch, 'source');
     cpSync(PYTHON_OUT, source, { recursive: true, filter: (path) => !/(__pycache__|\.mypy_cache)/.test(path) });
@@ -27,17 +28,19 @@ describe('python-out/pyproject.toml', () => {
       'import sys, zipfile',
       'z = zipfile.ZipFile(sys.argv[1])',
       'names = z.namelist()',
-      'print("runtime:", "pymcache_fdw/_runtime.py" in names)',
+      'print("ports:", all(f"pymcache_fdw/{name}.py" in names for name in ("_runtime", "_socket", "_backend")))',
+      'print("client:", "pymcache_fdw/memcache/connection.py" in names)',
       'meta = z.read("pymcache_fdw-0.1.0.dist-info/METADATA").decode()',
       'print("\\n".join(line for line in meta.splitlines() if line.startswith(("Name:", "Requires-Dist:", "Requires-Python:"))))',
       'z.extractall(sys.argv[2])',
       'sys.path[0:0] = [sys.argv[2], sys.argv[3]]',
       'import pymcache_fdw._runtime as r',
-      'print("import:", r.format_float(1e16))',
+      'import pymcache_fdw',
+      'print("import:", r.format_float(1e16), pymcache_fdw.PymcacheFDW.__name__)',
     ].join('\n');
     const { stdout } = await run(PYTHON, ['-c', inspect, join(wheels, built[0]!), join(scratch, 'site-packages'), HOST_PYTHON], { env: { ...process.env, PYTHONDONTWRITEBYTECODE: '1' } });
     expect(stdout.split('\n')).toEqual([
-      'runtime: True', 'Name: pymcache-fdw', 'Requires-Python: >=3.9', 'Requires-Dist: pymemcache (>=3.5)', 'import: 1e+16', '',
+      'ports: True', 'client: True', 'Name: pymcache-fdw', 'Requires-Python: >=3.9', 'import: 1e+16 PymcacheFDW', '',
     ]);
   });
 });

@@ -100,7 +100,7 @@ describe('reads', () => {
     const lines = await explainLines(session.client, `SELECT value FROM ${table} WHERE key IN ('a', 'b')`);
     expect(lines).toContain(`  Multicorn: memcached ${server.host}:${server.port}`);
     expect(lines).toContain(`  Multicorn: key prefix "${prefix}"`);
-    expect(lines).toContain('  Multicorn: get 2 key(s) in 1 round trip(s)');
+    expect(lines).toContain('  Multicorn: get 2 key(s) in one round trip');
   });
 
   it('a join on the key runs as key lookups (nested loop over a parameterized foreign scan)', async () => {
@@ -428,7 +428,7 @@ describe('unreachable server', () => {
     await session.client.query(`CREATE FOREIGN TABLE unreachable (key text, value text)
       SERVER mc OPTIONS (row_id 'key', host '${address.host}', port '${address.port}', connect_timeout '0.5')`);
     const error = await sqlError(session.client.query(`SELECT value FROM unreachable WHERE key = 'k'`));
-    expect(error.message).toMatch(new RegExp(`^cannot reach memcached at ${address.host}:${address.port} \\(get of key "k"\\): .*Connection refused`));
+    expect(error.message).toBe(`cannot reach memcached at ${address.host}:${address.port} (get of key "k"): connection refused`);
     expect(error.hint).toBe(
       'Check that memcached runs there and accepts connections, or point the host and port options at it; connect_timeout and timeout set how long to wait.',
     );

@@ -4,7 +4,7 @@ import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeEach, describe, expect, inject, it } from 'vitest';
-import { closeAllClients, openClientCount } from '../../src/connections';
+import { closeAllConnections as closeAllClients, openConnectionCount as openClientCount } from '../../src/memcache/connection';
 import { NO_KEY_ROWS_ESTIMATE, PymcacheFDW } from '../../src/fdw';
 import { Qual, takeLoggedMessages, WARNING, type ColumnDefinition, type Row } from '../../src/ports/host';
 import { startMemcached, startMemcachedOnPort } from '../rig/memcached';
@@ -141,7 +141,7 @@ describe('planner interface', () => {
     expect(fdw.explain([new Qual('key', ['=', true], ['a', 'b'])], ALL_COLUMNS)).toEqual([
       `memcached ${server.host}:${server.port}`,
       `key prefix "${prefix}"`,
-      'get 2 key(s) in 1 round trip(s)',
+      'get 2 key(s) in one round trip',
     ]);
     expect(fdw.explain([], ALL_COLUMNS)[2]).toBe('no key condition: no rows (a full scan of memcached is not available)');
   });

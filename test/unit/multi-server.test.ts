@@ -2,7 +2,7 @@
 // writes reach each key's own server at COMMIT, errors name the key's server (not the first of the list), and the
 // stats table shows every server with its `server` column.
 import { afterAll, beforeEach, describe, expect, inject, it } from 'vitest';
-import { closeAllClients } from '../../src/connections';
+import { closeAllConnections as closeAllClients } from '../../src/memcache/connection';
 import { createDistribution } from '../../src/distribution/index';
 import { PymcacheFDW } from '../../src/fdw';
 import { Qual, takeLoggedMessages } from '../../src/ports/host';

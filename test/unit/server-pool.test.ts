@@ -3,7 +3,7 @@
 // policy, retry_interval bookkeeping, keys of a down server moving as the matching client moves them, write routing,
 // and the statistics of every server.
 import { afterAll, afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
-import { closeAllClients } from '../../src/connections';
+import { closeAllConnections as closeAllClients } from '../../src/memcache/connection';
 import { createDistribution, type DistributionName } from '../../src/distribution/index';
 import { takeLoggedMessages, WARNING } from '../../src/ports/host';
 import { forgetServerFailures, ServerPool, ServerStore } from '../../src/server-pool';
@@ -101,7 +101,7 @@ describe('placement and grouping', () => {
     for (const key of keys.slice(0, 6)) {
       await rawSet(fleet[tablePool.homeOf(key)]!, key, 'stored');
     }
-    const { StoredItem } = await import('../../src/connections');
+    const { StoredItem } = await import('../../src/cache-store');
     const store = tablePool.storeFor(keys[0]!);
     pending.record(1, store, { kind: 'delete', key: keys[0]! });
     const late = keys[11]!;
@@ -251,8 +251,8 @@ describe('a server that does not answer', () => {
     const tablePool = pool([fleet[0]!, dead], {}, prefix);
     const key = keysFor(prefix, 20).find((k) => tablePool.homeOf(k) === 1)!;
     const store = tablePool.storeFor(key);
-    const { StoredItem } = await import('../../src/connections');
-    await expect(store.setPipelined(new Map([[key, new StoredItem(new Uint8Array([1]), 0)]]), 0)).rejects.toThrow();
+    const { StoredItem } = await import('../../src/cache-store');
+    await expect(store.setPipelined([key], [new StoredItem(new Uint8Array([1]), 0)], 0)).rejects.toThrow();
     expect((await failure(() => tablePool.storeFor(key))).message).toContain('is marked down');
     expect(await rawGet(fleet[0]!, key)).toBeNull();
   });
@@ -265,10 +265,10 @@ describe('EXPLAIN text and statistics', () => {
     expect(weighted.describeServers()).toBe(`memcached servers ${names} (distribution modula)`);
     const keys = keysFor('x', 40);
     const used = new Set(keys.map((key) => weighted.homeOf(key))).size;
-    expect(weighted.describeLookup(keys)).toBe(`get 40 key(s) from ${used} of 3 servers in ${used} round trip(s)`);
+    expect(weighted.describeLookup(keys)).toBe(`get 40 key(s) from ${used} of 3 servers at once, one round trip`);
     const single = new ServerPool(parseServerSet({ host: fleet[0]!.host, port: String(fleet[0]!.port) }, true), '');
     expect(single.describeServers()).toBe(`memcached ${fleet[0]!.host}:${fleet[0]!.port}`);
-    expect(single.describeLookup(keysFor('x', 501))).toBe('get 501 key(s) in 2 round trip(s)');
+    expect(single.describeLookup(keysFor('x', 501))).toBe('get 501 key(s) in one round trip (2 get lines, pipelined)');
   });
 
   it('reads the statistics of every server in list order; miss leaves a dead one out with a WARNING', async () => {
@@ -276,7 +276,7 @@ describe('EXPLAIN text and statistics', () => {
     const all = await pool(fleet).statsOfEachServer('');
     expect(all.map((s) => `${s.endpoint.host}:${s.endpoint.port}`)).toEqual(fleet.map((a) => `${a.host}:${a.port}`));
     for (const perServer of all) {
-      const names = [...perServer.stats.keys()].map((name) => utf8Decode(name));
+      const names = perServer.stats.map(([name]) => name);
       expect(names).toContain('curr_items');
     }
     const some = await pool([fleet[0]!, dead], { on_server_error: 'miss' }).statsOfEachServer('settings');

@@ -1,7 +1,7 @@
 // PymcacheFDWStats in Node against real memcached: every stats_cmd, names and values checked against a raw `stats`
 // call, values shown as pymemcache's conversions print in Python (the original README's output).
 import { afterAll, beforeEach, describe, expect, inject, it } from 'vitest';
-import { closeAllClients } from '../../src/connections';
+import { closeAllConnections as closeAllClients } from '../../src/memcache/connection';
 import { Qual, takeLoggedMessages, WARNING } from '../../src/ports/host';
 import { PymcacheFDWStats, statValueText } from '../../src/stats';
 import { startMemcached } from '../rig/memcached';
@@ -31,14 +31,23 @@ afterAll(async () => {
 });
 
 describe('statValueText', () => {
-  it('shows values as Python prints what pymemcache returns', () => {
-    expect(statValueText('curr_connections', 6)).toBe('6');
-    expect(statValueText('auth_enabled_sasl', false)).toBe('False');
-    expect(statValueText('slab_automove', true)).toBe('True');
-    expect(statValueText('rusage_user', 1)).toBe('1.0');
-    expect(statValueText('rusage_system', 0.012345)).toBe('0.012345');
-    expect(statValueText('growth_factor', 1.25)).toBe('1.25');
-    expect(statValueText('cas_enabled', new Uint8Array(Buffer.from('yes')))).toBe('yes');
+  it('shows the text memcached sent as Python printed what pymemcache 3.5 made of it', () => {
+    expect(statValueText('curr_connections', '6')).toBe('6');
+    expect(statValueText('curr_connections', '007')).toBe('7');
+    expect(statValueText('total_items', '18446744073709551615')).toBe('18446744073709551615');
+    expect(statValueText('auth_enabled_sasl', 'no')).toBe('False');
+    expect(statValueText('auth_enabled_sasl', 'yes')).toBe('True');
+    expect(statValueText('slab_automove', '1')).toBe('True');
+    expect(statValueText('slab_automove', '0')).toBe('False');
+    expect(statValueText('rusage_user', '1.000000')).toBe('1.0');
+    expect(statValueText('rusage_system', '0.012345')).toBe('0.012345');
+    expect(statValueText('rusage_system', '0:500000')).toBe('0.5');
+    expect(statValueText('growth_factor', '1.25')).toBe('1.25');
+    expect(statValueText('umask', '700')).toBe('448');
+    expect(statValueText('cas_enabled', 'yes')).toBe('yes');
+    expect(statValueText('version', '1.6.18')).toBe('1.6.18');
+    expect(statValueText('slab_automove_ratio', '0.80')).toBe('0.80');
+    expect(statValueText('evictions', 'on')).toBe('on');
   });
 });
 
