@@ -1,12 +1,13 @@
 // The transformation context: one per emitted module. It dispatches TS nodes to the visitor table, collects
 // diagnostics and imports, and tracks the Python scopes (temporaries, hoisted functions, global/nonlocal, loops).
 import { ts } from 'ts-morph';
+import type { CompileContext } from './compile-context';
 import { diagnostics, type Diagnostic } from './diagnostics';
 import { ImportCollector } from './imports';
 import { bindingProblem, EMITTED_BUILTINS, snakeCase } from './names';
 import { portOf, resolvePortExport, type PortBinding, type PortExportKind, type StdlibModule, PACKAGE } from './ports';
 import * as py from './python-ast';
-import { isAny } from './typeinfo';
+import { isAny } from './type-queries';
 
 /** How an expression is used: as an assignment target, under a non-null assertion `!`, or with its value dropped. */
 export interface ExprOptions {
@@ -67,14 +68,18 @@ export class Context {
   private readonly reportedAny = new Set<ts.Node>();
   private readonly nameCache = new Map<ts.Symbol, string>();
 
+  readonly checker: ts.TypeChecker;
+
   constructor(
-    readonly checker: ts.TypeChecker,
+    /** The compilation this module is part of (paths, module names, project-wide analyses). */
+    readonly compile: CompileContext,
     readonly sourceFile: ts.SourceFile,
     /** Dotted Python module of this file (`pymcache_fdw.keys`). */
     readonly moduleName: string,
     readonly isPackageInit: boolean,
     private readonly visitors: VisitorTable,
   ) {
+    this.checker = compile.checker;
     this.scopes.push(newScope('module', sourceFile));
   }
 

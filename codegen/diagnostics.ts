@@ -3,22 +3,13 @@
 import { ts } from 'ts-morph';
 
 export interface Diagnostic {
-  /** Path relative to the project root, with forward slashes (`src/keys.ts`). */
+  /** The file: absolute where the diagnostic is made, relative to the project root once compileProject returns it. */
   file: string;
   line: number;
   column: number;
   code: string;
   why: string;
   instead: string;
-}
-
-/** Turns an absolute file name into the path printed in diagnostics; set by the compiler per project. */
-export type PathRenderer = (fileName: string) => string;
-
-let renderPath: PathRenderer = (fileName) => fileName;
-
-export function setPathRenderer(renderer: PathRenderer): void {
-  renderPath = renderer;
 }
 
 export function formatDiagnostic(d: Diagnostic): string {
@@ -35,7 +26,7 @@ export function compareDiagnostics(a: Diagnostic, b: Diagnostic): number {
 function at(node: ts.Node, code: string, why: string, instead: string): Diagnostic {
   const sourceFile = node.getSourceFile();
   const { line, character } = sourceFile.getLineAndCharacterOfPosition(node.getStart(sourceFile));
-  return { file: renderPath(sourceFile.fileName), line: line + 1, column: character + 1, code, why, instead };
+  return { file: sourceFile.fileName, line: line + 1, column: character + 1, code, why, instead };
 }
 
 /** Code -> one-line title, for docs/emitter.md and for the test that every code has a refusal fixture. */

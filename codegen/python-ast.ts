@@ -188,7 +188,7 @@ export interface NamedExpr {
   value: Expr;
 }
 
-/** A type hint already rendered by codegen/types.ts (hints are not evaluated: `from __future__ import annotations`). */
+/** A type hint already rendered by codegen/hints.ts (hints are not evaluated: `from __future__ import annotations`). */
 export interface RawHint {
   kind: 'RawHint';
   text: string;

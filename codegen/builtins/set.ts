@@ -1,7 +1,7 @@
 // Set -> dict with None values: JavaScript sets iterate in insertion order, Python sets do not, dict keys do.
 import { diagnostics } from '../diagnostics';
 import * as py from '../python-ast';
-import { isSetType } from '../typeinfo';
+import { isSetType } from '../type-queries';
 import { arg, len, method, refuseArity, statementOnly, type BuiltinModule } from './common';
 
 export const setBuiltins: BuiltinModule = {

@@ -5,17 +5,13 @@ import { ts } from 'ts-morph';
 import type { Context } from '../context';
 import { diagnostics } from '../diagnostics';
 import * as py from '../python-ast';
-import { describeType, isBooleanType, isNumberType, isPrimitiveOrNullish, isRecordType, isStringType, skipOuterExpressions, unionParts } from '../typeinfo';
-import { expression, type VisitorEntries } from './registry';
-import { checkPower } from './power';
-import { boolOp, checkTruthiness, condition } from './truthiness';
+import { describeType, isBooleanType, isNumberType, isPrimitiveOrNullish, isRecordType, isStringType, unionParts } from '../type-queries';
+import { isNullishLiteral, skipOuterExpressions, stringLiteralText } from '../syntax';
+import { expression, type VisitorEntries } from '../visitor-entries';
+import { checkPower } from '../translation/power';
+import { boolOp, condition } from '../translation/truthiness';
 
 const K = ts.SyntaxKind;
-
-function isNullLiteral(node: ts.Expression): boolean {
-  const inner = skipOuterExpressions(node);
-  return inner.kind === K.NullKeyword || (ts.isIdentifier(inner) && inner.text === 'undefined');
-}
 
 /** `typeof x === 'number'` and friends -> isinstance checks that agree with JavaScript (bool is not a number). */
 function typeofCheck(ctx: Context, node: ts.BinaryExpression, operand: ts.Expression, tag: string, negate: boolean): py.Expr {
@@ -50,14 +46,16 @@ function typeofCheck(ctx: Context, node: ts.BinaryExpression, operand: ts.Expres
 
 function equality(ctx: Context, node: ts.BinaryExpression, negate: boolean): py.Expr {
   const { left, right } = node;
-  if (isNullLiteral(right) || isNullLiteral(left)) {
-    const other = isNullLiteral(right) ? left : right;
+  if (isNullishLiteral(right) || isNullishLiteral(left)) {
+    const other = isNullishLiteral(right) ? left : right;
     return py.compare(ctx.expr(other), negate ? 'is not' : 'is', py.none());
   }
   const l = skipOuterExpressions(left);
   const r = skipOuterExpressions(right);
-  if (ts.isTypeOfExpression(l) && (ts.isStringLiteral(r) || ts.isNoSubstitutionTemplateLiteral(r))) return typeofCheck(ctx, node, l.expression, r.text, negate);
-  if (ts.isTypeOfExpression(r) && (ts.isStringLiteral(l) || ts.isNoSubstitutionTemplateLiteral(l))) return typeofCheck(ctx, node, r.expression, l.text, negate);
+  const rightText = stringLiteralText(r);
+  const leftText = stringLiteralText(l);
+  if (ts.isTypeOfExpression(l) && rightText !== null) return typeofCheck(ctx, node, l.expression, rightText, negate);
+  if (ts.isTypeOfExpression(r) && leftText !== null) return typeofCheck(ctx, node, r.expression, leftText, negate);
   const primitive = isPrimitiveOrNullish(ctx.typeOf(left)) && isPrimitiveOrNullish(ctx.typeOf(right));
   const op: py.CompareOperator = primitive ? (negate ? '!=' : '==') : negate ? 'is not' : 'is';
   return py.compare(ctx.expr(left), op, ctx.expr(right));
@@ -190,4 +188,3 @@ export const binaryVisitors: VisitorEntries = {
   expressions: [[ts.SyntaxKind.BinaryExpression, expression<ts.BinaryExpression>((node, ctx) => binaryExpr(ctx, node))]],
 };
 
-export { checkTruthiness };

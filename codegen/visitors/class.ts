@@ -7,10 +7,10 @@ import { diagnostics } from '../diagnostics';
 import { docstringOf } from '../jsdoc';
 import { memberName } from '../names';
 import * as py from '../python-ast';
-import { hintForType, hintForTypeNode } from '../types';
-import { includesNullish, isErrorType, libSymbolName } from '../typeinfo';
+import { hintForType, hintForTypeNode } from '../hints';
+import { includesNullish, isErrorType, libSymbolName } from '../type-queries';
 import { buildDef, isLiteralDefault, parameterHint } from './function';
-import { statement, type VisitorEntries } from './registry';
+import { statement, type VisitorEntries } from '../visitor-entries';
 
 const SELF: py.Param = { name: 'self', annotation: null, default: null };
 

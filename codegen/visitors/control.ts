@@ -4,9 +4,10 @@ import type { Context } from '../context';
 import { localBindingName } from '../context';
 import { diagnostics } from '../diagnostics';
 import * as py from '../python-ast';
-import { describeType, isErrorType, skipOuterExpressions } from '../typeinfo';
-import { statement, type VisitorEntries } from './registry';
-import { condition } from './truthiness';
+import { describeType, isErrorType } from '../type-queries';
+import { skipOuterExpressions } from '../syntax';
+import { statement, type VisitorEntries } from '../visitor-entries';
+import { condition } from '../translation/truthiness';
 
 export function body(ctx: Context, node: ts.Statement): py.Stmt[] {
   return ts.isBlock(node) ? ctx.block(node.statements) : ctx.stmt(node);

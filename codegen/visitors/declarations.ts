@@ -8,8 +8,8 @@ import { docstringOf } from '../jsdoc';
 import { PYTHON_KEYWORDS, snakeCase } from '../names';
 import { returnHint, translateParameters } from './function';
 import * as py from '../python-ast';
-import { hintForTypeNode } from '../types';
-import { statement, type VisitorEntries } from './registry';
+import { hintForTypeNode } from '../hints';
+import { statement, type VisitorEntries } from '../visitor-entries';
 
 function typedDict(ctx: Context, node: ts.Node, name: string, members: ts.NodeArray<ts.TypeElement>, heritage: readonly ts.ExpressionWithTypeArguments[]): py.Stmt[] {
   const index = members.filter(ts.isIndexSignatureDeclaration);

@@ -7,23 +7,16 @@ import { localBindingName } from '../context';
 import { diagnostics } from '../diagnostics';
 import { docstringOf } from '../jsdoc';
 import * as py from '../python-ast';
-import { hintForType, hintForTypeNode, typeVariable } from '../types';
-import { destructure } from './destructure';
-import { expression, statement, type VisitorEntries } from './registry';
+import { hintForType, hintForTypeNode, typeVariable } from '../hints';
+import { destructure } from '../translation/destructure';
+import { isPrimitiveLiteral } from '../syntax';
+import { expression, statement, type VisitorEntries } from '../visitor-entries';
 
 export type FunctionKind = 'function' | 'method' | 'static' | 'getter' | 'setter' | 'constructor';
 
+/** A default that Python may evaluate once, at definition time: a primitive literal (also null/undefined). */
 export function isLiteralDefault(node: ts.Expression): boolean {
-  return (
-    ts.isStringLiteral(node) ||
-    ts.isNumericLiteral(node) ||
-    ts.isNoSubstitutionTemplateLiteral(node) ||
-    node.kind === ts.SyntaxKind.TrueKeyword ||
-    node.kind === ts.SyntaxKind.FalseKeyword ||
-    node.kind === ts.SyntaxKind.NullKeyword ||
-    (ts.isIdentifier(node) && node.text === 'undefined') ||
-    (ts.isPrefixUnaryExpression(node) && node.operator === ts.SyntaxKind.MinusToken && ts.isNumericLiteral(node.operand))
-  );
+  return isPrimitiveLiteral(node, { nullish: true });
 }
 
 function withNone(hint: string): string {

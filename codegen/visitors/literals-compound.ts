@@ -4,10 +4,10 @@ import { ts } from 'ts-morph';
 import type { Context } from '../context';
 import { diagnostics } from '../diagnostics';
 import * as py from '../python-ast';
-import { isClassInstanceType, isMapType, isRecordType, isSetType, isStringType, libSymbolName, unionParts } from '../typeinfo';
+import { isClassInstanceType, isMapType, isRecordType, isSetType, isStringType, libSymbolName, unionParts } from '../type-queries';
 import { narrowedReference } from './identifier';
 import { stringExpr } from './literals';
-import { expression, type VisitorEntries } from './registry';
+import { expression, type VisitorEntries } from '../visitor-entries';
 
 /** `...x` inside a list/tuple: Maps spread their entries, Sets their members, strings are refused. */
 export function spreadInto(ctx: Context, node: ts.SpreadElement): py.Expr {

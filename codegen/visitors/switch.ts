@@ -4,8 +4,9 @@ import { ts } from 'ts-morph';
 import type { Context } from '../context';
 import { diagnostics } from '../diagnostics';
 import * as py from '../python-ast';
-import { isPrimitiveOrNullish, skipOuterExpressions } from '../typeinfo';
-import { statement, type VisitorEntries } from './registry';
+import { isPrimitiveOrNullish } from '../type-queries';
+import { isNullishLiteral } from '../syntax';
+import { statement, type VisitorEntries } from '../visitor-entries';
 
 interface CaseGroup {
   tests: ts.Expression[];
@@ -55,8 +56,7 @@ function switchStatement(ctx: Context, node: ts.SwitchStatement): py.Stmt[] {
     return first;
   };
   const test = (expression: ts.Expression): py.Expr => {
-    const inner = skipOuterExpressions(expression);
-    if (inner.kind === ts.SyntaxKind.NullKeyword || (ts.isIdentifier(inner) && inner.text === 'undefined')) return py.compare(subject(), 'is', py.none());
+    if (isNullishLiteral(expression)) return py.compare(subject(), 'is', py.none());
     const primitive = isPrimitiveOrNullish(discriminantType) && isPrimitiveOrNullish(ctx.typeOf(expression));
     return py.compare(subject(), primitive ? '==' : 'is', ctx.expr(expression));
   };

@@ -3,9 +3,9 @@
 import { ts } from 'ts-morph';
 import { diagnostics } from '../diagnostics';
 import * as py from '../python-ast';
-import { describeType, isNumberType } from '../typeinfo';
-import { expression, type VisitorEntries } from './registry';
-import { condition } from './truthiness';
+import { describeType, isNumberType } from '../type-queries';
+import { expression, type VisitorEntries } from '../visitor-entries';
+import { condition } from '../translation/truthiness';
 
 const K = ts.SyntaxKind;
 

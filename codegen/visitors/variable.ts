@@ -6,12 +6,13 @@ import { localBindingName } from '../context';
 import { diagnostics } from '../diagnostics';
 import { docstringOf } from '../jsdoc';
 import * as py from '../python-ast';
-import { hintForType, hintForTypeNode } from '../types';
-import { isLiteralUnion } from '../typeinfo';
-import { isConstObjectDeclaration } from './access';
-import { destructure } from './destructure';
+import { hintForType, hintForTypeNode } from '../hints';
+import { isLiteralUnion } from '../type-queries';
+import { isConstObjectDeclaration } from '../translation/access';
+import { isNullishLiteral, literalOf } from '../syntax';
+import { destructure } from '../translation/destructure';
 import { buildDef } from './function';
-import { statement, type VisitorEntries } from './registry';
+import { statement, type VisitorEntries } from '../visitor-entries';
 
 function isEmptyContainer(node: ts.Expression): boolean {
   if (ts.isArrayLiteralExpression(node) || ts.isObjectLiteralExpression(node)) {
@@ -20,14 +21,14 @@ function isEmptyContainer(node: ts.Expression): boolean {
   if (ts.isNewExpression(node) && ts.isIdentifier(node.expression) && (node.expression.text === 'Map' || node.expression.text === 'Set')) {
     return (node.arguments ?? []).length === 0;
   }
-  return node.kind === ts.SyntaxKind.NullKeyword || (ts.isIdentifier(node) && node.text === 'undefined');
+  return isNullishLiteral(node);
 }
 
 /** `c ? 'a' : 'b'`: every value the expression can take is written as a string literal (mypy would widen it). */
 function literalLeaves(node: ts.Expression): boolean {
   if (ts.isParenthesizedExpression(node)) return literalLeaves(node.expression);
   if (ts.isConditionalExpression(node)) return literalLeaves(node.whenTrue) && literalLeaves(node.whenFalse);
-  return ts.isStringLiteral(node) || ts.isNoSubstitutionTemplateLiteral(node);
+  return literalOf(node)?.kind === 'string';
 }
 
 function constObjectClass(ctx: Context, declaration: ts.VariableDeclaration, name: string): py.ClassDef {

@@ -4,7 +4,7 @@ import { ts } from 'ts-morph';
 import type { Context } from '../context';
 import { diagnostics } from '../diagnostics';
 import * as py from '../python-ast';
-import { describeType, isPrimitiveOrNullish } from '../typeinfo';
+import { describeType, isPrimitiveOrNullish } from '../type-queries';
 
 /** Translates an expression whose truthiness is tested (if/while/?:/!/&&/||). */
 export function condition(ctx: Context, node: ts.Expression): py.Expr {

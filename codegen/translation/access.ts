@@ -8,7 +8,8 @@ import { diagnostics } from '../diagnostics';
 import { attributeProblem, memberName, snakeCase } from '../names';
 import { isKeywordOptionsType, portOf } from '../ports';
 import * as py from '../python-ast';
-import { isLibFile, isPortFile, isRecordType, isStringType, skipOuterExpressions } from '../typeinfo';
+import { isLibFile, isPortFile, isRecordType, isStringType } from '../type-queries';
+import { isPrimitiveLiteral, literalOf, skipOuterExpressions } from '../syntax';
 
 /** How a property of an object type is stored in Python. */
 type MemberForm = { kind: 'attribute'; name: string } | { kind: 'key'; key: string } | { kind: 'lib' } | { kind: 'mixed' };
@@ -26,20 +27,10 @@ export function isConstObjectDeclaration(declaration: ts.Node): boolean {
   if (!ts.isObjectLiteralExpression(init.expression)) return false;
   if (!ts.isSourceFile(declaration.parent.parent.parent)) return false;
   return init.expression.properties.every(
-    (p) => ts.isPropertyAssignment(p) && (ts.isIdentifier(p.name) || ts.isStringLiteral(p.name)) && isPrimitiveLiteral(p.initializer),
+    (p) => ts.isPropertyAssignment(p) && (ts.isIdentifier(p.name) || ts.isStringLiteral(p.name)) && isPrimitiveLiteral(p.initializer, { nullish: false }),
   );
 }
 
-function isPrimitiveLiteral(node: ts.Expression): boolean {
-  return (
-    ts.isStringLiteral(node) ||
-    ts.isNumericLiteral(node) ||
-    ts.isNoSubstitutionTemplateLiteral(node) ||
-    node.kind === ts.SyntaxKind.TrueKeyword ||
-    node.kind === ts.SyntaxKind.FalseKeyword ||
-    (ts.isPrefixUnaryExpression(node) && node.operator === ts.SyntaxKind.MinusToken && ts.isNumericLiteral(node.operand))
-  );
-}
 
 /** Decides attribute vs dict key from where the property is declared (class/port -> attribute, interface -> key). */
 export function memberForm(ctx: Context, symbol: ts.Symbol | undefined, name: string): MemberForm {
@@ -99,9 +90,9 @@ export function translatePropertyAccess(ctx: Context, node: ts.PropertyAccessExp
 
 /** The literal value of an index expression, if it is a literal. */
 function literalIndex(node: ts.Expression): number | string | null {
-  const inner = skipOuterExpressions(node);
-  if (ts.isNumericLiteral(inner)) return Number(inner.text);
-  if (ts.isStringLiteral(inner) || ts.isNoSubstitutionTemplateLiteral(inner)) return inner.text;
+  const literal = literalOf(node);
+  if (literal?.kind === 'number' && !literal.negative) return Number(literal.text);
+  if (literal?.kind === 'string') return literal.text;
   return null;
 }
 
@@ -290,4 +281,3 @@ export function translateCallExpr(ctx: Context, node: ts.CallExpression, options
   return resultToExpr(ctx, node, translateCall(ctx, node, { discarded: false, asserted: options.asserted === true }), `${node.expression.getText()}(...)`);
 }
 
-export { REFUSED };

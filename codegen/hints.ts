@@ -3,9 +3,8 @@
 import { ts } from 'ts-morph';
 import type { Context } from './context';
 import { diagnostics } from './diagnostics';
-import { moduleNameOf } from './module-names';
 import { portOf } from './ports';
-import { isLibFile, isPortFile, unionParts } from './typeinfo';
+import { isLibFile, isPortFile, unionParts } from './type-queries';
 
 const NONE = 'None';
 
@@ -291,7 +290,7 @@ function localHintName(ctx: Context, symbol: ts.Symbol, declaration: ts.Declarat
   const pyName = name.kind === 'Name' ? name.id : symbol.getName();
   const file = declaration.getSourceFile();
   if (file !== ctx.sourceFile) {
-    const module = moduleNameOf(file.fileName);
+    const module = ctx.compile.modules.moduleNameOf(file.fileName);
     if (module !== null) ctx.imports.addTypeOnly(module, pyName);
   }
   return pyName;
