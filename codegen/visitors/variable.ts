@@ -31,6 +31,32 @@ function literalLeaves(node: ts.Expression): boolean {
   return literalOf(node)?.kind === 'string';
 }
 
+/** Whether a reference to `declaration` is used where a literal type is expected (`{ kind: kind }` of a StoreOp). */
+function usedAsLiteral(ctx: Context, declaration: ts.VariableDeclaration): boolean {
+  const symbol = ctx.checker.getSymbolAtLocation(declaration.name);
+  const scope = ts.findAncestor(declaration.parent, (n) => ts.isFunctionLike(n) || ts.isSourceFile(n)) ?? declaration.getSourceFile();
+  let found = false;
+  const visit = (n: ts.Node): void => {
+    if (found) return;
+    if (ts.isIdentifier(n) && n !== declaration.name) {
+      const shorthand = ts.isShorthandPropertyAssignment(n.parent) && n.parent.name === n;
+      const referenced = shorthand ? ctx.checker.getShorthandAssignmentValueSymbol(n.parent) : ctx.checker.getSymbolAtLocation(n);
+      if (referenced === symbol) {
+        const contextual = shorthand
+          ? ctx.checker.getContextualType(n.parent.parent as ts.ObjectLiteralExpression)?.getProperty(n.text)
+          : undefined;
+        const type = shorthand
+          ? contextual === undefined ? undefined : ctx.checker.getTypeOfSymbolAtLocation(contextual, n)
+          : ctx.checker.getContextualType(n);
+        if (type !== undefined && isLiteralUnion(type)) found = true;
+      }
+    }
+    ts.forEachChild(n, visit);
+  };
+  visit(scope);
+  return found;
+}
+
 function constObjectClass(ctx: Context, declaration: ts.VariableDeclaration, name: string): py.ClassDef {
   const literal = (declaration.initializer as ts.AsExpression).expression as ts.ObjectLiteralExpression;
   const body: py.Stmt[] = literal.properties.map((p) => {
@@ -62,8 +88,9 @@ export function variableDeclaration(ctx: Context, declaration: ts.VariableDeclar
     return [{ kind: 'AnnAssign', target: py.name(name), annotation: hint(), value: null }];
   }
   const value = ctx.expr(init);
-  // mypy widens `'a' if c else 'b'` to str; a literal-union const keeps its type through an annotation.
-  const literalUnion = isConst && declaration.type === undefined && ctx.checker.getTypeAtLocation(declaration).isUnion() && isLiteralUnion(ctx.checker.getTypeAtLocation(declaration)) && literalLeaves(init);
+  // mypy widens `'a' if c else 'b'` to str; a literal-union const used where a literal type is expected keeps its type
+  // through an annotation.
+  const literalUnion = isConst && declaration.type === undefined && ctx.checker.getTypeAtLocation(declaration).isUnion() && isLiteralUnion(ctx.checker.getTypeAtLocation(declaration)) && literalLeaves(init) && usedAsLiteral(ctx, declaration);
   const annotate = (declaration.type !== undefined || isEmptyContainer(init) || literalUnion) && ctx.firstAnnotation(name);
   if (annotate) return [{ kind: 'AnnAssign', target: py.name(name), annotation: hint(), value }];
   return [py.assign(py.name(name), value)];

@@ -48,11 +48,24 @@ WriteOp: TypeAlias = StoreOp | TouchOp | DeleteOp
 
 def reach_hint(endpoint: ServerEndpoint) -> str:
     """What to do about a server that does not answer, naming the option that names it (host/port, or servers)."""
-    where: Literal['or correct its host:port in the servers option', 'or point the host and port options at it'] = 'or correct its host:port in the servers option' if endpoint['listed'] else 'or point the host and port options at it'
-    return 'Check that memcached runs there and accepts connections, ' + where + '; connect_timeout and timeout set how long to wait.'
+    where = (
+        'or correct its host:port in the servers option'
+        if endpoint['listed']
+        else 'or point the host and port options at it'
+    )
+    return (
+        'Check that memcached runs there and accepts connections, '
+        + where
+        + '; connect_timeout and timeout set how long to wait.'
+    )
 
 
-CLIENT_ERROR_HINT = 'memcached answers "unauthenticated" when it requires ASCII authentication (memcached -Y), which pymcache_fdw does not ' + 'send: use a memcached without it. Any other reply is unexpected: report it with the statement and the memcached version.'
+CLIENT_ERROR_HINT = (
+    'memcached answers "unauthenticated" when it requires ASCII authentication (memcached -Y), which pymcache_fdw does'
+    ' not '
+    + 'send: use a memcached without it. Any other reply is unexpected: report it with the statement and the memcached'
+    ' version.'
+)
 
 
 def server_reply(message: str) -> str:
@@ -76,15 +89,27 @@ def describe_failure(error: object, endpoint: ServerEndpoint, what: str) -> Fail
     """
     server = endpoint_label(endpoint)
     if isinstance(error, MemcacheUnexpectedCloseError):
-        return {'message': 'memcached at ' + server + ' closed the connection during ' + what, 'hint': reach_hint(endpoint)}
+        return {
+            'message': 'memcached at ' + server + ' closed the connection during ' + what, 'hint': reach_hint(endpoint)
+        }
     if isinstance(error, MemcacheServerError):
         reply = server_reply(str(error))
-        hint: Literal['The value is larger than the server\'s item size limit (memcached -I, 1 MB by default).', 'See the memcached server log for the cause.'] = "The value is larger than the server's item size limit (memcached -I, 1 MB by default)." if 'too large' in reply else 'See the memcached server log for the cause.'
+        hint = (
+            "The value is larger than the server's item size limit (memcached -I, 1 MB by default)."
+            if 'too large' in reply
+            else 'See the memcached server log for the cause.'
+        )
         return {'message': 'memcached at ' + server + ' failed the ' + what + ': ' + reply, 'hint': hint}
     if isinstance(error, MemcacheClientError):
-        return {'message': 'memcached at ' + server + ' rejected the ' + what + ': ' + server_reply(str(error)), 'hint': CLIENT_ERROR_HINT}
+        return {
+            'message': 'memcached at ' + server + ' rejected the ' + what + ': ' + server_reply(str(error)),
+            'hint': CLIENT_ERROR_HINT,
+        }
     if isinstance(error, OSError):
-        return {'message': 'cannot reach memcached at ' + server + ' (' + what + '): ' + str(error), 'hint': reach_hint(endpoint)}
+        return {
+            'message': 'cannot reach memcached at ' + server + ' (' + what + '): ' + str(error),
+            'hint': reach_hint(endpoint),
+        }
     return None
 
 
@@ -162,8 +187,8 @@ class CacheStore:
         return found
 
     def read_failed(self, error: object, chunk: list[str], found: dict[str, StoredItem]) -> dict[str, StoredItem]:
-        """A `get` of `chunk` failed: an ERROR naming the server (and the key, for one key). `found` holds the items of the
-        requests before it, for an override that reads the rest as misses.
+        """A `get` of `chunk` failed: an ERROR naming the server (and the key, for one key). `found` holds the items of
+        the requests before it, for an override that reads the rest as misses.
         """
         raise_failure(error, self.endpoint, operation_text('get', self.user_key(chunk[0]) if len(chunk) == 1 else None))
 
@@ -171,8 +196,8 @@ class CacheStore:
         """Every `get` of a read was answered (ServerStore notes that the server is up)."""
 
     def apply(self, op: WriteOp) -> bool:
-        """Sends one write and returns memcached's answer: stored (set, add), touched, deleted. False means add found the
-        key already there, or touch/delete did not find it.
+        """Sends one write and returns memcached's answer: stored (set, add), touched, deleted. False means add found
+        the key already there, or touch/delete did not find it.
         """
         client = self._client()
         try:
@@ -187,8 +212,8 @@ class CacheStore:
             raise_failure(error, self.endpoint, operation_text(op['kind'], self.user_key(op['key'])))
 
     def item_size_limit(self) -> int:
-        """The largest item the server stores (`item_size_max` of `stats settings`), asked once per server per backend so
-        that values are checked before they are sent.
+        """The largest item the server stores (`item_size_max` of `stats settings`), asked once per server per backend
+        so that values are checked before they are sent.
         """
         if self._known_item_size_limit is not None:
             return self._known_item_size_limit
@@ -210,7 +235,9 @@ class CacheStore:
         return self._client().add(op['key'], op['item'], op['expire'], False)
 
     def set_pipelined(self, items: dict[str, StoredItem], expire: int) -> list[str]:
-        """`set` of every item with one expiration, pipelined in one round trip; returns the keys memcached did not store."""
+        """`set` of every item with one expiration, pipelined in one round trip; returns the keys memcached did not
+        store.
+        """
         return self._client().set_many(items, expire, False)
 
     def delete_pipelined(self, keys: list[str]) -> None:
@@ -218,13 +245,15 @@ class CacheStore:
         self._client().delete_many(keys, False)
 
     def touch_one(self, key: str, expire: int) -> bool:
-        """`touch` of one key, acknowledged (never noreply: a NOT_FOUND must not be lost); false when memcached no longer
-        holds the key. pymemcache has no touch_many, so a flush sends one touch per key and waits for each answer.
+        """`touch` of one key, acknowledged (never noreply: a NOT_FOUND must not be lost); false when memcached no
+        longer holds the key. pymemcache has no touch_many, so a flush sends one touch per key and waits for each
+        answer.
         """
         return self._client().touch(key, expire, False)
 
     def stats(self, command: str) -> dict[bytes, StatReading]:
-        """memcached's `stats` (with an optional argument such as `settings`), converted the way pymemcache converts it."""
+        """memcached's `stats` (with an optional argument such as `settings`), converted the way pymemcache converts it.
+        """
         client = self._client()
         try:
             if command == '':

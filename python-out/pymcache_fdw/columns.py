@@ -39,7 +39,15 @@ def base_type(column: ColumnDefinition) -> str:
 
 
 def type_error(column: ColumnDefinition, part: str, accepted: str) -> NoReturn:
-    raise_error('column "' + column.column_name + '" has type ' + column.type_name + ', which cannot hold the memcached ' + part, 'Declare it as ' + accepted + '.')
+    raise_error(
+        'column "'
+        + column.column_name
+        + '" has type '
+        + column.type_name
+        + ', which cannot hold the memcached '
+        + part,
+        'Declare it as ' + accepted + '.',
+    )
 
 
 def number_kind(column: ColumnDefinition, part: str) -> NumberKind:
@@ -63,9 +71,9 @@ def value_kind(column: ColumnDefinition) -> ValueKind:
 
 
 def resolve_cache_layout(columns: dict[str, ColumnDefinition], row_id: str | None) -> CacheTableLayout:
-    """The layout of a cache table. The key column is `row_id`, or the first column (announced with a WARNING); the other
-    columns must be named value, expire or flags, so that a typo is an ERROR rather than a column that stays NULL, and
-    the value column is required.
+    """The layout of a cache table. The key column is `row_id`, or the first column (announced with a WARNING); the
+    other columns must be named value, expire or flags, so that a typo is an ERROR rather than a column that stays NULL,
+    and the value column is required.
     """
     names: list[str] = []
     for name in columns.keys():
@@ -73,7 +81,10 @@ def resolve_cache_layout(columns: dict[str, ColumnDefinition], row_id: str | Non
     key_column: str
     if row_id is not None:
         if not row_id in columns:
-            raise_error('option "row_id" names column "' + row_id + '", which the table does not have', 'Set row_id to the key column, one of: ' + ', '.join(names) + '.')
+            raise_error(
+                'option "row_id" names column "' + row_id + '", which the table does not have',
+                'Set row_id to the key column, one of: ' + ', '.join(names) + '.',
+            )
         key_column = row_id
     else:
         first = names[0] if len(names) > 0 else None
@@ -104,10 +115,28 @@ def resolve_cache_layout(columns: dict[str, ColumnDefinition], row_id: str | Non
             flags_column = name
             flags_kind = number_kind(column, 'flags')
         else:
-            raise_error('column "' + name + '" is not a part of a memcached item', 'A cache table has the key column (' + key_column + '), value, and optionally expire and flags; drop or rename "' + name + '".')
+            raise_error(
+                'column "' + name + '" is not a part of a memcached item',
+                'A cache table has the key column ('
+                + key_column
+                + '), value, and optionally expire and flags; drop or rename "'
+                + name
+                + '".',
+            )
     if value_column is None:
-        raise_error('the foreign table has no column named value', 'A cache table has the key column (' + key_column + '), value, and optionally expire and flags.')
-    return {'keyColumn': key_column, 'valueColumn': value_column, 'valueKind': value_kind_of_table, 'expireColumn': expire_column, 'expireKind': expire_kind, 'flagsColumn': flags_column, 'flagsKind': flags_kind}
+        raise_error(
+            'the foreign table has no column named value',
+            'A cache table has the key column (' + key_column + '), value, and optionally expire and flags.',
+        )
+    return {
+        'keyColumn': key_column,
+        'valueColumn': value_column,
+        'valueKind': value_kind_of_table,
+        'expireColumn': expire_column,
+        'expireKind': expire_kind,
+        'flagsColumn': flags_column,
+        'flagsKind': flags_kind,
+    }
 
 
 STAT_NAME_COLUMN = 'stat_name'
@@ -119,6 +148,11 @@ def check_stats_columns(columns: dict[str, ColumnDefinition]) -> None:
     """A stats table has stat_name and stat_value, and optionally server (text types); anything else is an ERROR."""
     for name, column in columns.items():
         if name != STAT_NAME_COLUMN and name != STAT_VALUE_COLUMN and name != STAT_SERVER_COLUMN:
-            raise_error('column "' + name + '" is not a statistics column', 'A stats table has the columns stat_name and stat_value, and optionally server (text); drop or rename "' + name + '".')
+            raise_error(
+                'column "' + name + '" is not a statistics column',
+                'A stats table has the columns stat_name and stat_value, and optionally server (text); drop or rename "'
+                + name
+                + '".',
+            )
         if not base_type(column) in TEXT_TYPES:
             type_error(column, 'statistic', 'text')

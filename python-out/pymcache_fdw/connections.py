@@ -21,8 +21,8 @@ class StoredItem:
 
 
 class StoredItemSerde:
-    """Hands pymemcache the bytes and flags of a StoredItem as they are, and returns what memcached holds as a StoredItem:
-    no pickling, no text flags, so values stay readable by every other client.
+    """Hands pymemcache the bytes and flags of a StoredItem as they are, and returns what memcached holds as a
+    StoredItem: no pickling, no text flags, so values stay readable by every other client.
     """
 
     def serialize(self, _key: bytes, item: StoredItem) -> tuple[bytes, int]:
@@ -48,7 +48,13 @@ latest: LatestLookup = {'endpoint': None, 'client': None}
 
 
 def registry_key(endpoint: ServerEndpoint) -> str:
-    return endpoint_label(endpoint) + ' ' + format_float(endpoint['connectTimeout']) + ' ' + format_float(endpoint['timeout'])
+    return (
+        endpoint_label(endpoint)
+        + ' '
+        + format_float(endpoint['connectTimeout'])
+        + ' '
+        + format_float(endpoint['timeout'])
+    )
 
 
 def client_for(endpoint: ServerEndpoint) -> Client:
@@ -65,7 +71,15 @@ def client_for(endpoint: ServerEndpoint) -> Client:
         latest['endpoint'] = endpoint
         latest['client'] = existing
         return existing
-    client = Client((endpoint['host'], endpoint['port']), connect_timeout=endpoint['connectTimeout'], timeout=endpoint['timeout'], no_delay=True, serde=StoredItemSerde(), default_noreply=False, allow_unicode_keys=True)
+    client = Client(
+        (endpoint['host'], endpoint['port']),
+        connect_timeout=endpoint['connectTimeout'],
+        timeout=endpoint['timeout'],
+        no_delay=True,
+        serde=StoredItemSerde(),
+        default_noreply=False,
+        allow_unicode_keys=True,
+    )
     clients[key] = client
     latest['endpoint'] = endpoint
     latest['client'] = client

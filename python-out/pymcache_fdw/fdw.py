@@ -10,12 +10,39 @@ from .cache_store import ITEM_OVERHEAD_BYTES, StoreOp, WriteOp
 from .columns import CacheTableLayout, resolve_cache_layout
 from .connections import StoredItem
 from .errors import raise_error, warn
-from .keys import InvalidKeyError, KEY_HINT, MAX_KEY_BYTES, plain_full_key, prefixed_key, quote_for_message, validate_key
+from .keys import (
+    InvalidKeyError,
+    KEY_HINT,
+    MAX_KEY_BYTES,
+    plain_full_key,
+    prefixed_key,
+    quote_for_message,
+    validate_key,
+)
 from .quals import lookup_keys
 from .server_pool import ServerPool
 from .table_options import CacheTableOptions, OPTION_HINT, parse_cache_table_options
-from .transaction import flush_at_commit, flush_at_statement_end, forget_all, record_write, release_level, rollback_to_level, statement_writes, transaction_writes, warn_vanished_touches
-from .values import SqlRow, SqlValue, checked_flags, decode_value, encode_value, flags_column_value, integer_column_value, memcached_expire
+from .transaction import (
+    flush_at_commit,
+    flush_at_statement_end,
+    forget_all,
+    record_write,
+    release_level,
+    rollback_to_level,
+    statement_writes,
+    transaction_writes,
+    warn_vanished_touches,
+)
+from .values import (
+    SqlRow,
+    SqlValue,
+    checked_flags,
+    decode_value,
+    encode_value,
+    flags_column_value,
+    integer_column_value,
+    memcached_expire,
+)
 
 
 NO_KEY_ROWS_ESTIMATE = 1000000
@@ -48,7 +75,13 @@ class PymcacheFDW(ForeignDataWrapper):
                 validate_key(self._settings['prefix'])
             except Exception as error:
                 if isinstance(error, InvalidKeyError):
-                    raise_error('invalid value ' + quote_for_message(self._settings['prefix']) + ' for option "prefix": ' + error.reason, OPTION_HINT)
+                    raise_error(
+                        'invalid value '
+                        + quote_for_message(self._settings['prefix'])
+                        + ' for option "prefix": '
+                        + error.reason,
+                        OPTION_HINT,
+                    )
                 raise
         self._layout = resolve_cache_layout(fdw_columns, self._settings['rowId'])
         self._servers = ServerPool(self._settings['servers'], self._settings['prefix'])
@@ -70,7 +103,9 @@ class PymcacheFDW(ForeignDataWrapper):
         """A join or parameter on the key column is a lookup returning at most one row per outer row."""
         return [([self._layout['keyColumn']], 1)]
 
-    def explain(self, quals: list[Qual], columns: dict[str, None], sortkeys: list[SortKey] | None = None, verbose: bool = False) -> list[str]:
+    def explain(
+        self, quals: list[Qual], columns: dict[str, None], sortkeys: list[SortKey] | None = None, verbose: bool = False
+    ) -> list[str]:
         lines: list[str] = [self._servers.describe_servers()]
         if self._settings['prefix'] != '':
             lines.append('key prefix ' + quote_for_message(self._settings['prefix']))
@@ -93,11 +128,24 @@ class PymcacheFDW(ForeignDataWrapper):
                 raise_error(str(error), KEY_HINT)
             raise
 
-    def execute(self, quals: list[Qual], columns: dict[str, None], sortkeys: list[SortKey] | None = None) -> Iterator[SqlRow]:
+    def execute(
+        self, quals: list[Qual], columns: dict[str, None], sortkeys: list[SortKey] | None = None
+    ) -> Iterator[SqlRow]:
         self._scanned = {}
         keys = lookup_keys(quals, self._layout['keyColumn'])
         if keys is None:
-            warn('no condition on the key column "' + self._layout['keyColumn'] + '": a full scan of memcached is not available, no rows returned', 'Select keys with ' + self._layout['keyColumn'] + " = 'k', " + self._layout['keyColumn'] + " IN ('k1', 'k2'), = ANY(array), or a join on " + self._layout['keyColumn'] + '.')
+            warn(
+                'no condition on the key column "'
+                + self._layout['keyColumn']
+                + '": a full scan of memcached is not available, no rows returned',
+                'Select keys with '
+                + self._layout['keyColumn']
+                + " = 'k', "
+                + self._layout['keyColumn']
+                + " IN ('k1', 'k2'), = ANY(array), or a join on "
+                + self._layout['keyColumn']
+                + '.',
+            )
             return
         prefix = self._settings['prefix']
         full_keys: list[str] = []
@@ -109,8 +157,12 @@ class PymcacheFDW(ForeignDataWrapper):
         key_column = layout['keyColumn']
         value_column = layout['valueColumn'] if layout['valueColumn'] in columns else None
         value_kind = layout['valueKind']
-        expire_column = layout['expireColumn'] if layout['expireColumn'] is not None and layout['expireColumn'] in columns else None
-        flags_column = layout['flagsColumn'] if layout['flagsColumn'] is not None and layout['flagsColumn'] in columns else None
+        expire_column = (
+            layout['expireColumn'] if layout['expireColumn'] is not None and layout['expireColumn'] in columns else None
+        )
+        flags_column = (
+            layout['flagsColumn'] if layout['flagsColumn'] is not None and layout['flagsColumn'] in columns else None
+        )
         flags_kind = layout['flagsKind']
         scanned = self._scanned
         for i in range(len(keys)):
@@ -142,13 +194,18 @@ class PymcacheFDW(ForeignDataWrapper):
         value_column = self._layout['valueColumn']
         value = row.get(value_column)
         if value is None or value is None:
-            raise_error('the value of key ' + quote_for_message(key) + ' is NULL, which memcached cannot store', 'Give a value, or DELETE the key to remove it.')
+            raise_error(
+                'the value of key ' + quote_for_message(key) + ' is NULL, which memcached cannot store',
+                'Give a value, or DELETE the key to remove it.',
+            )
         encoded = encode_value(value, self._layout['valueKind'], key)
         flags = flags_fallback
         flags_column = self._layout['flagsColumn']
         if flags_column is not None:
             given = row.get(flags_column)
-            number = integer_column_value(None if given is None else given, self._layout['flagsKind'], flags_column, key)
+            number = integer_column_value(
+                None if given is None else given, self._layout['flagsKind'], flags_column, key
+            )
             flags = 0 if number is None else checked_flags(number, key)
         return StoredItem(encoded, flags)
 
@@ -158,18 +215,29 @@ class PymcacheFDW(ForeignDataWrapper):
         expire_column = self._layout['expireColumn']
         if expire_column is not None:
             given = row.get(expire_column)
-            number = integer_column_value(None if given is None else given, self._layout['expireKind'], expire_column, key)
+            number = integer_column_value(
+                None if given is None else given, self._layout['expireKind'], expire_column, key
+            )
             if number is not None:
                 seconds = number
         return memcached_expire(seconds, key)
 
     @property
     def _deferred_to_statement(self) -> bool:
-        """Writes wait for COMMIT unless the table's write_mode is immediate (then they wait for the statement's end)."""
+        """Writes wait for COMMIT unless the table's write_mode is immediate (then they wait for the statement's end).
+        """
         return self._settings['writeMode'] == 'immediate'
 
     def _duplicate_key(self, key: str) -> NoReturn:
-        raise_error('duplicate key value: key ' + quote_for_message(key) + ' already exists in memcached at ' + self._servers.store_for(self._full_key(key)).server_label, "The table's insert_mode is add, so INSERT only creates keys: UPDATE an existing key, or set insert_mode 'set' to overwrite.", 'Key (' + self._layout['keyColumn'] + ')=(' + key + ') already exists.')
+        raise_error(
+            'duplicate key value: key '
+            + quote_for_message(key)
+            + ' already exists in memcached at '
+            + self._servers.store_for(self._full_key(key)).server_label,
+            "The table's insert_mode is add, so INSERT only creates keys: UPDATE an existing key, or set insert_mode"
+            " 'set' to overwrite.",
+            'Key (' + self._layout['keyColumn'] + ')=(' + key + ') already exists.',
+        )
 
     def _exists_for_transaction(self, full_key: str, found: dict[str, StoredItem] | None) -> bool:
         """Whether `fullKey` exists as this transaction sees it: its pending write if any, else memcached (`found`, the
@@ -185,8 +253,8 @@ class PymcacheFDW(ForeignDataWrapper):
         return full_key in fetched
 
     def _check_item_size(self, key: str, full_key: str, item: StoredItem) -> None:
-        """A stored value must fit the server's item size (item_size_max, less the key and memcached's per-item overhead),
-        checked before it is recorded so that memcached cannot refuse it at COMMIT.
+        """A stored value must fit the server's item size (item_size_max, less the key and memcached's per-item
+        overhead), checked before it is recorded so that memcached cannot refuse it at COMMIT.
         """
         store = self._servers.store_for(full_key)
         limit = store.item_size_limit()
@@ -194,11 +262,26 @@ class PymcacheFDW(ForeignDataWrapper):
             return
         room = limit - ITEM_OVERHEAD_BYTES - utf8_byte_length(full_key)
         if len(item.value) > room:
-            raise_error('the value of key ' + quote_for_message(key) + ' is ' + int_to_string(len(item.value)) + ' bytes, more than memcached at ' + store.server_label + ' stores for this key (' + int_to_string(room) + ' bytes)', "The server's item_size_max is " + int_to_string(limit) + ' bytes, including the key and ' + int_to_string(ITEM_OVERHEAD_BYTES) + ' bytes of item overhead: store a smaller value, or start memcached with a larger -I.')
+            raise_error(
+                'the value of key '
+                + quote_for_message(key)
+                + ' is '
+                + int_to_string(len(item.value))
+                + ' bytes, more than memcached at '
+                + store.server_label
+                + ' stores for this key ('
+                + int_to_string(room)
+                + ' bytes)',
+                "The server's item_size_max is "
+                + int_to_string(limit)
+                + ' bytes, including the key and '
+                + int_to_string(ITEM_OVERHEAD_BYTES)
+                + ' bytes of item overhead: store a smaller value, or start memcached with a larger -I.',
+            )
 
     def _write(self, op: WriteOp) -> bool:
-        """Sends or records one write. Outside a transaction (Multicorn always opens one; only direct callers do not) the
-        write goes out at once. Otherwise it joins the write set of the table's write_mode at this savepoint level.
+        """Sends or records one write. Outside a transaction (Multicorn always opens one; only direct callers do not)
+        the write goes out at once. Otherwise it joins the write set of the table's write_mode at this savepoint level.
         """
         store = self._servers.store_for(op['key'])
         if self._transaction_level == 0:
@@ -206,9 +289,11 @@ class PymcacheFDW(ForeignDataWrapper):
         record_write(self._deferred_to_statement, self._transaction_level, store, op)
         return True
 
-    def _store_new(self, key: str, full_key: str, item: StoredItem, expire: int, found: dict[str, StoredItem] | None) -> None:
-        """Stores a row under `insert_mode`; in `add` mode an existing key is a unique violation, found at statement time
-        (the transaction's own pending writes, else memcached) and checked again by memcached's `add` when sent.
+    def _store_new(
+        self, key: str, full_key: str, item: StoredItem, expire: int, found: dict[str, StoredItem] | None
+    ) -> None:
+        """Stores a row under `insert_mode`; in `add` mode an existing key is a unique violation, found at statement
+        time (the transaction's own pending writes, else memcached) and checked again by memcached's `add` when sent.
         `found` holds the items of a batch lookup (bulk_insert), or null.
         """
         kind: Literal['set', 'add'] = 'add' if self._settings['insertMode'] == 'add' else 'set'
@@ -231,8 +316,8 @@ class PymcacheFDW(ForeignDataWrapper):
         return None
 
     def bulk_insert(self, rows: list[SqlRow]) -> None:
-        """Rows an INSERT hands over in batches of modify_batch_size: the same as insert() row by row, with the duplicate
-        check of insert_mode add done for the whole batch in one get_many.
+        """Rows an INSERT hands over in batches of modify_batch_size: the same as insert() row by row, with the
+        duplicate check of insert_mode add done for the whole batch in one get_many.
         """
         keys: list[str] = []
         full_keys: list[str] = []
@@ -258,9 +343,9 @@ class PymcacheFDW(ForeignDataWrapper):
         return self._settings['batchSize']
 
     def update(self, oldvalues: SqlValue, newvalues: SqlRow) -> SqlRow | None:
-        """`oldvalues` is the row id (the key) of the row the scan found. An UPDATE that leaves value and flags as they were
-        is a `touch` (only the expiration changes); otherwise the item is set. Changing the key moves the item: the new
-        key is stored (under insert_mode) first, then the old one deleted.
+        """`oldvalues` is the row id (the key) of the row the scan found. An UPDATE that leaves value and flags as they
+        were is a `touch` (only the expiration changes); otherwise the item is set. Changing the key moves the item: the
+        new key is stored (under insert_mode) first, then the old one deleted.
         """
         old_key = self._key_of(oldvalues)
         given = newvalues.get(self._layout['keyColumn'])
@@ -306,7 +391,8 @@ class PymcacheFDW(ForeignDataWrapper):
         self._transaction_level = level - 1
 
     def sub_rollback(self, level: int) -> None:
-        """ROLLBACK TO SAVEPOINT (or a failed subtransaction): exactly the writes made since the savepoint are dropped."""
+        """ROLLBACK TO SAVEPOINT (or a failed subtransaction): exactly the writes made since the savepoint are dropped.
+        """
         rollback_to_level(level)
         self._transaction_level = level - 1
 

@@ -8,14 +8,17 @@ from ._runtime import array_item, code_point_of
 
 WHITESPACE: list[str] = [' ', '\t', '\n', '\r']
 DIGITS: list[str] = ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9']
-HEX: list[str] = ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9', 'a', 'b', 'c', 'd', 'e', 'f', 'A', 'B', 'C', 'D', 'E', 'F']
+HEX: list[str] = [
+    '0', '1', '2', '3', '4', '5', '6', '7', '8', '9', 'a', 'b', 'c', 'd', 'e', 'f', 'A', 'B', 'C', 'D', 'E', 'F'
+]
 ESCAPES: list[str] = ['"', '\\', '/', 'b', 'f', 'n', 'r', 't']
 LITERALS: list[str] = ['true', 'false', 'null']
 Expect: TypeAlias = Literal['value', 'value-or-close', 'key', 'key-or-close', 'colon', 'comma-or-close', 'end']
 
 
 def unicode_escape_value(chars: list[str], start: int) -> int:
-    """The value of the four hex digits of a `\\\\u` escape whose backslash is at `start`, or -1 when they are not hex."""
+    """The value of the four hex digits of a `\\\\u` escape whose backslash is at `start`, or -1 when they are not hex.
+    """
     value = 0
     for k in range(start + 2, start + 6):
         digit = chars[k] if 0 <= k and k < len(chars) else None
@@ -36,8 +39,8 @@ def is_low_surrogate(unit: int) -> bool:
 
 
 def skip_string(chars: list[str], start: int, for_jsonb: bool) -> int:
-    """The index after the string starting at `start` (a '"'), or -1 when it is not a valid JSON string. For jsonb, whose
-    input decodes escapes, `\\\\u0000` and a surrogate escape that is not a high-low pair are refused too.
+    """The index after the string starting at `start` (a '"'), or -1 when it is not a valid JSON string. For jsonb,
+    whose input decodes escapes, `\\\\u0000` and a surrogate escape that is not a high-low pair are refused too.
     """
     i = start + 1
     while i < len(chars):
@@ -57,7 +60,11 @@ def skip_string(chars: list[str], start: int, for_jsonb: bool) -> int:
                     if unit == 0 or is_low_surrogate(unit):
                         return -1
                     if is_high_surrogate(unit):
-                        if (chars[i] if 0 <= i and i < len(chars) else None) != '\\' or array_item(chars, i + 1) != 'u' or not is_low_surrogate(unicode_escape_value(chars, i)):
+                        if (
+                            (chars[i] if 0 <= i and i < len(chars) else None) != '\\'
+                            or array_item(chars, i + 1) != 'u'
+                            or not is_low_surrogate(unicode_escape_value(chars, i))
+                        ):
                             return -1
                         i += 6
             elif escaped in ESCAPES:
@@ -94,9 +101,15 @@ def skip_number(chars: list[str], start: int) -> int:
         i = skip_digits(chars, i + 1)
         if i < 0:
             return -1
-    if (chars[i] if 0 <= i and i < len(chars) else None) == 'e' or (chars[i] if 0 <= i and i < len(chars) else None) == 'E':
+    if (
+        (chars[i] if 0 <= i and i < len(chars) else None) == 'e'
+        or (chars[i] if 0 <= i and i < len(chars) else None) == 'E'
+    ):
         i += 1
-        if (chars[i] if 0 <= i and i < len(chars) else None) == '+' or (chars[i] if 0 <= i and i < len(chars) else None) == '-':
+        if (
+            (chars[i] if 0 <= i and i < len(chars) else None) == '+'
+            or (chars[i] if 0 <= i and i < len(chars) else None) == '-'
+        ):
             i += 1
         i = skip_digits(chars, i)
     return i
@@ -117,8 +130,8 @@ def skip_literal(chars: list[str], start: int) -> int:
 
 
 def is_json_text(text: str, for_jsonb: bool) -> bool:
-    """True when `text` is one JSON value, surrounded by optional whitespace, as PostgreSQL's json input accepts it; with
-    `forJsonb`, as jsonb's input accepts it (no `\\\\u0000`, surrogate escapes only as high-low pairs).
+    """True when `text` is one JSON value, surrounded by optional whitespace, as PostgreSQL's json input accepts it;
+    with `forJsonb`, as jsonb's input accepts it (no `\\\\u0000`, surrogate escapes only as high-low pairs).
     """
     chars = list(text)
     containers: list[str] = []

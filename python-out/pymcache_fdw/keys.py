@@ -10,13 +10,17 @@ MAX_KEY_BYTES = 250
 SHOWN_CHARACTERS = 60
 HEX_DIGITS: Sequence[str] = ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9', 'a', 'b', 'c', 'd', 'e', 'f']
 KEY_RULE = f'a key must be 1 to {int_to_string(MAX_KEY_BYTES)} bytes of UTF-8 with no spaces or control characters'
-KEY_HINT = f'memcached keys are 1 to {int_to_string(MAX_KEY_BYTES)} bytes of UTF-8 without spaces or control characters, prefix included.'
+KEY_HINT = (
+    f'memcached keys are 1 to {int_to_string(MAX_KEY_BYTES)} bytes of UTF-8 without spaces or control characters,'
+    ' prefix included.'
+)
 SPACE_BYTE = 0x20
 DEL_BYTE = 0x7f
 
 
 class InvalidKeyError(Exception):
-    """A key memcached would refuse or misread; `key` is the full (prefixed) key, `reason` says what is wrong with it."""
+    """A key memcached would refuse or misread; `key` is the full (prefixed) key, `reason` says what is wrong with it.
+    """
 
     key: str
     reason: str
@@ -46,7 +50,8 @@ def is_surrogate(code_point: int) -> bool:
 
 
 def escape_character(ch: str) -> str:
-    """How a character appears inside a quoted message: controls and lone surrogates escaped, so messages stay one line."""
+    """How a character appears inside a quoted message: controls and lone surrogates escaped, so messages stay one line.
+    """
     code_point = code_point_of(ch)
     if ch == '\\':
         return '\\\\'
@@ -73,11 +78,11 @@ def quote_for_message(text: str) -> str:
 
 
 def plain_full_key(prefix: str, key: str) -> str | None:
-    """`prefix + key` when memcached's text protocol accepts it as one key, else null: the one statement of the key rule,
-    as one UTF-8 encode and one byte loop (the fast path of every key written or looked up). The key must not be empty
-    and the whole key is 1 to 250 bytes with no space (0x20), C0 control (below 0x20) or DEL (0x7f). Checking bytes is
-    exact: in UTF-8 those characters are single bytes and every byte of a multi-byte character is >= 0x80, so C1
-    controls (U+0080-U+009F) and non-ASCII spaces pass, as neither memcached nor pymemcache treat them specially (see
+    """`prefix + key` when memcached's text protocol accepts it as one key, else null: the one statement of the key
+    rule, as one UTF-8 encode and one byte loop (the fast path of every key written or looked up). The key must not be
+    empty and the whole key is 1 to 250 bytes with no space (0x20), C0 control (below 0x20) or DEL (0x7f). Checking
+    bytes is exact: in UTF-8 those characters are single bytes and every byte of a multi-byte character is >= 0x80, so
+    C1 controls (U+0080-U+009F) and non-ASCII spaces pass, as neither memcached nor pymemcache treat them specially (see
     docs/memcache-client.md); a lone surrogate has no UTF-8 encoding and is refused. `keyProblem` names what is wrong
     with a key this refuses.
     """
@@ -113,9 +118,15 @@ def key_problem(full_key: str) -> str | None:
         if ch == ' ':
             return f'it contains a space (character {int_to_string(position)})'
         if is_control(code_point):
-            return f'it contains the control character \\x{hex_digits(code_point, 2)} (character {int_to_string(position)})'
+            return (
+                f'it contains the control character \\x{hex_digits(code_point, 2)} (character'
+                f' {int_to_string(position)})'
+            )
         if is_surrogate(code_point):
-            return f'it contains the lone surrogate \\u{hex_digits(code_point, 4)} (character {int_to_string(position)}), which has no UTF-8 encoding'
+            return (
+                f'it contains the lone surrogate \\u{hex_digits(code_point, 4)} (character {int_to_string(position)}),'
+                ' which has no UTF-8 encoding'
+            )
     byte_length = utf8_byte_length(full_key)
     if byte_length > MAX_KEY_BYTES:
         return f'it is {int_to_string(byte_length)} bytes long in UTF-8'
@@ -148,7 +159,8 @@ def prefixed_key(prefix: str, key: str) -> str:
 
 
 def strip_prefix(prefix: str, full_key: str) -> str | None:
-    """The user's key inside `fullKey`, or null when `fullKey` does not start with `prefix` (compared by code points)."""
+    """The user's key inside `fullKey`, or null when `fullKey` does not start with `prefix` (compared by code points).
+    """
     prefix_characters = list(prefix)
     key_characters = list(full_key)
     if len(key_characters) < len(prefix_characters):

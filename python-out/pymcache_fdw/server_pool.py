@@ -72,9 +72,18 @@ class ServerStore(CacheStore):
         note_failure(self.server_label, error)
         what = operation_text('get', self.user_key(chunk[0]) if len(chunk) == 1 else None)
         report = describe_failure(error, self.endpoint, what)
-        if report is None or not self._miss_on_failure or not (is_outage(error) or isinstance(error, MemcacheServerError)):
+        if (
+            report is None
+            or not self._miss_on_failure
+            or not (is_outage(error) or isinstance(error, MemcacheServerError))
+        ):
             raise_failure(error, self.endpoint, what)
-        warn(report['message'] + '; its keys are read as misses (on_server_error miss)', 'It is not tried again for ' + int_to_string(self._retry_interval) + ' seconds (retry_interval).' if self._retry_interval > 0 else report['hint'])
+        warn(
+            report['message'] + '; its keys are read as misses (on_server_error miss)',
+            'It is not tried again for ' + int_to_string(self._retry_interval) + ' seconds (retry_interval).'
+            if self._retry_interval > 0
+            else report['hint'],
+        )
         return found
 
     def read_succeeded(self) -> None:
@@ -177,7 +186,11 @@ class ServerPool:
         policed = settings['listed'] or settings['onServerError'] == 'miss' or settings['retryInterval'] > 0
         self.stores = []
         for endpoint in settings['endpoints']:
-            self.stores.append(ServerStore(endpoint, prefix, settings['onServerError'] == 'miss', settings['retryInterval']) if policed else CacheStore(endpoint, prefix))
+            self.stores.append(
+                ServerStore(endpoint, prefix, settings['onServerError'] == 'miss', settings['retryInterval'])
+                if policed
+                else CacheStore(endpoint, prefix)
+            )
         self._only = self.stores[0] if len(self.stores) == 1 else None
 
     def _any_down(self) -> bool:
@@ -238,15 +251,28 @@ class ServerPool:
 
     def _down_text(self, position: int) -> str:
         """`memcached at h:p is marked down after a failure less than N seconds ago (retry_interval)`."""
-        return 'memcached at ' + self.stores[position].server_label + ' is marked down after a failure less than ' + int_to_string(self.settings['retryInterval']) + ' seconds ago (retry_interval)'
+        return (
+            'memcached at '
+            + self.stores[position].server_label
+            + ' is marked down after a failure less than '
+            + int_to_string(self.settings['retryInterval'])
+            + ' seconds ago (retry_interval)'
+        )
 
     def _report_stranded(self, groups: KeyGroups) -> None:
-        """Reports the keys of servers that are down and not moved: misses with a WARNING, or an ERROR (on_server_error)."""
+        """Reports the keys of servers that are down and not moved: misses with a WARNING, or an ERROR
+        (on_server_error).
+        """
         position = 0
         while position < len(self.stores):
             store = self.stores[position]
             if position in groups.moved:
-                warn(self._down_text(position) + ': its keys are read from the servers distribution ' + self.settings['distribution'] + ' moves them to while it is down')
+                warn(
+                    self._down_text(position)
+                    + ': its keys are read from the servers distribution '
+                    + self.settings['distribution']
+                    + ' moves them to while it is down'
+                )
             stranded = groups.stranded[position]
             if len(stranded) == 0:
                 position += 1
@@ -257,12 +283,16 @@ class ServerPool:
             if self.settings['onServerError'] == 'miss':
                 warn(self._down_text(position) + ': ' + keys_text(user_keys) + ' read as misses (on_server_error miss)')
             else:
-                raise_error(self._down_text(position) + ': cannot get ' + keys_text(user_keys), 'It is tried again once retry_interval seconds have passed since the failure; on_server_error ' + "'miss' reads the other servers' keys meanwhile.")
+                raise_error(
+                    self._down_text(position) + ': cannot get ' + keys_text(user_keys),
+                    'It is tried again once retry_interval seconds have passed since the failure; on_server_error '
+                    + "'miss' reads the other servers' keys meanwhile.",
+                )
             position += 1
 
     def read_through(self, write_set: WriteSet, full_keys: list[str]) -> dict[str, StoredItem]:
-        """The items a scan of `fullKeys` sees: `writeSet`'s pending writes over what the servers hold (read-your-writes),
-        one server after the other, all of a server's keys in one request (per KEYS_PER_GET).
+        """The items a scan of `fullKeys` sees: `writeSet`'s pending writes over what the servers hold
+        (read-your-writes), one server after the other, all of a server's keys in one request (per KEYS_PER_GET).
         """
         only = self._only
         if only is not None and (len(failed_at) == 0 or not self._any_down()):
@@ -300,7 +330,11 @@ class ServerPool:
         if position is not None:
             return self.stores[position]
         store = self.stores[home]
-        raise_error(self._down_text(home) + ': cannot write key ' + quote_for_message(store.user_key(full_key)), 'Writes to a server that is down fail whatever on_server_error says; it is tried again once retry_interval ' + 'seconds have passed since the failure.')
+        raise_error(
+            self._down_text(home) + ': cannot write key ' + quote_for_message(store.user_key(full_key)),
+            'Writes to a server that is down fail whatever on_server_error says; it is tried again once retry_interval '
+            + 'seconds have passed since the failure.',
+        )
 
     def describe_servers(self) -> str:
         """What EXPLAIN says about the servers: `memcached host:port`, or the list and the distribution."""
@@ -325,11 +359,21 @@ class ServerPool:
         round_trips = 0
         for count in per_server.values():
             round_trips += int_div(count + KEYS_PER_GET - 1, KEYS_PER_GET)
-        return 'get ' + int_to_string(len(full_keys)) + ' key(s) from ' + int_to_string(len(per_server)) + ' of ' + int_to_string(len(self.stores)) + ' servers in ' + int_to_string(round_trips) + ' round trip(s)'
+        return (
+            'get '
+            + int_to_string(len(full_keys))
+            + ' key(s) from '
+            + int_to_string(len(per_server))
+            + ' of '
+            + int_to_string(len(self.stores))
+            + ' servers in '
+            + int_to_string(round_trips)
+            + ' round trip(s)'
+        )
 
     def stats_of_each_server(self, command: str) -> list[ServerStats]:
-        """memcached's `stats` (with an optional argument) of every server, in list order. A server that is down or fails
-        is left out with a WARNING under on_server_error miss, and is an ERROR otherwise.
+        """memcached's `stats` (with an optional argument) of every server, in list order. A server that is down or
+        fails is left out with a WARNING under on_server_error miss, and is an ERROR otherwise.
         """
         what = 'stats' if command == '' else 'stats ' + command
         result: list[ServerStats] = []
@@ -342,7 +386,11 @@ class ServerPool:
                     warn(self._down_text(position) + ': its statistics are left out (on_server_error miss)')
                     position += 1
                     continue
-                raise_error(self._down_text(position) + ': cannot get its ' + what, 'It is tried again once retry_interval seconds have passed since the failure; on_server_error ' + "'miss' shows the other servers' statistics meanwhile.")
+                raise_error(
+                    self._down_text(position) + ': cannot get its ' + what,
+                    'It is tried again once retry_interval seconds have passed since the failure; on_server_error '
+                    + "'miss' shows the other servers' statistics meanwhile.",
+                )
             client = client_for(endpoint)
             stats: dict[bytes, StatReading]
             try:
@@ -350,7 +398,11 @@ class ServerPool:
             except Exception as error:
                 note_failure(label, error)
                 report = describe_failure(error, endpoint, what)
-                if report is not None and self.settings['onServerError'] == 'miss' and (is_outage(error) or isinstance(error, MemcacheServerError)):
+                if (
+                    report is not None
+                    and self.settings['onServerError'] == 'miss'
+                    and (is_outage(error) or isinstance(error, MemcacheServerError))
+                ):
                     warn(report['message'] + '; its statistics are left out (on_server_error miss)', report['hint'])
                     position += 1
                     continue

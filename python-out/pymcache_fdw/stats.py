@@ -40,14 +40,18 @@ class PymcacheFDWStats(ForeignDataWrapper):
     def get_rel_size(self, quals: list[Qual], columns: dict[str, None]) -> tuple[int, int]:
         return (STATS_ROWS_ESTIMATE * len(self._servers.stores), STATS_ROW_WIDTH)
 
-    def explain(self, quals: list[Qual], columns: dict[str, None], sortkeys: list[SortKey] | None = None, verbose: bool = False) -> list[str]:
+    def explain(
+        self, quals: list[Qual], columns: dict[str, None], sortkeys: list[SortKey] | None = None, verbose: bool = False
+    ) -> list[str]:
         command = 'stats' if self._settings['statsCommand'] == '' else 'stats ' + self._settings['statsCommand']
         names: list[str] = []
         for store in self._servers.stores:
             names.append(store.server_label)
         return ['memcached ' + ', '.join(names) + ': ' + command]
 
-    def execute(self, quals: list[Qual], columns: dict[str, None], sortkeys: list[SortKey] | None = None) -> Iterator[SqlRow]:
+    def execute(
+        self, quals: list[Qual], columns: dict[str, None], sortkeys: list[SortKey] | None = None
+    ) -> Iterator[SqlRow]:
         """Every stat the server sends; filters such as `stat_name ~* 'connection'` are applied by PostgreSQL."""
         want_server = STAT_SERVER_COLUMN in columns
         for per_server in self._servers.stats_of_each_server(self._settings['statsCommand']):

@@ -7,7 +7,15 @@ from ._runtime import int_to_string
 from .distribution import DEFAULT_DISTRIBUTION, DISTRIBUTION_NAMES, DistributionName
 from .errors import raise_error, warn
 from .keys import quote_for_message
-from .options import OptionError, ServerAddress, parse_enum_option, parse_integer_option, parse_seconds_option, parse_server_list, reject_unknown_options
+from .options import (
+    OptionError,
+    ServerAddress,
+    parse_enum_option,
+    parse_integer_option,
+    parse_seconds_option,
+    parse_server_list,
+    reject_unknown_options,
+)
 
 
 T = TypeVar('T')
@@ -19,8 +27,25 @@ MAX_RELATIVE_EXPIRE = 2592000
 MAX_EXPIRE = 2147483647
 MAX_TIMEOUT_SECONDS: float = 3600.0
 MAX_BATCH_SIZE = 10000
-CACHE_TABLE_OPTIONS: list[str] = ['host', 'port', 'connect_timeout', 'timeout', 'row_id', 'expire', 'prefix', 'insert_mode', 'write_mode', 'batch_size', 'servers', 'distribution', 'on_server_error', 'retry_interval']
-STATS_TABLE_OPTIONS: list[str] = ['host', 'port', 'connect_timeout', 'timeout', 'stats_cmd', 'servers', 'on_server_error', 'retry_interval']
+CACHE_TABLE_OPTIONS: list[str] = [
+    'host',
+    'port',
+    'connect_timeout',
+    'timeout',
+    'row_id',
+    'expire',
+    'prefix',
+    'insert_mode',
+    'write_mode',
+    'batch_size',
+    'servers',
+    'distribution',
+    'on_server_error',
+    'retry_interval',
+]
+STATS_TABLE_OPTIONS: list[str] = [
+    'host', 'port', 'connect_timeout', 'timeout', 'stats_cmd', 'servers', 'on_server_error', 'retry_interval'
+]
 INSERT_MODES: list[str] = ['set', 'add']
 WRITE_MODES: list[str] = ['commit', 'immediate']
 STATS_COMMANDS: list[str] = ['', 'items', 'settings', 'slabs', 'sizes', 'conns']
@@ -54,7 +79,10 @@ def announce_default(option: str, value: str) -> None:
     warn('Using default ' + option + ': ' + value)
 
 
-OPTION_HINT = "Change the option with ALTER FOREIGN TABLE, ALTER SERVER or ALTER USER MAPPING ... OPTIONS (SET name 'value') or (DROP name)."
+OPTION_HINT = (
+    "Change the option with ALTER FOREIGN TABLE, ALTER SERVER or ALTER USER MAPPING ... OPTIONS (SET name 'value') or"
+    ' (DROP name).'
+)
 
 
 def checked_option(parse: Callable[[], T]) -> T:
@@ -76,7 +104,14 @@ def parse_timeout(name: str, raw: str) -> float:
     """A timeout in seconds: above 0 (0 would make pymemcache's socket non-blocking) and at most an hour."""
     seconds = checked_option((lambda: parse_seconds_option(name, raw)))
     if seconds <= 0 or seconds > MAX_TIMEOUT_SECONDS:
-        raise_error('invalid value ' + quote_for_message(raw) + ' for option "' + name + '": expected a number of seconds above 0 and at most 3600', OPTION_HINT)
+        raise_error(
+            'invalid value '
+            + quote_for_message(raw)
+            + ' for option "'
+            + name
+            + '": expected a number of seconds above 0 and at most 3600',
+            OPTION_HINT,
+        )
     return seconds
 
 
@@ -90,7 +125,12 @@ class Timeouts(TypedDict):
 def parse_timeouts(options: dict[str, str]) -> Timeouts:
     raw_connect_timeout = options.get('connect_timeout')
     raw_timeout = options.get('timeout')
-    return {'connectTimeout': DEFAULT_CONNECT_TIMEOUT if raw_connect_timeout is None else parse_timeout('connect_timeout', raw_connect_timeout), 'timeout': DEFAULT_TIMEOUT if raw_timeout is None else parse_timeout('timeout', raw_timeout)}
+    return {
+        'connectTimeout': DEFAULT_CONNECT_TIMEOUT
+        if raw_connect_timeout is None
+        else parse_timeout('connect_timeout', raw_connect_timeout),
+        'timeout': DEFAULT_TIMEOUT if raw_timeout is None else parse_timeout('timeout', raw_timeout),
+    }
 
 
 def parse_server_endpoint(options: dict[str, str]) -> ServerEndpoint:
@@ -110,7 +150,13 @@ def parse_server_endpoint(options: dict[str, str]) -> ServerEndpoint:
     else:
         port = checked_option((lambda: parse_integer_option('port', cast('str', raw_port), 1, 65535)))
     timeouts = parse_timeouts(options)
-    return {'host': host, 'port': port, 'connectTimeout': timeouts['connectTimeout'], 'timeout': timeouts['timeout'], 'listed': False}
+    return {
+        'host': host,
+        'port': port,
+        'connectTimeout': timeouts['connectTimeout'],
+        'timeout': timeouts['timeout'],
+        'listed': False,
+    }
 
 
 class ServerSetOptions(TypedDict):
@@ -127,7 +173,14 @@ class ServerSetOptions(TypedDict):
 def reject_combined(options: dict[str, str], single: str) -> None:
     if options.get(single) is None:
         return
-    raise_error('options "servers" and "' + single + '" cannot be combined: "servers" lists every server, "host" and "port" name a single one', 'Keep one of them: DROP ' + single + ' (and its partner) and list every server as host:port[:weight] in servers, or DROP servers.')
+    raise_error(
+        'options "servers" and "'
+        + single
+        + '" cannot be combined: "servers" lists every server, "host" and "port" name a single one',
+        'Keep one of them: DROP '
+        + single
+        + ' (and its partner) and list every server as host:port[:weight] in servers, or DROP servers.',
+    )
 
 
 def parse_server_set(options: dict[str, str], with_distribution: bool) -> ServerSetOptions:
@@ -148,14 +201,47 @@ def parse_server_set(options: dict[str, str], with_distribution: bool) -> Server
         timeouts = parse_timeouts(options)
         endpoints = []
         for address in addresses:
-            endpoints.append({'host': address['host'], 'port': address['port'], 'connectTimeout': timeouts['connectTimeout'], 'timeout': timeouts['timeout'], 'listed': True})
+            endpoints.append(
+                {
+                    'host': address['host'],
+                    'port': address['port'],
+                    'connectTimeout': timeouts['connectTimeout'],
+                    'timeout': timeouts['timeout'],
+                    'listed': True,
+                }
+            )
     raw_distribution = options.get('distribution') if with_distribution else None
-    distribution = DEFAULT_DISTRIBUTION if raw_distribution is None else checked_option((lambda: parse_enum_option('distribution', cast('str', raw_distribution), DISTRIBUTION_NAMES)))
+    distribution = (
+        DEFAULT_DISTRIBUTION
+        if raw_distribution is None
+        else checked_option(
+            (lambda: parse_enum_option('distribution', cast('str', raw_distribution), DISTRIBUTION_NAMES))
+        )
+    )
     raw_on_server_error = options.get('on_server_error')
-    on_server_error = 'error' if raw_on_server_error is None else checked_option((lambda: parse_enum_option('on_server_error', cast('str', raw_on_server_error), ON_SERVER_ERROR_MODES)))
+    on_server_error = (
+        'error'
+        if raw_on_server_error is None
+        else checked_option(
+            (lambda: parse_enum_option('on_server_error', cast('str', raw_on_server_error), ON_SERVER_ERROR_MODES))
+        )
+    )
     raw_retry_interval = options.get('retry_interval')
-    retry_interval = (0 if raw_servers is None else DEFAULT_RETRY_INTERVAL) if raw_retry_interval is None else checked_option((lambda: parse_integer_option('retry_interval', cast('str', raw_retry_interval), 0, MAX_RETRY_INTERVAL)))
-    return {'endpoints': endpoints, 'addresses': addresses, 'listed': raw_servers is not None, 'distribution': distribution, 'onServerError': on_server_error, 'retryInterval': retry_interval}
+    retry_interval = (
+        (0 if raw_servers is None else DEFAULT_RETRY_INTERVAL)
+        if raw_retry_interval is None
+        else checked_option(
+            (lambda: parse_integer_option('retry_interval', cast('str', raw_retry_interval), 0, MAX_RETRY_INTERVAL))
+        )
+    )
+    return {
+        'endpoints': endpoints,
+        'addresses': addresses,
+        'listed': raw_servers is not None,
+        'distribution': distribution,
+        'onServerError': on_server_error,
+        'retryInterval': retry_interval,
+    }
 
 
 class CacheTableOptions(TypedDict):
@@ -176,18 +262,45 @@ def parse_cache_table_options(options: dict[str, str]) -> CacheTableOptions:
     servers = parse_server_set(options, True)
     endpoint = servers['endpoints'][0]
     raw_expire = options.get('expire')
-    expire = 0 if raw_expire is None else checked_option((lambda: parse_integer_option('expire', cast('str', raw_expire), 0, MAX_EXPIRE)))
+    expire = (
+        0
+        if raw_expire is None
+        else checked_option((lambda: parse_integer_option('expire', cast('str', raw_expire), 0, MAX_EXPIRE)))
+    )
     raw_insert_mode = options.get('insert_mode')
-    insert_mode = 'set' if raw_insert_mode is None else checked_option((lambda: parse_enum_option('insert_mode', cast('str', raw_insert_mode), INSERT_MODES)))
+    insert_mode = (
+        'set'
+        if raw_insert_mode is None
+        else checked_option((lambda: parse_enum_option('insert_mode', cast('str', raw_insert_mode), INSERT_MODES)))
+    )
     raw_write_mode = options.get('write_mode')
-    write_mode = 'commit' if raw_write_mode is None else checked_option((lambda: parse_enum_option('write_mode', cast('str', raw_write_mode), WRITE_MODES)))
+    write_mode = (
+        'commit'
+        if raw_write_mode is None
+        else checked_option((lambda: parse_enum_option('write_mode', cast('str', raw_write_mode), WRITE_MODES)))
+    )
     raw_batch_size = options.get('batch_size')
-    batch_size = 1 if raw_batch_size is None else checked_option((lambda: parse_integer_option('batch_size', cast('str', raw_batch_size), 1, MAX_BATCH_SIZE)))
+    batch_size = (
+        1
+        if raw_batch_size is None
+        else checked_option(
+            (lambda: parse_integer_option('batch_size', cast('str', raw_batch_size), 1, MAX_BATCH_SIZE))
+        )
+    )
     raw_row_id = options.get('row_id')
     row_id = None if raw_row_id is None else raw_row_id
     raw_prefix = options.get('prefix')
     prefix = '' if raw_prefix is None else raw_prefix
-    return {'endpoint': endpoint, 'servers': servers, 'rowId': row_id, 'expire': expire, 'prefix': prefix, 'insertMode': insert_mode, 'writeMode': write_mode, 'batchSize': batch_size}
+    return {
+        'endpoint': endpoint,
+        'servers': servers,
+        'rowId': row_id,
+        'expire': expire,
+        'prefix': prefix,
+        'insertMode': insert_mode,
+        'writeMode': write_mode,
+        'batchSize': batch_size,
+    }
 
 
 class StatsTableOptions(TypedDict):
@@ -206,6 +319,12 @@ def parse_stats_table_options(options: dict[str, str]) -> StatsTableOptions:
     stats_command = ''
     if raw_command is not None:
         if not raw_command in STATS_COMMANDS:
-            raise_error('invalid value ' + quote_for_message(raw_command) + ' for option "stats_cmd": expected one of \'\' (general statistics), items, settings, slabs, sizes, conns', OPTION_HINT)
+            raise_error(
+                'invalid value '
+                + quote_for_message(raw_command)
+                + ' for option "stats_cmd": expected one of \'\' (general statistics), items, settings, slabs, sizes,'
+                ' conns',
+                OPTION_HINT,
+            )
         stats_command = raw_command
     return {'endpoint': endpoint, 'servers': servers, 'statsCommand': stats_command}

@@ -17,7 +17,10 @@ statement_writes: WriteSet = WriteSet()
 KEYS_PER_BATCH = 1000
 BYTES_PER_BATCH = 4194304
 LISTED_KEYS = 10
-DUPLICATE_HINT = "The table's insert_mode is add, so INSERT only creates keys: UPDATE an existing key, or set insert_mode 'set' to overwrite."
+DUPLICATE_HINT = (
+    "The table's insert_mode is add, so INSERT only creates keys: UPDATE an existing key, or set insert_mode 'set' to"
+    ' overwrite.'
+)
 
 
 def key_list(writes: list[PendingWrite]) -> str:
@@ -54,22 +57,43 @@ class FlushLedger:
             elif not write in unknown:
                 not_sent.append(write)
         parts: list[str] = []
-        parts.append('Of ' + int_to_string(len(self.writes)) + ' key(s), memcached applied ' + int_to_string(len(applied)) + (' (' + key_list(applied) + ')' if len(applied) > 0 else '') + '.')
+        parts.append(
+            'Of '
+            + int_to_string(len(self.writes))
+            + ' key(s), memcached applied '
+            + int_to_string(len(applied))
+            + (' (' + key_list(applied) + ')' if len(applied) > 0 else '')
+            + '.'
+        )
         if len(in_flight) > 0:
-            parts.append('Unknown, in flight when it failed: ' + int_to_string(len(in_flight)) + ' (' + key_list(in_flight) + ').')
+            parts.append(
+                'Unknown, in flight when it failed: '
+                + int_to_string(len(in_flight))
+                + ' ('
+                + key_list(in_flight)
+                + ').'
+            )
         if len(not_sent) > 0:
             parts.append('Not sent: ' + int_to_string(len(not_sent)) + ' (' + key_list(not_sent) + ').')
         return ' '.join(parts)
 
     def fail(self, error: object, store: CacheStore, action: str, in_flight: list[PendingWrite]) -> NoReturn:
         """Ends the flush with an ERROR for a client failure while `inFlight` was being sent to `store`'s server."""
-        target = action + ' of key ' + quote_for_message(store.user_key(in_flight[0].op['key'])) if len(in_flight) == 1 else action + ' of ' + int_to_string(len(in_flight)) + ' keys'
+        target = (
+            action + ' of key ' + quote_for_message(store.user_key(in_flight[0].op['key']))
+            if len(in_flight) == 1
+            else action + ' of ' + int_to_string(len(in_flight)) + ' keys'
+        )
         report = describe_failure(error, store.endpoint, target)
         if report is None:
             if isinstance(error, Exception):
                 raise error
             raise Exception('unexpected failure during the ' + target)
-        raise_error(report['message'] + ', while sending ' + self.what, report['hint'], 'memcached has no transactions: what it applied stays. ' + self.detail(in_flight))
+        raise_error(
+            report['message'] + ', while sending ' + self.what,
+            report['hint'],
+            'memcached has no transactions: what it applied stays. ' + self.detail(in_flight),
+        )
 
 
 class PendingStore:
@@ -174,7 +198,17 @@ def send_adds(adds: list[PendingStore], ledger: FlushLedger) -> None:
                 except Exception as error:
                     undone = False
             key = write.store.user_key(write.op['key'])
-            raise_error('duplicate key value: key ' + quote_for_message(key) + ' already exists in memcached at ' + write.store.server_label, DUPLICATE_HINT, 'Another client created it after the INSERT checked it, so ' + ledger.what + ' were not applied' + ('; the keys added before it were deleted again.' if undone else '. ' + ledger.detail([])))
+            raise_error(
+                'duplicate key value: key '
+                + quote_for_message(key)
+                + ' already exists in memcached at '
+                + write.store.server_label,
+                DUPLICATE_HINT,
+                'Another client created it after the INSERT checked it, so '
+                + ledger.what
+                + ' were not applied'
+                + ('; the keys added before it were deleted again.' if undone else '. ' + ledger.detail([])),
+            )
         added.append(write)
         ledger.applied[write] = None
 
@@ -224,7 +258,16 @@ def flush_writes(writes: list[PendingWrite], what: str) -> None:
                     else:
                         ledger.applied[pending_set.write] = None
                 if len(not_stored) > 0:
-                    raise_error('memcached at ' + store.server_label + ' did not store ' + int_to_string(len(not_stored)) + ' key(s) while receiving ' + what, 'See the memcached server log for the cause.', 'memcached has no transactions: what it applied stays. ' + ledger.detail(not_stored))
+                    raise_error(
+                        'memcached at '
+                        + store.server_label
+                        + ' did not store '
+                        + int_to_string(len(not_stored))
+                        + ' key(s) while receiving '
+                        + what,
+                        'See the memcached server log for the cause.',
+                        'memcached has no transactions: what it applied stays. ' + ledger.detail(not_stored),
+                    )
         for delete_batch in batches(server.deletes, (lambda delete_write: 0)):
             keys: list[str] = []
             for delete_write in delete_batch:
@@ -261,7 +304,18 @@ def warn_vanished_touches(store: CacheStore, user_keys: list[str], what: str) ->
     list_ = ', '.join(shown)
     if len(user_keys) > LISTED_KEYS:
         list_ += ' and ' + int_to_string(len(user_keys) - LISTED_KEYS) + ' more'
-    warn('memcached at ' + store.server_label + ' no longer held ' + int_to_string(len(user_keys)) + ' key(s) whose expiration an UPDATE changed (' + list_ + '), while sending ' + what + ': they expired, were evicted or were deleted after the UPDATE read them, and stay absent', 'An UPDATE of expire alone is a memcached touch, which does not create keys; INSERT a key to store it again.')
+    warn(
+        'memcached at '
+        + store.server_label
+        + ' no longer held '
+        + int_to_string(len(user_keys))
+        + ' key(s) whose expiration an UPDATE changed ('
+        + list_
+        + '), while sending '
+        + what
+        + ': they expired, were evicted or were deleted after the UPDATE read them, and stay absent',
+        'An UPDATE of expire alone is a memcached touch, which does not create keys; INSERT a key to store it again.',
+    )
 
 
 def flush_at_commit() -> None:

@@ -4,7 +4,16 @@ from __future__ import annotations
 import time
 from typing import TypeAlias, TypedDict, cast
 
-from ._runtime import InvalidUtf8Error, LoneSurrogateError, array_item, code_point_of, int_to_string, parse_decimal_int, utf8_decode, utf8_encode
+from ._runtime import (
+    InvalidUtf8Error,
+    LoneSurrogateError,
+    array_item,
+    code_point_of,
+    int_to_string,
+    parse_decimal_int,
+    utf8_decode,
+    utf8_encode,
+)
 from .columns import NumberKind, ValueKind
 from .errors import raise_error
 from .json_syntax import is_json_text
@@ -53,8 +62,8 @@ class DecimalInteger(TypedDict):
 
 
 def parse_decimal_text(text: str) -> DecimalInteger | None:
-    """Parses decimal integer text as memcached's clients write it: optional sign, digits, and trailing spaces (memcached
-    pads a value that `decr` made shorter with spaces). Any size; null when it is not an integer.
+    """Parses decimal integer text as memcached's clients write it: optional sign, digits, and trailing spaces
+    (memcached pads a value that `decr` made shorter with spaces). Any size; null when it is not an integer.
     """
     chars = list(text)
     end = len(chars)
@@ -95,14 +104,28 @@ def integer_argument(value: SqlValue, column: str, key: str) -> DecimalInteger:
         parsed = parse_decimal_text(value)
         if parsed is not None:
             return parsed
-    raise_error('column "' + column + '" of key ' + quote_for_message(key) + ' does not hold an integer', 'Give ' + column + ' as a whole number.')
+    raise_error(
+        'column "' + column + '" of key ' + quote_for_message(key) + ' does not hold an integer',
+        'Give ' + column + ' as a whole number.',
+    )
 
 
 def encode_value(value: SqlValue, kind: ValueKind, key: str) -> bytes:
     """The bytes stored for a value column's SQL value."""
     if kind == 'bytea':
-        if value is None or isinstance(value, str) or isinstance(value, bool) or isinstance(value, (int, float)) or isinstance(value, list):
-            raise_error('the value of key ' + quote_for_message(key) + ' did not arrive as bytes, although the value column is bytea', "Declare the value column as bytea and store bytea values (decode(..., 'hex') or '\\x...'::bytea).")
+        if (
+            value is None
+            or isinstance(value, str)
+            or isinstance(value, bool)
+            or isinstance(value, (int, float))
+            or isinstance(value, list)
+        ):
+            raise_error(
+                'the value of key '
+                + quote_for_message(key)
+                + ' did not arrive as bytes, although the value column is bytea',
+                "Declare the value column as bytea and store bytea values (decode(..., 'hex') or '\\x...'::bytea).",
+            )
         return value
     if kind == 'smallint' or kind == 'integer' or kind == 'bigint':
         return utf8_encode(decimal_text(integer_argument(value, 'value', key)))
@@ -120,8 +143,8 @@ BYTEA_HINT = 'Declare the value column as bytea to read values that are not UTF-
 
 
 def decode_value(stored: bytes, kind: ValueKind, key: str) -> SqlValue:
-    """The SQL value of a stored value, for the value column's kind; an unreadable value is an ERROR naming the key. Text
-    kinds need valid UTF-8 without NUL. (One function, no helpers: it runs once per row of every scan.)
+    """The SQL value of a stored value, for the value column's kind; an unreadable value is an ERROR naming the key.
+    Text kinds need valid UTF-8 without NUL. (One function, no helpers: it runs once per row of every scan.)
     """
     if kind == 'bytea':
         return stored
@@ -130,34 +153,55 @@ def decode_value(stored: bytes, kind: ValueKind, key: str) -> SqlValue:
         text = utf8_decode(stored)
     except Exception as error:
         if isinstance(error, InvalidUtf8Error):
-            raise_error('the value of key ' + quote_for_message(key) + ' is not valid UTF-8 and cannot be read as ' + kind, BYTEA_HINT, str(error))
+            raise_error(
+                'the value of key ' + quote_for_message(key) + ' is not valid UTF-8 and cannot be read as ' + kind,
+                BYTEA_HINT,
+                str(error),
+            )
         raise
     if '\x00' in text:
-        raise_error('the value of key ' + quote_for_message(key) + ' contains a NUL byte, which ' + kind + ' cannot hold', BYTEA_HINT)
+        raise_error(
+            'the value of key ' + quote_for_message(key) + ' contains a NUL byte, which ' + kind + ' cannot hold',
+            BYTEA_HINT,
+        )
     if kind == 'text':
         return text
     if kind == 'json' or kind == 'jsonb':
         if not is_json_text(text, kind == 'jsonb'):
             if kind == 'jsonb' and is_json_text(text, False):
-                raise_error('the value of key ' + quote_for_message(key) + ' holds a \\u0000 or unpaired surrogate escape, which jsonb cannot store', 'Declare the value column as json (or text) to read it as it is.')
-            raise_error('the value of key ' + quote_for_message(key) + ' is not valid JSON', 'Declare the value column as text (or bytea) to read values that are not JSON.')
+                raise_error(
+                    'the value of key '
+                    + quote_for_message(key)
+                    + ' holds a \\u0000 or unpaired surrogate escape, which jsonb cannot store',
+                    'Declare the value column as json (or text) to read it as it is.',
+                )
+            raise_error(
+                'the value of key ' + quote_for_message(key) + ' is not valid JSON',
+                'Declare the value column as text (or bytea) to read values that are not JSON.',
+            )
         return text
     parsed = parse_decimal_text(text)
     if parsed is None or not fits_integer_type(parsed, kind):
-        raise_error('the value of key ' + quote_for_message(key) + ' is not a ' + kind + ': ' + quote_for_message(text), 'Declare the value column as text (or a wider integer type) to read it.')
+        raise_error(
+            'the value of key ' + quote_for_message(key) + ' is not a ' + kind + ': ' + quote_for_message(text),
+            'Declare the value column as text (or a wider integer type) to read it.',
+        )
     return decimal_text(parsed)
 
 
 def integer_column_value(value: SqlValue, kind: NumberKind, column: str, key: str) -> int | None:
-    """A whole number from an expire or flags column (integer types, or text holding digits); null when the column is NULL.
-    Out-of-range or non-numeric text is an ERROR naming the column and the key.
+    """A whole number from an expire or flags column (integer types, or text holding digits); null when the column is
+    NULL. Out-of-range or non-numeric text is an ERROR naming the column and the key.
     """
     if value is None:
         return None
     parsed = integer_argument(value, column, key)
     as_number = parse_decimal_int(decimal_text(parsed)) if len(list(parsed['digits'])) <= 15 else None
     if as_number is None:
-        raise_error('column "' + column + '" of key ' + quote_for_message(key) + ' is out of range: ' + decimal_text(parsed), 'Give ' + column + ' as a whole number of seconds.' if kind == 'text' else None)
+        raise_error(
+            'column "' + column + '" of key ' + quote_for_message(key) + ' is out of range: ' + decimal_text(parsed),
+            'Give ' + column + ' as a whole number of seconds.' if kind == 'text' else None,
+        )
     return as_number
 
 
@@ -166,7 +210,15 @@ def memcached_expire(seconds: int, key: str) -> int:
     would read the number as an absolute unix time, so it is sent as now + seconds. Negative is an ERROR.
     """
     if seconds < 0 or seconds > MAX_EXPIRE:
-        raise_error('expire of key ' + quote_for_message(key) + ' is ' + int_to_string(seconds) + ', outside 0 to ' + int_to_string(MAX_EXPIRE), 'expire is the number of seconds until the item expires; 0 means never. To remove an item, DELETE it.')
+        raise_error(
+            'expire of key '
+            + quote_for_message(key)
+            + ' is '
+            + int_to_string(seconds)
+            + ', outside 0 to '
+            + int_to_string(MAX_EXPIRE),
+            'expire is the number of seconds until the item expires; 0 means never. To remove an item, DELETE it.',
+        )
     if seconds <= MAX_RELATIVE_EXPIRE:
         return seconds
     return int(time.time()) + seconds
@@ -175,7 +227,15 @@ def memcached_expire(seconds: int, key: str) -> int:
 def checked_flags(flags: int, key: str) -> int:
     """Client flags from a flags column: memcached keeps them as an unsigned 32-bit number."""
     if flags < 0 or flags > MAX_FLAGS:
-        raise_error('flags of key ' + quote_for_message(key) + ' is ' + int_to_string(flags) + ', outside 0 to ' + int_to_string(MAX_FLAGS), 'memcached client flags are an unsigned 32-bit number.')
+        raise_error(
+            'flags of key '
+            + quote_for_message(key)
+            + ' is '
+            + int_to_string(flags)
+            + ', outside 0 to '
+            + int_to_string(MAX_FLAGS),
+            'memcached client flags are an unsigned 32-bit number.',
+        )
     return flags
 
 
@@ -183,5 +243,8 @@ def flags_column_value(flags: int, kind: NumberKind, key: str) -> SqlValue:
     """Flags read from memcached, for a flags column of `kind`: a value beyond the column's type is an ERROR."""
     parsed = cast('DecimalInteger', parse_decimal_text(int_to_string(flags)))
     if kind != 'text' and not fits_integer_type(parsed, kind):
-        raise_error('flags of key ' + quote_for_message(key) + ' is ' + int_to_string(flags) + ', beyond the range of ' + kind, 'Declare the flags column as bigint: memcached flags go up to 4294967295.')
+        raise_error(
+            'flags of key ' + quote_for_message(key) + ' is ' + int_to_string(flags) + ', beyond the range of ' + kind,
+            'Declare the flags column as bigint: memcached flags go up to 4294967295.',
+        )
     return int_to_string(flags)

@@ -80,7 +80,8 @@ class WriteSet:
         return None
 
     def record(self, level: int, store: CacheStore, op: WriteOp) -> None:
-        """Records `op` at savepoint `level` (1 = the transaction itself), composed with what was pending for its key."""
+        """Records `op` at savepoint `level` (1 = the transaction itself), composed with what was pending for its key.
+        """
         depth = 1 if level < 1 else level
         while len(self._levels) < depth:
             self._levels.append({})
@@ -90,8 +91,8 @@ class WriteSet:
         self._levels[depth - 1][id] = PendingWrite(composed, store)
 
     def read_through(self, store: CacheStore, full_keys: list[str]) -> dict[str, StoredItem]:
-        """Read-your-writes: the items a scan of `fullKeys` sees, pending stores taking the place of memcached's items and
-        pending deletes hiding them. Only keys without a pending value are fetched from memcached (one get_many).
+        """Read-your-writes: the items a scan of `fullKeys` sees, pending stores taking the place of memcached's items
+        and pending deletes hiding them. Only keys without a pending value are fetched from memcached (one get_many).
         """
         if self.is_empty():
             return store.get_many(full_keys)

@@ -5,6 +5,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { LINE_WIDTH, lineWidth } from '../../codegen/printer';
 import { emitFixture, FIXTURES, listFixtures, ROOT } from './helpers';
 
 const update = process.env.UPDATE_GOLDENS === '1';
@@ -24,6 +25,7 @@ describe('golden fixtures: TypeScript in, exact Python out', () => {
       const goldenPath = path.join(FIXTURES, `${name}.py`);
       if (update) fs.writeFileSync(goldenPath, output);
       expect(output).toBe(fs.readFileSync(goldenPath, 'utf8'));
+      expect(output.split('\n').filter((line) => lineWidth(line) > LINE_WIDTH)).toEqual([]);
     });
   }
 

@@ -27,7 +27,10 @@ def check_servers(name: DistributionName, servers: Sequence[ServerAddress]) -> N
     seen: dict[str, None] = {}
     for server in servers:
         if server['weight'] < 1:
-            raise DistributionError(f"distribution {name}: server {describe(server)} has weight {int_to_string(server['weight'])}; weights start at 1")
+            raise DistributionError(
+                f"distribution {name}: server {describe(server)} has weight {int_to_string(server['weight'])}; weights"
+                ' start at 1'
+            )
         address = describe(server)
         if address in seen:
             raise DistributionError(f'distribution {name}: server {address} is listed twice; list each server once')
@@ -48,8 +51,8 @@ def create_distribution(name: DistributionName, servers: Sequence[ServerAddress]
 
 
 def place_keys(name: DistributionName, servers: Sequence[ServerAddress], keys: Sequence[str]) -> list[int]:
-    """The server position of every key in `keys` under `name` over `servers`: the batch form of serverFor, used to group a
-    multi-key statement per server (and by the differential tests, which compare it between Node and Python).
+    """The server position of every key in `keys` under `name` over `servers`: the batch form of serverFor, used to
+    group a multi-key statement per server (and by the differential tests, which compare it between Node and Python).
     """
     distribution = create_distribution(name, servers)
     positions: list[int] = []
@@ -58,7 +61,9 @@ def place_keys(name: DistributionName, servers: Sequence[ServerAddress], keys: S
     return positions
 
 
-def place_keys_while_down(name: DistributionName, servers: Sequence[ServerAddress], keys: Sequence[str], down: Sequence[bool]) -> list[int | None]:
+def place_keys_while_down(
+    name: DistributionName, servers: Sequence[ServerAddress], keys: Sequence[str], down: Sequence[bool]
+) -> list[int | None]:
     """The batch form of serverForWhileDown: where the application's client puts every key while the servers flagged in
     `down` are dead (null: the client fails that key rather than moving it, or gives up).
     """

@@ -6,7 +6,13 @@ from typing import Sequence
 
 from .._runtime import int_div, int_to_string, utf8_encode
 from .errors import DistributionError
-from .float32 import FLOAT32_MAX_OPERAND, float32_divide, float32_divide_by_power_of_two, float32_floor, float32_multiply_by_integer
+from .float32 import (
+    FLOAT32_MAX_OPERAND,
+    float32_divide,
+    float32_divide_by_power_of_two,
+    float32_floor,
+    float32_multiply_by_integer,
+)
 from .types import Distribution, ServerAddress
 
 
@@ -23,7 +29,8 @@ def digest_word(digest: bytes, word_index: int) -> int:
 
 
 def ketama_key_hash(key: str) -> int:
-    """The key hash of libmemcached's MEMCACHED_HASH_MD5: the first little-endian word of MD5 of the key's UTF-8 bytes."""
+    """The key hash of libmemcached's MEMCACHED_HASH_MD5: the first little-endian word of MD5 of the key's UTF-8 bytes.
+    """
     return digest_word(hashlib.md5(utf8_encode(key)).digest(), 0)
 
 
@@ -61,7 +68,10 @@ class KetamaDistribution:
         for server in servers:
             total_weight = total_weight + server['weight']
         if total_weight > FLOAT32_MAX_OPERAND:
-            raise DistributionError(f'ketama: the weights add up to {int_to_string(total_weight)}; keep their sum below 16777216 (scale them down)')
+            raise DistributionError(
+                f'ketama: the weights add up to {int_to_string(total_weight)}; keep their sum below 16777216 (scale'
+                ' them down)'
+            )
         encoded: list[int] = []
         for position in range(len(servers)):
             server = servers[position]

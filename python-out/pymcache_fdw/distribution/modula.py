@@ -35,7 +35,10 @@ class ModulaDistribution:
         for server in servers:
             total_weight = total_weight + server['weight']
         if total_weight > MAX_BUCKETS:
-            raise DistributionError(f'modula: the weights add up to {int_to_string(total_weight)} buckets; keep their sum at most {int_to_string(MAX_BUCKETS)}')
+            raise DistributionError(
+                f'modula: the weights add up to {int_to_string(total_weight)} buckets; keep their sum at most'
+                f' {int_to_string(MAX_BUCKETS)}'
+            )
         for position in range(len(servers)):
             weight = servers[position]['weight']
             for copy in range(weight):

@@ -35,7 +35,11 @@ class RendezvousDistribution:
         self._node_names = []
         for server in servers:
             if server['weight'] != 1:
-                raise DistributionError(f"rendezvous: server {rendezvous_node_name(server)} has weight {int_to_string(server['weight'])}, but pymemcache's " + 'HashClient has no weights; remove the weight (or use distribution ketama or modula)')
+                raise DistributionError(
+                    f"rendezvous: server {rendezvous_node_name(server)} has weight {int_to_string(server['weight'])},"
+                    " but pymemcache's "
+                    + 'HashClient has no weights; remove the weight (or use distribution ketama or modula)'
+                )
             self._node_names.append(rendezvous_node_name(server))
 
     def server_for(self, key: str) -> int:

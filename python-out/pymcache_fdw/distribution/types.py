@@ -13,8 +13,8 @@ class Distribution(Protocol):
     """Places keys on servers the way one family of memcached clients does."""
 
     def server_for(self, key: str) -> int:
-        """Position (index into the server list) of the server that holds `key`: the key exactly as the application hands it
-        to its client, i.e. without a namespace / key prefix that the client adds on the wire.
+        """Position (index into the server list) of the server that holds `key`: the key exactly as the application
+        hands it to its client, i.e. without a namespace / key prefix that the client adds on the wire.
         """
         ...
 
