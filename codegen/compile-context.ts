@@ -3,6 +3,7 @@
 // compilations (the tests run many) never see each other's settings.
 import * as path from 'node:path';
 import type { ts } from 'ts-morph';
+import { projectNames } from './comment-names';
 import { ModuleNames } from './module-names';
 
 export class CompileContext {
@@ -18,6 +19,23 @@ export class CompileContext {
 
   get checker(): ts.TypeChecker {
     return this.program.getTypeChecker();
+  }
+
+  private names: Map<string, Set<string>> | null = null;
+
+  /** Every name declared in src/ (ports included) -> its Python names, for comments that mention them. */
+  get projectNames(): ReadonlyMap<string, ReadonlySet<string>> {
+    if (this.names === null) {
+      const src = `${path.posix.join(this.root, 'src')}/`;
+      this.names = projectNames(this.program.getSourceFiles().filter((f) => f.fileName.startsWith(src) && !f.isDeclarationFile));
+    }
+    return this.names;
+  }
+
+  /** `src/fdw.ts:112`: where a node starts in the TypeScript source, as a Python comment names it. */
+  anchor(node: ts.Node): string {
+    const file = node.getSourceFile();
+    return `${this.displayPath(file.fileName)}:${file.getLineAndCharacterOfPosition(node.getStart(file)).line + 1}`;
   }
 
   /** The path a diagnostic prints for an absolute file name: relative to the project root (`src/keys.ts`). */

@@ -5,7 +5,7 @@ import { Project, ts } from 'ts-morph';
 import { CompileContext } from './compile-context';
 import { Context } from './context';
 import { compareDiagnostics, diagnostics as make, type Diagnostic } from './diagnostics';
-import { docstringOf } from './jsdoc';
+import { headerComment } from './comments';
 import { printModule } from './printer';
 import * as py from './python-ast';
 import { createVisitorTable } from './visitors';
@@ -51,11 +51,20 @@ function typescriptDiagnostics(program: ts.Program, file: ts.SourceFile): Diagno
   });
 }
 
-function moduleDocstring(file: ts.SourceFile): string | null {
+/**
+ * The module docstring: the file's header comment (the `//` block at its top), then the JSDoc of its first import or
+ * re-export (imports take no docs of their own, so such a JSDoc documents the module).
+ */
+function moduleDocstring(ctx: Context, file: ts.SourceFile): string | null {
+  const parts: string[] = [];
+  const header = headerComment(file);
+  if (header !== null) parts.push(ctx.pythonize(header.lines.join('\n'), file));
   const first = file.statements[0];
-  // Imports and re-exports take no docs of their own: a JSDoc on the first one documents the module.
-  if (first === undefined || !(ts.isImportDeclaration(first) || ts.isExportDeclaration(first))) return null;
-  return docstringOf(first);
+  if (first !== undefined && (ts.isImportDeclaration(first) || ts.isExportDeclaration(first))) {
+    const doc = ctx.docstring(first, file);
+    if (doc !== null) parts.push(doc);
+  }
+  return parts.length === 0 ? null : parts.join('\n\n');
 }
 
 export function compileFile(compile: CompileContext, file: ts.SourceFile): { text: string; diagnostics: Diagnostic[] } {
@@ -71,7 +80,7 @@ export function compileFile(compile: CompileContext, file: ts.SourceFile): { tex
   const all: py.Stmt[] =
     ctx.reexports.size === 0 ? [] : [py.assign(py.name('__all__'), py.list([...ctx.reexports].sort().map((n) => py.str(n))))];
   const module: py.Module = {
-    docstring: moduleDocstring(file),
+    docstring: moduleDocstring(ctx, file),
     imports: ctx.imports.render(moduleName, modules.isPackageInit(file.fileName)),
     body: [...all, ...typeVars, ...body],
   };

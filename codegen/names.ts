@@ -89,3 +89,11 @@ export function bindingProblem(pythonName: string): NameProblem {
 export function attributeProblem(pythonName: string): NameProblem {
   return PYTHON_KEYWORDS.has(pythonName) ? 'keyword' : null;
 }
+
+/**
+ * The Python key of a property of an interface or object type (a TypedDict field). Records keyed by data (index
+ * signatures, Maps) never go through here: their keys are data.
+ */
+export function recordKeyName(property: string): string {
+  return property;
+}

@@ -4,8 +4,7 @@
 import { ts } from 'ts-morph';
 import type { Context } from '../context';
 import { diagnostics } from '../diagnostics';
-import { docstringOf } from '../jsdoc';
-import { PYTHON_KEYWORDS, snakeCase } from '../names';
+import { PYTHON_KEYWORDS, recordKeyName, snakeCase } from '../names';
 import { returnHint, translateParameters } from './function';
 import * as py from '../python-ast';
 import { hintForTypeNode } from '../hints';
@@ -23,7 +22,7 @@ function typedDict(ctx: Context, node: ts.Node, name: string, members: ts.NodeAr
     const hint = `dict[${key}, ${hintForTypeNode(ctx, signature.type)}]`;
     return [{ kind: 'AnnAssign', target: py.name(name), annotation: py.hint(ctx.typing('TypeAlias')), value: py.hint(hint) }];
   }
-  const fields: Array<{ key: string; hint: string }> = [];
+  const fields: Array<{ key: string; hint: string; member: ts.TypeElement }> = [];
   for (const member of members) {
     if (!ts.isPropertySignature(member) || member.type === undefined) {
       ctx.report(diagnostics.unsupportedType(member, member.getText().slice(0, 40), 'Interfaces become TypedDicts: declare only properties (use a class for methods)'));
@@ -36,7 +35,7 @@ function typedDict(ctx: Context, node: ts.Node, name: string, members: ts.NodeAr
     }
     let hint = hintForTypeNode(ctx, member.type);
     if (member.questionToken !== undefined && !hint.endsWith('None')) hint = `${hint} | None`;
-    fields.push({ key, hint });
+    fields.push({ key: recordKeyName(key), hint, member });
   }
   const bases = heritage.map((h) => ctx.expr(h.expression));
   const typedDictName = ctx.typing('TypedDict');
@@ -48,8 +47,8 @@ function typedDict(ctx: Context, node: ts.Node, name: string, members: ts.NodeAr
         name,
         bases: bases.length > 0 ? bases : [py.name(typedDictName)],
         keywords: [],
-        docstring: docstringOf(node),
-        body: fields.map((f) => ({ kind: 'AnnAssign', target: py.name(f.key), annotation: py.hint(f.hint), value: null }) satisfies py.AnnAssign),
+        docstring: ctx.docstring(node),
+        body: fields.flatMap((f) => ctx.commentedMember(f.member, [{ kind: 'AnnAssign', target: py.name(f.key), annotation: py.hint(f.hint), value: null }])),
       },
     ];
   }
@@ -78,10 +77,9 @@ function protocol(ctx: Context, node: ts.InterfaceDeclaration): py.Stmt[] {
     if (ts.isPropertySignature(member) && member.type !== undefined) {
       let hint = hintForTypeNode(ctx, member.type);
       if (member.questionToken !== undefined && !hint.endsWith('None')) hint = `${hint} | None`;
-      body.push({ kind: 'AnnAssign', target: py.name(name), annotation: py.hint(hint), value: null });
+      body.push(...ctx.commentedMember(member, [{ kind: 'AnnAssign', target: py.name(name), annotation: py.hint(hint), value: null }]));
     } else if (ts.isMethodSignature(member)) {
-      body.push(
-        ctx.withScope('function', member, () => {
+      const def = ctx.withScope('function', member, () => {
           const { params } = translateParameters(ctx, member.parameters, true);
           return {
             kind: 'FunctionDef',
@@ -89,17 +87,17 @@ function protocol(ctx: Context, node: ts.InterfaceDeclaration): py.Stmt[] {
             params: [{ name: 'self', annotation: null, default: null }, ...params],
             returns: py.hint(returnHint(ctx, member, 'method')),
             decorators: [],
-            docstring: docstringOf(member),
+            docstring: ctx.docstring(member),
             body: [py.exprStmt(py.hint('...'))],
           } satisfies py.FunctionDef;
-        }),
-      );
+        });
+      body.push(...ctx.commentedMember(member, [def]));
     } else {
       ctx.report(diagnostics.unsupportedType(member, member.getText().slice(0, 40), 'Declare properties and methods only'));
     }
   }
   const bases = (node.heritageClauses?.flatMap((h) => h.types) ?? []).map((h) => ctx.expr(h.expression));
-  return [{ kind: 'ClassDef', name: node.name.text, bases: [...bases, py.name(ctx.typing('Protocol'))], keywords: [], docstring: docstringOf(node), body }];
+  return [{ kind: 'ClassDef', name: node.name.text, bases: [...bases, py.name(ctx.typing('Protocol'))], keywords: [], docstring: ctx.docstring(node), body }];
 }
 
 function interfaceDeclaration(ctx: Context, node: ts.InterfaceDeclaration): py.Stmt[] {
@@ -151,9 +149,9 @@ function enumDeclaration(ctx: Context, node: ts.EnumDeclaration): py.Stmt[] {
       ctx.report(diagnostics.unsupportedSyntax(member, 'a computed enum value', 'Use a string or number literal'));
       continue;
     }
-    body.push(py.assign(py.name(key), value));
+    body.push(...ctx.commentedMember(member, [py.assign(py.name(key), value)]));
   }
-  return [{ kind: 'ClassDef', name, bases: [], keywords: [], docstring: docstringOf(node), body }];
+  return [{ kind: 'ClassDef', name, bases: [], keywords: [], docstring: ctx.docstring(node), body }];
 }
 
 export const declarationVisitors: VisitorEntries = {

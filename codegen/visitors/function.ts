@@ -5,7 +5,6 @@ import { ts } from 'ts-morph';
 import type { Context } from '../context';
 import { localBindingName } from '../context';
 import { diagnostics } from '../diagnostics';
-import { docstringOf } from '../jsdoc';
 import * as py from '../python-ast';
 import { hintForType, hintForTypeNode, typeVariable } from '../hints';
 import { destructure } from '../translation/destructure';
@@ -128,7 +127,8 @@ export function buildDef(ctx: Context, node: ts.FunctionLikeDeclaration, name: s
       params: [...(options.leading ?? []), ...params],
       returns: py.hint(returns),
       decorators: options.decorators ?? [],
-      docstring: options.docstring === undefined ? docstringOf(node) : options.docstring,
+      docstring: options.docstring === undefined ? ctx.docstring(node) : options.docstring,
+      anchor: ctx.anchor(node),
       body: [...scopeDeclarations(scope.globals, scope.nonlocals), ...prologue, ...body],
     };
   });

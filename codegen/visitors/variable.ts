@@ -4,7 +4,6 @@ import { ts } from 'ts-morph';
 import type { Context } from '../context';
 import { localBindingName } from '../context';
 import { diagnostics } from '../diagnostics';
-import { docstringOf } from '../jsdoc';
 import * as py from '../python-ast';
 import { hintForType, hintForTypeNode } from '../hints';
 import { isLiteralUnion } from '../type-queries';
@@ -59,13 +58,13 @@ function usedAsLiteral(ctx: Context, declaration: ts.VariableDeclaration): boole
 
 function constObjectClass(ctx: Context, declaration: ts.VariableDeclaration, name: string): py.ClassDef {
   const literal = (declaration.initializer as ts.AsExpression).expression as ts.ObjectLiteralExpression;
-  const body: py.Stmt[] = literal.properties.map((p) => {
+  const body: py.Stmt[] = literal.properties.flatMap((p) => {
     const assignment = p as ts.PropertyAssignment;
     const key = (assignment.name as ts.Identifier | ts.StringLiteral).text;
-    return py.assign(py.name(key), ctx.expr(assignment.initializer));
+    return ctx.commentedMember(p, [py.assign(py.name(key), ctx.expr(assignment.initializer))]);
   });
   const statementNode = declaration.parent.parent;
-  return { kind: 'ClassDef', name, bases: [], keywords: [], docstring: docstringOf(statementNode), body };
+  return { kind: 'ClassDef', name, bases: [], keywords: [], docstring: ctx.docstring(statementNode), body };
 }
 
 export function variableDeclaration(ctx: Context, declaration: ts.VariableDeclaration, isConst: boolean): py.Stmt[] {
@@ -78,7 +77,7 @@ export function variableDeclaration(ctx: Context, declaration: ts.VariableDeclar
   const name = localBindingName(tsName, declaration);
   ctx.declareBinding(name, tsName, declaration);
   if (init !== undefined && isConst && (ts.isArrowFunction(init) || ts.isFunctionExpression(init)) && declaration.type === undefined) {
-    const def = buildDef(ctx, init, name, { kind: 'function', docstring: docstringOf(declaration.parent.parent) });
+    const def = buildDef(ctx, init, name, { kind: 'function', docstring: ctx.docstring(declaration.parent.parent, init) });
     return [def];
   }
   if (isConstObjectDeclaration(declaration)) return [constObjectClass(ctx, declaration, name)];
