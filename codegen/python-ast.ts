@@ -398,3 +398,17 @@ export const ret = (value: Expr | null): Return => ({ kind: 'Return', value });
 export const ifStmt = (test: Expr, body: Stmt[], orelse: Stmt[] = []): If => ({ kind: 'If', test, body, orelse });
 export const pass = (): Pass => ({ kind: 'Pass' });
 export const comment = (lines: string[]): Comment => ({ kind: 'Comment', lines });
+
+/** Whether two expressions are the same tree. */
+export function sameExpr(a: Expr, b: Expr): boolean {
+  return JSON.stringify(a, (_key, value: unknown) => (typeof value === 'bigint' ? `${value}n` : value)) ===
+    JSON.stringify(b, (_key, value: unknown) => (typeof value === 'bigint' ? `${value}n` : value));
+}
+
+/** A read without effects whose value cannot change between two reads in one expression: `x`, `self.x`, `d['k']`. */
+export function isPureRead(e: Expr): boolean {
+  if (e.kind === 'Name' || e.kind === 'Constant') return true;
+  if (e.kind === 'Attribute') return isPureRead(e.value);
+  if (e.kind === 'Subscript') return isPureRead(e.value) && (e.index.kind === 'Constant' || e.index.kind === 'Name');
+  return false;
+}

@@ -31,12 +31,27 @@ export function checkTruthiness(ctx: Context, node: ts.Expression): void {
   }
 }
 
-/** `a and b and c` flattened, so the printer does not parenthesise a chain of the same operator. */
+/** `x is None` in an `or` chain, `x is not None` in an `and` chain: the test that `null` and `undefined` share. */
+function noneTest(e: py.Expr, op: 'and' | 'or'): py.Expr | null {
+  if (e.kind !== 'Compare' || e.op !== (op === 'or' ? 'is' : 'is not')) return null;
+  return e.right.kind === 'Constant' && e.right.value === null ? e.left : null;
+}
+
+/**
+ * `a and b and c` flattened, so the printer does not parenthesise a chain of the same operator. Two adjacent tests
+ * of one value against None fold into one: `x === null || x === undefined` is `x is None` (null and undefined are
+ * both None), `x !== null && x !== undefined` is `x is not None`, when reading `x` twice has no effect.
+ */
 export function boolOp(op: 'and' | 'or', left: py.Expr, right: py.Expr): py.Expr {
   const values: py.Expr[] = [];
   for (const side of [left, right]) {
-    if (side.kind === 'BoolOp' && side.op === op) values.push(...side.values);
-    else values.push(side);
+    for (const value of side.kind === 'BoolOp' && side.op === op ? side.values : [side]) {
+      const previous = values[values.length - 1];
+      const tested = noneTest(value, op);
+      const previousTested = previous === undefined ? null : noneTest(previous, op);
+      if (tested !== null && previousTested !== null && py.isPureRead(tested) && py.sameExpr(tested, previousTested)) continue;
+      values.push(value);
+    }
   }
-  return { kind: 'BoolOp', op, values };
+  return values.length === 1 ? values[0]! : { kind: 'BoolOp', op, values };
 }

@@ -164,6 +164,8 @@ export function binaryExpr(ctx: Context, node: ts.BinaryExpression): py.Expr {
     case K.BarBarToken:
       return boolOp('or', condition(ctx, node.left), ctx.expr(node.right));
     case K.QuestionQuestionToken:
+      // `x ?? null` is x: null and undefined are both None.
+      if (isNullishLiteral(node.right)) return ctx.expr(node.left);
       return nullish(ctx, ctx.expr(node.left), () => ctx.expr(node.right));
     case K.InKeyword: {
       const type = ctx.checker.getNonNullableType(ctx.typeOf(node.right));

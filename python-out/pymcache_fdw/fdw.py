@@ -209,7 +209,7 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:56
         """The bytes and flags to store for a row; without a flags column the item keeps `flags_fallback`."""
         value_column = self._layout['valueColumn']
         value = row.get(value_column)
-        if value is None or value is None:
+        if value is None:
             raise_error(
                 'the value of key ' + quote_for_message(key) + ' is NULL, which memcached cannot store',
                 'Give a value, or DELETE the key to remove it.',
@@ -219,9 +219,7 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:56
         flags_column = self._layout['flagsColumn']
         if flags_column is not None:
             given = row.get(flags_column)
-            number = integer_column_value(
-                None if given is None else given, self._layout['flagsKind'], flags_column, key
-            )
+            number = integer_column_value(given, self._layout['flagsKind'], flags_column, key)
             flags = 0 if number is None else checked_flags(number, key)
         return StoredItem(encoded, flags)
 
@@ -231,9 +229,7 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:56
         expire_column = self._layout['expireColumn']
         if expire_column is not None:
             given = row.get(expire_column)
-            number = integer_column_value(
-                None if given is None else given, self._layout['expireKind'], expire_column, key
-            )
+            number = integer_column_value(given, self._layout['expireKind'], expire_column, key)
             if number is not None:
                 seconds = number
         return memcached_expire(seconds, key)
@@ -325,7 +321,7 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:56
 
     def insert(self, values: SqlRow) -> SqlRow | None:  # src/fdw.ts:294
         given = values.get(self._layout['keyColumn'])
-        key = self._key_of(None if given is None else given)
+        key = self._key_of(given)
         full_key = self._full_key(key)
         item = self._item_of(values, key, 0)
         expire = self._expire_of(values, key)
@@ -340,7 +336,7 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:56
         full_keys: list[str] = []
         for values in rows:
             given = values.get(self._layout['keyColumn'])
-            key = self._key_of(None if given is None else given)
+            key = self._key_of(given)
             keys.append(key)
             full_keys.append(self._full_key(key))
         found: dict[str, StoredItem] | None = None
@@ -366,9 +362,9 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:56
         """
         old_key = self._key_of(oldvalues)
         given = newvalues.get(self._layout['keyColumn'])
-        new_key = self._key_of(None if given is None else given)
+        new_key = self._key_of(given)
         scanned_item = self._scanned.get(old_key)
-        previous = None if scanned_item is None else scanned_item
+        previous = scanned_item
         item = self._item_of(newvalues, new_key, 0 if previous is None else previous.flags)
         expire = self._expire_of(newvalues, new_key)
         new_full_key = self._full_key(new_key)

@@ -318,7 +318,7 @@ def parse_cache_table_options(options: dict[str, str]) -> CacheTableOptions:  # 
         )
     )
     raw_row_id = options.get('row_id')
-    row_id = None if raw_row_id is None else raw_row_id
+    row_id = raw_row_id
     raw_prefix = options.get('prefix')
     prefix = '' if raw_prefix is None else raw_prefix
     return {
