@@ -85,16 +85,14 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:56
         if self._settings['prefix'] != '':
             try:
                 validate_key(self._settings['prefix'])
-            except Exception as error:
-                if isinstance(error, InvalidKeyError):
-                    raise_error(
-                        'invalid value '
-                        + quote_for_message(self._settings['prefix'])
-                        + ' for option "prefix": '
-                        + error.reason,
-                        OPTION_HINT,
-                    )
-                raise
+            except InvalidKeyError as error:
+                raise_error(
+                    'invalid value '
+                    + quote_for_message(self._settings['prefix'])
+                    + ' for option "prefix": '
+                    + error.reason,
+                    OPTION_HINT,
+                )
         self._layout = resolve_cache_layout(fdw_columns, self._settings['rowId'])
         self._servers = ServerPool(self._settings['servers'], self._settings['prefix'])
         self._scanned = {}
@@ -135,10 +133,8 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:56
         """The memcached key for a SQL key: prefixed and validated; an invalid one is an ERROR naming it."""
         try:
             return prefixed_key(self._settings['prefix'], key)
-        except Exception as error:
-            if isinstance(error, InvalidKeyError):
-                raise_error(str(error), KEY_HINT)
-            raise
+        except InvalidKeyError as error:
+            raise_error(str(error), KEY_HINT)
 
     def execute(
         self, quals: list[Qual], columns: dict[str, None], sortkeys: list[SortKey] | None = None

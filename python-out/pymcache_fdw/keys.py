@@ -104,10 +104,8 @@ def plain_full_key(prefix: str, key: str) -> str | None:  # src/keys.ts:88
     encoded: bytes
     try:
         encoded = utf8_encode(full_key)
-    except Exception as error:
-        if isinstance(error, LoneSurrogateError):
-            return None
-        raise
+    except LoneSurrogateError:
+        return None
     if len(encoded) > MAX_KEY_BYTES:
         return None
     for byte in encoded:

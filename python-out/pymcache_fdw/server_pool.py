@@ -198,10 +198,8 @@ class ServerPool:  # src/server-pool.ts:188
         self._prefix = prefix
         try:
             self._distribution = create_distribution(settings['distribution'], settings['addresses'])
-        except Exception as error:
-            if isinstance(error, DistributionError):
-                raise_error('invalid value for option "servers": ' + str(error), OPTION_HINT)
-            raise
+        except DistributionError as error:
+            raise_error('invalid value for option "servers": ' + str(error), OPTION_HINT)
         # A plain CacheStore where nothing is to be noted or decided: the one-server table of host/port, as before.
         policed = settings['listed'] or settings['onServerError'] == 'miss' or settings['retryInterval'] > 0
         self.stores = []

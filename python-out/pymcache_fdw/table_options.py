@@ -106,10 +106,8 @@ def checked_option(parse: Callable[[], T]) -> T:  # src/table-options.ts:97
     """Runs `parse`, reporting an OptionError (which names the option and what it accepts) as an ERROR."""
     try:
         return parse()
-    except Exception as error:
-        if isinstance(error, OptionError):
-            raise_error(str(error), OPTION_HINT)
-        raise
+    except OptionError as error:
+        raise_error(str(error), OPTION_HINT)
 
 
 def reject_unknown(options: dict[str, str], valid: list[str]) -> None:  # src/table-options.ts:107

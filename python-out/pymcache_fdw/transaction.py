@@ -211,7 +211,7 @@ def send_adds(adds: list[PendingStore], ledger: FlushLedger) -> None:  # src/tra
                 try:
                     done.store.delete_pipelined([done.op['key']])
                     ledger.applied.pop(done, None)
-                except Exception as error:
+                except Exception:
                     undone = False
             key = write.store.user_key(write.op['key'])
             raise_error(

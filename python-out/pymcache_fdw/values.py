@@ -145,10 +145,8 @@ def encode_value(value: SqlValue, kind: ValueKind, key: str) -> bytes:  # src/va
         raise_error('the value of key ' + quote_for_message(key) + ' is not text', 'Declare the value column as text.')
     try:
         return utf8_encode(value)
-    except Exception as error:
-        if isinstance(error, LoneSurrogateError):
-            raise_error('the value of key ' + quote_for_message(key) + ' cannot be encoded as UTF-8: ' + str(error))
-        raise
+    except LoneSurrogateError as error:
+        raise_error('the value of key ' + quote_for_message(key) + ' cannot be encoded as UTF-8: ' + str(error))
 
 
 BYTEA_HINT = 'Declare the value column as bytea to read values that are not UTF-8 text.'
@@ -163,14 +161,12 @@ def decode_value(stored: bytes, kind: ValueKind, key: str) -> SqlValue:  # src/v
     text: str
     try:
         text = utf8_decode(stored)
-    except Exception as error:
-        if isinstance(error, InvalidUtf8Error):
-            raise_error(
-                'the value of key ' + quote_for_message(key) + ' is not valid UTF-8 and cannot be read as ' + kind,
-                BYTEA_HINT,
-                str(error),
-            )
-        raise
+    except InvalidUtf8Error as error:
+        raise_error(
+            'the value of key ' + quote_for_message(key) + ' is not valid UTF-8 and cannot be read as ' + kind,
+            BYTEA_HINT,
+            str(error),
+        )
     if '\x00' in text:
         raise_error(
             'the value of key ' + quote_for_message(key) + ' contains a NUL byte, which ' + kind + ' cannot hold',

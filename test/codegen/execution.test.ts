@@ -218,6 +218,38 @@ const SNIPPETS: Record<string, string> = {
     export function main(): unknown {
       return [0, 1, 2, 3, 4].map((k) => run(k));
     }`,
+  exceptClauses: `
+    class A extends Error {}
+    class B extends A {}
+    class C extends Error {}
+    function fail(message: string): never {
+      throw new C(message);
+    }
+    function classify(kind: number, log: string[]): string {
+      try {
+        try {
+          if (kind === 0) throw new B('b');
+          if (kind === 1) throw new A('a');
+          if (kind === 2) throw new C('c');
+          if (kind === 3) throw new RangeError('r');
+          return 'ok';
+        } catch (error) {
+          if (error instanceof B) {
+            log.push('B first');
+            return 'b';
+          }
+          if (error instanceof A || error instanceof RangeError) fail('from ' + error.message);
+          throw error;
+        }
+      } catch (outer) {
+        if (outer instanceof C) return 'C: ' + outer.message;
+        throw outer;
+      }
+    }
+    export function main(): unknown {
+      const log: string[] = [];
+      return { results: [0, 1, 2, 3, 4].map((k) => classify(k, log)), log };
+    }`,
   uncaught: `
     export function main(): unknown {
       throw new Error('escaped ' + 'message');
