@@ -83,6 +83,7 @@ export const DIAGNOSTIC_CODES: Readonly<Record<string, string>> = {
   PY1049: 'expression that must be evaluated once used where Python cannot bind it',
   PY1050: 'unary `+` / `-` on a non-number',
   PY1051: 'exponentiation (`**`, `**=`, `Math.pow`) of a computed operand',
+  PY1052: '`===` / `!==` on Bytes or tuples (identity in JavaScript, shared values in Python)',
 };
 
 function code(n: keyof typeof DIAGNOSTIC_CODES): string {
@@ -199,6 +200,15 @@ export const diagnostics = {
     at(node, code('PY1049'), 'this expression would be evaluated twice in Python, and cannot be bound to a temporary here', 'Assign it to a `const` first'),
   unaryOnNonNumber: (node: ts.Node, op: string, type: string) =>
     at(node, code('PY1050'), `unary \`${op}\` on a ${type} converts it to a number in JavaScript`, 'Convert explicitly with the runtime parsing helpers'),
+  valueIdentity: (node: ts.Node, type: 'Bytes' | 'tuples') =>
+    at(
+      node,
+      code('PY1052'),
+      type === 'Bytes'
+        ? "comparing Bytes with `===`/`!==` (or in a switch) tests identity in JavaScript, but Python's bytes are immutable values that CPython shares (b'' and one-byte values are single objects, a full slice is the object itself), so `is` would differ"
+        : "comparing tuples with `===`/`!==` (or in a switch) tests identity in JavaScript, but Python's tuples are immutable values that CPython shares (equal constant tuples are one object, a full slice is the object itself), so `is` would differ",
+      type === 'Bytes' ? 'Compare the contents: `bytesEqual(a, b)` from ./ports/runtime (Python `==`), or a loop over the bytes' : 'Compare the elements',
+    ),
   power: (node: ts.Node, why: string) =>
     at(node, code('PY1051'), why, 'Write integer literals whose power is within ±(2^53-1) (`2 ** 10`), or multiply explicitly'),
 };

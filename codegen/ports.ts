@@ -74,6 +74,8 @@ export const PORTS: Readonly<Record<string, PortSpec>> = {
       // Python 3's zlib.crc32 is unsigned already; _runtime.py's mask is a no-op kept for clarity.
       crc32: inlineRuntime('crc32', 1, (args, stdlib) => py.call(py.attr(stdlib('zlib'), 'crc32'), [arg(args, 0)])),
       nowSeconds: inlineRuntime('now_seconds', 0, (_args, stdlib) => py.call(py.name('int'), [py.call(py.attr(stdlib('time'), 'time'))])),
+      // Python's bytes are values: two byte strings are equal when their contents are (the runtime's bytes_equal body).
+      bytesEqual: inlineRuntime('bytes_equal', 2, (args) => py.compare(arg(args, 0), '==', arg(args, 1))),
     },
     rule: (exportName, kind) => {
       if (kind === 'class') return { kind: 'import', module: RUNTIME_MODULE, name: exportName };

@@ -5,7 +5,7 @@ import { ts } from 'ts-morph';
 import type { Context } from '../context';
 import { diagnostics } from '../diagnostics';
 import * as py from '../python-ast';
-import { describeType, isBooleanType, isNumberType, isPrimitiveOrNullish, isRecordType, isStringType, unionParts } from '../type-queries';
+import { describeType, isBooleanType, isBytesType, isNumberType, isPrimitiveOrNullish, isRecordType, isStringType, nonNullableParts, unionParts } from '../type-queries';
 import { isNullishLiteral, skipOuterExpressions, stringLiteralText } from '../syntax';
 import { expression, type VisitorEntries } from '../visitor-entries';
 import { checkPower } from '../translation/power';
@@ -56,6 +56,11 @@ function equality(ctx: Context, node: ts.BinaryExpression, negate: boolean): py.
   const leftText = stringLiteralText(l);
   if (ts.isTypeOfExpression(l) && rightText !== null) return typeofCheck(ctx, node, l.expression, rightText, negate);
   if (ts.isTypeOfExpression(r) && leftText !== null) return typeofCheck(ctx, node, r.expression, leftText, negate);
+  for (const side of [left, right]) {
+    const parts = nonNullableParts(ctx.typeOf(side));
+    if (parts.some(isBytesType)) return ctx.report(diagnostics.valueIdentity(node, 'Bytes'));
+    if (parts.some((t) => ctx.checker.isTupleType(t))) return ctx.report(diagnostics.valueIdentity(node, 'tuples'));
+  }
   const primitive = isPrimitiveOrNullish(ctx.typeOf(left)) && isPrimitiveOrNullish(ctx.typeOf(right));
   const op: py.CompareOperator = primitive ? (negate ? '!=' : '==') : negate ? 'is not' : 'is';
   return py.compare(ctx.expr(left), op, ctx.expr(right));

@@ -4,7 +4,7 @@ import { ts } from 'ts-morph';
 import type { Context } from '../context';
 import { diagnostics } from '../diagnostics';
 import * as py from '../python-ast';
-import { isPrimitiveOrNullish } from '../type-queries';
+import { isBytesType, isPrimitiveOrNullish, nonNullableParts } from '../type-queries';
 import { isNullishLiteral } from '../syntax';
 import { statement, type VisitorEntries } from '../visitor-entries';
 
@@ -48,6 +48,11 @@ function switchStatement(ctx: Context, node: ts.SwitchStatement): py.Stmt[] {
     }
   });
   const discriminantType = ctx.typeOf(node.expression);
+  const identity = nonNullableParts(discriminantType).some((t) => isBytesType(t) || ctx.checker.isTupleType(t));
+  if (identity && node.caseBlock.clauses.some((c) => ts.isCaseClause(c) && !isNullishLiteral(c.expression))) {
+    ctx.report(diagnostics.valueIdentity(node.expression, nonNullableParts(discriminantType).some(isBytesType) ? 'Bytes' : 'tuples'));
+    return [];
+  }
   const { first, again } = ctx.once(ctx.expr(node.expression));
   let usedFirst = false;
   const subject = (): py.Expr => {
