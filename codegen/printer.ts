@@ -283,8 +283,8 @@ function fstringPieces(expr: py.FString): Array<string | null> | null {
   const pieces = expr.parts.map((part) => {
     if ('text' in part) return null;
     let text = printExpr(part.expr, Prec.IfExp);
-    // `{` right after the opening brace would read as an escaped brace; `!`, `:` and lambdas confuse the parser.
-    if (text.startsWith('{') || part.expr.kind === 'Lambda' || part.expr.kind === 'IfExp') text = `(${text})`;
+    // `{` right after the opening brace would read as an escaped brace; a lambda's `:` would start a format spec.
+    if (text.startsWith('{') || part.expr.kind === 'Lambda') text = `(${text})`;
     return text;
   });
   const embedded = pieces.filter((p): p is string => p !== null);
@@ -304,7 +304,11 @@ function fstringConcatenation(expr: py.FString): py.Expr {
 /** An f-string of `parts` (whose `{...}` texts are `pieces`); a plain literal when no part is an expression. */
 function renderFString(parts: py.FStringPart[], pieces: Array<string | null>): string {
   if (parts.every((p) => 'text' in p)) return stringLiteral(parts.map((p) => ('text' in p ? p.text : '')).join(''));
-  const quote = pieces.some((p) => p !== null && p.includes("'")) ? '"' : "'";
+  // The quote no embedded expression uses; when both are free, the one the text does not hold (like repr).
+  const text = parts.map((p) => ('text' in p ? p.text : '')).join('');
+  const singleFree = !pieces.some((p) => p !== null && p.includes("'"));
+  const doubleFree = !pieces.some((p) => p !== null && p.includes('"'));
+  const quote = !singleFree || (doubleFree && text.includes("'") && !text.includes('"')) ? '"' : "'";
   let body = '';
   parts.forEach((part, i) => {
     if ('text' in part) body += escapeStringBody(part.text, quote, { braces: true });

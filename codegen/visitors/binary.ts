@@ -91,10 +91,44 @@ function checkNumeric(ctx: Context, node: ts.BinaryExpression): boolean {
   return true;
 }
 
+/** Whether `node` is `a + b` of two strings. */
+function isStringConcatenation(ctx: Context, node: ts.Expression): node is ts.BinaryExpression {
+  return ts.isBinaryExpression(node) && node.operatorToken.kind === K.PlusToken && isStringType(ctx.typeOf(node.left)) && isStringType(ctx.typeOf(node.right));
+}
+
+/** The operands of a chain of string `+` (through parentheses: concatenation is associative), in order. */
+function concatenationOperands(ctx: Context, node: ts.Expression): ts.Expression[] {
+  const inner = ts.isParenthesizedExpression(node) ? skipOuterExpressions(node) : node;
+  if (!isStringConcatenation(ctx, inner)) return [node];
+  return [...concatenationOperands(ctx, inner.left), ...concatenationOperands(ctx, inner.right)];
+}
+
+/**
+ * A chain of strings joined by `+`: an f-string when it mixes literal text and other strings (`'a ' + x + '!'` ->
+ * `f'a {x}!'`), one literal when every part is one, `a + b` when no part is. Every operand is a string, so the
+ * f-string builds exactly the same text.
+ */
+function stringConcatenation(ctx: Context, node: ts.BinaryExpression): py.Expr {
+  const parts: py.FStringPart[] = [];
+  const operands = concatenationOperands(ctx, node).map((operand) => ctx.expr(operand));
+  for (const value of operands) {
+    const pieces: py.FStringPart[] =
+      value.kind === 'Constant' && typeof value.value === 'string' ? [{ text: value.value }] : value.kind === 'FString' ? value.parts : [{ expr: value }];
+    for (const piece of pieces) {
+      const last = parts[parts.length - 1];
+      if ('text' in piece && last !== undefined && 'text' in last) parts[parts.length - 1] = { text: last.text + piece.text };
+      else parts.push(piece);
+    }
+  }
+  if (parts.every((p) => 'text' in p)) return py.str(parts.map((p) => ('text' in p ? p.text : '')).join(''));
+  if (parts.some((p) => 'text' in p)) return { kind: 'FString', parts };
+  return operands.slice(1).reduce((acc, operand) => py.binop(acc, '+', operand), operands[0]!);
+}
+
 function plus(ctx: Context, node: ts.BinaryExpression): py.Expr {
   const lt = ctx.typeOf(node.left);
   const rt = ctx.typeOf(node.right);
-  if (isStringType(lt) && isStringType(rt)) return py.binop(ctx.expr(node.left), '+', ctx.expr(node.right));
+  if (isStringType(lt) && isStringType(rt)) return stringConcatenation(ctx, node);
   if (isStringType(lt) || isStringType(rt)) {
     const other = isStringType(lt) ? rt : lt;
     return ctx.report(diagnostics.stringConcatenation(node, describeType(ctx.checker, other)));

@@ -62,18 +62,16 @@ def reach_hint(endpoint: ServerEndpoint) -> str:  # src/cache-store.ts:51
         else 'or point the host and port options at it'
     )
     return (
-        'Check that memcached runs there and accepts connections, '
-        + where
-        + '; connect_timeout and timeout set how long to wait.'
+        f'Check that memcached runs there and accepts connections, {where}; connect_timeout and timeout set how long to'
+        ' wait.'
     )
 
 
 # memcached answered CLIENT_ERROR to a request the wrapper had checked: most often a server requiring authentication.
 CLIENT_ERROR_HINT = (
     'memcached answers "unauthenticated" when it requires ASCII authentication (memcached -Y), which pymcache_fdw does'
-    ' not '
-    + 'send: use a memcached without it. Any other reply is unexpected: report it with the statement and the memcached'
-    ' version.'
+    ' not send: use a memcached without it. Any other reply is unexpected: report it with the statement and the'
+    ' memcached version.'
 )
 
 
@@ -100,9 +98,7 @@ def describe_failure(
     """
     server = endpoint_label(endpoint)
     if isinstance(error, MemcacheUnexpectedCloseError):
-        return {
-            'message': 'memcached at ' + server + ' closed the connection during ' + what, 'hint': reach_hint(endpoint)
-        }
+        return {'message': f'memcached at {server} closed the connection during {what}', 'hint': reach_hint(endpoint)}
     if isinstance(error, MemcacheServerError):
         reply = server_reply(str(error))
         hint = (
@@ -110,23 +106,20 @@ def describe_failure(
             if 'too large' in reply
             else 'See the memcached server log for the cause.'
         )
-        return {'message': 'memcached at ' + server + ' failed the ' + what + ': ' + reply, 'hint': hint}
+        return {'message': f'memcached at {server} failed the {what}: {reply}', 'hint': hint}
     if isinstance(error, MemcacheClientError):
         return {
-            'message': 'memcached at ' + server + ' rejected the ' + what + ': ' + server_reply(str(error)),
+            'message': f'memcached at {server} rejected the {what}: {server_reply(str(error))}',
             'hint': CLIENT_ERROR_HINT,
         }
     if isinstance(error, OSError):
-        return {
-            'message': 'cannot reach memcached at ' + server + ' (' + what + '): ' + str(error),
-            'hint': reach_hint(endpoint),
-        }
+        return {'message': f'cannot reach memcached at {server} ({what}): {str(error)}', 'hint': reach_hint(endpoint)}
     return None
 
 
 def operation_text(action: str, user_key: str | None) -> str:  # src/cache-store.ts:105
     """`get of key "k"` (`action` of the user's key), or the action alone when it is about several keys."""
-    return action if user_key is None else action + ' of key ' + quote_for_message(user_key)
+    return action if user_key is None else f'{action} of key {quote_for_message(user_key)}'
 
 
 def raise_failure(error: object, endpoint: ServerEndpoint, what: str) -> NoReturn:  # src/cache-store.ts:113
@@ -138,7 +131,7 @@ def raise_failure(error: object, endpoint: ServerEndpoint, what: str) -> NoRetur
         raise_error(report['message'], report['hint'])
     if isinstance(error, Exception):
         raise error
-    raise Exception('unexpected failure during the ' + what)
+    raise Exception(f'unexpected failure during the {what}')
 
 
 # memcached's default item size limit (-I), assumed when `stats settings` does not report item_size_max.
@@ -285,4 +278,4 @@ class CacheStore:  # src/cache-store.ts:133
                 return client.stats()
             return client.stats(command)
         except Exception as error:
-            raise_failure(error, self.endpoint, 'stats' if command == '' else 'stats ' + command)
+            raise_failure(error, self.endpoint, 'stats' if command == '' else f'stats {command}')

@@ -47,13 +47,8 @@ def base_type(column: ColumnDefinition) -> str:  # src/columns.ts:30
 
 def type_error(column: ColumnDefinition, part: str, accepted: str) -> NoReturn:  # src/columns.ts:36
     raise_error(
-        'column "'
-        + column.column_name
-        + '" has type '
-        + column.type_name
-        + ', which cannot hold the memcached '
-        + part,
-        'Declare it as ' + accepted + '.',
+        f'column "{column.column_name}" has type {column.type_name}, which cannot hold the memcached {part}',
+        f'Declare it as {accepted}.',
     )
 
 
@@ -91,8 +86,8 @@ def resolve_cache_layout(
     if row_id is not None:
         if not row_id in columns:
             raise_error(
-                'option "row_id" names column "' + row_id + '", which the table does not have',
-                'Set row_id to the key column, one of: ' + ', '.join(names) + '.',
+                f'option "row_id" names column "{row_id}", which the table does not have',
+                f"Set row_id to the key column, one of: {', '.join(names)}.",
             )
         key_column = row_id
     else:
@@ -100,7 +95,7 @@ def resolve_cache_layout(
         if first is None:
             raise_error('the foreign table has no columns', 'Declare at least a key column and a value column.')
         key_column = first
-        warn('Using default row_id: ' + key_column)
+        warn(f'Using default row_id: {key_column}')
     key_definition = columns[key_column]
     if not base_type(key_definition) in TEXT_TYPES:
         type_error(key_definition, 'key', 'text or character varying')
@@ -126,17 +121,14 @@ def resolve_cache_layout(
             flags_kind = number_kind(column, 'flags')
         else:
             raise_error(
-                'column "' + name + '" is not a part of a memcached item',
-                'A cache table has the key column ('
-                + key_column
-                + '), value, and optionally expire and flags; drop or rename "'
-                + name
-                + '".',
+                f'column "{name}" is not a part of a memcached item',
+                f'A cache table has the key column ({key_column}), value, and optionally expire and flags; drop or'
+                f' rename "{name}".',
             )
     if value_column is None:
         raise_error(
             'the foreign table has no column named value',
-            'A cache table has the key column (' + key_column + '), value, and optionally expire and flags.',
+            f'A cache table has the key column ({key_column}), value, and optionally expire and flags.',
         )
     return {
         'keyColumn': key_column,
@@ -161,10 +153,9 @@ def check_stats_columns(columns: dict[str, ColumnDefinition]) -> None:  # src/co
     for name, column in columns.items():
         if name != STAT_NAME_COLUMN and name != STAT_VALUE_COLUMN and name != STAT_SERVER_COLUMN:
             raise_error(
-                'column "' + name + '" is not a statistics column',
-                'A stats table has the columns stat_name and stat_value, and optionally server (text); drop or rename "'
-                + name
-                + '".',
+                f'column "{name}" is not a statistics column',
+                'A stats table has the columns stat_name and stat_value, and optionally server (text); drop or rename'
+                f' "{name}".',
             )
         if not base_type(column) in TEXT_TYPES:
             type_error(column, 'statistic', 'text')

@@ -52,13 +52,7 @@ latest: LatestLookup = {'endpoint': None, 'client': None}
 
 
 def registry_key(endpoint: ServerEndpoint) -> str:  # src/connections.ts:45
-    return (
-        endpoint_label(endpoint)
-        + ' '
-        + format_float(endpoint['connectTimeout'])
-        + ' '
-        + format_float(endpoint['timeout'])
-    )
+    return f"{endpoint_label(endpoint)} {format_float(endpoint['connectTimeout'])} {format_float(endpoint['timeout'])}"
 
 
 def client_for(endpoint: ServerEndpoint) -> Client:  # src/connections.ts:54

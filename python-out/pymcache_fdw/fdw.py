@@ -87,10 +87,8 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:56
                 validate_key(self._settings['prefix'])
             except InvalidKeyError as error:
                 raise_error(
-                    'invalid value '
-                    + quote_for_message(self._settings['prefix'])
-                    + ' for option "prefix": '
-                    + error.reason,
+                    f"invalid value {quote_for_message(self._settings['prefix'])} for option \"prefix\":"
+                    f' {error.reason}',
                     OPTION_HINT,
                 )
         self._layout = resolve_cache_layout(fdw_columns, self._settings['rowId'])
@@ -118,7 +116,7 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:56
     ) -> list[str]:  # src/fdw.ts:101
         lines: list[str] = [self._servers.describe_servers()]
         if self._settings['prefix'] != '':
-            lines.append('key prefix ' + quote_for_message(self._settings['prefix']))
+            lines.append(f"key prefix {quote_for_message(self._settings['prefix'])}")
         keys = lookup_keys(quals, self._layout['keyColumn'])
         if keys is None:
             lines.append('no key condition: no rows (a full scan of memcached is not available)')
@@ -143,16 +141,10 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:56
         keys = lookup_keys(quals, self._layout['keyColumn'])
         if keys is None:
             warn(
-                'no condition on the key column "'
-                + self._layout['keyColumn']
-                + '": a full scan of memcached is not available, no rows returned',
-                'Select keys with '
-                + self._layout['keyColumn']
-                + " = 'k', "
-                + self._layout['keyColumn']
-                + " IN ('k1', 'k2'), = ANY(array), or a join on "
-                + self._layout['keyColumn']
-                + '.',
+                f"no condition on the key column \"{self._layout['keyColumn']}\": a full scan of memcached is not"
+                ' available, no rows returned',
+                f"Select keys with {self._layout['keyColumn']} = 'k', {self._layout['keyColumn']} IN ('k1', 'k2'), ="
+                f" ANY(array), or a join on {self._layout['keyColumn']}.",
             )
             return
         prefix = self._settings['prefix']
@@ -198,8 +190,8 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:56
         if isinstance(value, str):
             return value
         if value is None:
-            raise_error('the key column "' + self._layout['keyColumn'] + '" must not be NULL', 'Give every row a key.')
-        raise_error('the key column "' + self._layout['keyColumn'] + '" must be text')
+            raise_error(f"the key column \"{self._layout['keyColumn']}\" must not be NULL", 'Give every row a key.')
+        raise_error(f"the key column \"{self._layout['keyColumn']}\" must be text")
 
     def _item_of(self, row: SqlRow, key: str, flags_fallback: int) -> StoredItem:  # src/fdw.ts:182
         """The bytes and flags to store for a row; without a flags column the item keeps `flags_fallback`."""
@@ -207,7 +199,7 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:56
         value = row.get(value_column)
         if value is None:
             raise_error(
-                'the value of key ' + quote_for_message(key) + ' is NULL, which memcached cannot store',
+                f'the value of key {quote_for_message(key)} is NULL, which memcached cannot store',
                 'Give a value, or DELETE the key to remove it.',
             )
         encoded = encode_value(value, self._layout['valueKind'], key)
@@ -238,13 +230,11 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:56
 
     def _duplicate_key(self, key: str) -> NoReturn:  # src/fdw.ts:219
         raise_error(
-            'duplicate key value: key '
-            + quote_for_message(key)
-            + ' already exists in memcached at '
-            + self._servers.store_for(self._full_key(key)).server_label,
+            f'duplicate key value: key {quote_for_message(key)} already exists in memcached at'
+            f' {self._servers.store_for(self._full_key(key)).server_label}',
             "The table's insert_mode is add, so INSERT only creates keys: UPDATE an existing key, or set insert_mode"
             " 'set' to overwrite.",
-            'Key (' + self._layout['keyColumn'] + ')=(' + key + ') already exists.',
+            f"Key ({self._layout['keyColumn']})=({key}) already exists.",
         )
 
     def _exists_for_transaction(self, full_key: str, found: dict[str, StoredItem] | None) -> bool:  # src/fdw.ts:232
@@ -272,20 +262,11 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:56
         room = limit - ITEM_OVERHEAD_BYTES - utf8_byte_length(full_key)
         if len(item.value) > room:
             raise_error(
-                'the value of key '
-                + quote_for_message(key)
-                + ' is '
-                + int_to_string(len(item.value))
-                + ' bytes, more than memcached at '
-                + store.server_label
-                + ' stores for this key ('
-                + int_to_string(room)
-                + ' bytes)',
-                "The server's item_size_max is "
-                + int_to_string(limit)
-                + ' bytes, including the key and '
-                + int_to_string(ITEM_OVERHEAD_BYTES)
-                + ' bytes of item overhead: store a smaller value, or start memcached with a larger -I.',
+                f'the value of key {quote_for_message(key)} is {int_to_string(len(item.value))} bytes, more than'
+                f' memcached at {store.server_label} stores for this key ({int_to_string(room)} bytes)',
+                f"The server's item_size_max is {int_to_string(limit)} bytes, including the key and"
+                f' {int_to_string(ITEM_OVERHEAD_BYTES)} bytes of item overhead: store a smaller value, or start'
+                ' memcached with a larger -I.',
             )
 
     def _write(self, op: WriteOp) -> bool:  # src/fdw.ts:265

@@ -35,8 +35,8 @@ class ServerAddress(TypedDict):
 MAX_SERVER_WEIGHT = 1000000
 
 SERVER_LIST_FORMAT = (
-    'a comma-separated list of host:port or host:port:weight (IPv6 hosts in brackets, e.g. [::1]:11211), '
-    + 'ports from 1 to 65535, weights from 1 to 1000000'
+    'a comma-separated list of host:port or host:port:weight (IPv6 hosts in brackets, e.g. [::1]:11211), ports from 1'
+    ' to 65535, weights from 1 to 1000000'
 )
 
 # ASCII-only case folding: JS toLowerCase and Python lower() disagree outside ASCII (e.g. U+0130).

@@ -58,8 +58,8 @@ def note_success(label: str) -> None:  # src/server-pool.ts:50
 def keys_text(user_keys: list[str]) -> str:  # src/server-pool.ts:55
     """`key "k"` or `3 keys`, for messages."""
     if len(user_keys) == 1:
-        return 'key ' + quote_for_message(user_keys[0])
-    return int_to_string(len(user_keys)) + ' keys'
+        return f'key {quote_for_message(user_keys[0])}'
+    return f'{int_to_string(len(user_keys))} keys'
 
 
 class ServerStore(CacheStore):  # src/server-pool.ts:65
@@ -93,8 +93,8 @@ class ServerStore(CacheStore):  # src/server-pool.ts:65
         ):
             raise_failure(error, self.endpoint, what)
         warn(
-            report['message'] + '; its keys are read as misses (on_server_error miss)',
-            'It is not tried again for ' + int_to_string(self._retry_interval) + ' seconds (retry_interval).'
+            f"{report['message']}; its keys are read as misses (on_server_error miss)",
+            f'It is not tried again for {int_to_string(self._retry_interval)} seconds (retry_interval).'
             if self._retry_interval > 0
             else report['hint'],
         )
@@ -111,7 +111,7 @@ class ServerStore(CacheStore):  # src/server-pool.ts:65
             stats = client.stats() if command == '' else client.stats(command)
         except Exception as error:
             note_failure(self.server_label, error)
-            raise_failure(error, self.endpoint, 'stats' if command == '' else 'stats ' + command)
+            raise_failure(error, self.endpoint, 'stats' if command == '' else f'stats {command}')
         note_success(self.server_label)
         return stats
 
@@ -199,7 +199,7 @@ class ServerPool:  # src/server-pool.ts:188
         try:
             self._distribution = create_distribution(settings['distribution'], settings['addresses'])
         except DistributionError as error:
-            raise_error('invalid value for option "servers": ' + str(error), OPTION_HINT)
+            raise_error(f'invalid value for option "servers": {str(error)}', OPTION_HINT)
         # A plain CacheStore where nothing is to be noted or decided: the one-server table of host/port, as before.
         policed = settings['listed'] or settings['onServerError'] == 'miss' or settings['retryInterval'] > 0
         self.stores = []
@@ -270,11 +270,8 @@ class ServerPool:  # src/server-pool.ts:188
     def _down_text(self, position: int) -> str:  # src/server-pool.ts:282
         """`memcached at h:p is marked down after a failure less than N seconds ago (retry_interval)`."""
         return (
-            'memcached at '
-            + self.stores[position].server_label
-            + ' is marked down after a failure less than '
-            + int_to_string(self.settings['retryInterval'])
-            + ' seconds ago (retry_interval)'
+            f'memcached at {self.stores[position].server_label} is marked down after a failure less than'
+            f" {int_to_string(self.settings['retryInterval'])} seconds ago (retry_interval)"
         )
 
     def _report_stranded(self, groups: KeyGroups) -> None:  # src/server-pool.ts:290
@@ -286,10 +283,8 @@ class ServerPool:  # src/server-pool.ts:188
             store = self.stores[position]
             if position in groups.moved:
                 warn(
-                    self._down_text(position)
-                    + ': its keys are read from the servers distribution '
-                    + self.settings['distribution']
-                    + ' moves them to while it is down'
+                    f'{self._down_text(position)}: its keys are read from the servers distribution'
+                    f" {self.settings['distribution']} moves them to while it is down"
                 )
             stranded = groups.stranded[position]
             if len(stranded) == 0:
@@ -299,12 +294,12 @@ class ServerPool:  # src/server-pool.ts:188
             for full_key in stranded:
                 user_keys.append(store.user_key(full_key))
             if self.settings['onServerError'] == 'miss':
-                warn(self._down_text(position) + ': ' + keys_text(user_keys) + ' read as misses (on_server_error miss)')
+                warn(f'{self._down_text(position)}: {keys_text(user_keys)} read as misses (on_server_error miss)')
             else:
                 raise_error(
-                    self._down_text(position) + ': cannot get ' + keys_text(user_keys),
-                    'It is tried again once retry_interval seconds have passed since the failure; on_server_error '
-                    + "'miss' reads the other servers' keys meanwhile.",
+                    f'{self._down_text(position)}: cannot get {keys_text(user_keys)}',
+                    'It is tried again once retry_interval seconds have passed since the failure; on_server_error'
+                    " 'miss' reads the other servers' keys meanwhile.",
                 )
             position += 1
 
@@ -353,26 +348,26 @@ class ServerPool:  # src/server-pool.ts:188
             return self.stores[position]
         store = self.stores[home]
         raise_error(
-            self._down_text(home) + ': cannot write key ' + quote_for_message(store.user_key(full_key)),
-            'Writes to a server that is down fail whatever on_server_error says; it is tried again once retry_interval '
-            + 'seconds have passed since the failure.',
+            f'{self._down_text(home)}: cannot write key {quote_for_message(store.user_key(full_key))}',
+            'Writes to a server that is down fail whatever on_server_error says; it is tried again once retry_interval'
+            ' seconds have passed since the failure.',
         )
 
     def describe_servers(self) -> str:  # src/server-pool.ts:361
         """What EXPLAIN says about the servers: `memcached host:port`, or the list and the distribution."""
         if not self.settings['listed']:
-            return 'memcached ' + self.stores[0].server_label
+            return f'memcached {self.stores[0].server_label}'
         names: list[str] = []
         for address in self.settings['addresses']:
-            name = address['host'] + ':' + int_to_string(address['port'])
-            names.append(name if address['weight'] == 1 else name + ':' + int_to_string(address['weight']))
-        return 'memcached servers ' + ', '.join(names) + ' (distribution ' + self.settings['distribution'] + ')'
+            name = f"{address['host']}:{int_to_string(address['port'])}"
+            names.append(name if address['weight'] == 1 else f"{name}:{int_to_string(address['weight'])}")
+        return f"memcached servers {', '.join(names)} (distribution {self.settings['distribution']})"
 
     def describe_lookup(self, full_keys: list[str]) -> str:  # src/server-pool.ts:372
         """What EXPLAIN says about a lookup of `full_keys`: keys, servers asked and round trips."""
         if self._only is not None:
             requests = int_div(len(full_keys) + KEYS_PER_GET - 1, KEYS_PER_GET)
-            return 'get ' + int_to_string(len(full_keys)) + ' key(s) in ' + int_to_string(requests) + ' round trip(s)'
+            return f'get {int_to_string(len(full_keys))} key(s) in {int_to_string(requests)} round trip(s)'
         per_server: dict[int, int] = {}
         for full_key in full_keys:
             home = self.home_of(full_key)
@@ -382,22 +377,15 @@ class ServerPool:  # src/server-pool.ts:188
         for count in per_server.values():
             round_trips += int_div(count + KEYS_PER_GET - 1, KEYS_PER_GET)
         return (
-            'get '
-            + int_to_string(len(full_keys))
-            + ' key(s) from '
-            + int_to_string(len(per_server))
-            + ' of '
-            + int_to_string(len(self.stores))
-            + ' servers in '
-            + int_to_string(round_trips)
-            + ' round trip(s)'
+            f'get {int_to_string(len(full_keys))} key(s) from {int_to_string(len(per_server))} of'
+            f' {int_to_string(len(self.stores))} servers in {int_to_string(round_trips)} round trip(s)'
         )
 
     def stats_of_each_server(self, command: str) -> list[ServerStats]:  # src/server-pool.ts:395
         """memcached's `stats` (with an optional argument) of every server, in list order. A server that is down or
         fails is left out with a WARNING under on_server_error miss, and is an ERROR otherwise.
         """
-        what = 'stats' if command == '' else 'stats ' + command
+        what = 'stats' if command == '' else f'stats {command}'
         result: list[ServerStats] = []
         position = 0
         while position < len(self.stores):
@@ -405,13 +393,13 @@ class ServerPool:  # src/server-pool.ts:188
             label = self.stores[position].server_label
             if is_marked_down(label, self.settings['retryInterval']):
                 if self.settings['onServerError'] == 'miss':
-                    warn(self._down_text(position) + ': its statistics are left out (on_server_error miss)')
+                    warn(f'{self._down_text(position)}: its statistics are left out (on_server_error miss)')
                     position += 1
                     continue
                 raise_error(
-                    self._down_text(position) + ': cannot get its ' + what,
-                    'It is tried again once retry_interval seconds have passed since the failure; on_server_error '
-                    + "'miss' shows the other servers' statistics meanwhile.",
+                    f'{self._down_text(position)}: cannot get its {what}',
+                    'It is tried again once retry_interval seconds have passed since the failure; on_server_error'
+                    " 'miss' shows the other servers' statistics meanwhile.",
                 )
             client = client_for(endpoint)
             stats: dict[bytes, StatReading]
@@ -425,7 +413,7 @@ class ServerPool:  # src/server-pool.ts:188
                     and self.settings['onServerError'] == 'miss'
                     and (is_outage(error) or isinstance(error, MemcacheServerError))
                 ):
-                    warn(report['message'] + '; its statistics are left out (on_server_error miss)', report['hint'])
+                    warn(f"{report['message']}; its statistics are left out (on_server_error miss)", report['hint'])
                     position += 1
                     continue
                 raise_failure(error, endpoint, what)

@@ -52,11 +52,11 @@ class PymcacheFDWStats(ForeignDataWrapper):  # src/stats.ts:26
     def explain(
         self, quals: list[Qual], columns: dict[str, None], sortkeys: list[SortKey] | None = None, verbose: bool = False
     ) -> list[str]:  # src/stats.ts:41
-        command = 'stats' if self._settings['statsCommand'] == '' else 'stats ' + self._settings['statsCommand']
+        command = 'stats' if self._settings['statsCommand'] == '' else f"stats {self._settings['statsCommand']}"
         names: list[str] = []
         for store in self._servers.stores:
             names.append(store.server_label)
-        return ['memcached ' + ', '.join(names) + ': ' + command]
+        return [f"memcached {', '.join(names)}: {command}"]
 
     def execute(
         self, quals: list[Qual], columns: dict[str, None], sortkeys: list[SortKey] | None = None

@@ -81,7 +81,7 @@ class ServerEndpoint(TypedDict):
 
 def endpoint_label(endpoint: ServerEndpoint) -> str:  # src/table-options.ts:79
     """`host:port`, as errors and EXPLAIN name a server."""
-    return endpoint['host'] + ':' + int_to_string(endpoint['port'])
+    return f"{endpoint['host']}:{int_to_string(endpoint['port'])}"
 
 
 # The defaults are announced once per backend (as in the original README), not again for every table using them.
@@ -92,7 +92,7 @@ def announce_default(option: str, value: str) -> None:  # src/table-options.ts:8
     if option in announced_defaults:
         return
     announced_defaults[option] = None
-    warn('Using default ' + option + ': ' + value)
+    warn(f'Using default {option}: {value}')
 
 
 # Where an option is fixed: Multicorn merges the three levels, so the ERROR cannot tell which one holds it.
@@ -120,11 +120,8 @@ def parse_timeout(name: str, raw: str) -> float:  # src/table-options.ts:112
     seconds = checked_option((lambda: parse_seconds_option(name, raw)))
     if seconds <= 0 or seconds > MAX_TIMEOUT_SECONDS:
         raise_error(
-            'invalid value '
-            + quote_for_message(raw)
-            + ' for option "'
-            + name
-            + '": expected a number of seconds above 0 and at most 3600',
+            f'invalid value {quote_for_message(raw)} for option "{name}": expected a number of seconds above 0 and at'
+            ' most 3600',
             OPTION_HINT,
         )
     return seconds
@@ -194,12 +191,10 @@ def reject_combined(options: dict[str, str], single: str) -> None:  # src/table-
     if options.get(single) is None:
         return
     raise_error(
-        'options "servers" and "'
-        + single
-        + '" cannot be combined: "servers" lists every server, "host" and "port" name a single one',
-        'Keep one of them: DROP '
-        + single
-        + ' (and its partner) and list every server as host:port[:weight] in servers, or DROP servers.',
+        f'options "servers" and "{single}" cannot be combined: "servers" lists every server, "host" and "port" name a'
+        ' single one',
+        f'Keep one of them: DROP {single} (and its partner) and list every server as host:port[:weight] in servers, or'
+        ' DROP servers.',
     )
 
 
@@ -350,10 +345,8 @@ def parse_stats_table_options(options: dict[str, str]) -> StatsTableOptions:  # 
     if raw_command is not None:
         if not raw_command in STATS_COMMANDS:
             raise_error(
-                'invalid value '
-                + quote_for_message(raw_command)
-                + ' for option "stats_cmd": expected one of \'\' (general statistics), items, settings, slabs, sizes,'
-                ' conns',
+                f'invalid value {quote_for_message(raw_command)} for option "stats_cmd": expected one of \'\' (general'
+                ' statistics), items, settings, slabs, sizes, conns',
                 OPTION_HINT,
             )
         stats_command = raw_command

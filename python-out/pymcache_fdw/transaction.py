@@ -43,7 +43,7 @@ def key_list(writes: list[PendingWrite]) -> str:  # src/transaction.ts:28
         shown.append(quote_for_message(write.op['key']))
     text = ', '.join(shown)
     if len(writes) > LISTED_KEYS:
-        text += ' and ' + int_to_string(len(writes) - LISTED_KEYS) + ' more'
+        text += f' and {int_to_string(len(writes) - LISTED_KEYS)} more'
     return text
 
 
@@ -72,23 +72,13 @@ class FlushLedger:  # src/transaction.ts:37
                 not_sent.append(write)
         parts: list[str] = []
         parts.append(
-            'Of '
-            + int_to_string(len(self.writes))
-            + ' key(s), memcached applied '
-            + int_to_string(len(applied))
-            + (' (' + key_list(applied) + ')' if len(applied) > 0 else '')
-            + '.'
+            f'Of {int_to_string(len(self.writes))} key(s), memcached applied'
+            f" {int_to_string(len(applied))}{f' ({key_list(applied)})' if len(applied) > 0 else ''}."
         )
         if len(in_flight) > 0:
-            parts.append(
-                'Unknown, in flight when it failed: '
-                + int_to_string(len(in_flight))
-                + ' ('
-                + key_list(in_flight)
-                + ').'
-            )
+            parts.append(f'Unknown, in flight when it failed: {int_to_string(len(in_flight))} ({key_list(in_flight)}).')
         if len(not_sent) > 0:
-            parts.append('Not sent: ' + int_to_string(len(not_sent)) + ' (' + key_list(not_sent) + ').')
+            parts.append(f'Not sent: {int_to_string(len(not_sent))} ({key_list(not_sent)}).')
         return ' '.join(parts)
 
     def fail(
@@ -96,19 +86,19 @@ class FlushLedger:  # src/transaction.ts:37
     ) -> NoReturn:  # src/transaction.ts:78
         """Ends the flush with an ERROR for a client failure while `in_flight` was being sent to `store`'s server."""
         target = (
-            action + ' of key ' + quote_for_message(store.user_key(in_flight[0].op['key']))
+            f"{action} of key {quote_for_message(store.user_key(in_flight[0].op['key']))}"
             if len(in_flight) == 1
-            else action + ' of ' + int_to_string(len(in_flight)) + ' keys'
+            else f'{action} of {int_to_string(len(in_flight))} keys'
         )
         report = describe_failure(error, store.endpoint, target)
         if report is None:
             if isinstance(error, Exception):
                 raise error
-            raise Exception('unexpected failure during the ' + target)
+            raise Exception(f'unexpected failure during the {target}')
         raise_error(
-            report['message'] + ', while sending ' + self.what,
+            f"{report['message']}, while sending {self.what}",
             report['hint'],
-            'memcached has no transactions: what it applied stays. ' + self.detail(in_flight),
+            f'memcached has no transactions: what it applied stays. {self.detail(in_flight)}',
         )
 
 
@@ -215,15 +205,11 @@ def send_adds(adds: list[PendingStore], ledger: FlushLedger) -> None:  # src/tra
                     undone = False
             key = write.store.user_key(write.op['key'])
             raise_error(
-                'duplicate key value: key '
-                + quote_for_message(key)
-                + ' already exists in memcached at '
-                + write.store.server_label,
+                f'duplicate key value: key {quote_for_message(key)} already exists in memcached at'
+                f' {write.store.server_label}',
                 DUPLICATE_HINT,
-                'Another client created it after the INSERT checked it, so '
-                + ledger.what
-                + ' were not applied'
-                + ('; the keys added before it were deleted again.' if undone else '. ' + ledger.detail([])),
+                f'Another client created it after the INSERT checked it, so {ledger.what} were not'
+                f" applied{'; the keys added before it were deleted again.' if undone else f'. {ledger.detail([])}'}",
             )
         added.append(write)
         ledger.applied[write] = None
@@ -275,14 +261,10 @@ def flush_writes(writes: list[PendingWrite], what: str) -> None:  # src/transact
                         ledger.applied[pending_set.write] = None
                 if len(not_stored) > 0:
                     raise_error(
-                        'memcached at '
-                        + store.server_label
-                        + ' did not store '
-                        + int_to_string(len(not_stored))
-                        + ' key(s) while receiving '
-                        + what,
+                        f'memcached at {store.server_label} did not store {int_to_string(len(not_stored))} key(s) while'
+                        f' receiving {what}',
                         'See the memcached server log for the cause.',
-                        'memcached has no transactions: what it applied stays. ' + ledger.detail(not_stored),
+                        f'memcached has no transactions: what it applied stays. {ledger.detail(not_stored)}',
                     )
         for delete_batch in batches(server.deletes, (lambda delete_write: 0)):
             keys: list[str] = []
@@ -321,17 +303,11 @@ def warn_vanished_touches(store: CacheStore, user_keys: list[str], what: str) ->
         shown.append(quote_for_message(key))
     list_ = ', '.join(shown)
     if len(user_keys) > LISTED_KEYS:
-        list_ += ' and ' + int_to_string(len(user_keys) - LISTED_KEYS) + ' more'
+        list_ += f' and {int_to_string(len(user_keys) - LISTED_KEYS)} more'
     warn(
-        'memcached at '
-        + store.server_label
-        + ' no longer held '
-        + int_to_string(len(user_keys))
-        + ' key(s) whose expiration an UPDATE changed ('
-        + list_
-        + '), while sending '
-        + what
-        + ': they expired, were evicted or were deleted after the UPDATE read them, and stay absent',
+        f'memcached at {store.server_label} no longer held {int_to_string(len(user_keys))} key(s) whose expiration an'
+        f' UPDATE changed ({list_}), while sending {what}: they expired, were evicted or were deleted after the UPDATE'
+        ' read them, and stay absent',
         'An UPDATE of expire alone is a memcached touch, which does not create keys; INSERT a key to store it again.',
     )
 

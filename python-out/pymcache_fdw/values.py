@@ -96,7 +96,7 @@ def parse_decimal_text(text: str) -> DecimalInteger | None:  # src/values.ts:65
 
 def decimal_text(value: DecimalInteger) -> str:  # src/values.ts:85
     """The decimal text of an integer (`-` only when negative)."""
-    return '-' + value['digits'] if value['negative'] else value['digits']
+    return f"-{value['digits']}" if value['negative'] else value['digits']
 
 
 def fits_integer_type(value: DecimalInteger, kind: str) -> bool:  # src/values.ts:90
@@ -114,8 +114,8 @@ def integer_argument(value: SqlValue, column: str, key: str) -> DecimalInteger: 
         if parsed is not None:
             return parsed
     raise_error(
-        'column "' + column + '" of key ' + quote_for_message(key) + ' does not hold an integer',
-        'Give ' + column + ' as a whole number.',
+        f'column "{column}" of key {quote_for_message(key)} does not hold an integer',
+        f'Give {column} as a whole number.',
     )
 
 
@@ -133,20 +133,19 @@ def encode_value(value: SqlValue, kind: ValueKind, key: str) -> bytes:  # src/va
             or isinstance(value, list)
         ):
             raise_error(
-                'the value of key '
-                + quote_for_message(key)
-                + ' did not arrive as bytes, although the value column is bytea',
+                f'the value of key {quote_for_message(key)} did not arrive as bytes, although the value column is'
+                ' bytea',
                 "Declare the value column as bytea and store bytea values (decode(..., 'hex') or '\\x...'::bytea).",
             )
         return value
     if kind == 'smallint' or kind == 'integer' or kind == 'bigint':
         return utf8_encode(decimal_text(integer_argument(value, 'value', key)))
     if not isinstance(value, str):
-        raise_error('the value of key ' + quote_for_message(key) + ' is not text', 'Declare the value column as text.')
+        raise_error(f'the value of key {quote_for_message(key)} is not text', 'Declare the value column as text.')
     try:
         return utf8_encode(value)
     except LoneSurrogateError as error:
-        raise_error('the value of key ' + quote_for_message(key) + ' cannot be encoded as UTF-8: ' + str(error))
+        raise_error(f'the value of key {quote_for_message(key)} cannot be encoded as UTF-8: {str(error)}')
 
 
 BYTEA_HINT = 'Declare the value column as bytea to read values that are not UTF-8 text.'
@@ -163,14 +162,13 @@ def decode_value(stored: bytes, kind: ValueKind, key: str) -> SqlValue:  # src/v
         text = utf8_decode(stored)
     except InvalidUtf8Error as error:
         raise_error(
-            'the value of key ' + quote_for_message(key) + ' is not valid UTF-8 and cannot be read as ' + kind,
+            f'the value of key {quote_for_message(key)} is not valid UTF-8 and cannot be read as {kind}',
             BYTEA_HINT,
             str(error),
         )
     if '\x00' in text:
         raise_error(
-            'the value of key ' + quote_for_message(key) + ' contains a NUL byte, which ' + kind + ' cannot hold',
-            BYTEA_HINT,
+            f'the value of key {quote_for_message(key)} contains a NUL byte, which {kind} cannot hold', BYTEA_HINT
         )
     if kind == 'text':
         return text
@@ -178,20 +176,19 @@ def decode_value(stored: bytes, kind: ValueKind, key: str) -> SqlValue:  # src/v
         if not is_json_text(text, kind == 'jsonb'):
             if kind == 'jsonb' and is_json_text(text, False):
                 raise_error(
-                    'the value of key '
-                    + quote_for_message(key)
-                    + ' holds a \\u0000 or unpaired surrogate escape, which jsonb cannot store',
+                    f'the value of key {quote_for_message(key)} holds a \\u0000 or unpaired surrogate escape, which'
+                    ' jsonb cannot store',
                     'Declare the value column as json (or text) to read it as it is.',
                 )
             raise_error(
-                'the value of key ' + quote_for_message(key) + ' is not valid JSON',
+                f'the value of key {quote_for_message(key)} is not valid JSON',
                 'Declare the value column as text (or bytea) to read values that are not JSON.',
             )
         return text
     parsed = parse_decimal_text(text)
     if parsed is None or not fits_integer_type(parsed, kind):
         raise_error(
-            'the value of key ' + quote_for_message(key) + ' is not a ' + kind + ': ' + quote_for_message(text),
+            f'the value of key {quote_for_message(key)} is not a {kind}: {quote_for_message(text)}',
             'Declare the value column as text (or a wider integer type) to read it.',
         )
     # Handed to PostgreSQL as text: bigint's range is beyond a JS number, and Multicorn parses text for every type.
@@ -208,8 +205,8 @@ def integer_column_value(value: SqlValue, kind: NumberKind, column: str, key: st
     as_number = parse_decimal_int(decimal_text(parsed)) if len(list(parsed['digits'])) <= 15 else None
     if as_number is None:
         raise_error(
-            'column "' + column + '" of key ' + quote_for_message(key) + ' is out of range: ' + decimal_text(parsed),
-            'Give ' + column + ' as a whole number of seconds.' if kind == 'text' else None,
+            f'column "{column}" of key {quote_for_message(key)} is out of range: {decimal_text(parsed)}',
+            f'Give {column} as a whole number of seconds.' if kind == 'text' else None,
         )
     return as_number
 
@@ -220,12 +217,8 @@ def memcached_expire(seconds: int, key: str) -> int:  # src/values.ts:215
     """
     if seconds < 0 or seconds > MAX_EXPIRE:
         raise_error(
-            'expire of key '
-            + quote_for_message(key)
-            + ' is '
-            + int_to_string(seconds)
-            + ', outside 0 to '
-            + int_to_string(MAX_EXPIRE),
+            f'expire of key {quote_for_message(key)} is {int_to_string(seconds)}, outside 0 to'
+            f' {int_to_string(MAX_EXPIRE)}',
             'expire is the number of seconds until the item expires; 0 means never. To remove an item, DELETE it.',
         )
     if seconds <= MAX_RELATIVE_EXPIRE:
@@ -237,12 +230,7 @@ def checked_flags(flags: int, key: str) -> int:  # src/values.ts:227
     """Client flags from a flags column: memcached keeps them as an unsigned 32-bit number."""
     if flags < 0 or flags > MAX_FLAGS:
         raise_error(
-            'flags of key '
-            + quote_for_message(key)
-            + ' is '
-            + int_to_string(flags)
-            + ', outside 0 to '
-            + int_to_string(MAX_FLAGS),
+            f'flags of key {quote_for_message(key)} is {int_to_string(flags)}, outside 0 to {int_to_string(MAX_FLAGS)}',
             'memcached client flags are an unsigned 32-bit number.',
         )
     return flags
@@ -253,7 +241,7 @@ def flags_column_value(flags: int, kind: NumberKind, key: str) -> SqlValue:  # s
     parsed = cast('DecimalInteger', parse_decimal_text(int_to_string(flags)))
     if kind != 'text' and not fits_integer_type(parsed, kind):
         raise_error(
-            'flags of key ' + quote_for_message(key) + ' is ' + int_to_string(flags) + ', beyond the range of ' + kind,
+            f'flags of key {quote_for_message(key)} is {int_to_string(flags)}, beyond the range of {kind}',
             'Declare the flags column as bigint: memcached flags go up to 4294967295.',
         )
     return int_to_string(flags)

@@ -22,7 +22,7 @@ class PendingWrite:  # src/write-set.ts:8
 
 def entry_id(store: CacheStore, full_key: str) -> str:  # src/write-set.ts:19
     """Where a key lives: the server (`host:port`) and the full memcached key; spaces cannot occur in either part."""
-    return store.server_label + ' ' + full_key
+    return f'{store.server_label} {full_key}'
 
 
 def compose_writes(earlier: WriteOp | None, later: WriteOp) -> WriteOp:  # src/write-set.ts:28

@@ -44,8 +44,8 @@ class RendezvousDistribution:  # src/distribution/rendezvous.ts:32
             if server['weight'] != 1:
                 raise DistributionError(
                     f"rendezvous: server {rendezvous_node_name(server)} has weight {int_to_string(server['weight'])},"
-                    " but pymemcache's "
-                    + 'HashClient has no weights; remove the weight (or use distribution ketama or modula)'
+                    " but pymemcache's HashClient has no weights; remove the weight (or use distribution ketama or"
+                    ' modula)'
                 )
             self._node_names.append(rendezvous_node_name(server))
 
