@@ -91,9 +91,10 @@ export function attributeProblem(pythonName: string): NameProblem {
 }
 
 /**
- * The Python key of a property of an interface or object type (a TypedDict field). Records keyed by data (index
- * signatures, Maps) never go through here: their keys are data.
+ * The Python key of a property declared by an interface or a named object type (a TypedDict field): a name, so
+ * snake_case like attributes (`insertMode` -> `insert_mode`). Records keyed by data (index signatures, Maps) and the
+ * properties of anonymous object literals never go through here: their keys are data and stay as written.
  */
 export function recordKeyName(property: string): string {
-  return property;
+  return snakeCase(property);
 }

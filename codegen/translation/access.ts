@@ -5,7 +5,7 @@ import { builtinMethod, builtinProperty, globalFunction, isGlobalName, isNamespa
 import type { MethodResult } from '../builtins/common';
 import { REFUSED, type Context, type ExprOptions } from '../context';
 import { diagnostics } from '../diagnostics';
-import { attributeProblem, memberName, snakeCase } from '../names';
+import { attributeProblem, memberName, recordKeyName, snakeCase } from '../names';
 import { isKeywordOptionsType, portOf } from '../ports';
 import * as py from '../python-ast';
 import { isLibFile, isPortFile, isRecordType, isStringType } from '../type-queries';
@@ -32,6 +32,13 @@ export function isConstObjectDeclaration(declaration: ts.Node): boolean {
 }
 
 
+/** A property declared by a src/ interface or named object type: a TypedDict field, whose key is a name. */
+export function isRecordField(declaration: ts.Declaration): boolean {
+  const file = declaration.getSourceFile().fileName;
+  if (isLibFile(file) || isPortFile(file)) return false;
+  return ts.isPropertySignature(declaration) && (ts.isInterfaceDeclaration(declaration.parent) || (ts.isTypeLiteralNode(declaration.parent) && ts.isTypeAliasDeclaration(declaration.parent.parent)));
+}
+
 /** Decides attribute vs dict key from where the property is declared (class/port -> attribute, interface -> key). */
 export function memberForm(ctx: Context, symbol: ts.Symbol | undefined, name: string): MemberForm {
   const declarations = symbol?.getDeclarations() ?? [];
@@ -51,6 +58,7 @@ export function memberForm(ctx: Context, symbol: ts.Symbol | undefined, name: st
       form = { kind: 'attribute', name: snakeCase(name) };
     }
     else if (ts.isPropertyAssignment(d) && isConstObjectDeclaration(d.parent.parent.parent)) form = { kind: 'attribute', name };
+    else if (isRecordField(d)) form = { kind: 'key', key: recordKeyName(name) };
     else form = { kind: 'key', key: name };
     forms.add(form.kind);
     result = form;
@@ -82,7 +90,11 @@ export function translatePropertyAccess(ctx: Context, node: ts.PropertyAccessExp
     return mapping({ ctx, node, receiver, asserted: options.asserted === true });
   }
   if (form.kind === 'mixed') return ctx.report(diagnostics.mixedMemberAccess(node, name));
-  if (form.kind === 'key') return py.subscript(receiver, py.str(form.key));
+  if (form.kind === 'key') {
+    // `r.p` on a Record reads undefined when the key is absent, like `r['p']`: dict.get.
+    if (isRecordType(ctx.checker, receiverType) && options.target !== true && options.asserted !== true) return py.call(py.attr(receiver, 'get'), [py.str(form.key)]);
+    return py.subscript(receiver, py.str(form.key));
+  }
   const problem = attributeProblem(form.name);
   if (problem !== null) return ctx.report(diagnostics.nameClash(node.name, name, form.name, problem));
   return py.attr(receiver, form.name);

@@ -28,13 +28,13 @@ VALUE_TYPES_TEXT = 'text, character varying, bytea, json, jsonb, smallint, integ
 class CacheTableLayout(TypedDict):
     """The parts of a cache table: the key and value columns always, expire and flags null when the table has none."""
 
-    keyColumn: str
-    valueColumn: str
-    valueKind: ValueKind
-    expireColumn: str | None
-    expireKind: NumberKind
-    flagsColumn: str | None
-    flagsKind: NumberKind
+    key_column: str
+    value_column: str
+    value_kind: ValueKind
+    expire_column: str | None
+    expire_kind: NumberKind
+    flags_column: str | None
+    flags_kind: NumberKind
 
 
 def base_type(column: ColumnDefinition) -> str:  # src/columns.ts:30
@@ -131,13 +131,13 @@ def resolve_cache_layout(
             f'A cache table has the key column ({key_column}), value, and optionally expire and flags.',
         )
     return {
-        'keyColumn': key_column,
-        'valueColumn': value_column,
-        'valueKind': value_kind_of_table,
-        'expireColumn': expire_column,
-        'expireKind': expire_kind,
-        'flagsColumn': flags_column,
-        'flagsKind': flags_kind,
+        'key_column': key_column,
+        'value_column': value_column,
+        'value_kind': value_kind_of_table,
+        'expire_column': expire_column,
+        'expire_kind': expire_kind,
+        'flags_column': flags_column,
+        'flags_kind': flags_kind,
     }
 
 

@@ -52,7 +52,7 @@ latest: LatestLookup = {'endpoint': None, 'client': None}
 
 
 def registry_key(endpoint: ServerEndpoint) -> str:  # src/connections.ts:45
-    return f"{endpoint_label(endpoint)} {format_float(endpoint['connectTimeout'])} {format_float(endpoint['timeout'])}"
+    return f"{endpoint_label(endpoint)} {format_float(endpoint['connect_timeout'])} {format_float(endpoint['timeout'])}"
 
 
 def client_for(endpoint: ServerEndpoint) -> Client:  # src/connections.ts:54
@@ -71,7 +71,7 @@ def client_for(endpoint: ServerEndpoint) -> Client:  # src/connections.ts:54
         return existing
     client = Client(
         (endpoint['host'], endpoint['port']),
-        connect_timeout=endpoint['connectTimeout'],
+        connect_timeout=endpoint['connect_timeout'],
         timeout=endpoint['timeout'],
         no_delay=True,
         serde=StoredItemSerde(),

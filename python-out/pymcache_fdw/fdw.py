@@ -91,17 +91,17 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:56
                     f' {error.reason}',
                     OPTION_HINT,
                 )
-        self._layout = resolve_cache_layout(fdw_columns, self._settings['rowId'])
+        self._layout = resolve_cache_layout(fdw_columns, self._settings['row_id'])
         self._servers = ServerPool(self._settings['servers'], self._settings['prefix'])
         self._scanned = {}
         self._transaction_level = 0
 
     @property
     def rowid_column(self) -> str:  # src/fdw.ts:85
-        return self._layout['keyColumn']
+        return self._layout['key_column']
 
     def get_rel_size(self, quals: list[Qual], columns: dict[str, None]) -> tuple[int, int]:  # src/fdw.ts:89
-        keys = lookup_keys(quals, self._layout['keyColumn'])
+        keys = lookup_keys(quals, self._layout['key_column'])
         width = COLUMN_WIDTH * (len(columns) if len(columns) > 0 else 1)
         if keys is None:
             return (NO_KEY_ROWS_ESTIMATE, width)
@@ -109,7 +109,7 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:56
 
     def get_path_keys(self) -> list[tuple[list[str], int]]:  # src/fdw.ts:97
         """A join or parameter on the key column is a lookup returning at most one row per outer row."""
-        return [([self._layout['keyColumn']], 1)]
+        return [([self._layout['key_column']], 1)]
 
     def explain(
         self, quals: list[Qual], columns: dict[str, None], sortkeys: list[SortKey] | None = None, verbose: bool = False
@@ -117,7 +117,7 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:56
         lines: list[str] = [self._servers.describe_servers()]
         if self._settings['prefix'] != '':
             lines.append(f"key prefix {quote_for_message(self._settings['prefix'])}")
-        keys = lookup_keys(quals, self._layout['keyColumn'])
+        keys = lookup_keys(quals, self._layout['key_column'])
         if keys is None:
             lines.append('no key condition: no rows (a full scan of memcached is not available)')
         else:
@@ -138,13 +138,13 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:56
         self, quals: list[Qual], columns: dict[str, None], sortkeys: list[SortKey] | None = None
     ) -> Iterator[SqlRow]:  # src/fdw.ts:125
         self._scanned = {}
-        keys = lookup_keys(quals, self._layout['keyColumn'])
+        keys = lookup_keys(quals, self._layout['key_column'])
         if keys is None:
             warn(
-                f"no condition on the key column \"{self._layout['keyColumn']}\": a full scan of memcached is not"
+                f"no condition on the key column \"{self._layout['key_column']}\": a full scan of memcached is not"
                 ' available, no rows returned',
-                f"Select keys with {self._layout['keyColumn']} = 'k', {self._layout['keyColumn']} IN ('k1', 'k2'), ="
-                f" ANY(array), or a join on {self._layout['keyColumn']}.",
+                f"Select keys with {self._layout['key_column']} = 'k', {self._layout['key_column']} IN ('k1', 'k2'), ="
+                f" ANY(array), or a join on {self._layout['key_column']}.",
             )
             return
         prefix = self._settings['prefix']
@@ -157,16 +157,18 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:56
         # Rows hold the key column (the row id) and the other columns only when the query needs them, decided once here;
         # the rows are built inline because this loop runs once per key of the lookup.
         layout = self._layout
-        key_column = layout['keyColumn']
-        value_column = layout['valueColumn'] if layout['valueColumn'] in columns else None
-        value_kind = layout['valueKind']
+        key_column = layout['key_column']
+        value_column = layout['value_column'] if layout['value_column'] in columns else None
+        value_kind = layout['value_kind']
         expire_column = (
-            layout['expireColumn'] if layout['expireColumn'] is not None and layout['expireColumn'] in columns else None
+            layout['expire_column']
+            if layout['expire_column'] is not None and layout['expire_column'] in columns
+            else None
         )
         flags_column = (
-            layout['flagsColumn'] if layout['flagsColumn'] is not None and layout['flagsColumn'] in columns else None
+            layout['flags_column'] if layout['flags_column'] is not None and layout['flags_column'] in columns else None
         )
-        flags_kind = layout['flagsKind']
+        flags_kind = layout['flags_kind']
         scanned = self._scanned
         for i in range(len(keys)):
             item = found.get(full_keys[i])
@@ -190,34 +192,34 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:56
         if isinstance(value, str):
             return value
         if value is None:
-            raise_error(f"the key column \"{self._layout['keyColumn']}\" must not be NULL", 'Give every row a key.')
-        raise_error(f"the key column \"{self._layout['keyColumn']}\" must be text")
+            raise_error(f"the key column \"{self._layout['key_column']}\" must not be NULL", 'Give every row a key.')
+        raise_error(f"the key column \"{self._layout['key_column']}\" must be text")
 
     def _item_of(self, row: SqlRow, key: str, flags_fallback: int) -> StoredItem:  # src/fdw.ts:182
         """The bytes and flags to store for a row; without a flags column the item keeps `flags_fallback`."""
-        value_column = self._layout['valueColumn']
+        value_column = self._layout['value_column']
         value = row.get(value_column)
         if value is None:
             raise_error(
                 f'the value of key {quote_for_message(key)} is NULL, which memcached cannot store',
                 'Give a value, or DELETE the key to remove it.',
             )
-        encoded = encode_value(value, self._layout['valueKind'], key)
+        encoded = encode_value(value, self._layout['value_kind'], key)
         flags = flags_fallback
-        flags_column = self._layout['flagsColumn']
+        flags_column = self._layout['flags_column']
         if flags_column is not None:
             given = row.get(flags_column)
-            number = integer_column_value(given, self._layout['flagsKind'], flags_column, key)
+            number = integer_column_value(given, self._layout['flags_kind'], flags_column, key)
             flags = 0 if number is None else checked_flags(number, key)
         return StoredItem(encoded, flags)
 
     def _expire_of(self, row: SqlRow, key: str) -> int:  # src/fdw.ts:203
         """What memcached is sent as the expiration of a row: its expire column, else the table's `expire` option."""
         seconds = self._settings['expire']
-        expire_column = self._layout['expireColumn']
+        expire_column = self._layout['expire_column']
         if expire_column is not None:
             given = row.get(expire_column)
-            number = integer_column_value(given, self._layout['expireKind'], expire_column, key)
+            number = integer_column_value(given, self._layout['expire_kind'], expire_column, key)
             if number is not None:
                 seconds = number
         return memcached_expire(seconds, key)
@@ -226,7 +228,7 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:56
     def _deferred_to_statement(self) -> bool:  # src/fdw.ts:215
         """Writes wait for COMMIT unless the table's write_mode is immediate (then they wait for the statement's end).
         """
-        return self._settings['writeMode'] == 'immediate'
+        return self._settings['write_mode'] == 'immediate'
 
     def _duplicate_key(self, key: str) -> NoReturn:  # src/fdw.ts:219
         raise_error(
@@ -234,7 +236,7 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:56
             f' {self._servers.store_for(self._full_key(key)).server_label}',
             "The table's insert_mode is add, so INSERT only creates keys: UPDATE an existing key, or set insert_mode"
             " 'set' to overwrite.",
-            f"Key ({self._layout['keyColumn']})=({key}) already exists.",
+            f"Key ({self._layout['key_column']})=({key}) already exists.",
         )
 
     def _exists_for_transaction(self, full_key: str, found: dict[str, StoredItem] | None) -> bool:  # src/fdw.ts:232
@@ -286,7 +288,7 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:56
         time (the transaction's own pending writes, else memcached) and checked again by memcached's `add` when sent.
         `found` holds the items of a batch lookup (bulk_insert), or null.
         """
-        kind: Literal['set', 'add'] = 'add' if self._settings['insertMode'] == 'add' else 'set'
+        kind: Literal['set', 'add'] = 'add' if self._settings['insert_mode'] == 'add' else 'set'
         op: StoreOp = {'kind': kind, 'key': full_key, 'item': item, 'expire': expire}
         if self._transaction_level > 0:
             self._check_item_size(key, full_key, item)
@@ -297,7 +299,7 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:56
             self._duplicate_key(key)
 
     def insert(self, values: SqlRow) -> SqlRow | None:  # src/fdw.ts:294
-        given = values.get(self._layout['keyColumn'])
+        given = values.get(self._layout['key_column'])
         key = self._key_of(given)
         full_key = self._full_key(key)
         item = self._item_of(values, key, 0)
@@ -312,12 +314,12 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:56
         keys: list[str] = []
         full_keys: list[str] = []
         for values in rows:
-            given = values.get(self._layout['keyColumn'])
+            given = values.get(self._layout['key_column'])
             key = self._key_of(given)
             keys.append(key)
             full_keys.append(self._full_key(key))
         found: dict[str, StoredItem] | None = None
-        if self._settings['insertMode'] == 'add' and self._transaction_level > 0:
+        if self._settings['insert_mode'] == 'add' and self._transaction_level > 0:
             found = self._servers.read_through(transaction_writes, full_keys)
         for i in range(len(rows)):
             values = rows[i]
@@ -330,7 +332,7 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:56
         """Rows per bulk_insert call: the table's batch_size, 1 by default because PostgreSQL returns no rows from
         INSERT ... RETURNING when it batches.
         """
-        return self._settings['batchSize']
+        return self._settings['batch_size']
 
     def update(self, oldvalues: SqlValue, newvalues: SqlRow) -> SqlRow | None:  # src/fdw.ts:342
         """`oldvalues` is the row id (the key) of the row the scan found. An UPDATE that leaves value and flags as they
@@ -338,7 +340,7 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:56
         new key is stored (under insert_mode) first, then the old one deleted.
         """
         old_key = self._key_of(oldvalues)
-        given = newvalues.get(self._layout['keyColumn'])
+        given = newvalues.get(self._layout['key_column'])
         new_key = self._key_of(given)
         scanned_item = self._scanned.get(old_key)
         previous = scanned_item

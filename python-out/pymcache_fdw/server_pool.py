@@ -201,11 +201,11 @@ class ServerPool:  # src/server-pool.ts:188
         except DistributionError as error:
             raise_error(f'invalid value for option "servers": {str(error)}', OPTION_HINT)
         # A plain CacheStore where nothing is to be noted or decided: the one-server table of host/port, as before.
-        policed = settings['listed'] or settings['onServerError'] == 'miss' or settings['retryInterval'] > 0
+        policed = settings['listed'] or settings['on_server_error'] == 'miss' or settings['retry_interval'] > 0
         self.stores = []
         for endpoint in settings['endpoints']:
             self.stores.append(
-                ServerStore(endpoint, prefix, settings['onServerError'] == 'miss', settings['retryInterval'])
+                ServerStore(endpoint, prefix, settings['on_server_error'] == 'miss', settings['retry_interval'])
                 if policed
                 else CacheStore(endpoint, prefix)
             )
@@ -213,10 +213,10 @@ class ServerPool:  # src/server-pool.ts:188
 
     def _any_down(self) -> bool:  # src/server-pool.ts:220
         """Whether any server of the table is marked down now (never, while no server has failed)."""
-        if len(failed_at) == 0 or self.settings['retryInterval'] <= 0:
+        if len(failed_at) == 0 or self.settings['retry_interval'] <= 0:
             return False
         for store in self.stores:
-            if is_marked_down(store.server_label, self.settings['retryInterval']):
+            if is_marked_down(store.server_label, self.settings['retry_interval']):
                 return True
         return False
 
@@ -224,7 +224,7 @@ class ServerPool:  # src/server-pool.ts:188
         """Per server position, whether it is marked down now."""
         flags: list[bool] = []
         for store in self.stores:
-            flags.append(is_marked_down(store.server_label, self.settings['retryInterval']))
+            flags.append(is_marked_down(store.server_label, self.settings['retry_interval']))
         return flags
 
     def _application_key(self, full_key: str) -> str:  # src/server-pool.ts:236
@@ -271,7 +271,7 @@ class ServerPool:  # src/server-pool.ts:188
         """`memcached at h:p is marked down after a failure less than N seconds ago (retry_interval)`."""
         return (
             f'memcached at {self.stores[position].server_label} is marked down after a failure less than'
-            f" {int_to_string(self.settings['retryInterval'])} seconds ago (retry_interval)"
+            f" {int_to_string(self.settings['retry_interval'])} seconds ago (retry_interval)"
         )
 
     def _report_stranded(self, groups: KeyGroups) -> None:  # src/server-pool.ts:290
@@ -293,7 +293,7 @@ class ServerPool:  # src/server-pool.ts:188
             user_keys: list[str] = []
             for full_key in stranded:
                 user_keys.append(store.user_key(full_key))
-            if self.settings['onServerError'] == 'miss':
+            if self.settings['on_server_error'] == 'miss':
                 warn(f'{self._down_text(position)}: {keys_text(user_keys)} read as misses (on_server_error miss)')
             else:
                 raise_error(
@@ -391,8 +391,8 @@ class ServerPool:  # src/server-pool.ts:188
         while position < len(self.stores):
             endpoint = self.settings['endpoints'][position]
             label = self.stores[position].server_label
-            if is_marked_down(label, self.settings['retryInterval']):
-                if self.settings['onServerError'] == 'miss':
+            if is_marked_down(label, self.settings['retry_interval']):
+                if self.settings['on_server_error'] == 'miss':
                     warn(f'{self._down_text(position)}: its statistics are left out (on_server_error miss)')
                     position += 1
                     continue
@@ -410,7 +410,7 @@ class ServerPool:  # src/server-pool.ts:188
                 report = describe_failure(error, endpoint, what)
                 if (
                     report is not None
-                    and self.settings['onServerError'] == 'miss'
+                    and self.settings['on_server_error'] == 'miss'
                     and (is_outage(error) or isinstance(error, MemcacheServerError))
                 ):
                     warn(f"{report['message']}; its statistics are left out (on_server_error miss)", report['hint'])

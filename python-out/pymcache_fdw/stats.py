@@ -52,7 +52,7 @@ class PymcacheFDWStats(ForeignDataWrapper):  # src/stats.ts:26
     def explain(
         self, quals: list[Qual], columns: dict[str, None], sortkeys: list[SortKey] | None = None, verbose: bool = False
     ) -> list[str]:  # src/stats.ts:41
-        command = 'stats' if self._settings['statsCommand'] == '' else f"stats {self._settings['statsCommand']}"
+        command = 'stats' if self._settings['stats_command'] == '' else f"stats {self._settings['stats_command']}"
         names: list[str] = []
         for store in self._servers.stores:
             names.append(store.server_label)
@@ -63,7 +63,7 @@ class PymcacheFDWStats(ForeignDataWrapper):  # src/stats.ts:26
     ) -> Iterator[SqlRow]:  # src/stats.ts:49
         """Every stat the server sends; filters such as `stat_name ~* 'connection'` are applied by PostgreSQL."""
         want_server = STAT_SERVER_COLUMN in columns
-        for per_server in self._servers.stats_of_each_server(self._settings['statsCommand']):
+        for per_server in self._servers.stats_of_each_server(self._settings['stats_command']):
             server = endpoint_label(per_server.endpoint)
             for raw_name, value in per_server.stats.items():
                 name = stat_name(raw_name)

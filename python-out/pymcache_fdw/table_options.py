@@ -73,7 +73,7 @@ class ServerEndpoint(TypedDict):
 
     host: str
     port: int
-    connectTimeout: float
+    connect_timeout: float
     timeout: float
     # True when the server is an entry of the `servers` option, false when host/port name it (errors name the option).
     listed: bool
@@ -130,7 +130,7 @@ def parse_timeout(name: str, raw: str) -> float:  # src/table-options.ts:112
 class Timeouts(TypedDict):
     """How long to wait for a server: connect_timeout and timeout, or their defaults."""
 
-    connectTimeout: float
+    connect_timeout: float
     timeout: float
 
 
@@ -138,7 +138,7 @@ def parse_timeouts(options: dict[str, str]) -> Timeouts:  # src/table-options.ts
     raw_connect_timeout = options.get('connect_timeout')
     raw_timeout = options.get('timeout')
     return {
-        'connectTimeout': DEFAULT_CONNECT_TIMEOUT
+        'connect_timeout': DEFAULT_CONNECT_TIMEOUT
         if raw_connect_timeout is None
         else parse_timeout('connect_timeout', raw_connect_timeout),
         'timeout': DEFAULT_TIMEOUT if raw_timeout is None else parse_timeout('timeout', raw_timeout),
@@ -165,7 +165,7 @@ def parse_server_endpoint(options: dict[str, str]) -> ServerEndpoint:  # src/tab
     return {
         'host': host,
         'port': port,
-        'connectTimeout': timeouts['connectTimeout'],
+        'connect_timeout': timeouts['connect_timeout'],
         'timeout': timeouts['timeout'],
         'listed': False,
     }
@@ -182,9 +182,9 @@ class ServerSetOptions(TypedDict):
     listed: bool
     distribution: DistributionName
     # `error` or `miss` (ON_SERVER_ERROR_MODES).
-    onServerError: str
+    on_server_error: str
     # Seconds a server that failed is not tried again; 0 tries it on every statement.
-    retryInterval: int
+    retry_interval: int
 
 
 def reject_combined(options: dict[str, str], single: str) -> None:  # src/table-options.ts:176
@@ -220,7 +220,7 @@ def parse_server_set(options: dict[str, str], with_distribution: bool) -> Server
                 {
                     'host': address['host'],
                     'port': address['port'],
-                    'connectTimeout': timeouts['connectTimeout'],
+                    'connect_timeout': timeouts['connect_timeout'],
                     'timeout': timeouts['timeout'],
                     'listed': True,
                 }
@@ -255,8 +255,8 @@ def parse_server_set(options: dict[str, str], with_distribution: bool) -> Server
         'addresses': addresses,
         'listed': raw_servers is not None,
         'distribution': distribution,
-        'onServerError': on_server_error,
-        'retryInterval': retry_interval,
+        'on_server_error': on_server_error,
+        'retry_interval': retry_interval,
     }
 
 
@@ -267,17 +267,17 @@ class CacheTableOptions(TypedDict):
     endpoint: ServerEndpoint
     servers: ServerSetOptions
     # The key column named by `row_id`, or null to use the first column.
-    rowId: str | None
+    row_id: str | None
     # Default expiration in seconds for rows that give none; 0 = never.
     expire: int
     # Key group: added to every key written, required and stripped on read.
     prefix: str
     # `set` (overwrite) or `add` (an existing key is a unique violation).
-    insertMode: str
+    insert_mode: str
     # When writes reach memcached: `commit` (at COMMIT, dropped on ROLLBACK) or `immediate` (at the statement's end).
-    writeMode: str
+    write_mode: str
     # Rows per bulk_insert call (modify_batch_size); 1 = one insert() per row, which INSERT ... RETURNING needs.
-    batchSize: int
+    batch_size: int
 
 
 def parse_cache_table_options(options: dict[str, str]) -> CacheTableOptions:  # src/table-options.ts:259
@@ -317,12 +317,12 @@ def parse_cache_table_options(options: dict[str, str]) -> CacheTableOptions:  # 
     return {
         'endpoint': endpoint,
         'servers': servers,
-        'rowId': row_id,
+        'row_id': row_id,
         'expire': expire,
         'prefix': prefix,
-        'insertMode': insert_mode,
-        'writeMode': write_mode,
-        'batchSize': batch_size,
+        'insert_mode': insert_mode,
+        'write_mode': write_mode,
+        'batch_size': batch_size,
     }
 
 
@@ -333,7 +333,7 @@ class StatsTableOptions(TypedDict):
     endpoint: ServerEndpoint
     servers: ServerSetOptions
     # The argument of memcached's `stats` command; '' is the general statistics.
-    statsCommand: str
+    stats_command: str
 
 
 def parse_stats_table_options(options: dict[str, str]) -> StatsTableOptions:  # src/table-options.ts:306
@@ -350,4 +350,4 @@ def parse_stats_table_options(options: dict[str, str]) -> StatsTableOptions:  # 
                 OPTION_HINT,
             )
         stats_command = raw_command
-    return {'endpoint': endpoint, 'servers': servers, 'statsCommand': stats_command}
+    return {'endpoint': endpoint, 'servers': servers, 'stats_command': stats_command}
