@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import type { ts } from 'ts-morph';
 import { projectNames } from './comment-names';
 import { ModuleNames } from './module-names';
+import { analyzeSetUsage, type SetUsage } from './set-usage';
 
 export class CompileContext {
   readonly modules: ModuleNames;
@@ -22,6 +23,18 @@ export class CompileContext {
   }
 
   private names: Map<string, Set<string>> | null = null;
+  private sets: SetUsage | null = null;
+
+  /** Which Set bindings are Python sets (set-usage.ts), over every emitted module at once. */
+  get setUsage(): SetUsage {
+    if (this.sets === null) {
+      const src = `${path.posix.join(this.root, 'src')}/`;
+      const files = this.program.getSourceFiles().filter((f) => f.fileName.startsWith(src) && !f.fileName.startsWith(`${src}ports/`) && !f.isDeclarationFile);
+      this.sets = analyzeSetUsage(this.checker, files);
+    }
+    return this.sets;
+  }
+
 
   /** Every name declared in src/ (ports included) -> its Python names, for comments that mention them. */
   get projectNames(): ReadonlyMap<string, ReadonlySet<string>> {

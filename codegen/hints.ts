@@ -4,7 +4,7 @@ import { ts } from 'ts-morph';
 import type { Context } from './context';
 import { diagnostics } from './diagnostics';
 import { portOf } from './ports';
-import { isLibFile, isPortFile, unionParts } from './type-queries';
+import { isLibFile, isPortFile, isSetType, unionParts } from './type-queries';
 
 const NONE = 'None';
 
@@ -325,4 +325,31 @@ function aliasHint(ctx: Context, type: ts.Type, location: ts.Node): string | nul
 export function hintOf(ctx: Context, declaration: ts.Node & { type?: ts.TypeNode | undefined }): string {
   if (declaration.type !== undefined) return hintForTypeNode(ctx, declaration.type);
   return hintForType(ctx, ctx.checker.getTypeAtLocation(declaration), declaration);
+}
+
+/**
+ * The hint of a binding that set-usage.ts made a Python set: `set[T]` (or `AbstractSet[T]` for a parameter it only
+ * reads) where its type says `Set<T>`; null for every other binding (whose Set stays `dict[T, None]`).
+ */
+export function pythonSetHint(ctx: Context, declaration: ts.VariableDeclaration | ts.PropertyDeclaration | ts.ParameterDeclaration): string | null {
+  const form = ctx.compile.setUsage.formOf(ctx.checker.getSymbolAtLocation(declaration.name));
+  if (form === undefined) return null;
+  const container = form === 'set' ? 'set' : ctx.typing('AbstractSet');
+  const fromNode = (node: ts.TypeNode): string => {
+    if (ts.isParenthesizedTypeNode(node)) return fromNode(node.type);
+    if (ts.isUnionTypeNode(node)) return joinUnion(ctx, node.types.map(fromNode));
+    if (ts.isTypeReferenceNode(node) && node.typeName.getText() === 'Set' && node.typeArguments?.length === 1) {
+      return `${container}[${hintForTypeNode(ctx, node.typeArguments[0]!)}]`;
+    }
+    return hintForTypeNode(ctx, node);
+  };
+  const fromType = (type: ts.Type): string => {
+    if (type.isUnion() && !(type.flags & ts.TypeFlags.Boolean)) return joinUnion(ctx, type.types.map(fromType));
+    if (isSetType(type)) {
+      const [element] = ctx.checker.getTypeArguments(type as ts.TypeReference);
+      return `${container}[${element === undefined ? 'object' : hintForType(ctx, element, declaration)}]`;
+    }
+    return hintForType(ctx, type, declaration);
+  };
+  return declaration.type !== undefined ? fromNode(declaration.type) : fromType(ctx.checker.getTypeAtLocation(declaration));
 }

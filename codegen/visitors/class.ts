@@ -6,7 +6,7 @@ import type { Context } from '../context';
 import { diagnostics } from '../diagnostics';
 import { memberName } from '../names';
 import * as py from '../python-ast';
-import { hintForType, hintForTypeNode } from '../hints';
+import { hintForType, hintForTypeNode, pythonSetHint } from '../hints';
 import { includesNullish, isErrorType, libSymbolName } from '../type-queries';
 import { buildDef, isLiteralDefault, parameterHint } from './function';
 import { statement, type VisitorEntries } from '../visitor-entries';
@@ -33,6 +33,8 @@ function isParameterProperty(p: ts.ParameterDeclaration): boolean {
 
 function fieldHint(ctx: Context, node: ts.PropertyDeclaration | ts.ParameterDeclaration): string {
   if (ts.isParameter(node)) return parameterHint(ctx, node);
+  const set = pythonSetHint(ctx, node);
+  if (set !== null) return node.questionToken !== undefined && !set.endsWith('None') ? `${set} | None` : set;
   // An unannotated readonly field has a literal type (`10`); its Python hint is the widened type (int).
   const hint = node.type !== undefined ? hintForTypeNode(ctx, node.type) : hintForType(ctx, ctx.checker.getBaseTypeOfLiteralType(ctx.checker.getTypeAtLocation(node)), node);
   return node.questionToken !== undefined && !hint.endsWith('None') ? `${hint} | None` : hint;

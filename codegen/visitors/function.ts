@@ -6,7 +6,7 @@ import type { Context } from '../context';
 import { localBindingName } from '../context';
 import { diagnostics } from '../diagnostics';
 import * as py from '../python-ast';
-import { hintForType, hintForTypeNode, typeVariable } from '../hints';
+import { hintForType, hintForTypeNode, pythonSetHint, typeVariable } from '../hints';
 import { destructure } from '../translation/destructure';
 import { isPrimitiveLiteral } from '../syntax';
 import { expression, statement, type VisitorEntries } from '../visitor-entries';
@@ -29,7 +29,8 @@ export function parameterHint(ctx: Context, parameter: ts.ParameterDeclaration):
     if (parameter.type !== undefined && ts.isArrayTypeNode(parameter.type)) return hintForTypeNode(ctx, parameter.type.elementType);
     return element === undefined ? 'object' : hintForType(ctx, element, parameter);
   }
-  const hint = parameter.type !== undefined ? hintForTypeNode(ctx, parameter.type) : hintForType(ctx, ctx.checker.getTypeAtLocation(parameter), parameter);
+  const hint =
+    pythonSetHint(ctx, parameter) ?? (parameter.type !== undefined ? hintForTypeNode(ctx, parameter.type) : hintForType(ctx, ctx.checker.getTypeAtLocation(parameter), parameter));
   return parameter.questionToken !== undefined ? withNone(hint) : hint;
 }
 

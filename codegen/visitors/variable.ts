@@ -5,7 +5,7 @@ import type { Context } from '../context';
 import { localBindingName } from '../context';
 import { diagnostics } from '../diagnostics';
 import * as py from '../python-ast';
-import { hintForType, hintForTypeNode } from '../hints';
+import { hintForType, hintForTypeNode, pythonSetHint } from '../hints';
 import { isLiteralUnion } from '../type-queries';
 import { isConstObjectDeclaration } from '../translation/access';
 import { isNullishLiteral, literalOf } from '../syntax';
@@ -82,7 +82,10 @@ export function variableDeclaration(ctx: Context, declaration: ts.VariableDeclar
   }
   if (isConstObjectDeclaration(declaration)) return [constObjectClass(ctx, declaration, name)];
   const hint = (): py.Expr =>
-    py.hint(declaration.type !== undefined ? hintForTypeNode(ctx, declaration.type) : hintForType(ctx, ctx.checker.getTypeAtLocation(declaration), declaration));
+    py.hint(
+      pythonSetHint(ctx, declaration) ??
+        (declaration.type !== undefined ? hintForTypeNode(ctx, declaration.type) : hintForType(ctx, ctx.checker.getTypeAtLocation(declaration), declaration)),
+    );
   if (init === undefined) {
     return [{ kind: 'AnnAssign', target: py.name(name), annotation: hint(), value: null }];
   }

@@ -4,7 +4,7 @@ instance per table per backend; every option is checked here, once, in the const
 """
 from __future__ import annotations
 
-from typing import Iterator, Literal, NoReturn
+from typing import AbstractSet, Iterator, Literal, NoReturn
 
 from multicorn import ColumnDefinition, ForeignDataWrapper, Qual, SortKey
 
@@ -100,7 +100,7 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:56
     def rowid_column(self) -> str:  # src/fdw.ts:85
         return self._layout['key_column']
 
-    def get_rel_size(self, quals: list[Qual], columns: dict[str, None]) -> tuple[int, int]:  # src/fdw.ts:89
+    def get_rel_size(self, quals: list[Qual], columns: AbstractSet[str]) -> tuple[int, int]:  # src/fdw.ts:89
         keys = lookup_keys(quals, self._layout['key_column'])
         width = COLUMN_WIDTH * (len(columns) if len(columns) > 0 else 1)
         if keys is None:
@@ -112,7 +112,7 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:56
         return [([self._layout['key_column']], 1)]
 
     def explain(
-        self, quals: list[Qual], columns: dict[str, None], sortkeys: list[SortKey] | None = None, verbose: bool = False
+        self, quals: list[Qual], columns: AbstractSet[str], sortkeys: list[SortKey] | None = None, verbose: bool = False
     ) -> list[str]:  # src/fdw.ts:101
         lines: list[str] = [self._servers.describe_servers()]
         if self._settings['prefix'] != '':
@@ -135,7 +135,7 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:56
             raise_error(str(error), KEY_HINT)
 
     def execute(
-        self, quals: list[Qual], columns: dict[str, None], sortkeys: list[SortKey] | None = None
+        self, quals: list[Qual], columns: AbstractSet[str], sortkeys: list[SortKey] | None = None
     ) -> Iterator[SqlRow]:  # src/fdw.ts:125
         self._scanned = {}
         keys = lookup_keys(quals, self._layout['key_column'])

@@ -13,10 +13,10 @@ from .values import SqlValue
 def distinct_keys(values: list[SqlValue]) -> list[str]:  # src/quals.ts:8
     """The distinct strings of `values`, first occurrence first; NULLs (which equal nothing) are dropped."""
     keys: list[str] = []
-    seen: dict[str, None] = {}
+    seen: set[str] = set()
     for value in values:
         if isinstance(value, str) and not value in seen:
-            seen[value] = None
+            seen.add(value)
             keys.append(value)
     return keys
 

@@ -170,12 +170,12 @@ class KeyGroups:  # src/server-pool.ts:169
     # Keys whose server is marked down and which the matching client does not move, by their server's position.
     stranded: list[list[str]]
     # The positions of servers marked down some of whose keys moved to other servers.
-    moved: dict[int, None]
+    moved: set[int]
 
     def __init__(self, server_count: int) -> None:  # src/server-pool.ts:176
         self.per_server = []
         self.stranded = []
-        self.moved = {}
+        self.moved = set()
         for i in range(server_count):
             self.per_server.append([])
             self.stranded.append([])
@@ -264,7 +264,7 @@ class ServerPool:  # src/server-pool.ts:188
                 groups.stranded[home].append(full_key)
             else:
                 groups.per_server[moved].append(full_key)
-                groups.moved[home] = None
+                groups.moved.add(home)
         return groups
 
     def _down_text(self, position: int) -> str:  # src/server-pool.ts:282

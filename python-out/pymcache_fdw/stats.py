@@ -6,7 +6,7 @@ wrapper showed pymemcache's conversions: numbers as numbers, `auth_enabled_sasl`
 """
 from __future__ import annotations
 
-from typing import Iterator
+from typing import AbstractSet, Iterator
 
 from multicorn import ColumnDefinition, ForeignDataWrapper, Qual, SortKey
 
@@ -46,11 +46,11 @@ class PymcacheFDWStats(ForeignDataWrapper):  # src/stats.ts:26
         check_stats_columns(fdw_columns)
         self._servers = ServerPool(self._settings['servers'], '')
 
-    def get_rel_size(self, quals: list[Qual], columns: dict[str, None]) -> tuple[int, int]:  # src/stats.ts:37
+    def get_rel_size(self, quals: list[Qual], columns: AbstractSet[str]) -> tuple[int, int]:  # src/stats.ts:37
         return (STATS_ROWS_ESTIMATE * len(self._servers.stores), STATS_ROW_WIDTH)
 
     def explain(
-        self, quals: list[Qual], columns: dict[str, None], sortkeys: list[SortKey] | None = None, verbose: bool = False
+        self, quals: list[Qual], columns: AbstractSet[str], sortkeys: list[SortKey] | None = None, verbose: bool = False
     ) -> list[str]:  # src/stats.ts:41
         command = 'stats' if self._settings['stats_command'] == '' else f"stats {self._settings['stats_command']}"
         names: list[str] = []
@@ -59,7 +59,7 @@ class PymcacheFDWStats(ForeignDataWrapper):  # src/stats.ts:26
         return [f"memcached {', '.join(names)}: {command}"]
 
     def execute(
-        self, quals: list[Qual], columns: dict[str, None], sortkeys: list[SortKey] | None = None
+        self, quals: list[Qual], columns: AbstractSet[str], sortkeys: list[SortKey] | None = None
     ) -> Iterator[SqlRow]:  # src/stats.ts:49
         """Every stat the server sends; filters such as `stat_name ~* 'connection'` are applied by PostgreSQL."""
         want_server = STAT_SERVER_COLUMN in columns

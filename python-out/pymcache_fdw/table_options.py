@@ -85,13 +85,13 @@ def endpoint_label(endpoint: ServerEndpoint) -> str:  # src/table-options.ts:79
 
 
 # The defaults are announced once per backend (as in the original README), not again for every table using them.
-announced_defaults: dict[str, None] = {}
+announced_defaults: set[str] = set()
 
 
 def announce_default(option: str, value: str) -> None:  # src/table-options.ts:86
     if option in announced_defaults:
         return
-    announced_defaults[option] = None
+    announced_defaults.add(option)
     warn(f'Using default {option}: {value}')
 
 

@@ -51,18 +51,18 @@ class FlushLedger:  # src/transaction.ts:37
     """Where a flush stands: which writes memcached acknowledged, and which are in the request being sent."""
 
     writes: list[PendingWrite]
-    applied: dict[PendingWrite, None]
+    applied: set[PendingWrite]
     # What is being sent ("the transaction's writes", "the statement's writes"), for messages.
     what: str
 
     def __init__(self, writes: list[PendingWrite], what: str) -> None:  # src/transaction.ts:43
         self.writes = writes
-        self.applied = {}
+        self.applied = set()
         self.what = what
 
     def detail(self, in_flight: list[PendingWrite]) -> str:  # src/transaction.ts:50
         """DETAIL of a failed flush: the keys applied, those whose fate is unknown (`in_flight`), and those not sent."""
-        unknown: dict[PendingWrite, None] = {_e0: None for _e0 in in_flight}
+        unknown: set[PendingWrite] = set(in_flight)
         applied: list[PendingWrite] = []
         not_sent: list[PendingWrite] = []
         for write in self.writes:
@@ -200,7 +200,7 @@ def send_adds(adds: list[PendingStore], ledger: FlushLedger) -> None:  # src/tra
             for done in added:
                 try:
                     done.store.delete_pipelined([done.op['key']])
-                    ledger.applied.pop(done, None)
+                    ledger.applied.discard(done)
                 except Exception:
                     undone = False
             key = write.store.user_key(write.op['key'])
@@ -212,7 +212,7 @@ def send_adds(adds: list[PendingStore], ledger: FlushLedger) -> None:  # src/tra
                 f" applied{'; the keys added before it were deleted again.' if undone else f'. {ledger.detail([])}'}",
             )
         added.append(write)
-        ledger.applied[write] = None
+        ledger.applied.add(write)
 
 
 def flush_writes(writes: list[PendingWrite], what: str) -> None:  # src/transaction.ts:221
@@ -258,7 +258,7 @@ def flush_writes(writes: list[PendingWrite], what: str) -> None:  # src/transact
                     if pending_set.op['key'] in refused:
                         not_stored.append(pending_set.write)
                     else:
-                        ledger.applied[pending_set.write] = None
+                        ledger.applied.add(pending_set.write)
                 if len(not_stored) > 0:
                     raise_error(
                         f'memcached at {store.server_label} did not store {int_to_string(len(not_stored))} key(s) while'
@@ -275,7 +275,7 @@ def flush_writes(writes: list[PendingWrite], what: str) -> None:  # src/transact
             except Exception as error:
                 ledger.fail(error, store, 'delete', delete_batch)
             for delete_write in delete_batch:
-                ledger.applied[delete_write] = None
+                ledger.applied.add(delete_write)
         # One acknowledged touch per key (pymemcache has no touch_many), so that a key memcached no longer holds is
         # seen.
         vanished: list[str] = []
@@ -285,7 +285,7 @@ def flush_writes(writes: list[PendingWrite], what: str) -> None:  # src/transact
                 touched = store.touch_one(pending_touch.op['key'], pending_touch.op['expire'])
             except Exception as error:
                 ledger.fail(error, store, 'touch', [pending_touch.write])
-            ledger.applied[pending_touch.write] = None
+            ledger.applied.add(pending_touch.write)
             if not touched:
                 vanished.append(store.user_key(pending_touch.op['key']))
         if len(vanished) > 0:

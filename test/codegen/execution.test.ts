@@ -106,6 +106,31 @@ const SNIPPETS: Record<string, string> = {
       for (const x of s) members.push(x);
       return { entries, keys, members, size: m.size + s.size, has: [m.has('mid'), s.has('z')] };
     }`,
+  setMembership: `
+    class Tracker {
+      private readonly seen: Set<string> = new Set<string>();
+      note(key: string): boolean {
+        if (this.seen.has(key)) return false;
+        this.seen.add(key);
+        return true;
+      }
+      forget(key: string): number {
+        this.seen.delete(key);
+        this.seen.delete('never there');
+        return this.seen.size;
+      }
+    }
+    function known(keys: Set<string>, names: string[]): string[] {
+      const out: string[] = [];
+      for (const name of names) if (keys.has(name)) out.push(name);
+      return out;
+    }
+    export function main(): unknown {
+      const t = new Tracker();
+      const noted = ['b', 'a', 'b', 'c'].map((k) => t.note(k));
+      const left = t.forget('a');
+      return { noted, left, known: known(new Set<string>(['x', 'z']), ['z', 'y', 'x']) };
+    }`,
   classes: `
     class Animal {
       static count = 0;

@@ -36,7 +36,7 @@ def describe(server: ServerAddress) -> str:  # src/distribution/index.ts:27
 def check_servers(name: DistributionName, servers: Sequence[ServerAddress]) -> None:  # src/distribution/index.ts:31
     if len(servers) == 0:
         raise DistributionError(f'distribution {name}: the server list is empty; list at least one host:port')
-    seen: dict[str, None] = {}
+    seen: set[str] = set()
     for server in servers:
         if server['weight'] < 1:
             raise DistributionError(
@@ -46,7 +46,7 @@ def check_servers(name: DistributionName, servers: Sequence[ServerAddress]) -> N
         address = describe(server)
         if address in seen:
             raise DistributionError(f'distribution {name}: server {address} is listed twice; list each server once')
-        seen[address] = None
+        seen.add(address)
 
 
 def create_distribution(
