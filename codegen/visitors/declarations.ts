@@ -1,5 +1,5 @@
 // Type-level declarations that exist in Python too: interfaces and object type aliases -> TypedDict (every
-// property is always present; optional ones may hold None), other type aliases -> `X: TypeAlias = ...`, enums ->
+// property is always present; optional ones may hold None), other type aliases -> `X: TypeAlias = '...'`, enums ->
 // a class of constants (JS enum values are plain strings/numbers, so Python's Enum would not compare equal).
 import { ts } from 'ts-morph';
 import type { Context } from '../context';
@@ -9,6 +9,16 @@ import { returnHint, translateParameters } from './function';
 import * as py from '../python-ast';
 import { hintForTypeNode } from '../hints';
 import { statement, type VisitorEntries } from '../visitor-entries';
+
+/**
+ * `A: TypeAlias = '<hint>'`. The value is a string: an alias is a hint, and hints are never evaluated at run time
+ * (Python 3.9 has no `X | Y`, and names imported for type checking only do not exist at run time). TypeAlias itself is
+ * imported for the type checker only (typing has it from 3.10).
+ */
+function aliasStatement(ctx: Context, name: string, hint: string): py.AnnAssign {
+  ctx.imports.addTypeOnly('typing_extensions', 'TypeAlias');
+  return { kind: 'AnnAssign', target: py.name(name), annotation: py.hint('TypeAlias'), value: py.str(hint) };
+}
 
 function typedDict(ctx: Context, node: ts.Node, name: string, members: ts.NodeArray<ts.TypeElement>, heritage: readonly ts.ExpressionWithTypeArguments[]): py.Stmt[] {
   const index = members.filter(ts.isIndexSignatureDeclaration);
@@ -20,7 +30,7 @@ function typedDict(ctx: Context, node: ts.Node, name: string, members: ts.NodeAr
     const signature = index[0]!;
     const key = hintForTypeNode(ctx, signature.parameters[0]!.type!);
     const hint = `dict[${key}, ${hintForTypeNode(ctx, signature.type)}]`;
-    return [{ kind: 'AnnAssign', target: py.name(name), annotation: py.hint(ctx.typing('TypeAlias')), value: py.hint(hint) }];
+    return [aliasStatement(ctx, name, hint)];
   }
   const fields: Array<{ key: string; hint: string; member: ts.TypeElement }> = [];
   for (const member of members) {
@@ -56,7 +66,8 @@ function typedDict(ctx: Context, node: ts.Node, name: string, members: ts.NodeAr
     ctx.report(diagnostics.unsupportedType(node, name, 'Keys that are not Python identifiers need the functional TypedDict form, which cannot extend: inline the base properties'));
     return [];
   }
-  const dict: py.DictExpr = { kind: 'Dict', entries: fields.map((f) => ({ key: py.str(f.key), value: py.hint(f.hint) })) };
+  // The functional form evaluates its values: hints as strings, like the value of an alias.
+  const dict: py.DictExpr = { kind: 'Dict', entries: fields.map((f) => ({ key: py.str(f.key), value: py.str(f.hint) })) };
   return [py.assign(py.name(name), py.call(py.name(typedDictName), [py.str(name), dict]))];
 }
 
@@ -121,7 +132,7 @@ function typeAlias(ctx: Context, node: ts.TypeAliasDeclaration): py.Stmt[] {
   }
   if (ts.isTypeLiteralNode(node.type) && !node.type.members.some(ts.isIndexSignatureDeclaration)) return typedDict(ctx, node, name, node.type.members, []);
   const hint = hintForTypeNode(ctx, node.type);
-  return [{ kind: 'AnnAssign', target: py.name(name), annotation: py.hint(ctx.typing('TypeAlias')), value: py.hint(hint) }];
+  return [aliasStatement(ctx, name, hint)];
 }
 
 function enumDeclaration(ctx: Context, node: ts.EnumDeclaration): py.Stmt[] {

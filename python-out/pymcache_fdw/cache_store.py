@@ -5,7 +5,7 @@ and the key. A write is a `WriteOp`: sent at once with `apply` (outside a transa
 """
 from __future__ import annotations
 
-from typing import Literal, NoReturn, TypeAlias, TypedDict
+from typing import Literal, NoReturn, TYPE_CHECKING, TypedDict
 
 from pymemcache.client.base import Client
 from pymemcache.exceptions import MemcacheClientError, MemcacheServerError, MemcacheUnexpectedCloseError
@@ -16,9 +16,12 @@ from .errors import raise_error
 from .keys import quote_for_message, strip_prefix
 from .table_options import ServerEndpoint, endpoint_label
 
+if TYPE_CHECKING:
+    from typing_extensions import TypeAlias
+
 
 # A stat as pymemcache converts it: int, float, bool, or the bytes sent.
-StatReading: TypeAlias = int | bool | bytes
+StatReading: TypeAlias = 'int | bool | bytes'
 
 # Keys per `get` round trip: long IN lists and joins are split so that one request line stays reasonable.
 KEYS_PER_GET = 500
@@ -51,7 +54,7 @@ class DeleteOp(TypedDict):
 
 
 # One write to memcached, told apart by `kind`: sent at once by `apply`, or held in a write set until a flush.
-WriteOp: TypeAlias = StoreOp | TouchOp | DeleteOp
+WriteOp: TypeAlias = 'StoreOp | TouchOp | DeleteOp'
 
 
 def reach_hint(endpoint: ServerEndpoint) -> str:  # src/cache-store.ts:51

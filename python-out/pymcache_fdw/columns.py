@@ -4,18 +4,21 @@ Decided once, from the ColumnDefinitions Multicorn passes to the constructor.
 """
 from __future__ import annotations
 
-from typing import Literal, NoReturn, TypeAlias, TypedDict, cast
+from typing import Literal, NoReturn, TYPE_CHECKING, TypedDict, cast
 
 from multicorn import ColumnDefinition
 
 from ._runtime import array_item
 from .errors import raise_error, warn
 
+if TYPE_CHECKING:
+    from typing_extensions import TypeAlias
+
 
 # How a value column's bytes are read and written.
-ValueKind: TypeAlias = Literal['text', 'bytea', 'json', 'jsonb', 'smallint', 'integer', 'bigint']
+ValueKind: TypeAlias = "Literal['text', 'bytea', 'json', 'jsonb', 'smallint', 'integer', 'bigint']"
 # An integer column (expire, flags) may also be text holding digits, as in the original README's `expire TEXT`.
-NumberKind: TypeAlias = Literal['smallint', 'integer', 'bigint', 'text']
+NumberKind: TypeAlias = "Literal['smallint', 'integer', 'bigint', 'text']"
 
 VALUE_COLUMN = 'value'
 EXPIRE_COLUMN = 'expire'

@@ -4,9 +4,12 @@ with the key it came from, before PostgreSQL's own error (which cannot name it).
 """
 from __future__ import annotations
 
-from typing import Literal, TypeAlias
+from typing import Literal, TYPE_CHECKING
 
 from ._runtime import array_item, code_point_of
+
+if TYPE_CHECKING:
+    from typing_extensions import TypeAlias
 
 
 WHITESPACE: list[str] = [' ', '\t', '\n', '\r']
@@ -18,7 +21,7 @@ ESCAPES: list[str] = ['"', '\\', '/', 'b', 'f', 'n', 'r', 't']
 LITERALS: list[str] = ['true', 'false', 'null']
 
 # What the checker expects next.
-Expect: TypeAlias = Literal['value', 'value-or-close', 'key', 'key-or-close', 'colon', 'comma-or-close', 'end']
+Expect: TypeAlias = "Literal['value', 'value-or-close', 'key', 'key-or-close', 'colon', 'comma-or-close', 'end']"
 
 
 def unicode_escape_value(chars: list[str], start: int) -> int:  # src/json-syntax.ts:15

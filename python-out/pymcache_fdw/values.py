@@ -5,7 +5,7 @@ bytes (text as UTF-8, integers as decimal text, json as its text, bytea as is), 
 from __future__ import annotations
 
 import time
-from typing import TypeAlias, TypedDict, cast
+from typing import TYPE_CHECKING, TypedDict, cast
 
 from ._runtime import (
     InvalidUtf8Error,
@@ -23,14 +23,17 @@ from .json_syntax import is_json_text
 from .keys import quote_for_message
 from .table_options import MAX_EXPIRE, MAX_RELATIVE_EXPIRE
 
+if TYPE_CHECKING:
+    from typing_extensions import TypeAlias
+
 
 # One SQL value as Multicorn hands it over for the types a cache table uses: text as str, int4 as int, bytea as
 # bytes, int2/int8/json/jsonb as their text.
-SqlScalar: TypeAlias = str | int | bool | bytes | None
+SqlScalar: TypeAlias = 'str | int | bool | bytes | None'
 # A column or qual value: a scalar, or a list for `= ANY(array)` / `IN (...)`.
-SqlValue: TypeAlias = SqlScalar | list[SqlScalar]
+SqlValue: TypeAlias = 'SqlScalar | list[SqlScalar]'
 # A row: column name -> value.
-SqlRow: TypeAlias = dict[str, SqlValue]
+SqlRow: TypeAlias = 'dict[str, SqlValue]'
 
 
 def limit_digits(kind: str, negative: bool) -> str | None:  # src/values.ts:32

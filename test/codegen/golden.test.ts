@@ -60,7 +60,7 @@ describe('golden fixtures: TypeScript in, exact Python out', () => {
           return target;
         });
         execFileSync('/usr/bin/python3', ['-m', 'py_compile', ...files]);
-        const result = execFileSync('/usr/bin/python3', ['-m', 'mypy', '--ignore-missing-imports', '--no-error-summary', ...files], {
+        const result = execFileSync('/usr/bin/python3', ['-m', 'mypy', '--python-version', '3.9', '--ignore-missing-imports', '--no-error-summary', ...files], {
           cwd: path.join(dir, name),
           encoding: 'utf8',
         });

@@ -5,7 +5,7 @@ See docs/servers.md for which distribution matches which client and settings.
 """
 from __future__ import annotations
 
-from typing import Literal, Sequence, TypeAlias
+from typing import Literal, Sequence, TYPE_CHECKING
 
 from .._runtime import int_to_string
 from .errors import DistributionError
@@ -14,13 +14,16 @@ from .modula import ModulaDistribution
 from .rendezvous import RendezvousDistribution
 from .types import Distribution, ServerAddress
 
+if TYPE_CHECKING:
+    from typing_extensions import TypeAlias
+
 
 __all__ = ['Distribution', 'DistributionError', 'ServerAddress']
 
 # ketama: libmemcached weighted ketama (PHP Memcached::OPT_LIBKETAMA_COMPATIBLE);
 # modula: Perl Cache::Memcached CRC32 buckets; modula_python: python-memcached's variant of it;
 # rendezvous: pymemcache HashClient.
-DistributionName: TypeAlias = Literal['ketama', 'modula', 'modula_python', 'rendezvous']
+DistributionName: TypeAlias = "Literal['ketama', 'modula', 'modula_python', 'rendezvous']"
 
 # Every accepted `distribution` value, in the order the documentation lists them.
 DISTRIBUTION_NAMES: Sequence[DistributionName] = ['ketama', 'modula', 'modula_python', 'rendezvous']
