@@ -149,9 +149,9 @@ export function printExpr(expr: py.Expr, minPrec: number = Prec.Lambda): string 
   return precedenceOf(expr) < minPrec ? `(${text})` : text;
 }
 
-/** An element of a list, tuple, set or argument list: `*x` is valid there as it is. */
+/** An element of a list, tuple, set or argument list: `*x` is valid there as it is, and so is a lambda. */
 function printElement(e: py.Expr): string {
-  return e.kind === 'Starred' ? renderExpr(e) : printExpr(e, Prec.IfExp);
+  return e.kind === 'Starred' ? renderExpr(e) : printExpr(e, Prec.Lambda);
 }
 
 /** A lone generator argument needs no parentheses of its own: `any(x for x in xs)`. */
@@ -160,7 +160,7 @@ function isLoneGenerator(args: py.Expr[], keywords: py.Keyword[]): boolean {
 }
 
 function printKeyword(kw: py.Keyword): string {
-  return kw.name === null ? `**${printExpr(kw.value, Prec.BitOr)}` : `${kw.name}=${printExpr(kw.value, Prec.IfExp)}`;
+  return kw.name === null ? `**${printExpr(kw.value, Prec.BitOr)}` : `${kw.name}=${printExpr(kw.value, Prec.Lambda)}`;
 }
 
 function printArgs(args: py.Expr[], keywords: py.Keyword[]): string {
@@ -536,8 +536,8 @@ function opened(owner: py.Expr): { shell: py.Expr; content: GroupContent } | nul
         return { shell: { ...owner, args: [hole], keywords: [] }, content: { comprehension: owner.args[0] as py.Comprehension } };
       }
       const items: GroupItem[] = [
-        ...owner.args.map((a) => (a.kind === 'Starred' ? { prefix: a.double === true ? '**' : '*', expr: a.value, minPrec: Prec.BitOr } : { prefix: '', expr: a, minPrec: Prec.IfExp })),
-        ...owner.keywords.map((k) => (k.name === null ? { prefix: '**', expr: k.value, minPrec: Prec.BitOr } : { prefix: `${k.name}=`, expr: k.value, minPrec: Prec.IfExp })),
+        ...owner.args.map((a) => (a.kind === 'Starred' ? { prefix: a.double === true ? '**' : '*', expr: a.value, minPrec: Prec.BitOr } : { prefix: '', expr: a, minPrec: Prec.Lambda })),
+        ...owner.keywords.map((k) => (k.name === null ? { prefix: '**', expr: k.value, minPrec: Prec.BitOr } : { prefix: `${k.name}=`, expr: k.value, minPrec: Prec.Lambda })),
       ];
       return { shell: { ...owner, args: [hole], keywords: [] }, content: { items, trailingComma: items.length > 1 } };
     }
@@ -547,7 +547,7 @@ function opened(owner: py.Expr): { shell: py.Expr; content: GroupContent } | nul
     case 'List':
     case 'Set':
     case 'Tuple': {
-      const items = owner.elts.map((e) => (e.kind === 'Starred' ? { prefix: '*', expr: e.value, minPrec: Prec.BitOr } : { prefix: '', expr: e, minPrec: Prec.IfExp }));
+      const items = owner.elts.map((e) => (e.kind === 'Starred' ? { prefix: '*', expr: e.value, minPrec: Prec.BitOr } : { prefix: '', expr: e, minPrec: Prec.Lambda }));
       // A tuple of one keeps its comma; `(hole,)` would print it twice.
       const shell: py.Expr = owner.kind === 'Tuple' ? { kind: 'RawHint', text: `(${HOLE})` } : { ...owner, elts: [hole] };
       return { shell, content: { items, trailingComma: items.length > 1 || owner.kind === 'Tuple' } };

@@ -387,7 +387,13 @@ export const call = (func: Expr, args: Expr[] = [], keywords: Keyword[] = []): C
 });
 export const binop = (left: Expr, op: BinaryOperator, right: Expr): BinOp => ({ kind: 'BinOp', op, left, right });
 export const compare = (left: Expr, op: CompareOperator, right: Expr): Compare => ({ kind: 'Compare', op, left, right });
-export const not = (operand: Expr): UnaryOp => ({ kind: 'UnaryOp', op: 'not', operand });
+/** `not x`; `not a in b` and `not a is b` read as Python writes them: `a not in b`, `a is not b`. */
+export const not = (operand: Expr): Expr => {
+  if (operand.kind === 'Compare' && (operand.op === 'in' || operand.op === 'is')) {
+    return { ...operand, op: operand.op === 'in' ? 'not in' : 'is not' };
+  }
+  return { kind: 'UnaryOp', op: 'not', operand };
+};
 export const ifExp = (test: Expr, body: Expr, orelse: Expr): IfExp => ({ kind: 'IfExp', test, body, orelse });
 export const list = (elts: Expr[]): ListExpr => ({ kind: 'List', elts });
 export const tuple = (elts: Expr[]): TupleExpr => ({ kind: 'Tuple', elts });

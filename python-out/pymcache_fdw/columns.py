@@ -87,7 +87,7 @@ def resolve_cache_layout(
         names.append(name)
     key_column: str
     if row_id is not None:
-        if not row_id in columns:
+        if row_id not in columns:
             raise_error(
                 f'option "row_id" names column "{row_id}", which the table does not have',
                 f"Set row_id to the key column, one of: {', '.join(names)}.",
@@ -100,7 +100,7 @@ def resolve_cache_layout(
         key_column = first
         warn(f'Using default row_id: {key_column}')
     key_definition = columns[key_column]
-    if not base_type(key_definition) in TEXT_TYPES:
+    if base_type(key_definition) not in TEXT_TYPES:
         type_error(key_definition, 'key', 'text or character varying')
 
     value_column: str | None = None
@@ -160,5 +160,5 @@ def check_stats_columns(columns: dict[str, ColumnDefinition]) -> None:  # src/co
                 'A stats table has the columns stat_name and stat_value, and optionally server (text); drop or rename'
                 f' "{name}".',
             )
-        if not base_type(column) in TEXT_TYPES:
+        if base_type(column) not in TEXT_TYPES:
             type_error(column, 'statistic', 'text')

@@ -30,7 +30,7 @@ def unicode_escape_value(chars: list[str], start: int) -> int:  # src/json-synta
     value = 0
     for k in range(start + 2, start + 6):
         digit = chars[k] if 0 <= k and k < len(chars) else None
-        if digit is None or not digit in HEX:
+        if digit is None or digit not in HEX:
             return -1
         code = code_point_of(digit)
         digit_value = code - 0x30 if code <= 0x39 else code - 0x41 + 10 if code <= 0x46 else code - 0x61 + 10

@@ -219,7 +219,7 @@ def reject_unknown_options(options: dict[str, str], known: Sequence[str]) -> Non
     """Throws OptionError naming every option of `options` not in `known`, and listing the valid ones, sorted."""
     unknown: list[str] = []
     for option in list(options):
-        if not option in known:
+        if option not in known:
             unknown.append(option)
     if len(unknown) == 0:
         return

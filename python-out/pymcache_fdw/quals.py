@@ -15,7 +15,7 @@ def distinct_keys(values: list[SqlValue]) -> list[str]:  # src/quals.ts:8
     keys: list[str] = []
     seen: set[str] = set()
     for value in values:
-        if isinstance(value, str) and not value in seen:
+        if isinstance(value, str) and value not in seen:
             seen.add(value)
             keys.append(value)
     return keys

@@ -112,12 +112,12 @@ def checked_option(parse: Callable[[], T]) -> T:  # src/table-options.ts:97
 
 def reject_unknown(options: dict[str, str], valid: list[str]) -> None:  # src/table-options.ts:107
     """Rejects options the table does not know; the message names them and lists the valid ones."""
-    checked_option((lambda: reject_unknown_options(options, valid)))
+    checked_option(lambda: reject_unknown_options(options, valid))
 
 
 def parse_timeout(name: str, raw: str) -> float:  # src/table-options.ts:112
     """A timeout in seconds: above 0 (0 would make pymemcache's socket non-blocking) and at most an hour."""
-    seconds = checked_option((lambda: parse_seconds_option(name, raw)))
+    seconds = checked_option(lambda: parse_seconds_option(name, raw))
     if seconds <= 0 or seconds > MAX_TIMEOUT_SECONDS:
         raise_error(
             f'invalid value {quote_for_message(raw)} for option "{name}": expected a number of seconds above 0 and at'
@@ -160,7 +160,7 @@ def parse_server_endpoint(options: dict[str, str]) -> ServerEndpoint:  # src/tab
     if raw_port is None:
         announce_default('port', int_to_string(DEFAULT_PORT))
     else:
-        port = checked_option((lambda: parse_integer_option('port', cast('str', raw_port), 1, 65535)))
+        port = checked_option(lambda: parse_integer_option('port', cast('str', raw_port), 1, 65535))
     timeouts = parse_timeouts(options)
     return {
         'host': host,
@@ -212,7 +212,7 @@ def parse_server_set(options: dict[str, str], with_distribution: bool) -> Server
     else:
         reject_combined(options, 'host')
         reject_combined(options, 'port')
-        addresses = checked_option((lambda: parse_server_list('servers', cast('str', raw_servers))))
+        addresses = checked_option(lambda: parse_server_list('servers', cast('str', raw_servers)))
         timeouts = parse_timeouts(options)
         endpoints = []
         for address in addresses:
@@ -230,7 +230,7 @@ def parse_server_set(options: dict[str, str], with_distribution: bool) -> Server
         DEFAULT_DISTRIBUTION
         if raw_distribution is None
         else checked_option(
-            (lambda: parse_enum_option('distribution', cast('str', raw_distribution), DISTRIBUTION_NAMES))
+            lambda: parse_enum_option('distribution', cast('str', raw_distribution), DISTRIBUTION_NAMES)
         )
     )
     raw_on_server_error = options.get('on_server_error')
@@ -238,7 +238,7 @@ def parse_server_set(options: dict[str, str], with_distribution: bool) -> Server
         'error'
         if raw_on_server_error is None
         else checked_option(
-            (lambda: parse_enum_option('on_server_error', cast('str', raw_on_server_error), ON_SERVER_ERROR_MODES))
+            lambda: parse_enum_option('on_server_error', cast('str', raw_on_server_error), ON_SERVER_ERROR_MODES)
         )
     )
     raw_retry_interval = options.get('retry_interval')
@@ -247,7 +247,7 @@ def parse_server_set(options: dict[str, str], with_distribution: bool) -> Server
         (0 if raw_servers is None else DEFAULT_RETRY_INTERVAL)
         if raw_retry_interval is None
         else checked_option(
-            (lambda: parse_integer_option('retry_interval', cast('str', raw_retry_interval), 0, MAX_RETRY_INTERVAL))
+            lambda: parse_integer_option('retry_interval', cast('str', raw_retry_interval), 0, MAX_RETRY_INTERVAL)
         )
     )
     return {
@@ -288,27 +288,25 @@ def parse_cache_table_options(options: dict[str, str]) -> CacheTableOptions:  # 
     expire = (
         0
         if raw_expire is None
-        else checked_option((lambda: parse_integer_option('expire', cast('str', raw_expire), 0, MAX_EXPIRE)))
+        else checked_option(lambda: parse_integer_option('expire', cast('str', raw_expire), 0, MAX_EXPIRE))
     )
     raw_insert_mode = options.get('insert_mode')
     insert_mode = (
         'set'
         if raw_insert_mode is None
-        else checked_option((lambda: parse_enum_option('insert_mode', cast('str', raw_insert_mode), INSERT_MODES)))
+        else checked_option(lambda: parse_enum_option('insert_mode', cast('str', raw_insert_mode), INSERT_MODES))
     )
     raw_write_mode = options.get('write_mode')
     write_mode = (
         'commit'
         if raw_write_mode is None
-        else checked_option((lambda: parse_enum_option('write_mode', cast('str', raw_write_mode), WRITE_MODES)))
+        else checked_option(lambda: parse_enum_option('write_mode', cast('str', raw_write_mode), WRITE_MODES))
     )
     raw_batch_size = options.get('batch_size')
     batch_size = (
         1
         if raw_batch_size is None
-        else checked_option(
-            (lambda: parse_integer_option('batch_size', cast('str', raw_batch_size), 1, MAX_BATCH_SIZE))
-        )
+        else checked_option(lambda: parse_integer_option('batch_size', cast('str', raw_batch_size), 1, MAX_BATCH_SIZE))
     )
     raw_row_id = options.get('row_id')
     row_id = raw_row_id
@@ -343,7 +341,7 @@ def parse_stats_table_options(options: dict[str, str]) -> StatsTableOptions:  # 
     raw_command = options.get('stats_cmd')
     stats_command = ''
     if raw_command is not None:
-        if not raw_command in STATS_COMMANDS:
+        if raw_command not in STATS_COMMANDS:
             raise_error(
                 f'invalid value {quote_for_message(raw_command)} for option "stats_cmd": expected one of \'\' (general'
                 ' statistics), items, settings, slabs, sizes, conns',

@@ -68,7 +68,7 @@ class FlushLedger:  # src/transaction.ts:37
         for write in self.writes:
             if write in self.applied:
                 applied.append(write)
-            elif not write in unknown:
+            elif write not in unknown:
                 not_sent.append(write)
         parts: list[str] = []
         parts.append(
@@ -244,7 +244,7 @@ def flush_writes(writes: list[PendingWrite], what: str) -> None:  # src/transact
     for server in servers.values():
         store = server.store
         for group in by_expire(server.sets):
-            for set_batch in batches(group, (lambda pending_set: len(pending_set.op['item'].value))):
+            for set_batch in batches(group, lambda pending_set: len(pending_set.op['item'].value)):
                 items: dict[str, StoredItem] = {}
                 for pending_set in set_batch:
                     items[pending_set.op['key']] = pending_set.op['item']
@@ -266,7 +266,7 @@ def flush_writes(writes: list[PendingWrite], what: str) -> None:  # src/transact
                         'See the memcached server log for the cause.',
                         f'memcached has no transactions: what it applied stays. {ledger.detail(not_stored)}',
                     )
-        for delete_batch in batches(server.deletes, (lambda delete_write: 0)):
+        for delete_batch in batches(server.deletes, lambda delete_write: 0):
             keys: list[str] = []
             for delete_write in delete_batch:
                 keys.append(delete_write.op['key'])

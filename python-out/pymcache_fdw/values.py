@@ -89,7 +89,7 @@ def parse_decimal_text(text: str) -> DecimalInteger | None:  # src/values.ts:65
     if start >= end:
         return None
     for i in range(start, end):
-        if not chars[i] in DIGITS:
+        if chars[i] not in DIGITS:
             return None
     while start < end - 1 and (chars[start] if 0 <= start and start < len(chars) else None) == '0':
         start += 1
