@@ -42,6 +42,19 @@ function noneTest(e: py.Expr, op: 'and' | 'or'): py.Expr | null {
  * of one value against None fold into one: `x === null || x === undefined` is `x is None` (null and undefined are
  * both None), `x !== null && x !== undefined` is `x is not None`, when reading `x` twice has no effect.
  */
+/** `isinstance(x, C)` (or `isinstance(x, (C, D))`): the tested value and the classes. */
+function isinstanceTest(e: py.Expr): { value: py.Expr; classes: py.Expr[] } | null {
+  if (e.kind !== 'Call' || e.func.kind !== 'Name' || e.func.id !== 'isinstance' || e.args.length !== 2 || e.keywords.length > 0) return null;
+  const cls = e.args[1]!;
+  return { value: e.args[0]!, classes: cls.kind === 'Tuple' ? cls.elts : [cls] };
+}
+
+/**
+ * `a and b and c` flattened, so the printer does not parenthesise a chain of the same operator. Two adjacent tests
+ * of one value against None fold into one: `x === null || x === undefined` is `x is None` (null and undefined are
+ * both None), `x !== null && x !== undefined` is `x is not None`, when reading `x` twice has no effect. Adjacent
+ * `isinstance(x, A) or isinstance(x, B)` is `isinstance(x, (A, B))` (isinstance with a tuple tests each class).
+ */
 export function boolOp(op: 'and' | 'or', left: py.Expr, right: py.Expr): py.Expr {
   const values: py.Expr[] = [];
   for (const side of [left, right]) {
@@ -50,6 +63,12 @@ export function boolOp(op: 'and' | 'or', left: py.Expr, right: py.Expr): py.Expr
       const tested = noneTest(value, op);
       const previousTested = previous === undefined ? null : noneTest(previous, op);
       if (tested !== null && previousTested !== null && py.isPureRead(tested) && py.sameExpr(tested, previousTested)) continue;
+      const instance = op === 'or' ? isinstanceTest(value) : null;
+      const previousInstance = op === 'or' && previous !== undefined ? isinstanceTest(previous) : null;
+      if (instance !== null && previousInstance !== null && py.isPureRead(instance.value) && py.sameExpr(instance.value, previousInstance.value)) {
+        values[values.length - 1] = py.call(py.name('isinstance'), [instance.value, py.tuple([...previousInstance.classes, ...instance.classes])]);
+        continue;
+      }
       values.push(value);
     }
   }

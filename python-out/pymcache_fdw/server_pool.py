@@ -42,7 +42,7 @@ def is_marked_down(label: str, retry_interval: int) -> bool:  # src/server-pool.
 
 def is_outage(error: object) -> bool:  # src/server-pool.ts:42
     """A failure that says the server is unreachable or went away, as opposed to refusing one request."""
-    return isinstance(error, OSError) or isinstance(error, MemcacheUnexpectedCloseError)
+    return isinstance(error, (OSError, MemcacheUnexpectedCloseError))
 
 
 def note_failure(label: str, error: object) -> None:  # src/server-pool.ts:46

@@ -128,13 +128,7 @@ def encode_value(value: SqlValue, kind: ValueKind, key: str) -> bytes:  # src/va
         # Multicorn hands a bytea column's value over as bytes: whatever else arrived (a list, text, a number) is
         # refused
         # rather than stored as something it is not.
-        if (
-            value is None
-            or isinstance(value, str)
-            or isinstance(value, bool)
-            or isinstance(value, (int, float))
-            or isinstance(value, list)
-        ):
+        if value is None or isinstance(value, (str, bool, int, float, list)):
             raise_error(
                 f'the value of key {quote_for_message(key)} did not arrive as bytes, although the value column is'
                 ' bytea',
