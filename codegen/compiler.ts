@@ -2,10 +2,10 @@
 // tests both call this; the tests with an in-memory Project.
 import * as path from 'node:path';
 import { Project, ts } from 'ts-morph';
+import { CompileContext } from './compile-context';
 import { Context } from './context';
-import { compareDiagnostics, diagnostics as make, setPathRenderer, type Diagnostic } from './diagnostics';
-import { docstringOf } from './jsdoc';
-import { isPackageInit, moduleNameOf, outputPathOf, setSourceRoot, sourcePathOf } from './module-names';
+import { compareDiagnostics, diagnostics as make, type Diagnostic } from './diagnostics';
+import { headerComment } from './comments';
 import { printModule } from './printer';
 import * as py from './python-ast';
 import { createVisitorTable } from './visitors';
@@ -42,25 +42,35 @@ export function emittedSourceFiles(project: Project, root: string): ts.SourceFil
     .sort((a, b) => (a.fileName < b.fileName ? -1 : a.fileName > b.fileName ? 1 : 0));
 }
 
-function typescriptDiagnostics(program: ts.Program, file: ts.SourceFile, root: string): Diagnostic[] {
+function typescriptDiagnostics(program: ts.Program, file: ts.SourceFile): Diagnostic[] {
   const all = [...program.getSyntacticDiagnostics(file), ...program.getSemanticDiagnostics(file)];
   return all.map((d) => {
     const start = d.file === undefined || d.start === undefined ? { line: 0, character: 0 } : d.file.getLineAndCharacterOfPosition(d.start);
     const fileName = d.file === undefined ? file.fileName : d.file.fileName;
-    return make.typescriptError(undefined, path.posix.relative(root, fileName), start.line + 1, start.character + 1, ts.flattenDiagnosticMessageText(d.messageText, ' '));
+    return make.typescriptError(undefined, fileName, start.line + 1, start.character + 1, ts.flattenDiagnosticMessageText(d.messageText, ' '));
   });
 }
 
-function moduleDocstring(file: ts.SourceFile): string | null {
+/**
+ * The module docstring: the file's header comment (the `//` block at its top), then the JSDoc of its first import or
+ * re-export (imports take no docs of their own, so such a JSDoc documents the module).
+ */
+function moduleDocstring(ctx: Context, file: ts.SourceFile): string | null {
+  const parts: string[] = [];
+  const header = headerComment(file);
+  if (header !== null) parts.push(ctx.pythonize(header.lines.join('\n'), file));
   const first = file.statements[0];
-  // Imports and re-exports take no docs of their own: a JSDoc on the first one documents the module.
-  if (first === undefined || !(ts.isImportDeclaration(first) || ts.isExportDeclaration(first))) return null;
-  return docstringOf(first);
+  if (first !== undefined && (ts.isImportDeclaration(first) || ts.isExportDeclaration(first))) {
+    const doc = ctx.docstring(first, file);
+    if (doc !== null) parts.push(doc);
+  }
+  return parts.length === 0 ? null : parts.join('\n\n');
 }
 
-export function compileFile(program: ts.Program, file: ts.SourceFile): { text: string; diagnostics: Diagnostic[] } {
-  const moduleName = moduleNameOf(file.fileName)!;
-  const ctx = new Context(program.getTypeChecker(), file, moduleName, isPackageInit(file.fileName), createVisitorTable());
+export function compileFile(compile: CompileContext, file: ts.SourceFile): { text: string; diagnostics: Diagnostic[] } {
+  const modules = compile.modules;
+  const moduleName = modules.moduleNameOf(file.fileName)!;
+  const ctx = new Context(compile, file, moduleName, modules.isPackageInit(file.fileName), createVisitorTable());
   const body = ctx.block(file.statements);
   const typeVars: py.Stmt[] = [...ctx.typeVars.keys()].sort().map((name) => {
     const bound = ctx.typeVars.get(name) ?? null;
@@ -70,19 +80,19 @@ export function compileFile(program: ts.Program, file: ts.SourceFile): { text: s
   const all: py.Stmt[] =
     ctx.reexports.size === 0 ? [] : [py.assign(py.name('__all__'), py.list([...ctx.reexports].sort().map((n) => py.str(n))))];
   const module: py.Module = {
-    docstring: moduleDocstring(file),
-    imports: ctx.imports.render(moduleName, isPackageInit(file.fileName)),
+    docstring: moduleDocstring(ctx, file),
+    imports: ctx.imports.render(moduleName, modules.isPackageInit(file.fileName)),
     body: [...all, ...typeVars, ...body],
   };
-  return { text: printModule(module, header(sourcePathOf(file.fileName))), diagnostics: ctx.diagnostics };
+  return { text: printModule(module, header(modules.sourcePathOf(file.fileName))), diagnostics: ctx.diagnostics };
 }
 
 /** `__init__.py` for every package directory that has no index.ts. */
-function packageInits(files: readonly ts.SourceFile[]): EmittedFile[] {
+function packageInits(compile: CompileContext, files: readonly ts.SourceFile[]): EmittedFile[] {
   const dirs = new Set<string>(['']);
   const explicit = new Set<string>();
   for (const file of files) {
-    const out = outputPathOf(file.fileName)!;
+    const out = compile.modules.outputPathOf(file.fileName)!;
     const segments = out.split('/');
     for (let i = 1; i < segments.length; i++) dirs.add(segments.slice(0, i).join('/'));
     if (out.endsWith('__init__.py')) explicit.add(segments.slice(0, -1).join('/'));
@@ -98,25 +108,25 @@ function packageInits(files: readonly ts.SourceFile[]): EmittedFile[] {
 
 export function compileProject(project: Project, options: CompileOptions): CompileResult {
   const root = options.root.replace(/\\/g, '/');
-  setSourceRoot(path.posix.join(root, 'src'));
-  setPathRenderer((fileName) => path.posix.relative(root, fileName));
   const program = project.getProgram().compilerObject;
+  const compile = new CompileContext(root, program);
   const files = emittedSourceFiles(project, root);
   const emitted: EmittedFile[] = [];
   const diagnostics: Diagnostic[] = [];
   for (const file of files) {
-    const tsErrors = typescriptDiagnostics(program, file, root);
+    const tsErrors = typescriptDiagnostics(program, file);
     if (tsErrors.length > 0) {
       diagnostics.push(...tsErrors);
       continue;
     }
-    const result = compileFile(program, file);
+    const result = compileFile(compile, file);
     diagnostics.push(...result.diagnostics);
-    emitted.push({ path: outputPathOf(file.fileName)!, text: result.text });
+    emitted.push({ path: compile.modules.outputPathOf(file.fileName)!, text: result.text });
   }
-  emitted.push(...packageInits(files));
+  emitted.push(...packageInits(compile, files));
   emitted.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-  return { files: diagnostics.length > 0 ? [] : emitted, diagnostics: diagnostics.sort(compareDiagnostics) };
+  const located = diagnostics.map((d) => ({ ...d, file: compile.displayPath(d.file) }));
+  return { files: located.length > 0 ? [] : emitted, diagnostics: located.sort(compareDiagnostics) };
 }
 
 /** The compiler options of tsconfig.json, for in-memory projects (tests), without the node types. */

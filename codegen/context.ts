@@ -1,12 +1,16 @@
 // The transformation context: one per emitted module. It dispatches TS nodes to the visitor table, collects
 // diagnostics and imports, and tracks the Python scopes (temporaries, hoisted functions, global/nonlocal, loops).
 import { ts } from 'ts-morph';
+import { CommentNamer } from './comment-names';
+import { blankLineBefore, danglingComments, headerComment, leadingComments, pythonizeComment, trailingComment, type SourceComment } from './comments';
+import type { CompileContext } from './compile-context';
 import { diagnostics, type Diagnostic } from './diagnostics';
 import { ImportCollector } from './imports';
+import { docstringOf, jsDocsOf, jsDocText } from './jsdoc';
 import { bindingProblem, EMITTED_BUILTINS, snakeCase } from './names';
 import { portOf, resolvePortExport, type PortBinding, type PortExportKind, type StdlibModule, PACKAGE } from './ports';
 import * as py from './python-ast';
-import { isAny } from './typeinfo';
+import { isAny } from './type-queries';
 
 /** How an expression is used: as an assignment target, under a non-null assertion `!`, or with its value dropped. */
 export interface ExprOptions {
@@ -65,17 +69,28 @@ export class Context {
   /** Symbols of `for (let i = 0; i < a.length; i++)` index variables -> the symbol of `a`: `a[i] = v` is in range. */
   readonly rangeIndexes = new Map<ts.Symbol, ts.Symbol>();
   private readonly reportedAny = new Set<ts.Node>();
+  /** Declarations whose JSDoc became a docstring (and is therefore not repeated as a comment). */
+  private readonly documented = new Set<ts.Node>();
+  private readonly namer: CommentNamer;
+  /** Where the file's header comment (the module docstring) ends. */
+  readonly headerEnd: number;
   private readonly nameCache = new Map<ts.Symbol, string>();
 
+  readonly checker: ts.TypeChecker;
+
   constructor(
-    readonly checker: ts.TypeChecker,
+    /** The compilation this module is part of (paths, module names, project-wide analyses). */
+    readonly compile: CompileContext,
     readonly sourceFile: ts.SourceFile,
     /** Dotted Python module of this file (`pymcache_fdw.keys`). */
     readonly moduleName: string,
     readonly isPackageInit: boolean,
     private readonly visitors: VisitorTable,
   ) {
+    this.checker = compile.checker;
     this.scopes.push(newScope('module', sourceFile));
+    this.namer = new CommentNamer(sourceFile, this.checker, compile.projectNames);
+    this.headerEnd = headerComment(sourceFile)?.end ?? 0;
   }
 
   // ---- diagnostics ----
@@ -109,11 +124,79 @@ export class Context {
     this.preambles.push([]);
     const result = visitor(node, this);
     const hoisted = this.preambles.pop()!;
-    return [...hoisted, ...result];
+    return this.commented(node, [...hoisted, ...result]);
   }
 
+  /** Statements, with the comments left after the last one (when `statements` are a whole block of the source). */
   block(statements: readonly ts.Statement[]): py.Stmt[] {
-    return statements.flatMap((s) => this.stmt(s));
+    const out = statements.flatMap((s) => this.stmt(s));
+    if (isNodeArray(statements)) out.push(...this.commentStmts(danglingComments(statements, this.sourceFile), statements[0] ?? this.sourceFile));
+    return out;
+  }
+
+  // ---- comments and docstrings ----
+
+  /** A comment's text for a Python reader: names as the emitter writes them at `at` (comments.ts). */
+  pythonize(text: string, at: ts.Node): string {
+    return pythonizeComment(text, (word) => this.namer.nameAt(word, at));
+  }
+
+  /** The docstring of a declaration's JSDoc (names resolved inside `scope`); its JSDoc is not repeated as a comment. */
+  docstring(node: ts.Node, scope: ts.Node = node): string | null {
+    const text = docstringOf(node);
+    if (text === null) return null;
+    this.documented.add(node);
+    return this.pythonize(text, scope);
+  }
+
+  /** `#` comment statements for source comments before `at`; a JSDoc comment keeps its tags as reST fields. */
+  commentStmts(comments: readonly SourceComment[], at: ts.Node): py.Stmt[] {
+    const docs = jsDocsOf(at);
+    return comments.map((comment) => {
+      const doc = comment.jsDoc ? docs.find((d) => d.pos === comment.pos) : undefined;
+      const text = doc === undefined ? comment.lines.join('\n') : (jsDocText(doc) ?? '');
+      const lines = this.pythonize(text, at).split('\n');
+      return { ...py.comment(lines), ...(comment.blankBefore ? { blankBefore: true } : {}) };
+    });
+  }
+
+  /** The comments before a statement or class member, as statements (minus its JSDoc when that is its docstring). */
+  commentsBefore(node: ts.Node): py.Stmt[] {
+    const parent = node.parent as ts.Node | undefined;
+    const siblings = parent === undefined ? undefined : (parent as { statements?: ts.NodeArray<ts.Node>; members?: ts.NodeArray<ts.Node> }).statements ?? (parent as { members?: ts.NodeArray<ts.Node> }).members;
+    const first = siblings !== undefined && siblings[0] === node && !ts.isSourceFile(parent!);
+    const docstringDoc = this.documented.has(node) ? jsDocsOf(node).slice(-1)[0] : undefined;
+    const comments = leadingComments(node, { afterOpeningBrace: first, after: this.headerEnd }).filter((c) => docstringDoc === undefined || c.pos !== docstringDoc.pos);
+    return this.commentStmts(comments, node);
+  }
+
+  /** The translation of a class or interface member with the comments before it (and a blank line of the source). */
+  commentedMember(node: ts.Node, stmts: py.Stmt[]): py.Stmt[] {
+    const out = [...this.commentsBefore(node), ...stmts];
+    if (out.length > 0 && blankLineBefore(node)) out[0] = { ...out[0]!, blankBefore: true };
+    return out;
+  }
+
+  /** `stmts` (the translation of `node`) with the source's comments: before, after on the same line, blank line. */
+  private commented(node: ts.Statement, stmts: py.Stmt[]): py.Stmt[] {
+    // Imports become the import block; a comment there would land in the body, away from what it explains.
+    if (ts.isImportDeclaration(node) || (ts.isExportDeclaration(node) && node.moduleSpecifier !== undefined)) return stmts;
+    const out = [...this.commentsBefore(node), ...stmts];
+    if (out.length === 0) return out;
+    if (blankLineBefore(node)) out[0] = { ...out[0]!, blankBefore: true };
+    const trailing = trailingComment(node);
+    if (trailing !== null) {
+      const text = this.pythonize(trailing, node);
+      const last = out[out.length - 1]!;
+      if (stmts.length > 0 && isSimple(last) && last.trailing === undefined) out[out.length - 1] = { ...last, trailing: text };
+      else out.push(py.comment([text]));
+    }
+    return out;
+  }
+
+  /** `src/fdw.ts:112`, for the comment after a def or class line. */
+  anchor(node: ts.Node): string {
+    return this.compile.anchor(node);
   }
 
   /** Runs `fn` with a fresh preamble frame and returns its result and whatever it hoisted. */
@@ -301,6 +384,15 @@ export class Context {
     this.imports.addModule(name);
     return py.name(name);
   }
+}
+
+function isNodeArray(statements: readonly ts.Statement[]): statements is ts.NodeArray<ts.Statement> {
+  return 'pos' in statements && 'end' in statements;
+}
+
+/** Statements that are one line of their own (a trailing comment fits after them). */
+function isSimple(stmt: py.Stmt): boolean {
+  return !['If', 'For', 'While', 'Try', 'FunctionDef', 'ClassDef', 'Comment'].includes(stmt.kind);
 }
 
 function newScope(kind: PythonScope['kind'], node: ts.Node): PythonScope {

@@ -3,22 +3,13 @@
 import { ts } from 'ts-morph';
 
 export interface Diagnostic {
-  /** Path relative to the project root, with forward slashes (`src/keys.ts`). */
+  /** The file: absolute where the diagnostic is made, relative to the project root once compileProject returns it. */
   file: string;
   line: number;
   column: number;
   code: string;
   why: string;
   instead: string;
-}
-
-/** Turns an absolute file name into the path printed in diagnostics; set by the compiler per project. */
-export type PathRenderer = (fileName: string) => string;
-
-let renderPath: PathRenderer = (fileName) => fileName;
-
-export function setPathRenderer(renderer: PathRenderer): void {
-  renderPath = renderer;
 }
 
 export function formatDiagnostic(d: Diagnostic): string {
@@ -35,7 +26,7 @@ export function compareDiagnostics(a: Diagnostic, b: Diagnostic): number {
 function at(node: ts.Node, code: string, why: string, instead: string): Diagnostic {
   const sourceFile = node.getSourceFile();
   const { line, character } = sourceFile.getLineAndCharacterOfPosition(node.getStart(sourceFile));
-  return { file: renderPath(sourceFile.fileName), line: line + 1, column: character + 1, code, why, instead };
+  return { file: sourceFile.fileName, line: line + 1, column: character + 1, code, why, instead };
 }
 
 /** Code -> one-line title, for docs/emitter.md and for the test that every code has a refusal fixture. */
@@ -92,6 +83,7 @@ export const DIAGNOSTIC_CODES: Readonly<Record<string, string>> = {
   PY1049: 'expression that must be evaluated once used where Python cannot bind it',
   PY1050: 'unary `+` / `-` on a non-number',
   PY1051: 'exponentiation (`**`, `**=`, `Math.pow`) of a computed operand',
+  PY1052: '`===` / `!==` on Bytes or tuples (identity in JavaScript, shared values in Python)',
 };
 
 function code(n: keyof typeof DIAGNOSTIC_CODES): string {
@@ -208,6 +200,15 @@ export const diagnostics = {
     at(node, code('PY1049'), 'this expression would be evaluated twice in Python, and cannot be bound to a temporary here', 'Assign it to a `const` first'),
   unaryOnNonNumber: (node: ts.Node, op: string, type: string) =>
     at(node, code('PY1050'), `unary \`${op}\` on a ${type} converts it to a number in JavaScript`, 'Convert explicitly with the runtime parsing helpers'),
+  valueIdentity: (node: ts.Node, type: 'Bytes' | 'tuples') =>
+    at(
+      node,
+      code('PY1052'),
+      type === 'Bytes'
+        ? "comparing Bytes with `===`/`!==` (or in a switch) tests identity in JavaScript, but Python's bytes are immutable values that CPython shares (b'' and one-byte values are single objects, a full slice is the object itself), so `is` would differ"
+        : "comparing tuples with `===`/`!==` (or in a switch) tests identity in JavaScript, but Python's tuples are immutable values that CPython shares (equal constant tuples are one object, a full slice is the object itself), so `is` would differ",
+      type === 'Bytes' ? 'Compare the contents: `bytesEqual(a, b)` from ./ports/runtime (Python `==`), or a loop over the bytes' : 'Compare the elements',
+    ),
   power: (node: ts.Node, why: string) =>
     at(node, code('PY1051'), why, 'Write integer literals whose power is within ±(2^53-1) (`2 ** 10`), or multiply explicitly'),
 };

@@ -6,14 +6,17 @@ import { snakeCase } from './names';
 function commentText(comment: string | ts.NodeArray<ts.JSDocComment> | undefined): string {
   if (comment === undefined) return '';
   if (typeof comment === 'string') return comment;
-  return comment.map((part) => (ts.isJSDocLink(part) || ts.isJSDocLinkCode(part) || ts.isJSDocLinkPlain(part) ? (part.name?.getText() ?? part.text) : part.text)).join('');
+  // `{@link name}` is a reference to code: written as `name`, so that comments.ts renames it like other code.
+  return comment.map((part) => (ts.isJSDocLink(part) || ts.isJSDocLinkCode(part) || ts.isJSDocLinkPlain(part) ? `\`${part.name?.getText() ?? part.text}\`` : part.text)).join('');
 }
 
-/** The docstring for a declaration's JSDoc, or null when it has none. */
-export function docstringOf(node: ts.Node): string | null {
-  const docs = (ts.getJSDocCommentsAndTags(node).filter((d) => ts.isJSDoc(d)) as ts.JSDoc[]).slice(-1);
-  const doc = docs[0];
-  if (doc === undefined) return null;
+/** The JSDoc comments attached to `node`, in source order. */
+export function jsDocsOf(node: ts.Node): ts.JSDoc[] {
+  return ts.getJSDocCommentsAndTags(node).filter((d): d is ts.JSDoc => ts.isJSDoc(d));
+}
+
+/** The text of one JSDoc comment: its description, then its tags as reST fields; null when it says nothing. */
+export function jsDocText(doc: ts.JSDoc): string | null {
   const lines: string[] = [];
   const description = commentText(doc.comment).trim();
   if (description !== '') lines.push(description);
@@ -33,4 +36,10 @@ export function docstringOf(node: ts.Node): string | null {
   }
   if (lines.length === 0) return null;
   return lines.join('\n');
+}
+
+/** The docstring for a declaration's JSDoc (the last one, the one TypeScript shows), or null when it has none. */
+export function docstringOf(node: ts.Node): string | null {
+  const doc = jsDocsOf(node).slice(-1)[0];
+  return doc === undefined ? null : jsDocText(doc);
 }

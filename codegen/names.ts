@@ -89,3 +89,12 @@ export function bindingProblem(pythonName: string): NameProblem {
 export function attributeProblem(pythonName: string): NameProblem {
   return PYTHON_KEYWORDS.has(pythonName) ? 'keyword' : null;
 }
+
+/**
+ * The Python key of a property declared by an interface or a named object type (a TypedDict field): a name, so
+ * snake_case like attributes (`insertMode` -> `insert_mode`). Records keyed by data (index signatures, Maps) and the
+ * properties of anonymous object literals never go through here: their keys are data and stay as written.
+ */
+export function recordKeyName(property: string): string {
+  return snakeCase(property);
+}

@@ -102,13 +102,14 @@ export const PORTS: Readonly<Record<string, PortSpec>> = {
   socket: {
     explicit: {
       SocketFailure: { kind: 'expandType' },
+      SocketOptions: { kind: 'expandType' },
     },
     rule: (exportName, kind) => {
       if (kind === 'class') return { kind: 'import', module: SOCKET_MODULE, name: exportName };
       if (kind === 'function') return { kind: 'import', module: SOCKET_MODULE, name: snakeCase(exportName) };
       return null;
     },
-    keywordOptionsType: /^$(?!)/,
+    keywordOptionsType: /Options$/,
   },
   // Multicorn (multicorn2 3.x, or our host/): the classes from `multicorn`, logging from `multicorn.utils`.
   host: {

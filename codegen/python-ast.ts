@@ -188,13 +188,14 @@ export interface NamedExpr {
   value: Expr;
 }
 
-/** A type hint already rendered by codegen/types.ts (hints are not evaluated: `from __future__ import annotations`). */
+/** A type hint already rendered by codegen/hints.ts (hints are not evaluated: `from __future__ import annotations`). */
 export interface RawHint {
   kind: 'RawHint';
   text: string;
 }
 
 export type Stmt =
+  | Comment
   | ImportFrom
   | ImportModule
   | ClassDef
@@ -214,29 +215,45 @@ export type Stmt =
   | Continue
   | ScopeDecl;
 
+/** What every statement may carry besides its code: where the source had a blank line, a comment on its line. */
+export interface StmtBase {
+  /** The TypeScript source had a blank line before this statement (or before its comments): one is kept. */
+  blankBefore?: boolean;
+  /** A comment at the end of the statement's (last) line, without `#`. Only simple statements carry one. */
+  trailing?: string;
+}
+
+/** `#` comment lines (text without `#`, `''` for an empty comment line): before the statement they precede. */
+export interface Comment extends StmtBase {
+  kind: 'Comment';
+  lines: string[];
+}
+
 export interface ImportAlias {
   name: string;
   asname: string | null;
 }
 
-export interface ImportFrom {
+export interface ImportFrom extends StmtBase {
   kind: 'ImportFrom';
   module: string;
   names: ImportAlias[];
 }
 
-export interface ImportModule {
+export interface ImportModule extends StmtBase {
   kind: 'ImportModule';
   module: string;
 }
 
-export interface ClassDef {
+export interface ClassDef extends StmtBase {
   kind: 'ClassDef';
   name: string;
   bases: Expr[];
   keywords: Keyword[];
   docstring: string | null;
   body: Stmt[];
+  /** Where the class is defined in the TypeScript source, printed after the `class` line (classes of code only). */
+  anchor?: string;
 }
 
 export interface Param {
@@ -247,7 +264,7 @@ export interface Param {
   rest?: boolean;
 }
 
-export interface FunctionDef {
+export interface FunctionDef extends StmtBase {
   kind: 'FunctionDef';
   name: string;
   params: Param[];
@@ -255,35 +272,37 @@ export interface FunctionDef {
   decorators: Expr[];
   docstring: string | null;
   body: Stmt[];
+  /** Where the function is defined in the TypeScript source (`src/fdw.ts:112`), printed after the `def` line. */
+  anchor?: string;
 }
 
-export interface Assign {
+export interface Assign extends StmtBase {
   kind: 'Assign';
   /** One target, or several for `a, b = ...` (a Tuple target). */
   target: Expr;
   value: Expr;
 }
 
-export interface AnnAssign {
+export interface AnnAssign extends StmtBase {
   kind: 'AnnAssign';
   target: Expr;
   annotation: Expr;
   value: Expr | null;
 }
 
-export interface AugAssign {
+export interface AugAssign extends StmtBase {
   kind: 'AugAssign';
   target: Expr;
   op: BinaryOperator;
   value: Expr;
 }
 
-export interface ExprStmt {
+export interface ExprStmt extends StmtBase {
   kind: 'ExprStmt';
   value: Expr;
 }
 
-export interface If {
+export interface If extends StmtBase {
   kind: 'If';
   test: Expr;
   body: Stmt[];
@@ -291,14 +310,14 @@ export interface If {
   orelse: Stmt[];
 }
 
-export interface For {
+export interface For extends StmtBase {
   kind: 'For';
   target: Expr;
   iter: Expr;
   body: Stmt[];
 }
 
-export interface While {
+export interface While extends StmtBase {
   kind: 'While';
   test: Expr;
   body: Stmt[];
@@ -310,36 +329,36 @@ export interface ExceptHandler {
   body: Stmt[];
 }
 
-export interface Try {
+export interface Try extends StmtBase {
   kind: 'Try';
   body: Stmt[];
   handlers: ExceptHandler[];
   finalbody: Stmt[];
 }
 
-export interface Raise {
+export interface Raise extends StmtBase {
   kind: 'Raise';
   exc: Expr | null;
 }
 
-export interface Return {
+export interface Return extends StmtBase {
   kind: 'Return';
   value: Expr | null;
 }
 
-export interface Pass {
+export interface Pass extends StmtBase {
   kind: 'Pass';
 }
 
-export interface Break {
+export interface Break extends StmtBase {
   kind: 'Break';
 }
 
-export interface Continue {
+export interface Continue extends StmtBase {
   kind: 'Continue';
 }
 
-export interface ScopeDecl {
+export interface ScopeDecl extends StmtBase {
   kind: 'ScopeDecl';
   keyword: 'global' | 'nonlocal';
   names: string[];
@@ -368,7 +387,13 @@ export const call = (func: Expr, args: Expr[] = [], keywords: Keyword[] = []): C
 });
 export const binop = (left: Expr, op: BinaryOperator, right: Expr): BinOp => ({ kind: 'BinOp', op, left, right });
 export const compare = (left: Expr, op: CompareOperator, right: Expr): Compare => ({ kind: 'Compare', op, left, right });
-export const not = (operand: Expr): UnaryOp => ({ kind: 'UnaryOp', op: 'not', operand });
+/** `not x`; `not a in b` and `not a is b` read as Python writes them: `a not in b`, `a is not b`. */
+export const not = (operand: Expr): Expr => {
+  if (operand.kind === 'Compare' && (operand.op === 'in' || operand.op === 'is')) {
+    return { ...operand, op: operand.op === 'in' ? 'not in' : 'is not' };
+  }
+  return { kind: 'UnaryOp', op: 'not', operand };
+};
 export const ifExp = (test: Expr, body: Expr, orelse: Expr): IfExp => ({ kind: 'IfExp', test, body, orelse });
 export const list = (elts: Expr[]): ListExpr => ({ kind: 'List', elts });
 export const tuple = (elts: Expr[]): TupleExpr => ({ kind: 'Tuple', elts });
@@ -378,3 +403,18 @@ export const assign = (target: Expr, value: Expr): Assign => ({ kind: 'Assign', 
 export const ret = (value: Expr | null): Return => ({ kind: 'Return', value });
 export const ifStmt = (test: Expr, body: Stmt[], orelse: Stmt[] = []): If => ({ kind: 'If', test, body, orelse });
 export const pass = (): Pass => ({ kind: 'Pass' });
+export const comment = (lines: string[]): Comment => ({ kind: 'Comment', lines });
+
+/** Whether two expressions are the same tree. */
+export function sameExpr(a: Expr, b: Expr): boolean {
+  return JSON.stringify(a, (_key, value: unknown) => (typeof value === 'bigint' ? `${value}n` : value)) ===
+    JSON.stringify(b, (_key, value: unknown) => (typeof value === 'bigint' ? `${value}n` : value));
+}
+
+/** A read without effects whose value cannot change between two reads in one expression: `x`, `self.x`, `d['k']`. */
+export function isPureRead(e: Expr): boolean {
+  if (e.kind === 'Name' || e.kind === 'Constant') return true;
+  if (e.kind === 'Attribute') return isPureRead(e.value);
+  if (e.kind === 'Subscript') return isPureRead(e.value) && (e.index.kind === 'Constant' || e.index.kind === 'Name');
+  return false;
+}

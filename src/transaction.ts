@@ -324,11 +324,11 @@ async function sendAdds(adds: PendingStore[], ledger: FlushLedger): Promise<void
         }
       }
       const key = write.store.userKey(write.op.key);
+      const outcome = undone ? '; the keys added before it were deleted again.' : `. ${ledger.aftermath}${ledger.detail([])}`;
       throw new FlushFailed(
-        'duplicate key value: key ' + quoteForMessage(key) + ' already exists in memcached at ' + write.store.serverLabel,
+        `duplicate key value: key ${quoteForMessage(key)} already exists in memcached at ${write.store.serverLabel}`,
         DUPLICATE_HINT,
-        'Another client created it after the INSERT checked it, so ' + ledger.what + ' were not applied' +
-          (undone ? '; the keys added before it were deleted again.' : '. ' + ledger.aftermath + ledger.detail([])),
+        `Another client created it after the INSERT checked it, so ${ledger.what} were not applied${outcome}`,
       );
     }
     added.push(write);

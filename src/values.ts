@@ -183,9 +183,9 @@ export function decodeValue(stored: Bytes, kind: ValueKind, key: string): SqlVal
   const parsed = parseDecimalText(text);
   if (parsed === null || !fitsIntegerType(parsed, kind)) {
     // The stored value is not shown: it may be anything, and messages reach the server log.
+    const what = parsed === null ? 'bytes that are not an integer' : 'bytes of an integer out of its range';
     return raiseError(
-      'the value of key ' + quoteForMessage(key) + ' cannot be read as ' + kind + ': memcached holds ' +
-        intToString(stored.length) + (parsed === null ? ' bytes that are not an integer' : ' bytes of an integer out of its range'),
+      `the value of key ${quoteForMessage(key)} cannot be read as ${kind}: memcached holds ${intToString(stored.length)} ${what}`,
       'Declare the value column as text (or a wider integer type) to read it.',
     );
   }

@@ -2,7 +2,8 @@
 import { ts } from 'ts-morph';
 import { diagnostics } from '../diagnostics';
 import * as py from '../python-ast';
-import { isBytesType, isMapType, isNumberType, isStringType, skipOuterExpressions } from '../typeinfo';
+import { isBytesType, isMapType, isNumberType, isStringType } from '../type-queries';
+import { skipOuterExpressions } from '../syntax';
 import { hoistedDef } from '../visitors/function';
 import { comprehensionSource, translateCallback } from './callbacks';
 import { arg, len, method, refuseArity, statementOnly, type BuiltinModule, type MethodCall, type MethodMapping, type MethodResult } from './common';

@@ -5,7 +5,7 @@ import { ts } from 'ts-morph';
 import type { Context } from '../context';
 import { localBindingName } from '../context';
 import * as py from '../python-ast';
-import { skipOuterExpressions } from '../typeinfo';
+import { skipOuterExpressions } from '../syntax';
 
 export interface Callback {
   /** Parameter names, as comprehension targets: [element, index]. */

@@ -5,6 +5,7 @@ import type { Context } from '../context';
 import { REFUSED } from '../context';
 import { diagnostics } from '../diagnostics';
 import * as py from '../python-ast';
+import { stringLiteralText } from '../syntax';
 
 export interface MethodCall {
   ctx: Context;
@@ -85,10 +86,6 @@ export function method(receiver: py.Expr, name: string, args: py.Expr[] = [], ke
 }
 
 /** The literal text of a string-literal argument, or null. */
-export function literalString(node: ts.Expression | undefined): string | null {
-  if (node === undefined) return null;
-  if (ts.isStringLiteral(node) || ts.isNoSubstitutionTemplateLiteral(node)) return node.text;
-  return null;
-}
+export const literalString = stringLiteralText;
 
 export const len = (value: py.Expr): py.Expr => py.call(py.name('len'), [value]);

@@ -2,7 +2,7 @@
 // message is the single argument every Error constructor passes up), `.name` -> the class name.
 import { diagnostics } from '../diagnostics';
 import * as py from '../python-ast';
-import { isErrorType } from '../typeinfo';
+import { isErrorType } from '../type-queries';
 import { arg, refuseArity, type BuiltinModule, type GlobalMapping, type MethodCall } from './common';
 
 export const ERROR_CLASSES: Readonly<Record<string, string>> = {

@@ -1,7 +1,7 @@
 // Finds the one builtin module that maps a member, a namespace call, a global function, constructor or value.
 import { ts } from 'ts-morph';
 import type { Context } from '../context';
-import { isLibFile } from '../typeinfo';
+import { isLibFile } from '../type-queries';
 import { arrayBuiltins } from './array';
 import type { BuiltinModule, GlobalMapping, MethodMapping, PropertyMapping } from './common';
 import { errorBuiltins } from './error';

@@ -1,7 +1,7 @@
 // Map -> dict (both keep insertion order): methods, `.size`, `new Map(...)`.
 import { diagnostics } from '../diagnostics';
 import * as py from '../python-ast';
-import { isMapType } from '../typeinfo';
+import { isMapType } from '../type-queries';
 import { arg, len, method, refuseArity, statementOnly, type BuiltinModule } from './common';
 
 export const mapBuiltins: BuiltinModule = {

@@ -2,7 +2,7 @@
 import { REFUSED } from '../context';
 import { diagnostics } from '../diagnostics';
 import * as py from '../python-ast';
-import { checkPower } from '../visitors/power';
+import { checkPower } from '../translation/power';
 import { arg, refuseArity, type BuiltinModule, type GlobalMapping } from './common';
 
 function mathFunction(name: string): GlobalMapping {

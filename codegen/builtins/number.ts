@@ -2,7 +2,7 @@
 import { ts } from 'ts-morph';
 import { diagnostics } from '../diagnostics';
 import * as py from '../python-ast';
-import { isNumberType } from '../typeinfo';
+import { isNumberType } from '../type-queries';
 import { arg, refuseArity, type BuiltinModule, type GlobalMapping, type MethodMapping } from './common';
 
 const MAX_SAFE = 9007199254740991n;

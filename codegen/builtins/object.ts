@@ -2,7 +2,7 @@
 import { ts } from 'ts-morph';
 import { diagnostics } from '../diagnostics';
 import * as py from '../python-ast';
-import { isClassInstanceType, isRecordType } from '../typeinfo';
+import { isClassInstanceType, isRecordType } from '../type-queries';
 import { arg, method, refuseArity, type BuiltinModule, type GlobalCall, type GlobalMapping } from './common';
 
 function listing(name: 'keys' | 'values' | 'entries'): GlobalMapping {

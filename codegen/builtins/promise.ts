@@ -3,7 +3,7 @@
 import { ts } from 'ts-morph';
 import { diagnostics } from '../diagnostics';
 import * as py from '../python-ast';
-import { libSymbolName } from '../typeinfo';
+import { libSymbolName } from '../type-queries';
 import { arg, refuseArity, type BuiltinModule, type GlobalMapping, type MethodMapping } from './common';
 
 const callbacks: MethodMapping = (call) =>

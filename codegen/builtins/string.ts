@@ -3,7 +3,7 @@
 import type { ts } from 'ts-morph';
 import { diagnostics } from '../diagnostics';
 import * as py from '../python-ast';
-import { isBooleanType, isNumberType, isStringType } from '../typeinfo';
+import { isBooleanType, isNumberType, isStringType } from '../type-queries';
 import { arg, literalString, method, refuseArity, type BuiltinModule, type MethodCall, type MethodMapping } from './common';
 
 /**

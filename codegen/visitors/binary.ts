@@ -5,17 +5,13 @@ import { ts } from 'ts-morph';
 import type { Context } from '../context';
 import { diagnostics } from '../diagnostics';
 import * as py from '../python-ast';
-import { describeType, isBooleanType, isNumberType, isPrimitiveOrNullish, isRecordType, isStringType, skipOuterExpressions, unionParts } from '../typeinfo';
-import { expression, type VisitorEntries } from './registry';
-import { checkPower } from './power';
-import { boolOp, checkTruthiness, condition } from './truthiness';
+import { describeType, isBooleanType, isBytesType, isNumberType, isPrimitiveOrNullish, isRecordType, isStringType, nonNullableParts, unionParts } from '../type-queries';
+import { isNullishLiteral, skipOuterExpressions, stringLiteralText } from '../syntax';
+import { expression, type VisitorEntries } from '../visitor-entries';
+import { checkPower } from '../translation/power';
+import { boolOp, condition } from '../translation/truthiness';
 
 const K = ts.SyntaxKind;
-
-function isNullLiteral(node: ts.Expression): boolean {
-  const inner = skipOuterExpressions(node);
-  return inner.kind === K.NullKeyword || (ts.isIdentifier(inner) && inner.text === 'undefined');
-}
 
 /** `typeof x === 'number'` and friends -> isinstance checks that agree with JavaScript (bool is not a number). */
 function typeofCheck(ctx: Context, node: ts.BinaryExpression, operand: ts.Expression, tag: string, negate: boolean): py.Expr {
@@ -50,14 +46,21 @@ function typeofCheck(ctx: Context, node: ts.BinaryExpression, operand: ts.Expres
 
 function equality(ctx: Context, node: ts.BinaryExpression, negate: boolean): py.Expr {
   const { left, right } = node;
-  if (isNullLiteral(right) || isNullLiteral(left)) {
-    const other = isNullLiteral(right) ? left : right;
+  if (isNullishLiteral(right) || isNullishLiteral(left)) {
+    const other = isNullishLiteral(right) ? left : right;
     return py.compare(ctx.expr(other), negate ? 'is not' : 'is', py.none());
   }
   const l = skipOuterExpressions(left);
   const r = skipOuterExpressions(right);
-  if (ts.isTypeOfExpression(l) && (ts.isStringLiteral(r) || ts.isNoSubstitutionTemplateLiteral(r))) return typeofCheck(ctx, node, l.expression, r.text, negate);
-  if (ts.isTypeOfExpression(r) && (ts.isStringLiteral(l) || ts.isNoSubstitutionTemplateLiteral(l))) return typeofCheck(ctx, node, r.expression, l.text, negate);
+  const rightText = stringLiteralText(r);
+  const leftText = stringLiteralText(l);
+  if (ts.isTypeOfExpression(l) && rightText !== null) return typeofCheck(ctx, node, l.expression, rightText, negate);
+  if (ts.isTypeOfExpression(r) && leftText !== null) return typeofCheck(ctx, node, r.expression, leftText, negate);
+  for (const side of [left, right]) {
+    const parts = nonNullableParts(ctx.typeOf(side));
+    if (parts.some(isBytesType)) return ctx.report(diagnostics.valueIdentity(node, 'Bytes'));
+    if (parts.some((t) => ctx.checker.isTupleType(t))) return ctx.report(diagnostics.valueIdentity(node, 'tuples'));
+  }
   const primitive = isPrimitiveOrNullish(ctx.typeOf(left)) && isPrimitiveOrNullish(ctx.typeOf(right));
   const op: py.CompareOperator = primitive ? (negate ? '!=' : '==') : negate ? 'is not' : 'is';
   return py.compare(ctx.expr(left), op, ctx.expr(right));
@@ -88,10 +91,44 @@ function checkNumeric(ctx: Context, node: ts.BinaryExpression): boolean {
   return true;
 }
 
+/** Whether `node` is `a + b` of two strings. */
+function isStringConcatenation(ctx: Context, node: ts.Expression): node is ts.BinaryExpression {
+  return ts.isBinaryExpression(node) && node.operatorToken.kind === K.PlusToken && isStringType(ctx.typeOf(node.left)) && isStringType(ctx.typeOf(node.right));
+}
+
+/** The operands of a chain of string `+` (through parentheses: concatenation is associative), in order. */
+function concatenationOperands(ctx: Context, node: ts.Expression): ts.Expression[] {
+  const inner = ts.isParenthesizedExpression(node) ? skipOuterExpressions(node) : node;
+  if (!isStringConcatenation(ctx, inner)) return [node];
+  return [...concatenationOperands(ctx, inner.left), ...concatenationOperands(ctx, inner.right)];
+}
+
+/**
+ * A chain of strings joined by `+`: an f-string when it mixes literal text and other strings (`'a ' + x + '!'` ->
+ * `f'a {x}!'`), one literal when every part is one, `a + b` when no part is. Every operand is a string, so the
+ * f-string builds exactly the same text.
+ */
+function stringConcatenation(ctx: Context, node: ts.BinaryExpression): py.Expr {
+  const parts: py.FStringPart[] = [];
+  const operands = concatenationOperands(ctx, node).map((operand) => ctx.expr(operand));
+  for (const value of operands) {
+    const pieces: py.FStringPart[] =
+      value.kind === 'Constant' && typeof value.value === 'string' ? [{ text: value.value }] : value.kind === 'FString' ? value.parts : [{ expr: value }];
+    for (const piece of pieces) {
+      const last = parts[parts.length - 1];
+      if ('text' in piece && last !== undefined && 'text' in last) parts[parts.length - 1] = { text: last.text + piece.text };
+      else parts.push(piece);
+    }
+  }
+  if (parts.every((p) => 'text' in p)) return py.str(parts.map((p) => ('text' in p ? p.text : '')).join(''));
+  if (parts.some((p) => 'text' in p)) return { kind: 'FString', parts };
+  return operands.slice(1).reduce((acc, operand) => py.binop(acc, '+', operand), operands[0]!);
+}
+
 function plus(ctx: Context, node: ts.BinaryExpression): py.Expr {
   const lt = ctx.typeOf(node.left);
   const rt = ctx.typeOf(node.right);
-  if (isStringType(lt) && isStringType(rt)) return py.binop(ctx.expr(node.left), '+', ctx.expr(node.right));
+  if (isStringType(lt) && isStringType(rt)) return stringConcatenation(ctx, node);
   if (isStringType(lt) || isStringType(rt)) {
     const other = isStringType(lt) ? rt : lt;
     return ctx.report(diagnostics.stringConcatenation(node, describeType(ctx.checker, other)));
@@ -166,6 +203,8 @@ export function binaryExpr(ctx: Context, node: ts.BinaryExpression): py.Expr {
     case K.BarBarToken:
       return boolOp('or', condition(ctx, node.left), ctx.expr(node.right));
     case K.QuestionQuestionToken:
+      // `x ?? null` is x: null and undefined are both None.
+      if (isNullishLiteral(node.right)) return ctx.expr(node.left);
       return nullish(ctx, ctx.expr(node.left), () => ctx.expr(node.right));
     case K.InKeyword: {
       const type = ctx.checker.getNonNullableType(ctx.typeOf(node.right));
@@ -190,4 +229,3 @@ export const binaryVisitors: VisitorEntries = {
   expressions: [[ts.SyntaxKind.BinaryExpression, expression<ts.BinaryExpression>((node, ctx) => binaryExpr(ctx, node))]],
 };
 
-export { checkTruthiness };

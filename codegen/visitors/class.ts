@@ -4,13 +4,12 @@
 import { ts } from 'ts-morph';
 import type { Context } from '../context';
 import { diagnostics } from '../diagnostics';
-import { docstringOf } from '../jsdoc';
 import { memberName } from '../names';
 import * as py from '../python-ast';
-import { hintForType, hintForTypeNode } from '../types';
-import { includesNullish, isErrorType, libSymbolName } from '../typeinfo';
+import { hintForType, hintForTypeNode, pythonSetHint } from '../hints';
+import { includesNullish, isErrorType, libSymbolName } from '../type-queries';
 import { buildDef, isLiteralDefault, parameterHint } from './function';
-import { statement, type VisitorEntries } from './registry';
+import { statement, type VisitorEntries } from '../visitor-entries';
 
 const SELF: py.Param = { name: 'self', annotation: null, default: null };
 
@@ -34,6 +33,8 @@ function isParameterProperty(p: ts.ParameterDeclaration): boolean {
 
 function fieldHint(ctx: Context, node: ts.PropertyDeclaration | ts.ParameterDeclaration): string {
   if (ts.isParameter(node)) return parameterHint(ctx, node);
+  const set = pythonSetHint(ctx, node);
+  if (set !== null) return node.questionToken !== undefined && !set.endsWith('None') ? `${set} | None` : set;
   // An unannotated readonly field has a literal type (`10`); its Python hint is the widened type (int).
   const hint = node.type !== undefined ? hintForTypeNode(ctx, node.type) : hintForType(ctx, ctx.checker.getBaseTypeOfLiteralType(ctx.checker.getTypeAtLocation(node)), node);
   return node.questionToken !== undefined && !hint.endsWith('None') ? `${hint} | None` : hint;
@@ -156,7 +157,8 @@ function classDeclaration(ctx: Context, node: ts.ClassDeclaration): py.Stmt[] {
         const ctor = node.members.find((m): m is ts.ConstructorDeclaration => ts.isConstructorDeclaration(m) && m.body !== undefined);
         for (const p of ctor?.parameters ?? []) {
           if (isParameterProperty(p) && ts.isIdentifier(p.name)) {
-            annotations.push({ kind: 'AnnAssign', target: py.name(memberName(p.name.text, isPrivate(p))), annotation: py.hint(fieldHint(ctx, p)), value: null });
+            const annotation: py.AnnAssign = { kind: 'AnnAssign', target: py.name(memberName(p.name.text, isPrivate(p))), annotation: py.hint(fieldHint(ctx, p)), value: null };
+            annotations.push(...ctx.commentedMember(p, [annotation]));
           }
         }
         const setters = new Map<string, ts.SetAccessorDeclaration>();
@@ -166,7 +168,8 @@ function classDeclaration(ctx: Context, node: ts.ClassDeclaration): py.Stmt[] {
           if (constructorPlaced) return;
           constructorPlaced = true;
           const init = constructorDef(ctx, node, instanceFields, bases.length > 0, baseIsError);
-          if (init !== null) members.push(init);
+          if (init === null) return;
+          members.push(...(ctor === undefined ? [init] : ctx.commentedMember(ctor, [init])));
         };
         // Fields first (they are needed by __init__), then members in source order.
         for (const member of node.members) {
@@ -179,10 +182,12 @@ function classDeclaration(ctx: Context, node: ts.ClassDeclaration): py.Stmt[] {
           const pyName = memberName(text, isPrivate(member));
           if (hasModifier(member, ts.SyntaxKind.StaticKeyword)) {
             const value = member.initializer === undefined ? py.none() : ctx.expr(member.initializer);
-            staticPart.push({ kind: 'AnnAssign', target: py.name(pyName), annotation: py.hint(`${ctx.typing('ClassVar')}[${fieldHint(ctx, member)}]`), value });
+            const annotation = py.hint(`${ctx.typing('ClassVar')}[${fieldHint(ctx, member)}]`);
+            staticPart.push(...ctx.commentedMember(member, [{ kind: 'AnnAssign', target: py.name(pyName), annotation, value }]));
           } else {
             if (!hasModifier(member, ts.SyntaxKind.DeclareKeyword)) instanceFields.push(member);
-            annotations.push({ kind: 'AnnAssign', target: py.name(pyName), annotation: py.hint(fieldHint(ctx, member)), value: null });
+            const annotation: py.AnnAssign = { kind: 'AnnAssign', target: py.name(pyName), annotation: py.hint(fieldHint(ctx, member)), value: null };
+            annotations.push(...ctx.commentedMember(member, [annotation]));
           }
         }
         for (const member of node.members) {
@@ -207,13 +212,12 @@ function classDeclaration(ctx: Context, node: ts.ClassDeclaration): py.Stmt[] {
             }
             placeConstructor();
             const isStatic = hasModifier(member, ts.SyntaxKind.StaticKeyword);
-            members.push(
-              buildDef(ctx, member, memberName(text, isPrivate(member)), {
-                kind: isStatic ? 'static' : 'method',
-                leading: isStatic ? [] : [SELF],
-                decorators: isStatic ? [py.name('staticmethod')] : [],
-              }),
-            );
+            const def = buildDef(ctx, member, memberName(text, isPrivate(member)), {
+              kind: isStatic ? 'static' : 'method',
+              leading: isStatic ? [] : [SELF],
+              decorators: isStatic ? [py.name('staticmethod')] : [],
+            });
+            members.push(...ctx.commentedMember(member, [def]));
           } else if (ts.isGetAccessorDeclaration(member)) {
             if (text === null || hasModifier(member, ts.SyntaxKind.StaticKeyword)) {
               ctx.report(diagnostics.unsupportedSyntax(member, 'a static or computed accessor', 'Use a static method'));
@@ -221,10 +225,12 @@ function classDeclaration(ctx: Context, node: ts.ClassDeclaration): py.Stmt[] {
             }
             placeConstructor();
             const pyName = memberName(text, isPrivate(member));
-            members.push(buildDef(ctx, member, pyName, { kind: 'getter', leading: [SELF], decorators: [py.name('property')] }));
+            const getter = buildDef(ctx, member, pyName, { kind: 'getter', leading: [SELF], decorators: [py.name('property')] });
+            members.push(...ctx.commentedMember(member, [getter]));
             const setter = setters.get(text);
             if (setter !== undefined) {
-              members.push(buildDef(ctx, setter, pyName, { kind: 'setter', leading: [SELF], decorators: [py.attr(py.name(pyName), 'setter')] }));
+              const def = buildDef(ctx, setter, pyName, { kind: 'setter', leading: [SELF], decorators: [py.attr(py.name(pyName), 'setter')] });
+              members.push(...ctx.commentedMember(setter, [def]));
             }
           } else if (ts.isSetAccessorDeclaration(member)) {
             const getter = node.members.some((m) => ts.isGetAccessorDeclaration(m) && memberText(m.name) === text);
@@ -235,7 +241,7 @@ function classDeclaration(ctx: Context, node: ts.ClassDeclaration): py.Stmt[] {
         }
         placeConstructor();
         const body = [...staticPart, ...annotations, ...members];
-        return { kind: 'ClassDef', name, bases, keywords: [], docstring: docstringOf(node), body } satisfies py.ClassDef;
+        return { kind: 'ClassDef', name, bases, keywords: [], docstring: ctx.docstring(node), body, anchor: ctx.anchor(node) } satisfies py.ClassDef;
       }),
     ];
   } finally {

@@ -1,15 +1,24 @@
 // Type-level declarations that exist in Python too: interfaces and object type aliases -> TypedDict (every
-// property is always present; optional ones may hold None), other type aliases -> `X: TypeAlias = ...`, enums ->
+// property is always present; optional ones may hold None), other type aliases -> `X: TypeAlias = '...'`, enums ->
 // a class of constants (JS enum values are plain strings/numbers, so Python's Enum would not compare equal).
 import { ts } from 'ts-morph';
 import type { Context } from '../context';
 import { diagnostics } from '../diagnostics';
-import { docstringOf } from '../jsdoc';
-import { PYTHON_KEYWORDS, snakeCase } from '../names';
+import { PYTHON_KEYWORDS, recordKeyName, snakeCase } from '../names';
 import { returnHint, translateParameters } from './function';
 import * as py from '../python-ast';
-import { hintForTypeNode } from '../types';
-import { statement, type VisitorEntries } from './registry';
+import { hintForTypeNode } from '../hints';
+import { statement, type VisitorEntries } from '../visitor-entries';
+
+/**
+ * `A: TypeAlias = '<hint>'`. The value is a string: an alias is a hint, and hints are never evaluated at run time
+ * (Python 3.9 has no `X | Y`, and names imported for type checking only do not exist at run time). TypeAlias itself is
+ * imported for the type checker only (typing has it from 3.10).
+ */
+function aliasStatement(ctx: Context, name: string, hint: string): py.AnnAssign {
+  ctx.imports.addTypeOnly('typing_extensions', 'TypeAlias');
+  return { kind: 'AnnAssign', target: py.name(name), annotation: py.hint('TypeAlias'), value: py.str(hint) };
+}
 
 function typedDict(ctx: Context, node: ts.Node, name: string, members: ts.NodeArray<ts.TypeElement>, heritage: readonly ts.ExpressionWithTypeArguments[]): py.Stmt[] {
   const index = members.filter(ts.isIndexSignatureDeclaration);
@@ -21,9 +30,9 @@ function typedDict(ctx: Context, node: ts.Node, name: string, members: ts.NodeAr
     const signature = index[0]!;
     const key = hintForTypeNode(ctx, signature.parameters[0]!.type!);
     const hint = `dict[${key}, ${hintForTypeNode(ctx, signature.type)}]`;
-    return [{ kind: 'AnnAssign', target: py.name(name), annotation: py.hint(ctx.typing('TypeAlias')), value: py.hint(hint) }];
+    return [aliasStatement(ctx, name, hint)];
   }
-  const fields: Array<{ key: string; hint: string }> = [];
+  const fields: Array<{ key: string; hint: string; member: ts.TypeElement }> = [];
   for (const member of members) {
     if (!ts.isPropertySignature(member) || member.type === undefined) {
       ctx.report(diagnostics.unsupportedType(member, member.getText().slice(0, 40), 'Interfaces become TypedDicts: declare only properties (use a class for methods)'));
@@ -36,7 +45,7 @@ function typedDict(ctx: Context, node: ts.Node, name: string, members: ts.NodeAr
     }
     let hint = hintForTypeNode(ctx, member.type);
     if (member.questionToken !== undefined && !hint.endsWith('None')) hint = `${hint} | None`;
-    fields.push({ key, hint });
+    fields.push({ key: recordKeyName(key), hint, member });
   }
   const bases = heritage.map((h) => ctx.expr(h.expression));
   const typedDictName = ctx.typing('TypedDict');
@@ -48,8 +57,8 @@ function typedDict(ctx: Context, node: ts.Node, name: string, members: ts.NodeAr
         name,
         bases: bases.length > 0 ? bases : [py.name(typedDictName)],
         keywords: [],
-        docstring: docstringOf(node),
-        body: fields.map((f) => ({ kind: 'AnnAssign', target: py.name(f.key), annotation: py.hint(f.hint), value: null }) satisfies py.AnnAssign),
+        docstring: ctx.docstring(node),
+        body: fields.flatMap((f) => ctx.commentedMember(f.member, [{ kind: 'AnnAssign', target: py.name(f.key), annotation: py.hint(f.hint), value: null }])),
       },
     ];
   }
@@ -57,7 +66,8 @@ function typedDict(ctx: Context, node: ts.Node, name: string, members: ts.NodeAr
     ctx.report(diagnostics.unsupportedType(node, name, 'Keys that are not Python identifiers need the functional TypedDict form, which cannot extend: inline the base properties'));
     return [];
   }
-  const dict: py.DictExpr = { kind: 'Dict', entries: fields.map((f) => ({ key: py.str(f.key), value: py.hint(f.hint) })) };
+  // The functional form evaluates its values: hints as strings, like the value of an alias.
+  const dict: py.DictExpr = { kind: 'Dict', entries: fields.map((f) => ({ key: py.str(f.key), value: py.str(f.hint) })) };
   return [py.assign(py.name(name), py.call(py.name(typedDictName), [py.str(name), dict]))];
 }
 
@@ -78,10 +88,9 @@ function protocol(ctx: Context, node: ts.InterfaceDeclaration): py.Stmt[] {
     if (ts.isPropertySignature(member) && member.type !== undefined) {
       let hint = hintForTypeNode(ctx, member.type);
       if (member.questionToken !== undefined && !hint.endsWith('None')) hint = `${hint} | None`;
-      body.push({ kind: 'AnnAssign', target: py.name(name), annotation: py.hint(hint), value: null });
+      body.push(...ctx.commentedMember(member, [{ kind: 'AnnAssign', target: py.name(name), annotation: py.hint(hint), value: null }]));
     } else if (ts.isMethodSignature(member)) {
-      body.push(
-        ctx.withScope('function', member, () => {
+      const def = ctx.withScope('function', member, () => {
           const { params } = translateParameters(ctx, member.parameters, true);
           return {
             kind: 'FunctionDef',
@@ -89,17 +98,17 @@ function protocol(ctx: Context, node: ts.InterfaceDeclaration): py.Stmt[] {
             params: [{ name: 'self', annotation: null, default: null }, ...params],
             returns: py.hint(returnHint(ctx, member, 'method')),
             decorators: [],
-            docstring: docstringOf(member),
+            docstring: ctx.docstring(member),
             body: [py.exprStmt(py.hint('...'))],
           } satisfies py.FunctionDef;
-        }),
-      );
+        });
+      body.push(...ctx.commentedMember(member, [def]));
     } else {
       ctx.report(diagnostics.unsupportedType(member, member.getText().slice(0, 40), 'Declare properties and methods only'));
     }
   }
   const bases = (node.heritageClauses?.flatMap((h) => h.types) ?? []).map((h) => ctx.expr(h.expression));
-  return [{ kind: 'ClassDef', name: node.name.text, bases: [...bases, py.name(ctx.typing('Protocol'))], keywords: [], docstring: docstringOf(node), body }];
+  return [{ kind: 'ClassDef', name: node.name.text, bases: [...bases, py.name(ctx.typing('Protocol'))], keywords: [], docstring: ctx.docstring(node), body }];
 }
 
 function interfaceDeclaration(ctx: Context, node: ts.InterfaceDeclaration): py.Stmt[] {
@@ -123,7 +132,7 @@ function typeAlias(ctx: Context, node: ts.TypeAliasDeclaration): py.Stmt[] {
   }
   if (ts.isTypeLiteralNode(node.type) && !node.type.members.some(ts.isIndexSignatureDeclaration)) return typedDict(ctx, node, name, node.type.members, []);
   const hint = hintForTypeNode(ctx, node.type);
-  return [{ kind: 'AnnAssign', target: py.name(name), annotation: py.hint(ctx.typing('TypeAlias')), value: py.hint(hint) }];
+  return [aliasStatement(ctx, name, hint)];
 }
 
 function enumDeclaration(ctx: Context, node: ts.EnumDeclaration): py.Stmt[] {
@@ -151,9 +160,9 @@ function enumDeclaration(ctx: Context, node: ts.EnumDeclaration): py.Stmt[] {
       ctx.report(diagnostics.unsupportedSyntax(member, 'a computed enum value', 'Use a string or number literal'));
       continue;
     }
-    body.push(py.assign(py.name(key), value));
+    body.push(...ctx.commentedMember(member, [py.assign(py.name(key), value)]));
   }
-  return [{ kind: 'ClassDef', name, bases: [], keywords: [], docstring: docstringOf(node), body }];
+  return [{ kind: 'ClassDef', name, bases: [], keywords: [], docstring: ctx.docstring(node), body }];
 }
 
 export const declarationVisitors: VisitorEntries = {

@@ -4,9 +4,9 @@ import { ts } from 'ts-morph';
 import type { Context } from '../context';
 import { diagnostics } from '../diagnostics';
 import * as py from '../python-ast';
-import { translateCall } from './access';
-import { assignmentStatement, incrementStatement } from './assignment';
-import { statement, type VisitorEntries } from './registry';
+import { translateCall } from '../translation/access';
+import { assignmentStatement, incrementStatement } from '../translation/assignment';
+import { statement, type VisitorEntries } from '../visitor-entries';
 
 const K = ts.SyntaxKind;
 

@@ -5,25 +5,17 @@ import { ts } from 'ts-morph';
 import type { Context } from '../context';
 import { localBindingName } from '../context';
 import { diagnostics } from '../diagnostics';
-import { docstringOf } from '../jsdoc';
 import * as py from '../python-ast';
-import { hintForType, hintForTypeNode, typeVariable } from '../types';
-import { destructure } from './destructure';
-import { expression, statement, type VisitorEntries } from './registry';
+import { hintForType, hintForTypeNode, pythonSetHint, typeVariable } from '../hints';
+import { destructure } from '../translation/destructure';
+import { isPrimitiveLiteral } from '../syntax';
+import { expression, statement, type VisitorEntries } from '../visitor-entries';
 
 export type FunctionKind = 'function' | 'method' | 'static' | 'getter' | 'setter' | 'constructor';
 
+/** A default that Python may evaluate once, at definition time: a primitive literal (also null/undefined). */
 export function isLiteralDefault(node: ts.Expression): boolean {
-  return (
-    ts.isStringLiteral(node) ||
-    ts.isNumericLiteral(node) ||
-    ts.isNoSubstitutionTemplateLiteral(node) ||
-    node.kind === ts.SyntaxKind.TrueKeyword ||
-    node.kind === ts.SyntaxKind.FalseKeyword ||
-    node.kind === ts.SyntaxKind.NullKeyword ||
-    (ts.isIdentifier(node) && node.text === 'undefined') ||
-    (ts.isPrefixUnaryExpression(node) && node.operator === ts.SyntaxKind.MinusToken && ts.isNumericLiteral(node.operand))
-  );
+  return isPrimitiveLiteral(node, { nullish: true });
 }
 
 function withNone(hint: string): string {
@@ -37,7 +29,8 @@ export function parameterHint(ctx: Context, parameter: ts.ParameterDeclaration):
     if (parameter.type !== undefined && ts.isArrayTypeNode(parameter.type)) return hintForTypeNode(ctx, parameter.type.elementType);
     return element === undefined ? 'object' : hintForType(ctx, element, parameter);
   }
-  const hint = parameter.type !== undefined ? hintForTypeNode(ctx, parameter.type) : hintForType(ctx, ctx.checker.getTypeAtLocation(parameter), parameter);
+  const hint =
+    pythonSetHint(ctx, parameter) ?? (parameter.type !== undefined ? hintForTypeNode(ctx, parameter.type) : hintForType(ctx, ctx.checker.getTypeAtLocation(parameter), parameter));
   return parameter.questionToken !== undefined ? withNone(hint) : hint;
 }
 
@@ -135,7 +128,8 @@ export function buildDef(ctx: Context, node: ts.FunctionLikeDeclaration, name: s
       params: [...(options.leading ?? []), ...params],
       returns: py.hint(returns),
       decorators: options.decorators ?? [],
-      docstring: options.docstring === undefined ? docstringOf(node) : options.docstring,
+      docstring: options.docstring === undefined ? ctx.docstring(node) : options.docstring,
+      anchor: ctx.anchor(node),
       body: [...scopeDeclarations(scope.globals, scope.nonlocals), ...prologue, ...body],
     };
   });

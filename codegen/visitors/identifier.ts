@@ -4,9 +4,9 @@ import { globalValue, isGlobalName } from '../builtins';
 import type { Context } from '../context';
 import { diagnostics } from '../diagnostics';
 import * as py from '../python-ast';
-import { hintForType } from '../types';
-import { includesNullish, isBooleanType, isLiteralUnion } from '../typeinfo';
-import { expression, type VisitorEntries } from './registry';
+import { hintForType } from '../hints';
+import { includesNullish, isBooleanType, isLiteralUnion } from '../type-queries';
+import { expression, type VisitorEntries } from '../visitor-entries';
 
 export function identifierExpr(ctx: Context, node: ts.Identifier): py.Expr {
   if (node.text === 'undefined') return py.none();

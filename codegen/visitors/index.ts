@@ -13,7 +13,7 @@ import { literalVisitors } from './literals';
 import { loopVisitors } from './loops';
 import { memberVisitors } from './member';
 import { moduleVisitors } from './modules';
-import type { VisitorEntries } from './registry';
+import type { VisitorEntries } from '../visitor-entries';
 import { switchVisitors } from './switch';
 import { templateVisitors } from './template';
 import { unaryVisitors } from './unary';

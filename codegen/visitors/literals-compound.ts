@@ -4,10 +4,12 @@ import { ts } from 'ts-morph';
 import type { Context } from '../context';
 import { diagnostics } from '../diagnostics';
 import * as py from '../python-ast';
-import { isClassInstanceType, isMapType, isRecordType, isSetType, isStringType, libSymbolName, unionParts } from '../typeinfo';
+import { isClassInstanceType, isMapType, isRecordType, isSetType, isStringType, libSymbolName, unionParts } from '../type-queries';
+import { isRecordField } from '../translation/access';
+import { recordKeyName } from '../names';
 import { narrowedReference } from './identifier';
 import { stringExpr } from './literals';
-import { expression, type VisitorEntries } from './registry';
+import { expression, type VisitorEntries } from '../visitor-entries';
 
 /** `...x` inside a list/tuple: Maps spread their entries, Sets their members, strings are refused. */
 export function spreadInto(ctx: Context, node: ts.SpreadElement): py.Expr {
@@ -62,18 +64,32 @@ function propertyKey(ctx: Context, name: ts.PropertyName): py.Expr {
   return ctx.report(diagnostics.unsupportedSyntax(name, 'this property name'));
 }
 
+/**
+ * The Python key of a property written `name` in an object literal: snake_case when the literal is built for an
+ * interface that declares the property (a TypedDict field), as written otherwise (data, anonymous objects).
+ */
+function fieldKey(ctx: Context, node: ts.ObjectLiteralExpression, target: ts.Type | null, name: string): string {
+  const contextual = ctx.checker.getContextualType(node);
+  const symbol = target?.getProperty(name) ?? (contextual === undefined ? undefined : ctx.checker.getNonNullableType(contextual).getProperty(name));
+  const declaration = symbol?.getDeclarations()?.[0];
+  return declaration !== undefined && isRecordField(declaration) ? recordKeyName(name) : name;
+}
+
 function objectLiteral(ctx: Context, node: ts.ObjectLiteralExpression): py.Expr {
   const entries: py.DictEntry[] = [];
   const present = new Set<string>();
   let hasSpread = false;
+  const target = targetInterface(ctx, node);
   for (const property of node.properties) {
     if (ts.isPropertyAssignment(property)) {
-      entries.push({ key: propertyKey(ctx, property.name), value: ctx.expr(property.initializer) });
+      const named = ts.isIdentifier(property.name) || ts.isStringLiteral(property.name) || ts.isNoSubstitutionTemplateLiteral(property.name);
+      const key = named ? stringExpr(ctx, property.name, fieldKey(ctx, node, target, property.name.text)) : propertyKey(ctx, property.name);
+      entries.push({ key, value: ctx.expr(property.initializer) });
       if (!ts.isComputedPropertyName(property.name)) present.add(property.name.getText().replace(/^['"]|['"]$/g, ''));
     } else if (ts.isShorthandPropertyAssignment(property)) {
       const symbol = ctx.checker.getShorthandAssignmentValueSymbol(property);
       const value = symbol === undefined ? ctx.report(diagnostics.unsupportedSyntax(property, 'this shorthand property')) : narrowedReference(ctx, property.name, symbol, ctx.pythonNameOf(symbol, property.name));
-      entries.push({ key: py.str(property.name.text), value });
+      entries.push({ key: py.str(fieldKey(ctx, node, target, property.name.text)), value });
       present.add(property.name.text);
     } else if (ts.isSpreadAssignment(property)) {
       hasSpread = true;
@@ -87,13 +103,10 @@ function objectLiteral(ctx: Context, node: ts.ObjectLiteralExpression): py.Expr 
       ctx.report(diagnostics.objectLiteralAccessor(property));
     }
   }
-  if (!hasSpread) {
-    const target = targetInterface(ctx, node);
-    if (target !== null) {
-      for (const symbol of target.getProperties()) {
-        if ((symbol.flags & ts.SymbolFlags.Optional) !== 0 && !present.has(symbol.getName())) {
-          entries.push({ key: py.str(symbol.getName()), value: py.none() });
-        }
+  if (!hasSpread && target !== null) {
+    for (const symbol of target.getProperties()) {
+      if ((symbol.flags & ts.SymbolFlags.Optional) !== 0 && !present.has(symbol.getName())) {
+        entries.push({ key: py.str(fieldKey(ctx, node, target, symbol.getName())), value: py.none() });
       }
     }
   }

@@ -4,7 +4,7 @@ import { ts } from 'ts-morph';
 import type { Context } from '../context';
 import { diagnostics } from '../diagnostics';
 import * as py from '../python-ast';
-import { expression, type VisitorEntries } from './registry';
+import { expression, type VisitorEntries } from '../visitor-entries';
 
 export function hasLoneSurrogate(text: string): boolean {
   for (const ch of text) {

@@ -6,13 +6,14 @@ import type { Context } from '../context';
 import { localBindingName } from '../context';
 import { diagnostics } from '../diagnostics';
 import * as py from '../python-ast';
-import { isMapType, skipOuterExpressions } from '../typeinfo';
-import { markAssigned, target as assignmentTarget } from './assignment';
+import { isMapType } from '../type-queries';
+import { skipOuterExpressions } from '../syntax';
+import { target as assignmentTarget } from '../translation/assignment';
 import { body } from './control';
-import { destructure, simpleTupleTarget } from './destructure';
+import { destructure, simpleTupleTarget } from '../translation/destructure';
 import { expressionAsStatement } from './expression-statement';
-import { statement, type VisitorEntries } from './registry';
-import { condition } from './truthiness';
+import { statement, type VisitorEntries } from '../visitor-entries';
+import { condition } from '../translation/truthiness';
 import { variableDeclaration } from './variable';
 
 const K = ts.SyntaxKind;
@@ -231,4 +232,3 @@ export const loopVisitors: VisitorEntries = {
   ],
 };
 
-export { markAssigned };

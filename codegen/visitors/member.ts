@@ -1,13 +1,13 @@
 // `a.b`, `a[i]`, `f(x)`, `new C(x)` and optional chains `a?.b.c()`: every link of a chain is translated by the
-// same functions as the plain forms (visitors/access.ts); `?.` only adds `None if t is None else ...`, with the
+// same functions as the plain forms (translation/access.ts); `?.` only adds `None if t is None else ...`, with the
 // receiver evaluated once.
 import { ts } from 'ts-morph';
 import { globalConstructor, isGlobalName, isNamespace } from '../builtins';
 import { REFUSED, type Context, type ExprOptions } from '../context';
 import { diagnostics } from '../diagnostics';
 import * as py from '../python-ast';
-import { translateArguments, translateCall, translateCallExpr, translateElementAccess, translatePropertyAccess } from './access';
-import { expression, type VisitorEntries } from './registry';
+import { translateArguments, translateCall, translateCallExpr, translateElementAccess, translatePropertyAccess } from '../translation/access';
+import { expression, type VisitorEntries } from '../visitor-entries';
 
 type ChainLink = ts.PropertyAccessExpression | ts.ElementAccessExpression | ts.CallExpression | ts.NonNullExpression;
 

@@ -6,9 +6,8 @@ import { declarationName, localBindingName, portExportKind } from '../context';
 import { diagnostics } from '../diagnostics';
 import { portOf, resolvePortExport } from '../ports';
 import type * as py from '../python-ast';
-import { moduleNameOf } from '../module-names';
-import { isPortFile } from '../typeinfo';
-import { statement, type VisitorEntries } from './registry';
+import { isPortFile } from '../type-queries';
+import { statement, type VisitorEntries } from '../visitor-entries';
 
 /** The emitted module a specifier refers to, or null (reported) when it is not a src/ module. */
 function targetModule(ctx: Context, node: ts.ImportDeclaration | ts.ExportDeclaration): { module: string; file: ts.SourceFile } | null {
@@ -23,7 +22,7 @@ function targetModule(ctx: Context, node: ts.ImportDeclaration | ts.ExportDeclar
     ctx.report(diagnostics.unmappedImport(node, specifier.text));
     return null;
   }
-  const module = moduleNameOf(file.fileName);
+  const module = ctx.compile.modules.moduleNameOf(file.fileName);
   if (module === null) {
     ctx.report(diagnostics.unmappedImport(node, specifier.text));
     return null;

@@ -4,8 +4,9 @@ import { ts } from 'ts-morph';
 import type { Context } from '../context';
 import { diagnostics } from '../diagnostics';
 import * as py from '../python-ast';
-import { isPrimitiveOrNullish, skipOuterExpressions } from '../typeinfo';
-import { statement, type VisitorEntries } from './registry';
+import { isBytesType, isPrimitiveOrNullish, nonNullableParts } from '../type-queries';
+import { isNullishLiteral } from '../syntax';
+import { statement, type VisitorEntries } from '../visitor-entries';
 
 interface CaseGroup {
   tests: ts.Expression[];
@@ -47,6 +48,11 @@ function switchStatement(ctx: Context, node: ts.SwitchStatement): py.Stmt[] {
     }
   });
   const discriminantType = ctx.typeOf(node.expression);
+  const identity = nonNullableParts(discriminantType).some((t) => isBytesType(t) || ctx.checker.isTupleType(t));
+  if (identity && node.caseBlock.clauses.some((c) => ts.isCaseClause(c) && !isNullishLiteral(c.expression))) {
+    ctx.report(diagnostics.valueIdentity(node.expression, nonNullableParts(discriminantType).some(isBytesType) ? 'Bytes' : 'tuples'));
+    return [];
+  }
   const { first, again } = ctx.once(ctx.expr(node.expression));
   let usedFirst = false;
   const subject = (): py.Expr => {
@@ -55,8 +61,7 @@ function switchStatement(ctx: Context, node: ts.SwitchStatement): py.Stmt[] {
     return first;
   };
   const test = (expression: ts.Expression): py.Expr => {
-    const inner = skipOuterExpressions(expression);
-    if (inner.kind === ts.SyntaxKind.NullKeyword || (ts.isIdentifier(inner) && inner.text === 'undefined')) return py.compare(subject(), 'is', py.none());
+    if (isNullishLiteral(expression)) return py.compare(subject(), 'is', py.none());
     const primitive = isPrimitiveOrNullish(discriminantType) && isPrimitiveOrNullish(ctx.typeOf(expression));
     return py.compare(subject(), primitive ? '==' : 'is', ctx.expr(expression));
   };

@@ -3,9 +3,9 @@
 import { ts } from 'ts-morph';
 import { diagnostics } from '../diagnostics';
 import * as py from '../python-ast';
-import { describeType, isStringType } from '../typeinfo';
+import { describeType, isStringType } from '../type-queries';
 import { hasLoneSurrogate } from './literals';
-import { expression, type VisitorEntries } from './registry';
+import { expression, type VisitorEntries } from '../visitor-entries';
 
 export const templateVisitors: VisitorEntries = {
   expressions: [

@@ -4,10 +4,11 @@ import { ts } from 'ts-morph';
 import type { Context, ExprOptions } from '../context';
 import { diagnostics } from '../diagnostics';
 import * as py from '../python-ast';
-import { hintForType, hintForTypeNode } from '../types';
-import { includesNullish, isRecordType, skipOuterExpressions } from '../typeinfo';
+import { hintForType, hintForTypeNode } from '../hints';
+import { includesNullish, isRecordType } from '../type-queries';
+import { skipOuterExpressions } from '../syntax';
 import { translateOptionalChain } from './member';
-import { expression, type VisitorEntries } from './registry';
+import { expression, type VisitorEntries } from '../visitor-entries';
 
 /** Whether translating `node` with `asserted` already yields a non-optional Python value (`a[i]`, `m[k]`, ...). */
 function assertionConsumed(ctx: Context, node: ts.Expression): boolean {

@@ -14,13 +14,13 @@ import zlib
 from typing import Dict, List, Optional, Sequence, TypeVar, Union
 
 __all__ = [
-    "Bytes", "Float", "JsonValue", "InvalidArgumentError", "DivisionByZeroError", "InvalidUtf8Error", "LoneSurrogateError",
-    "InvalidJsonError", "utf8_encode", "utf8_decode", "utf8_byte_length", "code_points", "code_point_of",
-    "sorted_strings", "md5", "crc32", "bytes_to_hex", "u32", "u32_add", "u32_mul", "u32_xor", "u32_and", "u32_or",
-    "u32_shl", "u32_shr", "u32_rotl", "parse_decimal_int", "parse_decimal_float", "int_to_string", "format_float",
-    "int_div", "json_stringify", "json_parse", "now_seconds", "array_item", "bytes_find", "bytes_starts_with",
-    "bytes_concat", "bytes_equal", "bytes_split", "is_ascii_digits", "parse_ascii_digits", "latin1_decode",
-    "int_to_ascii", "has_space_or_control", "bytes_of",
+    "Bytes", "Float", "JsonValue", "InvalidArgumentError", "DivisionByZeroError", "InvalidUtf8Error",
+    "LoneSurrogateError", "InvalidJsonError", "utf8_encode", "utf8_decode", "utf8_byte_length", "code_points",
+    "code_point_of", "sorted_strings", "md5", "crc32", "bytes_to_hex", "u32", "u32_add", "u32_mul", "u32_xor",
+    "u32_and", "u32_or", "u32_shl", "u32_shr", "u32_rotl", "parse_decimal_int", "parse_decimal_float", "int_to_string",
+    "format_float", "int_div", "json_stringify", "json_parse", "now_seconds", "array_item", "bytes_find",
+    "bytes_starts_with", "bytes_concat", "bytes_equal", "bytes_split", "is_ascii_digits", "parse_ascii_digits",
+    "latin1_decode", "int_to_ascii", "has_space_or_control", "bytes_of",
 ]
 
 Bytes = bytes

@@ -80,7 +80,7 @@ def _wait(sock: socket.socket, events: int, deadline: float, phase: str, seconds
             return ready[0][1]
 
 
-def open_socket(host: str, port: int, connect_timeout: float) -> "Socket":
+def open_socket(host: str, port: int, *, connect_timeout: float) -> "Socket":
     """Opens a TCP connection to the first address of ``host`` that accepts, with TCP_NODELAY on."""
     deadline = time.monotonic() + connect_timeout
     try:

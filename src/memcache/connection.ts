@@ -55,7 +55,7 @@ export class Connection {
     if (current !== null && !this.inFlight && !current.isStale()) return true;
     this.close();
     try {
-      this.socket = await openSocket(this.host, this.port, connectTimeout);
+      this.socket = await openSocket(this.host, this.port, { connectTimeout: connectTimeout });
     } catch (error) {
       if (error instanceof SocketError) throw new TransportFailure('connect', error.failure, error.message);
       throw error;

@@ -58,11 +58,8 @@ export const KNOWN_CLIENT_ERROR_TEXTS: readonly string[] = [
   'usage: stats detail on|off|dump',
 ];
 
-/**
- * `SERVER_ERROR <text>` lines: memcached 1.6.18 (proto_text.c, memcached.c), its built-in proxy (proto_proxy.c),
- * and twemproxy, which answers `SERVER_ERROR <strerror(errno)>` (glibc's texts) or `SERVER_ERROR unknown`.
- */
-export const KNOWN_SERVER_ERROR_TEXTS: readonly string[] = [
+/** `SERVER_ERROR <text>` lines of memcached 1.6.18 itself (proto_text.c, memcached.c). */
+const MEMCACHED_SERVER_ERROR_TEXTS: readonly string[] = [
   'out of memory storing object',
   'object too large for cache',
   'out of memory',
@@ -74,14 +71,20 @@ export const KNOWN_SERVER_ERROR_TEXTS: readonly string[] = [
   'refcount overflow during fetch',
   'output line too long',
   'Unhandled storage type.',
-  // memcached's proxy
+];
+
+/** `SERVER_ERROR <text>` lines of memcached's built-in proxy (proto_proxy.c). */
+const PROXY_SERVER_ERROR_TEXTS: readonly string[] = [
   'backend failure',
   'bad response',
   'lua failure',
   'parsing request',
   'key too long',
   'request too long',
-  // twemproxy
+];
+
+/** twemproxy answers `SERVER_ERROR <strerror(errno)>` (glibc's texts) or `SERVER_ERROR unknown`. */
+const TWEMPROXY_SERVER_ERROR_TEXTS: readonly string[] = [
   'unknown',
   'Connection refused',
   'Connection timed out',
@@ -93,6 +96,13 @@ export const KNOWN_SERVER_ERROR_TEXTS: readonly string[] = [
   'Cannot allocate memory',
   'Transport endpoint is not connected',
   'Invalid argument',
+];
+
+/** Every known `SERVER_ERROR <text>` line: memcached's, its built-in proxy's and twemproxy's. */
+export const KNOWN_SERVER_ERROR_TEXTS: readonly string[] = [
+  ...MEMCACHED_SERVER_ERROR_TEXTS,
+  ...PROXY_SERVER_ERROR_TEXTS,
+  ...TWEMPROXY_SERVER_ERROR_TEXTS,
 ];
 
 /** The first word of every reply line the reader knows; an unexpected line starting with one of them says so. */

@@ -60,8 +60,15 @@ function timedOut(phase: string, seconds: Float): SocketError {
   return new SocketError('timeout', `${phase} timed out after ${formatFloat(seconds)} s`);
 }
 
+/** How to open a connection; the emitter passes these as keyword arguments (connect_timeout=...). */
+export type SocketOptions = {
+  /** Seconds to wait for the connection. */
+  connectTimeout: Float;
+};
+
 /** Opens a TCP connection (TCP_NODELAY on: requests are small and latency-bound). */
-export async function openSocket(host: string, port: number, connectTimeout: Float): Promise<Socket> {
+export async function openSocket(host: string, port: number, options: SocketOptions): Promise<Socket> {
+  const connectTimeout = options.connectTimeout;
   const raw = new NetSocket();
   raw.setNoDelay(true);
   await new Promise<void>((resolve, reject) => {

@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import { Project } from 'ts-morph';
 import { describe, expect, it } from 'vitest';
 import { compileProject, type CompileResult } from '../../codegen/compiler';
+import { LINE_WIDTH, lineWidth } from '../../codegen/printer';
 import { compileSources, fixtureFiles, FIXTURES, listFixtures, ROOT } from './helpers';
 
 function compileRealSource(): CompileResult {
@@ -56,6 +57,16 @@ describe('python-out/pymcache_fdw', () => {
       expect(second === 'from __future__ import annotations' || second!.startsWith('"""')).toBe(true);
       expect(file.text).toContain('\nfrom __future__ import annotations\n');
     }
+  });
+
+  it(`has no line longer than ${LINE_WIDTH} characters (the project's width), _runtime.py included`, () => {
+    const long: string[] = [];
+    for (const file of execFileSync('find', [PACKAGE_DIR, '-name', '*.py', '-not', '-path', '*/__pycache__/*'], { encoding: 'utf8' }).trim().split('\n').sort()) {
+      fs.readFileSync(file, 'utf8').split('\n').forEach((line, i) => {
+        if (lineWidth(line) > LINE_WIDTH) long.push(`${path.relative(ROOT, file)}:${i + 1}: ${lineWidth(line)} characters`);
+      });
+    }
+    expect(long).toEqual([]);
   });
 
   it('compiles with /usr/bin/python3 and passes mypy --strict against the typed stubs of multicorn and pymemcache', () => {

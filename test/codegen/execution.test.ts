@@ -106,6 +106,31 @@ const SNIPPETS: Record<string, string> = {
       for (const x of s) members.push(x);
       return { entries, keys, members, size: m.size + s.size, has: [m.has('mid'), s.has('z')] };
     }`,
+  setMembership: `
+    class Tracker {
+      private readonly seen: Set<string> = new Set<string>();
+      note(key: string): boolean {
+        if (this.seen.has(key)) return false;
+        this.seen.add(key);
+        return true;
+      }
+      forget(key: string): number {
+        this.seen.delete(key);
+        this.seen.delete('never there');
+        return this.seen.size;
+      }
+    }
+    function known(keys: Set<string>, names: string[]): string[] {
+      const out: string[] = [];
+      for (const name of names) if (keys.has(name)) out.push(name);
+      return out;
+    }
+    export function main(): unknown {
+      const t = new Tracker();
+      const noted = ['b', 'a', 'b', 'c'].map((k) => t.note(k));
+      const left = t.forget('a');
+      return { noted, left, known: known(new Set<string>(['x', 'z']), ['z', 'y', 'x']) };
+    }`,
   classes: `
     class Animal {
       static count = 0;
@@ -217,6 +242,38 @@ const SNIPPETS: Record<string, string> = {
     }
     export function main(): unknown {
       return [0, 1, 2, 3, 4].map((k) => run(k));
+    }`,
+  exceptClauses: `
+    class A extends Error {}
+    class B extends A {}
+    class C extends Error {}
+    function fail(message: string): never {
+      throw new C(message);
+    }
+    function classify(kind: number, log: string[]): string {
+      try {
+        try {
+          if (kind === 0) throw new B('b');
+          if (kind === 1) throw new A('a');
+          if (kind === 2) throw new C('c');
+          if (kind === 3) throw new RangeError('r');
+          return 'ok';
+        } catch (error) {
+          if (error instanceof B) {
+            log.push('B first');
+            return 'b';
+          }
+          if (error instanceof A || error instanceof RangeError) fail('from ' + error.message);
+          throw error;
+        }
+      } catch (outer) {
+        if (outer instanceof C) return 'C: ' + outer.message;
+        throw outer;
+      }
+    }
+    export function main(): unknown {
+      const log: string[] = [];
+      return { results: [0, 1, 2, 3, 4].map((k) => classify(k, log)), log };
     }`,
   uncaught: `
     export function main(): unknown {

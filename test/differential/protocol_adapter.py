@@ -1,5 +1,8 @@
 """Python side of the protocol tests: the emitted ReplyReader driven over chunks exactly as protocol-adapter.ts drives
 the TypeScript one (see there), outcomes as plain data that the differential driver encodes."""
+import re
+
+from pymcache_fdw.memcache import requests
 from pymcache_fdw.memcache.protocol import ErrorReply, ProtocolError, ReplyError, ReplyReader
 
 _READS = {
@@ -13,6 +16,40 @@ _READS = {
     "meta": ReplyReader.read_meta,
     "metadump": ReplyReader.read_metadump,
 }
+
+
+def _camel_case(name):
+    return re.sub(r"_([a-z0-9])", lambda match: match.group(1).upper(), name)
+
+
+def _snake_case(name):
+    return re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", name).lower()
+
+
+def ts_names(record):
+    """A record (a TypedDict: snake_case keys in Python) with the property names of its TypeScript interface."""
+    return {_camel_case(key): value for key, value in record.items()} if isinstance(record, dict) else record
+
+
+def python_names(record):
+    """A TypeScript options object as the emitted code takes it: a TypedDict with snake_case keys."""
+    return {_snake_case(key): value for key, value in record.items()}
+
+
+def encode_meta_get(key, options):
+    return requests.encode_meta_get(key, python_names(options))
+
+
+def encode_meta_set(key, value, options):
+    return requests.encode_meta_set(key, value, python_names(options))
+
+
+def encode_meta_delete(key, options):
+    return requests.encode_meta_delete(key, python_names(options))
+
+
+def encode_meta_arithmetic(key, options):
+    return requests.encode_meta_arithmetic(key, python_names(options))
 
 
 def error_outcome(error):
@@ -48,7 +85,7 @@ def read_replies(chunks, kinds, max_value_length=None):
                 reader.feed(chunks[next_chunk])
                 next_chunk += 1
                 continue
-            outcomes.append(result)
+            outcomes.append(ts_names(result))
             if kind != "metadump" or isinstance(result, str):
                 break
     outcomes.append({"left": reader.buffered_length + unfed})

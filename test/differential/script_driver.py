@@ -18,7 +18,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'
 import multicorn.utils  # noqa: E402
 from multicorn import ColumnDefinition, Qual  # noqa: E402
 
-from differential_driver import decode, encode, encode_error  # noqa: E402
+from differential_driver import camel_case, decode, encode, encode_error  # noqa: E402
 from pymcache_fdw import transaction  # noqa: E402
 from pymcache_fdw.cache_store import CacheStore, StoredItem, describe_failure, operation_text, raise_failure  # noqa: E402
 from pymcache_fdw.columns import base_type, check_stats_columns, resolve_cache_layout  # noqa: E402
@@ -63,7 +63,12 @@ def failure_of(spec):
 
 
 def endpoint_of(host, port, listed=False):
-    return {'host': host, 'port': port, 'connectTimeout': 2.0, 'timeout': 5.0, 'listed': listed}
+    return {'host': host, 'port': port, 'connect_timeout': 2.0, 'timeout': 5.0, 'listed': listed}
+
+
+def ts_names(record):
+    """A record (a TypedDict: snake_case keys in Python) with the property names of its TypeScript interface."""
+    return {camel_case(key): value for key, value in record.items()}
 
 
 def substitute(options, env):
@@ -104,15 +109,16 @@ def plain_pending(pending):
 
 
 def plain_endpoint(endpoint):
-    return dict(endpoint, connectTimeout=repr(endpoint['connectTimeout']), timeout=repr(endpoint['timeout']))
+    return ts_names(dict(endpoint, connect_timeout=repr(endpoint['connect_timeout']), timeout=repr(endpoint['timeout'])))
 
 
 def plain_server_set(servers):
-    return dict(servers, endpoints=[plain_endpoint(endpoint) for endpoint in servers['endpoints']])
+    return ts_names(dict(servers, endpoints=[plain_endpoint(endpoint) for endpoint in servers['endpoints']]))
 
 
 def plain_table_options(parsed):
-    return dict(parsed, endpoint=plain_endpoint(parsed['endpoint']), servers=plain_server_set(parsed['servers']))
+    plain = dict(parsed, endpoint=plain_endpoint(parsed['endpoint']), servers=plain_server_set(parsed['servers']))
+    return ts_names(plain)
 
 
 class Script:
@@ -136,7 +142,7 @@ class Script:
         if op == 'endpointLabel':
             return endpoint_label(endpoint_of(args[0], args[1]))
         if op == 'layout':
-            return resolve_cache_layout(columns_of(args[0]), args[1])
+            return ts_names(resolve_cache_layout(columns_of(args[0]), args[1]))
         if op == 'statsColumns':
             check_stats_columns(columns_of(args[0]))
             return None

@@ -44,7 +44,7 @@ async function peer(onConnection: (socket: NetSocket) => void, backlog = 511): P
 async function inNode(scenario: Scenario): Promise<Step[]> {
   const steps: Step[] = [];
   try {
-    const socket = await openSocket(scenario.host, scenario.port, scenario.connectTimeout);
+    const socket = await openSocket(scenario.host, scenario.port, { connectTimeout: scenario.connectTimeout });
     for (const action of scenario.actions) {
       if (action[0] === 'send') {
         await socket.sendAll(new Uint8Array(Buffer.from(action[1].repeat(action[2]), 'latin1')), scenario.timeout);

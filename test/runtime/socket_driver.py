@@ -11,7 +11,7 @@ def run(scenario):
     host, port = scenario["host"], scenario["port"]
     steps = []
     try:
-        sock = open_socket(host, port, scenario["connectTimeout"])
+        sock = open_socket(host, port, connect_timeout=scenario["connectTimeout"])
         for action in scenario["actions"]:
             kind = action[0]
             if kind == "send":

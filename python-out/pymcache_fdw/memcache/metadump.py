@@ -13,14 +13,22 @@ from .tokens import MAX_CLIENT_FLAGS, MAX_KEY_LENGTH, SPACE, is_decimal_u64, par
 class MetadumpEntry(TypedDict):
     """One item of a metadump. Times are Unix times of the server's clock."""
 
+    # The key's bytes (decoded from the line's percent-encoding).
     key: bytes
-    expiresAt: int
-    lastAccess: int
+    # exp: when the item expires, -1 when it never does.
+    expires_at: int
+    # la: when it was last accessed.
+    last_access: int
+    # cas: its CAS token.
     cas: str
+    # fetch: whether it was fetched since it was stored.
     fetched: bool
-    slabClass: int | None
+    # cls: its slab class (memcached 1.5.10 or later, else null).
+    slab_class: int | None
+    # size: its size in memory, key and header included (memcached 1.5.10 or later, else null).
     size: int | None
-    clientFlags: int | None
+    # flags: its client flags (memcached 1.6.24 or later, else null).
+    client_flags: int | None
 
 
 PERCENT = 0x25
@@ -30,7 +38,7 @@ YES: bytes = utf8_encode('yes')
 NO: bytes = utf8_encode('no')
 
 
-def hex_digit(byte: int) -> int:
+def hex_digit(byte: int) -> int:  # src/memcache/metadump.ts:35
     """The value of one hexadecimal digit byte (either case), or -1."""
     if byte >= 0x30 and byte <= 0x39:
         return byte - 0x30
@@ -41,7 +49,7 @@ def hex_digit(byte: int) -> int:
     return -1
 
 
-def percent_decode(encoded: bytes) -> bytes | None:
+def percent_decode(encoded: bytes) -> bytes | None:  # src/memcache/metadump.ts:43
     """The bytes `%XX` escapes stand for (memcached escapes every byte but letters, digits and `-._~`), or null."""
     if encoded.find(PERCENT_SIGN, 0) < 0:
         return encoded
@@ -64,13 +72,13 @@ def percent_decode(encoded: bytes) -> bytes | None:
     return bytes_of(values)
 
 
-def unsigned_number(token: bytes) -> int | None:
+def unsigned_number(token: bytes) -> int | None:  # src/memcache/metadump.ts:65
     """A number of 1 to 15 digits, or null."""
     value = parse_ascii_digits(token)
     return None if value < 0 else value
 
 
-def parse_metadump_line(line: bytes) -> MetadumpEntry | str:
+def parse_metadump_line(line: bytes) -> MetadumpEntry | str:  # src/memcache/metadump.ts:75
     """The entry a metadump line (without its line end) describes, or what is wrong with it. Fields the reader does not
     know are skipped (later memcached versions add some); key, exp, la, cas and fetch must be there; a field given
     twice counts with its last value.
@@ -123,10 +131,19 @@ def parse_metadump_line(line: bytes) -> MetadumpEntry | str:
                 return 'flags that are not a 32-bit number'
     if key is None or expires_at is None or last_access is None or cas is None or fetched is None:
         return 'one of the fields key, exp, la, cas and fetch missing'
-    return {'key': key, 'expiresAt': expires_at, 'lastAccess': last_access, 'cas': cas, 'fetched': fetched, 'slabClass': slab_class, 'size': size, 'clientFlags': client_flags}
+    return {
+        'key': key,
+        'expires_at': expires_at,
+        'last_access': last_access,
+        'cas': cas,
+        'fetched': fetched,
+        'slab_class': slab_class,
+        'size': size,
+        'client_flags': client_flags,
+    }
 
 
-def fetched_of(value: bytes) -> bool | None:
+def fetched_of(value: bytes) -> bool | None:  # src/memcache/metadump.ts:121
     if value == YES:
         return True
     if value == NO:

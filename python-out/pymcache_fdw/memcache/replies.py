@@ -13,18 +13,28 @@ leaves the reader failed (close the connection).
 """
 from __future__ import annotations
 
-from typing import Literal, TypeAlias, TypedDict, cast
+from typing import Literal, TYPE_CHECKING, TypedDict, cast
 
 from .._runtime import bytes_split, int_to_string, parse_ascii_digits, utf8_encode
 from .metadump import MetadumpEntry, parse_metadump_line
 from .reply_errors import ProtocolError, ReplyError, describe_line, error_reply_of
 from .tokens import CRLF, MAX_CLIENT_FLAGS, MAX_KEY_LENGTH, SPACE, is_decimal_u64, parse_signed_digits
 
+if TYPE_CHECKING:
+    from typing_extensions import TypeAlias
 
-ValueItem: TypeAlias = tuple[bytes, int, bytes, str | None]
-StoreStatus: TypeAlias = Literal['STORED', 'NOT_STORED', 'EXISTS', 'NOT_FOUND']
-DeleteStatus: TypeAlias = Literal['DELETED', 'NOT_FOUND']
-TouchStatus: TypeAlias = Literal['TOUCHED', 'NOT_FOUND']
+
+# One item of a get or gets reply: its key, client flags, value, and CAS token (gets only, else null).
+ValueItem: TypeAlias = 'tuple[bytes, int, bytes, str | None]'
+
+# The reply to set, add, replace, append, prepend and cas.
+StoreStatus: TypeAlias = "Literal['STORED', 'NOT_STORED', 'EXISTS', 'NOT_FOUND']"
+
+# The reply to delete.
+DeleteStatus: TypeAlias = "Literal['DELETED', 'NOT_FOUND']"
+
+# The reply to touch.
+TouchStatus: TypeAlias = "Literal['TOUCHED', 'NOT_FOUND']"
 
 
 class CounterReply(TypedDict):
@@ -34,38 +44,60 @@ class CounterReply(TypedDict):
     value: str | None
 
 
-StatEntry: TypeAlias = tuple[str, str]
-MetaStatus: TypeAlias = Literal['HD', 'VA', 'EN', 'NF', 'NS', 'EX', 'MN']
+# One STAT line: name and value, each byte read as the code point of the same number (latin-1, lossless).
+StatEntry: TypeAlias = 'tuple[str, str]'
+
+# The status of a meta reply: HD done, VA value follows, EN miss, NF not found, NS not stored, EX CAS mismatch, MN
+# no-op.
+MetaStatus: TypeAlias = "Literal['HD', 'VA', 'EN', 'NF', 'NS', 'EX', 'MN']"
 
 
 class MetaReply(TypedDict):
     """A reply to mg, ms, md, ma or mn, with the flags it returned (null or false when it did not return them)."""
 
     status: MetaStatus
+    # The data block of a VA reply (the value of mg, the number of ma), else null.
     value: bytes | None
+    # c: CAS token.
     cas: str | None
-    clientFlags: int | None
+    # f: client flags.
+    client_flags: int | None
+    # t: remaining TTL in seconds, -1 when the item never expires.
     ttl: int | None
+    # s: size of the value.
     size: int | None
+    # k: the key (base64 when base64_key).
     key: bytes | None
-    base64Key: bool
+    # b: the returned key is base64-encoded.
+    base64_key: bool
+    # O: the opaque token of the request.
     opaque: bytes | None
+    # h: whether the item had been fetched before.
     hit: bool | None
-    lastAccess: int | None
+    # l: seconds since the last access.
+    last_access: int | None
+    # W: this client won the right to recache the item.
     won: bool
+    # X: the item is stale.
     stale: bool
-    winTokenSent: bool
+    # Z: another client already won the right to recache it.
+    win_token_sent: bool
 
 
-MetadumpEnd: TypeAlias = Literal['END', 'BUSY', 'BADCLASS', 'NOTSTARTED']
+# How a metadump ends: END, or the crawler's refusals (BUSY: it is crawling; BADCLASS; NOTSTARTED: nothing to dump).
+MetadumpEnd: TypeAlias = "Literal['END', 'BUSY', 'BADCLASS', 'NOTSTARTED']"
 
 
-class ReadOrderError(Exception):
+class ReadOrderError(Exception):  # src/memcache/replies.ts:78
     """A read of one kind of reply while a reply of another kind is partly read: a bug of the caller."""
 
 
+# memcached's item size limit (-I) cannot be set above 1 GiB.
 DEFAULT_MAX_VALUE_LENGTH = 1073741824
+
+# Reply lines are short (memcached writes at most about 1 KB, a metadump line with a 250-byte key about 900 bytes).
 MAX_LINE_LENGTH = 8192
+
 LF: bytes = utf8_encode('\n')
 CR: bytes = utf8_encode('\r')
 END: bytes = utf8_encode('END')
@@ -77,8 +109,13 @@ VERSION_PREFIX: bytes = utf8_encode('VERSION ')
 NOT_FOUND: bytes = utf8_encode('NOT_FOUND')
 METADUMP_KEY_FIELD: bytes = utf8_encode('key=')
 EMPTY: bytes = utf8_encode('')
+
+# Words of fixed replies are at most this long; longer lines are not decoded to compare them.
 LONGEST_WORD = 10
+
 LINE_TOO_LONG = f'a line longer than {int_to_string(MAX_LINE_LENGTH)} bytes'
+
+# What a read expects, as error messages name it.
 GET_REPLY = 'get/gets'
 STORE_REPLY = 'a storage command'
 DELETE_REPLY = 'delete'
@@ -88,25 +125,35 @@ STATS_REPLY = 'stats'
 VERSION_REPLY = 'version'
 META_REPLY = 'a meta command'
 METADUMP_REPLY = 'lru_crawler metadump'
+
+# _scan_values: the reply is complete, or a whole line must arrive first (else: how many bytes from position).
 REPLY_DONE = 0
 LINE_NEEDED = -1
 
 
-def word_of(line: bytes) -> str:
+def word_of(line: bytes) -> str:  # src/memcache/replies.ts:119
     """The line as a word to compare with fixed replies, or '' when it is too long to be one."""
     return line.decode('latin-1') if len(line) <= LONGEST_WORD else ''
 
 
-def meta_status_of(word: bytes) -> MetaStatus | None:
+def meta_status_of(word: bytes) -> MetaStatus | None:  # src/memcache/replies.ts:123
     if len(word) != 2:
         return None
     status = word.decode('latin-1')
-    if status == 'HD' or status == 'VA' or status == 'EN' or status == 'NF' or status == 'NS' or status == 'EX' or status == 'MN':
+    if (
+        status == 'HD'
+        or status == 'VA'
+        or status == 'EN'
+        or status == 'NF'
+        or status == 'NS'
+        or status == 'EX'
+        or status == 'MN'
+    ):
         return cast("Literal['HD', 'VA', 'EN', 'NF', 'NS', 'EX', 'MN']", status)
     return None
 
 
-def metadump_refusal_of(line: bytes) -> MetadumpEnd | None:
+def metadump_refusal_of(line: bytes) -> MetadumpEnd | None:  # src/memcache/replies.ts:132
     space = line.find(SPACE, 0)
     word = word_of(line if space < 0 else line[0:space])
     if word == 'BUSY' or word == 'BADCLASS' or word == 'NOTSTARTED':
@@ -114,7 +161,7 @@ def metadump_refusal_of(line: bytes) -> MetadumpEnd | None:
     return None
 
 
-def only_spaces_from(line: bytes, start: int) -> bool:
+def only_spaces_from(line: bytes, start: int) -> bool:  # src/memcache/replies.ts:140
     """Whether every byte from `start` on is a space (memcached may pad an incr/decr result)."""
     i = start
     while i < len(line):
@@ -124,25 +171,33 @@ def only_spaces_from(line: bytes, start: int) -> bool:
     return True
 
 
-class ReplyReader:
+class ReplyReader:  # src/memcache/replies.ts:147
+    # Received bytes; those before `_position` are consumed.
     _buffer: bytes
     _position: int
+    # Chunks received after `_buffer`, kept apart until a line end or enough bytes have arrived, then joined once.
     _parts: list[bytes]
     _parts_length: int
+    # The line end the search state below is about: 2 for CRLF, 1 for LF (metadump lines).
     _searched_for: int
+    # buffer[position:] and parts[:_searched_parts] hold no line end.
     _tail_searched: bool
     _searched_parts: int
     _failure: ProtocolError | None
+    # The reply partly read across reads, or null.
     _pending: str | None
+    # What _scan_values needs before it can go on: 0 nothing, LINE_NEEDED, or a byte count from position.
     _values_need: int
     _values: list[ValueItem]
     _stats: list[StatEntry]
+    # A VA line whose data block has not fully arrived, and the block's length.
     _meta_header: MetaReply | None
     _meta_value_length: int
     _max_value_length: int
 
-    def __init__(self, max_value_length: int | None = None) -> None:
-        """`maxValueLength`: a longer data block announced by the server is a ProtocolError (memory is not reserved)."""
+    def __init__(self, max_value_length: int | None = None) -> None:  # src/memcache/replies.ts:172
+        """`max_value_length`: a longer data block announced by the server is a ProtocolError (memory is not reserved).
+        """
         if max_value_length is None:
             max_value_length = DEFAULT_MAX_VALUE_LENGTH
         self._buffer = EMPTY
@@ -161,9 +216,9 @@ class ReplyReader:
         self._meta_value_length = 0
         self._max_value_length = max_value_length
 
-    def feed(self, chunk: bytes) -> None:
-        """Takes the next bytes received. The chunk is kept, not copied, so it must not change afterwards (in Node, pass a
-        Uint8Array rather than a Buffer: Buffer's slice is a view, and replies would share its memory).
+    def feed(self, chunk: bytes) -> None:  # src/memcache/replies.ts:180
+        """Takes the next bytes received. The chunk is kept, not copied, so it must not change afterwards (in Node, pass
+        a Uint8Array rather than a Buffer: Buffer's slice is a view, and replies would share its memory).
         """
         if len(chunk) == 0:
             return
@@ -176,17 +231,19 @@ class ReplyReader:
             self._parts_length += len(chunk)
 
     @property
-    def buffered_length(self) -> int:
+    def buffered_length(self) -> int:  # src/memcache/replies.ts:193
         """Bytes received and not consumed by a read yet (0 between replies when nothing was pipelined)."""
         return len(self._buffer) - self._position + self._parts_length
 
-    def read_values(self) -> list[ValueItem] | None:
+    def read_values(self) -> list[ValueItem] | None:  # src/memcache/replies.ts:198
         """The reply to get or gets: every VALUE item until END (an empty list when nothing was found)."""
         self._start(GET_REPLY)
         while True:
             need = self._values_need
             if need != REPLY_DONE:
-                arrived = self._find_line_end(CRLF, GET_REPLY) >= 0 if need == LINE_NEEDED else self._bytes_arrived(need)
+                arrived = (
+                    self._find_line_end(CRLF, GET_REPLY) >= 0 if need == LINE_NEEDED else self._bytes_arrived(need)
+                )
                 if not arrived:
                     self._pending = GET_REPLY
                     return None
@@ -199,9 +256,9 @@ class ReplyReader:
                 return values
             self._values_need = status
 
-    def _scan_values(self) -> int:
-        """The hot path of get: VALUE items parsed straight from the buffer until END, or until the buffer ends inside an
-        item, which is left unconsumed. Returns REPLY_DONE, LINE_NEEDED, or the bytes the item needs from `position`.
+    def _scan_values(self) -> int:  # src/memcache/replies.ts:225
+        """The hot path of get: VALUE items parsed straight from the buffer until END, or until the buffer ends inside
+        an item, which is left unconsumed. Returns REPLY_DONE, LINE_NEEDED, or the bytes the item needs from `position`.
         """
         buffer = self._buffer
         buffer_length = len(buffer)
@@ -228,7 +285,11 @@ class ReplyReader:
             flags = parse_ascii_digits(fields[1]) if field_count == 3 or field_count == 4 else -1
             length = -1 if flags < 0 else parse_ascii_digits(fields[2])
             if length < 0 or flags > MAX_CLIENT_FLAGS or key_length == 0 or key_length > MAX_KEY_LENGTH:
-                raise self._fail(GET_REPLY, f'a VALUE line of {int_to_string(line_end - position)} bytes that is not VALUE <key> <flags> <bytes> [<cas>]')
+                raise self._fail(
+                    GET_REPLY,
+                    f'a VALUE line of {int_to_string(line_end - position)} bytes that is not VALUE <key> <flags>'
+                    ' <bytes> [<cas>]',
+                )
             if length > max_value_length:
                 raise self._fail(GET_REPLY, self._too_long(length))
             cas = self._cas_token(fields[3], GET_REPLY) if field_count == 4 else None
@@ -242,7 +303,7 @@ class ReplyReader:
             values.append((key, flags, buffer[data_start:data_end], cas))
             position = data_end + 2
 
-    def read_stored(self) -> StoreStatus | None:
+    def read_stored(self) -> StoreStatus | None:  # src/memcache/replies.ts:268
         """The reply to set, add, replace, append, prepend or cas."""
         self._start(STORE_REPLY)
         line = self._read_line(STORE_REPLY)
@@ -253,7 +314,7 @@ class ReplyReader:
             return cast("Literal['STORED', 'NOT_STORED', 'EXISTS', 'NOT_FOUND']", word)
         raise self._unexpected(line, STORE_REPLY, 'STORED, NOT_STORED, EXISTS, NOT_FOUND or an error')
 
-    def read_deleted(self) -> DeleteStatus | None:
+    def read_deleted(self) -> DeleteStatus | None:  # src/memcache/replies.ts:278
         """The reply to delete."""
         self._start(DELETE_REPLY)
         line = self._read_line(DELETE_REPLY)
@@ -264,7 +325,7 @@ class ReplyReader:
             return cast("Literal['NOT_FOUND', 'DELETED']", word)
         raise self._unexpected(line, DELETE_REPLY, 'DELETED, NOT_FOUND or an error')
 
-    def read_touched(self) -> TouchStatus | None:
+    def read_touched(self) -> TouchStatus | None:  # src/memcache/replies.ts:288
         """The reply to touch."""
         self._start(TOUCH_REPLY)
         line = self._read_line(TOUCH_REPLY)
@@ -275,7 +336,7 @@ class ReplyReader:
             return cast("Literal['NOT_FOUND', 'TOUCHED']", word)
         raise self._unexpected(line, TOUCH_REPLY, 'TOUCHED, NOT_FOUND or an error')
 
-    def read_counter(self) -> CounterReply | None:
+    def read_counter(self) -> CounterReply | None:  # src/memcache/replies.ts:298
         """The reply to incr or decr."""
         self._start(COUNTER_REPLY)
         line = self._read_line(COUNTER_REPLY)
@@ -289,7 +350,7 @@ class ReplyReader:
             return {'found': False, 'value': None}
         raise self._unexpected(line, COUNTER_REPLY, 'a number, NOT_FOUND or an error')
 
-    def read_stats(self) -> list[StatEntry] | None:
+    def read_stats(self) -> list[StatEntry] | None:  # src/memcache/replies.ts:310
         """The reply to stats (with or without a group): every STAT line until END, in the server's order."""
         self._start(STATS_REPLY)
         while True:
@@ -301,7 +362,9 @@ class ReplyReader:
                 name_end = line.find(SPACE, STAT_PREFIX_LENGTH)
                 if name_end <= STAT_PREFIX_LENGTH:
                     raise self._fail(STATS_REPLY, f'{describe_line(line)} that is not STAT <name> <value>')
-                self._stats.append((line[STAT_PREFIX_LENGTH:name_end].decode('latin-1'), line[name_end + 1:].decode('latin-1')))
+                self._stats.append(
+                    (line[STAT_PREFIX_LENGTH:name_end].decode('latin-1'), line[name_end + 1:].decode('latin-1'))
+                )
             elif line == END:
                 stats = self._stats
                 self._stats = []
@@ -310,7 +373,7 @@ class ReplyReader:
             else:
                 raise self._unexpected(line, STATS_REPLY, 'STAT, END or an error')
 
-    def read_version(self) -> str | None:
+    def read_version(self) -> str | None:  # src/memcache/replies.ts:334
         """The reply to version: the version text (`1.6.18`), read as latin-1."""
         self._start(VERSION_REPLY)
         line = self._read_line(VERSION_REPLY)
@@ -320,7 +383,7 @@ class ReplyReader:
             return line[len(VERSION_PREFIX):].decode('latin-1')
         raise self._unexpected(line, VERSION_REPLY, 'VERSION or an error')
 
-    def read_meta(self) -> MetaReply | None:
+    def read_meta(self) -> MetaReply | None:  # src/memcache/replies.ts:346
         """The next reply to a meta command (mg, ms, md, ma, mn). With quiet flags some commands send no reply: pipeline
         them with opaque tokens, end the pipeline with mn, and read until the MN reply.
         """
@@ -347,13 +410,29 @@ class ReplyReader:
         self._pending = None
         return reply
 
-    def _meta_reply_of(self, line: bytes) -> MetaReply:
-        """A meta reply line: its status, the size of a VA's data block (into metaValueLength), and its return flags."""
+    def _meta_reply_of(self, line: bytes) -> MetaReply:  # src/memcache/replies.ts:371
+        """A meta reply line: its status, the size of a VA's data block (into _meta_value_length), and its return flags.
+        """
         fields = bytes_split(line, SPACE)
         status = meta_status_of(fields[0])
         if status is None:
             raise self._unexpected(line, META_REPLY, 'HD, VA, EN, NF, NS, EX, MN or an error')
-        reply: MetaReply = {'status': status, 'value': None, 'cas': None, 'clientFlags': None, 'ttl': None, 'size': None, 'key': None, 'base64Key': False, 'opaque': None, 'hit': None, 'lastAccess': None, 'won': False, 'stale': False, 'winTokenSent': False}
+        reply: MetaReply = {
+            'status': status,
+            'value': None,
+            'cas': None,
+            'client_flags': None,
+            'ttl': None,
+            'size': None,
+            'key': None,
+            'base64_key': False,
+            'opaque': None,
+            'hit': None,
+            'last_access': None,
+            'won': False,
+            'stale': False,
+            'win_token_sent': False,
+        }
         first_flag = 1
         if status == 'VA':
             length = parse_ascii_digits(fields[1]) if len(fields) > 1 else -1
@@ -365,11 +444,12 @@ class ReplyReader:
             first_flag = 2
         for i in range(first_flag, len(fields)):
             field = fields[i]
+            # memcached 1.6.10 to 1.6.17 wrote a space too many in some replies ("HD \r\n").
             if len(field) > 0:
                 self._meta_flag(reply, field[0:1].decode('latin-1'), field[1:])
         return reply
 
-    def _meta_flag(self, reply: MetaReply, flag: str, token: bytes) -> None:
+    def _meta_flag(self, reply: MetaReply, flag: str, token: bytes) -> None:  # src/memcache/replies.ts:396
         """Records one return flag; flags the reader does not know are skipped (later versions may add some)."""
         valid = True
         if flag == 'c':
@@ -377,7 +457,7 @@ class ReplyReader:
         elif flag == 'f':
             client_flags = parse_ascii_digits(token)
             valid = client_flags >= 0 and client_flags <= MAX_CLIENT_FLAGS
-            reply['clientFlags'] = client_flags
+            reply['client_flags'] = client_flags
         elif flag == 't':
             reply['ttl'] = parse_signed_digits(token)
             valid = reply['ttl'] is not None
@@ -388,7 +468,7 @@ class ReplyReader:
         elif flag == 'l':
             last_access = parse_ascii_digits(token)
             valid = last_access >= 0
-            reply['lastAccess'] = last_access
+            reply['last_access'] = last_access
         elif flag == 'h':
             hit = parse_ascii_digits(token)
             valid = len(token) == 1 and (hit == 0 or hit == 1)
@@ -401,21 +481,25 @@ class ReplyReader:
         elif flag == 'b' or flag == 'W' or flag == 'X' or flag == 'Z':
             valid = len(token) == 0
             if flag == 'b':
-                reply['base64Key'] = True
+                reply['base64_key'] = True
             if flag == 'W':
                 reply['won'] = True
             if flag == 'X':
                 reply['stale'] = True
             if flag == 'Z':
-                reply['winTokenSent'] = True
+                reply['win_token_sent'] = True
         if not valid:
-            raise self._fail(META_REPLY, f'a {flag} flag whose token of {int_to_string(len(token))} bytes is not what memcached sends')
+            raise self._fail(
+                META_REPLY,
+                f'a {flag} flag whose token of {int_to_string(len(token))} bytes is not what memcached sends',
+            )
 
-    def read_metadump(self) -> MetadumpEntry | MetadumpEnd | None:
+    def read_metadump(self) -> MetadumpEntry | MetadumpEnd | None:  # src/memcache/replies.ts:438
         """The next line of a metadump: an entry, or how the dump ended (END, or the crawler's BUSY, BADCLASS or
         NOTSTARTED). Read until it returns a string; only the entry being parsed is held in memory.
         """
         self._start(METADUMP_REPLY)
+        # Entry lines end with a bare LF; END and the refusals with CRLF.
         line_feed = self._find_line_end(LF, METADUMP_REPLY)
         if line_feed < 0:
             return None
@@ -433,8 +517,11 @@ class ReplyReader:
             return refusal
         raise self._unexpected(line, METADUMP_REPLY, 'key=..., END, BUSY, BADCLASS, NOTSTARTED or an error')
 
-    def _find_line_end(self, terminator: bytes, expected: str) -> int:
-        """Index where the next `terminator` (CRLF, or LF) starts at or after `position`, or -1 when it has not arrived."""
+    # ---- bytes ----
+    def _find_line_end(self, terminator: bytes, expected: str) -> int:  # src/memcache/replies.ts:459
+        """Index where the next `terminator` (CRLF, or LF) starts at or after `_position`, or -1 when it has not
+        arrived.
+        """
         if self._searched_for != len(terminator):
             self._searched_for = len(terminator)
             self._tail_searched = False
@@ -446,24 +533,27 @@ class ReplyReader:
             self._tail_searched = True
         while self._searched_parts < len(self._parts):
             part = self._parts[self._searched_parts]
+            # A CRLF may be split between two chunks.
             split = len(terminator) == 2 and part.startswith(LF, 0) and self._cr_before(self._searched_parts)
             self._searched_parts += 1
             if split or part.find(terminator, 0) >= 0:
                 self._merge_parts()
                 return self._buffer.find(terminator, self._position)
+        # Without a line end, the line is at least all but the last byte (which may be the CR of a CRLF): the same
+        # verdict _take_line gives once the line is whole, however the bytes were split.
         if self.buffered_length > MAX_LINE_LENGTH + 1:
             raise self._fail(expected, LINE_TOO_LONG)
         return -1
 
-    def _cr_before(self, index: int) -> bool:
+    def _cr_before(self, index: int) -> bool:  # src/memcache/replies.ts:487
         """Whether the byte received just before parts[index] (and not consumed) is a CR."""
         if index > 0:
             previous = self._parts[index - 1]
             return previous.startswith(CR, len(previous) - 1)
         return len(self._buffer) > self._position and self._buffer.startswith(CR, len(self._buffer) - 1)
 
-    def _bytes_arrived(self, count: int) -> bool:
-        """Whether `count` bytes from `position` have arrived; if so they are in `buffer` (the parts joined once)."""
+    def _bytes_arrived(self, count: int) -> bool:  # src/memcache/replies.ts:496
+        """Whether `count` bytes from `_position` have arrived; if so they are in `_buffer` (the parts joined once)."""
         if len(self._buffer) - self._position >= count:
             return True
         if self.buffered_length < count:
@@ -471,7 +561,7 @@ class ReplyReader:
         self._merge_parts()
         return True
 
-    def _merge_parts(self) -> None:
+    def _merge_parts(self) -> None:  # src/memcache/replies.ts:503
         self._buffer = bytes().join([self._buffer[self._position:], *self._parts])
         self._position = 0
         self._parts = []
@@ -479,36 +569,42 @@ class ReplyReader:
         self._tail_searched = False
         self._searched_parts = 0
 
-    def _read_line(self, expected: str) -> bytes | None:
+    def _read_line(self, expected: str) -> bytes | None:  # src/memcache/replies.ts:513
         """The next line without its CRLF, consumed; null when it has not fully arrived."""
         end = self._find_line_end(CRLF, expected)
         if end < 0:
             return None
         return self._take_line(end, len(CRLF), expected)
 
-    def _take_line(self, end: int, terminator_length: int, expected: str) -> bytes:
-        """The line from `position` to `end`, consumed with the `terminatorLength` bytes of its line end."""
+    def _take_line(self, end: int, terminator_length: int, expected: str) -> bytes:  # src/memcache/replies.ts:520
+        """The line from `_position` to `end`, consumed with the `terminator_length` bytes of its line end."""
         if end - self._position > MAX_LINE_LENGTH:
             raise self._fail(expected, LINE_TOO_LONG)
         line = self._buffer[self._position:end]
         self._position = end + terminator_length
         return line
 
-    def _start(self, reply: str) -> None:
+    # ---- state and errors ----
+    def _start(self, reply: str) -> None:  # src/memcache/replies.ts:529
         if self._failure is not None:
             raise self._failure
         if self._pending is not None and self._pending != reply:
             raise ReadOrderError(f'a read of the reply to {reply} while the reply to {self._pending} is partly read')
 
-    def _cas_token(self, token: bytes, expected: str) -> str:
+    def _cas_token(self, token: bytes, expected: str) -> str:  # src/memcache/replies.ts:536
         if not is_decimal_u64(token):
-            raise self._fail(expected, f'a CAS token of {int_to_string(len(token))} bytes that is not an unsigned 64-bit number')
+            raise self._fail(
+                expected, f'a CAS token of {int_to_string(len(token))} bytes that is not an unsigned 64-bit number'
+            )
         return token.decode('latin-1')
 
-    def _too_long(self, length: int) -> str:
-        return f'a data block of {int_to_string(length)} bytes, more than the {int_to_string(self._max_value_length)} bytes allowed'
+    def _too_long(self, length: int) -> str:  # src/memcache/replies.ts:541
+        return (
+            f'a data block of {int_to_string(length)} bytes, more than the'
+            f' {int_to_string(self._max_value_length)} bytes allowed'
+        )
 
-    def _reset_reply(self) -> None:
+    def _reset_reply(self) -> None:  # src/memcache/replies.ts:546
         """Forgets the reply partly read (after an error reply, the next read starts a new one)."""
         self._pending = None
         self._values_need = REPLY_DONE
@@ -516,14 +612,14 @@ class ReplyReader:
         self._stats = []
         self._meta_header = None
 
-    def _fail(self, expected: str, problem: str) -> ProtocolError:
+    def _fail(self, expected: str, problem: str) -> ProtocolError:  # src/memcache/replies.ts:555
         """A ProtocolError, which every later read throws again."""
         self._reset_reply()
         error = ProtocolError(expected, problem)
         self._failure = error
         return error
 
-    def _unexpected(self, line: bytes, expected: str, wanted: str) -> ReplyError:
+    def _unexpected(self, line: bytes, expected: str, wanted: str) -> ReplyError:  # src/memcache/replies.ts:563
         """The error reply `line` holds, or a ProtocolError saying it is not one of the `wanted` lines."""
         error = error_reply_of(line)
         if error is None:

@@ -7,38 +7,169 @@ it) that is in the lists below is named; anything else is described by its kind 
 """
 from __future__ import annotations
 
-from typing import Literal, Sequence, TypeAlias
+from typing import Literal, Sequence, TYPE_CHECKING
 
 from .._runtime import int_to_string, utf8_encode
 from .tokens import SPACE
 
+if TYPE_CHECKING:
+    from typing_extensions import TypeAlias
 
-KNOWN_ERROR_TEXTS: Sequence[str] = ['Too many open connections', 'metadump not allowed', 'cannot pipeline other commands before metadump', 'cannot pipeline other commands before watch', 'an unknown error happened', 'failed to start lru crawler thread', 'failed to stop lru crawler thread', 'hot and warm pcts must not exceed 80', 'hot/warm age factors must be greater than 0']
-KNOWN_CLIENT_ERROR_TEXTS: Sequence[str] = ['bad data chunk', 'bad command line', 'bad command line format', 'bad command line format.  Usage: delete <key> [noreply]', 'bad command line termination', 'bad token in command line format', 'cannot increment or decrement non-numeric value', 'invalid exptime argument', 'invalid numeric delta argument', 'invalid numeric delta value', 'invalid numeric initial value', 'duplicate flag', 'invalid flag', 'invalid or duplicate flag', 'incorrect length for M token', 'invalid mode for ma M token', 'invalid mode for ms M token', 'opaque token too long', 'options flags are too long', 'options flags too long', 'error decoding key', 'unauthenticated', 'authentication failure', 'bad authentication token format', 'flush_all not allowed', 'stats cachedump not allowed', 'watch commands not allowed', 'lru crawler disabled', 'slab reassignment disabled', 'sleep must be one second or less', 'Illegal slab id', 'invalid shutdown mode', 'usage: stats detail on|off|dump']
-KNOWN_SERVER_ERROR_TEXTS: Sequence[str] = ['out of memory storing object', 'object too large for cache', 'out of memory', 'Out of memory allocating new item', 'out of memory writing get response', 'out of memory writing stats', 'out of memory reading request', 'Out of memory during read', 'refcount overflow during fetch', 'output line too long', 'Unhandled storage type.', 'backend failure', 'bad response', 'lua failure', 'parsing request', 'key too long', 'request too long', 'unknown', 'Connection refused', 'Connection timed out', 'Connection reset by peer', 'Broken pipe', 'No route to host', 'Host is down', 'Network is unreachable', 'Cannot allocate memory', 'Transport endpoint is not connected', 'Invalid argument']
-REPLY_WORDS: Sequence[str] = ['VALUE', 'END', 'STORED', 'NOT_STORED', 'EXISTS', 'NOT_FOUND', 'DELETED', 'TOUCHED', 'STAT', 'VERSION', 'OK', 'RESET', 'BUSY', 'BADCLASS', 'NOTSTARTED', 'ERROR', 'CLIENT_ERROR', 'SERVER_ERROR', 'HD', 'VA', 'EN', 'NF', 'NS', 'EX', 'MN', 'ME']
-KNOWN_TEXTS: dict[ErrorReplyKind, dict[str, None]] = dict([('ERROR', {_e0: None for _e0 in KNOWN_ERROR_TEXTS}), ('CLIENT_ERROR', {_e1: None for _e1 in KNOWN_CLIENT_ERROR_TEXTS}), ('SERVER_ERROR', {_e2: None for _e2 in KNOWN_SERVER_ERROR_TEXTS})])
-KNOWN_REPLY_WORDS: dict[str, None] = {_e3: None for _e3 in REPLY_WORDS}
+
+# `ERROR <text>` lines of memcached 1.6.18 (proto_text.c, memcached.c); a bare `ERROR` has no text.
+KNOWN_ERROR_TEXTS: Sequence[str] = [
+    'Too many open connections',
+    'metadump not allowed',
+    'cannot pipeline other commands before metadump',
+    'cannot pipeline other commands before watch',
+    'an unknown error happened',
+    'failed to start lru crawler thread',
+    'failed to stop lru crawler thread',
+    'hot and warm pcts must not exceed 80',
+    'hot/warm age factors must be greater than 0',
+]
+
+# `CLIENT_ERROR <text>` lines of memcached 1.6.18 (proto_text.c, proto_proxy.c).
+KNOWN_CLIENT_ERROR_TEXTS: Sequence[str] = [
+    'bad data chunk',
+    'bad command line',
+    'bad command line format',
+    'bad command line format.  Usage: delete <key> [noreply]',
+    'bad command line termination',
+    'bad token in command line format',
+    'cannot increment or decrement non-numeric value',
+    'invalid exptime argument',
+    'invalid numeric delta argument',
+    'invalid numeric delta value',
+    'invalid numeric initial value',
+    'duplicate flag',
+    'invalid flag',
+    'invalid or duplicate flag',
+    'incorrect length for M token',
+    'invalid mode for ma M token',
+    'invalid mode for ms M token',
+    'opaque token too long',
+    'options flags are too long',
+    'options flags too long',
+    'error decoding key',
+    'unauthenticated',
+    'authentication failure',
+    'bad authentication token format',
+    'flush_all not allowed',
+    'stats cachedump not allowed',
+    'watch commands not allowed',
+    'lru crawler disabled',
+    'slab reassignment disabled',
+    'sleep must be one second or less',
+    'Illegal slab id',
+    'invalid shutdown mode',
+    'usage: stats detail on|off|dump',
+]
+
+# `SERVER_ERROR <text>` lines of memcached 1.6.18 itself (proto_text.c, memcached.c).
+MEMCACHED_SERVER_ERROR_TEXTS: Sequence[str] = [
+    'out of memory storing object',
+    'object too large for cache',
+    'out of memory',
+    'Out of memory allocating new item',
+    'out of memory writing get response',
+    'out of memory writing stats',
+    'out of memory reading request',
+    'Out of memory during read',
+    'refcount overflow during fetch',
+    'output line too long',
+    'Unhandled storage type.',
+]
+
+# `SERVER_ERROR <text>` lines of memcached's built-in proxy (proto_proxy.c).
+PROXY_SERVER_ERROR_TEXTS: Sequence[str] = [
+    'backend failure', 'bad response', 'lua failure', 'parsing request', 'key too long', 'request too long'
+]
+
+# twemproxy answers `SERVER_ERROR <strerror(errno)>` (glibc's texts) or `SERVER_ERROR unknown`.
+TWEMPROXY_SERVER_ERROR_TEXTS: Sequence[str] = [
+    'unknown',
+    'Connection refused',
+    'Connection timed out',
+    'Connection reset by peer',
+    'Broken pipe',
+    'No route to host',
+    'Host is down',
+    'Network is unreachable',
+    'Cannot allocate memory',
+    'Transport endpoint is not connected',
+    'Invalid argument',
+]
+
+# Every known `SERVER_ERROR <text>` line: memcached's, its built-in proxy's and twemproxy's.
+KNOWN_SERVER_ERROR_TEXTS: Sequence[str] = [
+    *MEMCACHED_SERVER_ERROR_TEXTS, *PROXY_SERVER_ERROR_TEXTS, *TWEMPROXY_SERVER_ERROR_TEXTS
+]
+
+# The first word of every reply line the reader knows; an unexpected line starting with one of them says so.
+REPLY_WORDS: Sequence[str] = [
+    'VALUE',
+    'END',
+    'STORED',
+    'NOT_STORED',
+    'EXISTS',
+    'NOT_FOUND',
+    'DELETED',
+    'TOUCHED',
+    'STAT',
+    'VERSION',
+    'OK',
+    'RESET',
+    'BUSY',
+    'BADCLASS',
+    'NOTSTARTED',
+    'ERROR',
+    'CLIENT_ERROR',
+    'SERVER_ERROR',
+    'HD',
+    'VA',
+    'EN',
+    'NF',
+    'NS',
+    'EX',
+    'MN',
+    'ME',
+]
+
+KNOWN_TEXTS: dict[ErrorReplyKind, dict[str, None]] = dict(
+    [
+        ('ERROR', {_e0: None for _e0 in KNOWN_ERROR_TEXTS}),
+        ('CLIENT_ERROR', {_e1: None for _e1 in KNOWN_CLIENT_ERROR_TEXTS}),
+        ('SERVER_ERROR', {_e2: None for _e2 in KNOWN_SERVER_ERROR_TEXTS}),
+    ]
+)
+KNOWN_REPLY_WORDS: set[str] = set(REPLY_WORDS)
+
+# Longer texts and words are not decoded at all: every known one is shorter.
 LONGEST_KNOWN_TEXT = 64
 LONGEST_REPLY_WORD = 12
-ErrorReplyKind: TypeAlias = Literal['ERROR', 'CLIENT_ERROR', 'SERVER_ERROR']
+
+# The three error replies memcached may send instead of any reply.
+ErrorReplyKind: TypeAlias = "Literal['ERROR', 'CLIENT_ERROR', 'SERVER_ERROR']"
 
 
-class ReplyError(Exception):
+class ReplyError(Exception):  # src/memcache/reply-errors.ts:129
     """Everything the reply reader throws because of what it received."""
 
 
-class ErrorReply(ReplyError):
-    """memcached answered ERROR, CLIENT_ERROR or SERVER_ERROR instead of the expected reply. The line is consumed and the
-    connection stays in step (after a SERVER_ERROR memcached may close it). `knownText` is the error text when it is
-    one of the known ones, else null; `textLength` is the length of the text in bytes (0 for a bare `ERROR`).
+class ErrorReply(ReplyError):  # src/memcache/reply-errors.ts:136
+    """memcached answered ERROR, CLIENT_ERROR or SERVER_ERROR instead of the expected reply. The line is consumed and
+    the connection stays in step (after a SERVER_ERROR memcached may close it). `known_text` is the error text when it
+    is one of the known ones, else null; `text_length` is the length of the text in bytes (0 for a bare `ERROR`).
     """
 
     kind: ErrorReplyKind
     known_text: str | None
     text_length: int
 
-    def __init__(self, kind: ErrorReplyKind, known_text: str | None, text_length: int) -> None:
+    def __init__(
+        self, kind: ErrorReplyKind, known_text: str | None, text_length: int
+    ) -> None:  # src/memcache/reply-errors.ts:141
         super().__init__(describe_error_reply(kind, known_text, text_length))
         self.known_text = None
         self.kind = kind
@@ -46,28 +177,28 @@ class ErrorReply(ReplyError):
         self.text_length = text_length
 
 
-class UnknownCommandReply(ErrorReply):
+class UnknownCommandReply(ErrorReply):  # src/memcache/reply-errors.ts:150
     """`ERROR`: memcached does not know the command (or, with a text, refused it: `ERROR metadump not allowed`)."""
 
-    def __init__(self, known_text: str | None, text_length: int) -> None:
+    def __init__(self, known_text: str | None, text_length: int) -> None:  # src/memcache/reply-errors.ts:151
         super().__init__('ERROR', known_text, text_length)
 
 
-class ClientErrorReply(ErrorReply):
+class ClientErrorReply(ErrorReply):  # src/memcache/reply-errors.ts:157
     """`CLIENT_ERROR`: the request broke the protocol, or the server refused it (`CLIENT_ERROR unauthenticated`)."""
 
-    def __init__(self, known_text: str | None, text_length: int) -> None:
+    def __init__(self, known_text: str | None, text_length: int) -> None:  # src/memcache/reply-errors.ts:158
         super().__init__('CLIENT_ERROR', known_text, text_length)
 
 
-class ServerErrorReply(ErrorReply):
+class ServerErrorReply(ErrorReply):  # src/memcache/reply-errors.ts:164
     """`SERVER_ERROR`: the server could not carry out the command (`SERVER_ERROR object too large for cache`)."""
 
-    def __init__(self, known_text: str | None, text_length: int) -> None:
+    def __init__(self, known_text: str | None, text_length: int) -> None:  # src/memcache/reply-errors.ts:165
         super().__init__('SERVER_ERROR', known_text, text_length)
 
 
-class ProtocolError(ReplyError):
+class ProtocolError(ReplyError):  # src/memcache/reply-errors.ts:175
     """Bytes that are not a reply of the expected kind: the stream is out of step and the connection must be closed.
     The reader stays failed: every later read throws the same error. `expected` names the reply that was being read,
     `problem` says what was wrong in our own words (lengths and known reply words only).
@@ -76,27 +207,36 @@ class ProtocolError(ReplyError):
     expected: str
     problem: str
 
-    def __init__(self, expected: str, problem: str) -> None:
+    def __init__(self, expected: str, problem: str) -> None:  # src/memcache/reply-errors.ts:179
         super().__init__(describe_protocol_error(expected, problem))
         self.expected = expected
         self.problem = problem
 
 
-def describe_error_reply(kind: ErrorReplyKind, known_text: str | None, text_length: int) -> str:
+def describe_error_reply(
+    kind: ErrorReplyKind, known_text: str | None, text_length: int
+) -> str:  # src/memcache/reply-errors.ts:186
     if known_text is not None:
         return f'memcached answered {kind} "{known_text}"'
     if text_length == 0:
-        return 'memcached answered ERROR: it does not know the command' if kind == 'ERROR' else f'memcached answered {kind} with no text'
-    return f'memcached answered {kind} with a text that is not a known memcached error ({int_to_string(text_length)} bytes, not shown)'
+        return (
+            'memcached answered ERROR: it does not know the command'
+            if kind == 'ERROR'
+            else f'memcached answered {kind} with no text'
+        )
+    return (
+        f'memcached answered {kind} with a text that is not a known memcached error'
+        f' ({int_to_string(text_length)} bytes, not shown)'
+    )
 
 
-def describe_protocol_error(expected: str, problem: str) -> str:
+def describe_protocol_error(expected: str, problem: str) -> str:  # src/memcache/reply-errors.ts:192
     return f'unreadable reply to {expected} from memcached: {problem}'
 
 
-def describe_reply_error(error: ReplyError) -> str:
-    """The safe description of an error the reply reader threw: what a log or an ERROR message may say about it. It names
-    known memcached error texts and reply words, and gives only kinds and lengths of anything else the peer sent.
+def describe_reply_error(error: ReplyError) -> str:  # src/memcache/reply-errors.ts:200
+    """The safe description of an error the reply reader threw: what a log or an ERROR message may say about it. It
+    names known memcached error texts and reply words, and gives only kinds and lengths of anything else the peer sent.
     """
     if isinstance(error, ErrorReply):
         return describe_error_reply(error.kind, error.known_text, error.text_length)
@@ -105,7 +245,7 @@ def describe_reply_error(error: ReplyError) -> str:
     return 'unreadable reply from memcached'
 
 
-def describe_line(line: bytes) -> str:
+def describe_line(line: bytes) -> str:  # src/memcache/reply-errors.ts:207
     """`a line of 12 bytes`, naming the reply word it starts with when it is one the reader knows."""
     length = f'a line of {int_to_string(len(line))} bytes'
     space = line.find(SPACE, 0)
@@ -121,7 +261,7 @@ CLIENT_ERROR_WORD: bytes = utf8_encode('CLIENT_ERROR')
 SERVER_ERROR_WORD: bytes = utf8_encode('SERVER_ERROR')
 
 
-def text_after(line: bytes, word: bytes) -> bytes | None:
+def text_after(line: bytes, word: bytes) -> bytes | None:  # src/memcache/reply-errors.ts:221
     """The text after `word ` in `line`, an empty text when the line is the word alone, or null when it is neither."""
     if not line.startswith(word, 0):
         return None
@@ -130,7 +270,7 @@ def text_after(line: bytes, word: bytes) -> bytes | None:
     return line[len(word) + 1:] if line.startswith(SPACE, len(word)) else None
 
 
-def known_text(kind: ErrorReplyKind, text: bytes) -> str | None:
+def known_text(kind: ErrorReplyKind, text: bytes) -> str | None:  # src/memcache/reply-errors.ts:228
     """`text` when it is one of the known texts of `kind`, else null; nothing else of the peer's text is kept."""
     if len(text) == 0 or len(text) > LONGEST_KNOWN_TEXT:
         return None
@@ -138,7 +278,7 @@ def known_text(kind: ErrorReplyKind, text: bytes) -> str | None:
     return decoded if decoded in KNOWN_TEXTS[kind] else None
 
 
-def error_reply_of(line: bytes) -> ErrorReply | None:
+def error_reply_of(line: bytes) -> ErrorReply | None:  # src/memcache/reply-errors.ts:238
     """The error reply `line` (without its CRLF) holds, or null when it is not one: `ERROR`, `ERROR <text>`,
     `CLIENT_ERROR <text>`, `SERVER_ERROR <text>`.
     """

@@ -8,91 +8,146 @@ arbitrary bytes (a data block is framed by its length, so it may hold CR LF).
 """
 from __future__ import annotations
 
-from typing import Literal, Sequence, TypeAlias, TypedDict
+from typing import Literal, Sequence, TYPE_CHECKING, TypedDict
 
 from .._runtime import has_space_or_control, int_to_ascii, int_to_string, utf8_encode
 from .tokens import CRLF, MAX_CLIENT_FLAGS, MAX_EXPTIME, MAX_KEY_LENGTH, MIN_EXPTIME, SPACE, is_decimal_u64
 
+if TYPE_CHECKING:
+    from typing_extensions import TypeAlias
 
-class InvalidRequestError(Exception):
+
+class InvalidRequestError(Exception):  # src/memcache/requests.ts:13
     """A request the encoders refuse to write; `reason` says why (it never quotes the key's bytes)."""
 
     reason: str
 
-    def __init__(self, reason: str) -> None:
+    def __init__(self, reason: str) -> None:  # src/memcache/requests.ts:16
         super().__init__(f'invalid memcached request: {reason}')
         self.reason = reason
 
 
-StoreCommand: TypeAlias = Literal['set', 'add', 'replace', 'append', 'prepend']
-MetaSetMode: TypeAlias = Literal['set', 'add', 'replace', 'append', 'prepend']
-MetaArithmeticMode: TypeAlias = Literal['incr', 'decr']
-StatsGroup: TypeAlias = Literal['settings', 'items', 'slabs', 'sizes', 'conns']
+# The classic storage commands that take flags and an expiration time (cas has its own encoder).
+StoreCommand: TypeAlias = "Literal['set', 'add', 'replace', 'append', 'prepend']"
+
+# How `ms` stores: its M flag (MS, ME, MR, MA, MP).
+MetaSetMode: TypeAlias = "Literal['set', 'add', 'replace', 'append', 'prepend']"
+
+# How `ma` changes the number: its M flag (MI, MD).
+MetaArithmeticMode: TypeAlias = "Literal['incr', 'decr']"
+
+# The `stats` groups whose reply is STAT lines and END (what read_stats reads).
+StatsGroup: TypeAlias = "Literal['settings', 'items', 'slabs', 'sizes', 'conns']"
 
 
 class MetaGetOptions(TypedDict):
     """Flags of `mg`. Every property may be left out; the flags are written in the order of this list."""
 
-    returnValue: bool | None
-    returnCas: bool | None
-    returnClientFlags: bool | None
-    returnTtl: bool | None
-    returnSize: bool | None
-    returnKey: bool | None
-    returnLastAccess: bool | None
-    returnHit: bool | None
-    noBump: bool | None
-    touchTtl: int | None
-    vivifyTtl: int | None
-    recacheTtl: int | None
+    # v: the value (the reply is VA with a data block instead of HD).
+    return_value: bool | None
+    # c: the CAS token.
+    return_cas: bool | None
+    # f: the client flags.
+    return_client_flags: bool | None
+    # t: the remaining TTL in seconds, -1 for an item that never expires.
+    return_ttl: bool | None
+    # s: the value's size.
+    return_size: bool | None
+    # k: the key.
+    return_key: bool | None
+    # l: seconds since the last access.
+    return_last_access: bool | None
+    # h: whether the item was fetched before.
+    return_hit: bool | None
+    # u: do not bump the item in the LRU (nor mark it fetched).
+    no_bump: bool | None
+    # T: set the remaining TTL (like touch).
+    touch_ttl: int | None
+    # N: on a miss, create an empty item with this TTL and answer W (won the right to fill it).
+    vivify_ttl: int | None
+    # R: answer W when the remaining TTL is below this one (recache before expiry).
+    recache_ttl: int | None
+    # O: an opaque token (1 to 31 bytes) copied into the reply, to match pipelined replies.
     opaque: bytes | None
+    # q: no reply on a miss (EN is suppressed); end a pipeline with mn.
     quiet: bool | None
 
 
 class MetaSetOptions(TypedDict):
     """Flags of `ms`."""
 
+    # M: set (default), add, replace, append or prepend.
     mode: MetaSetMode | None
-    clientFlags: int | None
+    # F: the client flags to store (0 when left out).
+    client_flags: int | None
+    # T: the TTL (0, never expire, when left out).
     ttl: int | None
-    compareCas: str | None
+    # C: store only if the item's CAS token is this one (set and replace then act as cas).
+    compare_cas: str | None
+    # I: with compare_cas, a CAS token older than the item's marks the item stale instead of failing.
     invalidate: bool | None
-    returnCas: bool | None
-    returnKey: bool | None
+    # c: return the CAS token of the stored item.
+    return_cas: bool | None
+    # k: return the key.
+    return_key: bool | None
+    # O: an opaque token copied into the reply.
     opaque: bytes | None
+    # q: no reply when stored (HD is suppressed).
     quiet: bool | None
 
 
 class MetaDeleteOptions(TypedDict):
     """Flags of `md`."""
 
-    compareCas: str | None
+    # C: delete only if the item's CAS token is this one.
+    compare_cas: str | None
+    # I: mark the item stale (new CAS token, mg answers X and W) instead of removing it.
     invalidate: bool | None
+    # T: with invalidate, the TTL the stale item keeps.
     ttl: int | None
-    returnKey: bool | None
+    # k: return the key.
+    return_key: bool | None
+    # O: an opaque token copied into the reply.
     opaque: bytes | None
+    # q: no reply when deleted (HD is suppressed).
     quiet: bool | None
 
 
 class MetaArithmeticOptions(TypedDict):
     """Flags of `ma`."""
 
+    # M: incr (default) or decr; decr stops at 0, incr wraps at 2^64.
     mode: MetaArithmeticMode | None
+    # D: the amount, an unsigned 64-bit decimal (1 when left out).
     delta: str | None
-    vivifyTtl: int | None
+    # N: on a miss, create the item with this TTL (autovivify).
+    vivify_ttl: int | None
+    # J: with vivify_ttl, the initial value, an unsigned 64-bit decimal (0 when left out).
     initial: str | None
+    # T: set the TTL when the operation succeeds.
     ttl: int | None
-    compareCas: str | None
-    returnValue: bool | None
-    returnTtl: bool | None
-    returnCas: bool | None
-    returnKey: bool | None
+    # C: change the number only if the item's CAS token is this one.
+    compare_cas: str | None
+    # v: return the new value (the reply is VA with the number as its data block).
+    return_value: bool | None
+    # t: return the remaining TTL.
+    return_ttl: bool | None
+    # c: return the new CAS token.
+    return_cas: bool | None
+    # k: return the key.
+    return_key: bool | None
+    # O: an opaque token copied into the reply.
     opaque: bytes | None
+    # q: no reply on success (HD is suppressed).
     quiet: bool | None
 
 
+# memcached keeps an O token of up to 32 bytes including the O itself (MFLAG_MAX_OPAQUE_LENGTH).
 MAX_OPAQUE_LENGTH = 31
+
+# Slab classes are numbered 1 to 63 (POWER_SMALLEST to MAX_NUMBER_OF_SLAB_CLASSES - 1).
 MAX_SLAB_CLASS = 63
+
 NOREPLY: bytes = utf8_encode(' noreply')
 GET: bytes = utf8_encode('get')
 GETS: bytes = utf8_encode('gets')
@@ -113,33 +168,35 @@ METADUMP_ALL: bytes = utf8_encode('all')
 COMMA: bytes = utf8_encode(',')
 
 
-def checked_key(key: bytes) -> bytes:
+def checked_key(key: bytes) -> bytes:  # src/memcache/requests.ts:158
     """The key itself, after checking that it is one token memcached accepts."""
     if len(key) == 0:
         raise InvalidRequestError('the key is empty')
     if len(key) > MAX_KEY_LENGTH:
-        raise InvalidRequestError(f'the key is {int_to_string(len(key))} bytes long, more than {int_to_string(MAX_KEY_LENGTH)}')
+        raise InvalidRequestError(
+            f'the key is {int_to_string(len(key))} bytes long, more than {int_to_string(MAX_KEY_LENGTH)}'
+        )
     if has_space_or_control(key):
         raise InvalidRequestError('the key holds a control character, space or DEL byte')
     return key
 
 
-def checked_number(what: str, value: int, min_: int, max_: int) -> bytes:
+def checked_number(what: str, value: int, min_: int, max_: int) -> bytes:  # src/memcache/requests.ts:168
     """The decimal bytes of `value`, after checking that it is an integer from `min` to `max`."""
     if not (float(value).is_integer() and abs(value) <= 9007199254740991) or value < min_ or value > max_:
         raise InvalidRequestError(f'{what} must be an integer from {int_to_string(min_)} to {int_to_string(max_)}')
     return int_to_ascii(value)
 
 
-def checked_exptime(what: str, value: int) -> bytes:
+def checked_exptime(what: str, value: int) -> bytes:  # src/memcache/requests.ts:175
     return checked_number(what, value, MIN_EXPTIME, MAX_EXPTIME)
 
 
-def checked_client_flags(value: int) -> bytes:
+def checked_client_flags(value: int) -> bytes:  # src/memcache/requests.ts:179
     return checked_number('the client flags', value, 0, MAX_CLIENT_FLAGS)
 
 
-def checked_u64(what: str, digits: str) -> bytes:
+def checked_u64(what: str, digits: str) -> bytes:  # src/memcache/requests.ts:184
     """The ASCII bytes of an unsigned 64-bit decimal (a CAS token, delta or initial value), after checking them."""
     encoded = utf8_encode(digits)
     if not is_decimal_u64(encoded):
@@ -147,13 +204,16 @@ def checked_u64(what: str, digits: str) -> bytes:
     return encoded
 
 
-def checked_opaque(opaque: bytes) -> bytes:
+def checked_opaque(opaque: bytes) -> bytes:  # src/memcache/requests.ts:190
     if len(opaque) == 0 or len(opaque) > MAX_OPAQUE_LENGTH or has_space_or_control(opaque):
-        raise InvalidRequestError(f'an opaque token must be 1 to {int_to_string(MAX_OPAQUE_LENGTH)} bytes without control characters, spaces or DEL')
+        raise InvalidRequestError(
+            f'an opaque token must be 1 to {int_to_string(MAX_OPAQUE_LENGTH)} bytes without control characters, spaces'
+            ' or DEL'
+        )
     return opaque
 
 
-def retrieval(command: bytes, keys: Sequence[bytes]) -> bytes:
+def retrieval(command: bytes, keys: Sequence[bytes]) -> bytes:  # src/memcache/requests.ts:198
     """`get <key>*` / `gets <key>*`: one line for all the keys (memcached reads multiget lines of any length)."""
     if len(keys) == 0:
         raise InvalidRequestError('no keys to ask for')
@@ -164,19 +224,31 @@ def retrieval(command: bytes, keys: Sequence[bytes]) -> bytes:
     return bytes().join(parts)
 
 
-def encode_get(keys: Sequence[bytes]) -> bytes:
-    """`get <key>*\\r\\n`: the values of the keys found (read with readValues)."""
+def encode_get(keys: Sequence[bytes]) -> bytes:  # src/memcache/requests.ts:207
+    """`get <key>*\\r\\n`: the values of the keys found (read with read_values)."""
     return retrieval(GET, keys)
 
 
-def encode_gets(keys: Sequence[bytes]) -> bytes:
-    """`gets <key>*\\r\\n`: the values with their CAS tokens (read with readValues)."""
+def encode_gets(keys: Sequence[bytes]) -> bytes:  # src/memcache/requests.ts:212
+    """`gets <key>*\\r\\n`: the values with their CAS tokens (read with read_values)."""
     return retrieval(GETS, keys)
 
 
-def storage(command: bytes, key: bytes, flags: int, exptime: int, value: bytes, cas: bytes | None, noreply: bool) -> bytes:
+def storage(
+    command: bytes, key: bytes, flags: int, exptime: int, value: bytes, cas: bytes | None, noreply: bool
+) -> bytes:  # src/memcache/requests.ts:217
     """`<command> <key> <flags> <exptime> <bytes>[ <cas>][ noreply]\\r\\n<value>\\r\\n`"""
-    parts: list[bytes] = [command, SPACE, checked_key(key), SPACE, checked_client_flags(flags), SPACE, checked_exptime('the expiration time', exptime), SPACE, int_to_ascii(len(value))]
+    parts: list[bytes] = [
+        command,
+        SPACE,
+        checked_key(key),
+        SPACE,
+        checked_client_flags(flags),
+        SPACE,
+        checked_exptime('the expiration time', exptime),
+        SPACE,
+        int_to_ascii(len(value)),
+    ]
     if cas is not None:
         parts.extend((SPACE, cas))
     if noreply:
@@ -185,20 +257,25 @@ def storage(command: bytes, key: bytes, flags: int, exptime: int, value: bytes, 
     return bytes().join(parts)
 
 
-def encode_store(command: StoreCommand, key: bytes, flags: int, exptime: int, value: bytes, noreply: bool = False) -> bytes:
+def encode_store(
+    command: StoreCommand, key: bytes, flags: int, exptime: int, value: bytes, noreply: bool = False
+) -> bytes:  # src/memcache/requests.ts:232
     """`set`/`add`/`replace`/`append`/`prepend <key> <flags> <exptime> <bytes>[ noreply]` and the value (read with
-    readStored). append and prepend ignore flags and exptime, as memcached does.
+    read_stored). append and prepend ignore flags and exptime, as memcached does.
     """
     return storage(utf8_encode(command), key, flags, exptime, value, None, noreply)
 
 
-def encode_cas(key: bytes, flags: int, exptime: int, value: bytes, cas: str, noreply: bool = False) -> bytes:
-    """`cas <key> <flags> <exptime> <bytes> <cas>[ noreply]` and the value (read with readStored); `cas` as from gets."""
+def encode_cas(
+    key: bytes, flags: int, exptime: int, value: bytes, cas: str, noreply: bool = False
+) -> bytes:  # src/memcache/requests.ts:237
+    """`cas <key> <flags> <exptime> <bytes> <cas>[ noreply]` and the value (read with read_stored); `cas` as from gets.
+    """
     return storage(CAS, key, flags, exptime, value, checked_u64('the CAS token', cas), noreply)
 
 
-def encode_delete(key: bytes, noreply: bool = False) -> bytes:
-    """`delete <key>[ noreply]\\r\\n` (read with readDeleted)."""
+def encode_delete(key: bytes, noreply: bool = False) -> bytes:  # src/memcache/requests.ts:242
+    """`delete <key>[ noreply]\\r\\n` (read with read_deleted)."""
     parts: list[bytes] = [DELETE, SPACE, checked_key(key)]
     if noreply:
         parts.append(NOREPLY)
@@ -206,8 +283,8 @@ def encode_delete(key: bytes, noreply: bool = False) -> bytes:
     return bytes().join(parts)
 
 
-def encode_touch(key: bytes, exptime: int, noreply: bool = False) -> bytes:
-    """`touch <key> <exptime>[ noreply]\\r\\n` (read with readTouched)."""
+def encode_touch(key: bytes, exptime: int, noreply: bool = False) -> bytes:  # src/memcache/requests.ts:250
+    """`touch <key> <exptime>[ noreply]\\r\\n` (read with read_touched)."""
     parts: list[bytes] = [TOUCH, SPACE, checked_key(key), SPACE, checked_exptime('the expiration time', exptime)]
     if noreply:
         parts.append(NOREPLY)
@@ -215,7 +292,7 @@ def encode_touch(key: bytes, exptime: int, noreply: bool = False) -> bytes:
     return bytes().join(parts)
 
 
-def arithmetic(command: bytes, key: bytes, delta: str, noreply: bool) -> bytes:
+def arithmetic(command: bytes, key: bytes, delta: str, noreply: bool) -> bytes:  # src/memcache/requests.ts:257
     parts: list[bytes] = [command, SPACE, checked_key(key), SPACE, checked_u64('the delta', delta)]
     if noreply:
         parts.append(NOREPLY)
@@ -223,41 +300,41 @@ def arithmetic(command: bytes, key: bytes, delta: str, noreply: bool) -> bytes:
     return bytes().join(parts)
 
 
-def encode_incr(key: bytes, delta: str, noreply: bool = False) -> bytes:
-    """`incr <key> <delta>[ noreply]\\r\\n` (read with readCounter); `delta` is an unsigned 64-bit decimal."""
+def encode_incr(key: bytes, delta: str, noreply: bool = False) -> bytes:  # src/memcache/requests.ts:265
+    """`incr <key> <delta>[ noreply]\\r\\n` (read with read_counter); `delta` is an unsigned 64-bit decimal."""
     return arithmetic(INCR, key, delta, noreply)
 
 
-def encode_decr(key: bytes, delta: str, noreply: bool = False) -> bytes:
-    """`decr <key> <delta>[ noreply]\\r\\n` (read with readCounter); memcached stops at 0."""
+def encode_decr(key: bytes, delta: str, noreply: bool = False) -> bytes:  # src/memcache/requests.ts:270
+    """`decr <key> <delta>[ noreply]\\r\\n` (read with read_counter); memcached stops at 0."""
     return arithmetic(DECR, key, delta, noreply)
 
 
-def encode_stats(group: StatsGroup | None = None) -> bytes:
-    """`stats[ <group>]\\r\\n` (read with readStats)."""
+def encode_stats(group: StatsGroup | None = None) -> bytes:  # src/memcache/requests.ts:275
+    """`stats[ <group>]\\r\\n` (read with read_stats)."""
     return bytes().join([STATS, CRLF]) if group is None else bytes().join([STATS, SPACE, utf8_encode(group), CRLF])
 
 
-def encode_version() -> bytes:
-    """`version\\r\\n` (read with readVersion)."""
+def encode_version() -> bytes:  # src/memcache/requests.ts:280
+    """`version\\r\\n` (read with read_version)."""
     return VERSION
 
 
-class MetaFlags:
+class MetaFlags:  # src/memcache/requests.ts:285
     """` <flag><token>` for each flag, in the order given."""
 
     parts: list[bytes]
 
-    def __init__(self, command: bytes, key: bytes) -> None:
+    def __init__(self, command: bytes, key: bytes) -> None:  # src/memcache/requests.ts:288
         self.parts = [command, SPACE, checked_key(key)]
 
-    def flag(self, flag: str) -> None:
+    def flag(self, flag: str) -> None:  # src/memcache/requests.ts:292
         self.parts.extend((SPACE, utf8_encode(flag)))
 
-    def flag_with(self, flag: str, token: bytes) -> None:
+    def flag_with(self, flag: str, token: bytes) -> None:  # src/memcache/requests.ts:296
         self.parts.extend((SPACE, utf8_encode(flag), token))
 
-    def line(self, data: bytes | None = None) -> bytes:
+    def line(self, data: bytes | None = None) -> bytes:  # src/memcache/requests.ts:301
         """The command line; `data` is the data block that follows it (ms)."""
         self.parts.append(CRLF)
         if data is not None:
@@ -265,35 +342,35 @@ class MetaFlags:
         return bytes().join(self.parts)
 
 
-def encode_meta_get(key: bytes, options: MetaGetOptions) -> bytes:
-    """`mg <key> <flags>*\\r\\n` (read with readMeta): HD on a hit (VA with the value when returnValue), EN on a miss
+def encode_meta_get(key: bytes, options: MetaGetOptions) -> bytes:  # src/memcache/requests.ts:312
+    """`mg <key> <flags>*\\r\\n` (read with read_meta): HD on a hit (VA with the value when return_value), EN on a miss
     (nothing with quiet). memcached 1.6.10 or later; a bare `mg <key>` and O/k on EN need 1.6.18.
     """
     flags = MetaFlags(META_GET, key)
-    if options['returnValue'] == True:
+    if options['return_value'] == True:
         flags.flag('v')
-    if options['returnCas'] == True:
+    if options['return_cas'] == True:
         flags.flag('c')
-    if options['returnClientFlags'] == True:
+    if options['return_client_flags'] == True:
         flags.flag('f')
-    if options['returnTtl'] == True:
+    if options['return_ttl'] == True:
         flags.flag('t')
-    if options['returnSize'] == True:
+    if options['return_size'] == True:
         flags.flag('s')
-    if options['returnKey'] == True:
+    if options['return_key'] == True:
         flags.flag('k')
-    if options['returnLastAccess'] == True:
+    if options['return_last_access'] == True:
         flags.flag('l')
-    if options['returnHit'] == True:
+    if options['return_hit'] == True:
         flags.flag('h')
-    if options['noBump'] == True:
+    if options['no_bump'] == True:
         flags.flag('u')
-    if options['touchTtl'] is not None:
-        flags.flag_with('T', checked_exptime('the touch TTL', options['touchTtl']))
-    if options['vivifyTtl'] is not None:
-        flags.flag_with('N', checked_exptime('the vivify TTL', options['vivifyTtl']))
-    if options['recacheTtl'] is not None:
-        flags.flag_with('R', checked_exptime('the recache TTL', options['recacheTtl']))
+    if options['touch_ttl'] is not None:
+        flags.flag_with('T', checked_exptime('the touch TTL', options['touch_ttl']))
+    if options['vivify_ttl'] is not None:
+        flags.flag_with('N', checked_exptime('the vivify TTL', options['vivify_ttl']))
+    if options['recache_ttl'] is not None:
+        flags.flag_with('R', checked_exptime('the recache TTL', options['recache_ttl']))
     if options['opaque'] is not None:
         flags.flag_with('O', checked_opaque(options['opaque']))
     if options['quiet'] == True:
@@ -301,28 +378,31 @@ def encode_meta_get(key: bytes, options: MetaGetOptions) -> bytes:
     return flags.line()
 
 
-META_SET_MODES: dict[MetaSetMode, str] = dict([('set', 'S'), ('add', 'E'), ('replace', 'R'), ('append', 'A'), ('prepend', 'P')])
+META_SET_MODES: dict[MetaSetMode, str] = dict(
+    [('set', 'S'), ('add', 'E'), ('replace', 'R'), ('append', 'A'), ('prepend', 'P')]
+)
 
 
-def encode_meta_set(key: bytes, value: bytes, options: MetaSetOptions) -> bytes:
-    """`ms <key> <datalen> <flags>*\\r\\n<value>\\r\\n` (read with readMeta): HD stored, NS not stored, EX CAS mismatch, NF
-    not found (CAS given, no item). memcached 1.6.10 or later (the datalen token); returnCas is right from 1.6.13.
+def encode_meta_set(key: bytes, value: bytes, options: MetaSetOptions) -> bytes:  # src/memcache/requests.ts:343
+    """`ms <key> <datalen> <flags>*\\r\\n<value>\\r\\n` (read with read_meta): HD stored, NS not stored, EX CAS
+    mismatch, NF not found (CAS given, no item). memcached 1.6.10 or later (the datalen token); return_cas is right from
+    1.6.13.
     """
     flags = MetaFlags(META_SET, key)
     flags.parts.extend((SPACE, int_to_ascii(len(value))))
     if options['mode'] is not None and options['mode'] != 'set':
         flags.flag(f"M{META_SET_MODES[options['mode']]}")
-    if options['clientFlags'] is not None:
-        flags.flag_with('F', checked_client_flags(options['clientFlags']))
+    if options['client_flags'] is not None:
+        flags.flag_with('F', checked_client_flags(options['client_flags']))
     if options['ttl'] is not None:
         flags.flag_with('T', checked_exptime('the TTL', options['ttl']))
-    if options['compareCas'] is not None:
-        flags.flag_with('C', checked_u64('the CAS token to compare', options['compareCas']))
+    if options['compare_cas'] is not None:
+        flags.flag_with('C', checked_u64('the CAS token to compare', options['compare_cas']))
     if options['invalidate'] == True:
         flags.flag('I')
-    if options['returnCas'] == True:
+    if options['return_cas'] == True:
         flags.flag('c')
-    if options['returnKey'] == True:
+    if options['return_key'] == True:
         flags.flag('k')
     if options['opaque'] is not None:
         flags.flag_with('O', checked_opaque(options['opaque']))
@@ -331,16 +411,18 @@ def encode_meta_set(key: bytes, value: bytes, options: MetaSetOptions) -> bytes:
     return flags.line(value)
 
 
-def encode_meta_delete(key: bytes, options: MetaDeleteOptions) -> bytes:
-    """`md <key> <flags>*\\r\\n` (read with readMeta): HD deleted, NF not found, EX CAS mismatch. memcached 1.6.10 or later."""
+def encode_meta_delete(key: bytes, options: MetaDeleteOptions) -> bytes:  # src/memcache/requests.ts:359
+    """`md <key> <flags>*\\r\\n` (read with read_meta): HD deleted, NF not found, EX CAS mismatch. memcached 1.6.10 or
+    later.
+    """
     flags = MetaFlags(META_DELETE, key)
-    if options['compareCas'] is not None:
-        flags.flag_with('C', checked_u64('the CAS token to compare', options['compareCas']))
+    if options['compare_cas'] is not None:
+        flags.flag_with('C', checked_u64('the CAS token to compare', options['compare_cas']))
     if options['invalidate'] == True:
         flags.flag('I')
     if options['ttl'] is not None:
         flags.flag_with('T', checked_exptime('the TTL', options['ttl']))
-    if options['returnKey'] == True:
+    if options['return_key'] == True:
         flags.flag('k')
     if options['opaque'] is not None:
         flags.flag_with('O', checked_opaque(options['opaque']))
@@ -349,8 +431,8 @@ def encode_meta_delete(key: bytes, options: MetaDeleteOptions) -> bytes:
     return flags.line()
 
 
-def encode_meta_arithmetic(key: bytes, options: MetaArithmeticOptions) -> bytes:
-    """`ma <key> <flags>*\\r\\n` (read with readMeta): HD (VA with the number when returnValue), NF not found, NS not
+def encode_meta_arithmetic(key: bytes, options: MetaArithmeticOptions) -> bytes:  # src/memcache/requests.ts:374
+    """`ma <key> <flags>*\\r\\n` (read with read_meta): HD (VA with the number when return_value), NF not found, NS not
     created, EX CAS mismatch. memcached 1.6.10 or later.
     """
     flags = MetaFlags(META_ARITHMETIC, key)
@@ -358,21 +440,21 @@ def encode_meta_arithmetic(key: bytes, options: MetaArithmeticOptions) -> bytes:
         flags.flag('MD')
     if options['delta'] is not None:
         flags.flag_with('D', checked_u64('the delta', options['delta']))
-    if options['vivifyTtl'] is not None:
-        flags.flag_with('N', checked_exptime('the vivify TTL', options['vivifyTtl']))
+    if options['vivify_ttl'] is not None:
+        flags.flag_with('N', checked_exptime('the vivify TTL', options['vivify_ttl']))
     if options['initial'] is not None:
         flags.flag_with('J', checked_u64('the initial value', options['initial']))
     if options['ttl'] is not None:
         flags.flag_with('T', checked_exptime('the TTL', options['ttl']))
-    if options['compareCas'] is not None:
-        flags.flag_with('C', checked_u64('the CAS token to compare', options['compareCas']))
-    if options['returnValue'] == True:
+    if options['compare_cas'] is not None:
+        flags.flag_with('C', checked_u64('the CAS token to compare', options['compare_cas']))
+    if options['return_value'] == True:
         flags.flag('v')
-    if options['returnTtl'] == True:
+    if options['return_ttl'] == True:
         flags.flag('t')
-    if options['returnCas'] == True:
+    if options['return_cas'] == True:
         flags.flag('c')
-    if options['returnKey'] == True:
+    if options['return_key'] == True:
         flags.flag('k')
     if options['opaque'] is not None:
         flags.flag_with('O', checked_opaque(options['opaque']))
@@ -381,14 +463,15 @@ def encode_meta_arithmetic(key: bytes, options: MetaArithmeticOptions) -> bytes:
     return flags.line()
 
 
-def encode_meta_noop() -> bytes:
-    """`mn\\r\\n` (read with readMeta, status MN): ends a pipeline of quiet meta commands. memcached 1.6.0 or later."""
+def encode_meta_noop() -> bytes:  # src/memcache/requests.ts:392
+    """`mn\\r\\n` (read with read_meta, status MN): ends a pipeline of quiet meta commands. memcached 1.6.0 or later."""
     return META_NOOP
 
 
-def encode_metadump(slab_classes: Sequence[int] | None = None) -> bytes:
-    """`lru_crawler metadump all\\r\\n`, or the slab classes `1,2,...` (read with readMetadump until it returns a status).
-    memcached 1.4.31 or later; refused by a server started with -X (dumping disabled) or without the LRU crawler.
+def encode_metadump(slab_classes: Sequence[int] | None = None) -> bytes:  # src/memcache/requests.ts:400
+    """`lru_crawler metadump all\\r\\n`, or the slab classes `1,2,...` (read with read_metadump until it returns a
+    status). memcached 1.4.31 or later; refused by a server started with -X (dumping disabled) or without the LRU
+    crawler.
     """
     if slab_classes is None:
         return bytes().join([METADUMP, METADUMP_ALL, CRLF])

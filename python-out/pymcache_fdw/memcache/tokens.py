@@ -8,14 +8,22 @@ from ..keys import MAX_KEY_BYTES
 
 CRLF: bytes = utf8_encode('\r\n')
 SPACE: bytes = utf8_encode(' ')
+
+# memcached's limit on a key (KEY_MAX_LENGTH), the same as src/keys.ts's.
 MAX_KEY_LENGTH = MAX_KEY_BYTES
+
+# Client flags are 32-bit unsigned in memcached 1.2.1 and later.
 MAX_CLIENT_FLAGS = 4294967295
+
+# Expiration times and TTL tokens are read with safe_strtol into an int32 (negative ones expire at once).
 MIN_EXPTIME = -2147483648
 MAX_EXPTIME = 2147483647
+
+# 2^64 - 1, the largest CAS token, delta and counter: compared digit by digit, as numbers cannot hold it.
 MAX_U64_DIGITS: bytes = utf8_encode('18446744073709551615')
 
 
-def is_decimal_u64(digits: bytes) -> bool:
+def is_decimal_u64(digits: bytes) -> bool:  # src/memcache/tokens.ts:24
     """Whether `digits` is the decimal text of an unsigned 64-bit integer: 1 to 20 ASCII digits, at most 2^64 - 1."""
     if not digits.isdigit() or len(digits) > len(MAX_U64_DIGITS):
         return False
@@ -34,10 +42,12 @@ def is_decimal_u64(digits: bytes) -> bool:
 MINUS = 0x2d
 
 
-def parse_signed_digits(token: bytes) -> int | None:
-    """A decimal of 1 to 15 digits that may start with a minus sign (TTLs and expiration times are -1 for never), or null."""
+def parse_signed_digits(token: bytes) -> int | None:  # src/memcache/tokens.ts:38
+    """A decimal of 1 to 15 digits that may start with a minus sign (TTLs and expiration times are -1 for never), or
+    null.
+    """
     negative = len(token) > 1 and token[0] == MINUS
     value = parse_ascii_digits(token[1:] if negative else token)
     if value < 0:
         return None
-    return 0 - value if negative else value
+    return 0 - value if negative else value  # 0 - value: never JavaScript's -0

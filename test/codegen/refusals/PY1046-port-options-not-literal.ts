@@ -1,7 +1,8 @@
 // @ts-nocheck (fixture: compiled in memory next to src/ports by test/codegen/helpers.ts)
-import { MemcacheClient } from './ports/memcache';
+import { openSocket, type Socket } from './ports/socket';
+import type { Float } from './ports/runtime';
 
-export function connect(): MemcacheClient {
-  const options = { noDelay: true };
-  return new MemcacheClient(['localhost', 11211], options);
+export async function connect(timeout: Float): Promise<Socket> {
+  const options = { connectTimeout: timeout };
+  return await openSocket('localhost', 11211, options);
 }

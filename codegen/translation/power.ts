@@ -4,30 +4,14 @@
 import { ts } from 'ts-morph';
 import type { Context } from '../context';
 import { diagnostics } from '../diagnostics';
-import { skipOuterExpressions } from '../typeinfo';
-
-const K = ts.SyntaxKind;
-
-/** The value of an integer literal, possibly parenthesised or negated (`(-2)`); undefined for anything else. */
-function integerLiteral(node: ts.Expression): bigint | undefined {
-  const inner = skipOuterExpressions(node);
-  if (ts.isPrefixUnaryExpression(inner) && (inner.operator === K.MinusToken || inner.operator === K.PlusToken)) {
-    const operand = integerLiteral(inner.operand);
-    return operand === undefined ? undefined : inner.operator === K.MinusToken ? -operand : operand;
-  }
-  if (!ts.isNumericLiteral(inner)) return undefined;
-  const text = inner.text.replace(/_/g, '');
-  // `1e3`, `1.5` are not integer literals (BigInt throws on them); hex, octal and binary are.
-  if (!/^(0[xob][0-9a-f]+|[0-9]+)$/i.test(text)) return undefined;
-  return BigInt(text);
-}
+import { integerLiteralValue } from '../syntax';
 
 const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 
 /** Whether `base ** exponent` means the same in both languages; reports PY1051 when not (a computed operand can reach 2^53 from small values). */
 export function checkPower(ctx: Context, node: ts.Node, base: ts.Expression, exponent: ts.Expression, op: string): boolean {
-  const b = integerLiteral(base);
-  const e = integerLiteral(exponent);
+  const b = integerLiteralValue(base);
+  const e = integerLiteralValue(exponent);
   if (b === undefined || e === undefined) {
     ctx.report(diagnostics.power(node, `\`${op}\` of a computed operand rounds past 2^53 in JavaScript but is exact in Python (3 ** 40)`));
     return false;

@@ -156,15 +156,3 @@ export function describeType(checker: ts.TypeChecker, type: ts.Type): string {
   if (isSetType(type)) return 'Set';
   return `\`${checker.typeToString(type)}\``;
 }
-
-/** Skips parentheses, type assertions and `satisfies`, which have no runtime meaning. */
-export function skipOuterExpressions(node: ts.Expression): ts.Expression {
-  let current = node;
-  for (;;) {
-    if (ts.isParenthesizedExpression(current) || ts.isAsExpression(current) || ts.isTypeAssertionExpression(current) || ts.isSatisfiesExpression(current)) {
-      current = current.expression;
-    } else {
-      return current;
-    }
-  }
-}

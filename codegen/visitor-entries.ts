@@ -1,8 +1,8 @@
 // How a visitor file declares what it handles: each file exports entries `[SyntaxKind, visitor]`, and
 // visitors/index.ts gathers them into the table. Adding a construct is adding a file and one line there.
 import type { ts } from 'ts-morph';
-import type { Context, ExprOptions, ExpressionVisitor, StatementVisitor } from '../context';
-import type * as py from '../python-ast';
+import type { Context, ExprOptions, ExpressionVisitor, StatementVisitor } from './context';
+import type * as py from './python-ast';
 
 export interface VisitorEntries {
   expressions?: Array<[ts.SyntaxKind, ExpressionVisitor]>;

@@ -3,9 +3,8 @@
 import { ts } from 'ts-morph';
 import type { Context } from './context';
 import { diagnostics } from './diagnostics';
-import { moduleNameOf } from './module-names';
 import { portOf } from './ports';
-import { isLibFile, isPortFile, unionParts } from './typeinfo';
+import { isLibFile, isPortFile, isSetType, unionParts } from './type-queries';
 
 const NONE = 'None';
 
@@ -291,7 +290,7 @@ function localHintName(ctx: Context, symbol: ts.Symbol, declaration: ts.Declarat
   const pyName = name.kind === 'Name' ? name.id : symbol.getName();
   const file = declaration.getSourceFile();
   if (file !== ctx.sourceFile) {
-    const module = moduleNameOf(file.fileName);
+    const module = ctx.compile.modules.moduleNameOf(file.fileName);
     if (module !== null) ctx.imports.addTypeOnly(module, pyName);
   }
   return pyName;
@@ -326,4 +325,31 @@ function aliasHint(ctx: Context, type: ts.Type, location: ts.Node): string | nul
 export function hintOf(ctx: Context, declaration: ts.Node & { type?: ts.TypeNode | undefined }): string {
   if (declaration.type !== undefined) return hintForTypeNode(ctx, declaration.type);
   return hintForType(ctx, ctx.checker.getTypeAtLocation(declaration), declaration);
+}
+
+/**
+ * The hint of a binding that set-usage.ts made a Python set: `set[T]` (or `AbstractSet[T]` for a parameter it only
+ * reads) where its type says `Set<T>`; null for every other binding (whose Set stays `dict[T, None]`).
+ */
+export function pythonSetHint(ctx: Context, declaration: ts.VariableDeclaration | ts.PropertyDeclaration | ts.ParameterDeclaration): string | null {
+  const form = ctx.compile.setUsage.formOf(ctx.checker.getSymbolAtLocation(declaration.name));
+  if (form === undefined) return null;
+  const container = form === 'set' ? 'set' : ctx.typing('AbstractSet');
+  const fromNode = (node: ts.TypeNode): string => {
+    if (ts.isParenthesizedTypeNode(node)) return fromNode(node.type);
+    if (ts.isUnionTypeNode(node)) return joinUnion(ctx, node.types.map(fromNode));
+    if (ts.isTypeReferenceNode(node) && node.typeName.getText() === 'Set' && node.typeArguments?.length === 1) {
+      return `${container}[${hintForTypeNode(ctx, node.typeArguments[0]!)}]`;
+    }
+    return hintForTypeNode(ctx, node);
+  };
+  const fromType = (type: ts.Type): string => {
+    if (type.isUnion() && !(type.flags & ts.TypeFlags.Boolean)) return joinUnion(ctx, type.types.map(fromType));
+    if (isSetType(type)) {
+      const [element] = ctx.checker.getTypeArguments(type as ts.TypeReference);
+      return `${container}[${element === undefined ? 'object' : hintForType(ctx, element, declaration)}]`;
+    }
+    return hintForType(ctx, type, declaration);
+  };
+  return declaration.type !== undefined ? fromNode(declaration.type) : fromType(ctx.checker.getTypeAtLocation(declaration));
 }

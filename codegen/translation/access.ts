@@ -5,10 +5,11 @@ import { builtinMethod, builtinProperty, globalFunction, isGlobalName, isNamespa
 import type { MethodResult } from '../builtins/common';
 import { REFUSED, type Context, type ExprOptions } from '../context';
 import { diagnostics } from '../diagnostics';
-import { attributeProblem, memberName, snakeCase } from '../names';
+import { attributeProblem, memberName, recordKeyName, snakeCase } from '../names';
 import { isKeywordOptionsType, portOf } from '../ports';
 import * as py from '../python-ast';
-import { isLibFile, isPortFile, isRecordType, isStringType, skipOuterExpressions } from '../typeinfo';
+import { isLibFile, isPortFile, isRecordType, isStringType } from '../type-queries';
+import { isPrimitiveLiteral, literalOf, skipOuterExpressions } from '../syntax';
 
 /** How a property of an object type is stored in Python. */
 type MemberForm = { kind: 'attribute'; name: string } | { kind: 'key'; key: string } | { kind: 'lib' } | { kind: 'mixed' };
@@ -26,19 +27,16 @@ export function isConstObjectDeclaration(declaration: ts.Node): boolean {
   if (!ts.isObjectLiteralExpression(init.expression)) return false;
   if (!ts.isSourceFile(declaration.parent.parent.parent)) return false;
   return init.expression.properties.every(
-    (p) => ts.isPropertyAssignment(p) && (ts.isIdentifier(p.name) || ts.isStringLiteral(p.name)) && isPrimitiveLiteral(p.initializer),
+    (p) => ts.isPropertyAssignment(p) && (ts.isIdentifier(p.name) || ts.isStringLiteral(p.name)) && isPrimitiveLiteral(p.initializer, { nullish: false }),
   );
 }
 
-function isPrimitiveLiteral(node: ts.Expression): boolean {
-  return (
-    ts.isStringLiteral(node) ||
-    ts.isNumericLiteral(node) ||
-    ts.isNoSubstitutionTemplateLiteral(node) ||
-    node.kind === ts.SyntaxKind.TrueKeyword ||
-    node.kind === ts.SyntaxKind.FalseKeyword ||
-    (ts.isPrefixUnaryExpression(node) && node.operator === ts.SyntaxKind.MinusToken && ts.isNumericLiteral(node.operand))
-  );
+
+/** A property declared by a src/ interface or named object type: a TypedDict field, whose key is a name. */
+export function isRecordField(declaration: ts.Declaration): boolean {
+  const file = declaration.getSourceFile().fileName;
+  if (isLibFile(file) || isPortFile(file)) return false;
+  return ts.isPropertySignature(declaration) && (ts.isInterfaceDeclaration(declaration.parent) || (ts.isTypeLiteralNode(declaration.parent) && ts.isTypeAliasDeclaration(declaration.parent.parent)));
 }
 
 /** Decides attribute vs dict key from where the property is declared (class/port -> attribute, interface -> key). */
@@ -60,6 +58,7 @@ export function memberForm(ctx: Context, symbol: ts.Symbol | undefined, name: st
       form = { kind: 'attribute', name: snakeCase(name) };
     }
     else if (ts.isPropertyAssignment(d) && isConstObjectDeclaration(d.parent.parent.parent)) form = { kind: 'attribute', name };
+    else if (isRecordField(d)) form = { kind: 'key', key: recordKeyName(name) };
     else form = { kind: 'key', key: name };
     forms.add(form.kind);
     result = form;
@@ -91,7 +90,11 @@ export function translatePropertyAccess(ctx: Context, node: ts.PropertyAccessExp
     return mapping({ ctx, node, receiver, asserted: options.asserted === true });
   }
   if (form.kind === 'mixed') return ctx.report(diagnostics.mixedMemberAccess(node, name));
-  if (form.kind === 'key') return py.subscript(receiver, py.str(form.key));
+  if (form.kind === 'key') {
+    // `r.p` on a Record reads undefined when the key is absent, like `r['p']`: dict.get.
+    if (isRecordType(ctx.checker, receiverType) && options.target !== true && options.asserted !== true) return py.call(py.attr(receiver, 'get'), [py.str(form.key)]);
+    return py.subscript(receiver, py.str(form.key));
+  }
   const problem = attributeProblem(form.name);
   if (problem !== null) return ctx.report(diagnostics.nameClash(node.name, name, form.name, problem));
   return py.attr(receiver, form.name);
@@ -99,9 +102,9 @@ export function translatePropertyAccess(ctx: Context, node: ts.PropertyAccessExp
 
 /** The literal value of an index expression, if it is a literal. */
 function literalIndex(node: ts.Expression): number | string | null {
-  const inner = skipOuterExpressions(node);
-  if (ts.isNumericLiteral(inner)) return Number(inner.text);
-  if (ts.isStringLiteral(inner) || ts.isNoSubstitutionTemplateLiteral(inner)) return inner.text;
+  const literal = literalOf(node);
+  if (literal?.kind === 'number' && !literal.negative) return Number(literal.text);
+  if (literal?.kind === 'string') return literal.text;
   return null;
 }
 
@@ -290,4 +293,3 @@ export function translateCallExpr(ctx: Context, node: ts.CallExpression, options
   return resultToExpr(ctx, node, translateCall(ctx, node, { discarded: false, asserted: options.asserted === true }), `${node.expression.getText()}(...)`);
 }
 
-export { REFUSED };

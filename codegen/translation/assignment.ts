@@ -4,7 +4,8 @@ import { ts } from 'ts-morph';
 import type { Context } from '../context';
 import { diagnostics } from '../diagnostics';
 import * as py from '../python-ast';
-import { isBooleanType, isErrorType, isNumberType, isStringType, skipOuterExpressions } from '../typeinfo';
+import { isBooleanType, isErrorType, isNumberType, isStringType } from '../type-queries';
+import { skipOuterExpressions, stringLiteralText } from '../syntax';
 import { checkPower } from './power';
 import { checkTruthiness } from './truthiness';
 
@@ -51,7 +52,7 @@ function isErrorNameAssignment(ctx: Context, node: ts.BinaryExpression): boolean
   if (cls === undefined || cls.name === undefined) return false;
   if (!isErrorType(ctx.checker, ctx.checker.getTypeAtLocation(cls))) return false;
   const right = skipOuterExpressions(node.right);
-  if ((ts.isStringLiteral(right) || ts.isNoSubstitutionTemplateLiteral(right)) && right.text === cls.name.text) return true;
+  if (stringLiteralText(right) === cls.name.text) return true;
   return right.getText() === 'new.target.name' || right.getText() === 'this.constructor.name';
 }
 

@@ -1,0 +1,76 @@
+// Conditions: JavaScript truthiness equals Python's for strings, numbers, booleans and null/undefined, but not for
+// objects (an empty Python list or dict is falsy, a JS one truthy), so those are refused.
+import { ts } from 'ts-morph';
+import type { Context } from '../context';
+import { diagnostics } from '../diagnostics';
+import * as py from '../python-ast';
+import { describeType, isPrimitiveOrNullish } from '../type-queries';
+
+/** Translates an expression whose truthiness is tested (if/while/?:/!/&&/||). */
+export function condition(ctx: Context, node: ts.Expression): py.Expr {
+  let inner = node;
+  while (ts.isParenthesizedExpression(inner)) inner = inner.expression;
+  if (ts.isBinaryExpression(inner)) {
+    const op = inner.operatorToken.kind;
+    if (op === ts.SyntaxKind.AmpersandAmpersandToken || op === ts.SyntaxKind.BarBarToken) {
+      return boolOp(op === ts.SyntaxKind.AmpersandAmpersandToken ? 'and' : 'or', condition(ctx, inner.left), condition(ctx, inner.right));
+    }
+  }
+  if (ts.isPrefixUnaryExpression(inner) && inner.operator === ts.SyntaxKind.ExclamationToken) {
+    return py.not(condition(ctx, inner.operand));
+  }
+  checkTruthiness(ctx, inner);
+  return ctx.expr(inner);
+}
+
+export function checkTruthiness(ctx: Context, node: ts.Expression): void {
+  const type = ctx.typeOf(node);
+  if (!isPrimitiveOrNullish(type)) {
+    const described = describeType(ctx.checker, ctx.checker.getNonNullableType(type));
+    ctx.report(diagnostics.objectTruthiness(node, `${/^[aeiou]/i.test(described) ? 'an' : 'a'} ${described} value`));
+  }
+}
+
+/** `x is None` in an `or` chain, `x is not None` in an `and` chain: the test that `null` and `undefined` share. */
+function noneTest(e: py.Expr, op: 'and' | 'or'): py.Expr | null {
+  if (e.kind !== 'Compare' || e.op !== (op === 'or' ? 'is' : 'is not')) return null;
+  return e.right.kind === 'Constant' && e.right.value === null ? e.left : null;
+}
+
+/**
+ * `a and b and c` flattened, so the printer does not parenthesise a chain of the same operator. Two adjacent tests
+ * of one value against None fold into one: `x === null || x === undefined` is `x is None` (null and undefined are
+ * both None), `x !== null && x !== undefined` is `x is not None`, when reading `x` twice has no effect.
+ */
+/** `isinstance(x, C)` (or `isinstance(x, (C, D))`): the tested value and the classes. */
+function isinstanceTest(e: py.Expr): { value: py.Expr; classes: py.Expr[] } | null {
+  if (e.kind !== 'Call' || e.func.kind !== 'Name' || e.func.id !== 'isinstance' || e.args.length !== 2 || e.keywords.length > 0) return null;
+  const cls = e.args[1]!;
+  return { value: e.args[0]!, classes: cls.kind === 'Tuple' ? cls.elts : [cls] };
+}
+
+/**
+ * `a and b and c` flattened, so the printer does not parenthesise a chain of the same operator. Two adjacent tests
+ * of one value against None fold into one: `x === null || x === undefined` is `x is None` (null and undefined are
+ * both None), `x !== null && x !== undefined` is `x is not None`, when reading `x` twice has no effect. Adjacent
+ * `isinstance(x, A) or isinstance(x, B)` is `isinstance(x, (A, B))` (isinstance with a tuple tests each class).
+ */
+export function boolOp(op: 'and' | 'or', left: py.Expr, right: py.Expr): py.Expr {
+  const values: py.Expr[] = [];
+  for (const side of [left, right]) {
+    for (const value of side.kind === 'BoolOp' && side.op === op ? side.values : [side]) {
+      const previous = values[values.length - 1];
+      const tested = noneTest(value, op);
+      const previousTested = previous === undefined ? null : noneTest(previous, op);
+      if (tested !== null && previousTested !== null && py.isPureRead(tested) && py.sameExpr(tested, previousTested)) continue;
+      const instance = op === 'or' ? isinstanceTest(value) : null;
+      const previousInstance = op === 'or' && previous !== undefined ? isinstanceTest(previous) : null;
+      if (instance !== null && previousInstance !== null && py.isPureRead(instance.value) && py.sameExpr(instance.value, previousInstance.value)) {
+        values[values.length - 1] = py.call(py.name('isinstance'), [instance.value, py.tuple([...previousInstance.classes, ...instance.classes])]);
+        continue;
+      }
+      values.push(value);
+    }
+  }
+  return values.length === 1 ? values[0]! : { kind: 'BoolOp', op, values };
+}
