@@ -114,54 +114,13 @@ hostBeginForeignScan(ForeignScanState *node, int eflags)
 	Py_INCREF(state->instance);
 }
 
-/* The Python arguments of execute()/explain(); `explaining`: Params are not evaluated (value None). */
-static PyObject *
-current_quals(ForeignScanState *node, HostScanState *state, bool explaining)
-{
-	ExprContext *econtext = node->ss.ps.ps_ExprContext;
-	PyObject   *result = PyList_New(0);
-	ListCell   *qual_lc,
-			   *state_lc;
-
-	if (result == NULL)
-		host_raise_python_error();
-	forboth(qual_lc, state->quals, state_lc, state->qual_states)
-	{
-		HostQual   *qual = (HostQual *) lfirst(qual_lc);
-		ExprState  *exprstate = (ExprState *) lfirst(state_lc);
-		Datum		value = (Datum) 0;
-		bool		isnull = true;
-		Oid			typoid = exprType((Node *) qual->right);
-		PyObject   *p_qual;
-
-		PG_TRY();
-		{
-			if (exprstate == NULL)
-			{
-				value = ((Const *) qual->right)->constvalue;
-				isnull = ((Const *) qual->right)->constisnull;
-			}
-			else if (!explaining)
-				value = ExecEvalExpr(exprstate, econtext, &isnull);
-			p_qual = host_qual_to_python(qual, state->columns, value, isnull, typoid);
-		}
-		PG_CATCH();
-		{
-			Py_DECREF(result);
-			PG_RE_THROW();
-		}
-		PG_END_TRY();
-		PyList_Append(result, p_qual);
-		Py_DECREF(p_qual);
-	}
-	return result;
-}
-
 /* Calls execute() or explain(); returns what it returned (a new reference). */
 static PyObject *
 call_wrapper(ForeignScanState *node, HostScanState *state, ExplainState *es)
 {
-	PyObject   *quals = current_quals(node, state, es != NULL);
+	PyObject   *quals = host_quals_to_python(state->quals, state->columns,
+											 es != NULL ? HOST_QUALS_NOT_EVALUATED : HOST_QUALS_EVALUATED,
+											 state->qual_states, node->ss.ps.ps_ExprContext);
 	PyObject   *columns = NULL;
 	PyObject   *args = NULL;
 	PyObject   *kwargs = NULL;

@@ -12,12 +12,6 @@ PG_FUNCTION_INFO_V1(multicorn_handler);
 
 void		_PG_init(void);
 
-static List *
-hostImportForeignSchema(ImportForeignSchemaStmt *stmt, Oid serverOid)
-{
-	return host_import_schema(stmt, serverOid);
-}
-
 Datum
 multicorn_handler(PG_FUNCTION_ARGS)
 {

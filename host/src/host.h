@@ -1,9 +1,18 @@
 /*
  * pymcache_fdw's Multicorn-compatible host: declarations shared by the C files.
  *
- * Layout (like postgres_fdw): host.c (module entry, handler), options.c (validator, option merging,
- * wrapper instances), conversion.c (Datum <-> Python), quals.c (qual and sort extraction), planner.c,
- * executor.c, modify.c, bridge.c (interpreter, multicorn._utils, error translation), xact.c.
+ * Layout (like postgres_fdw, by concern):
+ *   host.c        module entry, the FDW handler, _PG_init
+ *   options.c     the validator, the merged table/server/user mapping options
+ *   instances.c   the per-table wrapper instance cache (built with the options and ColumnDefinitions)
+ *   xact.c        begin/sub_begin and every transaction callback, fanned out to the instances
+ *   import.c      IMPORT FOREIGN SCHEMA
+ *   conversion.c  Datum <-> Python
+ *   quals.c       qual extraction and the Qual list handed to Python, sort deparsing, SortKey objects
+ *   planner.c     GetForeignRelSize, GetForeignPaths, GetForeignUpperPaths, GetForeignPlan
+ *   executor.c    the scan callbacks and EXPLAIN
+ *   modify.c      INSERT/UPDATE/DELETE, batch insert, COPY FROM
+ *   bridge.c      the interpreter, the C module multicorn._utils, Python exception -> PostgreSQL error
  */
 #ifndef PYMCACHE_MULTICORN_HOST_H
 #define PYMCACHE_MULTICORN_HOST_H
@@ -23,6 +32,7 @@
 #include "nodes/execnodes.h"
 #include "nodes/pathnodes.h"
 #include "nodes/pg_list.h"
+#include "utils/hsearch.h"
 
 /* ---- per-column conversion info ---- */
 typedef struct HostColumn
@@ -90,16 +100,37 @@ extern void host_python_row_to_slot_named(PyObject *row, TupleTableSlot *slot, H
 extern PyObject *host_slot_to_python_dict(TupleTableSlot *slot, HostColumn *columns);
 extern PyObject *host_options_to_python(List *defelems);
 
-/* ---- wrapper instances (options.c) ---- */
-extern PyObject *host_instance_for(Oid ftid);	/* borrowed; starts the Python-side transaction */
+/* ---- options (options.c) ---- */
+extern List *host_user_mapping_options(Oid serverid);
 extern List *host_merged_options(Oid ftid);
-extern void host_xact_event(bool commit_like, const char *method, bool reset_depth);
-extern void host_subxact_event(const char *method, int level);
-extern List *host_import_schema(ImportForeignSchemaStmt *stmt, Oid serverOid);
+
+/* ---- wrapper instances (instances.c) and their Python-side transactions (xact.c) ---- */
+typedef struct HostInstance
+{
+	Oid			ftid;			/* hash key: the foreign table */
+	PyObject   *instance;		/* NULL until built */
+	char	   *signature;		/* the merged options and columns it was built with (CacheMemoryContext) */
+	bool		checked;		/* signature compared since the last catalog change that could alter it */
+	Oid			checked_user;	/* the user it was compared for (the user mapping depends on it) */
+	int			xact_depth;		/* xact.c: 0 outside a transaction; n: begin + sub_begin up to level n */
+} HostInstance;
+
+extern PyObject *host_instance_for(Oid ftid);	/* borrowed; starts the Python-side transaction */
+extern HTAB *host_instances(void);	/* NULL before the first instance */
+extern void host_xact_begin(HostInstance *entry);
+extern void host_register_xact_callbacks(void);
 
 /* ---- qual -> python ---- */
 extern PyObject *host_qual_to_python(HostQual *qual, HostColumn *columns, Datum value, bool isnull, Oid typoid);
-extern PyObject *host_quals_for_planning(List *quals, HostColumn *columns);
+typedef enum HostQualValues
+{
+	HOST_QUALS_CONSTANTS_ONLY,	/* planning: quals whose value is not a constant are left out */
+	HOST_QUALS_EVALUATED,		/* execution: every value evaluated */
+	HOST_QUALS_NOT_EVALUATED	/* EXPLAIN: values that are not constants are not evaluated */
+} HostQualValues;
+
+extern PyObject *host_quals_to_python(List *quals, HostColumn *columns, HostQualValues values, List *states,
+									  ExprContext *econtext);
 extern PyObject *host_names_to_pyset(List *names);
 
 /* ---- FDW callbacks ---- */
@@ -132,8 +163,7 @@ extern TupleTableSlot *hostExecForeignDelete(EState *estate, ResultRelInfo *rinf
 extern void hostEndForeignModify(EState *estate, ResultRelInfo *rinfo);
 extern void hostBeginForeignInsert(ModifyTableState *mtstate, ResultRelInfo *rinfo);
 extern void hostEndForeignInsert(EState *estate, ResultRelInfo *rinfo);
-
-extern void host_register_xact_callbacks(void);
+extern List *hostImportForeignSchema(ImportForeignSchemaStmt *stmt, Oid serverOid);
 
 /* Planner state kept in baserel->fdw_private (and passed to the upper rels for LIMIT pushdown). */
 typedef struct HostPlanState

@@ -88,7 +88,7 @@ hostGetForeignRelSize(PlannerInfo *root, RelOptInfo *baserel, Oid ftid)
 	foreach(lc, baserel->baserestrictinfo)
 		host_extract_quals(root, baserel->relids, ((RestrictInfo *) lfirst(lc))->clause, &state->quals);
 
-	p_quals = host_quals_for_planning(state->quals, state->columns);
+	p_quals = host_quals_to_python(state->quals, state->columns, HOST_QUALS_CONSTANTS_ONLY, NIL, NULL);
 	PG_TRY();
 	{
 		p_columns = host_names_to_pyset(state->target_names);

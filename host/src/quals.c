@@ -18,6 +18,7 @@
 #include "catalog/pg_collation.h"
 #include "catalog/pg_operator.h"
 #include "catalog/pg_type.h"
+#include "executor/executor.h"
 #include "nodes/makefuncs.h"
 #include "nodes/nodeFuncs.h"
 #include "optimizer/optimizer.h"
@@ -212,9 +213,16 @@ host_qual_to_python(HostQual *qual, HostColumn *columns, Datum value, bool isnul
 	return result;
 }
 
-/* The quals known at planning time (constants only), as a list of Qual. */
+/*
+ * The Python list of Qual handed to get_rel_size(), execute() and explain(). A qual whose value is a constant
+ * always gets it; for the others (Params, stable expressions) `values` says what happens:
+ *   HOST_QUALS_CONSTANTS_ONLY   planning: they are left out;
+ *   HOST_QUALS_EVALUATED        execution: evaluated with their ExprState (`states`, one per qual, in
+ *                               `econtext`);
+ *   HOST_QUALS_NOT_EVALUATED    EXPLAIN: not evaluated, the value is None.
+ */
 PyObject *
-host_quals_for_planning(List *quals, HostColumn *columns)
+host_quals_to_python(List *quals, HostColumn *columns, HostQualValues values, List *states, ExprContext *econtext)
 {
 	PyObject   *result = PyList_New(0);
 	ListCell   *lc;
@@ -224,16 +232,22 @@ host_quals_for_planning(List *quals, HostColumn *columns)
 	foreach(lc, quals)
 	{
 		HostQual   *qual = (HostQual *) lfirst(lc);
-		Const	   *constant;
+		Datum		value = (Datum) 0;
+		bool		isnull = true;
 		PyObject   *p_qual;
 
-		if (!IsA(qual->right, Const))
+		if (!IsA(qual->right, Const) && values == HOST_QUALS_CONSTANTS_ONLY)
 			continue;
-		constant = (Const *) qual->right;
 		PG_TRY();
 		{
-			p_qual = host_qual_to_python(qual, columns, constant->constvalue, constant->constisnull,
-										 constant->consttype);
+			if (IsA(qual->right, Const))
+			{
+				value = ((Const *) qual->right)->constvalue;
+				isnull = ((Const *) qual->right)->constisnull;
+			}
+			else if (values == HOST_QUALS_EVALUATED)
+				value = ExecEvalExpr((ExprState *) list_nth(states, foreach_current_index(lc)), econtext, &isnull);
+			p_qual = host_qual_to_python(qual, columns, value, isnull, exprType((Node *) qual->right));
 		}
 		PG_CATCH();
 		{
