@@ -7,10 +7,13 @@
  *   is reported by name ('=', '<>', '~~', ...).
  * - `col op ANY/ALL(array)`: operator (name, True for ANY / False for ALL), value the list of elements.
  * - `col IS NULL` / `col IS NOT NULL`: operator '=' / '<>' with value None.
+ * - a boolean column (3.2): `col` is '=' true, `NOT col` '<>' true, `col IS [NOT] TRUE/FALSE/UNKNOWN` 'IS' /
+ *   'IS NOT' with true, false or None; the values reach Python like any bool, as the text 't' or 'f'.
  * - the value is a constant, or anything else (Params of prepared statements and nested loops, stable
  *   functions) evaluated when the scan starts; at planning time only constant quals are shown.
- * - any other clause is not pushed; multicorn2 says so with a WARNING "unsupported expression for
- *   extractClauseFrom" carrying the node tree as detail.
+ * - any other AND/OR/NOT is not pushed, silently; any other kind of clause (a function of the column,
+ *   IS DISTINCT FROM, ...) is not pushed either, and multicorn2 says so with a WARNING "unsupported
+ *   expression for extractClauseFrom" carrying the node tree as detail.
  */
 #include "host.h"
 
@@ -150,6 +153,70 @@ extract_nulltest(NullTest *test, List **quals)
 			 (Expr *) makeNullConst(INT4OID, -1, InvalidOid), false, false);
 }
 
+static Expr *
+bool_const(bool value, bool isnull)
+{
+	return (Expr *) makeConst(BOOLOID, -1, InvalidOid, sizeof(bool), BoolGetDatum(value), isnull, true);
+}
+
+/* A boolean column alone: `WHERE flag` is flag = true. */
+static void
+extract_bool_column(Relids relids, Var *var, List **quals)
+{
+	if (!is_our_column((Node *) var, relids))
+		return;
+	add_qual(quals, var->varattno, pstrdup("="), bool_const(true, false), false, false);
+}
+
+/* `NOT flag` is flag <> true; any other AND/OR/NOT is not pushed, silently (multicorn2 3.2). */
+static void
+extract_boolexpr(Relids relids, BoolExpr *expr, List **quals)
+{
+	Node	   *arg;
+
+	if (expr->boolop != NOT_EXPR || list_length(expr->args) != 1)
+		return;
+	arg = (Node *) linitial(expr->args);
+	if (!is_our_column(arg, relids))
+		return;
+	add_qual(quals, ((Var *) arg)->varattno, pstrdup("<>"), bool_const(true, false), false, false);
+}
+
+/* `flag IS [NOT] TRUE/FALSE/UNKNOWN`: operator IS or IS NOT, value true, false or NULL. */
+static void
+extract_booleantest(Relids relids, BooleanTest *test, List **quals)
+{
+	bool		negated = false;
+	Expr	   *value;
+
+	if (!is_our_column((Node *) test->arg, relids))
+		return;
+	switch (test->booltesttype)
+	{
+		case IS_NOT_TRUE:
+			negated = true;
+			/* FALLTHROUGH */
+		case IS_TRUE:
+			value = bool_const(true, false);
+			break;
+		case IS_NOT_FALSE:
+			negated = true;
+			/* FALLTHROUGH */
+		case IS_FALSE:
+			value = bool_const(false, false);
+			break;
+		case IS_NOT_UNKNOWN:
+			negated = true;
+			/* FALLTHROUGH */
+		case IS_UNKNOWN:
+			value = bool_const(false, true);
+			break;
+		default:
+			return;
+	}
+	add_qual(quals, ((Var *) test->arg)->varattno, pstrdup(negated ? "IS NOT" : "IS"), value, false, false);
+}
+
 void
 host_extract_quals(PlannerInfo *root, Relids relids, Expr *clause, List **quals)
 {
@@ -163,6 +230,15 @@ host_extract_quals(PlannerInfo *root, Relids relids, Expr *clause, List **quals)
 			break;
 		case T_NullTest:
 			extract_nulltest((NullTest *) clause, quals);
+			break;
+		case T_Var:
+			extract_bool_column(relids, (Var *) clause, quals);
+			break;
+		case T_BoolExpr:
+			extract_boolexpr(relids, (BoolExpr *) clause, quals);
+			break;
+		case T_BooleanTest:
+			extract_booleantest(relids, (BooleanTest *) clause, quals);
 			break;
 		default:
 			ereport(WARNING,
