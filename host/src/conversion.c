@@ -500,9 +500,12 @@ host_python_row_to_slot_named(PyObject *row, TupleTableSlot *slot, HostColumn *c
 		}
 	}
 	else
+	{
+		/* Word for word multicorn2's message, the missing space included (python.c pythonResultToTuple). */
 		ereport(ERROR,
 				(errcode(ERRCODE_FDW_INVALID_DATA_TYPE),
-				 errmsg("Cannot transform anything else than mappings and sequences to rows")));
+				 errmsg("Cannot transform anything else than mappings andsequences to rows")));
+	}
 	ExecStoreVirtualTuple(slot);
 }
 
