@@ -137,14 +137,19 @@ call_wrapper(ForeignScanState *node, HostScanState *state, ExplainState *es)
 			PyDict_SetItemString(kwargs, "sortkeys", sortkeys);
 			Py_DECREF(sortkeys);
 		}
-		if (state->limit >= 0 || state->offset >= 0)
+		/* Each only when the query has it (multicorn2: no limit=None, no offset=None). */
+		if (state->limit >= 0)
 		{
-			PyObject   *limit = state->limit >= 0 ? PyLong_FromLong(state->limit) : (Py_INCREF(Py_None), Py_None);
-			PyObject   *offset = state->offset >= 0 ? PyLong_FromLong(state->offset) : (Py_INCREF(Py_None), Py_None);
+			PyObject   *limit = PyLong_FromLong(state->limit);
 
 			PyDict_SetItemString(kwargs, "limit", limit);
-			PyDict_SetItemString(kwargs, "offset", offset);
 			Py_DECREF(limit);
+		}
+		if (state->offset >= 0)
+		{
+			PyObject   *offset = PyLong_FromLong(state->offset);
+
+			PyDict_SetItemString(kwargs, "offset", offset);
 			Py_DECREF(offset);
 		}
 		if (es != NULL)

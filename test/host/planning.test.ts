@@ -98,12 +98,22 @@ describe('can_limit', () => {
     expect(events(journal, 'execute')[0]?.['kwargs']).toEqual({ limit: { type: 'int', repr: '2' }, offset: { type: 'int', repr: '1' } });
   });
 
-  it('a LIMIT without OFFSET is offered as (limit, None)', async () => {
+  it('a LIMIT without OFFSET is offered as (limit, None) and reaches execute() as limit= alone', async () => {
     session.takeNotices();
     const result = await session.client.query('SELECT k FROM sortable LIMIT 1');
     expect(result.rows).toHaveLength(1);
     const journal = session.takeJournal();
     expect(events(journal, 'can_limit')[0]).toMatchObject({ limit: { type: 'int', repr: '1' }, offset: { type: 'NoneType', repr: 'None' } });
+    expect(events(journal, 'execute')[0]?.['kwargs']).toEqual({ limit: { type: 'int', repr: '1' } });
+  });
+
+  it('an OFFSET without LIMIT is offered as (None, offset) and reaches execute() as offset= alone', async () => {
+    session.takeNotices();
+    const result = await session.client.query('SELECT k FROM sortable ORDER BY k OFFSET 3');
+    expect(result.rows).toEqual([{ k: 'd' }]);
+    const journal = session.takeJournal();
+    expect(events(journal, 'can_limit')[0]).toMatchObject({ limit: { type: 'NoneType', repr: 'None' }, offset: { type: 'int', repr: '3' } });
+    expect(events(journal, 'execute')[0]?.['kwargs']).toEqual({ offset: { type: 'int', repr: '3' } });
   });
 
   it('a refused LIMIT stays in the plan and execute() gets no limit', async () => {
