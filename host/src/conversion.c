@@ -227,6 +227,24 @@ host_datum_to_python(Datum value, Oid typoid)
 	}
 }
 
+/*
+ * What multicorn2 3.2 hands explain() for a qual value it does not evaluate (a Param: python.c execute() with
+ * an ExplainState): the conversion of a zero Datum of the value's type. For text, varchar and char that is
+ * '?' (datumStringToPython's placeholder for a null pointer); for a by-value type the usual conversion of 0
+ * (0 for int4, 2000-01-01 for date and timestamp, the output function of 0 otherwise: '0', 'f', ...). A
+ * by-reference type (numeric, bytea, uuid, arrays, ...) crashes multicorn2's backend there; the host hands
+ * None. A new reference, or NULL with a Python exception set.
+ */
+PyObject *
+host_unevaluated_to_python(Oid typoid)
+{
+	if (typoid == TEXTOID || typoid == VARCHAROID || typoid == BPCHAROID)
+		return PyUnicode_FromString("?");
+	if (!get_typbyval(typoid))
+		Py_RETURN_NONE;
+	return host_datum_to_python((Datum) 0, typoid);
+}
+
 /* Appends `text` to `buffer`, as an array element string (double quotes, \ escapes) when `quote`. */
 static void
 append_maybe_quoted(StringInfo buffer, const char *text, Py_ssize_t length, bool quote)

@@ -1,15 +1,16 @@
 /*
  * Scan callbacks (multicorn2 3.x, src/multicorn.c and src/python.c there):
  *
- * - the first fetch calls execute(quals, columns, [sortkeys=...], [limit=..., offset=...]): quals is a
+ * - the first fetch calls execute(quals, columns, [sortkeys=...], [limit=...], [offset=...]): quals is a
  *   list of Qual with every value known at this point (constants, and Params of prepared statements and
  *   nested loops evaluated now), columns the set of needed column names; sortkeys is passed only when
- *   the wrapper accepted a sort, limit/offset only when it accepted them;
+ *   the wrapper accepted a sort, limit and offset only when it accepted them and the query has each;
  * - execute() may return None (no rows) or any iterable; each item is a dict or a sequence; an item that
  *   is None ends the scan;
  * - a rescan (new outer row of a nested loop) calls execute() again with the new parameter values;
- * - EXPLAIN calls explain(quals, columns, [sortkeys=...], verbose=...) instead and shows each returned
- *   item as a "Multicorn: <str(item)>" line;
+ * - EXPLAIN calls explain(quals, columns, [sortkeys=...], verbose=...) instead, the values that are not
+ *   constants not evaluated (multicorn2's placeholders: host_unevaluated_to_python), and shows each
+ *   returned item as a "Multicorn: <str(item)>" line;
  * - end_scan() at the end of every scan.
  *
  * Python references held by a scan are released by a memory context callback too, so an ERROR in the

@@ -92,6 +92,7 @@ extern void host_forget_pending_error(void);
 
 /* ---- conversion ---- */
 extern PyObject *host_datum_to_python(Datum value, Oid typoid);
+extern PyObject *host_unevaluated_to_python(Oid typoid);	/* EXPLAIN's placeholder for a value not evaluated */
 extern PyObject *host_cstring_to_python(const char *text);	/* server encoding -> str */
 extern char *host_python_to_server_string(PyObject *object);	/* str() in the server encoding, palloc'd */
 extern void host_python_row_to_slot(PyObject *row, TupleTableSlot *slot, HostColumn *columns, StringInfo buffer);
@@ -121,7 +122,6 @@ extern void host_xact_begin(HostInstance *entry);
 extern void host_register_xact_callbacks(void);
 
 /* ---- qual -> python ---- */
-extern PyObject *host_qual_to_python(HostQual *qual, HostColumn *columns, Datum value, bool isnull, Oid typoid);
 typedef enum HostQualValues
 {
 	HOST_QUALS_CONSTANTS_ONLY,	/* planning: quals whose value is not a constant are left out */

@@ -157,13 +157,18 @@ clause_mentions(RestrictInfo *rinfo, Index relid, AttrNumber attnum)
 	return false;
 }
 
-/* The relations a parameterized path on these columns needs, or NULL when a column has no join clause. */
-static Relids
-outer_relids_for(PlannerInfo *root, RelOptInfo *baserel, List *attnums)
+/*
+ * The join clauses that bind every column of `attnums`, as written (multicorn2 query.c findPaths: the
+ * equivalence classes' source clauses, then the outer-join clauses), and in `outer` the relations they need;
+ * NIL when a column has none.
+ */
+static List *
+join_clauses_for(PlannerInfo *root, RelOptInfo *baserel, List *attnums, Relids *outer)
 {
-	Relids		outer = NULL;
+	List	   *clauses = NIL;
 	ListCell   *lc;
 
+	*outer = NULL;
 	foreach(lc, attnums)
 	{
 		AttrNumber	attnum = lfirst_int(lc);
@@ -175,14 +180,18 @@ outer_relids_for(PlannerInfo *root, RelOptInfo *baserel, List *attnums)
 			EquivalenceClass *ec = (EquivalenceClass *) lfirst(ec_lc);
 			ListCell   *ri_lc;
 
+			/* One member: an outer join's or a sort's class, nothing to join on. */
 			if (list_length(ec->ec_members) <= 1)
 				continue;
 			foreach(ri_lc, ec->ec_sources)
 			{
-				if (clause_mentions((RestrictInfo *) lfirst(ri_lc), baserel->relid, attnum))
+				RestrictInfo *rinfo = (RestrictInfo *) lfirst(ri_lc);
+
+				if (clause_mentions(rinfo, baserel->relid, attnum))
 				{
 					found = true;
-					outer = bms_union(outer, ec->ec_relids);
+					clauses = lappend(clauses, rinfo);
+					*outer = bms_union(*outer, ec->ec_relids);
 				}
 			}
 		}
@@ -193,13 +202,30 @@ outer_relids_for(PlannerInfo *root, RelOptInfo *baserel, List *attnums)
 			if (IsA(rinfo, RestrictInfo) && clause_mentions(rinfo, baserel->relid, attnum))
 			{
 				found = true;
-				outer = bms_union(outer, rinfo->outer_relids);
+				clauses = lappend(clauses, rinfo);
+				*outer = bms_union(*outer, rinfo->outer_relids);
 			}
 		}
 		if (!found)
-			return NULL;
+			return NIL;
 	}
-	return bms_del_member(outer, baserel->relid);
+	*outer = bms_del_member(*outer, baserel->relid);
+	return clauses;
+}
+
+/*
+ * A foreign scan path. `param_info` (a parameterized path) is set as is, not derived by PostgreSQL, so that
+ * its clauses are the ones multicorn2 gives it: EXPLAIN then shows them as the query wrote them.
+ */
+static ForeignPath *
+foreign_path(PlannerInfo *root, RelOptInfo *baserel, double rows, Cost startup_cost, Cost total_cost,
+			 List *pathkeys, ParamPathInfo *param_info, List *fdw_private)
+{
+	ForeignPath *path = create_foreignscan_path(root, baserel, NULL, rows, startup_cost, total_cost, pathkeys,
+												NULL, NULL, fdw_private);
+
+	path->path.param_info = param_info;
+	return path;
 }
 
 /* Parameterized paths from get_path_keys(). */
@@ -267,14 +293,20 @@ parameterized_paths(PlannerInfo *root, RelOptInfo *baserel, HostPlanState *state
 		List	   *attnums = (List *) linitial(entry);
 		double		rows = (double) intVal(lsecond(entry));
 		Relids		required_outer;
+		List	   *clauses;
+		ParamPathInfo *param_info;
 
 		if (attnums == NIL)
 			continue;
-		required_outer = outer_relids_for(root, baserel, attnums);
-		if (bms_is_empty(required_outer))
+		clauses = join_clauses_for(root, baserel, attnums, &required_outer);
+		if (clauses == NIL || bms_is_empty(required_outer))
 			continue;
-		paths = lappend(paths, create_foreignscan_path(root, baserel, NULL, rows, state->startup_cost,
-													   rows * state->width, NIL, required_outer, NULL, NIL));
+		param_info = makeNode(ParamPathInfo);
+		param_info->ppi_req_outer = required_outer;
+		param_info->ppi_rows = rows;
+		param_info->ppi_clauses = clauses;
+		paths = lappend(paths, foreign_path(root, baserel, rows, state->startup_cost, rows * state->width, NIL,
+											param_info, NIL));
 	}
 	return paths;
 }
@@ -349,8 +381,8 @@ hostGetForeignPaths(PlannerInfo *root, RelOptInfo *baserel, Oid ftid)
 	List	   *pathkeys = NIL;
 	ListCell   *lc;
 
-	paths = lappend(paths, create_foreignscan_path(root, baserel, NULL, baserel->rows, state->startup_cost,
-												   baserel->rows * state->width, NIL, NULL, NULL, NIL));
+	paths = lappend(paths, foreign_path(root, baserel, baserel->rows, state->startup_cost,
+										baserel->rows * state->width, NIL, NULL, NIL));
 	if (root->query_pathkeys != NIL)
 		sortkeys = accepted_sort(root, baserel, state);
 	foreach(lc, sortkeys)
@@ -364,10 +396,9 @@ hostGetForeignPaths(PlannerInfo *root, RelOptInfo *baserel, Oid ftid)
 
 		add_path(baserel, (Path *) path);
 		if (sortkeys != NIL)
-			add_path(baserel, (Path *) create_foreignscan_path(root, baserel, NULL, path->path.rows,
-															   path->path.startup_cost, path->path.total_cost,
-															   pathkeys, PATH_REQ_OUTER(&path->path), NULL,
-															   path_private(sortkeys, -1, -1)));
+			add_path(baserel, (Path *) foreign_path(root, baserel, path->path.rows, path->path.startup_cost,
+													path->path.total_cost, pathkeys, path->path.param_info,
+													path_private(sortkeys, -1, -1)));
 	}
 }
 
@@ -447,8 +478,20 @@ hostGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel, Oid ftid, ForeignPath
 	int			limit = -1;
 	int			offset = -1;
 	List	   *fdw_private;
+	ListCell   *lc;
 
 	scan_clauses = extract_actual_clauses(scan_clauses, false);
+	/*
+	 * multicorn2 extracts the clauses of a parameterized path once more here, for nothing but its WARNINGs
+	 * (the scan extracts them again from fdw_exprs).
+	 */
+	if (best_path->path.param_info != NULL)
+	{
+		List	   *unused = NIL;
+
+		foreach(lc, scan_clauses)
+			host_extract_quals(root, baserel->relids, (Expr *) lfirst(lc), &unused);
+	}
 	if (best_path->fdw_private != NIL)
 	{
 		sort_nodes = (List *) linitial(best_path->fdw_private);

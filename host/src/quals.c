@@ -249,27 +249,17 @@ host_extract_quals(PlannerInfo *root, Relids relids, Expr *clause, List **quals)
 	}
 }
 
-/* Qual(column, operator, value) for one qual whose value is known. A new reference; ERROR on failure. */
-PyObject *
-host_qual_to_python(HostQual *qual, HostColumn *columns, Datum value, bool isnull, Oid typoid)
+/* Qual(column, operator, p_value), a new reference; takes over `p_value` (NULL: a Python error is pending). */
+static PyObject *
+qual_to_python(HostQual *qual, HostColumn *columns, PyObject *p_value)
 {
 	PyObject   *qual_class = host_multicorn_attr("Qual");
-	PyObject   *p_value,
-			   *p_operator,
+	PyObject   *p_operator,
 			   *p_name,
 			   *result;
 
-	if (isnull)
-	{
-		Py_INCREF(Py_None);
-		p_value = Py_None;
-	}
-	else
-	{
-		p_value = host_datum_to_python(value, typoid);
-		if (p_value == NULL)
-			host_raise_python_error();
-	}
+	if (p_value == NULL)
+		host_raise_python_error();
 	p_operator = host_cstring_to_python(qual->opname);
 	if (p_operator != NULL && qual->is_array)
 	{
@@ -281,7 +271,7 @@ host_qual_to_python(HostQual *qual, HostColumn *columns, Datum value, bool isnul
 	p_name = host_cstring_to_python(columns[qual->attnum - 1].attname);
 	result = (p_operator != NULL && p_name != NULL) ?
 		PyObject_CallFunctionObjArgs(qual_class, p_name, p_operator, p_value, NULL) : NULL;
-	Py_XDECREF(p_value);
+	Py_DECREF(p_value);
 	Py_XDECREF(p_operator);
 	Py_XDECREF(p_name);
 	if (result == NULL)
@@ -295,7 +285,8 @@ host_qual_to_python(HostQual *qual, HostColumn *columns, Datum value, bool isnul
  *   HOST_QUALS_CONSTANTS_ONLY   planning: they are left out;
  *   HOST_QUALS_EVALUATED        execution: evaluated with their ExprState (`states`, one per qual, in
  *                               `econtext`);
- *   HOST_QUALS_NOT_EVALUATED    EXPLAIN: not evaluated, the value is None.
+ *   HOST_QUALS_NOT_EVALUATED    EXPLAIN: not evaluated; the value is multicorn2's placeholder for the type
+ *                               (host_unevaluated_to_python).
  */
 PyObject *
 host_quals_to_python(List *quals, HostColumn *columns, HostQualValues values, List *states, ExprContext *econtext)
@@ -308,22 +299,31 @@ host_quals_to_python(List *quals, HostColumn *columns, HostQualValues values, Li
 	foreach(lc, quals)
 	{
 		HostQual   *qual = (HostQual *) lfirst(lc);
-		Datum		value = (Datum) 0;
-		bool		isnull = true;
+		Oid			typoid = exprType((Node *) qual->right);
 		PyObject   *p_qual;
 
 		if (!IsA(qual->right, Const) && values == HOST_QUALS_CONSTANTS_ONLY)
 			continue;
 		PG_TRY();
 		{
+			Datum		value;
+			bool		isnull;
+			PyObject   *p_value;
+
 			if (IsA(qual->right, Const))
 			{
 				value = ((Const *) qual->right)->constvalue;
 				isnull = ((Const *) qual->right)->constisnull;
+				p_value = isnull ? Py_NewRef(Py_None) : host_datum_to_python(value, typoid);
 			}
 			else if (values == HOST_QUALS_EVALUATED)
+			{
 				value = ExecEvalExpr((ExprState *) list_nth(states, foreach_current_index(lc)), econtext, &isnull);
-			p_qual = host_qual_to_python(qual, columns, value, isnull, exprType((Node *) qual->right));
+				p_value = isnull ? Py_NewRef(Py_None) : host_datum_to_python(value, typoid);
+			}
+			else
+				p_value = host_unevaluated_to_python(typoid);
+			p_qual = qual_to_python(qual, columns, p_value);
 		}
 		PG_CATCH();
 		{
