@@ -27,20 +27,20 @@
 
 typedef struct HostScanState
 {
-	PyObject   *instance;		/* owned */
-	PyObject   *iterator;		/* owned; NULL before execute() and after the end */
-	bool		started;
-	List	   *quals;			/* HostQual */
-	List	   *qual_states;	/* ExprState per qual (NULL for constants) */
-	List	   *target_names;
-	List	   *sortkeys;		/* HostSortKey */
-	int			limit;
-	int			offset;
-	HostColumn *columns;
-	int			natts;
-	PyObject  **names;			/* owned: column names as str, made at the first row (NULL for dropped) */
-	bool		names_ready;
-	StringInfo	buffer;
+	PyObject			 *instance; /* owned */
+	PyObject			 *iterator; /* owned; NULL before execute() and after the end */
+	bool				  started;
+	List				 *quals;	   /* HostQual */
+	List				 *qual_states; /* ExprState per qual (NULL for constants) */
+	List				 *target_names;
+	List				 *sortkeys; /* HostSortKey */
+	int					  limit;
+	int					  offset;
+	HostColumn			 *columns;
+	int					  natts;
+	PyObject			**names; /* owned: column names as str, made at the first row (NULL for dropped) */
+	bool				  names_ready;
+	StringInfo			  buffer;
 	MemoryContextCallback release;
 } HostScanState;
 
@@ -48,7 +48,7 @@ static void
 release_scan(void *arg)
 {
 	HostScanState *state = (HostScanState *) arg;
-	int			i;
+	int			   i;
 
 	if (!Py_IsInitialized())
 		return;
@@ -62,7 +62,7 @@ release_scan(void *arg)
 static PyObject **
 column_names(HostScanState *state)
 {
-	int			i;
+	int i;
 
 	if (state->names_ready)
 		return state->names;
@@ -81,11 +81,11 @@ column_names(HostScanState *state)
 void
 hostBeginForeignScan(ForeignScanState *node, int eflags)
 {
-	ForeignScan *plan = (ForeignScan *) node->ss.ps.plan;
-	Relation	rel = node->ss.ss_currentRelation;
+	ForeignScan	  *plan = (ForeignScan *) node->ss.ps.plan;
+	Relation	   rel = node->ss.ss_currentRelation;
 	HostScanState *state = palloc0(sizeof(HostScanState));
-	Relids		relids = bms_make_singleton(plan->scan.scanrelid);
-	ListCell   *lc;
+	Relids		   relids = bms_make_singleton(plan->scan.scanrelid);
+	ListCell	  *lc;
 
 	state->target_names = (List *) linitial(plan->fdw_private);
 	state->sortkeys = host_sortkeys_from_nodes((List *) lsecond(plan->fdw_private));
@@ -95,10 +95,10 @@ hostBeginForeignScan(ForeignScanState *node, int eflags)
 		host_extract_quals(NULL, relids, (Expr *) lfirst(lc), &state->quals);
 	foreach(lc, state->quals)
 	{
-		HostQual   *qual = (HostQual *) lfirst(lc);
+		HostQual *qual = (HostQual *) lfirst(lc);
 
-		state->qual_states = lappend(state->qual_states,
-									 IsA(qual->right, Const) ? NULL : ExecInitExpr(qual->right, &node->ss.ps));
+		state->qual_states =
+			lappend(state->qual_states, IsA(qual->right, Const) ? NULL : ExecInitExpr(qual->right, &node->ss.ps));
 	}
 	state->columns = host_columns_for(RelationGetDescr(rel));
 	state->natts = RelationGetDescr(rel)->natts;
@@ -119,13 +119,13 @@ hostBeginForeignScan(ForeignScanState *node, int eflags)
 static PyObject *
 call_wrapper(ForeignScanState *node, HostScanState *state, ExplainState *es)
 {
-	PyObject   *quals = host_quals_to_python(state->quals, state->columns,
-											 es != NULL ? HOST_QUALS_NOT_EVALUATED : HOST_QUALS_EVALUATED,
-											 state->qual_states, node->ss.ps.ps_ExprContext);
-	PyObject   *columns = NULL;
-	PyObject   *args = NULL;
-	PyObject   *kwargs = NULL;
-	PyObject   *result;
+	PyObject *quals =
+		host_quals_to_python(state->quals, state->columns, es != NULL ? HOST_QUALS_NOT_EVALUATED : HOST_QUALS_EVALUATED,
+							 state->qual_states, node->ss.ps.ps_ExprContext);
+	PyObject *columns = NULL;
+	PyObject *args = NULL;
+	PyObject *kwargs = NULL;
+	PyObject *result;
 
 	PG_TRY();
 	{
@@ -133,7 +133,7 @@ call_wrapper(ForeignScanState *node, HostScanState *state, ExplainState *es)
 		kwargs = PyDict_New();
 		if (state->sortkeys != NIL)
 		{
-			PyObject   *sortkeys = host_sortkeys_to_python(state->sortkeys);
+			PyObject *sortkeys = host_sortkeys_to_python(state->sortkeys);
 
 			PyDict_SetItemString(kwargs, "sortkeys", sortkeys);
 			Py_DECREF(sortkeys);
@@ -141,14 +141,14 @@ call_wrapper(ForeignScanState *node, HostScanState *state, ExplainState *es)
 		/* Each only when the query has it (multicorn2: no limit=None, no offset=None). */
 		if (state->limit >= 0)
 		{
-			PyObject   *limit = PyLong_FromLong(state->limit);
+			PyObject *limit = PyLong_FromLong(state->limit);
 
 			PyDict_SetItemString(kwargs, "limit", limit);
 			Py_DECREF(limit);
 		}
 		if (state->offset >= 0)
 		{
-			PyObject   *offset = PyLong_FromLong(state->offset);
+			PyObject *offset = PyLong_FromLong(state->offset);
 
 			PyDict_SetItemString(kwargs, "offset", offset);
 			Py_DECREF(offset);
@@ -191,7 +191,7 @@ call_wrapper(ForeignScanState *node, HostScanState *state, ExplainState *es)
 static void
 start_scan(ForeignScanState *node, HostScanState *state)
 {
-	PyObject   *result = call_wrapper(node, state, NULL);
+	PyObject *result = call_wrapper(node, state, NULL);
 
 	state->started = true;
 	if (result == Py_None)
@@ -208,9 +208,9 @@ start_scan(ForeignScanState *node, HostScanState *state)
 TupleTableSlot *
 hostIterateForeignScan(ForeignScanState *node)
 {
-	HostScanState *state = (HostScanState *) node->fdw_state;
+	HostScanState  *state = (HostScanState *) node->fdw_state;
 	TupleTableSlot *slot = node->ss.ss_ScanTupleSlot;
-	PyObject   *row;
+	PyObject	   *row;
 
 	/* A wrapper that yields forever can still be cancelled between rows. */
 	CHECK_FOR_INTERRUPTS();
@@ -271,9 +271,9 @@ void
 hostExplainForeignScan(ForeignScanState *node, ExplainState *es)
 {
 	HostScanState *state = (HostScanState *) node->fdw_state;
-	PyObject   *lines = call_wrapper(node, state, es);
-	PyObject   *iterator;
-	PyObject   *line;
+	PyObject	  *lines = call_wrapper(node, state, es);
+	PyObject	  *iterator;
+	PyObject	  *line;
 
 	if (lines == Py_None)
 	{

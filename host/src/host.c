@@ -10,7 +10,7 @@ PG_MODULE_MAGIC;
 
 PG_FUNCTION_INFO_V1(multicorn_handler);
 
-void		_PG_init(void);
+void _PG_init(void);
 
 Datum
 multicorn_handler(PG_FUNCTION_ARGS)

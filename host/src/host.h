@@ -37,13 +37,13 @@
 /* ---- per-column conversion info ---- */
 typedef struct HostColumn
 {
-	bool		dropped;
-	char	   *attname;
-	Oid			typoid;
-	int32		typmod;
-	int			ndims;			/* declared array dimensions (pg_attribute.attndims) */
-	Oid			ioparam;
-	FmgrInfo	infunc;
+	bool	 dropped;
+	char	*attname;
+	Oid		 typoid;
+	int32	 typmod;
+	int		 ndims; /* declared array dimensions (pg_attribute.attndims) */
+	Oid		 ioparam;
+	FmgrInfo infunc;
 } HostColumn;
 
 /* Conversion info for every attribute of a tuple descriptor (index = attnum - 1). */
@@ -53,11 +53,11 @@ extern HostColumn *host_column_names_for(TupleDesc desc, bool with_input);
 /* ---- a restriction in multicorn's shape: column op value ---- */
 typedef struct HostQual
 {
-	AttrNumber	attnum;
-	char	   *opname;
-	bool		is_array;		/* col op ANY/ALL(array) */
-	bool		use_or;			/* ANY (true) or ALL (false) */
-	Expr	   *right;			/* Const, or an expression evaluated at execution (Params) */
+	AttrNumber attnum;
+	char	  *opname;
+	bool	   is_array; /* col op ANY/ALL(array) */
+	bool	   use_or;	 /* ANY (true) or ALL (false) */
+	Expr	  *right;	 /* Const, or an expression evaluated at execution (Params) */
 } HostQual;
 
 extern void host_extract_quals(PlannerInfo *root, Relids relids, Expr *clause, List **quals);
@@ -65,39 +65,39 @@ extern void host_extract_quals(PlannerInfo *root, Relids relids, Expr *clause, L
 /* ---- a requested sort, deparsed ---- */
 typedef struct HostSortKey
 {
-	char	   *attname;
-	int			attnum;
-	bool		reversed;
-	bool		nulls_first;
-	char	   *collate;		/* NULL: default collation */
-	PathKey    *pathkey;		/* planner only */
+	char	*attname;
+	int		 attnum;
+	bool	 reversed;
+	bool	 nulls_first;
+	char	*collate; /* NULL: default collation */
+	PathKey *pathkey; /* planner only */
 } HostSortKey;
 
-extern List *host_deparse_sort(PlannerInfo *root, RelOptInfo *rel, Oid ftid);
-extern List *host_sortkeys_to_nodes(List *sortkeys);
-extern List *host_sortkeys_from_nodes(List *nodes);
+extern List		*host_deparse_sort(PlannerInfo *root, RelOptInfo *rel, Oid ftid);
+extern List		*host_sortkeys_to_nodes(List *sortkeys);
+extern List		*host_sortkeys_from_nodes(List *nodes);
 extern PyObject *host_sortkeys_to_python(List *sortkeys);
 
 /* ---- bridge ---- */
-extern void host_python_init(void);
-extern void host_raise_python_error(void);	/* ereport the pending Python exception, if any */
-extern void host_check_python(void);	/* same; used after every call into Python */
+extern void		 host_python_init(void);
+extern void		 host_raise_python_error(void); /* ereport the pending Python exception, if any */
+extern void		 host_check_python(void);		/* same; used after every call into Python */
 extern PyObject *host_get_class(const char *dotted_name);
-extern PyObject *host_multicorn_attr(const char *name);	/* borrowed: multicorn.<name> */
-extern PyObject *host_name(const char *text);	/* borrowed: the interned str `text` */
+extern PyObject *host_multicorn_attr(const char *name); /* borrowed: multicorn.<name> */
+extern PyObject *host_name(const char *text);			/* borrowed: the interned str `text` */
 extern PyObject *host_call_method(PyObject *object, const char *method, PyObject *args, PyObject *kwargs);
-extern void host_call_method_void(PyObject *object, const char *method, PyObject *args);
-extern void host_report_python_error_at(int elevel);
-extern void host_forget_pending_error(void);
+extern void		 host_call_method_void(PyObject *object, const char *method, PyObject *args);
+extern void		 host_report_python_error_at(int elevel);
+extern void		 host_forget_pending_error(void);
 
 /* ---- conversion ---- */
 extern PyObject *host_datum_to_python(Datum value, Oid typoid);
-extern PyObject *host_unevaluated_to_python(Oid typoid);	/* EXPLAIN's placeholder for a value not evaluated */
-extern PyObject *host_cstring_to_python(const char *text);	/* server encoding -> str */
-extern char *host_python_to_server_string(PyObject *object);	/* str() in the server encoding, palloc'd */
-extern void host_python_row_to_slot(PyObject *row, TupleTableSlot *slot, HostColumn *columns, StringInfo buffer);
-extern void host_python_row_to_slot_named(PyObject *row, TupleTableSlot *slot, HostColumn *columns,
-										  PyObject **names, StringInfo buffer);
+extern PyObject *host_unevaluated_to_python(Oid typoid);		 /* EXPLAIN's placeholder for a value not evaluated */
+extern PyObject *host_cstring_to_python(const char *text);		 /* server encoding -> str */
+extern char		*host_python_to_server_string(PyObject *object); /* str() in the server encoding, palloc'd */
+extern void		 host_python_row_to_slot(PyObject *row, TupleTableSlot *slot, HostColumn *columns, StringInfo buffer);
+extern void host_python_row_to_slot_named(PyObject *row, TupleTableSlot *slot, HostColumn *columns, PyObject **names,
+										  StringInfo buffer);
 extern PyObject *host_slot_to_python_dict(TupleTableSlot *slot, HostColumn *columns);
 extern PyObject *host_options_to_python(List *defelems);
 
@@ -108,25 +108,25 @@ extern List *host_merged_options(Oid ftid);
 /* ---- wrapper instances (instances.c) and their Python-side transactions (xact.c) ---- */
 typedef struct HostInstance
 {
-	Oid			ftid;			/* hash key: the foreign table */
-	PyObject   *instance;		/* NULL until built */
-	char	   *signature;		/* the merged options and columns it was built with (CacheMemoryContext) */
-	bool		checked;		/* signature compared since the last catalog change that could alter it */
-	Oid			checked_user;	/* the user it was compared for (the user mapping depends on it) */
-	int			xact_depth;		/* xact.c: 0 outside a transaction; n: begin + sub_begin up to level n */
+	Oid		  ftid;			/* hash key: the foreign table */
+	PyObject *instance;		/* NULL until built */
+	char	 *signature;	/* the merged options and columns it was built with (CacheMemoryContext) */
+	bool	  checked;		/* signature compared since the last catalog change that could alter it */
+	Oid		  checked_user; /* the user it was compared for (the user mapping depends on it) */
+	int		  xact_depth;	/* xact.c: 0 outside a transaction; n: begin + sub_begin up to level n */
 } HostInstance;
 
-extern PyObject *host_instance_for(Oid ftid);	/* borrowed; starts the Python-side transaction */
-extern HTAB *host_instances(void);	/* NULL before the first instance */
-extern void host_xact_begin(HostInstance *entry);
-extern void host_register_xact_callbacks(void);
+extern PyObject *host_instance_for(Oid ftid); /* borrowed; starts the Python-side transaction */
+extern HTAB		*host_instances(void);		  /* NULL before the first instance */
+extern void		 host_xact_begin(HostInstance *entry);
+extern void		 host_register_xact_callbacks(void);
 
 /* ---- qual -> python ---- */
 typedef enum HostQualValues
 {
-	HOST_QUALS_CONSTANTS_ONLY,	/* planning: quals whose value is not a constant are left out */
-	HOST_QUALS_EVALUATED,		/* execution: every value evaluated */
-	HOST_QUALS_NOT_EVALUATED	/* EXPLAIN: values that are not constants are not evaluated */
+	HOST_QUALS_CONSTANTS_ONLY, /* planning: quals whose value is not a constant are left out */
+	HOST_QUALS_EVALUATED,	   /* execution: every value evaluated */
+	HOST_QUALS_NOT_EVALUATED   /* EXPLAIN: values that are not constants are not evaluated */
 } HostQualValues;
 
 extern PyObject *host_quals_to_python(List *quals, HostColumn *columns, HostQualValues values, List *states,
@@ -134,59 +134,59 @@ extern PyObject *host_quals_to_python(List *quals, HostColumn *columns, HostQual
 extern PyObject *host_names_to_pyset(List *names);
 
 /* ---- FDW callbacks ---- */
-extern void hostGetForeignRelSize(PlannerInfo *root, RelOptInfo *baserel, Oid ftid);
-extern void hostGetForeignPaths(PlannerInfo *root, RelOptInfo *baserel, Oid ftid);
-extern void hostGetForeignUpperPaths(PlannerInfo *root, UpperRelationKind stage, RelOptInfo *input_rel,
-									 RelOptInfo *output_rel, void *extra);
-extern ForeignScan *hostGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel, Oid ftid, ForeignPath *best_path,
-									   List *tlist, List *scan_clauses, Plan *outer_plan);
-extern void hostBeginForeignScan(ForeignScanState *node, int eflags);
+extern void			   hostGetForeignRelSize(PlannerInfo *root, RelOptInfo *baserel, Oid ftid);
+extern void			   hostGetForeignPaths(PlannerInfo *root, RelOptInfo *baserel, Oid ftid);
+extern void			   hostGetForeignUpperPaths(PlannerInfo *root, UpperRelationKind stage, RelOptInfo *input_rel,
+												RelOptInfo *output_rel, void *extra);
+extern ForeignScan	  *hostGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel, Oid ftid, ForeignPath *best_path,
+										  List *tlist, List *scan_clauses, Plan *outer_plan);
+extern void			   hostBeginForeignScan(ForeignScanState *node, int eflags);
 extern TupleTableSlot *hostIterateForeignScan(ForeignScanState *node);
-extern void hostReScanForeignScan(ForeignScanState *node);
-extern void hostEndForeignScan(ForeignScanState *node);
-extern void hostExplainForeignScan(ForeignScanState *node, ExplainState *es);
+extern void			   hostReScanForeignScan(ForeignScanState *node);
+extern void			   hostEndForeignScan(ForeignScanState *node);
+extern void			   hostExplainForeignScan(ForeignScanState *node, ExplainState *es);
 
-extern void hostAddForeignUpdateTargets(PlannerInfo *root, Index rtindex, RangeTblEntry *target_rte,
-										Relation target_relation);
+extern void	 hostAddForeignUpdateTargets(PlannerInfo *root, Index rtindex, RangeTblEntry *target_rte,
+										 Relation target_relation);
 extern List *hostPlanForeignModify(PlannerInfo *root, ModifyTable *plan, Index resultRelation, int subplan_index);
-extern void hostBeginForeignModify(ModifyTableState *mtstate, ResultRelInfo *rinfo, List *fdw_private,
-								   int subplan_index, int eflags);
-extern TupleTableSlot *hostExecForeignInsert(EState *estate, ResultRelInfo *rinfo, TupleTableSlot *slot,
-											 TupleTableSlot *planSlot);
+extern void	 hostBeginForeignModify(ModifyTableState *mtstate, ResultRelInfo *rinfo, List *fdw_private,
+									int subplan_index, int eflags);
+extern TupleTableSlot  *hostExecForeignInsert(EState *estate, ResultRelInfo *rinfo, TupleTableSlot *slot,
+											  TupleTableSlot *planSlot);
 extern TupleTableSlot **hostExecForeignBatchInsert(EState *estate, ResultRelInfo *rinfo, TupleTableSlot **slots,
 												   TupleTableSlot **planSlots, int *numSlots);
-extern int	hostGetForeignModifyBatchSize(ResultRelInfo *rinfo);
-extern TupleTableSlot *hostExecForeignUpdate(EState *estate, ResultRelInfo *rinfo, TupleTableSlot *slot,
-											 TupleTableSlot *planSlot);
-extern TupleTableSlot *hostExecForeignDelete(EState *estate, ResultRelInfo *rinfo, TupleTableSlot *slot,
-											 TupleTableSlot *planSlot);
-extern void hostEndForeignModify(EState *estate, ResultRelInfo *rinfo);
-extern void hostBeginForeignInsert(ModifyTableState *mtstate, ResultRelInfo *rinfo);
-extern void hostEndForeignInsert(EState *estate, ResultRelInfo *rinfo);
-extern List *hostImportForeignSchema(ImportForeignSchemaStmt *stmt, Oid serverOid);
+extern int				hostGetForeignModifyBatchSize(ResultRelInfo *rinfo);
+extern TupleTableSlot  *hostExecForeignUpdate(EState *estate, ResultRelInfo *rinfo, TupleTableSlot *slot,
+											  TupleTableSlot *planSlot);
+extern TupleTableSlot  *hostExecForeignDelete(EState *estate, ResultRelInfo *rinfo, TupleTableSlot *slot,
+											  TupleTableSlot *planSlot);
+extern void				hostEndForeignModify(EState *estate, ResultRelInfo *rinfo);
+extern void				hostBeginForeignInsert(ModifyTableState *mtstate, ResultRelInfo *rinfo);
+extern void				hostEndForeignInsert(EState *estate, ResultRelInfo *rinfo);
+extern List			   *hostImportForeignSchema(ImportForeignSchemaStmt *stmt, Oid serverOid);
 
 /* Planner state kept in baserel->fdw_private (and passed to the upper rels for LIMIT pushdown). */
 typedef struct HostPlanState
 {
 	Oid			ftid;
-	PyObject   *instance;		/* borrowed from the instance cache */
+	PyObject   *instance; /* borrowed from the instance cache */
 	HostColumn *columns;
 	int			natts;
-	List	   *target_names;	/* String nodes: the columns the scan must return */
-	List	   *quals;			/* HostQual */
+	List	   *target_names; /* String nodes: the columns the scan must return */
+	List	   *quals;		  /* HostQual */
 	int			width;
 	int			startup_cost;
-	List	   *sortkeys;		/* HostSortKey the wrapper accepted (last computed) */
+	List	   *sortkeys; /* HostSortKey the wrapper accepted (last computed) */
 	bool		sort_pushed_down;
-	RelOptInfo *scan_rel;		/* the base rel, for upper rels */
+	RelOptInfo *scan_rel; /* the base rel, for upper rels */
 } HostPlanState;
 
 /* fdw_private of a ForeignPath. */
 typedef struct HostPathState
 {
-	List	   *sortkeys;
-	int			limit;			/* -1: none */
-	int			offset;			/* -1: none */
+	List *sortkeys;
+	int	  limit;  /* -1: none */
+	int	  offset; /* -1: none */
 } HostPathState;
 
 #endif

@@ -20,22 +20,16 @@ List *
 hostImportForeignSchema(ImportForeignSchemaStmt *stmt, Oid serverOid)
 {
 	ForeignServer *server = GetForeignServer(serverOid);
-	List	   *server_options = NIL;
-	char	   *class_name = NULL;
-	const char *restriction = NULL;
-	PyObject   *wrapper_class,
-			   *srv_options,
-			   *import_options,
-			   *restricts,
-			   *tables,
-			   *iterator,
-			   *item;
-	List	   *commands = NIL;
-	ListCell   *lc;
+	List		  *server_options = NIL;
+	char		  *class_name = NULL;
+	const char	  *restriction = NULL;
+	PyObject	  *wrapper_class, *srv_options, *import_options, *restricts, *tables, *iterator, *item;
+	List		  *commands = NIL;
+	ListCell	  *lc;
 
 	foreach(lc, server->options)
 	{
-		DefElem    *def = (DefElem *) lfirst(lc);
+		DefElem *def = (DefElem *) lfirst(lc);
 
 		if (strcmp(def->defname, "wrapper") == 0)
 			class_name = defGetString(def);
@@ -44,9 +38,8 @@ hostImportForeignSchema(ImportForeignSchemaStmt *stmt, Oid serverOid)
 	}
 	server_options = list_concat(server_options, host_user_mapping_options(serverOid));
 	if (class_name == NULL)
-		ereport(ERROR,
-				(errcode(ERRCODE_FDW_OPTION_NAME_NOT_FOUND),
-				 errmsg("The wrapper parameter is mandatory, specify a valid class name")));
+		ereport(ERROR, (errcode(ERRCODE_FDW_OPTION_NAME_NOT_FOUND),
+						errmsg("The wrapper parameter is mandatory, specify a valid class name")));
 	switch (stmt->list_type)
 	{
 		case FDW_IMPORT_SCHEMA_LIMIT_TO:
@@ -65,8 +58,8 @@ hostImportForeignSchema(ImportForeignSchemaStmt *stmt, Oid serverOid)
 	restricts = PyList_New(0);
 	foreach(lc, stmt->table_list)
 	{
-		RangeVar   *rv = (RangeVar *) lfirst(lc);
-		PyObject   *name = host_cstring_to_python(rv->relname);
+		RangeVar *rv = (RangeVar *) lfirst(lc);
+		PyObject *name = host_cstring_to_python(rv->relname);
 
 		if (name == NULL || PyList_Append(restricts, name) < 0)
 			PyErr_Print();
@@ -86,8 +79,7 @@ hostImportForeignSchema(ImportForeignSchemaStmt *stmt, Oid serverOid)
 		host_raise_python_error();
 	while ((item = PyIter_Next(iterator)) != NULL)
 	{
-		PyObject   *statement = PyObject_CallMethod(item, "to_statement", "(ss)", stmt->local_schema,
-													server->servername);
+		PyObject *statement = PyObject_CallMethod(item, "to_statement", "(ss)", stmt->local_schema, server->servername);
 		const char *text;
 
 		Py_DECREF(item);

@@ -24,13 +24,13 @@ static char *
 instance_signature(List *options, TupleDesc desc, Oid relid)
 {
 	StringInfoData text;
-	ListCell   *lc;
-	int			i;
+	ListCell	  *lc;
+	int			   i;
 
 	initStringInfo(&text);
 	foreach(lc, options)
 	{
-		DefElem    *def = (DefElem *) lfirst(lc);
+		DefElem *def = (DefElem *) lfirst(lc);
 
 		appendStringInfo(&text, "%s\x1f%s\x1e", def->defname, defGetString(def));
 	}
@@ -44,7 +44,7 @@ instance_signature(List *options, TupleDesc desc, Oid relid)
 		appendStringInfo(&text, "%s\x1f%u\x1f%d\x1f", NameStr(att->attname), att->atttypid, att->atttypmod);
 		foreach(lc, GetForeignColumnOptions(relid, att->attnum))
 		{
-			DefElem    *def = (DefElem *) lfirst(lc);
+			DefElem *def = (DefElem *) lfirst(lc);
 
 			appendStringInfo(&text, "%s=%s\x1f", def->defname, defGetString(def));
 		}
@@ -57,21 +57,17 @@ instance_signature(List *options, TupleDesc desc, Oid relid)
 static PyObject *
 columns_to_python(TupleDesc desc, Oid relid)
 {
-	PyObject   *column_class = host_multicorn_attr("ColumnDefinition");
-	PyObject   *ordered_dict = host_multicorn_attr("OrderedDict");
-	PyObject   *columns = PyObject_CallNoArgs(ordered_dict);
-	int			i;
+	PyObject *column_class = host_multicorn_attr("ColumnDefinition");
+	PyObject *ordered_dict = host_multicorn_attr("OrderedDict");
+	PyObject *columns = PyObject_CallNoArgs(ordered_dict);
+	int		  i;
 
 	if (columns == NULL)
 		host_raise_python_error();
 	for (i = 0; i < desc->natts; i++)
 	{
 		Form_pg_attribute att = TupleDescAttr(desc, i);
-		PyObject   *name,
-				   *options,
-				   *type_name,
-				   *base_type_name,
-				   *column;
+		PyObject		 *name, *options, *type_name, *base_type_name, *column;
 
 		if (att->attisdropped)
 			continue;
@@ -80,8 +76,9 @@ columns_to_python(TupleDesc desc, Oid relid)
 		base_type_name = host_cstring_to_python(format_type_be(att->atttypid));
 		options = host_options_to_python(GetForeignColumnOptions(relid, att->attnum));
 		column = (name && type_name && base_type_name && options) ?
-			PyObject_CallFunction(column_class, "OIiOOO", name, (unsigned int) att->atttypid, (int) att->atttypmod,
-								  type_name, base_type_name, options) : NULL;
+					 PyObject_CallFunction(column_class, "OIiOOO", name, (unsigned int) att->atttypid,
+										   (int) att->atttypmod, type_name, base_type_name, options) :
+					 NULL;
 		if (column == NULL || PyObject_SetItem(columns, name, column) < 0)
 		{
 			Py_XDECREF(name);
@@ -113,7 +110,7 @@ static void
 mark_all_unchecked(void)
 {
 	HASH_SEQ_STATUS status;
-	HostInstance *entry;
+	HostInstance   *entry;
 
 	if (instances == NULL)
 		return;
@@ -154,7 +151,7 @@ instance_table(void)
 {
 	if (instances == NULL)
 	{
-		HASHCTL		ctl;
+		HASHCTL ctl;
 
 		MemSet(&ctl, 0, sizeof(ctl));
 		ctl.keysize = sizeof(Oid);
@@ -181,11 +178,11 @@ host_instance_for(Oid ftid)
 	MemoryContext scratch;
 	MemoryContext oldcontext;
 	HostInstance *entry;
-	bool		found;
-	List	   *options;
-	Relation	rel;
-	char	   *signature;
-	Oid			user = GetUserId();
+	bool		  found;
+	List		 *options;
+	Relation	  rel;
+	char		 *signature;
+	Oid			  user = GetUserId();
 
 	host_python_init();
 	entry = hash_search(instance_table(), &ftid, HASH_FIND, NULL);
@@ -231,15 +228,14 @@ host_instance_for(Oid ftid)
 		entry->signature = NULL;
 		entry->xact_depth = 0;
 
-		wrapper_name = PyDict_GetItemString(python_options, "wrapper");	/* borrowed */
+		wrapper_name = PyDict_GetItemString(python_options, "wrapper"); /* borrowed */
 		if (wrapper_name == NULL)
 		{
 			Py_DECREF(python_options);
-			ereport(ERROR,
-					(errcode(ERRCODE_FDW_OPTION_NAME_NOT_FOUND),
-					 errmsg("The wrapper parameter is mandatory, specify a valid class name"),
-					 errdetail("Foreign table \"%s\" has no `wrapper` option on its server.",
-							   RelationGetRelationName(rel))));
+			ereport(ERROR, (errcode(ERRCODE_FDW_OPTION_NAME_NOT_FOUND),
+							errmsg("The wrapper parameter is mandatory, specify a valid class name"),
+							errdetail("Foreign table \"%s\" has no `wrapper` option on its server.",
+									  RelationGetRelationName(rel))));
 		}
 		class_name = PyUnicode_AsUTF8(wrapper_name);
 		if (class_name == NULL)

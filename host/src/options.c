@@ -24,33 +24,30 @@ PG_FUNCTION_INFO_V1(multicorn_validator);
 Datum
 multicorn_validator(PG_FUNCTION_ARGS)
 {
-	List	   *options = untransformRelOptions(PG_GETARG_DATUM(0));
-	Oid			catalog = PG_GETARG_OID(1);
-	char	   *class_name = NULL;
-	ListCell   *lc;
+	List	 *options = untransformRelOptions(PG_GETARG_DATUM(0));
+	Oid		  catalog = PG_GETARG_OID(1);
+	char	 *class_name = NULL;
+	ListCell *lc;
 
 	foreach(lc, options)
 	{
-		DefElem    *def = (DefElem *) lfirst(lc);
+		DefElem *def = (DefElem *) lfirst(lc);
 
 		if (strcmp(def->defname, "wrapper") != 0)
 			continue;
 		/* Only the server may name the class (a table owner must not pick code to run). */
 		if (catalog == ForeignTableRelationId)
-			ereport(ERROR,
-					(errcode(ERRCODE_FDW_INVALID_OPTION_NAME),
-					 errmsg("Cannot set the wrapper class on the table"),
-					 errhint("Set it on the server")));
+			ereport(ERROR, (errcode(ERRCODE_FDW_INVALID_OPTION_NAME),
+							errmsg("Cannot set the wrapper class on the table"), errhint("Set it on the server")));
 		class_name = defGetString(def);
 	}
 	if (catalog == ForeignServerRelationId)
 	{
-		PyObject   *wrapper_class;
+		PyObject *wrapper_class;
 
 		if (class_name == NULL)
-			ereport(ERROR,
-					(errcode(ERRCODE_FDW_OPTION_NAME_NOT_FOUND),
-					 errmsg("The wrapper parameter is mandatory, specify a valid class name")));
+			ereport(ERROR, (errcode(ERRCODE_FDW_OPTION_NAME_NOT_FOUND),
+							errmsg("The wrapper parameter is mandatory, specify a valid class name")));
 		wrapper_class = host_get_class(class_name);
 		Py_DECREF(wrapper_class);
 	}
@@ -61,10 +58,10 @@ multicorn_validator(PG_FUNCTION_ARGS)
 List *
 host_user_mapping_options(Oid serverid)
 {
-	HeapTuple	tuple;
-	Datum		datum;
-	bool		isnull;
-	List	   *options = NIL;
+	HeapTuple tuple;
+	Datum	  datum;
+	bool	  isnull;
+	List	 *options = NIL;
 
 	tuple = SearchSysCache2(USERMAPPINGUSERSERVER, ObjectIdGetDatum(GetUserId()), ObjectIdGetDatum(serverid));
 	if (!HeapTupleIsValid(tuple))
@@ -82,9 +79,9 @@ host_user_mapping_options(Oid serverid)
 List *
 host_merged_options(Oid ftid)
 {
-	ForeignTable *table = GetForeignTable(ftid);
+	ForeignTable  *table = GetForeignTable(ftid);
 	ForeignServer *server = GetForeignServer(table->serverid);
-	List	   *options = NIL;
+	List		  *options = NIL;
 
 	options = list_concat(options, table->options);
 	options = list_concat(options, server->options);

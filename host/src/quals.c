@@ -48,8 +48,8 @@ is_our_column(Node *node, Relids relids)
 static char *
 operator_name(Oid opno)
 {
-	HeapTuple	tuple = SearchSysCache1(OPEROID, ObjectIdGetDatum(opno));
-	char	   *name;
+	HeapTuple tuple = SearchSysCache1(OPEROID, ObjectIdGetDatum(opno));
+	char	 *name;
 
 	if (!HeapTupleIsValid(tuple))
 		elog(ERROR, "cache lookup failed for operator %u", opno);
@@ -68,8 +68,8 @@ operator_commutator(Oid opno)
 static bool
 pushable_value(Relids relids, Expr *value)
 {
-	List	   *vars;
-	ListCell   *lc;
+	List	 *vars;
+	ListCell *lc;
 
 	if (contain_volatile_functions((Node *) value))
 		return false;
@@ -85,7 +85,7 @@ pushable_value(Relids relids, Expr *value)
 static void
 add_qual(List **quals, AttrNumber attnum, char *opname, Expr *right, bool is_array, bool use_or)
 {
-	HostQual   *qual = palloc0(sizeof(HostQual));
+	HostQual *qual = palloc0(sizeof(HostQual));
 
 	qual->attnum = attnum;
 	qual->opname = opname;
@@ -98,9 +98,8 @@ add_qual(List **quals, AttrNumber attnum, char *opname, Expr *right, bool is_arr
 static void
 extract_opexpr(PlannerInfo *root, Relids relids, OpExpr *op, List **quals)
 {
-	Node	   *left,
-			   *right;
-	Oid			opno = op->opno;
+	Node *left, *right;
+	Oid	  opno = op->opno;
 
 	if (list_length(op->args) != 2)
 		return;
@@ -108,10 +107,10 @@ extract_opexpr(PlannerInfo *root, Relids relids, OpExpr *op, List **quals)
 	right = strip_relabel(lsecond(op->args));
 	/* Put our column on the left, using the commutator. */
 	if (IsA(right, Var) && (!IsA(left, Var) || (!bms_is_member(((Var *) left)->varno, relids) &&
-												 bms_is_member(((Var *) right)->varno, relids))))
+												bms_is_member(((Var *) right)->varno, relids))))
 	{
-		Oid			commutator = operator_commutator(opno);
-		Node	   *swap = left;
+		Oid	  commutator = operator_commutator(opno);
+		Node *swap = left;
 
 		if (!OidIsValid(commutator))
 			return;
@@ -127,8 +126,7 @@ extract_opexpr(PlannerInfo *root, Relids relids, OpExpr *op, List **quals)
 static void
 extract_scalar_array(PlannerInfo *root, Relids relids, ScalarArrayOpExpr *op, List **quals)
 {
-	Node	   *left,
-			   *right;
+	Node *left, *right;
 
 	if (list_length(op->args) != 2)
 		return;
@@ -142,7 +140,7 @@ extract_scalar_array(PlannerInfo *root, Relids relids, ScalarArrayOpExpr *op, Li
 static void
 extract_nulltest(NullTest *test, List **quals)
 {
-	Var		   *var;
+	Var *var;
 
 	if (!IsA(test->arg, Var))
 		return;
@@ -172,7 +170,7 @@ extract_bool_column(Relids relids, Var *var, List **quals)
 static void
 extract_boolexpr(Relids relids, BoolExpr *expr, List **quals)
 {
-	Node	   *arg;
+	Node *arg;
 
 	if (expr->boolop != NOT_EXPR || list_length(expr->args) != 1)
 		return;
@@ -186,8 +184,8 @@ extract_boolexpr(Relids relids, BoolExpr *expr, List **quals)
 static void
 extract_booleantest(Relids relids, BooleanTest *test, List **quals)
 {
-	bool		negated = false;
-	Expr	   *value;
+	bool  negated = false;
+	Expr *value;
 
 	if (!is_our_column((Node *) test->arg, relids))
 		return;
@@ -241,10 +239,8 @@ host_extract_quals(PlannerInfo *root, Relids relids, Expr *clause, List **quals)
 			extract_booleantest(relids, (BooleanTest *) clause, quals);
 			break;
 		default:
-			ereport(WARNING,
-					(errcode(ERRCODE_WARNING),
-					 errmsg("unsupported expression for extractClauseFrom"),
-					 errdetail("%s", nodeToString(clause))));
+			ereport(WARNING, (errcode(ERRCODE_WARNING), errmsg("unsupported expression for extractClauseFrom"),
+							  errdetail("%s", nodeToString(clause))));
 			break;
 	}
 }
@@ -253,24 +249,23 @@ host_extract_quals(PlannerInfo *root, Relids relids, Expr *clause, List **quals)
 static PyObject *
 qual_to_python(HostQual *qual, HostColumn *columns, PyObject *p_value)
 {
-	PyObject   *qual_class = host_multicorn_attr("Qual");
-	PyObject   *p_operator,
-			   *p_name,
-			   *result;
+	PyObject *qual_class = host_multicorn_attr("Qual");
+	PyObject *p_operator, *p_name, *result;
 
 	if (p_value == NULL)
 		host_raise_python_error();
 	p_operator = host_cstring_to_python(qual->opname);
 	if (p_operator != NULL && qual->is_array)
 	{
-		PyObject   *pair = Py_BuildValue("(OO)", p_operator, qual->use_or ? Py_True : Py_False);
+		PyObject *pair = Py_BuildValue("(OO)", p_operator, qual->use_or ? Py_True : Py_False);
 
 		Py_DECREF(p_operator);
 		p_operator = pair;
 	}
 	p_name = host_cstring_to_python(columns[qual->attnum - 1].attname);
 	result = (p_operator != NULL && p_name != NULL) ?
-		PyObject_CallFunctionObjArgs(qual_class, p_name, p_operator, p_value, NULL) : NULL;
+				 PyObject_CallFunctionObjArgs(qual_class, p_name, p_operator, p_value, NULL) :
+				 NULL;
 	Py_DECREF(p_value);
 	Py_XDECREF(p_operator);
 	Py_XDECREF(p_name);
@@ -291,24 +286,24 @@ qual_to_python(HostQual *qual, HostColumn *columns, PyObject *p_value)
 PyObject *
 host_quals_to_python(List *quals, HostColumn *columns, HostQualValues values, List *states, ExprContext *econtext)
 {
-	PyObject   *result = PyList_New(0);
-	ListCell   *lc;
+	PyObject *result = PyList_New(0);
+	ListCell *lc;
 
 	if (result == NULL)
 		host_raise_python_error();
 	foreach(lc, quals)
 	{
-		HostQual   *qual = (HostQual *) lfirst(lc);
-		Oid			typoid = exprType((Node *) qual->right);
-		PyObject   *p_qual;
+		HostQual *qual = (HostQual *) lfirst(lc);
+		Oid		  typoid = exprType((Node *) qual->right);
+		PyObject *p_qual;
 
 		if (!IsA(qual->right, Const) && values == HOST_QUALS_CONSTANTS_ONLY)
 			continue;
 		PG_TRY();
 		{
-			Datum		value;
-			bool		isnull;
-			PyObject   *p_value;
+			Datum	  value;
+			bool	  isnull;
+			PyObject *p_value;
 
 			if (IsA(qual->right, Const))
 			{
@@ -341,14 +336,14 @@ host_quals_to_python(List *quals, HostColumn *columns, HostQualValues values, Li
 PyObject *
 host_names_to_pyset(List *names)
 {
-	PyObject   *result = PySet_New(NULL);
-	ListCell   *lc;
+	PyObject *result = PySet_New(NULL);
+	ListCell *lc;
 
 	if (result == NULL)
 		host_raise_python_error();
 	foreach(lc, names)
 	{
-		PyObject   *name = host_cstring_to_python(strVal(lfirst(lc)));
+		PyObject *name = host_cstring_to_python(strVal(lfirst(lc)));
 
 		if (name == NULL || PySet_Add(result, name) < 0)
 		{
@@ -365,7 +360,7 @@ host_names_to_pyset(List *names)
 static Expr *
 member_for_rel(EquivalenceClass *ec, RelOptInfo *rel)
 {
-	ListCell   *lc;
+	ListCell *lc;
 
 	foreach(lc, ec->ec_members)
 	{
@@ -384,22 +379,22 @@ member_for_rel(EquivalenceClass *ec, RelOptInfo *rel)
 List *
 host_deparse_sort(PlannerInfo *root, RelOptInfo *rel, Oid ftid)
 {
-	List	   *result = NIL;
-	ListCell   *lc;
+	List	 *result = NIL;
+	ListCell *lc;
 
 	foreach(lc, root->query_pathkeys)
 	{
-		PathKey    *pathkey = (PathKey *) lfirst(lc);
-		Expr	   *expr = member_for_rel(pathkey->pk_eclass, rel);
+		PathKey		*pathkey = (PathKey *) lfirst(lc);
+		Expr		*expr = member_for_rel(pathkey->pk_eclass, rel);
 		HostSortKey *key;
-		Var		   *var = NULL;
-		char	   *collate = NULL;
+		Var			*var = NULL;
+		char		*collate = NULL;
 
 		if (expr != NULL && IsA(expr, Var))
 			var = (Var *) expr;
 		else if (expr != NULL && IsA(expr, RelabelType) && IsA(((RelabelType *) expr)->arg, Var))
 		{
-			Oid			collation = ((RelabelType *) expr)->resultcollid;
+			Oid collation = ((RelabelType *) expr)->resultcollid;
 
 			var = (Var *) ((RelabelType *) expr)->arg;
 			if (collation != DEFAULT_COLLATION_OID && OidIsValid(collation))
@@ -423,8 +418,8 @@ host_deparse_sort(PlannerInfo *root, RelOptInfo *rel, Oid ftid)
 List *
 host_sortkeys_to_nodes(List *sortkeys)
 {
-	List	   *result = NIL;
-	ListCell   *lc;
+	List	 *result = NIL;
+	ListCell *lc;
 
 	foreach(lc, sortkeys)
 	{
@@ -440,14 +435,14 @@ host_sortkeys_to_nodes(List *sortkeys)
 List *
 host_sortkeys_from_nodes(List *nodes)
 {
-	List	   *result = NIL;
-	ListCell   *lc;
+	List	 *result = NIL;
+	ListCell *lc;
 
 	foreach(lc, nodes)
 	{
-		List	   *item = (List *) lfirst(lc);
+		List		*item = (List *) lfirst(lc);
 		HostSortKey *key = palloc0(sizeof(HostSortKey));
-		char	   *collate = strVal(list_nth(item, 4));
+		char		*collate = strVal(list_nth(item, 4));
 
 		key->attname = strVal(list_nth(item, 0));
 		key->attnum = intVal(list_nth(item, 1));
@@ -463,20 +458,21 @@ host_sortkeys_from_nodes(List *nodes)
 PyObject *
 host_sortkeys_to_python(List *sortkeys)
 {
-	PyObject   *sortkey_class = host_multicorn_attr("SortKey");
-	PyObject   *result = PyList_New(0);
-	ListCell   *lc;
+	PyObject *sortkey_class = host_multicorn_attr("SortKey");
+	PyObject *result = PyList_New(0);
+	ListCell *lc;
 
 	if (result == NULL)
 		host_raise_python_error();
 	foreach(lc, sortkeys)
 	{
 		HostSortKey *key = (HostSortKey *) lfirst(lc);
-		PyObject   *name = host_cstring_to_python(key->attname);
-		PyObject   *collate = key->collate ? host_cstring_to_python(key->collate) : (Py_INCREF(Py_None), Py_None);
-		PyObject   *item = (name && collate) ?
-			PyObject_CallFunction(sortkey_class, "OiOOO", name, key->attnum, key->reversed ? Py_True : Py_False,
-								  key->nulls_first ? Py_True : Py_False, collate) : NULL;
+		PyObject	*name = host_cstring_to_python(key->attname);
+		PyObject	*collate = key->collate ? host_cstring_to_python(key->collate) : (Py_INCREF(Py_None), Py_None);
+		PyObject	*item = (name && collate) ? PyObject_CallFunction(sortkey_class, "OiOOO", name, key->attnum,
+																	  key->reversed ? Py_True : Py_False,
+																	  key->nulls_first ? Py_True : Py_False, collate) :
+												NULL;
 
 		Py_XDECREF(name);
 		Py_XDECREF(collate);

@@ -20,11 +20,11 @@
 void
 host_xact_begin(HostInstance *entry)
 {
-	int			level = GetCurrentTransactionNestLevel();
+	int level = GetCurrentTransactionNestLevel();
 
 	if (entry->xact_depth <= 0)
 	{
-		PyObject   *args = Py_BuildValue("(i)", IsolationIsSerializable() ? 1 : 0);
+		PyObject *args = Py_BuildValue("(i)", IsolationIsSerializable() ? 1 : 0);
 
 		host_call_method_void(entry->instance, "begin", args);
 		Py_DECREF(args);
@@ -32,7 +32,7 @@ host_xact_begin(HostInstance *entry)
 	}
 	while (entry->xact_depth < level)
 	{
-		PyObject   *args;
+		PyObject *args;
 
 		entry->xact_depth++;
 		args = Py_BuildValue("(i)", entry->xact_depth);
@@ -44,9 +44,9 @@ host_xact_begin(HostInstance *entry)
 /* What a transaction event does to an instance's depth. */
 typedef enum DepthChange
 {
-	DEPTH_KEEP,					/* pre_commit: the transaction goes on */
-	DEPTH_END,					/* commit, rollback: out of any transaction */
-	DEPTH_POP					/* sub_commit, sub_rollback: one savepoint level less */
+	DEPTH_KEEP, /* pre_commit: the transaction goes on */
+	DEPTH_END,	/* commit, rollback: out of any transaction */
+	DEPTH_POP	/* sub_commit, sub_rollback: one savepoint level less */
 } DepthChange;
 
 /*
@@ -58,16 +58,16 @@ typedef enum DepthChange
 static void
 fan_out(const char *method, int level, DepthChange change, bool may_fail)
 {
-	HTAB	   *instances = host_instances();
+	HTAB		   *instances = host_instances();
 	HASH_SEQ_STATUS status;
-	HostInstance *entry;
+	HostInstance   *entry;
 
 	if (instances == NULL || !Py_IsInitialized())
 		return;
 	hash_seq_init(&status, instances);
 	while ((entry = (HostInstance *) hash_seq_search(&status)) != NULL)
 	{
-		PyObject   *result;
+		PyObject *result;
 
 		if (entry->instance == NULL || entry->xact_depth < Max(level, 1))
 			continue;
@@ -117,7 +117,7 @@ on_xact_event(XactEvent event, void *arg)
 static void
 on_subxact_event(SubXactEvent event, SubTransactionId subid, SubTransactionId parent_subid, void *arg)
 {
-	int			level = GetCurrentTransactionNestLevel();
+	int level = GetCurrentTransactionNestLevel();
 
 	switch (event)
 	{
