@@ -81,6 +81,26 @@ describe('EXPLAIN of a parameterized scan', () => {
     ]);
   });
 
+  // Not numeric nor a by-reference type such as uuid: EXPLAIN of those crashes multicorn2 (the host hands None).
+  it.each([
+    ['c char(3)', "'ab'", 'c = ?'],
+    ['v varchar', "'x'", 'v = ?'],
+    ['d date', "'2024-02-29'", 'd = 2000-01-01'],
+    ['ts timestamp', "'2024-02-29 13:14:15'", 'ts = 2000-01-01 00:00:00'],
+    ['b boolean', 'true', 'b = f'],
+    ['i8 bigint', '5000000000', 'i8 = 0'],
+  ])('shows the placeholder for a %s outer value as multicorn2 does', async (column, value, shown) => {
+    const name = column.split(' ')[0] ?? '';
+    await session.client.query(`CREATE FOREIGN TABLE keyed_by_${name} (${column}) SERVER rec
+      OPTIONS (rel_size '[1000000, 40]', path_keys '[[["${name}"], 1]]')`);
+    await session.client.query(`CREATE TABLE wanted_${name} (${column})`);
+    await session.client.query(`INSERT INTO wanted_${name} VALUES (${value})`);
+    await session.client.query(`ANALYZE wanted_${name}`);
+    const plan = await explainLines(session.client,
+      `SELECT 1 FROM wanted_${name} w JOIN keyed_by_${name} f ON f.${name} = w.${name}`);
+    expect(plan).toContain(`        Multicorn: quals: ['${shown}']`);
+  });
+
   it('a clause it cannot push is warned about at planning, at plan creation and at execution', async () => {
     session.takeNotices();
     const result = await session.client.query(`SELECT f.k FROM wanted_n w JOIN keyed_by_n f ON w.n = f.n WHERE starts_with(f.k, 'd')`);
