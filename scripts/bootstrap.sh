@@ -16,7 +16,7 @@ APT_PACKAGES=(
   postgresql-15 postgresql-server-dev-15 postgresql-plperl-15 postgresql-15-pgmemcache
   python3-dev python3-pymemcache python3-mypy python3-pip python3-setuptools python3-wheel
   memcached libcache-memcached-perl php-cli php-memcached
-  build-essential
+  build-essential clang-format
 )
 
 missing=()

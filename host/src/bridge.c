@@ -14,19 +14,19 @@
 #include "utils/elog.h"
 #include "utils/memutils.h"
 
-static bool python_ready = false;
+static bool		 python_ready = false;
 static PyObject *multicorn_module = NULL;	/* the imported package `multicorn` */
 static PyObject *format_exception = NULL;	/* traceback.format_exception */
-static PyObject *postgres_interrupt = NULL;	/* multicorn._utils.PostgresInterrupt */
+static PyObject *postgres_interrupt = NULL; /* multicorn._utils.PostgresInterrupt */
 
 /* A PostgreSQL error caught while Python was running, re-thrown once the Python stack has unwound. */
 static MemoryContext parked_error_context = NULL;
-static ErrorData *parked_error = NULL;
+static ErrorData	*parked_error = NULL;
 
 static void
 park_current_error(void)
 {
-	ErrorData  *edata;
+	ErrorData *edata;
 
 	MemoryContextReset(parked_error_context);
 	MemoryContextSwitchTo(parked_error_context);
@@ -47,8 +47,8 @@ host_forget_pending_error(void)
 static PyObject *
 raise_parked_error(void)
 {
-	PyErr_SetString(postgres_interrupt, parked_error != NULL && parked_error->message != NULL ?
-					parked_error->message : "PostgreSQL error");
+	PyErr_SetString(postgres_interrupt,
+					parked_error != NULL && parked_error->message != NULL ? parked_error->message : "PostgreSQL error");
 	return NULL;
 }
 
@@ -77,23 +77,22 @@ message_from_python(PyObject *object, PyObject **keep)
 static PyObject *
 utils_log_to_postgres(PyObject *self, PyObject *args, PyObject *kwargs)
 {
-	static char *keywords[] = {"message", "level", "hint", "detail", NULL};
-	PyObject   *p_message;
-	PyObject   *p_hint = Py_None;
-	PyObject   *p_detail = Py_None;
-	PyObject   *keep_message = NULL,
-			   *keep_hint = NULL,
-			   *keep_detail = NULL;
-	int			level = 1;
-	int			elevel;
-	const char *message;
-	const char *hint = NULL;
-	const char *detail = NULL;
-	char	   *message_server;
-	char	   *hint_server = NULL;
-	char	   *detail_server = NULL;
+	static char	 *keywords[] = {"message", "level", "hint", "detail", NULL};
+	PyObject	 *p_message;
+	PyObject	 *p_hint = Py_None;
+	PyObject	 *p_detail = Py_None;
+	PyObject	 *keep_message = NULL, *keep_hint = NULL, *keep_detail = NULL;
+	int			  level = 1;
+	int			  elevel;
+	int			  sqlstate;
+	const char	 *message;
+	const char	 *hint = NULL;
+	const char	 *detail = NULL;
+	char		 *message_server;
+	char		 *hint_server = NULL;
+	char		 *detail_server = NULL;
 	MemoryContext oldcontext = CurrentMemoryContext;
-	bool		failed = false;
+	bool		  failed = false;
 
 	if (!PyArg_ParseTupleAndKeywords(args, kwargs, "O|iOO", keywords, &p_message, &level, &p_hint, &p_detail))
 		return NULL;
@@ -126,6 +125,12 @@ utils_log_to_postgres(PyObject *self, PyObject *args, PyObject *kwargs)
 			elevel = INFO;
 			break;
 	}
+	if (elevel >= ERROR)
+		sqlstate = ERRCODE_INTERNAL_ERROR;
+	else if (elevel == WARNING)
+		sqlstate = ERRCODE_WARNING;
+	else
+		sqlstate = ERRCODE_SUCCESSFUL_COMPLETION;
 
 	PG_TRY();
 	{
@@ -135,10 +140,7 @@ utils_log_to_postgres(PyObject *self, PyObject *args, PyObject *kwargs)
 		if (detail != NULL)
 			detail_server = pg_any_to_server(detail, strlen(detail), PG_UTF8);
 		ereport(elevel,
-				(errcode(elevel >= ERROR ? ERRCODE_INTERNAL_ERROR :
-						 elevel == WARNING ? ERRCODE_WARNING : ERRCODE_SUCCESSFUL_COMPLETION),
-				 errmsg("%s", message_server),
-				 hint_server != NULL ? errhint("%s", hint_server) : 0,
+				(errcode(sqlstate), errmsg("%s", message_server), hint_server != NULL ? errhint("%s", hint_server) : 0,
 				 detail_server != NULL ? errdetail("%s", detail_server) : 0));
 	}
 	PG_CATCH();
@@ -167,7 +169,7 @@ static PyObject *
 utils_check_interrupts(PyObject *self, PyObject *args, PyObject *kwargs)
 {
 	MemoryContext oldcontext = CurrentMemoryContext;
-	bool		failed = false;
+	bool		  failed = false;
 
 	PG_TRY();
 	{
@@ -186,16 +188,19 @@ utils_check_interrupts(PyObject *self, PyObject *args, PyObject *kwargs)
 }
 
 static PyMethodDef utils_methods[] = {
-	{"_log_to_postgres", (PyCFunction) (void (*) (void)) utils_log_to_postgres, METH_VARARGS | METH_KEYWORDS,
-	"Send a message to PostgreSQL's log and client at the given multicorn level code."},
-	{"check_interrupts", (PyCFunction) (void (*) (void)) utils_check_interrupts, METH_VARARGS | METH_KEYWORDS,
-	"Let PostgreSQL process a pending cancel or termination request."},
-	{NULL, NULL, 0, NULL}
+	{"_log_to_postgres", (PyCFunction) (void (*)(void)) utils_log_to_postgres, METH_VARARGS | METH_KEYWORDS,
+	 "Send a message to PostgreSQL's log and client at the given multicorn level code."},
+	{"check_interrupts", (PyCFunction) (void (*)(void)) utils_check_interrupts, METH_VARARGS | METH_KEYWORDS,
+	 "Let PostgreSQL process a pending cancel or termination request."},
+	{NULL, NULL, 0, NULL},
 };
 
 static struct PyModuleDef utils_module_def = {
-	PyModuleDef_HEAD_INIT, "multicorn._utils", "PostgreSQL services for wrappers (pymcache_fdw host).", -1,
-	utils_methods, NULL, NULL, NULL, NULL
+	PyModuleDef_HEAD_INIT,
+	.m_name = "multicorn._utils",
+	.m_doc = "PostgreSQL services for wrappers (pymcache_fdw host).",
+	.m_size = -1,
+	.m_methods = utils_methods,
 };
 
 static void
@@ -203,32 +208,30 @@ fail_init(const char *what)
 {
 	if (PyErr_Occurred())
 		PyErr_Print();
-	ereport(ERROR,
-			(errcode(ERRCODE_EXTERNAL_ROUTINE_EXCEPTION),
-			 errmsg("multicorn host: could not %s", what),
-			 errhint("The embedded Python is %s; check that it is installed and that PYTHONPATH is readable "
-					 "by the postgres user.", PYMC_PYTHON_HOME)));
+	ereport(ERROR, (errcode(ERRCODE_EXTERNAL_ROUTINE_EXCEPTION), errmsg("multicorn host: could not %s", what),
+					errhint("The embedded Python is %s; check that it is installed and that PYTHONPATH is readable "
+							"by the postgres user.",
+							PYMC_PYTHON_HOME)));
 }
 
 void
 host_python_init(void)
 {
-	PyConfig	config;
-	PyStatus	status;
-	PyObject   *utils_module;
-	PyObject   *sys_modules;
-	PyObject   *sys_path;
-	PyObject   *host_dir;
-	PyObject   *traceback;
-	char		share_path[MAXPGPATH];
-	char		package_dir[MAXPGPATH];
+	PyConfig  config;
+	PyStatus  status;
+	PyObject *utils_module;
+	PyObject *sys_modules;
+	PyObject *sys_path;
+	PyObject *host_dir;
+	PyObject *traceback;
+	char	  share_path[MAXPGPATH];
+	char	  package_dir[MAXPGPATH];
 
 	if (python_ready)
 		return;
 
 	if (parked_error_context == NULL)
-		parked_error_context = AllocSetContextCreate(TopMemoryContext, "multicorn parked error",
-													 ALLOCSET_SMALL_SIZES);
+		parked_error_context = AllocSetContextCreate(TopMemoryContext, "multicorn parked error", ALLOCSET_SMALL_SIZES);
 
 	if (!Py_IsInitialized())
 	{
@@ -244,10 +247,9 @@ host_python_init(void)
 			status = Py_InitializeFromConfig(&config);
 		PyConfig_Clear(&config);
 		if (PyStatus_Exception(status))
-			ereport(ERROR,
-					(errcode(ERRCODE_EXTERNAL_ROUTINE_EXCEPTION),
-					 errmsg("multicorn host: could not start the embedded Python: %s",
-							status.err_msg ? status.err_msg : "unknown error")));
+			ereport(ERROR, (errcode(ERRCODE_EXTERNAL_ROUTINE_EXCEPTION),
+							errmsg("multicorn host: could not start the embedded Python: %s",
+								   status.err_msg ? status.err_msg : "unknown error")));
 	}
 
 	/* multicorn._utils is ours, registered before the package is imported. */
@@ -269,7 +271,7 @@ host_python_init(void)
 	/* The host's Python package is installed next to the extension's SQL files. */
 	get_share_path(my_exec_path, share_path);
 	snprintf(package_dir, sizeof(package_dir), "%s/multicorn_host", share_path);
-	sys_path = PySys_GetObject("path");	/* borrowed */
+	sys_path = PySys_GetObject("path"); /* borrowed */
 	host_dir = PyUnicode_FromString(package_dir);
 	if (sys_path == NULL || host_dir == NULL || PyList_Insert(sys_path, 0, host_dir) < 0)
 		fail_init("extend sys.path");
@@ -297,19 +299,19 @@ host_python_init(void)
 
 typedef struct HostNamedObject
 {
-	const char *text;			/* in TopMemoryContext */
-	PyObject   *object;			/* strong reference */
+	const char *text;	/* in TopMemoryContext */
+	PyObject   *object; /* strong reference */
 } HostNamedObject;
 
 static HostNamedObject interned_names[HOST_MAX_NAMES];
-static int	interned_count = 0;
+static int			   interned_count = 0;
 static HostNamedObject multicorn_attrs[HOST_MAX_NAMES];
-static int	multicorn_attr_count = 0;
+static int			   multicorn_attr_count = 0;
 
 static PyObject *
 find_named(HostNamedObject *table, int count, const char *text)
 {
-	int			i;
+	int i;
 
 	for (i = 0; i < count; i++)
 	{
@@ -332,7 +334,7 @@ remember_named(HostNamedObject *table, int *count, const char *text, PyObject *o
 PyObject *
 host_name(const char *text)
 {
-	PyObject   *name = find_named(interned_names, interned_count, text);
+	PyObject *name = find_named(interned_names, interned_count, text);
 
 	if (name != NULL)
 		return name;
@@ -346,7 +348,7 @@ host_name(const char *text)
 PyObject *
 host_multicorn_attr(const char *name)
 {
-	PyObject   *value;
+	PyObject *value;
 
 	host_python_init();
 	value = find_named(multicorn_attrs, multicorn_attr_count, name);
@@ -395,8 +397,8 @@ safe_str(PyObject *object)
 static char *
 optional_attr_str(PyObject *object, const char *name)
 {
-	PyObject   *value = PyObject_GetAttrString(object, name);
-	char	   *result = NULL;
+	PyObject *value = PyObject_GetAttrString(object, name);
+	char	 *result = NULL;
 
 	if (value == NULL)
 	{
@@ -416,13 +418,11 @@ optional_attr_str(PyObject *object, const char *name)
 void
 host_report_python_error_at(int elevel)
 {
-	PyObject   *type,
-			   *value,
-			   *tb;
-	PyObject   *flag;
-	char	   *type_name;
-	char	   *text;
-	char	   *traceback_text = NULL;
+	PyObject *type, *value, *tb;
+	PyObject *flag;
+	char	 *type_name;
+	char	 *text;
+	char	 *traceback_text = NULL;
 
 	if (!PyErr_Occurred())
 		return;
@@ -435,7 +435,7 @@ host_report_python_error_at(int elevel)
 	if (parked_error != NULL && postgres_interrupt != NULL && value != NULL &&
 		PyObject_IsInstance(value, postgres_interrupt) == 1)
 	{
-		ErrorData  *edata = parked_error;
+		ErrorData *edata = parked_error;
 
 		Py_XDECREF(type);
 		Py_XDECREF(value);
@@ -454,12 +454,12 @@ host_report_python_error_at(int elevel)
 		PyErr_Clear();
 	if (flag != NULL && PyObject_IsTrue(flag) == 1)
 	{
-		char	   *message = optional_attr_str(value, "message");
-		char	   *hint = optional_attr_str(value, "hint");
-		char	   *detail = optional_attr_str(value, "detail");
-		PyObject   *code = PyObject_GetAttrString(value, "code");
-		long		level = code != NULL ? PyLong_AsLong(code) : 3;
-		int			report_level = elevel;
+		char	 *message = optional_attr_str(value, "message");
+		char	 *hint = optional_attr_str(value, "hint");
+		char	 *detail = optional_attr_str(value, "detail");
+		PyObject *code = PyObject_GetAttrString(value, "code");
+		long	  level = code != NULL ? PyLong_AsLong(code) : 3;
+		int		  report_level = elevel;
 
 		PyErr_Clear();
 		Py_XDECREF(code);
@@ -471,8 +471,7 @@ host_report_python_error_at(int elevel)
 		if (elevel >= ERROR && level != 3)
 			report_level = FATAL;
 		ereport(report_level,
-				(errcode(ERRCODE_INTERNAL_ERROR),
-				 errmsg("%s", utf8_to_server(message != NULL ? message : "")),
+				(errcode(ERRCODE_INTERNAL_ERROR), errmsg("%s", utf8_to_server(message != NULL ? message : "")),
 				 hint != NULL ? errhint("%s", utf8_to_server(hint)) : 0,
 				 detail != NULL ? errdetail("%s", utf8_to_server(detail)) : 0));
 		return;
@@ -481,7 +480,7 @@ host_report_python_error_at(int elevel)
 
 	/* Any other exception: "Error in python: <type>", detail str(exception), traceback in the log only. */
 	{
-		PyObject   *name = PyObject_GetAttrString(type, "__name__");
+		PyObject *name = PyObject_GetAttrString(type, "__name__");
 
 		type_name = name != NULL ? safe_str(name) : pstrdup("Exception");
 		Py_XDECREF(name);
@@ -490,12 +489,12 @@ host_report_python_error_at(int elevel)
 	text = safe_str(value);
 	if (format_exception != NULL && value != NULL)
 	{
-		PyObject   *lines = PyObject_CallFunctionObjArgs(format_exception, type, value, tb ? tb : Py_None, NULL);
+		PyObject *lines = PyObject_CallFunctionObjArgs(format_exception, type, value, tb ? tb : Py_None, NULL);
 
 		if (lines != NULL)
 		{
-			PyObject   *empty = PyUnicode_FromString("");
-			PyObject   *joined = empty != NULL ? PyUnicode_Join(empty, lines) : NULL;
+			PyObject *empty = PyUnicode_FromString("");
+			PyObject *joined = empty != NULL ? PyUnicode_Join(empty, lines) : NULL;
 
 			if (joined != NULL)
 				traceback_text = safe_str(joined);
@@ -512,11 +511,9 @@ host_report_python_error_at(int elevel)
 	/* multicorn2 downgrades to WARNING inside an already failed transaction block. */
 	if (elevel >= ERROR && IsAbortedTransactionBlockState())
 		elevel = WARNING;
-	ereport(elevel,
-			(errcode(ERRCODE_INTERNAL_ERROR),
-			 errmsg("Error in python: %s", utf8_to_server(type_name)),
-			 errdetail("%s", utf8_to_server(text)),
-			 traceback_text != NULL ? errdetail_log("%s", utf8_to_server(traceback_text)) : 0));
+	ereport(elevel, (errcode(ERRCODE_INTERNAL_ERROR), errmsg("Error in python: %s", utf8_to_server(type_name)),
+					 errdetail("%s", utf8_to_server(text)),
+					 traceback_text != NULL ? errdetail_log("%s", utf8_to_server(traceback_text)) : 0));
 }
 
 void
@@ -535,8 +532,8 @@ host_check_python(void)
 PyObject *
 host_get_class(const char *dotted_name)
 {
-	PyObject   *get_class;
-	PyObject   *result;
+	PyObject *get_class;
+	PyObject *result;
 
 	host_python_init();
 	get_class = PyObject_GetAttrString(multicorn_module, "get_class");
@@ -551,8 +548,8 @@ host_get_class(const char *dotted_name)
 PyObject *
 host_call_method(PyObject *object, const char *method, PyObject *args, PyObject *kwargs)
 {
-	PyObject   *callable = PyObject_GetAttr(object, host_name(method));
-	PyObject   *result;
+	PyObject *callable = PyObject_GetAttr(object, host_name(method));
+	PyObject *result;
 
 	if (callable == NULL)
 		host_raise_python_error();
@@ -560,7 +557,7 @@ host_call_method(PyObject *object, const char *method, PyObject *args, PyObject 
 		result = PyObject_CallNoArgs(callable);
 	else
 	{
-		PyObject   *empty = args == NULL ? PyTuple_New(0) : NULL;
+		PyObject *empty = args == NULL ? PyTuple_New(0) : NULL;
 
 		result = PyObject_Call(callable, args != NULL ? args : empty, kwargs);
 		Py_XDECREF(empty);
@@ -574,7 +571,7 @@ host_call_method(PyObject *object, const char *method, PyObject *args, PyObject 
 void
 host_call_method_void(PyObject *object, const char *method, PyObject *args)
 {
-	PyObject   *result = host_call_method(object, method, args, NULL);
+	PyObject *result = host_call_method(object, method, args, NULL);
 
 	Py_DECREF(result);
 }

@@ -58,8 +58,8 @@ host_column_names_for(TupleDesc desc, bool with_input)
 	for (i = 0; i < desc->natts; i++)
 	{
 		Form_pg_attribute att = TupleDescAttr(desc, i);
-		HostColumn *column = &columns[i];
-		Oid			infunc;
+		HostColumn		 *column = &columns[i];
+		Oid				  infunc;
 
 		column->dropped = att->attisdropped;
 		if (column->dropped)
@@ -79,8 +79,8 @@ host_column_names_for(TupleDesc desc, bool with_input)
 PyObject *
 host_cstring_to_python(const char *text)
 {
-	char	   *utf8 = pg_server_to_any(text, strlen(text), PG_UTF8);
-	PyObject   *result = PyUnicode_DecodeUTF8(utf8, strlen(utf8), "strict");
+	char	 *utf8 = pg_server_to_any(text, strlen(text), PG_UTF8);
+	PyObject *result = PyUnicode_DecodeUTF8(utf8, strlen(utf8), "strict");
 
 	if (utf8 != text)
 		pfree(utf8);
@@ -90,10 +90,10 @@ host_cstring_to_python(const char *text)
 static PyObject *
 text_via_output_function(Datum value, Oid typoid)
 {
-	Oid			outfunc;
-	bool		is_varlena;
-	char	   *text;
-	PyObject   *result;
+	Oid		  outfunc;
+	bool	  is_varlena;
+	char	 *text;
+	PyObject *result;
 
 	getTypeOutputInfo(typoid, &outfunc, &is_varlena);
 	text = OidOutputFunctionCall(outfunc, value);
@@ -105,17 +105,17 @@ text_via_output_function(Datum value, Oid typoid)
 static PyObject *
 array_to_python(Datum value, Oid element_type)
 {
-	ArrayType  *array = DatumGetArrayTypeP(value);
+	ArrayType	 *array = DatumGetArrayTypeP(value);
 	ArrayIterator iterator = array_create_iterator(array, 0, NULL);
-	PyObject   *result = PyList_New(0);
-	Datum		element;
-	bool		isnull;
+	PyObject	 *result = PyList_New(0);
+	Datum		  element;
+	bool		  isnull;
 
 	if (result == NULL)
 		return NULL;
 	while (array_iterate(iterator, &element, &isnull))
 	{
-		PyObject   *item;
+		PyObject *item;
 
 		if (isnull)
 		{
@@ -144,94 +144,111 @@ host_datum_to_python(Datum value, Oid typoid)
 	switch (typoid)
 	{
 		case BYTEAOID:
-			{
-				bytea	   *data = DatumGetByteaPP(value);
+		{
+			bytea *data = DatumGetByteaPP(value);
 
-				return PyBytes_FromStringAndSize(VARDATA_ANY(data), VARSIZE_ANY_EXHDR(data));
-			}
+			return PyBytes_FromStringAndSize(VARDATA_ANY(data), VARSIZE_ANY_EXHDR(data));
+		}
 		case TEXTOID:
 		case VARCHAROID:
-			{
-				char	   *chars = TextDatumGetCString(value);
-				PyObject   *result = host_cstring_to_python(chars);
+		{
+			char	 *chars = TextDatumGetCString(value);
+			PyObject *result = host_cstring_to_python(chars);
 
-				pfree(chars);
-				return result;
-			}
+			pfree(chars);
+			return result;
+		}
 		case BPCHAROID:
-			{
-				char	   *chars = TextDatumGetCString(value);
-				int			length = bpchartruelen(chars, strlen(chars));
-				PyObject   *result;
+		{
+			char	 *chars = TextDatumGetCString(value);
+			int		  length = bpchartruelen(chars, strlen(chars));
+			PyObject *result;
 
-				chars[length] = '\0';
-				result = host_cstring_to_python(chars);
-				pfree(chars);
-				return result;
-			}
+			chars[length] = '\0';
+			result = host_cstring_to_python(chars);
+			pfree(chars);
+			return result;
+		}
 		case NUMERICOID:
-			{
-				char	   *text = DatumGetCString(DirectFunctionCall1(numeric_out, value));
-				PyObject   *as_str = PyUnicode_FromString(text);
-				PyObject   *result = as_str != NULL ? PyFloat_FromString(as_str) : NULL;
+		{
+			char	 *text = DatumGetCString(DirectFunctionCall1(numeric_out, value));
+			PyObject *as_str = PyUnicode_FromString(text);
+			PyObject *result = as_str != NULL ? PyFloat_FromString(as_str) : NULL;
 
-				Py_XDECREF(as_str);
-				pfree(text);
-				return result;
-			}
+			Py_XDECREF(as_str);
+			pfree(text);
+			return result;
+		}
 		case DATEOID:
-			{
-				DateADT		date = DatumGetDateADT(value);
-				struct pg_tm tm;
-				fsec_t		fsec;
+		{
+			DateADT		 date = DatumGetDateADT(value);
+			struct pg_tm tm;
+			fsec_t		 fsec;
 
-				/* (Python's datetime.h and PostgreSQL's utils/datetime.h share an include guard.) */
-				if (DATE_NOT_FINITE(date) ||
-					timestamp2tm((Timestamp) date * USECS_PER_DAY, NULL, &tm, &fsec, NULL, NULL) != 0)
-					return text_via_output_function(value, typoid);
-				ensure_datetime_api();
-				return PyDate_FromDate(tm.tm_year, tm.tm_mon, tm.tm_mday);
-			}
+			/* (Python's datetime.h and PostgreSQL's utils/datetime.h share an include guard.) */
+			if (DATE_NOT_FINITE(date) ||
+				timestamp2tm((Timestamp) date * USECS_PER_DAY, NULL, &tm, &fsec, NULL, NULL) != 0)
+				return text_via_output_function(value, typoid);
+			ensure_datetime_api();
+			return PyDate_FromDate(tm.tm_year, tm.tm_mon, tm.tm_mday);
+		}
 		case TIMESTAMPOID:
-			{
-				Timestamp	timestamp = DatumGetTimestamp(value);
-				struct pg_tm tm;
-				fsec_t		fsec;
+		{
+			Timestamp	 timestamp = DatumGetTimestamp(value);
+			struct pg_tm tm;
+			fsec_t		 fsec;
 
-				if (TIMESTAMP_NOT_FINITE(timestamp) || timestamp2tm(timestamp, NULL, &tm, &fsec, NULL, NULL) != 0)
-					return text_via_output_function(value, typoid);
-				ensure_datetime_api();
-				/* multicorn2 drops the fractional seconds. */
-				return PyDateTime_FromDateAndTime(tm.tm_year, tm.tm_mon, tm.tm_mday, tm.tm_hour, tm.tm_min,
-												  tm.tm_sec, 0);
-			}
+			if (TIMESTAMP_NOT_FINITE(timestamp) || timestamp2tm(timestamp, NULL, &tm, &fsec, NULL, NULL) != 0)
+				return text_via_output_function(value, typoid);
+			ensure_datetime_api();
+			/* multicorn2 drops the fractional seconds. */
+			return PyDateTime_FromDateAndTime(tm.tm_year, tm.tm_mon, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, 0);
+		}
 		case INT4OID:
 			return PyLong_FromLong(DatumGetInt32(value));
 		default:
-			{
-				HeapTuple	tuple = SearchSysCache1(TYPEOID, ObjectIdGetDatum(typoid));
-				Form_pg_type type;
-				Oid			element_type;
-				int16		typlen;
+		{
+			HeapTuple	 tuple = SearchSysCache1(TYPEOID, ObjectIdGetDatum(typoid));
+			Form_pg_type type;
+			Oid			 element_type;
+			int16		 typlen;
 
-				if (!HeapTupleIsValid(tuple))
-					elog(ERROR, "cache lookup failed for type %u", typoid);
-				type = (Form_pg_type) GETSTRUCT(tuple);
-				element_type = type->typelem;
-				typlen = type->typlen;
-				ReleaseSysCache(tuple);
-				if (element_type != InvalidOid && typlen == -1)
-					return array_to_python(value, element_type);
-				return text_via_output_function(value, typoid);
-			}
+			if (!HeapTupleIsValid(tuple))
+				elog(ERROR, "cache lookup failed for type %u", typoid);
+			type = (Form_pg_type) GETSTRUCT(tuple);
+			element_type = type->typelem;
+			typlen = type->typlen;
+			ReleaseSysCache(tuple);
+			if (element_type != InvalidOid && typlen == -1)
+				return array_to_python(value, element_type);
+			return text_via_output_function(value, typoid);
+		}
 	}
+}
+
+/*
+ * What multicorn2 3.2 hands explain() for a qual value it does not evaluate (a Param: python.c execute() with
+ * an ExplainState): the conversion of a zero Datum of the value's type. For text, varchar and char that is
+ * '?' (datumStringToPython's placeholder for a null pointer); for a by-value type the usual conversion of 0
+ * (0 for int4, 2000-01-01 for date and timestamp, the output function of 0 otherwise: '0', 'f', ...). A
+ * by-reference type (numeric, bytea, uuid, arrays, ...) crashes multicorn2's backend there; the host hands
+ * None. A new reference, or NULL with a Python exception set.
+ */
+PyObject *
+host_unevaluated_to_python(Oid typoid)
+{
+	if (typoid == TEXTOID || typoid == VARCHAROID || typoid == BPCHAROID)
+		return PyUnicode_FromString("?");
+	if (!get_typbyval(typoid))
+		Py_RETURN_NONE;
+	return host_datum_to_python((Datum) 0, typoid);
 }
 
 /* Appends `text` to `buffer`, as an array element string (double quotes, \ escapes) when `quote`. */
 static void
 append_maybe_quoted(StringInfo buffer, const char *text, Py_ssize_t length, bool quote)
 {
-	Py_ssize_t	i;
+	Py_ssize_t i;
 
 	if (!quote)
 	{
@@ -268,8 +285,8 @@ append_unicode(StringInfo buffer, PyObject *text, bool quote)
 static bool
 append_str_of(StringInfo buffer, PyObject *object, bool quote)
 {
-	PyObject   *text = PyObject_Str(object);
-	bool		ok;
+	PyObject *text = PyObject_Str(object);
+	bool	  ok;
 
 	if (text == NULL)
 		return false;
@@ -283,8 +300,8 @@ static bool python_to_text(PyObject *object, StringInfo buffer, int ndims, bool 
 static bool
 sequence_to_text(PyObject *object, StringInfo buffer, int ndims, bool quote)
 {
-	Py_ssize_t	size = PySequence_Size(object);
-	Py_ssize_t	i;
+	Py_ssize_t size = PySequence_Size(object);
+	Py_ssize_t i;
 
 	if (size < 0)
 		return false;
@@ -293,8 +310,8 @@ sequence_to_text(PyObject *object, StringInfo buffer, int ndims, bool quote)
 	appendStringInfoChar(buffer, '{');
 	for (i = 0; i < size; i++)
 	{
-		PyObject   *item = PySequence_GetItem(object, i);
-		bool		ok;
+		PyObject *item = PySequence_GetItem(object, i);
+		bool	  ok;
 
 		if (item == NULL)
 			return false;
@@ -312,16 +329,16 @@ sequence_to_text(PyObject *object, StringInfo buffer, int ndims, bool quote)
 static bool
 mapping_to_text(PyObject *object, StringInfo buffer, int ndims)
 {
-	PyObject   *items = PyMapping_Items(object);
-	Py_ssize_t	size;
-	Py_ssize_t	i;
+	PyObject  *items = PyMapping_Items(object);
+	Py_ssize_t size;
+	Py_ssize_t i;
 
 	if (items == NULL)
 		return false;
 	size = PyList_Size(items);
 	for (i = 0; i < size; i++)
 	{
-		PyObject   *pair = PyList_GetItem(items, i);	/* borrowed */
+		PyObject *pair = PyList_GetItem(items, i); /* borrowed */
 
 		if (!PyTuple_Check(pair) || PyTuple_Size(pair) != 2 ||
 			!python_to_text(PyTuple_GetItem(pair, 0), buffer, ndims, true))
@@ -363,8 +380,8 @@ python_to_text(PyObject *object, StringInfo buffer, int ndims, bool quote)
 	ensure_datetime_api();
 	if (PyDate_Check(object))
 	{
-		PyObject   *iso = PyObject_CallMethod(object, "isoformat", NULL);
-		bool		ok;
+		PyObject *iso = PyObject_CallMethod(object, "isoformat", NULL);
+		bool	  ok;
 
 		if (iso == NULL)
 			return false;
@@ -450,18 +467,18 @@ void
 host_python_row_to_slot_named(PyObject *row, TupleTableSlot *slot, HostColumn *columns, PyObject **names,
 							  StringInfo buffer)
 {
-	TupleDesc	desc = slot->tts_tupleDescriptor;
-	Datum	   *values = slot->tts_values;
-	bool	   *isnull = slot->tts_isnull;
-	int			i;
-	int			position = 0;
+	TupleDesc desc = slot->tts_tupleDescriptor;
+	Datum	 *values = slot->tts_values;
+	bool	 *isnull = slot->tts_isnull;
+	int		  i;
+	int		  position = 0;
 
 	ExecClearTuple(slot);
 	if (PySequence_Check(row))
 	{
 		for (i = 0; i < desc->natts; i++)
 		{
-			PyObject   *item;
+			PyObject *item;
 
 			if (columns[i].dropped)
 			{
@@ -479,7 +496,7 @@ host_python_row_to_slot_named(PyObject *row, TupleTableSlot *slot, HostColumn *c
 	{
 		for (i = 0; i < desc->natts; i++)
 		{
-			PyObject   *item;
+			PyObject *item;
 
 			if (columns[i].dropped)
 			{
@@ -489,20 +506,22 @@ host_python_row_to_slot_named(PyObject *row, TupleTableSlot *slot, HostColumn *c
 			}
 			if (names != NULL && PyDict_CheckExact(row))
 			{
-				item = PyDict_GetItemWithError(row, names[i]);	/* borrowed */
+				item = PyDict_GetItemWithError(row, names[i]); /* borrowed */
 				Py_XINCREF(item);
 			}
 			else
 				item = PyMapping_GetItemString(row, columns[i].attname);
 			if (item == NULL)
-				PyErr_Clear();	/* a missing key is a NULL, as in multicorn2 */
+				PyErr_Clear(); /* a missing key is a NULL, as in multicorn2 */
 			store_value(item, &columns[i], buffer, &values[i], &isnull[i]);
 		}
 	}
 	else
-		ereport(ERROR,
-				(errcode(ERRCODE_FDW_INVALID_DATA_TYPE),
-				 errmsg("Cannot transform anything else than mappings and sequences to rows")));
+	{
+		/* Word for word multicorn2's message, the missing space included (python.c pythonResultToTuple). */
+		ereport(ERROR, (errcode(ERRCODE_FDW_INVALID_DATA_TYPE),
+						errmsg("Cannot transform anything else than mappings andsequences to rows")));
+	}
 	ExecStoreVirtualTuple(slot);
 }
 
@@ -510,16 +529,16 @@ host_python_row_to_slot_named(PyObject *row, TupleTableSlot *slot, HostColumn *c
 PyObject *
 host_slot_to_python_dict(TupleTableSlot *slot, HostColumn *columns)
 {
-	TupleDesc	desc = slot->tts_tupleDescriptor;
-	PyObject   *result = PyDict_New();
-	int			i;
+	TupleDesc desc = slot->tts_tupleDescriptor;
+	PyObject *result = PyDict_New();
+	int		  i;
 
 	if (result == NULL)
 		host_raise_python_error();
 	slot_getallattrs(slot);
 	for (i = 0; i < desc->natts; i++)
 	{
-		PyObject   *item;
+		PyObject *item;
 
 		if (columns[i].dropped)
 			continue;
@@ -556,15 +575,15 @@ host_slot_to_python_dict(TupleTableSlot *slot, HostColumn *columns)
 PyObject *
 host_options_to_python(List *defelems)
 {
-	PyObject   *result = PyDict_New();
-	ListCell   *lc;
+	PyObject *result = PyDict_New();
+	ListCell *lc;
 
 	if (result == NULL)
 		host_raise_python_error();
 	foreach(lc, defelems)
 	{
-		DefElem    *def = (DefElem *) lfirst(lc);
-		PyObject   *value = host_cstring_to_python(defGetString(def));
+		DefElem	 *def = (DefElem *) lfirst(lc);
+		PyObject *value = host_cstring_to_python(defGetString(def));
 
 		if (value == NULL || PyDict_SetItemString(result, def->defname, value) < 0)
 		{

@@ -1,15 +1,16 @@
 /*
  * Scan callbacks (multicorn2 3.x, src/multicorn.c and src/python.c there):
  *
- * - the first fetch calls execute(quals, columns, [sortkeys=...], [limit=..., offset=...]): quals is a
+ * - the first fetch calls execute(quals, columns, [sortkeys=...], [limit=...], [offset=...]): quals is a
  *   list of Qual with every value known at this point (constants, and Params of prepared statements and
  *   nested loops evaluated now), columns the set of needed column names; sortkeys is passed only when
- *   the wrapper accepted a sort, limit/offset only when it accepted them;
+ *   the wrapper accepted a sort, limit and offset only when it accepted them and the query has each;
  * - execute() may return None (no rows) or any iterable; each item is a dict or a sequence; an item that
  *   is None ends the scan;
  * - a rescan (new outer row of a nested loop) calls execute() again with the new parameter values;
- * - EXPLAIN calls explain(quals, columns, [sortkeys=...], verbose=...) instead and shows each returned
- *   item as a "Multicorn: <str(item)>" line;
+ * - EXPLAIN calls explain(quals, columns, [sortkeys=...], verbose=...) instead, the values that are not
+ *   constants not evaluated (multicorn2's placeholders: host_unevaluated_to_python), and shows each
+ *   returned item as a "Multicorn: <str(item)>" line;
  * - end_scan() at the end of every scan.
  *
  * Python references held by a scan are released by a memory context callback too, so an ERROR in the
@@ -26,20 +27,20 @@
 
 typedef struct HostScanState
 {
-	PyObject   *instance;		/* owned */
-	PyObject   *iterator;		/* owned; NULL before execute() and after the end */
-	bool		started;
-	List	   *quals;			/* HostQual */
-	List	   *qual_states;	/* ExprState per qual (NULL for constants) */
-	List	   *target_names;
-	List	   *sortkeys;		/* HostSortKey */
-	int			limit;
-	int			offset;
-	HostColumn *columns;
-	int			natts;
-	PyObject  **names;			/* owned: column names as str, made at the first row (NULL for dropped) */
-	bool		names_ready;
-	StringInfo	buffer;
+	PyObject			 *instance; /* owned */
+	PyObject			 *iterator; /* owned; NULL before execute() and after the end */
+	bool				  started;
+	List				 *quals;	   /* HostQual */
+	List				 *qual_states; /* ExprState per qual (NULL for constants) */
+	List				 *target_names;
+	List				 *sortkeys; /* HostSortKey */
+	int					  limit;
+	int					  offset;
+	HostColumn			 *columns;
+	int					  natts;
+	PyObject			**names; /* owned: column names as str, made at the first row (NULL for dropped) */
+	bool				  names_ready;
+	StringInfo			  buffer;
 	MemoryContextCallback release;
 } HostScanState;
 
@@ -47,7 +48,7 @@ static void
 release_scan(void *arg)
 {
 	HostScanState *state = (HostScanState *) arg;
-	int			i;
+	int			   i;
 
 	if (!Py_IsInitialized())
 		return;
@@ -61,7 +62,7 @@ release_scan(void *arg)
 static PyObject **
 column_names(HostScanState *state)
 {
-	int			i;
+	int i;
 
 	if (state->names_ready)
 		return state->names;
@@ -80,11 +81,11 @@ column_names(HostScanState *state)
 void
 hostBeginForeignScan(ForeignScanState *node, int eflags)
 {
-	ForeignScan *plan = (ForeignScan *) node->ss.ps.plan;
-	Relation	rel = node->ss.ss_currentRelation;
+	ForeignScan	  *plan = (ForeignScan *) node->ss.ps.plan;
+	Relation	   rel = node->ss.ss_currentRelation;
 	HostScanState *state = palloc0(sizeof(HostScanState));
-	Relids		relids = bms_make_singleton(plan->scan.scanrelid);
-	ListCell   *lc;
+	Relids		   relids = bms_make_singleton(plan->scan.scanrelid);
+	ListCell	  *lc;
 
 	state->target_names = (List *) linitial(plan->fdw_private);
 	state->sortkeys = host_sortkeys_from_nodes((List *) lsecond(plan->fdw_private));
@@ -94,10 +95,10 @@ hostBeginForeignScan(ForeignScanState *node, int eflags)
 		host_extract_quals(NULL, relids, (Expr *) lfirst(lc), &state->quals);
 	foreach(lc, state->quals)
 	{
-		HostQual   *qual = (HostQual *) lfirst(lc);
+		HostQual *qual = (HostQual *) lfirst(lc);
 
-		state->qual_states = lappend(state->qual_states,
-									 IsA(qual->right, Const) ? NULL : ExecInitExpr(qual->right, &node->ss.ps));
+		state->qual_states =
+			lappend(state->qual_states, IsA(qual->right, Const) ? NULL : ExecInitExpr(qual->right, &node->ss.ps));
 	}
 	state->columns = host_columns_for(RelationGetDescr(rel));
 	state->natts = RelationGetDescr(rel)->natts;
@@ -114,58 +115,17 @@ hostBeginForeignScan(ForeignScanState *node, int eflags)
 	Py_INCREF(state->instance);
 }
 
-/* The Python arguments of execute()/explain(); `explaining`: Params are not evaluated (value None). */
-static PyObject *
-current_quals(ForeignScanState *node, HostScanState *state, bool explaining)
-{
-	ExprContext *econtext = node->ss.ps.ps_ExprContext;
-	PyObject   *result = PyList_New(0);
-	ListCell   *qual_lc,
-			   *state_lc;
-
-	if (result == NULL)
-		host_raise_python_error();
-	forboth(qual_lc, state->quals, state_lc, state->qual_states)
-	{
-		HostQual   *qual = (HostQual *) lfirst(qual_lc);
-		ExprState  *exprstate = (ExprState *) lfirst(state_lc);
-		Datum		value = (Datum) 0;
-		bool		isnull = true;
-		Oid			typoid = exprType((Node *) qual->right);
-		PyObject   *p_qual;
-
-		PG_TRY();
-		{
-			if (exprstate == NULL)
-			{
-				value = ((Const *) qual->right)->constvalue;
-				isnull = ((Const *) qual->right)->constisnull;
-			}
-			else if (!explaining)
-				value = ExecEvalExpr(exprstate, econtext, &isnull);
-			p_qual = host_qual_to_python(qual, state->columns, value, isnull, typoid);
-		}
-		PG_CATCH();
-		{
-			Py_DECREF(result);
-			PG_RE_THROW();
-		}
-		PG_END_TRY();
-		PyList_Append(result, p_qual);
-		Py_DECREF(p_qual);
-	}
-	return result;
-}
-
 /* Calls execute() or explain(); returns what it returned (a new reference). */
 static PyObject *
 call_wrapper(ForeignScanState *node, HostScanState *state, ExplainState *es)
 {
-	PyObject   *quals = current_quals(node, state, es != NULL);
-	PyObject   *columns = NULL;
-	PyObject   *args = NULL;
-	PyObject   *kwargs = NULL;
-	PyObject   *result;
+	PyObject *quals =
+		host_quals_to_python(state->quals, state->columns, es != NULL ? HOST_QUALS_NOT_EVALUATED : HOST_QUALS_EVALUATED,
+							 state->qual_states, node->ss.ps.ps_ExprContext);
+	PyObject *columns = NULL;
+	PyObject *args = NULL;
+	PyObject *kwargs = NULL;
+	PyObject *result;
 
 	PG_TRY();
 	{
@@ -173,19 +133,24 @@ call_wrapper(ForeignScanState *node, HostScanState *state, ExplainState *es)
 		kwargs = PyDict_New();
 		if (state->sortkeys != NIL)
 		{
-			PyObject   *sortkeys = host_sortkeys_to_python(state->sortkeys);
+			PyObject *sortkeys = host_sortkeys_to_python(state->sortkeys);
 
 			PyDict_SetItemString(kwargs, "sortkeys", sortkeys);
 			Py_DECREF(sortkeys);
 		}
-		if (state->limit >= 0 || state->offset >= 0)
+		/* Each only when the query has it (multicorn2: no limit=None, no offset=None). */
+		if (state->limit >= 0)
 		{
-			PyObject   *limit = state->limit >= 0 ? PyLong_FromLong(state->limit) : (Py_INCREF(Py_None), Py_None);
-			PyObject   *offset = state->offset >= 0 ? PyLong_FromLong(state->offset) : (Py_INCREF(Py_None), Py_None);
+			PyObject *limit = PyLong_FromLong(state->limit);
 
 			PyDict_SetItemString(kwargs, "limit", limit);
-			PyDict_SetItemString(kwargs, "offset", offset);
 			Py_DECREF(limit);
+		}
+		if (state->offset >= 0)
+		{
+			PyObject *offset = PyLong_FromLong(state->offset);
+
+			PyDict_SetItemString(kwargs, "offset", offset);
 			Py_DECREF(offset);
 		}
 		if (es != NULL)
@@ -226,7 +191,7 @@ call_wrapper(ForeignScanState *node, HostScanState *state, ExplainState *es)
 static void
 start_scan(ForeignScanState *node, HostScanState *state)
 {
-	PyObject   *result = call_wrapper(node, state, NULL);
+	PyObject *result = call_wrapper(node, state, NULL);
 
 	state->started = true;
 	if (result == Py_None)
@@ -243,9 +208,9 @@ start_scan(ForeignScanState *node, HostScanState *state)
 TupleTableSlot *
 hostIterateForeignScan(ForeignScanState *node)
 {
-	HostScanState *state = (HostScanState *) node->fdw_state;
+	HostScanState  *state = (HostScanState *) node->fdw_state;
 	TupleTableSlot *slot = node->ss.ss_ScanTupleSlot;
-	PyObject   *row;
+	PyObject	   *row;
 
 	/* A wrapper that yields forever can still be cancelled between rows. */
 	CHECK_FOR_INTERRUPTS();
@@ -306,9 +271,9 @@ void
 hostExplainForeignScan(ForeignScanState *node, ExplainState *es)
 {
 	HostScanState *state = (HostScanState *) node->fdw_state;
-	PyObject   *lines = call_wrapper(node, state, es);
-	PyObject   *iterator;
-	PyObject   *line;
+	PyObject	  *lines = call_wrapper(node, state, es);
+	PyObject	  *iterator;
+	PyObject	  *line;
 
 	if (lines == Py_None)
 	{

@@ -10,13 +10,7 @@ PG_MODULE_MAGIC;
 
 PG_FUNCTION_INFO_V1(multicorn_handler);
 
-void		_PG_init(void);
-
-static List *
-hostImportForeignSchema(ImportForeignSchemaStmt *stmt, Oid serverOid)
-{
-	return host_import_schema(stmt, serverOid);
-}
+void _PG_init(void);
 
 Datum
 multicorn_handler(PG_FUNCTION_ARGS)

@@ -26,13 +26,13 @@
 
 typedef struct HostModifyState
 {
-	PyObject   *instance;		/* owned */
-	char	   *rowid_name;
-	Oid			rowid_type;
-	AttrNumber	rowid_junk;		/* in the subplan's target list; Invalid if absent */
-	AttrNumber *junk_by_column; /* DELETE RETURNING: junk attno per table column (Invalid if absent) */
-	HostColumn *columns;
-	StringInfo	buffer;
+	PyObject			 *instance; /* owned */
+	char				 *rowid_name;
+	Oid					  rowid_type;
+	AttrNumber			  rowid_junk;	  /* in the subplan's target list; Invalid if absent */
+	AttrNumber			 *junk_by_column; /* DELETE RETURNING: junk attno per table column (Invalid if absent) */
+	HostColumn			 *columns;
+	StringInfo			  buffer;
 	MemoryContextCallback release;
 } HostModifyState;
 
@@ -58,18 +58,14 @@ rowid_column_of(PyObject *instance)
 	if (value == Py_None)
 	{
 		Py_DECREF(value);
-		ereport(ERROR,
-				(errcode(ERRCODE_FDW_ERROR),
-				 errmsg("This FDW does not support the writable API")));
+		ereport(ERROR, (errcode(ERRCODE_FDW_ERROR), errmsg("This FDW does not support the writable API")));
 	}
 	name = PyUnicode_Check(value) ? PyUnicode_AsUTF8(value) : NULL;
 	if (name == NULL)
 	{
 		Py_DECREF(value);
 		if (!PyErr_Occurred())
-			ereport(ERROR,
-					(errcode(ERRCODE_FDW_ERROR),
-					 errmsg("rowid_column must be a column name (str)")));
+			ereport(ERROR, (errcode(ERRCODE_FDW_ERROR), errmsg("rowid_column must be a column name (str)")));
 		host_raise_python_error();
 	}
 	result = pstrdup(name);
@@ -80,12 +76,12 @@ rowid_column_of(PyObject *instance)
 void
 hostAddForeignUpdateTargets(PlannerInfo *root, Index rtindex, RangeTblEntry *target_rte, Relation target_relation)
 {
-	TupleDesc	desc = RelationGetDescr(target_relation);
-	PyObject   *instance = host_instance_for(RelationGetRelid(target_relation));
-	char	   *rowid = rowid_column_of(instance);
-	Var		   *rowid_var = NULL;
-	ListCell   *lc;
-	int			i;
+	TupleDesc desc = RelationGetDescr(target_relation);
+	PyObject *instance = host_instance_for(RelationGetRelid(target_relation));
+	char	 *rowid = rowid_column_of(instance);
+	Var		 *rowid_var = NULL;
+	ListCell *lc;
+	int		  i;
 
 	if (root->parse->commandType == CMD_UPDATE)
 	{
@@ -95,18 +91,17 @@ hostAddForeignUpdateTargets(PlannerInfo *root, Index rtindex, RangeTblEntry *tar
 			Form_pg_attribute att = TupleDescAttr(desc, i);
 
 			if (!att->attisdropped)
-				add_row_identity_var(root, makeVar(rtindex, att->attnum, att->atttypid, att->atttypmod,
-												   att->attcollation, 0),
+				add_row_identity_var(root,
+									 makeVar(rtindex, att->attnum, att->atttypid, att->atttypmod, att->attcollation, 0),
 									 rtindex, pstrdup(NameStr(att->attname)));
 		}
 		return;
 	}
 
 	/* DELETE: the columns RETURNING reads, so that the returned row can be rebuilt, then the rowid. */
-	foreach(lc, pull_var_clause((Node *) root->parse->returningList,
-								PVC_RECURSE_AGGREGATES | PVC_RECURSE_PLACEHOLDERS))
+	foreach(lc, pull_var_clause((Node *) root->parse->returningList, PVC_RECURSE_AGGREGATES | PVC_RECURSE_PLACEHOLDERS))
 	{
-		Var		   *var = (Var *) lfirst(lc);
+		Var *var = (Var *) lfirst(lc);
 
 		if (!IsA(var, Var) || var->varno != rtindex || var->varlevelsup != 0)
 			continue;
@@ -116,8 +111,8 @@ hostAddForeignUpdateTargets(PlannerInfo *root, Index rtindex, RangeTblEntry *tar
 
 			if (att->attisdropped || (var->varattno != 0 && var->varattno != att->attnum))
 				continue;
-			add_row_identity_var(root, makeVar(rtindex, att->attnum, att->atttypid, att->atttypmod,
-											   att->attcollation, 0),
+			add_row_identity_var(root,
+								 makeVar(rtindex, att->attnum, att->atttypid, att->atttypmod, att->attcollation, 0),
 								 rtindex, pstrdup(NameStr(att->attname)));
 		}
 	}
@@ -132,9 +127,7 @@ hostAddForeignUpdateTargets(PlannerInfo *root, Index rtindex, RangeTblEntry *tar
 		}
 	}
 	if (rowid_var == NULL)
-		ereport(ERROR,
-				(errcode(ERRCODE_FDW_COLUMN_NAME_NOT_FOUND),
-				 errmsg("The rowid attribute does not exist")));
+		ereport(ERROR, (errcode(ERRCODE_FDW_COLUMN_NAME_NOT_FOUND), errmsg("The rowid attribute does not exist")));
 	add_row_identity_var(root, rowid_var, rtindex, rowid);
 }
 
@@ -147,11 +140,11 @@ hostPlanForeignModify(PlannerInfo *root, ModifyTable *plan, Index resultRelation
 static HostModifyState *
 start_modify(ResultRelInfo *rinfo, Plan *subplan)
 {
-	Relation	rel = rinfo->ri_RelationDesc;
-	TupleDesc	desc = RelationGetDescr(rel);
+	Relation		 rel = rinfo->ri_RelationDesc;
+	TupleDesc		 desc = RelationGetDescr(rel);
 	HostModifyState *state = palloc0(sizeof(HostModifyState));
-	PyObject   *instance;
-	int			i;
+	PyObject		*instance;
+	int				 i;
 
 	state->columns = host_columns_for(desc);
 	state->buffer = makeStringInfo();
@@ -184,7 +177,7 @@ void
 hostBeginForeignModify(ModifyTableState *mtstate, ResultRelInfo *rinfo, List *fdw_private, int subplan_index,
 					   int eflags)
 {
-	PlanState  *outer = outerPlanState(mtstate);
+	PlanState *outer = outerPlanState(mtstate);
 
 	start_modify(rinfo, outer != NULL ? outer->plan : NULL);
 }
@@ -208,10 +201,9 @@ modify_state(ResultRelInfo *rinfo)
 	HostModifyState *state = (HostModifyState *) rinfo->ri_FdwState;
 
 	if (state == NULL || state->instance == NULL)
-		ereport(ERROR,
-				(errcode(ERRCODE_FDW_ERROR),
-				 errmsg("multicorn host: foreign table \"%s\" was modified without BeginForeignModify",
-						RelationGetRelationName(rinfo->ri_RelationDesc))));
+		ereport(ERROR, (errcode(ERRCODE_FDW_ERROR),
+						errmsg("multicorn host: foreign table \"%s\" was modified without BeginForeignModify",
+							   RelationGetRelationName(rinfo->ri_RelationDesc))));
 	return state;
 }
 
@@ -241,8 +233,8 @@ apply_returned_row(PyObject *result, TupleTableSlot *slot, HostModifyState *stat
 static PyObject *
 call_consuming(HostModifyState *state, const char *method, PyObject *first, PyObject *second)
 {
-	PyObject   *args = second != NULL ? PyTuple_Pack(2, first, second) : PyTuple_Pack(1, first);
-	PyObject   *result;
+	PyObject *args = second != NULL ? PyTuple_Pack(2, first, second) : PyTuple_Pack(1, first);
+	PyObject *result;
 
 	Py_DECREF(first);
 	Py_XDECREF(second);
@@ -266,26 +258,26 @@ TupleTableSlot *
 hostExecForeignInsert(EState *estate, ResultRelInfo *rinfo, TupleTableSlot *slot, TupleTableSlot *planSlot)
 {
 	HostModifyState *state = modify_state(rinfo);
-	PyObject   *values = host_slot_to_python_dict(slot, state->columns);
+	PyObject		*values = host_slot_to_python_dict(slot, state->columns);
 
 	apply_returned_row(call_consuming(state, "insert", values, NULL), slot, state);
 	return slot;
 }
 
 TupleTableSlot **
-hostExecForeignBatchInsert(EState *estate, ResultRelInfo *rinfo, TupleTableSlot **slots,
-						   TupleTableSlot **planSlots, int *numSlots)
+hostExecForeignBatchInsert(EState *estate, ResultRelInfo *rinfo, TupleTableSlot **slots, TupleTableSlot **planSlots,
+						   int *numSlots)
 {
 	HostModifyState *state = modify_state(rinfo);
-	PyObject   *rows = PyList_New(0);
-	PyObject   *result;
-	int			i;
+	PyObject		*rows = PyList_New(0);
+	PyObject		*result;
+	int				 i;
 
 	if (rows == NULL)
 		host_raise_python_error();
 	for (i = 0; i < *numSlots; i++)
 	{
-		PyObject   *values;
+		PyObject *values;
 
 		PG_TRY();
 		{
@@ -310,12 +302,11 @@ hostExecForeignBatchInsert(EState *estate, ResultRelInfo *rinfo, TupleTableSlot 
 	{
 		Py_DECREF(result);
 		ereport(ERROR,
-				(errcode(ERRCODE_FDW_ERROR),
-				 errmsg("Returned list size does not match number of inserted values")));
+				(errcode(ERRCODE_FDW_ERROR), errmsg("Returned list size does not match number of inserted values")));
 	}
 	for (i = 0; i < *numSlots; i++)
 	{
-		PyObject   *row = PyList_GET_ITEM(result, i);
+		PyObject *row = PyList_GET_ITEM(result, i);
 
 		Py_INCREF(row);
 		PG_TRY();
@@ -337,10 +328,11 @@ int
 hostGetForeignModifyBatchSize(ResultRelInfo *rinfo)
 {
 	HostModifyState *state = (HostModifyState *) rinfo->ri_FdwState;
-	PyObject   *instance = state != NULL && state->instance != NULL ? state->instance :
-		host_instance_for(RelationGetRelid(rinfo->ri_RelationDesc));
-	PyObject   *value = PyObject_GetAttrString(instance, "modify_batch_size");
-	long		size;
+	PyObject		*instance = state != NULL && state->instance != NULL ?
+									state->instance :
+									host_instance_for(RelationGetRelid(rinfo->ri_RelationDesc));
+	PyObject		*value = PyObject_GetAttrString(instance, "modify_batch_size");
+	long			 size;
 
 	if (value == NULL)
 		host_raise_python_error();
@@ -359,14 +351,13 @@ hostGetForeignModifyBatchSize(ResultRelInfo *rinfo)
 static PyObject *
 rowid_value(HostModifyState *state, TupleTableSlot *planSlot)
 {
-	Datum		value;
-	bool		isnull;
-	PyObject   *result;
+	Datum	  value;
+	bool	  isnull;
+	PyObject *result;
 
 	if (state->rowid_junk == InvalidAttrNumber)
 		ereport(ERROR,
-				(errcode(ERRCODE_FDW_COLUMN_NAME_NOT_FOUND),
-				 errmsg("The rowid_column could not be identified")));
+				(errcode(ERRCODE_FDW_COLUMN_NAME_NOT_FOUND), errmsg("The rowid_column could not be identified")));
 	value = ExecGetJunkAttribute(planSlot, state->rowid_junk, &isnull);
 	if (isnull)
 		Py_RETURN_NONE;
@@ -380,8 +371,8 @@ TupleTableSlot *
 hostExecForeignUpdate(EState *estate, ResultRelInfo *rinfo, TupleTableSlot *slot, TupleTableSlot *planSlot)
 {
 	HostModifyState *state = modify_state(rinfo);
-	PyObject   *newvalues = host_slot_to_python_dict(slot, state->columns);
-	PyObject   *rowid;
+	PyObject		*newvalues = host_slot_to_python_dict(slot, state->columns);
+	PyObject		*rowid;
 
 	PG_TRY();
 	{
@@ -401,8 +392,8 @@ hostExecForeignUpdate(EState *estate, ResultRelInfo *rinfo, TupleTableSlot *slot
 static void
 deleted_row_from_plan(HostModifyState *state, TupleTableSlot *slot, TupleTableSlot *planSlot)
 {
-	TupleDesc	desc = slot->tts_tupleDescriptor;
-	int			i;
+	TupleDesc desc = slot->tts_tupleDescriptor;
+	int		  i;
 
 	ExecClearTuple(slot);
 	for (i = 0; i < desc->natts; i++)
@@ -422,7 +413,7 @@ TupleTableSlot *
 hostExecForeignDelete(EState *estate, ResultRelInfo *rinfo, TupleTableSlot *slot, TupleTableSlot *planSlot)
 {
 	HostModifyState *state = modify_state(rinfo);
-	PyObject   *result = call_consuming(state, "delete", rowid_value(state, planSlot), NULL);
+	PyObject		*result = call_consuming(state, "delete", rowid_value(state, planSlot), NULL);
 
 	if (result == Py_None)
 	{

@@ -29,11 +29,11 @@
 static List *
 needed_columns(RelOptInfo *baserel, HostColumn *columns, int natts, bool whole_row)
 {
-	bool	   *needed = palloc0(sizeof(bool) * Max(natts, 1));
-	List	   *vars = NIL;
-	List	   *names = NIL;
-	ListCell   *lc;
-	int			i;
+	bool	 *needed = palloc0(sizeof(bool) * Max(natts, 1));
+	List	 *vars = NIL;
+	List	 *names = NIL;
+	ListCell *lc;
+	int		  i;
 
 	vars = pull_var_clause((Node *) baserel->reltarget->exprs, PVC_RECURSE_AGGREGATES | PVC_RECURSE_PLACEHOLDERS);
 	foreach(lc, baserel->baserestrictinfo)
@@ -41,7 +41,7 @@ needed_columns(RelOptInfo *baserel, HostColumn *columns, int natts, bool whole_r
 												 PVC_RECURSE_AGGREGATES | PVC_RECURSE_PLACEHOLDERS));
 	foreach(lc, vars)
 	{
-		Var		   *var = (Var *) lfirst(lc);
+		Var *var = (Var *) lfirst(lc);
 
 		if (!IsA(var, Var) || var->varno != baserel->relid)
 			continue;
@@ -62,15 +62,11 @@ void
 hostGetForeignRelSize(PlannerInfo *root, RelOptInfo *baserel, Oid ftid)
 {
 	HostPlanState *state = palloc0(sizeof(HostPlanState));
-	Relation	rel;
-	bool		whole_row;
-	ListCell   *lc;
-	PyObject   *p_quals,
-			   *p_columns,
-			   *size,
-			   *startup;
-	long		rows,
-				width;
+	Relation	   rel;
+	bool		   whole_row;
+	ListCell	  *lc;
+	PyObject	  *p_quals, *p_columns, *size, *startup;
+	long		   rows, width;
 
 	baserel->fdw_private = state;
 	state->ftid = ftid;
@@ -88,7 +84,7 @@ hostGetForeignRelSize(PlannerInfo *root, RelOptInfo *baserel, Oid ftid)
 	foreach(lc, baserel->baserestrictinfo)
 		host_extract_quals(root, baserel->relids, ((RestrictInfo *) lfirst(lc))->clause, &state->quals);
 
-	p_quals = host_quals_for_planning(state->quals, state->columns);
+	p_quals = host_quals_to_python(state->quals, state->columns, HOST_QUALS_CONSTANTS_ONLY, NIL, NULL);
 	PG_TRY();
 	{
 		p_columns = host_names_to_pyset(state->target_names);
@@ -107,13 +103,12 @@ hostGetForeignRelSize(PlannerInfo *root, RelOptInfo *baserel, Oid ftid)
 	if (!PyTuple_Check(size) || PyTuple_Size(size) != 2)
 	{
 		Py_DECREF(size);
-		ereport(ERROR,
-				(errcode(ERRCODE_FDW_ERROR),
-				 errmsg("The get_rel_size python method should return a tuple of length 2")));
+		ereport(ERROR, (errcode(ERRCODE_FDW_ERROR),
+						errmsg("The get_rel_size python method should return a tuple of length 2")));
 	}
 	{
-		PyObject   *p_rows = PyNumber_Long(PyTuple_GET_ITEM(size, 0));
-		PyObject   *p_width = p_rows != NULL ? PyNumber_Long(PyTuple_GET_ITEM(size, 1)) : NULL;
+		PyObject *p_rows = PyNumber_Long(PyTuple_GET_ITEM(size, 0));
+		PyObject *p_width = p_rows != NULL ? PyNumber_Long(PyTuple_GET_ITEM(size, 1)) : NULL;
 
 		rows = p_rows != NULL ? PyLong_AsLong(p_rows) : 0;
 		width = p_width != NULL ? PyLong_AsLong(p_width) : 0;
@@ -126,7 +121,7 @@ hostGetForeignRelSize(PlannerInfo *root, RelOptInfo *baserel, Oid ftid)
 	if (startup == NULL)
 		host_raise_python_error();
 	{
-		PyObject   *p_startup = PyNumber_Long(startup);
+		PyObject *p_startup = PyNumber_Long(startup);
 
 		Py_DECREF(startup);
 		if (p_startup == NULL)
@@ -144,12 +139,12 @@ hostGetForeignRelSize(PlannerInfo *root, RelOptInfo *baserel, Oid ftid)
 static bool
 clause_mentions(RestrictInfo *rinfo, Index relid, AttrNumber attnum)
 {
-	List	   *vars = pull_var_clause((Node *) rinfo->clause, PVC_RECURSE_AGGREGATES | PVC_RECURSE_PLACEHOLDERS);
-	ListCell   *lc;
+	List	 *vars = pull_var_clause((Node *) rinfo->clause, PVC_RECURSE_AGGREGATES | PVC_RECURSE_PLACEHOLDERS);
+	ListCell *lc;
 
 	foreach(lc, vars)
 	{
-		Var		   *var = (Var *) lfirst(lc);
+		Var *var = (Var *) lfirst(lc);
 
 		if (IsA(var, Var) && var->varno == relid && var->varattno == attnum)
 			return true;
@@ -157,32 +152,41 @@ clause_mentions(RestrictInfo *rinfo, Index relid, AttrNumber attnum)
 	return false;
 }
 
-/* The relations a parameterized path on these columns needs, or NULL when a column has no join clause. */
-static Relids
-outer_relids_for(PlannerInfo *root, RelOptInfo *baserel, List *attnums)
+/*
+ * The join clauses that bind every column of `attnums`, as written (multicorn2 query.c findPaths: the
+ * equivalence classes' source clauses, then the outer-join clauses), and in `outer` the relations they need;
+ * NIL when a column has none.
+ */
+static List *
+join_clauses_for(PlannerInfo *root, RelOptInfo *baserel, List *attnums, Relids *outer)
 {
-	Relids		outer = NULL;
-	ListCell   *lc;
+	List	 *clauses = NIL;
+	ListCell *lc;
 
+	*outer = NULL;
 	foreach(lc, attnums)
 	{
-		AttrNumber	attnum = lfirst_int(lc);
-		bool		found = false;
-		ListCell   *ec_lc;
+		AttrNumber attnum = lfirst_int(lc);
+		bool	   found = false;
+		ListCell  *ec_lc;
 
 		foreach(ec_lc, root->eq_classes)
 		{
 			EquivalenceClass *ec = (EquivalenceClass *) lfirst(ec_lc);
-			ListCell   *ri_lc;
+			ListCell		 *ri_lc;
 
+			/* One member: an outer join's or a sort's class, nothing to join on. */
 			if (list_length(ec->ec_members) <= 1)
 				continue;
 			foreach(ri_lc, ec->ec_sources)
 			{
-				if (clause_mentions((RestrictInfo *) lfirst(ri_lc), baserel->relid, attnum))
+				RestrictInfo *rinfo = (RestrictInfo *) lfirst(ri_lc);
+
+				if (clause_mentions(rinfo, baserel->relid, attnum))
 				{
 					found = true;
-					outer = bms_union(outer, ec->ec_relids);
+					clauses = lappend(clauses, rinfo);
+					*outer = bms_union(*outer, ec->ec_relids);
 				}
 			}
 		}
@@ -193,25 +197,42 @@ outer_relids_for(PlannerInfo *root, RelOptInfo *baserel, List *attnums)
 			if (IsA(rinfo, RestrictInfo) && clause_mentions(rinfo, baserel->relid, attnum))
 			{
 				found = true;
-				outer = bms_union(outer, rinfo->outer_relids);
+				clauses = lappend(clauses, rinfo);
+				*outer = bms_union(*outer, rinfo->outer_relids);
 			}
 		}
 		if (!found)
-			return NULL;
+			return NIL;
 	}
-	return bms_del_member(outer, baserel->relid);
+	*outer = bms_del_member(*outer, baserel->relid);
+	return clauses;
+}
+
+/*
+ * A foreign scan path. `param_info` (a parameterized path) is set as is, not derived by PostgreSQL, so that
+ * its clauses are the ones multicorn2 gives it: EXPLAIN then shows them as the query wrote them.
+ */
+static ForeignPath *
+foreign_path(PlannerInfo *root, RelOptInfo *baserel, double rows, Cost startup_cost, Cost total_cost, List *pathkeys,
+			 ParamPathInfo *param_info, List *fdw_private)
+{
+	ForeignPath *path =
+		create_foreignscan_path(root, baserel, NULL, rows, startup_cost, total_cost, pathkeys, NULL, NULL, fdw_private);
+
+	path->path.param_info = param_info;
+	return path;
 }
 
 /* Parameterized paths from get_path_keys(). */
 static List *
 parameterized_paths(PlannerInfo *root, RelOptInfo *baserel, HostPlanState *state)
 {
-	PyObject   *declared = PyObject_CallMethodNoArgs(state->instance, host_name("get_path_keys"));
-	PyObject   *iterator;
-	PyObject   *item;
-	List	   *paths = NIL;
-	List	   *entries = NIL;	/* (attnums, rows) pairs collected before planning anything */
-	ListCell   *lc;
+	PyObject *declared = PyObject_CallMethodNoArgs(state->instance, host_name("get_path_keys"));
+	PyObject *iterator;
+	PyObject *item;
+	List	 *paths = NIL;
+	List	 *entries = NIL; /* (attnums, rows) pairs collected before planning anything */
+	ListCell *lc;
 
 	if (declared == NULL)
 		host_raise_python_error();
@@ -221,12 +242,12 @@ parameterized_paths(PlannerInfo *root, RelOptInfo *baserel, HostPlanState *state
 		host_raise_python_error();
 	while ((item = PyIter_Next(iterator)) != NULL)
 	{
-		PyObject   *keys = PySequence_GetItem(item, 0);
-		PyObject   *p_rows = keys != NULL ? PySequence_GetItem(item, 1) : NULL;
-		PyObject   *p_rows_long = p_rows != NULL ? PyNumber_Long(p_rows) : NULL;
-		Py_ssize_t	nkeys = keys != NULL ? PySequence_Size(keys) : -1;
-		List	   *attnums = NIL;
-		Py_ssize_t	i;
+		PyObject  *keys = PySequence_GetItem(item, 0);
+		PyObject  *p_rows = keys != NULL ? PySequence_GetItem(item, 1) : NULL;
+		PyObject  *p_rows_long = p_rows != NULL ? PyNumber_Long(p_rows) : NULL;
+		Py_ssize_t nkeys = keys != NULL ? PySequence_Size(keys) : -1;
+		List	  *attnums = NIL;
+		Py_ssize_t i;
 
 		Py_DECREF(item);
 		Py_XDECREF(p_rows);
@@ -263,18 +284,24 @@ parameterized_paths(PlannerInfo *root, RelOptInfo *baserel, HostPlanState *state
 
 	foreach(lc, entries)
 	{
-		List	   *entry = (List *) lfirst(lc);
-		List	   *attnums = (List *) linitial(entry);
-		double		rows = (double) intVal(lsecond(entry));
-		Relids		required_outer;
+		List		  *entry = (List *) lfirst(lc);
+		List		  *attnums = (List *) linitial(entry);
+		double		   rows = (double) intVal(lsecond(entry));
+		Relids		   required_outer;
+		List		  *clauses;
+		ParamPathInfo *param_info;
 
 		if (attnums == NIL)
 			continue;
-		required_outer = outer_relids_for(root, baserel, attnums);
-		if (bms_is_empty(required_outer))
+		clauses = join_clauses_for(root, baserel, attnums, &required_outer);
+		if (clauses == NIL || bms_is_empty(required_outer))
 			continue;
-		paths = lappend(paths, create_foreignscan_path(root, baserel, NULL, rows, state->startup_cost,
-													   rows * state->width, NIL, required_outer, NULL, NIL));
+		param_info = makeNode(ParamPathInfo);
+		param_info->ppi_req_outer = required_outer;
+		param_info->ppi_rows = rows;
+		param_info->ppi_clauses = clauses;
+		paths = lappend(
+			paths, foreign_path(root, baserel, rows, state->startup_cost, rows * state->width, NIL, param_info, NIL));
 	}
 	return paths;
 }
@@ -283,14 +310,12 @@ parameterized_paths(PlannerInfo *root, RelOptInfo *baserel, HostPlanState *state
 static List *
 accepted_sort(PlannerInfo *root, RelOptInfo *baserel, HostPlanState *state)
 {
-	List	   *wanted = host_deparse_sort(root, baserel, state->ftid);
-	PyObject   *p_wanted,
-			   *accepted;
-	Py_ssize_t	naccepted,
-				i;
-	bool	   *accepted_attnums;
-	List	   *result = NIL;
-	ListCell   *lc;
+	List	  *wanted = host_deparse_sort(root, baserel, state->ftid);
+	PyObject  *p_wanted, *accepted;
+	Py_ssize_t naccepted, i;
+	bool	  *accepted_attnums;
+	List	  *result = NIL;
+	ListCell  *lc;
 
 	if (wanted == NIL)
 		return NIL;
@@ -308,9 +333,9 @@ accepted_sort(PlannerInfo *root, RelOptInfo *baserel, HostPlanState *state)
 	accepted_attnums = palloc0(sizeof(bool) * (state->natts + 1));
 	for (i = 0; i < naccepted; i++)
 	{
-		PyObject   *key = PySequence_GetItem(accepted, i);
-		PyObject   *attnum = key != NULL ? PyObject_GetAttrString(key, "attnum") : NULL;
-		long		value = attnum != NULL ? PyLong_AsLong(attnum) : -1;
+		PyObject *key = PySequence_GetItem(accepted, i);
+		PyObject *attnum = key != NULL ? PyObject_GetAttrString(key, "attnum") : NULL;
+		long	  value = attnum != NULL ? PyLong_AsLong(attnum) : -1;
 
 		Py_XDECREF(key);
 		Py_XDECREF(attnum);
@@ -344,13 +369,13 @@ void
 hostGetForeignPaths(PlannerInfo *root, RelOptInfo *baserel, Oid ftid)
 {
 	HostPlanState *state = (HostPlanState *) baserel->fdw_private;
-	List	   *paths = parameterized_paths(root, baserel, state);
-	List	   *sortkeys = NIL;
-	List	   *pathkeys = NIL;
-	ListCell   *lc;
+	List		  *paths = parameterized_paths(root, baserel, state);
+	List		  *sortkeys = NIL;
+	List		  *pathkeys = NIL;
+	ListCell	  *lc;
 
-	paths = lappend(paths, create_foreignscan_path(root, baserel, NULL, baserel->rows, state->startup_cost,
-												   baserel->rows * state->width, NIL, NULL, NULL, NIL));
+	paths = lappend(paths, foreign_path(root, baserel, baserel->rows, state->startup_cost, baserel->rows * state->width,
+										NIL, NULL, NIL));
 	if (root->query_pathkeys != NIL)
 		sortkeys = accepted_sort(root, baserel, state);
 	foreach(lc, sortkeys)
@@ -364,17 +389,16 @@ hostGetForeignPaths(PlannerInfo *root, RelOptInfo *baserel, Oid ftid)
 
 		add_path(baserel, (Path *) path);
 		if (sortkeys != NIL)
-			add_path(baserel, (Path *) create_foreignscan_path(root, baserel, NULL, path->path.rows,
-															   path->path.startup_cost, path->path.total_cost,
-															   pathkeys, PATH_REQ_OUTER(&path->path), NULL,
-															   path_private(sortkeys, -1, -1)));
+			add_path(baserel, (Path *) foreign_path(root, baserel, path->path.rows, path->path.startup_cost,
+													path->path.total_cost, pathkeys, path->path.param_info,
+													path_private(sortkeys, -1, -1)));
 	}
 }
 
 static bool
 const_int_or_absent(Node *node, int *value)
 {
-	Const	   *constant;
+	Const *constant;
 
 	*value = -1;
 	if (node == NULL)
@@ -389,16 +413,15 @@ const_int_or_absent(Node *node, int *value)
 }
 
 void
-hostGetForeignUpperPaths(PlannerInfo *root, UpperRelationKind stage, RelOptInfo *input_rel,
-						 RelOptInfo *output_rel, void *extra)
+hostGetForeignUpperPaths(PlannerInfo *root, UpperRelationKind stage, RelOptInfo *input_rel, RelOptInfo *output_rel,
+						 void *extra)
 {
-	HostPlanState *state = (HostPlanState *) input_rel->fdw_private;
+	HostPlanState	   *state = (HostPlanState *) input_rel->fdw_private;
 	FinalPathExtraData *final_extra = (FinalPathExtraData *) extra;
-	Query	   *parse = root->parse;
-	int			limit,
-				offset;
-	PyObject   *answer;
-	bool		accepted;
+	Query			   *parse = root->parse;
+	int					limit, offset;
+	PyObject		   *answer;
+	bool				accepted;
 
 	/* Only a scan whose own rel (or pushed-down sort) we planned can carry more. */
 	if (state == NULL)
@@ -429,13 +452,11 @@ hostGetForeignUpperPaths(PlannerInfo *root, UpperRelationKind stage, RelOptInfo 
 		return;
 
 	/* The path belongs to the scan rel (so it plans as a plain foreign scan) but is offered as the final one. */
-	add_path(output_rel, (Path *) create_foreign_upper_path(root, state->scan_rel,
-															root->upper_targets[UPPERREL_FINAL],
-															limit >= 0 ? limit : state->scan_rel->rows,
-															state->startup_cost,
-															(limit >= 0 ? limit : state->scan_rel->rows) * state->width,
-															NIL, NULL,
-															path_private(state->sortkeys, limit, offset)));
+	add_path(output_rel,
+			 (Path *) create_foreign_upper_path(root, state->scan_rel, root->upper_targets[UPPERREL_FINAL],
+												limit >= 0 ? limit : state->scan_rel->rows, state->startup_cost,
+												(limit >= 0 ? limit : state->scan_rel->rows) * state->width, NIL, NULL,
+												path_private(state->sortkeys, limit, offset)));
 }
 
 ForeignScan *
@@ -443,12 +464,24 @@ hostGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel, Oid ftid, ForeignPath
 				   List *scan_clauses, Plan *outer_plan)
 {
 	HostPlanState *state = (HostPlanState *) baserel->fdw_private;
-	List	   *sort_nodes = NIL;
-	int			limit = -1;
-	int			offset = -1;
-	List	   *fdw_private;
+	List		  *sort_nodes = NIL;
+	int			   limit = -1;
+	int			   offset = -1;
+	List		  *fdw_private;
+	ListCell	  *lc;
 
 	scan_clauses = extract_actual_clauses(scan_clauses, false);
+	/*
+	 * multicorn2 extracts the clauses of a parameterized path once more here, for nothing but its WARNINGs
+	 * (the scan extracts them again from fdw_exprs).
+	 */
+	if (best_path->path.param_info != NULL)
+	{
+		List *unused = NIL;
+
+		foreach(lc, scan_clauses)
+			host_extract_quals(root, baserel->relids, (Expr *) lfirst(lc), &unused);
+	}
 	if (best_path->fdw_private != NIL)
 	{
 		sort_nodes = (List *) linitial(best_path->fdw_private);

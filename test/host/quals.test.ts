@@ -104,28 +104,69 @@ describe('quals', () => {
     expect(rows).toEqual([{ k: 'c' }]);
   });
 
-  it('a clause multicorn cannot express (OR) is not pushed, with a WARNING, and still filters', async () => {
+  it('an OR is not pushed, silently (multicorn2 3.2 skips every AND/OR/NOT it cannot push), and still filters', async () => {
     session.takeNotices();
     const result = await session.client.query(`SELECT k FROM items WHERE n = 1 OR n = 3 ORDER BY k`);
     const notices = session.takeNotices();
     expect(result.rows).toEqual([{ k: 'a' }, { k: 'c' }]);
+    expect(notices.filter((notice) => notice.severity === 'WARNING')).toEqual([]);
+    const execute = notices.find((notice) => notice.message.includes('"event": "execute"'));
+    expect(execute?.message).toContain('"quals": []');
+  });
+
+  it('a clause of another kind (a function of the column) is not pushed, with a WARNING, and still filters', async () => {
+    session.takeNotices();
+    const result = await session.client.query(`SELECT k FROM items WHERE starts_with(k, 'b')`);
+    const notices = session.takeNotices();
+    expect(result.rows).toEqual([{ k: 'b' }]);
     const warnings = notices.filter((notice) => notice.severity === 'WARNING');
     // One from planning (GetForeignRelSize) and one from execution (BeginForeignScan), as multicorn2 extracts the
     // restrictions at both; the DETAIL is PostgreSQL 15's nodeToString of the clause.
-    const comparison = (value: number, varLocation: number): string =>
-      '{OPEXPR :opno 96 :opfuncid 65 :opresulttype 16 :opretset false :opcollid 0 :inputcollid 0 :args (' +
-      `{VAR :varno 1 :varattno 2 :vartype 23 :vartypmod -1 :varcollid 0 :varlevelsup 0 :varnosyn 1 :varattnosyn 2 :location ${varLocation}} ` +
-      `{CONST :consttype 23 :consttypmod -1 :constcollid 0 :constlen 4 :constbyval true :constisnull false :location ${varLocation + 4} ` +
-      `:constvalue 4 [ ${value} 0 0 0 0 0 0 0 ]}) :location ${varLocation + 2}}`;
     const warning = {
       severity: 'WARNING',
       code: '01000',
       message: 'unsupported expression for extractClauseFrom',
-      detail: `{BOOLEXPR :boolop or :args (${comparison(1, 26)} ${comparison(3, 35)}) :location -1}`,
+      detail: '{FUNCEXPR :funcid 3696 :funcresulttype 16 :funcretset false :funcvariadic false :funcformat 0 ' +
+        ':funccollid 0 :inputcollid 100 :args ({VAR :varno 1 :varattno 1 :vartype 25 :vartypmod -1 :varcollid 100 ' +
+        ':varlevelsup 0 :varnosyn 1 :varattnosyn 1 :location 38} {CONST :consttype 25 :consttypmod -1 :constcollid 100 ' +
+        ':constlen -1 :constbyval false :constisnull false :location 41 :constvalue 5 [ 20 0 0 0 98 ]}) :location 26}',
     };
     expect(warnings).toEqual([warning, warning]);
     const execute = notices.find((notice) => notice.message.includes('"event": "execute"'));
     expect(execute?.message).toContain('"quals": []');
+  });
+});
+
+describe('boolean columns (multicorn2 3.2)', () => {
+  beforeAll(async () => {
+    const rows = [{ k: 'yes', flag: true }, { k: 'no', flag: false }, { k: 'unknown', flag: null }];
+    await session.client.query(`CREATE FOREIGN TABLE flags (k text, flag boolean) SERVER rec
+      OPTIONS (rows ${literal(JSON.stringify(rows))})`);
+  });
+
+  const asText = (repr: string): { type: string; repr: string } => ({ type: 'str', repr });
+  const none = { type: 'NoneType', repr: 'None' };
+
+  it.each([
+    ['flag', '=', asText("'t'"), ['yes']],
+    ['NOT flag', '<>', asText("'t'"), ['no']],
+    ['flag = false', '<>', asText("'t'"), ['no']],
+    ['flag IS TRUE', 'IS', asText("'t'"), ['yes']],
+    ['flag IS NOT TRUE', 'IS NOT', asText("'t'"), ['no', 'unknown']],
+    ['flag IS FALSE', 'IS', asText("'f'"), ['no']],
+    ['flag IS NOT FALSE', 'IS NOT', asText("'f'"), ['unknown', 'yes']],
+    ['flag IS UNKNOWN', 'IS', none, ['unknown']],
+    ['flag IS NOT UNKNOWN', 'IS NOT', none, ['no', 'yes']],
+  ])('WHERE %s reaches execute() as Qual(flag, %s, %o), without a WARNING', async (where, operator, value, keys) => {
+    session.takeNotices();
+    const result = await session.client.query<{ k: string }>(`SELECT k FROM flags WHERE ${where} ORDER BY k`);
+    const notices = session.takeNotices();
+    expect(result.rows.map((row) => row.k)).toEqual(keys);
+    expect(notices.filter((notice) => notice.severity === 'WARNING')).toEqual([]);
+    const [execute] = events(notices
+      .filter((notice) => notice.message.startsWith('JOURNAL '))
+      .map((notice) => JSON.parse(notice.message.slice('JOURNAL '.length)) as JournalEntry), 'execute');
+    expect(execute?.['quals']).toEqual([{ field: 'flag', operator, quantifier: null, value }]);
   });
 });
 

@@ -190,6 +190,7 @@ class Rows(ForeignDataWrapper):
         self.source = options.get('python_rows', '[]')
 
     def execute(self, quals, columns, sortkeys=None):
+        journal('execute', columns=sorted(columns))
         rows = eval(self.source, {'Decimal': Decimal, 'date': date, 'datetime': datetime})
         if rows is None:
             return None
