@@ -45,23 +45,24 @@ PG_MODULE_MAGIC;
 
 static bool guard_installed = false;
 static bool cache_used_in_transaction = false;
-static ExecutorRun_hook_type previous_executor_run = NULL;
+
+static ExecutorRun_hook_type	previous_executor_run = NULL;
 static ProcessUtility_hook_type previous_process_utility = NULL;
 
-void		_PG_init(void);
+void				   _PG_init(void);
 extern PGDLLEXPORT int pymcache_fdw_guard_note_use(void);
 
 /* Whether the foreign table `relid` belongs to a server whose Multicorn wrapper is one of ours. */
 static bool
 is_cache_table(Oid relid)
 {
-	ForeignTable *table = GetForeignTable(relid);
+	ForeignTable  *table = GetForeignTable(relid);
 	ForeignServer *server = GetForeignServer(table->serverid);
-	ListCell   *cell;
+	ListCell	  *cell;
 
 	foreach(cell, server->options)
 	{
-		DefElem    *option = (DefElem *) lfirst(cell);
+		DefElem *option = (DefElem *) lfirst(cell);
 
 		if (strcmp(option->defname, "wrapper") == 0)
 			return strncmp(defGetString(option), WRAPPER_PREFIX, strlen(WRAPPER_PREFIX)) == 0;
@@ -76,14 +77,14 @@ is_cache_table(Oid relid)
 static void
 refuse_crashing_insert(Oid relid, const char *command)
 {
-	List	   *relations = list_make1_oid(relid);
-	ListCell   *cell;
+	List	 *relations = list_make1_oid(relid);
+	ListCell *cell;
 
 	if (get_rel_relkind(relid) == RELKIND_PARTITIONED_TABLE)
 		relations = find_all_inheritors(relid, NoLock, NULL);
 	foreach(cell, relations)
 	{
-		Oid			target = lfirst_oid(cell);
+		Oid target = lfirst_oid(cell);
 
 		if (get_rel_relkind(target) != RELKIND_FOREIGN_TABLE || !is_cache_table(target))
 			continue;
@@ -103,13 +104,13 @@ static void
 refuse_on_conflict(ModifyTableState *state)
 {
 	ModifyTable *node = (ModifyTable *) state->ps.plan;
-	int			i;
+	int			 i;
 
 	if (node->operation != CMD_INSERT)
 		return;
 	for (i = 0; i < state->mt_nrels; i++)
 	{
-		Relation	relation = state->resultRelInfo[i].ri_RelationDesc;
+		Relation relation = state->resultRelInfo[i].ri_RelationDesc;
 
 		if (relation->rd_rel->relkind == RELKIND_PARTITIONED_TABLE)
 			refuse_crashing_insert(RelationGetRelid(relation), "INSERT routed");
@@ -118,7 +119,7 @@ refuse_on_conflict(ModifyTableState *state)
 		return;
 	for (i = 0; i < state->mt_nrels; i++)
 	{
-		Relation	relation = state->resultRelInfo[i].ri_RelationDesc;
+		Relation relation = state->resultRelInfo[i].ri_RelationDesc;
 
 		if (relation->rd_rel->relkind == RELKIND_FOREIGN_TABLE && is_cache_table(RelationGetRelid(relation)))
 			ereport(ERROR,
@@ -137,7 +138,7 @@ guard_executor_run(QueryDesc *query, ScanDirection direction, uint64 count, bool
 {
 	if (query->operation == CMD_INSERT || query->plannedstmt->hasModifyingCTE)
 	{
-		ListCell   *cell;
+		ListCell *cell;
 
 		if (query->planstate != NULL && IsA(query->planstate, ModifyTableState))
 			refuse_on_conflict((ModifyTableState *) query->planstate);
@@ -153,15 +154,16 @@ guard_executor_run(QueryDesc *query, ScanDirection direction, uint64 count, bool
 
 static void
 guard_process_utility(PlannedStmt *statement, const char *query, bool read_only_tree, ProcessUtilityContext context,
-					  ParamListInfo params, QueryEnvironment *environment, DestReceiver *dest, QueryCompletion *completion)
+					  ParamListInfo params, QueryEnvironment *environment, DestReceiver *dest,
+					  QueryCompletion *completion)
 {
 	if (IsA(statement->utilityStmt, CopyStmt))
 	{
-		CopyStmt   *copy = (CopyStmt *) statement->utilityStmt;
+		CopyStmt *copy = (CopyStmt *) statement->utilityStmt;
 
 		if (copy->is_from && copy->relation != NULL)
 		{
-			Oid			relid = RangeVarGetRelid(copy->relation, NoLock, true);
+			Oid relid = RangeVarGetRelid(copy->relation, NoLock, true);
 
 			if (OidIsValid(relid))
 				refuse_crashing_insert(relid, "COPY FROM");
@@ -225,7 +227,7 @@ _PG_init(void)
 int
 pymcache_fdw_guard_note_use(void)
 {
-	volatile int installed = 1;
+	volatile int  installed = 1;
 	MemoryContext context = CurrentMemoryContext;
 
 	PG_TRY();
