@@ -24,7 +24,9 @@ for my $i (0 .. $#$servers) {
 # Keys stay byte strings (no decoding): the bytes hashed and sent are the UTF-8 bytes, as in an application that
 # reads its keys from a UTF-8 source.
 my @keys = map { chomp; $_ } <STDIN>;
-my $memd = Cache::Memcached->new({ servers => \@server_list, compress_threshold => 0 });
+# Timeouts well above the defaults (0.25 s connect, 1 s select): on a loaded test machine a live server must not be
+# taken for a dead one, which would move keys where the test does not expect them. A dead server refuses at once.
+my $memd = Cache::Memcached->new({ servers => \@server_list, compress_threshold => 0, connect_timeout => 5, select_timeout => 10 });
 
 if ($command eq 'place') {
     for my $key (@keys) {
