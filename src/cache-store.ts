@@ -263,6 +263,20 @@ export class RejectedWrite {
   }
 }
 
+/** What became of a sent batch: how many commands memcached answered, from the first, and which it refused. */
+export class BatchOutcome {
+  readonly answered: number;
+  readonly rejected: RejectedWrite[];
+  /** Why the replies stopped before the last command's (the connection is closed), or null when all came. */
+  readonly failure: unknown;
+
+  constructor(answered: number, rejected: RejectedWrite[], failure: unknown) {
+    this.answered = answered;
+    this.rejected = rejected;
+    this.failure = failure;
+  }
+}
+
 function rejectedKeys(rejected: RejectedWrite[]): string[] {
   const keys: string[] = [];
   for (const write of rejected) keys.push(write.key);
@@ -517,39 +531,44 @@ export class CacheStore {
   }
 
   /**
-   * Reads the reply to every command of a sent batch: the keys memcached did not apply, each with the reason (a set
-   * NOT_STORED or refused with an error reply, a delete or touch of a key it does not hold). An error reply to one
-   * command leaves the others' replies in step; a transport failure or an unreadable reply closes the connection.
+   * Reads the reply to every command of a sent batch: which keys memcached did not apply, each with the reason (a set
+   * NOT_STORED or refused with an error reply, a delete or touch of a key it does not hold), and, when the replies
+   * stopped early (a transport failure or an unreadable reply, which close the connection), how many came first.
+   * An error reply to one command leaves the others' replies in step.
    */
-  async receiveBatch(batch: WriteBatch): Promise<RejectedWrite[]> {
+  async receiveBatch(batch: WriteBatch): Promise<BatchOutcome> {
     const connection = this.connection;
     const timeout = this.endpoint.timeout;
     const rejected: RejectedWrite[] = [];
     const read = batch.kind === 'set' ? readStored : batch.kind === 'touch' ? readTouched : readDeleted;
-    try {
-      for (const key of batch.keys) {
-        let status: string;
-        try {
-          status = await connection.receive(read, timeout);
-        } catch (error) {
-          if (!(error instanceof ErrorReply) || isOutage(error)) throw error;
+    let answered = 0;
+    for (const key of batch.keys) {
+      let status: string;
+      try {
+        status = await connection.receive(read, timeout);
+      } catch (error) {
+        if (error instanceof ErrorReply && !isOutage(error)) {
           rejected.push(new RejectedWrite(key, replyText(error)));
+          answered += 1;
           continue;
         }
-        if (status !== 'STORED' && status !== 'DELETED' && status !== 'TOUCHED') rejected.push(new RejectedWrite(key, status));
+        connection.close();
+        return new BatchOutcome(answered, rejected, error);
       }
-    } catch (error) {
-      connection.close();
-      throw error;
+      if (status !== 'STORED' && status !== 'DELETED' && status !== 'TOUCHED') rejected.push(new RejectedWrite(key, status));
+      answered += 1;
     }
     connection.done();
-    return rejected;
+    return new BatchOutcome(answered, rejected, null);
   }
 
-  /** A batch sent and read at once: the keys not applied. */
+  /** A batch sent and read at once: the keys not applied; a failure before the last reply is thrown. */
   async applyBatch(batch: WriteBatch): Promise<RejectedWrite[]> {
     await this.sendBatch(batch);
-    return await this.receiveBatch(batch);
+    const outcome = await this.receiveBatch(batch);
+    const failure = outcome.failure;
+    if (failure instanceof Error) throw failure;
+    return outcome.rejected;
   }
 
   /** `set` of every key, pipelined in one round trip; returns the keys memcached did not store. */

@@ -12,8 +12,8 @@ import {
   KEYS_PER_GET,
   operationText,
   raiseFailure,
+  type BatchOutcome,
   type PendingGet,
-  type RejectedWrite,
   type WriteBatch,
   type StoredItem,
   type StoreOp,
@@ -131,15 +131,14 @@ export class ServerStore extends CacheStore {
     }
   }
 
-  override async receiveBatch(batch: WriteBatch): Promise<RejectedWrite[]> {
-    try {
-      const rejected = await super.receiveBatch(batch);
+  override async receiveBatch(batch: WriteBatch): Promise<BatchOutcome> {
+    const outcome = await super.receiveBatch(batch);
+    if (outcome.failure === null) {
       noteSuccess(this.serverLabel);
-      return rejected;
-    } catch (error) {
-      noteFailure(this.serverLabel, error);
-      throw error;
+    } else {
+      noteFailure(this.serverLabel, outcome.failure);
     }
+    return outcome;
   }
 }
 

@@ -10,7 +10,6 @@
 import {
   describeFailure,
   type CacheStore,
-  type RejectedWrite,
   type StoredItem,
   type StoreOp,
   type TouchOp,
@@ -73,11 +72,14 @@ function keyList(writes: PendingWrite[]): string {
 export class FlushFailed extends Error {
   readonly hint: string | null;
   readonly detail: string;
+  /** The writes whose fate is unknown: sent, and their replies lost. */
+  readonly unknown: PendingWrite[];
 
-  constructor(message: string, hint: string | null, detail: string) {
+  constructor(message: string, hint: string | null, detail: string, unknown: PendingWrite[] = []) {
     super(message);
     this.hint = hint;
     this.detail = detail;
+    this.unknown = unknown;
   }
 }
 
@@ -144,7 +146,7 @@ class FlushLedger {
       if (error instanceof Error) throw error;
       throw new Error('unexpected failure during the ' + target);
     }
-    throw new FlushFailed(report.message + ', while sending ' + this.what, report.hint, this.aftermath + this.detail(inFlight));
+    throw new FlushFailed(report.message + ', while sending ' + this.what, report.hint, this.aftermath + this.detail(inFlight), inFlight);
   }
 }
 
@@ -418,23 +420,17 @@ export async function flushWrites(
     for (const server of sent) {
       const flushBatch = server.batches[server.next]!;
       server.next += 1;
-      let rejected: RejectedWrite[];
-      try {
-        rejected = await server.store.receiveBatch(flushBatch.batch);
-      } catch (error) {
-        if (failure === null) {
-          failure = error;
-          failedStore = server.store;
-          failedAction = actionOf(flushBatch.batch);
-          failedBatch = flushBatch.writes;
-        }
-        for (const write of flushBatch.writes) inFlight.push(write);
-        continue;
-      }
+      const outcome = await server.store.receiveBatch(flushBatch.batch);
       const refusedKeys: Map<string, string> = new Map<string, string>();
-      for (const refusal of rejected) refusedKeys.set(refusal.key, refusal.reason);
+      for (const refusal of outcome.rejected) refusedKeys.set(refusal.key, refusal.reason);
       const vanished: string[] = [];
-      for (const write of flushBatch.writes) {
+      for (let i = 0; i < flushBatch.writes.length; i++) {
+        const write = flushBatch.writes[i]!;
+        if (i >= outcome.answered) {
+          // The replies stopped before this command's: memcached may or may not have applied it.
+          inFlight.push(write);
+          continue;
+        }
         const reason = refusedKeys.get(write.op.key);
         if (reason === undefined) {
           ledger.applied.add(write);
@@ -451,6 +447,12 @@ export async function flushWrites(
         }
       }
       if (vanished.length > 0) warnVanishedTouches(server.store, vanished, what);
+      if (outcome.failure !== null && failure === null) {
+        failure = outcome.failure;
+        failedStore = server.store;
+        failedAction = actionOf(flushBatch.batch);
+        failedBatch = flushBatch.writes;
+      }
     }
   }
   if (failure !== null && failedStore !== null) ledger.fail(failure, failedStore, failedAction, failedBatch, inFlight);
@@ -486,7 +488,8 @@ export function warnVanishedTouches(store: CacheStore, userKeys: string[], what:
 /** DETAIL opening of a failed flush whose applied writes stay (write_mode immediate, or after PostgreSQL committed). */
 const APPLIED_STAYS = 'memcached has no transactions: what it applied stays. ';
 /** DETAIL opening of a failed flush at pre_commit: the transaction aborts, and rollback deletes what was applied. */
-const APPLIED_UNDONE = 'memcached has no transactions: the transaction aborts, and the keys memcached applied are deleted again. ';
+const APPLIED_UNDONE =
+  'memcached has no transactions: the transaction aborts, and the keys memcached applied (or may have) are deleted again. ';
 
 /** The backend's hooks: begin. `serializable` is Multicorn's begin argument (1 under SERIALIZABLE). */
 export function beginTransaction(serializable: boolean): void {
@@ -536,7 +539,11 @@ export async function sendAtPreCommit(): Promise<void> {
     await flushWrites(transactionWrites.takeAll(), "the transaction's writes", applied, APPLIED_UNDONE);
   } catch (error) {
     for (const write of applied) state.sent.push(write);
-    if (error instanceof FlushFailed) raiseError(error.message, error.hint, error.detail);
+    if (error instanceof FlushFailed) {
+      // Writes whose replies were lost may have been applied: rollback deletes them with the applied ones.
+      for (const write of error.unknown) state.sent.push(write);
+      raiseError(error.message, error.hint, error.detail);
+    }
     throw error;
   }
   for (const write of applied) state.sent.push(write);
@@ -589,9 +596,9 @@ export async function abandonTransaction(): Promise<void> {
     }
   }
   warn(
-    'the transaction aborted after memcached applied ' + intToString(sent.length) + ' of its writes (' + keyList(sent) + ')',
+    `the transaction aborted after its writes to ${intToString(sent.length)} key(s) were sent to memcached (${keyList(sent)})`,
     failure === null
-      ? 'They were deleted again: memcached misses those keys instead of holding values of a transaction that did not commit.'
+      ? 'Those keys were deleted again: memcached misses them instead of holding values of a transaction that did not commit.'
       : 'Deleting them again failed: ' + failure,
   );
 }

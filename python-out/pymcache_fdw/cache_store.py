@@ -310,18 +310,32 @@ class RejectedWrite:  # src/cache-store.ts:256
         self.reason = reason
 
 
-def rejected_keys(rejected: list[RejectedWrite]) -> list[str]:  # src/cache-store.ts:266
+class BatchOutcome:  # src/cache-store.ts:267
+    """What became of a sent batch: how many commands memcached answered, from the first, and which it refused."""
+
+    answered: int
+    rejected: list[RejectedWrite]
+    # Why the replies stopped before the last command's (the connection is closed), or null when all came.
+    failure: object
+
+    def __init__(self, answered: int, rejected: list[RejectedWrite], failure: object) -> None:  # src/cache-store.ts:273
+        self.answered = answered
+        self.rejected = rejected
+        self.failure = failure
+
+
+def rejected_keys(rejected: list[RejectedWrite]) -> list[str]:  # src/cache-store.ts:280
     keys: list[str] = []
     for write in rejected:
         keys.append(write.key)
     return keys
 
 
-def read_stats(reader: ReplyReader) -> list[StatEntry] | None:  # src/cache-store.ts:272
+def read_stats(reader: ReplyReader) -> list[StatEntry] | None:  # src/cache-store.ts:286
     return reader.read_stats()
 
 
-def worth_retrying(pending: PendingGet, error: object) -> bool:  # src/cache-store.ts:277
+def worth_retrying(pending: PendingGet, error: object) -> bool:  # src/cache-store.ts:291
     """A transport failure on a connection reused from an earlier request: the server may have restarted meanwhile."""
     return (
         pending.reused
@@ -330,7 +344,7 @@ def worth_retrying(pending: PendingGet, error: object) -> bool:  # src/cache-sto
     )
 
 
-class CacheStore:  # src/cache-store.ts:282
+class CacheStore:  # src/cache-store.ts:296
     """The memcached side of one foreign table: its server and the operations, with errors reported."""
 
     endpoint: ServerEndpoint
@@ -342,7 +356,7 @@ class CacheStore:  # src/cache-store.ts:282
     _known_limits: ItemLimits | None
     _connection: Connection
 
-    def __init__(self, endpoint: ServerEndpoint, prefix: str) -> None:  # src/cache-store.ts:292
+    def __init__(self, endpoint: ServerEndpoint, prefix: str) -> None:  # src/cache-store.ts:306
         self._known_limits = None
         self.endpoint = endpoint
         self.server_label = endpoint_label(endpoint)
@@ -350,12 +364,12 @@ class CacheStore:  # src/cache-store.ts:282
         self._known_limits = None
         self._connection = connection_to(endpoint['host'], endpoint['port'])
 
-    def user_key(self, full_key: str) -> str:  # src/cache-store.ts:301
+    def user_key(self, full_key: str) -> str:  # src/cache-store.ts:315
         """The user's key for a full key (the prefix stripped), for messages."""
         key = strip_prefix(self._prefix, full_key)
         return full_key if key is None else key
 
-    def send_get(self, keys: list[str]) -> PendingGet:  # src/cache-store.ts:311
+    def send_get(self, keys: list[str]) -> PendingGet:  # src/cache-store.ts:325
         """Sends `get` for `keys` (full keys), one line per KEYS_PER_GET keys, all in one write; the replies are read by
         receive_get. A failure to connect or send is kept for receive_get to report, so that the other servers of a
         statement still get their requests first.
@@ -373,7 +387,7 @@ class CacheStore:  # src/cache-store.ts:282
             return PendingGet(keys, encoded, reused, error)
         return PendingGet(keys, encoded, reused, None)
 
-    def _get_request(self, encoded: list[bytes]) -> bytes:  # src/cache-store.ts:325
+    def _get_request(self, encoded: list[bytes]) -> bytes:  # src/cache-store.ts:339
         if len(encoded) <= KEYS_PER_GET:
             return encode_get(encoded)
         lines: list[bytes] = []
@@ -383,7 +397,7 @@ class CacheStore:  # src/cache-store.ts:282
             start += KEYS_PER_GET
         return bytes().join(lines)
 
-    def receive_get(self, pending: PendingGet) -> dict[str, StoredItem]:  # src/cache-store.ts:337
+    def receive_get(self, pending: PendingGet) -> dict[str, StoredItem]:  # src/cache-store.ts:351
         """The items found for a sent get. A failed request goes to `read_failed`, which raises the ERROR (or, in
         ServerStore under on_server_error miss, returns what was found); a connection that was reused and turns out
         closed (the server restarted since the last statement) is retried once on a new one, reads being safe to repeat.
@@ -414,7 +428,7 @@ class CacheStore:  # src/cache-store.ts:282
             raise Exception('unexpected failure during a get')
         return self.read_failed(failure, pending.keys, {})
 
-    def _read_get_replies(self, pending: PendingGet) -> dict[str, StoredItem]:  # src/cache-store.ts:371
+    def _read_get_replies(self, pending: PendingGet) -> dict[str, StoredItem]:  # src/cache-store.ts:385
         """Reads the replies of every get line of `pending`, each item matched with the key it was asked for."""
         if len(pending.keys) == 0:
             return {}
@@ -447,22 +461,22 @@ class CacheStore:  # src/cache-store.ts:282
         connection.done()
         return found
 
-    def get_many(self, keys: list[str]) -> dict[str, StoredItem]:  # src/cache-store.ts:400
+    def get_many(self, keys: list[str]) -> dict[str, StoredItem]:  # src/cache-store.ts:414
         """The items found for `keys` (full keys): send_get then receive_get."""
         return self.receive_get(self.send_get(keys))
 
     def read_failed(
         self, error: object, chunk: list[str], found: dict[str, StoredItem]
-    ) -> dict[str, StoredItem]:  # src/cache-store.ts:408
+    ) -> dict[str, StoredItem]:  # src/cache-store.ts:422
         """A `get` of `chunk` failed: an ERROR naming the server (and the key, for one key). `found` holds the items
         read before the failure, for an override that reads the rest as misses.
         """
         raise_failure(error, self.endpoint, operation_text('get', self.user_key(chunk[0]) if len(chunk) == 1 else None))
 
-    def read_succeeded(self) -> None:  # src/cache-store.ts:413
+    def read_succeeded(self) -> None:  # src/cache-store.ts:427
         """Every `get` of a read was answered (ServerStore notes that the server is up)."""
 
-    def apply(self, op: WriteOp) -> bool:  # src/cache-store.ts:419
+    def apply(self, op: WriteOp) -> bool:  # src/cache-store.ts:433
         """Sends one write and returns memcached's answer: stored (set, add), touched, deleted. False means add found
         the key already there, or touch/delete did not find it.
         """
@@ -483,7 +497,7 @@ class CacheStore:  # src/cache-store.ts:282
         except Exception as error:
             raise_failure(error, self.endpoint, operation_text(op['kind'], self.user_key(op['key'])))
 
-    def item_limits(self) -> ItemLimits:  # src/cache-store.ts:441
+    def item_limits(self) -> ItemLimits:  # src/cache-store.ts:455
         """How large an item the server stores (`item_size_max` and `cas_enabled` of `stats settings`), asked once per
         server per backend so that values are checked before they are sent.
         """
@@ -511,7 +525,7 @@ class CacheStore:  # src/cache-store.ts:282
     # flight and reports them all in one ERROR. Every command is acknowledged (never noreply), and every reply read.
     def _pipeline(
         self, request: bytes, count: int, read: Callable[[ReplyReader], T | None]
-    ) -> list[T]:  # src/cache-store.ts:467
+    ) -> list[T]:  # src/cache-store.ts:481
         """Sends `request` of `count` commands and reads one reply each with `read`; the connection is left in step."""
         connection = self._connection
         connection.ready(self.endpoint['connect_timeout'])
@@ -526,14 +540,14 @@ class CacheStore:  # src/cache-store.ts:282
         connection.done()
         return replies
 
-    def add_one(self, op: StoreOp) -> bool:  # src/cache-store.ts:483
+    def add_one(self, op: StoreOp) -> bool:  # src/cache-store.ts:497
         """`add` of one item; false when the key exists."""
         request = encode_store('add', utf8_encode(op['key']), op['item'].flags, op['expire'], op['item'].value)
         _d0 = self._pipeline(request, 1, read_stored)
         status = _d0[0] if len(_d0) > 0 else None
         return status == 'STORED'
 
-    def set_batch(self, keys: list[str], items: list[StoredItem], expire: int) -> WriteBatch:  # src/cache-store.ts:490
+    def set_batch(self, keys: list[str], items: list[StoredItem], expire: int) -> WriteBatch:  # src/cache-store.ts:504
         """A batch of sets of `keys[i]` to `items[i]`, all with one expiration."""
         commands: list[bytes] = []
         for i in range(len(keys)):
@@ -541,74 +555,78 @@ class CacheStore:  # src/cache-store.ts:282
             commands.append(encode_store('set', utf8_encode(keys[i]), item.flags, expire, item.value))
         return WriteBatch('set', keys, bytes().join(commands))
 
-    def delete_batch(self, keys: list[str]) -> WriteBatch:  # src/cache-store.ts:500
+    def delete_batch(self, keys: list[str]) -> WriteBatch:  # src/cache-store.ts:514
         """A batch of deletes."""
         commands: list[bytes] = []
         for key in keys:
             commands.append(encode_delete(utf8_encode(key)))
         return WriteBatch('delete', keys, bytes().join(commands))
 
-    def touch_batch(self, keys: list[str], expire: int) -> WriteBatch:  # src/cache-store.ts:507
+    def touch_batch(self, keys: list[str], expire: int) -> WriteBatch:  # src/cache-store.ts:521
         """A batch of touches to `expire`, each acknowledged (never noreply: a NOT_FOUND must not be lost)."""
         commands: list[bytes] = []
         for key in keys:
             commands.append(encode_touch(utf8_encode(key), expire))
         return WriteBatch('touch', keys, bytes().join(commands))
 
-    def send_batch(self, batch: WriteBatch) -> None:  # src/cache-store.ts:514
+    def send_batch(self, batch: WriteBatch) -> None:  # src/cache-store.ts:528
         """Sends a batch in one write; its replies are read by receive_batch (other servers' batches may go in between).
         """
         self._connection.ready(self.endpoint['connect_timeout'])
         self._connection.send(batch.request, self.endpoint['timeout'])
 
-    def receive_batch(self, batch: WriteBatch) -> list[RejectedWrite]:  # src/cache-store.ts:524
-        """Reads the reply to every command of a sent batch: the keys memcached did not apply, each with the reason (a
-        set NOT_STORED or refused with an error reply, a delete or touch of a key it does not hold). An error reply to
-        one command leaves the others' replies in step; a transport failure or an unreadable reply closes the
-        connection.
+    def receive_batch(self, batch: WriteBatch) -> BatchOutcome:  # src/cache-store.ts:539
+        """Reads the reply to every command of a sent batch: which keys memcached did not apply, each with the reason (a
+        set NOT_STORED or refused with an error reply, a delete or touch of a key it does not hold), and, when the
+        replies stopped early (a transport failure or an unreadable reply, which close the connection), how many came
+        first. An error reply to one command leaves the others' replies in step.
         """
         connection = self._connection
         timeout = self.endpoint['timeout']
         rejected: list[RejectedWrite] = []
         read = read_stored if batch.kind == 'set' else read_touched if batch.kind == 'touch' else read_deleted
-        try:
-            for key in batch.keys:
-                status: str
-                try:
-                    status = connection.receive(read, timeout)
-                except Exception as error:
-                    if not isinstance(error, ErrorReply) or is_outage(error):
-                        raise
+        answered = 0
+        for key in batch.keys:
+            status: str
+            try:
+                status = connection.receive(read, timeout)
+            except Exception as error:
+                if isinstance(error, ErrorReply) and not is_outage(error):
                     rejected.append(RejectedWrite(key, reply_text(error)))
+                    answered += 1
                     continue
-                if status != 'STORED' and status != 'DELETED' and status != 'TOUCHED':
-                    rejected.append(RejectedWrite(key, status))
-        except Exception as error:
-            connection.close()
-            raise
+                connection.close()
+                return BatchOutcome(answered, rejected, error)
+            if status != 'STORED' and status != 'DELETED' and status != 'TOUCHED':
+                rejected.append(RejectedWrite(key, status))
+            answered += 1
         connection.done()
-        return rejected
+        return BatchOutcome(answered, rejected, None)
 
-    def apply_batch(self, batch: WriteBatch) -> list[RejectedWrite]:  # src/cache-store.ts:550
-        """A batch sent and read at once: the keys not applied."""
+    def apply_batch(self, batch: WriteBatch) -> list[RejectedWrite]:  # src/cache-store.ts:566
+        """A batch sent and read at once: the keys not applied; a failure before the last reply is thrown."""
         self.send_batch(batch)
-        return self.receive_batch(batch)
+        outcome = self.receive_batch(batch)
+        failure = outcome.failure
+        if isinstance(failure, Exception):
+            raise failure
+        return outcome.rejected
 
     def set_pipelined(
         self, keys: list[str], items: list[StoredItem], expire: int
-    ) -> list[str]:  # src/cache-store.ts:556
+    ) -> list[str]:  # src/cache-store.ts:575
         """`set` of every key, pipelined in one round trip; returns the keys memcached did not store."""
         return rejected_keys(self.apply_batch(self.set_batch(keys, items, expire)))
 
-    def delete_pipelined(self, keys: list[str]) -> list[str]:  # src/cache-store.ts:561
+    def delete_pipelined(self, keys: list[str]) -> list[str]:  # src/cache-store.ts:580
         """`delete` of every key, pipelined in one round trip; returns the keys memcached did not hold."""
         return rejected_keys(self.apply_batch(self.delete_batch(keys)))
 
-    def touch_pipelined(self, keys: list[str], expire: int) -> list[str]:  # src/cache-store.ts:566
+    def touch_pipelined(self, keys: list[str], expire: int) -> list[str]:  # src/cache-store.ts:585
         """`touch` of every key, pipelined in one round trip; returns the keys memcached no longer held."""
         return rejected_keys(self.apply_batch(self.touch_batch(keys, expire)))
 
-    def stats(self, command: str) -> list[StatEntry]:  # src/cache-store.ts:574
+    def stats(self, command: str) -> list[StatEntry]:  # src/cache-store.ts:593
         """memcached's `stats` (`command` '' for the general statistics, or a group such as `settings`), as the server
         sent them: name and value text, in its order. A failure is an ERROR naming the server.
         """
@@ -617,7 +635,7 @@ class CacheStore:  # src/cache-store.ts:282
         except Exception as error:
             raise_failure(error, self.endpoint, 'stats' if command == '' else f'stats {command}')
 
-    def fetch_stats(self, command: str) -> list[StatEntry]:  # src/cache-store.ts:583
+    def fetch_stats(self, command: str) -> list[StatEntry]:  # src/cache-store.ts:602
         """`stats` without reporting: client failures propagate (ServerStore notes outages first)."""
         group: StatsGroup | None = None if command == '' else stats_group(command)
         _d0 = self._pipeline(encode_stats(group), 1, read_stats)
@@ -625,7 +643,7 @@ class CacheStore:  # src/cache-store.ts:282
         return cast('list[tuple[str, str]]', entries)
 
 
-def stats_group(command: str) -> StatsGroup:  # src/cache-store.ts:591
+def stats_group(command: str) -> StatsGroup:  # src/cache-store.ts:610
     """The stats group of a table's `stats_cmd` (checked by table-options.ts against STATS_COMMANDS)."""
     if command == 'items' or command == 'settings' or command == 'slabs' or command == 'sizes' or command == 'conns':
         return cast("Literal['settings', 'items', 'slabs', 'sizes', 'conns']", command)

@@ -13,10 +13,10 @@ import time
 
 from ._runtime import int_div, int_to_string
 from .cache_store import (
+    BatchOutcome,
     CacheStore,
     KEYS_PER_GET,
     PendingGet,
-    RejectedWrite,
     StoreOp,
     StoredItem,
     WriteBatch,
@@ -136,28 +136,27 @@ class ServerStore(CacheStore):  # src/server-pool.ts:68
             note_failure(self.server_label, error)
             raise
 
-    def receive_batch(self, batch: WriteBatch) -> list[RejectedWrite]:  # src/server-pool.ts:134
-        try:
-            rejected = super().receive_batch(batch)
+    def receive_batch(self, batch: WriteBatch) -> BatchOutcome:  # src/server-pool.ts:134
+        outcome = super().receive_batch(batch)
+        if outcome.failure is None:
             note_success(self.server_label)
-            return rejected
-        except Exception as error:
-            note_failure(self.server_label, error)
-            raise
+        else:
+            note_failure(self.server_label, outcome.failure)
+        return outcome
 
 
-class ServerStats:  # src/server-pool.ts:147
+class ServerStats:  # src/server-pool.ts:146
     """One server's statistics, as the stats table shows them."""
 
     endpoint: ServerEndpoint
     stats: list[StatEntry]
 
-    def __init__(self, endpoint: ServerEndpoint, stats: list[StatEntry]) -> None:  # src/server-pool.ts:151
+    def __init__(self, endpoint: ServerEndpoint, stats: list[StatEntry]) -> None:  # src/server-pool.ts:150
         self.endpoint = endpoint
         self.stats = stats
 
 
-class KeyGroups:  # src/server-pool.ts:158
+class KeyGroups:  # src/server-pool.ts:157
     """Where a statement's keys go: the keys of each server position, and the keys no server can take now."""
 
     per_server: list[list[str]]
@@ -166,7 +165,7 @@ class KeyGroups:  # src/server-pool.ts:158
     # The positions of servers marked down some of whose keys moved to other servers.
     moved: set[int]
 
-    def __init__(self, server_count: int) -> None:  # src/server-pool.ts:165
+    def __init__(self, server_count: int) -> None:  # src/server-pool.ts:164
         self.per_server = []
         self.stranded = []
         self.moved = set()
@@ -175,7 +174,7 @@ class KeyGroups:  # src/server-pool.ts:158
             self.stranded.append([])
 
 
-class ServerPool:  # src/server-pool.ts:177
+class ServerPool:  # src/server-pool.ts:176
     """The servers of one table (its prefix included): key placement, grouping per server, and the failure policy."""
 
     settings: ServerSetOptions
@@ -186,7 +185,7 @@ class ServerPool:  # src/server-pool.ts:177
     # The store of a one-server table: every key goes there without hashing.
     _only: CacheStore | None
 
-    def __init__(self, settings: ServerSetOptions, prefix: str) -> None:  # src/server-pool.ts:186
+    def __init__(self, settings: ServerSetOptions, prefix: str) -> None:  # src/server-pool.ts:185
         self._only = None
         self.settings = settings
         self._prefix = prefix
@@ -205,7 +204,7 @@ class ServerPool:  # src/server-pool.ts:177
             )
         self._only = self.stores[0] if len(self.stores) == 1 else None
 
-    def _any_down(self) -> bool:  # src/server-pool.ts:209
+    def _any_down(self) -> bool:  # src/server-pool.ts:208
         """Whether any server of the table is marked down now (never, while no server has failed)."""
         if len(failed_at) == 0 or self.settings['retry_interval'] <= 0:
             return False
@@ -214,27 +213,27 @@ class ServerPool:  # src/server-pool.ts:177
                 return True
         return False
 
-    def _down_flags(self) -> list[bool]:  # src/server-pool.ts:218
+    def _down_flags(self) -> list[bool]:  # src/server-pool.ts:217
         """Per server position, whether it is marked down now."""
         flags: list[bool] = []
         for store in self.stores:
             flags.append(is_marked_down(store.server_label, self.settings['retry_interval']))
         return flags
 
-    def _application_key(self, full_key: str) -> str:  # src/server-pool.ts:225
+    def _application_key(self, full_key: str) -> str:  # src/server-pool.ts:224
         """The key the application hands its client: the distribution hashes keys without the table's prefix."""
         if self._prefix == '':
             return full_key
         key = strip_prefix(self._prefix, full_key)
         return full_key if key is None else key
 
-    def home_of(self, full_key: str) -> int:  # src/server-pool.ts:232
+    def home_of(self, full_key: str) -> int:  # src/server-pool.ts:231
         """The server position the application's client picks for `full_key` while every server is up."""
         if self._only is not None:
             return 0
         return self._distribution.server_for(self._application_key(full_key))
 
-    def _group(self, full_keys: list[str]) -> KeyGroups:  # src/server-pool.ts:238
+    def _group(self, full_keys: list[str]) -> KeyGroups:  # src/server-pool.ts:237
         """`full_keys` grouped by the server that holds each key now (see KeyGroups)."""
         groups = KeyGroups(len(self.stores))
         if not self._any_down():
@@ -261,14 +260,14 @@ class ServerPool:  # src/server-pool.ts:177
                 groups.moved.add(home)
         return groups
 
-    def _down_text(self, position: int) -> str:  # src/server-pool.ts:271
+    def _down_text(self, position: int) -> str:  # src/server-pool.ts:270
         """`memcached at h:p is marked down after a failure less than N seconds ago (retry_interval)`."""
         return (
             f'memcached at {self.stores[position].server_label} is marked down after a failure less than'
             f" {int_to_string(self.settings['retry_interval'])} seconds ago (retry_interval)"
         )
 
-    def _report_stranded(self, groups: KeyGroups) -> None:  # src/server-pool.ts:279
+    def _report_stranded(self, groups: KeyGroups) -> None:  # src/server-pool.ts:278
         """Reports the keys of servers that are down and not moved: misses with a WARNING, or an ERROR
         (on_server_error).
         """
@@ -299,7 +298,7 @@ class ServerPool:  # src/server-pool.ts:177
 
     def read_through(
         self, write_set: WriteSet, full_keys: list[str]
-    ) -> dict[str, StoredItem]:  # src/server-pool.ts:309
+    ) -> dict[str, StoredItem]:  # src/server-pool.ts:308
         """The items a scan of `full_keys` sees: `write_set`'s pending writes over what the servers hold
         (read-your-writes). Each server gets all of its keys in one pipelined request, and every server's request is
         sent before any reply is read, so the servers answer in parallel.
@@ -335,7 +334,7 @@ class ServerPool:  # src/server-pool.ts:177
                 found[key] = item
         return found
 
-    def store_for(self, full_key: str) -> CacheStore:  # src/server-pool.ts:341
+    def store_for(self, full_key: str) -> CacheStore:  # src/server-pool.ts:340
         """The store that writes `full_key`: its server, or where the client moves it while that server is down. A key
         whose server is down and which the client does not move cannot be written (whatever on_server_error says).
         """
@@ -357,7 +356,7 @@ class ServerPool:  # src/server-pool.ts:177
             ' seconds have passed since the failure.',
         )
 
-    def describe_servers(self) -> str:  # src/server-pool.ts:359
+    def describe_servers(self) -> str:  # src/server-pool.ts:358
         """What EXPLAIN says about the servers: `memcached host:port`, or the list and the distribution."""
         if not self.settings['listed']:
             return f'memcached {self.stores[0].server_label}'
@@ -367,7 +366,7 @@ class ServerPool:  # src/server-pool.ts:177
             names.append(name if address['weight'] == 1 else f"{name}:{int_to_string(address['weight'])}")
         return f"memcached servers {', '.join(names)} (distribution {self.settings['distribution']})"
 
-    def describe_lookup(self, full_keys: list[str]) -> str:  # src/server-pool.ts:373
+    def describe_lookup(self, full_keys: list[str]) -> str:  # src/server-pool.ts:372
         """What EXPLAIN says about a lookup of `full_keys`: keys, `get` lines (KEYS_PER_GET keys each) and servers
         asked. All lines go out pipelined, to every server at once: one round trip.
         """
@@ -385,7 +384,7 @@ class ServerPool:  # src/server-pool.ts:177
             f' {int_to_string(len(self.stores))} servers at once, one round trip'
         )
 
-    def stats_of_each_server(self, command: str) -> list[ServerStats]:  # src/server-pool.ts:395
+    def stats_of_each_server(self, command: str) -> list[ServerStats]:  # src/server-pool.ts:394
         """memcached's `stats` (with an optional argument) of every server, in list order. A server that is down or
         fails is left out with a WARNING under on_server_error miss, and is an ERROR otherwise.
         """

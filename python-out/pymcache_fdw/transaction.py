@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import Callable, NoReturn, TypeVar
 
 from ._runtime import int_to_string
-from .cache_store import CacheStore, RejectedWrite, StoreOp, StoredItem, TouchOp, WriteBatch, WriteOp, describe_failure
+from .cache_store import CacheStore, StoreOp, StoredItem, TouchOp, WriteBatch, WriteOp, describe_failure
 from .errors import raise_error, warn
 from .keys import quote_for_message
 from .memcache.connection import TransportFailure
@@ -27,7 +27,7 @@ T = TypeVar('T')
 transaction_writes: WriteSet = WriteSet()
 
 
-class TransactionState:  # src/transaction.ts:30
+class TransactionState:  # src/transaction.ts:29
     """Where the backend's transaction stands, as the hooks told it."""
 
     # The transaction is SERIALIZABLE (Multicorn's begin(1)): its writes wait for commit rather than pre_commit.
@@ -38,7 +38,7 @@ class TransactionState:  # src/transaction.ts:30
     # aborted after they were sent, and deletes them again.
     sent: list[PendingWrite]
 
-    def __init__(self) -> None:  # src/transaction.ts:41
+    def __init__(self) -> None:  # src/transaction.ts:40
         self.serializable = False
         self.open_statements = {}
         self.sent = []
@@ -59,7 +59,7 @@ DUPLICATE_HINT = (
 )
 
 
-def key_list(writes: list[PendingWrite]) -> str:  # src/transaction.ts:61
+def key_list(writes: list[PendingWrite]) -> str:  # src/transaction.ts:60
     """`"a", "b", "c" and 12 more` (memcached keys as memcached holds them)."""
     shown: list[str] = []
     for write in writes[0:LISTED_KEYS]:
@@ -70,22 +70,29 @@ def key_list(writes: list[PendingWrite]) -> str:  # src/transaction.ts:61
     return text
 
 
-class FlushFailed(Exception):  # src/transaction.ts:73
+class FlushFailed(Exception):  # src/transaction.ts:72
     """A flush that stopped: the ERROR (or, after PostgreSQL committed, the WARNING) its caller reports. The DETAIL says
     which keys memcached applied, which were in flight, and which were not sent.
     """
 
     hint: str | None
     detail: str
+    # The writes whose fate is unknown: sent, and their replies lost.
+    unknown: list[PendingWrite]
 
-    def __init__(self, message: str, hint: str | None, detail: str) -> None:  # src/transaction.ts:77
+    def __init__(
+        self, message: str, hint: str | None, detail: str, unknown: list[PendingWrite] | None = None
+    ) -> None:  # src/transaction.ts:78
+        if unknown is None:
+            unknown = []
         super().__init__(message)
         self.hint = None
         self.hint = hint
         self.detail = detail
+        self.unknown = unknown
 
 
-class FlushLedger:  # src/transaction.ts:85
+class FlushLedger:  # src/transaction.ts:87
     """Where a flush stands: which writes memcached acknowledged, and which are in the request being sent."""
 
     writes: list[PendingWrite]
@@ -98,7 +105,7 @@ class FlushLedger:  # src/transaction.ts:85
 
     def __init__(
         self, writes: list[PendingWrite], what: str, applied: dict[PendingWrite, None], aftermath: str
-    ) -> None:  # src/transaction.ts:94
+    ) -> None:  # src/transaction.ts:96
         self.writes = writes
         self.applied = applied
         self.what = what
@@ -106,7 +113,7 @@ class FlushLedger:  # src/transaction.ts:85
 
     def detail(
         self, in_flight: list[PendingWrite], refused: list[PendingWrite] | None = None
-    ) -> str:  # src/transaction.ts:105
+    ) -> str:  # src/transaction.ts:107
         """DETAIL of a failed flush: the keys applied, those whose fate is unknown (`in_flight`), those memcached
         refused (`refused`), and those not sent.
         """
@@ -136,7 +143,7 @@ class FlushLedger:  # src/transaction.ts:85
 
     def fail(
         self, error: object, store: CacheStore, action: str, batch: list[PendingWrite], in_flight: list[PendingWrite]
-    ) -> NoReturn:  # src/transaction.ts:137
+    ) -> NoReturn:  # src/transaction.ts:139
         """Ends the flush for a client failure while `in_flight` was being sent to `store`'s server."""
         target = (
             f"{action} of key {quote_for_message(store.user_key(batch[0].op['key']))}"
@@ -149,38 +156,41 @@ class FlushLedger:  # src/transaction.ts:85
                 raise error
             raise Exception(f'unexpected failure during the {target}')
         raise FlushFailed(
-            f"{report['message']}, while sending {self.what}", report['hint'], self.aftermath + self.detail(in_flight)
+            f"{report['message']}, while sending {self.what}",
+            report['hint'],
+            self.aftermath + self.detail(in_flight),
+            in_flight,
         )
 
 
-def nothing_sent(error: object) -> bool:  # src/transaction.ts:152
+def nothing_sent(error: object) -> bool:  # src/transaction.ts:154
     """Whether `error` happened before any byte of a request reached the server (a refused or timed-out connect)."""
     return isinstance(error, TransportFailure) and error.phase == 'connect'
 
 
-class PendingStore:  # src/transaction.ts:157
+class PendingStore:  # src/transaction.ts:159
     """A pending set or add, with its operation narrowed to a store (the flush needs its item and expiration)."""
 
     write: PendingWrite
     op: StoreOp
 
-    def __init__(self, write: PendingWrite, op: StoreOp) -> None:  # src/transaction.ts:161
+    def __init__(self, write: PendingWrite, op: StoreOp) -> None:  # src/transaction.ts:163
         self.write = write
         self.op = op
 
 
-class PendingTouch:  # src/transaction.ts:168
+class PendingTouch:  # src/transaction.ts:170
     """A pending touch, with its operation narrowed (the flush needs its expiration)."""
 
     write: PendingWrite
     op: TouchOp
 
-    def __init__(self, write: PendingWrite, op: TouchOp) -> None:  # src/transaction.ts:172
+    def __init__(self, write: PendingWrite, op: TouchOp) -> None:  # src/transaction.ts:174
         self.write = write
         self.op = op
 
 
-def writes_of(stores: list[PendingStore]) -> list[PendingWrite]:  # src/transaction.ts:179
+def writes_of(stores: list[PendingStore]) -> list[PendingWrite]:  # src/transaction.ts:181
     """The pending writes of `stores`, for the ledger."""
     writes: list[PendingWrite] = []
     for pending in stores:
@@ -188,7 +198,7 @@ def writes_of(stores: list[PendingStore]) -> list[PendingWrite]:  # src/transact
     return writes
 
 
-def batches(writes: list[T], value_bytes: Callable[[T], int]) -> list[list[T]]:  # src/transaction.ts:189
+def batches(writes: list[T], value_bytes: Callable[[T], int]) -> list[list[T]]:  # src/transaction.ts:191
     """Splits `writes` into pipelined requests of at most KEYS_PER_BATCH keys and about BYTES_PER_BATCH value bytes
     (`value_bytes` of a write: its item's size, 0 for a delete).
     """
@@ -208,7 +218,7 @@ def batches(writes: list[T], value_bytes: Callable[[T], int]) -> list[list[T]]: 
     return result
 
 
-def by_expire(sets: list[PendingStore]) -> list[list[PendingStore]]:  # src/transaction.ts:208
+def by_expire(sets: list[PendingStore]) -> list[list[PendingStore]]:  # src/transaction.ts:210
     """Sets grouped by expiration (a batch of sets shares one expiration in the ledger's terms), in first-seen order."""
     groups: dict[int, list[PendingStore]] = {}
     for pending in sets:
@@ -223,7 +233,7 @@ def by_expire(sets: list[PendingStore]) -> list[list[PendingStore]]:  # src/tran
     return result
 
 
-def touches_by_expire(touches: list[PendingTouch]) -> list[list[PendingTouch]]:  # src/transaction.ts:224
+def touches_by_expire(touches: list[PendingTouch]) -> list[list[PendingTouch]]:  # src/transaction.ts:226
     """Touches grouped by expiration, in first-seen order."""
     groups: dict[int, list[PendingTouch]] = {}
     for pending in touches:
@@ -238,18 +248,18 @@ def touches_by_expire(touches: list[PendingTouch]) -> list[list[PendingTouch]]: 
     return result
 
 
-class FlushBatch:  # src/transaction.ts:240
+class FlushBatch:  # src/transaction.ts:242
     """One pipelined request of a flush and the pending writes it carries, in the order of its commands."""
 
     batch: WriteBatch
     writes: list[PendingWrite]
 
-    def __init__(self, batch: WriteBatch, writes: list[PendingWrite]) -> None:  # src/transaction.ts:244
+    def __init__(self, batch: WriteBatch, writes: list[PendingWrite]) -> None:  # src/transaction.ts:246
         self.batch = batch
         self.writes = writes
 
 
-class ServerWrites:  # src/transaction.ts:251
+class ServerWrites:  # src/transaction.ts:253
     """One server's share of a flush: its batches in sending order, and how far they got."""
 
     store: CacheStore
@@ -259,7 +269,7 @@ class ServerWrites:  # src/transaction.ts:251
     batches: list[FlushBatch]
     next: int
 
-    def __init__(self, store: CacheStore) -> None:  # src/transaction.ts:259
+    def __init__(self, store: CacheStore) -> None:  # src/transaction.ts:261
         self.store = store
         self.sets = []
         self.deletes = []
@@ -267,7 +277,7 @@ class ServerWrites:  # src/transaction.ts:251
         self.batches = []
         self.next = 0
 
-    def plan(self) -> None:  # src/transaction.ts:269
+    def plan(self) -> None:  # src/transaction.ts:271
         """The server's batches: sets (per expiration), then deletes, then touches (per expiration)."""
         store = self.store
         for group in by_expire(self.sets):
@@ -295,7 +305,7 @@ class ServerWrites:  # src/transaction.ts:251
                 self.batches.append(FlushBatch(store.touch_batch(keys, touch_batch[0].op['expire']), writes))
 
 
-def send_adds(adds: list[PendingStore], ledger: FlushLedger) -> None:  # src/transaction.ts:306
+def send_adds(adds: list[PendingStore], ledger: FlushLedger) -> None:  # src/transaction.ts:308
     """`add`s go first, one acknowledged request each: memcached has no add_many, and an add that finds its key taken (a
     client created it after the statement checked) must stop the flush before anything else is sent. The keys this
     flush already added did not exist before it, so they are deleted again and memcached is left as it was.
@@ -332,14 +342,14 @@ def send_adds(adds: list[PendingStore], ledger: FlushLedger) -> None:  # src/tra
         ledger.applied[write] = None
 
 
-def action_of(batch: WriteBatch) -> str:  # src/transaction.ts:340
+def action_of(batch: WriteBatch) -> str:  # src/transaction.ts:342
     """What a batch's action is called in messages."""
     return batch.kind
 
 
 def flush_writes(
     writes: list[PendingWrite], what: str, applied: dict[PendingWrite, None], aftermath: str
-) -> None:  # src/transaction.ts:351
+) -> None:  # src/transaction.ts:353
     """Sends `writes` (each key's final operation): adds first; then every server's sets (grouped by expiration),
     deletes and touches as pipelined batches of up to KEYS_PER_BATCH keys, in rounds: each round sends one batch to
     every server before reading any server's replies, so the servers work in parallel. A failure throws FlushFailed,
@@ -404,23 +414,19 @@ def flush_writes(
         for server in sent:
             flush_batch = server.batches[server.next]
             server.next += 1
-            rejected: list[RejectedWrite]
-            try:
-                rejected = server.store.receive_batch(flush_batch.batch)
-            except Exception as error:
-                if failure is None:
-                    failure = error
-                    failed_store = server.store
-                    failed_action = action_of(flush_batch.batch)
-                    failed_batch = flush_batch.writes
-                for write in flush_batch.writes:
-                    in_flight.append(write)
-                continue
+            outcome = server.store.receive_batch(flush_batch.batch)
             refused_keys: dict[str, str] = {}
-            for refusal in rejected:
+            for refusal in outcome.rejected:
                 refused_keys[refusal.key] = refusal.reason
             vanished: list[str] = []
-            for write in flush_batch.writes:
+            i = 0
+            while i < len(flush_batch.writes):
+                write = flush_batch.writes[i]
+                if i >= outcome.answered:
+                    # The replies stopped before this command's: memcached may or may not have applied it.
+                    in_flight.append(write)
+                    i += 1
+                    continue
                 reason = refused_keys.get(write.op['key'])
                 if reason is None:
                     ledger.applied[write] = None
@@ -435,8 +441,14 @@ def flush_writes(
                     ledger.applied[write] = None
                     if flush_batch.batch.kind == 'touch':
                         vanished.append(server.store.user_key(write.op['key']))
+                i += 1
             if len(vanished) > 0:
                 warn_vanished_touches(server.store, vanished, what)
+            if outcome.failure is not None and failure is None:
+                failure = outcome.failure
+                failed_store = server.store
+                failed_action = action_of(flush_batch.batch)
+                failed_batch = flush_batch.writes
     if failure is not None and failed_store is not None:
         ledger.fail(failure, failed_store, failed_action, failed_batch, in_flight)
     if len(not_stored) > 0 and not_stored_server is not None:
@@ -448,7 +460,7 @@ def flush_writes(
         )
 
 
-def warn_vanished_touches(store: CacheStore, user_keys: list[str], what: str) -> None:  # src/transaction.ts:473
+def warn_vanished_touches(store: CacheStore, user_keys: list[str], what: str) -> None:  # src/transaction.ts:475
     """An expire-only UPDATE is a `touch` at COMMIT, and touch does not create keys: a key that expired, was evicted or
     was deleted by another client after the UPDATE read it stays absent. That is what the transaction would see had it
     run at COMMIT time, so the COMMIT goes on (failing it would leave the writes already sent applied anyway), and a
@@ -472,22 +484,23 @@ def warn_vanished_touches(store: CacheStore, user_keys: list[str], what: str) ->
 APPLIED_STAYS = 'memcached has no transactions: what it applied stays. '
 # DETAIL opening of a failed flush at pre_commit: the transaction aborts, and rollback deletes what was applied.
 APPLIED_UNDONE = (
-    'memcached has no transactions: the transaction aborts, and the keys memcached applied are deleted again. '
+    'memcached has no transactions: the transaction aborts, and the keys memcached applied (or may have) are deleted'
+    ' again. '
 )
 
 
-def begin_transaction(serializable: bool) -> None:  # src/transaction.ts:492
+def begin_transaction(serializable: bool) -> None:  # src/transaction.ts:495
     """The backend's hooks: begin. `serializable` is Multicorn's begin argument (1 under SERIALIZABLE)."""
     state.serializable = serializable
 
 
-def statement_opened(statement: StatementWrites) -> None:  # src/transaction.ts:497
+def statement_opened(statement: StatementWrites) -> None:  # src/transaction.ts:500
     """A statement has written through a table: its writes join the write set when it ends (or at COMMIT at the latest).
     """
     state.open_statements[statement] = None
 
 
-def fold_statement(statement: StatementWrites) -> None:  # src/transaction.ts:502
+def fold_statement(statement: StatementWrites) -> None:  # src/transaction.ts:505
     """The statement's writes join the transaction's write set, at the statement's savepoint level."""
     state.open_statements.pop(statement, None)
     level = statement.savepoint_level
@@ -495,7 +508,7 @@ def fold_statement(statement: StatementWrites) -> None:  # src/transaction.ts:50
         transaction_writes.record(level, write.store, write.op)
 
 
-def send_statement(statement: StatementWrites) -> None:  # src/transaction.ts:509
+def send_statement(statement: StatementWrites) -> None:  # src/transaction.ts:512
     """write_mode immediate: the statement's writes are sent as it ends; a failure is an ERROR and what was applied
     stays.
     """
@@ -507,7 +520,7 @@ def send_statement(statement: StatementWrites) -> None:  # src/transaction.ts:50
         raise_error(str(error), error.hint, error.detail)
 
 
-def fold_open_statements() -> None:  # src/transaction.ts:521
+def fold_open_statements() -> None:  # src/transaction.ts:524
     """Statements still open at COMMIT (PostgreSQL ends every statement first; nothing is dropped if one did not)."""
     open: list[StatementWrites] = []
     for statement in state.open_statements:
@@ -516,7 +529,7 @@ def fold_open_statements() -> None:  # src/transaction.ts:521
         fold_statement(statement)
 
 
-def send_at_pre_commit() -> None:  # src/transaction.ts:531
+def send_at_pre_commit() -> None:  # src/transaction.ts:534
     """pre_commit: the write set goes to memcached, except under SERIALIZABLE (then commit sends it). A failure is an
     ERROR, which aborts the transaction; the writes memcached applied are remembered so that rollback deletes them
     again.
@@ -531,13 +544,16 @@ def send_at_pre_commit() -> None:  # src/transaction.ts:531
         for write in applied:
             state.sent.append(write)
         if isinstance(error, FlushFailed):
+            # Writes whose replies were lost may have been applied: rollback deletes them with the applied ones.
+            for write in error.unknown:
+                state.sent.append(write)
             raise_error(str(error), error.hint, error.detail)
         raise
     for write in applied:
         state.sent.append(write)
 
 
-def send_at_commit() -> None:  # src/transaction.ts:549
+def send_at_commit() -> None:  # src/transaction.ts:556
     """commit: PostgreSQL has committed. Under SERIALIZABLE the write set is sent now, after PostgreSQL's commit-time
     serialization check; nothing may raise here (the transaction is over), so a failure is a WARNING naming the keys.
     """
@@ -559,7 +575,7 @@ def send_at_commit() -> None:  # src/transaction.ts:549
             )
 
 
-def abandon_transaction() -> None:  # src/transaction.ts:571
+def abandon_transaction() -> None:  # src/transaction.ts:578
     """rollback: nothing pending is sent. Writes memcached applied at pre_commit belong to a transaction that did not
     commit after all (a later commit step failed), so they are deleted again, with a WARNING naming them; nothing here
     may raise (the transaction is already aborting).
@@ -583,15 +599,16 @@ def abandon_transaction() -> None:  # src/transaction.ts:571
         else:
             failure = str(error) if isinstance(error, Exception) else 'unknown error'
     warn(
-        f'the transaction aborted after memcached applied {int_to_string(len(sent))} of its writes ({key_list(sent)})',
-        'They were deleted again: memcached misses those keys instead of holding values of a transaction that did not'
+        f'the transaction aborted after its writes to {int_to_string(len(sent))} key(s) were sent to memcached'
+        f' ({key_list(sent)})',
+        'Those keys were deleted again: memcached misses them instead of holding values of a transaction that did not'
         ' commit.'
         if failure is None
         else f'Deleting them again failed: {failure}',
     )
 
 
-def forget_all() -> None:  # src/transaction.ts:600
+def forget_all() -> None:  # src/transaction.ts:607
     """The transaction ended (after COMMIT, or ROLLBACK): nothing stays pending."""
     transaction_writes.clear()
     for statement in state.open_statements:
@@ -600,7 +617,7 @@ def forget_all() -> None:  # src/transaction.ts:600
     state.serializable = False
 
 
-def rollback_to_level(level: int) -> None:  # src/transaction.ts:608
+def rollback_to_level(level: int) -> None:  # src/transaction.ts:615
     """ROLLBACK TO SAVEPOINT (or a failed subtransaction) at `level`: the writes made since are dropped."""
     transaction_writes.rollback_to(level)
     dropped: list[StatementWrites] = []
@@ -612,6 +629,6 @@ def rollback_to_level(level: int) -> None:  # src/transaction.ts:608
         state.open_statements.pop(statement, None)
 
 
-def release_level(level: int) -> None:  # src/transaction.ts:621
+def release_level(level: int) -> None:  # src/transaction.ts:628
     """RELEASE SAVEPOINT at `level`: the writes made since belong to the enclosing level."""
     transaction_writes.release(level)

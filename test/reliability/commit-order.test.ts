@@ -101,8 +101,8 @@ describe('a transaction that aborts after its writes were sent', () => {
     await client.client.query('SELECT 1');
     expect(client.takeNotices().filter((notice) => notice.severity === 'WARNING').map((notice) => [notice.message, notice.hint])).toEqual([
       [
-        `the transaction aborted after memcached applied 2 of its writes ("${cache.prefix}a", "${cache.prefix}b")`,
-        'They were deleted again: memcached misses those keys instead of holding values of a transaction that did not commit.',
+        `the transaction aborted after its writes to 2 key(s) were sent to memcached ("${cache.prefix}a", "${cache.prefix}b")`,
+        'Those keys were deleted again: memcached misses them instead of holding values of a transaction that did not commit.',
       ],
     ]);
     expect(await held(cache, ['a', 'b'])).toEqual([null, null]);
