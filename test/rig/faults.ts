@@ -42,32 +42,47 @@ export function startGarbagePeer(reply: string): Promise<Peer> {
 }
 
 /**
- * A relay to `target` that passes requests through and replies back until `replyBytes` bytes of replies have gone to
- * the client on one connection, then destroys both connections (the server died part-way through a reply).
- * `connections()` counts the connections it accepted.
+ * A relay to `target` that passes requests through and replies back. On its first `cuts` connections it counts the
+ * reply bytes that follow the first request holding `countFrom` (e.g. 'set ': the writes of a COMMIT, not the
+ * `stats settings` before them), and once `replyBytes` of them have gone to the client it destroys both sides (the
+ * server died part-way through a reply). Later connections are relayed whole. `connections()` counts them all.
  */
-export async function startCuttingRelay(target: MemcachedAddress, replyBytes: number): Promise<Peer & { connections(): number }> {
+export async function startCuttingRelay(
+  target: MemcachedAddress,
+  replyBytes: number,
+  countFrom: string,
+  cuts = 1,
+): Promise<Peer & { connections(): number }> {
   let accepted = 0;
   const peer = await listen((client) => {
     accepted += 1;
+    const limit = accepted <= cuts ? replyBytes : Number.POSITIVE_INFINITY;
+    let counting = false;
     const upstream = new Socket();
     upstream.on('error', () => client.destroy());
     client.on('close', () => upstream.destroy());
     let sent = 0;
     upstream.on('data', (chunk: Buffer) => {
-      const room = replyBytes - sent;
+      if (!counting) {
+        client.write(chunk);
+        return;
+      }
+      const room = limit - sent;
       if (chunk.length >= room) {
         client.write(chunk.subarray(0, room), () => {
           client.destroy();
           upstream.destroy();
         });
-        sent = replyBytes;
+        sent = limit;
         return;
       }
       sent += chunk.length;
       client.write(chunk);
     });
-    client.on('data', (chunk: Buffer) => upstream.write(chunk));
+    client.on('data', (chunk: Buffer) => {
+      if (!counting && chunk.includes(countFrom)) counting = true;
+      upstream.write(chunk);
+    });
     upstream.connect(target.port, target.host);
   });
   return { ...peer, connections: () => accepted };
