@@ -99,7 +99,7 @@ function announceDefault(option: string, value: string): void {
 
 /** Where an option is fixed: Multicorn merges the three levels, so the ERROR cannot tell which one holds it. */
 export const OPTION_HINT =
-  "Change the option with ALTER FOREIGN TABLE, ALTER SERVER or ALTER USER MAPPING ... OPTIONS (SET name 'value') or (DROP name).";
+  "Change the option with ALTER FOREIGN TABLE or ALTER SERVER ... OPTIONS (SET name 'value') or (DROP name).";
 
 /** Runs `parse`, reporting an OptionError (which names the option and what it accepts) as an ERROR. */
 export function checkedOption<T>(parse: () => T): T {

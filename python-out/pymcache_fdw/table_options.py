@@ -104,8 +104,7 @@ def announce_default(option: str, value: str) -> None:  # src/table-options.ts:9
 
 # Where an option is fixed: Multicorn merges the three levels, so the ERROR cannot tell which one holds it.
 OPTION_HINT = (
-    "Change the option with ALTER FOREIGN TABLE, ALTER SERVER or ALTER USER MAPPING ... OPTIONS (SET name 'value') or"
-    ' (DROP name).'
+    "Change the option with ALTER FOREIGN TABLE or ALTER SERVER ... OPTIONS (SET name 'value') or (DROP name)."
 )
 
 

@@ -308,7 +308,7 @@ describe('option errors', () => {
       expect(error.hint).toBe(
         what === 'row_id'
           ? 'Set row_id to the key column, one of: key, value.'
-          : "Change the option with ALTER FOREIGN TABLE, ALTER SERVER or ALTER USER MAPPING ... OPTIONS (SET name 'value') or (DROP name).",
+          : "Change the option with ALTER FOREIGN TABLE or ALTER SERVER ... OPTIONS (SET name 'value') or (DROP name).",
       );
     });
   }
