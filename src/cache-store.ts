@@ -8,8 +8,10 @@ import { quoteForMessage, stripPrefix } from './keys';
 import { connectionTo, TransportFailure, type Connection } from './memcache/connection';
 import {
   describeReplyError,
+  encodeCas,
   encodeDelete,
-  encodeGet,
+  encodeGets,
+  encodeMetaGet,
   encodeStats,
   encodeStore,
   encodeTouch,
@@ -17,6 +19,8 @@ import {
   ProtocolError,
   ReplyError,
   type DeleteStatus,
+  type MetaGetOptions,
+  type MetaReply,
   type StatEntry,
   type StatsGroup,
   type StoreStatus,
@@ -24,16 +28,42 @@ import {
   type ValueItem,
 } from './memcache/protocol';
 import type { ReplyReader } from './memcache/protocol';
-import { bytesConcat, bytesEqual, formatFloat, parseDecimalInt, utf8Encode, type Bytes } from './ports/runtime';
+import { bytesConcat, bytesEqual, formatFloat, nowSeconds, parseDecimalInt, utf8Encode, type Bytes } from './ports/runtime';
 import { endpointLabel, type ServerEndpoint } from './table-options';
 
-/** A value as stored in memcached: its bytes and its client flags. */
+/**
+ * What memcached told about an item besides its value, when a read asked (meta get, metadump): the remaining TTL in
+ * seconds (-1: never expires), when it was last accessed (unix time), whether it was fetched since it was stored,
+ * and its size in memcached's memory (key, value and header). Null where the read did not say.
+ */
+export class ItemFacts {
+  readonly ttl: number | null;
+  readonly lastAccess: number | null;
+  readonly fetched: boolean | null;
+  readonly size: number | null;
+
+  constructor(ttl: number | null, lastAccess: number | null, fetched: boolean | null, size: number | null) {
+    this.ttl = ttl;
+    this.lastAccess = lastAccess;
+    this.fetched = fetched;
+    this.size = size;
+  }
+}
+
+/**
+ * A value as stored in memcached: its bytes and its client flags; `cas` is the CAS token memcached gave it when it was
+ * read (null for a value this transaction has pending), `facts` what else the read learnt.
+ */
 export class StoredItem {
   readonly value: Bytes;
   readonly flags: number;
-  constructor(value: Bytes, flags: number) {
+  readonly cas: string | null;
+  readonly facts: ItemFacts | null;
+  constructor(value: Bytes, flags: number, cas: string | null = null, facts: ItemFacts | null = null) {
     this.value = value;
     this.flags = flags;
+    this.cas = cas;
+    this.facts = facts;
   }
 }
 
@@ -51,6 +81,18 @@ export interface StoreOp {
   expire: number;
 }
 
+/**
+ * A write that replaces an item only if no other client changed it since it was read: memcached `cas` with the token
+ * the read returned (an UPDATE of a row it read). EXISTS or NOT_FOUND at COMMIT is a conflict.
+ */
+export interface CasOp {
+  kind: 'cas';
+  key: string;
+  item: StoredItem;
+  expire: number;
+  cas: string;
+}
+
 /** A write that changes only the expiration of what the key holds (memcached `touch`). */
 export interface TouchOp {
   kind: 'touch';
@@ -65,7 +107,7 @@ export interface DeleteOp {
 }
 
 /** One write to memcached, told apart by `kind`: sent at once by `apply`, or held in a write set until a flush. */
-export type WriteOp = StoreOp | TouchOp | DeleteOp;
+export type WriteOp = StoreOp | CasOp | TouchOp | DeleteOp;
 
 /** What to do about a server that does not answer, naming the option that names it (host/port, or servers). */
 function reachHint(endpoint: ServerEndpoint): string {
@@ -211,16 +253,46 @@ const knownItemLimits: Map<string, ItemLimits> = new Map<string, ItemLimits>();
 export class PendingGet {
   readonly keys: string[];
   readonly encoded: Bytes[];
+  /** Sent as meta gets (mg, one per key) that also return the item's facts, rather than classic `gets` lines. */
+  readonly withFacts: boolean;
   /** The connection was reused from an earlier request: a failure may be a server restart, worth one retry. */
   readonly reused: boolean;
   readonly failure: unknown;
 
-  constructor(keys: string[], encoded: Bytes[], reused: boolean, failure: unknown) {
+  constructor(keys: string[], encoded: Bytes[], withFacts: boolean, reused: boolean, failure: unknown) {
     this.keys = keys;
     this.encoded = encoded;
+    this.withFacts = withFacts;
     this.reused = reused;
     this.failure = failure;
   }
+}
+
+/** What a meta get asks for: the value, flags, CAS token and every fact an ItemFacts holds. */
+const META_GET_FACTS: MetaGetOptions = {
+  returnValue: true,
+  returnCas: true,
+  returnClientFlags: true,
+  returnTtl: true,
+  returnSize: true,
+  returnKey: false,
+  returnLastAccess: true,
+  returnHit: true,
+  noBump: false,
+  touchTtl: undefined,
+  vivifyTtl: undefined,
+  recacheTtl: undefined,
+  opaque: undefined,
+  quiet: false,
+};
+
+function readMeta(reader: ReplyReader): MetaReply | null {
+  return reader.readMeta();
+}
+
+/** The unix time of an access `secondsAgo` seconds ago (meta get's `l`), by this host's clock. */
+function lastAccessAt(secondsAgo: number | null): number | null {
+  return secondsAgo === null ? null : nowSeconds() - secondsAgo;
 }
 
 function readValues(reader: ReplyReader): ValueItem[] | null {
@@ -241,11 +313,11 @@ function readDeleted(reader: ReplyReader): DeleteStatus | null {
 
 /** Pipelined writes of one kind to one server: the keys (full keys) and the request holding every command. */
 export class WriteBatch {
-  readonly kind: 'set' | 'delete' | 'touch';
+  readonly kind: 'set' | 'cas' | 'delete' | 'touch';
   readonly keys: string[];
   readonly request: Bytes;
 
-  constructor(kind: 'set' | 'delete' | 'touch', keys: string[], request: Bytes) {
+  constructor(kind: 'set' | 'cas' | 'delete' | 'touch', keys: string[], request: Bytes) {
     this.kind = kind;
     this.keys = keys;
     this.request = request;
@@ -322,24 +394,32 @@ export class CacheStore {
    * receiveGet. A failure to connect or send is kept for receiveGet to report, so that the other servers of a
    * statement still get their requests first.
    */
-  async sendGet(keys: string[]): Promise<PendingGet> {
-    if (keys.length === 0) return new PendingGet(keys, [], false, null);
+  async sendGet(keys: string[], withFacts: boolean = false): Promise<PendingGet> {
+    if (keys.length === 0) return new PendingGet(keys, [], withFacts, false, null);
     const encoded: Bytes[] = [];
     for (const key of keys) encoded.push(utf8Encode(key));
     let reused = false;
     try {
       reused = await this.connection.ready(this.endpoint.connectTimeout);
-      await this.connection.send(this.getRequest(encoded), this.endpoint.timeout);
+      await this.connection.send(withFacts ? this.metaGetRequest(encoded) : this.getRequest(encoded), this.endpoint.timeout);
     } catch (error) {
-      return new PendingGet(keys, encoded, reused, error);
+      return new PendingGet(keys, encoded, withFacts, reused, error);
     }
-    return new PendingGet(keys, encoded, reused, null);
+    return new PendingGet(keys, encoded, withFacts, reused, null);
   }
 
+  /** `gets` lines (the CAS token comes with each value, for UPDATEs that must not overwrite another client's change). */
   private getRequest(encoded: Bytes[]): Bytes {
-    if (encoded.length <= KEYS_PER_GET) return encodeGet(encoded);
+    if (encoded.length <= KEYS_PER_GET) return encodeGets(encoded);
     const lines: Bytes[] = [];
-    for (let start = 0; start < encoded.length; start += KEYS_PER_GET) lines.push(encodeGet(encoded.slice(start, start + KEYS_PER_GET)));
+    for (let start = 0; start < encoded.length; start += KEYS_PER_GET) lines.push(encodeGets(encoded.slice(start, start + KEYS_PER_GET)));
+    return bytesConcat(lines);
+  }
+
+  /** One `mg` per key, answered in order, each returning the value with every fact (memcached 1.6.10 or later). */
+  private metaGetRequest(encoded: Bytes[]): Bytes {
+    const lines: Bytes[] = [];
+    for (const key of encoded) lines.push(encodeMetaGet(key, META_GET_FACTS));
     return bytesConcat(lines);
   }
 
@@ -361,7 +441,7 @@ export class CacheStore {
     }
     if (worthRetrying(pending, failure)) {
       this.connection.close();
-      const retried = await this.sendGet(pending.keys);
+      const retried = await this.sendGet(pending.keys, pending.withFacts);
       if (retried.failure === null) {
         try {
           const found = await this.readGetReplies(retried);
@@ -384,6 +464,7 @@ export class CacheStore {
   /** Reads the replies of every get line of `pending`, each item matched with the key it was asked for. */
   private async readGetReplies(pending: PendingGet): Promise<Map<string, StoredItem>> {
     if (pending.keys.length === 0) return new Map<string, StoredItem>();
+    if (pending.withFacts) return await this.readMetaGetReplies(pending);
     const connection = this.connection;
     const timeout = this.endpoint.timeout;
     const keys = pending.keys;
@@ -395,10 +476,10 @@ export class CacheStore {
         const items = await connection.receive(readValues, timeout);
         // memcached answers hits in the order the keys were asked for: one pass matches them.
         let position = start;
-        for (const [key, flags, value] of items) {
+        for (const [key, flags, value, cas] of items) {
           while (position < end && !bytesEqual(encoded[position]!, key)) position += 1;
-          if (position === end) throw new ProtocolError('get', 'a value for a key that was not asked for');
-          found.set(keys[position]!, new StoredItem(value, flags));
+          if (position === end) throw new ProtocolError('gets', 'a value for a key that was not asked for');
+          found.set(keys[position]!, new StoredItem(value, flags, cas));
           position += 1;
         }
       }
@@ -410,9 +491,40 @@ export class CacheStore {
     return found;
   }
 
+  /**
+   * Reads the meta get replies of `pending`, one per key in order: VA with the value and facts, EN for a miss. The
+   * item's size is memcached's own count (value, key, header, CAS and flags), as metadump reports it.
+   */
+  private async readMetaGetReplies(pending: PendingGet): Promise<Map<string, StoredItem>> {
+    const connection = this.connection;
+    const timeout = this.endpoint.timeout;
+    const found: Map<string, StoredItem> = new Map<string, StoredItem>();
+    const limits = this.knownLimits;
+    try {
+      for (let i = 0; i < pending.keys.length; i++) {
+        const reply = await connection.receive(readMeta, timeout);
+        if (reply.status === 'EN') continue;
+        if (reply.status !== 'VA' || reply.value === null) throw new ProtocolError('mg', 'a reply other than VA or EN');
+        const flags = reply.clientFlags === null ? 0 : reply.clientFlags;
+        const size =
+          reply.size === null || limits === null
+            ? null
+            : reply.size + pending.encoded[i]!.length + limits.overhead + (flags === 0 ? 0 : ITEM_FLAGS_BYTES);
+        const hit = reply.hit;
+        found.set(pending.keys[i]!, new StoredItem(reply.value, flags, reply.cas, new ItemFacts(reply.ttl, lastAccessAt(reply.lastAccess), hit, size)));
+      }
+    } catch (error) {
+      connection.close();
+      throw error;
+    }
+    connection.done();
+    return found;
+  }
+
   /** The items found for `keys` (full keys): sendGet then receiveGet. */
-  async getMany(keys: string[]): Promise<Map<string, StoredItem>> {
-    return await this.receiveGet(await this.sendGet(keys));
+  async getMany(keys: string[], withFacts: boolean = false): Promise<Map<string, StoredItem>> {
+    if (withFacts) await this.itemLimits();
+    return await this.receiveGet(await this.sendGet(keys, withFacts));
   }
 
   /**
@@ -433,6 +545,10 @@ export class CacheStore {
   async apply(op: WriteOp): Promise<boolean> {
     try {
       if (op.kind === 'add') return await this.addOne(op);
+      if (op.kind === 'cas') {
+        const [swapped] = await this.pipeline(this.casBatch([op]).request, 1, readStored);
+        return swapped === 'STORED';
+      }
       if (op.kind === 'delete') {
         const [deleted] = await this.pipeline(this.deleteBatch([op.key]).request, 1, readDeleted);
         return deleted === 'DELETED';
@@ -510,6 +626,17 @@ export class CacheStore {
     return new WriteBatch('set', keys, bytesConcat(commands));
   }
 
+  /** A batch of compare-and-swaps, each with its own expiration and token (EXISTS or NOT_FOUND: another client won). */
+  casBatch(ops: CasOp[]): WriteBatch {
+    const keys: string[] = [];
+    const commands: Bytes[] = [];
+    for (const op of ops) {
+      keys.push(op.key);
+      commands.push(encodeCas(utf8Encode(op.key), op.item.flags, op.expire, op.item.value, op.cas));
+    }
+    return new WriteBatch('cas', keys, bytesConcat(commands));
+  }
+
   /** A batch of deletes. */
   deleteBatch(keys: string[]): WriteBatch {
     const commands: Bytes[] = [];
@@ -540,7 +667,7 @@ export class CacheStore {
     const connection = this.connection;
     const timeout = this.endpoint.timeout;
     const rejected: RejectedWrite[] = [];
-    const read = batch.kind === 'set' ? readStored : batch.kind === 'touch' ? readTouched : readDeleted;
+    const read = batch.kind === 'set' || batch.kind === 'cas' ? readStored : batch.kind === 'touch' ? readTouched : readDeleted;
     let answered = 0;
     for (const key of batch.keys) {
       let status: string;

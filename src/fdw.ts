@@ -6,7 +6,7 @@ import { raiseError, warn } from './errors';
 import { InvalidKeyError, KEY_HINT, MAX_KEY_BYTES, plainFullKey, prefixedKey, quoteForMessage, validateKey } from './keys';
 import { guardTransaction, type GuardStatus } from './ports/backend';
 import { ForeignDataWrapper, type ColumnDefinition, type Qual, type SortKey } from './ports/host';
-import { intToString, utf8ByteLength, type Bytes } from './ports/runtime';
+import { bytesEqual, intToString, utf8ByteLength } from './ports/runtime';
 import { lookupKeys } from './quals';
 import { ServerPool } from './server-pool';
 import { OPTION_HINT, parseCacheTableOptions, type CacheTableOptions } from './table-options';
@@ -49,14 +49,6 @@ export const NO_KEY_ROWS_ESTIMATE = 1000000;
  * for a scan that evaluates almost nothing.
  */
 const COLUMN_WIDTH = 32;
-
-function sameBytes(left: Bytes, right: Bytes): boolean {
-  if (left.length !== right.length) return false;
-  for (let i = 0; i < left.length; i++) {
-    if (left[i]! !== right[i]!) return false;
-  }
-  return true;
-}
 
 export class PymcacheFDW extends ForeignDataWrapper {
   private readonly settings: CacheTableOptions;
@@ -385,15 +377,32 @@ export class PymcacheFDW extends ForeignDataWrapper {
       this.scanned.delete(oldKey);
       return null;
     }
-    if (previous !== null && previous.flags === item.flags && sameBytes(previous.value, item.value)) {
+    if (previous !== null && previous.flags === item.flags && bytesEqual(previous.value, item.value)) {
       const touched = await this.write({ kind: 'touch', key: newFullKey, expire: expire }, newKey);
       if (!touched) warnVanishedTouches(this.servers.storeFor(newFullKey), [newKey], 'the UPDATE');
       return null;
     }
     if (this.transactionLevel > 0) await this.checkItemSize(newKey, newFullKey, item);
-    await this.write({ kind: 'set', key: newFullKey, item: item, expire: expire }, newKey);
+    // A row read from memcached is written back as a compare-and-swap against that read: a change another client made
+    // in between is never overwritten (the COMMIT fails instead). A row the transaction wrote itself has no token.
+    const cas = previous === null ? null : previous.cas;
+    if (cas === null) {
+      await this.write({ kind: 'set', key: newFullKey, item: item, expire: expire }, newKey);
+    } else {
+      const swapped = await this.write({ kind: 'cas', key: newFullKey, item: item, expire: expire, cas: cas }, newKey);
+      if (!swapped) this.changedMeanwhile(newKey, newFullKey);
+    }
     this.scanned.set(newKey, item);
     return null;
+  }
+
+  /** An UPDATE sent at once (outside a transaction) found the item changed by another client since it read it. */
+  private changedMeanwhile(key: string, fullKey: string): never {
+    return raiseError(
+      `another client changed key ${quoteForMessage(key)} in memcached at ${this.servers.storeFor(fullKey).serverLabel} after this ` +
+        'statement read it: the UPDATE was not applied',
+      "The other client's value stays. Read the key again and retry.",
+    );
   }
 
   /** `oldvalues` is the key of a row the scan found, so DELETE's row count is the number of keys that existed. */

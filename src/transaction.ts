@@ -10,6 +10,7 @@
 import {
   describeFailure,
   type CacheStore,
+  type CasOp,
   type StoredItem,
   type StoreOp,
   type TouchOp,
@@ -161,6 +162,17 @@ class PendingStore {
   readonly op: StoreOp;
 
   constructor(write: PendingWrite, op: StoreOp) {
+    this.write = write;
+    this.op = op;
+  }
+}
+
+/** A pending compare-and-swap, with its operation narrowed (the flush needs its token). */
+class PendingCas {
+  readonly write: PendingWrite;
+  readonly op: CasOp;
+
+  constructor(write: PendingWrite, op: CasOp) {
     this.write = write;
     this.op = op;
   }
@@ -338,6 +350,72 @@ async function sendAdds(adds: PendingStore[], ledger: FlushLedger): Promise<void
   }
 }
 
+/**
+ * The compare-and-swaps go next, before anything that cannot be taken back: an UPDATE's write of a row it read is
+ * applied only if no other client changed the item since the read. One pipelined batch per server; the first key
+ * another client changed (EXISTS) or deleted (NOT_FOUND) stops the flush with an ERROR naming it, before the rest of
+ * the transaction is sent, and the other client's value stays.
+ */
+async function sendSwaps(swaps: PendingCas[], ledger: FlushLedger): Promise<void> {
+  if (swaps.length === 0) return;
+  const perServer: Map<string, PendingCas[]> = new Map<string, PendingCas[]>();
+  for (const swap of swaps) {
+    const group = perServer.get(swap.write.store.serverLabel);
+    if (group === undefined) {
+      perServer.set(swap.write.store.serverLabel, [swap]);
+    } else {
+      group.push(swap);
+    }
+  }
+  const conflicts: PendingWrite[] = [];
+  let conflictReason = '';
+  for (const group of perServer.values()) {
+    const store = group[0]!.write.store;
+    for (const swapBatch of batches(group, (swap: PendingCas) => swap.op.item.value.length)) {
+      const ops: CasOp[] = [];
+      const batchWrites: PendingWrite[] = [];
+      for (const swap of swapBatch) {
+        ops.push(swap.op);
+        batchWrites.push(swap.write);
+      }
+      const batch = store.casBatch(ops);
+      try {
+        await store.sendBatch(batch);
+      } catch (error) {
+        ledger.fail(error, store, 'cas', batchWrites, nothingSent(error) ? [] : batchWrites);
+      }
+      const outcome = await store.receiveBatch(batch);
+      const rejected: Map<string, string> = new Map<string, string>();
+      for (const refusal of outcome.rejected) rejected.set(refusal.key, refusal.reason);
+      const inFlight: PendingWrite[] = [];
+      for (let i = 0; i < batchWrites.length; i++) {
+        const write = batchWrites[i]!;
+        const reason = rejected.get(write.op.key);
+        if (i >= outcome.answered) {
+          inFlight.push(write);
+        } else if (reason === undefined) {
+          ledger.applied.add(write);
+        } else {
+          conflicts.push(write);
+          if (conflictReason === '') conflictReason = reason;
+        }
+      }
+      if (outcome.failure !== null) ledger.fail(outcome.failure, store, 'cas', batchWrites, inFlight);
+    }
+  }
+  if (conflicts.length === 0) return;
+  const first = conflicts[0]!;
+  const key = quoteForMessage(first.store.userKey(first.op.key));
+  const what = conflictReason === 'NOT_FOUND' ? 'deleted' : 'changed';
+  throw new FlushFailed(
+    `another client ${what} key ${key} in memcached at ${first.store.serverLabel} after this transaction read it: ` +
+      `the UPDATE of ${intToString(conflicts.length)} key(s) was not applied`,
+    "The other client's value stays. Read the key again and retry the transaction: an UPDATE is sent as a " +
+      'compare-and-swap against the value it read, so it never overwrites a change it did not see.',
+    ledger.aftermath + ledger.detail([], conflicts),
+  );
+}
+
 /** What a batch's action is called in messages. */
 function actionOf(batch: WriteBatch): string {
   return batch.kind;
@@ -359,11 +437,16 @@ export async function flushWrites(
   if (writes.length === 0) return;
   const ledger: FlushLedger = new FlushLedger(writes, what, applied, aftermath);
   const adds: PendingStore[] = [];
+  const swaps: PendingCas[] = [];
   const servers: Map<string, ServerWrites> = new Map<string, ServerWrites>();
   for (const write of writes) {
     const op = write.op;
     if (op.kind === 'add') {
       adds.push(new PendingStore(write, op));
+      continue;
+    }
+    if (op.kind === 'cas') {
+      swaps.push(new PendingCas(write, op));
       continue;
     }
     let server = servers.get(write.store.serverLabel);
@@ -380,6 +463,7 @@ export async function flushWrites(
     }
   }
   await sendAdds(adds, ledger);
+  await sendSwaps(swaps, ledger);
   const flushes: ServerWrites[] = [];
   for (const server of servers.values()) {
     server.plan();

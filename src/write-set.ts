@@ -3,7 +3,9 @@
 // below. Reads consult it (read-your-writes) through `readThrough`. A statement's own writes are gathered apart
 // (StatementWrites) and join the transaction's only when the statement ends: a statement never sees its own writes,
 // as in PostgreSQL, and its rows move between keys all at once (`UPDATE ... SET key = ...` may swap two keys).
-import type { CacheStore, StoredItem, WriteOp } from './cache-store';
+import { ItemFacts, StoredItem, type CacheStore, type WriteOp } from './cache-store';
+import { nowSeconds } from './ports/runtime';
+import { MAX_RELATIVE_EXPIRE } from './table-options';
 import { raiseError } from './errors';
 import { quoteForMessage } from './keys';
 
@@ -27,12 +29,16 @@ function entryId(store: CacheStore, fullKey: string): string {
  * The single operation that has the effect of `earlier` followed by `later` on one key. An add stays an add (the
  * key must still be absent at COMMIT) until a delete replaces it; an add after a delete becomes a set (the key is
  * this transaction's to overwrite); a touch after a pending store keeps that store's value with the new expiration.
+ * A compare-and-swap keeps the token of the first read: whatever the transaction writes to the key afterwards is
+ * still sent as a cas against that read, so another client's change in between is never overwritten.
  */
 export function composeWrites(earlier: WriteOp | null, later: WriteOp): WriteOp {
   if (earlier === null) return later;
   if (later.kind === 'delete') return later;
-  if (later.kind === 'set') {
+  if (later.kind === 'set' || later.kind === 'cas') {
     if (earlier.kind === 'add') return { kind: 'add', key: later.key, item: later.item, expire: later.expire };
+    if (earlier.kind === 'cas') return { kind: 'cas', key: later.key, item: later.item, expire: later.expire, cas: earlier.cas };
+    if (later.kind === 'cas' && earlier.kind === 'set') return { kind: 'set', key: later.key, item: later.item, expire: later.expire };
     return later;
   }
   if (later.kind === 'add') {
@@ -43,8 +49,20 @@ export function composeWrites(earlier: WriteOp | null, later: WriteOp): WriteOp 
   if (earlier.kind === 'set' || earlier.kind === 'add') {
     return { kind: earlier.kind, key: later.key, item: earlier.item, expire: later.expire };
   }
+  if (earlier.kind === 'cas') return { kind: 'cas', key: later.key, item: earlier.item, expire: later.expire, cas: earlier.cas };
   if (earlier.kind === 'delete') return earlier;
   return later;
+}
+
+/**
+ * The item a read sees for a pending store: its value and flags, no CAS token (memcached has not seen it), and the
+ * remaining TTL its expiration gives (memcached's -1 for none; past 30 days `expire` is a unix time).
+ */
+function pendingItem(item: StoredItem, expire: number): StoredItem {
+  let ttl = expire;
+  if (expire === 0) ttl = -1;
+  if (expire > MAX_RELATIVE_EXPIRE) ttl = expire - nowSeconds();
+  return new StoredItem(item.value, item.flags, null, new ItemFacts(ttl, null, null, null));
 }
 
 /** Pending writes by level: index 0 holds the top-level transaction (level 1), index n savepoint level n + 1. */
@@ -118,8 +136,8 @@ export class WriteSet {
       const op = pending === null ? null : pending.op;
       if (op === null || op.kind === 'touch') {
         toFetch.push(fullKey);
-      } else if (op.kind === 'set' || op.kind === 'add') {
-        seen.set(fullKey, op.item);
+      } else if (op.kind !== 'delete') {
+        seen.set(fullKey, pendingItem(op.item, op.expire));
       }
     }
     return toFetch;

@@ -7,6 +7,7 @@ pipelined by a flush (transaction.ts) at COMMIT or at the statement's end. Reads
 """
 from __future__ import annotations
 
+import time
 from typing import Callable, Literal, NoReturn, TYPE_CHECKING, TypeVar, TypedDict, cast
 
 from ._runtime import format_float, parse_decimal_int, utf8_encode
@@ -16,6 +17,8 @@ from .memcache.connection import Connection, TransportFailure, connection_to
 from .memcache.protocol import (
     DeleteStatus,
     ErrorReply,
+    MetaGetOptions,
+    MetaReply,
     ProtocolError,
     ReplyError,
     ReplyReader,
@@ -25,8 +28,10 @@ from .memcache.protocol import (
     TouchStatus,
     ValueItem,
     describe_reply_error,
+    encode_cas,
     encode_delete,
-    encode_get,
+    encode_gets,
+    encode_meta_get,
     encode_stats,
     encode_store,
     encode_touch,
@@ -40,15 +45,49 @@ if TYPE_CHECKING:
 T = TypeVar('T')
 
 
-class StoredItem:  # src/cache-store.ts:31
-    """A value as stored in memcached: its bytes and its client flags."""
+class ItemFacts:  # src/cache-store.ts:39
+    """What memcached told about an item besides its value, when a read asked (meta get, metadump): the remaining TTL in
+    seconds (-1: never expires), when it was last accessed (unix time), whether it was fetched since it was stored,
+    and its size in memcached's memory (key, value and header). Null where the read did not say.
+    """
+
+    ttl: int | None
+    last_access: int | None
+    fetched: bool | None
+    size: int | None
+
+    def __init__(
+        self, ttl: int | None, last_access: int | None, fetched: bool | None, size: int | None
+    ) -> None:  # src/cache-store.ts:45
+        self.ttl = None
+        self.last_access = None
+        self.fetched = None
+        self.size = None
+        self.ttl = ttl
+        self.last_access = last_access
+        self.fetched = fetched
+        self.size = size
+
+
+class StoredItem:  # src/cache-store.ts:57
+    """A value as stored in memcached: its bytes and its client flags; `cas` is the CAS token memcached gave it when it
+    was read (null for a value this transaction has pending), `facts` what else the read learnt.
+    """
 
     value: bytes
     flags: int
+    cas: str | None
+    facts: ItemFacts | None
 
-    def __init__(self, value: bytes, flags: int) -> None:  # src/cache-store.ts:34
+    def __init__(
+        self, value: bytes, flags: int, cas: str | None = None, facts: ItemFacts | None = None
+    ) -> None:  # src/cache-store.ts:62
+        self.cas = None
+        self.facts = None
         self.value = value
         self.flags = flags
+        self.cas = cas
+        self.facts = facts
 
 
 # Keys per `get` line: long IN lists and joins are split so that one request line stays reasonable.
@@ -64,6 +103,18 @@ class StoreOp(TypedDict):
     key: str
     item: StoredItem
     expire: int
+
+
+class CasOp(TypedDict):
+    """A write that replaces an item only if no other client changed it since it was read: memcached `cas` with the
+    token the read returned (an UPDATE of a row it read). EXISTS or NOT_FOUND at COMMIT is a conflict.
+    """
+
+    kind: Literal['cas']
+    key: str
+    item: StoredItem
+    expire: int
+    cas: str
 
 
 class TouchOp(TypedDict):
@@ -82,10 +133,10 @@ class DeleteOp(TypedDict):
 
 
 # One write to memcached, told apart by `kind`: sent at once by `apply`, or held in a write set until a flush.
-WriteOp: TypeAlias = 'StoreOp | TouchOp | DeleteOp'
+WriteOp: TypeAlias = 'StoreOp | CasOp | TouchOp | DeleteOp'
 
 
-def reach_hint(endpoint: ServerEndpoint) -> str:  # src/cache-store.ts:71
+def reach_hint(endpoint: ServerEndpoint) -> str:  # src/cache-store.ts:113
     """What to do about a server that does not answer, naming the option that names it (host/port, or servers)."""
     where = (
         'or correct its host:port in the servers option'
@@ -116,12 +167,12 @@ class FailureReport(TypedDict):
     hint: str | None
 
 
-def is_client_failure(error: object) -> bool:  # src/cache-store.ts:91
+def is_client_failure(error: object) -> bool:  # src/cache-store.ts:133
     """The memcached failures the wrapper reports (anything else is a bug, or an ERROR already raised)."""
     return isinstance(error, (TransportFailure, ReplyError))
 
 
-def is_outage(error: object) -> bool:  # src/cache-store.ts:96
+def is_outage(error: object) -> bool:  # src/cache-store.ts:138
     """A failure that says the server is unreachable or went away, as opposed to refusing one request."""
     if isinstance(error, TransportFailure):
         return error.failure != 'interrupted'
@@ -130,7 +181,7 @@ def is_outage(error: object) -> bool:  # src/cache-store.ts:96
 
 def describe_failure(
     error: object, endpoint: ServerEndpoint, what: str
-) -> FailureReport | None:  # src/cache-store.ts:106
+) -> FailureReport | None:  # src/cache-store.ts:148
     """Describes a client failure during `what` (e.g. `set of key "k"`); null when `error` is not a memcached client or
     transport failure (a bug, or an ERROR already raised), which the caller re-throws. Nothing the peer sent is
     quoted unless it is a known memcached error text.
@@ -196,17 +247,17 @@ def describe_failure(
     return None
 
 
-def reply_text(error: ErrorReply) -> str:  # src/cache-store.ts:157
+def reply_text(error: ErrorReply) -> str:  # src/cache-store.ts:199
     """An error reply's text when it is a known memcached error text, else its safe description (kind and length)."""
     return error.known_text if error.known_text is not None else describe_reply_error(error)
 
 
-def operation_text(action: str, user_key: str | None) -> str:  # src/cache-store.ts:162
+def operation_text(action: str, user_key: str | None) -> str:  # src/cache-store.ts:204
     """`get of key "k"` (`action` of the user's key), or the action alone when it is about several keys."""
     return action if user_key is None else f'{action} of key {quote_for_message(user_key)}'
 
 
-def raise_failure(error: object, endpoint: ServerEndpoint, what: str) -> NoReturn:  # src/cache-store.ts:170
+def raise_failure(error: object, endpoint: ServerEndpoint, what: str) -> NoReturn:  # src/cache-store.ts:212
     """Ends the statement with an ERROR for a client failure during `what`, naming the server; anything that is not a
     client or transport failure (a bug, or an ERROR already raised) is re-thrown as it is.
     """
@@ -230,18 +281,18 @@ ITEM_CAS_BYTES = 8
 ITEM_FLAGS_BYTES = 4
 
 
-class ItemLimits:  # src/cache-store.ts:191
+class ItemLimits:  # src/cache-store.ts:233
     """How large an item a server stores: item_size_max and what each item spends besides key and value."""
 
     item_size_max: int
     # ITEM_HEADER_BYTES, plus ITEM_CAS_BYTES unless CAS is off.
     overhead: int
 
-    def __init__(self, item_size_max: int, overhead: int) -> None:  # src/cache-store.ts:196
+    def __init__(self, item_size_max: int, overhead: int) -> None:  # src/cache-store.ts:238
         self.item_size_max = item_size_max
         self.overhead = overhead
 
-    def room(self, key_bytes: int, flags: int) -> int:  # src/cache-store.ts:202
+    def room(self, key_bytes: int, flags: int) -> int:  # src/cache-store.ts:244
         """The largest value memcached stores under a key of `key_bytes` bytes with `flags`."""
         return self.item_size_max - self.overhead - (0 if flags == 0 else ITEM_FLAGS_BYTES) - key_bytes
 
@@ -250,67 +301,98 @@ class ItemLimits:  # src/cache-store.ts:191
 known_item_limits: dict[str, ItemLimits] = {}
 
 
-class PendingGet:  # src/cache-store.ts:211
+class PendingGet:  # src/cache-store.ts:253
     """A `get` sent to one server whose replies have not been read yet (or the failure that kept it from being sent)."""
 
     keys: list[str]
     encoded: list[bytes]
+    # Sent as meta gets (mg, one per key) that also return the item's facts, rather than classic `gets` lines.
+    with_facts: bool
     # The connection was reused from an earlier request: a failure may be a server restart, worth one retry.
     reused: bool
     failure: object
 
     def __init__(
-        self, keys: list[str], encoded: list[bytes], reused: bool, failure: object
-    ) -> None:  # src/cache-store.ts:218
+        self, keys: list[str], encoded: list[bytes], with_facts: bool, reused: bool, failure: object
+    ) -> None:  # src/cache-store.ts:262
         self.keys = keys
         self.encoded = encoded
+        self.with_facts = with_facts
         self.reused = reused
         self.failure = failure
 
 
-def read_values(reader: ReplyReader) -> list[ValueItem] | None:  # src/cache-store.ts:226
+# What a meta get asks for: the value, flags, CAS token and every fact an ItemFacts holds.
+META_GET_FACTS: MetaGetOptions = {
+    'return_value': True,
+    'return_cas': True,
+    'return_client_flags': True,
+    'return_ttl': True,
+    'return_size': True,
+    'return_key': False,
+    'return_last_access': True,
+    'return_hit': True,
+    'no_bump': False,
+    'touch_ttl': None,
+    'vivify_ttl': None,
+    'recache_ttl': None,
+    'opaque': None,
+    'quiet': False,
+}
+
+
+def read_meta(reader: ReplyReader) -> MetaReply | None:  # src/cache-store.ts:289
+    return reader.read_meta()
+
+
+def last_access_at(seconds_ago: int | None) -> int | None:  # src/cache-store.ts:294
+    """The unix time of an access `seconds_ago` seconds ago (meta get's `l`), by this host's clock."""
+    return None if seconds_ago is None else int(time.time()) - seconds_ago
+
+
+def read_values(reader: ReplyReader) -> list[ValueItem] | None:  # src/cache-store.ts:298
     return reader.read_values()
 
 
-def read_stored(reader: ReplyReader) -> StoreStatus | None:  # src/cache-store.ts:230
+def read_stored(reader: ReplyReader) -> StoreStatus | None:  # src/cache-store.ts:302
     return reader.read_stored()
 
 
-def read_touched(reader: ReplyReader) -> TouchStatus | None:  # src/cache-store.ts:234
+def read_touched(reader: ReplyReader) -> TouchStatus | None:  # src/cache-store.ts:306
     return reader.read_touched()
 
 
-def read_deleted(reader: ReplyReader) -> DeleteStatus | None:  # src/cache-store.ts:238
+def read_deleted(reader: ReplyReader) -> DeleteStatus | None:  # src/cache-store.ts:310
     return reader.read_deleted()
 
 
-class WriteBatch:  # src/cache-store.ts:243
+class WriteBatch:  # src/cache-store.ts:315
     """Pipelined writes of one kind to one server: the keys (full keys) and the request holding every command."""
 
-    kind: Literal['set', 'delete', 'touch']
+    kind: Literal['set', 'cas', 'delete', 'touch']
     keys: list[str]
     request: bytes
 
     def __init__(
-        self, kind: Literal['set', 'delete', 'touch'], keys: list[str], request: bytes
-    ) -> None:  # src/cache-store.ts:248
+        self, kind: Literal['set', 'cas', 'delete', 'touch'], keys: list[str], request: bytes
+    ) -> None:  # src/cache-store.ts:320
         self.kind = kind
         self.keys = keys
         self.request = request
 
 
-class RejectedWrite:  # src/cache-store.ts:256
+class RejectedWrite:  # src/cache-store.ts:328
     """A write of a batch memcached did not apply, and why (its reply: NOT_STORED, NOT_FOUND, or an error reply)."""
 
     key: str
     reason: str
 
-    def __init__(self, key: str, reason: str) -> None:  # src/cache-store.ts:260
+    def __init__(self, key: str, reason: str) -> None:  # src/cache-store.ts:332
         self.key = key
         self.reason = reason
 
 
-class BatchOutcome:  # src/cache-store.ts:267
+class BatchOutcome:  # src/cache-store.ts:339
     """What became of a sent batch: how many commands memcached answered, from the first, and which it refused."""
 
     answered: int
@@ -318,24 +400,24 @@ class BatchOutcome:  # src/cache-store.ts:267
     # Why the replies stopped before the last command's (the connection is closed), or null when all came.
     failure: object
 
-    def __init__(self, answered: int, rejected: list[RejectedWrite], failure: object) -> None:  # src/cache-store.ts:273
+    def __init__(self, answered: int, rejected: list[RejectedWrite], failure: object) -> None:  # src/cache-store.ts:345
         self.answered = answered
         self.rejected = rejected
         self.failure = failure
 
 
-def rejected_keys(rejected: list[RejectedWrite]) -> list[str]:  # src/cache-store.ts:280
+def rejected_keys(rejected: list[RejectedWrite]) -> list[str]:  # src/cache-store.ts:352
     keys: list[str] = []
     for write in rejected:
         keys.append(write.key)
     return keys
 
 
-def read_stats(reader: ReplyReader) -> list[StatEntry] | None:  # src/cache-store.ts:286
+def read_stats(reader: ReplyReader) -> list[StatEntry] | None:  # src/cache-store.ts:358
     return reader.read_stats()
 
 
-def worth_retrying(pending: PendingGet, error: object) -> bool:  # src/cache-store.ts:291
+def worth_retrying(pending: PendingGet, error: object) -> bool:  # src/cache-store.ts:363
     """A transport failure on a connection reused from an earlier request: the server may have restarted meanwhile."""
     return (
         pending.reused
@@ -344,7 +426,7 @@ def worth_retrying(pending: PendingGet, error: object) -> bool:  # src/cache-sto
     )
 
 
-class CacheStore:  # src/cache-store.ts:296
+class CacheStore:  # src/cache-store.ts:368
     """The memcached side of one foreign table: its server and the operations, with errors reported."""
 
     endpoint: ServerEndpoint
@@ -356,7 +438,7 @@ class CacheStore:  # src/cache-store.ts:296
     _known_limits: ItemLimits | None
     _connection: Connection
 
-    def __init__(self, endpoint: ServerEndpoint, prefix: str) -> None:  # src/cache-store.ts:306
+    def __init__(self, endpoint: ServerEndpoint, prefix: str) -> None:  # src/cache-store.ts:378
         self._known_limits = None
         self.endpoint = endpoint
         self.server_label = endpoint_label(endpoint)
@@ -364,40 +446,52 @@ class CacheStore:  # src/cache-store.ts:296
         self._known_limits = None
         self._connection = connection_to(endpoint['host'], endpoint['port'])
 
-    def user_key(self, full_key: str) -> str:  # src/cache-store.ts:315
+    def user_key(self, full_key: str) -> str:  # src/cache-store.ts:387
         """The user's key for a full key (the prefix stripped), for messages."""
         key = strip_prefix(self._prefix, full_key)
         return full_key if key is None else key
 
-    def send_get(self, keys: list[str]) -> PendingGet:  # src/cache-store.ts:325
+    def send_get(self, keys: list[str], with_facts: bool = False) -> PendingGet:  # src/cache-store.ts:397
         """Sends `get` for `keys` (full keys), one line per KEYS_PER_GET keys, all in one write; the replies are read by
         receive_get. A failure to connect or send is kept for receive_get to report, so that the other servers of a
         statement still get their requests first.
         """
         if len(keys) == 0:
-            return PendingGet(keys, [], False, None)
+            return PendingGet(keys, [], with_facts, False, None)
         encoded: list[bytes] = []
         for key in keys:
             encoded.append(utf8_encode(key))
         reused = False
         try:
             reused = self._connection.ready(self.endpoint['connect_timeout'])
-            self._connection.send(self._get_request(encoded), self.endpoint['timeout'])
+            self._connection.send(
+                self._meta_get_request(encoded) if with_facts else self._get_request(encoded), self.endpoint['timeout']
+            )
         except Exception as error:
-            return PendingGet(keys, encoded, reused, error)
-        return PendingGet(keys, encoded, reused, None)
+            return PendingGet(keys, encoded, with_facts, reused, error)
+        return PendingGet(keys, encoded, with_facts, reused, None)
 
-    def _get_request(self, encoded: list[bytes]) -> bytes:  # src/cache-store.ts:339
+    def _get_request(self, encoded: list[bytes]) -> bytes:  # src/cache-store.ts:412
+        """`gets` lines (the CAS token comes with each value, for UPDATEs that must not overwrite another client's
+        change).
+        """
         if len(encoded) <= KEYS_PER_GET:
-            return encode_get(encoded)
+            return encode_gets(encoded)
         lines: list[bytes] = []
         start = 0
         while start < len(encoded):
-            lines.append(encode_get(encoded[start:start + KEYS_PER_GET]))
+            lines.append(encode_gets(encoded[start:start + KEYS_PER_GET]))
             start += KEYS_PER_GET
         return bytes().join(lines)
 
-    def receive_get(self, pending: PendingGet) -> dict[str, StoredItem]:  # src/cache-store.ts:351
+    def _meta_get_request(self, encoded: list[bytes]) -> bytes:  # src/cache-store.ts:420
+        """One `mg` per key, answered in order, each returning the value with every fact (memcached 1.6.10 or later)."""
+        lines: list[bytes] = []
+        for key in encoded:
+            lines.append(encode_meta_get(key, META_GET_FACTS))
+        return bytes().join(lines)
+
+    def receive_get(self, pending: PendingGet) -> dict[str, StoredItem]:  # src/cache-store.ts:431
         """The items found for a sent get. A failed request goes to `read_failed`, which raises the ERROR (or, in
         ServerStore under on_server_error miss, returns what was found); a connection that was reused and turns out
         closed (the server restarted since the last statement) is retried once on a new one, reads being safe to repeat.
@@ -412,7 +506,7 @@ class CacheStore:  # src/cache-store.ts:296
                 failure = error
         if worth_retrying(pending, failure):
             self._connection.close()
-            retried = self.send_get(pending.keys)
+            retried = self.send_get(pending.keys, pending.with_facts)
             if retried.failure is None:
                 try:
                     found = self._read_get_replies(retried)
@@ -428,10 +522,12 @@ class CacheStore:  # src/cache-store.ts:296
             raise Exception('unexpected failure during a get')
         return self.read_failed(failure, pending.keys, {})
 
-    def _read_get_replies(self, pending: PendingGet) -> dict[str, StoredItem]:  # src/cache-store.ts:385
+    def _read_get_replies(self, pending: PendingGet) -> dict[str, StoredItem]:  # src/cache-store.ts:465
         """Reads the replies of every get line of `pending`, each item matched with the key it was asked for."""
         if len(pending.keys) == 0:
             return {}
+        if pending.with_facts:
+            return self._read_meta_get_replies(pending)
         connection = self._connection
         timeout = self.endpoint['timeout']
         keys = pending.keys
@@ -444,15 +540,12 @@ class CacheStore:  # src/cache-store.ts:296
                 items = connection.receive(read_values, timeout)
                 # memcached answers hits in the order the keys were asked for: one pass matches them.
                 position = start
-                for _e0 in items:
-                    key = _e0[0]
-                    flags = _e0[1]
-                    value = _e0[2]
+                for key, flags, value, cas in items:
                     while position < end and not encoded[position] == key:
                         position += 1
                     if position == end:
-                        raise ProtocolError('get', 'a value for a key that was not asked for')
-                    found[keys[position]] = StoredItem(value, flags)
+                        raise ProtocolError('gets', 'a value for a key that was not asked for')
+                    found[keys[position]] = StoredItem(value, flags, cas)
                     position += 1
                 start += KEYS_PER_GET
         except Exception as error:
@@ -461,43 +554,91 @@ class CacheStore:  # src/cache-store.ts:296
         connection.done()
         return found
 
-    def get_many(self, keys: list[str]) -> dict[str, StoredItem]:  # src/cache-store.ts:414
+    def _read_meta_get_replies(self, pending: PendingGet) -> dict[str, StoredItem]:  # src/cache-store.ts:498
+        """Reads the meta get replies of `pending`, one per key in order: VA with the value and facts, EN for a miss.
+        The item's size is memcached's own count (value, key, header, CAS and flags), as metadump reports it.
+        """
+        connection = self._connection
+        timeout = self.endpoint['timeout']
+        found: dict[str, StoredItem] = {}
+        limits = self._known_limits
+        try:
+            i = 0
+            while i < len(pending.keys):
+                reply = connection.receive(read_meta, timeout)
+                if reply['status'] == 'EN':
+                    i += 1
+                    continue
+                if reply['status'] != 'VA' or reply['value'] is None:
+                    raise ProtocolError('mg', 'a reply other than VA or EN')
+                flags = 0 if reply['client_flags'] is None else reply['client_flags']
+                size = (
+                    None
+                    if reply['size'] is None or limits is None
+                    else (
+                        reply['size']
+                        + len(pending.encoded[i])
+                        + limits.overhead
+                        + (0 if flags == 0 else ITEM_FLAGS_BYTES)
+                    )
+                )
+                hit = reply['hit']
+                found[pending.keys[i]] = StoredItem(
+                    reply['value'],
+                    flags,
+                    reply['cas'],
+                    ItemFacts(reply['ttl'], last_access_at(reply['last_access']), hit, size),
+                )
+                i += 1
+        except Exception as error:
+            connection.close()
+            raise
+        connection.done()
+        return found
+
+    def get_many(self, keys: list[str], with_facts: bool = False) -> dict[str, StoredItem]:  # src/cache-store.ts:525
         """The items found for `keys` (full keys): send_get then receive_get."""
-        return self.receive_get(self.send_get(keys))
+        if with_facts:
+            self.item_limits()
+        return self.receive_get(self.send_get(keys, with_facts))
 
     def read_failed(
         self, error: object, chunk: list[str], found: dict[str, StoredItem]
-    ) -> dict[str, StoredItem]:  # src/cache-store.ts:422
+    ) -> dict[str, StoredItem]:  # src/cache-store.ts:534
         """A `get` of `chunk` failed: an ERROR naming the server (and the key, for one key). `found` holds the items
         read before the failure, for an override that reads the rest as misses.
         """
         raise_failure(error, self.endpoint, operation_text('get', self.user_key(chunk[0]) if len(chunk) == 1 else None))
 
-    def read_succeeded(self) -> None:  # src/cache-store.ts:427
+    def read_succeeded(self) -> None:  # src/cache-store.ts:539
         """Every `get` of a read was answered (ServerStore notes that the server is up)."""
 
-    def apply(self, op: WriteOp) -> bool:  # src/cache-store.ts:433
+    def apply(self, op: WriteOp) -> bool:  # src/cache-store.ts:545
         """Sends one write and returns memcached's answer: stored (set, add), touched, deleted. False means add found
         the key already there, or touch/delete did not find it.
         """
         try:
             if op['kind'] == 'add':
                 return self.add_one(op)
+            if op['kind'] == 'cas':
+                _d0 = self._pipeline(self.cas_batch([op]).request, 1, read_stored)
+                swapped = _d0[0] if len(_d0) > 0 else None
+                return swapped == 'STORED'
             if op['kind'] == 'delete':
-                _d0 = self._pipeline(self.delete_batch([op['key']]).request, 1, read_deleted)
-                deleted = _d0[0] if len(_d0) > 0 else None
+                _d1 = self._pipeline(self.delete_batch([op['key']]).request, 1, read_deleted)
+                deleted = _d1[0] if len(_d1) > 0 else None
                 return deleted == 'DELETED'
             if op['kind'] == 'touch':
-                _d1 = self._pipeline(self.touch_batch([op['key']], op['expire']).request, 1, read_touched)
-                touched = _d1[0] if len(_d1) > 0 else None
+                _d2 = self._pipeline(self.touch_batch([op['key']], op['expire']).request, 1, read_touched)
+                touched = _d2[0] if len(_d2) > 0 else None
                 return touched == 'TOUCHED'
-            _d2 = self._pipeline(self.set_batch([op['key']], [op['item']], op['expire']).request, 1, read_stored)
-            stored = _d2[0] if len(_d2) > 0 else None
+            _d3 = self._pipeline(self.set_batch([op['key']], [op['item']], op['expire']).request, 1, read_stored)
+            stored = _d3[0] if len(_d3) > 0 else None
             return stored == 'STORED'
         except Exception as error:
             raise_failure(error, self.endpoint, operation_text(op['kind'], self.user_key(op['key'])))
 
-    def item_limits(self) -> ItemLimits:  # src/cache-store.ts:455
+    def item_limits(self) -> ItemLimits:  # src/cache-store.ts:571
         """How large an item the server stores (`item_size_max` and `cas_enabled` of `stats settings`), asked once per
         server per backend so that values are checked before they are sent.
         """
@@ -525,7 +666,7 @@ class CacheStore:  # src/cache-store.ts:296
     # flight and reports them all in one ERROR. Every command is acknowledged (never noreply), and every reply read.
     def _pipeline(
         self, request: bytes, count: int, read: Callable[[ReplyReader], T | None]
-    ) -> list[T]:  # src/cache-store.ts:481
+    ) -> list[T]:  # src/cache-store.ts:597
         """Sends `request` of `count` commands and reads one reply each with `read`; the connection is left in step."""
         connection = self._connection
         connection.ready(self.endpoint['connect_timeout'])
@@ -540,14 +681,14 @@ class CacheStore:  # src/cache-store.ts:296
         connection.done()
         return replies
 
-    def add_one(self, op: StoreOp) -> bool:  # src/cache-store.ts:497
+    def add_one(self, op: StoreOp) -> bool:  # src/cache-store.ts:613
         """`add` of one item; false when the key exists."""
         request = encode_store('add', utf8_encode(op['key']), op['item'].flags, op['expire'], op['item'].value)
         _d0 = self._pipeline(request, 1, read_stored)
         status = _d0[0] if len(_d0) > 0 else None
         return status == 'STORED'
 
-    def set_batch(self, keys: list[str], items: list[StoredItem], expire: int) -> WriteBatch:  # src/cache-store.ts:504
+    def set_batch(self, keys: list[str], items: list[StoredItem], expire: int) -> WriteBatch:  # src/cache-store.ts:620
         """A batch of sets of `keys[i]` to `items[i]`, all with one expiration."""
         commands: list[bytes] = []
         for i in range(len(keys)):
@@ -555,27 +696,40 @@ class CacheStore:  # src/cache-store.ts:296
             commands.append(encode_store('set', utf8_encode(keys[i]), item.flags, expire, item.value))
         return WriteBatch('set', keys, bytes().join(commands))
 
-    def delete_batch(self, keys: list[str]) -> WriteBatch:  # src/cache-store.ts:514
+    def cas_batch(self, ops: list[CasOp]) -> WriteBatch:  # src/cache-store.ts:630
+        """A batch of compare-and-swaps, each with its own expiration and token (EXISTS or NOT_FOUND: another client
+        won).
+        """
+        keys: list[str] = []
+        commands: list[bytes] = []
+        for op in ops:
+            keys.append(op['key'])
+            commands.append(
+                encode_cas(utf8_encode(op['key']), op['item'].flags, op['expire'], op['item'].value, op['cas'])
+            )
+        return WriteBatch('cas', keys, bytes().join(commands))
+
+    def delete_batch(self, keys: list[str]) -> WriteBatch:  # src/cache-store.ts:641
         """A batch of deletes."""
         commands: list[bytes] = []
         for key in keys:
             commands.append(encode_delete(utf8_encode(key)))
         return WriteBatch('delete', keys, bytes().join(commands))
 
-    def touch_batch(self, keys: list[str], expire: int) -> WriteBatch:  # src/cache-store.ts:521
+    def touch_batch(self, keys: list[str], expire: int) -> WriteBatch:  # src/cache-store.ts:648
         """A batch of touches to `expire`, each acknowledged (never noreply: a NOT_FOUND must not be lost)."""
         commands: list[bytes] = []
         for key in keys:
             commands.append(encode_touch(utf8_encode(key), expire))
         return WriteBatch('touch', keys, bytes().join(commands))
 
-    def send_batch(self, batch: WriteBatch) -> None:  # src/cache-store.ts:528
+    def send_batch(self, batch: WriteBatch) -> None:  # src/cache-store.ts:655
         """Sends a batch in one write; its replies are read by receive_batch (other servers' batches may go in between).
         """
         self._connection.ready(self.endpoint['connect_timeout'])
         self._connection.send(batch.request, self.endpoint['timeout'])
 
-    def receive_batch(self, batch: WriteBatch) -> BatchOutcome:  # src/cache-store.ts:539
+    def receive_batch(self, batch: WriteBatch) -> BatchOutcome:  # src/cache-store.ts:666
         """Reads the reply to every command of a sent batch: which keys memcached did not apply, each with the reason (a
         set NOT_STORED or refused with an error reply, a delete or touch of a key it does not hold), and, when the
         replies stopped early (a transport failure or an unreadable reply, which close the connection), how many came
@@ -584,7 +738,11 @@ class CacheStore:  # src/cache-store.ts:296
         connection = self._connection
         timeout = self.endpoint['timeout']
         rejected: list[RejectedWrite] = []
-        read = read_stored if batch.kind == 'set' else read_touched if batch.kind == 'touch' else read_deleted
+        read = (
+            read_stored
+            if batch.kind == 'set' or batch.kind == 'cas'
+            else read_touched if batch.kind == 'touch' else read_deleted
+        )
         answered = 0
         for key in batch.keys:
             status: str
@@ -603,7 +761,7 @@ class CacheStore:  # src/cache-store.ts:296
         connection.done()
         return BatchOutcome(answered, rejected, None)
 
-    def apply_batch(self, batch: WriteBatch) -> list[RejectedWrite]:  # src/cache-store.ts:566
+    def apply_batch(self, batch: WriteBatch) -> list[RejectedWrite]:  # src/cache-store.ts:693
         """A batch sent and read at once: the keys not applied; a failure before the last reply is thrown."""
         self.send_batch(batch)
         outcome = self.receive_batch(batch)
@@ -614,19 +772,19 @@ class CacheStore:  # src/cache-store.ts:296
 
     def set_pipelined(
         self, keys: list[str], items: list[StoredItem], expire: int
-    ) -> list[str]:  # src/cache-store.ts:575
+    ) -> list[str]:  # src/cache-store.ts:702
         """`set` of every key, pipelined in one round trip; returns the keys memcached did not store."""
         return rejected_keys(self.apply_batch(self.set_batch(keys, items, expire)))
 
-    def delete_pipelined(self, keys: list[str]) -> list[str]:  # src/cache-store.ts:580
+    def delete_pipelined(self, keys: list[str]) -> list[str]:  # src/cache-store.ts:707
         """`delete` of every key, pipelined in one round trip; returns the keys memcached did not hold."""
         return rejected_keys(self.apply_batch(self.delete_batch(keys)))
 
-    def touch_pipelined(self, keys: list[str], expire: int) -> list[str]:  # src/cache-store.ts:585
+    def touch_pipelined(self, keys: list[str], expire: int) -> list[str]:  # src/cache-store.ts:712
         """`touch` of every key, pipelined in one round trip; returns the keys memcached no longer held."""
         return rejected_keys(self.apply_batch(self.touch_batch(keys, expire)))
 
-    def stats(self, command: str) -> list[StatEntry]:  # src/cache-store.ts:593
+    def stats(self, command: str) -> list[StatEntry]:  # src/cache-store.ts:720
         """memcached's `stats` (`command` '' for the general statistics, or a group such as `settings`), as the server
         sent them: name and value text, in its order. A failure is an ERROR naming the server.
         """
@@ -635,7 +793,7 @@ class CacheStore:  # src/cache-store.ts:296
         except Exception as error:
             raise_failure(error, self.endpoint, 'stats' if command == '' else f'stats {command}')
 
-    def fetch_stats(self, command: str) -> list[StatEntry]:  # src/cache-store.ts:602
+    def fetch_stats(self, command: str) -> list[StatEntry]:  # src/cache-store.ts:729
         """`stats` without reporting: client failures propagate (ServerStore notes outages first)."""
         group: StatsGroup | None = None if command == '' else stats_group(command)
         _d0 = self._pipeline(encode_stats(group), 1, read_stats)
@@ -643,7 +801,7 @@ class CacheStore:  # src/cache-store.ts:296
         return cast('list[tuple[str, str]]', entries)
 
 
-def stats_group(command: str) -> StatsGroup:  # src/cache-store.ts:610
+def stats_group(command: str) -> StatsGroup:  # src/cache-store.ts:737
     """The stats group of a table's `stats_cmd` (checked by table-options.ts against STATS_COMMANDS)."""
     if command == 'items' or command == 'settings' or command == 'slabs' or command == 'sizes' or command == 'conns':
         return cast("Literal['settings', 'items', 'slabs', 'sizes', 'conns']", command)

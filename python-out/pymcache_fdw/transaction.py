@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import Callable, NoReturn, TypeVar
 
 from ._runtime import int_to_string
-from .cache_store import CacheStore, StoreOp, StoredItem, TouchOp, WriteBatch, WriteOp, describe_failure
+from .cache_store import CacheStore, CasOp, StoreOp, StoredItem, TouchOp, WriteBatch, WriteOp, describe_failure
 from .errors import raise_error, warn
 from .keys import quote_for_message
 from .memcache.connection import TransportFailure
@@ -27,7 +27,7 @@ T = TypeVar('T')
 transaction_writes: WriteSet = WriteSet()
 
 
-class TransactionState:  # src/transaction.ts:29
+class TransactionState:  # src/transaction.ts:30
     """Where the backend's transaction stands, as the hooks told it."""
 
     # The transaction is SERIALIZABLE (Multicorn's begin(1)): its writes wait for commit rather than pre_commit.
@@ -38,7 +38,7 @@ class TransactionState:  # src/transaction.ts:29
     # aborted after they were sent, and deletes them again.
     sent: list[PendingWrite]
 
-    def __init__(self) -> None:  # src/transaction.ts:40
+    def __init__(self) -> None:  # src/transaction.ts:41
         self.serializable = False
         self.open_statements = {}
         self.sent = []
@@ -59,7 +59,7 @@ DUPLICATE_HINT = (
 )
 
 
-def key_list(writes: list[PendingWrite]) -> str:  # src/transaction.ts:60
+def key_list(writes: list[PendingWrite]) -> str:  # src/transaction.ts:61
     """`"a", "b", "c" and 12 more` (memcached keys as memcached holds them)."""
     shown: list[str] = []
     for write in writes[0:LISTED_KEYS]:
@@ -70,7 +70,7 @@ def key_list(writes: list[PendingWrite]) -> str:  # src/transaction.ts:60
     return text
 
 
-class FlushFailed(Exception):  # src/transaction.ts:72
+class FlushFailed(Exception):  # src/transaction.ts:73
     """A flush that stopped: the ERROR (or, after PostgreSQL committed, the WARNING) its caller reports. The DETAIL says
     which keys memcached applied, which were in flight, and which were not sent.
     """
@@ -82,7 +82,7 @@ class FlushFailed(Exception):  # src/transaction.ts:72
 
     def __init__(
         self, message: str, hint: str | None, detail: str, unknown: list[PendingWrite] | None = None
-    ) -> None:  # src/transaction.ts:78
+    ) -> None:  # src/transaction.ts:79
         if unknown is None:
             unknown = []
         super().__init__(message)
@@ -92,7 +92,7 @@ class FlushFailed(Exception):  # src/transaction.ts:72
         self.unknown = unknown
 
 
-class FlushLedger:  # src/transaction.ts:87
+class FlushLedger:  # src/transaction.ts:88
     """Where a flush stands: which writes memcached acknowledged, and which are in the request being sent."""
 
     writes: list[PendingWrite]
@@ -105,7 +105,7 @@ class FlushLedger:  # src/transaction.ts:87
 
     def __init__(
         self, writes: list[PendingWrite], what: str, applied: dict[PendingWrite, None], aftermath: str
-    ) -> None:  # src/transaction.ts:96
+    ) -> None:  # src/transaction.ts:97
         self.writes = writes
         self.applied = applied
         self.what = what
@@ -113,7 +113,7 @@ class FlushLedger:  # src/transaction.ts:87
 
     def detail(
         self, in_flight: list[PendingWrite], refused: list[PendingWrite] | None = None
-    ) -> str:  # src/transaction.ts:107
+    ) -> str:  # src/transaction.ts:108
         """DETAIL of a failed flush: the keys applied, those whose fate is unknown (`in_flight`), those memcached
         refused (`refused`), and those not sent.
         """
@@ -143,7 +143,7 @@ class FlushLedger:  # src/transaction.ts:87
 
     def fail(
         self, error: object, store: CacheStore, action: str, batch: list[PendingWrite], in_flight: list[PendingWrite]
-    ) -> NoReturn:  # src/transaction.ts:139
+    ) -> NoReturn:  # src/transaction.ts:140
         """Ends the flush for a client failure while `in_flight` was being sent to `store`'s server."""
         target = (
             f"{action} of key {quote_for_message(store.user_key(batch[0].op['key']))}"
@@ -163,34 +163,45 @@ class FlushLedger:  # src/transaction.ts:87
         )
 
 
-def nothing_sent(error: object) -> bool:  # src/transaction.ts:154
+def nothing_sent(error: object) -> bool:  # src/transaction.ts:155
     """Whether `error` happened before any byte of a request reached the server (a refused or timed-out connect)."""
     return isinstance(error, TransportFailure) and error.phase == 'connect'
 
 
-class PendingStore:  # src/transaction.ts:159
+class PendingStore:  # src/transaction.ts:160
     """A pending set or add, with its operation narrowed to a store (the flush needs its item and expiration)."""
 
     write: PendingWrite
     op: StoreOp
 
-    def __init__(self, write: PendingWrite, op: StoreOp) -> None:  # src/transaction.ts:163
+    def __init__(self, write: PendingWrite, op: StoreOp) -> None:  # src/transaction.ts:164
         self.write = write
         self.op = op
 
 
-class PendingTouch:  # src/transaction.ts:170
+class PendingCas:  # src/transaction.ts:171
+    """A pending compare-and-swap, with its operation narrowed (the flush needs its token)."""
+
+    write: PendingWrite
+    op: CasOp
+
+    def __init__(self, write: PendingWrite, op: CasOp) -> None:  # src/transaction.ts:175
+        self.write = write
+        self.op = op
+
+
+class PendingTouch:  # src/transaction.ts:182
     """A pending touch, with its operation narrowed (the flush needs its expiration)."""
 
     write: PendingWrite
     op: TouchOp
 
-    def __init__(self, write: PendingWrite, op: TouchOp) -> None:  # src/transaction.ts:174
+    def __init__(self, write: PendingWrite, op: TouchOp) -> None:  # src/transaction.ts:186
         self.write = write
         self.op = op
 
 
-def writes_of(stores: list[PendingStore]) -> list[PendingWrite]:  # src/transaction.ts:181
+def writes_of(stores: list[PendingStore]) -> list[PendingWrite]:  # src/transaction.ts:193
     """The pending writes of `stores`, for the ledger."""
     writes: list[PendingWrite] = []
     for pending in stores:
@@ -198,7 +209,7 @@ def writes_of(stores: list[PendingStore]) -> list[PendingWrite]:  # src/transact
     return writes
 
 
-def batches(writes: list[T], value_bytes: Callable[[T], int]) -> list[list[T]]:  # src/transaction.ts:191
+def batches(writes: list[T], value_bytes: Callable[[T], int]) -> list[list[T]]:  # src/transaction.ts:203
     """Splits `writes` into pipelined requests of at most KEYS_PER_BATCH keys and about BYTES_PER_BATCH value bytes
     (`value_bytes` of a write: its item's size, 0 for a delete).
     """
@@ -218,7 +229,7 @@ def batches(writes: list[T], value_bytes: Callable[[T], int]) -> list[list[T]]: 
     return result
 
 
-def by_expire(sets: list[PendingStore]) -> list[list[PendingStore]]:  # src/transaction.ts:210
+def by_expire(sets: list[PendingStore]) -> list[list[PendingStore]]:  # src/transaction.ts:222
     """Sets grouped by expiration (a batch of sets shares one expiration in the ledger's terms), in first-seen order."""
     groups: dict[int, list[PendingStore]] = {}
     for pending in sets:
@@ -233,7 +244,7 @@ def by_expire(sets: list[PendingStore]) -> list[list[PendingStore]]:  # src/tran
     return result
 
 
-def touches_by_expire(touches: list[PendingTouch]) -> list[list[PendingTouch]]:  # src/transaction.ts:226
+def touches_by_expire(touches: list[PendingTouch]) -> list[list[PendingTouch]]:  # src/transaction.ts:238
     """Touches grouped by expiration, in first-seen order."""
     groups: dict[int, list[PendingTouch]] = {}
     for pending in touches:
@@ -248,18 +259,18 @@ def touches_by_expire(touches: list[PendingTouch]) -> list[list[PendingTouch]]: 
     return result
 
 
-class FlushBatch:  # src/transaction.ts:242
+class FlushBatch:  # src/transaction.ts:254
     """One pipelined request of a flush and the pending writes it carries, in the order of its commands."""
 
     batch: WriteBatch
     writes: list[PendingWrite]
 
-    def __init__(self, batch: WriteBatch, writes: list[PendingWrite]) -> None:  # src/transaction.ts:246
+    def __init__(self, batch: WriteBatch, writes: list[PendingWrite]) -> None:  # src/transaction.ts:258
         self.batch = batch
         self.writes = writes
 
 
-class ServerWrites:  # src/transaction.ts:253
+class ServerWrites:  # src/transaction.ts:265
     """One server's share of a flush: its batches in sending order, and how far they got."""
 
     store: CacheStore
@@ -269,7 +280,7 @@ class ServerWrites:  # src/transaction.ts:253
     batches: list[FlushBatch]
     next: int
 
-    def __init__(self, store: CacheStore) -> None:  # src/transaction.ts:261
+    def __init__(self, store: CacheStore) -> None:  # src/transaction.ts:273
         self.store = store
         self.sets = []
         self.deletes = []
@@ -277,7 +288,7 @@ class ServerWrites:  # src/transaction.ts:253
         self.batches = []
         self.next = 0
 
-    def plan(self) -> None:  # src/transaction.ts:271
+    def plan(self) -> None:  # src/transaction.ts:283
         """The server's batches: sets (per expiration), then deletes, then touches (per expiration)."""
         store = self.store
         for group in by_expire(self.sets):
@@ -305,7 +316,7 @@ class ServerWrites:  # src/transaction.ts:253
                 self.batches.append(FlushBatch(store.touch_batch(keys, touch_batch[0].op['expire']), writes))
 
 
-def send_adds(adds: list[PendingStore], ledger: FlushLedger) -> None:  # src/transaction.ts:308
+def send_adds(adds: list[PendingStore], ledger: FlushLedger) -> None:  # src/transaction.ts:320
     """`add`s go first, one acknowledged request each: memcached has no add_many, and an add that finds its key taken (a
     client created it after the statement checked) must stop the flush before anything else is sent. The keys this
     flush already added did not exist before it, so they are deleted again and memcached is left as it was.
@@ -342,14 +353,76 @@ def send_adds(adds: list[PendingStore], ledger: FlushLedger) -> None:  # src/tra
         ledger.applied[write] = None
 
 
-def action_of(batch: WriteBatch) -> str:  # src/transaction.ts:342
+def send_swaps(swaps: list[PendingCas], ledger: FlushLedger) -> None:  # src/transaction.ts:359
+    """The compare-and-swaps go next, before anything that cannot be taken back: an UPDATE's write of a row it read is
+    applied only if no other client changed the item since the read. One pipelined batch per server; the first key
+    another client changed (EXISTS) or deleted (NOT_FOUND) stops the flush with an ERROR naming it, before the rest of
+    the transaction is sent, and the other client's value stays.
+    """
+    if len(swaps) == 0:
+        return
+    per_server: dict[str, list[PendingCas]] = {}
+    for swap in swaps:
+        group = per_server.get(swap.write.store.server_label)
+        if group is None:
+            per_server[swap.write.store.server_label] = [swap]
+        else:
+            group.append(swap)
+    conflicts: list[PendingWrite] = []
+    conflict_reason = ''
+    for group in per_server.values():
+        store = group[0].write.store
+        for swap_batch in batches(group, lambda swap: len(swap.op['item'].value)):
+            ops: list[CasOp] = []
+            batch_writes: list[PendingWrite] = []
+            for swap in swap_batch:
+                ops.append(swap.op)
+                batch_writes.append(swap.write)
+            batch = store.cas_batch(ops)
+            try:
+                store.send_batch(batch)
+            except Exception as error:
+                ledger.fail(error, store, 'cas', batch_writes, [] if nothing_sent(error) else batch_writes)
+            outcome = store.receive_batch(batch)
+            rejected: dict[str, str] = {}
+            for refusal in outcome.rejected:
+                rejected[refusal.key] = refusal.reason
+            in_flight: list[PendingWrite] = []
+            for i in range(len(batch_writes)):
+                write = batch_writes[i]
+                reason = rejected.get(write.op['key'])
+                if i >= outcome.answered:
+                    in_flight.append(write)
+                elif reason is None:
+                    ledger.applied[write] = None
+                else:
+                    conflicts.append(write)
+                    if conflict_reason == '':
+                        conflict_reason = reason
+            if outcome.failure is not None:
+                ledger.fail(outcome.failure, store, 'cas', batch_writes, in_flight)
+    if len(conflicts) == 0:
+        return
+    first = conflicts[0]
+    key = quote_for_message(first.store.user_key(first.op['key']))
+    what = 'deleted' if conflict_reason == 'NOT_FOUND' else 'changed'
+    raise FlushFailed(
+        f'another client {what} key {key} in memcached at {first.store.server_label} after this transaction read it:'
+        f' the UPDATE of {int_to_string(len(conflicts))} key(s) was not applied',
+        "The other client's value stays. Read the key again and retry the transaction: an UPDATE is sent as a"
+        ' compare-and-swap against the value it read, so it never overwrites a change it did not see.',
+        ledger.aftermath + ledger.detail([], conflicts),
+    )
+
+
+def action_of(batch: WriteBatch) -> str:  # src/transaction.ts:420
     """What a batch's action is called in messages."""
     return batch.kind
 
 
 def flush_writes(
     writes: list[PendingWrite], what: str, applied: dict[PendingWrite, None], aftermath: str
-) -> None:  # src/transaction.ts:353
+) -> None:  # src/transaction.ts:431
     """Sends `writes` (each key's final operation): adds first; then every server's sets (grouped by expiration),
     deletes and touches as pipelined batches of up to KEYS_PER_BATCH keys, in rounds: each round sends one batch to
     every server before reading any server's replies, so the servers work in parallel. A failure throws FlushFailed,
@@ -360,11 +433,15 @@ def flush_writes(
         return
     ledger: FlushLedger = FlushLedger(writes, what, applied, aftermath)
     adds: list[PendingStore] = []
+    swaps: list[PendingCas] = []
     servers: dict[str, ServerWrites] = {}
     for write in writes:
         op = write.op
         if op['kind'] == 'add':
             adds.append(PendingStore(write, op))
+            continue
+        if op['kind'] == 'cas':
+            swaps.append(PendingCas(write, op))
             continue
         server = servers.get(write.store.server_label)
         if server is None:
@@ -377,6 +454,7 @@ def flush_writes(
         else:
             server.sets.append(PendingStore(write, op))
     send_adds(adds, ledger)
+    send_swaps(swaps, ledger)
     flushes: list[ServerWrites] = []
     for server in servers.values():
         server.plan()
@@ -460,7 +538,7 @@ def flush_writes(
         )
 
 
-def warn_vanished_touches(store: CacheStore, user_keys: list[str], what: str) -> None:  # src/transaction.ts:475
+def warn_vanished_touches(store: CacheStore, user_keys: list[str], what: str) -> None:  # src/transaction.ts:559
     """An expire-only UPDATE is a `touch` at COMMIT, and touch does not create keys: a key that expired, was evicted or
     was deleted by another client after the UPDATE read it stays absent. That is what the transaction would see had it
     run at COMMIT time, so the COMMIT goes on (failing it would leave the writes already sent applied anyway), and a
@@ -489,18 +567,18 @@ APPLIED_UNDONE = (
 )
 
 
-def begin_transaction(serializable: bool) -> None:  # src/transaction.ts:495
+def begin_transaction(serializable: bool) -> None:  # src/transaction.ts:579
     """The backend's hooks: begin. `serializable` is Multicorn's begin argument (1 under SERIALIZABLE)."""
     state.serializable = serializable
 
 
-def statement_opened(statement: StatementWrites) -> None:  # src/transaction.ts:500
+def statement_opened(statement: StatementWrites) -> None:  # src/transaction.ts:584
     """A statement has written through a table: its writes join the write set when it ends (or at COMMIT at the latest).
     """
     state.open_statements[statement] = None
 
 
-def fold_statement(statement: StatementWrites) -> None:  # src/transaction.ts:505
+def fold_statement(statement: StatementWrites) -> None:  # src/transaction.ts:589
     """The statement's writes join the transaction's write set, at the statement's savepoint level."""
     state.open_statements.pop(statement, None)
     level = statement.savepoint_level
@@ -508,7 +586,7 @@ def fold_statement(statement: StatementWrites) -> None:  # src/transaction.ts:50
         transaction_writes.record(level, write.store, write.op)
 
 
-def send_statement(statement: StatementWrites) -> None:  # src/transaction.ts:512
+def send_statement(statement: StatementWrites) -> None:  # src/transaction.ts:596
     """write_mode immediate: the statement's writes are sent as it ends; a failure is an ERROR and what was applied
     stays.
     """
@@ -520,7 +598,7 @@ def send_statement(statement: StatementWrites) -> None:  # src/transaction.ts:51
         raise_error(str(error), error.hint, error.detail)
 
 
-def fold_open_statements() -> None:  # src/transaction.ts:524
+def fold_open_statements() -> None:  # src/transaction.ts:608
     """Statements still open at COMMIT (PostgreSQL ends every statement first; nothing is dropped if one did not)."""
     open: list[StatementWrites] = []
     for statement in state.open_statements:
@@ -529,7 +607,7 @@ def fold_open_statements() -> None:  # src/transaction.ts:524
         fold_statement(statement)
 
 
-def send_at_pre_commit() -> None:  # src/transaction.ts:534
+def send_at_pre_commit() -> None:  # src/transaction.ts:618
     """pre_commit: the write set goes to memcached, except under SERIALIZABLE (then commit sends it). A failure is an
     ERROR, which aborts the transaction; the writes memcached applied are remembered so that rollback deletes them
     again.
@@ -553,7 +631,7 @@ def send_at_pre_commit() -> None:  # src/transaction.ts:534
         state.sent.append(write)
 
 
-def send_at_commit() -> None:  # src/transaction.ts:556
+def send_at_commit() -> None:  # src/transaction.ts:640
     """commit: PostgreSQL has committed. Under SERIALIZABLE the write set is sent now, after PostgreSQL's commit-time
     serialization check; nothing may raise here (the transaction is over), so a failure is a WARNING naming the keys.
     """
@@ -575,7 +653,7 @@ def send_at_commit() -> None:  # src/transaction.ts:556
             )
 
 
-def abandon_transaction() -> None:  # src/transaction.ts:578
+def abandon_transaction() -> None:  # src/transaction.ts:662
     """rollback: nothing pending is sent. Writes memcached applied at pre_commit belong to a transaction that did not
     commit after all (a later commit step failed), so they are deleted again, with a WARNING naming them; nothing here
     may raise (the transaction is already aborting).
@@ -608,7 +686,7 @@ def abandon_transaction() -> None:  # src/transaction.ts:578
     )
 
 
-def forget_all() -> None:  # src/transaction.ts:607
+def forget_all() -> None:  # src/transaction.ts:691
     """The transaction ended (after COMMIT, or ROLLBACK): nothing stays pending."""
     transaction_writes.clear()
     for statement in state.open_statements:
@@ -617,7 +695,7 @@ def forget_all() -> None:  # src/transaction.ts:607
     state.serializable = False
 
 
-def rollback_to_level(level: int) -> None:  # src/transaction.ts:615
+def rollback_to_level(level: int) -> None:  # src/transaction.ts:699
     """ROLLBACK TO SAVEPOINT (or a failed subtransaction) at `level`: the writes made since are dropped."""
     transaction_writes.rollback_to(level)
     dropped: list[StatementWrites] = []
@@ -629,6 +707,6 @@ def rollback_to_level(level: int) -> None:  # src/transaction.ts:615
         state.open_statements.pop(statement, None)
 
 
-def release_level(level: int) -> None:  # src/transaction.ts:628
+def release_level(level: int) -> None:  # src/transaction.ts:712
     """RELEASE SAVEPOINT at `level`: the writes made since belong to the enclosing level."""
     transaction_writes.release(level)

@@ -7,41 +7,55 @@ as in PostgreSQL, and its rows move between keys all at once (`UPDATE ... SET ke
 """
 from __future__ import annotations
 
+import time
 from typing import Literal, NoReturn
 
-from .cache_store import CacheStore, StoredItem, WriteOp
+from .cache_store import CacheStore, ItemFacts, StoredItem, WriteOp
 from .errors import raise_error
 from .keys import quote_for_message
+from .table_options import MAX_RELATIVE_EXPIRE
 
 
-class PendingWrite:  # src/write-set.ts:11
+class PendingWrite:  # src/write-set.ts:13
     """One pending write: the operation and the table side (server, prefix) that sends it."""
 
     op: WriteOp
     store: CacheStore
 
-    def __init__(self, op: WriteOp, store: CacheStore) -> None:  # src/write-set.ts:15
+    def __init__(self, op: WriteOp, store: CacheStore) -> None:  # src/write-set.ts:17
         self.op = op
         self.store = store
 
 
-def entry_id(store: CacheStore, full_key: str) -> str:  # src/write-set.ts:22
+def entry_id(store: CacheStore, full_key: str) -> str:  # src/write-set.ts:24
     """Where a key lives: the server (`host:port`) and the full memcached key; spaces cannot occur in either part."""
     return f'{store.server_label} {full_key}'
 
 
-def compose_writes(earlier: WriteOp | None, later: WriteOp) -> WriteOp:  # src/write-set.ts:31
+def compose_writes(earlier: WriteOp | None, later: WriteOp) -> WriteOp:  # src/write-set.ts:35
     """The single operation that has the effect of `earlier` followed by `later` on one key. An add stays an add (the
     key must still be absent at COMMIT) until a delete replaces it; an add after a delete becomes a set (the key is
     this transaction's to overwrite); a touch after a pending store keeps that store's value with the new expiration.
+    A compare-and-swap keeps the token of the first read: whatever the transaction writes to the key afterwards is
+    still sent as a cas against that read, so another client's change in between is never overwritten.
     """
     if earlier is None:
         return later
     if later['kind'] == 'delete':
         return later
-    if later['kind'] == 'set':
+    if later['kind'] == 'set' or later['kind'] == 'cas':
         if earlier['kind'] == 'add':
             return {'kind': 'add', 'key': later['key'], 'item': later['item'], 'expire': later['expire']}
+        if earlier['kind'] == 'cas':
+            return {
+                'kind': 'cas',
+                'key': later['key'],
+                'item': later['item'],
+                'expire': later['expire'],
+                'cas': earlier['cas'],
+            }
+        if later['kind'] == 'cas' and earlier['kind'] == 'set':
+            return {'kind': 'set', 'key': later['key'], 'item': later['item'], 'expire': later['expire']}
         return later
     if later['kind'] == 'add':
         if earlier['kind'] == 'delete':
@@ -50,37 +64,57 @@ def compose_writes(earlier: WriteOp | None, later: WriteOp) -> WriteOp:  # src/w
     # A touch: changes only the expiration of whatever the key holds by then.
     if earlier['kind'] == 'set' or earlier['kind'] == 'add':
         return {'kind': earlier['kind'], 'key': later['key'], 'item': earlier['item'], 'expire': later['expire']}
+    if earlier['kind'] == 'cas':
+        return {
+            'kind': 'cas',
+            'key': later['key'],
+            'item': earlier['item'],
+            'expire': later['expire'],
+            'cas': earlier['cas'],
+        }
     if earlier['kind'] == 'delete':
         return earlier
     return later
 
 
-class WriteSet:  # src/write-set.ts:51
+def pending_item(item: StoredItem, expire: int) -> StoredItem:  # src/write-set.ts:61
+    """The item a read sees for a pending store: its value and flags, no CAS token (memcached has not seen it), and the
+    remaining TTL its expiration gives (memcached's -1 for none; past 30 days `expire` is a unix time).
+    """
+    ttl = expire
+    if expire == 0:
+        ttl = -1
+    if expire > MAX_RELATIVE_EXPIRE:
+        ttl = expire - int(time.time())
+    return StoredItem(item.value, item.flags, None, ItemFacts(ttl, None, None, None))
+
+
+class WriteSet:  # src/write-set.ts:69
     """Pending writes by level: index 0 holds the top-level transaction (level 1), index n savepoint level n + 1."""
 
     _levels: list[dict[str, PendingWrite]]
 
-    def __init__(self) -> None:  # src/write-set.ts:54
+    def __init__(self) -> None:  # src/write-set.ts:72
         self._levels = []
 
-    def is_empty(self) -> bool:  # src/write-set.ts:59
+    def is_empty(self) -> bool:  # src/write-set.ts:77
         """True when nothing is pending at any level."""
         for level in self._levels:
             if len(level) > 0:
                 return False
         return True
 
-    def key_count(self) -> int:  # src/write-set.ts:67
+    def key_count(self) -> int:  # src/write-set.ts:85
         """How many keys have a pending write (each key counted once)."""
         return len(self._flattened())
 
-    def effective(self, store: CacheStore, full_key: str) -> PendingWrite | None:  # src/write-set.ts:72
+    def effective(self, store: CacheStore, full_key: str) -> PendingWrite | None:  # src/write-set.ts:90
         """The pending write that decides `full_key` now: the one of the innermost level holding it, or null."""
         if len(self._levels) == 0:
             return None
         return self._effective_by_id(entry_id(store, full_key))
 
-    def _effective_by_id(self, id: str) -> PendingWrite | None:  # src/write-set.ts:77
+    def _effective_by_id(self, id: str) -> PendingWrite | None:  # src/write-set.ts:95
         index = len(self._levels) - 1
         while index >= 0:
             found = self._levels[index].get(id)
@@ -89,7 +123,7 @@ class WriteSet:  # src/write-set.ts:51
             index -= 1
         return None
 
-    def record(self, level: int, store: CacheStore, op: WriteOp) -> None:  # src/write-set.ts:86
+    def record(self, level: int, store: CacheStore, op: WriteOp) -> None:  # src/write-set.ts:104
         """Records `op` at savepoint `level` (1 = the transaction itself), composed with what was pending for its key.
         """
         depth = 1 if level < 1 else level
@@ -100,7 +134,7 @@ class WriteSet:  # src/write-set.ts:51
         composed = op if previous is None else compose_writes(previous.op, op)
         self._levels[depth - 1][id] = PendingWrite(composed, store)
 
-    def read_through(self, store: CacheStore, full_keys: list[str]) -> dict[str, StoredItem]:  # src/write-set.ts:99
+    def read_through(self, store: CacheStore, full_keys: list[str]) -> dict[str, StoredItem]:  # src/write-set.ts:117
         """Read-your-writes: the items a scan of `full_keys` sees, pending stores taking the place of memcached's items
         and pending deletes hiding them. Only keys without a pending value are fetched from memcached (one get_many).
         """
@@ -117,7 +151,7 @@ class WriteSet:  # src/write-set.ts:51
 
     def pending_view(
         self, store: CacheStore, full_keys: list[str], seen: dict[str, StoredItem]
-    ) -> list[str]:  # src/write-set.ts:113
+    ) -> list[str]:  # src/write-set.ts:131
         """Puts into `seen` the items pending stores give `full_keys` of `store` (pending deletes hide the key), and
         returns the keys whose item only memcached can tell.
         """
@@ -129,18 +163,18 @@ class WriteSet:  # src/write-set.ts:51
             op = None if pending is None else pending.op
             if op is None or op['kind'] == 'touch':
                 to_fetch.append(full_key)
-            elif op['kind'] == 'set' or op['kind'] == 'add':
-                seen[full_key] = op['item']
+            elif op['kind'] != 'delete':
+                seen[full_key] = pending_item(op['item'], op['expire'])
         return to_fetch
 
-    def rollback_to(self, level: int) -> None:  # src/write-set.ts:129
+    def rollback_to(self, level: int) -> None:  # src/write-set.ts:147
         """ROLLBACK TO SAVEPOINT: the writes made at `level` and deeper are forgotten (repeating it changes nothing)."""
         keep = 0 if level < 1 else level - 1
         while len(self._levels) > keep:
             if len(self._levels) > 0:
                 self._levels.pop()
 
-    def release(self, level: int) -> None:  # src/write-set.ts:135
+    def release(self, level: int) -> None:  # src/write-set.ts:153
         """RELEASE SAVEPOINT: the writes made at `level` and deeper now belong to the level below (idempotent)."""
         if level < 2:
             return
@@ -150,11 +184,11 @@ class WriteSet:  # src/write-set.ts:51
             for id, pending in innermost.items():
                 below[id] = pending
 
-    def clear(self) -> None:  # src/write-set.ts:145
+    def clear(self) -> None:  # src/write-set.ts:163
         """Forgets everything (COMMIT done, or ROLLBACK)."""
         self._levels = []
 
-    def _flattened(self) -> dict[str, PendingWrite]:  # src/write-set.ts:150
+    def _flattened(self) -> dict[str, PendingWrite]:  # src/write-set.ts:168
         """The final write of every key, in the order the keys were first written."""
         merged: dict[str, PendingWrite] = {}
         for level in self._levels:
@@ -162,7 +196,7 @@ class WriteSet:  # src/write-set.ts:51
                 merged[id] = pending
         return merged
 
-    def take_all(self) -> list[PendingWrite]:  # src/write-set.ts:159
+    def take_all(self) -> list[PendingWrite]:  # src/write-set.ts:177
         """Empties the set and returns its final writes, in the order the keys were first written."""
         writes: list[PendingWrite] = []
         for pending in self._flattened().values():
@@ -171,7 +205,7 @@ class WriteSet:  # src/write-set.ts:51
         return writes
 
 
-class KeyChange:  # src/write-set.ts:168
+class KeyChange:  # src/write-set.ts:186
     """What one statement does to one key: whether it removes the row that had the key, and the row the key ends with.
     """
 
@@ -182,7 +216,7 @@ class KeyChange:  # src/write-set.ts:168
     # The statement deleted the row holding this key (DELETE, or an UPDATE that moved it to another key).
     deleted: bool
 
-    def __init__(self, store: CacheStore, full_key: str) -> None:  # src/write-set.ts:176
+    def __init__(self, store: CacheStore, full_key: str) -> None:  # src/write-set.ts:194
         self.ends_with = None
         self.store = store
         self.full_key = full_key
@@ -190,7 +224,7 @@ class KeyChange:  # src/write-set.ts:168
         self.deleted = False
 
 
-class StatementWrites:  # src/write-set.ts:191
+class StatementWrites:  # src/write-set.ts:209
     """The writes of one statement through one table, applied together when the statement ends (end_modify). Within a
     statement the deletes apply to the keys as they were before it and the stores to the keys as they are after it, as
     a table's UPDATE replaces all its rows at once: `SET key = CASE key WHEN 'a' THEN 'b' ELSE 'a' END` swaps the two
@@ -202,19 +236,19 @@ class StatementWrites:  # src/write-set.ts:191
     # The savepoint level the statement runs at (0 before its first write).
     _level: int
 
-    def __init__(self) -> None:  # src/write-set.ts:196
+    def __init__(self) -> None:  # src/write-set.ts:214
         self._changes = {}
         self._level = 0
 
-    def is_empty(self) -> bool:  # src/write-set.ts:201
+    def is_empty(self) -> bool:  # src/write-set.ts:219
         return len(self._changes) == 0
 
     @property
-    def savepoint_level(self) -> int:  # src/write-set.ts:206
+    def savepoint_level(self) -> int:  # src/write-set.ts:224
         """The savepoint level of the statement's writes."""
         return self._level
 
-    def record(self, level: int, store: CacheStore, op: WriteOp, user_key: str) -> None:  # src/write-set.ts:214
+    def record(self, level: int, store: CacheStore, op: WriteOp, user_key: str) -> None:  # src/write-set.ts:232
         """Records one write of the statement at savepoint `level`. A second row ending with a key this statement
         already wrote is an ERROR naming the key (`user_key`, as the user wrote it).
         """
@@ -231,14 +265,14 @@ class StatementWrites:  # src/write-set.ts:191
             self.written_twice(user_key)
         change.ends_with = op
 
-    def written_twice(self, user_key: str) -> NoReturn:  # src/write-set.ts:231
+    def written_twice(self, user_key: str) -> NoReturn:  # src/write-set.ts:249
         """An ERROR for a key two rows of the statement end with."""
         raise_error(
             f'a statement cannot write key {quote_for_message(user_key)} twice: memcached holds one item per key',
             'Give each row of the statement its own key (SELECT DISTINCT ON (key) ..., or one statement per row).',
         )
 
-    def decided(self, store: CacheStore, full_key: str) -> Literal['ends', 'deleted'] | None:  # src/write-set.ts:242
+    def decided(self, store: CacheStore, full_key: str) -> Literal['ends', 'deleted'] | None:  # src/write-set.ts:260
         """Whether the statement already decided what `full_key` holds after it: 'ends' when a row ends with the key,
         'deleted' when it only removed the key, null when it did not touch it.
         """
@@ -247,7 +281,7 @@ class StatementWrites:  # src/write-set.ts:191
             return None
         return 'ends' if change.ends_with is not None else 'deleted'
 
-    def take_all(self) -> list[PendingWrite]:  # src/write-set.ts:249
+    def take_all(self) -> list[PendingWrite]:  # src/write-set.ts:267
         """Empties the statement and returns one final write per key, in the order the keys were first written."""
         writes: list[PendingWrite] = []
         for change in self._changes.values():
@@ -271,7 +305,7 @@ class StatementWrites:  # src/write-set.ts:191
         self.clear()
         return writes
 
-    def clear(self) -> None:  # src/write-set.ts:271
+    def clear(self) -> None:  # src/write-set.ts:289
         """Forgets the statement's writes (the statement failed, or the transaction ended)."""
         self._changes = {}
         self._level = 0

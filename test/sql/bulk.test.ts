@@ -169,7 +169,7 @@ async function measure(action: () => Promise<unknown>): Promise<Measured> {
   for (const command of commands) verbs[command.verb] = (verbs[command.verb] ?? 0) + 1;
   return {
     verbs,
-    getLines: commands.filter((command) => command.verb === 'get').map((command) => command.keys),
+    getLines: commands.filter((command) => command.verb === 'gets').map((command) => command.keys),
     connections: relay.connections - connectionsBefore,
     sets: after[0]! - before[0]!,
     touchHits: after[1]! - before[1]!,
@@ -217,15 +217,17 @@ describe('bulk writes are pipelined', () => {
     expect((await rawGet(memcached.address, 'tx:2000'))!.value.toString()).toBe('v');
   });
 
-  it('a multi-row UPDATE of values: one lookup, then pipelined sets; of expire alone, one acknowledged touch per key', async () => {
+  it('a multi-row UPDATE of values: one lookup, then pipelined compare-and-swaps; of expire alone, pipelined acknowledged touches', async () => {
     await seed('upd:', 1000, 'before');
     const keys = keyArray(1000, 'upd:');
-    const gate = relay.holdRepliesUntil('set', KEYS_PER_BATCH);
+    const gate = relay.holdRepliesUntil('cas', KEYS_PER_BATCH);
     const values = await measure(() => session.client.query(`UPDATE bulk SET value = 'updated' WHERE key = ANY($1)`, [keys]));
     expect(await gate).toBe('pipelined');
-    expect(values).toEqual({ verbs: { get: 2, set: 1000 }, getLines: getLinesFor(1000), connections: 0, sets: 1000, touchHits: 0, deleteHits: 0 });
+    expect(values).toEqual({ verbs: { gets: 2, cas: 1000 }, getLines: getLinesFor(1000), connections: 0, sets: 1000, touchHits: 0, deleteHits: 0 });
+    const touchGate = relay.holdRepliesUntil('touch', KEYS_PER_BATCH);
     const expires = await measure(() => session.client.query(`UPDATE bulk SET expire = 600 WHERE key = ANY($1)`, [keys]));
-    expect(expires).toEqual({ verbs: { get: 2, touch: 1000 }, getLines: getLinesFor(1000), connections: 0, sets: 0, touchHits: 1000, deleteHits: 0 });
+    expect(await touchGate).toBe('pipelined');
+    expect(expires).toEqual({ verbs: { gets: 2, touch: 1000 }, getLines: getLinesFor(1000), connections: 0, sets: 0, touchHits: 1000, deleteHits: 0 });
     const item = await rawGet(memcached.address, 'upd:1000');
     expect(item!.value.toString()).toBe('updated');
     expect(item!.ttl).toBeGreaterThan(500);
@@ -236,7 +238,7 @@ describe('bulk writes are pipelined', () => {
     const gate = relay.holdRepliesUntil('delete', KEYS_PER_BATCH);
     const measured = await measure(() => session.client.query(`DELETE FROM bulk WHERE key = ANY($1)`, [keyArray(1000, 'del:')]));
     expect(await gate).toBe('pipelined');
-    expect(measured).toEqual({ verbs: { get: 2, delete: 1000 }, getLines: getLinesFor(1000), connections: 0, sets: 0, touchHits: 0, deleteHits: 1000 });
+    expect(measured).toEqual({ verbs: { gets: 2, delete: 1000 }, getLines: getLinesFor(1000), connections: 0, sets: 0, touchHits: 0, deleteHits: 1000 });
     expect(await rawGet(memcached.address, 'del:1')).toBeNull();
     expect((await rawGet(memcached.address, 'del:1001'))!.value.toString()).toBe('d');
   });
@@ -265,7 +267,7 @@ describe('bulk writes are pipelined', () => {
     // Batches of 700, 700 and 600 rows, each looked up in get lines of at most 500 keys. Row by row it would be
     // 2000 one-key lines; any other batch size would cut the lines elsewhere.
     expect(inserted.getLines).toEqual([500, 200, 500, 200, 500, 100]);
-    expect([inserted.verbs, inserted.sets]).toEqual([{ get: 6, add: 2000 }, 2000]);
+    expect([inserted.verbs, inserted.sets]).toEqual([{ gets: 6, add: 2000 }, 2000]);
     const error = await sqlError(session.client.query(
       `INSERT INTO bulk_add (key, value) SELECT g::text, 'again' FROM generate_series(1990, 2010) g`,
     ));
