@@ -11,11 +11,23 @@ export type NumberKind = 'smallint' | 'integer' | 'bigint' | 'text';
 export const VALUE_COLUMN = 'value';
 export const EXPIRE_COLUMN = 'expire';
 export const FLAGS_COLUMN = 'flags';
+/** Read-only columns: what memcached tells about an item (written rows ignore them). */
+export const CAS_COLUMN = 'cas';
+export const LAST_ACCESS_COLUMN = 'last_access';
+export const SIZE_COLUMN = 'size';
+export const FETCHED_COLUMN = 'fetched';
+
+/** The type a read-only column is declared with decides how its value is handed over. */
+export type FactKind = 'bigint' | 'integer' | 'numeric' | 'text' | 'timestamptz' | 'boolean';
 
 const TEXT_TYPES: string[] = ['text', 'character varying'];
+const OPTIONAL_COLUMNS = 'expire, flags, cas, last_access, size and fetched';
 const VALUE_TYPES_TEXT = 'text, character varying, bytea, json, jsonb, smallint, integer or bigint';
 
-/** The parts of a cache table: the key and value columns always, expire and flags null when the table has none. */
+/**
+ * The parts of a cache table: the key and value columns always, the others null when the table has none. expire is
+ * written (seconds to live) and read (seconds left); cas, last_access, size and fetched are only read.
+ */
 export interface CacheTableLayout {
   keyColumn: string;
   valueColumn: string;
@@ -24,6 +36,11 @@ export interface CacheTableLayout {
   expireKind: NumberKind;
   flagsColumn: string | null;
   flagsKind: NumberKind;
+  casColumn: string | null;
+  lastAccessColumn: string | null;
+  lastAccessKind: FactKind;
+  sizeColumn: string | null;
+  fetchedColumn: string | null;
 }
 
 /** The type name without its modifier: `character varying(10)` -> `character varying`. */
@@ -45,6 +62,17 @@ function numberKind(column: ColumnDefinition, part: string): NumberKind {
   if (typeName === 'smallint' || typeName === 'integer' || typeName === 'bigint') return typeName;
   if (TEXT_TYPES.includes(typeName)) return 'text';
   return typeError(column, part, 'integer, bigint or text');
+}
+
+/** The kind of a read-only column, among the types `accepted` (PostgreSQL type names) that can hold it. */
+function factKind(column: ColumnDefinition, part: string, accepted: string[]): FactKind {
+  const typeName = baseType(column);
+  if (TEXT_TYPES.includes(typeName) && accepted.includes('text')) return 'text';
+  if (typeName === 'timestamp with time zone' && accepted.includes('timestamptz')) return 'timestamptz';
+  if ((typeName === 'bigint' || typeName === 'integer' || typeName === 'numeric' || typeName === 'boolean') && accepted.includes(typeName)) {
+    return typeName;
+  }
+  return typeError(column, part, accepted.join(', '));
 }
 
 function valueKind(column: ColumnDefinition): ValueKind {
@@ -89,6 +117,11 @@ export function resolveCacheLayout(columns: Map<string, ColumnDefinition>, rowId
   let expireKind: NumberKind = 'integer';
   let flagsColumn: string | null = null;
   let flagsKind: NumberKind = 'integer';
+  let casColumn: string | null = null;
+  let lastAccessColumn: string | null = null;
+  let lastAccessKind: FactKind = 'timestamptz';
+  let sizeColumn: string | null = null;
+  let fetchedColumn: string | null = null;
   for (const name of names) {
     if (name === keyColumn) continue;
     const column = columns.get(name)!;
@@ -101,17 +134,29 @@ export function resolveCacheLayout(columns: Map<string, ColumnDefinition>, rowId
     } else if (name === FLAGS_COLUMN) {
       flagsColumn = name;
       flagsKind = numberKind(column, 'flags');
+    } else if (name === CAS_COLUMN) {
+      casColumn = name;
+      factKind(column, 'CAS token', ['bigint', 'numeric', 'text']);
+    } else if (name === LAST_ACCESS_COLUMN) {
+      lastAccessColumn = name;
+      lastAccessKind = factKind(column, 'last access time', ['timestamptz', 'bigint', 'text']);
+    } else if (name === SIZE_COLUMN) {
+      sizeColumn = name;
+      factKind(column, 'item size', ['integer', 'bigint', 'text']);
+    } else if (name === FETCHED_COLUMN) {
+      fetchedColumn = name;
+      factKind(column, 'fetched flag', ['boolean', 'text']);
     } else {
       raiseError(
         'column "' + name + '" is not a part of a memcached item',
-        'A cache table has the key column (' + keyColumn + '), value, and optionally expire and flags; drop or rename "' + name + '".',
+        `A cache table has the key column (${keyColumn}), value, and optionally ${OPTIONAL_COLUMNS}; drop or rename "${name}".`,
       );
     }
   }
   if (valueColumn === null) {
     return raiseError(
       'the foreign table has no column named value',
-      'A cache table has the key column (' + keyColumn + '), value, and optionally expire and flags.',
+      `A cache table has the key column (${keyColumn}), value, and optionally ${OPTIONAL_COLUMNS}.`,
     );
   }
   return {
@@ -122,6 +167,11 @@ export function resolveCacheLayout(columns: Map<string, ColumnDefinition>, rowId
     expireKind: expireKind,
     flagsColumn: flagsColumn,
     flagsKind: flagsKind,
+    casColumn: casColumn,
+    lastAccessColumn: lastAccessColumn,
+    lastAccessKind: lastAccessKind,
+    sizeColumn: sizeColumn,
+    fetchedColumn: fetchedColumn,
   };
 }
 

@@ -6,6 +6,7 @@ import { isJsonText } from './json-syntax';
 import {
   codePointOf,
   codePoints,
+  intDiv,
   InvalidUtf8Error,
   intToString,
   LoneSurrogateError,
@@ -15,7 +16,7 @@ import {
   utf8Encode,
   type Bytes,
 } from './ports/runtime';
-import type { NumberKind, ValueKind } from './columns';
+import type { FactKind, NumberKind, ValueKind } from './columns';
 import { LATEST_EXPIRATION, LATEST_EXPIRATION_TEXT, MAX_EXPIRE, MAX_RELATIVE_EXPIRE } from './table-options';
 
 /**
@@ -284,4 +285,50 @@ export function flagsIfReadable(flags: number, kind: NumberKind): SqlValue {
   const parsed = parseDecimalText(intToString(flags))!;
   if (kind !== 'text' && !fitsIntegerType(parsed, kind)) return null;
   return intToString(flags);
+}
+
+/** The expire column of a row read with its facts: the seconds left, 0 for an item that never expires. */
+export function ttlColumnValue(ttl: number | null): SqlValue {
+  if (ttl === null) return null;
+  return intToString(ttl < 0 ? 0 : ttl);
+}
+
+/** `n` as at least two digits (four for years), for timestamps. */
+function padded(n: number, width: number): string {
+  let text = intToString(n);
+  while (codePoints(text).length < width) text = '0' + text;
+  return text;
+}
+
+/**
+ * A unix time as PostgreSQL reads a timestamptz: `YYYY-MM-DD HH:MM:SS+00` (UTC). The date comes from the day count
+ * with the civil calendar's 400-year cycle (the days-from-civil algorithm run backwards), in integers only.
+ */
+export function unixTimeText(seconds: number): string {
+  const days = intDiv(seconds, 86400);
+  const secondsOfDay = seconds - days * 86400;
+  const shifted = days + 719468;
+  const era = intDiv(shifted, 146097);
+  const dayOfEra = shifted - era * 146097;
+  const yearOfEra = intDiv(dayOfEra - intDiv(dayOfEra, 1460) + intDiv(dayOfEra, 36524) - intDiv(dayOfEra, 146096), 365);
+  const dayOfYear = dayOfEra - (365 * yearOfEra + intDiv(yearOfEra, 4) - intDiv(yearOfEra, 100));
+  const monthFromMarch = intDiv(5 * dayOfYear + 2, 153);
+  const day = dayOfYear - intDiv(153 * monthFromMarch + 2, 5) + 1;
+  const month = monthFromMarch < 10 ? monthFromMarch + 3 : monthFromMarch - 9;
+  const year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0);
+  const clock = padded(intDiv(secondsOfDay, 3600), 2) + ':' + padded(intDiv(secondsOfDay % 3600, 60), 2) + ':' + padded(secondsOfDay % 60, 2);
+  return `${padded(year, 4)}-${padded(month, 2)}-${padded(day, 2)} ${clock}+00`;
+}
+
+/** The last_access column: a timestamptz (or its text), or the unix time for a bigint column. */
+export function lastAccessColumnValue(unixTime: number | null, kind: FactKind): SqlValue {
+  if (unixTime === null) return null;
+  return kind === 'bigint' ? intToString(unixTime) : unixTimeText(unixTime);
+}
+
+/** The fetched column: a boolean, or its text. */
+export function fetchedColumnValue(fetched: boolean | null, kind: FactKind): SqlValue {
+  if (fetched === null) return null;
+  if (kind === 'boolean') return fetched;
+  return fetched ? 'true' : 'false';
 }

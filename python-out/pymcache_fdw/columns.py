@@ -23,13 +23,24 @@ NumberKind: TypeAlias = "Literal['smallint', 'integer', 'bigint', 'text']"
 VALUE_COLUMN = 'value'
 EXPIRE_COLUMN = 'expire'
 FLAGS_COLUMN = 'flags'
+# Read-only columns: what memcached tells about an item (written rows ignore them).
+CAS_COLUMN = 'cas'
+LAST_ACCESS_COLUMN = 'last_access'
+SIZE_COLUMN = 'size'
+FETCHED_COLUMN = 'fetched'
+
+# The type a read-only column is declared with decides how its value is handed over.
+FactKind: TypeAlias = "Literal['bigint', 'integer', 'numeric', 'text', 'timestamptz', 'boolean']"
 
 TEXT_TYPES: list[str] = ['text', 'character varying']
+OPTIONAL_COLUMNS = 'expire, flags, cas, last_access, size and fetched'
 VALUE_TYPES_TEXT = 'text, character varying, bytea, json, jsonb, smallint, integer or bigint'
 
 
 class CacheTableLayout(TypedDict):
-    """The parts of a cache table: the key and value columns always, expire and flags null when the table has none."""
+    """The parts of a cache table: the key and value columns always, the others null when the table has none. expire is
+    written (seconds to live) and read (seconds left); cas, last_access, size and fetched are only read.
+    """
 
     key_column: str
     value_column: str
@@ -38,9 +49,14 @@ class CacheTableLayout(TypedDict):
     expire_kind: NumberKind
     flags_column: str | None
     flags_kind: NumberKind
+    cas_column: str | None
+    last_access_column: str | None
+    last_access_kind: FactKind
+    size_column: str | None
+    fetched_column: str | None
 
 
-def base_type(column: ColumnDefinition) -> str:  # src/columns.ts:30
+def base_type(column: ColumnDefinition) -> str:  # src/columns.ts:47
     """The type name without its modifier: `character varying(10)` -> `character varying`."""
     if column.base_type_name != '':
         return column.base_type_name
@@ -48,14 +64,14 @@ def base_type(column: ColumnDefinition) -> str:  # src/columns.ts:30
     return column.type_name if before_modifier is None else before_modifier
 
 
-def type_error(column: ColumnDefinition, part: str, accepted: str) -> NoReturn:  # src/columns.ts:36
+def type_error(column: ColumnDefinition, part: str, accepted: str) -> NoReturn:  # src/columns.ts:53
     raise_error(
         f'column "{column.column_name}" has type {column.type_name}, which cannot hold the memcached {part}',
         f'Declare it as {accepted}.',
     )
 
 
-def number_kind(column: ColumnDefinition, part: str) -> NumberKind:  # src/columns.ts:43
+def number_kind(column: ColumnDefinition, part: str) -> NumberKind:  # src/columns.ts:60
     type_name = base_type(column)
     if type_name == 'smallint' or type_name == 'integer' or type_name == 'bigint':
         return cast("Literal['bigint', 'smallint', 'integer']", type_name)
@@ -64,7 +80,22 @@ def number_kind(column: ColumnDefinition, part: str) -> NumberKind:  # src/colum
     type_error(column, part, 'integer, bigint or text')
 
 
-def value_kind(column: ColumnDefinition) -> ValueKind:  # src/columns.ts:50
+def fact_kind(column: ColumnDefinition, part: str, accepted: list[str]) -> FactKind:  # src/columns.ts:68
+    """The kind of a read-only column, among the types `accepted` (PostgreSQL type names) that can hold it."""
+    type_name = base_type(column)
+    if type_name in TEXT_TYPES and 'text' in accepted:
+        return 'text'
+    if type_name == 'timestamp with time zone' and 'timestamptz' in accepted:
+        return 'timestamptz'
+    if (
+        (type_name == 'bigint' or type_name == 'integer' or type_name == 'numeric' or type_name == 'boolean')
+        and type_name in accepted
+    ):
+        return cast("Literal['bigint', 'boolean', 'integer', 'numeric']", type_name)
+    type_error(column, part, ', '.join(accepted))
+
+
+def value_kind(column: ColumnDefinition) -> ValueKind:  # src/columns.ts:78
     type_name = base_type(column)
     if type_name in TEXT_TYPES:
         return 'text'
@@ -77,7 +108,7 @@ def value_kind(column: ColumnDefinition) -> ValueKind:  # src/columns.ts:50
 
 def resolve_cache_layout(
     columns: dict[str, ColumnDefinition], row_id: str | None
-) -> CacheTableLayout:  # src/columns.ts:63
+) -> CacheTableLayout:  # src/columns.ts:91
     """The layout of a cache table. The key column is `row_id`, or the first column (announced with a WARNING); the
     other columns must be named value, expire or flags, so that a typo is an ERROR rather than a column that stays NULL,
     and the value column is required.
@@ -109,6 +140,11 @@ def resolve_cache_layout(
     expire_kind: NumberKind = 'integer'
     flags_column: str | None = None
     flags_kind: NumberKind = 'integer'
+    cas_column: str | None = None
+    last_access_column: str | None = None
+    last_access_kind: FactKind = 'timestamptz'
+    size_column: str | None = None
+    fetched_column: str | None = None
     for name in names:
         if name == key_column:
             continue
@@ -122,16 +158,28 @@ def resolve_cache_layout(
         elif name == FLAGS_COLUMN:
             flags_column = name
             flags_kind = number_kind(column, 'flags')
+        elif name == CAS_COLUMN:
+            cas_column = name
+            fact_kind(column, 'CAS token', ['bigint', 'numeric', 'text'])
+        elif name == LAST_ACCESS_COLUMN:
+            last_access_column = name
+            last_access_kind = fact_kind(column, 'last access time', ['timestamptz', 'bigint', 'text'])
+        elif name == SIZE_COLUMN:
+            size_column = name
+            fact_kind(column, 'item size', ['integer', 'bigint', 'text'])
+        elif name == FETCHED_COLUMN:
+            fetched_column = name
+            fact_kind(column, 'fetched flag', ['boolean', 'text'])
         else:
             raise_error(
                 f'column "{name}" is not a part of a memcached item',
-                f'A cache table has the key column ({key_column}), value, and optionally expire and flags; drop or'
+                f'A cache table has the key column ({key_column}), value, and optionally {OPTIONAL_COLUMNS}; drop or'
                 f' rename "{name}".',
             )
     if value_column is None:
         raise_error(
             'the foreign table has no column named value',
-            f'A cache table has the key column ({key_column}), value, and optionally expire and flags.',
+            f'A cache table has the key column ({key_column}), value, and optionally {OPTIONAL_COLUMNS}.',
         )
     return {
         'key_column': key_column,
@@ -141,6 +189,11 @@ def resolve_cache_layout(
         'expire_kind': expire_kind,
         'flags_column': flags_column,
         'flags_kind': flags_kind,
+        'cas_column': cas_column,
+        'last_access_column': last_access_column,
+        'last_access_kind': last_access_kind,
+        'size_column': size_column,
+        'fetched_column': fetched_column,
     }
 
 
@@ -151,7 +204,7 @@ STAT_VALUE_COLUMN = 'stat_value'
 STAT_SERVER_COLUMN = 'server'
 
 
-def check_stats_columns(columns: dict[str, ColumnDefinition]) -> None:  # src/columns.ts:135
+def check_stats_columns(columns: dict[str, ColumnDefinition]) -> None:  # src/columns.ts:185
     """A stats table has stat_name and stat_value, and optionally server (text types); anything else is an ERROR."""
     for name, column in columns.items():
         if name != STAT_NAME_COLUMN and name != STAT_VALUE_COLUMN and name != STAT_SERVER_COLUMN:

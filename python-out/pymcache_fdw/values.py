@@ -4,6 +4,7 @@ bytes (text as UTF-8, integers as decimal text, json as its text, bytea as is), 
 """
 from __future__ import annotations
 
+import math
 import time
 from typing import TYPE_CHECKING, TypedDict, cast
 
@@ -12,12 +13,13 @@ from ._runtime import (
     LoneSurrogateError,
     array_item,
     code_point_of,
+    int_div,
     int_to_string,
     parse_decimal_int,
     utf8_decode,
     utf8_encode,
 )
-from .columns import NumberKind, ValueKind
+from .columns import FactKind, NumberKind, ValueKind
 from .errors import raise_error
 from .json_syntax import is_json_text
 from .keys import quote_for_message
@@ -36,7 +38,7 @@ SqlValue: TypeAlias = 'SqlScalar | list[SqlScalar]'
 SqlRow: TypeAlias = 'dict[str, SqlValue]'
 
 
-def limit_digits(kind: str, negative: bool) -> str | None:  # src/values.ts:32
+def limit_digits(kind: str, negative: bool) -> str | None:  # src/values.ts:33
     """The limit of an integer type as decimal digits: its largest value, or its most negative one without the sign."""
     if kind == 'smallint':
         return '32768' if negative else '32767'
@@ -52,7 +54,7 @@ DIGITS: list[str] = ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9']
 MAX_FLAGS = 4294967295
 
 
-def compare_digits(left: str, right: str) -> int:  # src/values.ts:43
+def compare_digits(left: str, right: str) -> int:  # src/values.ts:44
     """Compares two strings of decimal digits (no leading zeros) as numbers: -1, 0 or 1."""
     a = list(left)
     b = list(right)
@@ -73,7 +75,7 @@ class DecimalInteger(TypedDict):
     digits: str
 
 
-def parse_decimal_text(text: str) -> DecimalInteger | None:  # src/values.ts:65
+def parse_decimal_text(text: str) -> DecimalInteger | None:  # src/values.ts:66
     """Parses decimal integer text as memcached's clients write it: optional sign, digits, and trailing spaces
     (memcached pads a value that `decr` made shorter with spaces). Any size; null when it is not an integer.
     """
@@ -97,18 +99,18 @@ def parse_decimal_text(text: str) -> DecimalInteger | None:  # src/values.ts:65
     return {'negative': negative and digits != '0', 'digits': digits}
 
 
-def decimal_text(value: DecimalInteger) -> str:  # src/values.ts:85
+def decimal_text(value: DecimalInteger) -> str:  # src/values.ts:86
     """The decimal text of an integer (`-` only when negative)."""
     return f"-{value['digits']}" if value['negative'] else value['digits']
 
 
-def fits_integer_type(value: DecimalInteger, kind: str) -> bool:  # src/values.ts:90
+def fits_integer_type(value: DecimalInteger, kind: str) -> bool:  # src/values.ts:91
     """True when `value` lies in the range of the SQL integer type `kind`."""
     limit = limit_digits(kind, value['negative'])
     return limit is not None and compare_digits(value['digits'], limit) <= 0
 
 
-def integer_argument(value: SqlValue, column: str, key: str) -> DecimalInteger:  # src/values.ts:96
+def integer_argument(value: SqlValue, column: str, key: str) -> DecimalInteger:  # src/values.ts:97
     """The SQL integer column's value as decimal text: Multicorn hands int4 as an int, int2 and int8 as their text."""
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return cast('DecimalInteger', parse_decimal_text(int_to_string(value)))
@@ -122,7 +124,7 @@ def integer_argument(value: SqlValue, column: str, key: str) -> DecimalInteger: 
     )
 
 
-def encode_value(value: SqlValue, kind: ValueKind, key: str) -> bytes:  # src/values.ts:109
+def encode_value(value: SqlValue, kind: ValueKind, key: str) -> bytes:  # src/values.ts:110
     """The bytes stored for a value column's SQL value."""
     if kind == 'bytea':
         # Multicorn hands a bytea column's value over as bytes: whatever else arrived (a list, text, a number) is
@@ -148,7 +150,7 @@ def encode_value(value: SqlValue, kind: ValueKind, key: str) -> bytes:  # src/va
 BYTEA_HINT = 'Declare the value column as bytea to read values that are not UTF-8 text.'
 
 
-def decode_value(stored: bytes, kind: ValueKind, key: str) -> SqlValue:  # src/values.ts:149
+def decode_value(stored: bytes, kind: ValueKind, key: str) -> SqlValue:  # src/values.ts:150
     """The SQL value of a stored value, for the value column's kind; an unreadable value is an ERROR naming the key.
     Text kinds need valid UTF-8 without NUL. (One function, no helpers: it runs once per row of every scan.)
     """
@@ -195,7 +197,7 @@ def decode_value(stored: bytes, kind: ValueKind, key: str) -> SqlValue:  # src/v
     return decimal_text(parsed)
 
 
-def decode_value_if_readable(stored: bytes, kind: ValueKind) -> SqlValue:  # src/values.ts:201
+def decode_value_if_readable(stored: bytes, kind: ValueKind) -> SqlValue:  # src/values.ts:202
     """The SQL value of a stored value when it is readable as `kind`, else null. For a column the query did not ask for:
     multicorn2 leaves out of its column list the columns a query uses only through a whole-row reference
     (`SELECT c FROM cache c`), so rows carry every readable column, and a value no query asked for never fails one.
@@ -219,7 +221,7 @@ def decode_value_if_readable(stored: bytes, kind: ValueKind) -> SqlValue:  # src
     return decimal_text(parsed)
 
 
-def integer_column_value(value: SqlValue, kind: NumberKind, column: str, key: str) -> int | None:  # src/values.ts:222
+def integer_column_value(value: SqlValue, kind: NumberKind, column: str, key: str) -> int | None:  # src/values.ts:223
     """A whole number from an expire or flags column (integer types, or text holding digits); null when the column is
     NULL. Out-of-range or non-numeric text is an ERROR naming the column and the key.
     """
@@ -235,7 +237,7 @@ def integer_column_value(value: SqlValue, kind: NumberKind, column: str, key: st
     return as_number
 
 
-def memcached_expire(seconds: int, key: str) -> int:  # src/values.ts:240
+def memcached_expire(seconds: int, key: str) -> int:  # src/values.ts:241
     """The expiration memcached is sent for `seconds` from now: 0 (never) and up to 30 days as is; beyond that memcached
     would read the number as an absolute unix time, so it is sent as now + seconds, which must not pass
     LATEST_EXPIRATION (memcached would wrap it around and expire the item at once). Negative is an ERROR.
@@ -259,7 +261,7 @@ def memcached_expire(seconds: int, key: str) -> int:  # src/values.ts:240
     return at
 
 
-def checked_flags(flags: int, key: str) -> int:  # src/values.ts:260
+def checked_flags(flags: int, key: str) -> int:  # src/values.ts:261
     """Client flags from a flags column: memcached keeps them as an unsigned 32-bit number."""
     if flags < 0 or flags > MAX_FLAGS:
         raise_error(
@@ -269,7 +271,7 @@ def checked_flags(flags: int, key: str) -> int:  # src/values.ts:260
     return flags
 
 
-def flags_column_value(flags: int, kind: NumberKind, key: str) -> SqlValue:  # src/values.ts:271
+def flags_column_value(flags: int, kind: NumberKind, key: str) -> SqlValue:  # src/values.ts:272
     """Flags read from memcached, for a flags column of `kind`: a value beyond the column's type is an ERROR."""
     parsed = cast('DecimalInteger', parse_decimal_text(int_to_string(flags)))
     if kind != 'text' and not fits_integer_type(parsed, kind):
@@ -280,7 +282,7 @@ def flags_column_value(flags: int, kind: NumberKind, key: str) -> SqlValue:  # s
     return int_to_string(flags)
 
 
-def flags_if_readable(flags: int, kind: NumberKind) -> SqlValue:  # src/values.ts:283
+def flags_if_readable(flags: int, kind: NumberKind) -> SqlValue:  # src/values.ts:284
     """Flags for a flags column the query did not ask for (see decode_value_if_readable): null beyond the column's
     range.
     """
@@ -288,3 +290,55 @@ def flags_if_readable(flags: int, kind: NumberKind) -> SqlValue:  # src/values.t
     if kind != 'text' and not fits_integer_type(parsed, kind):
         return None
     return int_to_string(flags)
+
+
+def ttl_column_value(ttl: int | None) -> SqlValue:  # src/values.ts:291
+    """The expire column of a row read with its facts: the seconds left, 0 for an item that never expires."""
+    if ttl is None:
+        return None
+    return int_to_string(0 if ttl < 0 else ttl)
+
+
+def padded(n: int, width: int) -> str:  # src/values.ts:297
+    """`n` as at least two digits (four for years), for timestamps."""
+    text = int_to_string(n)
+    while len(list(text)) < width:
+        text = f'0{text}'
+    return text
+
+
+def unix_time_text(seconds: int) -> str:  # src/values.ts:307
+    """A unix time as PostgreSQL reads a timestamptz: `YYYY-MM-DD HH:MM:SS+00` (UTC). The date comes from the day count
+    with the civil calendar's 400-year cycle (the days-from-civil algorithm run backwards), in integers only.
+    """
+    days = int_div(seconds, 86400)
+    seconds_of_day = seconds - days * 86400
+    shifted = days + 719468
+    era = int_div(shifted, 146097)
+    day_of_era = shifted - era * 146097
+    year_of_era = int_div(
+        day_of_era - int_div(day_of_era, 1460) + int_div(day_of_era, 36524) - int_div(day_of_era, 146096), 365
+    )
+    day_of_year = day_of_era - (365 * year_of_era + int_div(year_of_era, 4) - int_div(year_of_era, 100))
+    month_from_march = int_div(5 * day_of_year + 2, 153)
+    day = day_of_year - int_div(153 * month_from_march + 2, 5) + 1
+    month = month_from_march + 3 if month_from_march < 10 else month_from_march - 9
+    year = year_of_era + era * 400 + (1 if month <= 2 else 0)
+    clock = f'{padded(int_div(seconds_of_day, 3600), 2)}:{padded(int_div(int(math.fmod(seconds_of_day, 3600)), 60), 2)}:{padded(int(math.fmod(seconds_of_day, 60)), 2)}'
+    return f'{padded(year, 4)}-{padded(month, 2)}-{padded(day, 2)} {clock}+00'
+
+
+def last_access_column_value(unix_time: int | None, kind: FactKind) -> SqlValue:  # src/values.ts:324
+    """The last_access column: a timestamptz (or its text), or the unix time for a bigint column."""
+    if unix_time is None:
+        return None
+    return int_to_string(unix_time) if kind == 'bigint' else unix_time_text(unix_time)
+
+
+def fetched_column_value(fetched: bool | None, kind: FactKind) -> SqlValue:  # src/values.ts:330
+    """The fetched column: a boolean, or its text."""
+    if fetched is None:
+        return None
+    if kind == 'boolean':
+        return fetched
+    return 'true' if fetched else 'false'

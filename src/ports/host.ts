@@ -137,12 +137,17 @@ export class ColumnDefinition {
   }
 }
 
-/** multicorn.TableDefinition (IMPORT FOREIGN SCHEMA). */
+/** multicorn.TableDefinition (IMPORT FOREIGN SCHEMA); `schema` is accepted and ignored, as multicorn2 does. */
 export class TableDefinition {
   readonly tableName: string;
   readonly columns: ColumnDefinition[];
   readonly options: Record<string, string>;
-  constructor(tableName: string, columns: ColumnDefinition[] = [], options: Record<string, string> = {}) {
+  constructor(
+    tableName: string,
+    _schema: string | null = null,
+    columns: ColumnDefinition[] = [],
+    options: Record<string, string> = {},
+  ) {
     this.tableName = tableName;
     this.columns = columns;
     this.options = options;
@@ -171,6 +176,14 @@ export class ForeignDataWrapper {
     return [];
   }
 
+  /**
+   * Whether the wrapper applies LIMIT and OFFSET itself (multicorn2 3.2 asks only for a query with nothing else above
+   * the scan: no WHERE, join or grouping); execute then receives them.
+   */
+  canLimit(_limit: number | null, _offset: number | null): boolean {
+    return false;
+  }
+
   getPathKeys(): Array<[string[], number]> {
     return [];
   }
@@ -180,11 +193,35 @@ export class ForeignDataWrapper {
     _columns: Set<string>,
     _sortkeys: SortKey[] | null = null,
     _verbose = false,
+    _limit: number | null = null,
+    _offset: number | null = null,
   ): string[] | Promise<string[]> {
     return [];
   }
 
-  execute(_quals: Qual[], _columns: Set<string>, _sortkeys: SortKey[] | null = null): RowSource {
+  /** `limit` and `offset` are passed (as keyword arguments) only when canLimit accepted them. */
+  execute(
+    _quals: Qual[],
+    _columns: Set<string>,
+    _sortkeys: SortKey[] | null = null,
+    _limit: number | null = null,
+    _offset: number | null = null,
+  ): RowSource {
+    return [];
+  }
+
+  /**
+   * IMPORT FOREIGN SCHEMA `schema` FROM SERVER: the tables to create. Called on the class: `serverOptions` are the
+   * server's options (without `wrapper`) and the user mapping's, `options` the statement's OPTIONS, `restrictionType`
+   * 'limit' (LIMIT TO), 'except' (EXCEPT) or null, `restricts` the table names listed.
+   */
+  static importSchema(
+    _schema: string,
+    _serverOptions: Record<string, string>,
+    _options: Record<string, string>,
+    _restrictionType: string | null,
+    _restricts: string[],
+  ): TableDefinition[] {
     return [];
   }
 

@@ -439,6 +439,11 @@ export function bytesEqual(a: Bytes, b: Bytes): boolean {
   return a.length === b.length && bufferView(a).equals(b);
 }
 
+/** -1, 0 or 1 as `a` sorts before, with or after `b` byte by byte (a prefix first): Python's bytes order. */
+export function bytesCompare(a: Bytes, b: Bytes): number {
+  return Buffer.compare(bufferView(a), bufferView(b));
+}
+
 /**
  * The pieces of `data` between occurrences of `separator`, empty pieces kept (Python `data.split(separator)`); each
  * piece is a copy. An empty separator is an InvalidArgumentError.

@@ -53,6 +53,13 @@ describe('building and comparing bytes agrees between Node and Python', () => {
     await expectAgreement('bytesEqual', vectors);
   });
 
+  it('bytesCompare orders bytes as Python does (byte by byte, a prefix first)', async () => {
+    const equalPairs = sample(someBytes, 100).map((b) => [b, Uint8Array.from(b)]);
+    const prefixes = sample(someBytes, 100).map((b) => [b, Uint8Array.from([...b, 0])]);
+    const vectors = [[new Uint8Array(), new Uint8Array()], [bytes('a'), bytes('b')], [bytes('ab'), bytes('a')], [bytes('\u00ff'), bytes('z')], ...equalPairs, ...prefixes, ...sample(fc.tuple(someBytes, someBytes), 1000)];
+    await expectAgreement('bytesCompare', vectors);
+  });
+
   it('bytesSplit is data.split(separator): empty pieces kept, multi-byte separators, InvalidArgumentError for an empty one', async () => {
     const handPicked = [
       [bytes(''), bytes(' ')], [bytes(' a  b '), bytes(' ')], [bytes('aaa'), bytes('aa')], [bytes('VALUE k 0 5'), bytes(' ')], [bytes('x'), new Uint8Array()],
