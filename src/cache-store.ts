@@ -374,12 +374,18 @@ export class CacheStore {
   /** The server's item limits once known (the per-row size check must not cost a lookup by label). */
   private knownLimits: ItemLimits | null;
   private readonly connection: Connection;
+  /**
+   * The server (or a proxy in front of it) answered a meta get with ERROR: it does not speak the meta commands, and
+   * reads that want an item's facts use `gets` instead (the facts read as unknown).
+   */
+  private metaRefused: boolean;
 
   constructor(endpoint: ServerEndpoint, prefix: string) {
     this.endpoint = endpoint;
     this.serverLabel = endpointLabel(endpoint);
     this.prefix = prefix;
     this.knownLimits = null;
+    this.metaRefused = false;
     this.connection = connectionTo(endpoint.host, endpoint.port);
   }
 
@@ -394,7 +400,8 @@ export class CacheStore {
    * receiveGet. A failure to connect or send is kept for receiveGet to report, so that the other servers of a
    * statement still get their requests first.
    */
-  async sendGet(keys: string[], withFacts: boolean = false): Promise<PendingGet> {
+  async sendGet(keys: string[], askFacts: boolean = false): Promise<PendingGet> {
+    const withFacts = askFacts && !this.metaRefused;
     if (keys.length === 0) return new PendingGet(keys, [], withFacts, false, null);
     const encoded: Bytes[] = [];
     for (const key of keys) encoded.push(utf8Encode(key));
@@ -438,6 +445,12 @@ export class CacheStore {
       } catch (error) {
         failure = error;
       }
+    }
+    if (pending.withFacts && failure instanceof ErrorReply && failure.kind === 'ERROR' && failure.knownText === null) {
+      // No meta commands here (memcached before 1.6.10, or a proxy such as twemproxy): the facts stay unknown.
+      this.metaRefused = true;
+      this.connection.close();
+      return await this.receiveGet(await this.sendGet(pending.keys, false));
     }
     if (worthRetrying(pending, failure)) {
       this.connection.close();
@@ -493,7 +506,8 @@ export class CacheStore {
 
   /**
    * Reads the meta get replies of `pending`, one per key in order: VA with the value and facts, EN for a miss. The
-   * item's size is memcached's own count (value, key, header, CAS and flags), as metadump reports it.
+   * item's size is memcached's own count (value, key, header, CAS and flags), as metadump reports it, known once the
+   * server's item limits are (itemLimits(), which a query asking for the size calls first).
    */
   private async readMetaGetReplies(pending: PendingGet): Promise<Map<string, StoredItem>> {
     const connection = this.connection;
@@ -523,7 +537,6 @@ export class CacheStore {
 
   /** The items found for `keys` (full keys): sendGet then receiveGet. */
   async getMany(keys: string[], withFacts: boolean = false): Promise<Map<string, StoredItem>> {
-    if (withFacts) await this.itemLimits();
     return await this.receiveGet(await this.sendGet(keys, withFacts));
   }
 
@@ -575,9 +588,23 @@ export class CacheStore {
       this.knownLimits = known;
       return known;
     }
+    return this.learnLimits(await this.stats('settings'));
+  }
+
+  /**
+   * The server's item limits, asked once; a client failure propagates as it is (ServerPool.learnItemLimits leaves it
+   * for the read that follows to report).
+   */
+  async fetchItemLimits(): Promise<ItemLimits> {
+    if (this.knownLimits !== null) return this.knownLimits;
+    return this.learnLimits(await this.fetchStats('settings'));
+  }
+
+  /** Keeps the item limits `stats settings` tells, for this store and every other on the server. */
+  private learnLimits(settings: StatEntry[]): ItemLimits {
     let itemSizeMax = DEFAULT_ITEM_SIZE_MAX;
     let casEnabled = true;
-    for (const [name, value] of await this.stats('settings')) {
+    for (const [name, value] of settings) {
       if (name === 'item_size_max') {
         const parsed = parseDecimalInt(value);
         if (parsed !== null && parsed > 0) itemSizeMax = parsed;

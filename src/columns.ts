@@ -41,6 +41,7 @@ export interface CacheTableLayout {
   lastAccessKind: FactKind;
   sizeColumn: string | null;
   fetchedColumn: string | null;
+  fetchedKind: FactKind;
 }
 
 /** The type name without its modifier: `character varying(10)` -> `character varying`. */
@@ -122,6 +123,7 @@ export function resolveCacheLayout(columns: Map<string, ColumnDefinition>, rowId
   let lastAccessKind: FactKind = 'timestamptz';
   let sizeColumn: string | null = null;
   let fetchedColumn: string | null = null;
+  let fetchedKind: FactKind = 'boolean';
   for (const name of names) {
     if (name === keyColumn) continue;
     const column = columns.get(name)!;
@@ -145,7 +147,7 @@ export function resolveCacheLayout(columns: Map<string, ColumnDefinition>, rowId
       factKind(column, 'item size', ['integer', 'bigint', 'text']);
     } else if (name === FETCHED_COLUMN) {
       fetchedColumn = name;
-      factKind(column, 'fetched flag', ['boolean', 'text']);
+      fetchedKind = factKind(column, 'fetched flag', ['boolean', 'text']);
     } else {
       raiseError(
         'column "' + name + '" is not a part of a memcached item',
@@ -172,6 +174,7 @@ export function resolveCacheLayout(columns: Map<string, ColumnDefinition>, rowId
     lastAccessKind: lastAccessKind,
     sizeColumn: sizeColumn,
     fetchedColumn: fetchedColumn,
+    fetchedKind: fetchedKind,
   };
 }
 

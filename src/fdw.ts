@@ -1,12 +1,15 @@
 // PymcacheFDW: a foreign table whose rows are memcached items (key, value, expire, flags). Multicorn builds one
 // instance per table per backend; every option is checked here, once, in the constructor.
 import { resolveCacheLayout, type CacheTableLayout } from './columns';
-import { ITEM_FLAGS_BYTES, StoredItem, type StoreOp, type WriteOp } from './cache-store';
+import { ITEM_FLAGS_BYTES, ItemFacts, StoredItem, type CacheStore, type StoreOp, type WriteOp } from './cache-store';
 import { raiseError, warn } from './errors';
-import { InvalidKeyError, KEY_HINT, MAX_KEY_BYTES, plainFullKey, prefixedKey, quoteForMessage, validateKey } from './keys';
-import { guardTransaction, type GuardStatus } from './ports/backend';
+import { InvalidKeyError, KEY_HINT, MAX_KEY_BYTES, plainFullKey, prefixedKey, quoteForMessage, stripPrefix, validateKey } from './keys';
+import { ItemDump } from './item-dump';
+import type { MetadumpEntry } from './memcache/protocol';
+import { guardTransaction, keyOrderIsBytewise, queryMayModify, type GuardStatus } from './ports/backend';
 import { ForeignDataWrapper, type ColumnDefinition, type Qual, type SortKey } from './ports/host';
-import { bytesEqual, intToString, utf8ByteLength } from './ports/runtime';
+import { bytesEqual, intToString, InvalidUtf8Error, nowSeconds, utf8ByteLength, utf8Decode, utf8Encode } from './ports/runtime';
+import { scanFilterOf } from './scan-filter';
 import { lookupKeys } from './quals';
 import { ServerPool } from './server-pool';
 import { OPTION_HINT, parseCacheTableOptions, type CacheTableOptions } from './table-options';
@@ -23,25 +26,33 @@ import {
   transactionWrites,
   warnVanishedTouches,
 } from './transaction';
-import { StatementWrites } from './write-set';
+import { pendingItemOf, StatementWrites } from './write-set';
 import {
   checkedFlags,
   decodeValue,
   decodeValueIfReadable,
   flagsIfReadable,
   encodeValue,
+  fetchedColumnValue,
   flagsColumnValue,
   integerColumnValue,
+  lastAccessColumnValue,
   memcachedExpire,
+  ttlColumnValue,
   type SqlRow,
   type SqlValue,
 } from './values';
 
 /**
- * Rows the planner is told a scan without a key condition returns. Such a scan fetches nothing (memcached cannot list
- * its keys here), so it must look costly enough that a join on the key always prefers key lookups.
+ * Rows the planner is told a scan without a key condition returns when the servers' item counts are not known (a
+ * server did not answer, or full scans are off): enough that a join on the key prefers key lookups.
  */
 export const NO_KEY_ROWS_ESTIMATE = 1000000;
+/**
+ * Items whose values a scan without a key condition fetches at once: one pipelined `gets` per server, read before
+ * the rows are returned, so a batch holds at most this many values in memory.
+ */
+export const VALUES_PER_BATCH = 100;
 /**
  * Average width in bytes the planner assumes per column asked for: PostgreSQL's own guess for a text column it has
  * no statistics for (get_typavgwidth). Multicorn costs a path as rows * width, so this also sets the cost: at 64 a
@@ -49,6 +60,57 @@ export const NO_KEY_ROWS_ESTIMATE = 1000000;
  * for a scan that evaluates almost nothing.
  */
 const COLUMN_WIDTH = 32;
+
+/** The rows a scan returns under LIMIT and OFFSET (both applied by the scan only when canLimit accepted them). */
+class RowPage {
+  private readonly limit: number | null;
+  private toSkip: number;
+  private returned: number;
+
+  constructor(limit: number | null, offset: number | null) {
+    this.limit = limit;
+    this.toSkip = offset === null ? 0 : offset;
+    this.returned = 0;
+  }
+
+  /** Whether the next row found is returned (false while OFFSET skips, or once LIMIT is reached). */
+  take(): boolean {
+    if (this.full()) return false;
+    if (this.toSkip > 0) {
+      this.toSkip -= 1;
+      return false;
+    }
+    this.returned += 1;
+    return true;
+  }
+
+  /** LIMIT rows were returned: the scan stops listing. */
+  full(): boolean {
+    return this.limit !== null && this.returned >= this.limit;
+  }
+}
+
+/** An item a listing found: its user key, full key, the listing's entry and the server's clock at the listing. */
+class ListedItem {
+  readonly key: string;
+  readonly fullKey: string;
+  readonly entry: MetadumpEntry;
+  private readonly serverTime: number;
+
+  constructor(key: string, fullKey: string, entry: MetadumpEntry, serverTime: number) {
+    this.key = key;
+    this.fullKey = fullKey;
+    this.entry = entry;
+    this.serverTime = serverTime;
+  }
+
+  /** The entry's facts: TTL by the server's clock (-1: never expires), last access by this host's clock. */
+  facts(): ItemFacts {
+    const entry = this.entry;
+    const ttl = entry.expiresAt === -1 ? -1 : entry.expiresAt - this.serverTime;
+    return new ItemFacts(ttl, nowSeconds() - (this.serverTime - entry.lastAccess), entry.fetched, entry.size);
+  }
+}
 
 export class PymcacheFDW extends ForeignDataWrapper {
   private readonly settings: CacheTableOptions;
@@ -89,11 +151,17 @@ export class PymcacheFDW extends ForeignDataWrapper {
     return this.layout.keyColumn;
   }
 
-  override getRelSize(quals: Qual[], columns: Set<string>): [number, number] {
+  /**
+   * A lookup returns at most its keys; a scan without a key condition every item of the servers (memcached's
+   * curr_items, summed: the table's prefix group is a part of that).
+   */
+  override async getRelSize(quals: Qual[], columns: Set<string>): Promise<[number, number]> {
     const keys = lookupKeys(quals, this.layout.keyColumn);
     const width = COLUMN_WIDTH * (columns.size > 0 ? columns.size : 1);
-    if (keys === null) return [NO_KEY_ROWS_ESTIMATE, width];
-    return [keys.length, width];
+    if (keys !== null) return [keys.length, width];
+    if (!this.settings.fullScan) return [NO_KEY_ROWS_ESTIMATE, width];
+    const items = await this.servers.itemCount();
+    return [items === null ? NO_KEY_ROWS_ESTIMATE : items, width];
   }
 
   /** A join or parameter on the key column is a lookup returning at most one row per outer row. */
@@ -101,18 +169,76 @@ export class PymcacheFDW extends ForeignDataWrapper {
     return [[[this.layout.keyColumn], 1]];
   }
 
-  override explain(quals: Qual[], columns: Set<string>, sortkeys: SortKey[] | null = null, verbose = false): string[] {
+  /**
+   * A scan without a key condition applies LIMIT and OFFSET itself: it stops listing once it has returned enough
+   * rows. Multicorn asks only for a query with nothing but the scan under the LIMIT.
+   */
+  override canLimit(limit: number | null, offset: number | null): boolean {
+    return this.settings.fullScan;
+  }
+
+  override explain(
+    quals: Qual[],
+    columns: Set<string>,
+    sortkeys: SortKey[] | null = null,
+    verbose = false,
+    limit: number | null = null,
+    offset: number | null = null,
+  ): string[] {
     const lines: string[] = [this.servers.describeServers()];
-    if (this.settings.prefix !== '') lines.push('key prefix ' + quoteForMessage(this.settings.prefix));
-    const keys = lookupKeys(quals, this.layout.keyColumn);
-    if (keys === null) {
-      lines.push('no key condition: no rows (a full scan of memcached is not available)');
-    } else {
+    const prefix = this.settings.prefix;
+    if (prefix !== '') lines.push('key prefix ' + quoteForMessage(prefix));
+    const keyColumn = this.layout.keyColumn;
+    const keys = lookupKeys(quals, keyColumn);
+    if (keys !== null) {
       const fullKeys: string[] = [];
-      for (const key of keys) fullKeys.push(this.settings.prefix + key);
-      lines.push(this.servers.describeLookup(fullKeys));
+      for (const key of keys) fullKeys.push(prefix + key);
+      lines.push(this.servers.describeLookup(fullKeys, this.wantsFacts(columns)));
+      return lines;
     }
+    if (!this.settings.fullScan) {
+      lines.push("no key condition: no rows (full_scan is 'off')");
+      return lines;
+    }
+    const servers = this.servers.stores.length;
+    lines.push('list the items of ' + (servers === 1 ? 'the server' : 'each of the ' + intToString(servers) + ' servers') + ' (lru_crawler metadump)');
+    // EXPLAIN cannot tell which collation the conditions will run under: a range is described as given.
+    const filter = scanFilterOf(quals, keyColumn, prefix, true).describe(keyColumn);
+    if (filter !== null) lines.push('keep ' + filter);
+    if (limit !== null || offset !== null) {
+      const parts: string[] = [];
+      if (limit !== null) parts.push('stop after ' + intToString((offset === null ? 0 : offset) + limit) + ' rows');
+      if (offset !== null) parts.push('skip the first ' + intToString(offset));
+      lines.push(parts.join(', ') + ' (LIMIT applied during the listing)');
+    }
+    lines.push(
+      this.wantsValues(columns)
+        ? 'values fetched with gets, ' + intToString(VALUES_PER_BATCH) + ' keys per round trip'
+        : 'values not fetched (no value or flags column asked for)',
+    );
     return lines;
+  }
+
+  /**
+   * Whether the query needs what only a meta get or a listing tells (remaining TTL, last access, size, fetched).
+   * multicorn2 names no column for a whole-row reference: an empty set may need them all.
+   */
+  private wantsFacts(columns: Set<string>): boolean {
+    if (columns.size === 0) return true;
+    const layout = this.layout;
+    return (
+      (layout.expireColumn !== null && columns.has(layout.expireColumn)) ||
+      (layout.lastAccessColumn !== null && columns.has(layout.lastAccessColumn)) ||
+      (layout.sizeColumn !== null && columns.has(layout.sizeColumn)) ||
+      (layout.fetchedColumn !== null && columns.has(layout.fetchedColumn))
+    );
+  }
+
+  /** Whether a scan without a key condition must fetch values: a value or flags column is asked for (or the row). */
+  private wantsValues(columns: Set<string>): boolean {
+    if (columns.size === 0) return true;
+    const flagsColumn = this.layout.flagsColumn;
+    return columns.has(this.layout.valueColumn) || (flagsColumn !== null && columns.has(flagsColumn));
   }
 
   /** The memcached key for a SQL key: prefixed and validated; an invalid one is an ERROR naming it. */
@@ -125,17 +251,28 @@ export class PymcacheFDW extends ForeignDataWrapper {
     }
   }
 
+  /**
+   * The rows for `quals`: a lookup of the keys the quals give, or without a key condition a listing of every server
+   * (full_scan). `limit` and `offset` come only when canLimit accepted them.
+   */
   override async *execute(
     quals: Qual[],
     columns: Set<string>,
     sortkeys: SortKey[] | null = null,
+    limit: number | null = null,
+    offset: number | null = null,
   ): AsyncGenerator<SqlRow, void, undefined> {
     this.scanned = new Map<string, StoredItem>();
     const keys = lookupKeys(quals, this.layout.keyColumn);
     if (keys === null) {
+      if (this.settings.fullScan) {
+        yield* this.listItems(quals, columns, limit, offset);
+        return;
+      }
       warn(
-        'no condition on the key column "' + this.layout.keyColumn + '": a full scan of memcached is not available, no rows returned',
-        'Select keys with ' + this.layout.keyColumn + " = 'k', " + this.layout.keyColumn + " IN ('k1', 'k2'), = ANY(array), or a join on " + this.layout.keyColumn + '.',
+        'no condition on the key column "' + this.layout.keyColumn + "\": full_scan is 'off' for this table, no rows returned",
+        'Select keys with ' + this.layout.keyColumn + " = 'k', " + this.layout.keyColumn + " IN ('k1', 'k2'), = ANY(array), or a join on " +
+          this.layout.keyColumn + ", or set the table option full_scan 'on'.",
       );
       return;
     }
@@ -146,7 +283,9 @@ export class PymcacheFDW extends ForeignDataWrapper {
       const plain = plainFullKey(prefix, key);
       fullKeys.push(plain !== null ? plain : this.fullKey(key));
     }
-    const found = await this.servers.readThrough(transactionWrites, fullKeys);
+    const withFacts = this.wantsFacts(columns);
+    if (withFacts && this.layout.sizeColumn !== null) await this.servers.learnItemLimits();
+    const found = await this.servers.readThrough(transactionWrites, fullKeys, withFacts);
     // Rows hold the key column (the row id) and the other columns only when the query needs them, decided once here;
     // the rows are built inline because this loop runs once per key of the lookup.
     // A column the query asks for is decoded strictly (an unreadable value is an ERROR naming the key); the others are
@@ -156,10 +295,11 @@ export class PymcacheFDW extends ForeignDataWrapper {
     const valueColumn = layout.valueColumn;
     const valueAsked = columns.has(valueColumn);
     const valueKind = layout.valueKind;
-    const expireColumn = layout.expireColumn;
     const flagsColumn = layout.flagsColumn;
     const flagsAsked = flagsColumn !== null && columns.has(flagsColumn);
     const flagsKind = layout.flagsKind;
+    const hasFacts = layout.expireColumn !== null || layout.casColumn !== null || layout.lastAccessColumn !== null ||
+      layout.sizeColumn !== null || layout.fetchedColumn !== null;
     const scanned = this.scanned;
     for (let i = 0; i < keys.length; i++) {
       const item = found.get(fullKeys[i]!);
@@ -169,13 +309,166 @@ export class PymcacheFDW extends ForeignDataWrapper {
       const row: SqlRow = {};
       row[keyColumn] = key;
       row[valueColumn] = valueAsked ? decodeValue(item.value, valueKind, key) : decodeValueIfReadable(item.value, valueKind);
-      // memcached's text protocol does not return an item's expiration: the column reads as NULL.
-      if (expireColumn !== null) row[expireColumn] = null;
+      if (hasFacts) this.factsInto(row, item.cas, item.facts, key);
       if (flagsColumn !== null) {
         row[flagsColumn] = flagsAsked ? flagsColumnValue(item.flags, flagsKind, key) : flagsIfReadable(item.flags, flagsKind);
       }
       yield row;
     }
+  }
+
+  /** The columns of what memcached told about an item (NULL where the read did not say). */
+  private factsInto(row: SqlRow, cas: string | null, facts: ItemFacts | null, key: string): void {
+    const layout = this.layout;
+    if (layout.expireColumn !== null) row[layout.expireColumn] = facts === null ? null : ttlColumnValue(facts.ttl, layout.expireKind, key);
+    if (layout.casColumn !== null) row[layout.casColumn] = cas;
+    if (layout.lastAccessColumn !== null) {
+      row[layout.lastAccessColumn] = facts === null ? null : lastAccessColumnValue(facts.lastAccess, layout.lastAccessKind);
+    }
+    if (layout.sizeColumn !== null) row[layout.sizeColumn] = facts === null || facts.size === null ? null : intToString(facts.size);
+    if (layout.fetchedColumn !== null) row[layout.fetchedColumn] = facts === null ? null : fetchedColumnValue(facts.fetched, layout.fetchedKind);
+  }
+
+  /** The row of `item` under the user key `key`; `valueAsked`: the value and flags are decoded strictly. */
+  private rowOf(key: string, item: StoredItem, valueAsked: boolean): SqlRow {
+    const layout = this.layout;
+    const row: SqlRow = {};
+    row[layout.keyColumn] = key;
+    row[layout.valueColumn] = valueAsked ? decodeValue(item.value, layout.valueKind, key) : decodeValueIfReadable(item.value, layout.valueKind);
+    this.factsInto(row, item.cas, item.facts, key);
+    const flagsColumn = layout.flagsColumn;
+    if (flagsColumn !== null) {
+      row[flagsColumn] = valueAsked ? flagsColumnValue(item.flags, layout.flagsKind, key) : flagsIfReadable(item.flags, layout.flagsKind);
+    }
+    return row;
+  }
+
+  /**
+   * A scan without a key condition: the items of every server of the table (lru_crawler metadump), server after
+   * server, with the transaction's pending writes in place of what memcached holds for their keys. Only the table's
+   * prefix group is kept (the prefix stripped), and only keys the server holds as a lookup would read them (a stale
+   * copy on another server is not shown twice). Values are fetched in batches when the query needs them; rows are
+   * returned as they come, so memory stays flat however many items the servers hold.
+   */
+  private async *listItems(
+    quals: Qual[],
+    columns: Set<string>,
+    limit: number | null,
+    offset: number | null,
+  ): AsyncGenerator<SqlRow, void, undefined> {
+    const layout = this.layout;
+    const prefix = this.settings.prefix;
+    const filter = scanFilterOf(quals, layout.keyColumn, prefix, keyOrderIsBytewise());
+    const page = new RowPage(limit, offset);
+    // Only a statement that may write needs the items it read (an UPDATE writes back against them, value, flags and
+    // CAS token); a SELECT of a million items must not keep them.
+    const remember = queryMayModify();
+    const withValues = remember || this.wantsValues(columns);
+    const pool = this.servers;
+    let undecodable = 0;
+    for (let position = 0; position < pool.stores.length && !page.full(); position++) {
+      if (!pool.listable(position)) continue;
+      const store = pool.stores[position]!;
+      let dump: ItemDump;
+      try {
+        dump = await ItemDump.start(store.endpoint);
+      } catch (error) {
+        pool.listingFailed(position, error);
+        continue;
+      }
+      let batch: ListedItem[] = [];
+      try {
+        while (!page.full()) {
+          let entry: MetadumpEntry | null;
+          try {
+            entry = await dump.next();
+          } catch (error) {
+            pool.listingFailed(position, error);
+            break;
+          }
+          if (entry === null) break;
+          if (!filter.admits(entry.key)) continue;
+          let fullKey: string;
+          try {
+            fullKey = utf8Decode(entry.key);
+          } catch (error) {
+            if (!(error instanceof InvalidUtf8Error)) throw error;
+            undecodable += 1;
+            continue;
+          }
+          // A key another server holds for lookups is a stale copy here; a key with a pending write comes later.
+          if (pool.stores.length > 1 && pool.readPositionOf(fullKey) !== position) continue;
+          const pending = transactionWrites.effective(store, fullKey);
+          if (pending !== null && pending.op.kind !== 'touch') continue;
+          const listed = new ListedItem(store.userKey(fullKey), fullKey, entry, dump.serverTime);
+          if (!withValues) {
+            if (page.take()) yield this.listedRow(listed, null, remember);
+            continue;
+          }
+          batch.push(listed);
+          if (batch.length < VALUES_PER_BATCH) continue;
+          for (const row of await this.fetchBatch(store, batch, page, remember)) yield row;
+          batch = [];
+        }
+        if (batch.length > 0 && !page.full()) {
+          for (const row of await this.fetchBatch(store, batch, page, remember)) yield row;
+        }
+      } finally {
+        dump.close();
+      }
+    }
+    // The transaction's own pending stores, which memcached does not hold yet (or holds with another value).
+    for (let position = 0; position < pool.stores.length && !page.full(); position++) {
+      const store = pool.stores[position]!;
+      for (const pending of transactionWrites.pendingOn(store)) {
+        const item = pendingItemOf(pending);
+        const fullKey = pending.op.key;
+        if (item === null || !filter.admits(utf8Encode(fullKey))) continue;
+        if (pool.stores.length > 1 && pool.readPositionOf(fullKey) !== position) continue;
+        const key = stripPrefix(prefix, fullKey);
+        if (key === null || !page.take()) continue;
+        if (remember) this.scanned.set(key, item);
+        yield this.rowOf(key, item, withValues);
+      }
+    }
+    if (undecodable > 0) {
+      warn(
+        intToString(undecodable) + ' key(s) listed by memcached are not valid UTF-8 and were left out of the scan',
+        'A text key column holds UTF-8 only; such keys were written by another client and can be read with its key bytes only.',
+      );
+    }
+  }
+
+  /**
+   * The row of an item a listing found; `item` holds its value when the query needed it, else null (then nothing is
+   * remembered: a statement that may write always fetches values).
+   */
+  private listedRow(listed: ListedItem, item: StoredItem | null, remember: boolean): SqlRow {
+    const key = listed.key;
+    const facts = listed.facts();
+    if (item === null) {
+      const row: SqlRow = {};
+      row[this.layout.keyColumn] = key;
+      this.factsInto(row, listed.entry.cas, facts, key);
+      return row;
+    }
+    const withFacts = new StoredItem(item.value, item.flags, item.cas, facts);
+    if (remember) this.scanned.set(key, withFacts);
+    return this.rowOf(key, withFacts, true);
+  }
+
+  /** The rows of a batch of listed items, their values fetched in one pipelined get (items gone since are left out). */
+  private async fetchBatch(store: CacheStore, batch: ListedItem[], page: RowPage, remember: boolean): Promise<SqlRow[]> {
+    const fullKeys: string[] = [];
+    for (const listed of batch) fullKeys.push(listed.fullKey);
+    const found = await store.getMany(fullKeys);
+    const rows: SqlRow[] = [];
+    for (const listed of batch) {
+      const item = found.get(listed.fullKey);
+      if (item === undefined || !page.take()) continue;
+      rows.push(this.listedRow(listed, item, remember));
+    }
+    return rows;
   }
 
   /** The key of a row being written; NULL is an ERROR (memcached has no NULL key). */

@@ -8,6 +8,7 @@
 import {
   CacheStore,
   describeFailure,
+  isClientFailure,
   isOutage,
   KEYS_PER_GET,
   operationText,
@@ -21,8 +22,9 @@ import {
 import { createDistribution, DistributionError, type Distribution } from './distribution/index';
 import { raiseError, warn } from './errors';
 import { quoteForMessage, stripPrefix } from './keys';
+import { LISTING_TEXT, raiseListingFailure } from './item-dump';
 import { ErrorReply, type StatEntry } from './memcache/protocol';
-import { intDiv, intToString, nowSeconds } from './ports/runtime';
+import { intDiv, intToString, nowSeconds, parseDecimalInt } from './ports/runtime';
 import { OPTION_HINT, type ServerEndpoint, type ServerSetOptions } from './table-options';
 import type { WriteSet } from './write-set';
 
@@ -305,13 +307,13 @@ export class ServerPool {
    * Each server gets all of its keys in one pipelined request, and every server's request is sent before any reply
    * is read, so the servers answer in parallel.
    */
-  async readThrough(writeSet: WriteSet, fullKeys: string[]): Promise<Map<string, StoredItem>> {
+  async readThrough(writeSet: WriteSet, fullKeys: string[], withFacts: boolean = false): Promise<Map<string, StoredItem>> {
     const only = this.only;
     // failedAt is tested here first: while no server has failed, the common case costs no call to anyDown.
     if (only !== null && (failedAt.size === 0 || !this.anyDown())) {
       // The common case, one server and nothing pending: its answer is the scan's, with no layer in between.
-      if (writeSet.isEmpty()) return await only.getMany(fullKeys);
-      return await writeSet.readThrough(only, fullKeys);
+      if (writeSet.isEmpty()) return await only.getMany(fullKeys, withFacts);
+      return await writeSet.readThrough(only, fullKeys, withFacts);
     }
     const groups = this.group(fullKeys);
     this.reportStranded(groups);
@@ -324,7 +326,7 @@ export class ServerPool {
       const store = this.stores[position]!;
       const toFetch = writeSet.pendingView(store, keys, found);
       if (toFetch.length === 0) continue;
-      sent.push(await store.sendGet(toFetch));
+      sent.push(await store.sendGet(toFetch, withFacts));
       senders.push(store);
     }
     for (let i = 0; i < sent.length; i++) {
@@ -354,6 +356,94 @@ export class ServerPool {
     );
   }
 
+  /**
+   * The position of the server a lookup of `fullKey` reads now: its home server, or where the matching client moves
+   * it while that one is down; null when its server is down and the key is not moved.
+   */
+  readPositionOf(fullKey: string): number | null {
+    if (this.only !== null) return 0;
+    const key = this.applicationKey(fullKey);
+    const home = this.distribution.serverFor(key);
+    if (!this.anyDown()) return home;
+    const down = this.downFlags();
+    if (!down[home]!) return home;
+    return this.distribution.serverForWhileDown(key, down);
+  }
+
+  /**
+   * Whether the server at `position` can be listed now. A server marked down is skipped with a WARNING under
+   * on_server_error miss (false), and is an ERROR otherwise.
+   */
+  listable(position: number): boolean {
+    if (!isMarkedDown(this.stores[position]!.serverLabel, this.settings.retryInterval)) return true;
+    if (this.settings.onServerError === 'miss') {
+      warn(this.downText(position) + ': its items are left out of the scan (on_server_error miss)');
+      return false;
+    }
+    return raiseError(
+      this.downText(position) + ': cannot list its items',
+      'It is tried again once retry_interval seconds have passed since the failure; on_server_error ' +
+        "'miss' lists the other servers' items meanwhile.",
+    );
+  }
+
+  /**
+   * A listing of the server at `position` failed (`error` as item-dump.ts throws it): under on_server_error miss an
+   * outage or SERVER_ERROR leaves the server's (remaining) items out of the scan with a WARNING; anything else is an
+   * ERROR naming the server.
+   */
+  listingFailed(position: number, error: unknown): void {
+    const store = this.stores[position]!;
+    noteFailure(store.serverLabel, error);
+    const report = describeFailure(error, store.endpoint, LISTING_TEXT);
+    if (report !== null && this.settings.onServerError === 'miss' && missable(error)) {
+      warn(report.message + '; its items are left out of the scan (on_server_error miss)', report.hint);
+      return;
+    }
+    raiseListingFailure(error, store.endpoint);
+  }
+
+  /**
+   * How many items the servers hold (memcached's curr_items, summed), for the planner's estimate of a scan without a
+   * key condition; null when a server does not answer (the scan itself reports that).
+   */
+  async itemCount(): Promise<number | null> {
+    let total = 0;
+    for (const store of this.stores) {
+      let stats: StatEntry[];
+      try {
+        stats = await store.fetchStats('');
+      } catch (error) {
+        if (isClientFailure(error)) return null;
+        throw error;
+      }
+      let found = false;
+      for (const [name, value] of stats) {
+        if (name !== 'curr_items') continue;
+        const count = parseDecimalInt(value);
+        if (count === null) return null;
+        total += count;
+        found = true;
+      }
+      if (!found) return null;
+    }
+    return total;
+  }
+
+  /**
+   * Asks every server its item limits once (a query reading item sizes needs memcached's per-item overhead). A server
+   * that does not answer is left for the read itself to report (or to read as misses); its sizes stay unknown.
+   */
+  async learnItemLimits(): Promise<void> {
+    for (const store of this.stores) {
+      try {
+        await store.fetchItemLimits();
+      } catch (error) {
+        if (!isClientFailure(error)) throw error;
+      }
+    }
+  }
+
   /** What EXPLAIN says about the servers: `memcached host:port`, or the list and the distribution. */
   describeServers(): string {
     if (!this.settings.listed) return 'memcached ' + this.stores[0]!.serverLabel;
@@ -366,25 +456,23 @@ export class ServerPool {
   }
 
   /**
-   * What EXPLAIN says about a lookup of `fullKeys`: keys, `get` lines (KEYS_PER_GET keys each) and servers asked. All
-   * lines go out pipelined, to every server at once: one round trip.
+   * What EXPLAIN says about a lookup of `fullKeys`: keys, `gets` lines (KEYS_PER_GET keys each) or meta gets (one per
+   * key, when the query needs an item's facts) and the servers asked. All requests go out pipelined, to every server
+   * at once: one round trip.
    */
-  describeLookup(fullKeys: string[]): string {
-    if (this.only !== null) {
+  describeLookup(fullKeys: string[], withFacts: boolean): string {
+    const count = intToString(fullKeys.length);
+    let how: string;
+    if (withFacts) {
+      how = 'mg (meta get, with TTL and item facts) of ' + count + ' key(s)';
+    } else {
       const lines = intDiv(fullKeys.length + KEYS_PER_GET - 1, KEYS_PER_GET);
-      const pipelined = lines > 1 ? ' (' + intToString(lines) + ' get lines, pipelined)' : '';
-      return 'get ' + intToString(fullKeys.length) + ' key(s) in one round trip' + pipelined;
+      how = 'gets ' + count + ' key(s)' + (lines > 1 ? ' (' + intToString(lines) + ' lines, pipelined)' : '');
     }
-    const perServer: Map<number, number> = new Map<number, number>();
-    for (const fullKey of fullKeys) {
-      const home = this.homeOf(fullKey);
-      const before = perServer.get(home);
-      perServer.set(home, before === undefined ? 1 : before + 1);
-    }
-    return (
-      'get ' + intToString(fullKeys.length) + ' key(s) from ' + intToString(perServer.size) + ' of ' +
-      intToString(this.stores.length) + ' servers at once, one round trip'
-    );
+    if (this.only !== null) return how + ' in one round trip';
+    const perServer: Set<number> = new Set<number>();
+    for (const fullKey of fullKeys) perServer.add(this.homeOf(fullKey));
+    return how + ' from ' + intToString(perServer.size) + ' of ' + intToString(this.stores.length) + ' servers at once, one round trip';
   }
 
   /**

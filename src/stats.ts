@@ -100,7 +100,14 @@ export class PymcacheFDWStats extends ForeignDataWrapper {
     return [STATS_ROWS_ESTIMATE * this.servers.stores.length, STATS_ROW_WIDTH];
   }
 
-  override explain(quals: Qual[], columns: Set<string>, sortkeys: SortKey[] | null = null, verbose = false): string[] {
+  override explain(
+    quals: Qual[],
+    columns: Set<string>,
+    sortkeys: SortKey[] | null = null,
+    verbose = false,
+    limit: number | null = null,
+    offset: number | null = null,
+  ): string[] {
     const command = this.settings.statsCommand === '' ? 'stats' : 'stats ' + this.settings.statsCommand;
     const names: string[] = [];
     for (const store of this.servers.stores) names.push(store.serverLabel);
@@ -112,6 +119,8 @@ export class PymcacheFDWStats extends ForeignDataWrapper {
     quals: Qual[],
     columns: Set<string>,
     sortkeys: SortKey[] | null = null,
+    limit: number | null = null,
+    offset: number | null = null,
   ): AsyncGenerator<SqlRow, void, undefined> {
     const wantServer = columns.has(STAT_SERVER_COLUMN);
     for (const perServer of await this.servers.statsOfEachServer(this.settings.statsCommand)) {

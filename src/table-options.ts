@@ -6,6 +6,7 @@ import { quoteForMessage } from './keys';
 import {
   isPlausibleHost,
   OptionError,
+  parseBooleanOption,
   parseEnumOption,
   parseIntegerOption,
   parseSecondsOption,
@@ -51,6 +52,7 @@ export const CACHE_TABLE_OPTIONS: string[] = [
   'distribution',
   'on_server_error',
   'retry_interval',
+  'full_scan',
 ];
 export const STATS_TABLE_OPTIONS: string[] = [
   'host',
@@ -265,6 +267,8 @@ export interface CacheTableOptions {
   writeMode: string;
   /** Rows per bulk_insert call (modify_batch_size); 1 = one insert() per row, which INSERT ... RETURNING needs. */
   batchSize: number;
+  /** Whether a scan without a key condition lists the servers' items (lru_crawler metadump); off: no rows, a WARNING. */
+  fullScan: boolean;
 }
 
 export function parseCacheTableOptions(options: Record<string, string>): CacheTableOptions {
@@ -300,6 +304,8 @@ export function parseCacheTableOptions(options: Record<string, string>): CacheTa
   const rowId = rawRowId === undefined ? null : rawRowId;
   const rawPrefix = options['prefix'];
   const prefix = rawPrefix === undefined ? '' : rawPrefix;
+  const rawFullScan = options['full_scan'];
+  const fullScan = rawFullScan === undefined ? true : checkedOption(() => parseBooleanOption('full_scan', rawFullScan));
   return {
     endpoint: endpoint,
     servers: servers,
@@ -309,6 +315,7 @@ export function parseCacheTableOptions(options: Record<string, string>): CacheTa
     insertMode: insertMode,
     writeMode: writeMode,
     batchSize: batchSize,
+    fullScan: fullScan,
   };
 }
 

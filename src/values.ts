@@ -287,10 +287,22 @@ export function flagsIfReadable(flags: number, kind: NumberKind): SqlValue {
   return intToString(flags);
 }
 
-/** The expire column of a row read with its facts: the seconds left, 0 for an item that never expires. */
-export function ttlColumnValue(ttl: number | null): SqlValue {
+/**
+ * The expire column of a row read with its facts, as expire is written: 0 for an item that never expires (memcached's
+ * -1), else the seconds left, at least 1 (an item in its last second must not read as one that never expires, or an
+ * UPDATE writing the row back would keep it forever). Beyond the column's type it is an ERROR naming the key.
+ */
+export function ttlColumnValue(ttl: number | null, kind: NumberKind, key: string): SqlValue {
   if (ttl === null) return null;
-  return intToString(ttl < 0 ? 0 : ttl);
+  if (ttl === -1) return '0';
+  const seconds = ttl < 1 ? 1 : ttl;
+  if (kind !== 'text' && !fitsIntegerType(parseDecimalText(intToString(seconds))!, kind)) {
+    return raiseError(
+      'the expire of key ' + quoteForMessage(key) + ' is ' + intToString(seconds) + ' seconds, which does not fit the ' + kind + ' column',
+      'Declare the expire column as integer.',
+    );
+  }
+  return intToString(seconds);
 }
 
 /** `n` as at least two digits (four for years), for timestamps. */
@@ -316,8 +328,10 @@ export function unixTimeText(seconds: number): string {
   const day = dayOfYear - intDiv(153 * monthFromMarch + 2, 5) + 1;
   const month = monthFromMarch < 10 ? monthFromMarch + 3 : monthFromMarch - 9;
   const year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0);
-  const clock = padded(intDiv(secondsOfDay, 3600), 2) + ':' + padded(intDiv(secondsOfDay % 3600, 60), 2) + ':' + padded(secondsOfDay % 60, 2);
-  return `${padded(year, 4)}-${padded(month, 2)}-${padded(day, 2)} ${clock}+00`;
+  const hours = padded(intDiv(secondsOfDay, 3600), 2);
+  const minutes = padded(intDiv(secondsOfDay % 3600, 60), 2);
+  const date = `${padded(year, 4)}-${padded(month, 2)}-${padded(day, 2)}`;
+  return `${date} ${hours}:${minutes}:${padded(secondsOfDay % 60, 2)}+00`;
 }
 
 /** The last_access column: a timestamptz (or its text), or the unix time for a bigint column. */

@@ -65,6 +65,13 @@ function pendingItem(item: StoredItem, expire: number): StoredItem {
   return new StoredItem(item.value, item.flags, null, new ItemFacts(ttl, null, null, null));
 }
 
+/** The item a read sees for the pending write `pending`, or null when it hides the key (delete) or keeps memcached's (touch). */
+export function pendingItemOf(pending: PendingWrite): StoredItem | null {
+  const op = pending.op;
+  if (op.kind === 'delete' || op.kind === 'touch') return null;
+  return pendingItem(op.item, op.expire);
+}
+
 /** Pending writes by level: index 0 holds the top-level transaction (level 1), index n savepoint level n + 1. */
 export class WriteSet {
   private levels: Array<Map<string, PendingWrite>>;
@@ -100,6 +107,17 @@ export class WriteSet {
     return null;
   }
 
+  /** The pending writes of keys on the server of `store`, each key's innermost write once. */
+  pendingOn(store: CacheStore): PendingWrite[] {
+    const found: PendingWrite[] = [];
+    if (this.isEmpty()) return found;
+    const label = store.serverLabel;
+    for (const pending of this.flattened().values()) {
+      if (pending.store.serverLabel === label) found.push(pending);
+    }
+    return found;
+  }
+
   /** Records `op` at savepoint `level` (1 = the transaction itself), composed with what was pending for its key. */
   record(level: number, store: CacheStore, op: WriteOp): void {
     const depth = level < 1 ? 1 : level;
@@ -114,12 +132,12 @@ export class WriteSet {
    * Read-your-writes: the items a scan of `fullKeys` sees, pending stores taking the place of memcached's items and
    * pending deletes hiding them. Only keys without a pending value are fetched from memcached (one get_many).
    */
-  async readThrough(store: CacheStore, fullKeys: string[]): Promise<Map<string, StoredItem>> {
-    if (this.isEmpty()) return await store.getMany(fullKeys);
+  async readThrough(store: CacheStore, fullKeys: string[], withFacts: boolean = false): Promise<Map<string, StoredItem>> {
+    if (this.isEmpty()) return await store.getMany(fullKeys, withFacts);
     const seen: Map<string, StoredItem> = new Map<string, StoredItem>();
     const toFetch = this.pendingView(store, fullKeys, seen);
     if (toFetch.length === 0) return seen;
-    const fetched = await store.getMany(toFetch);
+    const fetched = await store.getMany(toFetch, withFacts);
     for (const [fullKey, item] of fetched) seen.set(fullKey, item);
     return seen;
   }

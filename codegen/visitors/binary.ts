@@ -61,7 +61,10 @@ function equality(ctx: Context, node: ts.BinaryExpression, negate: boolean): py.
     if (parts.some(isBytesType)) return ctx.report(diagnostics.valueIdentity(node, 'Bytes'));
     if (parts.some((t) => ctx.checker.isTupleType(t))) return ctx.report(diagnostics.valueIdentity(node, 'tuples'));
   }
-  const primitive = isPrimitiveOrNullish(ctx.typeOf(left)) && isPrimitiveOrNullish(ctx.typeOf(right));
+  // A string literal equals only an equal str in Python as in JavaScript, whatever the other side may be (a union
+  // with objects included): value equality is exact there.
+  const primitive =
+    leftText !== null || rightText !== null || (isPrimitiveOrNullish(ctx.typeOf(left)) && isPrimitiveOrNullish(ctx.typeOf(right)));
   const op: py.CompareOperator = primitive ? (negate ? '!=' : '==') : negate ? 'is not' : 'is';
   return py.compare(ctx.expr(left), op, ctx.expr(right));
 }

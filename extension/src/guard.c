@@ -14,6 +14,11 @@
  *   crashes (the postmaster then restarts every backend). Refused where the table's FDW lacks BeginForeignInsert; the
  *   project's own host has it, and there COPY works.
  *
+ * It also tells the wrapper about the query running now (the innermost ExecutorRun), which Multicorn does not: whether
+ * it may modify anything (a scan under a plain SELECT need not remember what it read for an UPDATE), and whether every
+ * collation-aware comparison on a cache table's scan compares bytewise (C collation), so that a key range can be
+ * applied while memcached lists its keys.
+ *
  * The wrapper loads this library with ctypes from inside the backend and calls pymcache_fdw_guard_note_use() when a
  * cache table joins a transaction; the first call registers the callbacks. Named in session_preload_libraries, it is
  * in place from the session's first statement (which matters on multicorn2, where a COPY as a session's very first
@@ -32,10 +37,12 @@
 #include "foreign/fdwapi.h"
 #include "foreign/foreign.h"
 #include "nodes/execnodes.h"
+#include "nodes/nodeFuncs.h"
 #include "nodes/parsenodes.h"
 #include "nodes/plannodes.h"
 #include "tcop/utility.h"
 #include "utils/lsyscache.h"
+#include "utils/pg_locale.h"
 #include "utils/rel.h"
 
 PG_MODULE_MAGIC;
@@ -45,12 +52,16 @@ PG_MODULE_MAGIC;
 
 static bool guard_installed = false;
 static bool cache_used_in_transaction = false;
+/* The query whose ExecutorRun is innermost now, or NULL (none, or one that started before the guard was installed). */
+static QueryDesc *running_query = NULL;
 
 static ExecutorRun_hook_type	previous_executor_run = NULL;
 static ProcessUtility_hook_type previous_process_utility = NULL;
 
 void				   _PG_init(void);
 extern PGDLLEXPORT int pymcache_fdw_guard_note_use(void);
+extern PGDLLEXPORT int pymcache_fdw_guard_query_may_modify(void);
+extern PGDLLEXPORT int pymcache_fdw_guard_key_order_is_bytewise(void);
 
 /* Whether the foreign table `relid` belongs to a server whose Multicorn wrapper is one of ours. */
 static bool
@@ -146,10 +157,23 @@ guard_executor_run(QueryDesc *query, ScanDirection direction, uint64 count, bool
 		foreach(cell, query->estate->es_auxmodifytables)
 			refuse_on_conflict((ModifyTableState *) lfirst(cell));
 	}
-	if (previous_executor_run != NULL)
-		previous_executor_run(query, direction, count, execute_once);
-	else
-		standard_ExecutorRun(query, direction, count, execute_once);
+	{
+		QueryDesc *outer = running_query;
+
+		running_query = query;
+		PG_TRY();
+		{
+			if (previous_executor_run != NULL)
+				previous_executor_run(query, direction, count, execute_once);
+			else
+				standard_ExecutorRun(query, direction, count, execute_once);
+		}
+		PG_FINALLY();
+		{
+			running_query = outer;
+		}
+		PG_END_TRY();
+	}
 }
 
 static void
@@ -218,6 +242,99 @@ void
 _PG_init(void)
 {
 	install_guard();
+}
+
+/* Finds an expression that compares or matches with a collation other than C (`found` is set). */
+static bool
+non_bytewise_walker(Node *node, bool *found)
+{
+	Oid collation = InvalidOid;
+
+	if (node == NULL)
+		return false;
+	if (IsA(node, OpExpr))
+		collation = ((OpExpr *) node)->inputcollid;
+	else if (IsA(node, ScalarArrayOpExpr))
+		collation = ((ScalarArrayOpExpr *) node)->inputcollid;
+	else if (IsA(node, FuncExpr))
+		collation = ((FuncExpr *) node)->inputcollid;
+	else if (IsA(node, RowCompareExpr) || IsA(node, MinMaxExpr))
+		collation = exprInputCollation(node);
+	if (OidIsValid(collation) && !lc_collate_is_c(collation))
+	{
+		*found = true;
+		return true;
+	}
+	return expression_tree_walker(node, non_bytewise_walker, found);
+}
+
+/* Sets `found` when a cache table's scan in the plan tree below `state` has a condition that is not bytewise. */
+static bool
+cache_scan_walker(PlanState *state, bool *found)
+{
+	if (state == NULL)
+		return false;
+	if (IsA(state, ForeignScanState))
+	{
+		Relation relation = ((ScanState *) state)->ss_currentRelation;
+
+		if (relation != NULL && is_cache_table(RelationGetRelid(relation)) &&
+			non_bytewise_walker((Node *) state->plan->qual, found))
+			return true;
+	}
+	return planstate_tree_walker(state, cache_scan_walker, found);
+}
+
+/*
+ * Called by the wrapper through ctypes when a scan starts: 0 when the running query is a plain SELECT (no
+ * data-modifying CTE), 1 when it may modify or is not known. Nothing here can fail.
+ */
+int
+pymcache_fdw_guard_query_may_modify(void)
+{
+	QueryDesc *query = running_query;
+
+	if (query == NULL)
+		return 1;
+	return query->operation != CMD_SELECT || query->plannedstmt->hasModifyingCTE ? 1 : 0;
+}
+
+/*
+ * Called by the wrapper through ctypes before it applies a key range while memcached lists its keys: 1 when every
+ * collation-aware operator or function in the conditions of the running query's cache table scans uses a C
+ * collation (PostgreSQL then orders text bytewise, as the wrapper does), 0 when one does not, the query is not known,
+ * or the check fails (no PostgreSQL error may escape into the Python frames that called it).
+ */
+int
+pymcache_fdw_guard_key_order_is_bytewise(void)
+{
+	volatile int  bytewise = 0;
+	MemoryContext context = CurrentMemoryContext;
+	QueryDesc	 *query = running_query;
+
+	if (query == NULL || query->planstate == NULL)
+		return 0;
+	PG_TRY();
+	{
+		bool	  found = false;
+		ListCell *cell;
+
+		cache_scan_walker(query->planstate, &found);
+		foreach(cell, query->estate->es_subplanstates)
+		{
+			if (!found)
+				cache_scan_walker((PlanState *) lfirst(cell), &found);
+		}
+		bytewise = found ? 0 : 1;
+	}
+	PG_CATCH();
+	{
+		MemoryContextSwitchTo(context);
+		FlushErrorState();
+		bytewise = 0;
+	}
+	PG_END_TRY();
+	return bytewise;
 }
 
 /*

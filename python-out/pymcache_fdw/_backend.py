@@ -13,7 +13,7 @@ import ctypes
 import os
 from typing import Callable, Literal, Optional
 
-__all__ = ["GuardStatus", "guard_transaction", "pending_interrupt"]
+__all__ = ["GuardStatus", "guard_transaction", "key_order_is_bytewise", "pending_interrupt", "query_may_modify"]
 
 GuardStatus = Literal["guarded", "guard-missing", "outside-backend"]
 """What guards a cache table's transaction (see guard_transaction)."""
@@ -81,20 +81,41 @@ def pending_interrupt() -> Optional[str]:
             return "canceling statement due to statement timeout"
         return "canceling statement due to user request"
     return None
-_note_use: Optional[Callable[[], int]] = None
+class _Guard:
+    """The guard library's functions; a function an older build lacks answers what the wrapper must assume."""
+
+    def __init__(self, library: ctypes.CDLL) -> None:
+        self.note_use = self._function(library, "pymcache_fdw_guard_note_use")
+        self.query_may_modify = self._function(library, "pymcache_fdw_guard_query_may_modify")
+        self.key_order_is_bytewise = self._function(library, "pymcache_fdw_guard_key_order_is_bytewise")
+
+    @staticmethod
+    def _function(library: ctypes.CDLL, name: str) -> Optional[Callable[[], int]]:
+        try:
+            function = getattr(library, name)
+        except AttributeError:
+            return None
+        function.restype = ctypes.c_int
+        function.argtypes = []
+        typed: Callable[[], int] = function
+        return typed
 
 
-def _load_guard() -> Optional[Callable[[], int]]:
-    pkglib = (ctypes.c_char * _MAXPGPATH).in_dll(_process, "pkglib_path").value.decode()
-    try:
-        library = ctypes.CDLL(os.path.join(pkglib, _GUARD_LIBRARY))
-    except OSError:
-        return None
-    function = library.pymcache_fdw_guard_note_use
-    function.restype = ctypes.c_int
-    function.argtypes = []
-    note_use: Callable[[], int] = function
-    return note_use
+_guard: Optional[_Guard] = None
+_guard_looked_for = False
+
+
+def _loaded_guard() -> Optional[_Guard]:
+    """The guard library, loaded from PostgreSQL's library directory on first use; None when it is not installed."""
+    global _guard, _guard_looked_for
+    if _guard is None and not _guard_looked_for and _IN_BACKEND:
+        _guard_looked_for = True
+        pkglib = (ctypes.c_char * _MAXPGPATH).in_dll(_process, "pkglib_path").value.decode()
+        try:
+            _guard = _Guard(ctypes.CDLL(os.path.join(pkglib, _GUARD_LIBRARY)))
+        except OSError:
+            _guard = None
+    return _guard
 
 
 def guard_transaction() -> GuardStatus:
@@ -103,11 +124,31 @@ def guard_transaction() -> GuardStatus:
     The library (extension/ of the repository, installed with the pymcache_fdw extension) refuses PREPARE TRANSACTION
     and INSERT ... ON CONFLICT on cache tables, which Multicorn gives the wrapper no hook to refuse.
     """
-    global _note_use
     if not _IN_BACKEND:
         return "outside-backend"
-    if _note_use is None:
-        _note_use = _load_guard()
-        if _note_use is None:
-            return "guard-missing"
-    return "guarded" if _note_use() == 1 else "guard-missing"
+    guard = _loaded_guard()
+    if guard is None or guard.note_use is None:
+        return "guard-missing"
+    return "guarded" if guard.note_use() == 1 else "guard-missing"
+
+
+def query_may_modify() -> bool:
+    """Whether the running query may modify anything: False only when the guard knows it is a plain SELECT."""
+    guard = _loaded_guard()
+    if guard is None or guard.query_may_modify is None:
+        return True
+    return guard.query_may_modify() != 0
+
+
+def key_order_is_bytewise() -> bool:
+    """Whether every comparison in the running query's cache table conditions uses a C collation.
+
+    Outside a backend (plain python3) comparisons are bytewise, as in Node; in a backend without the guard library
+    nothing is known, so no key range is applied during a listing.
+    """
+    if not _IN_BACKEND:
+        return True
+    guard = _loaded_guard()
+    if guard is None or guard.key_order_is_bytewise is None:
+        return False
+    return guard.key_order_is_bytewise() == 1

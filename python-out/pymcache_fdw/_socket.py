@@ -15,7 +15,7 @@ from typing import Dict, List, Literal, Optional
 
 from ._backend import pending_interrupt
 
-__all__ = ["SocketFailure", "SocketError", "Socket", "open_socket"]
+__all__ = ["SocketFailure", "SocketError", "Socket", "open_socket", "pause"]
 
 SocketFailure = Literal["refused", "not-found", "unreachable", "timeout", "reset", "interrupted", "other"]
 """Why a socket operation failed (src/ports/socket.ts documents each kind)."""
@@ -186,3 +186,16 @@ class Socket:
     def close(self) -> None:
         self._ended = True
         self._sock.close()
+
+
+def pause(seconds: float) -> None:
+    """Waits ``seconds`` before asking a server again; an interrupt PostgreSQL acts on ends it with SocketError."""
+    deadline = time.monotonic() + seconds
+    while True:
+        interrupt = pending_interrupt()
+        if interrupt is not None:
+            raise SocketError("interrupted", f"pause interrupted: {interrupt}")
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            return
+        time.sleep(min(remaining, INTERRUPT_CHECK_SECONDS))

@@ -437,25 +437,30 @@ class CacheStore:  # src/cache-store.ts:368
     # The server's item limits once known (the per-row size check must not cost a lookup by label).
     _known_limits: ItemLimits | None
     _connection: Connection
+    # The server (or a proxy in front of it) answered a meta get with ERROR: it does not speak the meta commands, and
+    # reads that want an item's facts use `gets` instead (the facts read as unknown).
+    _meta_refused: bool
 
-    def __init__(self, endpoint: ServerEndpoint, prefix: str) -> None:  # src/cache-store.ts:378
+    def __init__(self, endpoint: ServerEndpoint, prefix: str) -> None:  # src/cache-store.ts:383
         self._known_limits = None
         self.endpoint = endpoint
         self.server_label = endpoint_label(endpoint)
         self._prefix = prefix
         self._known_limits = None
+        self._meta_refused = False
         self._connection = connection_to(endpoint['host'], endpoint['port'])
 
-    def user_key(self, full_key: str) -> str:  # src/cache-store.ts:387
+    def user_key(self, full_key: str) -> str:  # src/cache-store.ts:393
         """The user's key for a full key (the prefix stripped), for messages."""
         key = strip_prefix(self._prefix, full_key)
         return full_key if key is None else key
 
-    def send_get(self, keys: list[str], with_facts: bool = False) -> PendingGet:  # src/cache-store.ts:397
+    def send_get(self, keys: list[str], ask_facts: bool = False) -> PendingGet:  # src/cache-store.ts:403
         """Sends `get` for `keys` (full keys), one line per KEYS_PER_GET keys, all in one write; the replies are read by
         receive_get. A failure to connect or send is kept for receive_get to report, so that the other servers of a
         statement still get their requests first.
         """
+        with_facts = ask_facts and not self._meta_refused
         if len(keys) == 0:
             return PendingGet(keys, [], with_facts, False, None)
         encoded: list[bytes] = []
@@ -471,7 +476,7 @@ class CacheStore:  # src/cache-store.ts:368
             return PendingGet(keys, encoded, with_facts, reused, error)
         return PendingGet(keys, encoded, with_facts, reused, None)
 
-    def _get_request(self, encoded: list[bytes]) -> bytes:  # src/cache-store.ts:412
+    def _get_request(self, encoded: list[bytes]) -> bytes:  # src/cache-store.ts:419
         """`gets` lines (the CAS token comes with each value, for UPDATEs that must not overwrite another client's
         change).
         """
@@ -484,14 +489,14 @@ class CacheStore:  # src/cache-store.ts:368
             start += KEYS_PER_GET
         return bytes().join(lines)
 
-    def _meta_get_request(self, encoded: list[bytes]) -> bytes:  # src/cache-store.ts:420
+    def _meta_get_request(self, encoded: list[bytes]) -> bytes:  # src/cache-store.ts:427
         """One `mg` per key, answered in order, each returning the value with every fact (memcached 1.6.10 or later)."""
         lines: list[bytes] = []
         for key in encoded:
             lines.append(encode_meta_get(key, META_GET_FACTS))
         return bytes().join(lines)
 
-    def receive_get(self, pending: PendingGet) -> dict[str, StoredItem]:  # src/cache-store.ts:431
+    def receive_get(self, pending: PendingGet) -> dict[str, StoredItem]:  # src/cache-store.ts:438
         """The items found for a sent get. A failed request goes to `read_failed`, which raises the ERROR (or, in
         ServerStore under on_server_error miss, returns what was found); a connection that was reused and turns out
         closed (the server restarted since the last statement) is retried once on a new one, reads being safe to repeat.
@@ -504,6 +509,16 @@ class CacheStore:  # src/cache-store.ts:368
                 return found
             except Exception as error:
                 failure = error
+        if (
+            pending.with_facts
+            and isinstance(failure, ErrorReply)
+            and failure.kind == 'ERROR'
+            and failure.known_text is None
+        ):
+            # No meta commands here (memcached before 1.6.10, or a proxy such as twemproxy): the facts stay unknown.
+            self._meta_refused = True
+            self._connection.close()
+            return self.receive_get(self.send_get(pending.keys, False))
         if worth_retrying(pending, failure):
             self._connection.close()
             retried = self.send_get(pending.keys, pending.with_facts)
@@ -522,7 +537,7 @@ class CacheStore:  # src/cache-store.ts:368
             raise Exception('unexpected failure during a get')
         return self.read_failed(failure, pending.keys, {})
 
-    def _read_get_replies(self, pending: PendingGet) -> dict[str, StoredItem]:  # src/cache-store.ts:465
+    def _read_get_replies(self, pending: PendingGet) -> dict[str, StoredItem]:  # src/cache-store.ts:478
         """Reads the replies of every get line of `pending`, each item matched with the key it was asked for."""
         if len(pending.keys) == 0:
             return {}
@@ -554,9 +569,10 @@ class CacheStore:  # src/cache-store.ts:368
         connection.done()
         return found
 
-    def _read_meta_get_replies(self, pending: PendingGet) -> dict[str, StoredItem]:  # src/cache-store.ts:498
+    def _read_meta_get_replies(self, pending: PendingGet) -> dict[str, StoredItem]:  # src/cache-store.ts:512
         """Reads the meta get replies of `pending`, one per key in order: VA with the value and facts, EN for a miss.
-        The item's size is memcached's own count (value, key, header, CAS and flags), as metadump reports it.
+        The item's size is memcached's own count (value, key, header, CAS and flags), as metadump reports it, known once
+        the server's item limits are (item_limits(), which a query asking for the size calls first).
         """
         connection = self._connection
         timeout = self.endpoint['timeout']
@@ -596,24 +612,22 @@ class CacheStore:  # src/cache-store.ts:368
         connection.done()
         return found
 
-    def get_many(self, keys: list[str], with_facts: bool = False) -> dict[str, StoredItem]:  # src/cache-store.ts:525
+    def get_many(self, keys: list[str], with_facts: bool = False) -> dict[str, StoredItem]:  # src/cache-store.ts:539
         """The items found for `keys` (full keys): send_get then receive_get."""
-        if with_facts:
-            self.item_limits()
         return self.receive_get(self.send_get(keys, with_facts))
 
     def read_failed(
         self, error: object, chunk: list[str], found: dict[str, StoredItem]
-    ) -> dict[str, StoredItem]:  # src/cache-store.ts:534
+    ) -> dict[str, StoredItem]:  # src/cache-store.ts:547
         """A `get` of `chunk` failed: an ERROR naming the server (and the key, for one key). `found` holds the items
         read before the failure, for an override that reads the rest as misses.
         """
         raise_failure(error, self.endpoint, operation_text('get', self.user_key(chunk[0]) if len(chunk) == 1 else None))
 
-    def read_succeeded(self) -> None:  # src/cache-store.ts:539
+    def read_succeeded(self) -> None:  # src/cache-store.ts:552
         """Every `get` of a read was answered (ServerStore notes that the server is up)."""
 
-    def apply(self, op: WriteOp) -> bool:  # src/cache-store.ts:545
+    def apply(self, op: WriteOp) -> bool:  # src/cache-store.ts:558
         """Sends one write and returns memcached's answer: stored (set, add), touched, deleted. False means add found
         the key already there, or touch/delete did not find it.
         """
@@ -638,7 +652,7 @@ class CacheStore:  # src/cache-store.ts:368
         except Exception as error:
             raise_failure(error, self.endpoint, operation_text(op['kind'], self.user_key(op['key'])))
 
-    def item_limits(self) -> ItemLimits:  # src/cache-store.ts:571
+    def item_limits(self) -> ItemLimits:  # src/cache-store.ts:584
         """How large an item the server stores (`item_size_max` and `cas_enabled` of `stats settings`), asked once per
         server per backend so that values are checked before they are sent.
         """
@@ -648,9 +662,21 @@ class CacheStore:  # src/cache-store.ts:368
         if known is not None:
             self._known_limits = known
             return known
+        return self._learn_limits(self.stats('settings'))
+
+    def fetch_item_limits(self) -> ItemLimits:  # src/cache-store.ts:598
+        """The server's item limits, asked once; a client failure propagates as it is (ServerPool.learn_item_limits
+        leaves it for the read that follows to report).
+        """
+        if self._known_limits is not None:
+            return self._known_limits
+        return self._learn_limits(self.fetch_stats('settings'))
+
+    def _learn_limits(self, settings: list[StatEntry]) -> ItemLimits:  # src/cache-store.ts:604
+        """Keeps the item limits `stats settings` tells, for this store and every other on the server."""
         item_size_max = DEFAULT_ITEM_SIZE_MAX
         cas_enabled = True
-        for name, value in self.stats('settings'):
+        for name, value in settings:
             if name == 'item_size_max':
                 parsed = parse_decimal_int(value)
                 if parsed is not None and parsed > 0:
@@ -666,7 +692,7 @@ class CacheStore:  # src/cache-store.ts:368
     # flight and reports them all in one ERROR. Every command is acknowledged (never noreply), and every reply read.
     def _pipeline(
         self, request: bytes, count: int, read: Callable[[ReplyReader], T | None]
-    ) -> list[T]:  # src/cache-store.ts:597
+    ) -> list[T]:  # src/cache-store.ts:624
         """Sends `request` of `count` commands and reads one reply each with `read`; the connection is left in step."""
         connection = self._connection
         connection.ready(self.endpoint['connect_timeout'])
@@ -681,14 +707,14 @@ class CacheStore:  # src/cache-store.ts:368
         connection.done()
         return replies
 
-    def add_one(self, op: StoreOp) -> bool:  # src/cache-store.ts:613
+    def add_one(self, op: StoreOp) -> bool:  # src/cache-store.ts:640
         """`add` of one item; false when the key exists."""
         request = encode_store('add', utf8_encode(op['key']), op['item'].flags, op['expire'], op['item'].value)
         _d0 = self._pipeline(request, 1, read_stored)
         status = _d0[0] if len(_d0) > 0 else None
         return status == 'STORED'
 
-    def set_batch(self, keys: list[str], items: list[StoredItem], expire: int) -> WriteBatch:  # src/cache-store.ts:620
+    def set_batch(self, keys: list[str], items: list[StoredItem], expire: int) -> WriteBatch:  # src/cache-store.ts:647
         """A batch of sets of `keys[i]` to `items[i]`, all with one expiration."""
         commands: list[bytes] = []
         for i in range(len(keys)):
@@ -696,7 +722,7 @@ class CacheStore:  # src/cache-store.ts:368
             commands.append(encode_store('set', utf8_encode(keys[i]), item.flags, expire, item.value))
         return WriteBatch('set', keys, bytes().join(commands))
 
-    def cas_batch(self, ops: list[CasOp]) -> WriteBatch:  # src/cache-store.ts:630
+    def cas_batch(self, ops: list[CasOp]) -> WriteBatch:  # src/cache-store.ts:657
         """A batch of compare-and-swaps, each with its own expiration and token (EXISTS or NOT_FOUND: another client
         won).
         """
@@ -709,27 +735,27 @@ class CacheStore:  # src/cache-store.ts:368
             )
         return WriteBatch('cas', keys, bytes().join(commands))
 
-    def delete_batch(self, keys: list[str]) -> WriteBatch:  # src/cache-store.ts:641
+    def delete_batch(self, keys: list[str]) -> WriteBatch:  # src/cache-store.ts:668
         """A batch of deletes."""
         commands: list[bytes] = []
         for key in keys:
             commands.append(encode_delete(utf8_encode(key)))
         return WriteBatch('delete', keys, bytes().join(commands))
 
-    def touch_batch(self, keys: list[str], expire: int) -> WriteBatch:  # src/cache-store.ts:648
+    def touch_batch(self, keys: list[str], expire: int) -> WriteBatch:  # src/cache-store.ts:675
         """A batch of touches to `expire`, each acknowledged (never noreply: a NOT_FOUND must not be lost)."""
         commands: list[bytes] = []
         for key in keys:
             commands.append(encode_touch(utf8_encode(key), expire))
         return WriteBatch('touch', keys, bytes().join(commands))
 
-    def send_batch(self, batch: WriteBatch) -> None:  # src/cache-store.ts:655
+    def send_batch(self, batch: WriteBatch) -> None:  # src/cache-store.ts:682
         """Sends a batch in one write; its replies are read by receive_batch (other servers' batches may go in between).
         """
         self._connection.ready(self.endpoint['connect_timeout'])
         self._connection.send(batch.request, self.endpoint['timeout'])
 
-    def receive_batch(self, batch: WriteBatch) -> BatchOutcome:  # src/cache-store.ts:666
+    def receive_batch(self, batch: WriteBatch) -> BatchOutcome:  # src/cache-store.ts:693
         """Reads the reply to every command of a sent batch: which keys memcached did not apply, each with the reason (a
         set NOT_STORED or refused with an error reply, a delete or touch of a key it does not hold), and, when the
         replies stopped early (a transport failure or an unreadable reply, which close the connection), how many came
@@ -761,7 +787,7 @@ class CacheStore:  # src/cache-store.ts:368
         connection.done()
         return BatchOutcome(answered, rejected, None)
 
-    def apply_batch(self, batch: WriteBatch) -> list[RejectedWrite]:  # src/cache-store.ts:693
+    def apply_batch(self, batch: WriteBatch) -> list[RejectedWrite]:  # src/cache-store.ts:720
         """A batch sent and read at once: the keys not applied; a failure before the last reply is thrown."""
         self.send_batch(batch)
         outcome = self.receive_batch(batch)
@@ -772,19 +798,19 @@ class CacheStore:  # src/cache-store.ts:368
 
     def set_pipelined(
         self, keys: list[str], items: list[StoredItem], expire: int
-    ) -> list[str]:  # src/cache-store.ts:702
+    ) -> list[str]:  # src/cache-store.ts:729
         """`set` of every key, pipelined in one round trip; returns the keys memcached did not store."""
         return rejected_keys(self.apply_batch(self.set_batch(keys, items, expire)))
 
-    def delete_pipelined(self, keys: list[str]) -> list[str]:  # src/cache-store.ts:707
+    def delete_pipelined(self, keys: list[str]) -> list[str]:  # src/cache-store.ts:734
         """`delete` of every key, pipelined in one round trip; returns the keys memcached did not hold."""
         return rejected_keys(self.apply_batch(self.delete_batch(keys)))
 
-    def touch_pipelined(self, keys: list[str], expire: int) -> list[str]:  # src/cache-store.ts:712
+    def touch_pipelined(self, keys: list[str], expire: int) -> list[str]:  # src/cache-store.ts:739
         """`touch` of every key, pipelined in one round trip; returns the keys memcached no longer held."""
         return rejected_keys(self.apply_batch(self.touch_batch(keys, expire)))
 
-    def stats(self, command: str) -> list[StatEntry]:  # src/cache-store.ts:720
+    def stats(self, command: str) -> list[StatEntry]:  # src/cache-store.ts:747
         """memcached's `stats` (`command` '' for the general statistics, or a group such as `settings`), as the server
         sent them: name and value text, in its order. A failure is an ERROR naming the server.
         """
@@ -793,7 +819,7 @@ class CacheStore:  # src/cache-store.ts:368
         except Exception as error:
             raise_failure(error, self.endpoint, 'stats' if command == '' else f'stats {command}')
 
-    def fetch_stats(self, command: str) -> list[StatEntry]:  # src/cache-store.ts:729
+    def fetch_stats(self, command: str) -> list[StatEntry]:  # src/cache-store.ts:756
         """`stats` without reporting: client failures propagate (ServerStore notes outages first)."""
         group: StatsGroup | None = None if command == '' else stats_group(command)
         _d0 = self._pipeline(encode_stats(group), 1, read_stats)
@@ -801,7 +827,7 @@ class CacheStore:  # src/cache-store.ts:368
         return cast('list[tuple[str, str]]', entries)
 
 
-def stats_group(command: str) -> StatsGroup:  # src/cache-store.ts:737
+def stats_group(command: str) -> StatsGroup:  # src/cache-store.ts:764
     """The stats group of a table's `stats_cmd` (checked by table-options.ts against STATS_COMMANDS)."""
     if command == 'items' or command == 'settings' or command == 'slabs' or command == 'sizes' or command == 'conns':
         return cast("Literal['settings', 'items', 'slabs', 'sizes', 'conns']", command)

@@ -54,9 +54,10 @@ class CacheTableLayout(TypedDict):
     last_access_kind: FactKind
     size_column: str | None
     fetched_column: str | None
+    fetched_kind: FactKind
 
 
-def base_type(column: ColumnDefinition) -> str:  # src/columns.ts:47
+def base_type(column: ColumnDefinition) -> str:  # src/columns.ts:48
     """The type name without its modifier: `character varying(10)` -> `character varying`."""
     if column.base_type_name != '':
         return column.base_type_name
@@ -64,14 +65,14 @@ def base_type(column: ColumnDefinition) -> str:  # src/columns.ts:47
     return column.type_name if before_modifier is None else before_modifier
 
 
-def type_error(column: ColumnDefinition, part: str, accepted: str) -> NoReturn:  # src/columns.ts:53
+def type_error(column: ColumnDefinition, part: str, accepted: str) -> NoReturn:  # src/columns.ts:54
     raise_error(
         f'column "{column.column_name}" has type {column.type_name}, which cannot hold the memcached {part}',
         f'Declare it as {accepted}.',
     )
 
 
-def number_kind(column: ColumnDefinition, part: str) -> NumberKind:  # src/columns.ts:60
+def number_kind(column: ColumnDefinition, part: str) -> NumberKind:  # src/columns.ts:61
     type_name = base_type(column)
     if type_name == 'smallint' or type_name == 'integer' or type_name == 'bigint':
         return cast("Literal['bigint', 'smallint', 'integer']", type_name)
@@ -80,7 +81,7 @@ def number_kind(column: ColumnDefinition, part: str) -> NumberKind:  # src/colum
     type_error(column, part, 'integer, bigint or text')
 
 
-def fact_kind(column: ColumnDefinition, part: str, accepted: list[str]) -> FactKind:  # src/columns.ts:68
+def fact_kind(column: ColumnDefinition, part: str, accepted: list[str]) -> FactKind:  # src/columns.ts:69
     """The kind of a read-only column, among the types `accepted` (PostgreSQL type names) that can hold it."""
     type_name = base_type(column)
     if type_name in TEXT_TYPES and 'text' in accepted:
@@ -95,7 +96,7 @@ def fact_kind(column: ColumnDefinition, part: str, accepted: list[str]) -> FactK
     type_error(column, part, ', '.join(accepted))
 
 
-def value_kind(column: ColumnDefinition) -> ValueKind:  # src/columns.ts:78
+def value_kind(column: ColumnDefinition) -> ValueKind:  # src/columns.ts:79
     type_name = base_type(column)
     if type_name in TEXT_TYPES:
         return 'text'
@@ -108,7 +109,7 @@ def value_kind(column: ColumnDefinition) -> ValueKind:  # src/columns.ts:78
 
 def resolve_cache_layout(
     columns: dict[str, ColumnDefinition], row_id: str | None
-) -> CacheTableLayout:  # src/columns.ts:91
+) -> CacheTableLayout:  # src/columns.ts:92
     """The layout of a cache table. The key column is `row_id`, or the first column (announced with a WARNING); the
     other columns must be named value, expire or flags, so that a typo is an ERROR rather than a column that stays NULL,
     and the value column is required.
@@ -145,6 +146,7 @@ def resolve_cache_layout(
     last_access_kind: FactKind = 'timestamptz'
     size_column: str | None = None
     fetched_column: str | None = None
+    fetched_kind: FactKind = 'boolean'
     for name in names:
         if name == key_column:
             continue
@@ -169,7 +171,7 @@ def resolve_cache_layout(
             fact_kind(column, 'item size', ['integer', 'bigint', 'text'])
         elif name == FETCHED_COLUMN:
             fetched_column = name
-            fact_kind(column, 'fetched flag', ['boolean', 'text'])
+            fetched_kind = fact_kind(column, 'fetched flag', ['boolean', 'text'])
         else:
             raise_error(
                 f'column "{name}" is not a part of a memcached item',
@@ -194,6 +196,7 @@ def resolve_cache_layout(
         'last_access_kind': last_access_kind,
         'size_column': size_column,
         'fetched_column': fetched_column,
+        'fetched_kind': fetched_kind,
     }
 
 
@@ -204,7 +207,7 @@ STAT_VALUE_COLUMN = 'stat_value'
 STAT_SERVER_COLUMN = 'server'
 
 
-def check_stats_columns(columns: dict[str, ColumnDefinition]) -> None:  # src/columns.ts:185
+def check_stats_columns(columns: dict[str, ColumnDefinition]) -> None:  # src/columns.ts:188
     """A stats table has stat_name and stat_value, and optionally server (text types); anything else is an ERROR."""
     for name, column in columns.items():
         if name != STAT_NAME_COLUMN and name != STAT_VALUE_COLUMN and name != STAT_SERVER_COLUMN:

@@ -4,15 +4,17 @@ instance per table per backend; every option is checked here, once, in the const
 """
 from __future__ import annotations
 
+import time
 from typing import AbstractSet, Iterator, Literal, NoReturn
 
 from multicorn import ColumnDefinition, ForeignDataWrapper, Qual, SortKey
 
-from ._backend import GuardStatus, guard_transaction
-from ._runtime import int_to_string, utf8_byte_length
-from .cache_store import ITEM_FLAGS_BYTES, StoreOp, StoredItem, WriteOp
+from ._backend import GuardStatus, guard_transaction, key_order_is_bytewise, query_may_modify
+from ._runtime import InvalidUtf8Error, int_to_string, utf8_byte_length, utf8_decode, utf8_encode
+from .cache_store import CacheStore, ITEM_FLAGS_BYTES, ItemFacts, StoreOp, StoredItem, WriteOp
 from .columns import CacheTableLayout, resolve_cache_layout
 from .errors import raise_error, warn
+from .item_dump import ItemDump
 from .keys import (
     InvalidKeyError,
     KEY_HINT,
@@ -20,9 +22,12 @@ from .keys import (
     plain_full_key,
     prefixed_key,
     quote_for_message,
+    strip_prefix,
     validate_key,
 )
+from .memcache.protocol import MetadumpEntry
 from .quals import lookup_keys
+from .scan_filter import scan_filter_of
 from .server_pool import ServerPool
 from .table_options import CacheTableOptions, OPTION_HINT, parse_cache_table_options
 from .transaction import (
@@ -45,17 +50,23 @@ from .values import (
     decode_value,
     decode_value_if_readable,
     encode_value,
+    fetched_column_value,
     flags_column_value,
     flags_if_readable,
     integer_column_value,
+    last_access_column_value,
     memcached_expire,
+    ttl_column_value,
 )
-from .write_set import StatementWrites
+from .write_set import StatementWrites, pending_item_of
 
 
-# Rows the planner is told a scan without a key condition returns. Such a scan fetches nothing (memcached cannot list
-# its keys here), so it must look costly enough that a join on the key always prefers key lookups.
+# Rows the planner is told a scan without a key condition returns when the servers' item counts are not known (a
+# server did not answer, or full scans are off): enough that a join on the key prefers key lookups.
 NO_KEY_ROWS_ESTIMATE = 1000000
+# Items whose values a scan without a key condition fetches at once: one pipelined `gets` per server, read before
+# the rows are returned, so a batch holds at most this many values in memory.
+VALUES_PER_BATCH = 100
 # Average width in bytes the planner assumes per column asked for: PostgreSQL's own guess for a text column it has
 # no statistics for (get_typavgwidth). Multicorn costs a path as rows * width, so this also sets the cost: at 64 a
 # 1,000-key lookup of two columns cost 128,000, over jit_above_cost, and every execution paid a JIT compile (~3 ms)
@@ -63,7 +74,58 @@ NO_KEY_ROWS_ESTIMATE = 1000000
 COLUMN_WIDTH = 32
 
 
-class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:53
+class RowPage:  # src/fdw.ts:65
+    """The rows a scan returns under LIMIT and OFFSET (both applied by the scan only when can_limit accepted them)."""
+
+    _limit: int | None
+    _to_skip: int
+    _returned: int
+
+    def __init__(self, limit: int | None, offset: int | None) -> None:  # src/fdw.ts:70
+        self._limit = None
+        self._limit = limit
+        self._to_skip = 0 if offset is None else offset
+        self._returned = 0
+
+    def take(self) -> bool:  # src/fdw.ts:77
+        """Whether the next row found is returned (false while OFFSET skips, or once LIMIT is reached)."""
+        if self.full():
+            return False
+        if self._to_skip > 0:
+            self._to_skip -= 1
+            return False
+        self._returned += 1
+        return True
+
+    def full(self) -> bool:  # src/fdw.ts:88
+        """LIMIT rows were returned: the scan stops listing."""
+        return self._limit is not None and self._returned >= self._limit
+
+
+class ListedItem:  # src/fdw.ts:94
+    """An item a listing found: its user key, full key, the listing's entry and the server's clock at the listing."""
+
+    key: str
+    full_key: str
+    entry: MetadumpEntry
+    _server_time: int
+
+    def __init__(self, key: str, full_key: str, entry: MetadumpEntry, server_time: int) -> None:  # src/fdw.ts:100
+        self.key = key
+        self.full_key = full_key
+        self.entry = entry
+        self._server_time = server_time
+
+    def facts(self) -> ItemFacts:  # src/fdw.ts:108
+        """The entry's facts: TTL by the server's clock (-1: never expires), last access by this host's clock."""
+        entry = self.entry
+        ttl = -1 if entry['expires_at'] == -1 else entry['expires_at'] - self._server_time
+        return ItemFacts(
+            ttl, int(time.time()) - (self._server_time - entry['last_access']), entry['fetched'], entry['size']
+        )
+
+
+class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:115
     _settings: CacheTableOptions
     _layout: CacheTableLayout
     # The table's servers: which one holds each key, and what a statement does when one does not answer.
@@ -77,7 +139,7 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:53
     # Whether the backend's transaction guard covers the current transaction (set by begin).
     _guard: GuardStatus
 
-    def __init__(self, fdw_options: dict[str, str], fdw_columns: dict[str, ColumnDefinition]) -> None:  # src/fdw.ts:67
+    def __init__(self, fdw_options: dict[str, str], fdw_columns: dict[str, ColumnDefinition]) -> None:  # src/fdw.ts:129
         super().__init__(fdw_options, fdw_columns)
         self._settings = parse_cache_table_options(fdw_options)
         if self._settings['prefix'] != '':
@@ -97,37 +159,103 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:53
         self._guard = 'outside-backend'
 
     @property
-    def rowid_column(self) -> str:  # src/fdw.ts:88
+    def rowid_column(self) -> str:  # src/fdw.ts:150
         return self._layout['key_column']
 
-    def get_rel_size(self, quals: list[Qual], columns: AbstractSet[str]) -> tuple[int, int]:  # src/fdw.ts:92
+    def get_rel_size(self, quals: list[Qual], columns: AbstractSet[str]) -> tuple[int, int]:  # src/fdw.ts:158
+        """A lookup returns at most its keys; a scan without a key condition every item of the servers (memcached's
+        curr_items, summed: the table's prefix group is a part of that).
+        """
         keys = lookup_keys(quals, self._layout['key_column'])
         width = COLUMN_WIDTH * (len(columns) if len(columns) > 0 else 1)
-        if keys is None:
+        if keys is not None:
+            return (len(keys), width)
+        if not self._settings['full_scan']:
             return (NO_KEY_ROWS_ESTIMATE, width)
-        return (len(keys), width)
+        items = self._servers.item_count()
+        return (NO_KEY_ROWS_ESTIMATE if items is None else items, width)
 
-    def get_path_keys(self) -> list[tuple[list[str], int]]:  # src/fdw.ts:100
+    def get_path_keys(self) -> list[tuple[list[str], int]]:  # src/fdw.ts:168
         """A join or parameter on the key column is a lookup returning at most one row per outer row."""
         return [([self._layout['key_column']], 1)]
 
+    def can_limit(self, limit: int | None, offset: int | None) -> bool:  # src/fdw.ts:176
+        """A scan without a key condition applies LIMIT and OFFSET itself: it stops listing once it has returned enough
+        rows. Multicorn asks only for a query with nothing but the scan under the LIMIT.
+        """
+        return self._settings['full_scan']
+
     def explain(
-        self, quals: list[Qual], columns: AbstractSet[str], sortkeys: list[SortKey] | None = None, verbose: bool = False
-    ) -> list[str]:  # src/fdw.ts:104
+        self,
+        quals: list[Qual],
+        columns: AbstractSet[str],
+        sortkeys: list[SortKey] | None = None,
+        verbose: bool = False,
+        limit: int | None = None,
+        offset: int | None = None,
+    ) -> list[str]:  # src/fdw.ts:180
         lines: list[str] = [self._servers.describe_servers()]
-        if self._settings['prefix'] != '':
-            lines.append(f"key prefix {quote_for_message(self._settings['prefix'])}")
-        keys = lookup_keys(quals, self._layout['key_column'])
-        if keys is None:
-            lines.append('no key condition: no rows (a full scan of memcached is not available)')
-        else:
+        prefix = self._settings['prefix']
+        if prefix != '':
+            lines.append(f'key prefix {quote_for_message(prefix)}')
+        key_column = self._layout['key_column']
+        keys = lookup_keys(quals, key_column)
+        if keys is not None:
             full_keys: list[str] = []
             for key in keys:
-                full_keys.append(self._settings['prefix'] + key)
-            lines.append(self._servers.describe_lookup(full_keys))
+                full_keys.append(prefix + key)
+            lines.append(self._servers.describe_lookup(full_keys, self._wants_facts(columns)))
+            return lines
+        if not self._settings['full_scan']:
+            lines.append("no key condition: no rows (full_scan is 'off')")
+            return lines
+        servers = len(self._servers.stores)
+        lines.append(
+            'list the items of'
+            f" {'the server' if servers == 1 else f'each of the {int_to_string(servers)} servers'} (lru_crawler"
+            ' metadump)'
+        )
+        # EXPLAIN cannot tell which collation the conditions will run under: a range is described as given.
+        filter = scan_filter_of(quals, key_column, prefix, True).describe(key_column)
+        if filter is not None:
+            lines.append(f'keep {filter}')
+        if limit is not None or offset is not None:
+            parts: list[str] = []
+            if limit is not None:
+                parts.append(f'stop after {int_to_string((0 if offset is None else offset) + limit)} rows')
+            if offset is not None:
+                parts.append(f'skip the first {int_to_string(offset)}')
+            lines.append(f"{', '.join(parts)} (LIMIT applied during the listing)")
+        lines.append(
+            f'values fetched with gets, {int_to_string(VALUES_PER_BATCH)} keys per round trip'
+            if self._wants_values(columns)
+            else 'values not fetched (no value or flags column asked for)'
+        )
         return lines
 
-    def _full_key(self, key: str) -> str:  # src/fdw.ts:119
+    def _wants_facts(self, columns: AbstractSet[str]) -> bool:  # src/fdw.ts:226
+        """Whether the query needs what only a meta get or a listing tells (remaining TTL, last access, size, fetched).
+        multicorn2 names no column for a whole-row reference: an empty set may need them all.
+        """
+        if len(columns) == 0:
+            return True
+        layout = self._layout
+        return (
+            layout['expire_column'] is not None and layout['expire_column'] in columns
+            or layout['last_access_column'] is not None and layout['last_access_column'] in columns
+            or layout['size_column'] is not None and layout['size_column'] in columns
+            or layout['fetched_column'] is not None and layout['fetched_column'] in columns
+        )
+
+    def _wants_values(self, columns: AbstractSet[str]) -> bool:  # src/fdw.ts:238
+        """Whether a scan without a key condition must fetch values: a value or flags column is asked for (or the row).
+        """
+        if len(columns) == 0:
+            return True
+        flags_column = self._layout['flags_column']
+        return self._layout['value_column'] in columns or flags_column is not None and flags_column in columns
+
+    def _full_key(self, key: str) -> str:  # src/fdw.ts:245
         """The memcached key for a SQL key: prefixed and validated; an invalid one is an ERROR naming it."""
         try:
             return prefixed_key(self._settings['prefix'], key)
@@ -135,16 +263,27 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:53
             raise_error(str(error), KEY_HINT)
 
     def execute(
-        self, quals: list[Qual], columns: AbstractSet[str], sortkeys: list[SortKey] | None = None
-    ) -> Iterator[SqlRow]:  # src/fdw.ts:128
+        self,
+        quals: list[Qual],
+        columns: AbstractSet[str],
+        sortkeys: list[SortKey] | None = None,
+        limit: int | None = None,
+        offset: int | None = None,
+    ) -> Iterator[SqlRow]:  # src/fdw.ts:258
+        """The rows for `quals`: a lookup of the keys the quals give, or without a key condition a listing of every
+        server (full_scan). `limit` and `offset` come only when can_limit accepted them.
+        """
         self._scanned = {}
         keys = lookup_keys(quals, self._layout['key_column'])
         if keys is None:
+            if self._settings['full_scan']:
+                yield from self._list_items(quals, columns, limit, offset)
+                return
             warn(
-                f"no condition on the key column \"{self._layout['key_column']}\": a full scan of memcached is not"
-                ' available, no rows returned',
+                f"no condition on the key column \"{self._layout['key_column']}\": full_scan is 'off' for this table,"
+                ' no rows returned',
                 f"Select keys with {self._layout['key_column']} = 'k', {self._layout['key_column']} IN ('k1', 'k2'), ="
-                f" ANY(array), or a join on {self._layout['key_column']}.",
+                f" ANY(array), or a join on {self._layout['key_column']}, or set the table option full_scan 'on'.",
             )
             return
         prefix = self._settings['prefix']
@@ -153,7 +292,10 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:53
             # Most keys pass the quick check; the others go through keys.ts, which names what is wrong.
             plain = plain_full_key(prefix, key)
             full_keys.append(plain if plain is not None else self._full_key(key))
-        found = self._servers.read_through(transaction_writes, full_keys)
+        with_facts = self._wants_facts(columns)
+        if with_facts and self._layout['size_column'] is not None:
+            self._servers.learn_item_limits()
+        found = self._servers.read_through(transaction_writes, full_keys, with_facts)
         # Rows hold the key column (the row id) and the other columns only when the query needs them, decided once here;
         # the rows are built inline because this loop runs once per key of the lookup.
         # A column the query asks for is decoded strictly (an unreadable value is an ERROR naming the key); the others
@@ -164,10 +306,16 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:53
         value_column = layout['value_column']
         value_asked = value_column in columns
         value_kind = layout['value_kind']
-        expire_column = layout['expire_column']
         flags_column = layout['flags_column']
         flags_asked = flags_column is not None and flags_column in columns
         flags_kind = layout['flags_kind']
+        has_facts = (
+            layout['expire_column'] is not None
+            or layout['cas_column'] is not None
+            or layout['last_access_column'] is not None
+            or layout['size_column'] is not None
+            or layout['fetched_column'] is not None
+        )
         scanned = self._scanned
         for i in range(len(keys)):
             item = found.get(full_keys[i])
@@ -182,9 +330,8 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:53
                 if value_asked
                 else decode_value_if_readable(item.value, value_kind)
             )
-            # memcached's text protocol does not return an item's expiration: the column reads as NULL.
-            if expire_column is not None:
-                row[expire_column] = None
+            if has_facts:
+                self._facts_into(row, item.cas, item.facts, key)
             if flags_column is not None:
                 row[flags_column] = (
                     flags_column_value(item.flags, flags_kind, key)
@@ -193,7 +340,184 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:53
                 )
             yield row
 
-    def _key_of(self, value: SqlValue) -> str:  # src/fdw.ts:182
+    def _facts_into(self, row: SqlRow, cas: str | None, facts: ItemFacts | None, key: str) -> None:  # src/fdw.ts:321
+        """The columns of what memcached told about an item (NULL where the read did not say)."""
+        layout = self._layout
+        if layout['expire_column'] is not None:
+            row[layout['expire_column']] = (
+                None if facts is None else ttl_column_value(facts.ttl, layout['expire_kind'], key)
+            )
+        if layout['cas_column'] is not None:
+            row[layout['cas_column']] = cas
+        if layout['last_access_column'] is not None:
+            row[layout['last_access_column']] = (
+                None if facts is None else last_access_column_value(facts.last_access, layout['last_access_kind'])
+            )
+        if layout['size_column'] is not None:
+            row[layout['size_column']] = None if facts is None or facts.size is None else int_to_string(facts.size)
+        if layout['fetched_column'] is not None:
+            row[layout['fetched_column']] = (
+                None if facts is None else fetched_column_value(facts.fetched, layout['fetched_kind'])
+            )
+
+    def _row_of(self, key: str, item: StoredItem, value_asked: bool) -> SqlRow:  # src/fdw.ts:333
+        """The row of `item` under the user key `key`; `value_asked`: the value and flags are decoded strictly."""
+        layout = self._layout
+        row: SqlRow = {}
+        row[layout['key_column']] = key
+        row[layout['value_column']] = (
+            decode_value(item.value, layout['value_kind'], key)
+            if value_asked
+            else decode_value_if_readable(item.value, layout['value_kind'])
+        )
+        self._facts_into(row, item.cas, item.facts, key)
+        flags_column = layout['flags_column']
+        if flags_column is not None:
+            row[flags_column] = (
+                flags_column_value(item.flags, layout['flags_kind'], key)
+                if value_asked
+                else flags_if_readable(item.flags, layout['flags_kind'])
+            )
+        return row
+
+    def _list_items(
+        self, quals: list[Qual], columns: AbstractSet[str], limit: int | None, offset: int | None
+    ) -> Iterator[SqlRow]:  # src/fdw.ts:353
+        """A scan without a key condition: the items of every server of the table (lru_crawler metadump), server after
+        server, with the transaction's pending writes in place of what memcached holds for their keys. Only the table's
+        prefix group is kept (the prefix stripped), and only keys the server holds as a lookup would read them (a stale
+        copy on another server is not shown twice). Values are fetched in batches when the query needs them; rows are
+        returned as they come, so memory stays flat however many items the servers hold.
+        """
+        layout = self._layout
+        prefix = self._settings['prefix']
+        filter = scan_filter_of(quals, layout['key_column'], prefix, key_order_is_bytewise())
+        page = RowPage(limit, offset)
+        # Only a statement that may write needs the items it read (an UPDATE writes back against them, value, flags and
+        # CAS token); a SELECT of a million items must not keep them.
+        remember = query_may_modify()
+        with_values = remember or self._wants_values(columns)
+        pool = self._servers
+        undecodable = 0
+        position = 0
+        while position < len(pool.stores) and not page.full():
+            if not pool.listable(position):
+                position += 1
+                continue
+            store = pool.stores[position]
+            dump: ItemDump
+            try:
+                dump = ItemDump.start(store.endpoint)
+            except Exception as error:
+                pool.listing_failed(position, error)
+                position += 1
+                continue
+            batch: list[ListedItem] = []
+            try:
+                while not page.full():
+                    entry: MetadumpEntry | None
+                    try:
+                        entry = dump.next()
+                    except Exception as error:
+                        pool.listing_failed(position, error)
+                        break
+                    if entry is None:
+                        break
+                    if not filter.admits(entry['key']):
+                        continue
+                    full_key: str
+                    try:
+                        full_key = utf8_decode(entry['key'])
+                    except Exception as error:
+                        if not isinstance(error, InvalidUtf8Error):
+                            raise
+                        undecodable += 1
+                        continue
+                    # A key another server holds for lookups is a stale copy here; a key with a pending write comes
+                    # later.
+                    if len(pool.stores) > 1 and pool.read_position_of(full_key) != position:
+                        continue
+                    pending = transaction_writes.effective(store, full_key)
+                    if pending is not None and pending.op['kind'] != 'touch':
+                        continue
+                    listed = ListedItem(store.user_key(full_key), full_key, entry, dump.server_time)
+                    if not with_values:
+                        if page.take():
+                            yield self._listed_row(listed, None, remember)
+                        continue
+                    batch.append(listed)
+                    if len(batch) < VALUES_PER_BATCH:
+                        continue
+                    for row in self._fetch_batch(store, batch, page, remember):
+                        yield row
+                    batch = []
+                if len(batch) > 0 and not page.full():
+                    for row in self._fetch_batch(store, batch, page, remember):
+                        yield row
+            finally:
+                dump.close()
+            position += 1
+        # The transaction's own pending stores, which memcached does not hold yet (or holds with another value).
+        position = 0
+        while position < len(pool.stores) and not page.full():
+            store = pool.stores[position]
+            for pending in transaction_writes.pending_on(store):
+                item = pending_item_of(pending)
+                full_key = pending.op['key']
+                if item is None or not filter.admits(utf8_encode(full_key)):
+                    continue
+                if len(pool.stores) > 1 and pool.read_position_of(full_key) != position:
+                    continue
+                key = strip_prefix(prefix, full_key)
+                if key is None or not page.take():
+                    continue
+                if remember:
+                    self._scanned[key] = item
+                yield self._row_of(key, item, with_values)
+            position += 1
+        if undecodable > 0:
+            warn(
+                f'{int_to_string(undecodable)} key(s) listed by memcached are not valid UTF-8 and were left out of the'
+                ' scan',
+                'A text key column holds UTF-8 only; such keys were written by another client and can be read with its'
+                ' key bytes only.',
+            )
+
+    def _listed_row(self, listed: ListedItem, item: StoredItem | None, remember: bool) -> SqlRow:  # src/fdw.ts:446
+        """The row of an item a listing found; `item` holds its value when the query needed it, else null (then nothing
+        is remembered: a statement that may write always fetches values).
+        """
+        key = listed.key
+        facts = listed.facts()
+        if item is None:
+            row: SqlRow = {}
+            row[self._layout['key_column']] = key
+            self._facts_into(row, listed.entry['cas'], facts, key)
+            return row
+        with_facts = StoredItem(item.value, item.flags, item.cas, facts)
+        if remember:
+            self._scanned[key] = with_facts
+        return self._row_of(key, with_facts, True)
+
+    def _fetch_batch(
+        self, store: CacheStore, batch: list[ListedItem], page: RowPage, remember: bool
+    ) -> list[SqlRow]:  # src/fdw.ts:461
+        """The rows of a batch of listed items, their values fetched in one pipelined get (items gone since are left
+        out).
+        """
+        full_keys: list[str] = []
+        for listed in batch:
+            full_keys.append(listed.full_key)
+        found = store.get_many(full_keys)
+        rows: list[SqlRow] = []
+        for listed in batch:
+            item = found.get(listed.full_key)
+            if item is None or not page.take():
+                continue
+            rows.append(self._listed_row(listed, item, remember))
+        return rows
+
+    def _key_of(self, value: SqlValue) -> str:  # src/fdw.ts:475
         """The key of a row being written; NULL is an ERROR (memcached has no NULL key)."""
         if isinstance(value, str):
             return value
@@ -201,7 +525,7 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:53
             raise_error(f"the key column \"{self._layout['key_column']}\" must not be NULL", 'Give every row a key.')
         raise_error(f"the key column \"{self._layout['key_column']}\" must be text")
 
-    def _item_of(self, row: SqlRow, key: str, flags_fallback: int) -> StoredItem:  # src/fdw.ts:191
+    def _item_of(self, row: SqlRow, key: str, flags_fallback: int) -> StoredItem:  # src/fdw.ts:484
         """The bytes and flags to store for a row; without a flags column the item keeps `flags_fallback`."""
         value_column = self._layout['value_column']
         value = row.get(value_column)
@@ -219,7 +543,7 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:53
             flags = 0 if number is None else checked_flags(number, key)
         return StoredItem(encoded, flags)
 
-    def _expire_of(self, row: SqlRow, key: str) -> int:  # src/fdw.ts:212
+    def _expire_of(self, row: SqlRow, key: str) -> int:  # src/fdw.ts:505
         """What memcached is sent as the expiration of a row: its expire column, else the table's `expire` option."""
         seconds = self._settings['expire']
         expire_column = self._layout['expire_column']
@@ -231,12 +555,12 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:53
         return memcached_expire(seconds, key)
 
     @property
-    def _sends_at_statement_end(self) -> bool:  # src/fdw.ts:224
+    def _sends_at_statement_end(self) -> bool:  # src/fdw.ts:517
         """Writes wait for COMMIT unless the table's write_mode is immediate (then they wait for the statement's end).
         """
         return self._settings['write_mode'] == 'immediate'
 
-    def _duplicate_key(self, key: str) -> NoReturn:  # src/fdw.ts:228
+    def _duplicate_key(self, key: str) -> NoReturn:  # src/fdw.ts:521
         raise_error(
             f'duplicate key value: key {quote_for_message(key)} already exists in memcached at'
             f' {self._servers.store_for(self._full_key(key)).server_label}',
@@ -247,7 +571,7 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:53
 
     def _exists_for_transaction(
         self, key: str, full_key: str, found: dict[str, StoredItem] | None
-    ) -> bool:  # src/fdw.ts:241
+    ) -> bool:  # src/fdw.ts:534
         """Whether `full_key` exists as this transaction sees it: its pending write if any, else memcached (`found`, the
         items a batch lookup returned, or one get).
         """
@@ -265,7 +589,7 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:53
         fetched = self._servers.read_through(transaction_writes, [full_key])
         return full_key in fetched
 
-    def _check_item_size(self, key: str, full_key: str, item: StoredItem) -> None:  # src/fdw.ts:257
+    def _check_item_size(self, key: str, full_key: str, item: StoredItem) -> None:  # src/fdw.ts:550
         """A stored value must fit the server's item size (item_size_max, less the key and memcached's per-item
         overhead), checked before it is recorded so that memcached cannot refuse it at COMMIT.
         """
@@ -284,7 +608,7 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:53
                 ' store a smaller value, or start memcached with a larger -I.',
             )
 
-    def _write(self, op: WriteOp, key: str) -> bool:  # src/fdw.ts:279
+    def _write(self, op: WriteOp, key: str) -> bool:  # src/fdw.ts:572
         """Sends or records one write of the row whose key is `key`. Outside a transaction (Multicorn always opens one;
         only direct callers do not) the write goes out at once. Otherwise it joins the statement's writes, which reach
         the transaction's write set (or, under write_mode immediate, memcached) when the statement ends.
@@ -306,7 +630,7 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:53
 
     def _store_new(
         self, key: str, full_key: str, item: StoredItem, expire: int, found: dict[str, StoredItem] | None
-    ) -> None:  # src/fdw.ts:299
+    ) -> None:  # src/fdw.ts:592
         """Stores a row under `insert_mode`; in `add` mode an existing key is a unique violation, found at statement
         time (the transaction's own pending writes, else memcached) and checked again by memcached's `add` when sent.
         `found` holds the items of a batch lookup (bulk_insert), or null.
@@ -321,7 +645,7 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:53
         if not stored and kind == 'add':
             self._duplicate_key(key)
 
-    def insert(self, values: SqlRow) -> SqlRow | None:  # src/fdw.ts:316
+    def insert(self, values: SqlRow) -> SqlRow | None:  # src/fdw.ts:609
         given = values.get(self._layout['key_column'])
         key = self._key_of(given)
         full_key = self._full_key(key)
@@ -330,7 +654,7 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:53
         self._store_new(key, full_key, item, expire, None)
         return None
 
-    def bulk_insert(self, rows: list[SqlRow]) -> None:  # src/fdw.ts:330
+    def bulk_insert(self, rows: list[SqlRow]) -> None:  # src/fdw.ts:623
         """Rows an INSERT hands over in batches of modify_batch_size: the same as insert() row by row, with the
         duplicate check of insert_mode add done for the whole batch in one get_many.
         """
@@ -351,13 +675,13 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:53
         return None
 
     @property
-    def modify_batch_size(self) -> int:  # src/fdw.ts:355
+    def modify_batch_size(self) -> int:  # src/fdw.ts:648
         """Rows per bulk_insert call: the table's batch_size, 1 by default because PostgreSQL returns no rows from
         INSERT ... RETURNING when it batches.
         """
         return self._settings['batch_size']
 
-    def update(self, oldvalues: SqlValue, newvalues: SqlRow) -> SqlRow | None:  # src/fdw.ts:364
+    def update(self, oldvalues: SqlValue, newvalues: SqlRow) -> SqlRow | None:  # src/fdw.ts:657
         """`oldvalues` is the row id (the key) of the row the scan found. An UPDATE that leaves value and flags as they
         were is a `touch` (only the expiration changes); otherwise the item is set. Changing the key moves the item: the
         new key is stored (under insert_mode) first, then the old one deleted.
@@ -398,7 +722,7 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:53
         self._scanned[new_key] = item
         return None
 
-    def _changed_meanwhile(self, key: str, full_key: str) -> NoReturn:  # src/fdw.ts:400
+    def _changed_meanwhile(self, key: str, full_key: str) -> NoReturn:  # src/fdw.ts:693
         """An UPDATE sent at once (outside a transaction) found the item changed by another client since it read it."""
         raise_error(
             f'another client changed key {quote_for_message(key)} in memcached at'
@@ -407,7 +731,7 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:53
             "The other client's value stays. Read the key again and retry.",
         )
 
-    def delete(self, oldvalues: SqlValue) -> None:  # src/fdw.ts:409
+    def delete(self, oldvalues: SqlValue) -> None:  # src/fdw.ts:702
         """`oldvalues` is the key of a row the scan found, so DELETE's row count is the number of keys that existed."""
         key = self._key_of(oldvalues)
         self._write({'kind': 'delete', 'key': self._full_key(key)}, key)
@@ -416,45 +740,45 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:53
     # Transaction hooks. Multicorn calls begin/sub_begin when the table is first used in a transaction or savepoint, and
     # pre_commit, commit, rollback, sub_commit, sub_rollback on every table used in it: the write set is shared by the
     # backend's tables, so each hook is idempotent and the first pre_commit (or commit) sends everything.
-    def begin(self, serializable: int) -> None:  # src/fdw.ts:420
+    def begin(self, serializable: int) -> None:  # src/fdw.ts:713
         """`serializable` is 1 under SERIALIZABLE, else 0: a SERIALIZABLE transaction's writes wait for commit."""
         self._transaction_level = 1
         self._guard = guard_transaction()
         begin_transaction(serializable == 1)
 
-    def sub_begin(self, level: int) -> None:  # src/fdw.ts:426
+    def sub_begin(self, level: int) -> None:  # src/fdw.ts:719
         self._transaction_level = level
 
-    def sub_commit(self, level: int) -> None:  # src/fdw.ts:431
+    def sub_commit(self, level: int) -> None:  # src/fdw.ts:724
         """RELEASE SAVEPOINT: the savepoint's writes stay pending, now part of the enclosing level."""
         release_level(level)
         self._transaction_level = level - 1
 
-    def sub_rollback(self, level: int) -> None:  # src/fdw.ts:437
+    def sub_rollback(self, level: int) -> None:  # src/fdw.ts:730
         """ROLLBACK TO SAVEPOINT (or a failed subtransaction): exactly the writes made since the savepoint are dropped.
         """
         rollback_to_level(level)
         self._transaction_level = level - 1
 
-    def pre_commit(self) -> None:  # src/fdw.ts:443
+    def pre_commit(self) -> None:  # src/fdw.ts:736
         """Before COMMIT: every pending write goes to memcached, pipelined per server; a failure aborts the COMMIT."""
         send_at_pre_commit()
 
-    def commit(self) -> None:  # src/fdw.ts:448
+    def commit(self) -> None:  # src/fdw.ts:741
         """After COMMIT: a SERIALIZABLE transaction's writes go now (a failure is a WARNING); nothing stays pending."""
         send_at_commit()
         self._transaction_level = 0
 
-    def rollback(self) -> None:  # src/fdw.ts:454
+    def rollback(self) -> None:  # src/fdw.ts:747
         """ROLLBACK (or an error): the pending writes are dropped; any sent before the abort are deleted again."""
         self._statement.clear()
         abandon_transaction()
         self._transaction_level = 0
 
-    def end_scan(self) -> None:  # src/fdw.ts:460
+    def end_scan(self) -> None:  # src/fdw.ts:753
         pass
 
-    def end_modify(self) -> None:  # src/fdw.ts:466
+    def end_modify(self) -> None:  # src/fdw.ts:759
         """The statement's modification ends: its writes join the transaction's write set, or under write_mode immediate
         go to memcached now, pipelined.
         """

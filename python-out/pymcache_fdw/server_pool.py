@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import time
 
-from ._runtime import int_div, int_to_string
+from ._runtime import int_div, int_to_string, parse_decimal_int
 from .cache_store import (
     BatchOutcome,
     CacheStore,
@@ -21,12 +21,14 @@ from .cache_store import (
     StoredItem,
     WriteBatch,
     describe_failure,
+    is_client_failure,
     is_outage,
     operation_text,
     raise_failure,
 )
 from .distribution import Distribution, DistributionError, create_distribution
 from .errors import raise_error, warn
+from .item_dump import LISTING_TEXT, raise_listing_failure
 from .keys import quote_for_message, strip_prefix
 from .memcache.protocol import ErrorReply, StatEntry
 from .table_options import OPTION_HINT, ServerEndpoint, ServerSetOptions
@@ -37,12 +39,12 @@ from .write_set import WriteSet
 failed_at: dict[str, int] = {}
 
 
-def forget_server_failures() -> None:  # src/server-pool.ts:33
+def forget_server_failures() -> None:  # src/server-pool.ts:35
     """Forgets every failure (Node tests only; a backend forgets a server's failure when it answers again)."""
     failed_at.clear()
 
 
-def is_marked_down(label: str, retry_interval: int) -> bool:  # src/server-pool.ts:38
+def is_marked_down(label: str, retry_interval: int) -> bool:  # src/server-pool.ts:40
     """Whether the server `label` failed less than `retry_interval` seconds ago, so that it is not tried now."""
     if retry_interval <= 0:
         return False
@@ -50,29 +52,29 @@ def is_marked_down(label: str, retry_interval: int) -> bool:  # src/server-pool.
     return at is not None and int(time.time()) < at + retry_interval
 
 
-def missable(error: object) -> bool:  # src/server-pool.ts:45
+def missable(error: object) -> bool:  # src/server-pool.ts:47
     """A failure after which on_server_error miss reads a server's keys as misses: an outage, or a SERVER_ERROR."""
     return is_outage(error) or isinstance(error, ErrorReply) and error.kind == 'SERVER_ERROR'
 
 
-def note_failure(label: str, error: object) -> None:  # src/server-pool.ts:49
+def note_failure(label: str, error: object) -> None:  # src/server-pool.ts:51
     if is_outage(error):
         failed_at[label] = int(time.time())
 
 
-def note_success(label: str) -> None:  # src/server-pool.ts:53
+def note_success(label: str) -> None:  # src/server-pool.ts:55
     if len(failed_at) > 0:
         failed_at.pop(label, None)
 
 
-def keys_text(user_keys: list[str]) -> str:  # src/server-pool.ts:58
+def keys_text(user_keys: list[str]) -> str:  # src/server-pool.ts:60
     """`key "k"` or `3 keys`, for messages."""
     if len(user_keys) == 1:
         return f'key {quote_for_message(user_keys[0])}'
     return f'{int_to_string(len(user_keys))} keys'
 
 
-class ServerStore(CacheStore):  # src/server-pool.ts:68
+class ServerStore(CacheStore):  # src/server-pool.ts:70
     """The cache-table side of one server of a table with several servers, or with a server-failure policy: the
     operations of CacheStore, with each outage noted (so that the server is left alone for retry_interval) and reads
     following on_server_error.
@@ -84,14 +86,14 @@ class ServerStore(CacheStore):  # src/server-pool.ts:68
 
     def __init__(
         self, endpoint: ServerEndpoint, prefix: str, miss_on_failure: bool, retry_interval: int
-    ) -> None:  # src/server-pool.ts:73
+    ) -> None:  # src/server-pool.ts:75
         super().__init__(endpoint, prefix)
         self._miss_on_failure = miss_on_failure
         self._retry_interval = retry_interval
 
     def read_failed(
         self, error: object, chunk: list[str], found: dict[str, StoredItem]
-    ) -> dict[str, StoredItem]:  # src/server-pool.ts:80
+    ) -> dict[str, StoredItem]:  # src/server-pool.ts:82
         """A failed `get` marks an outage, and under on_server_error miss reads this server's keys as misses."""
         note_failure(self.server_label, error)
         what = operation_text('get', self.user_key(chunk[0]) if len(chunk) == 1 else None)
@@ -106,10 +108,10 @@ class ServerStore(CacheStore):  # src/server-pool.ts:68
         )
         return found
 
-    def read_succeeded(self) -> None:  # src/server-pool.ts:96
+    def read_succeeded(self) -> None:  # src/server-pool.ts:98
         note_success(self.server_label)
 
-    def fetch_stats(self, command: str) -> list[StatEntry]:  # src/server-pool.ts:101
+    def fetch_stats(self, command: str) -> list[StatEntry]:  # src/server-pool.ts:103
         """memcached's `stats`, noting an outage (the write path asks `stats settings` for the item size limit)."""
         try:
             stats = super().fetch_stats(command)
@@ -120,7 +122,7 @@ class ServerStore(CacheStore):  # src/server-pool.ts:68
             raise
 
     # The pipelined sends of a flush: failures propagate as they are (the flush reports them), outages are noted.
-    def add_one(self, op: StoreOp) -> bool:  # src/server-pool.ts:114
+    def add_one(self, op: StoreOp) -> bool:  # src/server-pool.ts:116
         try:
             stored = super().add_one(op)
             note_success(self.server_label)
@@ -129,14 +131,14 @@ class ServerStore(CacheStore):  # src/server-pool.ts:68
             note_failure(self.server_label, error)
             raise
 
-    def send_batch(self, batch: WriteBatch) -> None:  # src/server-pool.ts:125
+    def send_batch(self, batch: WriteBatch) -> None:  # src/server-pool.ts:127
         try:
             super().send_batch(batch)
         except Exception as error:
             note_failure(self.server_label, error)
             raise
 
-    def receive_batch(self, batch: WriteBatch) -> BatchOutcome:  # src/server-pool.ts:134
+    def receive_batch(self, batch: WriteBatch) -> BatchOutcome:  # src/server-pool.ts:136
         outcome = super().receive_batch(batch)
         if outcome.failure is None:
             note_success(self.server_label)
@@ -145,18 +147,18 @@ class ServerStore(CacheStore):  # src/server-pool.ts:68
         return outcome
 
 
-class ServerStats:  # src/server-pool.ts:146
+class ServerStats:  # src/server-pool.ts:148
     """One server's statistics, as the stats table shows them."""
 
     endpoint: ServerEndpoint
     stats: list[StatEntry]
 
-    def __init__(self, endpoint: ServerEndpoint, stats: list[StatEntry]) -> None:  # src/server-pool.ts:150
+    def __init__(self, endpoint: ServerEndpoint, stats: list[StatEntry]) -> None:  # src/server-pool.ts:152
         self.endpoint = endpoint
         self.stats = stats
 
 
-class KeyGroups:  # src/server-pool.ts:157
+class KeyGroups:  # src/server-pool.ts:159
     """Where a statement's keys go: the keys of each server position, and the keys no server can take now."""
 
     per_server: list[list[str]]
@@ -165,7 +167,7 @@ class KeyGroups:  # src/server-pool.ts:157
     # The positions of servers marked down some of whose keys moved to other servers.
     moved: set[int]
 
-    def __init__(self, server_count: int) -> None:  # src/server-pool.ts:164
+    def __init__(self, server_count: int) -> None:  # src/server-pool.ts:166
         self.per_server = []
         self.stranded = []
         self.moved = set()
@@ -174,7 +176,7 @@ class KeyGroups:  # src/server-pool.ts:157
             self.stranded.append([])
 
 
-class ServerPool:  # src/server-pool.ts:176
+class ServerPool:  # src/server-pool.ts:178
     """The servers of one table (its prefix included): key placement, grouping per server, and the failure policy."""
 
     settings: ServerSetOptions
@@ -185,7 +187,7 @@ class ServerPool:  # src/server-pool.ts:176
     # The store of a one-server table: every key goes there without hashing.
     _only: CacheStore | None
 
-    def __init__(self, settings: ServerSetOptions, prefix: str) -> None:  # src/server-pool.ts:185
+    def __init__(self, settings: ServerSetOptions, prefix: str) -> None:  # src/server-pool.ts:187
         self._only = None
         self.settings = settings
         self._prefix = prefix
@@ -204,7 +206,7 @@ class ServerPool:  # src/server-pool.ts:176
             )
         self._only = self.stores[0] if len(self.stores) == 1 else None
 
-    def _any_down(self) -> bool:  # src/server-pool.ts:208
+    def _any_down(self) -> bool:  # src/server-pool.ts:210
         """Whether any server of the table is marked down now (never, while no server has failed)."""
         if len(failed_at) == 0 or self.settings['retry_interval'] <= 0:
             return False
@@ -213,27 +215,27 @@ class ServerPool:  # src/server-pool.ts:176
                 return True
         return False
 
-    def _down_flags(self) -> list[bool]:  # src/server-pool.ts:217
+    def _down_flags(self) -> list[bool]:  # src/server-pool.ts:219
         """Per server position, whether it is marked down now."""
         flags: list[bool] = []
         for store in self.stores:
             flags.append(is_marked_down(store.server_label, self.settings['retry_interval']))
         return flags
 
-    def _application_key(self, full_key: str) -> str:  # src/server-pool.ts:224
+    def _application_key(self, full_key: str) -> str:  # src/server-pool.ts:226
         """The key the application hands its client: the distribution hashes keys without the table's prefix."""
         if self._prefix == '':
             return full_key
         key = strip_prefix(self._prefix, full_key)
         return full_key if key is None else key
 
-    def home_of(self, full_key: str) -> int:  # src/server-pool.ts:231
+    def home_of(self, full_key: str) -> int:  # src/server-pool.ts:233
         """The server position the application's client picks for `full_key` while every server is up."""
         if self._only is not None:
             return 0
         return self._distribution.server_for(self._application_key(full_key))
 
-    def _group(self, full_keys: list[str]) -> KeyGroups:  # src/server-pool.ts:237
+    def _group(self, full_keys: list[str]) -> KeyGroups:  # src/server-pool.ts:239
         """`full_keys` grouped by the server that holds each key now (see KeyGroups)."""
         groups = KeyGroups(len(self.stores))
         if not self._any_down():
@@ -260,14 +262,14 @@ class ServerPool:  # src/server-pool.ts:176
                 groups.moved.add(home)
         return groups
 
-    def _down_text(self, position: int) -> str:  # src/server-pool.ts:270
+    def _down_text(self, position: int) -> str:  # src/server-pool.ts:272
         """`memcached at h:p is marked down after a failure less than N seconds ago (retry_interval)`."""
         return (
             f'memcached at {self.stores[position].server_label} is marked down after a failure less than'
             f" {int_to_string(self.settings['retry_interval'])} seconds ago (retry_interval)"
         )
 
-    def _report_stranded(self, groups: KeyGroups) -> None:  # src/server-pool.ts:278
+    def _report_stranded(self, groups: KeyGroups) -> None:  # src/server-pool.ts:280
         """Reports the keys of servers that are down and not moved: misses with a WARNING, or an ERROR
         (on_server_error).
         """
@@ -297,8 +299,8 @@ class ServerPool:  # src/server-pool.ts:176
             position += 1
 
     def read_through(
-        self, write_set: WriteSet, full_keys: list[str]
-    ) -> dict[str, StoredItem]:  # src/server-pool.ts:308
+        self, write_set: WriteSet, full_keys: list[str], with_facts: bool = False
+    ) -> dict[str, StoredItem]:  # src/server-pool.ts:310
         """The items a scan of `full_keys` sees: `write_set`'s pending writes over what the servers hold
         (read-your-writes). Each server gets all of its keys in one pipelined request, and every server's request is
         sent before any reply is read, so the servers answer in parallel.
@@ -308,8 +310,8 @@ class ServerPool:  # src/server-pool.ts:176
         if only is not None and (len(failed_at) == 0 or not self._any_down()):
             # The common case, one server and nothing pending: its answer is the scan's, with no layer in between.
             if write_set.is_empty():
-                return only.get_many(full_keys)
-            return write_set.read_through(only, full_keys)
+                return only.get_many(full_keys, with_facts)
+            return write_set.read_through(only, full_keys, with_facts)
         groups = self._group(full_keys)
         self._report_stranded(groups)
         found: dict[str, StoredItem] = {}
@@ -326,7 +328,7 @@ class ServerPool:  # src/server-pool.ts:176
             if len(to_fetch) == 0:
                 position += 1
                 continue
-            sent.append(store.send_get(to_fetch))
+            sent.append(store.send_get(to_fetch, with_facts))
             senders.append(store)
             position += 1
         for i in range(len(sent)):
@@ -334,7 +336,7 @@ class ServerPool:  # src/server-pool.ts:176
                 found[key] = item
         return found
 
-    def store_for(self, full_key: str) -> CacheStore:  # src/server-pool.ts:340
+    def store_for(self, full_key: str) -> CacheStore:  # src/server-pool.ts:342
         """The store that writes `full_key`: its server, or where the client moves it while that server is down. A key
         whose server is down and which the client does not move cannot be written (whatever on_server_error says).
         """
@@ -356,7 +358,88 @@ class ServerPool:  # src/server-pool.ts:176
             ' seconds have passed since the failure.',
         )
 
-    def describe_servers(self) -> str:  # src/server-pool.ts:358
+    def read_position_of(self, full_key: str) -> int | None:  # src/server-pool.ts:363
+        """The position of the server a lookup of `full_key` reads now: its home server, or where the matching client
+        moves it while that one is down; null when its server is down and the key is not moved.
+        """
+        if self._only is not None:
+            return 0
+        key = self._application_key(full_key)
+        home = self._distribution.server_for(key)
+        if not self._any_down():
+            return home
+        down = self._down_flags()
+        if not down[home]:
+            return home
+        return self._distribution.server_for_while_down(key, down)
+
+    def listable(self, position: int) -> bool:  # src/server-pool.ts:377
+        """Whether the server at `position` can be listed now. A server marked down is skipped with a WARNING under
+        on_server_error miss (false), and is an ERROR otherwise.
+        """
+        if not is_marked_down(self.stores[position].server_label, self.settings['retry_interval']):
+            return True
+        if self.settings['on_server_error'] == 'miss':
+            warn(f'{self._down_text(position)}: its items are left out of the scan (on_server_error miss)')
+            return False
+        raise_error(
+            f'{self._down_text(position)}: cannot list its items',
+            "It is tried again once retry_interval seconds have passed since the failure; on_server_error 'miss' lists"
+            " the other servers' items meanwhile.",
+        )
+
+    def listing_failed(self, position: int, error: object) -> None:  # src/server-pool.ts:395
+        """A listing of the server at `position` failed (`error` as item-dump.ts throws it): under on_server_error miss
+        an outage or SERVER_ERROR leaves the server's (remaining) items out of the scan with a WARNING; anything else is
+        an ERROR naming the server.
+        """
+        store = self.stores[position]
+        note_failure(store.server_label, error)
+        report = describe_failure(error, store.endpoint, LISTING_TEXT)
+        if report is not None and self.settings['on_server_error'] == 'miss' and missable(error):
+            warn(f"{report['message']}; its items are left out of the scan (on_server_error miss)", report['hint'])
+            return
+        raise_listing_failure(error, store.endpoint)
+
+    def item_count(self) -> int | None:  # src/server-pool.ts:410
+        """How many items the servers hold (memcached's curr_items, summed), for the planner's estimate of a scan
+        without a key condition; null when a server does not answer (the scan itself reports that).
+        """
+        total = 0
+        for store in self.stores:
+            stats: list[StatEntry]
+            try:
+                stats = store.fetch_stats('')
+            except Exception as error:
+                if is_client_failure(error):
+                    return None
+                raise
+            found = False
+            for name, value in stats:
+                if name != 'curr_items':
+                    continue
+                count = parse_decimal_int(value)
+                if count is None:
+                    return None
+                total += count
+                found = True
+            if not found:
+                return None
+        return total
+
+    def learn_item_limits(self) -> None:  # src/server-pool.ts:437
+        """Asks every server its item limits once (a query reading item sizes needs memcached's per-item overhead). A
+        server that does not answer is left for the read itself to report (or to read as misses); its sizes stay
+        unknown.
+        """
+        for store in self.stores:
+            try:
+                store.fetch_item_limits()
+            except Exception as error:
+                if not is_client_failure(error):
+                    raise
+
+    def describe_servers(self) -> str:  # src/server-pool.ts:448
         """What EXPLAIN says about the servers: `memcached host:port`, or the list and the distribution."""
         if not self.settings['listed']:
             return f'memcached {self.stores[0].server_label}'
@@ -366,25 +449,29 @@ class ServerPool:  # src/server-pool.ts:176
             names.append(name if address['weight'] == 1 else f"{name}:{int_to_string(address['weight'])}")
         return f"memcached servers {', '.join(names)} (distribution {self.settings['distribution']})"
 
-    def describe_lookup(self, full_keys: list[str]) -> str:  # src/server-pool.ts:372
-        """What EXPLAIN says about a lookup of `full_keys`: keys, `get` lines (KEYS_PER_GET keys each) and servers
-        asked. All lines go out pipelined, to every server at once: one round trip.
+    def describe_lookup(self, full_keys: list[str], with_facts: bool) -> str:  # src/server-pool.ts:463
+        """What EXPLAIN says about a lookup of `full_keys`: keys, `gets` lines (KEYS_PER_GET keys each) or meta gets
+        (one per key, when the query needs an item's facts) and the servers asked. All requests go out pipelined, to
+        every server at once: one round trip.
         """
-        if self._only is not None:
+        count = int_to_string(len(full_keys))
+        how: str
+        if with_facts:
+            how = f'mg (meta get, with TTL and item facts) of {count} key(s)'
+        else:
             lines = int_div(len(full_keys) + KEYS_PER_GET - 1, KEYS_PER_GET)
-            pipelined = f' ({int_to_string(lines)} get lines, pipelined)' if lines > 1 else ''
-            return f'get {int_to_string(len(full_keys))} key(s) in one round trip{pipelined}'
-        per_server: dict[int, int] = {}
+            how = f"gets {count} key(s){f' ({int_to_string(lines)} lines, pipelined)' if lines > 1 else ''}"
+        if self._only is not None:
+            return f'{how} in one round trip'
+        per_server: set[int] = set()
         for full_key in full_keys:
-            home = self.home_of(full_key)
-            before = per_server.get(home)
-            per_server[home] = 1 if before is None else before + 1
+            per_server.add(self.home_of(full_key))
         return (
-            f'get {int_to_string(len(full_keys))} key(s) from {int_to_string(len(per_server))} of'
-            f' {int_to_string(len(self.stores))} servers at once, one round trip'
+            f'{how} from {int_to_string(len(per_server))} of {int_to_string(len(self.stores))} servers at once, one'
+            ' round trip'
         )
 
-    def stats_of_each_server(self, command: str) -> list[ServerStats]:  # src/server-pool.ts:394
+    def stats_of_each_server(self, command: str) -> list[ServerStats]:  # src/server-pool.ts:482
         """memcached's `stats` (with an optional argument) of every server, in list order. A server that is down or
         fails is left out with a WARNING under on_server_error miss, and is an ERROR otherwise.
         """

@@ -122,7 +122,13 @@ class PymcacheFDWStats(ForeignDataWrapper):  # src/stats.ts:88
         return (STATS_ROWS_ESTIMATE * len(self._servers.stores), STATS_ROW_WIDTH)
 
     def explain(
-        self, quals: list[Qual], columns: AbstractSet[str], sortkeys: list[SortKey] | None = None, verbose: bool = False
+        self,
+        quals: list[Qual],
+        columns: AbstractSet[str],
+        sortkeys: list[SortKey] | None = None,
+        verbose: bool = False,
+        limit: int | None = None,
+        offset: int | None = None,
     ) -> list[str]:  # src/stats.ts:103
         command = 'stats' if self._settings['stats_command'] == '' else f"stats {self._settings['stats_command']}"
         names: list[str] = []
@@ -131,8 +137,13 @@ class PymcacheFDWStats(ForeignDataWrapper):  # src/stats.ts:88
         return [f"memcached {', '.join(names)}: {command}"]
 
     def execute(
-        self, quals: list[Qual], columns: AbstractSet[str], sortkeys: list[SortKey] | None = None
-    ) -> Iterator[SqlRow]:  # src/stats.ts:111
+        self,
+        quals: list[Qual],
+        columns: AbstractSet[str],
+        sortkeys: list[SortKey] | None = None,
+        limit: int | None = None,
+        offset: int | None = None,
+    ) -> Iterator[SqlRow]:  # src/stats.ts:118
         """Every stat the server sends; filters such as `stat_name ~* 'connection'` are applied by PostgreSQL."""
         want_server = STAT_SERVER_COLUMN in columns
         for per_server in self._servers.stats_of_each_server(self._settings['stats_command']):

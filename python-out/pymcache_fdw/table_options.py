@@ -15,6 +15,7 @@ from .options import (
     OptionError,
     ServerAddress,
     is_plausible_host,
+    parse_boolean_option,
     parse_enum_option,
     parse_integer_option,
     parse_seconds_option,
@@ -59,6 +60,7 @@ CACHE_TABLE_OPTIONS: list[str] = [
     'distribution',
     'on_server_error',
     'retry_interval',
+    'full_scan',
 ]
 STATS_TABLE_OPTIONS: list[str] = [
     'host', 'port', 'connect_timeout', 'timeout', 'stats_cmd', 'servers', 'on_server_error', 'retry_interval'
@@ -86,7 +88,7 @@ class ServerEndpoint(TypedDict):
     listed: bool
 
 
-def endpoint_label(endpoint: ServerEndpoint) -> str:  # src/table-options.ts:87
+def endpoint_label(endpoint: ServerEndpoint) -> str:  # src/table-options.ts:89
     """`host:port`, as errors and EXPLAIN name a server."""
     return f"{endpoint['host']}:{int_to_string(endpoint['port'])}"
 
@@ -95,7 +97,7 @@ def endpoint_label(endpoint: ServerEndpoint) -> str:  # src/table-options.ts:87
 announced_defaults: set[str] = set()
 
 
-def announce_default(option: str, value: str) -> None:  # src/table-options.ts:94
+def announce_default(option: str, value: str) -> None:  # src/table-options.ts:96
     if option in announced_defaults:
         return
     announced_defaults.add(option)
@@ -108,7 +110,7 @@ OPTION_HINT = (
 )
 
 
-def checked_option(parse: Callable[[], T]) -> T:  # src/table-options.ts:105
+def checked_option(parse: Callable[[], T]) -> T:  # src/table-options.ts:107
     """Runs `parse`, reporting an OptionError (which names the option and what it accepts) as an ERROR."""
     try:
         return parse()
@@ -116,12 +118,12 @@ def checked_option(parse: Callable[[], T]) -> T:  # src/table-options.ts:105
         raise_error(str(error), OPTION_HINT)
 
 
-def reject_unknown(options: dict[str, str], valid: list[str]) -> None:  # src/table-options.ts:115
+def reject_unknown(options: dict[str, str], valid: list[str]) -> None:  # src/table-options.ts:117
     """Rejects options the table does not know; the message names them and lists the valid ones."""
     checked_option(lambda: reject_unknown_options(options, valid))
 
 
-def parse_timeout(name: str, raw: str) -> float:  # src/table-options.ts:120
+def parse_timeout(name: str, raw: str) -> float:  # src/table-options.ts:122
     """A timeout in seconds: above 0 (0 would make pymemcache's socket non-blocking) and at most an hour."""
     seconds = checked_option(lambda: parse_seconds_option(name, raw))
     if seconds <= 0 or seconds > MAX_TIMEOUT_SECONDS:
@@ -140,7 +142,7 @@ class Timeouts(TypedDict):
     timeout: float
 
 
-def parse_timeouts(options: dict[str, str]) -> Timeouts:  # src/table-options.ts:137
+def parse_timeouts(options: dict[str, str]) -> Timeouts:  # src/table-options.ts:139
     raw_connect_timeout = options.get('connect_timeout')
     raw_timeout = options.get('timeout')
     return {
@@ -151,7 +153,7 @@ def parse_timeouts(options: dict[str, str]) -> Timeouts:  # src/table-options.ts
     }
 
 
-def parse_server_endpoint(options: dict[str, str]) -> ServerEndpoint:  # src/table-options.ts:148
+def parse_server_endpoint(options: dict[str, str]) -> ServerEndpoint:  # src/table-options.ts:150
     """The server of a table: host and port (defaults announced with a WARNING) and the timeouts."""
     raw_host = options.get('host')
     host = DEFAULT_HOST
@@ -197,7 +199,7 @@ class ServerSetOptions(TypedDict):
     retry_interval: int
 
 
-def reject_combined(options: dict[str, str], single: str) -> None:  # src/table-options.ts:187
+def reject_combined(options: dict[str, str], single: str) -> None:  # src/table-options.ts:189
     if options.get(single) is None:
         return
     raise_error(
@@ -208,7 +210,7 @@ def reject_combined(options: dict[str, str], single: str) -> None:  # src/table-
     )
 
 
-def parse_server_set(options: dict[str, str], with_distribution: bool) -> ServerSetOptions:  # src/table-options.ts:199
+def parse_server_set(options: dict[str, str], with_distribution: bool) -> ServerSetOptions:  # src/table-options.ts:201
     """The servers of a table: the `servers` list (with `distribution`), or host/port for one server; plus
     `on_server_error` and `retry_interval`. `with_distribution` is false for stats tables, which read every server.
     """
@@ -288,9 +290,11 @@ class CacheTableOptions(TypedDict):
     write_mode: str
     # Rows per bulk_insert call (modify_batch_size); 1 = one insert() per row, which INSERT ... RETURNING needs.
     batch_size: int
+    # Whether a scan without a key condition lists the servers' items (lru_crawler metadump); off: no rows, a WARNING.
+    full_scan: bool
 
 
-def parse_cache_table_options(options: dict[str, str]) -> CacheTableOptions:  # src/table-options.ts:270
+def parse_cache_table_options(options: dict[str, str]) -> CacheTableOptions:  # src/table-options.ts:274
     reject_unknown(options, CACHE_TABLE_OPTIONS)
     servers = parse_server_set(options, True)
     endpoint = servers['endpoints'][0]
@@ -330,6 +334,12 @@ def parse_cache_table_options(options: dict[str, str]) -> CacheTableOptions:  # 
     row_id = raw_row_id
     raw_prefix = options.get('prefix')
     prefix = '' if raw_prefix is None else raw_prefix
+    raw_full_scan = options.get('full_scan')
+    full_scan = (
+        True
+        if raw_full_scan is None
+        else checked_option(lambda: parse_boolean_option('full_scan', cast('str', raw_full_scan)))
+    )
     return {
         'endpoint': endpoint,
         'servers': servers,
@@ -339,6 +349,7 @@ def parse_cache_table_options(options: dict[str, str]) -> CacheTableOptions:  # 
         'insert_mode': insert_mode,
         'write_mode': write_mode,
         'batch_size': batch_size,
+        'full_scan': full_scan,
     }
 
 
@@ -352,7 +363,7 @@ class StatsTableOptions(TypedDict):
     stats_command: str
 
 
-def parse_stats_table_options(options: dict[str, str]) -> StatsTableOptions:  # src/table-options.ts:324
+def parse_stats_table_options(options: dict[str, str]) -> StatsTableOptions:  # src/table-options.ts:331
     reject_unknown(options, STATS_TABLE_OPTIONS)
     servers = parse_server_set(options, False)
     endpoint = servers['endpoints'][0]

@@ -292,14 +292,29 @@ def flags_if_readable(flags: int, kind: NumberKind) -> SqlValue:  # src/values.t
     return int_to_string(flags)
 
 
-def ttl_column_value(ttl: int | None) -> SqlValue:  # src/values.ts:291
-    """The expire column of a row read with its facts: the seconds left, 0 for an item that never expires."""
+def ttl_column_value(ttl: int | None, kind: NumberKind, key: str) -> SqlValue:  # src/values.ts:295
+    """The expire column of a row read with its facts, as expire is written: 0 for an item that never expires
+    (memcached's -1), else the seconds left, at least 1 (an item in its last second must not read as one that never
+    expires, or an UPDATE writing the row back would keep it forever). Beyond the column's type it is an ERROR naming
+    the key.
+    """
     if ttl is None:
         return None
-    return int_to_string(0 if ttl < 0 else ttl)
+    if ttl == -1:
+        return '0'
+    seconds = 1 if ttl < 1 else ttl
+    if kind != 'text' and not fits_integer_type(
+        cast('DecimalInteger', parse_decimal_text(int_to_string(seconds))), kind
+    ):
+        raise_error(
+            f'the expire of key {quote_for_message(key)} is {int_to_string(seconds)} seconds, which does not fit the'
+            f' {kind} column',
+            'Declare the expire column as integer.',
+        )
+    return int_to_string(seconds)
 
 
-def padded(n: int, width: int) -> str:  # src/values.ts:297
+def padded(n: int, width: int) -> str:  # src/values.ts:309
     """`n` as at least two digits (four for years), for timestamps."""
     text = int_to_string(n)
     while len(list(text)) < width:
@@ -307,7 +322,7 @@ def padded(n: int, width: int) -> str:  # src/values.ts:297
     return text
 
 
-def unix_time_text(seconds: int) -> str:  # src/values.ts:307
+def unix_time_text(seconds: int) -> str:  # src/values.ts:319
     """A unix time as PostgreSQL reads a timestamptz: `YYYY-MM-DD HH:MM:SS+00` (UTC). The date comes from the day count
     with the civil calendar's 400-year cycle (the days-from-civil algorithm run backwards), in integers only.
     """
@@ -324,18 +339,20 @@ def unix_time_text(seconds: int) -> str:  # src/values.ts:307
     day = day_of_year - int_div(153 * month_from_march + 2, 5) + 1
     month = month_from_march + 3 if month_from_march < 10 else month_from_march - 9
     year = year_of_era + era * 400 + (1 if month <= 2 else 0)
-    clock = f'{padded(int_div(seconds_of_day, 3600), 2)}:{padded(int_div(int(math.fmod(seconds_of_day, 3600)), 60), 2)}:{padded(int(math.fmod(seconds_of_day, 60)), 2)}'
-    return f'{padded(year, 4)}-{padded(month, 2)}-{padded(day, 2)} {clock}+00'
+    hours = padded(int_div(seconds_of_day, 3600), 2)
+    minutes = padded(int_div(int(math.fmod(seconds_of_day, 3600)), 60), 2)
+    date = f'{padded(year, 4)}-{padded(month, 2)}-{padded(day, 2)}'
+    return f'{date} {hours}:{minutes}:{padded(int(math.fmod(seconds_of_day, 60)), 2)}+00'
 
 
-def last_access_column_value(unix_time: int | None, kind: FactKind) -> SqlValue:  # src/values.ts:324
+def last_access_column_value(unix_time: int | None, kind: FactKind) -> SqlValue:  # src/values.ts:338
     """The last_access column: a timestamptz (or its text), or the unix time for a bigint column."""
     if unix_time is None:
         return None
     return int_to_string(unix_time) if kind == 'bigint' else unix_time_text(unix_time)
 
 
-def fetched_column_value(fetched: bool | None, kind: FactKind) -> SqlValue:  # src/values.ts:330
+def fetched_column_value(fetched: bool | None, kind: FactKind) -> SqlValue:  # src/values.ts:344
     """The fetched column: a boolean, or its text."""
     if fetched is None:
         return None

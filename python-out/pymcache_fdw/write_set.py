@@ -89,32 +89,42 @@ def pending_item(item: StoredItem, expire: int) -> StoredItem:  # src/write-set.
     return StoredItem(item.value, item.flags, None, ItemFacts(ttl, None, None, None))
 
 
-class WriteSet:  # src/write-set.ts:69
+def pending_item_of(pending: PendingWrite) -> StoredItem | None:  # src/write-set.ts:69
+    """The item a read sees for the pending write `pending`, or null when it hides the key (delete) or keeps memcached's
+    (touch).
+    """
+    op = pending.op
+    if op['kind'] == 'delete' or op['kind'] == 'touch':
+        return None
+    return pending_item(op['item'], op['expire'])
+
+
+class WriteSet:  # src/write-set.ts:76
     """Pending writes by level: index 0 holds the top-level transaction (level 1), index n savepoint level n + 1."""
 
     _levels: list[dict[str, PendingWrite]]
 
-    def __init__(self) -> None:  # src/write-set.ts:72
+    def __init__(self) -> None:  # src/write-set.ts:79
         self._levels = []
 
-    def is_empty(self) -> bool:  # src/write-set.ts:77
+    def is_empty(self) -> bool:  # src/write-set.ts:84
         """True when nothing is pending at any level."""
         for level in self._levels:
             if len(level) > 0:
                 return False
         return True
 
-    def key_count(self) -> int:  # src/write-set.ts:85
+    def key_count(self) -> int:  # src/write-set.ts:92
         """How many keys have a pending write (each key counted once)."""
         return len(self._flattened())
 
-    def effective(self, store: CacheStore, full_key: str) -> PendingWrite | None:  # src/write-set.ts:90
+    def effective(self, store: CacheStore, full_key: str) -> PendingWrite | None:  # src/write-set.ts:97
         """The pending write that decides `full_key` now: the one of the innermost level holding it, or null."""
         if len(self._levels) == 0:
             return None
         return self._effective_by_id(entry_id(store, full_key))
 
-    def _effective_by_id(self, id: str) -> PendingWrite | None:  # src/write-set.ts:95
+    def _effective_by_id(self, id: str) -> PendingWrite | None:  # src/write-set.ts:102
         index = len(self._levels) - 1
         while index >= 0:
             found = self._levels[index].get(id)
@@ -123,7 +133,18 @@ class WriteSet:  # src/write-set.ts:69
             index -= 1
         return None
 
-    def record(self, level: int, store: CacheStore, op: WriteOp) -> None:  # src/write-set.ts:104
+    def pending_on(self, store: CacheStore) -> list[PendingWrite]:  # src/write-set.ts:111
+        """The pending writes of keys on the server of `store`, each key's innermost write once."""
+        found: list[PendingWrite] = []
+        if self.is_empty():
+            return found
+        label = store.server_label
+        for pending in self._flattened().values():
+            if pending.store.server_label == label:
+                found.append(pending)
+        return found
+
+    def record(self, level: int, store: CacheStore, op: WriteOp) -> None:  # src/write-set.ts:122
         """Records `op` at savepoint `level` (1 = the transaction itself), composed with what was pending for its key.
         """
         depth = 1 if level < 1 else level
@@ -134,24 +155,26 @@ class WriteSet:  # src/write-set.ts:69
         composed = op if previous is None else compose_writes(previous.op, op)
         self._levels[depth - 1][id] = PendingWrite(composed, store)
 
-    def read_through(self, store: CacheStore, full_keys: list[str]) -> dict[str, StoredItem]:  # src/write-set.ts:117
+    def read_through(
+        self, store: CacheStore, full_keys: list[str], with_facts: bool = False
+    ) -> dict[str, StoredItem]:  # src/write-set.ts:135
         """Read-your-writes: the items a scan of `full_keys` sees, pending stores taking the place of memcached's items
         and pending deletes hiding them. Only keys without a pending value are fetched from memcached (one get_many).
         """
         if self.is_empty():
-            return store.get_many(full_keys)
+            return store.get_many(full_keys, with_facts)
         seen: dict[str, StoredItem] = {}
         to_fetch = self.pending_view(store, full_keys, seen)
         if len(to_fetch) == 0:
             return seen
-        fetched = store.get_many(to_fetch)
+        fetched = store.get_many(to_fetch, with_facts)
         for full_key, item in fetched.items():
             seen[full_key] = item
         return seen
 
     def pending_view(
         self, store: CacheStore, full_keys: list[str], seen: dict[str, StoredItem]
-    ) -> list[str]:  # src/write-set.ts:131
+    ) -> list[str]:  # src/write-set.ts:149
         """Puts into `seen` the items pending stores give `full_keys` of `store` (pending deletes hide the key), and
         returns the keys whose item only memcached can tell.
         """
@@ -167,14 +190,14 @@ class WriteSet:  # src/write-set.ts:69
                 seen[full_key] = pending_item(op['item'], op['expire'])
         return to_fetch
 
-    def rollback_to(self, level: int) -> None:  # src/write-set.ts:147
+    def rollback_to(self, level: int) -> None:  # src/write-set.ts:165
         """ROLLBACK TO SAVEPOINT: the writes made at `level` and deeper are forgotten (repeating it changes nothing)."""
         keep = 0 if level < 1 else level - 1
         while len(self._levels) > keep:
             if len(self._levels) > 0:
                 self._levels.pop()
 
-    def release(self, level: int) -> None:  # src/write-set.ts:153
+    def release(self, level: int) -> None:  # src/write-set.ts:171
         """RELEASE SAVEPOINT: the writes made at `level` and deeper now belong to the level below (idempotent)."""
         if level < 2:
             return
@@ -184,11 +207,11 @@ class WriteSet:  # src/write-set.ts:69
             for id, pending in innermost.items():
                 below[id] = pending
 
-    def clear(self) -> None:  # src/write-set.ts:163
+    def clear(self) -> None:  # src/write-set.ts:181
         """Forgets everything (COMMIT done, or ROLLBACK)."""
         self._levels = []
 
-    def _flattened(self) -> dict[str, PendingWrite]:  # src/write-set.ts:168
+    def _flattened(self) -> dict[str, PendingWrite]:  # src/write-set.ts:186
         """The final write of every key, in the order the keys were first written."""
         merged: dict[str, PendingWrite] = {}
         for level in self._levels:
@@ -196,7 +219,7 @@ class WriteSet:  # src/write-set.ts:69
                 merged[id] = pending
         return merged
 
-    def take_all(self) -> list[PendingWrite]:  # src/write-set.ts:177
+    def take_all(self) -> list[PendingWrite]:  # src/write-set.ts:195
         """Empties the set and returns its final writes, in the order the keys were first written."""
         writes: list[PendingWrite] = []
         for pending in self._flattened().values():
@@ -205,7 +228,7 @@ class WriteSet:  # src/write-set.ts:69
         return writes
 
 
-class KeyChange:  # src/write-set.ts:186
+class KeyChange:  # src/write-set.ts:204
     """What one statement does to one key: whether it removes the row that had the key, and the row the key ends with.
     """
 
@@ -216,7 +239,7 @@ class KeyChange:  # src/write-set.ts:186
     # The statement deleted the row holding this key (DELETE, or an UPDATE that moved it to another key).
     deleted: bool
 
-    def __init__(self, store: CacheStore, full_key: str) -> None:  # src/write-set.ts:194
+    def __init__(self, store: CacheStore, full_key: str) -> None:  # src/write-set.ts:212
         self.ends_with = None
         self.store = store
         self.full_key = full_key
@@ -224,7 +247,7 @@ class KeyChange:  # src/write-set.ts:186
         self.deleted = False
 
 
-class StatementWrites:  # src/write-set.ts:209
+class StatementWrites:  # src/write-set.ts:227
     """The writes of one statement through one table, applied together when the statement ends (end_modify). Within a
     statement the deletes apply to the keys as they were before it and the stores to the keys as they are after it, as
     a table's UPDATE replaces all its rows at once: `SET key = CASE key WHEN 'a' THEN 'b' ELSE 'a' END` swaps the two
@@ -236,19 +259,19 @@ class StatementWrites:  # src/write-set.ts:209
     # The savepoint level the statement runs at (0 before its first write).
     _level: int
 
-    def __init__(self) -> None:  # src/write-set.ts:214
+    def __init__(self) -> None:  # src/write-set.ts:232
         self._changes = {}
         self._level = 0
 
-    def is_empty(self) -> bool:  # src/write-set.ts:219
+    def is_empty(self) -> bool:  # src/write-set.ts:237
         return len(self._changes) == 0
 
     @property
-    def savepoint_level(self) -> int:  # src/write-set.ts:224
+    def savepoint_level(self) -> int:  # src/write-set.ts:242
         """The savepoint level of the statement's writes."""
         return self._level
 
-    def record(self, level: int, store: CacheStore, op: WriteOp, user_key: str) -> None:  # src/write-set.ts:232
+    def record(self, level: int, store: CacheStore, op: WriteOp, user_key: str) -> None:  # src/write-set.ts:250
         """Records one write of the statement at savepoint `level`. A second row ending with a key this statement
         already wrote is an ERROR naming the key (`user_key`, as the user wrote it).
         """
@@ -265,14 +288,14 @@ class StatementWrites:  # src/write-set.ts:209
             self.written_twice(user_key)
         change.ends_with = op
 
-    def written_twice(self, user_key: str) -> NoReturn:  # src/write-set.ts:249
+    def written_twice(self, user_key: str) -> NoReturn:  # src/write-set.ts:267
         """An ERROR for a key two rows of the statement end with."""
         raise_error(
             f'a statement cannot write key {quote_for_message(user_key)} twice: memcached holds one item per key',
             'Give each row of the statement its own key (SELECT DISTINCT ON (key) ..., or one statement per row).',
         )
 
-    def decided(self, store: CacheStore, full_key: str) -> Literal['ends', 'deleted'] | None:  # src/write-set.ts:260
+    def decided(self, store: CacheStore, full_key: str) -> Literal['ends', 'deleted'] | None:  # src/write-set.ts:278
         """Whether the statement already decided what `full_key` holds after it: 'ends' when a row ends with the key,
         'deleted' when it only removed the key, null when it did not touch it.
         """
@@ -281,7 +304,7 @@ class StatementWrites:  # src/write-set.ts:209
             return None
         return 'ends' if change.ends_with is not None else 'deleted'
 
-    def take_all(self) -> list[PendingWrite]:  # src/write-set.ts:267
+    def take_all(self) -> list[PendingWrite]:  # src/write-set.ts:285
         """Empties the statement and returns one final write per key, in the order the keys were first written."""
         writes: list[PendingWrite] = []
         for change in self._changes.values():
@@ -305,7 +328,7 @@ class StatementWrites:  # src/write-set.ts:209
         self.clear()
         return writes
 
-    def clear(self) -> None:  # src/write-set.ts:289
+    def clear(self) -> None:  # src/write-set.ts:307
         """Forgets the statement's writes (the statement failed, or the transaction ended)."""
         self._changes = {}
         self._level = 0

@@ -24,3 +24,39 @@ export function guardTransaction(): GuardStatus {
 export function setGuardStatusForTests(status: GuardStatus): void {
   guardForTests = status;
 }
+
+let mayModifyForTests = true;
+let bytewiseForTests = true;
+let interruptForTests: string | null = null;
+
+/**
+ * Whether the query running now may modify anything: false only when the backend knows it is a plain SELECT. A scan
+ * under a plain SELECT need not remember the items it returned for an UPDATE.
+ */
+export function queryMayModify(): boolean {
+  return mayModifyForTests;
+}
+
+/**
+ * Whether PostgreSQL compares text bytewise in the running query's conditions on cache tables (every such comparison
+ * uses a C collation): only then may a key range be applied while memcached lists its keys. Node has no collations:
+ * its comparisons are bytewise.
+ */
+export function keyOrderIsBytewise(): boolean {
+  return bytewiseForTests;
+}
+
+/**
+ * PostgreSQL's own words for an interrupt it would act on now (a query cancel, statement_timeout, termination), or
+ * null: long loops that do not wait on a socket look at it themselves.
+ */
+export function pendingInterrupt(): string | null {
+  return interruptForTests;
+}
+
+/** Node tests only: what the running-query functions above answer from now on. */
+export function setRunningQueryForTests(mayModify: boolean, bytewise: boolean, interrupt: string | null = null): void {
+  mayModifyForTests = mayModify;
+  bytewiseForTests = bytewise;
+  interruptForTests = interrupt;
+}

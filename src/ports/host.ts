@@ -168,7 +168,8 @@ export type RowSource = Iterable<Row> | AsyncIterable<Row>;
 export class ForeignDataWrapper {
   constructor(_fdwOptions: Record<string, string>, _fdwColumns: Map<string, ColumnDefinition>) {}
 
-  getRelSize(_quals: Qual[], columns: Set<string>): [number, number] {
+  /** (rows, width) of a scan with `quals` needing `columns`; async in Node when the answer asks memcached. */
+  getRelSize(_quals: Qual[], columns: Set<string>): [number, number] | Promise<[number, number]> {
     return [100000000, columns.size * 100];
   }
 

@@ -175,3 +175,11 @@ export class Socket {
     this.ended = true;
   }
 }
+
+/**
+ * Waits `seconds` before asking a server again (memcached's LRU crawler busy with another listing). In a backend the
+ * wait is cut short by an interrupt PostgreSQL acts on: SocketError `interrupted`, as for any other wait here.
+ */
+export async function pause(seconds: Float): Promise<void> {
+  await new Promise<void>((resolve) => setTimeout(resolve, seconds * 1000));
+}

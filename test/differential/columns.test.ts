@@ -50,6 +50,8 @@ describe('columns.ts: Node and emitted Python agree', () => {
       ['layout', [['key', 'text', 'text'], ['value', 'numeric(10,2)', 'numeric']], null],
       ['layout', [['key', 'text', 'text'], ['value', 'text', 'text'], ['expire', 'timestamp without time zone', 'timestamp without time zone']], null],
       ['layout', [['value', 'text', 'text'], ['key', 'text', 'text']], 'key'],
+      ['layout', [['key', 'text', 'text'], ['value', 'text', 'text'], ['cas', 'numeric', 'numeric'], ['last_access', 'bigint', 'bigint'], ['size', 'text', 'text'], ['fetched', 'text', 'text']], null],
+      ['layout', [['key', 'text', 'text'], ['value', 'text', 'text'], ['last_access', 'timestamp without time zone', 'timestamp without time zone']], null],
       ['statsColumns', [['stat_name', 'text', 'text'], ['stat_value', 'character varying(200)', 'character varying'], ['server', 'text', 'text']]],
       ['statsColumns', [['stat_name', 'text', 'text'], ['stat_value', 'integer', 'integer']]],
       ['statsColumns', [['stat_name', 'text', 'text'], ['value', 'text', 'text']]],
@@ -58,13 +60,23 @@ describe('columns.ts: Node and emitted Python agree', () => {
     const outcomes = await expectScriptAgreement(python, steps, 'hand-picked columns');
     expect(outcomes[0]!.logged).toEqual([['WARNING', 'Using default row_id: key', null, null]]);
     expect(okOf(outcomes[1]!)).toEqual({
-      dict: [['keyColumn', 'k'], ['valueColumn', 'value'], ['valueKind', 'bytea'], ['expireColumn', 'expire'], ['expireKind', 'integer'], ['flagsColumn', 'flags'], ['flagsKind', 'bigint']],
+      dict: [
+        ['keyColumn', 'k'], ['valueColumn', 'value'], ['valueKind', 'bytea'], ['expireColumn', 'expire'], ['expireKind', 'integer'],
+        ['flagsColumn', 'flags'], ['flagsKind', 'bigint'], ['casColumn', null], ['lastAccessColumn', null], ['lastAccessKind', 'timestamptz'],
+        ['sizeColumn', null], ['fetchedColumn', null], ['fetchedKind', 'boolean'],
+      ],
     });
     expect(errorOf(outcomes[3]!)?.message).toBe('option "row_id" names column "missing", which the table does not have');
     expect(errorOf(outcomes[6]!)?.message).toBe('column "val" is not a part of a memcached item');
     expect(errorOf(outcomes[7]!)?.message).toBe('the foreign table has no column named value');
-    expect(okOf(outcomes[11]!)).toBeNull();
-    expect(okOf(outcomes[14]!)).toEqual(['character varying', 'numeric', '']);
+    expect((okOf(outcomes[11]!) as { dict: unknown[][] }).dict.slice(7)).toEqual([
+      ['casColumn', 'cas'], ['lastAccessColumn', 'last_access'], ['lastAccessKind', 'bigint'], ['sizeColumn', 'size'], ['fetchedColumn', 'fetched'], ['fetchedKind', 'text'],
+    ]);
+    expect(errorOf(outcomes[12]!)?.message).toBe(
+      'column "last_access" has type timestamp without time zone, which cannot hold the memcached last access time',
+    );
+    expect(okOf(outcomes[13]!)).toBeNull();
+    expect(okOf(outcomes[16]!)).toEqual(['character varying', 'numeric', '']);
   });
 
   it('random column lists', async () => {

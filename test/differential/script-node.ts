@@ -217,7 +217,8 @@ class Script {
         const keys = (args[2] as string[]).map((key) => text(args[1]) + key);
         return {
           servers: pool.describeServers(),
-          lookup: pool.describeLookup(keys),
+          lookup: pool.describeLookup(keys, false),
+          factsLookup: pool.describeLookup(keys, true),
           homes: keys.map((key) => pool.homeOf(key)),
           stores: keys.map((key) => pool.storeFor(key).serverLabel),
           kinds: pool.stores.map((store) => store.constructor.name),
@@ -254,18 +255,32 @@ class Script {
   }
 }
 
+/** Python's str ordering: by code point. */
+function codePointOrder(a: string, b: string): number {
+  const left = Array.from(a, (c) => c.codePointAt(0)!);
+  const right = Array.from(b, (c) => c.codePointAt(0)!);
+  for (let i = 0; i < Math.min(left.length, right.length); i++) {
+    if (left[i] !== right[i]) return left[i]! - right[i]!;
+  }
+  return left.length - right.length;
+}
+
 async function callTable(table: Table, method: string, args: unknown[]): Promise<unknown> {
   const columns = (): Set<string> => new Set(args[1] as string[]);
   switch (method) {
     case 'execute': {
       const rows: unknown[] = [];
       for await (const row of table.execute(qualsOf(args[0]), columns())) rows.push(row);
+      // A listing comes in memcached's LRU order, which differs between two servers: compared by key.
+      if ((args[0] as unknown[]).length === 0 && rows.every((row) => 'key' in (row as object))) {
+        rows.sort((a, b) => codePointOrder(String((a as Record<string, unknown>)['key']), String((b as Record<string, unknown>)['key'])));
+      }
       return rows;
     }
     case 'explain':
       return await table.explain(qualsOf(args[0]), columns());
     case 'getRelSize':
-      return table.getRelSize(qualsOf(args[0]), columns());
+      return await table.getRelSize(qualsOf(args[0]), columns());
     case 'getPathKeys':
       return table.getPathKeys();
     case 'rowidColumn':

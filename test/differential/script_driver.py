@@ -214,7 +214,8 @@ class Script:
             keys = [args[1] + key for key in args[2]]
             return {
                 'servers': pool.describe_servers(),
-                'lookup': pool.describe_lookup(keys),
+                'lookup': pool.describe_lookup(keys, False),
+                'factsLookup': pool.describe_lookup(keys, True),
                 'homes': [pool.home_of(key) for key in keys],
                 'stores': [pool.store_for(key).server_label for key in keys],
                 'kinds': [type(store).__name__ for store in pool.stores],
@@ -247,7 +248,11 @@ class Script:
 
 def call_table(table, method, args):
     if method == 'execute':
-        return list(table.execute(quals_of(args[0]), set(args[1])))
+        rows = list(table.execute(quals_of(args[0]), set(args[1])))
+        # A listing comes in memcached's LRU order, which differs between two servers: compared by key.
+        if not args[0] and all('key' in row for row in rows):
+            rows.sort(key=lambda row: str(row['key']))
+        return rows
     if method == 'explain':
         return table.explain(quals_of(args[0]), set(args[1]))
     if method == 'getRelSize':

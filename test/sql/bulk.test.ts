@@ -223,11 +223,13 @@ describe('bulk writes are pipelined', () => {
     const gate = relay.holdRepliesUntil('cas', KEYS_PER_BATCH);
     const values = await measure(() => session.client.query(`UPDATE bulk SET value = 'updated' WHERE key = ANY($1)`, [keys]));
     expect(await gate).toBe('pipelined');
-    expect(values).toEqual({ verbs: { gets: 2, cas: 1000 }, getLines: getLinesFor(1000), connections: 0, sets: 1000, touchHits: 0, deleteHits: 0 });
+    // The table has an expire column, which the UPDATE carries over: the rows are read with meta gets (value, CAS
+    // token and remaining TTL), one per key, all in one pipelined request.
+    expect(values).toEqual({ verbs: { mg: 1000, cas: 1000 }, getLines: [], connections: 0, sets: 1000, touchHits: 0, deleteHits: 0 });
     const touchGate = relay.holdRepliesUntil('touch', KEYS_PER_BATCH);
     const expires = await measure(() => session.client.query(`UPDATE bulk SET expire = 600 WHERE key = ANY($1)`, [keys]));
     expect(await touchGate).toBe('pipelined');
-    expect(expires).toEqual({ verbs: { gets: 2, touch: 1000 }, getLines: getLinesFor(1000), connections: 0, sets: 0, touchHits: 1000, deleteHits: 0 });
+    expect(expires).toEqual({ verbs: { mg: 1000, touch: 1000 }, getLines: [], connections: 0, sets: 0, touchHits: 1000, deleteHits: 0 });
     const item = await rawGet(memcached.address, 'upd:1000');
     expect(item!.value.toString()).toBe('updated');
     expect(item!.ttl).toBeGreaterThan(500);

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createScratchDatabase } from '../rig/postgres';
 import { startMemcached } from '../rig/memcached';
 import { explainLines, openSession, sqlError, type HostSession, type Notice } from '../host/helpers';
-import { rawGet, rawSet, rawStats, uniquePrefix, type Address } from '../unit/fdw-support';
+import { rawGet, rawSet, rawSetMany, rawStats, uniquePrefix, type Address } from '../unit/fdw-support';
 
 const server: Address = inject('memcachedServers')[0]!;
 let session: HostSession;
@@ -58,22 +58,18 @@ describe('reads', () => {
     const { table, prefix } = await cacheTable();
     await rawSet(server, `${prefix}w`, 'whole');
     await rawSet(server, `${prefix}bad`, Buffer.from([0xff]));
-    expect((await session.client.query(`SELECT c::text AS row FROM ${table} c WHERE key = 'w'`)).rows).toEqual([{ row: '(w,whole,)' }]);
+    expect((await session.client.query(`SELECT c::text AS row FROM ${table} c WHERE key = 'w'`)).rows).toEqual([{ row: '(w,whole,0)' }]);
     // A value no column of the query needs is never decoded strictly: count(*) counts an unreadable one.
     expect((await session.client.query(`SELECT count(*)::int AS n FROM ${table} WHERE key IN ('w', 'bad')`)).rows).toEqual([{ n: 2 }]);
   });
 
-  it('without a key condition: a WARNING and no rows', async () => {
+  it('without a key condition: the rows of the prefix group, filtered by PostgreSQL (docs: test/sql/listing.test.ts)', async () => {
     const { table, prefix } = await cacheTable();
     await rawSet(server, `${prefix}a`, 'A');
+    await rawSet(server, `${prefix}b`, 'B');
     session.takeNotices();
-    const result = await session.client.query(`SELECT * FROM ${table} WHERE value = 'A'`);
-    expect(result.rows).toEqual([]);
-    const notices = session.takeNotices().filter((notice) => notice.severity === 'WARNING');
-    expect(notices.map((notice) => [notice.message, notice.hint])).toEqual([[
-      'no condition on the key column "key": a full scan of memcached is not available, no rows returned',
-      "Select keys with key = 'k', key IN ('k1', 'k2'), = ANY(array), or a join on key.",
-    ]]);
+    expect((await session.client.query(`SELECT key, value FROM ${table} WHERE value = 'A'`)).rows).toEqual([{ key: 'a', value: 'A' }]);
+    expect(session.takeNotices()).toEqual([]);
   });
 
   it('tells the planner the number of keys, not Multicorn\'s 1e8 default', async () => {
@@ -100,7 +96,9 @@ describe('reads', () => {
     const lines = await explainLines(session.client, `SELECT value FROM ${table} WHERE key IN ('a', 'b')`);
     expect(lines).toContain(`  Multicorn: memcached ${server.host}:${server.port}`);
     expect(lines).toContain(`  Multicorn: key prefix "${prefix}"`);
-    expect(lines).toContain('  Multicorn: get 2 key(s) in one round trip');
+    expect(lines).toContain('  Multicorn: gets 2 key(s) in one round trip');
+    expect(await explainLines(session.client, `SELECT key, expire FROM ${table} WHERE key IN ('a', 'b')`))
+      .toContain('  Multicorn: mg (meta get, with TTL and item facts) of 2 key(s) in one round trip');
   });
 
   it('a join on the key runs as key lookups (nested loop over a parameterized foreign scan)', async () => {
@@ -110,6 +108,8 @@ describe('reads', () => {
     await session.client.query(`ANALYZE wanted_${table}`);
     await rawSet(server, `${prefix}k7`, 'seven');
     await rawSet(server, `${prefix}k42`, 'forty-two');
+    // The planner weighs 50 lookups against listing the server's items: the server holds more than 50 (other groups).
+    await rawSetMany(server, Array.from({ length: 200 }, (_, i): [string, string] => [`${prefix}other:${i}`, 'x']));
     const sql = `SELECT w.k, c.value FROM wanted_${table} w JOIN ${table} c ON c.key = w.k ORDER BY w.k`;
     const plan = (await explainLines(session.client, sql)).join('\n');
     expect(plan).toContain('Nested Loop');
@@ -288,7 +288,7 @@ describe('value types', () => {
 
 describe('option errors', () => {
   const cases: Array<[string, string, string]> = [
-    ['unknown option', "colour 'red'", 'unknown option "colour"; valid options are: batch_size, connect_timeout, distribution, expire, host, insert_mode, on_server_error, port, prefix, retry_interval, row_id, servers, timeout, write_mode'],
+    ['unknown option', "colour 'red'", 'unknown option "colour"; valid options are: batch_size, connect_timeout, distribution, expire, full_scan, host, insert_mode, on_server_error, port, prefix, retry_interval, row_id, servers, timeout, write_mode'],
     ['port', "port 'x'", 'invalid value "x" for option "port": expected an integer from 1 to 65535'],
     ['expire', "expire '-1'", 'invalid value "-1" for option "expire": expected an integer from 0 to 2147483647'],
     ['insert_mode', "insert_mode 'merge'", 'invalid value "merge" for option "insert_mode": expected one of set, add'],
@@ -332,9 +332,9 @@ describe('option errors', () => {
   });
 
   it('column errors: an unknown column, a type that cannot hold the value', async () => {
-    await session.client.query(`CREATE FOREIGN TABLE bad_column (key text, value text, cas bigint) SERVER mc OPTIONS (host '${server.host}', port '${server.port}', row_id 'key')`);
+    await session.client.query(`CREATE FOREIGN TABLE bad_column (key text, value text, ttl bigint) SERVER mc OPTIONS (host '${server.host}', port '${server.port}', row_id 'key')`);
     expect((await sqlError(session.client.query(`SELECT * FROM bad_column WHERE key = 'a'`))).message).toBe(
-      'column "cas" is not a part of a memcached item',
+      'column "ttl" is not a part of a memcached item',
     );
     await session.client.query(`CREATE FOREIGN TABLE bad_type (key text, value date) SERVER mc OPTIONS (host '${server.host}', port '${server.port}', row_id 'key')`);
     expect((await sqlError(session.client.query(`SELECT * FROM bad_type WHERE key = 'a'`))).message).toBe(

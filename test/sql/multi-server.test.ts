@@ -114,7 +114,7 @@ describe('every statement on the predicted server', () => {
     expect(lines).toContain(`  Multicorn: memcached servers ${label(fleet[0]!)}:2, ${label(fleet[1]!)}, ${label(fleet[2]!)} (distribution modula)`);
     const placement = createDistribution('modula', fleet.map((a, i) => ({ host: a.host, port: a.port, weight: i === 0 ? 2 : 1 })));
     const used = new Set(['a', 'b', 'c', 'd', 'e', 'f'].map((key) => placement.serverFor(key))).size;
-    expect(lines).toContain(`  Multicorn: get 6 key(s) from ${used} of 3 servers at once, one round trip`);
+    expect(lines).toContain(`  Multicorn: gets 6 key(s) from ${used} of 3 servers at once, one round trip`);
   });
 });
 

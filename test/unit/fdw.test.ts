@@ -45,11 +45,18 @@ afterAll(async () => {
 });
 
 describe('SELECT by key', () => {
-  it('returns the hit of key = x with its value, and expire as NULL (the text protocol does not return TTLs)', async () => {
+  it('returns the hit of key = x with its value, and expire as the seconds left (0: never expires)', async () => {
     const { fdw, prefix } = freshTable();
     await rawSet(server, `${prefix}meaning_of_life`, '42');
+    await rawSet(server, `${prefix}soon`, 'gone soon', 0, 50);
     expect(await select(fdw, [new Qual('key', '=', 'meaning_of_life')])).toEqual([
-      { key: 'meaning_of_life', value: '42', expire: null },
+      { key: 'meaning_of_life', value: '42', expire: '0' },
+    ]);
+    const [soon] = await select(fdw, [new Qual('key', '=', 'soon')]);
+    expect(['49', '50']).toContain(soon!['expire']);
+    // Without the expire column asked for, the read is a plain gets and expire is not known.
+    expect(await select(fdw, [new Qual('key', '=', 'soon')], new Set(['key', 'value']))).toEqual([
+      { key: 'soon', value: 'gone soon', expire: null },
     ]);
   });
 
@@ -59,8 +66,8 @@ describe('SELECT by key', () => {
     await rawSet(server, `${prefix}c`, 'C');
     const rows = await select(fdw, [new Qual('key', ['=', true], ['c', 'b', 'a', 'c', null])]);
     expect(rows).toEqual([
-      { key: 'c', value: 'C', expire: null },
-      { key: 'a', value: 'A', expire: null },
+      { key: 'c', value: 'C', expire: '0' },
+      { key: 'a', value: 'A', expire: '0' },
     ]);
   });
 
@@ -72,7 +79,7 @@ describe('SELECT by key', () => {
       new Qual('key', ['=', true], ['a', 'b']),
       new Qual('key', '=', 'b'),
     ]);
-    expect(rows).toEqual([{ key: 'b', value: 'B', expire: null }]);
+    expect(rows).toEqual([{ key: 'b', value: 'B', expire: '0' }]);
   });
 
   it('decodes strictly only the columns asked for: a value nobody asked for is NULL when unreadable, never an ERROR', async () => {
@@ -99,35 +106,53 @@ describe('SELECT by key', () => {
     );
   });
 
-  it('without a key condition warns that a full scan is not available and returns no rows', async () => {
+  it("without a key condition lists the table's prefix group; with full_scan 'off' it warns and returns no rows", async () => {
     const { fdw, prefix } = freshTable();
     await rawSet(server, `${prefix}a`, 'A');
-    expect(await select(fdw, [new Qual('value', '=', 'A'), new Qual('key', '~~', 'a%')])).toEqual([]);
+    await rawSet(server, `${prefix}b`, 'B');
+    // The other quals are PostgreSQL's to apply: the scan returns every key starting with 'a'.
+    expect(await select(fdw, [new Qual('value', '=', 'A'), new Qual('key', '~~', 'a%')])).toEqual([{ key: 'a', value: 'A', expire: '0' }]);
+    expect(takeLoggedMessages()).toEqual([]);
+    const off = new PymcacheFDW(tableOptions({ prefix, full_scan: 'off' }), TEXT_TABLE());
+    expect(await select(off, [new Qual('value', '=', 'A')])).toEqual([]);
     const messages = takeLoggedMessages();
     expect(messages).toHaveLength(1);
     expect(messages[0]!.level).toBe(WARNING);
-    expect(messages[0]!.message).toBe(
-      'no condition on the key column "key": a full scan of memcached is not available, no rows returned',
+    expect(messages[0]!.message).toBe('no condition on the key column "key": full_scan is \'off\' for this table, no rows returned');
+    expect(messages[0]!.hint).toBe(
+      "Select keys with key = 'k', key IN ('k1', 'k2'), = ANY(array), or a join on key, or set the table option full_scan 'on'.",
     );
-    expect(messages[0]!.hint).toBe("Select keys with key = 'k', key IN ('k1', 'k2'), = ANY(array), or a join on key.");
   });
 
   it('key = NULL and key = ALL(...) find nothing and fetch nothing', async () => {
     const { fdw } = freshTable();
     expect(await select(fdw, [new Qual('key', '=', null)])).toEqual([]);
     expect(takeLoggedMessages()).toEqual([]);
+    // `= ALL` is no lookup: the scan lists the (empty) prefix group.
     expect(await select(fdw, [new Qual('key', ['=', false], ['a'])])).toEqual([]);
-    expect(takeLoggedMessages().map((message) => message.level)).toEqual([WARNING]);
+    expect(takeLoggedMessages()).toEqual([]);
   });
 });
 
 describe('planner interface', () => {
-  it('estimates the number of keys asked for, and a prohibitive size without a key condition', () => {
-    const { fdw } = freshTable();
-    const wanted = new Set(['key', 'value']);
-    expect(fdw.getRelSize([new Qual('key', '=', 'a')], wanted)).toEqual([1, 64]);
-    expect(fdw.getRelSize([new Qual('key', ['=', true], ['a', 'b', 'a'])], wanted)).toEqual([2, 64]);
-    expect(fdw.getRelSize([], wanted)).toEqual([NO_KEY_ROWS_ESTIMATE, 64]);
+  it("estimates the number of keys asked for, and without a key condition the servers' item count", async () => {
+    const own = await startMemcached();
+    try {
+      for (const key of ['a', 'b', 'c']) await rawSet(own.address, key, 'x');
+      const fdw = new PymcacheFDW(tableOptions({}, own.address), TEXT_TABLE());
+      const wanted = new Set(['key', 'value']);
+      expect(await fdw.getRelSize([new Qual('key', '=', 'a')], wanted)).toEqual([1, 64]);
+      expect(await fdw.getRelSize([new Qual('key', ['=', true], ['a', 'b', 'a'])], wanted)).toEqual([2, 64]);
+      expect(await fdw.getRelSize([], wanted)).toEqual([3, 64]);
+      const off = new PymcacheFDW(tableOptions({ full_scan: 'off' }, own.address), TEXT_TABLE());
+      expect(await off.getRelSize([], wanted)).toEqual([NO_KEY_ROWS_ESTIMATE, 64]);
+    } finally {
+      await closeAllClients();
+      await own.stop();
+    }
+    // A server that does not answer: the scan will report it; the planner gets the cautious estimate.
+    const gone = new PymcacheFDW(tableOptions({ connect_timeout: '0.5' }, own.address), TEXT_TABLE());
+    expect(await gone.getRelSize([], new Set(['key']))).toEqual([NO_KEY_ROWS_ESTIMATE, 32]);
   });
 
   it('declares the key column as a one-row lookup path, and the key as the row id', () => {
@@ -136,14 +161,22 @@ describe('planner interface', () => {
     expect(fdw.rowidColumn).toBe('key');
   });
 
-  it('explains the server, the prefix and the lookup', () => {
+  it('explains the server, the prefix and the lookup or the listing', () => {
     const { fdw, prefix } = freshTable();
     expect(fdw.explain([new Qual('key', ['=', true], ['a', 'b'])], ALL_COLUMNS)).toEqual([
       `memcached ${server.host}:${server.port}`,
       `key prefix "${prefix}"`,
-      'get 2 key(s) in one round trip',
+      'mg (meta get, with TTL and item facts) of 2 key(s) in one round trip',
     ]);
-    expect(fdw.explain([], ALL_COLUMNS)[2]).toBe('no key condition: no rows (a full scan of memcached is not available)');
+    expect(fdw.explain([new Qual('key', ['=', true], ['a', 'b'])], new Set(['key', 'value']))[2]).toBe('gets 2 key(s) in one round trip');
+    expect(fdw.explain([new Qual('key', '~~', 'ab%'), new Qual('key', '<', 'abc')], ALL_COLUMNS, null, false, 10, null)).toEqual([
+      `memcached ${server.host}:${server.port}`,
+      `key prefix "${prefix}"`,
+      'list the items of the server (lru_crawler metadump)',
+      'keep key starting with "ab", key < "abc" (bytewise)',
+      'stop after 10 rows (LIMIT applied during the listing)',
+      'values fetched with gets, 100 keys per round trip',
+    ]);
   });
 });
 
@@ -316,8 +349,9 @@ describe('prefix groups', () => {
     await groupB.fdw.insert({ key: 'user:1', value: 'bob', expire: null });
     await rawSet(server, 'user:1', 'bare');
     expect((await rawGet(server, `${groupA.prefix}user:1`))!.value.toString()).toBe('alice');
-    expect(await select(groupA.fdw, [new Qual('key', '=', 'user:1')])).toEqual([{ key: 'user:1', value: 'alice', expire: null }]);
-    expect(await select(groupB.fdw, [new Qual('key', '=', 'user:1')])).toEqual([{ key: 'user:1', value: 'bob', expire: null }]);
+    expect(await select(groupA.fdw, [new Qual('key', '=', 'user:1')])).toEqual([{ key: 'user:1', value: 'alice', expire: '0' }]);
+    expect(await select(groupB.fdw, [new Qual('key', '=', 'user:1')])).toEqual([{ key: 'user:1', value: 'bob', expire: '0' }]);
+    expect(await select(groupA.fdw, [])).toEqual([{ key: 'user:1', value: 'alice', expire: '0' }]);
   });
 
   it('counts the prefix toward the 250-byte key limit', async () => {
@@ -474,7 +508,7 @@ describe('server failures', () => {
     await second.fdw.insert({ key: 'b', value: '2', expire: null });
     expect(openClientCount()).toBe(1);
     await failure(() => first.fdw.insert({ key: 'huge', value: 'x'.repeat(2 * 1024 * 1024), expire: null }));
-    expect(await select(second.fdw, [new Qual('key', '=', 'b')])).toEqual([{ key: 'b', value: '2', expire: null }]);
+    expect(await select(second.fdw, [new Qual('key', '=', 'b')])).toEqual([{ key: 'b', value: '2', expire: '0' }]);
   });
 });
 
@@ -494,7 +528,7 @@ describe('reconnecting', () => {
       expect(down.message.startsWith(`cannot reach memcached at 127.0.0.1:${port}`) || down.message.startsWith(`memcached at 127.0.0.1:${port} closed the connection`)).toBe(true);
       restartable = await startMemcachedOnPort(port);
       await fdw.insert({ key: 'k', value: 'after', expire: null });
-      expect(await select(fdw, [new Qual('key', '=', 'k')])).toEqual([{ key: 'k', value: 'after', expire: null }]);
+      expect(await select(fdw, [new Qual('key', '=', 'k')])).toEqual([{ key: 'k', value: 'after', expire: '0' }]);
       expect(openClientCount()).toBe(1);
     } finally {
       await closeAllClients();
@@ -522,7 +556,7 @@ describe('options', () => {
   });
 
   const invalid: Array<[string, Record<string, string>, string]> = [
-    ['an unknown option', { colour: 'red' }, 'unknown option "colour"; valid options are: batch_size, connect_timeout, distribution, expire, host, insert_mode, on_server_error, port, prefix, retry_interval, row_id, servers, timeout, write_mode'],
+    ['an unknown option', { colour: 'red' }, 'unknown option "colour"; valid options are: batch_size, connect_timeout, distribution, expire, full_scan, host, insert_mode, on_server_error, port, prefix, retry_interval, row_id, servers, timeout, write_mode'],
     ['a port that is not a number', { port: 'eleven' }, 'invalid value "eleven" for option "port": expected an integer from 1 to 65535'],
     ['a port out of range', { port: '70000' }, 'invalid value "70000" for option "port": expected an integer from 1 to 65535'],
     ['a negative expire', { expire: '-5' }, 'invalid value "-5" for option "expire": expected an integer from 0 to 2147483647'],
@@ -541,8 +575,9 @@ describe('options', () => {
   }
 
   it('refuses a column that is not a part of an item, and a value type it cannot store', async () => {
-    const extra = await failure(() => new PymcacheFDW(tableOptions(), columns(['key', 'text'], ['value', 'text'], ['cas', 'bigint'])));
-    expect(extra.message).toBe('column "cas" is not a part of a memcached item');
+    const extra = await failure(() => new PymcacheFDW(tableOptions(), columns(['key', 'text'], ['value', 'text'], ['ttl', 'bigint'])));
+    expect(extra.message).toBe('column "ttl" is not a part of a memcached item');
+    expect(extra.hint).toBe('A cache table has the key column (key), value, and optionally expire, flags, cas, last_access, size and fetched; drop or rename "ttl".');
     const wrongType = await failure(() => new PymcacheFDW(tableOptions(), columns(['key', 'text'], ['value', 'timestamp without time zone'])));
     expect(wrongType.message).toBe('column "value" has type timestamp without time zone, which cannot hold the memcached value');
     expect(wrongType.hint).toBe('Declare it as text, character varying, bytea, json, jsonb, smallint, integer or bigint.');

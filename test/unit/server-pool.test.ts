@@ -265,10 +265,13 @@ describe('EXPLAIN text and statistics', () => {
     expect(weighted.describeServers()).toBe(`memcached servers ${names} (distribution modula)`);
     const keys = keysFor('x', 40);
     const used = new Set(keys.map((key) => weighted.homeOf(key))).size;
-    expect(weighted.describeLookup(keys)).toBe(`get 40 key(s) from ${used} of 3 servers at once, one round trip`);
+    expect(weighted.describeLookup(keys, false)).toBe(`gets 40 key(s) from ${used} of 3 servers at once, one round trip`);
+    expect(weighted.describeLookup(keys, true)).toBe(
+      `mg (meta get, with TTL and item facts) of 40 key(s) from ${used} of 3 servers at once, one round trip`,
+    );
     const single = new ServerPool(parseServerSet({ host: fleet[0]!.host, port: String(fleet[0]!.port) }, true), '');
     expect(single.describeServers()).toBe(`memcached ${fleet[0]!.host}:${fleet[0]!.port}`);
-    expect(single.describeLookup(keysFor('x', 501))).toBe('get 501 key(s) in one round trip (2 get lines, pipelined)');
+    expect(single.describeLookup(keysFor('x', 501), false)).toBe('gets 501 key(s) (2 lines, pipelined) in one round trip');
   });
 
   it('reads the statistics of every server in list order; miss leaves a dead one out with a WARNING', async () => {

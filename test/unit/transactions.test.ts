@@ -155,7 +155,7 @@ describe('PymcacheFDW hooks', () => {
     await fdw.endModify();
     fdw.subCommit(2);
     expect(await collect(fdw.execute([new Qual('key', ['=', true], ['one', 'two', 'three'])], new Set(['key', 'value']))))
-      .toEqual([{ key: 'one', value: '1', expire: null }, { key: 'three', value: '3', expire: null }]);
+      .toEqual([{ key: 'one', value: '1', expire: '0' }, { key: 'three', value: '3', expire: '0' }]);
     await fdw.preCommit();
     await fdw.commit();
     expect([await value(server, `${prefix}one`), await value(server, `${prefix}two`), await value(server, `${prefix}three`)])

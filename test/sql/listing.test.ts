@@ -1,0 +1,293 @@
+// Seeing the whole cache in PostgreSQL: scans without a key condition list the items of every server of the table
+// (lru_crawler metadump) and keep the table's prefix group; LIKE and key ranges filter during the listing, LIMIT stops
+// it; the expire column reads the remaining TTL and the cas, last_access, size and fetched columns what memcached
+// tells about an item. Each test has memcached servers of its own, written by an independent raw-protocol client, so
+// that counts are exact.
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { ServerPool } from '../../src/server-pool';
+import { parseServerSet } from '../../src/table-options';
+import { startMemcached, type MemcachedHandle } from '../rig/memcached';
+import { createScratchDatabase } from '../rig/postgres';
+import { explainLines, openSession, sqlError, type HostSession } from '../host/helpers';
+import { rawCas, rawGet, rawSet, rawSetMany, type Address } from '../unit/fdw-support';
+
+let session: HostSession;
+const started: MemcachedHandle[] = [];
+let tableCounter = 0;
+
+beforeAll(async () => {
+  const connection = await createScratchDatabase(inject('postgres'), 'sql_listing');
+  session = await openSession(connection);
+  await session.client.query('CREATE EXTENSION IF NOT EXISTS pymcache_fdw CASCADE');
+  await session.client.query(`CREATE SERVER mc FOREIGN DATA WRAPPER multicorn OPTIONS (wrapper 'pymcache_fdw.PymcacheFDW')`);
+});
+
+afterAll(async () => {
+  await session?.close();
+  await Promise.all(started.map((handle) => handle.stop()));
+});
+
+async function memcached(extraArgs: string[] = []): Promise<Address> {
+  const handle = await startMemcached(extraArgs);
+  started.push(handle);
+  return handle.address;
+}
+
+function label(address: Address): string {
+  return `${address.host}:${address.port}`;
+}
+
+/** A cache table on `servers` (the `servers` option when there are several), with `options` and `columns`. */
+async function cacheTable(servers: Address[], options = '', columns = 'key text, value text'): Promise<string> {
+  tableCounter += 1;
+  const name = `listing_${tableCounter}`;
+  const where = servers.length === 1
+    ? `host '${servers[0]!.host}', port '${servers[0]!.port}'`
+    : `servers '${servers.map(label).join(',')}'`;
+  await session.client.query(
+    `CREATE FOREIGN TABLE ${name} (${columns}) SERVER mc OPTIONS (row_id 'key', ${where}${options === '' ? '' : ', ' + options})`,
+  );
+  return name;
+}
+
+async function keys(sql: string): Promise<string[]> {
+  return (await session.client.query(sql)).rows.map((row: { key: string }) => row.key);
+}
+
+function warnings(): string[] {
+  return session.takeNotices().filter((notice) => notice.severity === 'WARNING').map((notice) => notice.message);
+}
+
+describe('full scans', () => {
+  it('list every item of both servers once, on the server a lookup reads it from, prefix group only, prefix stripped', async () => {
+    const fleet = [await memcached(), await memcached()];
+    const pool = new ServerPool(parseServerSet({ servers: fleet.map(label).join(',') }, true), 'app:');
+    const expected: string[] = [];
+    const perServer: Array<Array<[string, string]>> = [[], []];
+    for (let i = 0; i < 300; i++) {
+      const key = `k${String(i).padStart(3, '0')}`;
+      expected.push(key);
+      perServer[pool.homeOf(`app:${key}`)]!.push([`app:${key}`, `v${i}`]);
+    }
+    // Another prefix group and bare keys on both servers, which the table must not show.
+    for (const server of [0, 1]) {
+      perServer[server]!.push([`other:x${server}`, 'o'], [`bare${server}`, 'b']);
+    }
+    await rawSetMany(fleet[0]!, perServer[0]!);
+    await rawSetMany(fleet[1]!, perServer[1]!);
+    // A stale copy of k000 on the server that does not hold it for lookups: not shown twice.
+    const home = pool.homeOf('app:k000');
+    await rawSet(fleet[1 - home]!, 'app:k000', 'stale');
+    expect(perServer[0]!.length).toBeGreaterThan(50);
+    expect(perServer[1]!.length).toBeGreaterThan(50);
+
+    const table = await cacheTable(fleet, "prefix 'app:'");
+    expect((await session.client.query(`SELECT count(key)::int AS n FROM ${table}`)).rows).toEqual([{ n: 300 }]);
+    expect(await keys(`SELECT key FROM ${table} ORDER BY key`)).toEqual(expected);
+    expect((await session.client.query(`SELECT value FROM ${table} WHERE value IN ('v0', 'v299', 'stale') ORDER BY value`)).rows)
+      .toEqual([{ value: 'v0' }, { value: 'v299' }]);
+    expect(await explainLines(session.client, `SELECT key FROM ${table}`)).toEqual([
+      `Foreign Scan on ${table}`,
+      `  Multicorn: memcached servers ${fleet.map(label).join(', ')} (distribution ketama)`,
+      '  Multicorn: key prefix "app:"',
+      '  Multicorn: list the items of each of the 2 servers (lru_crawler metadump)',
+      '  Multicorn: values not fetched (no value or flags column asked for)',
+    ]);
+  });
+
+  it('LIKE and starts_with keep their literal start during the listing; a range too when PostgreSQL compares bytewise', async () => {
+    const server = await memcached();
+    const items: Array<[string, string]> = [];
+    for (const group of ['user:1', 'user:2', 'user:10', 'user:%x', 'usex', 'team:1']) items.push([`p:${group}`, group]);
+    for (let i = 0; i < 100; i++) items.push([`p:n${String(i).padStart(2, '0')}`, String(i)]);
+    await rawSetMany(server, items);
+    const table = await cacheTable([server], "prefix 'p:'");
+    expect(await keys(`SELECT key FROM ${table} WHERE key LIKE 'user:1%' ORDER BY key`)).toEqual(['user:1', 'user:10']);
+    expect(await keys(`SELECT key FROM ${table} WHERE key LIKE 'user:\\%%' ORDER BY key`)).toEqual(['user:%x']);
+    expect(await keys(`SELECT key FROM ${table} WHERE key LIKE 'us_r:2' ORDER BY key`)).toEqual(['user:2']);
+    expect(await keys(`SELECT key FROM ${table} WHERE key ^@ 'team' ORDER BY key`)).toEqual(['team:1']);
+    expect(await explainLines(session.client, `SELECT key FROM ${table} WHERE key LIKE 'user:1%'`)).toContain(
+      "  Multicorn: keep key starting with \"user:1\"",
+    );
+    // Under COLLATE "C" the range is applied while listing; under the database's C.UTF-8 PostgreSQL applies it. The
+    // rows are the same.
+    const inRange = ['n10', 'n11', 'n12', 'n13', 'n14'];
+    expect(await keys(`SELECT key FROM ${table} WHERE key >= 'n10' COLLATE "C" AND key < 'n15' COLLATE "C" ORDER BY key`)).toEqual(inRange);
+    expect(await keys(`SELECT key FROM ${table} WHERE key >= 'n10' AND key < 'n15' ORDER BY key`)).toEqual(inRange);
+    expect(await keys(`SELECT key FROM ${table} WHERE key > 'n10' AND key <= 'n15' AND key > 'n12' ORDER BY key`))
+      .toEqual(['n13', 'n14', 'n15']);
+    expect(await explainLines(session.client, `SELECT key FROM ${table} WHERE key >= 'n10' AND key < 'n15'`)).toContain(
+      '  Multicorn: keep "n10" <= key < "n15" (bytewise)',
+    );
+  });
+
+  it('LIMIT and OFFSET are applied by the listing: the rows are those of the whole listing at that place', async () => {
+    const server = await memcached();
+    const items: Array<[string, string]> = [];
+    for (let i = 0; i < 500; i++) items.push([`k${i}`, `v${i}`]);
+    await rawSetMany(server, items);
+    const table = await cacheTable([server]);
+    const all = await keys(`SELECT key FROM ${table}`);
+    expect(all.length).toBe(500);
+    expect(await keys(`SELECT key FROM ${table} LIMIT 5`)).toEqual(all.slice(0, 5));
+    expect(await keys(`SELECT key FROM ${table} LIMIT 7 OFFSET 240`)).toEqual(all.slice(240, 247));
+    expect(await keys(`SELECT key FROM ${table} OFFSET 495`)).toEqual(all.slice(495));
+    const values = (await session.client.query(`SELECT key, value FROM ${table} LIMIT 150 OFFSET 10`)).rows;
+    expect(values).toEqual(all.slice(10, 160).map((key) => ({ key, value: `v${key.slice(1)}` })));
+    expect(await explainLines(session.client, `SELECT key FROM ${table} LIMIT 7 OFFSET 240`)).toEqual([
+      `Foreign Scan on ${table}`,
+      `  Multicorn: memcached ${label(server)}`,
+      '  Multicorn: list the items of the server (lru_crawler metadump)',
+      '  Multicorn: stop after 247 rows, skip the first 240 (LIMIT applied during the listing)',
+      '  Multicorn: values not fetched (no value or flags column asked for)',
+    ]);
+  });
+
+  it("sees the transaction's own pending writes in place of memcached's items", async () => {
+    const server = await memcached();
+    await rawSetMany(server, [['a', 'A'], ['b', 'B'], ['c', 'C']]);
+    const table = await cacheTable([server]);
+    await session.client.query('BEGIN');
+    try {
+      await session.client.query(`INSERT INTO ${table} (key, value) VALUES ('d', 'D')`);
+      await session.client.query(`UPDATE ${table} SET value = 'B2' WHERE key = 'b'`);
+      await session.client.query(`DELETE FROM ${table} WHERE key = 'c'`);
+      expect((await session.client.query(`SELECT key, value FROM ${table} ORDER BY key`)).rows)
+        .toEqual([{ key: 'a', value: 'A' }, { key: 'b', value: 'B2' }, { key: 'd', value: 'D' }]);
+    } finally {
+      await session.client.query('ROLLBACK');
+    }
+    expect((await session.client.query(`SELECT key, value FROM ${table} ORDER BY key`)).rows)
+      .toEqual([{ key: 'a', value: 'A' }, { key: 'b', value: 'B' }, { key: 'c', value: 'C' }]);
+  });
+
+  it('UPDATE and DELETE without a key condition write exactly the rows the listing kept', async () => {
+    const server = await memcached();
+    const items: Array<[string, string]> = [];
+    for (let i = 0; i < 20; i++) items.push([`s:${i}`, String(i)], [`t:${i}`, String(i)]);
+    await rawSetMany(server, items);
+    const table = await cacheTable([server]);
+    expect((await session.client.query(`UPDATE ${table} SET value = (value::int * 10)::text WHERE key LIKE 's:%'`)).rowCount).toBe(20);
+    expect((await session.client.query(`DELETE FROM ${table} WHERE key LIKE 't:1%'`)).rowCount).toBe(11);
+    for (let i = 0; i < 20; i++) {
+      expect((await rawGet(server, `s:${i}`))!.value.toString()).toBe(String(i * 10));
+      expect(await rawGet(server, `t:${i}`) === null).toBe(i === 1 || i >= 10);
+    }
+  });
+
+  it("full_scan 'off' gives no rows and a WARNING", async () => {
+    const server = await memcached();
+    await rawSet(server, 'a', 'A');
+    const table = await cacheTable([server], "full_scan 'off'");
+    session.takeNotices();
+    expect((await session.client.query(`SELECT * FROM ${table}`)).rows).toEqual([]);
+    const notices = session.takeNotices().filter((notice) => notice.severity === 'WARNING');
+    expect(notices.map((notice) => [notice.message, notice.hint])).toEqual([[
+      'no condition on the key column "key": full_scan is \'off\' for this table, no rows returned',
+      "Select keys with key = 'k', key IN ('k1', 'k2'), = ANY(array), or a join on key, or set the table option full_scan 'on'.",
+    ]]);
+    expect((await sqlError(session.client.query(`SELECT * FROM ${await cacheTable([server], "full_scan 'sometimes'")}`))).message)
+      .toBe('invalid value "sometimes" for option "full_scan": expected a boolean: true, false, on, off, yes, no, 1 or 0');
+  });
+
+  it('a server that does not allow listing, or has no LRU crawler, is an ERROR naming it and the memcached setting', async () => {
+    const noDump = await memcached(['-X']);
+    const error = await sqlError(session.client.query(`SELECT key FROM ${await cacheTable([noDump])}`));
+    expect([error.message, error.hint]).toEqual([
+      `memcached at ${label(noDump)} does not allow listing its items: it was started with -X (--disable-dumping)`,
+      "A scan without a key condition lists the items of every server of the table. Start memcached without -X, or set the table option full_scan 'off' and select rows by key.",
+    ]);
+    const noCrawler = await memcached(['-o', 'no_lru_crawler']);
+    const crawlerError = await sqlError(session.client.query(`SELECT key FROM ${await cacheTable([noCrawler])}`));
+    expect([crawlerError.message, crawlerError.hint]).toEqual([
+      `memcached at ${label(noCrawler)} cannot list its items: its LRU crawler is disabled (-o no_lru_crawler)`,
+      "A scan without a key condition lists items with the LRU crawler. Enable it (memcached -o lru_crawler, or the command 'lru_crawler enable'), or set the table option full_scan 'off' and select rows by key.",
+    ]);
+    // Key lookups on those servers work as before.
+    await rawSet(noDump, 'k', 'v');
+    expect((await session.client.query(`SELECT value FROM ${await cacheTable([noDump])} WHERE key = 'k'`)).rows).toEqual([{ value: 'v' }]);
+  });
+
+  it('the planner costs a scan from the servers\' item counts and still joins on the key with lookups', async () => {
+    const server = await memcached();
+    const items: Array<[string, string]> = [];
+    for (let i = 0; i < 2000; i++) items.push([`j${i}`, `v${i}`]);
+    await rawSetMany(server, items);
+    const table = await cacheTable([server]);
+    const plan = await session.client.query<{ 'QUERY PLAN': Array<{ Plan: { 'Plan Rows': number } }> }>(
+      `EXPLAIN (FORMAT JSON) SELECT key FROM ${table}`,
+    );
+    const rows = plan.rows[0]!['QUERY PLAN'][0]!.Plan['Plan Rows'];
+    expect(rows).toBe(2000);
+    await session.client.query('CREATE TEMP TABLE wanted (k text)');
+    await session.client.query("INSERT INTO wanted VALUES ('j1'), ('j7'), ('nope')");
+    await session.client.query('ANALYZE wanted');
+    const join = `SELECT w.k, c.value FROM wanted w JOIN ${table} c ON c.key = w.k ORDER BY w.k`;
+    expect((await session.client.query(join)).rows).toEqual([{ k: 'j1', value: 'v1' }, { k: 'j7', value: 'v7' }]);
+    const joinPlan = (await explainLines(session.client, join)).join('\n');
+    expect(joinPlan).toContain('Nested Loop');
+    expect(joinPlan).toContain('gets 1 key(s) in one round trip');
+    expect(joinPlan).not.toContain('lru_crawler');
+    await session.client.query('DROP TABLE wanted');
+  });
+});
+
+describe('what memcached tells about an item', () => {
+  const columns = 'key text, value text, expire integer, flags integer, cas bigint, last_access timestamptz, size integer, fetched boolean';
+
+  it('expire reads the seconds left (0: never), through a lookup and a listing alike; cas, size, fetched as memcached has them', async () => {
+    const server = await memcached();
+    await rawSet(server, 'never', 'x');
+    await rawSet(server, 'soon', 'yy', 5, 100);
+    // Beyond 30 days memcached takes an absolute unix time.
+    await rawSet(server, 'far', 'zzz', 0, Math.floor(Date.now() / 1000) + 40 * 86400);
+    const table = await cacheTable([server], '', columns);
+    type Facts = { key: string; expire: number; flags: number; cas: string; size: number; fetched: boolean; age: number };
+    const select = `SELECT key, expire, flags, cas::text AS cas, size, fetched,
+      extract(epoch FROM now() - last_access)::int AS age FROM ${table}`;
+    const casOf = async (key: string): Promise<string> => (await rawCas(server, key))!;
+    const listed = (await session.client.query<Facts>(`${select} ORDER BY key`)).rows;
+    const looked = (await session.client.query<Facts>(`${select} WHERE key IN ('far', 'never', 'soon') ORDER BY key`)).rows;
+    for (const rows of [listed, looked]) {
+      expect(rows.map((row) => row.key)).toEqual(['far', 'never', 'soon']);
+      const [far, never, soon] = rows as [Facts, Facts, Facts];
+      expect(never.expire).toBe(0);
+      expect(soon.expire).toBeGreaterThanOrEqual(99);
+      expect(soon.expire).toBeLessThanOrEqual(100);
+      expect(far.expire).toBeGreaterThanOrEqual(40 * 86400 - 1);
+      expect(far.expire).toBeLessThanOrEqual(40 * 86400);
+      expect([far.flags, never.flags, soon.flags]).toEqual([0, 0, 5]);
+      // memcached's own size of the item: key, value, its 59-byte header with CAS, and 4 bytes for non-zero flags.
+      expect([far.size, never.size, soon.size]).toEqual([3 + 3 + 59, 5 + 1 + 59, 4 + 2 + 59 + 4]);
+      for (const row of rows) {
+        expect(row.cas).toBe(await casOf(row.key));
+        expect(row.age).toBeGreaterThanOrEqual(0);
+        expect(row.age).toBeLessThanOrEqual(2);
+      }
+    }
+    // The listing saw the items before any read; the lookup after the listing's value reads.
+    expect(listed.map((row) => row.fetched)).toEqual([false, false, false]);
+    expect(looked.map((row) => row.fetched)).toEqual([true, true, true]);
+  });
+
+  it('an UPDATE of the value keeps the item\'s remaining TTL; writing it back never makes an expiring item permanent', async () => {
+    const server = await memcached();
+    await rawSet(server, 'e', 'old', 0, 300);
+    const table = await cacheTable([server], '', 'key text, value text, expire integer');
+    await session.client.query(`UPDATE ${table} SET value = 'new' WHERE key = 'e'`);
+    const item = (await rawGet(server, 'e'))!;
+    expect(item.value.toString()).toBe('new');
+    expect(item.ttl).toBeGreaterThanOrEqual(298);
+    expect(item.ttl).toBeLessThanOrEqual(300);
+  });
+
+  it('a column of a type that cannot hold the fact is refused when the table is used', async () => {
+    const server = await memcached();
+    const table = await cacheTable([server], '', 'key text, value text, cas integer');
+    const error = await sqlError(session.client.query(`SELECT * FROM ${table} WHERE key = 'a'`));
+    expect([error.message, error.hint]).toEqual([
+      'column "cas" has type integer, which cannot hold the memcached CAS token',
+      'Declare it as bigint, numeric, text.',
+    ]);
+  });
+});
