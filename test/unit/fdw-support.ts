@@ -140,3 +140,33 @@ export async function rawCas(address: Address, key: string): Promise<string | nu
   if (reply === 'END\r\n') return null;
   return reply.split('\r\n')[0]!.split(' ')[4]!;
 }
+
+/**
+ * How many items `lru_crawler metadump all` lists, counted as the lines stream in. memcached's crawler skips items
+ * whose lock is busy (right after a bulk load its LRU maintainer and hash expansion are): a test that needs an exact
+ * count waits until this gives it.
+ */
+export async function rawMetadumpCount(address: Address): Promise<number> {
+  return new Promise<number>((resolve, reject) => {
+    const socket = new Socket();
+    let count = 0;
+    let tail = '';
+    socket.setTimeout(60_000, () => {
+      socket.destroy();
+      reject(new Error(`metadump of ${address.host}:${address.port} did not end`));
+    });
+    socket.once('error', reject);
+    socket.on('data', (chunk: Buffer) => {
+      const lines = (tail + chunk.toString('latin1')).split('\n');
+      tail = lines.pop()!;
+      for (const line of lines) {
+        if (line.startsWith('key=')) count += 1;
+        else if (line === 'END\r') {
+          socket.destroy();
+          resolve(count);
+        } else throw new Error(`unexpected metadump line: ${line.slice(0, 80)}`);
+      }
+    });
+    socket.connect(address.port, address.host, () => socket.write('lru_crawler metadump all\r\n'));
+  });
+}
