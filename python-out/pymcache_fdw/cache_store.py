@@ -14,6 +14,7 @@ from .errors import raise_error
 from .keys import quote_for_message, strip_prefix
 from .memcache.connection import Connection, TransportFailure, connection_to
 from .memcache.protocol import (
+    CounterReply,
     DeleteStatus,
     ErrorReply,
     ProtocolError,
@@ -25,8 +26,11 @@ from .memcache.protocol import (
     TouchStatus,
     ValueItem,
     describe_reply_error,
+    encode_decr,
     encode_delete,
+    encode_flush_all,
     encode_get,
+    encode_incr,
     encode_stats,
     encode_store,
     encode_touch,
@@ -34,19 +38,20 @@ from .memcache.protocol import (
 from .table_options import ServerEndpoint, endpoint_label
 
 if TYPE_CHECKING:
+    from .memcache.replies import CounterReply
     from typing_extensions import TypeAlias
 
 
 T = TypeVar('T')
 
 
-class StoredItem:  # src/cache-store.ts:31
+class StoredItem:  # src/cache-store.ts:35
     """A value as stored in memcached: its bytes and its client flags."""
 
     value: bytes
     flags: int
 
-    def __init__(self, value: bytes, flags: int) -> None:  # src/cache-store.ts:34
+    def __init__(self, value: bytes, flags: int) -> None:  # src/cache-store.ts:38
         self.value = value
         self.flags = flags
 
@@ -85,7 +90,7 @@ class DeleteOp(TypedDict):
 WriteOp: TypeAlias = 'StoreOp | TouchOp | DeleteOp'
 
 
-def reach_hint(endpoint: ServerEndpoint) -> str:  # src/cache-store.ts:71
+def reach_hint(endpoint: ServerEndpoint) -> str:  # src/cache-store.ts:75
     """What to do about a server that does not answer, naming the option that names it (host/port, or servers)."""
     where = (
         'or correct its host:port in the servers option'
@@ -116,12 +121,12 @@ class FailureReport(TypedDict):
     hint: str | None
 
 
-def is_client_failure(error: object) -> bool:  # src/cache-store.ts:91
+def is_client_failure(error: object) -> bool:  # src/cache-store.ts:95
     """The memcached failures the wrapper reports (anything else is a bug, or an ERROR already raised)."""
     return isinstance(error, (TransportFailure, ReplyError))
 
 
-def is_outage(error: object) -> bool:  # src/cache-store.ts:96
+def is_outage(error: object) -> bool:  # src/cache-store.ts:100
     """A failure that says the server is unreachable or went away, as opposed to refusing one request."""
     if isinstance(error, TransportFailure):
         return error.failure != 'interrupted'
@@ -130,7 +135,7 @@ def is_outage(error: object) -> bool:  # src/cache-store.ts:96
 
 def describe_failure(
     error: object, endpoint: ServerEndpoint, what: str
-) -> FailureReport | None:  # src/cache-store.ts:106
+) -> FailureReport | None:  # src/cache-store.ts:110
     """Describes a client failure during `what` (e.g. `set of key "k"`); null when `error` is not a memcached client or
     transport failure (a bug, or an ERROR already raised), which the caller re-throws. Nothing the peer sent is
     quoted unless it is a known memcached error text.
@@ -196,17 +201,17 @@ def describe_failure(
     return None
 
 
-def reply_text(error: ErrorReply) -> str:  # src/cache-store.ts:157
+def reply_text(error: ErrorReply) -> str:  # src/cache-store.ts:161
     """An error reply's text when it is a known memcached error text, else its safe description (kind and length)."""
     return error.known_text if error.known_text is not None else describe_reply_error(error)
 
 
-def operation_text(action: str, user_key: str | None) -> str:  # src/cache-store.ts:162
+def operation_text(action: str, user_key: str | None) -> str:  # src/cache-store.ts:166
     """`get of key "k"` (`action` of the user's key), or the action alone when it is about several keys."""
     return action if user_key is None else f'{action} of key {quote_for_message(user_key)}'
 
 
-def raise_failure(error: object, endpoint: ServerEndpoint, what: str) -> NoReturn:  # src/cache-store.ts:170
+def raise_failure(error: object, endpoint: ServerEndpoint, what: str) -> NoReturn:  # src/cache-store.ts:174
     """Ends the statement with an ERROR for a client failure during `what`, naming the server; anything that is not a
     client or transport failure (a bug, or an ERROR already raised) is re-thrown as it is.
     """
@@ -230,18 +235,18 @@ ITEM_CAS_BYTES = 8
 ITEM_FLAGS_BYTES = 4
 
 
-class ItemLimits:  # src/cache-store.ts:191
+class ItemLimits:  # src/cache-store.ts:195
     """How large an item a server stores: item_size_max and what each item spends besides key and value."""
 
     item_size_max: int
     # ITEM_HEADER_BYTES, plus ITEM_CAS_BYTES unless CAS is off.
     overhead: int
 
-    def __init__(self, item_size_max: int, overhead: int) -> None:  # src/cache-store.ts:196
+    def __init__(self, item_size_max: int, overhead: int) -> None:  # src/cache-store.ts:200
         self.item_size_max = item_size_max
         self.overhead = overhead
 
-    def room(self, key_bytes: int, flags: int) -> int:  # src/cache-store.ts:202
+    def room(self, key_bytes: int, flags: int) -> int:  # src/cache-store.ts:206
         """The largest value memcached stores under a key of `key_bytes` bytes with `flags`."""
         return self.item_size_max - self.overhead - (0 if flags == 0 else ITEM_FLAGS_BYTES) - key_bytes
 
@@ -250,7 +255,7 @@ class ItemLimits:  # src/cache-store.ts:191
 known_item_limits: dict[str, ItemLimits] = {}
 
 
-class PendingGet:  # src/cache-store.ts:211
+class PendingGet:  # src/cache-store.ts:215
     """A `get` sent to one server whose replies have not been read yet (or the failure that kept it from being sent)."""
 
     keys: list[str]
@@ -261,30 +266,30 @@ class PendingGet:  # src/cache-store.ts:211
 
     def __init__(
         self, keys: list[str], encoded: list[bytes], reused: bool, failure: object
-    ) -> None:  # src/cache-store.ts:218
+    ) -> None:  # src/cache-store.ts:222
         self.keys = keys
         self.encoded = encoded
         self.reused = reused
         self.failure = failure
 
 
-def read_values(reader: ReplyReader) -> list[ValueItem] | None:  # src/cache-store.ts:226
+def read_values(reader: ReplyReader) -> list[ValueItem] | None:  # src/cache-store.ts:230
     return reader.read_values()
 
 
-def read_stored(reader: ReplyReader) -> StoreStatus | None:  # src/cache-store.ts:230
+def read_stored(reader: ReplyReader) -> StoreStatus | None:  # src/cache-store.ts:234
     return reader.read_stored()
 
 
-def read_touched(reader: ReplyReader) -> TouchStatus | None:  # src/cache-store.ts:234
+def read_touched(reader: ReplyReader) -> TouchStatus | None:  # src/cache-store.ts:238
     return reader.read_touched()
 
 
-def read_deleted(reader: ReplyReader) -> DeleteStatus | None:  # src/cache-store.ts:238
+def read_deleted(reader: ReplyReader) -> DeleteStatus | None:  # src/cache-store.ts:242
     return reader.read_deleted()
 
 
-class WriteBatch:  # src/cache-store.ts:243
+class WriteBatch:  # src/cache-store.ts:247
     """Pipelined writes of one kind to one server: the keys (full keys) and the request holding every command."""
 
     kind: Literal['set', 'delete', 'touch']
@@ -293,24 +298,24 @@ class WriteBatch:  # src/cache-store.ts:243
 
     def __init__(
         self, kind: Literal['set', 'delete', 'touch'], keys: list[str], request: bytes
-    ) -> None:  # src/cache-store.ts:248
+    ) -> None:  # src/cache-store.ts:252
         self.kind = kind
         self.keys = keys
         self.request = request
 
 
-class RejectedWrite:  # src/cache-store.ts:256
+class RejectedWrite:  # src/cache-store.ts:260
     """A write of a batch memcached did not apply, and why (its reply: NOT_STORED, NOT_FOUND, or an error reply)."""
 
     key: str
     reason: str
 
-    def __init__(self, key: str, reason: str) -> None:  # src/cache-store.ts:260
+    def __init__(self, key: str, reason: str) -> None:  # src/cache-store.ts:264
         self.key = key
         self.reason = reason
 
 
-class BatchOutcome:  # src/cache-store.ts:267
+class BatchOutcome:  # src/cache-store.ts:271
     """What became of a sent batch: how many commands memcached answered, from the first, and which it refused."""
 
     answered: int
@@ -318,24 +323,24 @@ class BatchOutcome:  # src/cache-store.ts:267
     # Why the replies stopped before the last command's (the connection is closed), or null when all came.
     failure: object
 
-    def __init__(self, answered: int, rejected: list[RejectedWrite], failure: object) -> None:  # src/cache-store.ts:273
+    def __init__(self, answered: int, rejected: list[RejectedWrite], failure: object) -> None:  # src/cache-store.ts:277
         self.answered = answered
         self.rejected = rejected
         self.failure = failure
 
 
-def rejected_keys(rejected: list[RejectedWrite]) -> list[str]:  # src/cache-store.ts:280
+def rejected_keys(rejected: list[RejectedWrite]) -> list[str]:  # src/cache-store.ts:284
     keys: list[str] = []
     for write in rejected:
         keys.append(write.key)
     return keys
 
 
-def read_stats(reader: ReplyReader) -> list[StatEntry] | None:  # src/cache-store.ts:286
+def read_stats(reader: ReplyReader) -> list[StatEntry] | None:  # src/cache-store.ts:290
     return reader.read_stats()
 
 
-def worth_retrying(pending: PendingGet, error: object) -> bool:  # src/cache-store.ts:291
+def worth_retrying(pending: PendingGet, error: object) -> bool:  # src/cache-store.ts:295
     """A transport failure on a connection reused from an earlier request: the server may have restarted meanwhile."""
     return (
         pending.reused
@@ -344,7 +349,7 @@ def worth_retrying(pending: PendingGet, error: object) -> bool:  # src/cache-sto
     )
 
 
-class CacheStore:  # src/cache-store.ts:296
+class CacheStore:  # src/cache-store.ts:300
     """The memcached side of one foreign table: its server and the operations, with errors reported."""
 
     endpoint: ServerEndpoint
@@ -356,7 +361,7 @@ class CacheStore:  # src/cache-store.ts:296
     _known_limits: ItemLimits | None
     _connection: Connection
 
-    def __init__(self, endpoint: ServerEndpoint, prefix: str) -> None:  # src/cache-store.ts:306
+    def __init__(self, endpoint: ServerEndpoint, prefix: str) -> None:  # src/cache-store.ts:310
         self._known_limits = None
         self.endpoint = endpoint
         self.server_label = endpoint_label(endpoint)
@@ -364,12 +369,12 @@ class CacheStore:  # src/cache-store.ts:296
         self._known_limits = None
         self._connection = connection_to(endpoint['host'], endpoint['port'])
 
-    def user_key(self, full_key: str) -> str:  # src/cache-store.ts:315
+    def user_key(self, full_key: str) -> str:  # src/cache-store.ts:319
         """The user's key for a full key (the prefix stripped), for messages."""
         key = strip_prefix(self._prefix, full_key)
         return full_key if key is None else key
 
-    def send_get(self, keys: list[str]) -> PendingGet:  # src/cache-store.ts:325
+    def send_get(self, keys: list[str]) -> PendingGet:  # src/cache-store.ts:329
         """Sends `get` for `keys` (full keys), one line per KEYS_PER_GET keys, all in one write; the replies are read by
         receive_get. A failure to connect or send is kept for receive_get to report, so that the other servers of a
         statement still get their requests first.
@@ -387,7 +392,7 @@ class CacheStore:  # src/cache-store.ts:296
             return PendingGet(keys, encoded, reused, error)
         return PendingGet(keys, encoded, reused, None)
 
-    def _get_request(self, encoded: list[bytes]) -> bytes:  # src/cache-store.ts:339
+    def _get_request(self, encoded: list[bytes]) -> bytes:  # src/cache-store.ts:343
         if len(encoded) <= KEYS_PER_GET:
             return encode_get(encoded)
         lines: list[bytes] = []
@@ -397,7 +402,7 @@ class CacheStore:  # src/cache-store.ts:296
             start += KEYS_PER_GET
         return bytes().join(lines)
 
-    def receive_get(self, pending: PendingGet) -> dict[str, StoredItem]:  # src/cache-store.ts:351
+    def receive_get(self, pending: PendingGet) -> dict[str, StoredItem]:  # src/cache-store.ts:355
         """The items found for a sent get. A failed request goes to `read_failed`, which raises the ERROR (or, in
         ServerStore under on_server_error miss, returns what was found); a connection that was reused and turns out
         closed (the server restarted since the last statement) is retried once on a new one, reads being safe to repeat.
@@ -428,7 +433,7 @@ class CacheStore:  # src/cache-store.ts:296
             raise Exception('unexpected failure during a get')
         return self.read_failed(failure, pending.keys, {})
 
-    def _read_get_replies(self, pending: PendingGet) -> dict[str, StoredItem]:  # src/cache-store.ts:385
+    def _read_get_replies(self, pending: PendingGet) -> dict[str, StoredItem]:  # src/cache-store.ts:389
         """Reads the replies of every get line of `pending`, each item matched with the key it was asked for."""
         if len(pending.keys) == 0:
             return {}
@@ -461,22 +466,22 @@ class CacheStore:  # src/cache-store.ts:296
         connection.done()
         return found
 
-    def get_many(self, keys: list[str]) -> dict[str, StoredItem]:  # src/cache-store.ts:414
+    def get_many(self, keys: list[str]) -> dict[str, StoredItem]:  # src/cache-store.ts:418
         """The items found for `keys` (full keys): send_get then receive_get."""
         return self.receive_get(self.send_get(keys))
 
     def read_failed(
         self, error: object, chunk: list[str], found: dict[str, StoredItem]
-    ) -> dict[str, StoredItem]:  # src/cache-store.ts:422
+    ) -> dict[str, StoredItem]:  # src/cache-store.ts:426
         """A `get` of `chunk` failed: an ERROR naming the server (and the key, for one key). `found` holds the items
         read before the failure, for an override that reads the rest as misses.
         """
         raise_failure(error, self.endpoint, operation_text('get', self.user_key(chunk[0]) if len(chunk) == 1 else None))
 
-    def read_succeeded(self) -> None:  # src/cache-store.ts:427
+    def read_succeeded(self) -> None:  # src/cache-store.ts:431
         """Every `get` of a read was answered (ServerStore notes that the server is up)."""
 
-    def apply(self, op: WriteOp) -> bool:  # src/cache-store.ts:433
+    def apply(self, op: WriteOp) -> bool:  # src/cache-store.ts:437
         """Sends one write and returns memcached's answer: stored (set, add), touched, deleted. False means add found
         the key already there, or touch/delete did not find it.
         """
@@ -497,7 +502,7 @@ class CacheStore:  # src/cache-store.ts:296
         except Exception as error:
             raise_failure(error, self.endpoint, operation_text(op['kind'], self.user_key(op['key'])))
 
-    def item_limits(self) -> ItemLimits:  # src/cache-store.ts:455
+    def item_limits(self) -> ItemLimits:  # src/cache-store.ts:459
         """How large an item the server stores (`item_size_max` and `cas_enabled` of `stats settings`), asked once per
         server per backend so that values are checked before they are sent.
         """
@@ -525,7 +530,7 @@ class CacheStore:  # src/cache-store.ts:296
     # flight and reports them all in one ERROR. Every command is acknowledged (never noreply), and every reply read.
     def _pipeline(
         self, request: bytes, count: int, read: Callable[[ReplyReader], T | None]
-    ) -> list[T]:  # src/cache-store.ts:481
+    ) -> list[T]:  # src/cache-store.ts:485
         """Sends `request` of `count` commands and reads one reply each with `read`; the connection is left in step."""
         connection = self._connection
         connection.ready(self.endpoint['connect_timeout'])
@@ -540,14 +545,14 @@ class CacheStore:  # src/cache-store.ts:296
         connection.done()
         return replies
 
-    def add_one(self, op: StoreOp) -> bool:  # src/cache-store.ts:497
+    def add_one(self, op: StoreOp) -> bool:  # src/cache-store.ts:501
         """`add` of one item; false when the key exists."""
         request = encode_store('add', utf8_encode(op['key']), op['item'].flags, op['expire'], op['item'].value)
         _d0 = self._pipeline(request, 1, read_stored)
         status = _d0[0] if len(_d0) > 0 else None
         return status == 'STORED'
 
-    def set_batch(self, keys: list[str], items: list[StoredItem], expire: int) -> WriteBatch:  # src/cache-store.ts:504
+    def set_batch(self, keys: list[str], items: list[StoredItem], expire: int) -> WriteBatch:  # src/cache-store.ts:508
         """A batch of sets of `keys[i]` to `items[i]`, all with one expiration."""
         commands: list[bytes] = []
         for i in range(len(keys)):
@@ -555,27 +560,27 @@ class CacheStore:  # src/cache-store.ts:296
             commands.append(encode_store('set', utf8_encode(keys[i]), item.flags, expire, item.value))
         return WriteBatch('set', keys, bytes().join(commands))
 
-    def delete_batch(self, keys: list[str]) -> WriteBatch:  # src/cache-store.ts:514
+    def delete_batch(self, keys: list[str]) -> WriteBatch:  # src/cache-store.ts:518
         """A batch of deletes."""
         commands: list[bytes] = []
         for key in keys:
             commands.append(encode_delete(utf8_encode(key)))
         return WriteBatch('delete', keys, bytes().join(commands))
 
-    def touch_batch(self, keys: list[str], expire: int) -> WriteBatch:  # src/cache-store.ts:521
+    def touch_batch(self, keys: list[str], expire: int) -> WriteBatch:  # src/cache-store.ts:525
         """A batch of touches to `expire`, each acknowledged (never noreply: a NOT_FOUND must not be lost)."""
         commands: list[bytes] = []
         for key in keys:
             commands.append(encode_touch(utf8_encode(key), expire))
         return WriteBatch('touch', keys, bytes().join(commands))
 
-    def send_batch(self, batch: WriteBatch) -> None:  # src/cache-store.ts:528
+    def send_batch(self, batch: WriteBatch) -> None:  # src/cache-store.ts:532
         """Sends a batch in one write; its replies are read by receive_batch (other servers' batches may go in between).
         """
         self._connection.ready(self.endpoint['connect_timeout'])
         self._connection.send(batch.request, self.endpoint['timeout'])
 
-    def receive_batch(self, batch: WriteBatch) -> BatchOutcome:  # src/cache-store.ts:539
+    def receive_batch(self, batch: WriteBatch) -> BatchOutcome:  # src/cache-store.ts:543
         """Reads the reply to every command of a sent batch: which keys memcached did not apply, each with the reason (a
         set NOT_STORED or refused with an error reply, a delete or touch of a key it does not hold), and, when the
         replies stopped early (a transport failure or an unreadable reply, which close the connection), how many came
@@ -603,7 +608,7 @@ class CacheStore:  # src/cache-store.ts:296
         connection.done()
         return BatchOutcome(answered, rejected, None)
 
-    def apply_batch(self, batch: WriteBatch) -> list[RejectedWrite]:  # src/cache-store.ts:566
+    def apply_batch(self, batch: WriteBatch) -> list[RejectedWrite]:  # src/cache-store.ts:570
         """A batch sent and read at once: the keys not applied; a failure before the last reply is thrown."""
         self.send_batch(batch)
         outcome = self.receive_batch(batch)
@@ -614,19 +619,19 @@ class CacheStore:  # src/cache-store.ts:296
 
     def set_pipelined(
         self, keys: list[str], items: list[StoredItem], expire: int
-    ) -> list[str]:  # src/cache-store.ts:575
+    ) -> list[str]:  # src/cache-store.ts:579
         """`set` of every key, pipelined in one round trip; returns the keys memcached did not store."""
         return rejected_keys(self.apply_batch(self.set_batch(keys, items, expire)))
 
-    def delete_pipelined(self, keys: list[str]) -> list[str]:  # src/cache-store.ts:580
+    def delete_pipelined(self, keys: list[str]) -> list[str]:  # src/cache-store.ts:584
         """`delete` of every key, pipelined in one round trip; returns the keys memcached did not hold."""
         return rejected_keys(self.apply_batch(self.delete_batch(keys)))
 
-    def touch_pipelined(self, keys: list[str], expire: int) -> list[str]:  # src/cache-store.ts:585
+    def touch_pipelined(self, keys: list[str], expire: int) -> list[str]:  # src/cache-store.ts:589
         """`touch` of every key, pipelined in one round trip; returns the keys memcached no longer held."""
         return rejected_keys(self.apply_batch(self.touch_batch(keys, expire)))
 
-    def stats(self, command: str) -> list[StatEntry]:  # src/cache-store.ts:593
+    def stats(self, command: str) -> list[StatEntry]:  # src/cache-store.ts:597
         """memcached's `stats` (`command` '' for the general statistics, or a group such as `settings`), as the server
         sent them: name and value text, in its order. A failure is an ERROR naming the server.
         """
@@ -635,15 +640,68 @@ class CacheStore:  # src/cache-store.ts:296
         except Exception as error:
             raise_failure(error, self.endpoint, 'stats' if command == '' else f'stats {command}')
 
-    def fetch_stats(self, command: str) -> list[StatEntry]:  # src/cache-store.ts:602
+    def fetch_stats(self, command: str) -> list[StatEntry]:  # src/cache-store.ts:606
         """`stats` without reporting: client failures propagate (ServerStore notes outages first)."""
         group: StatsGroup | None = None if command == '' else stats_group(command)
         _d0 = self._pipeline(encode_stats(group), 1, read_stats)
         entries = _d0[0] if len(_d0) > 0 else None
         return cast('list[tuple[str, str]]', entries)
 
+    # Commands of the function API (src/functions.ts) that act at once rather than at COMMIT: memcached's atomic
+    # counters, append and prepend under write_mode immediate, and flush_all. A failure is an ERROR naming the server.
+    def counter(self, kind: Literal['incr', 'decr'], full_key: str, delta: str) -> str | None:  # src/cache-store.ts:619
+        """`incr` or `decr` of `full_key` by `delta` (an unsigned 64-bit decimal): the new value as memcached's decimal
+        text, or null when the key does not exist. A value that is not a decimal number is an ERROR naming the key.
+        """
+        key = utf8_encode(full_key)
+        request = encode_incr(key, delta) if kind == 'incr' else encode_decr(key, delta)
+        try:
+            _d0 = self._pipeline(request, 1, read_counter)
+            reply = _d0[0] if len(_d0) > 0 else None
+            return cast('CounterReply', reply)['value'] if cast('CounterReply', reply)['found'] else None
+        except Exception as error:
+            if isinstance(error, ErrorReply) and error.known_text == NON_NUMERIC:
+                raise_error(
+                    f'cannot {kind} key {quote_for_message(self.user_key(full_key))} in memcached at'
+                    f' {self.server_label}: its value is not a decimal number',
+                    'memcached counts only values that are unsigned decimal integers of up to 20 digits: memcache_set'
+                    " the key to a number first (e.g. memcache_set('k', '0')).",
+                )
+            raise_failure(error, self.endpoint, operation_text(kind, self.user_key(full_key)))
 
-def stats_group(command: str) -> StatsGroup:  # src/cache-store.ts:610
+    def append_now(
+        self, kind: Literal['append', 'prepend'], full_key: str, value: bytes
+    ) -> bool:  # src/cache-store.ts:639
+        """`append` or `prepend` of `value` to what `full_key` holds; false when memcached does not hold the key."""
+        request = encode_store(kind, utf8_encode(full_key), 0, 0, value)
+        try:
+            _d0 = self._pipeline(request, 1, read_stored)
+            status = _d0[0] if len(_d0) > 0 else None
+            return status == 'STORED'
+        except Exception as error:
+            raise_failure(error, self.endpoint, operation_text(kind, self.user_key(full_key)))
+
+    def flush_all(self) -> None:  # src/cache-store.ts:650
+        """`flush_all`: memcached invalidates every item it holds, whatever its key."""
+        try:
+            self._pipeline(encode_flush_all(), 1, read_ok)
+        except Exception as error:
+            raise_failure(error, self.endpoint, 'flush_all')
+
+
+# memcached's CLIENT_ERROR for incr/decr of a value that is not a decimal number.
+NON_NUMERIC = 'cannot increment or decrement non-numeric value'
+
+
+def read_counter(reader: ReplyReader) -> CounterReply | None:  # src/cache-store.ts:662
+    return reader.read_counter()
+
+
+def read_ok(reader: ReplyReader) -> bool | None:  # src/cache-store.ts:666
+    return reader.read_ok()
+
+
+def stats_group(command: str) -> StatsGroup:  # src/cache-store.ts:671
     """The stats group of a table's `stats_cmd` (checked by table-options.ts against STATS_COMMANDS)."""
     if command == 'items' or command == 'settings' or command == 'slabs' or command == 'sizes' or command == 'conns':
         return cast("Literal['settings', 'items', 'slabs', 'sizes', 'conns']", command)
