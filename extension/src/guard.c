@@ -51,6 +51,8 @@ static ProcessUtility_hook_type previous_process_utility = NULL;
 
 void				   _PG_init(void);
 extern PGDLLEXPORT int pymcache_fdw_guard_note_use(void);
+/* default_table.c: the setting pymcache_fdw.default_table of the memcache_* functions */
+extern void pymc_define_settings(void);
 
 /* Whether the foreign table `relid` belongs to a server whose Multicorn wrapper is one of ours. */
 static bool
@@ -218,6 +220,7 @@ void
 _PG_init(void)
 {
 	install_guard();
+	pymc_define_settings();
 }
 
 /*
