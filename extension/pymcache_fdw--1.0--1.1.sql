@@ -6,6 +6,10 @@
 -- table's expire option.
 \echo Use "ALTER EXTENSION pymcache_fdw UPDATE TO '1.1'" to load this file. \quit
 
+-- The functions are for every role with the privileges on the default table they need (SELECT to read, INSERT and
+-- UPDATE to write, DELETE to delete): the schema is open to all, as pgmemcache's functions in public are.
+GRANT USAGE ON SCHEMA @extschema@ TO PUBLIC;
+
 -- Reads: memcache_get returns text (as pgmemcache), memcache_get_bytea the bytes as stored.
 
 CREATE FUNCTION @extschema@.memcache_get(key text)

@@ -123,6 +123,10 @@ $check_existing$;
 -- read-your-writes). Not STRICT: a NULL key or value is an ERROR (memcached has no NULL), a NULL expiration the
 -- table's expire option.
 
+-- The functions are for every role with the privileges on the default table they need (SELECT to read, INSERT and
+-- UPDATE to write, DELETE to delete): the schema is open to all, as pgmemcache's functions in public are.
+GRANT USAGE ON SCHEMA @extschema@ TO PUBLIC;
+
 -- Reads: memcache_get returns text (as pgmemcache), memcache_get_bytea the bytes as stored.
 
 CREATE FUNCTION @extschema@.memcache_get(key text)

@@ -66,6 +66,9 @@ describe('pymcache_fdw 1.0 -> 1.1', () => {
     const after = await members(updated);
     const expected = await members(fresh);
     expect(after).toEqual(expected);
+    const schemaAcl = "SELECT nspacl::text AS acl FROM pg_namespace WHERE nspname = 'pymcache_fdw'";
+    expect((await updated.client.query(schemaAcl)).rows).toEqual((await fresh.client.query(schemaAcl)).rows);
+    expect((await fresh.client.query(schemaAcl)).rows).toEqual([{ acl: '{postgres=UC/postgres,=U/postgres}' }]);
     // 1.1 adds 49 functions to 1.0's objects: pgmemcache's 30 signatures, 14 variants taking a bytea value, memcache_touch
     // (2), memcache_get_bytea, and the two trigger functions.
     expect(expected.filter((member) => member.startsWith('function pymcache_fdw.memcache_')).length).toBe(49);
