@@ -391,9 +391,10 @@ export class CacheFunctions {
     const onServer =
       this.serverOptionNames.includes('servers') ||
       (!settings.listed && (this.serverOptionNames.includes('host') || this.serverOptionNames.includes('port')));
+    const target = onServer ? 'ALTER SERVER ' + this.serverName : 'ALTER FOREIGN TABLE ' + this.tableName;
     let statement: string;
     if (settings.listed) {
-      statement = (onServer ? 'ALTER SERVER ' + this.serverName : 'ALTER FOREIGN TABLE ' + this.tableName) + ' OPTIONS (SET servers ' + value + ');';
+      statement = target + ' OPTIONS (SET servers ' + value + ');';
     } else {
       const drops: string[] = [];
       for (const name of ['host', 'port']) {
@@ -401,7 +402,7 @@ export class CacheFunctions {
         if (here) drops.push('DROP ' + name);
       }
       drops.push('ADD servers ' + value);
-      statement = (onServer ? 'ALTER SERVER ' + this.serverName : 'ALTER FOREIGN TABLE ' + this.tableName) + ' OPTIONS (' + drops.join(', ') + ');';
+      statement = target + ' OPTIONS (' + drops.join(', ') + ');';
     }
     return raiseError(
       'memcache_server_add(' + quoteForMessage(spec) + ') cannot add a server for this session only: the servers of ' +

@@ -418,12 +418,10 @@ class CacheFunctions:  # src/functions.ts:95
             'servers' in self.server_option_names
             or not settings['listed'] and ('host' in self.server_option_names or 'port' in self.server_option_names)
         )
+        target = f'ALTER SERVER {self.server_name}' if on_server else f'ALTER FOREIGN TABLE {self.table_name}'
         statement: str
         if settings['listed']:
-            statement = (
-                f"{f'ALTER SERVER {self.server_name}' if on_server else f'ALTER FOREIGN TABLE {self.table_name}'} OPTIONS"
-                f' (SET servers {value});'
-            )
+            statement = f'{target} OPTIONS (SET servers {value});'
         else:
             drops: list[str] = []
             for name in ['host', 'port']:
@@ -431,10 +429,7 @@ class CacheFunctions:  # src/functions.ts:95
                 if here:
                     drops.append(f'DROP {name}')
             drops.append(f'ADD servers {value}')
-            statement = (
-                f"{f'ALTER SERVER {self.server_name}' if on_server else f'ALTER FOREIGN TABLE {self.table_name}'} OPTIONS"
-                f" ({', '.join(drops)});"
-            )
+            statement = f"{target} OPTIONS ({', '.join(drops)});"
         raise_error(
             f'memcache_server_add({quote_for_message(spec)}) cannot add a server for this session only: the servers of'
             f' {self.table_name} are its options',
@@ -455,7 +450,7 @@ def functions_for(
     table_name: str,
     server_name: str,
     server_option_names: list[str],
-) -> CacheFunctions:  # src/functions.ts:421
+) -> CacheFunctions:  # src/functions.ts:422
     """The function API on table `table_id`, built with its merged options and columns; the instance of an earlier call
     is kept while `signature` (a summary of the options and columns) is the same, and rebuilt when it changed.
     """
@@ -472,7 +467,7 @@ def functions_for(
     return built
 
 
-def joined() -> list[CacheFunctions]:  # src/functions.ts:440
+def joined() -> list[CacheFunctions]:  # src/functions.ts:441
     """The tables that joined the current transaction."""
     result: list[CacheFunctions] = []
     for functions in tables.values():
@@ -481,12 +476,12 @@ def joined() -> list[CacheFunctions]:  # src/functions.ts:440
     return result
 
 
-def pre_commit() -> None:  # src/functions.ts:449
+def pre_commit() -> None:  # src/functions.ts:450
     """PRE_COMMIT: the write set goes to memcached (a failure is an ERROR that aborts the COMMIT)."""
     send_at_pre_commit()
 
 
-def commit() -> None:  # src/functions.ts:454
+def commit() -> None:  # src/functions.ts:455
     """COMMIT: under SERIALIZABLE the writes go now; nothing stays pending. Never raises."""
     for functions in joined():
         functions.level = 0
@@ -494,7 +489,7 @@ def commit() -> None:  # src/functions.ts:454
     send_at_commit()
 
 
-def rollback() -> None:  # src/functions.ts:463
+def rollback() -> None:  # src/functions.ts:464
     """ABORT: the pending writes are dropped, those sent before the abort deleted again. Never raises."""
     for functions in joined():
         functions.level = 0
@@ -502,7 +497,7 @@ def rollback() -> None:  # src/functions.ts:463
     abandon_transaction()
 
 
-def sub_commit(level: int) -> None:  # src/functions.ts:472
+def sub_commit(level: int) -> None:  # src/functions.ts:473
     """RELEASE SAVEPOINT at `level`: the writes made since stay pending, in the enclosing level."""
     for functions in joined():
         if functions.level < level:
@@ -511,7 +506,7 @@ def sub_commit(level: int) -> None:  # src/functions.ts:472
         functions.level = level - 1
 
 
-def sub_rollback(level: int) -> None:  # src/functions.ts:481
+def sub_rollback(level: int) -> None:  # src/functions.ts:482
     """ROLLBACK TO SAVEPOINT (or a failed subtransaction) at `level`: the writes made since are dropped."""
     for functions in joined():
         if functions.level < level:
