@@ -484,10 +484,11 @@ export class PymcacheFDW extends ForeignDataWrapper {
 
   /**
    * Joins the backend's transaction at savepoint `level` (PostgreSQL's nesting level: 1 for the transaction), as
-   * Multicorn's begin and sub_begin would; `serializable` is 1 under SERIALIZABLE.
+   * Multicorn's begin and sub_begin would; `serializable` is 1 under SERIALIZABLE. `fresh`: the backend's transaction
+   * is not the one this instance last joined (begin it, whatever level that one left).
    */
-  joinTransaction(serializable: number, level: number): void {
-    if (this.transactionLevel === 0) this.begin(serializable);
+  joinTransaction(serializable: number, level: number, fresh: boolean): void {
+    if (fresh || this.transactionLevel === 0) this.begin(serializable);
     this.transactionLevel = level;
   }
 

@@ -104,6 +104,8 @@ export class CacheFunctions {
   readonly serverOptionNames: string[];
   /** The savepoint level the table has joined: 0 outside a transaction, 1 in it, n in savepoint level n. */
   level: number;
+  /** The extension's count of the backend's transactions when the table was last used (0: never). */
+  private generation: number;
 
   constructor(
     options: Record<string, string>,
@@ -119,11 +121,17 @@ export class CacheFunctions {
     this.serverName = serverName;
     this.serverOptionNames = serverOptionNames;
     this.level = 0;
+    this.generation = 0;
   }
 
-  /** Joins the backend's transaction at `level` (PostgreSQL's nesting level); `serializable` is 1 under SERIALIZABLE. */
-  private enter(level: number, serializable: number): void {
-    this.table.joinTransaction(serializable, level);
+  /**
+   * Joins the backend's transaction at `level` (PostgreSQL's nesting level); `serializable` is 1 under SERIALIZABLE.
+   * `generation` counts the backend's transactions (the extension adds one at every COMMIT and ABORT): a table first
+   * used in this transaction begins it, even when the transaction before only read and was not forwarded here.
+   */
+  private enter(level: number, serializable: number, generation: number): void {
+    this.table.joinTransaction(serializable, level, generation !== this.generation);
+    this.generation = generation;
     this.level = level;
   }
 
@@ -154,16 +162,16 @@ export class CacheFunctions {
   }
 
   /** memcache_get_bytea(key): the bytes `key` holds as this transaction sees it, or null (a miss). */
-  async get(key: string, level: number, serializable: number): Promise<Bytes | null> {
-    this.enter(level, serializable);
+  async get(key: string, level: number, serializable: number, generation: number): Promise<Bytes | null> {
+    this.enter(level, serializable, generation);
     const fullKey = this.table.memcachedKey(key);
     const item = await this.itemOf(key, fullKey);
     return item === null ? null : item.value;
   }
 
   /** memcache_get(key): the value as text; bytes that are not UTF-8 text are an ERROR naming the key. */
-  async getText(key: string, level: number, serializable: number): Promise<string | null> {
-    const value = await this.get(key, level, serializable);
+  async getText(key: string, level: number, serializable: number, generation: number): Promise<string | null> {
+    const value = await this.get(key, level, serializable, generation);
     return value === null ? null : this.textOf(key, value);
   }
 
@@ -194,8 +202,8 @@ export class CacheFunctions {
    * memcache_get_multi(keys): (key, value) of every key that holds a value, in the order given (a key listed twice
    * gives two rows, as pgmemcache does); one request per server. `asText` decodes the values as memcache_get does.
    */
-  async getMulti(keys: string[], asText: boolean, level: number, serializable: number): Promise<Array<[string, Bytes | string]>> {
-    this.enter(level, serializable);
+  async getMulti(keys: string[], asText: boolean, level: number, serializable: number, generation: number): Promise<Array<[string, Bytes | string]>> {
+    this.enter(level, serializable, generation);
     const fullKeys: string[] = [];
     for (const key of keys) fullKeys.push(this.table.memcachedKey(key));
     const found = await this.table.serverPool.readThrough(transactionWrites, fullKeys);
@@ -222,8 +230,9 @@ export class CacheFunctions {
     absolute: boolean,
     level: number,
     serializable: number,
+    generation: number,
   ): Promise<boolean> {
-    this.enter(level, serializable);
+    this.enter(level, serializable, generation);
     const fullKey = this.table.memcachedKey(key);
     const sent = this.expireFor(key, expire, absolute);
     if (command === 'set' || command === 'add' || command === 'replace') {
@@ -255,8 +264,8 @@ export class CacheFunctions {
    * memcache_delete(key[, hold]): the key is deleted (at COMMIT, under write_mode commit); true when it existed as this
    * transaction sees it. `holdSeconds` other than 0 is an ERROR: memcached 1.4 dropped delete hold times.
    */
-  async delete(key: string, holdSeconds: number, level: number, serializable: number): Promise<boolean> {
-    this.enter(level, serializable);
+  async delete(key: string, holdSeconds: number, level: number, serializable: number, generation: number): Promise<boolean> {
+    this.enter(level, serializable, generation);
     const fullKey = this.table.memcachedKey(key);
     if (holdSeconds !== 0) {
       raiseError(
@@ -271,8 +280,8 @@ export class CacheFunctions {
   }
 
   /** memcache_touch(key, expire): a new expiration for a key that exists as this transaction sees it (else false). */
-  async touch(key: string, expire: number, absolute: boolean, level: number, serializable: number): Promise<boolean> {
-    this.enter(level, serializable);
+  async touch(key: string, expire: number, absolute: boolean, level: number, serializable: number, generation: number): Promise<boolean> {
+    this.enter(level, serializable, generation);
     const fullKey = this.table.memcachedKey(key);
     const sent = this.expireFor(key, expire, absolute);
     if (!(await this.table.existsInTransaction(key, fullKey))) return false;
@@ -286,8 +295,8 @@ export class CacheFunctions {
    * the other way, as pgmemcache does. A key this transaction has a pending value for is counted in the write set
    * instead (memcached holds another value until COMMIT), and that write still waits for COMMIT.
    */
-  async counter(kind: 'incr' | 'decr', key: string, delta: number, level: number, serializable: number): Promise<string | null> {
-    this.enter(level, serializable);
+  async counter(kind: 'incr' | 'decr', key: string, delta: number, level: number, serializable: number, generation: number): Promise<string | null> {
+    this.enter(level, serializable, generation);
     const fullKey = this.table.memcachedKey(key);
     let direction = kind;
     let amount = delta;
@@ -328,8 +337,8 @@ export class CacheFunctions {
    * memcache_flush_all(): memcached's flush_all on every server of the table, at once. memcached empties the whole
    * server, so a table with a prefix (a key group sharing the servers with others) refuses it.
    */
-  async flushAll(level: number, serializable: number): Promise<boolean> {
-    this.enter(level, serializable);
+  async flushAll(level: number, serializable: number, generation: number): Promise<boolean> {
+    this.enter(level, serializable, generation);
     const prefix = this.table.tableOptions.prefix;
     if (prefix !== '') {
       raiseError(
@@ -344,8 +353,8 @@ export class CacheFunctions {
   }
 
   /** memcache_stats(): per server `Server: host (port)`, then `name: value` lines, then an empty line (pgmemcache's layout). */
-  async stats(level: number, serializable: number): Promise<string> {
-    this.enter(level, serializable);
+  async stats(level: number, serializable: number, generation: number): Promise<string> {
+    this.enter(level, serializable, generation);
     const lines: string[] = [];
     for (const server of await this.table.serverPool.statsOfEachServer('')) {
       lines.push('Server: ' + server.endpoint.host + ' (' + intToString(server.endpoint.port) + ')');

@@ -216,13 +216,14 @@ pymc_expire_to_python(PymcExpire expire)
 }
 
 /*
- * Calls `method` of `table` with `args` (references stolen) followed by the transaction's level and whether it is
- * SERIALIZABLE; the result (a new reference), or an ERROR once every reference is released.
+ * Calls `method` of `table` with `args` (references stolen) followed by the transaction's level, whether it is
+ * SERIALIZABLE and the transaction's generation; the result (a new reference), or an ERROR once every reference is
+ * released. `writes`: the method may write (the transaction's events are then forwarded to the write set).
  */
 static PyObject *
-invoke(PyObject *table, const char *method, PyObject **args, int nargs)
+invoke(PyObject *table, const char *method, PyObject **args, int nargs, bool writes)
 {
-	PyObject *stack[8];
+	PyObject *stack[9];
 	PyObject *result;
 	int		  i;
 
@@ -230,15 +231,16 @@ invoke(PyObject *table, const char *method, PyObject **args, int nargs)
 	stack[0] = table;
 	for (i = 0; i < nargs; i++)
 		stack[i + 1] = args[i];
+	pymc_note_function_use(writes);
 	stack[nargs + 1] = PyLong_FromLong(pymc_transaction_level());
 	stack[nargs + 2] = PyLong_FromLong(pymc_serializable());
-	pymc_note_function_use();
-	if (stack[nargs + 1] == NULL || stack[nargs + 2] == NULL)
+	stack[nargs + 3] = PyLong_FromUnsignedLong(pymc_transaction_generation());
+	if (stack[nargs + 1] == NULL || stack[nargs + 2] == NULL || stack[nargs + 3] == NULL)
 		result = NULL;
 	else
 		result =
-			PyObject_VectorcallMethod(pymc_name(method), stack, (nargs + 3) | PY_VECTORCALL_ARGUMENTS_OFFSET, NULL);
-	for (i = 1; i < nargs + 3; i++)
+			PyObject_VectorcallMethod(pymc_name(method), stack, (nargs + 4) | PY_VECTORCALL_ARGUMENTS_OFFSET, NULL);
+	for (i = 1; i < nargs + 4; i++)
 		Py_XDECREF(stack[i]);
 	if (result == NULL)
 		pymc_report_python_error(ERROR);
@@ -288,7 +290,7 @@ pymcache_fdw_get(PG_FUNCTION_ARGS)
 	table = pymc_default_table(PYMC_READ);
 	args[0] = key_to_python(PG_GETARG_DATUM(0), argument_type(fcinfo, 0));
 	check_made(args, 1);
-	value = text_result(invoke(table, "get_text", args, 1), "memcache_get");
+	value = text_result(invoke(table, "get_text", args, 1, false), "memcache_get");
 	if (value == NULL)
 		PG_RETURN_NULL();
 	PG_RETURN_TEXT_P(value);
@@ -310,7 +312,7 @@ pymcache_fdw_get_bytea(PG_FUNCTION_ARGS)
 	table = pymc_default_table(PYMC_READ);
 	args[0] = key_to_python(PG_GETARG_DATUM(0), argument_type(fcinfo, 0));
 	check_made(args, 1);
-	result = invoke(table, "get", args, 1);
+	result = invoke(table, "get", args, 1, false);
 	if (result == Py_None)
 	{
 		Py_DECREF(result);
@@ -380,7 +382,7 @@ pymcache_fdw_get_multi(PG_FUNCTION_ARGS)
 		}
 		PyList_SET_ITEM(args[0], i, key);
 	}
-	result = invoke(table, "get_multi", args, 2);
+	result = invoke(table, "get_multi", args, 2, false);
 
 	/* Every row is copied out of Python before the result set is built. */
 	found = PyList_Check(result) ? PyList_GET_SIZE(result) : -1;
@@ -439,7 +441,7 @@ pymc_store_call(PyObject *table, const char *command, PyObject *key, PyObject *v
 	{
 		PyObject *ordered[5] = {args[2], args[0], args[1], args[3], args[4]};
 
-		return truth(invoke(table, "store", ordered, 5));
+		return truth(invoke(table, "store", ordered, 5, true));
 	}
 }
 
@@ -499,7 +501,7 @@ pymc_delete_call(PyObject *table, PyObject *key, double hold_seconds)
 	args[0] = key;
 	args[1] = PyLong_FromDouble(hold_seconds);
 	check_made(args, 2);
-	return truth(invoke(table, "delete", args, 2));
+	return truth(invoke(table, "delete", args, 2, true));
 }
 
 /* memcache_delete(key text[, hold interval]) RETURNS bool. */
@@ -538,7 +540,7 @@ pymcache_fdw_touch(PG_FUNCTION_ARGS)
 	args[1] = pymc_expire_to_python(expire);
 	args[2] = PyBool_FromLong(expire.absolute);
 	check_made(args, 3);
-	PG_RETURN_BOOL(truth(invoke(table, "touch", args, 3)));
+	PG_RETURN_BOOL(truth(invoke(table, "touch", args, 3, true)));
 }
 
 /* memcache_incr/decr(key text[, delta bigint]) RETURNS bigint: the new value, NULL when the key does not exist. */
@@ -561,7 +563,7 @@ count(FunctionCallInfo fcinfo, const char *kind, const char *function)
 	args[1] = key_to_python(PG_GETARG_DATUM(0), argument_type(fcinfo, 0));
 	args[2] = PyLong_FromLongLong(PG_NARGS() > 1 ? PG_GETARG_INT64(1) : 1);
 	check_made(args, 3);
-	result = text_result(invoke(table, "counter", args, 3), function);
+	result = text_result(invoke(table, "counter", args, 3, true), function);
 	if (result == NULL)
 		PG_RETURN_NULL();
 	PG_RETURN_INT64(strtoll(text_to_cstring(result), NULL, 10));
@@ -585,7 +587,7 @@ pymcache_fdw_flush_all(PG_FUNCTION_ARGS)
 {
 	PyObject *table = pymc_default_table(PYMC_DELETE);
 
-	PG_RETURN_BOOL(truth(invoke(table, "flush_all", NULL, 0)));
+	PG_RETURN_BOOL(truth(invoke(table, "flush_all", NULL, 0, true)));
 }
 
 /* memcache_stats() RETURNS text: every server's statistics, in pgmemcache's layout. */
@@ -593,7 +595,7 @@ Datum
 pymcache_fdw_stats(PG_FUNCTION_ARGS)
 {
 	PyObject *table = pymc_default_table(PYMC_READ);
-	text	 *result = text_result(invoke(table, "stats", NULL, 0), "memcache_stats");
+	text	 *result = text_result(invoke(table, "stats", NULL, 0, false), "memcache_stats");
 
 	PG_RETURN_TEXT_P(result);
 }

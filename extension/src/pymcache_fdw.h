@@ -43,9 +43,10 @@ extern void		 pymc_define_settings(void);
 extern PyObject *pymc_default_table(PymcAccess access);
 
 /* xact.c */
-extern void pymc_note_function_use(void);
-extern int	pymc_transaction_level(void);
-extern int	pymc_serializable(void);
+extern void	  pymc_note_function_use(bool writes);
+extern uint32 pymc_transaction_generation(void);
+extern int	  pymc_transaction_level(void);
+extern int	  pymc_serializable(void);
 
 /* functions.c, also for triggers.c: an expiration as a call gives it */
 typedef struct PymcExpire

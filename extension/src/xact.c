@@ -1,6 +1,8 @@
 /*
  * PostgreSQL's transaction events, forwarded to the write set of the memcache_* functions (pymcache_fdw.functions:
- * pre_commit, commit, rollback, sub_commit, sub_rollback) in every transaction that called one of them. A
+ * pre_commit, commit, rollback, sub_commit, sub_rollback) in every transaction that wrote through one of them (a
+ * transaction that only read has nothing to send or drop, and its COMMIT costs no Python call: the tables learn that
+ * a new transaction began from the generation, a count of the backend's transactions passed with every call). A
  * transaction may use only functions, so no Multicorn instance hears these events for their writes; when it also
  * used cache tables, Multicorn calls the same hooks of the same write set, and they are idempotent: whichever
  * pre_commit comes first sends everything, the others find nothing left.
@@ -13,8 +15,9 @@
 
 #include "access/xact.h"
 
-static bool callbacks_registered = false;
-static bool used_in_transaction = false;
+static bool	  callbacks_registered = false;
+static bool	  used_in_transaction = false;
+static uint32 generation = 1;
 
 /* Calls pymcache_fdw.functions.`hook`(level) (no argument when `level` is 0), reporting a failure at `elevel`. */
 static void
@@ -43,6 +46,8 @@ forward(const char *hook, int level, int elevel)
 static void
 on_xact_event(XactEvent event, void *arg)
 {
+	if (event == XACT_EVENT_COMMIT || event == XACT_EVENT_ABORT || event == XACT_EVENT_PREPARE)
+		generation++;
 	if (!used_in_transaction)
 		return;
 	switch (event)
@@ -85,9 +90,9 @@ on_subxact_event(SubXactEvent event, SubTransactionId subid, SubTransactionId pa
 	}
 }
 
-/* A function is about to use the write set: the transaction's events are forwarded from now on. */
+/* A function is about to run; when it `writes`, the transaction's events are forwarded from now on. */
 void
-pymc_note_function_use(void)
+pymc_note_function_use(bool writes)
 {
 	if (!callbacks_registered)
 	{
@@ -95,7 +100,15 @@ pymc_note_function_use(void)
 		RegisterSubXactCallback(on_subxact_event, NULL);
 		callbacks_registered = true;
 	}
-	used_in_transaction = true;
+	if (writes)
+		used_in_transaction = true;
+}
+
+/* How many transactions of the backend have ended since the functions were first used (plus one). */
+uint32
+pymc_transaction_generation(void)
+{
+	return generation;
 }
 
 /* PostgreSQL's nesting level, which is Multicorn's savepoint level: 1 for the transaction, 2.. for savepoints. */

@@ -473,25 +473,26 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:61
         """The memcached key of `key`: prefixed and validated (an invalid key is an ERROR naming it)."""
         return self._full_key(key)
 
-    def join_transaction(self, serializable: int, level: int) -> None:  # src/fdw.ts:489
+    def join_transaction(self, serializable: int, level: int, fresh: bool) -> None:  # src/fdw.ts:490
         """Joins the backend's transaction at savepoint `level` (PostgreSQL's nesting level: 1 for the transaction), as
-        Multicorn's begin and sub_begin would; `serializable` is 1 under SERIALIZABLE.
+        Multicorn's begin and sub_begin would; `serializable` is 1 under SERIALIZABLE. `fresh`: the backend's
+        transaction is not the one this instance last joined (begin it, whatever level that one left).
         """
-        if self._transaction_level == 0:
+        if fresh or self._transaction_level == 0:
             self.begin(serializable)
         self._transaction_level = level
 
-    def exists_in_transaction(self, key: str, full_key: str) -> bool:  # src/fdw.ts:495
+    def exists_in_transaction(self, key: str, full_key: str) -> bool:  # src/fdw.ts:496
         """Whether `key` (memcached key `full_key`) exists as the transaction sees it: its pending write, else
         memcached.
         """
         return self._exists_for_transaction(key, full_key, None)
 
-    def check_value_size(self, key: str, full_key: str, item: StoredItem) -> None:  # src/fdw.ts:500
+    def check_value_size(self, key: str, full_key: str, item: StoredItem) -> None:  # src/fdw.ts:501
         """An ERROR naming the key when `item` does not fit the server's item size, as for INSERT."""
         self._check_item_size(key, full_key, item)
 
-    def write_as_statement(self, op: WriteOp, key: str) -> bool:  # src/fdw.ts:508
+    def write_as_statement(self, op: WriteOp, key: str) -> bool:  # src/fdw.ts:509
         """One write as a statement of its own: recorded, then folded into the transaction's write set (or, under
         write_mode immediate, sent). Returns what `_write` returns (true when recorded).
         """

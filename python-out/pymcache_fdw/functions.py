@@ -136,6 +136,8 @@ class CacheFunctions:  # src/functions.ts:95
     server_option_names: list[str]
     # The savepoint level the table has joined: 0 outside a transaction, 1 in it, n in savepoint level n.
     level: int
+    # The extension's count of the backend's transactions when the table was last used (0: never).
+    _generation: int
 
     def __init__(
         self,
@@ -145,22 +147,26 @@ class CacheFunctions:  # src/functions.ts:95
         table_name: str,
         server_name: str,
         server_option_names: list[str],
-    ) -> None:  # src/functions.ts:108
+    ) -> None:  # src/functions.ts:110
         self.table = PymcacheFDW(options, columns)
         self.signature = signature
         self.table_name = table_name
         self.server_name = server_name
         self.server_option_names = server_option_names
         self.level = 0
+        self._generation = 0
 
-    def _enter(self, level: int, serializable: int) -> None:  # src/functions.ts:125
+    def _enter(self, level: int, serializable: int, generation: int) -> None:  # src/functions.ts:132
         """Joins the backend's transaction at `level` (PostgreSQL's nesting level); `serializable` is 1 under
-        SERIALIZABLE.
+        SERIALIZABLE. `generation` counts the backend's transactions (the extension adds one at every COMMIT and ABORT):
+        a table first used in this transaction begins it, even when the transaction before only read and was not
+        forwarded here.
         """
-        self.table.join_transaction(serializable, level)
+        self.table.join_transaction(serializable, level, generation != self._generation)
+        self._generation = generation
         self.level = level
 
-    def _expire_for(self, key: str, expire: int | None, absolute: bool) -> int:  # src/functions.ts:131
+    def _expire_for(self, key: str, expire: int | None, absolute: bool) -> int:  # src/functions.ts:139
         """What memcached is sent as the expiration of `key`: `expire` seconds from now (absolute: a unix time), else
         the table's.
         """
@@ -182,25 +188,25 @@ class CacheFunctions:  # src/functions.ts:95
             )
         return expire
 
-    def _item_of(self, key: str, full_key: str) -> StoredItem | None:  # src/functions.ts:150
+    def _item_of(self, key: str, full_key: str) -> StoredItem | None:  # src/functions.ts:158
         """The item `key` holds as this transaction sees it (its pending write first, then memcached), or null."""
         found = self.table.server_pool.read_through(transaction_writes, [full_key])
         item = found.get(full_key)
         return item
 
-    def get(self, key: str, level: int, serializable: int) -> bytes | None:  # src/functions.ts:157
+    def get(self, key: str, level: int, serializable: int, generation: int) -> bytes | None:  # src/functions.ts:165
         """memcache_get_bytea(key): the bytes `key` holds as this transaction sees it, or null (a miss)."""
-        self._enter(level, serializable)
+        self._enter(level, serializable, generation)
         full_key = self.table.memcached_key(key)
         item = self._item_of(key, full_key)
         return None if item is None else item.value
 
-    def get_text(self, key: str, level: int, serializable: int) -> str | None:  # src/functions.ts:165
+    def get_text(self, key: str, level: int, serializable: int, generation: int) -> str | None:  # src/functions.ts:173
         """memcache_get(key): the value as text; bytes that are not UTF-8 text are an ERROR naming the key."""
-        value = self.get(key, level, serializable)
+        value = self.get(key, level, serializable, generation)
         return None if value is None else self._text_of(key, value)
 
-    def _text_of(self, key: str, value: bytes) -> str:  # src/functions.ts:170
+    def _text_of(self, key: str, value: bytes) -> str:  # src/functions.ts:178
         text: str
         try:
             text = utf8_decode(value)
@@ -218,13 +224,13 @@ class CacheFunctions:  # src/functions.ts:95
         return text
 
     def get_multi(
-        self, keys: list[str], as_text: bool, level: int, serializable: int
-    ) -> list[tuple[str, bytes | str]]:  # src/functions.ts:197
+        self, keys: list[str], as_text: bool, level: int, serializable: int, generation: int
+    ) -> list[tuple[str, bytes | str]]:  # src/functions.ts:205
         """memcache_get_multi(keys): (key, value) of every key that holds a value, in the order given (a key listed
         twice gives two rows, as pgmemcache does); one request per server. `as_text` decodes the values as memcache_get
         does.
         """
-        self._enter(level, serializable)
+        self._enter(level, serializable, generation)
         full_keys: list[str] = []
         for key in keys:
             full_keys.append(self.table.memcached_key(key))
@@ -247,13 +253,14 @@ class CacheFunctions:  # src/functions.ts:95
         absolute: bool,
         level: int,
         serializable: int,
-    ) -> bool:  # src/functions.ts:217
+        generation: int,
+    ) -> bool:  # src/functions.ts:225
         """memcache_set, memcache_add, memcache_replace, memcache_append, memcache_prepend of `value` (bytes) under
         `key`. `expire`: seconds from now, or with `absolute` a unix time; null for the table's expire option. add finds
         the key existing, replace, append and prepend find it missing (as this transaction sees it): false, and nothing
         is written.
         """
-        self._enter(level, serializable)
+        self._enter(level, serializable, generation)
         full_key = self.table.memcached_key(key)
         sent = self._expire_for(key, expire, absolute)
         if command == 'set' or command == 'add' or command == 'replace':
@@ -280,11 +287,13 @@ class CacheFunctions:  # src/functions.ts:95
         self.table.write_as_statement({'kind': 'set', 'key': full_key, 'item': joined_item, 'expire': sent}, key)
         return True
 
-    def delete(self, key: str, hold_seconds: int, level: int, serializable: int) -> bool:  # src/functions.ts:258
+    def delete(
+        self, key: str, hold_seconds: int, level: int, serializable: int, generation: int
+    ) -> bool:  # src/functions.ts:267
         """memcache_delete(key[, hold]): the key is deleted (at COMMIT, under write_mode commit); true when it existed
         as this transaction sees it. `hold_seconds` other than 0 is an ERROR: memcached 1.4 dropped delete hold times.
         """
-        self._enter(level, serializable)
+        self._enter(level, serializable, generation)
         full_key = self.table.memcached_key(key)
         if hold_seconds != 0:
             raise_error(
@@ -297,11 +306,11 @@ class CacheFunctions:  # src/functions.ts:95
         return existed
 
     def touch(
-        self, key: str, expire: int, absolute: bool, level: int, serializable: int
-    ) -> bool:  # src/functions.ts:274
+        self, key: str, expire: int, absolute: bool, level: int, serializable: int, generation: int
+    ) -> bool:  # src/functions.ts:283
         """memcache_touch(key, expire): a new expiration for a key that exists as this transaction sees it (else false).
         """
-        self._enter(level, serializable)
+        self._enter(level, serializable, generation)
         full_key = self.table.memcached_key(key)
         sent = self._expire_for(key, expire, absolute)
         if not self.table.exists_in_transaction(key, full_key):
@@ -310,14 +319,14 @@ class CacheFunctions:  # src/functions.ts:95
         return True
 
     def counter(
-        self, kind: Literal['incr', 'decr'], key: str, delta: int, level: int, serializable: int
-    ) -> str | None:  # src/functions.ts:289
+        self, kind: Literal['incr', 'decr'], key: str, delta: int, level: int, serializable: int, generation: int
+    ) -> str | None:  # src/functions.ts:298
         """memcache_incr / memcache_decr(key, delta): memcached's atomic counter, applied at once (like nextval(), a
         ROLLBACK does not undo it); the new value as decimal text, or null when the key does not exist. A negative delta
         counts the other way, as pgmemcache does. A key this transaction has a pending value for is counted in the write
         set instead (memcached holds another value until COMMIT), and that write still waits for COMMIT.
         """
-        self._enter(level, serializable)
+        self._enter(level, serializable, generation)
         full_key = self.table.memcached_key(key)
         direction = kind
         amount = delta
@@ -353,11 +362,11 @@ class CacheFunctions:  # src/functions.ts:95
             )
         return result
 
-    def flush_all(self, level: int, serializable: int) -> bool:  # src/functions.ts:331
+    def flush_all(self, level: int, serializable: int, generation: int) -> bool:  # src/functions.ts:340
         """memcache_flush_all(): memcached's flush_all on every server of the table, at once. memcached empties the
         whole server, so a table with a prefix (a key group sharing the servers with others) refuses it.
         """
-        self._enter(level, serializable)
+        self._enter(level, serializable, generation)
         prefix = self.table.table_options['prefix']
         if prefix != '':
             raise_error(
@@ -370,11 +379,11 @@ class CacheFunctions:  # src/functions.ts:95
             store.flush_all()
         return True
 
-    def stats(self, level: int, serializable: int) -> str:  # src/functions.ts:347
+    def stats(self, level: int, serializable: int, generation: int) -> str:  # src/functions.ts:356
         """memcache_stats(): per server `Server: host (port)`, then `name: value` lines, then an empty line
         (pgmemcache's layout).
         """
-        self._enter(level, serializable)
+        self._enter(level, serializable, generation)
         lines: list[str] = []
         for server in self.table.server_pool.stats_of_each_server(''):
             lines.append(f"Server: {server.endpoint['host']} ({int_to_string(server.endpoint['port'])})")
@@ -388,7 +397,7 @@ class CacheFunctions:  # src/functions.ts:95
             lines.append('')
         return '\n'.join(lines) + '\n'
 
-    def server_add(self, spec: str) -> bool:  # src/functions.ts:368
+    def server_add(self, spec: str) -> bool:  # src/functions.ts:377
         """memcache_server_add('host[:port[:weight]]'): the servers are the table's `servers` (or `host` and `port`)
         option, so a server already listed answers true, and any other is an ERROR whose HINT gives the ALTER statement
         that adds it for every session.
@@ -450,7 +459,7 @@ def functions_for(
     table_name: str,
     server_name: str,
     server_option_names: list[str],
-) -> CacheFunctions:  # src/functions.ts:422
+) -> CacheFunctions:  # src/functions.ts:431
     """The function API on table `table_id`, built with its merged options and columns; the instance of an earlier call
     is kept while `signature` (a summary of the options and columns) is the same, and rebuilt when it changed.
     """
@@ -467,7 +476,7 @@ def functions_for(
     return built
 
 
-def joined() -> list[CacheFunctions]:  # src/functions.ts:441
+def joined() -> list[CacheFunctions]:  # src/functions.ts:450
     """The tables that joined the current transaction."""
     result: list[CacheFunctions] = []
     for functions in tables.values():
@@ -476,12 +485,12 @@ def joined() -> list[CacheFunctions]:  # src/functions.ts:441
     return result
 
 
-def pre_commit() -> None:  # src/functions.ts:450
+def pre_commit() -> None:  # src/functions.ts:459
     """PRE_COMMIT: the write set goes to memcached (a failure is an ERROR that aborts the COMMIT)."""
     send_at_pre_commit()
 
 
-def commit() -> None:  # src/functions.ts:455
+def commit() -> None:  # src/functions.ts:464
     """COMMIT: under SERIALIZABLE the writes go now; nothing stays pending. Never raises."""
     for functions in joined():
         functions.level = 0
@@ -489,7 +498,7 @@ def commit() -> None:  # src/functions.ts:455
     send_at_commit()
 
 
-def rollback() -> None:  # src/functions.ts:464
+def rollback() -> None:  # src/functions.ts:473
     """ABORT: the pending writes are dropped, those sent before the abort deleted again. Never raises."""
     for functions in joined():
         functions.level = 0
@@ -497,7 +506,7 @@ def rollback() -> None:  # src/functions.ts:464
     abandon_transaction()
 
 
-def sub_commit(level: int) -> None:  # src/functions.ts:473
+def sub_commit(level: int) -> None:  # src/functions.ts:482
     """RELEASE SAVEPOINT at `level`: the writes made since stay pending, in the enclosing level."""
     for functions in joined():
         if functions.level < level:
@@ -506,7 +515,7 @@ def sub_commit(level: int) -> None:  # src/functions.ts:473
         functions.level = level - 1
 
 
-def sub_rollback(level: int) -> None:  # src/functions.ts:482
+def sub_rollback(level: int) -> None:  # src/functions.ts:491
     """ROLLBACK TO SAVEPOINT (or a failed subtransaction) at `level`: the writes made since are dropped."""
     for functions in joined():
         if functions.level < level:

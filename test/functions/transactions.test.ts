@@ -161,6 +161,24 @@ describe('memcache_* functions under write_mode commit', () => {
     expect(await held(cache, [a])).toEqual([null]);
   });
 
+  it('a transaction that only read through functions: PREPARE is refused; the next transactions begin afresh', async () => {
+    const a = key('a');
+    await client.client.query('BEGIN ISOLATION LEVEL SERIALIZABLE');
+    await client.client.query('SELECT memcache_get($1)', [a]);
+    expect((await sqlError(client.client.query("PREPARE TRANSACTION 'read_only'"))).code).toBe('0A000');
+    await client.client.query('BEGIN ISOLATION LEVEL SERIALIZABLE');
+    await client.client.query('SELECT memcache_get($1)', [a]);
+    await client.client.query('COMMIT');
+    // Read committed now: the write goes at pre-commit, inside COMMIT, and a savepoint's rollback still drops its part.
+    await client.client.query('BEGIN');
+    await client.client.query('SELECT memcache_set($1, $2)', [a, 'after reads']);
+    await client.client.query('SAVEPOINT s');
+    await client.client.query('SELECT memcache_get($1), memcache_delete($1)', [a]);
+    await client.client.query('ROLLBACK TO SAVEPOINT s');
+    await client.client.query('COMMIT');
+    expect(await held(cache, [a])).toEqual(['after reads']);
+  });
+
   it('a COMMIT whose writes cannot reach memcached fails with an ERROR naming the server; the transaction is rolled back', async () => {
     const server = await startMemcached();
     await createCacheTable(database, 'fragile', [server.address]);

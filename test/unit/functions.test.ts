@@ -27,7 +27,11 @@ async function held(prefix: string, key: string): Promise<string | null> {
   return item === null ? null : item.value.toString();
 }
 
+/** The extension's transaction count: the tests stay in one transaction until they commit or roll back. */
+let generation = 1;
+
 beforeEach(() => {
+  generation += 1;
   takeLoggedMessages();
   transactionWrites.clear();
   forgetAll();
@@ -48,8 +52,8 @@ describe('CacheFunctions', () => {
 
   it('a set waits for COMMIT, is read back by the transaction, and is sent by pre_commit', async () => {
     const { functions, prefix } = cacheFunctions();
-    expect(await functions.store('set', 'k', bytes('v'), null, false, 1, 0)).toBe(true);
-    expect(await functions.getText('k', 1, 0)).toBe('v');
+    expect(await functions.store('set', 'k', bytes('v'), null, false, 1, 0, generation)).toBe(true);
+    expect(await functions.getText('k', 1, 0, generation)).toBe('v');
     expect(await held(prefix, 'k')).toBeNull();
     await preCommit();
     await commit();
@@ -59,15 +63,15 @@ describe('CacheFunctions', () => {
 
   it('rollback drops the writes; sub_rollback drops those of the savepoint', async () => {
     const { functions, prefix } = cacheFunctions();
-    await functions.store('set', 'a', bytes('1'), null, false, 1, 0);
-    await functions.store('set', 'b', bytes('2'), null, false, 2, 0);
+    await functions.store('set', 'a', bytes('1'), null, false, 1, 0, generation);
+    await functions.store('set', 'b', bytes('2'), null, false, 2, 0, generation);
     subRollback(2);
     expect(functions.level).toBe(1);
-    expect([await functions.getText('a', 1, 0), await functions.getText('b', 1, 0)]).toEqual(['1', null]);
+    expect([await functions.getText('a', 1, 0, generation), await functions.getText('b', 1, 0, generation)]).toEqual(['1', null]);
     await preCommit();
     await commit();
     expect([await held(prefix, 'a'), await held(prefix, 'b')]).toEqual(['1', null]);
-    await functions.store('set', 'a', bytes('changed'), null, false, 1, 0);
+    await functions.store('set', 'a', bytes('changed'), null, false, 1, 0, generation);
     await rollback();
     expect(await held(prefix, 'a')).toBe('1');
   });
@@ -75,12 +79,12 @@ describe('CacheFunctions', () => {
   it('add, replace and append follow the key as the transaction sees it', async () => {
     const { functions, prefix } = cacheFunctions();
     await rawSet(server, `${prefix}there`, 'x');
-    expect(await functions.store('add', 'there', bytes('y'), null, false, 1, 0)).toBe(false);
-    expect(await functions.store('replace', 'gone', bytes('y'), null, false, 1, 0)).toBe(false);
-    expect(await functions.store('append', 'there', bytes('+'), null, false, 1, 0)).toBe(true);
-    expect(await functions.store('prepend', 'there', bytes('-'), null, false, 1, 0)).toBe(true);
-    expect(await functions.delete('there', 0, 1, 0)).toBe(true);
-    expect(await functions.store('add', 'there', bytes('new'), null, false, 1, 0)).toBe(true);
+    expect(await functions.store('add', 'there', bytes('y'), null, false, 1, 0, generation)).toBe(false);
+    expect(await functions.store('replace', 'gone', bytes('y'), null, false, 1, 0, generation)).toBe(false);
+    expect(await functions.store('append', 'there', bytes('+'), null, false, 1, 0, generation)).toBe(true);
+    expect(await functions.store('prepend', 'there', bytes('-'), null, false, 1, 0, generation)).toBe(true);
+    expect(await functions.delete('there', 0, 1, 0, generation)).toBe(true);
+    expect(await functions.store('add', 'there', bytes('new'), null, false, 1, 0, generation)).toBe(true);
     await preCommit();
     await commit();
     expect(await held(prefix, 'there')).toBe('new');
@@ -89,28 +93,28 @@ describe('CacheFunctions', () => {
   it('incr is applied at once; on a pending value it counts in the write set', async () => {
     const { functions, prefix } = cacheFunctions();
     await rawSet(server, `${prefix}n`, '7');
-    expect(await functions.counter('incr', 'n', 3, 1, 0)).toBe('10');
-    expect(await functions.counter('decr', 'n', -2, 1, 0)).toBe('12');
-    expect(await functions.counter('incr', 'missing', 1, 1, 0)).toBeNull();
+    expect(await functions.counter('incr', 'n', 3, 1, 0, generation)).toBe('10');
+    expect(await functions.counter('decr', 'n', -2, 1, 0, generation)).toBe('12');
+    expect(await functions.counter('incr', 'missing', 1, 1, 0, generation)).toBeNull();
     await rollback();
     expect(await held(prefix, 'n')).toBe('12');
-    await functions.store('set', 'p', bytes('5'), null, false, 1, 0);
-    expect(await functions.counter('decr', 'p', 9, 1, 0)).toBe('0');
+    await functions.store('set', 'p', bytes('5'), null, false, 1, 0, generation);
+    expect(await functions.counter('decr', 'p', 9, 1, 0, generation)).toBe('0');
     expect(await held(prefix, 'p')).toBeNull();
   });
 
   it('a non-numeric counter is an ERROR naming the key and the server', async () => {
     const { functions, prefix } = cacheFunctions();
     await rawSet(server, `${prefix}word`, 'abc');
-    const error = await failure(() => functions.counter('incr', 'word', 1, 1, 0));
+    const error = await failure(() => functions.counter('incr', 'word', 1, 1, 0, generation));
     expect(error.message).toBe(`cannot incr key "word" in memcached at ${server.host}:${server.port}: its value is not a decimal number`);
   });
 
   it('write_mode immediate: sent when the call returns; append is memcached\'s own', async () => {
     const { functions, prefix } = cacheFunctions({ write_mode: 'immediate' });
-    await functions.store('set', 'i', bytes('a'), null, false, 1, 0);
+    await functions.store('set', 'i', bytes('a'), null, false, 1, 0, generation);
     expect(await held(prefix, 'i')).toBe('a');
-    expect(await functions.store('append', 'i', bytes('b'), null, false, 1, 0)).toBe(true);
+    expect(await functions.store('append', 'i', bytes('b'), null, false, 1, 0, generation)).toBe(true);
     await rollback();
     expect(await held(prefix, 'i')).toBe('ab');
   });
