@@ -270,7 +270,7 @@ text_result(PyObject *result, const char *function)
 		Py_DECREF(result);
 		return NULL;
 	}
-	utf8 = pymc_python_to_server(result, function);
+	utf8 = pymc_python_to_utf8(result, function);
 	Py_DECREF(result);
 	if (utf8 == NULL)
 		pymc_report_python_error(ERROR);
@@ -393,8 +393,8 @@ pymcache_fdw_get_multi(PG_FUNCTION_ARGS)
 		PyObject *row = PyList_GET_ITEM(result, i);
 
 		if (!PyTuple_Check(row) || PyTuple_GET_SIZE(row) != 2 ||
-			(found_keys[i] = pymc_python_to_server(PyTuple_GET_ITEM(row, 0), "memcache_get_multi")) == NULL ||
-			(found_values[i] = pymc_python_to_server(PyTuple_GET_ITEM(row, 1), "memcache_get_multi")) == NULL)
+			(found_keys[i] = pymc_python_to_utf8(PyTuple_GET_ITEM(row, 0), "memcache_get_multi")) == NULL ||
+			(found_values[i] = pymc_python_to_utf8(PyTuple_GET_ITEM(row, 1), "memcache_get_multi")) == NULL)
 		{
 			if (!PyErr_Occurred())
 				PyErr_SetString(PyExc_TypeError, "get_multi must return (key, value) tuples");

@@ -29,7 +29,7 @@ extern PyObject *pymc_functions_module(void);
 extern PyObject *pymc_name(const char *text);
 extern void		 pymc_report_python_error(int elevel);
 extern PyObject *pymc_text_to_python(const char *data, int length);
-extern char		*pymc_python_to_server(PyObject *object, const char *what);
+extern char		*pymc_python_to_utf8(PyObject *object, const char *what);
 
 /* default_table.c: what a function call needs to know about the default table */
 typedef enum PymcAccess

@@ -117,7 +117,7 @@ pymc_text_to_python(const char *data, int length)
  * Conversion to the server encoding is left to the caller, after the Python references are released.
  */
 char *
-pymc_python_to_server(PyObject *object, const char *what)
+pymc_python_to_utf8(PyObject *object, const char *what)
 {
 	Py_ssize_t	length;
 	const char *utf8;
