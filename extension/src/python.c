@@ -22,6 +22,9 @@
 typedef void (*HostInitFunction)(void);
 typedef void (*HostReportFunction)(int elevel);
 
+static char *safe_str(PyObject *object);
+static char *to_server(const char *utf8);
+
 static PyObject			 *functions_module = NULL;
 static HostReportFunction host_report = NULL;
 
@@ -87,7 +90,22 @@ pymc_python_ready(void)
 		(HostReportFunction) load_external_function(MULTICORN_LIBRARY, "host_report_python_error_at", false, NULL);
 	functions_module = PyImport_ImportModule(FUNCTIONS_MODULE);
 	if (functions_module == NULL)
-		pymc_report_python_error(ERROR);
+	{
+		PyObject *type, *value, *traceback;
+		char	 *text;
+
+		PyErr_Fetch(&type, &value, &traceback);
+		PyErr_NormalizeException(&type, &value, &traceback);
+		text = safe_str(value);
+		Py_XDECREF(type);
+		Py_XDECREF(value);
+		Py_XDECREF(traceback);
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_FILE),
+				 errmsg("pymcache_fdw: the embedded Python cannot import %s: %s", FUNCTIONS_MODULE, to_server(text)),
+				 errhint("Install the pymcache_fdw package for the Python PostgreSQL embeds (pip install ./python-out, "
+						 "see the README), or put it on the server's PYTHONPATH.")));
+	}
 }
 
 PyObject *
