@@ -1,6 +1,7 @@
 // `npm run bench`: one PostgreSQL cluster, one memcached, pgbench with prepared statements at fixed durations,
 // contenders alternating (A B A B ...) per workload. Prints a table and writes bench-results/latest.{json,svg}.
-// Durations: BENCH_SECONDS (per run, default 5) and BENCH_ROUNDS (runs per contender, default 3).
+// Durations: BENCH_SECONDS (per run, default 5) and BENCH_ROUNDS (runs per contender, default 3); BENCH_ONLY=W6,W7 runs
+// only the workloads named.
 import { spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -10,7 +11,7 @@ import pg from 'pg';
 import { startMemcached } from '../test/rig/memcached';
 import { installedMulticorn, PG_BIN, startPostgresCluster, type PostgresConnection } from '../test/rig/postgres';
 import { formatTable, renderSvg, summarize, type Sample, type WorkloadResult } from './report';
-import { KEY_COUNT, MULTI_GET_SIZE, VALUE_BYTES, workloads, type Contender, type WorkloadScript } from './workloads';
+import { KEY_COUNT, MULTI_GET_SIZE, SESSION_UPDATES, VALUE_BYTES, workloads, type Contender, type WorkloadScript } from './workloads';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const PGBENCH = join(PG_BIN, 'pgbench');
@@ -32,6 +33,8 @@ async function setUpDatabase(connection: PostgresConnection, memcachedPort: numb
   await admin.query(`ALTER DATABASE ${DATABASE} SET pgmemcache.default_servers = '127.0.0.1:${memcachedPort}'`);
   // The test rig turns JIT off for stable EXPLAIN output; the benchmark measures PostgreSQL's defaults.
   await admin.query(`ALTER DATABASE ${DATABASE} SET jit = on`);
+  // W6, W7: the extension's functions work on this cache table.
+  await admin.query(`ALTER DATABASE ${DATABASE} SET pymcache_fdw.default_table = 'public.cache'`);
   await admin.end();
 
   const client = new pg.Client({ ...connection, database: DATABASE });
@@ -48,6 +51,26 @@ async function setUpDatabase(connection: PostgresConnection, memcachedPort: numb
       my $memd = Cache::Memcached->new({ servers => ['127.0.0.1:${memcachedPort}'] });
       return $memd->get($_[0]);
     $$`);
+  // W6, W7: the pymcache_fdw extension in its own schema, beside pgmemcache's functions in public.
+  await client.query('CREATE EXTENSION pymcache_fdw');
+  // W7: the seed article's sessions table and rules, once with our memcache_set, once with its PL/Perl one (a
+  // Cache::Memcached built on every call, as the article wrote it).
+  await client.query(`CREATE FUNCTION perl_memcache_set(_key text, _value bytea) RETURNS int LANGUAGE plperlu AS $$
+      use Cache::Memcached;
+      my ($_key, $_value) = @_;
+      $m = new Cache::Memcached { 'debug' => 0 };
+      my @list = ("127.0.0.1:${memcachedPort}");
+      my $servers = \\@list;
+      $m->set_servers($servers);
+      $m->enable_compress(0);
+      if ($m->set($_key, $_value)) { return 0; } else { return 1; }
+    $$`);
+  for (const [table, setter] of [['sessions_ours', 'pymcache_fdw.memcache_set'], ['sessions_perl', 'perl_memcache_set']] as const) {
+    await client.query(`CREATE TABLE ${table} (session_id char(32) NOT NULL, data bytea NOT NULL DEFAULT '')`);
+    await client.query(`INSERT INTO ${table} SELECT md5('${table}' || g), '' FROM generate_series(1, ${SESSION_UPDATES}) g`);
+    await client.query(`CREATE RULE ${table}_insert_rule AS ON INSERT TO ${table} DO ALSO SELECT ${setter}(NEW.session_id::text, NEW.data)`);
+    await client.query(`CREATE RULE ${table}_update_rule AS ON UPDATE TO ${table} DO ALSO SELECT ${setter}(NEW.session_id::text, NEW.data)`);
+  }
   await client.query(`SELECT count(memcache_set(g::text, repeat('v', ${VALUE_BYTES}))) FROM generate_series(1, ${KEY_COUNT}) g`);
   const check = await client.query<{ hits: string }>(`SELECT count(value) AS hits FROM cache WHERE key = ANY($1::text[])`,
     [Array.from({ length: 10 }, (_, i) => String(i + 1))]);
@@ -104,7 +127,8 @@ async function main(): Promise<void> {
     // Wall-clock ratios are only as good as the machine is quiet: a busy machine slows both contenders and squeezes
     // their ratio towards 1. The load average is reported with the results so that a noisy run can be recognised.
     const loadBefore = loadavg()[0]!;
-    for (const workload of workloads()) {
+    const only = (process.env['BENCH_ONLY'] ?? '').split(',').filter((id) => id !== '');
+    for (const workload of workloads().filter((w) => only.length === 0 || only.includes(w.id))) {
       for (let round = 1; round <= rounds; round += 1) {
         for (const script of workload.scripts) {
           const measured = runPgbench(cluster.connection, script, workload.clients, seconds, { keys: keysArray }, scratch);

@@ -1,4 +1,4 @@
-// The five benchmark workloads: each pairs our foreign table ("pymcache") with the same work done by a contender,
+// The seven benchmark workloads: each pairs our foreign table ("pymcache") with the same work done by a contender,
 // as pgbench scripts run with prepared statements. One source for the scripts, the report and the docs.
 
 export type Contender = 'pymcache' | 'pgmemcache' | 'plperl';
@@ -32,6 +32,8 @@ export const VALUE_BYTES = 100;
 export const MULTI_GET_SIZE = 1_000;
 /** Rows written by one W3 statement. */
 export const BULK_ROWS = 10_000;
+/** Sessions one W7 statement updates (the article's rule fires once per row). */
+export const SESSION_UPDATES = 1_000;
 
 const randomKey = `\\set k random(1, ${KEY_COUNT})\n`;
 
@@ -88,6 +90,30 @@ export function workloads(): Workload[] {
       scripts: [
         { contender: 'pymcache', files: { 'w5.sql': `${randomKey}SELECT value FROM cache WHERE key = :k::text;\n` } },
         { contender: 'plperl', files: { 'w5.sql': `${randomKey}SELECT perl_memcache_get(:k::text);\n` } },
+      ],
+    },
+    {
+      // The extension's function against pgmemcache's, both installed in the same database (ours in schema
+      // pymcache_fdw, pgmemcache in public), on the default table `cache`.
+      id: 'W6', title: '1-key memcache_get(), ours vs pgmemcache', clients: 1, ratio: 'latency', target: 1.3,
+      scripts: [
+        { contender: 'pymcache', files: { 'w6.sql': `${randomKey}SELECT pymcache_fdw.memcache_get(:k::text);\n` } },
+        { contender: 'pgmemcache', files: { 'w6.sql': `${randomKey}SELECT public.memcache_get(:k::text);\n` } },
+      ],
+    },
+    {
+      // The seed article's session rule (DO ALSO SELECT memcache_set(NEW.session_id::text, NEW.data)) on an UPDATE of
+      // 1,000 sessions, committed: ours through the extension, the original through its PL/Perl memcache_set.
+      id: 'W7', title: `article's session rule, ${SESSION_UPDATES} session updates`, clients: 1, ratio: 'latency', target: null,
+      scripts: [
+        {
+          contender: 'pymcache',
+          files: { 'w7.sql': `UPDATE sessions_ours SET data = convert_to(:client_id || ' ' || random(), 'UTF8');\n` },
+        },
+        {
+          contender: 'plperl',
+          files: { 'w7.sql': `UPDATE sessions_perl SET data = convert_to(:client_id || ' ' || random(), 'UTF8');\n` },
+        },
       ],
     },
   ];

@@ -1,5 +1,6 @@
 // `npm run demo`: starts a PostgreSQL 15 cluster and a memcached of its own (kept running afterwards), loads the
-// emitted pymcache_fdw package through Multicorn, runs the seed README's SQL and prints how to carry on.
+// emitted pymcache_fdw package through Multicorn, runs the seed README's SQL and the seed article's memcache_get /
+// memcache_set workflow (sql/functions.sql, through CREATE EXTENSION pymcache_fdw), and prints how to carry on.
 // `npm run demo:stop` stops both and removes the demo's data directory.
 import { spawn, spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { chmodSync, cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -131,7 +132,7 @@ async function start(): Promise<void> {
   const portSetup = memcachedPort === 11211 ? ''
     : `ALTER SERVER pymcache_fdw_stat OPTIONS (ADD port '${memcachedPort}');\n`;
   const substitute = (sql: string): string => sql.replaceAll("'11211'", `'${memcachedPort}'`);
-  for (const script of ['install.sql', 'example.sql']) {
+  for (const script of ['install.sql', 'example.sql', 'functions.sql']) {
     const sql = substitute(readFileSync(join(repoRoot, 'sql', script), 'utf8')) + (script === 'install.sql' ? portSetup : '');
     console.log(`\n-- sql/${script}`);
     // psql writes results to stdout and notices/warnings to stderr: both straight to the terminal keeps their order.

@@ -6,12 +6,15 @@
 --   * pymemcache 3.x for the Python that PostgreSQL embeds (Debian: apt-get install python3-pymemcache);
 --   * the pymcache_fdw package importable by that Python (pip install ./python-out, or PYTHONPATH in the
 --     server's environment);
---   * the pymcache_fdw extension (make -C extension install; scripts/install-extension.sh does it): its transaction
---     guard refuses PREPARE TRANSACTION and INSERT ... ON CONFLICT on cache tables, and its event trigger keeps user
---     mappings to credentials (docs/transactions.md, docs/usage.md).
+--   * the pymcache_fdw extension (make -C extension install; scripts/install-extension.sh does it): the memcache_*
+--     functions of pgmemcache's API and the cache triggers (docs/functions.md; they need the setting
+--     pymcache_fdw.default_table, see sql/functions.sql), its transaction guard refuses PREPARE TRANSACTION and
+--     INSERT ... ON CONFLICT on cache tables, and its event trigger keeps user mappings to credentials
+--     (docs/transactions.md, docs/usage.md). It lives in schema pymcache_fdw, so it can sit beside pgmemcache.
 -- Safe to run again: existing objects are kept.
 
-CREATE EXTENSION IF NOT EXISTS pymcache_fdw CASCADE;
+CREATE EXTENSION IF NOT EXISTS pymcache_fdw CASCADE;   -- requires (and installs) multicorn
+ALTER EXTENSION pymcache_fdw UPDATE;                    -- a database that has 1.0 gets the functions (1.1)
 
 -- Cache items: one foreign table per memcached server (and key prefix), see sql/example.sql and docs/usage.md.
 CREATE SERVER IF NOT EXISTS pymcache_fdw

@@ -9,8 +9,11 @@ import { connectionTo, TransportFailure, type Connection } from './memcache/conn
 import {
   describeReplyError,
   encodeCas,
+  encodeDecr,
   encodeDelete,
+  encodeFlushAll,
   encodeGets,
+  encodeIncr,
   encodeMetaGet,
   encodeStats,
   encodeStore,
@@ -18,6 +21,7 @@ import {
   ErrorReply,
   ProtocolError,
   ReplyError,
+  type CounterReply,
   type DeleteStatus,
   type MetaGetOptions,
   type MetaReply,
@@ -758,6 +762,63 @@ export class CacheStore {
     const [entries] = await this.pipeline(encodeStats(group), 1, readStats);
     return entries!;
   }
+
+  // Commands of the function API (src/functions.ts) that act at once rather than at COMMIT: memcached's atomic
+  // counters, append and prepend under write_mode immediate, and flush_all. A failure is an ERROR naming the server.
+
+  /**
+   * `incr` or `decr` of `fullKey` by `delta` (an unsigned 64-bit decimal): the new value as memcached's decimal text,
+   * or null when the key does not exist. A value that is not a decimal number is an ERROR naming the key.
+   */
+  async counter(kind: 'incr' | 'decr', fullKey: string, delta: string): Promise<string | null> {
+    const key = utf8Encode(fullKey);
+    const request = kind === 'incr' ? encodeIncr(key, delta) : encodeDecr(key, delta);
+    try {
+      const [reply] = await this.pipeline(request, 1, readCounter);
+      return reply!.found ? reply!.value : null;
+    } catch (error) {
+      if (error instanceof ErrorReply && error.knownText === NON_NUMERIC) {
+        return raiseError(
+          'cannot ' + kind + ' key ' + quoteForMessage(this.userKey(fullKey)) + ' in memcached at ' + this.serverLabel +
+            ': its value is not a decimal number',
+          'memcached counts only values that are unsigned decimal integers of up to 20 digits: memcache_set the key to ' +
+            "a number first (e.g. memcache_set('k', '0')).",
+        );
+      }
+      return raiseFailure(error, this.endpoint, operationText(kind, this.userKey(fullKey)));
+    }
+  }
+
+  /** `append` or `prepend` of `value` to what `fullKey` holds; false when memcached does not hold the key. */
+  async appendNow(kind: 'append' | 'prepend', fullKey: string, value: Bytes): Promise<boolean> {
+    const request = encodeStore(kind, utf8Encode(fullKey), 0, 0, value);
+    try {
+      const [status] = await this.pipeline(request, 1, readStored);
+      return status === 'STORED';
+    } catch (error) {
+      return raiseFailure(error, this.endpoint, operationText(kind, this.userKey(fullKey)));
+    }
+  }
+
+  /** `flush_all`: memcached invalidates every item it holds, whatever its key. */
+  async flushAll(): Promise<void> {
+    try {
+      await this.pipeline(encodeFlushAll(), 1, readOk);
+    } catch (error) {
+      raiseFailure(error, this.endpoint, 'flush_all');
+    }
+  }
+}
+
+/** memcached's CLIENT_ERROR for incr/decr of a value that is not a decimal number. */
+const NON_NUMERIC = 'cannot increment or decrement non-numeric value';
+
+function readCounter(reader: ReplyReader): CounterReply | null {
+  return reader.readCounter();
+}
+
+function readOk(reader: ReplyReader): boolean | null {
+  return reader.readOk();
 }
 
 /** The stats group of a table's `stats_cmd` (checked by table-options.ts against STATS_COMMANDS). */

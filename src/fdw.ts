@@ -765,4 +765,52 @@ export class PymcacheFDW extends ForeignDataWrapper {
       foldStatement(this.statement);
     }
   }
+
+  // The function API (src/functions.ts): memcache_get, memcache_set, ... on this table go through the checks and the
+  // write path of INSERT, UPDATE and DELETE. Each call is a statement of its own.
+
+  /** The table's options, as checked when the instance was built. */
+  get tableOptions(): CacheTableOptions {
+    return this.settings;
+  }
+
+  /** The table's servers. */
+  get serverPool(): ServerPool {
+    return this.servers;
+  }
+
+  /** The memcached key of `key`: prefixed and validated (an invalid key is an ERROR naming it). */
+  memcachedKey(key: string): string {
+    return this.fullKey(key);
+  }
+
+  /**
+   * Joins the backend's transaction at savepoint `level` (PostgreSQL's nesting level: 1 for the transaction), as
+   * Multicorn's begin and sub_begin would; `serializable` is 1 under SERIALIZABLE. `fresh`: the backend's transaction
+   * is not the one this instance last joined (begin it, whatever level that one left).
+   */
+  joinTransaction(serializable: number, level: number, fresh: boolean): void {
+    if (fresh || this.transactionLevel === 0) this.begin(serializable);
+    this.transactionLevel = level;
+  }
+
+  /** Whether `key` (memcached key `fullKey`) exists as the transaction sees it: its pending write, else memcached. */
+  async existsInTransaction(key: string, fullKey: string): Promise<boolean> {
+    return await this.existsForTransaction(key, fullKey, null);
+  }
+
+  /** An ERROR naming the key when `item` does not fit the server's item size, as for INSERT. */
+  async checkValueSize(key: string, fullKey: string, item: StoredItem): Promise<void> {
+    await this.checkItemSize(key, fullKey, item);
+  }
+
+  /**
+   * One write as a statement of its own: recorded, then folded into the transaction's write set (or, under
+   * write_mode immediate, sent). Returns what `write` returns (true when recorded).
+   */
+  async writeAsStatement(op: WriteOp, key: string): Promise<boolean> {
+    const recorded = await this.write(op, key);
+    await this.endModify();
+    return recorded;
+  }
 }

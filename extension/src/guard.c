@@ -62,6 +62,8 @@ void				   _PG_init(void);
 extern PGDLLEXPORT int pymcache_fdw_guard_note_use(void);
 extern PGDLLEXPORT int pymcache_fdw_guard_query_may_modify(void);
 extern PGDLLEXPORT int pymcache_fdw_guard_key_order_is_bytewise(void);
+/* default_table.c: the setting pymcache_fdw.default_table of the memcache_* functions */
+extern void pymc_define_settings(void);
 
 /* Whether the foreign table `relid` belongs to a server whose Multicorn wrapper is one of ours. */
 static bool
@@ -242,6 +244,7 @@ void
 _PG_init(void)
 {
 	install_guard();
+	pymc_define_settings();
 }
 
 /* Finds an expression that compares or matches with a collation other than C (`found` is set). */

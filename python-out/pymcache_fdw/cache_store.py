@@ -15,6 +15,7 @@ from .errors import raise_error
 from .keys import quote_for_message, strip_prefix
 from .memcache.connection import Connection, TransportFailure, connection_to
 from .memcache.protocol import (
+    CounterReply,
     DeleteStatus,
     ErrorReply,
     MetaGetOptions,
@@ -29,8 +30,11 @@ from .memcache.protocol import (
     ValueItem,
     describe_reply_error,
     encode_cas,
+    encode_decr,
     encode_delete,
+    encode_flush_all,
     encode_gets,
+    encode_incr,
     encode_meta_get,
     encode_stats,
     encode_store,
@@ -39,13 +43,14 @@ from .memcache.protocol import (
 from .table_options import ServerEndpoint, endpoint_label
 
 if TYPE_CHECKING:
+    from .memcache.replies import CounterReply
     from typing_extensions import TypeAlias
 
 
 T = TypeVar('T')
 
 
-class ItemFacts:  # src/cache-store.ts:39
+class ItemFacts:  # src/cache-store.ts:43
     """What memcached told about an item besides its value, when a read asked (meta get, metadump): the remaining TTL in
     seconds (-1: never expires), when it was last accessed (unix time), whether it was fetched since it was stored,
     and its size in memcached's memory (key, value and header). Null where the read did not say.
@@ -58,7 +63,7 @@ class ItemFacts:  # src/cache-store.ts:39
 
     def __init__(
         self, ttl: int | None, last_access: int | None, fetched: bool | None, size: int | None
-    ) -> None:  # src/cache-store.ts:45
+    ) -> None:  # src/cache-store.ts:49
         self.ttl = None
         self.last_access = None
         self.fetched = None
@@ -69,7 +74,7 @@ class ItemFacts:  # src/cache-store.ts:39
         self.size = size
 
 
-class StoredItem:  # src/cache-store.ts:57
+class StoredItem:  # src/cache-store.ts:61
     """A value as stored in memcached: its bytes and its client flags; `cas` is the CAS token memcached gave it when it
     was read (null for a value this transaction has pending), `facts` what else the read learnt.
     """
@@ -81,7 +86,7 @@ class StoredItem:  # src/cache-store.ts:57
 
     def __init__(
         self, value: bytes, flags: int, cas: str | None = None, facts: ItemFacts | None = None
-    ) -> None:  # src/cache-store.ts:62
+    ) -> None:  # src/cache-store.ts:66
         self.cas = None
         self.facts = None
         self.value = value
@@ -136,7 +141,7 @@ class DeleteOp(TypedDict):
 WriteOp: TypeAlias = 'StoreOp | CasOp | TouchOp | DeleteOp'
 
 
-def reach_hint(endpoint: ServerEndpoint) -> str:  # src/cache-store.ts:113
+def reach_hint(endpoint: ServerEndpoint) -> str:  # src/cache-store.ts:117
     """What to do about a server that does not answer, naming the option that names it (host/port, or servers)."""
     where = (
         'or correct its host:port in the servers option'
@@ -167,12 +172,12 @@ class FailureReport(TypedDict):
     hint: str | None
 
 
-def is_client_failure(error: object) -> bool:  # src/cache-store.ts:133
+def is_client_failure(error: object) -> bool:  # src/cache-store.ts:137
     """The memcached failures the wrapper reports (anything else is a bug, or an ERROR already raised)."""
     return isinstance(error, (TransportFailure, ReplyError))
 
 
-def is_outage(error: object) -> bool:  # src/cache-store.ts:138
+def is_outage(error: object) -> bool:  # src/cache-store.ts:142
     """A failure that says the server is unreachable or went away, as opposed to refusing one request."""
     if isinstance(error, TransportFailure):
         return error.failure != 'interrupted'
@@ -181,7 +186,7 @@ def is_outage(error: object) -> bool:  # src/cache-store.ts:138
 
 def describe_failure(
     error: object, endpoint: ServerEndpoint, what: str
-) -> FailureReport | None:  # src/cache-store.ts:148
+) -> FailureReport | None:  # src/cache-store.ts:152
     """Describes a client failure during `what` (e.g. `set of key "k"`); null when `error` is not a memcached client or
     transport failure (a bug, or an ERROR already raised), which the caller re-throws. Nothing the peer sent is
     quoted unless it is a known memcached error text.
@@ -247,17 +252,17 @@ def describe_failure(
     return None
 
 
-def reply_text(error: ErrorReply) -> str:  # src/cache-store.ts:199
+def reply_text(error: ErrorReply) -> str:  # src/cache-store.ts:203
     """An error reply's text when it is a known memcached error text, else its safe description (kind and length)."""
     return error.known_text if error.known_text is not None else describe_reply_error(error)
 
 
-def operation_text(action: str, user_key: str | None) -> str:  # src/cache-store.ts:204
+def operation_text(action: str, user_key: str | None) -> str:  # src/cache-store.ts:208
     """`get of key "k"` (`action` of the user's key), or the action alone when it is about several keys."""
     return action if user_key is None else f'{action} of key {quote_for_message(user_key)}'
 
 
-def raise_failure(error: object, endpoint: ServerEndpoint, what: str) -> NoReturn:  # src/cache-store.ts:212
+def raise_failure(error: object, endpoint: ServerEndpoint, what: str) -> NoReturn:  # src/cache-store.ts:216
     """Ends the statement with an ERROR for a client failure during `what`, naming the server; anything that is not a
     client or transport failure (a bug, or an ERROR already raised) is re-thrown as it is.
     """
@@ -281,18 +286,18 @@ ITEM_CAS_BYTES = 8
 ITEM_FLAGS_BYTES = 4
 
 
-class ItemLimits:  # src/cache-store.ts:233
+class ItemLimits:  # src/cache-store.ts:237
     """How large an item a server stores: item_size_max and what each item spends besides key and value."""
 
     item_size_max: int
     # ITEM_HEADER_BYTES, plus ITEM_CAS_BYTES unless CAS is off.
     overhead: int
 
-    def __init__(self, item_size_max: int, overhead: int) -> None:  # src/cache-store.ts:238
+    def __init__(self, item_size_max: int, overhead: int) -> None:  # src/cache-store.ts:242
         self.item_size_max = item_size_max
         self.overhead = overhead
 
-    def room(self, key_bytes: int, flags: int) -> int:  # src/cache-store.ts:244
+    def room(self, key_bytes: int, flags: int) -> int:  # src/cache-store.ts:248
         """The largest value memcached stores under a key of `key_bytes` bytes with `flags`."""
         return self.item_size_max - self.overhead - (0 if flags == 0 else ITEM_FLAGS_BYTES) - key_bytes
 
@@ -301,7 +306,7 @@ class ItemLimits:  # src/cache-store.ts:233
 known_item_limits: dict[str, ItemLimits] = {}
 
 
-class PendingGet:  # src/cache-store.ts:253
+class PendingGet:  # src/cache-store.ts:257
     """A `get` sent to one server whose replies have not been read yet (or the failure that kept it from being sent)."""
 
     keys: list[str]
@@ -314,7 +319,7 @@ class PendingGet:  # src/cache-store.ts:253
 
     def __init__(
         self, keys: list[str], encoded: list[bytes], with_facts: bool, reused: bool, failure: object
-    ) -> None:  # src/cache-store.ts:262
+    ) -> None:  # src/cache-store.ts:266
         self.keys = keys
         self.encoded = encoded
         self.with_facts = with_facts
@@ -341,32 +346,32 @@ META_GET_FACTS: MetaGetOptions = {
 }
 
 
-def read_meta(reader: ReplyReader) -> MetaReply | None:  # src/cache-store.ts:289
+def read_meta(reader: ReplyReader) -> MetaReply | None:  # src/cache-store.ts:293
     return reader.read_meta()
 
 
-def last_access_at(seconds_ago: int | None) -> int | None:  # src/cache-store.ts:294
+def last_access_at(seconds_ago: int | None) -> int | None:  # src/cache-store.ts:298
     """The unix time of an access `seconds_ago` seconds ago (meta get's `l`), by this host's clock."""
     return None if seconds_ago is None else int(time.time()) - seconds_ago
 
 
-def read_values(reader: ReplyReader) -> list[ValueItem] | None:  # src/cache-store.ts:298
+def read_values(reader: ReplyReader) -> list[ValueItem] | None:  # src/cache-store.ts:302
     return reader.read_values()
 
 
-def read_stored(reader: ReplyReader) -> StoreStatus | None:  # src/cache-store.ts:302
+def read_stored(reader: ReplyReader) -> StoreStatus | None:  # src/cache-store.ts:306
     return reader.read_stored()
 
 
-def read_touched(reader: ReplyReader) -> TouchStatus | None:  # src/cache-store.ts:306
+def read_touched(reader: ReplyReader) -> TouchStatus | None:  # src/cache-store.ts:310
     return reader.read_touched()
 
 
-def read_deleted(reader: ReplyReader) -> DeleteStatus | None:  # src/cache-store.ts:310
+def read_deleted(reader: ReplyReader) -> DeleteStatus | None:  # src/cache-store.ts:314
     return reader.read_deleted()
 
 
-class WriteBatch:  # src/cache-store.ts:315
+class WriteBatch:  # src/cache-store.ts:319
     """Pipelined writes of one kind to one server: the keys (full keys) and the request holding every command."""
 
     kind: Literal['set', 'cas', 'delete', 'touch']
@@ -375,24 +380,24 @@ class WriteBatch:  # src/cache-store.ts:315
 
     def __init__(
         self, kind: Literal['set', 'cas', 'delete', 'touch'], keys: list[str], request: bytes
-    ) -> None:  # src/cache-store.ts:320
+    ) -> None:  # src/cache-store.ts:324
         self.kind = kind
         self.keys = keys
         self.request = request
 
 
-class RejectedWrite:  # src/cache-store.ts:328
+class RejectedWrite:  # src/cache-store.ts:332
     """A write of a batch memcached did not apply, and why (its reply: NOT_STORED, NOT_FOUND, or an error reply)."""
 
     key: str
     reason: str
 
-    def __init__(self, key: str, reason: str) -> None:  # src/cache-store.ts:332
+    def __init__(self, key: str, reason: str) -> None:  # src/cache-store.ts:336
         self.key = key
         self.reason = reason
 
 
-class BatchOutcome:  # src/cache-store.ts:339
+class BatchOutcome:  # src/cache-store.ts:343
     """What became of a sent batch: how many commands memcached answered, from the first, and which it refused."""
 
     answered: int
@@ -400,24 +405,24 @@ class BatchOutcome:  # src/cache-store.ts:339
     # Why the replies stopped before the last command's (the connection is closed), or null when all came.
     failure: object
 
-    def __init__(self, answered: int, rejected: list[RejectedWrite], failure: object) -> None:  # src/cache-store.ts:345
+    def __init__(self, answered: int, rejected: list[RejectedWrite], failure: object) -> None:  # src/cache-store.ts:349
         self.answered = answered
         self.rejected = rejected
         self.failure = failure
 
 
-def rejected_keys(rejected: list[RejectedWrite]) -> list[str]:  # src/cache-store.ts:352
+def rejected_keys(rejected: list[RejectedWrite]) -> list[str]:  # src/cache-store.ts:356
     keys: list[str] = []
     for write in rejected:
         keys.append(write.key)
     return keys
 
 
-def read_stats(reader: ReplyReader) -> list[StatEntry] | None:  # src/cache-store.ts:358
+def read_stats(reader: ReplyReader) -> list[StatEntry] | None:  # src/cache-store.ts:362
     return reader.read_stats()
 
 
-def worth_retrying(pending: PendingGet, error: object) -> bool:  # src/cache-store.ts:363
+def worth_retrying(pending: PendingGet, error: object) -> bool:  # src/cache-store.ts:367
     """A transport failure on a connection reused from an earlier request: the server may have restarted meanwhile."""
     return (
         pending.reused
@@ -426,7 +431,7 @@ def worth_retrying(pending: PendingGet, error: object) -> bool:  # src/cache-sto
     )
 
 
-class CacheStore:  # src/cache-store.ts:368
+class CacheStore:  # src/cache-store.ts:372
     """The memcached side of one foreign table: its server and the operations, with errors reported."""
 
     endpoint: ServerEndpoint
@@ -441,7 +446,7 @@ class CacheStore:  # src/cache-store.ts:368
     # reads that want an item's facts use `gets` instead (the facts read as unknown).
     _meta_refused: bool
 
-    def __init__(self, endpoint: ServerEndpoint, prefix: str) -> None:  # src/cache-store.ts:383
+    def __init__(self, endpoint: ServerEndpoint, prefix: str) -> None:  # src/cache-store.ts:387
         self._known_limits = None
         self.endpoint = endpoint
         self.server_label = endpoint_label(endpoint)
@@ -450,12 +455,12 @@ class CacheStore:  # src/cache-store.ts:368
         self._meta_refused = False
         self._connection = connection_to(endpoint['host'], endpoint['port'])
 
-    def user_key(self, full_key: str) -> str:  # src/cache-store.ts:393
+    def user_key(self, full_key: str) -> str:  # src/cache-store.ts:397
         """The user's key for a full key (the prefix stripped), for messages."""
         key = strip_prefix(self._prefix, full_key)
         return full_key if key is None else key
 
-    def send_get(self, keys: list[str], ask_facts: bool = False) -> PendingGet:  # src/cache-store.ts:403
+    def send_get(self, keys: list[str], ask_facts: bool = False) -> PendingGet:  # src/cache-store.ts:407
         """Sends `get` for `keys` (full keys), one line per KEYS_PER_GET keys, all in one write; the replies are read by
         receive_get. A failure to connect or send is kept for receive_get to report, so that the other servers of a
         statement still get their requests first.
@@ -476,7 +481,7 @@ class CacheStore:  # src/cache-store.ts:368
             return PendingGet(keys, encoded, with_facts, reused, error)
         return PendingGet(keys, encoded, with_facts, reused, None)
 
-    def _get_request(self, encoded: list[bytes]) -> bytes:  # src/cache-store.ts:419
+    def _get_request(self, encoded: list[bytes]) -> bytes:  # src/cache-store.ts:423
         """`gets` lines (the CAS token comes with each value, for UPDATEs that must not overwrite another client's
         change).
         """
@@ -489,14 +494,14 @@ class CacheStore:  # src/cache-store.ts:368
             start += KEYS_PER_GET
         return bytes().join(lines)
 
-    def _meta_get_request(self, encoded: list[bytes]) -> bytes:  # src/cache-store.ts:427
+    def _meta_get_request(self, encoded: list[bytes]) -> bytes:  # src/cache-store.ts:431
         """One `mg` per key, answered in order, each returning the value with every fact (memcached 1.6.10 or later)."""
         lines: list[bytes] = []
         for key in encoded:
             lines.append(encode_meta_get(key, META_GET_FACTS))
         return bytes().join(lines)
 
-    def receive_get(self, pending: PendingGet) -> dict[str, StoredItem]:  # src/cache-store.ts:438
+    def receive_get(self, pending: PendingGet) -> dict[str, StoredItem]:  # src/cache-store.ts:442
         """The items found for a sent get. A failed request goes to `read_failed`, which raises the ERROR (or, in
         ServerStore under on_server_error miss, returns what was found); a connection that was reused and turns out
         closed (the server restarted since the last statement) is retried once on a new one, reads being safe to repeat.
@@ -537,7 +542,7 @@ class CacheStore:  # src/cache-store.ts:368
             raise Exception('unexpected failure during a get')
         return self.read_failed(failure, pending.keys, {})
 
-    def _read_get_replies(self, pending: PendingGet) -> dict[str, StoredItem]:  # src/cache-store.ts:478
+    def _read_get_replies(self, pending: PendingGet) -> dict[str, StoredItem]:  # src/cache-store.ts:482
         """Reads the replies of every get line of `pending`, each item matched with the key it was asked for."""
         if len(pending.keys) == 0:
             return {}
@@ -569,7 +574,7 @@ class CacheStore:  # src/cache-store.ts:368
         connection.done()
         return found
 
-    def _read_meta_get_replies(self, pending: PendingGet) -> dict[str, StoredItem]:  # src/cache-store.ts:512
+    def _read_meta_get_replies(self, pending: PendingGet) -> dict[str, StoredItem]:  # src/cache-store.ts:516
         """Reads the meta get replies of `pending`, one per key in order: VA with the value and facts, EN for a miss.
         The item's size is memcached's own count (value, key, header, CAS and flags), as metadump reports it, known once
         the server's item limits are (item_limits(), which a query asking for the size calls first).
@@ -612,22 +617,22 @@ class CacheStore:  # src/cache-store.ts:368
         connection.done()
         return found
 
-    def get_many(self, keys: list[str], with_facts: bool = False) -> dict[str, StoredItem]:  # src/cache-store.ts:539
+    def get_many(self, keys: list[str], with_facts: bool = False) -> dict[str, StoredItem]:  # src/cache-store.ts:543
         """The items found for `keys` (full keys): send_get then receive_get."""
         return self.receive_get(self.send_get(keys, with_facts))
 
     def read_failed(
         self, error: object, chunk: list[str], found: dict[str, StoredItem]
-    ) -> dict[str, StoredItem]:  # src/cache-store.ts:547
+    ) -> dict[str, StoredItem]:  # src/cache-store.ts:551
         """A `get` of `chunk` failed: an ERROR naming the server (and the key, for one key). `found` holds the items
         read before the failure, for an override that reads the rest as misses.
         """
         raise_failure(error, self.endpoint, operation_text('get', self.user_key(chunk[0]) if len(chunk) == 1 else None))
 
-    def read_succeeded(self) -> None:  # src/cache-store.ts:552
+    def read_succeeded(self) -> None:  # src/cache-store.ts:556
         """Every `get` of a read was answered (ServerStore notes that the server is up)."""
 
-    def apply(self, op: WriteOp) -> bool:  # src/cache-store.ts:558
+    def apply(self, op: WriteOp) -> bool:  # src/cache-store.ts:562
         """Sends one write and returns memcached's answer: stored (set, add), touched, deleted. False means add found
         the key already there, or touch/delete did not find it.
         """
@@ -652,7 +657,7 @@ class CacheStore:  # src/cache-store.ts:368
         except Exception as error:
             raise_failure(error, self.endpoint, operation_text(op['kind'], self.user_key(op['key'])))
 
-    def item_limits(self) -> ItemLimits:  # src/cache-store.ts:584
+    def item_limits(self) -> ItemLimits:  # src/cache-store.ts:588
         """How large an item the server stores (`item_size_max` and `cas_enabled` of `stats settings`), asked once per
         server per backend so that values are checked before they are sent.
         """
@@ -664,7 +669,7 @@ class CacheStore:  # src/cache-store.ts:368
             return known
         return self._learn_limits(self.stats('settings'))
 
-    def fetch_item_limits(self) -> ItemLimits:  # src/cache-store.ts:598
+    def fetch_item_limits(self) -> ItemLimits:  # src/cache-store.ts:602
         """The server's item limits, asked once; a client failure propagates as it is (ServerPool.learn_item_limits
         leaves it for the read that follows to report).
         """
@@ -672,7 +677,7 @@ class CacheStore:  # src/cache-store.ts:368
             return self._known_limits
         return self._learn_limits(self.fetch_stats('settings'))
 
-    def _learn_limits(self, settings: list[StatEntry]) -> ItemLimits:  # src/cache-store.ts:604
+    def _learn_limits(self, settings: list[StatEntry]) -> ItemLimits:  # src/cache-store.ts:608
         """Keeps the item limits `stats settings` tells, for this store and every other on the server."""
         item_size_max = DEFAULT_ITEM_SIZE_MAX
         cas_enabled = True
@@ -692,7 +697,7 @@ class CacheStore:  # src/cache-store.ts:368
     # flight and reports them all in one ERROR. Every command is acknowledged (never noreply), and every reply read.
     def _pipeline(
         self, request: bytes, count: int, read: Callable[[ReplyReader], T | None]
-    ) -> list[T]:  # src/cache-store.ts:624
+    ) -> list[T]:  # src/cache-store.ts:628
         """Sends `request` of `count` commands and reads one reply each with `read`; the connection is left in step."""
         connection = self._connection
         connection.ready(self.endpoint['connect_timeout'])
@@ -707,14 +712,14 @@ class CacheStore:  # src/cache-store.ts:368
         connection.done()
         return replies
 
-    def add_one(self, op: StoreOp) -> bool:  # src/cache-store.ts:640
+    def add_one(self, op: StoreOp) -> bool:  # src/cache-store.ts:644
         """`add` of one item; false when the key exists."""
         request = encode_store('add', utf8_encode(op['key']), op['item'].flags, op['expire'], op['item'].value)
         _d0 = self._pipeline(request, 1, read_stored)
         status = _d0[0] if len(_d0) > 0 else None
         return status == 'STORED'
 
-    def set_batch(self, keys: list[str], items: list[StoredItem], expire: int) -> WriteBatch:  # src/cache-store.ts:647
+    def set_batch(self, keys: list[str], items: list[StoredItem], expire: int) -> WriteBatch:  # src/cache-store.ts:651
         """A batch of sets of `keys[i]` to `items[i]`, all with one expiration."""
         commands: list[bytes] = []
         for i in range(len(keys)):
@@ -722,7 +727,7 @@ class CacheStore:  # src/cache-store.ts:368
             commands.append(encode_store('set', utf8_encode(keys[i]), item.flags, expire, item.value))
         return WriteBatch('set', keys, bytes().join(commands))
 
-    def cas_batch(self, ops: list[CasOp]) -> WriteBatch:  # src/cache-store.ts:657
+    def cas_batch(self, ops: list[CasOp]) -> WriteBatch:  # src/cache-store.ts:661
         """A batch of compare-and-swaps, each with its own expiration and token (EXISTS or NOT_FOUND: another client
         won).
         """
@@ -735,27 +740,27 @@ class CacheStore:  # src/cache-store.ts:368
             )
         return WriteBatch('cas', keys, bytes().join(commands))
 
-    def delete_batch(self, keys: list[str]) -> WriteBatch:  # src/cache-store.ts:668
+    def delete_batch(self, keys: list[str]) -> WriteBatch:  # src/cache-store.ts:672
         """A batch of deletes."""
         commands: list[bytes] = []
         for key in keys:
             commands.append(encode_delete(utf8_encode(key)))
         return WriteBatch('delete', keys, bytes().join(commands))
 
-    def touch_batch(self, keys: list[str], expire: int) -> WriteBatch:  # src/cache-store.ts:675
+    def touch_batch(self, keys: list[str], expire: int) -> WriteBatch:  # src/cache-store.ts:679
         """A batch of touches to `expire`, each acknowledged (never noreply: a NOT_FOUND must not be lost)."""
         commands: list[bytes] = []
         for key in keys:
             commands.append(encode_touch(utf8_encode(key), expire))
         return WriteBatch('touch', keys, bytes().join(commands))
 
-    def send_batch(self, batch: WriteBatch) -> None:  # src/cache-store.ts:682
+    def send_batch(self, batch: WriteBatch) -> None:  # src/cache-store.ts:686
         """Sends a batch in one write; its replies are read by receive_batch (other servers' batches may go in between).
         """
         self._connection.ready(self.endpoint['connect_timeout'])
         self._connection.send(batch.request, self.endpoint['timeout'])
 
-    def receive_batch(self, batch: WriteBatch) -> BatchOutcome:  # src/cache-store.ts:693
+    def receive_batch(self, batch: WriteBatch) -> BatchOutcome:  # src/cache-store.ts:697
         """Reads the reply to every command of a sent batch: which keys memcached did not apply, each with the reason (a
         set NOT_STORED or refused with an error reply, a delete or touch of a key it does not hold), and, when the
         replies stopped early (a transport failure or an unreadable reply, which close the connection), how many came
@@ -787,7 +792,7 @@ class CacheStore:  # src/cache-store.ts:368
         connection.done()
         return BatchOutcome(answered, rejected, None)
 
-    def apply_batch(self, batch: WriteBatch) -> list[RejectedWrite]:  # src/cache-store.ts:720
+    def apply_batch(self, batch: WriteBatch) -> list[RejectedWrite]:  # src/cache-store.ts:724
         """A batch sent and read at once: the keys not applied; a failure before the last reply is thrown."""
         self.send_batch(batch)
         outcome = self.receive_batch(batch)
@@ -798,19 +803,19 @@ class CacheStore:  # src/cache-store.ts:368
 
     def set_pipelined(
         self, keys: list[str], items: list[StoredItem], expire: int
-    ) -> list[str]:  # src/cache-store.ts:729
+    ) -> list[str]:  # src/cache-store.ts:733
         """`set` of every key, pipelined in one round trip; returns the keys memcached did not store."""
         return rejected_keys(self.apply_batch(self.set_batch(keys, items, expire)))
 
-    def delete_pipelined(self, keys: list[str]) -> list[str]:  # src/cache-store.ts:734
+    def delete_pipelined(self, keys: list[str]) -> list[str]:  # src/cache-store.ts:738
         """`delete` of every key, pipelined in one round trip; returns the keys memcached did not hold."""
         return rejected_keys(self.apply_batch(self.delete_batch(keys)))
 
-    def touch_pipelined(self, keys: list[str], expire: int) -> list[str]:  # src/cache-store.ts:739
+    def touch_pipelined(self, keys: list[str], expire: int) -> list[str]:  # src/cache-store.ts:743
         """`touch` of every key, pipelined in one round trip; returns the keys memcached no longer held."""
         return rejected_keys(self.apply_batch(self.touch_batch(keys, expire)))
 
-    def stats(self, command: str) -> list[StatEntry]:  # src/cache-store.ts:747
+    def stats(self, command: str) -> list[StatEntry]:  # src/cache-store.ts:751
         """memcached's `stats` (`command` '' for the general statistics, or a group such as `settings`), as the server
         sent them: name and value text, in its order. A failure is an ERROR naming the server.
         """
@@ -819,15 +824,68 @@ class CacheStore:  # src/cache-store.ts:368
         except Exception as error:
             raise_failure(error, self.endpoint, 'stats' if command == '' else f'stats {command}')
 
-    def fetch_stats(self, command: str) -> list[StatEntry]:  # src/cache-store.ts:756
+    def fetch_stats(self, command: str) -> list[StatEntry]:  # src/cache-store.ts:760
         """`stats` without reporting: client failures propagate (ServerStore notes outages first)."""
         group: StatsGroup | None = None if command == '' else stats_group(command)
         _d0 = self._pipeline(encode_stats(group), 1, read_stats)
         entries = _d0[0] if len(_d0) > 0 else None
         return cast('list[tuple[str, str]]', entries)
 
+    # Commands of the function API (src/functions.ts) that act at once rather than at COMMIT: memcached's atomic
+    # counters, append and prepend under write_mode immediate, and flush_all. A failure is an ERROR naming the server.
+    def counter(self, kind: Literal['incr', 'decr'], full_key: str, delta: str) -> str | None:  # src/cache-store.ts:773
+        """`incr` or `decr` of `full_key` by `delta` (an unsigned 64-bit decimal): the new value as memcached's decimal
+        text, or null when the key does not exist. A value that is not a decimal number is an ERROR naming the key.
+        """
+        key = utf8_encode(full_key)
+        request = encode_incr(key, delta) if kind == 'incr' else encode_decr(key, delta)
+        try:
+            _d0 = self._pipeline(request, 1, read_counter)
+            reply = _d0[0] if len(_d0) > 0 else None
+            return cast('CounterReply', reply)['value'] if cast('CounterReply', reply)['found'] else None
+        except Exception as error:
+            if isinstance(error, ErrorReply) and error.known_text == NON_NUMERIC:
+                raise_error(
+                    f'cannot {kind} key {quote_for_message(self.user_key(full_key))} in memcached at'
+                    f' {self.server_label}: its value is not a decimal number',
+                    'memcached counts only values that are unsigned decimal integers of up to 20 digits: memcache_set'
+                    " the key to a number first (e.g. memcache_set('k', '0')).",
+                )
+            raise_failure(error, self.endpoint, operation_text(kind, self.user_key(full_key)))
 
-def stats_group(command: str) -> StatsGroup:  # src/cache-store.ts:764
+    def append_now(
+        self, kind: Literal['append', 'prepend'], full_key: str, value: bytes
+    ) -> bool:  # src/cache-store.ts:793
+        """`append` or `prepend` of `value` to what `full_key` holds; false when memcached does not hold the key."""
+        request = encode_store(kind, utf8_encode(full_key), 0, 0, value)
+        try:
+            _d0 = self._pipeline(request, 1, read_stored)
+            status = _d0[0] if len(_d0) > 0 else None
+            return status == 'STORED'
+        except Exception as error:
+            raise_failure(error, self.endpoint, operation_text(kind, self.user_key(full_key)))
+
+    def flush_all(self) -> None:  # src/cache-store.ts:804
+        """`flush_all`: memcached invalidates every item it holds, whatever its key."""
+        try:
+            self._pipeline(encode_flush_all(), 1, read_ok)
+        except Exception as error:
+            raise_failure(error, self.endpoint, 'flush_all')
+
+
+# memcached's CLIENT_ERROR for incr/decr of a value that is not a decimal number.
+NON_NUMERIC = 'cannot increment or decrement non-numeric value'
+
+
+def read_counter(reader: ReplyReader) -> CounterReply | None:  # src/cache-store.ts:816
+    return reader.read_counter()
+
+
+def read_ok(reader: ReplyReader) -> bool | None:  # src/cache-store.ts:820
+    return reader.read_ok()
+
+
+def stats_group(command: str) -> StatsGroup:  # src/cache-store.ts:825
     """The stats group of a table's `stats_cmd` (checked by table-options.ts against STATS_COMMANDS)."""
     if command == 'items' or command == 'settings' or command == 'slabs' or command == 'sizes' or command == 'conns':
         return cast("Literal['settings', 'items', 'slabs', 'sizes', 'conns']", command)

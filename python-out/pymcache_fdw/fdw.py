@@ -789,3 +789,46 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:115
             send_statement(self._statement)
         else:
             fold_statement(self._statement)
+
+    # The function API (src/functions.ts): memcache_get, memcache_set, ... on this table go through the checks and the
+    # write path of INSERT, UPDATE and DELETE. Each call is a statement of its own.
+    @property
+    def table_options(self) -> CacheTableOptions:  # src/fdw.ts:773
+        """The table's options, as checked when the instance was built."""
+        return self._settings
+
+    @property
+    def server_pool(self) -> ServerPool:  # src/fdw.ts:778
+        """The table's servers."""
+        return self._servers
+
+    def memcached_key(self, key: str) -> str:  # src/fdw.ts:783
+        """The memcached key of `key`: prefixed and validated (an invalid key is an ERROR naming it)."""
+        return self._full_key(key)
+
+    def join_transaction(self, serializable: int, level: int, fresh: bool) -> None:  # src/fdw.ts:792
+        """Joins the backend's transaction at savepoint `level` (PostgreSQL's nesting level: 1 for the transaction), as
+        Multicorn's begin and sub_begin would; `serializable` is 1 under SERIALIZABLE. `fresh`: the backend's
+        transaction is not the one this instance last joined (begin it, whatever level that one left).
+        """
+        if fresh or self._transaction_level == 0:
+            self.begin(serializable)
+        self._transaction_level = level
+
+    def exists_in_transaction(self, key: str, full_key: str) -> bool:  # src/fdw.ts:798
+        """Whether `key` (memcached key `full_key`) exists as the transaction sees it: its pending write, else
+        memcached.
+        """
+        return self._exists_for_transaction(key, full_key, None)
+
+    def check_value_size(self, key: str, full_key: str, item: StoredItem) -> None:  # src/fdw.ts:803
+        """An ERROR naming the key when `item` does not fit the server's item size, as for INSERT."""
+        self._check_item_size(key, full_key, item)
+
+    def write_as_statement(self, op: WriteOp, key: str) -> bool:  # src/fdw.ts:811
+        """One write as a statement of its own: recorded, then folded into the transaction's write set (or, under
+        write_mode immediate, sent). Returns what `_write` returns (true when recorded).
+        """
+        recorded = self._write(op, key)
+        self.end_modify()
+        return recorded

@@ -12,6 +12,7 @@ export {
   encodeCas,
   encodeDecr,
   encodeDelete,
+  encodeFlushAll,
   encodeGet,
   encodeGets,
   encodeIncr,

@@ -91,6 +91,7 @@ const VALUE_PREFIX_LENGTH = 6;
 const STAT_PREFIX: Bytes = utf8Encode('STAT ');
 const STAT_PREFIX_LENGTH = 5;
 const VERSION_PREFIX: Bytes = utf8Encode('VERSION ');
+const OK: Bytes = utf8Encode('OK');
 const NOT_FOUND: Bytes = utf8Encode('NOT_FOUND');
 const METADUMP_KEY_FIELD: Bytes = utf8Encode('key=');
 const EMPTY: Bytes = utf8Encode('');
@@ -108,6 +109,7 @@ const TOUCH_REPLY = 'touch';
 const COUNTER_REPLY = 'incr/decr';
 const STATS_REPLY = 'stats';
 const VERSION_REPLY = 'version';
+const OK_REPLY = 'flush_all';
 const META_REPLY = 'a meta command';
 const METADUMP_REPLY = 'lru_crawler metadump';
 
@@ -337,6 +339,15 @@ export class ReplyReader {
     if (line === null) return null;
     if (bytesStartsWith(line, VERSION_PREFIX, 0)) return latin1Decode(line.slice(VERSION_PREFIX.length));
     throw this.unexpected(line, VERSION_REPLY, 'VERSION or an error');
+  }
+
+  /** The reply to flush_all: OK. */
+  readOk(): boolean | null {
+    this.start(OK_REPLY);
+    const line = this.readLine(OK_REPLY);
+    if (line === null) return null;
+    if (bytesEqual(line, OK)) return true;
+    throw this.unexpected(line, OK_REPLY, 'OK or an error');
   }
 
   /**

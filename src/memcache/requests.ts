@@ -145,6 +145,7 @@ const INCR: Bytes = utf8Encode('incr');
 const DECR: Bytes = utf8Encode('decr');
 const STATS: Bytes = utf8Encode('stats');
 const VERSION: Bytes = utf8Encode('version\r\n');
+const FLUSH_ALL: Bytes = utf8Encode('flush_all\r\n');
 const META_GET: Bytes = utf8Encode('mg');
 const META_SET: Bytes = utf8Encode('ms');
 const META_DELETE: Bytes = utf8Encode('md');
@@ -407,4 +408,9 @@ export function encodeMetadump(slabClasses: readonly number[] | null = null): By
   }
   parts.push(CRLF);
   return bytesConcat(parts);
+}
+
+/** `flush_all\r\n` (read with readOk): every item of the server is invalidated at once. */
+export function encodeFlushAll(): Bytes {
+  return FLUSH_ALL;
 }

@@ -158,6 +158,7 @@ INCR: bytes = utf8_encode('incr')
 DECR: bytes = utf8_encode('decr')
 STATS: bytes = utf8_encode('stats')
 VERSION: bytes = utf8_encode('version\r\n')
+FLUSH_ALL: bytes = utf8_encode('flush_all\r\n')
 META_GET: bytes = utf8_encode('mg')
 META_SET: bytes = utf8_encode('ms')
 META_DELETE: bytes = utf8_encode('md')
@@ -168,7 +169,7 @@ METADUMP_ALL: bytes = utf8_encode('all')
 COMMA: bytes = utf8_encode(',')
 
 
-def checked_key(key: bytes) -> bytes:  # src/memcache/requests.ts:158
+def checked_key(key: bytes) -> bytes:  # src/memcache/requests.ts:159
     """The key itself, after checking that it is one token memcached accepts."""
     if len(key) == 0:
         raise InvalidRequestError('the key is empty')
@@ -181,22 +182,22 @@ def checked_key(key: bytes) -> bytes:  # src/memcache/requests.ts:158
     return key
 
 
-def checked_number(what: str, value: int, min_: int, max_: int) -> bytes:  # src/memcache/requests.ts:168
+def checked_number(what: str, value: int, min_: int, max_: int) -> bytes:  # src/memcache/requests.ts:169
     """The decimal bytes of `value`, after checking that it is an integer from `min` to `max`."""
     if not (float(value).is_integer() and abs(value) <= 9007199254740991) or value < min_ or value > max_:
         raise InvalidRequestError(f'{what} must be an integer from {int_to_string(min_)} to {int_to_string(max_)}')
     return int_to_ascii(value)
 
 
-def checked_exptime(what: str, value: int) -> bytes:  # src/memcache/requests.ts:175
+def checked_exptime(what: str, value: int) -> bytes:  # src/memcache/requests.ts:176
     return checked_number(what, value, MIN_EXPTIME, MAX_EXPTIME)
 
 
-def checked_client_flags(value: int) -> bytes:  # src/memcache/requests.ts:179
+def checked_client_flags(value: int) -> bytes:  # src/memcache/requests.ts:180
     return checked_number('the client flags', value, 0, MAX_CLIENT_FLAGS)
 
 
-def checked_u64(what: str, digits: str) -> bytes:  # src/memcache/requests.ts:184
+def checked_u64(what: str, digits: str) -> bytes:  # src/memcache/requests.ts:185
     """The ASCII bytes of an unsigned 64-bit decimal (a CAS token, delta or initial value), after checking them."""
     encoded = utf8_encode(digits)
     if not is_decimal_u64(encoded):
@@ -204,7 +205,7 @@ def checked_u64(what: str, digits: str) -> bytes:  # src/memcache/requests.ts:18
     return encoded
 
 
-def checked_opaque(opaque: bytes) -> bytes:  # src/memcache/requests.ts:190
+def checked_opaque(opaque: bytes) -> bytes:  # src/memcache/requests.ts:191
     if len(opaque) == 0 or len(opaque) > MAX_OPAQUE_LENGTH or has_space_or_control(opaque):
         raise InvalidRequestError(
             f'an opaque token must be 1 to {int_to_string(MAX_OPAQUE_LENGTH)} bytes without control characters, spaces'
@@ -213,7 +214,7 @@ def checked_opaque(opaque: bytes) -> bytes:  # src/memcache/requests.ts:190
     return opaque
 
 
-def retrieval(command: bytes, keys: Sequence[bytes]) -> bytes:  # src/memcache/requests.ts:198
+def retrieval(command: bytes, keys: Sequence[bytes]) -> bytes:  # src/memcache/requests.ts:199
     """`get <key>*` / `gets <key>*`: one line for all the keys (memcached reads multiget lines of any length)."""
     if len(keys) == 0:
         raise InvalidRequestError('no keys to ask for')
@@ -224,19 +225,19 @@ def retrieval(command: bytes, keys: Sequence[bytes]) -> bytes:  # src/memcache/r
     return bytes().join(parts)
 
 
-def encode_get(keys: Sequence[bytes]) -> bytes:  # src/memcache/requests.ts:207
+def encode_get(keys: Sequence[bytes]) -> bytes:  # src/memcache/requests.ts:208
     """`get <key>*\\r\\n`: the values of the keys found (read with read_values)."""
     return retrieval(GET, keys)
 
 
-def encode_gets(keys: Sequence[bytes]) -> bytes:  # src/memcache/requests.ts:212
+def encode_gets(keys: Sequence[bytes]) -> bytes:  # src/memcache/requests.ts:213
     """`gets <key>*\\r\\n`: the values with their CAS tokens (read with read_values)."""
     return retrieval(GETS, keys)
 
 
 def storage(
     command: bytes, key: bytes, flags: int, exptime: int, value: bytes, cas: bytes | None, noreply: bool
-) -> bytes:  # src/memcache/requests.ts:217
+) -> bytes:  # src/memcache/requests.ts:218
     """`<command> <key> <flags> <exptime> <bytes>[ <cas>][ noreply]\\r\\n<value>\\r\\n`"""
     parts: list[bytes] = [
         command,
@@ -259,7 +260,7 @@ def storage(
 
 def encode_store(
     command: StoreCommand, key: bytes, flags: int, exptime: int, value: bytes, noreply: bool = False
-) -> bytes:  # src/memcache/requests.ts:232
+) -> bytes:  # src/memcache/requests.ts:233
     """`set`/`add`/`replace`/`append`/`prepend <key> <flags> <exptime> <bytes>[ noreply]` and the value (read with
     read_stored). append and prepend ignore flags and exptime, as memcached does.
     """
@@ -268,13 +269,13 @@ def encode_store(
 
 def encode_cas(
     key: bytes, flags: int, exptime: int, value: bytes, cas: str, noreply: bool = False
-) -> bytes:  # src/memcache/requests.ts:237
+) -> bytes:  # src/memcache/requests.ts:238
     """`cas <key> <flags> <exptime> <bytes> <cas>[ noreply]` and the value (read with read_stored); `cas` as from gets.
     """
     return storage(CAS, key, flags, exptime, value, checked_u64('the CAS token', cas), noreply)
 
 
-def encode_delete(key: bytes, noreply: bool = False) -> bytes:  # src/memcache/requests.ts:242
+def encode_delete(key: bytes, noreply: bool = False) -> bytes:  # src/memcache/requests.ts:243
     """`delete <key>[ noreply]\\r\\n` (read with read_deleted)."""
     parts: list[bytes] = [DELETE, SPACE, checked_key(key)]
     if noreply:
@@ -283,7 +284,7 @@ def encode_delete(key: bytes, noreply: bool = False) -> bytes:  # src/memcache/r
     return bytes().join(parts)
 
 
-def encode_touch(key: bytes, exptime: int, noreply: bool = False) -> bytes:  # src/memcache/requests.ts:250
+def encode_touch(key: bytes, exptime: int, noreply: bool = False) -> bytes:  # src/memcache/requests.ts:251
     """`touch <key> <exptime>[ noreply]\\r\\n` (read with read_touched)."""
     parts: list[bytes] = [TOUCH, SPACE, checked_key(key), SPACE, checked_exptime('the expiration time', exptime)]
     if noreply:
@@ -292,7 +293,7 @@ def encode_touch(key: bytes, exptime: int, noreply: bool = False) -> bytes:  # s
     return bytes().join(parts)
 
 
-def arithmetic(command: bytes, key: bytes, delta: str, noreply: bool) -> bytes:  # src/memcache/requests.ts:257
+def arithmetic(command: bytes, key: bytes, delta: str, noreply: bool) -> bytes:  # src/memcache/requests.ts:258
     parts: list[bytes] = [command, SPACE, checked_key(key), SPACE, checked_u64('the delta', delta)]
     if noreply:
         parts.append(NOREPLY)
@@ -300,41 +301,41 @@ def arithmetic(command: bytes, key: bytes, delta: str, noreply: bool) -> bytes: 
     return bytes().join(parts)
 
 
-def encode_incr(key: bytes, delta: str, noreply: bool = False) -> bytes:  # src/memcache/requests.ts:265
+def encode_incr(key: bytes, delta: str, noreply: bool = False) -> bytes:  # src/memcache/requests.ts:266
     """`incr <key> <delta>[ noreply]\\r\\n` (read with read_counter); `delta` is an unsigned 64-bit decimal."""
     return arithmetic(INCR, key, delta, noreply)
 
 
-def encode_decr(key: bytes, delta: str, noreply: bool = False) -> bytes:  # src/memcache/requests.ts:270
+def encode_decr(key: bytes, delta: str, noreply: bool = False) -> bytes:  # src/memcache/requests.ts:271
     """`decr <key> <delta>[ noreply]\\r\\n` (read with read_counter); memcached stops at 0."""
     return arithmetic(DECR, key, delta, noreply)
 
 
-def encode_stats(group: StatsGroup | None = None) -> bytes:  # src/memcache/requests.ts:275
+def encode_stats(group: StatsGroup | None = None) -> bytes:  # src/memcache/requests.ts:276
     """`stats[ <group>]\\r\\n` (read with read_stats)."""
     return bytes().join([STATS, CRLF]) if group is None else bytes().join([STATS, SPACE, utf8_encode(group), CRLF])
 
 
-def encode_version() -> bytes:  # src/memcache/requests.ts:280
+def encode_version() -> bytes:  # src/memcache/requests.ts:281
     """`version\\r\\n` (read with read_version)."""
     return VERSION
 
 
-class MetaFlags:  # src/memcache/requests.ts:285
+class MetaFlags:  # src/memcache/requests.ts:286
     """` <flag><token>` for each flag, in the order given."""
 
     parts: list[bytes]
 
-    def __init__(self, command: bytes, key: bytes) -> None:  # src/memcache/requests.ts:288
+    def __init__(self, command: bytes, key: bytes) -> None:  # src/memcache/requests.ts:289
         self.parts = [command, SPACE, checked_key(key)]
 
-    def flag(self, flag: str) -> None:  # src/memcache/requests.ts:292
+    def flag(self, flag: str) -> None:  # src/memcache/requests.ts:293
         self.parts.extend((SPACE, utf8_encode(flag)))
 
-    def flag_with(self, flag: str, token: bytes) -> None:  # src/memcache/requests.ts:296
+    def flag_with(self, flag: str, token: bytes) -> None:  # src/memcache/requests.ts:297
         self.parts.extend((SPACE, utf8_encode(flag), token))
 
-    def line(self, data: bytes | None = None) -> bytes:  # src/memcache/requests.ts:301
+    def line(self, data: bytes | None = None) -> bytes:  # src/memcache/requests.ts:302
         """The command line; `data` is the data block that follows it (ms)."""
         self.parts.append(CRLF)
         if data is not None:
@@ -342,7 +343,7 @@ class MetaFlags:  # src/memcache/requests.ts:285
         return bytes().join(self.parts)
 
 
-def encode_meta_get(key: bytes, options: MetaGetOptions) -> bytes:  # src/memcache/requests.ts:312
+def encode_meta_get(key: bytes, options: MetaGetOptions) -> bytes:  # src/memcache/requests.ts:313
     """`mg <key> <flags>*\\r\\n` (read with read_meta): HD on a hit (VA with the value when return_value), EN on a miss
     (nothing with quiet). memcached 1.6.10 or later; a bare `mg <key>` and O/k on EN need 1.6.18.
     """
@@ -383,7 +384,7 @@ META_SET_MODES: dict[MetaSetMode, str] = dict(
 )
 
 
-def encode_meta_set(key: bytes, value: bytes, options: MetaSetOptions) -> bytes:  # src/memcache/requests.ts:343
+def encode_meta_set(key: bytes, value: bytes, options: MetaSetOptions) -> bytes:  # src/memcache/requests.ts:344
     """`ms <key> <datalen> <flags>*\\r\\n<value>\\r\\n` (read with read_meta): HD stored, NS not stored, EX CAS
     mismatch, NF not found (CAS given, no item). memcached 1.6.10 or later (the datalen token); return_cas is right from
     1.6.13.
@@ -411,7 +412,7 @@ def encode_meta_set(key: bytes, value: bytes, options: MetaSetOptions) -> bytes:
     return flags.line(value)
 
 
-def encode_meta_delete(key: bytes, options: MetaDeleteOptions) -> bytes:  # src/memcache/requests.ts:359
+def encode_meta_delete(key: bytes, options: MetaDeleteOptions) -> bytes:  # src/memcache/requests.ts:360
     """`md <key> <flags>*\\r\\n` (read with read_meta): HD deleted, NF not found, EX CAS mismatch. memcached 1.6.10 or
     later.
     """
@@ -431,7 +432,7 @@ def encode_meta_delete(key: bytes, options: MetaDeleteOptions) -> bytes:  # src/
     return flags.line()
 
 
-def encode_meta_arithmetic(key: bytes, options: MetaArithmeticOptions) -> bytes:  # src/memcache/requests.ts:374
+def encode_meta_arithmetic(key: bytes, options: MetaArithmeticOptions) -> bytes:  # src/memcache/requests.ts:375
     """`ma <key> <flags>*\\r\\n` (read with read_meta): HD (VA with the number when return_value), NF not found, NS not
     created, EX CAS mismatch. memcached 1.6.10 or later.
     """
@@ -463,12 +464,12 @@ def encode_meta_arithmetic(key: bytes, options: MetaArithmeticOptions) -> bytes:
     return flags.line()
 
 
-def encode_meta_noop() -> bytes:  # src/memcache/requests.ts:392
+def encode_meta_noop() -> bytes:  # src/memcache/requests.ts:393
     """`mn\\r\\n` (read with read_meta, status MN): ends a pipeline of quiet meta commands. memcached 1.6.0 or later."""
     return META_NOOP
 
 
-def encode_metadump(slab_classes: Sequence[int] | None = None) -> bytes:  # src/memcache/requests.ts:400
+def encode_metadump(slab_classes: Sequence[int] | None = None) -> bytes:  # src/memcache/requests.ts:401
     """`lru_crawler metadump all\\r\\n`, or the slab classes `1,2,...` (read with read_metadump until it returns a
     status). memcached 1.4.31 or later; refused by a server started with -X (dumping disabled) or without the LRU
     crawler.
@@ -484,3 +485,8 @@ def encode_metadump(slab_classes: Sequence[int] | None = None) -> bytes:  # src/
         parts.append(checked_number('a slab class', slab_class, 1, MAX_SLAB_CLASS))
     parts.append(CRLF)
     return bytes().join(parts)
+
+
+def encode_flush_all() -> bytes:  # src/memcache/requests.ts:414
+    """`flush_all\\r\\n` (read with read_ok): every item of the server is invalidated at once."""
+    return FLUSH_ALL
