@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from typing import Callable, Literal, NoReturn, TYPE_CHECKING, TypeVar, TypedDict, cast
 
-from ._runtime import format_float, parse_decimal_int, utf8_encode
-from .errors import raise_error
+from ._runtime import format_float, int_to_string, parse_decimal_int, utf8_encode
+from .errors import raise_error, warn
 from .keys import quote_for_message, strip_prefix
 from .memcache.connection import Connection, TransportFailure, connection_to
 from .memcache.protocol import (
@@ -31,6 +31,7 @@ from .memcache.protocol import (
     encode_store,
     encode_touch,
 )
+from .proxies import CommandRefused, refusal_or_failure
 from .table_options import ServerEndpoint, endpoint_label
 
 if TYPE_CHECKING:
@@ -40,13 +41,13 @@ if TYPE_CHECKING:
 T = TypeVar('T')
 
 
-class StoredItem:  # src/cache-store.ts:31
+class StoredItem:  # src/cache-store.ts:32
     """A value as stored in memcached: its bytes and its client flags."""
 
     value: bytes
     flags: int
 
-    def __init__(self, value: bytes, flags: int) -> None:  # src/cache-store.ts:34
+    def __init__(self, value: bytes, flags: int) -> None:  # src/cache-store.ts:35
         self.value = value
         self.flags = flags
 
@@ -85,7 +86,7 @@ class DeleteOp(TypedDict):
 WriteOp: TypeAlias = 'StoreOp | TouchOp | DeleteOp'
 
 
-def reach_hint(endpoint: ServerEndpoint) -> str:  # src/cache-store.ts:71
+def reach_hint(endpoint: ServerEndpoint) -> str:  # src/cache-store.ts:72
     """What to do about a server that does not answer, naming the option that names it (host/port, or servers)."""
     where = (
         'or correct its host:port in the servers option'
@@ -98,11 +99,56 @@ def reach_hint(endpoint: ServerEndpoint) -> str:  # src/cache-store.ts:71
     )
 
 
-# memcached answered CLIENT_ERROR to a request the wrapper had checked: most often a server requiring authentication.
-CLIENT_ERROR_HINT = (
-    'memcached answers "unauthenticated" when it requires ASCII authentication (memcached -Y), which pymcache_fdw does'
-    ' not send: use a memcached without it. Any other reply is unexpected: report it with the statement and the'
-    ' memcached version.'
+# memcached answered CLIENT_ERROR to a request the wrapper had checked: not an error the wrapper expects.
+CLIENT_ERROR_HINT = 'This reply is unexpected: report it with the statement and the memcached version.'
+
+# memcached requires a login (memcached -Y) and the table has no credentials.
+UNAUTHENTICATED_HINT = (
+    'memcached requires a login (memcached -Y): give a username and password in a user mapping, CREATE USER MAPPING FOR'
+    " CURRENT_USER SERVER ... OPTIONS (username '...', password '...')."
+)
+
+# A plain connection reset at once: what a memcached that requires TLS (memcached -Z) does to one.
+PLAIN_TO_TLS_HINT = " A memcached that requires TLS (memcached -Z) resets plain connections: set tls 'on' if it does."
+
+
+def tls_hint(message: str) -> str:  # src/cache-store.ts:89
+    """What to do about a TLS failure (`message` the socket port's fixed text)."""
+    if message.startswith('certificate verify failed'):
+        return (
+            "tls 'on' verifies the server's certificate against tls_ca_file (the system's certificate authorities"
+            ' without it) and the host name the table connects to: give the CA that signed it in tls_ca_file, or set'
+            " tls 'insecure' to encrypt without verifying."
+        )
+    if 'does not speak TLS' in message:
+        return "The server does not use TLS on this port: set tls 'off', or start memcached with -Z."
+    if 'client certificate' in message and 'file' not in message:
+        return (
+            'Give a client certificate the server trusts (memcached -o ssl_ca_cert names the CAs it accepts) in'
+            ' tls_cert_file and tls_key_file, on the table, the server or the user mapping.'
+        )
+    if (
+        message.startswith('cannot read')
+        or message.startswith('no certificate')
+        or message.startswith('the client certificate')
+    ):
+        return (
+            'tls_ca_file, tls_cert_file and tls_key_file name PEM files the PostgreSQL server process (its'
+            ' operating-system user) reads: give absolute paths of files it can read.'
+        )
+    return "Check the server's TLS settings (memcached -Z -o ssl_...) and its log."
+
+
+# The login refused: the credentials do not match the server's -Y file.
+LOGIN_HINT = (
+    "The username and password of the user mapping must match a username:password line of the file memcached's -Y"
+    " option names: ALTER USER MAPPING FOR ... SERVER ... OPTIONS (SET password '...')."
+)
+
+# The commands a proxy such as twemproxy does not forward, for hints.
+PROXY_HINT = (
+    'twemproxy forwards only the key commands (get, set, add, delete, touch, incr, ...): statistics, meta commands,'
+    ' flush_all and listing keys need a table on the memcached servers behind it.'
 )
 
 # memcached's connection limit: it sends this ERROR on accepting a connection beyond -c, then closes it.
@@ -116,29 +162,52 @@ class FailureReport(TypedDict):
     hint: str | None
 
 
-def is_client_failure(error: object) -> bool:  # src/cache-store.ts:91
+def is_client_failure(error: object) -> bool:  # src/cache-store.ts:127
     """The memcached failures the wrapper reports (anything else is a bug, or an ERROR already raised)."""
-    return isinstance(error, (TransportFailure, ReplyError))
+    return isinstance(error, (TransportFailure, ReplyError, CommandRefused))
 
 
-def is_outage(error: object) -> bool:  # src/cache-store.ts:96
-    """A failure that says the server is unreachable or went away, as opposed to refusing one request."""
+def is_outage(error: object) -> bool:  # src/cache-store.ts:135
+    """A failure that says the server is unreachable or went away, as opposed to refusing one request. A cancel, a TLS
+    failure (certificates, settings) and a refused login are not: they fail the statement and leave the server up.
+    """
     if isinstance(error, TransportFailure):
-        return error.failure != 'interrupted'
+        return error.failure != 'interrupted' and error.failure != 'tls' and error.failure != 'login'
     return isinstance(error, ErrorReply) and error.kind == 'ERROR' and error.known_text == TOO_MANY_CONNECTIONS
 
 
 def describe_failure(
     error: object, endpoint: ServerEndpoint, what: str
-) -> FailureReport | None:  # src/cache-store.ts:106
+) -> FailureReport | None:  # src/cache-store.ts:145
     """Describes a client failure during `what` (e.g. `set of key "k"`); null when `error` is not a memcached client or
     transport failure (a bug, or an ERROR already raised), which the caller re-throws. Nothing the peer sent is
     quoted unless it is a known memcached error text.
     """
     server = endpoint_label(endpoint)
+    if isinstance(error, CommandRefused):
+        return {
+            'message': (
+                f'the server at {server} closed the connection on "{error.command}" ({what}), and answers other'
+                f' commands: a proxy in front of memcached that does not forward "{error.command}"'
+            ),
+            'hint': PROXY_HINT,
+        }
     if isinstance(error, TransportFailure):
         if error.failure == 'interrupted':
-            return {'message': f'waiting for memcached at {server} ({what}) was {str(error)}', 'hint': None}
+            return {'message': f'the {what} from memcached at {server} was {str(error)}', 'hint': None}
+        if error.failure == 'tls':
+            return {
+                'message': f'TLS with memcached at {server} failed ({what}): {str(error)}', 'hint': tls_hint(str(error))
+            }
+        if error.failure == 'login':
+            username = endpoint['security']['username']
+            return {
+                'message': (
+                    f'memcached at {server} refused the login of user'
+                    f" {quote_for_message('' if username is None else username)} ({what}): {str(error)}"
+                ),
+                'hint': LOGIN_HINT,
+            }
         if error.phase == 'connect':
             return {
                 'message': f'cannot reach memcached at {server} ({what}): {str(error)}', 'hint': reach_hint(endpoint)
@@ -154,9 +223,10 @@ def describe_failure(
                 ),
                 'hint': 'The timeout option sets how long to wait for a reply; check the server and the network.',
             }
+        plain_reset = error.failure == 'reset' and endpoint['security']['tls'] == 'off'
         return {
             'message': f'lost the connection to memcached at {server} during {what}: {str(error)}',
-            'hint': reach_hint(endpoint),
+            'hint': reach_hint(endpoint) + (PLAIN_TO_TLS_HINT if plain_reset else ''),
         }
     if isinstance(error, ErrorReply):
         if error.kind == 'ERROR' and error.known_text == TOO_MANY_CONNECTIONS:
@@ -175,9 +245,8 @@ def describe_failure(
             )
             return {'message': f'memcached at {server} failed the {what}: {reply_text(error)}', 'hint': hint}
         if error.kind == 'CLIENT_ERROR':
-            return {
-                'message': f'memcached at {server} rejected the {what}: {reply_text(error)}', 'hint': CLIENT_ERROR_HINT
-            }
+            hint = UNAUTHENTICATED_HINT if error.known_text == 'unauthenticated' else CLIENT_ERROR_HINT
+            return {'message': f'memcached at {server} rejected the {what}: {reply_text(error)}', 'hint': hint}
         return {
             'message': f'memcached at {server} does not know the command of the {what}: {reply_text(error)}',
             'hint': 'The server, or a proxy in front of it, does not speak this part of the memcached protocol.',
@@ -196,17 +265,17 @@ def describe_failure(
     return None
 
 
-def reply_text(error: ErrorReply) -> str:  # src/cache-store.ts:157
+def reply_text(error: ErrorReply) -> str:  # src/cache-store.ts:219
     """An error reply's text when it is a known memcached error text, else its safe description (kind and length)."""
     return error.known_text if error.known_text is not None else describe_reply_error(error)
 
 
-def operation_text(action: str, user_key: str | None) -> str:  # src/cache-store.ts:162
+def operation_text(action: str, user_key: str | None) -> str:  # src/cache-store.ts:224
     """`get of key "k"` (`action` of the user's key), or the action alone when it is about several keys."""
     return action if user_key is None else f'{action} of key {quote_for_message(user_key)}'
 
 
-def raise_failure(error: object, endpoint: ServerEndpoint, what: str) -> NoReturn:  # src/cache-store.ts:170
+def raise_failure(error: object, endpoint: ServerEndpoint, what: str) -> NoReturn:  # src/cache-store.ts:232
     """Ends the statement with an ERROR for a client failure during `what`, naming the server; anything that is not a
     client or transport failure (a bug, or an ERROR already raised) is re-thrown as it is.
     """
@@ -230,18 +299,18 @@ ITEM_CAS_BYTES = 8
 ITEM_FLAGS_BYTES = 4
 
 
-class ItemLimits:  # src/cache-store.ts:191
+class ItemLimits:  # src/cache-store.ts:253
     """How large an item a server stores: item_size_max and what each item spends besides key and value."""
 
     item_size_max: int
     # ITEM_HEADER_BYTES, plus ITEM_CAS_BYTES unless CAS is off.
     overhead: int
 
-    def __init__(self, item_size_max: int, overhead: int) -> None:  # src/cache-store.ts:196
+    def __init__(self, item_size_max: int, overhead: int) -> None:  # src/cache-store.ts:258
         self.item_size_max = item_size_max
         self.overhead = overhead
 
-    def room(self, key_bytes: int, flags: int) -> int:  # src/cache-store.ts:202
+    def room(self, key_bytes: int, flags: int) -> int:  # src/cache-store.ts:264
         """The largest value memcached stores under a key of `key_bytes` bytes with `flags`."""
         return self.item_size_max - self.overhead - (0 if flags == 0 else ITEM_FLAGS_BYTES) - key_bytes
 
@@ -250,7 +319,21 @@ class ItemLimits:  # src/cache-store.ts:191
 known_item_limits: dict[str, ItemLimits] = {}
 
 
-class PendingGet:  # src/cache-store.ts:211
+def assumed_item_limits(endpoint: ServerEndpoint, refused: CommandRefused) -> ItemLimits:  # src/cache-store.ts:276
+    """The limits of a server that does not answer `stats settings` (a proxy): memcached's defaults, with a WARNING the
+    first time in the backend; the `item_size_max` option sets them without asking.
+    """
+    warn(
+        f'the server at {endpoint_label(endpoint)} does not answer "{refused.command}" (a proxy in front of memcached):'
+        " values are checked against memcached's default item size limit of"
+        f' {int_to_string(DEFAULT_ITEM_SIZE_MAX)} bytes',
+        "Set the table's item_size_max option to the memcached servers' -I (in bytes) to check against it without"
+        ' asking.',
+    )
+    return ItemLimits(DEFAULT_ITEM_SIZE_MAX, ITEM_HEADER_BYTES + ITEM_CAS_BYTES)
+
+
+class PendingGet:  # src/cache-store.ts:286
     """A `get` sent to one server whose replies have not been read yet (or the failure that kept it from being sent)."""
 
     keys: list[str]
@@ -261,30 +344,30 @@ class PendingGet:  # src/cache-store.ts:211
 
     def __init__(
         self, keys: list[str], encoded: list[bytes], reused: bool, failure: object
-    ) -> None:  # src/cache-store.ts:218
+    ) -> None:  # src/cache-store.ts:293
         self.keys = keys
         self.encoded = encoded
         self.reused = reused
         self.failure = failure
 
 
-def read_values(reader: ReplyReader) -> list[ValueItem] | None:  # src/cache-store.ts:226
+def read_values(reader: ReplyReader) -> list[ValueItem] | None:  # src/cache-store.ts:301
     return reader.read_values()
 
 
-def read_stored(reader: ReplyReader) -> StoreStatus | None:  # src/cache-store.ts:230
+def read_stored(reader: ReplyReader) -> StoreStatus | None:  # src/cache-store.ts:305
     return reader.read_stored()
 
 
-def read_touched(reader: ReplyReader) -> TouchStatus | None:  # src/cache-store.ts:234
+def read_touched(reader: ReplyReader) -> TouchStatus | None:  # src/cache-store.ts:309
     return reader.read_touched()
 
 
-def read_deleted(reader: ReplyReader) -> DeleteStatus | None:  # src/cache-store.ts:238
+def read_deleted(reader: ReplyReader) -> DeleteStatus | None:  # src/cache-store.ts:313
     return reader.read_deleted()
 
 
-class WriteBatch:  # src/cache-store.ts:243
+class WriteBatch:  # src/cache-store.ts:318
     """Pipelined writes of one kind to one server: the keys (full keys) and the request holding every command."""
 
     kind: Literal['set', 'delete', 'touch']
@@ -293,24 +376,24 @@ class WriteBatch:  # src/cache-store.ts:243
 
     def __init__(
         self, kind: Literal['set', 'delete', 'touch'], keys: list[str], request: bytes
-    ) -> None:  # src/cache-store.ts:248
+    ) -> None:  # src/cache-store.ts:323
         self.kind = kind
         self.keys = keys
         self.request = request
 
 
-class RejectedWrite:  # src/cache-store.ts:256
+class RejectedWrite:  # src/cache-store.ts:331
     """A write of a batch memcached did not apply, and why (its reply: NOT_STORED, NOT_FOUND, or an error reply)."""
 
     key: str
     reason: str
 
-    def __init__(self, key: str, reason: str) -> None:  # src/cache-store.ts:260
+    def __init__(self, key: str, reason: str) -> None:  # src/cache-store.ts:335
         self.key = key
         self.reason = reason
 
 
-class BatchOutcome:  # src/cache-store.ts:267
+class BatchOutcome:  # src/cache-store.ts:342
     """What became of a sent batch: how many commands memcached answered, from the first, and which it refused."""
 
     answered: int
@@ -318,24 +401,24 @@ class BatchOutcome:  # src/cache-store.ts:267
     # Why the replies stopped before the last command's (the connection is closed), or null when all came.
     failure: object
 
-    def __init__(self, answered: int, rejected: list[RejectedWrite], failure: object) -> None:  # src/cache-store.ts:273
+    def __init__(self, answered: int, rejected: list[RejectedWrite], failure: object) -> None:  # src/cache-store.ts:348
         self.answered = answered
         self.rejected = rejected
         self.failure = failure
 
 
-def rejected_keys(rejected: list[RejectedWrite]) -> list[str]:  # src/cache-store.ts:280
+def rejected_keys(rejected: list[RejectedWrite]) -> list[str]:  # src/cache-store.ts:355
     keys: list[str] = []
     for write in rejected:
         keys.append(write.key)
     return keys
 
 
-def read_stats(reader: ReplyReader) -> list[StatEntry] | None:  # src/cache-store.ts:286
+def read_stats(reader: ReplyReader) -> list[StatEntry] | None:  # src/cache-store.ts:361
     return reader.read_stats()
 
 
-def worth_retrying(pending: PendingGet, error: object) -> bool:  # src/cache-store.ts:291
+def worth_retrying(pending: PendingGet, error: object) -> bool:  # src/cache-store.ts:366
     """A transport failure on a connection reused from an earlier request: the server may have restarted meanwhile."""
     return (
         pending.reused
@@ -344,7 +427,7 @@ def worth_retrying(pending: PendingGet, error: object) -> bool:  # src/cache-sto
     )
 
 
-class CacheStore:  # src/cache-store.ts:296
+class CacheStore:  # src/cache-store.ts:371
     """The memcached side of one foreign table: its server and the operations, with errors reported."""
 
     endpoint: ServerEndpoint
@@ -356,20 +439,20 @@ class CacheStore:  # src/cache-store.ts:296
     _known_limits: ItemLimits | None
     _connection: Connection
 
-    def __init__(self, endpoint: ServerEndpoint, prefix: str) -> None:  # src/cache-store.ts:306
+    def __init__(self, endpoint: ServerEndpoint, prefix: str) -> None:  # src/cache-store.ts:381
         self._known_limits = None
         self.endpoint = endpoint
         self.server_label = endpoint_label(endpoint)
         self._prefix = prefix
         self._known_limits = None
-        self._connection = connection_to(endpoint['host'], endpoint['port'])
+        self._connection = connection_to(endpoint['host'], endpoint['port'], endpoint['security'])
 
-    def user_key(self, full_key: str) -> str:  # src/cache-store.ts:315
+    def user_key(self, full_key: str) -> str:  # src/cache-store.ts:390
         """The user's key for a full key (the prefix stripped), for messages."""
         key = strip_prefix(self._prefix, full_key)
         return full_key if key is None else key
 
-    def send_get(self, keys: list[str]) -> PendingGet:  # src/cache-store.ts:325
+    def send_get(self, keys: list[str]) -> PendingGet:  # src/cache-store.ts:400
         """Sends `get` for `keys` (full keys), one line per KEYS_PER_GET keys, all in one write; the replies are read by
         receive_get. A failure to connect or send is kept for receive_get to report, so that the other servers of a
         statement still get their requests first.
@@ -387,7 +470,7 @@ class CacheStore:  # src/cache-store.ts:296
             return PendingGet(keys, encoded, reused, error)
         return PendingGet(keys, encoded, reused, None)
 
-    def _get_request(self, encoded: list[bytes]) -> bytes:  # src/cache-store.ts:339
+    def _get_request(self, encoded: list[bytes]) -> bytes:  # src/cache-store.ts:414
         if len(encoded) <= KEYS_PER_GET:
             return encode_get(encoded)
         lines: list[bytes] = []
@@ -397,7 +480,7 @@ class CacheStore:  # src/cache-store.ts:296
             start += KEYS_PER_GET
         return bytes().join(lines)
 
-    def receive_get(self, pending: PendingGet) -> dict[str, StoredItem]:  # src/cache-store.ts:351
+    def receive_get(self, pending: PendingGet) -> dict[str, StoredItem]:  # src/cache-store.ts:426
         """The items found for a sent get. A failed request goes to `read_failed`, which raises the ERROR (or, in
         ServerStore under on_server_error miss, returns what was found); a connection that was reused and turns out
         closed (the server restarted since the last statement) is retried once on a new one, reads being safe to repeat.
@@ -428,7 +511,7 @@ class CacheStore:  # src/cache-store.ts:296
             raise Exception('unexpected failure during a get')
         return self.read_failed(failure, pending.keys, {})
 
-    def _read_get_replies(self, pending: PendingGet) -> dict[str, StoredItem]:  # src/cache-store.ts:385
+    def _read_get_replies(self, pending: PendingGet) -> dict[str, StoredItem]:  # src/cache-store.ts:460
         """Reads the replies of every get line of `pending`, each item matched with the key it was asked for."""
         if len(pending.keys) == 0:
             return {}
@@ -461,22 +544,22 @@ class CacheStore:  # src/cache-store.ts:296
         connection.done()
         return found
 
-    def get_many(self, keys: list[str]) -> dict[str, StoredItem]:  # src/cache-store.ts:414
+    def get_many(self, keys: list[str]) -> dict[str, StoredItem]:  # src/cache-store.ts:489
         """The items found for `keys` (full keys): send_get then receive_get."""
         return self.receive_get(self.send_get(keys))
 
     def read_failed(
         self, error: object, chunk: list[str], found: dict[str, StoredItem]
-    ) -> dict[str, StoredItem]:  # src/cache-store.ts:422
+    ) -> dict[str, StoredItem]:  # src/cache-store.ts:497
         """A `get` of `chunk` failed: an ERROR naming the server (and the key, for one key). `found` holds the items
         read before the failure, for an override that reads the rest as misses.
         """
         raise_failure(error, self.endpoint, operation_text('get', self.user_key(chunk[0]) if len(chunk) == 1 else None))
 
-    def read_succeeded(self) -> None:  # src/cache-store.ts:427
+    def read_succeeded(self) -> None:  # src/cache-store.ts:502
         """Every `get` of a read was answered (ServerStore notes that the server is up)."""
 
-    def apply(self, op: WriteOp) -> bool:  # src/cache-store.ts:433
+    def apply(self, op: WriteOp) -> bool:  # src/cache-store.ts:508
         """Sends one write and returns memcached's answer: stored (set, add), touched, deleted. False means add found
         the key already there, or touch/delete did not find it.
         """
@@ -497,7 +580,7 @@ class CacheStore:  # src/cache-store.ts:296
         except Exception as error:
             raise_failure(error, self.endpoint, operation_text(op['kind'], self.user_key(op['key'])))
 
-    def item_limits(self) -> ItemLimits:  # src/cache-store.ts:455
+    def item_limits(self) -> ItemLimits:  # src/cache-store.ts:530
         """How large an item the server stores (`item_size_max` and `cas_enabled` of `stats settings`), asked once per
         server per backend so that values are checked before they are sent.
         """
@@ -507,9 +590,26 @@ class CacheStore:  # src/cache-store.ts:296
         if known is not None:
             self._known_limits = known
             return known
+        configured = self.endpoint['item_size_max']
+        if configured is not None:
+            # Set by the table: not asked (a proxy would not answer), CAS assumed on (its 8 bytes counted: the safe
+            # side).
+            fixed = ItemLimits(configured, ITEM_HEADER_BYTES + ITEM_CAS_BYTES)
+            self._known_limits = fixed
+            return fixed
+        settings: list[StatEntry]
+        try:
+            settings = self.fetch_stats('settings')
+        except Exception as error:
+            if not isinstance(error, CommandRefused):
+                raise_failure(error, self.endpoint, 'stats settings')
+            assumed = assumed_item_limits(self.endpoint, error)
+            known_item_limits[self.server_label] = assumed
+            self._known_limits = assumed
+            return assumed
         item_size_max = DEFAULT_ITEM_SIZE_MAX
         cas_enabled = True
-        for name, value in self.stats('settings'):
+        for name, value in settings:
             if name == 'item_size_max':
                 parsed = parse_decimal_int(value)
                 if parsed is not None and parsed > 0:
@@ -525,7 +625,7 @@ class CacheStore:  # src/cache-store.ts:296
     # flight and reports them all in one ERROR. Every command is acknowledged (never noreply), and every reply read.
     def _pipeline(
         self, request: bytes, count: int, read: Callable[[ReplyReader], T | None]
-    ) -> list[T]:  # src/cache-store.ts:481
+    ) -> list[T]:  # src/cache-store.ts:573
         """Sends `request` of `count` commands and reads one reply each with `read`; the connection is left in step."""
         connection = self._connection
         connection.ready(self.endpoint['connect_timeout'])
@@ -540,14 +640,14 @@ class CacheStore:  # src/cache-store.ts:296
         connection.done()
         return replies
 
-    def add_one(self, op: StoreOp) -> bool:  # src/cache-store.ts:497
+    def add_one(self, op: StoreOp) -> bool:  # src/cache-store.ts:589
         """`add` of one item; false when the key exists."""
         request = encode_store('add', utf8_encode(op['key']), op['item'].flags, op['expire'], op['item'].value)
         _d0 = self._pipeline(request, 1, read_stored)
         status = _d0[0] if len(_d0) > 0 else None
         return status == 'STORED'
 
-    def set_batch(self, keys: list[str], items: list[StoredItem], expire: int) -> WriteBatch:  # src/cache-store.ts:504
+    def set_batch(self, keys: list[str], items: list[StoredItem], expire: int) -> WriteBatch:  # src/cache-store.ts:596
         """A batch of sets of `keys[i]` to `items[i]`, all with one expiration."""
         commands: list[bytes] = []
         for i in range(len(keys)):
@@ -555,27 +655,27 @@ class CacheStore:  # src/cache-store.ts:296
             commands.append(encode_store('set', utf8_encode(keys[i]), item.flags, expire, item.value))
         return WriteBatch('set', keys, bytes().join(commands))
 
-    def delete_batch(self, keys: list[str]) -> WriteBatch:  # src/cache-store.ts:514
+    def delete_batch(self, keys: list[str]) -> WriteBatch:  # src/cache-store.ts:606
         """A batch of deletes."""
         commands: list[bytes] = []
         for key in keys:
             commands.append(encode_delete(utf8_encode(key)))
         return WriteBatch('delete', keys, bytes().join(commands))
 
-    def touch_batch(self, keys: list[str], expire: int) -> WriteBatch:  # src/cache-store.ts:521
+    def touch_batch(self, keys: list[str], expire: int) -> WriteBatch:  # src/cache-store.ts:613
         """A batch of touches to `expire`, each acknowledged (never noreply: a NOT_FOUND must not be lost)."""
         commands: list[bytes] = []
         for key in keys:
             commands.append(encode_touch(utf8_encode(key), expire))
         return WriteBatch('touch', keys, bytes().join(commands))
 
-    def send_batch(self, batch: WriteBatch) -> None:  # src/cache-store.ts:528
+    def send_batch(self, batch: WriteBatch) -> None:  # src/cache-store.ts:620
         """Sends a batch in one write; its replies are read by receive_batch (other servers' batches may go in between).
         """
         self._connection.ready(self.endpoint['connect_timeout'])
         self._connection.send(batch.request, self.endpoint['timeout'])
 
-    def receive_batch(self, batch: WriteBatch) -> BatchOutcome:  # src/cache-store.ts:539
+    def receive_batch(self, batch: WriteBatch) -> BatchOutcome:  # src/cache-store.ts:631
         """Reads the reply to every command of a sent batch: which keys memcached did not apply, each with the reason (a
         set NOT_STORED or refused with an error reply, a delete or touch of a key it does not hold), and, when the
         replies stopped early (a transport failure or an unreadable reply, which close the connection), how many came
@@ -603,7 +703,7 @@ class CacheStore:  # src/cache-store.ts:296
         connection.done()
         return BatchOutcome(answered, rejected, None)
 
-    def apply_batch(self, batch: WriteBatch) -> list[RejectedWrite]:  # src/cache-store.ts:566
+    def apply_batch(self, batch: WriteBatch) -> list[RejectedWrite]:  # src/cache-store.ts:658
         """A batch sent and read at once: the keys not applied; a failure before the last reply is thrown."""
         self.send_batch(batch)
         outcome = self.receive_batch(batch)
@@ -614,19 +714,19 @@ class CacheStore:  # src/cache-store.ts:296
 
     def set_pipelined(
         self, keys: list[str], items: list[StoredItem], expire: int
-    ) -> list[str]:  # src/cache-store.ts:575
+    ) -> list[str]:  # src/cache-store.ts:667
         """`set` of every key, pipelined in one round trip; returns the keys memcached did not store."""
         return rejected_keys(self.apply_batch(self.set_batch(keys, items, expire)))
 
-    def delete_pipelined(self, keys: list[str]) -> list[str]:  # src/cache-store.ts:580
+    def delete_pipelined(self, keys: list[str]) -> list[str]:  # src/cache-store.ts:672
         """`delete` of every key, pipelined in one round trip; returns the keys memcached did not hold."""
         return rejected_keys(self.apply_batch(self.delete_batch(keys)))
 
-    def touch_pipelined(self, keys: list[str], expire: int) -> list[str]:  # src/cache-store.ts:585
+    def touch_pipelined(self, keys: list[str], expire: int) -> list[str]:  # src/cache-store.ts:677
         """`touch` of every key, pipelined in one round trip; returns the keys memcached no longer held."""
         return rejected_keys(self.apply_batch(self.touch_batch(keys, expire)))
 
-    def stats(self, command: str) -> list[StatEntry]:  # src/cache-store.ts:593
+    def stats(self, command: str) -> list[StatEntry]:  # src/cache-store.ts:685
         """memcached's `stats` (`command` '' for the general statistics, or a group such as `settings`), as the server
         sent them: name and value text, in its order. A failure is an ERROR naming the server.
         """
@@ -635,15 +735,22 @@ class CacheStore:  # src/cache-store.ts:296
         except Exception as error:
             raise_failure(error, self.endpoint, 'stats' if command == '' else f'stats {command}')
 
-    def fetch_stats(self, command: str) -> list[StatEntry]:  # src/cache-store.ts:602
-        """`stats` without reporting: client failures propagate (ServerStore notes outages first)."""
+    def fetch_stats(self, command: str) -> list[StatEntry]:  # src/cache-store.ts:697
+        """`stats` without reporting: client failures propagate (ServerStore notes outages first). A server that closes
+        the connection on it but answers `version` is a proxy that does not forward it: a CommandRefused.
+        """
         group: StatsGroup | None = None if command == '' else stats_group(command)
-        _d0 = self._pipeline(encode_stats(group), 1, read_stats)
-        entries = _d0[0] if len(_d0) > 0 else None
-        return cast('list[tuple[str, str]]', entries)
+        try:
+            _d0 = self._pipeline(encode_stats(group), 1, read_stats)
+            entries = _d0[0] if len(_d0) > 0 else None
+            return cast('list[tuple[str, str]]', entries)
+        except Exception as error:
+            endpoint = self.endpoint
+            what = 'stats' if command == '' else f'stats {command}'
+            raise refusal_or_failure(error, what, self._connection, endpoint['connect_timeout'], endpoint['timeout'])
 
 
-def stats_group(command: str) -> StatsGroup:  # src/cache-store.ts:610
+def stats_group(command: str) -> StatsGroup:  # src/cache-store.ts:711
     """The stats group of a table's `stats_cmd` (checked by table-options.ts against STATS_COMMANDS)."""
     if command == 'items' or command == 'settings' or command == 'slabs' or command == 'sizes' or command == 'conns':
         return cast("Literal['settings', 'items', 'slabs', 'sizes', 'conns']", command)
