@@ -93,13 +93,14 @@ function tlsHint(message: string): string {
       'encrypt without verifying.';
   }
   if (message.includes('does not speak TLS')) return "The server does not use TLS on this port: set tls 'off', or start memcached with -Z.";
-  if (message.includes('client certificate') && !message.includes('file')) {
-    return 'Give a client certificate the server trusts (memcached -o ssl_ca_cert names the CAs it accepts) in tls_cert_file ' +
-      'and tls_key_file, on the table, the server or the user mapping.';
-  }
+  // The client's own files (the socket port's texts for them start so).
   if (message.startsWith('cannot read') || message.startsWith('no certificate') || message.startsWith('the client certificate')) {
     return 'tls_ca_file, tls_cert_file and tls_key_file name PEM files the PostgreSQL server process (its operating-system ' +
       'user) reads: give absolute paths of files it can read.';
+  }
+  if (message.includes('client certificate')) {
+    return 'Give a client certificate the server trusts (memcached -o ssl_ca_cert names the CAs it accepts) in tls_cert_file ' +
+      'and tls_key_file, on the table, the server or the user mapping.';
   }
   return "Check the server's TLS settings (memcached -Z -o ssl_...) and its log.";
 }
@@ -153,7 +154,8 @@ export function describeFailure(error: unknown, endpoint: ServerEndpoint, what: 
   }
   if (error instanceof TransportFailure) {
     if (error.failure === 'interrupted') {
-      return { message: 'the ' + what + ' from memcached at ' + server + ' was ' + error.message, hint: null };
+      // On the project's host PostgreSQL's own error (57014) takes the place of this one; on multicorn2 it is the ERROR.
+      return { message: 'stopped waiting for memcached at ' + server + ' (' + what + '): ' + error.message, hint: null };
     }
     if (error.failure === 'tls') {
       return { message: 'TLS with memcached at ' + server + ' failed (' + what + '): ' + error.message, hint: tlsHint(error.message) };

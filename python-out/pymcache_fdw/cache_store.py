@@ -122,11 +122,7 @@ def tls_hint(message: str) -> str:  # src/cache-store.ts:89
         )
     if 'does not speak TLS' in message:
         return "The server does not use TLS on this port: set tls 'off', or start memcached with -Z."
-    if 'client certificate' in message and 'file' not in message:
-        return (
-            'Give a client certificate the server trusts (memcached -o ssl_ca_cert names the CAs it accepts) in'
-            ' tls_cert_file and tls_key_file, on the table, the server or the user mapping.'
-        )
+    # The client's own files (the socket port's texts for them start so).
     if (
         message.startswith('cannot read')
         or message.startswith('no certificate')
@@ -135,6 +131,11 @@ def tls_hint(message: str) -> str:  # src/cache-store.ts:89
         return (
             'tls_ca_file, tls_cert_file and tls_key_file name PEM files the PostgreSQL server process (its'
             ' operating-system user) reads: give absolute paths of files it can read.'
+        )
+    if 'client certificate' in message:
+        return (
+            'Give a client certificate the server trusts (memcached -o ssl_ca_cert names the CAs it accepts) in'
+            ' tls_cert_file and tls_key_file, on the table, the server or the user mapping.'
         )
     return "Check the server's TLS settings (memcached -Z -o ssl_...) and its log."
 
@@ -162,12 +163,12 @@ class FailureReport(TypedDict):
     hint: str | None
 
 
-def is_client_failure(error: object) -> bool:  # src/cache-store.ts:127
+def is_client_failure(error: object) -> bool:  # src/cache-store.ts:128
     """The memcached failures the wrapper reports (anything else is a bug, or an ERROR already raised)."""
     return isinstance(error, (TransportFailure, ReplyError, CommandRefused))
 
 
-def is_outage(error: object) -> bool:  # src/cache-store.ts:135
+def is_outage(error: object) -> bool:  # src/cache-store.ts:136
     """A failure that says the server is unreachable or went away, as opposed to refusing one request. A cancel, a TLS
     failure (certificates, settings) and a refused login are not: they fail the statement and leave the server up.
     """
@@ -178,7 +179,7 @@ def is_outage(error: object) -> bool:  # src/cache-store.ts:135
 
 def describe_failure(
     error: object, endpoint: ServerEndpoint, what: str
-) -> FailureReport | None:  # src/cache-store.ts:145
+) -> FailureReport | None:  # src/cache-store.ts:146
     """Describes a client failure during `what` (e.g. `set of key "k"`); null when `error` is not a memcached client or
     transport failure (a bug, or an ERROR already raised), which the caller re-throws. Nothing the peer sent is
     quoted unless it is a known memcached error text.
@@ -194,7 +195,9 @@ def describe_failure(
         }
     if isinstance(error, TransportFailure):
         if error.failure == 'interrupted':
-            return {'message': f'the {what} from memcached at {server} was {str(error)}', 'hint': None}
+            # On the project's host PostgreSQL's own error (57014) takes the place of this one; on multicorn2 it is the
+            # ERROR.
+            return {'message': f'stopped waiting for memcached at {server} ({what}): {str(error)}', 'hint': None}
         if error.failure == 'tls':
             return {
                 'message': f'TLS with memcached at {server} failed ({what}): {str(error)}', 'hint': tls_hint(str(error))
@@ -265,17 +268,17 @@ def describe_failure(
     return None
 
 
-def reply_text(error: ErrorReply) -> str:  # src/cache-store.ts:219
+def reply_text(error: ErrorReply) -> str:  # src/cache-store.ts:221
     """An error reply's text when it is a known memcached error text, else its safe description (kind and length)."""
     return error.known_text if error.known_text is not None else describe_reply_error(error)
 
 
-def operation_text(action: str, user_key: str | None) -> str:  # src/cache-store.ts:224
+def operation_text(action: str, user_key: str | None) -> str:  # src/cache-store.ts:226
     """`get of key "k"` (`action` of the user's key), or the action alone when it is about several keys."""
     return action if user_key is None else f'{action} of key {quote_for_message(user_key)}'
 
 
-def raise_failure(error: object, endpoint: ServerEndpoint, what: str) -> NoReturn:  # src/cache-store.ts:232
+def raise_failure(error: object, endpoint: ServerEndpoint, what: str) -> NoReturn:  # src/cache-store.ts:234
     """Ends the statement with an ERROR for a client failure during `what`, naming the server; anything that is not a
     client or transport failure (a bug, or an ERROR already raised) is re-thrown as it is.
     """
@@ -299,18 +302,18 @@ ITEM_CAS_BYTES = 8
 ITEM_FLAGS_BYTES = 4
 
 
-class ItemLimits:  # src/cache-store.ts:253
+class ItemLimits:  # src/cache-store.ts:255
     """How large an item a server stores: item_size_max and what each item spends besides key and value."""
 
     item_size_max: int
     # ITEM_HEADER_BYTES, plus ITEM_CAS_BYTES unless CAS is off.
     overhead: int
 
-    def __init__(self, item_size_max: int, overhead: int) -> None:  # src/cache-store.ts:258
+    def __init__(self, item_size_max: int, overhead: int) -> None:  # src/cache-store.ts:260
         self.item_size_max = item_size_max
         self.overhead = overhead
 
-    def room(self, key_bytes: int, flags: int) -> int:  # src/cache-store.ts:264
+    def room(self, key_bytes: int, flags: int) -> int:  # src/cache-store.ts:266
         """The largest value memcached stores under a key of `key_bytes` bytes with `flags`."""
         return self.item_size_max - self.overhead - (0 if flags == 0 else ITEM_FLAGS_BYTES) - key_bytes
 
@@ -319,7 +322,7 @@ class ItemLimits:  # src/cache-store.ts:253
 known_item_limits: dict[str, ItemLimits] = {}
 
 
-def assumed_item_limits(endpoint: ServerEndpoint, refused: CommandRefused) -> ItemLimits:  # src/cache-store.ts:276
+def assumed_item_limits(endpoint: ServerEndpoint, refused: CommandRefused) -> ItemLimits:  # src/cache-store.ts:278
     """The limits of a server that does not answer `stats settings` (a proxy): memcached's defaults, with a WARNING the
     first time in the backend; the `item_size_max` option sets them without asking.
     """
@@ -333,7 +336,7 @@ def assumed_item_limits(endpoint: ServerEndpoint, refused: CommandRefused) -> It
     return ItemLimits(DEFAULT_ITEM_SIZE_MAX, ITEM_HEADER_BYTES + ITEM_CAS_BYTES)
 
 
-class PendingGet:  # src/cache-store.ts:286
+class PendingGet:  # src/cache-store.ts:288
     """A `get` sent to one server whose replies have not been read yet (or the failure that kept it from being sent)."""
 
     keys: list[str]
@@ -344,30 +347,30 @@ class PendingGet:  # src/cache-store.ts:286
 
     def __init__(
         self, keys: list[str], encoded: list[bytes], reused: bool, failure: object
-    ) -> None:  # src/cache-store.ts:293
+    ) -> None:  # src/cache-store.ts:295
         self.keys = keys
         self.encoded = encoded
         self.reused = reused
         self.failure = failure
 
 
-def read_values(reader: ReplyReader) -> list[ValueItem] | None:  # src/cache-store.ts:301
+def read_values(reader: ReplyReader) -> list[ValueItem] | None:  # src/cache-store.ts:303
     return reader.read_values()
 
 
-def read_stored(reader: ReplyReader) -> StoreStatus | None:  # src/cache-store.ts:305
+def read_stored(reader: ReplyReader) -> StoreStatus | None:  # src/cache-store.ts:307
     return reader.read_stored()
 
 
-def read_touched(reader: ReplyReader) -> TouchStatus | None:  # src/cache-store.ts:309
+def read_touched(reader: ReplyReader) -> TouchStatus | None:  # src/cache-store.ts:311
     return reader.read_touched()
 
 
-def read_deleted(reader: ReplyReader) -> DeleteStatus | None:  # src/cache-store.ts:313
+def read_deleted(reader: ReplyReader) -> DeleteStatus | None:  # src/cache-store.ts:315
     return reader.read_deleted()
 
 
-class WriteBatch:  # src/cache-store.ts:318
+class WriteBatch:  # src/cache-store.ts:320
     """Pipelined writes of one kind to one server: the keys (full keys) and the request holding every command."""
 
     kind: Literal['set', 'delete', 'touch']
@@ -376,24 +379,24 @@ class WriteBatch:  # src/cache-store.ts:318
 
     def __init__(
         self, kind: Literal['set', 'delete', 'touch'], keys: list[str], request: bytes
-    ) -> None:  # src/cache-store.ts:323
+    ) -> None:  # src/cache-store.ts:325
         self.kind = kind
         self.keys = keys
         self.request = request
 
 
-class RejectedWrite:  # src/cache-store.ts:331
+class RejectedWrite:  # src/cache-store.ts:333
     """A write of a batch memcached did not apply, and why (its reply: NOT_STORED, NOT_FOUND, or an error reply)."""
 
     key: str
     reason: str
 
-    def __init__(self, key: str, reason: str) -> None:  # src/cache-store.ts:335
+    def __init__(self, key: str, reason: str) -> None:  # src/cache-store.ts:337
         self.key = key
         self.reason = reason
 
 
-class BatchOutcome:  # src/cache-store.ts:342
+class BatchOutcome:  # src/cache-store.ts:344
     """What became of a sent batch: how many commands memcached answered, from the first, and which it refused."""
 
     answered: int
@@ -401,24 +404,24 @@ class BatchOutcome:  # src/cache-store.ts:342
     # Why the replies stopped before the last command's (the connection is closed), or null when all came.
     failure: object
 
-    def __init__(self, answered: int, rejected: list[RejectedWrite], failure: object) -> None:  # src/cache-store.ts:348
+    def __init__(self, answered: int, rejected: list[RejectedWrite], failure: object) -> None:  # src/cache-store.ts:350
         self.answered = answered
         self.rejected = rejected
         self.failure = failure
 
 
-def rejected_keys(rejected: list[RejectedWrite]) -> list[str]:  # src/cache-store.ts:355
+def rejected_keys(rejected: list[RejectedWrite]) -> list[str]:  # src/cache-store.ts:357
     keys: list[str] = []
     for write in rejected:
         keys.append(write.key)
     return keys
 
 
-def read_stats(reader: ReplyReader) -> list[StatEntry] | None:  # src/cache-store.ts:361
+def read_stats(reader: ReplyReader) -> list[StatEntry] | None:  # src/cache-store.ts:363
     return reader.read_stats()
 
 
-def worth_retrying(pending: PendingGet, error: object) -> bool:  # src/cache-store.ts:366
+def worth_retrying(pending: PendingGet, error: object) -> bool:  # src/cache-store.ts:368
     """A transport failure on a connection reused from an earlier request: the server may have restarted meanwhile."""
     return (
         pending.reused
@@ -427,7 +430,7 @@ def worth_retrying(pending: PendingGet, error: object) -> bool:  # src/cache-sto
     )
 
 
-class CacheStore:  # src/cache-store.ts:371
+class CacheStore:  # src/cache-store.ts:373
     """The memcached side of one foreign table: its server and the operations, with errors reported."""
 
     endpoint: ServerEndpoint
@@ -439,7 +442,7 @@ class CacheStore:  # src/cache-store.ts:371
     _known_limits: ItemLimits | None
     _connection: Connection
 
-    def __init__(self, endpoint: ServerEndpoint, prefix: str) -> None:  # src/cache-store.ts:381
+    def __init__(self, endpoint: ServerEndpoint, prefix: str) -> None:  # src/cache-store.ts:383
         self._known_limits = None
         self.endpoint = endpoint
         self.server_label = endpoint_label(endpoint)
@@ -447,12 +450,12 @@ class CacheStore:  # src/cache-store.ts:371
         self._known_limits = None
         self._connection = connection_to(endpoint['host'], endpoint['port'], endpoint['security'])
 
-    def user_key(self, full_key: str) -> str:  # src/cache-store.ts:390
+    def user_key(self, full_key: str) -> str:  # src/cache-store.ts:392
         """The user's key for a full key (the prefix stripped), for messages."""
         key = strip_prefix(self._prefix, full_key)
         return full_key if key is None else key
 
-    def send_get(self, keys: list[str]) -> PendingGet:  # src/cache-store.ts:400
+    def send_get(self, keys: list[str]) -> PendingGet:  # src/cache-store.ts:402
         """Sends `get` for `keys` (full keys), one line per KEYS_PER_GET keys, all in one write; the replies are read by
         receive_get. A failure to connect or send is kept for receive_get to report, so that the other servers of a
         statement still get their requests first.
@@ -470,7 +473,7 @@ class CacheStore:  # src/cache-store.ts:371
             return PendingGet(keys, encoded, reused, error)
         return PendingGet(keys, encoded, reused, None)
 
-    def _get_request(self, encoded: list[bytes]) -> bytes:  # src/cache-store.ts:414
+    def _get_request(self, encoded: list[bytes]) -> bytes:  # src/cache-store.ts:416
         if len(encoded) <= KEYS_PER_GET:
             return encode_get(encoded)
         lines: list[bytes] = []
@@ -480,7 +483,7 @@ class CacheStore:  # src/cache-store.ts:371
             start += KEYS_PER_GET
         return bytes().join(lines)
 
-    def receive_get(self, pending: PendingGet) -> dict[str, StoredItem]:  # src/cache-store.ts:426
+    def receive_get(self, pending: PendingGet) -> dict[str, StoredItem]:  # src/cache-store.ts:428
         """The items found for a sent get. A failed request goes to `read_failed`, which raises the ERROR (or, in
         ServerStore under on_server_error miss, returns what was found); a connection that was reused and turns out
         closed (the server restarted since the last statement) is retried once on a new one, reads being safe to repeat.
@@ -511,7 +514,7 @@ class CacheStore:  # src/cache-store.ts:371
             raise Exception('unexpected failure during a get')
         return self.read_failed(failure, pending.keys, {})
 
-    def _read_get_replies(self, pending: PendingGet) -> dict[str, StoredItem]:  # src/cache-store.ts:460
+    def _read_get_replies(self, pending: PendingGet) -> dict[str, StoredItem]:  # src/cache-store.ts:462
         """Reads the replies of every get line of `pending`, each item matched with the key it was asked for."""
         if len(pending.keys) == 0:
             return {}
@@ -544,22 +547,22 @@ class CacheStore:  # src/cache-store.ts:371
         connection.done()
         return found
 
-    def get_many(self, keys: list[str]) -> dict[str, StoredItem]:  # src/cache-store.ts:489
+    def get_many(self, keys: list[str]) -> dict[str, StoredItem]:  # src/cache-store.ts:491
         """The items found for `keys` (full keys): send_get then receive_get."""
         return self.receive_get(self.send_get(keys))
 
     def read_failed(
         self, error: object, chunk: list[str], found: dict[str, StoredItem]
-    ) -> dict[str, StoredItem]:  # src/cache-store.ts:497
+    ) -> dict[str, StoredItem]:  # src/cache-store.ts:499
         """A `get` of `chunk` failed: an ERROR naming the server (and the key, for one key). `found` holds the items
         read before the failure, for an override that reads the rest as misses.
         """
         raise_failure(error, self.endpoint, operation_text('get', self.user_key(chunk[0]) if len(chunk) == 1 else None))
 
-    def read_succeeded(self) -> None:  # src/cache-store.ts:502
+    def read_succeeded(self) -> None:  # src/cache-store.ts:504
         """Every `get` of a read was answered (ServerStore notes that the server is up)."""
 
-    def apply(self, op: WriteOp) -> bool:  # src/cache-store.ts:508
+    def apply(self, op: WriteOp) -> bool:  # src/cache-store.ts:510
         """Sends one write and returns memcached's answer: stored (set, add), touched, deleted. False means add found
         the key already there, or touch/delete did not find it.
         """
@@ -580,7 +583,7 @@ class CacheStore:  # src/cache-store.ts:371
         except Exception as error:
             raise_failure(error, self.endpoint, operation_text(op['kind'], self.user_key(op['key'])))
 
-    def item_limits(self) -> ItemLimits:  # src/cache-store.ts:530
+    def item_limits(self) -> ItemLimits:  # src/cache-store.ts:532
         """How large an item the server stores (`item_size_max` and `cas_enabled` of `stats settings`), asked once per
         server per backend so that values are checked before they are sent.
         """
@@ -625,7 +628,7 @@ class CacheStore:  # src/cache-store.ts:371
     # flight and reports them all in one ERROR. Every command is acknowledged (never noreply), and every reply read.
     def _pipeline(
         self, request: bytes, count: int, read: Callable[[ReplyReader], T | None]
-    ) -> list[T]:  # src/cache-store.ts:573
+    ) -> list[T]:  # src/cache-store.ts:575
         """Sends `request` of `count` commands and reads one reply each with `read`; the connection is left in step."""
         connection = self._connection
         connection.ready(self.endpoint['connect_timeout'])
@@ -640,14 +643,14 @@ class CacheStore:  # src/cache-store.ts:371
         connection.done()
         return replies
 
-    def add_one(self, op: StoreOp) -> bool:  # src/cache-store.ts:589
+    def add_one(self, op: StoreOp) -> bool:  # src/cache-store.ts:591
         """`add` of one item; false when the key exists."""
         request = encode_store('add', utf8_encode(op['key']), op['item'].flags, op['expire'], op['item'].value)
         _d0 = self._pipeline(request, 1, read_stored)
         status = _d0[0] if len(_d0) > 0 else None
         return status == 'STORED'
 
-    def set_batch(self, keys: list[str], items: list[StoredItem], expire: int) -> WriteBatch:  # src/cache-store.ts:596
+    def set_batch(self, keys: list[str], items: list[StoredItem], expire: int) -> WriteBatch:  # src/cache-store.ts:598
         """A batch of sets of `keys[i]` to `items[i]`, all with one expiration."""
         commands: list[bytes] = []
         for i in range(len(keys)):
@@ -655,27 +658,27 @@ class CacheStore:  # src/cache-store.ts:371
             commands.append(encode_store('set', utf8_encode(keys[i]), item.flags, expire, item.value))
         return WriteBatch('set', keys, bytes().join(commands))
 
-    def delete_batch(self, keys: list[str]) -> WriteBatch:  # src/cache-store.ts:606
+    def delete_batch(self, keys: list[str]) -> WriteBatch:  # src/cache-store.ts:608
         """A batch of deletes."""
         commands: list[bytes] = []
         for key in keys:
             commands.append(encode_delete(utf8_encode(key)))
         return WriteBatch('delete', keys, bytes().join(commands))
 
-    def touch_batch(self, keys: list[str], expire: int) -> WriteBatch:  # src/cache-store.ts:613
+    def touch_batch(self, keys: list[str], expire: int) -> WriteBatch:  # src/cache-store.ts:615
         """A batch of touches to `expire`, each acknowledged (never noreply: a NOT_FOUND must not be lost)."""
         commands: list[bytes] = []
         for key in keys:
             commands.append(encode_touch(utf8_encode(key), expire))
         return WriteBatch('touch', keys, bytes().join(commands))
 
-    def send_batch(self, batch: WriteBatch) -> None:  # src/cache-store.ts:620
+    def send_batch(self, batch: WriteBatch) -> None:  # src/cache-store.ts:622
         """Sends a batch in one write; its replies are read by receive_batch (other servers' batches may go in between).
         """
         self._connection.ready(self.endpoint['connect_timeout'])
         self._connection.send(batch.request, self.endpoint['timeout'])
 
-    def receive_batch(self, batch: WriteBatch) -> BatchOutcome:  # src/cache-store.ts:631
+    def receive_batch(self, batch: WriteBatch) -> BatchOutcome:  # src/cache-store.ts:633
         """Reads the reply to every command of a sent batch: which keys memcached did not apply, each with the reason (a
         set NOT_STORED or refused with an error reply, a delete or touch of a key it does not hold), and, when the
         replies stopped early (a transport failure or an unreadable reply, which close the connection), how many came
@@ -703,7 +706,7 @@ class CacheStore:  # src/cache-store.ts:371
         connection.done()
         return BatchOutcome(answered, rejected, None)
 
-    def apply_batch(self, batch: WriteBatch) -> list[RejectedWrite]:  # src/cache-store.ts:658
+    def apply_batch(self, batch: WriteBatch) -> list[RejectedWrite]:  # src/cache-store.ts:660
         """A batch sent and read at once: the keys not applied; a failure before the last reply is thrown."""
         self.send_batch(batch)
         outcome = self.receive_batch(batch)
@@ -714,19 +717,19 @@ class CacheStore:  # src/cache-store.ts:371
 
     def set_pipelined(
         self, keys: list[str], items: list[StoredItem], expire: int
-    ) -> list[str]:  # src/cache-store.ts:667
+    ) -> list[str]:  # src/cache-store.ts:669
         """`set` of every key, pipelined in one round trip; returns the keys memcached did not store."""
         return rejected_keys(self.apply_batch(self.set_batch(keys, items, expire)))
 
-    def delete_pipelined(self, keys: list[str]) -> list[str]:  # src/cache-store.ts:672
+    def delete_pipelined(self, keys: list[str]) -> list[str]:  # src/cache-store.ts:674
         """`delete` of every key, pipelined in one round trip; returns the keys memcached did not hold."""
         return rejected_keys(self.apply_batch(self.delete_batch(keys)))
 
-    def touch_pipelined(self, keys: list[str], expire: int) -> list[str]:  # src/cache-store.ts:677
+    def touch_pipelined(self, keys: list[str], expire: int) -> list[str]:  # src/cache-store.ts:679
         """`touch` of every key, pipelined in one round trip; returns the keys memcached no longer held."""
         return rejected_keys(self.apply_batch(self.touch_batch(keys, expire)))
 
-    def stats(self, command: str) -> list[StatEntry]:  # src/cache-store.ts:685
+    def stats(self, command: str) -> list[StatEntry]:  # src/cache-store.ts:687
         """memcached's `stats` (`command` '' for the general statistics, or a group such as `settings`), as the server
         sent them: name and value text, in its order. A failure is an ERROR naming the server.
         """
@@ -735,7 +738,7 @@ class CacheStore:  # src/cache-store.ts:371
         except Exception as error:
             raise_failure(error, self.endpoint, 'stats' if command == '' else f'stats {command}')
 
-    def fetch_stats(self, command: str) -> list[StatEntry]:  # src/cache-store.ts:697
+    def fetch_stats(self, command: str) -> list[StatEntry]:  # src/cache-store.ts:699
         """`stats` without reporting: client failures propagate (ServerStore notes outages first). A server that closes
         the connection on it but answers `version` is a proxy that does not forward it: a CommandRefused.
         """
@@ -750,7 +753,7 @@ class CacheStore:  # src/cache-store.ts:371
             raise refusal_or_failure(error, what, self._connection, endpoint['connect_timeout'], endpoint['timeout'])
 
 
-def stats_group(command: str) -> StatsGroup:  # src/cache-store.ts:711
+def stats_group(command: str) -> StatsGroup:  # src/cache-store.ts:713
     """The stats group of a table's `stats_cmd` (checked by table-options.ts against STATS_COMMANDS)."""
     if command == 'items' or command == 'settings' or command == 'slabs' or command == 'sizes' or command == 'conns':
         return cast("Literal['settings', 'items', 'slabs', 'sizes', 'conns']", command)

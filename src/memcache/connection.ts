@@ -66,7 +66,7 @@ export function plainConnection(): ConnectionSecurity {
  * replies stop. A TLS connection therefore waits for replies in slices of this many seconds; after a silent slice it
  * sends a `version` that wakes the server, whose reply comes after all the others.
  */
-export const TLS_WAKE_SECONDS: Float = 0.2;
+export const TLS_WAKE_SECONDS: Float = 0.05;
 
 /** The key of the `set` that carries the login: memcached ignores it (and stores nothing). */
 const LOGIN_KEY = 'pymcache_fdw_login';

@@ -86,7 +86,7 @@ def plain_connection() -> ConnectionSecurity:  # src/memcache/connection.ts:59
 # arrive (a lost wake-up: the decrypted bytes are not on the socket, so nothing tells it to read them), and the
 # replies stop. A TLS connection therefore waits for replies in slices of this many seconds; after a silent slice it
 # sends a `version` that wakes the server, whose reply comes after all the others.
-TLS_WAKE_SECONDS: float = 0.2
+TLS_WAKE_SECONDS: float = 0.05
 
 # The key of the `set` that carries the login: memcached ignores it (and stores nothing).
 LOGIN_KEY = 'pymcache_fdw_login'
