@@ -531,17 +531,17 @@ export class CacheStore {
    */
   async itemLimits(): Promise<ItemLimits> {
     if (this.knownLimits !== null) return this.knownLimits;
-    const known = knownItemLimits.get(this.serverLabel);
-    if (known !== undefined) {
-      this.knownLimits = known;
-      return known;
-    }
     const configured = this.endpoint.itemSizeMax;
     if (configured !== null) {
       // Set by the table: not asked (a proxy would not answer), CAS assumed on (its 8 bytes counted: the safe side).
       const fixed = new ItemLimits(configured, ITEM_HEADER_BYTES + ITEM_CAS_BYTES);
       this.knownLimits = fixed;
       return fixed;
+    }
+    const known = knownItemLimits.get(this.serverLabel);
+    if (known !== undefined) {
+      this.knownLimits = known;
+      return known;
     }
     let settings: StatEntry[];
     try {

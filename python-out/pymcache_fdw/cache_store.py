@@ -589,10 +589,6 @@ class CacheStore:  # src/cache-store.ts:373
         """
         if self._known_limits is not None:
             return self._known_limits
-        known = known_item_limits.get(self.server_label)
-        if known is not None:
-            self._known_limits = known
-            return known
         configured = self.endpoint['item_size_max']
         if configured is not None:
             # Set by the table: not asked (a proxy would not answer), CAS assumed on (its 8 bytes counted: the safe
@@ -600,6 +596,10 @@ class CacheStore:  # src/cache-store.ts:373
             fixed = ItemLimits(configured, ITEM_HEADER_BYTES + ITEM_CAS_BYTES)
             self._known_limits = fixed
             return fixed
+        known = known_item_limits.get(self.server_label)
+        if known is not None:
+            self._known_limits = known
+            return known
         settings: list[StatEntry]
         try:
             settings = self.fetch_stats('settings')
