@@ -126,7 +126,7 @@ describe('statement_timeout and pg_cancel_backend interrupt a statement blocked 
   });
 
   it('the interrupted connection is not reused half-read: the next statement on the silent server connects afresh and fails afresh', async () => {
-    await session.client.query("SET statement_timeout = '1000ms'");
+    await session.client.query("SET statement_timeout = '500ms'");
     const first = await sqlError(session.client.query("SELECT value FROM silent_cache WHERE key = 'k'"));
     const accepted = silent.connections();
     const second = await sqlError(session.client.query("SELECT value FROM silent_cache WHERE key = 'j'"));
