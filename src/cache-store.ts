@@ -155,7 +155,11 @@ export function describeFailure(error: unknown, endpoint: ServerEndpoint, what: 
   if (error instanceof TransportFailure) {
     if (error.failure === 'interrupted') {
       // On the project's host PostgreSQL's own error (57014) takes the place of this one; on multicorn2 it is the ERROR.
-      return { message: 'stopped waiting for memcached at ' + server + ' (' + what + '): ' + error.message, hint: null };
+      return {
+        message: 'stopped waiting for memcached at ' + server + ' (' + what + '): ' + error.message,
+        hint: 'PostgreSQL interrupted the statement (statement_timeout, pg_cancel_backend or pg_terminate_backend) while ' +
+          'it waited for memcached; that connection is closed and the next statement opens a new one.',
+      };
     }
     if (error.failure === 'tls') {
       return { message: 'TLS with memcached at ' + server + ' failed (' + what + '): ' + error.message, hint: tlsHint(error.message) };

@@ -197,7 +197,14 @@ def describe_failure(
         if error.failure == 'interrupted':
             # On the project's host PostgreSQL's own error (57014) takes the place of this one; on multicorn2 it is the
             # ERROR.
-            return {'message': f'stopped waiting for memcached at {server} ({what}): {str(error)}', 'hint': None}
+            return {
+                'message': f'stopped waiting for memcached at {server} ({what}): {str(error)}',
+                'hint': (
+                    'PostgreSQL interrupted the statement (statement_timeout, pg_cancel_backend or'
+                    ' pg_terminate_backend) while it waited for memcached; that connection is closed and the next'
+                    ' statement opens a new one.'
+                ),
+            }
         if error.failure == 'tls':
             return {
                 'message': f'TLS with memcached at {server} failed ({what}): {str(error)}', 'hint': tls_hint(str(error))
@@ -268,17 +275,17 @@ def describe_failure(
     return None
 
 
-def reply_text(error: ErrorReply) -> str:  # src/cache-store.ts:221
+def reply_text(error: ErrorReply) -> str:  # src/cache-store.ts:225
     """An error reply's text when it is a known memcached error text, else its safe description (kind and length)."""
     return error.known_text if error.known_text is not None else describe_reply_error(error)
 
 
-def operation_text(action: str, user_key: str | None) -> str:  # src/cache-store.ts:226
+def operation_text(action: str, user_key: str | None) -> str:  # src/cache-store.ts:230
     """`get of key "k"` (`action` of the user's key), or the action alone when it is about several keys."""
     return action if user_key is None else f'{action} of key {quote_for_message(user_key)}'
 
 
-def raise_failure(error: object, endpoint: ServerEndpoint, what: str) -> NoReturn:  # src/cache-store.ts:234
+def raise_failure(error: object, endpoint: ServerEndpoint, what: str) -> NoReturn:  # src/cache-store.ts:238
     """Ends the statement with an ERROR for a client failure during `what`, naming the server; anything that is not a
     client or transport failure (a bug, or an ERROR already raised) is re-thrown as it is.
     """
@@ -302,18 +309,18 @@ ITEM_CAS_BYTES = 8
 ITEM_FLAGS_BYTES = 4
 
 
-class ItemLimits:  # src/cache-store.ts:255
+class ItemLimits:  # src/cache-store.ts:259
     """How large an item a server stores: item_size_max and what each item spends besides key and value."""
 
     item_size_max: int
     # ITEM_HEADER_BYTES, plus ITEM_CAS_BYTES unless CAS is off.
     overhead: int
 
-    def __init__(self, item_size_max: int, overhead: int) -> None:  # src/cache-store.ts:260
+    def __init__(self, item_size_max: int, overhead: int) -> None:  # src/cache-store.ts:264
         self.item_size_max = item_size_max
         self.overhead = overhead
 
-    def room(self, key_bytes: int, flags: int) -> int:  # src/cache-store.ts:266
+    def room(self, key_bytes: int, flags: int) -> int:  # src/cache-store.ts:270
         """The largest value memcached stores under a key of `key_bytes` bytes with `flags`."""
         return self.item_size_max - self.overhead - (0 if flags == 0 else ITEM_FLAGS_BYTES) - key_bytes
 
@@ -322,7 +329,7 @@ class ItemLimits:  # src/cache-store.ts:255
 known_item_limits: dict[str, ItemLimits] = {}
 
 
-def assumed_item_limits(endpoint: ServerEndpoint, refused: CommandRefused) -> ItemLimits:  # src/cache-store.ts:278
+def assumed_item_limits(endpoint: ServerEndpoint, refused: CommandRefused) -> ItemLimits:  # src/cache-store.ts:282
     """The limits of a server that does not answer `stats settings` (a proxy): memcached's defaults, with a WARNING the
     first time in the backend; the `item_size_max` option sets them without asking.
     """
@@ -336,7 +343,7 @@ def assumed_item_limits(endpoint: ServerEndpoint, refused: CommandRefused) -> It
     return ItemLimits(DEFAULT_ITEM_SIZE_MAX, ITEM_HEADER_BYTES + ITEM_CAS_BYTES)
 
 
-class PendingGet:  # src/cache-store.ts:288
+class PendingGet:  # src/cache-store.ts:292
     """A `get` sent to one server whose replies have not been read yet (or the failure that kept it from being sent)."""
 
     keys: list[str]
@@ -347,30 +354,30 @@ class PendingGet:  # src/cache-store.ts:288
 
     def __init__(
         self, keys: list[str], encoded: list[bytes], reused: bool, failure: object
-    ) -> None:  # src/cache-store.ts:295
+    ) -> None:  # src/cache-store.ts:299
         self.keys = keys
         self.encoded = encoded
         self.reused = reused
         self.failure = failure
 
 
-def read_values(reader: ReplyReader) -> list[ValueItem] | None:  # src/cache-store.ts:303
+def read_values(reader: ReplyReader) -> list[ValueItem] | None:  # src/cache-store.ts:307
     return reader.read_values()
 
 
-def read_stored(reader: ReplyReader) -> StoreStatus | None:  # src/cache-store.ts:307
+def read_stored(reader: ReplyReader) -> StoreStatus | None:  # src/cache-store.ts:311
     return reader.read_stored()
 
 
-def read_touched(reader: ReplyReader) -> TouchStatus | None:  # src/cache-store.ts:311
+def read_touched(reader: ReplyReader) -> TouchStatus | None:  # src/cache-store.ts:315
     return reader.read_touched()
 
 
-def read_deleted(reader: ReplyReader) -> DeleteStatus | None:  # src/cache-store.ts:315
+def read_deleted(reader: ReplyReader) -> DeleteStatus | None:  # src/cache-store.ts:319
     return reader.read_deleted()
 
 
-class WriteBatch:  # src/cache-store.ts:320
+class WriteBatch:  # src/cache-store.ts:324
     """Pipelined writes of one kind to one server: the keys (full keys) and the request holding every command."""
 
     kind: Literal['set', 'delete', 'touch']
@@ -379,24 +386,24 @@ class WriteBatch:  # src/cache-store.ts:320
 
     def __init__(
         self, kind: Literal['set', 'delete', 'touch'], keys: list[str], request: bytes
-    ) -> None:  # src/cache-store.ts:325
+    ) -> None:  # src/cache-store.ts:329
         self.kind = kind
         self.keys = keys
         self.request = request
 
 
-class RejectedWrite:  # src/cache-store.ts:333
+class RejectedWrite:  # src/cache-store.ts:337
     """A write of a batch memcached did not apply, and why (its reply: NOT_STORED, NOT_FOUND, or an error reply)."""
 
     key: str
     reason: str
 
-    def __init__(self, key: str, reason: str) -> None:  # src/cache-store.ts:337
+    def __init__(self, key: str, reason: str) -> None:  # src/cache-store.ts:341
         self.key = key
         self.reason = reason
 
 
-class BatchOutcome:  # src/cache-store.ts:344
+class BatchOutcome:  # src/cache-store.ts:348
     """What became of a sent batch: how many commands memcached answered, from the first, and which it refused."""
 
     answered: int
@@ -404,24 +411,24 @@ class BatchOutcome:  # src/cache-store.ts:344
     # Why the replies stopped before the last command's (the connection is closed), or null when all came.
     failure: object
 
-    def __init__(self, answered: int, rejected: list[RejectedWrite], failure: object) -> None:  # src/cache-store.ts:350
+    def __init__(self, answered: int, rejected: list[RejectedWrite], failure: object) -> None:  # src/cache-store.ts:354
         self.answered = answered
         self.rejected = rejected
         self.failure = failure
 
 
-def rejected_keys(rejected: list[RejectedWrite]) -> list[str]:  # src/cache-store.ts:357
+def rejected_keys(rejected: list[RejectedWrite]) -> list[str]:  # src/cache-store.ts:361
     keys: list[str] = []
     for write in rejected:
         keys.append(write.key)
     return keys
 
 
-def read_stats(reader: ReplyReader) -> list[StatEntry] | None:  # src/cache-store.ts:363
+def read_stats(reader: ReplyReader) -> list[StatEntry] | None:  # src/cache-store.ts:367
     return reader.read_stats()
 
 
-def worth_retrying(pending: PendingGet, error: object) -> bool:  # src/cache-store.ts:368
+def worth_retrying(pending: PendingGet, error: object) -> bool:  # src/cache-store.ts:372
     """A transport failure on a connection reused from an earlier request: the server may have restarted meanwhile."""
     return (
         pending.reused
@@ -430,7 +437,7 @@ def worth_retrying(pending: PendingGet, error: object) -> bool:  # src/cache-sto
     )
 
 
-class CacheStore:  # src/cache-store.ts:373
+class CacheStore:  # src/cache-store.ts:377
     """The memcached side of one foreign table: its server and the operations, with errors reported."""
 
     endpoint: ServerEndpoint
@@ -442,7 +449,7 @@ class CacheStore:  # src/cache-store.ts:373
     _known_limits: ItemLimits | None
     _connection: Connection
 
-    def __init__(self, endpoint: ServerEndpoint, prefix: str) -> None:  # src/cache-store.ts:383
+    def __init__(self, endpoint: ServerEndpoint, prefix: str) -> None:  # src/cache-store.ts:387
         self._known_limits = None
         self.endpoint = endpoint
         self.server_label = endpoint_label(endpoint)
@@ -450,12 +457,12 @@ class CacheStore:  # src/cache-store.ts:373
         self._known_limits = None
         self._connection = connection_to(endpoint['host'], endpoint['port'], endpoint['security'])
 
-    def user_key(self, full_key: str) -> str:  # src/cache-store.ts:392
+    def user_key(self, full_key: str) -> str:  # src/cache-store.ts:396
         """The user's key for a full key (the prefix stripped), for messages."""
         key = strip_prefix(self._prefix, full_key)
         return full_key if key is None else key
 
-    def send_get(self, keys: list[str]) -> PendingGet:  # src/cache-store.ts:402
+    def send_get(self, keys: list[str]) -> PendingGet:  # src/cache-store.ts:406
         """Sends `get` for `keys` (full keys), one line per KEYS_PER_GET keys, all in one write; the replies are read by
         receive_get. A failure to connect or send is kept for receive_get to report, so that the other servers of a
         statement still get their requests first.
@@ -473,7 +480,7 @@ class CacheStore:  # src/cache-store.ts:373
             return PendingGet(keys, encoded, reused, error)
         return PendingGet(keys, encoded, reused, None)
 
-    def _get_request(self, encoded: list[bytes]) -> bytes:  # src/cache-store.ts:416
+    def _get_request(self, encoded: list[bytes]) -> bytes:  # src/cache-store.ts:420
         if len(encoded) <= KEYS_PER_GET:
             return encode_get(encoded)
         lines: list[bytes] = []
@@ -483,7 +490,7 @@ class CacheStore:  # src/cache-store.ts:373
             start += KEYS_PER_GET
         return bytes().join(lines)
 
-    def receive_get(self, pending: PendingGet) -> dict[str, StoredItem]:  # src/cache-store.ts:428
+    def receive_get(self, pending: PendingGet) -> dict[str, StoredItem]:  # src/cache-store.ts:432
         """The items found for a sent get. A failed request goes to `read_failed`, which raises the ERROR (or, in
         ServerStore under on_server_error miss, returns what was found); a connection that was reused and turns out
         closed (the server restarted since the last statement) is retried once on a new one, reads being safe to repeat.
@@ -514,7 +521,7 @@ class CacheStore:  # src/cache-store.ts:373
             raise Exception('unexpected failure during a get')
         return self.read_failed(failure, pending.keys, {})
 
-    def _read_get_replies(self, pending: PendingGet) -> dict[str, StoredItem]:  # src/cache-store.ts:462
+    def _read_get_replies(self, pending: PendingGet) -> dict[str, StoredItem]:  # src/cache-store.ts:466
         """Reads the replies of every get line of `pending`, each item matched with the key it was asked for."""
         if len(pending.keys) == 0:
             return {}
@@ -547,22 +554,22 @@ class CacheStore:  # src/cache-store.ts:373
         connection.done()
         return found
 
-    def get_many(self, keys: list[str]) -> dict[str, StoredItem]:  # src/cache-store.ts:491
+    def get_many(self, keys: list[str]) -> dict[str, StoredItem]:  # src/cache-store.ts:495
         """The items found for `keys` (full keys): send_get then receive_get."""
         return self.receive_get(self.send_get(keys))
 
     def read_failed(
         self, error: object, chunk: list[str], found: dict[str, StoredItem]
-    ) -> dict[str, StoredItem]:  # src/cache-store.ts:499
+    ) -> dict[str, StoredItem]:  # src/cache-store.ts:503
         """A `get` of `chunk` failed: an ERROR naming the server (and the key, for one key). `found` holds the items
         read before the failure, for an override that reads the rest as misses.
         """
         raise_failure(error, self.endpoint, operation_text('get', self.user_key(chunk[0]) if len(chunk) == 1 else None))
 
-    def read_succeeded(self) -> None:  # src/cache-store.ts:504
+    def read_succeeded(self) -> None:  # src/cache-store.ts:508
         """Every `get` of a read was answered (ServerStore notes that the server is up)."""
 
-    def apply(self, op: WriteOp) -> bool:  # src/cache-store.ts:510
+    def apply(self, op: WriteOp) -> bool:  # src/cache-store.ts:514
         """Sends one write and returns memcached's answer: stored (set, add), touched, deleted. False means add found
         the key already there, or touch/delete did not find it.
         """
@@ -583,7 +590,7 @@ class CacheStore:  # src/cache-store.ts:373
         except Exception as error:
             raise_failure(error, self.endpoint, operation_text(op['kind'], self.user_key(op['key'])))
 
-    def item_limits(self) -> ItemLimits:  # src/cache-store.ts:532
+    def item_limits(self) -> ItemLimits:  # src/cache-store.ts:536
         """How large an item the server stores (`item_size_max` and `cas_enabled` of `stats settings`), asked once per
         server per backend so that values are checked before they are sent.
         """
@@ -628,7 +635,7 @@ class CacheStore:  # src/cache-store.ts:373
     # flight and reports them all in one ERROR. Every command is acknowledged (never noreply), and every reply read.
     def _pipeline(
         self, request: bytes, count: int, read: Callable[[ReplyReader], T | None]
-    ) -> list[T]:  # src/cache-store.ts:575
+    ) -> list[T]:  # src/cache-store.ts:579
         """Sends `request` of `count` commands and reads one reply each with `read`; the connection is left in step."""
         connection = self._connection
         connection.ready(self.endpoint['connect_timeout'])
@@ -643,14 +650,14 @@ class CacheStore:  # src/cache-store.ts:373
         connection.done()
         return replies
 
-    def add_one(self, op: StoreOp) -> bool:  # src/cache-store.ts:591
+    def add_one(self, op: StoreOp) -> bool:  # src/cache-store.ts:595
         """`add` of one item; false when the key exists."""
         request = encode_store('add', utf8_encode(op['key']), op['item'].flags, op['expire'], op['item'].value)
         _d0 = self._pipeline(request, 1, read_stored)
         status = _d0[0] if len(_d0) > 0 else None
         return status == 'STORED'
 
-    def set_batch(self, keys: list[str], items: list[StoredItem], expire: int) -> WriteBatch:  # src/cache-store.ts:598
+    def set_batch(self, keys: list[str], items: list[StoredItem], expire: int) -> WriteBatch:  # src/cache-store.ts:602
         """A batch of sets of `keys[i]` to `items[i]`, all with one expiration."""
         commands: list[bytes] = []
         for i in range(len(keys)):
@@ -658,27 +665,27 @@ class CacheStore:  # src/cache-store.ts:373
             commands.append(encode_store('set', utf8_encode(keys[i]), item.flags, expire, item.value))
         return WriteBatch('set', keys, bytes().join(commands))
 
-    def delete_batch(self, keys: list[str]) -> WriteBatch:  # src/cache-store.ts:608
+    def delete_batch(self, keys: list[str]) -> WriteBatch:  # src/cache-store.ts:612
         """A batch of deletes."""
         commands: list[bytes] = []
         for key in keys:
             commands.append(encode_delete(utf8_encode(key)))
         return WriteBatch('delete', keys, bytes().join(commands))
 
-    def touch_batch(self, keys: list[str], expire: int) -> WriteBatch:  # src/cache-store.ts:615
+    def touch_batch(self, keys: list[str], expire: int) -> WriteBatch:  # src/cache-store.ts:619
         """A batch of touches to `expire`, each acknowledged (never noreply: a NOT_FOUND must not be lost)."""
         commands: list[bytes] = []
         for key in keys:
             commands.append(encode_touch(utf8_encode(key), expire))
         return WriteBatch('touch', keys, bytes().join(commands))
 
-    def send_batch(self, batch: WriteBatch) -> None:  # src/cache-store.ts:622
+    def send_batch(self, batch: WriteBatch) -> None:  # src/cache-store.ts:626
         """Sends a batch in one write; its replies are read by receive_batch (other servers' batches may go in between).
         """
         self._connection.ready(self.endpoint['connect_timeout'])
         self._connection.send(batch.request, self.endpoint['timeout'])
 
-    def receive_batch(self, batch: WriteBatch) -> BatchOutcome:  # src/cache-store.ts:633
+    def receive_batch(self, batch: WriteBatch) -> BatchOutcome:  # src/cache-store.ts:637
         """Reads the reply to every command of a sent batch: which keys memcached did not apply, each with the reason (a
         set NOT_STORED or refused with an error reply, a delete or touch of a key it does not hold), and, when the
         replies stopped early (a transport failure or an unreadable reply, which close the connection), how many came
@@ -706,7 +713,7 @@ class CacheStore:  # src/cache-store.ts:373
         connection.done()
         return BatchOutcome(answered, rejected, None)
 
-    def apply_batch(self, batch: WriteBatch) -> list[RejectedWrite]:  # src/cache-store.ts:660
+    def apply_batch(self, batch: WriteBatch) -> list[RejectedWrite]:  # src/cache-store.ts:664
         """A batch sent and read at once: the keys not applied; a failure before the last reply is thrown."""
         self.send_batch(batch)
         outcome = self.receive_batch(batch)
@@ -717,19 +724,19 @@ class CacheStore:  # src/cache-store.ts:373
 
     def set_pipelined(
         self, keys: list[str], items: list[StoredItem], expire: int
-    ) -> list[str]:  # src/cache-store.ts:669
+    ) -> list[str]:  # src/cache-store.ts:673
         """`set` of every key, pipelined in one round trip; returns the keys memcached did not store."""
         return rejected_keys(self.apply_batch(self.set_batch(keys, items, expire)))
 
-    def delete_pipelined(self, keys: list[str]) -> list[str]:  # src/cache-store.ts:674
+    def delete_pipelined(self, keys: list[str]) -> list[str]:  # src/cache-store.ts:678
         """`delete` of every key, pipelined in one round trip; returns the keys memcached did not hold."""
         return rejected_keys(self.apply_batch(self.delete_batch(keys)))
 
-    def touch_pipelined(self, keys: list[str], expire: int) -> list[str]:  # src/cache-store.ts:679
+    def touch_pipelined(self, keys: list[str], expire: int) -> list[str]:  # src/cache-store.ts:683
         """`touch` of every key, pipelined in one round trip; returns the keys memcached no longer held."""
         return rejected_keys(self.apply_batch(self.touch_batch(keys, expire)))
 
-    def stats(self, command: str) -> list[StatEntry]:  # src/cache-store.ts:687
+    def stats(self, command: str) -> list[StatEntry]:  # src/cache-store.ts:691
         """memcached's `stats` (`command` '' for the general statistics, or a group such as `settings`), as the server
         sent them: name and value text, in its order. A failure is an ERROR naming the server.
         """
@@ -738,7 +745,7 @@ class CacheStore:  # src/cache-store.ts:373
         except Exception as error:
             raise_failure(error, self.endpoint, 'stats' if command == '' else f'stats {command}')
 
-    def fetch_stats(self, command: str) -> list[StatEntry]:  # src/cache-store.ts:699
+    def fetch_stats(self, command: str) -> list[StatEntry]:  # src/cache-store.ts:703
         """`stats` without reporting: client failures propagate (ServerStore notes outages first). A server that closes
         the connection on it but answers `version` is a proxy that does not forward it: a CommandRefused.
         """
@@ -753,7 +760,7 @@ class CacheStore:  # src/cache-store.ts:373
             raise refusal_or_failure(error, what, self._connection, endpoint['connect_timeout'], endpoint['timeout'])
 
 
-def stats_group(command: str) -> StatsGroup:  # src/cache-store.ts:713
+def stats_group(command: str) -> StatsGroup:  # src/cache-store.ts:717
     """The stats group of a table's `stats_cmd` (checked by table-options.ts against STATS_COMMANDS)."""
     if command == 'items' or command == 'settings' or command == 'slabs' or command == 'sizes' or command == 'conns':
         return cast("Literal['settings', 'items', 'slabs', 'sizes', 'conns']", command)
