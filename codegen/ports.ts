@@ -103,6 +103,7 @@ export const PORTS: Readonly<Record<string, PortSpec>> = {
     explicit: {
       SocketFailure: { kind: 'expandType' },
       SocketOptions: { kind: 'expandType' },
+      TlsMode: { kind: 'expandType' },
     },
     rule: (exportName, kind) => {
       if (kind === 'class') return { kind: 'import', module: SOCKET_MODULE, name: exportName };

@@ -15,7 +15,7 @@ fi
 APT_PACKAGES=(
   postgresql-15 postgresql-server-dev-15 postgresql-plperl-15 postgresql-15-pgmemcache
   python3-dev python3-pymemcache python3-mypy python3-pip python3-setuptools python3-wheel
-  memcached libcache-memcached-perl php-cli php-memcached
+  memcached nutcracker openssl libcache-memcached-perl php-cli php-memcached
   build-essential clang-format
 )
 
@@ -34,7 +34,7 @@ if ((${#missing[@]} > 0)); then
   apt-get update -q >/dev/null
   apt-get install -y -q "${missing[@]}" >/dev/null
   # Debian starts these services on install; the project starts its own throwaway instances instead.
-  for service in memcached postgresql; do
+  for service in memcached nutcracker postgresql; do
     if command -v service >/dev/null 2>&1; then service "$service" stop >/dev/null 2>&1 || true; fi
   done
 fi

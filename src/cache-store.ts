@@ -3,7 +3,7 @@
 // `WriteOp`: sent at once with `apply` (outside a transaction), or collected in a write set (write-set.ts) and sent
 // pipelined by a flush (transaction.ts) at COMMIT or at the statement's end. Reads are split in two (`sendGet`,
 // `receiveGet`) so that a statement's keys go to every server before any server's reply is read.
-import { raiseError } from './errors';
+import { raiseError, warn } from './errors';
 import { quoteForMessage, stripPrefix } from './keys';
 import { connectionTo, TransportFailure, type Connection } from './memcache/connection';
 import {
@@ -32,7 +32,8 @@ import {
   type ValueItem,
 } from './memcache/protocol';
 import type { ReplyReader } from './memcache/protocol';
-import { bytesConcat, bytesEqual, formatFloat, nowSeconds, parseDecimalInt, utf8Encode, type Bytes } from './ports/runtime';
+import { bytesConcat, bytesEqual, formatFloat, intToString, nowSeconds, parseDecimalInt, utf8Encode, type Bytes } from './ports/runtime';
+import { CommandRefused, refusalOrFailure } from './proxies';
 import { endpointLabel, type ServerEndpoint } from './table-options';
 
 /**
@@ -119,10 +120,46 @@ function reachHint(endpoint: ServerEndpoint): string {
   return 'Check that memcached runs there and accepts connections, ' + where + '; connect_timeout and timeout set how long to wait.';
 }
 
-/** memcached answered CLIENT_ERROR to a request the wrapper had checked: most often a server requiring authentication. */
-const CLIENT_ERROR_HINT =
-  'memcached answers "unauthenticated" when it requires ASCII authentication (memcached -Y), which pymcache_fdw does not ' +
-  'send: use a memcached without it. Any other reply is unexpected: report it with the statement and the memcached version.';
+/** memcached answered CLIENT_ERROR to a request the wrapper had checked: not an error the wrapper expects. */
+const CLIENT_ERROR_HINT = 'This reply is unexpected: report it with the statement and the memcached version.';
+
+/** memcached requires a login (memcached -Y) and the table has no credentials. */
+const UNAUTHENTICATED_HINT =
+  "memcached requires a login (memcached -Y): give a username and password in a user mapping, CREATE USER MAPPING FOR " +
+  "CURRENT_USER SERVER ... OPTIONS (username '...', password '...').";
+
+/** A plain connection reset at once: what a memcached that requires TLS (memcached -Z) does to one. */
+const PLAIN_TO_TLS_HINT = " A memcached that requires TLS (memcached -Z) resets plain connections: set tls 'on' if it does.";
+
+/** What to do about a TLS failure (`message` the socket port's fixed text). */
+function tlsHint(message: string): string {
+  if (message.startsWith('certificate verify failed')) {
+    return "tls 'on' verifies the server's certificate against tls_ca_file (the system's certificate authorities without " +
+      "it) and the host name the table connects to: give the CA that signed it in tls_ca_file, or set tls 'insecure' to " +
+      'encrypt without verifying.';
+  }
+  if (message.includes('does not speak TLS')) return "The server does not use TLS on this port: set tls 'off', or start memcached with -Z.";
+  // The client's own files (the socket port's texts for them start so).
+  if (message.startsWith('cannot read') || message.startsWith('no certificate') || message.startsWith('the client certificate')) {
+    return 'tls_ca_file, tls_cert_file and tls_key_file name PEM files the PostgreSQL server process (its operating-system ' +
+      'user) reads: give absolute paths of files it can read.';
+  }
+  if (message.includes('client certificate')) {
+    return 'Give a client certificate the server trusts (memcached -o ssl_ca_cert names the CAs it accepts) in tls_cert_file ' +
+      'and tls_key_file, on the table, the server or the user mapping.';
+  }
+  return "Check the server's TLS settings (memcached -Z -o ssl_...) and its log.";
+}
+
+/** The login refused: the credentials do not match the server's -Y file. */
+const LOGIN_HINT =
+  "The username and password of the user mapping must match a username:password line of the file memcached's -Y option " +
+  "names: ALTER USER MAPPING FOR ... SERVER ... OPTIONS (SET password '...').";
+
+/** The commands a proxy such as twemproxy does not forward, for hints. */
+const PROXY_HINT =
+  'twemproxy forwards only the key commands (get, set, add, delete, touch, incr, ...): statistics, meta commands, ' +
+  'flush_all and listing keys need a table on the memcached servers behind it.';
 
 /** memcached's connection limit: it sends this ERROR on accepting a connection beyond -c, then closes it. */
 const TOO_MANY_CONNECTIONS = 'Too many open connections';
@@ -135,12 +172,15 @@ export interface FailureReport {
 
 /** The memcached failures the wrapper reports (anything else is a bug, or an ERROR already raised). */
 export function isClientFailure(error: unknown): boolean {
-  return error instanceof TransportFailure || error instanceof ReplyError;
+  return error instanceof TransportFailure || error instanceof ReplyError || error instanceof CommandRefused;
 }
 
-/** A failure that says the server is unreachable or went away, as opposed to refusing one request. */
+/**
+ * A failure that says the server is unreachable or went away, as opposed to refusing one request. A cancel, a TLS
+ * failure (certificates, settings) and a refused login are not: they fail the statement and leave the server up.
+ */
 export function isOutage(error: unknown): boolean {
-  if (error instanceof TransportFailure) return error.failure !== 'interrupted';
+  if (error instanceof TransportFailure) return error.failure !== 'interrupted' && error.failure !== 'tls' && error.failure !== 'login';
   return error instanceof ErrorReply && error.kind === 'ERROR' && error.knownText === TOO_MANY_CONNECTIONS;
 }
 
@@ -151,9 +191,32 @@ export function isOutage(error: unknown): boolean {
  */
 export function describeFailure(error: unknown, endpoint: ServerEndpoint, what: string): FailureReport | null {
   const server = endpointLabel(endpoint);
+  if (error instanceof CommandRefused) {
+    return {
+      message: 'the server at ' + server + ' closed the connection on "' + error.command + '" (' + what + '), and answers other ' +
+        'commands: a proxy in front of memcached that does not forward "' + error.command + '"',
+      hint: PROXY_HINT,
+    };
+  }
   if (error instanceof TransportFailure) {
     if (error.failure === 'interrupted') {
-      return { message: 'waiting for memcached at ' + server + ' (' + what + ') was ' + error.message, hint: null };
+      // On the project's host PostgreSQL's own error (57014) takes the place of this one; on multicorn2 it is the ERROR.
+      return {
+        message: 'stopped waiting for memcached at ' + server + ' (' + what + '): ' + error.message,
+        hint: 'PostgreSQL interrupted the statement (statement_timeout, pg_cancel_backend or pg_terminate_backend) while ' +
+          'it waited for memcached; that connection is closed and the next statement opens a new one.',
+      };
+    }
+    if (error.failure === 'tls') {
+      return { message: 'TLS with memcached at ' + server + ' failed (' + what + '): ' + error.message, hint: tlsHint(error.message) };
+    }
+    if (error.failure === 'login') {
+      const username = endpoint.security.username;
+      return {
+        message: 'memcached at ' + server + ' refused the login of user ' + quoteForMessage(username === null ? '' : username) +
+          ' (' + what + '): ' + error.message,
+        hint: LOGIN_HINT,
+      };
     }
     if (error.phase === 'connect') {
       return { message: 'cannot reach memcached at ' + server + ' (' + what + '): ' + error.message, hint: reachHint(endpoint) };
@@ -167,7 +230,11 @@ export function describeFailure(error: unknown, endpoint: ServerEndpoint, what: 
         hint: 'The timeout option sets how long to wait for a reply; check the server and the network.',
       };
     }
-    return { message: 'lost the connection to memcached at ' + server + ' during ' + what + ': ' + error.message, hint: reachHint(endpoint) };
+    const plainReset = error.failure === 'reset' && endpoint.security.tls === 'off';
+    return {
+      message: 'lost the connection to memcached at ' + server + ' during ' + what + ': ' + error.message,
+      hint: reachHint(endpoint) + (plainReset ? PLAIN_TO_TLS_HINT : ''),
+    };
   }
   if (error instanceof ErrorReply) {
     if (error.kind === 'ERROR' && error.knownText === TOO_MANY_CONNECTIONS) {
@@ -183,7 +250,8 @@ export function describeFailure(error: unknown, endpoint: ServerEndpoint, what: 
       return { message: 'memcached at ' + server + ' failed the ' + what + ': ' + replyText(error), hint: hint };
     }
     if (error.kind === 'CLIENT_ERROR') {
-      return { message: 'memcached at ' + server + ' rejected the ' + what + ': ' + replyText(error), hint: CLIENT_ERROR_HINT };
+      const hint = error.knownText === 'unauthenticated' ? UNAUTHENTICATED_HINT : CLIENT_ERROR_HINT;
+      return { message: 'memcached at ' + server + ' rejected the ' + what + ': ' + replyText(error), hint: hint };
     }
     return {
       message: 'memcached at ' + server + ' does not know the command of the ' + what + ': ' + replyText(error),
@@ -252,6 +320,19 @@ export class ItemLimits {
 
 /** The item limits per server (`host:port`), read once per backend from `stats settings`. */
 const knownItemLimits: Map<string, ItemLimits> = new Map<string, ItemLimits>();
+
+/**
+ * The limits of a server that does not answer `stats settings` (a proxy): memcached's defaults, with a WARNING the
+ * first time in the backend; the `item_size_max` option sets them without asking.
+ */
+function assumedItemLimits(endpoint: ServerEndpoint, refused: CommandRefused): ItemLimits {
+  warn(
+    'the server at ' + endpointLabel(endpoint) + ' does not answer "' + refused.command + '" (a proxy in front of memcached): ' +
+      'values are checked against memcached\'s default item size limit of ' + intToString(DEFAULT_ITEM_SIZE_MAX) + ' bytes',
+    "Set the table's item_size_max option to the memcached servers' -I (in bytes) to check against it without asking.",
+  );
+  return new ItemLimits(DEFAULT_ITEM_SIZE_MAX, ITEM_HEADER_BYTES + ITEM_CAS_BYTES);
+}
 
 /** A `get` sent to one server whose replies have not been read yet (or the failure that kept it from being sent). */
 export class PendingGet {
@@ -390,7 +471,7 @@ export class CacheStore {
     this.prefix = prefix;
     this.knownLimits = null;
     this.metaRefused = false;
-    this.connection = connectionTo(endpoint.host, endpoint.port);
+    this.connection = connectionTo(endpoint.host, endpoint.port, endpoint.security);
   }
 
   /** The user's key for a full key (the prefix stripped), for messages. */
@@ -450,12 +531,6 @@ export class CacheStore {
         failure = error;
       }
     }
-    if (pending.withFacts && failure instanceof ErrorReply && failure.kind === 'ERROR' && failure.knownText === null) {
-      // No meta commands here (memcached before 1.6.10, or a proxy such as twemproxy): the facts stay unknown.
-      this.metaRefused = true;
-      this.connection.close();
-      return await this.receiveGet(await this.sendGet(pending.keys, false));
-    }
     if (worthRetrying(pending, failure)) {
       this.connection.close();
       const retried = await this.sendGet(pending.keys, pending.withFacts);
@@ -471,11 +546,28 @@ export class CacheStore {
         failure = retried.failure;
       }
     }
+    if (pending.withFacts && (await this.refusesMetaCommands(failure))) {
+      // No meta commands here (memcached before 1.6.10, or a proxy such as twemproxy): the facts stay unknown.
+      this.metaRefused = true;
+      this.connection.close();
+      return await this.receiveGet(await this.sendGet(pending.keys, false));
+    }
     if (!isClientFailure(failure)) {
       if (failure instanceof Error) throw failure;
       throw new Error('unexpected failure during a get');
     }
     return this.readFailed(failure, pending.keys, new Map<string, StoredItem>());
+  }
+
+  /**
+   * Whether a meta get failed because the server does not take meta commands: memcached before 1.6.10 answers ERROR;
+   * twemproxy closes the connection (on a new connection too: a reused one was retried first) and answers `version`.
+   */
+  private async refusesMetaCommands(failure: unknown): Promise<boolean> {
+    if (failure instanceof ErrorReply && failure.kind === 'ERROR' && failure.knownText === null) return true;
+    const endpoint = this.endpoint;
+    const refusal = await refusalOrFailure(failure, 'mg', this.connection, endpoint.connectTimeout, endpoint.timeout);
+    return refusal instanceof CommandRefused;
   }
 
   /** Reads the replies of every get line of `pending`, each item matched with the key it was asked for. */
@@ -587,20 +679,39 @@ export class CacheStore {
    */
   async itemLimits(): Promise<ItemLimits> {
     if (this.knownLimits !== null) return this.knownLimits;
+    const configured = this.endpoint.itemSizeMax;
+    if (configured !== null) {
+      // Set by the table: not asked (a proxy would not answer), CAS assumed on (its 8 bytes counted: the safe side).
+      const fixed = new ItemLimits(configured, ITEM_HEADER_BYTES + ITEM_CAS_BYTES);
+      this.knownLimits = fixed;
+      return fixed;
+    }
     const known = knownItemLimits.get(this.serverLabel);
     if (known !== undefined) {
       this.knownLimits = known;
       return known;
     }
-    return this.learnLimits(await this.stats('settings'));
+    let settings: StatEntry[];
+    try {
+      settings = await this.fetchStats('settings');
+    } catch (error) {
+      if (!(error instanceof CommandRefused)) return raiseFailure(error, this.endpoint, 'stats settings');
+      const assumed = assumedItemLimits(this.endpoint, error);
+      knownItemLimits.set(this.serverLabel, assumed);
+      this.knownLimits = assumed;
+      return assumed;
+    }
+    return this.learnLimits(settings);
   }
 
   /**
-   * The server's item limits, asked once; a client failure propagates as it is (ServerPool.learnItemLimits leaves it
-   * for the read that follows to report).
+   * The server's item limits as itemLimits() finds them, except that a failure to ask propagates as it is
+   * (ServerPool.learnItemLimits leaves it for the read that follows to report).
    */
   async fetchItemLimits(): Promise<ItemLimits> {
-    if (this.knownLimits !== null) return this.knownLimits;
+    if (this.knownLimits !== null || this.endpoint.itemSizeMax !== null || knownItemLimits.has(this.serverLabel)) {
+      return await this.itemLimits();
+    }
     return this.learnLimits(await this.fetchStats('settings'));
   }
 
@@ -756,11 +867,20 @@ export class CacheStore {
     }
   }
 
-  /** `stats` without reporting: client failures propagate (ServerStore notes outages first). */
+  /**
+   * `stats` without reporting: client failures propagate (ServerStore notes outages first). A server that closes the
+   * connection on it but answers `version` is a proxy that does not forward it: a CommandRefused.
+   */
   async fetchStats(command: string): Promise<StatEntry[]> {
     const group: StatsGroup | null = command === '' ? null : statsGroup(command);
-    const [entries] = await this.pipeline(encodeStats(group), 1, readStats);
-    return entries!;
+    try {
+      const [entries] = await this.pipeline(encodeStats(group), 1, readStats);
+      return entries!;
+    } catch (error) {
+      const endpoint = this.endpoint;
+      const what = command === '' ? 'stats' : 'stats ' + command;
+      throw await refusalOrFailure(error, what, this.connection, endpoint.connectTimeout, endpoint.timeout);
+    }
   }
 
   // Commands of the function API (src/functions.ts) that act at once rather than at COMMIT: memcached's atomic

@@ -8,6 +8,7 @@ import { raiseError } from './errors';
 import { Connection, TransportFailure } from './memcache/connection';
 import { encodeMetadump, encodeStats, ErrorReply, type MetadumpEntry, type MetadumpEnd, type ReplyReader, type StatEntry } from './memcache/protocol';
 import { pendingInterrupt } from './ports/backend';
+import { refusalOrFailure } from './proxies';
 import { intToString, parseDecimalInt, type Float } from './ports/runtime';
 import { pause, SocketError } from './ports/socket';
 import { endpointLabel, type ServerEndpoint } from './table-options';
@@ -95,12 +96,14 @@ export class ItemDump {
    * refusal is thrown as it is, for raiseListingFailure (or on_server_error) to report.
    */
   static async start(endpoint: ServerEndpoint): Promise<ItemDump> {
-    const connection = new Connection(endpoint.host, endpoint.port);
+    const connection = new Connection(endpoint.host, endpoint.port, endpoint.security);
+    let command = 'stats';
     try {
       await connection.ready(endpoint.connectTimeout);
       await connection.send(encodeStats(), endpoint.timeout);
       const stats = await connection.receive(readStats, endpoint.timeout);
       connection.done();
+      command = 'lru_crawler metadump';
       const serverTime = serverClock(stats);
       if (serverTime === null) {
         connection.close();
@@ -130,7 +133,8 @@ export class ItemDump {
       connection.close();
       // pause() was interrupted: reported as an interrupted wait for the server.
       if (error instanceof SocketError) throw new TransportFailure('receive', error.failure, error.message);
-      throw error;
+      // A proxy (twemproxy) closes the connection on both commands: told apart from an outage by a `version`.
+      throw await refusalOrFailure(error, command, connection, endpoint.connectTimeout, endpoint.timeout);
     }
   }
 

@@ -23,6 +23,7 @@ import { createDistribution, DistributionError, type Distribution } from './dist
 import { raiseError, warn } from './errors';
 import { quoteForMessage, stripPrefix } from './keys';
 import { LISTING_TEXT, raiseListingFailure } from './item-dump';
+import { CommandRefused } from './proxies';
 import { ErrorReply, type StatEntry } from './memcache/protocol';
 import { intDiv, intToString, nowSeconds, parseDecimalInt } from './ports/runtime';
 import { OPTION_HINT, type ServerEndpoint, type ServerSetOptions } from './table-options';
@@ -439,7 +440,7 @@ export class ServerPool {
       try {
         await store.fetchItemLimits();
       } catch (error) {
-        if (!isClientFailure(error)) throw error;
+        if (!isClientFailure(error) && !(error instanceof CommandRefused)) throw error;
       }
     }
   }

@@ -14,7 +14,9 @@ import {
   rejectUnknownOptions,
   type ServerAddress,
 } from './options';
+import type { ConnectionSecurity } from './memcache/connection';
 import { intToString, nowSeconds, type Float } from './ports/runtime';
+import { parseConnectionSecurity, SECURITY_OPTIONS } from './server-security';
 
 export const DEFAULT_HOST = 'localhost';
 export const DEFAULT_PORT = 11211;
@@ -53,6 +55,8 @@ export const CACHE_TABLE_OPTIONS: string[] = [
   'on_server_error',
   'retry_interval',
   'full_scan',
+  'item_size_max',
+  ...SECURITY_OPTIONS,
 ];
 export const STATS_TABLE_OPTIONS: string[] = [
   'host',
@@ -63,6 +67,7 @@ export const STATS_TABLE_OPTIONS: string[] = [
   'servers',
   'on_server_error',
   'retry_interval',
+  ...SECURITY_OPTIONS,
 ];
 export const INSERT_MODES: string[] = ['set', 'add'];
 /** `commit`: writes wait in the transaction's write set until COMMIT; `immediate`: sent when each statement ends. */
@@ -74,6 +79,9 @@ export const ON_SERVER_ERROR_MODES: string[] = ['error', 'miss'];
 /** Seconds a server that failed is left alone before it is tried again, for tables with a `servers` list. */
 export const DEFAULT_RETRY_INTERVAL = 30;
 const MAX_RETRY_INTERVAL = 86400;
+/** memcached's -I accepts 1 KB to 1 GB. */
+const MIN_ITEM_SIZE_MAX = 1024;
+const MAX_ITEM_SIZE_MAX = 1073741824;
 
 /** One memcached server and how long to wait for it. */
 export interface ServerEndpoint {
@@ -83,6 +91,10 @@ export interface ServerEndpoint {
   timeout: Float;
   /** True when the server is an entry of the `servers` option, false when host/port name it (errors name the option). */
   listed: boolean;
+  /** TLS and the login (server-security.ts); tables that differ in them use different connections. */
+  security: ConnectionSecurity;
+  /** The `item_size_max` option (bytes), or null to ask the server (`stats settings`) once per backend. */
+  itemSizeMax: number | null;
 }
 
 /** `host:port`, as errors and EXPLAIN name a server. */
@@ -146,7 +158,14 @@ function parseTimeouts(options: Record<string, string>): Timeouts {
   };
 }
 
-/** The server of a table: host and port (defaults announced with a WARNING) and the timeouts. */
+/** The `item_size_max` option: memcached's -I in bytes, for servers that cannot tell it (a proxy in front of them). */
+function parseItemSizeMax(options: Record<string, string>): number | null {
+  const raw = options['item_size_max'];
+  if (raw === undefined) return null;
+  return checkedOption(() => parseIntegerOption('item_size_max', raw, MIN_ITEM_SIZE_MAX, MAX_ITEM_SIZE_MAX));
+}
+
+/** The server of a table: host and port (defaults announced with a WARNING), the timeouts, TLS and the login. */
 export function parseServerEndpoint(options: Record<string, string>): ServerEndpoint {
   const rawHost = options['host'];
   let host = DEFAULT_HOST;
@@ -168,7 +187,15 @@ export function parseServerEndpoint(options: Record<string, string>): ServerEndp
     port = checkedOption(() => parseIntegerOption('port', rawPort, 1, 65535));
   }
   const timeouts = parseTimeouts(options);
-  return { host: host, port: port, connectTimeout: timeouts.connectTimeout, timeout: timeouts.timeout, listed: false };
+  return {
+    host: host,
+    port: port,
+    connectTimeout: timeouts.connectTimeout,
+    timeout: timeouts.timeout,
+    listed: false,
+    security: parseConnectionSecurity(options),
+    itemSizeMax: parseItemSizeMax(options),
+  };
 }
 
 /** The servers of a table and what to do when one of them does not answer. */
@@ -211,6 +238,8 @@ export function parseServerSet(options: Record<string, string>, withDistribution
     rejectCombined(options, 'port');
     addresses = checkedOption(() => parseServerList('servers', rawServers));
     const timeouts = parseTimeouts(options);
+    const security = parseConnectionSecurity(options);
+    const itemSizeMax = parseItemSizeMax(options);
     endpoints = [];
     for (const address of addresses) {
       endpoints.push({
@@ -219,6 +248,8 @@ export function parseServerSet(options: Record<string, string>, withDistribution
         connectTimeout: timeouts.connectTimeout,
         timeout: timeouts.timeout,
         listed: true,
+        security: security,
+        itemSizeMax: itemSizeMax,
       });
     }
   }

@@ -412,6 +412,19 @@ optional_attr_str(PyObject *object, const char *name)
 }
 
 /*
+ * A wrapper that noticed PostgreSQL's interrupt flags (a cancel, statement_timeout, a terminate: a socket wait
+ * that looks at them) stops and raises its own exception. PostgreSQL's error is the one the user should get,
+ * with its SQLSTATE (57014, 57P01): once Python has unwound and its references are released, where the ERROR
+ * would be raised, let PostgreSQL act on a pending interrupt first.
+ */
+static void
+prefer_pending_interrupt(int elevel)
+{
+	if (elevel >= ERROR)
+		CHECK_FOR_INTERRUPTS();
+}
+
+/*
  * Reports the pending Python exception at `elevel` (ERROR normally; WARNING where an ERROR is not allowed,
  * e.g. during COMMIT or ABORT). Every Python reference is released before ereport.
  */
@@ -470,6 +483,7 @@ host_report_python_error_at(int elevel)
 		/* multicorn2: code 3 is ERROR, anything else (CRITICAL) is FATAL. */
 		if (elevel >= ERROR && level != 3)
 			report_level = FATAL;
+		prefer_pending_interrupt(elevel);
 		ereport(report_level,
 				(errcode(ERRCODE_INTERNAL_ERROR), errmsg("%s", utf8_to_server(message != NULL ? message : "")),
 				 hint != NULL ? errhint("%s", utf8_to_server(hint)) : 0,
@@ -508,6 +522,7 @@ host_report_python_error_at(int elevel)
 	Py_XDECREF(value);
 	Py_XDECREF(tb);
 
+	prefer_pending_interrupt(elevel);
 	/* multicorn2 downgrades to WARNING inside an already failed transaction block. */
 	if (elevel >= ERROR && IsAbortedTransactionBlockState())
 		elevel = WARNING;

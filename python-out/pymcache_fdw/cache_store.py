@@ -10,8 +10,8 @@ from __future__ import annotations
 import time
 from typing import Callable, Literal, NoReturn, TYPE_CHECKING, TypeVar, TypedDict, cast
 
-from ._runtime import format_float, parse_decimal_int, utf8_encode
-from .errors import raise_error
+from ._runtime import format_float, int_to_string, parse_decimal_int, utf8_encode
+from .errors import raise_error, warn
 from .keys import quote_for_message, strip_prefix
 from .memcache.connection import Connection, TransportFailure, connection_to
 from .memcache.protocol import (
@@ -40,6 +40,7 @@ from .memcache.protocol import (
     encode_store,
     encode_touch,
 )
+from .proxies import CommandRefused, refusal_or_failure
 from .table_options import ServerEndpoint, endpoint_label
 
 if TYPE_CHECKING:
@@ -50,7 +51,7 @@ if TYPE_CHECKING:
 T = TypeVar('T')
 
 
-class ItemFacts:  # src/cache-store.ts:43
+class ItemFacts:  # src/cache-store.ts:44
     """What memcached told about an item besides its value, when a read asked (meta get, metadump): the remaining TTL in
     seconds (-1: never expires), when it was last accessed (unix time), whether it was fetched since it was stored,
     and its size in memcached's memory (key, value and header). Null where the read did not say.
@@ -63,7 +64,7 @@ class ItemFacts:  # src/cache-store.ts:43
 
     def __init__(
         self, ttl: int | None, last_access: int | None, fetched: bool | None, size: int | None
-    ) -> None:  # src/cache-store.ts:49
+    ) -> None:  # src/cache-store.ts:50
         self.ttl = None
         self.last_access = None
         self.fetched = None
@@ -74,7 +75,7 @@ class ItemFacts:  # src/cache-store.ts:43
         self.size = size
 
 
-class StoredItem:  # src/cache-store.ts:61
+class StoredItem:  # src/cache-store.ts:62
     """A value as stored in memcached: its bytes and its client flags; `cas` is the CAS token memcached gave it when it
     was read (null for a value this transaction has pending), `facts` what else the read learnt.
     """
@@ -86,7 +87,7 @@ class StoredItem:  # src/cache-store.ts:61
 
     def __init__(
         self, value: bytes, flags: int, cas: str | None = None, facts: ItemFacts | None = None
-    ) -> None:  # src/cache-store.ts:66
+    ) -> None:  # src/cache-store.ts:67
         self.cas = None
         self.facts = None
         self.value = value
@@ -141,7 +142,7 @@ class DeleteOp(TypedDict):
 WriteOp: TypeAlias = 'StoreOp | CasOp | TouchOp | DeleteOp'
 
 
-def reach_hint(endpoint: ServerEndpoint) -> str:  # src/cache-store.ts:117
+def reach_hint(endpoint: ServerEndpoint) -> str:  # src/cache-store.ts:118
     """What to do about a server that does not answer, naming the option that names it (host/port, or servers)."""
     where = (
         'or correct its host:port in the servers option'
@@ -154,11 +155,57 @@ def reach_hint(endpoint: ServerEndpoint) -> str:  # src/cache-store.ts:117
     )
 
 
-# memcached answered CLIENT_ERROR to a request the wrapper had checked: most often a server requiring authentication.
-CLIENT_ERROR_HINT = (
-    'memcached answers "unauthenticated" when it requires ASCII authentication (memcached -Y), which pymcache_fdw does'
-    ' not send: use a memcached without it. Any other reply is unexpected: report it with the statement and the'
-    ' memcached version.'
+# memcached answered CLIENT_ERROR to a request the wrapper had checked: not an error the wrapper expects.
+CLIENT_ERROR_HINT = 'This reply is unexpected: report it with the statement and the memcached version.'
+
+# memcached requires a login (memcached -Y) and the table has no credentials.
+UNAUTHENTICATED_HINT = (
+    'memcached requires a login (memcached -Y): give a username and password in a user mapping, CREATE USER MAPPING FOR'
+    " CURRENT_USER SERVER ... OPTIONS (username '...', password '...')."
+)
+
+# A plain connection reset at once: what a memcached that requires TLS (memcached -Z) does to one.
+PLAIN_TO_TLS_HINT = " A memcached that requires TLS (memcached -Z) resets plain connections: set tls 'on' if it does."
+
+
+def tls_hint(message: str) -> str:  # src/cache-store.ts:135
+    """What to do about a TLS failure (`message` the socket port's fixed text)."""
+    if message.startswith('certificate verify failed'):
+        return (
+            "tls 'on' verifies the server's certificate against tls_ca_file (the system's certificate authorities"
+            ' without it) and the host name the table connects to: give the CA that signed it in tls_ca_file, or set'
+            " tls 'insecure' to encrypt without verifying."
+        )
+    if 'does not speak TLS' in message:
+        return "The server does not use TLS on this port: set tls 'off', or start memcached with -Z."
+    # The client's own files (the socket port's texts for them start so).
+    if (
+        message.startswith('cannot read')
+        or message.startswith('no certificate')
+        or message.startswith('the client certificate')
+    ):
+        return (
+            'tls_ca_file, tls_cert_file and tls_key_file name PEM files the PostgreSQL server process (its'
+            ' operating-system user) reads: give absolute paths of files it can read.'
+        )
+    if 'client certificate' in message:
+        return (
+            'Give a client certificate the server trusts (memcached -o ssl_ca_cert names the CAs it accepts) in'
+            ' tls_cert_file and tls_key_file, on the table, the server or the user mapping.'
+        )
+    return "Check the server's TLS settings (memcached -Z -o ssl_...) and its log."
+
+
+# The login refused: the credentials do not match the server's -Y file.
+LOGIN_HINT = (
+    "The username and password of the user mapping must match a username:password line of the file memcached's -Y"
+    " option names: ALTER USER MAPPING FOR ... SERVER ... OPTIONS (SET password '...')."
+)
+
+# The commands a proxy such as twemproxy does not forward, for hints.
+PROXY_HINT = (
+    'twemproxy forwards only the key commands (get, set, add, delete, touch, incr, ...): statistics, meta commands,'
+    ' flush_all and listing keys need a table on the memcached servers behind it.'
 )
 
 # memcached's connection limit: it sends this ERROR on accepting a connection beyond -c, then closes it.
@@ -172,29 +219,61 @@ class FailureReport(TypedDict):
     hint: str | None
 
 
-def is_client_failure(error: object) -> bool:  # src/cache-store.ts:137
+def is_client_failure(error: object) -> bool:  # src/cache-store.ts:174
     """The memcached failures the wrapper reports (anything else is a bug, or an ERROR already raised)."""
-    return isinstance(error, (TransportFailure, ReplyError))
+    return isinstance(error, (TransportFailure, ReplyError, CommandRefused))
 
 
-def is_outage(error: object) -> bool:  # src/cache-store.ts:142
-    """A failure that says the server is unreachable or went away, as opposed to refusing one request."""
+def is_outage(error: object) -> bool:  # src/cache-store.ts:182
+    """A failure that says the server is unreachable or went away, as opposed to refusing one request. A cancel, a TLS
+    failure (certificates, settings) and a refused login are not: they fail the statement and leave the server up.
+    """
     if isinstance(error, TransportFailure):
-        return error.failure != 'interrupted'
+        return error.failure != 'interrupted' and error.failure != 'tls' and error.failure != 'login'
     return isinstance(error, ErrorReply) and error.kind == 'ERROR' and error.known_text == TOO_MANY_CONNECTIONS
 
 
 def describe_failure(
     error: object, endpoint: ServerEndpoint, what: str
-) -> FailureReport | None:  # src/cache-store.ts:152
+) -> FailureReport | None:  # src/cache-store.ts:192
     """Describes a client failure during `what` (e.g. `set of key "k"`); null when `error` is not a memcached client or
     transport failure (a bug, or an ERROR already raised), which the caller re-throws. Nothing the peer sent is
     quoted unless it is a known memcached error text.
     """
     server = endpoint_label(endpoint)
+    if isinstance(error, CommandRefused):
+        return {
+            'message': (
+                f'the server at {server} closed the connection on "{error.command}" ({what}), and answers other'
+                f' commands: a proxy in front of memcached that does not forward "{error.command}"'
+            ),
+            'hint': PROXY_HINT,
+        }
     if isinstance(error, TransportFailure):
         if error.failure == 'interrupted':
-            return {'message': f'waiting for memcached at {server} ({what}) was {str(error)}', 'hint': None}
+            # On the project's host PostgreSQL's own error (57014) takes the place of this one; on multicorn2 it is the
+            # ERROR.
+            return {
+                'message': f'stopped waiting for memcached at {server} ({what}): {str(error)}',
+                'hint': (
+                    'PostgreSQL interrupted the statement (statement_timeout, pg_cancel_backend or'
+                    ' pg_terminate_backend) while it waited for memcached; that connection is closed and the next'
+                    ' statement opens a new one.'
+                ),
+            }
+        if error.failure == 'tls':
+            return {
+                'message': f'TLS with memcached at {server} failed ({what}): {str(error)}', 'hint': tls_hint(str(error))
+            }
+        if error.failure == 'login':
+            username = endpoint['security']['username']
+            return {
+                'message': (
+                    f'memcached at {server} refused the login of user'
+                    f" {quote_for_message('' if username is None else username)} ({what}): {str(error)}"
+                ),
+                'hint': LOGIN_HINT,
+            }
         if error.phase == 'connect':
             return {
                 'message': f'cannot reach memcached at {server} ({what}): {str(error)}', 'hint': reach_hint(endpoint)
@@ -210,9 +289,10 @@ def describe_failure(
                 ),
                 'hint': 'The timeout option sets how long to wait for a reply; check the server and the network.',
             }
+        plain_reset = error.failure == 'reset' and endpoint['security']['tls'] == 'off'
         return {
             'message': f'lost the connection to memcached at {server} during {what}: {str(error)}',
-            'hint': reach_hint(endpoint),
+            'hint': reach_hint(endpoint) + (PLAIN_TO_TLS_HINT if plain_reset else ''),
         }
     if isinstance(error, ErrorReply):
         if error.kind == 'ERROR' and error.known_text == TOO_MANY_CONNECTIONS:
@@ -231,9 +311,8 @@ def describe_failure(
             )
             return {'message': f'memcached at {server} failed the {what}: {reply_text(error)}', 'hint': hint}
         if error.kind == 'CLIENT_ERROR':
-            return {
-                'message': f'memcached at {server} rejected the {what}: {reply_text(error)}', 'hint': CLIENT_ERROR_HINT
-            }
+            hint = UNAUTHENTICATED_HINT if error.known_text == 'unauthenticated' else CLIENT_ERROR_HINT
+            return {'message': f'memcached at {server} rejected the {what}: {reply_text(error)}', 'hint': hint}
         return {
             'message': f'memcached at {server} does not know the command of the {what}: {reply_text(error)}',
             'hint': 'The server, or a proxy in front of it, does not speak this part of the memcached protocol.',
@@ -252,17 +331,17 @@ def describe_failure(
     return None
 
 
-def reply_text(error: ErrorReply) -> str:  # src/cache-store.ts:203
+def reply_text(error: ErrorReply) -> str:  # src/cache-store.ts:271
     """An error reply's text when it is a known memcached error text, else its safe description (kind and length)."""
     return error.known_text if error.known_text is not None else describe_reply_error(error)
 
 
-def operation_text(action: str, user_key: str | None) -> str:  # src/cache-store.ts:208
+def operation_text(action: str, user_key: str | None) -> str:  # src/cache-store.ts:276
     """`get of key "k"` (`action` of the user's key), or the action alone when it is about several keys."""
     return action if user_key is None else f'{action} of key {quote_for_message(user_key)}'
 
 
-def raise_failure(error: object, endpoint: ServerEndpoint, what: str) -> NoReturn:  # src/cache-store.ts:216
+def raise_failure(error: object, endpoint: ServerEndpoint, what: str) -> NoReturn:  # src/cache-store.ts:284
     """Ends the statement with an ERROR for a client failure during `what`, naming the server; anything that is not a
     client or transport failure (a bug, or an ERROR already raised) is re-thrown as it is.
     """
@@ -286,18 +365,18 @@ ITEM_CAS_BYTES = 8
 ITEM_FLAGS_BYTES = 4
 
 
-class ItemLimits:  # src/cache-store.ts:237
+class ItemLimits:  # src/cache-store.ts:305
     """How large an item a server stores: item_size_max and what each item spends besides key and value."""
 
     item_size_max: int
     # ITEM_HEADER_BYTES, plus ITEM_CAS_BYTES unless CAS is off.
     overhead: int
 
-    def __init__(self, item_size_max: int, overhead: int) -> None:  # src/cache-store.ts:242
+    def __init__(self, item_size_max: int, overhead: int) -> None:  # src/cache-store.ts:310
         self.item_size_max = item_size_max
         self.overhead = overhead
 
-    def room(self, key_bytes: int, flags: int) -> int:  # src/cache-store.ts:248
+    def room(self, key_bytes: int, flags: int) -> int:  # src/cache-store.ts:316
         """The largest value memcached stores under a key of `key_bytes` bytes with `flags`."""
         return self.item_size_max - self.overhead - (0 if flags == 0 else ITEM_FLAGS_BYTES) - key_bytes
 
@@ -306,7 +385,21 @@ class ItemLimits:  # src/cache-store.ts:237
 known_item_limits: dict[str, ItemLimits] = {}
 
 
-class PendingGet:  # src/cache-store.ts:257
+def assumed_item_limits(endpoint: ServerEndpoint, refused: CommandRefused) -> ItemLimits:  # src/cache-store.ts:328
+    """The limits of a server that does not answer `stats settings` (a proxy): memcached's defaults, with a WARNING the
+    first time in the backend; the `item_size_max` option sets them without asking.
+    """
+    warn(
+        f'the server at {endpoint_label(endpoint)} does not answer "{refused.command}" (a proxy in front of memcached):'
+        " values are checked against memcached's default item size limit of"
+        f' {int_to_string(DEFAULT_ITEM_SIZE_MAX)} bytes',
+        "Set the table's item_size_max option to the memcached servers' -I (in bytes) to check against it without"
+        ' asking.',
+    )
+    return ItemLimits(DEFAULT_ITEM_SIZE_MAX, ITEM_HEADER_BYTES + ITEM_CAS_BYTES)
+
+
+class PendingGet:  # src/cache-store.ts:338
     """A `get` sent to one server whose replies have not been read yet (or the failure that kept it from being sent)."""
 
     keys: list[str]
@@ -319,7 +412,7 @@ class PendingGet:  # src/cache-store.ts:257
 
     def __init__(
         self, keys: list[str], encoded: list[bytes], with_facts: bool, reused: bool, failure: object
-    ) -> None:  # src/cache-store.ts:266
+    ) -> None:  # src/cache-store.ts:347
         self.keys = keys
         self.encoded = encoded
         self.with_facts = with_facts
@@ -346,32 +439,32 @@ META_GET_FACTS: MetaGetOptions = {
 }
 
 
-def read_meta(reader: ReplyReader) -> MetaReply | None:  # src/cache-store.ts:293
+def read_meta(reader: ReplyReader) -> MetaReply | None:  # src/cache-store.ts:374
     return reader.read_meta()
 
 
-def last_access_at(seconds_ago: int | None) -> int | None:  # src/cache-store.ts:298
+def last_access_at(seconds_ago: int | None) -> int | None:  # src/cache-store.ts:379
     """The unix time of an access `seconds_ago` seconds ago (meta get's `l`), by this host's clock."""
     return None if seconds_ago is None else int(time.time()) - seconds_ago
 
 
-def read_values(reader: ReplyReader) -> list[ValueItem] | None:  # src/cache-store.ts:302
+def read_values(reader: ReplyReader) -> list[ValueItem] | None:  # src/cache-store.ts:383
     return reader.read_values()
 
 
-def read_stored(reader: ReplyReader) -> StoreStatus | None:  # src/cache-store.ts:306
+def read_stored(reader: ReplyReader) -> StoreStatus | None:  # src/cache-store.ts:387
     return reader.read_stored()
 
 
-def read_touched(reader: ReplyReader) -> TouchStatus | None:  # src/cache-store.ts:310
+def read_touched(reader: ReplyReader) -> TouchStatus | None:  # src/cache-store.ts:391
     return reader.read_touched()
 
 
-def read_deleted(reader: ReplyReader) -> DeleteStatus | None:  # src/cache-store.ts:314
+def read_deleted(reader: ReplyReader) -> DeleteStatus | None:  # src/cache-store.ts:395
     return reader.read_deleted()
 
 
-class WriteBatch:  # src/cache-store.ts:319
+class WriteBatch:  # src/cache-store.ts:400
     """Pipelined writes of one kind to one server: the keys (full keys) and the request holding every command."""
 
     kind: Literal['set', 'cas', 'delete', 'touch']
@@ -380,24 +473,24 @@ class WriteBatch:  # src/cache-store.ts:319
 
     def __init__(
         self, kind: Literal['set', 'cas', 'delete', 'touch'], keys: list[str], request: bytes
-    ) -> None:  # src/cache-store.ts:324
+    ) -> None:  # src/cache-store.ts:405
         self.kind = kind
         self.keys = keys
         self.request = request
 
 
-class RejectedWrite:  # src/cache-store.ts:332
+class RejectedWrite:  # src/cache-store.ts:413
     """A write of a batch memcached did not apply, and why (its reply: NOT_STORED, NOT_FOUND, or an error reply)."""
 
     key: str
     reason: str
 
-    def __init__(self, key: str, reason: str) -> None:  # src/cache-store.ts:336
+    def __init__(self, key: str, reason: str) -> None:  # src/cache-store.ts:417
         self.key = key
         self.reason = reason
 
 
-class BatchOutcome:  # src/cache-store.ts:343
+class BatchOutcome:  # src/cache-store.ts:424
     """What became of a sent batch: how many commands memcached answered, from the first, and which it refused."""
 
     answered: int
@@ -405,24 +498,24 @@ class BatchOutcome:  # src/cache-store.ts:343
     # Why the replies stopped before the last command's (the connection is closed), or null when all came.
     failure: object
 
-    def __init__(self, answered: int, rejected: list[RejectedWrite], failure: object) -> None:  # src/cache-store.ts:349
+    def __init__(self, answered: int, rejected: list[RejectedWrite], failure: object) -> None:  # src/cache-store.ts:430
         self.answered = answered
         self.rejected = rejected
         self.failure = failure
 
 
-def rejected_keys(rejected: list[RejectedWrite]) -> list[str]:  # src/cache-store.ts:356
+def rejected_keys(rejected: list[RejectedWrite]) -> list[str]:  # src/cache-store.ts:437
     keys: list[str] = []
     for write in rejected:
         keys.append(write.key)
     return keys
 
 
-def read_stats(reader: ReplyReader) -> list[StatEntry] | None:  # src/cache-store.ts:362
+def read_stats(reader: ReplyReader) -> list[StatEntry] | None:  # src/cache-store.ts:443
     return reader.read_stats()
 
 
-def worth_retrying(pending: PendingGet, error: object) -> bool:  # src/cache-store.ts:367
+def worth_retrying(pending: PendingGet, error: object) -> bool:  # src/cache-store.ts:448
     """A transport failure on a connection reused from an earlier request: the server may have restarted meanwhile."""
     return (
         pending.reused
@@ -431,7 +524,7 @@ def worth_retrying(pending: PendingGet, error: object) -> bool:  # src/cache-sto
     )
 
 
-class CacheStore:  # src/cache-store.ts:372
+class CacheStore:  # src/cache-store.ts:453
     """The memcached side of one foreign table: its server and the operations, with errors reported."""
 
     endpoint: ServerEndpoint
@@ -446,21 +539,21 @@ class CacheStore:  # src/cache-store.ts:372
     # reads that want an item's facts use `gets` instead (the facts read as unknown).
     _meta_refused: bool
 
-    def __init__(self, endpoint: ServerEndpoint, prefix: str) -> None:  # src/cache-store.ts:387
+    def __init__(self, endpoint: ServerEndpoint, prefix: str) -> None:  # src/cache-store.ts:468
         self._known_limits = None
         self.endpoint = endpoint
         self.server_label = endpoint_label(endpoint)
         self._prefix = prefix
         self._known_limits = None
         self._meta_refused = False
-        self._connection = connection_to(endpoint['host'], endpoint['port'])
+        self._connection = connection_to(endpoint['host'], endpoint['port'], endpoint['security'])
 
-    def user_key(self, full_key: str) -> str:  # src/cache-store.ts:397
+    def user_key(self, full_key: str) -> str:  # src/cache-store.ts:478
         """The user's key for a full key (the prefix stripped), for messages."""
         key = strip_prefix(self._prefix, full_key)
         return full_key if key is None else key
 
-    def send_get(self, keys: list[str], ask_facts: bool = False) -> PendingGet:  # src/cache-store.ts:407
+    def send_get(self, keys: list[str], ask_facts: bool = False) -> PendingGet:  # src/cache-store.ts:488
         """Sends `get` for `keys` (full keys), one line per KEYS_PER_GET keys, all in one write; the replies are read by
         receive_get. A failure to connect or send is kept for receive_get to report, so that the other servers of a
         statement still get their requests first.
@@ -481,7 +574,7 @@ class CacheStore:  # src/cache-store.ts:372
             return PendingGet(keys, encoded, with_facts, reused, error)
         return PendingGet(keys, encoded, with_facts, reused, None)
 
-    def _get_request(self, encoded: list[bytes]) -> bytes:  # src/cache-store.ts:423
+    def _get_request(self, encoded: list[bytes]) -> bytes:  # src/cache-store.ts:504
         """`gets` lines (the CAS token comes with each value, for UPDATEs that must not overwrite another client's
         change).
         """
@@ -494,14 +587,14 @@ class CacheStore:  # src/cache-store.ts:372
             start += KEYS_PER_GET
         return bytes().join(lines)
 
-    def _meta_get_request(self, encoded: list[bytes]) -> bytes:  # src/cache-store.ts:431
+    def _meta_get_request(self, encoded: list[bytes]) -> bytes:  # src/cache-store.ts:512
         """One `mg` per key, answered in order, each returning the value with every fact (memcached 1.6.10 or later)."""
         lines: list[bytes] = []
         for key in encoded:
             lines.append(encode_meta_get(key, META_GET_FACTS))
         return bytes().join(lines)
 
-    def receive_get(self, pending: PendingGet) -> dict[str, StoredItem]:  # src/cache-store.ts:442
+    def receive_get(self, pending: PendingGet) -> dict[str, StoredItem]:  # src/cache-store.ts:523
         """The items found for a sent get. A failed request goes to `read_failed`, which raises the ERROR (or, in
         ServerStore under on_server_error miss, returns what was found); a connection that was reused and turns out
         closed (the server restarted since the last statement) is retried once on a new one, reads being safe to repeat.
@@ -514,16 +607,6 @@ class CacheStore:  # src/cache-store.ts:372
                 return found
             except Exception as error:
                 failure = error
-        if (
-            pending.with_facts
-            and isinstance(failure, ErrorReply)
-            and failure.kind == 'ERROR'
-            and failure.known_text is None
-        ):
-            # No meta commands here (memcached before 1.6.10, or a proxy such as twemproxy): the facts stay unknown.
-            self._meta_refused = True
-            self._connection.close()
-            return self.receive_get(self.send_get(pending.keys, False))
         if worth_retrying(pending, failure):
             self._connection.close()
             retried = self.send_get(pending.keys, pending.with_facts)
@@ -536,13 +619,29 @@ class CacheStore:  # src/cache-store.ts:372
                     failure = error
             else:
                 failure = retried.failure
+        if pending.with_facts and self._refuses_meta_commands(failure):
+            # No meta commands here (memcached before 1.6.10, or a proxy such as twemproxy): the facts stay unknown.
+            self._meta_refused = True
+            self._connection.close()
+            return self.receive_get(self.send_get(pending.keys, False))
         if not is_client_failure(failure):
             if isinstance(failure, Exception):
                 raise failure
             raise Exception('unexpected failure during a get')
         return self.read_failed(failure, pending.keys, {})
 
-    def _read_get_replies(self, pending: PendingGet) -> dict[str, StoredItem]:  # src/cache-store.ts:482
+    def _refuses_meta_commands(self, failure: object) -> bool:  # src/cache-store.ts:566
+        """Whether a meta get failed because the server does not take meta commands: memcached before 1.6.10 answers
+        ERROR; twemproxy closes the connection (on a new connection too: a reused one was retried first) and answers
+        `version`.
+        """
+        if isinstance(failure, ErrorReply) and failure.kind == 'ERROR' and failure.known_text is None:
+            return True
+        endpoint = self.endpoint
+        refusal = refusal_or_failure(failure, 'mg', self._connection, endpoint['connect_timeout'], endpoint['timeout'])
+        return isinstance(refusal, CommandRefused)
+
+    def _read_get_replies(self, pending: PendingGet) -> dict[str, StoredItem]:  # src/cache-store.ts:574
         """Reads the replies of every get line of `pending`, each item matched with the key it was asked for."""
         if len(pending.keys) == 0:
             return {}
@@ -574,7 +673,7 @@ class CacheStore:  # src/cache-store.ts:372
         connection.done()
         return found
 
-    def _read_meta_get_replies(self, pending: PendingGet) -> dict[str, StoredItem]:  # src/cache-store.ts:516
+    def _read_meta_get_replies(self, pending: PendingGet) -> dict[str, StoredItem]:  # src/cache-store.ts:608
         """Reads the meta get replies of `pending`, one per key in order: VA with the value and facts, EN for a miss.
         The item's size is memcached's own count (value, key, header, CAS and flags), as metadump reports it, known once
         the server's item limits are (item_limits(), which a query asking for the size calls first).
@@ -617,22 +716,22 @@ class CacheStore:  # src/cache-store.ts:372
         connection.done()
         return found
 
-    def get_many(self, keys: list[str], with_facts: bool = False) -> dict[str, StoredItem]:  # src/cache-store.ts:543
+    def get_many(self, keys: list[str], with_facts: bool = False) -> dict[str, StoredItem]:  # src/cache-store.ts:635
         """The items found for `keys` (full keys): send_get then receive_get."""
         return self.receive_get(self.send_get(keys, with_facts))
 
     def read_failed(
         self, error: object, chunk: list[str], found: dict[str, StoredItem]
-    ) -> dict[str, StoredItem]:  # src/cache-store.ts:551
+    ) -> dict[str, StoredItem]:  # src/cache-store.ts:643
         """A `get` of `chunk` failed: an ERROR naming the server (and the key, for one key). `found` holds the items
         read before the failure, for an override that reads the rest as misses.
         """
         raise_failure(error, self.endpoint, operation_text('get', self.user_key(chunk[0]) if len(chunk) == 1 else None))
 
-    def read_succeeded(self) -> None:  # src/cache-store.ts:556
+    def read_succeeded(self) -> None:  # src/cache-store.ts:648
         """Every `get` of a read was answered (ServerStore notes that the server is up)."""
 
-    def apply(self, op: WriteOp) -> bool:  # src/cache-store.ts:562
+    def apply(self, op: WriteOp) -> bool:  # src/cache-store.ts:654
         """Sends one write and returns memcached's answer: stored (set, add), touched, deleted. False means add found
         the key already there, or touch/delete did not find it.
         """
@@ -657,27 +756,48 @@ class CacheStore:  # src/cache-store.ts:372
         except Exception as error:
             raise_failure(error, self.endpoint, operation_text(op['kind'], self.user_key(op['key'])))
 
-    def item_limits(self) -> ItemLimits:  # src/cache-store.ts:588
+    def item_limits(self) -> ItemLimits:  # src/cache-store.ts:680
         """How large an item the server stores (`item_size_max` and `cas_enabled` of `stats settings`), asked once per
         server per backend so that values are checked before they are sent.
         """
         if self._known_limits is not None:
             return self._known_limits
+        configured = self.endpoint['item_size_max']
+        if configured is not None:
+            # Set by the table: not asked (a proxy would not answer), CAS assumed on (its 8 bytes counted: the safe
+            # side).
+            fixed = ItemLimits(configured, ITEM_HEADER_BYTES + ITEM_CAS_BYTES)
+            self._known_limits = fixed
+            return fixed
         known = known_item_limits.get(self.server_label)
         if known is not None:
             self._known_limits = known
             return known
-        return self._learn_limits(self.stats('settings'))
+        settings: list[StatEntry]
+        try:
+            settings = self.fetch_stats('settings')
+        except Exception as error:
+            if not isinstance(error, CommandRefused):
+                raise_failure(error, self.endpoint, 'stats settings')
+            assumed = assumed_item_limits(self.endpoint, error)
+            known_item_limits[self.server_label] = assumed
+            self._known_limits = assumed
+            return assumed
+        return self._learn_limits(settings)
 
-    def fetch_item_limits(self) -> ItemLimits:  # src/cache-store.ts:602
-        """The server's item limits, asked once; a client failure propagates as it is (ServerPool.learn_item_limits
-        leaves it for the read that follows to report).
+    def fetch_item_limits(self) -> ItemLimits:  # src/cache-store.ts:711
+        """The server's item limits as item_limits() finds them, except that a failure to ask propagates as it is
+        (ServerPool.learn_item_limits leaves it for the read that follows to report).
         """
-        if self._known_limits is not None:
-            return self._known_limits
+        if (
+            self._known_limits is not None
+            or self.endpoint['item_size_max'] is not None
+            or self.server_label in known_item_limits
+        ):
+            return self.item_limits()
         return self._learn_limits(self.fetch_stats('settings'))
 
-    def _learn_limits(self, settings: list[StatEntry]) -> ItemLimits:  # src/cache-store.ts:608
+    def _learn_limits(self, settings: list[StatEntry]) -> ItemLimits:  # src/cache-store.ts:719
         """Keeps the item limits `stats settings` tells, for this store and every other on the server."""
         item_size_max = DEFAULT_ITEM_SIZE_MAX
         cas_enabled = True
@@ -697,7 +817,7 @@ class CacheStore:  # src/cache-store.ts:372
     # flight and reports them all in one ERROR. Every command is acknowledged (never noreply), and every reply read.
     def _pipeline(
         self, request: bytes, count: int, read: Callable[[ReplyReader], T | None]
-    ) -> list[T]:  # src/cache-store.ts:628
+    ) -> list[T]:  # src/cache-store.ts:739
         """Sends `request` of `count` commands and reads one reply each with `read`; the connection is left in step."""
         connection = self._connection
         connection.ready(self.endpoint['connect_timeout'])
@@ -712,14 +832,14 @@ class CacheStore:  # src/cache-store.ts:372
         connection.done()
         return replies
 
-    def add_one(self, op: StoreOp) -> bool:  # src/cache-store.ts:644
+    def add_one(self, op: StoreOp) -> bool:  # src/cache-store.ts:755
         """`add` of one item; false when the key exists."""
         request = encode_store('add', utf8_encode(op['key']), op['item'].flags, op['expire'], op['item'].value)
         _d0 = self._pipeline(request, 1, read_stored)
         status = _d0[0] if len(_d0) > 0 else None
         return status == 'STORED'
 
-    def set_batch(self, keys: list[str], items: list[StoredItem], expire: int) -> WriteBatch:  # src/cache-store.ts:651
+    def set_batch(self, keys: list[str], items: list[StoredItem], expire: int) -> WriteBatch:  # src/cache-store.ts:762
         """A batch of sets of `keys[i]` to `items[i]`, all with one expiration."""
         commands: list[bytes] = []
         for i in range(len(keys)):
@@ -727,7 +847,7 @@ class CacheStore:  # src/cache-store.ts:372
             commands.append(encode_store('set', utf8_encode(keys[i]), item.flags, expire, item.value))
         return WriteBatch('set', keys, bytes().join(commands))
 
-    def cas_batch(self, ops: list[CasOp]) -> WriteBatch:  # src/cache-store.ts:661
+    def cas_batch(self, ops: list[CasOp]) -> WriteBatch:  # src/cache-store.ts:772
         """A batch of compare-and-swaps, each with its own expiration and token (EXISTS or NOT_FOUND: another client
         won).
         """
@@ -740,27 +860,27 @@ class CacheStore:  # src/cache-store.ts:372
             )
         return WriteBatch('cas', keys, bytes().join(commands))
 
-    def delete_batch(self, keys: list[str]) -> WriteBatch:  # src/cache-store.ts:672
+    def delete_batch(self, keys: list[str]) -> WriteBatch:  # src/cache-store.ts:783
         """A batch of deletes."""
         commands: list[bytes] = []
         for key in keys:
             commands.append(encode_delete(utf8_encode(key)))
         return WriteBatch('delete', keys, bytes().join(commands))
 
-    def touch_batch(self, keys: list[str], expire: int) -> WriteBatch:  # src/cache-store.ts:679
+    def touch_batch(self, keys: list[str], expire: int) -> WriteBatch:  # src/cache-store.ts:790
         """A batch of touches to `expire`, each acknowledged (never noreply: a NOT_FOUND must not be lost)."""
         commands: list[bytes] = []
         for key in keys:
             commands.append(encode_touch(utf8_encode(key), expire))
         return WriteBatch('touch', keys, bytes().join(commands))
 
-    def send_batch(self, batch: WriteBatch) -> None:  # src/cache-store.ts:686
+    def send_batch(self, batch: WriteBatch) -> None:  # src/cache-store.ts:797
         """Sends a batch in one write; its replies are read by receive_batch (other servers' batches may go in between).
         """
         self._connection.ready(self.endpoint['connect_timeout'])
         self._connection.send(batch.request, self.endpoint['timeout'])
 
-    def receive_batch(self, batch: WriteBatch) -> BatchOutcome:  # src/cache-store.ts:697
+    def receive_batch(self, batch: WriteBatch) -> BatchOutcome:  # src/cache-store.ts:808
         """Reads the reply to every command of a sent batch: which keys memcached did not apply, each with the reason (a
         set NOT_STORED or refused with an error reply, a delete or touch of a key it does not hold), and, when the
         replies stopped early (a transport failure or an unreadable reply, which close the connection), how many came
@@ -792,7 +912,7 @@ class CacheStore:  # src/cache-store.ts:372
         connection.done()
         return BatchOutcome(answered, rejected, None)
 
-    def apply_batch(self, batch: WriteBatch) -> list[RejectedWrite]:  # src/cache-store.ts:724
+    def apply_batch(self, batch: WriteBatch) -> list[RejectedWrite]:  # src/cache-store.ts:835
         """A batch sent and read at once: the keys not applied; a failure before the last reply is thrown."""
         self.send_batch(batch)
         outcome = self.receive_batch(batch)
@@ -803,19 +923,19 @@ class CacheStore:  # src/cache-store.ts:372
 
     def set_pipelined(
         self, keys: list[str], items: list[StoredItem], expire: int
-    ) -> list[str]:  # src/cache-store.ts:733
+    ) -> list[str]:  # src/cache-store.ts:844
         """`set` of every key, pipelined in one round trip; returns the keys memcached did not store."""
         return rejected_keys(self.apply_batch(self.set_batch(keys, items, expire)))
 
-    def delete_pipelined(self, keys: list[str]) -> list[str]:  # src/cache-store.ts:738
+    def delete_pipelined(self, keys: list[str]) -> list[str]:  # src/cache-store.ts:849
         """`delete` of every key, pipelined in one round trip; returns the keys memcached did not hold."""
         return rejected_keys(self.apply_batch(self.delete_batch(keys)))
 
-    def touch_pipelined(self, keys: list[str], expire: int) -> list[str]:  # src/cache-store.ts:743
+    def touch_pipelined(self, keys: list[str], expire: int) -> list[str]:  # src/cache-store.ts:854
         """`touch` of every key, pipelined in one round trip; returns the keys memcached no longer held."""
         return rejected_keys(self.apply_batch(self.touch_batch(keys, expire)))
 
-    def stats(self, command: str) -> list[StatEntry]:  # src/cache-store.ts:751
+    def stats(self, command: str) -> list[StatEntry]:  # src/cache-store.ts:862
         """memcached's `stats` (`command` '' for the general statistics, or a group such as `settings`), as the server
         sent them: name and value text, in its order. A failure is an ERROR naming the server.
         """
@@ -824,16 +944,23 @@ class CacheStore:  # src/cache-store.ts:372
         except Exception as error:
             raise_failure(error, self.endpoint, 'stats' if command == '' else f'stats {command}')
 
-    def fetch_stats(self, command: str) -> list[StatEntry]:  # src/cache-store.ts:760
-        """`stats` without reporting: client failures propagate (ServerStore notes outages first)."""
+    def fetch_stats(self, command: str) -> list[StatEntry]:  # src/cache-store.ts:874
+        """`stats` without reporting: client failures propagate (ServerStore notes outages first). A server that closes
+        the connection on it but answers `version` is a proxy that does not forward it: a CommandRefused.
+        """
         group: StatsGroup | None = None if command == '' else stats_group(command)
-        _d0 = self._pipeline(encode_stats(group), 1, read_stats)
-        entries = _d0[0] if len(_d0) > 0 else None
-        return cast('list[tuple[str, str]]', entries)
+        try:
+            _d0 = self._pipeline(encode_stats(group), 1, read_stats)
+            entries = _d0[0] if len(_d0) > 0 else None
+            return cast('list[tuple[str, str]]', entries)
+        except Exception as error:
+            endpoint = self.endpoint
+            what = 'stats' if command == '' else f'stats {command}'
+            raise refusal_or_failure(error, what, self._connection, endpoint['connect_timeout'], endpoint['timeout'])
 
     # Commands of the function API (src/functions.ts) that act at once rather than at COMMIT: memcached's atomic
     # counters, append and prepend under write_mode immediate, and flush_all. A failure is an ERROR naming the server.
-    def counter(self, kind: Literal['incr', 'decr'], full_key: str, delta: str) -> str | None:  # src/cache-store.ts:773
+    def counter(self, kind: Literal['incr', 'decr'], full_key: str, delta: str) -> str | None:  # src/cache-store.ts:893
         """`incr` or `decr` of `full_key` by `delta` (an unsigned 64-bit decimal): the new value as memcached's decimal
         text, or null when the key does not exist. A value that is not a decimal number is an ERROR naming the key.
         """
@@ -855,7 +982,7 @@ class CacheStore:  # src/cache-store.ts:372
 
     def append_now(
         self, kind: Literal['append', 'prepend'], full_key: str, value: bytes
-    ) -> bool:  # src/cache-store.ts:793
+    ) -> bool:  # src/cache-store.ts:913
         """`append` or `prepend` of `value` to what `full_key` holds; false when memcached does not hold the key."""
         request = encode_store(kind, utf8_encode(full_key), 0, 0, value)
         try:
@@ -865,7 +992,7 @@ class CacheStore:  # src/cache-store.ts:372
         except Exception as error:
             raise_failure(error, self.endpoint, operation_text(kind, self.user_key(full_key)))
 
-    def flush_all(self) -> None:  # src/cache-store.ts:804
+    def flush_all(self) -> None:  # src/cache-store.ts:924
         """`flush_all`: memcached invalidates every item it holds, whatever its key."""
         try:
             self._pipeline(encode_flush_all(), 1, read_ok)
@@ -877,15 +1004,15 @@ class CacheStore:  # src/cache-store.ts:372
 NON_NUMERIC = 'cannot increment or decrement non-numeric value'
 
 
-def read_counter(reader: ReplyReader) -> CounterReply | None:  # src/cache-store.ts:816
+def read_counter(reader: ReplyReader) -> CounterReply | None:  # src/cache-store.ts:936
     return reader.read_counter()
 
 
-def read_ok(reader: ReplyReader) -> bool | None:  # src/cache-store.ts:820
+def read_ok(reader: ReplyReader) -> bool | None:  # src/cache-store.ts:940
     return reader.read_ok()
 
 
-def stats_group(command: str) -> StatsGroup:  # src/cache-store.ts:825
+def stats_group(command: str) -> StatsGroup:  # src/cache-store.ts:945
     """The stats group of a table's `stats_cmd` (checked by table-options.ts against STATS_COMMANDS)."""
     if command == 'items' or command == 'settings' or command == 'slabs' or command == 'sizes' or command == 'conns':
         return cast("Literal['settings', 'items', 'slabs', 'sizes', 'conns']", command)

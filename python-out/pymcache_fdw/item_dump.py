@@ -24,6 +24,7 @@ from .memcache.protocol import (
     encode_metadump,
     encode_stats,
 )
+from .proxies import refusal_or_failure
 from .table_options import ServerEndpoint, endpoint_label
 
 
@@ -37,20 +38,20 @@ BUSY_WAIT_SECONDS = 30
 ENTRIES_PER_INTERRUPT_CHECK = 1000
 
 
-def read_stats(reader: ReplyReader) -> list[StatEntry] | None:  # src/item-dump.ts:24
+def read_stats(reader: ReplyReader) -> list[StatEntry] | None:  # src/item-dump.ts:25
     return reader.read_stats()
 
 
-def read_metadump(reader: ReplyReader) -> MetadumpEntry | MetadumpEnd | None:  # src/item-dump.ts:28
+def read_metadump(reader: ReplyReader) -> MetadumpEntry | MetadumpEnd | None:  # src/item-dump.ts:29
     return reader.read_metadump()
 
 
-def is_busy(reply: MetadumpEntry | MetadumpEnd) -> bool:  # src/item-dump.ts:33
+def is_busy(reply: MetadumpEntry | MetadumpEnd) -> bool:  # src/item-dump.ts:34
     """The crawler is listing items for another client (it serves one at a time)."""
     return reply == 'BUSY'
 
 
-def server_clock(stats: list[StatEntry]) -> int | None:  # src/item-dump.ts:38
+def server_clock(stats: list[StatEntry]) -> int | None:  # src/item-dump.ts:39
     """memcached's clock (`time`) among its stats, or null when it does not report one."""
     for name, value in stats:
         if name == 'time':
@@ -58,7 +59,7 @@ def server_clock(stats: list[StatEntry]) -> int | None:  # src/item-dump.ts:38
     return None
 
 
-def refuse_listing(error: object, endpoint: ServerEndpoint) -> None:  # src/item-dump.ts:46
+def refuse_listing(error: object, endpoint: ServerEndpoint) -> None:  # src/item-dump.ts:47
     """The refusals that mean the server is set up not to list its items: an ERROR naming the memcached setting."""
     if not isinstance(error, ErrorReply):
         return
@@ -77,7 +78,7 @@ def refuse_listing(error: object, endpoint: ServerEndpoint) -> None:  # src/item
         )
 
 
-def raise_listing_failure(error: object, endpoint: ServerEndpoint) -> NoReturn:  # src/item-dump.ts:67
+def raise_listing_failure(error: object, endpoint: ServerEndpoint) -> NoReturn:  # src/item-dump.ts:68
     """Ends the statement with an ERROR for a failed listing of the server at `endpoint`: a refusal names the memcached
     setting behind it; anything else reads as any other request's failure.
     """
@@ -85,7 +86,7 @@ def raise_listing_failure(error: object, endpoint: ServerEndpoint) -> NoReturn: 
     raise_failure(error, endpoint, LISTING_TEXT)
 
 
-class ItemDump:  # src/item-dump.ts:73
+class ItemDump:  # src/item-dump.ts:74
     """One server's items, read one entry at a time; close() ends the listing at any point."""
 
     endpoint: ServerEndpoint
@@ -99,7 +100,7 @@ class ItemDump:  # src/item-dump.ts:73
 
     def __init__(
         self, endpoint: ServerEndpoint, connection: Connection, server_time: int, first: MetadumpEntry | MetadumpEnd
-    ) -> None:  # src/item-dump.ts:83
+    ) -> None:  # src/item-dump.ts:84
         self._first = None
         self.endpoint = endpoint
         self._connection = connection
@@ -109,17 +110,19 @@ class ItemDump:  # src/item-dump.ts:73
         self._since_interrupt_check = 0
 
     @staticmethod
-    def start(endpoint: ServerEndpoint) -> ItemDump:  # src/item-dump.ts:97
+    def start(endpoint: ServerEndpoint) -> ItemDump:  # src/item-dump.ts:98
         """Starts listing the items of the server at `endpoint`: asks its clock, then its items, waiting while its
         crawler is busy with another client's listing (up to BUSY_WAIT_SECONDS, then an ERROR). A failure of the
         connection or a refusal is thrown as it is, for raise_listing_failure (or on_server_error) to report.
         """
-        connection = Connection(endpoint['host'], endpoint['port'])
+        connection = Connection(endpoint['host'], endpoint['port'], endpoint['security'])
+        command = 'stats'
         try:
             connection.ready(endpoint['connect_timeout'])
             connection.send(encode_stats(), endpoint['timeout'])
             stats = connection.receive(read_stats, endpoint['timeout'])
             connection.done()
+            command = 'lru_crawler metadump'
             server_time = server_clock(stats)
             if server_time is None:
                 connection.close()
@@ -151,9 +154,10 @@ class ItemDump:  # src/item-dump.ts:73
             # pause() was interrupted: reported as an interrupted wait for the server.
             if isinstance(error, SocketError):
                 raise TransportFailure('receive', error.failure, str(error))
-            raise
+            # A proxy (twemproxy) closes the connection on both commands: told apart from an outage by a `version`.
+            raise refusal_or_failure(error, command, connection, endpoint['connect_timeout'], endpoint['timeout'])
 
-    def next(self) -> MetadumpEntry | None:  # src/item-dump.ts:138
+    def next(self) -> MetadumpEntry | None:  # src/item-dump.ts:142
         """The next item, or null once the server has listed them all; a failure is thrown as start() throws it."""
         if self._finished:
             return None
@@ -182,7 +186,7 @@ class ItemDump:  # src/item-dump.ts:73
             'The server stopped the listing half-way; try again.',
         )
 
-    def close(self) -> None:  # src/item-dump.ts:167
+    def close(self) -> None:  # src/item-dump.ts:171
         """Ends the listing (its connection is closed: the rest of the dump is never read)."""
         self._finished = True
         self._connection.close()

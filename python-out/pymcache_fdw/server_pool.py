@@ -31,6 +31,7 @@ from .errors import raise_error, warn
 from .item_dump import LISTING_TEXT, raise_listing_failure
 from .keys import quote_for_message, strip_prefix
 from .memcache.protocol import ErrorReply, StatEntry
+from .proxies import CommandRefused
 from .table_options import OPTION_HINT, ServerEndpoint, ServerSetOptions
 from .write_set import WriteSet
 
@@ -39,12 +40,12 @@ from .write_set import WriteSet
 failed_at: dict[str, int] = {}
 
 
-def forget_server_failures() -> None:  # src/server-pool.ts:35
+def forget_server_failures() -> None:  # src/server-pool.ts:36
     """Forgets every failure (Node tests only; a backend forgets a server's failure when it answers again)."""
     failed_at.clear()
 
 
-def is_marked_down(label: str, retry_interval: int) -> bool:  # src/server-pool.ts:40
+def is_marked_down(label: str, retry_interval: int) -> bool:  # src/server-pool.ts:41
     """Whether the server `label` failed less than `retry_interval` seconds ago, so that it is not tried now."""
     if retry_interval <= 0:
         return False
@@ -52,29 +53,29 @@ def is_marked_down(label: str, retry_interval: int) -> bool:  # src/server-pool.
     return at is not None and int(time.time()) < at + retry_interval
 
 
-def missable(error: object) -> bool:  # src/server-pool.ts:47
+def missable(error: object) -> bool:  # src/server-pool.ts:48
     """A failure after which on_server_error miss reads a server's keys as misses: an outage, or a SERVER_ERROR."""
     return is_outage(error) or isinstance(error, ErrorReply) and error.kind == 'SERVER_ERROR'
 
 
-def note_failure(label: str, error: object) -> None:  # src/server-pool.ts:51
+def note_failure(label: str, error: object) -> None:  # src/server-pool.ts:52
     if is_outage(error):
         failed_at[label] = int(time.time())
 
 
-def note_success(label: str) -> None:  # src/server-pool.ts:55
+def note_success(label: str) -> None:  # src/server-pool.ts:56
     if len(failed_at) > 0:
         failed_at.pop(label, None)
 
 
-def keys_text(user_keys: list[str]) -> str:  # src/server-pool.ts:60
+def keys_text(user_keys: list[str]) -> str:  # src/server-pool.ts:61
     """`key "k"` or `3 keys`, for messages."""
     if len(user_keys) == 1:
         return f'key {quote_for_message(user_keys[0])}'
     return f'{int_to_string(len(user_keys))} keys'
 
 
-class ServerStore(CacheStore):  # src/server-pool.ts:70
+class ServerStore(CacheStore):  # src/server-pool.ts:71
     """The cache-table side of one server of a table with several servers, or with a server-failure policy: the
     operations of CacheStore, with each outage noted (so that the server is left alone for retry_interval) and reads
     following on_server_error.
@@ -86,14 +87,14 @@ class ServerStore(CacheStore):  # src/server-pool.ts:70
 
     def __init__(
         self, endpoint: ServerEndpoint, prefix: str, miss_on_failure: bool, retry_interval: int
-    ) -> None:  # src/server-pool.ts:75
+    ) -> None:  # src/server-pool.ts:76
         super().__init__(endpoint, prefix)
         self._miss_on_failure = miss_on_failure
         self._retry_interval = retry_interval
 
     def read_failed(
         self, error: object, chunk: list[str], found: dict[str, StoredItem]
-    ) -> dict[str, StoredItem]:  # src/server-pool.ts:82
+    ) -> dict[str, StoredItem]:  # src/server-pool.ts:83
         """A failed `get` marks an outage, and under on_server_error miss reads this server's keys as misses."""
         note_failure(self.server_label, error)
         what = operation_text('get', self.user_key(chunk[0]) if len(chunk) == 1 else None)
@@ -108,10 +109,10 @@ class ServerStore(CacheStore):  # src/server-pool.ts:70
         )
         return found
 
-    def read_succeeded(self) -> None:  # src/server-pool.ts:98
+    def read_succeeded(self) -> None:  # src/server-pool.ts:99
         note_success(self.server_label)
 
-    def fetch_stats(self, command: str) -> list[StatEntry]:  # src/server-pool.ts:103
+    def fetch_stats(self, command: str) -> list[StatEntry]:  # src/server-pool.ts:104
         """memcached's `stats`, noting an outage (the write path asks `stats settings` for the item size limit)."""
         try:
             stats = super().fetch_stats(command)
@@ -122,7 +123,7 @@ class ServerStore(CacheStore):  # src/server-pool.ts:70
             raise
 
     # The pipelined sends of a flush: failures propagate as they are (the flush reports them), outages are noted.
-    def add_one(self, op: StoreOp) -> bool:  # src/server-pool.ts:116
+    def add_one(self, op: StoreOp) -> bool:  # src/server-pool.ts:117
         try:
             stored = super().add_one(op)
             note_success(self.server_label)
@@ -131,14 +132,14 @@ class ServerStore(CacheStore):  # src/server-pool.ts:70
             note_failure(self.server_label, error)
             raise
 
-    def send_batch(self, batch: WriteBatch) -> None:  # src/server-pool.ts:127
+    def send_batch(self, batch: WriteBatch) -> None:  # src/server-pool.ts:128
         try:
             super().send_batch(batch)
         except Exception as error:
             note_failure(self.server_label, error)
             raise
 
-    def receive_batch(self, batch: WriteBatch) -> BatchOutcome:  # src/server-pool.ts:136
+    def receive_batch(self, batch: WriteBatch) -> BatchOutcome:  # src/server-pool.ts:137
         outcome = super().receive_batch(batch)
         if outcome.failure is None:
             note_success(self.server_label)
@@ -147,18 +148,18 @@ class ServerStore(CacheStore):  # src/server-pool.ts:70
         return outcome
 
 
-class ServerStats:  # src/server-pool.ts:148
+class ServerStats:  # src/server-pool.ts:149
     """One server's statistics, as the stats table shows them."""
 
     endpoint: ServerEndpoint
     stats: list[StatEntry]
 
-    def __init__(self, endpoint: ServerEndpoint, stats: list[StatEntry]) -> None:  # src/server-pool.ts:152
+    def __init__(self, endpoint: ServerEndpoint, stats: list[StatEntry]) -> None:  # src/server-pool.ts:153
         self.endpoint = endpoint
         self.stats = stats
 
 
-class KeyGroups:  # src/server-pool.ts:159
+class KeyGroups:  # src/server-pool.ts:160
     """Where a statement's keys go: the keys of each server position, and the keys no server can take now."""
 
     per_server: list[list[str]]
@@ -167,7 +168,7 @@ class KeyGroups:  # src/server-pool.ts:159
     # The positions of servers marked down some of whose keys moved to other servers.
     moved: set[int]
 
-    def __init__(self, server_count: int) -> None:  # src/server-pool.ts:166
+    def __init__(self, server_count: int) -> None:  # src/server-pool.ts:167
         self.per_server = []
         self.stranded = []
         self.moved = set()
@@ -176,7 +177,7 @@ class KeyGroups:  # src/server-pool.ts:159
             self.stranded.append([])
 
 
-class ServerPool:  # src/server-pool.ts:178
+class ServerPool:  # src/server-pool.ts:179
     """The servers of one table (its prefix included): key placement, grouping per server, and the failure policy."""
 
     settings: ServerSetOptions
@@ -187,7 +188,7 @@ class ServerPool:  # src/server-pool.ts:178
     # The store of a one-server table: every key goes there without hashing.
     _only: CacheStore | None
 
-    def __init__(self, settings: ServerSetOptions, prefix: str) -> None:  # src/server-pool.ts:187
+    def __init__(self, settings: ServerSetOptions, prefix: str) -> None:  # src/server-pool.ts:188
         self._only = None
         self.settings = settings
         self._prefix = prefix
@@ -206,7 +207,7 @@ class ServerPool:  # src/server-pool.ts:178
             )
         self._only = self.stores[0] if len(self.stores) == 1 else None
 
-    def _any_down(self) -> bool:  # src/server-pool.ts:210
+    def _any_down(self) -> bool:  # src/server-pool.ts:211
         """Whether any server of the table is marked down now (never, while no server has failed)."""
         if len(failed_at) == 0 or self.settings['retry_interval'] <= 0:
             return False
@@ -215,27 +216,27 @@ class ServerPool:  # src/server-pool.ts:178
                 return True
         return False
 
-    def _down_flags(self) -> list[bool]:  # src/server-pool.ts:219
+    def _down_flags(self) -> list[bool]:  # src/server-pool.ts:220
         """Per server position, whether it is marked down now."""
         flags: list[bool] = []
         for store in self.stores:
             flags.append(is_marked_down(store.server_label, self.settings['retry_interval']))
         return flags
 
-    def _application_key(self, full_key: str) -> str:  # src/server-pool.ts:226
+    def _application_key(self, full_key: str) -> str:  # src/server-pool.ts:227
         """The key the application hands its client: the distribution hashes keys without the table's prefix."""
         if self._prefix == '':
             return full_key
         key = strip_prefix(self._prefix, full_key)
         return full_key if key is None else key
 
-    def home_of(self, full_key: str) -> int:  # src/server-pool.ts:233
+    def home_of(self, full_key: str) -> int:  # src/server-pool.ts:234
         """The server position the application's client picks for `full_key` while every server is up."""
         if self._only is not None:
             return 0
         return self._distribution.server_for(self._application_key(full_key))
 
-    def _group(self, full_keys: list[str]) -> KeyGroups:  # src/server-pool.ts:239
+    def _group(self, full_keys: list[str]) -> KeyGroups:  # src/server-pool.ts:240
         """`full_keys` grouped by the server that holds each key now (see KeyGroups)."""
         groups = KeyGroups(len(self.stores))
         if not self._any_down():
@@ -262,14 +263,14 @@ class ServerPool:  # src/server-pool.ts:178
                 groups.moved.add(home)
         return groups
 
-    def _down_text(self, position: int) -> str:  # src/server-pool.ts:272
+    def _down_text(self, position: int) -> str:  # src/server-pool.ts:273
         """`memcached at h:p is marked down after a failure less than N seconds ago (retry_interval)`."""
         return (
             f'memcached at {self.stores[position].server_label} is marked down after a failure less than'
             f" {int_to_string(self.settings['retry_interval'])} seconds ago (retry_interval)"
         )
 
-    def _report_stranded(self, groups: KeyGroups) -> None:  # src/server-pool.ts:280
+    def _report_stranded(self, groups: KeyGroups) -> None:  # src/server-pool.ts:281
         """Reports the keys of servers that are down and not moved: misses with a WARNING, or an ERROR
         (on_server_error).
         """
@@ -300,7 +301,7 @@ class ServerPool:  # src/server-pool.ts:178
 
     def read_through(
         self, write_set: WriteSet, full_keys: list[str], with_facts: bool = False
-    ) -> dict[str, StoredItem]:  # src/server-pool.ts:310
+    ) -> dict[str, StoredItem]:  # src/server-pool.ts:311
         """The items a scan of `full_keys` sees: `write_set`'s pending writes over what the servers hold
         (read-your-writes). Each server gets all of its keys in one pipelined request, and every server's request is
         sent before any reply is read, so the servers answer in parallel.
@@ -336,7 +337,7 @@ class ServerPool:  # src/server-pool.ts:178
                 found[key] = item
         return found
 
-    def store_for(self, full_key: str) -> CacheStore:  # src/server-pool.ts:342
+    def store_for(self, full_key: str) -> CacheStore:  # src/server-pool.ts:343
         """The store that writes `full_key`: its server, or where the client moves it while that server is down. A key
         whose server is down and which the client does not move cannot be written (whatever on_server_error says).
         """
@@ -358,7 +359,7 @@ class ServerPool:  # src/server-pool.ts:178
             ' seconds have passed since the failure.',
         )
 
-    def read_position_of(self, full_key: str) -> int | None:  # src/server-pool.ts:363
+    def read_position_of(self, full_key: str) -> int | None:  # src/server-pool.ts:364
         """The position of the server a lookup of `full_key` reads now: its home server, or where the matching client
         moves it while that one is down; null when its server is down and the key is not moved.
         """
@@ -373,7 +374,7 @@ class ServerPool:  # src/server-pool.ts:178
             return home
         return self._distribution.server_for_while_down(key, down)
 
-    def listable(self, position: int) -> bool:  # src/server-pool.ts:377
+    def listable(self, position: int) -> bool:  # src/server-pool.ts:378
         """Whether the server at `position` can be listed now. A server marked down is skipped with a WARNING under
         on_server_error miss (false), and is an ERROR otherwise.
         """
@@ -388,7 +389,7 @@ class ServerPool:  # src/server-pool.ts:178
             " the other servers' items meanwhile.",
         )
 
-    def listing_failed(self, position: int, error: object) -> None:  # src/server-pool.ts:395
+    def listing_failed(self, position: int, error: object) -> None:  # src/server-pool.ts:396
         """A listing of the server at `position` failed (`error` as item-dump.ts throws it): under on_server_error miss
         an outage or SERVER_ERROR leaves the server's (remaining) items out of the scan with a WARNING; anything else is
         an ERROR naming the server.
@@ -401,7 +402,7 @@ class ServerPool:  # src/server-pool.ts:178
             return
         raise_listing_failure(error, store.endpoint)
 
-    def item_count(self) -> int | None:  # src/server-pool.ts:410
+    def item_count(self) -> int | None:  # src/server-pool.ts:411
         """How many items the servers hold (memcached's curr_items, summed), for the planner's estimate of a scan
         without a key condition; null when a server does not answer (the scan itself reports that).
         """
@@ -427,7 +428,7 @@ class ServerPool:  # src/server-pool.ts:178
                 return None
         return total
 
-    def learn_item_limits(self) -> None:  # src/server-pool.ts:437
+    def learn_item_limits(self) -> None:  # src/server-pool.ts:438
         """Asks every server its item limits once (a query reading item sizes needs memcached's per-item overhead). A
         server that does not answer is left for the read itself to report (or to read as misses); its sizes stay
         unknown.
@@ -436,10 +437,10 @@ class ServerPool:  # src/server-pool.ts:178
             try:
                 store.fetch_item_limits()
             except Exception as error:
-                if not is_client_failure(error):
+                if not is_client_failure(error) and not isinstance(error, CommandRefused):
                     raise
 
-    def describe_servers(self) -> str:  # src/server-pool.ts:448
+    def describe_servers(self) -> str:  # src/server-pool.ts:449
         """What EXPLAIN says about the servers: `memcached host:port`, or the list and the distribution."""
         if not self.settings['listed']:
             return f'memcached {self.stores[0].server_label}'
@@ -449,7 +450,7 @@ class ServerPool:  # src/server-pool.ts:178
             names.append(name if address['weight'] == 1 else f"{name}:{int_to_string(address['weight'])}")
         return f"memcached servers {', '.join(names)} (distribution {self.settings['distribution']})"
 
-    def describe_lookup(self, full_keys: list[str], with_facts: bool) -> str:  # src/server-pool.ts:463
+    def describe_lookup(self, full_keys: list[str], with_facts: bool) -> str:  # src/server-pool.ts:464
         """What EXPLAIN says about a lookup of `full_keys`: keys, `gets` lines (KEYS_PER_GET keys each) or meta gets
         (one per key, when the query needs an item's facts) and the servers asked. All requests go out pipelined, to
         every server at once: one round trip.
@@ -471,7 +472,7 @@ class ServerPool:  # src/server-pool.ts:178
             ' round trip'
         )
 
-    def stats_of_each_server(self, command: str) -> list[ServerStats]:  # src/server-pool.ts:482
+    def stats_of_each_server(self, command: str) -> list[ServerStats]:  # src/server-pool.ts:483
         """memcached's `stats` (with an optional argument) of every server, in list order. A server that is down or
         fails is left out with a WARNING under on_server_error miss, and is an ERROR otherwise.
         """

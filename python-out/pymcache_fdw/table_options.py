@@ -11,6 +11,7 @@ from ._runtime import int_to_string
 from .distribution import DEFAULT_DISTRIBUTION, DISTRIBUTION_NAMES, DistributionName
 from .errors import raise_error, warn
 from .keys import quote_for_message
+from .memcache.connection import ConnectionSecurity
 from .options import (
     OptionError,
     ServerAddress,
@@ -22,6 +23,7 @@ from .options import (
     parse_server_list,
     reject_unknown_options,
 )
+from .server_security import SECURITY_OPTIONS, parse_connection_security
 
 
 T = TypeVar('T')
@@ -61,9 +63,19 @@ CACHE_TABLE_OPTIONS: list[str] = [
     'on_server_error',
     'retry_interval',
     'full_scan',
+    'item_size_max',
+    *SECURITY_OPTIONS,
 ]
 STATS_TABLE_OPTIONS: list[str] = [
-    'host', 'port', 'connect_timeout', 'timeout', 'stats_cmd', 'servers', 'on_server_error', 'retry_interval'
+    'host',
+    'port',
+    'connect_timeout',
+    'timeout',
+    'stats_cmd',
+    'servers',
+    'on_server_error',
+    'retry_interval',
+    *SECURITY_OPTIONS,
 ]
 INSERT_MODES: list[str] = ['set', 'add']
 # `commit`: writes wait in the transaction's write set until COMMIT; `immediate`: sent when each statement ends.
@@ -75,6 +87,9 @@ ON_SERVER_ERROR_MODES: list[str] = ['error', 'miss']
 # Seconds a server that failed is left alone before it is tried again, for tables with a `servers` list.
 DEFAULT_RETRY_INTERVAL = 30
 MAX_RETRY_INTERVAL = 86400
+# memcached's -I accepts 1 KB to 1 GB.
+MIN_ITEM_SIZE_MAX = 1024
+MAX_ITEM_SIZE_MAX = 1073741824
 
 
 class ServerEndpoint(TypedDict):
@@ -86,9 +101,13 @@ class ServerEndpoint(TypedDict):
     timeout: float
     # True when the server is an entry of the `servers` option, false when host/port name it (errors name the option).
     listed: bool
+    # TLS and the login (server-security.ts); tables that differ in them use different connections.
+    security: ConnectionSecurity
+    # The `item_size_max` option (bytes), or null to ask the server (`stats settings`) once per backend.
+    item_size_max: int | None
 
 
-def endpoint_label(endpoint: ServerEndpoint) -> str:  # src/table-options.ts:89
+def endpoint_label(endpoint: ServerEndpoint) -> str:  # src/table-options.ts:101
     """`host:port`, as errors and EXPLAIN name a server."""
     return f"{endpoint['host']}:{int_to_string(endpoint['port'])}"
 
@@ -97,7 +116,7 @@ def endpoint_label(endpoint: ServerEndpoint) -> str:  # src/table-options.ts:89
 announced_defaults: set[str] = set()
 
 
-def announce_default(option: str, value: str) -> None:  # src/table-options.ts:96
+def announce_default(option: str, value: str) -> None:  # src/table-options.ts:108
     if option in announced_defaults:
         return
     announced_defaults.add(option)
@@ -110,7 +129,7 @@ OPTION_HINT = (
 )
 
 
-def checked_option(parse: Callable[[], T]) -> T:  # src/table-options.ts:107
+def checked_option(parse: Callable[[], T]) -> T:  # src/table-options.ts:119
     """Runs `parse`, reporting an OptionError (which names the option and what it accepts) as an ERROR."""
     try:
         return parse()
@@ -118,12 +137,12 @@ def checked_option(parse: Callable[[], T]) -> T:  # src/table-options.ts:107
         raise_error(str(error), OPTION_HINT)
 
 
-def reject_unknown(options: dict[str, str], valid: list[str]) -> None:  # src/table-options.ts:117
+def reject_unknown(options: dict[str, str], valid: list[str]) -> None:  # src/table-options.ts:129
     """Rejects options the table does not know; the message names them and lists the valid ones."""
     checked_option(lambda: reject_unknown_options(options, valid))
 
 
-def parse_timeout(name: str, raw: str) -> float:  # src/table-options.ts:122
+def parse_timeout(name: str, raw: str) -> float:  # src/table-options.ts:134
     """A timeout in seconds: above 0 (0 would make pymemcache's socket non-blocking) and at most an hour."""
     seconds = checked_option(lambda: parse_seconds_option(name, raw))
     if seconds <= 0 or seconds > MAX_TIMEOUT_SECONDS:
@@ -142,7 +161,7 @@ class Timeouts(TypedDict):
     timeout: float
 
 
-def parse_timeouts(options: dict[str, str]) -> Timeouts:  # src/table-options.ts:139
+def parse_timeouts(options: dict[str, str]) -> Timeouts:  # src/table-options.ts:151
     raw_connect_timeout = options.get('connect_timeout')
     raw_timeout = options.get('timeout')
     return {
@@ -153,8 +172,19 @@ def parse_timeouts(options: dict[str, str]) -> Timeouts:  # src/table-options.ts
     }
 
 
-def parse_server_endpoint(options: dict[str, str]) -> ServerEndpoint:  # src/table-options.ts:150
-    """The server of a table: host and port (defaults announced with a WARNING) and the timeouts."""
+def parse_item_size_max(options: dict[str, str]) -> int | None:  # src/table-options.ts:162
+    """The `item_size_max` option: memcached's -I in bytes, for servers that cannot tell it (a proxy in front of them).
+    """
+    raw = options.get('item_size_max')
+    if raw is None:
+        return None
+    return checked_option(
+        lambda: parse_integer_option('item_size_max', cast('str', raw), MIN_ITEM_SIZE_MAX, MAX_ITEM_SIZE_MAX)
+    )
+
+
+def parse_server_endpoint(options: dict[str, str]) -> ServerEndpoint:  # src/table-options.ts:169
+    """The server of a table: host and port (defaults announced with a WARNING), the timeouts, TLS and the login."""
     raw_host = options.get('host')
     host = DEFAULT_HOST
     if raw_host is None:
@@ -180,6 +210,8 @@ def parse_server_endpoint(options: dict[str, str]) -> ServerEndpoint:  # src/tab
         'connect_timeout': timeouts['connect_timeout'],
         'timeout': timeouts['timeout'],
         'listed': False,
+        'security': parse_connection_security(options),
+        'item_size_max': parse_item_size_max(options),
     }
 
 
@@ -199,7 +231,7 @@ class ServerSetOptions(TypedDict):
     retry_interval: int
 
 
-def reject_combined(options: dict[str, str], single: str) -> None:  # src/table-options.ts:189
+def reject_combined(options: dict[str, str], single: str) -> None:  # src/table-options.ts:216
     if options.get(single) is None:
         return
     raise_error(
@@ -210,7 +242,7 @@ def reject_combined(options: dict[str, str], single: str) -> None:  # src/table-
     )
 
 
-def parse_server_set(options: dict[str, str], with_distribution: bool) -> ServerSetOptions:  # src/table-options.ts:201
+def parse_server_set(options: dict[str, str], with_distribution: bool) -> ServerSetOptions:  # src/table-options.ts:228
     """The servers of a table: the `servers` list (with `distribution`), or host/port for one server; plus
     `on_server_error` and `retry_interval`. `with_distribution` is false for stats tables, which read every server.
     """
@@ -226,6 +258,8 @@ def parse_server_set(options: dict[str, str], with_distribution: bool) -> Server
         reject_combined(options, 'port')
         addresses = checked_option(lambda: parse_server_list('servers', cast('str', raw_servers)))
         timeouts = parse_timeouts(options)
+        security = parse_connection_security(options)
+        item_size_max = parse_item_size_max(options)
         endpoints = []
         for address in addresses:
             endpoints.append(
@@ -235,6 +269,8 @@ def parse_server_set(options: dict[str, str], with_distribution: bool) -> Server
                     'connect_timeout': timeouts['connect_timeout'],
                     'timeout': timeouts['timeout'],
                     'listed': True,
+                    'security': security,
+                    'item_size_max': item_size_max,
                 }
             )
     raw_distribution = options.get('distribution') if with_distribution else None
@@ -294,7 +330,7 @@ class CacheTableOptions(TypedDict):
     full_scan: bool
 
 
-def parse_cache_table_options(options: dict[str, str]) -> CacheTableOptions:  # src/table-options.ts:274
+def parse_cache_table_options(options: dict[str, str]) -> CacheTableOptions:  # src/table-options.ts:305
     reject_unknown(options, CACHE_TABLE_OPTIONS)
     servers = parse_server_set(options, True)
     endpoint = servers['endpoints'][0]
@@ -363,7 +399,7 @@ class StatsTableOptions(TypedDict):
     stats_command: str
 
 
-def parse_stats_table_options(options: dict[str, str]) -> StatsTableOptions:  # src/table-options.ts:331
+def parse_stats_table_options(options: dict[str, str]) -> StatsTableOptions:  # src/table-options.ts:362
     reject_unknown(options, STATS_TABLE_OPTIONS)
     servers = parse_server_set(options, False)
     endpoint = servers['endpoints'][0]

@@ -5,12 +5,11 @@
 // script's environment names ($HOST/$PORT in option values are replaced by it).
 import { CacheStore, describeFailure, operationText, raiseFailure, StoredItem, type WriteOp } from '../../src/cache-store';
 import { checkStatsColumns, baseType, resolveCacheLayout } from '../../src/columns';
-import { closeAllConnections, connectionTo, openConnectionCount, TransportFailure, type TransportPhase } from '../../src/memcache/connection';
+import { closeAllConnections, connectionTo, openConnectionCount, plainConnection, TransportFailure, type ConnectionSecurity, type TransportFailureKind, type TransportPhase } from '../../src/memcache/connection';
 import { ClientErrorReply, ProtocolError, ServerErrorReply, UnknownCommandReply } from '../../src/memcache/protocol';
 import { raiseError, warn } from '../../src/errors';
 import { PymcacheFDW } from '../../src/fdw';
 import { ColumnDefinition, Qual, takeLoggedMessages, type HostValue, type QualOperator } from '../../src/ports/host';
-import type { SocketFailure } from '../../src/ports/socket';
 import { formatFloat, utf8Decode, utf8Encode } from '../../src/ports/runtime';
 import { forgetServerFailures, ServerPool } from '../../src/server-pool';
 import { PymcacheFDWStats } from '../../src/stats';
@@ -49,7 +48,7 @@ function int(value: unknown): number {
 }
 
 function endpointOf(host: string, port: number, listed = false): ServerEndpoint {
-  return { host, port, connectTimeout: 2.0, timeout: 5.0, listed };
+  return { host, port, connectTimeout: 2.0, timeout: 5.0, listed, security: plainConnection(), itemSizeMax: null };
 }
 
 function substitute(options: Record<string, string>, env: Env): Record<string, string> {
@@ -106,7 +105,7 @@ class ValueError extends Error {}
 function failureOf(spec: unknown[]): unknown {
   const kind = text(spec[0]);
   const knownText = spec[1] === null ? null : text(spec[1]);
-  if (kind === 'TransportFailure') return new TransportFailure(text(spec[1]) as TransportPhase, text(spec[2]) as SocketFailure | 'closed', text(spec[3]));
+  if (kind === 'TransportFailure') return new TransportFailure(text(spec[1]) as TransportPhase, text(spec[2]) as TransportFailureKind, text(spec[3]));
   if (kind === 'UnknownCommandReply') return new UnknownCommandReply(knownText, int(spec[2]));
   if (kind === 'ClientErrorReply') return new ClientErrorReply(knownText, int(spec[2]));
   if (kind === 'ServerErrorReply') return new ServerErrorReply(knownText, int(spec[2]));
@@ -225,7 +224,7 @@ class Script {
         };
       }
       case 'connectionTo': {
-        const connection = connectionTo(text(args[0]), int(args[1]));
+        const connection = connectionTo(text(args[0]), int(args[1]), args[2] === undefined ? plainConnection() : (args[2] as ConnectionSecurity));
         if (!this.clients.includes(connection)) this.clients.push(connection);
         return [this.clients.length, this.clients.indexOf(connection)];
       }

@@ -62,8 +62,19 @@ def failure_of(spec):
     return ValueError(spec[1])
 
 
+PLAIN = {'tls': 'off', 'tls_ca_file': None, 'tls_cert_file': None, 'tls_key_file': None, 'username': None, 'password': None}
+
+
 def endpoint_of(host, port, listed=False):
-    return {'host': host, 'port': port, 'connect_timeout': 2.0, 'timeout': 5.0, 'listed': listed}
+    return {'host': host, 'port': port, 'connect_timeout': 2.0, 'timeout': 5.0, 'listed': listed, 'security': dict(PLAIN),
+            'item_size_max': None}
+
+
+def security_of(record):
+    """A ConnectionSecurity from its TypeScript spelling (tlsCaFile ...), or the plain one."""
+    if record is None:
+        return dict(PLAIN)
+    return {name: record[camel_case(name)] for name in PLAIN}
 
 
 def ts_names(record):
@@ -109,7 +120,8 @@ def plain_pending(pending):
 
 
 def plain_endpoint(endpoint):
-    return ts_names(dict(endpoint, connect_timeout=repr(endpoint['connect_timeout']), timeout=repr(endpoint['timeout'])))
+    return ts_names(dict(endpoint, connect_timeout=repr(endpoint['connect_timeout']), timeout=repr(endpoint['timeout']),
+                         security=ts_names(endpoint['security'])))
 
 
 def plain_server_set(servers):
@@ -221,7 +233,7 @@ class Script:
                 'kinds': [type(store).__name__ for store in pool.stores],
             }
         if op == 'connectionTo':
-            connection = connection_to(args[0], args[1])
+            connection = connection_to(args[0], args[1], security_of(args[2] if len(args) > 2 else None))
             if not any(connection is seen for seen in self.clients):
                 self.clients.append(connection)
             return [len(self.clients), next(index for index, seen in enumerate(self.clients) if seen is connection)]

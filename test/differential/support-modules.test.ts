@@ -120,7 +120,9 @@ describe('errors.ts, cache-store.ts, server-pool.ts, memcache/connection.ts: Nod
     expect(outcomes.filter((outcome) => errorOf(outcome) === null).length).toBeGreaterThan(200);
   });
 
-  it('connectionTo: one connection per server, shared by tables whatever their timeouts', async () => {
+  it('connectionTo: one connection per server and security settings, shared by tables whatever their timeouts', async () => {
+    const plain = { tls: 'off', tlsCaFile: null, tlsCertFile: null, tlsKeyFile: null, username: null, password: null };
+    const verified = { ...plain, tls: 'on', tlsCaFile: '/etc/ca.pem' };
     const steps: unknown[][] = [
       ['closeConnections'],
       ['connectionTo', '127.0.0.1', 1],
@@ -128,11 +130,21 @@ describe('errors.ts, cache-store.ts, server-pool.ts, memcache/connection.ts: Nod
       ['connectionTo', '127.0.0.1', 2],
       ['connectionTo', 'localhost', 1],
       ['connectionTo', '127.0.0.1', 1],
+      // A TLS table and a plain one on the same host:port do not share a socket; nor do two logins.
+      ['connectionTo', '127.0.0.1', 1, verified],
+      ['connectionTo', '127.0.0.1', 1, { ...verified }],
+      ['connectionTo', '127.0.0.1', 1, { ...verified, tls: 'insecure', tlsCaFile: null }],
+      ['connectionTo', '127.0.0.1', 1, { ...plain, username: 'app', password: 'one' }],
+      ['connectionTo', '127.0.0.1', 1, { ...plain, username: 'app', password: 'two' }],
+      ['connectionTo', '127.0.0.1', 1, { ...plain, username: 'app', password: 'one' }],
+      ['connectionTo', '127.0.0.1', 1, plain],
       ['closeConnections'],
       ['connectionTo', '127.0.0.1', 1],
       ['closeConnections'],
     ];
     const outcomes = await expectScriptAgreement(python, steps, 'connections');
-    expect(outcomes.slice(1, 6).map((outcome) => (okOf(outcome) as Array<{ int: string }>).map((n) => n.int).join(' '))).toEqual(['1 0', '1 0', '2 1', '3 2', '3 0']);
+    expect(outcomes.slice(1, 13).map((outcome) => (okOf(outcome) as Array<{ int: string }>).map((n) => n.int).join(' '))).toEqual(
+      ['1 0', '1 0', '2 1', '3 2', '3 0', '4 3', '4 3', '5 4', '6 5', '7 6', '7 5', '7 0'],
+    );
   });
 });

@@ -32,6 +32,13 @@ const VALUES: Record<string, string[]> = {
   on_server_error: ['error', 'miss', 'ignore', 'MISS'],
   retry_interval: ['0', '30', '86400', '86401', '-5', 'x'],
   stats_cmd: ['', 'items', 'settings', 'slabs', 'sizes', 'conns', 'detail', 'Items', 'items settings'],
+  item_size_max: ['1048576', '1024', '1023', '1073741824', '1073741825', '2m', ''],
+  tls: ['off', 'on', 'insecure', 'ON', 'maybe', ''],
+  tls_ca_file: ['/etc/ssl/ca.pem', 'ca.pem', '', '/a\nb'],
+  tls_cert_file: ['/etc/ssl/client.pem', 'client.pem'],
+  tls_key_file: ['/etc/ssl/client.key'],
+  username: ['app', 'a b', 'a:b', '', 'é'],
+  password: ['s3cret', 'has space', '', 'tab\there', 'x'.repeat(260)],
   hostname: ['x'],
   wrapper: ['pymcache_fdw.PymcacheFDW'],
   Port: ['11211'],
@@ -42,8 +49,9 @@ function optionDict(names: string[]): fc.Arbitrary<Record<string, string>> {
   const entry = fc.constantFrom(...names).chain((name) => fc.tuple(fc.constant(name), fc.constantFrom(...VALUES[name]!)));
   return fc.array(entry, { maxLength: 5 }).map((entries) => Object.fromEntries(entries));
 }
-const CACHE_NAMES = ['host', 'port', 'connect_timeout', 'timeout', 'row_id', 'expire', 'prefix', 'insert_mode', 'write_mode', 'batch_size', 'servers', 'distribution', 'on_server_error', 'retry_interval'];
-const STATS_NAMES = ['host', 'port', 'connect_timeout', 'timeout', 'servers', 'on_server_error', 'retry_interval', 'stats_cmd'];
+const SECURITY_NAMES = ['tls', 'tls_ca_file', 'tls_cert_file', 'tls_key_file', 'username', 'password'];
+const CACHE_NAMES = ['host', 'port', 'connect_timeout', 'timeout', 'row_id', 'expire', 'prefix', 'insert_mode', 'write_mode', 'batch_size', 'servers', 'distribution', 'on_server_error', 'retry_interval', 'item_size_max', ...SECURITY_NAMES];
+const STATS_NAMES = ['host', 'port', 'connect_timeout', 'timeout', 'servers', 'on_server_error', 'retry_interval', 'stats_cmd', ...SECURITY_NAMES];
 
 describe('table-options.ts: Node and emitted Python agree', () => {
   it('defaults are announced once, then every option and combination by hand', async () => {
@@ -93,6 +101,52 @@ describe('table-options.ts: Node and emitted Python agree', () => {
     expect(errorOf(outcomes[22]!)?.message).toMatch(/distribution/);
     expect(errorOf(outcomes[23]!)).toMatchObject({ class: 'MulticornException' });
     expect(okOf(outcomes[28]!)).toBe('h:11211');
+  });
+
+  it('TLS, credentials and item_size_max by hand: parsed the same, refused the same, the password never quoted', async () => {
+    const base = { host: 'h', port: '1' };
+    const steps: unknown[][] = [
+      ['cacheOptions', { ...base, tls: 'on', tls_ca_file: '/ca.pem', tls_cert_file: '/c.pem', tls_key_file: '/k.pem', username: 'app', password: 's3cret', item_size_max: '2097152' }],
+      ['cacheOptions', { ...base, tls: 'insecure' }],
+      ['cacheOptions', { ...base, tls: 'maybe' }],
+      ['cacheOptions', { ...base, tls_ca_file: '/ca.pem' }],
+      ['cacheOptions', { ...base, tls: 'insecure', tls_ca_file: '/ca.pem' }],
+      ['cacheOptions', { ...base, tls: 'on', tls_key_file: '/k.pem' }],
+      ['cacheOptions', { ...base, tls_cert_file: '/c.pem', tls_key_file: '/k.pem' }],
+      ['cacheOptions', { ...base, tls: 'on', tls_ca_file: 'relative.pem' }],
+      ['cacheOptions', { ...base, username: 'app' }],
+      ['cacheOptions', { ...base, password: 'pw-only' }],
+      ['cacheOptions', { ...base, username: 'a:b', password: 'pw' }],
+      ['cacheOptions', { ...base, username: 'app', password: 'has space' }],
+      ['cacheOptions', { ...base, username: 'app', password: 'y'.repeat(252) }],
+      ['cacheOptions', { ...base, item_size_max: '1023' }],
+      ['statsOptions', { ...base, tls: 'on', username: 'app', password: 's3cret' }],
+      ['statsOptions', { ...base, item_size_max: '1048576' }],
+      ['serverSet', { servers: 'a:1,b:2', tls: 'on', username: 'u', password: 'p' }, true],
+    ];
+    const outcomes = await expectScriptAgreement(python, steps, 'security options');
+    expect(outcomes.map((outcome) => errorOf(outcome)?.message ?? null)).toEqual([
+      null,
+      null,
+      'invalid value "maybe" for option "tls": expected one of off, on, insecure',
+      "option \"tls_ca_file\" needs tls 'on': TLS is off",
+      "option \"tls_ca_file\" needs tls 'on': tls 'insecure' does not verify the server's certificate",
+      'options "tls_cert_file" and "tls_key_file" go together: tls_key_file is set without tls_cert_file',
+      'options "tls_cert_file" and "tls_key_file" need TLS: TLS is off',
+      'invalid value "relative.pem" for option "tls_ca_file": expected the absolute path of a PEM file',
+      'options "username" and "password" go together: username is set without password',
+      'options "username" and "password" go together: password is set without username',
+      'invalid value "a:b" for option "username": expected a name without spaces, control characters or colons',
+      'invalid value for option "password": expected a password without spaces or control characters (the value is not shown)',
+      'options "username" and "password" are too long together: memcached reads at most 254 bytes of them from its -Y file',
+      'invalid value "1023" for option "item_size_max": expected an integer from 1024 to 1073741824',
+      null,
+      'unknown option "item_size_max"; valid options are: connect_timeout, host, on_server_error, password, port, retry_interval, servers, stats_cmd, timeout, tls, tls_ca_file, tls_cert_file, tls_key_file, username',
+      null,
+    ]);
+    // The parsed options hold the password (the connection needs it); no error or WARNING does.
+    const reported = JSON.stringify(outcomes.map((outcome) => [errorOf(outcome), outcome.logged]));
+    for (const password of ['has space', 's3cret', 'pw-only', 'y'.repeat(252)]) expect(reported).not.toContain(password);
   });
 
   it('random cache table option dicts', async () => {

@@ -117,7 +117,7 @@ describe('expire', () => {
 
 describe('options', () => {
   const cases: Array<[string, string, string]> = [
-    ["colour 'red'", 'unknown option "colour"; valid options are: batch_size, connect_timeout, distribution, expire, full_scan, host, insert_mode, on_server_error, port, prefix, retry_interval, row_id, servers, timeout, write_mode', OPTION_HINT],
+    ["colour 'red'", 'unknown option "colour"; valid options are: batch_size, connect_timeout, distribution, expire, full_scan, host, insert_mode, item_size_max, on_server_error, password, port, prefix, retry_interval, row_id, servers, timeout, tls, tls_ca_file, tls_cert_file, tls_key_file, username, write_mode', OPTION_HINT],
     ["port '0'", 'invalid value "0" for option "port": expected an integer from 1 to 65535', OPTION_HINT],
     ["port 'abc'", 'invalid value "abc" for option "port": expected an integer from 1 to 65535', OPTION_HINT],
     ["host 'a b'", 'invalid value "a b" for option "host": expected a host name or address, without spaces, control characters, brackets or commas', OPTION_HINT],

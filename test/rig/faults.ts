@@ -1,9 +1,12 @@
-// Faulty peers for the reliability tests, all real TCP listeners on loopback: a peer that accepts and never answers,
-// one that answers every request with bytes that are not a memcached reply, and a relay in front of a real memcached
-// that cuts both connections after a given number of reply bytes (a server that dies in the middle of a reply).
+// Faulty peers for the reliability tests, all real TCP listeners on loopback: a peer that accepts and never answers
+// (counting the connections it accepts), one that never even reads, one that answers every request with bytes that
+// are not a memcached reply, a relay in front of a real memcached that cuts both connections after a given number of
+// reply bytes (a server that dies in the middle of a reply), and a blackhole whose connects hang (a full backlog).
 // memcached itself is killed and restarted through test/rig/memcached.ts (MemcachedHandle.kill, startMemcachedOnPort).
+import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer, Socket, type Server } from 'node:net';
+import { createInterface } from 'node:readline';
 import type { MemcachedAddress } from './memcached';
 
 const LOOPBACK = '127.0.0.1';
@@ -31,9 +34,52 @@ async function listen(onConnection: (socket: Socket) => void): Promise<Peer> {
   };
 }
 
-/** Accepts connections, reads every request, never answers (a hung server, or a firewall that drops replies). */
-export function startSilentPeer(): Promise<Peer> {
-  return listen((socket) => socket.on('data', () => undefined));
+/**
+ * Accepts connections, reads every request, never answers (a hung server, or a firewall that drops replies);
+ * `connections()` counts the connections it accepted.
+ */
+export async function startSilentPeer(): Promise<Peer & { connections(): number }> {
+  let accepted = 0;
+  const peer = await listen((socket) => {
+    accepted += 1;
+    socket.on('data', () => undefined);
+  });
+  return { ...peer, connections: () => accepted };
+}
+
+/** Accepts connections and never reads from them: once the socket buffers are full, a client's send blocks. */
+export function startDeafPeer(): Promise<Peer> {
+  return listen((socket) => socket.pause());
+}
+
+/**
+ * A listener that never accepts, its backlog filled: the kernel drops further SYNs, so a connect to it hangs until
+ * the client's own timeout (a host that has gone away, or a firewall that drops packets). A Python child holds the
+ * listening socket (Node would accept).
+ */
+export async function startBlackhole(): Promise<Peer> {
+  const child = spawn('/usr/bin/python3', ['-c',
+    'import socket,time\ns=socket.socket()\ns.bind(("127.0.0.1",0))\ns.listen(0)\nprint(s.getsockname()[1],flush=True)\ntime.sleep(3600)']);
+  const [line] = (await once(createInterface({ input: child.stdout }), 'line')) as [string];
+  const port = Number(line);
+  const fillers: Socket[] = [];
+  for (let i = 0; i < 3; i++) {
+    const filler = new Socket();
+    filler.on('error', () => undefined);
+    filler.connect(port, LOOPBACK);
+    fillers.push(filler);
+  }
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  return {
+    address: { host: LOOPBACK, port },
+    stop: async () => {
+      for (const filler of fillers) filler.destroy();
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill();
+        await once(child, 'exit');
+      }
+    },
+  };
 }
 
 /** Answers every chunk of request bytes with `reply` (an HTTP server, an SSH banner, anything but memcached). */

@@ -5,6 +5,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { lookup } from 'node:dns/promises';
 import { existsSync } from 'node:fs';
 import { createServer, Socket } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
 
 export type MemcachedAddress = { host: string; port: number };
 
@@ -46,23 +47,28 @@ async function pickFreePort(): Promise<number> {
   });
 }
 
-/** One `version` round trip; resolves true when a memcached answered it (`VERSION ...`, or the -Y login error). */
-async function answersVersion(address: MemcachedAddress): Promise<boolean> {
+/**
+ * One `version` round trip; resolves true when a memcached answered it (`VERSION ...`, or the -Y login error). `tls`:
+ * over TLS without verification (a memcached started with -Z accepts nothing else).
+ */
+async function answersVersion(address: MemcachedAddress, tls = false): Promise<boolean> {
   return new Promise<boolean>((resolve) => {
-    const socket = new Socket();
+    const socket = tls ? tlsConnect({ host: address.host, port: address.port, rejectUnauthorized: false }) : new Socket();
     let received = '';
     const finish = (ok: boolean): void => {
       socket.destroy();
       resolve(ok);
     };
     socket.setTimeout(1_000, () => finish(false));
-    socket.once('error', () => finish(false));
+    // A TLS memcached that requires a client certificate (ssl_verify_mode 2) answers the probe's handshake so.
+    socket.once('error', (error: NodeJS.ErrnoException) => finish(error.code === 'ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED'));
     socket.on('data', (chunk: Buffer) => {
       received += chunk.toString('latin1');
       // A memcached started with -Y (ASCII authentication) answers every command before login with this error.
       if (received.includes('\r\n')) finish(received.startsWith('VERSION ') || received.startsWith('CLIENT_ERROR unauthenticated'));
     });
-    socket.connect(address.port, address.host, () => socket.write('version\r\n'));
+    if (tls) socket.once('secureConnect', () => socket.write('version\r\n'));
+    else socket.connect(address.port, address.host, () => socket.write('version\r\n'));
   });
 }
 
@@ -118,7 +124,7 @@ async function attemptStart(extraArgs: readonly string[], fixedPort?: number, li
     if (exited) {
       return { ok: false, reason: `memcached exited at start (port ${port}): ${stderr.trim() || 'no output'}` };
     }
-    if (await answersVersion(address)) {
+    if (await answersVersion(address, extraArgs.includes('-Z'))) {
       return { ok: true, child, address };
     }
     await delay(25);

@@ -11,7 +11,11 @@ def run(scenario):
     host, port = scenario["host"], scenario["port"]
     steps = []
     try:
-        sock = open_socket(host, port, connect_timeout=scenario["connectTimeout"])
+        tls = scenario.get("tls")
+        keywords = {} if tls is None else {
+            "tls": tls["tls"], "tls_ca_file": tls["tlsCaFile"], "tls_cert_file": tls["tlsCertFile"], "tls_key_file": tls["tlsKeyFile"],
+        }
+        sock = open_socket(host, port, connect_timeout=scenario["connectTimeout"], **keywords)
         for action in scenario["actions"]:
             kind = action[0]
             if kind == "send":

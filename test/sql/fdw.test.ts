@@ -288,7 +288,7 @@ describe('value types', () => {
 
 describe('option errors', () => {
   const cases: Array<[string, string, string]> = [
-    ['unknown option', "colour 'red'", 'unknown option "colour"; valid options are: batch_size, connect_timeout, distribution, expire, full_scan, host, insert_mode, on_server_error, port, prefix, retry_interval, row_id, servers, timeout, write_mode'],
+    ['unknown option', "colour 'red'", 'unknown option "colour"; valid options are: batch_size, connect_timeout, distribution, expire, full_scan, host, insert_mode, item_size_max, on_server_error, password, port, prefix, retry_interval, row_id, servers, timeout, tls, tls_ca_file, tls_cert_file, tls_key_file, username, write_mode'],
     ['port', "port 'x'", 'invalid value "x" for option "port": expected an integer from 1 to 65535'],
     ['expire', "expire '-1'", 'invalid value "-1" for option "expire": expected an integer from 0 to 2147483647'],
     ['insert_mode', "insert_mode 'merge'", 'invalid value "merge" for option "insert_mode": expected one of set, add'],

@@ -468,7 +468,7 @@ describe('server failures', () => {
     );
   });
 
-  it('a memcached requiring ASCII authentication (-Y) answers CLIENT_ERROR: the ERROR quotes it and the HINT says what it means', async () => {
+  it('a memcached requiring ASCII authentication (-Y): without credentials the ERROR says so, a wrong password is refused, the right one logs in', async () => {
     const probe = await startMemcached();
     const port = probe.address.port;
     await probe.stop();
@@ -483,9 +483,20 @@ describe('server failures', () => {
       const error = await failure(() => select(fdw, [new Qual('key', '=', 'k')]));
       expect(error.message).toBe(`memcached at 127.0.0.1:${port} rejected the get of key "k": unauthenticated`);
       expect(error.hint).toBe(
-        'memcached answers "unauthenticated" when it requires ASCII authentication (memcached -Y), which pymcache_fdw does not ' +
-          'send: use a memcached without it. Any other reply is unexpected: report it with the statement and the memcached version.',
+        "memcached requires a login (memcached -Y): give a username and password in a user mapping, CREATE USER MAPPING FOR " +
+          "CURRENT_USER SERVER ... OPTIONS (username '...', password '...').",
       );
+      const wrong = new PymcacheFDW(tableOptions({ username: 'user', password: 'wrong' }, { host: '127.0.0.1', port }), TEXT_TABLE());
+      const refused = await failure(() => select(wrong, [new Qual('key', '=', 'k')]));
+      expect([refused.message, refused.hint]).toEqual([
+        `memcached at 127.0.0.1:${port} refused the login of user "user" (get of key "k"): authentication failure`,
+        "The username and password of the user mapping must match a username:password line of the file memcached's -Y " +
+          "option names: ALTER USER MAPPING FOR ... SERVER ... OPTIONS (SET password '...').",
+      ]);
+      expect(JSON.stringify(refused)).not.toContain('wrong');
+      const right = new PymcacheFDW(tableOptions({ username: 'user', password: 'secret' }, { host: '127.0.0.1', port }), TEXT_TABLE());
+      await right.insert({ key: 'k', value: 'logged in', expire: null });
+      expect(await select(right, [new Qual('key', '=', 'k')])).toEqual([{ key: 'k', value: 'logged in', expire: null }]);
     } finally {
       await closeAllClients();
       await restricted.stop();
@@ -556,7 +567,7 @@ describe('options', () => {
   });
 
   const invalid: Array<[string, Record<string, string>, string]> = [
-    ['an unknown option', { colour: 'red' }, 'unknown option "colour"; valid options are: batch_size, connect_timeout, distribution, expire, full_scan, host, insert_mode, on_server_error, port, prefix, retry_interval, row_id, servers, timeout, write_mode'],
+    ['an unknown option', { colour: 'red' }, 'unknown option "colour"; valid options are: batch_size, connect_timeout, distribution, expire, full_scan, host, insert_mode, item_size_max, on_server_error, password, port, prefix, retry_interval, row_id, servers, timeout, tls, tls_ca_file, tls_cert_file, tls_key_file, username, write_mode'],
     ['a port that is not a number', { port: 'eleven' }, 'invalid value "eleven" for option "port": expected an integer from 1 to 65535'],
     ['a port out of range', { port: '70000' }, 'invalid value "70000" for option "port": expected an integer from 1 to 65535'],
     ['a negative expire', { expire: '-5' }, 'invalid value "-5" for option "expire": expected an integer from 0 to 2147483647'],

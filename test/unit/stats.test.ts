@@ -131,7 +131,7 @@ describe('stats tables', () => {
     );
     const unknown = await failure(() => new PymcacheFDWStats({ prefix: 'x' }, STATS_COLUMNS()));
     expect(unknown.message).toBe(
-      'unknown option "prefix"; valid options are: connect_timeout, host, on_server_error, port, retry_interval, servers, stats_cmd, timeout',
+      'unknown option "prefix"; valid options are: connect_timeout, host, on_server_error, password, port, retry_interval, servers, stats_cmd, timeout, tls, tls_ca_file, tls_cert_file, tls_key_file, username',
     );
     const column = await failure(
       () => new PymcacheFDWStats({ host: server.host }, columns(['stat_name', 'text'], ['hostname', 'text'])),

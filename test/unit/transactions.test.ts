@@ -4,7 +4,7 @@
 import { afterAll, beforeEach, describe, expect, inject, it } from 'vitest';
 import { CacheStore, type WriteOp } from '../../src/cache-store';
 import { StoredItem } from '../../src/cache-store';
-import { closeAllConnections as closeAllClients } from '../../src/memcache/connection';
+import { closeAllConnections as closeAllClients, plainConnection } from '../../src/memcache/connection';
 import { PymcacheFDW } from '../../src/fdw';
 import { setGuardStatusForTests } from '../../src/ports/backend';
 import { Qual, takeLoggedMessages, WARNING } from '../../src/ports/host';
@@ -74,7 +74,7 @@ describe('composeWrites: one final operation per key', () => {
 });
 
 describe('WriteSet levels', () => {
-  const store = new CacheStore({ host: server.host, port: server.port, connectTimeout: 2, timeout: 5, listed: false }, '');
+  const store = new CacheStore({ host: server.host, port: server.port, connectTimeout: 2, timeout: 5, listed: false, security: plainConnection(), itemSizeMax: null }, '');
 
   it('ROLLBACK TO drops the level and deeper, and repeating it changes nothing', () => {
     const writes = new WriteSet();
@@ -113,7 +113,7 @@ describe('WriteSet levels', () => {
   });
 
   it('the same key on two servers is two entries', () => {
-    const other = new CacheStore({ host: servers[1]!.host, port: servers[1]!.port, connectTimeout: 2, timeout: 5, listed: false }, '');
+    const other = new CacheStore({ host: servers[1]!.host, port: servers[1]!.port, connectTimeout: 2, timeout: 5, listed: false, security: plainConnection(), itemSizeMax: null }, '');
     const writes = new WriteSet();
     writes.record(1, store, set('k', 'first server'));
     writes.record(1, other, del('k'));
@@ -268,7 +268,7 @@ describe('a failed flush', () => {
     const live = table();
     const dead = table({ connect_timeout: '0.5' }, downAddress);
     // The size check reads item_size_max once per server per backend: read it while the server is up.
-    await new CacheStore({ host: downAddress.host, port: downAddress.port, connectTimeout: 0.5, timeout: 5, listed: false }, '').itemLimits();
+    await new CacheStore({ host: downAddress.host, port: downAddress.port, connectTimeout: 0.5, timeout: 5, listed: false, security: plainConnection(), itemSizeMax: null }, '').itemLimits();
     await down.stop();
     live.fdw.begin(0);
     dead.fdw.begin(0);
