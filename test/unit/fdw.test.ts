@@ -496,7 +496,7 @@ describe('server failures', () => {
       expect(JSON.stringify(refused)).not.toContain('wrong');
       const right = new PymcacheFDW(tableOptions({ username: 'user', password: 'secret' }, { host: '127.0.0.1', port }), TEXT_TABLE());
       await right.insert({ key: 'k', value: 'logged in', expire: null });
-      expect(await select(right, [new Qual('key', '=', 'k')])).toEqual([{ key: 'k', value: 'logged in', expire: null }]);
+      expect(await select(right, [new Qual('key', '=', 'k')])).toEqual([{ key: 'k', value: 'logged in', expire: '0' }]);
     } finally {
       await closeAllClients();
       await restricted.stop();
