@@ -7,12 +7,14 @@ import { InvalidKeyError, KEY_HINT, MAX_KEY_BYTES, plainFullKey, prefixedKey, qu
 import { ItemDump } from './item-dump';
 import type { MetadumpEntry } from './memcache/protocol';
 import { guardTransaction, keyOrderIsBytewise, queryMayModify, type GuardStatus } from './ports/backend';
-import { ForeignDataWrapper, type ColumnDefinition, type Qual, type SortKey } from './ports/host';
+import { importedTables } from './import-schema';
+import { ColumnDefinition, ForeignDataWrapper, type Qual, type SortKey, type TableDefinition } from './ports/host';
 import { bytesEqual, intToString, InvalidUtf8Error, nowSeconds, utf8ByteLength, utf8Decode, utf8Encode } from './ports/runtime';
 import { scanFilterOf } from './scan-filter';
 import { lookupKeys } from './quals';
 import { ServerPool } from './server-pool';
-import { OPTION_HINT, parseCacheTableOptions, type CacheTableOptions } from './table-options';
+import { PymcacheFDWStats } from './stats';
+import { OPTION_HINT, parseCacheTableOptions, STATS_TABLE_OPTIONS, type CacheTableOptions } from './table-options';
 import {
   abandonTransaction,
   beginTransaction,
@@ -60,6 +62,12 @@ export const VALUES_PER_BATCH = 100;
  * for a scan that evaluates almost nothing.
  */
 const COLUMN_WIDTH = 32;
+
+/** The layout a statistics table on a cache server stands on: it is never used for rows. */
+const KEY_VALUE_COLUMNS: Map<string, ColumnDefinition> = new Map<string, ColumnDefinition>([
+  ['key', new ColumnDefinition('key', 0, -1, 'text', 'text', {})],
+  ['value', new ColumnDefinition('value', 0, -1, 'text', 'text', {})],
+]);
 
 /** The rows a scan returns under LIMIT and OFFSET (both applied by the scan only when canLimit accepted them). */
 class RowPage {
@@ -125,10 +133,22 @@ export class PymcacheFDW extends ForeignDataWrapper {
   private readonly statement: StatementWrites;
   /** Whether the backend's transaction guard covers the current transaction (set by begin). */
   private guard: GuardStatus;
+  /** A statistics table (option stats_cmd) serves its rows from here; null for a cache table. */
+  private readonly statsTable: PymcacheFDWStats | null;
 
   constructor(fdwOptions: Record<string, string>, fdwColumns: Map<string, ColumnDefinition>) {
     super(fdwOptions, fdwColumns);
-    this.settings = parseCacheTableOptions(fdwOptions);
+    // A table with stats_cmd is a statistics table on a cache server (IMPORT FOREIGN SCHEMA creates them): it is
+    // served by PymcacheFDWStats; the server's cache options are still checked, and used by nothing.
+    const statsCommand = fdwOptions['stats_cmd'];
+    const statsOptions: Record<string, string> = {};
+    const cacheOptions: Record<string, string> = {};
+    for (const [name, value] of Object.entries(fdwOptions)) {
+      if (statsCommand !== undefined && STATS_TABLE_OPTIONS.includes(name)) statsOptions[name] = value;
+      if (name !== 'stats_cmd') cacheOptions[name] = value;
+    }
+    this.statsTable = statsCommand === undefined ? null : new PymcacheFDWStats(statsOptions, fdwColumns);
+    this.settings = parseCacheTableOptions(statsCommand === undefined ? fdwOptions : cacheOptions);
     if (this.settings.prefix !== '') {
       try {
         validateKey(this.settings.prefix);
@@ -139,7 +159,7 @@ export class PymcacheFDW extends ForeignDataWrapper {
         throw error;
       }
     }
-    this.layout = resolveCacheLayout(fdwColumns, this.settings.rowId);
+    this.layout = this.statsTable === null ? resolveCacheLayout(fdwColumns, this.settings.rowId) : resolveCacheLayout(KEY_VALUE_COLUMNS, 'key');
     this.servers = new ServerPool(this.settings.servers, this.settings.prefix);
     this.scanned = new Map<string, StoredItem>();
     this.transactionLevel = 0;
@@ -148,7 +168,27 @@ export class PymcacheFDW extends ForeignDataWrapper {
   }
 
   override get rowidColumn(): string {
+    if (this.statsTable !== null) this.readOnly();
     return this.layout.keyColumn;
+  }
+
+  /** A write to a statistics table: an ERROR. */
+  private readOnly(): never {
+    return raiseError(
+      'cannot change a statistics table: it shows memcached\'s "stats" (option stats_cmd)',
+      'Statistics tables are read-only; write to a cache table of the server.',
+    );
+  }
+
+  /** IMPORT FOREIGN SCHEMA memcached: the cache table and the statistics tables (src/import-schema.ts). */
+  static override importSchema(
+    schema: string,
+    serverOptions: Record<string, string>,
+    options: Record<string, string>,
+    restrictionType: string | null,
+    restricts: string[],
+  ): TableDefinition[] {
+    return importedTables(schema, serverOptions, options, restrictionType, restricts);
   }
 
   /**
@@ -156,6 +196,7 @@ export class PymcacheFDW extends ForeignDataWrapper {
    * curr_items, summed: the table's prefix group is a part of that).
    */
   override async getRelSize(quals: Qual[], columns: Set<string>): Promise<[number, number]> {
+    if (this.statsTable !== null) return await this.statsTable.getRelSize(quals, columns);
     const keys = lookupKeys(quals, this.layout.keyColumn);
     const width = COLUMN_WIDTH * (columns.size > 0 ? columns.size : 1);
     if (keys !== null) return [keys.length, width];
@@ -166,6 +207,7 @@ export class PymcacheFDW extends ForeignDataWrapper {
 
   /** A join or parameter on the key column is a lookup returning at most one row per outer row. */
   override getPathKeys(): Array<[string[], number]> {
+    if (this.statsTable !== null) return [];
     return [[[this.layout.keyColumn], 1]];
   }
 
@@ -174,7 +216,7 @@ export class PymcacheFDW extends ForeignDataWrapper {
    * rows. Multicorn asks only for a query with nothing but the scan under the LIMIT.
    */
   override canLimit(limit: number | null, offset: number | null): boolean {
-    return this.settings.fullScan;
+    return this.statsTable === null && this.settings.fullScan;
   }
 
   override explain(
@@ -185,6 +227,7 @@ export class PymcacheFDW extends ForeignDataWrapper {
     limit: number | null = null,
     offset: number | null = null,
   ): string[] {
+    if (this.statsTable !== null) return this.statsTable.explain(quals, columns, sortkeys, verbose);
     const lines: string[] = [this.servers.describeServers()];
     const prefix = this.settings.prefix;
     if (prefix !== '') lines.push('key prefix ' + quoteForMessage(prefix));
@@ -262,6 +305,10 @@ export class PymcacheFDW extends ForeignDataWrapper {
     limit: number | null = null,
     offset: number | null = null,
   ): AsyncGenerator<SqlRow, void, undefined> {
+    if (this.statsTable !== null) {
+      yield* this.statsTable.execute(quals, columns, sortkeys);
+      return;
+    }
     this.scanned = new Map<string, StoredItem>();
     const keys = lookupKeys(quals, this.layout.keyColumn);
     if (keys === null) {
@@ -607,6 +654,7 @@ export class PymcacheFDW extends ForeignDataWrapper {
   }
 
   override async insert(values: SqlRow): Promise<SqlRow | null> {
+    if (this.statsTable !== null) this.readOnly();
     const given = values[this.layout.keyColumn];
     const key = this.keyOf(given === undefined ? null : given);
     const fullKey = this.fullKey(key);
@@ -621,6 +669,7 @@ export class PymcacheFDW extends ForeignDataWrapper {
    * check of insert_mode add done for the whole batch in one get_many.
    */
   async bulkInsert(rows: SqlRow[]): Promise<null> {
+    if (this.statsTable !== null) this.readOnly();
     const keys: string[] = [];
     const fullKeys: string[] = [];
     for (const values of rows) {
@@ -655,6 +704,7 @@ export class PymcacheFDW extends ForeignDataWrapper {
    * key is stored (under insert_mode) first, then the old one deleted.
    */
   override async update(oldvalues: SqlValue, newvalues: SqlRow): Promise<SqlRow | null> {
+    if (this.statsTable !== null) this.readOnly();
     const oldKey = this.keyOf(oldvalues);
     const given = newvalues[this.layout.keyColumn];
     const newKey = this.keyOf(given === undefined ? null : given);
@@ -700,6 +750,7 @@ export class PymcacheFDW extends ForeignDataWrapper {
 
   /** `oldvalues` is the key of a row the scan found, so DELETE's row count is the number of keys that existed. */
   override async delete(oldvalues: SqlValue): Promise<void> {
+    if (this.statsTable !== null) this.readOnly();
     const key = this.keyOf(oldvalues);
     await this.write({ kind: 'delete', key: this.fullKey(key) }, key);
     this.scanned.delete(key);

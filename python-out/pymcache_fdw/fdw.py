@@ -7,13 +7,14 @@ from __future__ import annotations
 import time
 from typing import AbstractSet, Iterator, Literal, NoReturn
 
-from multicorn import ColumnDefinition, ForeignDataWrapper, Qual, SortKey
+from multicorn import ColumnDefinition, ForeignDataWrapper, Qual, SortKey, TableDefinition
 
 from ._backend import GuardStatus, guard_transaction, key_order_is_bytewise, query_may_modify
 from ._runtime import InvalidUtf8Error, int_to_string, utf8_byte_length, utf8_decode, utf8_encode
 from .cache_store import CacheStore, ITEM_FLAGS_BYTES, ItemFacts, StoreOp, StoredItem, WriteOp
 from .columns import CacheTableLayout, resolve_cache_layout
 from .errors import raise_error, warn
+from .import_schema import imported_tables
 from .item_dump import ItemDump
 from .keys import (
     InvalidKeyError,
@@ -29,7 +30,8 @@ from .memcache.protocol import MetadumpEntry
 from .quals import lookup_keys
 from .scan_filter import scan_filter_of
 from .server_pool import ServerPool
-from .table_options import CacheTableOptions, OPTION_HINT, parse_cache_table_options
+from .stats import PymcacheFDWStats
+from .table_options import CacheTableOptions, OPTION_HINT, STATS_TABLE_OPTIONS, parse_cache_table_options
 from .transaction import (
     abandon_transaction,
     begin_transaction,
@@ -73,21 +75,29 @@ VALUES_PER_BATCH = 100
 # for a scan that evaluates almost nothing.
 COLUMN_WIDTH = 32
 
+# The layout a statistics table on a cache server stands on: it is never used for rows.
+KEY_VALUE_COLUMNS: dict[str, ColumnDefinition] = dict(
+    [
+        ('key', ColumnDefinition('key', 0, -1, 'text', 'text', {})),
+        ('value', ColumnDefinition('value', 0, -1, 'text', 'text', {})),
+    ]
+)
 
-class RowPage:  # src/fdw.ts:65
+
+class RowPage:  # src/fdw.ts:73
     """The rows a scan returns under LIMIT and OFFSET (both applied by the scan only when can_limit accepted them)."""
 
     _limit: int | None
     _to_skip: int
     _returned: int
 
-    def __init__(self, limit: int | None, offset: int | None) -> None:  # src/fdw.ts:70
+    def __init__(self, limit: int | None, offset: int | None) -> None:  # src/fdw.ts:78
         self._limit = None
         self._limit = limit
         self._to_skip = 0 if offset is None else offset
         self._returned = 0
 
-    def take(self) -> bool:  # src/fdw.ts:77
+    def take(self) -> bool:  # src/fdw.ts:85
         """Whether the next row found is returned (false while OFFSET skips, or once LIMIT is reached)."""
         if self.full():
             return False
@@ -97,12 +107,12 @@ class RowPage:  # src/fdw.ts:65
         self._returned += 1
         return True
 
-    def full(self) -> bool:  # src/fdw.ts:88
+    def full(self) -> bool:  # src/fdw.ts:96
         """LIMIT rows were returned: the scan stops listing."""
         return self._limit is not None and self._returned >= self._limit
 
 
-class ListedItem:  # src/fdw.ts:94
+class ListedItem:  # src/fdw.ts:102
     """An item a listing found: its user key, full key, the listing's entry and the server's clock at the listing."""
 
     key: str
@@ -110,13 +120,13 @@ class ListedItem:  # src/fdw.ts:94
     entry: MetadumpEntry
     _server_time: int
 
-    def __init__(self, key: str, full_key: str, entry: MetadumpEntry, server_time: int) -> None:  # src/fdw.ts:100
+    def __init__(self, key: str, full_key: str, entry: MetadumpEntry, server_time: int) -> None:  # src/fdw.ts:108
         self.key = key
         self.full_key = full_key
         self.entry = entry
         self._server_time = server_time
 
-    def facts(self) -> ItemFacts:  # src/fdw.ts:108
+    def facts(self) -> ItemFacts:  # src/fdw.ts:116
         """The entry's facts: TTL by the server's clock (-1: never expires), last access by this host's clock."""
         entry = self.entry
         ttl = -1 if entry['expires_at'] == -1 else entry['expires_at'] - self._server_time
@@ -125,7 +135,7 @@ class ListedItem:  # src/fdw.ts:94
         )
 
 
-class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:115
+class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:123
     _settings: CacheTableOptions
     _layout: CacheTableLayout
     # The table's servers: which one holds each key, and what a statement does when one does not answer.
@@ -138,10 +148,24 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:115
     _statement: StatementWrites
     # Whether the backend's transaction guard covers the current transaction (set by begin).
     _guard: GuardStatus
+    # A statistics table (option stats_cmd) serves its rows from here; null for a cache table.
+    _stats_table: PymcacheFDWStats | None
 
-    def __init__(self, fdw_options: dict[str, str], fdw_columns: dict[str, ColumnDefinition]) -> None:  # src/fdw.ts:129
+    def __init__(self, fdw_options: dict[str, str], fdw_columns: dict[str, ColumnDefinition]) -> None:  # src/fdw.ts:139
         super().__init__(fdw_options, fdw_columns)
-        self._settings = parse_cache_table_options(fdw_options)
+        self._stats_table = None
+        # A table with stats_cmd is a statistics table on a cache server (IMPORT FOREIGN SCHEMA creates them): it is
+        # served by PymcacheFDWStats; the server's cache options are still checked, and used by nothing.
+        stats_command = fdw_options.get('stats_cmd')
+        stats_options: dict[str, str] = {}
+        cache_options: dict[str, str] = {}
+        for name, value in list(fdw_options.items()):
+            if stats_command is not None and name in STATS_TABLE_OPTIONS:
+                stats_options[name] = value
+            if name != 'stats_cmd':
+                cache_options[name] = value
+        self._stats_table = None if stats_command is None else PymcacheFDWStats(stats_options, fdw_columns)
+        self._settings = parse_cache_table_options(fdw_options if stats_command is None else cache_options)
         if self._settings['prefix'] != '':
             try:
                 validate_key(self._settings['prefix'])
@@ -151,7 +175,11 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:115
                     f' {error.reason}',
                     OPTION_HINT,
                 )
-        self._layout = resolve_cache_layout(fdw_columns, self._settings['row_id'])
+        self._layout = (
+            resolve_cache_layout(fdw_columns, self._settings['row_id'])
+            if self._stats_table is None
+            else resolve_cache_layout(KEY_VALUE_COLUMNS, 'key')
+        )
         self._servers = ServerPool(self._settings['servers'], self._settings['prefix'])
         self._scanned = {}
         self._transaction_level = 0
@@ -159,13 +187,35 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:115
         self._guard = 'outside-backend'
 
     @property
-    def rowid_column(self) -> str:  # src/fdw.ts:150
+    def rowid_column(self) -> str:  # src/fdw.ts:170
+        if self._stats_table is not None:
+            self._read_only()
         return self._layout['key_column']
 
-    def get_rel_size(self, quals: list[Qual], columns: AbstractSet[str]) -> tuple[int, int]:  # src/fdw.ts:158
+    def _read_only(self) -> NoReturn:  # src/fdw.ts:176
+        """A write to a statistics table: an ERROR."""
+        raise_error(
+            'cannot change a statistics table: it shows memcached\'s "stats" (option stats_cmd)',
+            'Statistics tables are read-only; write to a cache table of the server.',
+        )
+
+    @staticmethod
+    def import_schema(
+        schema: str,
+        server_options: dict[str, str],
+        options: dict[str, str],
+        restriction_type: str | None,
+        restricts: list[str],
+    ) -> list[TableDefinition]:  # src/fdw.ts:184
+        """IMPORT FOREIGN SCHEMA memcached: the cache table and the statistics tables (src/import-schema.ts)."""
+        return imported_tables(schema, server_options, options, restriction_type, restricts)
+
+    def get_rel_size(self, quals: list[Qual], columns: AbstractSet[str]) -> tuple[int, int]:  # src/fdw.ts:198
         """A lookup returns at most its keys; a scan without a key condition every item of the servers (memcached's
         curr_items, summed: the table's prefix group is a part of that).
         """
+        if self._stats_table is not None:
+            return self._stats_table.get_rel_size(quals, columns)
         keys = lookup_keys(quals, self._layout['key_column'])
         width = COLUMN_WIDTH * (len(columns) if len(columns) > 0 else 1)
         if keys is not None:
@@ -175,15 +225,17 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:115
         items = self._servers.item_count()
         return (NO_KEY_ROWS_ESTIMATE if items is None else items, width)
 
-    def get_path_keys(self) -> list[tuple[list[str], int]]:  # src/fdw.ts:168
+    def get_path_keys(self) -> list[tuple[list[str], int]]:  # src/fdw.ts:209
         """A join or parameter on the key column is a lookup returning at most one row per outer row."""
+        if self._stats_table is not None:
+            return []
         return [([self._layout['key_column']], 1)]
 
-    def can_limit(self, limit: int | None, offset: int | None) -> bool:  # src/fdw.ts:176
+    def can_limit(self, limit: int | None, offset: int | None) -> bool:  # src/fdw.ts:218
         """A scan without a key condition applies LIMIT and OFFSET itself: it stops listing once it has returned enough
         rows. Multicorn asks only for a query with nothing but the scan under the LIMIT.
         """
-        return self._settings['full_scan']
+        return self._stats_table is None and self._settings['full_scan']
 
     def explain(
         self,
@@ -193,7 +245,9 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:115
         verbose: bool = False,
         limit: int | None = None,
         offset: int | None = None,
-    ) -> list[str]:  # src/fdw.ts:180
+    ) -> list[str]:  # src/fdw.ts:222
+        if self._stats_table is not None:
+            return self._stats_table.explain(quals, columns, sortkeys, verbose)
         lines: list[str] = [self._servers.describe_servers()]
         prefix = self._settings['prefix']
         if prefix != '':
@@ -233,7 +287,7 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:115
         )
         return lines
 
-    def _wants_facts(self, columns: AbstractSet[str]) -> bool:  # src/fdw.ts:226
+    def _wants_facts(self, columns: AbstractSet[str]) -> bool:  # src/fdw.ts:269
         """Whether the query needs what only a meta get or a listing tells (remaining TTL, last access, size, fetched).
         multicorn2 names no column for a whole-row reference: an empty set may need them all.
         """
@@ -247,7 +301,7 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:115
             or layout['fetched_column'] is not None and layout['fetched_column'] in columns
         )
 
-    def _wants_values(self, columns: AbstractSet[str]) -> bool:  # src/fdw.ts:238
+    def _wants_values(self, columns: AbstractSet[str]) -> bool:  # src/fdw.ts:281
         """Whether a scan without a key condition must fetch values: a value or flags column is asked for (or the row).
         """
         if len(columns) == 0:
@@ -255,7 +309,7 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:115
         flags_column = self._layout['flags_column']
         return self._layout['value_column'] in columns or flags_column is not None and flags_column in columns
 
-    def _full_key(self, key: str) -> str:  # src/fdw.ts:245
+    def _full_key(self, key: str) -> str:  # src/fdw.ts:288
         """The memcached key for a SQL key: prefixed and validated; an invalid one is an ERROR naming it."""
         try:
             return prefixed_key(self._settings['prefix'], key)
@@ -269,10 +323,13 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:115
         sortkeys: list[SortKey] | None = None,
         limit: int | None = None,
         offset: int | None = None,
-    ) -> Iterator[SqlRow]:  # src/fdw.ts:258
+    ) -> Iterator[SqlRow]:  # src/fdw.ts:301
         """The rows for `quals`: a lookup of the keys the quals give, or without a key condition a listing of every
         server (full_scan). `limit` and `offset` come only when can_limit accepted them.
         """
+        if self._stats_table is not None:
+            yield from self._stats_table.execute(quals, columns, sortkeys)
+            return
         self._scanned = {}
         keys = lookup_keys(quals, self._layout['key_column'])
         if keys is None:
@@ -340,7 +397,7 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:115
                 )
             yield row
 
-    def _facts_into(self, row: SqlRow, cas: str | None, facts: ItemFacts | None, key: str) -> None:  # src/fdw.ts:321
+    def _facts_into(self, row: SqlRow, cas: str | None, facts: ItemFacts | None, key: str) -> None:  # src/fdw.ts:368
         """The columns of what memcached told about an item (NULL where the read did not say)."""
         layout = self._layout
         if layout['expire_column'] is not None:
@@ -360,7 +417,7 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:115
                 None if facts is None else fetched_column_value(facts.fetched, layout['fetched_kind'])
             )
 
-    def _row_of(self, key: str, item: StoredItem, value_asked: bool) -> SqlRow:  # src/fdw.ts:333
+    def _row_of(self, key: str, item: StoredItem, value_asked: bool) -> SqlRow:  # src/fdw.ts:380
         """The row of `item` under the user key `key`; `value_asked`: the value and flags are decoded strictly."""
         layout = self._layout
         row: SqlRow = {}
@@ -382,7 +439,7 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:115
 
     def _list_items(
         self, quals: list[Qual], columns: AbstractSet[str], limit: int | None, offset: int | None
-    ) -> Iterator[SqlRow]:  # src/fdw.ts:353
+    ) -> Iterator[SqlRow]:  # src/fdw.ts:400
         """A scan without a key condition: the items of every server of the table (lru_crawler metadump), server after
         server, with the transaction's pending writes in place of what memcached holds for their keys. Only the table's
         prefix group is kept (the prefix stripped), and only keys the server holds as a lookup would read them (a stale
@@ -483,7 +540,7 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:115
                 ' key bytes only.',
             )
 
-    def _listed_row(self, listed: ListedItem, item: StoredItem | None, remember: bool) -> SqlRow:  # src/fdw.ts:446
+    def _listed_row(self, listed: ListedItem, item: StoredItem | None, remember: bool) -> SqlRow:  # src/fdw.ts:493
         """The row of an item a listing found; `item` holds its value when the query needed it, else null (then nothing
         is remembered: a statement that may write always fetches values).
         """
@@ -501,7 +558,7 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:115
 
     def _fetch_batch(
         self, store: CacheStore, batch: list[ListedItem], page: RowPage, remember: bool
-    ) -> list[SqlRow]:  # src/fdw.ts:461
+    ) -> list[SqlRow]:  # src/fdw.ts:508
         """The rows of a batch of listed items, their values fetched in one pipelined get (items gone since are left
         out).
         """
@@ -517,7 +574,7 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:115
             rows.append(self._listed_row(listed, item, remember))
         return rows
 
-    def _key_of(self, value: SqlValue) -> str:  # src/fdw.ts:475
+    def _key_of(self, value: SqlValue) -> str:  # src/fdw.ts:522
         """The key of a row being written; NULL is an ERROR (memcached has no NULL key)."""
         if isinstance(value, str):
             return value
@@ -525,7 +582,7 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:115
             raise_error(f"the key column \"{self._layout['key_column']}\" must not be NULL", 'Give every row a key.')
         raise_error(f"the key column \"{self._layout['key_column']}\" must be text")
 
-    def _item_of(self, row: SqlRow, key: str, flags_fallback: int) -> StoredItem:  # src/fdw.ts:484
+    def _item_of(self, row: SqlRow, key: str, flags_fallback: int) -> StoredItem:  # src/fdw.ts:531
         """The bytes and flags to store for a row; without a flags column the item keeps `flags_fallback`."""
         value_column = self._layout['value_column']
         value = row.get(value_column)
@@ -543,7 +600,7 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:115
             flags = 0 if number is None else checked_flags(number, key)
         return StoredItem(encoded, flags)
 
-    def _expire_of(self, row: SqlRow, key: str) -> int:  # src/fdw.ts:505
+    def _expire_of(self, row: SqlRow, key: str) -> int:  # src/fdw.ts:552
         """What memcached is sent as the expiration of a row: its expire column, else the table's `expire` option."""
         seconds = self._settings['expire']
         expire_column = self._layout['expire_column']
@@ -555,12 +612,12 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:115
         return memcached_expire(seconds, key)
 
     @property
-    def _sends_at_statement_end(self) -> bool:  # src/fdw.ts:517
+    def _sends_at_statement_end(self) -> bool:  # src/fdw.ts:564
         """Writes wait for COMMIT unless the table's write_mode is immediate (then they wait for the statement's end).
         """
         return self._settings['write_mode'] == 'immediate'
 
-    def _duplicate_key(self, key: str) -> NoReturn:  # src/fdw.ts:521
+    def _duplicate_key(self, key: str) -> NoReturn:  # src/fdw.ts:568
         raise_error(
             f'duplicate key value: key {quote_for_message(key)} already exists in memcached at'
             f' {self._servers.store_for(self._full_key(key)).server_label}',
@@ -571,7 +628,7 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:115
 
     def _exists_for_transaction(
         self, key: str, full_key: str, found: dict[str, StoredItem] | None
-    ) -> bool:  # src/fdw.ts:534
+    ) -> bool:  # src/fdw.ts:581
         """Whether `full_key` exists as this transaction sees it: its pending write if any, else memcached (`found`, the
         items a batch lookup returned, or one get).
         """
@@ -589,7 +646,7 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:115
         fetched = self._servers.read_through(transaction_writes, [full_key])
         return full_key in fetched
 
-    def _check_item_size(self, key: str, full_key: str, item: StoredItem) -> None:  # src/fdw.ts:550
+    def _check_item_size(self, key: str, full_key: str, item: StoredItem) -> None:  # src/fdw.ts:597
         """A stored value must fit the server's item size (item_size_max, less the key and memcached's per-item
         overhead), checked before it is recorded so that memcached cannot refuse it at COMMIT.
         """
@@ -608,7 +665,7 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:115
                 ' store a smaller value, or start memcached with a larger -I.',
             )
 
-    def _write(self, op: WriteOp, key: str) -> bool:  # src/fdw.ts:572
+    def _write(self, op: WriteOp, key: str) -> bool:  # src/fdw.ts:619
         """Sends or records one write of the row whose key is `key`. Outside a transaction (Multicorn always opens one;
         only direct callers do not) the write goes out at once. Otherwise it joins the statement's writes, which reach
         the transaction's write set (or, under write_mode immediate, memcached) when the statement ends.
@@ -630,7 +687,7 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:115
 
     def _store_new(
         self, key: str, full_key: str, item: StoredItem, expire: int, found: dict[str, StoredItem] | None
-    ) -> None:  # src/fdw.ts:592
+    ) -> None:  # src/fdw.ts:639
         """Stores a row under `insert_mode`; in `add` mode an existing key is a unique violation, found at statement
         time (the transaction's own pending writes, else memcached) and checked again by memcached's `add` when sent.
         `found` holds the items of a batch lookup (bulk_insert), or null.
@@ -645,7 +702,9 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:115
         if not stored and kind == 'add':
             self._duplicate_key(key)
 
-    def insert(self, values: SqlRow) -> SqlRow | None:  # src/fdw.ts:609
+    def insert(self, values: SqlRow) -> SqlRow | None:  # src/fdw.ts:656
+        if self._stats_table is not None:
+            self._read_only()
         given = values.get(self._layout['key_column'])
         key = self._key_of(given)
         full_key = self._full_key(key)
@@ -654,10 +713,12 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:115
         self._store_new(key, full_key, item, expire, None)
         return None
 
-    def bulk_insert(self, rows: list[SqlRow]) -> None:  # src/fdw.ts:623
+    def bulk_insert(self, rows: list[SqlRow]) -> None:  # src/fdw.ts:671
         """Rows an INSERT hands over in batches of modify_batch_size: the same as insert() row by row, with the
         duplicate check of insert_mode add done for the whole batch in one get_many.
         """
+        if self._stats_table is not None:
+            self._read_only()
         keys: list[str] = []
         full_keys: list[str] = []
         for values in rows:
@@ -675,17 +736,19 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:115
         return None
 
     @property
-    def modify_batch_size(self) -> int:  # src/fdw.ts:648
+    def modify_batch_size(self) -> int:  # src/fdw.ts:697
         """Rows per bulk_insert call: the table's batch_size, 1 by default because PostgreSQL returns no rows from
         INSERT ... RETURNING when it batches.
         """
         return self._settings['batch_size']
 
-    def update(self, oldvalues: SqlValue, newvalues: SqlRow) -> SqlRow | None:  # src/fdw.ts:657
+    def update(self, oldvalues: SqlValue, newvalues: SqlRow) -> SqlRow | None:  # src/fdw.ts:706
         """`oldvalues` is the row id (the key) of the row the scan found. An UPDATE that leaves value and flags as they
         were is a `touch` (only the expiration changes); otherwise the item is set. Changing the key moves the item: the
         new key is stored (under insert_mode) first, then the old one deleted.
         """
+        if self._stats_table is not None:
+            self._read_only()
         old_key = self._key_of(oldvalues)
         given = newvalues.get(self._layout['key_column'])
         new_key = self._key_of(given)
@@ -722,7 +785,7 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:115
         self._scanned[new_key] = item
         return None
 
-    def _changed_meanwhile(self, key: str, full_key: str) -> NoReturn:  # src/fdw.ts:693
+    def _changed_meanwhile(self, key: str, full_key: str) -> NoReturn:  # src/fdw.ts:743
         """An UPDATE sent at once (outside a transaction) found the item changed by another client since it read it."""
         raise_error(
             f'another client changed key {quote_for_message(key)} in memcached at'
@@ -731,8 +794,10 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:115
             "The other client's value stays. Read the key again and retry.",
         )
 
-    def delete(self, oldvalues: SqlValue) -> None:  # src/fdw.ts:702
+    def delete(self, oldvalues: SqlValue) -> None:  # src/fdw.ts:752
         """`oldvalues` is the key of a row the scan found, so DELETE's row count is the number of keys that existed."""
+        if self._stats_table is not None:
+            self._read_only()
         key = self._key_of(oldvalues)
         self._write({'kind': 'delete', 'key': self._full_key(key)}, key)
         self._scanned.pop(key, None)
@@ -740,45 +805,45 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:115
     # Transaction hooks. Multicorn calls begin/sub_begin when the table is first used in a transaction or savepoint, and
     # pre_commit, commit, rollback, sub_commit, sub_rollback on every table used in it: the write set is shared by the
     # backend's tables, so each hook is idempotent and the first pre_commit (or commit) sends everything.
-    def begin(self, serializable: int) -> None:  # src/fdw.ts:713
+    def begin(self, serializable: int) -> None:  # src/fdw.ts:764
         """`serializable` is 1 under SERIALIZABLE, else 0: a SERIALIZABLE transaction's writes wait for commit."""
         self._transaction_level = 1
         self._guard = guard_transaction()
         begin_transaction(serializable == 1)
 
-    def sub_begin(self, level: int) -> None:  # src/fdw.ts:719
+    def sub_begin(self, level: int) -> None:  # src/fdw.ts:770
         self._transaction_level = level
 
-    def sub_commit(self, level: int) -> None:  # src/fdw.ts:724
+    def sub_commit(self, level: int) -> None:  # src/fdw.ts:775
         """RELEASE SAVEPOINT: the savepoint's writes stay pending, now part of the enclosing level."""
         release_level(level)
         self._transaction_level = level - 1
 
-    def sub_rollback(self, level: int) -> None:  # src/fdw.ts:730
+    def sub_rollback(self, level: int) -> None:  # src/fdw.ts:781
         """ROLLBACK TO SAVEPOINT (or a failed subtransaction): exactly the writes made since the savepoint are dropped.
         """
         rollback_to_level(level)
         self._transaction_level = level - 1
 
-    def pre_commit(self) -> None:  # src/fdw.ts:736
+    def pre_commit(self) -> None:  # src/fdw.ts:787
         """Before COMMIT: every pending write goes to memcached, pipelined per server; a failure aborts the COMMIT."""
         send_at_pre_commit()
 
-    def commit(self) -> None:  # src/fdw.ts:741
+    def commit(self) -> None:  # src/fdw.ts:792
         """After COMMIT: a SERIALIZABLE transaction's writes go now (a failure is a WARNING); nothing stays pending."""
         send_at_commit()
         self._transaction_level = 0
 
-    def rollback(self) -> None:  # src/fdw.ts:747
+    def rollback(self) -> None:  # src/fdw.ts:798
         """ROLLBACK (or an error): the pending writes are dropped; any sent before the abort are deleted again."""
         self._statement.clear()
         abandon_transaction()
         self._transaction_level = 0
 
-    def end_scan(self) -> None:  # src/fdw.ts:753
+    def end_scan(self) -> None:  # src/fdw.ts:804
         pass
 
-    def end_modify(self) -> None:  # src/fdw.ts:759
+    def end_modify(self) -> None:  # src/fdw.ts:810
         """The statement's modification ends: its writes join the transaction's write set, or under write_mode immediate
         go to memcached now, pipelined.
         """
@@ -793,20 +858,20 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:115
     # The function API (src/functions.ts): memcache_get, memcache_set, ... on this table go through the checks and the
     # write path of INSERT, UPDATE and DELETE. Each call is a statement of its own.
     @property
-    def table_options(self) -> CacheTableOptions:  # src/fdw.ts:773
+    def table_options(self) -> CacheTableOptions:  # src/fdw.ts:824
         """The table's options, as checked when the instance was built."""
         return self._settings
 
     @property
-    def server_pool(self) -> ServerPool:  # src/fdw.ts:778
+    def server_pool(self) -> ServerPool:  # src/fdw.ts:829
         """The table's servers."""
         return self._servers
 
-    def memcached_key(self, key: str) -> str:  # src/fdw.ts:783
+    def memcached_key(self, key: str) -> str:  # src/fdw.ts:834
         """The memcached key of `key`: prefixed and validated (an invalid key is an ERROR naming it)."""
         return self._full_key(key)
 
-    def join_transaction(self, serializable: int, level: int, fresh: bool) -> None:  # src/fdw.ts:792
+    def join_transaction(self, serializable: int, level: int, fresh: bool) -> None:  # src/fdw.ts:843
         """Joins the backend's transaction at savepoint `level` (PostgreSQL's nesting level: 1 for the transaction), as
         Multicorn's begin and sub_begin would; `serializable` is 1 under SERIALIZABLE. `fresh`: the backend's
         transaction is not the one this instance last joined (begin it, whatever level that one left).
@@ -815,17 +880,17 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:115
             self.begin(serializable)
         self._transaction_level = level
 
-    def exists_in_transaction(self, key: str, full_key: str) -> bool:  # src/fdw.ts:798
+    def exists_in_transaction(self, key: str, full_key: str) -> bool:  # src/fdw.ts:849
         """Whether `key` (memcached key `full_key`) exists as the transaction sees it: its pending write, else
         memcached.
         """
         return self._exists_for_transaction(key, full_key, None)
 
-    def check_value_size(self, key: str, full_key: str, item: StoredItem) -> None:  # src/fdw.ts:803
+    def check_value_size(self, key: str, full_key: str, item: StoredItem) -> None:  # src/fdw.ts:854
         """An ERROR naming the key when `item` does not fit the server's item size, as for INSERT."""
         self._check_item_size(key, full_key, item)
 
-    def write_as_statement(self, op: WriteOp, key: str) -> bool:  # src/fdw.ts:811
+    def write_as_statement(self, op: WriteOp, key: str) -> bool:  # src/fdw.ts:862
         """One write as a statement of its own: recorded, then folded into the transaction's write set (or, under
         write_mode immediate, sent). Returns what `_write` returns (true when recorded).
         """
