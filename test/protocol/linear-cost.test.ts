@@ -93,7 +93,9 @@ describe('the reader searches and joins each received byte a constant number of 
     }
     expect([entries, end]).toEqual([20000, 'END']);
     expect(mostHeld).toBeLessThanOrEqual(4096 + 200);
-    expect(cost.searched).toBeLessThanOrEqual(3 * data.length);
-    expect(cost.joined).toBeLessThanOrEqual(data.length);
+    // Each line is searched for its end and split at spaces, and its key searched for escapes and joined once more
+    // when one is decoded: a constant number of passes per byte.
+    expect(cost.searched).toBeLessThanOrEqual(4 * data.length);
+    expect(cost.joined).toBeLessThanOrEqual(2 * data.length);
   });
 });

@@ -31,14 +31,13 @@ class MetadumpEntry(TypedDict):
     client_flags: int | None
 
 
-PERCENT = 0x25
 PERCENT_SIGN: bytes = utf8_encode('%')
 EQUALS: bytes = utf8_encode('=')
 YES: bytes = utf8_encode('yes')
 NO: bytes = utf8_encode('no')
 
 
-def hex_digit(byte: int) -> int:  # src/memcache/metadump.ts:35
+def hex_digit(byte: int) -> int:  # src/memcache/metadump.ts:45
     """The value of one hexadecimal digit byte (either case), or -1."""
     if byte >= 0x30 and byte <= 0x39:
         return byte - 0x30
@@ -49,40 +48,53 @@ def hex_digit(byte: int) -> int:  # src/memcache/metadump.ts:35
     return -1
 
 
-def percent_decode(encoded: bytes) -> bytes | None:  # src/memcache/metadump.ts:43
-    """The bytes `%XX` escapes stand for (memcached escapes every byte but letters, digits and `-._~`), or null."""
-    if encoded.find(PERCENT_SIGN, 0) < 0:
+# Each byte value as a one-byte string of bytes, made once: a decoded escape is one of them.
+SINGLE_BYTES: list[bytes] = []
+for value in range(256):
+    SINGLE_BYTES.append(bytes_of([value]))
+
+
+def percent_decode(encoded: bytes) -> bytes | None:  # src/memcache/metadump.ts:60
+    """The bytes `%XX` escapes stand for (memcached escapes every byte but letters, digits and `-._~`), or null. The
+    runs between escapes are copied whole: a listing decodes a key per item.
+    """
+    percent = encoded.find(PERCENT_SIGN, 0)
+    if percent < 0:
         return encoded
-    values: list[int] = []
-    i = 0
-    while i < len(encoded):
-        byte = encoded[i]
-        if byte != PERCENT:
-            values.append(byte)
-            i += 1
-        else:
-            if i + 2 >= len(encoded):
-                return None
-            high = hex_digit(encoded[i + 1])
-            low = hex_digit(encoded[i + 2])
-            if high < 0 or low < 0:
-                return None
-            values.append(high * 16 + low)
-            i += 3
-    return bytes_of(values)
+    parts: list[bytes] = []
+    start = 0
+    while percent >= 0:
+        if percent + 2 >= len(encoded):
+            return None
+        high = hex_digit(encoded[percent + 1])
+        low = hex_digit(encoded[percent + 2])
+        if high < 0 or low < 0:
+            return None
+        if percent > start:
+            parts.append(encoded[start:percent])
+        parts.append(SINGLE_BYTES[high * 16 + low])
+        start = percent + 3
+        percent = encoded.find(PERCENT_SIGN, start)
+    if start < len(encoded):
+        parts.append(encoded[start:])
+    return bytes().join(parts)
 
 
-def unsigned_number(token: bytes) -> int | None:  # src/memcache/metadump.ts:65
+def unsigned_number(token: bytes) -> int | None:  # src/memcache/metadump.ts:80
     """A number of 1 to 15 digits, or null."""
     value = parse_ascii_digits(token)
     return None if value < 0 else value
 
 
-def parse_metadump_line(line: bytes) -> MetadumpEntry | str:  # src/memcache/metadump.ts:75
+def parse_metadump_line(line: bytes) -> MetadumpEntry | str:  # src/memcache/metadump.ts:90
     """The entry a metadump line (without its line end) describes, or what is wrong with it. Fields the reader does not
     know are skipped (later memcached versions add some); key, exp, la, cas and fetch must be there; a field given
     twice counts with its last value.
     """
+    fields = bytes_split(line, SPACE)
+    usual = usual_entry(fields)
+    if usual is not None:
+        return usual
     key: bytes | None = None
     expires_at: int | None = None
     last_access: int | None = None
@@ -91,7 +103,7 @@ def parse_metadump_line(line: bytes) -> MetadumpEntry | str:  # src/memcache/met
     slab_class: int | None = None
     size: int | None = None
     client_flags: int | None = None
-    for field in bytes_split(line, SPACE):
+    for field in fields:
         equals = field.find(EQUALS, 0)
         if equals <= 0:
             return 'a field that is not name=value'
@@ -143,7 +155,59 @@ def parse_metadump_line(line: bytes) -> MetadumpEntry | str:  # src/memcache/met
     }
 
 
-def fetched_of(value: bytes) -> bool | None:  # src/memcache/metadump.ts:121
+# The fields memcached 1.5.10 to 1.6.x writes, in its order (1.6.24 adds `flags=` after them).
+USUAL_FIELDS: list[bytes] = [
+    utf8_encode('key='),
+    utf8_encode('exp='),
+    utf8_encode('la='),
+    utf8_encode('cas='),
+    utf8_encode('fetch='),
+    utf8_encode('cls='),
+    utf8_encode('size='),
+]
+FLAGS_FIELD: bytes = utf8_encode('flags=')
+
+
+def usual_entry(fields: list[bytes]) -> MetadumpEntry | None:  # src/memcache/metadump.ts:156
+    """The entry of a line holding exactly memcached's usual fields in its order, each well formed; null for any other
+    line, which the general reader then reads (and names what is wrong). A listing reads one line per item: this path
+    slices each field at its known place instead of searching it.
+    """
+    count = len(fields)
+    if count != 7 and count != 8:
+        return None
+    for i in range(7):
+        if not fields[i].startswith(USUAL_FIELDS[i], 0):
+            return None
+    if count == 8 and not fields[7].startswith(FLAGS_FIELD, 0):
+        return None
+    key = percent_decode(fields[0][4:])
+    expires_at = parse_signed_digits(fields[1][4:])
+    last_access = unsigned_number(fields[2][3:])
+    cas = fields[3][4:]
+    fetched = fetched_of(fields[4][6:])
+    slab_class = unsigned_number(fields[5][4:])
+    size = unsigned_number(fields[6][5:])
+    client_flags = unsigned_number(fields[7][6:]) if count == 8 else None
+    if key is None or len(key) == 0 or len(key) > MAX_KEY_LENGTH or expires_at is None or last_access is None:
+        return None
+    if not is_decimal_u64(cas) or fetched is None or slab_class is None or size is None:
+        return None
+    if count == 8 and (client_flags is None or client_flags > MAX_CLIENT_FLAGS):
+        return None
+    return {
+        'key': key,
+        'expires_at': expires_at,
+        'last_access': last_access,
+        'cas': cas.decode('latin-1'),
+        'fetched': fetched,
+        'slab_class': slab_class,
+        'size': size,
+        'client_flags': client_flags,
+    }
+
+
+def fetched_of(value: bytes) -> bool | None:  # src/memcache/metadump.ts:177
     if value == YES:
         return True
     if value == NO:
