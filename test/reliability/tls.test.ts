@@ -68,6 +68,16 @@ const CLIENT_CERTIFICATE_HINT =
   'tls_key_file, on the table, the server or the user mapping.';
 
 describe('TLS with a certificate the CA signed', () => {
+  it('a listing (scan without a key condition) and meta gets run over TLS too', async () => {
+    const name = await table(good.address, `tls 'on', tls_ca_file '${files.ca}'`);
+    await sql('BEGIN');
+    await sql(`INSERT INTO ${name} (key, value) SELECT 'l' || g, 'v' || g FROM generate_series(1, 250) g`);
+    await sql('COMMIT');
+    expect(await sql(`SELECT count(key)::int AS n, count(DISTINCT value)::int AS d FROM ${name}`)).toEqual([{ n: 250, d: 250 }]);
+    await sql(`ALTER FOREIGN TABLE ${name} ADD COLUMN expire integer`);
+    expect(await sql(`SELECT key, expire FROM ${name} WHERE key = 'l7'`)).toEqual([{ key: 'l7', expire: 0 }]);
+  });
+
   it("round trip: writes sent at COMMIT (300 values of 1000 bytes pipelined) and read back, over tls 'on'", async () => {
     const name = await table(good.address, `tls 'on', tls_ca_file '${files.ca}'`);
     await sql('BEGIN');

@@ -214,6 +214,28 @@ describe('full scans', () => {
     expect((await session.client.query(`SELECT value FROM ${await cacheTable([noDump])} WHERE key = 'k'`)).rows).toEqual([{ value: 'v' }]);
   });
 
+  it('a server that is down: on_server_error miss lists the others with a WARNING, error is an ERROR naming it', async () => {
+    const up = await memcached();
+    const probe = await startMemcached();
+    const down = probe.address;
+    await probe.stop();
+    await rawSetMany(up, [['a', '1'], ['b', '2']]);
+    const pool = new ServerPool(parseServerSet({ servers: [up, down].map(label).join(',') }, true), '');
+    const onUp = ['a', 'b', 'c', 'd', 'e', 'f'].filter((key) => pool.homeOf(key) === 0);
+    await rawSetMany(up, onUp.map((key): [string, string] => [key, key]));
+    const expected = [...new Set(['a', 'b', ...onUp])].filter((key) => pool.homeOf(key) === 0).sort();
+    const miss = await cacheTable([up, down], "on_server_error 'miss', connect_timeout '0.5'");
+    session.takeNotices();
+    expect(await keys(`SELECT key FROM ${miss} ORDER BY key`)).toEqual(expected);
+    // Planning asked the servers' item counts and found it down first: it is marked down for retry_interval.
+    expect(warnings()).toEqual([
+      `memcached at ${label(down)} is marked down after a failure less than 30 seconds ago (retry_interval): its items are left out of the scan (on_server_error miss)`,
+    ]);
+    const strict = await cacheTable([up, down], "retry_interval '0', connect_timeout '0.5'");
+    const error = await sqlError(session.client.query(`SELECT key FROM ${strict}`));
+    expect(error.message).toBe(`cannot reach memcached at ${label(down)} (metadump of its items): connection refused`);
+  });
+
   it('the planner costs a scan from the servers\' item counts and still joins on the key with lookups', async () => {
     const server = await memcached();
     const items: Array<[string, string]> = [];
