@@ -1,16 +1,24 @@
 // Listing one server's items for a scan without a key condition: `lru_crawler metadump all`, which streams a line
-// per item (key, expiry, last access, CAS, size) until END. The dump runs on a connection of its own, opened for the
-// scan and closed after it: memcached refuses anything pipelined before a metadump, and a scan stopped half-way (a
-// LIMIT, a cancel) leaves the rest of the dump unread, so that connection cannot be used again. Entries are read one
-// at a time as they arrive: a listing of a million items holds one line in memory, not a million.
+// per item (key, expiry, last access, CAS, size) until END. The dump runs on a connection of its own (memcached
+// refuses anything pipelined before a metadump), received whole into a spool at network speed and closed, then read
+// entry by entry from the spool: a listing of a million items holds one line in memory, and never holds the server.
 import { raiseFailure } from './cache-store';
 import { raiseError } from './errors';
 import { Connection, TransportFailure } from './memcache/connection';
-import { encodeMetadump, encodeStats, ErrorReply, type MetadumpEntry, type MetadumpEnd, type ReplyReader, type StatEntry } from './memcache/protocol';
+import {
+  encodeMetadump,
+  encodeStats,
+  ErrorReply,
+  ProtocolError,
+  ReplyReader,
+  type MetadumpEntry,
+  type MetadumpEnd,
+  type StatEntry,
+} from './memcache/protocol';
 import { pendingInterrupt } from './ports/backend';
 import { refusalOrFailure } from './proxies';
-import { intToString, parseDecimalInt, type Float } from './ports/runtime';
-import { pause, SocketError } from './ports/socket';
+import { bytesFind, intToString, parseDecimalInt, utf8Encode, type Bytes, type Float } from './ports/runtime';
+import { openSpool, pause, SocketError, type Spool } from './ports/socket';
 import { endpointLabel, type ServerEndpoint } from './table-options';
 
 /** What the user is told was being done when a listing fails. */
@@ -24,10 +32,6 @@ const ENTRIES_PER_INTERRUPT_CHECK = 1000;
 
 function readStats(reader: ReplyReader): StatEntry[] | null {
   return reader.readStats();
-}
-
-function readMetadump(reader: ReplyReader): MetadumpEntry | MetadumpEnd | null {
-  return reader.readMetadump();
 }
 
 /** The crawler is listing items for another client (it serves one at a time). */
@@ -70,20 +74,51 @@ export function raiseListingFailure(error: unknown, endpoint: ServerEndpoint): n
   return raiseFailure(error, endpoint, LISTING_TEXT);
 }
 
-/** One server's items, read one entry at a time; close() ends the listing at any point. */
+/** Bytes read from a spool at a time: the reply reader then holds at most this much and a line. */
+const SPOOL_READ_BYTES = 65536;
+const CR = 0x0d;
+const LF = 0x0a;
+const CRLF: Bytes = utf8Encode('\r\n');
+
+/**
+ * Receives the whole reply of a metadump into `spool`, as fast as it comes: entry lines end with a bare LF and hold
+ * no CR (keys are percent-encoded), so the first CRLF ends the reply (END, or a refusal such as BUSY). Looks at
+ * PostgreSQL's interrupt flags between chunks: a reply that keeps coming is still cancellable.
+ */
+async function drainListing(connection: Connection, spool: Spool, timeout: Float): Promise<void> {
+  let endsWithCr = false;
+  while (true) {
+    const interrupt = pendingInterrupt();
+    if (interrupt !== null) throw new TransportFailure('receive', 'interrupted', 'interrupted: ' + interrupt);
+    const chunk = await connection.receiveBytes(timeout);
+    spool.write(chunk);
+    if ((endsWithCr && chunk[0]! === LF) || bytesFind(chunk, CRLF, 0) >= 0) return;
+    endsWithCr = chunk[chunk.length - 1]! === CR;
+  }
+}
+
+/**
+ * One server's items, read one entry at a time. memcached's crawler lists for one client at a time and, while that
+ * client does not read, holds a lock that blocks the next client's crawler command (and the memcached thread serving
+ * it) and its own expiry crawls: so the listing is received whole into a spool (a temporary file) at network speed,
+ * the connection closed, and the entries parsed from the spool as the query asks for rows. A cursor left open on a
+ * listing holds a file, never the server.
+ */
 export class ItemDump {
   readonly endpoint: ServerEndpoint;
   /** The server's clock when the listing started: entries give expiry and last access in it. */
   readonly serverTime: number;
-  private readonly connection: Connection;
+  private readonly spool: Spool;
+  private readonly reader: ReplyReader;
   /** The first reply of the listing, read by start(): handed out by the first next(). */
   private first: MetadumpEntry | MetadumpEnd | null;
   private finished: boolean;
   private sinceInterruptCheck: number;
 
-  private constructor(endpoint: ServerEndpoint, connection: Connection, serverTime: number, first: MetadumpEntry | MetadumpEnd) {
+  private constructor(endpoint: ServerEndpoint, spool: Spool, reader: ReplyReader, serverTime: number, first: MetadumpEntry | MetadumpEnd) {
     this.endpoint = endpoint;
-    this.connection = connection;
+    this.spool = spool;
+    this.reader = reader;
     this.serverTime = serverTime;
     this.first = first;
     this.finished = false;
@@ -91,19 +126,19 @@ export class ItemDump {
   }
 
   /**
-   * Starts listing the items of the server at `endpoint`: asks its clock, then its items, waiting while its crawler
-   * is busy with another client's listing (up to BUSY_WAIT_SECONDS, then an ERROR). A failure of the connection or a
-   * refusal is thrown as it is, for raiseListingFailure (or on_server_error) to report.
+   * Lists the items of the server at `endpoint` into a spool: asks its clock, then its items, waiting while its
+   * crawler is busy with another client's listing (up to BUSY_WAIT_SECONDS, then an ERROR). A failure of the
+   * connection or a refusal is thrown as it is, for raiseListingFailure (or on_server_error) to report.
    */
   static async start(endpoint: ServerEndpoint): Promise<ItemDump> {
     const connection = new Connection(endpoint.host, endpoint.port, endpoint.security);
     let command = 'stats';
+    let spool: Spool | null = null;
     try {
       await connection.ready(endpoint.connectTimeout);
       await connection.send(encodeStats(), endpoint.timeout);
       const stats = await connection.receive(readStats, endpoint.timeout);
       connection.done();
-      command = 'lru_crawler metadump';
       const serverTime = serverClock(stats);
       if (serverTime === null) {
         connection.close();
@@ -112,11 +147,21 @@ export class ItemDump {
           'The server, or a proxy in front of it, is not a memcached that can list its items; select rows by key.',
         );
       }
+      command = 'lru_crawler metadump';
       let waited: Float = 0;
       while (true) {
         await connection.send(encodeMetadump(), endpoint.timeout);
-        const first: MetadumpEntry | MetadumpEnd = await connection.receive(readMetadump, endpoint.timeout);
-        if (!isBusy(first)) return new ItemDump(endpoint, connection, serverTime, first);
+        const received = openSpool();
+        spool = received;
+        await drainListing(connection, received, endpoint.timeout);
+        const reader = new ReplyReader();
+        const first: MetadumpEntry | MetadumpEnd = readSpooled(reader, received);
+        if (!isBusy(first)) {
+          connection.close();
+          return new ItemDump(endpoint, received, reader, serverTime, first);
+        }
+        received.close();
+        spool = null;
         connection.done();
         if (waited >= BUSY_WAIT_SECONDS) {
           connection.close();
@@ -131,7 +176,8 @@ export class ItemDump {
       }
     } catch (error) {
       connection.close();
-      // pause() was interrupted: reported as an interrupted wait for the server.
+      if (spool !== null) spool.close();
+      // pause() was interrupted, or the spool's disk failed: reported as any other failure of the listing.
       if (error instanceof SocketError) throw new TransportFailure('receive', error.failure, error.message);
       // A proxy (twemproxy) closes the connection on both commands: told apart from an outage by a `version`.
       throw await refusalOrFailure(error, command, connection, endpoint.connectTimeout, endpoint.timeout);
@@ -151,15 +197,14 @@ export class ItemDump {
           const interrupt = pendingInterrupt();
           if (interrupt !== null) throw new TransportFailure('receive', 'interrupted', 'interrupted: ' + interrupt);
         }
-        reply = await this.connection.receive(readMetadump, this.endpoint.timeout);
+        reply = readSpooled(this.reader, this.spool);
       }
     } catch (error) {
       this.close();
       throw error;
     }
     if (typeof reply !== 'string') return reply;
-    this.finished = true;
-    this.connection.close();
+    this.close();
     if (reply === 'END') return null;
     return raiseError(
       'memcached at ' + endpointLabel(this.endpoint) + ' ended the ' + LISTING_TEXT + ' with ' + reply + ' instead of END',
@@ -167,9 +212,24 @@ export class ItemDump {
     );
   }
 
-  /** Ends the listing (its connection is closed: the rest of the dump is never read). */
+  /** Ends the listing: its spool is freed (the server was let go when the listing was received). */
   close(): void {
+    if (this.finished) return;
     this.finished = true;
-    this.connection.close();
+    this.spool.close();
+  }
+}
+
+/**
+ * The next reply of a listing received into `spool`: an entry, END or a refusal. Error replies (ERROR, CLIENT_ERROR)
+ * are thrown by the reader; a spool that ends before the reply does is a ProtocolError.
+ */
+function readSpooled(reader: ReplyReader, spool: Spool): MetadumpEntry | MetadumpEnd {
+  while (true) {
+    const reply = reader.readMetadump();
+    if (reply !== null) return reply;
+    const chunk = spool.read(SPOOL_READ_BYTES);
+    if (chunk.length === 0) throw new ProtocolError('lru_crawler metadump', 'a reply cut short');
+    reader.feed(chunk);
   }
 }

@@ -13,12 +13,13 @@ import errno
 import select
 import socket
 import ssl
+import tempfile
 import time
 from typing import Dict, List, Literal, Optional, Union
 
 from ._backend import pending_interrupt
 
-__all__ = ["SocketFailure", "SocketError", "Socket", "TlsMode", "open_socket", "pause"]
+__all__ = ["SocketFailure", "SocketError", "Socket", "Spool", "TlsMode", "open_socket", "open_spool", "pause"]
 
 SocketFailure = Literal["refused", "not-found", "unreachable", "timeout", "reset", "interrupted", "tls", "other"]
 """Why a socket operation failed (src/ports/socket.ts documents each kind)."""
@@ -450,3 +451,46 @@ def pause(seconds: float) -> None:
         if remaining <= 0:
             return
         time.sleep(min(remaining, INTERRUPT_CHECK_SECONDS))
+
+
+class Spool:
+    """Bytes kept in a temporary file and read back in order (src/ports/socket.ts explains why a listing needs one).
+
+    The file is unnamed (removed when made); close() frees it. Failures of the disk are SocketError 'other'.
+    """
+
+    def __init__(self) -> None:
+        try:
+            self._file = tempfile.TemporaryFile(prefix="pymcache_fdw-spool-")
+        except OSError as error:
+            raise _spool_failure("creating", error) from None
+        self._reading = False
+
+    def write(self, data: bytes) -> None:
+        try:
+            self._file.write(data)
+        except OSError as error:
+            raise _spool_failure("writing", error) from None
+
+    def read(self, size: int) -> bytes:
+        try:
+            if not self._reading:
+                self._reading = True
+                self._file.flush()
+                self._file.seek(0)
+            return self._file.read(size)
+        except OSError as error:
+            raise _spool_failure("reading", error) from None
+
+    def close(self) -> None:
+        self._file.close()
+
+
+def _spool_failure(doing: str, error: OSError) -> SocketError:
+    name = errno.errorcode.get(error.errno, "unknown error") if error.errno is not None else "unknown error"
+    return SocketError("other", f"{doing} the temporary file of a listing failed: {name}")
+
+
+def open_spool() -> Spool:
+    """A new, empty spool in the system's temporary directory."""
+    return Spool()

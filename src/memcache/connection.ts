@@ -214,6 +214,32 @@ export class Connection {
     }
   }
 
+  /**
+   * The next bytes the server sends, as they arrive, bypassing the reply reader (a listing is drained whole to a
+   * spool and read from there). The reader must hold nothing: no reply of an earlier request may be pending.
+   */
+  async receiveBytes(timeout: Float): Promise<Bytes> {
+    if (this.reader.bufferedLength > 0) {
+      this.close();
+      throw new ProtocolError('a listing', 'bytes that came before its reply');
+    }
+    const socket = this.socket;
+    if (socket === null) throw new TransportFailure('receive', 'closed', 'the connection is not open');
+    let chunk: Bytes;
+    try {
+      chunk = this.security.tls === 'off' ? await socket.receive(timeout) : await this.receiveWaking(socket, timeout);
+    } catch (error) {
+      this.close();
+      if (error instanceof SocketError) throw new TransportFailure('receive', error.failure, error.message);
+      throw error;
+    }
+    if (chunk.length === 0) {
+      this.close();
+      throw new TransportFailure('receive', 'closed', 'the server closed the connection');
+    }
+    return chunk;
+  }
+
   /** The next chunk from a TLS server within `timeout`, waking it after each silent slice (TLS_WAKE_SECONDS). */
   private async receiveWaking(socket: Socket, timeout: Float): Promise<Bytes> {
     let waited: Float = 0.0;

@@ -5,7 +5,9 @@
 // that the wrapper's ERRORs read the same on both platforms: OpenSSL's reasons (which differ in wording between
 // OpenSSL builds and in how each platform reports them) become the fixed texts of tls-messages below. Nothing in this
 // file is emitted.
-import { readFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, readSync, unlinkSync, writeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { isIP, Socket as NetSocket } from 'node:net';
 import { connect as tlsConnect, createSecureContext, type ConnectionOptions, type SecureContext } from 'node:tls';
 import { formatFloat, type Bytes, type Float } from './runtime';
@@ -384,4 +386,76 @@ export class Socket {
  */
 export async function pause(seconds: Float): Promise<void> {
   await new Promise<void>((resolve) => setTimeout(resolve, seconds * 1000));
+}
+
+let spoolCounter = 0;
+
+/**
+ * Bytes kept in a temporary file and read back in order: a listing drained from memcached at network speed (so that
+ * its crawler, which serves one client at a time and blocks while that client does not read, is let go at once) and
+ * parsed at the query's pace. The file is removed when the spool is made; close() frees it. Failures of the disk are
+ * SocketError `other`.
+ */
+export class Spool {
+  private readonly descriptor: number;
+  private written: number;
+  private readPosition: number;
+
+  constructor(descriptor: number) {
+    this.descriptor = descriptor;
+    this.written = 0;
+    this.readPosition = 0;
+  }
+
+  /** Appends `data`. */
+  write(data: Bytes): void {
+    try {
+      let offset = 0;
+      while (offset < data.length) offset += writeSync(this.descriptor, data, offset, data.length - offset, this.written + offset);
+    } catch (error) {
+      throw spoolFailure('writing', error);
+    }
+    this.written += data.length;
+  }
+
+  /** Up to `size` bytes from where the last read ended; empty at the end. */
+  read(size: number): Bytes {
+    const wanted = Math.min(size, this.written - this.readPosition);
+    if (wanted <= 0) return new Uint8Array(0);
+    const buffer = new Uint8Array(wanted);
+    let got = 0;
+    try {
+      while (got < wanted) got += readSync(this.descriptor, buffer, got, wanted - got, this.readPosition + got);
+    } catch (error) {
+      throw spoolFailure('reading', error);
+    }
+    this.readPosition += wanted;
+    return buffer;
+  }
+
+  /** Frees the file (repeating it changes nothing). */
+  close(): void {
+    if (this.readPosition < 0) return;
+    this.readPosition = -1;
+    closeSync(this.descriptor);
+  }
+}
+
+function spoolFailure(doing: string, error: unknown): SocketError {
+  const code = (error as NodeJS.ErrnoException).code;
+  return new SocketError('other', `${doing} the temporary file of a listing failed: ${code ?? 'unknown error'}`);
+}
+
+/** A new, empty spool in the system's temporary directory. */
+export function openSpool(): Spool {
+  spoolCounter += 1;
+  const path = join(tmpdir(), `pymcache_fdw-spool-${process.pid}-${spoolCounter}`);
+  let descriptor: number;
+  try {
+    descriptor = openSync(path, 'wx+', 0o600);
+    unlinkSync(path);
+  } catch (error) {
+    throw spoolFailure('creating', error);
+  }
+  return new Spool(descriptor);
 }

@@ -4,6 +4,7 @@
 // tells about an item. Each test has memcached servers of its own, written by an independent raw-protocol client, so
 // that counts are exact.
 import { readFileSync, writeFileSync } from 'node:fs';
+import { connect as connectTcp } from 'node:net';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { ServerPool } from '../../src/server-pool';
 import { parseServerSet } from '../../src/table-options';
@@ -212,6 +213,48 @@ describe('full scans', () => {
     // Key lookups on those servers work as before.
     await rawSet(noDump, 'k', 'v');
     expect((await session.client.query(`SELECT value FROM ${await cacheTable([noDump])} WHERE key = 'k'`)).rows).toEqual([{ value: 'v' }]);
+  });
+
+  it("a listing waits while the server's crawler lists for another client, holds nothing there once received; two sessions listing at once both finish", async () => {
+    const server = await memcached();
+    function* items(): Generator<[string, string]> {
+      for (let i = 0; i < 50_000; i++) yield [`c${i}`, 'v'.repeat(40)];
+    }
+    await rawSetMany(server, items());
+    await rawMetadumpCount(server);
+    const table = await cacheTable([server]);
+    // Another client holds the crawler first: it asks for a listing and reads nothing until it goes away.
+    const holder = connectTcp(server.port, server.host);
+    await new Promise<void>((resolve) => holder.once('connect', () => resolve()));
+    holder.write('lru_crawler metadump all\r\n');
+    holder.pause();
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const waiting = session.client.query<{ n: number }>(`SELECT count(key)::int AS n FROM ${table}`);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    holder.destroy();
+    expect((await waiting).rows[0]!.n).toBeGreaterThan(50_000 - 10);
+    // Our listing is received whole and the server let go at once: a cursor left open on it holds nothing there, so
+    // another client's listing runs to its end meanwhile.
+    await session.client.query('BEGIN');
+    try {
+      await session.client.query(`DECLARE listing CURSOR FOR SELECT key FROM ${table}`);
+      expect((await session.client.query('FETCH 2 FROM listing')).rows.length).toBe(2);
+      expect(await rawMetadumpCount(server)).toBeGreaterThan(50_000 - 10);
+      expect((await session.client.query('FETCH ALL FROM listing')).rows.length).toBeGreaterThan(50_000 - 12);
+    } finally {
+      await session.client.query('ROLLBACK');
+    }
+    const other = await openSession(session.connection);
+    try {
+      const count = `SELECT count(key)::int AS n FROM ${table}`;
+      const [mine, theirs] = await Promise.all([session.client.query(count), other.client.query(count)]);
+      for (const result of [mine, theirs]) {
+        expect(result.rows[0].n).toBeLessThanOrEqual(50_000);
+        expect(result.rows[0].n).toBeGreaterThan(50_000 - 10);
+      }
+    } finally {
+      await other.close();
+    }
   });
 
   it('a server that is down: on_server_error miss lists the others with a WARNING, error is an ERROR naming it', async () => {
