@@ -405,7 +405,7 @@ export class PymcacheFDW extends ForeignDataWrapper {
   ): AsyncGenerator<SqlRow, void, undefined> {
     const layout = this.layout;
     const prefix = this.settings.prefix;
-    const filter = scanFilterOf(quals, layout.keyColumn, prefix, keyOrderIsBytewise());
+    const keep = scanFilterOf(quals, layout.keyColumn, prefix, keyOrderIsBytewise());
     const page = new RowPage(limit, offset);
     // Only a statement that may write needs the items it read (an UPDATE writes back against them, value, flags and
     // CAS token); a SELECT of a million items must not keep them.
@@ -434,14 +434,16 @@ export class PymcacheFDW extends ForeignDataWrapper {
             break;
           }
           if (entry === null) break;
-          if (!filter.admits(entry.key)) continue;
+          if (!keep.admits(entry.key)) continue;
           let fullKey: string;
           try {
             fullKey = utf8Decode(entry.key);
           } catch (error) {
-            if (!(error instanceof InvalidUtf8Error)) throw error;
-            undecodable += 1;
-            continue;
+            if (error instanceof InvalidUtf8Error) {
+              undecodable += 1;
+              continue;
+            }
+            throw error;
           }
           // A key another server holds for lookups is a stale copy here; a key with a pending write comes later.
           if (pool.stores.length > 1 && pool.readPositionOf(fullKey) !== position) continue;
@@ -470,7 +472,7 @@ export class PymcacheFDW extends ForeignDataWrapper {
       for (const pending of transactionWrites.pendingOn(store)) {
         const item = pendingItemOf(pending);
         const fullKey = pending.op.key;
-        if (item === null || !filter.admits(utf8Encode(fullKey))) continue;
+        if (item === null || !keep.admits(utf8Encode(fullKey))) continue;
         if (pool.stores.length > 1 && pool.readPositionOf(fullKey) !== position) continue;
         const key = stripPrefix(prefix, fullKey);
         if (key === null || !page.take()) continue;

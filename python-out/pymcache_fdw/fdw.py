@@ -448,7 +448,7 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:123
         """
         layout = self._layout
         prefix = self._settings['prefix']
-        filter = scan_filter_of(quals, layout['key_column'], prefix, key_order_is_bytewise())
+        keep = scan_filter_of(quals, layout['key_column'], prefix, key_order_is_bytewise())
         page = RowPage(limit, offset)
         # Only a statement that may write needs the items it read (an UPDATE writes back against them, value, flags and
         # CAS token); a SELECT of a million items must not keep them.
@@ -480,14 +480,12 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:123
                         break
                     if entry is None:
                         break
-                    if not filter.admits(entry['key']):
+                    if not keep.admits(entry['key']):
                         continue
                     full_key: str
                     try:
                         full_key = utf8_decode(entry['key'])
-                    except Exception as error:
-                        if not isinstance(error, InvalidUtf8Error):
-                            raise
+                    except InvalidUtf8Error:
                         undecodable += 1
                         continue
                     # A key another server holds for lookups is a stale copy here; a key with a pending write comes
@@ -521,7 +519,7 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:123
             for pending in transaction_writes.pending_on(store):
                 item = pending_item_of(pending)
                 full_key = pending.op['key']
-                if item is None or not filter.admits(utf8_encode(full_key)):
+                if item is None or not keep.admits(utf8_encode(full_key)):
                     continue
                 if len(pool.stores) > 1 and pool.read_position_of(full_key) != position:
                     continue
@@ -540,7 +538,7 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:123
                 ' key bytes only.',
             )
 
-    def _listed_row(self, listed: ListedItem, item: StoredItem | None, remember: bool) -> SqlRow:  # src/fdw.ts:493
+    def _listed_row(self, listed: ListedItem, item: StoredItem | None, remember: bool) -> SqlRow:  # src/fdw.ts:495
         """The row of an item a listing found; `item` holds its value when the query needed it, else null (then nothing
         is remembered: a statement that may write always fetches values).
         """
@@ -558,7 +556,7 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:123
 
     def _fetch_batch(
         self, store: CacheStore, batch: list[ListedItem], page: RowPage, remember: bool
-    ) -> list[SqlRow]:  # src/fdw.ts:508
+    ) -> list[SqlRow]:  # src/fdw.ts:510
         """The rows of a batch of listed items, their values fetched in one pipelined get (items gone since are left
         out).
         """
@@ -574,7 +572,7 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:123
             rows.append(self._listed_row(listed, item, remember))
         return rows
 
-    def _key_of(self, value: SqlValue) -> str:  # src/fdw.ts:522
+    def _key_of(self, value: SqlValue) -> str:  # src/fdw.ts:524
         """The key of a row being written; NULL is an ERROR (memcached has no NULL key)."""
         if isinstance(value, str):
             return value
@@ -582,7 +580,7 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:123
             raise_error(f"the key column \"{self._layout['key_column']}\" must not be NULL", 'Give every row a key.')
         raise_error(f"the key column \"{self._layout['key_column']}\" must be text")
 
-    def _item_of(self, row: SqlRow, key: str, flags_fallback: int) -> StoredItem:  # src/fdw.ts:531
+    def _item_of(self, row: SqlRow, key: str, flags_fallback: int) -> StoredItem:  # src/fdw.ts:533
         """The bytes and flags to store for a row; without a flags column the item keeps `flags_fallback`."""
         value_column = self._layout['value_column']
         value = row.get(value_column)
@@ -600,7 +598,7 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:123
             flags = 0 if number is None else checked_flags(number, key)
         return StoredItem(encoded, flags)
 
-    def _expire_of(self, row: SqlRow, key: str) -> int:  # src/fdw.ts:552
+    def _expire_of(self, row: SqlRow, key: str) -> int:  # src/fdw.ts:554
         """What memcached is sent as the expiration of a row: its expire column, else the table's `expire` option."""
         seconds = self._settings['expire']
         expire_column = self._layout['expire_column']
@@ -612,12 +610,12 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:123
         return memcached_expire(seconds, key)
 
     @property
-    def _sends_at_statement_end(self) -> bool:  # src/fdw.ts:564
+    def _sends_at_statement_end(self) -> bool:  # src/fdw.ts:566
         """Writes wait for COMMIT unless the table's write_mode is immediate (then they wait for the statement's end).
         """
         return self._settings['write_mode'] == 'immediate'
 
-    def _duplicate_key(self, key: str) -> NoReturn:  # src/fdw.ts:568
+    def _duplicate_key(self, key: str) -> NoReturn:  # src/fdw.ts:570
         raise_error(
             f'duplicate key value: key {quote_for_message(key)} already exists in memcached at'
             f' {self._servers.store_for(self._full_key(key)).server_label}',
@@ -628,7 +626,7 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:123
 
     def _exists_for_transaction(
         self, key: str, full_key: str, found: dict[str, StoredItem] | None
-    ) -> bool:  # src/fdw.ts:581
+    ) -> bool:  # src/fdw.ts:583
         """Whether `full_key` exists as this transaction sees it: its pending write if any, else memcached (`found`, the
         items a batch lookup returned, or one get).
         """
@@ -646,7 +644,7 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:123
         fetched = self._servers.read_through(transaction_writes, [full_key])
         return full_key in fetched
 
-    def _check_item_size(self, key: str, full_key: str, item: StoredItem) -> None:  # src/fdw.ts:597
+    def _check_item_size(self, key: str, full_key: str, item: StoredItem) -> None:  # src/fdw.ts:599
         """A stored value must fit the server's item size (item_size_max, less the key and memcached's per-item
         overhead), checked before it is recorded so that memcached cannot refuse it at COMMIT.
         """
@@ -665,7 +663,7 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:123
                 ' store a smaller value, or start memcached with a larger -I.',
             )
 
-    def _write(self, op: WriteOp, key: str) -> bool:  # src/fdw.ts:619
+    def _write(self, op: WriteOp, key: str) -> bool:  # src/fdw.ts:621
         """Sends or records one write of the row whose key is `key`. Outside a transaction (Multicorn always opens one;
         only direct callers do not) the write goes out at once. Otherwise it joins the statement's writes, which reach
         the transaction's write set (or, under write_mode immediate, memcached) when the statement ends.
@@ -687,7 +685,7 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:123
 
     def _store_new(
         self, key: str, full_key: str, item: StoredItem, expire: int, found: dict[str, StoredItem] | None
-    ) -> None:  # src/fdw.ts:639
+    ) -> None:  # src/fdw.ts:641
         """Stores a row under `insert_mode`; in `add` mode an existing key is a unique violation, found at statement
         time (the transaction's own pending writes, else memcached) and checked again by memcached's `add` when sent.
         `found` holds the items of a batch lookup (bulk_insert), or null.
@@ -702,7 +700,7 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:123
         if not stored and kind == 'add':
             self._duplicate_key(key)
 
-    def insert(self, values: SqlRow) -> SqlRow | None:  # src/fdw.ts:656
+    def insert(self, values: SqlRow) -> SqlRow | None:  # src/fdw.ts:658
         if self._stats_table is not None:
             self._read_only()
         given = values.get(self._layout['key_column'])
@@ -713,7 +711,7 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:123
         self._store_new(key, full_key, item, expire, None)
         return None
 
-    def bulk_insert(self, rows: list[SqlRow]) -> None:  # src/fdw.ts:671
+    def bulk_insert(self, rows: list[SqlRow]) -> None:  # src/fdw.ts:673
         """Rows an INSERT hands over in batches of modify_batch_size: the same as insert() row by row, with the
         duplicate check of insert_mode add done for the whole batch in one get_many.
         """
@@ -736,13 +734,13 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:123
         return None
 
     @property
-    def modify_batch_size(self) -> int:  # src/fdw.ts:697
+    def modify_batch_size(self) -> int:  # src/fdw.ts:699
         """Rows per bulk_insert call: the table's batch_size, 1 by default because PostgreSQL returns no rows from
         INSERT ... RETURNING when it batches.
         """
         return self._settings['batch_size']
 
-    def update(self, oldvalues: SqlValue, newvalues: SqlRow) -> SqlRow | None:  # src/fdw.ts:706
+    def update(self, oldvalues: SqlValue, newvalues: SqlRow) -> SqlRow | None:  # src/fdw.ts:708
         """`oldvalues` is the row id (the key) of the row the scan found. An UPDATE that leaves value and flags as they
         were is a `touch` (only the expiration changes); otherwise the item is set. Changing the key moves the item: the
         new key is stored (under insert_mode) first, then the old one deleted.
@@ -785,7 +783,7 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:123
         self._scanned[new_key] = item
         return None
 
-    def _changed_meanwhile(self, key: str, full_key: str) -> NoReturn:  # src/fdw.ts:743
+    def _changed_meanwhile(self, key: str, full_key: str) -> NoReturn:  # src/fdw.ts:745
         """An UPDATE sent at once (outside a transaction) found the item changed by another client since it read it."""
         raise_error(
             f'another client changed key {quote_for_message(key)} in memcached at'
@@ -794,7 +792,7 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:123
             "The other client's value stays. Read the key again and retry.",
         )
 
-    def delete(self, oldvalues: SqlValue) -> None:  # src/fdw.ts:752
+    def delete(self, oldvalues: SqlValue) -> None:  # src/fdw.ts:754
         """`oldvalues` is the key of a row the scan found, so DELETE's row count is the number of keys that existed."""
         if self._stats_table is not None:
             self._read_only()
@@ -805,45 +803,45 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:123
     # Transaction hooks. Multicorn calls begin/sub_begin when the table is first used in a transaction or savepoint, and
     # pre_commit, commit, rollback, sub_commit, sub_rollback on every table used in it: the write set is shared by the
     # backend's tables, so each hook is idempotent and the first pre_commit (or commit) sends everything.
-    def begin(self, serializable: int) -> None:  # src/fdw.ts:764
+    def begin(self, serializable: int) -> None:  # src/fdw.ts:766
         """`serializable` is 1 under SERIALIZABLE, else 0: a SERIALIZABLE transaction's writes wait for commit."""
         self._transaction_level = 1
         self._guard = guard_transaction()
         begin_transaction(serializable == 1)
 
-    def sub_begin(self, level: int) -> None:  # src/fdw.ts:770
+    def sub_begin(self, level: int) -> None:  # src/fdw.ts:772
         self._transaction_level = level
 
-    def sub_commit(self, level: int) -> None:  # src/fdw.ts:775
+    def sub_commit(self, level: int) -> None:  # src/fdw.ts:777
         """RELEASE SAVEPOINT: the savepoint's writes stay pending, now part of the enclosing level."""
         release_level(level)
         self._transaction_level = level - 1
 
-    def sub_rollback(self, level: int) -> None:  # src/fdw.ts:781
+    def sub_rollback(self, level: int) -> None:  # src/fdw.ts:783
         """ROLLBACK TO SAVEPOINT (or a failed subtransaction): exactly the writes made since the savepoint are dropped.
         """
         rollback_to_level(level)
         self._transaction_level = level - 1
 
-    def pre_commit(self) -> None:  # src/fdw.ts:787
+    def pre_commit(self) -> None:  # src/fdw.ts:789
         """Before COMMIT: every pending write goes to memcached, pipelined per server; a failure aborts the COMMIT."""
         send_at_pre_commit()
 
-    def commit(self) -> None:  # src/fdw.ts:792
+    def commit(self) -> None:  # src/fdw.ts:794
         """After COMMIT: a SERIALIZABLE transaction's writes go now (a failure is a WARNING); nothing stays pending."""
         send_at_commit()
         self._transaction_level = 0
 
-    def rollback(self) -> None:  # src/fdw.ts:798
+    def rollback(self) -> None:  # src/fdw.ts:800
         """ROLLBACK (or an error): the pending writes are dropped; any sent before the abort are deleted again."""
         self._statement.clear()
         abandon_transaction()
         self._transaction_level = 0
 
-    def end_scan(self) -> None:  # src/fdw.ts:804
+    def end_scan(self) -> None:  # src/fdw.ts:806
         pass
 
-    def end_modify(self) -> None:  # src/fdw.ts:810
+    def end_modify(self) -> None:  # src/fdw.ts:812
         """The statement's modification ends: its writes join the transaction's write set, or under write_mode immediate
         go to memcached now, pipelined.
         """
@@ -858,20 +856,20 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:123
     # The function API (src/functions.ts): memcache_get, memcache_set, ... on this table go through the checks and the
     # write path of INSERT, UPDATE and DELETE. Each call is a statement of its own.
     @property
-    def table_options(self) -> CacheTableOptions:  # src/fdw.ts:824
+    def table_options(self) -> CacheTableOptions:  # src/fdw.ts:826
         """The table's options, as checked when the instance was built."""
         return self._settings
 
     @property
-    def server_pool(self) -> ServerPool:  # src/fdw.ts:829
+    def server_pool(self) -> ServerPool:  # src/fdw.ts:831
         """The table's servers."""
         return self._servers
 
-    def memcached_key(self, key: str) -> str:  # src/fdw.ts:834
+    def memcached_key(self, key: str) -> str:  # src/fdw.ts:836
         """The memcached key of `key`: prefixed and validated (an invalid key is an ERROR naming it)."""
         return self._full_key(key)
 
-    def join_transaction(self, serializable: int, level: int, fresh: bool) -> None:  # src/fdw.ts:843
+    def join_transaction(self, serializable: int, level: int, fresh: bool) -> None:  # src/fdw.ts:845
         """Joins the backend's transaction at savepoint `level` (PostgreSQL's nesting level: 1 for the transaction), as
         Multicorn's begin and sub_begin would; `serializable` is 1 under SERIALIZABLE. `fresh`: the backend's
         transaction is not the one this instance last joined (begin it, whatever level that one left).
@@ -880,17 +878,17 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:123
             self.begin(serializable)
         self._transaction_level = level
 
-    def exists_in_transaction(self, key: str, full_key: str) -> bool:  # src/fdw.ts:849
+    def exists_in_transaction(self, key: str, full_key: str) -> bool:  # src/fdw.ts:851
         """Whether `key` (memcached key `full_key`) exists as the transaction sees it: its pending write, else
         memcached.
         """
         return self._exists_for_transaction(key, full_key, None)
 
-    def check_value_size(self, key: str, full_key: str, item: StoredItem) -> None:  # src/fdw.ts:854
+    def check_value_size(self, key: str, full_key: str, item: StoredItem) -> None:  # src/fdw.ts:856
         """An ERROR naming the key when `item` does not fit the server's item size, as for INSERT."""
         self._check_item_size(key, full_key, item)
 
-    def write_as_statement(self, op: WriteOp, key: str) -> bool:  # src/fdw.ts:862
+    def write_as_statement(self, op: WriteOp, key: str) -> bool:  # src/fdw.ts:864
         """One write as a statement of its own: recorded, then folded into the transaction's write set (or, under
         write_mode immediate, sent). Returns what `_write` returns (true when recorded).
         """
