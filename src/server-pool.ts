@@ -462,18 +462,30 @@ export class ServerPool {
    * at once: one round trip.
    */
   describeLookup(fullKeys: string[], withFacts: boolean): string {
-    const count = intToString(fullKeys.length);
+    const keyCount = intToString(fullKeys.length);
     let how: string;
     if (withFacts) {
-      how = 'mg (meta get, with TTL and item facts) of ' + count + ' key(s)';
+      how = 'mg (meta get, with TTL and item facts) of ' + keyCount + ' key(s)';
     } else {
       const lines = intDiv(fullKeys.length + KEYS_PER_GET - 1, KEYS_PER_GET);
-      how = 'gets ' + count + ' key(s)' + (lines > 1 ? ' (' + intToString(lines) + ' lines, pipelined)' : '');
+      how = 'gets ' + keyCount + ' key(s)' + (lines > 1 ? ' (' + intToString(lines) + ' lines, pipelined)' : '');
     }
     if (this.only !== null) return how + ' in one round trip';
-    const perServer: Set<number> = new Set<number>();
-    for (const fullKey of fullKeys) perServer.add(this.homeOf(fullKey));
-    return how + ' from ' + intToString(perServer.size) + ' of ' + intToString(this.stores.length) + ' servers at once, one round trip';
+    const perServer: Map<number, number> = new Map<number, number>();
+    for (const fullKey of fullKeys) {
+      const home = this.homeOf(fullKey);
+      const before = perServer.get(home);
+      perServer.set(home, before === undefined ? 1 : before + 1);
+    }
+    const counts: string[] = [];
+    for (let position = 0; position < this.stores.length; position++) {
+      const keysThere = perServer.get(position);
+      if (keysThere !== undefined) counts.push(intToString(keysThere) + ' on ' + this.stores[position]!.serverLabel);
+    }
+    return (
+      how + ' from ' + intToString(counts.length) + ' of ' + intToString(this.stores.length) + ' servers at once, one round trip: ' +
+      counts.join(', ')
+    );
   }
 
   /**

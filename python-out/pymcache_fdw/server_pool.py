@@ -455,24 +455,33 @@ class ServerPool:  # src/server-pool.ts:179
         (one per key, when the query needs an item's facts) and the servers asked. All requests go out pipelined, to
         every server at once: one round trip.
         """
-        count = int_to_string(len(full_keys))
+        key_count = int_to_string(len(full_keys))
         how: str
         if with_facts:
-            how = f'mg (meta get, with TTL and item facts) of {count} key(s)'
+            how = f'mg (meta get, with TTL and item facts) of {key_count} key(s)'
         else:
             lines = int_div(len(full_keys) + KEYS_PER_GET - 1, KEYS_PER_GET)
-            how = f"gets {count} key(s){f' ({int_to_string(lines)} lines, pipelined)' if lines > 1 else ''}"
+            how = f"gets {key_count} key(s){f' ({int_to_string(lines)} lines, pipelined)' if lines > 1 else ''}"
         if self._only is not None:
             return f'{how} in one round trip'
-        per_server: set[int] = set()
+        per_server: dict[int, int] = {}
         for full_key in full_keys:
-            per_server.add(self.home_of(full_key))
+            home = self.home_of(full_key)
+            before = per_server.get(home)
+            per_server[home] = 1 if before is None else before + 1
+        counts: list[str] = []
+        position = 0
+        while position < len(self.stores):
+            keys_there = per_server.get(position)
+            if keys_there is not None:
+                counts.append(f'{int_to_string(keys_there)} on {self.stores[position].server_label}')
+            position += 1
         return (
-            f'{how} from {int_to_string(len(per_server))} of {int_to_string(len(self.stores))} servers at once, one'
-            ' round trip'
+            f'{how} from {int_to_string(len(counts))} of {int_to_string(len(self.stores))} servers at once, one round'
+            f" trip: {', '.join(counts)}"
         )
 
-    def stats_of_each_server(self, command: str) -> list[ServerStats]:  # src/server-pool.ts:483
+    def stats_of_each_server(self, command: str) -> list[ServerStats]:  # src/server-pool.ts:495
         """memcached's `stats` (with an optional argument) of every server, in list order. A server that is down or
         fails is left out with a WARNING under on_server_error miss, and is an ERROR otherwise.
         """

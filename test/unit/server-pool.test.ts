@@ -264,10 +264,12 @@ describe('EXPLAIN text and statistics', () => {
     const names = fleet.map((a, i) => `${a.host}:${a.port}${i === 1 ? ':2' : ''}`).join(', ');
     expect(weighted.describeServers()).toBe(`memcached servers ${names} (distribution modula)`);
     const keys = keysFor('x', 40);
-    const used = new Set(keys.map((key) => weighted.homeOf(key))).size;
-    expect(weighted.describeLookup(keys, false)).toBe(`gets 40 key(s) from ${used} of 3 servers at once, one round trip`);
+    const counts = [0, 1, 2].map((position) => keys.filter((key) => weighted.homeOf(key) === position).length);
+    const used = counts.filter((count) => count > 0).length;
+    const perServer = counts.flatMap((count, position) => (count > 0 ? [`${count} on ${fleet[position]!.host}:${fleet[position]!.port}`] : [])).join(', ');
+    expect(weighted.describeLookup(keys, false)).toBe(`gets 40 key(s) from ${used} of 3 servers at once, one round trip: ${perServer}`);
     expect(weighted.describeLookup(keys, true)).toBe(
-      `mg (meta get, with TTL and item facts) of 40 key(s) from ${used} of 3 servers at once, one round trip`,
+      `mg (meta get, with TTL and item facts) of 40 key(s) from ${used} of 3 servers at once, one round trip: ${perServer}`,
     );
     const single = new ServerPool(parseServerSet({ host: fleet[0]!.host, port: String(fleet[0]!.port) }, true), '');
     expect(single.describeServers()).toBe(`memcached ${fleet[0]!.host}:${fleet[0]!.port}`);
