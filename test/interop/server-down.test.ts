@@ -6,7 +6,7 @@ import { describe, expect, inject, it } from 'vitest';
 import { createDistribution, type DistributionName, type ServerAddress } from '../../src/distribution/index';
 import { runClient, type RealClient } from './clients';
 import { makeKeys, uniquePrefix } from './keys';
-import { getFromServer } from './wire';
+import { rawGetMany } from '../rig/raw-memcached';
 
 const KEYS_PER_TEST = 600;
 
@@ -50,7 +50,7 @@ describe.each(CASES)('$distribution with the middle server down: $client', (c) =
 
     const distribution = createDistribution(c.distribution, servers);
     const live = [servers[0]!, servers[2]!];
-    const found = await Promise.all(live.map((server) => getFromServer(server, keys)));
+    const found = await Promise.all(live.map((server) => rawGetMany(server, keys)));
     const misplaced = keys.flatMap((key) => {
       const predicted = distribution.serverForWhileDown(key, down);
       const holders = [found[0]!.has(key) ? 0 : -1, found[1]!.has(key) ? 2 : -1].filter((position) => position >= 0);

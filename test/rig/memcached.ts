@@ -4,8 +4,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { lookup } from 'node:dns/promises';
 import { existsSync } from 'node:fs';
-import { createServer, Socket } from 'node:net';
-import { connect as tlsConnect } from 'node:tls';
+import { createServer } from 'node:net';
+import { errorCode, rawCommand } from './raw-memcached';
 
 export type MemcachedAddress = { host: string; port: number };
 
@@ -52,24 +52,14 @@ async function pickFreePort(): Promise<number> {
  * over TLS without verification (a memcached started with -Z accepts nothing else).
  */
 async function answersVersion(address: MemcachedAddress, tls = false): Promise<boolean> {
-  return new Promise<boolean>((resolve) => {
-    const socket = tls ? tlsConnect({ host: address.host, port: address.port, rejectUnauthorized: false }) : new Socket();
-    let received = '';
-    const finish = (ok: boolean): void => {
-      socket.destroy();
-      resolve(ok);
-    };
-    socket.setTimeout(1_000, () => finish(false));
+  try {
+    const reply = await rawCommand(address, 'version', { timeoutMs: 1_000, tls });
+    // A memcached started with -Y (ASCII authentication) answers every command before login with this error.
+    return reply.startsWith('VERSION ') || reply.startsWith('CLIENT_ERROR unauthenticated');
+  } catch (error) {
     // A TLS memcached that requires a client certificate (ssl_verify_mode 2) answers the probe's handshake so.
-    socket.once('error', (error: NodeJS.ErrnoException) => finish(error.code === 'ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED'));
-    socket.on('data', (chunk: Buffer) => {
-      received += chunk.toString('latin1');
-      // A memcached started with -Y (ASCII authentication) answers every command before login with this error.
-      if (received.includes('\r\n')) finish(received.startsWith('VERSION ') || received.startsWith('CLIENT_ERROR unauthenticated'));
-    });
-    if (tls) socket.once('secureConnect', () => socket.write('version\r\n'));
-    else socket.connect(address.port, address.host, () => socket.write('version\r\n'));
-  });
+    return errorCode(error) === 'ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED';
+  }
 }
 
 function delay(ms: number): Promise<void> {
@@ -227,4 +217,11 @@ export async function startMemcachedFleet(
 export async function localhostAddresses(): Promise<string[]> {
   const found = await lookup('localhost', { all: true });
   return [...new Set(found.map((entry) => entry.address))];
+}
+
+let prefixCounter = 0;
+/** A key prefix unique to one test, so tests on the shared servers never see each other's keys. */
+export function uniquePrefix(label: string): string {
+  prefixCounter += 1;
+  return `t${process.pid}_${Date.now().toString(36)}_${prefixCounter}_${label}:`;
 }

@@ -4,10 +4,11 @@
 // host:port:1 in the order given. Its stats port (its own JSON statistics) is bound on loopback too.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, Socket } from 'node:net';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { MemcachedAddress } from './memcached';
+import { rawCommand } from './raw-memcached';
 
 export const NUTCRACKER_BINARY = '/usr/sbin/nutcracker';
 const LOOPBACK = '127.0.0.1';
@@ -33,22 +34,12 @@ function freePort(): Promise<number> {
 }
 
 /** One `version` round trip through the proxy (twemproxy answers it from the first server). */
-function answersVersion(address: MemcachedAddress): Promise<boolean> {
-  return new Promise<boolean>((resolve) => {
-    const socket = new Socket();
-    let received = '';
-    const finish = (ok: boolean): void => {
-      socket.destroy();
-      resolve(ok);
-    };
-    socket.setTimeout(1_000, () => finish(false));
-    socket.once('error', () => finish(false));
-    socket.on('data', (chunk: Buffer) => {
-      received += chunk.toString('latin1');
-      if (received.includes('\r\n')) finish(received.startsWith('VERSION '));
-    });
-    socket.connect(address.port, address.host, () => socket.write('version\r\n'));
-  });
+async function answersVersion(address: MemcachedAddress): Promise<boolean> {
+  try {
+    return (await rawCommand(address, 'version', { timeoutMs: 1_000 })).startsWith('VERSION ');
+  } catch {
+    return false;
+  }
 }
 
 /** The YAML twemproxy reads: one pool listening on `port`, in front of `servers`. */

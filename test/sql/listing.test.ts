@@ -10,7 +10,7 @@ import { parseServerSet } from '../../src/table-options';
 import { startMemcached, type MemcachedHandle } from '../rig/memcached';
 import { createScratchDatabase } from '../rig/postgres';
 import { explainLines, openSession, sqlError, type HostSession } from '../host/helpers';
-import { rawCas, rawGet, rawMetadumpCount, rawSet, rawSetMany, type Address } from '../unit/fdw-support';
+import { rawCas, rawGet, rawMetadumpCount, rawSet, rawSetMany, type MemcachedAddress } from '../rig/raw-memcached';
 
 let session: HostSession;
 const started: MemcachedHandle[] = [];
@@ -28,18 +28,18 @@ afterAll(async () => {
   await Promise.all(started.map((handle) => handle.stop()));
 });
 
-async function memcached(extraArgs: string[] = []): Promise<Address> {
+async function memcached(extraArgs: string[] = []): Promise<MemcachedAddress> {
   const handle = await startMemcached(extraArgs);
   started.push(handle);
   return handle.address;
 }
 
-function label(address: Address): string {
+function label(address: MemcachedAddress): string {
   return `${address.host}:${address.port}`;
 }
 
 /** A cache table on `servers` (the `servers` option when there are several), with `options` and `columns`. */
-async function cacheTable(servers: Address[], options = '', columns = 'key text, value text'): Promise<string> {
+async function cacheTable(servers: MemcachedAddress[], options = '', columns = 'key text, value text'): Promise<string> {
   tableCounter += 1;
   const name = `listing_${tableCounter}`;
   const where = servers.length === 1
@@ -300,7 +300,7 @@ describe('what memcached tells about an item', () => {
 
 describe('a million items', () => {
   const COUNT = 1_000_000;
-  let big: Address;
+  let big: MemcachedAddress;
   let table: string;
 
   beforeAll(async () => {

@@ -8,17 +8,16 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { localhostAddresses, startMemcachedOnPort } from '../rig/memcached';
 import { connect, createScratchDatabase, PG_BIN, repoRoot, type PostgresConnection } from '../rig/postgres';
 import { openSession, type HostSession, type Notice } from '../host/helpers';
-import { exchange, rawGet, rawStats, type Address } from '../unit/fdw-support';
+import { rawCommand, rawGet, rawStats, type MemcachedAddress } from '../rig/raw-memcached';
 
 const README_PORT = 11211;
-const readmeServer: Address = { host: '127.0.0.1', port: README_PORT };
+const readmeServer: MemcachedAddress = { host: '127.0.0.1', port: README_PORT };
 let memcached: { stop(): Promise<void> } | null = null;
 let session: HostSession;
 
-async function answers(address: Address): Promise<boolean> {
+async function answers(address: MemcachedAddress): Promise<boolean> {
   try {
-    const reply = await exchange(address, Buffer.from('version\r\n'), (buffer) => buffer.includes('\r\n'));
-    return reply.toString('latin1').startsWith('VERSION ');
+    return (await rawCommand(address, 'version')).startsWith('VERSION ');
   } catch {
     return false;
   }
