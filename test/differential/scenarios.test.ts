@@ -9,12 +9,12 @@
 // (lru_crawler metadump + meta get), must agree (expirations within 2 seconds). Both servers run with -I 4k so that
 // values near item_size_max are cheap to make.
 import fc from 'fast-check';
-import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closeAllConnections as closeAllClients } from '../../src/memcache/connection';
 import { startMemcached } from '../rig/memcached';
 import { SEED, sample } from '../runtime/vectors';
 import { rawFlushAll, type MemcachedAddress } from '../rig/raw-memcached';
+import { freeLoopbackPort } from '../rig/ports';
 import { contentsDiffer, differingSteps, errorOf, heldItems, okOf, PythonScripts, type HeldItem } from './script-harness';
 import { runScript, type StepOutcome } from './script-node';
 
@@ -27,20 +27,8 @@ let pythonServer: { address: MemcachedAddress; stop(): Promise<void> };
 /** A loopback port nothing listens on: a server that is down. */
 let deadPort: number;
 
-async function freePort(): Promise<number> {
-  return new Promise<number>((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      if (address === null || typeof address === 'string') throw new Error('no probe port');
-      probe.close(() => resolve(address.port));
-    });
-  });
-}
-
 beforeAll(async () => {
-  [nodeServer, pythonServer, deadPort] = await Promise.all([startMemcached(MEMCACHED_ARGS), startMemcached(MEMCACHED_ARGS), freePort()]);
+  [nodeServer, pythonServer, deadPort] = await Promise.all([startMemcached(MEMCACHED_ARGS), startMemcached(MEMCACHED_ARGS), freeLoopbackPort()]);
   python = new PythonScripts();
 });
 

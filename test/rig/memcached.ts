@@ -4,13 +4,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { lookup } from 'node:dns/promises';
 import { existsSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { freeLoopbackPort, LOOPBACK } from './ports';
 import { errorCode, rawCommand } from './raw-memcached';
 
 export type MemcachedAddress = { host: string; port: number };
 
 export const MEMCACHED_BINARY = '/usr/bin/memcached';
-const LOOPBACK = '127.0.0.1';
 /** How long one instance may take to answer `version` before we give up on it (a stuck start, not a slow test). */
 const READY_DEADLINE_MS = 15_000;
 /** A port picked as free may be taken by someone else before memcached binds it; retry with a new one. */
@@ -27,23 +26,6 @@ function installExitHook(): void {
     for (const child of liveProcesses) {
       child.kill('SIGKILL');
     }
-  });
-}
-
-async function pickFreePort(): Promise<number> {
-  return new Promise<number>((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, LOOPBACK, () => {
-      const address = probe.address();
-      if (address === null || typeof address === 'string') {
-        probe.close();
-        reject(new Error('could not read the port of a probe socket'));
-        return;
-      }
-      const port = address.port;
-      probe.close(() => resolve(port));
-    });
   });
 }
 
@@ -86,7 +68,7 @@ function stopProcess(child: ChildProcess): Promise<void> {
 type StartAttempt = { ok: true; child: ChildProcess; address: MemcachedAddress } | { ok: false; reason: string };
 
 async function attemptStart(extraArgs: readonly string[], fixedPort?: number, listen: string = LOOPBACK): Promise<StartAttempt> {
-  const port = fixedPort ?? await pickFreePort();
+  const port = fixedPort ?? await freeLoopbackPort();
   const args = ['-u', 'memcache', '-l', listen, '-p', String(port), '-U', '0', ...extraArgs];
   const child = spawn(MEMCACHED_BINARY, args, { stdio: ['ignore', 'ignore', 'pipe'] });
   liveProcesses.add(child);

@@ -7,11 +7,11 @@
 // the backend's PYTHONPATH (a real multicorn2's Python package): docs/host.md.
 import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { chmodSync, chownSync, cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
+import { freeLoopbackPort, LOOPBACK } from './ports';
 
 export type PostgresConnection = { host: string; port: number; user: string; database: string };
 
@@ -24,7 +24,6 @@ const PG_ROOT = process.env['PYMCACHE_PG_ROOT'] ?? '';
 export const PG_BIN = join(PG_ROOT === '' ? '/' : resolve(PG_ROOT), 'usr', 'lib', 'postgresql', '15', 'bin');
 /** Directories put first on the backend's PYTHONPATH (PYMCACHE_MULTICORN_PYTHONPATH, ':'-separated). */
 const MULTICORN_PYTHONPATH = (process.env['PYMCACHE_MULTICORN_PYTHONPATH'] ?? '').split(':').filter((dir) => dir !== '');
-const LOOPBACK = '127.0.0.1';
 /** The marker scripts/install-host.sh and host/multicorn.control share. */
 const HOST_MARKER = 'built by pymcache_fdw';
 /** A port picked as free may be taken before postgres binds it; retry with another. */
@@ -99,20 +98,6 @@ function mustRun(what: string, command: string, args: string[], options: { asPos
   return result.stdout;
 }
 
-async function pickFreePort(): Promise<number> {
-  return new Promise<number>((resolvePort, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, LOOPBACK, () => {
-      const address = probe.address();
-      probe.close(() => {
-        if (address === null || typeof address === 'string') reject(new Error('could not read the port of a probe socket'));
-        else resolvePort(address.port);
-      });
-    });
-  });
-}
-
 function logTail(logFile: string, lines = 40): string {
   if (!existsSync(logFile)) return '(no server log was written)';
   return readFileSync(logFile, 'utf8').split('\n').slice(-lines).join('\n');
@@ -161,7 +146,7 @@ export async function startPostgresCluster(): Promise<{ connection: PostgresConn
     const env = { ...process.env, PYTHONPATH: [...MULTICORN_PYTHONPATH, ...stageBackendPython(baseDir)].join(':') };
     let lastError = '';
     for (let attempt = 0; attempt < PORT_ATTEMPTS; attempt++) {
-      const port = await pickFreePort();
+      const port = await freeLoopbackPort();
       // jit off: EXPLAIN output stays the same whatever the wrappers' row estimates are.
       writeFileSync(join(dataDir, 'postgresql.auto.conf'), [
         `port = ${port}`, `listen_addresses = '${LOOPBACK}'`, `unix_socket_directories = '${baseDir}'`,
