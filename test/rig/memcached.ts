@@ -1,9 +1,10 @@
 // Starts real, private memcached processes on free loopback ports for the tests, and stops them.
 // The shared fleet (global setup) serves most tests; `startMemcached` gives a test its own instance when it counts
-// server-wide stats or flushes, which would race with other test files on a shared server.
+// server-wide stats or flushes, which would race with other test files on a shared server. The demo's memcached
+// (startDetachedMemcached) is started the same way but outlives the process.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { lookup } from 'node:dns/promises';
-import { existsSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
 import { freeLoopbackPort, LOOPBACK } from './ports';
 import { errorCode, rawCommand } from './raw-memcached';
 
@@ -67,20 +68,32 @@ function stopProcess(child: ChildProcess): Promise<void> {
 
 type StartAttempt = { ok: true; child: ChildProcess; address: MemcachedAddress } | { ok: false; reason: string };
 
-async function attemptStart(extraArgs: readonly string[], fixedPort?: number, listen: string = LOOPBACK): Promise<StartAttempt> {
+/**
+ * Starts memcached on `fixedPort` (a free port when undefined) and waits until it answers `version`. `detachedLog`:
+ * in a session of its own with its stderr appended to that file, not killed when this process exits (the demo's).
+ */
+async function attemptStart(extraArgs: readonly string[], fixedPort?: number, listen: string = LOOPBACK, detachedLog?: string): Promise<StartAttempt> {
   const port = fixedPort ?? await freeLoopbackPort();
   const args = ['-u', 'memcache', '-l', listen, '-p', String(port), '-U', '0', ...extraArgs];
-  const child = spawn(MEMCACHED_BINARY, args, { stdio: ['ignore', 'ignore', 'pipe'] });
-  liveProcesses.add(child);
   let stderr = '';
-  child.stderr?.on('data', (chunk: Buffer) => {
-    stderr += chunk.toString('utf8');
-  });
+  let child: ChildProcess;
+  if (detachedLog === undefined) {
+    child = spawn(MEMCACHED_BINARY, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    liveProcesses.add(child);
+    child.stderr?.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString('utf8');
+    });
+  } else {
+    const log = openSync(detachedLog, 'a');
+    child = spawn(MEMCACHED_BINARY, args, { stdio: ['ignore', 'ignore', log], detached: true });
+    closeSync(log);
+  }
   let exited = false;
   let spawnError: Error | undefined;
   child.once('exit', () => {
     exited = true;
     liveProcesses.delete(child);
+    if (detachedLog !== undefined) stderr = readFileSync(detachedLog, 'utf8');
   });
   child.once('error', (error) => {
     spawnError = error;
@@ -97,6 +110,7 @@ async function attemptStart(extraArgs: readonly string[], fixedPort?: number, li
       return { ok: false, reason: `memcached exited at start (port ${port}): ${stderr.trim() || 'no output'}` };
     }
     if (await answersVersion(address, extraArgs.includes('-Z'))) {
+      if (detachedLog !== undefined) child.unref();
       return { ok: true, child, address };
     }
     await delay(25);
@@ -168,6 +182,24 @@ export async function startMemcachedOnPort(
   if (!result.ok) throw new Error(`could not start memcached on port ${port}: ${result.reason}`);
   const { child, address } = result;
   return { address, stop: () => stopProcess(child), kill: () => killProcess(child) };
+}
+
+/**
+ * A memcached that outlives this process (the demo's), on `port`, listening on `listen`: in a session of its own, its
+ * stderr appended to `logFile`, and not killed when this process exits. Stop it by its `pid`.
+ */
+export async function startDetachedMemcached(
+  port: number,
+  extraArgs: string[],
+  listen: string,
+  logFile: string,
+): Promise<{ address: MemcachedAddress; pid: number }> {
+  if (!existsSync(MEMCACHED_BINARY)) {
+    throw new Error(`${MEMCACHED_BINARY} not found: install it with 'apt-get install memcached' (or run 'npm run bootstrap' as root)`);
+  }
+  const result = await attemptStart(extraArgs, port, listen, logFile);
+  if (!result.ok) throw new Error(`could not start memcached on port ${port}: ${result.reason}`);
+  return { address: result.address, pid: result.child.pid! };
 }
 
 /** `count` independent memcached instances, started in parallel; all are stopped if any fails to start. */
