@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import pg from 'pg';
 import { startMemcached, type MemcachedAddress } from '../test/rig/memcached';
 import { startPostgresCluster, type PostgresConnection } from '../test/rig/postgres';
-import { rawGet, rawStats } from '../test/unit/fdw-support';
+import { rawGet, rawStats } from '../test/rig/raw-memcached';
 
 const KEYS_PER_CLIENT = 50;
 /** Growth of a backend's resident memory from the end of the first quarter to the end that counts as a leak. */

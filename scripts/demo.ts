@@ -1,22 +1,21 @@
-// `npm run demo`: starts a PostgreSQL 15 cluster and a memcached of its own (kept running afterwards), loads the
-// emitted pymcache_fdw package through Multicorn, runs the seed README's SQL and the seed article's memcache_get /
-// memcache_set workflow (sql/functions.sql, through CREATE EXTENSION pymcache_fdw), and prints how to carry on.
-// `npm run demo:stop` stops both and removes the demo's data directory.
-import { spawn, spawnSync, type SpawnSyncReturns } from 'node:child_process';
-import { chmodSync, cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { lookup } from 'node:dns/promises';
-import { createConnection } from 'node:net';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+// `npm run demo`: starts a PostgreSQL 15 cluster and a memcached of its own (kept running afterwards) with the test
+// rig's start-up code (test/rig/postgres.ts, test/rig/memcached.ts), loads the emitted pymcache_fdw package through
+// Multicorn, runs the seed README's SQL and the seed article's memcache_get / memcache_set workflow
+// (sql/install.sql, sql/example.sql, sql/functions.sql, through CREATE EXTENSION pymcache_fdw), and prints how to
+// carry on. `npm run demo:stop` stops both and removes the demo's directory.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { localhostAddresses, startDetachedMemcached } from '../test/rig/memcached';
+import { portIsOpen } from '../test/rig/ports';
+import { createCluster, mustRun, PG_BIN, repoRoot, startCluster, stopCluster } from '../test/rig/postgres';
 
-const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 // Outside the clone: PostgreSQL runs as the postgres user, which may not read the clone (Debian's /root is 0700).
+// The cluster's data, log and socket, memcached's log and the demo's state all live here.
 const runDir = '/var/tmp/pymcache_fdw-demo';
-const pgData = join(runDir, 'pgdata');
-const socketDir = join(runDir, 'sockets');
+const dataDir = join(runDir, 'data');
 const memcachedPidFile = join(runDir, 'memcached.pid');
 const stateFile = join(runDir, 'state.json');
-const PG_BIN = '/usr/lib/postgresql/15/bin';
 const DEBIAN_PYTHON = '/usr/bin/python3';
 
 interface DemoState {
@@ -34,51 +33,29 @@ function portFromEnv(name: string, fallback: number): number {
   return port;
 }
 
-function run(command: string, args: string[], options: { asPostgres?: boolean; env?: NodeJS.ProcessEnv } = {}):
-  SpawnSyncReturns<string> {
-  const [file, argv] = options.asPostgres === true
-    ? ['runuser', ['-u', 'postgres', '--', command, ...args]]
-    : [command, args];
-  return spawnSync(file, argv, { encoding: 'utf8', env: options.env ?? process.env });
-}
-
-function mustRun(what: string, command: string, args: string[], options: { asPostgres?: boolean; env?: NodeJS.ProcessEnv } = {}): string {
-  const result = run(command, args, options);
-  if (result.status !== 0) {
-    throw new Error(`${what} failed (${command} ${args.join(' ')}):\n${result.stderr}${result.stdout}`);
-  }
-  return result.stdout;
-}
-
-function portIsOpen(port: number): Promise<boolean> {
-  return new Promise((resolvePort) => {
-    const socket = createConnection({ host: '127.0.0.1', port });
-    socket.once('connect', () => { socket.destroy(); resolvePort(true); });
-    socket.once('error', () => resolvePort(false));
-  });
-}
-
-async function waitForPort(port: number, what: string): Promise<void> {
-  for (let attempt = 0; attempt < 100; attempt += 1) {
-    if (await portIsOpen(port)) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`${what} did not start listening on 127.0.0.1:${port}`);
-}
-
 function readState(): DemoState | undefined {
   if (!existsSync(stateFile)) return undefined;
   return JSON.parse(readFileSync(stateFile, 'utf8')) as DemoState;
 }
 
-function stop(): void {
-  const state = readState();
-  if (existsSync(join(pgData, 'postmaster.pid'))) {
-    run(join(PG_BIN, 'pg_ctl'), ['-D', pgData, '-m', 'fast', '-w', 'stop'], { asPostgres: true });
+/** Whether process `pid` still exists. */
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
   }
+}
+
+async function stop(): Promise<void> {
+  const state = readState();
+  stopCluster(dataDir, 'fast');
   if (existsSync(memcachedPidFile)) {
     const pid = Number.parseInt(readFileSync(memcachedPidFile, 'utf8'), 10);
     try { process.kill(pid, 'SIGTERM'); } catch { /* already gone */ }
+    // Gone before this returns, so that a demo started right after finds its port free.
+    for (let waited = 0; waited < 5_000 && alive(pid); waited += 50) await new Promise((resolve) => setTimeout(resolve, 50));
   }
   rmSync(runDir, { recursive: true, force: true });
   console.log(state === undefined ? 'demo: nothing was running' : `demo: stopped PostgreSQL (port ${state.pgPort}) and memcached (port ${state.memcachedPort})`);
@@ -87,7 +64,7 @@ function stop(): void {
 async function start(): Promise<void> {
   if (readState() !== undefined) {
     console.log('demo: a previous demo is still running; stopping it first');
-    stop();
+    await stop();
   }
   const pgPort = portFromEnv('DEMO_PG_PORT', 54329);
   const memcachedPort = portFromEnv('DEMO_MEMCACHED_PORT', 11211);
@@ -98,36 +75,20 @@ async function start(): Promise<void> {
     throw new Error(`port ${pgPort} is already in use; run DEMO_PG_PORT=<free port> npm run demo`);
   }
 
-  mkdirSync(socketDir, { recursive: true });
-  chmodSync(runDir, 0o777);
-  chmodSync(socketDir, 0o777);
-
+  mkdirSync(runDir, { recursive: true });
   // Every address localhost resolves to: the README's tables say host 'localhost', and pymemcache connects only to
   // the first address getaddrinfo returns (::1 on hosts that list it first).
-  const listen = [...new Set((await lookup('localhost', { all: true })).map((entry) => entry.address))].join(',');
-  const memcached = spawn('/usr/bin/memcached', ['-u', 'memcache', '-l', listen, '-p', String(memcachedPort), '-U', '0', '-m', '64'], {
-    detached: true, stdio: 'ignore',
-  });
-  memcached.unref();
+  const memcached = await startDetachedMemcached(memcachedPort, ['-m', '64'], (await localhostAddresses()).join(','), join(runDir, 'memcached.log'));
   writeFileSync(memcachedPidFile, String(memcached.pid));
-  await waitForPort(memcachedPort, 'memcached');
-
-  mustRun('initdb', join(PG_BIN, 'initdb'), ['-D', pgData, '-U', 'postgres', '-A', 'trust', '--no-sync', '-E', 'UTF8', '--locale=C.UTF-8'], { asPostgres: true });
-  writeFileSync(join(pgData, 'postgresql.auto.conf'),
-    `port = ${pgPort}\nlisten_addresses = '127.0.0.1'\nunix_socket_directories = '${socketDir}'\nfsync = off\n`);
-  // The embedded Python finds a copy of the emitted package without a system-wide install (Multicorn's own module is
-  // found where Multicorn installed it: the host puts it beside its extension files).
-  const pythonPath = join(runDir, 'python');
-  cpSync(join(repoRoot, 'python-out', 'pymcache_fdw'), join(pythonPath, 'pymcache_fdw'), {
-    recursive: true, filter: (source) => !source.includes('__pycache__'),
-  });
-  mustRun('pg_ctl start', join(PG_BIN, 'pg_ctl'), ['-D', pgData, '-l', join(runDir, 'postgresql.log'), '-w', 'start'], {
-    asPostgres: true, env: { ...process.env, PYTHONPATH: pythonPath },
-  });
   writeFileSync(stateFile, JSON.stringify({ pgPort, memcachedPort } satisfies DemoState));
 
-  const psqlBase = ['-X', '-h', socketDir, '-p', String(pgPort), '-U', 'postgres'];
-  mustRun('createdb', join(PG_BIN, 'createdb'), ['-h', socketDir, '-p', String(pgPort), '-U', 'postgres', 'demo']);
+  // The embedded Python finds a copy of the emitted package without a system-wide install (Multicorn's own module is
+  // found where Multicorn installed it: the host puts it beside its extension files).
+  const cluster = createCluster(runDir, false);
+  await startCluster(cluster, pgPort);
+
+  const connection = ['-h', runDir, '-p', String(pgPort), '-U', 'postgres'];
+  mustRun('createdb', join(PG_BIN, 'createdb'), [...connection, 'demo']);
   // The README's SQL names localhost:11211 (the stats server by default); another port is put in its place.
   const portSetup = memcachedPort === 11211 ? ''
     : `ALTER SERVER pymcache_fdw_stat OPTIONS (ADD port '${memcachedPort}');\n`;
@@ -136,20 +97,20 @@ async function start(): Promise<void> {
     const sql = substitute(readFileSync(join(repoRoot, 'sql', script), 'utf8')) + (script === 'install.sql' ? portSetup : '');
     console.log(`\n-- sql/${script}`);
     // psql writes results to stdout and notices/warnings to stderr: both straight to the terminal keeps their order.
-    const result = spawnSync('psql', [...psqlBase, '-d', 'demo', '-e', '-v', 'ON_ERROR_STOP=1'], {
+    const result = spawnSync(join(PG_BIN, 'psql'), ['-X', ...connection, '-d', 'demo', '-e', '-v', 'ON_ERROR_STOP=1'], {
       input: sql, encoding: 'utf8', stdio: ['pipe', 'inherit', 'inherit'],
     });
-    if (result.status !== 0) throw new Error(`sql/${script} failed; the PostgreSQL log is ${join(runDir, 'postgresql.log')}`);
+    if (result.status !== 0) throw new Error(`sql/${script} failed; the PostgreSQL log is ${cluster.logFile}`);
   }
   console.log(`
-demo: PostgreSQL 15 on port ${pgPort} (socket ${socketDir}), memcached on 127.0.0.1:${memcachedPort}
-demo: carry on with   psql -h ${socketDir} -p ${pgPort} -U postgres demo
+demo: PostgreSQL 15 on port ${pgPort} (socket ${runDir}), memcached on 127.0.0.1:${memcachedPort}
+demo: carry on with   psql -h ${runDir} -p ${pgPort} -U postgres demo
 demo: stop with       npm run demo:stop`);
 }
 
 async function main(): Promise<void> {
   if (process.argv[2] === 'stop') {
-    stop();
+    await stop();
     return;
   }
   if (process.getuid?.() !== 0) throw new Error('the demo runs PostgreSQL as the postgres user and must be started as root');

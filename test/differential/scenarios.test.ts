@@ -9,38 +9,26 @@
 // (lru_crawler metadump + meta get), must agree (expirations within 2 seconds). Both servers run with -I 4k so that
 // values near item_size_max are cheap to make.
 import fc from 'fast-check';
-import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closeAllConnections as closeAllClients } from '../../src/memcache/connection';
 import { startMemcached } from '../rig/memcached';
 import { SEED, sample } from '../runtime/vectors';
-import type { Address } from '../unit/fdw-support';
-import { contentsDiffer, differingSteps, errorOf, flushAll, heldItems, okOf, PythonScripts, type HeldItem } from './script-harness';
+import { rawFlushAll, type MemcachedAddress } from '../rig/raw-memcached';
+import { freeLoopbackPort } from '../rig/ports';
+import { contentsDiffer, differingSteps, errorOf, heldItems, okOf, PythonScripts, type HeldItem } from './script-harness';
 import { runScript, type StepOutcome } from './script-node';
 
 const ITEM_SIZE_MAX = 4096;
 const MEMCACHED_ARGS = ['-I', '4k', '-o', 'slab_chunk_max=2048'];
 
 let python: PythonScripts;
-let nodeServer: { address: Address; stop(): Promise<void> };
-let pythonServer: { address: Address; stop(): Promise<void> };
+let nodeServer: { address: MemcachedAddress; stop(): Promise<void> };
+let pythonServer: { address: MemcachedAddress; stop(): Promise<void> };
 /** A loopback port nothing listens on: a server that is down. */
 let deadPort: number;
 
-async function freePort(): Promise<number> {
-  return new Promise<number>((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      if (address === null || typeof address === 'string') throw new Error('no probe port');
-      probe.close(() => resolve(address.port));
-    });
-  });
-}
-
 beforeAll(async () => {
-  [nodeServer, pythonServer, deadPort] = await Promise.all([startMemcached(MEMCACHED_ARGS), startMemcached(MEMCACHED_ARGS), freePort()]);
+  [nodeServer, pythonServer, deadPort] = await Promise.all([startMemcached(MEMCACHED_ARGS), startMemcached(MEMCACHED_ARGS), freeLoopbackPort()]);
   python = new PythonScripts();
 });
 
@@ -60,7 +48,7 @@ type Run = { node: StepOutcome[]; python: StepOutcome[]; nodeItems: HeldItem[]; 
  * back at the end so that nothing pending leaks into the next scenario) and expects the same outcomes and contents.
  */
 async function scenario(steps: unknown[][], label: string): Promise<Run> {
-  await Promise.all([flushAll(nodeServer.address), flushAll(pythonServer.address)]);
+  await Promise.all([rawFlushAll(nodeServer.address), rawFlushAll(pythonServer.address)]);
   const script = [['forgetFailures'], ...steps, ['call', 't', 'rollback']];
   const nodeEnv = { host: nodeServer.address.host, port: nodeServer.address.port };
   const pythonEnv = { host: pythonServer.address.host, port: pythonServer.address.port };

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { expect } from 'vitest';
 import { PYTHON, PYTHONPATH, REPO_ROOT, encodeArgument, isRecord, outcomeFromPython, canonicalFromPython, type Canonical, type Outcome } from '../rig/differential';
-import { exchange, type Address } from '../unit/fdw-support';
+import { rawGet, rawMetadumpKeys, type MemcachedAddress } from '../rig/raw-memcached';
 import { runScript, type Env, type StepOutcome } from './script-node';
 
 const DRIVER = join(REPO_ROOT, 'test', 'differential', 'script_driver.py');
@@ -124,64 +124,23 @@ export function okOf(step: StepOutcome): Canonical {
 
 // ---- memcached contents, read with a raw client ----------------------------------------------------------------
 
-export async function flushAll(address: Address): Promise<void> {
-  const reply = (await exchange(address, Buffer.from('flush_all\r\n'), (buffer) => buffer.includes('\r\n'))).toString('latin1');
-  if (reply !== 'OK\r\n') throw new Error(`flush_all on ${address.host}:${address.port}: ${reply}`);
-}
-
 /** One item as memcached holds it: key, value (hex), flags, and remaining seconds (-1: never expires). */
 export type HeldItem = { key: string; value: string; flags: number; ttl: number };
-
-/** Percent-decoding of metadump's keys, to the key's bytes. */
-function metadumpKey(encoded: string): Buffer {
-  const bytes: number[] = [];
-  for (let i = 0; i < encoded.length; i++) {
-    if (encoded[i] === '%') {
-      bytes.push(parseInt(encoded.slice(i + 1, i + 3), 16));
-      i += 2;
-    } else {
-      bytes.push(encoded.charCodeAt(i));
-    }
-  }
-  return Buffer.from(bytes);
-}
-
-async function metaGet(address: Address, key: Buffer): Promise<HeldItem | null> {
-  const reply = await exchange(address, Buffer.concat([Buffer.from('mg '), key, Buffer.from(' v f t\r\n')]), (buffer) => {
-    const end = buffer.indexOf('\r\n');
-    if (end < 0) return false;
-    const header = buffer.subarray(0, end).toString('latin1');
-    return !header.startsWith('VA ') || buffer.length >= end + 4 + Number(header.split(' ')[1]);
-  });
-  const end = reply.indexOf('\r\n');
-  const header = reply.subarray(0, end).toString('latin1').split(' ');
-  if (header[0] === 'EN') return null;
-  if (header[0] !== 'VA') throw new Error(`meta get: ${header.join(' ')}`);
-  const size = Number(header[1]);
-  const field = (letter: string): number => Number(header.find((part) => part.startsWith(letter))!.slice(1));
-  return { key: key.toString('utf8'), value: reply.subarray(end + 2, end + 2 + size).toString('hex'), flags: field('f'), ttl: field('t') };
-}
 
 /**
  * Every live item of the server, by key: the keys the LRU crawler lists, and `candidates` (full keys) in any case,
  * since the crawler can miss an item it does not meet on its walk (one just moved between LRU segments).
  */
-export async function heldItems(address: Address, candidates: string[]): Promise<HeldItem[]> {
-  const dump = (await exchange(address, Buffer.from('lru_crawler metadump all\r\n'), (buffer) => buffer.toString('latin1').endsWith('END\r\n'))).toString('latin1');
+export async function heldItems(address: MemcachedAddress, candidates: string[]): Promise<HeldItem[]> {
   const keys = new Map<string, Buffer>();
   for (const candidate of candidates) keys.set(Buffer.from(candidate, 'utf8').toString('hex'), Buffer.from(candidate, 'utf8'));
-  for (const line of dump.split('\n')) {
-    const match = /^key=(\S+) /.exec(line);
-    if (match === null) continue;
-    // The crawler may list a key twice (an item replaced while it walks the LRU): one meta get per key.
-    const key = metadumpKey(match[1]!);
-    keys.set(key.toString('hex'), key);
-  }
+  // The crawler may list a key twice (an item replaced while it walks the LRU): one meta get per key.
+  for (const key of await rawMetadumpKeys(address)) keys.set(key.toString('hex'), key);
   const items: HeldItem[] = [];
   for (const key of keys.values()) {
     // The meta get says whether the item is still there (flushed items are not).
-    const item = await metaGet(address, key);
-    if (item !== null) items.push(item);
+    const item = await rawGet(address, key);
+    if (item !== null) items.push({ key: key.toString('utf8'), value: item.value.toString('hex'), flags: item.flags, ttl: item.ttl });
   }
   return items.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
 }

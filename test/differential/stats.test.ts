@@ -7,7 +7,7 @@ import { closeAllConnections as closeAllClients } from '../../src/memcache/conne
 import { runInNode, type Outcome } from '../rig/differential';
 import { startMemcached } from '../rig/memcached';
 import { sample, wellFormedString } from '../runtime/vectors';
-import { rawSet, type Address } from '../unit/fdw-support';
+import { rawSet, type MemcachedAddress } from '../rig/raw-memcached';
 import { expectAgreement, runAdapterInPython } from './agreement';
 
 const STATS = 'src/stats.ts';
@@ -46,7 +46,7 @@ describe('stats.ts: Node and emitted Python agree', () => {
 });
 
 describe('stats tables: Node and emitted Python show the same rows from one memcached', () => {
-  let memcached: { address: Address; stop(): Promise<void> };
+  let memcached: { address: MemcachedAddress; stop(): Promise<void> };
   const options = (command: string): Record<string, string> => ({
     host: memcached.address.host,
     port: String(memcached.address.port),

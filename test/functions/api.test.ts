@@ -3,7 +3,7 @@
 // applied to every call, and bad input as clear errors. Real PostgreSQL, real memcached, an independent client.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sqlError, type HostSession } from '../host/helpers';
-import { rawGet, rawSet } from '../unit/fdw-support';
+import { rawGet, rawSet } from '../rig/raw-memcached';
 import { createCacheTable, held, openFunctionsDatabase, rows, sharedServers, type CacheTable, type FunctionsDatabase } from './support';
 
 const DATABASE = 'functions_api';

@@ -7,7 +7,7 @@ import type { ServerAddress } from '../../src/options';
 import type { HostSession } from '../host/helpers';
 import { clientPlacement, runClient } from '../interop/clients';
 import { startMemcached, type MemcachedHandle } from '../rig/memcached';
-import { rawGet } from '../unit/fdw-support';
+import { rawGet } from '../rig/raw-memcached';
 import { createCacheTable, openFunctionsDatabase, rows, type FunctionsDatabase } from './support';
 
 let servers: MemcachedHandle[];

@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sqlError, type HostSession } from '../host/helpers';
 import { startMemcached, type MemcachedHandle } from '../rig/memcached';
-import { exchange, rawGet, rawSet } from '../unit/fdw-support';
+import { rawFlushAll, rawGet, rawSet } from '../rig/raw-memcached';
 import { createCacheTable, openFunctionsDatabase, rows, type FunctionsDatabase } from './support';
 
 let memcached: MemcachedHandle;
@@ -33,7 +33,7 @@ afterAll(async () => {
 });
 
 async function flush(): Promise<void> {
-  await exchange(memcached.address, Buffer.from('flush_all\r\n'), (reply) => reply.includes('\r\n'));
+  await rawFlushAll(memcached.address);
 }
 
 /** Each statement's rows, with `{s}` replaced by the contender's schema; memcached is flushed first. */

@@ -5,7 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { connect, createScratchDatabase, installedMulticorn, PG_BIN, repoRoot, type PostgresConnection } from '../rig/postgres';
-import { uniquePrefix } from '../unit/fdw-support';
+import { uniquePrefix } from '../rig/memcached';
 
 const DATABASE = 'functions_scripts';
 let connection: PostgresConnection | null = null;

@@ -4,7 +4,8 @@
 import { inject } from 'vitest';
 import { connect, createScratchDatabase, installedMulticorn, type PostgresConnection } from '../rig/postgres';
 import { openSession, type HostSession } from '../host/helpers';
-import { rawGet, uniquePrefix, type Address } from '../unit/fdw-support';
+import { uniquePrefix } from '../rig/memcached';
+import { rawGet, type MemcachedAddress } from '../rig/raw-memcached';
 
 export type FunctionsDatabase = {
   connection: PostgresConnection;
@@ -16,7 +17,7 @@ export type FunctionsDatabase = {
   close(): Promise<void>;
 };
 
-export type CacheTable = { table: string; prefix: string; servers: Address[] };
+export type CacheTable = { table: string; prefix: string; servers: MemcachedAddress[] };
 
 /**
  * A fresh database `name` with multicorn, pymcache_fdw, a server `mc` for PymcacheFDW, and the database settings
@@ -65,7 +66,7 @@ export async function openFunctionsDatabase(name: string, defaultTable: string |
 export async function createCacheTable(
   database: FunctionsDatabase,
   table: string,
-  servers: Address[],
+  servers: MemcachedAddress[],
   options = '',
   prefix: string | null = uniquePrefix('fn'),
 ): Promise<CacheTable> {
@@ -103,4 +104,4 @@ export async function value(session: HostSession, sql: string, params: unknown[]
   return result[0]![0];
 }
 
-export const sharedServers = (): Address[] => inject('memcachedServers');
+export const sharedServers = (): MemcachedAddress[] => inject('memcachedServers');

@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { sqlError, type HostSession } from '../host/helpers';
 import { startMemcached, type MemcachedHandle } from '../rig/memcached';
-import { rawSet } from '../unit/fdw-support';
+import { rawGet, rawSet } from '../rig/raw-memcached';
 import { createCacheTable, held, openFunctionsDatabase, rows, sharedServers, type CacheTable, type FunctionsDatabase } from './support';
 
 const DATABASE = 'functions_transactions';
@@ -291,7 +291,6 @@ describe('cache triggers', () => {
     await client.client.query('ROLLBACK');
     expect(await held(cache, ['e1'])).toEqual([null]);
     await client.client.query("INSERT INTO expiring_items VALUES ('e2', '\\x00ff')");
-    const { rawGet } = await import('../unit/fdw-support');
     const item = await rawGet(cache.servers[0]!, `${cache.prefix}e2`);
     expect([item?.value, item !== null && item.ttl > 590 && item.ttl <= 600]).toEqual([Buffer.from([0x00, 0xff]), true]);
   });

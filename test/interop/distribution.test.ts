@@ -7,7 +7,7 @@ import { describe, expect, inject, it } from 'vitest';
 import { createDistribution, type DistributionName, type ServerAddress } from '../../src/distribution/index';
 import { runClient, type RealClient } from './clients';
 import { makeKeys, uniquePrefix } from './keys';
-import { getFromServer, setOnServer } from './wire';
+import { rawGetMany, rawSetEach } from '../rig/raw-memcached';
 
 const KEYS_PER_TEST = 600;
 
@@ -32,7 +32,7 @@ function fleet(weights: readonly number[]): ServerAddress[] {
 /** Where each key actually is: the positions of the servers whose own `get` returns it. */
 async function locate(servers: readonly ServerAddress[], keys: readonly string[]): Promise<Map<string, number[]>> {
   const located = new Map<string, number[]>(keys.map((key) => [key, []]));
-  const perServer = await Promise.all(servers.map((server) => getFromServer(server, keys)));
+  const perServer = await Promise.all(servers.map((server) => rawGetMany(server, keys)));
   perServer.forEach((found, position) => {
     for (const [key, value] of found) {
       expect(value, `value of ${key} on server ${position}`).toBe(`value:${key}`);
@@ -86,7 +86,7 @@ describe.each(CASES)('$distribution: $client', (c) => {
     const distribution = createDistribution(c.distribution, servers);
     const perServer = servers.map(() => new Map<string, string>());
     for (const key of keys) perServer[distribution.serverFor(key)]!.set(key, `value:${key}`);
-    await Promise.all(servers.map((server, position) => setOnServer(server, perServer[position]!)));
+    await Promise.all(servers.map((server, position) => rawSetEach(server, perServer[position]!)));
 
     const read = await runClient(c.client, 'read', servers, keys, c.clientArgs);
     const wrong = keys.flatMap((key, i) => (read[i] === `HIT value:${key}` ? [] : [`${key}: ${read[i] ?? 'no answer'}`]));

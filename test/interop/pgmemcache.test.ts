@@ -8,7 +8,7 @@ import type pg from 'pg';
 import { createDistribution, type ServerAddress } from '../../src/distribution/index';
 import { connect, createScratchDatabase, type PostgresConnection } from '../rig/postgres';
 import { makeKeys, uniquePrefix } from './keys';
-import { getFromServer, setOnServer } from './wire';
+import { rawGetMany, rawSetEach } from '../rig/raw-memcached';
 
 const KEYS_PER_TEST = 600;
 
@@ -69,7 +69,7 @@ describe.each(CASES)('ketama = pgmemcache KETAMA_WEIGHTED:1, weights $weights', 
     }
 
     const distribution = createDistribution('ketama', servers);
-    const perServer = await Promise.all(servers.map((server) => getFromServer(server, keys)));
+    const perServer = await Promise.all(servers.map((server) => rawGetMany(server, keys)));
     const misplaced = keys.flatMap((key) => {
       const holders = perServer.flatMap((found, position) => (found.get(key) === `value:${key}` ? [position] : []));
       const predicted = distribution.serverFor(key);
@@ -85,7 +85,7 @@ describe.each(CASES)('ketama = pgmemcache KETAMA_WEIGHTED:1, weights $weights', 
     const distribution = createDistribution('ketama', servers);
     const entries = servers.map(() => new Map<string, string>());
     for (const key of keys) entries[distribution.serverFor(key)]!.set(key, `value:${key}`);
-    await Promise.all(servers.map((server, position) => setOnServer(server, entries[position]!)));
+    await Promise.all(servers.map((server, position) => rawSetEach(server, entries[position]!)));
 
     const session = await pgmemcacheSession(servers);
     try {

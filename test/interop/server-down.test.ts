@@ -1,30 +1,14 @@
 // A listed server that is down: the clients that move its keys elsewhere (Cache::Memcached's rehash, HashClient's
 // removal from the rendezvous hash) must put every key where serverForWhileDown predicts. The down server is a
 // loopback port with nothing listening (connections are refused at once).
-import { createServer } from 'node:net';
 import { describe, expect, inject, it } from 'vitest';
 import { createDistribution, type DistributionName, type ServerAddress } from '../../src/distribution/index';
 import { runClient, type RealClient } from './clients';
 import { makeKeys, uniquePrefix } from './keys';
-import { getFromServer } from './wire';
+import { rawGetMany } from '../rig/raw-memcached';
+import { freeLoopbackPort } from '../rig/ports';
 
 const KEYS_PER_TEST = 600;
-
-/** A loopback port that nothing listens on (bound, then released). */
-async function closedPort(): Promise<number> {
-  return new Promise<number>((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      if (address === null || typeof address === 'string') {
-        reject(new Error('could not read the port of a probe socket'));
-        return;
-      }
-      probe.close(() => resolve(address.port));
-    });
-  });
-}
 
 type DownCase = { distribution: DistributionName; client: RealClient; weights: number[]; clientArgs: string[] };
 
@@ -37,7 +21,7 @@ const CASES: DownCase[] = [
 describe.each(CASES)('$distribution with the middle server down: $client', (c) => {
   it(`the client moves the down server's keys where serverForWhileDown predicts (weights ${c.weights.join(':')})`, async () => {
     const fleet = inject('memcachedServers');
-    const deadPort = await closedPort();
+    const deadPort = await freeLoopbackPort();
     // Positions 0 and 2 are live fleet servers, position 1 is down.
     const servers: ServerAddress[] = [
       { host: fleet[0]!.host, port: fleet[0]!.port, weight: c.weights[0]! },
@@ -50,7 +34,7 @@ describe.each(CASES)('$distribution with the middle server down: $client', (c) =
 
     const distribution = createDistribution(c.distribution, servers);
     const live = [servers[0]!, servers[2]!];
-    const found = await Promise.all(live.map((server) => getFromServer(server, keys)));
+    const found = await Promise.all(live.map((server) => rawGetMany(server, keys)));
     const misplaced = keys.flatMap((key) => {
       const predicted = distribution.serverForWhileDown(key, down);
       const holders = [found[0]!.has(key) ? 0 : -1, found[1]!.has(key) ? 2 : -1].filter((position) => position >= 0);

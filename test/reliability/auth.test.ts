@@ -9,7 +9,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vi
 import { explainLines, openSession, sqlError, type HostSession, type Notice, type SqlError } from '../host/helpers';
 import type { PostgresConnection } from '../rig/postgres';
 import { startMemcached, type MemcachedHandle } from '../rig/memcached';
-import { rawGet } from '../unit/fdw-support';
+import { rawGet } from '../rig/raw-memcached';
 import { openReliabilityDatabase } from './support';
 
 const unique = `${process.pid}${Date.now() % 100000}`;

@@ -3,10 +3,10 @@
 // prefix). What memcached accepts as binary-safe (a value holding CRLF or a protocol line) is stored byte for byte.
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { sqlError, type HostSession } from '../host/helpers';
-import { rawGet, rawSet, type Address } from '../unit/fdw-support';
+import { rawGet, rawSet, type MemcachedAddress } from '../rig/raw-memcached';
 import { createCacheTable, held, openReliabilityDatabase, type CacheTable } from './support';
 
-const server: Address = inject('memcachedServers')[0]!;
+const server: MemcachedAddress = inject('memcachedServers')[0]!;
 let session: HostSession;
 let cache: CacheTable;
 

@@ -6,10 +6,10 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createScratchDatabase, type PostgresConnection } from '../rig/postgres';
 import { startMemcached } from '../rig/memcached';
 import { openSession, sqlError, type HostSession } from '../host/helpers';
-import { type Address } from '../unit/fdw-support';
+import type { MemcachedAddress } from '../rig/raw-memcached';
 import { createCacheTable, held, openReliabilityDatabase } from './support';
 
-const server: Address = inject('memcachedServers')[0]!;
+const server: MemcachedAddress = inject('memcachedServers')[0]!;
 let connection: PostgresConnection;
 let session: HostSession;
 const sessions: HostSession[] = [];

@@ -8,7 +8,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vi
 import { createDistribution } from '../../src/distribution/index';
 import type { HostSession, Notice } from '../host/helpers';
 import { startSilentPeer, type Peer } from '../rig/faults';
-import { rawSet, uniquePrefix } from '../unit/fdw-support';
+import { uniquePrefix } from '../rig/memcached';
+import { rawSet } from '../rig/raw-memcached';
 import { openReliabilityDatabase } from './support';
 
 const [first, second] = inject('memcachedServers');

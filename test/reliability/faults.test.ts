@@ -7,10 +7,10 @@ import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vi
 import { sqlError, type HostSession } from '../host/helpers';
 import { startCuttingRelay, startGarbagePeer, startSilentPeer } from '../rig/faults';
 import { startMemcached, startMemcachedOnPort } from '../rig/memcached';
-import { rawGet, rawSet, rawStats, type Address } from '../unit/fdw-support';
+import { rawGet, rawSet, rawStats, type MemcachedAddress } from '../rig/raw-memcached';
 import { createCacheTable, held, openReliabilityDatabase } from './support';
 
-const server: Address = inject('memcachedServers')[0]!;
+const server: MemcachedAddress = inject('memcachedServers')[0]!;
 let session: HostSession;
 
 beforeAll(async () => {
@@ -32,7 +32,7 @@ async function sql(text: string): Promise<Array<Record<string, unknown>>> {
 }
 
 /** A table on a peer that is not a real memcached (its host:port as given), with short timeouts. */
-async function peerTable(address: Address, name: string): Promise<string> {
+async function peerTable(address: MemcachedAddress, name: string): Promise<string> {
   await sql(`CREATE FOREIGN TABLE ${name} (key text, value text)
     SERVER mc OPTIONS (host '${address.host}', port '${address.port}', row_id 'key', connect_timeout '0.5', timeout '0.5')`);
   return name;

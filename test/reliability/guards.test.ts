@@ -5,10 +5,10 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { openSession, sqlError, type HostSession } from '../host/helpers';
 import { installedMulticorn, type PostgresConnection } from '../rig/postgres';
-import { rawGet, rawSet, type Address } from '../unit/fdw-support';
+import { rawGet, rawSet, type MemcachedAddress } from '../rig/raw-memcached';
 import { createCacheTable, held, openReliabilityDatabase } from './support';
 
-const server: Address = inject('memcachedServers')[0]!;
+const server: MemcachedAddress = inject('memcachedServers')[0]!;
 let connection: PostgresConnection;
 let session: HostSession;
 const sessions: HostSession[] = [];

@@ -3,10 +3,10 @@
 // leaves memcached untouched. In both write modes, on real memcached, checked with an independent client.
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { sqlError, type HostSession } from '../host/helpers';
-import { rawSet, type Address } from '../unit/fdw-support';
+import { rawSet, type MemcachedAddress } from '../rig/raw-memcached';
 import { createCacheTable, held, openReliabilityDatabase } from './support';
 
-const server: Address = inject('memcachedServers')[0]!;
+const server: MemcachedAddress = inject('memcachedServers')[0]!;
 let session: HostSession;
 
 beforeAll(async () => {

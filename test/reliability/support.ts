@@ -3,9 +3,10 @@
 import { inject } from 'vitest';
 import { createScratchDatabase, type PostgresConnection } from '../rig/postgres';
 import { openSession, type HostSession } from '../host/helpers';
-import { rawGet, uniquePrefix, type Address } from '../unit/fdw-support';
+import { uniquePrefix } from '../rig/memcached';
+import { rawGet, type MemcachedAddress } from '../rig/raw-memcached';
 
-export type CacheTable = { table: string; prefix: string; address: Address };
+export type CacheTable = { table: string; prefix: string; address: MemcachedAddress };
 
 /** A scratch database named `name` with multicorn and a `mc` server for PymcacheFDW, and a session on it. */
 export async function openReliabilityDatabase(name: string): Promise<{ session: HostSession; connection: PostgresConnection }> {
@@ -19,7 +20,7 @@ export async function openReliabilityDatabase(name: string): Promise<{ session: 
 let tableCounter = 0;
 
 /** A cache table (key text, value text, expire integer) under a fresh prefix on `address`, `options` appended. */
-export async function createCacheTable(session: HostSession, address: Address, options = ''): Promise<CacheTable> {
+export async function createCacheTable(session: HostSession, address: MemcachedAddress, options = ''): Promise<CacheTable> {
   tableCounter += 1;
   const table = `cache_${tableCounter}`;
   const prefix = uniquePrefix('rel');

@@ -8,7 +8,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { sqlError, type HostSession } from '../host/helpers';
 import type { MemcachedAddress, MemcachedHandle } from '../rig/memcached';
 import { makeTlsFiles, startTlsMemcached, startTlsMemcachedWithPlainPort, type TlsFiles } from '../rig/tls';
-import { rawGet } from '../unit/fdw-support';
+import { rawGet } from '../rig/raw-memcached';
 import { openReliabilityDatabase } from './support';
 
 let session: HostSession;

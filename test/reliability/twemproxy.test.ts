@@ -7,9 +7,9 @@
 // every key where twemproxy put it.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { sqlError, type HostSession, type Notice } from '../host/helpers';
-import { startMemcached, type MemcachedHandle } from '../rig/memcached';
+import { startMemcached, uniquePrefix, type MemcachedHandle } from '../rig/memcached';
 import { startTwemproxy, type TwemproxyHandle } from '../rig/twemproxy';
-import { rawGet, uniquePrefix } from '../unit/fdw-support';
+import { rawGet } from '../rig/raw-memcached';
 import { openReliabilityDatabase } from './support';
 
 let session: HostSession;

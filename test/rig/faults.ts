@@ -7,9 +7,9 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer, Socket, type Server } from 'node:net';
 import { createInterface } from 'node:readline';
+import { LOOPBACK } from './ports';
 import type { MemcachedAddress } from './memcached';
 
-const LOOPBACK = '127.0.0.1';
 
 export type Peer = { address: MemcachedAddress; stop(): Promise<void> };
 

@@ -1,5 +1,6 @@
-// Starts the real servers every test layer shares, once per `vitest run`, and stops them afterwards.
-// Tests read the addresses with `inject('memcachedServers')` and `inject('postgres')`.
+// Starts the real servers the test layers share, once per `vitest run`, and stops them afterwards: the global setup
+// of the `servers` project (vitest.config.ts), so it runs only when a test of a layer other than codegen and runtime
+// does. Tests read the addresses with `inject('memcachedServers')` and `inject('postgres')`.
 import type { TestProject } from 'vitest/node';
 import { startMemcachedFleet, type MemcachedAddress } from './memcached';
 import { startPostgresCluster, type PostgresConnection } from './postgres';

@@ -1,16 +1,16 @@
 // Starts real, private memcached processes on free loopback ports for the tests, and stops them.
 // The shared fleet (global setup) serves most tests; `startMemcached` gives a test its own instance when it counts
-// server-wide stats or flushes, which would race with other test files on a shared server.
+// server-wide stats or flushes, which would race with other test files on a shared server. The demo's memcached
+// (startDetachedMemcached) is started the same way but outlives the process.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { lookup } from 'node:dns/promises';
-import { existsSync } from 'node:fs';
-import { createServer, Socket } from 'node:net';
-import { connect as tlsConnect } from 'node:tls';
+import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
+import { freeLoopbackPort, LOOPBACK } from './ports';
+import { errorCode, rawCommand } from './raw-memcached';
 
 export type MemcachedAddress = { host: string; port: number };
 
 export const MEMCACHED_BINARY = '/usr/bin/memcached';
-const LOOPBACK = '127.0.0.1';
 /** How long one instance may take to answer `version` before we give up on it (a stuck start, not a slow test). */
 const READY_DEADLINE_MS = 15_000;
 /** A port picked as free may be taken by someone else before memcached binds it; retry with a new one. */
@@ -30,46 +30,19 @@ function installExitHook(): void {
   });
 }
 
-async function pickFreePort(): Promise<number> {
-  return new Promise<number>((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, LOOPBACK, () => {
-      const address = probe.address();
-      if (address === null || typeof address === 'string') {
-        probe.close();
-        reject(new Error('could not read the port of a probe socket'));
-        return;
-      }
-      const port = address.port;
-      probe.close(() => resolve(port));
-    });
-  });
-}
-
 /**
  * One `version` round trip; resolves true when a memcached answered it (`VERSION ...`, or the -Y login error). `tls`:
  * over TLS without verification (a memcached started with -Z accepts nothing else).
  */
 async function answersVersion(address: MemcachedAddress, tls = false): Promise<boolean> {
-  return new Promise<boolean>((resolve) => {
-    const socket = tls ? tlsConnect({ host: address.host, port: address.port, rejectUnauthorized: false }) : new Socket();
-    let received = '';
-    const finish = (ok: boolean): void => {
-      socket.destroy();
-      resolve(ok);
-    };
-    socket.setTimeout(1_000, () => finish(false));
+  try {
+    const reply = await rawCommand(address, 'version', { timeoutMs: 1_000, tls });
+    // A memcached started with -Y (ASCII authentication) answers every command before login with this error.
+    return reply.startsWith('VERSION ') || reply.startsWith('CLIENT_ERROR unauthenticated');
+  } catch (error) {
     // A TLS memcached that requires a client certificate (ssl_verify_mode 2) answers the probe's handshake so.
-    socket.once('error', (error: NodeJS.ErrnoException) => finish(error.code === 'ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED'));
-    socket.on('data', (chunk: Buffer) => {
-      received += chunk.toString('latin1');
-      // A memcached started with -Y (ASCII authentication) answers every command before login with this error.
-      if (received.includes('\r\n')) finish(received.startsWith('VERSION ') || received.startsWith('CLIENT_ERROR unauthenticated'));
-    });
-    if (tls) socket.once('secureConnect', () => socket.write('version\r\n'));
-    else socket.connect(address.port, address.host, () => socket.write('version\r\n'));
-  });
+    return errorCode(error) === 'ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED';
+  }
 }
 
 function delay(ms: number): Promise<void> {
@@ -95,20 +68,32 @@ function stopProcess(child: ChildProcess): Promise<void> {
 
 type StartAttempt = { ok: true; child: ChildProcess; address: MemcachedAddress } | { ok: false; reason: string };
 
-async function attemptStart(extraArgs: readonly string[], fixedPort?: number, listen: string = LOOPBACK): Promise<StartAttempt> {
-  const port = fixedPort ?? await pickFreePort();
+/**
+ * Starts memcached on `fixedPort` (a free port when undefined) and waits until it answers `version`. `detachedLog`:
+ * in a session of its own with its stderr appended to that file, not killed when this process exits (the demo's).
+ */
+async function attemptStart(extraArgs: readonly string[], fixedPort?: number, listen: string = LOOPBACK, detachedLog?: string): Promise<StartAttempt> {
+  const port = fixedPort ?? await freeLoopbackPort();
   const args = ['-u', 'memcache', '-l', listen, '-p', String(port), '-U', '0', ...extraArgs];
-  const child = spawn(MEMCACHED_BINARY, args, { stdio: ['ignore', 'ignore', 'pipe'] });
-  liveProcesses.add(child);
   let stderr = '';
-  child.stderr?.on('data', (chunk: Buffer) => {
-    stderr += chunk.toString('utf8');
-  });
+  let child: ChildProcess;
+  if (detachedLog === undefined) {
+    child = spawn(MEMCACHED_BINARY, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    liveProcesses.add(child);
+    child.stderr?.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString('utf8');
+    });
+  } else {
+    const log = openSync(detachedLog, 'a');
+    child = spawn(MEMCACHED_BINARY, args, { stdio: ['ignore', 'ignore', log], detached: true });
+    closeSync(log);
+  }
   let exited = false;
   let spawnError: Error | undefined;
   child.once('exit', () => {
     exited = true;
     liveProcesses.delete(child);
+    if (detachedLog !== undefined) stderr = readFileSync(detachedLog, 'utf8');
   });
   child.once('error', (error) => {
     spawnError = error;
@@ -125,6 +110,7 @@ async function attemptStart(extraArgs: readonly string[], fixedPort?: number, li
       return { ok: false, reason: `memcached exited at start (port ${port}): ${stderr.trim() || 'no output'}` };
     }
     if (await answersVersion(address, extraArgs.includes('-Z'))) {
+      if (detachedLog !== undefined) child.unref();
       return { ok: true, child, address };
     }
     await delay(25);
@@ -198,6 +184,24 @@ export async function startMemcachedOnPort(
   return { address, stop: () => stopProcess(child), kill: () => killProcess(child) };
 }
 
+/**
+ * A memcached that outlives this process (the demo's), on `port`, listening on `listen`: in a session of its own, its
+ * stderr appended to `logFile`, and not killed when this process exits. Stop it by its `pid`.
+ */
+export async function startDetachedMemcached(
+  port: number,
+  extraArgs: string[],
+  listen: string,
+  logFile: string,
+): Promise<{ address: MemcachedAddress; pid: number }> {
+  if (!existsSync(MEMCACHED_BINARY)) {
+    throw new Error(`${MEMCACHED_BINARY} not found: install it with 'apt-get install memcached' (or run 'npm run bootstrap' as root)`);
+  }
+  const result = await attemptStart(extraArgs, port, listen, logFile);
+  if (!result.ok) throw new Error(`could not start memcached on port ${port}: ${result.reason}`);
+  return { address: result.address, pid: result.child.pid! };
+}
+
 /** `count` independent memcached instances, started in parallel; all are stopped if any fails to start. */
 export async function startMemcachedFleet(
   count: number,
@@ -227,4 +231,11 @@ export async function startMemcachedFleet(
 export async function localhostAddresses(): Promise<string[]> {
   const found = await lookup('localhost', { all: true });
   return [...new Set(found.map((entry) => entry.address))];
+}
+
+let prefixCounter = 0;
+/** A key prefix unique to one test, so tests on the shared servers never see each other's keys. */
+export function uniquePrefix(label: string): string {
+  prefixCounter += 1;
+  return `t${process.pid}_${Date.now().toString(36)}_${prefixCounter}_${label}:`;
 }

@@ -1,17 +1,18 @@
 // A throwaway PostgreSQL 15 cluster for the tests: initdb as the `postgres` OS user in a fresh temp dir,
 // a free port on 127.0.0.1, the socket inside the temp dir, fsync off, and a PYTHONPATH that lets the
 // backend's embedded Python import the emitted package (python-out/) and the host contract wrappers
-// (test/host/wrappers/) without any system-wide install. Stopped and removed on teardown.
+// (test/host/wrappers/) without any system-wide install. Stopped and removed on teardown. The demo's cluster is
+// made by the same createCluster/startCluster, in a directory and on a port of its own, and kept running.
 // Debian's PostgreSQL 15 by default; PYMCACHE_PG_ROOT names a relocated copy of it (its binaries in
 // $PYMCACHE_PG_ROOT/usr/lib/postgresql/15/bin) and PYMCACHE_MULTICORN_PYTHONPATH the directories that go first on
 // the backend's PYTHONPATH (a real multicorn2's Python package): docs/host.md.
 import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
-import { chmodSync, chownSync, cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { chmodSync, chownSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
+import { freeLoopbackPort, LOOPBACK } from './ports';
 
 export type PostgresConnection = { host: string; port: number; user: string; database: string };
 
@@ -24,7 +25,6 @@ const PG_ROOT = process.env['PYMCACHE_PG_ROOT'] ?? '';
 export const PG_BIN = join(PG_ROOT === '' ? '/' : resolve(PG_ROOT), 'usr', 'lib', 'postgresql', '15', 'bin');
 /** Directories put first on the backend's PYTHONPATH (PYMCACHE_MULTICORN_PYTHONPATH, ':'-separated). */
 const MULTICORN_PYTHONPATH = (process.env['PYMCACHE_MULTICORN_PYTHONPATH'] ?? '').split(':').filter((dir) => dir !== '');
-const LOOPBACK = '127.0.0.1';
 /** The marker scripts/install-host.sh and host/multicorn.control share. */
 const HOST_MARKER = 'built by pymcache_fdw';
 /** A port picked as free may be taken before postgres binds it; retry with another. */
@@ -32,26 +32,29 @@ const PORT_ATTEMPTS = 5;
 
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
-/** Directories the backend's Python needs on PYTHONPATH, resolved from the repository root. */
 /** Where the backend's Python finds the emitted package and the host contract's test wrappers, in the repository. */
 export function backendPythonSources(): string[] {
   return [join(repoRoot, 'python-out', 'pymcache_fdw'), join(repoRoot, 'test', 'host', 'wrappers')];
 }
 
 /**
- * Copies the emitted package and the test wrappers under `baseDir` and returns the PYTHONPATH that finds them.
- * The backend runs as the postgres user, which may not be able to read the clone (Debian's /root is 0700).
+ * Copies the emitted package (and, with `testWrappers`, the host contract's test wrappers) under `baseDir` and
+ * returns the PYTHONPATH that finds them. The backend runs as the postgres user, which may not be able to read the
+ * clone (Debian's /root is 0700).
  */
-export function stageBackendPython(baseDir: string): string[] {
-  const packageRoot = join(baseDir, 'python');
+export function stageBackendPython(baseDir: string, testWrappers = true): string[] {
   const [emittedPackage, wrappers] = backendPythonSources() as [string, string];
-  cpSync(emittedPackage, join(packageRoot, 'pymcache_fdw'), {
+  const staged = [join(baseDir, 'python')];
+  cpSync(emittedPackage, join(staged[0]!, 'pymcache_fdw'), {
     recursive: true, filter: (source) => !source.includes('__pycache__'),
   });
-  cpSync(wrappers, join(baseDir, 'wrappers'), { recursive: true, filter: (source) => !source.includes('__pycache__') });
+  if (testWrappers) {
+    staged.push(join(baseDir, 'wrappers'));
+    cpSync(wrappers, staged[1]!, { recursive: true, filter: (source) => !source.includes('__pycache__') });
+  }
   // Owned by postgres, so the backend can write its bytecode cache beside the sources.
-  if (process.getuid?.() === 0) run('chown', ['-R', 'postgres:postgres', packageRoot, join(baseDir, 'wrappers')]);
-  return [packageRoot, join(baseDir, 'wrappers')];
+  if (process.getuid?.() === 0) run('chown', ['-R', 'postgres:postgres', ...staged]);
+  return staged;
 }
 
 /**
@@ -84,13 +87,17 @@ export function installedMulticorn(): MulticornFlavor {
   return flavor;
 }
 
-function run(command: string, args: string[], options: { asPostgres?: boolean; env?: NodeJS.ProcessEnv } = {}): SpawnSyncReturns<string> {
+type RunOptions = { asPostgres?: boolean; env?: NodeJS.ProcessEnv };
+
+/** Runs a command to its end; `asPostgres`: as the postgres OS user when this process is root. */
+function run(command: string, args: string[], options: RunOptions = {}): SpawnSyncReturns<string> {
   const asRoot = process.getuid?.() === 0;
   const [file, argv] = options.asPostgres === true && asRoot ? ['runuser', ['-u', 'postgres', '--', command, ...args]] : [command, args];
   return spawnSync(file, argv, { encoding: 'utf8', env: options.env ?? process.env });
 }
 
-function mustRun(what: string, command: string, args: string[], options: { asPostgres?: boolean; env?: NodeJS.ProcessEnv } = {}): string {
+/** `run`, throwing with the command's output unless it exits 0; returns its stdout. */
+export function mustRun(what: string, command: string, args: string[], options: RunOptions = {}): string {
   const result = run(command, args, options);
   if (result.error !== undefined || result.status !== 0) {
     const output = `${result.stdout ?? ''}${result.stderr ?? ''}`.trim();
@@ -99,38 +106,24 @@ function mustRun(what: string, command: string, args: string[], options: { asPos
   return result.stdout;
 }
 
-async function pickFreePort(): Promise<number> {
-  return new Promise<number>((resolvePort, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, LOOPBACK, () => {
-      const address = probe.address();
-      probe.close(() => {
-        if (address === null || typeof address === 'string') reject(new Error('could not read the port of a probe socket'));
-        else resolvePort(address.port);
-      });
-    });
-  });
-}
-
 function logTail(logFile: string, lines = 40): string {
   if (!existsSync(logFile)) return '(no server log was written)';
   return readFileSync(logFile, 'utf8').split('\n').slice(-lines).join('\n');
 }
 
+/** A cluster's files: the data directory, the server log and the socket all under one directory. */
+export type Cluster = { baseDir: string; dataDir: string; logFile: string; pythonPath: string[] };
+
 /**
- * Starts the cluster. It does not require a Multicorn: layers that need one call installedMulticorn() (the
- * host contract helpers do), so that the other layers run even where the host is not built yet.
+ * A new cluster in `baseDir` (created if missing; owned by the postgres OS user when this process is root): initdb
+ * as that user (trust authentication, UTF8, C.UTF-8) into `data`, and the emitted package staged for the backend's
+ * Python (with the host contract's test wrappers when `testWrappers`), after PYMCACHE_MULTICORN_PYTHONPATH.
  */
-export async function startPostgresCluster(): Promise<{ connection: PostgresConnection; stop(): Promise<void> }> {
+export function createCluster(baseDir: string, testWrappers: boolean): Cluster {
   if (!existsSync(join(PG_BIN, 'postgres'))) {
     throw new Error(`${join(PG_BIN, 'postgres')} is missing; ${PG_ROOT === '' ? 'install postgresql-15 (scripts/bootstrap.sh)' : 'PYMCACHE_PG_ROOT must be a relocated copy of PostgreSQL 15 (docs/host.md)'}`);
   }
-  // Asked for one Multicorn explicitly: every layer must run on it, so a wrong installation fails the run at once.
-  if ((process.env['PYMCACHE_MULTICORN'] ?? 'auto') !== 'auto') installedMulticorn();
-  const baseDir = mkdtempSync(join(tmpdir(), 'pymcache-pg-'));
-  const dataDir = join(baseDir, 'data');
-  const logFile = join(baseDir, 'postgresql.log');
+  mkdirSync(baseDir, { recursive: true });
   if (process.getuid?.() === 0) {
     const ids = run('id', ['-u', 'postgres']);
     const gids = run('id', ['-g', 'postgres']);
@@ -138,46 +131,73 @@ export async function startPostgresCluster(): Promise<{ connection: PostgresConn
     chownSync(baseDir, Number(ids.stdout.trim()), Number(gids.stdout.trim()));
   }
   chmodSync(baseDir, 0o755);
+  const dataDir = join(baseDir, 'data');
+  mustRun('initdb', join(PG_BIN, 'initdb'),
+    ['-D', dataDir, '-U', 'postgres', '-A', 'trust', '-E', 'UTF8', '--locale=C.UTF-8', '--no-sync'], { asPostgres: true });
+  const pythonPath = [...MULTICORN_PYTHONPATH, ...stageBackendPython(baseDir, testWrappers)];
+  return { baseDir, dataDir, logFile: join(baseDir, 'postgresql.log'), pythonPath };
+}
 
+/**
+ * Starts `cluster` listening on 127.0.0.1:`port` and on a socket in its base directory, fsync off, with `settings`
+ * (postgresql.conf lines) after those, and waits until it accepts connections. `port` null: a free port, another one
+ * when that is taken before the server binds it. Returns the port.
+ */
+export async function startCluster(cluster: Cluster, port: number | null, settings: readonly string[] = []): Promise<number> {
+  const env = { ...process.env, PYTHONPATH: cluster.pythonPath.join(':') };
+  let lastError = '';
+  for (let attempt = 0; attempt < (port === null ? PORT_ATTEMPTS : 1); attempt++) {
+    const listenPort = port ?? await freeLoopbackPort();
+    writeFileSync(join(cluster.dataDir, 'postgresql.auto.conf'), [
+      `port = ${listenPort}`, `listen_addresses = '${LOOPBACK}'`, `unix_socket_directories = '${cluster.baseDir}'`, 'fsync = off',
+      ...settings, '',
+    ].join('\n'));
+    const started = run(join(PG_BIN, 'pg_ctl'), ['-D', cluster.dataDir, '-l', cluster.logFile, '-w', '-t', '60', 'start'], { asPostgres: true, env });
+    if (started.status === 0) return listenPort;
+    lastError = `${started.stdout}${started.stderr}`.trim();
+    if (!logTail(cluster.logFile).includes('could not bind')) break;
+  }
+  throw new Error(`PostgreSQL did not start: ${lastError}\n--- tail of ${cluster.logFile} ---\n${logTail(cluster.logFile)}`);
+}
+
+/** Stops the cluster in `dataDir` if it runs (`mode` as pg_ctl's -m), waiting for it. */
+export function stopCluster(dataDir: string, mode: 'fast' | 'immediate'): void {
+  if (existsSync(join(dataDir, 'postmaster.pid'))) {
+    run(join(PG_BIN, 'pg_ctl'), ['-D', dataDir, '-m', mode, '-w', 'stop'], { asPostgres: true });
+  }
+}
+
+/**
+ * Starts the tests' throwaway cluster in a fresh temporary directory, stopped (immediately) and removed by `stop()`
+ * or when this process exits. It does not require a Multicorn: layers that need one call installedMulticorn() (the
+ * host contract helpers do), so that the other layers run even where the host is not built yet.
+ */
+export async function startPostgresCluster(): Promise<{ connection: PostgresConnection; stop(): Promise<void> }> {
+  // Asked for one Multicorn explicitly: every layer must run on it, so a wrong installation fails the run at once.
+  if ((process.env['PYMCACHE_MULTICORN'] ?? 'auto') !== 'auto') installedMulticorn();
+  const baseDir = mkdtempSync(join(tmpdir(), 'pymcache-pg-'));
+  const dataDir = join(baseDir, 'data');
   let stopped = false;
   const stop = async (): Promise<void> => {
     if (stopped) return;
     stopped = true;
-    if (existsSync(join(dataDir, 'postmaster.pid'))) {
-      run(join(PG_BIN, 'pg_ctl'), ['-D', dataDir, '-m', 'immediate', '-w', 'stop'], { asPostgres: true });
-    }
+    stopCluster(dataDir, 'immediate');
     rmSync(baseDir, { recursive: true, force: true });
   };
   // A crashed test run must not leave a postmaster behind.
   process.once('exit', () => {
-    if (!stopped && existsSync(join(dataDir, 'postmaster.pid'))) {
-      run(join(PG_BIN, 'pg_ctl'), ['-D', dataDir, '-m', 'immediate', '-w', 'stop'], { asPostgres: true });
-    }
+    if (!stopped) stopCluster(dataDir, 'immediate');
   });
-
   try {
-    mustRun('initdb', join(PG_BIN, 'initdb'),
-      ['-D', dataDir, '-U', 'postgres', '-A', 'trust', '-E', 'UTF8', '--locale=C.UTF-8', '--no-sync'], { asPostgres: true });
-    const env = { ...process.env, PYTHONPATH: [...MULTICORN_PYTHONPATH, ...stageBackendPython(baseDir)].join(':') };
-    let lastError = '';
-    for (let attempt = 0; attempt < PORT_ATTEMPTS; attempt++) {
-      const port = await pickFreePort();
+    const cluster = createCluster(baseDir, true);
+    const port = await startCluster(cluster, null, [
       // jit off: EXPLAIN output stays the same whatever the wrappers' row estimates are.
-      writeFileSync(join(dataDir, 'postgresql.auto.conf'), [
-        `port = ${port}`, `listen_addresses = '${LOOPBACK}'`, `unix_socket_directories = '${baseDir}'`,
-        'fsync = off', 'synchronous_commit = off', 'full_page_writes = off', 'jit = off', 'max_connections = 200',
-        // Two-phase commit is on, so that the tests can show PREPARE TRANSACTION refused for cache tables, not disabled.
-        'max_prepared_transactions = 10',
-        "lc_messages = 'C'", "timezone = 'UTC'", '',
-      ].join('\n'));
-      const started = run(join(PG_BIN, 'pg_ctl'), ['-D', dataDir, '-l', logFile, '-w', '-t', '60', 'start'], { asPostgres: true, env });
-      if (started.status === 0) {
-        return { connection: { host: LOOPBACK, port, user: 'postgres', database: 'postgres' }, stop };
-      }
-      lastError = `${started.stdout}${started.stderr}`.trim();
-      if (!logTail(logFile).includes('could not bind')) break;
-    }
-    throw new Error(`PostgreSQL did not start: ${lastError}\n--- tail of ${logFile} ---\n${logTail(logFile)}`);
+      'synchronous_commit = off', 'full_page_writes = off', 'jit = off', 'max_connections = 200',
+      // Two-phase commit is on, so that the tests can show PREPARE TRANSACTION refused for cache tables, not disabled.
+      'max_prepared_transactions = 10',
+      "lc_messages = 'C'", "timezone = 'UTC'",
+    ]);
+    return { connection: { host: LOOPBACK, port, user: 'postgres', database: 'postgres' }, stop };
   } catch (error) {
     await stop();
     throw error;

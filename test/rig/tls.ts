@@ -4,9 +4,9 @@
 // another CA. Files are world-readable so that memcached (-u memcache) and the backend (postgres) both read them.
 import { spawnSync } from 'node:child_process';
 import { chmodSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freeLoopbackPort } from './ports';
 import { startMemcached, startMemcachedOnPort, type MemcachedAddress, type MemcachedHandle } from './memcached';
 
 export type CertifiedKey = { cert: string; key: string };
@@ -91,17 +91,6 @@ export function startTlsMemcached(certified: CertifiedKey, clientCa: string | nu
   return startMemcached(['-Z', '-o', settings.join(','), ...extraArgs]);
 }
 
-function freePort(): Promise<number> {
-  return new Promise<number>((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      probe.close(() => (address !== null && typeof address !== 'string' ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-}
-
 /**
  * A TLS memcached (as startTlsMemcached) that also listens without TLS on a second port (-l notls:...), so that tests
  * can look at what it holds with a plain client.
@@ -112,7 +101,7 @@ export async function startTlsMemcachedWithPlainPort(
 ): Promise<MemcachedHandle & { plain: MemcachedAddress }> {
   const settings = [`ssl_chain_cert=${certified.cert}`, `ssl_key=${certified.key}`];
   if (clientCa !== null) settings.push(`ssl_ca_cert=${clientCa}`, 'ssl_verify_mode=2');
-  const [port, plainPort] = [await freePort(), await freePort()];
+  const [port, plainPort] = [await freeLoopbackPort(), await freeLoopbackPort()];
   const handle = await startMemcachedOnPort(port, ['-Z', '-o', settings.join(',')], `127.0.0.1,notls:127.0.0.1:${plainPort}`);
   return { ...handle, plain: { host: '127.0.0.1', port: plainPort } };
 }

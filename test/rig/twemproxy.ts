@@ -4,13 +4,13 @@
 // host:port:1 in the order given. Its stats port (its own JSON statistics) is bound on loopback too.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freeLoopbackPort, LOOPBACK } from './ports';
 import type { MemcachedAddress } from './memcached';
+import { rawCommand } from './raw-memcached';
 
 export const NUTCRACKER_BINARY = '/usr/sbin/nutcracker';
-const LOOPBACK = '127.0.0.1';
 const READY_DEADLINE_MS = 15_000;
 
 export type TwemproxyHandle = {
@@ -21,34 +21,13 @@ export type TwemproxyHandle = {
   stop(): Promise<void>;
 };
 
-function freePort(): Promise<number> {
-  return new Promise<number>((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, LOOPBACK, () => {
-      const address = probe.address();
-      probe.close(() => (address !== null && typeof address !== 'string' ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-}
-
 /** One `version` round trip through the proxy (twemproxy answers it from the first server). */
-function answersVersion(address: MemcachedAddress): Promise<boolean> {
-  return new Promise<boolean>((resolve) => {
-    const socket = new Socket();
-    let received = '';
-    const finish = (ok: boolean): void => {
-      socket.destroy();
-      resolve(ok);
-    };
-    socket.setTimeout(1_000, () => finish(false));
-    socket.once('error', () => finish(false));
-    socket.on('data', (chunk: Buffer) => {
-      received += chunk.toString('latin1');
-      if (received.includes('\r\n')) finish(received.startsWith('VERSION '));
-    });
-    socket.connect(address.port, address.host, () => socket.write('version\r\n'));
-  });
+async function answersVersion(address: MemcachedAddress): Promise<boolean> {
+  try {
+    return (await rawCommand(address, 'version', { timeoutMs: 1_000 })).startsWith('VERSION ');
+  } catch {
+    return false;
+  }
 }
 
 /** The YAML twemproxy reads: one pool listening on `port`, in front of `servers`. */
@@ -72,7 +51,7 @@ export async function startTwemproxy(servers: readonly MemcachedAddress[]): Prom
     throw new Error(`${NUTCRACKER_BINARY} not found: install it with 'apt-get install nutcracker' (or run 'npm run bootstrap' as root)`);
   }
   const dir = mkdtempSync(join(tmpdir(), 'pymcache-twemproxy-'));
-  const [port, statsPort] = [await freePort(), await freePort()];
+  const [port, statsPort] = [await freeLoopbackPort(), await freeLoopbackPort()];
   const config = twemproxyConfig(port, servers);
   const configFile = join(dir, 'nutcracker.yml');
   const logFile = join(dir, 'nutcracker.log');

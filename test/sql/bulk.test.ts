@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startMemcached } from '../rig/memcached';
 import { createScratchDatabase } from '../rig/postgres';
 import { openSession, sqlError, type HostSession } from '../host/helpers';
-import { rawGet, rawSet, rawStats, type Address } from '../unit/fdw-support';
+import { rawGet, rawSet, rawStats, type MemcachedAddress } from '../rig/raw-memcached';
 
 const ROWS = 10_000;
 /** Keys per pipelined request (src/transaction.ts KEYS_PER_BATCH) and per get line (src/cache-store.ts KEYS_PER_GET). */
@@ -28,9 +28,9 @@ class Relay {
   private gate: Gate | null = null;
   connections = 0;
 
-  private constructor(private readonly server: Server, readonly address: Address) {}
+  private constructor(private readonly server: Server, readonly address: MemcachedAddress) {}
 
-  static async start(target: Address): Promise<Relay> {
+  static async start(target: MemcachedAddress): Promise<Relay> {
     const holder: { relay: Relay | null } = { relay: null };
     const server = createServer((client) => holder.relay?.forward(client, target));
     await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
@@ -63,7 +63,7 @@ class Relay {
     gate.resolve(how);
   }
 
-  private forward(client: Socket, target: Address): void {
+  private forward(client: Socket, target: MemcachedAddress): void {
     this.connections += 1;
     const upstream = connectTcp(target.port, target.host);
     upstream.on('error', () => client.destroy());
@@ -113,7 +113,7 @@ class Relay {
 }
 
 let session: HostSession;
-let memcached: { address: Address; stop(): Promise<void> };
+let memcached: { address: MemcachedAddress; stop(): Promise<void> };
 let relay: Relay;
 
 beforeAll(async () => {

@@ -6,10 +6,10 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startMemcached, type MemcachedHandle } from '../rig/memcached';
 import { createScratchDatabase } from '../rig/postgres';
 import { openSession, sqlError, type HostSession } from '../host/helpers';
-import { rawGet, rawSet, type Address } from '../unit/fdw-support';
+import { rawGet, rawSet, type MemcachedAddress } from '../rig/raw-memcached';
 
 let memcached: MemcachedHandle;
-let server: Address;
+let server: MemcachedAddress;
 let session: HostSession;
 let other: HostSession;
 let tableCounter = 0;

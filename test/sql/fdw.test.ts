@@ -3,11 +3,11 @@
 // What reaches memcached is checked with an independent raw-protocol client.
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createScratchDatabase } from '../rig/postgres';
-import { startMemcached } from '../rig/memcached';
+import { startMemcached, uniquePrefix } from '../rig/memcached';
 import { explainLines, openSession, sqlError, type HostSession, type Notice } from '../host/helpers';
-import { rawGet, rawSet, rawSetMany, rawStats, uniquePrefix, type Address } from '../unit/fdw-support';
+import { rawGet, rawSet, rawSetMany, rawStats, type MemcachedAddress } from '../rig/raw-memcached';
 
-const server: Address = inject('memcachedServers')[0]!;
+const server: MemcachedAddress = inject('memcachedServers')[0]!;
 let session: HostSession;
 
 beforeAll(async () => {
@@ -345,7 +345,7 @@ describe('option errors', () => {
 
 describe('stats', () => {
   // A private memcached: its items and slabs hold only the item set here, and no other test file moves its counters.
-  let own: { address: Address; stop(): Promise<void> };
+  let own: { address: MemcachedAddress; stop(): Promise<void> };
 
   beforeAll(async () => {
     own = await startMemcached();

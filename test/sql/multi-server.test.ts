@@ -3,12 +3,12 @@
 // EXPLAIN, a server that is down, and the statistics of every server with a `server` column.
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createDistribution, type DistributionName } from '../../src/distribution/index';
-import { startMemcached } from '../rig/memcached';
+import { startMemcached, uniquePrefix } from '../rig/memcached';
 import { createScratchDatabase } from '../rig/postgres';
 import { explainLines, openSession, sqlError, type HostSession } from '../host/helpers';
-import { rawGet, rawSet, rawStats, uniquePrefix, type Address } from '../unit/fdw-support';
+import { rawGet, rawSet, rawStats, type MemcachedAddress } from '../rig/raw-memcached';
 
-const fleet: Address[] = inject('memcachedServers');
+const fleet: MemcachedAddress[] = inject('memcachedServers');
 let session: HostSession;
 let tableCounter = 0;
 
@@ -24,11 +24,11 @@ afterAll(async () => {
   await session?.close();
 });
 
-function label(address: Address): string {
+function label(address: MemcachedAddress): string {
   return `${address.host}:${address.port}`;
 }
 
-function serverList(addresses: Address[]): string {
+function serverList(addresses: MemcachedAddress[]): string {
   return addresses.map(label).join(',');
 }
 
@@ -44,7 +44,7 @@ function warnings(): string[] {
 }
 
 /** A port on 127.0.0.1 where nothing listens. */
-async function closedPort(): Promise<Address> {
+async function closedPort(): Promise<MemcachedAddress> {
   const probe = await startMemcached();
   await probe.stop();
   return probe.address;

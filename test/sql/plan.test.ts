@@ -5,9 +5,10 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createScratchDatabase } from '../rig/postgres';
 import { openSession, type HostSession } from '../host/helpers';
-import { rawSet, uniquePrefix, type Address } from '../unit/fdw-support';
+import { uniquePrefix } from '../rig/memcached';
+import { rawSet, type MemcachedAddress } from '../rig/raw-memcached';
 
-const server: Address = inject('memcachedServers')[0]!;
+const server: MemcachedAddress = inject('memcachedServers')[0]!;
 let session: HostSession;
 let prefix: string;
 

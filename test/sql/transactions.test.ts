@@ -4,10 +4,11 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createScratchDatabase } from '../rig/postgres';
 import { openSession, sqlError, type HostSession } from '../host/helpers';
-import { rawGet, rawSet, uniquePrefix, type Address } from '../unit/fdw-support';
+import { uniquePrefix } from '../rig/memcached';
+import { rawGet, rawSet, type MemcachedAddress } from '../rig/raw-memcached';
 
-const server: Address = inject('memcachedServers')[0]!;
-const otherServer: Address = inject('memcachedServers')[1]!;
+const server: MemcachedAddress = inject('memcachedServers')[0]!;
+const otherServer: MemcachedAddress = inject('memcachedServers')[1]!;
 let session: HostSession;
 let second: HostSession;
 
@@ -27,7 +28,7 @@ afterAll(async () => {
 let tableCounter = 0;
 
 /** A cache table under a fresh prefix (options appended), on `address`. */
-async function cacheTable(options = '', address: Address = server): Promise<{ table: string; prefix: string }> {
+async function cacheTable(options = '', address: MemcachedAddress = server): Promise<{ table: string; prefix: string }> {
   tableCounter += 1;
   const table = `tx_${tableCounter}`;
   const prefix = uniquePrefix('tx');
@@ -38,7 +39,7 @@ async function cacheTable(options = '', address: Address = server): Promise<{ ta
 }
 
 /** The value memcached holds for `key`, as text, or null. */
-async function stored(prefix: string, key: string, address: Address = server): Promise<string | null> {
+async function stored(prefix: string, key: string, address: MemcachedAddress = server): Promise<string | null> {
   const item = await rawGet(address, `${prefix}${key}`);
   return item === null ? null : item.value.toString('utf8');
 }

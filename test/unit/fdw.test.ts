@@ -7,16 +7,17 @@ import { afterAll, beforeEach, describe, expect, inject, it } from 'vitest';
 import { closeAllConnections as closeAllClients, openConnectionCount as openClientCount } from '../../src/memcache/connection';
 import { NO_KEY_ROWS_ESTIMATE, PymcacheFDW } from '../../src/fdw';
 import { Qual, takeLoggedMessages, WARNING, type ColumnDefinition, type Row } from '../../src/ports/host';
-import { startMemcached, startMemcachedOnPort } from '../rig/memcached';
-import { collect, columns, exchange, failure, rawGet, rawSet, rawStats, uniquePrefix, type Address } from './fdw-support';
+import { startMemcached, startMemcachedOnPort, uniquePrefix } from '../rig/memcached';
+import { collect, columns, failure } from './fdw-support';
+import { rawGet, rawSet, rawStats, type MemcachedAddress } from '../rig/raw-memcached';
 
 const servers = inject('memcachedServers');
-const server: Address = servers[0]!;
+const server: MemcachedAddress = servers[0]!;
 
 const TEXT_TABLE = (): Map<string, ColumnDefinition> =>
   columns(['key', 'text'], ['value', 'text'], ['expire', 'integer']);
 
-function tableOptions(extra: Record<string, string> = {}, address: Address = server): Record<string, string> {
+function tableOptions(extra: Record<string, string> = {}, address: MemcachedAddress = server): Record<string, string> {
   return { host: address.host, port: String(address.port), row_id: 'key', ...extra };
 }
 

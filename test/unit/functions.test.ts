@@ -6,9 +6,11 @@ import { commit, functionsFor, preCommit, rollback, subRollback, type CacheFunct
 import { closeAllConnections } from '../../src/memcache/connection';
 import { takeLoggedMessages } from '../../src/ports/host';
 import { forgetAll, transactionWrites } from '../../src/transaction';
-import { columns, failure, rawGet, rawSet, uniquePrefix, type Address } from './fdw-support';
+import { columns, failure } from './fdw-support';
+import { uniquePrefix } from '../rig/memcached';
+import { rawGet, rawSet, type MemcachedAddress } from '../rig/raw-memcached';
 
-const server: Address = inject('memcachedServers')[0]!;
+const server: MemcachedAddress = inject('memcachedServers')[0]!;
 let tableCounter = 1000;
 
 /** CacheFunctions on a fresh table (a fresh table id and prefix), as functions_for builds it for the extension. */

@@ -8,9 +8,11 @@ import { PymcacheFDW } from '../../src/fdw';
 import { Qual, takeLoggedMessages } from '../../src/ports/host';
 import { forgetServerFailures } from '../../src/server-pool';
 import { PymcacheFDWStats } from '../../src/stats';
-import { collect, columns, failure, rawGet, rawSet, rawStats, uniquePrefix, type Address } from './fdw-support';
+import { collect, columns, failure } from './fdw-support';
+import { uniquePrefix } from '../rig/memcached';
+import { rawGet, rawSet, rawStats, type MemcachedAddress } from '../rig/raw-memcached';
 
-const fleet: Address[] = inject('memcachedServers');
+const fleet: MemcachedAddress[] = inject('memcachedServers');
 const servers = fleet.map((a) => `${a.host}:${a.port}`).join(',');
 const placement = createDistribution('modula', fleet.map((a) => ({ host: a.host, port: a.port, weight: 1 })));
 

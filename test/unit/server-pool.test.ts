@@ -10,21 +10,22 @@ import { forgetServerFailures, ServerPool, ServerStore } from '../../src/server-
 import { parseServerSet } from '../../src/table-options';
 import { WriteSet } from '../../src/write-set';
 import { utf8Decode } from '../../src/ports/runtime';
-import { startMemcached, startMemcachedOnPort } from '../rig/memcached';
-import { exchange, failure, rawGet, rawSet, uniquePrefix, type Address } from './fdw-support';
+import { startMemcached, startMemcachedOnPort, uniquePrefix } from '../rig/memcached';
+import { failure } from './fdw-support';
+import { rawGet, rawSet, type MemcachedAddress } from '../rig/raw-memcached';
 
-const fleet: Address[] = inject('memcachedServers');
+const fleet: MemcachedAddress[] = inject('memcachedServers');
 
-function serversOption(addresses: Address[], weights: number[] = []): string {
+function serversOption(addresses: MemcachedAddress[], weights: number[] = []): string {
   return addresses.map((a, i) => `${a.host}:${a.port}${weights[i] !== undefined ? `:${weights[i]}` : ''}`).join(',');
 }
 
-function pool(addresses: Address[], extra: Record<string, string> = {}, prefix = ''): ServerPool {
+function pool(addresses: MemcachedAddress[], extra: Record<string, string> = {}, prefix = ''): ServerPool {
   return new ServerPool(parseServerSet({ servers: serversOption(addresses), connect_timeout: '0.5', ...extra }, true), prefix);
 }
 
 /** A port on 127.0.0.1 where nothing listens (borrowed from a memcached that is stopped). */
-async function closedPort(): Promise<Address> {
+async function closedPort(): Promise<MemcachedAddress> {
   const probe = await startMemcached();
   await probe.stop();
   return probe.address;

@@ -5,13 +5,14 @@ import { closeAllConnections as closeAllClients } from '../../src/memcache/conne
 import { Qual, takeLoggedMessages, WARNING } from '../../src/ports/host';
 import { PymcacheFDWStats, statValueText } from '../../src/stats';
 import { startMemcached } from '../rig/memcached';
-import { collect, columns, failure, rawSet, rawStats, type Address } from './fdw-support';
+import { collect, columns, failure } from './fdw-support';
+import { rawSet, rawStats, type MemcachedAddress } from '../rig/raw-memcached';
 
-const server: Address = inject('memcachedServers')[0]!;
+const server: MemcachedAddress = inject('memcachedServers')[0]!;
 const STATS_COLUMNS = (): ReturnType<typeof columns> => columns(['stat_name', 'text'], ['stat_value', 'text']);
 const BOTH = new Set(['stat_name', 'stat_value']);
 
-function statsTable(statsCmd: string | null, address: Address = server): PymcacheFDWStats {
+function statsTable(statsCmd: string | null, address: MemcachedAddress = server): PymcacheFDWStats {
   const options: Record<string, string> = { host: address.host, port: String(address.port) };
   if (statsCmd !== null) options['stats_cmd'] = statsCmd;
   return new PymcacheFDWStats(options, STATS_COLUMNS());

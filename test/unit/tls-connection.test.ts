@@ -5,9 +5,8 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { CacheStore, StoredItem } from '../../src/cache-store';
 import { closeAllConnections, connectionTo, plainConnection, type ConnectionSecurity } from '../../src/memcache/connection';
-import type { MemcachedHandle } from '../rig/memcached';
+import { uniquePrefix, type MemcachedHandle } from '../rig/memcached';
 import { makeTlsFiles, startTlsMemcached, type TlsFiles } from '../rig/tls';
-import { uniquePrefix } from './fdw-support';
 
 let files: TlsFiles;
 let memcached: MemcachedHandle;

@@ -10,11 +10,12 @@ import { setGuardStatusForTests } from '../../src/ports/backend';
 import { Qual, takeLoggedMessages, WARNING } from '../../src/ports/host';
 import { forgetAll, transactionWrites } from '../../src/transaction';
 import { composeWrites, WriteSet } from '../../src/write-set';
-import { startMemcached } from '../rig/memcached';
-import { collect, columns, exchange, failure, rawGet, rawSet, rawStats, uniquePrefix, type Address } from './fdw-support';
+import { startMemcached, uniquePrefix } from '../rig/memcached';
+import { collect, columns, failure } from './fdw-support';
+import { rawCommand, rawGet, rawSet, rawStats, type MemcachedAddress } from '../rig/raw-memcached';
 
 const servers = inject('memcachedServers');
-const server: Address = servers[0]!;
+const server: MemcachedAddress = servers[0]!;
 
 const item = (text: string, flags = 0): StoredItem => new StoredItem(new Uint8Array(Buffer.from(text)), flags);
 const set = (key: string, text: string, expire = 0): WriteOp => ({ kind: 'set', key, item: item(text), expire });
@@ -30,7 +31,7 @@ function shape(op: WriteOp | null): [string, string | null, number | null] | nul
   return [op.kind, Buffer.from(op.item.value).toString(), op.expire];
 }
 
-function table(extra: Record<string, string> = {}, address: Address = server): { fdw: PymcacheFDW; prefix: string } {
+function table(extra: Record<string, string> = {}, address: MemcachedAddress = server): { fdw: PymcacheFDW; prefix: string } {
   const prefix = uniquePrefix('tx');
   const fdw = new PymcacheFDW(
     { host: address.host, port: String(address.port), row_id: 'key', prefix, ...extra },
@@ -39,7 +40,7 @@ function table(extra: Record<string, string> = {}, address: Address = server): {
   return { fdw, prefix };
 }
 
-async function value(address: Address, key: string): Promise<string | null> {
+async function value(address: MemcachedAddress, key: string): Promise<string | null> {
   const found = await rawGet(address, key);
   return found === null ? null : found.value.toString();
 }
@@ -337,8 +338,7 @@ describe('touches at COMMIT', () => {
     expect(rows.map((row) => row['key'])).toEqual(['kept', 'gone']);
     for (const row of rows) await fdw.update(row['key']!, { key: row['key']!, value: 'same', expire: 9000 });
     await fdw.insert({ key: 'other', value: 'new', expire: null });
-    const deleted = await exchange(server, Buffer.from(`delete ${prefix}gone\r\n`), (reply) => reply.includes('\r\n'));
-    expect(deleted.toString('latin1')).toBe('DELETED\r\n');
+    expect(await rawCommand(server, `delete ${prefix}gone`)).toBe('DELETED');
     takeLoggedMessages();
     await fdw.preCommit();
     await fdw.commit();

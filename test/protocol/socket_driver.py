@@ -1,4 +1,4 @@
-"""Python side of test/runtime/socket-port.test.ts: runs one socket-port scenario per JSON line with the Python
+"""Python side of test/protocol/socket-port.test.ts: runs one socket-port scenario per JSON line with the Python
 binding (pymcache_fdw._socket) and prints its outcome as one JSON line, in the same shape as the Node side."""
 import json
 import sys

@@ -96,7 +96,7 @@ async function inNode(scenario: Scenario): Promise<Step[]> {
 }
 
 async function inPython(scenarios: Scenario[]): Promise<Step[][]> {
-  const child = spawn(PYTHON, [join(REPO_ROOT, 'test', 'runtime', 'socket_driver.py')], {
+  const child = spawn(PYTHON, [join(REPO_ROOT, 'test', 'protocol', 'socket_driver.py')], {
     env: { ...process.env, PYTHONPATH }, stdio: ['pipe', 'pipe', 'inherit'],
   });
   const lines = createInterface({ input: child.stdout });
