@@ -35,7 +35,8 @@ describe('pipelined writes over TLS', () => {
     const items = keys.map(() => new StoredItem(new Uint8Array(1000).fill(0x61), 0));
     const tls = store(memcached.address, security);
     expect(await tls.setPipelined(keys, items, 0)).toEqual([]);
-    expect(connectionTo(memcached.address.host, memcached.address.port, security).isOpen).toBe(false);
+    // Whether memcached stalled this time depends on timing (on a loaded machine it may read everything at once): a
+    // woken connection is closed, one that was not stays open; either way the next request must work on it.
     const found = await tls.getMany(keys);
     expect(found.size).toBe(300);
     // Plain TCP needs no wake-up: the connection stays open for the next request.
