@@ -4,6 +4,7 @@
 // talk to localhost:11211, so this file runs a memcached there unless one already answers. The stats values that
 // move (connection counts) are read from the output and checked against a raw `stats` call; everything else is exact.
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { localhostAddresses, startMemcachedOnPort } from '../rig/memcached';
@@ -188,5 +189,29 @@ describe('sql/install.sql then sql/example.sql, run with psql as they are', () =
     } finally {
       await other.end();
     }
+  });
+});
+
+describe("the README's own SQL block, as printed", () => {
+  it('runs in a fresh database with psql, stopping at no error, and prints what the README implies', async () => {
+    const readme = readFileSync(join(repoRoot, 'README.md'), 'utf8');
+    const block = /```sql\n([\s\S]*?)```/.exec(readme)![1]!;
+    const fresh = await createScratchDatabase(inject('postgres'), 'sql_readme_block');
+    const result = spawnSync(join(PG_BIN, 'psql'), [
+      '-X', '-A', '-t', '-v', 'ON_ERROR_STOP=1', '-h', fresh.host, '-p', String(fresh.port), '-U', fresh.user, '-d', fresh.database,
+    ], { input: block, cwd: repoRoot, encoding: 'utf8', env: { ...process.env, LC_ALL: 'C.UTF-8' } });
+    expect(result.stderr.split('\n').filter((line) => /ERROR|FATAL/.test(line))).toEqual([]);
+    expect(result.status).toBe(0);
+    const output = result.stdout.split('\n');
+    // The lookup (born_to_die is listed by the LIKE scan with the seconds it has left: at most 10), then pgmemcache's API.
+    expect(output).toContain('meaning_of_life|42');
+    const listed = output.find((line) => line.startsWith('born_to_die|'));
+    expect(Number(listed!.split('|')[1])).toBeGreaterThan(0);
+    expect(Number(listed!.split('|')[1])).toBeLessThanOrEqual(10);
+    expect(output).toContain('t|bar');
+    expect((await rawGet(readmeServer, 'session:42'))).toBeNull();
+    expect((await rawGet(readmeServer, 'foo'))?.value.toString()).toBe('bar');
+    const connectionStats = output.filter((line) => /^[a-z_]*connection[a-z_]*\|/.test(line));
+    expect(connectionStats.length).toBeGreaterThan(0);
   });
 });
