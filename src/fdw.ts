@@ -17,6 +17,7 @@ import { PymcacheFDWStats } from './stats';
 import { OPTION_HINT, parseCacheTableOptions, STATS_TABLE_OPTIONS, type CacheTableOptions } from './table-options';
 import {
   abandonTransaction,
+  DUPLICATE_HINT,
   beginTransaction,
   foldStatement,
   releaseLevel,
@@ -571,7 +572,7 @@ export class PymcacheFDW extends ForeignDataWrapper {
     return raiseError(
       'duplicate key value: key ' + quoteForMessage(key) + ' already exists in memcached at ' +
         this.servers.storeFor(this.fullKey(key)).serverLabel,
-      "The table's insert_mode is add, so INSERT only creates keys: UPDATE an existing key, or set insert_mode 'set' to overwrite.",
+      DUPLICATE_HINT,
       'Key (' + this.layout.keyColumn + ')=(' + key + ') already exists.',
     );
   }

@@ -54,8 +54,13 @@ export const BYTES_PER_BATCH = 4194304;
 /** How many keys an ERROR's DETAIL lists per category before giving the count of the rest. */
 const LISTED_KEYS = 10;
 
-const DUPLICATE_HINT =
-  "The table's insert_mode is add, so INSERT only creates keys: UPDATE an existing key, or set insert_mode 'set' to overwrite.";
+/**
+ * The HINT of a key that already exists where memcached's `add` was asked for: an INSERT under insert_mode add, or
+ * memcache_add() of the function API (at the statement, or at COMMIT when another client created it meanwhile).
+ */
+export const DUPLICATE_HINT =
+  "memcached's add only creates keys (an INSERT under insert_mode 'add', or memcache_add()): UPDATE an existing key " +
+  "(or memcache_set()), or set insert_mode 'set' to let INSERT overwrite.";
 
 /** `"a", "b", "c" and 12 more` (memcached keys as memcached holds them). */
 function keyList(writes: PendingWrite[]): string {

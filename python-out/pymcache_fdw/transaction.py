@@ -53,13 +53,15 @@ BYTES_PER_BATCH = 4194304
 # How many keys an ERROR's DETAIL lists per category before giving the count of the rest.
 LISTED_KEYS = 10
 
+# The HINT of a key that already exists where memcached's `add` was asked for: an INSERT under insert_mode add, or
+# memcache_add() of the function API (at the statement, or at COMMIT when another client created it meanwhile).
 DUPLICATE_HINT = (
-    "The table's insert_mode is add, so INSERT only creates keys: UPDATE an existing key, or set insert_mode 'set' to"
-    ' overwrite.'
+    "memcached's add only creates keys (an INSERT under insert_mode 'add', or memcache_add()): UPDATE an existing key"
+    " (or memcache_set()), or set insert_mode 'set' to let INSERT overwrite."
 )
 
 
-def key_list(writes: list[PendingWrite]) -> str:  # src/transaction.ts:61
+def key_list(writes: list[PendingWrite]) -> str:  # src/transaction.ts:66
     """`"a", "b", "c" and 12 more` (memcached keys as memcached holds them)."""
     shown: list[str] = []
     for write in writes[0:LISTED_KEYS]:
@@ -70,7 +72,7 @@ def key_list(writes: list[PendingWrite]) -> str:  # src/transaction.ts:61
     return text
 
 
-class FlushFailed(Exception):  # src/transaction.ts:73
+class FlushFailed(Exception):  # src/transaction.ts:78
     """A flush that stopped: the ERROR (or, after PostgreSQL committed, the WARNING) its caller reports. The DETAIL says
     which keys memcached applied, which were in flight, and which were not sent.
     """
@@ -82,7 +84,7 @@ class FlushFailed(Exception):  # src/transaction.ts:73
 
     def __init__(
         self, message: str, hint: str | None, detail: str, unknown: list[PendingWrite] | None = None
-    ) -> None:  # src/transaction.ts:79
+    ) -> None:  # src/transaction.ts:84
         if unknown is None:
             unknown = []
         super().__init__(message)
@@ -92,7 +94,7 @@ class FlushFailed(Exception):  # src/transaction.ts:73
         self.unknown = unknown
 
 
-class FlushLedger:  # src/transaction.ts:88
+class FlushLedger:  # src/transaction.ts:93
     """Where a flush stands: which writes memcached acknowledged, and which are in the request being sent."""
 
     writes: list[PendingWrite]
@@ -105,7 +107,7 @@ class FlushLedger:  # src/transaction.ts:88
 
     def __init__(
         self, writes: list[PendingWrite], what: str, applied: dict[PendingWrite, None], aftermath: str
-    ) -> None:  # src/transaction.ts:97
+    ) -> None:  # src/transaction.ts:102
         self.writes = writes
         self.applied = applied
         self.what = what
@@ -113,7 +115,7 @@ class FlushLedger:  # src/transaction.ts:88
 
     def detail(
         self, in_flight: list[PendingWrite], refused: list[PendingWrite] | None = None
-    ) -> str:  # src/transaction.ts:108
+    ) -> str:  # src/transaction.ts:113
         """DETAIL of a failed flush: the keys applied, those whose fate is unknown (`in_flight`), those memcached
         refused (`refused`), and those not sent.
         """
@@ -143,7 +145,7 @@ class FlushLedger:  # src/transaction.ts:88
 
     def fail(
         self, error: object, store: CacheStore, action: str, batch: list[PendingWrite], in_flight: list[PendingWrite]
-    ) -> NoReturn:  # src/transaction.ts:140
+    ) -> NoReturn:  # src/transaction.ts:145
         """Ends the flush for a client failure while `in_flight` was being sent to `store`'s server."""
         target = (
             f"{action} of key {quote_for_message(store.user_key(batch[0].op['key']))}"
@@ -163,45 +165,45 @@ class FlushLedger:  # src/transaction.ts:88
         )
 
 
-def nothing_sent(error: object) -> bool:  # src/transaction.ts:155
+def nothing_sent(error: object) -> bool:  # src/transaction.ts:160
     """Whether `error` happened before any byte of a request reached the server (a refused or timed-out connect)."""
     return isinstance(error, TransportFailure) and error.phase == 'connect'
 
 
-class PendingStore:  # src/transaction.ts:160
+class PendingStore:  # src/transaction.ts:165
     """A pending set or add, with its operation narrowed to a store (the flush needs its item and expiration)."""
 
     write: PendingWrite
     op: StoreOp
 
-    def __init__(self, write: PendingWrite, op: StoreOp) -> None:  # src/transaction.ts:164
+    def __init__(self, write: PendingWrite, op: StoreOp) -> None:  # src/transaction.ts:169
         self.write = write
         self.op = op
 
 
-class PendingCas:  # src/transaction.ts:171
+class PendingCas:  # src/transaction.ts:176
     """A pending compare-and-swap, with its operation narrowed (the flush needs its token)."""
 
     write: PendingWrite
     op: CasOp
 
-    def __init__(self, write: PendingWrite, op: CasOp) -> None:  # src/transaction.ts:175
+    def __init__(self, write: PendingWrite, op: CasOp) -> None:  # src/transaction.ts:180
         self.write = write
         self.op = op
 
 
-class PendingTouch:  # src/transaction.ts:182
+class PendingTouch:  # src/transaction.ts:187
     """A pending touch, with its operation narrowed (the flush needs its expiration)."""
 
     write: PendingWrite
     op: TouchOp
 
-    def __init__(self, write: PendingWrite, op: TouchOp) -> None:  # src/transaction.ts:186
+    def __init__(self, write: PendingWrite, op: TouchOp) -> None:  # src/transaction.ts:191
         self.write = write
         self.op = op
 
 
-def writes_of(stores: list[PendingStore]) -> list[PendingWrite]:  # src/transaction.ts:193
+def writes_of(stores: list[PendingStore]) -> list[PendingWrite]:  # src/transaction.ts:198
     """The pending writes of `stores`, for the ledger."""
     writes: list[PendingWrite] = []
     for pending in stores:
@@ -209,7 +211,7 @@ def writes_of(stores: list[PendingStore]) -> list[PendingWrite]:  # src/transact
     return writes
 
 
-def batches(writes: list[T], value_bytes: Callable[[T], int]) -> list[list[T]]:  # src/transaction.ts:203
+def batches(writes: list[T], value_bytes: Callable[[T], int]) -> list[list[T]]:  # src/transaction.ts:208
     """Splits `writes` into pipelined requests of at most KEYS_PER_BATCH keys and about BYTES_PER_BATCH value bytes
     (`value_bytes` of a write: its item's size, 0 for a delete).
     """
@@ -229,7 +231,7 @@ def batches(writes: list[T], value_bytes: Callable[[T], int]) -> list[list[T]]: 
     return result
 
 
-def by_expire(sets: list[PendingStore]) -> list[list[PendingStore]]:  # src/transaction.ts:222
+def by_expire(sets: list[PendingStore]) -> list[list[PendingStore]]:  # src/transaction.ts:227
     """Sets grouped by expiration (a batch of sets shares one expiration in the ledger's terms), in first-seen order."""
     groups: dict[int, list[PendingStore]] = {}
     for pending in sets:
@@ -244,7 +246,7 @@ def by_expire(sets: list[PendingStore]) -> list[list[PendingStore]]:  # src/tran
     return result
 
 
-def touches_by_expire(touches: list[PendingTouch]) -> list[list[PendingTouch]]:  # src/transaction.ts:238
+def touches_by_expire(touches: list[PendingTouch]) -> list[list[PendingTouch]]:  # src/transaction.ts:243
     """Touches grouped by expiration, in first-seen order."""
     groups: dict[int, list[PendingTouch]] = {}
     for pending in touches:
@@ -259,18 +261,18 @@ def touches_by_expire(touches: list[PendingTouch]) -> list[list[PendingTouch]]: 
     return result
 
 
-class FlushBatch:  # src/transaction.ts:254
+class FlushBatch:  # src/transaction.ts:259
     """One pipelined request of a flush and the pending writes it carries, in the order of its commands."""
 
     batch: WriteBatch
     writes: list[PendingWrite]
 
-    def __init__(self, batch: WriteBatch, writes: list[PendingWrite]) -> None:  # src/transaction.ts:258
+    def __init__(self, batch: WriteBatch, writes: list[PendingWrite]) -> None:  # src/transaction.ts:263
         self.batch = batch
         self.writes = writes
 
 
-class ServerWrites:  # src/transaction.ts:265
+class ServerWrites:  # src/transaction.ts:270
     """One server's share of a flush: its batches in sending order, and how far they got."""
 
     store: CacheStore
@@ -280,7 +282,7 @@ class ServerWrites:  # src/transaction.ts:265
     batches: list[FlushBatch]
     next: int
 
-    def __init__(self, store: CacheStore) -> None:  # src/transaction.ts:273
+    def __init__(self, store: CacheStore) -> None:  # src/transaction.ts:278
         self.store = store
         self.sets = []
         self.deletes = []
@@ -288,7 +290,7 @@ class ServerWrites:  # src/transaction.ts:265
         self.batches = []
         self.next = 0
 
-    def plan(self) -> None:  # src/transaction.ts:283
+    def plan(self) -> None:  # src/transaction.ts:288
         """The server's batches: sets (per expiration), then deletes, then touches (per expiration)."""
         store = self.store
         for group in by_expire(self.sets):
@@ -316,7 +318,7 @@ class ServerWrites:  # src/transaction.ts:265
                 self.batches.append(FlushBatch(store.touch_batch(keys, touch_batch[0].op['expire']), writes))
 
 
-def send_adds(adds: list[PendingStore], ledger: FlushLedger) -> None:  # src/transaction.ts:320
+def send_adds(adds: list[PendingStore], ledger: FlushLedger) -> None:  # src/transaction.ts:325
     """`add`s go first, one acknowledged request each: memcached has no add_many, and an add that finds its key taken (a
     client created it after the statement checked) must stop the flush before anything else is sent. The keys this
     flush already added did not exist before it, so they are deleted again and memcached is left as it was.
@@ -353,7 +355,7 @@ def send_adds(adds: list[PendingStore], ledger: FlushLedger) -> None:  # src/tra
         ledger.applied[write] = None
 
 
-def send_swaps(swaps: list[PendingCas], ledger: FlushLedger) -> None:  # src/transaction.ts:359
+def send_swaps(swaps: list[PendingCas], ledger: FlushLedger) -> None:  # src/transaction.ts:364
     """The compare-and-swaps go next, before anything that cannot be taken back: an UPDATE's write of a row it read is
     applied only if no other client changed the item since the read. One pipelined batch per server; the first key
     another client changed (EXISTS) or deleted (NOT_FOUND) stops the flush with an ERROR naming it, before the rest of
@@ -415,14 +417,14 @@ def send_swaps(swaps: list[PendingCas], ledger: FlushLedger) -> None:  # src/tra
     )
 
 
-def action_of(batch: WriteBatch) -> str:  # src/transaction.ts:420
+def action_of(batch: WriteBatch) -> str:  # src/transaction.ts:425
     """What a batch's action is called in messages."""
     return batch.kind
 
 
 def flush_writes(
     writes: list[PendingWrite], what: str, applied: dict[PendingWrite, None], aftermath: str
-) -> None:  # src/transaction.ts:431
+) -> None:  # src/transaction.ts:436
     """Sends `writes` (each key's final operation): adds first; then every server's sets (grouped by expiration),
     deletes and touches as pipelined batches of up to KEYS_PER_BATCH keys, in rounds: each round sends one batch to
     every server before reading any server's replies, so the servers work in parallel. A failure throws FlushFailed,
@@ -538,7 +540,7 @@ def flush_writes(
         )
 
 
-def warn_vanished_touches(store: CacheStore, user_keys: list[str], what: str) -> None:  # src/transaction.ts:559
+def warn_vanished_touches(store: CacheStore, user_keys: list[str], what: str) -> None:  # src/transaction.ts:564
     """An expire-only UPDATE is a `touch` at COMMIT, and touch does not create keys: a key that expired, was evicted or
     was deleted by another client after the UPDATE read it stays absent. That is what the transaction would see had it
     run at COMMIT time, so the COMMIT goes on (failing it would leave the writes already sent applied anyway), and a
@@ -567,18 +569,18 @@ APPLIED_UNDONE = (
 )
 
 
-def begin_transaction(serializable: bool) -> None:  # src/transaction.ts:579
+def begin_transaction(serializable: bool) -> None:  # src/transaction.ts:584
     """The backend's hooks: begin. `serializable` is Multicorn's begin argument (1 under SERIALIZABLE)."""
     state.serializable = serializable
 
 
-def statement_opened(statement: StatementWrites) -> None:  # src/transaction.ts:584
+def statement_opened(statement: StatementWrites) -> None:  # src/transaction.ts:589
     """A statement has written through a table: its writes join the write set when it ends (or at COMMIT at the latest).
     """
     state.open_statements[statement] = None
 
 
-def fold_statement(statement: StatementWrites) -> None:  # src/transaction.ts:589
+def fold_statement(statement: StatementWrites) -> None:  # src/transaction.ts:594
     """The statement's writes join the transaction's write set, at the statement's savepoint level."""
     state.open_statements.pop(statement, None)
     level = statement.savepoint_level
@@ -586,7 +588,7 @@ def fold_statement(statement: StatementWrites) -> None:  # src/transaction.ts:58
         transaction_writes.record(level, write.store, write.op)
 
 
-def send_statement(statement: StatementWrites) -> None:  # src/transaction.ts:596
+def send_statement(statement: StatementWrites) -> None:  # src/transaction.ts:601
     """write_mode immediate: the statement's writes are sent as it ends; a failure is an ERROR and what was applied
     stays.
     """
@@ -598,7 +600,7 @@ def send_statement(statement: StatementWrites) -> None:  # src/transaction.ts:59
         raise_error(str(error), error.hint, error.detail)
 
 
-def fold_open_statements() -> None:  # src/transaction.ts:608
+def fold_open_statements() -> None:  # src/transaction.ts:613
     """Statements still open at COMMIT (PostgreSQL ends every statement first; nothing is dropped if one did not)."""
     open: list[StatementWrites] = []
     for statement in state.open_statements:
@@ -607,7 +609,7 @@ def fold_open_statements() -> None:  # src/transaction.ts:608
         fold_statement(statement)
 
 
-def send_at_pre_commit() -> None:  # src/transaction.ts:618
+def send_at_pre_commit() -> None:  # src/transaction.ts:623
     """pre_commit: the write set goes to memcached, except under SERIALIZABLE (then commit sends it). A failure is an
     ERROR, which aborts the transaction; the writes memcached applied are remembered so that rollback deletes them
     again.
@@ -631,7 +633,7 @@ def send_at_pre_commit() -> None:  # src/transaction.ts:618
         state.sent.append(write)
 
 
-def send_at_commit() -> None:  # src/transaction.ts:640
+def send_at_commit() -> None:  # src/transaction.ts:645
     """commit: PostgreSQL has committed. Under SERIALIZABLE the write set is sent now, after PostgreSQL's commit-time
     serialization check; nothing may raise here (the transaction is over), so a failure is a WARNING naming the keys.
     """
@@ -653,7 +655,7 @@ def send_at_commit() -> None:  # src/transaction.ts:640
             )
 
 
-def abandon_transaction() -> None:  # src/transaction.ts:662
+def abandon_transaction() -> None:  # src/transaction.ts:667
     """rollback: nothing pending is sent. Writes memcached applied at pre_commit belong to a transaction that did not
     commit after all (a later commit step failed), so they are deleted again, with a WARNING naming them; nothing here
     may raise (the transaction is already aborting).
@@ -686,7 +688,7 @@ def abandon_transaction() -> None:  # src/transaction.ts:662
     )
 
 
-def forget_all() -> None:  # src/transaction.ts:691
+def forget_all() -> None:  # src/transaction.ts:696
     """The transaction ended (after COMMIT, or ROLLBACK): nothing stays pending."""
     transaction_writes.clear()
     for statement in state.open_statements:
@@ -695,7 +697,7 @@ def forget_all() -> None:  # src/transaction.ts:691
     state.serializable = False
 
 
-def rollback_to_level(level: int) -> None:  # src/transaction.ts:699
+def rollback_to_level(level: int) -> None:  # src/transaction.ts:704
     """ROLLBACK TO SAVEPOINT (or a failed subtransaction) at `level`: the writes made since are dropped."""
     transaction_writes.rollback_to(level)
     dropped: list[StatementWrites] = []
@@ -707,6 +709,6 @@ def rollback_to_level(level: int) -> None:  # src/transaction.ts:699
         state.open_statements.pop(statement, None)
 
 
-def release_level(level: int) -> None:  # src/transaction.ts:712
+def release_level(level: int) -> None:  # src/transaction.ts:717
     """RELEASE SAVEPOINT at `level`: the writes made since belong to the enclosing level."""
     transaction_writes.release(level)

@@ -245,7 +245,8 @@ describe('INSERT', () => {
     expect(error.message).toBe(`duplicate key value: key "fresh" already exists in memcached at ${server.host}:${server.port}`);
     expect(error.detail).toBe('Key (key)=(fresh) already exists.');
     expect(error.hint).toBe(
-      "The table's insert_mode is add, so INSERT only creates keys: UPDATE an existing key, or set insert_mode 'set' to overwrite.",
+      "memcached's add only creates keys (an INSERT under insert_mode 'add', or memcache_add()): UPDATE an existing key " +
+        "(or memcache_set()), or set insert_mode 'set' to let INSERT overwrite.",
     );
     expect((await rawGet(server, `${prefix}fresh`))!.value.toString()).toBe('v1');
   });
