@@ -15,7 +15,6 @@ import {
   type StoreOp,
   type TouchOp,
   type WriteBatch,
-  type WriteOp,
 } from './cache-store';
 import { raiseError, warn } from './errors';
 import { TransportFailure } from './memcache/connection';

@@ -3,7 +3,7 @@
 import { ts } from 'ts-morph';
 import { builtinMethod, builtinProperty, globalFunction, isGlobalName, isNamespace, namespaceCall, namespaceValue, ownerOf } from '../builtins';
 import type { MethodResult } from '../builtins/common';
-import { REFUSED, type Context, type ExprOptions } from '../context';
+import { type Context, type ExprOptions } from '../context';
 import { diagnostics } from '../diagnostics';
 import { attributeProblem, memberName, recordKeyName, snakeCase } from '../names';
 import { isKeywordOptionsType, portOf } from '../ports';

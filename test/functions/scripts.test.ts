@@ -52,7 +52,7 @@ describe('sql/functions.sql', () => {
       expect(run.stdout).toMatch(/ This is the new data\n\(1 row\)/);
       expect(run.stdout).toMatch(/ memcache_get \n-+\n draft\n\(1 row\)\n\nROLLBACK\n memcache_get \n-+\n \n\(1 row\)/);
       expect(run.stdout).toMatch(/ memcache_incr \| memcache_incr \| memcache_decr \n-+\+-+\+-+\n +1 \| +11 \| +10\n/);
-      expect(run.stdout).toMatch(/ key \| value  \n-+\+-+\n 1   \| tea\n 2   \| coffee\n\(2 rows\)/);
+      expect(run.stdout).toMatch(/ key \| value {2}\n-+\+-+\n 1 {3}\| tea\n 2 {3}\| coffee\n\(2 rows\)/);
     }
   });
 });

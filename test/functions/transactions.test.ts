@@ -4,7 +4,7 @@
 // PREPARE TRANSACTION; memcache_incr/decr apply at once. memcached is checked with an independent raw client.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { sqlError, type HostSession } from '../host/helpers';
-import { startMemcached, type MemcachedHandle } from '../rig/memcached';
+import { startMemcached } from '../rig/memcached';
 import { rawGet, rawSet } from '../rig/raw-memcached';
 import { createCacheTable, held, openFunctionsDatabase, rows, sharedServers, type CacheTable, type FunctionsDatabase } from './support';
 
