@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import Callable, NoReturn, TypeVar
 
 from ._runtime import int_to_string
-from .cache_store import CacheStore, CasOp, StoreOp, StoredItem, TouchOp, WriteBatch, WriteOp, describe_failure
+from .cache_store import CacheStore, CasOp, StoreOp, StoredItem, TouchOp, WriteBatch, describe_failure
 from .errors import raise_error, warn
 from .keys import quote_for_message
 from .memcache.connection import TransportFailure
@@ -27,7 +27,7 @@ T = TypeVar('T')
 transaction_writes: WriteSet = WriteSet()
 
 
-class TransactionState:  # src/transaction.ts:30
+class TransactionState:  # src/transaction.ts:29
     """Where the backend's transaction stands, as the hooks told it."""
 
     # The transaction is SERIALIZABLE (Multicorn's begin(1)): its writes wait for commit rather than pre_commit.
@@ -38,7 +38,7 @@ class TransactionState:  # src/transaction.ts:30
     # aborted after they were sent, and deletes them again.
     sent: list[PendingWrite]
 
-    def __init__(self) -> None:  # src/transaction.ts:41
+    def __init__(self) -> None:  # src/transaction.ts:40
         self.serializable = False
         self.open_statements = {}
         self.sent = []
@@ -61,7 +61,7 @@ DUPLICATE_HINT = (
 )
 
 
-def key_list(writes: list[PendingWrite]) -> str:  # src/transaction.ts:66
+def key_list(writes: list[PendingWrite]) -> str:  # src/transaction.ts:65
     """`"a", "b", "c" and 12 more` (memcached keys as memcached holds them)."""
     shown: list[str] = []
     for write in writes[0:LISTED_KEYS]:
@@ -72,7 +72,7 @@ def key_list(writes: list[PendingWrite]) -> str:  # src/transaction.ts:66
     return text
 
 
-class FlushFailed(Exception):  # src/transaction.ts:78
+class FlushFailed(Exception):  # src/transaction.ts:77
     """A flush that stopped: the ERROR (or, after PostgreSQL committed, the WARNING) its caller reports. The DETAIL says
     which keys memcached applied, which were in flight, and which were not sent.
     """
@@ -84,7 +84,7 @@ class FlushFailed(Exception):  # src/transaction.ts:78
 
     def __init__(
         self, message: str, hint: str | None, detail: str, unknown: list[PendingWrite] | None = None
-    ) -> None:  # src/transaction.ts:84
+    ) -> None:  # src/transaction.ts:83
         if unknown is None:
             unknown = []
         super().__init__(message)
@@ -94,7 +94,7 @@ class FlushFailed(Exception):  # src/transaction.ts:78
         self.unknown = unknown
 
 
-class FlushLedger:  # src/transaction.ts:93
+class FlushLedger:  # src/transaction.ts:92
     """Where a flush stands: which writes memcached acknowledged, and which are in the request being sent."""
 
     writes: list[PendingWrite]
@@ -107,7 +107,7 @@ class FlushLedger:  # src/transaction.ts:93
 
     def __init__(
         self, writes: list[PendingWrite], what: str, applied: dict[PendingWrite, None], aftermath: str
-    ) -> None:  # src/transaction.ts:102
+    ) -> None:  # src/transaction.ts:101
         self.writes = writes
         self.applied = applied
         self.what = what
@@ -115,7 +115,7 @@ class FlushLedger:  # src/transaction.ts:93
 
     def detail(
         self, in_flight: list[PendingWrite], refused: list[PendingWrite] | None = None
-    ) -> str:  # src/transaction.ts:113
+    ) -> str:  # src/transaction.ts:112
         """DETAIL of a failed flush: the keys applied, those whose fate is unknown (`in_flight`), those memcached
         refused (`refused`), and those not sent.
         """
@@ -145,7 +145,7 @@ class FlushLedger:  # src/transaction.ts:93
 
     def fail(
         self, error: object, store: CacheStore, action: str, batch: list[PendingWrite], in_flight: list[PendingWrite]
-    ) -> NoReturn:  # src/transaction.ts:145
+    ) -> NoReturn:  # src/transaction.ts:144
         """Ends the flush for a client failure while `in_flight` was being sent to `store`'s server."""
         target = (
             f"{action} of key {quote_for_message(store.user_key(batch[0].op['key']))}"
@@ -165,45 +165,45 @@ class FlushLedger:  # src/transaction.ts:93
         )
 
 
-def nothing_sent(error: object) -> bool:  # src/transaction.ts:160
+def nothing_sent(error: object) -> bool:  # src/transaction.ts:159
     """Whether `error` happened before any byte of a request reached the server (a refused or timed-out connect)."""
     return isinstance(error, TransportFailure) and error.phase == 'connect'
 
 
-class PendingStore:  # src/transaction.ts:165
+class PendingStore:  # src/transaction.ts:164
     """A pending set or add, with its operation narrowed to a store (the flush needs its item and expiration)."""
 
     write: PendingWrite
     op: StoreOp
 
-    def __init__(self, write: PendingWrite, op: StoreOp) -> None:  # src/transaction.ts:169
+    def __init__(self, write: PendingWrite, op: StoreOp) -> None:  # src/transaction.ts:168
         self.write = write
         self.op = op
 
 
-class PendingCas:  # src/transaction.ts:176
+class PendingCas:  # src/transaction.ts:175
     """A pending compare-and-swap, with its operation narrowed (the flush needs its token)."""
 
     write: PendingWrite
     op: CasOp
 
-    def __init__(self, write: PendingWrite, op: CasOp) -> None:  # src/transaction.ts:180
+    def __init__(self, write: PendingWrite, op: CasOp) -> None:  # src/transaction.ts:179
         self.write = write
         self.op = op
 
 
-class PendingTouch:  # src/transaction.ts:187
+class PendingTouch:  # src/transaction.ts:186
     """A pending touch, with its operation narrowed (the flush needs its expiration)."""
 
     write: PendingWrite
     op: TouchOp
 
-    def __init__(self, write: PendingWrite, op: TouchOp) -> None:  # src/transaction.ts:191
+    def __init__(self, write: PendingWrite, op: TouchOp) -> None:  # src/transaction.ts:190
         self.write = write
         self.op = op
 
 
-def writes_of(stores: list[PendingStore]) -> list[PendingWrite]:  # src/transaction.ts:198
+def writes_of(stores: list[PendingStore]) -> list[PendingWrite]:  # src/transaction.ts:197
     """The pending writes of `stores`, for the ledger."""
     writes: list[PendingWrite] = []
     for pending in stores:
@@ -211,7 +211,7 @@ def writes_of(stores: list[PendingStore]) -> list[PendingWrite]:  # src/transact
     return writes
 
 
-def batches(writes: list[T], value_bytes: Callable[[T], int]) -> list[list[T]]:  # src/transaction.ts:208
+def batches(writes: list[T], value_bytes: Callable[[T], int]) -> list[list[T]]:  # src/transaction.ts:207
     """Splits `writes` into pipelined requests of at most KEYS_PER_BATCH keys and about BYTES_PER_BATCH value bytes
     (`value_bytes` of a write: its item's size, 0 for a delete).
     """
@@ -231,7 +231,7 @@ def batches(writes: list[T], value_bytes: Callable[[T], int]) -> list[list[T]]: 
     return result
 
 
-def by_expire(sets: list[PendingStore]) -> list[list[PendingStore]]:  # src/transaction.ts:227
+def by_expire(sets: list[PendingStore]) -> list[list[PendingStore]]:  # src/transaction.ts:226
     """Sets grouped by expiration (a batch of sets shares one expiration in the ledger's terms), in first-seen order."""
     groups: dict[int, list[PendingStore]] = {}
     for pending in sets:
@@ -246,7 +246,7 @@ def by_expire(sets: list[PendingStore]) -> list[list[PendingStore]]:  # src/tran
     return result
 
 
-def touches_by_expire(touches: list[PendingTouch]) -> list[list[PendingTouch]]:  # src/transaction.ts:243
+def touches_by_expire(touches: list[PendingTouch]) -> list[list[PendingTouch]]:  # src/transaction.ts:242
     """Touches grouped by expiration, in first-seen order."""
     groups: dict[int, list[PendingTouch]] = {}
     for pending in touches:
@@ -261,18 +261,18 @@ def touches_by_expire(touches: list[PendingTouch]) -> list[list[PendingTouch]]: 
     return result
 
 
-class FlushBatch:  # src/transaction.ts:259
+class FlushBatch:  # src/transaction.ts:258
     """One pipelined request of a flush and the pending writes it carries, in the order of its commands."""
 
     batch: WriteBatch
     writes: list[PendingWrite]
 
-    def __init__(self, batch: WriteBatch, writes: list[PendingWrite]) -> None:  # src/transaction.ts:263
+    def __init__(self, batch: WriteBatch, writes: list[PendingWrite]) -> None:  # src/transaction.ts:262
         self.batch = batch
         self.writes = writes
 
 
-class ServerWrites:  # src/transaction.ts:270
+class ServerWrites:  # src/transaction.ts:269
     """One server's share of a flush: its batches in sending order, and how far they got."""
 
     store: CacheStore
@@ -282,7 +282,7 @@ class ServerWrites:  # src/transaction.ts:270
     batches: list[FlushBatch]
     next: int
 
-    def __init__(self, store: CacheStore) -> None:  # src/transaction.ts:278
+    def __init__(self, store: CacheStore) -> None:  # src/transaction.ts:277
         self.store = store
         self.sets = []
         self.deletes = []
@@ -290,7 +290,7 @@ class ServerWrites:  # src/transaction.ts:270
         self.batches = []
         self.next = 0
 
-    def plan(self) -> None:  # src/transaction.ts:288
+    def plan(self) -> None:  # src/transaction.ts:287
         """The server's batches: sets (per expiration), then deletes, then touches (per expiration)."""
         store = self.store
         for group in by_expire(self.sets):
@@ -318,7 +318,7 @@ class ServerWrites:  # src/transaction.ts:270
                 self.batches.append(FlushBatch(store.touch_batch(keys, touch_batch[0].op['expire']), writes))
 
 
-def send_adds(adds: list[PendingStore], ledger: FlushLedger) -> None:  # src/transaction.ts:325
+def send_adds(adds: list[PendingStore], ledger: FlushLedger) -> None:  # src/transaction.ts:324
     """`add`s go first, one acknowledged request each: memcached has no add_many, and an add that finds its key taken (a
     client created it after the statement checked) must stop the flush before anything else is sent. The keys this
     flush already added did not exist before it, so they are deleted again and memcached is left as it was.
@@ -355,7 +355,7 @@ def send_adds(adds: list[PendingStore], ledger: FlushLedger) -> None:  # src/tra
         ledger.applied[write] = None
 
 
-def send_swaps(swaps: list[PendingCas], ledger: FlushLedger) -> None:  # src/transaction.ts:364
+def send_swaps(swaps: list[PendingCas], ledger: FlushLedger) -> None:  # src/transaction.ts:363
     """The compare-and-swaps go next, before anything that cannot be taken back: an UPDATE's write of a row it read is
     applied only if no other client changed the item since the read. One pipelined batch per server; the first key
     another client changed (EXISTS) or deleted (NOT_FOUND) stops the flush with an ERROR naming it, before the rest of
@@ -417,14 +417,14 @@ def send_swaps(swaps: list[PendingCas], ledger: FlushLedger) -> None:  # src/tra
     )
 
 
-def action_of(batch: WriteBatch) -> str:  # src/transaction.ts:425
+def action_of(batch: WriteBatch) -> str:  # src/transaction.ts:424
     """What a batch's action is called in messages."""
     return batch.kind
 
 
 def flush_writes(
     writes: list[PendingWrite], what: str, applied: dict[PendingWrite, None], aftermath: str
-) -> None:  # src/transaction.ts:436
+) -> None:  # src/transaction.ts:435
     """Sends `writes` (each key's final operation): adds first; then every server's sets (grouped by expiration),
     deletes and touches as pipelined batches of up to KEYS_PER_BATCH keys, in rounds: each round sends one batch to
     every server before reading any server's replies, so the servers work in parallel. A failure throws FlushFailed,
@@ -540,7 +540,7 @@ def flush_writes(
         )
 
 
-def warn_vanished_touches(store: CacheStore, user_keys: list[str], what: str) -> None:  # src/transaction.ts:564
+def warn_vanished_touches(store: CacheStore, user_keys: list[str], what: str) -> None:  # src/transaction.ts:563
     """An expire-only UPDATE is a `touch` at COMMIT, and touch does not create keys: a key that expired, was evicted or
     was deleted by another client after the UPDATE read it stays absent. That is what the transaction would see had it
     run at COMMIT time, so the COMMIT goes on (failing it would leave the writes already sent applied anyway), and a
@@ -569,18 +569,18 @@ APPLIED_UNDONE = (
 )
 
 
-def begin_transaction(serializable: bool) -> None:  # src/transaction.ts:584
+def begin_transaction(serializable: bool) -> None:  # src/transaction.ts:583
     """The backend's hooks: begin. `serializable` is Multicorn's begin argument (1 under SERIALIZABLE)."""
     state.serializable = serializable
 
 
-def statement_opened(statement: StatementWrites) -> None:  # src/transaction.ts:589
+def statement_opened(statement: StatementWrites) -> None:  # src/transaction.ts:588
     """A statement has written through a table: its writes join the write set when it ends (or at COMMIT at the latest).
     """
     state.open_statements[statement] = None
 
 
-def fold_statement(statement: StatementWrites) -> None:  # src/transaction.ts:594
+def fold_statement(statement: StatementWrites) -> None:  # src/transaction.ts:593
     """The statement's writes join the transaction's write set, at the statement's savepoint level."""
     state.open_statements.pop(statement, None)
     level = statement.savepoint_level
@@ -588,7 +588,7 @@ def fold_statement(statement: StatementWrites) -> None:  # src/transaction.ts:59
         transaction_writes.record(level, write.store, write.op)
 
 
-def send_statement(statement: StatementWrites) -> None:  # src/transaction.ts:601
+def send_statement(statement: StatementWrites) -> None:  # src/transaction.ts:600
     """write_mode immediate: the statement's writes are sent as it ends; a failure is an ERROR and what was applied
     stays.
     """
@@ -600,7 +600,7 @@ def send_statement(statement: StatementWrites) -> None:  # src/transaction.ts:60
         raise_error(str(error), error.hint, error.detail)
 
 
-def fold_open_statements() -> None:  # src/transaction.ts:613
+def fold_open_statements() -> None:  # src/transaction.ts:612
     """Statements still open at COMMIT (PostgreSQL ends every statement first; nothing is dropped if one did not)."""
     open: list[StatementWrites] = []
     for statement in state.open_statements:
@@ -609,7 +609,7 @@ def fold_open_statements() -> None:  # src/transaction.ts:613
         fold_statement(statement)
 
 
-def send_at_pre_commit() -> None:  # src/transaction.ts:623
+def send_at_pre_commit() -> None:  # src/transaction.ts:622
     """pre_commit: the write set goes to memcached, except under SERIALIZABLE (then commit sends it). A failure is an
     ERROR, which aborts the transaction; the writes memcached applied are remembered so that rollback deletes them
     again.
@@ -633,7 +633,7 @@ def send_at_pre_commit() -> None:  # src/transaction.ts:623
         state.sent.append(write)
 
 
-def send_at_commit() -> None:  # src/transaction.ts:645
+def send_at_commit() -> None:  # src/transaction.ts:644
     """commit: PostgreSQL has committed. Under SERIALIZABLE the write set is sent now, after PostgreSQL's commit-time
     serialization check; nothing may raise here (the transaction is over), so a failure is a WARNING naming the keys.
     """
@@ -655,7 +655,7 @@ def send_at_commit() -> None:  # src/transaction.ts:645
             )
 
 
-def abandon_transaction() -> None:  # src/transaction.ts:667
+def abandon_transaction() -> None:  # src/transaction.ts:666
     """rollback: nothing pending is sent. Writes memcached applied at pre_commit belong to a transaction that did not
     commit after all (a later commit step failed), so they are deleted again, with a WARNING naming them; nothing here
     may raise (the transaction is already aborting).
@@ -688,7 +688,7 @@ def abandon_transaction() -> None:  # src/transaction.ts:667
     )
 
 
-def forget_all() -> None:  # src/transaction.ts:696
+def forget_all() -> None:  # src/transaction.ts:695
     """The transaction ended (after COMMIT, or ROLLBACK): nothing stays pending."""
     transaction_writes.clear()
     for statement in state.open_statements:
@@ -697,7 +697,7 @@ def forget_all() -> None:  # src/transaction.ts:696
     state.serializable = False
 
 
-def rollback_to_level(level: int) -> None:  # src/transaction.ts:704
+def rollback_to_level(level: int) -> None:  # src/transaction.ts:703
     """ROLLBACK TO SAVEPOINT (or a failed subtransaction) at `level`: the writes made since are dropped."""
     transaction_writes.rollback_to(level)
     dropped: list[StatementWrites] = []
@@ -709,6 +709,6 @@ def rollback_to_level(level: int) -> None:  # src/transaction.ts:704
         state.open_statements.pop(statement, None)
 
 
-def release_level(level: int) -> None:  # src/transaction.ts:717
+def release_level(level: int) -> None:  # src/transaction.ts:716
     """RELEASE SAVEPOINT at `level`: the writes made since belong to the enclosing level."""
     transaction_writes.release(level)
