@@ -79,6 +79,7 @@ export const PORTS: Readonly<Record<string, PortSpec>> = {
       bytesFind: inlineRuntime('bytes_find', 3, (args) => py.call(py.attr(arg(args, 0), 'find'), [arg(args, 1), arg(args, 2)])),
       bytesStartsWith: inlineRuntime('bytes_starts_with', 3, (args) => py.call(py.attr(arg(args, 0), 'startswith'), [arg(args, 1), arg(args, 2)])),
       bytesConcat: inlineRuntime('bytes_concat', 1, (args) => py.call(py.attr(py.call(py.name('bytes')), 'join'), [arg(args, 0)])),
+      bytesJoin: inlineRuntime('bytes_join', 2, (args) => py.call(py.attr(arg(args, 1), 'join'), [arg(args, 0)])),
       bytesEqual: inlineRuntime('bytes_equal', 2, (args) => py.compare(arg(args, 0), '==', arg(args, 1))),
       isAsciiDigits: inlineRuntime('is_ascii_digits', 1, (args) => py.call(py.attr(arg(args, 0), 'isdigit'))),
       latin1Decode: inlineRuntime('latin1_decode', 1, (args) => py.call(py.attr(arg(args, 0), 'decode'), [py.str('latin-1')])),

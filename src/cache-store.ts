@@ -24,7 +24,7 @@ import {
   type ValueItem,
 } from './memcache/protocol';
 import type { ReplyReader } from './memcache/protocol';
-import { bytesConcat, bytesEqual, formatFloat, parseDecimalInt, utf8Encode, type Bytes } from './ports/runtime';
+import { bytesConcat, bytesEqual, bytesSplit, formatFloat, LoneSurrogateError, parseDecimalInt, utf8Encode, type Bytes } from './ports/runtime';
 import { endpointLabel, type ServerEndpoint } from './table-options';
 
 /** A value as stored in memcached: its bytes and its client flags. */
@@ -324,8 +324,7 @@ export class CacheStore {
    */
   async sendGet(keys: string[]): Promise<PendingGet> {
     if (keys.length === 0) return new PendingGet(keys, [], false, null);
-    const encoded: Bytes[] = [];
-    for (const key of keys) encoded.push(utf8Encode(key));
+    const encoded = encodeKeys(keys);
     let reused = false;
     try {
       reused = await this.connection.ready(this.endpoint.connectTimeout);
@@ -610,4 +609,24 @@ export class CacheStore {
 function statsGroup(command: string): StatsGroup {
   if (command === 'items' || command === 'settings' || command === 'slabs' || command === 'sizes' || command === 'conns') return command;
   throw new Error('not a stats group: ' + command);
+}
+
+const SPACE: Bytes = utf8Encode(' ');
+
+/**
+ * The UTF-8 bytes of each key. Full keys hold no space, so the keys joined by spaces are encoded at once and split
+ * again at the spaces (UTF-8 writes a space as one byte that no other character's bytes contain); a key holding a
+ * space or a lone surrogate is encoded on its own, to fail as it would alone.
+ */
+function encodeKeys(keys: string[]): Bytes[] {
+  if (keys.length === 1) return [utf8Encode(keys[0]!)];
+  try {
+    const split = bytesSplit(utf8Encode(keys.join(' ')), SPACE);
+    if (split.length === keys.length) return split;
+  } catch (error) {
+    if (!(error instanceof LoneSurrogateError)) throw error;
+  }
+  const encoded: Bytes[] = [];
+  for (const key of keys) encoded.push(utf8Encode(key));
+  return encoded;
 }

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Callable, Literal, NoReturn, TYPE_CHECKING, TypeVar, TypedDict, cast
 
-from ._runtime import format_float, parse_decimal_int, utf8_encode
+from ._runtime import LoneSurrogateError, bytes_split, format_float, parse_decimal_int, utf8_encode
 from .errors import raise_error
 from .keys import quote_for_message, strip_prefix
 from .memcache.connection import Connection, TransportFailure, connection_to
@@ -376,9 +376,7 @@ class CacheStore:  # src/cache-store.ts:296
         """
         if len(keys) == 0:
             return PendingGet(keys, [], False, None)
-        encoded: list[bytes] = []
-        for key in keys:
-            encoded.append(utf8_encode(key))
+        encoded = encode_keys(keys)
         reused = False
         try:
             reused = self._connection.ready(self.endpoint['connect_timeout'])
@@ -387,7 +385,7 @@ class CacheStore:  # src/cache-store.ts:296
             return PendingGet(keys, encoded, reused, error)
         return PendingGet(keys, encoded, reused, None)
 
-    def _get_request(self, encoded: list[bytes]) -> bytes:  # src/cache-store.ts:339
+    def _get_request(self, encoded: list[bytes]) -> bytes:  # src/cache-store.ts:338
         if len(encoded) <= KEYS_PER_GET:
             return encode_get(encoded)
         lines: list[bytes] = []
@@ -397,7 +395,7 @@ class CacheStore:  # src/cache-store.ts:296
             start += KEYS_PER_GET
         return bytes().join(lines)
 
-    def receive_get(self, pending: PendingGet) -> dict[str, StoredItem]:  # src/cache-store.ts:351
+    def receive_get(self, pending: PendingGet) -> dict[str, StoredItem]:  # src/cache-store.ts:350
         """The items found for a sent get. A failed request goes to `read_failed`, which raises the ERROR (or, in
         ServerStore under on_server_error miss, returns what was found); a connection that was reused and turns out
         closed (the server restarted since the last statement) is retried once on a new one, reads being safe to repeat.
@@ -428,7 +426,7 @@ class CacheStore:  # src/cache-store.ts:296
             raise Exception('unexpected failure during a get')
         return self.read_failed(failure, pending.keys, {})
 
-    def _read_get_replies(self, pending: PendingGet) -> dict[str, StoredItem]:  # src/cache-store.ts:385
+    def _read_get_replies(self, pending: PendingGet) -> dict[str, StoredItem]:  # src/cache-store.ts:384
         """Reads the replies of every get line of `pending`, each item matched with the key it was asked for."""
         if len(pending.keys) == 0:
             return {}
@@ -461,22 +459,22 @@ class CacheStore:  # src/cache-store.ts:296
         connection.done()
         return found
 
-    def get_many(self, keys: list[str]) -> dict[str, StoredItem]:  # src/cache-store.ts:414
+    def get_many(self, keys: list[str]) -> dict[str, StoredItem]:  # src/cache-store.ts:413
         """The items found for `keys` (full keys): send_get then receive_get."""
         return self.receive_get(self.send_get(keys))
 
     def read_failed(
         self, error: object, chunk: list[str], found: dict[str, StoredItem]
-    ) -> dict[str, StoredItem]:  # src/cache-store.ts:422
+    ) -> dict[str, StoredItem]:  # src/cache-store.ts:421
         """A `get` of `chunk` failed: an ERROR naming the server (and the key, for one key). `found` holds the items
         read before the failure, for an override that reads the rest as misses.
         """
         raise_failure(error, self.endpoint, operation_text('get', self.user_key(chunk[0]) if len(chunk) == 1 else None))
 
-    def read_succeeded(self) -> None:  # src/cache-store.ts:427
+    def read_succeeded(self) -> None:  # src/cache-store.ts:426
         """Every `get` of a read was answered (ServerStore notes that the server is up)."""
 
-    def apply(self, op: WriteOp) -> bool:  # src/cache-store.ts:433
+    def apply(self, op: WriteOp) -> bool:  # src/cache-store.ts:432
         """Sends one write and returns memcached's answer: stored (set, add), touched, deleted. False means add found
         the key already there, or touch/delete did not find it.
         """
@@ -497,7 +495,7 @@ class CacheStore:  # src/cache-store.ts:296
         except Exception as error:
             raise_failure(error, self.endpoint, operation_text(op['kind'], self.user_key(op['key'])))
 
-    def item_limits(self) -> ItemLimits:  # src/cache-store.ts:455
+    def item_limits(self) -> ItemLimits:  # src/cache-store.ts:454
         """How large an item the server stores (`item_size_max` and `cas_enabled` of `stats settings`), asked once per
         server per backend so that values are checked before they are sent.
         """
@@ -525,7 +523,7 @@ class CacheStore:  # src/cache-store.ts:296
     # flight and reports them all in one ERROR. Every command is acknowledged (never noreply), and every reply read.
     def _pipeline(
         self, request: bytes, count: int, read: Callable[[ReplyReader], T | None]
-    ) -> list[T]:  # src/cache-store.ts:481
+    ) -> list[T]:  # src/cache-store.ts:480
         """Sends `request` of `count` commands and reads one reply each with `read`; the connection is left in step."""
         connection = self._connection
         connection.ready(self.endpoint['connect_timeout'])
@@ -540,14 +538,14 @@ class CacheStore:  # src/cache-store.ts:296
         connection.done()
         return replies
 
-    def add_one(self, op: StoreOp) -> bool:  # src/cache-store.ts:497
+    def add_one(self, op: StoreOp) -> bool:  # src/cache-store.ts:496
         """`add` of one item; false when the key exists."""
         request = encode_store('add', utf8_encode(op['key']), op['item'].flags, op['expire'], op['item'].value)
         _d0 = self._pipeline(request, 1, read_stored)
         status = _d0[0] if len(_d0) > 0 else None
         return status == 'STORED'
 
-    def set_batch(self, keys: list[str], items: list[StoredItem], expire: int) -> WriteBatch:  # src/cache-store.ts:504
+    def set_batch(self, keys: list[str], items: list[StoredItem], expire: int) -> WriteBatch:  # src/cache-store.ts:503
         """A batch of sets of `keys[i]` to `items[i]`, all with one expiration."""
         commands: list[bytes] = []
         for i in range(len(keys)):
@@ -555,27 +553,27 @@ class CacheStore:  # src/cache-store.ts:296
             commands.append(encode_store('set', utf8_encode(keys[i]), item.flags, expire, item.value))
         return WriteBatch('set', keys, bytes().join(commands))
 
-    def delete_batch(self, keys: list[str]) -> WriteBatch:  # src/cache-store.ts:514
+    def delete_batch(self, keys: list[str]) -> WriteBatch:  # src/cache-store.ts:513
         """A batch of deletes."""
         commands: list[bytes] = []
         for key in keys:
             commands.append(encode_delete(utf8_encode(key)))
         return WriteBatch('delete', keys, bytes().join(commands))
 
-    def touch_batch(self, keys: list[str], expire: int) -> WriteBatch:  # src/cache-store.ts:521
+    def touch_batch(self, keys: list[str], expire: int) -> WriteBatch:  # src/cache-store.ts:520
         """A batch of touches to `expire`, each acknowledged (never noreply: a NOT_FOUND must not be lost)."""
         commands: list[bytes] = []
         for key in keys:
             commands.append(encode_touch(utf8_encode(key), expire))
         return WriteBatch('touch', keys, bytes().join(commands))
 
-    def send_batch(self, batch: WriteBatch) -> None:  # src/cache-store.ts:528
+    def send_batch(self, batch: WriteBatch) -> None:  # src/cache-store.ts:527
         """Sends a batch in one write; its replies are read by receive_batch (other servers' batches may go in between).
         """
         self._connection.ready(self.endpoint['connect_timeout'])
         self._connection.send(batch.request, self.endpoint['timeout'])
 
-    def receive_batch(self, batch: WriteBatch) -> BatchOutcome:  # src/cache-store.ts:539
+    def receive_batch(self, batch: WriteBatch) -> BatchOutcome:  # src/cache-store.ts:538
         """Reads the reply to every command of a sent batch: which keys memcached did not apply, each with the reason (a
         set NOT_STORED or refused with an error reply, a delete or touch of a key it does not hold), and, when the
         replies stopped early (a transport failure or an unreadable reply, which close the connection), how many came
@@ -603,7 +601,7 @@ class CacheStore:  # src/cache-store.ts:296
         connection.done()
         return BatchOutcome(answered, rejected, None)
 
-    def apply_batch(self, batch: WriteBatch) -> list[RejectedWrite]:  # src/cache-store.ts:566
+    def apply_batch(self, batch: WriteBatch) -> list[RejectedWrite]:  # src/cache-store.ts:565
         """A batch sent and read at once: the keys not applied; a failure before the last reply is thrown."""
         self.send_batch(batch)
         outcome = self.receive_batch(batch)
@@ -614,19 +612,19 @@ class CacheStore:  # src/cache-store.ts:296
 
     def set_pipelined(
         self, keys: list[str], items: list[StoredItem], expire: int
-    ) -> list[str]:  # src/cache-store.ts:575
+    ) -> list[str]:  # src/cache-store.ts:574
         """`set` of every key, pipelined in one round trip; returns the keys memcached did not store."""
         return rejected_keys(self.apply_batch(self.set_batch(keys, items, expire)))
 
-    def delete_pipelined(self, keys: list[str]) -> list[str]:  # src/cache-store.ts:580
+    def delete_pipelined(self, keys: list[str]) -> list[str]:  # src/cache-store.ts:579
         """`delete` of every key, pipelined in one round trip; returns the keys memcached did not hold."""
         return rejected_keys(self.apply_batch(self.delete_batch(keys)))
 
-    def touch_pipelined(self, keys: list[str], expire: int) -> list[str]:  # src/cache-store.ts:585
+    def touch_pipelined(self, keys: list[str], expire: int) -> list[str]:  # src/cache-store.ts:584
         """`touch` of every key, pipelined in one round trip; returns the keys memcached no longer held."""
         return rejected_keys(self.apply_batch(self.touch_batch(keys, expire)))
 
-    def stats(self, command: str) -> list[StatEntry]:  # src/cache-store.ts:593
+    def stats(self, command: str) -> list[StatEntry]:  # src/cache-store.ts:592
         """memcached's `stats` (`command` '' for the general statistics, or a group such as `settings`), as the server
         sent them: name and value text, in its order. A failure is an ERROR naming the server.
         """
@@ -635,7 +633,7 @@ class CacheStore:  # src/cache-store.ts:296
         except Exception as error:
             raise_failure(error, self.endpoint, 'stats' if command == '' else f'stats {command}')
 
-    def fetch_stats(self, command: str) -> list[StatEntry]:  # src/cache-store.ts:602
+    def fetch_stats(self, command: str) -> list[StatEntry]:  # src/cache-store.ts:601
         """`stats` without reporting: client failures propagate (ServerStore notes outages first)."""
         group: StatsGroup | None = None if command == '' else stats_group(command)
         _d0 = self._pipeline(encode_stats(group), 1, read_stats)
@@ -643,8 +641,31 @@ class CacheStore:  # src/cache-store.ts:296
         return cast('list[tuple[str, str]]', entries)
 
 
-def stats_group(command: str) -> StatsGroup:  # src/cache-store.ts:610
+def stats_group(command: str) -> StatsGroup:  # src/cache-store.ts:609
     """The stats group of a table's `stats_cmd` (checked by table-options.ts against STATS_COMMANDS)."""
     if command == 'items' or command == 'settings' or command == 'slabs' or command == 'sizes' or command == 'conns':
         return cast("Literal['settings', 'items', 'slabs', 'sizes', 'conns']", command)
     raise Exception(f'not a stats group: {command}')
+
+
+SPACE: bytes = utf8_encode(' ')
+
+
+def encode_keys(keys: list[str]) -> list[bytes]:  # src/cache-store.ts:621
+    """The UTF-8 bytes of each key. Full keys hold no space, so the keys joined by spaces are encoded at once and split
+    again at the spaces (UTF-8 writes a space as one byte that no other character's bytes contain); a key holding a
+    space or a lone surrogate is encoded on its own, to fail as it would alone.
+    """
+    if len(keys) == 1:
+        return [utf8_encode(keys[0])]
+    try:
+        split = bytes_split(utf8_encode(' '.join(keys)), SPACE)
+        if len(split) == len(keys):
+            return split
+    except Exception as error:
+        if not isinstance(error, LoneSurrogateError):
+            raise
+    encoded: list[bytes] = []
+    for key in keys:
+        encoded.append(utf8_encode(key))
+    return encoded

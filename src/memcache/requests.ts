@@ -6,7 +6,7 @@
  * byte, space or DEL, a number out of its range, a CAS token that is not an unsigned 64-bit decimal. Values are
  * arbitrary bytes (a data block is framed by its length, so it may hold CR LF).
  */
-import { bytesConcat, hasSpaceOrControl, intToAscii, intToString, utf8Encode, type Bytes } from '../ports/runtime';
+import { bytesConcat, bytesJoin, hasSpaceOrControl, intToAscii, intToString, utf8Encode, type Bytes } from '../ports/runtime';
 import { CRLF, isDecimalU64, MAX_CLIENT_FLAGS, MAX_EXPTIME, MAX_KEY_LENGTH, MIN_EXPTIME, SPACE } from './tokens';
 
 /** A request the encoders refuse to write; `reason` says why (it never quotes the key's bytes). */
@@ -194,13 +194,22 @@ function checkedOpaque(opaque: Bytes): Bytes {
   return opaque;
 }
 
-/** `get <key>*` / `gets <key>*`: one line for all the keys (memcached reads multiget lines of any length). */
+/**
+ * `get <key>*` / `gets <key>*`: one line for all the keys (memcached reads multiget lines of any length). The keys are
+ * checked all at once (one search of their bytes for a space or control byte, and each length); when that finds a
+ * problem, checking them one by one names the first key's.
+ */
 function retrieval(command: Bytes, keys: readonly Bytes[]): Bytes {
   if (keys.length === 0) throw new InvalidRequestError(`no keys to ask for`);
-  const parts: Bytes[] = [command];
-  for (const key of keys) parts.push(SPACE, checkedKey(key));
-  parts.push(CRLF);
-  return bytesConcat(parts);
+  if (keys.length === 1) return bytesConcat([command, SPACE, checkedKey(keys[0]!), CRLF]);
+  let plain = !hasSpaceOrControl(bytesConcat(keys));
+  for (const key of keys) {
+    if (key.length === 0 || key.length > MAX_KEY_LENGTH) plain = false;
+  }
+  if (!plain) {
+    for (const key of keys) checkedKey(key);
+  }
+  return bytesConcat([command, SPACE, bytesJoin(keys, SPACE), CRLF]);
 }
 
 /** `get <key>*\r\n`: the values of the keys found (read with readValues). */

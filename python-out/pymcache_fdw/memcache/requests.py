@@ -213,30 +213,38 @@ def checked_opaque(opaque: bytes) -> bytes:  # src/memcache/requests.ts:190
     return opaque
 
 
-def retrieval(command: bytes, keys: Sequence[bytes]) -> bytes:  # src/memcache/requests.ts:198
-    """`get <key>*` / `gets <key>*`: one line for all the keys (memcached reads multiget lines of any length)."""
+def retrieval(command: bytes, keys: Sequence[bytes]) -> bytes:  # src/memcache/requests.ts:202
+    """`get <key>*` / `gets <key>*`: one line for all the keys (memcached reads multiget lines of any length). The keys
+    are checked all at once (one search of their bytes for a space or control byte, and each length); when that finds a
+    problem, checking them one by one names the first key's.
+    """
     if len(keys) == 0:
         raise InvalidRequestError('no keys to ask for')
-    parts: list[bytes] = [command]
+    if len(keys) == 1:
+        return bytes().join([command, SPACE, checked_key(keys[0]), CRLF])
+    plain = not has_space_or_control(bytes().join(keys))
     for key in keys:
-        parts.extend((SPACE, checked_key(key)))
-    parts.append(CRLF)
-    return bytes().join(parts)
+        if len(key) == 0 or len(key) > MAX_KEY_LENGTH:
+            plain = False
+    if not plain:
+        for key in keys:
+            checked_key(key)
+    return bytes().join([command, SPACE, SPACE.join(keys), CRLF])
 
 
-def encode_get(keys: Sequence[bytes]) -> bytes:  # src/memcache/requests.ts:207
+def encode_get(keys: Sequence[bytes]) -> bytes:  # src/memcache/requests.ts:216
     """`get <key>*\\r\\n`: the values of the keys found (read with read_values)."""
     return retrieval(GET, keys)
 
 
-def encode_gets(keys: Sequence[bytes]) -> bytes:  # src/memcache/requests.ts:212
+def encode_gets(keys: Sequence[bytes]) -> bytes:  # src/memcache/requests.ts:221
     """`gets <key>*\\r\\n`: the values with their CAS tokens (read with read_values)."""
     return retrieval(GETS, keys)
 
 
 def storage(
     command: bytes, key: bytes, flags: int, exptime: int, value: bytes, cas: bytes | None, noreply: bool
-) -> bytes:  # src/memcache/requests.ts:217
+) -> bytes:  # src/memcache/requests.ts:226
     """`<command> <key> <flags> <exptime> <bytes>[ <cas>][ noreply]\\r\\n<value>\\r\\n`"""
     parts: list[bytes] = [
         command,
@@ -259,7 +267,7 @@ def storage(
 
 def encode_store(
     command: StoreCommand, key: bytes, flags: int, exptime: int, value: bytes, noreply: bool = False
-) -> bytes:  # src/memcache/requests.ts:232
+) -> bytes:  # src/memcache/requests.ts:241
     """`set`/`add`/`replace`/`append`/`prepend <key> <flags> <exptime> <bytes>[ noreply]` and the value (read with
     read_stored). append and prepend ignore flags and exptime, as memcached does.
     """
@@ -268,13 +276,13 @@ def encode_store(
 
 def encode_cas(
     key: bytes, flags: int, exptime: int, value: bytes, cas: str, noreply: bool = False
-) -> bytes:  # src/memcache/requests.ts:237
+) -> bytes:  # src/memcache/requests.ts:246
     """`cas <key> <flags> <exptime> <bytes> <cas>[ noreply]` and the value (read with read_stored); `cas` as from gets.
     """
     return storage(CAS, key, flags, exptime, value, checked_u64('the CAS token', cas), noreply)
 
 
-def encode_delete(key: bytes, noreply: bool = False) -> bytes:  # src/memcache/requests.ts:242
+def encode_delete(key: bytes, noreply: bool = False) -> bytes:  # src/memcache/requests.ts:251
     """`delete <key>[ noreply]\\r\\n` (read with read_deleted)."""
     parts: list[bytes] = [DELETE, SPACE, checked_key(key)]
     if noreply:
@@ -283,7 +291,7 @@ def encode_delete(key: bytes, noreply: bool = False) -> bytes:  # src/memcache/r
     return bytes().join(parts)
 
 
-def encode_touch(key: bytes, exptime: int, noreply: bool = False) -> bytes:  # src/memcache/requests.ts:250
+def encode_touch(key: bytes, exptime: int, noreply: bool = False) -> bytes:  # src/memcache/requests.ts:259
     """`touch <key> <exptime>[ noreply]\\r\\n` (read with read_touched)."""
     parts: list[bytes] = [TOUCH, SPACE, checked_key(key), SPACE, checked_exptime('the expiration time', exptime)]
     if noreply:
@@ -292,7 +300,7 @@ def encode_touch(key: bytes, exptime: int, noreply: bool = False) -> bytes:  # s
     return bytes().join(parts)
 
 
-def arithmetic(command: bytes, key: bytes, delta: str, noreply: bool) -> bytes:  # src/memcache/requests.ts:257
+def arithmetic(command: bytes, key: bytes, delta: str, noreply: bool) -> bytes:  # src/memcache/requests.ts:266
     parts: list[bytes] = [command, SPACE, checked_key(key), SPACE, checked_u64('the delta', delta)]
     if noreply:
         parts.append(NOREPLY)
@@ -300,41 +308,41 @@ def arithmetic(command: bytes, key: bytes, delta: str, noreply: bool) -> bytes: 
     return bytes().join(parts)
 
 
-def encode_incr(key: bytes, delta: str, noreply: bool = False) -> bytes:  # src/memcache/requests.ts:265
+def encode_incr(key: bytes, delta: str, noreply: bool = False) -> bytes:  # src/memcache/requests.ts:274
     """`incr <key> <delta>[ noreply]\\r\\n` (read with read_counter); `delta` is an unsigned 64-bit decimal."""
     return arithmetic(INCR, key, delta, noreply)
 
 
-def encode_decr(key: bytes, delta: str, noreply: bool = False) -> bytes:  # src/memcache/requests.ts:270
+def encode_decr(key: bytes, delta: str, noreply: bool = False) -> bytes:  # src/memcache/requests.ts:279
     """`decr <key> <delta>[ noreply]\\r\\n` (read with read_counter); memcached stops at 0."""
     return arithmetic(DECR, key, delta, noreply)
 
 
-def encode_stats(group: StatsGroup | None = None) -> bytes:  # src/memcache/requests.ts:275
+def encode_stats(group: StatsGroup | None = None) -> bytes:  # src/memcache/requests.ts:284
     """`stats[ <group>]\\r\\n` (read with read_stats)."""
     return bytes().join([STATS, CRLF]) if group is None else bytes().join([STATS, SPACE, utf8_encode(group), CRLF])
 
 
-def encode_version() -> bytes:  # src/memcache/requests.ts:280
+def encode_version() -> bytes:  # src/memcache/requests.ts:289
     """`version\\r\\n` (read with read_version)."""
     return VERSION
 
 
-class MetaFlags:  # src/memcache/requests.ts:285
+class MetaFlags:  # src/memcache/requests.ts:294
     """` <flag><token>` for each flag, in the order given."""
 
     parts: list[bytes]
 
-    def __init__(self, command: bytes, key: bytes) -> None:  # src/memcache/requests.ts:288
+    def __init__(self, command: bytes, key: bytes) -> None:  # src/memcache/requests.ts:297
         self.parts = [command, SPACE, checked_key(key)]
 
-    def flag(self, flag: str) -> None:  # src/memcache/requests.ts:292
+    def flag(self, flag: str) -> None:  # src/memcache/requests.ts:301
         self.parts.extend((SPACE, utf8_encode(flag)))
 
-    def flag_with(self, flag: str, token: bytes) -> None:  # src/memcache/requests.ts:296
+    def flag_with(self, flag: str, token: bytes) -> None:  # src/memcache/requests.ts:305
         self.parts.extend((SPACE, utf8_encode(flag), token))
 
-    def line(self, data: bytes | None = None) -> bytes:  # src/memcache/requests.ts:301
+    def line(self, data: bytes | None = None) -> bytes:  # src/memcache/requests.ts:310
         """The command line; `data` is the data block that follows it (ms)."""
         self.parts.append(CRLF)
         if data is not None:
@@ -342,7 +350,7 @@ class MetaFlags:  # src/memcache/requests.ts:285
         return bytes().join(self.parts)
 
 
-def encode_meta_get(key: bytes, options: MetaGetOptions) -> bytes:  # src/memcache/requests.ts:312
+def encode_meta_get(key: bytes, options: MetaGetOptions) -> bytes:  # src/memcache/requests.ts:321
     """`mg <key> <flags>*\\r\\n` (read with read_meta): HD on a hit (VA with the value when return_value), EN on a miss
     (nothing with quiet). memcached 1.6.10 or later; a bare `mg <key>` and O/k on EN need 1.6.18.
     """
@@ -383,7 +391,7 @@ META_SET_MODES: dict[MetaSetMode, str] = dict(
 )
 
 
-def encode_meta_set(key: bytes, value: bytes, options: MetaSetOptions) -> bytes:  # src/memcache/requests.ts:343
+def encode_meta_set(key: bytes, value: bytes, options: MetaSetOptions) -> bytes:  # src/memcache/requests.ts:352
     """`ms <key> <datalen> <flags>*\\r\\n<value>\\r\\n` (read with read_meta): HD stored, NS not stored, EX CAS
     mismatch, NF not found (CAS given, no item). memcached 1.6.10 or later (the datalen token); return_cas is right from
     1.6.13.
@@ -411,7 +419,7 @@ def encode_meta_set(key: bytes, value: bytes, options: MetaSetOptions) -> bytes:
     return flags.line(value)
 
 
-def encode_meta_delete(key: bytes, options: MetaDeleteOptions) -> bytes:  # src/memcache/requests.ts:359
+def encode_meta_delete(key: bytes, options: MetaDeleteOptions) -> bytes:  # src/memcache/requests.ts:368
     """`md <key> <flags>*\\r\\n` (read with read_meta): HD deleted, NF not found, EX CAS mismatch. memcached 1.6.10 or
     later.
     """
@@ -431,7 +439,7 @@ def encode_meta_delete(key: bytes, options: MetaDeleteOptions) -> bytes:  # src/
     return flags.line()
 
 
-def encode_meta_arithmetic(key: bytes, options: MetaArithmeticOptions) -> bytes:  # src/memcache/requests.ts:374
+def encode_meta_arithmetic(key: bytes, options: MetaArithmeticOptions) -> bytes:  # src/memcache/requests.ts:383
     """`ma <key> <flags>*\\r\\n` (read with read_meta): HD (VA with the number when return_value), NF not found, NS not
     created, EX CAS mismatch. memcached 1.6.10 or later.
     """
@@ -463,12 +471,12 @@ def encode_meta_arithmetic(key: bytes, options: MetaArithmeticOptions) -> bytes:
     return flags.line()
 
 
-def encode_meta_noop() -> bytes:  # src/memcache/requests.ts:392
+def encode_meta_noop() -> bytes:  # src/memcache/requests.ts:401
     """`mn\\r\\n` (read with read_meta, status MN): ends a pipeline of quiet meta commands. memcached 1.6.0 or later."""
     return META_NOOP
 
 
-def encode_metadump(slab_classes: Sequence[int] | None = None) -> bytes:  # src/memcache/requests.ts:400
+def encode_metadump(slab_classes: Sequence[int] | None = None) -> bytes:  # src/memcache/requests.ts:409
     """`lru_crawler metadump all\\r\\n`, or the slab classes `1,2,...` (read with read_metadump until it returns a
     status). memcached 1.4.31 or later; refused by a server started with -X (dumping disabled) or without the LRU
     crawler.
