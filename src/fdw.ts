@@ -3,7 +3,7 @@
 import { resolveCacheLayout, type CacheTableLayout } from './columns';
 import { ITEM_FLAGS_BYTES, StoredItem, type StoreOp, type WriteOp } from './cache-store';
 import { raiseError, warn } from './errors';
-import { InvalidKeyError, KEY_HINT, MAX_KEY_BYTES, plainFullKey, prefixedKey, quoteForMessage, validateKey } from './keys';
+import { InvalidKeyError, KEY_HINT, MAX_KEY_BYTES, plainFullKey, plainFullKeys, prefixedKey, quoteForMessage, validateKey } from './keys';
 import { guardTransaction, type GuardStatus } from './ports/backend';
 import { ForeignDataWrapper, type ColumnDefinition, type Qual, type SortKey } from './ports/host';
 import { intToString, utf8ByteLength, type Bytes } from './ports/runtime';
@@ -148,11 +148,14 @@ export class PymcacheFDW extends ForeignDataWrapper {
       return;
     }
     const prefix = this.settings.prefix;
-    const fullKeys: string[] = [];
-    for (const key of keys) {
-      // Most keys pass the quick check; the others go through keys.ts, which names what is wrong.
-      const plain = plainFullKey(prefix, key);
-      fullKeys.push(plain !== null ? plain : this.fullKey(key));
+    // Most lookups are plain keys, checked all at once; otherwise each key is, and keys.ts names what is wrong.
+    let fullKeys = plainFullKeys(prefix, keys);
+    if (fullKeys === null) {
+      fullKeys = [];
+      for (const key of keys) {
+        const plain = plainFullKey(prefix, key);
+        fullKeys.push(plain !== null ? plain : this.fullKey(key));
+      }
     }
     const found = await this.servers.readThrough(transactionWrites, fullKeys);
     // Rows hold the key column (the row id) and the other columns only when the query needs them, decided once here;

@@ -18,6 +18,7 @@ from .keys import (
     KEY_HINT,
     MAX_KEY_BYTES,
     plain_full_key,
+    plain_full_keys,
     prefixed_key,
     quote_for_message,
     validate_key,
@@ -159,11 +160,13 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:61
             )
             return
         prefix = self._settings['prefix']
-        full_keys: list[str] = []
-        for key in keys:
-            # Most keys pass the quick check; the others go through keys.ts, which names what is wrong.
-            plain = plain_full_key(prefix, key)
-            full_keys.append(plain if plain is not None else self._full_key(key))
+        # Most lookups are plain keys, checked all at once; otherwise each key is, and keys.ts names what is wrong.
+        full_keys = plain_full_keys(prefix, keys)
+        if full_keys is None:
+            full_keys = []
+            for key in keys:
+                plain = plain_full_key(prefix, key)
+                full_keys.append(plain if plain is not None else self._full_key(key))
         found = self._servers.read_through(transaction_writes, full_keys)
         # Rows hold the key column (the row id) and the other columns only when the query needs them, decided once here;
         # the rows are built inline because this loop runs once per key of the lookup.
@@ -204,7 +207,7 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:61
                 )
             yield row
 
-    def _key_of(self, value: SqlValue) -> str:  # src/fdw.ts:190
+    def _key_of(self, value: SqlValue) -> str:  # src/fdw.ts:193
         """The key of a row being written; NULL is an ERROR (memcached has no NULL key)."""
         if isinstance(value, str):
             return value
@@ -212,7 +215,7 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:61
             raise_error(f"the key column \"{self._layout['key_column']}\" must not be NULL", 'Give every row a key.')
         raise_error(f"the key column \"{self._layout['key_column']}\" must be text")
 
-    def _item_of(self, row: SqlRow, key: str, flags_fallback: int) -> StoredItem:  # src/fdw.ts:199
+    def _item_of(self, row: SqlRow, key: str, flags_fallback: int) -> StoredItem:  # src/fdw.ts:202
         """The bytes and flags to store for a row; without a flags column the item keeps `flags_fallback`."""
         value_column = self._layout['value_column']
         value = row.get(value_column)
@@ -230,7 +233,7 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:61
             flags = 0 if number is None else checked_flags(number, key)
         return StoredItem(encoded, flags)
 
-    def _expire_of(self, row: SqlRow, key: str) -> int:  # src/fdw.ts:220
+    def _expire_of(self, row: SqlRow, key: str) -> int:  # src/fdw.ts:223
         """What memcached is sent as the expiration of a row: its expire column, else the table's `expire` option."""
         seconds = self._settings['expire']
         expire_column = self._layout['expire_column']
@@ -242,12 +245,12 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:61
         return memcached_expire(seconds, key)
 
     @property
-    def _sends_at_statement_end(self) -> bool:  # src/fdw.ts:232
+    def _sends_at_statement_end(self) -> bool:  # src/fdw.ts:235
         """Writes wait for COMMIT unless the table's write_mode is immediate (then they wait for the statement's end).
         """
         return self._settings['write_mode'] == 'immediate'
 
-    def _duplicate_key(self, key: str) -> NoReturn:  # src/fdw.ts:236
+    def _duplicate_key(self, key: str) -> NoReturn:  # src/fdw.ts:239
         raise_error(
             f'duplicate key value: key {quote_for_message(key)} already exists in memcached at'
             f' {self._servers.store_for(self._full_key(key)).server_label}',
@@ -258,7 +261,7 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:61
 
     def _exists_for_transaction(
         self, key: str, full_key: str, found: dict[str, StoredItem] | None
-    ) -> bool:  # src/fdw.ts:249
+    ) -> bool:  # src/fdw.ts:252
         """Whether `full_key` exists as this transaction sees it: its pending write if any, else memcached (`found`, the
         items a batch lookup returned, or one get).
         """
@@ -276,7 +279,7 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:61
         fetched = self._servers.read_through(transaction_writes, [full_key])
         return full_key in fetched
 
-    def _check_item_size(self, key: str, full_key: str, item: StoredItem) -> None:  # src/fdw.ts:265
+    def _check_item_size(self, key: str, full_key: str, item: StoredItem) -> None:  # src/fdw.ts:268
         """A stored value must fit the server's item size (item_size_max, less the key and memcached's per-item
         overhead), checked before it is recorded so that memcached cannot refuse it at COMMIT.
         """
@@ -295,7 +298,7 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:61
                 ' store a smaller value, or start memcached with a larger -I.',
             )
 
-    def _write(self, op: WriteOp, key: str) -> bool:  # src/fdw.ts:287
+    def _write(self, op: WriteOp, key: str) -> bool:  # src/fdw.ts:290
         """Sends or records one write of the row whose key is `key`. Outside a transaction (Multicorn always opens one;
         only direct callers do not) the write goes out at once. Otherwise it joins the statement's writes, which reach
         the transaction's write set (or, under write_mode immediate, memcached) when the statement ends.
@@ -317,7 +320,7 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:61
 
     def _store_new(
         self, key: str, full_key: str, item: StoredItem, expire: int, found: dict[str, StoredItem] | None
-    ) -> None:  # src/fdw.ts:307
+    ) -> None:  # src/fdw.ts:310
         """Stores a row under `insert_mode`; in `add` mode an existing key is a unique violation, found at statement
         time (the transaction's own pending writes, else memcached) and checked again by memcached's `add` when sent.
         `found` holds the items of a batch lookup (bulk_insert), or null.
@@ -332,7 +335,7 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:61
         if not stored and kind == 'add':
             self._duplicate_key(key)
 
-    def insert(self, values: SqlRow) -> SqlRow | None:  # src/fdw.ts:324
+    def insert(self, values: SqlRow) -> SqlRow | None:  # src/fdw.ts:327
         given = values.get(self._layout['key_column'])
         key = self._key_of(given)
         full_key = self._full_key(key)
@@ -341,7 +344,7 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:61
         self._store_new(key, full_key, item, expire, None)
         return None
 
-    def bulk_insert(self, rows: list[SqlRow]) -> None:  # src/fdw.ts:338
+    def bulk_insert(self, rows: list[SqlRow]) -> None:  # src/fdw.ts:341
         """Rows an INSERT hands over in batches of modify_batch_size: the same as insert() row by row, with the
         duplicate check of insert_mode add done for the whole batch in one get_many.
         """
@@ -362,13 +365,13 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:61
         return None
 
     @property
-    def modify_batch_size(self) -> int:  # src/fdw.ts:363
+    def modify_batch_size(self) -> int:  # src/fdw.ts:366
         """Rows per bulk_insert call: the table's batch_size, 1 by default because PostgreSQL returns no rows from
         INSERT ... RETURNING when it batches.
         """
         return self._settings['batch_size']
 
-    def update(self, oldvalues: SqlValue, newvalues: SqlRow) -> SqlRow | None:  # src/fdw.ts:372
+    def update(self, oldvalues: SqlValue, newvalues: SqlRow) -> SqlRow | None:  # src/fdw.ts:375
         """`oldvalues` is the row id (the key) of the row the scan found. An UPDATE that leaves value and flags as they
         were is a `touch` (only the expiration changes); otherwise the item is set. Changing the key moves the item: the
         new key is stored (under insert_mode) first, then the old one deleted.
@@ -398,7 +401,7 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:61
         self._scanned[new_key] = item
         return None
 
-    def delete(self, oldvalues: SqlValue) -> None:  # src/fdw.ts:400
+    def delete(self, oldvalues: SqlValue) -> None:  # src/fdw.ts:403
         """`oldvalues` is the key of a row the scan found, so DELETE's row count is the number of keys that existed."""
         key = self._key_of(oldvalues)
         self._write({'kind': 'delete', 'key': self._full_key(key)}, key)
@@ -407,45 +410,45 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:61
     # Transaction hooks. Multicorn calls begin/sub_begin when the table is first used in a transaction or savepoint, and
     # pre_commit, commit, rollback, sub_commit, sub_rollback on every table used in it: the write set is shared by the
     # backend's tables, so each hook is idempotent and the first pre_commit (or commit) sends everything.
-    def begin(self, serializable: int) -> None:  # src/fdw.ts:411
+    def begin(self, serializable: int) -> None:  # src/fdw.ts:414
         """`serializable` is 1 under SERIALIZABLE, else 0: a SERIALIZABLE transaction's writes wait for commit."""
         self._transaction_level = 1
         self._guard = guard_transaction()
         begin_transaction(serializable == 1)
 
-    def sub_begin(self, level: int) -> None:  # src/fdw.ts:417
+    def sub_begin(self, level: int) -> None:  # src/fdw.ts:420
         self._transaction_level = level
 
-    def sub_commit(self, level: int) -> None:  # src/fdw.ts:422
+    def sub_commit(self, level: int) -> None:  # src/fdw.ts:425
         """RELEASE SAVEPOINT: the savepoint's writes stay pending, now part of the enclosing level."""
         release_level(level)
         self._transaction_level = level - 1
 
-    def sub_rollback(self, level: int) -> None:  # src/fdw.ts:428
+    def sub_rollback(self, level: int) -> None:  # src/fdw.ts:431
         """ROLLBACK TO SAVEPOINT (or a failed subtransaction): exactly the writes made since the savepoint are dropped.
         """
         rollback_to_level(level)
         self._transaction_level = level - 1
 
-    def pre_commit(self) -> None:  # src/fdw.ts:434
+    def pre_commit(self) -> None:  # src/fdw.ts:437
         """Before COMMIT: every pending write goes to memcached, pipelined per server; a failure aborts the COMMIT."""
         send_at_pre_commit()
 
-    def commit(self) -> None:  # src/fdw.ts:439
+    def commit(self) -> None:  # src/fdw.ts:442
         """After COMMIT: a SERIALIZABLE transaction's writes go now (a failure is a WARNING); nothing stays pending."""
         send_at_commit()
         self._transaction_level = 0
 
-    def rollback(self) -> None:  # src/fdw.ts:445
+    def rollback(self) -> None:  # src/fdw.ts:448
         """ROLLBACK (or an error): the pending writes are dropped; any sent before the abort are deleted again."""
         self._statement.clear()
         abandon_transaction()
         self._transaction_level = 0
 
-    def end_scan(self) -> None:  # src/fdw.ts:451
+    def end_scan(self) -> None:  # src/fdw.ts:454
         pass
 
-    def end_modify(self) -> None:  # src/fdw.ts:457
+    def end_modify(self) -> None:  # src/fdw.ts:460
         """The statement's modification ends: its writes join the transaction's write set, or under write_mode immediate
         go to memcached now, pipelined.
         """
