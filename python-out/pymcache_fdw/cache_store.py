@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Callable, Literal, NoReturn, TYPE_CHECKING, TypeVar, TypedDict, cast
 
-from ._runtime import LoneSurrogateError, bytes_split, format_float, parse_decimal_int, utf8_encode
+from ._runtime import LoneSurrogateError, format_float, parse_decimal_int, utf8_encode
 from .errors import raise_error
 from .keys import quote_for_message, strip_prefix
 from .memcache.connection import Connection, TransportFailure, connection_to
@@ -659,7 +659,7 @@ def encode_keys(keys: list[str]) -> list[bytes]:  # src/cache-store.ts:621
     if len(keys) == 1:
         return [utf8_encode(keys[0])]
     try:
-        split = bytes_split(utf8_encode(' '.join(keys)), SPACE)
+        split = utf8_encode(' '.join(keys)).split(SPACE)
         if len(split) == len(keys):
             return split
     except Exception as error:

@@ -8,7 +8,6 @@ from typing import Sequence
 
 from ._runtime import (
     LoneSurrogateError,
-    bytes_split,
     code_point_of,
     has_space_or_control,
     int_div,
@@ -133,7 +132,7 @@ def plain_full_keys(prefix: str, keys: list[str]) -> list[str] | None:  # src/ke
     full_keys = keys[:] if prefix == '' else [prefix + key for key in keys]
     pieces: list[bytes]
     try:
-        pieces = bytes_split(utf8_encode(' '.join(full_keys)), SPACE)
+        pieces = utf8_encode(' '.join(full_keys)).split(SPACE)
     except LoneSurrogateError:
         return None
     if len(pieces) != len(full_keys) or has_space_or_control(bytes().join(pieces)):

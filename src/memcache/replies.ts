@@ -250,7 +250,8 @@ export class ReplyReader {
       // Most items have flags 0.
       const flagsField = fieldCount === 4 || fieldCount === 5 ? fields[2]! : EMPTY;
       const flags = bytesEqual(flagsField, ZERO) ? 0 : parseAsciiDigits(flagsField);
-      const length = flags < 0 ? -1 : parseAsciiDigits(fields[3]!);
+      const lengthField = flags < 0 ? EMPTY : fields[3]!;
+      const length = parseAsciiDigits(lengthField);
       if (length < 0 || flags > MAX_CLIENT_FLAGS || keyLength === 0 || keyLength > MAX_KEY_LENGTH) {
         throw this.fail(GET_REPLY, `a VALUE line of ${intToString(lineEnd - position)} bytes that is not VALUE <key> <flags> <bytes> [<cas>]`);
       }

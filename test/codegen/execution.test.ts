@@ -478,6 +478,16 @@ const SNIPPETS: Record<string, string> = {
         latin1: latin1Decode(bytesConcat([line.slice(0, 2), utf8Encode('é')])),
       };
     }`,
+  runtimeBytesConditionallyInline: `
+    import { bytesSplit, bytesToHex, parseAsciiDigits, utf8Encode } from './ports/runtime';
+    const SPACE = utf8Encode(' ');
+    export function main(): unknown {
+      const line = utf8Encode('VALUE k 0 17 +1 1_0 ١ 0123456789012345 007  x');
+      const fields = bytesSplit(line, SPACE);
+      const numbers: number[] = [];
+      for (const field of fields) numbers.push(parseAsciiDigits(field));
+      return { fields: fields.map(bytesToHex), numbers, empty: bytesSplit(utf8Encode(''), SPACE).map(bytesToHex) };
+    }`,
 };
 
 let workDir = '';

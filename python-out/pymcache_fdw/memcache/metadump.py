@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TypedDict
 
-from .._runtime import bytes_of, bytes_split, parse_ascii_digits, utf8_encode
+from .._runtime import bytes_of, utf8_encode
 from .tokens import MAX_CLIENT_FLAGS, MAX_KEY_LENGTH, SPACE, is_decimal_u64, parse_signed_digits
 
 
@@ -74,7 +74,7 @@ def percent_decode(encoded: bytes) -> bytes | None:  # src/memcache/metadump.ts:
 
 def unsigned_number(token: bytes) -> int | None:  # src/memcache/metadump.ts:65
     """A number of 1 to 15 digits, or null."""
-    value = parse_ascii_digits(token)
+    value = int(token) if len(token) <= 15 and token.isdigit() else -1
     return None if value < 0 else value
 
 
@@ -91,7 +91,7 @@ def parse_metadump_line(line: bytes) -> MetadumpEntry | str:  # src/memcache/met
     slab_class: int | None = None
     size: int | None = None
     client_flags: int | None = None
-    for field in bytes_split(line, SPACE):
+    for field in line.split(SPACE):
         equals = field.find(EQUALS, 0)
         if equals <= 0:
             return 'a field that is not name=value'

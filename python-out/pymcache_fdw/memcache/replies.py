@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import Literal, TYPE_CHECKING, TypedDict, cast
 
-from .._runtime import bytes_split, int_to_string, parse_ascii_digits, utf8_encode
+from .._runtime import int_to_string, parse_ascii_digits, utf8_encode
 from .metadump import MetadumpEntry, parse_metadump_line
 from .reply_errors import ProtocolError, ReplyError, describe_line, error_reply_of
 from .tokens import CRLF, MAX_CLIENT_FLAGS, MAX_KEY_LENGTH, SPACE, is_decimal_u64, parse_signed_digits
@@ -274,7 +274,7 @@ class ReplyReader:  # src/memcache/replies.ts:147
                 return LINE_NEEDED
             if line_end - position > MAX_LINE_LENGTH:
                 raise self._fail(GET_REPLY, LINE_TOO_LONG)
-            fields = bytes_split(buffer[position:line_end], SPACE)
+            fields = buffer[position:line_end].split(SPACE)
             field_count = len(fields)
             if field_count < 2 or not fields[0] == VALUE:
                 self._position = position
@@ -286,8 +286,13 @@ class ReplyReader:  # src/memcache/replies.ts:147
             key_length = len(key)
             # Most items have flags 0.
             flags_field = fields[2] if field_count == 4 or field_count == 5 else EMPTY
-            flags = 0 if flags_field == ZERO else parse_ascii_digits(flags_field)
-            length = -1 if flags < 0 else parse_ascii_digits(fields[3])
+            flags = (
+                0
+                if flags_field == ZERO
+                else int(flags_field) if len(flags_field) <= 15 and flags_field.isdigit() else -1
+            )
+            length_field = EMPTY if flags < 0 else fields[3]
+            length = int(length_field) if len(length_field) <= 15 and length_field.isdigit() else -1
             if length < 0 or flags > MAX_CLIENT_FLAGS or key_length == 0 or key_length > MAX_KEY_LENGTH:
                 raise self._fail(
                     GET_REPLY,
@@ -307,7 +312,7 @@ class ReplyReader:  # src/memcache/replies.ts:147
             values.append((key, flags, buffer[data_start:data_end], cas))
             position = data_end + 2
 
-    def read_stored(self) -> StoreStatus | None:  # src/memcache/replies.ts:274
+    def read_stored(self) -> StoreStatus | None:  # src/memcache/replies.ts:275
         """The reply to set, add, replace, append, prepend or cas."""
         self._start(STORE_REPLY)
         line = self._read_line(STORE_REPLY)
@@ -318,7 +323,7 @@ class ReplyReader:  # src/memcache/replies.ts:147
             return cast("Literal['STORED', 'NOT_STORED', 'EXISTS', 'NOT_FOUND']", word)
         raise self._unexpected(line, STORE_REPLY, 'STORED, NOT_STORED, EXISTS, NOT_FOUND or an error')
 
-    def read_deleted(self) -> DeleteStatus | None:  # src/memcache/replies.ts:284
+    def read_deleted(self) -> DeleteStatus | None:  # src/memcache/replies.ts:285
         """The reply to delete."""
         self._start(DELETE_REPLY)
         line = self._read_line(DELETE_REPLY)
@@ -329,7 +334,7 @@ class ReplyReader:  # src/memcache/replies.ts:147
             return cast("Literal['NOT_FOUND', 'DELETED']", word)
         raise self._unexpected(line, DELETE_REPLY, 'DELETED, NOT_FOUND or an error')
 
-    def read_touched(self) -> TouchStatus | None:  # src/memcache/replies.ts:294
+    def read_touched(self) -> TouchStatus | None:  # src/memcache/replies.ts:295
         """The reply to touch."""
         self._start(TOUCH_REPLY)
         line = self._read_line(TOUCH_REPLY)
@@ -340,7 +345,7 @@ class ReplyReader:  # src/memcache/replies.ts:147
             return cast("Literal['NOT_FOUND', 'TOUCHED']", word)
         raise self._unexpected(line, TOUCH_REPLY, 'TOUCHED, NOT_FOUND or an error')
 
-    def read_counter(self) -> CounterReply | None:  # src/memcache/replies.ts:304
+    def read_counter(self) -> CounterReply | None:  # src/memcache/replies.ts:305
         """The reply to incr or decr."""
         self._start(COUNTER_REPLY)
         line = self._read_line(COUNTER_REPLY)
@@ -354,7 +359,7 @@ class ReplyReader:  # src/memcache/replies.ts:147
             return {'found': False, 'value': None}
         raise self._unexpected(line, COUNTER_REPLY, 'a number, NOT_FOUND or an error')
 
-    def read_stats(self) -> list[StatEntry] | None:  # src/memcache/replies.ts:316
+    def read_stats(self) -> list[StatEntry] | None:  # src/memcache/replies.ts:317
         """The reply to stats (with or without a group): every STAT line until END, in the server's order."""
         self._start(STATS_REPLY)
         while True:
@@ -377,7 +382,7 @@ class ReplyReader:  # src/memcache/replies.ts:147
             else:
                 raise self._unexpected(line, STATS_REPLY, 'STAT, END or an error')
 
-    def read_version(self) -> str | None:  # src/memcache/replies.ts:340
+    def read_version(self) -> str | None:  # src/memcache/replies.ts:341
         """The reply to version: the version text (`1.6.18`), read as latin-1."""
         self._start(VERSION_REPLY)
         line = self._read_line(VERSION_REPLY)
@@ -387,7 +392,7 @@ class ReplyReader:  # src/memcache/replies.ts:147
             return line[len(VERSION_PREFIX):].decode('latin-1')
         raise self._unexpected(line, VERSION_REPLY, 'VERSION or an error')
 
-    def read_meta(self) -> MetaReply | None:  # src/memcache/replies.ts:352
+    def read_meta(self) -> MetaReply | None:  # src/memcache/replies.ts:353
         """The next reply to a meta command (mg, ms, md, ma, mn). With quiet flags some commands send no reply: pipeline
         them with opaque tokens, end the pipeline with mn, and read until the MN reply.
         """
@@ -414,10 +419,10 @@ class ReplyReader:  # src/memcache/replies.ts:147
         self._pending = None
         return reply
 
-    def _meta_reply_of(self, line: bytes) -> MetaReply:  # src/memcache/replies.ts:377
+    def _meta_reply_of(self, line: bytes) -> MetaReply:  # src/memcache/replies.ts:378
         """A meta reply line: its status, the size of a VA's data block (into _meta_value_length), and its return flags.
         """
-        fields = bytes_split(line, SPACE)
+        fields = line.split(SPACE)
         status = meta_status_of(fields[0])
         if status is None:
             raise self._unexpected(line, META_REPLY, 'HD, VA, EN, NF, NS, EX, MN or an error')
@@ -453,28 +458,28 @@ class ReplyReader:  # src/memcache/replies.ts:147
                 self._meta_flag(reply, field[0:1].decode('latin-1'), field[1:])
         return reply
 
-    def _meta_flag(self, reply: MetaReply, flag: str, token: bytes) -> None:  # src/memcache/replies.ts:402
+    def _meta_flag(self, reply: MetaReply, flag: str, token: bytes) -> None:  # src/memcache/replies.ts:403
         """Records one return flag; flags the reader does not know are skipped (later versions may add some)."""
         valid = True
         if flag == 'c':
             reply['cas'] = self._cas_token(token, META_REPLY)
         elif flag == 'f':
-            client_flags = parse_ascii_digits(token)
+            client_flags = int(token) if len(token) <= 15 and token.isdigit() else -1
             valid = client_flags >= 0 and client_flags <= MAX_CLIENT_FLAGS
             reply['client_flags'] = client_flags
         elif flag == 't':
             reply['ttl'] = parse_signed_digits(token)
             valid = reply['ttl'] is not None
         elif flag == 's':
-            size = parse_ascii_digits(token)
+            size = int(token) if len(token) <= 15 and token.isdigit() else -1
             valid = size >= 0
             reply['size'] = size
         elif flag == 'l':
-            last_access = parse_ascii_digits(token)
+            last_access = int(token) if len(token) <= 15 and token.isdigit() else -1
             valid = last_access >= 0
             reply['last_access'] = last_access
         elif flag == 'h':
-            hit = parse_ascii_digits(token)
+            hit = int(token) if len(token) <= 15 and token.isdigit() else -1
             valid = len(token) == 1 and (hit == 0 or hit == 1)
             reply['hit'] = hit == 1
         elif flag == 'k':
@@ -498,7 +503,7 @@ class ReplyReader:  # src/memcache/replies.ts:147
                 f'a {flag} flag whose token of {int_to_string(len(token))} bytes is not what memcached sends',
             )
 
-    def read_metadump(self) -> MetadumpEntry | MetadumpEnd | None:  # src/memcache/replies.ts:444
+    def read_metadump(self) -> MetadumpEntry | MetadumpEnd | None:  # src/memcache/replies.ts:445
         """The next line of a metadump: an entry, or how the dump ended (END, or the crawler's BUSY, BADCLASS or
         NOTSTARTED). Read until it returns a string; only the entry being parsed is held in memory.
         """
@@ -522,7 +527,7 @@ class ReplyReader:  # src/memcache/replies.ts:147
         raise self._unexpected(line, METADUMP_REPLY, 'key=..., END, BUSY, BADCLASS, NOTSTARTED or an error')
 
     # ---- bytes ----
-    def _find_line_end(self, terminator: bytes, expected: str) -> int:  # src/memcache/replies.ts:465
+    def _find_line_end(self, terminator: bytes, expected: str) -> int:  # src/memcache/replies.ts:466
         """Index where the next `terminator` (CRLF, or LF) starts at or after `_position`, or -1 when it has not
         arrived.
         """
@@ -549,14 +554,14 @@ class ReplyReader:  # src/memcache/replies.ts:147
             raise self._fail(expected, LINE_TOO_LONG)
         return -1
 
-    def _cr_before(self, index: int) -> bool:  # src/memcache/replies.ts:493
+    def _cr_before(self, index: int) -> bool:  # src/memcache/replies.ts:494
         """Whether the byte received just before parts[index] (and not consumed) is a CR."""
         if index > 0:
             previous = self._parts[index - 1]
             return previous.startswith(CR, len(previous) - 1)
         return len(self._buffer) > self._position and self._buffer.startswith(CR, len(self._buffer) - 1)
 
-    def _bytes_arrived(self, count: int) -> bool:  # src/memcache/replies.ts:502
+    def _bytes_arrived(self, count: int) -> bool:  # src/memcache/replies.ts:503
         """Whether `count` bytes from `_position` have arrived; if so they are in `_buffer` (the parts joined once)."""
         if len(self._buffer) - self._position >= count:
             return True
@@ -565,7 +570,7 @@ class ReplyReader:  # src/memcache/replies.ts:147
         self._merge_parts()
         return True
 
-    def _merge_parts(self) -> None:  # src/memcache/replies.ts:509
+    def _merge_parts(self) -> None:  # src/memcache/replies.ts:510
         self._buffer = bytes().join([self._buffer[self._position:], *self._parts])
         self._position = 0
         self._parts = []
@@ -573,14 +578,14 @@ class ReplyReader:  # src/memcache/replies.ts:147
         self._tail_searched = False
         self._searched_parts = 0
 
-    def _read_line(self, expected: str) -> bytes | None:  # src/memcache/replies.ts:519
+    def _read_line(self, expected: str) -> bytes | None:  # src/memcache/replies.ts:520
         """The next line without its CRLF, consumed; null when it has not fully arrived."""
         end = self._find_line_end(CRLF, expected)
         if end < 0:
             return None
         return self._take_line(end, len(CRLF), expected)
 
-    def _take_line(self, end: int, terminator_length: int, expected: str) -> bytes:  # src/memcache/replies.ts:526
+    def _take_line(self, end: int, terminator_length: int, expected: str) -> bytes:  # src/memcache/replies.ts:527
         """The line from `_position` to `end`, consumed with the `terminator_length` bytes of its line end."""
         if end - self._position > MAX_LINE_LENGTH:
             raise self._fail(expected, LINE_TOO_LONG)
@@ -589,26 +594,26 @@ class ReplyReader:  # src/memcache/replies.ts:147
         return line
 
     # ---- state and errors ----
-    def _start(self, reply: str) -> None:  # src/memcache/replies.ts:535
+    def _start(self, reply: str) -> None:  # src/memcache/replies.ts:536
         if self._failure is not None:
             raise self._failure
         if self._pending is not None and self._pending != reply:
             raise ReadOrderError(f'a read of the reply to {reply} while the reply to {self._pending} is partly read')
 
-    def _cas_token(self, token: bytes, expected: str) -> str:  # src/memcache/replies.ts:542
+    def _cas_token(self, token: bytes, expected: str) -> str:  # src/memcache/replies.ts:543
         if not is_decimal_u64(token):
             raise self._fail(
                 expected, f'a CAS token of {int_to_string(len(token))} bytes that is not an unsigned 64-bit number'
             )
         return token.decode('latin-1')
 
-    def _too_long(self, length: int) -> str:  # src/memcache/replies.ts:547
+    def _too_long(self, length: int) -> str:  # src/memcache/replies.ts:548
         return (
             f'a data block of {int_to_string(length)} bytes, more than the'
             f' {int_to_string(self._max_value_length)} bytes allowed'
         )
 
-    def _reset_reply(self) -> None:  # src/memcache/replies.ts:552
+    def _reset_reply(self) -> None:  # src/memcache/replies.ts:553
         """Forgets the reply partly read (after an error reply, the next read starts a new one)."""
         self._pending = None
         self._values_need = REPLY_DONE
@@ -616,14 +621,14 @@ class ReplyReader:  # src/memcache/replies.ts:147
         self._stats = []
         self._meta_header = None
 
-    def _fail(self, expected: str, problem: str) -> ProtocolError:  # src/memcache/replies.ts:561
+    def _fail(self, expected: str, problem: str) -> ProtocolError:  # src/memcache/replies.ts:562
         """A ProtocolError, which every later read throws again."""
         self._reset_reply()
         error = ProtocolError(expected, problem)
         self._failure = error
         return error
 
-    def _unexpected(self, line: bytes, expected: str, wanted: str) -> ReplyError:  # src/memcache/replies.ts:569
+    def _unexpected(self, line: bytes, expected: str, wanted: str) -> ReplyError:  # src/memcache/replies.ts:570
         """The error reply `line` holds, or a ProtocolError saying it is not one of the `wanted` lines."""
         error = error_reply_of(line)
         if error is None:
