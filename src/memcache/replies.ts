@@ -83,6 +83,8 @@ export const DEFAULT_MAX_VALUE_LENGTH = 1073741824;
 /** Reply lines are short (memcached writes at most about 1 KB, a metadump line with a 250-byte key about 900 bytes). */
 export const MAX_LINE_LENGTH = 8192;
 
+const CR_BYTE = 0x0d;
+const LF_BYTE = 0x0a;
 const LF: Bytes = utf8Encode('\n');
 const CR: Bytes = utf8Encode('\r');
 const END: Bytes = utf8Encode('END');
@@ -263,7 +265,8 @@ export class ReplyReader {
         this.position = position;
         return dataEnd + 2 - position;
       }
-      if (!bytesEqual(buffer.slice(dataEnd, dataEnd + 2), CRLF)) {
+      // Both bytes are in the buffer (checked above): two reads, no slice.
+      if (buffer[dataEnd]! !== CR_BYTE || buffer[dataEnd + 1]! !== LF_BYTE) {
         throw this.fail(GET_REPLY, `a data block of ${intToString(length)} bytes not followed by CRLF`);
       }
       values.push([key, flags, buffer.slice(dataStart, dataEnd), cas]);

@@ -98,6 +98,8 @@ DEFAULT_MAX_VALUE_LENGTH = 1073741824
 # Reply lines are short (memcached writes at most about 1 KB, a metadump line with a 250-byte key about 900 bytes).
 MAX_LINE_LENGTH = 8192
 
+CR_BYTE = 0xd
+LF_BYTE = 0xa
 LF: bytes = utf8_encode('\n')
 CR: bytes = utf8_encode('\r')
 END: bytes = utf8_encode('END')
@@ -131,12 +133,12 @@ REPLY_DONE = 0
 LINE_NEEDED = -1
 
 
-def word_of(line: bytes) -> str:  # src/memcache/replies.ts:119
+def word_of(line: bytes) -> str:  # src/memcache/replies.ts:121
     """The line as a word to compare with fixed replies, or '' when it is too long to be one."""
     return line.decode('latin-1') if len(line) <= LONGEST_WORD else ''
 
 
-def meta_status_of(word: bytes) -> MetaStatus | None:  # src/memcache/replies.ts:123
+def meta_status_of(word: bytes) -> MetaStatus | None:  # src/memcache/replies.ts:125
     if len(word) != 2:
         return None
     status = word.decode('latin-1')
@@ -153,7 +155,7 @@ def meta_status_of(word: bytes) -> MetaStatus | None:  # src/memcache/replies.ts
     return None
 
 
-def metadump_refusal_of(line: bytes) -> MetadumpEnd | None:  # src/memcache/replies.ts:132
+def metadump_refusal_of(line: bytes) -> MetadumpEnd | None:  # src/memcache/replies.ts:134
     space = line.find(SPACE, 0)
     word = word_of(line if space < 0 else line[0:space])
     if word == 'BUSY' or word == 'BADCLASS' or word == 'NOTSTARTED':
@@ -161,7 +163,7 @@ def metadump_refusal_of(line: bytes) -> MetadumpEnd | None:  # src/memcache/repl
     return None
 
 
-def only_spaces_from(line: bytes, start: int) -> bool:  # src/memcache/replies.ts:140
+def only_spaces_from(line: bytes, start: int) -> bool:  # src/memcache/replies.ts:142
     """Whether every byte from `start` on is a space (memcached may pad an incr/decr result)."""
     i = start
     while i < len(line):
@@ -171,7 +173,7 @@ def only_spaces_from(line: bytes, start: int) -> bool:  # src/memcache/replies.t
     return True
 
 
-class ReplyReader:  # src/memcache/replies.ts:147
+class ReplyReader:  # src/memcache/replies.ts:149
     # Received bytes; those before `_position` are consumed.
     _buffer: bytes
     _position: int
@@ -195,7 +197,7 @@ class ReplyReader:  # src/memcache/replies.ts:147
     _meta_value_length: int
     _max_value_length: int
 
-    def __init__(self, max_value_length: int | None = None) -> None:  # src/memcache/replies.ts:172
+    def __init__(self, max_value_length: int | None = None) -> None:  # src/memcache/replies.ts:174
         """`max_value_length`: a longer data block announced by the server is a ProtocolError (memory is not reserved).
         """
         if max_value_length is None:
@@ -216,7 +218,7 @@ class ReplyReader:  # src/memcache/replies.ts:147
         self._meta_value_length = 0
         self._max_value_length = max_value_length
 
-    def feed(self, chunk: bytes) -> None:  # src/memcache/replies.ts:180
+    def feed(self, chunk: bytes) -> None:  # src/memcache/replies.ts:182
         """Takes the next bytes received. The chunk is kept, not copied, so it must not change afterwards (in Node, pass
         a Uint8Array rather than a Buffer: Buffer's slice is a view, and replies would share its memory).
         """
@@ -231,11 +233,11 @@ class ReplyReader:  # src/memcache/replies.ts:147
             self._parts_length += len(chunk)
 
     @property
-    def buffered_length(self) -> int:  # src/memcache/replies.ts:193
+    def buffered_length(self) -> int:  # src/memcache/replies.ts:195
         """Bytes received and not consumed by a read yet (0 between replies when nothing was pipelined)."""
         return len(self._buffer) - self._position + self._parts_length
 
-    def read_values(self) -> list[ValueItem] | None:  # src/memcache/replies.ts:198
+    def read_values(self) -> list[ValueItem] | None:  # src/memcache/replies.ts:200
         """The reply to get or gets: every VALUE item until END (an empty list when nothing was found)."""
         self._start(GET_REPLY)
         while True:
@@ -256,7 +258,7 @@ class ReplyReader:  # src/memcache/replies.ts:147
                 return values
             self._values_need = status
 
-    def _scan_values(self) -> int:  # src/memcache/replies.ts:227
+    def _scan_values(self) -> int:  # src/memcache/replies.ts:229
         """The hot path of get: VALUE items parsed straight from the buffer until END, or until the buffer ends inside
         an item, which is left unconsumed. Returns REPLY_DONE, LINE_NEEDED, or the bytes the item needs from `position`.
         Each line is split once (a VALUE line is `VALUE`, key, flags, length and an optional CAS token): CPython spends
@@ -307,12 +309,13 @@ class ReplyReader:  # src/memcache/replies.ts:147
             if data_end + 2 > buffer_length:
                 self._position = position
                 return data_end + 2 - position
-            if not buffer[data_end:data_end + 2] == CRLF:
+            # Both bytes are in the buffer (checked above): two reads, no slice.
+            if buffer[data_end] != CR_BYTE or buffer[data_end + 1] != LF_BYTE:
                 raise self._fail(GET_REPLY, f'a data block of {int_to_string(length)} bytes not followed by CRLF')
             values.append((key, flags, buffer[data_start:data_end], cas))
             position = data_end + 2
 
-    def read_stored(self) -> StoreStatus | None:  # src/memcache/replies.ts:275
+    def read_stored(self) -> StoreStatus | None:  # src/memcache/replies.ts:278
         """The reply to set, add, replace, append, prepend or cas."""
         self._start(STORE_REPLY)
         line = self._read_line(STORE_REPLY)
@@ -323,7 +326,7 @@ class ReplyReader:  # src/memcache/replies.ts:147
             return cast("Literal['STORED', 'NOT_STORED', 'EXISTS', 'NOT_FOUND']", word)
         raise self._unexpected(line, STORE_REPLY, 'STORED, NOT_STORED, EXISTS, NOT_FOUND or an error')
 
-    def read_deleted(self) -> DeleteStatus | None:  # src/memcache/replies.ts:285
+    def read_deleted(self) -> DeleteStatus | None:  # src/memcache/replies.ts:288
         """The reply to delete."""
         self._start(DELETE_REPLY)
         line = self._read_line(DELETE_REPLY)
@@ -334,7 +337,7 @@ class ReplyReader:  # src/memcache/replies.ts:147
             return cast("Literal['NOT_FOUND', 'DELETED']", word)
         raise self._unexpected(line, DELETE_REPLY, 'DELETED, NOT_FOUND or an error')
 
-    def read_touched(self) -> TouchStatus | None:  # src/memcache/replies.ts:295
+    def read_touched(self) -> TouchStatus | None:  # src/memcache/replies.ts:298
         """The reply to touch."""
         self._start(TOUCH_REPLY)
         line = self._read_line(TOUCH_REPLY)
@@ -345,7 +348,7 @@ class ReplyReader:  # src/memcache/replies.ts:147
             return cast("Literal['NOT_FOUND', 'TOUCHED']", word)
         raise self._unexpected(line, TOUCH_REPLY, 'TOUCHED, NOT_FOUND or an error')
 
-    def read_counter(self) -> CounterReply | None:  # src/memcache/replies.ts:305
+    def read_counter(self) -> CounterReply | None:  # src/memcache/replies.ts:308
         """The reply to incr or decr."""
         self._start(COUNTER_REPLY)
         line = self._read_line(COUNTER_REPLY)
@@ -359,7 +362,7 @@ class ReplyReader:  # src/memcache/replies.ts:147
             return {'found': False, 'value': None}
         raise self._unexpected(line, COUNTER_REPLY, 'a number, NOT_FOUND or an error')
 
-    def read_stats(self) -> list[StatEntry] | None:  # src/memcache/replies.ts:317
+    def read_stats(self) -> list[StatEntry] | None:  # src/memcache/replies.ts:320
         """The reply to stats (with or without a group): every STAT line until END, in the server's order."""
         self._start(STATS_REPLY)
         while True:
@@ -382,7 +385,7 @@ class ReplyReader:  # src/memcache/replies.ts:147
             else:
                 raise self._unexpected(line, STATS_REPLY, 'STAT, END or an error')
 
-    def read_version(self) -> str | None:  # src/memcache/replies.ts:341
+    def read_version(self) -> str | None:  # src/memcache/replies.ts:344
         """The reply to version: the version text (`1.6.18`), read as latin-1."""
         self._start(VERSION_REPLY)
         line = self._read_line(VERSION_REPLY)
@@ -392,7 +395,7 @@ class ReplyReader:  # src/memcache/replies.ts:147
             return line[len(VERSION_PREFIX):].decode('latin-1')
         raise self._unexpected(line, VERSION_REPLY, 'VERSION or an error')
 
-    def read_meta(self) -> MetaReply | None:  # src/memcache/replies.ts:353
+    def read_meta(self) -> MetaReply | None:  # src/memcache/replies.ts:356
         """The next reply to a meta command (mg, ms, md, ma, mn). With quiet flags some commands send no reply: pipeline
         them with opaque tokens, end the pipeline with mn, and read until the MN reply.
         """
@@ -419,7 +422,7 @@ class ReplyReader:  # src/memcache/replies.ts:147
         self._pending = None
         return reply
 
-    def _meta_reply_of(self, line: bytes) -> MetaReply:  # src/memcache/replies.ts:378
+    def _meta_reply_of(self, line: bytes) -> MetaReply:  # src/memcache/replies.ts:381
         """A meta reply line: its status, the size of a VA's data block (into _meta_value_length), and its return flags.
         """
         fields = line.split(SPACE)
@@ -458,7 +461,7 @@ class ReplyReader:  # src/memcache/replies.ts:147
                 self._meta_flag(reply, field[0:1].decode('latin-1'), field[1:])
         return reply
 
-    def _meta_flag(self, reply: MetaReply, flag: str, token: bytes) -> None:  # src/memcache/replies.ts:403
+    def _meta_flag(self, reply: MetaReply, flag: str, token: bytes) -> None:  # src/memcache/replies.ts:406
         """Records one return flag; flags the reader does not know are skipped (later versions may add some)."""
         valid = True
         if flag == 'c':
@@ -503,7 +506,7 @@ class ReplyReader:  # src/memcache/replies.ts:147
                 f'a {flag} flag whose token of {int_to_string(len(token))} bytes is not what memcached sends',
             )
 
-    def read_metadump(self) -> MetadumpEntry | MetadumpEnd | None:  # src/memcache/replies.ts:445
+    def read_metadump(self) -> MetadumpEntry | MetadumpEnd | None:  # src/memcache/replies.ts:448
         """The next line of a metadump: an entry, or how the dump ended (END, or the crawler's BUSY, BADCLASS or
         NOTSTARTED). Read until it returns a string; only the entry being parsed is held in memory.
         """
@@ -527,7 +530,7 @@ class ReplyReader:  # src/memcache/replies.ts:147
         raise self._unexpected(line, METADUMP_REPLY, 'key=..., END, BUSY, BADCLASS, NOTSTARTED or an error')
 
     # ---- bytes ----
-    def _find_line_end(self, terminator: bytes, expected: str) -> int:  # src/memcache/replies.ts:466
+    def _find_line_end(self, terminator: bytes, expected: str) -> int:  # src/memcache/replies.ts:469
         """Index where the next `terminator` (CRLF, or LF) starts at or after `_position`, or -1 when it has not
         arrived.
         """
@@ -554,14 +557,14 @@ class ReplyReader:  # src/memcache/replies.ts:147
             raise self._fail(expected, LINE_TOO_LONG)
         return -1
 
-    def _cr_before(self, index: int) -> bool:  # src/memcache/replies.ts:494
+    def _cr_before(self, index: int) -> bool:  # src/memcache/replies.ts:497
         """Whether the byte received just before parts[index] (and not consumed) is a CR."""
         if index > 0:
             previous = self._parts[index - 1]
             return previous.startswith(CR, len(previous) - 1)
         return len(self._buffer) > self._position and self._buffer.startswith(CR, len(self._buffer) - 1)
 
-    def _bytes_arrived(self, count: int) -> bool:  # src/memcache/replies.ts:503
+    def _bytes_arrived(self, count: int) -> bool:  # src/memcache/replies.ts:506
         """Whether `count` bytes from `_position` have arrived; if so they are in `_buffer` (the parts joined once)."""
         if len(self._buffer) - self._position >= count:
             return True
@@ -570,7 +573,7 @@ class ReplyReader:  # src/memcache/replies.ts:147
         self._merge_parts()
         return True
 
-    def _merge_parts(self) -> None:  # src/memcache/replies.ts:510
+    def _merge_parts(self) -> None:  # src/memcache/replies.ts:513
         self._buffer = bytes().join([self._buffer[self._position:], *self._parts])
         self._position = 0
         self._parts = []
@@ -578,14 +581,14 @@ class ReplyReader:  # src/memcache/replies.ts:147
         self._tail_searched = False
         self._searched_parts = 0
 
-    def _read_line(self, expected: str) -> bytes | None:  # src/memcache/replies.ts:520
+    def _read_line(self, expected: str) -> bytes | None:  # src/memcache/replies.ts:523
         """The next line without its CRLF, consumed; null when it has not fully arrived."""
         end = self._find_line_end(CRLF, expected)
         if end < 0:
             return None
         return self._take_line(end, len(CRLF), expected)
 
-    def _take_line(self, end: int, terminator_length: int, expected: str) -> bytes:  # src/memcache/replies.ts:527
+    def _take_line(self, end: int, terminator_length: int, expected: str) -> bytes:  # src/memcache/replies.ts:530
         """The line from `_position` to `end`, consumed with the `terminator_length` bytes of its line end."""
         if end - self._position > MAX_LINE_LENGTH:
             raise self._fail(expected, LINE_TOO_LONG)
@@ -594,26 +597,26 @@ class ReplyReader:  # src/memcache/replies.ts:147
         return line
 
     # ---- state and errors ----
-    def _start(self, reply: str) -> None:  # src/memcache/replies.ts:536
+    def _start(self, reply: str) -> None:  # src/memcache/replies.ts:539
         if self._failure is not None:
             raise self._failure
         if self._pending is not None and self._pending != reply:
             raise ReadOrderError(f'a read of the reply to {reply} while the reply to {self._pending} is partly read')
 
-    def _cas_token(self, token: bytes, expected: str) -> str:  # src/memcache/replies.ts:543
+    def _cas_token(self, token: bytes, expected: str) -> str:  # src/memcache/replies.ts:546
         if not is_decimal_u64(token):
             raise self._fail(
                 expected, f'a CAS token of {int_to_string(len(token))} bytes that is not an unsigned 64-bit number'
             )
         return token.decode('latin-1')
 
-    def _too_long(self, length: int) -> str:  # src/memcache/replies.ts:548
+    def _too_long(self, length: int) -> str:  # src/memcache/replies.ts:551
         return (
             f'a data block of {int_to_string(length)} bytes, more than the'
             f' {int_to_string(self._max_value_length)} bytes allowed'
         )
 
-    def _reset_reply(self) -> None:  # src/memcache/replies.ts:553
+    def _reset_reply(self) -> None:  # src/memcache/replies.ts:556
         """Forgets the reply partly read (after an error reply, the next read starts a new one)."""
         self._pending = None
         self._values_need = REPLY_DONE
@@ -621,14 +624,14 @@ class ReplyReader:  # src/memcache/replies.ts:147
         self._stats = []
         self._meta_header = None
 
-    def _fail(self, expected: str, problem: str) -> ProtocolError:  # src/memcache/replies.ts:562
+    def _fail(self, expected: str, problem: str) -> ProtocolError:  # src/memcache/replies.ts:565
         """A ProtocolError, which every later read throws again."""
         self._reset_reply()
         error = ProtocolError(expected, problem)
         self._failure = error
         return error
 
-    def _unexpected(self, line: bytes, expected: str, wanted: str) -> ReplyError:  # src/memcache/replies.ts:570
+    def _unexpected(self, line: bytes, expected: str, wanted: str) -> ReplyError:  # src/memcache/replies.ts:573
         """The error reply `line` holds, or a ProtocolError saying it is not one of the `wanted` lines."""
         error = error_reply_of(line)
         if error is None:
