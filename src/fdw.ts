@@ -1,7 +1,7 @@
 // PymcacheFDW: a foreign table whose rows are memcached items (key, value, expire, flags). Multicorn builds one
 // instance per table per backend; every option is checked here, once, in the constructor.
 import { resolveCacheLayout, type CacheTableLayout } from './columns';
-import { ITEM_FLAGS_BYTES, StoredItem, type StoreOp, type WriteOp } from './cache-store';
+import { ITEM_FLAGS_BYTES, type StoredItem, type StoreOp, type WriteOp } from './cache-store';
 import { raiseError, warn } from './errors';
 import { InvalidKeyError, KEY_HINT, MAX_KEY_BYTES, plainFullKey, plainFullKeys, prefixedKey, quoteForMessage, validateKey } from './keys';
 import { guardTransaction, type GuardStatus } from './ports/backend';
@@ -216,7 +216,7 @@ export class PymcacheFDW extends ForeignDataWrapper {
       const number = integerColumnValue(given === undefined ? null : given, this.layout.flagsKind, flagsColumn, key);
       flags = number === null ? 0 : checkedFlags(number, key);
     }
-    return new StoredItem(encoded, flags);
+    return { value: encoded, flags: flags };
   }
 
   /** What memcached is sent as the expiration of a row: its expire column, else the table's `expire` option. */

@@ -40,15 +40,13 @@ if TYPE_CHECKING:
 T = TypeVar('T')
 
 
-class StoredItem:  # src/cache-store.ts:31
-    """A value as stored in memcached: its bytes and its client flags."""
+class StoredItem(TypedDict):
+    """A value as stored in memcached: its bytes and its client flags. A record, not a class: a get builds one per item
+    found, and CPython builds a dict of two entries in a fraction of what a class instance costs.
+    """
 
     value: bytes
     flags: int
-
-    def __init__(self, value: bytes, flags: int) -> None:  # src/cache-store.ts:34
-        self.value = value
-        self.flags = flags
 
 
 # Keys per `get` line: long IN lists and joins are split so that one request line stays reasonable.
@@ -85,7 +83,7 @@ class DeleteOp(TypedDict):
 WriteOp: TypeAlias = 'StoreOp | TouchOp | DeleteOp'
 
 
-def reach_hint(endpoint: ServerEndpoint) -> str:  # src/cache-store.ts:71
+def reach_hint(endpoint: ServerEndpoint) -> str:  # src/cache-store.ts:70
     """What to do about a server that does not answer, naming the option that names it (host/port, or servers)."""
     where = (
         'or correct its host:port in the servers option'
@@ -116,12 +114,12 @@ class FailureReport(TypedDict):
     hint: str | None
 
 
-def is_client_failure(error: object) -> bool:  # src/cache-store.ts:91
+def is_client_failure(error: object) -> bool:  # src/cache-store.ts:90
     """The memcached failures the wrapper reports (anything else is a bug, or an ERROR already raised)."""
     return isinstance(error, (TransportFailure, ReplyError))
 
 
-def is_outage(error: object) -> bool:  # src/cache-store.ts:96
+def is_outage(error: object) -> bool:  # src/cache-store.ts:95
     """A failure that says the server is unreachable or went away, as opposed to refusing one request."""
     if isinstance(error, TransportFailure):
         return error.failure != 'interrupted'
@@ -130,7 +128,7 @@ def is_outage(error: object) -> bool:  # src/cache-store.ts:96
 
 def describe_failure(
     error: object, endpoint: ServerEndpoint, what: str
-) -> FailureReport | None:  # src/cache-store.ts:106
+) -> FailureReport | None:  # src/cache-store.ts:105
     """Describes a client failure during `what` (e.g. `set of key "k"`); null when `error` is not a memcached client or
     transport failure (a bug, or an ERROR already raised), which the caller re-throws. Nothing the peer sent is
     quoted unless it is a known memcached error text.
@@ -196,17 +194,17 @@ def describe_failure(
     return None
 
 
-def reply_text(error: ErrorReply) -> str:  # src/cache-store.ts:157
+def reply_text(error: ErrorReply) -> str:  # src/cache-store.ts:156
     """An error reply's text when it is a known memcached error text, else its safe description (kind and length)."""
     return error.known_text if error.known_text is not None else describe_reply_error(error)
 
 
-def operation_text(action: str, user_key: str | None) -> str:  # src/cache-store.ts:162
+def operation_text(action: str, user_key: str | None) -> str:  # src/cache-store.ts:161
     """`get of key "k"` (`action` of the user's key), or the action alone when it is about several keys."""
     return action if user_key is None else f'{action} of key {quote_for_message(user_key)}'
 
 
-def raise_failure(error: object, endpoint: ServerEndpoint, what: str) -> NoReturn:  # src/cache-store.ts:170
+def raise_failure(error: object, endpoint: ServerEndpoint, what: str) -> NoReturn:  # src/cache-store.ts:169
     """Ends the statement with an ERROR for a client failure during `what`, naming the server; anything that is not a
     client or transport failure (a bug, or an ERROR already raised) is re-thrown as it is.
     """
@@ -230,18 +228,18 @@ ITEM_CAS_BYTES = 8
 ITEM_FLAGS_BYTES = 4
 
 
-class ItemLimits:  # src/cache-store.ts:191
+class ItemLimits:  # src/cache-store.ts:190
     """How large an item a server stores: item_size_max and what each item spends besides key and value."""
 
     item_size_max: int
     # ITEM_HEADER_BYTES, plus ITEM_CAS_BYTES unless CAS is off.
     overhead: int
 
-    def __init__(self, item_size_max: int, overhead: int) -> None:  # src/cache-store.ts:196
+    def __init__(self, item_size_max: int, overhead: int) -> None:  # src/cache-store.ts:195
         self.item_size_max = item_size_max
         self.overhead = overhead
 
-    def room(self, key_bytes: int, flags: int) -> int:  # src/cache-store.ts:202
+    def room(self, key_bytes: int, flags: int) -> int:  # src/cache-store.ts:201
         """The largest value memcached stores under a key of `key_bytes` bytes with `flags`."""
         return self.item_size_max - self.overhead - (0 if flags == 0 else ITEM_FLAGS_BYTES) - key_bytes
 
@@ -250,7 +248,7 @@ class ItemLimits:  # src/cache-store.ts:191
 known_item_limits: dict[str, ItemLimits] = {}
 
 
-class PendingGet:  # src/cache-store.ts:211
+class PendingGet:  # src/cache-store.ts:210
     """A `get` sent to one server whose replies have not been read yet (or the failure that kept it from being sent)."""
 
     keys: list[str]
@@ -261,30 +259,30 @@ class PendingGet:  # src/cache-store.ts:211
 
     def __init__(
         self, keys: list[str], encoded: list[bytes], reused: bool, failure: object
-    ) -> None:  # src/cache-store.ts:218
+    ) -> None:  # src/cache-store.ts:217
         self.keys = keys
         self.encoded = encoded
         self.reused = reused
         self.failure = failure
 
 
-def read_values(reader: ReplyReader) -> list[ValueItem] | None:  # src/cache-store.ts:226
+def read_values(reader: ReplyReader) -> list[ValueItem] | None:  # src/cache-store.ts:225
     return reader.read_values()
 
 
-def read_stored(reader: ReplyReader) -> StoreStatus | None:  # src/cache-store.ts:230
+def read_stored(reader: ReplyReader) -> StoreStatus | None:  # src/cache-store.ts:229
     return reader.read_stored()
 
 
-def read_touched(reader: ReplyReader) -> TouchStatus | None:  # src/cache-store.ts:234
+def read_touched(reader: ReplyReader) -> TouchStatus | None:  # src/cache-store.ts:233
     return reader.read_touched()
 
 
-def read_deleted(reader: ReplyReader) -> DeleteStatus | None:  # src/cache-store.ts:238
+def read_deleted(reader: ReplyReader) -> DeleteStatus | None:  # src/cache-store.ts:237
     return reader.read_deleted()
 
 
-class WriteBatch:  # src/cache-store.ts:243
+class WriteBatch:  # src/cache-store.ts:242
     """Pipelined writes of one kind to one server: the keys (full keys) and the request holding every command."""
 
     kind: Literal['set', 'delete', 'touch']
@@ -293,24 +291,24 @@ class WriteBatch:  # src/cache-store.ts:243
 
     def __init__(
         self, kind: Literal['set', 'delete', 'touch'], keys: list[str], request: bytes
-    ) -> None:  # src/cache-store.ts:248
+    ) -> None:  # src/cache-store.ts:247
         self.kind = kind
         self.keys = keys
         self.request = request
 
 
-class RejectedWrite:  # src/cache-store.ts:256
+class RejectedWrite:  # src/cache-store.ts:255
     """A write of a batch memcached did not apply, and why (its reply: NOT_STORED, NOT_FOUND, or an error reply)."""
 
     key: str
     reason: str
 
-    def __init__(self, key: str, reason: str) -> None:  # src/cache-store.ts:260
+    def __init__(self, key: str, reason: str) -> None:  # src/cache-store.ts:259
         self.key = key
         self.reason = reason
 
 
-class BatchOutcome:  # src/cache-store.ts:267
+class BatchOutcome:  # src/cache-store.ts:266
     """What became of a sent batch: how many commands memcached answered, from the first, and which it refused."""
 
     answered: int
@@ -318,24 +316,24 @@ class BatchOutcome:  # src/cache-store.ts:267
     # Why the replies stopped before the last command's (the connection is closed), or null when all came.
     failure: object
 
-    def __init__(self, answered: int, rejected: list[RejectedWrite], failure: object) -> None:  # src/cache-store.ts:273
+    def __init__(self, answered: int, rejected: list[RejectedWrite], failure: object) -> None:  # src/cache-store.ts:272
         self.answered = answered
         self.rejected = rejected
         self.failure = failure
 
 
-def rejected_keys(rejected: list[RejectedWrite]) -> list[str]:  # src/cache-store.ts:280
+def rejected_keys(rejected: list[RejectedWrite]) -> list[str]:  # src/cache-store.ts:279
     keys: list[str] = []
     for write in rejected:
         keys.append(write.key)
     return keys
 
 
-def read_stats(reader: ReplyReader) -> list[StatEntry] | None:  # src/cache-store.ts:286
+def read_stats(reader: ReplyReader) -> list[StatEntry] | None:  # src/cache-store.ts:285
     return reader.read_stats()
 
 
-def worth_retrying(pending: PendingGet, error: object) -> bool:  # src/cache-store.ts:291
+def worth_retrying(pending: PendingGet, error: object) -> bool:  # src/cache-store.ts:290
     """A transport failure on a connection reused from an earlier request: the server may have restarted meanwhile."""
     return (
         pending.reused
@@ -344,7 +342,7 @@ def worth_retrying(pending: PendingGet, error: object) -> bool:  # src/cache-sto
     )
 
 
-class CacheStore:  # src/cache-store.ts:296
+class CacheStore:  # src/cache-store.ts:295
     """The memcached side of one foreign table: its server and the operations, with errors reported."""
 
     endpoint: ServerEndpoint
@@ -356,7 +354,7 @@ class CacheStore:  # src/cache-store.ts:296
     _known_limits: ItemLimits | None
     _connection: Connection
 
-    def __init__(self, endpoint: ServerEndpoint, prefix: str) -> None:  # src/cache-store.ts:306
+    def __init__(self, endpoint: ServerEndpoint, prefix: str) -> None:  # src/cache-store.ts:305
         self._known_limits = None
         self.endpoint = endpoint
         self.server_label = endpoint_label(endpoint)
@@ -364,12 +362,12 @@ class CacheStore:  # src/cache-store.ts:296
         self._known_limits = None
         self._connection = connection_to(endpoint['host'], endpoint['port'])
 
-    def user_key(self, full_key: str) -> str:  # src/cache-store.ts:315
+    def user_key(self, full_key: str) -> str:  # src/cache-store.ts:314
         """The user's key for a full key (the prefix stripped), for messages."""
         key = strip_prefix(self._prefix, full_key)
         return full_key if key is None else key
 
-    def send_get(self, keys: list[str]) -> PendingGet:  # src/cache-store.ts:325
+    def send_get(self, keys: list[str]) -> PendingGet:  # src/cache-store.ts:324
         """Sends `get` for `keys` (full keys), one line per KEYS_PER_GET keys, all in one write; the replies are read by
         receive_get. A failure to connect or send is kept for receive_get to report, so that the other servers of a
         statement still get their requests first.
@@ -385,7 +383,7 @@ class CacheStore:  # src/cache-store.ts:296
             return PendingGet(keys, encoded, reused, error)
         return PendingGet(keys, encoded, reused, None)
 
-    def _get_request(self, encoded: list[bytes]) -> bytes:  # src/cache-store.ts:338
+    def _get_request(self, encoded: list[bytes]) -> bytes:  # src/cache-store.ts:337
         if len(encoded) <= KEYS_PER_GET:
             return encode_get(encoded)
         lines: list[bytes] = []
@@ -395,7 +393,7 @@ class CacheStore:  # src/cache-store.ts:296
             start += KEYS_PER_GET
         return bytes().join(lines)
 
-    def receive_get(self, pending: PendingGet) -> dict[str, StoredItem]:  # src/cache-store.ts:350
+    def receive_get(self, pending: PendingGet) -> dict[str, StoredItem]:  # src/cache-store.ts:349
         """The items found for a sent get. A failed request goes to `read_failed`, which raises the ERROR (or, in
         ServerStore under on_server_error miss, returns what was found); a connection that was reused and turns out
         closed (the server restarted since the last statement) is retried once on a new one, reads being safe to repeat.
@@ -426,7 +424,7 @@ class CacheStore:  # src/cache-store.ts:296
             raise Exception('unexpected failure during a get')
         return self.read_failed(failure, pending.keys, {})
 
-    def _read_get_replies(self, pending: PendingGet) -> dict[str, StoredItem]:  # src/cache-store.ts:384
+    def _read_get_replies(self, pending: PendingGet) -> dict[str, StoredItem]:  # src/cache-store.ts:383
         """Reads the replies of every get line of `pending`, each item matched with the key it was asked for."""
         if len(pending.keys) == 0:
             return {}
@@ -450,7 +448,7 @@ class CacheStore:  # src/cache-store.ts:296
                         position += 1
                     if position == end:
                         raise ProtocolError('get', 'a value for a key that was not asked for')
-                    found[keys[position]] = StoredItem(value, flags)
+                    found[keys[position]] = {'value': value, 'flags': flags}
                     position += 1
                 start += KEYS_PER_GET
         except Exception as error:
@@ -459,22 +457,22 @@ class CacheStore:  # src/cache-store.ts:296
         connection.done()
         return found
 
-    def get_many(self, keys: list[str]) -> dict[str, StoredItem]:  # src/cache-store.ts:413
+    def get_many(self, keys: list[str]) -> dict[str, StoredItem]:  # src/cache-store.ts:412
         """The items found for `keys` (full keys): send_get then receive_get."""
         return self.receive_get(self.send_get(keys))
 
     def read_failed(
         self, error: object, chunk: list[str], found: dict[str, StoredItem]
-    ) -> dict[str, StoredItem]:  # src/cache-store.ts:421
+    ) -> dict[str, StoredItem]:  # src/cache-store.ts:420
         """A `get` of `chunk` failed: an ERROR naming the server (and the key, for one key). `found` holds the items
         read before the failure, for an override that reads the rest as misses.
         """
         raise_failure(error, self.endpoint, operation_text('get', self.user_key(chunk[0]) if len(chunk) == 1 else None))
 
-    def read_succeeded(self) -> None:  # src/cache-store.ts:426
+    def read_succeeded(self) -> None:  # src/cache-store.ts:425
         """Every `get` of a read was answered (ServerStore notes that the server is up)."""
 
-    def apply(self, op: WriteOp) -> bool:  # src/cache-store.ts:432
+    def apply(self, op: WriteOp) -> bool:  # src/cache-store.ts:431
         """Sends one write and returns memcached's answer: stored (set, add), touched, deleted. False means add found
         the key already there, or touch/delete did not find it.
         """
@@ -495,7 +493,7 @@ class CacheStore:  # src/cache-store.ts:296
         except Exception as error:
             raise_failure(error, self.endpoint, operation_text(op['kind'], self.user_key(op['key'])))
 
-    def item_limits(self) -> ItemLimits:  # src/cache-store.ts:454
+    def item_limits(self) -> ItemLimits:  # src/cache-store.ts:453
         """How large an item the server stores (`item_size_max` and `cas_enabled` of `stats settings`), asked once per
         server per backend so that values are checked before they are sent.
         """
@@ -523,7 +521,7 @@ class CacheStore:  # src/cache-store.ts:296
     # flight and reports them all in one ERROR. Every command is acknowledged (never noreply), and every reply read.
     def _pipeline(
         self, request: bytes, count: int, read: Callable[[ReplyReader], T | None]
-    ) -> list[T]:  # src/cache-store.ts:480
+    ) -> list[T]:  # src/cache-store.ts:479
         """Sends `request` of `count` commands and reads one reply each with `read`; the connection is left in step."""
         connection = self._connection
         connection.ready(self.endpoint['connect_timeout'])
@@ -538,42 +536,42 @@ class CacheStore:  # src/cache-store.ts:296
         connection.done()
         return replies
 
-    def add_one(self, op: StoreOp) -> bool:  # src/cache-store.ts:496
+    def add_one(self, op: StoreOp) -> bool:  # src/cache-store.ts:495
         """`add` of one item; false when the key exists."""
-        request = encode_store('add', utf8_encode(op['key']), op['item'].flags, op['expire'], op['item'].value)
+        request = encode_store('add', utf8_encode(op['key']), op['item']['flags'], op['expire'], op['item']['value'])
         _d0 = self._pipeline(request, 1, read_stored)
         status = _d0[0] if len(_d0) > 0 else None
         return status == 'STORED'
 
-    def set_batch(self, keys: list[str], items: list[StoredItem], expire: int) -> WriteBatch:  # src/cache-store.ts:503
+    def set_batch(self, keys: list[str], items: list[StoredItem], expire: int) -> WriteBatch:  # src/cache-store.ts:502
         """A batch of sets of `keys[i]` to `items[i]`, all with one expiration."""
         commands: list[bytes] = []
         for i in range(len(keys)):
             item = items[i]
-            commands.append(encode_store('set', utf8_encode(keys[i]), item.flags, expire, item.value))
+            commands.append(encode_store('set', utf8_encode(keys[i]), item['flags'], expire, item['value']))
         return WriteBatch('set', keys, bytes().join(commands))
 
-    def delete_batch(self, keys: list[str]) -> WriteBatch:  # src/cache-store.ts:513
+    def delete_batch(self, keys: list[str]) -> WriteBatch:  # src/cache-store.ts:512
         """A batch of deletes."""
         commands: list[bytes] = []
         for key in keys:
             commands.append(encode_delete(utf8_encode(key)))
         return WriteBatch('delete', keys, bytes().join(commands))
 
-    def touch_batch(self, keys: list[str], expire: int) -> WriteBatch:  # src/cache-store.ts:520
+    def touch_batch(self, keys: list[str], expire: int) -> WriteBatch:  # src/cache-store.ts:519
         """A batch of touches to `expire`, each acknowledged (never noreply: a NOT_FOUND must not be lost)."""
         commands: list[bytes] = []
         for key in keys:
             commands.append(encode_touch(utf8_encode(key), expire))
         return WriteBatch('touch', keys, bytes().join(commands))
 
-    def send_batch(self, batch: WriteBatch) -> None:  # src/cache-store.ts:527
+    def send_batch(self, batch: WriteBatch) -> None:  # src/cache-store.ts:526
         """Sends a batch in one write; its replies are read by receive_batch (other servers' batches may go in between).
         """
         self._connection.ready(self.endpoint['connect_timeout'])
         self._connection.send(batch.request, self.endpoint['timeout'])
 
-    def receive_batch(self, batch: WriteBatch) -> BatchOutcome:  # src/cache-store.ts:538
+    def receive_batch(self, batch: WriteBatch) -> BatchOutcome:  # src/cache-store.ts:537
         """Reads the reply to every command of a sent batch: which keys memcached did not apply, each with the reason (a
         set NOT_STORED or refused with an error reply, a delete or touch of a key it does not hold), and, when the
         replies stopped early (a transport failure or an unreadable reply, which close the connection), how many came
@@ -601,7 +599,7 @@ class CacheStore:  # src/cache-store.ts:296
         connection.done()
         return BatchOutcome(answered, rejected, None)
 
-    def apply_batch(self, batch: WriteBatch) -> list[RejectedWrite]:  # src/cache-store.ts:565
+    def apply_batch(self, batch: WriteBatch) -> list[RejectedWrite]:  # src/cache-store.ts:564
         """A batch sent and read at once: the keys not applied; a failure before the last reply is thrown."""
         self.send_batch(batch)
         outcome = self.receive_batch(batch)
@@ -612,19 +610,19 @@ class CacheStore:  # src/cache-store.ts:296
 
     def set_pipelined(
         self, keys: list[str], items: list[StoredItem], expire: int
-    ) -> list[str]:  # src/cache-store.ts:574
+    ) -> list[str]:  # src/cache-store.ts:573
         """`set` of every key, pipelined in one round trip; returns the keys memcached did not store."""
         return rejected_keys(self.apply_batch(self.set_batch(keys, items, expire)))
 
-    def delete_pipelined(self, keys: list[str]) -> list[str]:  # src/cache-store.ts:579
+    def delete_pipelined(self, keys: list[str]) -> list[str]:  # src/cache-store.ts:578
         """`delete` of every key, pipelined in one round trip; returns the keys memcached did not hold."""
         return rejected_keys(self.apply_batch(self.delete_batch(keys)))
 
-    def touch_pipelined(self, keys: list[str], expire: int) -> list[str]:  # src/cache-store.ts:584
+    def touch_pipelined(self, keys: list[str], expire: int) -> list[str]:  # src/cache-store.ts:583
         """`touch` of every key, pipelined in one round trip; returns the keys memcached no longer held."""
         return rejected_keys(self.apply_batch(self.touch_batch(keys, expire)))
 
-    def stats(self, command: str) -> list[StatEntry]:  # src/cache-store.ts:592
+    def stats(self, command: str) -> list[StatEntry]:  # src/cache-store.ts:591
         """memcached's `stats` (`command` '' for the general statistics, or a group such as `settings`), as the server
         sent them: name and value text, in its order. A failure is an ERROR naming the server.
         """
@@ -633,7 +631,7 @@ class CacheStore:  # src/cache-store.ts:296
         except Exception as error:
             raise_failure(error, self.endpoint, 'stats' if command == '' else f'stats {command}')
 
-    def fetch_stats(self, command: str) -> list[StatEntry]:  # src/cache-store.ts:601
+    def fetch_stats(self, command: str) -> list[StatEntry]:  # src/cache-store.ts:600
         """`stats` without reporting: client failures propagate (ServerStore notes outages first)."""
         group: StatsGroup | None = None if command == '' else stats_group(command)
         _d0 = self._pipeline(encode_stats(group), 1, read_stats)
@@ -641,7 +639,7 @@ class CacheStore:  # src/cache-store.ts:296
         return cast('list[tuple[str, str]]', entries)
 
 
-def stats_group(command: str) -> StatsGroup:  # src/cache-store.ts:609
+def stats_group(command: str) -> StatsGroup:  # src/cache-store.ts:608
     """The stats group of a table's `stats_cmd` (checked by table-options.ts against STATS_COMMANDS)."""
     if command == 'items' or command == 'settings' or command == 'slabs' or command == 'sizes' or command == 'conns':
         return cast("Literal['settings', 'items', 'slabs', 'sizes', 'conns']", command)
@@ -651,7 +649,7 @@ def stats_group(command: str) -> StatsGroup:  # src/cache-store.ts:609
 SPACE: bytes = utf8_encode(' ')
 
 
-def encode_keys(keys: list[str]) -> list[bytes]:  # src/cache-store.ts:621
+def encode_keys(keys: list[str]) -> list[bytes]:  # src/cache-store.ts:620
     """The UTF-8 bytes of each key. Full keys hold no space, so the keys joined by spaces are encoded at once and split
     again at the spaces (UTF-8 writes a space as one byte that no other character's bytes contain); a key holding a
     space or a lone surrogate is encoded on its own, to fail as it would alone.

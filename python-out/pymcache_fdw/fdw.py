@@ -192,18 +192,18 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:61
             row: SqlRow = {}
             row[key_column] = key
             row[value_column] = (
-                decode_value(item.value, value_kind, key)
+                decode_value(item['value'], value_kind, key)
                 if value_asked
-                else decode_value_if_readable(item.value, value_kind)
+                else decode_value_if_readable(item['value'], value_kind)
             )
             # memcached's text protocol does not return an item's expiration: the column reads as NULL.
             if expire_column is not None:
                 row[expire_column] = None
             if flags_column is not None:
                 row[flags_column] = (
-                    flags_column_value(item.flags, flags_kind, key)
+                    flags_column_value(item['flags'], flags_kind, key)
                     if flags_asked
-                    else flags_if_readable(item.flags, flags_kind)
+                    else flags_if_readable(item['flags'], flags_kind)
                 )
             yield row
 
@@ -231,7 +231,7 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:61
             given = row.get(flags_column)
             number = integer_column_value(given, self._layout['flags_kind'], flags_column, key)
             flags = 0 if number is None else checked_flags(number, key)
-        return StoredItem(encoded, flags)
+        return {'value': encoded, 'flags': flags}
 
     def _expire_of(self, row: SqlRow, key: str) -> int:  # src/fdw.ts:223
         """What memcached is sent as the expiration of a row: its expire column, else the table's `expire` option."""
@@ -286,12 +286,12 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:61
         store = self._servers.store_for(full_key)
         limits = store.item_limits()
         # Most values are far below the limit: the key's exact length is only needed near it.
-        if len(item.value) + MAX_KEY_BYTES + ITEM_FLAGS_BYTES <= limits.room(0, 0):
+        if len(item['value']) + MAX_KEY_BYTES + ITEM_FLAGS_BYTES <= limits.room(0, 0):
             return
-        room = limits.room(utf8_byte_length(full_key), item.flags)
-        if len(item.value) > room:
+        room = limits.room(utf8_byte_length(full_key), item['flags'])
+        if len(item['value']) > room:
             raise_error(
-                f'the value of key {quote_for_message(key)} is {int_to_string(len(item.value))} bytes, more than'
+                f"the value of key {quote_for_message(key)} is {int_to_string(len(item['value']))} bytes, more than"
                 f' memcached at {store.server_label} stores for this key ({int_to_string(room)} bytes)',
                 f"The server's item_size_max is {int_to_string(limits.item_size_max)} bytes, including the key and"
                 f' {int_to_string(limits.item_size_max - room - utf8_byte_length(full_key))} bytes of item overhead:'
@@ -381,7 +381,7 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:61
         new_key = self._key_of(given)
         scanned_item = self._scanned.get(old_key)
         previous = scanned_item
-        item = self._item_of(newvalues, new_key, 0 if previous is None else previous.flags)
+        item = self._item_of(newvalues, new_key, 0 if previous is None else previous['flags'])
         expire = self._expire_of(newvalues, new_key)
         new_full_key = self._full_key(new_key)
         if new_key != old_key:
@@ -390,7 +390,7 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:61
             self._write({'kind': 'delete', 'key': old_full_key}, old_key)
             self._scanned.pop(old_key, None)
             return None
-        if previous is not None and previous.flags == item.flags and same_bytes(previous.value, item.value):
+        if previous is not None and previous['flags'] == item['flags'] and same_bytes(previous['value'], item['value']):
             touched = self._write({'kind': 'touch', 'key': new_full_key, 'expire': expire}, new_key)
             if not touched:
                 warn_vanished_touches(self._servers.store_for(new_full_key), [new_key], 'the UPDATE')

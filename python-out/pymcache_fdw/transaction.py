@@ -281,7 +281,7 @@ class ServerWrites:  # src/transaction.ts:253
         """The server's batches: sets (per expiration), then deletes, then touches (per expiration)."""
         store = self.store
         for group in by_expire(self.sets):
-            for set_batch in batches(group, lambda pending_set: len(pending_set.op['item'].value)):
+            for set_batch in batches(group, lambda pending_set: len(pending_set.op['item']['value'])):
                 keys: list[str] = []
                 items: list[StoredItem] = []
                 for pending_set in set_batch:
