@@ -206,20 +206,17 @@ export class ItemLimits {
 /** The item limits per server (`host:port`), read once per backend from `stats settings`. */
 const knownItemLimits: Map<string, ItemLimits> = new Map<string, ItemLimits>();
 
-/** A `get` sent to one server whose replies have not been read yet (or the failure that kept it from being sent). */
-export class PendingGet {
+/**
+ * A `get` sent to one server whose replies have not been read yet (or the failure that kept it from being sent). This
+ * and the other records of one request (WriteBatch, RejectedWrite, BatchOutcome) are interfaces, dicts in Python,
+ * which CPython builds in a fraction of what a class instance costs.
+ */
+export interface PendingGet {
   readonly keys: string[];
   readonly encoded: Bytes[];
   /** The connection was reused from an earlier request: a failure may be a server restart, worth one retry. */
   readonly reused: boolean;
   readonly failure: unknown;
-
-  constructor(keys: string[], encoded: Bytes[], reused: boolean, failure: unknown) {
-    this.keys = keys;
-    this.encoded = encoded;
-    this.reused = reused;
-    this.failure = failure;
-  }
 }
 
 function readValues(reader: ReplyReader): ValueItem[] | null {
@@ -239,41 +236,24 @@ function readDeleted(reader: ReplyReader): DeleteStatus | null {
 }
 
 /** Pipelined writes of one kind to one server: the keys (full keys) and the request holding every command. */
-export class WriteBatch {
+export interface WriteBatch {
   readonly kind: 'set' | 'delete' | 'touch';
   readonly keys: string[];
   readonly request: Bytes;
-
-  constructor(kind: 'set' | 'delete' | 'touch', keys: string[], request: Bytes) {
-    this.kind = kind;
-    this.keys = keys;
-    this.request = request;
-  }
 }
 
 /** A write of a batch memcached did not apply, and why (its reply: NOT_STORED, NOT_FOUND, or an error reply). */
-export class RejectedWrite {
+export interface RejectedWrite {
   readonly key: string;
   readonly reason: string;
-
-  constructor(key: string, reason: string) {
-    this.key = key;
-    this.reason = reason;
-  }
 }
 
 /** What became of a sent batch: how many commands memcached answered, from the first, and which it refused. */
-export class BatchOutcome {
+export interface BatchOutcome {
   readonly answered: number;
   readonly rejected: RejectedWrite[];
   /** Why the replies stopped before the last command's (the connection is closed), or null when all came. */
   readonly failure: unknown;
-
-  constructor(answered: number, rejected: RejectedWrite[], failure: unknown) {
-    this.answered = answered;
-    this.rejected = rejected;
-    this.failure = failure;
-  }
 }
 
 function rejectedKeys(rejected: RejectedWrite[]): string[] {
@@ -322,16 +302,16 @@ export class CacheStore {
    * statement still get their requests first.
    */
   async sendGet(keys: string[]): Promise<PendingGet> {
-    if (keys.length === 0) return new PendingGet(keys, [], false, null);
+    if (keys.length === 0) return { keys: keys, encoded: [], reused: false, failure: null };
     const encoded = encodeKeys(keys);
     let reused = false;
     try {
       reused = await this.connection.ready(this.endpoint.connectTimeout);
       await this.connection.send(this.getRequest(encoded), this.endpoint.timeout);
     } catch (error) {
-      return new PendingGet(keys, encoded, reused, error);
+      return { keys: keys, encoded: encoded, reused: reused, failure: error };
     }
-    return new PendingGet(keys, encoded, reused, null);
+    return { keys: keys, encoded: encoded, reused: reused, failure: null };
   }
 
   private getRequest(encoded: Bytes[]): Bytes {
@@ -505,21 +485,21 @@ export class CacheStore {
       const item = items[i]!;
       commands.push(encodeStore('set', utf8Encode(keys[i]!), item.flags, expire, item.value));
     }
-    return new WriteBatch('set', keys, bytesConcat(commands));
+    return { kind: 'set', keys: keys, request: bytesConcat(commands) };
   }
 
   /** A batch of deletes. */
   deleteBatch(keys: string[]): WriteBatch {
     const commands: Bytes[] = [];
     for (const key of keys) commands.push(encodeDelete(utf8Encode(key)));
-    return new WriteBatch('delete', keys, bytesConcat(commands));
+    return { kind: 'delete', keys: keys, request: bytesConcat(commands) };
   }
 
   /** A batch of touches to `expire`, each acknowledged (never noreply: a NOT_FOUND must not be lost). */
   touchBatch(keys: string[], expire: number): WriteBatch {
     const commands: Bytes[] = [];
     for (const key of keys) commands.push(encodeTouch(utf8Encode(key), expire));
-    return new WriteBatch('touch', keys, bytesConcat(commands));
+    return { kind: 'touch', keys: keys, request: bytesConcat(commands) };
   }
 
   /** Sends a batch in one write; its replies are read by receiveBatch (other servers' batches may go in between). */
@@ -546,18 +526,18 @@ export class CacheStore {
         status = await connection.receive(read, timeout);
       } catch (error) {
         if (error instanceof ErrorReply && !isOutage(error)) {
-          rejected.push(new RejectedWrite(key, replyText(error)));
+          rejected.push({ key: key, reason: replyText(error) });
           answered += 1;
           continue;
         }
         connection.close();
-        return new BatchOutcome(answered, rejected, error);
+        return { answered: answered, rejected: rejected, failure: error };
       }
-      if (status !== 'STORED' && status !== 'DELETED' && status !== 'TOUCHED') rejected.push(new RejectedWrite(key, status));
+      if (status !== 'STORED' && status !== 'DELETED' && status !== 'TOUCHED') rejected.push({ key: key, reason: status });
       answered += 1;
     }
     connection.done();
-    return new BatchOutcome(answered, rejected, null);
+    return { answered: answered, rejected: rejected, failure: null };
   }
 
   /** A batch sent and read at once: the keys not applied; a failure before the last reply is thrown. */

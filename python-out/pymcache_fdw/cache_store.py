@@ -248,8 +248,11 @@ class ItemLimits:  # src/cache-store.ts:190
 known_item_limits: dict[str, ItemLimits] = {}
 
 
-class PendingGet:  # src/cache-store.ts:210
-    """A `get` sent to one server whose replies have not been read yet (or the failure that kept it from being sent)."""
+class PendingGet(TypedDict):
+    """A `get` sent to one server whose replies have not been read yet (or the failure that kept it from being sent).
+    This and the other records of one request (WriteBatch, RejectedWrite, BatchOutcome) are interfaces, dicts in Python,
+    which CPython builds in a fraction of what a class instance costs.
+    """
 
     keys: list[str]
     encoded: list[bytes]
@@ -257,58 +260,39 @@ class PendingGet:  # src/cache-store.ts:210
     reused: bool
     failure: object
 
-    def __init__(
-        self, keys: list[str], encoded: list[bytes], reused: bool, failure: object
-    ) -> None:  # src/cache-store.ts:217
-        self.keys = keys
-        self.encoded = encoded
-        self.reused = reused
-        self.failure = failure
 
-
-def read_values(reader: ReplyReader) -> list[ValueItem] | None:  # src/cache-store.ts:225
+def read_values(reader: ReplyReader) -> list[ValueItem] | None:  # src/cache-store.ts:222
     return reader.read_values()
 
 
-def read_stored(reader: ReplyReader) -> StoreStatus | None:  # src/cache-store.ts:229
+def read_stored(reader: ReplyReader) -> StoreStatus | None:  # src/cache-store.ts:226
     return reader.read_stored()
 
 
-def read_touched(reader: ReplyReader) -> TouchStatus | None:  # src/cache-store.ts:233
+def read_touched(reader: ReplyReader) -> TouchStatus | None:  # src/cache-store.ts:230
     return reader.read_touched()
 
 
-def read_deleted(reader: ReplyReader) -> DeleteStatus | None:  # src/cache-store.ts:237
+def read_deleted(reader: ReplyReader) -> DeleteStatus | None:  # src/cache-store.ts:234
     return reader.read_deleted()
 
 
-class WriteBatch:  # src/cache-store.ts:242
+class WriteBatch(TypedDict):
     """Pipelined writes of one kind to one server: the keys (full keys) and the request holding every command."""
 
     kind: Literal['set', 'delete', 'touch']
     keys: list[str]
     request: bytes
 
-    def __init__(
-        self, kind: Literal['set', 'delete', 'touch'], keys: list[str], request: bytes
-    ) -> None:  # src/cache-store.ts:247
-        self.kind = kind
-        self.keys = keys
-        self.request = request
 
-
-class RejectedWrite:  # src/cache-store.ts:255
+class RejectedWrite(TypedDict):
     """A write of a batch memcached did not apply, and why (its reply: NOT_STORED, NOT_FOUND, or an error reply)."""
 
     key: str
     reason: str
 
-    def __init__(self, key: str, reason: str) -> None:  # src/cache-store.ts:259
-        self.key = key
-        self.reason = reason
 
-
-class BatchOutcome:  # src/cache-store.ts:266
+class BatchOutcome(TypedDict):
     """What became of a sent batch: how many commands memcached answered, from the first, and which it refused."""
 
     answered: int
@@ -316,33 +300,28 @@ class BatchOutcome:  # src/cache-store.ts:266
     # Why the replies stopped before the last command's (the connection is closed), or null when all came.
     failure: object
 
-    def __init__(self, answered: int, rejected: list[RejectedWrite], failure: object) -> None:  # src/cache-store.ts:272
-        self.answered = answered
-        self.rejected = rejected
-        self.failure = failure
 
-
-def rejected_keys(rejected: list[RejectedWrite]) -> list[str]:  # src/cache-store.ts:279
+def rejected_keys(rejected: list[RejectedWrite]) -> list[str]:  # src/cache-store.ts:259
     keys: list[str] = []
     for write in rejected:
-        keys.append(write.key)
+        keys.append(write['key'])
     return keys
 
 
-def read_stats(reader: ReplyReader) -> list[StatEntry] | None:  # src/cache-store.ts:285
+def read_stats(reader: ReplyReader) -> list[StatEntry] | None:  # src/cache-store.ts:265
     return reader.read_stats()
 
 
-def worth_retrying(pending: PendingGet, error: object) -> bool:  # src/cache-store.ts:290
+def worth_retrying(pending: PendingGet, error: object) -> bool:  # src/cache-store.ts:270
     """A transport failure on a connection reused from an earlier request: the server may have restarted meanwhile."""
     return (
-        pending.reused
+        pending['reused']
         and isinstance(error, TransportFailure)
         and (error.failure == 'closed' or error.failure == 'reset')
     )
 
 
-class CacheStore:  # src/cache-store.ts:295
+class CacheStore:  # src/cache-store.ts:275
     """The memcached side of one foreign table: its server and the operations, with errors reported."""
 
     endpoint: ServerEndpoint
@@ -354,7 +333,7 @@ class CacheStore:  # src/cache-store.ts:295
     _known_limits: ItemLimits | None
     _connection: Connection
 
-    def __init__(self, endpoint: ServerEndpoint, prefix: str) -> None:  # src/cache-store.ts:305
+    def __init__(self, endpoint: ServerEndpoint, prefix: str) -> None:  # src/cache-store.ts:285
         self._known_limits = None
         self.endpoint = endpoint
         self.server_label = endpoint_label(endpoint)
@@ -362,28 +341,28 @@ class CacheStore:  # src/cache-store.ts:295
         self._known_limits = None
         self._connection = connection_to(endpoint['host'], endpoint['port'])
 
-    def user_key(self, full_key: str) -> str:  # src/cache-store.ts:314
+    def user_key(self, full_key: str) -> str:  # src/cache-store.ts:294
         """The user's key for a full key (the prefix stripped), for messages."""
         key = strip_prefix(self._prefix, full_key)
         return full_key if key is None else key
 
-    def send_get(self, keys: list[str]) -> PendingGet:  # src/cache-store.ts:324
+    def send_get(self, keys: list[str]) -> PendingGet:  # src/cache-store.ts:304
         """Sends `get` for `keys` (full keys), one line per KEYS_PER_GET keys, all in one write; the replies are read by
         receive_get. A failure to connect or send is kept for receive_get to report, so that the other servers of a
         statement still get their requests first.
         """
         if len(keys) == 0:
-            return PendingGet(keys, [], False, None)
+            return {'keys': keys, 'encoded': [], 'reused': False, 'failure': None}
         encoded = encode_keys(keys)
         reused = False
         try:
             reused = self._connection.ready(self.endpoint['connect_timeout'])
             self._connection.send(self._get_request(encoded), self.endpoint['timeout'])
         except Exception as error:
-            return PendingGet(keys, encoded, reused, error)
-        return PendingGet(keys, encoded, reused, None)
+            return {'keys': keys, 'encoded': encoded, 'reused': reused, 'failure': error}
+        return {'keys': keys, 'encoded': encoded, 'reused': reused, 'failure': None}
 
-    def _get_request(self, encoded: list[bytes]) -> bytes:  # src/cache-store.ts:337
+    def _get_request(self, encoded: list[bytes]) -> bytes:  # src/cache-store.ts:317
         if len(encoded) <= KEYS_PER_GET:
             return encode_get(encoded)
         lines: list[bytes] = []
@@ -393,12 +372,12 @@ class CacheStore:  # src/cache-store.ts:295
             start += KEYS_PER_GET
         return bytes().join(lines)
 
-    def receive_get(self, pending: PendingGet) -> dict[str, StoredItem]:  # src/cache-store.ts:349
+    def receive_get(self, pending: PendingGet) -> dict[str, StoredItem]:  # src/cache-store.ts:329
         """The items found for a sent get. A failed request goes to `read_failed`, which raises the ERROR (or, in
         ServerStore under on_server_error miss, returns what was found); a connection that was reused and turns out
         closed (the server restarted since the last statement) is retried once on a new one, reads being safe to repeat.
         """
-        failure = pending.failure
+        failure = pending['failure']
         if failure is None:
             try:
                 found = self._read_get_replies(pending)
@@ -408,8 +387,8 @@ class CacheStore:  # src/cache-store.ts:295
                 failure = error
         if worth_retrying(pending, failure):
             self._connection.close()
-            retried = self.send_get(pending.keys)
-            if retried.failure is None:
+            retried = self.send_get(pending['keys'])
+            if retried['failure'] is None:
                 try:
                     found = self._read_get_replies(retried)
                     self.read_succeeded()
@@ -417,21 +396,21 @@ class CacheStore:  # src/cache-store.ts:295
                 except Exception as error:
                     failure = error
             else:
-                failure = retried.failure
+                failure = retried['failure']
         if not is_client_failure(failure):
             if isinstance(failure, Exception):
                 raise failure
             raise Exception('unexpected failure during a get')
-        return self.read_failed(failure, pending.keys, {})
+        return self.read_failed(failure, pending['keys'], {})
 
-    def _read_get_replies(self, pending: PendingGet) -> dict[str, StoredItem]:  # src/cache-store.ts:383
+    def _read_get_replies(self, pending: PendingGet) -> dict[str, StoredItem]:  # src/cache-store.ts:363
         """Reads the replies of every get line of `pending`, each item matched with the key it was asked for."""
-        if len(pending.keys) == 0:
+        if len(pending['keys']) == 0:
             return {}
         connection = self._connection
         timeout = self.endpoint['timeout']
-        keys = pending.keys
-        encoded = pending.encoded
+        keys = pending['keys']
+        encoded = pending['encoded']
         found: dict[str, StoredItem] = {}
         try:
             start = 0
@@ -457,22 +436,22 @@ class CacheStore:  # src/cache-store.ts:295
         connection.done()
         return found
 
-    def get_many(self, keys: list[str]) -> dict[str, StoredItem]:  # src/cache-store.ts:412
+    def get_many(self, keys: list[str]) -> dict[str, StoredItem]:  # src/cache-store.ts:392
         """The items found for `keys` (full keys): send_get then receive_get."""
         return self.receive_get(self.send_get(keys))
 
     def read_failed(
         self, error: object, chunk: list[str], found: dict[str, StoredItem]
-    ) -> dict[str, StoredItem]:  # src/cache-store.ts:420
+    ) -> dict[str, StoredItem]:  # src/cache-store.ts:400
         """A `get` of `chunk` failed: an ERROR naming the server (and the key, for one key). `found` holds the items
         read before the failure, for an override that reads the rest as misses.
         """
         raise_failure(error, self.endpoint, operation_text('get', self.user_key(chunk[0]) if len(chunk) == 1 else None))
 
-    def read_succeeded(self) -> None:  # src/cache-store.ts:425
+    def read_succeeded(self) -> None:  # src/cache-store.ts:405
         """Every `get` of a read was answered (ServerStore notes that the server is up)."""
 
-    def apply(self, op: WriteOp) -> bool:  # src/cache-store.ts:431
+    def apply(self, op: WriteOp) -> bool:  # src/cache-store.ts:411
         """Sends one write and returns memcached's answer: stored (set, add), touched, deleted. False means add found
         the key already there, or touch/delete did not find it.
         """
@@ -480,20 +459,20 @@ class CacheStore:  # src/cache-store.ts:295
             if op['kind'] == 'add':
                 return self.add_one(op)
             if op['kind'] == 'delete':
-                _d0 = self._pipeline(self.delete_batch([op['key']]).request, 1, read_deleted)
+                _d0 = self._pipeline(self.delete_batch([op['key']])['request'], 1, read_deleted)
                 deleted = _d0[0] if len(_d0) > 0 else None
                 return deleted == 'DELETED'
             if op['kind'] == 'touch':
-                _d1 = self._pipeline(self.touch_batch([op['key']], op['expire']).request, 1, read_touched)
+                _d1 = self._pipeline(self.touch_batch([op['key']], op['expire'])['request'], 1, read_touched)
                 touched = _d1[0] if len(_d1) > 0 else None
                 return touched == 'TOUCHED'
-            _d2 = self._pipeline(self.set_batch([op['key']], [op['item']], op['expire']).request, 1, read_stored)
+            _d2 = self._pipeline(self.set_batch([op['key']], [op['item']], op['expire'])['request'], 1, read_stored)
             stored = _d2[0] if len(_d2) > 0 else None
             return stored == 'STORED'
         except Exception as error:
             raise_failure(error, self.endpoint, operation_text(op['kind'], self.user_key(op['key'])))
 
-    def item_limits(self) -> ItemLimits:  # src/cache-store.ts:453
+    def item_limits(self) -> ItemLimits:  # src/cache-store.ts:433
         """How large an item the server stores (`item_size_max` and `cas_enabled` of `stats settings`), asked once per
         server per backend so that values are checked before they are sent.
         """
@@ -521,7 +500,7 @@ class CacheStore:  # src/cache-store.ts:295
     # flight and reports them all in one ERROR. Every command is acknowledged (never noreply), and every reply read.
     def _pipeline(
         self, request: bytes, count: int, read: Callable[[ReplyReader], T | None]
-    ) -> list[T]:  # src/cache-store.ts:479
+    ) -> list[T]:  # src/cache-store.ts:459
         """Sends `request` of `count` commands and reads one reply each with `read`; the connection is left in step."""
         connection = self._connection
         connection.ready(self.endpoint['connect_timeout'])
@@ -536,42 +515,42 @@ class CacheStore:  # src/cache-store.ts:295
         connection.done()
         return replies
 
-    def add_one(self, op: StoreOp) -> bool:  # src/cache-store.ts:495
+    def add_one(self, op: StoreOp) -> bool:  # src/cache-store.ts:475
         """`add` of one item; false when the key exists."""
         request = encode_store('add', utf8_encode(op['key']), op['item']['flags'], op['expire'], op['item']['value'])
         _d0 = self._pipeline(request, 1, read_stored)
         status = _d0[0] if len(_d0) > 0 else None
         return status == 'STORED'
 
-    def set_batch(self, keys: list[str], items: list[StoredItem], expire: int) -> WriteBatch:  # src/cache-store.ts:502
+    def set_batch(self, keys: list[str], items: list[StoredItem], expire: int) -> WriteBatch:  # src/cache-store.ts:482
         """A batch of sets of `keys[i]` to `items[i]`, all with one expiration."""
         commands: list[bytes] = []
         for i in range(len(keys)):
             item = items[i]
             commands.append(encode_store('set', utf8_encode(keys[i]), item['flags'], expire, item['value']))
-        return WriteBatch('set', keys, bytes().join(commands))
+        return {'kind': 'set', 'keys': keys, 'request': bytes().join(commands)}
 
-    def delete_batch(self, keys: list[str]) -> WriteBatch:  # src/cache-store.ts:512
+    def delete_batch(self, keys: list[str]) -> WriteBatch:  # src/cache-store.ts:492
         """A batch of deletes."""
         commands: list[bytes] = []
         for key in keys:
             commands.append(encode_delete(utf8_encode(key)))
-        return WriteBatch('delete', keys, bytes().join(commands))
+        return {'kind': 'delete', 'keys': keys, 'request': bytes().join(commands)}
 
-    def touch_batch(self, keys: list[str], expire: int) -> WriteBatch:  # src/cache-store.ts:519
+    def touch_batch(self, keys: list[str], expire: int) -> WriteBatch:  # src/cache-store.ts:499
         """A batch of touches to `expire`, each acknowledged (never noreply: a NOT_FOUND must not be lost)."""
         commands: list[bytes] = []
         for key in keys:
             commands.append(encode_touch(utf8_encode(key), expire))
-        return WriteBatch('touch', keys, bytes().join(commands))
+        return {'kind': 'touch', 'keys': keys, 'request': bytes().join(commands)}
 
-    def send_batch(self, batch: WriteBatch) -> None:  # src/cache-store.ts:526
+    def send_batch(self, batch: WriteBatch) -> None:  # src/cache-store.ts:506
         """Sends a batch in one write; its replies are read by receive_batch (other servers' batches may go in between).
         """
         self._connection.ready(self.endpoint['connect_timeout'])
-        self._connection.send(batch.request, self.endpoint['timeout'])
+        self._connection.send(batch['request'], self.endpoint['timeout'])
 
-    def receive_batch(self, batch: WriteBatch) -> BatchOutcome:  # src/cache-store.ts:537
+    def receive_batch(self, batch: WriteBatch) -> BatchOutcome:  # src/cache-store.ts:517
         """Reads the reply to every command of a sent batch: which keys memcached did not apply, each with the reason (a
         set NOT_STORED or refused with an error reply, a delete or touch of a key it does not hold), and, when the
         replies stopped early (a transport failure or an unreadable reply, which close the connection), how many came
@@ -580,49 +559,49 @@ class CacheStore:  # src/cache-store.ts:295
         connection = self._connection
         timeout = self.endpoint['timeout']
         rejected: list[RejectedWrite] = []
-        read = read_stored if batch.kind == 'set' else read_touched if batch.kind == 'touch' else read_deleted
+        read = read_stored if batch['kind'] == 'set' else read_touched if batch['kind'] == 'touch' else read_deleted
         answered = 0
-        for key in batch.keys:
+        for key in batch['keys']:
             status: str
             try:
                 status = connection.receive(read, timeout)
             except Exception as error:
                 if isinstance(error, ErrorReply) and not is_outage(error):
-                    rejected.append(RejectedWrite(key, reply_text(error)))
+                    rejected.append({'key': key, 'reason': reply_text(error)})
                     answered += 1
                     continue
                 connection.close()
-                return BatchOutcome(answered, rejected, error)
+                return {'answered': answered, 'rejected': rejected, 'failure': error}
             if status != 'STORED' and status != 'DELETED' and status != 'TOUCHED':
-                rejected.append(RejectedWrite(key, status))
+                rejected.append({'key': key, 'reason': status})
             answered += 1
         connection.done()
-        return BatchOutcome(answered, rejected, None)
+        return {'answered': answered, 'rejected': rejected, 'failure': None}
 
-    def apply_batch(self, batch: WriteBatch) -> list[RejectedWrite]:  # src/cache-store.ts:564
+    def apply_batch(self, batch: WriteBatch) -> list[RejectedWrite]:  # src/cache-store.ts:544
         """A batch sent and read at once: the keys not applied; a failure before the last reply is thrown."""
         self.send_batch(batch)
         outcome = self.receive_batch(batch)
-        failure = outcome.failure
+        failure = outcome['failure']
         if isinstance(failure, Exception):
             raise failure
-        return outcome.rejected
+        return outcome['rejected']
 
     def set_pipelined(
         self, keys: list[str], items: list[StoredItem], expire: int
-    ) -> list[str]:  # src/cache-store.ts:573
+    ) -> list[str]:  # src/cache-store.ts:553
         """`set` of every key, pipelined in one round trip; returns the keys memcached did not store."""
         return rejected_keys(self.apply_batch(self.set_batch(keys, items, expire)))
 
-    def delete_pipelined(self, keys: list[str]) -> list[str]:  # src/cache-store.ts:578
+    def delete_pipelined(self, keys: list[str]) -> list[str]:  # src/cache-store.ts:558
         """`delete` of every key, pipelined in one round trip; returns the keys memcached did not hold."""
         return rejected_keys(self.apply_batch(self.delete_batch(keys)))
 
-    def touch_pipelined(self, keys: list[str], expire: int) -> list[str]:  # src/cache-store.ts:583
+    def touch_pipelined(self, keys: list[str], expire: int) -> list[str]:  # src/cache-store.ts:563
         """`touch` of every key, pipelined in one round trip; returns the keys memcached no longer held."""
         return rejected_keys(self.apply_batch(self.touch_batch(keys, expire)))
 
-    def stats(self, command: str) -> list[StatEntry]:  # src/cache-store.ts:591
+    def stats(self, command: str) -> list[StatEntry]:  # src/cache-store.ts:571
         """memcached's `stats` (`command` '' for the general statistics, or a group such as `settings`), as the server
         sent them: name and value text, in its order. A failure is an ERROR naming the server.
         """
@@ -631,7 +610,7 @@ class CacheStore:  # src/cache-store.ts:295
         except Exception as error:
             raise_failure(error, self.endpoint, 'stats' if command == '' else f'stats {command}')
 
-    def fetch_stats(self, command: str) -> list[StatEntry]:  # src/cache-store.ts:600
+    def fetch_stats(self, command: str) -> list[StatEntry]:  # src/cache-store.ts:580
         """`stats` without reporting: client failures propagate (ServerStore notes outages first)."""
         group: StatsGroup | None = None if command == '' else stats_group(command)
         _d0 = self._pipeline(encode_stats(group), 1, read_stats)
@@ -639,7 +618,7 @@ class CacheStore:  # src/cache-store.ts:295
         return cast('list[tuple[str, str]]', entries)
 
 
-def stats_group(command: str) -> StatsGroup:  # src/cache-store.ts:608
+def stats_group(command: str) -> StatsGroup:  # src/cache-store.ts:588
     """The stats group of a table's `stats_cmd` (checked by table-options.ts against STATS_COMMANDS)."""
     if command == 'items' or command == 'settings' or command == 'slabs' or command == 'sizes' or command == 'conns':
         return cast("Literal['settings', 'items', 'slabs', 'sizes', 'conns']", command)
@@ -649,7 +628,7 @@ def stats_group(command: str) -> StatsGroup:  # src/cache-store.ts:608
 SPACE: bytes = utf8_encode(' ')
 
 
-def encode_keys(keys: list[str]) -> list[bytes]:  # src/cache-store.ts:620
+def encode_keys(keys: list[str]) -> list[bytes]:  # src/cache-store.ts:600
     """The UTF-8 bytes of each key. Full keys hold no space, so the keys joined by spaces are encoded at once and split
     again at the spaces (UTF-8 writes a space as one byte that no other character's bytes contain); a key holding a
     space or a lone surrogate is encoded on its own, to fail as it would alone.

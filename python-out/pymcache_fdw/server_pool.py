@@ -138,10 +138,10 @@ class ServerStore(CacheStore):  # src/server-pool.ts:68
 
     def receive_batch(self, batch: WriteBatch) -> BatchOutcome:  # src/server-pool.ts:134
         outcome = super().receive_batch(batch)
-        if outcome.failure is None:
+        if outcome['failure'] is None:
             note_success(self.server_label)
         else:
-            note_failure(self.server_label, outcome.failure)
+            note_failure(self.server_label, outcome['failure'])
         return outcome
 
 

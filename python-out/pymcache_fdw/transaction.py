@@ -344,7 +344,7 @@ def send_adds(adds: list[PendingStore], ledger: FlushLedger) -> None:  # src/tra
 
 def action_of(batch: WriteBatch) -> str:  # src/transaction.ts:342
     """What a batch's action is called in messages."""
-    return batch.kind
+    return batch['kind']
 
 
 def flush_writes(
@@ -416,13 +416,13 @@ def flush_writes(
             server.next += 1
             outcome = server.store.receive_batch(flush_batch.batch)
             refused_keys: dict[str, str] = {}
-            for refusal in outcome.rejected:
-                refused_keys[refusal.key] = refusal.reason
+            for refusal in outcome['rejected']:
+                refused_keys[refusal['key']] = refusal['reason']
             vanished: list[str] = []
             i = 0
             while i < len(flush_batch.writes):
                 write = flush_batch.writes[i]
-                if i >= outcome.answered:
+                if i >= outcome['answered']:
                     # The replies stopped before this command's: memcached may or may not have applied it.
                     in_flight.append(write)
                     i += 1
@@ -430,7 +430,7 @@ def flush_writes(
                 reason = refused_keys.get(write.op['key'])
                 if reason is None:
                     ledger.applied[write] = None
-                elif flush_batch.batch.kind == 'set':
+                elif flush_batch.batch['kind'] == 'set':
                     not_stored.append(write)
                     if not_stored_server is None:
                         not_stored_server = server.store
@@ -439,13 +439,13 @@ def flush_writes(
                     # A delete of a key memcached does not hold, or a touch of one it no longer holds: the key is
                     # absent.
                     ledger.applied[write] = None
-                    if flush_batch.batch.kind == 'touch':
+                    if flush_batch.batch['kind'] == 'touch':
                         vanished.append(server.store.user_key(write.op['key']))
                 i += 1
             if len(vanished) > 0:
                 warn_vanished_touches(server.store, vanished, what)
-            if outcome.failure is not None and failure is None:
-                failure = outcome.failure
+            if outcome['failure'] is not None and failure is None:
+                failure = outcome['failure']
                 failed_store = server.store
                 failed_action = action_of(flush_batch.batch)
                 failed_batch = flush_batch.writes
