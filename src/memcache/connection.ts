@@ -84,14 +84,18 @@ export class Connection {
    */
   async receive<T>(read: (reader: ReplyReader) => T | null, timeout: Float): Promise<T> {
     while (true) {
-      let reply: T | null;
-      try {
-        reply = read(this.reader);
-      } catch (error) {
-        if (error instanceof ProtocolError) this.close();
-        throw error;
+      // No reply is complete without a byte of it: with nothing received yet (a request just sent), wait for bytes
+      // before reading. (This connection's reader is never a failed one: a ProtocolError closes the connection.)
+      if (this.reader.bufferedLength > 0) {
+        let reply: T | null;
+        try {
+          reply = read(this.reader);
+        } catch (error) {
+          if (error instanceof ProtocolError) this.close();
+          throw error;
+        }
+        if (reply !== null) return reply;
       }
-      if (reply !== null) return reply;
       const socket = this.socket;
       if (socket === null) throw new TransportFailure('receive', 'closed', 'the connection is not open');
       let chunk: Bytes;

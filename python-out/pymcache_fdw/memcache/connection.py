@@ -99,15 +99,18 @@ class Connection:  # src/memcache/connection.ts:28
         that cannot be read (ProtocolError), a timeout or a closed connection closes the connection.
         """
         while True:
-            reply: T | None
-            try:
-                reply = read(self._reader)
-            except Exception as error:
-                if isinstance(error, ProtocolError):
-                    self.close()
-                raise
-            if reply is not None:
-                return reply
+            # No reply is complete without a byte of it: with nothing received yet (a request just sent), wait for bytes
+            # before reading. (This connection's reader is never a failed one: a ProtocolError closes the connection.)
+            if self._reader.buffered_length > 0:
+                reply: T | None
+                try:
+                    reply = read(self._reader)
+                except Exception as error:
+                    if isinstance(error, ProtocolError):
+                        self.close()
+                    raise
+                if reply is not None:
+                    return reply
             socket = self._socket
             if socket is None:
                 raise TransportFailure('receive', 'closed', 'the connection is not open')
@@ -124,11 +127,11 @@ class Connection:  # src/memcache/connection.ts:28
                 raise TransportFailure('receive', 'closed', 'the server closed the connection')
             self._reader.feed(chunk)
 
-    def done(self) -> None:  # src/memcache/connection.ts:114
+    def done(self) -> None:  # src/memcache/connection.ts:118
         """Every reply of the request was read: the connection may take the next request."""
         self._in_flight = False
 
-    def close(self) -> None:  # src/memcache/connection.ts:119
+    def close(self) -> None:  # src/memcache/connection.ts:123
         """Closes the socket; the next request opens a new one with a fresh reader."""
         socket = self._socket
         self._socket = None
@@ -142,7 +145,7 @@ class Connection:  # src/memcache/connection.ts:28
 connections: dict[str, Connection] = {}
 
 
-def connection_to(host: str, port: int) -> Connection:  # src/memcache/connection.ts:132
+def connection_to(host: str, port: int) -> Connection:  # src/memcache/connection.ts:136
     """The backend's connection to `host`:`port`, created (not yet opened) on first use."""
     key = f'{host} {int_to_string(port)}'
     existing = connections.get(key)
@@ -153,7 +156,7 @@ def connection_to(host: str, port: int) -> Connection:  # src/memcache/connectio
     return connection
 
 
-def open_connection_count() -> int:  # src/memcache/connection.ts:142
+def open_connection_count() -> int:  # src/memcache/connection.ts:146
     """How many sockets the backend holds open (tests check that tables on one server share one)."""
     open = 0
     for connection in connections.values():
@@ -162,7 +165,7 @@ def open_connection_count() -> int:  # src/memcache/connection.ts:142
     return open
 
 
-def close_all_connections() -> None:  # src/memcache/connection.ts:151
+def close_all_connections() -> None:  # src/memcache/connection.ts:155
     """Closes and forgets every connection (Node tests; a backend keeps its connections until it exits)."""
     for connection in connections.values():
         connection.close()
