@@ -11,7 +11,7 @@ that aborts after its writes were sent (something after pre_commit failed) gets 
 """
 from __future__ import annotations
 
-from typing import Callable, NoReturn, TypeVar
+from typing import Callable, NoReturn, TypeVar, TypedDict
 
 from ._runtime import int_to_string
 from .cache_store import CacheStore, StoreOp, StoredItem, TouchOp, WriteBatch, WriteOp, describe_failure
@@ -168,37 +168,32 @@ def nothing_sent(error: object) -> bool:  # src/transaction.ts:154
     return isinstance(error, TransportFailure) and error.phase == 'connect'
 
 
-class PendingStore:  # src/transaction.ts:159
-    """A pending set or add, with its operation narrowed to a store (the flush needs its item and expiration)."""
+class PendingStore(TypedDict):
+    """A pending set or add, with its operation narrowed to a store (the flush needs its item and expiration). This,
+    PendingTouch and FlushBatch are records (dicts in Python, a third of the cost of a class instance), built per write
+    and per batch of every flush.
+    """
 
     write: PendingWrite
     op: StoreOp
 
-    def __init__(self, write: PendingWrite, op: StoreOp) -> None:  # src/transaction.ts:163
-        self.write = write
-        self.op = op
 
-
-class PendingTouch:  # src/transaction.ts:170
+class PendingTouch(TypedDict):
     """A pending touch, with its operation narrowed (the flush needs its expiration)."""
 
     write: PendingWrite
     op: TouchOp
 
-    def __init__(self, write: PendingWrite, op: TouchOp) -> None:  # src/transaction.ts:174
-        self.write = write
-        self.op = op
 
-
-def writes_of(stores: list[PendingStore]) -> list[PendingWrite]:  # src/transaction.ts:181
+def writes_of(stores: list[PendingStore]) -> list[PendingWrite]:  # src/transaction.ts:175
     """The pending writes of `stores`, for the ledger."""
     writes: list[PendingWrite] = []
     for pending in stores:
-        writes.append(pending.write)
+        writes.append(pending['write'])
     return writes
 
 
-def batches(writes: list[T], value_bytes: Callable[[T], int]) -> list[list[T]]:  # src/transaction.ts:191
+def batches(writes: list[T], value_bytes: Callable[[T], int]) -> list[list[T]]:  # src/transaction.ts:185
     """Splits `writes` into pipelined requests of at most KEYS_PER_BATCH keys and about BYTES_PER_BATCH value bytes
     (`value_bytes` of a write: its item's size, 0 for a delete).
     """
@@ -218,13 +213,13 @@ def batches(writes: list[T], value_bytes: Callable[[T], int]) -> list[list[T]]: 
     return result
 
 
-def by_expire(sets: list[PendingStore]) -> list[list[PendingStore]]:  # src/transaction.ts:210
+def by_expire(sets: list[PendingStore]) -> list[list[PendingStore]]:  # src/transaction.ts:204
     """Sets grouped by expiration (a batch of sets shares one expiration in the ledger's terms), in first-seen order."""
     groups: dict[int, list[PendingStore]] = {}
     for pending in sets:
-        group = groups.get(pending.op['expire'])
+        group = groups.get(pending['op']['expire'])
         if group is None:
-            groups[pending.op['expire']] = [pending]
+            groups[pending['op']['expire']] = [pending]
         else:
             group.append(pending)
     result: list[list[PendingStore]] = []
@@ -233,13 +228,13 @@ def by_expire(sets: list[PendingStore]) -> list[list[PendingStore]]:  # src/tran
     return result
 
 
-def touches_by_expire(touches: list[PendingTouch]) -> list[list[PendingTouch]]:  # src/transaction.ts:226
+def touches_by_expire(touches: list[PendingTouch]) -> list[list[PendingTouch]]:  # src/transaction.ts:220
     """Touches grouped by expiration, in first-seen order."""
     groups: dict[int, list[PendingTouch]] = {}
     for pending in touches:
-        group = groups.get(pending.op['expire'])
+        group = groups.get(pending['op']['expire'])
         if group is None:
-            groups[pending.op['expire']] = [pending]
+            groups[pending['op']['expire']] = [pending]
         else:
             group.append(pending)
     result: list[list[PendingTouch]] = []
@@ -248,18 +243,14 @@ def touches_by_expire(touches: list[PendingTouch]) -> list[list[PendingTouch]]: 
     return result
 
 
-class FlushBatch:  # src/transaction.ts:242
+class FlushBatch(TypedDict):
     """One pipelined request of a flush and the pending writes it carries, in the order of its commands."""
 
     batch: WriteBatch
     writes: list[PendingWrite]
 
-    def __init__(self, batch: WriteBatch, writes: list[PendingWrite]) -> None:  # src/transaction.ts:246
-        self.batch = batch
-        self.writes = writes
 
-
-class ServerWrites:  # src/transaction.ts:253
+class ServerWrites:  # src/transaction.ts:242
     """One server's share of a flush: its batches in sending order, and how far they got."""
 
     store: CacheStore
@@ -269,7 +260,7 @@ class ServerWrites:  # src/transaction.ts:253
     batches: list[FlushBatch]
     next: int
 
-    def __init__(self, store: CacheStore) -> None:  # src/transaction.ts:261
+    def __init__(self, store: CacheStore) -> None:  # src/transaction.ts:250
         self.store = store
         self.sets = []
         self.deletes = []
@@ -277,45 +268,50 @@ class ServerWrites:  # src/transaction.ts:253
         self.batches = []
         self.next = 0
 
-    def plan(self) -> None:  # src/transaction.ts:271
+    def plan(self) -> None:  # src/transaction.ts:260
         """The server's batches: sets (per expiration), then deletes, then touches (per expiration)."""
         store = self.store
         for group in by_expire(self.sets):
-            for set_batch in batches(group, lambda pending_set: len(pending_set.op['item']['value'])):
+            for set_batch in batches(group, lambda pending_set: len(pending_set['op']['item']['value'])):
                 keys: list[str] = []
                 items: list[StoredItem] = []
                 for pending_set in set_batch:
-                    keys.append(pending_set.op['key'])
-                    items.append(pending_set.op['item'])
+                    keys.append(pending_set['op']['key'])
+                    items.append(pending_set['op']['item'])
                 self.batches.append(
-                    FlushBatch(store.set_batch(keys, items, set_batch[0].op['expire']), writes_of(set_batch))
+                    {
+                        'batch': store.set_batch(keys, items, set_batch[0]['op']['expire']),
+                        'writes': writes_of(set_batch),
+                    }
                 )
         for delete_batch in batches(self.deletes, lambda delete_write: 0):
             keys = []
             for delete_write in delete_batch:
                 keys.append(delete_write.op['key'])
-            self.batches.append(FlushBatch(store.delete_batch(keys), delete_batch))
+            self.batches.append({'batch': store.delete_batch(keys), 'writes': delete_batch})
         for touch_group in touches_by_expire(self.touches):
             for touch_batch in batches(touch_group, lambda pending_touch: 0):
                 keys = []
                 writes: list[PendingWrite] = []
                 for pending_touch in touch_batch:
-                    keys.append(pending_touch.op['key'])
-                    writes.append(pending_touch.write)
-                self.batches.append(FlushBatch(store.touch_batch(keys, touch_batch[0].op['expire']), writes))
+                    keys.append(pending_touch['op']['key'])
+                    writes.append(pending_touch['write'])
+                self.batches.append(
+                    {'batch': store.touch_batch(keys, touch_batch[0]['op']['expire']), 'writes': writes}
+                )
 
 
-def send_adds(adds: list[PendingStore], ledger: FlushLedger) -> None:  # src/transaction.ts:308
+def send_adds(adds: list[PendingStore], ledger: FlushLedger) -> None:  # src/transaction.ts:297
     """`add`s go first, one acknowledged request each: memcached has no add_many, and an add that finds its key taken (a
     client created it after the statement checked) must stop the flush before anything else is sent. The keys this
     flush already added did not exist before it, so they are deleted again and memcached is left as it was.
     """
     added: list[PendingWrite] = []
     for pending in adds:
-        write = pending.write
+        write = pending['write']
         stored: bool
         try:
-            stored = write.store.add_one(pending.op)
+            stored = write.store.add_one(pending['op'])
         except Exception as error:
             ledger.fail(error, write.store, 'add', [write], [] if nothing_sent(error) else [write])
         if not stored:
@@ -342,14 +338,14 @@ def send_adds(adds: list[PendingStore], ledger: FlushLedger) -> None:  # src/tra
         ledger.applied[write] = None
 
 
-def action_of(batch: WriteBatch) -> str:  # src/transaction.ts:342
+def action_of(batch: WriteBatch) -> str:  # src/transaction.ts:331
     """What a batch's action is called in messages."""
     return batch['kind']
 
 
 def flush_writes(
     writes: list[PendingWrite], what: str, applied: dict[PendingWrite, None], aftermath: str
-) -> None:  # src/transaction.ts:353
+) -> None:  # src/transaction.ts:342
     """Sends `writes` (each key's final operation): adds first; then every server's sets (grouped by expiration),
     deletes and touches as pipelined batches of up to KEYS_PER_BATCH keys, in rounds: each round sends one batch to
     every server before reading any server's replies, so the servers work in parallel. A failure throws FlushFailed,
@@ -364,7 +360,7 @@ def flush_writes(
     for write in writes:
         op = write.op
         if op['kind'] == 'add':
-            adds.append(PendingStore(write, op))
+            adds.append({'write': write, 'op': op})
             continue
         server = servers.get(write.store.server_label)
         if server is None:
@@ -373,9 +369,9 @@ def flush_writes(
         if op['kind'] == 'delete':
             server.deletes.append(write)
         elif op['kind'] == 'touch':
-            server.touches.append(PendingTouch(write, op))
+            server.touches.append({'write': write, 'op': op})
         else:
-            server.sets.append(PendingStore(write, op))
+            server.sets.append({'write': write, 'op': op})
     send_adds(adds, ledger)
     flushes: list[ServerWrites] = []
     for server in servers.values():
@@ -400,28 +396,28 @@ def flush_writes(
         for server in round:
             flush_batch = server.batches[server.next]
             try:
-                server.store.send_batch(flush_batch.batch)
+                server.store.send_batch(flush_batch['batch'])
                 sent.append(server)
             except Exception as error:
                 if failure is None:
                     failure = error
                     failed_store = server.store
-                    failed_action = action_of(flush_batch.batch)
-                    failed_batch = flush_batch.writes
+                    failed_action = action_of(flush_batch['batch'])
+                    failed_batch = flush_batch['writes']
                 if not nothing_sent(error):
-                    for write in flush_batch.writes:
+                    for write in flush_batch['writes']:
                         in_flight.append(write)
         for server in sent:
             flush_batch = server.batches[server.next]
             server.next += 1
-            outcome = server.store.receive_batch(flush_batch.batch)
+            outcome = server.store.receive_batch(flush_batch['batch'])
             refused_keys: dict[str, str] = {}
             for refusal in outcome['rejected']:
                 refused_keys[refusal['key']] = refusal['reason']
             vanished: list[str] = []
             i = 0
-            while i < len(flush_batch.writes):
-                write = flush_batch.writes[i]
+            while i < len(flush_batch['writes']):
+                write = flush_batch['writes'][i]
                 if i >= outcome['answered']:
                     # The replies stopped before this command's: memcached may or may not have applied it.
                     in_flight.append(write)
@@ -430,7 +426,7 @@ def flush_writes(
                 reason = refused_keys.get(write.op['key'])
                 if reason is None:
                     ledger.applied[write] = None
-                elif flush_batch.batch['kind'] == 'set':
+                elif flush_batch['batch']['kind'] == 'set':
                     not_stored.append(write)
                     if not_stored_server is None:
                         not_stored_server = server.store
@@ -439,7 +435,7 @@ def flush_writes(
                     # A delete of a key memcached does not hold, or a touch of one it no longer holds: the key is
                     # absent.
                     ledger.applied[write] = None
-                    if flush_batch.batch['kind'] == 'touch':
+                    if flush_batch['batch']['kind'] == 'touch':
                         vanished.append(server.store.user_key(write.op['key']))
                 i += 1
             if len(vanished) > 0:
@@ -447,8 +443,8 @@ def flush_writes(
             if outcome['failure'] is not None and failure is None:
                 failure = outcome['failure']
                 failed_store = server.store
-                failed_action = action_of(flush_batch.batch)
-                failed_batch = flush_batch.writes
+                failed_action = action_of(flush_batch['batch'])
+                failed_batch = flush_batch['writes']
     if failure is not None and failed_store is not None:
         ledger.fail(failure, failed_store, failed_action, failed_batch, in_flight)
     if len(not_stored) > 0 and not_stored_server is not None:
@@ -460,7 +456,7 @@ def flush_writes(
         )
 
 
-def warn_vanished_touches(store: CacheStore, user_keys: list[str], what: str) -> None:  # src/transaction.ts:475
+def warn_vanished_touches(store: CacheStore, user_keys: list[str], what: str) -> None:  # src/transaction.ts:464
     """An expire-only UPDATE is a `touch` at COMMIT, and touch does not create keys: a key that expired, was evicted or
     was deleted by another client after the UPDATE read it stays absent. That is what the transaction would see had it
     run at COMMIT time, so the COMMIT goes on (failing it would leave the writes already sent applied anyway), and a
@@ -489,18 +485,18 @@ APPLIED_UNDONE = (
 )
 
 
-def begin_transaction(serializable: bool) -> None:  # src/transaction.ts:495
+def begin_transaction(serializable: bool) -> None:  # src/transaction.ts:484
     """The backend's hooks: begin. `serializable` is Multicorn's begin argument (1 under SERIALIZABLE)."""
     state.serializable = serializable
 
 
-def statement_opened(statement: StatementWrites) -> None:  # src/transaction.ts:500
+def statement_opened(statement: StatementWrites) -> None:  # src/transaction.ts:489
     """A statement has written through a table: its writes join the write set when it ends (or at COMMIT at the latest).
     """
     state.open_statements[statement] = None
 
 
-def fold_statement(statement: StatementWrites) -> None:  # src/transaction.ts:505
+def fold_statement(statement: StatementWrites) -> None:  # src/transaction.ts:494
     """The statement's writes join the transaction's write set, at the statement's savepoint level."""
     state.open_statements.pop(statement, None)
     level = statement.savepoint_level
@@ -508,7 +504,7 @@ def fold_statement(statement: StatementWrites) -> None:  # src/transaction.ts:50
         transaction_writes.record(level, write.store, write.op)
 
 
-def send_statement(statement: StatementWrites) -> None:  # src/transaction.ts:512
+def send_statement(statement: StatementWrites) -> None:  # src/transaction.ts:501
     """write_mode immediate: the statement's writes are sent as it ends; a failure is an ERROR and what was applied
     stays.
     """
@@ -520,7 +516,7 @@ def send_statement(statement: StatementWrites) -> None:  # src/transaction.ts:51
         raise_error(str(error), error.hint, error.detail)
 
 
-def fold_open_statements() -> None:  # src/transaction.ts:524
+def fold_open_statements() -> None:  # src/transaction.ts:513
     """Statements still open at COMMIT (PostgreSQL ends every statement first; nothing is dropped if one did not)."""
     open: list[StatementWrites] = []
     for statement in state.open_statements:
@@ -529,12 +525,13 @@ def fold_open_statements() -> None:  # src/transaction.ts:524
         fold_statement(statement)
 
 
-def send_at_pre_commit() -> None:  # src/transaction.ts:534
+def send_at_pre_commit() -> None:  # src/transaction.ts:523
     """pre_commit: the write set goes to memcached, except under SERIALIZABLE (then commit sends it). A failure is an
     ERROR, which aborts the transaction; the writes memcached applied are remembered so that rollback deletes them
     again.
     """
-    fold_open_statements()
+    if len(state.open_statements) > 0:
+        fold_open_statements()
     if state.serializable or transaction_writes.is_empty():
         return
     applied: dict[PendingWrite, None] = {}
@@ -553,13 +550,15 @@ def send_at_pre_commit() -> None:  # src/transaction.ts:534
         state.sent.append(write)
 
 
-def send_at_commit() -> None:  # src/transaction.ts:556
+def send_at_commit() -> None:  # src/transaction.ts:545
     """commit: PostgreSQL has committed. Under SERIALIZABLE the write set is sent now, after PostgreSQL's commit-time
     serialization check; nothing may raise here (the transaction is over), so a failure is a WARNING naming the keys.
     """
     state.sent = []
-    fold_open_statements()
-    writes = transaction_writes.take_all()
+    if len(state.open_statements) > 0:
+        fold_open_statements()
+    # A transaction that only read (or sent its writes at pre_commit) has nothing to take.
+    writes = [] if transaction_writes.is_empty() else transaction_writes.take_all()
     forget_all()
     if len(writes) == 0:
         return
@@ -575,7 +574,7 @@ def send_at_commit() -> None:  # src/transaction.ts:556
             )
 
 
-def abandon_transaction() -> None:  # src/transaction.ts:578
+def abandon_transaction() -> None:  # src/transaction.ts:568
     """rollback: nothing pending is sent. Writes memcached applied at pre_commit belong to a transaction that did not
     commit after all (a later commit step failed), so they are deleted again, with a WARNING naming them; nothing here
     may raise (the transaction is already aborting).
@@ -608,7 +607,7 @@ def abandon_transaction() -> None:  # src/transaction.ts:578
     )
 
 
-def forget_all() -> None:  # src/transaction.ts:607
+def forget_all() -> None:  # src/transaction.ts:597
     """The transaction ended (after COMMIT, or ROLLBACK): nothing stays pending."""
     transaction_writes.clear()
     for statement in state.open_statements:
@@ -617,7 +616,7 @@ def forget_all() -> None:  # src/transaction.ts:607
     state.serializable = False
 
 
-def rollback_to_level(level: int) -> None:  # src/transaction.ts:615
+def rollback_to_level(level: int) -> None:  # src/transaction.ts:605
     """ROLLBACK TO SAVEPOINT (or a failed subtransaction) at `level`: the writes made since are dropped."""
     transaction_writes.rollback_to(level)
     dropped: list[StatementWrites] = []
@@ -629,6 +628,6 @@ def rollback_to_level(level: int) -> None:  # src/transaction.ts:615
         state.open_statements.pop(statement, None)
 
 
-def release_level(level: int) -> None:  # src/transaction.ts:628
+def release_level(level: int) -> None:  # src/transaction.ts:618
     """RELEASE SAVEPOINT at `level`: the writes made since belong to the enclosing level."""
     transaction_writes.release(level)
