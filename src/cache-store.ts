@@ -307,15 +307,15 @@ export class CacheStore {
     let reused = false;
     try {
       reused = await this.connection.ready(this.endpoint.connectTimeout);
-      await this.connection.send(this.getRequest(encoded), this.endpoint.timeout);
+      await this.connection.send(encoded.length <= KEYS_PER_GET ? encodeGet(encoded) : this.getRequest(encoded), this.endpoint.timeout);
     } catch (error) {
       return { keys: keys, encoded: encoded, reused: reused, failure: error };
     }
     return { keys: keys, encoded: encoded, reused: reused, failure: null };
   }
 
+  /** The get lines of more than KEYS_PER_GET keys, in one request. */
   private getRequest(encoded: Bytes[]): Bytes {
-    if (encoded.length <= KEYS_PER_GET) return encodeGet(encoded);
     const lines: Bytes[] = [];
     for (let start = 0; start < encoded.length; start += KEYS_PER_GET) lines.push(encodeGet(encoded.slice(start, start + KEYS_PER_GET)));
     return bytesConcat(lines);

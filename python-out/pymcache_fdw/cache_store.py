@@ -357,14 +357,16 @@ class CacheStore:  # src/cache-store.ts:275
         reused = False
         try:
             reused = self._connection.ready(self.endpoint['connect_timeout'])
-            self._connection.send(self._get_request(encoded), self.endpoint['timeout'])
+            self._connection.send(
+                encode_get(encoded) if len(encoded) <= KEYS_PER_GET else self._get_request(encoded),
+                self.endpoint['timeout'],
+            )
         except Exception as error:
             return {'keys': keys, 'encoded': encoded, 'reused': reused, 'failure': error}
         return {'keys': keys, 'encoded': encoded, 'reused': reused, 'failure': None}
 
-    def _get_request(self, encoded: list[bytes]) -> bytes:  # src/cache-store.ts:317
-        if len(encoded) <= KEYS_PER_GET:
-            return encode_get(encoded)
+    def _get_request(self, encoded: list[bytes]) -> bytes:  # src/cache-store.ts:318
+        """The get lines of more than KEYS_PER_GET keys, in one request."""
         lines: list[bytes] = []
         start = 0
         while start < len(encoded):

@@ -206,7 +206,9 @@ export class ReplyReader {
 
   /** The reply to get or gets: every VALUE item until END (an empty list when nothing was found). */
   readValues(): ValueItem[] | null {
-    this.start(GET_REPLY);
+    // start(GET_REPLY), written out: this read is the hot path of every lookup.
+    if (this.failure !== null) throw this.failure;
+    if (this.pending !== null && this.pending !== GET_REPLY) this.start(GET_REPLY);
     while (true) {
       const need = this.valuesNeed;
       if (need !== REPLY_DONE) {

@@ -245,7 +245,11 @@ class ReplyReader:  # src/memcache/replies.ts:157
 
     def read_values(self) -> list[ValueItem] | None:  # src/memcache/replies.ts:208
         """The reply to get or gets: every VALUE item until END (an empty list when nothing was found)."""
-        self._start(GET_REPLY)
+        # start(GET_REPLY), written out: this read is the hot path of every lookup.
+        if self._failure is not None:
+            raise self._failure
+        if self._pending is not None and self._pending != GET_REPLY:
+            self._start(GET_REPLY)
         while True:
             need = self._values_need
             if need != REPLY_DONE:
@@ -264,7 +268,7 @@ class ReplyReader:  # src/memcache/replies.ts:157
                 return values
             self._values_need = status
 
-    def _scan_values(self) -> int:  # src/memcache/replies.ts:237
+    def _scan_values(self) -> int:  # src/memcache/replies.ts:239
         """The hot path of get: VALUE items parsed straight from the buffer until END, or until the buffer ends inside
         an item, which is left unconsumed. Returns REPLY_DONE, LINE_NEEDED, or the bytes the item needs from `position`.
         Each line is split once (a VALUE line is `VALUE`, key, flags, length and an optional CAS token): CPython spends
@@ -324,7 +328,7 @@ class ReplyReader:  # src/memcache/replies.ts:157
             values.append((key, flags, buffer[data_start:data_end], cas))
             position = data_end + 2
 
-    def _scan_whole_items(self) -> None:  # src/memcache/replies.ts:296
+    def _scan_whole_items(self) -> None:  # src/memcache/replies.ts:298
         """The well-formed items at the start of the unread bytes, taken from one split of them at CRLF: while a line is
         `VALUE <key> <flags> <bytes>` (no CAS token) and the next is a data block of exactly that length followed by
         CRLF, the item is what _scan_values would read there. The first line that is anything else (END, an error reply,
@@ -372,7 +376,7 @@ class ReplyReader:  # src/memcache/replies.ts:157
             i += 2
         self._position = start + consumed
 
-    def read_stored(self) -> StoreStatus | None:  # src/memcache/replies.ts:324
+    def read_stored(self) -> StoreStatus | None:  # src/memcache/replies.ts:326
         """The reply to set, add, replace, append, prepend or cas."""
         self._start(STORE_REPLY)
         line = self._read_line(STORE_REPLY)
@@ -383,7 +387,7 @@ class ReplyReader:  # src/memcache/replies.ts:157
             return cast("Literal['STORED', 'NOT_STORED', 'EXISTS', 'NOT_FOUND']", word)
         raise self._unexpected(line, STORE_REPLY, 'STORED, NOT_STORED, EXISTS, NOT_FOUND or an error')
 
-    def read_deleted(self) -> DeleteStatus | None:  # src/memcache/replies.ts:334
+    def read_deleted(self) -> DeleteStatus | None:  # src/memcache/replies.ts:336
         """The reply to delete."""
         self._start(DELETE_REPLY)
         line = self._read_line(DELETE_REPLY)
@@ -394,7 +398,7 @@ class ReplyReader:  # src/memcache/replies.ts:157
             return cast("Literal['NOT_FOUND', 'DELETED']", word)
         raise self._unexpected(line, DELETE_REPLY, 'DELETED, NOT_FOUND or an error')
 
-    def read_touched(self) -> TouchStatus | None:  # src/memcache/replies.ts:344
+    def read_touched(self) -> TouchStatus | None:  # src/memcache/replies.ts:346
         """The reply to touch."""
         self._start(TOUCH_REPLY)
         line = self._read_line(TOUCH_REPLY)
@@ -405,7 +409,7 @@ class ReplyReader:  # src/memcache/replies.ts:157
             return cast("Literal['NOT_FOUND', 'TOUCHED']", word)
         raise self._unexpected(line, TOUCH_REPLY, 'TOUCHED, NOT_FOUND or an error')
 
-    def read_counter(self) -> CounterReply | None:  # src/memcache/replies.ts:354
+    def read_counter(self) -> CounterReply | None:  # src/memcache/replies.ts:356
         """The reply to incr or decr."""
         self._start(COUNTER_REPLY)
         line = self._read_line(COUNTER_REPLY)
@@ -419,7 +423,7 @@ class ReplyReader:  # src/memcache/replies.ts:157
             return {'found': False, 'value': None}
         raise self._unexpected(line, COUNTER_REPLY, 'a number, NOT_FOUND or an error')
 
-    def read_stats(self) -> list[StatEntry] | None:  # src/memcache/replies.ts:366
+    def read_stats(self) -> list[StatEntry] | None:  # src/memcache/replies.ts:368
         """The reply to stats (with or without a group): every STAT line until END, in the server's order."""
         self._start(STATS_REPLY)
         while True:
@@ -442,7 +446,7 @@ class ReplyReader:  # src/memcache/replies.ts:157
             else:
                 raise self._unexpected(line, STATS_REPLY, 'STAT, END or an error')
 
-    def read_version(self) -> str | None:  # src/memcache/replies.ts:390
+    def read_version(self) -> str | None:  # src/memcache/replies.ts:392
         """The reply to version: the version text (`1.6.18`), read as latin-1."""
         self._start(VERSION_REPLY)
         line = self._read_line(VERSION_REPLY)
@@ -452,7 +456,7 @@ class ReplyReader:  # src/memcache/replies.ts:157
             return line[len(VERSION_PREFIX):].decode('latin-1')
         raise self._unexpected(line, VERSION_REPLY, 'VERSION or an error')
 
-    def read_meta(self) -> MetaReply | None:  # src/memcache/replies.ts:402
+    def read_meta(self) -> MetaReply | None:  # src/memcache/replies.ts:404
         """The next reply to a meta command (mg, ms, md, ma, mn). With quiet flags some commands send no reply: pipeline
         them with opaque tokens, end the pipeline with mn, and read until the MN reply.
         """
@@ -479,7 +483,7 @@ class ReplyReader:  # src/memcache/replies.ts:157
         self._pending = None
         return reply
 
-    def _meta_reply_of(self, line: bytes) -> MetaReply:  # src/memcache/replies.ts:427
+    def _meta_reply_of(self, line: bytes) -> MetaReply:  # src/memcache/replies.ts:429
         """A meta reply line: its status, the size of a VA's data block (into _meta_value_length), and its return flags.
         """
         fields = line.split(SPACE)
@@ -518,7 +522,7 @@ class ReplyReader:  # src/memcache/replies.ts:157
                 self._meta_flag(reply, field[0:1].decode('latin-1'), field[1:])
         return reply
 
-    def _meta_flag(self, reply: MetaReply, flag: str, token: bytes) -> None:  # src/memcache/replies.ts:452
+    def _meta_flag(self, reply: MetaReply, flag: str, token: bytes) -> None:  # src/memcache/replies.ts:454
         """Records one return flag; flags the reader does not know are skipped (later versions may add some)."""
         valid = True
         if flag == 'c':
@@ -563,7 +567,7 @@ class ReplyReader:  # src/memcache/replies.ts:157
                 f'a {flag} flag whose token of {int_to_string(len(token))} bytes is not what memcached sends',
             )
 
-    def read_metadump(self) -> MetadumpEntry | MetadumpEnd | None:  # src/memcache/replies.ts:494
+    def read_metadump(self) -> MetadumpEntry | MetadumpEnd | None:  # src/memcache/replies.ts:496
         """The next line of a metadump: an entry, or how the dump ended (END, or the crawler's BUSY, BADCLASS or
         NOTSTARTED). Read until it returns a string; only the entry being parsed is held in memory.
         """
@@ -587,7 +591,7 @@ class ReplyReader:  # src/memcache/replies.ts:157
         raise self._unexpected(line, METADUMP_REPLY, 'key=..., END, BUSY, BADCLASS, NOTSTARTED or an error')
 
     # ---- bytes ----
-    def _find_line_end(self, terminator: bytes, expected: str) -> int:  # src/memcache/replies.ts:515
+    def _find_line_end(self, terminator: bytes, expected: str) -> int:  # src/memcache/replies.ts:517
         """Index where the next `terminator` (CRLF, or LF) starts at or after `_position`, or -1 when it has not
         arrived.
         """
@@ -614,14 +618,14 @@ class ReplyReader:  # src/memcache/replies.ts:157
             raise self._fail(expected, LINE_TOO_LONG)
         return -1
 
-    def _cr_before(self, index: int) -> bool:  # src/memcache/replies.ts:543
+    def _cr_before(self, index: int) -> bool:  # src/memcache/replies.ts:545
         """Whether the byte received just before parts[index] (and not consumed) is a CR."""
         if index > 0:
             previous = self._parts[index - 1]
             return previous.startswith(CR, len(previous) - 1)
         return len(self._buffer) > self._position and self._buffer.startswith(CR, len(self._buffer) - 1)
 
-    def _bytes_arrived(self, count: int) -> bool:  # src/memcache/replies.ts:552
+    def _bytes_arrived(self, count: int) -> bool:  # src/memcache/replies.ts:554
         """Whether `count` bytes from `_position` have arrived; if so they are in `_buffer` (the parts joined once)."""
         if len(self._buffer) - self._position >= count:
             return True
@@ -630,7 +634,7 @@ class ReplyReader:  # src/memcache/replies.ts:157
         self._merge_parts()
         return True
 
-    def _merge_parts(self) -> None:  # src/memcache/replies.ts:559
+    def _merge_parts(self) -> None:  # src/memcache/replies.ts:561
         self._buffer = bytes().join([self._buffer[self._position:], *self._parts])
         self._position = 0
         self._parts = []
@@ -638,14 +642,14 @@ class ReplyReader:  # src/memcache/replies.ts:157
         self._tail_searched = False
         self._searched_parts = 0
 
-    def _read_line(self, expected: str) -> bytes | None:  # src/memcache/replies.ts:569
+    def _read_line(self, expected: str) -> bytes | None:  # src/memcache/replies.ts:571
         """The next line without its CRLF, consumed; null when it has not fully arrived."""
         end = self._find_line_end(CRLF, expected)
         if end < 0:
             return None
         return self._take_line(end, len(CRLF), expected)
 
-    def _take_line(self, end: int, terminator_length: int, expected: str) -> bytes:  # src/memcache/replies.ts:576
+    def _take_line(self, end: int, terminator_length: int, expected: str) -> bytes:  # src/memcache/replies.ts:578
         """The line from `_position` to `end`, consumed with the `terminator_length` bytes of its line end."""
         if end - self._position > MAX_LINE_LENGTH:
             raise self._fail(expected, LINE_TOO_LONG)
@@ -654,26 +658,26 @@ class ReplyReader:  # src/memcache/replies.ts:157
         return line
 
     # ---- state and errors ----
-    def _start(self, reply: str) -> None:  # src/memcache/replies.ts:585
+    def _start(self, reply: str) -> None:  # src/memcache/replies.ts:587
         if self._failure is not None:
             raise self._failure
         if self._pending is not None and self._pending != reply:
             raise ReadOrderError(f'a read of the reply to {reply} while the reply to {self._pending} is partly read')
 
-    def _cas_token(self, token: bytes, expected: str) -> str:  # src/memcache/replies.ts:592
+    def _cas_token(self, token: bytes, expected: str) -> str:  # src/memcache/replies.ts:594
         if not is_decimal_u64(token):
             raise self._fail(
                 expected, f'a CAS token of {int_to_string(len(token))} bytes that is not an unsigned 64-bit number'
             )
         return token.decode('latin-1')
 
-    def _too_long(self, length: int) -> str:  # src/memcache/replies.ts:597
+    def _too_long(self, length: int) -> str:  # src/memcache/replies.ts:599
         return (
             f'a data block of {int_to_string(length)} bytes, more than the'
             f' {int_to_string(self._max_value_length)} bytes allowed'
         )
 
-    def _reset_reply(self) -> None:  # src/memcache/replies.ts:602
+    def _reset_reply(self) -> None:  # src/memcache/replies.ts:604
         """Forgets the reply partly read (after an error reply, the next read starts a new one)."""
         self._pending = None
         self._values_need = REPLY_DONE
@@ -681,14 +685,14 @@ class ReplyReader:  # src/memcache/replies.ts:157
         self._stats = []
         self._meta_header = None
 
-    def _fail(self, expected: str, problem: str) -> ProtocolError:  # src/memcache/replies.ts:611
+    def _fail(self, expected: str, problem: str) -> ProtocolError:  # src/memcache/replies.ts:613
         """A ProtocolError, which every later read throws again."""
         self._reset_reply()
         error = ProtocolError(expected, problem)
         self._failure = error
         return error
 
-    def _unexpected(self, line: bytes, expected: str, wanted: str) -> ReplyError:  # src/memcache/replies.ts:619
+    def _unexpected(self, line: bytes, expected: str, wanted: str) -> ReplyError:  # src/memcache/replies.ts:621
         """The error reply `line` holds, or a ProtocolError saying it is not one of the `wanted` lines."""
         error = error_reply_of(line)
         if error is None:
