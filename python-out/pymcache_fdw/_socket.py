@@ -22,7 +22,10 @@ SocketFailure = Literal["refused", "not-found", "unreachable", "timeout", "reset
 
 # How long one wait lasts at most before PostgreSQL's interrupt flags are looked at again.
 INTERRUPT_CHECK_SECONDS = 0.1
-_RECEIVE_BYTES = 262144
+# Most a recv() takes at once. recv(n) allocates n bytes first: above glibc's mmap threshold (128 KiB) that is an
+# mmap, an mremap to the size received and a munmap per call (and page faults), which cost a one-key read more CPU
+# than all its Python; 64 KiB comes from the heap.
+_RECEIVE_BYTES = 65536
 
 _ERRNO_FAILURES: Dict[int, SocketFailure] = {
     errno.ECONNREFUSED: "refused",
