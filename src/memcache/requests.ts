@@ -138,6 +138,15 @@ const MAX_SLAB_CLASS = 63;
 const NOREPLY: Bytes = utf8Encode(' noreply');
 const GET: Bytes = utf8Encode('get');
 const GETS: Bytes = utf8Encode('gets');
+/** The command words of encodeStore, encoded once. */
+const STORE_COMMANDS: Map<StoreCommand, Bytes> = new Map([
+  ['set', utf8Encode('set')],
+  ['add', utf8Encode('add')],
+  ['replace', utf8Encode('replace')],
+  ['append', utf8Encode('append')],
+  ['prepend', utf8Encode('prepend')],
+]);
+const ZERO: Bytes = utf8Encode('0');
 const CAS: Bytes = utf8Encode('cas');
 const DELETE: Bytes = utf8Encode('delete');
 const TOUCH: Bytes = utf8Encode('touch');
@@ -224,10 +233,10 @@ export function encodeGets(keys: readonly Bytes[]): Bytes {
 
 /** `<command> <key> <flags> <exptime> <bytes>[ <cas>][ noreply]\r\n<value>\r\n` */
 function storage(command: Bytes, key: Bytes, flags: number, exptime: number, value: Bytes, cas: Bytes | null, noreply: boolean): Bytes {
-  const parts: Bytes[] = [
-    command, SPACE, checkedKey(key), SPACE, checkedClientFlags(flags), SPACE, checkedExptime('the expiration time', exptime), SPACE,
-    intToAscii(value.length),
-  ];
+  // Flags and expiration time are most often 0, which needs no check.
+  const flagsToken = flags === 0 ? ZERO : checkedClientFlags(flags);
+  const exptimeToken = exptime === 0 ? ZERO : checkedExptime('the expiration time', exptime);
+  const parts: Bytes[] = [command, SPACE, checkedKey(key), SPACE, flagsToken, SPACE, exptimeToken, SPACE, intToAscii(value.length)];
   if (cas !== null) parts.push(SPACE, cas);
   if (noreply) parts.push(NOREPLY);
   parts.push(CRLF, value, CRLF);
@@ -239,7 +248,7 @@ function storage(command: Bytes, key: Bytes, flags: number, exptime: number, val
  * readStored). append and prepend ignore flags and exptime, as memcached does.
  */
 export function encodeStore(command: StoreCommand, key: Bytes, flags: number, exptime: number, value: Bytes, noreply = false): Bytes {
-  return storage(utf8Encode(command), key, flags, exptime, value, null, noreply);
+  return storage(STORE_COMMANDS.get(command)!, key, flags, exptime, value, null, noreply);
 }
 
 /** `cas <key> <flags> <exptime> <bytes> <cas>[ noreply]` and the value (read with readStored); `cas` as from gets. */
