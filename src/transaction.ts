@@ -270,11 +270,22 @@ class ServerWrites {
         this.batches.push({ batch: store.setBatch(keys, items, setBatch[0]!.op.expire), writes: writesOf(setBatch) });
       }
     }
+    // (Most flushes are of one kind: the others cost no call.)
+    if (this.deletes.length > 0) this.planDeletes();
+    if (this.touches.length > 0) this.planTouches();
+  }
+
+  private planDeletes(): void {
+    const store = this.store;
     for (const deleteBatch of batches(this.deletes, (deleteWrite: PendingWrite) => 0)) {
       const keys: string[] = [];
       for (const deleteWrite of deleteBatch) keys.push(deleteWrite.op.key);
       this.batches.push({ batch: store.deleteBatch(keys), writes: deleteBatch });
     }
+  }
+
+  private planTouches(): void {
+    const store = this.store;
     for (const touchGroup of touchesByExpire(this.touches)) {
       for (const touchBatch of batches(touchGroup, (pendingTouch: PendingTouch) => 0)) {
         const keys: string[] = [];
@@ -368,7 +379,7 @@ export async function flushWrites(
       server.sets.push({ write: write, op: op });
     }
   }
-  await sendAdds(adds, ledger);
+  if (adds.length > 0) await sendAdds(adds, ledger);
   const flushes: ServerWrites[] = [];
   for (const server of servers.values()) {
     server.plan();

@@ -284,14 +284,25 @@ class ServerWrites:  # src/transaction.ts:242
                         'writes': writes_of(set_batch),
                     }
                 )
+        # (Most flushes are of one kind: the others cost no call.)
+        if len(self.deletes) > 0:
+            self._plan_deletes()
+        if len(self.touches) > 0:
+            self._plan_touches()
+
+    def _plan_deletes(self) -> None:  # src/transaction.ts:278
+        store = self.store
         for delete_batch in batches(self.deletes, lambda delete_write: 0):
-            keys = []
+            keys: list[str] = []
             for delete_write in delete_batch:
                 keys.append(delete_write.op['key'])
             self.batches.append({'batch': store.delete_batch(keys), 'writes': delete_batch})
+
+    def _plan_touches(self) -> None:  # src/transaction.ts:287
+        store = self.store
         for touch_group in touches_by_expire(self.touches):
             for touch_batch in batches(touch_group, lambda pending_touch: 0):
-                keys = []
+                keys: list[str] = []
                 writes: list[PendingWrite] = []
                 for pending_touch in touch_batch:
                     keys.append(pending_touch['op']['key'])
@@ -301,7 +312,7 @@ class ServerWrites:  # src/transaction.ts:242
                 )
 
 
-def send_adds(adds: list[PendingStore], ledger: FlushLedger) -> None:  # src/transaction.ts:297
+def send_adds(adds: list[PendingStore], ledger: FlushLedger) -> None:  # src/transaction.ts:308
     """`add`s go first, one acknowledged request each: memcached has no add_many, and an add that finds its key taken (a
     client created it after the statement checked) must stop the flush before anything else is sent. The keys this
     flush already added did not exist before it, so they are deleted again and memcached is left as it was.
@@ -338,14 +349,14 @@ def send_adds(adds: list[PendingStore], ledger: FlushLedger) -> None:  # src/tra
         ledger.applied[write] = None
 
 
-def action_of(batch: WriteBatch) -> str:  # src/transaction.ts:331
+def action_of(batch: WriteBatch) -> str:  # src/transaction.ts:342
     """What a batch's action is called in messages."""
     return batch['kind']
 
 
 def flush_writes(
     writes: list[PendingWrite], what: str, applied: dict[PendingWrite, None], aftermath: str
-) -> None:  # src/transaction.ts:342
+) -> None:  # src/transaction.ts:353
     """Sends `writes` (each key's final operation): adds first; then every server's sets (grouped by expiration),
     deletes and touches as pipelined batches of up to KEYS_PER_BATCH keys, in rounds: each round sends one batch to
     every server before reading any server's replies, so the servers work in parallel. A failure throws FlushFailed,
@@ -372,7 +383,8 @@ def flush_writes(
             server.touches.append({'write': write, 'op': op})
         else:
             server.sets.append({'write': write, 'op': op})
-    send_adds(adds, ledger)
+    if len(adds) > 0:
+        send_adds(adds, ledger)
     flushes: list[ServerWrites] = []
     for server in servers.values():
         server.plan()
@@ -456,7 +468,7 @@ def flush_writes(
         )
 
 
-def warn_vanished_touches(store: CacheStore, user_keys: list[str], what: str) -> None:  # src/transaction.ts:464
+def warn_vanished_touches(store: CacheStore, user_keys: list[str], what: str) -> None:  # src/transaction.ts:475
     """An expire-only UPDATE is a `touch` at COMMIT, and touch does not create keys: a key that expired, was evicted or
     was deleted by another client after the UPDATE read it stays absent. That is what the transaction would see had it
     run at COMMIT time, so the COMMIT goes on (failing it would leave the writes already sent applied anyway), and a
@@ -485,18 +497,18 @@ APPLIED_UNDONE = (
 )
 
 
-def begin_transaction(serializable: bool) -> None:  # src/transaction.ts:484
+def begin_transaction(serializable: bool) -> None:  # src/transaction.ts:495
     """The backend's hooks: begin. `serializable` is Multicorn's begin argument (1 under SERIALIZABLE)."""
     state.serializable = serializable
 
 
-def statement_opened(statement: StatementWrites) -> None:  # src/transaction.ts:489
+def statement_opened(statement: StatementWrites) -> None:  # src/transaction.ts:500
     """A statement has written through a table: its writes join the write set when it ends (or at COMMIT at the latest).
     """
     state.open_statements[statement] = None
 
 
-def fold_statement(statement: StatementWrites) -> None:  # src/transaction.ts:494
+def fold_statement(statement: StatementWrites) -> None:  # src/transaction.ts:505
     """The statement's writes join the transaction's write set, at the statement's savepoint level."""
     state.open_statements.pop(statement, None)
     level = statement.savepoint_level
@@ -504,7 +516,7 @@ def fold_statement(statement: StatementWrites) -> None:  # src/transaction.ts:49
         transaction_writes.record(level, write.store, write.op)
 
 
-def send_statement(statement: StatementWrites) -> None:  # src/transaction.ts:501
+def send_statement(statement: StatementWrites) -> None:  # src/transaction.ts:512
     """write_mode immediate: the statement's writes are sent as it ends; a failure is an ERROR and what was applied
     stays.
     """
@@ -516,7 +528,7 @@ def send_statement(statement: StatementWrites) -> None:  # src/transaction.ts:50
         raise_error(str(error), error.hint, error.detail)
 
 
-def fold_open_statements() -> None:  # src/transaction.ts:513
+def fold_open_statements() -> None:  # src/transaction.ts:524
     """Statements still open at COMMIT (PostgreSQL ends every statement first; nothing is dropped if one did not)."""
     open: list[StatementWrites] = []
     for statement in state.open_statements:
@@ -525,7 +537,7 @@ def fold_open_statements() -> None:  # src/transaction.ts:513
         fold_statement(statement)
 
 
-def send_at_pre_commit() -> None:  # src/transaction.ts:523
+def send_at_pre_commit() -> None:  # src/transaction.ts:534
     """pre_commit: the write set goes to memcached, except under SERIALIZABLE (then commit sends it). A failure is an
     ERROR, which aborts the transaction; the writes memcached applied are remembered so that rollback deletes them
     again.
@@ -550,7 +562,7 @@ def send_at_pre_commit() -> None:  # src/transaction.ts:523
         state.sent.append(write)
 
 
-def send_at_commit() -> None:  # src/transaction.ts:545
+def send_at_commit() -> None:  # src/transaction.ts:556
     """commit: PostgreSQL has committed. Under SERIALIZABLE the write set is sent now, after PostgreSQL's commit-time
     serialization check; nothing may raise here (the transaction is over), so a failure is a WARNING naming the keys.
     """
@@ -574,7 +586,7 @@ def send_at_commit() -> None:  # src/transaction.ts:545
             )
 
 
-def abandon_transaction() -> None:  # src/transaction.ts:568
+def abandon_transaction() -> None:  # src/transaction.ts:579
     """rollback: nothing pending is sent. Writes memcached applied at pre_commit belong to a transaction that did not
     commit after all (a later commit step failed), so they are deleted again, with a WARNING naming them; nothing here
     may raise (the transaction is already aborting).
@@ -607,7 +619,7 @@ def abandon_transaction() -> None:  # src/transaction.ts:568
     )
 
 
-def forget_all() -> None:  # src/transaction.ts:597
+def forget_all() -> None:  # src/transaction.ts:608
     """The transaction ended (after COMMIT, or ROLLBACK): nothing stays pending."""
     transaction_writes.clear()
     for statement in state.open_statements:
@@ -616,7 +628,7 @@ def forget_all() -> None:  # src/transaction.ts:597
     state.serializable = False
 
 
-def rollback_to_level(level: int) -> None:  # src/transaction.ts:605
+def rollback_to_level(level: int) -> None:  # src/transaction.ts:616
     """ROLLBACK TO SAVEPOINT (or a failed subtransaction) at `level`: the writes made since are dropped."""
     transaction_writes.rollback_to(level)
     dropped: list[StatementWrites] = []
@@ -628,6 +640,6 @@ def rollback_to_level(level: int) -> None:  # src/transaction.ts:605
         state.open_statements.pop(statement, None)
 
 
-def release_level(level: int) -> None:  # src/transaction.ts:618
+def release_level(level: int) -> None:  # src/transaction.ts:629
     """RELEASE SAVEPOINT at `level`: the writes made since belong to the enclosing level."""
     transaction_writes.release(level)
