@@ -302,12 +302,13 @@ export class CacheStore {
    * statement still get their requests first.
    */
   async sendGet(keys: string[]): Promise<PendingGet> {
-    if (keys.length === 0) return { keys: keys, encoded: [], reused: false, failure: null };
-    const encoded = encodeKeys(keys);
+    const keyCount = keys.length;
+    if (keyCount === 0) return { keys: keys, encoded: [], reused: false, failure: null };
+    const encoded = keyCount === 1 ? [utf8Encode(keys[0]!)] : encodeKeys(keys);
     let reused = false;
     try {
       reused = await this.connection.ready(this.endpoint.connectTimeout);
-      await this.connection.send(encoded.length <= KEYS_PER_GET ? encodeGet(encoded) : this.getRequest(encoded), this.endpoint.timeout);
+      await this.connection.send(keyCount <= KEYS_PER_GET ? encodeGet(encoded) : this.getRequest(encoded), this.endpoint.timeout);
     } catch (error) {
       return { keys: keys, encoded: encoded, reused: reused, failure: error };
     }
@@ -361,15 +362,16 @@ export class CacheStore {
 
   /** Reads the replies of every get line of `pending`, each item matched with the key it was asked for. */
   private async readGetReplies(pending: PendingGet): Promise<Map<string, StoredItem>> {
-    if (pending.keys.length === 0) return new Map<string, StoredItem>();
+    const keys = pending.keys;
+    const keyCount = keys.length;
+    if (keyCount === 0) return new Map<string, StoredItem>();
     const connection = this.connection;
     const timeout = this.endpoint.timeout;
-    const keys = pending.keys;
     const encoded = pending.encoded;
     const found: Map<string, StoredItem> = new Map<string, StoredItem>();
     try {
-      for (let start = 0; start < keys.length; start += KEYS_PER_GET) {
-        const end = start + KEYS_PER_GET < keys.length ? start + KEYS_PER_GET : keys.length;
+      for (let start = 0; start < keyCount; start += KEYS_PER_GET) {
+        const end = start + KEYS_PER_GET < keyCount ? start + KEYS_PER_GET : keyCount;
         const items = await connection.receive(readValues, timeout);
         // memcached answers hits in the order the keys were asked for: one pass matches them.
         let position = start;
@@ -598,7 +600,6 @@ const SPACE: Bytes = utf8Encode(' ');
  * space or a lone surrogate is encoded on its own, to fail as it would alone.
  */
 function encodeKeys(keys: string[]): Bytes[] {
-  if (keys.length === 1) return [utf8Encode(keys[0]!)];
   try {
     const split = bytesSplit(utf8Encode(keys.join(' ')), SPACE);
     if (split.length === keys.length) return split;

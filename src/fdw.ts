@@ -99,7 +99,8 @@ export class PymcacheFDW extends ForeignDataWrapper {
 
   override getRelSize(quals: Qual[], columns: Set<string>): [number, number] {
     const keys = lookupKeys(quals, this.layout.keyColumn);
-    const width = COLUMN_WIDTH * (columns.size > 0 ? columns.size : 1);
+    const asked = columns.size;
+    const width = COLUMN_WIDTH * (asked > 0 ? asked : 1);
     if (keys === null) return [NO_KEY_ROWS_ESTIMATE, width];
     return [keys.length, width];
   }

@@ -115,8 +115,9 @@ export function plainFullKey(prefix: string, key: string): string | null {
  * full keys joined by spaces split back into one piece per key exactly when none holds one.
  */
 export function plainFullKeys(prefix: string, keys: string[]): string[] | null {
-  if (keys.length === 0) return [];
-  if (keys.length === 1) {
+  const keyCount = keys.length;
+  if (keyCount === 0) return [];
+  if (keyCount === 1) {
     const plain = plainFullKey(prefix, keys[0]!);
     return plain === null ? null : [plain];
   }

@@ -351,21 +351,22 @@ class CacheStore:  # src/cache-store.ts:275
         receive_get. A failure to connect or send is kept for receive_get to report, so that the other servers of a
         statement still get their requests first.
         """
-        if len(keys) == 0:
+        key_count = len(keys)
+        if key_count == 0:
             return {'keys': keys, 'encoded': [], 'reused': False, 'failure': None}
-        encoded = encode_keys(keys)
+        encoded = [utf8_encode(keys[0])] if key_count == 1 else encode_keys(keys)
         reused = False
         try:
             reused = self._connection.ready(self.endpoint['connect_timeout'])
             self._connection.send(
-                encode_get(encoded) if len(encoded) <= KEYS_PER_GET else self._get_request(encoded),
+                encode_get(encoded) if key_count <= KEYS_PER_GET else self._get_request(encoded),
                 self.endpoint['timeout'],
             )
         except Exception as error:
             return {'keys': keys, 'encoded': encoded, 'reused': reused, 'failure': error}
         return {'keys': keys, 'encoded': encoded, 'reused': reused, 'failure': None}
 
-    def _get_request(self, encoded: list[bytes]) -> bytes:  # src/cache-store.ts:318
+    def _get_request(self, encoded: list[bytes]) -> bytes:  # src/cache-store.ts:319
         """The get lines of more than KEYS_PER_GET keys, in one request."""
         lines: list[bytes] = []
         start = 0
@@ -374,7 +375,7 @@ class CacheStore:  # src/cache-store.ts:275
             start += KEYS_PER_GET
         return bytes().join(lines)
 
-    def receive_get(self, pending: PendingGet) -> dict[str, StoredItem]:  # src/cache-store.ts:329
+    def receive_get(self, pending: PendingGet) -> dict[str, StoredItem]:  # src/cache-store.ts:330
         """The items found for a sent get. A failed request goes to `read_failed`, which raises the ERROR (or, in
         ServerStore under on_server_error miss, returns what was found); a connection that was reused and turns out
         closed (the server restarted since the last statement) is retried once on a new one, reads being safe to repeat.
@@ -405,19 +406,20 @@ class CacheStore:  # src/cache-store.ts:275
             raise Exception('unexpected failure during a get')
         return self.read_failed(failure, pending['keys'], {})
 
-    def _read_get_replies(self, pending: PendingGet) -> dict[str, StoredItem]:  # src/cache-store.ts:363
+    def _read_get_replies(self, pending: PendingGet) -> dict[str, StoredItem]:  # src/cache-store.ts:364
         """Reads the replies of every get line of `pending`, each item matched with the key it was asked for."""
-        if len(pending['keys']) == 0:
+        keys = pending['keys']
+        key_count = len(keys)
+        if key_count == 0:
             return {}
         connection = self._connection
         timeout = self.endpoint['timeout']
-        keys = pending['keys']
         encoded = pending['encoded']
         found: dict[str, StoredItem] = {}
         try:
             start = 0
-            while start < len(keys):
-                end = start + KEYS_PER_GET if start + KEYS_PER_GET < len(keys) else len(keys)
+            while start < key_count:
+                end = start + KEYS_PER_GET if start + KEYS_PER_GET < key_count else key_count
                 items = connection.receive(read_values, timeout)
                 # memcached answers hits in the order the keys were asked for: one pass matches them.
                 position = start
@@ -438,22 +440,22 @@ class CacheStore:  # src/cache-store.ts:275
         connection.done()
         return found
 
-    def get_many(self, keys: list[str]) -> dict[str, StoredItem]:  # src/cache-store.ts:392
+    def get_many(self, keys: list[str]) -> dict[str, StoredItem]:  # src/cache-store.ts:394
         """The items found for `keys` (full keys): send_get then receive_get."""
         return self.receive_get(self.send_get(keys))
 
     def read_failed(
         self, error: object, chunk: list[str], found: dict[str, StoredItem]
-    ) -> dict[str, StoredItem]:  # src/cache-store.ts:400
+    ) -> dict[str, StoredItem]:  # src/cache-store.ts:402
         """A `get` of `chunk` failed: an ERROR naming the server (and the key, for one key). `found` holds the items
         read before the failure, for an override that reads the rest as misses.
         """
         raise_failure(error, self.endpoint, operation_text('get', self.user_key(chunk[0]) if len(chunk) == 1 else None))
 
-    def read_succeeded(self) -> None:  # src/cache-store.ts:405
+    def read_succeeded(self) -> None:  # src/cache-store.ts:407
         """Every `get` of a read was answered (ServerStore notes that the server is up)."""
 
-    def apply(self, op: WriteOp) -> bool:  # src/cache-store.ts:411
+    def apply(self, op: WriteOp) -> bool:  # src/cache-store.ts:413
         """Sends one write and returns memcached's answer: stored (set, add), touched, deleted. False means add found
         the key already there, or touch/delete did not find it.
         """
@@ -474,7 +476,7 @@ class CacheStore:  # src/cache-store.ts:275
         except Exception as error:
             raise_failure(error, self.endpoint, operation_text(op['kind'], self.user_key(op['key'])))
 
-    def item_limits(self) -> ItemLimits:  # src/cache-store.ts:433
+    def item_limits(self) -> ItemLimits:  # src/cache-store.ts:435
         """How large an item the server stores (`item_size_max` and `cas_enabled` of `stats settings`), asked once per
         server per backend so that values are checked before they are sent.
         """
@@ -502,7 +504,7 @@ class CacheStore:  # src/cache-store.ts:275
     # flight and reports them all in one ERROR. Every command is acknowledged (never noreply), and every reply read.
     def _pipeline(
         self, request: bytes, count: int, read: Callable[[ReplyReader], T | None]
-    ) -> list[T]:  # src/cache-store.ts:459
+    ) -> list[T]:  # src/cache-store.ts:461
         """Sends `request` of `count` commands and reads one reply each with `read`; the connection is left in step."""
         connection = self._connection
         connection.ready(self.endpoint['connect_timeout'])
@@ -517,14 +519,14 @@ class CacheStore:  # src/cache-store.ts:275
         connection.done()
         return replies
 
-    def add_one(self, op: StoreOp) -> bool:  # src/cache-store.ts:475
+    def add_one(self, op: StoreOp) -> bool:  # src/cache-store.ts:477
         """`add` of one item; false when the key exists."""
         request = encode_store('add', utf8_encode(op['key']), op['item']['flags'], op['expire'], op['item']['value'])
         _d0 = self._pipeline(request, 1, read_stored)
         status = _d0[0] if len(_d0) > 0 else None
         return status == 'STORED'
 
-    def set_batch(self, keys: list[str], items: list[StoredItem], expire: int) -> WriteBatch:  # src/cache-store.ts:482
+    def set_batch(self, keys: list[str], items: list[StoredItem], expire: int) -> WriteBatch:  # src/cache-store.ts:484
         """A batch of sets of `keys[i]` to `items[i]`, all with one expiration."""
         commands: list[bytes] = []
         for i in range(len(keys)):
@@ -532,27 +534,27 @@ class CacheStore:  # src/cache-store.ts:275
             commands.append(encode_store('set', utf8_encode(keys[i]), item['flags'], expire, item['value']))
         return {'kind': 'set', 'keys': keys, 'request': bytes().join(commands)}
 
-    def delete_batch(self, keys: list[str]) -> WriteBatch:  # src/cache-store.ts:492
+    def delete_batch(self, keys: list[str]) -> WriteBatch:  # src/cache-store.ts:494
         """A batch of deletes."""
         commands: list[bytes] = []
         for key in keys:
             commands.append(encode_delete(utf8_encode(key)))
         return {'kind': 'delete', 'keys': keys, 'request': bytes().join(commands)}
 
-    def touch_batch(self, keys: list[str], expire: int) -> WriteBatch:  # src/cache-store.ts:499
+    def touch_batch(self, keys: list[str], expire: int) -> WriteBatch:  # src/cache-store.ts:501
         """A batch of touches to `expire`, each acknowledged (never noreply: a NOT_FOUND must not be lost)."""
         commands: list[bytes] = []
         for key in keys:
             commands.append(encode_touch(utf8_encode(key), expire))
         return {'kind': 'touch', 'keys': keys, 'request': bytes().join(commands)}
 
-    def send_batch(self, batch: WriteBatch) -> None:  # src/cache-store.ts:506
+    def send_batch(self, batch: WriteBatch) -> None:  # src/cache-store.ts:508
         """Sends a batch in one write; its replies are read by receive_batch (other servers' batches may go in between).
         """
         self._connection.ready(self.endpoint['connect_timeout'])
         self._connection.send(batch['request'], self.endpoint['timeout'])
 
-    def receive_batch(self, batch: WriteBatch) -> BatchOutcome:  # src/cache-store.ts:517
+    def receive_batch(self, batch: WriteBatch) -> BatchOutcome:  # src/cache-store.ts:519
         """Reads the reply to every command of a sent batch: which keys memcached did not apply, each with the reason (a
         set NOT_STORED or refused with an error reply, a delete or touch of a key it does not hold), and, when the
         replies stopped early (a transport failure or an unreadable reply, which close the connection), how many came
@@ -580,7 +582,7 @@ class CacheStore:  # src/cache-store.ts:275
         connection.done()
         return {'answered': answered, 'rejected': rejected, 'failure': None}
 
-    def apply_batch(self, batch: WriteBatch) -> list[RejectedWrite]:  # src/cache-store.ts:544
+    def apply_batch(self, batch: WriteBatch) -> list[RejectedWrite]:  # src/cache-store.ts:546
         """A batch sent and read at once: the keys not applied; a failure before the last reply is thrown."""
         self.send_batch(batch)
         outcome = self.receive_batch(batch)
@@ -591,19 +593,19 @@ class CacheStore:  # src/cache-store.ts:275
 
     def set_pipelined(
         self, keys: list[str], items: list[StoredItem], expire: int
-    ) -> list[str]:  # src/cache-store.ts:553
+    ) -> list[str]:  # src/cache-store.ts:555
         """`set` of every key, pipelined in one round trip; returns the keys memcached did not store."""
         return rejected_keys(self.apply_batch(self.set_batch(keys, items, expire)))
 
-    def delete_pipelined(self, keys: list[str]) -> list[str]:  # src/cache-store.ts:558
+    def delete_pipelined(self, keys: list[str]) -> list[str]:  # src/cache-store.ts:560
         """`delete` of every key, pipelined in one round trip; returns the keys memcached did not hold."""
         return rejected_keys(self.apply_batch(self.delete_batch(keys)))
 
-    def touch_pipelined(self, keys: list[str], expire: int) -> list[str]:  # src/cache-store.ts:563
+    def touch_pipelined(self, keys: list[str], expire: int) -> list[str]:  # src/cache-store.ts:565
         """`touch` of every key, pipelined in one round trip; returns the keys memcached no longer held."""
         return rejected_keys(self.apply_batch(self.touch_batch(keys, expire)))
 
-    def stats(self, command: str) -> list[StatEntry]:  # src/cache-store.ts:571
+    def stats(self, command: str) -> list[StatEntry]:  # src/cache-store.ts:573
         """memcached's `stats` (`command` '' for the general statistics, or a group such as `settings`), as the server
         sent them: name and value text, in its order. A failure is an ERROR naming the server.
         """
@@ -612,7 +614,7 @@ class CacheStore:  # src/cache-store.ts:275
         except Exception as error:
             raise_failure(error, self.endpoint, 'stats' if command == '' else f'stats {command}')
 
-    def fetch_stats(self, command: str) -> list[StatEntry]:  # src/cache-store.ts:580
+    def fetch_stats(self, command: str) -> list[StatEntry]:  # src/cache-store.ts:582
         """`stats` without reporting: client failures propagate (ServerStore notes outages first)."""
         group: StatsGroup | None = None if command == '' else stats_group(command)
         _d0 = self._pipeline(encode_stats(group), 1, read_stats)
@@ -620,7 +622,7 @@ class CacheStore:  # src/cache-store.ts:275
         return cast('list[tuple[str, str]]', entries)
 
 
-def stats_group(command: str) -> StatsGroup:  # src/cache-store.ts:588
+def stats_group(command: str) -> StatsGroup:  # src/cache-store.ts:590
     """The stats group of a table's `stats_cmd` (checked by table-options.ts against STATS_COMMANDS)."""
     if command == 'items' or command == 'settings' or command == 'slabs' or command == 'sizes' or command == 'conns':
         return cast("Literal['settings', 'items', 'slabs', 'sizes', 'conns']", command)
@@ -630,13 +632,11 @@ def stats_group(command: str) -> StatsGroup:  # src/cache-store.ts:588
 SPACE: bytes = utf8_encode(' ')
 
 
-def encode_keys(keys: list[str]) -> list[bytes]:  # src/cache-store.ts:600
+def encode_keys(keys: list[str]) -> list[bytes]:  # src/cache-store.ts:602
     """The UTF-8 bytes of each key. Full keys hold no space, so the keys joined by spaces are encoded at once and split
     again at the spaces (UTF-8 writes a space as one byte that no other character's bytes contain); a key holding a
     space or a lone surrogate is encoded on its own, to fail as it would alone.
     """
-    if len(keys) == 1:
-        return [utf8_encode(keys[0])]
     try:
         split = utf8_encode(' '.join(keys)).split(SPACE)
         if len(split) == len(keys):

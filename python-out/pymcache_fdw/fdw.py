@@ -114,18 +114,19 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:61
 
     def get_rel_size(self, quals: list[Qual], columns: AbstractSet[str]) -> tuple[int, int]:  # src/fdw.ts:100
         keys = lookup_keys(quals, self._layout['key_column'])
-        width = COLUMN_WIDTH * (len(columns) if len(columns) > 0 else 1)
+        asked = len(columns)
+        width = COLUMN_WIDTH * (asked if asked > 0 else 1)
         if keys is None:
             return (NO_KEY_ROWS_ESTIMATE, width)
         return (len(keys), width)
 
-    def get_path_keys(self) -> list[tuple[list[str], int]]:  # src/fdw.ts:108
+    def get_path_keys(self) -> list[tuple[list[str], int]]:  # src/fdw.ts:109
         """A join or parameter on the key column is a lookup returning at most one row per outer row."""
         return [([self._layout['key_column']], 1)]
 
     def explain(
         self, quals: list[Qual], columns: AbstractSet[str], sortkeys: list[SortKey] | None = None, verbose: bool = False
-    ) -> list[str]:  # src/fdw.ts:112
+    ) -> list[str]:  # src/fdw.ts:113
         lines: list[str] = [self._servers.describe_servers()]
         if self._settings['prefix'] != '':
             lines.append(f"key prefix {quote_for_message(self._settings['prefix'])}")
@@ -139,7 +140,7 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:61
             lines.append(self._servers.describe_lookup(full_keys))
         return lines
 
-    def _full_key(self, key: str) -> str:  # src/fdw.ts:127
+    def _full_key(self, key: str) -> str:  # src/fdw.ts:128
         """The memcached key for a SQL key: prefixed and validated; an invalid one is an ERROR naming it."""
         try:
             return prefixed_key(self._settings['prefix'], key)
@@ -148,7 +149,7 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:61
 
     def execute(
         self, quals: list[Qual], columns: AbstractSet[str], sortkeys: list[SortKey] | None = None
-    ) -> Iterator[SqlRow]:  # src/fdw.ts:136
+    ) -> Iterator[SqlRow]:  # src/fdw.ts:137
         self._scanned = {}
         keys = lookup_keys(quals, self._layout['key_column'])
         if keys is None:
@@ -207,7 +208,7 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:61
                 )
             yield row
 
-    def _key_of(self, value: SqlValue) -> str:  # src/fdw.ts:193
+    def _key_of(self, value: SqlValue) -> str:  # src/fdw.ts:194
         """The key of a row being written; NULL is an ERROR (memcached has no NULL key)."""
         if isinstance(value, str):
             return value
@@ -215,7 +216,7 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:61
             raise_error(f"the key column \"{self._layout['key_column']}\" must not be NULL", 'Give every row a key.')
         raise_error(f"the key column \"{self._layout['key_column']}\" must be text")
 
-    def _item_of(self, row: SqlRow, key: str, flags_fallback: int) -> StoredItem:  # src/fdw.ts:202
+    def _item_of(self, row: SqlRow, key: str, flags_fallback: int) -> StoredItem:  # src/fdw.ts:203
         """The bytes and flags to store for a row; without a flags column the item keeps `flags_fallback`."""
         value_column = self._layout['value_column']
         value = row.get(value_column)
@@ -233,7 +234,7 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:61
             flags = 0 if number is None else checked_flags(number, key)
         return {'value': encoded, 'flags': flags}
 
-    def _expire_of(self, row: SqlRow, key: str) -> int:  # src/fdw.ts:223
+    def _expire_of(self, row: SqlRow, key: str) -> int:  # src/fdw.ts:224
         """What memcached is sent as the expiration of a row: its expire column, else the table's `expire` option."""
         seconds = self._settings['expire']
         expire_column = self._layout['expire_column']
@@ -245,12 +246,12 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:61
         return memcached_expire(seconds, key)
 
     @property
-    def _sends_at_statement_end(self) -> bool:  # src/fdw.ts:235
+    def _sends_at_statement_end(self) -> bool:  # src/fdw.ts:236
         """Writes wait for COMMIT unless the table's write_mode is immediate (then they wait for the statement's end).
         """
         return self._settings['write_mode'] == 'immediate'
 
-    def _duplicate_key(self, key: str) -> NoReturn:  # src/fdw.ts:239
+    def _duplicate_key(self, key: str) -> NoReturn:  # src/fdw.ts:240
         raise_error(
             f'duplicate key value: key {quote_for_message(key)} already exists in memcached at'
             f' {self._servers.store_for(self._full_key(key)).server_label}',
@@ -261,7 +262,7 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:61
 
     def _exists_for_transaction(
         self, key: str, full_key: str, found: dict[str, StoredItem] | None
-    ) -> bool:  # src/fdw.ts:252
+    ) -> bool:  # src/fdw.ts:253
         """Whether `full_key` exists as this transaction sees it: its pending write if any, else memcached (`found`, the
         items a batch lookup returned, or one get).
         """
@@ -279,7 +280,7 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:61
         fetched = self._servers.read_through(transaction_writes, [full_key])
         return full_key in fetched
 
-    def _check_item_size(self, key: str, full_key: str, item: StoredItem) -> None:  # src/fdw.ts:268
+    def _check_item_size(self, key: str, full_key: str, item: StoredItem) -> None:  # src/fdw.ts:269
         """A stored value must fit the server's item size (item_size_max, less the key and memcached's per-item
         overhead), checked before it is recorded so that memcached cannot refuse it at COMMIT.
         """
@@ -298,7 +299,7 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:61
                 ' store a smaller value, or start memcached with a larger -I.',
             )
 
-    def _write(self, op: WriteOp, key: str) -> bool:  # src/fdw.ts:290
+    def _write(self, op: WriteOp, key: str) -> bool:  # src/fdw.ts:291
         """Sends or records one write of the row whose key is `key`. Outside a transaction (Multicorn always opens one;
         only direct callers do not) the write goes out at once. Otherwise it joins the statement's writes, which reach
         the transaction's write set (or, under write_mode immediate, memcached) when the statement ends.
@@ -320,7 +321,7 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:61
 
     def _store_new(
         self, key: str, full_key: str, item: StoredItem, expire: int, found: dict[str, StoredItem] | None
-    ) -> None:  # src/fdw.ts:310
+    ) -> None:  # src/fdw.ts:311
         """Stores a row under `insert_mode`; in `add` mode an existing key is a unique violation, found at statement
         time (the transaction's own pending writes, else memcached) and checked again by memcached's `add` when sent.
         `found` holds the items of a batch lookup (bulk_insert), or null.
@@ -335,7 +336,7 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:61
         if not stored and kind == 'add':
             self._duplicate_key(key)
 
-    def insert(self, values: SqlRow) -> SqlRow | None:  # src/fdw.ts:327
+    def insert(self, values: SqlRow) -> SqlRow | None:  # src/fdw.ts:328
         given = values.get(self._layout['key_column'])
         key = self._key_of(given)
         full_key = self._full_key(key)
@@ -344,7 +345,7 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:61
         self._store_new(key, full_key, item, expire, None)
         return None
 
-    def bulk_insert(self, rows: list[SqlRow]) -> None:  # src/fdw.ts:341
+    def bulk_insert(self, rows: list[SqlRow]) -> None:  # src/fdw.ts:342
         """Rows an INSERT hands over in batches of modify_batch_size: the same as insert() row by row, with the
         duplicate check of insert_mode add done for the whole batch in one get_many.
         """
@@ -365,13 +366,13 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:61
         return None
 
     @property
-    def modify_batch_size(self) -> int:  # src/fdw.ts:366
+    def modify_batch_size(self) -> int:  # src/fdw.ts:367
         """Rows per bulk_insert call: the table's batch_size, 1 by default because PostgreSQL returns no rows from
         INSERT ... RETURNING when it batches.
         """
         return self._settings['batch_size']
 
-    def update(self, oldvalues: SqlValue, newvalues: SqlRow) -> SqlRow | None:  # src/fdw.ts:375
+    def update(self, oldvalues: SqlValue, newvalues: SqlRow) -> SqlRow | None:  # src/fdw.ts:376
         """`oldvalues` is the row id (the key) of the row the scan found. An UPDATE that leaves value and flags as they
         were is a `touch` (only the expiration changes); otherwise the item is set. Changing the key moves the item: the
         new key is stored (under insert_mode) first, then the old one deleted.
@@ -401,7 +402,7 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:61
         self._scanned[new_key] = item
         return None
 
-    def delete(self, oldvalues: SqlValue) -> None:  # src/fdw.ts:403
+    def delete(self, oldvalues: SqlValue) -> None:  # src/fdw.ts:404
         """`oldvalues` is the key of a row the scan found, so DELETE's row count is the number of keys that existed."""
         key = self._key_of(oldvalues)
         self._write({'kind': 'delete', 'key': self._full_key(key)}, key)
@@ -410,45 +411,45 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:61
     # Transaction hooks. Multicorn calls begin/sub_begin when the table is first used in a transaction or savepoint, and
     # pre_commit, commit, rollback, sub_commit, sub_rollback on every table used in it: the write set is shared by the
     # backend's tables, so each hook is idempotent and the first pre_commit (or commit) sends everything.
-    def begin(self, serializable: int) -> None:  # src/fdw.ts:414
+    def begin(self, serializable: int) -> None:  # src/fdw.ts:415
         """`serializable` is 1 under SERIALIZABLE, else 0: a SERIALIZABLE transaction's writes wait for commit."""
         self._transaction_level = 1
         self._guard = guard_transaction()
         begin_transaction(serializable == 1)
 
-    def sub_begin(self, level: int) -> None:  # src/fdw.ts:420
+    def sub_begin(self, level: int) -> None:  # src/fdw.ts:421
         self._transaction_level = level
 
-    def sub_commit(self, level: int) -> None:  # src/fdw.ts:425
+    def sub_commit(self, level: int) -> None:  # src/fdw.ts:426
         """RELEASE SAVEPOINT: the savepoint's writes stay pending, now part of the enclosing level."""
         release_level(level)
         self._transaction_level = level - 1
 
-    def sub_rollback(self, level: int) -> None:  # src/fdw.ts:431
+    def sub_rollback(self, level: int) -> None:  # src/fdw.ts:432
         """ROLLBACK TO SAVEPOINT (or a failed subtransaction): exactly the writes made since the savepoint are dropped.
         """
         rollback_to_level(level)
         self._transaction_level = level - 1
 
-    def pre_commit(self) -> None:  # src/fdw.ts:437
+    def pre_commit(self) -> None:  # src/fdw.ts:438
         """Before COMMIT: every pending write goes to memcached, pipelined per server; a failure aborts the COMMIT."""
         send_at_pre_commit()
 
-    def commit(self) -> None:  # src/fdw.ts:442
+    def commit(self) -> None:  # src/fdw.ts:443
         """After COMMIT: a SERIALIZABLE transaction's writes go now (a failure is a WARNING); nothing stays pending."""
         send_at_commit()
         self._transaction_level = 0
 
-    def rollback(self) -> None:  # src/fdw.ts:448
+    def rollback(self) -> None:  # src/fdw.ts:449
         """ROLLBACK (or an error): the pending writes are dropped; any sent before the abort are deleted again."""
         self._statement.clear()
         abandon_transaction()
         self._transaction_level = 0
 
-    def end_scan(self) -> None:  # src/fdw.ts:454
+    def end_scan(self) -> None:  # src/fdw.ts:455
         pass
 
-    def end_modify(self) -> None:  # src/fdw.ts:460
+    def end_modify(self) -> None:  # src/fdw.ts:461
         """The statement's modification ends: its writes join the transaction's write set, or under write_mode immediate
         go to memcached now, pipelined.
         """

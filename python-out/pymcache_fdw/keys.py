@@ -122,9 +122,10 @@ def plain_full_keys(prefix: str, keys: list[str]) -> list[str] | None:  # src/ke
     search of all their bytes for a space or control byte, instead of a call per key. Plain keys hold no space, so the
     full keys joined by spaces split back into one piece per key exactly when none holds one.
     """
-    if len(keys) == 0:
+    key_count = len(keys)
+    if key_count == 0:
         return []
-    if len(keys) == 1:
+    if key_count == 1:
         plain = plain_full_key(prefix, keys[0])
         return None if plain is None else [plain]
     if '' in keys:
@@ -143,7 +144,7 @@ def plain_full_keys(prefix: str, keys: list[str]) -> list[str] | None:  # src/ke
     return full_keys
 
 
-def key_problem(full_key: str) -> str | None:  # src/keys.ts:144
+def key_problem(full_key: str) -> str | None:  # src/keys.ts:145
     """What is wrong with `full_key` as a memcached key, or null when nothing is: the first offending character and its
     position, else the length. It accepts exactly what plain_full_key accepts (test/unit/keys.test.ts checks it on
     random keys) but costs a loop of calls per character, so it only runs once the fast check has refused a key.
@@ -172,7 +173,7 @@ def key_problem(full_key: str) -> str | None:  # src/keys.ts:144
     return None
 
 
-def validate_key(full_key: str) -> None:  # src/keys.ts:164
+def validate_key(full_key: str) -> None:  # src/keys.ts:165
     """Throws InvalidKeyError, naming the problem, unless memcached's text protocol accepts `full_key` as one key."""
     if plain_full_key('', full_key) is not None:
         return
@@ -181,7 +182,7 @@ def validate_key(full_key: str) -> None:  # src/keys.ts:164
         raise InvalidKeyError(full_key, problem)
 
 
-def prefixed_key(prefix: str, key: str) -> str:  # src/keys.ts:174
+def prefixed_key(prefix: str, key: str) -> str:  # src/keys.ts:175
     """The key sent to memcached for the user's `key` under `prefix`, validated as a whole (the prefix counts toward the
     250 bytes). An empty `key` is refused even when the prefix is not empty: it would address the bare prefix.
     """
@@ -197,7 +198,7 @@ def prefixed_key(prefix: str, key: str) -> str:  # src/keys.ts:174
     return full_key
 
 
-def strip_prefix(prefix: str, full_key: str) -> str | None:  # src/keys.ts:185
+def strip_prefix(prefix: str, full_key: str) -> str | None:  # src/keys.ts:186
     """The user's key inside `full_key`, or null when `full_key` does not start with `prefix` (compared by code points).
     """
     prefix_characters = list(prefix)

@@ -308,7 +308,7 @@ class ServerPool:  # src/server-pool.ts:176
         if only is not None and (len(failed_at) == 0 or not self._any_down()):
             # The common case, one server and nothing pending: its answer is the scan's, with no layer in between.
             if write_set.is_empty():
-                return only.get_many(full_keys)
+                return only.receive_get(only.send_get(full_keys))
             return write_set.read_through(only, full_keys)
         groups = self._group(full_keys)
         self._report_stranded(groups)

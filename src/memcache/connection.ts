@@ -83,10 +83,12 @@ export class Connection {
    * cannot be read (ProtocolError), a timeout or a closed connection closes the connection.
    */
   async receive<T>(read: (reader: ReplyReader) => T | null, timeout: Float): Promise<T> {
+    // No reply is complete without a byte of it: with nothing received yet (a request just sent), wait for bytes
+    // before reading; after a chunk is fed there always are some. (This connection's reader is never a failed one: a
+    // ProtocolError closes the connection.)
+    let received = this.reader.bufferedLength > 0;
     while (true) {
-      // No reply is complete without a byte of it: with nothing received yet (a request just sent), wait for bytes
-      // before reading. (This connection's reader is never a failed one: a ProtocolError closes the connection.)
-      if (this.reader.bufferedLength > 0) {
+      if (received) {
         let reply: T | null;
         try {
           reply = read(this.reader);
@@ -111,6 +113,7 @@ export class Connection {
         throw new TransportFailure('receive', 'closed', 'the server closed the connection');
       }
       this.reader.feed(chunk);
+      received = true;
     }
   }
 

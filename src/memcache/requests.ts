@@ -165,9 +165,10 @@ const COMMA: Bytes = utf8Encode(',');
 
 /** The key itself, after checking that it is one token memcached accepts. */
 function checkedKey(key: Bytes): Bytes {
-  if (key.length === 0) throw new InvalidRequestError('the key is empty');
-  if (key.length > MAX_KEY_LENGTH) {
-    throw new InvalidRequestError(`the key is ${intToString(key.length)} bytes long, more than ${intToString(MAX_KEY_LENGTH)}`);
+  const length = key.length;
+  if (length === 0) throw new InvalidRequestError('the key is empty');
+  if (length > MAX_KEY_LENGTH) {
+    throw new InvalidRequestError(`the key is ${intToString(length)} bytes long, more than ${intToString(MAX_KEY_LENGTH)}`);
   }
   if (hasSpaceOrControl(key)) throw new InvalidRequestError('the key holds a control character, space or DEL byte');
   return key;
@@ -209,8 +210,9 @@ function checkedOpaque(opaque: Bytes): Bytes {
  * problem, checking them one by one names the first key's.
  */
 function retrieval(command: Bytes, keys: readonly Bytes[]): Bytes {
-  if (keys.length === 0) throw new InvalidRequestError(`no keys to ask for`);
-  if (keys.length === 1) return bytesConcat([command, SPACE, checkedKey(keys[0]!), CRLF]);
+  const keyCount = keys.length;
+  if (keyCount === 0) throw new InvalidRequestError(`no keys to ask for`);
+  if (keyCount === 1) return bytesConcat([command, SPACE, checkedKey(keys[0]!), CRLF]);
   let plain = !hasSpaceOrControl(bytesConcat(keys));
   for (const key of keys) {
     if (key.length === 0 || key.length > MAX_KEY_LENGTH) plain = false;

@@ -98,10 +98,12 @@ class Connection:  # src/memcache/connection.ts:28
         arrived). An error reply (ERROR, CLIENT_ERROR, SERVER_ERROR) is thrown and leaves the stream in step; a reply
         that cannot be read (ProtocolError), a timeout or a closed connection closes the connection.
         """
+        # No reply is complete without a byte of it: with nothing received yet (a request just sent), wait for bytes
+        # before reading; after a chunk is fed there always are some. (This connection's reader is never a failed one: a
+        # ProtocolError closes the connection.)
+        received = self._reader.buffered_length > 0
         while True:
-            # No reply is complete without a byte of it: with nothing received yet (a request just sent), wait for bytes
-            # before reading. (This connection's reader is never a failed one: a ProtocolError closes the connection.)
-            if self._reader.buffered_length > 0:
+            if received:
                 reply: T | None
                 try:
                     reply = read(self._reader)
@@ -126,12 +128,13 @@ class Connection:  # src/memcache/connection.ts:28
                 self.close()
                 raise TransportFailure('receive', 'closed', 'the server closed the connection')
             self._reader.feed(chunk)
+            received = True
 
-    def done(self) -> None:  # src/memcache/connection.ts:118
+    def done(self) -> None:  # src/memcache/connection.ts:121
         """Every reply of the request was read: the connection may take the next request."""
         self._in_flight = False
 
-    def close(self) -> None:  # src/memcache/connection.ts:123
+    def close(self) -> None:  # src/memcache/connection.ts:126
         """Closes the socket; the next request opens a new one with a fresh reader."""
         socket = self._socket
         self._socket = None
@@ -145,7 +148,7 @@ class Connection:  # src/memcache/connection.ts:28
 connections: dict[str, Connection] = {}
 
 
-def connection_to(host: str, port: int) -> Connection:  # src/memcache/connection.ts:136
+def connection_to(host: str, port: int) -> Connection:  # src/memcache/connection.ts:139
     """The backend's connection to `host`:`port`, created (not yet opened) on first use."""
     key = f'{host} {int_to_string(port)}'
     existing = connections.get(key)
@@ -156,7 +159,7 @@ def connection_to(host: str, port: int) -> Connection:  # src/memcache/connectio
     return connection
 
 
-def open_connection_count() -> int:  # src/memcache/connection.ts:146
+def open_connection_count() -> int:  # src/memcache/connection.ts:149
     """How many sockets the backend holds open (tests check that tables on one server share one)."""
     open = 0
     for connection in connections.values():
@@ -165,7 +168,7 @@ def open_connection_count() -> int:  # src/memcache/connection.ts:146
     return open
 
 
-def close_all_connections() -> None:  # src/memcache/connection.ts:155
+def close_all_connections() -> None:  # src/memcache/connection.ts:158
     """Closes and forgets every connection (Node tests; a backend keeps its connections until it exits)."""
     for connection in connections.values():
         connection.close()

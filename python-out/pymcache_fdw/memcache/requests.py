@@ -181,33 +181,34 @@ COMMA: bytes = utf8_encode(',')
 
 def checked_key(key: bytes) -> bytes:  # src/memcache/requests.ts:167
     """The key itself, after checking that it is one token memcached accepts."""
-    if len(key) == 0:
+    length = len(key)
+    if length == 0:
         raise InvalidRequestError('the key is empty')
-    if len(key) > MAX_KEY_LENGTH:
+    if length > MAX_KEY_LENGTH:
         raise InvalidRequestError(
-            f'the key is {int_to_string(len(key))} bytes long, more than {int_to_string(MAX_KEY_LENGTH)}'
+            f'the key is {int_to_string(length)} bytes long, more than {int_to_string(MAX_KEY_LENGTH)}'
         )
     if has_space_or_control(key):
         raise InvalidRequestError('the key holds a control character, space or DEL byte')
     return key
 
 
-def checked_number(what: str, value: int, min_: int, max_: int) -> bytes:  # src/memcache/requests.ts:177
+def checked_number(what: str, value: int, min_: int, max_: int) -> bytes:  # src/memcache/requests.ts:178
     """The decimal bytes of `value`, after checking that it is an integer from `min` to `max`."""
     if not (float(value).is_integer() and abs(value) <= 9007199254740991) or value < min_ or value > max_:
         raise InvalidRequestError(f'{what} must be an integer from {int_to_string(min_)} to {int_to_string(max_)}')
     return int_to_ascii(value)
 
 
-def checked_exptime(what: str, value: int) -> bytes:  # src/memcache/requests.ts:184
+def checked_exptime(what: str, value: int) -> bytes:  # src/memcache/requests.ts:185
     return checked_number(what, value, MIN_EXPTIME, MAX_EXPTIME)
 
 
-def checked_client_flags(value: int) -> bytes:  # src/memcache/requests.ts:188
+def checked_client_flags(value: int) -> bytes:  # src/memcache/requests.ts:189
     return checked_number('the client flags', value, 0, MAX_CLIENT_FLAGS)
 
 
-def checked_u64(what: str, digits: str) -> bytes:  # src/memcache/requests.ts:193
+def checked_u64(what: str, digits: str) -> bytes:  # src/memcache/requests.ts:194
     """The ASCII bytes of an unsigned 64-bit decimal (a CAS token, delta or initial value), after checking them."""
     encoded = utf8_encode(digits)
     if not is_decimal_u64(encoded):
@@ -215,7 +216,7 @@ def checked_u64(what: str, digits: str) -> bytes:  # src/memcache/requests.ts:19
     return encoded
 
 
-def checked_opaque(opaque: bytes) -> bytes:  # src/memcache/requests.ts:199
+def checked_opaque(opaque: bytes) -> bytes:  # src/memcache/requests.ts:200
     if len(opaque) == 0 or len(opaque) > MAX_OPAQUE_LENGTH or has_space_or_control(opaque):
         raise InvalidRequestError(
             f'an opaque token must be 1 to {int_to_string(MAX_OPAQUE_LENGTH)} bytes without control characters, spaces'
@@ -224,14 +225,15 @@ def checked_opaque(opaque: bytes) -> bytes:  # src/memcache/requests.ts:199
     return opaque
 
 
-def retrieval(command: bytes, keys: Sequence[bytes]) -> bytes:  # src/memcache/requests.ts:211
+def retrieval(command: bytes, keys: Sequence[bytes]) -> bytes:  # src/memcache/requests.ts:212
     """`get <key>*` / `gets <key>*`: one line for all the keys (memcached reads multiget lines of any length). The keys
     are checked all at once (one search of their bytes for a space or control byte, and each length); when that finds a
     problem, checking them one by one names the first key's.
     """
-    if len(keys) == 0:
+    key_count = len(keys)
+    if key_count == 0:
         raise InvalidRequestError('no keys to ask for')
-    if len(keys) == 1:
+    if key_count == 1:
         return bytes().join([command, SPACE, checked_key(keys[0]), CRLF])
     plain = not has_space_or_control(bytes().join(keys))
     for key in keys:
@@ -243,19 +245,19 @@ def retrieval(command: bytes, keys: Sequence[bytes]) -> bytes:  # src/memcache/r
     return bytes().join([command, SPACE, SPACE.join(keys), CRLF])
 
 
-def encode_get(keys: Sequence[bytes]) -> bytes:  # src/memcache/requests.ts:225
+def encode_get(keys: Sequence[bytes]) -> bytes:  # src/memcache/requests.ts:227
     """`get <key>*\\r\\n`: the values of the keys found (read with read_values)."""
     return retrieval(GET, keys)
 
 
-def encode_gets(keys: Sequence[bytes]) -> bytes:  # src/memcache/requests.ts:230
+def encode_gets(keys: Sequence[bytes]) -> bytes:  # src/memcache/requests.ts:232
     """`gets <key>*\\r\\n`: the values with their CAS tokens (read with read_values)."""
     return retrieval(GETS, keys)
 
 
 def storage(
     command: bytes, key: bytes, flags: int, exptime: int, value: bytes, cas: bytes | None, noreply: bool
-) -> bytes:  # src/memcache/requests.ts:235
+) -> bytes:  # src/memcache/requests.ts:237
     """`<command> <key> <flags> <exptime> <bytes>[ <cas>][ noreply]\\r\\n<value>\\r\\n`"""
     # Flags and expiration time are most often 0, which needs no check.
     flags_token = ZERO if flags == 0 else checked_client_flags(flags)
@@ -273,7 +275,7 @@ def storage(
 
 def encode_store(
     command: StoreCommand, key: bytes, flags: int, exptime: int, value: bytes, noreply: bool = False
-) -> bytes:  # src/memcache/requests.ts:250
+) -> bytes:  # src/memcache/requests.ts:252
     """`set`/`add`/`replace`/`append`/`prepend <key> <flags> <exptime> <bytes>[ noreply]` and the value (read with
     read_stored). append and prepend ignore flags and exptime, as memcached does.
     """
@@ -282,13 +284,13 @@ def encode_store(
 
 def encode_cas(
     key: bytes, flags: int, exptime: int, value: bytes, cas: str, noreply: bool = False
-) -> bytes:  # src/memcache/requests.ts:255
+) -> bytes:  # src/memcache/requests.ts:257
     """`cas <key> <flags> <exptime> <bytes> <cas>[ noreply]` and the value (read with read_stored); `cas` as from gets.
     """
     return storage(CAS, key, flags, exptime, value, checked_u64('the CAS token', cas), noreply)
 
 
-def encode_delete(key: bytes, noreply: bool = False) -> bytes:  # src/memcache/requests.ts:260
+def encode_delete(key: bytes, noreply: bool = False) -> bytes:  # src/memcache/requests.ts:262
     """`delete <key>[ noreply]\\r\\n` (read with read_deleted)."""
     parts: list[bytes] = [DELETE, SPACE, checked_key(key)]
     if noreply:
@@ -297,7 +299,7 @@ def encode_delete(key: bytes, noreply: bool = False) -> bytes:  # src/memcache/r
     return bytes().join(parts)
 
 
-def encode_touch(key: bytes, exptime: int, noreply: bool = False) -> bytes:  # src/memcache/requests.ts:268
+def encode_touch(key: bytes, exptime: int, noreply: bool = False) -> bytes:  # src/memcache/requests.ts:270
     """`touch <key> <exptime>[ noreply]\\r\\n` (read with read_touched)."""
     parts: list[bytes] = [TOUCH, SPACE, checked_key(key), SPACE, checked_exptime('the expiration time', exptime)]
     if noreply:
@@ -306,7 +308,7 @@ def encode_touch(key: bytes, exptime: int, noreply: bool = False) -> bytes:  # s
     return bytes().join(parts)
 
 
-def arithmetic(command: bytes, key: bytes, delta: str, noreply: bool) -> bytes:  # src/memcache/requests.ts:275
+def arithmetic(command: bytes, key: bytes, delta: str, noreply: bool) -> bytes:  # src/memcache/requests.ts:277
     parts: list[bytes] = [command, SPACE, checked_key(key), SPACE, checked_u64('the delta', delta)]
     if noreply:
         parts.append(NOREPLY)
@@ -314,41 +316,41 @@ def arithmetic(command: bytes, key: bytes, delta: str, noreply: bool) -> bytes: 
     return bytes().join(parts)
 
 
-def encode_incr(key: bytes, delta: str, noreply: bool = False) -> bytes:  # src/memcache/requests.ts:283
+def encode_incr(key: bytes, delta: str, noreply: bool = False) -> bytes:  # src/memcache/requests.ts:285
     """`incr <key> <delta>[ noreply]\\r\\n` (read with read_counter); `delta` is an unsigned 64-bit decimal."""
     return arithmetic(INCR, key, delta, noreply)
 
 
-def encode_decr(key: bytes, delta: str, noreply: bool = False) -> bytes:  # src/memcache/requests.ts:288
+def encode_decr(key: bytes, delta: str, noreply: bool = False) -> bytes:  # src/memcache/requests.ts:290
     """`decr <key> <delta>[ noreply]\\r\\n` (read with read_counter); memcached stops at 0."""
     return arithmetic(DECR, key, delta, noreply)
 
 
-def encode_stats(group: StatsGroup | None = None) -> bytes:  # src/memcache/requests.ts:293
+def encode_stats(group: StatsGroup | None = None) -> bytes:  # src/memcache/requests.ts:295
     """`stats[ <group>]\\r\\n` (read with read_stats)."""
     return bytes().join([STATS, CRLF]) if group is None else bytes().join([STATS, SPACE, utf8_encode(group), CRLF])
 
 
-def encode_version() -> bytes:  # src/memcache/requests.ts:298
+def encode_version() -> bytes:  # src/memcache/requests.ts:300
     """`version\\r\\n` (read with read_version)."""
     return VERSION
 
 
-class MetaFlags:  # src/memcache/requests.ts:303
+class MetaFlags:  # src/memcache/requests.ts:305
     """` <flag><token>` for each flag, in the order given."""
 
     parts: list[bytes]
 
-    def __init__(self, command: bytes, key: bytes) -> None:  # src/memcache/requests.ts:306
+    def __init__(self, command: bytes, key: bytes) -> None:  # src/memcache/requests.ts:308
         self.parts = [command, SPACE, checked_key(key)]
 
-    def flag(self, flag: str) -> None:  # src/memcache/requests.ts:310
+    def flag(self, flag: str) -> None:  # src/memcache/requests.ts:312
         self.parts.extend((SPACE, utf8_encode(flag)))
 
-    def flag_with(self, flag: str, token: bytes) -> None:  # src/memcache/requests.ts:314
+    def flag_with(self, flag: str, token: bytes) -> None:  # src/memcache/requests.ts:316
         self.parts.extend((SPACE, utf8_encode(flag), token))
 
-    def line(self, data: bytes | None = None) -> bytes:  # src/memcache/requests.ts:319
+    def line(self, data: bytes | None = None) -> bytes:  # src/memcache/requests.ts:321
         """The command line; `data` is the data block that follows it (ms)."""
         self.parts.append(CRLF)
         if data is not None:
@@ -356,7 +358,7 @@ class MetaFlags:  # src/memcache/requests.ts:303
         return bytes().join(self.parts)
 
 
-def encode_meta_get(key: bytes, options: MetaGetOptions) -> bytes:  # src/memcache/requests.ts:330
+def encode_meta_get(key: bytes, options: MetaGetOptions) -> bytes:  # src/memcache/requests.ts:332
     """`mg <key> <flags>*\\r\\n` (read with read_meta): HD on a hit (VA with the value when return_value), EN on a miss
     (nothing with quiet). memcached 1.6.10 or later; a bare `mg <key>` and O/k on EN need 1.6.18.
     """
@@ -397,7 +399,7 @@ META_SET_MODES: dict[MetaSetMode, str] = dict(
 )
 
 
-def encode_meta_set(key: bytes, value: bytes, options: MetaSetOptions) -> bytes:  # src/memcache/requests.ts:361
+def encode_meta_set(key: bytes, value: bytes, options: MetaSetOptions) -> bytes:  # src/memcache/requests.ts:363
     """`ms <key> <datalen> <flags>*\\r\\n<value>\\r\\n` (read with read_meta): HD stored, NS not stored, EX CAS
     mismatch, NF not found (CAS given, no item). memcached 1.6.10 or later (the datalen token); return_cas is right from
     1.6.13.
@@ -425,7 +427,7 @@ def encode_meta_set(key: bytes, value: bytes, options: MetaSetOptions) -> bytes:
     return flags.line(value)
 
 
-def encode_meta_delete(key: bytes, options: MetaDeleteOptions) -> bytes:  # src/memcache/requests.ts:377
+def encode_meta_delete(key: bytes, options: MetaDeleteOptions) -> bytes:  # src/memcache/requests.ts:379
     """`md <key> <flags>*\\r\\n` (read with read_meta): HD deleted, NF not found, EX CAS mismatch. memcached 1.6.10 or
     later.
     """
@@ -445,7 +447,7 @@ def encode_meta_delete(key: bytes, options: MetaDeleteOptions) -> bytes:  # src/
     return flags.line()
 
 
-def encode_meta_arithmetic(key: bytes, options: MetaArithmeticOptions) -> bytes:  # src/memcache/requests.ts:392
+def encode_meta_arithmetic(key: bytes, options: MetaArithmeticOptions) -> bytes:  # src/memcache/requests.ts:394
     """`ma <key> <flags>*\\r\\n` (read with read_meta): HD (VA with the number when return_value), NF not found, NS not
     created, EX CAS mismatch. memcached 1.6.10 or later.
     """
@@ -477,12 +479,12 @@ def encode_meta_arithmetic(key: bytes, options: MetaArithmeticOptions) -> bytes:
     return flags.line()
 
 
-def encode_meta_noop() -> bytes:  # src/memcache/requests.ts:410
+def encode_meta_noop() -> bytes:  # src/memcache/requests.ts:412
     """`mn\\r\\n` (read with read_meta, status MN): ends a pipeline of quiet meta commands. memcached 1.6.0 or later."""
     return META_NOOP
 
 
-def encode_metadump(slab_classes: Sequence[int] | None = None) -> bytes:  # src/memcache/requests.ts:418
+def encode_metadump(slab_classes: Sequence[int] | None = None) -> bytes:  # src/memcache/requests.ts:420
     """`lru_crawler metadump all\\r\\n`, or the slab classes `1,2,...` (read with read_metadump until it returns a
     status). memcached 1.4.31 or later; refused by a server started with -X (dumping disabled) or without the LRU
     crawler.
