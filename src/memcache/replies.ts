@@ -83,6 +83,7 @@ export const DEFAULT_MAX_VALUE_LENGTH = 1073741824;
 /** Reply lines are short (memcached writes at most about 1 KB, a metadump line with a 250-byte key about 900 bytes). */
 export const MAX_LINE_LENGTH = 8192;
 
+const CRLF_LENGTH = 2;
 const CR_BYTE = 0x0d;
 const LF_BYTE = 0x0a;
 const LF: Bytes = utf8Encode('\n');
@@ -99,11 +100,8 @@ const EMPTY: Bytes = utf8Encode('');
 
 /** scanWholeItems splits at most this many unread bytes at once (two socket reads' worth). */
 const FAST_SCAN_BYTES = 524288;
-/**
- * scanWholeItems leaves fewer unread bytes to scanValues: its split and the split of the line after the items cost
- * more than they save on one or two small items (a one-key read).
- */
-const FAST_SCAN_MIN_BYTES = 512;
+/** `END` and its CRLF. */
+const END_LINE_LENGTH = 5;
 
 /** Words of fixed replies are at most this long; longer lines are not decoded to compare them. */
 const LONGEST_WORD = 10;
@@ -237,8 +235,7 @@ export class ReplyReader {
    * more on a call with a position argument (find, startswith) than on a slice, so the loop makes as few as it can.
    */
   private scanValues(): number {
-    const rest = this.buffer.length - this.position;
-    if (rest >= FAST_SCAN_MIN_BYTES && rest <= FAST_SCAN_BYTES) this.scanWholeItems();
+    if (this.buffer.length - this.position <= FAST_SCAN_BYTES && this.scanWholeItems()) return REPLY_DONE;
     const buffer = this.buffer;
     const bufferLength = buffer.length;
     const values = this.values;
@@ -255,7 +252,7 @@ export class ReplyReader {
       const fieldCount = fields.length;
       if (fieldCount < 2 || !bytesEqual(fields[0]!, VALUE)) {
         this.position = position;
-        const line = this.takeLine(lineEnd, CRLF.length, GET_REPLY);
+        const line = this.takeLine(lineEnd, CRLF_LENGTH, GET_REPLY);
         if (bytesEqual(line, END)) return REPLY_DONE;
         throw this.unexpected(line, GET_REPLY, 'VALUE, END or an error');
       }
@@ -292,18 +289,19 @@ export class ReplyReader {
    * the item is what scanValues would read there. The first line that is anything else (END, an error reply, a CAS
    * token, a data block holding CRLF, an item not wholly arrived) is left to scanValues, which reads on from it. One
    * split per read instead of a search with a position per item: CPython's find and startswith spend more on
-   * their arguments than on the search. Up to FAST_SCAN_BYTES, so that a reply of many CRLFs is not cut into many
-   * pieces at once (scanValues calls it for FAST_SCAN_MIN_BYTES to FAST_SCAN_BYTES unread bytes).
+   * their arguments than on the search. When the line after the items is END, the reply is read (true).
+   * Up to FAST_SCAN_BYTES unread bytes, so that a reply of many CRLFs is not cut into many pieces at once.
    */
-  private scanWholeItems(): void {
+  private scanWholeItems(): boolean {
     const start = this.position;
     const pieces = bytesSplit(this.buffer.slice(start), CRLF);
+    const pieceCount = pieces.length;
     const values = this.values;
     const maxValueLength = this.maxValueLength;
-    const lastBlock = pieces.length - 2;
     let consumed = 0;
+    let i = 0;
     // pieces[i + 1] is followed by CRLF when it is not the last piece.
-    for (let i = 0; i < lastBlock; i += 2) {
+    while (i + 2 < pieceCount) {
       const line = pieces[i]!;
       const fields = bytesSplit(line, SPACE);
       if (fields.length !== 4 || !bytesEqual(fields[0]!, VALUE)) break;
@@ -318,8 +316,16 @@ export class ReplyReader {
       if (length !== block.length || flags < 0 || flags > MAX_CLIENT_FLAGS || keyLength === 0 || keyLength > MAX_KEY_LENGTH || length > maxValueLength) break;
       values.push([key, flags, block, null]);
       consumed += line.length + length + 4;
+      i += 2;
+    }
+    // END next (a whole line: a CRLF follows it): the reply is complete, as scanValues would find reading on; what
+    // follows it is the next reply's.
+    if (i + 1 < pieceCount && bytesEqual(pieces[i]!, END)) {
+      this.position = start + consumed + END_LINE_LENGTH;
+      return true;
     }
     this.position = start + consumed;
+    return false;
   }
 
   /** The reply to set, add, replace, append, prepend or cas. */
@@ -571,7 +577,7 @@ export class ReplyReader {
   private readLine(expected: string): Bytes | null {
     const end = this.findLineEnd(CRLF, expected);
     if (end < 0) return null;
-    return this.takeLine(end, CRLF.length, expected);
+    return this.takeLine(end, CRLF_LENGTH, expected);
   }
 
   /** The line from `position` to `end`, consumed with the `terminatorLength` bytes of its line end. */

@@ -98,6 +98,7 @@ DEFAULT_MAX_VALUE_LENGTH = 1073741824
 # Reply lines are short (memcached writes at most about 1 KB, a metadump line with a 250-byte key about 900 bytes).
 MAX_LINE_LENGTH = 8192
 
+CRLF_LENGTH = 2
 CR_BYTE = 0xd
 LF_BYTE = 0xa
 LF: bytes = utf8_encode('\n')
@@ -114,9 +115,8 @@ EMPTY: bytes = utf8_encode('')
 
 # _scan_whole_items splits at most this many unread bytes at once (two socket reads' worth).
 FAST_SCAN_BYTES = 524288
-# _scan_whole_items leaves fewer unread bytes to _scan_values: its split and the split of the line after the items cost
-# more than they save on one or two small items (a one-key read).
-FAST_SCAN_MIN_BYTES = 512
+# `END` and its CRLF.
+END_LINE_LENGTH = 5
 
 # Words of fixed replies are at most this long; longer lines are not decoded to compare them.
 LONGEST_WORD = 10
@@ -139,12 +139,12 @@ REPLY_DONE = 0
 LINE_NEEDED = -1
 
 
-def word_of(line: bytes) -> str:  # src/memcache/replies.ts:129
+def word_of(line: bytes) -> str:  # src/memcache/replies.ts:127
     """The line as a word to compare with fixed replies, or '' when it is too long to be one."""
     return line.decode('latin-1') if len(line) <= LONGEST_WORD else ''
 
 
-def meta_status_of(word: bytes) -> MetaStatus | None:  # src/memcache/replies.ts:133
+def meta_status_of(word: bytes) -> MetaStatus | None:  # src/memcache/replies.ts:131
     if len(word) != 2:
         return None
     status = word.decode('latin-1')
@@ -161,7 +161,7 @@ def meta_status_of(word: bytes) -> MetaStatus | None:  # src/memcache/replies.ts
     return None
 
 
-def metadump_refusal_of(line: bytes) -> MetadumpEnd | None:  # src/memcache/replies.ts:142
+def metadump_refusal_of(line: bytes) -> MetadumpEnd | None:  # src/memcache/replies.ts:140
     space = line.find(SPACE, 0)
     word = word_of(line if space < 0 else line[0:space])
     if word == 'BUSY' or word == 'BADCLASS' or word == 'NOTSTARTED':
@@ -169,7 +169,7 @@ def metadump_refusal_of(line: bytes) -> MetadumpEnd | None:  # src/memcache/repl
     return None
 
 
-def only_spaces_from(line: bytes, start: int) -> bool:  # src/memcache/replies.ts:150
+def only_spaces_from(line: bytes, start: int) -> bool:  # src/memcache/replies.ts:148
     """Whether every byte from `start` on is a space (memcached may pad an incr/decr result)."""
     i = start
     while i < len(line):
@@ -179,7 +179,7 @@ def only_spaces_from(line: bytes, start: int) -> bool:  # src/memcache/replies.t
     return True
 
 
-class ReplyReader:  # src/memcache/replies.ts:157
+class ReplyReader:  # src/memcache/replies.ts:155
     # Received bytes; those before `_position` are consumed.
     _buffer: bytes
     _position: int
@@ -203,7 +203,7 @@ class ReplyReader:  # src/memcache/replies.ts:157
     _meta_value_length: int
     _max_value_length: int
 
-    def __init__(self, max_value_length: int | None = None) -> None:  # src/memcache/replies.ts:182
+    def __init__(self, max_value_length: int | None = None) -> None:  # src/memcache/replies.ts:180
         """`max_value_length`: a longer data block announced by the server is a ProtocolError (memory is not reserved).
         """
         if max_value_length is None:
@@ -224,7 +224,7 @@ class ReplyReader:  # src/memcache/replies.ts:157
         self._meta_value_length = 0
         self._max_value_length = max_value_length
 
-    def feed(self, chunk: bytes) -> None:  # src/memcache/replies.ts:190
+    def feed(self, chunk: bytes) -> None:  # src/memcache/replies.ts:188
         """Takes the next bytes received. The chunk is kept, not copied, so it must not change afterwards (in Node, pass
         a Uint8Array rather than a Buffer: Buffer's slice is a view, and replies would share its memory).
         """
@@ -239,11 +239,11 @@ class ReplyReader:  # src/memcache/replies.ts:157
             self._parts_length += len(chunk)
 
     @property
-    def buffered_length(self) -> int:  # src/memcache/replies.ts:203
+    def buffered_length(self) -> int:  # src/memcache/replies.ts:201
         """Bytes received and not consumed by a read yet (0 between replies when nothing was pipelined)."""
         return len(self._buffer) - self._position + self._parts_length
 
-    def read_values(self) -> list[ValueItem] | None:  # src/memcache/replies.ts:208
+    def read_values(self) -> list[ValueItem] | None:  # src/memcache/replies.ts:206
         """The reply to get or gets: every VALUE item until END (an empty list when nothing was found)."""
         # start(GET_REPLY), written out: this read is the hot path of every lookup.
         if self._failure is not None:
@@ -268,15 +268,14 @@ class ReplyReader:  # src/memcache/replies.ts:157
                 return values
             self._values_need = status
 
-    def _scan_values(self) -> int:  # src/memcache/replies.ts:239
+    def _scan_values(self) -> int:  # src/memcache/replies.ts:237
         """The hot path of get: VALUE items parsed straight from the buffer until END, or until the buffer ends inside
         an item, which is left unconsumed. Returns REPLY_DONE, LINE_NEEDED, or the bytes the item needs from `position`.
         Each line is split once (a VALUE line is `VALUE`, key, flags, length and an optional CAS token): CPython spends
         more on a call with a position argument (find, startswith) than on a slice, so the loop makes as few as it can.
         """
-        rest = len(self._buffer) - self._position
-        if rest >= FAST_SCAN_MIN_BYTES and rest <= FAST_SCAN_BYTES:
-            self._scan_whole_items()
+        if len(self._buffer) - self._position <= FAST_SCAN_BYTES and self._scan_whole_items():
+            return REPLY_DONE
         buffer = self._buffer
         buffer_length = len(buffer)
         values = self._values
@@ -293,7 +292,7 @@ class ReplyReader:  # src/memcache/replies.ts:157
             field_count = len(fields)
             if field_count < 2 or not fields[0] == VALUE:
                 self._position = position
-                line = self._take_line(line_end, len(CRLF), GET_REPLY)
+                line = self._take_line(line_end, CRLF_LENGTH, GET_REPLY)
                 if line == END:
                     return REPLY_DONE
                 raise self._unexpected(line, GET_REPLY, 'VALUE, END or an error')
@@ -328,24 +327,24 @@ class ReplyReader:  # src/memcache/replies.ts:157
             values.append((key, flags, buffer[data_start:data_end], cas))
             position = data_end + 2
 
-    def _scan_whole_items(self) -> None:  # src/memcache/replies.ts:298
+    def _scan_whole_items(self) -> bool:  # src/memcache/replies.ts:295
         """The well-formed items at the start of the unread bytes, taken from one split of them at CRLF: while a line is
         `VALUE <key> <flags> <bytes>` (no CAS token) and the next is a data block of exactly that length followed by
         CRLF, the item is what _scan_values would read there. The first line that is anything else (END, an error reply,
         a CAS token, a data block holding CRLF, an item not wholly arrived) is left to _scan_values, which reads on from
         it. One split per read instead of a search with a position per item: CPython's find and startswith spend more on
-        their arguments than on the search. Up to FAST_SCAN_BYTES, so that a reply of many CRLFs is not cut into many
-        pieces at once (_scan_values calls it for FAST_SCAN_MIN_BYTES to FAST_SCAN_BYTES unread bytes).
+        their arguments than on the search. When the line after the items is END, the reply is read (true). Up to
+        FAST_SCAN_BYTES unread bytes, so that a reply of many CRLFs is not cut into many pieces at once.
         """
         start = self._position
         pieces = self._buffer[start:].split(CRLF)
+        piece_count = len(pieces)
         values = self._values
         max_value_length = self._max_value_length
-        last_block = len(pieces) - 2
         consumed = 0
-        # pieces[i + 1] is followed by CRLF when it is not the last piece.
         i = 0
-        while i < last_block:
+        # pieces[i + 1] is followed by CRLF when it is not the last piece.
+        while i + 2 < piece_count:
             line = pieces[i]
             fields = line.split(SPACE)
             if len(fields) != 4 or not fields[0] == VALUE:
@@ -374,9 +373,15 @@ class ReplyReader:  # src/memcache/replies.ts:157
             values.append((key, flags, block, None))
             consumed += len(line) + length + 4
             i += 2
+        # END next (a whole line: a CRLF follows it): the reply is complete, as _scan_values would find reading on; what
+        # follows it is the next reply's.
+        if i + 1 < piece_count and pieces[i] == END:
+            self._position = start + consumed + END_LINE_LENGTH
+            return True
         self._position = start + consumed
+        return False
 
-    def read_stored(self) -> StoreStatus | None:  # src/memcache/replies.ts:326
+    def read_stored(self) -> StoreStatus | None:  # src/memcache/replies.ts:332
         """The reply to set, add, replace, append, prepend or cas."""
         self._start(STORE_REPLY)
         line = self._read_line(STORE_REPLY)
@@ -387,7 +392,7 @@ class ReplyReader:  # src/memcache/replies.ts:157
             return cast("Literal['STORED', 'NOT_STORED', 'EXISTS', 'NOT_FOUND']", word)
         raise self._unexpected(line, STORE_REPLY, 'STORED, NOT_STORED, EXISTS, NOT_FOUND or an error')
 
-    def read_deleted(self) -> DeleteStatus | None:  # src/memcache/replies.ts:336
+    def read_deleted(self) -> DeleteStatus | None:  # src/memcache/replies.ts:342
         """The reply to delete."""
         self._start(DELETE_REPLY)
         line = self._read_line(DELETE_REPLY)
@@ -398,7 +403,7 @@ class ReplyReader:  # src/memcache/replies.ts:157
             return cast("Literal['NOT_FOUND', 'DELETED']", word)
         raise self._unexpected(line, DELETE_REPLY, 'DELETED, NOT_FOUND or an error')
 
-    def read_touched(self) -> TouchStatus | None:  # src/memcache/replies.ts:346
+    def read_touched(self) -> TouchStatus | None:  # src/memcache/replies.ts:352
         """The reply to touch."""
         self._start(TOUCH_REPLY)
         line = self._read_line(TOUCH_REPLY)
@@ -409,7 +414,7 @@ class ReplyReader:  # src/memcache/replies.ts:157
             return cast("Literal['NOT_FOUND', 'TOUCHED']", word)
         raise self._unexpected(line, TOUCH_REPLY, 'TOUCHED, NOT_FOUND or an error')
 
-    def read_counter(self) -> CounterReply | None:  # src/memcache/replies.ts:356
+    def read_counter(self) -> CounterReply | None:  # src/memcache/replies.ts:362
         """The reply to incr or decr."""
         self._start(COUNTER_REPLY)
         line = self._read_line(COUNTER_REPLY)
@@ -423,7 +428,7 @@ class ReplyReader:  # src/memcache/replies.ts:157
             return {'found': False, 'value': None}
         raise self._unexpected(line, COUNTER_REPLY, 'a number, NOT_FOUND or an error')
 
-    def read_stats(self) -> list[StatEntry] | None:  # src/memcache/replies.ts:368
+    def read_stats(self) -> list[StatEntry] | None:  # src/memcache/replies.ts:374
         """The reply to stats (with or without a group): every STAT line until END, in the server's order."""
         self._start(STATS_REPLY)
         while True:
@@ -446,7 +451,7 @@ class ReplyReader:  # src/memcache/replies.ts:157
             else:
                 raise self._unexpected(line, STATS_REPLY, 'STAT, END or an error')
 
-    def read_version(self) -> str | None:  # src/memcache/replies.ts:392
+    def read_version(self) -> str | None:  # src/memcache/replies.ts:398
         """The reply to version: the version text (`1.6.18`), read as latin-1."""
         self._start(VERSION_REPLY)
         line = self._read_line(VERSION_REPLY)
@@ -456,7 +461,7 @@ class ReplyReader:  # src/memcache/replies.ts:157
             return line[len(VERSION_PREFIX):].decode('latin-1')
         raise self._unexpected(line, VERSION_REPLY, 'VERSION or an error')
 
-    def read_meta(self) -> MetaReply | None:  # src/memcache/replies.ts:404
+    def read_meta(self) -> MetaReply | None:  # src/memcache/replies.ts:410
         """The next reply to a meta command (mg, ms, md, ma, mn). With quiet flags some commands send no reply: pipeline
         them with opaque tokens, end the pipeline with mn, and read until the MN reply.
         """
@@ -483,7 +488,7 @@ class ReplyReader:  # src/memcache/replies.ts:157
         self._pending = None
         return reply
 
-    def _meta_reply_of(self, line: bytes) -> MetaReply:  # src/memcache/replies.ts:429
+    def _meta_reply_of(self, line: bytes) -> MetaReply:  # src/memcache/replies.ts:435
         """A meta reply line: its status, the size of a VA's data block (into _meta_value_length), and its return flags.
         """
         fields = line.split(SPACE)
@@ -522,7 +527,7 @@ class ReplyReader:  # src/memcache/replies.ts:157
                 self._meta_flag(reply, field[0:1].decode('latin-1'), field[1:])
         return reply
 
-    def _meta_flag(self, reply: MetaReply, flag: str, token: bytes) -> None:  # src/memcache/replies.ts:454
+    def _meta_flag(self, reply: MetaReply, flag: str, token: bytes) -> None:  # src/memcache/replies.ts:460
         """Records one return flag; flags the reader does not know are skipped (later versions may add some)."""
         valid = True
         if flag == 'c':
@@ -567,7 +572,7 @@ class ReplyReader:  # src/memcache/replies.ts:157
                 f'a {flag} flag whose token of {int_to_string(len(token))} bytes is not what memcached sends',
             )
 
-    def read_metadump(self) -> MetadumpEntry | MetadumpEnd | None:  # src/memcache/replies.ts:496
+    def read_metadump(self) -> MetadumpEntry | MetadumpEnd | None:  # src/memcache/replies.ts:502
         """The next line of a metadump: an entry, or how the dump ended (END, or the crawler's BUSY, BADCLASS or
         NOTSTARTED). Read until it returns a string; only the entry being parsed is held in memory.
         """
@@ -591,7 +596,7 @@ class ReplyReader:  # src/memcache/replies.ts:157
         raise self._unexpected(line, METADUMP_REPLY, 'key=..., END, BUSY, BADCLASS, NOTSTARTED or an error')
 
     # ---- bytes ----
-    def _find_line_end(self, terminator: bytes, expected: str) -> int:  # src/memcache/replies.ts:517
+    def _find_line_end(self, terminator: bytes, expected: str) -> int:  # src/memcache/replies.ts:523
         """Index where the next `terminator` (CRLF, or LF) starts at or after `_position`, or -1 when it has not
         arrived.
         """
@@ -618,14 +623,14 @@ class ReplyReader:  # src/memcache/replies.ts:157
             raise self._fail(expected, LINE_TOO_LONG)
         return -1
 
-    def _cr_before(self, index: int) -> bool:  # src/memcache/replies.ts:545
+    def _cr_before(self, index: int) -> bool:  # src/memcache/replies.ts:551
         """Whether the byte received just before parts[index] (and not consumed) is a CR."""
         if index > 0:
             previous = self._parts[index - 1]
             return previous.startswith(CR, len(previous) - 1)
         return len(self._buffer) > self._position and self._buffer.startswith(CR, len(self._buffer) - 1)
 
-    def _bytes_arrived(self, count: int) -> bool:  # src/memcache/replies.ts:554
+    def _bytes_arrived(self, count: int) -> bool:  # src/memcache/replies.ts:560
         """Whether `count` bytes from `_position` have arrived; if so they are in `_buffer` (the parts joined once)."""
         if len(self._buffer) - self._position >= count:
             return True
@@ -634,7 +639,7 @@ class ReplyReader:  # src/memcache/replies.ts:157
         self._merge_parts()
         return True
 
-    def _merge_parts(self) -> None:  # src/memcache/replies.ts:561
+    def _merge_parts(self) -> None:  # src/memcache/replies.ts:567
         self._buffer = bytes().join([self._buffer[self._position:], *self._parts])
         self._position = 0
         self._parts = []
@@ -642,14 +647,14 @@ class ReplyReader:  # src/memcache/replies.ts:157
         self._tail_searched = False
         self._searched_parts = 0
 
-    def _read_line(self, expected: str) -> bytes | None:  # src/memcache/replies.ts:571
+    def _read_line(self, expected: str) -> bytes | None:  # src/memcache/replies.ts:577
         """The next line without its CRLF, consumed; null when it has not fully arrived."""
         end = self._find_line_end(CRLF, expected)
         if end < 0:
             return None
-        return self._take_line(end, len(CRLF), expected)
+        return self._take_line(end, CRLF_LENGTH, expected)
 
-    def _take_line(self, end: int, terminator_length: int, expected: str) -> bytes:  # src/memcache/replies.ts:578
+    def _take_line(self, end: int, terminator_length: int, expected: str) -> bytes:  # src/memcache/replies.ts:584
         """The line from `_position` to `end`, consumed with the `terminator_length` bytes of its line end."""
         if end - self._position > MAX_LINE_LENGTH:
             raise self._fail(expected, LINE_TOO_LONG)
@@ -658,26 +663,26 @@ class ReplyReader:  # src/memcache/replies.ts:157
         return line
 
     # ---- state and errors ----
-    def _start(self, reply: str) -> None:  # src/memcache/replies.ts:587
+    def _start(self, reply: str) -> None:  # src/memcache/replies.ts:593
         if self._failure is not None:
             raise self._failure
         if self._pending is not None and self._pending != reply:
             raise ReadOrderError(f'a read of the reply to {reply} while the reply to {self._pending} is partly read')
 
-    def _cas_token(self, token: bytes, expected: str) -> str:  # src/memcache/replies.ts:594
+    def _cas_token(self, token: bytes, expected: str) -> str:  # src/memcache/replies.ts:600
         if not is_decimal_u64(token):
             raise self._fail(
                 expected, f'a CAS token of {int_to_string(len(token))} bytes that is not an unsigned 64-bit number'
             )
         return token.decode('latin-1')
 
-    def _too_long(self, length: int) -> str:  # src/memcache/replies.ts:599
+    def _too_long(self, length: int) -> str:  # src/memcache/replies.ts:605
         return (
             f'a data block of {int_to_string(length)} bytes, more than the'
             f' {int_to_string(self._max_value_length)} bytes allowed'
         )
 
-    def _reset_reply(self) -> None:  # src/memcache/replies.ts:604
+    def _reset_reply(self) -> None:  # src/memcache/replies.ts:610
         """Forgets the reply partly read (after an error reply, the next read starts a new one)."""
         self._pending = None
         self._values_need = REPLY_DONE
@@ -685,14 +690,14 @@ class ReplyReader:  # src/memcache/replies.ts:157
         self._stats = []
         self._meta_header = None
 
-    def _fail(self, expected: str, problem: str) -> ProtocolError:  # src/memcache/replies.ts:613
+    def _fail(self, expected: str, problem: str) -> ProtocolError:  # src/memcache/replies.ts:619
         """A ProtocolError, which every later read throws again."""
         self._reset_reply()
         error = ProtocolError(expected, problem)
         self._failure = error
         return error
 
-    def _unexpected(self, line: bytes, expected: str, wanted: str) -> ReplyError:  # src/memcache/replies.ts:621
+    def _unexpected(self, line: bytes, expected: str, wanted: str) -> ReplyError:  # src/memcache/replies.ts:627
         """The error reply `line` holds, or a ProtocolError saying it is not one of the `wanted` lines."""
         error = error_reply_of(line)
         if error is None:
