@@ -132,11 +132,13 @@ class Socket:
         """Sends every byte of ``data`` within ``timeout`` seconds."""
         sock = self._sock
         view = memoryview(data)
-        deadline = time.monotonic() + timeout
+        deadline = 0.0
         while view:
             try:
                 sent = sock.send(view)
             except BlockingIOError:
+                if deadline == 0.0:
+                    deadline = time.monotonic() + timeout
                 ready = _wait(sock, select.POLLOUT | select.POLLIN, deadline, "send", timeout)
                 if ready & (select.POLLIN | select.POLLHUP | select.POLLERR) and not self._ended:
                     self._drain()
@@ -168,11 +170,15 @@ class Socket:
             return b""
         sock = self._sock
         readable = self._readable
+        # The first slice of the wait does not look at PostgreSQL's interrupt flags first: nearly every reply comes
+        # within it, for one poll() in all. A longer wait looks at them before each further slice, so an interrupt
+        # still stops a wait within INTERRUPT_CHECK_SECONDS.
+        first = min(timeout, INTERRUPT_CHECK_SECONDS)
         deadline = 0.0
         while True:
-            if not readable.poll(0):
+            if deadline != 0.0 or not readable.poll(first * 1000):
                 if deadline == 0.0:
-                    deadline = time.monotonic() + timeout
+                    deadline = time.monotonic() + timeout - first
                 _wait_with(readable, deadline, "receive", timeout)
             try:
                 chunk = sock.recv(_RECEIVE_BYTES)
