@@ -21,7 +21,15 @@ export type PortBinding =
    * with `arity` plain arguments is written inline (one Python call fewer in hot loops); any other reference
    * imports `name` from `module` like an 'import' binding.
    */
-  | { kind: 'inline'; module: string; name: string; arity: number; call: InlineCall };
+  | { kind: 'inline'; module: string; name: string; arity: number; call: InlineCall; requires?: readonly InlineArgument[] };
+
+/**
+ * What an argument of an inline form must be for the call to be written inline (otherwise it stays a call):
+ * `any` expression; a `name` (a plain identifier: the form reads the argument more than once, which a name allows and
+ * an expression with effects or cost would not); a `non-empty-bytes-constant`, a const initialized with
+ * `utf8Encode('<non-empty string literal>')` (the form skips the function's refusal of empty bytes).
+ */
+export type InlineArgument = 'any' | 'name' | 'non-empty-bytes-constant';
 
 /** Standard library modules an inline form may use (`import hashlib`). */
 export type StdlibModule = 'hashlib' | 'time' | 'zlib';
@@ -56,8 +64,8 @@ const MULTICORN_UTILS_MODULE = 'multicorn.utils';
  * here: they map Python's errors to the runtime's classes and messages, or check their arguments, which an inline
  * expression cannot do.
  */
-function inlineRuntime(name: string, arity: number, call: InlineCall): PortBinding {
-  return { kind: 'inline', module: RUNTIME_MODULE, name, arity, call };
+function inlineRuntime(name: string, arity: number, call: InlineCall, requires?: readonly InlineArgument[]): PortBinding {
+  return requires === undefined ? { kind: 'inline', module: RUNTIME_MODULE, name, arity, call } : { kind: 'inline', module: RUNTIME_MODULE, name, arity, call, requires };
 }
 const arg = (args: readonly py.Expr[], i: number): py.Expr => args[i] ?? py.none();
 
@@ -79,9 +87,24 @@ export const PORTS: Readonly<Record<string, PortSpec>> = {
       bytesFind: inlineRuntime('bytes_find', 3, (args) => py.call(py.attr(arg(args, 0), 'find'), [arg(args, 1), arg(args, 2)])),
       bytesStartsWith: inlineRuntime('bytes_starts_with', 3, (args) => py.call(py.attr(arg(args, 0), 'startswith'), [arg(args, 1), arg(args, 2)])),
       bytesConcat: inlineRuntime('bytes_concat', 1, (args) => py.call(py.attr(py.call(py.name('bytes')), 'join'), [arg(args, 0)])),
+      bytesJoin: inlineRuntime('bytes_join', 2, (args) => py.call(py.attr(arg(args, 1), 'join'), [arg(args, 0)])),
       bytesEqual: inlineRuntime('bytes_equal', 2, (args) => py.compare(arg(args, 0), '==', arg(args, 1))),
       isAsciiDigits: inlineRuntime('is_ascii_digits', 1, (args) => py.call(py.attr(arg(args, 0), 'isdigit'))),
       latin1Decode: inlineRuntime('latin1_decode', 1, (args) => py.call(py.attr(arg(args, 0), 'decode'), [py.str('latin-1')])),
+      // Inline only where the separator is a constant that cannot be empty (the function refuses empty ones).
+      bytesSplit: inlineRuntime('bytes_split', 2, (args) => py.call(py.attr(arg(args, 0), 'split'), [arg(args, 1)]), ['any', 'non-empty-bytes-constant']),
+      // `int(b) if len(b) <= 15 and b.isdigit() else -1` reads b three times: inline only for a name.
+      parseAsciiDigits: inlineRuntime(
+        'parse_ascii_digits',
+        1,
+        (args) =>
+          py.ifExp(
+            { kind: 'BoolOp', op: 'and', values: [py.compare(py.call(py.name('len'), [arg(args, 0)]), '<=', py.int(15)), py.call(py.attr(arg(args, 0), 'isdigit'))] },
+            py.call(py.name('int'), [arg(args, 0)]),
+            py.int(-1),
+          ),
+        ['name'],
+      ),
     },
     rule: (exportName, kind) => {
       if (kind === 'class') return { kind: 'import', module: RUNTIME_MODULE, name: exportName };

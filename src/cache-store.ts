@@ -32,7 +32,7 @@ import {
   type ValueItem,
 } from './memcache/protocol';
 import type { ReplyReader } from './memcache/protocol';
-import { bytesConcat, bytesEqual, formatFloat, intToString, nowSeconds, parseDecimalInt, utf8Encode, type Bytes } from './ports/runtime';
+import { bytesConcat, bytesEqual, bytesSplit, formatFloat, intToString, LoneSurrogateError, nowSeconds, parseDecimalInt, utf8Encode, type Bytes } from './ports/runtime';
 import { CommandRefused, refusalOrFailure } from './proxies';
 import { endpointLabel, type ServerEndpoint } from './table-options';
 
@@ -57,19 +57,15 @@ export class ItemFacts {
 
 /**
  * A value as stored in memcached: its bytes and its client flags; `cas` is the CAS token memcached gave it when it was
- * read (null for a value this transaction has pending), `facts` what else the read learnt.
+ * read (null for a value this transaction has pending), `facts` what else the read learnt. A record, not a class: a
+ * get builds one per item found, and CPython builds a dict of four entries in a fraction of what a class instance
+ * with its __init__ costs.
  */
-export class StoredItem {
+export interface StoredItem {
   readonly value: Bytes;
   readonly flags: number;
   readonly cas: string | null;
   readonly facts: ItemFacts | null;
-  constructor(value: Bytes, flags: number, cas: string | null = null, facts: ItemFacts | null = null) {
-    this.value = value;
-    this.flags = flags;
-    this.cas = cas;
-    this.facts = facts;
-  }
 }
 
 /** Keys per `get` line: long IN lists and joins are split so that one request line stays reasonable. */
@@ -334,8 +330,12 @@ function assumedItemLimits(endpoint: ServerEndpoint, refused: CommandRefused): I
   return new ItemLimits(DEFAULT_ITEM_SIZE_MAX, ITEM_HEADER_BYTES + ITEM_CAS_BYTES);
 }
 
-/** A `get` sent to one server whose replies have not been read yet (or the failure that kept it from being sent). */
-export class PendingGet {
+/**
+ * A `get` sent to one server whose replies have not been read yet (or the failure that kept it from being sent). This
+ * and the other records of one request (WriteBatch, RejectedWrite, BatchOutcome) are interfaces, dicts in Python,
+ * which CPython builds in a fraction of what a class instance costs.
+ */
+export interface PendingGet {
   readonly keys: string[];
   readonly encoded: Bytes[];
   /** Sent as meta gets (mg, one per key) that also return the item's facts, rather than classic `gets` lines. */
@@ -343,14 +343,6 @@ export class PendingGet {
   /** The connection was reused from an earlier request: a failure may be a server restart, worth one retry. */
   readonly reused: boolean;
   readonly failure: unknown;
-
-  constructor(keys: string[], encoded: Bytes[], withFacts: boolean, reused: boolean, failure: unknown) {
-    this.keys = keys;
-    this.encoded = encoded;
-    this.withFacts = withFacts;
-    this.reused = reused;
-    this.failure = failure;
-  }
 }
 
 /** What a meta get asks for: the value, flags, CAS token and every fact an ItemFacts holds. */
@@ -397,41 +389,24 @@ function readDeleted(reader: ReplyReader): DeleteStatus | null {
 }
 
 /** Pipelined writes of one kind to one server: the keys (full keys) and the request holding every command. */
-export class WriteBatch {
+export interface WriteBatch {
   readonly kind: 'set' | 'cas' | 'delete' | 'touch';
   readonly keys: string[];
   readonly request: Bytes;
-
-  constructor(kind: 'set' | 'cas' | 'delete' | 'touch', keys: string[], request: Bytes) {
-    this.kind = kind;
-    this.keys = keys;
-    this.request = request;
-  }
 }
 
 /** A write of a batch memcached did not apply, and why (its reply: NOT_STORED, NOT_FOUND, or an error reply). */
-export class RejectedWrite {
+export interface RejectedWrite {
   readonly key: string;
   readonly reason: string;
-
-  constructor(key: string, reason: string) {
-    this.key = key;
-    this.reason = reason;
-  }
 }
 
 /** What became of a sent batch: how many commands memcached answered, from the first, and which it refused. */
-export class BatchOutcome {
+export interface BatchOutcome {
   readonly answered: number;
   readonly rejected: RejectedWrite[];
   /** Why the replies stopped before the last command's (the connection is closed), or null when all came. */
   readonly failure: unknown;
-
-  constructor(answered: number, rejected: RejectedWrite[], failure: unknown) {
-    this.answered = answered;
-    this.rejected = rejected;
-    this.failure = failure;
-  }
 }
 
 function rejectedKeys(rejected: RejectedWrite[]): string[] {
@@ -487,22 +462,25 @@ export class CacheStore {
    */
   async sendGet(keys: string[], askFacts: boolean = false): Promise<PendingGet> {
     const withFacts = askFacts && !this.metaRefused;
-    if (keys.length === 0) return new PendingGet(keys, [], withFacts, false, null);
-    const encoded: Bytes[] = [];
-    for (const key of keys) encoded.push(utf8Encode(key));
+    const keyCount = keys.length;
+    if (keyCount === 0) return { keys: keys, encoded: [], withFacts: withFacts, reused: false, failure: null };
+    const encoded = keyCount === 1 ? [utf8Encode(keys[0]!)] : encodeKeys(keys);
     let reused = false;
     try {
       reused = await this.connection.ready(this.endpoint.connectTimeout);
-      await this.connection.send(withFacts ? this.metaGetRequest(encoded) : this.getRequest(encoded), this.endpoint.timeout);
+      const request = withFacts ? this.metaGetRequest(encoded) : keyCount <= KEYS_PER_GET ? encodeGets(encoded) : this.getRequest(encoded);
+      await this.connection.send(request, this.endpoint.timeout);
     } catch (error) {
-      return new PendingGet(keys, encoded, withFacts, reused, error);
+      return { keys: keys, encoded: encoded, withFacts: withFacts, reused: reused, failure: error };
     }
-    return new PendingGet(keys, encoded, withFacts, reused, null);
+    return { keys: keys, encoded: encoded, withFacts: withFacts, reused: reused, failure: null };
   }
 
-  /** `gets` lines (the CAS token comes with each value, for UPDATEs that must not overwrite another client's change). */
+  /**
+   * The `gets` lines of more than KEYS_PER_GET keys, in one request (gets: the CAS token comes with each value, for
+   * UPDATEs that must not overwrite another client's change).
+   */
   private getRequest(encoded: Bytes[]): Bytes {
-    if (encoded.length <= KEYS_PER_GET) return encodeGets(encoded);
     const lines: Bytes[] = [];
     for (let start = 0; start < encoded.length; start += KEYS_PER_GET) lines.push(encodeGets(encoded.slice(start, start + KEYS_PER_GET)));
     return bytesConcat(lines);
@@ -572,23 +550,24 @@ export class CacheStore {
 
   /** Reads the replies of every get line of `pending`, each item matched with the key it was asked for. */
   private async readGetReplies(pending: PendingGet): Promise<Map<string, StoredItem>> {
-    if (pending.keys.length === 0) return new Map<string, StoredItem>();
+    const keys = pending.keys;
+    const keyCount = keys.length;
+    if (keyCount === 0) return new Map<string, StoredItem>();
     if (pending.withFacts) return await this.readMetaGetReplies(pending);
     const connection = this.connection;
     const timeout = this.endpoint.timeout;
-    const keys = pending.keys;
     const encoded = pending.encoded;
     const found: Map<string, StoredItem> = new Map<string, StoredItem>();
     try {
-      for (let start = 0; start < keys.length; start += KEYS_PER_GET) {
-        const end = start + KEYS_PER_GET < keys.length ? start + KEYS_PER_GET : keys.length;
+      for (let start = 0; start < keyCount; start += KEYS_PER_GET) {
+        const end = start + KEYS_PER_GET < keyCount ? start + KEYS_PER_GET : keyCount;
         const items = await connection.receive(readValues, timeout);
         // memcached answers hits in the order the keys were asked for: one pass matches them.
         let position = start;
         for (const [key, flags, value, cas] of items) {
           while (position < end && !bytesEqual(encoded[position]!, key)) position += 1;
           if (position === end) throw new ProtocolError('gets', 'a value for a key that was not asked for');
-          found.set(keys[position]!, new StoredItem(value, flags, cas));
+          found.set(keys[position]!, { value: value, flags: flags, cas: cas, facts: null });
           position += 1;
         }
       }
@@ -621,7 +600,8 @@ export class CacheStore {
             ? null
             : reply.size + pending.encoded[i]!.length + limits.overhead + (flags === 0 ? 0 : ITEM_FLAGS_BYTES);
         const hit = reply.hit;
-        found.set(pending.keys[i]!, new StoredItem(reply.value, flags, reply.cas, new ItemFacts(reply.ttl, lastAccessAt(reply.lastAccess), hit, size)));
+        const facts = new ItemFacts(reply.ttl, lastAccessAt(reply.lastAccess), hit, size);
+        found.set(pending.keys[i]!, { value: reply.value, flags: flags, cas: reply.cas, facts: facts });
       }
     } catch (error) {
       connection.close();
@@ -765,7 +745,7 @@ export class CacheStore {
       const item = items[i]!;
       commands.push(encodeStore('set', utf8Encode(keys[i]!), item.flags, expire, item.value));
     }
-    return new WriteBatch('set', keys, bytesConcat(commands));
+    return { kind: 'set', keys: keys, request: bytesConcat(commands) };
   }
 
   /** A batch of compare-and-swaps, each with its own expiration and token (EXISTS or NOT_FOUND: another client won). */
@@ -776,21 +756,21 @@ export class CacheStore {
       keys.push(op.key);
       commands.push(encodeCas(utf8Encode(op.key), op.item.flags, op.expire, op.item.value, op.cas));
     }
-    return new WriteBatch('cas', keys, bytesConcat(commands));
+    return { kind: 'cas', keys: keys, request: bytesConcat(commands) };
   }
 
   /** A batch of deletes. */
   deleteBatch(keys: string[]): WriteBatch {
     const commands: Bytes[] = [];
     for (const key of keys) commands.push(encodeDelete(utf8Encode(key)));
-    return new WriteBatch('delete', keys, bytesConcat(commands));
+    return { kind: 'delete', keys: keys, request: bytesConcat(commands) };
   }
 
   /** A batch of touches to `expire`, each acknowledged (never noreply: a NOT_FOUND must not be lost). */
   touchBatch(keys: string[], expire: number): WriteBatch {
     const commands: Bytes[] = [];
     for (const key of keys) commands.push(encodeTouch(utf8Encode(key), expire));
-    return new WriteBatch('touch', keys, bytesConcat(commands));
+    return { kind: 'touch', keys: keys, request: bytesConcat(commands) };
   }
 
   /** Sends a batch in one write; its replies are read by receiveBatch (other servers' batches may go in between). */
@@ -817,18 +797,18 @@ export class CacheStore {
         status = await connection.receive(read, timeout);
       } catch (error) {
         if (error instanceof ErrorReply && !isOutage(error)) {
-          rejected.push(new RejectedWrite(key, replyText(error)));
+          rejected.push({ key: key, reason: replyText(error) });
           answered += 1;
           continue;
         }
         connection.close();
-        return new BatchOutcome(answered, rejected, error);
+        return { answered: answered, rejected: rejected, failure: error };
       }
-      if (status !== 'STORED' && status !== 'DELETED' && status !== 'TOUCHED') rejected.push(new RejectedWrite(key, status));
+      if (status !== 'STORED' && status !== 'DELETED' && status !== 'TOUCHED') rejected.push({ key: key, reason: status });
       answered += 1;
     }
     connection.done();
-    return new BatchOutcome(answered, rejected, null);
+    return { answered: answered, rejected: rejected, failure: null };
   }
 
   /** A batch sent and read at once: the keys not applied; a failure before the last reply is thrown. */
@@ -945,4 +925,23 @@ function readOk(reader: ReplyReader): boolean | null {
 function statsGroup(command: string): StatsGroup {
   if (command === 'items' || command === 'settings' || command === 'slabs' || command === 'sizes' || command === 'conns') return command;
   throw new Error('not a stats group: ' + command);
+}
+
+const SPACE: Bytes = utf8Encode(' ');
+
+/**
+ * The UTF-8 bytes of each key. Full keys hold no space, so the keys joined by spaces are encoded at once and split
+ * again at the spaces (UTF-8 writes a space as one byte that no other character's bytes contain); a key holding a
+ * space or a lone surrogate is encoded on its own, to fail as it would alone.
+ */
+function encodeKeys(keys: string[]): Bytes[] {
+  try {
+    const split = bytesSplit(utf8Encode(keys.join(' ')), SPACE);
+    if (split.length === keys.length) return split;
+  } catch (error) {
+    if (!(error instanceof LoneSurrogateError)) throw error;
+  }
+  const encoded: Bytes[] = [];
+  for (const key of keys) encoded.push(utf8Encode(key));
+  return encoded;
 }

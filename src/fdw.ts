@@ -1,9 +1,9 @@
 // PymcacheFDW: a foreign table whose rows are memcached items (key, value, expire, flags). Multicorn builds one
 // instance per table per backend; every option is checked here, once, in the constructor.
 import { resolveCacheLayout, type CacheTableLayout } from './columns';
-import { ITEM_FLAGS_BYTES, ItemFacts, StoredItem, type CacheStore, type StoreOp, type WriteOp } from './cache-store';
+import { ITEM_FLAGS_BYTES, ItemFacts, type CacheStore, type StoredItem, type StoreOp, type WriteOp } from './cache-store';
 import { raiseError, warn } from './errors';
-import { InvalidKeyError, KEY_HINT, MAX_KEY_BYTES, plainFullKey, prefixedKey, quoteForMessage, stripPrefix, validateKey } from './keys';
+import { InvalidKeyError, KEY_HINT, MAX_KEY_BYTES, plainFullKey, plainFullKeys, prefixedKey, quoteForMessage, stripPrefix, validateKey } from './keys';
 import { ItemDump } from './item-dump';
 import type { MetadumpEntry } from './memcache/protocol';
 import { guardTransaction, keyOrderIsBytewise, queryMayModify, type GuardStatus } from './ports/backend';
@@ -199,7 +199,8 @@ export class PymcacheFDW extends ForeignDataWrapper {
   override async getRelSize(quals: Qual[], columns: Set<string>): Promise<[number, number]> {
     if (this.statsTable !== null) return await this.statsTable.getRelSize(quals, columns);
     const keys = lookupKeys(quals, this.layout.keyColumn);
-    const width = COLUMN_WIDTH * (columns.size > 0 ? columns.size : 1);
+    const asked = columns.size;
+    const width = COLUMN_WIDTH * (asked > 0 ? asked : 1);
     if (keys !== null) return [keys.length, width];
     if (!this.settings.fullScan) return [NO_KEY_ROWS_ESTIMATE, width];
     const items = await this.servers.itemCount();
@@ -325,11 +326,14 @@ export class PymcacheFDW extends ForeignDataWrapper {
       return;
     }
     const prefix = this.settings.prefix;
-    const fullKeys: string[] = [];
-    for (const key of keys) {
-      // Most keys pass the quick check; the others go through keys.ts, which names what is wrong.
-      const plain = plainFullKey(prefix, key);
-      fullKeys.push(plain !== null ? plain : this.fullKey(key));
+    // Most lookups are plain keys, checked all at once; otherwise each key is, and keys.ts names what is wrong.
+    let fullKeys = plainFullKeys(prefix, keys);
+    if (fullKeys === null) {
+      fullKeys = [];
+      for (const key of keys) {
+        const plain = plainFullKey(prefix, key);
+        fullKeys.push(plain !== null ? plain : this.fullKey(key));
+      }
     }
     const withFacts = this.wantsFacts(columns);
     if (withFacts && this.layout.sizeColumn !== null) await this.servers.learnItemLimits();
@@ -502,7 +506,7 @@ export class PymcacheFDW extends ForeignDataWrapper {
       this.factsInto(row, listed.entry.cas, facts, key);
       return row;
     }
-    const withFacts = new StoredItem(item.value, item.flags, item.cas, facts);
+    const withFacts: StoredItem = { value: item.value, flags: item.flags, cas: item.cas, facts: facts };
     if (remember) this.scanned.set(key, withFacts);
     return this.rowOf(key, withFacts, true);
   }
@@ -548,7 +552,7 @@ export class PymcacheFDW extends ForeignDataWrapper {
       const number = integerColumnValue(given === undefined ? null : given, this.layout.flagsKind, flagsColumn, key);
       flags = number === null ? 0 : checkedFlags(number, key);
     }
-    return new StoredItem(encoded, flags);
+    return { value: encoded, flags: flags, cas: null, facts: null };
   }
 
   /** What memcached is sent as the expiration of a row: its expire column, else the table's `expire` option. */

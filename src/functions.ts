@@ -10,7 +10,7 @@
 // subtransaction events here (preCommit, commit, rollback, subCommit, subRollback) when functions were used in the
 // transaction: a transaction may use only functions, and then no Multicorn instance hears them. The hooks of the
 // write set are idempotent, so Multicorn calling them as well is harmless.
-import { StoredItem, type WriteOp } from './cache-store';
+import type { StoredItem, WriteOp } from './cache-store';
 import { raiseError } from './errors';
 import { PymcacheFDW } from './fdw';
 import { quoteForMessage } from './keys';
@@ -240,7 +240,7 @@ export class CacheFunctions {
         const exists = await this.table.existsInTransaction(key, fullKey);
         if (exists !== (command === 'replace')) return false;
       }
-      const item = new StoredItem(value, 0);
+      const item: StoredItem = { value: value, flags: 0, cas: null, facts: null };
       await this.table.checkValueSize(key, fullKey, item);
       const op: WriteOp = { kind: command === 'add' ? 'add' : 'set', key: fullKey, item: item, expire: sent };
       await this.table.writeAsStatement(op, key);
@@ -254,7 +254,7 @@ export class CacheFunctions {
     const current = await this.itemOf(key, fullKey);
     if (current === null) return false;
     const joined = command === 'append' ? bytesConcat([current.value, value]) : bytesConcat([value, current.value]);
-    const joinedItem = new StoredItem(joined, current.flags);
+    const joinedItem: StoredItem = { value: joined, flags: current.flags, cas: null, facts: null };
     await this.table.checkValueSize(key, fullKey, joinedItem);
     await this.table.writeAsStatement({ kind: 'set', key: fullKey, item: joinedItem, expire: sent }, key);
     return true;
@@ -317,7 +317,7 @@ export class CacheFunctions {
         );
       }
       const counterValue = intToString(counted(direction, value, amount));
-      const item = new StoredItem(utf8Encode(counterValue), pending.op.item.flags);
+      const item: StoredItem = { value: utf8Encode(counterValue), flags: pending.op.item.flags, cas: null, facts: null };
       const op: WriteOp = { kind: pending.op.kind, key: fullKey, item: item, expire: pending.op.expire };
       await this.table.writeAsStatement(op, key);
       return counterValue;

@@ -1,6 +1,18 @@
 // memcached key handling: validation against the text protocol's rules, and the per-table key prefix.
 // Emitted to Python (pymcache_fdw/keys.py); written in the TS subset the emitter accepts (see docs/emitter.md).
-import { codePointOf, codePoints, intDiv, intToString, LoneSurrogateError, utf8ByteLength, utf8Encode, type Bytes } from './ports/runtime';
+import {
+  bytesConcat,
+  bytesSplit,
+  codePointOf,
+  codePoints,
+  hasSpaceOrControl,
+  intDiv,
+  intToString,
+  LoneSurrogateError,
+  utf8ByteLength,
+  utf8Encode,
+  type Bytes,
+} from './ports/runtime';
 
 /** memcached's limit on a key, in bytes (the text protocol counts bytes; we send keys as UTF-8). */
 export const MAX_KEY_BYTES = 250;
@@ -15,9 +27,7 @@ export const KEY_RULE = `a key must be 1 to ${intToString(MAX_KEY_BYTES)} bytes 
 /** The HINT of an invalid key's ERROR: the same rule, and that a table's prefix counts toward the limit. */
 export const KEY_HINT = `memcached keys are 1 to ${intToString(MAX_KEY_BYTES)} bytes of UTF-8 without spaces or control characters, prefix included.`;
 
-/** The bytes the text protocol refuses in a key besides C0 controls (below the space): space and DEL. */
-const SPACE_BYTE = 0x20;
-const DEL_BYTE = 0x7f;
+const SPACE: Bytes = utf8Encode(' ');
 
 /** A key memcached would refuse or misread; `key` is the full (prefixed) key, `reason` says what is wrong with it. */
 export class InvalidKeyError extends Error {
@@ -95,11 +105,36 @@ export function plainFullKey(prefix: string, key: string): string | null {
     if (error instanceof LoneSurrogateError) return null;
     throw error;
   }
-  if (encoded.length > MAX_KEY_BYTES) return null;
-  for (const byte of encoded) {
-    if (byte <= SPACE_BYTE || byte === DEL_BYTE) return null;
-  }
+  if (encoded.length > MAX_KEY_BYTES || hasSpaceOrControl(encoded)) return null;
   return fullKey;
+}
+
+/**
+ * The full keys of `keys` under `prefix` when plainFullKey accepts every one, else null: one UTF-8 encode and one
+ * search of all their bytes for a space or control byte, instead of a call per key. Plain keys hold no space, so the
+ * full keys joined by spaces split back into one piece per key exactly when none holds one.
+ */
+export function plainFullKeys(prefix: string, keys: string[]): string[] | null {
+  const keyCount = keys.length;
+  if (keyCount === 0) return [];
+  if (keyCount === 1) {
+    const plain = plainFullKey(prefix, keys[0]!);
+    return plain === null ? null : [plain];
+  }
+  if (keys.includes('')) return null;
+  const fullKeys = prefix === '' ? keys.slice() : keys.map((key) => prefix + key);
+  let pieces: Bytes[];
+  try {
+    pieces = bytesSplit(utf8Encode(fullKeys.join(' ')), SPACE);
+  } catch (error) {
+    if (error instanceof LoneSurrogateError) return null;
+    throw error;
+  }
+  if (pieces.length !== fullKeys.length || hasSpaceOrControl(bytesConcat(pieces))) return null;
+  for (const piece of pieces) {
+    if (piece.length > MAX_KEY_BYTES) return null;
+  }
+  return fullKeys;
 }
 
 /**

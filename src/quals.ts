@@ -6,15 +6,8 @@ import type { SqlValue } from './values';
 
 /** The distinct strings of `values`, first occurrence first; NULLs (which equal nothing) are dropped. */
 function distinctKeys(values: SqlValue[]): string[] {
-  const keys: string[] = [];
-  const seen: Set<string> = new Set<string>();
-  for (const value of values) {
-    if (typeof value === 'string' && !seen.has(value)) {
-      seen.add(value);
-      keys.push(value);
-    }
-  }
-  return keys;
+  const strings = values.filter((value): value is string => typeof value === 'string');
+  return Array.from(new Set<string>(strings));
 }
 
 /** The keys one qual on the key column allows, or null when it is not an equality we can look up. */

@@ -313,7 +313,7 @@ export class ServerPool {
     // failedAt is tested here first: while no server has failed, the common case costs no call to anyDown.
     if (only !== null && (failedAt.size === 0 || !this.anyDown())) {
       // The common case, one server and nothing pending: its answer is the scan's, with no layer in between.
-      if (writeSet.isEmpty()) return await only.getMany(fullKeys, withFacts);
+      if (writeSet.isEmpty()) return await only.receiveGet(await only.sendGet(fullKeys, withFacts));
       return await writeSet.readThrough(only, fullKeys, withFacts);
     }
     const groups = this.group(fullKeys);

@@ -160,15 +160,14 @@ function nothingSent(error: unknown): boolean {
   return error instanceof TransportFailure && error.phase === 'connect';
 }
 
-/** A pending set or add, with its operation narrowed to a store (the flush needs its item and expiration). */
-class PendingStore {
+/**
+ * A pending set or add, with its operation narrowed to a store (the flush needs its item and expiration). This,
+ * PendingTouch and FlushBatch are records (dicts in Python, a third of the cost of a class instance), built per write
+ * and per batch of every flush.
+ */
+interface PendingStore {
   readonly write: PendingWrite;
   readonly op: StoreOp;
-
-  constructor(write: PendingWrite, op: StoreOp) {
-    this.write = write;
-    this.op = op;
-  }
 }
 
 /** A pending compare-and-swap, with its operation narrowed (the flush needs its token). */
@@ -183,14 +182,9 @@ class PendingCas {
 }
 
 /** A pending touch, with its operation narrowed (the flush needs its expiration). */
-class PendingTouch {
+interface PendingTouch {
   readonly write: PendingWrite;
   readonly op: TouchOp;
-
-  constructor(write: PendingWrite, op: TouchOp) {
-    this.write = write;
-    this.op = op;
-  }
 }
 
 /** The pending writes of `stores`, for the ledger. */
@@ -255,14 +249,9 @@ function touchesByExpire(touches: PendingTouch[]): PendingTouch[][] {
 }
 
 /** One pipelined request of a flush and the pending writes it carries, in the order of its commands. */
-class FlushBatch {
+interface FlushBatch {
   readonly batch: WriteBatch;
   readonly writes: PendingWrite[];
-
-  constructor(batch: WriteBatch, writes: PendingWrite[]) {
-    this.batch = batch;
-    this.writes = writes;
-  }
 }
 
 /** One server's share of a flush: its batches in sending order, and how far they got. */
@@ -294,14 +283,25 @@ class ServerWrites {
           keys.push(pendingSet.op.key);
           items.push(pendingSet.op.item);
         }
-        this.batches.push(new FlushBatch(store.setBatch(keys, items, setBatch[0]!.op.expire), writesOf(setBatch)));
+        this.batches.push({ batch: store.setBatch(keys, items, setBatch[0]!.op.expire), writes: writesOf(setBatch) });
       }
     }
+    // (Most flushes are of one kind: the others cost no call.)
+    if (this.deletes.length > 0) this.planDeletes();
+    if (this.touches.length > 0) this.planTouches();
+  }
+
+  private planDeletes(): void {
+    const store = this.store;
     for (const deleteBatch of batches(this.deletes, (deleteWrite: PendingWrite) => 0)) {
       const keys: string[] = [];
       for (const deleteWrite of deleteBatch) keys.push(deleteWrite.op.key);
-      this.batches.push(new FlushBatch(store.deleteBatch(keys), deleteBatch));
+      this.batches.push({ batch: store.deleteBatch(keys), writes: deleteBatch });
     }
+  }
+
+  private planTouches(): void {
+    const store = this.store;
     for (const touchGroup of touchesByExpire(this.touches)) {
       for (const touchBatch of batches(touchGroup, (pendingTouch: PendingTouch) => 0)) {
         const keys: string[] = [];
@@ -310,7 +310,7 @@ class ServerWrites {
           keys.push(pendingTouch.op.key);
           writes.push(pendingTouch.write);
         }
-        this.batches.push(new FlushBatch(store.touchBatch(keys, touchBatch[0]!.op.expire), writes));
+        this.batches.push({ batch: store.touchBatch(keys, touchBatch[0]!.op.expire), writes: writes });
       }
     }
   }
@@ -446,7 +446,7 @@ export async function flushWrites(
   for (const write of writes) {
     const op = write.op;
     if (op.kind === 'add') {
-      adds.push(new PendingStore(write, op));
+      adds.push({ write: write, op: op });
       continue;
     }
     if (op.kind === 'cas') {
@@ -461,13 +461,13 @@ export async function flushWrites(
     if (op.kind === 'delete') {
       server.deletes.push(write);
     } else if (op.kind === 'touch') {
-      server.touches.push(new PendingTouch(write, op));
+      server.touches.push({ write: write, op: op });
     } else {
-      server.sets.push(new PendingStore(write, op));
+      server.sets.push({ write: write, op: op });
     }
   }
-  await sendAdds(adds, ledger);
-  await sendSwaps(swaps, ledger);
+  if (adds.length > 0) await sendAdds(adds, ledger);
+  if (swaps.length > 0) await sendSwaps(swaps, ledger);
   const flushes: ServerWrites[] = [];
   for (const server of servers.values()) {
     server.plan();
@@ -620,7 +620,7 @@ function foldOpenStatements(): void {
  * which aborts the transaction; the writes memcached applied are remembered so that rollback deletes them again.
  */
 export async function sendAtPreCommit(): Promise<void> {
-  foldOpenStatements();
+  if (state.openStatements.size > 0) foldOpenStatements();
   if (state.serializable || transactionWrites.isEmpty()) return;
   const applied: Set<PendingWrite> = new Set<PendingWrite>();
   try {
@@ -643,8 +643,9 @@ export async function sendAtPreCommit(): Promise<void> {
  */
 export async function sendAtCommit(): Promise<void> {
   state.sent = [];
-  foldOpenStatements();
-  const writes = transactionWrites.takeAll();
+  if (state.openStatements.size > 0) foldOpenStatements();
+  // A transaction that only read (or sent its writes at pre_commit) has nothing to take.
+  const writes = transactionWrites.isEmpty() ? [] : transactionWrites.takeAll();
   forgetAll();
   if (writes.length === 0) return;
   try {

@@ -3,7 +3,7 @@
 // below. Reads consult it (read-your-writes) through `readThrough`. A statement's own writes are gathered apart
 // (StatementWrites) and join the transaction's only when the statement ends: a statement never sees its own writes,
 // as in PostgreSQL, and its rows move between keys all at once (`UPDATE ... SET key = ...` may swap two keys).
-import { ItemFacts, StoredItem, type CacheStore, type WriteOp } from './cache-store';
+import { ItemFacts, type CacheStore, type StoredItem, type WriteOp } from './cache-store';
 import { nowSeconds } from './ports/runtime';
 import { MAX_RELATIVE_EXPIRE } from './table-options';
 import { raiseError } from './errors';
@@ -62,7 +62,7 @@ function pendingItem(item: StoredItem, expire: number): StoredItem {
   let ttl = expire;
   if (expire === 0) ttl = -1;
   if (expire > MAX_RELATIVE_EXPIRE) ttl = expire - nowSeconds();
-  return new StoredItem(item.value, item.flags, null, new ItemFacts(ttl, null, null, null));
+  return { value: item.value, flags: item.flags, cas: null, facts: new ItemFacts(ttl, null, null, null) };
 }
 
 /** The item a read sees for the pending write `pending`, or null when it hides the key (delete) or keeps memcached's (touch). */

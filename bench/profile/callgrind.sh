@@ -4,7 +4,10 @@
 # (the `cache` table of bench/run.ts, pgmemcache, and optionally the `floor` table of floor_wrapper.py), N1 and then
 # N2 executions of one prepared statement, and prints (Ir(N2) - Ir(N1)) / (N2 - N1): start-up costs cancel out.
 #   bench/profile/callgrind.sh DATADIR KIND N1 N2      KIND: w1 w1pg w2 w2pg w4w w4wpg floor sel
-# Memcached must listen on MEMCACHED (default 127.0.0.1:11211). The per-function split:
+# bench/profile/datadir.sh makes such a data directory. Memcached must listen on MEMCACHED (default 127.0.0.1:11211).
+# PYMCACHE_PG_ROOT and PYMCACHE_MULTICORN_PYTHONPATH choose the PostgreSQL and Multicorn as for the tests (docs/host.md);
+# PACKAGE_DIR (default python-out/) is the directory holding the pymcache_fdw package to profile (e.g. an older one).
+# The per-function split:
 #   python3 bench/profile/cgdiff.py OUT1 OUT2 N2-N1 [inc|self] [rows]
 set -euo pipefail
 datadir=$1 kind=$2 n1=$3 n2=$4
@@ -12,6 +15,8 @@ here="$(cd "$(dirname "$0")" && pwd)"
 repo="$(cd "$here/../.." && pwd)"
 memcached="${MEMCACHED:-127.0.0.1:11211}"
 out="${OUT:-/tmp/pymcache-callgrind}"
+bin="${PYMCACHE_PG_ROOT:-}/usr/lib/postgresql/15/bin"
+pythonpath="${PYMCACHE_MULTICORN_PYTHONPATH:+$PYMCACHE_MULTICORN_PYTHONPATH:}${PACKAGE_DIR:-$repo/python-out}:$here"
 mkdir -p "$out" && chmod 777 "$out"
 
 script() {
@@ -40,11 +45,11 @@ count() {
   local n=$1
   local file="$out/$kind-$n.callgrind"
   script "$n" > "$out/$kind-$n.sql"
-  runuser -u postgres -- env PYTHONPATH="$repo/python-out:$here" \
-    valgrind --tool=callgrind --callgrind-out-file="$file" /usr/lib/postgresql/15/bin/postgres --single -D "$datadir" \
+  runuser -u postgres -- env PYTHONPATH="$pythonpath" \
+    valgrind --tool=callgrind --callgrind-out-file="$file" "$bin/postgres" --single -D "$datadir" \
     -c jit=on -c shared_preload_libraries=pgmemcache -c "pgmemcache.default_servers=$memcached" bench \
     < "$out/$kind-$n.sql" > "$out/$kind-$n.out" 2> "$out/$kind-$n.err"
-  if grep -q ERROR "$out/$kind-$n.err"; then echo "errors in $out/$kind-$n.err" >&2; exit 1; fi
+  if grep -q -E "ERROR|FATAL" "$out/$kind-$n.err"; then echo "errors in $out/$kind-$n.err" >&2; exit 1; fi
   grep -o 'Collected : [0-9]*' "$out/$kind-$n.err" | awk '{print $3}'
 }
 

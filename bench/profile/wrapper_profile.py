@@ -2,8 +2,10 @@
 
     /usr/bin/python3 bench/profile/wrapper_profile.py KIND N [SORT]
     KIND: w1 (begin, get_rel_size, get_path_keys, execute of one key, end_scan, pre_commit, commit),
-          exec (execute of one key), w2 (the same as w1 for 1,000 keys), pmc (pymemcache get_many of one key),
-          pmc1000 (pymemcache get_many of 1,000 keys), rnd (the key generation alone, to subtract)
+          w4w (W4's write: begin, insert of one row, end_modify, pre_commit, commit),
+          exec (execute of one key), w2 (the same as w1 for 1,000 keys), get1 (the client's get_many of one key:
+          CacheStore, connection, socket and reply reader), get1000 (the same for 1,000 keys), rnd (the key
+          generation alone, to subtract)
     SORT: a cProfile sort key (tottime, cumtime) to print the profile of N more calls.
 Memcached at MEMCACHED_PORT (default 11211) on 127.0.0.1 must hold keys '1'..'10000'. Under
 `valgrind --tool=callgrind` the difference of two N gives instructions per call (see docs/performance.md).
@@ -19,11 +21,10 @@ from collections import OrderedDict
 here = os.path.dirname(os.path.abspath(__file__))
 repo = os.path.dirname(os.path.dirname(here))
 sys.path.insert(0, os.path.join(repo, 'host', 'python'))
-sys.path.insert(0, os.path.join(repo, 'python-out'))
+sys.path.insert(0, os.environ.get('PACKAGE_DIR', os.path.join(repo, 'python-out')))
 
 from multicorn import ColumnDefinition, Qual  # noqa: E402
 from pymcache_fdw import PymcacheFDW  # noqa: E402
-from pymcache_fdw.connections import client_for  # noqa: E402
 
 COLUMNS = OrderedDict([('key', ColumnDefinition('key', 25, -1, 'text', 'text')),
                        ('value', ColumnDefinition('value', 25, -1, 'text', 'text'))])
@@ -54,19 +55,27 @@ def w2():
     statement([Qual('key', ('=', True), KEYS)], 1000)
 
 
+def w4_write():
+    fdw.begin(0)
+    fdw.insert({'key': random_key(), 'value': 'y' * 100})
+    fdw.end_modify()
+    fdw.pre_commit()
+    fdw.commit()
+
+
 def execute_only():
     assert len(list(fdw.execute([Qual('key', '=', random_key())], {'key', 'value'}))) == 1
 
 
-def pymemcache_one():
-    client_for(fdw._settings['endpoint']).get_many([random_key()])
+def get_one():
+    assert len(fdw._servers.stores[0].get_many([random_key()])) == 1
 
 
-def pymemcache_many():
-    client_for(fdw._settings['endpoint']).get_many(KEYS)
+def get_many():
+    assert len(fdw._servers.stores[0].get_many(KEYS)) == 1000
 
 
-KINDS = {'w1': w1, 'w2': w2, 'exec': execute_only, 'pmc': pymemcache_one, 'pmc1000': pymemcache_many, 'rnd': random_key}
+KINDS = {'w1': w1, 'w2': w2, 'w4w': w4_write, 'exec': execute_only, 'get1': get_one, 'get1000': get_many, 'rnd': random_key}
 
 if __name__ == '__main__':
     kind, count = sys.argv[1], int(sys.argv[2])

@@ -53,16 +53,8 @@ export const setBuiltins: BuiltinModule = {
         return py.call(py.name('set'), [arg(call, 0)]);
       }
       if (call.args.length === 0) return { kind: 'Dict', entries: [] };
-      const element = call.ctx.fresh('e');
-      return {
-        kind: 'Comprehension',
-        form: 'dict',
-        elt: py.name(element),
-        value: py.none(),
-        target: py.name(element),
-        iter: arg(call, 0),
-        conditions: [],
-      };
+      // The members in order, each once: dict.fromkeys builds that in C (a comprehension runs a bytecode loop).
+      return py.call(py.attr(py.name('dict'), 'fromkeys'), [arg(call, 0)]);
     },
   },
 };

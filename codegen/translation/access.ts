@@ -6,10 +6,10 @@ import type { MethodResult } from '../builtins/common';
 import { type Context, type ExprOptions } from '../context';
 import { diagnostics } from '../diagnostics';
 import { attributeProblem, memberName, recordKeyName, snakeCase } from '../names';
-import { isKeywordOptionsType, portOf } from '../ports';
+import { isKeywordOptionsType, portOf, type InlineArgument } from '../ports';
 import * as py from '../python-ast';
 import { isLibFile, isPortFile, isRecordType, isStringType } from '../type-queries';
-import { isPrimitiveLiteral, literalOf, skipOuterExpressions } from '../syntax';
+import { isPrimitiveLiteral, literalOf, skipOuterExpressions, stringLiteralText } from '../syntax';
 
 /** How a property of an object type is stored in Python. */
 type MemberForm = { kind: 'attribute'; name: string } | { kind: 'key'; key: string } | { kind: 'lib' } | { kind: 'mixed' };
@@ -279,7 +279,7 @@ export function translateCall(ctx: Context, node: ts.CallExpression, options: Ca
   }
   if (calleeReceiver === undefined && ts.isIdentifier(callee)) {
     const inline = ctx.inlinePortFunction(callee);
-    if (inline !== null && node.arguments.length === inline.arity && !node.arguments.some(ts.isSpreadElement)) {
+    if (inline !== null && node.arguments.length === inline.arity && !node.arguments.some(ts.isSpreadElement) && inlineArgumentsQualify(ctx, node.arguments, inline.requires)) {
       const { args } = translateArguments(ctx, node, node.arguments);
       return inline.call(args, (module) => ctx.module(module));
     }
@@ -287,6 +287,43 @@ export function translateCall(ctx: Context, node: ts.CallExpression, options: Ca
   const func = calleeReceiver ?? ctx.expr(node.expression);
   const { args, keywords } = translateArguments(ctx, node, node.arguments);
   return py.call(func, args, keywords);
+}
+
+/** Whether each argument is what the inline form requires of it (ports.ts InlineArgument); no requirement: any. */
+function inlineArgumentsQualify(ctx: Context, args: readonly ts.Expression[], requires: readonly InlineArgument[] | undefined): boolean {
+  if (requires === undefined) return true;
+  return args.every((argument, i) => {
+    const requirement = requires[i] ?? 'any';
+    const inner = skipOuterExpressions(argument);
+    if (requirement === 'name') return ts.isIdentifier(inner);
+    if (requirement === 'non-empty-bytes-constant') return isNonEmptyBytesConstant(ctx, inner);
+    return true;
+  });
+}
+
+/** A name bound (here or in the module it is imported from) by `const X = utf8Encode('<non-empty string literal>')`. */
+function isNonEmptyBytesConstant(ctx: Context, node: ts.Expression): boolean {
+  if (!ts.isIdentifier(node)) return false;
+  const local = ctx.checker.getSymbolAtLocation(node);
+  // An imported constant is judged by its declaration in the module that exports it.
+  const symbol = local !== undefined && (local.flags & ts.SymbolFlags.Alias) !== 0 ? ctx.checker.getAliasedSymbol(local) : local;
+  const declaration = symbol?.getDeclarations()?.[0];
+  if (declaration === undefined || !ts.isVariableDeclaration(declaration) || declaration.initializer === undefined) return false;
+  if (!ts.isVariableDeclarationList(declaration.parent) || (declaration.parent.flags & ts.NodeFlags.Const) === 0) return false;
+  const init = skipOuterExpressions(declaration.initializer);
+  if (!ts.isCallExpression(init) || !ts.isIdentifier(init.expression) || init.arguments.length !== 1) return false;
+  const text = stringLiteralText(init.arguments[0]);
+  return text !== null && text !== '' && isRuntimeFunction(ctx, init.expression, 'utf8Encode');
+}
+
+/** Whether `callee` names the runtime port's export `exportName` (imported under any local name). */
+function isRuntimeFunction(ctx: Context, callee: ts.Identifier, exportName: string): boolean {
+  const symbol = ctx.checker.getSymbolAtLocation(callee);
+  if (symbol === undefined || (symbol.flags & ts.SymbolFlags.Alias) === 0) return false;
+  const declaration = symbol.getDeclarations()?.[0];
+  if (declaration === undefined || !ts.isImportSpecifier(declaration)) return false;
+  const specifier = (declaration.parent.parent.parent.moduleSpecifier as ts.StringLiteral).text;
+  return portOf(specifier) === 'runtime' && (declaration.propertyName ?? declaration.name).text === exportName;
 }
 
 export function translateCallExpr(ctx: Context, node: ts.CallExpression, options: ExprOptions): py.Expr {

@@ -19,7 +19,7 @@ __all__ = [
     "code_point_of", "sorted_strings", "md5", "crc32", "bytes_to_hex", "u32", "u32_add", "u32_mul", "u32_xor",
     "u32_and", "u32_or", "u32_shl", "u32_shr", "u32_rotl", "parse_decimal_int", "parse_decimal_float", "int_to_string",
     "format_float", "int_div", "json_stringify", "json_parse", "now_seconds", "array_item", "bytes_find",
-    "bytes_starts_with", "bytes_concat", "bytes_equal", "bytes_compare", "bytes_split", "is_ascii_digits",
+    "bytes_starts_with", "bytes_concat", "bytes_join", "bytes_equal", "bytes_compare", "bytes_split", "is_ascii_digits",
     "parse_ascii_digits", "latin1_decode", "int_to_ascii", "has_space_or_control", "bytes_of",
 ]
 
@@ -283,6 +283,10 @@ def bytes_starts_with(data: bytes, prefix: bytes, position: int) -> bool:
 
 def bytes_concat(parts: Sequence[bytes]) -> bytes:
     return bytes().join(parts)
+
+
+def bytes_join(parts: Sequence[bytes], separator: bytes) -> bytes:
+    return separator.join(parts)
 
 
 def bytes_equal(a: bytes, b: bytes) -> bool:

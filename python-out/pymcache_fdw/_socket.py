@@ -31,7 +31,10 @@ TlsMode = Literal["off", "on", "insecure"]
 INTERRUPT_CHECK_SECONDS = 0.1
 # How long a TLS 1.3 connection waits after its handshake for the server's verdict on the client (_await_verdict).
 POST_HANDSHAKE_WAIT_SECONDS = 0.25
-_RECEIVE_BYTES = 262144
+# Most a recv() takes at once. recv(n) allocates n bytes first: above glibc's mmap threshold (128 KiB) that is an
+# mmap, an mremap to the size received and a munmap per call (and page faults), which cost a one-key read more CPU
+# than all its Python; 64 KiB comes from the heap.
+_RECEIVE_BYTES = 65536
 
 _ERRNO_FAILURES: Dict[int, SocketFailure] = {
     errno.ECONNREFUSED: "refused",
@@ -216,6 +219,11 @@ def _wait(sock: _AnySocket, events: int, deadline: float, phase: str, seconds: f
     """Waits until ``sock`` is ready for ``events`` (select.POLL*), the deadline passes, or PostgreSQL interrupts."""
     poller = select.poll()
     poller.register(sock, events)
+    return _wait_with(poller, deadline, phase, seconds)
+
+
+def _wait_with(poller: select.poll, deadline: float, phase: str, seconds: float) -> int:
+    """_wait on a poller that already holds the socket and its events."""
     while True:
         interrupt = pending_interrupt()
         if interrupt is not None:
@@ -332,6 +340,10 @@ class Socket:
         self._host = host
         self._inbox: List[bytes] = []
         self._ended = False
+        # Whether a recv would not block, asked of the kernel by poll(0): a recv that would block raises
+        # BlockingIOError, and building and catching that exception costs several times the poll.
+        self._poller = select.poll()
+        self._poller.register(sock, select.POLLIN)
 
     def _failure(self, error: OSError, phase: str) -> SocketError:
         if isinstance(error, ssl.SSLError):
@@ -342,12 +354,14 @@ class Socket:
         """Sends every byte of ``data`` within ``timeout`` seconds."""
         sock = self._sock
         view = memoryview(data)
-        deadline = time.monotonic() + timeout
+        deadline = 0.0
         while view:
             try:
                 sent = sock.send(view)
             except (BlockingIOError, ssl.SSLWantWriteError, ssl.SSLWantReadError):
                 # TLS: a write that wants to write (or read) more is retried with the same bytes.
+                if deadline == 0.0:
+                    deadline = time.monotonic() + timeout
                 ready = _wait(sock, select.POLLOUT | select.POLLIN, deadline, "send", timeout)
                 if ready & (select.POLLIN | select.POLLHUP | select.POLLERR) and not self._ended:
                     self._drain()
@@ -379,10 +393,36 @@ class Socket:
             return chunk
         if self._ended:
             return b""
+        if self._tls:
+            return self._receive_tls(timeout)
+        sock = self._sock
+        poller = self._poller
+        # The first slice of the wait does not look at PostgreSQL's interrupt flags first: nearly every reply comes
+        # within it, for one poll() in all. A longer wait looks at them before each further slice, so an interrupt
+        # still stops a wait within INTERRUPT_CHECK_SECONDS.
+        first = min(timeout, INTERRUPT_CHECK_SECONDS)
+        deadline = 0.0
+        while True:
+            if deadline != 0.0 or not poller.poll(first * 1000):
+                if deadline == 0.0:
+                    deadline = time.monotonic() + timeout - first
+                _wait_with(poller, deadline, "receive", timeout)
+            try:
+                chunk = sock.recv(_RECEIVE_BYTES)
+            except BlockingIOError:
+                continue
+            except OSError as error:
+                raise self._failure(error, "receive") from None
+            if not chunk:
+                self._ended = True
+            return chunk
+
+    def _receive_tls(self, timeout: float) -> bytes:
+        """receive() over TLS: recv comes first, so bytes OpenSSL already decrypted (pending()) are taken before any
+        poll, which sees only the socket's undecrypted bytes."""
         sock = self._sock
         deadline = 0.0
         while True:
-            # TLS: recv comes first, so bytes OpenSSL already decrypted (pending()) are taken before any poll.
             try:
                 chunk = sock.recv(_RECEIVE_BYTES)
             except (BlockingIOError, ssl.SSLWantReadError, ssl.SSLWantWriteError) as error:
@@ -406,22 +446,14 @@ class Socket:
         sock = self._sock
         if isinstance(sock, ssl.SSLSocket):
             return self._tls_is_stale(sock)
-        try:
-            sock.recv(1, socket.MSG_PEEK)
-        except BlockingIOError:
-            return False
-        except OSError:
-            return True
-        # Bytes nobody asked for, or b'' (the server closed the connection).
-        return True
+        # Readable while idle: bytes nobody asked for, the server's close (a recv would return b''), or an error.
+        return bool(self._poller.poll(0))
 
     def _tls_is_stale(self, sock: ssl.SSLSocket) -> bool:
         """TLS cannot peek: records that arrived are read, and only TLS's own (a session ticket) leave it usable."""
         if sock.pending() > 0:
             return True
-        poller = select.poll()
-        poller.register(sock, select.POLLIN)
-        if not poller.poll(0):
+        if not self._poller.poll(0):
             return False
         try:
             chunk = sock.recv(_RECEIVE_BYTES)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 from typing import Callable, Literal, NoReturn, TYPE_CHECKING, TypeVar, TypedDict, cast
 
-from ._runtime import format_float, int_to_string, parse_decimal_int, utf8_encode
+from ._runtime import LoneSurrogateError, format_float, int_to_string, parse_decimal_int, utf8_encode
 from .errors import raise_error, warn
 from .keys import quote_for_message, strip_prefix
 from .memcache.connection import Connection, TransportFailure, connection_to
@@ -75,25 +75,17 @@ class ItemFacts:  # src/cache-store.ts:44
         self.size = size
 
 
-class StoredItem:  # src/cache-store.ts:62
+class StoredItem(TypedDict):
     """A value as stored in memcached: its bytes and its client flags; `cas` is the CAS token memcached gave it when it
-    was read (null for a value this transaction has pending), `facts` what else the read learnt.
+    was read (null for a value this transaction has pending), `facts` what else the read learnt. A record, not a class:
+    a get builds one per item found, and CPython builds a dict of four entries in a fraction of what a class instance
+    with its __init__ costs.
     """
 
     value: bytes
     flags: int
     cas: str | None
     facts: ItemFacts | None
-
-    def __init__(
-        self, value: bytes, flags: int, cas: str | None = None, facts: ItemFacts | None = None
-    ) -> None:  # src/cache-store.ts:67
-        self.cas = None
-        self.facts = None
-        self.value = value
-        self.flags = flags
-        self.cas = cas
-        self.facts = facts
 
 
 # Keys per `get` line: long IN lists and joins are split so that one request line stays reasonable.
@@ -142,7 +134,7 @@ class DeleteOp(TypedDict):
 WriteOp: TypeAlias = 'StoreOp | CasOp | TouchOp | DeleteOp'
 
 
-def reach_hint(endpoint: ServerEndpoint) -> str:  # src/cache-store.ts:118
+def reach_hint(endpoint: ServerEndpoint) -> str:  # src/cache-store.ts:114
     """What to do about a server that does not answer, naming the option that names it (host/port, or servers)."""
     where = (
         'or correct its host:port in the servers option'
@@ -168,7 +160,7 @@ UNAUTHENTICATED_HINT = (
 PLAIN_TO_TLS_HINT = " A memcached that requires TLS (memcached -Z) resets plain connections: set tls 'on' if it does."
 
 
-def tls_hint(message: str) -> str:  # src/cache-store.ts:135
+def tls_hint(message: str) -> str:  # src/cache-store.ts:131
     """What to do about a TLS failure (`message` the socket port's fixed text)."""
     if message.startswith('certificate verify failed'):
         return (
@@ -219,12 +211,12 @@ class FailureReport(TypedDict):
     hint: str | None
 
 
-def is_client_failure(error: object) -> bool:  # src/cache-store.ts:174
+def is_client_failure(error: object) -> bool:  # src/cache-store.ts:170
     """The memcached failures the wrapper reports (anything else is a bug, or an ERROR already raised)."""
     return isinstance(error, (TransportFailure, ReplyError, CommandRefused))
 
 
-def is_outage(error: object) -> bool:  # src/cache-store.ts:182
+def is_outage(error: object) -> bool:  # src/cache-store.ts:178
     """A failure that says the server is unreachable or went away, as opposed to refusing one request. A cancel, a TLS
     failure (certificates, settings) and a refused login are not: they fail the statement and leave the server up.
     """
@@ -235,7 +227,7 @@ def is_outage(error: object) -> bool:  # src/cache-store.ts:182
 
 def describe_failure(
     error: object, endpoint: ServerEndpoint, what: str
-) -> FailureReport | None:  # src/cache-store.ts:192
+) -> FailureReport | None:  # src/cache-store.ts:188
     """Describes a client failure during `what` (e.g. `set of key "k"`); null when `error` is not a memcached client or
     transport failure (a bug, or an ERROR already raised), which the caller re-throws. Nothing the peer sent is
     quoted unless it is a known memcached error text.
@@ -331,17 +323,17 @@ def describe_failure(
     return None
 
 
-def reply_text(error: ErrorReply) -> str:  # src/cache-store.ts:271
+def reply_text(error: ErrorReply) -> str:  # src/cache-store.ts:267
     """An error reply's text when it is a known memcached error text, else its safe description (kind and length)."""
     return error.known_text if error.known_text is not None else describe_reply_error(error)
 
 
-def operation_text(action: str, user_key: str | None) -> str:  # src/cache-store.ts:276
+def operation_text(action: str, user_key: str | None) -> str:  # src/cache-store.ts:272
     """`get of key "k"` (`action` of the user's key), or the action alone when it is about several keys."""
     return action if user_key is None else f'{action} of key {quote_for_message(user_key)}'
 
 
-def raise_failure(error: object, endpoint: ServerEndpoint, what: str) -> NoReturn:  # src/cache-store.ts:284
+def raise_failure(error: object, endpoint: ServerEndpoint, what: str) -> NoReturn:  # src/cache-store.ts:280
     """Ends the statement with an ERROR for a client failure during `what`, naming the server; anything that is not a
     client or transport failure (a bug, or an ERROR already raised) is re-thrown as it is.
     """
@@ -365,18 +357,18 @@ ITEM_CAS_BYTES = 8
 ITEM_FLAGS_BYTES = 4
 
 
-class ItemLimits:  # src/cache-store.ts:305
+class ItemLimits:  # src/cache-store.ts:301
     """How large an item a server stores: item_size_max and what each item spends besides key and value."""
 
     item_size_max: int
     # ITEM_HEADER_BYTES, plus ITEM_CAS_BYTES unless CAS is off.
     overhead: int
 
-    def __init__(self, item_size_max: int, overhead: int) -> None:  # src/cache-store.ts:310
+    def __init__(self, item_size_max: int, overhead: int) -> None:  # src/cache-store.ts:306
         self.item_size_max = item_size_max
         self.overhead = overhead
 
-    def room(self, key_bytes: int, flags: int) -> int:  # src/cache-store.ts:316
+    def room(self, key_bytes: int, flags: int) -> int:  # src/cache-store.ts:312
         """The largest value memcached stores under a key of `key_bytes` bytes with `flags`."""
         return self.item_size_max - self.overhead - (0 if flags == 0 else ITEM_FLAGS_BYTES) - key_bytes
 
@@ -385,7 +377,7 @@ class ItemLimits:  # src/cache-store.ts:305
 known_item_limits: dict[str, ItemLimits] = {}
 
 
-def assumed_item_limits(endpoint: ServerEndpoint, refused: CommandRefused) -> ItemLimits:  # src/cache-store.ts:328
+def assumed_item_limits(endpoint: ServerEndpoint, refused: CommandRefused) -> ItemLimits:  # src/cache-store.ts:324
     """The limits of a server that does not answer `stats settings` (a proxy): memcached's defaults, with a WARNING the
     first time in the backend; the `item_size_max` option sets them without asking.
     """
@@ -399,8 +391,11 @@ def assumed_item_limits(endpoint: ServerEndpoint, refused: CommandRefused) -> It
     return ItemLimits(DEFAULT_ITEM_SIZE_MAX, ITEM_HEADER_BYTES + ITEM_CAS_BYTES)
 
 
-class PendingGet:  # src/cache-store.ts:338
-    """A `get` sent to one server whose replies have not been read yet (or the failure that kept it from being sent)."""
+class PendingGet(TypedDict):
+    """A `get` sent to one server whose replies have not been read yet (or the failure that kept it from being sent).
+    This and the other records of one request (WriteBatch, RejectedWrite, BatchOutcome) are interfaces, dicts in Python,
+    which CPython builds in a fraction of what a class instance costs.
+    """
 
     keys: list[str]
     encoded: list[bytes]
@@ -409,15 +404,6 @@ class PendingGet:  # src/cache-store.ts:338
     # The connection was reused from an earlier request: a failure may be a server restart, worth one retry.
     reused: bool
     failure: object
-
-    def __init__(
-        self, keys: list[str], encoded: list[bytes], with_facts: bool, reused: bool, failure: object
-    ) -> None:  # src/cache-store.ts:347
-        self.keys = keys
-        self.encoded = encoded
-        self.with_facts = with_facts
-        self.reused = reused
-        self.failure = failure
 
 
 # What a meta get asks for: the value, flags, CAS token and every fact an ItemFacts holds.
@@ -439,58 +425,47 @@ META_GET_FACTS: MetaGetOptions = {
 }
 
 
-def read_meta(reader: ReplyReader) -> MetaReply | None:  # src/cache-store.ts:374
+def read_meta(reader: ReplyReader) -> MetaReply | None:  # src/cache-store.ts:366
     return reader.read_meta()
 
 
-def last_access_at(seconds_ago: int | None) -> int | None:  # src/cache-store.ts:379
+def last_access_at(seconds_ago: int | None) -> int | None:  # src/cache-store.ts:371
     """The unix time of an access `seconds_ago` seconds ago (meta get's `l`), by this host's clock."""
     return None if seconds_ago is None else int(time.time()) - seconds_ago
 
 
-def read_values(reader: ReplyReader) -> list[ValueItem] | None:  # src/cache-store.ts:383
+def read_values(reader: ReplyReader) -> list[ValueItem] | None:  # src/cache-store.ts:375
     return reader.read_values()
 
 
-def read_stored(reader: ReplyReader) -> StoreStatus | None:  # src/cache-store.ts:387
+def read_stored(reader: ReplyReader) -> StoreStatus | None:  # src/cache-store.ts:379
     return reader.read_stored()
 
 
-def read_touched(reader: ReplyReader) -> TouchStatus | None:  # src/cache-store.ts:391
+def read_touched(reader: ReplyReader) -> TouchStatus | None:  # src/cache-store.ts:383
     return reader.read_touched()
 
 
-def read_deleted(reader: ReplyReader) -> DeleteStatus | None:  # src/cache-store.ts:395
+def read_deleted(reader: ReplyReader) -> DeleteStatus | None:  # src/cache-store.ts:387
     return reader.read_deleted()
 
 
-class WriteBatch:  # src/cache-store.ts:400
+class WriteBatch(TypedDict):
     """Pipelined writes of one kind to one server: the keys (full keys) and the request holding every command."""
 
     kind: Literal['set', 'cas', 'delete', 'touch']
     keys: list[str]
     request: bytes
 
-    def __init__(
-        self, kind: Literal['set', 'cas', 'delete', 'touch'], keys: list[str], request: bytes
-    ) -> None:  # src/cache-store.ts:405
-        self.kind = kind
-        self.keys = keys
-        self.request = request
 
-
-class RejectedWrite:  # src/cache-store.ts:413
+class RejectedWrite(TypedDict):
     """A write of a batch memcached did not apply, and why (its reply: NOT_STORED, NOT_FOUND, or an error reply)."""
 
     key: str
     reason: str
 
-    def __init__(self, key: str, reason: str) -> None:  # src/cache-store.ts:417
-        self.key = key
-        self.reason = reason
 
-
-class BatchOutcome:  # src/cache-store.ts:424
+class BatchOutcome(TypedDict):
     """What became of a sent batch: how many commands memcached answered, from the first, and which it refused."""
 
     answered: int
@@ -498,33 +473,28 @@ class BatchOutcome:  # src/cache-store.ts:424
     # Why the replies stopped before the last command's (the connection is closed), or null when all came.
     failure: object
 
-    def __init__(self, answered: int, rejected: list[RejectedWrite], failure: object) -> None:  # src/cache-store.ts:430
-        self.answered = answered
-        self.rejected = rejected
-        self.failure = failure
 
-
-def rejected_keys(rejected: list[RejectedWrite]) -> list[str]:  # src/cache-store.ts:437
+def rejected_keys(rejected: list[RejectedWrite]) -> list[str]:  # src/cache-store.ts:412
     keys: list[str] = []
     for write in rejected:
-        keys.append(write.key)
+        keys.append(write['key'])
     return keys
 
 
-def read_stats(reader: ReplyReader) -> list[StatEntry] | None:  # src/cache-store.ts:443
+def read_stats(reader: ReplyReader) -> list[StatEntry] | None:  # src/cache-store.ts:418
     return reader.read_stats()
 
 
-def worth_retrying(pending: PendingGet, error: object) -> bool:  # src/cache-store.ts:448
+def worth_retrying(pending: PendingGet, error: object) -> bool:  # src/cache-store.ts:423
     """A transport failure on a connection reused from an earlier request: the server may have restarted meanwhile."""
     return (
-        pending.reused
+        pending['reused']
         and isinstance(error, TransportFailure)
         and (error.failure == 'closed' or error.failure == 'reset')
     )
 
 
-class CacheStore:  # src/cache-store.ts:453
+class CacheStore:  # src/cache-store.ts:428
     """The memcached side of one foreign table: its server and the operations, with errors reported."""
 
     endpoint: ServerEndpoint
@@ -539,7 +509,7 @@ class CacheStore:  # src/cache-store.ts:453
     # reads that want an item's facts use `gets` instead (the facts read as unknown).
     _meta_refused: bool
 
-    def __init__(self, endpoint: ServerEndpoint, prefix: str) -> None:  # src/cache-store.ts:468
+    def __init__(self, endpoint: ServerEndpoint, prefix: str) -> None:  # src/cache-store.ts:443
         self._known_limits = None
         self.endpoint = endpoint
         self.server_label = endpoint_label(endpoint)
@@ -548,38 +518,38 @@ class CacheStore:  # src/cache-store.ts:453
         self._meta_refused = False
         self._connection = connection_to(endpoint['host'], endpoint['port'], endpoint['security'])
 
-    def user_key(self, full_key: str) -> str:  # src/cache-store.ts:478
+    def user_key(self, full_key: str) -> str:  # src/cache-store.ts:453
         """The user's key for a full key (the prefix stripped), for messages."""
         key = strip_prefix(self._prefix, full_key)
         return full_key if key is None else key
 
-    def send_get(self, keys: list[str], ask_facts: bool = False) -> PendingGet:  # src/cache-store.ts:488
+    def send_get(self, keys: list[str], ask_facts: bool = False) -> PendingGet:  # src/cache-store.ts:463
         """Sends `get` for `keys` (full keys), one line per KEYS_PER_GET keys, all in one write; the replies are read by
         receive_get. A failure to connect or send is kept for receive_get to report, so that the other servers of a
         statement still get their requests first.
         """
         with_facts = ask_facts and not self._meta_refused
-        if len(keys) == 0:
-            return PendingGet(keys, [], with_facts, False, None)
-        encoded: list[bytes] = []
-        for key in keys:
-            encoded.append(utf8_encode(key))
+        key_count = len(keys)
+        if key_count == 0:
+            return {'keys': keys, 'encoded': [], 'with_facts': with_facts, 'reused': False, 'failure': None}
+        encoded = [utf8_encode(keys[0])] if key_count == 1 else encode_keys(keys)
         reused = False
         try:
             reused = self._connection.ready(self.endpoint['connect_timeout'])
-            self._connection.send(
-                self._meta_get_request(encoded) if with_facts else self._get_request(encoded), self.endpoint['timeout']
+            request = (
+                self._meta_get_request(encoded)
+                if with_facts
+                else encode_gets(encoded) if key_count <= KEYS_PER_GET else self._get_request(encoded)
             )
+            self._connection.send(request, self.endpoint['timeout'])
         except Exception as error:
-            return PendingGet(keys, encoded, with_facts, reused, error)
-        return PendingGet(keys, encoded, with_facts, reused, None)
+            return {'keys': keys, 'encoded': encoded, 'with_facts': with_facts, 'reused': reused, 'failure': error}
+        return {'keys': keys, 'encoded': encoded, 'with_facts': with_facts, 'reused': reused, 'failure': None}
 
-    def _get_request(self, encoded: list[bytes]) -> bytes:  # src/cache-store.ts:504
-        """`gets` lines (the CAS token comes with each value, for UPDATEs that must not overwrite another client's
-        change).
+    def _get_request(self, encoded: list[bytes]) -> bytes:  # src/cache-store.ts:483
+        """The `gets` lines of more than KEYS_PER_GET keys, in one request (gets: the CAS token comes with each value,
+        for UPDATEs that must not overwrite another client's change).
         """
-        if len(encoded) <= KEYS_PER_GET:
-            return encode_gets(encoded)
         lines: list[bytes] = []
         start = 0
         while start < len(encoded):
@@ -587,19 +557,19 @@ class CacheStore:  # src/cache-store.ts:453
             start += KEYS_PER_GET
         return bytes().join(lines)
 
-    def _meta_get_request(self, encoded: list[bytes]) -> bytes:  # src/cache-store.ts:512
+    def _meta_get_request(self, encoded: list[bytes]) -> bytes:  # src/cache-store.ts:490
         """One `mg` per key, answered in order, each returning the value with every fact (memcached 1.6.10 or later)."""
         lines: list[bytes] = []
         for key in encoded:
             lines.append(encode_meta_get(key, META_GET_FACTS))
         return bytes().join(lines)
 
-    def receive_get(self, pending: PendingGet) -> dict[str, StoredItem]:  # src/cache-store.ts:523
+    def receive_get(self, pending: PendingGet) -> dict[str, StoredItem]:  # src/cache-store.ts:501
         """The items found for a sent get. A failed request goes to `read_failed`, which raises the ERROR (or, in
         ServerStore under on_server_error miss, returns what was found); a connection that was reused and turns out
         closed (the server restarted since the last statement) is retried once on a new one, reads being safe to repeat.
         """
-        failure = pending.failure
+        failure = pending['failure']
         if failure is None:
             try:
                 found = self._read_get_replies(pending)
@@ -609,8 +579,8 @@ class CacheStore:  # src/cache-store.ts:453
                 failure = error
         if worth_retrying(pending, failure):
             self._connection.close()
-            retried = self.send_get(pending.keys, pending.with_facts)
-            if retried.failure is None:
+            retried = self.send_get(pending['keys'], pending['with_facts'])
+            if retried['failure'] is None:
                 try:
                     found = self._read_get_replies(retried)
                     self.read_succeeded()
@@ -618,19 +588,19 @@ class CacheStore:  # src/cache-store.ts:453
                 except Exception as error:
                     failure = error
             else:
-                failure = retried.failure
-        if pending.with_facts and self._refuses_meta_commands(failure):
+                failure = retried['failure']
+        if pending['with_facts'] and self._refuses_meta_commands(failure):
             # No meta commands here (memcached before 1.6.10, or a proxy such as twemproxy): the facts stay unknown.
             self._meta_refused = True
             self._connection.close()
-            return self.receive_get(self.send_get(pending.keys, False))
+            return self.receive_get(self.send_get(pending['keys'], False))
         if not is_client_failure(failure):
             if isinstance(failure, Exception):
                 raise failure
             raise Exception('unexpected failure during a get')
-        return self.read_failed(failure, pending.keys, {})
+        return self.read_failed(failure, pending['keys'], {})
 
-    def _refuses_meta_commands(self, failure: object) -> bool:  # src/cache-store.ts:566
+    def _refuses_meta_commands(self, failure: object) -> bool:  # src/cache-store.ts:544
         """Whether a meta get failed because the server does not take meta commands: memcached before 1.6.10 answers
         ERROR; twemproxy closes the connection (on a new connection too: a reused one was retried first) and answers
         `version`.
@@ -641,21 +611,22 @@ class CacheStore:  # src/cache-store.ts:453
         refusal = refusal_or_failure(failure, 'mg', self._connection, endpoint['connect_timeout'], endpoint['timeout'])
         return isinstance(refusal, CommandRefused)
 
-    def _read_get_replies(self, pending: PendingGet) -> dict[str, StoredItem]:  # src/cache-store.ts:574
+    def _read_get_replies(self, pending: PendingGet) -> dict[str, StoredItem]:  # src/cache-store.ts:552
         """Reads the replies of every get line of `pending`, each item matched with the key it was asked for."""
-        if len(pending.keys) == 0:
+        keys = pending['keys']
+        key_count = len(keys)
+        if key_count == 0:
             return {}
-        if pending.with_facts:
+        if pending['with_facts']:
             return self._read_meta_get_replies(pending)
         connection = self._connection
         timeout = self.endpoint['timeout']
-        keys = pending.keys
-        encoded = pending.encoded
+        encoded = pending['encoded']
         found: dict[str, StoredItem] = {}
         try:
             start = 0
-            while start < len(keys):
-                end = start + KEYS_PER_GET if start + KEYS_PER_GET < len(keys) else len(keys)
+            while start < key_count:
+                end = start + KEYS_PER_GET if start + KEYS_PER_GET < key_count else key_count
                 items = connection.receive(read_values, timeout)
                 # memcached answers hits in the order the keys were asked for: one pass matches them.
                 position = start
@@ -664,7 +635,7 @@ class CacheStore:  # src/cache-store.ts:453
                         position += 1
                     if position == end:
                         raise ProtocolError('gets', 'a value for a key that was not asked for')
-                    found[keys[position]] = StoredItem(value, flags, cas)
+                    found[keys[position]] = {'value': value, 'flags': flags, 'cas': cas, 'facts': None}
                     position += 1
                 start += KEYS_PER_GET
         except Exception as error:
@@ -673,7 +644,7 @@ class CacheStore:  # src/cache-store.ts:453
         connection.done()
         return found
 
-    def _read_meta_get_replies(self, pending: PendingGet) -> dict[str, StoredItem]:  # src/cache-store.ts:608
+    def _read_meta_get_replies(self, pending: PendingGet) -> dict[str, StoredItem]:  # src/cache-store.ts:587
         """Reads the meta get replies of `pending`, one per key in order: VA with the value and facts, EN for a miss.
         The item's size is memcached's own count (value, key, header, CAS and flags), as metadump reports it, known once
         the server's item limits are (item_limits(), which a query asking for the size calls first).
@@ -684,7 +655,7 @@ class CacheStore:  # src/cache-store.ts:453
         limits = self._known_limits
         try:
             i = 0
-            while i < len(pending.keys):
+            while i < len(pending['keys']):
                 reply = connection.receive(read_meta, timeout)
                 if reply['status'] == 'EN':
                     i += 1
@@ -697,18 +668,16 @@ class CacheStore:  # src/cache-store.ts:453
                     if reply['size'] is None or limits is None
                     else (
                         reply['size']
-                        + len(pending.encoded[i])
+                        + len(pending['encoded'][i])
                         + limits.overhead
                         + (0 if flags == 0 else ITEM_FLAGS_BYTES)
                     )
                 )
                 hit = reply['hit']
-                found[pending.keys[i]] = StoredItem(
-                    reply['value'],
-                    flags,
-                    reply['cas'],
-                    ItemFacts(reply['ttl'], last_access_at(reply['last_access']), hit, size),
-                )
+                facts = ItemFacts(reply['ttl'], last_access_at(reply['last_access']), hit, size)
+                found[pending['keys'][i]] = {
+                    'value': reply['value'], 'flags': flags, 'cas': reply['cas'], 'facts': facts
+                }
                 i += 1
         except Exception as error:
             connection.close()
@@ -716,22 +685,22 @@ class CacheStore:  # src/cache-store.ts:453
         connection.done()
         return found
 
-    def get_many(self, keys: list[str], with_facts: bool = False) -> dict[str, StoredItem]:  # src/cache-store.ts:635
+    def get_many(self, keys: list[str], with_facts: bool = False) -> dict[str, StoredItem]:  # src/cache-store.ts:615
         """The items found for `keys` (full keys): send_get then receive_get."""
         return self.receive_get(self.send_get(keys, with_facts))
 
     def read_failed(
         self, error: object, chunk: list[str], found: dict[str, StoredItem]
-    ) -> dict[str, StoredItem]:  # src/cache-store.ts:643
+    ) -> dict[str, StoredItem]:  # src/cache-store.ts:623
         """A `get` of `chunk` failed: an ERROR naming the server (and the key, for one key). `found` holds the items
         read before the failure, for an override that reads the rest as misses.
         """
         raise_failure(error, self.endpoint, operation_text('get', self.user_key(chunk[0]) if len(chunk) == 1 else None))
 
-    def read_succeeded(self) -> None:  # src/cache-store.ts:648
+    def read_succeeded(self) -> None:  # src/cache-store.ts:628
         """Every `get` of a read was answered (ServerStore notes that the server is up)."""
 
-    def apply(self, op: WriteOp) -> bool:  # src/cache-store.ts:654
+    def apply(self, op: WriteOp) -> bool:  # src/cache-store.ts:634
         """Sends one write and returns memcached's answer: stored (set, add), touched, deleted. False means add found
         the key already there, or touch/delete did not find it.
         """
@@ -739,24 +708,24 @@ class CacheStore:  # src/cache-store.ts:453
             if op['kind'] == 'add':
                 return self.add_one(op)
             if op['kind'] == 'cas':
-                _d0 = self._pipeline(self.cas_batch([op]).request, 1, read_stored)
+                _d0 = self._pipeline(self.cas_batch([op])['request'], 1, read_stored)
                 swapped = _d0[0] if len(_d0) > 0 else None
                 return swapped == 'STORED'
             if op['kind'] == 'delete':
-                _d1 = self._pipeline(self.delete_batch([op['key']]).request, 1, read_deleted)
+                _d1 = self._pipeline(self.delete_batch([op['key']])['request'], 1, read_deleted)
                 deleted = _d1[0] if len(_d1) > 0 else None
                 return deleted == 'DELETED'
             if op['kind'] == 'touch':
-                _d2 = self._pipeline(self.touch_batch([op['key']], op['expire']).request, 1, read_touched)
+                _d2 = self._pipeline(self.touch_batch([op['key']], op['expire'])['request'], 1, read_touched)
                 touched = _d2[0] if len(_d2) > 0 else None
                 return touched == 'TOUCHED'
-            _d3 = self._pipeline(self.set_batch([op['key']], [op['item']], op['expire']).request, 1, read_stored)
+            _d3 = self._pipeline(self.set_batch([op['key']], [op['item']], op['expire'])['request'], 1, read_stored)
             stored = _d3[0] if len(_d3) > 0 else None
             return stored == 'STORED'
         except Exception as error:
             raise_failure(error, self.endpoint, operation_text(op['kind'], self.user_key(op['key'])))
 
-    def item_limits(self) -> ItemLimits:  # src/cache-store.ts:680
+    def item_limits(self) -> ItemLimits:  # src/cache-store.ts:660
         """How large an item the server stores (`item_size_max` and `cas_enabled` of `stats settings`), asked once per
         server per backend so that values are checked before they are sent.
         """
@@ -785,7 +754,7 @@ class CacheStore:  # src/cache-store.ts:453
             return assumed
         return self._learn_limits(settings)
 
-    def fetch_item_limits(self) -> ItemLimits:  # src/cache-store.ts:711
+    def fetch_item_limits(self) -> ItemLimits:  # src/cache-store.ts:691
         """The server's item limits as item_limits() finds them, except that a failure to ask propagates as it is
         (ServerPool.learn_item_limits leaves it for the read that follows to report).
         """
@@ -797,7 +766,7 @@ class CacheStore:  # src/cache-store.ts:453
             return self.item_limits()
         return self._learn_limits(self.fetch_stats('settings'))
 
-    def _learn_limits(self, settings: list[StatEntry]) -> ItemLimits:  # src/cache-store.ts:719
+    def _learn_limits(self, settings: list[StatEntry]) -> ItemLimits:  # src/cache-store.ts:699
         """Keeps the item limits `stats settings` tells, for this store and every other on the server."""
         item_size_max = DEFAULT_ITEM_SIZE_MAX
         cas_enabled = True
@@ -817,7 +786,7 @@ class CacheStore:  # src/cache-store.ts:453
     # flight and reports them all in one ERROR. Every command is acknowledged (never noreply), and every reply read.
     def _pipeline(
         self, request: bytes, count: int, read: Callable[[ReplyReader], T | None]
-    ) -> list[T]:  # src/cache-store.ts:739
+    ) -> list[T]:  # src/cache-store.ts:719
         """Sends `request` of `count` commands and reads one reply each with `read`; the connection is left in step."""
         connection = self._connection
         connection.ready(self.endpoint['connect_timeout'])
@@ -832,22 +801,22 @@ class CacheStore:  # src/cache-store.ts:453
         connection.done()
         return replies
 
-    def add_one(self, op: StoreOp) -> bool:  # src/cache-store.ts:755
+    def add_one(self, op: StoreOp) -> bool:  # src/cache-store.ts:735
         """`add` of one item; false when the key exists."""
-        request = encode_store('add', utf8_encode(op['key']), op['item'].flags, op['expire'], op['item'].value)
+        request = encode_store('add', utf8_encode(op['key']), op['item']['flags'], op['expire'], op['item']['value'])
         _d0 = self._pipeline(request, 1, read_stored)
         status = _d0[0] if len(_d0) > 0 else None
         return status == 'STORED'
 
-    def set_batch(self, keys: list[str], items: list[StoredItem], expire: int) -> WriteBatch:  # src/cache-store.ts:762
+    def set_batch(self, keys: list[str], items: list[StoredItem], expire: int) -> WriteBatch:  # src/cache-store.ts:742
         """A batch of sets of `keys[i]` to `items[i]`, all with one expiration."""
         commands: list[bytes] = []
         for i in range(len(keys)):
             item = items[i]
-            commands.append(encode_store('set', utf8_encode(keys[i]), item.flags, expire, item.value))
-        return WriteBatch('set', keys, bytes().join(commands))
+            commands.append(encode_store('set', utf8_encode(keys[i]), item['flags'], expire, item['value']))
+        return {'kind': 'set', 'keys': keys, 'request': bytes().join(commands)}
 
-    def cas_batch(self, ops: list[CasOp]) -> WriteBatch:  # src/cache-store.ts:772
+    def cas_batch(self, ops: list[CasOp]) -> WriteBatch:  # src/cache-store.ts:752
         """A batch of compare-and-swaps, each with its own expiration and token (EXISTS or NOT_FOUND: another client
         won).
         """
@@ -856,31 +825,31 @@ class CacheStore:  # src/cache-store.ts:453
         for op in ops:
             keys.append(op['key'])
             commands.append(
-                encode_cas(utf8_encode(op['key']), op['item'].flags, op['expire'], op['item'].value, op['cas'])
+                encode_cas(utf8_encode(op['key']), op['item']['flags'], op['expire'], op['item']['value'], op['cas'])
             )
-        return WriteBatch('cas', keys, bytes().join(commands))
+        return {'kind': 'cas', 'keys': keys, 'request': bytes().join(commands)}
 
-    def delete_batch(self, keys: list[str]) -> WriteBatch:  # src/cache-store.ts:783
+    def delete_batch(self, keys: list[str]) -> WriteBatch:  # src/cache-store.ts:763
         """A batch of deletes."""
         commands: list[bytes] = []
         for key in keys:
             commands.append(encode_delete(utf8_encode(key)))
-        return WriteBatch('delete', keys, bytes().join(commands))
+        return {'kind': 'delete', 'keys': keys, 'request': bytes().join(commands)}
 
-    def touch_batch(self, keys: list[str], expire: int) -> WriteBatch:  # src/cache-store.ts:790
+    def touch_batch(self, keys: list[str], expire: int) -> WriteBatch:  # src/cache-store.ts:770
         """A batch of touches to `expire`, each acknowledged (never noreply: a NOT_FOUND must not be lost)."""
         commands: list[bytes] = []
         for key in keys:
             commands.append(encode_touch(utf8_encode(key), expire))
-        return WriteBatch('touch', keys, bytes().join(commands))
+        return {'kind': 'touch', 'keys': keys, 'request': bytes().join(commands)}
 
-    def send_batch(self, batch: WriteBatch) -> None:  # src/cache-store.ts:797
+    def send_batch(self, batch: WriteBatch) -> None:  # src/cache-store.ts:777
         """Sends a batch in one write; its replies are read by receive_batch (other servers' batches may go in between).
         """
         self._connection.ready(self.endpoint['connect_timeout'])
-        self._connection.send(batch.request, self.endpoint['timeout'])
+        self._connection.send(batch['request'], self.endpoint['timeout'])
 
-    def receive_batch(self, batch: WriteBatch) -> BatchOutcome:  # src/cache-store.ts:808
+    def receive_batch(self, batch: WriteBatch) -> BatchOutcome:  # src/cache-store.ts:788
         """Reads the reply to every command of a sent batch: which keys memcached did not apply, each with the reason (a
         set NOT_STORED or refused with an error reply, a delete or touch of a key it does not hold), and, when the
         replies stopped early (a transport failure or an unreadable reply, which close the connection), how many came
@@ -891,51 +860,51 @@ class CacheStore:  # src/cache-store.ts:453
         rejected: list[RejectedWrite] = []
         read = (
             read_stored
-            if batch.kind == 'set' or batch.kind == 'cas'
-            else read_touched if batch.kind == 'touch' else read_deleted
+            if batch['kind'] == 'set' or batch['kind'] == 'cas'
+            else read_touched if batch['kind'] == 'touch' else read_deleted
         )
         answered = 0
-        for key in batch.keys:
+        for key in batch['keys']:
             status: str
             try:
                 status = connection.receive(read, timeout)
             except Exception as error:
                 if isinstance(error, ErrorReply) and not is_outage(error):
-                    rejected.append(RejectedWrite(key, reply_text(error)))
+                    rejected.append({'key': key, 'reason': reply_text(error)})
                     answered += 1
                     continue
                 connection.close()
-                return BatchOutcome(answered, rejected, error)
+                return {'answered': answered, 'rejected': rejected, 'failure': error}
             if status != 'STORED' and status != 'DELETED' and status != 'TOUCHED':
-                rejected.append(RejectedWrite(key, status))
+                rejected.append({'key': key, 'reason': status})
             answered += 1
         connection.done()
-        return BatchOutcome(answered, rejected, None)
+        return {'answered': answered, 'rejected': rejected, 'failure': None}
 
-    def apply_batch(self, batch: WriteBatch) -> list[RejectedWrite]:  # src/cache-store.ts:835
+    def apply_batch(self, batch: WriteBatch) -> list[RejectedWrite]:  # src/cache-store.ts:815
         """A batch sent and read at once: the keys not applied; a failure before the last reply is thrown."""
         self.send_batch(batch)
         outcome = self.receive_batch(batch)
-        failure = outcome.failure
+        failure = outcome['failure']
         if isinstance(failure, Exception):
             raise failure
-        return outcome.rejected
+        return outcome['rejected']
 
     def set_pipelined(
         self, keys: list[str], items: list[StoredItem], expire: int
-    ) -> list[str]:  # src/cache-store.ts:844
+    ) -> list[str]:  # src/cache-store.ts:824
         """`set` of every key, pipelined in one round trip; returns the keys memcached did not store."""
         return rejected_keys(self.apply_batch(self.set_batch(keys, items, expire)))
 
-    def delete_pipelined(self, keys: list[str]) -> list[str]:  # src/cache-store.ts:849
+    def delete_pipelined(self, keys: list[str]) -> list[str]:  # src/cache-store.ts:829
         """`delete` of every key, pipelined in one round trip; returns the keys memcached did not hold."""
         return rejected_keys(self.apply_batch(self.delete_batch(keys)))
 
-    def touch_pipelined(self, keys: list[str], expire: int) -> list[str]:  # src/cache-store.ts:854
+    def touch_pipelined(self, keys: list[str], expire: int) -> list[str]:  # src/cache-store.ts:834
         """`touch` of every key, pipelined in one round trip; returns the keys memcached no longer held."""
         return rejected_keys(self.apply_batch(self.touch_batch(keys, expire)))
 
-    def stats(self, command: str) -> list[StatEntry]:  # src/cache-store.ts:862
+    def stats(self, command: str) -> list[StatEntry]:  # src/cache-store.ts:842
         """memcached's `stats` (`command` '' for the general statistics, or a group such as `settings`), as the server
         sent them: name and value text, in its order. A failure is an ERROR naming the server.
         """
@@ -944,7 +913,7 @@ class CacheStore:  # src/cache-store.ts:453
         except Exception as error:
             raise_failure(error, self.endpoint, 'stats' if command == '' else f'stats {command}')
 
-    def fetch_stats(self, command: str) -> list[StatEntry]:  # src/cache-store.ts:874
+    def fetch_stats(self, command: str) -> list[StatEntry]:  # src/cache-store.ts:854
         """`stats` without reporting: client failures propagate (ServerStore notes outages first). A server that closes
         the connection on it but answers `version` is a proxy that does not forward it: a CommandRefused.
         """
@@ -960,7 +929,7 @@ class CacheStore:  # src/cache-store.ts:453
 
     # Commands of the function API (src/functions.ts) that act at once rather than at COMMIT: memcached's atomic
     # counters, append and prepend under write_mode immediate, and flush_all. A failure is an ERROR naming the server.
-    def counter(self, kind: Literal['incr', 'decr'], full_key: str, delta: str) -> str | None:  # src/cache-store.ts:893
+    def counter(self, kind: Literal['incr', 'decr'], full_key: str, delta: str) -> str | None:  # src/cache-store.ts:873
         """`incr` or `decr` of `full_key` by `delta` (an unsigned 64-bit decimal): the new value as memcached's decimal
         text, or null when the key does not exist. A value that is not a decimal number is an ERROR naming the key.
         """
@@ -982,7 +951,7 @@ class CacheStore:  # src/cache-store.ts:453
 
     def append_now(
         self, kind: Literal['append', 'prepend'], full_key: str, value: bytes
-    ) -> bool:  # src/cache-store.ts:913
+    ) -> bool:  # src/cache-store.ts:893
         """`append` or `prepend` of `value` to what `full_key` holds; false when memcached does not hold the key."""
         request = encode_store(kind, utf8_encode(full_key), 0, 0, value)
         try:
@@ -992,7 +961,7 @@ class CacheStore:  # src/cache-store.ts:453
         except Exception as error:
             raise_failure(error, self.endpoint, operation_text(kind, self.user_key(full_key)))
 
-    def flush_all(self) -> None:  # src/cache-store.ts:924
+    def flush_all(self) -> None:  # src/cache-store.ts:904
         """`flush_all`: memcached invalidates every item it holds, whatever its key."""
         try:
             self._pipeline(encode_flush_all(), 1, read_ok)
@@ -1004,16 +973,37 @@ class CacheStore:  # src/cache-store.ts:453
 NON_NUMERIC = 'cannot increment or decrement non-numeric value'
 
 
-def read_counter(reader: ReplyReader) -> CounterReply | None:  # src/cache-store.ts:936
+def read_counter(reader: ReplyReader) -> CounterReply | None:  # src/cache-store.ts:916
     return reader.read_counter()
 
 
-def read_ok(reader: ReplyReader) -> bool | None:  # src/cache-store.ts:940
+def read_ok(reader: ReplyReader) -> bool | None:  # src/cache-store.ts:920
     return reader.read_ok()
 
 
-def stats_group(command: str) -> StatsGroup:  # src/cache-store.ts:945
+def stats_group(command: str) -> StatsGroup:  # src/cache-store.ts:925
     """The stats group of a table's `stats_cmd` (checked by table-options.ts against STATS_COMMANDS)."""
     if command == 'items' or command == 'settings' or command == 'slabs' or command == 'sizes' or command == 'conns':
         return cast("Literal['settings', 'items', 'slabs', 'sizes', 'conns']", command)
     raise Exception(f'not a stats group: {command}')
+
+
+SPACE: bytes = utf8_encode(' ')
+
+
+def encode_keys(keys: list[str]) -> list[bytes]:  # src/cache-store.ts:937
+    """The UTF-8 bytes of each key. Full keys hold no space, so the keys joined by spaces are encoded at once and split
+    again at the spaces (UTF-8 writes a space as one byte that no other character's bytes contain); a key holding a
+    space or a lone surrogate is encoded on its own, to fail as it would alone.
+    """
+    try:
+        split = utf8_encode(' '.join(keys)).split(SPACE)
+        if len(split) == len(keys):
+            return split
+    except Exception as error:
+        if not isinstance(error, LoneSurrogateError):
+            raise
+    encoded: list[bytes] = []
+    for key in keys:
+        encoded.append(utf8_encode(key))
+    return encoded

@@ -21,6 +21,7 @@ from .keys import (
     KEY_HINT,
     MAX_KEY_BYTES,
     plain_full_key,
+    plain_full_keys,
     prefixed_key,
     quote_for_message,
     strip_prefix,
@@ -218,7 +219,8 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:124
         if self._stats_table is not None:
             return self._stats_table.get_rel_size(quals, columns)
         keys = lookup_keys(quals, self._layout['key_column'])
-        width = COLUMN_WIDTH * (len(columns) if len(columns) > 0 else 1)
+        asked = len(columns)
+        width = COLUMN_WIDTH * (asked if asked > 0 else 1)
         if keys is not None:
             return (len(keys), width)
         if not self._settings['full_scan']:
@@ -226,13 +228,13 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:124
         items = self._servers.item_count()
         return (NO_KEY_ROWS_ESTIMATE if items is None else items, width)
 
-    def get_path_keys(self) -> list[tuple[list[str], int]]:  # src/fdw.ts:210
+    def get_path_keys(self) -> list[tuple[list[str], int]]:  # src/fdw.ts:211
         """A join or parameter on the key column is a lookup returning at most one row per outer row."""
         if self._stats_table is not None:
             return []
         return [([self._layout['key_column']], 1)]
 
-    def can_limit(self, limit: int | None, offset: int | None) -> bool:  # src/fdw.ts:219
+    def can_limit(self, limit: int | None, offset: int | None) -> bool:  # src/fdw.ts:220
         """A scan without a key condition applies LIMIT and OFFSET itself: it stops listing once it has returned enough
         rows. Multicorn asks only for a query with nothing but the scan under the LIMIT.
         """
@@ -246,7 +248,7 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:124
         verbose: bool = False,
         limit: int | None = None,
         offset: int | None = None,
-    ) -> list[str]:  # src/fdw.ts:223
+    ) -> list[str]:  # src/fdw.ts:224
         if self._stats_table is not None:
             return self._stats_table.explain(quals, columns, sortkeys, verbose)
         lines: list[str] = [self._servers.describe_servers()]
@@ -288,7 +290,7 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:124
         )
         return lines
 
-    def _wants_facts(self, columns: AbstractSet[str]) -> bool:  # src/fdw.ts:270
+    def _wants_facts(self, columns: AbstractSet[str]) -> bool:  # src/fdw.ts:271
         """Whether the query needs what only a meta get or a listing tells (remaining TTL, last access, size, fetched).
         multicorn2 names no column for a whole-row reference: an empty set may need them all.
         """
@@ -302,7 +304,7 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:124
             or layout['fetched_column'] is not None and layout['fetched_column'] in columns
         )
 
-    def _wants_values(self, columns: AbstractSet[str]) -> bool:  # src/fdw.ts:282
+    def _wants_values(self, columns: AbstractSet[str]) -> bool:  # src/fdw.ts:283
         """Whether a scan without a key condition must fetch values: a value or flags column is asked for (or the row).
         """
         if len(columns) == 0:
@@ -310,7 +312,7 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:124
         flags_column = self._layout['flags_column']
         return self._layout['value_column'] in columns or flags_column is not None and flags_column in columns
 
-    def _full_key(self, key: str) -> str:  # src/fdw.ts:289
+    def _full_key(self, key: str) -> str:  # src/fdw.ts:290
         """The memcached key for a SQL key: prefixed and validated; an invalid one is an ERROR naming it."""
         try:
             return prefixed_key(self._settings['prefix'], key)
@@ -324,7 +326,7 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:124
         sortkeys: list[SortKey] | None = None,
         limit: int | None = None,
         offset: int | None = None,
-    ) -> Iterator[SqlRow]:  # src/fdw.ts:302
+    ) -> Iterator[SqlRow]:  # src/fdw.ts:303
         """The rows for `quals`: a lookup of the keys the quals give, or without a key condition a listing of every
         server (full_scan). `limit` and `offset` come only when can_limit accepted them.
         """
@@ -345,11 +347,13 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:124
             )
             return
         prefix = self._settings['prefix']
-        full_keys: list[str] = []
-        for key in keys:
-            # Most keys pass the quick check; the others go through keys.ts, which names what is wrong.
-            plain = plain_full_key(prefix, key)
-            full_keys.append(plain if plain is not None else self._full_key(key))
+        # Most lookups are plain keys, checked all at once; otherwise each key is, and keys.ts names what is wrong.
+        full_keys = plain_full_keys(prefix, keys)
+        if full_keys is None:
+            full_keys = []
+            for key in keys:
+                plain = plain_full_key(prefix, key)
+                full_keys.append(plain if plain is not None else self._full_key(key))
         with_facts = self._wants_facts(columns)
         if with_facts and self._layout['size_column'] is not None:
             self._servers.learn_item_limits()
@@ -384,21 +388,21 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:124
             row: SqlRow = {}
             row[key_column] = key
             row[value_column] = (
-                decode_value(item.value, value_kind, key)
+                decode_value(item['value'], value_kind, key)
                 if value_asked
-                else decode_value_if_readable(item.value, value_kind)
+                else decode_value_if_readable(item['value'], value_kind)
             )
             if has_facts:
-                self._facts_into(row, item.cas, item.facts, key)
+                self._facts_into(row, item['cas'], item['facts'], key)
             if flags_column is not None:
                 row[flags_column] = (
-                    flags_column_value(item.flags, flags_kind, key)
+                    flags_column_value(item['flags'], flags_kind, key)
                     if flags_asked
-                    else flags_if_readable(item.flags, flags_kind)
+                    else flags_if_readable(item['flags'], flags_kind)
                 )
             yield row
 
-    def _facts_into(self, row: SqlRow, cas: str | None, facts: ItemFacts | None, key: str) -> None:  # src/fdw.ts:369
+    def _facts_into(self, row: SqlRow, cas: str | None, facts: ItemFacts | None, key: str) -> None:  # src/fdw.ts:373
         """The columns of what memcached told about an item (NULL where the read did not say)."""
         layout = self._layout
         if layout['expire_column'] is not None:
@@ -418,29 +422,29 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:124
                 None if facts is None else fetched_column_value(facts.fetched, layout['fetched_kind'])
             )
 
-    def _row_of(self, key: str, item: StoredItem, value_asked: bool) -> SqlRow:  # src/fdw.ts:381
+    def _row_of(self, key: str, item: StoredItem, value_asked: bool) -> SqlRow:  # src/fdw.ts:385
         """The row of `item` under the user key `key`; `value_asked`: the value and flags are decoded strictly."""
         layout = self._layout
         row: SqlRow = {}
         row[layout['key_column']] = key
         row[layout['value_column']] = (
-            decode_value(item.value, layout['value_kind'], key)
+            decode_value(item['value'], layout['value_kind'], key)
             if value_asked
-            else decode_value_if_readable(item.value, layout['value_kind'])
+            else decode_value_if_readable(item['value'], layout['value_kind'])
         )
-        self._facts_into(row, item.cas, item.facts, key)
+        self._facts_into(row, item['cas'], item['facts'], key)
         flags_column = layout['flags_column']
         if flags_column is not None:
             row[flags_column] = (
-                flags_column_value(item.flags, layout['flags_kind'], key)
+                flags_column_value(item['flags'], layout['flags_kind'], key)
                 if value_asked
-                else flags_if_readable(item.flags, layout['flags_kind'])
+                else flags_if_readable(item['flags'], layout['flags_kind'])
             )
         return row
 
     def _list_items(
         self, quals: list[Qual], columns: AbstractSet[str], limit: int | None, offset: int | None
-    ) -> Iterator[SqlRow]:  # src/fdw.ts:401
+    ) -> Iterator[SqlRow]:  # src/fdw.ts:405
         """A scan without a key condition: the items of every server of the table (lru_crawler metadump), server after
         server, with the transaction's pending writes in place of what memcached holds for their keys. Only the table's
         prefix group is kept (the prefix stripped), and only keys the server holds as a lookup would read them (a stale
@@ -539,7 +543,7 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:124
                 ' key bytes only.',
             )
 
-    def _listed_row(self, listed: ListedItem, item: StoredItem | None, remember: bool) -> SqlRow:  # src/fdw.ts:496
+    def _listed_row(self, listed: ListedItem, item: StoredItem | None, remember: bool) -> SqlRow:  # src/fdw.ts:500
         """The row of an item a listing found; `item` holds its value when the query needed it, else null (then nothing
         is remembered: a statement that may write always fetches values).
         """
@@ -550,14 +554,14 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:124
             row[self._layout['key_column']] = key
             self._facts_into(row, listed.entry['cas'], facts, key)
             return row
-        with_facts = StoredItem(item.value, item.flags, item.cas, facts)
+        with_facts: StoredItem = {'value': item['value'], 'flags': item['flags'], 'cas': item['cas'], 'facts': facts}
         if remember:
             self._scanned[key] = with_facts
         return self._row_of(key, with_facts, True)
 
     def _fetch_batch(
         self, store: CacheStore, batch: list[ListedItem], page: RowPage, remember: bool
-    ) -> list[SqlRow]:  # src/fdw.ts:511
+    ) -> list[SqlRow]:  # src/fdw.ts:515
         """The rows of a batch of listed items, their values fetched in one pipelined get (items gone since are left
         out).
         """
@@ -573,7 +577,7 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:124
             rows.append(self._listed_row(listed, item, remember))
         return rows
 
-    def _key_of(self, value: SqlValue) -> str:  # src/fdw.ts:525
+    def _key_of(self, value: SqlValue) -> str:  # src/fdw.ts:529
         """The key of a row being written; NULL is an ERROR (memcached has no NULL key)."""
         if isinstance(value, str):
             return value
@@ -581,7 +585,7 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:124
             raise_error(f"the key column \"{self._layout['key_column']}\" must not be NULL", 'Give every row a key.')
         raise_error(f"the key column \"{self._layout['key_column']}\" must be text")
 
-    def _item_of(self, row: SqlRow, key: str, flags_fallback: int) -> StoredItem:  # src/fdw.ts:534
+    def _item_of(self, row: SqlRow, key: str, flags_fallback: int) -> StoredItem:  # src/fdw.ts:538
         """The bytes and flags to store for a row; without a flags column the item keeps `flags_fallback`."""
         value_column = self._layout['value_column']
         value = row.get(value_column)
@@ -597,9 +601,9 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:124
             given = row.get(flags_column)
             number = integer_column_value(given, self._layout['flags_kind'], flags_column, key)
             flags = 0 if number is None else checked_flags(number, key)
-        return StoredItem(encoded, flags)
+        return {'value': encoded, 'flags': flags, 'cas': None, 'facts': None}
 
-    def _expire_of(self, row: SqlRow, key: str) -> int:  # src/fdw.ts:555
+    def _expire_of(self, row: SqlRow, key: str) -> int:  # src/fdw.ts:559
         """What memcached is sent as the expiration of a row: its expire column, else the table's `expire` option."""
         seconds = self._settings['expire']
         expire_column = self._layout['expire_column']
@@ -611,12 +615,12 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:124
         return memcached_expire(seconds, key)
 
     @property
-    def _sends_at_statement_end(self) -> bool:  # src/fdw.ts:567
+    def _sends_at_statement_end(self) -> bool:  # src/fdw.ts:571
         """Writes wait for COMMIT unless the table's write_mode is immediate (then they wait for the statement's end).
         """
         return self._settings['write_mode'] == 'immediate'
 
-    def _duplicate_key(self, key: str) -> NoReturn:  # src/fdw.ts:571
+    def _duplicate_key(self, key: str) -> NoReturn:  # src/fdw.ts:575
         raise_error(
             f'duplicate key value: key {quote_for_message(key)} already exists in memcached at'
             f' {self._servers.store_for(self._full_key(key)).server_label}',
@@ -626,7 +630,7 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:124
 
     def _exists_for_transaction(
         self, key: str, full_key: str, found: dict[str, StoredItem] | None
-    ) -> bool:  # src/fdw.ts:584
+    ) -> bool:  # src/fdw.ts:588
         """Whether `full_key` exists as this transaction sees it: its pending write if any, else memcached (`found`, the
         items a batch lookup returned, or one get).
         """
@@ -644,26 +648,26 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:124
         fetched = self._servers.read_through(transaction_writes, [full_key])
         return full_key in fetched
 
-    def _check_item_size(self, key: str, full_key: str, item: StoredItem) -> None:  # src/fdw.ts:600
+    def _check_item_size(self, key: str, full_key: str, item: StoredItem) -> None:  # src/fdw.ts:604
         """A stored value must fit the server's item size (item_size_max, less the key and memcached's per-item
         overhead), checked before it is recorded so that memcached cannot refuse it at COMMIT.
         """
         store = self._servers.store_for(full_key)
         limits = store.item_limits()
         # Most values are far below the limit: the key's exact length is only needed near it.
-        if len(item.value) + MAX_KEY_BYTES + ITEM_FLAGS_BYTES <= limits.room(0, 0):
+        if len(item['value']) + MAX_KEY_BYTES + ITEM_FLAGS_BYTES <= limits.room(0, 0):
             return
-        room = limits.room(utf8_byte_length(full_key), item.flags)
-        if len(item.value) > room:
+        room = limits.room(utf8_byte_length(full_key), item['flags'])
+        if len(item['value']) > room:
             raise_error(
-                f'the value of key {quote_for_message(key)} is {int_to_string(len(item.value))} bytes, more than'
+                f"the value of key {quote_for_message(key)} is {int_to_string(len(item['value']))} bytes, more than"
                 f' memcached at {store.server_label} stores for this key ({int_to_string(room)} bytes)',
                 f"The server's item_size_max is {int_to_string(limits.item_size_max)} bytes, including the key and"
                 f' {int_to_string(limits.item_size_max - room - utf8_byte_length(full_key))} bytes of item overhead:'
                 ' store a smaller value, or start memcached with a larger -I.',
             )
 
-    def _write(self, op: WriteOp, key: str) -> bool:  # src/fdw.ts:622
+    def _write(self, op: WriteOp, key: str) -> bool:  # src/fdw.ts:626
         """Sends or records one write of the row whose key is `key`. Outside a transaction (Multicorn always opens one;
         only direct callers do not) the write goes out at once. Otherwise it joins the statement's writes, which reach
         the transaction's write set (or, under write_mode immediate, memcached) when the statement ends.
@@ -685,7 +689,7 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:124
 
     def _store_new(
         self, key: str, full_key: str, item: StoredItem, expire: int, found: dict[str, StoredItem] | None
-    ) -> None:  # src/fdw.ts:642
+    ) -> None:  # src/fdw.ts:646
         """Stores a row under `insert_mode`; in `add` mode an existing key is a unique violation, found at statement
         time (the transaction's own pending writes, else memcached) and checked again by memcached's `add` when sent.
         `found` holds the items of a batch lookup (bulk_insert), or null.
@@ -700,7 +704,7 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:124
         if not stored and kind == 'add':
             self._duplicate_key(key)
 
-    def insert(self, values: SqlRow) -> SqlRow | None:  # src/fdw.ts:659
+    def insert(self, values: SqlRow) -> SqlRow | None:  # src/fdw.ts:663
         if self._stats_table is not None:
             self._read_only()
         given = values.get(self._layout['key_column'])
@@ -711,7 +715,7 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:124
         self._store_new(key, full_key, item, expire, None)
         return None
 
-    def bulk_insert(self, rows: list[SqlRow]) -> None:  # src/fdw.ts:674
+    def bulk_insert(self, rows: list[SqlRow]) -> None:  # src/fdw.ts:678
         """Rows an INSERT hands over in batches of modify_batch_size: the same as insert() row by row, with the
         duplicate check of insert_mode add done for the whole batch in one get_many.
         """
@@ -734,13 +738,13 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:124
         return None
 
     @property
-    def modify_batch_size(self) -> int:  # src/fdw.ts:700
+    def modify_batch_size(self) -> int:  # src/fdw.ts:704
         """Rows per bulk_insert call: the table's batch_size, 1 by default because PostgreSQL returns no rows from
         INSERT ... RETURNING when it batches.
         """
         return self._settings['batch_size']
 
-    def update(self, oldvalues: SqlValue, newvalues: SqlRow) -> SqlRow | None:  # src/fdw.ts:709
+    def update(self, oldvalues: SqlValue, newvalues: SqlRow) -> SqlRow | None:  # src/fdw.ts:713
         """`oldvalues` is the row id (the key) of the row the scan found. An UPDATE that leaves value and flags as they
         were is a `touch` (only the expiration changes); otherwise the item is set. Changing the key moves the item: the
         new key is stored (under insert_mode) first, then the old one deleted.
@@ -752,7 +756,7 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:124
         new_key = self._key_of(given)
         scanned_item = self._scanned.get(old_key)
         previous = scanned_item
-        item = self._item_of(newvalues, new_key, 0 if previous is None else previous.flags)
+        item = self._item_of(newvalues, new_key, 0 if previous is None else previous['flags'])
         expire = self._expire_of(newvalues, new_key)
         new_full_key = self._full_key(new_key)
         if new_key != old_key:
@@ -761,7 +765,7 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:124
             self._write({'kind': 'delete', 'key': old_full_key}, old_key)
             self._scanned.pop(old_key, None)
             return None
-        if previous is not None and previous.flags == item.flags and previous.value == item.value:
+        if previous is not None and previous['flags'] == item['flags'] and previous['value'] == item['value']:
             touched = self._write({'kind': 'touch', 'key': new_full_key, 'expire': expire}, new_key)
             if not touched:
                 warn_vanished_touches(self._servers.store_for(new_full_key), [new_key], 'the UPDATE')
@@ -771,7 +775,7 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:124
         # A row read from memcached is written back as a compare-and-swap against that read: a change another client
         # made
         # in between is never overwritten (the COMMIT fails instead). A row the transaction wrote itself has no token.
-        cas = None if previous is None else previous.cas
+        cas = None if previous is None else previous['cas']
         if cas is None:
             self._write({'kind': 'set', 'key': new_full_key, 'item': item, 'expire': expire}, new_key)
         else:
@@ -783,7 +787,7 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:124
         self._scanned[new_key] = item
         return None
 
-    def _changed_meanwhile(self, key: str, full_key: str) -> NoReturn:  # src/fdw.ts:746
+    def _changed_meanwhile(self, key: str, full_key: str) -> NoReturn:  # src/fdw.ts:750
         """An UPDATE sent at once (outside a transaction) found the item changed by another client since it read it."""
         raise_error(
             f'another client changed key {quote_for_message(key)} in memcached at'
@@ -792,7 +796,7 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:124
             "The other client's value stays. Read the key again and retry.",
         )
 
-    def delete(self, oldvalues: SqlValue) -> None:  # src/fdw.ts:755
+    def delete(self, oldvalues: SqlValue) -> None:  # src/fdw.ts:759
         """`oldvalues` is the key of a row the scan found, so DELETE's row count is the number of keys that existed."""
         if self._stats_table is not None:
             self._read_only()
@@ -803,45 +807,45 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:124
     # Transaction hooks. Multicorn calls begin/sub_begin when the table is first used in a transaction or savepoint, and
     # pre_commit, commit, rollback, sub_commit, sub_rollback on every table used in it: the write set is shared by the
     # backend's tables, so each hook is idempotent and the first pre_commit (or commit) sends everything.
-    def begin(self, serializable: int) -> None:  # src/fdw.ts:767
+    def begin(self, serializable: int) -> None:  # src/fdw.ts:771
         """`serializable` is 1 under SERIALIZABLE, else 0: a SERIALIZABLE transaction's writes wait for commit."""
         self._transaction_level = 1
         self._guard = guard_transaction()
         begin_transaction(serializable == 1)
 
-    def sub_begin(self, level: int) -> None:  # src/fdw.ts:773
+    def sub_begin(self, level: int) -> None:  # src/fdw.ts:777
         self._transaction_level = level
 
-    def sub_commit(self, level: int) -> None:  # src/fdw.ts:778
+    def sub_commit(self, level: int) -> None:  # src/fdw.ts:782
         """RELEASE SAVEPOINT: the savepoint's writes stay pending, now part of the enclosing level."""
         release_level(level)
         self._transaction_level = level - 1
 
-    def sub_rollback(self, level: int) -> None:  # src/fdw.ts:784
+    def sub_rollback(self, level: int) -> None:  # src/fdw.ts:788
         """ROLLBACK TO SAVEPOINT (or a failed subtransaction): exactly the writes made since the savepoint are dropped.
         """
         rollback_to_level(level)
         self._transaction_level = level - 1
 
-    def pre_commit(self) -> None:  # src/fdw.ts:790
+    def pre_commit(self) -> None:  # src/fdw.ts:794
         """Before COMMIT: every pending write goes to memcached, pipelined per server; a failure aborts the COMMIT."""
         send_at_pre_commit()
 
-    def commit(self) -> None:  # src/fdw.ts:795
+    def commit(self) -> None:  # src/fdw.ts:799
         """After COMMIT: a SERIALIZABLE transaction's writes go now (a failure is a WARNING); nothing stays pending."""
         send_at_commit()
         self._transaction_level = 0
 
-    def rollback(self) -> None:  # src/fdw.ts:801
+    def rollback(self) -> None:  # src/fdw.ts:805
         """ROLLBACK (or an error): the pending writes are dropped; any sent before the abort are deleted again."""
         self._statement.clear()
         abandon_transaction()
         self._transaction_level = 0
 
-    def end_scan(self) -> None:  # src/fdw.ts:807
+    def end_scan(self) -> None:  # src/fdw.ts:811
         pass
 
-    def end_modify(self) -> None:  # src/fdw.ts:813
+    def end_modify(self) -> None:  # src/fdw.ts:817
         """The statement's modification ends: its writes join the transaction's write set, or under write_mode immediate
         go to memcached now, pipelined.
         """
@@ -856,20 +860,20 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:124
     # The function API (src/functions.ts): memcache_get, memcache_set, ... on this table go through the checks and the
     # write path of INSERT, UPDATE and DELETE. Each call is a statement of its own.
     @property
-    def table_options(self) -> CacheTableOptions:  # src/fdw.ts:827
+    def table_options(self) -> CacheTableOptions:  # src/fdw.ts:831
         """The table's options, as checked when the instance was built."""
         return self._settings
 
     @property
-    def server_pool(self) -> ServerPool:  # src/fdw.ts:832
+    def server_pool(self) -> ServerPool:  # src/fdw.ts:836
         """The table's servers."""
         return self._servers
 
-    def memcached_key(self, key: str) -> str:  # src/fdw.ts:837
+    def memcached_key(self, key: str) -> str:  # src/fdw.ts:841
         """The memcached key of `key`: prefixed and validated (an invalid key is an ERROR naming it)."""
         return self._full_key(key)
 
-    def join_transaction(self, serializable: int, level: int, fresh: bool) -> None:  # src/fdw.ts:846
+    def join_transaction(self, serializable: int, level: int, fresh: bool) -> None:  # src/fdw.ts:850
         """Joins the backend's transaction at savepoint `level` (PostgreSQL's nesting level: 1 for the transaction), as
         Multicorn's begin and sub_begin would; `serializable` is 1 under SERIALIZABLE. `fresh`: the backend's
         transaction is not the one this instance last joined (begin it, whatever level that one left).
@@ -878,17 +882,17 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:124
             self.begin(serializable)
         self._transaction_level = level
 
-    def exists_in_transaction(self, key: str, full_key: str) -> bool:  # src/fdw.ts:852
+    def exists_in_transaction(self, key: str, full_key: str) -> bool:  # src/fdw.ts:856
         """Whether `key` (memcached key `full_key`) exists as the transaction sees it: its pending write, else
         memcached.
         """
         return self._exists_for_transaction(key, full_key, None)
 
-    def check_value_size(self, key: str, full_key: str, item: StoredItem) -> None:  # src/fdw.ts:857
+    def check_value_size(self, key: str, full_key: str, item: StoredItem) -> None:  # src/fdw.ts:861
         """An ERROR naming the key when `item` does not fit the server's item size, as for INSERT."""
         self._check_item_size(key, full_key, item)
 
-    def write_as_statement(self, op: WriteOp, key: str) -> bool:  # src/fdw.ts:865
+    def write_as_statement(self, op: WriteOp, key: str) -> bool:  # src/fdw.ts:869
         """One write as a statement of its own: recorded, then folded into the transaction's write set (or, under
         write_mode immediate, sent). Returns what `_write` returns (true when recorded).
         """

@@ -199,7 +199,7 @@ class CacheFunctions:  # src/functions.ts:95
         self._enter(level, serializable, generation)
         full_key = self.table.memcached_key(key)
         item = self._item_of(key, full_key)
-        return None if item is None else item.value
+        return None if item is None else item['value']
 
     def get_text(self, key: str, level: int, serializable: int, generation: int) -> str | None:  # src/functions.ts:173
         """memcache_get(key): the value as text; bytes that are not UTF-8 text are an ERROR naming the key."""
@@ -241,7 +241,7 @@ class CacheFunctions:  # src/functions.ts:95
             if item is None:
                 continue
             key = keys[i]
-            rows.append((key, self._text_of(key, item.value) if as_text else item.value))
+            rows.append((key, self._text_of(key, item['value']) if as_text else item['value']))
         return rows
 
     def store(
@@ -268,7 +268,7 @@ class CacheFunctions:  # src/functions.ts:95
                 exists = self.table.exists_in_transaction(key, full_key)
                 if exists != (command == 'replace'):
                     return False
-            item = StoredItem(value, 0)
+            item: StoredItem = {'value': value, 'flags': 0, 'cas': None, 'facts': None}
             self.table.check_value_size(key, full_key, item)
             op: WriteOp = {'kind': 'add' if command == 'add' else 'set', 'key': full_key, 'item': item, 'expire': sent}
             self.table.write_as_statement(op, key)
@@ -281,8 +281,10 @@ class CacheFunctions:  # src/functions.ts:95
         current = self._item_of(key, full_key)
         if current is None:
             return False
-        joined = bytes().join([current.value, value]) if command == 'append' else bytes().join([value, current.value])
-        joined_item = StoredItem(joined, current.flags)
+        joined = (
+            bytes().join([current['value'], value]) if command == 'append' else bytes().join([value, current['value']])
+        )
+        joined_item: StoredItem = {'value': joined, 'flags': current['flags'], 'cas': None, 'facts': None}
         self.table.check_value_size(key, full_key, joined_item)
         self.table.write_as_statement({'kind': 'set', 'key': full_key, 'item': joined_item, 'expire': sent}, key)
         return True
@@ -338,7 +340,7 @@ class CacheFunctions:  # src/functions.ts:95
         if pending is not None and pending.op['kind'] == 'delete':
             return None
         if pending is not None and (pending.op['kind'] == 'set' or pending.op['kind'] == 'add'):
-            text = counter_text(pending.op['item'].value)
+            text = counter_text(pending.op['item']['value'])
             value = None if text is None else parse_decimal_int(text)
             if value is None:
                 raise_error(
@@ -348,7 +350,9 @@ class CacheFunctions:  # src/functions.ts:95
                     ' first.',
                 )
             counter_value = int_to_string(counted(direction, value, amount))
-            item = StoredItem(utf8_encode(counter_value), pending.op['item'].flags)
+            item: StoredItem = {
+                'value': utf8_encode(counter_value), 'flags': pending.op['item']['flags'], 'cas': None, 'facts': None
+            }
             op: WriteOp = {'kind': pending.op['kind'], 'key': full_key, 'item': item, 'expire': pending.op['expire']}
             self.table.write_as_statement(op, key)
             return counter_value

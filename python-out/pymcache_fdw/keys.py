@@ -6,7 +6,15 @@ from __future__ import annotations
 
 from typing import Sequence
 
-from ._runtime import LoneSurrogateError, code_point_of, int_div, int_to_string, utf8_byte_length, utf8_encode
+from ._runtime import (
+    LoneSurrogateError,
+    code_point_of,
+    has_space_or_control,
+    int_div,
+    int_to_string,
+    utf8_byte_length,
+    utf8_encode,
+)
 
 
 # memcached's limit on a key, in bytes (the text protocol counts bytes; we send keys as UTF-8).
@@ -25,25 +33,23 @@ KEY_HINT = (
     ' prefix included.'
 )
 
-# The bytes the text protocol refuses in a key besides C0 controls (below the space): space and DEL.
-SPACE_BYTE = 0x20
-DEL_BYTE = 0x7f
+SPACE: bytes = utf8_encode(' ')
 
 
-class InvalidKeyError(Exception):  # src/keys.ts:23
+class InvalidKeyError(Exception):  # src/keys.ts:33
     """A key memcached would refuse or misread; `key` is the full (prefixed) key, `reason` says what is wrong with it.
     """
 
     key: str
     reason: str
 
-    def __init__(self, key: str, reason: str) -> None:  # src/keys.ts:27
+    def __init__(self, key: str, reason: str) -> None:  # src/keys.ts:37
         super().__init__(f'invalid memcached key {quote_for_message(key)}: {reason}; {KEY_RULE}')
         self.key = key
         self.reason = reason
 
 
-def hex_digits(value: int, width: int) -> str:  # src/keys.ts:34
+def hex_digits(value: int, width: int) -> str:  # src/keys.ts:44
     text = ''
     rest = value
     for i in range(width):
@@ -53,15 +59,15 @@ def hex_digits(value: int, width: int) -> str:  # src/keys.ts:34
     return text
 
 
-def is_control(code_point: int) -> bool:  # src/keys.ts:45
+def is_control(code_point: int) -> bool:  # src/keys.ts:55
     return code_point < 0x20 or code_point == 0x7f
 
 
-def is_surrogate(code_point: int) -> bool:  # src/keys.ts:49
+def is_surrogate(code_point: int) -> bool:  # src/keys.ts:59
     return code_point >= 0xd800 and code_point <= 0xdfff
 
 
-def escape_character(ch: str) -> str:  # src/keys.ts:54
+def escape_character(ch: str) -> str:  # src/keys.ts:64
     """How a character appears inside a quoted message: controls and lone surrogates escaped, so messages stay one line.
     """
     code_point = code_point_of(ch)
@@ -76,7 +82,7 @@ def escape_character(ch: str) -> str:  # src/keys.ts:54
     return ch
 
 
-def quote_for_message(text: str) -> str:  # src/keys.ts:67
+def quote_for_message(text: str) -> str:  # src/keys.ts:77
     """`text` in double quotes for an error message, with backslash escapes for quotes, backslashes, control characters
     and lone surrogates; past 60 characters the rest is elided and the total length given.
     """
@@ -89,7 +95,7 @@ def quote_for_message(text: str) -> str:  # src/keys.ts:67
     return f"\"{''.join(shown)}\""
 
 
-def plain_full_key(prefix: str, key: str) -> str | None:  # src/keys.ts:88
+def plain_full_key(prefix: str, key: str) -> str | None:  # src/keys.ts:98
     """`prefix + key` when memcached's text protocol accepts it as one key, else null: the one statement of the key
     rule, as one UTF-8 encode and one byte loop (the fast path of every key written or looked up). The key must not be
     empty and the whole key is 1 to 250 bytes with no space (0x20), C0 control (below 0x20) or DEL (0x7f). Checking
@@ -106,15 +112,39 @@ def plain_full_key(prefix: str, key: str) -> str | None:  # src/keys.ts:88
         encoded = utf8_encode(full_key)
     except LoneSurrogateError:
         return None
-    if len(encoded) > MAX_KEY_BYTES:
+    if len(encoded) > MAX_KEY_BYTES or has_space_or_control(encoded):
         return None
-    for byte in encoded:
-        if byte <= SPACE_BYTE or byte == DEL_BYTE:
-            return None
     return full_key
 
 
-def key_problem(full_key: str) -> str | None:  # src/keys.ts:110
+def plain_full_keys(prefix: str, keys: list[str]) -> list[str] | None:  # src/keys.ts:117
+    """The full keys of `keys` under `prefix` when plain_full_key accepts every one, else null: one UTF-8 encode and one
+    search of all their bytes for a space or control byte, instead of a call per key. Plain keys hold no space, so the
+    full keys joined by spaces split back into one piece per key exactly when none holds one.
+    """
+    key_count = len(keys)
+    if key_count == 0:
+        return []
+    if key_count == 1:
+        plain = plain_full_key(prefix, keys[0])
+        return None if plain is None else [plain]
+    if '' in keys:
+        return None
+    full_keys = keys[:] if prefix == '' else [prefix + key for key in keys]
+    pieces: list[bytes]
+    try:
+        pieces = utf8_encode(' '.join(full_keys)).split(SPACE)
+    except LoneSurrogateError:
+        return None
+    if len(pieces) != len(full_keys) or has_space_or_control(bytes().join(pieces)):
+        return None
+    for piece in pieces:
+        if len(piece) > MAX_KEY_BYTES:
+            return None
+    return full_keys
+
+
+def key_problem(full_key: str) -> str | None:  # src/keys.ts:145
     """What is wrong with `full_key` as a memcached key, or null when nothing is: the first offending character and its
     position, else the length. It accepts exactly what plain_full_key accepts (test/unit/keys.test.ts checks it on
     random keys) but costs a loop of calls per character, so it only runs once the fast check has refused a key.
@@ -143,7 +173,7 @@ def key_problem(full_key: str) -> str | None:  # src/keys.ts:110
     return None
 
 
-def validate_key(full_key: str) -> None:  # src/keys.ts:130
+def validate_key(full_key: str) -> None:  # src/keys.ts:165
     """Throws InvalidKeyError, naming the problem, unless memcached's text protocol accepts `full_key` as one key."""
     if plain_full_key('', full_key) is not None:
         return
@@ -152,7 +182,7 @@ def validate_key(full_key: str) -> None:  # src/keys.ts:130
         raise InvalidKeyError(full_key, problem)
 
 
-def prefixed_key(prefix: str, key: str) -> str:  # src/keys.ts:140
+def prefixed_key(prefix: str, key: str) -> str:  # src/keys.ts:175
     """The key sent to memcached for the user's `key` under `prefix`, validated as a whole (the prefix counts toward the
     250 bytes). An empty `key` is refused even when the prefix is not empty: it would address the bare prefix.
     """
@@ -168,7 +198,7 @@ def prefixed_key(prefix: str, key: str) -> str:  # src/keys.ts:140
     return full_key
 
 
-def strip_prefix(prefix: str, full_key: str) -> str | None:  # src/keys.ts:151
+def strip_prefix(prefix: str, full_key: str) -> str | None:  # src/keys.ts:186
     """The user's key inside `full_key`, or null when `full_key` does not start with `prefix` (compared by code points).
     """
     prefix_characters = list(prefix)

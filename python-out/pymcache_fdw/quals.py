@@ -12,16 +12,11 @@ from .values import SqlValue
 
 def distinct_keys(values: list[SqlValue]) -> list[str]:  # src/quals.ts:8
     """The distinct strings of `values`, first occurrence first; NULLs (which equal nothing) are dropped."""
-    keys: list[str] = []
-    seen: set[str] = set()
-    for value in values:
-        if isinstance(value, str) and value not in seen:
-            seen.add(value)
-            keys.append(value)
-    return keys
+    strings = [value for value in values if isinstance(value, str)]
+    return list(dict.fromkeys(strings))
 
 
-def keys_of_qual(qual: Qual) -> list[str] | None:  # src/quals.ts:21
+def keys_of_qual(qual: Qual) -> list[str] | None:  # src/quals.ts:14
     """The keys one qual on the key column allows, or null when it is not an equality we can look up."""
     operator = qual.operator
     value = qual.value
@@ -41,7 +36,7 @@ def keys_of_qual(qual: Qual) -> list[str] | None:  # src/quals.ts:21
     return distinct_keys(value)
 
 
-def lookup_keys(quals: list[Qual], key_column: str) -> list[str] | None:  # src/quals.ts:41
+def lookup_keys(quals: list[Qual], key_column: str) -> list[str] | None:  # src/quals.ts:34
     """The keys to fetch, in the order the query gives them and without duplicates, or null when no qual on `key_column`
     is a lookup (the scan then has nothing to fetch by). Several lookups on the key combine as AND: the keys in all.
     """

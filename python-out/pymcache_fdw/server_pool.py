@@ -141,10 +141,10 @@ class ServerStore(CacheStore):  # src/server-pool.ts:71
 
     def receive_batch(self, batch: WriteBatch) -> BatchOutcome:  # src/server-pool.ts:137
         outcome = super().receive_batch(batch)
-        if outcome.failure is None:
+        if outcome['failure'] is None:
             note_success(self.server_label)
         else:
-            note_failure(self.server_label, outcome.failure)
+            note_failure(self.server_label, outcome['failure'])
         return outcome
 
 
@@ -311,7 +311,7 @@ class ServerPool:  # src/server-pool.ts:179
         if only is not None and (len(failed_at) == 0 or not self._any_down()):
             # The common case, one server and nothing pending: its answer is the scan's, with no layer in between.
             if write_set.is_empty():
-                return only.get_many(full_keys, with_facts)
+                return only.receive_get(only.send_get(full_keys, with_facts))
             return write_set.read_through(only, full_keys, with_facts)
         groups = self._group(full_keys)
         self._report_stranded(groups)

@@ -11,7 +11,7 @@ that aborts after its writes were sent (something after pre_commit failed) gets 
 """
 from __future__ import annotations
 
-from typing import Callable, NoReturn, TypeVar
+from typing import Callable, NoReturn, TypeVar, TypedDict
 
 from ._runtime import int_to_string
 from .cache_store import CacheStore, CasOp, StoreOp, StoredItem, TouchOp, WriteBatch, describe_failure
@@ -170,48 +170,43 @@ def nothing_sent(error: object) -> bool:  # src/transaction.ts:159
     return isinstance(error, TransportFailure) and error.phase == 'connect'
 
 
-class PendingStore:  # src/transaction.ts:164
-    """A pending set or add, with its operation narrowed to a store (the flush needs its item and expiration)."""
+class PendingStore(TypedDict):
+    """A pending set or add, with its operation narrowed to a store (the flush needs its item and expiration). This,
+    PendingTouch and FlushBatch are records (dicts in Python, a third of the cost of a class instance), built per write
+    and per batch of every flush.
+    """
 
     write: PendingWrite
     op: StoreOp
 
-    def __init__(self, write: PendingWrite, op: StoreOp) -> None:  # src/transaction.ts:168
-        self.write = write
-        self.op = op
 
-
-class PendingCas:  # src/transaction.ts:175
+class PendingCas:  # src/transaction.ts:174
     """A pending compare-and-swap, with its operation narrowed (the flush needs its token)."""
 
     write: PendingWrite
     op: CasOp
 
-    def __init__(self, write: PendingWrite, op: CasOp) -> None:  # src/transaction.ts:179
+    def __init__(self, write: PendingWrite, op: CasOp) -> None:  # src/transaction.ts:178
         self.write = write
         self.op = op
 
 
-class PendingTouch:  # src/transaction.ts:186
+class PendingTouch(TypedDict):
     """A pending touch, with its operation narrowed (the flush needs its expiration)."""
 
     write: PendingWrite
     op: TouchOp
 
-    def __init__(self, write: PendingWrite, op: TouchOp) -> None:  # src/transaction.ts:190
-        self.write = write
-        self.op = op
 
-
-def writes_of(stores: list[PendingStore]) -> list[PendingWrite]:  # src/transaction.ts:197
+def writes_of(stores: list[PendingStore]) -> list[PendingWrite]:  # src/transaction.ts:191
     """The pending writes of `stores`, for the ledger."""
     writes: list[PendingWrite] = []
     for pending in stores:
-        writes.append(pending.write)
+        writes.append(pending['write'])
     return writes
 
 
-def batches(writes: list[T], value_bytes: Callable[[T], int]) -> list[list[T]]:  # src/transaction.ts:207
+def batches(writes: list[T], value_bytes: Callable[[T], int]) -> list[list[T]]:  # src/transaction.ts:201
     """Splits `writes` into pipelined requests of at most KEYS_PER_BATCH keys and about BYTES_PER_BATCH value bytes
     (`value_bytes` of a write: its item's size, 0 for a delete).
     """
@@ -231,13 +226,13 @@ def batches(writes: list[T], value_bytes: Callable[[T], int]) -> list[list[T]]: 
     return result
 
 
-def by_expire(sets: list[PendingStore]) -> list[list[PendingStore]]:  # src/transaction.ts:226
+def by_expire(sets: list[PendingStore]) -> list[list[PendingStore]]:  # src/transaction.ts:220
     """Sets grouped by expiration (a batch of sets shares one expiration in the ledger's terms), in first-seen order."""
     groups: dict[int, list[PendingStore]] = {}
     for pending in sets:
-        group = groups.get(pending.op['expire'])
+        group = groups.get(pending['op']['expire'])
         if group is None:
-            groups[pending.op['expire']] = [pending]
+            groups[pending['op']['expire']] = [pending]
         else:
             group.append(pending)
     result: list[list[PendingStore]] = []
@@ -246,13 +241,13 @@ def by_expire(sets: list[PendingStore]) -> list[list[PendingStore]]:  # src/tran
     return result
 
 
-def touches_by_expire(touches: list[PendingTouch]) -> list[list[PendingTouch]]:  # src/transaction.ts:242
+def touches_by_expire(touches: list[PendingTouch]) -> list[list[PendingTouch]]:  # src/transaction.ts:236
     """Touches grouped by expiration, in first-seen order."""
     groups: dict[int, list[PendingTouch]] = {}
     for pending in touches:
-        group = groups.get(pending.op['expire'])
+        group = groups.get(pending['op']['expire'])
         if group is None:
-            groups[pending.op['expire']] = [pending]
+            groups[pending['op']['expire']] = [pending]
         else:
             group.append(pending)
     result: list[list[PendingTouch]] = []
@@ -261,18 +256,14 @@ def touches_by_expire(touches: list[PendingTouch]) -> list[list[PendingTouch]]: 
     return result
 
 
-class FlushBatch:  # src/transaction.ts:258
+class FlushBatch(TypedDict):
     """One pipelined request of a flush and the pending writes it carries, in the order of its commands."""
 
     batch: WriteBatch
     writes: list[PendingWrite]
 
-    def __init__(self, batch: WriteBatch, writes: list[PendingWrite]) -> None:  # src/transaction.ts:262
-        self.batch = batch
-        self.writes = writes
 
-
-class ServerWrites:  # src/transaction.ts:269
+class ServerWrites:  # src/transaction.ts:258
     """One server's share of a flush: its batches in sending order, and how far they got."""
 
     store: CacheStore
@@ -282,7 +273,7 @@ class ServerWrites:  # src/transaction.ts:269
     batches: list[FlushBatch]
     next: int
 
-    def __init__(self, store: CacheStore) -> None:  # src/transaction.ts:277
+    def __init__(self, store: CacheStore) -> None:  # src/transaction.ts:266
         self.store = store
         self.sets = []
         self.deletes = []
@@ -290,32 +281,48 @@ class ServerWrites:  # src/transaction.ts:269
         self.batches = []
         self.next = 0
 
-    def plan(self) -> None:  # src/transaction.ts:287
+    def plan(self) -> None:  # src/transaction.ts:276
         """The server's batches: sets (per expiration), then deletes, then touches (per expiration)."""
         store = self.store
         for group in by_expire(self.sets):
-            for set_batch in batches(group, lambda pending_set: len(pending_set.op['item'].value)):
+            for set_batch in batches(group, lambda pending_set: len(pending_set['op']['item']['value'])):
                 keys: list[str] = []
                 items: list[StoredItem] = []
                 for pending_set in set_batch:
-                    keys.append(pending_set.op['key'])
-                    items.append(pending_set.op['item'])
+                    keys.append(pending_set['op']['key'])
+                    items.append(pending_set['op']['item'])
                 self.batches.append(
-                    FlushBatch(store.set_batch(keys, items, set_batch[0].op['expire']), writes_of(set_batch))
+                    {
+                        'batch': store.set_batch(keys, items, set_batch[0]['op']['expire']),
+                        'writes': writes_of(set_batch),
+                    }
                 )
+        # (Most flushes are of one kind: the others cost no call.)
+        if len(self.deletes) > 0:
+            self._plan_deletes()
+        if len(self.touches) > 0:
+            self._plan_touches()
+
+    def _plan_deletes(self) -> None:  # src/transaction.ts:294
+        store = self.store
         for delete_batch in batches(self.deletes, lambda delete_write: 0):
-            keys = []
+            keys: list[str] = []
             for delete_write in delete_batch:
                 keys.append(delete_write.op['key'])
-            self.batches.append(FlushBatch(store.delete_batch(keys), delete_batch))
+            self.batches.append({'batch': store.delete_batch(keys), 'writes': delete_batch})
+
+    def _plan_touches(self) -> None:  # src/transaction.ts:303
+        store = self.store
         for touch_group in touches_by_expire(self.touches):
             for touch_batch in batches(touch_group, lambda pending_touch: 0):
-                keys = []
+                keys: list[str] = []
                 writes: list[PendingWrite] = []
                 for pending_touch in touch_batch:
-                    keys.append(pending_touch.op['key'])
-                    writes.append(pending_touch.write)
-                self.batches.append(FlushBatch(store.touch_batch(keys, touch_batch[0].op['expire']), writes))
+                    keys.append(pending_touch['op']['key'])
+                    writes.append(pending_touch['write'])
+                self.batches.append(
+                    {'batch': store.touch_batch(keys, touch_batch[0]['op']['expire']), 'writes': writes}
+                )
 
 
 def send_adds(adds: list[PendingStore], ledger: FlushLedger) -> None:  # src/transaction.ts:324
@@ -325,10 +332,10 @@ def send_adds(adds: list[PendingStore], ledger: FlushLedger) -> None:  # src/tra
     """
     added: list[PendingWrite] = []
     for pending in adds:
-        write = pending.write
+        write = pending['write']
         stored: bool
         try:
-            stored = write.store.add_one(pending.op)
+            stored = write.store.add_one(pending['op'])
         except Exception as error:
             ledger.fail(error, write.store, 'add', [write], [] if nothing_sent(error) else [write])
         if not stored:
@@ -374,7 +381,7 @@ def send_swaps(swaps: list[PendingCas], ledger: FlushLedger) -> None:  # src/tra
     conflict_reason = ''
     for group in per_server.values():
         store = group[0].write.store
-        for swap_batch in batches(group, lambda swap: len(swap.op['item'].value)):
+        for swap_batch in batches(group, lambda swap: len(swap.op['item']['value'])):
             ops: list[CasOp] = []
             batch_writes: list[PendingWrite] = []
             for swap in swap_batch:
@@ -387,13 +394,13 @@ def send_swaps(swaps: list[PendingCas], ledger: FlushLedger) -> None:  # src/tra
                 ledger.fail(error, store, 'cas', batch_writes, [] if nothing_sent(error) else batch_writes)
             outcome = store.receive_batch(batch)
             rejected: dict[str, str] = {}
-            for refusal in outcome.rejected:
-                rejected[refusal.key] = refusal.reason
+            for refusal in outcome['rejected']:
+                rejected[refusal['key']] = refusal['reason']
             in_flight: list[PendingWrite] = []
             for i in range(len(batch_writes)):
                 write = batch_writes[i]
                 reason = rejected.get(write.op['key'])
-                if i >= outcome.answered:
+                if i >= outcome['answered']:
                     in_flight.append(write)
                 elif reason is None:
                     ledger.applied[write] = None
@@ -401,8 +408,8 @@ def send_swaps(swaps: list[PendingCas], ledger: FlushLedger) -> None:  # src/tra
                     conflicts.append(write)
                     if conflict_reason == '':
                         conflict_reason = reason
-            if outcome.failure is not None:
-                ledger.fail(outcome.failure, store, 'cas', batch_writes, in_flight)
+            if outcome['failure'] is not None:
+                ledger.fail(outcome['failure'], store, 'cas', batch_writes, in_flight)
     if len(conflicts) == 0:
         return
     first = conflicts[0]
@@ -419,7 +426,7 @@ def send_swaps(swaps: list[PendingCas], ledger: FlushLedger) -> None:  # src/tra
 
 def action_of(batch: WriteBatch) -> str:  # src/transaction.ts:424
     """What a batch's action is called in messages."""
-    return batch.kind
+    return batch['kind']
 
 
 def flush_writes(
@@ -440,7 +447,7 @@ def flush_writes(
     for write in writes:
         op = write.op
         if op['kind'] == 'add':
-            adds.append(PendingStore(write, op))
+            adds.append({'write': write, 'op': op})
             continue
         if op['kind'] == 'cas':
             swaps.append(PendingCas(write, op))
@@ -452,11 +459,13 @@ def flush_writes(
         if op['kind'] == 'delete':
             server.deletes.append(write)
         elif op['kind'] == 'touch':
-            server.touches.append(PendingTouch(write, op))
+            server.touches.append({'write': write, 'op': op})
         else:
-            server.sets.append(PendingStore(write, op))
-    send_adds(adds, ledger)
-    send_swaps(swaps, ledger)
+            server.sets.append({'write': write, 'op': op})
+    if len(adds) > 0:
+        send_adds(adds, ledger)
+    if len(swaps) > 0:
+        send_swaps(swaps, ledger)
     flushes: list[ServerWrites] = []
     for server in servers.values():
         server.plan()
@@ -480,29 +489,29 @@ def flush_writes(
         for server in round:
             flush_batch = server.batches[server.next]
             try:
-                server.store.send_batch(flush_batch.batch)
+                server.store.send_batch(flush_batch['batch'])
                 sent.append(server)
             except Exception as error:
                 if failure is None:
                     failure = error
                     failed_store = server.store
-                    failed_action = action_of(flush_batch.batch)
-                    failed_batch = flush_batch.writes
+                    failed_action = action_of(flush_batch['batch'])
+                    failed_batch = flush_batch['writes']
                 if not nothing_sent(error):
-                    for write in flush_batch.writes:
+                    for write in flush_batch['writes']:
                         in_flight.append(write)
         for server in sent:
             flush_batch = server.batches[server.next]
             server.next += 1
-            outcome = server.store.receive_batch(flush_batch.batch)
+            outcome = server.store.receive_batch(flush_batch['batch'])
             refused_keys: dict[str, str] = {}
-            for refusal in outcome.rejected:
-                refused_keys[refusal.key] = refusal.reason
+            for refusal in outcome['rejected']:
+                refused_keys[refusal['key']] = refusal['reason']
             vanished: list[str] = []
             i = 0
-            while i < len(flush_batch.writes):
-                write = flush_batch.writes[i]
-                if i >= outcome.answered:
+            while i < len(flush_batch['writes']):
+                write = flush_batch['writes'][i]
+                if i >= outcome['answered']:
                     # The replies stopped before this command's: memcached may or may not have applied it.
                     in_flight.append(write)
                     i += 1
@@ -510,7 +519,7 @@ def flush_writes(
                 reason = refused_keys.get(write.op['key'])
                 if reason is None:
                     ledger.applied[write] = None
-                elif flush_batch.batch.kind == 'set':
+                elif flush_batch['batch']['kind'] == 'set':
                     not_stored.append(write)
                     if not_stored_server is None:
                         not_stored_server = server.store
@@ -519,16 +528,16 @@ def flush_writes(
                     # A delete of a key memcached does not hold, or a touch of one it no longer holds: the key is
                     # absent.
                     ledger.applied[write] = None
-                    if flush_batch.batch.kind == 'touch':
+                    if flush_batch['batch']['kind'] == 'touch':
                         vanished.append(server.store.user_key(write.op['key']))
                 i += 1
             if len(vanished) > 0:
                 warn_vanished_touches(server.store, vanished, what)
-            if outcome.failure is not None and failure is None:
-                failure = outcome.failure
+            if outcome['failure'] is not None and failure is None:
+                failure = outcome['failure']
                 failed_store = server.store
-                failed_action = action_of(flush_batch.batch)
-                failed_batch = flush_batch.writes
+                failed_action = action_of(flush_batch['batch'])
+                failed_batch = flush_batch['writes']
     if failure is not None and failed_store is not None:
         ledger.fail(failure, failed_store, failed_action, failed_batch, in_flight)
     if len(not_stored) > 0 and not_stored_server is not None:
@@ -614,7 +623,8 @@ def send_at_pre_commit() -> None:  # src/transaction.ts:622
     ERROR, which aborts the transaction; the writes memcached applied are remembered so that rollback deletes them
     again.
     """
-    fold_open_statements()
+    if len(state.open_statements) > 0:
+        fold_open_statements()
     if state.serializable or transaction_writes.is_empty():
         return
     applied: dict[PendingWrite, None] = {}
@@ -638,8 +648,10 @@ def send_at_commit() -> None:  # src/transaction.ts:644
     serialization check; nothing may raise here (the transaction is over), so a failure is a WARNING naming the keys.
     """
     state.sent = []
-    fold_open_statements()
-    writes = transaction_writes.take_all()
+    if len(state.open_statements) > 0:
+        fold_open_statements()
+    # A transaction that only read (or sent its writes at pre_commit) has nothing to take.
+    writes = [] if transaction_writes.is_empty() else transaction_writes.take_all()
     forget_all()
     if len(writes) == 0:
         return
@@ -655,7 +667,7 @@ def send_at_commit() -> None:  # src/transaction.ts:644
             )
 
 
-def abandon_transaction() -> None:  # src/transaction.ts:666
+def abandon_transaction() -> None:  # src/transaction.ts:667
     """rollback: nothing pending is sent. Writes memcached applied at pre_commit belong to a transaction that did not
     commit after all (a later commit step failed), so they are deleted again, with a WARNING naming them; nothing here
     may raise (the transaction is already aborting).
@@ -688,7 +700,7 @@ def abandon_transaction() -> None:  # src/transaction.ts:666
     )
 
 
-def forget_all() -> None:  # src/transaction.ts:695
+def forget_all() -> None:  # src/transaction.ts:696
     """The transaction ended (after COMMIT, or ROLLBACK): nothing stays pending."""
     transaction_writes.clear()
     for statement in state.open_statements:
@@ -697,7 +709,7 @@ def forget_all() -> None:  # src/transaction.ts:695
     state.serializable = False
 
 
-def rollback_to_level(level: int) -> None:  # src/transaction.ts:703
+def rollback_to_level(level: int) -> None:  # src/transaction.ts:704
     """ROLLBACK TO SAVEPOINT (or a failed subtransaction) at `level`: the writes made since are dropped."""
     transaction_writes.rollback_to(level)
     dropped: list[StatementWrites] = []
@@ -709,6 +721,6 @@ def rollback_to_level(level: int) -> None:  # src/transaction.ts:703
         state.open_statements.pop(statement, None)
 
 
-def release_level(level: int) -> None:  # src/transaction.ts:716
+def release_level(level: int) -> None:  # src/transaction.ts:717
     """RELEASE SAVEPOINT at `level`: the writes made since belong to the enclosing level."""
     transaction_writes.release(level)

@@ -86,7 +86,7 @@ def pending_item(item: StoredItem, expire: int) -> StoredItem:  # src/write-set.
         ttl = -1
     if expire > MAX_RELATIVE_EXPIRE:
         ttl = expire - int(time.time())
-    return StoredItem(item.value, item.flags, None, ItemFacts(ttl, None, None, None))
+    return {'value': item['value'], 'flags': item['flags'], 'cas': None, 'facts': ItemFacts(ttl, None, None, None)}
 
 
 def pending_item_of(pending: PendingWrite) -> StoredItem | None:  # src/write-set.ts:69

@@ -187,15 +187,21 @@ export class Connection {
    * cannot be read (ProtocolError), a timeout or a closed connection closes the connection.
    */
   async receive<T>(read: (reader: ReplyReader) => T | null, timeout: Float): Promise<T> {
+    // No reply is complete without a byte of it: with nothing received yet (a request just sent), wait for bytes
+    // before reading; after a chunk is fed there always are some. (This connection's reader is never a failed one: a
+    // ProtocolError closes the connection.)
+    let received = this.reader.bufferedLength > 0;
     while (true) {
-      let reply: T | null;
-      try {
-        reply = read(this.reader);
-      } catch (error) {
-        if (error instanceof ProtocolError) this.close();
-        throw error;
+      if (received) {
+        let reply: T | null;
+        try {
+          reply = read(this.reader);
+        } catch (error) {
+          if (error instanceof ProtocolError) this.close();
+          throw error;
+        }
+        if (reply !== null) return reply;
       }
-      if (reply !== null) return reply;
       const socket = this.socket;
       if (socket === null) throw new TransportFailure('receive', 'closed', 'the connection is not open');
       let chunk: Bytes;
@@ -211,6 +217,7 @@ export class Connection {
         throw new TransportFailure('receive', 'closed', 'the server closed the connection');
       }
       this.reader.feed(chunk);
+      received = true;
     }
   }
 

@@ -6,7 +6,7 @@
  * The wrapper's core reads and writes use the classic commands (get, gets, set, add, replace, cas, delete, touch,
  * incr, decr), which every memcached and proxies such as twemproxy understand; the meta commands (memcached 1.6.10
  * or later, not through twemproxy) are for what classic ones cannot say: the remaining TTL, a CAS token with the
- * value and TTL, quiet pipelining. docs/memcache-protocol.md has the table and the versions.
+ * value and TTL, quiet pipelining. docs/memcache-client.md has the table and the versions.
  */
 export {
   encodeCas,

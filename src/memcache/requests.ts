@@ -6,7 +6,7 @@
  * byte, space or DEL, a number out of its range, a CAS token that is not an unsigned 64-bit decimal. Values are
  * arbitrary bytes (a data block is framed by its length, so it may hold CR LF).
  */
-import { bytesConcat, hasSpaceOrControl, intToAscii, intToString, utf8Encode, type Bytes } from '../ports/runtime';
+import { bytesConcat, bytesJoin, hasSpaceOrControl, intToAscii, intToString, utf8Encode, type Bytes } from '../ports/runtime';
 import { CRLF, isDecimalU64, MAX_CLIENT_FLAGS, MAX_EXPTIME, MAX_KEY_LENGTH, MIN_EXPTIME, SPACE } from './tokens';
 
 /** A request the encoders refuse to write; `reason` says why (it never quotes the key's bytes). */
@@ -138,6 +138,15 @@ const MAX_SLAB_CLASS = 63;
 const NOREPLY: Bytes = utf8Encode(' noreply');
 const GET: Bytes = utf8Encode('get');
 const GETS: Bytes = utf8Encode('gets');
+/** The command words of encodeStore, encoded once. */
+const STORE_COMMANDS: Map<StoreCommand, Bytes> = new Map([
+  ['set', utf8Encode('set')],
+  ['add', utf8Encode('add')],
+  ['replace', utf8Encode('replace')],
+  ['append', utf8Encode('append')],
+  ['prepend', utf8Encode('prepend')],
+]);
+const ZERO: Bytes = utf8Encode('0');
 const CAS: Bytes = utf8Encode('cas');
 const DELETE: Bytes = utf8Encode('delete');
 const TOUCH: Bytes = utf8Encode('touch');
@@ -157,9 +166,10 @@ const COMMA: Bytes = utf8Encode(',');
 
 /** The key itself, after checking that it is one token memcached accepts. */
 function checkedKey(key: Bytes): Bytes {
-  if (key.length === 0) throw new InvalidRequestError('the key is empty');
-  if (key.length > MAX_KEY_LENGTH) {
-    throw new InvalidRequestError(`the key is ${intToString(key.length)} bytes long, more than ${intToString(MAX_KEY_LENGTH)}`);
+  const length = key.length;
+  if (length === 0) throw new InvalidRequestError('the key is empty');
+  if (length > MAX_KEY_LENGTH) {
+    throw new InvalidRequestError(`the key is ${intToString(length)} bytes long, more than ${intToString(MAX_KEY_LENGTH)}`);
   }
   if (hasSpaceOrControl(key)) throw new InvalidRequestError('the key holds a control character, space or DEL byte');
   return key;
@@ -195,13 +205,23 @@ function checkedOpaque(opaque: Bytes): Bytes {
   return opaque;
 }
 
-/** `get <key>*` / `gets <key>*`: one line for all the keys (memcached reads multiget lines of any length). */
+/**
+ * `get <key>*` / `gets <key>*`: one line for all the keys (memcached reads multiget lines of any length). The keys are
+ * checked all at once (one search of their bytes for a space or control byte, and each length); when that finds a
+ * problem, checking them one by one names the first key's.
+ */
 function retrieval(command: Bytes, keys: readonly Bytes[]): Bytes {
-  if (keys.length === 0) throw new InvalidRequestError(`no keys to ask for`);
-  const parts: Bytes[] = [command];
-  for (const key of keys) parts.push(SPACE, checkedKey(key));
-  parts.push(CRLF);
-  return bytesConcat(parts);
+  const keyCount = keys.length;
+  if (keyCount === 0) throw new InvalidRequestError(`no keys to ask for`);
+  if (keyCount === 1) return bytesConcat([command, SPACE, checkedKey(keys[0]!), CRLF]);
+  let plain = !hasSpaceOrControl(bytesConcat(keys));
+  for (const key of keys) {
+    if (key.length === 0 || key.length > MAX_KEY_LENGTH) plain = false;
+  }
+  if (!plain) {
+    for (const key of keys) checkedKey(key);
+  }
+  return bytesConcat([command, SPACE, bytesJoin(keys, SPACE), CRLF]);
 }
 
 /** `get <key>*\r\n`: the values of the keys found (read with readValues). */
@@ -216,10 +236,10 @@ export function encodeGets(keys: readonly Bytes[]): Bytes {
 
 /** `<command> <key> <flags> <exptime> <bytes>[ <cas>][ noreply]\r\n<value>\r\n` */
 function storage(command: Bytes, key: Bytes, flags: number, exptime: number, value: Bytes, cas: Bytes | null, noreply: boolean): Bytes {
-  const parts: Bytes[] = [
-    command, SPACE, checkedKey(key), SPACE, checkedClientFlags(flags), SPACE, checkedExptime('the expiration time', exptime), SPACE,
-    intToAscii(value.length),
-  ];
+  // Flags and expiration time are most often 0, which needs no check.
+  const flagsToken = flags === 0 ? ZERO : checkedClientFlags(flags);
+  const exptimeToken = exptime === 0 ? ZERO : checkedExptime('the expiration time', exptime);
+  const parts: Bytes[] = [command, SPACE, checkedKey(key), SPACE, flagsToken, SPACE, exptimeToken, SPACE, intToAscii(value.length)];
   if (cas !== null) parts.push(SPACE, cas);
   if (noreply) parts.push(NOREPLY);
   parts.push(CRLF, value, CRLF);
@@ -231,7 +251,7 @@ function storage(command: Bytes, key: Bytes, flags: number, exptime: number, val
  * readStored). append and prepend ignore flags and exptime, as memcached does.
  */
 export function encodeStore(command: StoreCommand, key: Bytes, flags: number, exptime: number, value: Bytes, noreply = false): Bytes {
-  return storage(utf8Encode(command), key, flags, exptime, value, null, noreply);
+  return storage(STORE_COMMANDS.get(command)!, key, flags, exptime, value, null, noreply);
 }
 
 /** `cas <key> <flags> <exptime> <bytes> <cas>[ noreply]` and the value (read with readStored); `cas` as from gets. */

@@ -434,6 +434,16 @@ export function bytesConcat(parts: readonly Bytes[]): Bytes {
   return joined;
 }
 
+/** The parts one after the other with `separator` between each two, copied once (Python `separator.join(parts)`). */
+export function bytesJoin(parts: readonly Bytes[], separator: Bytes): Bytes {
+  const pieces: Bytes[] = [];
+  for (let i = 0; i < parts.length; i++) {
+    if (i > 0) pieces.push(separator);
+    pieces.push(parts[i]!);
+  }
+  return bytesConcat(pieces);
+}
+
 /** Same length and same bytes (Python `a == b`; `===` on Uint8Arrays compares identity). */
 export function bytesEqual(a: Bytes, b: Bytes): boolean {
   return a.length === b.length && bufferView(a).equals(b);

@@ -460,7 +460,7 @@ const SNIPPETS: Record<string, string> = {
       };
     }`,
   runtimeBytesInline: `
-    import { bytesConcat, bytesEqual, bytesFind, bytesStartsWith, bytesToHex, isAsciiDigits, latin1Decode, utf8Encode } from './ports/runtime';
+    import { bytesConcat, bytesEqual, bytesFind, bytesJoin, bytesStartsWith, bytesToHex, isAsciiDigits, latin1Decode, utf8Encode } from './ports/runtime';
     export function main(): unknown {
       const line = utf8Encode('VALUE k 0 5\\r\\nhello\\r\\nEND\\r\\n');
       const crlf = utf8Encode('\\r\\n');
@@ -472,10 +472,21 @@ const SNIPPETS: Record<string, string> = {
         startsWith: starts.map((start) => bytesStartsWith(line, crlf, start)),
         negated: !bytesStartsWith(line.slice(0, 3), utf8Encode('VAL'), 0),
         joined: bytesToHex(bytesConcat([line.slice(0, 5), crlf, utf8Encode('')])),
+        separated: [bytesToHex(bytesJoin([line.slice(0, 5), utf8Encode(''), crlf], utf8Encode(' '))), bytesToHex(bytesJoin([], crlf)), bytesToHex(bytesJoin([crlf], line))],
         equal: [bytesEqual(line.slice(0, 3), utf8Encode('VAL')), bytesEqual(crlf, line), !bytesEqual(crlf, crlf)],
         digits: [isAsciiDigits(utf8Encode('0123')), isAsciiDigits(utf8Encode('')), isAsciiDigits(utf8Encode('+1')), isAsciiDigits(line.slice(8, 9))],
         latin1: latin1Decode(bytesConcat([line.slice(0, 2), utf8Encode('é')])),
       };
+    }`,
+  runtimeBytesConditionallyInline: `
+    import { bytesSplit, bytesToHex, parseAsciiDigits, utf8Encode } from './ports/runtime';
+    const SPACE = utf8Encode(' ');
+    export function main(): unknown {
+      const line = utf8Encode('VALUE k 0 17 +1 1_0 ١ 0123456789012345 007  x');
+      const fields = bytesSplit(line, SPACE);
+      const numbers: number[] = [];
+      for (const field of fields) numbers.push(parseAsciiDigits(field));
+      return { fields: fields.map(bytesToHex), numbers, empty: bytesSplit(utf8Encode(''), SPACE).map(bytesToHex) };
     }`,
 };
 

@@ -62,6 +62,16 @@ describe('keys.ts: Node and emitted Python agree', () => {
     expect(report.errors).toBe(0);
   });
 
+  it('plainFullKeys (the keys of a lookup checked at once) accepts and refuses the same lists', async () => {
+    const lists = fc.array(fc.oneof({ weight: 3, arbitrary: fc.string({ unit: fc.constantFrom('a', 'é', '😀'), maxLength: 8 }) }, { weight: 1, arbitrary: keyLike }), { maxLength: 5 });
+    const vectors = [
+      ['', []], ['', ['a', 'b']], ['', ['a', 'b c']], ['p:', ['a', '']], ['', ['a', '\ud800']], ['', ['a', 'x'.repeat(251)]],
+      ...sample(fc.tuple(fc.constantFrom('', 'app:', 'é:'), lists)),
+    ];
+    const report = await expectAgreement('plainFullKeys', vectors);
+    expect(report.errors).toBe(0);
+  });
+
   it('keyProblem names the same problem, or none, for the same keys', async () => {
     await expectAgreement('keyProblem', [...handPicked, ...sample(keyLike)].map((key) => [key]));
   });

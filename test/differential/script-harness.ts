@@ -72,8 +72,8 @@ function asReported(outcome: Outcome): Outcome {
 }
 
 /**
- * The OS's words for a refused connection, which docs/memcache-client.md documents as platform-specific (Node's
- * `connect ECONNREFUSED host:port`, Python's `[Errno 111] Connection refused`): both become one placeholder.
+ * The OS's words for a refused connection, as the earlier clients gave them (Node's `connect ECONNREFUSED host:port`,
+ * Python's `[Errno 111] Connection refused`): both become one placeholder.
  */
 const REFUSED = /connect ECONNREFUSED [0-9.:]+|\[Errno 111\] Connection refused/g;
 

@@ -3,7 +3,7 @@
 // logged below ERROR while it ran. Pure steps exercise one function (options, layouts, write-set bookkeeping, ...);
 // the `fdw`/`stats`/`call` steps drive PymcacheFDW and PymcacheFDWStats as Multicorn does, against the memcached the
 // script's environment names ($HOST/$PORT in option values are replaced by it).
-import { CacheStore, describeFailure, operationText, raiseFailure, StoredItem, type WriteOp } from '../../src/cache-store';
+import { CacheStore, describeFailure, operationText, raiseFailure, type WriteOp } from '../../src/cache-store';
 import { checkStatsColumns, baseType, resolveCacheLayout } from '../../src/columns';
 import { closeAllConnections, connectionTo, openConnectionCount, plainConnection, TransportFailure, type ConnectionSecurity, type TransportFailureKind, type TransportPhase } from '../../src/memcache/connection';
 import { ClientErrorReply, ProtocolError, ServerErrorReply, UnknownCommandReply } from '../../src/memcache/protocol';
@@ -73,7 +73,7 @@ function qualsOf(spec: unknown): Qual[] {
 function opOf(spec: OpSpec): WriteOp {
   const kind = text(spec[0]);
   const key = text(spec[1]);
-  if (kind === 'set' || kind === 'add') return { kind, key, item: new StoredItem(utf8Encode(text(spec[2])), int(spec[3])), expire: int(spec[4]) };
+  if (kind === 'set' || kind === 'add') return { kind, key, item: { value: utf8Encode(text(spec[2])), flags: int(spec[3]), cas: null, facts: null }, expire: int(spec[4]) };
   if (kind === 'touch') return { kind, key, expire: int(spec[2]) };
   if (kind === 'delete') return { kind, key };
   throw new Error(`script: unknown write kind ${kind}`);

@@ -20,7 +20,7 @@ from multicorn import ColumnDefinition, Qual  # noqa: E402
 
 from differential_driver import camel_case, decode, encode, encode_error  # noqa: E402
 from pymcache_fdw import transaction  # noqa: E402
-from pymcache_fdw.cache_store import CacheStore, StoredItem, describe_failure, operation_text, raise_failure  # noqa: E402
+from pymcache_fdw.cache_store import CacheStore, describe_failure, operation_text, raise_failure  # noqa: E402
 from pymcache_fdw.columns import base_type, check_stats_columns, resolve_cache_layout  # noqa: E402
 from pymcache_fdw.memcache.connection import (  # noqa: E402
     TransportFailure, close_all_connections, connection_to, open_connection_count)
@@ -99,7 +99,7 @@ def quals_of(spec):
 def op_of(spec):
     kind, key = spec[0], spec[1]
     if kind in ('set', 'add'):
-        return {'kind': kind, 'key': key, 'item': StoredItem(spec[2].encode('utf-8'), spec[3]), 'expire': spec[4]}
+        return {'kind': kind, 'key': key, 'item': {'value': spec[2].encode('utf-8'), 'flags': spec[3]}, 'expire': spec[4]}
     if kind == 'touch':
         return {'kind': kind, 'key': key, 'expire': spec[2]}
     if kind == 'delete':
@@ -109,7 +109,7 @@ def op_of(spec):
 
 def plain_op(op):
     if op['kind'] in ('set', 'add'):
-        return [op['kind'], op['key'], op['item'].value.decode('utf-8'), op['item'].flags, op['expire']]
+        return [op['kind'], op['key'], op['item']['value'].decode('utf-8'), op['item']['flags'], op['expire']]
     if op['kind'] == 'touch':
         return [op['kind'], op['key'], op['expire']]
     return [op['kind'], op['key']]

@@ -10,7 +10,7 @@ import { errorOutcome, type ReplyKind } from '../differential/protocol-adapter';
 import { expectSameOutcomes, runAdapterInPython } from '../differential/agreement';
 import { canonicalFromNode, runInNode } from '../rig/differential';
 import { SEED, sample } from '../runtime/vectors';
-import { anyCase, bytes, latin1, pipelineCase, valuesCase } from './reply-models';
+import { anyCase, bytes, latin1, manyValuesCase, pipelineCase, valuesCase } from './reply-models';
 
 const KINDS: readonly ReplyKind[] = ['values', 'stored', 'deleted', 'touched', 'counter', 'stats', 'version', 'meta', 'metadump'];
 const RUNS = 1500;
@@ -170,6 +170,24 @@ describe('garbage replies end in outcomes, typed errors or a request for more by
     );
   });
 
+  it('a get reply of many items (read by whole items where they are plain) gives what the reference parser finds', () => {
+    const manyGarbage = fc.oneof(
+      manyValuesCase.map((c) => c.data),
+      fc.tuple(manyValuesCase, fc.array(mutation, { minLength: 1, maxLength: 3 })).map(([c, mutations]) => mutate(c.data, mutations)),
+    );
+    let wholeItems = 0;
+    fc.assert(
+      fc.property(manyGarbage, fc.array(fc.nat(), { maxLength: 4 }), (data, cuts) => {
+        const expected = referenceOutcome(data);
+        expect(readerOutcome(drive([data], ['values'])), latin1(data)).toBe(expected);
+        expect(readerOutcome(drive(chunksOf(data, cuts), ['values'])), latin1(data)).toBe(expected);
+        if (data.length >= 512 && expected.startsWith('[[')) wholeItems += 1;
+      }),
+      { numRuns: RUNS, seed: SEED },
+    );
+    expect(wholeItems).toBeGreaterThan(RUNS / 5);
+  });
+
   it('lines longer than 8192 bytes are a ProtocolError however they arrive', () => {
     for (const length of [8191, 8192, 8193, 8194, 20000]) {
       const line = bytes(`SERVER_ERROR ${'x'.repeat(length - 13)}\r\n`);
@@ -182,6 +200,15 @@ describe('garbage replies end in outcomes, typed errors or a request for more by
 });
 
 describe('garbage: the emitted Python reports exactly what Node does', () => {
+  it('300 get replies of many items, plain and mutated, whole and in random chunks', async () => {
+    const cases = sample(fc.tuple(fc.oneof(manyValuesCase.map((c) => c.data), fc.tuple(manyValuesCase, fc.array(mutation, { minLength: 1, maxLength: 3 })).map(([c, m]) => mutate(c.data, m))), fc.array(fc.nat(), { maxLength: 4 })), 300);
+    const vectors = cases.flatMap(([data, cuts]) => [[[data], ['values']], [chunksOf(data, cuts), ['values']]]);
+    const node = await runInNode('test/differential/protocol-adapter.ts', 'readReplies', vectors);
+    const python = await runAdapterInPython('protocol_adapter', 'read_replies', vectors);
+    const report = expectSameOutcomes('readReplies on many-item get replies', vectors, node, python);
+    expect(report.total).toBe(600);
+  });
+
   it('300 garbage streams in random chunks', async () => {
     const cases = sample(fc.tuple(garbage, fc.array(fc.nat(), { maxLength: 8 })), 300);
     const vectors = cases.map(([{ data, kinds }, cuts]) => [chunksOf(data, cuts), kinds]);

@@ -54,6 +54,20 @@ export const valuesCase: fc.Arbitrary<ReplyCase> = fc.boolean().chain((withCas) 
   fc.array(fc.tuple(keyBytes, u32, valueBytes, withCas ? u64Digits : fc.constant(null)), { maxLength: 5 }).map((items) => valuesReply(items)),
 );
 
+/**
+ * A get reply of many items (most of them plain: flags 0, no CAS, values without CRLF, as a multi-key read returns),
+ * long enough for the reader's whole-items scan, with now and then an item it must leave to the line-by-line scan.
+ */
+export const manyValuesCase: fc.Arbitrary<ReplyCase> = fc
+  .array(
+    fc.oneof(
+      { weight: 12, arbitrary: fc.tuple(keyBytes, fc.constant(0), fc.uint8Array({ min: 0x20, max: 0x7e, minLength: 20, maxLength: 100 }), fc.constant(null)) },
+      { weight: 1, arbitrary: fc.tuple(keyBytes, u32, valueBytes, fc.oneof(fc.constant(null), u64Digits)) },
+    ),
+    { minLength: 10, maxLength: 40 },
+  )
+  .map((items) => valuesReply(items));
+
 function lineCase(line: string, kind: ReplyKind, outcome: unknown): ReplyCase {
   return { data: bytes(`${line}\r\n`), kinds: [kind], expected: [outcome, { left: 0 }] };
 }

@@ -5,7 +5,8 @@
 // made by the same createCluster/startCluster, in a directory and on a port of its own, and kept running.
 // Debian's PostgreSQL 15 by default; PYMCACHE_PG_ROOT names a relocated copy of it (its binaries in
 // $PYMCACHE_PG_ROOT/usr/lib/postgresql/15/bin) and PYMCACHE_MULTICORN_PYTHONPATH the directories that go first on
-// the backend's PYTHONPATH (a real multicorn2's Python package): docs/host.md.
+// the backend's PYTHONPATH (a real multicorn2's Python package): docs/host.md. A caller may start a cluster of another
+// installation (the benchmark's BENCH_MULTICORN=both starts one of each).
 import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { chmodSync, chownSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -19,12 +20,26 @@ export type PostgresConnection = { host: string; port: number; user: string; dat
 /** Which Multicorn the cluster loads: this project's host (host/) or a real multicorn2. */
 export type MulticornFlavor = 'host' | 'system';
 
-/** The root of a relocated copy of Debian's PostgreSQL 15 (PYMCACHE_PG_ROOT), or '' for Debian's own. */
-const PG_ROOT = process.env['PYMCACHE_PG_ROOT'] ?? '';
-/** PostgreSQL finds its share and lib directories relative to its binaries, so a copy needs nothing else. */
-export const PG_BIN = join(PG_ROOT === '' ? '/' : resolve(PG_ROOT), 'usr', 'lib', 'postgresql', '15', 'bin');
-/** Directories put first on the backend's PYTHONPATH (PYMCACHE_MULTICORN_PYTHONPATH, ':'-separated). */
-const MULTICORN_PYTHONPATH = (process.env['PYMCACHE_MULTICORN_PYTHONPATH'] ?? '').split(':').filter((dir) => dir !== '');
+/**
+ * A PostgreSQL 15 the rig can start clusters of: Debian's own (`root` '') or a relocated copy of it, and the
+ * directories put first on the backend's PYTHONPATH (a real multicorn2's Python package).
+ */
+export interface PostgresInstallation {
+  root: string;
+  multicornPythonPath: string[];
+}
+
+/** The binaries of an installation: PostgreSQL finds its share and lib directories relative to them. */
+export function pgBinOf(installation: PostgresInstallation): string {
+  return join(installation.root === '' ? '/' : resolve(installation.root), 'usr', 'lib', 'postgresql', '15', 'bin');
+}
+
+/** The installation the environment names: PYMCACHE_PG_ROOT and PYMCACHE_MULTICORN_PYTHONPATH (':'-separated). */
+export const DEFAULT_INSTALLATION: PostgresInstallation = {
+  root: process.env['PYMCACHE_PG_ROOT'] ?? '',
+  multicornPythonPath: (process.env['PYMCACHE_MULTICORN_PYTHONPATH'] ?? '').split(':').filter((dir) => dir !== ''),
+};
+export const PG_BIN = pgBinOf(DEFAULT_INSTALLATION);
 /** The marker scripts/install-host.sh and host/multicorn.control share. */
 const HOST_MARKER = 'built by pymcache_fdw';
 /** A port picked as free may be taken before postgres binds it; retry with another. */
@@ -62,20 +77,19 @@ export function stageBackendPython(baseDir: string, testWrappers = true): string
  * (auto|host|system). Throws with what to do when none is installed, when the installed one is not the one asked
  * for, or when a real multicorn2's Python package is not what the backend's Python would import.
  */
-export function installedMulticorn(): MulticornFlavor {
-  const sharedir = mustRun('pg_config', join(PG_BIN, 'pg_config'), ['--sharedir']).trim();
+export function installedMulticorn(installation: PostgresInstallation = DEFAULT_INSTALLATION, wanted: string = process.env['PYMCACHE_MULTICORN'] ?? 'auto'): MulticornFlavor {
+  const sharedir = mustRun('pg_config', join(pgBinOf(installation), 'pg_config'), ['--sharedir']).trim();
   const control = join(sharedir, 'extension', 'multicorn.control');
   if (!existsSync(control)) {
     throw new Error(`no Multicorn is installed (${control} is missing); run scripts/install-host.sh (or npm test, which runs it)`);
   }
   const flavor: MulticornFlavor = readFileSync(control, 'utf8').includes(HOST_MARKER) ? 'host' : 'system';
-  const wanted = process.env['PYMCACHE_MULTICORN'] ?? 'auto';
   if (wanted !== 'auto' && wanted !== flavor) {
     throw new Error(`PYMCACHE_MULTICORN=${wanted}, but the installed Multicorn (${control}) is ${flavor === 'host' ? "this project's host" : 'a real multicorn2'}; run scripts/install-host.sh with the same setting${wanted === 'system' ? ', or point PYMCACHE_PG_ROOT at a copy of PostgreSQL with multicorn2 (docs/host.md)' : ''}`);
   }
   // Our host puts its own package first on sys.path; multicorn2 imports whatever `multicorn` comes first.
   if (flavor === 'system') {
-    const pythonPath = MULTICORN_PYTHONPATH.join(':');
+    const pythonPath = installation.multicornPythonPath.join(':');
     const found = run('/usr/bin/python3', ['-P', '-c', "import importlib.util as u; s = u.find_spec('multicorn'); print(s.origin if s and s.origin else '')"],
       { asPostgres: true, env: { ...process.env, PYTHONPATH: pythonPath } }).stdout.trim();
     const packageDir = dirname(found);
@@ -112,16 +126,26 @@ function logTail(logFile: string, lines = 40): string {
 }
 
 /** A cluster's files: the data directory, the server log and the socket all under one directory. */
-export type Cluster = { baseDir: string; dataDir: string; logFile: string; pythonPath: string[] };
+export type Cluster = { bin: string; baseDir: string; dataDir: string; logFile: string; pythonPath: string[] };
+
+/** What else a cluster needs: another installation than the environment's, more directories on PYTHONPATH. */
+export interface ClusterOptions {
+  /** Default DEFAULT_INSTALLATION (and then PYMCACHE_MULTICORN, when set, is checked before the cluster starts). */
+  installation?: PostgresInstallation;
+  /** Directories put last on the backend's PYTHONPATH (readable by the postgres user). */
+  extraPythonPath?: string[];
+}
 
 /**
  * A new cluster in `baseDir` (created if missing; owned by the postgres OS user when this process is root): initdb
  * as that user (trust authentication, UTF8, C.UTF-8) into `data`, and the emitted package staged for the backend's
  * Python (with the host contract's test wrappers when `testWrappers`), after PYMCACHE_MULTICORN_PYTHONPATH.
  */
-export function createCluster(baseDir: string, testWrappers: boolean): Cluster {
-  if (!existsSync(join(PG_BIN, 'postgres'))) {
-    throw new Error(`${join(PG_BIN, 'postgres')} is missing; ${PG_ROOT === '' ? 'install postgresql-15 (scripts/bootstrap.sh)' : 'PYMCACHE_PG_ROOT must be a relocated copy of PostgreSQL 15 (docs/host.md)'}`);
+export function createCluster(baseDir: string, testWrappers: boolean, options: ClusterOptions = {}): Cluster {
+  const installation = options.installation ?? DEFAULT_INSTALLATION;
+  const bin = pgBinOf(installation);
+  if (!existsSync(join(bin, 'postgres'))) {
+    throw new Error(`${join(bin, 'postgres')} is missing; ${installation.root === '' ? 'install postgresql-15 (scripts/bootstrap.sh)' : 'PYMCACHE_PG_ROOT must be a relocated copy of PostgreSQL 15 (docs/host.md)'}`);
   }
   mkdirSync(baseDir, { recursive: true });
   if (process.getuid?.() === 0) {
@@ -132,10 +156,10 @@ export function createCluster(baseDir: string, testWrappers: boolean): Cluster {
   }
   chmodSync(baseDir, 0o755);
   const dataDir = join(baseDir, 'data');
-  mustRun('initdb', join(PG_BIN, 'initdb'),
+  mustRun('initdb', join(bin, 'initdb'),
     ['-D', dataDir, '-U', 'postgres', '-A', 'trust', '-E', 'UTF8', '--locale=C.UTF-8', '--no-sync'], { asPostgres: true });
-  const pythonPath = [...MULTICORN_PYTHONPATH, ...stageBackendPython(baseDir, testWrappers)];
-  return { baseDir, dataDir, logFile: join(baseDir, 'postgresql.log'), pythonPath };
+  const pythonPath = [...installation.multicornPythonPath, ...stageBackendPython(baseDir, testWrappers), ...(options.extraPythonPath ?? [])];
+  return { bin, baseDir, dataDir, logFile: join(baseDir, 'postgresql.log'), pythonPath };
 }
 
 /**
@@ -152,7 +176,7 @@ export async function startCluster(cluster: Cluster, port: number | null, settin
       `port = ${listenPort}`, `listen_addresses = '${LOOPBACK}'`, `unix_socket_directories = '${cluster.baseDir}'`, 'fsync = off',
       ...settings, '',
     ].join('\n'));
-    const started = run(join(PG_BIN, 'pg_ctl'), ['-D', cluster.dataDir, '-l', cluster.logFile, '-w', '-t', '60', 'start'], { asPostgres: true, env });
+    const started = run(join(cluster.bin, 'pg_ctl'), ['-D', cluster.dataDir, '-l', cluster.logFile, '-w', '-t', '60', 'start'], { asPostgres: true, env });
     if (started.status === 0) return listenPort;
     lastError = `${started.stdout}${started.stderr}`.trim();
     if (!logTail(cluster.logFile).includes('could not bind')) break;
@@ -161,9 +185,9 @@ export async function startCluster(cluster: Cluster, port: number | null, settin
 }
 
 /** Stops the cluster in `dataDir` if it runs (`mode` as pg_ctl's -m), waiting for it. */
-export function stopCluster(dataDir: string, mode: 'fast' | 'immediate'): void {
+export function stopCluster(dataDir: string, mode: 'fast' | 'immediate', bin: string = PG_BIN): void {
   if (existsSync(join(dataDir, 'postmaster.pid'))) {
-    run(join(PG_BIN, 'pg_ctl'), ['-D', dataDir, '-m', mode, '-w', 'stop'], { asPostgres: true });
+    run(join(bin, 'pg_ctl'), ['-D', dataDir, '-m', mode, '-w', 'stop'], { asPostgres: true });
   }
 }
 
@@ -172,24 +196,25 @@ export function stopCluster(dataDir: string, mode: 'fast' | 'immediate'): void {
  * or when this process exits. It does not require a Multicorn: layers that need one call installedMulticorn() (the
  * host contract helpers do), so that the other layers run even where the host is not built yet.
  */
-export async function startPostgresCluster(): Promise<{ connection: PostgresConnection; stop(): Promise<void> }> {
+export async function startPostgresCluster(options: ClusterOptions = {}): Promise<{ connection: PostgresConnection; stop(): Promise<void> }> {
   // Asked for one Multicorn explicitly: every layer must run on it, so a wrong installation fails the run at once.
-  if ((process.env['PYMCACHE_MULTICORN'] ?? 'auto') !== 'auto') installedMulticorn();
+  if (options.installation === undefined && (process.env['PYMCACHE_MULTICORN'] ?? 'auto') !== 'auto') installedMulticorn();
+  const bin = pgBinOf(options.installation ?? DEFAULT_INSTALLATION);
   const baseDir = mkdtempSync(join(tmpdir(), 'pymcache-pg-'));
   const dataDir = join(baseDir, 'data');
   let stopped = false;
   const stop = async (): Promise<void> => {
     if (stopped) return;
     stopped = true;
-    stopCluster(dataDir, 'immediate');
+    stopCluster(dataDir, 'immediate', bin);
     rmSync(baseDir, { recursive: true, force: true });
   };
   // A crashed test run must not leave a postmaster behind.
   process.once('exit', () => {
-    if (!stopped) stopCluster(dataDir, 'immediate');
+    if (!stopped) stopCluster(dataDir, 'immediate', bin);
   });
   try {
-    const cluster = createCluster(baseDir, true);
+    const cluster = createCluster(baseDir, true, options);
     const port = await startCluster(cluster, null, [
       // jit off: EXPLAIN output stays the same whatever the wrappers' row estimates are.
       'synchronous_commit = off', 'full_page_writes = off', 'jit = off', 'max_connections = 200',

@@ -47,6 +47,12 @@ describe('building and comparing bytes agrees between Node and Python', () => {
     await expectAgreement('bytesConcat', vectors);
   });
 
+  it('bytesJoin puts the separator between each two parts (no parts, one part, empty parts and separators)', async () => {
+    const vectors = [[[], bytes(' ')], [[bytes('a')], bytes(' ')], [[bytes('a'), new Uint8Array(), bytes('b')], bytes(' ')], [[bytes('a'), bytes('b')], new Uint8Array()],
+      ...sample(fc.tuple(fc.array(someBytes, { maxLength: 6 }), someBytes)).map(([parts, separator]) => [parts, separator])];
+    await expectAgreement('bytesJoin', vectors);
+  });
+
   it('bytesEqual compares contents, not identity', async () => {
     const equalPairs = sample(someBytes, 300).map((b) => [b, Uint8Array.from(b)]);
     const vectors = [[new Uint8Array(), new Uint8Array()], [bytes('a'), bytes('b')], [bytes('ab'), bytes('a')], ...equalPairs, ...sample(fc.tuple(someBytes, someBytes), 1000)];

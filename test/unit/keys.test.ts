@@ -7,6 +7,7 @@ import {
   keyProblem,
   MAX_KEY_BYTES,
   plainFullKey,
+  plainFullKeys,
   prefixedKey,
   quoteForMessage,
   stripPrefix,
@@ -157,5 +158,40 @@ describe('plainFullKey (the fast check) and keyProblem (the diagnosis)', () => {
     expect(acceptedCount).toBeGreaterThan(300);
     expect(refusedCount).toBeGreaterThan(300);
     expect(atTheLimit).toBeGreaterThan(50);
+  });
+});
+
+describe('plainFullKeys (every key of a lookup checked at once)', () => {
+  /** What plainFullKeys must answer: each key's plainFullKey when all are plain, else null. */
+  function oneByOne(prefix: string, keys: string[]): string[] | null {
+    const fullKeys = keys.map((key) => plainFullKey(prefix, key));
+    return fullKeys.every((fullKey) => fullKey !== null) ? (fullKeys as string[]) : null;
+  }
+
+  it('answers as plainFullKey key by key on hand-picked lists', () => {
+    const lists: Array<[string, string[]]> = [
+      ['', []], ['', ['a']], ['', ['a', 'b']], ['', ['a', '']], ['p:', ['', 'a']], ['', ['a b', 'c']], ['', ['a', 'b c']],
+      ['', ['a', 'x'.repeat(250)]], ['', ['a', 'x'.repeat(251)]], ['x'.repeat(249), ['a', 'é']], ['', ['a', '\u007f']],
+      ['', ['a', '\ud800']], ['with space', ['a', 'b']], ['', ['é', '😀', '\u00a0']], ['', ['a', 'a']], ['', ['a\tb', 'c']],
+    ];
+    for (const [prefix, keys] of lists) expect([prefix, keys, plainFullKeys(prefix, keys)]).toEqual([prefix, keys, oneByOne(prefix, keys)]);
+  });
+
+  it('answers as plainFullKey key by key on random lists (spaces, controls, lone surrogates, 250 and 251 bytes)', () => {
+    const key = fc.oneof(
+      { weight: 5, arbitrary: fc.string({ unit: fc.constantFrom('a', 'é', '😀', ':'), maxLength: 12 }) },
+      { weight: 1, arbitrary: anyString(8) },
+      { weight: 1, arbitrary: fc.constantFrom('', ' ', 'x'.repeat(250), 'x'.repeat(251), '\ud83d', 'a\u0000') },
+    );
+    let plainLists = 0;
+    fc.assert(
+      fc.property(fc.constantFrom('', 'app:', 'é'), fc.array(key, { maxLength: 6 }), (prefix, keys) => {
+        const expected = oneByOne(prefix, keys);
+        expect(plainFullKeys(prefix, keys)).toEqual(expected);
+        if (expected !== null) plainLists += 1;
+      }),
+      { numRuns: 2000, seed: SEED },
+    );
+    expect(plainLists).toBeGreaterThan(200);
   });
 });

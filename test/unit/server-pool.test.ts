@@ -102,11 +102,10 @@ describe('placement and grouping', () => {
     for (const key of keys.slice(0, 6)) {
       await rawSet(fleet[tablePool.homeOf(key)]!, key, 'stored');
     }
-    const { StoredItem } = await import('../../src/cache-store');
     const store = tablePool.storeFor(keys[0]!);
     pending.record(1, store, { kind: 'delete', key: keys[0]! });
     const late = keys[11]!;
-    pending.record(1, tablePool.storeFor(late), { kind: 'set', key: late, item: new StoredItem(new Uint8Array(Buffer.from('pending')), 0), expire: 0 });
+    pending.record(1, tablePool.storeFor(late), { kind: 'set', key: late, item: { value: new Uint8Array(Buffer.from('pending')), flags: 0, cas: null, facts: null }, expire: 0 });
     const found = await tablePool.readThrough(pending, keys);
     expect([...found.keys()].sort()).toEqual([...keys.slice(1, 6), late].sort());
     expect(utf8Decode(found.get(late)!.value)).toBe('pending');
@@ -252,8 +251,7 @@ describe('a server that does not answer', () => {
     const tablePool = pool([fleet[0]!, dead], {}, prefix);
     const key = keysFor(prefix, 20).find((k) => tablePool.homeOf(k) === 1)!;
     const store = tablePool.storeFor(key);
-    const { StoredItem } = await import('../../src/cache-store');
-    await expect(store.setPipelined([key], [new StoredItem(new Uint8Array([1]), 0)], 0)).rejects.toThrow();
+    await expect(store.setPipelined([key], [{ value: new Uint8Array([1]), flags: 0, cas: null, facts: null }], 0)).rejects.toThrow();
     expect((await failure(() => tablePool.storeFor(key))).message).toContain('is marked down');
     expect(await rawGet(fleet[0]!, key)).toBeNull();
   });

@@ -3,7 +3,7 @@
 // called in the order Multicorn calls them (begin, sub_begin, ..., pre_commit, commit / rollback).
 import { afterAll, beforeEach, describe, expect, inject, it } from 'vitest';
 import { CacheStore, type WriteOp } from '../../src/cache-store';
-import { StoredItem } from '../../src/cache-store';
+import type { StoredItem } from '../../src/cache-store';
 import { closeAllConnections as closeAllClients, plainConnection } from '../../src/memcache/connection';
 import { PymcacheFDW } from '../../src/fdw';
 import { setGuardStatusForTests } from '../../src/ports/backend';
@@ -17,7 +17,7 @@ import { rawCommand, rawGet, rawSet, rawStats, type MemcachedAddress } from '../
 const servers = inject('memcachedServers');
 const server: MemcachedAddress = servers[0]!;
 
-const item = (text: string, flags = 0): StoredItem => new StoredItem(new Uint8Array(Buffer.from(text)), flags);
+const item = (text: string, flags = 0): StoredItem => ({ value: new Uint8Array(Buffer.from(text)), flags, cas: null, facts: null });
 const set = (key: string, text: string, expire = 0): WriteOp => ({ kind: 'set', key, item: item(text), expire });
 const add = (key: string, text: string, expire = 0): WriteOp => ({ kind: 'add', key, item: item(text), expire });
 const del = (key: string): WriteOp => ({ kind: 'delete', key });

@@ -210,16 +210,21 @@ class Connection:  # src/memcache/connection.ts:83
         arrived). An error reply (ERROR, CLIENT_ERROR, SERVER_ERROR) is thrown and leaves the stream in step; a reply
         that cannot be read (ProtocolError), a timeout or a closed connection closes the connection.
         """
+        # No reply is complete without a byte of it: with nothing received yet (a request just sent), wait for bytes
+        # before reading; after a chunk is fed there always are some. (This connection's reader is never a failed one: a
+        # ProtocolError closes the connection.)
+        received = self._reader.buffered_length > 0
         while True:
-            reply: T | None
-            try:
-                reply = read(self._reader)
-            except Exception as error:
-                if isinstance(error, ProtocolError):
-                    self.close()
-                raise
-            if reply is not None:
-                return reply
+            if received:
+                reply: T | None
+                try:
+                    reply = read(self._reader)
+                except Exception as error:
+                    if isinstance(error, ProtocolError):
+                        self.close()
+                    raise
+                if reply is not None:
+                    return reply
             socket = self._socket
             if socket is None:
                 raise TransportFailure('receive', 'closed', 'the connection is not open')
@@ -237,8 +242,9 @@ class Connection:  # src/memcache/connection.ts:83
                 self.close()
                 raise TransportFailure('receive', 'closed', 'the server closed the connection')
             self._reader.feed(chunk)
+            received = True
 
-    def receive_bytes(self, timeout: float) -> bytes:  # src/memcache/connection.ts:221
+    def receive_bytes(self, timeout: float) -> bytes:  # src/memcache/connection.ts:228
         """The next bytes the server sends, as they arrive, bypassing the reply reader (a listing is drained whole to a
         spool and read from there). The reader must hold nothing: no reply of an earlier request may be pending.
         """
@@ -261,7 +267,7 @@ class Connection:  # src/memcache/connection.ts:83
             raise TransportFailure('receive', 'closed', 'the server closed the connection')
         return chunk
 
-    def _receive_waking(self, socket: Socket, timeout: float) -> bytes:  # src/memcache/connection.ts:244
+    def _receive_waking(self, socket: Socket, timeout: float) -> bytes:  # src/memcache/connection.ts:251
         """The next chunk from a TLS server within `timeout`, waking it after each silent slice (TLS_WAKE_SECONDS)."""
         waited: float = 0.0
         while True:
@@ -277,7 +283,7 @@ class Connection:  # src/memcache/connection.ts:83
             socket.send_all(encode_version(), timeout)
             self._woken = True
 
-    def done(self) -> None:  # src/memcache/connection.ts:264
+    def done(self) -> None:  # src/memcache/connection.ts:271
         """Every reply of the request was read: the connection may take the next request (unless a TLS wake-up's reply
         is still to come: then it is closed, and the next request opens a new one).
         """
@@ -285,7 +291,7 @@ class Connection:  # src/memcache/connection.ts:83
         if self._woken:
             self.close()
 
-    def close(self) -> None:  # src/memcache/connection.ts:270
+    def close(self) -> None:  # src/memcache/connection.ts:277
         """Closes the socket; the next request opens a new one with a fresh reader."""
         socket = self._socket
         self._socket = None
@@ -301,7 +307,7 @@ class Connection:  # src/memcache/connection.ts:83
 connections: dict[str, Connection] = {}
 
 
-def connection_key(host: str, port: int, security: ConnectionSecurity) -> str:  # src/memcache/connection.ts:287
+def connection_key(host: str, port: int, security: ConnectionSecurity) -> str:  # src/memcache/connection.ts:294
     """The registry key of a connection (it holds the password: it is never shown anywhere)."""
     parts: list[str] = [host, int_to_string(port), security['tls']]
     for part in [
@@ -315,7 +321,7 @@ def connection_key(host: str, port: int, security: ConnectionSecurity) -> str:  
     return '\n'.join(parts)
 
 
-def connection_to(host: str, port: int, security: ConnectionSecurity) -> Connection:  # src/memcache/connection.ts:296
+def connection_to(host: str, port: int, security: ConnectionSecurity) -> Connection:  # src/memcache/connection.ts:303
     """The backend's connection to `host`:`port` with `security`, created (not yet opened) on first use."""
     key = connection_key(host, port, security)
     existing = connections.get(key)
@@ -326,7 +332,7 @@ def connection_to(host: str, port: int, security: ConnectionSecurity) -> Connect
     return connection
 
 
-def open_connection_count() -> int:  # src/memcache/connection.ts:306
+def open_connection_count() -> int:  # src/memcache/connection.ts:313
     """How many sockets the backend holds open (tests check that tables on one server share one)."""
     open = 0
     for connection in connections.values():
@@ -335,7 +341,7 @@ def open_connection_count() -> int:  # src/memcache/connection.ts:306
     return open
 
 
-def close_all_connections() -> None:  # src/memcache/connection.ts:315
+def close_all_connections() -> None:  # src/memcache/connection.ts:322
     """Closes and forgets every connection (Node tests; a backend keeps its connections until it exits)."""
     for connection in connections.values():
         connection.close()

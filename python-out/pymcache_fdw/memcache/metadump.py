@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TypedDict
 
-from .._runtime import bytes_of, bytes_split, parse_ascii_digits, utf8_encode
+from .._runtime import bytes_of, utf8_encode
 from .tokens import MAX_CLIENT_FLAGS, MAX_KEY_LENGTH, SPACE, is_decimal_u64, parse_signed_digits
 
 
@@ -82,7 +82,7 @@ def percent_decode(encoded: bytes) -> bytes | None:  # src/memcache/metadump.ts:
 
 def unsigned_number(token: bytes) -> int | None:  # src/memcache/metadump.ts:80
     """A number of 1 to 15 digits, or null."""
-    value = parse_ascii_digits(token)
+    value = int(token) if len(token) <= 15 and token.isdigit() else -1
     return None if value < 0 else value
 
 
@@ -91,7 +91,7 @@ def parse_metadump_line(line: bytes) -> MetadumpEntry | str:  # src/memcache/met
     know are skipped (later memcached versions add some); key, exp, la, cas and fetch must be there; a field given
     twice counts with its last value.
     """
-    fields = bytes_split(line, SPACE)
+    fields = line.split(SPACE)
     usual = usual_entry(fields)
     if usual is not None:
         return usual

@@ -138,9 +138,9 @@ REPLY_WORDS: Sequence[str] = [
 
 KNOWN_TEXTS: dict[ErrorReplyKind, dict[str, None]] = dict(
     [
-        ('ERROR', {_e0: None for _e0 in KNOWN_ERROR_TEXTS}),
-        ('CLIENT_ERROR', {_e1: None for _e1 in KNOWN_CLIENT_ERROR_TEXTS}),
-        ('SERVER_ERROR', {_e2: None for _e2 in KNOWN_SERVER_ERROR_TEXTS}),
+        ('ERROR', dict.fromkeys(KNOWN_ERROR_TEXTS)),
+        ('CLIENT_ERROR', dict.fromkeys(KNOWN_CLIENT_ERROR_TEXTS)),
+        ('SERVER_ERROR', dict.fromkeys(KNOWN_SERVER_ERROR_TEXTS)),
     ]
 )
 KNOWN_REPLY_WORDS: set[str] = set(REPLY_WORDS)

@@ -151,6 +151,17 @@ MAX_SLAB_CLASS = 63
 NOREPLY: bytes = utf8_encode(' noreply')
 GET: bytes = utf8_encode('get')
 GETS: bytes = utf8_encode('gets')
+# The command words of encode_store, encoded once.
+STORE_COMMANDS: dict[StoreCommand, bytes] = dict(
+    [
+        ('set', utf8_encode('set')),
+        ('add', utf8_encode('add')),
+        ('replace', utf8_encode('replace')),
+        ('append', utf8_encode('append')),
+        ('prepend', utf8_encode('prepend')),
+    ]
+)
+ZERO: bytes = utf8_encode('0')
 CAS: bytes = utf8_encode('cas')
 DELETE: bytes = utf8_encode('delete')
 TOUCH: bytes = utf8_encode('touch')
@@ -169,35 +180,36 @@ METADUMP_ALL: bytes = utf8_encode('all')
 COMMA: bytes = utf8_encode(',')
 
 
-def checked_key(key: bytes) -> bytes:  # src/memcache/requests.ts:159
+def checked_key(key: bytes) -> bytes:  # src/memcache/requests.ts:168
     """The key itself, after checking that it is one token memcached accepts."""
-    if len(key) == 0:
+    length = len(key)
+    if length == 0:
         raise InvalidRequestError('the key is empty')
-    if len(key) > MAX_KEY_LENGTH:
+    if length > MAX_KEY_LENGTH:
         raise InvalidRequestError(
-            f'the key is {int_to_string(len(key))} bytes long, more than {int_to_string(MAX_KEY_LENGTH)}'
+            f'the key is {int_to_string(length)} bytes long, more than {int_to_string(MAX_KEY_LENGTH)}'
         )
     if has_space_or_control(key):
         raise InvalidRequestError('the key holds a control character, space or DEL byte')
     return key
 
 
-def checked_number(what: str, value: int, min_: int, max_: int) -> bytes:  # src/memcache/requests.ts:169
+def checked_number(what: str, value: int, min_: int, max_: int) -> bytes:  # src/memcache/requests.ts:179
     """The decimal bytes of `value`, after checking that it is an integer from `min` to `max`."""
     if not (float(value).is_integer() and abs(value) <= 9007199254740991) or value < min_ or value > max_:
         raise InvalidRequestError(f'{what} must be an integer from {int_to_string(min_)} to {int_to_string(max_)}')
     return int_to_ascii(value)
 
 
-def checked_exptime(what: str, value: int) -> bytes:  # src/memcache/requests.ts:176
+def checked_exptime(what: str, value: int) -> bytes:  # src/memcache/requests.ts:186
     return checked_number(what, value, MIN_EXPTIME, MAX_EXPTIME)
 
 
-def checked_client_flags(value: int) -> bytes:  # src/memcache/requests.ts:180
+def checked_client_flags(value: int) -> bytes:  # src/memcache/requests.ts:190
     return checked_number('the client flags', value, 0, MAX_CLIENT_FLAGS)
 
 
-def checked_u64(what: str, digits: str) -> bytes:  # src/memcache/requests.ts:185
+def checked_u64(what: str, digits: str) -> bytes:  # src/memcache/requests.ts:195
     """The ASCII bytes of an unsigned 64-bit decimal (a CAS token, delta or initial value), after checking them."""
     encoded = utf8_encode(digits)
     if not is_decimal_u64(encoded):
@@ -205,7 +217,7 @@ def checked_u64(what: str, digits: str) -> bytes:  # src/memcache/requests.ts:18
     return encoded
 
 
-def checked_opaque(opaque: bytes) -> bytes:  # src/memcache/requests.ts:191
+def checked_opaque(opaque: bytes) -> bytes:  # src/memcache/requests.ts:201
     if len(opaque) == 0 or len(opaque) > MAX_OPAQUE_LENGTH or has_space_or_control(opaque):
         raise InvalidRequestError(
             f'an opaque token must be 1 to {int_to_string(MAX_OPAQUE_LENGTH)} bytes without control characters, spaces'
@@ -214,41 +226,45 @@ def checked_opaque(opaque: bytes) -> bytes:  # src/memcache/requests.ts:191
     return opaque
 
 
-def retrieval(command: bytes, keys: Sequence[bytes]) -> bytes:  # src/memcache/requests.ts:199
-    """`get <key>*` / `gets <key>*`: one line for all the keys (memcached reads multiget lines of any length)."""
-    if len(keys) == 0:
+def retrieval(command: bytes, keys: Sequence[bytes]) -> bytes:  # src/memcache/requests.ts:213
+    """`get <key>*` / `gets <key>*`: one line for all the keys (memcached reads multiget lines of any length). The keys
+    are checked all at once (one search of their bytes for a space or control byte, and each length); when that finds a
+    problem, checking them one by one names the first key's.
+    """
+    key_count = len(keys)
+    if key_count == 0:
         raise InvalidRequestError('no keys to ask for')
-    parts: list[bytes] = [command]
+    if key_count == 1:
+        return bytes().join([command, SPACE, checked_key(keys[0]), CRLF])
+    plain = not has_space_or_control(bytes().join(keys))
     for key in keys:
-        parts.extend((SPACE, checked_key(key)))
-    parts.append(CRLF)
-    return bytes().join(parts)
+        if len(key) == 0 or len(key) > MAX_KEY_LENGTH:
+            plain = False
+    if not plain:
+        for key in keys:
+            checked_key(key)
+    return bytes().join([command, SPACE, SPACE.join(keys), CRLF])
 
 
-def encode_get(keys: Sequence[bytes]) -> bytes:  # src/memcache/requests.ts:208
+def encode_get(keys: Sequence[bytes]) -> bytes:  # src/memcache/requests.ts:228
     """`get <key>*\\r\\n`: the values of the keys found (read with read_values)."""
     return retrieval(GET, keys)
 
 
-def encode_gets(keys: Sequence[bytes]) -> bytes:  # src/memcache/requests.ts:213
+def encode_gets(keys: Sequence[bytes]) -> bytes:  # src/memcache/requests.ts:233
     """`gets <key>*\\r\\n`: the values with their CAS tokens (read with read_values)."""
     return retrieval(GETS, keys)
 
 
 def storage(
     command: bytes, key: bytes, flags: int, exptime: int, value: bytes, cas: bytes | None, noreply: bool
-) -> bytes:  # src/memcache/requests.ts:218
+) -> bytes:  # src/memcache/requests.ts:238
     """`<command> <key> <flags> <exptime> <bytes>[ <cas>][ noreply]\\r\\n<value>\\r\\n`"""
+    # Flags and expiration time are most often 0, which needs no check.
+    flags_token = ZERO if flags == 0 else checked_client_flags(flags)
+    exptime_token = ZERO if exptime == 0 else checked_exptime('the expiration time', exptime)
     parts: list[bytes] = [
-        command,
-        SPACE,
-        checked_key(key),
-        SPACE,
-        checked_client_flags(flags),
-        SPACE,
-        checked_exptime('the expiration time', exptime),
-        SPACE,
-        int_to_ascii(len(value)),
+        command, SPACE, checked_key(key), SPACE, flags_token, SPACE, exptime_token, SPACE, int_to_ascii(len(value))
     ]
     if cas is not None:
         parts.extend((SPACE, cas))
@@ -260,22 +276,22 @@ def storage(
 
 def encode_store(
     command: StoreCommand, key: bytes, flags: int, exptime: int, value: bytes, noreply: bool = False
-) -> bytes:  # src/memcache/requests.ts:233
+) -> bytes:  # src/memcache/requests.ts:253
     """`set`/`add`/`replace`/`append`/`prepend <key> <flags> <exptime> <bytes>[ noreply]` and the value (read with
     read_stored). append and prepend ignore flags and exptime, as memcached does.
     """
-    return storage(utf8_encode(command), key, flags, exptime, value, None, noreply)
+    return storage(STORE_COMMANDS[command], key, flags, exptime, value, None, noreply)
 
 
 def encode_cas(
     key: bytes, flags: int, exptime: int, value: bytes, cas: str, noreply: bool = False
-) -> bytes:  # src/memcache/requests.ts:238
+) -> bytes:  # src/memcache/requests.ts:258
     """`cas <key> <flags> <exptime> <bytes> <cas>[ noreply]` and the value (read with read_stored); `cas` as from gets.
     """
     return storage(CAS, key, flags, exptime, value, checked_u64('the CAS token', cas), noreply)
 
 
-def encode_delete(key: bytes, noreply: bool = False) -> bytes:  # src/memcache/requests.ts:243
+def encode_delete(key: bytes, noreply: bool = False) -> bytes:  # src/memcache/requests.ts:263
     """`delete <key>[ noreply]\\r\\n` (read with read_deleted)."""
     parts: list[bytes] = [DELETE, SPACE, checked_key(key)]
     if noreply:
@@ -284,7 +300,7 @@ def encode_delete(key: bytes, noreply: bool = False) -> bytes:  # src/memcache/r
     return bytes().join(parts)
 
 
-def encode_touch(key: bytes, exptime: int, noreply: bool = False) -> bytes:  # src/memcache/requests.ts:251
+def encode_touch(key: bytes, exptime: int, noreply: bool = False) -> bytes:  # src/memcache/requests.ts:271
     """`touch <key> <exptime>[ noreply]\\r\\n` (read with read_touched)."""
     parts: list[bytes] = [TOUCH, SPACE, checked_key(key), SPACE, checked_exptime('the expiration time', exptime)]
     if noreply:
@@ -293,7 +309,7 @@ def encode_touch(key: bytes, exptime: int, noreply: bool = False) -> bytes:  # s
     return bytes().join(parts)
 
 
-def arithmetic(command: bytes, key: bytes, delta: str, noreply: bool) -> bytes:  # src/memcache/requests.ts:258
+def arithmetic(command: bytes, key: bytes, delta: str, noreply: bool) -> bytes:  # src/memcache/requests.ts:278
     parts: list[bytes] = [command, SPACE, checked_key(key), SPACE, checked_u64('the delta', delta)]
     if noreply:
         parts.append(NOREPLY)
@@ -301,41 +317,41 @@ def arithmetic(command: bytes, key: bytes, delta: str, noreply: bool) -> bytes: 
     return bytes().join(parts)
 
 
-def encode_incr(key: bytes, delta: str, noreply: bool = False) -> bytes:  # src/memcache/requests.ts:266
+def encode_incr(key: bytes, delta: str, noreply: bool = False) -> bytes:  # src/memcache/requests.ts:286
     """`incr <key> <delta>[ noreply]\\r\\n` (read with read_counter); `delta` is an unsigned 64-bit decimal."""
     return arithmetic(INCR, key, delta, noreply)
 
 
-def encode_decr(key: bytes, delta: str, noreply: bool = False) -> bytes:  # src/memcache/requests.ts:271
+def encode_decr(key: bytes, delta: str, noreply: bool = False) -> bytes:  # src/memcache/requests.ts:291
     """`decr <key> <delta>[ noreply]\\r\\n` (read with read_counter); memcached stops at 0."""
     return arithmetic(DECR, key, delta, noreply)
 
 
-def encode_stats(group: StatsGroup | None = None) -> bytes:  # src/memcache/requests.ts:276
+def encode_stats(group: StatsGroup | None = None) -> bytes:  # src/memcache/requests.ts:296
     """`stats[ <group>]\\r\\n` (read with read_stats)."""
     return bytes().join([STATS, CRLF]) if group is None else bytes().join([STATS, SPACE, utf8_encode(group), CRLF])
 
 
-def encode_version() -> bytes:  # src/memcache/requests.ts:281
+def encode_version() -> bytes:  # src/memcache/requests.ts:301
     """`version\\r\\n` (read with read_version)."""
     return VERSION
 
 
-class MetaFlags:  # src/memcache/requests.ts:286
+class MetaFlags:  # src/memcache/requests.ts:306
     """` <flag><token>` for each flag, in the order given."""
 
     parts: list[bytes]
 
-    def __init__(self, command: bytes, key: bytes) -> None:  # src/memcache/requests.ts:289
+    def __init__(self, command: bytes, key: bytes) -> None:  # src/memcache/requests.ts:309
         self.parts = [command, SPACE, checked_key(key)]
 
-    def flag(self, flag: str) -> None:  # src/memcache/requests.ts:293
+    def flag(self, flag: str) -> None:  # src/memcache/requests.ts:313
         self.parts.extend((SPACE, utf8_encode(flag)))
 
-    def flag_with(self, flag: str, token: bytes) -> None:  # src/memcache/requests.ts:297
+    def flag_with(self, flag: str, token: bytes) -> None:  # src/memcache/requests.ts:317
         self.parts.extend((SPACE, utf8_encode(flag), token))
 
-    def line(self, data: bytes | None = None) -> bytes:  # src/memcache/requests.ts:302
+    def line(self, data: bytes | None = None) -> bytes:  # src/memcache/requests.ts:322
         """The command line; `data` is the data block that follows it (ms)."""
         self.parts.append(CRLF)
         if data is not None:
@@ -343,7 +359,7 @@ class MetaFlags:  # src/memcache/requests.ts:286
         return bytes().join(self.parts)
 
 
-def encode_meta_get(key: bytes, options: MetaGetOptions) -> bytes:  # src/memcache/requests.ts:313
+def encode_meta_get(key: bytes, options: MetaGetOptions) -> bytes:  # src/memcache/requests.ts:333
     """`mg <key> <flags>*\\r\\n` (read with read_meta): HD on a hit (VA with the value when return_value), EN on a miss
     (nothing with quiet). memcached 1.6.10 or later; a bare `mg <key>` and O/k on EN need 1.6.18.
     """
@@ -384,7 +400,7 @@ META_SET_MODES: dict[MetaSetMode, str] = dict(
 )
 
 
-def encode_meta_set(key: bytes, value: bytes, options: MetaSetOptions) -> bytes:  # src/memcache/requests.ts:344
+def encode_meta_set(key: bytes, value: bytes, options: MetaSetOptions) -> bytes:  # src/memcache/requests.ts:364
     """`ms <key> <datalen> <flags>*\\r\\n<value>\\r\\n` (read with read_meta): HD stored, NS not stored, EX CAS
     mismatch, NF not found (CAS given, no item). memcached 1.6.10 or later (the datalen token); return_cas is right from
     1.6.13.
@@ -412,7 +428,7 @@ def encode_meta_set(key: bytes, value: bytes, options: MetaSetOptions) -> bytes:
     return flags.line(value)
 
 
-def encode_meta_delete(key: bytes, options: MetaDeleteOptions) -> bytes:  # src/memcache/requests.ts:360
+def encode_meta_delete(key: bytes, options: MetaDeleteOptions) -> bytes:  # src/memcache/requests.ts:380
     """`md <key> <flags>*\\r\\n` (read with read_meta): HD deleted, NF not found, EX CAS mismatch. memcached 1.6.10 or
     later.
     """
@@ -432,7 +448,7 @@ def encode_meta_delete(key: bytes, options: MetaDeleteOptions) -> bytes:  # src/
     return flags.line()
 
 
-def encode_meta_arithmetic(key: bytes, options: MetaArithmeticOptions) -> bytes:  # src/memcache/requests.ts:375
+def encode_meta_arithmetic(key: bytes, options: MetaArithmeticOptions) -> bytes:  # src/memcache/requests.ts:395
     """`ma <key> <flags>*\\r\\n` (read with read_meta): HD (VA with the number when return_value), NF not found, NS not
     created, EX CAS mismatch. memcached 1.6.10 or later.
     """
@@ -464,12 +480,12 @@ def encode_meta_arithmetic(key: bytes, options: MetaArithmeticOptions) -> bytes:
     return flags.line()
 
 
-def encode_meta_noop() -> bytes:  # src/memcache/requests.ts:393
+def encode_meta_noop() -> bytes:  # src/memcache/requests.ts:413
     """`mn\\r\\n` (read with read_meta, status MN): ends a pipeline of quiet meta commands. memcached 1.6.0 or later."""
     return META_NOOP
 
 
-def encode_metadump(slab_classes: Sequence[int] | None = None) -> bytes:  # src/memcache/requests.ts:401
+def encode_metadump(slab_classes: Sequence[int] | None = None) -> bytes:  # src/memcache/requests.ts:421
     """`lru_crawler metadump all\\r\\n`, or the slab classes `1,2,...` (read with read_metadump until it returns a
     status). memcached 1.4.31 or later; refused by a server started with -X (dumping disabled) or without the LRU
     crawler.
@@ -487,6 +503,6 @@ def encode_metadump(slab_classes: Sequence[int] | None = None) -> bytes:  # src/
     return bytes().join(parts)
 
 
-def encode_flush_all() -> bytes:  # src/memcache/requests.ts:414
+def encode_flush_all() -> bytes:  # src/memcache/requests.ts:434
     """`flush_all\\r\\n` (read with read_ok): every item of the server is invalidated at once."""
     return FLUSH_ALL
