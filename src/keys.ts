@@ -86,6 +86,22 @@ export function quoteForMessage(text: string): string {
   return `"${shown.join('')}"`;
 }
 
+/** Keys a message lists by name before it only counts the rest. */
+const LISTED_KEYS = 10;
+
+/** `"a", "b", "c" and 12 more`: the first LISTED_KEYS of `keys`, each quoted for a message. */
+export function keyListText(keys: string[]): string {
+  const shown: string[] = [];
+  for (const key of keys.slice(0, LISTED_KEYS)) shown.push(quoteForMessage(key));
+  const text = shown.join(', ');
+  return keys.length > LISTED_KEYS ? `${text} and ${intToString(keys.length - LISTED_KEYS)} more` : text;
+}
+
+/** `key "k"` or `3 keys`, for messages. */
+export function keyCountText(keys: string[]): string {
+  return keys.length === 1 ? `key ${quoteForMessage(keys[0]!)}` : `${intToString(keys.length)} keys`;
+}
+
 /**
  * `prefix + key` when memcached's text protocol accepts it as one key, else null: the one statement of the key rule,
  * as one UTF-8 encode and one byte loop (the fast path of every key written or looked up). The key must not be empty

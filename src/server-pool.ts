@@ -1,149 +1,29 @@
 // The servers of one table and which of them holds each key: the table's `distribution` over its `servers` list
 // places every key where the application's own client places it (docs/servers.md). A statement's keys are grouped per
 // server and each server gets all of its keys in one pipelined request, sent to every server before any reply is read
-// (the servers work in parallel). A server that fails is marked down for `retry_interval` seconds (per backend, shared by every table naming
-// it); meanwhile its keys go where the matching client sends them while it is down (`serverForWhileDown`), and where
-// that client fails them instead (ketama), `on_server_error` decides: `error` fails the statement, `miss` reads them
-// as misses with a WARNING. Writes to a server that is down always fail.
+// (the servers work in parallel). While a server is marked down (server-store.ts) its keys go where the matching
+// client sends them while it is down (`serverForWhileDown`), and where that client fails them instead (ketama),
+// `on_server_error` decides: `error` fails the statement, `miss` reads them as misses with a WARNING. Writes to a
+// server that is down always fail. The pool also writes what EXPLAIN says about the servers and a lookup.
 import {
   CacheStore,
   describeFailure,
   isClientFailure,
-  isOutage,
   KEYS_PER_GET,
-  operationText,
   raiseFailure,
-  type BatchOutcome,
   type PendingGet,
-  type WriteBatch,
   type StoredItem,
-  type StoreOp,
 } from './cache-store';
 import { createDistribution, DistributionError, type Distribution } from './distribution/index';
 import { raiseError, warn } from './errors';
-import { quoteForMessage, stripPrefix } from './keys';
+import { keyCountText, quoteForMessage, stripPrefix } from './keys';
 import { LISTING_TEXT, raiseListingFailure } from './item-dump';
 import { CommandRefused } from './proxies';
-import { ErrorReply, type StatEntry } from './memcache/protocol';
-import { intDiv, intToString, nowSeconds, parseDecimalInt } from './ports/runtime';
+import type { StatEntry } from './memcache/protocol';
+import { intDiv, intToString, parseDecimalInt } from './ports/runtime';
 import { OPTION_HINT, type ServerEndpoint, type ServerSetOptions } from './table-options';
+import { failedAt, isMarkedDown, missable, noteFailure, noteSuccess, ServerStore } from './server-store';
 import type { WriteSet } from './write-set';
-
-/** When each server (`host:port`) last failed, in unix seconds. A later success forgets it. */
-const failedAt: Map<string, number> = new Map<string, number>();
-
-/** Forgets every failure (Node tests only; a backend forgets a server's failure when it answers again). */
-export function forgetServerFailures(): void {
-  failedAt.clear();
-}
-
-/** Whether the server `label` failed less than `retryInterval` seconds ago, so that it is not tried now. */
-function isMarkedDown(label: string, retryInterval: number): boolean {
-  if (retryInterval <= 0) return false;
-  const at = failedAt.get(label);
-  return at !== undefined && nowSeconds() < at + retryInterval;
-}
-
-/** A failure after which on_server_error miss reads a server's keys as misses: an outage, or a SERVER_ERROR. */
-function missable(error: unknown): boolean {
-  return isOutage(error) || (error instanceof ErrorReply && error.kind === 'SERVER_ERROR');
-}
-
-function noteFailure(label: string, error: unknown): void {
-  if (isOutage(error)) failedAt.set(label, nowSeconds());
-}
-
-function noteSuccess(label: string): void {
-  if (failedAt.size > 0) failedAt.delete(label);
-}
-
-/** `key "k"` or `3 keys`, for messages. */
-function keysText(userKeys: string[]): string {
-  if (userKeys.length === 1) return 'key ' + quoteForMessage(userKeys[0]!);
-  return intToString(userKeys.length) + ' keys';
-}
-
-/**
- * The cache-table side of one server of a table with several servers, or with a server-failure policy: the
- * operations of CacheStore, with each outage noted (so that the server is left alone for retry_interval) and reads
- * following on_server_error.
- */
-export class ServerStore extends CacheStore {
-  /** on_server_error miss: a read that fails takes this server's keys as misses, with a WARNING. */
-  private readonly missOnFailure: boolean;
-  private readonly retryInterval: number;
-
-  constructor(endpoint: ServerEndpoint, prefix: string, missOnFailure: boolean, retryInterval: number) {
-    super(endpoint, prefix);
-    this.missOnFailure = missOnFailure;
-    this.retryInterval = retryInterval;
-  }
-
-  /** A failed `get` marks an outage, and under on_server_error miss reads this server's keys as misses. */
-  protected override readFailed(error: unknown, chunk: string[], found: Map<string, StoredItem>): Map<string, StoredItem> {
-    noteFailure(this.serverLabel, error);
-    const what = operationText('get', chunk.length === 1 ? this.userKey(chunk[0]!) : null);
-    const report = describeFailure(error, this.endpoint, what);
-    if (report === null || !this.missOnFailure || !missable(error)) {
-      return raiseFailure(error, this.endpoint, what);
-    }
-    warn(
-      report.message + '; its keys are read as misses (on_server_error miss)',
-      this.retryInterval > 0
-        ? 'It is not tried again for ' + intToString(this.retryInterval) + ' seconds (retry_interval).'
-        : report.hint,
-    );
-    return found;
-  }
-
-  protected override readSucceeded(): void {
-    noteSuccess(this.serverLabel);
-  }
-
-  /** memcached's `stats`, noting an outage (the write path asks `stats settings` for the item size limit). */
-  override async fetchStats(command: string): Promise<StatEntry[]> {
-    try {
-      const stats = await super.fetchStats(command);
-      noteSuccess(this.serverLabel);
-      return stats;
-    } catch (error) {
-      noteFailure(this.serverLabel, error);
-      throw error;
-    }
-  }
-
-  // The pipelined sends of a flush: failures propagate as they are (the flush reports them), outages are noted.
-
-  override async addOne(op: StoreOp): Promise<boolean> {
-    try {
-      const stored = await super.addOne(op);
-      noteSuccess(this.serverLabel);
-      return stored;
-    } catch (error) {
-      noteFailure(this.serverLabel, error);
-      throw error;
-    }
-  }
-
-  override async sendBatch(batch: WriteBatch): Promise<void> {
-    try {
-      await super.sendBatch(batch);
-    } catch (error) {
-      noteFailure(this.serverLabel, error);
-      throw error;
-    }
-  }
-
-  override async receiveBatch(batch: WriteBatch): Promise<BatchOutcome> {
-    const outcome = await super.receiveBatch(batch);
-    if (outcome.failure === null) {
-      noteSuccess(this.serverLabel);
-    } else {
-      noteFailure(this.serverLabel, outcome.failure);
-    }
-    return outcome;
-  }
-}
 
 /** One server's statistics, as the stats table shows them. */
 export class ServerStats {
@@ -292,10 +172,10 @@ export class ServerPool {
       const userKeys: string[] = [];
       for (const fullKey of stranded) userKeys.push(store.userKey(fullKey));
       if (this.settings.onServerError === 'miss') {
-        warn(this.downText(position) + ': ' + keysText(userKeys) + ' read as misses (on_server_error miss)');
+        warn(this.downText(position) + ': ' + keyCountText(userKeys) + ' read as misses (on_server_error miss)');
       } else {
         raiseError(
-          this.downText(position) + ': cannot get ' + keysText(userKeys),
+          this.downText(position) + ': cannot get ' + keyCountText(userKeys),
           'It is tried again once retry_interval seconds have passed since the failure; on_server_error ' +
             "'miss' reads the other servers' keys meanwhile.",
         );

@@ -18,7 +18,7 @@ import {
 } from './cache-store';
 import { raiseError, warn } from './errors';
 import { TransportFailure } from './memcache/connection';
-import { quoteForMessage } from './keys';
+import { keyListText, quoteForMessage } from './keys';
 import { intToString } from './ports/runtime';
 import { PendingWrite, StatementWrites, WriteSet } from './write-set';
 
@@ -50,8 +50,6 @@ const state: TransactionState = new TransactionState();
 export const KEYS_PER_BATCH = 1000;
 /** Value bytes per pipelined set: a batch of large values is split so that one request stays a few megabytes. */
 export const BYTES_PER_BATCH = 4194304;
-/** How many keys an ERROR's DETAIL lists per category before giving the count of the rest. */
-const LISTED_KEYS = 10;
 
 /**
  * The HINT of a key that already exists where memcached's `add` was asked for: an INSERT under insert_mode add, or
@@ -63,11 +61,9 @@ export const DUPLICATE_HINT =
 
 /** `"a", "b", "c" and 12 more` (memcached keys as memcached holds them). */
 function keyList(writes: PendingWrite[]): string {
-  const shown: string[] = [];
-  for (const write of writes.slice(0, LISTED_KEYS)) shown.push(quoteForMessage(write.op.key));
-  let text = shown.join(', ');
-  if (writes.length > LISTED_KEYS) text += ' and ' + intToString(writes.length - LISTED_KEYS) + ' more';
-  return text;
+  const keys: string[] = [];
+  for (const write of writes) keys.push(write.op.key);
+  return keyListText(keys);
 }
 
 /**
@@ -165,20 +161,15 @@ function nothingSent(error: unknown): boolean {
  * PendingTouch and FlushBatch are records (dicts in Python, a third of the cost of a class instance), built per write
  * and per batch of every flush.
  */
-interface PendingStore {
+interface PendingSetOrAdd {
   readonly write: PendingWrite;
   readonly op: StoreOp;
 }
 
 /** A pending compare-and-swap, with its operation narrowed (the flush needs its token). */
-class PendingCas {
+interface PendingCas {
   readonly write: PendingWrite;
   readonly op: CasOp;
-
-  constructor(write: PendingWrite, op: CasOp) {
-    this.write = write;
-    this.op = op;
-  }
 }
 
 /** A pending touch, with its operation narrowed (the flush needs its expiration). */
@@ -188,7 +179,7 @@ interface PendingTouch {
 }
 
 /** The pending writes of `stores`, for the ledger. */
-function writesOf(stores: PendingStore[]): PendingWrite[] {
+function writesOf(stores: PendingSetOrAdd[]): PendingWrite[] {
   const writes: PendingWrite[] = [];
   for (const pending of stores) writes.push(pending.write);
   return writes;
@@ -217,8 +208,8 @@ function batches<T>(writes: T[], valueBytes: (write: T) => number): T[][] {
 }
 
 /** Sets grouped by expiration (a batch of sets shares one expiration in the ledger's terms), in first-seen order. */
-function byExpire(sets: PendingStore[]): PendingStore[][] {
-  const groups: Map<number, PendingStore[]> = new Map<number, PendingStore[]>();
+function byExpire(sets: PendingSetOrAdd[]): PendingSetOrAdd[][] {
+  const groups: Map<number, PendingSetOrAdd[]> = new Map<number, PendingSetOrAdd[]>();
   for (const pending of sets) {
     const group = groups.get(pending.op.expire);
     if (group === undefined) {
@@ -227,7 +218,7 @@ function byExpire(sets: PendingStore[]): PendingStore[][] {
       group.push(pending);
     }
   }
-  const result: PendingStore[][] = [];
+  const result: PendingSetOrAdd[][] = [];
   for (const group of groups.values()) result.push(group);
   return result;
 }
@@ -257,7 +248,7 @@ interface FlushBatch {
 /** One server's share of a flush: its batches in sending order, and how far they got. */
 class ServerWrites {
   readonly store: CacheStore;
-  readonly sets: PendingStore[];
+  readonly sets: PendingSetOrAdd[];
   readonly deletes: PendingWrite[];
   readonly touches: PendingTouch[];
   batches: FlushBatch[];
@@ -276,7 +267,7 @@ class ServerWrites {
   plan(): void {
     const store = this.store;
     for (const group of byExpire(this.sets)) {
-      for (const setBatch of batches(group, (pendingSet: PendingStore) => pendingSet.op.item.value.length)) {
+      for (const setBatch of batches(group, (pendingSet: PendingSetOrAdd) => pendingSet.op.item.value.length)) {
         const keys: string[] = [];
         const items: StoredItem[] = [];
         for (const pendingSet of setBatch) {
@@ -321,7 +312,7 @@ class ServerWrites {
  * client created it after the statement checked) must stop the flush before anything else is sent. The keys this
  * flush already added did not exist before it, so they are deleted again and memcached is left as it was.
  */
-async function sendAdds(adds: PendingStore[], ledger: FlushLedger): Promise<void> {
+async function sendAdds(adds: PendingSetOrAdd[], ledger: FlushLedger): Promise<void> {
   const added: PendingWrite[] = [];
   for (const pending of adds) {
     const write = pending.write;
@@ -440,7 +431,7 @@ export async function flushWrites(
 ): Promise<void> {
   if (writes.length === 0) return;
   const ledger: FlushLedger = new FlushLedger(writes, what, applied, aftermath);
-  const adds: PendingStore[] = [];
+  const adds: PendingSetOrAdd[] = [];
   const swaps: PendingCas[] = [];
   const servers: Map<string, ServerWrites> = new Map<string, ServerWrites>();
   for (const write of writes) {
@@ -450,7 +441,7 @@ export async function flushWrites(
       continue;
     }
     if (op.kind === 'cas') {
-      swaps.push(new PendingCas(write, op));
+      swaps.push({ write: write, op: op });
       continue;
     }
     let server = servers.get(write.store.serverLabel);
@@ -561,13 +552,9 @@ export async function flushWrites(
  * WARNING names the keys instead of losing the NOT_FOUND.
  */
 export function warnVanishedTouches(store: CacheStore, userKeys: string[], what: string): void {
-  const shown: string[] = [];
-  for (const key of userKeys.slice(0, LISTED_KEYS)) shown.push(quoteForMessage(key));
-  let list = shown.join(', ');
-  if (userKeys.length > LISTED_KEYS) list += ' and ' + intToString(userKeys.length - LISTED_KEYS) + ' more';
   warn(
     'memcached at ' + store.serverLabel + ' no longer held ' + intToString(userKeys.length) +
-      ' key(s) whose expiration an UPDATE changed (' + list + '), while sending ' + what +
+      ' key(s) whose expiration an UPDATE changed (' + keyListText(userKeys) + '), while sending ' + what +
       ': they expired, were evicted or were deleted after the UPDATE read them, and stay absent',
     'An UPDATE of expire alone is a memcached touch, which does not create keys; INSERT a key to store it again.',
   );

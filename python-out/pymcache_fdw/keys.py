@@ -95,7 +95,25 @@ def quote_for_message(text: str) -> str:  # src/keys.ts:77
     return f"\"{''.join(shown)}\""
 
 
-def plain_full_key(prefix: str, key: str) -> str | None:  # src/keys.ts:98
+# Keys a message lists by name before it only counts the rest.
+LISTED_KEYS = 10
+
+
+def key_list_text(keys: list[str]) -> str:  # src/keys.ts:93
+    """`"a", "b", "c" and 12 more`: the first LISTED_KEYS of `keys`, each quoted for a message."""
+    shown: list[str] = []
+    for key in keys[0:LISTED_KEYS]:
+        shown.append(quote_for_message(key))
+    text = ', '.join(shown)
+    return f'{text} and {int_to_string(len(keys) - LISTED_KEYS)} more' if len(keys) > LISTED_KEYS else text
+
+
+def key_count_text(keys: list[str]) -> str:  # src/keys.ts:101
+    """`key "k"` or `3 keys`, for messages."""
+    return f'key {quote_for_message(keys[0])}' if len(keys) == 1 else f'{int_to_string(len(keys))} keys'
+
+
+def plain_full_key(prefix: str, key: str) -> str | None:  # src/keys.ts:114
     """`prefix + key` when memcached's text protocol accepts it as one key, else null: the one statement of the key
     rule, as one UTF-8 encode and one byte loop (the fast path of every key written or looked up). The key must not be
     empty and the whole key is 1 to 250 bytes with no space (0x20), C0 control (below 0x20) or DEL (0x7f). Checking
@@ -117,7 +135,7 @@ def plain_full_key(prefix: str, key: str) -> str | None:  # src/keys.ts:98
     return full_key
 
 
-def plain_full_keys(prefix: str, keys: list[str]) -> list[str] | None:  # src/keys.ts:117
+def plain_full_keys(prefix: str, keys: list[str]) -> list[str] | None:  # src/keys.ts:133
     """The full keys of `keys` under `prefix` when plain_full_key accepts every one, else null: one UTF-8 encode and one
     search of all their bytes for a space or control byte, instead of a call per key. Plain keys hold no space, so the
     full keys joined by spaces split back into one piece per key exactly when none holds one.
@@ -144,7 +162,7 @@ def plain_full_keys(prefix: str, keys: list[str]) -> list[str] | None:  # src/ke
     return full_keys
 
 
-def key_problem(full_key: str) -> str | None:  # src/keys.ts:145
+def key_problem(full_key: str) -> str | None:  # src/keys.ts:161
     """What is wrong with `full_key` as a memcached key, or null when nothing is: the first offending character and its
     position, else the length. It accepts exactly what plain_full_key accepts (test/unit/keys.test.ts checks it on
     random keys) but costs a loop of calls per character, so it only runs once the fast check has refused a key.
@@ -173,7 +191,7 @@ def key_problem(full_key: str) -> str | None:  # src/keys.ts:145
     return None
 
 
-def validate_key(full_key: str) -> None:  # src/keys.ts:165
+def validate_key(full_key: str) -> None:  # src/keys.ts:181
     """Throws InvalidKeyError, naming the problem, unless memcached's text protocol accepts `full_key` as one key."""
     if plain_full_key('', full_key) is not None:
         return
@@ -182,7 +200,7 @@ def validate_key(full_key: str) -> None:  # src/keys.ts:165
         raise InvalidKeyError(full_key, problem)
 
 
-def prefixed_key(prefix: str, key: str) -> str:  # src/keys.ts:175
+def prefixed_key(prefix: str, key: str) -> str:  # src/keys.ts:191
     """The key sent to memcached for the user's `key` under `prefix`, validated as a whole (the prefix counts toward the
     250 bytes). An empty `key` is refused even when the prefix is not empty: it would address the bare prefix.
     """
@@ -198,7 +216,7 @@ def prefixed_key(prefix: str, key: str) -> str:  # src/keys.ts:175
     return full_key
 
 
-def strip_prefix(prefix: str, full_key: str) -> str | None:  # src/keys.ts:186
+def strip_prefix(prefix: str, full_key: str) -> str | None:  # src/keys.ts:202
     """The user's key inside `full_key`, or null when `full_key` does not start with `prefix` (compared by code points).
     """
     prefix_characters = list(prefix)

@@ -16,7 +16,7 @@ from typing import Callable, NoReturn, TypeVar, TypedDict
 from ._runtime import int_to_string
 from .cache_store import CacheStore, CasOp, StoreOp, StoredItem, TouchOp, WriteBatch, describe_failure
 from .errors import raise_error, warn
-from .keys import quote_for_message
+from .keys import key_list_text, quote_for_message
 from .memcache.connection import TransportFailure
 from .write_set import PendingWrite, StatementWrites, WriteSet
 
@@ -50,8 +50,6 @@ state: TransactionState = TransactionState()
 KEYS_PER_BATCH = 1000
 # Value bytes per pipelined set: a batch of large values is split so that one request stays a few megabytes.
 BYTES_PER_BATCH = 4194304
-# How many keys an ERROR's DETAIL lists per category before giving the count of the rest.
-LISTED_KEYS = 10
 
 # The HINT of a key that already exists where memcached's `add` was asked for: an INSERT under insert_mode add, or
 # memcache_add() of the function API (at the statement, or at COMMIT when another client created it meanwhile).
@@ -61,18 +59,15 @@ DUPLICATE_HINT = (
 )
 
 
-def key_list(writes: list[PendingWrite]) -> str:  # src/transaction.ts:65
+def key_list(writes: list[PendingWrite]) -> str:  # src/transaction.ts:63
     """`"a", "b", "c" and 12 more` (memcached keys as memcached holds them)."""
-    shown: list[str] = []
-    for write in writes[0:LISTED_KEYS]:
-        shown.append(quote_for_message(write.op['key']))
-    text = ', '.join(shown)
-    if len(writes) > LISTED_KEYS:
-        text += f' and {int_to_string(len(writes) - LISTED_KEYS)} more'
-    return text
+    keys: list[str] = []
+    for write in writes:
+        keys.append(write.op['key'])
+    return key_list_text(keys)
 
 
-class FlushFailed(Exception):  # src/transaction.ts:77
+class FlushFailed(Exception):  # src/transaction.ts:73
     """A flush that stopped: the ERROR (or, after PostgreSQL committed, the WARNING) its caller reports. The DETAIL says
     which keys memcached applied, which were in flight, and which were not sent.
     """
@@ -84,7 +79,7 @@ class FlushFailed(Exception):  # src/transaction.ts:77
 
     def __init__(
         self, message: str, hint: str | None, detail: str, unknown: list[PendingWrite] | None = None
-    ) -> None:  # src/transaction.ts:83
+    ) -> None:  # src/transaction.ts:79
         if unknown is None:
             unknown = []
         super().__init__(message)
@@ -94,7 +89,7 @@ class FlushFailed(Exception):  # src/transaction.ts:77
         self.unknown = unknown
 
 
-class FlushLedger:  # src/transaction.ts:92
+class FlushLedger:  # src/transaction.ts:88
     """Where a flush stands: which writes memcached acknowledged, and which are in the request being sent."""
 
     writes: list[PendingWrite]
@@ -107,7 +102,7 @@ class FlushLedger:  # src/transaction.ts:92
 
     def __init__(
         self, writes: list[PendingWrite], what: str, applied: dict[PendingWrite, None], aftermath: str
-    ) -> None:  # src/transaction.ts:101
+    ) -> None:  # src/transaction.ts:97
         self.writes = writes
         self.applied = applied
         self.what = what
@@ -115,7 +110,7 @@ class FlushLedger:  # src/transaction.ts:92
 
     def detail(
         self, in_flight: list[PendingWrite], refused: list[PendingWrite] | None = None
-    ) -> str:  # src/transaction.ts:112
+    ) -> str:  # src/transaction.ts:108
         """DETAIL of a failed flush: the keys applied, those whose fate is unknown (`in_flight`), those memcached
         refused (`refused`), and those not sent.
         """
@@ -145,7 +140,7 @@ class FlushLedger:  # src/transaction.ts:92
 
     def fail(
         self, error: object, store: CacheStore, action: str, batch: list[PendingWrite], in_flight: list[PendingWrite]
-    ) -> NoReturn:  # src/transaction.ts:144
+    ) -> NoReturn:  # src/transaction.ts:140
         """Ends the flush for a client failure while `in_flight` was being sent to `store`'s server."""
         target = (
             f"{action} of key {quote_for_message(store.user_key(batch[0].op['key']))}"
@@ -165,12 +160,12 @@ class FlushLedger:  # src/transaction.ts:92
         )
 
 
-def nothing_sent(error: object) -> bool:  # src/transaction.ts:159
+def nothing_sent(error: object) -> bool:  # src/transaction.ts:155
     """Whether `error` happened before any byte of a request reached the server (a refused or timed-out connect)."""
     return isinstance(error, TransportFailure) and error.phase == 'connect'
 
 
-class PendingStore(TypedDict):
+class PendingSetOrAdd(TypedDict):
     """A pending set or add, with its operation narrowed to a store (the flush needs its item and expiration). This,
     PendingTouch and FlushBatch are records (dicts in Python, a third of the cost of a class instance), built per write
     and per batch of every flush.
@@ -180,15 +175,11 @@ class PendingStore(TypedDict):
     op: StoreOp
 
 
-class PendingCas:  # src/transaction.ts:174
+class PendingCas(TypedDict):
     """A pending compare-and-swap, with its operation narrowed (the flush needs its token)."""
 
     write: PendingWrite
     op: CasOp
-
-    def __init__(self, write: PendingWrite, op: CasOp) -> None:  # src/transaction.ts:178
-        self.write = write
-        self.op = op
 
 
 class PendingTouch(TypedDict):
@@ -198,7 +189,7 @@ class PendingTouch(TypedDict):
     op: TouchOp
 
 
-def writes_of(stores: list[PendingStore]) -> list[PendingWrite]:  # src/transaction.ts:191
+def writes_of(stores: list[PendingSetOrAdd]) -> list[PendingWrite]:  # src/transaction.ts:182
     """The pending writes of `stores`, for the ledger."""
     writes: list[PendingWrite] = []
     for pending in stores:
@@ -206,7 +197,7 @@ def writes_of(stores: list[PendingStore]) -> list[PendingWrite]:  # src/transact
     return writes
 
 
-def batches(writes: list[T], value_bytes: Callable[[T], int]) -> list[list[T]]:  # src/transaction.ts:201
+def batches(writes: list[T], value_bytes: Callable[[T], int]) -> list[list[T]]:  # src/transaction.ts:192
     """Splits `writes` into pipelined requests of at most KEYS_PER_BATCH keys and about BYTES_PER_BATCH value bytes
     (`value_bytes` of a write: its item's size, 0 for a delete).
     """
@@ -226,22 +217,22 @@ def batches(writes: list[T], value_bytes: Callable[[T], int]) -> list[list[T]]: 
     return result
 
 
-def by_expire(sets: list[PendingStore]) -> list[list[PendingStore]]:  # src/transaction.ts:220
+def by_expire(sets: list[PendingSetOrAdd]) -> list[list[PendingSetOrAdd]]:  # src/transaction.ts:211
     """Sets grouped by expiration (a batch of sets shares one expiration in the ledger's terms), in first-seen order."""
-    groups: dict[int, list[PendingStore]] = {}
+    groups: dict[int, list[PendingSetOrAdd]] = {}
     for pending in sets:
         group = groups.get(pending['op']['expire'])
         if group is None:
             groups[pending['op']['expire']] = [pending]
         else:
             group.append(pending)
-    result: list[list[PendingStore]] = []
+    result: list[list[PendingSetOrAdd]] = []
     for group in groups.values():
         result.append(group)
     return result
 
 
-def touches_by_expire(touches: list[PendingTouch]) -> list[list[PendingTouch]]:  # src/transaction.ts:236
+def touches_by_expire(touches: list[PendingTouch]) -> list[list[PendingTouch]]:  # src/transaction.ts:227
     """Touches grouped by expiration, in first-seen order."""
     groups: dict[int, list[PendingTouch]] = {}
     for pending in touches:
@@ -263,17 +254,17 @@ class FlushBatch(TypedDict):
     writes: list[PendingWrite]
 
 
-class ServerWrites:  # src/transaction.ts:258
+class ServerWrites:  # src/transaction.ts:249
     """One server's share of a flush: its batches in sending order, and how far they got."""
 
     store: CacheStore
-    sets: list[PendingStore]
+    sets: list[PendingSetOrAdd]
     deletes: list[PendingWrite]
     touches: list[PendingTouch]
     batches: list[FlushBatch]
     next: int
 
-    def __init__(self, store: CacheStore) -> None:  # src/transaction.ts:266
+    def __init__(self, store: CacheStore) -> None:  # src/transaction.ts:257
         self.store = store
         self.sets = []
         self.deletes = []
@@ -281,7 +272,7 @@ class ServerWrites:  # src/transaction.ts:258
         self.batches = []
         self.next = 0
 
-    def plan(self) -> None:  # src/transaction.ts:276
+    def plan(self) -> None:  # src/transaction.ts:267
         """The server's batches: sets (per expiration), then deletes, then touches (per expiration)."""
         store = self.store
         for group in by_expire(self.sets):
@@ -303,7 +294,7 @@ class ServerWrites:  # src/transaction.ts:258
         if len(self.touches) > 0:
             self._plan_touches()
 
-    def _plan_deletes(self) -> None:  # src/transaction.ts:294
+    def _plan_deletes(self) -> None:  # src/transaction.ts:285
         store = self.store
         for delete_batch in batches(self.deletes, lambda delete_write: 0):
             keys: list[str] = []
@@ -311,7 +302,7 @@ class ServerWrites:  # src/transaction.ts:258
                 keys.append(delete_write.op['key'])
             self.batches.append({'batch': store.delete_batch(keys), 'writes': delete_batch})
 
-    def _plan_touches(self) -> None:  # src/transaction.ts:303
+    def _plan_touches(self) -> None:  # src/transaction.ts:294
         store = self.store
         for touch_group in touches_by_expire(self.touches):
             for touch_batch in batches(touch_group, lambda pending_touch: 0):
@@ -325,7 +316,7 @@ class ServerWrites:  # src/transaction.ts:258
                 )
 
 
-def send_adds(adds: list[PendingStore], ledger: FlushLedger) -> None:  # src/transaction.ts:324
+def send_adds(adds: list[PendingSetOrAdd], ledger: FlushLedger) -> None:  # src/transaction.ts:315
     """`add`s go first, one acknowledged request each: memcached has no add_many, and an add that finds its key taken (a
     client created it after the statement checked) must stop the flush before anything else is sent. The keys this
     flush already added did not exist before it, so they are deleted again and memcached is left as it was.
@@ -362,7 +353,7 @@ def send_adds(adds: list[PendingStore], ledger: FlushLedger) -> None:  # src/tra
         ledger.applied[write] = None
 
 
-def send_swaps(swaps: list[PendingCas], ledger: FlushLedger) -> None:  # src/transaction.ts:363
+def send_swaps(swaps: list[PendingCas], ledger: FlushLedger) -> None:  # src/transaction.ts:354
     """The compare-and-swaps go next, before anything that cannot be taken back: an UPDATE's write of a row it read is
     applied only if no other client changed the item since the read. One pipelined batch per server; the first key
     another client changed (EXISTS) or deleted (NOT_FOUND) stops the flush with an ERROR naming it, before the rest of
@@ -372,21 +363,21 @@ def send_swaps(swaps: list[PendingCas], ledger: FlushLedger) -> None:  # src/tra
         return
     per_server: dict[str, list[PendingCas]] = {}
     for swap in swaps:
-        group = per_server.get(swap.write.store.server_label)
+        group = per_server.get(swap['write'].store.server_label)
         if group is None:
-            per_server[swap.write.store.server_label] = [swap]
+            per_server[swap['write'].store.server_label] = [swap]
         else:
             group.append(swap)
     conflicts: list[PendingWrite] = []
     conflict_reason = ''
     for group in per_server.values():
-        store = group[0].write.store
-        for swap_batch in batches(group, lambda swap: len(swap.op['item']['value'])):
+        store = group[0]['write'].store
+        for swap_batch in batches(group, lambda swap: len(swap['op']['item']['value'])):
             ops: list[CasOp] = []
             batch_writes: list[PendingWrite] = []
             for swap in swap_batch:
-                ops.append(swap.op)
-                batch_writes.append(swap.write)
+                ops.append(swap['op'])
+                batch_writes.append(swap['write'])
             batch = store.cas_batch(ops)
             try:
                 store.send_batch(batch)
@@ -424,14 +415,14 @@ def send_swaps(swaps: list[PendingCas], ledger: FlushLedger) -> None:  # src/tra
     )
 
 
-def action_of(batch: WriteBatch) -> str:  # src/transaction.ts:424
+def action_of(batch: WriteBatch) -> str:  # src/transaction.ts:415
     """What a batch's action is called in messages."""
     return batch['kind']
 
 
 def flush_writes(
     writes: list[PendingWrite], what: str, applied: dict[PendingWrite, None], aftermath: str
-) -> None:  # src/transaction.ts:435
+) -> None:  # src/transaction.ts:426
     """Sends `writes` (each key's final operation): adds first; then every server's sets (grouped by expiration),
     deletes and touches as pipelined batches of up to KEYS_PER_BATCH keys, in rounds: each round sends one batch to
     every server before reading any server's replies, so the servers work in parallel. A failure throws FlushFailed,
@@ -441,7 +432,7 @@ def flush_writes(
     if len(writes) == 0:
         return
     ledger: FlushLedger = FlushLedger(writes, what, applied, aftermath)
-    adds: list[PendingStore] = []
+    adds: list[PendingSetOrAdd] = []
     swaps: list[PendingCas] = []
     servers: dict[str, ServerWrites] = {}
     for write in writes:
@@ -450,7 +441,7 @@ def flush_writes(
             adds.append({'write': write, 'op': op})
             continue
         if op['kind'] == 'cas':
-            swaps.append(PendingCas(write, op))
+            swaps.append({'write': write, 'op': op})
             continue
         server = servers.get(write.store.server_label)
         if server is None:
@@ -549,22 +540,16 @@ def flush_writes(
         )
 
 
-def warn_vanished_touches(store: CacheStore, user_keys: list[str], what: str) -> None:  # src/transaction.ts:563
+def warn_vanished_touches(store: CacheStore, user_keys: list[str], what: str) -> None:  # src/transaction.ts:554
     """An expire-only UPDATE is a `touch` at COMMIT, and touch does not create keys: a key that expired, was evicted or
     was deleted by another client after the UPDATE read it stays absent. That is what the transaction would see had it
     run at COMMIT time, so the COMMIT goes on (failing it would leave the writes already sent applied anyway), and a
     WARNING names the keys instead of losing the NOT_FOUND.
     """
-    shown: list[str] = []
-    for key in user_keys[0:LISTED_KEYS]:
-        shown.append(quote_for_message(key))
-    list_ = ', '.join(shown)
-    if len(user_keys) > LISTED_KEYS:
-        list_ += f' and {int_to_string(len(user_keys) - LISTED_KEYS)} more'
     warn(
         f'memcached at {store.server_label} no longer held {int_to_string(len(user_keys))} key(s) whose expiration an'
-        f' UPDATE changed ({list_}), while sending {what}: they expired, were evicted or were deleted after the UPDATE'
-        ' read them, and stay absent',
+        f' UPDATE changed ({key_list_text(user_keys)}), while sending {what}: they expired, were evicted or were'
+        ' deleted after the UPDATE read them, and stay absent',
         'An UPDATE of expire alone is a memcached touch, which does not create keys; INSERT a key to store it again.',
     )
 
@@ -578,18 +563,18 @@ APPLIED_UNDONE = (
 )
 
 
-def begin_transaction(serializable: bool) -> None:  # src/transaction.ts:583
+def begin_transaction(serializable: bool) -> None:  # src/transaction.ts:570
     """The backend's hooks: begin. `serializable` is Multicorn's begin argument (1 under SERIALIZABLE)."""
     state.serializable = serializable
 
 
-def statement_opened(statement: StatementWrites) -> None:  # src/transaction.ts:588
+def statement_opened(statement: StatementWrites) -> None:  # src/transaction.ts:575
     """A statement has written through a table: its writes join the write set when it ends (or at COMMIT at the latest).
     """
     state.open_statements[statement] = None
 
 
-def fold_statement(statement: StatementWrites) -> None:  # src/transaction.ts:593
+def fold_statement(statement: StatementWrites) -> None:  # src/transaction.ts:580
     """The statement's writes join the transaction's write set, at the statement's savepoint level."""
     state.open_statements.pop(statement, None)
     level = statement.savepoint_level
@@ -597,7 +582,7 @@ def fold_statement(statement: StatementWrites) -> None:  # src/transaction.ts:59
         transaction_writes.record(level, write.store, write.op)
 
 
-def send_statement(statement: StatementWrites) -> None:  # src/transaction.ts:600
+def send_statement(statement: StatementWrites) -> None:  # src/transaction.ts:587
     """write_mode immediate: the statement's writes are sent as it ends; a failure is an ERROR and what was applied
     stays.
     """
@@ -609,7 +594,7 @@ def send_statement(statement: StatementWrites) -> None:  # src/transaction.ts:60
         raise_error(str(error), error.hint, error.detail)
 
 
-def fold_open_statements() -> None:  # src/transaction.ts:612
+def fold_open_statements() -> None:  # src/transaction.ts:599
     """Statements still open at COMMIT (PostgreSQL ends every statement first; nothing is dropped if one did not)."""
     open: list[StatementWrites] = []
     for statement in state.open_statements:
@@ -618,7 +603,7 @@ def fold_open_statements() -> None:  # src/transaction.ts:612
         fold_statement(statement)
 
 
-def send_at_pre_commit() -> None:  # src/transaction.ts:622
+def send_at_pre_commit() -> None:  # src/transaction.ts:609
     """pre_commit: the write set goes to memcached, except under SERIALIZABLE (then commit sends it). A failure is an
     ERROR, which aborts the transaction; the writes memcached applied are remembered so that rollback deletes them
     again.
@@ -643,7 +628,7 @@ def send_at_pre_commit() -> None:  # src/transaction.ts:622
         state.sent.append(write)
 
 
-def send_at_commit() -> None:  # src/transaction.ts:644
+def send_at_commit() -> None:  # src/transaction.ts:631
     """commit: PostgreSQL has committed. Under SERIALIZABLE the write set is sent now, after PostgreSQL's commit-time
     serialization check; nothing may raise here (the transaction is over), so a failure is a WARNING naming the keys.
     """
@@ -667,7 +652,7 @@ def send_at_commit() -> None:  # src/transaction.ts:644
             )
 
 
-def abandon_transaction() -> None:  # src/transaction.ts:667
+def abandon_transaction() -> None:  # src/transaction.ts:654
     """rollback: nothing pending is sent. Writes memcached applied at pre_commit belong to a transaction that did not
     commit after all (a later commit step failed), so they are deleted again, with a WARNING naming them; nothing here
     may raise (the transaction is already aborting).
@@ -700,7 +685,7 @@ def abandon_transaction() -> None:  # src/transaction.ts:667
     )
 
 
-def forget_all() -> None:  # src/transaction.ts:696
+def forget_all() -> None:  # src/transaction.ts:683
     """The transaction ended (after COMMIT, or ROLLBACK): nothing stays pending."""
     transaction_writes.clear()
     for statement in state.open_statements:
@@ -709,7 +694,7 @@ def forget_all() -> None:  # src/transaction.ts:696
     state.serializable = False
 
 
-def rollback_to_level(level: int) -> None:  # src/transaction.ts:704
+def rollback_to_level(level: int) -> None:  # src/transaction.ts:691
     """ROLLBACK TO SAVEPOINT (or a failed subtransaction) at `level`: the writes made since are dropped."""
     transaction_writes.rollback_to(level)
     dropped: list[StatementWrites] = []
@@ -721,6 +706,6 @@ def rollback_to_level(level: int) -> None:  # src/transaction.ts:704
         state.open_statements.pop(statement, None)
 
 
-def release_level(level: int) -> None:  # src/transaction.ts:717
+def release_level(level: int) -> None:  # src/transaction.ts:704
     """RELEASE SAVEPOINT at `level`: the writes made since belong to the enclosing level."""
     transaction_writes.release(level)

@@ -11,7 +11,8 @@ import { raiseError, warn } from '../../src/errors';
 import { PymcacheFDW } from '../../src/fdw';
 import { ColumnDefinition, Qual, takeLoggedMessages, type HostValue, type QualOperator } from '../../src/ports/host';
 import { formatFloat, utf8Decode, utf8Encode } from '../../src/ports/runtime';
-import { forgetServerFailures, ServerPool } from '../../src/server-pool';
+import { ServerPool } from '../../src/server-pool';
+import { forgetServerFailures } from '../../src/server-store';
 import { PymcacheFDWStats } from '../../src/stats';
 import {
   endpointLabel,

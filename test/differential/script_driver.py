@@ -28,7 +28,8 @@ from pymcache_fdw.memcache.protocol import (  # noqa: E402
     ClientErrorReply, ProtocolError, ServerErrorReply, UnknownCommandReply)
 from pymcache_fdw.errors import raise_error, warn  # noqa: E402
 from pymcache_fdw.fdw import PymcacheFDW  # noqa: E402
-from pymcache_fdw.server_pool import ServerPool, forget_server_failures  # noqa: E402
+from pymcache_fdw.server_pool import ServerPool  # noqa: E402
+from pymcache_fdw.server_store import forget_server_failures  # noqa: E402
 from pymcache_fdw.stats import PymcacheFDWStats  # noqa: E402
 from pymcache_fdw.table_options import (  # noqa: E402
     endpoint_label, parse_cache_table_options, parse_server_endpoint, parse_server_set, parse_stats_table_options)

@@ -6,7 +6,7 @@ import { closeAllConnections as closeAllClients } from '../../src/memcache/conne
 import { createDistribution } from '../../src/distribution/index';
 import { PymcacheFDW } from '../../src/fdw';
 import { Qual, takeLoggedMessages } from '../../src/ports/host';
-import { forgetServerFailures } from '../../src/server-pool';
+import { forgetServerFailures } from '../../src/server-store';
 import { PymcacheFDWStats } from '../../src/stats';
 import { collect, columns, failure } from './fdw-support';
 import { uniquePrefix } from '../rig/memcached';

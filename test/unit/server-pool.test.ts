@@ -6,7 +6,8 @@ import { afterAll, afterEach, beforeEach, describe, expect, inject, it } from 'v
 import { closeAllConnections as closeAllClients } from '../../src/memcache/connection';
 import { createDistribution, type DistributionName } from '../../src/distribution/index';
 import { takeLoggedMessages, WARNING } from '../../src/ports/host';
-import { forgetServerFailures, ServerPool, ServerStore } from '../../src/server-pool';
+import { ServerPool } from '../../src/server-pool';
+import { forgetServerFailures, ServerStore } from '../../src/server-store';
 import { parseServerSet } from '../../src/table-options';
 import { WriteSet } from '../../src/write-set';
 import { utf8Decode } from '../../src/ports/runtime';
