@@ -4,7 +4,17 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'python-out/', 'host/', 'extension/', '.run/', 'test/codegen/fixtures/', 'test/codegen/refusals/'] },
+  {
+    ignores: [
+      'node_modules/',
+      'python-out/',
+      'host/',
+      'extension/',
+      '.run/',
+      'test/codegen/fixtures/',
+      'test/codegen/refusals/',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

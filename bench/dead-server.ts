@@ -27,16 +27,23 @@ async function main(): Promise<void> {
     await client.connect();
     await client.query('CREATE EXTENSION multicorn');
     await client.query(`CREATE SERVER mc FOREIGN DATA WRAPPER multicorn OPTIONS (wrapper 'pymcache_fdw.PymcacheFDW')`);
-    const list = (servers: Array<{ host: string; port: number }>): string => servers.map((s) => `${s.host}:${s.port}`).join(',');
+    const list = (servers: Array<{ host: string; port: number }>): string =>
+      servers.map((s) => `${s.host}:${s.port}`).join(',');
     const up = memcached.map((m) => m.address);
     const down = [up[0]!, up[1]!, blackhole.address];
     const common = "row_id 'key', on_server_error 'miss', connect_timeout '0.5', timeout '0.5'";
     const cases: Array<[string, string, number]> = [
       ['all three up', `servers '${list(up)}', ${common}, retry_interval '30'`, statements],
       ['one down, retry_interval 30 (default)', `servers '${list(down)}', ${common}, retry_interval '30'`, statements],
-      ['one down, retry_interval 0', `servers '${list(down)}', ${common}, retry_interval '0'`, Math.max(5, Math.floor(statements / 20))],
+      [
+        'one down, retry_interval 0',
+        `servers '${list(down)}', ${common}, retry_interval '0'`,
+        Math.max(5, Math.floor(statements / 20)),
+      ],
     ];
-    console.log(`${statements} statements each (the retry_interval 0 case fewer), 30 keys per statement, connect_timeout 0.5 s\n`);
+    console.log(
+      `${statements} statements each (the retry_interval 0 case fewer), 30 keys per statement, connect_timeout 0.5 s\n`,
+    );
     console.log('| case | statements | median | 95th percentile | first statement |');
     console.log('| --- | --- | --- | --- | --- |');
     for (let i = 0; i < cases.length; i++) {
@@ -52,7 +59,9 @@ async function main(): Promise<void> {
       }
       const first = times[0]!;
       const sorted = [...times].sort((a, b) => a - b);
-      console.log(`| ${name} | ${count} | ${percentile(sorted, 0.5).toFixed(2)} ms | ${percentile(sorted, 0.95).toFixed(2)} ms | ${first.toFixed(1)} ms |`);
+      console.log(
+        `| ${name} | ${count} | ${percentile(sorted, 0.5).toFixed(2)} ms | ${percentile(sorted, 0.95).toFixed(2)} ms | ${first.toFixed(1)} ms |`,
+      );
     }
     await client.end();
   } finally {
@@ -63,6 +72,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  console.error(`bench: ${error instanceof Error ? error.stack ?? error.message : String(error)}`);
+  console.error(`bench: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
   process.exit(1);
 });

@@ -21,14 +21,20 @@ function timeitMedians(): Timings {
 /** Instructions of `runs` parses (plus the start-up every run shares), counted by callgrind. */
 function instructions(parseCase: string, runs: number, dir: string): number {
   const out = join(dir, `callgrind-${runs}.out`);
-  execFileSync('valgrind', ['--tool=callgrind', `--callgrind-out-file=${out}`, PYTHON, SCRIPT, 'repeat', String(runs), parseCase], { env, stdio: 'ignore' });
+  execFileSync(
+    'valgrind',
+    ['--tool=callgrind', `--callgrind-out-file=${out}`, PYTHON, SCRIPT, 'repeat', String(runs), parseCase],
+    { env, stdio: 'ignore' },
+  );
   const summary = /^summary:\s+(\d+)/m.exec(readFileSync(out, 'utf8'));
   if (summary === null) throw new Error(`no summary line in ${out}`);
   return Number(summary[1]);
 }
 
 const timings = timeitMedians();
-console.log(`get reply of 1,000 values x 100 bytes (${timings.reply_bytes} bytes; ${timings.chunks} chunks of 64 KB), ${PYTHON}`);
+console.log(
+  `get reply of 1,000 values x 100 bytes (${timings.reply_bytes} bytes; ${timings.chunks} chunks of 64 KB), ${PYTHON}`,
+);
 console.log('timeit median per reply:');
 for (const [name, ms] of Object.entries(timings.ms)) console.log(`  ${name.padEnd(34)} ${ms.toFixed(3)} ms`);
 
@@ -41,7 +47,9 @@ if (!valgrind) {
     console.log('callgrind instructions per reply ((Ir(60 parses) - Ir(10 parses)) / 50):');
     for (const parseCase of ['one buffer', '64 KB chunks', 'hand-written floor']) {
       const perReply = (instructions(parseCase, 60, dir) - instructions(parseCase, 10, dir)) / 50;
-      console.log(`  ${parseCase.padEnd(34)} ${Math.round(perReply).toLocaleString('en-US')} (${Math.round(perReply / 1000).toLocaleString('en-US')} per value)`);
+      console.log(
+        `  ${parseCase.padEnd(34)} ${Math.round(perReply).toLocaleString('en-US')} (${Math.round(perReply / 1000).toLocaleString('en-US')} per value)`,
+      );
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -58,16 +58,28 @@ export function summarize(
     workload.ratio === 'latency' ? medianLatencyMs[contender] : medianTps[contender];
   const ours = measure('pymcache');
   const theirs = measure(workload.baseline);
-  if (ours === undefined || theirs === undefined) throw new Error(`${workload.id}: missing samples for pymcache or ${workload.baseline}`);
+  if (ours === undefined || theirs === undefined)
+    throw new Error(`${workload.id}: missing samples for pymcache or ${workload.baseline}`);
   const previous = measure('previous');
   const ratio = ours / theirs;
-  const meetsTarget = workload.target === null ? null
-    : workload.ratio === 'latency' ? ratio <= workload.target : ratio >= workload.target;
+  const meetsTarget =
+    workload.target === null
+      ? null
+      : workload.ratio === 'latency'
+        ? ratio <= workload.target
+        : ratio >= workload.target;
   return {
-    workload: workload.id, title: workload.title, ratioKind: workload.ratio, baseline: workload.baseline, medianLatencyMs, medianTps, ratio,
+    workload: workload.id,
+    title: workload.title,
+    ratioKind: workload.ratio,
+    baseline: workload.baseline,
+    medianLatencyMs,
+    medianTps,
+    ratio,
     previousRatio: previous === undefined ? null : previous / theirs,
     versusPrevious: previous === undefined ? null : ours / previous,
-    target: workload.target, meetsTarget,
+    target: workload.target,
+    meetsTarget,
   };
 }
 
@@ -75,10 +87,23 @@ function pad(text: string, width: number): string {
   return text.length >= width ? text : text + ' '.repeat(width - text.length);
 }
 
-const fixed = (value: number | undefined, digits: number): string => (value === undefined ? '-' : value.toFixed(digits));
+const fixed = (value: number | undefined, digits: number): string =>
+  value === undefined ? '-' : value.toFixed(digits);
 
 export function formatTable(results: readonly WorkloadResult[]): string {
-  const header = ['workload', 'pymcache ms', 'baseline', 'baseline ms', 'previous ms', 'pymcache tps', 'baseline tps', 'previous tps', 'ratio', 'target', 'vs previous'];
+  const header = [
+    'workload',
+    'pymcache ms',
+    'baseline',
+    'baseline ms',
+    'previous ms',
+    'pymcache tps',
+    'baseline tps',
+    'previous tps',
+    'ratio',
+    'target',
+    'vs previous',
+  ];
   const rows = results.map((r) => [
     `${r.workload} ${r.title}`,
     fixed(r.medianLatencyMs.pymcache, 3),
@@ -89,7 +114,9 @@ export function formatTable(results: readonly WorkloadResult[]): string {
     fixed(r.medianTps[r.baseline], 1),
     fixed(r.medianTps.previous, 1),
     `${r.ratio.toFixed(2)} (${r.ratioKind})`,
-    r.target === null ? '-' : `${r.ratioKind === 'latency' ? '<=' : '>='} ${r.target} ${r.meetsTarget === true ? 'met' : 'MISSED'}`,
+    r.target === null
+      ? '-'
+      : `${r.ratioKind === 'latency' ? '<=' : '>='} ${r.target} ${r.meetsTarget === true ? 'met' : 'MISSED'}`,
     r.versusPrevious === null ? '-' : r.versusPrevious.toFixed(2),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
@@ -120,7 +147,13 @@ export function renderSvg(flavours: readonly FlavourReport[], title: string, sub
   const workloadIds = flavours[0]?.results.map((r) => r.workload) ?? [];
   const height = top + workloadIds.length * (flavours.length * rowHeight + groupGap) + 44;
   const all = flavours.flatMap((f) => f.results);
-  const maxRatio = Math.max(1.5, ...all.map((r) => r.ratio), ...all.map((r) => r.previousRatio ?? 0), ...all.map((r) => r.target ?? 0)) * 1.1;
+  const maxRatio =
+    Math.max(
+      1.5,
+      ...all.map((r) => r.ratio),
+      ...all.map((r) => r.previousRatio ?? 0),
+      ...all.map((r) => r.target ?? 0),
+    ) * 1.1;
   const scale = (value: number): number => left + ((width - left - 50) * value) / maxRatio;
   const parts: string[] = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="sans-serif" font-size="13">`,

@@ -27,7 +27,15 @@ import {
   type PostgresInstallation,
 } from '../test/rig/postgres';
 import { flavourName, formatTable, renderSvg, summarize, type FlavourReport, type Sample } from './report';
-import { KEY_COUNT, MULTI_GET_SIZE, PREVIOUS_TABLE, SESSION_UPDATES, VALUE_BYTES, workloads, type WorkloadScript } from './workloads';
+import {
+  KEY_COUNT,
+  MULTI_GET_SIZE,
+  PREVIOUS_TABLE,
+  SESSION_UPDATES,
+  VALUE_BYTES,
+  workloads,
+  type WorkloadScript,
+} from './workloads';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const DATABASE = 'bench';
@@ -53,9 +61,12 @@ interface Flavour {
 function flavours(): Flavour[] {
   const mode = process.env['BENCH_MULTICORN'] ?? '';
   if (mode === '') return [{ installation: DEFAULT_INSTALLATION, multicorn: installedMulticorn() }];
-  if (mode !== 'both') throw new Error(`BENCH_MULTICORN=${mode}: expected both, or unset (the Multicorn the environment names)`);
+  if (mode !== 'both')
+    throw new Error(`BENCH_MULTICORN=${mode}: expected both, or unset (the Multicorn the environment names)`);
   if (DEFAULT_INSTALLATION.root === '') {
-    throw new Error('BENCH_MULTICORN=both needs PYMCACHE_PG_ROOT (and PYMCACHE_MULTICORN_PYTHONPATH) naming the copy of PostgreSQL with multicorn2 (docs/host.md)');
+    throw new Error(
+      'BENCH_MULTICORN=both needs PYMCACHE_PG_ROOT (and PYMCACHE_MULTICORN_PYTHONPATH) naming the copy of PostgreSQL with multicorn2 (docs/host.md)',
+    );
   }
   const host: PostgresInstallation = { root: '', multicornPythonPath: [] };
   return [
@@ -71,8 +82,11 @@ function flavours(): Flavour[] {
 function stagePreviousPackage(revision: string, scratch: string): string {
   const dir = join(scratch, 'previous');
   mkdirSync(dir, { recursive: true });
-  const archive = spawnSync('git', ['-C', repoRoot, 'archive', '--format=tar', revision, 'python-out/pymcache_fdw'], { maxBuffer: 64 * 1024 * 1024 });
-  if (archive.status !== 0) throw new Error(`git archive ${revision} python-out/pymcache_fdw failed: ${archive.stderr.toString()}`);
+  const archive = spawnSync('git', ['-C', repoRoot, 'archive', '--format=tar', revision, 'python-out/pymcache_fdw'], {
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  if (archive.status !== 0)
+    throw new Error(`git archive ${revision} python-out/pymcache_fdw failed: ${archive.stderr.toString()}`);
   const untar = spawnSync('tar', ['-x', '-C', dir, '--strip-components=1'], { input: archive.stdout });
   if (untar.status !== 0) throw new Error(`unpacking ${revision}'s python-out failed: ${untar.stderr.toString()}`);
   renameSync(join(dir, 'pymcache_fdw'), join(dir, PREVIOUS_PACKAGE));
@@ -99,11 +113,17 @@ async function setUpDatabase(connection: PostgresConnection, memcachedPort: numb
   await client.query('CREATE EXTENSION pgmemcache');
   await client.query('CREATE EXTENSION plperlu');
   const tableOptions = `OPTIONS (host '127.0.0.1', port '${memcachedPort}', row_id 'key')`;
-  await client.query(`CREATE SERVER cache_server FOREIGN DATA WRAPPER multicorn OPTIONS (wrapper 'pymcache_fdw.PymcacheFDW')`);
+  await client.query(
+    `CREATE SERVER cache_server FOREIGN DATA WRAPPER multicorn OPTIONS (wrapper 'pymcache_fdw.PymcacheFDW')`,
+  );
   await client.query(`CREATE FOREIGN TABLE cache (key text, value text) SERVER cache_server ${tableOptions}`);
   if (previous) {
-    await client.query(`CREATE SERVER previous_server FOREIGN DATA WRAPPER multicorn OPTIONS (wrapper '${PREVIOUS_PACKAGE}.PymcacheFDW')`);
-    await client.query(`CREATE FOREIGN TABLE ${PREVIOUS_TABLE} (key text, value text) SERVER previous_server ${tableOptions}`);
+    await client.query(
+      `CREATE SERVER previous_server FOREIGN DATA WRAPPER multicorn OPTIONS (wrapper '${PREVIOUS_PACKAGE}.PymcacheFDW')`,
+    );
+    await client.query(
+      `CREATE FOREIGN TABLE ${PREVIOUS_TABLE} (key text, value text) SERVER previous_server ${tableOptions}`,
+    );
   }
   // W5: the seed article's approach, a Cache::Memcached client built on every call.
   await client.query(`CREATE FUNCTION perl_memcache_get(text) RETURNS text LANGUAGE plperlu AS $$
@@ -125,18 +145,34 @@ async function setUpDatabase(connection: PostgresConnection, memcachedPort: numb
       $m->enable_compress(0);
       if ($m->set($_key, $_value)) { return 0; } else { return 1; }
     $$`);
-  for (const [table, setter] of [['sessions_ours', 'pymcache_fdw.memcache_set'], ['sessions_perl', 'perl_memcache_set']] as const) {
+  for (const [table, setter] of [
+    ['sessions_ours', 'pymcache_fdw.memcache_set'],
+    ['sessions_perl', 'perl_memcache_set'],
+  ] as const) {
     await client.query(`CREATE TABLE ${table} (session_id char(32) NOT NULL, data bytea NOT NULL DEFAULT '')`);
-    await client.query(`INSERT INTO ${table} SELECT md5('${table}' || g), '' FROM generate_series(1, ${SESSION_UPDATES}) g`);
-    await client.query(`CREATE RULE ${table}_insert_rule AS ON INSERT TO ${table} DO ALSO SELECT ${setter}(NEW.session_id::text, NEW.data)`);
-    await client.query(`CREATE RULE ${table}_update_rule AS ON UPDATE TO ${table} DO ALSO SELECT ${setter}(NEW.session_id::text, NEW.data)`);
+    await client.query(
+      `INSERT INTO ${table} SELECT md5('${table}' || g), '' FROM generate_series(1, ${SESSION_UPDATES}) g`,
+    );
+    await client.query(
+      `CREATE RULE ${table}_insert_rule AS ON INSERT TO ${table} DO ALSO SELECT ${setter}(NEW.session_id::text, NEW.data)`,
+    );
+    await client.query(
+      `CREATE RULE ${table}_update_rule AS ON UPDATE TO ${table} DO ALSO SELECT ${setter}(NEW.session_id::text, NEW.data)`,
+    );
   }
-  await client.query(`SELECT count(memcache_set(g::text, repeat('v', ${VALUE_BYTES}))) FROM generate_series(1, ${KEY_COUNT}) g`);
+  await client.query(
+    `SELECT count(memcache_set(g::text, repeat('v', ${VALUE_BYTES}))) FROM generate_series(1, ${KEY_COUNT}) g`,
+  );
   const tenKeys = [Array.from({ length: 10 }, (_, i) => String(i + 1))];
   for (const table of previous ? ['cache', PREVIOUS_TABLE] : ['cache']) {
-    const check = await client.query<{ hits: string }>(`SELECT count(value) AS hits FROM ${table} WHERE key = ANY($1::text[])`, tenKeys);
+    const check = await client.query<{ hits: string }>(
+      `SELECT count(value) AS hits FROM ${table} WHERE key = ANY($1::text[])`,
+      tenKeys,
+    );
     if (check.rows[0]?.hits !== '10') {
-      throw new Error(`setup check failed: the foreign table ${table} found ${check.rows[0]?.hits ?? 'no'} of 10 preloaded keys`);
+      throw new Error(
+        `setup check failed: the foreign table ${table} found ${check.rows[0]?.hits ?? 'no'} of 10 preloaded keys`,
+      );
     }
   }
   await client.end();
@@ -147,10 +183,32 @@ interface PgbenchResult {
   latencyMs: number;
 }
 
-function runPgbench(pgBin: string, connection: PostgresConnection, script: WorkloadScript, clients: number, seconds: number,
-  defines: Record<string, string>, scratch: string): PgbenchResult {
-  const args = ['-n', '-M', 'prepared', '-T', String(seconds), '-c', String(clients), '-j', String(Math.min(clients, 2)),
-    '-h', connection.host, '-p', String(connection.port), '-U', connection.user];
+function runPgbench(
+  pgBin: string,
+  connection: PostgresConnection,
+  script: WorkloadScript,
+  clients: number,
+  seconds: number,
+  defines: Record<string, string>,
+  scratch: string,
+): PgbenchResult {
+  const args = [
+    '-n',
+    '-M',
+    'prepared',
+    '-T',
+    String(seconds),
+    '-c',
+    String(clients),
+    '-j',
+    String(Math.min(clients, 2)),
+    '-h',
+    connection.host,
+    '-p',
+    String(connection.port),
+    '-U',
+    connection.user,
+  ];
   for (const [name, value] of Object.entries(defines)) args.push('-D', `${name}=${value}`);
   for (const [name, text] of Object.entries(script.files)) {
     const [fileName, weight] = name.split('@') as [string, string | undefined];
@@ -193,7 +251,13 @@ async function main(): Promise<void> {
     const extraPythonPath = withPrevious ? [stagePreviousPackage(previousRevision, scratch)] : [];
     for (const flavour of wanted) {
       const cluster = await startPostgresCluster({ installation: flavour.installation, extraPythonPath });
-      running.push({ flavour, pgBin: pgBinOf(flavour.installation), connection: cluster.connection, stop: cluster.stop, samples: [] });
+      running.push({
+        flavour,
+        pgBin: pgBinOf(flavour.installation),
+        connection: cluster.connection,
+        stop: cluster.stop,
+        samples: [],
+      });
       console.log(`Multicorn: ${flavourName(flavour.multicorn)} (${pgBinOf(flavour.installation)})`);
       await setUpDatabase(cluster.connection, memcached.address.port, withPrevious);
     }
@@ -209,9 +273,19 @@ async function main(): Promise<void> {
       for (const run of running) {
         for (let round = 1; round <= rounds; round += 1) {
           for (const script of workload.scripts) {
-            const measured = runPgbench(run.pgBin, run.connection, script, workload.clients, seconds, { keys: keysArray }, scratch);
+            const measured = runPgbench(
+              run.pgBin,
+              run.connection,
+              script,
+              workload.clients,
+              seconds,
+              { keys: keysArray },
+              scratch,
+            );
             run.samples.push({ workload: workload.id, contender: script.contender, round, ...measured });
-            console.log(`${flavourName(run.flavour.multicorn)} ${workload.id} round ${round} ${script.contender}: ${measured.tps.toFixed(1)} tps, ${measured.latencyMs.toFixed(3)} ms`);
+            console.log(
+              `${flavourName(run.flavour.multicorn)} ${workload.id} round ${round} ${script.contender}: ${measured.tps.toFixed(1)} tps, ${measured.latencyMs.toFixed(3)} ms`,
+            );
           }
         }
       }
@@ -233,9 +307,15 @@ async function main(): Promise<void> {
     const outDir = join(repoRoot, 'bench-results');
     mkdirSync(outDir, { recursive: true });
     const report = {
-      date: new Date().toISOString(), seconds, rounds, previous: withPrevious ? previousRevision : null,
+      date: new Date().toISOString(),
+      seconds,
+      rounds,
+      previous: withPrevious ? previousRevision : null,
       loadAverage: { samples: loads, cpus: cpus().length },
-      runs: reports.map((r) => ({ ...r, samples: running.find((run) => run.flavour.multicorn === r.multicorn)!.samples })),
+      runs: reports.map((r) => ({
+        ...r,
+        samples: running.find((run) => run.flavour.multicorn === r.multicorn)!.samples,
+      })),
     };
     writeFileSync(join(outDir, 'latest.json'), `${JSON.stringify(report, null, 2)}\n`);
     const subtitle = `${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC; ${loadText}${withPrevious ? `; previous: ${previousRevision}` : ''}`;
@@ -249,6 +329,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  console.error(`bench: ${error instanceof Error ? error.stack ?? error.message : String(error)}`);
+  console.error(`bench: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
   process.exitCode = 1;
 });

@@ -87,7 +87,10 @@ class SoakClient {
   }
 
   private modelRows(keys: string[]): Array<{ key: string; value: string }> {
-    return [...new Set(keys)].filter((key) => this.model.has(key)).sort().map((key) => ({ key, value: this.model.get(key)! }));
+    return [...new Set(keys)]
+      .filter((key) => this.model.has(key))
+      .sort()
+      .map((key) => ({ key, value: this.model.get(key)! }));
   }
 
   async step(): Promise<void> {
@@ -142,7 +145,10 @@ class SoakClient {
       await this.run('DELETE FROM cache WHERE key = $1', [c]);
       pending.delete(c);
       const seen = await this.run('SELECT key, value FROM cache WHERE key = ANY($1::text[]) ORDER BY key', [[a, b, c]]);
-      const expected = [...new Set([a, b, c])].filter((key) => pending.has(key)).sort().map((key) => ({ key, value: pending.get(key)! }));
+      const expected = [...new Set([a, b, c])]
+        .filter((key) => pending.has(key))
+        .sort()
+        .map((key) => ({ key, value: pending.get(key)! }));
       this.expectEqual('read-your-writes', seen.rows, expected);
       await this.run(commit ? 'COMMIT' : 'ROLLBACK');
     } catch (error) {
@@ -177,7 +183,10 @@ class SoakClient {
   private async swap(): Promise<void> {
     const [a, b] = [this.key(), this.key()];
     if (a === b || !this.model.has(a) || !this.model.has(b)) return;
-    const result = await this.run(`UPDATE cache SET key = CASE key WHEN $1 THEN $2 ELSE $1 END WHERE key IN ($1, $2)`, [a, b]);
+    const result = await this.run(`UPDATE cache SET key = CASE key WHEN $1 THEN $2 ELSE $1 END WHERE key IN ($1, $2)`, [
+      a,
+      b,
+    ]);
     this.expectEqual(`swap of ${a} and ${b}`, result.rowCount, 2);
     const [va, vb] = [this.model.get(a)!, this.model.get(b)!];
     this.model.set(a, vb);
@@ -194,7 +203,9 @@ async function setUp(connection: PostgresConnection, servers: MemcachedAddress[]
   const client = new pg.Client(soak);
   await client.connect();
   await client.query('CREATE EXTENSION pymcache_fdw CASCADE');
-  await client.query(`CREATE SERVER cache_server FOREIGN DATA WRAPPER multicorn OPTIONS (wrapper 'pymcache_fdw.PymcacheFDW')`);
+  await client.query(
+    `CREATE SERVER cache_server FOREIGN DATA WRAPPER multicorn OPTIONS (wrapper 'pymcache_fdw.PymcacheFDW')`,
+  );
   const list = servers.map((server) => `${server.host}:${server.port}`).join(',');
   await client.query(`CREATE FOREIGN TABLE cache (key text, value text, expire integer) SERVER cache_server
                       OPTIONS (servers '${list}', row_id 'key', prefix 'soak:')`);
@@ -236,7 +247,9 @@ async function main(): Promise<void> {
       await db.connect();
       clients.push(new SoakClient(i, db, generator(seed + i)));
     }
-    const pids = await Promise.all(clients.map(async (c) => (await c.db.query('SELECT pg_backend_pid() AS pid')).rows[0].pid as number));
+    const pids = await Promise.all(
+      clients.map(async (c) => (await c.db.query('SELECT pg_backend_pid() AS pid')).rows[0].pid as number),
+    );
     const deadline = Date.now() + seconds * 1000;
     const quarter = Date.now() + (seconds * 1000) / 4;
     const rssQuarter = new Array<number>(clientCount).fill(0);
@@ -253,21 +266,28 @@ async function main(): Promise<void> {
         await new Promise((resolve) => setTimeout(resolve, 250));
       }
     })();
-    await Promise.all(clients.map(async (client) => {
-      while (Date.now() < deadline) {
-        try {
-          await client.step();
-        } catch (error) {
-          client.errors.push(`client ${client.index}: ${error instanceof Error ? error.message : String(error)}`);
+    await Promise.all(
+      clients.map(async (client) => {
+        while (Date.now() < deadline) {
+          try {
+            await client.step();
+          } catch (error) {
+            client.errors.push(`client ${client.index}: ${error instanceof Error ? error.message : String(error)}`);
+          }
         }
-      }
-    }));
+      }),
+    );
     sampling = false;
     await sampler;
     for (const client of clients) {
       reports.push({
-        client: client.index, statements: client.statements, errors: client.errors, backendPid: pids[client.index]!,
-        rssQuarterKb: rssQuarter[client.index]!, rssEndKb: residentKb(pids[client.index]!), model: client.model,
+        client: client.index,
+        statements: client.statements,
+        errors: client.errors,
+        backendPid: pids[client.index]!,
+        rssQuarterKb: rssQuarter[client.index]!,
+        rssEndKb: residentKb(pids[client.index]!),
+        model: client.model,
       });
       await client.db.end();
     }
@@ -286,7 +306,10 @@ async function main(): Promise<void> {
         const actual = await heldAnywhere(servers, `soak:${key}`);
         if (expected !== null) acknowledged += 1;
         if (expected !== null && actual === expected) present += 1;
-        if (actual !== expected) wrong.push(`${key}: memcached holds ${JSON.stringify(actual)}, committed SQL says ${JSON.stringify(expected)}`);
+        if (actual !== expected)
+          wrong.push(
+            `${key}: memcached holds ${JSON.stringify(actual)}, committed SQL says ${JSON.stringify(expected)}`,
+          );
       }
     }
   } finally {
@@ -318,11 +341,12 @@ async function main(): Promise<void> {
   console.log('\npymcache_fdw soak');
   for (const row of rows) console.log(row.map((cell, c) => cell.padEnd(widths[c]!)).join('  '));
   for (const line of [...errors.slice(0, 10), ...wrong.slice(0, 10)]) console.log(`  ${line}`);
-  const failed = errors.length > 0 || wrong.length > 0 || maxConnections.some((count) => count > bound) || leaks.length > 0;
+  const failed =
+    errors.length > 0 || wrong.length > 0 || maxConnections.some((count) => count > bound) || leaks.length > 0;
   process.exitCode = failed ? 1 : 0;
 }
 
 main().catch((error: unknown) => {
-  console.error(`soak: ${error instanceof Error ? error.stack ?? error.message : String(error)}`);
+  console.error(`soak: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
   process.exitCode = 1;
 });

@@ -46,7 +46,8 @@ const randomKey = `\\set k random(1, ${KEY_COUNT})\n`;
 /** The same script on the earlier pymcache_fdw's table: every `cache` of ours replaced. */
 function onPrevious(script: WorkloadScript): WorkloadScript {
   const files: Record<string, string> = {};
-  for (const [name, text] of Object.entries(script.files)) files[name] = text.replaceAll(' cache ', ` ${PREVIOUS_TABLE} `);
+  for (const [name, text] of Object.entries(script.files))
+    files[name] = text.replaceAll(' cache ', ` ${PREVIOUS_TABLE} `);
   return { contender: 'previous', files };
 }
 
@@ -54,34 +55,64 @@ function onPrevious(script: WorkloadScript): WorkloadScript {
 export function workloads(previous: boolean): Workload[] {
   const all: Workload[] = [
     {
-      id: 'W1', title: '1-key lookup', clients: 1, ratio: 'latency', baseline: 'pgmemcache', target: 1.3,
+      id: 'W1',
+      title: '1-key lookup',
+      clients: 1,
+      ratio: 'latency',
+      baseline: 'pgmemcache',
+      target: 1.3,
       scripts: [
         { contender: 'pymcache', files: { 'w1.sql': `${randomKey}SELECT value FROM cache WHERE key = :k::text;\n` } },
         { contender: 'pgmemcache', files: { 'w1.sql': `${randomKey}SELECT memcache_get(:k::text);\n` } },
       ],
     },
     {
-      id: 'W2', title: `${MULTI_GET_SIZE}-key read`, clients: 1, ratio: 'latency', baseline: 'pgmemcache', target: 1.5,
-      scripts: [
-        { contender: 'pymcache', files: { 'w2.sql': 'SELECT count(value) FROM cache WHERE key = ANY(:keys::text[]);\n' } },
-        { contender: 'pgmemcache', files: { 'w2.sql': 'SELECT count(value) FROM memcache_get_multi(:keys::text[]);\n' } },
-      ],
-    },
-    {
-      id: 'W3', title: `${BULK_ROWS}-row write`, clients: 1, ratio: 'latency', baseline: 'pgmemcache', target: 0.2,
+      id: 'W2',
+      title: `${MULTI_GET_SIZE}-key read`,
+      clients: 1,
+      ratio: 'latency',
+      baseline: 'pgmemcache',
+      target: 1.5,
       scripts: [
         {
           contender: 'pymcache',
-          files: { 'w3.sql': `INSERT INTO cache (key, value) SELECT 'w3:' || g, repeat('x', ${VALUE_BYTES}) FROM generate_series(1, ${BULK_ROWS}) g;\n` },
+          files: { 'w2.sql': 'SELECT count(value) FROM cache WHERE key = ANY(:keys::text[]);\n' },
         },
         {
           contender: 'pgmemcache',
-          files: { 'w3.sql': `SELECT count(memcache_set('w3:' || g, repeat('x', ${VALUE_BYTES}))) FROM generate_series(1, ${BULK_ROWS}) g;\n` },
+          files: { 'w2.sql': 'SELECT count(value) FROM memcache_get_multi(:keys::text[]);\n' },
         },
       ],
     },
     {
-      id: 'W4', title: '8 clients, 90% reads / 10% writes', clients: 8, ratio: 'throughput', baseline: 'pgmemcache', target: 0.8,
+      id: 'W3',
+      title: `${BULK_ROWS}-row write`,
+      clients: 1,
+      ratio: 'latency',
+      baseline: 'pgmemcache',
+      target: 0.2,
+      scripts: [
+        {
+          contender: 'pymcache',
+          files: {
+            'w3.sql': `INSERT INTO cache (key, value) SELECT 'w3:' || g, repeat('x', ${VALUE_BYTES}) FROM generate_series(1, ${BULK_ROWS}) g;\n`,
+          },
+        },
+        {
+          contender: 'pgmemcache',
+          files: {
+            'w3.sql': `SELECT count(memcache_set('w3:' || g, repeat('x', ${VALUE_BYTES}))) FROM generate_series(1, ${BULK_ROWS}) g;\n`,
+          },
+        },
+      ],
+    },
+    {
+      id: 'W4',
+      title: '8 clients, 90% reads / 10% writes',
+      clients: 8,
+      ratio: 'throughput',
+      baseline: 'pgmemcache',
+      target: 0.8,
       scripts: [
         {
           contender: 'pymcache',
@@ -100,7 +131,12 @@ export function workloads(previous: boolean): Workload[] {
       ],
     },
     {
-      id: 'W5', title: '1-key lookup, PL/Perl Cache::Memcached per call', clients: 1, ratio: 'latency', baseline: 'plperl', target: null,
+      id: 'W5',
+      title: '1-key lookup, PL/Perl Cache::Memcached per call',
+      clients: 1,
+      ratio: 'latency',
+      baseline: 'plperl',
+      target: null,
       scripts: [
         { contender: 'pymcache', files: { 'w5.sql': `${randomKey}SELECT value FROM cache WHERE key = :k::text;\n` } },
         { contender: 'plperl', files: { 'w5.sql': `${randomKey}SELECT perl_memcache_get(:k::text);\n` } },
@@ -109,7 +145,12 @@ export function workloads(previous: boolean): Workload[] {
     {
       // The extension's function against pgmemcache's, both installed in the same database (ours in schema
       // pymcache_fdw, pgmemcache in public), on the default table `cache`.
-      id: 'W6', title: '1-key memcache_get(), ours vs pgmemcache', clients: 1, ratio: 'latency', baseline: 'pgmemcache', target: 1.3,
+      id: 'W6',
+      title: '1-key memcache_get(), ours vs pgmemcache',
+      clients: 1,
+      ratio: 'latency',
+      baseline: 'pgmemcache',
+      target: 1.3,
       scripts: [
         { contender: 'pymcache', files: { 'w6.sql': `${randomKey}SELECT pymcache_fdw.memcache_get(:k::text);\n` } },
         { contender: 'pgmemcache', files: { 'w6.sql': `${randomKey}SELECT public.memcache_get(:k::text);\n` } },
@@ -118,7 +159,12 @@ export function workloads(previous: boolean): Workload[] {
     {
       // The seed article's session rule (DO ALSO SELECT memcache_set(NEW.session_id::text, NEW.data)) on an UPDATE of
       // 1,000 sessions, committed: ours through the extension, the original through its PL/Perl memcache_set.
-      id: 'W7', title: `article's session rule, ${SESSION_UPDATES} session updates`, clients: 1, ratio: 'latency', baseline: 'plperl', target: null,
+      id: 'W7',
+      title: `article's session rule, ${SESSION_UPDATES} session updates`,
+      clients: 1,
+      ratio: 'latency',
+      baseline: 'plperl',
+      target: null,
       scripts: [
         {
           contender: 'pymcache',

@@ -28,7 +28,10 @@ function generatedFiles(dir: string, prefix = ''): string[] {
 
 function main(argv: string[]): number {
   const check = argv.includes('--check');
-  const project = new Project({ tsConfigFilePath: path.join(ROOT, 'tsconfig.json'), skipAddingFilesFromTsConfig: true });
+  const project = new Project({
+    tsConfigFilePath: path.join(ROOT, 'tsconfig.json'),
+    skipAddingFilesFromTsConfig: true,
+  });
   project.addSourceFilesAtPaths(path.join(ROOT, 'src', '**', '*.ts'));
   project.resolveSourceFileDependencies();
   const result = compileProject(project, { root: ROOT });
@@ -62,7 +65,9 @@ function main(argv: string[]): number {
     }
     return 0;
   }
-  console.log(`codegen: ${result.files.length} module(s) emitted${changes.length > 0 ? `, ${changes.length} file(s) changed` : ', no change'}.`);
+  console.log(
+    `codegen: ${result.files.length} module(s) emitted${changes.length > 0 ? `, ${changes.length} file(s) changed` : ', no change'}.`,
+  );
   return 0;
 }
 

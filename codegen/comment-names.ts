@@ -9,7 +9,10 @@ import { memberName, recordKeyName, snakeCase } from './names';
 function isPrivateMember(declaration: ts.Node): boolean {
   const modifiers = ts.canHaveModifiers(declaration) ? (ts.getModifiers(declaration) ?? []) : [];
   const name = (declaration as ts.NamedDeclaration).name;
-  return modifiers.some((m) => m.kind === ts.SyntaxKind.PrivateKeyword) || (name !== undefined && ts.isPrivateIdentifier(name));
+  return (
+    modifiers.some((m) => m.kind === ts.SyntaxKind.PrivateKeyword) ||
+    (name !== undefined && ts.isPrivateIdentifier(name))
+  );
 }
 
 function nameText(name: ts.Node | undefined): string | null {
@@ -28,7 +31,12 @@ export function pythonNameOfDeclaration(declaration: ts.Node, tsName: string): s
   const bare = tsName.startsWith('#') ? tsName.slice(1) : tsName;
   const file = declaration.getSourceFile().fileName;
   const inPort = portOf(file) !== null;
-  if (ts.isClassDeclaration(declaration) || ts.isInterfaceDeclaration(declaration) || ts.isTypeAliasDeclaration(declaration) || ts.isEnumDeclaration(declaration)) {
+  if (
+    ts.isClassDeclaration(declaration) ||
+    ts.isInterfaceDeclaration(declaration) ||
+    ts.isTypeAliasDeclaration(declaration) ||
+    ts.isEnumDeclaration(declaration)
+  ) {
     return tsName;
   }
   if (ts.isPropertySignature(declaration) || ts.isMethodSignature(declaration)) {
@@ -36,10 +44,20 @@ export function pythonNameOfDeclaration(declaration: ts.Node, tsName: string): s
     const isProtocol = ts.isInterfaceDeclaration(owner) && owner.members.some((m) => ts.isMethodSignature(m));
     return inPort || isProtocol ? snakeCase(bare) : recordKeyName(bare);
   }
-  if (ts.isClassElement(declaration) || (ts.isParameter(declaration) && ts.isConstructorDeclaration(declaration.parent) && ts.getModifiers(declaration) !== undefined)) {
+  if (
+    ts.isClassElement(declaration) ||
+    (ts.isParameter(declaration) &&
+      ts.isConstructorDeclaration(declaration.parent) &&
+      ts.getModifiers(declaration) !== undefined)
+  ) {
     return inPort ? snakeCase(bare) : memberName(tsName, isPrivateMember(declaration));
   }
-  if (ts.isFunctionDeclaration(declaration) || ts.isVariableDeclaration(declaration) || ts.isParameter(declaration) || ts.isBindingElement(declaration)) {
+  if (
+    ts.isFunctionDeclaration(declaration) ||
+    ts.isVariableDeclaration(declaration) ||
+    ts.isParameter(declaration) ||
+    ts.isBindingElement(declaration)
+  ) {
     return bindingName(bare);
   }
   return null;
@@ -58,7 +76,15 @@ export function projectNames(files: readonly ts.SourceFile[]): Map<string, Set<s
   for (const file of files) {
     const visit = (node: ts.Node): void => {
       const name = nameText((node as ts.NamedDeclaration).name);
-      if (name !== null && (ts.isDeclarationStatement(node) || ts.isClassElement(node) || ts.isTypeElement(node) || ts.isParameter(node) || ts.isVariableDeclaration(node) || ts.isBindingElement(node))) {
+      if (
+        name !== null &&
+        (ts.isDeclarationStatement(node) ||
+          ts.isClassElement(node) ||
+          ts.isTypeElement(node) ||
+          ts.isParameter(node) ||
+          ts.isVariableDeclaration(node) ||
+          ts.isBindingElement(node))
+      ) {
         add(name, pythonNameOfDeclaration(node, name));
       }
       ts.forEachChild(node, visit);
@@ -75,12 +101,25 @@ function importedName(specifier: ts.ImportSpecifier, checker: ts.TypeChecker): s
   const port = portOf((specifier.parent.parent.parent.moduleSpecifier as ts.StringLiteral).text);
   if (port !== null && Object.prototype.hasOwnProperty.call(PORTS, port)) {
     const symbol = checker.getSymbolAtLocation(specifier.name);
-    const target = symbol === undefined ? undefined : (symbol.flags & ts.SymbolFlags.Alias) !== 0 ? checker.getAliasedSymbol(symbol) : symbol;
+    const target =
+      symbol === undefined
+        ? undefined
+        : (symbol.flags & ts.SymbolFlags.Alias) !== 0
+          ? checker.getAliasedSymbol(symbol)
+          : symbol;
     const flags = target?.flags ?? 0;
-    const kind = (flags & ts.SymbolFlags.Class) !== 0 ? 'class' : (flags & ts.SymbolFlags.Function) !== 0 ? 'function' : (flags & ts.SymbolFlags.Variable) !== 0 ? 'variable' : 'typeAlias';
+    const kind =
+      (flags & ts.SymbolFlags.Class) !== 0
+        ? 'class'
+        : (flags & ts.SymbolFlags.Function) !== 0
+          ? 'function'
+          : (flags & ts.SymbolFlags.Variable) !== 0
+            ? 'variable'
+            : 'typeAlias';
     const binding = resolvePortExport(port, imported, kind);
     if (binding === null) return null;
-    if (binding.kind === 'import' || binding.kind === 'inline') return local === imported ? binding.name : bindingName(local);
+    if (binding.kind === 'import' || binding.kind === 'inline')
+      return local === imported ? binding.name : bindingName(local);
     if (binding.kind === 'builtin') return binding.name;
     return local;
   }
@@ -100,13 +139,18 @@ export class CommentNamer {
     private readonly project: ReadonlyMap<string, ReadonlySet<string>>,
   ) {
     for (const statement of file.statements) {
-      if (ts.isImportDeclaration(statement) && statement.importClause?.namedBindings !== undefined && ts.isNamedImports(statement.importClause.namedBindings)) {
+      if (
+        ts.isImportDeclaration(statement) &&
+        statement.importClause?.namedBindings !== undefined &&
+        ts.isNamedImports(statement.importClause.namedBindings)
+      ) {
         for (const specifier of statement.importClause.namedBindings.elements) {
           const name = importedName(specifier, checker);
           if (name !== null) this.moduleNames.set(specifier.name.text, name);
         }
       } else if (ts.isVariableStatement(statement)) {
-        for (const d of statement.declarationList.declarations) if (ts.isIdentifier(d.name)) this.moduleNames.set(d.name.text, bindingName(d.name.text));
+        for (const d of statement.declarationList.declarations)
+          if (ts.isIdentifier(d.name)) this.moduleNames.set(d.name.text, bindingName(d.name.text));
       } else if (ts.isFunctionDeclaration(statement) && statement.name !== undefined) {
         this.moduleNames.set(statement.name.text, bindingName(statement.name.text));
       }
@@ -122,7 +166,8 @@ export class CommentNamer {
       }
       if (ts.isClassDeclaration(node)) {
         for (const member of node.members) {
-          if (nameText(member.name) === word || nameText(member.name) === `#${word}`) return renamed(pythonNameOfDeclaration(member, nameText(member.name)!));
+          if (nameText(member.name) === word || nameText(member.name) === `#${word}`)
+            return renamed(pythonNameOfDeclaration(member, nameText(member.name)!));
         }
         const ctor = node.members.find(ts.isConstructorDeclaration);
         const property = ctor?.parameters.find((p) => nameText(p.name) === word && ts.getModifiers(p) !== undefined);
@@ -145,7 +190,10 @@ function findLocal(fn: ts.SignatureDeclaration, name: string): ts.Node | null {
   let found: ts.Node | null = null;
   const visit = (node: ts.Node): void => {
     if (found !== null) return;
-    if ((ts.isVariableDeclaration(node) || ts.isBindingElement(node) || ts.isParameter(node)) && nameText(node.name) === name) {
+    if (
+      (ts.isVariableDeclaration(node) || ts.isBindingElement(node) || ts.isParameter(node)) &&
+      nameText(node.name) === name
+    ) {
       found = node;
       return;
     }

@@ -32,7 +32,13 @@ export function commentBody(text: string): string[] {
 function toComment(file: ts.SourceFile, range: ts.CommentRange, previousEnd: number): SourceComment {
   const text = file.text.slice(range.pos, range.end);
   const between = file.text.slice(previousEnd, range.pos);
-  return { lines: commentBody(text), blankBefore: /\n[ \t]*\r?\n/.test(between), jsDoc: isJsDocText(text), pos: range.pos, end: range.end };
+  return {
+    lines: commentBody(text),
+    blankBefore: /\n[ \t]*\r?\n/.test(between),
+    jsDoc: isJsDocText(text),
+    pos: range.pos,
+    end: range.end,
+  };
 }
 
 /**
@@ -46,7 +52,8 @@ export function headerComment(file: ts.SourceFile): { lines: string[]; end: numb
   for (const range of ranges) {
     const text = file.text.slice(range.pos, range.end);
     const between = file.text.slice(end, range.pos);
-    if (range.kind !== ts.SyntaxKind.SingleLineCommentTrivia || (lines.length > 0 && /\n[ \t]*\r?\n/.test(between))) break;
+    if (range.kind !== ts.SyntaxKind.SingleLineCommentTrivia || (lines.length > 0 && /\n[ \t]*\r?\n/.test(between)))
+      break;
     lines.push(...commentBody(text));
     end = range.end;
   }
@@ -58,7 +65,10 @@ export function headerComment(file: ts.SourceFile): { lines: string[]; end: numb
  * statement of a block also one on the line of the opening brace. `after` skips comments before that position (the
  * file header).
  */
-export function leadingComments(node: ts.Node, options: { afterOpeningBrace: boolean; after: number }): SourceComment[] {
+export function leadingComments(
+  node: ts.Node,
+  options: { afterOpeningBrace: boolean; after: number },
+): SourceComment[] {
   const file = node.getSourceFile();
   const ranges = [
     ...(options.afterOpeningBrace ? (ts.getTrailingCommentRanges(file.text, node.pos) ?? []) : []),
@@ -99,9 +109,13 @@ export function trailingComment(node: ts.Node): string | null {
 /** Comments after the last of `statements` (or inside an empty block) up to the closing brace or the end of file. */
 export function danglingComments(statements: ts.NodeArray<ts.Node>, file: ts.SourceFile): SourceComment[] {
   const last = statements[statements.length - 1];
-  const ranges = last === undefined
-    ? [...(ts.getTrailingCommentRanges(file.text, statements.pos) ?? []), ...(ts.getLeadingCommentRanges(file.text, statements.pos) ?? [])]
-    : (ts.getLeadingCommentRanges(file.text, last.end) ?? []);
+  const ranges =
+    last === undefined
+      ? [
+          ...(ts.getTrailingCommentRanges(file.text, statements.pos) ?? []),
+          ...(ts.getLeadingCommentRanges(file.text, statements.pos) ?? []),
+        ]
+      : (ts.getLeadingCommentRanges(file.text, last.end) ?? []);
   let previousEnd = last === undefined ? statements.pos : last.end;
   return ranges.map((range) => {
     const comment = toComment(file, range, previousEnd);
@@ -143,7 +157,8 @@ export function pythonizeComment(text: string, names: CommentNames): string {
   return text
     .split(/(`[^`\n]*`)/)
     .map((piece) => {
-      if (piece.startsWith('`') && piece.endsWith('`') && piece.length >= 2) return `\`${renameCode(piece.slice(1, -1), names)}\``;
+      if (piece.startsWith('`') && piece.endsWith('`') && piece.length >= 2)
+        return `\`${renameCode(piece.slice(1, -1), names)}\``;
       return piece.replace(/(?:#|\b)[a-z][a-z0-9]*(?:[A-Z][a-z0-9]*)+\b/g, (word) => renameWord(word, names));
     })
     .join('');

@@ -29,18 +29,21 @@ export class CompileContext {
   get setUsage(): SetUsage {
     if (this.sets === null) {
       const src = `${path.posix.join(this.root, 'src')}/`;
-      const files = this.program.getSourceFiles().filter((f) => f.fileName.startsWith(src) && !f.fileName.startsWith(`${src}ports/`) && !f.isDeclarationFile);
+      const files = this.program
+        .getSourceFiles()
+        .filter((f) => f.fileName.startsWith(src) && !f.fileName.startsWith(`${src}ports/`) && !f.isDeclarationFile);
       this.sets = analyzeSetUsage(this.checker, files);
     }
     return this.sets;
   }
 
-
   /** Every name declared in src/ (ports included) -> its Python names, for comments that mention them. */
   get projectNames(): ReadonlyMap<string, ReadonlySet<string>> {
     if (this.names === null) {
       const src = `${path.posix.join(this.root, 'src')}/`;
-      this.names = projectNames(this.program.getSourceFiles().filter((f) => f.fileName.startsWith(src) && !f.isDeclarationFile));
+      this.names = projectNames(
+        this.program.getSourceFiles().filter((f) => f.fileName.startsWith(src) && !f.isDeclarationFile),
+      );
     }
     return this.names;
   }

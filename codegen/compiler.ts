@@ -38,16 +38,31 @@ export function emittedSourceFiles(project: Project, root: string): ts.SourceFil
   return project
     .getSourceFiles()
     .map((sf) => sf.compilerNode)
-    .filter((sf) => sf.fileName.startsWith(src) && !sf.fileName.startsWith(`${src}ports/`) && sf.fileName.endsWith('.ts') && !sf.fileName.endsWith('.d.ts'))
+    .filter(
+      (sf) =>
+        sf.fileName.startsWith(src) &&
+        !sf.fileName.startsWith(`${src}ports/`) &&
+        sf.fileName.endsWith('.ts') &&
+        !sf.fileName.endsWith('.d.ts'),
+    )
     .sort((a, b) => (a.fileName < b.fileName ? -1 : a.fileName > b.fileName ? 1 : 0));
 }
 
 function typescriptDiagnostics(program: ts.Program, file: ts.SourceFile): Diagnostic[] {
   const all = [...program.getSyntacticDiagnostics(file), ...program.getSemanticDiagnostics(file)];
   return all.map((d) => {
-    const start = d.file === undefined || d.start === undefined ? { line: 0, character: 0 } : d.file.getLineAndCharacterOfPosition(d.start);
+    const start =
+      d.file === undefined || d.start === undefined
+        ? { line: 0, character: 0 }
+        : d.file.getLineAndCharacterOfPosition(d.start);
     const fileName = d.file === undefined ? file.fileName : d.file.fileName;
-    return make.typescriptError(undefined, fileName, start.line + 1, start.character + 1, ts.flattenDiagnosticMessageText(d.messageText, ' '));
+    return make.typescriptError(
+      undefined,
+      fileName,
+      start.line + 1,
+      start.character + 1,
+      ts.flattenDiagnosticMessageText(d.messageText, ' '),
+    );
   });
 }
 
@@ -78,7 +93,9 @@ export function compileFile(compile: CompileContext, file: ts.SourceFile): { tex
     return py.assign(py.name(name), py.call(py.name(ctx.typing('TypeVar')), [py.str(name)], keywords));
   });
   const all: py.Stmt[] =
-    ctx.reexports.size === 0 ? [] : [py.assign(py.name('__all__'), py.list([...ctx.reexports].sort().map((n) => py.str(n))))];
+    ctx.reexports.size === 0
+      ? []
+      : [py.assign(py.name('__all__'), py.list([...ctx.reexports].sort().map((n) => py.str(n))))];
   const module: py.Module = {
     docstring: moduleDocstring(ctx, file),
     imports: ctx.imports.render(moduleName, modules.isPackageInit(file.fileName)),
@@ -102,7 +119,14 @@ function packageInits(compile: CompileContext, files: readonly ts.SourceFile[]):
     .sort()
     .map((d) => ({
       path: d === '' ? '__init__.py' : `${d}/__init__.py`,
-      text: printModule({ docstring: null, imports: [[{ kind: 'ImportFrom', module: '__future__', names: [{ name: 'annotations', asname: null }] }]], body: [] }, header(d === '' ? 'src/' : `src/${d}/`)),
+      text: printModule(
+        {
+          docstring: null,
+          imports: [[{ kind: 'ImportFrom', module: '__future__', names: [{ name: 'annotations', asname: null }] }]],
+          body: [],
+        },
+        header(d === '' ? 'src/' : `src/${d}/`),
+      ),
     }));
 }
 
@@ -148,6 +172,7 @@ export function inMemoryProject(files: Readonly<Record<string, string>>, root = 
       types: [],
     },
   });
-  for (const [name, text] of Object.entries(files)) project.createSourceFile(path.posix.join(root, name), text, { overwrite: true });
+  for (const [name, text] of Object.entries(files))
+    project.createSourceFile(path.posix.join(root, name), text, { overwrite: true });
   return project;
 }

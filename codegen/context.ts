@@ -2,7 +2,15 @@
 // diagnostics and imports, and tracks the Python scopes (temporaries, hoisted functions, global/nonlocal, loops).
 import { ts } from 'ts-morph';
 import { CommentNamer } from './comment-names';
-import { blankLineBefore, danglingComments, headerComment, leadingComments, pythonizeComment, trailingComment, type SourceComment } from './comments';
+import {
+  blankLineBefore,
+  danglingComments,
+  headerComment,
+  leadingComments,
+  pythonizeComment,
+  trailingComment,
+  type SourceComment,
+} from './comments';
 import type { CompileContext } from './compile-context';
 import { diagnostics, type Diagnostic } from './diagnostics';
 import { ImportCollector } from './imports';
@@ -97,7 +105,11 @@ export class Context {
 
   report(diagnostic: Diagnostic): py.Expr {
     const duplicate = this.diagnostics.some(
-      (d) => d.file === diagnostic.file && d.line === diagnostic.line && d.column === diagnostic.column && d.code === diagnostic.code,
+      (d) =>
+        d.file === diagnostic.file &&
+        d.line === diagnostic.line &&
+        d.column === diagnostic.column &&
+        d.code === diagnostic.code,
     );
     if (!duplicate) this.diagnostics.push(diagnostic);
     return REFUSED;
@@ -130,7 +142,8 @@ export class Context {
   /** Statements, with the comments left after the last one (when `statements` are a whole block of the source). */
   block(statements: readonly ts.Statement[]): py.Stmt[] {
     const out = statements.flatMap((s) => this.stmt(s));
-    if (isNodeArray(statements)) out.push(...this.commentStmts(danglingComments(statements, this.sourceFile), statements[0] ?? this.sourceFile));
+    if (isNodeArray(statements))
+      out.push(...this.commentStmts(danglingComments(statements, this.sourceFile), statements[0] ?? this.sourceFile));
     return out;
   }
 
@@ -163,10 +176,16 @@ export class Context {
   /** The comments before a statement or class member, as statements (minus its JSDoc when that is its docstring). */
   commentsBefore(node: ts.Node): py.Stmt[] {
     const parent = node.parent as ts.Node | undefined;
-    const siblings = parent === undefined ? undefined : (parent as { statements?: ts.NodeArray<ts.Node>; members?: ts.NodeArray<ts.Node> }).statements ?? (parent as { members?: ts.NodeArray<ts.Node> }).members;
+    const siblings =
+      parent === undefined
+        ? undefined
+        : ((parent as { statements?: ts.NodeArray<ts.Node>; members?: ts.NodeArray<ts.Node> }).statements ??
+          (parent as { members?: ts.NodeArray<ts.Node> }).members);
     const first = siblings !== undefined && siblings[0] === node && !ts.isSourceFile(parent!);
     const docstringDoc = this.documented.has(node) ? jsDocsOf(node).slice(-1)[0] : undefined;
-    const comments = leadingComments(node, { afterOpeningBrace: first, after: this.headerEnd }).filter((c) => docstringDoc === undefined || c.pos !== docstringDoc.pos);
+    const comments = leadingComments(node, { afterOpeningBrace: first, after: this.headerEnd }).filter(
+      (c) => docstringDoc === undefined || c.pos !== docstringDoc.pos,
+    );
     return this.commentStmts(comments, node);
   }
 
@@ -180,7 +199,8 @@ export class Context {
   /** `stmts` (the translation of `node`) with the source's comments: before, after on the same line, blank line. */
   private commented(node: ts.Statement, stmts: py.Stmt[]): py.Stmt[] {
     // Imports become the import block; a comment there would land in the body, away from what it explains.
-    if (ts.isImportDeclaration(node) || (ts.isExportDeclaration(node) && node.moduleSpecifier !== undefined)) return stmts;
+    if (ts.isImportDeclaration(node) || (ts.isExportDeclaration(node) && node.moduleSpecifier !== undefined))
+      return stmts;
     const out = [...this.commentsBefore(node), ...stmts];
     if (out.length === 0) return out;
     if (blankLineBefore(node)) out[0] = { ...out[0]!, blankBefore: true };
@@ -188,7 +208,8 @@ export class Context {
     if (trailing !== null) {
       const text = this.pythonize(trailing, node);
       const last = out[out.length - 1]!;
-      if (stmts.length > 0 && isSimple(last) && last.trailing === undefined) out[out.length - 1] = { ...last, trailing: text };
+      if (stmts.length > 0 && isSimple(last) && last.trailing === undefined)
+        out[out.length - 1] = { ...last, trailing: text };
       else out.push(py.comment([text]));
     }
     return out;
@@ -276,7 +297,8 @@ export class Context {
    */
   once(value: py.Expr): { first: py.Expr; again: py.Expr } {
     if (value.kind === 'Name' || value.kind === 'Constant') return { first: value, again: value };
-    if (value.kind === 'Attribute' && value.value.kind === 'Name' && value.value.id === 'self') return { first: value, again: value };
+    if (value.kind === 'Attribute' && value.value.kind === 'Name' && value.value.id === 'self')
+      return { first: value, again: value };
     const temp = this.fresh('t');
     return { first: { kind: 'NamedExpr', target: temp, value }, again: py.name(temp) };
   }
@@ -340,13 +362,22 @@ export class Context {
       if (binding.kind === 'import') return py.name(localName === importedName ? binding.name : localName);
       if (binding.kind === 'inline') {
         // Referenced as a value (not a call written inline): import it like any runtime name.
-        return py.name(this.imports.addFrom(binding.module, binding.name, localName === importedName ? null : localBindingName(localName)));
+        return py.name(
+          this.imports.addFrom(
+            binding.module,
+            binding.name,
+            localName === importedName ? null : localBindingName(localName),
+          ),
+        );
       }
-      return this.report(diagnostics.unsupportedSyntax(location, `the type-only port export \`${importedName}\` used as a value`));
+      return this.report(
+        diagnostics.unsupportedSyntax(location, `the type-only port export \`${importedName}\` used as a value`),
+      );
     }
     const target = this.checker.getAliasedSymbol(symbol);
     const targetDeclaration = target.getDeclarations()?.[0];
-    const targetName = targetDeclaration === undefined ? importedName : declarationName(targetDeclaration, importedName);
+    const targetName =
+      targetDeclaration === undefined ? importedName : declarationName(targetDeclaration, importedName);
     return py.name(localName === importedName ? targetName : localBindingName(localName));
   }
 
@@ -363,7 +394,8 @@ export class Context {
   }
 
   portBinding(port: string, exportName: string, aliasSymbol: ts.Symbol, location: ts.Node): PortBinding | null {
-    const target = (aliasSymbol.flags & ts.SymbolFlags.Alias) !== 0 ? this.checker.getAliasedSymbol(aliasSymbol) : aliasSymbol;
+    const target =
+      (aliasSymbol.flags & ts.SymbolFlags.Alias) !== 0 ? this.checker.getAliasedSymbol(aliasSymbol) : aliasSymbol;
     const binding = resolvePortExport(port, exportName, portExportKind(target));
     if (binding === null) this.report(diagnostics.unknownPortExport(location, port, exportName));
     return binding;
@@ -396,12 +428,29 @@ function isSimple(stmt: py.Stmt): boolean {
 }
 
 function newScope(kind: PythonScope['kind'], node: ts.Node): PythonScope {
-  return { kind, node, bindings: new Map(), globals: new Set(), nonlocals: new Set(), counters: new Map(), annotated: new Set() };
+  return {
+    kind,
+    node,
+    bindings: new Map(),
+    globals: new Set(),
+    nonlocals: new Set(),
+    counters: new Map(),
+    annotated: new Set(),
+  };
 }
 
 function enclosingBlock(node: ts.Node): ts.Node {
   for (let p = node.parent; p !== undefined; p = p.parent) {
-    if (ts.isBlock(p) || ts.isSourceFile(p) || ts.isForStatement(p) || ts.isForOfStatement(p) || ts.isCaseClause(p) || ts.isDefaultClause(p) || ts.isCatchClause(p) || ts.isFunctionLike(p)) {
+    if (
+      ts.isBlock(p) ||
+      ts.isSourceFile(p) ||
+      ts.isForStatement(p) ||
+      ts.isForOfStatement(p) ||
+      ts.isCaseClause(p) ||
+      ts.isDefaultClause(p) ||
+      ts.isCatchClause(p) ||
+      ts.isFunctionLike(p)
+    ) {
       return p;
     }
   }
@@ -433,7 +482,12 @@ export function localBindingName(tsName: string, declaration?: ts.Node): string 
 }
 
 export function declarationName(declaration: ts.Declaration, fallback: string): string {
-  if (ts.isClassDeclaration(declaration) || ts.isInterfaceDeclaration(declaration) || ts.isEnumDeclaration(declaration) || ts.isTypeAliasDeclaration(declaration)) {
+  if (
+    ts.isClassDeclaration(declaration) ||
+    ts.isInterfaceDeclaration(declaration) ||
+    ts.isEnumDeclaration(declaration) ||
+    ts.isTypeAliasDeclaration(declaration)
+  ) {
     return declaration.name?.text ?? fallback;
   }
   return localBindingName(fallback, declaration);

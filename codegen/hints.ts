@@ -19,7 +19,12 @@ function joinUnion(ctx: Context, members: string[]): string {
     else if (!others.includes(m)) others.push(m);
   }
   // A literal is redundant next to its widened type (`'a' | string`).
-  const keptLiterals = literals.filter((l) => !(others.includes('str') && l.startsWith("'")) && !(others.includes('int') && /^-?\d/.test(l)) && !(others.includes('bool') && /^(True|False)$/.test(l)));
+  const keptLiterals = literals.filter(
+    (l) =>
+      !(others.includes('str') && l.startsWith("'")) &&
+      !(others.includes('int') && /^-?\d/.test(l)) &&
+      !(others.includes('bool') && /^(True|False)$/.test(l)),
+  );
   const unique = [...new Set(keptLiterals)];
   // Literal[True, False] is just bool.
   if (unique.includes('True') && unique.includes('False')) {
@@ -54,8 +59,14 @@ const LIB_GENERIC_HINTS: Readonly<Record<string, (ctx: Context, args: string[]) 
   Record: (_ctx, [k, v]) => `dict[${k ?? 'str'}, ${v ?? 'object'}]`,
   Promise: (_ctx, [t]) => t ?? NONE,
   PromiseLike: (_ctx, [t]) => t ?? NONE,
-  Generator: (ctx, [t, r]) => (r === undefined || r === NONE ? `${ctx.typing('Iterator')}[${t ?? 'object'}]` : `${ctx.typing('Generator')}[${t ?? 'object'}, None, ${r}]`),
-  AsyncGenerator: (ctx, [t, r]) => (r === undefined || r === NONE ? `${ctx.typing('Iterator')}[${t ?? 'object'}]` : `${ctx.typing('Generator')}[${t ?? 'object'}, None, ${r}]`),
+  Generator: (ctx, [t, r]) =>
+    r === undefined || r === NONE
+      ? `${ctx.typing('Iterator')}[${t ?? 'object'}]`
+      : `${ctx.typing('Generator')}[${t ?? 'object'}, None, ${r}]`,
+  AsyncGenerator: (ctx, [t, r]) =>
+    r === undefined || r === NONE
+      ? `${ctx.typing('Iterator')}[${t ?? 'object'}]`
+      : `${ctx.typing('Generator')}[${t ?? 'object'}, None, ${r}]`,
   Iterator: (ctx, [t]) => `${ctx.typing('Iterator')}[${t ?? 'object'}]`,
   IterableIterator: (ctx, [t]) => `${ctx.typing('Iterator')}[${t ?? 'object'}]`,
   AsyncIterableIterator: (ctx, [t]) => `${ctx.typing('Iterator')}[${t ?? 'object'}]`,
@@ -99,7 +110,8 @@ export function hintForTypeNode(ctx: Context, node: ts.TypeNode): string {
     if (literal.kind === ts.SyntaxKind.FalseKeyword) return literalHint(ctx, 'False');
     if (ts.isStringLiteral(literal)) return literalHint(ctx, pyStringLiteral(literal.text));
     if (ts.isNumericLiteral(literal)) return literalHint(ctx, String(Number(literal.text)));
-    if (ts.isPrefixUnaryExpression(literal) && ts.isNumericLiteral(literal.operand)) return literalHint(ctx, `-${Number(literal.operand.text)}`);
+    if (ts.isPrefixUnaryExpression(literal) && ts.isNumericLiteral(literal.operand))
+      return literalHint(ctx, `-${Number(literal.operand.text)}`);
     return hintForType(ctx, ctx.checker.getTypeFromTypeNode(node), node);
   }
   if (ts.isArrayTypeNode(node)) {
@@ -115,7 +127,11 @@ export function hintForTypeNode(ctx: Context, node: ts.TypeNode): string {
     if (node.elements.length === 0) return 'tuple[()]';
     const elements = node.elements.map((e) => {
       const element = ts.isNamedTupleMember(e) ? e.type : e;
-      if (ts.isOptionalTypeNode(element) || ts.isRestTypeNode(element) || (ts.isNamedTupleMember(e) && (e.questionToken !== undefined || e.dotDotDotToken !== undefined))) {
+      if (
+        ts.isOptionalTypeNode(element) ||
+        ts.isRestTypeNode(element) ||
+        (ts.isNamedTupleMember(e) && (e.questionToken !== undefined || e.dotDotDotToken !== undefined))
+      ) {
         ctx.report(diagnostics.unsupportedType(e, e.getText(), 'Use a tuple of fixed length, or an array'));
         return 'object';
       }
@@ -123,7 +139,11 @@ export function hintForTypeNode(ctx: Context, node: ts.TypeNode): string {
     });
     return `tuple[${elements.join(', ')}]`;
   }
-  if (ts.isUnionTypeNode(node)) return joinUnion(ctx, node.types.map((t) => hintForTypeNode(ctx, t)));
+  if (ts.isUnionTypeNode(node))
+    return joinUnion(
+      ctx,
+      node.types.map((t) => hintForTypeNode(ctx, t)),
+    );
   if (ts.isFunctionTypeNode(node)) {
     const params = node.parameters.map((p) => (p.type === undefined ? 'object' : hintForTypeNode(ctx, p.type)));
     return `${ctx.typing('Callable')}[[${params.join(', ')}], ${hintForTypeNode(ctx, node.type)}]`;
@@ -135,7 +155,13 @@ export function hintForTypeNode(ctx: Context, node: ts.TypeNode): string {
     if (node.members.length === 1 && index.length === 1) {
       return `dict[${hintForType(ctx, index[0]!.keyType, node)}, ${hintForType(ctx, index[0]!.type, node)}]`;
     }
-    ctx.report(diagnostics.unsupportedType(node, node.getText().replace(/\s+/g, ' ').slice(0, 60), 'Declare an interface (it becomes a TypedDict) and use its name'));
+    ctx.report(
+      diagnostics.unsupportedType(
+        node,
+        node.getText().replace(/\s+/g, ' ').slice(0, 60),
+        'Declare an interface (it becomes a TypedDict) and use its name',
+      ),
+    );
     return 'object';
   }
   return hintForType(ctx, ctx.checker.getTypeFromTypeNode(node), node);
@@ -157,7 +183,10 @@ function hintForTypeReference(ctx: Context, node: ts.TypeReferenceNode): string 
         if (binding === null) return 'object';
         if (binding.kind === 'type') return binding.hint;
         if (binding.kind === 'builtin') return binding.name;
-        if (binding.kind === 'import') return ctx.pythonNameOf(symbol, node).kind === 'Name' ? (ctx.pythonNameOf(symbol, node) as { id: string }).id : binding.name;
+        if (binding.kind === 'import')
+          return ctx.pythonNameOf(symbol, node).kind === 'Name'
+            ? (ctx.pythonNameOf(symbol, node) as { id: string }).id
+            : binding.name;
         return hintForType(ctx, ctx.checker.getTypeFromTypeNode(node), node);
       }
     }
@@ -187,7 +216,9 @@ function hintForTypeReference(ctx: Context, node: ts.TypeReferenceNode): string 
 }
 
 function enumBaseHint(ctx: Context, declaration: ts.EnumDeclaration): string {
-  const allStrings = declaration.members.every((m) => m.initializer !== undefined && ts.isStringLiteralLike(m.initializer));
+  const allStrings = declaration.members.every(
+    (m) => m.initializer !== undefined && ts.isStringLiteralLike(m.initializer),
+  );
   void ctx;
   return allStrings ? 'str' : 'int';
 }
@@ -204,12 +235,19 @@ export function hintForType(ctx: Context, type: ts.Type, location: ts.Node): str
   if ((flags & ts.TypeFlags.Never) !== 0) return ctx.typing('NoReturn');
   if ((flags & (ts.TypeFlags.Void | ts.TypeFlags.Undefined | ts.TypeFlags.Null)) !== 0) return NONE;
   if ((flags & ts.TypeFlags.EnumLiteral) !== 0 || (flags & ts.TypeFlags.Enum) !== 0) {
-    if (type.isUnion()) return joinUnion(ctx, type.types.map((t) => hintForType(ctx, t, location)));
+    if (type.isUnion())
+      return joinUnion(
+        ctx,
+        type.types.map((t) => hintForType(ctx, t, location)),
+      );
     return (flags & ts.TypeFlags.StringLike) !== 0 ? 'str' : 'int';
   }
   if (type.isUnion()) {
     // `boolean` is the union true | false.
-    return joinUnion(ctx, unionParts(type).map((t) => hintForType(ctx, t, location)));
+    return joinUnion(
+      ctx,
+      unionParts(type).map((t) => hintForType(ctx, t, location)),
+    );
   }
   if ((flags & ts.TypeFlags.BooleanLiteral) !== 0) return 'bool';
   if ((flags & ts.TypeFlags.Boolean) !== 0) return 'bool';
@@ -238,13 +276,22 @@ export function hintForType(ctx: Context, type: ts.Type, location: ts.Node): str
   if (symbol !== undefined) {
     const declaration = symbol.getDeclarations()?.[0];
     const fileName = declaration?.getSourceFile().fileName ?? '';
-    const typeArgs = (type.aliasSymbol !== undefined ? type.aliasTypeArguments ?? [] : (type as ts.TypeReference).target !== undefined ? checker.getTypeArguments(type as ts.TypeReference) : []).map((t) =>
-      hintForType(ctx, t, location),
-    );
+    const typeArgs = (
+      type.aliasSymbol !== undefined
+        ? (type.aliasTypeArguments ?? [])
+        : (type as ts.TypeReference).target !== undefined
+          ? checker.getTypeArguments(type as ts.TypeReference)
+          : []
+    ).map((t) => hintForType(ctx, t, location));
     if (isLibFile(fileName)) {
       const lib = LIB_GENERIC_HINTS[symbol.getName()];
       if (lib !== undefined) return lib(ctx, typeArgs);
-    } else if (declaration !== undefined && (ts.isClassDeclaration(declaration) || ts.isInterfaceDeclaration(declaration) || ts.isTypeAliasDeclaration(declaration))) {
+    } else if (
+      declaration !== undefined &&
+      (ts.isClassDeclaration(declaration) ||
+        ts.isInterfaceDeclaration(declaration) ||
+        ts.isTypeAliasDeclaration(declaration))
+    ) {
       if (isPortFile(fileName)) {
         const port = portOf(fileName);
         if (port !== null) {
@@ -261,14 +308,22 @@ export function hintForType(ctx: Context, type: ts.Type, location: ts.Node): str
   const signatures = type.getCallSignatures();
   if (signatures.length === 1) {
     const signature = signatures[0]!;
-    const params = signature.getParameters().map((p) => hintForType(ctx, checker.getTypeOfSymbolAtLocation(p, location), location));
+    const params = signature
+      .getParameters()
+      .map((p) => hintForType(ctx, checker.getTypeOfSymbolAtLocation(p, location), location));
     return `${ctx.typing('Callable')}[[${params.join(', ')}], ${hintForType(ctx, signature.getReturnType(), location)}]`;
   }
   const index = checker.getIndexInfosOfType(type);
   if (index.length === 1 && type.getProperties().length === 0) {
     return `dict[${hintForType(ctx, index[0]!.keyType, location)}, ${hintForType(ctx, index[0]!.type, location)}]`;
   }
-  ctx.report(diagnostics.unsupportedType(location, checker.typeToString(type), 'Annotate it with a named type (an interface becomes a TypedDict)'));
+  ctx.report(
+    diagnostics.unsupportedType(
+      location,
+      checker.typeToString(type),
+      'Annotate it with a named type (an interface becomes a TypedDict)',
+    ),
+  );
   return 'object';
 }
 
@@ -278,7 +333,13 @@ export function typeVariable(ctx: Context, declaration: ts.TypeParameterDeclarat
   const bound = declaration.constraint === undefined ? null : hintForTypeNode(ctx, declaration.constraint);
   const existing = ctx.typeVars.get(name);
   if (existing !== undefined && existing !== bound) {
-    ctx.report(diagnostics.unsupportedType(declaration, name, 'Give type parameters with different constraints different names within one module'));
+    ctx.report(
+      diagnostics.unsupportedType(
+        declaration,
+        name,
+        'Give type parameters with different constraints different names within one module',
+      ),
+    );
   }
   ctx.typeVars.set(name, bound);
   return name;
@@ -331,7 +392,10 @@ export function hintOf(ctx: Context, declaration: ts.Node & { type?: ts.TypeNode
  * The hint of a binding that set-usage.ts made a Python set: `set[T]` (or `AbstractSet[T]` for a parameter it only
  * reads) where its type says `Set<T>`; null for every other binding (whose Set stays `dict[T, None]`).
  */
-export function pythonSetHint(ctx: Context, declaration: ts.VariableDeclaration | ts.PropertyDeclaration | ts.ParameterDeclaration): string | null {
+export function pythonSetHint(
+  ctx: Context,
+  declaration: ts.VariableDeclaration | ts.PropertyDeclaration | ts.ParameterDeclaration,
+): string | null {
   const form = ctx.compile.setUsage.formOf(ctx.checker.getSymbolAtLocation(declaration.name));
   if (form === undefined) return null;
   const container = form === 'set' ? 'set' : ctx.typing('AbstractSet');
@@ -351,5 +415,7 @@ export function pythonSetHint(ctx: Context, declaration: ts.VariableDeclaration 
     }
     return hintForType(ctx, type, declaration);
   };
-  return declaration.type !== undefined ? fromNode(declaration.type) : fromType(ctx.checker.getTypeAtLocation(declaration));
+  return declaration.type !== undefined
+    ? fromNode(declaration.type)
+    : fromType(ctx.checker.getTypeAtLocation(declaration));
 }

@@ -45,11 +45,16 @@ export class ImportCollector {
       const already = this.fromImports.get(module);
       const names = [...this.typeOnly.get(module)!].filter((n) => already === undefined || !already.has(n)).sort();
       if (names.length === 0 || module === currentModule) continue;
-      const relative = module === PACKAGE || module.startsWith(`${PACKAGE}.`) ? relativeModule(currentModule, module, isPackageInit) : module;
+      const relative =
+        module === PACKAGE || module.startsWith(`${PACKAGE}.`)
+          ? relativeModule(currentModule, module, isPackageInit)
+          : module;
       guarded.push({ kind: 'ImportFrom', module: relative, names: names.map((name) => ({ name, asname: null })) });
     }
     if (guarded.length > 0) this.addFrom('typing', 'TYPE_CHECKING');
-    const future: py.Stmt[] = [{ kind: 'ImportFrom', module: '__future__', names: [{ name: 'annotations', asname: null }] }];
+    const future: py.Stmt[] = [
+      { kind: 'ImportFrom', module: '__future__', names: [{ name: 'annotations', asname: null }] },
+    ];
     const stdlib: Array<[string, py.Stmt]> = [];
     const third: Array<[string, py.Stmt]> = [];
     const local: Array<[string, py.Stmt]> = [];
@@ -70,8 +75,14 @@ export class ImportCollector {
       }
     }
     const byKey = (a: [string, py.Stmt], b: [string, py.Stmt]): number => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0);
-    const groups = [future, stdlib.sort(byKey).map((e) => e[1]), third.sort(byKey).map((e) => e[1]), local.sort(byKey).map((e) => e[1])];
-    if (guarded.length > 0) groups.push([{ kind: 'If', test: { kind: 'Name', id: 'TYPE_CHECKING' }, body: guarded, orelse: [] }]);
+    const groups = [
+      future,
+      stdlib.sort(byKey).map((e) => e[1]),
+      third.sort(byKey).map((e) => e[1]),
+      local.sort(byKey).map((e) => e[1]),
+    ];
+    if (guarded.length > 0)
+      groups.push([{ kind: 'If', test: { kind: 'Name', id: 'TYPE_CHECKING' }, body: guarded, orelse: [] }]);
     return groups.filter((group) => group.length > 0);
   }
 }
@@ -85,7 +96,12 @@ export function relativeModule(current: string, target: string, isPackageInit: b
   const currentPackage = isPackageInit ? current.split('.') : current.split('.').slice(0, -1);
   const targetParts = target.split('.');
   let common = 0;
-  while (common < currentPackage.length && common < targetParts.length - 1 && currentPackage[common] === targetParts[common]) common++;
+  while (
+    common < currentPackage.length &&
+    common < targetParts.length - 1 &&
+    currentPackage[common] === targetParts[common]
+  )
+    common++;
   const ups = currentPackage.length - common;
   return '.'.repeat(ups + 1) + targetParts.slice(common).join('.');
 }

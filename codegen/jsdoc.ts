@@ -7,7 +7,13 @@ function commentText(comment: string | ts.NodeArray<ts.JSDocComment> | undefined
   if (comment === undefined) return '';
   if (typeof comment === 'string') return comment;
   // `{@link name}` is a reference to code: written as `name`, so that comments.ts renames it like other code.
-  return comment.map((part) => (ts.isJSDocLink(part) || ts.isJSDocLinkCode(part) || ts.isJSDocLinkPlain(part) ? `\`${part.name?.getText() ?? part.text}\`` : part.text)).join('');
+  return comment
+    .map((part) =>
+      ts.isJSDocLink(part) || ts.isJSDocLinkCode(part) || ts.isJSDocLinkPlain(part)
+        ? `\`${part.name?.getText() ?? part.text}\``
+        : part.text,
+    )
+    .join('');
 }
 
 /** The JSDoc comments attached to `node`, in source order. */

@@ -13,7 +13,10 @@ export class ModuleNames {
     const relative = path.posix.relative(this.sourceRoot, fileName);
     if (relative.startsWith('..') || !relative.endsWith('.ts') || relative.endsWith('.d.ts')) return null;
     // Python module names are identifiers: kebab-case file names become snake_case (cache-store.ts -> cache_store).
-    return relative.slice(0, -'.ts'.length).split('/').map((part) => part.replace(/-/g, '_'));
+    return relative
+      .slice(0, -'.ts'.length)
+      .split('/')
+      .map((part) => part.replace(/-/g, '_'));
   }
 
   isPackageInit(fileName: string): boolean {

@@ -21,7 +21,14 @@ export type PortBinding =
    * with `arity` plain arguments is written inline (one Python call fewer in hot loops); any other reference
    * imports `name` from `module` like an 'import' binding.
    */
-  | { kind: 'inline'; module: string; name: string; arity: number; call: InlineCall; requires?: readonly InlineArgument[] };
+  | {
+      kind: 'inline';
+      module: string;
+      name: string;
+      arity: number;
+      call: InlineCall;
+      requires?: readonly InlineArgument[];
+    };
 
 /**
  * What an argument of an inline form must be for the call to be written inline (otherwise it stays a call):
@@ -64,8 +71,15 @@ const MULTICORN_UTILS_MODULE = 'multicorn.utils';
  * here: they map Python's errors to the runtime's classes and messages, or check their arguments, which an inline
  * expression cannot do.
  */
-function inlineRuntime(name: string, arity: number, call: InlineCall, requires?: readonly InlineArgument[]): PortBinding {
-  return requires === undefined ? { kind: 'inline', module: RUNTIME_MODULE, name, arity, call } : { kind: 'inline', module: RUNTIME_MODULE, name, arity, call, requires };
+function inlineRuntime(
+  name: string,
+  arity: number,
+  call: InlineCall,
+  requires?: readonly InlineArgument[],
+): PortBinding {
+  return requires === undefined
+    ? { kind: 'inline', module: RUNTIME_MODULE, name, arity, call }
+    : { kind: 'inline', module: RUNTIME_MODULE, name, arity, call, requires };
 }
 const arg = (args: readonly py.Expr[], i: number): py.Expr => args[i] ?? py.none();
 
@@ -79,27 +93,49 @@ export const PORTS: Readonly<Record<string, PortSpec>> = {
       codePoints: inlineRuntime('code_points', 1, (args) => py.call(py.name('list'), [arg(args, 0)])),
       sortedStrings: inlineRuntime('sorted_strings', 1, (args) => py.call(py.name('sorted'), [arg(args, 0)])),
       bytesToHex: inlineRuntime('bytes_to_hex', 1, (args) => py.call(py.attr(arg(args, 0), 'hex'))),
-      md5: inlineRuntime('md5', 1, (args, stdlib) => py.call(py.attr(py.call(py.attr(stdlib('hashlib'), 'md5'), [arg(args, 0)]), 'digest'))),
+      md5: inlineRuntime('md5', 1, (args, stdlib) =>
+        py.call(py.attr(py.call(py.attr(stdlib('hashlib'), 'md5'), [arg(args, 0)]), 'digest')),
+      ),
       // Python 3's zlib.crc32 is unsigned already; _runtime.py's mask is a no-op kept for clarity.
       crc32: inlineRuntime('crc32', 1, (args, stdlib) => py.call(py.attr(stdlib('zlib'), 'crc32'), [arg(args, 0)])),
-      nowSeconds: inlineRuntime('now_seconds', 0, (_args, stdlib) => py.call(py.name('int'), [py.call(py.attr(stdlib('time'), 'time'))])),
+      nowSeconds: inlineRuntime('now_seconds', 0, (_args, stdlib) =>
+        py.call(py.name('int'), [py.call(py.attr(stdlib('time'), 'time'))]),
+      ),
       // Bytes primitives of the memcached protocol (src/memcache/): Python's own bytes methods, none of which raises.
-      bytesFind: inlineRuntime('bytes_find', 3, (args) => py.call(py.attr(arg(args, 0), 'find'), [arg(args, 1), arg(args, 2)])),
-      bytesStartsWith: inlineRuntime('bytes_starts_with', 3, (args) => py.call(py.attr(arg(args, 0), 'startswith'), [arg(args, 1), arg(args, 2)])),
-      bytesConcat: inlineRuntime('bytes_concat', 1, (args) => py.call(py.attr(py.call(py.name('bytes')), 'join'), [arg(args, 0)])),
+      bytesFind: inlineRuntime('bytes_find', 3, (args) =>
+        py.call(py.attr(arg(args, 0), 'find'), [arg(args, 1), arg(args, 2)]),
+      ),
+      bytesStartsWith: inlineRuntime('bytes_starts_with', 3, (args) =>
+        py.call(py.attr(arg(args, 0), 'startswith'), [arg(args, 1), arg(args, 2)]),
+      ),
+      bytesConcat: inlineRuntime('bytes_concat', 1, (args) =>
+        py.call(py.attr(py.call(py.name('bytes')), 'join'), [arg(args, 0)]),
+      ),
       bytesJoin: inlineRuntime('bytes_join', 2, (args) => py.call(py.attr(arg(args, 1), 'join'), [arg(args, 0)])),
       bytesEqual: inlineRuntime('bytes_equal', 2, (args) => py.compare(arg(args, 0), '==', arg(args, 1))),
       isAsciiDigits: inlineRuntime('is_ascii_digits', 1, (args) => py.call(py.attr(arg(args, 0), 'isdigit'))),
-      latin1Decode: inlineRuntime('latin1_decode', 1, (args) => py.call(py.attr(arg(args, 0), 'decode'), [py.str('latin-1')])),
+      latin1Decode: inlineRuntime('latin1_decode', 1, (args) =>
+        py.call(py.attr(arg(args, 0), 'decode'), [py.str('latin-1')]),
+      ),
       // Inline only where the separator is a constant that cannot be empty (the function refuses empty ones).
-      bytesSplit: inlineRuntime('bytes_split', 2, (args) => py.call(py.attr(arg(args, 0), 'split'), [arg(args, 1)]), ['any', 'non-empty-bytes-constant']),
+      bytesSplit: inlineRuntime('bytes_split', 2, (args) => py.call(py.attr(arg(args, 0), 'split'), [arg(args, 1)]), [
+        'any',
+        'non-empty-bytes-constant',
+      ]),
       // `int(b) if len(b) <= 15 and b.isdigit() else -1` reads b three times: inline only for a name.
       parseAsciiDigits: inlineRuntime(
         'parse_ascii_digits',
         1,
         (args) =>
           py.ifExp(
-            { kind: 'BoolOp', op: 'and', values: [py.compare(py.call(py.name('len'), [arg(args, 0)]), '<=', py.int(15)), py.call(py.attr(arg(args, 0), 'isdigit'))] },
+            {
+              kind: 'BoolOp',
+              op: 'and',
+              values: [
+                py.compare(py.call(py.name('len'), [arg(args, 0)]), '<=', py.int(15)),
+                py.call(py.attr(arg(args, 0), 'isdigit')),
+              ],
+            },
             py.call(py.name('int'), [arg(args, 0)]),
             py.int(-1),
           ),
@@ -108,7 +144,8 @@ export const PORTS: Readonly<Record<string, PortSpec>> = {
     },
     rule: (exportName, kind) => {
       if (kind === 'class') return { kind: 'import', module: RUNTIME_MODULE, name: exportName };
-      if (kind === 'function' || kind === 'variable') return { kind: 'import', module: RUNTIME_MODULE, name: snakeCase(exportName) };
+      if (kind === 'function' || kind === 'variable')
+        return { kind: 'import', module: RUNTIME_MODULE, name: snakeCase(exportName) };
       return null;
     },
     keywordOptionsType: /^$(?!)/,
@@ -118,7 +155,8 @@ export const PORTS: Readonly<Record<string, PortSpec>> = {
     explicit: {
       GuardStatus: { kind: 'import', module: BACKEND_MODULE, name: 'GuardStatus' },
     },
-    rule: (exportName, kind) => (kind === 'function' ? { kind: 'import', module: BACKEND_MODULE, name: snakeCase(exportName) } : null),
+    rule: (exportName, kind) =>
+      kind === 'function' ? { kind: 'import', module: BACKEND_MODULE, name: snakeCase(exportName) } : null,
     keywordOptionsType: /^$(?!)/,
   },
   // Hand-written python-out/pymcache_fdw/_socket.py: one TCP connection (socket + poll), the same names in snake_case.

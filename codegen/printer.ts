@@ -96,7 +96,11 @@ function escapeCodePoint(cp: number): string {
 }
 
 /** The body of a Python string literal (without quotes) denoting exactly the code points of `text`. */
-export function escapeStringBody(text: string, quote: "'" | '"', options: { braces?: boolean; keepNewlines?: boolean } = {}): string {
+export function escapeStringBody(
+  text: string,
+  quote: "'" | '"',
+  options: { braces?: boolean; keepNewlines?: boolean } = {},
+): string {
   let out = '';
   for (const ch of text) {
     const cp = ch.codePointAt(0)!;
@@ -156,7 +160,9 @@ function printElement(e: py.Expr): string {
 
 /** A lone generator argument needs no parentheses of its own: `any(x for x in xs)`. */
 function isLoneGenerator(args: py.Expr[], keywords: py.Keyword[]): boolean {
-  return args.length === 1 && keywords.length === 0 && args[0]!.kind === 'Comprehension' && args[0]!.form === 'generator';
+  return (
+    args.length === 1 && keywords.length === 0 && args[0]!.kind === 'Comprehension' && args[0]!.form === 'generator'
+  );
 }
 
 function printKeyword(kw: py.Keyword): string {
@@ -173,7 +179,9 @@ function printElements(elts: py.Expr[]): string {
 }
 
 function printDictEntry(e: py.DictEntry): string {
-  return e.key === null ? `**${printExpr(e.value, Prec.BitOr)}` : `${printExpr(e.key, Prec.IfExp)}: ${printExpr(e.value, Prec.IfExp)}`;
+  return e.key === null
+    ? `**${printExpr(e.value, Prec.BitOr)}`
+    : `${printExpr(e.key, Prec.IfExp)}: ${printExpr(e.value, Prec.IfExp)}`;
 }
 
 function comprehensionHead(expr: py.Comprehension): string {
@@ -296,9 +304,13 @@ function fstringPieces(expr: py.FString): Array<string | null> | null {
 
 /** The same string built by concatenation, for an f-string Python cannot spell. */
 function fstringConcatenation(expr: py.FString): py.Expr {
-  const operands: py.Expr[] = expr.parts.map((part) => ('text' in part ? { kind: 'Constant', value: part.text } : part.expr));
+  const operands: py.Expr[] = expr.parts.map((part) =>
+    'text' in part ? { kind: 'Constant', value: part.text } : part.expr,
+  );
   if (operands.length === 0) return { kind: 'Constant', value: '' };
-  return operands.slice(1).reduce<py.Expr>((acc, operand) => ({ kind: 'BinOp', op: '+', left: acc, right: operand }), operands[0]!);
+  return operands
+    .slice(1)
+    .reduce<py.Expr>((acc, operand) => ({ kind: 'BinOp', op: '+', left: acc, right: operand }), operands[0]!);
 }
 
 /** An f-string of `parts` (whose `{...}` texts are `pieces`); a plain literal when no part is an expression. */
@@ -346,7 +358,13 @@ function fits(line: string): boolean {
 }
 
 function isOperator(expr: py.Expr): boolean {
-  return expr.kind === 'BoolOp' || expr.kind === 'BinOp' || expr.kind === 'Compare' || expr.kind === 'IfExp' || (expr.kind === 'UnaryOp' && expr.op === 'not');
+  return (
+    expr.kind === 'BoolOp' ||
+    expr.kind === 'BinOp' ||
+    expr.kind === 'Compare' ||
+    expr.kind === 'IfExp' ||
+    (expr.kind === 'UnaryOp' && expr.op === 'not')
+  );
 }
 
 /**
@@ -354,11 +372,19 @@ function isOperator(expr: py.Expr): boolean {
  * brackets (`bracketed`) an operator expression splits before its operators; at statement level it gets black's
  * invisible parentheses, unless its one operator leaves a bracket at the end to split instead (right-hand split).
  */
-function layoutExpr(expr: py.Expr, indent: string, prefix: string, suffix: string, minPrec: number, bracketed: boolean): string[] {
+function layoutExpr(
+  expr: py.Expr,
+  indent: string,
+  prefix: string,
+  suffix: string,
+  minPrec: number,
+  bracketed: boolean,
+): string[] {
   const flat = `${prefix}${printExpr(expr, minPrec)}${suffix}`;
   if (fits(indent + flat)) return [indent + flat];
   if (precedenceOf(expr) < minPrec) return parenthesised(expr, indent, prefix, suffix);
-  if (expr.kind === 'FString' && fstringPieces(expr) === null) return layoutExpr(fstringConcatenation(expr), indent, prefix, suffix, minPrec, bracketed);
+  if (expr.kind === 'FString' && fstringPieces(expr) === null)
+    return layoutExpr(fstringConcatenation(expr), indent, prefix, suffix, minPrec, bracketed);
   if ((expr.kind === 'Constant' && typeof expr.value === 'string') || expr.kind === 'FString') {
     const split = splitString(expr, indent, prefix, suffix, bracketed);
     if (split !== null) return split;
@@ -367,7 +393,9 @@ function layoutExpr(expr: py.Expr, indent: string, prefix: string, suffix: strin
   const links = methodChainLines(expr);
   if (links !== null) {
     if (!bracketed) return parenthesised(expr, indent, prefix, suffix);
-    return links.flatMap((link, i) => layoutExpr(link, indent, i === 0 ? prefix : '', i === links.length - 1 ? suffix : '', Prec.Primary, true));
+    return links.flatMap((link, i) =>
+      layoutExpr(link, indent, i === 0 ? prefix : '', i === links.length - 1 ? suffix : '', Prec.Primary, true),
+    );
   }
   if (isOperator(expr)) {
     if (bracketed) return operatorSplit(expr, indent, prefix, suffix);
@@ -397,8 +425,13 @@ function replacedInChain(expr: py.Expr, target: py.Expr, replacement: py.Expr): 
  */
 function methodChainLines(expr: py.Expr): py.Expr[] | null {
   const delimiters: py.Attribute[] = [];
-  for (let node: py.Expr = expr; node.kind === 'Call' || node.kind === 'Attribute' || node.kind === 'Subscript'; node = node.kind === 'Call' ? node.func : node.value) {
-    if (node.kind === 'Attribute' && (node.value.kind === 'Call' || node.value.kind === 'Subscript')) delimiters.push(node);
+  for (
+    let node: py.Expr = expr;
+    node.kind === 'Call' || node.kind === 'Attribute' || node.kind === 'Subscript';
+    node = node.kind === 'Call' ? node.func : node.value
+  ) {
+    if (node.kind === 'Attribute' && (node.value.kind === 'Call' || node.value.kind === 'Subscript'))
+      delimiters.push(node);
   }
   if (delimiters.length < 2) return null;
   const lines: py.Expr[] = [];
@@ -413,7 +446,11 @@ function methodChainLines(expr: py.Expr): py.Expr[] | null {
 
 /** `prefix(` + the expression split inside + `)suffix`. */
 function parenthesised(expr: py.Expr, indent: string, prefix: string, suffix: string): string[] {
-  return [`${indent}${prefix}(`, ...layoutExpr(expr, indent + INDENT, '', '', Prec.Lambda, true), `${indent})${suffix}`];
+  return [
+    `${indent}${prefix}(`,
+    ...layoutExpr(expr, indent + INDENT, '', '', Prec.Lambda, true),
+    `${indent})${suffix}`,
+  ];
 }
 
 /** How many operators of the loosest level an operator expression has at its top (black's delimiter count). */
@@ -438,7 +475,13 @@ function binaryChain(expr: py.BinOp): { operands: Array<{ expr: py.Expr; minPrec
   }
   if (operators.length === 0) {
     const [left, right] = binaryOperands(expr);
-    return { operands: [{ expr: expr.left, minPrec: left }, { expr: expr.right, minPrec: right }], operators: [expr.op] };
+    return {
+      operands: [
+        { expr: expr.left, minPrec: left },
+        { expr: expr.right, minPrec: right },
+      ],
+      operators: [expr.op],
+    };
   }
   operands.unshift({ expr: current, minPrec: level });
   return { operands, operators };
@@ -453,9 +496,14 @@ function operatorSplit(expr: py.Expr, indent: string, prefix: string, suffix: st
     expr.values.forEach((v, i) => pieces.push({ lead: i === 0 ? '' : `${expr.op} `, expr: v, minPrec: p + 1 }));
   } else if (expr.kind === 'BinOp') {
     const chain = binaryChain(expr);
-    chain.operands.forEach((o, i) => pieces.push({ lead: i === 0 ? '' : `${chain.operators[i - 1]!} `, expr: o.expr, minPrec: o.minPrec }));
+    chain.operands.forEach((o, i) =>
+      pieces.push({ lead: i === 0 ? '' : `${chain.operators[i - 1]!} `, expr: o.expr, minPrec: o.minPrec }),
+    );
   } else if (expr.kind === 'Compare') {
-    pieces.push({ lead: '', expr: expr.left, minPrec: Prec.Compare + 1 }, { lead: `${expr.op} `, expr: expr.right, minPrec: Prec.Compare + 1 });
+    pieces.push(
+      { lead: '', expr: expr.left, minPrec: Prec.Compare + 1 },
+      { lead: `${expr.op} `, expr: expr.right, minPrec: Prec.Compare + 1 },
+    );
   } else if (expr.kind === 'IfExp') {
     pieces.push(
       { lead: '', expr: expr.body, minPrec: Prec.IfExp + 1 },
@@ -533,34 +581,58 @@ function opened(owner: py.Expr): { shell: py.Expr; content: GroupContent } | nul
   switch (owner.kind) {
     case 'Call': {
       if (isLoneGenerator(owner.args, owner.keywords)) {
-        return { shell: { ...owner, args: [hole], keywords: [] }, content: { comprehension: owner.args[0] as py.Comprehension } };
+        return {
+          shell: { ...owner, args: [hole], keywords: [] },
+          content: { comprehension: owner.args[0] as py.Comprehension },
+        };
       }
       const items: GroupItem[] = [
-        ...owner.args.map((a) => (a.kind === 'Starred' ? { prefix: a.double === true ? '**' : '*', expr: a.value, minPrec: Prec.BitOr } : { prefix: '', expr: a, minPrec: Prec.Lambda })),
-        ...owner.keywords.map((k) => (k.name === null ? { prefix: '**', expr: k.value, minPrec: Prec.BitOr } : { prefix: `${k.name}=`, expr: k.value, minPrec: Prec.Lambda })),
+        ...owner.args.map((a) =>
+          a.kind === 'Starred'
+            ? { prefix: a.double === true ? '**' : '*', expr: a.value, minPrec: Prec.BitOr }
+            : { prefix: '', expr: a, minPrec: Prec.Lambda },
+        ),
+        ...owner.keywords.map((k) =>
+          k.name === null
+            ? { prefix: '**', expr: k.value, minPrec: Prec.BitOr }
+            : { prefix: `${k.name}=`, expr: k.value, minPrec: Prec.Lambda },
+        ),
       ];
       return { shell: { ...owner, args: [hole], keywords: [] }, content: { items, trailingComma: items.length > 1 } };
     }
     case 'Subscript':
       if (owner.index.kind === 'Slice') return null;
-      return { shell: { ...owner, index: hole }, content: { items: [{ prefix: '', expr: owner.index, minPrec: Prec.IfExp }], trailingComma: false } };
+      return {
+        shell: { ...owner, index: hole },
+        content: { items: [{ prefix: '', expr: owner.index, minPrec: Prec.IfExp }], trailingComma: false },
+      };
     case 'List':
     case 'Set':
     case 'Tuple': {
-      const items = owner.elts.map((e) => (e.kind === 'Starred' ? { prefix: '*', expr: e.value, minPrec: Prec.BitOr } : { prefix: '', expr: e, minPrec: Prec.Lambda }));
+      const items = owner.elts.map((e) =>
+        e.kind === 'Starred'
+          ? { prefix: '*', expr: e.value, minPrec: Prec.BitOr }
+          : { prefix: '', expr: e, minPrec: Prec.Lambda },
+      );
       // A tuple of one keeps its comma; `(hole,)` would print it twice.
-      const shell: py.Expr = owner.kind === 'Tuple' ? { kind: 'RawHint', text: `(${HOLE})` } : { ...owner, elts: [hole] };
+      const shell: py.Expr =
+        owner.kind === 'Tuple' ? { kind: 'RawHint', text: `(${HOLE})` } : { ...owner, elts: [hole] };
       return { shell, content: { items, trailingComma: items.length > 1 || owner.kind === 'Tuple' } };
     }
     case 'Dict': {
       const items = owner.entries.map((e) =>
-        e.key === null ? { prefix: '**', expr: e.value, minPrec: Prec.BitOr } : { prefix: `${printExpr(e.key, Prec.IfExp)}: `, expr: e.value, minPrec: Prec.IfExp },
+        e.key === null
+          ? { prefix: '**', expr: e.value, minPrec: Prec.BitOr }
+          : { prefix: `${printExpr(e.key, Prec.IfExp)}: `, expr: e.value, minPrec: Prec.IfExp },
       );
       return { shell: { kind: 'RawHint', text: `{${HOLE}}` }, content: { items, trailingComma: items.length > 1 } };
     }
     case 'Comprehension': {
       const brackets = owner.form === 'list' ? '[]' : owner.form === 'dict' ? '{}' : '()';
-      return { shell: { kind: 'RawHint', text: `${brackets[0]!}${HOLE}${brackets[1]!}` }, content: { comprehension: owner } };
+      return {
+        shell: { kind: 'RawHint', text: `${brackets[0]!}${HOLE}${brackets[1]!}` },
+        content: { comprehension: owner },
+      };
     }
     default:
       return null;
@@ -576,7 +648,10 @@ function replaced(expr: py.Expr, target: py.Expr, replacement: py.Expr): py.Expr
     case 'BinOp':
       return { ...expr, right: replaced(expr.right, target, replacement) };
     case 'BoolOp':
-      return { ...expr, values: [...expr.values.slice(0, -1), replaced(expr.values[expr.values.length - 1]!, target, replacement)] };
+      return {
+        ...expr,
+        values: [...expr.values.slice(0, -1), replaced(expr.values[expr.values.length - 1]!, target, replacement)],
+      };
     case 'Compare':
       return { ...expr, right: replaced(expr.right, target, replacement) };
     case 'UnaryOp':
@@ -591,7 +666,13 @@ function replaced(expr: py.Expr, target: py.Expr, replacement: py.Expr): py.Expr
 }
 
 /** Black's right-hand split: everything up to the last opening bracket, the contents indented, then the rest. */
-function rightHandSplit(expr: py.Expr, indent: string, prefix: string, suffix: string, minPrec: number): string[] | null {
+function rightHandSplit(
+  expr: py.Expr,
+  indent: string,
+  prefix: string,
+  suffix: string,
+  minPrec: number,
+): string[] | null {
   const owner = lastBracketOwner(expr);
   if (owner === null) return null;
   const open = opened(owner);
@@ -609,9 +690,10 @@ function layoutContent(content: GroupContent, indent: string): string[] {
     const c = content.comprehension;
     const flat = comprehensionBody(c);
     if (fits(indent + flat)) return [indent + flat];
-    const lines = c.form === 'dict' && c.value !== undefined
-      ? layoutExpr(c.value, indent, `${printExpr(c.elt, Prec.IfExp)}: `, '', Prec.IfExp, true)
-      : layoutExpr(c.elt, indent, '', '', Prec.IfExp, true);
+    const lines =
+      c.form === 'dict' && c.value !== undefined
+        ? layoutExpr(c.value, indent, `${printExpr(c.elt, Prec.IfExp)}: `, '', Prec.IfExp, true)
+        : layoutExpr(c.elt, indent, '', '', Prec.IfExp, true);
     lines.push(...layoutExpr(c.iter, indent, `for ${printTarget(c.target)} in `, '', Prec.Or, true));
     for (const condition of c.conditions) lines.push(...layoutExpr(condition, indent, 'if ', '', Prec.IfExp + 1, true));
     return lines;
@@ -622,9 +704,11 @@ function layoutContent(content: GroupContent, indent: string): string[] {
   if (fits(indent + single)) return [indent + single];
   return items.flatMap((item, i) => {
     const comma = i < items.length - 1 || trailingComma ? ',' : '';
-    const isString = (item.expr.kind === 'Constant' && typeof item.expr.value === 'string') || item.expr.kind === 'FString';
+    const isString =
+      (item.expr.kind === 'Constant' && typeof item.expr.value === 'string') || item.expr.kind === 'FString';
     // A string split after `name=` or `key: ` reads as one value only inside parentheses.
-    if (isString && item.prefix !== '' && !fits(`${indent}${texts[i]!}${comma}`)) return parenthesised(item.expr, indent, item.prefix, comma);
+    if (isString && item.prefix !== '' && !fits(`${indent}${texts[i]!}${comma}`))
+      return parenthesised(item.expr, indent, item.prefix, comma);
     return layoutExpr(item.expr, indent, item.prefix, comma, item.minPrec, true);
   });
 }
@@ -637,7 +721,13 @@ type StringPiece = { text: string } | { expr: py.Expr };
  * broken before spaces: inside brackets one per line, at statement level inside parentheses. Null when there is
  * no space to break at.
  */
-function splitString(expr: py.Constant | py.FString, indent: string, prefix: string, suffix: string, bracketed: boolean): string[] | null {
+function splitString(
+  expr: py.Constant | py.FString,
+  indent: string,
+  prefix: string,
+  suffix: string,
+  bracketed: boolean,
+): string[] | null {
   if (!bracketed) {
     const inner = splitString(expr, indent + INDENT, '', '', true);
     return inner === null ? null : [`${indent}${prefix}(`, ...inner, `${indent})${suffix}`];
@@ -668,7 +758,8 @@ function splitString(expr: py.Constant | py.FString, indent: string, prefix: str
     const merged: py.FStringPart[] = [];
     for (const piece of pieces) {
       const last = merged[merged.length - 1];
-      if ('text' in piece && last !== undefined && 'text' in last) merged[merged.length - 1] = { text: last.text + piece.text };
+      if ('text' in piece && last !== undefined && 'text' in last)
+        merged[merged.length - 1] = { text: last.text + piece.text };
       else merged.push(piece);
     }
     const fstring: py.FString = { kind: 'FString', parts: merged };
@@ -835,7 +926,8 @@ function layoutValue(value: py.Expr, indent: string, prefix: string, suffix: str
     if (value.value === null) return [`${indent}${prefix}yield${suffix}`];
     return layoutExpr(value.value, indent, `${prefix}yield `, suffix, Prec.Lambda, false);
   }
-  if (value.kind === 'YieldFrom') return layoutExpr(value.value, indent, `${prefix}yield from `, suffix, Prec.Lambda, false);
+  if (value.kind === 'YieldFrom')
+    return layoutExpr(value.value, indent, `${prefix}yield from `, suffix, Prec.Lambda, false);
   return layoutExpr(value, indent, prefix, suffix, Prec.Lambda, false);
 }
 
@@ -866,9 +958,15 @@ function printStmtCode(stmt: py.Stmt, indent: string): string[] {
     case 'ImportModule':
       return [`${indent}import ${stmt.module}`];
     case 'ClassDef': {
-      const bases = [...stmt.bases.map((b) => printExpr(b)), ...stmt.keywords.map((k) => `${k.name ?? ''}=${printExpr(k.value)}`)];
+      const bases = [
+        ...stmt.bases.map((b) => printExpr(b)),
+        ...stmt.keywords.map((k) => `${k.name ?? ''}=${printExpr(k.value)}`),
+      ];
       const anchor = stmt.anchor === undefined ? '' : `  # ${stmt.anchor}`;
-      const head = bases.length === 0 ? [`${indent}class ${stmt.name}:${anchor}`] : bracketHeader(indent, `class ${stmt.name}`, bases, `:${anchor}`);
+      const head =
+        bases.length === 0
+          ? [`${indent}class ${stmt.name}:${anchor}`]
+          : bracketHeader(indent, `class ${stmt.name}`, bases, `:${anchor}`);
       return [...head, ...printBody(stmt.docstring, stmt.body, inner, 1)];
     }
     case 'FunctionDef': {
@@ -889,18 +987,27 @@ function printStmtCode(stmt: py.Stmt, indent: string): string[] {
     case 'ExprStmt':
       return layoutValue(stmt.value, indent, '', '');
     case 'If': {
-      const out = [...layoutExpr(stmt.test, indent, 'if ', ':', Prec.Lambda, false), ...printBlock(stmt.body, inner, 0)];
+      const out = [
+        ...layoutExpr(stmt.test, indent, 'if ', ':', Prec.Lambda, false),
+        ...printBlock(stmt.body, inner, 0),
+      ];
       let orelse = stmt.orelse;
       while (orelse.length === 1 && orelse[0]!.kind === 'If') {
         const elif = orelse[0];
-        out.push(...layoutExpr(elif.test, indent, 'elif ', ':', Prec.Lambda, false), ...printBlock(elif.body, inner, 0));
+        out.push(
+          ...layoutExpr(elif.test, indent, 'elif ', ':', Prec.Lambda, false),
+          ...printBlock(elif.body, inner, 0),
+        );
         orelse = elif.orelse;
       }
       if (orelse.length > 0) out.push(`${indent}else:`, ...printBlock(orelse, inner, 0));
       return out;
     }
     case 'For':
-      return [...layoutExpr(stmt.iter, indent, `for ${printTarget(stmt.target)} in `, ':', Prec.Lambda, false), ...printBlock(stmt.body, inner, 0)];
+      return [
+        ...layoutExpr(stmt.iter, indent, `for ${printTarget(stmt.target)} in `, ':', Prec.Lambda, false),
+        ...printBlock(stmt.body, inner, 0),
+      ];
     case 'While':
       return [...layoutExpr(stmt.test, indent, 'while ', ':', Prec.Lambda, false), ...printBlock(stmt.body, inner, 0)];
     case 'Try': {

@@ -386,7 +386,12 @@ export const call = (func: Expr, args: Expr[] = [], keywords: Keyword[] = []): C
   keywords,
 });
 export const binop = (left: Expr, op: BinaryOperator, right: Expr): BinOp => ({ kind: 'BinOp', op, left, right });
-export const compare = (left: Expr, op: CompareOperator, right: Expr): Compare => ({ kind: 'Compare', op, left, right });
+export const compare = (left: Expr, op: CompareOperator, right: Expr): Compare => ({
+  kind: 'Compare',
+  op,
+  left,
+  right,
+});
 /** `not x`; `not a in b` and `not a is b` read as Python writes them: `a not in b`, `a is not b`. */
 export const not = (operand: Expr): Expr => {
   if (operand.kind === 'Compare' && (operand.op === 'in' || operand.op === 'is')) {
@@ -407,8 +412,10 @@ export const comment = (lines: string[]): Comment => ({ kind: 'Comment', lines }
 
 /** Whether two expressions are the same tree. */
 export function sameExpr(a: Expr, b: Expr): boolean {
-  return JSON.stringify(a, (_key, value: unknown) => (typeof value === 'bigint' ? `${value}n` : value)) ===
-    JSON.stringify(b, (_key, value: unknown) => (typeof value === 'bigint' ? `${value}n` : value));
+  return (
+    JSON.stringify(a, (_key, value: unknown) => (typeof value === 'bigint' ? `${value}n` : value)) ===
+    JSON.stringify(b, (_key, value: unknown) => (typeof value === 'bigint' ? `${value}n` : value))
+  );
 }
 
 /** A read without effects whose value cannot change between two reads in one expression: `x`, `self.x`, `d['k']`. */

@@ -45,8 +45,16 @@ function isSetDeclaration(checker: ts.TypeChecker, declaration: ts.Node): boolea
 
 /** The expression a reference to a binding stands in: `x` itself, or `o.x` for a field read through an object. */
 function referenceExpression(identifier: ts.Identifier): ts.Expression {
-  let node: ts.Expression = ts.isPropertyAccessExpression(identifier.parent) && identifier.parent.name === identifier ? identifier.parent : identifier;
-  while (ts.isParenthesizedExpression(node.parent) || ts.isNonNullExpression(node.parent) || ts.isAsExpression(node.parent) || ts.isSatisfiesExpression(node.parent)) {
+  let node: ts.Expression =
+    ts.isPropertyAccessExpression(identifier.parent) && identifier.parent.name === identifier
+      ? identifier.parent
+      : identifier;
+  while (
+    ts.isParenthesizedExpression(node.parent) ||
+    ts.isNonNullExpression(node.parent) ||
+    ts.isAsExpression(node.parent) ||
+    ts.isSatisfiesExpression(node.parent)
+  ) {
     node = node.parent;
   }
   return node;
@@ -66,12 +74,21 @@ export function analyzeSetUsage(checker: ts.TypeChecker, files: readonly ts.Sour
   };
   // 1. Set-typed bindings that start as a new Set (or as whatever a caller passes, for parameters).
   const visitDeclarations = (node: ts.Node): void => {
-    if ((ts.isVariableDeclaration(node) || ts.isPropertyDeclaration(node)) && ts.isIdentifier(node.name) && isSetDeclaration(checker, node)) {
+    if (
+      (ts.isVariableDeclaration(node) || ts.isPropertyDeclaration(node)) &&
+      ts.isIdentifier(node.name) &&
+      isSetDeclaration(checker, node)
+    ) {
       const symbol = symbolOf(node);
       if (symbol !== undefined && (node.initializer === undefined || isNewSet(checker, node.initializer))) {
         candidates.set(symbol, { declaration: node, isParameter: false, mutated: false });
       }
-    } else if (ts.isParameter(node) && ts.isIdentifier(node.name) && node.dotDotDotToken === undefined && isSetDeclaration(checker, node)) {
+    } else if (
+      ts.isParameter(node) &&
+      ts.isIdentifier(node.name) &&
+      node.dotDotDotToken === undefined &&
+      isSetDeclaration(checker, node)
+    ) {
       const symbol = symbolOf(node);
       // A parameter property is also a field; keeping it an ordered dict is the simple answer.
       if (symbol !== undefined && (ts.getModifiers(node) ?? []).length === 0) {
@@ -115,7 +132,11 @@ export function analyzeSetUsage(checker: ts.TypeChecker, files: readonly ts.Sour
       demote(symbol);
       return;
     }
-    if (ts.isBinaryExpression(parent) && parent.left === reference && parent.operatorToken.kind === ts.SyntaxKind.EqualsToken) {
+    if (
+      ts.isBinaryExpression(parent) &&
+      parent.left === reference &&
+      parent.operatorToken.kind === ts.SyntaxKind.EqualsToken
+    ) {
       if (isNewSet(checker, parent.right)) {
         candidate.mutated = true;
         return;
@@ -213,7 +234,7 @@ export function analyzeSetUsage(checker: ts.TypeChecker, files: readonly ts.Sour
     if (ts.isPropertyAccessExpression(inner)) return resolved(checker.getSymbolAtLocation(inner.name));
     return undefined;
   };
-  for (let changed = true; changed; ) {
+  for (let changed = true; changed;) {
     changed = false;
     for (const { from, to } of passes) {
       if (!demoted.has(from) && (to === null || !candidates.has(to) || demoted.has(to))) {
@@ -247,10 +268,20 @@ export function analyzeSetUsage(checker: ts.TypeChecker, files: readonly ts.Sour
     },
     isSetPosition: (node) => {
       let current: ts.Node = node;
-      while (ts.isParenthesizedExpression(current.parent) || ts.isAsExpression(current.parent) || ts.isSatisfiesExpression(current.parent)) current = current.parent;
+      while (
+        ts.isParenthesizedExpression(current.parent) ||
+        ts.isAsExpression(current.parent) ||
+        ts.isSatisfiesExpression(current.parent)
+      )
+        current = current.parent;
       const parent = current.parent;
-      if ((ts.isVariableDeclaration(parent) || ts.isPropertyDeclaration(parent)) && parent.initializer === current) return forms.has(symbolOf(parent)!);
-      if (ts.isBinaryExpression(parent) && parent.right === current && parent.operatorToken.kind === ts.SyntaxKind.EqualsToken) {
+      if ((ts.isVariableDeclaration(parent) || ts.isPropertyDeclaration(parent)) && parent.initializer === current)
+        return forms.has(symbolOf(parent)!);
+      if (
+        ts.isBinaryExpression(parent) &&
+        parent.right === current &&
+        parent.operatorToken.kind === ts.SyntaxKind.EqualsToken
+      ) {
         const symbol = referencedSymbol(parent.left);
         return symbol !== undefined && forms.has(symbol);
       }

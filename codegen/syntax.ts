@@ -6,7 +6,12 @@ import { ts } from 'ts-morph';
 export function skipOuterExpressions(node: ts.Expression): ts.Expression {
   let current = node;
   for (;;) {
-    if (ts.isParenthesizedExpression(current) || ts.isAsExpression(current) || ts.isTypeAssertionExpression(current) || ts.isSatisfiesExpression(current)) {
+    if (
+      ts.isParenthesizedExpression(current) ||
+      ts.isAsExpression(current) ||
+      ts.isTypeAssertionExpression(current) ||
+      ts.isSatisfiesExpression(current)
+    ) {
       current = current.expression;
     } else {
       return current;
@@ -26,12 +31,20 @@ export type Literal =
 /** The literal `node` is (through parentheses and assertions, and a unary `-`/`+` on a number), or null. */
 export function literalOf(node: ts.Expression): Literal | null {
   const inner = skipOuterExpressions(node);
-  if (ts.isStringLiteral(inner) || ts.isNoSubstitutionTemplateLiteral(inner)) return { kind: 'string', text: inner.text };
+  if (ts.isStringLiteral(inner) || ts.isNoSubstitutionTemplateLiteral(inner))
+    return { kind: 'string', text: inner.text };
   if (ts.isNumericLiteral(inner)) return { kind: 'number', text: inner.text, negative: false };
-  if (ts.isPrefixUnaryExpression(inner) && (inner.operator === ts.SyntaxKind.MinusToken || inner.operator === ts.SyntaxKind.PlusToken)) {
+  if (
+    ts.isPrefixUnaryExpression(inner) &&
+    (inner.operator === ts.SyntaxKind.MinusToken || inner.operator === ts.SyntaxKind.PlusToken)
+  ) {
     const operand = literalOf(inner.operand);
     if (operand?.kind !== 'number') return null;
-    return { kind: 'number', text: operand.text, negative: operand.negative !== (inner.operator === ts.SyntaxKind.MinusToken) };
+    return {
+      kind: 'number',
+      text: operand.text,
+      negative: operand.negative !== (inner.operator === ts.SyntaxKind.MinusToken),
+    };
   }
   if (inner.kind === ts.SyntaxKind.TrueKeyword) return { kind: 'boolean', value: true };
   if (inner.kind === ts.SyntaxKind.FalseKeyword) return { kind: 'boolean', value: false };

@@ -34,7 +34,18 @@ export function includesNullish(type: ts.Type): boolean {
 /** A union of literal types (`'a' | 'b'`, `1 | 2`), optionally with null/undefined. */
 export function isLiteralUnion(type: ts.Type): boolean {
   const parts = nonNullableParts(type);
-  return parts.length > 0 && parts.every((t) => (t.flags & (ts.TypeFlags.StringLiteral | ts.TypeFlags.NumberLiteral | ts.TypeFlags.BooleanLiteral | ts.TypeFlags.EnumLiteral)) !== 0);
+  return (
+    parts.length > 0 &&
+    parts.every(
+      (t) =>
+        (t.flags &
+          (ts.TypeFlags.StringLiteral |
+            ts.TypeFlags.NumberLiteral |
+            ts.TypeFlags.BooleanLiteral |
+            ts.TypeFlags.EnumLiteral)) !==
+        0,
+    )
+  );
 }
 
 export function isAny(type: ts.Type): boolean {
@@ -59,7 +70,9 @@ export function isPrimitiveOrNullish(type: ts.Type): boolean {
     type,
     (t) =>
       isNullish(t) ||
-      (t.flags & (ts.TypeFlags.StringLike | ts.TypeFlags.NumberLike | ts.TypeFlags.BooleanLike | ts.TypeFlags.EnumLike)) !== 0,
+      (t.flags &
+        (ts.TypeFlags.StringLike | ts.TypeFlags.NumberLike | ts.TypeFlags.BooleanLike | ts.TypeFlags.EnumLike)) !==
+        0,
   );
 }
 

@@ -10,7 +10,9 @@ export interface VisitorEntries {
 }
 
 /** Typed registration: the table guarantees the node kind, so the visitor receives its node type. */
-export function expression<N extends ts.Node>(visit: (node: N, ctx: Context, options: ExprOptions) => py.Expr): ExpressionVisitor {
+export function expression<N extends ts.Node>(
+  visit: (node: N, ctx: Context, options: ExprOptions) => py.Expr,
+): ExpressionVisitor {
   return visit as unknown as ExpressionVisitor;
 }
 

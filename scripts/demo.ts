@@ -53,12 +53,21 @@ async function stop(): Promise<void> {
   stopCluster(dataDir, 'fast');
   if (existsSync(memcachedPidFile)) {
     const pid = Number.parseInt(readFileSync(memcachedPidFile, 'utf8'), 10);
-    try { process.kill(pid, 'SIGTERM'); } catch { /* already gone */ }
+    try {
+      process.kill(pid, 'SIGTERM');
+    } catch {
+      /* already gone */
+    }
     // Gone before this returns, so that a demo started right after finds its port free.
-    for (let waited = 0; waited < 5_000 && alive(pid); waited += 50) await new Promise((resolve) => setTimeout(resolve, 50));
+    for (let waited = 0; waited < 5_000 && alive(pid); waited += 50)
+      await new Promise((resolve) => setTimeout(resolve, 50));
   }
   rmSync(runDir, { recursive: true, force: true });
-  console.log(state === undefined ? 'demo: nothing was running' : `demo: stopped PostgreSQL (port ${state.pgPort}) and memcached (port ${state.memcachedPort})`);
+  console.log(
+    state === undefined
+      ? 'demo: nothing was running'
+      : `demo: stopped PostgreSQL (port ${state.pgPort}) and memcached (port ${state.memcachedPort})`,
+  );
 }
 
 async function start(): Promise<void> {
@@ -69,7 +78,9 @@ async function start(): Promise<void> {
   const pgPort = portFromEnv('DEMO_PG_PORT', 54329);
   const memcachedPort = portFromEnv('DEMO_MEMCACHED_PORT', 11211);
   if (await portIsOpen(memcachedPort)) {
-    throw new Error(`port ${memcachedPort} is already in use (another memcached?); stop it, or run DEMO_MEMCACHED_PORT=11311 npm run demo`);
+    throw new Error(
+      `port ${memcachedPort} is already in use (another memcached?); stop it, or run DEMO_MEMCACHED_PORT=11311 npm run demo`,
+    );
   }
   if (await portIsOpen(pgPort)) {
     throw new Error(`port ${pgPort} is already in use; run DEMO_PG_PORT=<free port> npm run demo`);
@@ -78,7 +89,12 @@ async function start(): Promise<void> {
   mkdirSync(runDir, { recursive: true });
   // Every address localhost resolves to: the README's tables say host 'localhost', and pymemcache connects only to
   // the first address getaddrinfo returns (::1 on hosts that list it first).
-  const memcached = await startDetachedMemcached(memcachedPort, ['-m', '64'], (await localhostAddresses()).join(','), join(runDir, 'memcached.log'));
+  const memcached = await startDetachedMemcached(
+    memcachedPort,
+    ['-m', '64'],
+    (await localhostAddresses()).join(','),
+    join(runDir, 'memcached.log'),
+  );
   writeFileSync(memcachedPidFile, String(memcached.pid));
   writeFileSync(stateFile, JSON.stringify({ pgPort, memcachedPort } satisfies DemoState));
 
@@ -90,15 +106,18 @@ async function start(): Promise<void> {
   const connection = ['-h', runDir, '-p', String(pgPort), '-U', 'postgres'];
   mustRun('createdb', join(PG_BIN, 'createdb'), [...connection, 'demo']);
   // The README's SQL names localhost:11211 (the stats server by default); another port is put in its place.
-  const portSetup = memcachedPort === 11211 ? ''
-    : `ALTER SERVER pymcache_fdw_stat OPTIONS (ADD port '${memcachedPort}');\n`;
+  const portSetup =
+    memcachedPort === 11211 ? '' : `ALTER SERVER pymcache_fdw_stat OPTIONS (ADD port '${memcachedPort}');\n`;
   const substitute = (sql: string): string => sql.replaceAll("'11211'", `'${memcachedPort}'`);
   for (const script of ['install.sql', 'example.sql', 'functions.sql']) {
-    const sql = substitute(readFileSync(join(repoRoot, 'sql', script), 'utf8')) + (script === 'install.sql' ? portSetup : '');
+    const sql =
+      substitute(readFileSync(join(repoRoot, 'sql', script), 'utf8')) + (script === 'install.sql' ? portSetup : '');
     console.log(`\n-- sql/${script}`);
     // psql writes results to stdout and notices/warnings to stderr: both straight to the terminal keeps their order.
     const result = spawnSync(join(PG_BIN, 'psql'), ['-X', ...connection, '-d', 'demo', '-e', '-v', 'ON_ERROR_STOP=1'], {
-      input: sql, encoding: 'utf8', stdio: ['pipe', 'inherit', 'inherit'],
+      input: sql,
+      encoding: 'utf8',
+      stdio: ['pipe', 'inherit', 'inherit'],
     });
     if (result.status !== 0) throw new Error(`sql/${script} failed; the PostgreSQL log is ${cluster.logFile}`);
   }
@@ -113,7 +132,8 @@ async function main(): Promise<void> {
     await stop();
     return;
   }
-  if (process.getuid?.() !== 0) throw new Error('the demo runs PostgreSQL as the postgres user and must be started as root');
+  if (process.getuid?.() !== 0)
+    throw new Error('the demo runs PostgreSQL as the postgres user and must be started as root');
   if (!existsSync(DEBIAN_PYTHON)) throw new Error(`${DEBIAN_PYTHON} is missing; run scripts/bootstrap.sh`);
   await start();
 }

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole suite: check that python-out is what src/ emits (the emitter's --check lists every file that differs; CI
-# fails on it, elsewhere python-out is emitted again and the run goes on), type-check, check the C format, then every
-# vitest layer. Arguments go to vitest (a file filter, -t, --project standalone).
+# fails on it, elsewhere python-out is emitted again and the run goes on), type-check, lint and format-check the
+# TypeScript, check the C format, then every vitest layer. Arguments go to vitest (a file filter, -t, --project
+# standalone).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -11,6 +12,14 @@ if ! npm run -s build -- --check; then
   npm run -s build
 fi
 npx tsc --noEmit -p tsconfig.json
+# TypeScript style: ESLint (eslint.config.mjs) and Prettier (.prettierrc.json); `npm run format` fixes the latter.
+npx eslint .
+mkdir -p .run
+if ! npx prettier --check . > .run/prettier.log 2>&1; then
+  cat .run/prettier.log >&2
+  echo "test.sh: TypeScript not formatted as .prettierrc.json says: run npm run format" >&2
+  exit 1
+fi
 # The C of host/ as .clang-format says; a diff fails the run, after the tests so that they still report.
 format_status=0
 bash scripts/check-c-format.sh || format_status=$?

@@ -32,7 +32,18 @@ import {
   type ValueItem,
 } from './memcache/protocol';
 import type { ReplyReader } from './memcache/protocol';
-import { bytesConcat, bytesEqual, bytesSplit, formatFloat, intToString, LoneSurrogateError, nowSeconds, parseDecimalInt, utf8Encode, type Bytes } from './ports/runtime';
+import {
+  bytesConcat,
+  bytesEqual,
+  bytesSplit,
+  formatFloat,
+  intToString,
+  LoneSurrogateError,
+  nowSeconds,
+  parseDecimalInt,
+  utf8Encode,
+  type Bytes,
+} from './ports/runtime';
 import { CommandRefused, refusalOrFailure } from './proxies';
 import { endpointLabel, type ServerEndpoint } from './table-options';
 
@@ -112,8 +123,14 @@ export type WriteOp = StoreOp | CasOp | TouchOp | DeleteOp;
 
 /** What to do about a server that does not answer, naming the option that names it (host/port, or servers). */
 function reachHint(endpoint: ServerEndpoint): string {
-  const where = endpoint.listed ? 'or correct its host:port in the servers option' : 'or point the host and port options at it';
-  return 'Check that memcached runs there and accepts connections, ' + where + '; connect_timeout and timeout set how long to wait.';
+  const where = endpoint.listed
+    ? 'or correct its host:port in the servers option'
+    : 'or point the host and port options at it';
+  return (
+    'Check that memcached runs there and accepts connections, ' +
+    where +
+    '; connect_timeout and timeout set how long to wait.'
+  );
 }
 
 /** memcached answered CLIENT_ERROR to a request the wrapper had checked: not an error the wrapper expects. */
@@ -121,28 +138,40 @@ const CLIENT_ERROR_HINT = 'This reply is unexpected: report it with the statemen
 
 /** memcached requires a login (memcached -Y) and the table has no credentials. */
 const UNAUTHENTICATED_HINT =
-  "memcached requires a login (memcached -Y): give a username and password in a user mapping, CREATE USER MAPPING FOR " +
+  'memcached requires a login (memcached -Y): give a username and password in a user mapping, CREATE USER MAPPING FOR ' +
   "CURRENT_USER SERVER ... OPTIONS (username '...', password '...').";
 
 /** A plain connection reset at once: what a memcached that requires TLS (memcached -Z) does to one. */
-const PLAIN_TO_TLS_HINT = " A memcached that requires TLS (memcached -Z) resets plain connections: set tls 'on' if it does.";
+const PLAIN_TO_TLS_HINT =
+  " A memcached that requires TLS (memcached -Z) resets plain connections: set tls 'on' if it does.";
 
 /** What to do about a TLS failure (`message` the socket port's fixed text). */
 function tlsHint(message: string): string {
   if (message.startsWith('certificate verify failed')) {
-    return "tls 'on' verifies the server's certificate against tls_ca_file (the system's certificate authorities without " +
+    return (
+      "tls 'on' verifies the server's certificate against tls_ca_file (the system's certificate authorities without " +
       "it) and the host name the table connects to: give the CA that signed it in tls_ca_file, or set tls 'insecure' to " +
-      'encrypt without verifying.';
+      'encrypt without verifying.'
+    );
   }
-  if (message.includes('does not speak TLS')) return "The server does not use TLS on this port: set tls 'off', or start memcached with -Z.";
+  if (message.includes('does not speak TLS'))
+    return "The server does not use TLS on this port: set tls 'off', or start memcached with -Z.";
   // The client's own files (the socket port's texts for them start so).
-  if (message.startsWith('cannot read') || message.startsWith('no certificate') || message.startsWith('the client certificate')) {
-    return 'tls_ca_file, tls_cert_file and tls_key_file name PEM files the PostgreSQL server process (its operating-system ' +
-      'user) reads: give absolute paths of files it can read.';
+  if (
+    message.startsWith('cannot read') ||
+    message.startsWith('no certificate') ||
+    message.startsWith('the client certificate')
+  ) {
+    return (
+      'tls_ca_file, tls_cert_file and tls_key_file name PEM files the PostgreSQL server process (its operating-system ' +
+      'user) reads: give absolute paths of files it can read.'
+    );
   }
   if (message.includes('client certificate')) {
-    return 'Give a client certificate the server trusts (memcached -o ssl_ca_cert names the CAs it accepts) in tls_cert_file ' +
-      'and tls_key_file, on the table, the server or the user mapping.';
+    return (
+      'Give a client certificate the server trusts (memcached -o ssl_ca_cert names the CAs it accepts) in tls_cert_file ' +
+      'and tls_key_file, on the table, the server or the user mapping.'
+    );
   }
   return "Check the server's TLS settings (memcached -Z -o ssl_...) and its log.";
 }
@@ -176,7 +205,8 @@ export function isClientFailure(error: unknown): boolean {
  * failure (certificates, settings) and a refused login are not: they fail the statement and leave the server up.
  */
 export function isOutage(error: unknown): boolean {
-  if (error instanceof TransportFailure) return error.failure !== 'interrupted' && error.failure !== 'tls' && error.failure !== 'login';
+  if (error instanceof TransportFailure)
+    return error.failure !== 'interrupted' && error.failure !== 'tls' && error.failure !== 'login';
   return error instanceof ErrorReply && error.kind === 'ERROR' && error.knownText === TOO_MANY_CONNECTIONS;
 }
 
@@ -189,8 +219,17 @@ export function describeFailure(error: unknown, endpoint: ServerEndpoint, what: 
   const server = endpointLabel(endpoint);
   if (error instanceof CommandRefused) {
     return {
-      message: 'the server at ' + server + ' closed the connection on "' + error.command + '" (' + what + '), and answers other ' +
-        'commands: a proxy in front of memcached that does not forward "' + error.command + '"',
+      message:
+        'the server at ' +
+        server +
+        ' closed the connection on "' +
+        error.command +
+        '" (' +
+        what +
+        '), and answers other ' +
+        'commands: a proxy in front of memcached that does not forward "' +
+        error.command +
+        '"',
       hint: PROXY_HINT,
     };
   }
@@ -199,30 +238,45 @@ export function describeFailure(error: unknown, endpoint: ServerEndpoint, what: 
       // On the project's host PostgreSQL's own error (57014) takes the place of this one; on multicorn2 it is the ERROR.
       return {
         message: 'stopped waiting for memcached at ' + server + ' (' + what + '): ' + error.message,
-        hint: 'PostgreSQL interrupted the statement (statement_timeout, pg_cancel_backend or pg_terminate_backend) while ' +
+        hint:
+          'PostgreSQL interrupted the statement (statement_timeout, pg_cancel_backend or pg_terminate_backend) while ' +
           'it waited for memcached; that connection is closed and the next statement opens a new one.',
       };
     }
     if (error.failure === 'tls') {
-      return { message: 'TLS with memcached at ' + server + ' failed (' + what + '): ' + error.message, hint: tlsHint(error.message) };
+      return {
+        message: 'TLS with memcached at ' + server + ' failed (' + what + '): ' + error.message,
+        hint: tlsHint(error.message),
+      };
     }
     if (error.failure === 'login') {
       const username = endpoint.security.username;
       return {
-        message: 'memcached at ' + server + ' refused the login of user ' + quoteForMessage(username === null ? '' : username) +
-          ' (' + what + '): ' + error.message,
+        message:
+          'memcached at ' +
+          server +
+          ' refused the login of user ' +
+          quoteForMessage(username === null ? '' : username) +
+          ' (' +
+          what +
+          '): ' +
+          error.message,
         hint: LOGIN_HINT,
       };
     }
     if (error.phase === 'connect') {
-      return { message: 'cannot reach memcached at ' + server + ' (' + what + '): ' + error.message, hint: reachHint(endpoint) };
+      return {
+        message: 'cannot reach memcached at ' + server + ' (' + what + '): ' + error.message,
+        hint: reachHint(endpoint),
+      };
     }
     if (error.failure === 'closed') {
       return { message: 'memcached at ' + server + ' closed the connection during ' + what, hint: reachHint(endpoint) };
     }
     if (error.failure === 'timeout') {
       return {
-        message: 'memcached at ' + server + ' did not answer the ' + what + ' within ' + formatFloat(endpoint.timeout) + ' s',
+        message:
+          'memcached at ' + server + ' did not answer the ' + what + ' within ' + formatFloat(endpoint.timeout) + ' s',
         hint: 'The timeout option sets how long to wait for a reply; check the server and the network.',
       };
     }
@@ -240,9 +294,10 @@ export function describeFailure(error: unknown, endpoint: ServerEndpoint, what: 
       };
     }
     if (error.kind === 'SERVER_ERROR') {
-      const hint = error.knownText !== null && error.knownText.includes('too large')
-        ? "The value is larger than the server's item size limit (memcached -I, 1 MB by default)."
-        : 'See the memcached server log for the cause.';
+      const hint =
+        error.knownText !== null && error.knownText.includes('too large')
+          ? "The value is larger than the server's item size limit (memcached -I, 1 MB by default)."
+          : 'See the memcached server log for the cause.';
       return { message: 'memcached at ' + server + ' failed the ' + what + ': ' + replyText(error), hint: hint };
     }
     if (error.kind === 'CLIENT_ERROR') {
@@ -256,8 +311,15 @@ export function describeFailure(error: unknown, endpoint: ServerEndpoint, what: 
   }
   if (error instanceof ProtocolError) {
     return {
-      message: 'the server at ' + server + ' answered the ' + what + ' with something that is not a memcached reply: ' + error.problem,
-      hint: 'Check that ' + server + ' is a memcached server (or a proxy speaking its text protocol), not another service.',
+      message:
+        'the server at ' +
+        server +
+        ' answered the ' +
+        what +
+        ' with something that is not a memcached reply: ' +
+        error.problem,
+      hint:
+        'Check that ' + server + ' is a memcached server (or a proxy speaking its text protocol), not another service.',
     };
   }
   return null;
@@ -323,8 +385,14 @@ const knownItemLimits: Map<string, ItemLimits> = new Map<string, ItemLimits>();
  */
 function assumedItemLimits(endpoint: ServerEndpoint, refused: CommandRefused): ItemLimits {
   warn(
-    'the server at ' + endpointLabel(endpoint) + ' does not answer "' + refused.command + '" (a proxy in front of memcached): ' +
-      'values are checked against memcached\'s default item size limit of ' + intToString(DEFAULT_ITEM_SIZE_MAX) + ' bytes',
+    'the server at ' +
+      endpointLabel(endpoint) +
+      ' does not answer "' +
+      refused.command +
+      '" (a proxy in front of memcached): ' +
+      "values are checked against memcached's default item size limit of " +
+      intToString(DEFAULT_ITEM_SIZE_MAX) +
+      ' bytes',
     "Set the table's item_size_max option to the memcached servers' -I (in bytes) to check against it without asking.",
   );
   return new ItemLimits(DEFAULT_ITEM_SIZE_MAX, ITEM_HEADER_BYTES + ITEM_CAS_BYTES);
@@ -421,7 +489,9 @@ function readStats(reader: ReplyReader): StatEntry[] | null {
 
 /** A transport failure on a connection reused from an earlier request: the server may have restarted meanwhile. */
 function worthRetrying(pending: PendingGet, error: unknown): boolean {
-  return pending.reused && error instanceof TransportFailure && (error.failure === 'closed' || error.failure === 'reset');
+  return (
+    pending.reused && error instanceof TransportFailure && (error.failure === 'closed' || error.failure === 'reset')
+  );
 }
 
 /** The memcached side of one foreign table: its server and the operations, with errors reported. */
@@ -468,7 +538,11 @@ export class CacheStore {
     let reused = false;
     try {
       reused = await this.connection.ready(this.endpoint.connectTimeout);
-      const request = withFacts ? this.metaGetRequest(encoded) : keyCount <= KEYS_PER_GET ? encodeGets(encoded) : this.getRequest(encoded);
+      const request = withFacts
+        ? this.metaGetRequest(encoded)
+        : keyCount <= KEYS_PER_GET
+          ? encodeGets(encoded)
+          : this.getRequest(encoded);
       await this.connection.send(request, this.endpoint.timeout);
     } catch (error) {
       return { keys: keys, encoded: encoded, withFacts: withFacts, reused: reused, failure: error };
@@ -482,7 +556,8 @@ export class CacheStore {
    */
   private getRequest(encoded: Bytes[]): Bytes {
     const lines: Bytes[] = [];
-    for (let start = 0; start < encoded.length; start += KEYS_PER_GET) lines.push(encodeGets(encoded.slice(start, start + KEYS_PER_GET)));
+    for (let start = 0; start < encoded.length; start += KEYS_PER_GET)
+      lines.push(encodeGets(encoded.slice(start, start + KEYS_PER_GET)));
     return bytesConcat(lines);
   }
 
@@ -621,7 +696,11 @@ export class CacheStore {
    * before the failure, for an override that reads the rest as misses.
    */
   protected readFailed(error: unknown, chunk: string[], found: Map<string, StoredItem>): Map<string, StoredItem> {
-    return raiseFailure(error, this.endpoint, operationText('get', chunk.length === 1 ? this.userKey(chunk[0]!) : null));
+    return raiseFailure(
+      error,
+      this.endpoint,
+      operationText('get', chunk.length === 1 ? this.userKey(chunk[0]!) : null),
+    );
   }
 
   /** Every `get` of a read was answered (ServerStore notes that the server is up). */
@@ -789,7 +868,8 @@ export class CacheStore {
     const connection = this.connection;
     const timeout = this.endpoint.timeout;
     const rejected: RejectedWrite[] = [];
-    const read = batch.kind === 'set' || batch.kind === 'cas' ? readStored : batch.kind === 'touch' ? readTouched : readDeleted;
+    const read =
+      batch.kind === 'set' || batch.kind === 'cas' ? readStored : batch.kind === 'touch' ? readTouched : readDeleted;
     let answered = 0;
     for (const key of batch.keys) {
       let status: string;
@@ -804,7 +884,8 @@ export class CacheStore {
         connection.close();
         return { answered: answered, rejected: rejected, failure: error };
       }
-      if (status !== 'STORED' && status !== 'DELETED' && status !== 'TOUCHED') rejected.push({ key: key, reason: status });
+      if (status !== 'STORED' && status !== 'DELETED' && status !== 'TOUCHED')
+        rejected.push({ key: key, reason: status });
       answered += 1;
     }
     connection.done();
@@ -879,7 +960,12 @@ export class CacheStore {
     } catch (error) {
       if (error instanceof ErrorReply && error.knownText === NON_NUMERIC) {
         return raiseError(
-          'cannot ' + kind + ' key ' + quoteForMessage(this.userKey(fullKey)) + ' in memcached at ' + this.serverLabel +
+          'cannot ' +
+            kind +
+            ' key ' +
+            quoteForMessage(this.userKey(fullKey)) +
+            ' in memcached at ' +
+            this.serverLabel +
             ': its value is not a decimal number',
           'memcached counts only values that are unsigned decimal integers of up to 20 digits: memcache_set the key to ' +
             "a number first (e.g. memcache_set('k', '0')).",
@@ -923,7 +1009,14 @@ function readOk(reader: ReplyReader): boolean | null {
 
 /** The stats group of a table's `stats_cmd` (checked by table-options.ts against STATS_COMMANDS). */
 function statsGroup(command: string): StatsGroup {
-  if (command === 'items' || command === 'settings' || command === 'slabs' || command === 'sizes' || command === 'conns') return command;
+  if (
+    command === 'items' ||
+    command === 'settings' ||
+    command === 'slabs' ||
+    command === 'sizes' ||
+    command === 'conns'
+  )
+    return command;
   throw new Error('not a stats group: ' + command);
 }
 

@@ -70,7 +70,10 @@ function factKind(column: ColumnDefinition, part: string, accepted: string[]): F
   const typeName = baseType(column);
   if (TEXT_TYPES.includes(typeName) && accepted.includes('text')) return 'text';
   if (typeName === 'timestamp with time zone' && accepted.includes('timestamptz')) return 'timestamptz';
-  if ((typeName === 'bigint' || typeName === 'integer' || typeName === 'numeric' || typeName === 'boolean') && accepted.includes(typeName)) {
+  if (
+    (typeName === 'bigint' || typeName === 'integer' || typeName === 'numeric' || typeName === 'boolean') &&
+    accepted.includes(typeName)
+  ) {
     return typeName;
   }
   return typeError(column, part, accepted.join(', '));
@@ -190,7 +193,9 @@ export function checkStatsColumns(columns: Map<string, ColumnDefinition>): void 
     if (name !== STAT_NAME_COLUMN && name !== STAT_VALUE_COLUMN && name !== STAT_SERVER_COLUMN) {
       raiseError(
         'column "' + name + '" is not a statistics column',
-        'A stats table has the columns stat_name and stat_value, and optionally server (text); drop or rename "' + name + '".',
+        'A stats table has the columns stat_name and stat_value, and optionally server (text); drop or rename "' +
+          name +
+          '".',
       );
     }
     if (!TEXT_TYPES.includes(baseType(column))) typeError(column, 'statistic', 'text');

@@ -1,15 +1,40 @@
 // PymcacheFDW: a foreign table whose rows are memcached items (key, value, expire, flags). Multicorn builds one
 // instance per table per backend; every option is checked here, once, in the constructor.
 import { resolveCacheLayout, type CacheTableLayout } from './columns';
-import { ITEM_FLAGS_BYTES, ItemFacts, type CacheStore, type StoredItem, type StoreOp, type WriteOp } from './cache-store';
+import {
+  ITEM_FLAGS_BYTES,
+  ItemFacts,
+  type CacheStore,
+  type StoredItem,
+  type StoreOp,
+  type WriteOp,
+} from './cache-store';
 import { raiseError, warn } from './errors';
-import { InvalidKeyError, KEY_HINT, MAX_KEY_BYTES, plainFullKey, plainFullKeys, prefixedKey, quoteForMessage, stripPrefix, validateKey } from './keys';
+import {
+  InvalidKeyError,
+  KEY_HINT,
+  MAX_KEY_BYTES,
+  plainFullKey,
+  plainFullKeys,
+  prefixedKey,
+  quoteForMessage,
+  stripPrefix,
+  validateKey,
+} from './keys';
 import { ItemDump } from './item-dump';
 import type { MetadumpEntry } from './memcache/protocol';
 import { guardTransaction, keyOrderIsBytewise, queryMayModify, type GuardStatus } from './ports/backend';
 import { importedTables } from './import-schema';
 import { ColumnDefinition, ForeignDataWrapper, type Qual, type SortKey, type TableDefinition } from './ports/host';
-import { bytesEqual, intToString, InvalidUtf8Error, nowSeconds, utf8ByteLength, utf8Decode, utf8Encode } from './ports/runtime';
+import {
+  bytesEqual,
+  intToString,
+  InvalidUtf8Error,
+  nowSeconds,
+  utf8ByteLength,
+  utf8Decode,
+  utf8Encode,
+} from './ports/runtime';
 import { scanFilterOf } from './scan-filter';
 import { lookupKeys } from './quals';
 import { ServerPool } from './server-pool';
@@ -155,12 +180,18 @@ export class PymcacheFDW extends ForeignDataWrapper {
         validateKey(this.settings.prefix);
       } catch (error) {
         if (error instanceof InvalidKeyError) {
-          raiseError('invalid value ' + quoteForMessage(this.settings.prefix) + ' for option "prefix": ' + error.reason, OPTION_HINT);
+          raiseError(
+            'invalid value ' + quoteForMessage(this.settings.prefix) + ' for option "prefix": ' + error.reason,
+            OPTION_HINT,
+          );
         }
         throw error;
       }
     }
-    this.layout = this.statsTable === null ? resolveCacheLayout(fdwColumns, this.settings.rowId) : resolveCacheLayout(KEY_VALUE_COLUMNS, 'key');
+    this.layout =
+      this.statsTable === null
+        ? resolveCacheLayout(fdwColumns, this.settings.rowId)
+        : resolveCacheLayout(KEY_VALUE_COLUMNS, 'key');
     this.servers = new ServerPool(this.settings.servers, this.settings.prefix);
     this.scanned = new Map<string, StoredItem>();
     this.transactionLevel = 0;
@@ -246,7 +277,11 @@ export class PymcacheFDW extends ForeignDataWrapper {
       return lines;
     }
     const servers = this.servers.stores.length;
-    lines.push('list the items of ' + (servers === 1 ? 'the server' : 'each of the ' + intToString(servers) + ' servers') + ' (lru_crawler metadump)');
+    lines.push(
+      'list the items of ' +
+        (servers === 1 ? 'the server' : 'each of the ' + intToString(servers) + ' servers') +
+        ' (lru_crawler metadump)',
+    );
     // EXPLAIN cannot tell which collation the conditions will run under: a range is described as given.
     const filter = scanFilterOf(quals, keyColumn, prefix, true).describe(keyColumn);
     if (filter !== null) lines.push('keep ' + filter);
@@ -319,9 +354,16 @@ export class PymcacheFDW extends ForeignDataWrapper {
         return;
       }
       warn(
-        'no condition on the key column "' + this.layout.keyColumn + "\": full_scan is 'off' for this table, no rows returned",
-        'Select keys with ' + this.layout.keyColumn + " = 'k', " + this.layout.keyColumn + " IN ('k1', 'k2'), = ANY(array), or a join on " +
-          this.layout.keyColumn + ", or set the table option full_scan 'on'.",
+        'no condition on the key column "' +
+          this.layout.keyColumn +
+          "\": full_scan is 'off' for this table, no rows returned",
+        'Select keys with ' +
+          this.layout.keyColumn +
+          " = 'k', " +
+          this.layout.keyColumn +
+          " IN ('k1', 'k2'), = ANY(array), or a join on " +
+          this.layout.keyColumn +
+          ", or set the table option full_scan 'on'.",
       );
       return;
     }
@@ -350,8 +392,12 @@ export class PymcacheFDW extends ForeignDataWrapper {
     const flagsColumn = layout.flagsColumn;
     const flagsAsked = flagsColumn !== null && columns.has(flagsColumn);
     const flagsKind = layout.flagsKind;
-    const hasFacts = layout.expireColumn !== null || layout.casColumn !== null || layout.lastAccessColumn !== null ||
-      layout.sizeColumn !== null || layout.fetchedColumn !== null;
+    const hasFacts =
+      layout.expireColumn !== null ||
+      layout.casColumn !== null ||
+      layout.lastAccessColumn !== null ||
+      layout.sizeColumn !== null ||
+      layout.fetchedColumn !== null;
     const scanned = this.scanned;
     for (let i = 0; i < keys.length; i++) {
       const item = found.get(fullKeys[i]!);
@@ -360,10 +406,14 @@ export class PymcacheFDW extends ForeignDataWrapper {
       scanned.set(key, item);
       const row: SqlRow = {};
       row[keyColumn] = key;
-      row[valueColumn] = valueAsked ? decodeValue(item.value, valueKind, key) : decodeValueIfReadable(item.value, valueKind);
+      row[valueColumn] = valueAsked
+        ? decodeValue(item.value, valueKind, key)
+        : decodeValueIfReadable(item.value, valueKind);
       if (hasFacts) this.factsInto(row, item.cas, item.facts, key);
       if (flagsColumn !== null) {
-        row[flagsColumn] = flagsAsked ? flagsColumnValue(item.flags, flagsKind, key) : flagsIfReadable(item.flags, flagsKind);
+        row[flagsColumn] = flagsAsked
+          ? flagsColumnValue(item.flags, flagsKind, key)
+          : flagsIfReadable(item.flags, flagsKind);
       }
       yield row;
     }
@@ -372,13 +422,17 @@ export class PymcacheFDW extends ForeignDataWrapper {
   /** The columns of what memcached told about an item (NULL where the read did not say). */
   private factsInto(row: SqlRow, cas: string | null, facts: ItemFacts | null, key: string): void {
     const layout = this.layout;
-    if (layout.expireColumn !== null) row[layout.expireColumn] = facts === null ? null : ttlColumnValue(facts.ttl, layout.expireKind, key);
+    if (layout.expireColumn !== null)
+      row[layout.expireColumn] = facts === null ? null : ttlColumnValue(facts.ttl, layout.expireKind, key);
     if (layout.casColumn !== null) row[layout.casColumn] = cas;
     if (layout.lastAccessColumn !== null) {
-      row[layout.lastAccessColumn] = facts === null ? null : lastAccessColumnValue(facts.lastAccess, layout.lastAccessKind);
+      row[layout.lastAccessColumn] =
+        facts === null ? null : lastAccessColumnValue(facts.lastAccess, layout.lastAccessKind);
     }
-    if (layout.sizeColumn !== null) row[layout.sizeColumn] = facts === null || facts.size === null ? null : intToString(facts.size);
-    if (layout.fetchedColumn !== null) row[layout.fetchedColumn] = facts === null ? null : fetchedColumnValue(facts.fetched, layout.fetchedKind);
+    if (layout.sizeColumn !== null)
+      row[layout.sizeColumn] = facts === null || facts.size === null ? null : intToString(facts.size);
+    if (layout.fetchedColumn !== null)
+      row[layout.fetchedColumn] = facts === null ? null : fetchedColumnValue(facts.fetched, layout.fetchedKind);
   }
 
   /** The row of `item` under the user key `key`; `valueAsked`: the value and flags are decoded strictly. */
@@ -386,11 +440,15 @@ export class PymcacheFDW extends ForeignDataWrapper {
     const layout = this.layout;
     const row: SqlRow = {};
     row[layout.keyColumn] = key;
-    row[layout.valueColumn] = valueAsked ? decodeValue(item.value, layout.valueKind, key) : decodeValueIfReadable(item.value, layout.valueKind);
+    row[layout.valueColumn] = valueAsked
+      ? decodeValue(item.value, layout.valueKind, key)
+      : decodeValueIfReadable(item.value, layout.valueKind);
     this.factsInto(row, item.cas, item.facts, key);
     const flagsColumn = layout.flagsColumn;
     if (flagsColumn !== null) {
-      row[flagsColumn] = valueAsked ? flagsColumnValue(item.flags, layout.flagsKind, key) : flagsIfReadable(item.flags, layout.flagsKind);
+      row[flagsColumn] = valueAsked
+        ? flagsColumnValue(item.flags, layout.flagsKind, key)
+        : flagsIfReadable(item.flags, layout.flagsKind);
     }
     return row;
   }
@@ -512,7 +570,12 @@ export class PymcacheFDW extends ForeignDataWrapper {
   }
 
   /** The rows of a batch of listed items, their values fetched in one pipelined get (items gone since are left out). */
-  private async fetchBatch(store: CacheStore, batch: ListedItem[], page: RowPage, remember: boolean): Promise<SqlRow[]> {
+  private async fetchBatch(
+    store: CacheStore,
+    batch: ListedItem[],
+    page: RowPage,
+    remember: boolean,
+  ): Promise<SqlRow[]> {
     const fullKeys: string[] = [];
     for (const listed of batch) fullKeys.push(listed.fullKey);
     const found = await store.getMany(fullKeys);
@@ -574,7 +637,9 @@ export class PymcacheFDW extends ForeignDataWrapper {
 
   private duplicateKey(key: string): never {
     return raiseError(
-      'duplicate key value: key ' + quoteForMessage(key) + ' already exists in memcached at ' +
+      'duplicate key value: key ' +
+        quoteForMessage(key) +
+        ' already exists in memcached at ' +
         this.servers.storeFor(this.fullKey(key)).serverLabel,
       DUPLICATE_HINT,
       'Key (' + this.layout.keyColumn + ')=(' + key + ') already exists.',
@@ -585,7 +650,11 @@ export class PymcacheFDW extends ForeignDataWrapper {
    * Whether `fullKey` exists as this transaction sees it: its pending write if any, else memcached (`found`, the
    * items a batch lookup returned, or one get).
    */
-  private async existsForTransaction(key: string, fullKey: string, found: Map<string, StoredItem> | null): Promise<boolean> {
+  private async existsForTransaction(
+    key: string,
+    fullKey: string,
+    found: Map<string, StoredItem> | null,
+  ): Promise<boolean> {
     const store = this.servers.storeFor(fullKey);
     const decided = this.statement.decided(store, fullKey);
     if (decided === 'ends') this.statement.writtenTwice(key);
@@ -609,9 +678,18 @@ export class PymcacheFDW extends ForeignDataWrapper {
     const room = limits.room(utf8ByteLength(fullKey), item.flags);
     if (item.value.length > room) {
       raiseError(
-        'the value of key ' + quoteForMessage(key) + ' is ' + intToString(item.value.length) + ' bytes, more than memcached at ' +
-          store.serverLabel + ' stores for this key (' + intToString(room) + ' bytes)',
-        "The server's item_size_max is " + intToString(limits.itemSizeMax) + ' bytes, including the key and ' +
+        'the value of key ' +
+          quoteForMessage(key) +
+          ' is ' +
+          intToString(item.value.length) +
+          ' bytes, more than memcached at ' +
+          store.serverLabel +
+          ' stores for this key (' +
+          intToString(room) +
+          ' bytes)',
+        "The server's item_size_max is " +
+          intToString(limits.itemSizeMax) +
+          ' bytes, including the key and ' +
           intToString(limits.itemSizeMax - room - utf8ByteLength(fullKey)) +
           ' bytes of item overhead: store a smaller value, or start memcached with a larger -I.',
       );

@@ -16,7 +16,18 @@ import { PymcacheFDW } from './fdw';
 import { quoteForMessage } from './keys';
 import { OptionError, parseServerList, type ServerAddress } from './options';
 import type { ColumnDefinition } from './ports/host';
-import { bytesConcat, intToString, InvalidUtf8Error, nowSeconds, parseDecimalInt, sortedStrings, utf8ByteLength, utf8Decode, utf8Encode, type Bytes } from './ports/runtime';
+import {
+  bytesConcat,
+  intToString,
+  InvalidUtf8Error,
+  nowSeconds,
+  parseDecimalInt,
+  sortedStrings,
+  utf8ByteLength,
+  utf8Decode,
+  utf8Encode,
+  type Bytes,
+} from './ports/runtime';
 import { LATEST_EXPIRATION, LATEST_EXPIRATION_TEXT } from './table-options';
 import { abandonTransaction, sendAtCommit, sendAtPreCommit, transactionWrites } from './transaction';
 import { memcachedExpire } from './values';
@@ -78,7 +89,10 @@ function counted(kind: 'incr' | 'decr', value: number, delta: number): number {
 function beyondBigint(text: string): boolean {
   const digits = utf8ByteLength(text);
   const limit = utf8ByteLength(MAX_BIGINT_TEXT);
-  return digits > limit || (digits === limit && text !== MAX_BIGINT_TEXT && sortedStrings([text, MAX_BIGINT_TEXT])[0] === MAX_BIGINT_TEXT);
+  return (
+    digits > limit ||
+    (digits === limit && text !== MAX_BIGINT_TEXT && sortedStrings([text, MAX_BIGINT_TEXT])[0] === MAX_BIGINT_TEXT)
+  );
 }
 
 /** `host:port[:weight]` as an option value lists a server. */
@@ -147,8 +161,12 @@ export class CacheFunctions {
     }
     if (expire > LATEST_EXPIRATION) {
       return raiseError(
-        'the expiration of key ' + quoteForMessage(key) + ' is after ' + LATEST_EXPIRATION_TEXT + ', the latest memcached can hold',
-        'Give an earlier timestamp, or no expiration (the item then lives as long as the table\'s expire option says).',
+        'the expiration of key ' +
+          quoteForMessage(key) +
+          ' is after ' +
+          LATEST_EXPIRATION_TEXT +
+          ', the latest memcached can hold',
+        "Give an earlier timestamp, or no expiration (the item then lives as long as the table's expire option says).",
       );
     }
     return expire;
@@ -202,7 +220,13 @@ export class CacheFunctions {
    * memcache_get_multi(keys): (key, value) of every key that holds a value, in the order given (a key listed twice
    * gives two rows, as pgmemcache does); one request per server. `asText` decodes the values as memcache_get does.
    */
-  async getMulti(keys: string[], asText: boolean, level: number, serializable: number, generation: number): Promise<Array<[string, Bytes | string]>> {
+  async getMulti(
+    keys: string[],
+    asText: boolean,
+    level: number,
+    serializable: number,
+    generation: number,
+  ): Promise<Array<[string, Bytes | string]>> {
     this.enter(level, serializable, generation);
     const fullKeys: string[] = [];
     for (const key of keys) fullKeys.push(this.table.memcachedKey(key));
@@ -264,12 +288,21 @@ export class CacheFunctions {
    * memcache_delete(key[, hold]): the key is deleted (at COMMIT, under write_mode commit); true when it existed as this
    * transaction sees it. `holdSeconds` other than 0 is an ERROR: memcached 1.4 dropped delete hold times.
    */
-  async delete(key: string, holdSeconds: number, level: number, serializable: number, generation: number): Promise<boolean> {
+  async delete(
+    key: string,
+    holdSeconds: number,
+    level: number,
+    serializable: number,
+    generation: number,
+  ): Promise<boolean> {
     this.enter(level, serializable, generation);
     const fullKey = this.table.memcachedKey(key);
     if (holdSeconds !== 0) {
       raiseError(
-        'memcache_delete of key ' + quoteForMessage(key) + ' with a hold time of ' + intToString(holdSeconds) +
+        'memcache_delete of key ' +
+          quoteForMessage(key) +
+          ' with a hold time of ' +
+          intToString(holdSeconds) +
           ' seconds: memcached 1.4 and later cannot hold a deleted key',
         "Call memcache_delete(key) without a hold time, or with interval '0'.",
       );
@@ -280,7 +313,14 @@ export class CacheFunctions {
   }
 
   /** memcache_touch(key, expire): a new expiration for a key that exists as this transaction sees it (else false). */
-  async touch(key: string, expire: number, absolute: boolean, level: number, serializable: number, generation: number): Promise<boolean> {
+  async touch(
+    key: string,
+    expire: number,
+    absolute: boolean,
+    level: number,
+    serializable: number,
+    generation: number,
+  ): Promise<boolean> {
     this.enter(level, serializable, generation);
     const fullKey = this.table.memcachedKey(key);
     const sent = this.expireFor(key, expire, absolute);
@@ -295,7 +335,14 @@ export class CacheFunctions {
    * the other way, as pgmemcache does. A key this transaction has a pending value for is counted in the write set
    * instead (memcached holds another value until COMMIT), and that write still waits for COMMIT.
    */
-  async counter(kind: 'incr' | 'decr', key: string, delta: number, level: number, serializable: number, generation: number): Promise<string | null> {
+  async counter(
+    kind: 'incr' | 'decr',
+    key: string,
+    delta: number,
+    level: number,
+    serializable: number,
+    generation: number,
+  ): Promise<string | null> {
     this.enter(level, serializable, generation);
     const fullKey = this.table.memcachedKey(key);
     let direction = kind;
@@ -312,12 +359,21 @@ export class CacheFunctions {
       const value = text === null ? null : parseDecimalInt(text);
       if (value === null) {
         return raiseError(
-          'cannot ' + direction + ' key ' + quoteForMessage(key) + ': the value this transaction wrote is not a decimal number',
+          'cannot ' +
+            direction +
+            ' key ' +
+            quoteForMessage(key) +
+            ': the value this transaction wrote is not a decimal number',
           'memcached counts only values that are unsigned decimal integers: memcache_set the key to a number first.',
         );
       }
       const counterValue = intToString(counted(direction, value, amount));
-      const item: StoredItem = { value: utf8Encode(counterValue), flags: pending.op.item.flags, cas: null, facts: null };
+      const item: StoredItem = {
+        value: utf8Encode(counterValue),
+        flags: pending.op.item.flags,
+        cas: null,
+        facts: null,
+      };
       const op: WriteOp = { kind: pending.op.kind, key: fullKey, item: item, expire: pending.op.expire };
       await this.table.writeAsStatement(op, key);
       return counterValue;
@@ -325,9 +381,16 @@ export class CacheFunctions {
     const result = await store.counter(direction, fullKey, intToString(amount));
     if (result !== null && beyondBigint(result)) {
       raiseError(
-        'the counter of key ' + quoteForMessage(key) + ' in memcached at ' + store.serverLabel + ' is ' + result +
+        'the counter of key ' +
+          quoteForMessage(key) +
+          ' in memcached at ' +
+          store.serverLabel +
+          ' is ' +
+          result +
           ', more than a bigint holds',
-        'memcached counters are unsigned 64-bit numbers; memcache_' + direction + ' returns a bigint: memcache_set the key to a smaller number.',
+        'memcached counters are unsigned 64-bit numbers; memcache_' +
+          direction +
+          ' returns a bigint: memcache_set the key to a smaller number.',
       );
     }
     return result;
@@ -342,7 +405,9 @@ export class CacheFunctions {
     const prefix = this.table.tableOptions.prefix;
     if (prefix !== '') {
       raiseError(
-        'memcache_flush_all on ' + this.tableName + ' would empty its servers of every key, not only those with the prefix ' +
+        'memcache_flush_all on ' +
+          this.tableName +
+          ' would empty its servers of every key, not only those with the prefix ' +
           quoteForMessage(prefix),
         'memcached flushes whole servers. Point pymcache_fdw.default_table at a cache table without a prefix to flush them, ' +
           'or delete the keys of the prefix one by one.',
@@ -414,8 +479,11 @@ export class CacheFunctions {
       statement = target + ' OPTIONS (' + drops.join(', ') + ');';
     }
     return raiseError(
-      'memcache_server_add(' + quoteForMessage(spec) + ') cannot add a server for this session only: the servers of ' +
-        this.tableName + ' are its options',
+      'memcache_server_add(' +
+        quoteForMessage(spec) +
+        ') cannot add a server for this session only: the servers of ' +
+        this.tableName +
+        ' are its options',
       'Add it to the table for every session (keep the order your application lists the servers in): ' + statement,
     );
   }
@@ -438,7 +506,12 @@ export function functionsFor(
   serverOptionNames: string[],
 ): CacheFunctions {
   const known = tables.get(tableId);
-  if (known !== undefined && known.signature === signature && known.tableName === tableName && known.serverName === serverName) {
+  if (
+    known !== undefined &&
+    known.signature === signature &&
+    known.tableName === tableName &&
+    known.serverName === serverName
+  ) {
     return known;
   }
   const built = new CacheFunctions(options, columns, signature, tableName, serverName, serverOptionNames);

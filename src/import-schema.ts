@@ -35,7 +35,10 @@ export function importableTables(): string[] {
 }
 
 function importOptionError(message: string): never {
-  return raiseError(message, 'IMPORT FOREIGN SCHEMA memcached takes OPTIONS (prefix \'...\', value_type \'...\'); see docs/usage.md.');
+  return raiseError(
+    message,
+    "IMPORT FOREIGN SCHEMA memcached takes OPTIONS (prefix '...', value_type '...'); see docs/usage.md.",
+  );
 }
 
 /** The cache table: key, value and every column memcached can tell about an item. */
@@ -43,7 +46,12 @@ function cacheTable(options: Record<string, string>): TableDefinition {
   const givenType = options['value_type'];
   const valueType = givenType === undefined ? 'text' : givenType;
   if (!VALUE_TYPES.includes(valueType)) {
-    importOptionError('invalid value ' + quoteForMessage(valueType) + ' for IMPORT option "value_type": expected one of ' + VALUE_TYPES.join(', '));
+    importOptionError(
+      'invalid value ' +
+        quoteForMessage(valueType) +
+        ' for IMPORT option "value_type": expected one of ' +
+        VALUE_TYPES.join(', '),
+    );
   }
   const tableOptions: Record<string, string> = { row_id: 'key' };
   const prefix = options['prefix'];
@@ -51,7 +59,8 @@ function cacheTable(options: Record<string, string>): TableDefinition {
     try {
       validateKey(prefix);
     } catch (error) {
-      if (error instanceof InvalidKeyError) importOptionError('invalid value ' + quoteForMessage(prefix) + ' for IMPORT option "prefix": ' + error.reason);
+      if (error instanceof InvalidKeyError)
+        importOptionError('invalid value ' + quoteForMessage(prefix) + ' for IMPORT option "prefix": ' + error.reason);
       throw error;
     }
     tableOptions['prefix'] = prefix;
@@ -96,7 +105,9 @@ export function importedTables(
   }
   for (const name of Object.keys(options)) {
     if (!IMPORT_OPTIONS.includes(name)) {
-      importOptionError('unknown IMPORT option ' + quoteForMessage(name) + '; valid options are: ' + IMPORT_OPTIONS.join(', '));
+      importOptionError(
+        'unknown IMPORT option ' + quoteForMessage(name) + '; valid options are: ' + IMPORT_OPTIONS.join(', '),
+      );
     }
   }
   const offered = importableTables();

@@ -115,7 +115,13 @@ export class ItemDump {
   private finished: boolean;
   private sinceInterruptCheck: number;
 
-  private constructor(endpoint: ServerEndpoint, spool: Spool, reader: ReplyReader, serverTime: number, first: MetadumpEntry | MetadumpEnd) {
+  private constructor(
+    endpoint: ServerEndpoint,
+    spool: Spool,
+    reader: ReplyReader,
+    serverTime: number,
+    first: MetadumpEntry | MetadumpEnd,
+  ) {
     this.endpoint = endpoint;
     this.spool = spool;
     this.reader = reader;
@@ -143,7 +149,9 @@ export class ItemDump {
       if (serverTime === null) {
         connection.close();
         return raiseError(
-          'memcached at ' + endpointLabel(endpoint) + ' does not report its clock (stat "time"), needed to list its items',
+          'memcached at ' +
+            endpointLabel(endpoint) +
+            ' does not report its clock (stat "time"), needed to list its items',
           'The server, or a proxy in front of it, is not a memcached that can list its items; select rows by key.',
         );
       }
@@ -166,8 +174,11 @@ export class ItemDump {
         if (waited >= BUSY_WAIT_SECONDS) {
           connection.close();
           return raiseError(
-            'memcached at ' + endpointLabel(endpoint) + ' is busy listing its items for another client and stayed busy for ' +
-              intToString(BUSY_WAIT_SECONDS) + ' s',
+            'memcached at ' +
+              endpointLabel(endpoint) +
+              ' is busy listing its items for another client and stayed busy for ' +
+              intToString(BUSY_WAIT_SECONDS) +
+              ' s',
             'Its LRU crawler lists items for one client at a time: another scan without a key condition (or a crawl) is running on that server. Try again.',
           );
         }
@@ -207,7 +218,13 @@ export class ItemDump {
     this.close();
     if (reply === 'END') return null;
     return raiseError(
-      'memcached at ' + endpointLabel(this.endpoint) + ' ended the ' + LISTING_TEXT + ' with ' + reply + ' instead of END',
+      'memcached at ' +
+        endpointLabel(this.endpoint) +
+        ' ended the ' +
+        LISTING_TEXT +
+        ' with ' +
+        reply +
+        ' instead of END',
       'The server stopped the listing half-way; try again.',
     );
   }

@@ -4,7 +4,30 @@ import { codePointOf, codePoints } from './ports/runtime';
 
 const WHITESPACE: string[] = [' ', '\t', '\n', '\r'];
 const DIGITS: string[] = ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'];
-const HEX: string[] = ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9', 'a', 'b', 'c', 'd', 'e', 'f', 'A', 'B', 'C', 'D', 'E', 'F'];
+const HEX: string[] = [
+  '0',
+  '1',
+  '2',
+  '3',
+  '4',
+  '5',
+  '6',
+  '7',
+  '8',
+  '9',
+  'a',
+  'b',
+  'c',
+  'd',
+  'e',
+  'f',
+  'A',
+  'B',
+  'C',
+  'D',
+  'E',
+  'F',
+];
 const ESCAPES: string[] = ['"', '\\', '/', 'b', 'f', 'n', 'r', 't'];
 const LITERALS: string[] = ['true', 'false', 'null'];
 

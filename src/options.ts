@@ -1,6 +1,13 @@
 // Parsing of the foreign server / table options (all strings in PostgreSQL), with errors that name the option, the
 // rejected value and what is accepted. Emitted to Python (pymcache_fdw/options.py); written in the emitter's TS subset.
-import { codePointOf, codePoints, intToString, parseDecimalFloat, parseDecimalInt, sortedStrings } from './ports/runtime';
+import {
+  codePointOf,
+  codePoints,
+  intToString,
+  parseDecimalFloat,
+  parseDecimalInt,
+  sortedStrings,
+} from './ports/runtime';
 import type { Float } from './ports/runtime';
 import { quoteForMessage } from './keys';
 
@@ -26,8 +33,32 @@ const SERVER_LIST_FORMAT =
 
 // ASCII-only case folding: JS toLowerCase and Python lower() disagree outside ASCII (e.g. U+0130).
 const ASCII_LOWERCASE: Record<string, string> = {
-  A: 'a', B: 'b', C: 'c', D: 'd', E: 'e', F: 'f', G: 'g', H: 'h', I: 'i', J: 'j', K: 'k', L: 'l', M: 'm',
-  N: 'n', O: 'o', P: 'p', Q: 'q', R: 'r', S: 's', T: 't', U: 'u', V: 'v', W: 'w', X: 'x', Y: 'y', Z: 'z',
+  A: 'a',
+  B: 'b',
+  C: 'c',
+  D: 'd',
+  E: 'e',
+  F: 'f',
+  G: 'g',
+  H: 'h',
+  I: 'i',
+  J: 'j',
+  K: 'k',
+  L: 'l',
+  M: 'm',
+  N: 'n',
+  O: 'o',
+  P: 'p',
+  Q: 'q',
+  R: 'r',
+  S: 's',
+  T: 't',
+  U: 'u',
+  V: 'v',
+  W: 'w',
+  X: 'x',
+  Y: 'y',
+  Z: 'z',
 };
 
 function asciiLowercase(text: string): string {
@@ -68,7 +99,13 @@ export function parseBooleanOption(name: string, raw: string): boolean {
     if ('true'.startsWith(folded) || 'yes'.startsWith(folded) || folded === 'on' || folded === '1') {
       return true;
     }
-    if ('false'.startsWith(folded) || 'no'.startsWith(folded) || folded === 'of' || folded === 'off' || folded === '0') {
+    if (
+      'false'.startsWith(folded) ||
+      'no'.startsWith(folded) ||
+      folded === 'of' ||
+      folded === 'off' ||
+      folded === '0'
+    ) {
       return false;
     }
   }

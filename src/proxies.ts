@@ -21,7 +21,11 @@ export class CommandRefused extends Error {
 
 /** How a proxy answers a command it does not forward: the connection closed (or reset) while its reply was awaited. */
 export function closedWithoutReply(error: unknown): boolean {
-  return error instanceof TransportFailure && error.phase === 'receive' && (error.failure === 'closed' || error.failure === 'reset');
+  return (
+    error instanceof TransportFailure &&
+    error.phase === 'receive' &&
+    (error.failure === 'closed' || error.failure === 'reset')
+  );
 }
 
 function readVersion(reader: ReplyReader): string | null {
@@ -53,7 +57,8 @@ export async function refusalOrFailure(
   connectTimeout: Float,
   timeout: Float,
 ): Promise<Error> {
-  if (closedWithoutReply(failure) && (await answersVersion(connection, connectTimeout, timeout))) return new CommandRefused(command);
+  if (closedWithoutReply(failure) && (await answersVersion(connection, connectTimeout, timeout)))
+    return new CommandRefused(command);
   if (failure instanceof Error) return failure;
   return new Error('unexpected failure during ' + command);
 }

@@ -56,7 +56,13 @@ export class ScanFilter {
   /** A range was given but PostgreSQL does not compare bytewise: it is left to PostgreSQL. */
   readonly rangeLeftToPostgres: boolean;
 
-  constructor(keyPrefix: string, fullPrefix: Bytes, lower: RangeEnd | null, upper: RangeEnd | null, rangeLeftToPostgres: boolean) {
+  constructor(
+    keyPrefix: string,
+    fullPrefix: Bytes,
+    lower: RangeEnd | null,
+    upper: RangeEnd | null,
+    rangeLeftToPostgres: boolean,
+  ) {
     this.keyPrefix = keyPrefix;
     this.fullPrefix = fullPrefix;
     this.lower = lower;
@@ -102,7 +108,7 @@ function tighter(current: RangeEnd | null, candidate: RangeEnd, upperEnd: boolea
   if (current === null) return candidate;
   const order = bytesCompare(candidate.fullKey, current.fullKey);
   if (order === 0) return candidate.inclusive ? current : candidate;
-  return (order > 0) !== upperEnd ? candidate : current;
+  return order > 0 !== upperEnd ? candidate : current;
 }
 
 /**

@@ -71,7 +71,8 @@ export class ServerPool {
     try {
       this.distribution = createDistribution(settings.distribution, settings.addresses);
     } catch (error) {
-      if (error instanceof DistributionError) raiseError('invalid value for option "servers": ' + error.message, OPTION_HINT);
+      if (error instanceof DistributionError)
+        raiseError('invalid value for option "servers": ' + error.message, OPTION_HINT);
       throw error;
     }
     // A plain CacheStore where nothing is to be noted or decided: the one-server table of host/port, as before.
@@ -152,8 +153,11 @@ export class ServerPool {
   /** `memcached at h:p is marked down after a failure less than N seconds ago (retry_interval)`. */
   private downText(position: number): string {
     return (
-      'memcached at ' + this.stores[position]!.serverLabel + ' is marked down after a failure less than ' +
-      intToString(this.settings.retryInterval) + ' seconds ago (retry_interval)'
+      'memcached at ' +
+      this.stores[position]!.serverLabel +
+      ' is marked down after a failure less than ' +
+      intToString(this.settings.retryInterval) +
+      ' seconds ago (retry_interval)'
     );
   }
 
@@ -163,7 +167,9 @@ export class ServerPool {
       const store = this.stores[position]!;
       if (groups.moved.has(position)) {
         warn(
-          this.downText(position) + ': its keys are read from the servers distribution ' + this.settings.distribution +
+          this.downText(position) +
+            ': its keys are read from the servers distribution ' +
+            this.settings.distribution +
             ' moves them to while it is down',
         );
       }
@@ -188,7 +194,11 @@ export class ServerPool {
    * Each server gets all of its keys in one pipelined request, and every server's request is sent before any reply
    * is read, so the servers answer in parallel.
    */
-  async readThrough(writeSet: WriteSet, fullKeys: string[], withFacts: boolean = false): Promise<Map<string, StoredItem>> {
+  async readThrough(
+    writeSet: WriteSet,
+    fullKeys: string[],
+    withFacts: boolean = false,
+  ): Promise<Map<string, StoredItem>> {
     const only = this.only;
     // failedAt is tested here first: while no server has failed, the common case costs no call to anyDown.
     if (only !== null && (failedAt.size === 0 || !this.anyDown())) {
@@ -363,7 +373,12 @@ export class ServerPool {
       if (keysThere !== undefined) counts.push(intToString(keysThere) + ' on ' + this.stores[position]!.serverLabel);
     }
     return (
-      how + ' from ' + intToString(counts.length) + ' of ' + intToString(this.stores.length) + ' servers at once, one round trip: ' +
+      how +
+      ' from ' +
+      intToString(counts.length) +
+      ' of ' +
+      intToString(this.stores.length) +
+      ' servers at once, one round trip: ' +
       counts.join(', ')
     );
   }

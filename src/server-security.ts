@@ -11,7 +11,14 @@ import { codePointOf, codePoints, utf8ByteLength } from './ports/runtime';
 import type { TlsMode } from './ports/socket';
 
 /** The options this module reads, accepted by both kinds of tables. */
-export const SECURITY_OPTIONS: string[] = ['tls', 'tls_ca_file', 'tls_cert_file', 'tls_key_file', 'username', 'password'];
+export const SECURITY_OPTIONS: string[] = [
+  'tls',
+  'tls_ca_file',
+  'tls_cert_file',
+  'tls_key_file',
+  'username',
+  'password',
+];
 
 export const TLS_MODES: TlsMode[] = ['off', 'on', 'insecure'];
 
@@ -73,7 +80,9 @@ function parseTlsMode(options: Record<string, string>): TlsMode {
 function parseUsername(raw: string): string {
   if (raw === '' || hasSpaceOrControl(raw, ':')) {
     raiseError(
-      'invalid value ' + quoteForMessage(raw) + ' for option "username": expected a name without spaces, control characters or colons',
+      'invalid value ' +
+        quoteForMessage(raw) +
+        ' for option "username": expected a name without spaces, control characters or colons',
       "memcached's -Y file holds username:password lines, and the login is sent as username and password separated by a space.",
     );
   }
@@ -85,7 +94,8 @@ function parsePassword(raw: string): string {
   if (raw === '' || hasSpaceOrControl(raw, ' ')) {
     raiseError(
       'invalid value for option "password": expected a password without spaces or control characters (the value is not shown)',
-      'memcached 1.6 splits the login it receives at spaces, so a password with a space can never match. ' + CREDENTIALS_HINT,
+      'memcached 1.6 splits the login it receives at spaces, so a password with a space can never match. ' +
+        CREDENTIALS_HINT,
     );
   }
   return raw;
@@ -143,5 +153,12 @@ export function parseConnectionSecurity(options: Record<string, string>): Connec
       );
     }
   }
-  return { tls: tls, tlsCaFile: caFile, tlsCertFile: certFile, tlsKeyFile: keyFile, username: username, password: password };
+  return {
+    tls: tls,
+    tlsCaFile: caFile,
+    tlsCertFile: certFile,
+    tlsKeyFile: keyFile,
+    username: username,
+    password: password,
+  };
 }

@@ -63,7 +63,11 @@ export class ServerStore extends CacheStore {
   }
 
   /** A failed `get` marks an outage, and under on_server_error miss reads this server's keys as misses. */
-  protected override readFailed(error: unknown, chunk: string[], found: Map<string, StoredItem>): Map<string, StoredItem> {
+  protected override readFailed(
+    error: unknown,
+    chunk: string[],
+    found: Map<string, StoredItem>,
+  ): Map<string, StoredItem> {
     noteFailure(this.serverLabel, error);
     const what = operationText('get', chunk.length === 1 ? this.userKey(chunk[0]!) : null);
     const report = describeFailure(error, this.endpoint, what);

@@ -135,7 +135,11 @@ function parseTimeout(name: string, raw: string): Float {
   const seconds = checkedOption(() => parseSecondsOption(name, raw));
   if (seconds <= 0 || seconds > MAX_TIMEOUT_SECONDS) {
     raiseError(
-      'invalid value ' + quoteForMessage(raw) + ' for option "' + name + '": expected a number of seconds above 0 and at most 3600',
+      'invalid value ' +
+        quoteForMessage(raw) +
+        ' for option "' +
+        name +
+        '": expected a number of seconds above 0 and at most 3600',
       OPTION_HINT,
     );
   }
@@ -173,7 +177,9 @@ export function parseServerEndpoint(options: Record<string, string>): ServerEndp
     announceDefault('host', DEFAULT_HOST);
   } else if (!isPlausibleHost(rawHost)) {
     raiseError(
-      'invalid value ' + quoteForMessage(rawHost) + ' for option "host": expected a host name or address, without spaces, control characters, brackets or commas',
+      'invalid value ' +
+        quoteForMessage(rawHost) +
+        ' for option "host": expected a host name or address, without spaces, control characters, brackets or commas',
       OPTION_HINT,
     );
   } else {
@@ -216,8 +222,12 @@ export interface ServerSetOptions {
 function rejectCombined(options: Record<string, string>, single: string): void {
   if (options[single] === undefined) return;
   raiseError(
-    'options "servers" and "' + single + '" cannot be combined: "servers" lists every server, "host" and "port" name a single one',
-    'Keep one of them: DROP ' + single + ' (and its partner) and list every server as host:port[:weight] in servers, or DROP servers.',
+    'options "servers" and "' +
+      single +
+      '" cannot be combined: "servers" lists every server, "host" and "port" name a single one',
+    'Keep one of them: DROP ' +
+      single +
+      ' (and its partner) and list every server as host:port[:weight] in servers, or DROP servers.',
   );
 }
 
@@ -311,8 +321,13 @@ export function parseCacheTableOptions(options: Record<string, string>): CacheTa
     rawExpire === undefined ? 0 : checkedOption(() => parseIntegerOption('expire', rawExpire, 0, MAX_EXPIRE));
   if (expire > MAX_RELATIVE_EXPIRE && nowSeconds() + expire > LATEST_EXPIRATION) {
     raiseError(
-      'invalid value ' + quoteForMessage(rawExpire === undefined ? '' : rawExpire) + ' for option "expire": ' +
-        intToString(expire) + ' seconds from now is after ' + LATEST_EXPIRATION_TEXT + ', the latest expiration memcached can hold',
+      'invalid value ' +
+        quoteForMessage(rawExpire === undefined ? '' : rawExpire) +
+        ' for option "expire": ' +
+        intToString(expire) +
+        ' seconds from now is after ' +
+        LATEST_EXPIRATION_TEXT +
+        ', the latest expiration memcached can hold',
       'expire counts seconds from now: give at most the seconds left until then, or 0 for items that never expire.',
     );
   }
@@ -370,7 +385,7 @@ export function parseStatsTableOptions(options: Record<string, string>): StatsTa
       raiseError(
         'invalid value ' +
           quoteForMessage(rawCommand) +
-          " for option \"stats_cmd\": expected one of '' (general statistics), items, settings, slabs, sizes, conns",
+          ' for option "stats_cmd": expected one of \'\' (general statistics), items, settings, slabs, sizes, conns',
         OPTION_HINT,
       );
     }

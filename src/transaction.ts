@@ -119,8 +119,12 @@ class FlushLedger {
     }
     const parts: string[] = [];
     parts.push(
-      'Of ' + intToString(this.writes.length) + ' key(s), memcached applied ' + intToString(applied.length) +
-        (applied.length > 0 ? ' (' + keyList(applied) + ')' : '') + '.',
+      'Of ' +
+        intToString(this.writes.length) +
+        ' key(s), memcached applied ' +
+        intToString(applied.length) +
+        (applied.length > 0 ? ' (' + keyList(applied) + ')' : '') +
+        '.',
     );
     if (inFlight.length > 0) {
       parts.push(
@@ -147,7 +151,12 @@ class FlushLedger {
       if (error instanceof Error) throw error;
       throw new Error('unexpected failure during the ' + target);
     }
-    throw new FlushFailed(report.message + ', while sending ' + this.what, report.hint, this.aftermath + this.detail(inFlight), inFlight);
+    throw new FlushFailed(
+      report.message + ', while sending ' + this.what,
+      report.hint,
+      this.aftermath + this.detail(inFlight),
+      inFlight,
+    );
   }
 }
 
@@ -333,7 +342,9 @@ async function sendAdds(adds: PendingSetOrAdd[], ledger: FlushLedger): Promise<v
         }
       }
       const key = write.store.userKey(write.op.key);
-      const outcome = undone ? '; the keys added before it were deleted again.' : `. ${ledger.aftermath}${ledger.detail([])}`;
+      const outcome = undone
+        ? '; the keys added before it were deleted again.'
+        : `. ${ledger.aftermath}${ledger.detail([])}`;
       throw new FlushFailed(
         `duplicate key value: key ${quoteForMessage(key)} already exists in memcached at ${write.store.serverLabel}`,
         DUPLICATE_HINT,
@@ -537,8 +548,14 @@ export async function flushWrites(
   if (failure !== null && failedStore !== null) ledger.fail(failure, failedStore, failedAction, failedBatch, inFlight);
   if (notStored.length > 0 && notStoredServer !== null) {
     throw new FlushFailed(
-      'memcached at ' + notStoredServer.serverLabel + ' did not store ' + intToString(notStored.length) + ' key(s) while receiving ' +
-        what + ': ' + notStoredReason,
+      'memcached at ' +
+        notStoredServer.serverLabel +
+        ' did not store ' +
+        intToString(notStored.length) +
+        ' key(s) while receiving ' +
+        what +
+        ': ' +
+        notStoredReason,
       'See the memcached server log for the cause.',
       ledger.aftermath + ledger.detail([], notStored),
     );
@@ -553,8 +570,14 @@ export async function flushWrites(
  */
 export function warnVanishedTouches(store: CacheStore, userKeys: string[], what: string): void {
   warn(
-    'memcached at ' + store.serverLabel + ' no longer held ' + intToString(userKeys.length) +
-      ' key(s) whose expiration an UPDATE changed (' + keyListText(userKeys) + '), while sending ' + what +
+    'memcached at ' +
+      store.serverLabel +
+      ' no longer held ' +
+      intToString(userKeys.length) +
+      ' key(s) whose expiration an UPDATE changed (' +
+      keyListText(userKeys) +
+      '), while sending ' +
+      what +
       ': they expired, were evicted or were deleted after the UPDATE read them, and stay absent',
     'An UPDATE of expire alone is a memcached touch, which does not create keys; INSERT a key to store it again.',
   );
@@ -641,7 +664,10 @@ export async function sendAtCommit(): Promise<void> {
     if (error instanceof FlushFailed) {
       warn(error.message + ' after PostgreSQL committed the transaction', error.hint, error.detail);
     } else {
-      warn("sending the transaction's writes after PostgreSQL committed failed: " + (error instanceof Error ? error.message : 'unknown error'));
+      warn(
+        "sending the transaction's writes after PostgreSQL committed failed: " +
+          (error instanceof Error ? error.message : 'unknown error'),
+      );
     }
   }
 }

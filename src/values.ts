@@ -120,7 +120,7 @@ export function encodeValue(value: SqlValue, kind: ValueKind, key: string): Byte
     ) {
       return raiseError(
         'the value of key ' + quoteForMessage(key) + ' did not arrive as bytes, although the value column is bytea',
-        'Declare the value column as bytea and store bytea values (decode(..., \'hex\') or \'\\x...\'::bytea).',
+        "Declare the value column as bytea and store bytea values (decode(..., 'hex') or '\\x...'::bytea).",
       );
     }
     return value;
@@ -163,14 +163,19 @@ export function decodeValue(stored: Bytes, kind: ValueKind, key: string): SqlVal
     throw error;
   }
   if (text.includes('\u0000')) {
-    raiseError('the value of key ' + quoteForMessage(key) + ' contains a NUL byte, which ' + kind + ' cannot hold', BYTEA_HINT);
+    raiseError(
+      'the value of key ' + quoteForMessage(key) + ' contains a NUL byte, which ' + kind + ' cannot hold',
+      BYTEA_HINT,
+    );
   }
   if (kind === 'text') return text;
   if (kind === 'json' || kind === 'jsonb') {
     if (!isJsonText(text, kind === 'jsonb')) {
       if (kind === 'jsonb' && isJsonText(text, false)) {
         raiseError(
-          'the value of key ' + quoteForMessage(key) + ' holds a \\u0000 or unpaired surrogate escape, which jsonb cannot store',
+          'the value of key ' +
+            quoteForMessage(key) +
+            ' holds a \\u0000 or unpaired surrogate escape, which jsonb cannot store',
           'Declare the value column as json (or text) to read it as it is.',
         );
       }
@@ -241,7 +246,12 @@ export function integerColumnValue(value: SqlValue, kind: NumberKind, column: st
 export function memcachedExpire(seconds: number, key: string): number {
   if (seconds < 0 || seconds > MAX_EXPIRE) {
     raiseError(
-      'expire of key ' + quoteForMessage(key) + ' is ' + intToString(seconds) + ', outside 0 to ' + intToString(MAX_EXPIRE),
+      'expire of key ' +
+        quoteForMessage(key) +
+        ' is ' +
+        intToString(seconds) +
+        ', outside 0 to ' +
+        intToString(MAX_EXPIRE),
       'expire is the number of seconds until the item expires; 0 means never. To remove an item, DELETE it.',
     );
   }
@@ -249,8 +259,13 @@ export function memcachedExpire(seconds: number, key: string): number {
   const at = nowSeconds() + seconds;
   if (at > LATEST_EXPIRATION) {
     raiseError(
-      'expire of key ' + quoteForMessage(key) + ' is ' + intToString(seconds) + ' seconds, which ends after ' +
-        LATEST_EXPIRATION_TEXT + ', the latest expiration memcached can hold',
+      'expire of key ' +
+        quoteForMessage(key) +
+        ' is ' +
+        intToString(seconds) +
+        ' seconds, which ends after ' +
+        LATEST_EXPIRATION_TEXT +
+        ', the latest expiration memcached can hold',
       'expire counts seconds from now: give at most the seconds left until then, or 0 for an item that never expires.',
     );
   }
@@ -298,7 +313,13 @@ export function ttlColumnValue(ttl: number | null, kind: NumberKind, key: string
   const seconds = ttl < 1 ? 1 : ttl;
   if (kind !== 'text' && !fitsIntegerType(parseDecimalText(intToString(seconds))!, kind)) {
     return raiseError(
-      'the expire of key ' + quoteForMessage(key) + ' is ' + intToString(seconds) + ' seconds, which does not fit the ' + kind + ' column',
+      'the expire of key ' +
+        quoteForMessage(key) +
+        ' is ' +
+        intToString(seconds) +
+        ' seconds, which does not fit the ' +
+        kind +
+        ' column',
       'Declare the expire column as integer.',
     );
   }

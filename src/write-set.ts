@@ -37,8 +37,10 @@ export function composeWrites(earlier: WriteOp | null, later: WriteOp): WriteOp 
   if (later.kind === 'delete') return later;
   if (later.kind === 'set' || later.kind === 'cas') {
     if (earlier.kind === 'add') return { kind: 'add', key: later.key, item: later.item, expire: later.expire };
-    if (earlier.kind === 'cas') return { kind: 'cas', key: later.key, item: later.item, expire: later.expire, cas: earlier.cas };
-    if (later.kind === 'cas' && earlier.kind === 'set') return { kind: 'set', key: later.key, item: later.item, expire: later.expire };
+    if (earlier.kind === 'cas')
+      return { kind: 'cas', key: later.key, item: later.item, expire: later.expire, cas: earlier.cas };
+    if (later.kind === 'cas' && earlier.kind === 'set')
+      return { kind: 'set', key: later.key, item: later.item, expire: later.expire };
     return later;
   }
   if (later.kind === 'add') {
@@ -49,7 +51,8 @@ export function composeWrites(earlier: WriteOp | null, later: WriteOp): WriteOp 
   if (earlier.kind === 'set' || earlier.kind === 'add') {
     return { kind: earlier.kind, key: later.key, item: earlier.item, expire: later.expire };
   }
-  if (earlier.kind === 'cas') return { kind: 'cas', key: later.key, item: earlier.item, expire: later.expire, cas: earlier.cas };
+  if (earlier.kind === 'cas')
+    return { kind: 'cas', key: later.key, item: earlier.item, expire: later.expire, cas: earlier.cas };
   if (earlier.kind === 'delete') return earlier;
   return later;
 }
@@ -132,7 +135,11 @@ export class WriteSet {
    * Read-your-writes: the items a scan of `fullKeys` sees, pending stores taking the place of memcached's items and
    * pending deletes hiding them. Only keys without a pending value are fetched from memcached (one get_many).
    */
-  async readThrough(store: CacheStore, fullKeys: string[], withFacts: boolean = false): Promise<Map<string, StoredItem>> {
+  async readThrough(
+    store: CacheStore,
+    fullKeys: string[],
+    withFacts: boolean = false,
+  ): Promise<Map<string, StoredItem>> {
     if (this.isEmpty()) return await store.getMany(fullKeys, withFacts);
     const seen: Map<string, StoredItem> = new Map<string, StoredItem>();
     const toFetch = this.pendingView(store, fullKeys, seen);

@@ -6,10 +6,21 @@ import { isBytesType, isMapType, isNumberType, isStringType } from '../type-quer
 import { skipOuterExpressions } from '../syntax';
 import { hoistedDef } from '../visitors/function';
 import { comprehensionSource, translateCallback } from './callbacks';
-import { arg, len, method, refuseArity, statementOnly, type BuiltinModule, type MethodCall, type MethodMapping, type MethodResult } from './common';
+import {
+  arg,
+  len,
+  method,
+  refuseArity,
+  statementOnly,
+  type BuiltinModule,
+  type MethodCall,
+  type MethodMapping,
+  type MethodResult,
+} from './common';
 
 function unsupported(name: string, instead: string): MethodMapping {
-  return (call) => call.ctx.report(diagnostics.unsupportedBuiltin(call.node, `${name}`, 'on arrays is not mapped to Python', instead));
+  return (call) =>
+    call.ctx.report(diagnostics.unsupportedBuiltin(call.node, `${name}`, 'on arrays is not mapped to Python', instead));
 }
 
 /** `pop()`/`shift()`: JavaScript returns undefined on an empty array, Python raises; the guard keeps JS's answer. */
@@ -20,7 +31,9 @@ function removeEnd(pyArgs: py.Expr[]): MethodMapping {
     if (call.asserted) return method(call.receiver, 'pop', pyArgs);
     if (call.discarded) {
       const { first, again } = call.ctx.once(call.receiver);
-      return { statements: [py.ifStmt(py.compare(len(first), '>', py.int(0)), [py.exprStmt(method(again, 'pop', pyArgs))])] };
+      return {
+        statements: [py.ifStmt(py.compare(len(first), '>', py.int(0)), [py.exprStmt(method(again, 'pop', pyArgs))])],
+      };
     }
     const { first, again } = call.ctx.once(call.receiver);
     return py.ifExp(py.compare(len(first), '>', py.int(0)), method(again, 'pop', pyArgs), py.none());
@@ -32,10 +45,24 @@ function spreadOrArgs(call: MethodCall): py.Expr {
   return py.tuple(call.args.map((_a, i) => arg(call, i)));
 }
 
-function comprehension(call: MethodCall, form: 'list' | 'generator', withCondition: boolean, maxParams = 2): { comp: py.Comprehension } | { refused: py.Expr } {
+function comprehension(
+  call: MethodCall,
+  form: 'list' | 'generator',
+  withCondition: boolean,
+  maxParams = 2,
+): { comp: py.Comprehension } | { refused: py.Expr } {
   const callbackNode = call.args[0];
   if (callbackNode === undefined || call.args.length > 1) {
-    return { refused: call.ctx.report(diagnostics.unsupportedBuiltin(call.node, call.method, 'is mapped only with a callback and no thisArg', 'Pass one callback')) };
+    return {
+      refused: call.ctx.report(
+        diagnostics.unsupportedBuiltin(
+          call.node,
+          call.method,
+          'is mapped only with a callback and no thisArg',
+          'Pass one callback',
+        ),
+      ),
+    };
   }
   const callback = translateCallback(call.ctx, callbackNode, maxParams);
   const { target, iter } = comprehensionSource(callback, call.receiver);
@@ -53,13 +80,22 @@ function compResult(result: { comp: py.Comprehension } | { refused: py.Expr }): 
 /** A copy sorted by a comparator: `[...a].sort(cmp)` / `a.slice().sort(cmp)` -> `sorted(a, key=...)`. */
 function copiedSource(call: MethodCall): py.Expr | null {
   const receiver = skipOuterExpressions(call.receiverNode);
-  if (ts.isArrayLiteralExpression(receiver) && receiver.elements.length === 1 && ts.isSpreadElement(receiver.elements[0]!)) {
+  if (
+    ts.isArrayLiteralExpression(receiver) &&
+    receiver.elements.length === 1 &&
+    ts.isSpreadElement(receiver.elements[0]!)
+  ) {
     const spread = receiver.elements[0].expression;
     const type = call.ctx.typeOf(spread);
     if (isMapType(type)) return method(call.ctx.expr(spread), 'items');
     return call.ctx.expr(spread);
   }
-  if (ts.isCallExpression(receiver) && ts.isPropertyAccessExpression(receiver.expression) && receiver.expression.name.text === 'slice' && receiver.arguments.length === 0) {
+  if (
+    ts.isCallExpression(receiver) &&
+    ts.isPropertyAccessExpression(receiver.expression) &&
+    receiver.expression.name.text === 'slice' &&
+    receiver.arguments.length === 0
+  ) {
     return call.ctx.expr(receiver.expression.expression);
   }
   return null;
@@ -73,7 +109,8 @@ function numericComparator(call: MethodCall, node: ts.Expression): 'ascending' |
   if (a === null || b === null || a === undefined || b === undefined) return null;
   if (!fn.parameters.every((p) => isNumberType(call.ctx.checker.getTypeAtLocation(p)))) return null;
   let body: ts.Node = fn.body;
-  if (ts.isBlock(body) && body.statements.length === 1 && ts.isReturnStatement(body.statements[0]!)) body = body.statements[0].expression ?? body;
+  if (ts.isBlock(body) && body.statements.length === 1 && ts.isReturnStatement(body.statements[0]!))
+    body = body.statements[0].expression ?? body;
   if (ts.isParenthesizedExpression(body)) body = body.expression;
   if (!ts.isBinaryExpression(body) || body.operatorToken.kind !== ts.SyntaxKind.MinusToken) return null;
   const left = body.left.getText();
@@ -92,7 +129,10 @@ const sort: MethodMapping = (call): MethodResult => {
   } else {
     const comparatorNode = skipOuterExpressions(call.args[0]!);
     // A typed def, so mypy can infer cmp_to_key's type argument (it cannot from an unannotated lambda).
-    const comparator = ts.isArrowFunction(comparatorNode) || ts.isFunctionExpression(comparatorNode) ? hoistedDef(call.ctx, comparatorNode) : arg(call, 0);
+    const comparator =
+      ts.isArrowFunction(comparatorNode) || ts.isFunctionExpression(comparatorNode)
+        ? hoistedDef(call.ctx, comparatorNode)
+        : arg(call, 0);
     keywords = [{ name: 'key', value: py.call(py.attr(call.ctx.module('functools'), 'cmp_to_key'), [comparator]) }];
   }
   const source = copiedSource(call);
@@ -120,10 +160,14 @@ export const arrayBuiltins: BuiltinModule = {
         return statementOnly(call, [py.exprStmt(method(call.receiver, 'insert', [py.int(0), arg(call, 0)]))]);
       }
       return statementOnly(call, [
-        py.assign(py.subscript(call.receiver, { kind: 'Slice', lower: py.int(0), upper: py.int(0) }), py.list([{ kind: 'Starred', value: spreadOrArgs(call) }])),
+        py.assign(
+          py.subscript(call.receiver, { kind: 'Slice', lower: py.int(0), upper: py.int(0) }),
+          py.list([{ kind: 'Starred', value: spreadOrArgs(call) }]),
+        ),
       ]);
     },
-    includes: (call) => refuseArity(call, 'includes with a position', [1]) ?? py.compare(arg(call, 0), 'in', call.receiver),
+    includes: (call) =>
+      refuseArity(call, 'includes with a position', [1]) ?? py.compare(arg(call, 0), 'in', call.receiver),
     indexOf: (call) => {
       const refused = refuseArity(call, 'indexOf with a position', [1]);
       if (refused !== null) return refused;
@@ -134,12 +178,17 @@ export const arrayBuiltins: BuiltinModule = {
       }
       // Python evaluates the condition first: bind the receiver (JS evaluates it first) there.
       const test =
-        receiver.first !== receiver.again ? py.compare(element.again, 'in', receiver.first) : py.compare(element.first, 'in', receiver.again);
+        receiver.first !== receiver.again
+          ? py.compare(element.again, 'in', receiver.first)
+          : py.compare(element.first, 'in', receiver.again);
       return py.ifExp(test, method(receiver.again, 'index', [element.again]), py.int(-1));
     },
     join: (call) => {
       const type = call.ctx.typeOf(call.receiverNode);
-      const element = call.ctx.checker.getIndexTypeOfType(call.ctx.checker.getNonNullableType(type), ts.IndexKind.Number);
+      const element = call.ctx.checker.getIndexTypeOfType(
+        call.ctx.checker.getNonNullableType(type),
+        ts.IndexKind.Number,
+      );
       if (element === undefined || !isStringType(element)) {
         return call.ctx.report(diagnostics.numberToString(call.node, '`join` of non-string elements'));
       }
@@ -155,7 +204,8 @@ export const arrayBuiltins: BuiltinModule = {
     },
     concat: (call) =>
       call.args.reduce<py.Expr>((acc, node, i) => {
-        const isArray = call.ctx.checker.isArrayType(call.ctx.typeOf(node)) || call.ctx.checker.isTupleType(call.ctx.typeOf(node));
+        const isArray =
+          call.ctx.checker.isArrayType(call.ctx.typeOf(node)) || call.ctx.checker.isTupleType(call.ctx.typeOf(node));
         const value = arg(call, i);
         return py.binop(acc, '+', isArray ? py.call(py.name('list'), [value]) : py.list([value]));
       }, call.receiver),
@@ -176,7 +226,10 @@ export const arrayBuiltins: BuiltinModule = {
     },
     findIndex: (call) => {
       const callbackNode = call.args[0];
-      if (callbackNode === undefined || call.args.length > 1) return call.ctx.report(diagnostics.unsupportedBuiltin(call.node, 'findIndex', 'needs exactly one callback', 'Pass one callback'));
+      if (callbackNode === undefined || call.args.length > 1)
+        return call.ctx.report(
+          diagnostics.unsupportedBuiltin(call.node, 'findIndex', 'needs exactly one callback', 'Pass one callback'),
+        );
       const callback = translateCallback(call.ctx, callbackNode, 2);
       const element = callback.params[0] ?? '_';
       const index = callback.params[1] ?? call.ctx.fresh('i');
@@ -192,19 +245,30 @@ export const arrayBuiltins: BuiltinModule = {
     },
     forEach: (call) => {
       const callbackNode = call.args[0];
-      if (callbackNode === undefined || call.args.length > 1) return call.ctx.report(diagnostics.unsupportedBuiltin(call.node, 'forEach', 'needs exactly one callback', 'Pass one callback'));
+      if (callbackNode === undefined || call.args.length > 1)
+        return call.ctx.report(
+          diagnostics.unsupportedBuiltin(call.node, 'forEach', 'needs exactly one callback', 'Pass one callback'),
+        );
       const callback = translateCallback(call.ctx, callbackNode, 2);
       const { target, iter } = comprehensionSource(callback, call.receiver);
       return statementOnly(call, [{ kind: 'For', target, iter, body: [py.exprStmt(callback.body)] }]);
     },
     reduce: (call) => {
       if (call.args.length !== 2) {
-        return call.ctx.report(diagnostics.unsupportedBuiltin(call.node, 'reduce', 'without an initial value throws on empty arrays in JavaScript', 'Pass an initial value'));
+        return call.ctx.report(
+          diagnostics.unsupportedBuiltin(
+            call.node,
+            'reduce',
+            'without an initial value throws on empty arrays in JavaScript',
+            'Pass an initial value',
+          ),
+        );
       }
       return py.call(py.attr(call.ctx.module('functools'), 'reduce'), [arg(call, 0), call.receiver, arg(call, 1)]);
     },
     sort,
-    reverse: (call) => refuseArity(call, 'reverse', [0]) ?? statementOnly(call, [py.exprStmt(method(call.receiver, 'reverse'))]),
+    reverse: (call) =>
+      refuseArity(call, 'reverse', [0]) ?? statementOnly(call, [py.exprStmt(method(call.receiver, 'reverse'))]),
     entries: (call) => refuseArity(call, 'entries', [0]) ?? py.call(py.name('enumerate'), [call.receiver]),
     keys: (call) => refuseArity(call, 'keys', [0]) ?? py.call(py.name('range'), [len(call.receiver)]),
     values: (call) => refuseArity(call, 'values', [0]) ?? py.call(py.name('iter'), [call.receiver]),
@@ -220,7 +284,8 @@ export const arrayBuiltins: BuiltinModule = {
   namespaces: {
     Array: {
       calls: {
-        isArray: (call) => refuseArity(call, 'Array.isArray', [1]) ?? py.call(py.name('isinstance'), [arg(call, 0), py.name('list')]),
+        isArray: (call) =>
+          refuseArity(call, 'Array.isArray', [1]) ?? py.call(py.name('isinstance'), [arg(call, 0), py.name('list')]),
         from: (call) => {
           const refused = refuseArity(call, 'Array.from', [1, 2]);
           if (refused !== null) return refused;

@@ -26,7 +26,11 @@ function inlineBody(fn: ts.ArrowFunction | ts.FunctionExpression): ts.Expression
 /** The callback as parameters + body expression, taking at most `maxParams` arguments (element, index). */
 export function translateCallback(ctx: Context, node: ts.Expression, maxParams: number): Callback {
   const fn = skipOuterExpressions(node);
-  if ((ts.isArrowFunction(fn) || ts.isFunctionExpression(fn)) && fn.parameters.length <= maxParams && fn.parameters.every((p) => ts.isIdentifier(p.name) && p.initializer === undefined && p.dotDotDotToken === undefined)) {
+  if (
+    (ts.isArrowFunction(fn) || ts.isFunctionExpression(fn)) &&
+    fn.parameters.length <= maxParams &&
+    fn.parameters.every((p) => ts.isIdentifier(p.name) && p.initializer === undefined && p.dotDotDotToken === undefined)
+  ) {
     const body = inlineBody(fn);
     // A body that creates a closure over the element must not be inlined: comprehension variables are shared by
     // all iterations in Python, while each JavaScript callback call has its own parameters.
@@ -44,7 +48,13 @@ export function translateCallback(ctx: Context, node: ts.Expression, maxParams: 
   const declared = signature === undefined ? 1 : signature.getParameters().length;
   const count = Math.max(1, Math.min(maxParams, declared));
   const params = ['e', 'i'].slice(0, count).map((p) => ctx.fresh(p));
-  return { params, body: py.call(callee, params.map((p) => py.name(p))) };
+  return {
+    params,
+    body: py.call(
+      callee,
+      params.map((p) => py.name(p)),
+    ),
+  };
 }
 
 function containsFunction(node: ts.Node): boolean {

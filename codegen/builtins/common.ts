@@ -49,7 +49,15 @@ export interface BuiltinModule {
   methods?: Readonly<Record<string, MethodMapping>>;
   properties?: Readonly<Record<string, PropertyMapping>>;
   /** Global namespaces this module owns (`Math`, `JSON`): `Math.floor(x)` and `Math.PI`. */
-  namespaces?: Readonly<Record<string, { calls?: Readonly<Record<string, GlobalMapping>>; values?: Readonly<Record<string, (ctx: Context, node: ts.Node) => py.Expr>> }>>;
+  namespaces?: Readonly<
+    Record<
+      string,
+      {
+        calls?: Readonly<Record<string, GlobalMapping>>;
+        values?: Readonly<Record<string, (ctx: Context, node: ts.Node) => py.Expr>>;
+      }
+    >
+  >;
   /** Global functions (`String(x)`, `parseInt(s)`). */
   functions?: Readonly<Record<string, GlobalMapping>>;
   /** Global constructors (`new Map()`, `new Error(m)`). */
@@ -63,15 +71,26 @@ export function arg(call: { ctx: Context; args: readonly ts.Expression[] }, i: n
   const node = call.args[i];
   if (node === undefined) return REFUSED;
   if (ts.isSpreadElement(node)) {
-    return call.ctx.report(diagnostics.unsupportedSyntax(node, 'a spread argument to this builtin', 'Pass the arguments one by one'));
+    return call.ctx.report(
+      diagnostics.unsupportedSyntax(node, 'a spread argument to this builtin', 'Pass the arguments one by one'),
+    );
   }
   return call.ctx.expr(node);
 }
 
-export function refuseArity(call: { ctx: Context; node: ts.Node; args: readonly ts.Expression[] }, name: string, allowed: number[]): py.Expr | null {
+export function refuseArity(
+  call: { ctx: Context; node: ts.Node; args: readonly ts.Expression[] },
+  name: string,
+  allowed: number[],
+): py.Expr | null {
   if (allowed.includes(call.args.length)) return null;
   return call.ctx.report(
-    diagnostics.unsupportedBuiltin(call.node, name, `is mapped only with ${allowed.join(' or ')} argument(s)`, 'Call it with the supported arguments'),
+    diagnostics.unsupportedBuiltin(
+      call.node,
+      name,
+      `is mapped only with ${allowed.join(' or ')} argument(s)`,
+      'Call it with the supported arguments',
+    ),
   );
 }
 

@@ -25,11 +25,25 @@ export const errorBuiltins: BuiltinModule = {
   properties: {
     message: (read) => py.call(py.name('str'), [read.receiver]),
     name: (read) => py.attr(py.call(py.name('type'), [read.receiver]), '__name__'),
-    stack: (read) => read.ctx.report(diagnostics.unsupportedBuiltin(read.node, 'stack', 'has no Python equivalent', 'Log the message instead')),
-    cause: (read) => read.ctx.report(diagnostics.unsupportedBuiltin(read.node, 'cause', 'is not mapped', 'Keep the cause in a field of your Error subclass')),
+    stack: (read) =>
+      read.ctx.report(
+        diagnostics.unsupportedBuiltin(read.node, 'stack', 'has no Python equivalent', 'Log the message instead'),
+      ),
+    cause: (read) =>
+      read.ctx.report(
+        diagnostics.unsupportedBuiltin(
+          read.node,
+          'cause',
+          'is not mapped',
+          'Keep the cause in a field of your Error subclass',
+        ),
+      ),
   },
   methods: {
-    toString: (call: MethodCall) => call.ctx.report(diagnostics.unsupportedBuiltin(call.node, 'toString', 'of an Error differs in Python', 'Use `.message`')),
+    toString: (call: MethodCall) =>
+      call.ctx.report(
+        diagnostics.unsupportedBuiltin(call.node, 'toString', 'of an Error differs in Python', 'Use `.message`'),
+      ),
   },
   constructors: Object.fromEntries(Object.entries(ERROR_CLASSES).map(([ts, pyName]) => [ts, construct(pyName)])),
   functions: Object.fromEntries(Object.entries(ERROR_CLASSES).map(([ts, pyName]) => [ts, construct(pyName)])),

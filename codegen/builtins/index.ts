@@ -62,12 +62,19 @@ function find<T>(pick: (m: BuiltinModule) => Readonly<Record<string, T>> | undef
 
 export function namespaceCall(namespace: string, member: string): GlobalMapping | undefined {
   const ns = find((m) => m.namespaces, namespace);
-  return ns?.calls !== undefined && Object.prototype.hasOwnProperty.call(ns.calls, member) ? ns.calls[member] : undefined;
+  return ns?.calls !== undefined && Object.prototype.hasOwnProperty.call(ns.calls, member)
+    ? ns.calls[member]
+    : undefined;
 }
 
-export function namespaceValue(namespace: string, member: string): ((ctx: Context, node: ts.Node) => import('../python-ast').Expr) | undefined {
+export function namespaceValue(
+  namespace: string,
+  member: string,
+): ((ctx: Context, node: ts.Node) => import('../python-ast').Expr) | undefined {
   const ns = find((m) => m.namespaces, namespace);
-  return ns?.values !== undefined && Object.prototype.hasOwnProperty.call(ns.values, member) ? ns.values[member] : undefined;
+  return ns?.values !== undefined && Object.prototype.hasOwnProperty.call(ns.values, member)
+    ? ns.values[member]
+    : undefined;
 }
 
 export function isNamespace(name: string): boolean {
@@ -76,4 +83,6 @@ export function isNamespace(name: string): boolean {
 
 export const globalFunction = (name: string): GlobalMapping | undefined => find((m) => m.functions, name);
 export const globalConstructor = (name: string): GlobalMapping | undefined => find((m) => m.constructors, name);
-export const globalValue = (name: string): ((ctx: Context, node: ts.Node) => import('../python-ast').Expr) | undefined => find((m) => m.values, name);
+export const globalValue = (
+  name: string,
+): ((ctx: Context, node: ts.Node) => import('../python-ast').Expr) | undefined => find((m) => m.values, name);

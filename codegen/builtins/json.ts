@@ -5,7 +5,14 @@ import type { BuiltinModule, GlobalMapping } from './common';
 
 function useRuntime(name: string, replacement: string): GlobalMapping {
   return (call) =>
-    call.ctx.report(diagnostics.unsupportedBuiltin(call.node, `JSON.${name}`, 'formats or parses differently in Python (separators, escapes, numbers)', `Use \`${replacement}\` from ./ports/runtime`));
+    call.ctx.report(
+      diagnostics.unsupportedBuiltin(
+        call.node,
+        `JSON.${name}`,
+        'formats or parses differently in Python (separators, escapes, numbers)',
+        `Use \`${replacement}\` from ./ports/runtime`,
+      ),
+    );
 }
 
 export const jsonBuiltins: BuiltinModule = {

@@ -17,14 +17,27 @@ export const mapBuiltins: BuiltinModule = {
       // `m.get(k)!` asserts presence: indexing keeps the value type non-optional for mypy.
       return call.asserted ? py.subscript(call.receiver, arg(call, 0)) : method(call.receiver, 'get', [arg(call, 0)]);
     },
-    set: (call) => refuseArity(call, 'set', [2]) ?? statementOnly(call, [py.assign(py.subscript(call.receiver, arg(call, 0)), arg(call, 1))]),
+    set: (call) =>
+      refuseArity(call, 'set', [2]) ??
+      statementOnly(call, [py.assign(py.subscript(call.receiver, arg(call, 0)), arg(call, 1))]),
     has: (call) => refuseArity(call, 'has', [1]) ?? py.compare(arg(call, 0), 'in', call.receiver),
-    delete: (call) => refuseArity(call, 'delete', [1]) ?? statementOnly(call, [py.exprStmt(method(call.receiver, 'pop', [arg(call, 0), py.none()]))]),
-    clear: (call) => refuseArity(call, 'clear', [0]) ?? statementOnly(call, [py.exprStmt(method(call.receiver, 'clear'))]),
+    delete: (call) =>
+      refuseArity(call, 'delete', [1]) ??
+      statementOnly(call, [py.exprStmt(method(call.receiver, 'pop', [arg(call, 0), py.none()]))]),
+    clear: (call) =>
+      refuseArity(call, 'clear', [0]) ?? statementOnly(call, [py.exprStmt(method(call.receiver, 'clear'))]),
     keys: (call) => refuseArity(call, 'keys', [0]) ?? method(call.receiver, 'keys'),
     values: (call) => refuseArity(call, 'values', [0]) ?? method(call.receiver, 'values'),
     entries: (call) => refuseArity(call, 'entries', [0]) ?? method(call.receiver, 'items'),
-    forEach: (call) => call.ctx.report(diagnostics.unsupportedBuiltin(call.node, 'forEach', 'on a Map passes (value, key) and is not mapped', 'Write `for (const [key, value] of map)`')),
+    forEach: (call) =>
+      call.ctx.report(
+        diagnostics.unsupportedBuiltin(
+          call.node,
+          'forEach',
+          'on a Map passes (value, key) and is not mapped',
+          'Write `for (const [key, value] of map)`',
+        ),
+      ),
   },
   constructors: {
     Map: (call) => {

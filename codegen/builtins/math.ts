@@ -6,16 +6,27 @@ import { checkPower } from '../translation/power';
 import { arg, refuseArity, type BuiltinModule, type GlobalMapping } from './common';
 
 function mathFunction(name: string): GlobalMapping {
-  return (call) => refuseArity(call, `Math.${name}`, [1]) ?? py.call(py.attr(call.ctx.module('math'), name), [arg(call, 0)]);
+  return (call) =>
+    refuseArity(call, `Math.${name}`, [1]) ?? py.call(py.attr(call.ctx.module('math'), name), [arg(call, 0)]);
 }
 
 function extreme(name: 'max' | 'min'): GlobalMapping {
   return (call) => {
     // With no argument (or an empty spread) JavaScript returns ∓Infinity and Python raises.
     if (call.args.length < 2) {
-      return call.ctx.report(diagnostics.unsupportedBuiltin(call.node, `Math.${name}`, 'with fewer than two arguments or a spread is not mapped (JS returns Infinity on empty input)', 'Pass two or more arguments, or reduce an array that you know is non-empty'));
+      return call.ctx.report(
+        diagnostics.unsupportedBuiltin(
+          call.node,
+          `Math.${name}`,
+          'with fewer than two arguments or a spread is not mapped (JS returns Infinity on empty input)',
+          'Pass two or more arguments, or reduce an array that you know is non-empty',
+        ),
+      );
     }
-    return py.call(py.name(name), call.args.map((_a, i) => arg(call, i)));
+    return py.call(
+      py.name(name),
+      call.args.map((_a, i) => arg(call, i)),
+    );
   };
 }
 
@@ -37,10 +48,19 @@ export const mathBuiltins: BuiltinModule = {
           const refused = refuseArity(call, 'Math.pow', [2]);
           if (refused !== null) return refused;
           const [base, exponent] = call.args;
-          if (base === undefined || exponent === undefined || !checkPower(call.ctx, call.node, base, exponent, 'Math.pow')) return REFUSED;
+          if (
+            base === undefined ||
+            exponent === undefined ||
+            !checkPower(call.ctx, call.node, base, exponent, 'Math.pow')
+          )
+            return REFUSED;
           return py.binop(arg(call, 0), '**', arg(call, 1));
         },
-        round: refused('round', 'rounds halves up in JavaScript and to even in Python', 'Use Math.floor(x + 0.5) on a Float, or integer arithmetic'),
+        round: refused(
+          'round',
+          'rounds halves up in JavaScript and to even in Python',
+          'Use Math.floor(x + 0.5) on a Float, or integer arithmetic',
+        ),
         random: refused('random', 'has no reproducible Python equivalent', 'Pass randomness in from the caller'),
         imul: refused('imul', 'is a 32-bit operation', 'Use u32Mul from ./ports/runtime'),
         sqrt: refused('sqrt', 'returns a float, which is not an int', 'Use integer arithmetic'),

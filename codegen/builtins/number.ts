@@ -8,7 +8,14 @@ import { arg, refuseArity, type BuiltinModule, type GlobalMapping, type MethodMa
 const MAX_SAFE = 9007199254740991n;
 
 const useParse: GlobalMapping = (call) =>
-  call.ctx.report(diagnostics.unsupportedBuiltin(call.node, call.node.expression.getText(), 'parses text differently in JavaScript and Python (whitespace, prefixes, "1e3")', 'Use parseDecimalInt or parseDecimalFloat from ./ports/runtime'));
+  call.ctx.report(
+    diagnostics.unsupportedBuiltin(
+      call.node,
+      call.node.expression.getText(),
+      'parses text differently in JavaScript and Python (whitespace, prefixes, "1e3")',
+      'Use parseDecimalInt or parseDecimalFloat from ./ports/runtime',
+    ),
+  );
 
 const toText: MethodMapping = (call) => call.ctx.report(diagnostics.numberToString(call.node, `\`.${call.method}()\``));
 
@@ -19,7 +26,11 @@ function isFloatCheck(what: 'integer' | 'safe'): GlobalMapping {
     const { first, again } = call.ctx.once(arg(call, 0));
     const integral = py.call(py.attr(py.call(py.name('float'), [first]), 'is_integer'));
     if (what === 'integer') return integral;
-    return { kind: 'BoolOp', op: 'and', values: [integral, py.compare(py.call(py.name('abs'), [again]), '<=', py.int(MAX_SAFE))] };
+    return {
+      kind: 'BoolOp',
+      op: 'and',
+      values: [integral, py.compare(py.call(py.name('abs'), [again]), '<=', py.int(MAX_SAFE))],
+    };
   };
 }
 
@@ -37,16 +48,21 @@ export const numberBuiltins: BuiltinModule = {
     parseInt: useParse,
     parseFloat: useParse,
     Number: useParse,
-    isNaN: (call) => refuseArity(call, 'isNaN', [1]) ?? py.call(py.attr(call.ctx.module('math'), 'isnan'), [arg(call, 0)]),
-    isFinite: (call) => refuseArity(call, 'isFinite', [1]) ?? py.call(py.attr(call.ctx.module('math'), 'isfinite'), [arg(call, 0)]),
+    isNaN: (call) =>
+      refuseArity(call, 'isNaN', [1]) ?? py.call(py.attr(call.ctx.module('math'), 'isnan'), [arg(call, 0)]),
+    isFinite: (call) =>
+      refuseArity(call, 'isFinite', [1]) ?? py.call(py.attr(call.ctx.module('math'), 'isfinite'), [arg(call, 0)]),
   },
   namespaces: {
     Number: {
       calls: {
         isInteger: isFloatCheck('integer'),
         isSafeInteger: isFloatCheck('safe'),
-        isNaN: (call) => refuseArity(call, 'Number.isNaN', [1]) ?? py.call(py.attr(call.ctx.module('math'), 'isnan'), [arg(call, 0)]),
-        isFinite: (call) => refuseArity(call, 'Number.isFinite', [1]) ?? py.call(py.attr(call.ctx.module('math'), 'isfinite'), [arg(call, 0)]),
+        isNaN: (call) =>
+          refuseArity(call, 'Number.isNaN', [1]) ?? py.call(py.attr(call.ctx.module('math'), 'isnan'), [arg(call, 0)]),
+        isFinite: (call) =>
+          refuseArity(call, 'Number.isFinite', [1]) ??
+          py.call(py.attr(call.ctx.module('math'), 'isfinite'), [arg(call, 0)]),
         parseInt: useParse,
         parseFloat: useParse,
       },

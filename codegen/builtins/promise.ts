@@ -7,17 +7,39 @@ import { libSymbolName } from '../type-queries';
 import { arg, refuseArity, type BuiltinModule, type GlobalMapping, type MethodMapping } from './common';
 
 const callbacks: MethodMapping = (call) =>
-  call.ctx.report(diagnostics.unsupportedBuiltin(call.node, `.${call.method}`, 'on a Promise has no synchronous Python form', 'Use async/await'));
+  call.ctx.report(
+    diagnostics.unsupportedBuiltin(
+      call.node,
+      `.${call.method}`,
+      'on a Promise has no synchronous Python form',
+      'Use async/await',
+    ),
+  );
 
 const combinator: GlobalMapping = (call) =>
-  call.ctx.report(diagnostics.unsupportedBuiltin(call.node, call.node.expression.getText(), 'has no synchronous Python form', 'Await the promises one by one'));
+  call.ctx.report(
+    diagnostics.unsupportedBuiltin(
+      call.node,
+      call.node.expression.getText(),
+      'has no synchronous Python form',
+      'Await the promises one by one',
+    ),
+  );
 
 export const promiseBuiltins: BuiltinModule = {
   owns: (_ctx, type) => libSymbolName(type) === 'Promise',
   receiverName: 'Promise',
   methods: { then: callbacks, catch: callbacks, finally: callbacks },
   constructors: {
-    Promise: (call) => call.ctx.report(diagnostics.unsupportedBuiltin(call.node, 'new Promise', 'has no synchronous Python form', 'Use async functions')),
+    Promise: (call) =>
+      call.ctx.report(
+        diagnostics.unsupportedBuiltin(
+          call.node,
+          'new Promise',
+          'has no synchronous Python form',
+          'Use async functions',
+        ),
+      ),
   },
   namespaces: {
     Promise: {
@@ -31,8 +53,17 @@ export const promiseBuiltins: BuiltinModule = {
           }
           return py.call(py.name('list'), [arg(call, 0)]);
         },
-        resolve: (call) => (call.args.length === 0 ? py.none() : (refuseArity(call, 'Promise.resolve', [1]) ?? arg(call, 0))),
-        reject: (call) => call.ctx.report(diagnostics.unsupportedBuiltin(call.node, 'Promise.reject', 'has no synchronous Python form', 'Throw the error')),
+        resolve: (call) =>
+          call.args.length === 0 ? py.none() : (refuseArity(call, 'Promise.resolve', [1]) ?? arg(call, 0)),
+        reject: (call) =>
+          call.ctx.report(
+            diagnostics.unsupportedBuiltin(
+              call.node,
+              'Promise.reject',
+              'has no synchronous Python form',
+              'Throw the error',
+            ),
+          ),
         race: combinator,
         allSettled: combinator,
         any: combinator,

@@ -28,16 +28,43 @@ export const setBuiltins: BuiltinModule = {
   methods: {
     add: (call) =>
       refuseArity(call, 'add', [1]) ??
-      statementOnly(call, [pythonSet(call) ? py.exprStmt(method(call.receiver, 'add', [arg(call, 0)])) : py.assign(py.subscript(call.receiver, arg(call, 0)), py.none())]),
+      statementOnly(call, [
+        pythonSet(call)
+          ? py.exprStmt(method(call.receiver, 'add', [arg(call, 0)]))
+          : py.assign(py.subscript(call.receiver, arg(call, 0)), py.none()),
+      ]),
     has: (call) => refuseArity(call, 'has', [1]) ?? py.compare(arg(call, 0), 'in', call.receiver),
     delete: (call) =>
       refuseArity(call, 'delete', [1]) ??
-      statementOnly(call, [py.exprStmt(pythonSet(call) ? method(call.receiver, 'discard', [arg(call, 0)]) : method(call.receiver, 'pop', [arg(call, 0), py.none()]))]),
-    clear: (call) => refuseArity(call, 'clear', [0]) ?? statementOnly(call, [py.exprStmt(method(call.receiver, 'clear'))]),
+      statementOnly(call, [
+        py.exprStmt(
+          pythonSet(call)
+            ? method(call.receiver, 'discard', [arg(call, 0)])
+            : method(call.receiver, 'pop', [arg(call, 0), py.none()]),
+        ),
+      ]),
+    clear: (call) =>
+      refuseArity(call, 'clear', [0]) ?? statementOnly(call, [py.exprStmt(method(call.receiver, 'clear'))]),
     values: (call) => refuseArity(call, 'values', [0]) ?? method(call.receiver, 'keys'),
     keys: (call) => refuseArity(call, 'keys', [0]) ?? method(call.receiver, 'keys'),
-    entries: (call) => call.ctx.report(diagnostics.unsupportedBuiltin(call.node, 'entries', 'on a Set yields [v, v] pairs and is not mapped', 'Iterate the set itself')),
-    forEach: (call) => call.ctx.report(diagnostics.unsupportedBuiltin(call.node, 'forEach', 'on a Set is not mapped', 'Write `for (const value of set)`')),
+    entries: (call) =>
+      call.ctx.report(
+        diagnostics.unsupportedBuiltin(
+          call.node,
+          'entries',
+          'on a Set yields [v, v] pairs and is not mapped',
+          'Iterate the set itself',
+        ),
+      ),
+    forEach: (call) =>
+      call.ctx.report(
+        diagnostics.unsupportedBuiltin(
+          call.node,
+          'forEach',
+          'on a Set is not mapped',
+          'Write `for (const value of set)`',
+        ),
+      ),
   },
   constructors: {
     Set: (call) => {
@@ -47,7 +74,11 @@ export const setBuiltins: BuiltinModule = {
         // A Python set: `set()`, `{a, b}` from an array literal, `set(xs)` from anything else.
         if (call.args.length === 0) return { kind: 'Set', elts: [] };
         const source = skipOuterExpressions(call.args[0]!);
-        if (ts.isArrayLiteralExpression(source) && source.elements.length > 0 && !source.elements.some(ts.isSpreadElement)) {
+        if (
+          ts.isArrayLiteralExpression(source) &&
+          source.elements.length > 0 &&
+          !source.elements.some(ts.isSpreadElement)
+        ) {
           return { kind: 'Set', elts: source.elements.map((e) => call.ctx.expr(e)) };
         }
         return py.call(py.name('set'), [arg(call, 0)]);

@@ -4,7 +4,15 @@ import type { ts } from 'ts-morph';
 import { diagnostics } from '../diagnostics';
 import * as py from '../python-ast';
 import { isBooleanType, isNumberType, isStringType } from '../type-queries';
-import { arg, literalString, method, refuseArity, type BuiltinModule, type MethodCall, type MethodMapping } from './common';
+import {
+  arg,
+  literalString,
+  method,
+  refuseArity,
+  type BuiltinModule,
+  type MethodCall,
+  type MethodMapping,
+} from './common';
 
 /**
  * JavaScript's trim() set: WhiteSpace and LineTerminator of ECMA-262 (tab, VT, FF, space, NBSP, ZWNBSP, the Zs
@@ -14,7 +22,20 @@ import { arg, literalString, method, refuseArity, type BuiltinModule, type Metho
 export const JS_WHITESPACE =
   '\t\n\u000b\u000c\r \u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000\ufeff';
 
-const UTF16_METHODS = ['charAt', 'charCodeAt', 'codePointAt', 'substring', 'substr', 'slice', 'indexOf', 'lastIndexOf', 'at', 'padStart', 'padEnd', 'search'];
+const UTF16_METHODS = [
+  'charAt',
+  'charCodeAt',
+  'codePointAt',
+  'substring',
+  'substr',
+  'slice',
+  'indexOf',
+  'lastIndexOf',
+  'at',
+  'padStart',
+  'padEnd',
+  'search',
+];
 
 function utf16(name: string): MethodMapping {
   return (call) => call.ctx.report(diagnostics.stringMethod(call.node, name));
@@ -42,12 +63,22 @@ function replaceMapping(all: boolean): MethodMapping {
     const replacement = literalString(call.args[1]);
     if (search === null || search === '') {
       return call.ctx.report(
-        diagnostics.unsupportedBuiltin(call.node, call.method, 'takes a regular expression or an empty/non-literal search string, which match differently in Python', 'Pass a non-empty string literal as the search string'),
+        diagnostics.unsupportedBuiltin(
+          call.node,
+          call.method,
+          'takes a regular expression or an empty/non-literal search string, which match differently in Python',
+          'Pass a non-empty string literal as the search string',
+        ),
       );
     }
     if (replacement === null || replacement.includes('$')) {
       return call.ctx.report(
-        diagnostics.unsupportedBuiltin(call.node, call.method, 'interprets `$` patterns in its replacement string in JavaScript', 'Pass a string literal without `$` as the replacement, or split and join'),
+        diagnostics.unsupportedBuiltin(
+          call.node,
+          call.method,
+          'interprets `$` patterns in its replacement string in JavaScript',
+          'Pass a string literal without `$` as the replacement, or split and join',
+        ),
       );
     }
     const args = [py.str(search), py.str(replacement)];
@@ -66,13 +97,19 @@ export const stringBuiltins: BuiltinModule = {
     ...Object.fromEntries(UTF16_METHODS.map((m) => [m, utf16(m)])),
     startsWith: prefixCheck('startswith'),
     endsWith: prefixCheck('endswith'),
-    includes: (call) => refuseArity(call, 'includes with a position', [1]) ?? py.compare(arg(call, 0), 'in', call.receiver),
+    includes: (call) =>
+      refuseArity(call, 'includes with a position', [1]) ?? py.compare(arg(call, 0), 'in', call.receiver),
     split: (call) => {
       if (call.args.length === 0) return py.list([call.receiver]);
       const separator = literalString(call.args[0]);
       if (call.args.length !== 1 || separator === null || separator === '') {
         return call.ctx.report(
-          diagnostics.unsupportedBuiltin(call.node, 'split', 'with an empty, non-literal or regex separator, or a limit, splits differently in Python', 'Split on a non-empty string literal, or use `codePoints(s)` from ./ports/runtime'),
+          diagnostics.unsupportedBuiltin(
+            call.node,
+            'split',
+            'with an empty, non-literal or regex separator, or a limit, splits differently in Python',
+            'Split on a non-empty string literal, or use `codePoints(s)` from ./ports/runtime',
+          ),
         );
       }
       return method(call.receiver, 'split', [py.str(separator)]);
@@ -90,7 +127,14 @@ export const stringBuiltins: BuiltinModule = {
     normalize: (call) => {
       const form = literalString(call.args[0]);
       if (form === null || !['NFC', 'NFD', 'NFKC', 'NFKD'].includes(form)) {
-        return call.ctx.report(diagnostics.unsupportedBuiltin(call.node, 'normalize', 'needs a literal normalization form', "Write normalize('NFC') (or NFD, NFKC, NFKD)"));
+        return call.ctx.report(
+          diagnostics.unsupportedBuiltin(
+            call.node,
+            'normalize',
+            'needs a literal normalization form',
+            "Write normalize('NFC') (or NFD, NFKC, NFKD)",
+          ),
+        );
       }
       return py.call(py.attr(call.ctx.module('unicodedata'), 'normalize'), [py.str(form), call.receiver]);
     },
@@ -104,13 +148,21 @@ export const stringBuiltins: BuiltinModule = {
       if (isStringType(type)) return call.ctx.expr(node);
       if (isBooleanType(type)) return py.ifExp(call.ctx.expr(node), py.str('true'), py.str('false'));
       if (isNumberType(type)) return call.ctx.report(diagnostics.numberToString(call.node, '`String(n)`'));
-      return call.ctx.report(diagnostics.unsupportedBuiltin(call.node, 'String', 'of a non-primitive value has no Python equivalent', 'Build the text explicitly'));
+      return call.ctx.report(
+        diagnostics.unsupportedBuiltin(
+          call.node,
+          'String',
+          'of a non-primitive value has no Python equivalent',
+          'Build the text explicitly',
+        ),
+      );
     },
   },
   namespaces: {
     String: {
       calls: {
-        fromCodePoint: (call) => refuseArity(call, 'String.fromCodePoint', [1]) ?? py.call(py.name('chr'), [arg(call, 0)]),
+        fromCodePoint: (call) =>
+          refuseArity(call, 'String.fromCodePoint', [1]) ?? py.call(py.name('chr'), [arg(call, 0)]),
       },
     },
   },

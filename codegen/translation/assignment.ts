@@ -39,15 +39,19 @@ export function target(ctx: Context, node: ts.Expression): py.Expr {
     if (value.kind === 'Name') markAssigned(ctx, inner, value.id);
     return value;
   }
-  if (ts.isPropertyAccessExpression(inner) || ts.isElementAccessExpression(inner)) return ctx.expr(inner, { target: true });
+  if (ts.isPropertyAccessExpression(inner) || ts.isElementAccessExpression(inner))
+    return ctx.expr(inner, { target: true });
   if (ts.isNonNullExpression(inner)) return target(ctx, inner.expression);
-  return ctx.report(diagnostics.unsupportedSyntax(node, 'this assignment target', 'Assign to a variable, property or element'));
+  return ctx.report(
+    diagnostics.unsupportedSyntax(node, 'this assignment target', 'Assign to a variable, property or element'),
+  );
 }
 
 /** Whether `this.name = ...` in an Error subclass just names the class (Python's type(e).__name__ already does). */
 function isErrorNameAssignment(ctx: Context, node: ts.BinaryExpression): boolean {
   const left = skipOuterExpressions(node.left);
-  if (!ts.isPropertyAccessExpression(left) || left.expression.kind !== K.ThisKeyword || left.name.text !== 'name') return false;
+  if (!ts.isPropertyAccessExpression(left) || left.expression.kind !== K.ThisKeyword || left.name.text !== 'name')
+    return false;
   const cls = ts.findAncestor(node, ts.isClassDeclaration);
   if (cls === undefined || cls.name === undefined) return false;
   if (!isErrorType(ctx.checker, ctx.checker.getTypeAtLocation(cls))) return false;
@@ -65,14 +69,25 @@ function arrayPatternAssignment(ctx: Context, node: ts.BinaryExpression, left: t
   const rightType = ctx.typeOf(node.right);
   const count = left.elements.length;
   const sameLength =
-    (ts.isArrayLiteralExpression(right) && right.elements.length === count && right.elements.every((e) => !ts.isSpreadElement(e))) ||
-    (ctx.checker.isTupleType(rightType) && ctx.checker.getTypeArguments(rightType as ts.TypeReference).length === count);
+    (ts.isArrayLiteralExpression(right) &&
+      right.elements.length === count &&
+      right.elements.every((e) => !ts.isSpreadElement(e))) ||
+    (ctx.checker.isTupleType(rightType) &&
+      ctx.checker.getTypeArguments(rightType as ts.TypeReference).length === count);
   if (!sameLength || left.elements.some((e) => ts.isSpreadElement(e) || ts.isOmittedExpression(e))) {
-    ctx.report(diagnostics.unsupportedSyntax(node, 'this destructuring assignment', 'Destructure a tuple or array literal of the same length'));
+    ctx.report(
+      diagnostics.unsupportedSyntax(
+        node,
+        'this destructuring assignment',
+        'Destructure a tuple or array literal of the same length',
+      ),
+    );
     return [];
   }
   const targets = left.elements.map((e) => target(ctx, e));
-  const value = ts.isArrayLiteralExpression(right) ? py.tuple(right.elements.map((e) => ctx.expr(e))) : ctx.expr(node.right);
+  const value = ts.isArrayLiteralExpression(right)
+    ? py.tuple(right.elements.map((e) => ctx.expr(e)))
+    : ctx.expr(node.right);
   return [py.assign(py.tuple(targets), value)];
 }
 
@@ -82,7 +97,9 @@ export function assignmentStatement(ctx: Context, node: ts.BinaryExpression): py
   if (op === K.EqualsToken) {
     if (ts.isArrayLiteralExpression(left)) return arrayPatternAssignment(ctx, node, left);
     if (ts.isObjectLiteralExpression(left)) {
-      ctx.report(diagnostics.unsupportedSyntax(node, 'an object destructuring assignment', 'Assign the properties one by one'));
+      ctx.report(
+        diagnostics.unsupportedSyntax(node, 'an object destructuring assignment', 'Assign the properties one by one'),
+      );
       return [];
     }
     if (isErrorNameAssignment(ctx, node)) return [];
@@ -97,7 +114,13 @@ export function assignmentStatement(ctx: Context, node: ts.BinaryExpression): py
       return false;
     }
     if (!isNumberType(leftType) || !isNumberType(rightType)) {
-      ctx.report(diagnostics.unsupportedSyntax(node, `\`${node.operatorToken.getText()}\` on non-numbers`, 'Use arithmetic on numbers only'));
+      ctx.report(
+        diagnostics.unsupportedSyntax(
+          node,
+          `\`${node.operatorToken.getText()}\` on non-numbers`,
+          'Use arithmetic on numbers only',
+        ),
+      );
       return false;
     }
     return true;
@@ -128,7 +151,12 @@ export function assignmentStatement(ctx: Context, node: ts.BinaryExpression): py
         ctx.report(diagnostics.evaluateOnce(node));
         return [];
       }
-      return [py.assign(t, py.call(py.name('int'), [py.call(py.attr(ctx.module('math'), 'fmod'), [t, ctx.expr(node.right)])]))];
+      return [
+        py.assign(
+          t,
+          py.call(py.name('int'), [py.call(py.attr(ctx.module('math'), 'fmod'), [t, ctx.expr(node.right)])]),
+        ),
+      ];
     }
     case K.SlashEqualsToken:
       ctx.report(diagnostics.division(node.operatorToken));
@@ -143,7 +171,12 @@ export function assignmentStatement(ctx: Context, node: ts.BinaryExpression): py
         return [];
       }
       if (op !== K.QuestionQuestionEqualsToken) checkTruthiness(ctx, node.left);
-      const test = op === K.QuestionQuestionEqualsToken ? py.compare(read, 'is', py.none()) : op === K.BarBarEqualsToken ? py.not(read) : read;
+      const test =
+        op === K.QuestionQuestionEqualsToken
+          ? py.compare(read, 'is', py.none())
+          : op === K.BarBarEqualsToken
+            ? py.not(read)
+            : read;
       return [py.ifStmt(test, [py.assign(t, ctx.expr(node.right))])];
     }
     default:
@@ -153,7 +186,10 @@ export function assignmentStatement(ctx: Context, node: ts.BinaryExpression): py
 }
 
 /** `i++`, `++i`, `i--`, `--i` as statements. */
-export function incrementStatement(ctx: Context, node: ts.PrefixUnaryExpression | ts.PostfixUnaryExpression): py.Stmt[] {
+export function incrementStatement(
+  ctx: Context,
+  node: ts.PrefixUnaryExpression | ts.PostfixUnaryExpression,
+): py.Stmt[] {
   if (!isNumberType(ctx.typeOf(node.operand))) {
     ctx.report(diagnostics.unsupportedSyntax(node, '`++`/`--` on a non-number'));
     return [];

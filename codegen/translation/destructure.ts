@@ -83,7 +83,9 @@ export function destructure(ctx: Context, pattern: ts.BindingName, value: py.Exp
   }
   for (const element of pattern.elements) {
     if (element.dotDotDotToken !== undefined) {
-      ctx.report(diagnostics.unsupportedSyntax(element, 'an object rest pattern `...rest`', 'Read the properties you need'));
+      ctx.report(
+        diagnostics.unsupportedSyntax(element, 'an object rest pattern `...rest`', 'Read the properties you need'),
+      );
       continue;
     }
     const keyNode = element.propertyName ?? element.name;
@@ -97,7 +99,13 @@ export function destructure(ctx: Context, pattern: ts.BindingName, value: py.Exp
     if (form.kind === 'attribute') item = py.attr(source, form.name);
     else if (form.kind === 'key') item = py.subscript(source, py.str(form.key));
     else {
-      ctx.report(diagnostics.unsupportedSyntax(element, `destructuring \`${key}\` from a builtin or mixed type`, 'Read the property explicitly'));
+      ctx.report(
+        diagnostics.unsupportedSyntax(
+          element,
+          `destructuring \`${key}\` from a builtin or mixed type`,
+          'Read the property explicitly',
+        ),
+      );
       continue;
     }
     if (ts.isIdentifier(element.name)) {

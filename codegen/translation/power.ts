@@ -9,15 +9,31 @@ import { integerLiteralValue } from '../syntax';
 const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 
 /** Whether `base ** exponent` means the same in both languages; reports PY1051 when not (a computed operand can reach 2^53 from small values). */
-export function checkPower(ctx: Context, node: ts.Node, base: ts.Expression, exponent: ts.Expression, op: string): boolean {
+export function checkPower(
+  ctx: Context,
+  node: ts.Node,
+  base: ts.Expression,
+  exponent: ts.Expression,
+  op: string,
+): boolean {
   const b = integerLiteralValue(base);
   const e = integerLiteralValue(exponent);
   if (b === undefined || e === undefined) {
-    ctx.report(diagnostics.power(node, `\`${op}\` of a computed operand rounds past 2^53 in JavaScript but is exact in Python (3 ** 40)`));
+    ctx.report(
+      diagnostics.power(
+        node,
+        `\`${op}\` of a computed operand rounds past 2^53 in JavaScript but is exact in Python (3 ** 40)`,
+      ),
+    );
     return false;
   }
   if (e < 0n) {
-    ctx.report(diagnostics.power(node, `\`${node.getText()}\` has a negative exponent, so it is a fraction, and \`number\` is a Python int here`));
+    ctx.report(
+      diagnostics.power(
+        node,
+        `\`${node.getText()}\` has a negative exponent, so it is a fraction, and \`number\` is a Python int here`,
+      ),
+    );
     return false;
   }
   if (b >= -1n && b <= 1n) return true;
@@ -26,7 +42,12 @@ export function checkPower(ctx: Context, node: ts.Node, base: ts.Expression, exp
   for (let i = 0n; i < e; i++) {
     power *= b;
     if (power > MAX_SAFE || power < -MAX_SAFE) {
-      ctx.report(diagnostics.power(node, `\`${node.getText()}\` is beyond ±(2^53-1), past which JavaScript numbers stop being exact integers`));
+      ctx.report(
+        diagnostics.power(
+          node,
+          `\`${node.getText()}\` is beyond ±(2^53-1), past which JavaScript numbers stop being exact integers`,
+        ),
+      );
       return false;
     }
   }

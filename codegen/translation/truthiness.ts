@@ -13,7 +13,11 @@ export function condition(ctx: Context, node: ts.Expression): py.Expr {
   if (ts.isBinaryExpression(inner)) {
     const op = inner.operatorToken.kind;
     if (op === ts.SyntaxKind.AmpersandAmpersandToken || op === ts.SyntaxKind.BarBarToken) {
-      return boolOp(op === ts.SyntaxKind.AmpersandAmpersandToken ? 'and' : 'or', condition(ctx, inner.left), condition(ctx, inner.right));
+      return boolOp(
+        op === ts.SyntaxKind.AmpersandAmpersandToken ? 'and' : 'or',
+        condition(ctx, inner.left),
+        condition(ctx, inner.right),
+      );
     }
   }
   if (ts.isPrefixUnaryExpression(inner) && inner.operator === ts.SyntaxKind.ExclamationToken) {
@@ -44,7 +48,14 @@ function noneTest(e: py.Expr, op: 'and' | 'or'): py.Expr | null {
  */
 /** `isinstance(x, C)` (or `isinstance(x, (C, D))`): the tested value and the classes. */
 function isinstanceTest(e: py.Expr): { value: py.Expr; classes: py.Expr[] } | null {
-  if (e.kind !== 'Call' || e.func.kind !== 'Name' || e.func.id !== 'isinstance' || e.args.length !== 2 || e.keywords.length > 0) return null;
+  if (
+    e.kind !== 'Call' ||
+    e.func.kind !== 'Name' ||
+    e.func.id !== 'isinstance' ||
+    e.args.length !== 2 ||
+    e.keywords.length > 0
+  )
+    return null;
   const cls = e.args[1]!;
   return { value: e.args[0]!, classes: cls.kind === 'Tuple' ? cls.elts : [cls] };
 }
@@ -62,11 +73,20 @@ export function boolOp(op: 'and' | 'or', left: py.Expr, right: py.Expr): py.Expr
       const previous = values[values.length - 1];
       const tested = noneTest(value, op);
       const previousTested = previous === undefined ? null : noneTest(previous, op);
-      if (tested !== null && previousTested !== null && py.isPureRead(tested) && py.sameExpr(tested, previousTested)) continue;
+      if (tested !== null && previousTested !== null && py.isPureRead(tested) && py.sameExpr(tested, previousTested))
+        continue;
       const instance = op === 'or' ? isinstanceTest(value) : null;
       const previousInstance = op === 'or' && previous !== undefined ? isinstanceTest(previous) : null;
-      if (instance !== null && previousInstance !== null && py.isPureRead(instance.value) && py.sameExpr(instance.value, previousInstance.value)) {
-        values[values.length - 1] = py.call(py.name('isinstance'), [instance.value, py.tuple([...previousInstance.classes, ...instance.classes])]);
+      if (
+        instance !== null &&
+        previousInstance !== null &&
+        py.isPureRead(instance.value) &&
+        py.sameExpr(instance.value, previousInstance.value)
+      ) {
+        values[values.length - 1] = py.call(py.name('isinstance'), [
+          instance.value,
+          py.tuple([...previousInstance.classes, ...instance.classes]),
+        ]);
         continue;
       }
       values.push(value);

@@ -5,7 +5,17 @@ import { ts } from 'ts-morph';
 import type { Context } from '../context';
 import { diagnostics } from '../diagnostics';
 import * as py from '../python-ast';
-import { describeType, isBooleanType, isBytesType, isNumberType, isPrimitiveOrNullish, isRecordType, isStringType, nonNullableParts, unionParts } from '../type-queries';
+import {
+  describeType,
+  isBooleanType,
+  isBytesType,
+  isNumberType,
+  isPrimitiveOrNullish,
+  isRecordType,
+  isStringType,
+  nonNullableParts,
+  unionParts,
+} from '../type-queries';
 import { isNullishLiteral, skipOuterExpressions, stringLiteralText } from '../syntax';
 import { expression, type VisitorEntries } from '../visitor-entries';
 import { checkPower } from '../translation/power';
@@ -14,7 +24,13 @@ import { boolOp, condition } from '../translation/truthiness';
 const K = ts.SyntaxKind;
 
 /** `typeof x === 'number'` and friends -> isinstance checks that agree with JavaScript (bool is not a number). */
-function typeofCheck(ctx: Context, node: ts.BinaryExpression, operand: ts.Expression, tag: string, negate: boolean): py.Expr {
+function typeofCheck(
+  ctx: Context,
+  node: ts.BinaryExpression,
+  operand: ts.Expression,
+  tag: string,
+  negate: boolean,
+): py.Expr {
   const value = ctx.expr(operand);
   const isinstance = (cls: py.Expr): py.Expr => py.call(py.name('isinstance'), [value, cls]);
   let check: py.Expr;
@@ -28,7 +44,11 @@ function typeofCheck(ctx: Context, node: ts.BinaryExpression, operand: ts.Expres
     case 'number': {
       // bool is an int in Python; the guard is needed only when the operand may be a boolean here.
       const numbers = isinstance(py.tuple([py.name('int'), py.name('float')]));
-      const mayBeBoolean = unionParts(ctx.typeOf(operand)).some((t) => (t.flags & ts.TypeFlags.BooleanLike) !== 0 || (t.flags & (ts.TypeFlags.Unknown | ts.TypeFlags.NonPrimitive)) !== 0);
+      const mayBeBoolean = unionParts(ctx.typeOf(operand)).some(
+        (t) =>
+          (t.flags & ts.TypeFlags.BooleanLike) !== 0 ||
+          (t.flags & (ts.TypeFlags.Unknown | ts.TypeFlags.NonPrimitive)) !== 0,
+      );
       check = mayBeBoolean ? boolOp('and', numbers, py.not(isinstance(py.name('bool')))) : numbers;
       break;
     }
@@ -39,7 +59,13 @@ function typeofCheck(ctx: Context, node: ts.BinaryExpression, operand: ts.Expres
       check = py.call(py.name('callable'), [value]);
       break;
     default:
-      return ctx.report(diagnostics.unsupportedSyntax(node, `\`typeof x === '${tag}'\``, "Test with `instanceof`, `Array.isArray`, or `=== null`"));
+      return ctx.report(
+        diagnostics.unsupportedSyntax(
+          node,
+          `\`typeof x === '${tag}'\``,
+          'Test with `instanceof`, `Array.isArray`, or `=== null`',
+        ),
+      );
   }
   return negate ? py.not(check) : check;
 }
@@ -64,7 +90,9 @@ function equality(ctx: Context, node: ts.BinaryExpression, negate: boolean): py.
   // A string literal equals only an equal str in Python as in JavaScript, whatever the other side may be (a union
   // with objects included): value equality is exact there.
   const primitive =
-    leftText !== null || rightText !== null || (isPrimitiveOrNullish(ctx.typeOf(left)) && isPrimitiveOrNullish(ctx.typeOf(right)));
+    leftText !== null ||
+    rightText !== null ||
+    (isPrimitiveOrNullish(ctx.typeOf(left)) && isPrimitiveOrNullish(ctx.typeOf(right)));
   const op: py.CompareOperator = primitive ? (negate ? '!=' : '==') : negate ? 'is not' : 'is';
   return py.compare(ctx.expr(left), op, ctx.expr(right));
 }
@@ -72,9 +100,16 @@ function equality(ctx: Context, node: ts.BinaryExpression, negate: boolean): py.
 function relational(ctx: Context, node: ts.BinaryExpression, op: py.CompareOperator): py.Expr {
   const lt = ctx.typeOf(node.left);
   const rt = ctx.typeOf(node.right);
-  if (isStringType(lt) || isStringType(rt)) return ctx.report(diagnostics.stringRelational(node, node.operatorToken.getText()));
+  if (isStringType(lt) || isStringType(rt))
+    return ctx.report(diagnostics.stringRelational(node, node.operatorToken.getText()));
   if (!isNumberType(lt) || !isNumberType(rt)) {
-    return ctx.report(diagnostics.unsupportedSyntax(node, `\`${node.operatorToken.getText()}\` on ${describeType(ctx.checker, lt)} and ${describeType(ctx.checker, rt)}`, 'Compare numbers only'));
+    return ctx.report(
+      diagnostics.unsupportedSyntax(
+        node,
+        `\`${node.operatorToken.getText()}\` on ${describeType(ctx.checker, lt)} and ${describeType(ctx.checker, rt)}`,
+        'Compare numbers only',
+      ),
+    );
   }
   return py.compare(ctx.expr(node.left), op, ctx.expr(node.right));
 }
@@ -87,7 +122,13 @@ function checkNumeric(ctx: Context, node: ts.BinaryExpression): boolean {
       return false;
     }
     if (!isNumberType(type)) {
-      ctx.report(diagnostics.unsupportedSyntax(node, `\`${node.operatorToken.getText()}\` on a ${describeType(ctx.checker, type)}`, 'Use arithmetic on numbers only'));
+      ctx.report(
+        diagnostics.unsupportedSyntax(
+          node,
+          `\`${node.operatorToken.getText()}\` on a ${describeType(ctx.checker, type)}`,
+          'Use arithmetic on numbers only',
+        ),
+      );
       return false;
     }
   }
@@ -96,7 +137,12 @@ function checkNumeric(ctx: Context, node: ts.BinaryExpression): boolean {
 
 /** Whether `node` is `a + b` of two strings. */
 function isStringConcatenation(ctx: Context, node: ts.Expression): node is ts.BinaryExpression {
-  return ts.isBinaryExpression(node) && node.operatorToken.kind === K.PlusToken && isStringType(ctx.typeOf(node.left)) && isStringType(ctx.typeOf(node.right));
+  return (
+    ts.isBinaryExpression(node) &&
+    node.operatorToken.kind === K.PlusToken &&
+    isStringType(ctx.typeOf(node.left)) &&
+    isStringType(ctx.typeOf(node.right))
+  );
 }
 
 /** The operands of a chain of string `+` (through parentheses: concatenation is associative), in order. */
@@ -116,10 +162,15 @@ function stringConcatenation(ctx: Context, node: ts.BinaryExpression): py.Expr {
   const operands = concatenationOperands(ctx, node).map((operand) => ctx.expr(operand));
   for (const value of operands) {
     const pieces: py.FStringPart[] =
-      value.kind === 'Constant' && typeof value.value === 'string' ? [{ text: value.value }] : value.kind === 'FString' ? value.parts : [{ expr: value }];
+      value.kind === 'Constant' && typeof value.value === 'string'
+        ? [{ text: value.value }]
+        : value.kind === 'FString'
+          ? value.parts
+          : [{ expr: value }];
     for (const piece of pieces) {
       const last = parts[parts.length - 1];
-      if ('text' in piece && last !== undefined && 'text' in last) parts[parts.length - 1] = { text: last.text + piece.text };
+      if ('text' in piece && last !== undefined && 'text' in last)
+        parts[parts.length - 1] = { text: last.text + piece.text };
       else parts.push(piece);
     }
   }
@@ -163,11 +214,31 @@ export function nullish(ctx: Context, left: py.Expr, right: () => py.Expr): py.E
   return py.ifExp(py.compare(first, 'is not', py.none()), again, right());
 }
 
-const BITWISE = new Set([K.AmpersandToken, K.BarToken, K.CaretToken, K.LessThanLessThanToken, K.GreaterThanGreaterThanToken, K.GreaterThanGreaterThanGreaterThanToken]);
+const BITWISE = new Set([
+  K.AmpersandToken,
+  K.BarToken,
+  K.CaretToken,
+  K.LessThanLessThanToken,
+  K.GreaterThanGreaterThanToken,
+  K.GreaterThanGreaterThanGreaterThanToken,
+]);
 const ASSIGNMENTS = new Set([
-  K.EqualsToken, K.PlusEqualsToken, K.MinusEqualsToken, K.AsteriskEqualsToken, K.SlashEqualsToken, K.PercentEqualsToken, K.AsteriskAsteriskEqualsToken,
-  K.AmpersandEqualsToken, K.BarEqualsToken, K.CaretEqualsToken, K.LessThanLessThanEqualsToken, K.GreaterThanGreaterThanEqualsToken,
-  K.GreaterThanGreaterThanGreaterThanEqualsToken, K.QuestionQuestionEqualsToken, K.BarBarEqualsToken, K.AmpersandAmpersandEqualsToken,
+  K.EqualsToken,
+  K.PlusEqualsToken,
+  K.MinusEqualsToken,
+  K.AsteriskEqualsToken,
+  K.SlashEqualsToken,
+  K.PercentEqualsToken,
+  K.AsteriskAsteriskEqualsToken,
+  K.AmpersandEqualsToken,
+  K.BarEqualsToken,
+  K.CaretEqualsToken,
+  K.LessThanLessThanEqualsToken,
+  K.GreaterThanGreaterThanEqualsToken,
+  K.GreaterThanGreaterThanGreaterThanEqualsToken,
+  K.QuestionQuestionEqualsToken,
+  K.BarBarEqualsToken,
+  K.AmpersandAmpersandEqualsToken,
 ]);
 
 export function binaryExpr(ctx: Context, node: ts.BinaryExpression): py.Expr {
@@ -211,7 +282,8 @@ export function binaryExpr(ctx: Context, node: ts.BinaryExpression): py.Expr {
       return nullish(ctx, ctx.expr(node.left), () => ctx.expr(node.right));
     case K.InKeyword: {
       const type = ctx.checker.getNonNullableType(ctx.typeOf(node.right));
-      if (!isRecordType(ctx.checker, type)) return ctx.report(diagnostics.inOperator(node, describeType(ctx.checker, type)));
+      if (!isRecordType(ctx.checker, type))
+        return ctx.report(diagnostics.inOperator(node, describeType(ctx.checker, type)));
       return py.compare(ctx.expr(node.left), 'in', ctx.expr(node.right));
     }
     case K.InstanceOfKeyword:
@@ -229,6 +301,7 @@ export function binaryExpr(ctx: Context, node: ts.BinaryExpression): py.Expr {
 }
 
 export const binaryVisitors: VisitorEntries = {
-  expressions: [[ts.SyntaxKind.BinaryExpression, expression<ts.BinaryExpression>((node, ctx) => binaryExpr(ctx, node))]],
+  expressions: [
+    [ts.SyntaxKind.BinaryExpression, expression<ts.BinaryExpression>((node, ctx) => binaryExpr(ctx, node))],
+  ],
 };
-

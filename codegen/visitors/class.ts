@@ -18,7 +18,10 @@ function hasModifier(node: ts.Node, kind: ts.SyntaxKind): boolean {
 }
 
 function isPrivate(node: ts.Node): boolean {
-  return hasModifier(node, ts.SyntaxKind.PrivateKeyword) || ((node as ts.NamedDeclaration).name?.kind === ts.SyntaxKind.PrivateIdentifier);
+  return (
+    hasModifier(node, ts.SyntaxKind.PrivateKeyword) ||
+    (node as ts.NamedDeclaration).name?.kind === ts.SyntaxKind.PrivateIdentifier
+  );
 }
 
 function memberText(name: ts.PropertyName): string | null {
@@ -28,7 +31,12 @@ function memberText(name: ts.PropertyName): string | null {
 }
 
 function isParameterProperty(p: ts.ParameterDeclaration): boolean {
-  return [ts.SyntaxKind.PublicKeyword, ts.SyntaxKind.PrivateKeyword, ts.SyntaxKind.ProtectedKeyword, ts.SyntaxKind.ReadonlyKeyword].some((k) => hasModifier(p, k));
+  return [
+    ts.SyntaxKind.PublicKeyword,
+    ts.SyntaxKind.PrivateKeyword,
+    ts.SyntaxKind.ProtectedKeyword,
+    ts.SyntaxKind.ReadonlyKeyword,
+  ].some((k) => hasModifier(p, k));
 }
 
 function fieldHint(ctx: Context, node: ts.PropertyDeclaration | ts.ParameterDeclaration): string {
@@ -36,7 +44,10 @@ function fieldHint(ctx: Context, node: ts.PropertyDeclaration | ts.ParameterDecl
   const set = pythonSetHint(ctx, node);
   if (set !== null) return node.questionToken !== undefined && !set.endsWith('None') ? `${set} | None` : set;
   // An unannotated readonly field has a literal type (`10`); its Python hint is the widened type (int).
-  const hint = node.type !== undefined ? hintForTypeNode(ctx, node.type) : hintForType(ctx, ctx.checker.getBaseTypeOfLiteralType(ctx.checker.getTypeAtLocation(node)), node);
+  const hint =
+    node.type !== undefined
+      ? hintForTypeNode(ctx, node.type)
+      : hintForType(ctx, ctx.checker.getBaseTypeOfLiteralType(ctx.checker.getTypeAtLocation(node)), node);
   return node.questionToken !== undefined && !hint.endsWith('None') ? `${hint} | None` : hint;
 }
 
@@ -60,12 +71,23 @@ function fieldInitializers(ctx: Context, fields: ts.PropertyDeclaration[]): py.S
 
 function findSuperCall(statements: readonly ts.Statement[]): number {
   return statements.findIndex(
-    (s) => ts.isExpressionStatement(s) && ts.isCallExpression(s.expression) && s.expression.expression.kind === ts.SyntaxKind.SuperKeyword,
+    (s) =>
+      ts.isExpressionStatement(s) &&
+      ts.isCallExpression(s.expression) &&
+      s.expression.expression.kind === ts.SyntaxKind.SuperKeyword,
   );
 }
 
-function constructorDef(ctx: Context, node: ts.ClassDeclaration, fields: ts.PropertyDeclaration[], isDerived: boolean, baseIsError: boolean): py.FunctionDef | null {
-  const ctor = node.members.find((m): m is ts.ConstructorDeclaration => ts.isConstructorDeclaration(m) && m.body !== undefined);
+function constructorDef(
+  ctx: Context,
+  node: ts.ClassDeclaration,
+  fields: ts.PropertyDeclaration[],
+  isDerived: boolean,
+  baseIsError: boolean,
+): py.FunctionDef | null {
+  const ctor = node.members.find(
+    (m): m is ts.ConstructorDeclaration => ts.isConstructorDeclaration(m) && m.body !== undefined,
+  );
   if (ctor !== undefined) {
     const parameterProperties = ctor.parameters.filter(isParameterProperty);
     return buildDef(ctx, ctor, '__init__', {
@@ -74,13 +96,23 @@ function constructorDef(ctx: Context, node: ts.ClassDeclaration, fields: ts.Prop
       body: (inner) => {
         const propertyAssignments = parameterProperties.map((p) => {
           const text = (p.name as ts.Identifier).text;
-          return py.assign(py.attr(py.name('self'), memberName(text, isPrivate(p))), inner.pythonNameOf(inner.checker.getSymbolAtLocation(p.name)!, p.name));
+          return py.assign(
+            py.attr(py.name('self'), memberName(text, isPrivate(p))),
+            inner.pythonNameOf(inner.checker.getSymbolAtLocation(p.name)!, p.name),
+          );
         });
         const statements = ctor.body!.statements;
-        if (!isDerived) return [...fieldInitializers(inner, fields), ...propertyAssignments, ...inner.block(statements)];
+        if (!isDerived)
+          return [...fieldInitializers(inner, fields), ...propertyAssignments, ...inner.block(statements)];
         const superIndex = findSuperCall(statements);
         if (superIndex < 0) {
-          inner.report(diagnostics.unsupportedSyntax(ctor, 'a derived constructor whose super(...) call is not a top-level statement', 'Call super(...) as a statement of the constructor body'));
+          inner.report(
+            diagnostics.unsupportedSyntax(
+              ctor,
+              'a derived constructor whose super(...) call is not a top-level statement',
+              'Call super(...) as a statement of the constructor body',
+            ),
+          );
           return [];
         }
         return [
@@ -93,11 +125,22 @@ function constructorDef(ctx: Context, node: ts.ClassDeclaration, fields: ts.Prop
       },
     });
   }
-  const needsInit = fields.some((f) => f.initializer !== undefined || f.questionToken !== undefined || includesNullish(ctx.checker.getTypeAtLocation(f)));
+  const needsInit = fields.some(
+    (f) =>
+      f.initializer !== undefined || f.questionToken !== undefined || includesNullish(ctx.checker.getTypeAtLocation(f)),
+  );
   if (!needsInit) return null;
   return ctx.withScope('function', node, () => {
     if (!isDerived) {
-      return { kind: 'FunctionDef', name: '__init__', params: [SELF], returns: py.hint('None'), decorators: [], docstring: null, body: fieldInitializers(ctx, fields) } satisfies py.FunctionDef;
+      return {
+        kind: 'FunctionDef',
+        name: '__init__',
+        params: [SELF],
+        returns: py.hint('None'),
+        decorators: [],
+        docstring: null,
+        body: fieldInitializers(ctx, fields),
+      } satisfies py.FunctionDef;
     }
     // JavaScript passes all arguments of an implicit constructor to the base: mirror the base's parameters.
     const heritage = node.heritageClauses!.find((h) => h.token === ts.SyntaxKind.ExtendsKeyword)!.types[0]!;
@@ -107,23 +150,39 @@ function constructorDef(ctx: Context, node: ts.ClassDeclaration, fields: ts.Prop
       params.push({ name: 'args', annotation: py.hint('object'), default: null, rest: true });
       args.push({ kind: 'Starred', value: py.name('args') });
     } else {
-      const signature = ctx.checker.getSignaturesOfType(ctx.checker.getTypeAtLocation(heritage.expression), ts.SignatureKind.Construct)[0];
+      const signature = ctx.checker.getSignaturesOfType(
+        ctx.checker.getTypeAtLocation(heritage.expression),
+        ts.SignatureKind.Construct,
+      )[0];
       for (const p of signature?.getParameters() ?? []) {
         const declaration = p.valueDeclaration;
-        const hint = declaration !== undefined && ts.isParameter(declaration) ? parameterHint(ctx, declaration) : 'object';
+        const hint =
+          declaration !== undefined && ts.isParameter(declaration) ? parameterHint(ctx, declaration) : 'object';
         const name = memberName(p.getName(), false);
         // A literal default is repeated (JS passes undefined through, which selects the base's default); other
         // defaults are None, which the base's `if p is None` prologue replaces.
         const parameter = declaration !== undefined && ts.isParameter(declaration) ? declaration : undefined;
-        const literal = parameter?.initializer !== undefined && isLiteralDefault(parameter.initializer) ? ctx.expr(parameter.initializer) : null;
-        const optional = parameter !== undefined && (parameter.questionToken !== undefined || parameter.initializer !== undefined);
+        const literal =
+          parameter?.initializer !== undefined && isLiteralDefault(parameter.initializer)
+            ? ctx.expr(parameter.initializer)
+            : null;
+        const optional =
+          parameter !== undefined && (parameter.questionToken !== undefined || parameter.initializer !== undefined);
         const annotation = optional && literal === null && !hint.endsWith('None') ? `${hint} | None` : hint;
         params.push({ name, annotation: py.hint(annotation), default: literal ?? (optional ? py.none() : null) });
         args.push(py.name(name));
       }
     }
     const superCall = py.exprStmt(py.call(py.attr(py.call(py.name('super')), '__init__'), args));
-    return { kind: 'FunctionDef', name: '__init__', params: [SELF, ...params], returns: py.hint('None'), decorators: [], docstring: null, body: [superCall, ...fieldInitializers(ctx, fields)] } satisfies py.FunctionDef;
+    return {
+      kind: 'FunctionDef',
+      name: '__init__',
+      params: [SELF, ...params],
+      returns: py.hint('None'),
+      decorators: [],
+      docstring: null,
+      body: [superCall, ...fieldInitializers(ctx, fields)],
+    } satisfies py.FunctionDef;
   });
 }
 
@@ -154,15 +213,23 @@ function classDeclaration(ctx: Context, node: ts.ClassDeclaration): py.Stmt[] {
         const annotations: py.Stmt[] = [];
         const members: py.Stmt[] = [];
         const instanceFields: ts.PropertyDeclaration[] = [];
-        const ctor = node.members.find((m): m is ts.ConstructorDeclaration => ts.isConstructorDeclaration(m) && m.body !== undefined);
+        const ctor = node.members.find(
+          (m): m is ts.ConstructorDeclaration => ts.isConstructorDeclaration(m) && m.body !== undefined,
+        );
         for (const p of ctor?.parameters ?? []) {
           if (isParameterProperty(p) && ts.isIdentifier(p.name)) {
-            const annotation: py.AnnAssign = { kind: 'AnnAssign', target: py.name(memberName(p.name.text, isPrivate(p))), annotation: py.hint(fieldHint(ctx, p)), value: null };
+            const annotation: py.AnnAssign = {
+              kind: 'AnnAssign',
+              target: py.name(memberName(p.name.text, isPrivate(p))),
+              annotation: py.hint(fieldHint(ctx, p)),
+              value: null,
+            };
             annotations.push(...ctx.commentedMember(p, [annotation]));
           }
         }
         const setters = new Map<string, ts.SetAccessorDeclaration>();
-        for (const member of node.members) if (ts.isSetAccessorDeclaration(member)) setters.set(memberText(member.name) ?? '', member);
+        for (const member of node.members)
+          if (ts.isSetAccessorDeclaration(member)) setters.set(memberText(member.name) ?? '', member);
         let constructorPlaced = false;
         const placeConstructor = (): void => {
           if (constructorPlaced) return;
@@ -183,10 +250,17 @@ function classDeclaration(ctx: Context, node: ts.ClassDeclaration): py.Stmt[] {
           if (hasModifier(member, ts.SyntaxKind.StaticKeyword)) {
             const value = member.initializer === undefined ? py.none() : ctx.expr(member.initializer);
             const annotation = py.hint(`${ctx.typing('ClassVar')}[${fieldHint(ctx, member)}]`);
-            staticPart.push(...ctx.commentedMember(member, [{ kind: 'AnnAssign', target: py.name(pyName), annotation, value }]));
+            staticPart.push(
+              ...ctx.commentedMember(member, [{ kind: 'AnnAssign', target: py.name(pyName), annotation, value }]),
+            );
           } else {
             if (!hasModifier(member, ts.SyntaxKind.DeclareKeyword)) instanceFields.push(member);
-            const annotation: py.AnnAssign = { kind: 'AnnAssign', target: py.name(pyName), annotation: py.hint(fieldHint(ctx, member)), value: null };
+            const annotation: py.AnnAssign = {
+              kind: 'AnnAssign',
+              target: py.name(pyName),
+              annotation: py.hint(fieldHint(ctx, member)),
+              value: null,
+            };
             annotations.push(...ctx.commentedMember(member, [annotation]));
           }
         }
@@ -225,23 +299,42 @@ function classDeclaration(ctx: Context, node: ts.ClassDeclaration): py.Stmt[] {
             }
             placeConstructor();
             const pyName = memberName(text, isPrivate(member));
-            const getter = buildDef(ctx, member, pyName, { kind: 'getter', leading: [SELF], decorators: [py.name('property')] });
+            const getter = buildDef(ctx, member, pyName, {
+              kind: 'getter',
+              leading: [SELF],
+              decorators: [py.name('property')],
+            });
             members.push(...ctx.commentedMember(member, [getter]));
             const setter = setters.get(text);
             if (setter !== undefined) {
-              const def = buildDef(ctx, setter, pyName, { kind: 'setter', leading: [SELF], decorators: [py.attr(py.name(pyName), 'setter')] });
+              const def = buildDef(ctx, setter, pyName, {
+                kind: 'setter',
+                leading: [SELF],
+                decorators: [py.attr(py.name(pyName), 'setter')],
+              });
               members.push(...ctx.commentedMember(setter, [def]));
             }
           } else if (ts.isSetAccessorDeclaration(member)) {
             const getter = node.members.some((m) => ts.isGetAccessorDeclaration(m) && memberText(m.name) === text);
-            if (!getter) ctx.report(diagnostics.unsupportedSyntax(member, 'a setter without a getter', 'Add a getter, or use a method'));
+            if (!getter)
+              ctx.report(
+                diagnostics.unsupportedSyntax(member, 'a setter without a getter', 'Add a getter, or use a method'),
+              );
           } else {
             ctx.report(diagnostics.unsupportedSyntax(member, `the class member kind ${ts.SyntaxKind[member.kind]}`));
           }
         }
         placeConstructor();
         const body = [...staticPart, ...annotations, ...members];
-        return { kind: 'ClassDef', name, bases, keywords: [], docstring: ctx.docstring(node), body, anchor: ctx.anchor(node) } satisfies py.ClassDef;
+        return {
+          kind: 'ClassDef',
+          name,
+          bases,
+          keywords: [],
+          docstring: ctx.docstring(node),
+          body,
+          anchor: ctx.anchor(node),
+        } satisfies py.ClassDef;
       }),
     ];
   } finally {
@@ -250,5 +343,7 @@ function classDeclaration(ctx: Context, node: ts.ClassDeclaration): py.Stmt[] {
 }
 
 export const classVisitors: VisitorEntries = {
-  statements: [[ts.SyntaxKind.ClassDeclaration, statement<ts.ClassDeclaration>((node, ctx) => classDeclaration(ctx, node))]],
+  statements: [
+    [ts.SyntaxKind.ClassDeclaration, statement<ts.ClassDeclaration>((node, ctx) => classDeclaration(ctx, node))],
+  ],
 };

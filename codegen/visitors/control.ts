@@ -26,7 +26,8 @@ function rethrownCatch(ctx: Context, node: ts.ThrowStatement): boolean {
   if (!ts.isIdentifier(thrown)) return false;
   const symbol = ctx.checker.getSymbolAtLocation(thrown);
   const declaration = symbol?.valueDeclaration;
-  if (declaration === undefined || !ts.isVariableDeclaration(declaration) || !ts.isCatchClause(declaration.parent)) return false;
+  if (declaration === undefined || !ts.isVariableDeclaration(declaration) || !ts.isCatchClause(declaration.parent))
+    return false;
   // Only directly inside that catch block (not in a nested function) is a bare `raise` the same exception.
   for (let p: ts.Node | undefined = node.parent; p !== undefined; p = p.parent) {
     if (p === declaration.parent) return true;
@@ -51,8 +52,19 @@ function endsAbruptly(ctx: Context, statement: ts.Statement): boolean {
     const last = statement.statements[statement.statements.length - 1];
     return last !== undefined && endsAbruptly(ctx, last);
   }
-  if (ts.isReturnStatement(statement) || ts.isThrowStatement(statement) || ts.isBreakStatement(statement) || ts.isContinueStatement(statement)) return true;
-  if (ts.isIfStatement(statement)) return statement.elseStatement !== undefined && endsAbruptly(ctx, statement.thenStatement) && endsAbruptly(ctx, statement.elseStatement);
+  if (
+    ts.isReturnStatement(statement) ||
+    ts.isThrowStatement(statement) ||
+    ts.isBreakStatement(statement) ||
+    ts.isContinueStatement(statement)
+  )
+    return true;
+  if (ts.isIfStatement(statement))
+    return (
+      statement.elseStatement !== undefined &&
+      endsAbruptly(ctx, statement.thenStatement) &&
+      endsAbruptly(ctx, statement.elseStatement)
+    );
   if (ts.isExpressionStatement(statement)) {
     let call = skipOuterExpressions(statement.expression);
     if (ts.isAwaitExpression(call)) call = skipOuterExpressions(call.expression);
@@ -73,13 +85,23 @@ function isReferenceTo(ctx: Context, node: ts.Expression, symbol: ts.Symbol): bo
  * a `never` call, so that none falls into the next) followed by `throw e`: the classes and bodies of Python except
  * clauses, which test the same classes in the same order and let everything else propagate. Null for other bodies.
  */
-function instanceofBranches(ctx: Context, clause: ts.CatchClause): Array<{ classes: ts.Expression[]; body: ts.Statement }> | null {
+function instanceofBranches(
+  ctx: Context,
+  clause: ts.CatchClause,
+): Array<{ classes: ts.Expression[]; body: ts.Statement }> | null {
   const declaration = clause.variableDeclaration;
   if (declaration === undefined || !ts.isIdentifier(declaration.name)) return null;
   const symbol = ctx.checker.getSymbolAtLocation(declaration.name);
   const statements = clause.block.statements;
   const last = statements[statements.length - 1];
-  if (symbol === undefined || statements.length < 2 || last === undefined || !ts.isThrowStatement(last) || !isReferenceTo(ctx, last.expression, symbol)) return null;
+  if (
+    symbol === undefined ||
+    statements.length < 2 ||
+    last === undefined ||
+    !ts.isThrowStatement(last) ||
+    !isReferenceTo(ctx, last.expression, symbol)
+  )
+    return null;
   const branches: Array<{ classes: ts.Expression[]; body: ts.Statement }> = [];
   for (const statement of statements.slice(0, -1)) {
     if (!ts.isIfStatement(statement) || statement.elseStatement !== undefined) return null;
@@ -99,7 +121,8 @@ function instanceofClasses(ctx: Context, expression: ts.Expression, symbol: ts.S
     const right = instanceofClasses(ctx, test.right, symbol);
     return left === null || right === null ? null : [...left, ...right];
   }
-  if (test.operatorToken.kind !== ts.SyntaxKind.InstanceOfKeyword || !isReferenceTo(ctx, test.left, symbol)) return null;
+  if (test.operatorToken.kind !== ts.SyntaxKind.InstanceOfKeyword || !isReferenceTo(ctx, test.left, symbol))
+    return null;
   // `except` takes exception classes only (anything else is a TypeError when an exception arrives).
   const instance = ctx.typeOf(test.right).getConstructSignatures()[0]?.getReturnType();
   return instance !== undefined && isErrorType(ctx.checker, instance) ? [test.right] : null;
@@ -127,7 +150,9 @@ function tryStatement(ctx: Context, node: ts.TryStatement): py.Stmt[] {
     let name: string | null = null;
     if (declaration !== undefined) {
       if (!ts.isIdentifier(declaration.name)) {
-        ctx.report(diagnostics.unsupportedSyntax(declaration, 'a destructured catch variable', 'Bind the error to a name'));
+        ctx.report(
+          diagnostics.unsupportedSyntax(declaration, 'a destructured catch variable', 'Bind the error to a name'),
+        );
       } else {
         name = localBindingName(declaration.name.text, declaration);
         ctx.declareBinding(name, declaration.name.text, declaration);
@@ -141,11 +166,19 @@ function tryStatement(ctx: Context, node: ts.TryStatement): py.Stmt[] {
       // `if (e instanceof X) ...; throw e;`: one except clause per class; other exceptions propagate as they are.
       for (const branch of branches) {
         const classes = branch.classes.map((c) => ctx.expr(c));
-        handlers.push({ type: classes.length === 1 ? classes[0]! : py.tuple(classes), name: bound(branch.body), body: body(ctx, branch.body) });
+        handlers.push({
+          type: classes.length === 1 ? classes[0]! : py.tuple(classes),
+          name: bound(branch.body),
+          body: body(ctx, branch.body),
+        });
       }
     } else {
       // JavaScript catches everything thrown; Exception is everything code raises (not KeyboardInterrupt/SystemExit).
-      handlers.push({ type: py.name('Exception'), name: bound(clause.block), body: ctx.block(clause.block.statements) });
+      handlers.push({
+        type: py.name('Exception'),
+        name: bound(clause.block),
+        body: ctx.block(clause.block.statements),
+      });
     }
   }
   const finalbody = node.finallyBlock === undefined ? [] : ctx.block(node.finallyBlock.statements);
@@ -170,7 +203,10 @@ export const controlVisitors: VisitorEntries = {
     [ts.SyntaxKind.EmptyStatement, statement(() => [])],
     [ts.SyntaxKind.LabeledStatement, statement((node, ctx) => (ctx.report(diagnostics.labeledStatement(node)), []))],
     [ts.SyntaxKind.WithStatement, statement((node, ctx) => (ctx.report(diagnostics.withStatement(node)), []))],
-    [ts.SyntaxKind.DebuggerStatement, statement((node, ctx) => (ctx.report(diagnostics.unsupportedSyntax(node, '`debugger`', 'Remove it')), []))],
+    [
+      ts.SyntaxKind.DebuggerStatement,
+      statement((node, ctx) => (ctx.report(diagnostics.unsupportedSyntax(node, '`debugger`', 'Remove it')), [])),
+    ],
     [ts.SyntaxKind.ForInStatement, statement((node, ctx) => (ctx.report(diagnostics.forIn(node)), []))],
   ],
 };

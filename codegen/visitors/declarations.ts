@@ -20,11 +20,23 @@ function aliasStatement(ctx: Context, name: string, hint: string): py.AnnAssign 
   return { kind: 'AnnAssign', target: py.name(name), annotation: py.hint('TypeAlias'), value: py.str(hint) };
 }
 
-function typedDict(ctx: Context, node: ts.Node, name: string, members: ts.NodeArray<ts.TypeElement>, heritage: readonly ts.ExpressionWithTypeArguments[]): py.Stmt[] {
+function typedDict(
+  ctx: Context,
+  node: ts.Node,
+  name: string,
+  members: ts.NodeArray<ts.TypeElement>,
+  heritage: readonly ts.ExpressionWithTypeArguments[],
+): py.Stmt[] {
   const index = members.filter(ts.isIndexSignatureDeclaration);
   if (index.length > 0) {
     if (members.length > 1 || heritage.length > 0) {
-      ctx.report(diagnostics.unsupportedType(node, name, 'Use either an index signature (a Record) or named properties, not both'));
+      ctx.report(
+        diagnostics.unsupportedType(
+          node,
+          name,
+          'Use either an index signature (a Record) or named properties, not both',
+        ),
+      );
       return [];
     }
     const signature = index[0]!;
@@ -35,7 +47,13 @@ function typedDict(ctx: Context, node: ts.Node, name: string, members: ts.NodeAr
   const fields: Array<{ key: string; hint: string; member: ts.TypeElement }> = [];
   for (const member of members) {
     if (!ts.isPropertySignature(member) || member.type === undefined) {
-      ctx.report(diagnostics.unsupportedType(member, member.getText().slice(0, 40), 'Interfaces become TypedDicts: declare only properties (use a class for methods)'));
+      ctx.report(
+        diagnostics.unsupportedType(
+          member,
+          member.getText().slice(0, 40),
+          'Interfaces become TypedDicts: declare only properties (use a class for methods)',
+        ),
+      );
       continue;
     }
     const key = ts.isIdentifier(member.name) || ts.isStringLiteral(member.name) ? member.name.text : null;
@@ -58,16 +76,29 @@ function typedDict(ctx: Context, node: ts.Node, name: string, members: ts.NodeAr
         bases: bases.length > 0 ? bases : [py.name(typedDictName)],
         keywords: [],
         docstring: ctx.docstring(node),
-        body: fields.flatMap((f) => ctx.commentedMember(f.member, [{ kind: 'AnnAssign', target: py.name(f.key), annotation: py.hint(f.hint), value: null }])),
+        body: fields.flatMap((f) =>
+          ctx.commentedMember(f.member, [
+            { kind: 'AnnAssign', target: py.name(f.key), annotation: py.hint(f.hint), value: null },
+          ]),
+        ),
       },
     ];
   }
   if (bases.length > 0) {
-    ctx.report(diagnostics.unsupportedType(node, name, 'Keys that are not Python identifiers need the functional TypedDict form, which cannot extend: inline the base properties'));
+    ctx.report(
+      diagnostics.unsupportedType(
+        node,
+        name,
+        'Keys that are not Python identifiers need the functional TypedDict form, which cannot extend: inline the base properties',
+      ),
+    );
     return [];
   }
   // The functional form evaluates its values: hints as strings, like the value of an alias.
-  const dict: py.DictExpr = { kind: 'Dict', entries: fields.map((f) => ({ key: py.str(f.key), value: py.str(f.hint) })) };
+  const dict: py.DictExpr = {
+    kind: 'Dict',
+    entries: fields.map((f) => ({ key: py.str(f.key), value: py.str(f.hint) })),
+  };
   return [py.assign(py.name(name), py.call(py.name(typedDictName), [py.str(name), dict]))];
 }
 
@@ -79,7 +110,10 @@ export function isProtocolInterface(node: ts.Node): boolean {
 function protocol(ctx: Context, node: ts.InterfaceDeclaration): py.Stmt[] {
   const body: py.Stmt[] = [];
   for (const member of node.members) {
-    const text = member.name !== undefined && (ts.isIdentifier(member.name) || ts.isStringLiteral(member.name)) ? member.name.text : null;
+    const text =
+      member.name !== undefined && (ts.isIdentifier(member.name) || ts.isStringLiteral(member.name))
+        ? member.name.text
+        : null;
     if (text === null) {
       ctx.report(diagnostics.unsupportedType(member, member.getText().slice(0, 40), 'Use identifier member names'));
       continue;
@@ -88,27 +122,42 @@ function protocol(ctx: Context, node: ts.InterfaceDeclaration): py.Stmt[] {
     if (ts.isPropertySignature(member) && member.type !== undefined) {
       let hint = hintForTypeNode(ctx, member.type);
       if (member.questionToken !== undefined && !hint.endsWith('None')) hint = `${hint} | None`;
-      body.push(...ctx.commentedMember(member, [{ kind: 'AnnAssign', target: py.name(name), annotation: py.hint(hint), value: null }]));
+      body.push(
+        ...ctx.commentedMember(member, [
+          { kind: 'AnnAssign', target: py.name(name), annotation: py.hint(hint), value: null },
+        ]),
+      );
     } else if (ts.isMethodSignature(member)) {
       const def = ctx.withScope('function', member, () => {
-          const { params } = translateParameters(ctx, member.parameters, true);
-          return {
-            kind: 'FunctionDef',
-            name,
-            params: [{ name: 'self', annotation: null, default: null }, ...params],
-            returns: py.hint(returnHint(ctx, member, 'method')),
-            decorators: [],
-            docstring: ctx.docstring(member),
-            body: [py.exprStmt(py.hint('...'))],
-          } satisfies py.FunctionDef;
-        });
+        const { params } = translateParameters(ctx, member.parameters, true);
+        return {
+          kind: 'FunctionDef',
+          name,
+          params: [{ name: 'self', annotation: null, default: null }, ...params],
+          returns: py.hint(returnHint(ctx, member, 'method')),
+          decorators: [],
+          docstring: ctx.docstring(member),
+          body: [py.exprStmt(py.hint('...'))],
+        } satisfies py.FunctionDef;
+      });
       body.push(...ctx.commentedMember(member, [def]));
     } else {
-      ctx.report(diagnostics.unsupportedType(member, member.getText().slice(0, 40), 'Declare properties and methods only'));
+      ctx.report(
+        diagnostics.unsupportedType(member, member.getText().slice(0, 40), 'Declare properties and methods only'),
+      );
     }
   }
   const bases = (node.heritageClauses?.flatMap((h) => h.types) ?? []).map((h) => ctx.expr(h.expression));
-  return [{ kind: 'ClassDef', name: node.name.text, bases: [...bases, py.name(ctx.typing('Protocol'))], keywords: [], docstring: ctx.docstring(node), body }];
+  return [
+    {
+      kind: 'ClassDef',
+      name: node.name.text,
+      bases: [...bases, py.name(ctx.typing('Protocol'))],
+      keywords: [],
+      docstring: ctx.docstring(node),
+      body,
+    },
+  ];
 }
 
 function interfaceDeclaration(ctx: Context, node: ts.InterfaceDeclaration): py.Stmt[] {
@@ -130,7 +179,8 @@ function typeAlias(ctx: Context, node: ts.TypeAliasDeclaration): py.Stmt[] {
     ctx.report(diagnostics.unsupportedType(node, `${name}<...>`, 'Use a non-generic type alias'));
     return [];
   }
-  if (ts.isTypeLiteralNode(node.type) && !node.type.members.some(ts.isIndexSignatureDeclaration)) return typedDict(ctx, node, name, node.type.members, []);
+  if (ts.isTypeLiteralNode(node.type) && !node.type.members.some(ts.isIndexSignatureDeclaration))
+    return typedDict(ctx, node, name, node.type.members, []);
   const hint = hintForTypeNode(ctx, node.type);
   return [aliasStatement(ctx, name, hint)];
 }
@@ -143,7 +193,13 @@ function enumDeclaration(ctx: Context, node: ts.EnumDeclaration): py.Stmt[] {
   for (const member of node.members) {
     const key = ts.isIdentifier(member.name) || ts.isStringLiteral(member.name) ? member.name.text : null;
     if (key === null || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(key) || PYTHON_KEYWORDS.has(key)) {
-      ctx.report(diagnostics.unsupportedSyntax(member, 'an enum member whose name is not a Python identifier', 'Rename the member'));
+      ctx.report(
+        diagnostics.unsupportedSyntax(
+          member,
+          'an enum member whose name is not a Python identifier',
+          'Rename the member',
+        ),
+      );
       continue;
     }
     let value: py.Expr;
@@ -167,9 +223,20 @@ function enumDeclaration(ctx: Context, node: ts.EnumDeclaration): py.Stmt[] {
 
 export const declarationVisitors: VisitorEntries = {
   statements: [
-    [ts.SyntaxKind.InterfaceDeclaration, statement<ts.InterfaceDeclaration>((node, ctx) => interfaceDeclaration(ctx, node))],
+    [
+      ts.SyntaxKind.InterfaceDeclaration,
+      statement<ts.InterfaceDeclaration>((node, ctx) => interfaceDeclaration(ctx, node)),
+    ],
     [ts.SyntaxKind.TypeAliasDeclaration, statement<ts.TypeAliasDeclaration>((node, ctx) => typeAlias(ctx, node))],
     [ts.SyntaxKind.EnumDeclaration, statement<ts.EnumDeclaration>((node, ctx) => enumDeclaration(ctx, node))],
-    [ts.SyntaxKind.ModuleDeclaration, statement((node, ctx) => (ctx.report(diagnostics.unsupportedSyntax(node, 'a namespace or module declaration', 'Use a module (a file)')), []))],
+    [
+      ts.SyntaxKind.ModuleDeclaration,
+      statement(
+        (node, ctx) => (
+          ctx.report(diagnostics.unsupportedSyntax(node, 'a namespace or module declaration', 'Use a module (a file)')),
+          []
+        ),
+      ),
+    ],
   ],
 };

@@ -13,8 +13,12 @@ const K = ts.SyntaxKind;
 export function expressionAsStatement(ctx: Context, expression: ts.Expression): py.Stmt[] {
   let e = expression;
   while (ts.isParenthesizedExpression(e)) e = e.expression;
-  if (ts.isBinaryExpression(e) && e.operatorToken.kind >= K.FirstAssignment && e.operatorToken.kind <= K.LastAssignment) return assignmentStatement(ctx, e);
-  if ((ts.isPrefixUnaryExpression(e) || ts.isPostfixUnaryExpression(e)) && (e.operator === K.PlusPlusToken || e.operator === K.MinusMinusToken)) {
+  if (ts.isBinaryExpression(e) && e.operatorToken.kind >= K.FirstAssignment && e.operatorToken.kind <= K.LastAssignment)
+    return assignmentStatement(ctx, e);
+  if (
+    (ts.isPrefixUnaryExpression(e) || ts.isPostfixUnaryExpression(e)) &&
+    (e.operator === K.PlusPlusToken || e.operator === K.MinusMinusToken)
+  ) {
     return incrementStatement(ctx, e);
   }
   if (ts.isAwaitExpression(e) || ts.isVoidExpression(e)) return expressionAsStatement(ctx, e.expression);
@@ -31,5 +35,10 @@ export function expressionAsStatement(ctx: Context, expression: ts.Expression): 
 }
 
 export const expressionStatementVisitors: VisitorEntries = {
-  statements: [[K.ExpressionStatement, statement<ts.ExpressionStatement>((node, ctx) => expressionAsStatement(ctx, node.expression))]],
+  statements: [
+    [
+      K.ExpressionStatement,
+      statement<ts.ExpressionStatement>((node, ctx) => expressionAsStatement(ctx, node.expression)),
+    ],
+  ],
 };

@@ -26,16 +26,24 @@ export function parameterHint(ctx: Context, parameter: ts.ParameterDeclaration):
   if (parameter.dotDotDotToken !== undefined) {
     const type = ctx.checker.getTypeAtLocation(parameter);
     const element = ctx.checker.getIndexTypeOfType(type, ts.IndexKind.Number);
-    if (parameter.type !== undefined && ts.isArrayTypeNode(parameter.type)) return hintForTypeNode(ctx, parameter.type.elementType);
+    if (parameter.type !== undefined && ts.isArrayTypeNode(parameter.type))
+      return hintForTypeNode(ctx, parameter.type.elementType);
     return element === undefined ? 'object' : hintForType(ctx, element, parameter);
   }
   const hint =
-    pythonSetHint(ctx, parameter) ?? (parameter.type !== undefined ? hintForTypeNode(ctx, parameter.type) : hintForType(ctx, ctx.checker.getTypeAtLocation(parameter), parameter));
+    pythonSetHint(ctx, parameter) ??
+    (parameter.type !== undefined
+      ? hintForTypeNode(ctx, parameter.type)
+      : hintForType(ctx, ctx.checker.getTypeAtLocation(parameter), parameter));
   return parameter.questionToken !== undefined ? withNone(hint) : hint;
 }
 
 /** Python parameters plus the statements that must open the body (defaults, destructuring). */
-export function translateParameters(ctx: Context, parameters: readonly ts.ParameterDeclaration[], withHints: boolean): { params: py.Param[]; prologue: py.Stmt[] } {
+export function translateParameters(
+  ctx: Context,
+  parameters: readonly ts.ParameterDeclaration[],
+  withHints: boolean,
+): { params: py.Param[]; prologue: py.Stmt[] } {
   const params: py.Param[] = [];
   const prologue: py.Stmt[] = [];
   for (const parameter of parameters) {
@@ -57,12 +65,21 @@ export function translateParameters(ctx: Context, parameters: readonly ts.Parame
         // JavaScript evaluates a default at each call where the argument is undefined.
         defaultValue = py.none();
         if (hint !== null) hint = withNone(hint);
-        prologue.unshift(py.ifStmt(py.compare(py.name(name), 'is', py.none()), [py.assign(py.name(name), ctx.expr(parameter.initializer))]));
+        prologue.unshift(
+          py.ifStmt(py.compare(py.name(name), 'is', py.none()), [
+            py.assign(py.name(name), ctx.expr(parameter.initializer)),
+          ]),
+        );
       }
     } else if (parameter.questionToken !== undefined) {
       defaultValue = py.none();
     }
-    params.push({ name, annotation: hint === null ? null : py.hint(hint), default: defaultValue, rest: parameter.dotDotDotToken !== undefined });
+    params.push({
+      name,
+      annotation: hint === null ? null : py.hint(hint),
+      default: defaultValue,
+      rest: parameter.dotDotDotToken !== undefined,
+    });
   }
   return { params, prologue };
 }
@@ -105,7 +122,12 @@ export interface DefOptions {
 }
 
 /** A def for any function-like declaration with a body. */
-export function buildDef(ctx: Context, node: ts.FunctionLikeDeclaration, name: string, options: DefOptions): py.FunctionDef {
+export function buildDef(
+  ctx: Context,
+  node: ts.FunctionLikeDeclaration,
+  name: string,
+  options: DefOptions,
+): py.FunctionDef {
   return ctx.withScope('function', node, (scope) => {
     const { params, prologue } = translateParameters(ctx, node.parameters, true);
     const returns = returnHint(ctx, node, options.kind);
@@ -150,9 +172,18 @@ function capturedLoopVariable(ctx: Context, fn: ts.ArrowFunction | ts.FunctionEx
     if (captured !== null) return;
     if (ts.isIdentifier(n)) {
       const declaration = ctx.checker.getSymbolAtLocation(n)?.valueDeclaration;
-      const inLoop = declaration !== undefined && declaration.getSourceFile() === fn.getSourceFile() && declaration.pos >= loop.pos && declaration.end <= loop.end;
+      const inLoop =
+        declaration !== undefined &&
+        declaration.getSourceFile() === fn.getSourceFile() &&
+        declaration.pos >= loop.pos &&
+        declaration.end <= loop.end;
       const inFn = declaration !== undefined && declaration.pos >= fn.pos && declaration.end <= fn.end;
-      if (inLoop && !inFn && (ts.isVariableDeclaration(declaration) || ts.isBindingElement(declaration) || ts.isParameter(declaration))) captured = n.text;
+      if (
+        inLoop &&
+        !inFn &&
+        (ts.isVariableDeclaration(declaration) || ts.isBindingElement(declaration) || ts.isParameter(declaration))
+      )
+        captured = n.text;
     }
     ts.forEachChild(n, visit);
   };
@@ -164,7 +195,9 @@ export function functionValue(ctx: Context, node: ts.ArrowFunction | ts.Function
   if (ts.isFunctionExpression(node) && containsThis(node.body)) return ctx.report(diagnostics.thisOutsideClass(node));
   const captured = capturedLoopVariable(ctx, node);
   if (captured !== null) return ctx.report(diagnostics.closureInLoop(node, captured));
-  const simpleParams = node.parameters.every((p) => ts.isIdentifier(p.name) && (p.initializer === undefined || isLiteralDefault(p.initializer)));
+  const simpleParams = node.parameters.every(
+    (p) => ts.isIdentifier(p.name) && (p.initializer === undefined || isLiteralDefault(p.initializer)),
+  );
   if (ts.isArrowFunction(node) && !ts.isBlock(node.body) && simpleParams && node.asteriskToken === undefined) {
     const bodyNode = node.body;
     const attempt = ctx.withScope('function', node, () => {
@@ -200,7 +233,9 @@ function containsThis(node: ts.Node): boolean {
 function functionDeclaration(ctx: Context, node: ts.FunctionDeclaration): py.Stmt[] {
   if (node.body === undefined) return []; // an overload signature; the implementation follows
   const symbol = node.name === undefined ? undefined : ctx.checker.getSymbolAtLocation(node.name);
-  const overloads = (symbol?.getDeclarations() ?? []).filter((d) => ts.isFunctionDeclaration(d) && d.body === undefined);
+  const overloads = (symbol?.getDeclarations() ?? []).filter(
+    (d) => ts.isFunctionDeclaration(d) && d.body === undefined,
+  );
   if (overloads.length > 0) {
     ctx.report(diagnostics.overloads(overloads[0]!));
     return [];
@@ -219,7 +254,12 @@ function functionDeclaration(ctx: Context, node: ts.FunctionDeclaration): py.Stm
 }
 
 export const functionVisitors: VisitorEntries = {
-  statements: [[ts.SyntaxKind.FunctionDeclaration, statement<ts.FunctionDeclaration>((node, ctx) => functionDeclaration(ctx, node))]],
+  statements: [
+    [
+      ts.SyntaxKind.FunctionDeclaration,
+      statement<ts.FunctionDeclaration>((node, ctx) => functionDeclaration(ctx, node)),
+    ],
+  ],
   expressions: [
     [ts.SyntaxKind.ArrowFunction, expression<ts.ArrowFunction>((node, ctx) => functionValue(ctx, node))],
     [ts.SyntaxKind.FunctionExpression, expression<ts.FunctionExpression>((node, ctx) => functionValue(ctx, node))],

@@ -11,7 +11,10 @@ import { expression, type VisitorEntries } from '../visitor-entries';
 export function identifierExpr(ctx: Context, node: ts.Identifier): py.Expr {
   if (node.text === 'undefined') return py.none();
   const symbol = ctx.checker.getSymbolAtLocation(node);
-  if (node.text === 'arguments' && (symbol === undefined || (symbol.getDeclarations() ?? []).length === 0 || isGlobalName(ctx, node))) {
+  if (
+    node.text === 'arguments' &&
+    (symbol === undefined || (symbol.getDeclarations() ?? []).length === 0 || isGlobalName(ctx, node))
+  ) {
     return ctx.report(diagnostics.argumentsObject(node));
   }
   if (symbol === undefined) {
@@ -23,7 +26,14 @@ export function identifierExpr(ctx: Context, node: ts.Identifier): py.Expr {
     if (value !== undefined) return value(ctx, node);
     if (node.text === 'Symbol') return ctx.report(diagnostics.symbol(node));
     if (node.text === 'eval' || node.text === 'Function') return ctx.report(diagnostics.evalCall(node, node.text));
-    return ctx.report(diagnostics.unsupportedBuiltin(node, node.text, 'is not mapped to Python', 'See docs/emitter.md for the mapped builtins'));
+    return ctx.report(
+      diagnostics.unsupportedBuiltin(
+        node,
+        node.text,
+        'is not mapped to Python',
+        'See docs/emitter.md for the mapped builtins',
+      ),
+    );
   }
   return narrowedReference(ctx, node, symbol, ctx.pythonNameOf(symbol, node));
 }
@@ -42,7 +52,11 @@ function pythonScopeNode(node: ts.Node): ts.Node {
 export function narrowedReference(ctx: Context, node: ts.Identifier, symbol: ts.Symbol, value: py.Expr): py.Expr {
   if (value.kind !== 'Name') return value;
   const declaration = symbol.valueDeclaration;
-  if (declaration === undefined || !(ts.isVariableDeclaration(declaration) || ts.isParameter(declaration) || ts.isBindingElement(declaration))) return value;
+  if (
+    declaration === undefined ||
+    !(ts.isVariableDeclaration(declaration) || ts.isParameter(declaration) || ts.isBindingElement(declaration))
+  )
+    return value;
   const declared = ctx.checker.getTypeOfSymbol(symbol);
   const narrowed = ctx.typeOf(node);
   if (narrowed === declared) return value;
@@ -53,7 +67,10 @@ export function narrowedReference(ctx: Context, node: ts.Identifier, symbol: ts.
     const contextual = ctx.checker.getContextualType(node);
     // `boolean` is the union `true | false` to TypeScript, but plain `bool` to mypy, which narrows isinstance itself.
     needed =
-      contextual !== undefined && isLiteralUnion(contextual) && isLiteralUnion(narrowed) && !isLiteralUnion(declared) &&
+      contextual !== undefined &&
+      isLiteralUnion(contextual) &&
+      isLiteralUnion(narrowed) &&
+      !isLiteralUnion(declared) &&
       !isBooleanType(narrowed);
   }
   if (!needed) return value;

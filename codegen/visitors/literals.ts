@@ -25,14 +25,31 @@ const FLOAT_ANNOTATION = /\bFloat\b/;
 function inFloatContext(ctx: Context, node: ts.Node): boolean {
   let current: ts.Node = node;
   for (let parent = node.parent; parent !== undefined; current = parent, parent = parent.parent) {
-    if (ts.isParenthesizedExpression(parent) || ts.isPrefixUnaryExpression(parent) || ts.isBinaryExpression(parent) || ts.isConditionalExpression(parent)) continue;
-    if ((ts.isVariableDeclaration(parent) || ts.isParameter(parent) || ts.isPropertyDeclaration(parent) || ts.isPropertySignature(parent)) && parent.type !== undefined) {
+    if (
+      ts.isParenthesizedExpression(parent) ||
+      ts.isPrefixUnaryExpression(parent) ||
+      ts.isBinaryExpression(parent) ||
+      ts.isConditionalExpression(parent)
+    )
+      continue;
+    if (
+      (ts.isVariableDeclaration(parent) ||
+        ts.isParameter(parent) ||
+        ts.isPropertyDeclaration(parent) ||
+        ts.isPropertySignature(parent)) &&
+      parent.type !== undefined
+    ) {
       return FLOAT_ANNOTATION.test(parent.type.getText());
     }
     if (ts.isPropertyAssignment(parent)) {
       const symbol = ctx.checker.getContextualType(parent.parent)?.getProperty(parent.name.getText());
       const declaration = symbol?.getDeclarations()?.[0];
-      return declaration !== undefined && (ts.isPropertySignature(declaration) || ts.isPropertyDeclaration(declaration)) && declaration.type !== undefined && FLOAT_ANNOTATION.test(declaration.type.getText());
+      return (
+        declaration !== undefined &&
+        (ts.isPropertySignature(declaration) || ts.isPropertyDeclaration(declaration)) &&
+        declaration.type !== undefined &&
+        FLOAT_ANNOTATION.test(declaration.type.getText())
+      );
     }
     if (ts.isReturnStatement(parent) || ts.isArrowFunction(parent)) {
       const fn = ts.findAncestor(parent, ts.isFunctionLike);
@@ -41,7 +58,8 @@ function inFloatContext(ctx: Context, node: ts.Node): boolean {
     if (ts.isCallExpression(parent) || ts.isNewExpression(parent)) {
       const index = (parent.arguments ?? ts.factory.createNodeArray()).indexOf(current as ts.Expression);
       const declaration = ctx.checker.getResolvedSignature(parent)?.getDeclaration();
-      const parameter = declaration !== undefined && ts.isFunctionLike(declaration) ? declaration.parameters[index] : undefined;
+      const parameter =
+        declaration !== undefined && ts.isFunctionLike(declaration) ? declaration.parameters[index] : undefined;
       return parameter?.type !== undefined && FLOAT_ANNOTATION.test(parameter.type.getText());
     }
     return false;
@@ -55,7 +73,12 @@ function numericExpr(ctx: Context, node: ts.NumericLiteral): py.Expr {
   const isRadix = /^0[xXoObB]/.test(clean);
   if (!isRadix && /[.eE]/.test(clean)) {
     const value = Number(clean);
-    if (Number.isInteger(value) && !inFloatContext(ctx, node) && Math.abs(value) <= Number.MAX_SAFE_INTEGER && !/\./.test(clean)) {
+    if (
+      Number.isInteger(value) &&
+      !inFloatContext(ctx, node) &&
+      Math.abs(value) <= Number.MAX_SAFE_INTEGER &&
+      !/\./.test(clean)
+    ) {
       return py.int(BigInt(value));
     }
     if (!inFloatContext(ctx, node)) return ctx.report(diagnostics.floatForInt(node, text));
@@ -70,12 +93,20 @@ function numericExpr(ctx: Context, node: ts.NumericLiteral): py.Expr {
 export const literalVisitors: VisitorEntries = {
   expressions: [
     [ts.SyntaxKind.StringLiteral, expression<ts.StringLiteral>((node, ctx) => stringExpr(ctx, node, node.text))],
-    [ts.SyntaxKind.NoSubstitutionTemplateLiteral, expression<ts.NoSubstitutionTemplateLiteral>((node, ctx) => stringExpr(ctx, node, node.text))],
+    [
+      ts.SyntaxKind.NoSubstitutionTemplateLiteral,
+      expression<ts.NoSubstitutionTemplateLiteral>((node, ctx) => stringExpr(ctx, node, node.text)),
+    ],
     [ts.SyntaxKind.NumericLiteral, expression<ts.NumericLiteral>((node, ctx) => numericExpr(ctx, node))],
     [ts.SyntaxKind.TrueKeyword, expression(() => py.bool(true))],
     [ts.SyntaxKind.FalseKeyword, expression(() => py.bool(false))],
     [ts.SyntaxKind.NullKeyword, expression(() => py.none())],
     [ts.SyntaxKind.RegularExpressionLiteral, expression((node, ctx) => ctx.report(diagnostics.regex(node)))],
-    [ts.SyntaxKind.BigIntLiteral, expression((node, ctx) => ctx.report(diagnostics.unsupportedSyntax(node, 'a bigint literal', 'Use number (a Python int)')))],
+    [
+      ts.SyntaxKind.BigIntLiteral,
+      expression((node, ctx) =>
+        ctx.report(diagnostics.unsupportedSyntax(node, 'a bigint literal', 'Use number (a Python int)')),
+      ),
+    ],
   ],
 };

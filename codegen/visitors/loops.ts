@@ -52,9 +52,19 @@ function forOf(ctx: Context, node: ts.ForOfStatement): py.Stmt[] {
     } else {
       const elementType = iteratedElementType(ctx, iterType, declaration);
       const mapPair =
-        isMapType(iterType) && ts.isArrayBindingPattern(declaration.name) && declaration.name.elements.length <= 2 &&
-        declaration.name.elements.every((e) => ts.isBindingElement(e) && ts.isIdentifier(e.name) && e.initializer === undefined && e.dotDotDotToken === undefined);
-      const simple = mapPair ? mapEntryTarget(ctx, declaration.name as ts.ArrayBindingPattern) : simpleTupleTarget(ctx, declaration.name, elementType);
+        isMapType(iterType) &&
+        ts.isArrayBindingPattern(declaration.name) &&
+        declaration.name.elements.length <= 2 &&
+        declaration.name.elements.every(
+          (e) =>
+            ts.isBindingElement(e) &&
+            ts.isIdentifier(e.name) &&
+            e.initializer === undefined &&
+            e.dotDotDotToken === undefined,
+        );
+      const simple = mapPair
+        ? mapEntryTarget(ctx, declaration.name as ts.ArrayBindingPattern)
+        : simpleTupleTarget(ctx, declaration.name, elementType);
       if (simple !== null) target = simple;
       else {
         const temp = ctx.fresh('e');
@@ -95,17 +105,36 @@ function touches(ctx: Context, root: ts.Node, symbol: ts.Symbol, methodsCount: b
   let found = false;
   const visit = (n: ts.Node): void => {
     if (found) return;
-    if (ts.isBinaryExpression(n) && n.operatorToken.kind >= K.FirstAssignment && n.operatorToken.kind <= K.LastAssignment) {
+    if (
+      ts.isBinaryExpression(n) &&
+      n.operatorToken.kind >= K.FirstAssignment &&
+      n.operatorToken.kind <= K.LastAssignment
+    ) {
       const left = n.left;
       if (ts.isIdentifier(left) && ctx.checker.getSymbolAtLocation(left) === symbol) found = true;
     }
-    if ((ts.isPrefixUnaryExpression(n) || ts.isPostfixUnaryExpression(n)) && ts.isIdentifier(n.operand) && ctx.checker.getSymbolAtLocation(n.operand) === symbol) {
+    if (
+      (ts.isPrefixUnaryExpression(n) || ts.isPostfixUnaryExpression(n)) &&
+      ts.isIdentifier(n.operand) &&
+      ctx.checker.getSymbolAtLocation(n.operand) === symbol
+    ) {
       if (n.operator === K.PlusPlusToken || n.operator === K.MinusMinusToken) found = true;
     }
-    if (methodsCount && ts.isPropertyAccessExpression(n) && ts.isIdentifier(n.expression) && ctx.checker.getSymbolAtLocation(n.expression) === symbol && n.name.text !== 'length') {
+    if (
+      methodsCount &&
+      ts.isPropertyAccessExpression(n) &&
+      ts.isIdentifier(n.expression) &&
+      ctx.checker.getSymbolAtLocation(n.expression) === symbol &&
+      n.name.text !== 'length'
+    ) {
       found = true;
     }
-    if (methodsCount && ts.isCallExpression(n) && n.arguments.some((a) => ts.isIdentifier(a) && ctx.checker.getSymbolAtLocation(a) === symbol)) found = true;
+    if (
+      methodsCount &&
+      ts.isCallExpression(n) &&
+      n.arguments.some((a) => ts.isIdentifier(a) && ctx.checker.getSymbolAtLocation(a) === symbol)
+    )
+      found = true;
     ts.forEachChild(n, visit);
   };
   visit(root);
@@ -121,14 +150,28 @@ function rangeForm(ctx: Context, node: ts.ForStatement): py.Stmt[] | null {
   const indexSymbol = ctx.checker.getSymbolAtLocation(declaration.name);
   if (indexSymbol === undefined) return null;
   const cond = node.condition;
-  if (cond === undefined || !ts.isBinaryExpression(cond) || !ts.isIdentifier(cond.left) || ctx.checker.getSymbolAtLocation(cond.left) !== indexSymbol) return null;
+  if (
+    cond === undefined ||
+    !ts.isBinaryExpression(cond) ||
+    !ts.isIdentifier(cond.left) ||
+    ctx.checker.getSymbolAtLocation(cond.left) !== indexSymbol
+  )
+    return null;
   const inclusive = cond.operatorToken.kind === K.LessThanEqualsToken;
   if (cond.operatorToken.kind !== K.LessThanToken && !inclusive) return null;
   const inc = node.incrementor;
   const isIncrement =
     inc !== undefined &&
-    (((ts.isPostfixUnaryExpression(inc) || ts.isPrefixUnaryExpression(inc)) && inc.operator === K.PlusPlusToken && ts.isIdentifier(inc.operand) && ctx.checker.getSymbolAtLocation(inc.operand) === indexSymbol) ||
-      (ts.isBinaryExpression(inc) && inc.operatorToken.kind === K.PlusEqualsToken && ts.isIdentifier(inc.left) && ctx.checker.getSymbolAtLocation(inc.left) === indexSymbol && ts.isNumericLiteral(inc.right) && inc.right.text === '1'));
+    (((ts.isPostfixUnaryExpression(inc) || ts.isPrefixUnaryExpression(inc)) &&
+      inc.operator === K.PlusPlusToken &&
+      ts.isIdentifier(inc.operand) &&
+      ctx.checker.getSymbolAtLocation(inc.operand) === indexSymbol) ||
+      (ts.isBinaryExpression(inc) &&
+        inc.operatorToken.kind === K.PlusEqualsToken &&
+        ts.isIdentifier(inc.left) &&
+        ctx.checker.getSymbolAtLocation(inc.left) === indexSymbol &&
+        ts.isNumericLiteral(inc.right) &&
+        inc.right.text === '1'));
   if (!isIncrement) return null;
   if (touches(ctx, node.statement, indexSymbol, false)) return null;
   // The bound is re-evaluated each iteration in JS: it must be a literal, or names / `.length` the body leaves alone.
@@ -140,13 +183,19 @@ function rangeForm(ctx: Context, node: ts.ForStatement): py.Stmt[] | null {
       const s = ctx.checker.getSymbolAtLocation(e);
       return s !== undefined && !touches(ctx, node.statement, s, false);
     }
-    if (ts.isPropertyAccessExpression(e) && e.name.text === 'length' && ts.isIdentifier(e.expression) && ctx.checker.isArrayType(ctx.checker.getNonNullableType(ctx.typeOf(e.expression)))) {
+    if (
+      ts.isPropertyAccessExpression(e) &&
+      e.name.text === 'length' &&
+      ts.isIdentifier(e.expression) &&
+      ctx.checker.isArrayType(ctx.checker.getNonNullableType(ctx.typeOf(e.expression)))
+    ) {
       const s = ctx.checker.getSymbolAtLocation(e.expression);
       if (s === undefined || touches(ctx, node.statement, s, true)) return false;
       arraySymbol = s;
       return true;
     }
-    if (ts.isBinaryExpression(e) && (e.operatorToken.kind === K.PlusToken || e.operatorToken.kind === K.MinusToken)) return invariant(e.left) && invariant(e.right);
+    if (ts.isBinaryExpression(e) && (e.operatorToken.kind === K.PlusToken || e.operatorToken.kind === K.MinusToken))
+      return invariant(e.left) && invariant(e.right);
     if (ts.isParenthesizedExpression(e)) return invariant(e.expression);
     return false;
   };
@@ -225,10 +274,14 @@ export const loopVisitors: VisitorEntries = {
   statements: [
     [K.ForOfStatement, statement<ts.ForOfStatement>((node, ctx) => forOf(ctx, node))],
     [K.ForStatement, statement<ts.ForStatement>((node, ctx) => forStatement(ctx, node))],
-    [K.WhileStatement, statement<ts.WhileStatement>((node, ctx) => [{ kind: 'While', test: condition(ctx, node.expression), body: loopBody(ctx, node, [], node.statement) }])],
+    [
+      K.WhileStatement,
+      statement<ts.WhileStatement>((node, ctx) => [
+        { kind: 'While', test: condition(ctx, node.expression), body: loopBody(ctx, node, [], node.statement) },
+      ]),
+    ],
     [K.DoStatement, statement<ts.DoStatement>((node, ctx) => doStatement(ctx, node))],
     [K.BreakStatement, statement<ts.BreakStatement>((node, ctx) => breakStatement(ctx, node))],
     [K.ContinueStatement, statement<ts.ContinueStatement>((node, ctx) => continueStatement(ctx, node))],
   ],
 };
-

@@ -6,7 +6,13 @@ import { globalConstructor, isGlobalName, isNamespace } from '../builtins';
 import { REFUSED, type Context, type ExprOptions } from '../context';
 import { diagnostics } from '../diagnostics';
 import * as py from '../python-ast';
-import { translateArguments, translateCall, translateCallExpr, translateElementAccess, translatePropertyAccess } from '../translation/access';
+import {
+  translateArguments,
+  translateCall,
+  translateCallExpr,
+  translateElementAccess,
+  translatePropertyAccess,
+} from '../translation/access';
 import { expression, type VisitorEntries } from '../visitor-entries';
 
 type ChainLink = ts.PropertyAccessExpression | ts.ElementAccessExpression | ts.CallExpression | ts.NonNullExpression;
@@ -33,19 +39,26 @@ export function translateOptionalChain(ctx: Context, outermost: ChainLink, optio
     if (i === links.length) return value;
     const link = links[i]!;
     const isLast = i === links.length - 1;
-    const asserted = (isLast && options.asserted === true) || (links[i + 1] !== undefined && ts.isNonNullExpression(links[i + 1]!));
+    const asserted =
+      (isLast && options.asserted === true) || (links[i + 1] !== undefined && ts.isNonNullExpression(links[i + 1]!));
     const step = (receiver: py.Expr): py.Expr => {
       if (ts.isNonNullExpression(link)) return apply(receiver, i + 1);
       if (ts.isPropertyAccessExpression(link)) {
         const next = links[i + 1];
-        if (next !== undefined && ts.isCallExpression(next) && next.expression === link && next.questionDotToken === undefined) {
+        if (
+          next !== undefined &&
+          ts.isCallExpression(next) &&
+          next.expression === link &&
+          next.questionDotToken === undefined
+        ) {
           const result = translateCall(ctx, next, { discarded: false, asserted }, receiver);
           const expr = 'kind' in result ? result : ctx.report(diagnostics.valueUsed(next, `${link.name.text}(...)`));
           return apply(expr, i + 2);
         }
         return apply(translatePropertyAccess(ctx, link, receiver, { asserted }), i + 1);
       }
-      if (ts.isElementAccessExpression(link)) return apply(translateElementAccess(ctx, link, receiver, { asserted }), i + 1);
+      if (ts.isElementAccessExpression(link))
+        return apply(translateElementAccess(ctx, link, receiver, { asserted }), i + 1);
       const { args, keywords } = translateArguments(ctx, link, link.arguments);
       return apply(py.call(receiver, args, keywords), i + 1);
     };
@@ -64,7 +77,14 @@ function newExpr(ctx: Context, node: ts.NewExpression): py.Expr {
   if (ts.isIdentifier(callee) && isGlobalName(ctx, callee)) {
     const mapping = globalConstructor(callee.text);
     if (mapping === undefined) {
-      return ctx.report(diagnostics.unsupportedBuiltin(node, `new ${callee.text}`, 'is not mapped to Python', 'See docs/emitter.md for the mapped builtins'));
+      return ctx.report(
+        diagnostics.unsupportedBuiltin(
+          node,
+          `new ${callee.text}`,
+          'is not mapped to Python',
+          'See docs/emitter.md for the mapped builtins',
+        ),
+      );
     }
     const result = mapping({ ctx, node, args, discarded: false });
     return 'kind' in result ? result : ctx.report(diagnostics.valueUsed(node, `new ${callee.text}`));
@@ -84,7 +104,12 @@ export const memberVisitors: VisitorEntries = {
       ts.SyntaxKind.PropertyAccessExpression,
       expression<ts.PropertyAccessExpression>((node, ctx, options) => {
         if (ts.isOptionalChain(node)) return translateOptionalChain(ctx, node, options);
-        const receiver = node.expression.kind === ts.SyntaxKind.SuperKeyword ? py.call(py.name('super')) : isNamespaceReceiver(ctx, node.expression) ? REFUSED : ctx.expr(node.expression);
+        const receiver =
+          node.expression.kind === ts.SyntaxKind.SuperKeyword
+            ? py.call(py.name('super'))
+            : isNamespaceReceiver(ctx, node.expression)
+              ? REFUSED
+              : ctx.expr(node.expression);
         return translatePropertyAccess(ctx, node, receiver, options);
       }),
     ],

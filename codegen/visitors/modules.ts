@@ -10,7 +10,10 @@ import { isPortFile } from '../type-queries';
 import { statement, type VisitorEntries } from '../visitor-entries';
 
 /** The emitted module a specifier refers to, or null (reported) when it is not a src/ module. */
-function targetModule(ctx: Context, node: ts.ImportDeclaration | ts.ExportDeclaration): { module: string; file: ts.SourceFile } | null {
+function targetModule(
+  ctx: Context,
+  node: ts.ImportDeclaration | ts.ExportDeclaration,
+): { module: string; file: ts.SourceFile } | null {
   const specifier = node.moduleSpecifier as ts.StringLiteral;
   if (!specifier.text.startsWith('.')) {
     ctx.report(diagnostics.unmappedImport(node, specifier.text));
@@ -30,11 +33,21 @@ function targetModule(ctx: Context, node: ts.ImportDeclaration | ts.ExportDeclar
   return { module, file };
 }
 
-function importPortName(ctx: Context, port: string, specifier: ts.ImportSpecifier | ts.ExportSpecifier, reexport: boolean): void {
+function importPortName(
+  ctx: Context,
+  port: string,
+  specifier: ts.ImportSpecifier | ts.ExportSpecifier,
+  reexport: boolean,
+): void {
   const exported = (specifier.propertyName ?? specifier.name).text;
   const local = specifier.name.text;
   const symbol = ctx.checker.getSymbolAtLocation(specifier.name);
-  const target = symbol === undefined ? undefined : (symbol.flags & ts.SymbolFlags.Alias) !== 0 ? ctx.checker.getAliasedSymbol(symbol) : symbol;
+  const target =
+    symbol === undefined
+      ? undefined
+      : (symbol.flags & ts.SymbolFlags.Alias) !== 0
+        ? ctx.checker.getAliasedSymbol(symbol)
+        : symbol;
   const binding = resolvePortExport(port, exported, target === undefined ? 'typeAlias' : portExportKind(target));
   if (binding === null) {
     ctx.report(diagnostics.unknownPortExport(specifier, port, exported));
@@ -47,14 +60,29 @@ function importPortName(ctx: Context, port: string, specifier: ts.ImportSpecifie
   if (reexport) ctx.reexports.add(name);
 }
 
-function importLocalName(ctx: Context, module: string, specifier: ts.ImportSpecifier | ts.ExportSpecifier, reexport: boolean): void {
+function importLocalName(
+  ctx: Context,
+  module: string,
+  specifier: ts.ImportSpecifier | ts.ExportSpecifier,
+  reexport: boolean,
+): void {
   const exported = (specifier.propertyName ?? specifier.name).text;
   const local = specifier.name.text;
   const symbol = ctx.checker.getSymbolAtLocation(specifier.propertyName ?? specifier.name);
-  const target = symbol === undefined ? undefined : (symbol.flags & ts.SymbolFlags.Alias) !== 0 ? ctx.checker.getAliasedSymbol(symbol) : symbol;
+  const target =
+    symbol === undefined
+      ? undefined
+      : (symbol.flags & ts.SymbolFlags.Alias) !== 0
+        ? ctx.checker.getAliasedSymbol(symbol)
+        : symbol;
   const declaration = target?.getDeclarations()?.[0];
   const pyName = declaration === undefined ? localBindingName(exported) : declarationName(declaration, exported);
-  const alias = local === exported ? null : declaration !== undefined && ts.isClassDeclaration(declaration) ? local : localBindingName(local);
+  const alias =
+    local === exported
+      ? null
+      : declaration !== undefined && ts.isClassDeclaration(declaration)
+        ? local
+        : localBindingName(local);
   const name = ctx.imports.addFrom(module, pyName, alias);
   if (reexport) ctx.reexports.add(name);
 }
@@ -62,7 +90,11 @@ function importLocalName(ctx: Context, module: string, specifier: ts.ImportSpeci
 function importDeclaration(ctx: Context, node: ts.ImportDeclaration): py.Stmt[] {
   const specifierText = (node.moduleSpecifier as ts.StringLiteral).text;
   const clause = node.importClause;
-  if (clause === undefined || clause.name !== undefined || (clause.namedBindings !== undefined && ts.isNamespaceImport(clause.namedBindings))) {
+  if (
+    clause === undefined ||
+    clause.name !== undefined ||
+    (clause.namedBindings !== undefined && ts.isNamespaceImport(clause.namedBindings))
+  ) {
     ctx.report(diagnostics.unmappedImport(node, specifierText));
     return [];
   }
@@ -120,7 +152,8 @@ function exportDeclaration(ctx: Context, node: ts.ExportDeclaration): py.Stmt[] 
   for (const symbol of [...exports].sort((a, b) => (a.getName() < b.getName() ? -1 : 1))) {
     const resolved = (symbol.flags & ts.SymbolFlags.Alias) !== 0 ? ctx.checker.getAliasedSymbol(symbol) : symbol;
     const declaration = resolved.getDeclarations()?.[0];
-    const pyName = declaration === undefined ? localBindingName(symbol.getName()) : declarationName(declaration, symbol.getName());
+    const pyName =
+      declaration === undefined ? localBindingName(symbol.getName()) : declarationName(declaration, symbol.getName());
     ctx.reexports.add(ctx.imports.addFrom(target.module, pyName));
   }
   return [];
@@ -130,7 +163,23 @@ export const moduleVisitors: VisitorEntries = {
   statements: [
     [ts.SyntaxKind.ImportDeclaration, statement<ts.ImportDeclaration>((node, ctx) => importDeclaration(ctx, node))],
     [ts.SyntaxKind.ExportDeclaration, statement<ts.ExportDeclaration>((node, ctx) => exportDeclaration(ctx, node))],
-    [ts.SyntaxKind.ExportAssignment, statement((node, ctx) => (ctx.report(diagnostics.unsupportedSyntax(node, '`export default` / `export =`', 'Use named exports')), []))],
-    [ts.SyntaxKind.ImportEqualsDeclaration, statement((node, ctx) => (ctx.report(diagnostics.unsupportedSyntax(node, '`import x = require(...)`', 'Use `import { x } from ...`')), []))],
+    [
+      ts.SyntaxKind.ExportAssignment,
+      statement(
+        (node, ctx) => (
+          ctx.report(diagnostics.unsupportedSyntax(node, '`export default` / `export =`', 'Use named exports')),
+          []
+        ),
+      ),
+    ],
+    [
+      ts.SyntaxKind.ImportEqualsDeclaration,
+      statement(
+        (node, ctx) => (
+          ctx.report(diagnostics.unsupportedSyntax(node, '`import x = require(...)`', 'Use `import { x } from ...`')),
+          []
+        ),
+      ),
+    ],
   ],
 };

@@ -19,7 +19,9 @@ function terminates(statements: readonly ts.Statement[]): boolean {
   const last = statements[statements.length - 1];
   if (last === undefined) return false;
   if (ts.isBlock(last)) return terminates(last.statements);
-  return ts.isBreakStatement(last) || ts.isReturnStatement(last) || ts.isThrowStatement(last) || ts.isContinueStatement(last);
+  return (
+    ts.isBreakStatement(last) || ts.isReturnStatement(last) || ts.isThrowStatement(last) || ts.isContinueStatement(last)
+  );
 }
 
 function withoutTrailingBreak(statements: readonly ts.Statement[]): readonly ts.Statement[] {
@@ -40,7 +42,13 @@ function switchStatement(ctx: Context, node: ts.SwitchStatement): py.Stmt[] {
     const isLast = i === clauses.length - 1;
     if (clause.statements.length > 0 || isLast) {
       if (!isLast && !terminates(clause.statements)) {
-        ctx.report(diagnostics.unsupportedSyntax(clause, 'a case that falls through into the next one', 'End each case with break, return, throw or continue'));
+        ctx.report(
+          diagnostics.unsupportedSyntax(
+            clause,
+            'a case that falls through into the next one',
+            'End each case with break, return, throw or continue',
+          ),
+        );
       }
       groups.push({ tests: pending, isDefault: pendingDefault, statements: clause.statements, clause });
       pending = [];
@@ -50,7 +58,12 @@ function switchStatement(ctx: Context, node: ts.SwitchStatement): py.Stmt[] {
   const discriminantType = ctx.typeOf(node.expression);
   const identity = nonNullableParts(discriminantType).some((t) => isBytesType(t) || ctx.checker.isTupleType(t));
   if (identity && node.caseBlock.clauses.some((c) => ts.isCaseClause(c) && !isNullishLiteral(c.expression))) {
-    ctx.report(diagnostics.valueIdentity(node.expression, nonNullableParts(discriminantType).some(isBytesType) ? 'Bytes' : 'tuples'));
+    ctx.report(
+      diagnostics.valueIdentity(
+        node.expression,
+        nonNullableParts(discriminantType).some(isBytesType) ? 'Bytes' : 'tuples',
+      ),
+    );
     return [];
   }
   const { first, again } = ctx.once(ctx.expr(node.expression));
@@ -93,5 +106,7 @@ function switchStatement(ctx: Context, node: ts.SwitchStatement): py.Stmt[] {
 }
 
 export const switchVisitors: VisitorEntries = {
-  statements: [[ts.SyntaxKind.SwitchStatement, statement<ts.SwitchStatement>((node, ctx) => switchStatement(ctx, node))]],
+  statements: [
+    [ts.SyntaxKind.SwitchStatement, statement<ts.SwitchStatement>((node, ctx) => switchStatement(ctx, node))],
+  ],
 };

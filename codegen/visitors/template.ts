@@ -27,6 +27,11 @@ export const templateVisitors: VisitorEntries = {
         return { kind: 'FString', parts };
       }),
     ],
-    [ts.SyntaxKind.TaggedTemplateExpression, expression((node, ctx) => ctx.report(diagnostics.unsupportedSyntax(node, 'a tagged template', 'Call the function with the parts')))],
+    [
+      ts.SyntaxKind.TaggedTemplateExpression,
+      expression((node, ctx) =>
+        ctx.report(diagnostics.unsupportedSyntax(node, 'a tagged template', 'Call the function with the parts')),
+      ),
+    ],
   ],
 };

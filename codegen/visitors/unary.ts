@@ -20,11 +20,22 @@ function sameReference(ctx: Context, a: ts.Expression, b: ts.Expression): boolea
     return symbol !== undefined && symbol === ctx.checker.getSymbolAtLocation(r);
   }
   if (l.kind === K.ThisKeyword && r.kind === K.ThisKeyword) return true;
-  if (ts.isPropertyAccessExpression(l) && ts.isPropertyAccessExpression(r) && l.name.text === r.name.text && l.questionDotToken === undefined && r.questionDotToken === undefined) {
+  if (
+    ts.isPropertyAccessExpression(l) &&
+    ts.isPropertyAccessExpression(r) &&
+    l.name.text === r.name.text &&
+    l.questionDotToken === undefined &&
+    r.questionDotToken === undefined
+  ) {
     const symbol = ctx.checker.getSymbolAtLocation(l.name);
     // A getter may compute a new value on each read.
     const accessor = (symbol?.getDeclarations() ?? []).some((d) => ts.isGetAccessorDeclaration(d));
-    return symbol !== undefined && !accessor && symbol === ctx.checker.getSymbolAtLocation(r.name) && sameReference(ctx, l.expression, r.expression);
+    return (
+      symbol !== undefined &&
+      !accessor &&
+      symbol === ctx.checker.getSymbolAtLocation(r.name) &&
+      sameReference(ctx, l.expression, r.expression)
+    );
   }
   return false;
 }
@@ -40,7 +51,8 @@ function nullishOrSelf(ctx: Context, node: ts.ConditionalExpression): ts.Express
   if (op !== K.EqualsEqualsEqualsToken && op !== K.ExclamationEqualsEqualsToken) return null;
   const tested = isNullishLiteral(test.right) ? test.left : isNullishLiteral(test.left) ? test.right : null;
   if (tested === null) return null;
-  const [whenNull, whenValue] = op === K.EqualsEqualsEqualsToken ? [node.whenTrue, node.whenFalse] : [node.whenFalse, node.whenTrue];
+  const [whenNull, whenValue] =
+    op === K.EqualsEqualsEqualsToken ? [node.whenTrue, node.whenFalse] : [node.whenFalse, node.whenTrue];
   return isNullishLiteral(whenNull) && sameReference(ctx, tested, whenValue) ? whenValue : null;
 }
 
@@ -56,7 +68,8 @@ export const unaryVisitors: VisitorEntries = {
           case K.PlusToken: {
             const type = ctx.typeOf(node.operand);
             const op = node.operator === K.MinusToken ? '-' : '+';
-            if (!isNumberType(type)) return ctx.report(diagnostics.unaryOnNonNumber(node, op, describeType(ctx.checker, type)));
+            if (!isNumberType(type))
+              return ctx.report(diagnostics.unaryOnNonNumber(node, op, describeType(ctx.checker, type)));
             const operand = ctx.expr(node.operand);
             if (op === '+') return operand;
             if (operand.kind === 'Constant' && typeof operand.value === 'object' && operand.value !== null) {
@@ -72,8 +85,26 @@ export const unaryVisitors: VisitorEntries = {
       }),
     ],
     [K.PostfixUnaryExpression, expression((node, ctx) => ctx.report(diagnostics.incrementValue(node)))],
-    [K.TypeOfExpression, expression((node, ctx) => ctx.report(diagnostics.unsupportedSyntax(node, '`typeof` outside a comparison with a string literal', "Compare it: `typeof x === 'string'`")))],
-    [K.VoidExpression, expression((node, ctx) => ctx.report(diagnostics.unsupportedSyntax(node, '`void`', 'Use `undefined`, or call the function as a statement')))],
+    [
+      K.TypeOfExpression,
+      expression((node, ctx) =>
+        ctx.report(
+          diagnostics.unsupportedSyntax(
+            node,
+            '`typeof` outside a comparison with a string literal',
+            "Compare it: `typeof x === 'string'`",
+          ),
+        ),
+      ),
+    ],
+    [
+      K.VoidExpression,
+      expression((node, ctx) =>
+        ctx.report(
+          diagnostics.unsupportedSyntax(node, '`void`', 'Use `undefined`, or call the function as a statement'),
+        ),
+      ),
+    ],
     [K.DeleteExpression, expression((node, ctx) => ctx.report(diagnostics.deleteOperator(node)))],
     [
       K.ConditionalExpression,

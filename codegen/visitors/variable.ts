@@ -17,7 +17,11 @@ function isEmptyContainer(node: ts.Expression): boolean {
   if (ts.isArrayLiteralExpression(node) || ts.isObjectLiteralExpression(node)) {
     return (ts.isArrayLiteralExpression(node) ? node.elements : node.properties).length === 0;
   }
-  if (ts.isNewExpression(node) && ts.isIdentifier(node.expression) && (node.expression.text === 'Map' || node.expression.text === 'Set')) {
+  if (
+    ts.isNewExpression(node) &&
+    ts.isIdentifier(node.expression) &&
+    (node.expression.text === 'Map' || node.expression.text === 'Set')
+  ) {
     return (node.arguments ?? []).length === 0;
   }
   return isNullishLiteral(node);
@@ -33,19 +37,25 @@ function literalLeaves(node: ts.Expression): boolean {
 /** Whether a reference to `declaration` is used where a literal type is expected (`{ kind: kind }` of a StoreOp). */
 function usedAsLiteral(ctx: Context, declaration: ts.VariableDeclaration): boolean {
   const symbol = ctx.checker.getSymbolAtLocation(declaration.name);
-  const scope = ts.findAncestor(declaration.parent, (n) => ts.isFunctionLike(n) || ts.isSourceFile(n)) ?? declaration.getSourceFile();
+  const scope =
+    ts.findAncestor(declaration.parent, (n) => ts.isFunctionLike(n) || ts.isSourceFile(n)) ??
+    declaration.getSourceFile();
   let found = false;
   const visit = (n: ts.Node): void => {
     if (found) return;
     if (ts.isIdentifier(n) && n !== declaration.name) {
       const shorthand = ts.isShorthandPropertyAssignment(n.parent) && n.parent.name === n;
-      const referenced = shorthand ? ctx.checker.getShorthandAssignmentValueSymbol(n.parent) : ctx.checker.getSymbolAtLocation(n);
+      const referenced = shorthand
+        ? ctx.checker.getShorthandAssignmentValueSymbol(n.parent)
+        : ctx.checker.getSymbolAtLocation(n);
       if (referenced === symbol) {
         const contextual = shorthand
           ? ctx.checker.getContextualType(n.parent.parent as ts.ObjectLiteralExpression)?.getProperty(n.text)
           : undefined;
         const type = shorthand
-          ? contextual === undefined ? undefined : ctx.checker.getTypeOfSymbolAtLocation(contextual, n)
+          ? contextual === undefined
+            ? undefined
+            : ctx.checker.getTypeOfSymbolAtLocation(contextual, n)
           : ctx.checker.getContextualType(n);
         if (type !== undefined && isLiteralUnion(type)) found = true;
       }
@@ -76,15 +86,25 @@ export function variableDeclaration(ctx: Context, declaration: ts.VariableDeclar
   const tsName = declaration.name.text;
   const name = localBindingName(tsName, declaration);
   ctx.declareBinding(name, tsName, declaration);
-  if (init !== undefined && isConst && (ts.isArrowFunction(init) || ts.isFunctionExpression(init)) && declaration.type === undefined) {
-    const def = buildDef(ctx, init, name, { kind: 'function', docstring: ctx.docstring(declaration.parent.parent, init) });
+  if (
+    init !== undefined &&
+    isConst &&
+    (ts.isArrowFunction(init) || ts.isFunctionExpression(init)) &&
+    declaration.type === undefined
+  ) {
+    const def = buildDef(ctx, init, name, {
+      kind: 'function',
+      docstring: ctx.docstring(declaration.parent.parent, init),
+    });
     return [def];
   }
   if (isConstObjectDeclaration(declaration)) return [constObjectClass(ctx, declaration, name)];
   const hint = (): py.Expr =>
     py.hint(
       pythonSetHint(ctx, declaration) ??
-        (declaration.type !== undefined ? hintForTypeNode(ctx, declaration.type) : hintForType(ctx, ctx.checker.getTypeAtLocation(declaration), declaration)),
+        (declaration.type !== undefined
+          ? hintForTypeNode(ctx, declaration.type)
+          : hintForType(ctx, ctx.checker.getTypeAtLocation(declaration), declaration)),
     );
   if (init === undefined) {
     return [{ kind: 'AnnAssign', target: py.name(name), annotation: hint(), value: null }];
@@ -92,8 +112,15 @@ export function variableDeclaration(ctx: Context, declaration: ts.VariableDeclar
   const value = ctx.expr(init);
   // mypy widens `'a' if c else 'b'` to str; a literal-union const used where a literal type is expected keeps its type
   // through an annotation.
-  const literalUnion = isConst && declaration.type === undefined && ctx.checker.getTypeAtLocation(declaration).isUnion() && isLiteralUnion(ctx.checker.getTypeAtLocation(declaration)) && literalLeaves(init) && usedAsLiteral(ctx, declaration);
-  const annotate = (declaration.type !== undefined || isEmptyContainer(init) || literalUnion) && ctx.firstAnnotation(name);
+  const literalUnion =
+    isConst &&
+    declaration.type === undefined &&
+    ctx.checker.getTypeAtLocation(declaration).isUnion() &&
+    isLiteralUnion(ctx.checker.getTypeAtLocation(declaration)) &&
+    literalLeaves(init) &&
+    usedAsLiteral(ctx, declaration);
+  const annotate =
+    (declaration.type !== undefined || isEmptyContainer(init) || literalUnion) && ctx.firstAnnotation(name);
   if (annotate) return [{ kind: 'AnnAssign', target: py.name(name), annotation: hint(), value }];
   return [py.assign(py.name(name), value)];
 }
@@ -110,5 +137,7 @@ function variableStatement(ctx: Context, node: ts.VariableStatement): py.Stmt[] 
 }
 
 export const variableVisitors: VisitorEntries = {
-  statements: [[ts.SyntaxKind.VariableStatement, statement<ts.VariableStatement>((node, ctx) => variableStatement(ctx, node))]],
+  statements: [
+    [ts.SyntaxKind.VariableStatement, statement<ts.VariableStatement>((node, ctx) => variableStatement(ctx, node))],
+  ],
 };

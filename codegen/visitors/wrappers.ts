@@ -15,12 +15,16 @@ function assertionConsumed(ctx: Context, node: ts.Expression): boolean {
   const inner = skipOuterExpressions(node);
   if (ts.isElementAccessExpression(inner)) {
     const type = ctx.checker.getNonNullableType(ctx.typeOf(inner.expression));
-    return ctx.checker.isArrayType(type) || isRecordType(ctx.checker, type) || (type.getSymbol()?.getName() === 'Uint8Array');
+    return (
+      ctx.checker.isArrayType(type) || isRecordType(ctx.checker, type) || type.getSymbol()?.getName() === 'Uint8Array'
+    );
   }
   if (ts.isCallExpression(inner) && ts.isPropertyAccessExpression(inner.expression)) {
     const method = inner.expression.name.text;
     const symbol = ctx.checker.getSymbolAtLocation(inner.expression.name);
-    const fromLib = (symbol?.getDeclarations() ?? []).some((d) => /node_modules\/typescript\/lib\//.test(d.getSourceFile().fileName));
+    const fromLib = (symbol?.getDeclarations() ?? []).some((d) =>
+      /node_modules\/typescript\/lib\//.test(d.getSourceFile().fileName),
+    );
     return fromLib && ['get', 'pop', 'shift', 'find'].includes(method);
   }
   return false;
@@ -47,17 +51,35 @@ function assertion(ctx: Context, node: ts.AsExpression | ts.TypeAssertion, optio
 
 export const wrapperVisitors: VisitorEntries = {
   expressions: [
-    [ts.SyntaxKind.ParenthesizedExpression, expression<ts.ParenthesizedExpression>((node, ctx, options) => ctx.expr(node.expression, options))],
+    [
+      ts.SyntaxKind.ParenthesizedExpression,
+      expression<ts.ParenthesizedExpression>((node, ctx, options) => ctx.expr(node.expression, options)),
+    ],
     [ts.SyntaxKind.AsExpression, expression<ts.AsExpression>((node, ctx, options) => assertion(ctx, node, options))],
-    [ts.SyntaxKind.SatisfiesExpression, expression<ts.SatisfiesExpression>((node, ctx, options) => ctx.expr(node.expression, options))],
-    [ts.SyntaxKind.TypeAssertionExpression, expression<ts.TypeAssertion>((node, ctx, options) => assertion(ctx, node, options))],
+    [
+      ts.SyntaxKind.SatisfiesExpression,
+      expression<ts.SatisfiesExpression>((node, ctx, options) => ctx.expr(node.expression, options)),
+    ],
+    [
+      ts.SyntaxKind.TypeAssertionExpression,
+      expression<ts.TypeAssertion>((node, ctx, options) => assertion(ctx, node, options)),
+    ],
     [ts.SyntaxKind.NonNullExpression, expression<ts.NonNullExpression>((node, ctx) => nonNull(ctx, node))],
-    [ts.SyntaxKind.AwaitExpression, expression<ts.AwaitExpression>((node, ctx, options) => ctx.expr(node.expression, options))],
+    [
+      ts.SyntaxKind.AwaitExpression,
+      expression<ts.AwaitExpression>((node, ctx, options) => ctx.expr(node.expression, options)),
+    ],
     [
       ts.SyntaxKind.YieldExpression,
       expression<ts.YieldExpression>((node, ctx) => {
         if (!ts.isExpressionStatement(node.parent)) {
-          return ctx.report(diagnostics.unsupportedSyntax(node, 'the value of a `yield` expression (values sent into a generator)', 'Use `yield` as a statement'));
+          return ctx.report(
+            diagnostics.unsupportedSyntax(
+              node,
+              'the value of a `yield` expression (values sent into a generator)',
+              'Use `yield` as a statement',
+            ),
+          );
         }
         if (node.asteriskToken !== undefined) return { kind: 'YieldFrom', value: ctx.expr(node.expression!) };
         return { kind: 'Yield', value: node.expression === undefined ? null : ctx.expr(node.expression) };
@@ -69,8 +91,16 @@ export const wrapperVisitors: VisitorEntries = {
         for (let p = node.parent; p !== undefined; p = p.parent) {
           if (ts.isArrowFunction(p)) continue;
           if (ts.isClassStaticBlockDeclaration(p)) break;
-          if (ts.isMethodDeclaration(p) || ts.isConstructorDeclaration(p) || ts.isGetAccessorDeclaration(p) || ts.isSetAccessorDeclaration(p) || ts.isPropertyDeclaration(p)) {
-            const isStatic = (ts.getModifiers(p as ts.HasModifiers) ?? []).some((m) => m.kind === ts.SyntaxKind.StaticKeyword);
+          if (
+            ts.isMethodDeclaration(p) ||
+            ts.isConstructorDeclaration(p) ||
+            ts.isGetAccessorDeclaration(p) ||
+            ts.isSetAccessorDeclaration(p) ||
+            ts.isPropertyDeclaration(p)
+          ) {
+            const isStatic = (ts.getModifiers(p as ts.HasModifiers) ?? []).some(
+              (m) => m.kind === ts.SyntaxKind.StaticKeyword,
+            );
             if (isStatic) break;
             return py.name('self');
           }
@@ -79,7 +109,13 @@ export const wrapperVisitors: VisitorEntries = {
         return ctx.report(diagnostics.thisOutsideClass(node));
       }),
     ],
-    [ts.SyntaxKind.SpreadElement, expression((node, ctx) => ctx.report(diagnostics.unsupportedSyntax(node, 'a spread here')))],
-    [ts.SyntaxKind.MetaProperty, expression((node, ctx) => ctx.report(diagnostics.unsupportedSyntax(node, '`new.target` / `import.meta`')))],
+    [
+      ts.SyntaxKind.SpreadElement,
+      expression((node, ctx) => ctx.report(diagnostics.unsupportedSyntax(node, 'a spread here'))),
+    ],
+    [
+      ts.SyntaxKind.MetaProperty,
+      expression((node, ctx) => ctx.report(diagnostics.unsupportedSyntax(node, '`new.target` / `import.meta`'))),
+    ],
   ],
 };

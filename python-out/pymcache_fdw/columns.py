@@ -96,7 +96,7 @@ def fact_kind(column: ColumnDefinition, part: str, accepted: list[str]) -> FactK
     type_error(column, part, ', '.join(accepted))
 
 
-def value_kind(column: ColumnDefinition) -> ValueKind:  # src/columns.ts:79
+def value_kind(column: ColumnDefinition) -> ValueKind:  # src/columns.ts:82
     type_name = base_type(column)
     if type_name in TEXT_TYPES:
         return 'text'
@@ -109,7 +109,7 @@ def value_kind(column: ColumnDefinition) -> ValueKind:  # src/columns.ts:79
 
 def resolve_cache_layout(
     columns: dict[str, ColumnDefinition], row_id: str | None
-) -> CacheTableLayout:  # src/columns.ts:92
+) -> CacheTableLayout:  # src/columns.ts:95
     """The layout of a cache table. The key column is `row_id`, or the first column (announced with a WARNING); the
     other columns must be named value, expire or flags, so that a typo is an ERROR rather than a column that stays NULL,
     and the value column is required.
@@ -207,7 +207,7 @@ STAT_VALUE_COLUMN = 'stat_value'
 STAT_SERVER_COLUMN = 'server'
 
 
-def check_stats_columns(columns: dict[str, ColumnDefinition]) -> None:  # src/columns.ts:188
+def check_stats_columns(columns: dict[str, ColumnDefinition]) -> None:  # src/columns.ts:191
     """A stats table has stat_name and stat_value, and optionally server (text types); anything else is an ERROR."""
     for name, column in columns.items():
         if name != STAT_NAME_COLUMN and name != STAT_VALUE_COLUMN and name != STAT_SERVER_COLUMN:

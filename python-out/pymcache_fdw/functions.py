@@ -75,7 +75,7 @@ SHOWN_STATS: list[str] = [
 StoreCommand: TypeAlias = "Literal['set', 'add', 'replace', 'append', 'prepend']"
 
 
-def counter_text(value: bytes) -> str | None:  # src/functions.ts:58
+def counter_text(value: bytes) -> str | None:  # src/functions.ts:69
     """Whether `text` is memcached's counter text: ASCII digits, then the spaces a `decr` that shortened it left."""
     text: str
     try:
@@ -91,7 +91,7 @@ def counter_text(value: bytes) -> str | None:  # src/functions.ts:58
     return digits
 
 
-def counted(kind: Literal['incr', 'decr'], value: int, delta: int) -> int:  # src/functions.ts:72
+def counted(kind: Literal['incr', 'decr'], value: int, delta: int) -> int:  # src/functions.ts:83
     """The new value of a counter at `value` after `kind` by `delta`: memcached's incr wraps at 2^64, decr stops at 0.
     """
     if kind == 'decr':
@@ -99,7 +99,7 @@ def counted(kind: Literal['incr', 'decr'], value: int, delta: int) -> int:  # sr
     return value + delta
 
 
-def beyond_bigint(text: str) -> bool:  # src/functions.ts:78
+def beyond_bigint(text: str) -> bool:  # src/functions.ts:89
     """Whether the decimal text of an unsigned number is larger than a bigint holds."""
     digits = utf8_byte_length(text)
     limit = utf8_byte_length(MAX_BIGINT_TEXT)
@@ -113,13 +113,13 @@ def beyond_bigint(text: str) -> bool:  # src/functions.ts:78
     )
 
 
-def address_text(address: ServerAddress) -> str:  # src/functions.ts:85
+def address_text(address: ServerAddress) -> str:  # src/functions.ts:99
     """`host:port[:weight]` as an option value lists a server."""
     text = f"{address['host']}:{int_to_string(address['port'])}"
     return text if address['weight'] == 1 else f"{text}:{int_to_string(address['weight'])}"
 
 
-class CacheFunctions:  # src/functions.ts:95
+class CacheFunctions:  # src/functions.ts:109
     """The function API on one cache table: its PymcacheFDW instance, built with the table's merged options and columns
     exactly as Multicorn builds it (so every option is checked the same way), and where the table stands in the
     backend's transaction.
@@ -147,7 +147,7 @@ class CacheFunctions:  # src/functions.ts:95
         table_name: str,
         server_name: str,
         server_option_names: list[str],
-    ) -> None:  # src/functions.ts:110
+    ) -> None:  # src/functions.ts:124
         self.table = PymcacheFDW(options, columns)
         self.signature = signature
         self.table_name = table_name
@@ -156,7 +156,7 @@ class CacheFunctions:  # src/functions.ts:95
         self.level = 0
         self._generation = 0
 
-    def _enter(self, level: int, serializable: int, generation: int) -> None:  # src/functions.ts:132
+    def _enter(self, level: int, serializable: int, generation: int) -> None:  # src/functions.ts:146
         """Joins the backend's transaction at `level` (PostgreSQL's nesting level); `serializable` is 1 under
         SERIALIZABLE. `generation` counts the backend's transactions (the extension adds one at every COMMIT and ABORT):
         a table first used in this transaction begins it, even when the transaction before only read and was not
@@ -166,7 +166,7 @@ class CacheFunctions:  # src/functions.ts:95
         self._generation = generation
         self.level = level
 
-    def _expire_for(self, key: str, expire: int | None, absolute: bool) -> int:  # src/functions.ts:139
+    def _expire_for(self, key: str, expire: int | None, absolute: bool) -> int:  # src/functions.ts:153
         """What memcached is sent as the expiration of `key`: `expire` seconds from now (absolute: a unix time), else
         the table's.
         """
@@ -188,25 +188,25 @@ class CacheFunctions:  # src/functions.ts:95
             )
         return expire
 
-    def _item_of(self, key: str, full_key: str) -> StoredItem | None:  # src/functions.ts:158
+    def _item_of(self, key: str, full_key: str) -> StoredItem | None:  # src/functions.ts:176
         """The item `key` holds as this transaction sees it (its pending write first, then memcached), or null."""
         found = self.table.server_pool.read_through(transaction_writes, [full_key])
         item = found.get(full_key)
         return item
 
-    def get(self, key: str, level: int, serializable: int, generation: int) -> bytes | None:  # src/functions.ts:165
+    def get(self, key: str, level: int, serializable: int, generation: int) -> bytes | None:  # src/functions.ts:183
         """memcache_get_bytea(key): the bytes `key` holds as this transaction sees it, or null (a miss)."""
         self._enter(level, serializable, generation)
         full_key = self.table.memcached_key(key)
         item = self._item_of(key, full_key)
         return None if item is None else item['value']
 
-    def get_text(self, key: str, level: int, serializable: int, generation: int) -> str | None:  # src/functions.ts:173
+    def get_text(self, key: str, level: int, serializable: int, generation: int) -> str | None:  # src/functions.ts:191
         """memcache_get(key): the value as text; bytes that are not UTF-8 text are an ERROR naming the key."""
         value = self.get(key, level, serializable, generation)
         return None if value is None else self._text_of(key, value)
 
-    def _text_of(self, key: str, value: bytes) -> str:  # src/functions.ts:178
+    def _text_of(self, key: str, value: bytes) -> str:  # src/functions.ts:196
         text: str
         try:
             text = utf8_decode(value)
@@ -225,7 +225,7 @@ class CacheFunctions:  # src/functions.ts:95
 
     def get_multi(
         self, keys: list[str], as_text: bool, level: int, serializable: int, generation: int
-    ) -> list[tuple[str, bytes | str]]:  # src/functions.ts:205
+    ) -> list[tuple[str, bytes | str]]:  # src/functions.ts:223
         """memcache_get_multi(keys): (key, value) of every key that holds a value, in the order given (a key listed
         twice gives two rows, as pgmemcache does); one request per server. `as_text` decodes the values as memcache_get
         does.
@@ -254,7 +254,7 @@ class CacheFunctions:  # src/functions.ts:95
         level: int,
         serializable: int,
         generation: int,
-    ) -> bool:  # src/functions.ts:225
+    ) -> bool:  # src/functions.ts:249
         """memcache_set, memcache_add, memcache_replace, memcache_append, memcache_prepend of `value` (bytes) under
         `key`. `expire`: seconds from now, or with `absolute` a unix time; null for the table's expire option. add finds
         the key existing, replace, append and prepend find it missing (as this transaction sees it): false, and nothing
@@ -291,7 +291,7 @@ class CacheFunctions:  # src/functions.ts:95
 
     def delete(
         self, key: str, hold_seconds: int, level: int, serializable: int, generation: int
-    ) -> bool:  # src/functions.ts:267
+    ) -> bool:  # src/functions.ts:291
         """memcache_delete(key[, hold]): the key is deleted (at COMMIT, under write_mode commit); true when it existed
         as this transaction sees it. `hold_seconds` other than 0 is an ERROR: memcached 1.4 dropped delete hold times.
         """
@@ -309,7 +309,7 @@ class CacheFunctions:  # src/functions.ts:95
 
     def touch(
         self, key: str, expire: int, absolute: bool, level: int, serializable: int, generation: int
-    ) -> bool:  # src/functions.ts:283
+    ) -> bool:  # src/functions.ts:316
         """memcache_touch(key, expire): a new expiration for a key that exists as this transaction sees it (else false).
         """
         self._enter(level, serializable, generation)
@@ -322,7 +322,7 @@ class CacheFunctions:  # src/functions.ts:95
 
     def counter(
         self, kind: Literal['incr', 'decr'], key: str, delta: int, level: int, serializable: int, generation: int
-    ) -> str | None:  # src/functions.ts:298
+    ) -> str | None:  # src/functions.ts:338
         """memcache_incr / memcache_decr(key, delta): memcached's atomic counter, applied at once (like nextval(), a
         ROLLBACK does not undo it); the new value as decimal text, or null when the key does not exist. A negative delta
         counts the other way, as pgmemcache does. A key this transaction has a pending value for is counted in the write
@@ -366,7 +366,7 @@ class CacheFunctions:  # src/functions.ts:95
             )
         return result
 
-    def flush_all(self, level: int, serializable: int, generation: int) -> bool:  # src/functions.ts:340
+    def flush_all(self, level: int, serializable: int, generation: int) -> bool:  # src/functions.ts:403
         """memcache_flush_all(): memcached's flush_all on every server of the table, at once. memcached empties the
         whole server, so a table with a prefix (a key group sharing the servers with others) refuses it.
         """
@@ -383,7 +383,7 @@ class CacheFunctions:  # src/functions.ts:95
             store.flush_all()
         return True
 
-    def stats(self, level: int, serializable: int, generation: int) -> str:  # src/functions.ts:356
+    def stats(self, level: int, serializable: int, generation: int) -> str:  # src/functions.ts:421
         """memcache_stats(): per server `Server: host (port)`, then `name: value` lines, then an empty line
         (pgmemcache's layout).
         """
@@ -401,7 +401,7 @@ class CacheFunctions:  # src/functions.ts:95
             lines.append('')
         return '\n'.join(lines) + '\n'
 
-    def server_add(self, spec: str) -> bool:  # src/functions.ts:377
+    def server_add(self, spec: str) -> bool:  # src/functions.ts:442
         """memcache_server_add('host[:port[:weight]]'): the servers are the table's `servers` (or `host` and `port`)
         option, so a server already listed answers true, and any other is an ERROR whose HINT gives the ALTER statement
         that adds it for every session.
@@ -463,7 +463,7 @@ def functions_for(
     table_name: str,
     server_name: str,
     server_option_names: list[str],
-) -> CacheFunctions:  # src/functions.ts:431
+) -> CacheFunctions:  # src/functions.ts:499
     """The function API on table `table_id`, built with its merged options and columns; the instance of an earlier call
     is kept while `signature` (a summary of the options and columns) is the same, and rebuilt when it changed.
     """
@@ -480,7 +480,7 @@ def functions_for(
     return built
 
 
-def joined() -> list[CacheFunctions]:  # src/functions.ts:450
+def joined() -> list[CacheFunctions]:  # src/functions.ts:523
     """The tables that joined the current transaction."""
     result: list[CacheFunctions] = []
     for functions in tables.values():
@@ -489,12 +489,12 @@ def joined() -> list[CacheFunctions]:  # src/functions.ts:450
     return result
 
 
-def pre_commit() -> None:  # src/functions.ts:459
+def pre_commit() -> None:  # src/functions.ts:532
     """PRE_COMMIT: the write set goes to memcached (a failure is an ERROR that aborts the COMMIT)."""
     send_at_pre_commit()
 
 
-def commit() -> None:  # src/functions.ts:464
+def commit() -> None:  # src/functions.ts:537
     """COMMIT: under SERIALIZABLE the writes go now; nothing stays pending. Never raises."""
     for functions in joined():
         functions.level = 0
@@ -502,7 +502,7 @@ def commit() -> None:  # src/functions.ts:464
     send_at_commit()
 
 
-def rollback() -> None:  # src/functions.ts:473
+def rollback() -> None:  # src/functions.ts:546
     """ABORT: the pending writes are dropped, those sent before the abort deleted again. Never raises."""
     for functions in joined():
         functions.level = 0
@@ -510,7 +510,7 @@ def rollback() -> None:  # src/functions.ts:473
     abandon_transaction()
 
 
-def sub_commit(level: int) -> None:  # src/functions.ts:482
+def sub_commit(level: int) -> None:  # src/functions.ts:555
     """RELEASE SAVEPOINT at `level`: the writes made since stay pending, in the enclosing level."""
     for functions in joined():
         if functions.level < level:
@@ -519,7 +519,7 @@ def sub_commit(level: int) -> None:  # src/functions.ts:482
         functions.level = level - 1
 
 
-def sub_rollback(level: int) -> None:  # src/functions.ts:491
+def sub_rollback(level: int) -> None:  # src/functions.ts:564
     """ROLLBACK TO SAVEPOINT (or a failed subtransaction) at `level`: the writes made since are dropped."""
     for functions in joined():
         if functions.level < level:

@@ -51,7 +51,7 @@ def import_option_error(message: str) -> NoReturn:  # src/import-schema.ts:37
     )
 
 
-def cache_table(options: dict[str, str]) -> TableDefinition:  # src/import-schema.ts:42
+def cache_table(options: dict[str, str]) -> TableDefinition:  # src/import-schema.ts:45
     """The cache table: key, value and every column memcached can tell about an item."""
     given_type = options.get('value_type')
     value_type = 'text' if given_type is None else given_type
@@ -81,7 +81,7 @@ def cache_table(options: dict[str, str]) -> TableDefinition:  # src/import-schem
     return TableDefinition(CACHE_TABLE, None, columns, table_options)
 
 
-def wanted(name: str, restriction_type: str | None, restricts: list[str]) -> bool:  # src/import-schema.ts:73
+def wanted(name: str, restriction_type: str | None, restricts: list[str]) -> bool:  # src/import-schema.ts:82
     """Whether LIMIT TO (`limit`) or EXCEPT (`except`) `restricts` lets table `name` be imported."""
     if restriction_type == 'limit':
         return name in restricts
@@ -96,7 +96,7 @@ def imported_tables(
     options: dict[str, str],
     restriction_type: str | None,
     restricts: list[str],
-) -> list[TableDefinition]:  # src/import-schema.ts:84
+) -> list[TableDefinition]:  # src/import-schema.ts:93
     """The tables of IMPORT FOREIGN SCHEMA `schema` from a server with `server_options` (its options and the user
     mapping's; none is copied into the tables, which take them from the server), with the statement's `options`;
     `restriction_type` 'limit' or 'except' applies to `restricts`.

@@ -142,7 +142,7 @@ class ItemDump:  # src/item-dump.ts:107
         self._since_interrupt_check = 0
 
     @staticmethod
-    def start(endpoint: ServerEndpoint) -> ItemDump:  # src/item-dump.ts:133
+    def start(endpoint: ServerEndpoint) -> ItemDump:  # src/item-dump.ts:139
         """Lists the items of the server at `endpoint` into a spool: asks its clock, then its items, waiting while its
         crawler is busy with another client's listing (up to BUSY_WAIT_SECONDS, then an ERROR). A failure of the
         connection or a refusal is thrown as it is, for raise_listing_failure (or on_server_error) to report.
@@ -199,7 +199,7 @@ class ItemDump:  # src/item-dump.ts:107
             # A proxy (twemproxy) closes the connection on both commands: told apart from an outage by a `version`.
             raise refusal_or_failure(error, command, connection, endpoint['connect_timeout'], endpoint['timeout'])
 
-    def next(self) -> MetadumpEntry | None:  # src/item-dump.ts:188
+    def next(self) -> MetadumpEntry | None:  # src/item-dump.ts:199
         """The next item, or null once the server has listed them all; a failure is thrown as start() throws it."""
         if self._finished:
             return None
@@ -227,7 +227,7 @@ class ItemDump:  # src/item-dump.ts:107
             'The server stopped the listing half-way; try again.',
         )
 
-    def close(self) -> None:  # src/item-dump.ts:216
+    def close(self) -> None:  # src/item-dump.ts:233
         """Ends the listing: its spool is freed (the server was let go when the listing was received)."""
         if self._finished:
             return
@@ -235,7 +235,7 @@ class ItemDump:  # src/item-dump.ts:107
         self._spool.close()
 
 
-def read_spooled(reader: ReplyReader, spool: Spool) -> MetadumpEntry | MetadumpEnd:  # src/item-dump.ts:227
+def read_spooled(reader: ReplyReader, spool: Spool) -> MetadumpEntry | MetadumpEnd:  # src/item-dump.ts:244
     """The next reply of a listing received into `spool`: an entry, END or a refusal. Error replies (ERROR,
     CLIENT_ERROR) are thrown by the reader; a spool that ends before the reply does is a ProtocolError.
     """

@@ -24,7 +24,7 @@ LITERALS: list[str] = ['true', 'false', 'null']
 Expect: TypeAlias = "Literal['value', 'value-or-close', 'key', 'key-or-close', 'colon', 'comma-or-close', 'end']"
 
 
-def unicode_escape_value(chars: list[str], start: int) -> int:  # src/json-syntax.ts:15
+def unicode_escape_value(chars: list[str], start: int) -> int:  # src/json-syntax.ts:38
     """The value of the four hex digits of a `\\\\u` escape whose backslash is at `start`, or -1 when they are not hex.
     """
     value = 0
@@ -38,15 +38,15 @@ def unicode_escape_value(chars: list[str], start: int) -> int:  # src/json-synta
     return value
 
 
-def is_high_surrogate(unit: int) -> bool:  # src/json-syntax.ts:27
+def is_high_surrogate(unit: int) -> bool:  # src/json-syntax.ts:50
     return unit >= 0xd800 and unit <= 0xdbff
 
 
-def is_low_surrogate(unit: int) -> bool:  # src/json-syntax.ts:31
+def is_low_surrogate(unit: int) -> bool:  # src/json-syntax.ts:54
     return unit >= 0xdc00 and unit <= 0xdfff
 
 
-def skip_string(chars: list[str], start: int, for_jsonb: bool) -> int:  # src/json-syntax.ts:39
+def skip_string(chars: list[str], start: int, for_jsonb: bool) -> int:  # src/json-syntax.ts:62
     """The index after the string starting at `start` (a '"'), or -1 when it is not a valid JSON string. For jsonb,
     whose input decodes escapes, `\\\\u0000` and a surrogate escape that is not a high-low pair are refused too.
     """
@@ -86,7 +86,7 @@ def skip_string(chars: list[str], start: int, for_jsonb: bool) -> int:  # src/js
     return -1
 
 
-def skip_digits(chars: list[str], start: int) -> int:  # src/json-syntax.ts:73
+def skip_digits(chars: list[str], start: int) -> int:  # src/json-syntax.ts:96
     """The index after the digits starting at `start`, which must hold at least one digit; -1 otherwise."""
     i = start
     while i < len(chars) and chars[i] in DIGITS:
@@ -94,7 +94,7 @@ def skip_digits(chars: list[str], start: int) -> int:  # src/json-syntax.ts:73
     return -1 if i == start else i
 
 
-def skip_number(chars: list[str], start: int) -> int:  # src/json-syntax.ts:80
+def skip_number(chars: list[str], start: int) -> int:  # src/json-syntax.ts:103
     """The index after the number starting at `start`, or -1 when it is not a valid JSON number."""
     i = start
     if (chars[i] if 0 <= i and i < len(chars) else None) == '-':
@@ -123,7 +123,7 @@ def skip_number(chars: list[str], start: int) -> int:  # src/json-syntax.ts:80
     return i
 
 
-def skip_literal(chars: list[str], start: int) -> int:  # src/json-syntax.ts:102
+def skip_literal(chars: list[str], start: int) -> int:  # src/json-syntax.ts:125
     """The index after the literal (true, false, null) starting at `start`, or -1."""
     for literal in LITERALS:
         letters = list(literal)
@@ -137,7 +137,7 @@ def skip_literal(chars: list[str], start: int) -> int:  # src/json-syntax.ts:102
     return -1
 
 
-def is_json_text(text: str, for_jsonb: bool) -> bool:  # src/json-syntax.ts:121
+def is_json_text(text: str, for_jsonb: bool) -> bool:  # src/json-syntax.ts:144
     """True when `text` is one JSON value, surrounded by optional whitespace, as PostgreSQL's json input accepts it;
     with `for_jsonb`, as jsonb's input accepts it (no `\\\\u0000`, surrogate escapes only as high-low pairs).
     """

@@ -13,12 +13,12 @@ from .keys import quote_for_message
 T = TypeVar('T', bound='str')
 
 
-class OptionError(Exception):  # src/options.ts:8
+class OptionError(Exception):  # src/options.ts:15
     """An option value or name that cannot be used; `option` is the option's name."""
 
     option: str
 
-    def __init__(self, option: str, message: str) -> None:  # src/options.ts:11
+    def __init__(self, option: str, message: str) -> None:  # src/options.ts:18
         super().__init__(message)
         self.option = option
 
@@ -70,24 +70,24 @@ ASCII_LOWERCASE: dict[str, str] = {
 }
 
 
-def ascii_lowercase(text: str) -> str:  # src/options.ts:33
+def ascii_lowercase(text: str) -> str:  # src/options.ts:64
     folded: list[str] = []
     for ch in text:
         folded.append(_t0 if (_t0 := ASCII_LOWERCASE.get(ch)) is not None else ch)
     return ''.join(folded)
 
 
-def invalid_value(name: str, raw: str, expected: str) -> OptionError:  # src/options.ts:41
+def invalid_value(name: str, raw: str, expected: str) -> OptionError:  # src/options.ts:72
     return OptionError(name, f'invalid value {quote_for_message(raw)} for option "{name}": expected {expected}')
 
 
-def server_list_error(name: str, raw: str, problem: str) -> OptionError:  # src/options.ts:45
+def server_list_error(name: str, raw: str, problem: str) -> OptionError:  # src/options.ts:76
     return OptionError(
         name, f'invalid value {quote_for_message(raw)} for option "{name}": {problem}; expected {SERVER_LIST_FORMAT}'
     )
 
 
-def parse_integer_option(name: str, raw: str, min_: int, max_: int) -> int:  # src/options.ts:53
+def parse_integer_option(name: str, raw: str, min_: int, max_: int) -> int:  # src/options.ts:84
     """A decimal integer from `min` to `max` (optional sign, ASCII digits, nothing else: no spaces, no exponent)."""
     value = parse_decimal_int(raw)
     if value is None or value < min_ or value > max_:
@@ -95,7 +95,7 @@ def parse_integer_option(name: str, raw: str, min_: int, max_: int) -> int:  # s
     return value
 
 
-def parse_boolean_option(name: str, raw: str) -> bool:  # src/options.ts:65
+def parse_boolean_option(name: str, raw: str) -> bool:  # src/options.ts:96
     """A boolean spelled as PostgreSQL's parse_bool accepts it: case-insensitive true/false/yes/no or any unambiguous
     prefix of them (t, fa, y, ...), on/off (at least two letters: on, of, off), 1 or 0.
     """
@@ -108,7 +108,7 @@ def parse_boolean_option(name: str, raw: str) -> bool:  # src/options.ts:65
     raise invalid_value(name, raw, 'a boolean: true, false, on, off, yes, no, 1 or 0')
 
 
-def parse_seconds_option(name: str, raw: str) -> float:  # src/options.ts:79
+def parse_seconds_option(name: str, raw: str) -> float:  # src/options.ts:116
     """A non-negative decimal number of seconds such as 0.25 or 3 (no sign, no exponent, no inf/nan)."""
     value = parse_decimal_float(raw)
     if value is None or raw.startswith('-') or raw.startswith('+'):
@@ -116,7 +116,7 @@ def parse_seconds_option(name: str, raw: str) -> float:  # src/options.ts:79
     return value
 
 
-def parse_enum_option(name: str, raw: str, allowed: Sequence[T]) -> T:  # src/options.ts:88
+def parse_enum_option(name: str, raw: str, allowed: Sequence[T]) -> T:  # src/options.ts:125
     """One of `allowed`, compared ASCII case-insensitively like PostgreSQL's enum settings; returns the spelling in
     `allowed`.
     """
@@ -127,11 +127,11 @@ def parse_enum_option(name: str, raw: str, allowed: Sequence[T]) -> T:  # src/op
     raise invalid_value(name, raw, f"one of {', '.join(allowed)}")
 
 
-def is_space_or_tab(ch: str) -> bool:  # src/options.ts:98
+def is_space_or_tab(ch: str) -> bool:  # src/options.ts:135
     return ch == ' ' or ch == '\t'
 
 
-def trim_spaces(text: str) -> str:  # src/options.ts:103
+def trim_spaces(text: str) -> str:  # src/options.ts:140
     """`text` without leading and trailing spaces and tabs (JS trim and Python strip disagree on what whitespace is)."""
     characters = list(text)
     start = 0
@@ -143,12 +143,12 @@ def trim_spaces(text: str) -> str:  # src/options.ts:103
     return ''.join(characters[start:end])
 
 
-def is_unsigned_decimal(text: str) -> bool:  # src/options.ts:117
+def is_unsigned_decimal(text: str) -> bool:  # src/options.ts:154
     """Digits only: parse_decimal_int alone would also take a sign."""
     return text != '' and not text.startswith('+') and not text.startswith('-') and parse_decimal_int(text) is not None
 
 
-def is_plausible_host(host: str) -> bool:  # src/options.ts:122
+def is_plausible_host(host: str) -> bool:  # src/options.ts:159
     """A host name or address must be non-empty and hold no spaces, control characters, brackets or commas."""
     if host == '':
         return False
@@ -159,7 +159,7 @@ def is_plausible_host(host: str) -> bool:  # src/options.ts:122
     return True
 
 
-def parse_server_entry(name: str, raw: str, entry: str, position: int) -> ServerAddress:  # src/options.ts:135
+def parse_server_entry(name: str, raw: str, entry: str, position: int) -> ServerAddress:  # src/options.ts:172
     where = f'server {int_to_string(position)} ({quote_for_message(entry)})'
     host: str
     fields: list[str]
@@ -193,7 +193,7 @@ def parse_server_entry(name: str, raw: str, entry: str, position: int) -> Server
     return {'host': host, 'port': port, 'weight': weight}
 
 
-def parse_server_list(name: str, raw: str) -> list[ServerAddress]:  # src/options.ts:180
+def parse_server_list(name: str, raw: str) -> list[ServerAddress]:  # src/options.ts:217
     """memcached servers as `host:port[:weight]`, comma-separated (spaces around entries ignored), IPv6 hosts in
     brackets. The same host (ASCII case-insensitive) and port may appear only once.
     """
@@ -215,7 +215,7 @@ def parse_server_list(name: str, raw: str) -> list[ServerAddress]:  # src/option
     return servers
 
 
-def reject_unknown_options(options: dict[str, str], known: Sequence[str]) -> None:  # src/options.ts:201
+def reject_unknown_options(options: dict[str, str], known: Sequence[str]) -> None:  # src/options.ts:238
     """Throws OptionError naming every option of `options` not in `known`, and listing the valid ones, sorted."""
     unknown: list[str] = []
     for option in list(options):

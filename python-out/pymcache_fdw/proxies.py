@@ -32,11 +32,11 @@ def closed_without_reply(error: object) -> bool:  # src/proxies.ts:23
     )
 
 
-def read_version(reader: ReplyReader) -> str | None:  # src/proxies.ts:27
+def read_version(reader: ReplyReader) -> str | None:  # src/proxies.ts:31
     return reader.read_version()
 
 
-def answers_version(connection: Connection, connect_timeout: float, timeout: float) -> bool:  # src/proxies.ts:32
+def answers_version(connection: Connection, connect_timeout: float, timeout: float) -> bool:  # src/proxies.ts:36
     """Whether the server answers `version` on a (new) connection; any failure is a no, and leaves the connection
     closed.
     """
@@ -53,7 +53,7 @@ def answers_version(connection: Connection, connect_timeout: float, timeout: flo
 
 def refusal_or_failure(
     failure: object, command: str, connection: Connection, connect_timeout: float, timeout: float
-) -> Exception:  # src/proxies.ts:49
+) -> Exception:  # src/proxies.ts:53
     """`failure` of `command` turned into a CommandRefused when the server closed the connection without a reply and
     then answers `version`; otherwise `failure` as it is.
     """

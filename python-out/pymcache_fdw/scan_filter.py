@@ -81,7 +81,7 @@ class ScanFilter:  # src/scan-filter.ts:49
         self.upper = upper
         self.range_left_to_postgres = range_left_to_postgres
 
-    def admits(self, full_key: bytes) -> bool:  # src/scan-filter.ts:68
+    def admits(self, full_key: bytes) -> bool:  # src/scan-filter.ts:74
         """Whether the item with full key `full_key` (its bytes) may match the query."""
         if not full_key.startswith(self.full_prefix, 0):
             return False
@@ -97,7 +97,7 @@ class ScanFilter:  # src/scan-filter.ts:49
                 return False
         return True
 
-    def describe(self, key_column: str) -> str | None:  # src/scan-filter.ts:84
+    def describe(self, key_column: str) -> str | None:  # src/scan-filter.ts:90
         """What EXPLAIN says the listing keeps, or null when it keeps every item of the table's prefix group."""
         parts: list[str] = []
         if self.key_prefix != '':
@@ -116,7 +116,7 @@ class ScanFilter:  # src/scan-filter.ts:49
         return ', '.join(parts)
 
 
-def tighter(current: RangeEnd | None, candidate: RangeEnd, upper_end: bool) -> RangeEnd:  # src/scan-filter.ts:101
+def tighter(current: RangeEnd | None, candidate: RangeEnd, upper_end: bool) -> RangeEnd:  # src/scan-filter.ts:107
     """The tighter of two lower (or, with `upper_end`, upper) ends."""
     if current is None:
         return candidate
@@ -128,7 +128,7 @@ def tighter(current: RangeEnd | None, candidate: RangeEnd, upper_end: bool) -> R
 
 def scan_filter_of(
     quals: list[Qual], key_column: str, table_prefix: str, bytewise: bool
-) -> ScanFilter:  # src/scan-filter.ts:112
+) -> ScanFilter:  # src/scan-filter.ts:118
     """The filter of a scan without a key condition on `key_column` of a table whose keys start with `table_prefix`.
     `bytewise` says whether PostgreSQL compares text bytewise in this query (only then is a range applied).
     """

@@ -89,7 +89,7 @@ class ServerPool:  # src/server-pool.ts:59
             )
         self._only = self.stores[0] if len(self.stores) == 1 else None
 
-    def _any_down(self) -> bool:  # src/server-pool.ts:91
+    def _any_down(self) -> bool:  # src/server-pool.ts:92
         """Whether any server of the table is marked down now (never, while no server has failed)."""
         if len(failed_at) == 0 or self.settings['retry_interval'] <= 0:
             return False
@@ -98,27 +98,27 @@ class ServerPool:  # src/server-pool.ts:59
                 return True
         return False
 
-    def _down_flags(self) -> list[bool]:  # src/server-pool.ts:100
+    def _down_flags(self) -> list[bool]:  # src/server-pool.ts:101
         """Per server position, whether it is marked down now."""
         flags: list[bool] = []
         for store in self.stores:
             flags.append(is_marked_down(store.server_label, self.settings['retry_interval']))
         return flags
 
-    def _application_key(self, full_key: str) -> str:  # src/server-pool.ts:107
+    def _application_key(self, full_key: str) -> str:  # src/server-pool.ts:108
         """The key the application hands its client: the distribution hashes keys without the table's prefix."""
         if self._prefix == '':
             return full_key
         key = strip_prefix(self._prefix, full_key)
         return full_key if key is None else key
 
-    def home_of(self, full_key: str) -> int:  # src/server-pool.ts:114
+    def home_of(self, full_key: str) -> int:  # src/server-pool.ts:115
         """The server position the application's client picks for `full_key` while every server is up."""
         if self._only is not None:
             return 0
         return self._distribution.server_for(self._application_key(full_key))
 
-    def _group(self, full_keys: list[str]) -> KeyGroups:  # src/server-pool.ts:120
+    def _group(self, full_keys: list[str]) -> KeyGroups:  # src/server-pool.ts:121
         """`full_keys` grouped by the server that holds each key now (see KeyGroups)."""
         groups = KeyGroups(len(self.stores))
         if not self._any_down():
@@ -145,14 +145,14 @@ class ServerPool:  # src/server-pool.ts:59
                 groups.moved.add(home)
         return groups
 
-    def _down_text(self, position: int) -> str:  # src/server-pool.ts:153
+    def _down_text(self, position: int) -> str:  # src/server-pool.ts:154
         """`memcached at h:p is marked down after a failure less than N seconds ago (retry_interval)`."""
         return (
             f'memcached at {self.stores[position].server_label} is marked down after a failure less than'
             f" {int_to_string(self.settings['retry_interval'])} seconds ago (retry_interval)"
         )
 
-    def _report_stranded(self, groups: KeyGroups) -> None:  # src/server-pool.ts:161
+    def _report_stranded(self, groups: KeyGroups) -> None:  # src/server-pool.ts:165
         """Reports the keys of servers that are down and not moved: misses with a WARNING, or an ERROR
         (on_server_error).
         """
@@ -183,7 +183,7 @@ class ServerPool:  # src/server-pool.ts:59
 
     def read_through(
         self, write_set: WriteSet, full_keys: list[str], with_facts: bool = False
-    ) -> dict[str, StoredItem]:  # src/server-pool.ts:191
+    ) -> dict[str, StoredItem]:  # src/server-pool.ts:197
         """The items a scan of `full_keys` sees: `write_set`'s pending writes over what the servers hold
         (read-your-writes). Each server gets all of its keys in one pipelined request, and every server's request is
         sent before any reply is read, so the servers answer in parallel.
@@ -219,7 +219,7 @@ class ServerPool:  # src/server-pool.ts:59
                 found[key] = item
         return found
 
-    def store_for(self, full_key: str) -> CacheStore:  # src/server-pool.ts:223
+    def store_for(self, full_key: str) -> CacheStore:  # src/server-pool.ts:233
         """The store that writes `full_key`: its server, or where the client moves it while that server is down. A key
         whose server is down and which the client does not move cannot be written (whatever on_server_error says).
         """
@@ -241,7 +241,7 @@ class ServerPool:  # src/server-pool.ts:59
             ' seconds have passed since the failure.',
         )
 
-    def read_position_of(self, full_key: str) -> int | None:  # src/server-pool.ts:244
+    def read_position_of(self, full_key: str) -> int | None:  # src/server-pool.ts:254
         """The position of the server a lookup of `full_key` reads now: its home server, or where the matching client
         moves it while that one is down; null when its server is down and the key is not moved.
         """
@@ -256,7 +256,7 @@ class ServerPool:  # src/server-pool.ts:59
             return home
         return self._distribution.server_for_while_down(key, down)
 
-    def listable(self, position: int) -> bool:  # src/server-pool.ts:258
+    def listable(self, position: int) -> bool:  # src/server-pool.ts:268
         """Whether the server at `position` can be listed now. A server marked down is skipped with a WARNING under
         on_server_error miss (false), and is an ERROR otherwise.
         """
@@ -271,7 +271,7 @@ class ServerPool:  # src/server-pool.ts:59
             " the other servers' items meanwhile.",
         )
 
-    def listing_failed(self, position: int, error: object) -> None:  # src/server-pool.ts:276
+    def listing_failed(self, position: int, error: object) -> None:  # src/server-pool.ts:286
         """A listing of the server at `position` failed (`error` as item-dump.ts throws it): under on_server_error miss
         an outage or SERVER_ERROR leaves the server's (remaining) items out of the scan with a WARNING; anything else is
         an ERROR naming the server.
@@ -284,7 +284,7 @@ class ServerPool:  # src/server-pool.ts:59
             return
         raise_listing_failure(error, store.endpoint)
 
-    def item_count(self) -> int | None:  # src/server-pool.ts:291
+    def item_count(self) -> int | None:  # src/server-pool.ts:301
         """How many items the servers hold (memcached's curr_items, summed), for the planner's estimate of a scan
         without a key condition; null when a server does not answer (the scan itself reports that).
         """
@@ -310,7 +310,7 @@ class ServerPool:  # src/server-pool.ts:59
                 return None
         return total
 
-    def learn_item_limits(self) -> None:  # src/server-pool.ts:318
+    def learn_item_limits(self) -> None:  # src/server-pool.ts:328
         """Asks every server its item limits once (a query reading item sizes needs memcached's per-item overhead). A
         server that does not answer is left for the read itself to report (or to read as misses); its sizes stay
         unknown.
@@ -322,7 +322,7 @@ class ServerPool:  # src/server-pool.ts:59
                 if not is_client_failure(error) and not isinstance(error, CommandRefused):
                     raise
 
-    def describe_servers(self) -> str:  # src/server-pool.ts:329
+    def describe_servers(self) -> str:  # src/server-pool.ts:339
         """What EXPLAIN says about the servers: `memcached host:port`, or the list and the distribution."""
         if not self.settings['listed']:
             return f'memcached {self.stores[0].server_label}'
@@ -332,7 +332,7 @@ class ServerPool:  # src/server-pool.ts:59
             names.append(name if address['weight'] == 1 else f"{name}:{int_to_string(address['weight'])}")
         return f"memcached servers {', '.join(names)} (distribution {self.settings['distribution']})"
 
-    def describe_lookup(self, full_keys: list[str], with_facts: bool) -> str:  # src/server-pool.ts:344
+    def describe_lookup(self, full_keys: list[str], with_facts: bool) -> str:  # src/server-pool.ts:354
         """What EXPLAIN says about a lookup of `full_keys`: keys, `gets` lines (KEYS_PER_GET keys each) or meta gets
         (one per key, when the query needs an item's facts) and the servers asked. All requests go out pipelined, to
         every server at once: one round trip.
@@ -363,7 +363,7 @@ class ServerPool:  # src/server-pool.ts:59
             f" trip: {', '.join(counts)}"
         )
 
-    def stats_of_each_server(self, command: str) -> list[ServerStats]:  # src/server-pool.ts:375
+    def stats_of_each_server(self, command: str) -> list[ServerStats]:  # src/server-pool.ts:390
         """memcached's `stats` (with an optional argument) of every server, in list order. A server that is down or
         fails is left out with a WARNING under on_server_error miss, and is an ERROR otherwise.
         """

@@ -35,7 +35,7 @@ CREDENTIALS_HINT = (
 )
 
 
-def has_control_character(text: str) -> bool:  # src/server-security.ts:31
+def has_control_character(text: str) -> bool:  # src/server-security.ts:38
     """Whether `text` holds a control character (which would break a memcached command line)."""
     for ch in text:
         code_point = code_point_of(ch)
@@ -44,7 +44,7 @@ def has_control_character(text: str) -> bool:  # src/server-security.ts:31
     return False
 
 
-def has_space_or_control(text: str, forbidden: str) -> bool:  # src/server-security.ts:40
+def has_space_or_control(text: str, forbidden: str) -> bool:  # src/server-security.ts:47
     """Whether `text` holds a space, a control character or `forbidden`."""
     for ch in text:
         code_point = code_point_of(ch)
@@ -53,7 +53,7 @@ def has_space_or_control(text: str, forbidden: str) -> bool:  # src/server-secur
     return False
 
 
-def parse_path(options: dict[str, str], name: str) -> str | None:  # src/server-security.ts:49
+def parse_path(options: dict[str, str], name: str) -> str | None:  # src/server-security.ts:56
     """An absolute path without control characters; the files are read by the PostgreSQL server process."""
     raw = options.get(name)
     if raw is None:
@@ -66,7 +66,7 @@ def parse_path(options: dict[str, str], name: str) -> str | None:  # src/server-
     return raw
 
 
-def parse_tls_mode(options: dict[str, str]) -> Literal['off', 'on', 'insecure']:  # src/server-security.ts:61
+def parse_tls_mode(options: dict[str, str]) -> Literal['off', 'on', 'insecure']:  # src/server-security.ts:68
     raw = options.get('tls')
     if raw is None:
         return 'off'
@@ -76,7 +76,7 @@ def parse_tls_mode(options: dict[str, str]) -> Literal['off', 'on', 'insecure']:
         raise_error(str(error), SECURITY_HINT)
 
 
-def parse_username(raw: str) -> str:  # src/server-security.ts:73
+def parse_username(raw: str) -> str:  # src/server-security.ts:80
     """The username, checked: memcached splits the login at spaces and its -Y file at the first colon."""
     if raw == '' or has_space_or_control(raw, ':'):
         raise_error(
@@ -88,7 +88,7 @@ def parse_username(raw: str) -> str:  # src/server-security.ts:73
     return raw
 
 
-def parse_password(raw: str) -> str:  # src/server-security.ts:84
+def parse_password(raw: str) -> str:  # src/server-security.ts:93
     """The password, checked without ever being quoted."""
     if raw == '' or has_space_or_control(raw, ' '):
         raise_error(
@@ -100,7 +100,7 @@ def parse_password(raw: str) -> str:  # src/server-security.ts:84
     return raw
 
 
-def parse_connection_security(options: dict[str, str]) -> ConnectionSecurity:  # src/server-security.ts:99
+def parse_connection_security(options: dict[str, str]) -> ConnectionSecurity:  # src/server-security.ts:109
     """The TLS settings and credentials of `options`, checked: `tls` is off, on or insecure; `tls_ca_file` needs tls
     'on' (it is what verification checks against); `tls_cert_file` and `tls_key_file` come together and need TLS;
     `username` and `password` come together.

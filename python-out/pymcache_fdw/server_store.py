@@ -91,10 +91,10 @@ class ServerStore(CacheStore):  # src/server-store.ts:54
         )
         return found
 
-    def read_succeeded(self) -> None:  # src/server-store.ts:82
+    def read_succeeded(self) -> None:  # src/server-store.ts:86
         note_success(self.server_label)
 
-    def fetch_stats(self, command: str) -> list[StatEntry]:  # src/server-store.ts:87
+    def fetch_stats(self, command: str) -> list[StatEntry]:  # src/server-store.ts:91
         """memcached's `stats`, noting an outage (the write path asks `stats settings` for the item size limit)."""
         try:
             stats = super().fetch_stats(command)
@@ -105,7 +105,7 @@ class ServerStore(CacheStore):  # src/server-store.ts:54
             raise
 
     # The pipelined sends of a flush: failures propagate as they are (the flush reports them), outages are noted.
-    def add_one(self, op: StoreOp) -> bool:  # src/server-store.ts:100
+    def add_one(self, op: StoreOp) -> bool:  # src/server-store.ts:104
         try:
             stored = super().add_one(op)
             note_success(self.server_label)
@@ -114,14 +114,14 @@ class ServerStore(CacheStore):  # src/server-store.ts:54
             note_failure(self.server_label, error)
             raise
 
-    def send_batch(self, batch: WriteBatch) -> None:  # src/server-store.ts:111
+    def send_batch(self, batch: WriteBatch) -> None:  # src/server-store.ts:115
         try:
             super().send_batch(batch)
         except Exception as error:
             note_failure(self.server_label, error)
             raise
 
-    def receive_batch(self, batch: WriteBatch) -> BatchOutcome:  # src/server-store.ts:120
+    def receive_batch(self, batch: WriteBatch) -> BatchOutcome:  # src/server-store.ts:124
         outcome = super().receive_batch(batch)
         if outcome['failure'] is None:
             note_success(self.server_label)

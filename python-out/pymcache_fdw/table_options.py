@@ -161,7 +161,7 @@ class Timeouts(TypedDict):
     timeout: float
 
 
-def parse_timeouts(options: dict[str, str]) -> Timeouts:  # src/table-options.ts:151
+def parse_timeouts(options: dict[str, str]) -> Timeouts:  # src/table-options.ts:155
     raw_connect_timeout = options.get('connect_timeout')
     raw_timeout = options.get('timeout')
     return {
@@ -172,7 +172,7 @@ def parse_timeouts(options: dict[str, str]) -> Timeouts:  # src/table-options.ts
     }
 
 
-def parse_item_size_max(options: dict[str, str]) -> int | None:  # src/table-options.ts:162
+def parse_item_size_max(options: dict[str, str]) -> int | None:  # src/table-options.ts:166
     """The `item_size_max` option: memcached's -I in bytes, for servers that cannot tell it (a proxy in front of them).
     """
     raw = options.get('item_size_max')
@@ -183,7 +183,7 @@ def parse_item_size_max(options: dict[str, str]) -> int | None:  # src/table-opt
     )
 
 
-def parse_server_endpoint(options: dict[str, str]) -> ServerEndpoint:  # src/table-options.ts:169
+def parse_server_endpoint(options: dict[str, str]) -> ServerEndpoint:  # src/table-options.ts:173
     """The server of a table: host and port (defaults announced with a WARNING), the timeouts, TLS and the login."""
     raw_host = options.get('host')
     host = DEFAULT_HOST
@@ -231,7 +231,7 @@ class ServerSetOptions(TypedDict):
     retry_interval: int
 
 
-def reject_combined(options: dict[str, str], single: str) -> None:  # src/table-options.ts:216
+def reject_combined(options: dict[str, str], single: str) -> None:  # src/table-options.ts:222
     if options.get(single) is None:
         return
     raise_error(
@@ -242,7 +242,7 @@ def reject_combined(options: dict[str, str], single: str) -> None:  # src/table-
     )
 
 
-def parse_server_set(options: dict[str, str], with_distribution: bool) -> ServerSetOptions:  # src/table-options.ts:228
+def parse_server_set(options: dict[str, str], with_distribution: bool) -> ServerSetOptions:  # src/table-options.ts:238
     """The servers of a table: the `servers` list (with `distribution`), or host/port for one server; plus
     `on_server_error` and `retry_interval`. `with_distribution` is false for stats tables, which read every server.
     """
@@ -330,7 +330,7 @@ class CacheTableOptions(TypedDict):
     full_scan: bool
 
 
-def parse_cache_table_options(options: dict[str, str]) -> CacheTableOptions:  # src/table-options.ts:305
+def parse_cache_table_options(options: dict[str, str]) -> CacheTableOptions:  # src/table-options.ts:315
     reject_unknown(options, CACHE_TABLE_OPTIONS)
     servers = parse_server_set(options, True)
     endpoint = servers['endpoints'][0]
@@ -399,7 +399,7 @@ class StatsTableOptions(TypedDict):
     stats_command: str
 
 
-def parse_stats_table_options(options: dict[str, str]) -> StatsTableOptions:  # src/table-options.ts:362
+def parse_stats_table_options(options: dict[str, str]) -> StatsTableOptions:  # src/table-options.ts:377
     reject_unknown(options, STATS_TABLE_OPTIONS)
     servers = parse_server_set(options, False)
     endpoint = servers['endpoints'][0]

@@ -140,7 +140,7 @@ class FlushLedger:  # src/transaction.ts:88
 
     def fail(
         self, error: object, store: CacheStore, action: str, batch: list[PendingWrite], in_flight: list[PendingWrite]
-    ) -> NoReturn:  # src/transaction.ts:140
+    ) -> NoReturn:  # src/transaction.ts:144
         """Ends the flush for a client failure while `in_flight` was being sent to `store`'s server."""
         target = (
             f"{action} of key {quote_for_message(store.user_key(batch[0].op['key']))}"
@@ -160,7 +160,7 @@ class FlushLedger:  # src/transaction.ts:88
         )
 
 
-def nothing_sent(error: object) -> bool:  # src/transaction.ts:155
+def nothing_sent(error: object) -> bool:  # src/transaction.ts:164
     """Whether `error` happened before any byte of a request reached the server (a refused or timed-out connect)."""
     return isinstance(error, TransportFailure) and error.phase == 'connect'
 
@@ -189,7 +189,7 @@ class PendingTouch(TypedDict):
     op: TouchOp
 
 
-def writes_of(stores: list[PendingSetOrAdd]) -> list[PendingWrite]:  # src/transaction.ts:182
+def writes_of(stores: list[PendingSetOrAdd]) -> list[PendingWrite]:  # src/transaction.ts:191
     """The pending writes of `stores`, for the ledger."""
     writes: list[PendingWrite] = []
     for pending in stores:
@@ -197,7 +197,7 @@ def writes_of(stores: list[PendingSetOrAdd]) -> list[PendingWrite]:  # src/trans
     return writes
 
 
-def batches(writes: list[T], value_bytes: Callable[[T], int]) -> list[list[T]]:  # src/transaction.ts:192
+def batches(writes: list[T], value_bytes: Callable[[T], int]) -> list[list[T]]:  # src/transaction.ts:201
     """Splits `writes` into pipelined requests of at most KEYS_PER_BATCH keys and about BYTES_PER_BATCH value bytes
     (`value_bytes` of a write: its item's size, 0 for a delete).
     """
@@ -217,7 +217,7 @@ def batches(writes: list[T], value_bytes: Callable[[T], int]) -> list[list[T]]: 
     return result
 
 
-def by_expire(sets: list[PendingSetOrAdd]) -> list[list[PendingSetOrAdd]]:  # src/transaction.ts:211
+def by_expire(sets: list[PendingSetOrAdd]) -> list[list[PendingSetOrAdd]]:  # src/transaction.ts:220
     """Sets grouped by expiration (a batch of sets shares one expiration in the ledger's terms), in first-seen order."""
     groups: dict[int, list[PendingSetOrAdd]] = {}
     for pending in sets:
@@ -232,7 +232,7 @@ def by_expire(sets: list[PendingSetOrAdd]) -> list[list[PendingSetOrAdd]]:  # sr
     return result
 
 
-def touches_by_expire(touches: list[PendingTouch]) -> list[list[PendingTouch]]:  # src/transaction.ts:227
+def touches_by_expire(touches: list[PendingTouch]) -> list[list[PendingTouch]]:  # src/transaction.ts:236
     """Touches grouped by expiration, in first-seen order."""
     groups: dict[int, list[PendingTouch]] = {}
     for pending in touches:
@@ -254,7 +254,7 @@ class FlushBatch(TypedDict):
     writes: list[PendingWrite]
 
 
-class ServerWrites:  # src/transaction.ts:249
+class ServerWrites:  # src/transaction.ts:258
     """One server's share of a flush: its batches in sending order, and how far they got."""
 
     store: CacheStore
@@ -264,7 +264,7 @@ class ServerWrites:  # src/transaction.ts:249
     batches: list[FlushBatch]
     next: int
 
-    def __init__(self, store: CacheStore) -> None:  # src/transaction.ts:257
+    def __init__(self, store: CacheStore) -> None:  # src/transaction.ts:266
         self.store = store
         self.sets = []
         self.deletes = []
@@ -272,7 +272,7 @@ class ServerWrites:  # src/transaction.ts:249
         self.batches = []
         self.next = 0
 
-    def plan(self) -> None:  # src/transaction.ts:267
+    def plan(self) -> None:  # src/transaction.ts:276
         """The server's batches: sets (per expiration), then deletes, then touches (per expiration)."""
         store = self.store
         for group in by_expire(self.sets):
@@ -294,7 +294,7 @@ class ServerWrites:  # src/transaction.ts:249
         if len(self.touches) > 0:
             self._plan_touches()
 
-    def _plan_deletes(self) -> None:  # src/transaction.ts:285
+    def _plan_deletes(self) -> None:  # src/transaction.ts:294
         store = self.store
         for delete_batch in batches(self.deletes, lambda delete_write: 0):
             keys: list[str] = []
@@ -302,7 +302,7 @@ class ServerWrites:  # src/transaction.ts:249
                 keys.append(delete_write.op['key'])
             self.batches.append({'batch': store.delete_batch(keys), 'writes': delete_batch})
 
-    def _plan_touches(self) -> None:  # src/transaction.ts:294
+    def _plan_touches(self) -> None:  # src/transaction.ts:303
         store = self.store
         for touch_group in touches_by_expire(self.touches):
             for touch_batch in batches(touch_group, lambda pending_touch: 0):
@@ -316,7 +316,7 @@ class ServerWrites:  # src/transaction.ts:249
                 )
 
 
-def send_adds(adds: list[PendingSetOrAdd], ledger: FlushLedger) -> None:  # src/transaction.ts:315
+def send_adds(adds: list[PendingSetOrAdd], ledger: FlushLedger) -> None:  # src/transaction.ts:324
     """`add`s go first, one acknowledged request each: memcached has no add_many, and an add that finds its key taken (a
     client created it after the statement checked) must stop the flush before anything else is sent. The keys this
     flush already added did not exist before it, so they are deleted again and memcached is left as it was.
@@ -353,7 +353,7 @@ def send_adds(adds: list[PendingSetOrAdd], ledger: FlushLedger) -> None:  # src/
         ledger.applied[write] = None
 
 
-def send_swaps(swaps: list[PendingCas], ledger: FlushLedger) -> None:  # src/transaction.ts:354
+def send_swaps(swaps: list[PendingCas], ledger: FlushLedger) -> None:  # src/transaction.ts:365
     """The compare-and-swaps go next, before anything that cannot be taken back: an UPDATE's write of a row it read is
     applied only if no other client changed the item since the read. One pipelined batch per server; the first key
     another client changed (EXISTS) or deleted (NOT_FOUND) stops the flush with an ERROR naming it, before the rest of
@@ -415,14 +415,14 @@ def send_swaps(swaps: list[PendingCas], ledger: FlushLedger) -> None:  # src/tra
     )
 
 
-def action_of(batch: WriteBatch) -> str:  # src/transaction.ts:415
+def action_of(batch: WriteBatch) -> str:  # src/transaction.ts:426
     """What a batch's action is called in messages."""
     return batch['kind']
 
 
 def flush_writes(
     writes: list[PendingWrite], what: str, applied: dict[PendingWrite, None], aftermath: str
-) -> None:  # src/transaction.ts:426
+) -> None:  # src/transaction.ts:437
     """Sends `writes` (each key's final operation): adds first; then every server's sets (grouped by expiration),
     deletes and touches as pipelined batches of up to KEYS_PER_BATCH keys, in rounds: each round sends one batch to
     every server before reading any server's replies, so the servers work in parallel. A failure throws FlushFailed,
@@ -540,7 +540,7 @@ def flush_writes(
         )
 
 
-def warn_vanished_touches(store: CacheStore, user_keys: list[str], what: str) -> None:  # src/transaction.ts:554
+def warn_vanished_touches(store: CacheStore, user_keys: list[str], what: str) -> None:  # src/transaction.ts:571
     """An expire-only UPDATE is a `touch` at COMMIT, and touch does not create keys: a key that expired, was evicted or
     was deleted by another client after the UPDATE read it stays absent. That is what the transaction would see had it
     run at COMMIT time, so the COMMIT goes on (failing it would leave the writes already sent applied anyway), and a
@@ -563,18 +563,18 @@ APPLIED_UNDONE = (
 )
 
 
-def begin_transaction(serializable: bool) -> None:  # src/transaction.ts:570
+def begin_transaction(serializable: bool) -> None:  # src/transaction.ts:593
     """The backend's hooks: begin. `serializable` is Multicorn's begin argument (1 under SERIALIZABLE)."""
     state.serializable = serializable
 
 
-def statement_opened(statement: StatementWrites) -> None:  # src/transaction.ts:575
+def statement_opened(statement: StatementWrites) -> None:  # src/transaction.ts:598
     """A statement has written through a table: its writes join the write set when it ends (or at COMMIT at the latest).
     """
     state.open_statements[statement] = None
 
 
-def fold_statement(statement: StatementWrites) -> None:  # src/transaction.ts:580
+def fold_statement(statement: StatementWrites) -> None:  # src/transaction.ts:603
     """The statement's writes join the transaction's write set, at the statement's savepoint level."""
     state.open_statements.pop(statement, None)
     level = statement.savepoint_level
@@ -582,7 +582,7 @@ def fold_statement(statement: StatementWrites) -> None:  # src/transaction.ts:58
         transaction_writes.record(level, write.store, write.op)
 
 
-def send_statement(statement: StatementWrites) -> None:  # src/transaction.ts:587
+def send_statement(statement: StatementWrites) -> None:  # src/transaction.ts:610
     """write_mode immediate: the statement's writes are sent as it ends; a failure is an ERROR and what was applied
     stays.
     """
@@ -594,7 +594,7 @@ def send_statement(statement: StatementWrites) -> None:  # src/transaction.ts:58
         raise_error(str(error), error.hint, error.detail)
 
 
-def fold_open_statements() -> None:  # src/transaction.ts:599
+def fold_open_statements() -> None:  # src/transaction.ts:622
     """Statements still open at COMMIT (PostgreSQL ends every statement first; nothing is dropped if one did not)."""
     open: list[StatementWrites] = []
     for statement in state.open_statements:
@@ -603,7 +603,7 @@ def fold_open_statements() -> None:  # src/transaction.ts:599
         fold_statement(statement)
 
 
-def send_at_pre_commit() -> None:  # src/transaction.ts:609
+def send_at_pre_commit() -> None:  # src/transaction.ts:632
     """pre_commit: the write set goes to memcached, except under SERIALIZABLE (then commit sends it). A failure is an
     ERROR, which aborts the transaction; the writes memcached applied are remembered so that rollback deletes them
     again.
@@ -628,7 +628,7 @@ def send_at_pre_commit() -> None:  # src/transaction.ts:609
         state.sent.append(write)
 
 
-def send_at_commit() -> None:  # src/transaction.ts:631
+def send_at_commit() -> None:  # src/transaction.ts:654
     """commit: PostgreSQL has committed. Under SERIALIZABLE the write set is sent now, after PostgreSQL's commit-time
     serialization check; nothing may raise here (the transaction is over), so a failure is a WARNING naming the keys.
     """
@@ -652,7 +652,7 @@ def send_at_commit() -> None:  # src/transaction.ts:631
             )
 
 
-def abandon_transaction() -> None:  # src/transaction.ts:654
+def abandon_transaction() -> None:  # src/transaction.ts:680
     """rollback: nothing pending is sent. Writes memcached applied at pre_commit belong to a transaction that did not
     commit after all (a later commit step failed), so they are deleted again, with a WARNING naming them; nothing here
     may raise (the transaction is already aborting).
@@ -685,7 +685,7 @@ def abandon_transaction() -> None:  # src/transaction.ts:654
     )
 
 
-def forget_all() -> None:  # src/transaction.ts:683
+def forget_all() -> None:  # src/transaction.ts:709
     """The transaction ended (after COMMIT, or ROLLBACK): nothing stays pending."""
     transaction_writes.clear()
     for statement in state.open_statements:
@@ -694,7 +694,7 @@ def forget_all() -> None:  # src/transaction.ts:683
     state.serializable = False
 
 
-def rollback_to_level(level: int) -> None:  # src/transaction.ts:691
+def rollback_to_level(level: int) -> None:  # src/transaction.ts:717
     """ROLLBACK TO SAVEPOINT (or a failed subtransaction) at `level`: the writes made since are dropped."""
     transaction_writes.rollback_to(level)
     dropped: list[StatementWrites] = []
@@ -706,6 +706,6 @@ def rollback_to_level(level: int) -> None:  # src/transaction.ts:691
         state.open_statements.pop(statement, None)
 
 
-def release_level(level: int) -> None:  # src/transaction.ts:704
+def release_level(level: int) -> None:  # src/transaction.ts:730
     """RELEASE SAVEPOINT at `level`: the writes made since belong to the enclosing level."""
     transaction_writes.release(level)

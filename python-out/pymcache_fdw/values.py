@@ -197,7 +197,7 @@ def decode_value(stored: bytes, kind: ValueKind, key: str) -> SqlValue:  # src/v
     return decimal_text(parsed)
 
 
-def decode_value_if_readable(stored: bytes, kind: ValueKind) -> SqlValue:  # src/values.ts:202
+def decode_value_if_readable(stored: bytes, kind: ValueKind) -> SqlValue:  # src/values.ts:207
     """The SQL value of a stored value when it is readable as `kind`, else null. For a column the query did not ask for:
     multicorn2 leaves out of its column list the columns a query uses only through a whole-row reference
     (`SELECT c FROM cache c`), so rows carry every readable column, and a value no query asked for never fails one.
@@ -221,7 +221,7 @@ def decode_value_if_readable(stored: bytes, kind: ValueKind) -> SqlValue:  # src
     return decimal_text(parsed)
 
 
-def integer_column_value(value: SqlValue, kind: NumberKind, column: str, key: str) -> int | None:  # src/values.ts:223
+def integer_column_value(value: SqlValue, kind: NumberKind, column: str, key: str) -> int | None:  # src/values.ts:228
     """A whole number from an expire or flags column (integer types, or text holding digits); null when the column is
     NULL. Out-of-range or non-numeric text is an ERROR naming the column and the key.
     """
@@ -237,7 +237,7 @@ def integer_column_value(value: SqlValue, kind: NumberKind, column: str, key: st
     return as_number
 
 
-def memcached_expire(seconds: int, key: str) -> int:  # src/values.ts:241
+def memcached_expire(seconds: int, key: str) -> int:  # src/values.ts:246
     """The expiration memcached is sent for `seconds` from now: 0 (never) and up to 30 days as is; beyond that memcached
     would read the number as an absolute unix time, so it is sent as now + seconds, which must not pass
     LATEST_EXPIRATION (memcached would wrap it around and expire the item at once). Negative is an ERROR.
@@ -261,7 +261,7 @@ def memcached_expire(seconds: int, key: str) -> int:  # src/values.ts:241
     return at
 
 
-def checked_flags(flags: int, key: str) -> int:  # src/values.ts:261
+def checked_flags(flags: int, key: str) -> int:  # src/values.ts:276
     """Client flags from a flags column: memcached keeps them as an unsigned 32-bit number."""
     if flags < 0 or flags > MAX_FLAGS:
         raise_error(
@@ -271,7 +271,7 @@ def checked_flags(flags: int, key: str) -> int:  # src/values.ts:261
     return flags
 
 
-def flags_column_value(flags: int, kind: NumberKind, key: str) -> SqlValue:  # src/values.ts:272
+def flags_column_value(flags: int, kind: NumberKind, key: str) -> SqlValue:  # src/values.ts:287
     """Flags read from memcached, for a flags column of `kind`: a value beyond the column's type is an ERROR."""
     parsed = cast('DecimalInteger', parse_decimal_text(int_to_string(flags)))
     if kind != 'text' and not fits_integer_type(parsed, kind):
@@ -282,7 +282,7 @@ def flags_column_value(flags: int, kind: NumberKind, key: str) -> SqlValue:  # s
     return int_to_string(flags)
 
 
-def flags_if_readable(flags: int, kind: NumberKind) -> SqlValue:  # src/values.ts:284
+def flags_if_readable(flags: int, kind: NumberKind) -> SqlValue:  # src/values.ts:299
     """Flags for a flags column the query did not ask for (see decode_value_if_readable): null beyond the column's
     range.
     """
@@ -292,7 +292,7 @@ def flags_if_readable(flags: int, kind: NumberKind) -> SqlValue:  # src/values.t
     return int_to_string(flags)
 
 
-def ttl_column_value(ttl: int | None, kind: NumberKind, key: str) -> SqlValue:  # src/values.ts:295
+def ttl_column_value(ttl: int | None, kind: NumberKind, key: str) -> SqlValue:  # src/values.ts:310
     """The expire column of a row read with its facts, as expire is written: 0 for an item that never expires
     (memcached's -1), else the seconds left, at least 1 (an item in its last second must not read as one that never
     expires, or an UPDATE writing the row back would keep it forever). Beyond the column's type it is an ERROR naming
@@ -314,7 +314,7 @@ def ttl_column_value(ttl: int | None, kind: NumberKind, key: str) -> SqlValue:  
     return int_to_string(seconds)
 
 
-def padded(n: int, width: int) -> str:  # src/values.ts:309
+def padded(n: int, width: int) -> str:  # src/values.ts:330
     """`n` as at least two digits (four for years), for timestamps."""
     text = int_to_string(n)
     while len(list(text)) < width:
@@ -322,7 +322,7 @@ def padded(n: int, width: int) -> str:  # src/values.ts:309
     return text
 
 
-def unix_time_text(seconds: int) -> str:  # src/values.ts:319
+def unix_time_text(seconds: int) -> str:  # src/values.ts:340
     """A unix time as PostgreSQL reads a timestamptz: `YYYY-MM-DD HH:MM:SS+00` (UTC). The date comes from the day count
     with the civil calendar's 400-year cycle (the days-from-civil algorithm run backwards), in integers only.
     """
@@ -345,14 +345,14 @@ def unix_time_text(seconds: int) -> str:  # src/values.ts:319
     return f'{date} {hours}:{minutes}:{padded(int(math.fmod(seconds_of_day, 60)), 2)}+00'
 
 
-def last_access_column_value(unix_time: int | None, kind: FactKind) -> SqlValue:  # src/values.ts:338
+def last_access_column_value(unix_time: int | None, kind: FactKind) -> SqlValue:  # src/values.ts:359
     """The last_access column: a timestamptz (or its text), or the unix time for a bigint column."""
     if unix_time is None:
         return None
     return int_to_string(unix_time) if kind == 'bigint' else unix_time_text(unix_time)
 
 
-def fetched_column_value(fetched: bool | None, kind: FactKind) -> SqlValue:  # src/values.ts:344
+def fetched_column_value(fetched: bool | None, kind: FactKind) -> SqlValue:  # src/values.ts:365
     """The fetched column: a boolean, or its text."""
     if fetched is None:
         return None

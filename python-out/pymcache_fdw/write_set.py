@@ -77,7 +77,7 @@ def compose_writes(earlier: WriteOp | None, later: WriteOp) -> WriteOp:  # src/w
     return later
 
 
-def pending_item(item: StoredItem, expire: int) -> StoredItem:  # src/write-set.ts:61
+def pending_item(item: StoredItem, expire: int) -> StoredItem:  # src/write-set.ts:64
     """The item a read sees for a pending store: its value and flags, no CAS token (memcached has not seen it), and the
     remaining TTL its expiration gives (memcached's -1 for none; past 30 days `expire` is a unix time).
     """
@@ -89,7 +89,7 @@ def pending_item(item: StoredItem, expire: int) -> StoredItem:  # src/write-set.
     return {'value': item['value'], 'flags': item['flags'], 'cas': None, 'facts': ItemFacts(ttl, None, None, None)}
 
 
-def pending_item_of(pending: PendingWrite) -> StoredItem | None:  # src/write-set.ts:69
+def pending_item_of(pending: PendingWrite) -> StoredItem | None:  # src/write-set.ts:72
     """The item a read sees for the pending write `pending`, or null when it hides the key (delete) or keeps memcached's
     (touch).
     """
@@ -99,32 +99,32 @@ def pending_item_of(pending: PendingWrite) -> StoredItem | None:  # src/write-se
     return pending_item(op['item'], op['expire'])
 
 
-class WriteSet:  # src/write-set.ts:76
+class WriteSet:  # src/write-set.ts:79
     """Pending writes by level: index 0 holds the top-level transaction (level 1), index n savepoint level n + 1."""
 
     _levels: list[dict[str, PendingWrite]]
 
-    def __init__(self) -> None:  # src/write-set.ts:79
+    def __init__(self) -> None:  # src/write-set.ts:82
         self._levels = []
 
-    def is_empty(self) -> bool:  # src/write-set.ts:84
+    def is_empty(self) -> bool:  # src/write-set.ts:87
         """True when nothing is pending at any level."""
         for level in self._levels:
             if len(level) > 0:
                 return False
         return True
 
-    def key_count(self) -> int:  # src/write-set.ts:92
+    def key_count(self) -> int:  # src/write-set.ts:95
         """How many keys have a pending write (each key counted once)."""
         return len(self._flattened())
 
-    def effective(self, store: CacheStore, full_key: str) -> PendingWrite | None:  # src/write-set.ts:97
+    def effective(self, store: CacheStore, full_key: str) -> PendingWrite | None:  # src/write-set.ts:100
         """The pending write that decides `full_key` now: the one of the innermost level holding it, or null."""
         if len(self._levels) == 0:
             return None
         return self._effective_by_id(entry_id(store, full_key))
 
-    def _effective_by_id(self, id: str) -> PendingWrite | None:  # src/write-set.ts:102
+    def _effective_by_id(self, id: str) -> PendingWrite | None:  # src/write-set.ts:105
         index = len(self._levels) - 1
         while index >= 0:
             found = self._levels[index].get(id)
@@ -133,7 +133,7 @@ class WriteSet:  # src/write-set.ts:76
             index -= 1
         return None
 
-    def pending_on(self, store: CacheStore) -> list[PendingWrite]:  # src/write-set.ts:111
+    def pending_on(self, store: CacheStore) -> list[PendingWrite]:  # src/write-set.ts:114
         """The pending writes of keys on the server of `store`, each key's innermost write once."""
         found: list[PendingWrite] = []
         if self.is_empty():
@@ -144,7 +144,7 @@ class WriteSet:  # src/write-set.ts:76
                 found.append(pending)
         return found
 
-    def record(self, level: int, store: CacheStore, op: WriteOp) -> None:  # src/write-set.ts:122
+    def record(self, level: int, store: CacheStore, op: WriteOp) -> None:  # src/write-set.ts:125
         """Records `op` at savepoint `level` (1 = the transaction itself), composed with what was pending for its key.
         """
         depth = 1 if level < 1 else level
@@ -157,7 +157,7 @@ class WriteSet:  # src/write-set.ts:76
 
     def read_through(
         self, store: CacheStore, full_keys: list[str], with_facts: bool = False
-    ) -> dict[str, StoredItem]:  # src/write-set.ts:135
+    ) -> dict[str, StoredItem]:  # src/write-set.ts:138
         """Read-your-writes: the items a scan of `full_keys` sees, pending stores taking the place of memcached's items
         and pending deletes hiding them. Only keys without a pending value are fetched from memcached (one get_many).
         """
@@ -174,7 +174,7 @@ class WriteSet:  # src/write-set.ts:76
 
     def pending_view(
         self, store: CacheStore, full_keys: list[str], seen: dict[str, StoredItem]
-    ) -> list[str]:  # src/write-set.ts:149
+    ) -> list[str]:  # src/write-set.ts:156
         """Puts into `seen` the items pending stores give `full_keys` of `store` (pending deletes hide the key), and
         returns the keys whose item only memcached can tell.
         """
@@ -190,14 +190,14 @@ class WriteSet:  # src/write-set.ts:76
                 seen[full_key] = pending_item(op['item'], op['expire'])
         return to_fetch
 
-    def rollback_to(self, level: int) -> None:  # src/write-set.ts:165
+    def rollback_to(self, level: int) -> None:  # src/write-set.ts:172
         """ROLLBACK TO SAVEPOINT: the writes made at `level` and deeper are forgotten (repeating it changes nothing)."""
         keep = 0 if level < 1 else level - 1
         while len(self._levels) > keep:
             if len(self._levels) > 0:
                 self._levels.pop()
 
-    def release(self, level: int) -> None:  # src/write-set.ts:171
+    def release(self, level: int) -> None:  # src/write-set.ts:178
         """RELEASE SAVEPOINT: the writes made at `level` and deeper now belong to the level below (idempotent)."""
         if level < 2:
             return
@@ -207,11 +207,11 @@ class WriteSet:  # src/write-set.ts:76
             for id, pending in innermost.items():
                 below[id] = pending
 
-    def clear(self) -> None:  # src/write-set.ts:181
+    def clear(self) -> None:  # src/write-set.ts:188
         """Forgets everything (COMMIT done, or ROLLBACK)."""
         self._levels = []
 
-    def _flattened(self) -> dict[str, PendingWrite]:  # src/write-set.ts:186
+    def _flattened(self) -> dict[str, PendingWrite]:  # src/write-set.ts:193
         """The final write of every key, in the order the keys were first written."""
         merged: dict[str, PendingWrite] = {}
         for level in self._levels:
@@ -219,7 +219,7 @@ class WriteSet:  # src/write-set.ts:76
                 merged[id] = pending
         return merged
 
-    def take_all(self) -> list[PendingWrite]:  # src/write-set.ts:195
+    def take_all(self) -> list[PendingWrite]:  # src/write-set.ts:202
         """Empties the set and returns its final writes, in the order the keys were first written."""
         writes: list[PendingWrite] = []
         for pending in self._flattened().values():
@@ -228,7 +228,7 @@ class WriteSet:  # src/write-set.ts:76
         return writes
 
 
-class KeyChange:  # src/write-set.ts:204
+class KeyChange:  # src/write-set.ts:211
     """What one statement does to one key: whether it removes the row that had the key, and the row the key ends with.
     """
 
@@ -239,7 +239,7 @@ class KeyChange:  # src/write-set.ts:204
     # The statement deleted the row holding this key (DELETE, or an UPDATE that moved it to another key).
     deleted: bool
 
-    def __init__(self, store: CacheStore, full_key: str) -> None:  # src/write-set.ts:212
+    def __init__(self, store: CacheStore, full_key: str) -> None:  # src/write-set.ts:219
         self.ends_with = None
         self.store = store
         self.full_key = full_key
@@ -247,7 +247,7 @@ class KeyChange:  # src/write-set.ts:204
         self.deleted = False
 
 
-class StatementWrites:  # src/write-set.ts:227
+class StatementWrites:  # src/write-set.ts:234
     """The writes of one statement through one table, applied together when the statement ends (end_modify). Within a
     statement the deletes apply to the keys as they were before it and the stores to the keys as they are after it, as
     a table's UPDATE replaces all its rows at once: `SET key = CASE key WHEN 'a' THEN 'b' ELSE 'a' END` swaps the two
@@ -259,19 +259,19 @@ class StatementWrites:  # src/write-set.ts:227
     # The savepoint level the statement runs at (0 before its first write).
     _level: int
 
-    def __init__(self) -> None:  # src/write-set.ts:232
+    def __init__(self) -> None:  # src/write-set.ts:239
         self._changes = {}
         self._level = 0
 
-    def is_empty(self) -> bool:  # src/write-set.ts:237
+    def is_empty(self) -> bool:  # src/write-set.ts:244
         return len(self._changes) == 0
 
     @property
-    def savepoint_level(self) -> int:  # src/write-set.ts:242
+    def savepoint_level(self) -> int:  # src/write-set.ts:249
         """The savepoint level of the statement's writes."""
         return self._level
 
-    def record(self, level: int, store: CacheStore, op: WriteOp, user_key: str) -> None:  # src/write-set.ts:250
+    def record(self, level: int, store: CacheStore, op: WriteOp, user_key: str) -> None:  # src/write-set.ts:257
         """Records one write of the statement at savepoint `level`. A second row ending with a key this statement
         already wrote is an ERROR naming the key (`user_key`, as the user wrote it).
         """
@@ -288,14 +288,14 @@ class StatementWrites:  # src/write-set.ts:227
             self.written_twice(user_key)
         change.ends_with = op
 
-    def written_twice(self, user_key: str) -> NoReturn:  # src/write-set.ts:267
+    def written_twice(self, user_key: str) -> NoReturn:  # src/write-set.ts:274
         """An ERROR for a key two rows of the statement end with."""
         raise_error(
             f'a statement cannot write key {quote_for_message(user_key)} twice: memcached holds one item per key',
             'Give each row of the statement its own key (SELECT DISTINCT ON (key) ..., or one statement per row).',
         )
 
-    def decided(self, store: CacheStore, full_key: str) -> Literal['ends', 'deleted'] | None:  # src/write-set.ts:278
+    def decided(self, store: CacheStore, full_key: str) -> Literal['ends', 'deleted'] | None:  # src/write-set.ts:285
         """Whether the statement already decided what `full_key` holds after it: 'ends' when a row ends with the key,
         'deleted' when it only removed the key, null when it did not touch it.
         """
@@ -304,7 +304,7 @@ class StatementWrites:  # src/write-set.ts:227
             return None
         return 'ends' if change.ends_with is not None else 'deleted'
 
-    def take_all(self) -> list[PendingWrite]:  # src/write-set.ts:285
+    def take_all(self) -> list[PendingWrite]:  # src/write-set.ts:292
         """Empties the statement and returns one final write per key, in the order the keys were first written."""
         writes: list[PendingWrite] = []
         for change in self._changes.values():
@@ -328,7 +328,7 @@ class StatementWrites:  # src/write-set.ts:227
         self.clear()
         return writes
 
-    def clear(self) -> None:  # src/write-set.ts:307
+    def clear(self) -> None:  # src/write-set.ts:314
         """Forgets the statement's writes (the statement failed, or the transaction ended)."""
         self._changes = {}
         self._level = 0

@@ -66,7 +66,11 @@ export function createDistribution(name: DistributionName, servers: readonly Ser
  * The server position of every key in `keys` under `name` over `servers`: the batch form of serverFor, used to group a
  * multi-key statement per server (and by the differential tests, which compare it between Node and Python).
  */
-export function placeKeys(name: DistributionName, servers: readonly ServerAddress[], keys: readonly string[]): number[] {
+export function placeKeys(
+  name: DistributionName,
+  servers: readonly ServerAddress[],
+  keys: readonly string[],
+): number[] {
   const distribution = createDistribution(name, servers);
   const positions: number[] = [];
   for (const key of keys) positions.push(distribution.serverFor(key));

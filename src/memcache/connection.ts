@@ -150,7 +150,8 @@ export class Connection {
         this.done();
         return;
       } catch (error) {
-        if (!(error instanceof ErrorReply) || error.kind !== 'CLIENT_ERROR' || error.knownText !== 'unauthenticated') throw error;
+        if (!(error instanceof ErrorReply) || error.kind !== 'CLIENT_ERROR' || error.knownText !== 'unauthenticated')
+          throw error;
       }
       const login = encodeStore('set', utf8Encode(LOGIN_KEY), 0, 0, utf8Encode(username + ' ' + password));
       await this.send(login, timeout);
@@ -258,7 +259,8 @@ export class Connection {
         if (!(error instanceof SocketError) || error.failure !== 'timeout') throw error;
       }
       waited = waited + slice;
-      if (waited >= timeout) throw new TransportFailure('receive', 'timeout', 'receive timed out after ' + formatFloat(timeout) + ' s');
+      if (waited >= timeout)
+        throw new TransportFailure('receive', 'timeout', 'receive timed out after ' + formatFloat(timeout) + ' s');
       await socket.sendAll(encodeVersion(), timeout);
       this.woken = true;
     }
@@ -293,7 +295,13 @@ const connections: Map<string, Connection> = new Map<string, Connection>();
 /** The registry key of a connection (it holds the password: it is never shown anywhere). */
 function connectionKey(host: string, port: number, security: ConnectionSecurity): string {
   const parts: string[] = [host, intToString(port), security.tls];
-  for (const part of [security.tlsCaFile, security.tlsCertFile, security.tlsKeyFile, security.username, security.password]) {
+  for (const part of [
+    security.tlsCaFile,
+    security.tlsCertFile,
+    security.tlsKeyFile,
+    security.username,
+    security.password,
+  ]) {
     parts.push(part === null ? '' : '=' + part);
   }
   return parts.join('\n');

@@ -106,7 +106,8 @@ export function parseMetadumpLine(line: Bytes): MetadumpEntry | string {
     const name = latin1Decode(field.slice(0, equals));
     if (name === 'key') {
       key = percentDecode(value);
-      if (key === null || key.length === 0 || key.length > MAX_KEY_LENGTH) return 'a key that is not 1 to 250 percent-encoded bytes';
+      if (key === null || key.length === 0 || key.length > MAX_KEY_LENGTH)
+        return 'a key that is not 1 to 250 percent-encoded bytes';
     } else if (name === 'exp') {
       expiresAt = parseSignedDigits(value);
       if (expiresAt === null) return 'an exp that is not a number';
@@ -168,7 +169,8 @@ function usualEntry(fields: Bytes[]): MetadumpEntry | null {
   const slabClass = unsignedNumber(fields[5]!.slice(4));
   const size = unsignedNumber(fields[6]!.slice(5));
   const clientFlags = count === 8 ? unsignedNumber(fields[7]!.slice(6)) : null;
-  if (key === null || key.length === 0 || key.length > MAX_KEY_LENGTH || expiresAt === null || lastAccess === null) return null;
+  if (key === null || key.length === 0 || key.length > MAX_KEY_LENGTH || expiresAt === null || lastAccess === null)
+    return null;
   if (!isDecimalU64(cas) || fetched === null || slabClass === null || size === null) return null;
   if (count === 8 && (clientFlags === null || clientFlags > MAX_CLIENT_FLAGS)) return null;
   return { key, expiresAt, lastAccess, cas: latin1Decode(cas), fetched, slabClass, size, clientFlags };

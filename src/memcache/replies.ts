@@ -11,7 +11,18 @@
  * ErrorReply (the reader stays usable). Anything that is not a reply of the expected kind throws a ProtocolError and
  * leaves the reader failed (close the connection).
  */
-import { bytesConcat, bytesEqual, bytesFind, bytesSplit, bytesStartsWith, intToString, latin1Decode, parseAsciiDigits, utf8Encode, type Bytes } from '../ports/runtime';
+import {
+  bytesConcat,
+  bytesEqual,
+  bytesFind,
+  bytesSplit,
+  bytesStartsWith,
+  intToString,
+  latin1Decode,
+  parseAsciiDigits,
+  utf8Encode,
+  type Bytes,
+} from '../ports/runtime';
 import { parseMetadumpLine, type MetadumpEntry } from './metadump';
 import { describeLine, errorReplyOf, ProtocolError, type ReplyError } from './reply-errors';
 import { CRLF, isDecimalU64, MAX_CLIENT_FLAGS, MAX_KEY_LENGTH, parseSignedDigits, SPACE } from './tokens';
@@ -133,7 +144,15 @@ function wordOf(line: Bytes): string {
 function metaStatusOf(word: Bytes): MetaStatus | null {
   if (word.length !== 2) return null;
   const status = latin1Decode(word);
-  if (status === 'HD' || status === 'VA' || status === 'EN' || status === 'NF' || status === 'NS' || status === 'EX' || status === 'MN') {
+  if (
+    status === 'HD' ||
+    status === 'VA' ||
+    status === 'EN' ||
+    status === 'NF' ||
+    status === 'NS' ||
+    status === 'EX' ||
+    status === 'MN'
+  ) {
     return status;
   }
   return null;
@@ -266,7 +285,10 @@ export class ReplyReader {
       const lengthField = flags < 0 ? EMPTY : fields[3]!;
       const length = parseAsciiDigits(lengthField);
       if (length < 0 || flags > MAX_CLIENT_FLAGS || keyLength === 0 || keyLength > MAX_KEY_LENGTH) {
-        throw this.fail(GET_REPLY, `a VALUE line of ${intToString(lineEnd - position)} bytes that is not VALUE <key> <flags> <bytes> [<cas>]`);
+        throw this.fail(
+          GET_REPLY,
+          `a VALUE line of ${intToString(lineEnd - position)} bytes that is not VALUE <key> <flags> <bytes> [<cas>]`,
+        );
       }
       if (length > maxValueLength) throw this.fail(GET_REPLY, this.tooLong(length));
       const cas = fieldCount === 5 ? this.casToken(fields[4]!, GET_REPLY) : null;
@@ -315,7 +337,15 @@ export class ReplyReader {
       const length = parseAsciiDigits(lengthField);
       const block = pieces[i + 1]!;
       // A line of four such fields is at most 288 bytes: MAX_LINE_LENGTH holds.
-      if (length !== block.length || flags < 0 || flags > MAX_CLIENT_FLAGS || keyLength === 0 || keyLength > MAX_KEY_LENGTH || length > maxValueLength) break;
+      if (
+        length !== block.length ||
+        flags < 0 ||
+        flags > MAX_CLIENT_FLAGS ||
+        keyLength === 0 ||
+        keyLength > MAX_KEY_LENGTH ||
+        length > maxValueLength
+      )
+        break;
       values.push([key, flags, block, null]);
       consumed += line.length + length + 4;
       i += 2;
@@ -367,7 +397,8 @@ export class ReplyReader {
     if (line === null) return null;
     const space = bytesFind(line, SPACE, 0);
     const digits = space < 0 ? line : line.slice(0, space);
-    if (isDecimalU64(digits) && (space < 0 || onlySpacesFrom(line, space))) return { found: true, value: latin1Decode(digits) };
+    if (isDecimalU64(digits) && (space < 0 || onlySpacesFrom(line, space)))
+      return { found: true, value: latin1Decode(digits) };
     if (bytesEqual(line, NOT_FOUND)) return { found: false, value: null };
     throw this.unexpected(line, COUNTER_REPLY, 'a number, NOT_FOUND or an error');
   }
@@ -383,7 +414,8 @@ export class ReplyReader {
       }
       if (bytesStartsWith(line, STAT_PREFIX, 0)) {
         const nameEnd = bytesFind(line, SPACE, STAT_PREFIX_LENGTH);
-        if (nameEnd <= STAT_PREFIX_LENGTH) throw this.fail(STATS_REPLY, `${describeLine(line)} that is not STAT <name> <value>`);
+        if (nameEnd <= STAT_PREFIX_LENGTH)
+          throw this.fail(STATS_REPLY, `${describeLine(line)} that is not STAT <name> <value>`);
         this.stats.push([latin1Decode(line.slice(STAT_PREFIX_LENGTH, nameEnd)), latin1Decode(line.slice(nameEnd + 1))]);
       } else if (bytesEqual(line, END)) {
         const stats = this.stats;
@@ -434,7 +466,8 @@ export class ReplyReader {
       return null;
     }
     const dataEnd = this.position + length;
-    if (!bytesStartsWith(this.buffer, CRLF, dataEnd)) throw this.fail(META_REPLY, `a data block of ${intToString(length)} bytes not followed by CRLF`);
+    if (!bytesStartsWith(this.buffer, CRLF, dataEnd))
+      throw this.fail(META_REPLY, `a data block of ${intToString(length)} bytes not followed by CRLF`);
     reply.value = this.buffer.slice(this.position, dataEnd);
     this.position = dataEnd + 2;
     this.metaHeader = null;
@@ -448,8 +481,20 @@ export class ReplyReader {
     const status = metaStatusOf(fields[0]!);
     if (status === null) throw this.unexpected(line, META_REPLY, 'HD, VA, EN, NF, NS, EX, MN or an error');
     const reply: MetaReply = {
-      status, value: null, cas: null, clientFlags: null, ttl: null, size: null, key: null, base64Key: false, opaque: null,
-      hit: null, lastAccess: null, won: false, stale: false, winTokenSent: false,
+      status,
+      value: null,
+      cas: null,
+      clientFlags: null,
+      ttl: null,
+      size: null,
+      key: null,
+      base64Key: false,
+      opaque: null,
+      hit: null,
+      lastAccess: null,
+      won: false,
+      stale: false,
+      winTokenSent: false,
     };
     let firstFlag = 1;
     if (status === 'VA') {
@@ -503,7 +548,11 @@ export class ReplyReader {
       if (flag === 'X') reply.stale = true;
       if (flag === 'Z') reply.winTokenSent = true;
     }
-    if (!valid) throw this.fail(META_REPLY, `a ${flag} flag whose token of ${intToString(token.length)} bytes is not what memcached sends`);
+    if (!valid)
+      throw this.fail(
+        META_REPLY,
+        `a ${flag} flag whose token of ${intToString(token.length)} bytes is not what memcached sends`,
+      );
   }
 
   /**
@@ -609,7 +658,11 @@ export class ReplyReader {
   }
 
   private casToken(token: Bytes, expected: string): string {
-    if (!isDecimalU64(token)) throw this.fail(expected, `a CAS token of ${intToString(token.length)} bytes that is not an unsigned 64-bit number`);
+    if (!isDecimalU64(token))
+      throw this.fail(
+        expected,
+        `a CAS token of ${intToString(token.length)} bytes that is not an unsigned 64-bit number`,
+      );
     return latin1Decode(token);
   }
 

@@ -107,8 +107,32 @@ export const KNOWN_SERVER_ERROR_TEXTS: readonly string[] = [
 
 /** The first word of every reply line the reader knows; an unexpected line starting with one of them says so. */
 const REPLY_WORDS: readonly string[] = [
-  'VALUE', 'END', 'STORED', 'NOT_STORED', 'EXISTS', 'NOT_FOUND', 'DELETED', 'TOUCHED', 'STAT', 'VERSION', 'OK', 'RESET',
-  'BUSY', 'BADCLASS', 'NOTSTARTED', 'ERROR', 'CLIENT_ERROR', 'SERVER_ERROR', 'HD', 'VA', 'EN', 'NF', 'NS', 'EX', 'MN', 'ME',
+  'VALUE',
+  'END',
+  'STORED',
+  'NOT_STORED',
+  'EXISTS',
+  'NOT_FOUND',
+  'DELETED',
+  'TOUCHED',
+  'STAT',
+  'VERSION',
+  'OK',
+  'RESET',
+  'BUSY',
+  'BADCLASS',
+  'NOTSTARTED',
+  'ERROR',
+  'CLIENT_ERROR',
+  'SERVER_ERROR',
+  'HD',
+  'VA',
+  'EN',
+  'NF',
+  'NS',
+  'EX',
+  'MN',
+  'ME',
 ];
 
 const KNOWN_TEXTS: Map<ErrorReplyKind, Set<string>> = new Map([
@@ -185,7 +209,10 @@ export class ProtocolError extends ReplyError {
 
 function describeErrorReply(kind: ErrorReplyKind, knownText: string | null, textLength: number): string {
   if (knownText !== null) return `memcached answered ${kind} "${knownText}"`;
-  if (textLength === 0) return kind === 'ERROR' ? 'memcached answered ERROR: it does not know the command' : `memcached answered ${kind} with no text`;
+  if (textLength === 0)
+    return kind === 'ERROR'
+      ? 'memcached answered ERROR: it does not know the command'
+      : `memcached answered ${kind} with no text`;
   return `memcached answered ${kind} with a text that is not a known memcached error (${intToString(textLength)} bytes, not shown)`;
 }
 

@@ -6,7 +6,15 @@
  * byte, space or DEL, a number out of its range, a CAS token that is not an unsigned 64-bit decimal. Values are
  * arbitrary bytes (a data block is framed by its length, so it may hold CR LF).
  */
-import { bytesConcat, bytesJoin, hasSpaceOrControl, intToAscii, intToString, utf8Encode, type Bytes } from '../ports/runtime';
+import {
+  bytesConcat,
+  bytesJoin,
+  hasSpaceOrControl,
+  intToAscii,
+  intToString,
+  utf8Encode,
+  type Bytes,
+} from '../ports/runtime';
 import { CRLF, isDecimalU64, MAX_CLIENT_FLAGS, MAX_EXPTIME, MAX_KEY_LENGTH, MIN_EXPTIME, SPACE } from './tokens';
 
 /** A request the encoders refuse to write; `reason` says why (it never quotes the key's bytes). */
@@ -169,7 +177,9 @@ function checkedKey(key: Bytes): Bytes {
   const length = key.length;
   if (length === 0) throw new InvalidRequestError('the key is empty');
   if (length > MAX_KEY_LENGTH) {
-    throw new InvalidRequestError(`the key is ${intToString(length)} bytes long, more than ${intToString(MAX_KEY_LENGTH)}`);
+    throw new InvalidRequestError(
+      `the key is ${intToString(length)} bytes long, more than ${intToString(MAX_KEY_LENGTH)}`,
+    );
   }
   if (hasSpaceOrControl(key)) throw new InvalidRequestError('the key holds a control character, space or DEL byte');
   return key;
@@ -194,13 +204,16 @@ function checkedClientFlags(value: number): Bytes {
 /** The ASCII bytes of an unsigned 64-bit decimal (a CAS token, delta or initial value), after checking them. */
 function checkedU64(what: string, digits: string): Bytes {
   const encoded = utf8Encode(digits);
-  if (!isDecimalU64(encoded)) throw new InvalidRequestError(`${what} must be the decimal digits of an unsigned 64-bit integer`);
+  if (!isDecimalU64(encoded))
+    throw new InvalidRequestError(`${what} must be the decimal digits of an unsigned 64-bit integer`);
   return encoded;
 }
 
 function checkedOpaque(opaque: Bytes): Bytes {
   if (opaque.length === 0 || opaque.length > MAX_OPAQUE_LENGTH || hasSpaceOrControl(opaque)) {
-    throw new InvalidRequestError(`an opaque token must be 1 to ${intToString(MAX_OPAQUE_LENGTH)} bytes without control characters, spaces or DEL`);
+    throw new InvalidRequestError(
+      `an opaque token must be 1 to ${intToString(MAX_OPAQUE_LENGTH)} bytes without control characters, spaces or DEL`,
+    );
   }
   return opaque;
 }
@@ -235,11 +248,29 @@ export function encodeGets(keys: readonly Bytes[]): Bytes {
 }
 
 /** `<command> <key> <flags> <exptime> <bytes>[ <cas>][ noreply]\r\n<value>\r\n` */
-function storage(command: Bytes, key: Bytes, flags: number, exptime: number, value: Bytes, cas: Bytes | null, noreply: boolean): Bytes {
+function storage(
+  command: Bytes,
+  key: Bytes,
+  flags: number,
+  exptime: number,
+  value: Bytes,
+  cas: Bytes | null,
+  noreply: boolean,
+): Bytes {
   // Flags and expiration time are most often 0, which needs no check.
   const flagsToken = flags === 0 ? ZERO : checkedClientFlags(flags);
   const exptimeToken = exptime === 0 ? ZERO : checkedExptime('the expiration time', exptime);
-  const parts: Bytes[] = [command, SPACE, checkedKey(key), SPACE, flagsToken, SPACE, exptimeToken, SPACE, intToAscii(value.length)];
+  const parts: Bytes[] = [
+    command,
+    SPACE,
+    checkedKey(key),
+    SPACE,
+    flagsToken,
+    SPACE,
+    exptimeToken,
+    SPACE,
+    intToAscii(value.length),
+  ];
   if (cas !== null) parts.push(SPACE, cas);
   if (noreply) parts.push(NOREPLY);
   parts.push(CRLF, value, CRLF);
@@ -250,12 +281,26 @@ function storage(command: Bytes, key: Bytes, flags: number, exptime: number, val
  * `set`/`add`/`replace`/`append`/`prepend <key> <flags> <exptime> <bytes>[ noreply]` and the value (read with
  * readStored). append and prepend ignore flags and exptime, as memcached does.
  */
-export function encodeStore(command: StoreCommand, key: Bytes, flags: number, exptime: number, value: Bytes, noreply = false): Bytes {
+export function encodeStore(
+  command: StoreCommand,
+  key: Bytes,
+  flags: number,
+  exptime: number,
+  value: Bytes,
+  noreply = false,
+): Bytes {
   return storage(STORE_COMMANDS.get(command)!, key, flags, exptime, value, null, noreply);
 }
 
 /** `cas <key> <flags> <exptime> <bytes> <cas>[ noreply]` and the value (read with readStored); `cas` as from gets. */
-export function encodeCas(key: Bytes, flags: number, exptime: number, value: Bytes, cas: string, noreply = false): Bytes {
+export function encodeCas(
+  key: Bytes,
+  flags: number,
+  exptime: number,
+  value: Bytes,
+  cas: string,
+  noreply = false,
+): Bytes {
   return storage(CAS, key, flags, exptime, value, checkedU64('the CAS token', cas), noreply);
 }
 

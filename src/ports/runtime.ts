@@ -247,13 +247,15 @@ export function parseDecimalFloat(s: string): Float | null {
 
 /** Decimal text of a safe integer; anything else (fractions, NaN, beyond 2^53-1) is an InvalidArgumentError. */
 export function intToString(n: number): string {
-  if (!Number.isSafeInteger(n)) throw new InvalidArgumentError(`intToString expects a safe integer, got ${describeNumber(n)}`);
+  if (!Number.isSafeInteger(n))
+    throw new InvalidArgumentError(`intToString expects a safe integer, got ${describeNumber(n)}`);
   return String(n === 0 ? 0 : n);
 }
 
 /** Exactly Python's repr(float): shortest round-trip digits, exponent form below 1e-4 and from 1e16, always a '.0' or exponent. */
 export function formatFloat(f: Float): string {
-  if (!Number.isFinite(f)) throw new InvalidArgumentError(`formatFloat expects a finite number, got ${describeNumber(f)}`);
+  if (!Number.isFinite(f))
+    throw new InvalidArgumentError(`formatFloat expects a finite number, got ${describeNumber(f)}`);
   const negative = f < 0 || Object.is(f, -0);
   const [mantissa = '', exponentText = '0'] = Math.abs(f).toExponential().split('e');
   const digits = mantissa.replace('.', '');
@@ -292,7 +294,9 @@ function stringifyValue(value: unknown, out: string[]): void {
     out.push(value ? 'true' : 'false');
   } else if (typeof value === 'number') {
     if (!Number.isSafeInteger(value)) {
-      throw new InvalidArgumentError(`jsonStringify accepts only safe integers as numbers, got ${describeNumber(value)}`);
+      throw new InvalidArgumentError(
+        `jsonStringify accepts only safe integers as numbers, got ${describeNumber(value)}`,
+      );
     }
     out.push(String(value === 0 ? 0 : value));
   } else if (typeof value === 'string') {
@@ -359,7 +363,12 @@ function normalizeNegativeZero(value: unknown): JsonValue {
     const result: { [key: string]: JsonValue } = {};
     for (const [key, item] of Object.entries(value)) {
       // defineProperty, not assignment: a "__proto__" key must stay an own property, as JSON.parse made it.
-      Object.defineProperty(result, key, { value: normalizeNegativeZero(item), enumerable: true, writable: true, configurable: true });
+      Object.defineProperty(result, key, {
+        value: normalizeNegativeZero(item),
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
     }
     return result;
   }
@@ -506,7 +515,8 @@ export function latin1Decode(b: Bytes): string {
 
 /** Decimal ASCII of a safe integer (Python `b'%d' % n`); anything else is an InvalidArgumentError. */
 export function intToAscii(n: number): Bytes {
-  if (!Number.isSafeInteger(n)) throw new InvalidArgumentError(`intToAscii expects a safe integer, got ${describeNumber(n)}`);
+  if (!Number.isSafeInteger(n))
+    throw new InvalidArgumentError(`intToAscii expects a safe integer, got ${describeNumber(n)}`);
   return new Uint8Array(Buffer.from(String(n === 0 ? 0 : n), 'latin1'));
 }
 

@@ -81,7 +81,14 @@ const UNTRUSTED_CERTIFICATE = [
   'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
   'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
 ];
-const OTHER_VERIFY_FAILURES = ['CERT_SIGNATURE_FAILURE', 'CERT_REVOKED', 'INVALID_CA', 'INVALID_PURPOSE', 'CERT_UNTRUSTED', 'CERT_REJECTED'];
+const OTHER_VERIFY_FAILURES = [
+  'CERT_SIGNATURE_FAILURE',
+  'CERT_REVOKED',
+  'INVALID_CA',
+  'INVALID_PURPOSE',
+  'CERT_UNTRUSTED',
+  'CERT_REJECTED',
+];
 
 /** The fixed text for a failed verification of the server's certificate (`name` an X509_V_ERR_* name). */
 function verifyFailure(name: string, host: string): SocketError {
@@ -90,7 +97,8 @@ function verifyFailure(name: string, host: string): SocketError {
     return new SocketError('tls', `${prefix}the server's certificate is not signed by a trusted certificate authority`);
   }
   if (name === 'CERT_HAS_EXPIRED') return new SocketError('tls', `${prefix}the server's certificate has expired`);
-  if (name === 'CERT_NOT_YET_VALID') return new SocketError('tls', `${prefix}the server's certificate is not valid yet`);
+  if (name === 'CERT_NOT_YET_VALID')
+    return new SocketError('tls', `${prefix}the server's certificate is not valid yet`);
   if (name === 'HOSTNAME_MISMATCH' || name === 'IP_ADDRESS_MISMATCH') {
     return new SocketError('tls', `${prefix}the server's certificate is not valid for the host name "${host}"`);
   }
@@ -98,7 +106,13 @@ function verifyFailure(name: string, host: string): SocketError {
 }
 
 /** OpenSSL reasons (SSL_R_*, as `ERR_SSL_<reason>` in Node and `SSLError.reason` in Python) with a fixed text. */
-const NOT_TLS_REASONS = ['WRONG_VERSION_NUMBER', 'HTTP_REQUEST', 'RECORD_LAYER_FAILURE', 'PACKET_LENGTH_TOO_LONG', 'UNKNOWN_PROTOCOL'];
+const NOT_TLS_REASONS = [
+  'WRONG_VERSION_NUMBER',
+  'HTTP_REQUEST',
+  'RECORD_LAYER_FAILURE',
+  'PACKET_LENGTH_TOO_LONG',
+  'UNKNOWN_PROTOCOL',
+];
 const CLIENT_CERTIFICATE_REFUSED = [
   'SSLV3_ALERT_BAD_CERTIFICATE',
   'SSLV3_ALERT_CERTIFICATE_UNKNOWN',
@@ -112,20 +126,29 @@ export const TLS_CLOSED_DURING_HANDSHAKE = 'the server closed the connection dur
 /** The fixed text for an OpenSSL reason. */
 function reasonFailure(reason: string): SocketError {
   if (NOT_TLS_REASONS.includes(reason)) return new SocketError('tls', 'the server does not speak TLS on this port');
-  if (reason === 'TLSV13_ALERT_CERTIFICATE_REQUIRED') return new SocketError('tls', 'the server requires a client certificate');
+  if (reason === 'TLSV13_ALERT_CERTIFICATE_REQUIRED')
+    return new SocketError('tls', 'the server requires a client certificate');
   if (reason === 'TLSV1_ALERT_UNKNOWN_CA') {
     return new SocketError('tls', 'the server does not trust the client certificate (unknown certificate authority)');
   }
-  if (CLIENT_CERTIFICATE_REFUSED.includes(reason)) return new SocketError('tls', 'the server refused the client certificate');
-  if (NO_COMMON_VERSION.includes(reason)) return new SocketError('tls', 'the server and the client have no TLS version in common');
+  if (CLIENT_CERTIFICATE_REFUSED.includes(reason))
+    return new SocketError('tls', 'the server refused the client certificate');
+  if (NO_COMMON_VERSION.includes(reason))
+    return new SocketError('tls', 'the server and the client have no TLS version in common');
   if (reason === 'UNEXPECTED_EOF_WHILE_READING') return new SocketError('tls', TLS_CLOSED_DURING_HANDSHAKE);
   return new SocketError('tls', `TLS failed: ${reason.toLowerCase().split('_').join(' ')}`);
 }
 
 /** Whether Node's error code is a TLS one (OpenSSL's, or Node's own host name check). */
 function isTlsCode(code: string): boolean {
-  return code.startsWith('ERR_SSL_') || code === 'ERR_TLS_CERT_ALTNAME_INVALID' || UNTRUSTED_CERTIFICATE.includes(code) ||
-    OTHER_VERIFY_FAILURES.includes(code) || code === 'CERT_HAS_EXPIRED' || code === 'CERT_NOT_YET_VALID';
+  return (
+    code.startsWith('ERR_SSL_') ||
+    code === 'ERR_TLS_CERT_ALTNAME_INVALID' ||
+    UNTRUSTED_CERTIFICATE.includes(code) ||
+    OTHER_VERIFY_FAILURES.includes(code) ||
+    code === 'CERT_HAS_EXPIRED' ||
+    code === 'CERT_NOT_YET_VALID'
+  );
 }
 
 /** The SocketError for an error a TLS socket reported (`host` for the host name text). */
@@ -144,7 +167,13 @@ function failureOf(error: NodeJS.ErrnoException, phase: string, host: string): S
 /** `reason` for a file that cannot be read, as _socket.py words errno. */
 function fileReadFailure(role: string, path: string, code: string | undefined): SocketError {
   const reason =
-    code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'it is a directory' : `error ${code ?? 'unknown'}`;
+    code === 'ENOENT'
+      ? 'no such file'
+      : code === 'EACCES'
+        ? 'permission denied'
+        : code === 'EISDIR'
+          ? 'it is a directory'
+          : `error ${code ?? 'unknown'}`;
   return new SocketError('tls', `cannot read the ${role} ${path}: ${reason}`);
 }
 
@@ -184,7 +213,8 @@ function secureContextFor(options: SocketOptions): SecureContext {
   if (caFile !== null) {
     ca = readPem('CA file', caFile);
     // Node would silently ignore a file without certificates (and then trust nobody); OpenSSL refuses it in Python.
-    if (!ca.includes('-----BEGIN CERTIFICATE-----')) throw new SocketError('tls', `no certificate in the CA file ${caFile}`);
+    if (!ca.includes('-----BEGIN CERTIFICATE-----'))
+      throw new SocketError('tls', `no certificate in the CA file ${caFile}`);
   }
   let cert: Buffer | null = null;
   let key: Buffer | null = null;
@@ -214,16 +244,26 @@ function failTls(message: string): never {
 export const POST_HANDSHAKE_WAIT_MS = 250;
 
 /** TLS over the connected `raw`, within `remainingMs`; failures are SocketErrors (kind 'tls', or 'timeout'). */
-function startTls(raw: NetSocket, host: string, mode: TlsMode, context: SecureContext, remainingMs: number, connectTimeout: Float): Promise<NetSocket> {
+function startTls(
+  raw: NetSocket,
+  host: string,
+  mode: TlsMode,
+  context: SecureContext,
+  remainingMs: number,
+  connectTimeout: Float,
+): Promise<NetSocket> {
   return new Promise<NetSocket>((resolve, reject) => {
     const options: ConnectionOptions = { socket: raw, host, secureContext: context, rejectUnauthorized: mode === 'on' };
     // SNI carries names only; the certificate is checked against `host` either way.
     if (isIP(host) === 0) options.servername = host;
     const secure = tlsConnect(options);
-    const timer = setTimeout(() => {
-      secure.destroy();
-      reject(timedOut('TLS handshake', connectTimeout));
-    }, Math.max(remainingMs, 0));
+    const timer = setTimeout(
+      () => {
+        secure.destroy();
+        reject(timedOut('TLS handshake', connectTimeout));
+      },
+      Math.max(remainingMs, 0),
+    );
     // TLS 1.3: the client's handshake ends before the server has checked the client's certificate; the server's first
     // record after it says how that went (session tickets, or an alert refusing the certificate). Waiting for it
     // (POST_HANDSHAKE_WAIT_MS at most) reports a refusal here, and the same way in both bindings, instead of racing
@@ -411,7 +451,8 @@ export class Spool {
   write(data: Bytes): void {
     try {
       let offset = 0;
-      while (offset < data.length) offset += writeSync(this.descriptor, data, offset, data.length - offset, this.written + offset);
+      while (offset < data.length)
+        offset += writeSync(this.descriptor, data, offset, data.length - offset, this.written + offset);
     } catch (error) {
       throw spoolFailure('writing', error);
     }

@@ -23,7 +23,12 @@ function commentsOf(file: ts.SourceFile): string[] {
   const comments: string[] = [];
   for (let token = scanner.scan(); token !== ts.SyntaxKind.EndOfFileToken; token = scanner.scan()) {
     if (token === ts.SyntaxKind.SingleLineCommentTrivia || token === ts.SyntaxKind.MultiLineCommentTrivia) {
-      comments.push(scanner.getTokenText().replace(/^\/\/|^\/\*\*?|\*\/$/g, '').replace(/^\s*\* ?/gm, ''));
+      comments.push(
+        scanner
+          .getTokenText()
+          .replace(/^\/\/|^\/\*\*?|\*\/$/g, '')
+          .replace(/^\s*\* ?/gm, ''),
+      );
     }
   }
   return comments;
@@ -40,7 +45,10 @@ function containsSequence(haystack: string[], needle: string[]): boolean {
 
 describe('comments of src/ in python-out', () => {
   it('every comment of every emitted module is in its Python module (docstring or # comment)', () => {
-    const project = new Project({ tsConfigFilePath: path.join(ROOT, 'tsconfig.json'), skipAddingFilesFromTsConfig: true });
+    const project = new Project({
+      tsConfigFilePath: path.join(ROOT, 'tsconfig.json'),
+      skipAddingFilesFromTsConfig: true,
+    });
     project.addSourceFilesAtPaths(path.join(ROOT, 'src', '**', '*.ts'));
     project.resolveSourceFileDependencies();
     const result = compileProject(project, { root: ROOT });
@@ -51,7 +59,10 @@ describe('comments of src/ in python-out', () => {
       const file = sourceFile.compilerNode;
       const relative = path.relative(path.join(ROOT, 'src'), file.fileName);
       if (relative.startsWith('ports/')) continue;
-      const out = relative.replace(/-/g, '_').replace(/(^|\/)index\.ts$/, '$1__init__.py').replace(/\.ts$/, '.py');
+      const out = relative
+        .replace(/-/g, '_')
+        .replace(/(^|\/)index\.ts$/, '$1__init__.py')
+        .replace(/\.ts$/, '.py');
       const emitted = result.files.find((f) => f.path === out);
       expect(emitted, out).toBeDefined();
       const words = looseWords(emitted!.text);

@@ -10,7 +10,10 @@ import { LINE_WIDTH, lineWidth } from '../../codegen/printer';
 import { compileSources, fixtureFiles, FIXTURES, listFixtures, ROOT } from './helpers';
 
 function compileRealSource(): CompileResult {
-  const project = new Project({ tsConfigFilePath: path.join(ROOT, 'tsconfig.json'), skipAddingFilesFromTsConfig: true });
+  const project = new Project({
+    tsConfigFilePath: path.join(ROOT, 'tsconfig.json'),
+    skipAddingFilesFromTsConfig: true,
+  });
   project.addSourceFilesAtPaths(path.join(ROOT, 'src', '**', '*.ts'));
   project.resolveSourceFileDependencies();
   return compileProject(project, { root: ROOT });
@@ -61,18 +64,29 @@ describe('python-out/pymcache_fdw', () => {
 
   it(`has no line longer than ${LINE_WIDTH} characters (the project's width), _runtime.py included`, () => {
     const long: string[] = [];
-    for (const file of execFileSync('find', [PACKAGE_DIR, '-name', '*.py', '-not', '-path', '*/__pycache__/*'], { encoding: 'utf8' }).trim().split('\n').sort()) {
-      fs.readFileSync(file, 'utf8').split('\n').forEach((line, i) => {
-        if (lineWidth(line) > LINE_WIDTH) long.push(`${path.relative(ROOT, file)}:${i + 1}: ${lineWidth(line)} characters`);
-      });
+    for (const file of execFileSync('find', [PACKAGE_DIR, '-name', '*.py', '-not', '-path', '*/__pycache__/*'], {
+      encoding: 'utf8',
+    })
+      .trim()
+      .split('\n')
+      .sort()) {
+      fs.readFileSync(file, 'utf8')
+        .split('\n')
+        .forEach((line, i) => {
+          if (lineWidth(line) > LINE_WIDTH)
+            long.push(`${path.relative(ROOT, file)}:${i + 1}: ${lineWidth(line)} characters`);
+        });
     }
     expect(long).toEqual([]);
   });
 
   it('compiles with /usr/bin/python3 and passes mypy --strict against the typed stubs of multicorn and pymemcache', () => {
     // Skip nothing: an empty python-out is emitted first.
-    if (!fs.existsSync(path.join(PACKAGE_DIR, '__init__.py'))) execFileSync('npx', ['tsx', 'codegen/cli.ts'], { cwd: ROOT });
-    const modules = execFileSync('find', [PACKAGE_DIR, '-name', '*.py', '-not', '-path', '*/__pycache__/*'], { encoding: 'utf8' })
+    if (!fs.existsSync(path.join(PACKAGE_DIR, '__init__.py')))
+      execFileSync('npx', ['tsx', 'codegen/cli.ts'], { cwd: ROOT });
+    const modules = execFileSync('find', [PACKAGE_DIR, '-name', '*.py', '-not', '-path', '*/__pycache__/*'], {
+      encoding: 'utf8',
+    })
       .trim()
       .split('\n')
       .sort();

@@ -515,7 +515,10 @@ function runNode(dir: string): Record<string, unknown> {
   `;
   fs.writeFileSync(path.join(dir, 'node', 'runner.ts'), runner);
   fs.writeFileSync(path.join(dir, 'node', 'package.json'), '{ "type": "module" }\n');
-  const out = execFileSync(path.join(ROOT, 'node_modules/.bin/tsx'), [path.join(dir, 'node', 'runner.ts')], { cwd: path.join(dir, 'node'), encoding: 'utf8' });
+  const out = execFileSync(path.join(ROOT, 'node_modules/.bin/tsx'), [path.join(dir, 'node', 'runner.ts')], {
+    cwd: path.join(dir, 'node'),
+    encoding: 'utf8',
+  });
   return JSON.parse(out) as Record<string, unknown>;
 }
 
@@ -529,7 +532,8 @@ function runPython(dir: string): Record<string, unknown> {
   fs.mkdirSync(pkg, { recursive: true });
   fs.copyFileSync(path.join(ROOT, 'python-out/pymcache_fdw/_runtime.py'), path.join(pkg, '_runtime.py'));
   fs.writeFileSync(path.join(pkg, '__init__.py'), '');
-  for (const file of result.files) if (file.path !== '__init__.py') fs.writeFileSync(path.join(pkg, file.path), file.text);
+  for (const file of result.files)
+    if (file.path !== '__init__.py') fs.writeFileSync(path.join(pkg, file.path), file.text);
   const runner = [
     'import importlib, json, sys',
     `names = ${JSON.stringify(Object.keys(SNIPPETS))}`,
@@ -543,7 +547,10 @@ function runPython(dir: string): Record<string, unknown> {
     'sys.stdout.write(json.dumps(results, ensure_ascii=False))',
   ].join('\n');
   fs.writeFileSync(path.join(dir, 'py', 'runner.py'), runner);
-  const out = execFileSync('/usr/bin/python3', [path.join(dir, 'py', 'runner.py')], { cwd: path.join(dir, 'py'), encoding: 'utf8' });
+  const out = execFileSync('/usr/bin/python3', [path.join(dir, 'py', 'runner.py')], {
+    cwd: path.join(dir, 'py'),
+    encoding: 'utf8',
+  });
   return JSON.parse(out) as Record<string, unknown>;
 }
 

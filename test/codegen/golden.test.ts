@@ -42,10 +42,13 @@ describe('golden fixtures: TypeScript in, exact Python out', () => {
           packages.set('shared', shared);
           continue;
         }
-        const modules = text.split(/^# ==== /m).filter((t) => t !== '').map((t): [string, string] => {
-          const newline = t.indexOf('\n');
-          return [t.slice(0, newline), t.slice(newline + 1)];
-        });
+        const modules = text
+          .split(/^# ==== /m)
+          .filter((t) => t !== '')
+          .map((t): [string, string] => {
+            const newline = t.indexOf('\n');
+            return [t.slice(0, newline), t.slice(newline + 1)];
+          });
         packages.set(name, modules);
       }
       for (const [name, modules] of packages) {
@@ -60,10 +63,14 @@ describe('golden fixtures: TypeScript in, exact Python out', () => {
           return target;
         });
         execFileSync('/usr/bin/python3', ['-m', 'py_compile', ...files]);
-        const result = execFileSync('/usr/bin/python3', ['-m', 'mypy', '--python-version', '3.9', '--ignore-missing-imports', '--no-error-summary', ...files], {
-          cwd: path.join(dir, name),
-          encoding: 'utf8',
-        });
+        const result = execFileSync(
+          '/usr/bin/python3',
+          ['-m', 'mypy', '--python-version', '3.9', '--ignore-missing-imports', '--no-error-summary', ...files],
+          {
+            cwd: path.join(dir, name),
+            encoding: 'utf8',
+          },
+        );
         expect(result).toBe('');
       }
     } finally {

@@ -24,7 +24,8 @@ export function portSources(): Record<string, string> {
  * resolve `./ports/...` (and refusal fixtures hold errors on purpose). In memory the line is blanked, so line
  * numbers stay those of the file on disk and the in-memory checker sees every error.
  */
-export const FIXTURE_HEADER = '// @ts-nocheck (fixture: compiled in memory next to src/ports by test/codegen/helpers.ts)';
+export const FIXTURE_HEADER =
+  '// @ts-nocheck (fixture: compiled in memory next to src/ports by test/codegen/helpers.ts)';
 
 function withoutHeader(text: string): string {
   return text.startsWith(`${FIXTURE_HEADER}\n`) ? text.slice(FIXTURE_HEADER.length) : text;
@@ -62,10 +63,18 @@ export function emitFixture(name: string, text: string): { output: string; diagn
   const result = compileSources(files);
   const wanted = Object.keys(files)
     .filter((f) => !f.startsWith('src/ports/'))
-    .map((f) => f.replace(/^src\//, '').replace(/-/g, '_').replace(/(^|\/)index\.ts$/, '$1__init__.py').replace(/\.ts$/, '.py'));
+    .map((f) =>
+      f
+        .replace(/^src\//, '')
+        .replace(/-/g, '_')
+        .replace(/(^|\/)index\.ts$/, '$1__init__.py')
+        .replace(/\.ts$/, '.py'),
+    );
   const emitted = result.files.filter((f) => wanted.includes(f.path));
   const output =
-    emitted.length === 1 && Object.keys(files).length === 1 ? emitted[0]!.text : emitted.map((f) => `# ==== ${f.path}\n${f.text}`).join('');
+    emitted.length === 1 && Object.keys(files).length === 1
+      ? emitted[0]!.text
+      : emitted.map((f) => `# ==== ${f.path}\n${f.text}`).join('');
   return { output, diagnostics: result.diagnostics.map(formatDiagnostic) };
 }
 

@@ -7,14 +7,30 @@ import * as py from '../../codegen/python-ast';
 
 function pythonValue(literal: string): string {
   // The code points Python reads from the literal, as JSON with every non-ASCII character escaped.
-  return execFileSync('/usr/bin/python3', ['-c', `import json,sys; sys.stdout.write(json.dumps(${literal}))`], { encoding: 'utf8' });
+  return execFileSync('/usr/bin/python3', ['-c', `import json,sys; sys.stdout.write(json.dumps(${literal}))`], {
+    encoding: 'utf8',
+  });
 }
 
 describe('string literals', () => {
-  const samples = ['plain', "it's", 'say "hi"', `both ' and "`, 'tab\tnl\ncr\r', 'nul\u0000 bell\u0007 del\u007f c1\u0085', 'é中😀', 'nbsp\u00a0 zwj\u200d bom\ufeff ls\u2028', 'back\\slash', '{braces}', '\u{10ffff}\u{1f600}\u{e0001}'];
+  const samples = [
+    'plain',
+    "it's",
+    'say "hi"',
+    `both ' and "`,
+    'tab\tnl\ncr\r',
+    'nul\u0000 bell\u0007 del\u007f c1\u0085',
+    'é中😀',
+    'nbsp\u00a0 zwj\u200d bom\ufeff ls\u2028',
+    'back\\slash',
+    '{braces}',
+    '\u{10ffff}\u{1f600}\u{e0001}',
+  ];
   for (const text of samples) {
     it(`round-trips ${JSON.stringify(text)} exactly through Python`, () => {
-      expect(pythonValue(stringLiteral(text))).toBe(JSON.stringify(text).replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`));
+      expect(pythonValue(stringLiteral(text))).toBe(
+        JSON.stringify(text).replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`),
+      );
     });
   }
 
@@ -51,12 +67,18 @@ describe('precedence', () => {
 
 describe('f-strings', () => {
   it('doubles literal braces and picks the quote the expressions do not use', () => {
-    const f: py.FString = { kind: 'FString', parts: [{ text: '{x} ' }, { expr: py.subscript(py.name('d'), py.str('k')) }] };
+    const f: py.FString = {
+      kind: 'FString',
+      parts: [{ text: '{x} ' }, { expr: py.subscript(py.name('d'), py.str('k')) }],
+    };
     expect(printExpr(f)).toBe(`f"{{x}} {d['k']}"`);
   });
 
   it('falls back to concatenation when an expression needs a backslash (invalid inside f-strings before 3.12)', () => {
-    const f: py.FString = { kind: 'FString', parts: [{ text: 'a' }, { expr: py.call(py.attr(py.name('s'), 'strip'), [py.str('\t')]) }] };
+    const f: py.FString = {
+      kind: 'FString',
+      parts: [{ text: 'a' }, { expr: py.call(py.attr(py.name('s'), 'strip'), [py.str('\t')]) }],
+    };
     expect(printExpr(f)).toBe("'a' + s.strip('\\t')");
   });
 });
@@ -80,7 +102,11 @@ describe('lines fit LINE_WIDTH (120), split the way black splits them', () => {
   });
 
   it('puts one argument per line, with a trailing comma, when they do not fit on one', () => {
-    const call = py.call(n('f'), [long('aaaa'), long('bbbb'), long('cccc'), long('dddd')], [{ name: 'key', value: py.str('v') }]);
+    const call = py.call(
+      n('f'),
+      [long('aaaa'), long('bbbb'), long('cccc'), long('dddd')],
+      [{ name: 'key', value: py.str('v') }],
+    );
     expect(print(py.exprStmt(call))).toEqual([
       'f(',
       `    aaaa_${'x'.repeat(30)},`,
@@ -93,7 +119,15 @@ describe('lines fit LINE_WIDTH (120), split the way black splits them', () => {
   });
 
   it('splits a boolean chain of an if inside parentheses, one operand per line after its operator', () => {
-    const test: py.Expr = { kind: 'BoolOp', op: 'and', values: [py.compare(long('left'), 'is', py.none()), py.compare(long('middle'), 'in', long('right')), long('flag')] };
+    const test: py.Expr = {
+      kind: 'BoolOp',
+      op: 'and',
+      values: [
+        py.compare(long('left'), 'is', py.none()),
+        py.compare(long('middle'), 'in', long('right')),
+        long('flag'),
+      ],
+    };
     expect(print(py.ifStmt(test, [py.pass()]))).toEqual([
       'if (',
       `    left_${'x'.repeat(30)} is None`,
@@ -114,7 +148,11 @@ describe('lines fit LINE_WIDTH (120), split the way black splits them', () => {
       `    + four_${'x'.repeat(30)}`,
       ')',
     ]);
-    expect(print(py.assign(n('chosen'), py.ifExp(py.compare(long('test'), 'is not', py.none()), long('body'), long('orelse'))))).toEqual([
+    expect(
+      print(
+        py.assign(n('chosen'), py.ifExp(py.compare(long('test'), 'is not', py.none()), long('body'), long('orelse'))),
+      ),
+    ).toEqual([
       'chosen = (',
       `    body_${'x'.repeat(30)}`,
       `    if test_${'x'.repeat(30)} is not None`,
@@ -124,7 +162,10 @@ describe('lines fit LINE_WIDTH (120), split the way black splits them', () => {
   });
 
   it('explodes a dict literal one entry per line', () => {
-    const dict: py.DictExpr = { kind: 'Dict', entries: ['alpha', 'beta', 'gamma', 'delta'].map((k) => ({ key: py.str(k), value: long(k) })) };
+    const dict: py.DictExpr = {
+      kind: 'Dict',
+      entries: ['alpha', 'beta', 'gamma', 'delta'].map((k) => ({ key: py.str(k), value: long(k) })),
+    };
     expect(print(py.ret(dict), '    ')).toEqual([
       '    return {',
       `        'alpha': alpha_${'x'.repeat(30)},`,
@@ -143,7 +184,10 @@ describe('lines fit LINE_WIDTH (120), split the way black splits them', () => {
       `    ' ${'word '.repeat(7).trim()}'`,
       ')',
     ]);
-    const f: py.FString = { kind: 'FString', parts: [{ text: `${'word '.repeat(21)}"` }, { expr: n('key') }, { text: `" ${'word '.repeat(8).trim()}` }] };
+    const f: py.FString = {
+      kind: 'FString',
+      parts: [{ text: `${'word '.repeat(21)}"` }, { expr: n('key') }, { text: `" ${'word '.repeat(8).trim()}` }],
+    };
     expect(print(py.exprStmt(py.call(n('warn'), [f])))).toEqual([
       'warn(',
       `    f'${'word '.repeat(21)}"{key}"'`,
@@ -153,8 +197,21 @@ describe('lines fit LINE_WIDTH (120), split the way black splits them', () => {
   });
 
   it('wraps a def signature: parameters on one indented line, else one per line', () => {
-    const param = (name: string): py.Param => ({ name: `${name}_${'x'.repeat(20)}`, annotation: py.hint('str'), default: null });
-    const def: py.FunctionDef = { kind: 'FunctionDef', name: 'method', params: [param('a'), param('b'), param('c'), param('d')], returns: py.hint('None'), decorators: [], docstring: null, body: [py.pass()], anchor: 'src/m.ts:3' };
+    const param = (name: string): py.Param => ({
+      name: `${name}_${'x'.repeat(20)}`,
+      annotation: py.hint('str'),
+      default: null,
+    });
+    const def: py.FunctionDef = {
+      kind: 'FunctionDef',
+      name: 'method',
+      params: [param('a'), param('b'), param('c'), param('d')],
+      returns: py.hint('None'),
+      decorators: [],
+      docstring: null,
+      body: [py.pass()],
+      anchor: 'src/m.ts:3',
+    };
     expect(print(def)).toEqual([
       'def method(',
       `    a_${'x'.repeat(20)}: str, b_${'x'.repeat(20)}: str, c_${'x'.repeat(20)}: str, d_${'x'.repeat(20)}: str`,
@@ -164,8 +221,15 @@ describe('lines fit LINE_WIDTH (120), split the way black splits them', () => {
   });
 
   it('lists the names of a long import one per line', () => {
-    const names = ['alpha', 'beta', 'gamma', 'delta', 'epsilon', 'zeta', 'eta', 'theta'].map((s) => ({ name: `${s}_name_xxxxxxxx`, asname: null }));
-    expect(print({ kind: 'ImportFrom', module: '.module', names })).toEqual(['from .module import (', ...names.map((x) => `    ${x.name},`), ')']);
+    const names = ['alpha', 'beta', 'gamma', 'delta', 'epsilon', 'zeta', 'eta', 'theta'].map((s) => ({
+      name: `${s}_name_xxxxxxxx`,
+      asname: null,
+    }));
+    expect(print({ kind: 'ImportFrom', module: '.module', names })).toEqual([
+      'from .module import (',
+      ...names.map((x) => `    ${x.name},`),
+      ')',
+    ]);
   });
 
   it('reflows comments and docstrings that pass the width; a trailing comment that does not fit goes above', () => {

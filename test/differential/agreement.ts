@@ -26,11 +26,22 @@ function asReported(outcome: Outcome): Outcome {
   if (!('error' in outcome) || outcome.error.class !== 'MulticornException') return outcome;
   const { message: reported, ...others } = outcome.error.attributes;
   if (reported === undefined) return outcome;
-  return { error: { class: outcome.error.class, message: typeof reported === 'string' ? reported : JSON.stringify(reported), attributes: others } };
+  return {
+    error: {
+      class: outcome.error.class,
+      message: typeof reported === 'string' ? reported : JSON.stringify(reported),
+      attributes: others,
+    },
+  };
 }
 
 /** Compares the outcomes of `vectors` on both sides; differences fail the test, naming the seed. */
-export function expectSameOutcomes(fn: string, vectors: unknown[][], node: Outcome[], python: Outcome[]): DifferentialReport {
+export function expectSameOutcomes(
+  fn: string,
+  vectors: unknown[][],
+  node: Outcome[],
+  python: Outcome[],
+): DifferentialReport {
   expect([node.length, python.length]).toEqual([vectors.length, vectors.length]);
   const mismatches: Mismatch[] = [];
   let errors = 0;
@@ -44,7 +55,10 @@ export function expectSameOutcomes(fn: string, vectors: unknown[][], node: Outco
     }
   });
   const firstMismatches = mismatches.slice(0, 3);
-  expect(firstMismatches, `${fn}: Node and Python disagree (FC_SEED=${SEED}): ${JSON.stringify(firstMismatches)}`).toEqual([]);
+  expect(
+    firstMismatches,
+    `${fn}: Node and Python disagree (FC_SEED=${SEED}): ${JSON.stringify(firstMismatches)}`,
+  ).toEqual([]);
   return { total: vectors.length, errors, mismatches };
 }
 
@@ -56,7 +70,11 @@ export async function expectAgreement(
   options: Omit<DifferentialOptions, 'compareMessages'> = {},
 ): Promise<DifferentialReport> {
   const node = await runInNode(tsModule, fn, vectors, options.floatResult ?? false);
-  const python = await runInPython(options.pythonModule ?? pythonModuleFor(tsModule), options.pythonFunction ?? snakeCase(fn), vectors);
+  const python = await runInPython(
+    options.pythonModule ?? pythonModuleFor(tsModule),
+    options.pythonFunction ?? snakeCase(fn),
+    vectors,
+  );
   return expectSameOutcomes(fn, vectors, node, python);
 }
 
@@ -64,6 +82,10 @@ export async function expectAgreement(
  * The rig's runInPython for a Python adapter that lives beside the tests (test/differential is put on the path after
  * the package and multicorn): used where the arguments are objects JSON cannot carry (multicorn's Qual).
  */
-export function runAdapterInPython(pythonModule: string, pythonFunction: string, vectors: readonly unknown[][]): Promise<Outcome[]> {
+export function runAdapterInPython(
+  pythonModule: string,
+  pythonFunction: string,
+  vectors: readonly unknown[][],
+): Promise<Outcome[]> {
   return runInPython(pythonModule, pythonFunction, vectors, [join(REPO_ROOT, 'test', 'differential')]);
 }

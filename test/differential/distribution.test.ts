@@ -18,9 +18,10 @@ async function expectAgreement(
 ): Promise<{ errors: number; total: number }> {
   const report = await differential(module, fn, vectors);
   const firstMismatches = report.mismatches.slice(0, 3);
-  expect(firstMismatches, `${fn}: Node and Python disagree (FC_SEED=${SEED}): ${JSON.stringify(firstMismatches)}`).toEqual(
-    [],
-  );
+  expect(
+    firstMismatches,
+    `${fn}: Node and Python disagree (FC_SEED=${SEED}): ${JSON.stringify(firstMismatches)}`,
+  ).toEqual([]);
   return report;
 }
 
@@ -87,11 +88,19 @@ describe('distribution: Node and emitted Python place every key on the same serv
 
 describe('distribution hashes: Node and emitted Python agree', () => {
   it('ketamaKeyHash (MD5 of the UTF-8 bytes, first little-endian word)', async () => {
-    await expectAgreement('src/distribution/ketama.ts', 'ketamaKeyHash', KEYS.map((key) => [key]));
+    await expectAgreement(
+      'src/distribution/ketama.ts',
+      'ketamaKeyHash',
+      KEYS.map((key) => [key]),
+    );
   });
 
   it('cacheMemcachedKeyHash ((crc32 >> 16) & 0x7fff)', async () => {
-    await expectAgreement('src/distribution/modula.ts', 'cacheMemcachedKeyHash', KEYS.map((key) => [key]));
+    await expectAgreement(
+      'src/distribution/modula.ts',
+      'cacheMemcachedKeyHash',
+      KEYS.map((key) => [key]),
+    );
   });
 
   it('rendezvousScore (murmur3 over the low bytes of the code points), lone surrogates included', async () => {
@@ -118,7 +127,11 @@ describe('distribution hashes: Node and emitted Python agree', () => {
     }
     const random = sample(
       fc
-        .tuple(fc.integer({ min: 1, max: 1_000_000 }), fc.integer({ min: 0, max: 15_000_000 }), fc.integer({ min: 2, max: 64 }))
+        .tuple(
+          fc.integer({ min: 1, max: 1_000_000 }),
+          fc.integer({ min: 0, max: 15_000_000 }),
+          fc.integer({ min: 2, max: 64 }),
+        )
         .map(([weight, rest, count]) => [weight, weight + rest, count]),
     );
     await expectAgreement('src/distribution/ketama.ts', 'ketamaPointsForWeight', [...grid, ...random]);

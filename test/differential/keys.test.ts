@@ -10,7 +10,10 @@ const KEYS = 'src/keys.ts';
 async function expectAgreement(fn: string, vectors: unknown[][]): Promise<{ errors: number; total: number }> {
   const report = await differential(KEYS, fn, vectors);
   const firstMismatches = report.mismatches.slice(0, 3);
-  expect(firstMismatches, `${fn}: Node and Python disagree (FC_SEED=${SEED}): ${JSON.stringify(firstMismatches)}`).toEqual([]);
+  expect(
+    firstMismatches,
+    `${fn}: Node and Python disagree (FC_SEED=${SEED}): ${JSON.stringify(firstMismatches)}`,
+  ).toEqual([]);
   return report;
 }
 
@@ -27,14 +30,45 @@ const keyLike = fc.oneof(
 );
 
 const handPicked = [
-  '', 'a', ' ', 'a b', 'a\tb', 'a\nb', '\r', '\u0000', '\u001f', '\u007f', '\u0080', '\u0085', '\u009f', '\u00a0', '\u2028',
-  'é', '😀', '\ud800', 'a\udfff', 'x'.repeat(250), 'x'.repeat(251), 'é'.repeat(125), 'é'.repeat(125) + 'x', '😀'.repeat(62) + 'ab',
-  '😀'.repeat(63), 'q"\\', 'k'.repeat(60), 'k'.repeat(61), 'key:with:colons', 'UPPER', 'tab\tin\tkey'.repeat(30),
+  '',
+  'a',
+  ' ',
+  'a b',
+  'a\tb',
+  'a\nb',
+  '\r',
+  '\u0000',
+  '\u001f',
+  '\u007f',
+  '\u0080',
+  '\u0085',
+  '\u009f',
+  '\u00a0',
+  '\u2028',
+  'é',
+  '😀',
+  '\ud800',
+  'a\udfff',
+  'x'.repeat(250),
+  'x'.repeat(251),
+  'é'.repeat(125),
+  'é'.repeat(125) + 'x',
+  '😀'.repeat(62) + 'ab',
+  '😀'.repeat(63),
+  'q"\\',
+  'k'.repeat(60),
+  'k'.repeat(61),
+  'key:with:colons',
+  'UPPER',
+  'tab\tin\tkey'.repeat(30),
 ];
 
 describe('keys.ts: Node and emitted Python agree', () => {
   it('validateKey accepts and refuses the same keys with the same error', async () => {
-    const report = await expectAgreement('validateKey', [...handPicked, ...sample(keyLike)].map((key) => [key]));
+    const report = await expectAgreement(
+      'validateKey',
+      [...handPicked, ...sample(keyLike)].map((key) => [key]),
+    );
     expect(report.errors).toBeGreaterThan(100);
     expect(report.errors).toBeLessThan(report.total - 100);
   });
@@ -63,9 +97,20 @@ describe('keys.ts: Node and emitted Python agree', () => {
   });
 
   it('plainFullKeys (the keys of a lookup checked at once) accepts and refuses the same lists', async () => {
-    const lists = fc.array(fc.oneof({ weight: 3, arbitrary: fc.string({ unit: fc.constantFrom('a', 'é', '😀'), maxLength: 8 }) }, { weight: 1, arbitrary: keyLike }), { maxLength: 5 });
+    const lists = fc.array(
+      fc.oneof(
+        { weight: 3, arbitrary: fc.string({ unit: fc.constantFrom('a', 'é', '😀'), maxLength: 8 }) },
+        { weight: 1, arbitrary: keyLike },
+      ),
+      { maxLength: 5 },
+    );
     const vectors = [
-      ['', []], ['', ['a', 'b']], ['', ['a', 'b c']], ['p:', ['a', '']], ['', ['a', '\ud800']], ['', ['a', 'x'.repeat(251)]],
+      ['', []],
+      ['', ['a', 'b']],
+      ['', ['a', 'b c']],
+      ['p:', ['a', '']],
+      ['', ['a', '\ud800']],
+      ['', ['a', 'x'.repeat(251)]],
       ...sample(fc.tuple(fc.constantFrom('', 'app:', 'é:'), lists)),
     ];
     const report = await expectAgreement('plainFullKeys', vectors);
@@ -73,12 +118,21 @@ describe('keys.ts: Node and emitted Python agree', () => {
   });
 
   it('keyProblem names the same problem, or none, for the same keys', async () => {
-    await expectAgreement('keyProblem', [...handPicked, ...sample(keyLike)].map((key) => [key]));
+    await expectAgreement(
+      'keyProblem',
+      [...handPicked, ...sample(keyLike)].map((key) => [key]),
+    );
   });
 
   it('stripPrefix removes the same prefixes and returns null for the same misses', async () => {
     const vectors = [
-      ['app:', 'app:key'], ['app:', 'app:'], ['app:', 'ap'], ['', 'key'], ['\ud83d', '😀'], ['😀', '😀x'], ['a', 'A'],
+      ['app:', 'app:key'],
+      ['app:', 'app:'],
+      ['app:', 'ap'],
+      ['', 'key'],
+      ['\ud83d', '😀'],
+      ['😀', '😀x'],
+      ['a', 'A'],
       ...sample(fc.tuple(anyString(6), anyString(12)).map(([prefix, rest]) => [prefix, prefix + rest])),
       ...sample(fc.tuple(anyString(6), anyString(12))),
     ];
@@ -86,6 +140,9 @@ describe('keys.ts: Node and emitted Python agree', () => {
   });
 
   it('quoteForMessage escapes and elides the same way', async () => {
-    await expectAgreement('quoteForMessage', [...handPicked, ...sample(keyLike)].map((text) => [text]));
+    await expectAgreement(
+      'quoteForMessage',
+      [...handPicked, ...sample(keyLike)].map((text) => [text]),
+    );
   });
 });

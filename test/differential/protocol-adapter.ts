@@ -4,27 +4,44 @@ import { canonicalFromNode } from '../rig/differential';
 import { ErrorReply, ProtocolError, ReplyError, ReplyReader } from '../../src/memcache/protocol';
 
 /** The kinds of reply a test asks for, named as the reader's methods read them. */
-export type ReplyKind = 'values' | 'stored' | 'deleted' | 'touched' | 'counter' | 'stats' | 'version' | 'meta' | 'metadump';
+export type ReplyKind =
+  'values' | 'stored' | 'deleted' | 'touched' | 'counter' | 'stats' | 'version' | 'meta' | 'metadump';
 
 function read(reader: ReplyReader, kind: ReplyKind): unknown {
   switch (kind) {
-    case 'values': return reader.readValues();
-    case 'stored': return reader.readStored();
-    case 'deleted': return reader.readDeleted();
-    case 'touched': return reader.readTouched();
-    case 'counter': return reader.readCounter();
-    case 'stats': return reader.readStats();
-    case 'version': return reader.readVersion();
-    case 'meta': return reader.readMeta();
-    case 'metadump': return reader.readMetadump();
+    case 'values':
+      return reader.readValues();
+    case 'stored':
+      return reader.readStored();
+    case 'deleted':
+      return reader.readDeleted();
+    case 'touched':
+      return reader.readTouched();
+    case 'counter':
+      return reader.readCounter();
+    case 'stats':
+      return reader.readStats();
+    case 'version':
+      return reader.readVersion();
+    case 'meta':
+      return reader.readMeta();
+    case 'metadump':
+      return reader.readMetadump();
   }
 }
 
 /** A reply error as data: its class, message and attributes. */
-export function errorOutcome(error: ReplyError): { error: string; message: string; attributes: Record<string, unknown> } {
-  const attributes: Record<string, unknown> = error instanceof ErrorReply
-    ? { kind: error.kind, knownText: error.knownText, textLength: error.textLength }
-    : error instanceof ProtocolError ? { expected: error.expected, problem: error.problem } : {};
+export function errorOutcome(error: ReplyError): {
+  error: string;
+  message: string;
+  attributes: Record<string, unknown>;
+} {
+  const attributes: Record<string, unknown> =
+    error instanceof ErrorReply
+      ? { kind: error.kind, knownText: error.knownText, textLength: error.textLength }
+      : error instanceof ProtocolError
+        ? { expected: error.expected, problem: error.problem }
+        : {};
   return { error: error.constructor.name, message: error.message, attributes };
 }
 

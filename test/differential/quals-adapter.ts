@@ -5,5 +5,8 @@ import { lookupKeys } from '../../src/quals';
 export type QualTriple = [string, QualOperator, HostValue];
 
 export function lookupKeysOf(triples: QualTriple[], keyColumn: string): string[] | null {
-  return lookupKeys(triples.map(([field, operator, value]) => new Qual(field, operator, value)), keyColumn);
+  return lookupKeys(
+    triples.map(([field, operator, value]) => new Qual(field, operator, value)),
+    keyColumn,
+  );
 }

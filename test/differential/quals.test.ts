@@ -15,10 +15,21 @@ async function expectLookupAgreement(vectors: unknown[][]): Promise<{ total: num
 }
 
 /** Keys drawn from a small pool, so that lists repeat keys and several quals on the key share some. */
-const key = fc.oneof({ weight: 6, arbitrary: fc.constantFrom('a', 'b', 'c', 'é', '😀', '', ' ', 'A') }, { weight: 2, arbitrary: anyString(6) });
-const element = fc.oneof({ weight: 8, arbitrary: key }, { weight: 1, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: fc.integer({ min: -3, max: 3 }) });
+const key = fc.oneof(
+  { weight: 6, arbitrary: fc.constantFrom('a', 'b', 'c', 'é', '😀', '', ' ', 'A') },
+  { weight: 2, arbitrary: anyString(6) },
+);
+const element = fc.oneof(
+  { weight: 8, arbitrary: key },
+  { weight: 1, arbitrary: fc.constant(null) },
+  { weight: 1, arbitrary: fc.integer({ min: -3, max: 3 }) },
+);
 const field = fc.constantFrom('key', 'key', 'key', 'value', 'Key', 'k');
-const scalarQual = fc.tuple(field, fc.constantFrom('=', '=', '<>', '~~', '<', '>=', '!~~*'), fc.oneof(key, fc.constant(null), fc.integer())) as fc.Arbitrary<QualTriple>;
+const scalarQual = fc.tuple(
+  field,
+  fc.constantFrom('=', '=', '<>', '~~', '<', '>=', '!~~*'),
+  fc.oneof(key, fc.constant(null), fc.integer()),
+) as fc.Arbitrary<QualTriple>;
 const listQual = fc.tuple(
   field,
   fc.tuple(fc.constantFrom('=', '=', '<>', '~~'), fc.boolean()),
@@ -39,16 +50,60 @@ describe('quals.ts: Node and emitted Python agree', () => {
       [[['key', ['<>', true], ['a']]], 'key'],
       [[['key', ['=', true], []]], 'key'],
       [[['key', ['=', true], null]], 'key'],
-      [[['key', '=', 'a'], ['key', ['=', true], ['a', 'b']]], 'key'],
-      [[['key', ['=', true], ['c', 'b', 'a']], ['key', ['=', true], ['a', 'c']]], 'key'],
-      [[['key', '=', 'a'], ['key', '=', 'b']], 'key'],
-      [[['key', '~~', 'a%'], ['key', '=', 'a']], 'key'],
-      [[['k', '=', 'x'], ['key', '=', 'y']], 'k'],
+      [
+        [
+          ['key', '=', 'a'],
+          ['key', ['=', true], ['a', 'b']],
+        ],
+        'key',
+      ],
+      [
+        [
+          ['key', ['=', true], ['c', 'b', 'a']],
+          ['key', ['=', true], ['a', 'c']],
+        ],
+        'key',
+      ],
+      [
+        [
+          ['key', '=', 'a'],
+          ['key', '=', 'b'],
+        ],
+        'key',
+      ],
+      [
+        [
+          ['key', '~~', 'a%'],
+          ['key', '=', 'a'],
+        ],
+        'key',
+      ],
+      [
+        [
+          ['k', '=', 'x'],
+          ['key', '=', 'y'],
+        ],
+        'k',
+      ],
     ];
     await expectLookupAgreement(handPicked);
     // Both sides agree; this pins what they agree on.
     expect(handPicked.map(([triples, keyColumn]) => lookupKeysOf(triples, keyColumn))).toEqual([
-      null, ['a'], [], null, null, ['b', 'a', 'c'], null, null, [], [], ['a'], ['c', 'a'], [], ['a'], ['x'],
+      null,
+      ['a'],
+      [],
+      null,
+      null,
+      ['b', 'a', 'c'],
+      null,
+      null,
+      [],
+      [],
+      ['a'],
+      ['c', 'a'],
+      [],
+      ['a'],
+      ['x'],
     ]);
   });
 

@@ -15,7 +15,15 @@ import { startMemcached } from '../rig/memcached';
 import { SEED, sample } from '../runtime/vectors';
 import { rawFlushAll, type MemcachedAddress } from '../rig/raw-memcached';
 import { freeLoopbackPort } from '../rig/ports';
-import { contentsDiffer, differingSteps, errorOf, heldItems, okOf, PythonScripts, type HeldItem } from './script-harness';
+import {
+  contentsDiffer,
+  differingSteps,
+  errorOf,
+  heldItems,
+  okOf,
+  PythonScripts,
+  type HeldItem,
+} from './script-harness';
 import { runScript, type StepOutcome } from './script-node';
 
 const ITEM_SIZE_MAX = 4096;
@@ -28,7 +36,11 @@ let pythonServer: { address: MemcachedAddress; stop(): Promise<void> };
 let deadPort: number;
 
 beforeAll(async () => {
-  [nodeServer, pythonServer, deadPort] = await Promise.all([startMemcached(MEMCACHED_ARGS), startMemcached(MEMCACHED_ARGS), freeLoopbackPort()]);
+  [nodeServer, pythonServer, deadPort] = await Promise.all([
+    startMemcached(MEMCACHED_ARGS),
+    startMemcached(MEMCACHED_ARGS),
+    freeLoopbackPort(),
+  ]);
   python = new PythonScripts();
 });
 
@@ -39,7 +51,10 @@ afterAll(async () => {
 });
 
 /** Full keys the scenarios can write (with and without the prefix they use), read whatever the crawler lists. */
-const CANDIDATE_KEYS = ['a', 'b', 'c', 'é', 'e', 'f', 'i', 'j', 'n', 'moved', 'gone'].flatMap((key) => [key, `p:${key}`]);
+const CANDIDATE_KEYS = ['a', 'b', 'c', 'é', 'e', 'f', 'i', 'j', 'n', 'moved', 'gone'].flatMap((key) => [
+  key,
+  `p:${key}`,
+]);
 
 type Run = { node: StepOutcome[]; python: StepOutcome[]; nodeItems: HeldItem[]; pythonItems: HeldItem[] };
 
@@ -53,14 +68,28 @@ async function scenario(steps: unknown[][], label: string): Promise<Run> {
   const nodeEnv = { host: nodeServer.address.host, port: nodeServer.address.port };
   const pythonEnv = { host: pythonServer.address.host, port: pythonServer.address.port };
   const [fromNode, fromPython] = await Promise.all([runScript(script, nodeEnv), python.run(script, pythonEnv)]);
-  expect(differingSteps(script, fromNode, fromPython, nodeEnv, pythonEnv), `${label}: Node and Python disagree; scenario ${JSON.stringify(script)}`).toEqual([]);
-  const [nodeItems, pythonItems] = await Promise.all([heldItems(nodeServer.address, CANDIDATE_KEYS), heldItems(pythonServer.address, CANDIDATE_KEYS)]);
-  expect(contentsDiffer(nodeItems, pythonItems), `${label}: the servers' contents differ; scenario ${JSON.stringify(script)}`).toBeNull();
+  expect(
+    differingSteps(script, fromNode, fromPython, nodeEnv, pythonEnv),
+    `${label}: Node and Python disagree; scenario ${JSON.stringify(script)}`,
+  ).toEqual([]);
+  const [nodeItems, pythonItems] = await Promise.all([
+    heldItems(nodeServer.address, CANDIDATE_KEYS),
+    heldItems(pythonServer.address, CANDIDATE_KEYS),
+  ]);
+  expect(
+    contentsDiffer(nodeItems, pythonItems),
+    `${label}: the servers' contents differ; scenario ${JSON.stringify(script)}`,
+  ).toBeNull();
   return { node: fromNode.slice(1, -1), python: fromPython.slice(1, -1), nodeItems, pythonItems };
 }
 
 const SERVER = { host: '$HOST', port: '$PORT' };
-const TEXT_TABLE = [['key', 'text', 'text'], ['value', 'text', 'text'], ['expire', 'integer', 'integer'], ['flags', 'bigint', 'bigint']];
+const TEXT_TABLE = [
+  ['key', 'text', 'text'],
+  ['value', 'text', 'text'],
+  ['expire', 'integer', 'integer'],
+  ['flags', 'bigint', 'bigint'],
+];
 const ALL = ['key', 'value', 'expire', 'flags'];
 const eq = (key: string): unknown[] => ['key', '=', key];
 const anyOf = (keys: Array<string | null>): unknown[] => ['key', ['=', true], keys];
@@ -97,13 +126,50 @@ describe('scenarios: PymcacheFDW and PymcacheFDWStats in Node and emitted Python
     // Both sides agree; this pins what they agree on.
     // Pending writes read back with the TTL their expiration gives (0: never).
     expect(okOf(run.node[5]!)).toEqual([
-      { dict: [['key', 'a'], ['value', 'v1'], ['expire', '0'], ['flags', '5']] },
-      { dict: [['key', 'b'], ['value', 'é😀'], ['expire', '300'], ['flags', '0']] },
+      {
+        dict: [
+          ['key', 'a'],
+          ['value', 'v1'],
+          ['expire', '0'],
+          ['flags', '5'],
+        ],
+      },
+      {
+        dict: [
+          ['key', 'b'],
+          ['value', 'é😀'],
+          ['expire', '300'],
+          ['flags', '0'],
+        ],
+      },
     ]);
-    expect(okOf(run.node[9]!)).toEqual([{ dict: [['key', 'b'], ['value', 'é😀'], ['expire', '300'], ['flags', '0']] }]);
+    expect(okOf(run.node[9]!)).toEqual([
+      {
+        dict: [
+          ['key', 'b'],
+          ['value', 'é😀'],
+          ['expire', '300'],
+          ['flags', '0'],
+        ],
+      },
+    ]);
     expect(okOf(run.node[18]!)).toEqual([
-      { dict: [['key', 'a'], ['value', 'v1'], ['expire', '0'], ['flags', '5']] },
-      { dict: [['key', 'b'], ['value', 'v2'], ['expire', '0'], ['flags', '1']] },
+      {
+        dict: [
+          ['key', 'a'],
+          ['value', 'v1'],
+          ['expire', '0'],
+          ['flags', '5'],
+        ],
+      },
+      {
+        dict: [
+          ['key', 'b'],
+          ['value', 'v2'],
+          ['expire', '0'],
+          ['flags', '1'],
+        ],
+      },
     ]);
     // The listing after COMMIT shows what memcached holds.
     expect(okOf(run.node[19]!)).toEqual(okOf(run.node[18]!));
@@ -130,7 +196,10 @@ describe('scenarios: PymcacheFDW and PymcacheFDWStats in Node and emitted Python
         call('endModify'),
         call('insert', { key: 'b', value: 'after delete' }),
         call('endModify'),
-        call('bulkInsert', [{ key: 'c', value: '1' }, { key: 'a', value: '2' }]),
+        call('bulkInsert', [
+          { key: 'c', value: '1' },
+          { key: 'a', value: '2' },
+        ]),
         call('preCommit'),
         call('commit'),
         ['fdw', 't', { ...SERVER, write_mode: 'immediate', prefix: 'p:' }, TEXT_TABLE.slice(0, 2)],
@@ -181,7 +250,9 @@ describe('scenarios: PymcacheFDW and PymcacheFDWStats in Node and emitted Python
       'sizes and invalid input',
     );
     expect(errorOf(run.node[2]!)).toBeNull();
-    expect(errorOf(run.node[3]!)?.message).toMatch(/^the value of key "b" is 4037 bytes, more than memcached at .* stores for this key \(4036 bytes\)$/);
+    expect(errorOf(run.node[3]!)?.message).toMatch(
+      /^the value of key "b" is 4037 bytes, more than memcached at .* stores for this key \(4036 bytes\)$/,
+    );
     expect(run.nodeItems.map(({ key }) => key)).toEqual(['a', 'e', 'é']);
   });
 
@@ -223,7 +294,11 @@ describe('scenarios: PymcacheFDW and PymcacheFDWStats in Node and emitted Python
   });
 
   it('stats tables: settings with the server column, explain, options and columns refused', async () => {
-    const stats = [['stat_name', 'text', 'text'], ['stat_value', 'text', 'text'], ['server', 'text', 'text']];
+    const stats = [
+      ['stat_name', 'text', 'text'],
+      ['stat_value', 'text', 'text'],
+      ['server', 'text', 'text'],
+    ];
     const run = await scenario(
       [
         ['stats', 's', { ...SERVER, stats_cmd: 'settings' }, stats],
@@ -278,18 +353,35 @@ describe('scenarios: PymcacheFDW and PymcacheFDWStats in Node and emitted Python
     );
     const warning = (index: number): string => String((run.node[index]!.logged as string[][])[0]?.[1]);
     expect(okOf(run.node[1]!)).toEqual([]);
-    expect(warning(1)).toMatch(/^cannot reach memcached at 127\.0\.0\.1:\d+ \(get of key "a"\): .*; its keys are read as misses \(on_server_error miss\)$/);
-    expect(warning(2)).toMatch(/is marked down after a failure less than 30 seconds ago \(retry_interval\): key "a" read as misses/);
+    expect(warning(1)).toMatch(
+      /^cannot reach memcached at 127\.0\.0\.1:\d+ \(get of key "a"\): .*; its keys are read as misses \(on_server_error miss\)$/,
+    );
+    expect(warning(2)).toMatch(
+      /is marked down after a failure less than 30 seconds ago \(retry_interval\): key "a" read as misses/,
+    );
     expect(errorOf(run.node[3]!)?.message).toMatch(/is marked down .*: cannot write key "a"$/);
     expect(errorOf(run.node[9]!)?.message).toMatch(/^cannot reach memcached at 127\.0\.0\.1:\d+ \(get of key "a"\)/);
-    expect(okOf(run.node[19]!)).toEqual([{ dict: [['key', 'a'], ['value', 'listed']] }]);
+    expect(okOf(run.node[19]!)).toEqual([
+      {
+        dict: [
+          ['key', 'a'],
+          ['value', 'listed'],
+        ],
+      },
+    ]);
   });
 });
 
 // ---- random scenarios --------------------------------------------------------------------------------------------
 
 /** A cache table shape: its columns, and generators for each column's values as Multicorn hands them over. */
-type Shape = { columns: string[][]; keyColumn: string; value: fc.Arbitrary<unknown>; expire: fc.Arbitrary<unknown> | null; flags: fc.Arbitrary<unknown> | null };
+type Shape = {
+  columns: string[][];
+  keyColumn: string;
+  value: fc.Arbitrary<unknown>;
+  expire: fc.Arbitrary<unknown> | null;
+  flags: fc.Arbitrary<unknown> | null;
+};
 
 const nearLimit = fc.integer({ min: 4016, max: 4026 });
 const textValue = fc.oneof(
@@ -298,7 +390,16 @@ const textValue = fc.oneof(
   { weight: 1, arbitrary: fc.constantFrom(null, 5) },
 );
 const SHAPES: Shape[] = [
-  { columns: [['key', 'text', 'text'], ['value', 'text', 'text']], keyColumn: 'key', value: textValue, expire: null, flags: null },
+  {
+    columns: [
+      ['key', 'text', 'text'],
+      ['value', 'text', 'text'],
+    ],
+    keyColumn: 'key',
+    value: textValue,
+    expire: null,
+    flags: null,
+  },
   {
     columns: TEXT_TABLE,
     keyColumn: 'key',
@@ -307,7 +408,11 @@ const SHAPES: Shape[] = [
     flags: fc.constantFrom(null, '0', '7', '4294967295', '4294967296', '-1'),
   },
   {
-    columns: [['k', 'character varying(250)', 'character varying'], ['value', 'bytea', 'bytea'], ['flags', 'integer', 'integer']],
+    columns: [
+      ['k', 'character varying(250)', 'character varying'],
+      ['value', 'bytea', 'bytea'],
+      ['flags', 'integer', 'integer'],
+    ],
     keyColumn: 'k',
     value: fc.oneof(
       { weight: 5, arbitrary: fc.uint8Array({ maxLength: 6 }) },
@@ -318,14 +423,21 @@ const SHAPES: Shape[] = [
     flags: fc.constantFrom(null, 0, 9, 2147483647, -2),
   },
   {
-    columns: [['key', 'text', 'text'], ['value', 'integer', 'integer'], ['expire', 'text', 'text']],
+    columns: [
+      ['key', 'text', 'text'],
+      ['value', 'integer', 'integer'],
+      ['expire', 'text', 'text'],
+    ],
     keyColumn: 'key',
     value: fc.constantFrom(0, -5, 2147483647, 42, '17', null),
     expire: fc.constantFrom(null, '60', ' 60', 'x', '-1', '99999999999999999'),
     flags: null,
   },
   {
-    columns: [['key', 'text', 'text'], ['value', 'jsonb', 'jsonb']],
+    columns: [
+      ['key', 'text', 'text'],
+      ['value', 'jsonb', 'jsonb'],
+    ],
     keyColumn: 'key',
     value: fc.constantFrom('{"a": 1}', '[1, 2]', 'null', 'not json', '"\\u0000"', '"é"'),
     expire: null,
@@ -334,10 +446,20 @@ const SHAPES: Shape[] = [
 ];
 
 const KEYS = ['a', 'b', 'é', 'k 1', 'x'.repeat(251), '', 'ctl\u0001'];
-const key = fc.oneof({ weight: 12, arbitrary: fc.constantFrom('a', 'b', 'é') }, { weight: 2, arbitrary: fc.constantFrom(...KEYS) }, { weight: 1, arbitrary: fc.constant(null) });
+const key = fc.oneof(
+  { weight: 12, arbitrary: fc.constantFrom('a', 'b', 'é') },
+  { weight: 2, arbitrary: fc.constantFrom(...KEYS) },
+  { weight: 1, arbitrary: fc.constant(null) },
+);
 
 const tableOptions = fc.record({
-  connection: fc.constantFrom<Record<string, string>>(SERVER, SERVER, { servers: '$HOST:$PORT' }, { servers: '$HOST:$PORT', on_server_error: 'miss' }, { port: '0', host: '$HOST' }),
+  connection: fc.constantFrom<Record<string, string>>(
+    SERVER,
+    SERVER,
+    { servers: '$HOST:$PORT' },
+    { servers: '$HOST:$PORT', on_server_error: 'miss' },
+    { port: '0', host: '$HOST' },
+  ),
   prefix: fc.constantFrom('', '', 'p:'),
   insertMode: fc.constantFrom('set', 'set', 'add'),
   writeMode: fc.constantFrom('commit', 'commit', 'immediate'),
@@ -361,15 +483,18 @@ type Abstract =
   | ['endModify'];
 
 function scenarioFor(shape: Shape): fc.Arbitrary<unknown[][]> {
-  const optional = (arbitrary: fc.Arbitrary<unknown> | null): fc.Arbitrary<unknown> => arbitrary ?? fc.constant(undefined);
-  const row = fc.tuple(key, shape.value, optional(shape.expire), optional(shape.flags), fc.boolean()).map(([k, value, expire, flags, omitValue]) => {
-    const result: Record<string, unknown> = { [shape.keyColumn]: k };
-    // Multicorn always hands every column; a missing value column is what a broken host would do, kept rare.
-    if (!omitValue || Math.abs(String(k).length % 7) !== 0) result['value'] = value;
-    if (shape.expire !== null) result['expire'] = expire;
-    if (shape.flags !== null) result['flags'] = flags;
-    return result;
-  });
+  const optional = (arbitrary: fc.Arbitrary<unknown> | null): fc.Arbitrary<unknown> =>
+    arbitrary ?? fc.constant(undefined);
+  const row = fc
+    .tuple(key, shape.value, optional(shape.expire), optional(shape.flags), fc.boolean())
+    .map(([k, value, expire, flags, omitValue]) => {
+      const result: Record<string, unknown> = { [shape.keyColumn]: k };
+      // Multicorn always hands every column; a missing value column is what a broken host would do, kept rare.
+      if (!omitValue || Math.abs(String(k).length % 7) !== 0) result['value'] = value;
+      if (shape.expire !== null) result['expire'] = expire;
+      if (shape.flags !== null) result['flags'] = flags;
+      return result;
+    });
   const columnNames = shape.columns.map(([name]) => name!);
   const quals = fc.oneof(
     { weight: 4, arbitrary: key.map((k) => [[shape.keyColumn, '=', k]]) },
@@ -379,7 +504,10 @@ function scenarioFor(shape: Shape): fc.Arbitrary<unknown[][]> {
   const columns = fc.subarray(columnNames, { minLength: 1 });
   const abstract: fc.Arbitrary<Abstract> = fc.oneof(
     { weight: 6, arbitrary: row.map((r): Abstract => ['insert', r]) },
-    { weight: 2, arbitrary: fc.array(row, { minLength: 1, maxLength: 3 }).map((rows): Abstract => ['bulkInsert', rows]) },
+    {
+      weight: 2,
+      arbitrary: fc.array(row, { minLength: 1, maxLength: 3 }).map((rows): Abstract => ['bulkInsert', rows]),
+    },
     { weight: 3, arbitrary: fc.tuple(key, row).map(([old, r]): Abstract => ['update', old, r]) },
     { weight: 2, arbitrary: key.map((k): Abstract => ['delete', k]) },
     { weight: 5, arbitrary: fc.tuple(quals, columns).map(([q, c]): Abstract => ['execute', q, c]) },
@@ -392,59 +520,61 @@ function scenarioFor(shape: Shape): fc.Arbitrary<unknown[][]> {
     { weight: 1, arbitrary: fc.constant<Abstract>(['begin']) },
     { weight: 1, arbitrary: fc.constant<Abstract>(['endModify']) },
   );
-  return fc.tuple(tableOptions, fc.boolean(), fc.array(abstract, { minLength: 1, maxLength: 14 })).map(([options, beginFirst, ops]) => {
-    const tableOptionsDict: Record<string, string> = { ...options.connection };
-    if (options.prefix !== '') tableOptionsDict['prefix'] = options.prefix;
-    if (options.insertMode !== 'set') tableOptionsDict['insert_mode'] = options.insertMode;
-    if (options.writeMode !== 'commit') tableOptionsDict['write_mode'] = options.writeMode;
-    if (options.expire !== null) tableOptionsDict['expire'] = options.expire;
-    if (options.batchSize !== null) tableOptionsDict['batch_size'] = options.batchSize;
-    if (shape.keyColumn !== 'key') tableOptionsDict['row_id'] = shape.keyColumn;
-    const steps: unknown[][] = [['fdw', 't', tableOptionsDict, shape.columns]];
-    // Savepoint levels as PostgreSQL numbers them: 1 is the transaction, each SAVEPOINT one deeper.
-    let level = 0;
-    const begin = (): void => {
-      steps.push(call('begin', 0));
-      level = 1;
-    };
-    if (beginFirst) begin();
-    for (const op of ops) {
-      switch (op[0]) {
-        case 'savepoint':
-          if (level === 0) begin();
-          level += 1;
-          steps.push(call('subBegin', level));
-          break;
-        case 'release':
-        case 'rollbackTo':
-          if (level > 1) {
-            steps.push(call(op[0] === 'release' ? 'subCommit' : 'subRollback', level));
-            level -= 1;
-          }
-          break;
-        case 'commit':
-          steps.push(call('preCommit'), call('commit'));
-          level = 0;
-          break;
-        case 'rollback':
-          steps.push(call('rollback'));
-          level = 0;
-          break;
-        case 'begin':
-          if (level === 0) begin();
-          break;
-        case 'endModify':
-          steps.push(call('endModify'));
-          break;
-        default:
-          steps.push(call(op[0], ...op.slice(1)));
+  return fc
+    .tuple(tableOptions, fc.boolean(), fc.array(abstract, { minLength: 1, maxLength: 14 }))
+    .map(([options, beginFirst, ops]) => {
+      const tableOptionsDict: Record<string, string> = { ...options.connection };
+      if (options.prefix !== '') tableOptionsDict['prefix'] = options.prefix;
+      if (options.insertMode !== 'set') tableOptionsDict['insert_mode'] = options.insertMode;
+      if (options.writeMode !== 'commit') tableOptionsDict['write_mode'] = options.writeMode;
+      if (options.expire !== null) tableOptionsDict['expire'] = options.expire;
+      if (options.batchSize !== null) tableOptionsDict['batch_size'] = options.batchSize;
+      if (shape.keyColumn !== 'key') tableOptionsDict['row_id'] = shape.keyColumn;
+      const steps: unknown[][] = [['fdw', 't', tableOptionsDict, shape.columns]];
+      // Savepoint levels as PostgreSQL numbers them: 1 is the transaction, each SAVEPOINT one deeper.
+      let level = 0;
+      const begin = (): void => {
+        steps.push(call('begin', 0));
+        level = 1;
+      };
+      if (beginFirst) begin();
+      for (const op of ops) {
+        switch (op[0]) {
+          case 'savepoint':
+            if (level === 0) begin();
+            level += 1;
+            steps.push(call('subBegin', level));
+            break;
+          case 'release':
+          case 'rollbackTo':
+            if (level > 1) {
+              steps.push(call(op[0] === 'release' ? 'subCommit' : 'subRollback', level));
+              level -= 1;
+            }
+            break;
+          case 'commit':
+            steps.push(call('preCommit'), call('commit'));
+            level = 0;
+            break;
+          case 'rollback':
+            steps.push(call('rollback'));
+            level = 0;
+            break;
+          case 'begin':
+            if (level === 0) begin();
+            break;
+          case 'endModify':
+            steps.push(call('endModify'));
+            break;
+          default:
+            steps.push(call(op[0], ...op.slice(1)));
+        }
       }
-    }
-    if (level > 0) steps.push(call('preCommit'), call('commit'));
-    // What the scenario left, read back through the wrapper (decoded for the value column's type).
-    steps.push(call('execute', [[shape.keyColumn, ['=', true], ['a', 'b', 'é']]], columnNames));
-    return steps;
-  });
+      if (level > 0) steps.push(call('preCommit'), call('commit'));
+      // What the scenario left, read back through the wrapper (decoded for the value column's type).
+      steps.push(call('execute', [[shape.keyColumn, ['=', true], ['a', 'b', 'é']]], columnNames));
+      return steps;
+    });
 }
 
 describe('random scenarios: Node and emitted Python agree call by call and leave the same items', () => {
@@ -457,7 +587,12 @@ describe('random scenarios: Node and emitted Python agree call by call and leave
       const run = await scenario(steps, `random scenario ${index} (FC_SEED=${SEED})`);
       errors += run.node.filter((outcome) => errorOf(outcome) !== null).length;
       for (const outcome of run.node) {
-        if ('ok' in outcome.outcome && Array.isArray(outcome.outcome.ok) && steps[run.node.indexOf(outcome)]?.[2] === 'execute') rows += outcome.outcome.ok.length;
+        if (
+          'ok' in outcome.outcome &&
+          Array.isArray(outcome.outcome.ok) &&
+          steps[run.node.indexOf(outcome)]?.[2] === 'execute'
+        )
+          rows += outcome.outcome.ok.length;
       }
       stored += run.nodeItems.length;
     }

@@ -7,7 +7,17 @@ import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { expect } from 'vitest';
-import { PYTHON, PYTHONPATH, REPO_ROOT, encodeArgument, isRecord, outcomeFromPython, canonicalFromPython, type Canonical, type Outcome } from '../rig/differential';
+import {
+  PYTHON,
+  PYTHONPATH,
+  REPO_ROOT,
+  encodeArgument,
+  isRecord,
+  outcomeFromPython,
+  canonicalFromPython,
+  type Canonical,
+  type Outcome,
+} from '../rig/differential';
 import { rawGet, rawMetadumpKeys, type MemcachedAddress } from '../rig/raw-memcached';
 import { runScript, type Env, type StepOutcome } from './script-node';
 
@@ -33,7 +43,8 @@ export class PythonScripts {
     this.child.stdin.on('error', () => undefined);
     this.child.once('close', (code) => {
       this.closed = true;
-      for (const waiter of this.waiting.splice(0)) waiter.reject(new Error(`script_driver.py exited with ${String(code)}: ${this.stderr.trim()}`));
+      for (const waiter of this.waiting.splice(0))
+        waiter.reject(new Error(`script_driver.py exited with ${String(code)}: ${this.stderr.trim()}`));
     });
   }
 
@@ -68,7 +79,13 @@ function asReported(outcome: Outcome): Outcome {
   if (!('error' in outcome) || outcome.error.class !== 'MulticornException') return outcome;
   const { message: reported, ...others } = outcome.error.attributes;
   if (reported === undefined) return outcome;
-  return { error: { class: outcome.error.class, message: typeof reported === 'string' ? reported : JSON.stringify(reported), attributes: others } };
+  return {
+    error: {
+      class: outcome.error.class,
+      message: typeof reported === 'string' ? reported : JSON.stringify(reported),
+      attributes: others,
+    },
+  };
 }
 
 /**
@@ -79,7 +96,10 @@ const REFUSED = /connect ECONNREFUSED [0-9.:]+|\[Errno 111\] Connection refused/
 
 /** JSON of a step's outcome with the side's own server replaced by placeholders. */
 function comparable(step: StepOutcome, env: Env): string {
-  let json = JSON.stringify({ outcome: asReported(step.outcome), logged: step.logged }).replace(REFUSED, '<connection refused>');
+  let json = JSON.stringify({ outcome: asReported(step.outcome), logged: step.logged }).replace(
+    REFUSED,
+    '<connection refused>',
+  );
   if (env !== null) {
     json = json.split(`${env.host}:${env.port}`).join('<server>');
     json = json.replace(new RegExp(`(?<![0-9])${env.port}(?![0-9])`, 'g'), '<port>');
@@ -90,7 +110,14 @@ function comparable(step: StepOutcome, env: Env): string {
 export type StepMismatch = { index: number; step: string; node: string; python: string };
 
 /** The steps whose outcomes differ (JSON with placeholders), at most `limit`. */
-export function differingSteps(steps: unknown[][], node: StepOutcome[], python: StepOutcome[], nodeEnv: Env, pythonEnv: Env, limit = 3): StepMismatch[] {
+export function differingSteps(
+  steps: unknown[][],
+  node: StepOutcome[],
+  python: StepOutcome[],
+  nodeEnv: Env,
+  pythonEnv: Env,
+  limit = 3,
+): StepMismatch[] {
   const mismatches: StepMismatch[] = [];
   if (node.length !== python.length) {
     return [{ index: -1, step: 'step count', node: String(node.length), python: String(python.length) }];
@@ -98,13 +125,23 @@ export function differingSteps(steps: unknown[][], node: StepOutcome[], python: 
   for (let index = 0; index < steps.length && mismatches.length < limit; index++) {
     const fromNode = comparable(node[index]!, nodeEnv);
     const fromPython = comparable(python[index]!, pythonEnv);
-    if (fromNode !== fromPython) mismatches.push({ index, step: JSON.stringify(steps[index]!.map(encodeArgument)), node: fromNode, python: fromPython });
+    if (fromNode !== fromPython)
+      mismatches.push({
+        index,
+        step: JSON.stringify(steps[index]!.map(encodeArgument)),
+        node: fromNode,
+        python: fromPython,
+      });
   }
   return mismatches;
 }
 
 /** Runs a pure script (no memcached) on both sides and expects every step to agree; returns the Node outcomes. */
-export async function expectScriptAgreement(python: PythonScripts, steps: unknown[][], label: string): Promise<StepOutcome[]> {
+export async function expectScriptAgreement(
+  python: PythonScripts,
+  steps: unknown[][],
+  label: string,
+): Promise<StepOutcome[]> {
   const [fromNode, fromPython] = await Promise.all([runScript(steps, null), python.run(steps, null)]);
   expect(differingSteps(steps, fromNode, fromPython, null, null), `${label}: Node and Python disagree`).toEqual([]);
   return fromNode;
@@ -133,14 +170,16 @@ export type HeldItem = { key: string; value: string; flags: number; ttl: number 
  */
 export async function heldItems(address: MemcachedAddress, candidates: string[]): Promise<HeldItem[]> {
   const keys = new Map<string, Buffer>();
-  for (const candidate of candidates) keys.set(Buffer.from(candidate, 'utf8').toString('hex'), Buffer.from(candidate, 'utf8'));
+  for (const candidate of candidates)
+    keys.set(Buffer.from(candidate, 'utf8').toString('hex'), Buffer.from(candidate, 'utf8'));
   // The crawler may list a key twice (an item replaced while it walks the LRU): one meta get per key.
   for (const key of await rawMetadumpKeys(address)) keys.set(key.toString('hex'), key);
   const items: HeldItem[] = [];
   for (const key of keys.values()) {
     // The meta get says whether the item is still there (flushed items are not).
     const item = await rawGet(address, key);
-    if (item !== null) items.push({ key: key.toString('utf8'), value: item.value.toString('hex'), flags: item.flags, ttl: item.ttl });
+    if (item !== null)
+      items.push({ key: key.toString('utf8'), value: item.value.toString('hex'), flags: item.flags, ttl: item.ttl });
   }
   return items.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
 }
@@ -150,10 +189,12 @@ export async function heldItems(address: MemcachedAddress, candidates: string[])
  * two runs happen at slightly different times; a never-expiring item must be one on both).
  */
 export function contentsDiffer(node: HeldItem[], python: HeldItem[]): string | null {
-  const shape = (items: HeldItem[]): string => JSON.stringify(items.map(({ key, value, flags, ttl }) => [key, value, flags, ttl === -1]));
+  const shape = (items: HeldItem[]): string =>
+    JSON.stringify(items.map(({ key, value, flags, ttl }) => [key, value, flags, ttl === -1]));
   if (shape(node) !== shape(python)) return `Node server holds ${shape(node)}, Python server holds ${shape(python)}`;
   for (let i = 0; i < node.length; i++) {
-    if (Math.abs(node[i]!.ttl - python[i]!.ttl) > 2) return `key ${node[i]!.key}: ttl ${node[i]!.ttl} in Node, ${python[i]!.ttl} in Python`;
+    if (Math.abs(node[i]!.ttl - python[i]!.ttl) > 2)
+      return `key ${node[i]!.key}: ttl ${node[i]!.ttl} in Node, ${python[i]!.ttl} in Python`;
   }
   return null;
 }

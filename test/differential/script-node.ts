@@ -5,7 +5,16 @@
 // script's environment names ($HOST/$PORT in option values are replaced by it).
 import { CacheStore, describeFailure, operationText, raiseFailure, type WriteOp } from '../../src/cache-store';
 import { checkStatsColumns, baseType, resolveCacheLayout } from '../../src/columns';
-import { closeAllConnections, connectionTo, openConnectionCount, plainConnection, TransportFailure, type ConnectionSecurity, type TransportFailureKind, type TransportPhase } from '../../src/memcache/connection';
+import {
+  closeAllConnections,
+  connectionTo,
+  openConnectionCount,
+  plainConnection,
+  TransportFailure,
+  type ConnectionSecurity,
+  type TransportFailureKind,
+  type TransportPhase,
+} from '../../src/memcache/connection';
 import { ClientErrorReply, ProtocolError, ServerErrorReply, UnknownCommandReply } from '../../src/memcache/protocol';
 import { raiseError, warn } from '../../src/errors';
 import { PymcacheFDW } from '../../src/fdw';
@@ -23,7 +32,14 @@ import {
   type ServerEndpoint,
   type ServerSetOptions,
 } from '../../src/table-options';
-import { foldStatement, forgetAll, releaseLevel, rollbackToLevel, statementOpened, transactionWrites } from '../../src/transaction';
+import {
+  foldStatement,
+  forgetAll,
+  releaseLevel,
+  rollbackToLevel,
+  statementOpened,
+  transactionWrites,
+} from '../../src/transaction';
 import { composeWrites, StatementWrites, WriteSet, type PendingWrite } from '../../src/write-set';
 import { canonicalFromNode, errorOutcomeFromNode, type Canonical, type Outcome } from '../rig/differential';
 
@@ -33,10 +49,18 @@ export type StepOutcome = { outcome: Outcome; logged: Canonical };
 /** A write as scripts spell it: ['set'|'add', key, valueText, flags, expire] | ['touch', key, expire] | ['delete', key]. */
 type OpSpec = unknown[];
 
-const LEVEL_NAMES = new Map<number, string>([[10, 'DEBUG'], [20, 'INFO'], [30, 'WARNING']]);
+const LEVEL_NAMES = new Map<number, string>([
+  [10, 'DEBUG'],
+  [20, 'INFO'],
+  [30, 'WARNING'],
+]);
 
 /** The stores write-set scripts record against (no I/O: a CacheStore connects only when used). */
-const SCRIPT_STORES: Array<[string, number, string]> = [['127.0.0.1', 11211, ''], ['127.0.0.1', 11212, ''], ['10.0.0.1', 11211, 'p:']];
+const SCRIPT_STORES: Array<[string, number, string]> = [
+  ['127.0.0.1', 11211, ''],
+  ['127.0.0.1', 11212, ''],
+  ['10.0.0.1', 11211, 'p:'],
+];
 
 function text(value: unknown): string {
   if (typeof value !== 'string') throw new Error(`script: expected a string, got ${JSON.stringify(value)}`);
@@ -63,25 +87,35 @@ function substitute(options: Record<string, string>, env: Env): Record<string, s
 /** Columns as [name, typeName, baseTypeName] triples, in table order, as Multicorn's ColumnDefinition objects. */
 function columnsOf(spec: unknown): Map<string, ColumnDefinition> {
   const columns = new Map<string, ColumnDefinition>();
-  for (const entry of spec as Array<[string, string, string]>) columns.set(entry[0], new ColumnDefinition(entry[0], 0, -1, entry[1], entry[2], {}));
+  for (const entry of spec as Array<[string, string, string]>)
+    columns.set(entry[0], new ColumnDefinition(entry[0], 0, -1, entry[1], entry[2], {}));
   return columns;
 }
 
 function qualsOf(spec: unknown): Qual[] {
-  return (spec as Array<[string, QualOperator, HostValue]>).map(([field, operator, value]) => new Qual(field, operator, value));
+  return (spec as Array<[string, QualOperator, HostValue]>).map(
+    ([field, operator, value]) => new Qual(field, operator, value),
+  );
 }
 
 function opOf(spec: OpSpec): WriteOp {
   const kind = text(spec[0]);
   const key = text(spec[1]);
-  if (kind === 'set' || kind === 'add') return { kind, key, item: { value: utf8Encode(text(spec[2])), flags: int(spec[3]), cas: null, facts: null }, expire: int(spec[4]) };
+  if (kind === 'set' || kind === 'add')
+    return {
+      kind,
+      key,
+      item: { value: utf8Encode(text(spec[2])), flags: int(spec[3]), cas: null, facts: null },
+      expire: int(spec[4]),
+    };
   if (kind === 'touch') return { kind, key, expire: int(spec[2]) };
   if (kind === 'delete') return { kind, key };
   throw new Error(`script: unknown write kind ${kind}`);
 }
 
 function plainOp(op: WriteOp): unknown[] {
-  if (op.kind === 'set' || op.kind === 'add') return [op.kind, op.key, utf8Decode(op.item.value), op.item.flags, op.expire];
+  if (op.kind === 'set' || op.kind === 'add')
+    return [op.kind, op.key, utf8Decode(op.item.value), op.item.flags, op.expire];
   if (op.kind === 'touch') return [op.kind, op.key, op.expire];
   return [op.kind, op.key];
 }
@@ -106,7 +140,8 @@ class ValueError extends Error {}
 function failureOf(spec: unknown[]): unknown {
   const kind = text(spec[0]);
   const knownText = spec[1] === null ? null : text(spec[1]);
-  if (kind === 'TransportFailure') return new TransportFailure(text(spec[1]) as TransportPhase, text(spec[2]) as TransportFailureKind, text(spec[3]));
+  if (kind === 'TransportFailure')
+    return new TransportFailure(text(spec[1]) as TransportPhase, text(spec[2]) as TransportFailureKind, text(spec[3]));
   if (kind === 'UnknownCommandReply') return new UnknownCommandReply(knownText, int(spec[2]));
   if (kind === 'ClientErrorReply') return new ClientErrorReply(knownText, int(spec[2]));
   if (kind === 'ServerErrorReply') return new ServerErrorReply(knownText, int(spec[2]));
@@ -120,7 +155,9 @@ class Script {
   readonly tables = new Map<string, Table>();
   readonly writeSet = new WriteSet();
   readonly statements = [new StatementWrites(), new StatementWrites()];
-  readonly stores: CacheStore[] = SCRIPT_STORES.map(([host, port, prefix]) => new CacheStore(endpointOf(host, port), prefix));
+  readonly stores: CacheStore[] = SCRIPT_STORES.map(
+    ([host, port, prefix]) => new CacheStore(endpointOf(host, port), prefix),
+  );
   readonly clients: unknown[] = [];
 
   constructor(readonly env: Env) {}
@@ -195,7 +232,12 @@ class Script {
       case 'tx.effective':
         return plainPending(transactionWrites.effective(this.store(args[0]), text(args[1])));
       case 'tx.counts':
-        return [transactionWrites.isEmpty(), transactionWrites.keyCount(), this.statements[0]!.isEmpty(), this.statements[1]!.isEmpty()];
+        return [
+          transactionWrites.isEmpty(),
+          transactionWrites.keyCount(),
+          this.statements[0]!.isEmpty(),
+          this.statements[1]!.isEmpty(),
+        ];
       case 'raiseError':
         return raiseError(text(args[0]), args[1] as string | null, args[2] as string | null);
       case 'warn':
@@ -225,7 +267,11 @@ class Script {
         };
       }
       case 'connectionTo': {
-        const connection = connectionTo(text(args[0]), int(args[1]), args[2] === undefined ? plainConnection() : (args[2] as ConnectionSecurity));
+        const connection = connectionTo(
+          text(args[0]),
+          int(args[1]),
+          args[2] === undefined ? plainConnection() : (args[2] as ConnectionSecurity),
+        );
         if (!this.clients.includes(connection)) this.clients.push(connection);
         return [this.clients.length, this.clients.indexOf(connection)];
       }
@@ -240,7 +286,10 @@ class Script {
       case 'stats': {
         this.tables.delete(text(args[0]));
         const options = substitute(args[1] as Record<string, string>, this.env);
-        const table = op === 'fdw' ? new PymcacheFDW(options, columnsOf(args[2])) : new PymcacheFDWStats(options, columnsOf(args[2]));
+        const table =
+          op === 'fdw'
+            ? new PymcacheFDW(options, columnsOf(args[2]))
+            : new PymcacheFDWStats(options, columnsOf(args[2]));
         this.tables.set(text(args[0]), table);
         return null;
       }
@@ -273,7 +322,9 @@ async function callTable(table: Table, method: string, args: unknown[]): Promise
       for await (const row of table.execute(qualsOf(args[0]), columns())) rows.push(row);
       // A listing comes in memcached's LRU order, which differs between two servers: compared by key.
       if ((args[0] as unknown[]).length === 0 && rows.every((row) => 'key' in (row as object))) {
-        rows.sort((a, b) => codePointOrder(String((a as Record<string, unknown>)['key']), String((b as Record<string, unknown>)['key'])));
+        rows.sort((a, b) =>
+          codePointOrder(String((a as Record<string, unknown>)['key']), String((b as Record<string, unknown>)['key'])),
+        );
       }
       return rows;
     }
@@ -332,7 +383,12 @@ async function callTable(table: Table, method: string, args: unknown[]): Promise
 }
 
 function loggedSince(): Canonical {
-  return takeLoggedMessages().map((entry) => [LEVEL_NAMES.get(entry.level) ?? String(entry.level), entry.message, entry.hint, entry.detail]);
+  return takeLoggedMessages().map((entry) => [
+    LEVEL_NAMES.get(entry.level) ?? String(entry.level),
+    entry.message,
+    entry.hint,
+    entry.detail,
+  ]);
 }
 
 /** Runs one script; every step's outcome (result or error) with the messages it logged. */

@@ -4,7 +4,8 @@ import { PymcacheFDWStats } from '../../src/stats';
 
 export async function statsRows(options: Record<string, string>): Promise<Array<[string, string]>> {
   const columns = new Map<string, ColumnDefinition>();
-  for (const name of ['stat_name', 'stat_value']) columns.set(name, new ColumnDefinition(name, 0, -1, 'text', 'text', {}));
+  for (const name of ['stat_name', 'stat_value'])
+    columns.set(name, new ColumnDefinition(name, 0, -1, 'text', 'text', {}));
   const table = new PymcacheFDWStats(options, columns);
   const rows: Array<[string, string]> = [];
   for await (const row of table.execute([], new Set(['stat_name', 'stat_value']))) {

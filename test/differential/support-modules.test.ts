@@ -75,35 +75,56 @@ describe('errors.ts, cache-store.ts, server-pool.ts, memcache/connection.ts: Nod
     });
     expect(described(14)).toEqual({
       dict: [
-        ['message', 'memcached at 127.0.0.1:11211 failed the get of key "k": memcached answered SERVER_ERROR with a text that is not a known memcached error (31 bytes, not shown)'],
+        [
+          'message',
+          'memcached at 127.0.0.1:11211 failed the get of key "k": memcached answered SERVER_ERROR with a text that is not a known memcached error (31 bytes, not shown)',
+        ],
         ['hint', 'See the memcached server log for the cause.'],
       ],
     });
     expect(described(9)).toEqual({
       dict: [
         ['message', 'memcached at 127.0.0.1:11211 refused the connection: Too many open connections'],
-        ['hint', "memcached's connection limit (memcached -c) is reached: raise it, or let fewer sessions use this server."],
+        [
+          'hint',
+          "memcached's connection limit (memcached -c) is reached: raise it, or let fewer sessions use this server.",
+        ],
       ],
     });
     expect(described(0)).toEqual({
       dict: [
         ['message', 'cannot reach memcached at 127.0.0.1:11211 (get of key "k"): connection refused'],
-        ['hint', 'Check that memcached runs there and accepts connections, or point the host and port options at it; connect_timeout and timeout set how long to wait.'],
+        [
+          'hint',
+          'Check that memcached runs there and accepts connections, or point the host and port options at it; connect_timeout and timeout set how long to wait.',
+        ],
       ],
     });
     expect(described(15)).toEqual({
       dict: [
-        ['message', 'the server at 127.0.0.1:11211 answered the get of key "k" with something that is not a memcached reply: a line of 12 bytes'],
-        ['hint', 'Check that 127.0.0.1:11211 is a memcached server (or a proxy speaking its text protocol), not another service.'],
+        [
+          'message',
+          'the server at 127.0.0.1:11211 answered the get of key "k" with something that is not a memcached reply: a line of 12 bytes',
+        ],
+        [
+          'hint',
+          'Check that 127.0.0.1:11211 is a memcached server (or a proxy speaking its text protocol), not another service.',
+        ],
       ],
     });
     // A failure that is not the client's is re-raised as it is: a ValueError in both.
-    expect(errorOf(outcomes[steps.findIndex((step) => step[0] === 'raiseFailure' && (step[1] as unknown[])[0] === 'ValueError')]!)?.class).toBe('ValueError');
+    expect(
+      errorOf(
+        outcomes[steps.findIndex((step) => step[0] === 'raiseFailure' && (step[1] as unknown[])[0] === 'ValueError')]!,
+      )?.class,
+    ).toBe('ValueError');
   });
 
   it('server pools: placement, EXPLAIN texts and the store of each key, on random server lists', async () => {
     const host = fc.constantFrom('10.0.0.1', '10.0.0.2', 'mc1', 'mc2.example', 'localhost');
-    const server = fc.tuple(host, fc.integer({ min: 11211, max: 11214 }), fc.constantFrom('', '', ':1', ':2', ':5', ':0')).map(([h, p, w]) => `${h}:${p}${w}`);
+    const server = fc
+      .tuple(host, fc.integer({ min: 11211, max: 11214 }), fc.constantFrom('', '', ':1', ':2', ':5', ':0'))
+      .map(([h, p, w]) => `${h}:${p}${w}`);
     const options = fc.record(
       {
         servers: fc.array(server, { minLength: 1, maxLength: 5 }).map((list) => list.join(',')),
@@ -113,9 +134,20 @@ describe('errors.ts, cache-store.ts, server-pool.ts, memcache/connection.ts: Nod
       },
       { requiredKeys: ['servers'] },
     );
-    const single = fc.record({ host: host, port: fc.constantFrom('11211', '1'), on_server_error: fc.constantFrom('error', 'miss') }, { requiredKeys: ['host'] });
-    const keys = fc.array(fc.oneof(fc.constantFrom('a', 'b', 'user:1', 'é'), fc.string({ unit: 'grapheme-ascii', minLength: 1, maxLength: 12 })), { maxLength: 30 });
-    const steps = sample(fc.tuple(fc.oneof(options, single), fc.constantFrom('', 'p:'), keys), 400).map(([set, prefix, list]) => ['pool', set, prefix, list]);
+    const single = fc.record(
+      { host: host, port: fc.constantFrom('11211', '1'), on_server_error: fc.constantFrom('error', 'miss') },
+      { requiredKeys: ['host'] },
+    );
+    const keys = fc.array(
+      fc.oneof(
+        fc.constantFrom('a', 'b', 'user:1', 'é'),
+        fc.string({ unit: 'grapheme-ascii', minLength: 1, maxLength: 12 }),
+      ),
+      { maxLength: 30 },
+    );
+    const steps = sample(fc.tuple(fc.oneof(options, single), fc.constantFrom('', 'p:'), keys), 400).map(
+      ([set, prefix, list]) => ['pool', set, prefix, list],
+    );
     const outcomes = await expectScriptAgreement(python, steps, `server pools (FC_SEED=${SEED})`);
     expect(outcomes.filter((outcome) => errorOf(outcome) === null).length).toBeGreaterThan(200);
   });
@@ -143,8 +175,8 @@ describe('errors.ts, cache-store.ts, server-pool.ts, memcache/connection.ts: Nod
       ['closeConnections'],
     ];
     const outcomes = await expectScriptAgreement(python, steps, 'connections');
-    expect(outcomes.slice(1, 13).map((outcome) => (okOf(outcome) as Array<{ int: string }>).map((n) => n.int).join(' '))).toEqual(
-      ['1 0', '1 0', '2 1', '3 2', '3 0', '4 3', '4 3', '5 4', '6 5', '7 6', '7 5', '7 0'],
-    );
+    expect(
+      outcomes.slice(1, 13).map((outcome) => (okOf(outcome) as Array<{ int: string }>).map((n) => n.int).join(' ')),
+    ).toEqual(['1 0', '1 0', '2 1', '3 2', '3 0', '4 3', '4 3', '5 4', '6 5', '7 6', '7 5', '7 0']);
   });
 });

@@ -27,7 +27,20 @@ const VALUES: Record<string, string[]> = {
   insert_mode: ['set', 'add', 'ADD', 'replace', ''],
   write_mode: ['commit', 'immediate', 'Immediate', 'later'],
   batch_size: ['1', '50', '10000', '10001', '0', '-3', 'ten'],
-  servers: ['a:1', 'a:1,b:2:3', 'a', 'a:1:0', ' a:1 , b:2 ', '', 'a:99999', '[::1]:11211', 'a:1,A:1', 'a:1:2:3', 'a:1,,b:2', 'x:11211:100'],
+  servers: [
+    'a:1',
+    'a:1,b:2:3',
+    'a',
+    'a:1:0',
+    ' a:1 , b:2 ',
+    '',
+    'a:99999',
+    '[::1]:11211',
+    'a:1,A:1',
+    'a:1:2:3',
+    'a:1,,b:2',
+    'x:11211:100',
+  ],
   distribution: ['ketama', 'modula', 'rendezvous', 'consistent', 'KETAMA', ''],
   on_server_error: ['error', 'miss', 'ignore', 'MISS'],
   retry_interval: ['0', '30', '86400', '86401', '-5', 'x'],
@@ -46,12 +59,41 @@ const VALUES: Record<string, string[]> = {
 
 /** An option dict: a handful of options, each with a plausible or broken value; unknown names now and then. */
 function optionDict(names: string[]): fc.Arbitrary<Record<string, string>> {
-  const entry = fc.constantFrom(...names).chain((name) => fc.tuple(fc.constant(name), fc.constantFrom(...VALUES[name]!)));
+  const entry = fc
+    .constantFrom(...names)
+    .chain((name) => fc.tuple(fc.constant(name), fc.constantFrom(...VALUES[name]!)));
   return fc.array(entry, { maxLength: 5 }).map((entries) => Object.fromEntries(entries));
 }
 const SECURITY_NAMES = ['tls', 'tls_ca_file', 'tls_cert_file', 'tls_key_file', 'username', 'password'];
-const CACHE_NAMES = ['host', 'port', 'connect_timeout', 'timeout', 'row_id', 'expire', 'prefix', 'insert_mode', 'write_mode', 'batch_size', 'servers', 'distribution', 'on_server_error', 'retry_interval', 'item_size_max', ...SECURITY_NAMES];
-const STATS_NAMES = ['host', 'port', 'connect_timeout', 'timeout', 'servers', 'on_server_error', 'retry_interval', 'stats_cmd', ...SECURITY_NAMES];
+const CACHE_NAMES = [
+  'host',
+  'port',
+  'connect_timeout',
+  'timeout',
+  'row_id',
+  'expire',
+  'prefix',
+  'insert_mode',
+  'write_mode',
+  'batch_size',
+  'servers',
+  'distribution',
+  'on_server_error',
+  'retry_interval',
+  'item_size_max',
+  ...SECURITY_NAMES,
+];
+const STATS_NAMES = [
+  'host',
+  'port',
+  'connect_timeout',
+  'timeout',
+  'servers',
+  'on_server_error',
+  'retry_interval',
+  'stats_cmd',
+  ...SECURITY_NAMES,
+];
 
 describe('table-options.ts: Node and emitted Python agree', () => {
   it('defaults are announced once, then every option and combination by hand', async () => {
@@ -59,8 +101,25 @@ describe('table-options.ts: Node and emitted Python agree', () => {
       ['cacheOptions', {}],
       ['cacheOptions', {}],
       ['statsOptions', {}],
-      ['cacheOptions', { host: 'h', port: '1', connect_timeout: '0.5', timeout: '10', row_id: 'k', expire: '2592001', prefix: 'p:', insert_mode: 'add', write_mode: 'immediate', batch_size: '10000' }],
-      ['cacheOptions', { servers: 'a:1,b:2:3', distribution: 'rendezvous', on_server_error: 'miss', retry_interval: '0' }],
+      [
+        'cacheOptions',
+        {
+          host: 'h',
+          port: '1',
+          connect_timeout: '0.5',
+          timeout: '10',
+          row_id: 'k',
+          expire: '2592001',
+          prefix: 'p:',
+          insert_mode: 'add',
+          write_mode: 'immediate',
+          batch_size: '10000',
+        },
+      ],
+      [
+        'cacheOptions',
+        { servers: 'a:1,b:2:3', distribution: 'rendezvous', on_server_error: 'miss', retry_interval: '0' },
+      ],
       ['cacheOptions', { servers: 'a:1' }],
       ['cacheOptions', { servers: 'a:1', host: 'h' }],
       ['cacheOptions', { servers: 'a:1', port: '1' }],
@@ -88,15 +147,27 @@ describe('table-options.ts: Node and emitted Python agree', () => {
     ];
     const outcomes = await expectScriptAgreement(python, steps, 'hand-picked options');
     // Both sides agree; this pins a part of what they agree on.
-    expect(outcomes[0]!.logged).toEqual([['WARNING', 'Using default host: localhost', null, null], ['WARNING', 'Using default port: 11211', null, null]]);
+    expect(outcomes[0]!.logged).toEqual([
+      ['WARNING', 'Using default host: localhost', null, null],
+      ['WARNING', 'Using default port: 11211', null, null],
+    ]);
     expect(outcomes[1]!.logged).toEqual([]);
     expect(okOf(outcomes[0]!)).toMatchObject({
       dict: expect.arrayContaining([
-        ['rowId', null], ['expire', { int: '0' }], ['prefix', ''], ['insertMode', 'set'], ['writeMode', 'commit'], ['batchSize', { int: '1' }],
+        ['rowId', null],
+        ['expire', { int: '0' }],
+        ['prefix', ''],
+        ['insertMode', 'set'],
+        ['writeMode', 'commit'],
+        ['batchSize', { int: '1' }],
       ]) as unknown,
     });
-    expect(errorOf(outcomes[6]!)?.message).toBe('options "servers" and "host" cannot be combined: "servers" lists every server, "host" and "port" name a single one');
-    expect(errorOf(outcomes[9]!)?.message).toBe('invalid value "" for option "host": expected a host name or address, without spaces, control characters, brackets or commas');
+    expect(errorOf(outcomes[6]!)?.message).toBe(
+      'options "servers" and "host" cannot be combined: "servers" lists every server, "host" and "port" name a single one',
+    );
+    expect(errorOf(outcomes[9]!)?.message).toBe(
+      'invalid value "" for option "host": expected a host name or address, without spaces, control characters, brackets or commas',
+    );
     expect(errorOf(outcomes[21]!)?.class).toBe('MulticornException');
     expect(errorOf(outcomes[22]!)?.message).toMatch(/distribution/);
     expect(errorOf(outcomes[23]!)).toMatchObject({ class: 'MulticornException' });
@@ -106,7 +177,19 @@ describe('table-options.ts: Node and emitted Python agree', () => {
   it('TLS, credentials and item_size_max by hand: parsed the same, refused the same, the password never quoted', async () => {
     const base = { host: 'h', port: '1' };
     const steps: unknown[][] = [
-      ['cacheOptions', { ...base, tls: 'on', tls_ca_file: '/ca.pem', tls_cert_file: '/c.pem', tls_key_file: '/k.pem', username: 'app', password: 's3cret', item_size_max: '2097152' }],
+      [
+        'cacheOptions',
+        {
+          ...base,
+          tls: 'on',
+          tls_ca_file: '/ca.pem',
+          tls_cert_file: '/c.pem',
+          tls_key_file: '/k.pem',
+          username: 'app',
+          password: 's3cret',
+          item_size_max: '2097152',
+        },
+      ],
       ['cacheOptions', { ...base, tls: 'insecure' }],
       ['cacheOptions', { ...base, tls: 'maybe' }],
       ['cacheOptions', { ...base, tls_ca_file: '/ca.pem' }],
@@ -129,7 +212,7 @@ describe('table-options.ts: Node and emitted Python agree', () => {
       null,
       null,
       'invalid value "maybe" for option "tls": expected one of off, on, insecure',
-      "option \"tls_ca_file\" needs tls 'on': TLS is off",
+      'option "tls_ca_file" needs tls \'on\': TLS is off',
       "option \"tls_ca_file\" needs tls 'on': tls 'insecure' does not verify the server's certificate",
       'options "tls_cert_file" and "tls_key_file" go together: tls_key_file is set without tls_cert_file',
       'options "tls_cert_file" and "tls_key_file" need TLS: TLS is off',
@@ -146,7 +229,8 @@ describe('table-options.ts: Node and emitted Python agree', () => {
     ]);
     // The parsed options hold the password (the connection needs it); no error or WARNING does.
     const reported = JSON.stringify(outcomes.map((outcome) => [errorOf(outcome), outcome.logged]));
-    for (const password of ['has space', 's3cret', 'pw-only', 'y'.repeat(252)]) expect(reported).not.toContain(password);
+    for (const password of ['has space', 's3cret', 'pw-only', 'y'.repeat(252)])
+      expect(reported).not.toContain(password);
   });
 
   it('random cache table option dicts', async () => {
@@ -160,7 +244,13 @@ describe('table-options.ts: Node and emitted Python agree', () => {
   it('random stats table option dicts, and server sets with and without distribution', async () => {
     const steps = [
       ...sample(optionDict(STATS_NAMES), 600).map((options) => ['statsOptions', options]),
-      ...sample(fc.tuple(optionDict(['servers', 'host', 'port', 'distribution', 'on_server_error', 'retry_interval', 'timeout']), fc.boolean()), 600).map(([options, withDistribution]) => ['serverSet', options, withDistribution]),
+      ...sample(
+        fc.tuple(
+          optionDict(['servers', 'host', 'port', 'distribution', 'on_server_error', 'retry_interval', 'timeout']),
+          fc.boolean(),
+        ),
+        600,
+      ).map(([options, withDistribution]) => ['serverSet', options, withDistribution]),
     ];
     const outcomes = await expectScriptAgreement(python, steps, `stats options and server sets (FC_SEED=${SEED})`);
     expect(outcomes.filter((outcome) => errorOf(outcome) !== null).length).toBeGreaterThan(100);

@@ -19,7 +19,13 @@ afterAll(async () => {
 const KEYS = ['a', 'b', 'p:a', 'é'];
 const key = fc.constantFrom(...KEYS);
 const writeOp = fc.oneof(
-  fc.tuple(fc.constantFrom('set', 'add'), key, fc.constantFrom('v1', 'v2', ''), fc.constantFrom(0, 7), fc.constantFrom(0, 60, 2592001)),
+  fc.tuple(
+    fc.constantFrom('set', 'add'),
+    key,
+    fc.constantFrom('v1', 'v2', ''),
+    fc.constantFrom(0, 7),
+    fc.constantFrom(0, 60, 2592001),
+  ),
   fc.tuple(fc.constant('touch'), key, fc.constantFrom(0, 30)),
   fc.tuple(fc.constant('delete'), key),
 );
@@ -50,7 +56,12 @@ const transactionStep = fc.oneof(
 
 describe('write-set.ts and transaction.ts bookkeeping: Node and emitted Python agree', () => {
   it('composeWrites on every pair of kinds', async () => {
-    const ops: unknown[][] = [['set', 'k', 'v1', 1, 10], ['add', 'k', 'v2', 2, 20], ['touch', 'k', 30], ['delete', 'k']];
+    const ops: unknown[][] = [
+      ['set', 'k', 'v1', 1, 10],
+      ['add', 'k', 'v2', 2, 20],
+      ['touch', 'k', 30],
+      ['delete', 'k'],
+    ];
     const steps: unknown[][] = [];
     for (const later of ops) {
       steps.push(['compose', null, later]);
@@ -58,11 +69,33 @@ describe('write-set.ts and transaction.ts bookkeeping: Node and emitted Python a
     }
     const outcomes = await expectScriptAgreement(python, steps, 'composeWrites');
     // What they agree on: rows are `later`, columns `earlier` (null first) in the order set, add, touch, delete.
-    expect(outcomes.map((outcome) => (okOf(outcome) as Array<string | { int: string }>).map((part) => (typeof part === 'string' ? part : part.int)).join(' '))).toEqual([
-      'set k v1 1 10', 'set k v1 1 10', 'add k v1 1 10', 'set k v1 1 10', 'set k v1 1 10',
-      'add k v2 2 20', 'add k v2 2 20', 'add k v2 2 20', 'add k v2 2 20', 'set k v2 2 20',
-      'touch k 30', 'set k v1 1 30', 'add k v2 2 30', 'touch k 30', 'delete k',
-      'delete k', 'delete k', 'delete k', 'delete k', 'delete k',
+    expect(
+      outcomes.map((outcome) =>
+        (okOf(outcome) as Array<string | { int: string }>)
+          .map((part) => (typeof part === 'string' ? part : part.int))
+          .join(' '),
+      ),
+    ).toEqual([
+      'set k v1 1 10',
+      'set k v1 1 10',
+      'add k v1 1 10',
+      'set k v1 1 10',
+      'set k v1 1 10',
+      'add k v2 2 20',
+      'add k v2 2 20',
+      'add k v2 2 20',
+      'add k v2 2 20',
+      'set k v2 2 20',
+      'touch k 30',
+      'set k v1 1 30',
+      'add k v2 2 30',
+      'touch k 30',
+      'delete k',
+      'delete k',
+      'delete k',
+      'delete k',
+      'delete k',
+      'delete k',
     ]);
   });
 

@@ -4,7 +4,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sqlError, type HostSession } from '../host/helpers';
 import { rawGet, rawSet } from '../rig/raw-memcached';
-import { createCacheTable, held, openFunctionsDatabase, rows, sharedServers, type CacheTable, type FunctionsDatabase } from './support';
+import {
+  createCacheTable,
+  held,
+  openFunctionsDatabase,
+  rows,
+  sharedServers,
+  type CacheTable,
+  type FunctionsDatabase,
+} from './support';
 
 const DATABASE = 'functions_api';
 let database: FunctionsDatabase;
@@ -37,7 +45,9 @@ describe('pymcache_fdw.default_table', () => {
 
   it('unset: the HINT names the database and a cache table it has', async () => {
     cache = await createCacheTable(database, 'cache', [sharedServers()[0]!]);
-    await database.admin.client.query(`CREATE FOREIGN TABLE zz_other (key text, value text) SERVER mc OPTIONS (host '127.0.0.1', port '1')`);
+    await database.admin.client.query(
+      `CREATE FOREIGN TABLE zz_other (key text, value text) SERVER mc OPTIONS (host '127.0.0.1', port '1')`,
+    );
     const error = await sqlError(session.client.query("SELECT memcache_set('k', 'v')"));
     expect([error.code, error.message, error.hint]).toEqual([
       '55000',
@@ -60,12 +70,17 @@ describe('pymcache_fdw.default_table', () => {
   it('naming a plain table, a view, a statistics table, or a foreign table of another wrapper: an ERROR saying what it is', async () => {
     await database.admin.client.query('CREATE TABLE plain (k text)');
     await database.admin.client.query('CREATE VIEW plain_view AS SELECT 1 AS one');
-    await database.admin.client.query(`CREATE SERVER mc_stats FOREIGN DATA WRAPPER multicorn OPTIONS (wrapper 'pymcache_fdw.PymcacheFDWStats')`);
+    await database.admin.client.query(
+      `CREATE SERVER mc_stats FOREIGN DATA WRAPPER multicorn OPTIONS (wrapper 'pymcache_fdw.PymcacheFDWStats')`,
+    );
     await database.admin.client.query('CREATE FOREIGN TABLE stats (stat_name text, stat_value text) SERVER mc_stats');
     const cases: Array<[string, string]> = [
       ['plain', 'It is a table, not a foreign table'],
       ['plain_view', 'It is a view'],
-      ['stats', `It is a table of server "mc_stats", whose wrapper is 'pymcache_fdw.PymcacheFDWStats' (statistics, not cache items)`],
+      [
+        'stats',
+        `It is a table of server "mc_stats", whose wrapper is 'pymcache_fdw.PymcacheFDWStats' (statistics, not cache items)`,
+      ],
     ];
     for (const [table, what] of cases) {
       await session.client.query(`SET pymcache_fdw.default_table = '${table}'`);
@@ -84,7 +99,9 @@ describe('pymcache_fdw.default_table', () => {
     await database.admin.client.query(`ALTER DATABASE ${DATABASE} SET pymcache_fdw.default_table = 'public.cache'`);
     await database.admin.client.query('CREATE ROLE fn_role LOGIN');
     await database.admin.client.query(`GRANT SELECT, INSERT, UPDATE, DELETE ON cache, other_cache TO fn_role`);
-    await database.admin.client.query(`ALTER ROLE fn_role IN DATABASE ${DATABASE} SET pymcache_fdw.default_table = 'public.other_cache'`);
+    await database.admin.client.query(
+      `ALTER ROLE fn_role IN DATABASE ${DATABASE} SET pymcache_fdw.default_table = 'public.other_cache'`,
+    );
     const byDatabase = await database.session();
     expect(await rows(byDatabase, "SELECT memcache_set('which', 'database')")).toEqual([[true]]);
     const byRole = await database.session('fn_role');
@@ -147,7 +164,9 @@ describe("the table's options apply to every call", () => {
   it("expire: a call without an expiration uses the table's", async () => {
     const table = await createCacheTable(database, 'expiring', [sharedServers()[0]!], "expire '600'");
     await session.client.query("SET pymcache_fdw.default_table = 'expiring'");
-    await session.client.query("SELECT memcache_set('e', 'x'), memcache_set('n', 'y', NULL::interval), memcache_set('z', 'z', '0'::interval)");
+    await session.client.query(
+      "SELECT memcache_set('e', 'x'), memcache_set('n', 'y', NULL::interval), memcache_set('z', 'z', '0'::interval)",
+    );
     const ttls = [];
     for (const key of ['e', 'n', 'z']) ttls.push((await rawGet(table.servers[0]!, table.prefix + key))!.ttl);
     expect(ttls.map((ttl) => (ttl > 590 && ttl <= 600 ? 600 : ttl))).toEqual([600, 600, -1]);
@@ -176,7 +195,9 @@ describe("the table's options apply to every call", () => {
     const [first, second] = sharedServers() as [{ host: string; port: number }, { host: string; port: number }];
     await session.client.query("SET pymcache_fdw.default_table = 'public.cache'");
     expect(await rows(session, 'SELECT memcache_server_add($1)', [`${first.host}:${first.port}`])).toEqual([[true]]);
-    const error = await sqlError(session.client.query('SELECT memcache_server_add($1)', [`${second.host}:${second.port}`]));
+    const error = await sqlError(
+      session.client.query('SELECT memcache_server_add($1)', [`${second.host}:${second.port}`]),
+    );
     expect(error.hint).toBe(
       'Add it to the table for every session (keep the order your application lists the servers in): ' +
         `ALTER FOREIGN TABLE public.cache OPTIONS (DROP host, DROP port, ADD servers '${first.host}:${first.port},${second.host}:${second.port}');`,
@@ -198,14 +219,54 @@ describe('bad input: clear errors, memcached untouched', () => {
   it('NULL keys, values, expirations and deltas', async () => {
     await session.client.query("SET pymcache_fdw.default_table = 'public.cache'");
     const cases: Array<[string, string, string, string]> = [
-      ['SELECT memcache_set(NULL, \'v\')', '22004', 'memcache_set: the key must not be NULL', 'memcached has no NULL key: give every call a key.'],
-      ["SELECT memcache_set('k', NULL::text)", '22004', 'memcache_set: the value of key "k" must not be NULL', 'memcached cannot store NULL: memcache_delete the key to remove it.'],
-      ["SELECT memcache_add('k', NULL::bytea)", '22004', 'memcache_add: the value of key "k" must not be NULL', 'memcached cannot store NULL: memcache_delete the key to remove it.'],
-      ['SELECT memcache_delete(NULL)', '22004', 'memcache_delete: the key must not be NULL', 'memcached has no NULL key: give every call a key.'],
-      ["SELECT memcache_touch('k', NULL::interval)", '22004', 'memcache_touch: the expiration of key "k" must not be NULL', "Give the new expiration as an interval ('0' for never) or a timestamp."],
-      ["SELECT memcache_incr('k', NULL)", '22004', 'memcache_incr: the delta of key "k" must not be NULL', 'Give the amount to count by, or leave it out to count by 1.'],
-      ["SELECT * FROM memcache_get_multi(ARRAY['a', NULL])", '22004', 'memcache_get_multi: key 2 of the array is NULL', 'memcached has no NULL key: leave NULLs out of the array (array_remove(keys, NULL)).'],
-      ['SELECT memcache_server_add(NULL)', '22004', 'memcache_server_add: the server must not be NULL', 'Give a server as host, host:port or host:port:weight.'],
+      [
+        "SELECT memcache_set(NULL, 'v')",
+        '22004',
+        'memcache_set: the key must not be NULL',
+        'memcached has no NULL key: give every call a key.',
+      ],
+      [
+        "SELECT memcache_set('k', NULL::text)",
+        '22004',
+        'memcache_set: the value of key "k" must not be NULL',
+        'memcached cannot store NULL: memcache_delete the key to remove it.',
+      ],
+      [
+        "SELECT memcache_add('k', NULL::bytea)",
+        '22004',
+        'memcache_add: the value of key "k" must not be NULL',
+        'memcached cannot store NULL: memcache_delete the key to remove it.',
+      ],
+      [
+        'SELECT memcache_delete(NULL)',
+        '22004',
+        'memcache_delete: the key must not be NULL',
+        'memcached has no NULL key: give every call a key.',
+      ],
+      [
+        "SELECT memcache_touch('k', NULL::interval)",
+        '22004',
+        'memcache_touch: the expiration of key "k" must not be NULL',
+        "Give the new expiration as an interval ('0' for never) or a timestamp.",
+      ],
+      [
+        "SELECT memcache_incr('k', NULL)",
+        '22004',
+        'memcache_incr: the delta of key "k" must not be NULL',
+        'Give the amount to count by, or leave it out to count by 1.',
+      ],
+      [
+        "SELECT * FROM memcache_get_multi(ARRAY['a', NULL])",
+        '22004',
+        'memcache_get_multi: key 2 of the array is NULL',
+        'memcached has no NULL key: leave NULLs out of the array (array_remove(keys, NULL)).',
+      ],
+      [
+        'SELECT memcache_server_add(NULL)',
+        '22004',
+        'memcache_server_add: the server must not be NULL',
+        'Give a server as host, host:port or host:port:weight.',
+      ],
     ];
     for (const [sql, code, message, hint] of cases) {
       const error = await sqlError(session.client.query(sql));
@@ -218,8 +279,14 @@ describe('bad input: clear errors, memcached untouched', () => {
     // Keys are checked with the prefix (ASCII here), so a character's position counts the prefix's.
     const at = Buffer.byteLength(cache.prefix) + 2;
     const cases: Array<[string, string]> = [
-      ["SELECT memcache_set('a b', 'v')", `invalid memcached key "${cache.prefix}a b": it contains a space (character ${at}); a key must be 1 to 250 bytes of UTF-8 with no spaces or control characters`],
-      ["SELECT memcache_get(E'a\\nb')", `invalid memcached key "${cache.prefix}a\\x0ab": it contains the control character \\x0a (character ${at}); a key must be 1 to 250 bytes of UTF-8 with no spaces or control characters`],
+      [
+        "SELECT memcache_set('a b', 'v')",
+        `invalid memcached key "${cache.prefix}a b": it contains a space (character ${at}); a key must be 1 to 250 bytes of UTF-8 with no spaces or control characters`,
+      ],
+      [
+        "SELECT memcache_get(E'a\\nb')",
+        `invalid memcached key "${cache.prefix}a\\x0ab": it contains the control character \\x0a (character ${at}); a key must be 1 to 250 bytes of UTF-8 with no spaces or control characters`,
+      ],
       [
         `SELECT memcache_get('${long}')`,
         `invalid memcached key "${`${cache.prefix}${long}`.slice(0, 60)}…" (251 characters): it is 251 bytes long in UTF-8; a key must be 1 to 250 bytes of UTF-8 with no spaces or control characters`,
@@ -243,9 +310,15 @@ describe('bad input: clear errors, memcached untouched', () => {
 
   it('expirations: negative, in the past, after 2038, infinite, and more than memcached can hold', async () => {
     const cases: Array<[string, string]> = [
-      ["SELECT memcache_set('x', 'v', '-5 minutes'::interval)", 'memcache_set: the expiration of key "x" is a negative interval'],
+      [
+        "SELECT memcache_set('x', 'v', '-5 minutes'::interval)",
+        'memcache_set: the expiration of key "x" is a negative interval',
+      ],
       ["SELECT memcache_set('x', 'v', now() - '1 second'::interval)", 'the expiration of key "x" is in the past'],
-      ["SELECT memcache_set('x', 'v', '2040-01-01'::timestamptz)", 'the expiration of key "x" is after 2038-01-19 03:14:07 UTC, the latest memcached can hold'],
+      [
+        "SELECT memcache_set('x', 'v', '2040-01-01'::timestamptz)",
+        'the expiration of key "x" is after 2038-01-19 03:14:07 UTC, the latest memcached can hold',
+      ],
       ["SELECT memcache_set('x', 'v', 'infinity'::timestamptz)", 'memcache_set: the expiration of key "x" is infinite'],
       ["SELECT memcache_touch('x', '100 years'::interval)", 'expire of key "x" is 3155760000, outside 0 to 2147483647'],
       ["SELECT memcache_delete('x', '-1 second'::interval)", 'memcache_delete: the hold time is a negative interval'],

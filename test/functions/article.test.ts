@@ -34,7 +34,13 @@ beforeAll(async () => {
   fleet = servers.map((server) => ({ host: server.address.host, port: server.address.port, weight: 1 }));
   database = await openFunctionsDatabase('functions_article');
   // No prefix: the application's Perl client reads and writes the same keys.
-  await createCacheTable(database, 'cache', servers.map((server) => server.address), "distribution 'modula'", null);
+  await createCacheTable(
+    database,
+    'cache',
+    servers.map((server) => server.address),
+    "distribution 'modula'",
+    null,
+  );
   psql = await database.session();
 });
 
@@ -65,7 +71,9 @@ describe('the article, on two memcached servers with Cache::Memcached', () => {
     await psql.client.query(`insert into sessions values ('${SESSION_ID}', 
      'This would be the session data')`);
     expect(await rows(psql, `select memcache_get('${SESSION_ID}')`)).toEqual([['This would be the session data']]);
-    expect(await runClient('cache-memcached', 'read', fleet, [SESSION_ID])).toEqual(['HIT This would be the session data']);
+    expect(await runClient('cache-memcached', 'read', fleet, [SESSION_ID])).toEqual([
+      'HIT This would be the session data',
+    ]);
     await psql.client.query(`update sessions set data = 'This is the new data' where
    session_id = '${SESSION_ID}'`);
     expect(await rows(psql, `select memcache_get('${SESSION_ID}')`)).toEqual([['This is the new data']]);

@@ -24,7 +24,9 @@ beforeAll(async () => {
   await createCacheTable(database, 'cache', [memcached.address], '', null);
   ours = await database.session();
   theirs = await database.session();
-  await theirs.client.query('SELECT pgmc.memcache_server_add($1)', [`${memcached.address.host}:${memcached.address.port}`]);
+  await theirs.client.query('SELECT pgmc.memcache_server_add($1)', [
+    `${memcached.address.host}:${memcached.address.port}`,
+  ]);
 });
 
 afterAll(async () => {
@@ -83,7 +85,18 @@ describe('the same results as pgmemcache', () => {
       ],
       ['k', 'b', 'ü'],
     );
-    expect(results).toEqual([[[true]], [['v']], [['v']], [[true]], [['w']], [[true]], [['ABC']], [[null]], [[true]], [['ünïcode']]]);
+    expect(results).toEqual([
+      [[true]],
+      [['v']],
+      [['v']],
+      [[true]],
+      [['w']],
+      [[true]],
+      [['ABC']],
+      [[null]],
+      [[true]],
+      [['ünïcode']],
+    ]);
   });
 
   it('memcache_add, memcache_replace, memcache_append, memcache_prepend', async () => {
@@ -103,7 +116,12 @@ describe('the same results as pgmemcache', () => {
 
   it('memcache_delete', async () => {
     const results = await sameOnBoth(
-      ["SELECT {s}.memcache_set('d', 'x')", "SELECT {s}.memcache_delete('d')", "SELECT {s}.memcache_delete('d')", "SELECT {s}.memcache_delete('d', '0'::interval)"],
+      [
+        "SELECT {s}.memcache_set('d', 'x')",
+        "SELECT {s}.memcache_delete('d')",
+        "SELECT {s}.memcache_delete('d')",
+        "SELECT {s}.memcache_delete('d', '0'::interval)",
+      ],
       ['d'],
     );
     expect(results).toEqual([[[true]], [[true]], [[false]], [[false]]]);
@@ -136,7 +154,11 @@ describe('the same results as pgmemcache', () => {
       ],
       ['m1', 'm2'],
     );
-    expect(results[1]).toEqual([['m1', 'one'], ['m2', 'two'], ['m1', 'one']]);
+    expect(results[1]).toEqual([
+      ['m1', 'one'],
+      ['m2', 'two'],
+      ['m1', 'one'],
+    ]);
   });
 
   it('expirations: an interval is seconds from now, a timestamptz memcached absolute time', async () => {
@@ -155,18 +177,24 @@ describe('the same results as pgmemcache', () => {
     await scenario('pymcache_fdw', statements);
     const ours = await ttls();
     // Both within the seconds the two runs took apart: the same expiration.
-    for (let i = 0; i < 3; i++) expect(Math.abs(ours[i]! - theirs[i]!), `ttl ${i}: ours ${ours[i]}, theirs ${theirs[i]}`).toBeLessThanOrEqual(2);
+    for (let i = 0; i < 3; i++)
+      expect(Math.abs(ours[i]! - theirs[i]!), `ttl ${i}: ours ${ours[i]}, theirs ${theirs[i]}`).toBeLessThanOrEqual(2);
     expect(theirs.map((ttl) => Math.round(ttl / 600))).toEqual([6, 12, 1]);
   });
 
   it('memcache_flush_all empties the server', async () => {
-    const results = await sameOnBoth(["SELECT {s}.memcache_set('f', 'x')", 'SELECT {s}.memcache_flush_all()', "SELECT {s}.memcache_get('f')"], ['f']);
+    const results = await sameOnBoth(
+      ["SELECT {s}.memcache_set('f', 'x')", 'SELECT {s}.memcache_flush_all()', "SELECT {s}.memcache_get('f')"],
+      ['f'],
+    );
     expect(results).toEqual([[[true]], [[true]], [[null]]]);
   });
 
   it('memcache_stats: "Server: host (port)", then the same statistics in the same order', async () => {
     const layout = async (contender: Contender): Promise<string[]> => {
-      const text = (await rows(contender === 'pgmc' ? theirs : ours, `SELECT ${contender}.memcache_stats()`))[0]![0] as string;
+      const text = (
+        await rows(contender === 'pgmc' ? theirs : ours, `SELECT ${contender}.memcache_stats()`)
+      )[0]![0] as string;
       return text.split('\n').map((line) => line.split(':')[0]!);
     };
     const theirLayout = await layout('pgmc');
@@ -193,7 +221,9 @@ describe('where ours answers differently on purpose (docs/functions.md, "Differe
       'pgmemcache: memcached_increment_with_initial: NOT FOUND',
       'pgmemcache: memcached_decrement_with_initial: NOT FOUND',
     ]);
-    expect(await rows(ours, "SELECT pymcache_fdw.memcache_incr('none'), pymcache_fdw.memcache_decr('none')")).toEqual([[null, null]]);
+    expect(await rows(ours, "SELECT pymcache_fdw.memcache_incr('none'), pymcache_fdw.memcache_decr('none')")).toEqual([
+      [null, null],
+    ]);
     expect(ours.takeNotices()).toEqual([]);
   });
 
@@ -212,7 +242,8 @@ describe('where ours answers differently on purpose (docs/functions.md, "Differe
   it('add of an existing key, replace/append of a missing one: both false, pgmemcache with a WARNING', async () => {
     await flush();
     await rawSet(memcached.address, 'there', 'x');
-    const sql = (s: string): string => `SELECT ${s}.memcache_add('there', 'y'), ${s}.memcache_replace('gone', 'y'), ${s}.memcache_append('gone', 'y')`;
+    const sql = (s: string): string =>
+      `SELECT ${s}.memcache_add('there', 'y'), ${s}.memcache_replace('gone', 'y'), ${s}.memcache_append('gone', 'y')`;
     expect(await rows(theirs, sql('pgmc'))).toEqual([[false, false, false]]);
     expect(theirs.takeNotices().length).toBe(3);
     expect(await rows(ours, sql('pymcache_fdw'))).toEqual([[false, false, false]]);
@@ -221,9 +252,13 @@ describe('where ours answers differently on purpose (docs/functions.md, "Differe
 
   it('a delete hold time: pgmemcache false with a WARNING, ours an ERROR (memcached dropped hold times)', async () => {
     expect(await rows(theirs, "SELECT pgmc.memcache_delete('k', '10 seconds'::interval)")).toEqual([[false]]);
-    expect(theirs.takeNotices().map((notice) => notice.message)).toEqual(['pgmemcache: memcached_delete: INVALID ARGUMENTS']);
+    expect(theirs.takeNotices().map((notice) => notice.message)).toEqual([
+      'pgmemcache: memcached_delete: INVALID ARGUMENTS',
+    ]);
     const error = await sqlError(ours.client.query("SELECT pymcache_fdw.memcache_delete('k', '10 seconds'::interval)"));
-    expect(error.message).toBe('memcache_delete of key "k" with a hold time of 10 seconds: memcached 1.4 and later cannot hold a deleted key');
+    expect(error.message).toBe(
+      'memcache_delete of key "k" with a hold time of 10 seconds: memcached 1.4 and later cannot hold a deleted key',
+    );
   });
 
   it('a value larger than the server stores: pgmemcache false with a WARNING, ours an ERROR before anything is sent', async () => {
@@ -236,7 +271,9 @@ describe('where ours answers differently on purpose (docs/functions.md, "Differe
   });
 
   it('a NULL key: pgmemcache (STRICT) NULL, ours an ERROR', async () => {
-    expect(await rows(theirs, 'SELECT pgmc.memcache_get(NULL::text), pgmc.memcache_set(NULL::text, NULL::text)')).toEqual([[null, null]]);
+    expect(
+      await rows(theirs, 'SELECT pgmc.memcache_get(NULL::text), pgmc.memcache_set(NULL::text, NULL::text)'),
+    ).toEqual([[null, null]]);
     const error = await sqlError(ours.client.query('SELECT pymcache_fdw.memcache_get(NULL::text)'));
     expect([error.code, error.message, error.hint]).toEqual([
       '22004',
@@ -261,11 +298,19 @@ describe('where ours answers differently on purpose (docs/functions.md, "Differe
   });
 
   it('a negative interval or a past timestamp: pgmemcache stores, ours an ERROR', async () => {
-    expect(await rows(theirs, "SELECT pgmc.memcache_set('e', 'v', '-1 second'::interval), pgmc.memcache_set('p', 'v', now() - '1 hour'::interval)"))
-      .toEqual([[true, true]]);
-    const negative = await sqlError(ours.client.query("SELECT pymcache_fdw.memcache_set('e', 'v', '-1 second'::interval)"));
+    expect(
+      await rows(
+        theirs,
+        "SELECT pgmc.memcache_set('e', 'v', '-1 second'::interval), pgmc.memcache_set('p', 'v', now() - '1 hour'::interval)",
+      ),
+    ).toEqual([[true, true]]);
+    const negative = await sqlError(
+      ours.client.query("SELECT pymcache_fdw.memcache_set('e', 'v', '-1 second'::interval)"),
+    );
     expect(negative.message).toBe('memcache_set: the expiration of key "e" is a negative interval');
-    const past = await sqlError(ours.client.query("SELECT pymcache_fdw.memcache_set('p', 'v', now() - '1 hour'::interval)"));
+    const past = await sqlError(
+      ours.client.query("SELECT pymcache_fdw.memcache_set('p', 'v', now() - '1 hour'::interval)"),
+    );
     expect(past.message).toBe('the expiration of key "p" is in the past');
   });
 

@@ -4,7 +4,14 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import { connect, createScratchDatabase, installedMulticorn, PG_BIN, repoRoot, type PostgresConnection } from '../rig/postgres';
+import {
+  connect,
+  createScratchDatabase,
+  installedMulticorn,
+  PG_BIN,
+  repoRoot,
+  type PostgresConnection,
+} from '../rig/postgres';
 import { uniquePrefix } from '../rig/memcached';
 
 const DATABASE = 'functions_scripts';
@@ -12,10 +19,25 @@ let connection: PostgresConnection | null = null;
 
 function psqlFile(file: string): { status: number | null; stdout: string; stderr: string } {
   const target = connection!;
-  const result = spawnSync(join(PG_BIN, 'psql'), [
-    '-X', '-v', 'ON_ERROR_STOP=1', '-h', target.host, '-p', String(target.port), '-U', target.user, '-d', target.database,
-    '-f', join(repoRoot, file),
-  ], { encoding: 'utf8' });
+  const result = spawnSync(
+    join(PG_BIN, 'psql'),
+    [
+      '-X',
+      '-v',
+      'ON_ERROR_STOP=1',
+      '-h',
+      target.host,
+      '-p',
+      String(target.port),
+      '-U',
+      target.user,
+      '-d',
+      target.database,
+      '-f',
+      join(repoRoot, file),
+    ],
+    { encoding: 'utf8' },
+  );
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
@@ -30,7 +52,7 @@ afterAll(async () => {
 });
 
 describe('sql/functions.sql', () => {
-  it('prints the article\'s results through the extension, twice', async () => {
+  it("prints the article's results through the extension, twice", async () => {
     installedMulticorn();
     connection = await createScratchDatabase(inject('postgres'), DATABASE);
     const install = psqlFile('sql/install.sql');

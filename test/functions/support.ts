@@ -24,12 +24,17 @@ export type CacheTable = { table: string; prefix: string; servers: MemcachedAddr
  * `search_path` (pymcache_fdw's schema after public, so the article's unqualified memcache_set resolves) and
  * `pymcache_fdw.default_table` = `defaultTable` when given.
  */
-export async function openFunctionsDatabase(name: string, defaultTable: string | null = 'public.cache'): Promise<FunctionsDatabase> {
+export async function openFunctionsDatabase(
+  name: string,
+  defaultTable: string | null = 'public.cache',
+): Promise<FunctionsDatabase> {
   installedMulticorn();
   const connection = await createScratchDatabase(inject('postgres'), name);
   const admin = await openSession(connection);
   await admin.client.query('CREATE EXTENSION pymcache_fdw CASCADE');
-  await admin.client.query(`CREATE SERVER mc FOREIGN DATA WRAPPER multicorn OPTIONS (wrapper 'pymcache_fdw.PymcacheFDW')`);
+  await admin.client.query(
+    `CREATE SERVER mc FOREIGN DATA WRAPPER multicorn OPTIONS (wrapper 'pymcache_fdw.PymcacheFDW')`,
+  );
   await admin.client.query(`ALTER DATABASE ${name} SET search_path = "$user", public, pymcache_fdw`);
   await admin.client.query('SET search_path = "$user", public, pymcache_fdw');
   if (defaultTable !== null) {
@@ -100,7 +105,8 @@ export async function rows(session: HostSession, sql: string, params: unknown[] 
 /** The single value `sql` returns. */
 export async function value(session: HostSession, sql: string, params: unknown[] = []): Promise<unknown> {
   const result = await rows(session, sql, params);
-  if (result.length !== 1 || result[0]!.length !== 1) throw new Error(`expected one value from ${sql}, got ${JSON.stringify(result)}`);
+  if (result.length !== 1 || result[0]!.length !== 1)
+    throw new Error(`expected one value from ${sql}, got ${JSON.stringify(result)}`);
   return result[0]![0];
 }
 

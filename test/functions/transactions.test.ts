@@ -6,7 +6,15 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { sqlError, type HostSession } from '../host/helpers';
 import { startMemcached } from '../rig/memcached';
 import { rawGet, rawSet } from '../rig/raw-memcached';
-import { createCacheTable, held, openFunctionsDatabase, rows, sharedServers, type CacheTable, type FunctionsDatabase } from './support';
+import {
+  createCacheTable,
+  held,
+  openFunctionsDatabase,
+  rows,
+  sharedServers,
+  type CacheTable,
+  type FunctionsDatabase,
+} from './support';
 
 const DATABASE = 'functions_transactions';
 let database: FunctionsDatabase;
@@ -17,7 +25,9 @@ let other: HostSession;
 beforeAll(async () => {
   database = await openFunctionsDatabase(DATABASE);
   cache = await createCacheTable(database, 'cache', [sharedServers()[0]!]);
-  await database.admin.client.query("CREATE TABLE sessions (session_id char(32) NOT NULL, data bytea NOT NULL DEFAULT '')");
+  await database.admin.client.query(
+    "CREATE TABLE sessions (session_id char(32) NOT NULL, data bytea NOT NULL DEFAULT '')",
+  );
   await database.admin.client.query(
     'CREATE RULE session_insert_rule AS ON INSERT TO sessions DO ALSO SELECT memcache_set(NEW.session_id::text, NEW.data)',
   );
@@ -55,7 +65,9 @@ describe('memcache_* functions under write_mode commit', () => {
   it('COMMIT sends, ROLLBACK drops; the transaction reads its own writes, other sessions see memcached', async () => {
     const [a, b] = [key('a'), key('b')];
     await client.client.query('BEGIN');
-    expect(await rows(client, 'SELECT memcache_set($1, $2), memcache_get($1)', [a, 'pending'])).toEqual([[true, 'pending']]);
+    expect(await rows(client, 'SELECT memcache_set($1, $2), memcache_get($1)', [a, 'pending'])).toEqual([
+      [true, 'pending'],
+    ]);
     expect(await rows(client, 'SELECT value FROM cache WHERE key = $1', [a])).toEqual([['pending']]);
     expect(await rows(other, 'SELECT memcache_get($1)', [a])).toEqual([[null]]);
     expect(await held(cache, [a])).toEqual([null]);
@@ -79,7 +91,9 @@ describe('memcache_* functions under write_mode commit', () => {
     await client.client.query('SAVEPOINT s2');
     await client.client.query('SELECT memcache_set($1, $2), memcache_set($3, $4)', [c, '3', a, 'overwritten']);
     await client.client.query('ROLLBACK TO SAVEPOINT s2');
-    expect(await rows(client, 'SELECT memcache_get($1), memcache_get($2), memcache_get($3)', [a, b, c])).toEqual([['1', '2', null]]);
+    expect(await rows(client, 'SELECT memcache_get($1), memcache_get($2), memcache_get($3)', [a, b, c])).toEqual([
+      ['1', '2', null],
+    ]);
     await client.client.query('RELEASE SAVEPOINT s1');
     await client.client.query('SAVEPOINT s3');
     await client.client.query('SELECT memcache_set($1, $2)', [d, '4']);
@@ -111,16 +125,20 @@ describe('memcache_* functions under write_mode commit', () => {
     expect(await held(cache, [a])).toEqual([null]);
   });
 
-  it('add, replace, append, prepend, touch and delete see the transaction\'s pending writes', async () => {
+  it("add, replace, append, prepend, touch and delete see the transaction's pending writes", async () => {
     const [a, b, c] = [key('a'), key('b'), key('c')];
     await rawSet(cache.servers[0]!, cache.prefix + c, 'memcached');
     await client.client.query('BEGIN');
     expect(await rows(client, 'SELECT memcache_add($1, $2)', [a, 'first'])).toEqual([[true]]);
     expect(await rows(client, 'SELECT memcache_add($1, $2)', [a, 'second'])).toEqual([[false]]);
     expect(await rows(client, 'SELECT memcache_replace($1, $2)', [b, 'x'])).toEqual([[false]]);
-    expect(await rows(client, 'SELECT memcache_append($1, $2), memcache_prepend($1, $3)', [a, '>', '<'])).toEqual([[true, true]]);
+    expect(await rows(client, 'SELECT memcache_append($1, $2), memcache_prepend($1, $3)', [a, '>', '<'])).toEqual([
+      [true, true],
+    ]);
     expect(await rows(client, 'SELECT memcache_delete($1)', [c])).toEqual([[true]]);
-    expect(await rows(client, 'SELECT memcache_replace($1, $2), memcache_touch($1, $3::interval)', [c, 'x', '1 hour'])).toEqual([[false, false]]);
+    expect(
+      await rows(client, 'SELECT memcache_replace($1, $2), memcache_touch($1, $3::interval)', [c, 'x', '1 hour']),
+    ).toEqual([[false, false]]);
     expect(await rows(client, 'SELECT memcache_add($1, $2)', [c, 'again'])).toEqual([[true]]);
     expect(await rows(client, 'SELECT memcache_get($1), memcache_get($2)', [a, c])).toEqual([['<first>', 'again']]);
     expect(await held(cache, [a, c])).toEqual([null, 'memcached']);
@@ -132,7 +150,9 @@ describe('memcache_* functions under write_mode commit', () => {
     const [a, b] = [key('a'), key('b')];
     await client.client.query('BEGIN');
     await client.client.query('INSERT INTO cache (key, value) VALUES ($1, $2)', [a, 'from insert']);
-    expect(await rows(client, 'SELECT memcache_get($1), memcache_replace($1, $2)', [a, 'replaced'])).toEqual([['from insert', true]]);
+    expect(await rows(client, 'SELECT memcache_get($1), memcache_replace($1, $2)', [a, 'replaced'])).toEqual([
+      ['from insert', true],
+    ]);
     await client.client.query('SELECT memcache_set($1, $2)', [b, 'from function']);
     await client.client.query('UPDATE cache SET value = value || $2 WHERE key = $1', [b, ' and update']);
     await client.client.query('SAVEPOINT s');
@@ -156,7 +176,10 @@ describe('memcache_* functions under write_mode commit', () => {
     await client.client.query('BEGIN');
     await client.client.query('SELECT memcache_set($1, $2)', [a, 'prepared']);
     const error = await sqlError(client.client.query("PREPARE TRANSACTION 'functions_only'"));
-    expect([error.code, error.message]).toEqual(['0A000', 'cannot PREPARE a transaction that has used pymcache_fdw cache tables']);
+    expect([error.code, error.message]).toEqual([
+      '0A000',
+      'cannot PREPARE a transaction that has used pymcache_fdw cache tables',
+    ]);
     await client.client.query('SELECT 1');
     expect(await held(cache, [a])).toEqual([null]);
   });
@@ -192,7 +215,9 @@ describe('memcache_* functions under write_mode commit', () => {
       expect(error.message).toBe(
         `cannot reach memcached at ${server.address.host}:${server.address.port} (set of 2 keys): connection refused, while sending the transaction's writes`,
       );
-      expect(await rows(client, 'SELECT count(*)::int FROM sessions WHERE session_id = $1', ['f'.repeat(32)])).toEqual([[0]]);
+      expect(await rows(client, 'SELECT count(*)::int FROM sessions WHERE session_id = $1', ['f'.repeat(32)])).toEqual([
+        [0],
+      ]);
     } finally {
       await server.stop();
     }
@@ -213,7 +238,9 @@ describe('memcache_incr / memcache_decr', () => {
   it('a key this transaction wrote is counted in the write set, and the write still waits for COMMIT', async () => {
     const counter = key('counter');
     await client.client.query('BEGIN');
-    expect(await rows(client, "SELECT memcache_set($1, '41'), memcache_incr($1), memcache_decr($1, 2)", [counter])).toEqual([[true, '42', '40']]);
+    expect(
+      await rows(client, "SELECT memcache_set($1, '41'), memcache_incr($1), memcache_decr($1, 2)", [counter]),
+    ).toEqual([[true, '42', '40']]);
     expect(await held(cache, [counter])).toEqual([null]);
     await client.client.query('ROLLBACK');
     expect(await held(cache, [counter])).toEqual([null]);
@@ -236,7 +263,9 @@ describe("write_mode 'immediate'", () => {
     await client.client.query('BEGIN');
     await client.client.query("SELECT memcache_set('now', 'sent'), memcache_set('tail', 'a')");
     expect(await held(table, ['now'])).toEqual(['sent']);
-    expect(await rows(client, "SELECT memcache_append('tail', 'b'), memcache_append('absent', 'b')")).toEqual([[true, false]]);
+    expect(await rows(client, "SELECT memcache_append('tail', 'b'), memcache_append('absent', 'b')")).toEqual([
+      [true, false],
+    ]);
     await client.client.query('ROLLBACK');
     expect(await held(table, ['now', 'tail', 'absent'])).toEqual(['sent', 'ab', null]);
   });
@@ -292,7 +321,10 @@ describe('cache triggers', () => {
     expect(await held(cache, ['e1'])).toEqual([null]);
     await client.client.query("INSERT INTO expiring_items VALUES ('e2', '\\x00ff')");
     const item = await rawGet(cache.servers[0]!, `${cache.prefix}e2`);
-    expect([item?.value, item !== null && item.ttl > 590 && item.ttl <= 600]).toEqual([Buffer.from([0x00, 0xff]), true]);
+    expect([item?.value, item !== null && item.ttl > 590 && item.ttl <= 600]).toEqual([
+      Buffer.from([0x00, 0xff]),
+      true,
+    ]);
   });
 
   it('memcache_invalidate: any change deletes the key (both keys when it changes); a rolled-back change deletes nothing', async () => {
@@ -312,24 +344,38 @@ describe('cache triggers', () => {
 
   it('misconfigured triggers: a missing column, wrong arguments, a statement trigger, a NULL key', async () => {
     await database.admin.client.query('CREATE TABLE bad (id int, body text)');
-    await database.admin.client.query(`CREATE TRIGGER bad_column AFTER INSERT ON bad FOR EACH ROW EXECUTE FUNCTION memcache_write_through('nope', 'body')`);
+    await database.admin.client.query(
+      `CREATE TRIGGER bad_column AFTER INSERT ON bad FOR EACH ROW EXECUTE FUNCTION memcache_write_through('nope', 'body')`,
+    );
     const missing = await sqlError(client.client.query('INSERT INTO bad VALUES (1, 2)'));
-    expect([missing.code, missing.message]).toEqual(['42703', 'memcache_write_through: table "bad" has no column "nope" (trigger "bad_column")']);
+    expect([missing.code, missing.message]).toEqual([
+      '42703',
+      'memcache_write_through: table "bad" has no column "nope" (trigger "bad_column")',
+    ]);
     await database.admin.client.query('DROP TRIGGER bad_column ON bad');
-    await database.admin.client.query(`CREATE TRIGGER bad_arguments AFTER INSERT ON bad FOR EACH ROW EXECUTE FUNCTION memcache_write_through('id')`);
+    await database.admin.client.query(
+      `CREATE TRIGGER bad_arguments AFTER INSERT ON bad FOR EACH ROW EXECUTE FUNCTION memcache_write_through('id')`,
+    );
     const arguments_ = await sqlError(client.client.query('INSERT INTO bad VALUES (1, 2)'));
     expect([arguments_.message, arguments_.hint]).toEqual([
       'memcache_write_through: trigger "bad_arguments" has 1 argument(s)',
       "Give the key column, the value column and optionally an expiration: EXECUTE FUNCTION memcache_write_through('id', 'data', '1 hour').",
     ]);
     await database.admin.client.query('DROP TRIGGER bad_arguments ON bad');
-    await database.admin.client.query(`CREATE TRIGGER bad_statement AFTER INSERT ON bad FOR EACH STATEMENT EXECUTE FUNCTION memcache_invalidate('id')`);
+    await database.admin.client.query(
+      `CREATE TRIGGER bad_statement AFTER INSERT ON bad FOR EACH STATEMENT EXECUTE FUNCTION memcache_invalidate('id')`,
+    );
     expect((await sqlError(client.client.query('INSERT INTO bad VALUES (1, 2)'))).message).toBe(
       'memcache_invalidate: trigger "bad_statement" must be FOR EACH ROW',
     );
     await database.admin.client.query('DROP TRIGGER bad_statement ON bad');
-    await database.admin.client.query(`CREATE TRIGGER bad_null AFTER INSERT ON bad FOR EACH ROW EXECUTE FUNCTION memcache_invalidate('id')`);
+    await database.admin.client.query(
+      `CREATE TRIGGER bad_null AFTER INSERT ON bad FOR EACH ROW EXECUTE FUNCTION memcache_invalidate('id')`,
+    );
     const nullKey = await sqlError(client.client.query('INSERT INTO bad VALUES (NULL, 2)'));
-    expect([nullKey.code, nullKey.message]).toEqual(['22004', 'memcache_invalidate: the key column "id" of a row of "bad" is NULL']);
+    expect([nullKey.code, nullKey.message]).toEqual([
+      '22004',
+      'memcache_invalidate: the key column "id" of a row of "bad" is NULL',
+    ]);
   });
 });

@@ -43,17 +43,87 @@ async function locate(servers: readonly ServerAddress[], keys: readonly string[]
 }
 
 const CASES: Case[] = [
-  { distribution: 'modula', client: 'cache-memcached', serverCount: 2, weights: [1, 1], clientArgs: [], nonAscii: true },
-  { distribution: 'modula', client: 'cache-memcached', serverCount: 3, weights: [1, 1, 1], clientArgs: [], nonAscii: true },
-  { distribution: 'modula', client: 'cache-memcached', serverCount: 2, weights: [3, 1], clientArgs: [], nonAscii: true },
-  { distribution: 'modula', client: 'cache-memcached', serverCount: 3, weights: [2, 1, 3], clientArgs: [], nonAscii: true },
+  {
+    distribution: 'modula',
+    client: 'cache-memcached',
+    serverCount: 2,
+    weights: [1, 1],
+    clientArgs: [],
+    nonAscii: true,
+  },
+  {
+    distribution: 'modula',
+    client: 'cache-memcached',
+    serverCount: 3,
+    weights: [1, 1, 1],
+    clientArgs: [],
+    nonAscii: true,
+  },
+  {
+    distribution: 'modula',
+    client: 'cache-memcached',
+    serverCount: 2,
+    weights: [3, 1],
+    clientArgs: [],
+    nonAscii: true,
+  },
+  {
+    distribution: 'modula',
+    client: 'cache-memcached',
+    serverCount: 3,
+    weights: [2, 1, 3],
+    clientArgs: [],
+    nonAscii: true,
+  },
   // php-memcached refuses non-ASCII keys over the ASCII protocol; the binary-protocol cases carry them.
-  { distribution: 'ketama', client: 'php-memcached', serverCount: 2, weights: [1, 1], clientArgs: ['ascii'], nonAscii: false },
-  { distribution: 'ketama', client: 'php-memcached', serverCount: 3, weights: [1, 1, 1], clientArgs: ['binary'], nonAscii: true },
-  { distribution: 'ketama', client: 'php-memcached', serverCount: 2, weights: [1, 3], clientArgs: ['binary'], nonAscii: true },
-  { distribution: 'ketama', client: 'php-memcached', serverCount: 3, weights: [29, 1, 30], clientArgs: ['ascii'], nonAscii: false },
-  { distribution: 'rendezvous', client: 'pymemcache-hashclient', serverCount: 2, weights: [1, 1], clientArgs: [], nonAscii: true },
-  { distribution: 'rendezvous', client: 'pymemcache-hashclient', serverCount: 3, weights: [1, 1, 1], clientArgs: [], nonAscii: true },
+  {
+    distribution: 'ketama',
+    client: 'php-memcached',
+    serverCount: 2,
+    weights: [1, 1],
+    clientArgs: ['ascii'],
+    nonAscii: false,
+  },
+  {
+    distribution: 'ketama',
+    client: 'php-memcached',
+    serverCount: 3,
+    weights: [1, 1, 1],
+    clientArgs: ['binary'],
+    nonAscii: true,
+  },
+  {
+    distribution: 'ketama',
+    client: 'php-memcached',
+    serverCount: 2,
+    weights: [1, 3],
+    clientArgs: ['binary'],
+    nonAscii: true,
+  },
+  {
+    distribution: 'ketama',
+    client: 'php-memcached',
+    serverCount: 3,
+    weights: [29, 1, 30],
+    clientArgs: ['ascii'],
+    nonAscii: false,
+  },
+  {
+    distribution: 'rendezvous',
+    client: 'pymemcache-hashclient',
+    serverCount: 2,
+    weights: [1, 1],
+    clientArgs: [],
+    nonAscii: true,
+  },
+  {
+    distribution: 'rendezvous',
+    client: 'pymemcache-hashclient',
+    serverCount: 3,
+    weights: [1, 1, 1],
+    clientArgs: [],
+    nonAscii: true,
+  },
 ];
 
 function describeCase(c: Case): string {
@@ -72,7 +142,9 @@ describe.each(CASES)('$distribution: $client', (c) => {
     const misplaced = keys.flatMap((key) => {
       const predicted = distribution.serverFor(key);
       const actual = located.get(key) ?? [];
-      return actual.length === 1 && actual[0] === predicted ? [] : [`${key}: predicted ${predicted}, found on [${actual.join(',')}]`];
+      return actual.length === 1 && actual[0] === predicted
+        ? []
+        : [`${key}: predicted ${predicted}, found on [${actual.join(',')}]`];
     });
     expect(misplaced.slice(0, 5), `${misplaced.length} of ${keys.length} keys not where predicted`).toEqual([]);
     // Every server of the list holds some of the keys: the test exercises the placement, not one server.
@@ -89,7 +161,9 @@ describe.each(CASES)('$distribution: $client', (c) => {
     await Promise.all(servers.map((server, position) => rawSetEach(server, perServer[position]!)));
 
     const read = await runClient(c.client, 'read', servers, keys, c.clientArgs);
-    const wrong = keys.flatMap((key, i) => (read[i] === `HIT value:${key}` ? [] : [`${key}: ${read[i] ?? 'no answer'}`]));
+    const wrong = keys.flatMap((key, i) =>
+      read[i] === `HIT value:${key}` ? [] : [`${key}: ${read[i] ?? 'no answer'}`],
+    );
     expect(wrong.slice(0, 5), `${wrong.length} of ${keys.length} keys not read back`).toEqual([]);
   });
 });

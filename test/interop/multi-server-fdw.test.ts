@@ -49,7 +49,9 @@ beforeAll(async () => {
   session = await openSession(database);
   await session.client.query('CREATE EXTENSION multicorn');
   await session.client.query('CREATE EXTENSION pgmemcache');
-  await session.client.query(`CREATE SERVER mc FOREIGN DATA WRAPPER multicorn OPTIONS (wrapper 'pymcache_fdw.PymcacheFDW')`);
+  await session.client.query(
+    `CREATE SERVER mc FOREIGN DATA WRAPPER multicorn OPTIONS (wrapper 'pymcache_fdw.PymcacheFDW')`,
+  );
 });
 
 afterAll(async () => {
@@ -97,7 +99,8 @@ async function clientWrites(c: Case, servers: readonly ServerAddress[], keys: st
     const client = await pgmemcacheSession(servers);
     try {
       const stored = await client.query<{ stored: string }>(
-        "SELECT count(*) FILTER (WHERE memcache_set(k, 'value:' || k)) AS stored FROM unnest($1::text[]) AS k", [keys],
+        "SELECT count(*) FILTER (WHERE memcache_set(k, 'value:' || k)) AS stored FROM unnest($1::text[]) AS k",
+        [keys],
       );
       expect(stored.rows[0]!.stored).toBe(String(keys.length));
     } finally {
@@ -136,7 +139,8 @@ describe.each(CASES)('distribution $distribution = $client', (c) => {
     const keys = makeKeys(uniquePrefix(`fdw-${c.distribution}-w${c.weights.length}`), KEYS_PER_TEST, c.nonAscii);
     await clientWrites(c, servers, keys);
     const result = await session.client.query<{ key: string; value: string }>(
-      `SELECT key, value FROM ${table} WHERE key = ANY($1)`, [keys],
+      `SELECT key, value FROM ${table} WHERE key = ANY($1)`,
+      [keys],
     );
     const read = new Map(result.rows.map((row) => [row.key, row.value]));
     const wrong = keys.filter((key) => read.get(key) !== `value:${key}`);
@@ -149,10 +153,15 @@ describe.each(CASES)('distribution $distribution = $client', (c) => {
     const servers = fleet(c.weights);
     const table = await multiServerTable(servers, c.distribution);
     const keys = makeKeys(uniquePrefix(`fdw-${c.distribution}-r${c.weights.length}`), KEYS_PER_TEST, c.nonAscii);
-    const inserted = await session.client.query(`INSERT INTO ${table} (key, value) SELECT k, 'value:' || k FROM unnest($1::text[]) AS k`, [keys]);
+    const inserted = await session.client.query(
+      `INSERT INTO ${table} (key, value) SELECT k, 'value:' || k FROM unnest($1::text[]) AS k`,
+      [keys],
+    );
     expect(inserted.rowCount).toBe(keys.length);
     const read = await clientReads(c, servers, keys);
-    const wrong = keys.flatMap((key, i) => (read[i] === `HIT value:${key}` ? [] : [`${key}: ${read[i] ?? 'no answer'}`]));
+    const wrong = keys.flatMap((key, i) =>
+      read[i] === `HIT value:${key}` ? [] : [`${key}: ${read[i] ?? 'no answer'}`],
+    );
     expect(wrong.slice(0, 5), `${wrong.length} of ${keys.length} keys not read back by ${c.client}`).toEqual([]);
   });
 });

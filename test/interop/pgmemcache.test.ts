@@ -51,7 +51,12 @@ async function pgmemcacheSession(servers: readonly ServerAddress[]): Promise<pg.
   return session;
 }
 
-const CASES: { weights: number[] }[] = [{ weights: [1, 1] }, { weights: [1, 1, 1] }, { weights: [3, 1] }, { weights: [2, 1, 3] }];
+const CASES: { weights: number[] }[] = [
+  { weights: [1, 1] },
+  { weights: [1, 1, 1] },
+  { weights: [3, 1] },
+  { weights: [2, 1, 3] },
+];
 
 describe.each(CASES)('ketama = pgmemcache KETAMA_WEIGHTED:1, weights $weights', ({ weights }) => {
   it('pgmemcache writes, every key is on the server ketama predicts', async () => {
@@ -73,7 +78,9 @@ describe.each(CASES)('ketama = pgmemcache KETAMA_WEIGHTED:1, weights $weights', 
     const misplaced = keys.flatMap((key) => {
       const holders = perServer.flatMap((found, position) => (found.get(key) === `value:${key}` ? [position] : []));
       const predicted = distribution.serverFor(key);
-      return holders.length === 1 && holders[0] === predicted ? [] : [`${key}: predicted ${predicted}, on [${holders.join(',')}]`];
+      return holders.length === 1 && holders[0] === predicted
+        ? []
+        : [`${key}: predicted ${predicted}, on [${holders.join(',')}]`];
     });
     expect(misplaced.slice(0, 5), `${misplaced.length} of ${keys.length} keys not where predicted`).toEqual([]);
     expect(new Set(keys.map((key) => distribution.serverFor(key))).size).toBe(weights.length);

@@ -38,7 +38,9 @@ describe.each(CASES)('$distribution with the middle server down: $client', (c) =
     const misplaced = keys.flatMap((key) => {
       const predicted = distribution.serverForWhileDown(key, down);
       const holders = [found[0]!.has(key) ? 0 : -1, found[1]!.has(key) ? 2 : -1].filter((position) => position >= 0);
-      return holders.length === 1 && holders[0] === predicted ? [] : [`${key}: predicted ${predicted}, on [${holders.join(',')}]`];
+      return holders.length === 1 && holders[0] === predicted
+        ? []
+        : [`${key}: predicted ${predicted}, on [${holders.join(',')}]`];
     });
     expect(misplaced.slice(0, 5), `${misplaced.length} of ${keys.length} keys not where predicted`).toEqual([]);
     // Some keys really belonged to the down server: the test exercises the rehash.

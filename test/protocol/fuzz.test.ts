@@ -12,24 +12,78 @@ import { canonicalFromNode, runInNode } from '../rig/differential';
 import { SEED, sample } from '../runtime/vectors';
 import { anyCase, bytes, latin1, manyValuesCase, pipelineCase, valuesCase } from './reply-models';
 
-const KINDS: readonly ReplyKind[] = ['values', 'stored', 'deleted', 'touched', 'counter', 'stats', 'version', 'meta', 'metadump'];
+const KINDS: readonly ReplyKind[] = [
+  'values',
+  'stored',
+  'deleted',
+  'touched',
+  'counter',
+  'stats',
+  'version',
+  'meta',
+  'metadump',
+];
 const RUNS = 1500;
 
 const fragment = fc.constantFrom(
-  'VALUE ', 'VALUE k 0 1\r\n', 'END', 'END\r\n', '\r\n', '\r', '\n', ' ', '0', '1', '18446744073709551616', '-1', 'STAT ', 'STORED', 'NOT_FOUND',
-  'HD', 'VA ', 'EN', 'MN', ' c', ' t-1', ' k', ' O', ' W', 'key=', ' exp=', ' la=', ' cas=', ' fetch=yes', '%', '%2', '%zz', 'ERROR', 'CLIENT_ERROR ',
-  'SERVER_ERROR ', 'BUSY', 'VERSION ', '\u0000', '\u00ff', 'x'.repeat(300),
+  'VALUE ',
+  'VALUE k 0 1\r\n',
+  'END',
+  'END\r\n',
+  '\r\n',
+  '\r',
+  '\n',
+  ' ',
+  '0',
+  '1',
+  '18446744073709551616',
+  '-1',
+  'STAT ',
+  'STORED',
+  'NOT_FOUND',
+  'HD',
+  'VA ',
+  'EN',
+  'MN',
+  ' c',
+  ' t-1',
+  ' k',
+  ' O',
+  ' W',
+  'key=',
+  ' exp=',
+  ' la=',
+  ' cas=',
+  ' fetch=yes',
+  '%',
+  '%2',
+  '%zz',
+  'ERROR',
+  'CLIENT_ERROR ',
+  'SERVER_ERROR ',
+  'BUSY',
+  'VERSION ',
+  '\u0000',
+  '\u00ff',
+  'x'.repeat(300),
 );
-const protocolish = fc.array(fc.oneof(fragment, fc.string({ maxLength: 4 })), { maxLength: 30 }).map((parts) => bytes(parts.join('')));
+const protocolish = fc
+  .array(fc.oneof(fragment, fc.string({ maxLength: 4 })), { maxLength: 30 })
+  .map((parts) => bytes(parts.join('')));
 
 type Mutation = [kind: 'flip' | 'cut' | 'insert' | 'repeat' | 'truncate', at: number, size: number, insert: string];
-const mutation: fc.Arbitrary<Mutation> = fc.tuple(fc.constantFrom('flip', 'cut', 'insert', 'repeat', 'truncate'), fc.nat(), fc.integer({ min: 1, max: 8 }), fragment);
+const mutation: fc.Arbitrary<Mutation> = fc.tuple(
+  fc.constantFrom('flip', 'cut', 'insert', 'repeat', 'truncate'),
+  fc.nat(),
+  fc.integer({ min: 1, max: 8 }),
+  fragment,
+);
 
 function mutate(data: Uint8Array, mutations: readonly Mutation[]): Uint8Array {
   let out = Buffer.from(data);
   for (const [kind, rawAt, size, insert] of mutations) {
     const at = out.length === 0 ? 0 : rawAt % out.length;
-    if (kind === 'flip' && out.length > 0) out[at] = (out[at]! + 1 + (size * 37)) & 0xff;
+    if (kind === 'flip' && out.length > 0) out[at] = (out[at]! + 1 + size * 37) & 0xff;
     if (kind === 'cut') out = Buffer.concat([out.subarray(0, at), out.subarray(at + size)]);
     if (kind === 'insert') out = Buffer.concat([out.subarray(0, at), Buffer.from(insert, 'latin1'), out.subarray(at)]);
     if (kind === 'repeat') out = Buffer.concat([out.subarray(0, at + size), out.subarray(at)]);
@@ -39,13 +93,21 @@ function mutate(data: Uint8Array, mutations: readonly Mutation[]): Uint8Array {
 }
 
 const garbage: fc.Arbitrary<{ data: Uint8Array; kinds: ReplyKind[] }> = fc.oneof(
-  fc.tuple(protocolish, fc.array(fc.constantFrom(...KINDS), { minLength: 1, maxLength: 4 })).map(([data, kinds]) => ({ data, kinds })),
-  fc.tuple(fc.oneof(anyCase, pipelineCase), fc.array(mutation, { minLength: 1, maxLength: 4 })).map(([c, mutations]) => ({ data: mutate(c.data, mutations), kinds: c.kinds })),
+  fc
+    .tuple(protocolish, fc.array(fc.constantFrom(...KINDS), { minLength: 1, maxLength: 4 }))
+    .map(([data, kinds]) => ({ data, kinds })),
+  fc
+    .tuple(fc.oneof(anyCase, pipelineCase), fc.array(mutation, { minLength: 1, maxLength: 4 }))
+    .map(([c, mutations]) => ({ data: mutate(c.data, mutations), kinds: c.kinds })),
 );
 
 function chunksOf(data: Uint8Array, cuts: readonly number[]): Uint8Array[] {
-  const sorted = [...new Set(cuts.map((c) => (data.length === 0 ? 0 : c % data.length)).filter((c) => c > 0))].sort((a, b) => a - b);
-  return [0, ...sorted].map((start, i) => data.slice(start, sorted[i] ?? data.length)).filter((chunk) => chunk.length > 0);
+  const sorted = [...new Set(cuts.map((c) => (data.length === 0 ? 0 : c % data.length)).filter((c) => c > 0))].sort(
+    (a, b) => a - b,
+  );
+  return [0, ...sorted]
+    .map((start, i) => data.slice(start, sorted[i] ?? data.length))
+    .filter((chunk) => chunk.length > 0);
 }
 
 /**
@@ -87,15 +149,24 @@ function drive(chunks: readonly Uint8Array[], kinds: readonly ReplyKind[]): unkn
 
 function readOnce(reader: ReplyReader, kind: ReplyKind): unknown {
   switch (kind) {
-    case 'values': return reader.readValues();
-    case 'stored': return reader.readStored();
-    case 'deleted': return reader.readDeleted();
-    case 'touched': return reader.readTouched();
-    case 'counter': return reader.readCounter();
-    case 'stats': return reader.readStats();
-    case 'version': return reader.readVersion();
-    case 'meta': return reader.readMeta();
-    case 'metadump': return reader.readMetadump();
+    case 'values':
+      return reader.readValues();
+    case 'stored':
+      return reader.readStored();
+    case 'deleted':
+      return reader.readDeleted();
+    case 'touched':
+      return reader.readTouched();
+    case 'counter':
+      return reader.readCounter();
+    case 'stats':
+      return reader.readStats();
+    case 'version':
+      return reader.readVersion();
+    case 'meta':
+      return reader.readMeta();
+    case 'metadump':
+      return reader.readMetadump();
   }
 }
 
@@ -113,7 +184,8 @@ function referenceGet(data: Uint8Array): { items: unknown[]; left: number } | { 
   let position = 0;
   for (;;) {
     const lineEnd = text.indexOf('\r\n', position);
-    if (lineEnd < 0) return text.length - position > 8193 ? { error: 'ProtocolError' } : { needMore: text.length - position };
+    if (lineEnd < 0)
+      return text.length - position > 8193 ? { error: 'ProtocolError' } : { needMore: text.length - position };
     const line = text.slice(position, lineEnd);
     if (line.length > 8192) return { error: 'ProtocolError' };
     if (line === 'END') return { items, left: text.length - lineEnd - 2 };
@@ -123,7 +195,12 @@ function referenceGet(data: Uint8Array): { items: unknown[]; left: number } | { 
     const header = /^VALUE ([^ ]{1,250}) ([0-9]{1,15}) ([0-9]{1,15})(?: ([0-9]{1,20}))?$/.exec(line);
     if (header === null) return { error: 'ProtocolError' };
     const [, key, flags, length, cas] = header;
-    if (Number(flags) > 4294967295 || Number(length) > DEFAULT_MAX_VALUE_LENGTH || (cas !== undefined && BigInt(cas) > 2n ** 64n - 1n)) return { error: 'ProtocolError' };
+    if (
+      Number(flags) > 4294967295 ||
+      Number(length) > DEFAULT_MAX_VALUE_LENGTH ||
+      (cas !== undefined && BigInt(cas) > 2n ** 64n - 1n)
+    )
+      return { error: 'ProtocolError' };
     const dataStart = lineEnd + 2;
     const dataEnd = dataStart + Number(length);
     if (dataEnd + 2 > text.length) return { needMore: text.length - position };
@@ -160,7 +237,9 @@ describe('garbage replies end in outcomes, typed errors or a request for more by
     const getGarbage = fc.oneof(
       fc.tuple(valuesCase, fc.array(mutation, { maxLength: 3 })).map(([c, mutations]) => mutate(c.data, mutations)),
       protocolish,
-      fc.tuple(valuesCase, protocolish).map(([c, tail]) => new Uint8Array([...c.data.slice(0, c.data.length - 5), ...tail])),
+      fc
+        .tuple(valuesCase, protocolish)
+        .map(([c, tail]) => new Uint8Array([...c.data.slice(0, c.data.length - 5), ...tail])),
     );
     fc.assert(
       fc.property(getGarbage, fc.array(fc.nat(), { maxLength: 8 }), (data, cuts) => {
@@ -173,7 +252,9 @@ describe('garbage replies end in outcomes, typed errors or a request for more by
   it('a get reply of many items (read by whole items where they are plain) gives what the reference parser finds', () => {
     const manyGarbage = fc.oneof(
       manyValuesCase.map((c) => c.data),
-      fc.tuple(manyValuesCase, fc.array(mutation, { minLength: 1, maxLength: 3 })).map(([c, mutations]) => mutate(c.data, mutations)),
+      fc
+        .tuple(manyValuesCase, fc.array(mutation, { minLength: 1, maxLength: 3 }))
+        .map(([c, mutations]) => mutate(c.data, mutations)),
     );
     let wholeItems = 0;
     fc.assert(
@@ -193,16 +274,37 @@ describe('garbage replies end in outcomes, typed errors or a request for more by
       const line = bytes(`SERVER_ERROR ${'x'.repeat(length - 13)}\r\n`);
       const outcome = (chunks: Uint8Array[]): string => readerOutcome(drive(chunks, ['stored']));
       const expected = length > 8192 ? 'ProtocolError' : 'ServerErrorReply';
-      expect([outcome([line]), outcome(chunksOf(line, [8192])), outcome(chunksOf(line, [8193])), outcome(chunksOf(line, [100, 5000, 8194]))], `${length}`)
-        .toEqual([expected, expected, expected, expected]);
+      expect(
+        [
+          outcome([line]),
+          outcome(chunksOf(line, [8192])),
+          outcome(chunksOf(line, [8193])),
+          outcome(chunksOf(line, [100, 5000, 8194])),
+        ],
+        `${length}`,
+      ).toEqual([expected, expected, expected, expected]);
     }
   });
 });
 
 describe('garbage: the emitted Python reports exactly what Node does', () => {
   it('300 get replies of many items, plain and mutated, whole and in random chunks', async () => {
-    const cases = sample(fc.tuple(fc.oneof(manyValuesCase.map((c) => c.data), fc.tuple(manyValuesCase, fc.array(mutation, { minLength: 1, maxLength: 3 })).map(([c, m]) => mutate(c.data, m))), fc.array(fc.nat(), { maxLength: 4 })), 300);
-    const vectors = cases.flatMap(([data, cuts]) => [[[data], ['values']], [chunksOf(data, cuts), ['values']]]);
+    const cases = sample(
+      fc.tuple(
+        fc.oneof(
+          manyValuesCase.map((c) => c.data),
+          fc
+            .tuple(manyValuesCase, fc.array(mutation, { minLength: 1, maxLength: 3 }))
+            .map(([c, m]) => mutate(c.data, m)),
+        ),
+        fc.array(fc.nat(), { maxLength: 4 }),
+      ),
+      300,
+    );
+    const vectors = cases.flatMap(([data, cuts]) => [
+      [[data], ['values']],
+      [chunksOf(data, cuts), ['values']],
+    ]);
     const node = await runInNode('test/differential/protocol-adapter.ts', 'readReplies', vectors);
     const python = await runAdapterInPython('protocol_adapter', 'read_replies', vectors);
     const report = expectSameOutcomes('readReplies on many-item get replies', vectors, node, python);

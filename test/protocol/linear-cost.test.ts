@@ -14,7 +14,8 @@ vi.mock('../../src/ports/runtime', async (importOriginal) => {
     ...runtime,
     bytesFind: (haystack: Uint8Array, needle: Uint8Array, start: number): number => {
       const found = runtime.bytesFind(haystack, needle, start);
-      cost.searched += (found >= 0 ? found + needle.length : haystack.length) - Math.min(Math.max(start, 0), haystack.length);
+      cost.searched +=
+        (found >= 0 ? found + needle.length : haystack.length) - Math.min(Math.max(start, 0), haystack.length);
       return found;
     },
     bytesConcat: (parts: readonly Uint8Array[]): Uint8Array => {
@@ -44,7 +45,9 @@ function readValuesFrom(pieces: readonly Uint8Array[]): unknown {
   return values;
 }
 
-const thousandValues = valuesReply(Array.from({ length: 1000 }, (_, i) => [bytes(`key:${i}`), i, new Uint8Array(100).fill(i % 256), null]));
+const thousandValues = valuesReply(
+  Array.from({ length: 1000 }, (_, i) => [bytes(`key:${i}`), i, new Uint8Array(100).fill(i % 256), null]),
+);
 
 describe('the reader searches and joins each received byte a constant number of times', () => {
   it('a 1,000-value get reply in one buffer: each byte searched at most once, nothing joined', () => {
@@ -70,14 +73,24 @@ describe('the reader searches and joins each received byte a constant number of 
       answers.push(reader.readValues());
     }
     expect(answers.slice(0, -1).every((answer) => answer === null)).toBe(true);
-    expect(((answers[answers.length - 1] as [Uint8Array, number, Uint8Array, null][])[0]![2]).length).toBe(big.length);
+    expect((answers[answers.length - 1] as [Uint8Array, number, Uint8Array, null][])[0]![2].length).toBe(big.length);
     expect(cost.joined).toBeGreaterThanOrEqual(big.length);
     expect(cost.joined).toBeLessThanOrEqual(big.length + 65536);
     expect(cost.searched).toBeLessThanOrEqual(2 * 65536);
   });
 
   it('a metadump of 20,000 entries in 4 KB chunks: entries yielded as they arrive, at most one chunk and a line held', () => {
-    const line = (i: number): string => metadumpLine({ key: bytes(`key:${i}`), expiresAt: -1, lastAccess: 1700000000, cas: String(i + 1), fetched: i % 2 === 0, slabClass: 1, size: 70, clientFlags: null });
+    const line = (i: number): string =>
+      metadumpLine({
+        key: bytes(`key:${i}`),
+        expiresAt: -1,
+        lastAccess: 1700000000,
+        cas: String(i + 1),
+        fetched: i % 2 === 0,
+        slabClass: 1,
+        size: 70,
+        clientFlags: null,
+      });
     const data = concat(bytes(Array.from({ length: 20000 }, (_, i) => line(i)).join('')), bytes('END\r\n'));
     const reader = new ReplyReader();
     let entries = 0;

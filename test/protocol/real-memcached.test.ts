@@ -84,15 +84,24 @@ class Session {
   private readOnce(kind: ReplyKind): unknown {
     const r = this.reader;
     switch (kind) {
-      case 'values': return r.readValues();
-      case 'stored': return r.readStored();
-      case 'deleted': return r.readDeleted();
-      case 'touched': return r.readTouched();
-      case 'counter': return r.readCounter();
-      case 'stats': return r.readStats();
-      case 'version': return r.readVersion();
-      case 'meta': return r.readMeta();
-      case 'metadump': return r.readMetadump();
+      case 'values':
+        return r.readValues();
+      case 'stored':
+        return r.readStored();
+      case 'deleted':
+        return r.readDeleted();
+      case 'touched':
+        return r.readTouched();
+      case 'counter':
+        return r.readCounter();
+      case 'stats':
+        return r.readStats();
+      case 'version':
+        return r.readVersion();
+      case 'meta':
+        return r.readMeta();
+      case 'metadump':
+        return r.readMetadump();
     }
   }
 
@@ -127,8 +136,14 @@ async function expectReplayAgrees(session: Session): Promise<void> {
   const live = [...session.outcomes, { left: session.buffered }];
   const all = concat(...session.received);
   const sevens = Array.from({ length: Math.ceil(all.length / 7) }, (_, i) => all.slice(i * 7, i * 7 + 7));
-  const vectors = [[session.received, session.kinds], [[all], session.kinds], [sevens, session.kinds]];
-  const node: Outcome[] = vectors.map((v) => ({ ok: canonicalFromNode(readReplies(v[0] as Uint8Array[], v[1] as ReplyKind[]), false) }));
+  const vectors = [
+    [session.received, session.kinds],
+    [[all], session.kinds],
+    [sevens, session.kinds],
+  ];
+  const node: Outcome[] = vectors.map((v) => ({
+    ok: canonicalFromNode(readReplies(v[0] as Uint8Array[], v[1] as ReplyKind[]), false),
+  }));
   for (const outcome of node) expect(JSON.stringify((outcome as { ok: unknown }).ok)).toBe(canonical(live));
   const python = await runAdapterInPython('protocol_adapter', 'read_replies', vectors);
   expectSameOutcomes('read_replies (a live session replayed)', vectors, node, python);
@@ -157,12 +172,22 @@ describe('classic commands on memcached 1.6.18', () => {
       s.send(protocol.encodeStore('replace', k('missing'), 0, 0, bytes('no')));
       s.send(protocol.encodeStore('append', k('empty'), 9, 0, bytes('tail')));
       s.send(protocol.encodeStore('prepend', k('empty'), 9, 0, bytes('head-')));
-      expect([await s.read('stored'), await s.read('stored'), await s.read('stored'), await s.read('stored'), await s.read('stored')])
-        .toEqual(['STORED', 'NOT_STORED', 'NOT_STORED', 'STORED', 'STORED']);
+      expect([
+        await s.read('stored'),
+        await s.read('stored'),
+        await s.read('stored'),
+        await s.read('stored'),
+        await s.read('stored'),
+      ]).toEqual(['STORED', 'NOT_STORED', 'NOT_STORED', 'STORED', 'STORED']);
 
       const keys = [k('é:1'), k('missing'), k('empty'), ...Array.from({ length: 100 }, (_, i) => k(`absent:${i}`))];
       s.send(protocol.encodeGet(keys));
-      expect(canonical(await s.read('values'))).toBe(canonical([[k('é:1'), 4294967295, tricky, null], [k('empty'), 0, bytes('head-tail'), null]]));
+      expect(canonical(await s.read('values'))).toBe(
+        canonical([
+          [k('é:1'), 4294967295, tricky, null],
+          [k('empty'), 0, bytes('head-tail'), null],
+        ]),
+      );
 
       s.send(protocol.encodeGets([k('empty')]));
       const [[, , , cas]] = (await s.read('values')) as [[Uint8Array, number, Uint8Array, string]];
@@ -170,7 +195,11 @@ describe('classic commands on memcached 1.6.18', () => {
       s.send(protocol.encodeCas(k('empty'), 1, 0, bytes('new'), String(BigInt(cas) + 1000n)));
       s.send(protocol.encodeCas(k('empty'), 1, 0, bytes('new'), cas));
       s.send(protocol.encodeCas(k('missing'), 1, 0, bytes('new'), cas));
-      expect([await s.read('stored'), await s.read('stored'), await s.read('stored')]).toEqual(['EXISTS', 'STORED', 'NOT_FOUND']);
+      expect([await s.read('stored'), await s.read('stored'), await s.read('stored')]).toEqual([
+        'EXISTS',
+        'STORED',
+        'NOT_FOUND',
+      ]);
 
       s.send(protocol.encodeTouch(k('empty'), 100));
       s.send(protocol.encodeTouch(k('missing'), 100));
@@ -185,15 +214,32 @@ describe('classic commands on memcached 1.6.18', () => {
       s.send(protocol.encodeDecr(k('n'), '5'));
       s.send(protocol.encodeIncr(k('n'), '18446744073709551615'));
       s.send(protocol.encodeIncr(k('missing'), '1'));
-      expect([await s.read('counter'), await s.read('counter'), await s.read('counter'), await s.read('counter')]).toEqual([
-        { found: true, value: '0' }, { found: true, value: '0' }, { found: true, value: '18446744073709551615' }, { found: false, value: null },
+      expect([
+        await s.read('counter'),
+        await s.read('counter'),
+        await s.read('counter'),
+        await s.read('counter'),
+      ]).toEqual([
+        { found: true, value: '0' },
+        { found: true, value: '0' },
+        { found: true, value: '18446744073709551615' },
+        { found: false, value: null },
       ]);
       s.send(protocol.encodeIncr(k('é:1'), '1'));
       const nonNumeric = await s.readError('counter');
-      expect([nonNumeric.constructor.name, nonNumeric.message]).toEqual(['ClientErrorReply', 'memcached answered CLIENT_ERROR "cannot increment or decrement non-numeric value"']);
+      expect([nonNumeric.constructor.name, nonNumeric.message]).toEqual([
+        'ClientErrorReply',
+        'memcached answered CLIENT_ERROR "cannot increment or decrement non-numeric value"',
+      ]);
 
       // noreply: no reply comes, the next reply is the get's.
-      s.send(concat(protocol.encodeStore('set', k('quiet'), 0, 0, bytes('q'), true), protocol.encodeDelete(k('missing'), true), protocol.encodeGet([k('quiet')])));
+      s.send(
+        concat(
+          protocol.encodeStore('set', k('quiet'), 0, 0, bytes('q'), true),
+          protocol.encodeDelete(k('missing'), true),
+          protocol.encodeGet([k('quiet')]),
+        ),
+      );
       expect(canonical(await s.read('values'))).toBe(canonical([[k('quiet'), 0, bytes('q'), null]]));
       expect(s.buffered).toBe(0);
       await expectReplayAgrees(s);
@@ -210,12 +256,25 @@ describe('classic commands on memcached 1.6.18', () => {
       s.send(protocol.encodeStore('set', k('huge'), 0, 0, new Uint8Array(2 * 1024 * 1024)));
       expect(await s.read('stored')).toBe('STORED');
       const tooLarge = await s.readError('stored');
-      expect([tooLarge.constructor.name, tooLarge.knownText]).toEqual(['ServerErrorReply', 'object too large for cache']);
+      expect([tooLarge.constructor.name, tooLarge.knownText]).toEqual([
+        'ServerErrorReply',
+        'object too large for cache',
+      ]);
       s.send(protocol.encodeStore('set', k('zero'), 0, 0, bytes('')));
       expect(await s.read('stored')).toBe('STORED');
       s.send(protocol.encodeGets([k('big'), k('huge'), k('zero')]));
       const values = (await s.read('values')) as [Uint8Array, number, Uint8Array, string][];
-      expect(values.map(([key, flags, value, cas]) => [Buffer.from(key).toString(), flags, value.length, /^[0-9]+$/.test(cas)])).toEqual([['big', 3, 1_000_000, true], ['zero', 0, 0, true]]);
+      expect(
+        values.map(([key, flags, value, cas]) => [
+          Buffer.from(key).toString(),
+          flags,
+          value.length,
+          /^[0-9]+$/.test(cas),
+        ]),
+      ).toEqual([
+        ['big', 3, 1_000_000, true],
+        ['zero', 0, 0, true],
+      ]);
       expect(canonical(values[0]!.slice(0, 3))).toBe(canonical([k('big'), 3, big]));
       expect(s.received.length).toBeGreaterThan(2);
       await expectReplayAgrees(s);
@@ -240,7 +299,10 @@ describe('classic commands on memcached 1.6.18', () => {
       }
       s.send(bytes('bogus\r\n'));
       const unknown = await s.readError('stats');
-      expect([unknown.constructor.name, unknown.message]).toEqual(['UnknownCommandReply', 'memcached answered ERROR: it does not know the command']);
+      expect([unknown.constructor.name, unknown.message]).toEqual([
+        'UnknownCommandReply',
+        'memcached answered ERROR: it does not know the command',
+      ]);
       await expectReplayAgrees(s);
     } finally {
       s.close();
@@ -252,16 +314,50 @@ describe('meta commands on memcached 1.6.18', () => {
   it('ms/mg/md/ma with their flags, CAS compare, invalidation, autovivify, and a quiet pipeline ended by mn', async () => {
     const s = await Session.open(server.address);
     try {
-      s.send(protocol.encodeMetaSet(k('m'), bytes('v\r\n1'), { clientFlags: 5, ttl: 100, returnCas: true, returnKey: true, opaque: bytes('o1') }));
+      s.send(
+        protocol.encodeMetaSet(k('m'), bytes('v\r\n1'), {
+          clientFlags: 5,
+          ttl: 100,
+          returnCas: true,
+          returnKey: true,
+          opaque: bytes('o1'),
+        }),
+      );
       const stored = (await s.read('meta')) as MetaReply;
-      expect(canonical({ ...stored, cas: null })).toBe(canonical(metaReply('HD', { key: k('m'), opaque: bytes('o1') })));
+      expect(canonical({ ...stored, cas: null })).toBe(
+        canonical(metaReply('HD', { key: k('m'), opaque: bytes('o1') })),
+      );
       const cas = stored.cas!;
       expect(cas).toMatch(/^[1-9][0-9]*$/);
 
-      s.send(protocol.encodeMetaGet(k('m'), { returnValue: true, returnCas: true, returnClientFlags: true, returnTtl: true, returnSize: true, returnKey: true, returnHit: true, returnLastAccess: true, opaque: bytes('7') }));
-      expect(canonical(await s.read('meta'))).toBe(canonical(metaReply('VA', {
-        value: bytes('v\r\n1'), cas, clientFlags: 5, ttl: 100, size: 4, key: k('m'), hit: false, lastAccess: 0, opaque: bytes('7'),
-      })));
+      s.send(
+        protocol.encodeMetaGet(k('m'), {
+          returnValue: true,
+          returnCas: true,
+          returnClientFlags: true,
+          returnTtl: true,
+          returnSize: true,
+          returnKey: true,
+          returnHit: true,
+          returnLastAccess: true,
+          opaque: bytes('7'),
+        }),
+      );
+      expect(canonical(await s.read('meta'))).toBe(
+        canonical(
+          metaReply('VA', {
+            value: bytes('v\r\n1'),
+            cas,
+            clientFlags: 5,
+            ttl: 100,
+            size: 4,
+            key: k('m'),
+            hit: false,
+            lastAccess: 0,
+            opaque: bytes('7'),
+          }),
+        ),
+      );
 
       s.send(protocol.encodeMetaGet(k('none'), { returnValue: true, opaque: bytes('8'), returnKey: true }));
       expect(canonical(await s.read('meta'))).toBe(canonical(metaReply('EN', { opaque: bytes('8'), key: k('none') })));
@@ -278,44 +374,75 @@ describe('meta commands on memcached 1.6.18', () => {
         const reply = (await s.read('meta')) as MetaReply;
         statuses.push([reply.status, reply.cas, reply.opaque === null ? null : Buffer.from(reply.opaque).toString()]);
       }
-      expect(statuses).toEqual([['NS', null, null], ['EX', '0', null], ['NS', null, null], ['HD', null, null], ['HD', null, null], ['EX', null, null], ['NF', null, '9']]);
+      expect(statuses).toEqual([
+        ['NS', null, null],
+        ['EX', '0', null],
+        ['NS', null, null],
+        ['HD', null, null],
+        ['HD', null, null],
+        ['EX', null, null],
+        ['NF', null, '9'],
+      ]);
 
       // Invalidation: md I marks the item stale; the next mg sees X and wins the recache (W), the one after sees Z.
       s.send(protocol.encodeMetaDelete(k('m'), { invalidate: true, ttl: 30 }));
       s.send(protocol.encodeMetaGet(k('m'), { returnValue: true }));
       s.send(protocol.encodeMetaGet(k('m'), { returnTtl: true }));
-      expect(canonical([await s.read('meta'), await s.read('meta'), await s.read('meta')])).toBe(canonical([
-        metaReply('HD'), metaReply('VA', { value: bytes('head-v\r\n1-tail'), stale: true, won: true }), metaReply('HD', { ttl: 30, stale: true, winTokenSent: true }),
-      ]));
+      expect(canonical([await s.read('meta'), await s.read('meta'), await s.read('meta')])).toBe(
+        canonical([
+          metaReply('HD'),
+          metaReply('VA', { value: bytes('head-v\r\n1-tail'), stale: true, won: true }),
+          metaReply('HD', { ttl: 30, stale: true, winTokenSent: true }),
+        ]),
+      );
 
       // Autovivify on a miss: the first mg wins (W) an empty item, the second is told another client won (Z).
       s.send(protocol.encodeMetaGet(k('viv'), { vivifyTtl: 30, returnValue: true }));
       s.send(protocol.encodeMetaGet(k('viv'), { vivifyTtl: 30, returnValue: true }));
-      expect(canonical([await s.read('meta'), await s.read('meta')])).toBe(canonical([
-        metaReply('VA', { value: bytes(''), won: true }), metaReply('VA', { value: bytes(''), winTokenSent: true }),
-      ]));
+      expect(canonical([await s.read('meta'), await s.read('meta')])).toBe(
+        canonical([
+          metaReply('VA', { value: bytes(''), won: true }),
+          metaReply('VA', { value: bytes(''), winTokenSent: true }),
+        ]),
+      );
 
-      s.send(protocol.encodeMetaArithmetic(k('counter'), { vivifyTtl: 0, initial: '5', returnValue: true, returnTtl: true }));
+      s.send(
+        protocol.encodeMetaArithmetic(k('counter'), { vivifyTtl: 0, initial: '5', returnValue: true, returnTtl: true }),
+      );
       s.send(protocol.encodeMetaArithmetic(k('counter'), { mode: 'decr', delta: '10', returnValue: true }));
-      s.send(protocol.encodeMetaArithmetic(k('counter'), { delta: '18446744073709551615', returnValue: true, opaque: bytes('a') }));
+      s.send(
+        protocol.encodeMetaArithmetic(k('counter'), {
+          delta: '18446744073709551615',
+          returnValue: true,
+          opaque: bytes('a'),
+        }),
+      );
       s.send(protocol.encodeMetaArithmetic(k('nothing'), {}));
-      expect(canonical([await s.read('meta'), await s.read('meta'), await s.read('meta'), await s.read('meta')])).toBe(canonical([
-        metaReply('VA', { value: bytes('5'), ttl: -1 }), metaReply('VA', { value: bytes('0') }),
-        metaReply('VA', { value: bytes('18446744073709551615'), opaque: bytes('a') }), metaReply('NF'),
-      ]));
+      expect(canonical([await s.read('meta'), await s.read('meta'), await s.read('meta'), await s.read('meta')])).toBe(
+        canonical([
+          metaReply('VA', { value: bytes('5'), ttl: -1 }),
+          metaReply('VA', { value: bytes('0') }),
+          metaReply('VA', { value: bytes('18446744073709551615'), opaque: bytes('a') }),
+          metaReply('NF'),
+        ]),
+      );
       s.send(protocol.encodeMetaArithmetic(k('m'), {}));
       const nonNumeric = await s.readError('meta');
       expect(nonNumeric.knownText).toBe('cannot increment or decrement non-numeric value');
 
       // A quiet pipeline: misses say nothing, hits come with their opaque, mn ends it.
-      s.send(concat(
-        protocol.encodeMetaSet(k('q1'), bytes('one'), { quiet: true }),
-        protocol.encodeMetaGet(k('q1'), { returnValue: true, opaque: bytes('1'), quiet: true }),
-        protocol.encodeMetaGet(k('q2'), { returnValue: true, opaque: bytes('2'), quiet: true }),
-        protocol.encodeMetaDelete(k('q1'), { quiet: true }),
-        protocol.encodeMetaNoop(),
-      ));
-      expect(canonical([await s.read('meta'), await s.read('meta')])).toBe(canonical([metaReply('VA', { value: bytes('one'), opaque: bytes('1') }), metaReply('MN')]));
+      s.send(
+        concat(
+          protocol.encodeMetaSet(k('q1'), bytes('one'), { quiet: true }),
+          protocol.encodeMetaGet(k('q1'), { returnValue: true, opaque: bytes('1'), quiet: true }),
+          protocol.encodeMetaGet(k('q2'), { returnValue: true, opaque: bytes('2'), quiet: true }),
+          protocol.encodeMetaDelete(k('q1'), { quiet: true }),
+          protocol.encodeMetaNoop(),
+        ),
+      );
+      expect(canonical([await s.read('meta'), await s.read('meta')])).toBe(
+        canonical([metaReply('VA', { value: bytes('one'), opaque: bytes('1') }), metaReply('MN')]),
+      );
       expect(s.buffered).toBe(0);
       await expectReplayAgrees(s);
     } finally {
@@ -330,15 +457,24 @@ describe('lru_crawler metadump', () => {
     const s = await Session.open(own.address);
     try {
       const keys = [k('plain'), k('é/ü%20'), k('a,b;c~d.e_f-g'), k('x'.repeat(250))];
-      for (const [i, key] of keys.entries()) s.send(protocol.encodeStore('set', key, i, i === 0 ? 0 : 3600, bytes(`value ${i}`)));
+      for (const [i, key] of keys.entries())
+        s.send(protocol.encodeStore('set', key, i, i === 0 ? 0 : 3600, bytes(`value ${i}`)));
       for (const _ of keys) expect(await s.read('stored')).toBe('STORED');
       s.send(protocol.encodeMetadump());
       const dumped = (await s.read('metadump')) as unknown[];
       expect(dumped[dumped.length - 1]).toBe('END');
       const entries = dumped.slice(0, -1) as protocol.MetadumpEntry[];
-      expect(entries.map((e) => Buffer.from(e.key).toString('utf8')).sort()).toEqual(keys.map((key) => Buffer.from(key).toString('utf8')).sort());
+      expect(entries.map((e) => Buffer.from(e.key).toString('utf8')).sort()).toEqual(
+        keys.map((key) => Buffer.from(key).toString('utf8')).sort(),
+      );
       const plain = entries.find((e) => Buffer.from(e.key).toString() === 'plain')!;
-      expect([plain.expiresAt, plain.fetched, plain.clientFlags, plain.slabClass !== null && plain.slabClass >= 1, /^[1-9][0-9]*$/.test(plain.cas)]).toEqual([-1, false, null, true, true]);
+      expect([
+        plain.expiresAt,
+        plain.fetched,
+        plain.clientFlags,
+        plain.slabClass !== null && plain.slabClass >= 1,
+        /^[1-9][0-9]*$/.test(plain.cas),
+      ]).toEqual([-1, false, null, true, true]);
       expect(entries.every((e) => e.expiresAt === -1 || e.expiresAt > plain.lastAccess)).toBe(true);
 
       s.send(protocol.encodeMetadump([plain.slabClass!]));
@@ -354,13 +490,20 @@ describe('lru_crawler metadump', () => {
   });
 
   it('a server started with -X refuses: ERROR metadump not allowed; without the crawler: CLIENT_ERROR lru crawler disabled', async () => {
-    for (const [args, kind, text] of [[['-X'], 'ERROR', 'metadump not allowed'], [['-o', 'no_lru_crawler'], 'CLIENT_ERROR', 'lru crawler disabled']] as const) {
+    for (const [args, kind, text] of [
+      [['-X'], 'ERROR', 'metadump not allowed'],
+      [['-o', 'no_lru_crawler'], 'CLIENT_ERROR', 'lru crawler disabled'],
+    ] as const) {
       const own = await startMemcached([...args]);
       const s = await Session.open(own.address);
       try {
         s.send(protocol.encodeMetadump());
         const refusal = await s.readError('metadump');
-        expect([refusal.kind, refusal.knownText, refusal.message]).toEqual([kind, text, `memcached answered ${kind} "${text}"`]);
+        expect([refusal.kind, refusal.knownText, refusal.message]).toEqual([
+          kind,
+          text,
+          `memcached answered ${kind} "${text}"`,
+        ]);
         s.send(protocol.encodeVersion());
         expect(await s.read('version')).toBe('1.6.18');
         await expectReplayAgrees(s);

@@ -25,34 +25,66 @@ export function joinCases(cases: readonly ReplyCase[]): ReplyCase {
 /** A key memcached accepts from our encoders: 1 to 250 bytes, none of them a control byte, space or DEL. */
 export const keyBytes: fc.Arbitrary<Uint8Array> = fc.oneof(
   { weight: 4, arbitrary: fc.stringMatching(/^[a-z0-9:_.-]{1,20}$/).map(bytes) },
-  { weight: 1, arbitrary: fc.uint8Array({ min: 0x21, max: 0xff, minLength: 1, maxLength: 250 }).map((b) => b.map((x) => (x === 0x7f ? 0x7e : x))) },
+  {
+    weight: 1,
+    arbitrary: fc
+      .uint8Array({ min: 0x21, max: 0xff, minLength: 1, maxLength: 250 })
+      .map((b) => b.map((x) => (x === 0x7f ? 0x7e : x))),
+  },
 );
 
 /** Values that look like protocol: CR LF, END, VALUE lines inside, empty ones, binary ones. */
 export const valueBytes: fc.Arbitrary<Uint8Array> = fc.oneof(
   fc.uint8Array({ maxLength: 64 }),
-  fc.constantFrom('', '\r\n', 'END\r\n', 'VALUE k 0 1\r\nx\r\nEND\r\n', '\r', '\n', 'END', 'STORED\r\n', 'SERVER_ERROR x\r\n').map(bytes),
-  fc.array(fc.constantFrom('\r\n', 'END', 'VALUE ', ' ', 'a', '\r', '\n', '\u00ff'), { maxLength: 12 }).map((p) => bytes(p.join(''))),
+  fc
+    .constantFrom(
+      '',
+      '\r\n',
+      'END\r\n',
+      'VALUE k 0 1\r\nx\r\nEND\r\n',
+      '\r',
+      '\n',
+      'END',
+      'STORED\r\n',
+      'SERVER_ERROR x\r\n',
+    )
+    .map(bytes),
+  fc
+    .array(fc.constantFrom('\r\n', 'END', 'VALUE ', ' ', 'a', '\r', '\n', '\u00ff'), { maxLength: 12 })
+    .map((p) => bytes(p.join(''))),
 );
 
 export const u64Digits: fc.Arbitrary<string> = fc.oneof(
   fc.bigInt({ min: 0n, max: 2n ** 64n - 1n }).map(String),
   fc.constantFrom('0', '1', '18446744073709551615', '9007199254740993'),
 );
-export const u32: fc.Arbitrary<number> = fc.oneof(fc.constantFrom(0, 1, 4294967295), fc.integer({ min: 0, max: 4294967295 }));
+export const u32: fc.Arbitrary<number> = fc.oneof(
+  fc.constantFrom(0, 1, 4294967295),
+  fc.integer({ min: 0, max: 4294967295 }),
+);
 
 export type ValueItemModel = [Uint8Array, number, Uint8Array, string | null];
 
 export function valuesReply(items: readonly ValueItemModel[]): ReplyCase {
   const parts = items.map(([key, flags, value, cas]) =>
-    concat(bytes('VALUE '), key, bytes(` ${flags} ${value.length}${cas === null ? '' : ` ${cas}`}\r\n`), value, bytes('\r\n')),
+    concat(
+      bytes('VALUE '),
+      key,
+      bytes(` ${flags} ${value.length}${cas === null ? '' : ` ${cas}`}\r\n`),
+      value,
+      bytes('\r\n'),
+    ),
   );
   return { data: concat(...parts, bytes('END\r\n')), kinds: ['values'], expected: [items, { left: 0 }] };
 }
 
-export const valuesCase: fc.Arbitrary<ReplyCase> = fc.boolean().chain((withCas) =>
-  fc.array(fc.tuple(keyBytes, u32, valueBytes, withCas ? u64Digits : fc.constant(null)), { maxLength: 5 }).map((items) => valuesReply(items)),
-);
+export const valuesCase: fc.Arbitrary<ReplyCase> = fc
+  .boolean()
+  .chain((withCas) =>
+    fc
+      .array(fc.tuple(keyBytes, u32, valueBytes, withCas ? u64Digits : fc.constant(null)), { maxLength: 5 })
+      .map((items) => valuesReply(items)),
+  );
 
 /**
  * A get reply of many items (most of them plain: flags 0, no CAS, values without CRLF, as a multi-key read returns),
@@ -61,7 +93,15 @@ export const valuesCase: fc.Arbitrary<ReplyCase> = fc.boolean().chain((withCas) 
 export const manyValuesCase: fc.Arbitrary<ReplyCase> = fc
   .array(
     fc.oneof(
-      { weight: 12, arbitrary: fc.tuple(keyBytes, fc.constant(0), fc.uint8Array({ min: 0x20, max: 0x7e, minLength: 20, maxLength: 100 }), fc.constant(null)) },
+      {
+        weight: 12,
+        arbitrary: fc.tuple(
+          keyBytes,
+          fc.constant(0),
+          fc.uint8Array({ min: 0x20, max: 0x7e, minLength: 20, maxLength: 100 }),
+          fc.constant(null),
+        ),
+      },
       { weight: 1, arbitrary: fc.tuple(keyBytes, u32, valueBytes, fc.oneof(fc.constant(null), u64Digits)) },
     ),
     { minLength: 10, maxLength: 40 },
@@ -72,11 +112,15 @@ function lineCase(line: string, kind: ReplyKind, outcome: unknown): ReplyCase {
   return { data: bytes(`${line}\r\n`), kinds: [kind], expected: [outcome, { left: 0 }] };
 }
 
-export const storedCase = fc.constantFrom('STORED', 'NOT_STORED', 'EXISTS', 'NOT_FOUND').map((w) => lineCase(w, 'stored', w));
+export const storedCase = fc
+  .constantFrom('STORED', 'NOT_STORED', 'EXISTS', 'NOT_FOUND')
+  .map((w) => lineCase(w, 'stored', w));
 export const deletedCase = fc.constantFrom('DELETED', 'NOT_FOUND').map((w) => lineCase(w, 'deleted', w));
 export const touchedCase = fc.constantFrom('TOUCHED', 'NOT_FOUND').map((w) => lineCase(w, 'touched', w));
 export const counterCase = fc.oneof(
-  fc.tuple(u64Digits, fc.nat({ max: 3 })).map(([digits, pad]) => lineCase(digits + ' '.repeat(pad), 'counter', { found: true, value: digits })),
+  fc
+    .tuple(u64Digits, fc.nat({ max: 3 }))
+    .map(([digits, pad]) => lineCase(digits + ' '.repeat(pad), 'counter', { found: true, value: digits })),
   fc.constant(lineCase('NOT_FOUND', 'counter', { found: false, value: null })),
 );
 export const versionCase = fc.stringMatching(/^[0-9a-z.-]{1,20}$/).map((v) => lineCase(`VERSION ${v}`, 'version', v));
@@ -92,8 +136,21 @@ export const statsCase: fc.Arbitrary<ReplyCase> = fc
 /** A MetaReply with nothing returned. */
 export function metaReply(status: string, overrides: Record<string, unknown> = {}): Record<string, unknown> {
   return {
-    status, value: null, cas: null, clientFlags: null, ttl: null, size: null, key: null, base64Key: false, opaque: null,
-    hit: null, lastAccess: null, won: false, stale: false, winTokenSent: false, ...overrides,
+    status,
+    value: null,
+    cas: null,
+    clientFlags: null,
+    ttl: null,
+    size: null,
+    key: null,
+    base64Key: false,
+    opaque: null,
+    hit: null,
+    lastAccess: null,
+    won: false,
+    stale: false,
+    winTokenSent: false,
+    ...overrides,
   };
 }
 
@@ -107,11 +164,20 @@ const metaFlag: fc.Arbitrary<MetaFlagModel> = fc.oneof(
   fc.stringMatching(/^[A-Za-z0-9]{0,31}$/).map((o): MetaFlagModel => [`O${o}`, 'opaque', bytes(o)]),
   fc.boolean().map((h): MetaFlagModel => [`h${h ? 1 : 0}`, 'hit', h]),
   fc.nat({ max: 10 ** 9 }).map((l): MetaFlagModel => [`l${l}`, 'lastAccess', l]),
-  fc.constantFrom<MetaFlagModel>(['b', 'base64Key', true], ['W', 'won', true], ['X', 'stale', true], ['Z', 'winTokenSent', true]),
+  fc.constantFrom<MetaFlagModel>(
+    ['b', 'base64Key', true],
+    ['W', 'won', true],
+    ['X', 'stale', true],
+    ['Z', 'winTokenSent', true],
+  ),
 );
 
 export const metaCase: fc.Arbitrary<ReplyCase> = fc
-  .tuple(fc.constantFrom('HD', 'VA', 'EN', 'NF', 'NS', 'EX', 'MN'), fc.uniqueArray(metaFlag, { maxLength: 6, selector: ([, field]) => field }), valueBytes)
+  .tuple(
+    fc.constantFrom('HD', 'VA', 'EN', 'NF', 'NS', 'EX', 'MN'),
+    fc.uniqueArray(metaFlag, { maxLength: 6, selector: ([, field]) => field }),
+    valueBytes,
+  )
   .map(([status, flags, value]) => {
     const head = status === 'VA' ? `VA ${value.length}` : status;
     const line = [head, ...flags.map(([token]) => token)].join(' ');
@@ -171,7 +237,16 @@ const metadumpEntry: fc.Arbitrary<MetadumpEntryModel> = fc
   }));
 
 export const metadumpCase: fc.Arbitrary<ReplyCase> = fc
-  .tuple(fc.array(metadumpEntry, { maxLength: 5 }), fc.constantFrom('END', 'END', 'BUSY currently processing crawler request', 'BADCLASS invalid class id', 'NOTSTARTED no items to crawl'))
+  .tuple(
+    fc.array(metadumpEntry, { maxLength: 5 }),
+    fc.constantFrom(
+      'END',
+      'END',
+      'BUSY currently processing crawler request',
+      'BADCLASS invalid class id',
+      'NOTSTARTED no items to crawl',
+    ),
+  )
   .map(([entries, end]) => {
     const shown = end === 'END' ? entries : [];
     const word = end.split(' ')[0]!;
@@ -183,7 +258,15 @@ export const metadumpCase: fc.Arbitrary<ReplyCase> = fc
   });
 
 /** An error reply instead of the expected one, and the error the reader reports for it. */
-export function errorCase(line: string, kind: ReplyKind, errorClass: string, errorKind: string, knownText: string | null, textLength: number, message: string): ReplyCase {
+export function errorCase(
+  line: string,
+  kind: ReplyKind,
+  errorClass: string,
+  errorKind: string,
+  knownText: string | null,
+  textLength: number,
+  message: string,
+): ReplyCase {
   return {
     data: bytes(`${line}\r\n`),
     kinds: [kind],
@@ -191,7 +274,17 @@ export function errorCase(line: string, kind: ReplyKind, errorClass: string, err
   };
 }
 
-export const anyCase: fc.Arbitrary<ReplyCase> = fc.oneof(valuesCase, storedCase, deletedCase, touchedCase, counterCase, versionCase, statsCase, metaCase, metadumpCase);
+export const anyCase: fc.Arbitrary<ReplyCase> = fc.oneof(
+  valuesCase,
+  storedCase,
+  deletedCase,
+  touchedCase,
+  counterCase,
+  versionCase,
+  statsCase,
+  metaCase,
+  metadumpCase,
+);
 
 /** Several replies pipelined in one stream. */
 export const pipelineCase: fc.Arbitrary<ReplyCase> = fc.array(anyCase, { minLength: 1, maxLength: 5 }).map(joinCases);

@@ -35,7 +35,9 @@ beforeAll(async () => {
   guarded = await startMemcached(['-Y', authFile]);
   ({ session, connection } = await openReliabilityDatabase('reliability_auth'));
   await session.client.query('CREATE EXTENSION pymcache_fdw');
-  await session.client.query(`CREATE SERVER mc_auth FOREIGN DATA WRAPPER multicorn OPTIONS (wrapper 'pymcache_fdw.PymcacheFDW')`);
+  await session.client.query(
+    `CREATE SERVER mc_auth FOREIGN DATA WRAPPER multicorn OPTIONS (wrapper 'pymcache_fdw.PymcacheFDW')`,
+  );
   await session.client.query(`CREATE FOREIGN TABLE guarded (key text, value text) SERVER mc_auth
     OPTIONS (host '${guarded.address.host}', port '${guarded.address.port}', row_id 'key')`);
   await session.client.query(`CREATE FOREIGN TABLE unguarded (key text, value text) SERVER mc_auth
@@ -61,7 +63,9 @@ async function failing(text: string): Promise<SqlError> {
 
 async function mapping(password: string): Promise<void> {
   await session.client.query('DROP USER MAPPING IF EXISTS FOR CURRENT_USER SERVER mc_auth');
-  await session.client.query(`CREATE USER MAPPING FOR CURRENT_USER SERVER mc_auth OPTIONS (username 'app', password '${password}')`);
+  await session.client.query(
+    `CREATE USER MAPPING FOR CURRENT_USER SERVER mc_auth OPTIONS (username 'app', password '${password}')`,
+  );
 }
 
 const label = (): string => `${guarded.address.host}:${guarded.address.port}`;
@@ -71,7 +75,7 @@ describe('ASCII authentication (memcached -Y)', () => {
     const error = await failing("SELECT value FROM guarded WHERE key = 'k'");
     expect([error.message, error.hint]).toEqual([
       `memcached at ${label()} rejected the get of key "k": unauthenticated`,
-      "memcached requires a login (memcached -Y): give a username and password in a user mapping, CREATE USER MAPPING FOR " +
+      'memcached requires a login (memcached -Y): give a username and password in a user mapping, CREATE USER MAPPING FOR ' +
         "CURRENT_USER SERVER ... OPTIONS (username '...', password '...').",
     ]);
   });
@@ -87,7 +91,9 @@ describe('ASCII authentication (memcached -Y)', () => {
     ]);
     // The same at COMMIT: the write is not sent, nothing stays.
     await session.client.query('BEGIN');
-    await session.client.query("INSERT INTO guarded (key, value) VALUES ('k', 'v')").catch((caught: SqlError) => seen.push(caught));
+    await session.client
+      .query("INSERT INTO guarded (key, value) VALUES ('k', 'v')")
+      .catch((caught: SqlError) => seen.push(caught));
     await session.client.query('ROLLBACK');
   });
 
@@ -103,7 +109,9 @@ describe('ASCII authentication (memcached -Y)', () => {
     // A new session (a new backend, a new connection) logs in again.
     const other = await openSession(connection);
     try {
-      expect((await other.client.query("SELECT value FROM guarded WHERE key = 'k'")).rows).toEqual([{ value: 'behind a login' }]);
+      expect((await other.client.query("SELECT value FROM guarded WHERE key = 'k'")).rows).toEqual([
+        { value: 'behind a login' },
+      ]);
     } finally {
       await other.close();
     }
@@ -112,7 +120,9 @@ describe('ASCII authentication (memcached -Y)', () => {
   it('a server without -Y never receives the credentials: nothing is stored under the login key', async () => {
     await mapping(RIGHT);
     await session.client.query("INSERT INTO unguarded (key, value) VALUES ('plain', 'no login needed')");
-    expect((await session.client.query("SELECT value FROM unguarded WHERE key = 'plain'")).rows).toEqual([{ value: 'no login needed' }]);
+    expect((await session.client.query("SELECT value FROM unguarded WHERE key = 'plain'")).rows).toEqual([
+      { value: 'no login needed' },
+    ]);
     expect(await rawGet(open, 'pymcache_fdw_login')).toBeNull();
   });
 
@@ -137,7 +147,8 @@ describe('ASCII authentication (memcached -Y)', () => {
     const received = JSON.stringify(seen);
     expect(received).toContain('refused the login of user');
     for (const password of PASSWORDS) expect(received).not.toContain(password);
-    const dataDirectory = (await session.client.query<{ data_directory: string }>('SHOW data_directory')).rows[0]!.data_directory;
+    const dataDirectory = (await session.client.query<{ data_directory: string }>('SHOW data_directory')).rows[0]!
+      .data_directory;
     // The rig's cluster logs to postgresql.log beside its data directory (test/rig/postgres.ts).
     const log = readFileSync(join(dirname(dataDirectory), 'postgresql.log'), 'utf8');
     expect(log).toContain('refused the login of user "app"');

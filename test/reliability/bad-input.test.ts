@@ -11,7 +11,8 @@ let session: HostSession;
 let cache: CacheTable;
 
 const KEY_HINT = 'memcached keys are 1 to 250 bytes of UTF-8 without spaces or control characters, prefix included.';
-const OPTION_HINT = "Change the option with ALTER FOREIGN TABLE or ALTER SERVER ... OPTIONS (SET name 'value') or (DROP name).";
+const OPTION_HINT =
+  "Change the option with ALTER FOREIGN TABLE or ALTER SERVER ... OPTIONS (SET name 'value') or (DROP name).";
 const SENTINEL = 'reliability-bad-input-sentinel';
 
 beforeAll(async () => {
@@ -35,8 +36,18 @@ async function refused(statement: string, message: string, hint: string | null, 
 describe('keys', () => {
   const cases: Array<[string, string, string, string]> = [
     ['NULL', 'NULL', 'the key column "key" must not be NULL', 'Give every row a key.'],
-    ['empty', "''", 'invalid memcached key "": it is empty; a key must be 1 to 250 bytes of UTF-8 with no spaces or control characters', KEY_HINT],
-    ['a space', "'a b'", 'invalid memcached key "$Pa b": it contains a space (character $N); a key must be 1 to 250 bytes of UTF-8 with no spaces or control characters', KEY_HINT],
+    [
+      'empty',
+      "''",
+      'invalid memcached key "": it is empty; a key must be 1 to 250 bytes of UTF-8 with no spaces or control characters',
+      KEY_HINT,
+    ],
+    [
+      'a space',
+      "'a b'",
+      'invalid memcached key "$Pa b": it contains a space (character $N); a key must be 1 to 250 bytes of UTF-8 with no spaces or control characters',
+      KEY_HINT,
+    ],
     [
       'a protocol injection',
       "E'a\\r\\nflush_all'",
@@ -57,16 +68,26 @@ describe('keys', () => {
 
   it('a key that is too long once the prefix is added is refused, naming its length in bytes', async () => {
     const length = [...cache.prefix].length + 240;
-    const error = await sqlError(session.client.query(`INSERT INTO ${cache.table} (key, value) VALUES (repeat('k', 240), 'v')`));
-    expect([error.message.endsWith(`(${length} characters): it is ${length} bytes long in UTF-8; a key must be 1 to 250 bytes of UTF-8 with no spaces or control characters`), error.hint])
-      .toEqual([true, KEY_HINT]);
+    const error = await sqlError(
+      session.client.query(`INSERT INTO ${cache.table} (key, value) VALUES (repeat('k', 240), 'v')`),
+    );
+    expect([
+      error.message.endsWith(
+        `(${length} characters): it is ${length} bytes long in UTF-8; a key must be 1 to 250 bytes of UTF-8 with no spaces or control characters`,
+      ),
+      error.hint,
+    ]).toEqual([true, KEY_HINT]);
     expect((await rawGet(server, SENTINEL))?.value.toString()).toBe('untouched');
   });
 });
 
 describe('values', () => {
   it('NULL is refused (memcached has no NULL)', async () => {
-    await refused(`INSERT INTO ${cache.table} (key, value) VALUES ('k', NULL)`, 'the value of key "k" is NULL, which memcached cannot store', 'Give a value, or DELETE the key to remove it.');
+    await refused(
+      `INSERT INTO ${cache.table} (key, value) VALUES ('k', NULL)`,
+      'the value of key "k" is NULL, which memcached cannot store',
+      'Give a value, or DELETE the key to remove it.',
+    );
   });
 
   it('one byte more than the server stores under the key is refused before sending; the exact room is stored', async () => {
@@ -85,7 +106,9 @@ describe('values', () => {
     const value = 'line\r\nEND\r\nVALUE x 0 1\r\nSTORED\r\n';
     await session.client.query(`INSERT INTO ${cache.table} (key, value) VALUES ('crlf', $1)`, [value]);
     expect(await held(cache, ['crlf'])).toEqual([value]);
-    expect((await session.client.query(`SELECT value FROM ${cache.table} WHERE key = 'crlf'`)).rows).toEqual([{ value }]);
+    expect((await session.client.query(`SELECT value FROM ${cache.table} WHERE key = 'crlf'`)).rows).toEqual([
+      { value },
+    ]);
   });
 });
 
@@ -118,12 +141,28 @@ describe('expire', () => {
 
 describe('options', () => {
   const cases: Array<[string, string, string]> = [
-    ["colour 'red'", 'unknown option "colour"; valid options are: batch_size, connect_timeout, distribution, expire, full_scan, host, insert_mode, item_size_max, on_server_error, password, port, prefix, retry_interval, row_id, servers, timeout, tls, tls_ca_file, tls_cert_file, tls_key_file, username, write_mode', OPTION_HINT],
+    [
+      "colour 'red'",
+      'unknown option "colour"; valid options are: batch_size, connect_timeout, distribution, expire, full_scan, host, insert_mode, item_size_max, on_server_error, password, port, prefix, retry_interval, row_id, servers, timeout, tls, tls_ca_file, tls_cert_file, tls_key_file, username, write_mode',
+      OPTION_HINT,
+    ],
     ["port '0'", 'invalid value "0" for option "port": expected an integer from 1 to 65535', OPTION_HINT],
     ["port 'abc'", 'invalid value "abc" for option "port": expected an integer from 1 to 65535', OPTION_HINT],
-    ["host 'a b'", 'invalid value "a b" for option "host": expected a host name or address, without spaces, control characters, brackets or commas', OPTION_HINT],
-    ["host E'mc\\nflush_all'", 'invalid value "mc\\x0aflush_all" for option "host": expected a host name or address, without spaces, control characters, brackets or commas', OPTION_HINT],
-    ["timeout '0'", 'invalid value "0" for option "timeout": expected a number of seconds above 0 and at most 3600', OPTION_HINT],
+    [
+      "host 'a b'",
+      'invalid value "a b" for option "host": expected a host name or address, without spaces, control characters, brackets or commas',
+      OPTION_HINT,
+    ],
+    [
+      "host E'mc\\nflush_all'",
+      'invalid value "mc\\x0aflush_all" for option "host": expected a host name or address, without spaces, control characters, brackets or commas',
+      OPTION_HINT,
+    ],
+    [
+      "timeout '0'",
+      'invalid value "0" for option "timeout": expected a number of seconds above 0 and at most 3600',
+      OPTION_HINT,
+    ],
     ["expire '-1'", 'invalid value "-1" for option "expire": expected an integer from 0 to 2147483647', OPTION_HINT],
     [
       "expire '2147483647'",
@@ -133,7 +172,11 @@ describe('options', () => {
     ["insert_mode 'x'", 'invalid value "x" for option "insert_mode": expected one of set, add', OPTION_HINT],
     ["write_mode 'x'", 'invalid value "x" for option "write_mode": expected one of commit, immediate', OPTION_HINT],
     ["batch_size '0'", 'invalid value "0" for option "batch_size": expected an integer from 1 to 10000', OPTION_HINT],
-    ["distribution 'x'", 'invalid value "x" for option "distribution": expected one of ketama, modula, modula_python, rendezvous', OPTION_HINT],
+    [
+      "distribution 'x'",
+      'invalid value "x" for option "distribution": expected one of ketama, modula, modula_python, rendezvous',
+      OPTION_HINT,
+    ],
     ["prefix 'a b'", 'invalid value "a b" for option "prefix": it contains a space (character 2)', OPTION_HINT],
     ["on_server_error 'x'", 'invalid value "x" for option "on_server_error": expected one of error, miss', OPTION_HINT],
   ];
@@ -141,7 +184,8 @@ describe('options', () => {
   for (const [option, message, hint] of cases) {
     it(`${option} is refused when the table is first used, naming the option`, async () => {
       counter += 1;
-      const where = option.startsWith('host') || option.startsWith('port') ? '' : `host '${server.host}', port '${server.port}', `;
+      const where =
+        option.startsWith('host') || option.startsWith('port') ? '' : `host '${server.host}', port '${server.port}', `;
       await session.client.query(`CREATE FOREIGN TABLE bad_option_${counter} (key text, value text)
         SERVER mc OPTIONS (row_id 'key', ${where}${option})`);
       await refused(`INSERT INTO bad_option_${counter} (key, value) VALUES ('k', 'v')`, message, hint, []);

@@ -39,7 +39,10 @@ const silentLabel = (): string => `${silent.address.host}:${silent.address.port}
 /** What the user gets when PostgreSQL interrupts a statement waiting on the silent server, on this Multicorn. */
 function interrupted(reason: string): { code: string; message: string } {
   if (flavor === 'host') return { code: '57014', message: reason };
-  return { code: 'XX000', message: `stopped waiting for memcached at ${silentLabel()} (get of key "k"): receive interrupted: ${reason}` };
+  return {
+    code: 'XX000',
+    message: `stopped waiting for memcached at ${silentLabel()} (get of key "k"): receive interrupted: ${reason}`,
+  };
 }
 
 /** The backend still works, and its connections to a good server too. */
@@ -47,7 +50,9 @@ async function stillWorks(): Promise<void> {
   expect((await session.client.query('SELECT 1 AS one')).rows).toEqual([{ one: 1 }]);
   const cache = await createCacheTable(session, server);
   await session.client.query(`INSERT INTO ${cache.table} (key, value) VALUES ('after', 'the cancel')`);
-  expect((await session.client.query(`SELECT value FROM ${cache.table} WHERE key = 'after'`)).rows).toEqual([{ value: 'the cancel' }]);
+  expect((await session.client.query(`SELECT value FROM ${cache.table} WHERE key = 'after'`)).rows).toEqual([
+    { value: 'the cancel' },
+  ]);
 }
 
 describe('connect_timeout and timeout bound every connect, send and reply', () => {
@@ -74,7 +79,9 @@ describe('connect_timeout and timeout bound every connect, send and reply', () =
       await session.client.query(`CREATE FOREIGN TABLE deaf_cache (key text, value text) SERVER mc
         OPTIONS (host '${deaf.address.host}', port '${deaf.address.port}', row_id 'key', timeout '0.5', item_size_max '2097152')`);
       await session.client.query('BEGIN');
-      await session.client.query("INSERT INTO deaf_cache (key, value) SELECT 'big' || g, repeat('x', 1000000) FROM generate_series(1, 40) g");
+      await session.client.query(
+        "INSERT INTO deaf_cache (key, value) SELECT 'big' || g, repeat('x', 1000000) FROM generate_series(1, 40) g",
+      );
       const error = await sqlError(session.client.query('COMMIT'));
       expect(error.message).toBe(
         `memcached at ${deaf.address.host}:${deaf.address.port} did not answer the set of 4 keys within 0.5 s, while sending the transaction's writes`,
@@ -96,7 +103,9 @@ describe('statement_timeout and pg_cancel_backend interrupt a statement blocked 
     // A functional bound (the 30 s timeout is what a missed interrupt would take), not a performance figure.
     expect(elapsed).toBeGreaterThanOrEqual(1400);
     expect(elapsed).toBeLessThan(10_000);
-    expect({ code: error.code, message: error.message }).toEqual(interrupted('canceling statement due to statement timeout'));
+    expect({ code: error.code, message: error.message }).toEqual(
+      interrupted('canceling statement due to statement timeout'),
+    );
     expect(silent.connections()).toBe(before + 1);
     await session.client.query('RESET statement_timeout');
     await stillWorks();
@@ -109,7 +118,9 @@ describe('statement_timeout and pg_cancel_backend interrupt a statement blocked 
       const blocked = sqlError(session.client.query("SELECT value FROM silent_cache WHERE key = 'k'"));
       // Wait until the statement is running (and so waiting on the silent server).
       for (let i = 0; i < 100; i++) {
-        const state = await other.client.query<{ state: string }>('SELECT state FROM pg_stat_activity WHERE pid = $1', [pid]);
+        const state = await other.client.query<{ state: string }>('SELECT state FROM pg_stat_activity WHERE pid = $1', [
+          pid,
+        ]);
         if (state.rows[0]?.state === 'active') break;
         await new Promise((resolve) => setTimeout(resolve, 20));
       }
@@ -118,7 +129,9 @@ describe('statement_timeout and pg_cancel_backend interrupt a statement blocked 
       expect((await other.client.query('SELECT pg_cancel_backend($1) AS sent', [pid])).rows).toEqual([{ sent: true }]);
       const error = await blocked;
       expect(Date.now() - cancelled).toBeLessThan(5_000);
-      expect({ code: error.code, message: error.message }).toEqual(interrupted('canceling statement due to user request'));
+      expect({ code: error.code, message: error.message }).toEqual(
+        interrupted('canceling statement due to user request'),
+      );
     } finally {
       await other.close();
     }

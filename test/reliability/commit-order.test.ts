@@ -36,9 +36,14 @@ describe('SERIALIZABLE', () => {
     await session.client.query("INSERT INTO doctors VALUES ('alice', true), ('bob', true)");
     const first = await newSession();
     const second = await newSession();
-    for (const [client, name] of [[first, 'alice'], [second, 'bob']] as const) {
+    for (const [client, name] of [
+      [first, 'alice'],
+      [second, 'bob'],
+    ] as const) {
       await client.client.query('BEGIN ISOLATION LEVEL SERIALIZABLE');
-      expect((await client.client.query('SELECT count(*)::int AS n FROM doctors WHERE on_call')).rows).toEqual([{ n: 2 }]);
+      expect((await client.client.query('SELECT count(*)::int AS n FROM doctors WHERE on_call')).rows).toEqual([
+        { n: 2 },
+      ]);
       await client.client.query(`UPDATE doctors SET on_call = false WHERE name = '${name}'`);
       await client.client.query(`INSERT INTO ${cache.table} (key, value) VALUES ('${name}', 'off call')`);
     }
@@ -67,7 +72,9 @@ describe('SERIALIZABLE', () => {
       expect(warnings[0]!.message).toBe(
         `cannot reach memcached at ${label} (set of key "k"): connection refused, while sending the transaction's writes after PostgreSQL committed the transaction`,
       );
-      expect(warnings[0]!.detail).toBe(`memcached has no transactions: what it applied stays. Of 1 key(s), memcached applied 0. Not sent: 1 ("${cache.prefix}k").`);
+      expect(warnings[0]!.detail).toBe(
+        `memcached has no transactions: what it applied stays. Of 1 key(s), memcached applied 0. Not sent: 1 ("${cache.prefix}k").`,
+      );
       expect((await session.client.query('SELECT note FROM audit')).rows).toEqual([{ note: 'committed' }]);
     } finally {
       await own.stop();
@@ -81,13 +88,17 @@ describe('a transaction that aborts after its writes were sent', () => {
     const remote = await createScratchDatabase(inject('postgres'), 'reliability_remote');
     const remoteSession = await openSession(remote);
     sessions.push(remoteSession);
-    await remoteSession.client.query('CREATE TABLE items (id int, CONSTRAINT unique_id UNIQUE (id) DEFERRABLE INITIALLY DEFERRED)');
+    await remoteSession.client.query(
+      'CREATE TABLE items (id int, CONSTRAINT unique_id UNIQUE (id) DEFERRABLE INITIALLY DEFERRED)',
+    );
     await remoteSession.client.query('INSERT INTO items VALUES (1)');
     await session.client.query('CREATE EXTENSION IF NOT EXISTS postgres_fdw');
     await session.client.query(`CREATE SERVER remote_pg FOREIGN DATA WRAPPER postgres_fdw
       OPTIONS (host '${remote.host}', port '${remote.port}', dbname '${remote.database}')`);
     await session.client.query(`CREATE USER MAPPING FOR CURRENT_USER SERVER remote_pg OPTIONS (user '${remote.user}')`);
-    await session.client.query('CREATE FOREIGN TABLE remote_items (id int) SERVER remote_pg OPTIONS (table_name \'items\')');
+    await session.client.query(
+      "CREATE FOREIGN TABLE remote_items (id int) SERVER remote_pg OPTIONS (table_name 'items')",
+    );
     // PostgreSQL calls the most recently registered commit callback first: postgres_fdw registers its own on first
     // use, Multicorn when its library loads. Using postgres_fdw first in a fresh session makes the cache send first.
     const client = await newSession();
@@ -99,7 +110,12 @@ describe('a transaction that aborts after its writes were sent', () => {
     const error = await sqlError(client.client.query('COMMIT'));
     expect(error.message).toBe('duplicate key value violates unique constraint "unique_id"');
     await client.client.query('SELECT 1');
-    expect(client.takeNotices().filter((notice) => notice.severity === 'WARNING').map((notice) => [notice.message, notice.hint])).toEqual([
+    expect(
+      client
+        .takeNotices()
+        .filter((notice) => notice.severity === 'WARNING')
+        .map((notice) => [notice.message, notice.hint]),
+    ).toEqual([
       [
         `the transaction aborted after its writes to 2 key(s) were sent to memcached ("${cache.prefix}a", "${cache.prefix}b")`,
         'Those keys were deleted again: memcached misses them instead of holding values of a transaction that did not commit.',

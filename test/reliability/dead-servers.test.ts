@@ -37,19 +37,26 @@ afterEach(() => {
   session.takeNotices();
 });
 
-const serverList = (): string => [first!, second!, dead.address].map((server) => `${server.host}:${server.port}`).join(',');
+const serverList = (): string =>
+  [first!, second!, dead.address].map((server) => `${server.host}:${server.port}`).join(',');
 const deadLabel = (): string => `${dead.address.host}:${dead.address.port}`;
 
 /** The keys ketama places on the live servers (positions 0 and 1), in the order asked, and the count on the dead one. */
 function placement(): { live: string[]; onDead: number } {
-  const distribution = createDistribution('ketama', [first!, second!, dead.address].map((s) => ({ host: s.host, port: s.port, weight: 1 })));
+  const distribution = createDistribution(
+    'ketama',
+    [first!, second!, dead.address].map((s) => ({ host: s.host, port: s.port, weight: 1 })),
+  );
   const live = keys.filter((key) => distribution.serverFor(key) !== 2);
   return { live, onDead: keys.length - live.length };
 }
 
 async function readAll(table: string): Promise<{ rows: unknown[]; warnings: string[] }> {
   const result = await session.client.query(`SELECT key, value FROM ${table} WHERE key = ANY($1::text[])`, [keys]);
-  const warnings = session.takeNotices().filter((notice: Notice) => notice.severity === 'WARNING').map((notice: Notice) => notice.message);
+  const warnings = session
+    .takeNotices()
+    .filter((notice: Notice) => notice.severity === 'WARNING')
+    .map((notice: Notice) => notice.message);
   return { rows: result.rows, warnings };
 }
 
@@ -57,7 +64,8 @@ describe('a dead server among three (on_server_error miss)', () => {
   it('retry_interval 30: ten statements make exactly one connection to it; the others read its keys as misses at once', async () => {
     const { live, onDead } = placement();
     expect(onDead).toBeGreaterThan(0);
-    await session.client.query(`CREATE FOREIGN TABLE three_retry (key text, value text) SERVER mc OPTIONS (servers '${serverList()}',
+    await session.client
+      .query(`CREATE FOREIGN TABLE three_retry (key text, value text) SERVER mc OPTIONS (servers '${serverList()}',
       prefix '${prefix}', row_id 'key', on_server_error 'miss', retry_interval '30', connect_timeout '0.3', timeout '0.3')`);
     const statements: Array<{ rows: unknown[]; warnings: string[] }> = [];
     for (let i = 0; i < 10; i++) statements.push(await readAll('three_retry'));
@@ -75,7 +83,8 @@ describe('a dead server among three (on_server_error miss)', () => {
   });
 
   it('retry_interval 0: every statement tries the dead server again (one connection each)', async () => {
-    await session.client.query(`CREATE FOREIGN TABLE three_no_retry (key text, value text) SERVER mc OPTIONS (servers '${serverList()}',
+    await session.client
+      .query(`CREATE FOREIGN TABLE three_no_retry (key text, value text) SERVER mc OPTIONS (servers '${serverList()}',
       prefix '${prefix}', row_id 'key', on_server_error 'miss', retry_interval '0', connect_timeout '0.3', timeout '0.3')`);
     const before = dead.connections();
     for (let i = 0; i < 4; i++) {

@@ -116,9 +116,12 @@ describe('a connection cut part-way through the replies of COMMIT', () => {
           `Of 5 key(s), memcached applied 3 (${quoted(keys.slice(0, 3))}). Unknown, in flight when it failed: 2 (${quoted(keys.slice(3))}).`,
       ]);
       await sql('SELECT 1');
-      expect(session.takeNotices().filter((notice) => notice.severity === 'WARNING').map((notice) => notice.message)).toEqual([
-        `the transaction aborted after its writes to 5 key(s) were sent to memcached (${quoted(keys)})`,
-      ]);
+      expect(
+        session
+          .takeNotices()
+          .filter((notice) => notice.severity === 'WARNING')
+          .map((notice) => notice.message),
+      ).toEqual([`the transaction aborted after its writes to 5 key(s) were sent to memcached (${quoted(keys)})`]);
       // memcached got all five sets (only the replies were cut); rollback deleted them all through a new connection.
       expect(await held(cache, keys)).toEqual([null, null, null, null, null]);
     } finally {
@@ -153,11 +156,15 @@ describe('an out-of-memory memcached (memcached -M)', () => {
       const cache = await createCacheTable(session, full.address);
       const keys = Array.from({ length: 40 }, (_, i) => `big${i}`);
       await sql('BEGIN');
-      await sql(`INSERT INTO ${cache.table} (key, value) SELECT 'big' || g, repeat('x', 100000) FROM generate_series(0, 39) g`);
+      await sql(
+        `INSERT INTO ${cache.table} (key, value) SELECT 'big' || g, repeat('x', 100000) FROM generate_series(0, 39) g`,
+      );
       session.takeNotices();
       const error = await sqlError(session.client.query('COMMIT'));
       expect(error.message).toMatch(
-        new RegExp(`^memcached at ${full.address.host}:${full.address.port} did not store \\d+ key\\(s\\) while receiving the transaction's writes: out of memory storing object$`),
+        new RegExp(
+          `^memcached at ${full.address.host}:${full.address.port} did not store \\d+ key\\(s\\) while receiving the transaction's writes: out of memory storing object$`,
+        ),
       );
       expect(error.detail).toMatch(/ Refused by memcached: \d+ \(/);
       await sql('SELECT 1');
@@ -220,7 +227,9 @@ describe('memcached out of connections (memcached -c 32)', () => {
         const socket = new Socket();
         socket.on('error', () => undefined);
         sockets.push(socket);
-        fillers.push(new Promise((resolve) => socket.connect(limited.address.port, limited.address.host, () => resolve(null))));
+        fillers.push(
+          new Promise((resolve) => socket.connect(limited.address.port, limited.address.host, () => resolve(null))),
+        );
       }
       await Promise.all(fillers);
       try {

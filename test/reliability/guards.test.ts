@@ -44,8 +44,9 @@ describe('PREPARE TRANSACTION', () => {
     // The next transaction of the backend sends nothing either.
     await client.client.query('SELECT 1');
     expect(await held(cache, ['prepared'])).toEqual([null]);
-    expect((await session.client.query("SELECT count(*)::int AS n FROM pg_prepared_xacts WHERE gid = 'cache_write'")).rows)
-      .toEqual([{ n: 0 }]);
+    expect(
+      (await session.client.query("SELECT count(*)::int AS n FROM pg_prepared_xacts WHERE gid = 'cache_write'")).rows,
+    ).toEqual([{ n: 0 }]);
     await client.client.query(`INSERT INTO ${cache.table} (key, value) VALUES ('after', 'y')`);
     expect(await held(cache, ['prepared', 'after'])).toEqual([null, 'y']);
   });
@@ -55,7 +56,9 @@ describe('PREPARE TRANSACTION', () => {
     await rawSet(server, `${cache.prefix}r`, 'v');
     const client = await newSession();
     await client.client.query('BEGIN');
-    expect((await client.client.query(`SELECT value FROM ${cache.table} WHERE key = 'r'`)).rows).toEqual([{ value: 'v' }]);
+    expect((await client.client.query(`SELECT value FROM ${cache.table} WHERE key = 'r'`)).rows).toEqual([
+      { value: 'v' },
+    ]);
     expect((await sqlError(client.client.query("PREPARE TRANSACTION 'cache_read'"))).code).toBe('0A000');
   });
 
@@ -79,7 +82,9 @@ describe('INSERT ... ON CONFLICT', () => {
       await rawSet(server, `${cache.prefix}taken`, 'theirs');
       const client = await newSession();
       const error = await sqlError(
-        client.client.query(`INSERT INTO ${cache.table} (key, value) VALUES ('new', 'n'), ('taken', 'mine') ON CONFLICT DO NOTHING`),
+        client.client.query(
+          `INSERT INTO ${cache.table} (key, value) VALUES ('new', 'n'), ('taken', 'mine') ON CONFLICT DO NOTHING`,
+        ),
       );
       expect([error.code, error.message]).toEqual([
         '0A000',
@@ -94,9 +99,11 @@ describe('INSERT ... ON CONFLICT', () => {
 
   it('is refused inside a data-modifying CTE as well', async () => {
     const cache = await createCacheTable(session, server);
-    const error = await sqlError(session.client.query(
-      `WITH moved AS (INSERT INTO ${cache.table} (key, value) VALUES ('cte', 'c') ON CONFLICT DO NOTHING RETURNING key) SELECT * FROM moved`,
-    ));
+    const error = await sqlError(
+      session.client.query(
+        `WITH moved AS (INSERT INTO ${cache.table} (key, value) VALUES ('cte', 'c') ON CONFLICT DO NOTHING RETURNING key) SELECT * FROM moved`,
+      ),
+    );
     expect(error.message).toBe(`INSERT ... ON CONFLICT is not supported on cache table "${cache.table}"`);
     expect(await held(cache, ['cte'])).toEqual([null]);
   });
@@ -116,7 +123,13 @@ describe('user mappings carry credentials only', () => {
     await session.client.query('DROP ROLE IF EXISTS rel_grantee');
   });
 
-  for (const [option, value] of [['prefix', 'admin:'], ['prefix', ''], ['host', '127.0.0.2'], ['port', '22'], ['servers', '127.0.0.1:22']]) {
+  for (const [option, value] of [
+    ['prefix', 'admin:'],
+    ['prefix', ''],
+    ['host', '127.0.0.2'],
+    ['port', '22'],
+    ['servers', '127.0.0.1:22'],
+  ]) {
     it(`a grantee's own user mapping with ${option} '${value}' is refused, naming the option and the server`, async () => {
       const client = await newSession(grantee);
       const error = await sqlError(
@@ -145,8 +158,12 @@ describe('user mappings carry credentials only', () => {
       client.client.query(`ALTER USER MAPPING FOR CURRENT_USER SERVER mc OPTIONS (ADD prefix '${cache.prefix}admin:')`),
     );
     expect(error.message).toBe('option "prefix" cannot be set in a user mapping of server "mc"');
-    expect((await client.client.query("SELECT key, value FROM sessions_only WHERE key = 'x'")).rows).toEqual([{ key: 'x', value: 'granted' }]);
-    expect((await sqlError(client.client.query(`SELECT key FROM ${cache.table} WHERE key = 'admin:x'`))).code).toBe('42501');
+    expect((await client.client.query("SELECT key, value FROM sessions_only WHERE key = 'x'")).rows).toEqual([
+      { key: 'x', value: 'granted' },
+    ]);
+    expect((await sqlError(client.client.query(`SELECT key FROM ${cache.table} WHERE key = 'admin:x'`))).code).toBe(
+      '42501',
+    );
   });
 
   it('credentials belong in a user mapping: a password on the server or the table is refused', async () => {
@@ -155,8 +172,12 @@ describe('user mappings carry credentials only', () => {
       'option "password" can only be set in a USER MAPPING, not on server "mc"',
       "CREATE USER MAPPING FOR ... SERVER ... OPTIONS (password '...'): every user who can read the server would see it.",
     ]);
-    const onTable = await sqlError(session.client.query(`CREATE FOREIGN TABLE leaky (key text, value text) SERVER mc OPTIONS (username 'u')`));
-    expect(onTable.message).toBe('option "username" can only be set in a USER MAPPING, not on foreign table public.leaky');
+    const onTable = await sqlError(
+      session.client.query(`CREATE FOREIGN TABLE leaky (key text, value text) SERVER mc OPTIONS (username 'u')`),
+    );
+    expect(onTable.message).toBe(
+      'option "username" can only be set in a USER MAPPING, not on foreign table public.leaky',
+    );
   });
 
   it('a user mapping made before the extension was installed is checked when it is installed', async () => {
@@ -171,37 +192,50 @@ describe('user mappings carry credentials only', () => {
 describe('rows routed into a cache table without BeginForeignInsert (multicorn2 crashes there)', () => {
   const flavor = installedMulticorn();
 
-  it(flavor === 'host' ? 'COPY FROM into a cache table works on the host (it has BeginForeignInsert)' : 'COPY FROM into a cache table is refused on multicorn2', async () => {
-    const cache = await createCacheTable(session, server);
-    const client = await newSession();
-    // The guard is in place once a cache table was used in the session (or from the start with session_preload_libraries).
-    await client.client.query(`SELECT key FROM ${cache.table} WHERE key = 'none'`);
-    const copy = client.client.query(`COPY ${cache.table} (key, value) FROM PROGRAM 'printf "c1\\tone\\n"'`);
-    if (flavor === 'host') {
-      await copy;
-      expect(await held(cache, ['c1'])).toEqual(['one']);
-    } else {
-      const error = await sqlError(copy);
-      expect([error.code, error.message]).toEqual(['0A000', `COPY FROM into cache table "${cache.table}" is not supported on this Multicorn`]);
-      expect(await held(cache, ['c1'])).toEqual([null]);
-    }
-  });
+  it(
+    flavor === 'host'
+      ? 'COPY FROM into a cache table works on the host (it has BeginForeignInsert)'
+      : 'COPY FROM into a cache table is refused on multicorn2',
+    async () => {
+      const cache = await createCacheTable(session, server);
+      const client = await newSession();
+      // The guard is in place once a cache table was used in the session (or from the start with session_preload_libraries).
+      await client.client.query(`SELECT key FROM ${cache.table} WHERE key = 'none'`);
+      const copy = client.client.query(`COPY ${cache.table} (key, value) FROM PROGRAM 'printf "c1\\tone\\n"'`);
+      if (flavor === 'host') {
+        await copy;
+        expect(await held(cache, ['c1'])).toEqual(['one']);
+      } else {
+        const error = await sqlError(copy);
+        expect([error.code, error.message]).toEqual([
+          '0A000',
+          `COPY FROM into cache table "${cache.table}" is not supported on this Multicorn`,
+        ]);
+        expect(await held(cache, ['c1'])).toEqual([null]);
+      }
+    },
+  );
 
-  it(flavor === 'host' ? 'an INSERT routed into a cache table partition works on the host' : 'an INSERT routed into a cache table partition is refused on multicorn2', async () => {
-    const prefix = `${(await createCacheTable(session, server)).prefix}part:`;
-    await session.client.query('CREATE TABLE routed (key text, value text) PARTITION BY LIST (key)');
-    await session.client.query(`CREATE FOREIGN TABLE routed_a PARTITION OF routed FOR VALUES IN ('a')
+  it(
+    flavor === 'host'
+      ? 'an INSERT routed into a cache table partition works on the host'
+      : 'an INSERT routed into a cache table partition is refused on multicorn2',
+    async () => {
+      const prefix = `${(await createCacheTable(session, server)).prefix}part:`;
+      await session.client.query('CREATE TABLE routed (key text, value text) PARTITION BY LIST (key)');
+      await session.client.query(`CREATE FOREIGN TABLE routed_a PARTITION OF routed FOR VALUES IN ('a')
       SERVER mc OPTIONS (host '${server.host}', port '${server.port}', row_id 'key', prefix '${prefix}')`);
-    const client = await newSession();
-    await client.client.query("SELECT key FROM routed_a WHERE key = 'none'");
-    const insert = client.client.query("INSERT INTO routed VALUES ('a', 'routed')");
-    if (flavor === 'host') {
-      await insert;
-      expect((await rawGet(server, `${prefix}a`))?.value.toString()).toBe('routed');
-    } else {
-      const error = await sqlError(insert);
-      expect(error.message).toBe('INSERT routed into cache table "routed_a" is not supported on this Multicorn');
-      expect(await rawGet(server, `${prefix}a`)).toBeNull();
-    }
-  });
+      const client = await newSession();
+      await client.client.query("SELECT key FROM routed_a WHERE key = 'none'");
+      const insert = client.client.query("INSERT INTO routed VALUES ('a', 'routed')");
+      if (flavor === 'host') {
+        await insert;
+        expect((await rawGet(server, `${prefix}a`))?.value.toString()).toBe('routed');
+      } else {
+        const error = await sqlError(insert);
+        expect(error.message).toBe('INSERT routed into cache table "routed_a" is not supported on this Multicorn');
+        expect(await rawGet(server, `${prefix}a`)).toBeNull();
+      }
+    },
+  );
 });

@@ -27,8 +27,11 @@ for (const mode of ['commit', 'immediate']) {
     it('swapping two keys with one UPDATE keeps both items, each under the other key', async () => {
       const cache = await createCacheTable(session, server, `write_mode '${mode}'`);
       await sql(`INSERT INTO ${cache.table} (key, value) VALUES ('sa', 'A'), ('sb', 'B')`);
-      expect(await sql(`UPDATE ${cache.table} SET key = CASE key WHEN 'sa' THEN 'sb' ELSE 'sa' END WHERE key IN ('sa', 'sb')`))
-        .toEqual({ command: 'UPDATE', rowCount: 2 });
+      expect(
+        await sql(
+          `UPDATE ${cache.table} SET key = CASE key WHEN 'sa' THEN 'sb' ELSE 'sa' END WHERE key IN ('sa', 'sb')`,
+        ),
+      ).toEqual({ command: 'UPDATE', rowCount: 2 });
       expect(await held(cache, ['sa', 'sb'])).toEqual(['B', 'A']);
     });
 
@@ -51,8 +54,9 @@ for (const mode of ['commit', 'immediate']) {
           `EXPLAIN UPDATE ${cache.table} c SET key = m.new_key FROM moves_${mode} m WHERE c.key = m.old_key`,
         );
         expect(plan.rows.map((row: Record<string, string>) => row['QUERY PLAN']).join('\n')).toContain('Nested Loop');
-        expect(await sql(`UPDATE ${cache.table} c SET key = m.new_key FROM moves_${mode} m WHERE c.key = m.old_key`))
-          .toEqual({ command: 'UPDATE', rowCount: 3 });
+        expect(
+          await sql(`UPDATE ${cache.table} c SET key = m.new_key FROM moves_${mode} m WHERE c.key = m.old_key`),
+        ).toEqual({ command: 'UPDATE', rowCount: 3 });
       } finally {
         await sql('RESET enable_hashjoin');
         await sql('RESET enable_mergejoin');
@@ -63,7 +67,9 @@ for (const mode of ['commit', 'immediate']) {
     it('two rows moved onto one key are an ERROR naming it, and memcached keeps what it held', async () => {
       const cache = await createCacheTable(session, server, `write_mode '${mode}'`);
       await sql(`INSERT INTO ${cache.table} (key, value) VALUES ('ma', 'A'), ('mb', 'B')`);
-      const error = await sqlError(session.client.query(`UPDATE ${cache.table} SET key = 'mc' WHERE key IN ('ma', 'mb')`));
+      const error = await sqlError(
+        session.client.query(`UPDATE ${cache.table} SET key = 'mc' WHERE key IN ('ma', 'mb')`),
+      );
       expect([error.message, error.hint]).toEqual([
         'a statement cannot write key "mc" twice: memcached holds one item per key',
         'Give each row of the statement its own key (SELECT DISTINCT ON (key) ..., or one statement per row).',
@@ -73,7 +79,9 @@ for (const mode of ['commit', 'immediate']) {
 
     it('one INSERT giving a key twice is the same ERROR, not a duplicate found in memcached', async () => {
       const cache = await createCacheTable(session, server, `write_mode '${mode}'`);
-      const error = await sqlError(session.client.query(`INSERT INTO ${cache.table} (key, value) VALUES ('d', '1'), ('d', '2')`));
+      const error = await sqlError(
+        session.client.query(`INSERT INTO ${cache.table} (key, value) VALUES ('d', '1'), ('d', '2')`),
+      );
       expect(error.message).toBe('a statement cannot write key "d" twice: memcached holds one item per key');
       expect(await held(cache, ['d'])).toEqual([null]);
     });
@@ -95,8 +103,13 @@ describe('statements inside one transaction', () => {
     try {
       await sql(`INSERT INTO ${cache.table} (key, value) VALUES ('ta', 'A'), ('tb', 'B')`);
       await sql(`UPDATE ${cache.table} SET key = CASE key WHEN 'ta' THEN 'tb' ELSE 'ta' END WHERE key IN ('ta', 'tb')`);
-      const seen = await session.client.query(`SELECT key, value FROM ${cache.table} WHERE key IN ('ta', 'tb') ORDER BY key`);
-      expect(seen.rows).toEqual([{ key: 'ta', value: 'B' }, { key: 'tb', value: 'A' }]);
+      const seen = await session.client.query(
+        `SELECT key, value FROM ${cache.table} WHERE key IN ('ta', 'tb') ORDER BY key`,
+      );
+      expect(seen.rows).toEqual([
+        { key: 'ta', value: 'B' },
+        { key: 'tb', value: 'A' },
+      ]);
       expect(await held(cache, ['ta', 'tb'])).toEqual([null, null]);
       await sql('COMMIT');
     } catch (error) {

@@ -9,18 +9,26 @@ import { rawGet, type MemcachedAddress } from '../rig/raw-memcached';
 export type CacheTable = { table: string; prefix: string; address: MemcachedAddress };
 
 /** A scratch database named `name` with multicorn and a `mc` server for PymcacheFDW, and a session on it. */
-export async function openReliabilityDatabase(name: string): Promise<{ session: HostSession; connection: PostgresConnection }> {
+export async function openReliabilityDatabase(
+  name: string,
+): Promise<{ session: HostSession; connection: PostgresConnection }> {
   const connection = await createScratchDatabase(inject('postgres'), name);
   const session = await openSession(connection);
   await session.client.query('CREATE EXTENSION multicorn');
-  await session.client.query(`CREATE SERVER mc FOREIGN DATA WRAPPER multicorn OPTIONS (wrapper 'pymcache_fdw.PymcacheFDW')`);
+  await session.client.query(
+    `CREATE SERVER mc FOREIGN DATA WRAPPER multicorn OPTIONS (wrapper 'pymcache_fdw.PymcacheFDW')`,
+  );
   return { session, connection };
 }
 
 let tableCounter = 0;
 
 /** A cache table (key text, value text, expire integer) under a fresh prefix on `address`, `options` appended. */
-export async function createCacheTable(session: HostSession, address: MemcachedAddress, options = ''): Promise<CacheTable> {
+export async function createCacheTable(
+  session: HostSession,
+  address: MemcachedAddress,
+  options = '',
+): Promise<CacheTable> {
   tableCounter += 1;
   const table = `cache_${tableCounter}`;
   const prefix = uniquePrefix('rel');

@@ -73,7 +73,9 @@ describe('TLS with a certificate the CA signed', () => {
     await sql('BEGIN');
     await sql(`INSERT INTO ${name} (key, value) SELECT 'l' || g, 'v' || g FROM generate_series(1, 250) g`);
     await sql('COMMIT');
-    expect(await sql(`SELECT count(key)::int AS n, count(DISTINCT value)::int AS d FROM ${name}`)).toEqual([{ n: 250, d: 250 }]);
+    expect(await sql(`SELECT count(key)::int AS n, count(DISTINCT value)::int AS d FROM ${name}`)).toEqual([
+      { n: 250, d: 250 },
+    ]);
     await sql(`ALTER FOREIGN TABLE ${name} ADD COLUMN expire integer`);
     expect(await sql(`SELECT key, expire FROM ${name} WHERE key = 'l7'`)).toEqual([{ key: 'l7', expire: 0 }]);
   });
@@ -81,21 +83,28 @@ describe('TLS with a certificate the CA signed', () => {
   it("round trip: writes sent at COMMIT (300 values of 1000 bytes pipelined) and read back, over tls 'on'", async () => {
     const name = await table(good.address, `tls 'on', tls_ca_file '${files.ca}'`);
     await sql('BEGIN');
-    await sql(`INSERT INTO ${name} (key, value) SELECT 'k' || g, repeat(chr(97 + g % 26), 1000) FROM generate_series(1, 300) g`);
+    await sql(
+      `INSERT INTO ${name} (key, value) SELECT 'k' || g, repeat(chr(97 + g % 26), 1000) FROM generate_series(1, 300) g`,
+    );
     await sql(`INSERT INTO ${name} (key, value) VALUES ('greeting', 'over TLS')`);
     await sql('COMMIT');
     expect(await sql(`SELECT key, value FROM ${name} WHERE key IN ('greeting', 'k1', 'missing')`)).toEqual([
       { key: 'greeting', value: 'over TLS' },
       { key: 'k1', value: 'b'.repeat(1000) },
     ]);
-    expect(await sql(`SELECT count(*)::int AS n FROM ${name} WHERE key = ANY(ARRAY(SELECT 'k' || g FROM generate_series(1, 300) g))`))
-      .toEqual([{ n: 300 }]);
+    expect(
+      await sql(
+        `SELECT count(*)::int AS n FROM ${name} WHERE key = ANY(ARRAY(SELECT 'k' || g FROM generate_series(1, 300) g))`,
+      ),
+    ).toEqual([{ n: 300 }]);
     // What memcached holds, through its plain listener.
     expect((await rawGet(good.plain, `${name}:k300`))?.value.toString()).toBe('o'.repeat(1000));
     expect((await rawGet(good.plain, `${name}:greeting`))?.value.toString()).toBe('over TLS');
     await sql(`UPDATE ${name} SET value = 'changed' WHERE key = 'greeting'`);
     await sql(`DELETE FROM ${name} WHERE key = 'k1'`);
-    expect(await sql(`SELECT key, value FROM ${name} WHERE key IN ('greeting', 'k1')`)).toEqual([{ key: 'greeting', value: 'changed' }]);
+    expect(await sql(`SELECT key, value FROM ${name} WHERE key IN ('greeting', 'k1')`)).toEqual([
+      { key: 'greeting', value: 'changed' },
+    ]);
   });
 
   it("the server's certificate is refused when not trusted, for another host name or expired: an ERROR naming the server and why", async () => {
@@ -181,8 +190,10 @@ describe('client certificates (memcached -o ssl_ca_cert=...,ssl_verify_mode=2)',
     const cases: Array<[string, string]> = [
       [`tls 'on', tls_ca_file '${missing}'`, `cannot read the CA file ${missing}: no such file`],
       [`tls 'on', tls_ca_file '${files.garbage}'`, `no certificate in the CA file ${files.garbage}`],
-      [`tls 'on', tls_ca_file '${files.ca}', tls_cert_file '${files.client.cert}', tls_key_file '${files.server.key}'`,
-        'the client certificate and key do not match'],
+      [
+        `tls 'on', tls_ca_file '${files.ca}', tls_cert_file '${files.client.cert}', tls_key_file '${files.server.key}'`,
+        'the client certificate and key do not match',
+      ],
     ];
     for (const [options, reason] of cases) {
       const name = await table(good.address, options);
@@ -200,11 +211,23 @@ describe('TLS options', () => {
   it('are checked when the table is first used: unknown modes, a CA file without verification, half a client certificate, relative paths', async () => {
     const cases: Array<[string, string]> = [
       ["tls 'maybe'", 'invalid value "maybe" for option "tls": expected one of off, on, insecure'],
-      [`tls_ca_file '${files.ca}'`, "option \"tls_ca_file\" needs tls 'on': TLS is off"],
-      [`tls 'insecure', tls_ca_file '${files.ca}'`, "option \"tls_ca_file\" needs tls 'on': tls 'insecure' does not verify the server's certificate"],
-      [`tls 'on', tls_cert_file '${files.client.cert}'`, 'options "tls_cert_file" and "tls_key_file" go together: tls_cert_file is set without tls_key_file'],
-      [`tls_cert_file '${files.client.cert}', tls_key_file '${files.client.key}'`, 'options "tls_cert_file" and "tls_key_file" need TLS: TLS is off'],
-      ["tls 'on', tls_ca_file 'ca.pem'", 'invalid value "ca.pem" for option "tls_ca_file": expected the absolute path of a PEM file'],
+      [`tls_ca_file '${files.ca}'`, 'option "tls_ca_file" needs tls \'on\': TLS is off'],
+      [
+        `tls 'insecure', tls_ca_file '${files.ca}'`,
+        "option \"tls_ca_file\" needs tls 'on': tls 'insecure' does not verify the server's certificate",
+      ],
+      [
+        `tls 'on', tls_cert_file '${files.client.cert}'`,
+        'options "tls_cert_file" and "tls_key_file" go together: tls_cert_file is set without tls_key_file',
+      ],
+      [
+        `tls_cert_file '${files.client.cert}', tls_key_file '${files.client.key}'`,
+        'options "tls_cert_file" and "tls_key_file" need TLS: TLS is off',
+      ],
+      [
+        "tls 'on', tls_ca_file 'ca.pem'",
+        'invalid value "ca.pem" for option "tls_ca_file": expected the absolute path of a PEM file',
+      ],
     ];
     const messages: string[] = [];
     for (const [options] of cases) {

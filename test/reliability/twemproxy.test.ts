@@ -61,11 +61,13 @@ describe('a cache table through twemproxy', () => {
   it('writes at COMMIT (a batched INSERT of 100 rows), reads, touch and delete work with no extra option; one WARNING about the item size', async () => {
     await sql('BEGIN');
     await sql(`INSERT INTO proxied (key, value) SELECT 'k' || g, 'value ' || g FROM generate_series(1, 100) g`);
-    expect(warnings().map((notice) => [notice.message, notice.hint])).toEqual([[
-      `the server at ${proxyLabel()} does not answer "stats settings" (a proxy in front of memcached): values are checked ` +
-        "against memcached's default item size limit of 1048576 bytes",
-      "Set the table's item_size_max option to the memcached servers' -I (in bytes) to check against it without asking.",
-    ]]);
+    expect(warnings().map((notice) => [notice.message, notice.hint])).toEqual([
+      [
+        `the server at ${proxyLabel()} does not answer "stats settings" (a proxy in front of memcached): values are checked ` +
+          "against memcached's default item size limit of 1048576 bytes",
+        "Set the table's item_size_max option to the memcached servers' -I (in bytes) to check against it without asking.",
+      ],
+    ]);
     await sql(`INSERT INTO proxied (key, value) VALUES ('touched', 'expire me'), ('deleted', 'delete me')`);
     await sql('COMMIT');
     expect(await sql(`SELECT key, value FROM proxied WHERE key IN ('k1', 'k100', 'touched', 'nope')`)).toEqual([
@@ -73,8 +75,11 @@ describe('a cache table through twemproxy', () => {
       { key: 'k100', value: 'value 100' },
       { key: 'touched', value: 'expire me' },
     ]);
-    expect(await sql(`SELECT count(*)::int AS n FROM proxied WHERE key = ANY(ARRAY(SELECT 'k' || g FROM generate_series(1, 100) g))`))
-      .toEqual([{ n: 100 }]);
+    expect(
+      await sql(
+        `SELECT count(*)::int AS n FROM proxied WHERE key = ANY(ARRAY(SELECT 'k' || g FROM generate_series(1, 100) g))`,
+      ),
+    ).toEqual([{ n: 100 }]);
     await sql(`UPDATE proxied SET expire = 600 WHERE key = 'touched'`);
     await sql(`DELETE FROM proxied WHERE key = 'deleted'`);
     const touched = (await heldBehind('touched')).filter((item) => item !== null);
@@ -89,26 +94,34 @@ describe('a cache table through twemproxy', () => {
 
   it('twemproxy (hash md5, distribution ketama) puts every key where the distribution ketama of a direct table looks for it', async () => {
     await sql(`INSERT INTO proxied (key, value) SELECT 'placed' || g, 'p' || g FROM generate_series(1, 200) g`);
-    const found = await sql(`SELECT count(*)::int AS n FROM direct WHERE key = ANY(ARRAY(SELECT '${prefix}placed' || g FROM generate_series(1, 200) g))`);
+    const found = await sql(
+      `SELECT count(*)::int AS n FROM direct WHERE key = ANY(ARRAY(SELECT '${prefix}placed' || g FROM generate_series(1, 200) g))`,
+    );
     expect(found).toEqual([{ n: 200 }]);
-    const perServer = await Promise.all(backends.map(async (backend) => {
-      let held = 0;
-      for (let g = 1; g <= 200; g++) if ((await rawGet(backend.address, `${prefix}placed${g}`)) !== null) held += 1;
-      return held;
-    }));
+    const perServer = await Promise.all(
+      backends.map(async (backend) => {
+        let held = 0;
+        for (let g = 1; g <= 200; g++) if ((await rawGet(backend.address, `${prefix}placed${g}`)) !== null) held += 1;
+        return held;
+      }),
+    );
     expect(perServer[0]! + perServer[1]!).toBe(200);
     expect(perServer.every((held) => held > 0)).toBe(true);
   });
 
   it("a value over memcached's default 1 MB is refused before anything is sent; item_size_max sets the limit without asking", async () => {
-    const error = await sqlError(session.client.query(`INSERT INTO proxied (key, value) VALUES ('big', repeat('x', 1100000))`));
+    const error = await sqlError(
+      session.client.query(`INSERT INTO proxied (key, value) VALUES ('big', repeat('x', 1100000))`),
+    );
     expect([error.message, error.hint]).toEqual([
       `the value of key "big" is 1100000 bytes, more than memcached at ${proxyLabel()} stores for this key (${1048576 - 59 - prefix.length - 3} bytes)`,
       `The server's item_size_max is 1048576 bytes, including the key and 59 bytes of item overhead: store a smaller value, or start memcached with a larger -I.`,
     ]);
     await sql(`CREATE FOREIGN TABLE proxied_small (key text, value text) SERVER mc
       OPTIONS (host '${proxy.address.host}', port '${proxy.address.port}', row_id 'key', prefix '${prefix}', item_size_max '65536')`);
-    const small = await sqlError(session.client.query(`INSERT INTO proxied_small (key, value) VALUES ('mid', repeat('x', 70000))`));
+    const small = await sqlError(
+      session.client.query(`INSERT INTO proxied_small (key, value) VALUES ('mid', repeat('x', 70000))`),
+    );
     expect(small.message).toBe(
       `the value of key "mid" is 70000 bytes, more than memcached at ${proxyLabel()} stores for this key (${65536 - 59 - prefix.length - 3} bytes)`,
     );
@@ -122,7 +135,8 @@ describe('a cache table through twemproxy', () => {
       OPTIONS (host '${proxy.address.host}', port '${proxy.address.port}', timeout '30')`);
     await sql(`CREATE FOREIGN TABLE proxy_settings (stat_name text, stat_value text) SERVER mc_stats
       OPTIONS (host '${proxy.address.host}', port '${proxy.address.port}', stats_cmd 'settings', on_server_error 'miss')`);
-    const hint = 'twemproxy forwards only the key commands (get, set, add, delete, touch, incr, ...): statistics, meta commands, ' +
+    const hint =
+      'twemproxy forwards only the key commands (get, set, add, delete, touch, incr, ...): statistics, meta commands, ' +
       'flush_all and listing keys need a table on the memcached servers behind it.';
     const started = Date.now();
     const stats = await sqlError(session.client.query('SELECT stat_value FROM proxy_stats'));

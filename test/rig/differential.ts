@@ -37,8 +37,7 @@ export type Canonical =
   | { set: string[] };
 
 export type Outcome =
-  | { ok: Canonical }
-  | { error: { class: string; message: string; attributes: { [name: string]: Canonical } } };
+  { ok: Canonical } | { error: { class: string; message: string; attributes: { [name: string]: Canonical } } };
 
 export type Mismatch = { args: string; node: Outcome; python: Outcome };
 
@@ -62,7 +61,10 @@ export type DifferentialReport = {
 
 /** The emitter's rule: camelCase -> snake_case (an uppercase letter starts a new lowercase word). */
 export function snakeCase(name: string): string {
-  return name.replace(/([a-z0-9])([A-Z])/g, '$1_$2').replace(/([A-Z])([A-Z][a-z])/g, '$1_$2').toLowerCase();
+  return name
+    .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
+    .replace(/([A-Z])([A-Z][a-z])/g, '$1_$2')
+    .toLowerCase();
 }
 
 /** Python module of a TS file under src/: the runtime port maps to `_runtime`, other paths to snake_cased dotted names ('-' becomes '_'). */
@@ -93,7 +95,12 @@ export function canonicalFromNode(value: unknown, floats: boolean): Canonical {
   if (value instanceof Uint8Array) return { bytes: Buffer.from(value).toString('hex') };
   if (Array.isArray(value)) return value.map((item: unknown) => canonicalFromNode(item, floats));
   if (value instanceof Map) {
-    return { dict: [...value.entries()].map(([k, v]): [Canonical, Canonical] => [canonicalFromNode(k, floats), canonicalFromNode(v, floats)]) };
+    return {
+      dict: [...value.entries()].map(([k, v]): [Canonical, Canonical] => [
+        canonicalFromNode(k, floats),
+        canonicalFromNode(v, floats),
+      ]),
+    };
   }
   if (value instanceof Set) {
     return { set: [...value].map((item: unknown) => JSON.stringify(canonicalFromNode(item, floats))).sort() };
@@ -132,7 +139,8 @@ export function canonicalFromPython(value: unknown): Canonical {
     if (Array.isArray(value.$dict)) {
       return {
         dict: value.$dict.map((pair: unknown): [Canonical, Canonical] => {
-          if (!Array.isArray(pair) || pair.length !== 2) throw new Error('differential: malformed $dict entry from Python');
+          if (!Array.isArray(pair) || pair.length !== 2)
+            throw new Error('differential: malformed $dict entry from Python');
           return [canonicalFromPython(pair[0]), canonicalFromPython(pair[1])];
         }),
       };
@@ -141,7 +149,9 @@ export function canonicalFromPython(value: unknown): Canonical {
       return { set: value.$set.map((item: unknown) => JSON.stringify(canonicalFromPython(item))).sort() };
     }
     if (typeof value.$object === 'string') {
-      throw new Error(`differential: Python returned an instance of ${value.$object}, which the harness cannot compare`);
+      throw new Error(
+        `differential: Python returned an instance of ${value.$object}, which the harness cannot compare`,
+      );
     }
   }
   throw new Error(`differential: unexpected encoded value from Python: ${JSON.stringify(value)}`);
@@ -153,7 +163,8 @@ export function encodeArgument(value: unknown): unknown {
   if (value instanceof FloatArg) return { $float: Object.is(value.value, -0) ? '-0.0' : String(value.value) };
   if (value instanceof Uint8Array) return { $bytes: Buffer.from(value).toString('hex') };
   if (Array.isArray(value)) return value.map(encodeArgument);
-  if (value instanceof Map) return { $dict: [...value.entries()].map(([k, v]) => [encodeArgument(k), encodeArgument(v)]) };
+  if (value instanceof Map)
+    return { $dict: [...value.entries()].map(([k, v]) => [encodeArgument(k), encodeArgument(v)]) };
   if (typeof value === 'number') {
     if (!Number.isFinite(value)) throw new Error(`differential: pass non-finite numbers as float(${String(value)})`);
     // JSON.stringify writes 1e21 and up in exponent form, which Python would read as a float.
@@ -200,7 +211,12 @@ export function outcomeFromPython(parsed: Record<string, unknown>): Outcome {
 }
 
 /** Calls `functionName` of the TS module on every vector in Node. */
-export async function runInNode(tsModulePath: string, functionName: string, vectors: readonly unknown[][], floats = false): Promise<Outcome[]> {
+export async function runInNode(
+  tsModulePath: string,
+  functionName: string,
+  vectors: readonly unknown[][],
+  floats = false,
+): Promise<Outcome[]> {
   const module: Record<string, unknown> = await import(pathToFileURL(resolve(REPO_ROOT, tsModulePath)).href);
   const fn = module[functionName];
   if (typeof fn !== 'function') throw new Error(`differential: ${tsModulePath} exports no function ${functionName}`);
@@ -227,26 +243,34 @@ export async function runInPython(
   const pythonPath = [PYTHONPATH, ...extraPythonPath].join(':');
   if (!existsSync(PYTHON)) throw new Error(`${PYTHON} not found: install Debian's python3 (apt-get install python3)`);
   const input = vectors
-    .map((vector) => JSON.stringify({ module: pythonModule, function: pythonFunction, args: vector.map(encodeArgument) }))
+    .map((vector) =>
+      JSON.stringify({ module: pythonModule, function: pythonFunction, args: vector.map(encodeArgument) }),
+    )
     .join('\n');
-  const { stdout, stderr, code } = await new Promise<{ stdout: string; stderr: string; code: number | null }>((done, fail) => {
-    const child = spawn(PYTHON, [DRIVER], {
-      cwd: REPO_ROOT,
-      env: { ...process.env, PYTHONPATH: pythonPath, PYTHONDONTWRITEBYTECODE: '1', PYTHONIOENCODING: 'utf-8' },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    child.stdout.on('data', (chunk: Buffer) => out.push(chunk));
-    child.stderr.on('data', (chunk: Buffer) => err.push(chunk));
-    child.once('error', fail);
-    // The driver may exit early (fatal import error) and close its stdin; the outcome lines say why.
-    child.stdin.on('error', () => undefined);
-    child.once('close', (exitCode) =>
-      done({ stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8'), code: exitCode }),
-    );
-    child.stdin.end(input + '\n');
-  });
+  const { stdout, stderr, code } = await new Promise<{ stdout: string; stderr: string; code: number | null }>(
+    (done, fail) => {
+      const child = spawn(PYTHON, [DRIVER], {
+        cwd: REPO_ROOT,
+        env: { ...process.env, PYTHONPATH: pythonPath, PYTHONDONTWRITEBYTECODE: '1', PYTHONIOENCODING: 'utf-8' },
+        stdio: ['pipe', 'pipe', 'pipe'],
+      });
+      const out: Buffer[] = [];
+      const err: Buffer[] = [];
+      child.stdout.on('data', (chunk: Buffer) => out.push(chunk));
+      child.stderr.on('data', (chunk: Buffer) => err.push(chunk));
+      child.once('error', fail);
+      // The driver may exit early (fatal import error) and close its stdin; the outcome lines say why.
+      child.stdin.on('error', () => undefined);
+      child.once('close', (exitCode) =>
+        done({
+          stdout: Buffer.concat(out).toString('utf8'),
+          stderr: Buffer.concat(err).toString('utf8'),
+          code: exitCode,
+        }),
+      );
+      child.stdin.end(input + '\n');
+    },
+  );
   const lines = stdout.split('\n').filter((line) => line !== '');
   const outcomes: Outcome[] = [];
   for (const line of lines) {

@@ -10,7 +10,6 @@ import { createInterface } from 'node:readline';
 import { LOOPBACK } from './ports';
 import type { MemcachedAddress } from './memcached';
 
-
 export type Peer = { address: MemcachedAddress; stop(): Promise<void> };
 
 async function listen(onConnection: (socket: Socket) => void): Promise<Peer> {
@@ -58,8 +57,10 @@ export function startDeafPeer(): Promise<Peer> {
  * listening socket (Node would accept).
  */
 export async function startBlackhole(): Promise<Peer> {
-  const child = spawn('/usr/bin/python3', ['-c',
-    'import socket,time\ns=socket.socket()\ns.bind(("127.0.0.1",0))\ns.listen(0)\nprint(s.getsockname()[1],flush=True)\ntime.sleep(3600)']);
+  const child = spawn('/usr/bin/python3', [
+    '-c',
+    'import socket,time\ns=socket.socket()\ns.bind(("127.0.0.1",0))\ns.listen(0)\nprint(s.getsockname()[1],flush=True)\ntime.sleep(3600)',
+  ]);
   const [line] = (await once(createInterface({ input: child.stdout }), 'line')) as [string];
   const port = Number(line);
   const fillers: Socket[] = [];

@@ -72,8 +72,13 @@ type StartAttempt = { ok: true; child: ChildProcess; address: MemcachedAddress }
  * Starts memcached on `fixedPort` (a free port when undefined) and waits until it answers `version`. `detachedLog`:
  * in a session of its own with its stderr appended to that file, not killed when this process exits (the demo's).
  */
-async function attemptStart(extraArgs: readonly string[], fixedPort?: number, listen: string = LOOPBACK, detachedLog?: string): Promise<StartAttempt> {
-  const port = fixedPort ?? await freeLoopbackPort();
+async function attemptStart(
+  extraArgs: readonly string[],
+  fixedPort?: number,
+  listen: string = LOOPBACK,
+  detachedLog?: string,
+): Promise<StartAttempt> {
+  const port = fixedPort ?? (await freeLoopbackPort());
   const args = ['-u', 'memcache', '-l', listen, '-p', String(port), '-U', '0', ...extraArgs];
   let stderr = '';
   let child: ChildProcess;
@@ -116,7 +121,10 @@ async function attemptStart(extraArgs: readonly string[], fixedPort?: number, li
     await delay(25);
   }
   await stopProcess(child);
-  return { ok: false, reason: `memcached on ${LOOPBACK}:${port} did not answer 'version' within ${READY_DEADLINE_MS} ms` };
+  return {
+    ok: false,
+    reason: `memcached on ${LOOPBACK}:${port} did not answer 'version' within ${READY_DEADLINE_MS} ms`,
+  };
 }
 
 async function startOne(extraArgs: readonly string[]): Promise<{ child: ChildProcess; address: MemcachedAddress }> {
@@ -175,7 +183,9 @@ export async function startMemcachedOnPort(
   listen: string = LOOPBACK,
 ): Promise<MemcachedHandle> {
   if (!existsSync(MEMCACHED_BINARY)) {
-    throw new Error(`${MEMCACHED_BINARY} not found: install it with 'apt-get install memcached' (or run 'npm run bootstrap' as root)`);
+    throw new Error(
+      `${MEMCACHED_BINARY} not found: install it with 'apt-get install memcached' (or run 'npm run bootstrap' as root)`,
+    );
   }
   installExitHook();
   const result = await attemptStart(extraArgs, port, listen);
@@ -195,7 +205,9 @@ export async function startDetachedMemcached(
   logFile: string,
 ): Promise<{ address: MemcachedAddress; pid: number }> {
   if (!existsSync(MEMCACHED_BINARY)) {
-    throw new Error(`${MEMCACHED_BINARY} not found: install it with 'apt-get install memcached' (or run 'npm run bootstrap' as root)`);
+    throw new Error(
+      `${MEMCACHED_BINARY} not found: install it with 'apt-get install memcached' (or run 'npm run bootstrap' as root)`,
+    );
   }
   const result = await attemptStart(extraArgs, port, listen, logFile);
   if (!result.ok) throw new Error(`could not start memcached on port ${port}: ${result.reason}`);

@@ -12,7 +12,8 @@ export async function freeLoopbackPort(): Promise<number> {
     probe.listen(0, LOOPBACK, () => {
       const address = probe.address();
       probe.close(() => {
-        if (address === null || typeof address === 'string') reject(new Error('could not read the port of a probe socket'));
+        if (address === null || typeof address === 'string')
+          reject(new Error('could not read the port of a probe socket'));
         else resolve(address.port);
       });
     });

@@ -8,7 +8,18 @@
 // the backend's PYTHONPATH (a real multicorn2's Python package): docs/host.md. A caller may start a cluster of another
 // installation (the benchmark's BENCH_MULTICORN=both starts one of each).
 import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
-import { chmodSync, chownSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -61,7 +72,8 @@ export function stageBackendPython(baseDir: string, testWrappers = true): string
   const [emittedPackage, wrappers] = backendPythonSources() as [string, string];
   const staged = [join(baseDir, 'python')];
   cpSync(emittedPackage, join(staged[0]!, 'pymcache_fdw'), {
-    recursive: true, filter: (source) => !source.includes('__pycache__'),
+    recursive: true,
+    filter: (source) => !source.includes('__pycache__'),
   });
   if (testWrappers) {
     staged.push(join(baseDir, 'wrappers'));
@@ -77,25 +89,41 @@ export function stageBackendPython(baseDir: string, testWrappers = true): string
  * (auto|host|system). Throws with what to do when none is installed, when the installed one is not the one asked
  * for, or when a real multicorn2's Python package is not what the backend's Python would import.
  */
-export function installedMulticorn(installation: PostgresInstallation = DEFAULT_INSTALLATION, wanted: string = process.env['PYMCACHE_MULTICORN'] ?? 'auto'): MulticornFlavor {
+export function installedMulticorn(
+  installation: PostgresInstallation = DEFAULT_INSTALLATION,
+  wanted: string = process.env['PYMCACHE_MULTICORN'] ?? 'auto',
+): MulticornFlavor {
   const sharedir = mustRun('pg_config', join(pgBinOf(installation), 'pg_config'), ['--sharedir']).trim();
   const control = join(sharedir, 'extension', 'multicorn.control');
   if (!existsSync(control)) {
-    throw new Error(`no Multicorn is installed (${control} is missing); run scripts/install-host.sh (or npm test, which runs it)`);
+    throw new Error(
+      `no Multicorn is installed (${control} is missing); run scripts/install-host.sh (or npm test, which runs it)`,
+    );
   }
   const flavor: MulticornFlavor = readFileSync(control, 'utf8').includes(HOST_MARKER) ? 'host' : 'system';
   if (wanted !== 'auto' && wanted !== flavor) {
-    throw new Error(`PYMCACHE_MULTICORN=${wanted}, but the installed Multicorn (${control}) is ${flavor === 'host' ? "this project's host" : 'a real multicorn2'}; run scripts/install-host.sh with the same setting${wanted === 'system' ? ', or point PYMCACHE_PG_ROOT at a copy of PostgreSQL with multicorn2 (docs/host.md)' : ''}`);
+    throw new Error(
+      `PYMCACHE_MULTICORN=${wanted}, but the installed Multicorn (${control}) is ${flavor === 'host' ? "this project's host" : 'a real multicorn2'}; run scripts/install-host.sh with the same setting${wanted === 'system' ? ', or point PYMCACHE_PG_ROOT at a copy of PostgreSQL with multicorn2 (docs/host.md)' : ''}`,
+    );
   }
   // Our host puts its own package first on sys.path; multicorn2 imports whatever `multicorn` comes first.
   if (flavor === 'system') {
     const pythonPath = installation.multicornPythonPath.join(':');
-    const found = run('/usr/bin/python3', ['-P', '-c', "import importlib.util as u; s = u.find_spec('multicorn'); print(s.origin if s and s.origin else '')"],
-      { asPostgres: true, env: { ...process.env, PYTHONPATH: pythonPath } }).stdout.trim();
+    const found = run(
+      '/usr/bin/python3',
+      [
+        '-P',
+        '-c',
+        "import importlib.util as u; s = u.find_spec('multicorn'); print(s.origin if s and s.origin else '')",
+      ],
+      { asPostgres: true, env: { ...process.env, PYTHONPATH: pythonPath } },
+    ).stdout.trim();
     const packageDir = dirname(found);
     // multicorn2's package carries its compiled multicorn._utils; our host's has none (the host's C provides it).
     if (found === '' || !readdirSync(packageDir).some((file) => /^_utils\..*\.so$/.test(file))) {
-      throw new Error(`the backend's Python (PYTHONPATH=${pythonPath}) imports ${found === '' ? 'no multicorn' : `multicorn from ${packageDir}`}, not multicorn2's package for ${control}; set PYMCACHE_MULTICORN_PYTHONPATH (docs/host.md)`);
+      throw new Error(
+        `the backend's Python (PYTHONPATH=${pythonPath}) imports ${found === '' ? 'no multicorn' : `multicorn from ${packageDir}`}, not multicorn2's package for ${control}; set PYMCACHE_MULTICORN_PYTHONPATH (docs/host.md)`,
+      );
     }
   }
   return flavor;
@@ -106,7 +134,8 @@ type RunOptions = { asPostgres?: boolean; env?: NodeJS.ProcessEnv };
 /** Runs a command to its end; `asPostgres`: as the postgres OS user when this process is root. */
 function run(command: string, args: string[], options: RunOptions = {}): SpawnSyncReturns<string> {
   const asRoot = process.getuid?.() === 0;
-  const [file, argv] = options.asPostgres === true && asRoot ? ['runuser', ['-u', 'postgres', '--', command, ...args]] : [command, args];
+  const [file, argv] =
+    options.asPostgres === true && asRoot ? ['runuser', ['-u', 'postgres', '--', command, ...args]] : [command, args];
   return spawnSync(file, argv, { encoding: 'utf8', env: options.env ?? process.env });
 }
 
@@ -115,7 +144,9 @@ export function mustRun(what: string, command: string, args: string[], options: 
   const result = run(command, args, options);
   if (result.error !== undefined || result.status !== 0) {
     const output = `${result.stdout ?? ''}${result.stderr ?? ''}`.trim();
-    throw new Error(`${what} failed (${command} ${args.join(' ')}): ${result.error?.message ?? `exit ${String(result.status)}`}\n${output}`);
+    throw new Error(
+      `${what} failed (${command} ${args.join(' ')}): ${result.error?.message ?? `exit ${String(result.status)}`}\n${output}`,
+    );
   }
   return result.stdout;
 }
@@ -145,20 +176,31 @@ export function createCluster(baseDir: string, testWrappers: boolean, options: C
   const installation = options.installation ?? DEFAULT_INSTALLATION;
   const bin = pgBinOf(installation);
   if (!existsSync(join(bin, 'postgres'))) {
-    throw new Error(`${join(bin, 'postgres')} is missing; ${installation.root === '' ? 'install postgresql-15 (scripts/bootstrap.sh)' : 'PYMCACHE_PG_ROOT must be a relocated copy of PostgreSQL 15 (docs/host.md)'}`);
+    throw new Error(
+      `${join(bin, 'postgres')} is missing; ${installation.root === '' ? 'install postgresql-15 (scripts/bootstrap.sh)' : 'PYMCACHE_PG_ROOT must be a relocated copy of PostgreSQL 15 (docs/host.md)'}`,
+    );
   }
   mkdirSync(baseDir, { recursive: true });
   if (process.getuid?.() === 0) {
     const ids = run('id', ['-u', 'postgres']);
     const gids = run('id', ['-g', 'postgres']);
-    if (ids.status !== 0) throw new Error('the postgres OS user does not exist; install postgresql-15 (scripts/bootstrap.sh)');
+    if (ids.status !== 0)
+      throw new Error('the postgres OS user does not exist; install postgresql-15 (scripts/bootstrap.sh)');
     chownSync(baseDir, Number(ids.stdout.trim()), Number(gids.stdout.trim()));
   }
   chmodSync(baseDir, 0o755);
   const dataDir = join(baseDir, 'data');
-  mustRun('initdb', join(bin, 'initdb'),
-    ['-D', dataDir, '-U', 'postgres', '-A', 'trust', '-E', 'UTF8', '--locale=C.UTF-8', '--no-sync'], { asPostgres: true });
-  const pythonPath = [...installation.multicornPythonPath, ...stageBackendPython(baseDir, testWrappers), ...(options.extraPythonPath ?? [])];
+  mustRun(
+    'initdb',
+    join(bin, 'initdb'),
+    ['-D', dataDir, '-U', 'postgres', '-A', 'trust', '-E', 'UTF8', '--locale=C.UTF-8', '--no-sync'],
+    { asPostgres: true },
+  );
+  const pythonPath = [
+    ...installation.multicornPythonPath,
+    ...stageBackendPython(baseDir, testWrappers),
+    ...(options.extraPythonPath ?? []),
+  ];
   return { bin, baseDir, dataDir, logFile: join(baseDir, 'postgresql.log'), pythonPath };
 }
 
@@ -167,21 +209,38 @@ export function createCluster(baseDir: string, testWrappers: boolean, options: C
  * (postgresql.conf lines) after those, and waits until it accepts connections. `port` null: a free port, another one
  * when that is taken before the server binds it. Returns the port.
  */
-export async function startCluster(cluster: Cluster, port: number | null, settings: readonly string[] = []): Promise<number> {
+export async function startCluster(
+  cluster: Cluster,
+  port: number | null,
+  settings: readonly string[] = [],
+): Promise<number> {
   const env = { ...process.env, PYTHONPATH: cluster.pythonPath.join(':') };
   let lastError = '';
   for (let attempt = 0; attempt < (port === null ? PORT_ATTEMPTS : 1); attempt++) {
-    const listenPort = port ?? await freeLoopbackPort();
-    writeFileSync(join(cluster.dataDir, 'postgresql.auto.conf'), [
-      `port = ${listenPort}`, `listen_addresses = '${LOOPBACK}'`, `unix_socket_directories = '${cluster.baseDir}'`, 'fsync = off',
-      ...settings, '',
-    ].join('\n'));
-    const started = run(join(cluster.bin, 'pg_ctl'), ['-D', cluster.dataDir, '-l', cluster.logFile, '-w', '-t', '60', 'start'], { asPostgres: true, env });
+    const listenPort = port ?? (await freeLoopbackPort());
+    writeFileSync(
+      join(cluster.dataDir, 'postgresql.auto.conf'),
+      [
+        `port = ${listenPort}`,
+        `listen_addresses = '${LOOPBACK}'`,
+        `unix_socket_directories = '${cluster.baseDir}'`,
+        'fsync = off',
+        ...settings,
+        '',
+      ].join('\n'),
+    );
+    const started = run(
+      join(cluster.bin, 'pg_ctl'),
+      ['-D', cluster.dataDir, '-l', cluster.logFile, '-w', '-t', '60', 'start'],
+      { asPostgres: true, env },
+    );
     if (started.status === 0) return listenPort;
     lastError = `${started.stdout}${started.stderr}`.trim();
     if (!logTail(cluster.logFile).includes('could not bind')) break;
   }
-  throw new Error(`PostgreSQL did not start: ${lastError}\n--- tail of ${cluster.logFile} ---\n${logTail(cluster.logFile)}`);
+  throw new Error(
+    `PostgreSQL did not start: ${lastError}\n--- tail of ${cluster.logFile} ---\n${logTail(cluster.logFile)}`,
+  );
 }
 
 /** Stops the cluster in `dataDir` if it runs (`mode` as pg_ctl's -m), waiting for it. */
@@ -196,9 +255,12 @@ export function stopCluster(dataDir: string, mode: 'fast' | 'immediate', bin: st
  * or when this process exits. It does not require a Multicorn: layers that need one call installedMulticorn() (the
  * host contract helpers do), so that the other layers run even where the host is not built yet.
  */
-export async function startPostgresCluster(options: ClusterOptions = {}): Promise<{ connection: PostgresConnection; stop(): Promise<void> }> {
+export async function startPostgresCluster(
+  options: ClusterOptions = {},
+): Promise<{ connection: PostgresConnection; stop(): Promise<void> }> {
   // Asked for one Multicorn explicitly: every layer must run on it, so a wrong installation fails the run at once.
-  if (options.installation === undefined && (process.env['PYMCACHE_MULTICORN'] ?? 'auto') !== 'auto') installedMulticorn();
+  if (options.installation === undefined && (process.env['PYMCACHE_MULTICORN'] ?? 'auto') !== 'auto')
+    installedMulticorn();
   const bin = pgBinOf(options.installation ?? DEFAULT_INSTALLATION);
   const baseDir = mkdtempSync(join(tmpdir(), 'pymcache-pg-'));
   const dataDir = join(baseDir, 'data');
@@ -217,10 +279,14 @@ export async function startPostgresCluster(options: ClusterOptions = {}): Promis
     const cluster = createCluster(baseDir, true, options);
     const port = await startCluster(cluster, null, [
       // jit off: EXPLAIN output stays the same whatever the wrappers' row estimates are.
-      'synchronous_commit = off', 'full_page_writes = off', 'jit = off', 'max_connections = 200',
+      'synchronous_commit = off',
+      'full_page_writes = off',
+      'jit = off',
+      'max_connections = 200',
       // Two-phase commit is on, so that the tests can show PREPARE TRANSACTION refused for cache tables, not disabled.
       'max_prepared_transactions = 10',
-      "lc_messages = 'C'", "timezone = 'UTC'",
+      "lc_messages = 'C'",
+      "timezone = 'UTC'",
     ]);
     return { connection: { host: LOOPBACK, port, user: 'postgres', database: 'postgres' }, stop };
   } catch (error) {
@@ -241,7 +307,8 @@ export async function connect(connection: PostgresConnection): Promise<pg.Client
  * parallel never share objects. Returns the connection to it.
  */
 export async function createScratchDatabase(connection: PostgresConnection, name: string): Promise<PostgresConnection> {
-  if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new Error(`scratch database name '${name}' must be a lowercase identifier`);
+  if (!/^[a-z_][a-z0-9_]*$/.test(name))
+    throw new Error(`scratch database name '${name}' must be a lowercase identifier`);
   const admin = await connect({ ...connection, database: 'postgres' });
   try {
     await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);

@@ -30,14 +30,22 @@ export async function exchange(
   const { timeoutMs = 5_000, tls = false } = options;
   const bytes = typeof request === 'string' ? Buffer.from(request, 'utf8') : request;
   return new Promise<Buffer>((resolve, reject) => {
-    const socket = tls ? tlsConnect({ host: address.host, port: address.port, rejectUnauthorized: false }) : new Socket();
+    const socket = tls
+      ? tlsConnect({ host: address.host, port: address.port, rejectUnauthorized: false })
+      : new Socket();
     const chunks: Buffer[] = [];
     let received = 0;
     socket.setTimeout(timeoutMs, () => {
       socket.destroy();
-      reject(new Error(`no complete reply from memcached ${address.host}:${address.port} within ${timeoutMs} ms (${received} bytes read)`));
+      reject(
+        new Error(
+          `no complete reply from memcached ${address.host}:${address.port} within ${timeoutMs} ms (${received} bytes read)`,
+        ),
+      );
     });
-    socket.once('error', (error) => reject(new Error(`memcached ${address.host}:${address.port}: ${error.message}`, { cause: error })));
+    socket.once('error', (error) =>
+      reject(new Error(`memcached ${address.host}:${address.port}: ${error.message}`, { cause: error })),
+    );
     socket.on('data', (chunk: Buffer) => {
       chunks.push(chunk);
       received += chunk.length;
@@ -59,7 +67,11 @@ export function errorCode(error: unknown): string | null {
 }
 
 /** A one-line command (`version`, `delete k`, `flush_all`, `touch k 10`) and the first line of its reply, without CRLF. */
-export async function rawCommand(address: MemcachedAddress, command: string, options: ExchangeOptions = {}): Promise<string> {
+export async function rawCommand(
+  address: MemcachedAddress,
+  command: string,
+  options: ExchangeOptions = {},
+): Promise<string> {
   const reply = await exchange(address, `${command}\r\n`, (buffer) => buffer.includes(CRLF), options);
   return reply.subarray(0, reply.indexOf(CRLF)).toString('latin1');
 }
@@ -85,7 +97,11 @@ function metaReplyComplete(reply: Buffer): boolean {
 /** `mg <key> v f t`: the item, or null when memcached does not hold it. A string key is sent as UTF-8. */
 export async function rawGet(address: MemcachedAddress, key: string | Uint8Array): Promise<RawItem | null> {
   const keyBytes = typeof key === 'string' ? Buffer.from(key, 'utf8') : key;
-  const reply = await exchange(address, Buffer.concat([Buffer.from('mg '), keyBytes, Buffer.from(' v f t\r\n')]), metaReplyComplete);
+  const reply = await exchange(
+    address,
+    Buffer.concat([Buffer.from('mg '), keyBytes, Buffer.from(' v f t\r\n')]),
+    metaReplyComplete,
+  );
   const headerEnd = reply.indexOf(CRLF);
   const header = reply.subarray(0, headerEnd).toString('latin1');
   if (header === 'EN') return null;
@@ -97,7 +113,13 @@ export async function rawGet(address: MemcachedAddress, key: string | Uint8Array
 }
 
 /** `set`, failing unless memcached answers STORED. A string value is sent as UTF-8. */
-export async function rawSet(address: MemcachedAddress, key: string, value: Buffer | string, flags = 0, expire = 0): Promise<void> {
+export async function rawSet(
+  address: MemcachedAddress,
+  key: string,
+  value: Buffer | string,
+  flags = 0,
+  expire = 0,
+): Promise<void> {
   const data = typeof value === 'string' ? Buffer.from(value, 'utf8') : value;
   const request = Buffer.concat([Buffer.from(`set ${key} ${flags} ${expire} ${data.length}\r\n`, 'utf8'), data, CRLF]);
   const reply = (await exchange(address, request, (buffer) => buffer.includes(CRLF))).toString('latin1');
@@ -108,7 +130,11 @@ export async function rawSet(address: MemcachedAddress, key: string, value: Buff
  * Stores every `[key, value]` of `items` with `noreply` sets pipelined in chunks, each chunk closed by a `version`
  * whose answer says memcached has processed it: quick enough for a million keys.
  */
-export async function rawSetMany(address: MemcachedAddress, items: Iterable<[string, string]>, expire = 0): Promise<void> {
+export async function rawSetMany(
+  address: MemcachedAddress,
+  items: Iterable<[string, string]>,
+  expire = 0,
+): Promise<void> {
   let parts: Buffer[] = [];
   const flush = async (): Promise<void> => {
     parts.push(Buffer.from('version\r\n'));
@@ -136,8 +162,12 @@ export async function rawSetEach(address: MemcachedAddress, entries: ReadonlyMap
     parts.push(Buffer.from(`set ${key} 0 0 ${payload.length}\r\n`, 'utf8'), payload, CRLF);
   }
   const expected = entries.size;
-  const reply = await exchange(address, Buffer.concat(parts), (buffer) => buffer.toString('latin1').split('\r\n').length - 1 >= expected,
-    { timeoutMs: 20_000 });
+  const reply = await exchange(
+    address,
+    Buffer.concat(parts),
+    (buffer) => buffer.toString('latin1').split('\r\n').length - 1 >= expected,
+    { timeoutMs: 20_000 },
+  );
   const lines = reply.toString('latin1').split('\r\n').slice(0, expected);
   const refused = lines.filter((line) => line !== 'STORED');
   if (refused.length > 0) {
@@ -156,7 +186,9 @@ export async function rawGetMany(address: MemcachedAddress, keys: readonly strin
     lines.push(Buffer.from(`get ${keys.slice(i, i + 100).join(' ')}\r\n`, 'utf8'));
   }
   const expectedEnds = lines.length;
-  const reply = await exchange(address, Buffer.concat(lines), (buffer) => countEnds(buffer) === expectedEnds, { timeoutMs: 20_000 });
+  const reply = await exchange(address, Buffer.concat(lines), (buffer) => countEnds(buffer) === expectedEnds, {
+    timeoutMs: 20_000,
+  });
   let offset = 0;
   while (offset < reply.length) {
     const lineEnd = reply.indexOf(CRLF, offset);
@@ -164,7 +196,8 @@ export async function rawGetMany(address: MemcachedAddress, keys: readonly strin
     offset = lineEnd + 2;
     if (line === 'END') continue;
     const match = /^VALUE (\S+) \d+ (\d+)$/.exec(line);
-    if (match === null) throw new Error(`memcached ${address.host}:${address.port}: unexpected reply line ${JSON.stringify(line)}`);
+    if (match === null)
+      throw new Error(`memcached ${address.host}:${address.port}: unexpected reply line ${JSON.stringify(line)}`);
     const length = Number(match[2]);
     found.set(match[1]!, reply.subarray(offset, offset + length).toString('utf8'));
     offset += length + 2;
@@ -195,7 +228,9 @@ function countEnds(reply: Buffer): number {
 
 /** The CAS token memcached holds for `key` (from `gets`), or null when it is missing. */
 export async function rawCas(address: MemcachedAddress, key: string): Promise<string | null> {
-  const reply = (await exchange(address, `gets ${key}\r\n`, (buffer) => buffer.toString('latin1').endsWith('END\r\n'))).toString('latin1');
+  const reply = (
+    await exchange(address, `gets ${key}\r\n`, (buffer) => buffer.toString('latin1').endsWith('END\r\n'))
+  ).toString('latin1');
   if (reply === 'END\r\n') return null;
   return reply.split('\r\n')[0]!.split(' ')[4]!;
 }
@@ -203,7 +238,9 @@ export async function rawCas(address: MemcachedAddress, key: string): Promise<st
 /** `stats` (or `stats <argument>`) as name -> raw text value, in the server's order. */
 export async function rawStats(address: MemcachedAddress, argument = ''): Promise<Map<string, string>> {
   const command = argument === '' ? 'stats\r\n' : `stats ${argument}\r\n`;
-  const reply = (await exchange(address, command, (buffer) => buffer.toString('latin1').endsWith('END\r\n'))).toString('latin1');
+  const reply = (await exchange(address, command, (buffer) => buffer.toString('latin1').endsWith('END\r\n'))).toString(
+    'latin1',
+  );
   const stats = new Map<string, string>();
   for (const line of reply.split('\r\n')) {
     if (!line.startsWith('STAT ')) continue;

@@ -42,18 +42,57 @@ function openssl(dir: string, args: string[]): void {
 const EC_KEY = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
 
 /** A key and a certificate signed by `ca` (or self-signed when `ca` is null), with `san` and `days` of validity. */
-function issue(dir: string, name: string, subject: string, san: string | null, ca: CertifiedKey | null, days: number): CertifiedKey {
+function issue(
+  dir: string,
+  name: string,
+  subject: string,
+  san: string | null,
+  ca: CertifiedKey | null,
+  days: number,
+): CertifiedKey {
   const key = join(dir, `${name}.key`);
   const cert = join(dir, `${name}.crt`);
   const extensions = join(dir, `${name}.ext`);
-  writeFileSync(extensions, san === null ? 'basicConstraints=CA:FALSE\n' : `basicConstraints=CA:FALSE\nsubjectAltName=${san}\n`);
+  writeFileSync(
+    extensions,
+    san === null ? 'basicConstraints=CA:FALSE\n' : `basicConstraints=CA:FALSE\nsubjectAltName=${san}\n`,
+  );
   if (ca === null) {
-    openssl(dir, ['req', '-x509', ...EC_KEY, '-keyout', key, '-out', cert, '-subj', subject, '-days', String(days), '-addext', `subjectAltName=${san ?? 'DNS:unused'}`]);
+    openssl(dir, [
+      'req',
+      '-x509',
+      ...EC_KEY,
+      '-keyout',
+      key,
+      '-out',
+      cert,
+      '-subj',
+      subject,
+      '-days',
+      String(days),
+      '-addext',
+      `subjectAltName=${san ?? 'DNS:unused'}`,
+    ]);
   } else {
     const request = join(dir, `${name}.csr`);
     openssl(dir, ['req', ...EC_KEY, '-keyout', key, '-out', request, '-subj', subject]);
-    openssl(dir, ['x509', '-req', '-in', request, '-CA', ca.cert, '-CAkey', ca.key, '-CAcreateserial', '-out', cert,
-      '-days', String(days), '-extfile', extensions]);
+    openssl(dir, [
+      'x509',
+      '-req',
+      '-in',
+      request,
+      '-CA',
+      ca.cert,
+      '-CAkey',
+      ca.key,
+      '-CAcreateserial',
+      '-out',
+      cert,
+      '-days',
+      String(days),
+      '-extfile',
+      extensions,
+    ]);
   }
   return { cert, key };
 }
@@ -85,7 +124,11 @@ export function makeTlsFiles(): TlsFiles {
  * A memcached speaking only TLS (-Z), with `certified` as its certificate; `clientCa` makes it require a client
  * certificate signed by that CA (ssl_verify_mode 2: the handshake fails without one).
  */
-export function startTlsMemcached(certified: CertifiedKey, clientCa: string | null = null, extraArgs: string[] = []): Promise<MemcachedHandle> {
+export function startTlsMemcached(
+  certified: CertifiedKey,
+  clientCa: string | null = null,
+  extraArgs: string[] = [],
+): Promise<MemcachedHandle> {
   const settings = [`ssl_chain_cert=${certified.cert}`, `ssl_key=${certified.key}`];
   if (clientCa !== null) settings.push(`ssl_ca_cert=${clientCa}`, 'ssl_verify_mode=2');
   return startMemcached(['-Z', '-o', settings.join(','), ...extraArgs]);
@@ -102,6 +145,10 @@ export async function startTlsMemcachedWithPlainPort(
   const settings = [`ssl_chain_cert=${certified.cert}`, `ssl_key=${certified.key}`];
   if (clientCa !== null) settings.push(`ssl_ca_cert=${clientCa}`, 'ssl_verify_mode=2');
   const [port, plainPort] = [await freeLoopbackPort(), await freeLoopbackPort()];
-  const handle = await startMemcachedOnPort(port, ['-Z', '-o', settings.join(',')], `127.0.0.1,notls:127.0.0.1:${plainPort}`);
+  const handle = await startMemcachedOnPort(
+    port,
+    ['-Z', '-o', settings.join(',')],
+    `127.0.0.1,notls:127.0.0.1:${plainPort}`,
+  );
   return { ...handle, plain: { host: '127.0.0.1', port: plainPort } };
 }

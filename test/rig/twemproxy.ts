@@ -48,7 +48,9 @@ export function twemproxyConfig(port: number, servers: readonly MemcachedAddress
 /** Starts twemproxy in front of `servers` and waits until it answers `version`. */
 export async function startTwemproxy(servers: readonly MemcachedAddress[]): Promise<TwemproxyHandle> {
   if (!existsSync(NUTCRACKER_BINARY)) {
-    throw new Error(`${NUTCRACKER_BINARY} not found: install it with 'apt-get install nutcracker' (or run 'npm run bootstrap' as root)`);
+    throw new Error(
+      `${NUTCRACKER_BINARY} not found: install it with 'apt-get install nutcracker' (or run 'npm run bootstrap' as root)`,
+    );
   }
   const dir = mkdtempSync(join(tmpdir(), 'pymcache-twemproxy-'));
   const [port, statsPort] = [await freeLoopbackPort(), await freeLoopbackPort()];
@@ -56,9 +58,13 @@ export async function startTwemproxy(servers: readonly MemcachedAddress[]): Prom
   const configFile = join(dir, 'nutcracker.yml');
   const logFile = join(dir, 'nutcracker.log');
   writeFileSync(configFile, config);
-  const child: ChildProcess = spawn(NUTCRACKER_BINARY, ['-c', configFile, '-s', String(statsPort), '-a', LOOPBACK, '-o', logFile], {
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
+  const child: ChildProcess = spawn(
+    NUTCRACKER_BINARY,
+    ['-c', configFile, '-s', String(statsPort), '-a', LOOPBACK, '-o', logFile],
+    {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    },
+  );
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => {
     stderr += chunk.toString('utf8');

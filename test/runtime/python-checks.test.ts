@@ -16,7 +16,10 @@ afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 async function python(args: string[]): Promise<{ code: number; output: string }> {
   try {
-    const { stdout, stderr } = await run(PYTHON, args, { cwd: REPO_ROOT, env: { ...process.env, PYTHONDONTWRITEBYTECODE: '1' } });
+    const { stdout, stderr } = await run(PYTHON, args, {
+      cwd: REPO_ROOT,
+      env: { ...process.env, PYTHONDONTWRITEBYTECODE: '1' },
+    });
     return { code: 0, output: stdout + stderr };
   } catch (error) {
     const failure = error as { code?: number; stdout?: string; stderr?: string };
@@ -26,7 +29,12 @@ async function python(args: string[]): Promise<{ code: number; output: string }>
 
 describe('_runtime.py', () => {
   it('compiles with py_compile', async () => {
-    const result = await python(['-c', 'import py_compile, sys; py_compile.compile(sys.argv[1], cfile=sys.argv[2], doraise=True)', RUNTIME_PY, join(scratch, 'runtime.pyc')]);
+    const result = await python([
+      '-c',
+      'import py_compile, sys; py_compile.compile(sys.argv[1], cfile=sys.argv[2], doraise=True)',
+      RUNTIME_PY,
+      join(scratch, 'runtime.pyc'),
+    ]);
     expect(result.output).toBe('');
     expect(result.code).toBe(0);
   });
@@ -34,7 +42,15 @@ describe('_runtime.py', () => {
   it('passes mypy --strict', async () => {
     // --follow-imports=silent: judge _runtime.py alone; the emitted modules the package __init__ pulls in are checked
     // with the rest of python-out elsewhere.
-    const result = await python(['-m', 'mypy', '--strict', '--follow-imports=silent', '--cache-dir', join(scratch, 'mypy-cache'), RUNTIME_PY]);
+    const result = await python([
+      '-m',
+      'mypy',
+      '--strict',
+      '--follow-imports=silent',
+      '--cache-dir',
+      join(scratch, 'mypy-cache'),
+      RUNTIME_PY,
+    ]);
     expect(result.output.trim()).toBe('Success: no issues found in 1 source file');
     expect(result.code).toBe(0);
   });

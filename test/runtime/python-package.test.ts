@@ -20,7 +20,11 @@ describe('python-out/pyproject.toml', () => {
     const source = join(scratch, 'source');
     cpSync(PYTHON_OUT, source, { recursive: true, filter: (path) => !/(__pycache__|\.mypy_cache)/.test(path) });
     const wheels = join(scratch, 'wheels');
-    await run(PYTHON, ['-m', 'pip', 'wheel', '--no-deps', '--no-build-isolation', '--no-index', '-q', '-w', wheels, source], { cwd: scratch });
+    await run(
+      PYTHON,
+      ['-m', 'pip', 'wheel', '--no-deps', '--no-build-isolation', '--no-index', '-q', '-w', wheels, source],
+      { cwd: scratch },
+    );
     const built = readdirSync(wheels);
     expect(built).toEqual(['pymcache_fdw-0.1.0-py3-none-any.whl']);
 
@@ -38,9 +42,18 @@ describe('python-out/pyproject.toml', () => {
       'import pymcache_fdw',
       'print("import:", r.format_float(1e16), pymcache_fdw.PymcacheFDW.__name__)',
     ].join('\n');
-    const { stdout } = await run(PYTHON, ['-c', inspect, join(wheels, built[0]!), join(scratch, 'site-packages'), HOST_PYTHON], { env: { ...process.env, PYTHONDONTWRITEBYTECODE: '1' } });
+    const { stdout } = await run(
+      PYTHON,
+      ['-c', inspect, join(wheels, built[0]!), join(scratch, 'site-packages'), HOST_PYTHON],
+      { env: { ...process.env, PYTHONDONTWRITEBYTECODE: '1' } },
+    );
     expect(stdout.split('\n')).toEqual([
-      'ports: True', 'client: True', 'Name: pymcache-fdw', 'Requires-Python: >=3.9', 'import: 1e+16 PymcacheFDW', '',
+      'ports: True',
+      'client: True',
+      'Name: pymcache-fdw',
+      'Requires-Python: >=3.9',
+      'import: 1e+16 PymcacheFDW',
+      '',
     ]);
   });
 });

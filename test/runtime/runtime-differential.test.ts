@@ -7,10 +7,17 @@ import { RANDOM_RUNS, SEED, anyString, interestingInteger, sample, u32Value, wel
 
 const RUNTIME = 'src/ports/runtime.ts';
 
-async function expectAgreement(fn: string, vectors: unknown[][], options: DifferentialOptions = {}): Promise<{ errors: number }> {
+async function expectAgreement(
+  fn: string,
+  vectors: unknown[][],
+  options: DifferentialOptions = {},
+): Promise<{ errors: number }> {
   const report = await differential(RUNTIME, fn, vectors, options);
   const firstMismatches = report.mismatches.slice(0, 3);
-  expect(firstMismatches, `${fn}: Node and Python disagree (FC_SEED=${SEED}): ${JSON.stringify(firstMismatches)}`).toEqual([]);
+  expect(
+    firstMismatches,
+    `${fn}: Node and Python disagree (FC_SEED=${SEED}): ${JSON.stringify(firstMismatches)}`,
+  ).toEqual([]);
   expect(report.total).toBe(vectors.length);
   return report;
 }
@@ -20,7 +27,24 @@ const randomBytes = fc.uint8Array({ maxLength: 64 });
 const utf8Of = (s: string): Uint8Array => new Uint8Array(Buffer.from(s, 'utf8'));
 
 describe('UTF-8 primitives agree between Node and Python', () => {
-  const handPicked = ['', 'a', 'é', '€', '😀', 'a😀b', '\ud800', 'x\udfffy', '\ud83d', '\ude00\ud83d', '\u0000', 'x'.repeat(250), 'é'.repeat(125), 'é'.repeat(126), '\u2028', '\ufeff'];
+  const handPicked = [
+    '',
+    'a',
+    'é',
+    '€',
+    '😀',
+    'a😀b',
+    '\ud800',
+    'x\udfffy',
+    '\ud83d',
+    '\ude00\ud83d',
+    '\u0000',
+    'x'.repeat(250),
+    'é'.repeat(125),
+    'é'.repeat(126),
+    '\u2028',
+    '\ufeff',
+  ];
 
   it('utf8Encode: bytes for well-formed text, LoneSurrogateError with the code point index otherwise', async () => {
     const vectors = [...handPicked, ...sample(anyString())].map((s) => [s]);
@@ -35,17 +59,30 @@ describe('UTF-8 primitives agree between Node and Python', () => {
 
   it('utf8Decode: strict decoding with the same byte offset and reason for every invalid sequence', async () => {
     const invalid = [
-      bytes(0x80), bytes(0xc0, 0x80), bytes(0xc1, 0xbf), bytes(0xc2), bytes(0xe2, 0x82), bytes(0xe2, 0x28, 0xa1),
-      bytes(0xe0, 0x80, 0x80), bytes(0xed, 0xa0, 0x80), bytes(0xf0, 0x8f, 0xbf, 0xbf), bytes(0xf4, 0x90, 0x80, 0x80),
-      bytes(0xf5, 0x80, 0x80, 0x80), bytes(0xff), bytes(0x61, 0x62, 0xf0, 0x9f, 0x98), bytes(0x61, 0xf0, 0x9f, 0x41),
+      bytes(0x80),
+      bytes(0xc0, 0x80),
+      bytes(0xc1, 0xbf),
+      bytes(0xc2),
+      bytes(0xe2, 0x82),
+      bytes(0xe2, 0x28, 0xa1),
+      bytes(0xe0, 0x80, 0x80),
+      bytes(0xed, 0xa0, 0x80),
+      bytes(0xf0, 0x8f, 0xbf, 0xbf),
+      bytes(0xf4, 0x90, 0x80, 0x80),
+      bytes(0xf5, 0x80, 0x80, 0x80),
+      bytes(0xff),
+      bytes(0x61, 0x62, 0xf0, 0x9f, 0x98),
+      bytes(0x61, 0xf0, 0x9f, 0x41),
     ];
     const valid = ['', 'abc', 'é€😀', '\u0000\u007f\u0080\u07ff\u0800\uffff'].map(utf8Of);
     const randomValid = sample(wellFormedString()).map(utf8Of);
-    const randomCorrupted = sample(fc.tuple(wellFormedString(), fc.nat(), fc.integer({ min: 0x80, max: 0xff }))).map(([s, at, byte]) => {
-      const encoded = utf8Of(s + 'é😀');
-      encoded[at % encoded.length] = byte;
-      return encoded;
-    });
+    const randomCorrupted = sample(fc.tuple(wellFormedString(), fc.nat(), fc.integer({ min: 0x80, max: 0xff }))).map(
+      ([s, at, byte]) => {
+        const encoded = utf8Of(s + 'é😀');
+        encoded[at % encoded.length] = byte;
+        return encoded;
+      },
+    );
     const vectors = [...invalid, ...valid, ...randomValid, ...randomCorrupted, ...sample(randomBytes)].map((b) => [b]);
     const report = await expectAgreement('utf8Decode', vectors);
     expect(report.errors).toBeGreaterThan(RANDOM_RUNS / 4);
@@ -57,8 +94,22 @@ describe('UTF-8 primitives agree between Node and Python', () => {
   });
 
   it('codePointOf: the code point of exactly one character, ValueError otherwise', async () => {
-    const singles = sample(fc.oneof(fc.string({ unit: 'binary', minLength: 1, maxLength: 1 }), fc.integer({ min: 0xd800, max: 0xdfff }).map((u) => String.fromCharCode(u))));
-    const vectors = [['a'], ['😀'], ['\ud800'], [''], ['ab'], ['😀😀'], ...singles.map((s) => [s]), ...sample(anyString(3)).map((s) => [s])];
+    const singles = sample(
+      fc.oneof(
+        fc.string({ unit: 'binary', minLength: 1, maxLength: 1 }),
+        fc.integer({ min: 0xd800, max: 0xdfff }).map((u) => String.fromCharCode(u)),
+      ),
+    );
+    const vectors = [
+      ['a'],
+      ['😀'],
+      ['\ud800'],
+      [''],
+      ['ab'],
+      ['😀😀'],
+      ...singles.map((s) => [s]),
+      ...sample(anyString(3)).map((s) => [s]),
+    ];
     await expectAgreement('codePointOf', vectors);
   });
 
@@ -74,10 +125,18 @@ describe('UTF-8 primitives agree between Node and Python', () => {
 });
 
 describe('hashes agree between Node and Python', () => {
-  const handPicked = [bytes(), utf8Of('a'), utf8Of('The quick brown fox jumps over the lazy dog'), new Uint8Array(1000).fill(0xff)];
+  const handPicked = [
+    bytes(),
+    utf8Of('a'),
+    utf8Of('The quick brown fox jumps over the lazy dog'),
+    new Uint8Array(1000).fill(0xff),
+  ];
   for (const fn of ['md5', 'crc32', 'bytesToHex']) {
     it(`${fn} on hand-picked and random bytes`, async () => {
-      await expectAgreement(fn, [...handPicked, ...sample(randomBytes)].map((b) => [b]));
+      await expectAgreement(
+        fn,
+        [...handPicked, ...sample(randomBytes)].map((b) => [b]),
+      );
     });
   }
 });
@@ -92,7 +151,12 @@ describe('unsigned 32-bit arithmetic agrees between Node and Python', () => {
   for (const fn of ['u32Add', 'u32Mul', 'u32Xor', 'u32And', 'u32Or']) {
     it(`${fn} on u32 values and on wider integers`, async () => {
       const vectors = [
-        [0xffffffff, 0xffffffff], [0x80000000, 2], [0, 0], [-1, 1], [2 ** 53 - 1, 2 ** 53 - 1], [2 ** 60, 3],
+        [0xffffffff, 0xffffffff],
+        [0x80000000, 2],
+        [0, 0],
+        [-1, 1],
+        [2 ** 53 - 1, 2 ** 53 - 1],
+        [2 ** 60, 3],
         ...sample(fc.tuple(u32Value, u32Value)),
         ...sample(fc.tuple(interestingInteger, interestingInteger)),
       ];
@@ -103,7 +167,12 @@ describe('unsigned 32-bit arithmetic agrees between Node and Python', () => {
   for (const fn of ['u32Shl', 'u32Shr', 'u32Rotl']) {
     it(`${fn} with counts 0..31 and refused counts outside`, async () => {
       const vectors = [
-        [0x80000001, 0], [0x80000001, 1], [0x80000001, 31], [1, 32], [1, -1], [0xdeadbeef, 16],
+        [0x80000001, 0],
+        [0x80000001, 1],
+        [0x80000001, 31],
+        [1, 32],
+        [1, -1],
+        [0xdeadbeef, 16],
         ...sample(fc.tuple(u32Value, fc.integer({ min: -2, max: 33 }))),
       ];
       const report = await expectAgreement(fn, vectors);
@@ -121,38 +190,141 @@ describe('number parsing and formatting agree between Node and Python', () => {
     anyString(8),
   );
   const handPicked = [
-    '', '0', '-0', '+0', '007', '-', '+', '1_000', ' 1', '1 ', '1\n', '١٢', '９', '0x10', '1e3', '1.', '.5', '.', '-.5',
-    '9007199254740991', '9007199254740992', '-9007199254740991', '-9007199254740992', 'inf', 'nan', 'Infinity', 'NaN',
-    '1'.repeat(400), `0.${'0'.repeat(400)}1`, '4294967296', '2147483648', '1.7976931348623157', '123456789012345678901234567890',
+    '',
+    '0',
+    '-0',
+    '+0',
+    '007',
+    '-',
+    '+',
+    '1_000',
+    ' 1',
+    '1 ',
+    '1\n',
+    '١٢',
+    '９',
+    '0x10',
+    '1e3',
+    '1.',
+    '.5',
+    '.',
+    '-.5',
+    '9007199254740991',
+    '9007199254740992',
+    '-9007199254740991',
+    '-9007199254740992',
+    'inf',
+    'nan',
+    'Infinity',
+    'NaN',
+    '1'.repeat(400),
+    `0.${'0'.repeat(400)}1`,
+    '4294967296',
+    '2147483648',
+    '1.7976931348623157',
+    '123456789012345678901234567890',
   ];
 
   it('parseDecimalInt: optional sign and ASCII digits within ±(2^53-1), null otherwise', async () => {
-    await expectAgreement('parseDecimalInt', [...handPicked, ...sample(numericText)].map((s) => [s]));
+    await expectAgreement(
+      'parseDecimalInt',
+      [...handPicked, ...sample(numericText)].map((s) => [s]),
+    );
   });
 
   it('parseDecimalFloat: strict decimal (no exponent, inf or nan), null otherwise; floats on both sides', async () => {
-    await expectAgreement('parseDecimalFloat', [...handPicked, ...sample(numericText)].map((s) => [s]), { floatResult: true });
+    await expectAgreement(
+      'parseDecimalFloat',
+      [...handPicked, ...sample(numericText)].map((s) => [s]),
+      { floatResult: true },
+    );
   });
 
   it('intToString: decimal text of safe integers, ValueError otherwise', async () => {
-    const vectors = [[0], [-1], [2 ** 53 - 1], [-(2 ** 53 - 1)], [2 ** 53], [1e21], [float(1.5)], [float(Number.NaN)], [float(Infinity)], ...sample(interestingInteger).map((n) => [n])];
+    const vectors = [
+      [0],
+      [-1],
+      [2 ** 53 - 1],
+      [-(2 ** 53 - 1)],
+      [2 ** 53],
+      [1e21],
+      [float(1.5)],
+      [float(Number.NaN)],
+      [float(Infinity)],
+      ...sample(interestingInteger).map((n) => [n]),
+    ];
     await expectAgreement('intToString', vectors);
   });
 
   it('formatFloat: exactly repr(float) for every finite double, ValueError for NaN and infinities', async () => {
     const handPickedFloats = [
-      0, -0, 1, -1, 0.1, 0.5, 1.5, 100, 1e15, 1e16, 123456789012345680, 1e21, 1e22, 1e-4, 1e-5, 1e-7, 0.00012345,
+      0,
+      -0,
+      1,
+      -1,
+      0.1,
+      0.5,
+      1.5,
+      100,
+      1e15,
+      1e16,
+      123456789012345680,
+      1e21,
+      1e22,
+      1e-4,
+      1e-5,
+      1e-7,
+      0.00012345,
+      5e-324,
+      2.2250738585072014e-308,
+      1.7976931348623157e308,
+      2 ** 53,
+      2 ** 53 + 2,
       // eslint-disable-next-line no-loss-of-precision -- 2^53 + 1 is the vector: a number Node cannot hold exactly
-      5e-324, 2.2250738585072014e-308, 1.7976931348623157e308, 2 ** 53, 2 ** 53 + 2, 9007199254740993, 0.1 + 0.2,
-      1 / 3, 2 / 3, 12345.678, 1e100, 1.5e-10, Number.NaN, Infinity, -Infinity,
+      9007199254740993,
+      0.1 + 0.2,
+      1 / 3,
+      2 / 3,
+      12345.678,
+      1e100,
+      1.5e-10,
+      Number.NaN,
+      Infinity,
+      -Infinity,
     ];
-    const randomFloats = sample(fc.oneof(fc.double(), fc.double({ min: -1e20, max: 1e20 }), fc.integer().map((n) => n / 1000)));
-    const report = await expectAgreement('formatFloat', [...handPickedFloats, ...randomFloats].map((f) => [float(f)]));
+    const randomFloats = sample(
+      fc.oneof(
+        fc.double(),
+        fc.double({ min: -1e20, max: 1e20 }),
+        fc.integer().map((n) => n / 1000),
+      ),
+    );
+    const report = await expectAgreement(
+      'formatFloat',
+      [...handPickedFloats, ...randomFloats].map((f) => [float(f)]),
+    );
     expect(report.errors).toBeGreaterThanOrEqual(3);
   });
 
   it('intDiv: truncates toward zero (not floor), ZeroDivisionError on zero', async () => {
-    const vectors = [[7, 2], [-7, 2], [7, -2], [-7, -2], [0, 5], [-1, 3], [5, 0], [0, 0], [2 ** 53 - 1, 2], [-(2 ** 53 - 1), 7], ...sample(fc.tuple(fc.oneof(fc.integer(), fc.maxSafeInteger()), fc.oneof(fc.integer({ min: -20, max: 20 }), fc.integer())))];
+    const vectors = [
+      [7, 2],
+      [-7, 2],
+      [7, -2],
+      [-7, -2],
+      [0, 5],
+      [-1, 3],
+      [5, 0],
+      [0, 0],
+      [2 ** 53 - 1, 2],
+      [-(2 ** 53 - 1), 7],
+      ...sample(
+        fc.tuple(
+          fc.oneof(fc.integer(), fc.maxSafeInteger()),
+          fc.oneof(fc.integer({ min: -20, max: 20 }), fc.integer()),
+        ),
+      ),
+    ];
     await expectAgreement('intDiv', vectors);
   });
 });
@@ -177,8 +349,18 @@ describe('JSON agrees between Node and Python', () => {
 
   it('jsonStringify: compact, non-ASCII kept, lone surrogates escaped, insertion order; floats refused', async () => {
     const vectors = [
-      [null], [true], [0], [-(2 ** 53 - 1)], [''], ['\u0000\u001f\u007f\u2028\ud800"\\/é😀'], [[1, 'a', null]], [{ b: 1, a: [{}] }],
-      [float(1.5)], [float(1e-7)], [2 ** 53], [[float(0.5)]],
+      [null],
+      [true],
+      [0],
+      [-(2 ** 53 - 1)],
+      [''],
+      ['\u0000\u001f\u007f\u2028\ud800"\\/é😀'],
+      [[1, 'a', null]],
+      [{ b: 1, a: [{}] }],
+      [float(1.5)],
+      [float(1e-7)],
+      [2 ** 53],
+      [[float(0.5)]],
       ...sample(jsonTree).map((v) => [v]),
     ];
     const report = await expectAgreement('jsonStringify', vectors);
@@ -188,15 +370,41 @@ describe('JSON agrees between Node and Python', () => {
   it('jsonParse: standard JSON with integers only; errors are InvalidJsonError on both sides (messages differ)', async () => {
     const documents = sample(jsonTree).map((v) => JSON.stringify(v));
     const withFloats = sample(fc.double({ noNaN: true, noDefaultInfinity: true })).map((d) => JSON.stringify([d]));
-    const mutated = sample(fc.tuple(jsonTree, fc.nat(), fc.constantFrom('', '"', ',', ']', '}', '{', 'x', '1.5', ' ', '\u0000'))).map(([v, at, insert]) => {
+    const mutated = sample(
+      fc.tuple(jsonTree, fc.nat(), fc.constantFrom('', '"', ',', ']', '}', '{', 'x', '1.5', ' ', '\u0000')),
+    ).map(([v, at, insert]) => {
       const text = JSON.stringify(v);
       const cut = at % (text.length + 1);
       return text.slice(0, cut) + insert + text.slice(cut);
     });
     const handPicked = [
-      '', ' ', '0', '-0', '[-0]', '1.0', '1e5', '-', '01', 'NaN', 'Infinity', '-Infinity', '9007199254740991', '9007199254740992',
-      '[9007199254740993]', ' [1] ', '{"a":1,"a":2}', '"\\ud800"', '"\\ud83d\\ude00"', 'true', 'nul', '"\u0001"', '{"a" : [ 1 , 2 ] }',
-      '\ufeff1', '1 2', '{"x":"1.5"}', '"e1.5"',
+      '',
+      ' ',
+      '0',
+      '-0',
+      '[-0]',
+      '1.0',
+      '1e5',
+      '-',
+      '01',
+      'NaN',
+      'Infinity',
+      '-Infinity',
+      '9007199254740991',
+      '9007199254740992',
+      '[9007199254740993]',
+      ' [1] ',
+      '{"a":1,"a":2}',
+      '"\\ud800"',
+      '"\\ud83d\\ude00"',
+      'true',
+      'nul',
+      '"\u0001"',
+      '{"a" : [ 1 , 2 ] }',
+      '\ufeff1',
+      '1 2',
+      '{"x":"1.5"}',
+      '"e1.5"',
     ];
     const vectors = [...handPicked, ...documents, ...withFloats, ...mutated].map((s) => [s]);
     const report = await expectAgreement('jsonParse', vectors, { compareMessages: false });
@@ -207,7 +415,13 @@ describe('JSON agrees between Node and Python', () => {
 describe('arrayItem agrees between Node and Python', () => {
   it('returns the element for 0 <= i < length and null (undefined/None) outside, never wrapping', async () => {
     const vectors = [
-      [[], 0], [['a'], 0], [['a'], 1], [['a'], -1], [['a', 'b'], -2], [[1, 2, 3], 2], [[null, 1], 0],
+      [[], 0],
+      [['a'], 0],
+      [['a'], 1],
+      [['a'], -1],
+      [['a', 'b'], -2],
+      [[1, 2, 3], 2],
+      [[null, 1], 0],
       ...sample(fc.tuple(fc.array(fc.integer(), { maxLength: 5 }), fc.integer({ min: -7, max: 7 }))),
     ];
     await expectAgreement('arrayItem', vectors);

@@ -3,10 +3,36 @@
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import {
-  DivisionByZeroError, InvalidArgumentError, InvalidJsonError, InvalidUtf8Error, LoneSurrogateError, arrayItem, bytesToHex,
-  codePointOf, codePoints, crc32, formatFloat, intDiv, intToString, jsonParse, jsonStringify, md5, nowSeconds,
-  parseDecimalFloat, parseDecimalInt, sortedStrings, u32, u32Add, u32Mul, u32Rotl, u32Shl, u32Shr, u32Xor, utf8ByteLength,
-  utf8Decode, utf8Encode,
+  DivisionByZeroError,
+  InvalidArgumentError,
+  InvalidJsonError,
+  InvalidUtf8Error,
+  LoneSurrogateError,
+  arrayItem,
+  bytesToHex,
+  codePointOf,
+  codePoints,
+  crc32,
+  formatFloat,
+  intDiv,
+  intToString,
+  jsonParse,
+  jsonStringify,
+  md5,
+  nowSeconds,
+  parseDecimalFloat,
+  parseDecimalInt,
+  sortedStrings,
+  u32,
+  u32Add,
+  u32Mul,
+  u32Rotl,
+  u32Shl,
+  u32Shr,
+  u32Xor,
+  utf8ByteLength,
+  utf8Decode,
+  utf8Encode,
 } from '../../src/ports/runtime';
 import { PYTHON, PYTHONPATH, REPO_ROOT } from '../rig/differential';
 
@@ -102,24 +128,41 @@ describe('numbers', () => {
     expect(parseDecimalFloat('.5')).toBe(0.5);
     expect(parseDecimalFloat('5.')).toBe(5);
     expect(Object.is(parseDecimalFloat('-0'), -0)).toBe(true);
-    for (const text of ['1e3', 'inf', 'nan', '.', '', ' 1', '1'.repeat(400)]) expect(parseDecimalFloat(text)).toBeNull();
+    for (const text of ['1e3', 'inf', 'nan', '.', '', ' 1', '1'.repeat(400)])
+      expect(parseDecimalFloat(text)).toBeNull();
   });
 
   it('formats floats exactly like Python repr', () => {
     const expected: [number, string][] = [
-      [0, '0.0'], [-0, '-0.0'], [1, '1.0'], [1.5, '1.5'], [1e15, '1000000000000000.0'], [1e16, '1e+16'],
-      [1.5e16, '1.5e+16'], [1e21, '1e+21'], [1e-4, '0.0001'], [1e-5, '1e-05'], [1e-7, '1e-07'], [0.1 + 0.2, '0.30000000000000004'],
-      [5e-324, '5e-324'], [1.7976931348623157e308, '1.7976931348623157e+308'], [123456789.125, '123456789.125'],
+      [0, '0.0'],
+      [-0, '-0.0'],
+      [1, '1.0'],
+      [1.5, '1.5'],
+      [1e15, '1000000000000000.0'],
+      [1e16, '1e+16'],
+      [1.5e16, '1.5e+16'],
+      [1e21, '1e+21'],
+      [1e-4, '0.0001'],
+      [1e-5, '1e-05'],
+      [1e-7, '1e-07'],
+      [0.1 + 0.2, '0.30000000000000004'],
+      [5e-324, '5e-324'],
+      [1.7976931348623157e308, '1.7976931348623157e+308'],
+      [123456789.125, '123456789.125'],
     ];
     for (const [value, text] of expected) expect(formatFloat(value)).toBe(text);
-    expect(() => formatFloat(Number.NaN)).toThrow(new InvalidArgumentError('formatFloat expects a finite number, got nan'));
+    expect(() => formatFloat(Number.NaN)).toThrow(
+      new InvalidArgumentError('formatFloat expects a finite number, got nan'),
+    );
     expect(() => formatFloat(-Infinity)).toThrow(InvalidArgumentError);
   });
 
   it('prints only safe integers and divides truncating toward zero', () => {
     expect(intToString(-0)).toBe('0');
     expect(intToString(2 ** 53 - 1)).toBe('9007199254740991');
-    expect(() => intToString(2 ** 53)).toThrow(new InvalidArgumentError('intToString expects a safe integer, got 9007199254740992'));
+    expect(() => intToString(2 ** 53)).toThrow(
+      new InvalidArgumentError('intToString expects a safe integer, got 9007199254740992'),
+    );
     expect(() => intToString(0.5)).toThrow(InvalidArgumentError);
     expect(intDiv(-7, 2)).toBe(-3);
     expect(Object.is(intDiv(-1, 2), 0)).toBe(true);
@@ -132,7 +175,9 @@ describe('JSON', () => {
     expect(jsonStringify({ b: [1, 'é😀', null], a: { x: true } })).toBe('{"b":[1,"é😀",null],"a":{"x":true}}');
     expect(jsonStringify('\ud800\u0001\n')).toBe('"\\ud800\\u0001\\n"');
     expect(jsonStringify({ gone: undefined } as unknown as { gone: null })).toBe('{"gone":null}');
-    expect(() => jsonStringify(1.5)).toThrow(new InvalidArgumentError('jsonStringify accepts only safe integers as numbers, got 1.5'));
+    expect(() => jsonStringify(1.5)).toThrow(
+      new InvalidArgumentError('jsonStringify accepts only safe integers as numbers, got 1.5'),
+    );
   });
 
   it('parses integers only and keeps a "__proto__" key as data', () => {
@@ -140,7 +185,8 @@ describe('JSON', () => {
     const parsed = jsonParse('{"__proto__":{"polluted":1}}');
     expect(Object.keys(parsed as object)).toEqual(['__proto__']);
     expect(Object.getPrototypeOf(parsed)).toBe(Object.prototype);
-    for (const text of ['1.0', '1e2', 'NaN', '9007199254740992', '{', '']) expect(() => jsonParse(text)).toThrow(InvalidJsonError);
+    for (const text of ['1.0', '1e2', 'NaN', '9007199254740992', '{', ''])
+      expect(() => jsonParse(text)).toThrow(InvalidJsonError);
   });
 });
 

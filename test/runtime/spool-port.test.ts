@@ -33,7 +33,10 @@ spool.close()
 spool.close()
 print(json.dumps(pieces))
 `;
-  const out = execFileSync(PYTHON, ['-c', program, JSON.stringify(SCENARIO)], { env: { ...process.env, PYTHONPATH }, encoding: 'utf8' });
+  const out = execFileSync(PYTHON, ['-c', program, JSON.stringify(SCENARIO)], {
+    env: { ...process.env, PYTHONPATH },
+    encoding: 'utf8',
+  });
   return JSON.parse(out) as string[];
 }
 

@@ -20,7 +20,14 @@ const STORAGE_VERBS = ['set', 'add', 'replace', 'append', 'prepend', 'cas'];
 
 type Command = { verb: string; keys: number };
 type GateOutcome = 'pipelined' | 'waited for replies';
-type Gate = { verb: string; count: number; seen: number; holding: boolean; held: Array<[Socket, Buffer]>; resolve: (how: GateOutcome) => void };
+type Gate = {
+  verb: string;
+  count: number;
+  seen: number;
+  holding: boolean;
+  held: Array<[Socket, Buffer]>;
+  resolve: (how: GateOutcome) => void;
+};
 
 /** A TCP relay in front of memcached that parses the text-protocol requests it forwards. */
 class Relay {
@@ -28,7 +35,10 @@ class Relay {
   private gate: Gate | null = null;
   connections = 0;
 
-  private constructor(private readonly server: Server, readonly address: MemcachedAddress) {}
+  private constructor(
+    private readonly server: Server,
+    readonly address: MemcachedAddress,
+  ) {}
 
   static async start(target: MemcachedAddress): Promise<Relay> {
     const holder: { relay: Relay | null } = { relay: null };
@@ -87,7 +97,11 @@ class Relay {
     while (true) {
       const end = rest.indexOf('\r\n');
       if (end < 0) return rest;
-      const words = rest.subarray(0, end).toString('latin1').split(' ').filter((word) => word !== '');
+      const words = rest
+        .subarray(0, end)
+        .toString('latin1')
+        .split(' ')
+        .filter((word) => word !== '');
       const verb = words[0] ?? '';
       let length = end + 2;
       if (STORAGE_VERBS.includes(verb)) {
@@ -95,7 +109,10 @@ class Relay {
         if (rest.length < length) return rest;
       }
       rest = rest.subarray(length);
-      this.commands.push({ verb, keys: verb === 'get' || verb === 'gets' ? words.length - 1 : Math.min(words.length - 1, 1) });
+      this.commands.push({
+        verb,
+        keys: verb === 'get' || verb === 'gets' ? words.length - 1 : Math.min(words.length - 1, 1),
+      });
       this.countForGate(verb);
     }
   }
@@ -122,9 +139,13 @@ beforeAll(async () => {
   const connection = await createScratchDatabase(inject('postgres'), 'sql_bulk');
   session = await openSession(connection);
   await session.client.query('CREATE EXTENSION multicorn');
-  await session.client.query(`CREATE SERVER mc FOREIGN DATA WRAPPER multicorn OPTIONS (wrapper 'pymcache_fdw.PymcacheFDW')`);
+  await session.client.query(
+    `CREATE SERVER mc FOREIGN DATA WRAPPER multicorn OPTIONS (wrapper 'pymcache_fdw.PymcacheFDW')`,
+  );
   const where = `host '${relay.address.host}', port '${relay.address.port}', row_id 'key'`;
-  await session.client.query(`CREATE FOREIGN TABLE bulk (key text, value text, expire integer) SERVER mc OPTIONS (${where})`);
+  await session.client.query(
+    `CREATE FOREIGN TABLE bulk (key text, value text, expire integer) SERVER mc OPTIONS (${where})`,
+  );
   await session.client.query(`CREATE FOREIGN TABLE bulk_batched (key text, value text) SERVER mc
     OPTIONS (${where}, batch_size '500', prefix 'batched:')`);
   await session.client.query(`CREATE FOREIGN TABLE bulk_add (key text, value text) SERVER mc
@@ -177,12 +198,15 @@ async function measure(action: () => Promise<unknown>): Promise<Measured> {
   };
 }
 
-const keyArray = (count: number, prefix: string): string[] => Array.from({ length: count }, (_, i) => `${prefix}${i + 1}`);
+const keyArray = (count: number, prefix: string): string[] =>
+  Array.from({ length: count }, (_, i) => `${prefix}${i + 1}`);
 const getLinesFor = (keys: number): number[] =>
   Array.from({ length: Math.ceil(keys / KEYS_PER_GET) }, (_, i) => Math.min(KEYS_PER_GET, keys - i * KEYS_PER_GET));
 
 async function seed(prefix: string, count: number, value: string): Promise<void> {
-  await session.client.query(`INSERT INTO bulk (key, value) SELECT '${prefix}' || g, '${value}' FROM generate_series(1, ${count}) g`);
+  await session.client.query(
+    `INSERT INTO bulk (key, value) SELECT '${prefix}' || g, '${value}' FROM generate_series(1, ${count}) g`,
+  );
 }
 
 describe('bulk writes are pipelined', () => {
@@ -196,18 +220,29 @@ describe('bulk writes are pipelined', () => {
 
   it(`INSERT ... SELECT of ${ROWS} rows: ${ROWS} sets on the backend's one connection, ${KEYS_PER_BATCH} per pipelined request`, async () => {
     const gate = relay.holdRepliesUntil('set', KEYS_PER_BATCH);
-    const measured = await measure(() => session.client.query(
-      `INSERT INTO bulk (key, value) SELECT 'row:' || g, repeat('x', 100) FROM generate_series(1, ${ROWS}) g`,
-    ));
+    const measured = await measure(() =>
+      session.client.query(
+        `INSERT INTO bulk (key, value) SELECT 'row:' || g, repeat('x', 100) FROM generate_series(1, ${ROWS}) g`,
+      ),
+    );
     expect(await gate).toBe('pipelined');
-    expect(measured).toEqual({ verbs: { set: ROWS }, getLines: [], connections: 0, sets: ROWS, touchHits: 0, deleteHits: 0 });
+    expect(measured).toEqual({
+      verbs: { set: ROWS },
+      getLines: [],
+      connections: 0,
+      sets: ROWS,
+      touchHits: 0,
+      deleteHits: 0,
+    });
     expect((await rawGet(memcached.address, 'row:1'))!.value.toString()).toBe('x'.repeat(100));
     expect((await rawGet(memcached.address, `row:${ROWS}`))!.value.toString()).toBe('x'.repeat(100));
   });
 
   it('inside a transaction block the same rows go out only at COMMIT, pipelined', async () => {
     await session.client.query('BEGIN');
-    const during = await measure(() => session.client.query(`INSERT INTO bulk (key, value) SELECT 'tx:' || g, 'v' FROM generate_series(1, 2000) g`));
+    const during = await measure(() =>
+      session.client.query(`INSERT INTO bulk (key, value) SELECT 'tx:' || g, 'v' FROM generate_series(1, 2000) g`),
+    );
     expect(during.verbs).toEqual({});
     expect(await rawGet(memcached.address, 'tx:1')).toBeNull();
     const gate = relay.holdRepliesUntil('set', KEYS_PER_BATCH);
@@ -221,15 +256,33 @@ describe('bulk writes are pipelined', () => {
     await seed('upd:', 1000, 'before');
     const keys = keyArray(1000, 'upd:');
     const gate = relay.holdRepliesUntil('cas', KEYS_PER_BATCH);
-    const values = await measure(() => session.client.query(`UPDATE bulk SET value = 'updated' WHERE key = ANY($1)`, [keys]));
+    const values = await measure(() =>
+      session.client.query(`UPDATE bulk SET value = 'updated' WHERE key = ANY($1)`, [keys]),
+    );
     expect(await gate).toBe('pipelined');
     // The table has an expire column, which the UPDATE carries over: the rows are read with meta gets (value, CAS
     // token and remaining TTL), one per key, all in one pipelined request.
-    expect(values).toEqual({ verbs: { mg: 1000, cas: 1000 }, getLines: [], connections: 0, sets: 1000, touchHits: 0, deleteHits: 0 });
+    expect(values).toEqual({
+      verbs: { mg: 1000, cas: 1000 },
+      getLines: [],
+      connections: 0,
+      sets: 1000,
+      touchHits: 0,
+      deleteHits: 0,
+    });
     const touchGate = relay.holdRepliesUntil('touch', KEYS_PER_BATCH);
-    const expires = await measure(() => session.client.query(`UPDATE bulk SET expire = 600 WHERE key = ANY($1)`, [keys]));
+    const expires = await measure(() =>
+      session.client.query(`UPDATE bulk SET expire = 600 WHERE key = ANY($1)`, [keys]),
+    );
     expect(await touchGate).toBe('pipelined');
-    expect(expires).toEqual({ verbs: { mg: 1000, touch: 1000 }, getLines: [], connections: 0, sets: 0, touchHits: 1000, deleteHits: 0 });
+    expect(expires).toEqual({
+      verbs: { mg: 1000, touch: 1000 },
+      getLines: [],
+      connections: 0,
+      sets: 0,
+      touchHits: 1000,
+      deleteHits: 0,
+    });
     const item = await rawGet(memcached.address, 'upd:1000');
     expect(item!.value.toString()).toBe('updated');
     expect(item!.ttl).toBeGreaterThan(500);
@@ -238,42 +291,59 @@ describe('bulk writes are pipelined', () => {
   it('a multi-row DELETE: one lookup, then pipelined deletes', async () => {
     await seed('del:', 1001, 'd');
     const gate = relay.holdRepliesUntil('delete', KEYS_PER_BATCH);
-    const measured = await measure(() => session.client.query(`DELETE FROM bulk WHERE key = ANY($1)`, [keyArray(1000, 'del:')]));
+    const measured = await measure(() =>
+      session.client.query(`DELETE FROM bulk WHERE key = ANY($1)`, [keyArray(1000, 'del:')]),
+    );
     expect(await gate).toBe('pipelined');
-    expect(measured).toEqual({ verbs: { gets: 2, delete: 1000 }, getLines: getLinesFor(1000), connections: 0, sets: 0, touchHits: 0, deleteHits: 1000 });
+    expect(measured).toEqual({
+      verbs: { gets: 2, delete: 1000 },
+      getLines: getLinesFor(1000),
+      connections: 0,
+      sets: 0,
+      touchHits: 0,
+      deleteHits: 1000,
+    });
     expect(await rawGet(memcached.address, 'del:1')).toBeNull();
     expect((await rawGet(memcached.address, 'del:1001'))!.value.toString()).toBe('d');
   });
 
   it('batch_size hands INSERT rows over in batches (so RETURNING gets no rows); the write set pipelines them', async () => {
     // Multicorn (and our host) batch regardless of RETURNING, and PostgreSQL returns no rows from a batched INSERT.
-    const unbatched = await session.client.query(`INSERT INTO bulk (key, value) SELECT 'ret:' || g, 'r' FROM generate_series(1, 3) g RETURNING key`);
+    const unbatched = await session.client.query(
+      `INSERT INTO bulk (key, value) SELECT 'ret:' || g, 'r' FROM generate_series(1, 3) g RETURNING key`,
+    );
     expect(unbatched.rows).toEqual([{ key: 'ret:1' }, { key: 'ret:2' }, { key: 'ret:3' }]);
-    const batched = await session.client.query(`INSERT INTO bulk_batched (key, value) SELECT 'ret:' || g, 'r' FROM generate_series(1, 3) g RETURNING key`);
+    const batched = await session.client.query(
+      `INSERT INTO bulk_batched (key, value) SELECT 'ret:' || g, 'r' FROM generate_series(1, 3) g RETURNING key`,
+    );
     expect(batched.rows).toEqual([]);
     expect((await rawGet(memcached.address, 'batched:ret:3'))!.value.toString()).toBe('r');
 
     const gate = relay.holdRepliesUntil('set', KEYS_PER_BATCH);
-    const measured = await measure(() => session.client.query(
-      `INSERT INTO bulk_batched (key, value) SELECT g::text, 'b' FROM generate_series(1, 3000) g`,
-    ));
+    const measured = await measure(() =>
+      session.client.query(`INSERT INTO bulk_batched (key, value) SELECT g::text, 'b' FROM generate_series(1, 3000) g`),
+    );
     expect(await gate).toBe('pipelined');
     expect([measured.verbs, measured.sets]).toEqual([{ set: 3000 }, 3000]);
     expect((await rawGet(memcached.address, 'batched:3000'))!.value.toString()).toBe('b');
   });
 
   it('insert_mode add with batch_size 700: one lookup per batch of 700 rows checks for duplicates, then one add per key', async () => {
-    const inserted = await measure(() => session.client.query(
-      `INSERT INTO bulk_add (key, value) SELECT g::text, 'a' FROM generate_series(1, 2000) g`,
-    ));
+    const inserted = await measure(() =>
+      session.client.query(`INSERT INTO bulk_add (key, value) SELECT g::text, 'a' FROM generate_series(1, 2000) g`),
+    );
     // Batches of 700, 700 and 600 rows, each looked up in get lines of at most 500 keys. Row by row it would be
     // 2000 one-key lines; any other batch size would cut the lines elsewhere.
     expect(inserted.getLines).toEqual([500, 200, 500, 200, 500, 100]);
     expect([inserted.verbs, inserted.sets]).toEqual([{ gets: 6, add: 2000 }, 2000]);
-    const error = await sqlError(session.client.query(
-      `INSERT INTO bulk_add (key, value) SELECT g::text, 'again' FROM generate_series(1990, 2010) g`,
-    ));
-    expect(error.message).toBe(`duplicate key value: key "1990" already exists in memcached at ${relay.address.host}:${relay.address.port}`);
+    const error = await sqlError(
+      session.client.query(
+        `INSERT INTO bulk_add (key, value) SELECT g::text, 'again' FROM generate_series(1990, 2010) g`,
+      ),
+    );
+    expect(error.message).toBe(
+      `duplicate key value: key "1990" already exists in memcached at ${relay.address.host}:${relay.address.port}`,
+    );
     expect(await rawGet(memcached.address, 'add:2010')).toBeNull();
     expect((await rawGet(memcached.address, 'add:1990'))!.value.toString()).toBe('a');
   });
@@ -288,7 +358,9 @@ describe('bulk writes are pipelined', () => {
   it('a pre-existing item is overwritten by the bulk INSERT only when it commits', async () => {
     await rawSet(memcached.address, 'late:5', 'before');
     await session.client.query('BEGIN');
-    await session.client.query(`INSERT INTO bulk (key, value) SELECT 'late:' || g, 'late' FROM generate_series(1, 10) g`);
+    await session.client.query(
+      `INSERT INTO bulk (key, value) SELECT 'late:' || g, 'late' FROM generate_series(1, 10) g`,
+    );
     await session.client.query('ROLLBACK');
     expect((await rawGet(memcached.address, 'late:5'))!.value.toString()).toBe('before');
   });

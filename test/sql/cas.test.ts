@@ -21,7 +21,9 @@ beforeAll(async () => {
   session = await openSession(connection);
   other = await openSession(connection);
   await session.client.query('CREATE EXTENSION IF NOT EXISTS pymcache_fdw CASCADE');
-  await session.client.query(`CREATE SERVER mc FOREIGN DATA WRAPPER multicorn OPTIONS (wrapper 'pymcache_fdw.PymcacheFDW')`);
+  await session.client.query(
+    `CREATE SERVER mc FOREIGN DATA WRAPPER multicorn OPTIONS (wrapper 'pymcache_fdw.PymcacheFDW')`,
+  );
 });
 
 afterAll(async () => {
@@ -65,7 +67,11 @@ describe('compare-and-swap UPDATE', () => {
       'memcached has no transactions: the transaction aborts, and the keys memcached applied (or may have) are deleted again. ' +
         `Of 3 key(s), memcached applied 0. Refused by memcached: 1 ("${table}:k"). Not sent: 2 ("${table}:new", "${table}:gone").`,
     ]);
-    expect([await held(table, 'k'), await held(table, 'new'), await held(table, 'gone')]).toEqual(['theirs-after', null, 'to delete']);
+    expect([await held(table, 'k'), await held(table, 'new'), await held(table, 'gone')]).toEqual([
+      'theirs-after',
+      null,
+      'to delete',
+    ]);
   });
 
   it('another client deleting the item is a conflict too', async () => {
@@ -113,10 +119,14 @@ describe('compare-and-swap UPDATE', () => {
   it('counters incremented from two sessions at once lose nothing: every increment that committed is counted', async () => {
     const table = await cacheTable();
     await rawSet(server, `${table}:n`, '0');
-    await other.client.query(`CREATE FOREIGN TABLE IF NOT EXISTS ${table}_other (key text, value text, expire integer) SERVER mc
+    await other.client
+      .query(`CREATE FOREIGN TABLE IF NOT EXISTS ${table}_other (key text, value text, expire integer) SERVER mc
       OPTIONS (host '${server.host}', port '${server.port}', row_id 'key', prefix '${table}:')`);
     const increment = `SET value = (value::int + 1)::text WHERE key = 'n'`;
-    const run = async (client: HostSession['client'], name: string): Promise<{ applied: number; conflicts: number }> => {
+    const run = async (
+      client: HostSession['client'],
+      name: string,
+    ): Promise<{ applied: number; conflicts: number }> => {
       let applied = 0;
       let conflicts = 0;
       for (let i = 0; i < 60; i++) {
@@ -124,7 +134,9 @@ describe('compare-and-swap UPDATE', () => {
           await client.query(`UPDATE ${name} ${increment}`);
           applied += 1;
         } catch (error) {
-          expect((error as Error).message).toMatch(/^another client changed key "n" in memcached at .* after this transaction read it/);
+          expect((error as Error).message).toMatch(
+            /^another client changed key "n" in memcached at .* after this transaction read it/,
+          );
           conflicts += 1;
         }
       }

@@ -16,7 +16,9 @@ beforeAll(async () => {
   await session.client.query('CREATE EXTENSION multicorn');
   // Host and port go on each table: Multicorn merges table, then server, then user-mapping options, so a server-level
   // host would override every table's.
-  await session.client.query(`CREATE SERVER mc FOREIGN DATA WRAPPER multicorn OPTIONS (wrapper 'pymcache_fdw.PymcacheFDW')`);
+  await session.client.query(
+    `CREATE SERVER mc FOREIGN DATA WRAPPER multicorn OPTIONS (wrapper 'pymcache_fdw.PymcacheFDW')`,
+  );
   await session.client.query(`CREATE SERVER mc_stats FOREIGN DATA WRAPPER multicorn
     OPTIONS (wrapper 'pymcache_fdw.PymcacheFDWStats', host '${server.host}', port '${server.port}')`);
 });
@@ -28,7 +30,11 @@ afterAll(async () => {
 let tableCounter = 0;
 
 /** A cache table under a fresh prefix; returns its name and prefix. */
-async function cacheTable(valueType = 'text', options = '', extraColumns = ', expire integer'): Promise<{ table: string; prefix: string }> {
+async function cacheTable(
+  valueType = 'text',
+  options = '',
+  extraColumns = ', expire integer',
+): Promise<{ table: string; prefix: string }> {
   tableCounter += 1;
   const table = `cache_${tableCounter}`;
   const prefix = uniquePrefix('sql');
@@ -47,20 +53,32 @@ describe('reads', () => {
     const { table, prefix } = await cacheTable();
     await rawSet(server, `${prefix}a`, 'A');
     await rawSet(server, `${prefix}b`, 'B');
-    expect((await session.client.query(`SELECT key, value FROM ${table} WHERE key = 'a'`)).rows).toEqual([{ key: 'a', value: 'A' }]);
-    expect((await session.client.query(`SELECT key, value FROM ${table} WHERE key IN ('b', 'zz', 'a', 'b') ORDER BY key`)).rows)
-      .toEqual([{ key: 'a', value: 'A' }, { key: 'b', value: 'B' }]);
-    expect((await session.client.query(`SELECT key FROM ${table} WHERE key = ANY($1) ORDER BY key`, [['a', 'b', 'c']])).rows)
-      .toEqual([{ key: 'a' }, { key: 'b' }]);
+    expect((await session.client.query(`SELECT key, value FROM ${table} WHERE key = 'a'`)).rows).toEqual([
+      { key: 'a', value: 'A' },
+    ]);
+    expect(
+      (await session.client.query(`SELECT key, value FROM ${table} WHERE key IN ('b', 'zz', 'a', 'b') ORDER BY key`))
+        .rows,
+    ).toEqual([
+      { key: 'a', value: 'A' },
+      { key: 'b', value: 'B' },
+    ]);
+    expect(
+      (await session.client.query(`SELECT key FROM ${table} WHERE key = ANY($1) ORDER BY key`, [['a', 'b', 'c']])).rows,
+    ).toEqual([{ key: 'a' }, { key: 'b' }]);
   });
 
   it('a whole-row reference shows every column (multicorn2 does not ask for them; the rows carry them anyway)', async () => {
     const { table, prefix } = await cacheTable();
     await rawSet(server, `${prefix}w`, 'whole');
     await rawSet(server, `${prefix}bad`, Buffer.from([0xff]));
-    expect((await session.client.query(`SELECT c::text AS row FROM ${table} c WHERE key = 'w'`)).rows).toEqual([{ row: '(w,whole,0)' }]);
+    expect((await session.client.query(`SELECT c::text AS row FROM ${table} c WHERE key = 'w'`)).rows).toEqual([
+      { row: '(w,whole,0)' },
+    ]);
     // A value no column of the query needs is never decoded strictly: count(*) counts an unreadable one.
-    expect((await session.client.query(`SELECT count(*)::int AS n FROM ${table} WHERE key IN ('w', 'bad')`)).rows).toEqual([{ n: 2 }]);
+    expect(
+      (await session.client.query(`SELECT count(*)::int AS n FROM ${table} WHERE key IN ('w', 'bad')`)).rows,
+    ).toEqual([{ n: 2 }]);
   });
 
   it('without a key condition: the rows of the prefix group, filtered by PostgreSQL (docs: test/sql/listing.test.ts)', async () => {
@@ -68,23 +86,29 @@ describe('reads', () => {
     await rawSet(server, `${prefix}a`, 'A');
     await rawSet(server, `${prefix}b`, 'B');
     session.takeNotices();
-    expect((await session.client.query(`SELECT key, value FROM ${table} WHERE value = 'A'`)).rows).toEqual([{ key: 'a', value: 'A' }]);
+    expect((await session.client.query(`SELECT key, value FROM ${table} WHERE value = 'A'`)).rows).toEqual([
+      { key: 'a', value: 'A' },
+    ]);
     expect(session.takeNotices()).toEqual([]);
   });
 
-  it('tells the planner the number of keys, not Multicorn\'s 1e8 default', async () => {
+  it("tells the planner the number of keys, not Multicorn's 1e8 default", async () => {
     const { table } = await cacheTable();
     const [scan] = await explainLines(session.client, `SELECT value FROM ${table} WHERE key = 'a'`, 'FORMAT TEXT');
     expect(scan).toMatch(/^Foreign Scan on cache_\d+ {2}\(cost=[\d.]+\.\.[\d.]+ rows=1 width=\d+\)$/);
-    const inList = await explainLines(session.client, `SELECT value FROM ${table} WHERE key IN ('a', 'b', 'c')`, 'FORMAT TEXT');
+    const inList = await explainLines(
+      session.client,
+      `SELECT value FROM ${table} WHERE key IN ('a', 'b', 'c')`,
+      'FORMAT TEXT',
+    );
     expect(inList[0]).toMatch(/ rows=3 /);
   });
 
   it('keeps a one-key SELECT far below jit_above_cost, so JIT stays off even where it is enabled', async () => {
     const { table } = await cacheTable();
-    const result = await session.client.query<{ 'QUERY PLAN': Array<{ Plan: { 'Total Cost': number; 'Plan Rows': number } }> }>(
-      `EXPLAIN (FORMAT JSON) SELECT key, value FROM ${table} WHERE key = 'meaning_of_life'`,
-    );
+    const result = await session.client.query<{
+      'QUERY PLAN': Array<{ Plan: { 'Total Cost': number; 'Plan Rows': number } }>;
+    }>(`EXPLAIN (FORMAT JSON) SELECT key, value FROM ${table} WHERE key = 'meaning_of_life'`);
     const plan = result.rows[0]!['QUERY PLAN'][0]!.Plan;
     expect(plan['Plan Rows']).toBe(1);
     const jitAboveCost = Number((await session.client.query('SHOW jit_above_cost')).rows[0].jit_above_cost);
@@ -97,8 +121,9 @@ describe('reads', () => {
     expect(lines).toContain(`  Multicorn: memcached ${server.host}:${server.port}`);
     expect(lines).toContain(`  Multicorn: key prefix "${prefix}"`);
     expect(lines).toContain('  Multicorn: gets 2 key(s) in one round trip');
-    expect(await explainLines(session.client, `SELECT key, expire FROM ${table} WHERE key IN ('a', 'b')`))
-      .toContain('  Multicorn: mg (meta get, with TTL and item facts) of 2 key(s) in one round trip');
+    expect(await explainLines(session.client, `SELECT key, expire FROM ${table} WHERE key IN ('a', 'b')`)).toContain(
+      '  Multicorn: mg (meta get, with TTL and item facts) of 2 key(s) in one round trip',
+    );
   });
 
   it('a join on the key runs as key lookups (nested loop over a parameterized foreign scan)', async () => {
@@ -109,7 +134,10 @@ describe('reads', () => {
     await rawSet(server, `${prefix}k7`, 'seven');
     await rawSet(server, `${prefix}k42`, 'forty-two');
     // The planner weighs 50 lookups against listing the server's items: the server holds more than 50 (other groups).
-    await rawSetMany(server, Array.from({ length: 200 }, (_, i): [string, string] => [`${prefix}other:${i}`, 'x']));
+    await rawSetMany(
+      server,
+      Array.from({ length: 200 }, (_, i): [string, string] => [`${prefix}other:${i}`, 'x']),
+    );
     const sql = `SELECT w.k, c.value FROM wanted_${table} w JOIN ${table} c ON c.key = w.k ORDER BY w.k`;
     const plan = (await explainLines(session.client, sql)).join('\n');
     expect(plan).toContain('Nested Loop');
@@ -130,7 +158,9 @@ describe('reads', () => {
     await session.client.query('SET plan_cache_mode = force_generic_plan');
     try {
       expect((await session.client.query(`EXECUTE lookup_${table}('p')`)).rows).toEqual([{ value: 'prepared' }]);
-      expect((await session.client.query(`SELECT value FROM ${table} WHERE key = $1`, ['p'])).rows).toEqual([{ value: 'prepared' }]);
+      expect((await session.client.query(`SELECT value FROM ${table} WHERE key = $1`, ['p'])).rows).toEqual([
+        { value: 'prepared' },
+      ]);
     } finally {
       await session.client.query('RESET plan_cache_mode');
     }
@@ -140,16 +170,25 @@ describe('reads', () => {
 describe('writes', () => {
   it('INSERT, UPDATE and DELETE with RETURNING', async () => {
     const { table, prefix } = await cacheTable();
-    const inserted = await session.client.query(`INSERT INTO ${table} (key, value, expire) VALUES ('r1', 'one', 100), ('r2', 'two', NULL) RETURNING key, value, expire`);
-    expect(inserted.rows).toEqual([{ key: 'r1', value: 'one', expire: 100 }, { key: 'r2', value: 'two', expire: null }]);
+    const inserted = await session.client.query(
+      `INSERT INTO ${table} (key, value, expire) VALUES ('r1', 'one', 100), ('r2', 'two', NULL) RETURNING key, value, expire`,
+    );
+    expect(inserted.rows).toEqual([
+      { key: 'r1', value: 'one', expire: 100 },
+      { key: 'r2', value: 'two', expire: null },
+    ]);
     expect((await rawGet(server, `${prefix}r2`))!.ttl).toBe(-1);
-    const updated = await session.client.query(`UPDATE ${table} SET value = value || '!' WHERE key IN ('r1', 'r2') RETURNING key, value`);
+    const updated = await session.client.query(
+      `UPDATE ${table} SET value = value || '!' WHERE key IN ('r1', 'r2') RETURNING key, value`,
+    );
     expect(updated.rows.sort((a, b) => String(a.key).localeCompare(String(b.key)))).toEqual([
       { key: 'r1', value: 'one!' },
       { key: 'r2', value: 'two!' },
     ]);
     expect((await rawGet(server, `${prefix}r1`))!.value.toString()).toBe('one!');
-    const deleted = await session.client.query(`DELETE FROM ${table} WHERE key IN ('r1', 'missing') RETURNING key, value`);
+    const deleted = await session.client.query(
+      `DELETE FROM ${table} WHERE key IN ('r1', 'missing') RETURNING key, value`,
+    );
     expect(deleted.rowCount).toBe(1);
     expect(deleted.rows).toEqual([{ key: 'r1', value: 'one!' }]);
     expect(await rawGet(server, `${prefix}r1`)).toBeNull();
@@ -195,7 +234,9 @@ describe('writes', () => {
     const { table, prefix } = await cacheTable('text', "insert_mode 'add'");
     await session.client.query(`INSERT INTO ${table} (key, value) VALUES ('once', 'first')`);
     const error = await sqlError(session.client.query(`INSERT INTO ${table} (key, value) VALUES ('once', 'second')`));
-    expect(error.message).toBe(`duplicate key value: key "once" already exists in memcached at ${server.host}:${server.port}`);
+    expect(error.message).toBe(
+      `duplicate key value: key "once" already exists in memcached at ${server.host}:${server.port}`,
+    );
     expect(error.detail).toBe('Key (key)=(once) already exists.');
     expect((await rawGet(server, `${prefix}once`))!.value.toString()).toBe('first');
   });
@@ -204,7 +245,9 @@ describe('writes', () => {
     const { table, prefix } = await cacheTable();
     const error = await sqlError(session.client.query(`INSERT INTO ${table} (key, value) VALUES ('two words', 'v')`));
     expect(error.message).toContain(`invalid memcached key "${prefix}two words": it contains a space`);
-    expect(error.hint).toBe('memcached keys are 1 to 250 bytes of UTF-8 without spaces or control characters, prefix included.');
+    expect(error.hint).toBe(
+      'memcached keys are 1 to 250 bytes of UTF-8 without spaces or control characters, prefix included.',
+    );
     expect(await rawGet(server, `${prefix}two`)).toBeNull();
   });
 
@@ -216,11 +259,14 @@ describe('writes', () => {
 
   it('a value over the item size limit is an ERROR naming the key', async () => {
     const { table, prefix } = await cacheTable();
-    const error = await sqlError(session.client.query(`INSERT INTO ${table} (key, value) VALUES ('big', repeat('x', 2000000))`));
+    const error = await sqlError(
+      session.client.query(`INSERT INTO ${table} (key, value) VALUES ('big', repeat('x', 2000000))`),
+    );
     // Refused before sending: item_size_max (1 MiB by default) less memcached's 59 bytes per item and the full key.
     const room = 1024 * 1024 - 59 - Buffer.byteLength(`${prefix}big`);
     expect(error.message).toBe(
-      `the value of key "big" is 2000000 bytes, more than memcached at ${server.host}:${server.port} stores for this key (${room} bytes)`);
+      `the value of key "big" is 2000000 bytes, more than memcached at ${server.host}:${server.port} stores for this key (${room} bytes)`,
+    );
     expect(await rawGet(server, `${prefix}big`)).toBeNull();
   });
 });
@@ -233,7 +279,9 @@ describe('prefix groups', () => {
     await session.client.query(`INSERT INTO ${second.table} (key, value) VALUES ('user:1', 'bob')`);
     expect((await rawGet(server, `${first.prefix}user:1`))!.value.toString()).toBe('alice');
     expect((await rawGet(server, `${second.prefix}user:1`))!.value.toString()).toBe('bob');
-    expect((await session.client.query(`SELECT value FROM ${first.table} WHERE key = 'user:1'`)).rows).toEqual([{ value: 'alice' }]);
+    expect((await session.client.query(`SELECT value FROM ${first.table} WHERE key = 'user:1'`)).rows).toEqual([
+      { value: 'alice' },
+    ]);
   });
 });
 
@@ -258,11 +306,15 @@ describe('value types', () => {
     const json = await cacheTable('json', '', '');
     await session.client.query(`INSERT INTO ${json.table} VALUES ('doc', '{"b": 1, "a": [true, null]}')`);
     expect((await rawGet(server, `${json.prefix}doc`))!.value.toString()).toBe('{"b": 1, "a": [true, null]}');
-    expect((await session.client.query(`SELECT value->'a' AS a FROM ${json.table} WHERE key = 'doc'`)).rows).toEqual([{ a: [true, null] }]);
+    expect((await session.client.query(`SELECT value->'a' AS a FROM ${json.table} WHERE key = 'doc'`)).rows).toEqual([
+      { a: [true, null] },
+    ]);
     const jsonb = await cacheTable('jsonb', '', '');
     await rawSet(server, `${jsonb.prefix}doc`, '{"n": 2.5}');
-    expect((await session.client.query(`SELECT (value->>'n')::numeric * 2 AS twice FROM ${jsonb.table} WHERE key = 'doc'`)).rows)
-      .toEqual([{ twice: '5.0' }]);
+    expect(
+      (await session.client.query(`SELECT (value->>'n')::numeric * 2 AS twice FROM ${jsonb.table} WHERE key = 'doc'`))
+        .rows,
+    ).toEqual([{ twice: '5.0' }]);
     await rawSet(server, `${jsonb.prefix}broken`, 'not json');
     const error = await sqlError(session.client.query(`SELECT value FROM ${jsonb.table} WHERE key = 'broken'`));
     expect(error.message).toBe('the value of key "broken" is not valid JSON');
@@ -272,10 +324,14 @@ describe('value types', () => {
     const { table, prefix } = await cacheTable('bigint', '', '');
     await session.client.query(`INSERT INTO ${table} VALUES ('counter', 9007199254740993)`);
     expect((await rawGet(server, `${prefix}counter`))!.value.toString()).toBe('9007199254740993');
-    expect((await session.client.query(`SELECT value + 1 AS next FROM ${table} WHERE key = 'counter'`)).rows).toEqual([{ next: '9007199254740994' }]);
+    expect((await session.client.query(`SELECT value + 1 AS next FROM ${table} WHERE key = 'counter'`)).rows).toEqual([
+      { next: '9007199254740994' },
+    ]);
     const small = await cacheTable('integer', '', '');
     await rawSet(server, `${small.prefix}n`, '41');
-    expect((await session.client.query(`SELECT value + 1 AS next FROM ${small.table} WHERE key = 'n'`)).rows).toEqual([{ next: 42 }]);
+    expect((await session.client.query(`SELECT value + 1 AS next FROM ${small.table} WHERE key = 'n'`)).rows).toEqual([
+      { next: 42 },
+    ]);
   });
 
   it('a flags column writes and reads memcached client flags', async () => {
@@ -288,12 +344,24 @@ describe('value types', () => {
 
 describe('option errors', () => {
   const cases: Array<[string, string, string]> = [
-    ['unknown option', "colour 'red'", 'unknown option "colour"; valid options are: batch_size, connect_timeout, distribution, expire, full_scan, host, insert_mode, item_size_max, on_server_error, password, port, prefix, retry_interval, row_id, servers, timeout, tls, tls_ca_file, tls_cert_file, tls_key_file, username, write_mode'],
+    [
+      'unknown option',
+      "colour 'red'",
+      'unknown option "colour"; valid options are: batch_size, connect_timeout, distribution, expire, full_scan, host, insert_mode, item_size_max, on_server_error, password, port, prefix, retry_interval, row_id, servers, timeout, tls, tls_ca_file, tls_cert_file, tls_key_file, username, write_mode',
+    ],
     ['port', "port 'x'", 'invalid value "x" for option "port": expected an integer from 1 to 65535'],
     ['expire', "expire '-1'", 'invalid value "-1" for option "expire": expected an integer from 0 to 2147483647'],
     ['insert_mode', "insert_mode 'merge'", 'invalid value "merge" for option "insert_mode": expected one of set, add'],
-    ['connect_timeout', "connect_timeout '0'", 'invalid value "0" for option "connect_timeout": expected a number of seconds above 0 and at most 3600'],
-    ['timeout', "timeout 'forever'", 'invalid value "forever" for option "timeout": expected a non-negative number of seconds written in decimal, such as 0.5 or 2'],
+    [
+      'connect_timeout',
+      "connect_timeout '0'",
+      'invalid value "0" for option "connect_timeout": expected a number of seconds above 0 and at most 3600',
+    ],
+    [
+      'timeout',
+      "timeout 'forever'",
+      'invalid value "forever" for option "timeout": expected a non-negative number of seconds written in decimal, such as 0.5 or 2',
+    ],
     ['prefix', "prefix 'a b'", 'invalid value "a b" for option "prefix": it contains a space (character 2)'],
     ['row_id', "row_id 'id'", 'option "row_id" names column "id", which the table does not have'],
   ];
@@ -302,7 +370,9 @@ describe('option errors', () => {
       tableCounter += 1;
       const table = `bad_${tableCounter}`;
       const address = option.startsWith('port') ? '' : `port '${server.port}', `;
-      await session.client.query(`CREATE FOREIGN TABLE ${table} (key text, value text) SERVER mc OPTIONS (host '${server.host}', ${address}${option})`);
+      await session.client.query(
+        `CREATE FOREIGN TABLE ${table} (key text, value text) SERVER mc OPTIONS (host '${server.host}', ${address}${option})`,
+      );
       const error = await sqlError(session.client.query(`SELECT * FROM ${table} WHERE key = 'a'`));
       expect(error.message).toBe(message);
       expect(error.hint).toBe(
@@ -314,29 +384,43 @@ describe('option errors', () => {
   }
 
   it('an option set in a user mapping is read like a table option', async () => {
-    await session.client.query(`CREATE SERVER mc_mapped FOREIGN DATA WRAPPER multicorn OPTIONS (wrapper 'pymcache_fdw.PymcacheFDW')`);
-    await session.client.query(`CREATE USER MAPPING FOR CURRENT_USER SERVER mc_mapped OPTIONS (host '${server.host}', port '${server.port}')`);
-    await session.client.query(`CREATE FOREIGN TABLE mapped (key text, value text) SERVER mc_mapped OPTIONS (row_id 'key', prefix 'mapped-test:')`);
+    await session.client.query(
+      `CREATE SERVER mc_mapped FOREIGN DATA WRAPPER multicorn OPTIONS (wrapper 'pymcache_fdw.PymcacheFDW')`,
+    );
+    await session.client.query(
+      `CREATE USER MAPPING FOR CURRENT_USER SERVER mc_mapped OPTIONS (host '${server.host}', port '${server.port}')`,
+    );
+    await session.client.query(
+      `CREATE FOREIGN TABLE mapped (key text, value text) SERVER mc_mapped OPTIONS (row_id 'key', prefix 'mapped-test:')`,
+    );
     await rawSet(server, 'mapped-test:m', 'via mapping');
     session.takeNotices();
-    expect((await session.client.query(`SELECT value FROM mapped WHERE key = 'm'`)).rows).toEqual([{ value: 'via mapping' }]);
+    expect((await session.client.query(`SELECT value FROM mapped WHERE key = 'm'`)).rows).toEqual([
+      { value: 'via mapping' },
+    ]);
     expect(warningMessages(session.takeNotices())).toEqual([]);
   });
 
   it('stats_cmd must be one of the stats commands', async () => {
-    await session.client.query(`CREATE FOREIGN TABLE bad_stats (stat_name text, stat_value text) SERVER mc_stats OPTIONS (stats_cmd 'detail dump')`);
+    await session.client.query(
+      `CREATE FOREIGN TABLE bad_stats (stat_name text, stat_value text) SERVER mc_stats OPTIONS (stats_cmd 'detail dump')`,
+    );
     const error = await sqlError(session.client.query('SELECT * FROM bad_stats'));
     expect(error.message).toBe(
-      "invalid value \"detail dump\" for option \"stats_cmd\": expected one of '' (general statistics), items, settings, slabs, sizes, conns",
+      'invalid value "detail dump" for option "stats_cmd": expected one of \'\' (general statistics), items, settings, slabs, sizes, conns',
     );
   });
 
   it('column errors: an unknown column, a type that cannot hold the value', async () => {
-    await session.client.query(`CREATE FOREIGN TABLE bad_column (key text, value text, ttl bigint) SERVER mc OPTIONS (host '${server.host}', port '${server.port}', row_id 'key')`);
+    await session.client.query(
+      `CREATE FOREIGN TABLE bad_column (key text, value text, ttl bigint) SERVER mc OPTIONS (host '${server.host}', port '${server.port}', row_id 'key')`,
+    );
     expect((await sqlError(session.client.query(`SELECT * FROM bad_column WHERE key = 'a'`))).message).toBe(
       'column "ttl" is not a part of a memcached item',
     );
-    await session.client.query(`CREATE FOREIGN TABLE bad_type (key text, value date) SERVER mc OPTIONS (host '${server.host}', port '${server.port}', row_id 'key')`);
+    await session.client.query(
+      `CREATE FOREIGN TABLE bad_type (key text, value date) SERVER mc OPTIONS (host '${server.host}', port '${server.port}', row_id 'key')`,
+    );
     expect((await sqlError(session.client.query(`SELECT * FROM bad_type WHERE key = 'a'`))).message).toBe(
       'column "value" has type date, which cannot hold the memcached value',
     );
@@ -354,7 +438,9 @@ describe('stats', () => {
       OPTIONS (wrapper 'pymcache_fdw.PymcacheFDWStats', host '${own.address.host}', port '${own.address.port}')`);
     for (const command of ['', 'items', 'settings', 'slabs', 'sizes', 'conns']) {
       const table = `stats_${command === '' ? 'general' : command}`;
-      await session.client.query(`CREATE FOREIGN TABLE ${table} (stat_name text, stat_value text) SERVER mc_stats_own OPTIONS (stats_cmd '${command}')`);
+      await session.client.query(
+        `CREATE FOREIGN TABLE ${table} (stat_name text, stat_value text) SERVER mc_stats_own OPTIONS (stats_cmd '${command}')`,
+      );
     }
   });
 
@@ -363,13 +449,23 @@ describe('stats', () => {
   });
 
   async function shown(table: string): Promise<Array<[string, string]>> {
-    const result = await session.client.query<{ stat_name: string; stat_value: string }>(`SELECT stat_name, stat_value FROM ${table}`);
+    const result = await session.client.query<{ stat_name: string; stat_value: string }>(
+      `SELECT stat_name, stat_value FROM ${table}`,
+    );
     return result.rows.map((row) => [row.stat_name, row.stat_value]);
   }
 
   /** What Python's str() shows of pymemcache's conversion of a raw stat (its STAT_TYPES; int() for the rest). */
   function asPymemcacheShowsIt(name: string, raw: string): string {
-    const boolInts = ['hash_is_expanding', 'slab_reassign_running', 'detail_enabled', 'cas_enabled', 'maxconns_fast', 'slab_reassign', 'slab_automove'];
+    const boolInts = [
+      'hash_is_expanding',
+      'slab_reassign_running',
+      'detail_enabled',
+      'cas_enabled',
+      'maxconns_fast',
+      'slab_reassign',
+      'slab_automove',
+    ];
     if (name === 'auth_enabled_sasl') return raw === 'yes' ? 'True' : 'False';
     if (name === 'umask') return String(parseInt(raw, 8));
     if (name === 'growth_factor') return String(Number(raw)).includes('.') ? String(Number(raw)) : `${Number(raw)}.0`;
@@ -382,7 +478,12 @@ describe('stats', () => {
     const rows = await shown('stats_settings');
     expect(rows).toEqual([...raw].map(([name, value]) => [name, asPymemcacheShowsIt(name, value)]));
     const byName = new Map(rows);
-    expect([byName.get('growth_factor'), byName.get('auth_enabled_sasl'), byName.get('cas_enabled'), byName.get('umask')]).toEqual(['1.25', 'False', 'yes', '448']);
+    expect([
+      byName.get('growth_factor'),
+      byName.get('auth_enabled_sasl'),
+      byName.get('cas_enabled'),
+      byName.get('umask'),
+    ]).toEqual(['1.25', 'False', 'yes', '448']);
   });
 
   it('general: the names of a raw `stats` in its order, and its values where they do not move', async () => {
@@ -390,10 +491,26 @@ describe('stats', () => {
     const raw = await rawStats(own.address);
     expect(rows.map(([name]) => name)).toEqual([...raw.keys()]);
     const byName = new Map(rows);
-    for (const name of ['pid', 'version', 'libevent', 'pointer_size', 'max_connections', 'threads', 'curr_items', 'total_items', 'bytes', 'limit_maxbytes', 'evictions']) {
+    for (const name of [
+      'pid',
+      'version',
+      'libevent',
+      'pointer_size',
+      'max_connections',
+      'threads',
+      'curr_items',
+      'total_items',
+      'bytes',
+      'limit_maxbytes',
+      'evictions',
+    ]) {
       expect([name, byName.get(name)]).toEqual([name, raw.get(name)]);
     }
-    expect([byName.get('curr_items'), byName.get('hash_is_expanding'), byName.get('version')]).toEqual(['1', 'False', '1.6.18']);
+    expect([byName.get('curr_items'), byName.get('hash_is_expanding'), byName.get('version')]).toEqual([
+      '1',
+      'False',
+      '1.6.18',
+    ]);
     // pymemcache reads rusage as a float (':' or '.' separated) and Python shows its repr.
     expect(byName.get('rusage_user')).toMatch(/^\d+\.\d+(e-\d+)?$/);
   });
@@ -402,15 +519,21 @@ describe('stats', () => {
     for (const command of ['items', 'slabs', 'sizes']) {
       const raw = await rawStats(own.address, command);
       const rows = await shown(`stats_${command}`);
-      expect(rows.map(([name]) => name), command).toEqual([...raw.keys()]);
+      expect(
+        rows.map(([name]) => name),
+        command,
+      ).toEqual([...raw.keys()]);
       // Ages move with the clock, and memcached's background LRU maintainer moves fresh items between segments.
-      const settled = ([name]: [string, string]): boolean => !/:(age|number_hot|number_warm|number_cold|moves_|crawler_)/.test(name);
-      expect(rows.filter(settled), command).toEqual([...raw].filter(settled).map(([name, value]) => [name, asPymemcacheShowsIt(name, value)]));
+      const settled = ([name]: [string, string]): boolean =>
+        !/:(age|number_hot|number_warm|number_cold|moves_|crawler_)/.test(name);
+      expect(rows.filter(settled), command).toEqual(
+        [...raw].filter(settled).map(([name, value]) => [name, asPymemcacheShowsIt(name, value)]),
+      );
     }
     expect(new Map(await shown('stats_items')).get('items:1:number')).toBe('1');
   });
 
-  it('conns: one row per connection field, the backend\'s own connection among them', async () => {
+  it("conns: one row per connection field, the backend's own connection among them", async () => {
     const rows = await shown('stats_conns');
     const raw = await rawStats(own.address, 'conns');
     // Each side sees its own connection: compare the kinds of fields (the part after "<fd>:").
@@ -428,7 +551,9 @@ describe('unreachable server', () => {
     await session.client.query(`CREATE FOREIGN TABLE unreachable (key text, value text)
       SERVER mc OPTIONS (row_id 'key', host '${address.host}', port '${address.port}', connect_timeout '0.5')`);
     const error = await sqlError(session.client.query(`SELECT value FROM unreachable WHERE key = 'k'`));
-    expect(error.message).toBe(`cannot reach memcached at ${address.host}:${address.port} (get of key "k"): connection refused`);
+    expect(error.message).toBe(
+      `cannot reach memcached at ${address.host}:${address.port} (get of key "k"): connection refused`,
+    );
     expect(error.hint).toBe(
       'Check that memcached runs there and accepts connections, or point the host and port options at it; connect_timeout and timeout set how long to wait.',
     );

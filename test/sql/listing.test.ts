@@ -21,7 +21,9 @@ beforeAll(async () => {
   const connection = await createScratchDatabase(inject('postgres'), 'sql_listing');
   session = await openSession(connection);
   await session.client.query('CREATE EXTENSION IF NOT EXISTS pymcache_fdw CASCADE');
-  await session.client.query(`CREATE SERVER mc FOREIGN DATA WRAPPER multicorn OPTIONS (wrapper 'pymcache_fdw.PymcacheFDW')`);
+  await session.client.query(
+    `CREATE SERVER mc FOREIGN DATA WRAPPER multicorn OPTIONS (wrapper 'pymcache_fdw.PymcacheFDW')`,
+  );
 });
 
 afterAll(async () => {
@@ -40,12 +42,17 @@ function label(address: MemcachedAddress): string {
 }
 
 /** A cache table on `servers` (the `servers` option when there are several), with `options` and `columns`. */
-async function cacheTable(servers: MemcachedAddress[], options = '', columns = 'key text, value text'): Promise<string> {
+async function cacheTable(
+  servers: MemcachedAddress[],
+  options = '',
+  columns = 'key text, value text',
+): Promise<string> {
   tableCounter += 1;
   const name = `listing_${tableCounter}`;
-  const where = servers.length === 1
-    ? `host '${servers[0]!.host}', port '${servers[0]!.port}'`
-    : `servers '${servers.map(label).join(',')}'`;
+  const where =
+    servers.length === 1
+      ? `host '${servers[0]!.host}', port '${servers[0]!.port}'`
+      : `servers '${servers.map(label).join(',')}'`;
   await session.client.query(
     `CREATE FOREIGN TABLE ${name} (${columns}) SERVER mc OPTIONS (row_id 'key', ${where}${options === '' ? '' : ', ' + options})`,
   );
@@ -57,7 +64,10 @@ async function keys(sql: string): Promise<string[]> {
 }
 
 function warnings(): string[] {
-  return session.takeNotices().filter((notice) => notice.severity === 'WARNING').map((notice) => notice.message);
+  return session
+    .takeNotices()
+    .filter((notice) => notice.severity === 'WARNING')
+    .map((notice) => notice.message);
 }
 
 describe('full scans', () => {
@@ -86,8 +96,10 @@ describe('full scans', () => {
     const table = await cacheTable(fleet, "prefix 'app:'");
     expect((await session.client.query(`SELECT count(key)::int AS n FROM ${table}`)).rows).toEqual([{ n: 300 }]);
     expect(await keys(`SELECT key FROM ${table} ORDER BY key`)).toEqual(expected);
-    expect((await session.client.query(`SELECT value FROM ${table} WHERE value IN ('v0', 'v299', 'stale') ORDER BY value`)).rows)
-      .toEqual([{ value: 'v0' }, { value: 'v299' }]);
+    expect(
+      (await session.client.query(`SELECT value FROM ${table} WHERE value IN ('v0', 'v299', 'stale') ORDER BY value`))
+        .rows,
+    ).toEqual([{ value: 'v0' }, { value: 'v299' }]);
     expect(await explainLines(session.client, `SELECT key FROM ${table}`)).toEqual([
       `Foreign Scan on ${table}`,
       `  Multicorn: memcached servers ${fleet.map(label).join(', ')} (distribution ketama)`,
@@ -109,15 +121,18 @@ describe('full scans', () => {
     expect(await keys(`SELECT key FROM ${table} WHERE key LIKE 'us_r:2' ORDER BY key`)).toEqual(['user:2']);
     expect(await keys(`SELECT key FROM ${table} WHERE key ^@ 'team' ORDER BY key`)).toEqual(['team:1']);
     expect(await explainLines(session.client, `SELECT key FROM ${table} WHERE key LIKE 'user:1%'`)).toContain(
-      "  Multicorn: keep key starting with \"user:1\"",
+      '  Multicorn: keep key starting with "user:1"',
     );
     // Under COLLATE "C" the range is applied while listing; under the database's C.UTF-8 PostgreSQL applies it. The
     // rows are the same.
     const inRange = ['n10', 'n11', 'n12', 'n13', 'n14'];
-    expect(await keys(`SELECT key FROM ${table} WHERE key >= 'n10' COLLATE "C" AND key < 'n15' COLLATE "C" ORDER BY key`)).toEqual(inRange);
+    expect(
+      await keys(`SELECT key FROM ${table} WHERE key >= 'n10' COLLATE "C" AND key < 'n15' COLLATE "C" ORDER BY key`),
+    ).toEqual(inRange);
     expect(await keys(`SELECT key FROM ${table} WHERE key >= 'n10' AND key < 'n15' ORDER BY key`)).toEqual(inRange);
-    expect(await keys(`SELECT key FROM ${table} WHERE key > 'n10' AND key <= 'n15' AND key > 'n12' ORDER BY key`))
-      .toEqual(['n13', 'n14', 'n15']);
+    expect(
+      await keys(`SELECT key FROM ${table} WHERE key > 'n10' AND key <= 'n15' AND key > 'n12' ORDER BY key`),
+    ).toEqual(['n13', 'n14', 'n15']);
     expect(await explainLines(session.client, `SELECT key FROM ${table} WHERE key >= 'n10' AND key < 'n15'`)).toContain(
       '  Multicorn: keep "n10" <= key < "n15" (bytewise)',
     );
@@ -138,7 +153,9 @@ describe('full scans', () => {
     for (const key of page) expect(all.has(key)).toBe(true);
     expect((await keys(`SELECT key FROM ${table} LIMIT 5`)).length).toBe(5);
     expect((await keys(`SELECT key FROM ${table} OFFSET 495`)).length).toBe(5);
-    const values = (await session.client.query<{ key: string; value: string }>(`SELECT key, value FROM ${table} LIMIT 150 OFFSET 10`)).rows;
+    const values = (
+      await session.client.query<{ key: string; value: string }>(`SELECT key, value FROM ${table} LIMIT 150 OFFSET 10`)
+    ).rows;
     expect(values.length).toBe(150);
     for (const row of values) expect(row.value).toBe(`v${row.key.slice(1)}`);
     expect(await explainLines(session.client, `SELECT key FROM ${table} LIMIT 7 OFFSET 240`)).toEqual([
@@ -152,20 +169,30 @@ describe('full scans', () => {
 
   it("sees the transaction's own pending writes in place of memcached's items", async () => {
     const server = await memcached();
-    await rawSetMany(server, [['a', 'A'], ['b', 'B'], ['c', 'C']]);
+    await rawSetMany(server, [
+      ['a', 'A'],
+      ['b', 'B'],
+      ['c', 'C'],
+    ]);
     const table = await cacheTable([server]);
     await session.client.query('BEGIN');
     try {
       await session.client.query(`INSERT INTO ${table} (key, value) VALUES ('d', 'D')`);
       await session.client.query(`UPDATE ${table} SET value = 'B2' WHERE key = 'b'`);
       await session.client.query(`DELETE FROM ${table} WHERE key = 'c'`);
-      expect((await session.client.query(`SELECT key, value FROM ${table} ORDER BY key`)).rows)
-        .toEqual([{ key: 'a', value: 'A' }, { key: 'b', value: 'B2' }, { key: 'd', value: 'D' }]);
+      expect((await session.client.query(`SELECT key, value FROM ${table} ORDER BY key`)).rows).toEqual([
+        { key: 'a', value: 'A' },
+        { key: 'b', value: 'B2' },
+        { key: 'd', value: 'D' },
+      ]);
     } finally {
       await session.client.query('ROLLBACK');
     }
-    expect((await session.client.query(`SELECT key, value FROM ${table} ORDER BY key`)).rows)
-      .toEqual([{ key: 'a', value: 'A' }, { key: 'b', value: 'B' }, { key: 'c', value: 'C' }]);
+    expect((await session.client.query(`SELECT key, value FROM ${table} ORDER BY key`)).rows).toEqual([
+      { key: 'a', value: 'A' },
+      { key: 'b', value: 'B' },
+      { key: 'c', value: 'C' },
+    ]);
   });
 
   it('UPDATE and DELETE without a key condition write exactly the rows the listing kept', async () => {
@@ -174,11 +201,13 @@ describe('full scans', () => {
     for (let i = 0; i < 20; i++) items.push([`s:${i}`, String(i)], [`t:${i}`, String(i)]);
     await rawSetMany(server, items);
     const table = await cacheTable([server]);
-    expect((await session.client.query(`UPDATE ${table} SET value = (value::int * 10)::text WHERE key LIKE 's:%'`)).rowCount).toBe(20);
+    expect(
+      (await session.client.query(`UPDATE ${table} SET value = (value::int * 10)::text WHERE key LIKE 's:%'`)).rowCount,
+    ).toBe(20);
     expect((await session.client.query(`DELETE FROM ${table} WHERE key LIKE 't:1%'`)).rowCount).toBe(11);
     for (let i = 0; i < 20; i++) {
       expect((await rawGet(server, `s:${i}`))!.value.toString()).toBe(String(i * 10));
-      expect(await rawGet(server, `t:${i}`) === null).toBe(i === 1 || i >= 10);
+      expect((await rawGet(server, `t:${i}`)) === null).toBe(i === 1 || i >= 10);
     }
   });
 
@@ -189,12 +218,18 @@ describe('full scans', () => {
     session.takeNotices();
     expect((await session.client.query(`SELECT * FROM ${table}`)).rows).toEqual([]);
     const notices = session.takeNotices().filter((notice) => notice.severity === 'WARNING');
-    expect(notices.map((notice) => [notice.message, notice.hint])).toEqual([[
-      'no condition on the key column "key": full_scan is \'off\' for this table, no rows returned',
-      "Select keys with key = 'k', key IN ('k1', 'k2'), = ANY(array), or a join on key, or set the table option full_scan 'on'.",
-    ]]);
-    expect((await sqlError(session.client.query(`SELECT * FROM ${await cacheTable([server], "full_scan 'sometimes'")}`))).message)
-      .toBe('invalid value "sometimes" for option "full_scan": expected a boolean: true, false, on, off, yes, no, 1 or 0');
+    expect(notices.map((notice) => [notice.message, notice.hint])).toEqual([
+      [
+        'no condition on the key column "key": full_scan is \'off\' for this table, no rows returned',
+        "Select keys with key = 'k', key IN ('k1', 'k2'), = ANY(array), or a join on key, or set the table option full_scan 'on'.",
+      ],
+    ]);
+    expect(
+      (await sqlError(session.client.query(`SELECT * FROM ${await cacheTable([server], "full_scan 'sometimes'")}`)))
+        .message,
+    ).toBe(
+      'invalid value "sometimes" for option "full_scan": expected a boolean: true, false, on, off, yes, no, 1 or 0',
+    );
   });
 
   it('a server that does not allow listing, or has no LRU crawler, is an ERROR naming it and the memcached setting', async () => {
@@ -212,7 +247,9 @@ describe('full scans', () => {
     ]);
     // Key lookups on those servers work as before.
     await rawSet(noDump, 'k', 'v');
-    expect((await session.client.query(`SELECT value FROM ${await cacheTable([noDump])} WHERE key = 'k'`)).rows).toEqual([{ value: 'v' }]);
+    expect(
+      (await session.client.query(`SELECT value FROM ${await cacheTable([noDump])} WHERE key = 'k'`)).rows,
+    ).toEqual([{ value: 'v' }]);
   });
 
   it("a listing waits while the server's crawler lists for another client, holds nothing there once received; two sessions listing at once both finish", async () => {
@@ -262,10 +299,16 @@ describe('full scans', () => {
     const probe = await startMemcached();
     const down = probe.address;
     await probe.stop();
-    await rawSetMany(up, [['a', '1'], ['b', '2']]);
+    await rawSetMany(up, [
+      ['a', '1'],
+      ['b', '2'],
+    ]);
     const pool = new ServerPool(parseServerSet({ servers: [up, down].map(label).join(',') }, true), '');
     const onUp = ['a', 'b', 'c', 'd', 'e', 'f'].filter((key) => pool.homeOf(key) === 0);
-    await rawSetMany(up, onUp.map((key): [string, string] => [key, key]));
+    await rawSetMany(
+      up,
+      onUp.map((key): [string, string] => [key, key]),
+    );
     const expected = [...new Set(['a', 'b', ...onUp])].filter((key) => pool.homeOf(key) === 0).sort();
     const miss = await cacheTable([up, down], "on_server_error 'miss', connect_timeout '0.5'");
     session.takeNotices();
@@ -279,7 +322,7 @@ describe('full scans', () => {
     expect(error.message).toBe(`cannot reach memcached at ${label(down)} (metadump of its items): connection refused`);
   });
 
-  it('the planner costs a scan from the servers\' item counts and still joins on the key with lookups', async () => {
+  it("the planner costs a scan from the servers' item counts and still joins on the key with lookups", async () => {
     const server = await memcached();
     const items: Array<[string, string]> = [];
     for (let i = 0; i < 2000; i++) items.push([`j${i}`, `v${i}`]);
@@ -294,7 +337,10 @@ describe('full scans', () => {
     await session.client.query("INSERT INTO wanted VALUES ('j1'), ('j7'), ('nope')");
     await session.client.query('ANALYZE wanted');
     const join = `SELECT w.k, c.value FROM wanted w JOIN ${table} c ON c.key = w.k ORDER BY w.k`;
-    expect((await session.client.query(join)).rows).toEqual([{ k: 'j1', value: 'v1' }, { k: 'j7', value: 'v7' }]);
+    expect((await session.client.query(join)).rows).toEqual([
+      { k: 'j1', value: 'v1' },
+      { k: 'j7', value: 'v7' },
+    ]);
     const joinPlan = (await explainLines(session.client, join)).join('\n');
     expect(joinPlan).toContain('Nested Loop');
     expect(joinPlan).toContain('gets 1 key(s) in one round trip');
@@ -304,7 +350,8 @@ describe('full scans', () => {
 });
 
 describe('what memcached tells about an item', () => {
-  const columns = 'key text, value text, expire integer, flags integer, cas bigint, last_access timestamptz, size integer, fetched boolean';
+  const columns =
+    'key text, value text, expire integer, flags integer, cas bigint, last_access timestamptz, size integer, fetched boolean';
 
   it('expire reads the seconds left (0: never), through a lookup and a listing alike; cas, size, fetched as memcached has them', async () => {
     const server = await memcached();
@@ -313,12 +360,21 @@ describe('what memcached tells about an item', () => {
     // Beyond 30 days memcached takes an absolute unix time.
     await rawSet(server, 'far', 'zzz', 0, Math.floor(Date.now() / 1000) + 40 * 86400);
     const table = await cacheTable([server], '', columns);
-    type Facts = { key: string; expire: number; flags: number; cas: string; size: number; fetched: boolean; age: number };
+    type Facts = {
+      key: string;
+      expire: number;
+      flags: number;
+      cas: string;
+      size: number;
+      fetched: boolean;
+      age: number;
+    };
     const select = `SELECT key, expire, flags, cas::text AS cas, size, fetched,
       extract(epoch FROM now() - last_access)::int AS age FROM ${table}`;
     const casOf = async (key: string): Promise<string> => (await rawCas(server, key))!;
     const listed = (await session.client.query<Facts>(`${select} ORDER BY key`)).rows;
-    const looked = (await session.client.query<Facts>(`${select} WHERE key IN ('far', 'never', 'soon') ORDER BY key`)).rows;
+    const looked = (await session.client.query<Facts>(`${select} WHERE key IN ('far', 'never', 'soon') ORDER BY key`))
+      .rows;
     for (const rows of [listed, looked]) {
       expect(rows.map((row) => row.key)).toEqual(['far', 'never', 'soon']);
       const [far, never, soon] = rows as [Facts, Facts, Facts];
@@ -343,7 +399,7 @@ describe('what memcached tells about an item', () => {
     expect(looked.map((row) => row.fetched)).toEqual([true, true, true]);
   });
 
-  it('an UPDATE of the value keeps the item\'s remaining TTL; writing it back never makes an expiring item permanent', async () => {
+  it("an UPDATE of the value keeps the item's remaining TTL; writing it back never makes an expiring item permanent", async () => {
     const server = await memcached();
     await rawSet(server, 'e', 'old', 0, 300);
     const table = await cacheTable([server], '', 'key text, value text, expire integer');
@@ -389,7 +445,8 @@ describe('a million items', () => {
   async function backendMemory(): Promise<{ rss: number; peak: number; pid: number }> {
     const pid = (await session.client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
     const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-    const field = (name: string): number => Number(/\s(\d+) kB/.exec(status.split('\n').find((line) => line.startsWith(name))!)![1]);
+    const field = (name: string): number =>
+      Number(/\s(\d+) kB/.exec(status.split('\n').find((line) => line.startsWith(name))!)![1]);
     return { rss: field('VmRSS:'), peak: field('VmHWM:'), pid };
   }
 

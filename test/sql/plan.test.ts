@@ -43,7 +43,9 @@ beforeAll(async () => {
   const connection = await createScratchDatabase(inject('postgres'), 'sql_plan');
   session = await openSession(connection);
   await session.client.query('CREATE EXTENSION multicorn');
-  await session.client.query(`CREATE SERVER mc FOREIGN DATA WRAPPER multicorn OPTIONS (wrapper 'pymcache_fdw.PymcacheFDW')`);
+  await session.client.query(
+    `CREATE SERVER mc FOREIGN DATA WRAPPER multicorn OPTIONS (wrapper 'pymcache_fdw.PymcacheFDW')`,
+  );
   prefix = uniquePrefix('plan');
   await session.client.query(`CREATE FOREIGN TABLE cache (key text, value text)
     SERVER mc OPTIONS (host '${server.host}', port '${server.port}', row_id 'key', prefix '${prefix}')`);
@@ -90,7 +92,10 @@ describe('a one-key SELECT on default settings', () => {
 describe('a 1,000-key read on default settings', () => {
   it('is estimated at 1,000 rows and stays below jit_above_cost', async () => {
     const keys = Array.from({ length: 1000 }, (_, i) => String(i + 1));
-    const output = await explain('EXPLAIN (ANALYZE, FORMAT JSON) SELECT count(value) FROM cache WHERE key = ANY($1::text[])', [keys]);
+    const output = await explain(
+      'EXPLAIN (ANALYZE, FORMAT JSON) SELECT count(value) FROM cache WHERE key = ANY($1::text[])',
+      [keys],
+    );
     const scan = foreignScan(output.Plan);
     expect(scan['Plan Rows']).toBe(1000);
     expect(scan['Actual Rows']).toBe(1000);

@@ -17,7 +17,9 @@ beforeAll(async () => {
   session = await openSession(connection);
   second = await openSession(connection);
   await session.client.query('CREATE EXTENSION multicorn');
-  await session.client.query(`CREATE SERVER mc FOREIGN DATA WRAPPER multicorn OPTIONS (wrapper 'pymcache_fdw.PymcacheFDW')`);
+  await session.client.query(
+    `CREATE SERVER mc FOREIGN DATA WRAPPER multicorn OPTIONS (wrapper 'pymcache_fdw.PymcacheFDW')`,
+  );
 });
 
 afterAll(async () => {
@@ -28,7 +30,10 @@ afterAll(async () => {
 let tableCounter = 0;
 
 /** A cache table under a fresh prefix (options appended), on `address`. */
-async function cacheTable(options = '', address: MemcachedAddress = server): Promise<{ table: string; prefix: string }> {
+async function cacheTable(
+  options = '',
+  address: MemcachedAddress = server,
+): Promise<{ table: string; prefix: string }> {
   tableCounter += 1;
   const table = `tx_${tableCounter}`;
   const prefix = uniquePrefix('tx');
@@ -104,11 +109,15 @@ describe('write_mode commit (the default)', () => {
     await sql('ROLLBACK TO SAVEPOINT s2');
     await sql(`INSERT INTO ${table} (key, value) VALUES ('d', 'level3 again')`);
     await sql('RELEASE SAVEPOINT s2');
-    expect((await sql(`SELECT key, value FROM ${table} WHERE key IN ('a', 'b', 'c', 'd') ORDER BY key`)))
-      .toEqual([{ key: 'a', value: 'level2' }, { key: 'b', value: 'level2' }, { key: 'd', value: 'level3 again' }]);
+    expect(await sql(`SELECT key, value FROM ${table} WHERE key IN ('a', 'b', 'c', 'd') ORDER BY key`)).toEqual([
+      { key: 'a', value: 'level2' },
+      { key: 'b', value: 'level2' },
+      { key: 'd', value: 'level3 again' },
+    ]);
     await sql('ROLLBACK TO SAVEPOINT s1');
-    expect((await sql(`SELECT key, value FROM ${table} WHERE key IN ('a', 'b', 'c', 'd') ORDER BY key`)))
-      .toEqual([{ key: 'a', value: 'level1' }]);
+    expect(await sql(`SELECT key, value FROM ${table} WHERE key IN ('a', 'b', 'c', 'd') ORDER BY key`)).toEqual([
+      { key: 'a', value: 'level1' },
+    ]);
     await sql(`INSERT INTO ${table} (key, value) VALUES ('e', 'after s1')`);
     await sql('COMMIT');
     expect(await storedValues(prefix, ['a', 'b', 'c', 'd', 'e'])).toEqual(['level1', null, null, null, 'after s1']);
@@ -133,13 +142,19 @@ describe('write_mode commit (the default)', () => {
     await sql('BEGIN');
     await sql(`INSERT INTO ${table} (key, value) VALUES ('fresh', 'pending')`);
     await sql(`DELETE FROM ${table} WHERE key = 'gone'`);
-    expect(await sql(`SELECT key, value FROM ${table} WHERE key IN ('fresh', 'gone', 'same') ORDER BY key`))
-      .toEqual([{ key: 'fresh', value: 'pending' }, { key: 'same', value: 'memcached' }]);
-    const updated = await session.client.query(`UPDATE ${table} SET value = value || '+' WHERE key IN ('fresh', 'gone', 'same')`);
+    expect(await sql(`SELECT key, value FROM ${table} WHERE key IN ('fresh', 'gone', 'same') ORDER BY key`)).toEqual([
+      { key: 'fresh', value: 'pending' },
+      { key: 'same', value: 'memcached' },
+    ]);
+    const updated = await session.client.query(
+      `UPDATE ${table} SET value = value || '+' WHERE key IN ('fresh', 'gone', 'same')`,
+    );
     expect(updated.rowCount).toBe(2);
     await sql(`UPDATE ${table} SET expire = 500 WHERE key = 'fresh'`);
-    expect(await sql(`SELECT key, value FROM ${table} WHERE key IN ('fresh', 'same') ORDER BY key`))
-      .toEqual([{ key: 'fresh', value: 'pending+' }, { key: 'same', value: 'memcached+' }]);
+    expect(await sql(`SELECT key, value FROM ${table} WHERE key IN ('fresh', 'same') ORDER BY key`)).toEqual([
+      { key: 'fresh', value: 'pending+' },
+      { key: 'same', value: 'memcached+' },
+    ]);
     const deleted = await session.client.query(`DELETE FROM ${table} WHERE key IN ('fresh', 'gone')`);
     expect(deleted.rowCount).toBe(1);
     expect(await storedValues(prefix, ['fresh', 'gone', 'same'])).toEqual([null, 'here', 'memcached']);
@@ -174,16 +189,21 @@ describe('statement atomicity', () => {
   const failingStatements: Array<[string, string, string]> = [
     ['an invalid key', `('a', '1'), ('b', '2'), ('bad key', '3')`, 'it contains a space'],
     ['a NULL key', `('a', '1'), ('b', '2'), (NULL, '3')`, 'the key column "key" must not be NULL'],
-    ['a NULL value', `('a', '1'), ('b', '2'), ('c', NULL)`, 'the value of key "c" is NULL, which memcached cannot store'],
+    [
+      'a NULL value',
+      `('a', '1'), ('b', '2'), ('c', NULL)`,
+      'the value of key "c" is NULL, which memcached cannot store',
+    ],
     ['a negative expire', `('a', '1'), ('b', '2'), ('c', '3')`, ''],
   ];
   for (const mode of ['commit', 'immediate']) {
     for (const [what, rows, message] of failingStatements) {
       it(`write_mode ${mode}: ${what} in the last row leaves no trace of the rows before it`, async () => {
         const { table, prefix } = await cacheTable(`write_mode '${mode}'`);
-        const statement = message === ''
-          ? `INSERT INTO ${table} (key, value, expire) SELECT k, v, CASE WHEN k = 'c' THEN -1 ELSE 10 END FROM (VALUES ${rows}) AS r(k, v)`
-          : `INSERT INTO ${table} (key, value) VALUES ${rows}`;
+        const statement =
+          message === ''
+            ? `INSERT INTO ${table} (key, value, expire) SELECT k, v, CASE WHEN k = 'c' THEN -1 ELSE 10 END FROM (VALUES ${rows}) AS r(k, v)`
+            : `INSERT INTO ${table} (key, value) VALUES ${rows}`;
         const error = await sqlError(session.client.query(statement));
         expect(error.message).toContain(message === '' ? 'expire of key "c" is -1' : message);
         expect(await storedValues(prefix, ['a', 'b', 'c'])).toEqual([null, null, null]);
@@ -192,9 +212,9 @@ describe('statement atomicity', () => {
 
     it(`write_mode ${mode}: a value over the item size limit is refused before anything is sent`, async () => {
       const { table, prefix } = await cacheTable(`write_mode '${mode}'`);
-      const error = await sqlError(session.client.query(
-        `INSERT INTO ${table} (key, value) VALUES ('small', 'x'), ('big', repeat('x', 2000000))`,
-      ));
+      const error = await sqlError(
+        session.client.query(`INSERT INTO ${table} (key, value) VALUES ('small', 'x'), ('big', repeat('x', 2000000))`),
+      );
       const room = 1048576 - 59 - Buffer.byteLength(`${prefix}big`);
       expect(error.message).toBe(
         `the value of key "big" is 2000000 bytes, more than memcached at ${server.host}:${server.port} stores for this key (${room} bytes)`,
@@ -208,10 +228,16 @@ describe('statement atomicity', () => {
     it(`write_mode ${mode}: insert_mode add finds a duplicate at statement time, before anything is sent`, async () => {
       const { table, prefix } = await cacheTable(`write_mode '${mode}', insert_mode 'add'`);
       await rawSet(server, `${prefix}taken`, 'theirs');
-      const error = await sqlError(session.client.query(`INSERT INTO ${table} (key, value) VALUES ('a', '1'), ('taken', '2')`));
-      expect(error.message).toBe(`duplicate key value: key "taken" already exists in memcached at ${server.host}:${server.port}`);
+      const error = await sqlError(
+        session.client.query(`INSERT INTO ${table} (key, value) VALUES ('a', '1'), ('taken', '2')`),
+      );
+      expect(error.message).toBe(
+        `duplicate key value: key "taken" already exists in memcached at ${server.host}:${server.port}`,
+      );
       expect(error.detail).toBe('Key (key)=(taken) already exists.');
-      const repeated = await sqlError(session.client.query(`INSERT INTO ${table} (key, value) VALUES ('b', '1'), ('b', '2')`));
+      const repeated = await sqlError(
+        session.client.query(`INSERT INTO ${table} (key, value) VALUES ('b', '1'), ('b', '2')`),
+      );
       expect(repeated.message).toBe('a statement cannot write key "b" twice: memcached holds one item per key');
       expect(await storedValues(prefix, ['a', 'taken', 'b'])).toEqual([null, 'theirs', null]);
     });
@@ -245,12 +271,14 @@ describe('insert_mode add at COMMIT', () => {
     await sql(`UPDATE ${table} SET value = '3' WHERE key = 'mine'`);
     await rawSet(server, `${prefix}race`, 'theirs');
     const error = await sqlError(session.client.query('COMMIT'));
-    expect(error.message).toBe(`duplicate key value: key "race" already exists in memcached at ${server.host}:${server.port}`);
+    expect(error.message).toBe(
+      `duplicate key value: key "race" already exists in memcached at ${server.host}:${server.port}`,
+    );
     expect(error.detail).toBe(
       "Another client created it after the INSERT checked it, so the transaction's writes were not applied; the keys added before it were deleted again.",
     );
     expect(await storedValues(prefix, ['mine', 'race'])).toEqual([null, 'theirs']);
-    expect((await sql('SELECT 1 AS ok'))).toEqual([{ ok: 1 }]);
+    expect(await sql('SELECT 1 AS ok')).toEqual([{ ok: 1 }]);
   });
 });
 
@@ -264,7 +292,12 @@ describe('concurrent sessions', () => {
     await session.client.query(`INSERT INTO ${table} (key, value) VALUES ${values('first')}, ('only_first', 'f')`);
     await second.client.query(`INSERT INTO ${table} (key, value) VALUES ${values('second')}, ('only_second', 's')`);
     await second.client.query('COMMIT');
-    expect(await storedValues(prefix, ['shared0', 'shared49', 'only_second', 'only_first'])).toEqual(['second', 'second', 's', null]);
+    expect(await storedValues(prefix, ['shared0', 'shared49', 'only_second', 'only_first'])).toEqual([
+      'second',
+      'second',
+      's',
+      null,
+    ]);
     await session.client.query('COMMIT');
     const after = await storedValues(prefix, [...keys, 'only_first', 'only_second']);
     expect(after).toEqual([...keys.map(() => 'first'), 'f', 's']);

@@ -34,7 +34,9 @@ async function expectSamePlacement(
 ): Promise<void> {
   const theirs = await clientPlacement(client, list, KEYS);
   const ours = placeKeys(distribution, list, KEYS);
-  const differing = KEYS.flatMap((key, i) => (ours[i] === theirs[i] ? [] : [`${key}: ours ${ours[i]}, ${client} ${theirs[i]}`]));
+  const differing = KEYS.flatMap((key, i) =>
+    ours[i] === theirs[i] ? [] : [`${key}: ours ${ours[i]}, ${client} ${theirs[i]}`],
+  );
   expect(differing.slice(0, 5), `${differing.length} of ${KEYS.length} keys placed differently`).toEqual([]);
   // Each server of the list really receives keys (the comparison is not between two constant answers).
   expect(new Set(theirs).size).toBe(list.filter((server) => server.weight > 0).length);
@@ -248,7 +250,11 @@ describe('createDistribution', () => {
   });
 
   it('refuses ketama weights whose sum libmemcached could no longer convert to float exactly', () => {
-    const heavy = Array.from({ length: 17 }, (_, i): ServerAddress => ({ host: `h${i}`, port: 11211, weight: 1_000_000 }));
+    const heavy = Array.from({ length: 17 }, (_, i): ServerAddress => ({
+      host: `h${i}`,
+      port: 11211,
+      weight: 1_000_000,
+    }));
     expect(() => createDistribution('ketama', heavy)).toThrow(
       new DistributionError('ketama: the weights add up to 17000000; keep their sum below 16777216 (scale them down)'),
     );

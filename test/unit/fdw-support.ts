@@ -23,7 +23,9 @@ export async function collect(source: RowSource): Promise<Row[]> {
 }
 
 /** The error a promise or function rejects/throws with; fails when it does not. */
-export async function failure(action: () => unknown): Promise<{ message: string; hint: string | null; detail: string | null }> {
+export async function failure(
+  action: () => unknown,
+): Promise<{ message: string; hint: string | null; detail: string | null }> {
   try {
     await action();
   } catch (error) {

@@ -4,7 +4,10 @@ import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeEach, describe, expect, inject, it } from 'vitest';
-import { closeAllConnections as closeAllClients, openConnectionCount as openClientCount } from '../../src/memcache/connection';
+import {
+  closeAllConnections as closeAllClients,
+  openConnectionCount as openClientCount,
+} from '../../src/memcache/connection';
 import { NO_KEY_ROWS_ESTIMATE, PymcacheFDW } from '../../src/fdw';
 import { Qual, takeLoggedMessages, WARNING, type ColumnDefinition, type Row } from '../../src/ports/host';
 import { startMemcached, startMemcachedOnPort, uniquePrefix } from '../rig/memcached';
@@ -76,10 +79,7 @@ describe('SELECT by key', () => {
     const { fdw, prefix } = freshTable();
     await rawSet(server, `${prefix}a`, 'A');
     await rawSet(server, `${prefix}b`, 'B');
-    const rows = await select(fdw, [
-      new Qual('key', ['=', true], ['a', 'b']),
-      new Qual('key', '=', 'b'),
-    ]);
+    const rows = await select(fdw, [new Qual('key', ['=', true], ['a', 'b']), new Qual('key', '=', 'b')]);
     expect(rows).toEqual([{ key: 'b', value: 'B', expire: '0' }]);
   });
 
@@ -92,9 +92,9 @@ describe('SELECT by key', () => {
       { key: 'binary', value: null, expire: null },
       { key: 'text', value: 'readable', expire: null },
     ]);
-    expect((await failure(() => select(fdw, [new Qual('key', '=', 'binary')], new Set(['key', 'value'])))).message).toBe(
-      'the value of key "binary" is not valid UTF-8 and cannot be read as text',
-    );
+    expect(
+      (await failure(() => select(fdw, [new Qual('key', '=', 'binary')], new Set(['key', 'value'])))).message,
+    ).toBe('the value of key "binary" is not valid UTF-8 and cannot be read as text');
   });
 
   it('fetches a 1,200-key list in chunks and finds every key', async () => {
@@ -112,14 +112,18 @@ describe('SELECT by key', () => {
     await rawSet(server, `${prefix}a`, 'A');
     await rawSet(server, `${prefix}b`, 'B');
     // The other quals are PostgreSQL's to apply: the scan returns every key starting with 'a'.
-    expect(await select(fdw, [new Qual('value', '=', 'A'), new Qual('key', '~~', 'a%')])).toEqual([{ key: 'a', value: 'A', expire: '0' }]);
+    expect(await select(fdw, [new Qual('value', '=', 'A'), new Qual('key', '~~', 'a%')])).toEqual([
+      { key: 'a', value: 'A', expire: '0' },
+    ]);
     expect(takeLoggedMessages()).toEqual([]);
     const off = new PymcacheFDW(tableOptions({ prefix, full_scan: 'off' }), TEXT_TABLE());
     expect(await select(off, [new Qual('value', '=', 'A')])).toEqual([]);
     const messages = takeLoggedMessages();
     expect(messages).toHaveLength(1);
     expect(messages[0]!.level).toBe(WARNING);
-    expect(messages[0]!.message).toBe('no condition on the key column "key": full_scan is \'off\' for this table, no rows returned');
+    expect(messages[0]!.message).toBe(
+      'no condition on the key column "key": full_scan is \'off\' for this table, no rows returned',
+    );
     expect(messages[0]!.hint).toBe(
       "Select keys with key = 'k', key IN ('k1', 'k2'), = ANY(array), or a join on key, or set the table option full_scan 'on'.",
     );
@@ -169,8 +173,12 @@ describe('planner interface', () => {
       `key prefix "${prefix}"`,
       'mg (meta get, with TTL and item facts) of 2 key(s) in one round trip',
     ]);
-    expect(fdw.explain([new Qual('key', ['=', true], ['a', 'b'])], new Set(['key', 'value']))[2]).toBe('gets 2 key(s) in one round trip');
-    expect(fdw.explain([new Qual('key', '~~', 'ab%'), new Qual('key', '<', 'abc')], ALL_COLUMNS, null, false, 10, null)).toEqual([
+    expect(fdw.explain([new Qual('key', ['=', true], ['a', 'b'])], new Set(['key', 'value']))[2]).toBe(
+      'gets 2 key(s) in one round trip',
+    );
+    expect(
+      fdw.explain([new Qual('key', '~~', 'ab%'), new Qual('key', '<', 'abc')], ALL_COLUMNS, null, false, 10, null),
+    ).toEqual([
       `memcached ${server.host}:${server.port}`,
       `key prefix "${prefix}"`,
       'list the items of the server (lru_crawler metadump)',
@@ -226,7 +234,9 @@ describe('INSERT', () => {
     const { fdw, prefix } = freshTable();
     const error = await failure(() => fdw.insert({ key: 'k', value: 'v', expire: -1 }));
     expect(error.message).toBe('expire of key "k" is -1, outside 0 to 2147483647');
-    expect(error.hint).toBe('expire is the number of seconds until the item expires; 0 means never. To remove an item, DELETE it.');
+    expect(error.hint).toBe(
+      'expire is the number of seconds until the item expires; 0 means never. To remove an item, DELETE it.',
+    );
     expect(await rawGet(server, `${prefix}k`)).toBeNull();
   });
 
@@ -242,7 +252,9 @@ describe('INSERT', () => {
     await fdw.insert({ key: 'fresh', value: 'v1', expire: null });
     expect((await rawGet(server, `${prefix}fresh`))!.value.toString()).toBe('v1');
     const error = await failure(() => fdw.insert({ key: 'fresh', value: 'v2', expire: null }));
-    expect(error.message).toBe(`duplicate key value: key "fresh" already exists in memcached at ${server.host}:${server.port}`);
+    expect(error.message).toBe(
+      `duplicate key value: key "fresh" already exists in memcached at ${server.host}:${server.port}`,
+    );
     expect(error.detail).toBe('Key (key)=(fresh) already exists.');
     expect(error.hint).toBe(
       "memcached's add only creates keys (an INSERT under insert_mode 'add', or memcache_add()): UPDATE an existing key " +
@@ -257,7 +269,9 @@ describe('INSERT', () => {
     expect(error.message).toBe(
       `invalid memcached key "${prefix}has space": it contains a space (character ${prefix.length + 4}); a key must be 1 to 250 bytes of UTF-8 with no spaces or control characters`,
     );
-    expect(error.hint).toBe('memcached keys are 1 to 250 bytes of UTF-8 without spaces or control characters, prefix included.');
+    expect(error.hint).toBe(
+      'memcached keys are 1 to 250 bytes of UTF-8 without spaces or control characters, prefix included.',
+    );
     const tooLong = await failure(() => fdw.insert({ key: 'x'.repeat(251 - prefix.length), value: 'v', expire: null }));
     expect(tooLong.message).toContain('it is 251 bytes long in UTF-8');
   });
@@ -351,8 +365,12 @@ describe('prefix groups', () => {
     await groupB.fdw.insert({ key: 'user:1', value: 'bob', expire: null });
     await rawSet(server, 'user:1', 'bare');
     expect((await rawGet(server, `${groupA.prefix}user:1`))!.value.toString()).toBe('alice');
-    expect(await select(groupA.fdw, [new Qual('key', '=', 'user:1')])).toEqual([{ key: 'user:1', value: 'alice', expire: '0' }]);
-    expect(await select(groupB.fdw, [new Qual('key', '=', 'user:1')])).toEqual([{ key: 'user:1', value: 'bob', expire: '0' }]);
+    expect(await select(groupA.fdw, [new Qual('key', '=', 'user:1')])).toEqual([
+      { key: 'user:1', value: 'alice', expire: '0' },
+    ]);
+    expect(await select(groupB.fdw, [new Qual('key', '=', 'user:1')])).toEqual([
+      { key: 'user:1', value: 'bob', expire: '0' },
+    ]);
     expect(await select(groupA.fdw, [])).toEqual([{ key: 'user:1', value: 'alice', expire: '0' }]);
   });
 
@@ -377,7 +395,9 @@ describe('value types', () => {
     const { fdw, prefix } = freshTable({}, columns(['key', 'text'], ['value', 'bytea']));
     const error = await failure(() => fdw.insert({ key: 'blob', value: '\\x0001' }));
     expect(error.message).toBe('the value of key "blob" did not arrive as bytes, although the value column is bytea');
-    expect(error.hint).toBe("Declare the value column as bytea and store bytea values (decode(..., 'hex') or '\\x...'::bytea).");
+    expect(error.hint).toBe(
+      "Declare the value column as bytea and store bytea values (decode(..., 'hex') or '\\x...'::bytea).",
+    );
     expect(await rawGet(server, `${prefix}blob`)).toBeNull();
   });
 
@@ -410,7 +430,9 @@ describe('value types', () => {
     await rawSet(server, `${jsonb.prefix}pair`, '"\\ud83d\\ude00"');
     for (const key of ['nul', 'lone']) {
       const error = await failure(() => select(jsonb.fdw, [new Qual('key', '=', key)], new Set(['key', 'value'])));
-      expect(error.message).toBe(`the value of key "${key}" holds a \\u0000 or unpaired surrogate escape, which jsonb cannot store`);
+      expect(error.message).toBe(
+        `the value of key "${key}" holds a \\u0000 or unpaired surrogate escape, which jsonb cannot store`,
+      );
       expect(error.hint).toBe('Declare the value column as json (or text) to read it as it is.');
     }
     expect(await select(jsonb.fdw, [new Qual('key', '=', 'pair')], new Set(['key', 'value']))).toEqual([
@@ -433,7 +455,9 @@ describe('value types', () => {
       { key: 'padded', value: '99' },
     ]);
     const error = await failure(() => select(fdw, [new Qual('key', '=', 'big')], new Set(['key', 'value'])));
-    expect(error.message).toBe('the value of key "big" cannot be read as smallint: memcached holds 5 bytes of an integer out of its range');
+    expect(error.message).toBe(
+      'the value of key "big" cannot be read as smallint: memcached holds 5 bytes of an integer out of its range',
+    );
   });
 
   it('handles bigint beyond 2^53 exactly, as text', async () => {
@@ -464,7 +488,9 @@ describe('server failures', () => {
     await unreachable.stop();
     const fdw = new PymcacheFDW(tableOptions({ connect_timeout: '0.5' }, address), TEXT_TABLE());
     const error = await failure(() => select(fdw, [new Qual('key', '=', 'k')]));
-    expect(error.message.startsWith(`cannot reach memcached at ${address.host}:${address.port} (get of key "k"): `)).toBe(true);
+    expect(
+      error.message.startsWith(`cannot reach memcached at ${address.host}:${address.port} (get of key "k"): `),
+    ).toBe(true);
     expect(error.hint).toBe(
       'Check that memcached runs there and accepts connections, or point the host and port options at it; connect_timeout and timeout set how long to wait.',
     );
@@ -485,10 +511,13 @@ describe('server failures', () => {
       const error = await failure(() => select(fdw, [new Qual('key', '=', 'k')]));
       expect(error.message).toBe(`memcached at 127.0.0.1:${port} rejected the get of key "k": unauthenticated`);
       expect(error.hint).toBe(
-        "memcached requires a login (memcached -Y): give a username and password in a user mapping, CREATE USER MAPPING FOR " +
+        'memcached requires a login (memcached -Y): give a username and password in a user mapping, CREATE USER MAPPING FOR ' +
           "CURRENT_USER SERVER ... OPTIONS (username '...', password '...').",
       );
-      const wrong = new PymcacheFDW(tableOptions({ username: 'user', password: 'wrong' }, { host: '127.0.0.1', port }), TEXT_TABLE());
+      const wrong = new PymcacheFDW(
+        tableOptions({ username: 'user', password: 'wrong' }, { host: '127.0.0.1', port }),
+        TEXT_TABLE(),
+      );
       const refused = await failure(() => select(wrong, [new Qual('key', '=', 'k')]));
       expect([refused.message, refused.hint]).toEqual([
         `memcached at 127.0.0.1:${port} refused the login of user "user" (get of key "k"): authentication failure`,
@@ -496,7 +525,10 @@ describe('server failures', () => {
           "option names: ALTER USER MAPPING FOR ... SERVER ... OPTIONS (SET password '...').",
       ]);
       expect(JSON.stringify(refused)).not.toContain('wrong');
-      const right = new PymcacheFDW(tableOptions({ username: 'user', password: 'secret' }, { host: '127.0.0.1', port }), TEXT_TABLE());
+      const right = new PymcacheFDW(
+        tableOptions({ username: 'user', password: 'secret' }, { host: '127.0.0.1', port }),
+        TEXT_TABLE(),
+      );
       await right.insert({ key: 'k', value: 'logged in', expire: null });
       expect(await select(right, [new Qual('key', '=', 'k')])).toEqual([{ key: 'k', value: 'logged in', expire: '0' }]);
     } finally {
@@ -509,7 +541,9 @@ describe('server failures', () => {
   it('reports a value over the item size limit as an ERROR naming the key', async () => {
     const { fdw } = freshTable();
     const error = await failure(() => fdw.insert({ key: 'huge', value: 'x'.repeat(2 * 1024 * 1024), expire: null }));
-    expect(error.message).toBe(`memcached at ${server.host}:${server.port} failed the set of key "huge": object too large for cache`);
+    expect(error.message).toBe(
+      `memcached at ${server.host}:${server.port} failed the set of key "huge": object too large for cache`,
+    );
     expect(error.hint).toBe("The value is larger than the server's item size limit (memcached -I, 1 MB by default).");
   });
 
@@ -538,7 +572,10 @@ describe('reconnecting', () => {
       await fdw.insert({ key: 'k', value: 'before', expire: null });
       await restartable.stop();
       const down = await failure(() => select(fdw, [new Qual('key', '=', 'k')]));
-      expect(down.message.startsWith(`cannot reach memcached at 127.0.0.1:${port}`) || down.message.startsWith(`memcached at 127.0.0.1:${port} closed the connection`)).toBe(true);
+      expect(
+        down.message.startsWith(`cannot reach memcached at 127.0.0.1:${port}`) ||
+          down.message.startsWith(`memcached at 127.0.0.1:${port} closed the connection`),
+      ).toBe(true);
       restartable = await startMemcachedOnPort(port);
       await fdw.insert({ key: 'k', value: 'after', expire: null });
       expect(await select(fdw, [new Qual('key', '=', 'k')])).toEqual([{ key: 'k', value: 'after', expire: '0' }]);
@@ -565,20 +602,62 @@ describe('options', () => {
 
   it('announces the first column as the default row_id', () => {
     new PymcacheFDW({ host: server.host, port: String(server.port) }, definition());
-    expect(takeLoggedMessages().map((message) => [message.level, message.message])).toEqual([[WARNING, 'Using default row_id: key']]);
+    expect(takeLoggedMessages().map((message) => [message.level, message.message])).toEqual([
+      [WARNING, 'Using default row_id: key'],
+    ]);
   });
 
   const invalid: Array<[string, Record<string, string>, string]> = [
-    ['an unknown option', { colour: 'red' }, 'unknown option "colour"; valid options are: batch_size, connect_timeout, distribution, expire, full_scan, host, insert_mode, item_size_max, on_server_error, password, port, prefix, retry_interval, row_id, servers, timeout, tls, tls_ca_file, tls_cert_file, tls_key_file, username, write_mode'],
-    ['a port that is not a number', { port: 'eleven' }, 'invalid value "eleven" for option "port": expected an integer from 1 to 65535'],
-    ['a port out of range', { port: '70000' }, 'invalid value "70000" for option "port": expected an integer from 1 to 65535'],
-    ['a negative expire', { expire: '-5' }, 'invalid value "-5" for option "expire": expected an integer from 0 to 2147483647'],
-    ['an unknown insert_mode', { insert_mode: 'upsert' }, 'invalid value "upsert" for option "insert_mode": expected one of set, add'],
-    ['a zero timeout', { timeout: '0' }, 'invalid value "0" for option "timeout": expected a number of seconds above 0 and at most 3600'],
-    ['a connect_timeout that is not a number', { connect_timeout: 'soon' }, 'invalid value "soon" for option "connect_timeout": expected a non-negative number of seconds written in decimal, such as 0.5 or 2'],
-    ['an empty host', { host: '' }, 'invalid value "" for option "host": expected a host name or address, without spaces, control characters, brackets or commas'],
-    ['a prefix with a space', { prefix: 'my app:' }, 'invalid value "my app:" for option "prefix": it contains a space (character 3)'],
-    ['a row_id that is not a column', { row_id: 'id' }, 'option "row_id" names column "id", which the table does not have'],
+    [
+      'an unknown option',
+      { colour: 'red' },
+      'unknown option "colour"; valid options are: batch_size, connect_timeout, distribution, expire, full_scan, host, insert_mode, item_size_max, on_server_error, password, port, prefix, retry_interval, row_id, servers, timeout, tls, tls_ca_file, tls_cert_file, tls_key_file, username, write_mode',
+    ],
+    [
+      'a port that is not a number',
+      { port: 'eleven' },
+      'invalid value "eleven" for option "port": expected an integer from 1 to 65535',
+    ],
+    [
+      'a port out of range',
+      { port: '70000' },
+      'invalid value "70000" for option "port": expected an integer from 1 to 65535',
+    ],
+    [
+      'a negative expire',
+      { expire: '-5' },
+      'invalid value "-5" for option "expire": expected an integer from 0 to 2147483647',
+    ],
+    [
+      'an unknown insert_mode',
+      { insert_mode: 'upsert' },
+      'invalid value "upsert" for option "insert_mode": expected one of set, add',
+    ],
+    [
+      'a zero timeout',
+      { timeout: '0' },
+      'invalid value "0" for option "timeout": expected a number of seconds above 0 and at most 3600',
+    ],
+    [
+      'a connect_timeout that is not a number',
+      { connect_timeout: 'soon' },
+      'invalid value "soon" for option "connect_timeout": expected a non-negative number of seconds written in decimal, such as 0.5 or 2',
+    ],
+    [
+      'an empty host',
+      { host: '' },
+      'invalid value "" for option "host": expected a host name or address, without spaces, control characters, brackets or commas',
+    ],
+    [
+      'a prefix with a space',
+      { prefix: 'my app:' },
+      'invalid value "my app:" for option "prefix": it contains a space (character 3)',
+    ],
+    [
+      'a row_id that is not a column',
+      { row_id: 'id' },
+      'option "row_id" names column "id", which the table does not have',
+    ],
   ];
   for (const [what, options, message] of invalid) {
     it(`refuses ${what}`, async () => {
@@ -588,13 +667,25 @@ describe('options', () => {
   }
 
   it('refuses a column that is not a part of an item, and a value type it cannot store', async () => {
-    const extra = await failure(() => new PymcacheFDW(tableOptions(), columns(['key', 'text'], ['value', 'text'], ['ttl', 'bigint'])));
+    const extra = await failure(
+      () => new PymcacheFDW(tableOptions(), columns(['key', 'text'], ['value', 'text'], ['ttl', 'bigint'])),
+    );
     expect(extra.message).toBe('column "ttl" is not a part of a memcached item');
-    expect(extra.hint).toBe('A cache table has the key column (key), value, and optionally expire, flags, cas, last_access, size and fetched; drop or rename "ttl".');
-    const wrongType = await failure(() => new PymcacheFDW(tableOptions(), columns(['key', 'text'], ['value', 'timestamp without time zone'])));
-    expect(wrongType.message).toBe('column "value" has type timestamp without time zone, which cannot hold the memcached value');
-    expect(wrongType.hint).toBe('Declare it as text, character varying, bytea, json, jsonb, smallint, integer or bigint.');
-    const noValue = await failure(() => new PymcacheFDW(tableOptions(), columns(['key', 'text'], ['expire', 'integer'])));
+    expect(extra.hint).toBe(
+      'A cache table has the key column (key), value, and optionally expire, flags, cas, last_access, size and fetched; drop or rename "ttl".',
+    );
+    const wrongType = await failure(
+      () => new PymcacheFDW(tableOptions(), columns(['key', 'text'], ['value', 'timestamp without time zone'])),
+    );
+    expect(wrongType.message).toBe(
+      'column "value" has type timestamp without time zone, which cannot hold the memcached value',
+    );
+    expect(wrongType.hint).toBe(
+      'Declare it as text, character varying, bytea, json, jsonb, smallint, integer or bigint.',
+    );
+    const noValue = await failure(
+      () => new PymcacheFDW(tableOptions(), columns(['key', 'text'], ['expire', 'integer'])),
+    );
     expect(noValue.message).toBe('the foreign table has no column named value');
   });
 });

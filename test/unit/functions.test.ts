@@ -18,7 +18,15 @@ function cacheFunctions(extra: Record<string, string> = {}): { functions: CacheF
   tableCounter += 1;
   const prefix = uniquePrefix('functions');
   const options = { host: server.host, port: String(server.port), row_id: 'key', prefix, ...extra };
-  const functions = functionsFor(tableCounter, `signature ${prefix}`, options, columns(['key', 'text'], ['value', 'text']), 'public.cache', 'mc', []);
+  const functions = functionsFor(
+    tableCounter,
+    `signature ${prefix}`,
+    options,
+    columns(['key', 'text'], ['value', 'text']),
+    'public.cache',
+    'mc',
+    [],
+  );
   return { functions, prefix };
 }
 
@@ -69,7 +77,10 @@ describe('CacheFunctions', () => {
     await functions.store('set', 'b', bytes('2'), null, false, 2, 0, generation);
     subRollback(2);
     expect(functions.level).toBe(1);
-    expect([await functions.getText('a', 1, 0, generation), await functions.getText('b', 1, 0, generation)]).toEqual(['1', null]);
+    expect([await functions.getText('a', 1, 0, generation), await functions.getText('b', 1, 0, generation)]).toEqual([
+      '1',
+      null,
+    ]);
     await preCommit();
     await commit();
     expect([await held(prefix, 'a'), await held(prefix, 'b')]).toEqual(['1', null]);
@@ -109,10 +120,12 @@ describe('CacheFunctions', () => {
     const { functions, prefix } = cacheFunctions();
     await rawSet(server, `${prefix}word`, 'abc');
     const error = await failure(() => functions.counter('incr', 'word', 1, 1, 0, generation));
-    expect(error.message).toBe(`cannot incr key "word" in memcached at ${server.host}:${server.port}: its value is not a decimal number`);
+    expect(error.message).toBe(
+      `cannot incr key "word" in memcached at ${server.host}:${server.port}: its value is not a decimal number`,
+    );
   });
 
-  it('write_mode immediate: sent when the call returns; append is memcached\'s own', async () => {
+  it("write_mode immediate: sent when the call returns; append is memcached's own", async () => {
     const { functions, prefix } = cacheFunctions({ write_mode: 'immediate' });
     await functions.store('set', 'i', bytes('a'), null, false, 1, 0, generation);
     expect(await held(prefix, 'i')).toBe('a');

@@ -39,21 +39,28 @@ describe('validateKey', () => {
 
   it('refuses the empty key, spaces, C0 controls and DEL, naming the character position', () => {
     expect(keyError(() => validateKey('')).message).toBe(`invalid memcached key "": it is empty; ${RULE}`);
-    expect(keyError(() => validateKey('a b')).message).toBe(`invalid memcached key "a b": it contains a space (character 2); ${RULE}`);
+    expect(keyError(() => validateKey('a b')).message).toBe(
+      `invalid memcached key "a b": it contains a space (character 2); ${RULE}`,
+    );
     const newline = keyError(() => validateKey('é\n'));
     expect(newline.key).toBe('é\n');
     expect(newline.reason).toBe('it contains the control character \\x0a (character 2)');
-    expect(newline.message).toBe(`invalid memcached key "é\\x0a": it contains the control character \\x0a (character 2); ${RULE}`);
+    expect(newline.message).toBe(
+      `invalid memcached key "é\\x0a": it contains the control character \\x0a (character 2); ${RULE}`,
+    );
     expect(keyError(() => validateKey('\u0000')).reason).toBe('it contains the control character \\x00 (character 1)');
     expect(keyError(() => validateKey('a\u007f')).reason).toBe('it contains the control character \\x7f (character 2)');
   });
 
   it('accepts C1 controls and non-ASCII spaces, which are bytes >= 0x80 on the wire', () => {
-    for (const key of ['\u0080', 'a\u0085b', '\u009f', '\u00a0', '\u2028', '\u3000']) expect(() => validateKey(key)).not.toThrow();
+    for (const key of ['\u0080', 'a\u0085b', '\u009f', '\u00a0', '\u2028', '\u3000'])
+      expect(() => validateKey(key)).not.toThrow();
   });
 
   it('refuses lone surrogates, which have no UTF-8 encoding', () => {
-    expect(keyError(() => validateKey('ab\ud800')).reason).toBe('it contains the lone surrogate \\ud800 (character 3), which has no UTF-8 encoding');
+    expect(keyError(() => validateKey('ab\ud800')).reason).toBe(
+      'it contains the lone surrogate \\ud800 (character 3), which has no UTF-8 encoding',
+    );
   });
 
   it('reports the first offending character before the length', () => {
@@ -62,7 +69,9 @@ describe('validateKey', () => {
 
   it('shows long keys elided after 60 characters with their total length', () => {
     const error = keyError(() => validateKey('k'.repeat(300)));
-    expect(error.message).toBe(`invalid memcached key "${'k'.repeat(60)}…" (300 characters): it is 300 bytes long in UTF-8; ${RULE}`);
+    expect(error.message).toBe(
+      `invalid memcached key "${'k'.repeat(60)}…" (300 characters): it is 300 bytes long in UTF-8; ${RULE}`,
+    );
     expect(error.key).toBe('k'.repeat(300));
   });
 });
@@ -106,7 +115,18 @@ describe('prefixedKey and stripPrefix', () => {
 
 describe('plainFullKey (the fast check) and keyProblem (the diagnosis)', () => {
   it('agree on hand-picked keys at every boundary of the rule', () => {
-    const accepted = ['a', '!', '~', 'x'.repeat(250), 'é'.repeat(125), '😀'.repeat(62) + 'ab', '\u0080', '\u009f', '\u00a0', '\u3000'];
+    const accepted = [
+      'a',
+      '!',
+      '~',
+      'x'.repeat(250),
+      'é'.repeat(125),
+      '😀'.repeat(62) + 'ab',
+      '\u0080',
+      '\u009f',
+      '\u00a0',
+      '\u3000',
+    ];
     const refused: Array<[string, string]> = [
       ['', 'it is empty'],
       [' ', 'it contains a space (character 1)'],
@@ -134,7 +154,11 @@ describe('plainFullKey (the fast check) and keyProblem (the diagnosis)', () => {
         if (extra !== null) characters.splice(at % (characters.length + 1), 0, extra);
         return characters.join('');
       });
-    const key = fc.oneof({ weight: 3, arbitrary: anyString(40) }, { weight: 2, arbitrary: nearLimit }, { weight: 1, arbitrary: fc.string({ unit: clean, maxLength: 20 }) });
+    const key = fc.oneof(
+      { weight: 3, arbitrary: anyString(40) },
+      { weight: 2, arbitrary: nearLimit },
+      { weight: 1, arbitrary: fc.string({ unit: clean, maxLength: 20 }) },
+    );
     let acceptedCount = 0;
     let refusedCount = 0;
     let atTheLimit = 0;
@@ -150,7 +174,8 @@ describe('plainFullKey (the fast check) and keyProblem (the diagnosis)', () => {
         expect(plainFullKey(prefix, rest)).toBe(problem === null && rest !== '' ? fullKey : null);
         if (problem === null) acceptedCount += 1;
         else refusedCount += 1;
-        if (Buffer.byteLength(fullKey) === MAX_KEY_BYTES || Buffer.byteLength(fullKey) === MAX_KEY_BYTES + 1) atTheLimit += 1;
+        if (Buffer.byteLength(fullKey) === MAX_KEY_BYTES || Buffer.byteLength(fullKey) === MAX_KEY_BYTES + 1)
+          atTheLimit += 1;
       }),
       { numRuns: 2000, seed: SEED },
     );
@@ -170,11 +195,25 @@ describe('plainFullKeys (every key of a lookup checked at once)', () => {
 
   it('answers as plainFullKey key by key on hand-picked lists', () => {
     const lists: Array<[string, string[]]> = [
-      ['', []], ['', ['a']], ['', ['a', 'b']], ['', ['a', '']], ['p:', ['', 'a']], ['', ['a b', 'c']], ['', ['a', 'b c']],
-      ['', ['a', 'x'.repeat(250)]], ['', ['a', 'x'.repeat(251)]], ['x'.repeat(249), ['a', 'é']], ['', ['a', '\u007f']],
-      ['', ['a', '\ud800']], ['with space', ['a', 'b']], ['', ['é', '😀', '\u00a0']], ['', ['a', 'a']], ['', ['a\tb', 'c']],
+      ['', []],
+      ['', ['a']],
+      ['', ['a', 'b']],
+      ['', ['a', '']],
+      ['p:', ['', 'a']],
+      ['', ['a b', 'c']],
+      ['', ['a', 'b c']],
+      ['', ['a', 'x'.repeat(250)]],
+      ['', ['a', 'x'.repeat(251)]],
+      ['x'.repeat(249), ['a', 'é']],
+      ['', ['a', '\u007f']],
+      ['', ['a', '\ud800']],
+      ['with space', ['a', 'b']],
+      ['', ['é', '😀', '\u00a0']],
+      ['', ['a', 'a']],
+      ['', ['a\tb', 'c']],
     ];
-    for (const [prefix, keys] of lists) expect([prefix, keys, plainFullKeys(prefix, keys)]).toEqual([prefix, keys, oneByOne(prefix, keys)]);
+    for (const [prefix, keys] of lists)
+      expect([prefix, keys, plainFullKeys(prefix, keys)]).toEqual([prefix, keys, oneByOne(prefix, keys)]);
   });
 
   it('answers as plainFullKey key by key on random lists (spaces, controls, lone surrogates, 250 and 251 bytes)', () => {

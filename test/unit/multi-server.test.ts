@@ -14,7 +14,10 @@ import { rawGet, rawSet, rawStats, type MemcachedAddress } from '../rig/raw-memc
 
 const fleet: MemcachedAddress[] = inject('memcachedServers');
 const servers = fleet.map((a) => `${a.host}:${a.port}`).join(',');
-const placement = createDistribution('modula', fleet.map((a) => ({ host: a.host, port: a.port, weight: 1 })));
+const placement = createDistribution(
+  'modula',
+  fleet.map((a) => ({ host: a.host, port: a.port, weight: 1 })),
+);
 
 function table(prefix: string, extra: Record<string, string> = {}): PymcacheFDW {
   return new PymcacheFDW(
@@ -37,7 +40,7 @@ afterAll(async () => {
 });
 
 describe('cache tables over several servers', () => {
-  it('a transaction\'s INSERTs, UPDATEs and DELETEs reach each key\'s own server at COMMIT, and only then', async () => {
+  it("a transaction's INSERTs, UPDATEs and DELETEs reach each key's own server at COMMIT, and only then", async () => {
     const prefix = uniquePrefix('ms-txn');
     const fdw = table(prefix);
     const keys = Array.from({ length: 24 }, (_, i) => `k${i}`);
@@ -59,7 +62,9 @@ describe('cache tables over several servers', () => {
       const expected = key === 'k0' ? null : key === 'k1' ? 'changed' : `v:${key}`;
       for (let position = 0; position < fleet.length; position++) {
         const item = await rawGet(fleet[position]!, prefix + key);
-        expect(item === null ? null : item.value.toString(), `${key} on ${position}`).toBe(position === placement.serverFor(key) ? expected : null);
+        expect(item === null ? null : item.value.toString(), `${key} on ${position}`).toBe(
+          position === placement.serverFor(key) ? expected : null,
+        );
       }
     }
   });
@@ -76,23 +81,34 @@ describe('cache tables over several servers', () => {
   });
 
   it('refuses host or port next to servers, naming both', async () => {
-    const error = await failure(() => new PymcacheFDW({ servers, port: '11211', row_id: 'key' }, columns(['key', 'text'], ['value', 'text'])));
-    expect(error.message).toBe('options "servers" and "port" cannot be combined: "servers" lists every server, "host" and "port" name a single one');
+    const error = await failure(
+      () => new PymcacheFDW({ servers, port: '11211', row_id: 'key' }, columns(['key', 'text'], ['value', 'text'])),
+    );
+    expect(error.message).toBe(
+      'options "servers" and "port" cannot be combined: "servers" lists every server, "host" and "port" name a single one',
+    );
   });
 });
 
 describe('stats tables over several servers', () => {
   it('rows of every server in list order; the server column when declared, none otherwise', async () => {
-    const withServer = new PymcacheFDWStats({ servers }, columns(['server', 'text'], ['stat_name', 'text'], ['stat_value', 'text']));
+    const withServer = new PymcacheFDWStats(
+      { servers },
+      columns(['server', 'text'], ['stat_name', 'text'], ['stat_value', 'text']),
+    );
     const rows = await collect(withServer.execute([], new Set(['server', 'stat_name', 'stat_value'])));
     const pids = rows.filter((row) => row['stat_name'] === 'pid');
-    const expected = await Promise.all(fleet.map(async (a, i) => ({ server: label(i), stat_name: 'pid', stat_value: (await rawStats(a)).get('pid') })));
+    const expected = await Promise.all(
+      fleet.map(async (a, i) => ({ server: label(i), stat_name: 'pid', stat_value: (await rawStats(a)).get('pid') })),
+    );
     expect(pids).toEqual(expected);
     const servedBy = [...new Set(rows.map((row) => row['server']))];
     expect(servedBy).toEqual([label(0), label(1), label(2)]);
     const plain = new PymcacheFDWStats({ servers }, columns(['stat_name', 'text'], ['stat_value', 'text']));
     const plainRows = await collect(plain.execute([], new Set(['stat_name', 'stat_value'])));
-    expect(plainRows.filter((row) => row['stat_name'] === 'pid').map((row) => row['stat_value'])).toEqual(expected.map((row) => row.stat_value));
+    expect(plainRows.filter((row) => row['stat_name'] === 'pid').map((row) => row['stat_value'])).toEqual(
+      expected.map((row) => row.stat_value),
+    );
     expect(plain.explain([], new Set())).toEqual([`memcached ${label(0)}, ${label(1)}, ${label(2)}: stats`]);
   });
 });

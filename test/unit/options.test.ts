@@ -2,7 +2,13 @@
 // rejected value and the accepted values.
 import { describe, expect, it } from 'vitest';
 import {
-  OptionError, parseBooleanOption, parseEnumOption, parseIntegerOption, parseSecondsOption, parseServerList, rejectUnknownOptions,
+  OptionError,
+  parseBooleanOption,
+  parseEnumOption,
+  parseIntegerOption,
+  parseSecondsOption,
+  parseServerList,
+  rejectUnknownOptions,
 } from '../../src/options';
 
 function optionError(action: () => unknown): OptionError {
@@ -30,14 +36,17 @@ describe('parseIntegerOption', () => {
     const error = optionError(() => parseIntegerOption('port', '65536', 1, 65535));
     expect(error.option).toBe('port');
     expect(error.message).toBe('invalid value "65536" for option "port": expected an integer from 1 to 65535');
-    for (const raw of ['', ' 1', '1.0', '1e3', '0x10', '١']) expect(() => parseIntegerOption('port', raw, 1, 65535)).toThrow(OptionError);
+    for (const raw of ['', ' 1', '1.0', '1e3', '0x10', '١'])
+      expect(() => parseIntegerOption('port', raw, 1, 65535)).toThrow(OptionError);
   });
 });
 
 describe('parseBooleanOption', () => {
   it('accepts what PostgreSQL accepts: unique prefixes of true/false/yes/no, on/off, 1/0, any ASCII case', () => {
-    for (const raw of ['true', 'TRUE', 'tr', 't', 'yes', 'Y', 'on', 'ON', '1']) expect(parseBooleanOption('f', raw)).toBe(true);
-    for (const raw of ['false', 'F', 'fal', 'no', 'N', 'off', 'of', 'OFF', '0']) expect(parseBooleanOption('f', raw)).toBe(false);
+    for (const raw of ['true', 'TRUE', 'tr', 't', 'yes', 'Y', 'on', 'ON', '1'])
+      expect(parseBooleanOption('f', raw)).toBe(true);
+    for (const raw of ['false', 'F', 'fal', 'no', 'N', 'off', 'of', 'OFF', '0'])
+      expect(parseBooleanOption('f', raw)).toBe(false);
   });
 
   it('refuses ambiguous or unknown spellings', () => {
@@ -116,7 +125,9 @@ describe('rejectUnknownOptions', () => {
   });
 
   it('names every unknown option and lists the valid ones, both sorted', () => {
-    const error = optionError(() => rejectUnknownOptions({ zed: '1', abc: '2', prefix: 'p' }, ['servers', 'prefix', 'expire']));
+    const error = optionError(() =>
+      rejectUnknownOptions({ zed: '1', abc: '2', prefix: 'p' }, ['servers', 'prefix', 'expire']),
+    );
     expect(error.option).toBe('abc');
     expect(error.message).toBe('unknown options "abc", "zed"; valid options are: expire, prefix, servers');
     expect(optionError(() => rejectUnknownOptions({ sever: 'x' }, ['servers'])).message).toBe(

@@ -22,7 +22,10 @@ function serversOption(addresses: MemcachedAddress[], weights: number[] = []): s
 }
 
 function pool(addresses: MemcachedAddress[], extra: Record<string, string> = {}, prefix = ''): ServerPool {
-  return new ServerPool(parseServerSet({ servers: serversOption(addresses), connect_timeout: '0.5', ...extra }, true), prefix);
+  return new ServerPool(
+    parseServerSet({ servers: serversOption(addresses), connect_timeout: '0.5', ...extra }, true),
+    prefix,
+  );
 }
 
 /** A port on 127.0.0.1 where nothing listens (borrowed from a memcached that is stopped). */
@@ -33,7 +36,9 @@ async function closedPort(): Promise<MemcachedAddress> {
 }
 
 function warnings(): string[] {
-  return takeLoggedMessages().filter((m) => m.level === WARNING).map((m) => m.message);
+  return takeLoggedMessages()
+    .filter((m) => m.level === WARNING)
+    .map((m) => m.message);
 }
 
 function keysFor(prefix: string, count: number): string[] {
@@ -68,7 +73,10 @@ describe('placement and grouping', () => {
       }
       const servedBy = new Set(keys.map((key) => placement.serverFor(key)));
       expect(servedBy.size).toBe(3);
-      const found = await pool(fleet, { distribution }, prefix).readThrough(new WriteSet(), keys.map((key) => prefix + key));
+      const found = await pool(fleet, { distribution }, prefix).readThrough(
+        new WriteSet(),
+        keys.map((key) => prefix + key),
+      );
       expect(found.size).toBe(keys.length);
       for (const key of keys) expect(utf8Decode(found.get(prefix + key)!.value)).toBe('right');
       expect(warnings()).toEqual([]);
@@ -82,20 +90,28 @@ describe('placement and grouping', () => {
     const tablePool = pool(fleet, {}, prefix);
     for (const key of keysFor('', 30)) {
       expect(tablePool.homeOf(prefix + key)).toBe(placement.serverFor(key));
-      expect(tablePool.storeFor(prefix + key).serverLabel).toBe(`${fleet[placement.serverFor(key)]!.host}:${fleet[placement.serverFor(key)]!.port}`);
+      expect(tablePool.storeFor(prefix + key).serverLabel).toBe(
+        `${fleet[placement.serverFor(key)]!.host}:${fleet[placement.serverFor(key)]!.port}`,
+      );
     }
   });
 
   it('weights change the placement exactly as the distribution computes it', () => {
-    const weighted = new ServerPool(parseServerSet({ servers: serversOption(fleet, [1, 5, 1]), distribution: 'modula' }, true), '');
-    const placement = createDistribution('modula', fleet.map((a, i) => ({ host: a.host, port: a.port, weight: [1, 5, 1][i]! })));
+    const weighted = new ServerPool(
+      parseServerSet({ servers: serversOption(fleet, [1, 5, 1]), distribution: 'modula' }, true),
+      '',
+    );
+    const placement = createDistribution(
+      'modula',
+      fleet.map((a, i) => ({ host: a.host, port: a.port, weight: [1, 5, 1][i]! })),
+    );
     const keys = keysFor('w', 300);
     expect(keys.map((key) => weighted.homeOf(key))).toEqual(keys.map((key) => placement.serverFor(key)));
     const onMiddle = keys.filter((key) => weighted.homeOf(key) === 1).length;
     expect(onMiddle).toBeGreaterThan(150);
   });
 
-  it('reads pending writes of the write set on the key\'s own server (read-your-writes per server)', async () => {
+  it("reads pending writes of the write set on the key's own server (read-your-writes per server)", async () => {
     const prefix = uniquePrefix('ryw');
     const tablePool = pool(fleet, {}, prefix);
     const pending = new WriteSet();
@@ -106,7 +122,12 @@ describe('placement and grouping', () => {
     const store = tablePool.storeFor(keys[0]!);
     pending.record(1, store, { kind: 'delete', key: keys[0]! });
     const late = keys[11]!;
-    pending.record(1, tablePool.storeFor(late), { kind: 'set', key: late, item: { value: new Uint8Array(Buffer.from('pending')), flags: 0, cas: null, facts: null }, expire: 0 });
+    pending.record(1, tablePool.storeFor(late), {
+      kind: 'set',
+      key: late,
+      item: { value: new Uint8Array(Buffer.from('pending')), flags: 0, cas: null, facts: null },
+      expire: 0,
+    });
     const found = await tablePool.readThrough(pending, keys);
     expect([...found.keys()].sort()).toEqual([...keys.slice(1, 6), late].sort());
     expect(utf8Decode(found.get(late)!.value)).toBe('pending');
@@ -145,7 +166,7 @@ describe('a server that does not answer', () => {
     expect([...(await tablePool.readThrough(new WriteSet(), live)).keys()]).toEqual([live[0]]);
   });
 
-  it('on_server_error miss: the dead server\'s keys are misses with a WARNING naming it, the others are read', async () => {
+  it("on_server_error miss: the dead server's keys are misses with a WARNING naming it, the others are read", async () => {
     const dead = await closedPort();
     const prefix = uniquePrefix('dead-miss');
     const servers = [fleet[0]!, fleet[1]!, dead];
@@ -194,7 +215,10 @@ describe('a server that does not answer', () => {
       const servers = [fleet[0]!, dead, fleet[1]!, fleet[2]!];
       const tablePool = pool(servers, { distribution, on_server_error: 'miss' }, prefix);
       const keys = keysFor('', 80);
-      const placement = createDistribution(distribution, servers.map((a) => ({ host: a.host, port: a.port, weight: 1 })));
+      const placement = createDistribution(
+        distribution,
+        servers.map((a) => ({ host: a.host, port: a.port, weight: 1 })),
+      );
       const down = [false, true, false, false];
       for (const key of keys) {
         const target = placement.serverForWhileDown(key, down);
@@ -204,11 +228,17 @@ describe('a server that does not answer', () => {
       const moved = keys.filter((key) => placement.serverFor(key) === 1);
       expect(moved.length).toBeGreaterThan(0);
       // The first read finds the server dead: its keys are misses this time, and it is marked down.
-      const first = await tablePool.readThrough(new WriteSet(), keys.map((key) => prefix + key));
+      const first = await tablePool.readThrough(
+        new WriteSet(),
+        keys.map((key) => prefix + key),
+      );
       expect(first.size).toBe(keys.length - moved.length);
       warnings();
       // From then on its keys are read where the client puts them while it is down; a WARNING says so.
-      const second = await tablePool.readThrough(new WriteSet(), keys.map((key) => prefix + key));
+      const second = await tablePool.readThrough(
+        new WriteSet(),
+        keys.map((key) => prefix + key),
+      );
       expect(second.size).toBe(keys.length);
       expect(warnings()).toEqual([
         `memcached at ${dead.host}:${dead.port} is marked down after a failure less than 30 seconds ago (retry_interval): its keys are read from the servers distribution ${distribution} moves them to while it is down`,
@@ -229,7 +259,11 @@ describe('a server that does not answer', () => {
     const patient = pool([fleet[0]!, address], { retry_interval: '3600' }, prefix);
     const eager = pool([fleet[0]!, address], { retry_interval: '0' }, prefix);
     const key = keysFor(prefix, 40).find((k) => patient.homeOf(k) === 1)!;
-    expect((await failure(() => eager.readThrough(new WriteSet(), [key]))).message.startsWith(`cannot reach memcached at 127.0.0.1:${port}`)).toBe(true);
+    expect(
+      (await failure(() => eager.readThrough(new WriteSet(), [key]))).message.startsWith(
+        `cannot reach memcached at 127.0.0.1:${port}`,
+      ),
+    ).toBe(true);
     const revived = await startMemcachedOnPort(port);
     try {
       await rawSet(address, key, 'back');
@@ -252,7 +286,9 @@ describe('a server that does not answer', () => {
     const tablePool = pool([fleet[0]!, dead], {}, prefix);
     const key = keysFor(prefix, 20).find((k) => tablePool.homeOf(k) === 1)!;
     const store = tablePool.storeFor(key);
-    await expect(store.setPipelined([key], [{ value: new Uint8Array([1]), flags: 0, cas: null, facts: null }], 0)).rejects.toThrow();
+    await expect(
+      store.setPipelined([key], [{ value: new Uint8Array([1]), flags: 0, cas: null, facts: null }], 0),
+    ).rejects.toThrow();
     expect((await failure(() => tablePool.storeFor(key))).message).toContain('is marked down');
     expect(await rawGet(fleet[0]!, key)).toBeNull();
   });
@@ -260,20 +296,31 @@ describe('a server that does not answer', () => {
 
 describe('EXPLAIN text and statistics', () => {
   it('describes the servers, the distribution and the requests per server', () => {
-    const weighted = new ServerPool(parseServerSet({ servers: serversOption(fleet, [1, 2, 1]), distribution: 'modula' }, true), '');
+    const weighted = new ServerPool(
+      parseServerSet({ servers: serversOption(fleet, [1, 2, 1]), distribution: 'modula' }, true),
+      '',
+    );
     const names = fleet.map((a, i) => `${a.host}:${a.port}${i === 1 ? ':2' : ''}`).join(', ');
     expect(weighted.describeServers()).toBe(`memcached servers ${names} (distribution modula)`);
     const keys = keysFor('x', 40);
     const counts = [0, 1, 2].map((position) => keys.filter((key) => weighted.homeOf(key) === position).length);
     const used = counts.filter((count) => count > 0).length;
-    const perServer = counts.flatMap((count, position) => (count > 0 ? [`${count} on ${fleet[position]!.host}:${fleet[position]!.port}`] : [])).join(', ');
-    expect(weighted.describeLookup(keys, false)).toBe(`gets 40 key(s) from ${used} of 3 servers at once, one round trip: ${perServer}`);
+    const perServer = counts
+      .flatMap((count, position) =>
+        count > 0 ? [`${count} on ${fleet[position]!.host}:${fleet[position]!.port}`] : [],
+      )
+      .join(', ');
+    expect(weighted.describeLookup(keys, false)).toBe(
+      `gets 40 key(s) from ${used} of 3 servers at once, one round trip: ${perServer}`,
+    );
     expect(weighted.describeLookup(keys, true)).toBe(
       `mg (meta get, with TTL and item facts) of 40 key(s) from ${used} of 3 servers at once, one round trip: ${perServer}`,
     );
     const single = new ServerPool(parseServerSet({ host: fleet[0]!.host, port: String(fleet[0]!.port) }, true), '');
     expect(single.describeServers()).toBe(`memcached ${fleet[0]!.host}:${fleet[0]!.port}`);
-    expect(single.describeLookup(keysFor('x', 501), false)).toBe('gets 501 key(s) (2 lines, pipelined) in one round trip');
+    expect(single.describeLookup(keysFor('x', 501), false)).toBe(
+      'gets 501 key(s) (2 lines, pipelined) in one round trip',
+    );
   });
 
   it('reads the statistics of every server in list order; miss leaves a dead one out with a WARNING', async () => {

@@ -95,7 +95,8 @@ describe('stats tables', () => {
         const raw = await rawStats(own.address, command);
         if (command === 'conns') {
           // Our own connection is listed too, and the listing changes with it: compare the kinds of entries.
-          const kinds = (names: string[]): string[] => [...new Set(names.map((name) => name.split(':')[1] ?? name))].sort();
+          const kinds = (names: string[]): string[] =>
+            [...new Set(names.map((name) => name.split(':')[1] ?? name))].sort();
           expect(kinds(shown.map(([name]) => name))).toEqual(kinds([...raw.keys()]));
         } else {
           expect(shown.map(([name]) => name)).toEqual([...raw.keys()]);
@@ -108,7 +109,7 @@ describe('stats tables', () => {
     }
   });
 
-  it('returns every row and leaves filters such as stat_name ~* \'connection\' to PostgreSQL', async () => {
+  it("returns every row and leaves filters such as stat_name ~* 'connection' to PostgreSQL", async () => {
     const table = statsTable(null);
     const all = await collect(table.execute([new Qual('stat_name', '~*', 'connection')], new Set(['stat_name'])));
     expect(all.map((row) => row['stat_name'])).toContain('curr_connections');
@@ -128,7 +129,7 @@ describe('stats tables', () => {
   it('refuses an unknown stats_cmd, listing the valid ones, and columns other than stat_name and stat_value', async () => {
     const bad = await failure(() => statsTable('detail'));
     expect(bad.message).toBe(
-      "invalid value \"detail\" for option \"stats_cmd\": expected one of '' (general statistics), items, settings, slabs, sizes, conns",
+      'invalid value "detail" for option "stats_cmd": expected one of \'\' (general statistics), items, settings, slabs, sizes, conns',
     );
     const unknown = await failure(() => new PymcacheFDWStats({ prefix: 'x' }, STATS_COLUMNS()));
     expect(unknown.message).toBe(
@@ -145,6 +146,8 @@ describe('stats tables', () => {
     const address = gone.address;
     await gone.stop();
     const error = await failure(() => rows(statsTable('settings', address)));
-    expect(error.message.startsWith(`cannot reach memcached at ${address.host}:${address.port} (stats settings): `)).toBe(true);
+    expect(
+      error.message.startsWith(`cannot reach memcached at ${address.host}:${address.port} (stats settings): `),
+    ).toBe(true);
   });
 });

@@ -4,7 +4,12 @@
 // (the wake-up's own reply is still on its way). The same pipeline over plain TCP keeps its connection.
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { CacheStore, type StoredItem } from '../../src/cache-store';
-import { closeAllConnections, connectionTo, plainConnection, type ConnectionSecurity } from '../../src/memcache/connection';
+import {
+  closeAllConnections,
+  connectionTo,
+  plainConnection,
+  type ConnectionSecurity,
+} from '../../src/memcache/connection';
 import { uniquePrefix, type MemcachedHandle } from '../rig/memcached';
 import { makeTlsFiles, startTlsMemcached, type TlsFiles } from '../rig/tls';
 
@@ -25,14 +30,22 @@ afterAll(async () => {
 });
 
 function store(address: { host: string; port: number }, settings: ConnectionSecurity): CacheStore {
-  return new CacheStore({ ...address, connectTimeout: 2, timeout: 5, listed: false, security: settings, itemSizeMax: null }, '');
+  return new CacheStore(
+    { ...address, connectTimeout: 2, timeout: 5, listed: false, security: settings, itemSizeMax: null },
+    '',
+  );
 }
 
 describe('pipelined writes over TLS', () => {
   it('300 sets of 1000 bytes in one request: every reply arrives, and the woken connection is closed afterwards', async () => {
     const prefix = uniquePrefix('wake');
     const keys = Array.from({ length: 300 }, (_, i) => `${prefix}${i}`);
-    const items = keys.map((): StoredItem => ({ value: new Uint8Array(1000).fill(0x61), flags: 0, cas: null, facts: null }));
+    const items = keys.map((): StoredItem => ({
+      value: new Uint8Array(1000).fill(0x61),
+      flags: 0,
+      cas: null,
+      facts: null,
+    }));
     const tls = store(memcached.address, security);
     expect(await tls.setPipelined(keys, items, 0)).toEqual([]);
     // Whether memcached stalled this time depends on timing (on a loaded machine it may read everything at once): a

@@ -17,7 +17,12 @@ import { rawCommand, rawGet, rawSet, rawStats, type MemcachedAddress } from '../
 const servers = inject('memcachedServers');
 const server: MemcachedAddress = servers[0]!;
 
-const item = (text: string, flags = 0): StoredItem => ({ value: new Uint8Array(Buffer.from(text)), flags, cas: null, facts: null });
+const item = (text: string, flags = 0): StoredItem => ({
+  value: new Uint8Array(Buffer.from(text)),
+  flags,
+  cas: null,
+  facts: null,
+});
 const set = (key: string, text: string, expire = 0): WriteOp => ({ kind: 'set', key, item: item(text), expire });
 const add = (key: string, text: string, expire = 0): WriteOp => ({ kind: 'add', key, item: item(text), expire });
 const del = (key: string): WriteOp => ({ kind: 'delete', key });
@@ -31,7 +36,10 @@ function shape(op: WriteOp | null): [string, string | null, number | null] | nul
   return [op.kind, Buffer.from(op.item.value).toString(), op.expire];
 }
 
-function table(extra: Record<string, string> = {}, address: MemcachedAddress = server): { fdw: PymcacheFDW; prefix: string } {
+function table(
+  extra: Record<string, string> = {},
+  address: MemcachedAddress = server,
+): { fdw: PymcacheFDW; prefix: string } {
   const prefix = uniquePrefix('tx');
   const fdw = new PymcacheFDW(
     { host: address.host, port: String(address.port), row_id: 'key', prefix, ...extra },
@@ -59,7 +67,12 @@ describe('composeWrites: one final operation per key', () => {
   const cases: Array<[string, WriteOp | null, WriteOp, [string, string | null, number | null]]> = [
     ['nothing pending: the write itself', null, set('k', 'a', 5), ['set', 'a', 5]],
     ['set after set: the later one', set('k', 'a'), set('k', 'b', 7), ['set', 'b', 7]],
-    ['set after add: still an add (the key must be absent at COMMIT)', add('k', 'a'), set('k', 'b', 7), ['add', 'b', 7]],
+    [
+      'set after add: still an add (the key must be absent at COMMIT)',
+      add('k', 'a'),
+      set('k', 'b', 7),
+      ['add', 'b', 7],
+    ],
     ['add after delete: a set (the transaction removed the key)', del('k'), add('k', 'a', 3), ['set', 'a', 3]],
     ['delete after set: a delete', set('k', 'a'), del('k'), ['delete', null, null]],
     ['touch after set: the set with the new expiration', set('k', 'a', 5), touch('k', 60), ['set', 'a', 60]],
@@ -75,7 +88,18 @@ describe('composeWrites: one final operation per key', () => {
 });
 
 describe('WriteSet levels', () => {
-  const store = new CacheStore({ host: server.host, port: server.port, connectTimeout: 2, timeout: 5, listed: false, security: plainConnection(), itemSizeMax: null }, '');
+  const store = new CacheStore(
+    {
+      host: server.host,
+      port: server.port,
+      connectTimeout: 2,
+      timeout: 5,
+      listed: false,
+      security: plainConnection(),
+      itemSizeMax: null,
+    },
+    '',
+  );
 
   it('ROLLBACK TO drops the level and deeper, and repeating it changes nothing', () => {
     const writes = new WriteSet();
@@ -109,12 +133,27 @@ describe('WriteSet levels', () => {
     writes.record(1, store, set('y', '1'));
     writes.record(2, store, set('x', '2'));
     writes.record(2, store, set('z', '2'));
-    expect(writes.takeAll().map((pending) => shape(pending.op))).toEqual([['set', '2', 0], ['set', '1', 0], ['set', '2', 0]]);
+    expect(writes.takeAll().map((pending) => shape(pending.op))).toEqual([
+      ['set', '2', 0],
+      ['set', '1', 0],
+      ['set', '2', 0],
+    ]);
     expect(writes.isEmpty()).toBe(true);
   });
 
   it('the same key on two servers is two entries', () => {
-    const other = new CacheStore({ host: servers[1]!.host, port: servers[1]!.port, connectTimeout: 2, timeout: 5, listed: false, security: plainConnection(), itemSizeMax: null }, '');
+    const other = new CacheStore(
+      {
+        host: servers[1]!.host,
+        port: servers[1]!.port,
+        connectTimeout: 2,
+        timeout: 5,
+        listed: false,
+        security: plainConnection(),
+        itemSizeMax: null,
+      },
+      '',
+    );
     const writes = new WriteSet();
     writes.record(1, store, set('k', 'first server'));
     writes.record(1, other, del('k'));
@@ -124,7 +163,7 @@ describe('WriteSet levels', () => {
 });
 
 describe('PymcacheFDW hooks', () => {
-  it('writes wait for pre_commit; the first table to hear it sends every table\'s writes', async () => {
+  it("writes wait for pre_commit; the first table to hear it sends every table's writes", async () => {
     const first = table();
     const second = table();
     first.fdw.begin(0);
@@ -155,12 +194,19 @@ describe('PymcacheFDW hooks', () => {
     await fdw.insert({ key: 'three', value: '3', expire: null });
     await fdw.endModify();
     fdw.subCommit(2);
-    expect(await collect(fdw.execute([new Qual('key', ['=', true], ['one', 'two', 'three'])], new Set(['key', 'value']))))
-      .toEqual([{ key: 'one', value: '1', expire: '0' }, { key: 'three', value: '3', expire: '0' }]);
+    expect(
+      await collect(fdw.execute([new Qual('key', ['=', true], ['one', 'two', 'three'])], new Set(['key', 'value']))),
+    ).toEqual([
+      { key: 'one', value: '1', expire: '0' },
+      { key: 'three', value: '3', expire: '0' },
+    ]);
     await fdw.preCommit();
     await fdw.commit();
-    expect([await value(server, `${prefix}one`), await value(server, `${prefix}two`), await value(server, `${prefix}three`)])
-      .toEqual(['1', null, '3']);
+    expect([
+      await value(server, `${prefix}one`),
+      await value(server, `${prefix}two`),
+      await value(server, `${prefix}three`),
+    ]).toEqual(['1', null, '3']);
 
     fdw.begin(0);
     await fdw.insert({ key: 'kept', value: 'overwritten', expire: null });
@@ -196,11 +242,15 @@ describe('PymcacheFDW hooks', () => {
       fdw.begin(0);
       await fdw.insert({ key: withFlags, value: new Uint8Array(roomWithFlags), flags: '4294967295' });
       await fdw.insert({ key: plain, value: new Uint8Array(roomPlain), flags: null });
-      const tooLarge = await failure(() => fdw.insert({ key: withFlags, value: new Uint8Array(roomWithFlags + 1), flags: '1' }));
+      const tooLarge = await failure(() =>
+        fdw.insert({ key: withFlags, value: new Uint8Array(roomWithFlags + 1), flags: '1' }),
+      );
       expect(tooLarge.message).toBe(
         `the value of key "${'f'.repeat(60)}…" (250 characters) is ${roomWithFlags + 1} bytes, more than memcached at ${own.address.host}:${own.address.port} stores for this key (${roomWithFlags} bytes)`,
       );
-      const plainTooLarge = await failure(() => fdw.insert({ key: plain, value: new Uint8Array(roomPlain + 1), flags: null }));
+      const plainTooLarge = await failure(() =>
+        fdw.insert({ key: plain, value: new Uint8Array(roomPlain + 1), flags: null }),
+      );
       expect(plainTooLarge.hint).toBe(
         "The server's item_size_max is 1048576 bytes, including the key and 59 bytes of item overhead: store a smaller value, or start memcached with a larger -I.",
       );
@@ -247,7 +297,9 @@ describe('the transaction guard', () => {
     setGuardStatusForTests('guard-missing');
     try {
       fdw.begin(0);
-      expect(await collect(fdw.execute([new Qual('key', '=', 'r')], new Set(['key', 'value'])))).toEqual([{ key: 'r', value: 'readable', expire: null }]);
+      expect(await collect(fdw.execute([new Qual('key', '=', 'r')], new Set(['key', 'value'])))).toEqual([
+        { key: 'r', value: 'readable', expire: null },
+      ]);
       const error = await failure(() => fdw.insert({ key: 'w', value: 'x', expire: null }));
       expect([error.message, error.hint]).toEqual([
         "cannot write to a cache table: pymcache_fdw's transaction guard (pymcache_fdw.so in PostgreSQL's library directory) is not installed",
@@ -269,7 +321,18 @@ describe('a failed flush', () => {
     const live = table();
     const dead = table({ connect_timeout: '0.5' }, downAddress);
     // The size check reads item_size_max once per server per backend: read it while the server is up.
-    await new CacheStore({ host: downAddress.host, port: downAddress.port, connectTimeout: 0.5, timeout: 5, listed: false, security: plainConnection(), itemSizeMax: null }, '').itemLimits();
+    await new CacheStore(
+      {
+        host: downAddress.host,
+        port: downAddress.port,
+        connectTimeout: 0.5,
+        timeout: 5,
+        listed: false,
+        security: plainConnection(),
+        itemSizeMax: null,
+      },
+      '',
+    ).itemLimits();
     await down.stop();
     live.fdw.begin(0);
     dead.fdw.begin(0);
@@ -283,7 +346,9 @@ describe('a failed flush', () => {
     // The socket of the item_size_max read went stale when the server stopped: the flush connects anew, is refused,
     // and nothing of that server's batch was sent.
     const label = `${downAddress.host}:${downAddress.port}`;
-    expect(error.message).toBe(`cannot reach memcached at ${label} (set of 2 keys): connection refused, while sending the transaction's writes`);
+    expect(error.message).toBe(
+      `cannot reach memcached at ${label} (set of 2 keys): connection refused, while sending the transaction's writes`,
+    );
     expect(error.detail).toBe(
       'memcached has no transactions: the transaction aborts, and the keys memcached applied (or may have) are deleted again. ' +
         `Of 4 key(s), memcached applied 2 ("${live.prefix}a", "${live.prefix}b"). ` +
@@ -334,7 +399,9 @@ describe('touches at COMMIT', () => {
     await rawSet(server, `${prefix}gone`, 'same', 0, 300);
     await rawSet(server, `${prefix}other`, 'old');
     fdw.begin(0);
-    const rows = await collect(fdw.execute([new Qual('key', ['=', true], ['kept', 'gone'])], new Set(['key', 'value', 'expire'])));
+    const rows = await collect(
+      fdw.execute([new Qual('key', ['=', true], ['kept', 'gone'])], new Set(['key', 'value', 'expire'])),
+    );
     expect(rows.map((row) => row['key'])).toEqual(['kept', 'gone']);
     for (const row of rows) await fdw.update(row['key']!, { key: row['key']!, value: 'same', expire: 9000 });
     await fdw.insert({ key: 'other', value: 'new', expire: null });
@@ -369,7 +436,9 @@ describe('touches at COMMIT', () => {
       const keys = Array.from({ length: 50 }, (_, i) => `t${i}`);
       for (const key of keys) await rawSet(own.address, key, 'same', 9);
       fdw.begin(0);
-      const rows = await collect(fdw.execute([new Qual('key', ['=', true], keys)], new Set(['key', 'value', 'expire'])));
+      const rows = await collect(
+        fdw.execute([new Qual('key', ['=', true], keys)], new Set(['key', 'value', 'expire'])),
+      );
       for (const row of rows) await fdw.update(row['key']!, { key: row['key']!, value: 'same', expire: 700 });
       await fdw.endModify();
       const before = await rawStats(own.address);

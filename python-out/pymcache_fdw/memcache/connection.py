@@ -190,7 +190,7 @@ class Connection:  # src/memcache/connection.ts:83
                 raise TransportFailure('connect', error.failure, str(error))
             raise
 
-    def send(self, request: bytes, timeout: float) -> None:  # src/memcache/connection.ts:171
+    def send(self, request: bytes, timeout: float) -> None:  # src/memcache/connection.ts:172
         """Sends `request` (one or several pipelined commands); every reply must then be read before the next request.
         """
         socket = self._socket
@@ -205,7 +205,7 @@ class Connection:  # src/memcache/connection.ts:83
                 raise TransportFailure('send', error.failure, str(error))
             raise
 
-    def receive(self, read: Callable[[ReplyReader], T | None], timeout: float) -> T:  # src/memcache/connection.ts:189
+    def receive(self, read: Callable[[ReplyReader], T | None], timeout: float) -> T:  # src/memcache/connection.ts:190
         """The next reply of the request in flight, as `read` takes it from the reply reader (null until it has fully
         arrived). An error reply (ERROR, CLIENT_ERROR, SERVER_ERROR) is thrown and leaves the stream in step; a reply
         that cannot be read (ProtocolError), a timeout or a closed connection closes the connection.
@@ -244,7 +244,7 @@ class Connection:  # src/memcache/connection.ts:83
             self._reader.feed(chunk)
             received = True
 
-    def receive_bytes(self, timeout: float) -> bytes:  # src/memcache/connection.ts:228
+    def receive_bytes(self, timeout: float) -> bytes:  # src/memcache/connection.ts:229
         """The next bytes the server sends, as they arrive, bypassing the reply reader (a listing is drained whole to a
         spool and read from there). The reader must hold nothing: no reply of an earlier request may be pending.
         """
@@ -267,7 +267,7 @@ class Connection:  # src/memcache/connection.ts:83
             raise TransportFailure('receive', 'closed', 'the server closed the connection')
         return chunk
 
-    def _receive_waking(self, socket: Socket, timeout: float) -> bytes:  # src/memcache/connection.ts:251
+    def _receive_waking(self, socket: Socket, timeout: float) -> bytes:  # src/memcache/connection.ts:252
         """The next chunk from a TLS server within `timeout`, waking it after each silent slice (TLS_WAKE_SECONDS)."""
         waited: float = 0.0
         while True:
@@ -283,7 +283,7 @@ class Connection:  # src/memcache/connection.ts:83
             socket.send_all(encode_version(), timeout)
             self._woken = True
 
-    def done(self) -> None:  # src/memcache/connection.ts:271
+    def done(self) -> None:  # src/memcache/connection.ts:273
         """Every reply of the request was read: the connection may take the next request (unless a TLS wake-up's reply
         is still to come: then it is closed, and the next request opens a new one).
         """
@@ -291,7 +291,7 @@ class Connection:  # src/memcache/connection.ts:83
         if self._woken:
             self.close()
 
-    def close(self) -> None:  # src/memcache/connection.ts:277
+    def close(self) -> None:  # src/memcache/connection.ts:279
         """Closes the socket; the next request opens a new one with a fresh reader."""
         socket = self._socket
         self._socket = None
@@ -307,7 +307,7 @@ class Connection:  # src/memcache/connection.ts:83
 connections: dict[str, Connection] = {}
 
 
-def connection_key(host: str, port: int, security: ConnectionSecurity) -> str:  # src/memcache/connection.ts:294
+def connection_key(host: str, port: int, security: ConnectionSecurity) -> str:  # src/memcache/connection.ts:296
     """The registry key of a connection (it holds the password: it is never shown anywhere)."""
     parts: list[str] = [host, int_to_string(port), security['tls']]
     for part in [
@@ -321,7 +321,7 @@ def connection_key(host: str, port: int, security: ConnectionSecurity) -> str:  
     return '\n'.join(parts)
 
 
-def connection_to(host: str, port: int, security: ConnectionSecurity) -> Connection:  # src/memcache/connection.ts:303
+def connection_to(host: str, port: int, security: ConnectionSecurity) -> Connection:  # src/memcache/connection.ts:311
     """The backend's connection to `host`:`port` with `security`, created (not yet opened) on first use."""
     key = connection_key(host, port, security)
     existing = connections.get(key)
@@ -332,7 +332,7 @@ def connection_to(host: str, port: int, security: ConnectionSecurity) -> Connect
     return connection
 
 
-def open_connection_count() -> int:  # src/memcache/connection.ts:313
+def open_connection_count() -> int:  # src/memcache/connection.ts:321
     """How many sockets the backend holds open (tests check that tables on one server share one)."""
     open = 0
     for connection in connections.values():
@@ -341,7 +341,7 @@ def open_connection_count() -> int:  # src/memcache/connection.ts:313
     return open
 
 
-def close_all_connections() -> None:  # src/memcache/connection.ts:322
+def close_all_connections() -> None:  # src/memcache/connection.ts:330
     """Closes and forgets every connection (Node tests; a backend keeps its connections until it exits)."""
     for connection in connections.values():
         connection.close()

@@ -168,7 +168,7 @@ USUAL_FIELDS: list[bytes] = [
 FLAGS_FIELD: bytes = utf8_encode('flags=')
 
 
-def usual_entry(fields: list[bytes]) -> MetadumpEntry | None:  # src/memcache/metadump.ts:156
+def usual_entry(fields: list[bytes]) -> MetadumpEntry | None:  # src/memcache/metadump.ts:157
     """The entry of a line holding exactly memcached's usual fields in its order, each well formed; null for any other
     line, which the general reader then reads (and names what is wrong). A listing reads one line per item: this path
     slices each field at its known place instead of searching it.
@@ -207,7 +207,7 @@ def usual_entry(fields: list[bytes]) -> MetadumpEntry | None:  # src/memcache/me
     }
 
 
-def fetched_of(value: bytes) -> bool | None:  # src/memcache/metadump.ts:177
+def fetched_of(value: bytes) -> bool | None:  # src/memcache/metadump.ts:179
     if value == YES:
         return True
     if value == NO:

@@ -88,7 +88,7 @@ class MetaReply(TypedDict):
 MetadumpEnd: TypeAlias = "Literal['END', 'BUSY', 'BADCLASS', 'NOTSTARTED']"
 
 
-class ReadOrderError(Exception):  # src/memcache/replies.ts:78
+class ReadOrderError(Exception):  # src/memcache/replies.ts:89
     """A read of one kind of reply while a reply of another kind is partly read: a bug of the caller."""
 
 
@@ -141,12 +141,12 @@ REPLY_DONE = 0
 LINE_NEEDED = -1
 
 
-def word_of(line: bytes) -> str:  # src/memcache/replies.ts:129
+def word_of(line: bytes) -> str:  # src/memcache/replies.ts:140
     """The line as a word to compare with fixed replies, or '' when it is too long to be one."""
     return line.decode('latin-1') if len(line) <= LONGEST_WORD else ''
 
 
-def meta_status_of(word: bytes) -> MetaStatus | None:  # src/memcache/replies.ts:133
+def meta_status_of(word: bytes) -> MetaStatus | None:  # src/memcache/replies.ts:144
     if len(word) != 2:
         return None
     status = word.decode('latin-1')
@@ -163,7 +163,7 @@ def meta_status_of(word: bytes) -> MetaStatus | None:  # src/memcache/replies.ts
     return None
 
 
-def metadump_refusal_of(line: bytes) -> MetadumpEnd | None:  # src/memcache/replies.ts:142
+def metadump_refusal_of(line: bytes) -> MetadumpEnd | None:  # src/memcache/replies.ts:161
     space = line.find(SPACE, 0)
     word = word_of(line if space < 0 else line[0:space])
     if word == 'BUSY' or word == 'BADCLASS' or word == 'NOTSTARTED':
@@ -171,7 +171,7 @@ def metadump_refusal_of(line: bytes) -> MetadumpEnd | None:  # src/memcache/repl
     return None
 
 
-def only_spaces_from(line: bytes, start: int) -> bool:  # src/memcache/replies.ts:150
+def only_spaces_from(line: bytes, start: int) -> bool:  # src/memcache/replies.ts:169
     """Whether every byte from `start` on is a space (memcached may pad an incr/decr result)."""
     i = start
     while i < len(line):
@@ -181,7 +181,7 @@ def only_spaces_from(line: bytes, start: int) -> bool:  # src/memcache/replies.t
     return True
 
 
-class ReplyReader:  # src/memcache/replies.ts:157
+class ReplyReader:  # src/memcache/replies.ts:176
     # Received bytes; those before `_position` are consumed.
     _buffer: bytes
     _position: int
@@ -205,7 +205,7 @@ class ReplyReader:  # src/memcache/replies.ts:157
     _meta_value_length: int
     _max_value_length: int
 
-    def __init__(self, max_value_length: int | None = None) -> None:  # src/memcache/replies.ts:182
+    def __init__(self, max_value_length: int | None = None) -> None:  # src/memcache/replies.ts:201
         """`max_value_length`: a longer data block announced by the server is a ProtocolError (memory is not reserved).
         """
         if max_value_length is None:
@@ -226,7 +226,7 @@ class ReplyReader:  # src/memcache/replies.ts:157
         self._meta_value_length = 0
         self._max_value_length = max_value_length
 
-    def feed(self, chunk: bytes) -> None:  # src/memcache/replies.ts:190
+    def feed(self, chunk: bytes) -> None:  # src/memcache/replies.ts:209
         """Takes the next bytes received. The chunk is kept, not copied, so it must not change afterwards (in Node, pass
         a Uint8Array rather than a Buffer: Buffer's slice is a view, and replies would share its memory).
         """
@@ -241,11 +241,11 @@ class ReplyReader:  # src/memcache/replies.ts:157
             self._parts_length += len(chunk)
 
     @property
-    def buffered_length(self) -> int:  # src/memcache/replies.ts:203
+    def buffered_length(self) -> int:  # src/memcache/replies.ts:222
         """Bytes received and not consumed by a read yet (0 between replies when nothing was pipelined)."""
         return len(self._buffer) - self._position + self._parts_length
 
-    def read_values(self) -> list[ValueItem] | None:  # src/memcache/replies.ts:208
+    def read_values(self) -> list[ValueItem] | None:  # src/memcache/replies.ts:227
         """The reply to get or gets: every VALUE item until END (an empty list when nothing was found)."""
         # start(GET_REPLY), written out: this read is the hot path of every lookup.
         if self._failure is not None:
@@ -270,7 +270,7 @@ class ReplyReader:  # src/memcache/replies.ts:157
                 return values
             self._values_need = status
 
-    def _scan_values(self) -> int:  # src/memcache/replies.ts:239
+    def _scan_values(self) -> int:  # src/memcache/replies.ts:258
         """The hot path of get: VALUE items parsed straight from the buffer until END, or until the buffer ends inside
         an item, which is left unconsumed. Returns REPLY_DONE, LINE_NEEDED, or the bytes the item needs from `position`.
         Each line is split once (a VALUE line is `VALUE`, key, flags, length and an optional CAS token): CPython spends
@@ -329,7 +329,7 @@ class ReplyReader:  # src/memcache/replies.ts:157
             values.append((key, flags, buffer[data_start:data_end], cas))
             position = data_end + 2
 
-    def _scan_whole_items(self) -> bool:  # src/memcache/replies.ts:297
+    def _scan_whole_items(self) -> bool:  # src/memcache/replies.ts:319
         """The well-formed items at the start of the unread bytes, taken from one split of them at CRLF: while a line is
         `VALUE <key> <flags> <bytes>` (no CAS token) and the next is a data block of exactly that length followed by
         CRLF, the item is what _scan_values would read there. The first line that is anything else (END, an error reply,
@@ -383,7 +383,7 @@ class ReplyReader:  # src/memcache/replies.ts:157
         self._position = start + consumed
         return False
 
-    def read_stored(self) -> StoreStatus | None:  # src/memcache/replies.ts:334
+    def read_stored(self) -> StoreStatus | None:  # src/memcache/replies.ts:364
         """The reply to set, add, replace, append, prepend or cas."""
         self._start(STORE_REPLY)
         line = self._read_line(STORE_REPLY)
@@ -394,7 +394,7 @@ class ReplyReader:  # src/memcache/replies.ts:157
             return cast("Literal['STORED', 'NOT_STORED', 'EXISTS', 'NOT_FOUND']", word)
         raise self._unexpected(line, STORE_REPLY, 'STORED, NOT_STORED, EXISTS, NOT_FOUND or an error')
 
-    def read_deleted(self) -> DeleteStatus | None:  # src/memcache/replies.ts:344
+    def read_deleted(self) -> DeleteStatus | None:  # src/memcache/replies.ts:374
         """The reply to delete."""
         self._start(DELETE_REPLY)
         line = self._read_line(DELETE_REPLY)
@@ -405,7 +405,7 @@ class ReplyReader:  # src/memcache/replies.ts:157
             return cast("Literal['NOT_FOUND', 'DELETED']", word)
         raise self._unexpected(line, DELETE_REPLY, 'DELETED, NOT_FOUND or an error')
 
-    def read_touched(self) -> TouchStatus | None:  # src/memcache/replies.ts:354
+    def read_touched(self) -> TouchStatus | None:  # src/memcache/replies.ts:384
         """The reply to touch."""
         self._start(TOUCH_REPLY)
         line = self._read_line(TOUCH_REPLY)
@@ -416,7 +416,7 @@ class ReplyReader:  # src/memcache/replies.ts:157
             return cast("Literal['NOT_FOUND', 'TOUCHED']", word)
         raise self._unexpected(line, TOUCH_REPLY, 'TOUCHED, NOT_FOUND or an error')
 
-    def read_counter(self) -> CounterReply | None:  # src/memcache/replies.ts:364
+    def read_counter(self) -> CounterReply | None:  # src/memcache/replies.ts:394
         """The reply to incr or decr."""
         self._start(COUNTER_REPLY)
         line = self._read_line(COUNTER_REPLY)
@@ -430,7 +430,7 @@ class ReplyReader:  # src/memcache/replies.ts:157
             return {'found': False, 'value': None}
         raise self._unexpected(line, COUNTER_REPLY, 'a number, NOT_FOUND or an error')
 
-    def read_stats(self) -> list[StatEntry] | None:  # src/memcache/replies.ts:376
+    def read_stats(self) -> list[StatEntry] | None:  # src/memcache/replies.ts:407
         """The reply to stats (with or without a group): every STAT line until END, in the server's order."""
         self._start(STATS_REPLY)
         while True:
@@ -453,7 +453,7 @@ class ReplyReader:  # src/memcache/replies.ts:157
             else:
                 raise self._unexpected(line, STATS_REPLY, 'STAT, END or an error')
 
-    def read_version(self) -> str | None:  # src/memcache/replies.ts:400
+    def read_version(self) -> str | None:  # src/memcache/replies.ts:432
         """The reply to version: the version text (`1.6.18`), read as latin-1."""
         self._start(VERSION_REPLY)
         line = self._read_line(VERSION_REPLY)
@@ -463,7 +463,7 @@ class ReplyReader:  # src/memcache/replies.ts:157
             return line[len(VERSION_PREFIX):].decode('latin-1')
         raise self._unexpected(line, VERSION_REPLY, 'VERSION or an error')
 
-    def read_ok(self) -> bool | None:  # src/memcache/replies.ts:409
+    def read_ok(self) -> bool | None:  # src/memcache/replies.ts:441
         """The reply to flush_all: OK."""
         self._start(OK_REPLY)
         line = self._read_line(OK_REPLY)
@@ -473,7 +473,7 @@ class ReplyReader:  # src/memcache/replies.ts:157
             return True
         raise self._unexpected(line, OK_REPLY, 'OK or an error')
 
-    def read_meta(self) -> MetaReply | None:  # src/memcache/replies.ts:421
+    def read_meta(self) -> MetaReply | None:  # src/memcache/replies.ts:453
         """The next reply to a meta command (mg, ms, md, ma, mn). With quiet flags some commands send no reply: pipeline
         them with opaque tokens, end the pipeline with mn, and read until the MN reply.
         """
@@ -500,7 +500,7 @@ class ReplyReader:  # src/memcache/replies.ts:157
         self._pending = None
         return reply
 
-    def _meta_reply_of(self, line: bytes) -> MetaReply:  # src/memcache/replies.ts:446
+    def _meta_reply_of(self, line: bytes) -> MetaReply:  # src/memcache/replies.ts:479
         """A meta reply line: its status, the size of a VA's data block (into _meta_value_length), and its return flags.
         """
         fields = line.split(SPACE)
@@ -539,7 +539,7 @@ class ReplyReader:  # src/memcache/replies.ts:157
                 self._meta_flag(reply, field[0:1].decode('latin-1'), field[1:])
         return reply
 
-    def _meta_flag(self, reply: MetaReply, flag: str, token: bytes) -> None:  # src/memcache/replies.ts:471
+    def _meta_flag(self, reply: MetaReply, flag: str, token: bytes) -> None:  # src/memcache/replies.ts:516
         """Records one return flag; flags the reader does not know are skipped (later versions may add some)."""
         valid = True
         if flag == 'c':
@@ -584,7 +584,7 @@ class ReplyReader:  # src/memcache/replies.ts:157
                 f'a {flag} flag whose token of {int_to_string(len(token))} bytes is not what memcached sends',
             )
 
-    def read_metadump(self) -> MetadumpEntry | MetadumpEnd | None:  # src/memcache/replies.ts:513
+    def read_metadump(self) -> MetadumpEntry | MetadumpEnd | None:  # src/memcache/replies.ts:562
         """The next line of a metadump: an entry, or how the dump ended (END, or the crawler's BUSY, BADCLASS or
         NOTSTARTED). Read until it returns a string; only the entry being parsed is held in memory.
         """
@@ -608,7 +608,7 @@ class ReplyReader:  # src/memcache/replies.ts:157
         raise self._unexpected(line, METADUMP_REPLY, 'key=..., END, BUSY, BADCLASS, NOTSTARTED or an error')
 
     # ---- bytes ----
-    def _find_line_end(self, terminator: bytes, expected: str) -> int:  # src/memcache/replies.ts:534
+    def _find_line_end(self, terminator: bytes, expected: str) -> int:  # src/memcache/replies.ts:583
         """Index where the next `terminator` (CRLF, or LF) starts at or after `_position`, or -1 when it has not
         arrived.
         """
@@ -635,14 +635,14 @@ class ReplyReader:  # src/memcache/replies.ts:157
             raise self._fail(expected, LINE_TOO_LONG)
         return -1
 
-    def _cr_before(self, index: int) -> bool:  # src/memcache/replies.ts:562
+    def _cr_before(self, index: int) -> bool:  # src/memcache/replies.ts:611
         """Whether the byte received just before parts[index] (and not consumed) is a CR."""
         if index > 0:
             previous = self._parts[index - 1]
             return previous.startswith(CR, len(previous) - 1)
         return len(self._buffer) > self._position and self._buffer.startswith(CR, len(self._buffer) - 1)
 
-    def _bytes_arrived(self, count: int) -> bool:  # src/memcache/replies.ts:571
+    def _bytes_arrived(self, count: int) -> bool:  # src/memcache/replies.ts:620
         """Whether `count` bytes from `_position` have arrived; if so they are in `_buffer` (the parts joined once)."""
         if len(self._buffer) - self._position >= count:
             return True
@@ -651,7 +651,7 @@ class ReplyReader:  # src/memcache/replies.ts:157
         self._merge_parts()
         return True
 
-    def _merge_parts(self) -> None:  # src/memcache/replies.ts:578
+    def _merge_parts(self) -> None:  # src/memcache/replies.ts:627
         self._buffer = bytes().join([self._buffer[self._position:], *self._parts])
         self._position = 0
         self._parts = []
@@ -659,14 +659,14 @@ class ReplyReader:  # src/memcache/replies.ts:157
         self._tail_searched = False
         self._searched_parts = 0
 
-    def _read_line(self, expected: str) -> bytes | None:  # src/memcache/replies.ts:588
+    def _read_line(self, expected: str) -> bytes | None:  # src/memcache/replies.ts:637
         """The next line without its CRLF, consumed; null when it has not fully arrived."""
         end = self._find_line_end(CRLF, expected)
         if end < 0:
             return None
         return self._take_line(end, CRLF_LENGTH, expected)
 
-    def _take_line(self, end: int, terminator_length: int, expected: str) -> bytes:  # src/memcache/replies.ts:595
+    def _take_line(self, end: int, terminator_length: int, expected: str) -> bytes:  # src/memcache/replies.ts:644
         """The line from `_position` to `end`, consumed with the `terminator_length` bytes of its line end."""
         if end - self._position > MAX_LINE_LENGTH:
             raise self._fail(expected, LINE_TOO_LONG)
@@ -675,26 +675,26 @@ class ReplyReader:  # src/memcache/replies.ts:157
         return line
 
     # ---- state and errors ----
-    def _start(self, reply: str) -> None:  # src/memcache/replies.ts:604
+    def _start(self, reply: str) -> None:  # src/memcache/replies.ts:653
         if self._failure is not None:
             raise self._failure
         if self._pending is not None and self._pending != reply:
             raise ReadOrderError(f'a read of the reply to {reply} while the reply to {self._pending} is partly read')
 
-    def _cas_token(self, token: bytes, expected: str) -> str:  # src/memcache/replies.ts:611
+    def _cas_token(self, token: bytes, expected: str) -> str:  # src/memcache/replies.ts:660
         if not is_decimal_u64(token):
             raise self._fail(
                 expected, f'a CAS token of {int_to_string(len(token))} bytes that is not an unsigned 64-bit number'
             )
         return token.decode('latin-1')
 
-    def _too_long(self, length: int) -> str:  # src/memcache/replies.ts:616
+    def _too_long(self, length: int) -> str:  # src/memcache/replies.ts:669
         return (
             f'a data block of {int_to_string(length)} bytes, more than the'
             f' {int_to_string(self._max_value_length)} bytes allowed'
         )
 
-    def _reset_reply(self) -> None:  # src/memcache/replies.ts:621
+    def _reset_reply(self) -> None:  # src/memcache/replies.ts:674
         """Forgets the reply partly read (after an error reply, the next read starts a new one)."""
         self._pending = None
         self._values_need = REPLY_DONE
@@ -702,14 +702,14 @@ class ReplyReader:  # src/memcache/replies.ts:157
         self._stats = []
         self._meta_header = None
 
-    def _fail(self, expected: str, problem: str) -> ProtocolError:  # src/memcache/replies.ts:630
+    def _fail(self, expected: str, problem: str) -> ProtocolError:  # src/memcache/replies.ts:683
         """A ProtocolError, which every later read throws again."""
         self._reset_reply()
         error = ProtocolError(expected, problem)
         self._failure = error
         return error
 
-    def _unexpected(self, line: bytes, expected: str, wanted: str) -> ReplyError:  # src/memcache/replies.ts:638
+    def _unexpected(self, line: bytes, expected: str, wanted: str) -> ReplyError:  # src/memcache/replies.ts:691
         """The error reply `line` holds, or a ProtocolError saying it is not one of the `wanted` lines."""
         error = error_reply_of(line)
         if error is None:

@@ -153,11 +153,11 @@ LONGEST_REPLY_WORD = 12
 ErrorReplyKind: TypeAlias = "Literal['ERROR', 'CLIENT_ERROR', 'SERVER_ERROR']"
 
 
-class ReplyError(Exception):  # src/memcache/reply-errors.ts:129
+class ReplyError(Exception):  # src/memcache/reply-errors.ts:153
     """Everything the reply reader throws because of what it received."""
 
 
-class ErrorReply(ReplyError):  # src/memcache/reply-errors.ts:136
+class ErrorReply(ReplyError):  # src/memcache/reply-errors.ts:160
     """memcached answered ERROR, CLIENT_ERROR or SERVER_ERROR instead of the expected reply. The line is consumed and
     the connection stays in step (after a SERVER_ERROR memcached may close it). `known_text` is the error text when it
     is one of the known ones, else null; `text_length` is the length of the text in bytes (0 for a bare `ERROR`).
@@ -169,7 +169,7 @@ class ErrorReply(ReplyError):  # src/memcache/reply-errors.ts:136
 
     def __init__(
         self, kind: ErrorReplyKind, known_text: str | None, text_length: int
-    ) -> None:  # src/memcache/reply-errors.ts:141
+    ) -> None:  # src/memcache/reply-errors.ts:165
         super().__init__(describe_error_reply(kind, known_text, text_length))
         self.known_text = None
         self.kind = kind
@@ -177,28 +177,28 @@ class ErrorReply(ReplyError):  # src/memcache/reply-errors.ts:136
         self.text_length = text_length
 
 
-class UnknownCommandReply(ErrorReply):  # src/memcache/reply-errors.ts:150
+class UnknownCommandReply(ErrorReply):  # src/memcache/reply-errors.ts:174
     """`ERROR`: memcached does not know the command (or, with a text, refused it: `ERROR metadump not allowed`)."""
 
-    def __init__(self, known_text: str | None, text_length: int) -> None:  # src/memcache/reply-errors.ts:151
+    def __init__(self, known_text: str | None, text_length: int) -> None:  # src/memcache/reply-errors.ts:175
         super().__init__('ERROR', known_text, text_length)
 
 
-class ClientErrorReply(ErrorReply):  # src/memcache/reply-errors.ts:157
+class ClientErrorReply(ErrorReply):  # src/memcache/reply-errors.ts:181
     """`CLIENT_ERROR`: the request broke the protocol, or the server refused it (`CLIENT_ERROR unauthenticated`)."""
 
-    def __init__(self, known_text: str | None, text_length: int) -> None:  # src/memcache/reply-errors.ts:158
+    def __init__(self, known_text: str | None, text_length: int) -> None:  # src/memcache/reply-errors.ts:182
         super().__init__('CLIENT_ERROR', known_text, text_length)
 
 
-class ServerErrorReply(ErrorReply):  # src/memcache/reply-errors.ts:164
+class ServerErrorReply(ErrorReply):  # src/memcache/reply-errors.ts:188
     """`SERVER_ERROR`: the server could not carry out the command (`SERVER_ERROR object too large for cache`)."""
 
-    def __init__(self, known_text: str | None, text_length: int) -> None:  # src/memcache/reply-errors.ts:165
+    def __init__(self, known_text: str | None, text_length: int) -> None:  # src/memcache/reply-errors.ts:189
         super().__init__('SERVER_ERROR', known_text, text_length)
 
 
-class ProtocolError(ReplyError):  # src/memcache/reply-errors.ts:175
+class ProtocolError(ReplyError):  # src/memcache/reply-errors.ts:199
     """Bytes that are not a reply of the expected kind: the stream is out of step and the connection must be closed.
     The reader stays failed: every later read throws the same error. `expected` names the reply that was being read,
     `problem` says what was wrong in our own words (lengths and known reply words only).
@@ -207,7 +207,7 @@ class ProtocolError(ReplyError):  # src/memcache/reply-errors.ts:175
     expected: str
     problem: str
 
-    def __init__(self, expected: str, problem: str) -> None:  # src/memcache/reply-errors.ts:179
+    def __init__(self, expected: str, problem: str) -> None:  # src/memcache/reply-errors.ts:203
         super().__init__(describe_protocol_error(expected, problem))
         self.expected = expected
         self.problem = problem
@@ -215,7 +215,7 @@ class ProtocolError(ReplyError):  # src/memcache/reply-errors.ts:175
 
 def describe_error_reply(
     kind: ErrorReplyKind, known_text: str | None, text_length: int
-) -> str:  # src/memcache/reply-errors.ts:186
+) -> str:  # src/memcache/reply-errors.ts:210
     if known_text is not None:
         return f'memcached answered {kind} "{known_text}"'
     if text_length == 0:
@@ -230,11 +230,11 @@ def describe_error_reply(
     )
 
 
-def describe_protocol_error(expected: str, problem: str) -> str:  # src/memcache/reply-errors.ts:192
+def describe_protocol_error(expected: str, problem: str) -> str:  # src/memcache/reply-errors.ts:219
     return f'unreadable reply to {expected} from memcached: {problem}'
 
 
-def describe_reply_error(error: ReplyError) -> str:  # src/memcache/reply-errors.ts:200
+def describe_reply_error(error: ReplyError) -> str:  # src/memcache/reply-errors.ts:227
     """The safe description of an error the reply reader threw: what a log or an ERROR message may say about it. It
     names known memcached error texts and reply words, and gives only kinds and lengths of anything else the peer sent.
     """
@@ -245,7 +245,7 @@ def describe_reply_error(error: ReplyError) -> str:  # src/memcache/reply-errors
     return 'unreadable reply from memcached'
 
 
-def describe_line(line: bytes) -> str:  # src/memcache/reply-errors.ts:207
+def describe_line(line: bytes) -> str:  # src/memcache/reply-errors.ts:234
     """`a line of 12 bytes`, naming the reply word it starts with when it is one the reader knows."""
     length = f'a line of {int_to_string(len(line))} bytes'
     space = line.find(SPACE, 0)
@@ -261,7 +261,7 @@ CLIENT_ERROR_WORD: bytes = utf8_encode('CLIENT_ERROR')
 SERVER_ERROR_WORD: bytes = utf8_encode('SERVER_ERROR')
 
 
-def text_after(line: bytes, word: bytes) -> bytes | None:  # src/memcache/reply-errors.ts:221
+def text_after(line: bytes, word: bytes) -> bytes | None:  # src/memcache/reply-errors.ts:248
     """The text after `word ` in `line`, an empty text when the line is the word alone, or null when it is neither."""
     if not line.startswith(word, 0):
         return None
@@ -270,7 +270,7 @@ def text_after(line: bytes, word: bytes) -> bytes | None:  # src/memcache/reply-
     return line[len(word) + 1:] if line.startswith(SPACE, len(word)) else None
 
 
-def known_text(kind: ErrorReplyKind, text: bytes) -> str | None:  # src/memcache/reply-errors.ts:228
+def known_text(kind: ErrorReplyKind, text: bytes) -> str | None:  # src/memcache/reply-errors.ts:255
     """`text` when it is one of the known texts of `kind`, else null; nothing else of the peer's text is kept."""
     if len(text) == 0 or len(text) > LONGEST_KNOWN_TEXT:
         return None
@@ -278,7 +278,7 @@ def known_text(kind: ErrorReplyKind, text: bytes) -> str | None:  # src/memcache
     return decoded if decoded in KNOWN_TEXTS[kind] else None
 
 
-def error_reply_of(line: bytes) -> ErrorReply | None:  # src/memcache/reply-errors.ts:238
+def error_reply_of(line: bytes) -> ErrorReply | None:  # src/memcache/reply-errors.ts:265
     """The error reply `line` (without its CRLF) holds, or null when it is not one: `ERROR`, `ERROR <text>`,
     `CLIENT_ERROR <text>`, `SERVER_ERROR <text>`.
     """
