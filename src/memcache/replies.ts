@@ -309,8 +309,8 @@ export class ReplyReader {
 
   /**
    * The well-formed items at the start of the unread bytes, taken from one split of them at CRLF: while a line is
-   * `VALUE <key> <flags> <bytes>` (no CAS token) and the next is a data block of exactly that length followed by CRLF,
-   * the item is what scanValues would read there. The first line that is anything else (END, an error reply, a CAS
+   * `VALUE <key> <flags> <bytes> [<cas>]` and the next is a data block of exactly that length followed by CRLF, the
+   * item is what scanValues would read there. The first line that is anything else (END, an error reply, a bad CAS
    * token, a data block holding CRLF, an item not wholly arrived) is left to scanValues, which reads on from it. One
    * split per read instead of a search with a position per item: CPython's find and startswith spend more on
    * their arguments than on the search. When the line after the items is END, the reply is read (true).
@@ -328,7 +328,8 @@ export class ReplyReader {
     while (i + 2 < pieceCount) {
       const line = pieces[i]!;
       const fields = bytesSplit(line, SPACE);
-      if (fields.length !== 4 || !bytesEqual(fields[0]!, VALUE)) break;
+      const fieldCount = fields.length;
+      if ((fieldCount !== 4 && fieldCount !== 5) || !bytesEqual(fields[0]!, VALUE)) break;
       const key = fields[1]!;
       const keyLength = key.length;
       const flagsField = fields[2]!;
@@ -336,7 +337,7 @@ export class ReplyReader {
       const lengthField = fields[3]!;
       const length = parseAsciiDigits(lengthField);
       const block = pieces[i + 1]!;
-      // A line of four such fields is at most 288 bytes: MAX_LINE_LENGTH holds.
+      // A line of five such fields is at most 309 bytes: MAX_LINE_LENGTH holds.
       if (
         length !== block.length ||
         flags < 0 ||
@@ -346,7 +347,14 @@ export class ReplyReader {
         length > maxValueLength
       )
         break;
-      values.push([key, flags, block, null]);
+      // A `gets` item's CAS token; one that is not a 64-bit number is left to scanValues, which names it.
+      let cas: string | null = null;
+      if (fieldCount === 5) {
+        const token = fields[4]!;
+        if (!isDecimalU64(token)) break;
+        cas = latin1Decode(token);
+      }
+      values.push([key, flags, block, cas]);
       consumed += line.length + length + 4;
       i += 2;
     }

@@ -331,10 +331,10 @@ class ReplyReader:  # src/memcache/replies.ts:176
 
     def _scan_whole_items(self) -> bool:  # src/memcache/replies.ts:319
         """The well-formed items at the start of the unread bytes, taken from one split of them at CRLF: while a line is
-        `VALUE <key> <flags> <bytes>` (no CAS token) and the next is a data block of exactly that length followed by
-        CRLF, the item is what _scan_values would read there. The first line that is anything else (END, an error reply,
-        a CAS token, a data block holding CRLF, an item not wholly arrived) is left to _scan_values, which reads on from
-        it. One split per read instead of a search with a position per item: CPython's find and startswith spend more on
+        `VALUE <key> <flags> <bytes> [<cas>]` and the next is a data block of exactly that length followed by CRLF, the
+        item is what _scan_values would read there. The first line that is anything else (END, an error reply, a bad CAS
+        token, a data block holding CRLF, an item not wholly arrived) is left to _scan_values, which reads on from it.
+        One split per read instead of a search with a position per item: CPython's find and startswith spend more on
         their arguments than on the search. When the line after the items is END, the reply is read (true). Up to
         FAST_SCAN_BYTES unread bytes, so that a reply of many CRLFs is not cut into many pieces at once.
         """
@@ -349,7 +349,8 @@ class ReplyReader:  # src/memcache/replies.ts:176
         while i + 2 < piece_count:
             line = pieces[i]
             fields = line.split(SPACE)
-            if len(fields) != 4 or not fields[0] == VALUE:
+            field_count = len(fields)
+            if field_count != 4 and field_count != 5 or not fields[0] == VALUE:
                 break
             key = fields[1]
             key_length = len(key)
@@ -362,7 +363,7 @@ class ReplyReader:  # src/memcache/replies.ts:176
             length_field = fields[3]
             length = int(length_field) if len(length_field) <= 15 and length_field.isdigit() else -1
             block = pieces[i + 1]
-            # A line of four such fields is at most 288 bytes: MAX_LINE_LENGTH holds.
+            # A line of five such fields is at most 309 bytes: MAX_LINE_LENGTH holds.
             if (
                 length != len(block)
                 or flags < 0
@@ -372,7 +373,14 @@ class ReplyReader:  # src/memcache/replies.ts:176
                 or length > max_value_length
             ):
                 break
-            values.append((key, flags, block, None))
+            # A `gets` item's CAS token; one that is not a 64-bit number is left to _scan_values, which names it.
+            cas: str | None = None
+            if field_count == 5:
+                token = fields[4]
+                if not is_decimal_u64(token):
+                    break
+                cas = token.decode('latin-1')
+            values.append((key, flags, block, cas))
             consumed += len(line) + length + 4
             i += 2
         # END next (a whole line: a CRLF follows it): the reply is complete, as _scan_values would find reading on; what
@@ -383,7 +391,7 @@ class ReplyReader:  # src/memcache/replies.ts:176
         self._position = start + consumed
         return False
 
-    def read_stored(self) -> StoreStatus | None:  # src/memcache/replies.ts:364
+    def read_stored(self) -> StoreStatus | None:  # src/memcache/replies.ts:372
         """The reply to set, add, replace, append, prepend or cas."""
         self._start(STORE_REPLY)
         line = self._read_line(STORE_REPLY)
@@ -394,7 +402,7 @@ class ReplyReader:  # src/memcache/replies.ts:176
             return cast("Literal['STORED', 'NOT_STORED', 'EXISTS', 'NOT_FOUND']", word)
         raise self._unexpected(line, STORE_REPLY, 'STORED, NOT_STORED, EXISTS, NOT_FOUND or an error')
 
-    def read_deleted(self) -> DeleteStatus | None:  # src/memcache/replies.ts:374
+    def read_deleted(self) -> DeleteStatus | None:  # src/memcache/replies.ts:382
         """The reply to delete."""
         self._start(DELETE_REPLY)
         line = self._read_line(DELETE_REPLY)
@@ -405,7 +413,7 @@ class ReplyReader:  # src/memcache/replies.ts:176
             return cast("Literal['NOT_FOUND', 'DELETED']", word)
         raise self._unexpected(line, DELETE_REPLY, 'DELETED, NOT_FOUND or an error')
 
-    def read_touched(self) -> TouchStatus | None:  # src/memcache/replies.ts:384
+    def read_touched(self) -> TouchStatus | None:  # src/memcache/replies.ts:392
         """The reply to touch."""
         self._start(TOUCH_REPLY)
         line = self._read_line(TOUCH_REPLY)
@@ -416,7 +424,7 @@ class ReplyReader:  # src/memcache/replies.ts:176
             return cast("Literal['NOT_FOUND', 'TOUCHED']", word)
         raise self._unexpected(line, TOUCH_REPLY, 'TOUCHED, NOT_FOUND or an error')
 
-    def read_counter(self) -> CounterReply | None:  # src/memcache/replies.ts:394
+    def read_counter(self) -> CounterReply | None:  # src/memcache/replies.ts:402
         """The reply to incr or decr."""
         self._start(COUNTER_REPLY)
         line = self._read_line(COUNTER_REPLY)
@@ -430,7 +438,7 @@ class ReplyReader:  # src/memcache/replies.ts:176
             return {'found': False, 'value': None}
         raise self._unexpected(line, COUNTER_REPLY, 'a number, NOT_FOUND or an error')
 
-    def read_stats(self) -> list[StatEntry] | None:  # src/memcache/replies.ts:407
+    def read_stats(self) -> list[StatEntry] | None:  # src/memcache/replies.ts:415
         """The reply to stats (with or without a group): every STAT line until END, in the server's order."""
         self._start(STATS_REPLY)
         while True:
@@ -453,7 +461,7 @@ class ReplyReader:  # src/memcache/replies.ts:176
             else:
                 raise self._unexpected(line, STATS_REPLY, 'STAT, END or an error')
 
-    def read_version(self) -> str | None:  # src/memcache/replies.ts:432
+    def read_version(self) -> str | None:  # src/memcache/replies.ts:440
         """The reply to version: the version text (`1.6.18`), read as latin-1."""
         self._start(VERSION_REPLY)
         line = self._read_line(VERSION_REPLY)
@@ -463,7 +471,7 @@ class ReplyReader:  # src/memcache/replies.ts:176
             return line[len(VERSION_PREFIX):].decode('latin-1')
         raise self._unexpected(line, VERSION_REPLY, 'VERSION or an error')
 
-    def read_ok(self) -> bool | None:  # src/memcache/replies.ts:441
+    def read_ok(self) -> bool | None:  # src/memcache/replies.ts:449
         """The reply to flush_all: OK."""
         self._start(OK_REPLY)
         line = self._read_line(OK_REPLY)
@@ -473,7 +481,7 @@ class ReplyReader:  # src/memcache/replies.ts:176
             return True
         raise self._unexpected(line, OK_REPLY, 'OK or an error')
 
-    def read_meta(self) -> MetaReply | None:  # src/memcache/replies.ts:453
+    def read_meta(self) -> MetaReply | None:  # src/memcache/replies.ts:461
         """The next reply to a meta command (mg, ms, md, ma, mn). With quiet flags some commands send no reply: pipeline
         them with opaque tokens, end the pipeline with mn, and read until the MN reply.
         """
@@ -500,7 +508,7 @@ class ReplyReader:  # src/memcache/replies.ts:176
         self._pending = None
         return reply
 
-    def _meta_reply_of(self, line: bytes) -> MetaReply:  # src/memcache/replies.ts:479
+    def _meta_reply_of(self, line: bytes) -> MetaReply:  # src/memcache/replies.ts:487
         """A meta reply line: its status, the size of a VA's data block (into _meta_value_length), and its return flags.
         """
         fields = line.split(SPACE)
@@ -539,7 +547,7 @@ class ReplyReader:  # src/memcache/replies.ts:176
                 self._meta_flag(reply, field[0:1].decode('latin-1'), field[1:])
         return reply
 
-    def _meta_flag(self, reply: MetaReply, flag: str, token: bytes) -> None:  # src/memcache/replies.ts:516
+    def _meta_flag(self, reply: MetaReply, flag: str, token: bytes) -> None:  # src/memcache/replies.ts:524
         """Records one return flag; flags the reader does not know are skipped (later versions may add some)."""
         valid = True
         if flag == 'c':
@@ -584,7 +592,7 @@ class ReplyReader:  # src/memcache/replies.ts:176
                 f'a {flag} flag whose token of {int_to_string(len(token))} bytes is not what memcached sends',
             )
 
-    def read_metadump(self) -> MetadumpEntry | MetadumpEnd | None:  # src/memcache/replies.ts:562
+    def read_metadump(self) -> MetadumpEntry | MetadumpEnd | None:  # src/memcache/replies.ts:570
         """The next line of a metadump: an entry, or how the dump ended (END, or the crawler's BUSY, BADCLASS or
         NOTSTARTED). Read until it returns a string; only the entry being parsed is held in memory.
         """
@@ -608,7 +616,7 @@ class ReplyReader:  # src/memcache/replies.ts:176
         raise self._unexpected(line, METADUMP_REPLY, 'key=..., END, BUSY, BADCLASS, NOTSTARTED or an error')
 
     # ---- bytes ----
-    def _find_line_end(self, terminator: bytes, expected: str) -> int:  # src/memcache/replies.ts:583
+    def _find_line_end(self, terminator: bytes, expected: str) -> int:  # src/memcache/replies.ts:591
         """Index where the next `terminator` (CRLF, or LF) starts at or after `_position`, or -1 when it has not
         arrived.
         """
@@ -635,14 +643,14 @@ class ReplyReader:  # src/memcache/replies.ts:176
             raise self._fail(expected, LINE_TOO_LONG)
         return -1
 
-    def _cr_before(self, index: int) -> bool:  # src/memcache/replies.ts:611
+    def _cr_before(self, index: int) -> bool:  # src/memcache/replies.ts:619
         """Whether the byte received just before parts[index] (and not consumed) is a CR."""
         if index > 0:
             previous = self._parts[index - 1]
             return previous.startswith(CR, len(previous) - 1)
         return len(self._buffer) > self._position and self._buffer.startswith(CR, len(self._buffer) - 1)
 
-    def _bytes_arrived(self, count: int) -> bool:  # src/memcache/replies.ts:620
+    def _bytes_arrived(self, count: int) -> bool:  # src/memcache/replies.ts:628
         """Whether `count` bytes from `_position` have arrived; if so they are in `_buffer` (the parts joined once)."""
         if len(self._buffer) - self._position >= count:
             return True
@@ -651,7 +659,7 @@ class ReplyReader:  # src/memcache/replies.ts:176
         self._merge_parts()
         return True
 
-    def _merge_parts(self) -> None:  # src/memcache/replies.ts:627
+    def _merge_parts(self) -> None:  # src/memcache/replies.ts:635
         self._buffer = bytes().join([self._buffer[self._position:], *self._parts])
         self._position = 0
         self._parts = []
@@ -659,14 +667,14 @@ class ReplyReader:  # src/memcache/replies.ts:176
         self._tail_searched = False
         self._searched_parts = 0
 
-    def _read_line(self, expected: str) -> bytes | None:  # src/memcache/replies.ts:637
+    def _read_line(self, expected: str) -> bytes | None:  # src/memcache/replies.ts:645
         """The next line without its CRLF, consumed; null when it has not fully arrived."""
         end = self._find_line_end(CRLF, expected)
         if end < 0:
             return None
         return self._take_line(end, CRLF_LENGTH, expected)
 
-    def _take_line(self, end: int, terminator_length: int, expected: str) -> bytes:  # src/memcache/replies.ts:644
+    def _take_line(self, end: int, terminator_length: int, expected: str) -> bytes:  # src/memcache/replies.ts:652
         """The line from `_position` to `end`, consumed with the `terminator_length` bytes of its line end."""
         if end - self._position > MAX_LINE_LENGTH:
             raise self._fail(expected, LINE_TOO_LONG)
@@ -675,26 +683,26 @@ class ReplyReader:  # src/memcache/replies.ts:176
         return line
 
     # ---- state and errors ----
-    def _start(self, reply: str) -> None:  # src/memcache/replies.ts:653
+    def _start(self, reply: str) -> None:  # src/memcache/replies.ts:661
         if self._failure is not None:
             raise self._failure
         if self._pending is not None and self._pending != reply:
             raise ReadOrderError(f'a read of the reply to {reply} while the reply to {self._pending} is partly read')
 
-    def _cas_token(self, token: bytes, expected: str) -> str:  # src/memcache/replies.ts:660
+    def _cas_token(self, token: bytes, expected: str) -> str:  # src/memcache/replies.ts:668
         if not is_decimal_u64(token):
             raise self._fail(
                 expected, f'a CAS token of {int_to_string(len(token))} bytes that is not an unsigned 64-bit number'
             )
         return token.decode('latin-1')
 
-    def _too_long(self, length: int) -> str:  # src/memcache/replies.ts:669
+    def _too_long(self, length: int) -> str:  # src/memcache/replies.ts:677
         return (
             f'a data block of {int_to_string(length)} bytes, more than the'
             f' {int_to_string(self._max_value_length)} bytes allowed'
         )
 
-    def _reset_reply(self) -> None:  # src/memcache/replies.ts:674
+    def _reset_reply(self) -> None:  # src/memcache/replies.ts:682
         """Forgets the reply partly read (after an error reply, the next read starts a new one)."""
         self._pending = None
         self._values_need = REPLY_DONE
@@ -702,14 +710,14 @@ class ReplyReader:  # src/memcache/replies.ts:176
         self._stats = []
         self._meta_header = None
 
-    def _fail(self, expected: str, problem: str) -> ProtocolError:  # src/memcache/replies.ts:683
+    def _fail(self, expected: str, problem: str) -> ProtocolError:  # src/memcache/replies.ts:691
         """A ProtocolError, which every later read throws again."""
         self._reset_reply()
         error = ProtocolError(expected, problem)
         self._failure = error
         return error
 
-    def _unexpected(self, line: bytes, expected: str, wanted: str) -> ReplyError:  # src/memcache/replies.ts:691
+    def _unexpected(self, line: bytes, expected: str, wanted: str) -> ReplyError:  # src/memcache/replies.ts:699
         """The error reply `line` holds, or a ProtocolError saying it is not one of the `wanted` lines."""
         error = error_reply_of(line)
         if error is None:
