@@ -301,11 +301,21 @@ export class PymcacheFDW extends ForeignDataWrapper {
 
   /**
    * Whether the query needs what only a meta get or a listing tells (remaining TTL, last access, size, fetched).
-   * multicorn2 names no column for a whole-row reference: an empty set may need them all.
+   * multicorn2 names no column for a whole-row reference: an empty set may need them all, and so may a reading query
+   * that names nothing but the key (`SELECT c::text FROM cache c WHERE key = 'k'` names the column of its condition).
+   * For a lookup they cost no extra round trip (mg instead of gets); a DELETE, which names only the key, needs none.
    */
   private wantsFacts(columns: Set<string>): boolean {
     if (columns.size === 0) return true;
     const layout = this.layout;
+    if (columns.size === 1 && columns.has(layout.keyColumn)) {
+      const hasFactColumns =
+        layout.expireColumn !== null ||
+        layout.lastAccessColumn !== null ||
+        layout.sizeColumn !== null ||
+        layout.fetchedColumn !== null;
+      return hasFactColumns && !queryMayModify();
+    }
     return (
       (layout.expireColumn !== null && columns.has(layout.expireColumn)) ||
       (layout.lastAccessColumn !== null && columns.has(layout.lastAccessColumn)) ||

@@ -290,13 +290,24 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:149
         )
         return lines
 
-    def _wants_facts(self, columns: AbstractSet[str]) -> bool:  # src/fdw.ts:306
+    def _wants_facts(self, columns: AbstractSet[str]) -> bool:  # src/fdw.ts:308
         """Whether the query needs what only a meta get or a listing tells (remaining TTL, last access, size, fetched).
-        multicorn2 names no column for a whole-row reference: an empty set may need them all.
+        multicorn2 names no column for a whole-row reference: an empty set may need them all, and so may a reading query
+        that names nothing but the key (`SELECT c::text FROM cache c WHERE key = 'k'` names the column of its
+        condition). For a lookup they cost no extra round trip (mg instead of gets); a DELETE, which names only the key,
+        needs none.
         """
         if len(columns) == 0:
             return True
         layout = self._layout
+        if len(columns) == 1 and layout['key_column'] in columns:
+            has_fact_columns = (
+                layout['expire_column'] is not None
+                or layout['last_access_column'] is not None
+                or layout['size_column'] is not None
+                or layout['fetched_column'] is not None
+            )
+            return has_fact_columns and not query_may_modify()
         return (
             layout['expire_column'] is not None and layout['expire_column'] in columns
             or layout['last_access_column'] is not None and layout['last_access_column'] in columns
@@ -304,7 +315,7 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:149
             or layout['fetched_column'] is not None and layout['fetched_column'] in columns
         )
 
-    def _wants_values(self, columns: AbstractSet[str]) -> bool:  # src/fdw.ts:318
+    def _wants_values(self, columns: AbstractSet[str]) -> bool:  # src/fdw.ts:328
         """Whether a scan without a key condition must fetch values: a value or flags column is asked for (or the row).
         """
         if len(columns) == 0:
@@ -312,7 +323,7 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:149
         flags_column = self._layout['flags_column']
         return self._layout['value_column'] in columns or flags_column is not None and flags_column in columns
 
-    def _full_key(self, key: str) -> str:  # src/fdw.ts:325
+    def _full_key(self, key: str) -> str:  # src/fdw.ts:335
         """The memcached key for a SQL key: prefixed and validated; an invalid one is an ERROR naming it."""
         try:
             return prefixed_key(self._settings['prefix'], key)
@@ -326,7 +337,7 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:149
         sortkeys: list[SortKey] | None = None,
         limit: int | None = None,
         offset: int | None = None,
-    ) -> Iterator[SqlRow]:  # src/fdw.ts:338
+    ) -> Iterator[SqlRow]:  # src/fdw.ts:348
         """The rows for `quals`: a lookup of the keys the quals give, or without a key condition a listing of every
         server (full_scan). `limit` and `offset` come only when can_limit accepted them.
         """
@@ -402,7 +413,7 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:149
                 )
             yield row
 
-    def _facts_into(self, row: SqlRow, cas: str | None, facts: ItemFacts | None, key: str) -> None:  # src/fdw.ts:423
+    def _facts_into(self, row: SqlRow, cas: str | None, facts: ItemFacts | None, key: str) -> None:  # src/fdw.ts:433
         """The columns of what memcached told about an item (NULL where the read did not say)."""
         layout = self._layout
         if layout['expire_column'] is not None:
@@ -422,7 +433,7 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:149
                 None if facts is None else fetched_column_value(facts.fetched, layout['fetched_kind'])
             )
 
-    def _row_of(self, key: str, item: StoredItem, value_asked: bool) -> SqlRow:  # src/fdw.ts:439
+    def _row_of(self, key: str, item: StoredItem, value_asked: bool) -> SqlRow:  # src/fdw.ts:449
         """The row of `item` under the user key `key`; `value_asked`: the value and flags are decoded strictly."""
         layout = self._layout
         row: SqlRow = {}
@@ -444,7 +455,7 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:149
 
     def _list_items(
         self, quals: list[Qual], columns: AbstractSet[str], limit: int | None, offset: int | None
-    ) -> Iterator[SqlRow]:  # src/fdw.ts:463
+    ) -> Iterator[SqlRow]:  # src/fdw.ts:473
         """A scan without a key condition: the items of every server of the table (lru_crawler metadump), server after
         server, with the transaction's pending writes in place of what memcached holds for their keys. Only the table's
         prefix group is kept (the prefix stripped), and only keys the server holds as a lookup would read them (a stale
@@ -543,7 +554,7 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:149
                 ' key bytes only.',
             )
 
-    def _listed_row(self, listed: ListedItem, item: StoredItem | None, remember: bool) -> SqlRow:  # src/fdw.ts:558
+    def _listed_row(self, listed: ListedItem, item: StoredItem | None, remember: bool) -> SqlRow:  # src/fdw.ts:568
         """The row of an item a listing found; `item` holds its value when the query needed it, else null (then nothing
         is remembered: a statement that may write always fetches values).
         """
@@ -561,7 +572,7 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:149
 
     def _fetch_batch(
         self, store: CacheStore, batch: list[ListedItem], page: RowPage, remember: bool
-    ) -> list[SqlRow]:  # src/fdw.ts:573
+    ) -> list[SqlRow]:  # src/fdw.ts:583
         """The rows of a batch of listed items, their values fetched in one pipelined get (items gone since are left
         out).
         """
@@ -577,7 +588,7 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:149
             rows.append(self._listed_row(listed, item, remember))
         return rows
 
-    def _key_of(self, value: SqlValue) -> str:  # src/fdw.ts:592
+    def _key_of(self, value: SqlValue) -> str:  # src/fdw.ts:602
         """The key of a row being written; NULL is an ERROR (memcached has no NULL key)."""
         if isinstance(value, str):
             return value
@@ -585,7 +596,7 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:149
             raise_error(f"the key column \"{self._layout['key_column']}\" must not be NULL", 'Give every row a key.')
         raise_error(f"the key column \"{self._layout['key_column']}\" must be text")
 
-    def _item_of(self, row: SqlRow, key: str, flags_fallback: int) -> StoredItem:  # src/fdw.ts:601
+    def _item_of(self, row: SqlRow, key: str, flags_fallback: int) -> StoredItem:  # src/fdw.ts:611
         """The bytes and flags to store for a row; without a flags column the item keeps `flags_fallback`."""
         value_column = self._layout['value_column']
         value = row.get(value_column)
@@ -603,7 +614,7 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:149
             flags = 0 if number is None else checked_flags(number, key)
         return {'value': encoded, 'flags': flags, 'cas': None, 'facts': None}
 
-    def _expire_of(self, row: SqlRow, key: str) -> int:  # src/fdw.ts:622
+    def _expire_of(self, row: SqlRow, key: str) -> int:  # src/fdw.ts:632
         """What memcached is sent as the expiration of a row: its expire column, else the table's `expire` option."""
         seconds = self._settings['expire']
         expire_column = self._layout['expire_column']
@@ -615,12 +626,12 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:149
         return memcached_expire(seconds, key)
 
     @property
-    def _sends_at_statement_end(self) -> bool:  # src/fdw.ts:634
+    def _sends_at_statement_end(self) -> bool:  # src/fdw.ts:644
         """Writes wait for COMMIT unless the table's write_mode is immediate (then they wait for the statement's end).
         """
         return self._settings['write_mode'] == 'immediate'
 
-    def _duplicate_key(self, key: str) -> NoReturn:  # src/fdw.ts:638
+    def _duplicate_key(self, key: str) -> NoReturn:  # src/fdw.ts:648
         raise_error(
             f'duplicate key value: key {quote_for_message(key)} already exists in memcached at'
             f' {self._servers.store_for(self._full_key(key)).server_label}',
@@ -630,7 +641,7 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:149
 
     def _exists_for_transaction(
         self, key: str, full_key: str, found: dict[str, StoredItem] | None
-    ) -> bool:  # src/fdw.ts:653
+    ) -> bool:  # src/fdw.ts:663
         """Whether `full_key` exists as this transaction sees it: its pending write if any, else memcached (`found`, the
         items a batch lookup returned, or one get).
         """
@@ -648,7 +659,7 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:149
         fetched = self._servers.read_through(transaction_writes, [full_key])
         return full_key in fetched
 
-    def _check_item_size(self, key: str, full_key: str, item: StoredItem) -> None:  # src/fdw.ts:673
+    def _check_item_size(self, key: str, full_key: str, item: StoredItem) -> None:  # src/fdw.ts:683
         """A stored value must fit the server's item size (item_size_max, less the key and memcached's per-item
         overhead), checked before it is recorded so that memcached cannot refuse it at COMMIT.
         """
@@ -667,7 +678,7 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:149
                 ' store a smaller value, or start memcached with a larger -I.',
             )
 
-    def _write(self, op: WriteOp, key: str) -> bool:  # src/fdw.ts:704
+    def _write(self, op: WriteOp, key: str) -> bool:  # src/fdw.ts:714
         """Sends or records one write of the row whose key is `key`. Outside a transaction (Multicorn always opens one;
         only direct callers do not) the write goes out at once. Otherwise it joins the statement's writes, which reach
         the transaction's write set (or, under write_mode immediate, memcached) when the statement ends.
@@ -689,7 +700,7 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:149
 
     def _store_new(
         self, key: str, full_key: str, item: StoredItem, expire: int, found: dict[str, StoredItem] | None
-    ) -> None:  # src/fdw.ts:724
+    ) -> None:  # src/fdw.ts:734
         """Stores a row under `insert_mode`; in `add` mode an existing key is a unique violation, found at statement
         time (the transaction's own pending writes, else memcached) and checked again by memcached's `add` when sent.
         `found` holds the items of a batch lookup (bulk_insert), or null.
@@ -704,7 +715,7 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:149
         if not stored and kind == 'add':
             self._duplicate_key(key)
 
-    def insert(self, values: SqlRow) -> SqlRow | None:  # src/fdw.ts:741
+    def insert(self, values: SqlRow) -> SqlRow | None:  # src/fdw.ts:751
         if self._stats_table is not None:
             self._read_only()
         given = values.get(self._layout['key_column'])
@@ -715,7 +726,7 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:149
         self._store_new(key, full_key, item, expire, None)
         return None
 
-    def bulk_insert(self, rows: list[SqlRow]) -> None:  # src/fdw.ts:756
+    def bulk_insert(self, rows: list[SqlRow]) -> None:  # src/fdw.ts:766
         """Rows an INSERT hands over in batches of modify_batch_size: the same as insert() row by row, with the
         duplicate check of insert_mode add done for the whole batch in one get_many.
         """
@@ -738,13 +749,13 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:149
         return None
 
     @property
-    def modify_batch_size(self) -> int:  # src/fdw.ts:782
+    def modify_batch_size(self) -> int:  # src/fdw.ts:792
         """Rows per bulk_insert call: the table's batch_size, 1 by default because PostgreSQL returns no rows from
         INSERT ... RETURNING when it batches.
         """
         return self._settings['batch_size']
 
-    def update(self, oldvalues: SqlValue, newvalues: SqlRow) -> SqlRow | None:  # src/fdw.ts:791
+    def update(self, oldvalues: SqlValue, newvalues: SqlRow) -> SqlRow | None:  # src/fdw.ts:801
         """`oldvalues` is the row id (the key) of the row the scan found. An UPDATE that leaves value and flags as they
         were is a `touch` (only the expiration changes); otherwise the item is set. Changing the key moves the item: the
         new key is stored (under insert_mode) first, then the old one deleted.
@@ -787,7 +798,7 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:149
         self._scanned[new_key] = item
         return None
 
-    def _changed_meanwhile(self, key: str, full_key: str) -> NoReturn:  # src/fdw.ts:828
+    def _changed_meanwhile(self, key: str, full_key: str) -> NoReturn:  # src/fdw.ts:838
         """An UPDATE sent at once (outside a transaction) found the item changed by another client since it read it."""
         raise_error(
             f'another client changed key {quote_for_message(key)} in memcached at'
@@ -796,7 +807,7 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:149
             "The other client's value stays. Read the key again and retry.",
         )
 
-    def delete(self, oldvalues: SqlValue) -> None:  # src/fdw.ts:837
+    def delete(self, oldvalues: SqlValue) -> None:  # src/fdw.ts:847
         """`oldvalues` is the key of a row the scan found, so DELETE's row count is the number of keys that existed."""
         if self._stats_table is not None:
             self._read_only()
@@ -807,45 +818,45 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:149
     # Transaction hooks. Multicorn calls begin/sub_begin when the table is first used in a transaction or savepoint, and
     # pre_commit, commit, rollback, sub_commit, sub_rollback on every table used in it: the write set is shared by the
     # backend's tables, so each hook is idempotent and the first pre_commit (or commit) sends everything.
-    def begin(self, serializable: int) -> None:  # src/fdw.ts:849
+    def begin(self, serializable: int) -> None:  # src/fdw.ts:859
         """`serializable` is 1 under SERIALIZABLE, else 0: a SERIALIZABLE transaction's writes wait for commit."""
         self._transaction_level = 1
         self._guard = guard_transaction()
         begin_transaction(serializable == 1)
 
-    def sub_begin(self, level: int) -> None:  # src/fdw.ts:855
+    def sub_begin(self, level: int) -> None:  # src/fdw.ts:865
         self._transaction_level = level
 
-    def sub_commit(self, level: int) -> None:  # src/fdw.ts:860
+    def sub_commit(self, level: int) -> None:  # src/fdw.ts:870
         """RELEASE SAVEPOINT: the savepoint's writes stay pending, now part of the enclosing level."""
         release_level(level)
         self._transaction_level = level - 1
 
-    def sub_rollback(self, level: int) -> None:  # src/fdw.ts:866
+    def sub_rollback(self, level: int) -> None:  # src/fdw.ts:876
         """ROLLBACK TO SAVEPOINT (or a failed subtransaction): exactly the writes made since the savepoint are dropped.
         """
         rollback_to_level(level)
         self._transaction_level = level - 1
 
-    def pre_commit(self) -> None:  # src/fdw.ts:872
+    def pre_commit(self) -> None:  # src/fdw.ts:882
         """Before COMMIT: every pending write goes to memcached, pipelined per server; a failure aborts the COMMIT."""
         send_at_pre_commit()
 
-    def commit(self) -> None:  # src/fdw.ts:877
+    def commit(self) -> None:  # src/fdw.ts:887
         """After COMMIT: a SERIALIZABLE transaction's writes go now (a failure is a WARNING); nothing stays pending."""
         send_at_commit()
         self._transaction_level = 0
 
-    def rollback(self) -> None:  # src/fdw.ts:883
+    def rollback(self) -> None:  # src/fdw.ts:893
         """ROLLBACK (or an error): the pending writes are dropped; any sent before the abort are deleted again."""
         self._statement.clear()
         abandon_transaction()
         self._transaction_level = 0
 
-    def end_scan(self) -> None:  # src/fdw.ts:889
+    def end_scan(self) -> None:  # src/fdw.ts:899
         pass
 
-    def end_modify(self) -> None:  # src/fdw.ts:895
+    def end_modify(self) -> None:  # src/fdw.ts:905
         """The statement's modification ends: its writes join the transaction's write set, or under write_mode immediate
         go to memcached now, pipelined.
         """
@@ -860,20 +871,20 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:149
     # The function API (src/functions.ts): memcache_get, memcache_set, ... on this table go through the checks and the
     # write path of INSERT, UPDATE and DELETE. Each call is a statement of its own.
     @property
-    def table_options(self) -> CacheTableOptions:  # src/fdw.ts:909
+    def table_options(self) -> CacheTableOptions:  # src/fdw.ts:919
         """The table's options, as checked when the instance was built."""
         return self._settings
 
     @property
-    def server_pool(self) -> ServerPool:  # src/fdw.ts:914
+    def server_pool(self) -> ServerPool:  # src/fdw.ts:924
         """The table's servers."""
         return self._servers
 
-    def memcached_key(self, key: str) -> str:  # src/fdw.ts:919
+    def memcached_key(self, key: str) -> str:  # src/fdw.ts:929
         """The memcached key of `key`: prefixed and validated (an invalid key is an ERROR naming it)."""
         return self._full_key(key)
 
-    def join_transaction(self, serializable: int, level: int, fresh: bool) -> None:  # src/fdw.ts:928
+    def join_transaction(self, serializable: int, level: int, fresh: bool) -> None:  # src/fdw.ts:938
         """Joins the backend's transaction at savepoint `level` (PostgreSQL's nesting level: 1 for the transaction), as
         Multicorn's begin and sub_begin would; `serializable` is 1 under SERIALIZABLE. `fresh`: the backend's
         transaction is not the one this instance last joined (begin it, whatever level that one left).
@@ -882,17 +893,17 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:149
             self.begin(serializable)
         self._transaction_level = level
 
-    def exists_in_transaction(self, key: str, full_key: str) -> bool:  # src/fdw.ts:934
+    def exists_in_transaction(self, key: str, full_key: str) -> bool:  # src/fdw.ts:944
         """Whether `key` (memcached key `full_key`) exists as the transaction sees it: its pending write, else
         memcached.
         """
         return self._exists_for_transaction(key, full_key, None)
 
-    def check_value_size(self, key: str, full_key: str, item: StoredItem) -> None:  # src/fdw.ts:939
+    def check_value_size(self, key: str, full_key: str, item: StoredItem) -> None:  # src/fdw.ts:949
         """An ERROR naming the key when `item` does not fit the server's item size, as for INSERT."""
         self._check_item_size(key, full_key, item)
 
-    def write_as_statement(self, op: WriteOp, key: str) -> bool:  # src/fdw.ts:947
+    def write_as_statement(self, op: WriteOp, key: str) -> bool:  # src/fdw.ts:957
         """One write as a statement of its own: recorded, then folded into the transaction's write set (or, under
         write_mode immediate, sent). Returns what `_write` returns (true when recorded).
         """

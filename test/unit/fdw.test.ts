@@ -9,6 +9,7 @@ import {
   openConnectionCount as openClientCount,
 } from '../../src/memcache/connection';
 import { NO_KEY_ROWS_ESTIMATE, PymcacheFDW } from '../../src/fdw';
+import { setRunningQueryForTests } from '../../src/ports/backend';
 import { Qual, takeLoggedMessages, WARNING, type ColumnDefinition, type Row } from '../../src/ports/host';
 import { startMemcached, startMemcachedOnPort, uniquePrefix } from '../rig/memcached';
 import { collect, columns, failure } from './fdw-support';
@@ -87,7 +88,18 @@ describe('SELECT by key', () => {
     const { fdw, prefix } = freshTable();
     await rawSet(server, `${prefix}binary`, Buffer.from([0xff, 0xfe]));
     await rawSet(server, `${prefix}text`, 'readable');
-    // multicorn2 leaves whole-row references out of the columns it asks for, so rows carry every readable column.
+    // multicorn2 leaves whole-row references out of the columns it asks for (it names the key of the condition), so
+    // rows carry every readable column, the remaining TTL included (0: never expires) when the query only reads.
+    setRunningQueryForTests(false, true);
+    try {
+      expect(await select(fdw, [new Qual('key', ['=', true], ['binary', 'text'])], new Set(['key']))).toEqual([
+        { key: 'binary', value: null, expire: '0' },
+        { key: 'text', value: 'readable', expire: '0' },
+      ]);
+    } finally {
+      setRunningQueryForTests(true, true);
+    }
+    // A statement that may modify (a DELETE names only the key) reads no facts: plain gets.
     expect(await select(fdw, [new Qual('key', ['=', true], ['binary', 'text'])], new Set(['key']))).toEqual([
       { key: 'binary', value: null, expire: null },
       { key: 'text', value: 'readable', expire: null },
