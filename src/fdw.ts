@@ -23,7 +23,13 @@ import {
 } from './keys';
 import { ItemDump } from './item-dump';
 import type { MetadumpEntry } from './memcache/protocol';
-import { guardTransaction, keyOrderIsBytewise, queryMayModify, type GuardStatus } from './ports/backend';
+import {
+  guardTransaction,
+  keyIsOneParameter,
+  keyOrderIsBytewise,
+  queryMayModify,
+  type GuardStatus,
+} from './ports/backend';
 import { importedTables } from './import-schema';
 import { ColumnDefinition, ForeignDataWrapper, type Qual, type SortKey, type TableDefinition } from './ports/host';
 import {
@@ -233,6 +239,9 @@ export class PymcacheFDW extends ForeignDataWrapper {
     const asked = columns.size;
     const width = COLUMN_WIDTH * (asked > 0 ? asked : 1);
     if (keys !== null) return [keys.length, width];
+    // A generic plan of `key = $1` (a prepared statement, a PL/pgSQL query) is still a one-key lookup: costed as one,
+    // the plan cache keeps it instead of planning every execution, and it never carries a listing's cost into JIT.
+    if (keyIsOneParameter(this.layout.keyColumn)) return [1, width];
     if (!this.settings.fullScan) return [NO_KEY_ROWS_ESTIMATE, width];
     const items = await this.servers.itemCount();
     return [items === null ? NO_KEY_ROWS_ESTIMATE : items, width];

@@ -17,7 +17,9 @@
  * It also tells the wrapper about the query running now (the innermost ExecutorRun), which Multicorn does not: whether
  * it may modify anything (a scan under a plain SELECT need not remember what it read for an UPDATE), and whether every
  * collation-aware comparison on a cache table's scan compares bytewise (C collation), so that a key range can be
- * applied while memcached lists its keys.
+ * applied while memcached lists its keys. And about the query being planned (the innermost planner call): whether its
+ * only cache table is looked up by `key = $n`, which Multicorn hands get_rel_size no trace of in a generic plan, so
+ * that the generic plan of a prepared lookup is costed as the one-row lookup it is rather than as a listing.
  *
  * The wrapper loads this library with ctypes from inside the backend and calls pymcache_fdw_guard_note_use() when a
  * cache table joins a transaction; the first call registers the callbacks. Named in session_preload_libraries, it is
@@ -40,6 +42,8 @@
 #include "nodes/nodeFuncs.h"
 #include "nodes/parsenodes.h"
 #include "nodes/plannodes.h"
+#include "optimizer/planner.h"
+#include "parser/parsetree.h"
 #include "tcop/utility.h"
 #include "utils/lsyscache.h"
 #include "utils/pg_locale.h"
@@ -54,14 +58,19 @@ static bool guard_installed = false;
 static bool cache_used_in_transaction = false;
 /* The query whose ExecutorRun is innermost now, or NULL (none, or one that started before the guard was installed). */
 static QueryDesc *running_query = NULL;
+/* The query whose planning is innermost now, or NULL. */
+static Query *planning_query = NULL;
 
 static ExecutorRun_hook_type	previous_executor_run = NULL;
 static ProcessUtility_hook_type previous_process_utility = NULL;
+static planner_hook_type		previous_planner = NULL;
 
 void				   _PG_init(void);
 extern PGDLLEXPORT int pymcache_fdw_guard_note_use(void);
+extern PGDLLEXPORT int pymcache_fdw_guard_install(void);
 extern PGDLLEXPORT int pymcache_fdw_guard_query_may_modify(void);
 extern PGDLLEXPORT int pymcache_fdw_guard_key_order_is_bytewise(void);
+extern PGDLLEXPORT int pymcache_fdw_guard_key_is_one_parameter(const char *column);
 /* default_table.c: the setting pymcache_fdw.default_table of the memcache_* functions */
 extern void pymc_define_settings(void);
 
@@ -178,6 +187,28 @@ guard_executor_run(QueryDesc *query, ScanDirection direction, uint64 count, bool
 	}
 }
 
+static PlannedStmt *
+guard_planner(Query *parse, const char *query_string, int cursor_options, ParamListInfo bound_params)
+{
+	Query		*outer = planning_query;
+	PlannedStmt *planned;
+
+	planning_query = parse;
+	PG_TRY();
+	{
+		if (previous_planner != NULL)
+			planned = previous_planner(parse, query_string, cursor_options, bound_params);
+		else
+			planned = standard_planner(parse, query_string, cursor_options, bound_params);
+	}
+	PG_FINALLY();
+	{
+		planning_query = outer;
+	}
+	PG_END_TRY();
+	return planned;
+}
+
 static void
 guard_process_utility(PlannedStmt *statement, const char *query, bool read_only_tree, ProcessUtilityContext context,
 					  ParamListInfo params, QueryEnvironment *environment, DestReceiver *dest,
@@ -237,6 +268,8 @@ install_guard(void)
 	ExecutorRun_hook = guard_executor_run;
 	previous_process_utility = ProcessUtility_hook;
 	ProcessUtility_hook = guard_process_utility;
+	previous_planner = planner_hook;
+	planner_hook = guard_planner;
 	guard_installed = true;
 }
 
@@ -354,6 +387,165 @@ pymcache_fdw_guard_note_use(void)
 	{
 		install_guard();
 		cache_used_in_transaction = true;
+	}
+	PG_CATCH();
+	{
+		MemoryContextSwitchTo(context);
+		FlushErrorState();
+		installed = 0;
+	}
+	PG_END_TRY();
+	return installed;
+}
+
+/* `node` without the binary-compatible relabelling PostgreSQL puts around a varchar compared as text. */
+static Node *
+strip_relabel(Node *node)
+{
+	while (node != NULL && IsA(node, RelabelType))
+		node = (Node *) ((RelabelType *) node)->arg;
+	return node;
+}
+
+/* Whether `node` is `<column of range entry `rtindex`> = $n` (an external parameter), either way round. */
+static bool
+is_key_equals_parameter(Node *node, Index rtindex, AttrNumber column)
+{
+	OpExpr *op;
+	Node   *left;
+	Node   *right;
+	char   *name;
+
+	if (node == NULL || !IsA(node, OpExpr) || list_length(((OpExpr *) node)->args) != 2)
+		return false;
+	op = (OpExpr *) node;
+	left = strip_relabel(linitial(op->args));
+	right = strip_relabel(lsecond(op->args));
+	if (IsA(right, Var))
+	{
+		Node *swap = left;
+
+		left = right;
+		right = swap;
+	}
+	if (!IsA(left, Var) || right == NULL || !IsA(right, Param) || ((Param *) right)->paramkind != PARAM_EXTERN)
+		return false;
+	if (((Var *) left)->varno != rtindex || ((Var *) left)->varlevelsup != 0 || ((Var *) left)->varattno != column)
+		return false;
+	name = get_opname(op->opno);
+	return name != NULL && strcmp(name, "=") == 0;
+}
+
+/*
+ * Whether the AND of conditions `quals` holds `<column> = $n` for range entry `rtindex`: an AND clause or an
+ * implicit-AND list (the plan cache hands the planner its queries with the WHERE clause as a list), nested too.
+ */
+static bool
+has_key_equals_parameter(Node *quals, Index rtindex, AttrNumber column)
+{
+	List	 *conditions;
+	ListCell *cell;
+
+	if (quals == NULL)
+		return false;
+	if (IsA(quals, List))
+		conditions = (List *) quals;
+	else if (is_andclause(quals))
+		conditions = ((BoolExpr *) quals)->args;
+	else
+		return is_key_equals_parameter(quals, rtindex, column);
+	foreach(cell, conditions)
+	{
+		if (has_key_equals_parameter(lfirst(cell), rtindex, column))
+			return true;
+	}
+	return false;
+}
+
+/* Counts the cache tables a query reads, in its subqueries, CTEs and sublinks too. */
+static bool
+cache_table_counter(Node *node, int *count)
+{
+	if (node == NULL)
+		return false;
+	if (IsA(node, RangeTblEntry))
+	{
+		RangeTblEntry *entry = (RangeTblEntry *) node;
+
+		if (entry->rtekind == RTE_RELATION && entry->relkind == RELKIND_FOREIGN_TABLE && is_cache_table(entry->relid))
+			(*count)++;
+		return false;
+	}
+	if (IsA(node, Query))
+		return query_tree_walker((Query *) node, cache_table_counter, count, QTW_EXAMINE_RTES_BEFORE);
+	return expression_tree_walker(node, cache_table_counter, count);
+}
+
+/*
+ * Called by the wrapper through ctypes from get_rel_size when the quals it was given hold no key: 1 when the query
+ * being planned reads exactly one cache table and its WHERE clause (an AND of conditions) holds `column = $n` for it,
+ * so at most one row comes back whatever $n is; 0 otherwise, when no query is being planned, or when the check fails
+ * (no PostgreSQL error may escape into the Python frames that called it). Only a cost estimate depends on it.
+ */
+int
+pymcache_fdw_guard_key_is_one_parameter(const char *column)
+{
+	volatile int  found = 0;
+	MemoryContext context = CurrentMemoryContext;
+	Query		 *query = planning_query;
+
+	if (query == NULL || column == NULL || query->jointree == NULL)
+		return 0;
+	PG_TRY();
+	{
+		Index	  rtindex = 0;
+		Index	  index = 0;
+		int		  cache_tables = 0;
+		ListCell *cell;
+
+		/* The one cache table must be a range entry of the query itself, where its WHERE clause can name it. */
+		foreach(cell, query->rtable)
+		{
+			RangeTblEntry *entry = (RangeTblEntry *) lfirst(cell);
+
+			index++;
+			if (entry->rtekind == RTE_RELATION && entry->relkind == RELKIND_FOREIGN_TABLE &&
+				is_cache_table(entry->relid))
+				rtindex = index;
+		}
+		query_tree_walker(query, cache_table_counter, &cache_tables, QTW_EXAMINE_RTES_BEFORE);
+		if (cache_tables == 1 && rtindex != 0)
+		{
+			AttrNumber attnum = get_attnum(rt_fetch(rtindex, query->rtable)->relid, column);
+
+			if (attnum != InvalidAttrNumber && has_key_equals_parameter(query->jointree->quals, rtindex, attnum))
+				found = 1;
+		}
+	}
+	PG_CATCH();
+	{
+		MemoryContextSwitchTo(context);
+		FlushErrorState();
+		found = 0;
+	}
+	PG_END_TRY();
+	return found;
+}
+
+/*
+ * Called by the wrapper through ctypes right after it loads this library (ctypes runs no _PG_init): the hooks are in
+ * place from then on, so the next query planned is seen even before a cache table joins a transaction. Returns 1, or
+ * 0 when they could not be installed (no PostgreSQL error may escape into the Python frames that called it).
+ */
+int
+pymcache_fdw_guard_install(void)
+{
+	volatile int  installed = 1;
+	MemoryContext context = CurrentMemoryContext;
+
+	PG_TRY();
+	{
+		install_guard();
 	}
 	PG_CATCH();
 	{

@@ -13,7 +13,10 @@ import ctypes
 import os
 from typing import Callable, Literal, Optional
 
-__all__ = ["GuardStatus", "guard_transaction", "key_order_is_bytewise", "pending_interrupt", "query_may_modify"]
+__all__ = [
+    "GuardStatus", "guard_transaction", "key_is_one_parameter", "key_order_is_bytewise", "pending_interrupt",
+    "query_may_modify",
+]
 
 GuardStatus = Literal["guarded", "guard-missing", "outside-backend"]
 """What guards a cache table's transaction (see guard_transaction)."""
@@ -86,8 +89,18 @@ class _Guard:
 
     def __init__(self, library: ctypes.CDLL) -> None:
         self.note_use = self._function(library, "pymcache_fdw_guard_note_use")
+        self.install = self._function(library, "pymcache_fdw_guard_install")
         self.query_may_modify = self._function(library, "pymcache_fdw_guard_query_may_modify")
         self.key_order_is_bytewise = self._function(library, "pymcache_fdw_guard_key_order_is_bytewise")
+        self.key_is_one_parameter: Optional[Callable[[bytes], int]] = None
+        try:
+            function = getattr(library, "pymcache_fdw_guard_key_is_one_parameter")
+        except AttributeError:
+            pass
+        else:
+            function.restype = ctypes.c_int
+            function.argtypes = [ctypes.c_char_p]
+            self.key_is_one_parameter = function
 
     @staticmethod
     def _function(library: ctypes.CDLL, name: str) -> Optional[Callable[[], int]]:
@@ -115,6 +128,9 @@ def _loaded_guard() -> Optional[_Guard]:
             _guard = _Guard(ctypes.CDLL(os.path.join(pkglib, _GUARD_LIBRARY)))
         except OSError:
             _guard = None
+        # ctypes runs no _PG_init: the hooks are installed now, so that the next query planned is seen too.
+        if _guard is not None and _guard.install is not None:
+            _guard.install()
     return _guard
 
 
@@ -152,3 +168,17 @@ def key_order_is_bytewise() -> bool:
     if guard is None or guard.key_order_is_bytewise is None:
         return False
     return guard.key_order_is_bytewise() == 1
+
+
+def key_is_one_parameter(column: str) -> bool:
+    """Whether the query being planned reads one cache table alone and looks it up by ``column = $n``.
+
+    Only get_rel_size asks, for a generic plan's estimate; without the guard library (or outside a backend) nothing is
+    known and the plan is costed as before.
+    """
+    if not _IN_BACKEND:
+        return False
+    guard = _loaded_guard()
+    if guard is None or guard.key_is_one_parameter is None:
+        return False
+    return guard.key_is_one_parameter(column.encode("utf-8")) == 1

@@ -28,6 +28,7 @@ export function setGuardStatusForTests(status: GuardStatus): void {
 let mayModifyForTests = true;
 let bytewiseForTests = true;
 let interruptForTests: string | null = null;
+let oneParameterKeyForTests: string | null = null;
 
 /**
  * Whether the query running now may modify anything: false only when the backend knows it is a plain SELECT. A scan
@@ -44,6 +45,20 @@ export function queryMayModify(): boolean {
  */
 export function keyOrderIsBytewise(): boolean {
   return bytewiseForTests;
+}
+
+/**
+ * Whether the query being planned reads this cache table alone and looks it up by `<column> = $n`: a generic plan,
+ * whose get_rel_size sees no key (Multicorn passes constant quals only), is then still a lookup of at most one row.
+ * Node plans nothing: false unless a test says which column.
+ */
+export function keyIsOneParameter(column: string): boolean {
+  return oneParameterKeyForTests !== null && oneParameterKeyForTests === column;
+}
+
+/** Node tests only: the key column keyIsOneParameter answers true for, or null for none. */
+export function setPlannedKeyParameterForTests(column: string | null): void {
+  oneParameterKeyForTests = column;
 }
 
 /**

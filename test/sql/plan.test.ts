@@ -1,7 +1,7 @@
 // The plans behind the benchmark's lookups, on PostgreSQL's default planner settings (the test rig turns JIT off for
 // stable EXPLAIN output; these tests turn it back on): a key lookup is estimated at the number of keys it asks for,
-// stays below jit_above_cost, and so never pays a JIT compile, also as a prepared statement run many times (where the
-// plan cache must keep choosing a custom plan: the generic one cannot see the parameter and is costed as a full scan).
+// stays below jit_above_cost, and so never pays a JIT compile, also as a prepared statement run many times (whose
+// generic plan the extension's guard lets the wrapper cost as the lookup it is: Multicorn hides the parameter).
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createScratchDatabase } from '../rig/postgres';
 import { openSession, type HostSession } from '../host/helpers';
@@ -74,18 +74,83 @@ describe('a one-key SELECT on default settings', () => {
     expect(output.JIT).toBeUndefined();
   });
 
-  it('as a prepared statement run past the plan cache switch point, is still a one-row custom plan without JIT', async () => {
+  it('as a prepared statement run past the plan cache switch point, becomes a one-row generic plan without JIT', async () => {
     await session.client.query('PREPARE one_key(text) AS SELECT value FROM cache WHERE key = $1');
-    // The plan cache compares custom and generic plans after the fifth execution.
+    // The plan cache compares custom and generic plans after the fifth execution. The generic plan's get_rel_size
+    // sees no key (Multicorn passes constant quals only); the extension's guard tells the wrapper that the query
+    // looks its one cache table up by `key = $1`, so it is costed as one row and kept: no planning per execution.
     for (let i = 1; i <= 8; i++) {
       expect((await session.client.query(`EXECUTE one_key('${i}')`)).rows).toEqual([{ value: `value ${i}` }]);
     }
+    const plan = await session.client.query<{ 'QUERY PLAN': string }>(`EXPLAIN EXECUTE one_key('9')`);
+    expect(plan.rows.map((row) => row['QUERY PLAN'])).toEqual([
+      'Foreign Scan on cache  (cost=20.00..64.00 rows=1 width=64)',
+      '  Filter: (key = $1)',
+      `  Multicorn: memcached ${server.host}:${server.port}`,
+      `  Multicorn: key prefix "${prefix}"`,
+      '  Multicorn: gets 1 key(s) in one round trip',
+    ]);
     const output = await explain(`EXPLAIN (ANALYZE, FORMAT JSON) EXECUTE one_key('9')`);
     const scan = foreignScan(output.Plan);
     expect(scan['Plan Rows']).toBe(1);
     expect(scan['Actual Rows']).toBe(1);
     expect(output.JIT).toBeUndefined();
     await session.client.query('DEALLOCATE one_key');
+  });
+
+  it('forced generic plans (plan_cache_mode) of lookups, updates and deletes by $1 are one-row lookups without JIT', async () => {
+    // The session's first use of a cache table loads the guard; only a query planned after that is seen
+    // (docs/performance.md: session_preload_libraries has it from a session's first statement).
+    await session.client.query(`SELECT value FROM cache WHERE key = '1'`);
+    await session.client.query('SET plan_cache_mode = force_generic_plan');
+    try {
+      await session.client.query(
+        'PREPARE read_key(text) AS SELECT value FROM cache WHERE key = $1 AND value IS NOT NULL',
+      );
+      const output = await explain(`EXPLAIN (ANALYZE, FORMAT JSON) EXECUTE read_key('12')`);
+      expect(foreignScan(output.Plan)['Plan Rows']).toBe(1);
+      expect(foreignScan(output.Plan)['Actual Rows']).toBe(1);
+      expect(output.JIT).toBeUndefined();
+      await session.client.query(`PREPARE change_key(text, text) AS UPDATE cache SET value = $2 WHERE key = $1`);
+      await session.client.query(`PREPARE drop_key(text) AS DELETE FROM cache WHERE key = $1`);
+      expect((await session.client.query(`EXECUTE change_key('13', 'changed')`)).rowCount).toBe(1);
+      expect((await session.client.query(`EXECUTE drop_key('14')`)).rowCount).toBe(1);
+      expect((await session.client.query(`EXECUTE read_key('13')`)).rows).toEqual([{ value: 'changed' }]);
+      expect((await session.client.query(`EXECUTE read_key('14')`)).rows).toEqual([]);
+      expect((await session.client.query(`EXECUTE read_key('15')`)).rows).toEqual([{ value: 'value 15' }]);
+    } finally {
+      await session.client.query('DEALLOCATE ALL');
+      await session.client.query('SET plan_cache_mode = DEFAULT');
+      // The other tests count on keys 1..1000 as beforeAll stored them.
+      await rawSet(server, `${prefix}13`, 'value 13');
+      await rawSet(server, `${prefix}14`, 'value 14');
+    }
+  });
+
+  it('a generic plan without a parameter on the key keeps the listing estimate (the servers item count)', async () => {
+    await session.client.query('SET plan_cache_mode = force_generic_plan');
+    try {
+      // A condition on the value, not the key: the scan lists the cache.
+      await session.client.query('PREPARE by_value(text) AS SELECT key FROM cache WHERE value = $1');
+      const scan = foreignScan((await explain(`EXPLAIN (FORMAT JSON) EXECUTE by_value('value 3')`)).Plan);
+      expect(scan['Plan Rows']).toBeGreaterThanOrEqual(1000);
+      // Two cache tables: which of them $1 looks up is left to the custom plans; neither is costed as one row.
+      await session.client.query(
+        'PREPARE two_tables(text) AS SELECT b.value FROM cache a JOIN cache b ON b.key = a.key WHERE a.key = $1',
+      );
+      const plan = (await explain(`EXPLAIN (FORMAT JSON) EXECUTE two_tables('3')`)).Plan;
+      const rows: number[] = [];
+      const collect = (node: PlanNode): void => {
+        if (node['Node Type'] === 'Foreign Scan') rows.push(node['Plan Rows']);
+        for (const child of node.Plans ?? []) collect(child);
+      };
+      collect(plan);
+      expect(rows).toHaveLength(2);
+      expect(Math.max(...rows)).toBeGreaterThanOrEqual(1000);
+    } finally {
+      await session.client.query('DEALLOCATE ALL');
+      await session.client.query('SET plan_cache_mode = DEFAULT');
+    }
   });
 });
 

@@ -9,7 +9,7 @@ import {
   openConnectionCount as openClientCount,
 } from '../../src/memcache/connection';
 import { NO_KEY_ROWS_ESTIMATE, PymcacheFDW } from '../../src/fdw';
-import { setRunningQueryForTests } from '../../src/ports/backend';
+import { setPlannedKeyParameterForTests, setRunningQueryForTests } from '../../src/ports/backend';
 import { Qual, takeLoggedMessages, WARNING, type ColumnDefinition, type Row } from '../../src/ports/host';
 import { startMemcached, startMemcachedOnPort, uniquePrefix } from '../rig/memcached';
 import { collect, columns, failure } from './fdw-support';
@@ -163,6 +163,16 @@ describe('planner interface', () => {
       expect(await fdw.getRelSize([], wanted)).toEqual([3, 64]);
       const off = new PymcacheFDW(tableOptions({ full_scan: 'off' }, own.address), TEXT_TABLE());
       expect(await off.getRelSize([], wanted)).toEqual([NO_KEY_ROWS_ESTIMATE, 64]);
+      // A generic plan of `key = $1` (the guard says so; Multicorn passes no qual): one row, not the item count.
+      setPlannedKeyParameterForTests('key');
+      try {
+        expect(await fdw.getRelSize([], wanted)).toEqual([1, 64]);
+        expect(await off.getRelSize([], wanted)).toEqual([1, 64]);
+        setPlannedKeyParameterForTests('value');
+        expect(await fdw.getRelSize([], wanted)).toEqual([3, 64]);
+      } finally {
+        setPlannedKeyParameterForTests(null);
+      }
     } finally {
       await closeAllClients();
       await own.stop();
