@@ -273,14 +273,25 @@ export class CacheFunctions {
     if (this.table.tableOptions.writeMode === 'immediate') {
       return await this.table.serverPool.storeFor(fullKey).appendNow(command, fullKey, value);
     }
-    // Under write_mode commit the joined value is computed now, from the value as this transaction sees it, and stored
-    // at COMMIT with set: what another client appends in between is overwritten (docs/functions.md).
-    const current = await this.itemOf(key, fullKey);
-    if (current === null) return false;
+    // Under write_mode commit the joined value is computed now, from the value as this transaction sees it, and written
+    // at COMMIT as a compare-and-swap against the item read (over a value this transaction has pending, as a set): an
+    // append another client makes in between fails the COMMIT instead of being overwritten. The item keeps the
+    // expiration it has, as memcached's append keeps it; where the server does not tell the TTL (a proxy refusing
+    // meta commands), `sent` stands in (docs/functions.md).
+    const found = await this.table.serverPool.readThrough(transactionWrites, [fullKey], true);
+    const current = found.get(fullKey);
+    if (current === undefined) return false;
     const joined = command === 'append' ? bytesConcat([current.value, value]) : bytesConcat([value, current.value]);
     const joinedItem: StoredItem = { value: joined, flags: current.flags, cas: null, facts: null };
     await this.table.checkValueSize(key, fullKey, joinedItem);
-    await this.table.writeAsStatement({ kind: 'set', key: fullKey, item: joinedItem, expire: sent }, key);
+    const ttl = current.facts === null ? null : current.facts.ttl;
+    const kept = ttl === null ? sent : ttl < 0 ? 0 : memcachedExpire(ttl, key);
+    const cas = current.cas;
+    if (cas === null) {
+      await this.table.writeAsStatement({ kind: 'set', key: fullKey, item: joinedItem, expire: kept }, key);
+    } else {
+      await this.table.writeAsStatement({ kind: 'cas', key: fullKey, item: joinedItem, expire: kept, cas: cas }, key);
+    }
     return true;
   }
 

@@ -415,9 +415,10 @@ async function sendSwaps(swaps: PendingCas[], ledger: FlushLedger): Promise<void
   const what = conflictReason === 'NOT_FOUND' ? 'deleted' : 'changed';
   throw new FlushFailed(
     `another client ${what} key ${key} in memcached at ${first.store.serverLabel} after this transaction read it: ` +
-      `the UPDATE of ${intToString(conflicts.length)} key(s) was not applied`,
-    "The other client's value stays. Read the key again and retry the transaction: an UPDATE is sent as a " +
-      'compare-and-swap against the value it read, so it never overwrites a change it did not see.',
+      `the compare-and-swap of ${intToString(conflicts.length)} key(s) was not applied`,
+    "The other client's value stays. Read the key again and retry the transaction: an UPDATE (and memcache_append or " +
+      "memcache_prepend under write_mode 'commit') is sent as a compare-and-swap against the value it read, so it " +
+      'never overwrites a change it did not see.',
     ledger.aftermath + ledger.detail([], conflicts),
   );
 }

@@ -276,9 +276,14 @@ class CacheFunctions:  # src/functions.ts:109
         if self.table.table_options['write_mode'] == 'immediate':
             return self.table.server_pool.store_for(full_key).append_now(command, full_key, value)
         # Under write_mode commit the joined value is computed now, from the value as this transaction sees it, and
-        # stored
-        # at COMMIT with set: what another client appends in between is overwritten (docs/functions.md).
-        current = self._item_of(key, full_key)
+        # written
+        # at COMMIT as a compare-and-swap against the item read (over a value this transaction has pending, as a set):
+        # an
+        # append another client makes in between fails the COMMIT instead of being overwritten. The item keeps the
+        # expiration it has, as memcached's append keeps it; where the server does not tell the TTL (a proxy refusing
+        # meta commands), `sent` stands in (docs/functions.md).
+        found = self.table.server_pool.read_through(transaction_writes, [full_key], True)
+        current = found.get(full_key)
         if current is None:
             return False
         joined = (
@@ -286,12 +291,20 @@ class CacheFunctions:  # src/functions.ts:109
         )
         joined_item: StoredItem = {'value': joined, 'flags': current['flags'], 'cas': None, 'facts': None}
         self.table.check_value_size(key, full_key, joined_item)
-        self.table.write_as_statement({'kind': 'set', 'key': full_key, 'item': joined_item, 'expire': sent}, key)
+        ttl = None if current['facts'] is None else current['facts'].ttl
+        kept = sent if ttl is None else 0 if ttl < 0 else memcached_expire(ttl, key)
+        cas = current['cas']
+        if cas is None:
+            self.table.write_as_statement({'kind': 'set', 'key': full_key, 'item': joined_item, 'expire': kept}, key)
+        else:
+            self.table.write_as_statement(
+                {'kind': 'cas', 'key': full_key, 'item': joined_item, 'expire': kept, 'cas': cas}, key
+            )
         return True
 
     def delete(
         self, key: str, hold_seconds: int, level: int, serializable: int, generation: int
-    ) -> bool:  # src/functions.ts:291
+    ) -> bool:  # src/functions.ts:302
         """memcache_delete(key[, hold]): the key is deleted (at COMMIT, under write_mode commit); true when it existed
         as this transaction sees it. `hold_seconds` other than 0 is an ERROR: memcached 1.4 dropped delete hold times.
         """
@@ -309,7 +322,7 @@ class CacheFunctions:  # src/functions.ts:109
 
     def touch(
         self, key: str, expire: int, absolute: bool, level: int, serializable: int, generation: int
-    ) -> bool:  # src/functions.ts:316
+    ) -> bool:  # src/functions.ts:327
         """memcache_touch(key, expire): a new expiration for a key that exists as this transaction sees it (else false).
         """
         self._enter(level, serializable, generation)
@@ -322,7 +335,7 @@ class CacheFunctions:  # src/functions.ts:109
 
     def counter(
         self, kind: Literal['incr', 'decr'], key: str, delta: int, level: int, serializable: int, generation: int
-    ) -> str | None:  # src/functions.ts:338
+    ) -> str | None:  # src/functions.ts:349
         """memcache_incr / memcache_decr(key, delta): memcached's atomic counter, applied at once (like nextval(), a
         ROLLBACK does not undo it); the new value as decimal text, or null when the key does not exist. A negative delta
         counts the other way, as pgmemcache does. A key this transaction has a pending value for is counted in the write
@@ -366,7 +379,7 @@ class CacheFunctions:  # src/functions.ts:109
             )
         return result
 
-    def flush_all(self, level: int, serializable: int, generation: int) -> bool:  # src/functions.ts:403
+    def flush_all(self, level: int, serializable: int, generation: int) -> bool:  # src/functions.ts:414
         """memcache_flush_all(): memcached's flush_all on every server of the table, at once. memcached empties the
         whole server, so a table with a prefix (a key group sharing the servers with others) refuses it.
         """
@@ -383,7 +396,7 @@ class CacheFunctions:  # src/functions.ts:109
             store.flush_all()
         return True
 
-    def stats(self, level: int, serializable: int, generation: int) -> str:  # src/functions.ts:421
+    def stats(self, level: int, serializable: int, generation: int) -> str:  # src/functions.ts:432
         """memcache_stats(): per server `Server: host (port)`, then `name: value` lines, then an empty line
         (pgmemcache's layout).
         """
@@ -401,7 +414,7 @@ class CacheFunctions:  # src/functions.ts:109
             lines.append('')
         return '\n'.join(lines) + '\n'
 
-    def server_add(self, spec: str) -> bool:  # src/functions.ts:442
+    def server_add(self, spec: str) -> bool:  # src/functions.ts:453
         """memcache_server_add('host[:port[:weight]]'): the servers are the table's `servers` (or `host` and `port`)
         option, so a server already listed answers true, and any other is an ERROR whose HINT gives the ALTER statement
         that adds it for every session.
@@ -463,7 +476,7 @@ def functions_for(
     table_name: str,
     server_name: str,
     server_option_names: list[str],
-) -> CacheFunctions:  # src/functions.ts:499
+) -> CacheFunctions:  # src/functions.ts:510
     """The function API on table `table_id`, built with its merged options and columns; the instance of an earlier call
     is kept while `signature` (a summary of the options and columns) is the same, and rebuilt when it changed.
     """
@@ -480,7 +493,7 @@ def functions_for(
     return built
 
 
-def joined() -> list[CacheFunctions]:  # src/functions.ts:523
+def joined() -> list[CacheFunctions]:  # src/functions.ts:534
     """The tables that joined the current transaction."""
     result: list[CacheFunctions] = []
     for functions in tables.values():
@@ -489,12 +502,12 @@ def joined() -> list[CacheFunctions]:  # src/functions.ts:523
     return result
 
 
-def pre_commit() -> None:  # src/functions.ts:532
+def pre_commit() -> None:  # src/functions.ts:543
     """PRE_COMMIT: the write set goes to memcached (a failure is an ERROR that aborts the COMMIT)."""
     send_at_pre_commit()
 
 
-def commit() -> None:  # src/functions.ts:537
+def commit() -> None:  # src/functions.ts:548
     """COMMIT: under SERIALIZABLE the writes go now; nothing stays pending. Never raises."""
     for functions in joined():
         functions.level = 0
@@ -502,7 +515,7 @@ def commit() -> None:  # src/functions.ts:537
     send_at_commit()
 
 
-def rollback() -> None:  # src/functions.ts:546
+def rollback() -> None:  # src/functions.ts:557
     """ABORT: the pending writes are dropped, those sent before the abort deleted again. Never raises."""
     for functions in joined():
         functions.level = 0
@@ -510,7 +523,7 @@ def rollback() -> None:  # src/functions.ts:546
     abandon_transaction()
 
 
-def sub_commit(level: int) -> None:  # src/functions.ts:555
+def sub_commit(level: int) -> None:  # src/functions.ts:566
     """RELEASE SAVEPOINT at `level`: the writes made since stay pending, in the enclosing level."""
     for functions in joined():
         if functions.level < level:
@@ -519,7 +532,7 @@ def sub_commit(level: int) -> None:  # src/functions.ts:555
         functions.level = level - 1
 
 
-def sub_rollback(level: int) -> None:  # src/functions.ts:564
+def sub_rollback(level: int) -> None:  # src/functions.ts:575
     """ROLLBACK TO SAVEPOINT (or a failed subtransaction) at `level`: the writes made since are dropped."""
     for functions in joined():
         if functions.level < level:

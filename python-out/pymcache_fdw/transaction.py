@@ -408,21 +408,22 @@ def send_swaps(swaps: list[PendingCas], ledger: FlushLedger) -> None:  # src/tra
     what = 'deleted' if conflict_reason == 'NOT_FOUND' else 'changed'
     raise FlushFailed(
         f'another client {what} key {key} in memcached at {first.store.server_label} after this transaction read it:'
-        f' the UPDATE of {int_to_string(len(conflicts))} key(s) was not applied',
-        "The other client's value stays. Read the key again and retry the transaction: an UPDATE is sent as a"
-        ' compare-and-swap against the value it read, so it never overwrites a change it did not see.',
+        f' the compare-and-swap of {int_to_string(len(conflicts))} key(s) was not applied',
+        "The other client's value stays. Read the key again and retry the transaction: an UPDATE (and memcache_append"
+        " or memcache_prepend under write_mode 'commit') is sent as a compare-and-swap against the value it read, so it"
+        ' never overwrites a change it did not see.',
         ledger.aftermath + ledger.detail([], conflicts),
     )
 
 
-def action_of(batch: WriteBatch) -> str:  # src/transaction.ts:426
+def action_of(batch: WriteBatch) -> str:  # src/transaction.ts:427
     """What a batch's action is called in messages."""
     return batch['kind']
 
 
 def flush_writes(
     writes: list[PendingWrite], what: str, applied: dict[PendingWrite, None], aftermath: str
-) -> None:  # src/transaction.ts:437
+) -> None:  # src/transaction.ts:438
     """Sends `writes` (each key's final operation): adds first; then every server's sets (grouped by expiration),
     deletes and touches as pipelined batches of up to KEYS_PER_BATCH keys, in rounds: each round sends one batch to
     every server before reading any server's replies, so the servers work in parallel. A failure throws FlushFailed,
@@ -540,7 +541,7 @@ def flush_writes(
         )
 
 
-def warn_vanished_touches(store: CacheStore, user_keys: list[str], what: str) -> None:  # src/transaction.ts:571
+def warn_vanished_touches(store: CacheStore, user_keys: list[str], what: str) -> None:  # src/transaction.ts:572
     """An expire-only UPDATE is a `touch` at COMMIT, and touch does not create keys: a key that expired, was evicted or
     was deleted by another client after the UPDATE read it stays absent. That is what the transaction would see had it
     run at COMMIT time, so the COMMIT goes on (failing it would leave the writes already sent applied anyway), and a
@@ -563,18 +564,18 @@ APPLIED_UNDONE = (
 )
 
 
-def begin_transaction(serializable: bool) -> None:  # src/transaction.ts:593
+def begin_transaction(serializable: bool) -> None:  # src/transaction.ts:594
     """The backend's hooks: begin. `serializable` is Multicorn's begin argument (1 under SERIALIZABLE)."""
     state.serializable = serializable
 
 
-def statement_opened(statement: StatementWrites) -> None:  # src/transaction.ts:598
+def statement_opened(statement: StatementWrites) -> None:  # src/transaction.ts:599
     """A statement has written through a table: its writes join the write set when it ends (or at COMMIT at the latest).
     """
     state.open_statements[statement] = None
 
 
-def fold_statement(statement: StatementWrites) -> None:  # src/transaction.ts:603
+def fold_statement(statement: StatementWrites) -> None:  # src/transaction.ts:604
     """The statement's writes join the transaction's write set, at the statement's savepoint level."""
     state.open_statements.pop(statement, None)
     level = statement.savepoint_level
@@ -582,7 +583,7 @@ def fold_statement(statement: StatementWrites) -> None:  # src/transaction.ts:60
         transaction_writes.record(level, write.store, write.op)
 
 
-def send_statement(statement: StatementWrites) -> None:  # src/transaction.ts:610
+def send_statement(statement: StatementWrites) -> None:  # src/transaction.ts:611
     """write_mode immediate: the statement's writes are sent as it ends; a failure is an ERROR and what was applied
     stays.
     """
@@ -594,7 +595,7 @@ def send_statement(statement: StatementWrites) -> None:  # src/transaction.ts:61
         raise_error(str(error), error.hint, error.detail)
 
 
-def fold_open_statements() -> None:  # src/transaction.ts:622
+def fold_open_statements() -> None:  # src/transaction.ts:623
     """Statements still open at COMMIT (PostgreSQL ends every statement first; nothing is dropped if one did not)."""
     open: list[StatementWrites] = []
     for statement in state.open_statements:
@@ -603,7 +604,7 @@ def fold_open_statements() -> None:  # src/transaction.ts:622
         fold_statement(statement)
 
 
-def send_at_pre_commit() -> None:  # src/transaction.ts:632
+def send_at_pre_commit() -> None:  # src/transaction.ts:633
     """pre_commit: the write set goes to memcached, except under SERIALIZABLE (then commit sends it). A failure is an
     ERROR, which aborts the transaction; the writes memcached applied are remembered so that rollback deletes them
     again.
@@ -628,7 +629,7 @@ def send_at_pre_commit() -> None:  # src/transaction.ts:632
         state.sent.append(write)
 
 
-def send_at_commit() -> None:  # src/transaction.ts:654
+def send_at_commit() -> None:  # src/transaction.ts:655
     """commit: PostgreSQL has committed. Under SERIALIZABLE the write set is sent now, after PostgreSQL's commit-time
     serialization check; nothing may raise here (the transaction is over), so a failure is a WARNING naming the keys.
     """
@@ -652,7 +653,7 @@ def send_at_commit() -> None:  # src/transaction.ts:654
             )
 
 
-def abandon_transaction() -> None:  # src/transaction.ts:680
+def abandon_transaction() -> None:  # src/transaction.ts:681
     """rollback: nothing pending is sent. Writes memcached applied at pre_commit belong to a transaction that did not
     commit after all (a later commit step failed), so they are deleted again, with a WARNING naming them; nothing here
     may raise (the transaction is already aborting).
@@ -685,7 +686,7 @@ def abandon_transaction() -> None:  # src/transaction.ts:680
     )
 
 
-def forget_all() -> None:  # src/transaction.ts:709
+def forget_all() -> None:  # src/transaction.ts:710
     """The transaction ended (after COMMIT, or ROLLBACK): nothing stays pending."""
     transaction_writes.clear()
     for statement in state.open_statements:
@@ -694,7 +695,7 @@ def forget_all() -> None:  # src/transaction.ts:709
     state.serializable = False
 
 
-def rollback_to_level(level: int) -> None:  # src/transaction.ts:717
+def rollback_to_level(level: int) -> None:  # src/transaction.ts:718
     """ROLLBACK TO SAVEPOINT (or a failed subtransaction) at `level`: the writes made since are dropped."""
     transaction_writes.rollback_to(level)
     dropped: list[StatementWrites] = []
@@ -706,6 +707,6 @@ def rollback_to_level(level: int) -> None:  # src/transaction.ts:717
         state.open_statements.pop(statement, None)
 
 
-def release_level(level: int) -> None:  # src/transaction.ts:730
+def release_level(level: int) -> None:  # src/transaction.ts:731
     """RELEASE SAVEPOINT at `level`: the writes made since belong to the enclosing level."""
     transaction_writes.release(level)

@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { sqlError, type HostSession } from '../host/helpers';
 import { startMemcached } from '../rig/memcached';
-import { rawGet, rawSet } from '../rig/raw-memcached';
+import { rawCommand, rawGet, rawSet } from '../rig/raw-memcached';
 import {
   createCacheTable,
   held,
@@ -144,6 +144,33 @@ describe('memcache_* functions under write_mode commit', () => {
     expect(await held(cache, [a, c])).toEqual([null, 'memcached']);
     await client.client.query('COMMIT');
     expect(await held(cache, [a, b, c])).toEqual(['<first>', null, 'again']);
+  });
+
+  it("append under write_mode commit: another client's append in between fails the COMMIT and stays; the TTL stays", async () => {
+    const [log, kept] = [key('log'), key('kept')];
+    const address = cache.servers[0]!;
+    await rawSet(address, cache.prefix + log, 'A', 0, 1000);
+    await rawSet(address, cache.prefix + kept, 'A', 0, 1000);
+    await client.client.query('BEGIN');
+    expect(await rows(client, 'SELECT memcache_append($1, $2)', [log, 'B'])).toEqual([[true]]);
+    expect(await rawCommand(address, `append ${cache.prefix}${log} 0 0 1\r\nC`)).toBe('STORED');
+    const failure = await sqlError(client.client.query('COMMIT'));
+    expect(failure.message).toBe(
+      `another client changed key "${log}" in memcached at ${address.host}:${address.port} after this transaction ` +
+        'read it: the compare-and-swap of 1 key(s) was not applied',
+    );
+    expect(await held(cache, [log])).toEqual(['AC']);
+    // Without interference the append lands, and the item keeps the expiration it had (memcached's append does).
+    await client.client.query('BEGIN');
+    expect(await rows(client, 'SELECT memcache_append($1, $2), memcache_prepend($1, $3)', [kept, 'B', '<'])).toEqual([
+      [true, true],
+    ]);
+    await client.client.query('COMMIT');
+    expect(await held(cache, [kept])).toEqual(['<AB']);
+    const ttl = /^HD t(\d+)$/.exec(await rawCommand(address, `mg ${cache.prefix}${kept} t`));
+    expect(ttl).not.toBeNull();
+    expect(Number(ttl![1])).toBeGreaterThan(990);
+    expect(Number(ttl![1])).toBeLessThanOrEqual(1000);
   });
 
   it('function writes and table writes share one write set, in statement order', async () => {

@@ -46,8 +46,9 @@ async function held(table: string, key: string): Promise<string | null> {
 }
 
 const CONFLICT_HINT =
-  "The other client's value stays. Read the key again and retry the transaction: an UPDATE is sent as a " +
-  'compare-and-swap against the value it read, so it never overwrites a change it did not see.';
+  "The other client's value stays. Read the key again and retry the transaction: an UPDATE (and memcache_append or " +
+  "memcache_prepend under write_mode 'commit') is sent as a compare-and-swap against the value it read, so it " +
+  'never overwrites a change it did not see.';
 
 describe('compare-and-swap UPDATE', () => {
   it('another client changing the item before COMMIT fails the COMMIT; its value stays and nothing else is applied', async () => {
@@ -61,7 +62,7 @@ describe('compare-and-swap UPDATE', () => {
     await rawSet(server, `${table}:k`, 'theirs-after');
     const error = await sqlError(session.client.query('COMMIT'));
     expect([error.message, error.hint, error.detail]).toEqual([
-      `another client changed key "k" in memcached at ${server.host}:${server.port} after this transaction read it: the UPDATE of 1 key(s) was not applied`,
+      `another client changed key "k" in memcached at ${server.host}:${server.port} after this transaction read it: the compare-and-swap of 1 key(s) was not applied`,
       CONFLICT_HINT,
       // The DETAIL names the keys as memcached holds them (with the table's prefix).
       'memcached has no transactions: the transaction aborts, and the keys memcached applied (or may have) are deleted again. ' +
@@ -84,7 +85,7 @@ describe('compare-and-swap UPDATE', () => {
     await other.client.query(`DELETE FROM ${table}_other WHERE key = 'k'`);
     const error = await sqlError(session.client.query('COMMIT'));
     expect(error.message).toBe(
-      `another client deleted key "k" in memcached at ${server.host}:${server.port} after this transaction read it: the UPDATE of 1 key(s) was not applied`,
+      `another client deleted key "k" in memcached at ${server.host}:${server.port} after this transaction read it: the compare-and-swap of 1 key(s) was not applied`,
     );
     expect(await held(table, 'k')).toBeNull();
   });
@@ -111,7 +112,7 @@ describe('compare-and-swap UPDATE', () => {
     await rawSet(server, `${table}:k`, 'theirs');
     const error = await statement;
     expect(error.message).toBe(
-      `another client changed key "k" in memcached at ${server.host}:${server.port} after this transaction read it: the UPDATE of 1 key(s) was not applied`,
+      `another client changed key "k" in memcached at ${server.host}:${server.port} after this transaction read it: the compare-and-swap of 1 key(s) was not applied`,
     );
     expect(await held(table, 'k')).toBe('theirs');
   });
