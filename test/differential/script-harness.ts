@@ -136,20 +136,28 @@ function reconciledRows(fromNode: string, fromPython: string, listing: boolean):
   const pythonStep = JSON.parse(fromPython) as { outcome: { ok?: RowEntries[] } };
   const nodeRows = nodeStep.outcome.ok;
   const pythonRows = pythonStep.outcome.ok;
-  if (!Array.isArray(nodeRows) || !Array.isArray(pythonRows) || nodeRows.length !== pythonRows.length) {
-    return fromPython;
-  }
+  if (!Array.isArray(nodeRows) || !Array.isArray(pythonRows)) return fromPython;
+  const keyOf = (row: RowEntries): string => JSON.stringify(row.dict?.[0]);
   const byKey = (a: RowEntries, b: RowEntries): number => {
-    const left = JSON.stringify(a.dict?.[0]);
-    const right = JSON.stringify(b.dict?.[0]);
+    const left = keyOf(a);
+    const right = keyOf(b);
     return left < right ? -1 : left > right ? 1 : 0;
   };
   if (listing) {
-    nodeRows.sort(byKey);
-    pythonRows.sort(byKey);
+    // memcached's crawler (lru_crawler metadump all) may miss an item the LRU maintainer is moving at that moment,
+    // on either server (docs/usage.md: listings are best-effort): a row one side listed and the other did not is
+    // left out; every row both listed must agree.
+    const nodeKeys = new Set(nodeRows.map(keyOf));
+    const pythonKeys = new Set(pythonRows.map(keyOf));
+    nodeStep.outcome.ok = nodeRows.filter((row) => pythonKeys.has(keyOf(row))).sort(byKey);
+    pythonStep.outcome.ok = pythonRows.filter((row) => nodeKeys.has(keyOf(row))).sort(byKey);
+  } else if (nodeRows.length !== pythonRows.length) {
+    return fromPython;
   }
-  nodeRows.forEach((nodeRow, i) => {
-    const pythonRow = pythonRows[i]!;
+  const nodeCompared = nodeStep.outcome.ok!;
+  const pythonCompared = pythonStep.outcome.ok!;
+  nodeCompared.forEach((nodeRow, i) => {
+    const pythonRow = pythonCompared[i]!;
     if (!Array.isArray(nodeRow.dict) || !Array.isArray(pythonRow.dict)) return;
     for (const entry of pythonRow.dict) {
       if (entry[0] !== 'expire' || typeof entry[1] !== 'string') continue;

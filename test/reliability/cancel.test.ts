@@ -138,6 +138,46 @@ describe('statement_timeout and pg_cancel_backend interrupt a statement blocked 
     await stillWorks();
   });
 
+  it('pg_terminate_backend ends a session blocked on memcached within seconds; the other sessions go on', async () => {
+    const victim = await openSession(connection);
+    const other = await openSession(connection);
+    try {
+      const pid = (await victim.client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
+      // node-postgres reports the server closing the connection as an 'error' event as well.
+      victim.client.on('error', () => undefined);
+      const blocked = sqlError(victim.client.query("SELECT value FROM silent_cache WHERE key = 'k'"));
+      for (let i = 0; i < 100; i++) {
+        const state = await other.client.query<{ state: string }>('SELECT state FROM pg_stat_activity WHERE pid = $1', [
+          pid,
+        ]);
+        if (state.rows[0]?.state === 'active') break;
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const terminated = Date.now();
+      expect((await other.client.query('SELECT pg_terminate_backend($1) AS sent', [pid])).rows).toEqual([
+        { sent: true },
+      ]);
+      const error = await blocked;
+      expect(Date.now() - terminated).toBeLessThan(5_000);
+      // The host lets PostgreSQL act on the termination (FATAL 57P01); multicorn2 reports the wrapper's ERROR first,
+      // and PostgreSQL ends the session at its next interrupt check.
+      expect(error.message).toContain('terminating connection due to administrator command');
+      expect(error.code).toBe(flavor === 'host' ? '57P01' : 'XX000');
+      let gone = false;
+      for (let i = 0; i < 250 && !gone; i++) {
+        const rows = await other.client.query('SELECT 1 FROM pg_stat_activity WHERE pid = $1', [pid]);
+        gone = rows.rowCount === 0;
+        if (!gone) await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      expect(gone).toBe(true);
+    } finally {
+      await other.close();
+      await victim.close().catch(() => undefined);
+    }
+    await stillWorks();
+  });
+
   it('the interrupted connection is not reused half-read: the next statement on the silent server connects afresh and fails afresh', async () => {
     await session.client.query("SET statement_timeout = '500ms'");
     const first = await sqlError(session.client.query("SELECT value FROM silent_cache WHERE key = 'k'"));
