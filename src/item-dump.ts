@@ -1,5 +1,6 @@
-// Listing one server's items for a scan without a key condition: `lru_crawler metadump all`, which streams a line
-// per item (key, expiry, last access, CAS, size) until END. The dump runs on a connection of its own (memcached
+// Listing one server's items for a scan without a key condition: `lru_crawler metadump hash` (the hash table walk;
+// `metadump all`, the LRU walk, where the server has no hash walk), which streams a line per item (key, expiry, last
+// access, CAS, size) until END. The dump runs on a connection of its own (memcached
 // refuses anything pipelined before a metadump), received whole into a spool at network speed and closed, then read
 // entry by entry from the spool: a listing of a million items holds one line in memory, and never holds the server.
 import { raiseFailure } from './cache-store';
@@ -7,6 +8,7 @@ import { raiseError } from './errors';
 import { Connection, TransportFailure } from './memcache/connection';
 import {
   encodeMetadump,
+  encodeMetadumpHash,
   encodeStats,
   ErrorReply,
   ProtocolError,
@@ -157,13 +159,23 @@ export class ItemDump {
       }
       command = 'lru_crawler metadump';
       let waited: Float = 0;
+      // The hash table walk lists every item; a server without it (BADCLASS) walks its LRUs instead, which can miss
+      // an item the LRU maintainer is moving at that moment.
+      let byHash = true;
       while (true) {
-        await connection.send(encodeMetadump(), endpoint.timeout);
+        await connection.send(byHash ? encodeMetadumpHash() : encodeMetadump(), endpoint.timeout);
         const received = openSpool();
         spool = received;
         await drainListing(connection, received, endpoint.timeout);
         const reader = new ReplyReader();
         const first: MetadumpEntry | MetadumpEnd = readSpooled(reader, received);
+        if (byHash && first === 'BADCLASS') {
+          received.close();
+          spool = null;
+          connection.done();
+          byHash = false;
+          continue;
+        }
         if (!isBusy(first)) {
           connection.close();
           return new ItemDump(endpoint, received, reader, serverTime, first);

@@ -19,6 +19,7 @@ export {
   encodeMetaArithmetic,
   encodeMetaDelete,
   encodeMetadump,
+  encodeMetadumpHash,
   encodeMetaGet,
   encodeMetaNoop,
   encodeMetaSet,

@@ -170,6 +170,7 @@ const META_ARITHMETIC: Bytes = utf8Encode('ma');
 const META_NOOP: Bytes = utf8Encode('mn\r\n');
 const METADUMP: Bytes = utf8Encode('lru_crawler metadump ');
 const METADUMP_ALL: Bytes = utf8Encode('all');
+const METADUMP_HASH: Bytes = utf8Encode('hash');
 const COMMA: Bytes = utf8Encode(',');
 
 /** The key itself, after checking that it is one token memcached accepts. */
@@ -473,6 +474,15 @@ export function encodeMetadump(slabClasses: readonly number[] | null = null): By
   }
   parts.push(CRLF);
   return bytesConcat(parts);
+}
+
+/**
+ * `lru_crawler metadump hash\r\n`: every item, found by walking the hash table rather than the LRUs, so an item the
+ * LRU maintainer moves between LRUs meanwhile is not missed (memcached's own tests count a full dump across a hash
+ * table expansion). memcached 1.6.18 has it; a server without it answers BADCLASS (read with readMetadump).
+ */
+export function encodeMetadumpHash(): Bytes {
+  return bytesConcat([METADUMP, METADUMP_HASH, CRLF]);
 }
 
 /** `flush_all\r\n` (read with readOk): every item of the server is invalidated at once. */

@@ -225,8 +225,9 @@ describe('meta commands and metadump: the same bytes and the same refusals in No
     );
   });
 
-  it('mn and lru_crawler metadump (all, or slab classes 1 to 63)', async () => {
+  it('mn and lru_crawler metadump (all, hash, or slab classes 1 to 63)', async () => {
     await agree('encodeMetaNoop', [[]]);
+    await agree('encodeMetadumpHash', [[]]);
     const classes = fc.oneof(fc.constant(null), fc.array(fc.integer({ min: -1, max: 65 }), { maxLength: 4 }));
     const report = await agree('encodeMetadump', [
       [null],
@@ -349,6 +350,7 @@ describe('exact bytes of every command (Node; Python agrees by the tests above)'
     expect(text(requests.encodeMetaArithmetic(k, { mode: 'incr' }))).toBe('ma k\r\n');
     expect(text(requests.encodeMetaNoop())).toBe('mn\r\n');
     expect(text(requests.encodeMetadump())).toBe('lru_crawler metadump all\r\n');
+    expect(text(requests.encodeMetadumpHash())).toBe('lru_crawler metadump hash\r\n');
     expect(text(requests.encodeMetadump([1, 2, 63]))).toBe('lru_crawler metadump 1,2,63\r\n');
   });
 

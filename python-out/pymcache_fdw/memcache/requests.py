@@ -177,10 +177,11 @@ META_ARITHMETIC: bytes = utf8_encode('ma')
 META_NOOP: bytes = utf8_encode('mn\r\n')
 METADUMP: bytes = utf8_encode('lru_crawler metadump ')
 METADUMP_ALL: bytes = utf8_encode('all')
+METADUMP_HASH: bytes = utf8_encode('hash')
 COMMA: bytes = utf8_encode(',')
 
 
-def checked_key(key: bytes) -> bytes:  # src/memcache/requests.ts:176
+def checked_key(key: bytes) -> bytes:  # src/memcache/requests.ts:177
     """The key itself, after checking that it is one token memcached accepts."""
     length = len(key)
     if length == 0:
@@ -194,22 +195,22 @@ def checked_key(key: bytes) -> bytes:  # src/memcache/requests.ts:176
     return key
 
 
-def checked_number(what: str, value: int, min_: int, max_: int) -> bytes:  # src/memcache/requests.ts:189
+def checked_number(what: str, value: int, min_: int, max_: int) -> bytes:  # src/memcache/requests.ts:190
     """The decimal bytes of `value`, after checking that it is an integer from `min` to `max`."""
     if not (float(value).is_integer() and abs(value) <= 9007199254740991) or value < min_ or value > max_:
         raise InvalidRequestError(f'{what} must be an integer from {int_to_string(min_)} to {int_to_string(max_)}')
     return int_to_ascii(value)
 
 
-def checked_exptime(what: str, value: int) -> bytes:  # src/memcache/requests.ts:196
+def checked_exptime(what: str, value: int) -> bytes:  # src/memcache/requests.ts:197
     return checked_number(what, value, MIN_EXPTIME, MAX_EXPTIME)
 
 
-def checked_client_flags(value: int) -> bytes:  # src/memcache/requests.ts:200
+def checked_client_flags(value: int) -> bytes:  # src/memcache/requests.ts:201
     return checked_number('the client flags', value, 0, MAX_CLIENT_FLAGS)
 
 
-def checked_u64(what: str, digits: str) -> bytes:  # src/memcache/requests.ts:205
+def checked_u64(what: str, digits: str) -> bytes:  # src/memcache/requests.ts:206
     """The ASCII bytes of an unsigned 64-bit decimal (a CAS token, delta or initial value), after checking them."""
     encoded = utf8_encode(digits)
     if not is_decimal_u64(encoded):
@@ -217,7 +218,7 @@ def checked_u64(what: str, digits: str) -> bytes:  # src/memcache/requests.ts:20
     return encoded
 
 
-def checked_opaque(opaque: bytes) -> bytes:  # src/memcache/requests.ts:212
+def checked_opaque(opaque: bytes) -> bytes:  # src/memcache/requests.ts:213
     if len(opaque) == 0 or len(opaque) > MAX_OPAQUE_LENGTH or has_space_or_control(opaque):
         raise InvalidRequestError(
             f'an opaque token must be 1 to {int_to_string(MAX_OPAQUE_LENGTH)} bytes without control characters, spaces'
@@ -226,7 +227,7 @@ def checked_opaque(opaque: bytes) -> bytes:  # src/memcache/requests.ts:212
     return opaque
 
 
-def retrieval(command: bytes, keys: Sequence[bytes]) -> bytes:  # src/memcache/requests.ts:226
+def retrieval(command: bytes, keys: Sequence[bytes]) -> bytes:  # src/memcache/requests.ts:227
     """`get <key>*` / `gets <key>*`: one line for all the keys (memcached reads multiget lines of any length). The keys
     are checked all at once (one search of their bytes for a space or control byte, and each length); when that finds a
     problem, checking them one by one names the first key's.
@@ -246,19 +247,19 @@ def retrieval(command: bytes, keys: Sequence[bytes]) -> bytes:  # src/memcache/r
     return bytes().join([command, SPACE, SPACE.join(keys), CRLF])
 
 
-def encode_get(keys: Sequence[bytes]) -> bytes:  # src/memcache/requests.ts:241
+def encode_get(keys: Sequence[bytes]) -> bytes:  # src/memcache/requests.ts:242
     """`get <key>*\\r\\n`: the values of the keys found (read with read_values)."""
     return retrieval(GET, keys)
 
 
-def encode_gets(keys: Sequence[bytes]) -> bytes:  # src/memcache/requests.ts:246
+def encode_gets(keys: Sequence[bytes]) -> bytes:  # src/memcache/requests.ts:247
     """`gets <key>*\\r\\n`: the values with their CAS tokens (read with read_values)."""
     return retrieval(GETS, keys)
 
 
 def storage(
     command: bytes, key: bytes, flags: int, exptime: int, value: bytes, cas: bytes | None, noreply: bool
-) -> bytes:  # src/memcache/requests.ts:251
+) -> bytes:  # src/memcache/requests.ts:252
     """`<command> <key> <flags> <exptime> <bytes>[ <cas>][ noreply]\\r\\n<value>\\r\\n`"""
     # Flags and expiration time are most often 0, which needs no check.
     flags_token = ZERO if flags == 0 else checked_client_flags(flags)
@@ -276,7 +277,7 @@ def storage(
 
 def encode_store(
     command: StoreCommand, key: bytes, flags: int, exptime: int, value: bytes, noreply: bool = False
-) -> bytes:  # src/memcache/requests.ts:284
+) -> bytes:  # src/memcache/requests.ts:285
     """`set`/`add`/`replace`/`append`/`prepend <key> <flags> <exptime> <bytes>[ noreply]` and the value (read with
     read_stored). append and prepend ignore flags and exptime, as memcached does.
     """
@@ -285,13 +286,13 @@ def encode_store(
 
 def encode_cas(
     key: bytes, flags: int, exptime: int, value: bytes, cas: str, noreply: bool = False
-) -> bytes:  # src/memcache/requests.ts:296
+) -> bytes:  # src/memcache/requests.ts:297
     """`cas <key> <flags> <exptime> <bytes> <cas>[ noreply]` and the value (read with read_stored); `cas` as from gets.
     """
     return storage(CAS, key, flags, exptime, value, checked_u64('the CAS token', cas), noreply)
 
 
-def encode_delete(key: bytes, noreply: bool = False) -> bytes:  # src/memcache/requests.ts:308
+def encode_delete(key: bytes, noreply: bool = False) -> bytes:  # src/memcache/requests.ts:309
     """`delete <key>[ noreply]\\r\\n` (read with read_deleted)."""
     parts: list[bytes] = [DELETE, SPACE, checked_key(key)]
     if noreply:
@@ -300,7 +301,7 @@ def encode_delete(key: bytes, noreply: bool = False) -> bytes:  # src/memcache/r
     return bytes().join(parts)
 
 
-def encode_touch(key: bytes, exptime: int, noreply: bool = False) -> bytes:  # src/memcache/requests.ts:316
+def encode_touch(key: bytes, exptime: int, noreply: bool = False) -> bytes:  # src/memcache/requests.ts:317
     """`touch <key> <exptime>[ noreply]\\r\\n` (read with read_touched)."""
     parts: list[bytes] = [TOUCH, SPACE, checked_key(key), SPACE, checked_exptime('the expiration time', exptime)]
     if noreply:
@@ -309,7 +310,7 @@ def encode_touch(key: bytes, exptime: int, noreply: bool = False) -> bytes:  # s
     return bytes().join(parts)
 
 
-def arithmetic(command: bytes, key: bytes, delta: str, noreply: bool) -> bytes:  # src/memcache/requests.ts:323
+def arithmetic(command: bytes, key: bytes, delta: str, noreply: bool) -> bytes:  # src/memcache/requests.ts:324
     parts: list[bytes] = [command, SPACE, checked_key(key), SPACE, checked_u64('the delta', delta)]
     if noreply:
         parts.append(NOREPLY)
@@ -317,41 +318,41 @@ def arithmetic(command: bytes, key: bytes, delta: str, noreply: bool) -> bytes: 
     return bytes().join(parts)
 
 
-def encode_incr(key: bytes, delta: str, noreply: bool = False) -> bytes:  # src/memcache/requests.ts:331
+def encode_incr(key: bytes, delta: str, noreply: bool = False) -> bytes:  # src/memcache/requests.ts:332
     """`incr <key> <delta>[ noreply]\\r\\n` (read with read_counter); `delta` is an unsigned 64-bit decimal."""
     return arithmetic(INCR, key, delta, noreply)
 
 
-def encode_decr(key: bytes, delta: str, noreply: bool = False) -> bytes:  # src/memcache/requests.ts:336
+def encode_decr(key: bytes, delta: str, noreply: bool = False) -> bytes:  # src/memcache/requests.ts:337
     """`decr <key> <delta>[ noreply]\\r\\n` (read with read_counter); memcached stops at 0."""
     return arithmetic(DECR, key, delta, noreply)
 
 
-def encode_stats(group: StatsGroup | None = None) -> bytes:  # src/memcache/requests.ts:341
+def encode_stats(group: StatsGroup | None = None) -> bytes:  # src/memcache/requests.ts:342
     """`stats[ <group>]\\r\\n` (read with read_stats)."""
     return bytes().join([STATS, CRLF]) if group is None else bytes().join([STATS, SPACE, utf8_encode(group), CRLF])
 
 
-def encode_version() -> bytes:  # src/memcache/requests.ts:346
+def encode_version() -> bytes:  # src/memcache/requests.ts:347
     """`version\\r\\n` (read with read_version)."""
     return VERSION
 
 
-class MetaFlags:  # src/memcache/requests.ts:351
+class MetaFlags:  # src/memcache/requests.ts:352
     """` <flag><token>` for each flag, in the order given."""
 
     parts: list[bytes]
 
-    def __init__(self, command: bytes, key: bytes) -> None:  # src/memcache/requests.ts:354
+    def __init__(self, command: bytes, key: bytes) -> None:  # src/memcache/requests.ts:355
         self.parts = [command, SPACE, checked_key(key)]
 
-    def flag(self, flag: str) -> None:  # src/memcache/requests.ts:358
+    def flag(self, flag: str) -> None:  # src/memcache/requests.ts:359
         self.parts.extend((SPACE, utf8_encode(flag)))
 
-    def flag_with(self, flag: str, token: bytes) -> None:  # src/memcache/requests.ts:362
+    def flag_with(self, flag: str, token: bytes) -> None:  # src/memcache/requests.ts:363
         self.parts.extend((SPACE, utf8_encode(flag), token))
 
-    def line(self, data: bytes | None = None) -> bytes:  # src/memcache/requests.ts:367
+    def line(self, data: bytes | None = None) -> bytes:  # src/memcache/requests.ts:368
         """The command line; `data` is the data block that follows it (ms)."""
         self.parts.append(CRLF)
         if data is not None:
@@ -359,7 +360,7 @@ class MetaFlags:  # src/memcache/requests.ts:351
         return bytes().join(self.parts)
 
 
-def encode_meta_get(key: bytes, options: MetaGetOptions) -> bytes:  # src/memcache/requests.ts:378
+def encode_meta_get(key: bytes, options: MetaGetOptions) -> bytes:  # src/memcache/requests.ts:379
     """`mg <key> <flags>*\\r\\n` (read with read_meta): HD on a hit (VA with the value when return_value), EN on a miss
     (nothing with quiet). memcached 1.6.10 or later; a bare `mg <key>` and O/k on EN need 1.6.18.
     """
@@ -400,7 +401,7 @@ META_SET_MODES: dict[MetaSetMode, str] = dict(
 )
 
 
-def encode_meta_set(key: bytes, value: bytes, options: MetaSetOptions) -> bytes:  # src/memcache/requests.ts:409
+def encode_meta_set(key: bytes, value: bytes, options: MetaSetOptions) -> bytes:  # src/memcache/requests.ts:410
     """`ms <key> <datalen> <flags>*\\r\\n<value>\\r\\n` (read with read_meta): HD stored, NS not stored, EX CAS
     mismatch, NF not found (CAS given, no item). memcached 1.6.10 or later (the datalen token); return_cas is right from
     1.6.13.
@@ -428,7 +429,7 @@ def encode_meta_set(key: bytes, value: bytes, options: MetaSetOptions) -> bytes:
     return flags.line(value)
 
 
-def encode_meta_delete(key: bytes, options: MetaDeleteOptions) -> bytes:  # src/memcache/requests.ts:425
+def encode_meta_delete(key: bytes, options: MetaDeleteOptions) -> bytes:  # src/memcache/requests.ts:426
     """`md <key> <flags>*\\r\\n` (read with read_meta): HD deleted, NF not found, EX CAS mismatch. memcached 1.6.10 or
     later.
     """
@@ -448,7 +449,7 @@ def encode_meta_delete(key: bytes, options: MetaDeleteOptions) -> bytes:  # src/
     return flags.line()
 
 
-def encode_meta_arithmetic(key: bytes, options: MetaArithmeticOptions) -> bytes:  # src/memcache/requests.ts:440
+def encode_meta_arithmetic(key: bytes, options: MetaArithmeticOptions) -> bytes:  # src/memcache/requests.ts:441
     """`ma <key> <flags>*\\r\\n` (read with read_meta): HD (VA with the number when return_value), NF not found, NS not
     created, EX CAS mismatch. memcached 1.6.10 or later.
     """
@@ -480,12 +481,12 @@ def encode_meta_arithmetic(key: bytes, options: MetaArithmeticOptions) -> bytes:
     return flags.line()
 
 
-def encode_meta_noop() -> bytes:  # src/memcache/requests.ts:458
+def encode_meta_noop() -> bytes:  # src/memcache/requests.ts:459
     """`mn\\r\\n` (read with read_meta, status MN): ends a pipeline of quiet meta commands. memcached 1.6.0 or later."""
     return META_NOOP
 
 
-def encode_metadump(slab_classes: Sequence[int] | None = None) -> bytes:  # src/memcache/requests.ts:466
+def encode_metadump(slab_classes: Sequence[int] | None = None) -> bytes:  # src/memcache/requests.ts:467
     """`lru_crawler metadump all\\r\\n`, or the slab classes `1,2,...` (read with read_metadump until it returns a
     status). memcached 1.4.31 or later; refused by a server started with -X (dumping disabled) or without the LRU
     crawler.
@@ -503,6 +504,14 @@ def encode_metadump(slab_classes: Sequence[int] | None = None) -> bytes:  # src/
     return bytes().join(parts)
 
 
-def encode_flush_all() -> bytes:  # src/memcache/requests.ts:479
+def encode_metadump_hash() -> bytes:  # src/memcache/requests.ts:484
+    """`lru_crawler metadump hash\\r\\n`: every item, found by walking the hash table rather than the LRUs, so an item
+    the LRU maintainer moves between LRUs meanwhile is not missed (memcached's own tests count a full dump across a hash
+    table expansion). memcached 1.6.18 has it; a server without it answers BADCLASS (read with read_metadump).
+    """
+    return bytes().join([METADUMP, METADUMP_HASH, CRLF])
+
+
+def encode_flush_all() -> bytes:  # src/memcache/requests.ts:489
     """`flush_all\\r\\n` (read with read_ok): every item of the server is invalidated at once."""
     return FLUSH_ALL
