@@ -25,7 +25,7 @@ import { ItemDump } from './item-dump';
 import type { MetadumpEntry } from './memcache/protocol';
 import {
   guardTransaction,
-  keyIsOneParameter,
+  plannedKeyRows,
   keyOrderIsBytewise,
   queryMayModify,
   type GuardStatus,
@@ -239,9 +239,10 @@ export class PymcacheFDW extends ForeignDataWrapper {
     const asked = columns.size;
     const width = COLUMN_WIDTH * (asked > 0 ? asked : 1);
     if (keys !== null) return [keys.length, width];
-    // A generic plan of `key = $1` (a prepared statement, a PL/pgSQL query) is still a one-key lookup: costed as one,
-    // the plan cache keeps it instead of planning every execution, and it never carries a listing's cost into JIT.
-    if (keyIsOneParameter(this.layout.keyColumn)) return [1, width];
+    // A generic plan of `key = $1` (a prepared statement, a PL/pgSQL query) is still a lookup: costed as one, the plan
+    // cache keeps it instead of planning every execution, and it never carries a listing's cost into JIT.
+    const plannedRows = plannedKeyRows(this.layout.keyColumn);
+    if (plannedRows !== null) return [plannedRows, width];
     if (!this.settings.fullScan) return [NO_KEY_ROWS_ESTIMATE, width];
     const items = await this.servers.itemCount();
     return [items === null ? NO_KEY_ROWS_ESTIMATE : items, width];

@@ -19,7 +19,7 @@
  * collation-aware comparison on a cache table's scan compares bytewise (C collation), so that a key range can be
  * applied while memcached lists its keys. And about the query being planned (the innermost planner call): whether its
  * only cache table is looked up by `key = $n`, which Multicorn hands get_rel_size no trace of in a generic plan, so
- * that the generic plan of a prepared lookup is costed as the one-row lookup it is rather than as a listing.
+ * that the generic plan of a prepared lookup is costed as the lookup it is rather than as a listing.
  *
  * The wrapper loads this library with ctypes from inside the backend and calls pymcache_fdw_guard_note_use() when a
  * cache table joins a transaction; the first call registers the callbacks. Named in session_preload_libraries, it is
@@ -70,7 +70,7 @@ extern PGDLLEXPORT int pymcache_fdw_guard_note_use(void);
 extern PGDLLEXPORT int pymcache_fdw_guard_install(void);
 extern PGDLLEXPORT int pymcache_fdw_guard_query_may_modify(void);
 extern PGDLLEXPORT int pymcache_fdw_guard_key_order_is_bytewise(void);
-extern PGDLLEXPORT int pymcache_fdw_guard_key_is_one_parameter(const char *column);
+extern PGDLLEXPORT int pymcache_fdw_guard_planned_key_rows(const char *column);
 /* default_table.c: the setting pymcache_fdw.default_table of the memcache_* functions */
 extern void pymc_define_settings(void);
 
@@ -407,59 +407,88 @@ strip_relabel(Node *node)
 	return node;
 }
 
-/* Whether `node` is `<column of range entry `rtindex`> = $n` (an external parameter), either way round. */
-static bool
-is_key_equals_parameter(Node *node, Index rtindex, AttrNumber column)
+/* `node` as the external parameter it is, or NULL. */
+static Param *
+external_param(Node *node)
 {
-	OpExpr *op;
-	Node   *left;
-	Node   *right;
-	char   *name;
+	node = strip_relabel(node);
+	if (node == NULL || !IsA(node, Param) || ((Param *) node)->paramkind != PARAM_EXTERN)
+		return NULL;
+	return (Param *) node;
+}
 
-	if (node == NULL || !IsA(node, OpExpr) || list_length(((OpExpr *) node)->args) != 2)
-		return false;
-	op = (OpExpr *) node;
-	left = strip_relabel(linitial(op->args));
-	right = strip_relabel(lsecond(op->args));
-	if (IsA(right, Var))
-	{
-		Node *swap = left;
+/* Whether `node` is the column `column` of range entry `rtindex` (in this query, not an outer one). */
+static bool
+is_key_var(Node *node, Index rtindex, AttrNumber column)
+{
+	node = strip_relabel(node);
+	return node != NULL && IsA(node, Var) && ((Var *) node)->varno == rtindex && ((Var *) node)->varlevelsup == 0 &&
+		   ((Var *) node)->varattno == column;
+}
 
-		left = right;
-		right = swap;
-	}
-	if (!IsA(left, Var) || right == NULL || !IsA(right, Param) || ((Param *) right)->paramkind != PARAM_EXTERN)
-		return false;
-	if (((Var *) left)->varno != rtindex || ((Var *) left)->varlevelsup != 0 || ((Var *) left)->varattno != column)
-		return false;
-	name = get_opname(op->opno);
+/* Whether operator `opno` is named `=`. */
+static bool
+is_equality(Oid opno)
+{
+	char *name = get_opname(opno);
+
 	return name != NULL && strcmp(name, "=") == 0;
 }
 
 /*
- * Whether the AND of conditions `quals` holds `<column> = $n` for range entry `rtindex`: an AND clause or an
- * implicit-AND list (the plan cache hands the planner its queries with the WHERE clause as a list), nested too.
+ * The rows a lookup condition `node` on the key column of range entry `rtindex` returns at most, or 0 when it is not
+ * one: `key = $n` (either way round) 1. Not `key = ANY($n)`: its generic plan would recheck every row against the
+ * array element by element (a constant array is hashed), 100 million instructions for 1,000 keys, so those keep
+ * their custom plans.
  */
-static bool
-has_key_equals_parameter(Node *quals, Index rtindex, AttrNumber column)
+static int
+key_condition_rows(Node *node, Index rtindex, AttrNumber column)
+{
+	if (node == NULL)
+		return 0;
+	if (IsA(node, OpExpr) && list_length(((OpExpr *) node)->args) == 2)
+	{
+		OpExpr *op = (OpExpr *) node;
+		Node   *left = linitial(op->args);
+		Node   *right = lsecond(op->args);
+
+		if (((is_key_var(left, rtindex, column) && external_param(right) != NULL) ||
+			 (is_key_var(right, rtindex, column) && external_param(left) != NULL)) &&
+			is_equality(op->opno))
+			return 1;
+		return 0;
+	}
+	return 0;
+}
+
+/*
+ * The fewest rows a lookup condition in the AND of conditions `quals` returns for range entry `rtindex` (0: none):
+ * an AND clause or an implicit-AND list (the plan cache hands the planner its queries with the WHERE clause as a
+ * list), nested too.
+ */
+static int
+key_lookup_rows(Node *quals, Index rtindex, AttrNumber column)
 {
 	List	 *conditions;
 	ListCell *cell;
+	int		  fewest = 0;
 
 	if (quals == NULL)
-		return false;
+		return 0;
 	if (IsA(quals, List))
 		conditions = (List *) quals;
 	else if (is_andclause(quals))
 		conditions = ((BoolExpr *) quals)->args;
 	else
-		return is_key_equals_parameter(quals, rtindex, column);
+		return key_condition_rows(quals, rtindex, column);
 	foreach(cell, conditions)
 	{
-		if (has_key_equals_parameter(lfirst(cell), rtindex, column))
-			return true;
+		int rows = key_lookup_rows(lfirst(cell), rtindex, column);
+
+		if (rows > 0 && (fewest == 0 || rows < fewest))
+			fewest = rows;
 	}
-	return false;
+	return fewest;
 }
 
 /* Counts the cache tables a query reads, in its subqueries, CTEs and sublinks too. */
@@ -482,15 +511,16 @@ cache_table_counter(Node *node, int *count)
 }
 
 /*
- * Called by the wrapper through ctypes from get_rel_size when the quals it was given hold no key: 1 when the query
- * being planned reads exactly one cache table and its WHERE clause (an AND of conditions) holds `column = $n` for it,
- * so at most one row comes back whatever $n is; 0 otherwise, when no query is being planned, or when the check fails
- * (no PostgreSQL error may escape into the Python frames that called it). Only a cost estimate depends on it.
+ * Called by the wrapper through ctypes from get_rel_size when the quals it was given hold no key: when the query being
+ * planned reads exactly one cache table and its WHERE clause (an AND of conditions) looks it up by `column = $n`, the
+ * rows that lookup returns at most (1), whatever $n is; 0 otherwise, when no
+ * query is being planned, or when the check fails (no PostgreSQL error may escape into the Python frames that called
+ * it). Only a cost estimate depends on it.
  */
 int
-pymcache_fdw_guard_key_is_one_parameter(const char *column)
+pymcache_fdw_guard_planned_key_rows(const char *column)
 {
-	volatile int  found = 0;
+	volatile int  rows = 0;
 	MemoryContext context = CurrentMemoryContext;
 	Query		 *query = planning_query;
 
@@ -518,18 +548,18 @@ pymcache_fdw_guard_key_is_one_parameter(const char *column)
 		{
 			AttrNumber attnum = get_attnum(rt_fetch(rtindex, query->rtable)->relid, column);
 
-			if (attnum != InvalidAttrNumber && has_key_equals_parameter(query->jointree->quals, rtindex, attnum))
-				found = 1;
+			if (attnum != InvalidAttrNumber)
+				rows = key_lookup_rows(query->jointree->quals, rtindex, attnum);
 		}
 	}
 	PG_CATCH();
 	{
 		MemoryContextSwitchTo(context);
 		FlushErrorState();
-		found = 0;
+		rows = 0;
 	}
 	PG_END_TRY();
-	return found;
+	return rows;
 }
 
 /*

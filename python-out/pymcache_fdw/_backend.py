@@ -14,7 +14,7 @@ import os
 from typing import Callable, Literal, Optional
 
 __all__ = [
-    "GuardStatus", "guard_transaction", "key_is_one_parameter", "key_order_is_bytewise", "pending_interrupt",
+    "GuardStatus", "guard_transaction", "key_order_is_bytewise", "pending_interrupt", "planned_key_rows",
     "query_may_modify",
 ]
 
@@ -92,15 +92,15 @@ class _Guard:
         self.install = self._function(library, "pymcache_fdw_guard_install")
         self.query_may_modify = self._function(library, "pymcache_fdw_guard_query_may_modify")
         self.key_order_is_bytewise = self._function(library, "pymcache_fdw_guard_key_order_is_bytewise")
-        self.key_is_one_parameter: Optional[Callable[[bytes], int]] = None
+        self.planned_key_rows: Optional[Callable[[bytes], int]] = None
         try:
-            function = getattr(library, "pymcache_fdw_guard_key_is_one_parameter")
+            function = getattr(library, "pymcache_fdw_guard_planned_key_rows")
         except AttributeError:
             pass
         else:
             function.restype = ctypes.c_int
             function.argtypes = [ctypes.c_char_p]
-            self.key_is_one_parameter = function
+            self.planned_key_rows = function
 
     @staticmethod
     def _function(library: ctypes.CDLL, name: str) -> Optional[Callable[[], int]]:
@@ -170,15 +170,17 @@ def key_order_is_bytewise() -> bool:
     return guard.key_order_is_bytewise() == 1
 
 
-def key_is_one_parameter(column: str) -> bool:
-    """Whether the query being planned reads one cache table alone and looks it up by ``column = $n``.
+def planned_key_rows(column: str) -> Optional[int]:
+    """The rows a lookup returns at most when the query being planned reads one cache table alone and looks it up by
+    ``column = $n`` (1); None otherwise.
 
     Only get_rel_size asks, for a generic plan's estimate; without the guard library (or outside a backend) nothing is
     known and the plan is costed as before.
     """
     if not _IN_BACKEND:
-        return False
+        return None
     guard = _loaded_guard()
-    if guard is None or guard.key_is_one_parameter is None:
-        return False
-    return guard.key_is_one_parameter(column.encode("utf-8")) == 1
+    if guard is None or guard.planned_key_rows is None:
+        return None
+    rows = guard.planned_key_rows(column.encode("utf-8"))
+    return rows if rows > 0 else None

@@ -28,7 +28,7 @@ export function setGuardStatusForTests(status: GuardStatus): void {
 let mayModifyForTests = true;
 let bytewiseForTests = true;
 let interruptForTests: string | null = null;
-let oneParameterKeyForTests: string | null = null;
+let plannedKeyForTests: [string, number] | null = null;
 
 /**
  * Whether the query running now may modify anything: false only when the backend knows it is a plain SELECT. A scan
@@ -48,17 +48,18 @@ export function keyOrderIsBytewise(): boolean {
 }
 
 /**
- * Whether the query being planned reads this cache table alone and looks it up by `<column> = $n`: a generic plan,
- * whose get_rel_size sees no key (Multicorn passes constant quals only), is then still a lookup of at most one row.
- * Node plans nothing: false unless a test says which column.
+ * When the query being planned reads this cache table alone and looks it up by `<column> = $n`, the rows that lookup
+ * returns at most (1); null otherwise (`= ANY($n)` included: its generic plan would recheck each row against the
+ * array element by element). A generic plan's get_rel_size sees no key (Multicorn passes constant quals only): this is what makes it
+ * a lookup. Node plans nothing: null unless a test says which column.
  */
-export function keyIsOneParameter(column: string): boolean {
-  return oneParameterKeyForTests !== null && oneParameterKeyForTests === column;
+export function plannedKeyRows(column: string): number | null {
+  return plannedKeyForTests !== null && plannedKeyForTests[0] === column ? plannedKeyForTests[1] : null;
 }
 
-/** Node tests only: the key column keyIsOneParameter answers true for, or null for none. */
-export function setPlannedKeyParameterForTests(column: string | null): void {
-  oneParameterKeyForTests = column;
+/** Node tests only: the key column and rows plannedKeyRows answers for, or null for none. */
+export function setPlannedKeyRowsForTests(column: string | null, rows: number = 1): void {
+  plannedKeyForTests = column === null ? null : [column, rows];
 }
 
 /**

@@ -167,4 +167,22 @@ describe('a 1,000-key read on default settings', () => {
     expect(output.Plan['Total Cost']).toBeLessThan(100000);
     expect(output.JIT).toBeUndefined();
   });
+
+  it('as a prepared statement past the switch point, keeps custom plans (a generic ANY($1) would recheck rows one by one)', async () => {
+    const keys = `'{${Array.from({ length: 1000 }, (_, i) => String(i + 1)).join(',')}}'`;
+    await session.client.query('PREPARE many_keys(text[]) AS SELECT count(value) AS n FROM cache WHERE key = ANY($1)');
+    try {
+      for (let i = 1; i <= 7; i++) {
+        expect((await session.client.query(`EXECUTE many_keys(${keys})`)).rows).toEqual([{ n: '1000' }]);
+      }
+      // A custom plan knows the 1,000 keys, and PostgreSQL hashes the constant array to recheck the rows.
+      const output = await explain(`EXPLAIN (ANALYZE, FORMAT JSON) EXECUTE many_keys(${keys})`);
+      const scan = foreignScan(output.Plan);
+      expect(scan['Plan Rows']).toBe(1000);
+      expect(scan['Actual Rows']).toBe(1000);
+      expect(output.JIT).toBeUndefined();
+    } finally {
+      await session.client.query('DEALLOCATE many_keys');
+    }
+  });
 });

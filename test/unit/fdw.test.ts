@@ -9,7 +9,7 @@ import {
   openConnectionCount as openClientCount,
 } from '../../src/memcache/connection';
 import { NO_KEY_ROWS_ESTIMATE, PymcacheFDW } from '../../src/fdw';
-import { setPlannedKeyParameterForTests, setRunningQueryForTests } from '../../src/ports/backend';
+import { setPlannedKeyRowsForTests, setRunningQueryForTests } from '../../src/ports/backend';
 import { Qual, takeLoggedMessages, WARNING, type ColumnDefinition, type Row } from '../../src/ports/host';
 import { startMemcached, startMemcachedOnPort, uniquePrefix } from '../rig/memcached';
 import { collect, columns, failure } from './fdw-support';
@@ -164,14 +164,16 @@ describe('planner interface', () => {
       const off = new PymcacheFDW(tableOptions({ full_scan: 'off' }, own.address), TEXT_TABLE());
       expect(await off.getRelSize([], wanted)).toEqual([NO_KEY_ROWS_ESTIMATE, 64]);
       // A generic plan of `key = $1` (the guard says so; Multicorn passes no qual): one row, not the item count.
-      setPlannedKeyParameterForTests('key');
+      setPlannedKeyRowsForTests('key');
       try {
         expect(await fdw.getRelSize([], wanted)).toEqual([1, 64]);
         expect(await off.getRelSize([], wanted)).toEqual([1, 64]);
-        setPlannedKeyParameterForTests('value');
+        setPlannedKeyRowsForTests('key', 10);
+        expect(await fdw.getRelSize([], wanted)).toEqual([10, 64]);
+        setPlannedKeyRowsForTests('value');
         expect(await fdw.getRelSize([], wanted)).toEqual([3, 64]);
       } finally {
-        setPlannedKeyParameterForTests(null);
+        setPlannedKeyRowsForTests(null);
       }
     } finally {
       await closeAllClients();
