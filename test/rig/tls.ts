@@ -144,11 +144,18 @@ export async function startTlsMemcachedWithPlainPort(
 ): Promise<MemcachedHandle & { plain: MemcachedAddress }> {
   const settings = [`ssl_chain_cert=${certified.cert}`, `ssl_key=${certified.key}`];
   if (clientCa !== null) settings.push(`ssl_ca_cert=${clientCa}`, 'ssl_verify_mode=2');
-  const [port, plainPort] = [await freeLoopbackPort(), await freeLoopbackPort()];
-  const handle = await startMemcachedOnPort(
-    port,
-    ['-Z', '-o', settings.join(',')],
-    `127.0.0.1,notls:127.0.0.1:${plainPort}`,
-  );
-  return { ...handle, plain: { host: '127.0.0.1', port: plainPort } };
+  // Two ports picked as free may be taken by another test file before memcached binds them: then two others.
+  for (let attempt = 1; ; attempt++) {
+    const [port, plainPort] = [await freeLoopbackPort(), await freeLoopbackPort()];
+    try {
+      const handle = await startMemcachedOnPort(
+        port,
+        ['-Z', '-o', settings.join(',')],
+        `127.0.0.1,notls:127.0.0.1:${plainPort}`,
+      );
+      return { ...handle, plain: { host: '127.0.0.1', port: plainPort } };
+    } catch (error) {
+      if (attempt >= 5 || !String(error).includes('Address already in use')) throw error;
+    }
+  }
 }
