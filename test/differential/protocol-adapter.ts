@@ -7,7 +7,8 @@ import { ErrorReply, ProtocolError, ReplyError, ReplyReader } from '../../src/me
 export type ReplyKind =
   'values' | 'stored' | 'deleted' | 'touched' | 'counter' | 'stats' | 'version' | 'meta' | 'metadump';
 
-function read(reader: ReplyReader, kind: ReplyKind): unknown {
+/** One read of `kind` from `reader`: the reply, or null when it has not wholly arrived. */
+export function readReply(reader: ReplyReader, kind: ReplyKind): unknown {
   switch (kind) {
     case 'values':
       return reader.readValues();
@@ -59,7 +60,7 @@ export function readReplies(chunks: Uint8Array[], kinds: ReplyKind[], maxValueLe
     for (;;) {
       let result: unknown;
       try {
-        result = read(reader, kind);
+        result = readReply(reader, kind);
       } catch (error) {
         if (!(error instanceof ReplyError)) throw error;
         outcomes.push(errorOutcome(error));

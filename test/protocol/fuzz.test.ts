@@ -6,7 +6,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_MAX_VALUE_LENGTH, ProtocolError, ReplyError, ReplyReader } from '../../src/memcache/protocol';
-import { errorOutcome, type ReplyKind } from '../differential/protocol-adapter';
+import { errorOutcome, readReply, type ReplyKind } from '../differential/protocol-adapter';
 import { expectSameOutcomes, runAdapterInPython } from '../differential/agreement';
 import { canonicalFromNode, runInNode } from '../rig/differential';
 import { SEED, sample } from '../runtime/vectors';
@@ -124,7 +124,7 @@ function drive(chunks: readonly Uint8Array[], kinds: readonly ReplyKind[]): unkn
       if (--budget < 0) throw new Error('the reader keeps answering without consuming bytes');
       let result: unknown;
       try {
-        result = readOnce(reader, kind);
+        result = readReply(reader, kind);
       } catch (error) {
         if (!(error instanceof ReplyError)) throw error;
         outcomes.push(errorOutcome(error));
@@ -145,29 +145,6 @@ function drive(chunks: readonly Uint8Array[], kinds: readonly ReplyKind[]): unkn
     }
   }
   return [...outcomes, { left: reader.bufferedLength + chunks.slice(next).reduce((n, c) => n + c.length, 0) }];
-}
-
-function readOnce(reader: ReplyReader, kind: ReplyKind): unknown {
-  switch (kind) {
-    case 'values':
-      return reader.readValues();
-    case 'stored':
-      return reader.readStored();
-    case 'deleted':
-      return reader.readDeleted();
-    case 'touched':
-      return reader.readTouched();
-    case 'counter':
-      return reader.readCounter();
-    case 'stats':
-      return reader.readStats();
-    case 'version':
-      return reader.readVersion();
-    case 'meta':
-      return reader.readMeta();
-    case 'metadump':
-      return reader.readMetadump();
-  }
 }
 
 const canonical = (value: unknown): string => JSON.stringify(canonicalFromNode(value, false));
