@@ -172,9 +172,12 @@ export class CacheFunctions {
     return expire;
   }
 
-  /** The item `key` holds as this transaction sees it (its pending write first, then memcached), or null. */
-  private async itemOf(key: string, fullKey: string): Promise<StoredItem | null> {
-    const found = await this.table.serverPool.readThrough(transactionWrites, [fullKey]);
+  /**
+   * The item `key` holds as this transaction sees it (its pending write first, then memcached), or null; `withFacts`:
+   * with its remaining TTL (a meta get), where the server tells it.
+   */
+  private async itemOf(key: string, fullKey: string, withFacts: boolean = false): Promise<StoredItem | null> {
+    const found = await this.table.serverPool.readThrough(transactionWrites, [fullKey], withFacts);
     const item = found.get(fullKey);
     return item === undefined ? null : item;
   }
@@ -278,9 +281,8 @@ export class CacheFunctions {
     // append another client makes in between fails the COMMIT instead of being overwritten. The item keeps the
     // expiration it has, as memcached's append keeps it; where the server does not tell the TTL (a proxy refusing
     // meta commands), `sent` stands in (docs/functions.md).
-    const found = await this.table.serverPool.readThrough(transactionWrites, [fullKey], true);
-    const current = found.get(fullKey);
-    if (current === undefined) return false;
+    const current = await this.itemOf(key, fullKey, true);
+    if (current === null) return false;
     const joined = command === 'append' ? bytesConcat([current.value, value]) : bytesConcat([value, current.value]);
     const joinedItem: StoredItem = { value: joined, flags: current.flags, cas: null, facts: null };
     await this.table.checkValueSize(key, fullKey, joinedItem);

@@ -188,25 +188,27 @@ class CacheFunctions:  # src/functions.ts:109
             )
         return expire
 
-    def _item_of(self, key: str, full_key: str) -> StoredItem | None:  # src/functions.ts:176
-        """The item `key` holds as this transaction sees it (its pending write first, then memcached), or null."""
-        found = self.table.server_pool.read_through(transaction_writes, [full_key])
+    def _item_of(self, key: str, full_key: str, with_facts: bool = False) -> StoredItem | None:  # src/functions.ts:179
+        """The item `key` holds as this transaction sees it (its pending write first, then memcached), or null;
+        `with_facts`: with its remaining TTL (a meta get), where the server tells it.
+        """
+        found = self.table.server_pool.read_through(transaction_writes, [full_key], with_facts)
         item = found.get(full_key)
         return item
 
-    def get(self, key: str, level: int, serializable: int, generation: int) -> bytes | None:  # src/functions.ts:183
+    def get(self, key: str, level: int, serializable: int, generation: int) -> bytes | None:  # src/functions.ts:186
         """memcache_get_bytea(key): the bytes `key` holds as this transaction sees it, or null (a miss)."""
         self._enter(level, serializable, generation)
         full_key = self.table.memcached_key(key)
         item = self._item_of(key, full_key)
         return None if item is None else item['value']
 
-    def get_text(self, key: str, level: int, serializable: int, generation: int) -> str | None:  # src/functions.ts:191
+    def get_text(self, key: str, level: int, serializable: int, generation: int) -> str | None:  # src/functions.ts:194
         """memcache_get(key): the value as text; bytes that are not UTF-8 text are an ERROR naming the key."""
         value = self.get(key, level, serializable, generation)
         return None if value is None else self._text_of(key, value)
 
-    def _text_of(self, key: str, value: bytes) -> str:  # src/functions.ts:196
+    def _text_of(self, key: str, value: bytes) -> str:  # src/functions.ts:199
         text: str
         try:
             text = utf8_decode(value)
@@ -225,7 +227,7 @@ class CacheFunctions:  # src/functions.ts:109
 
     def get_multi(
         self, keys: list[str], as_text: bool, level: int, serializable: int, generation: int
-    ) -> list[tuple[str, bytes | str]]:  # src/functions.ts:223
+    ) -> list[tuple[str, bytes | str]]:  # src/functions.ts:226
         """memcache_get_multi(keys): (key, value) of every key that holds a value, in the order given (a key listed
         twice gives two rows, as pgmemcache does); one request per server. `as_text` decodes the values as memcache_get
         does.
@@ -254,7 +256,7 @@ class CacheFunctions:  # src/functions.ts:109
         level: int,
         serializable: int,
         generation: int,
-    ) -> bool:  # src/functions.ts:249
+    ) -> bool:  # src/functions.ts:252
         """memcache_set, memcache_add, memcache_replace, memcache_append, memcache_prepend of `value` (bytes) under
         `key`. `expire`: seconds from now, or with `absolute` a unix time; null for the table's expire option. add finds
         the key existing, replace, append and prepend find it missing (as this transaction sees it): false, and nothing
@@ -282,8 +284,7 @@ class CacheFunctions:  # src/functions.ts:109
         # append another client makes in between fails the COMMIT instead of being overwritten. The item keeps the
         # expiration it has, as memcached's append keeps it; where the server does not tell the TTL (a proxy refusing
         # meta commands), `sent` stands in (docs/functions.md).
-        found = self.table.server_pool.read_through(transaction_writes, [full_key], True)
-        current = found.get(full_key)
+        current = self._item_of(key, full_key, True)
         if current is None:
             return False
         joined = (
@@ -304,7 +305,7 @@ class CacheFunctions:  # src/functions.ts:109
 
     def delete(
         self, key: str, hold_seconds: int, level: int, serializable: int, generation: int
-    ) -> bool:  # src/functions.ts:302
+    ) -> bool:  # src/functions.ts:304
         """memcache_delete(key[, hold]): the key is deleted (at COMMIT, under write_mode commit); true when it existed
         as this transaction sees it. `hold_seconds` other than 0 is an ERROR: memcached 1.4 dropped delete hold times.
         """
@@ -322,7 +323,7 @@ class CacheFunctions:  # src/functions.ts:109
 
     def touch(
         self, key: str, expire: int, absolute: bool, level: int, serializable: int, generation: int
-    ) -> bool:  # src/functions.ts:327
+    ) -> bool:  # src/functions.ts:329
         """memcache_touch(key, expire): a new expiration for a key that exists as this transaction sees it (else false).
         """
         self._enter(level, serializable, generation)
@@ -335,7 +336,7 @@ class CacheFunctions:  # src/functions.ts:109
 
     def counter(
         self, kind: Literal['incr', 'decr'], key: str, delta: int, level: int, serializable: int, generation: int
-    ) -> str | None:  # src/functions.ts:349
+    ) -> str | None:  # src/functions.ts:351
         """memcache_incr / memcache_decr(key, delta): memcached's atomic counter, applied at once (like nextval(), a
         ROLLBACK does not undo it); the new value as decimal text, or null when the key does not exist. A negative delta
         counts the other way, as pgmemcache does. A key this transaction has a pending value for is counted in the write
@@ -379,7 +380,7 @@ class CacheFunctions:  # src/functions.ts:109
             )
         return result
 
-    def flush_all(self, level: int, serializable: int, generation: int) -> bool:  # src/functions.ts:414
+    def flush_all(self, level: int, serializable: int, generation: int) -> bool:  # src/functions.ts:416
         """memcache_flush_all(): memcached's flush_all on every server of the table, at once. memcached empties the
         whole server, so a table with a prefix (a key group sharing the servers with others) refuses it.
         """
@@ -396,7 +397,7 @@ class CacheFunctions:  # src/functions.ts:109
             store.flush_all()
         return True
 
-    def stats(self, level: int, serializable: int, generation: int) -> str:  # src/functions.ts:432
+    def stats(self, level: int, serializable: int, generation: int) -> str:  # src/functions.ts:434
         """memcache_stats(): per server `Server: host (port)`, then `name: value` lines, then an empty line
         (pgmemcache's layout).
         """
@@ -414,7 +415,7 @@ class CacheFunctions:  # src/functions.ts:109
             lines.append('')
         return '\n'.join(lines) + '\n'
 
-    def server_add(self, spec: str) -> bool:  # src/functions.ts:453
+    def server_add(self, spec: str) -> bool:  # src/functions.ts:455
         """memcache_server_add('host[:port[:weight]]'): the servers are the table's `servers` (or `host` and `port`)
         option, so a server already listed answers true, and any other is an ERROR whose HINT gives the ALTER statement
         that adds it for every session.
@@ -476,7 +477,7 @@ def functions_for(
     table_name: str,
     server_name: str,
     server_option_names: list[str],
-) -> CacheFunctions:  # src/functions.ts:510
+) -> CacheFunctions:  # src/functions.ts:512
     """The function API on table `table_id`, built with its merged options and columns; the instance of an earlier call
     is kept while `signature` (a summary of the options and columns) is the same, and rebuilt when it changed.
     """
@@ -493,7 +494,7 @@ def functions_for(
     return built
 
 
-def joined() -> list[CacheFunctions]:  # src/functions.ts:534
+def joined() -> list[CacheFunctions]:  # src/functions.ts:536
     """The tables that joined the current transaction."""
     result: list[CacheFunctions] = []
     for functions in tables.values():
@@ -502,12 +503,12 @@ def joined() -> list[CacheFunctions]:  # src/functions.ts:534
     return result
 
 
-def pre_commit() -> None:  # src/functions.ts:543
+def pre_commit() -> None:  # src/functions.ts:545
     """PRE_COMMIT: the write set goes to memcached (a failure is an ERROR that aborts the COMMIT)."""
     send_at_pre_commit()
 
 
-def commit() -> None:  # src/functions.ts:548
+def commit() -> None:  # src/functions.ts:550
     """COMMIT: under SERIALIZABLE the writes go now; nothing stays pending. Never raises."""
     for functions in joined():
         functions.level = 0
@@ -515,7 +516,7 @@ def commit() -> None:  # src/functions.ts:548
     send_at_commit()
 
 
-def rollback() -> None:  # src/functions.ts:557
+def rollback() -> None:  # src/functions.ts:559
     """ABORT: the pending writes are dropped, those sent before the abort deleted again. Never raises."""
     for functions in joined():
         functions.level = 0
@@ -523,7 +524,7 @@ def rollback() -> None:  # src/functions.ts:557
     abandon_transaction()
 
 
-def sub_commit(level: int) -> None:  # src/functions.ts:566
+def sub_commit(level: int) -> None:  # src/functions.ts:568
     """RELEASE SAVEPOINT at `level`: the writes made since stay pending, in the enclosing level."""
     for functions in joined():
         if functions.level < level:
@@ -532,7 +533,7 @@ def sub_commit(level: int) -> None:  # src/functions.ts:566
         functions.level = level - 1
 
 
-def sub_rollback(level: int) -> None:  # src/functions.ts:575
+def sub_rollback(level: int) -> None:  # src/functions.ts:577
     """ROLLBACK TO SAVEPOINT (or a failed subtransaction) at `level`: the writes made since are dropped."""
     for functions in joined():
         if functions.level < level:
