@@ -380,22 +380,10 @@ pymcache_fdw_guard_key_order_is_bytewise(void)
 int
 pymcache_fdw_guard_note_use(void)
 {
-	volatile int  installed = 1;
-	MemoryContext context = CurrentMemoryContext;
-
-	PG_TRY();
-	{
-		install_guard();
-		cache_used_in_transaction = true;
-	}
-	PG_CATCH();
-	{
-		MemoryContextSwitchTo(context);
-		FlushErrorState();
-		installed = 0;
-	}
-	PG_END_TRY();
-	return installed;
+	if (!pymcache_fdw_guard_install())
+		return 0;
+	cache_used_in_transaction = true;
+	return 1;
 }
 
 /* `node` without the binary-compatible relabelling PostgreSQL puts around a varchar compared as text. */
