@@ -155,6 +155,8 @@ class ListedItem {
 export class PymcacheFDW extends ForeignDataWrapper {
   private readonly settings: CacheTableOptions;
   private readonly layout: CacheTableLayout;
+  /** The layout's columns only a meta get or a listing fills: remaining TTL, last access, size, fetched. */
+  private readonly factColumns: string[];
   /** The table's servers: which one holds each key, and what a statement does when one does not answer. */
   private readonly servers: ServerPool;
   /** Items the latest scan returned, by key: an UPDATE that leaves the value alone becomes a `touch`. */
@@ -198,6 +200,11 @@ export class PymcacheFDW extends ForeignDataWrapper {
       this.statsTable === null
         ? resolveCacheLayout(fdwColumns, this.settings.rowId)
         : resolveCacheLayout(KEY_VALUE_COLUMNS, 'key');
+    const layout = this.layout;
+    this.factColumns = [];
+    for (const column of [layout.expireColumn, layout.lastAccessColumn, layout.sizeColumn, layout.fetchedColumn]) {
+      if (column !== null) this.factColumns.push(column);
+    }
     this.servers = new ServerPool(this.settings.servers, this.settings.prefix);
     this.scanned = new Map<string, StoredItem>();
     this.transactionLevel = 0;
@@ -317,21 +324,12 @@ export class PymcacheFDW extends ForeignDataWrapper {
    */
   private wantsFacts(columns: Set<string>): boolean {
     if (columns.size === 0) return true;
-    const layout = this.layout;
-    if (columns.size === 1 && columns.has(layout.keyColumn)) {
-      const hasFactColumns =
-        layout.expireColumn !== null ||
-        layout.lastAccessColumn !== null ||
-        layout.sizeColumn !== null ||
-        layout.fetchedColumn !== null;
-      return hasFactColumns && !queryMayModify();
+    const factColumns = this.factColumns;
+    if (columns.size === 1 && columns.has(this.layout.keyColumn)) return factColumns.length > 0 && !queryMayModify();
+    for (const column of factColumns) {
+      if (columns.has(column)) return true;
     }
-    return (
-      (layout.expireColumn !== null && columns.has(layout.expireColumn)) ||
-      (layout.lastAccessColumn !== null && columns.has(layout.lastAccessColumn)) ||
-      (layout.sizeColumn !== null && columns.has(layout.sizeColumn)) ||
-      (layout.fetchedColumn !== null && columns.has(layout.fetchedColumn))
-    );
+    return false;
   }
 
   /** Whether a scan without a key condition must fetch values: a value or flags column is asked for (or the row). */
@@ -412,12 +410,7 @@ export class PymcacheFDW extends ForeignDataWrapper {
     const flagsColumn = layout.flagsColumn;
     const flagsAsked = flagsColumn !== null && columns.has(flagsColumn);
     const flagsKind = layout.flagsKind;
-    const hasFacts =
-      layout.expireColumn !== null ||
-      layout.casColumn !== null ||
-      layout.lastAccessColumn !== null ||
-      layout.sizeColumn !== null ||
-      layout.fetchedColumn !== null;
+    const hasFacts = this.factColumns.length > 0 || layout.casColumn !== null;
     const scanned = this.scanned;
     for (let i = 0; i < keys.length; i++) {
       const item = found.get(fullKeys[i]!);

@@ -140,6 +140,8 @@ class ListedItem:  # src/fdw.ts:134
 class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:155
     _settings: CacheTableOptions
     _layout: CacheTableLayout
+    # The layout's columns only a meta get or a listing fills: remaining TTL, last access, size, fetched.
+    _fact_columns: list[str]
     # The table's servers: which one holds each key, and what a statement does when one does not answer.
     _servers: ServerPool
     # Items the latest scan returned, by key: an UPDATE that leaves the value alone becomes a `touch`.
@@ -153,7 +155,7 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:155
     # A statistics table (option stats_cmd) serves its rows from here; null for a cache table.
     _stats_table: PymcacheFDWStats | None
 
-    def __init__(self, fdw_options: dict[str, str], fdw_columns: dict[str, ColumnDefinition]) -> None:  # src/fdw.ts:171
+    def __init__(self, fdw_options: dict[str, str], fdw_columns: dict[str, ColumnDefinition]) -> None:  # src/fdw.ts:173
         super().__init__(fdw_options, fdw_columns)
         self._stats_table = None
         # A table with stats_cmd is a statistics table on a cache server (IMPORT FOREIGN SCHEMA creates them): it is
@@ -182,6 +184,13 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:155
             if self._stats_table is None
             else resolve_cache_layout(KEY_VALUE_COLUMNS, 'key')
         )
+        layout = self._layout
+        self._fact_columns = []
+        for column in [
+            layout['expire_column'], layout['last_access_column'], layout['size_column'], layout['fetched_column']
+        ]:
+            if column is not None:
+                self._fact_columns.append(column)
         self._servers = ServerPool(self._settings['servers'], self._settings['prefix'])
         self._scanned = {}
         self._transaction_level = 0
@@ -189,12 +198,12 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:155
         self._guard = 'outside-backend'
 
     @property
-    def rowid_column(self) -> str:  # src/fdw.ts:208
+    def rowid_column(self) -> str:  # src/fdw.ts:215
         if self._stats_table is not None:
             self._read_only()
         return self._layout['key_column']
 
-    def _read_only(self) -> NoReturn:  # src/fdw.ts:214
+    def _read_only(self) -> NoReturn:  # src/fdw.ts:221
         """A write to a statistics table: an ERROR."""
         raise_error(
             'cannot change a statistics table: it shows memcached\'s "stats" (option stats_cmd)',
@@ -208,11 +217,11 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:155
         options: dict[str, str],
         restriction_type: str | None,
         restricts: list[str],
-    ) -> list[TableDefinition]:  # src/fdw.ts:222
+    ) -> list[TableDefinition]:  # src/fdw.ts:229
         """IMPORT FOREIGN SCHEMA memcached: the cache table and the statistics tables (src/import-schema.ts)."""
         return imported_tables(schema, server_options, options, restriction_type, restricts)
 
-    def get_rel_size(self, quals: list[Qual], columns: AbstractSet[str]) -> tuple[int, int]:  # src/fdw.ts:236
+    def get_rel_size(self, quals: list[Qual], columns: AbstractSet[str]) -> tuple[int, int]:  # src/fdw.ts:243
         """A lookup returns at most its keys; a scan without a key condition every item of the servers (memcached's
         curr_items, summed: the table's prefix group is a part of that).
         """
@@ -234,13 +243,13 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:155
         items = self._servers.item_count()
         return (NO_KEY_ROWS_ESTIMATE if items is None else items, width)
 
-    def get_path_keys(self) -> list[tuple[list[str], int]]:  # src/fdw.ts:252
+    def get_path_keys(self) -> list[tuple[list[str], int]]:  # src/fdw.ts:259
         """A join or parameter on the key column is a lookup returning at most one row per outer row."""
         if self._stats_table is not None:
             return []
         return [([self._layout['key_column']], 1)]
 
-    def can_limit(self, limit: int | None, offset: int | None) -> bool:  # src/fdw.ts:261
+    def can_limit(self, limit: int | None, offset: int | None) -> bool:  # src/fdw.ts:268
         """A scan without a key condition applies LIMIT and OFFSET itself: it stops listing once it has returned enough
         rows. Multicorn asks only for a query with nothing but the scan under the LIMIT.
         """
@@ -254,7 +263,7 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:155
         verbose: bool = False,
         limit: int | None = None,
         offset: int | None = None,
-    ) -> list[str]:  # src/fdw.ts:265
+    ) -> list[str]:  # src/fdw.ts:272
         if self._stats_table is not None:
             return self._stats_table.explain(quals, columns, sortkeys, verbose)
         lines: list[str] = [self._servers.describe_servers()]
@@ -296,7 +305,7 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:155
         )
         return lines
 
-    def _wants_facts(self, columns: AbstractSet[str]) -> bool:  # src/fdw.ts:318
+    def _wants_facts(self, columns: AbstractSet[str]) -> bool:  # src/fdw.ts:325
         """Whether the query needs what only a meta get or a listing tells (remaining TTL, last access, size, fetched).
         multicorn2 names no column for a whole-row reference: an empty set may need them all, and so may a reading query
         that names nothing but the key (`SELECT c::text FROM cache c WHERE key = 'k'` names the column of its
@@ -305,23 +314,15 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:155
         """
         if len(columns) == 0:
             return True
-        layout = self._layout
-        if len(columns) == 1 and layout['key_column'] in columns:
-            has_fact_columns = (
-                layout['expire_column'] is not None
-                or layout['last_access_column'] is not None
-                or layout['size_column'] is not None
-                or layout['fetched_column'] is not None
-            )
-            return has_fact_columns and not query_may_modify()
-        return (
-            layout['expire_column'] is not None and layout['expire_column'] in columns
-            or layout['last_access_column'] is not None and layout['last_access_column'] in columns
-            or layout['size_column'] is not None and layout['size_column'] in columns
-            or layout['fetched_column'] is not None and layout['fetched_column'] in columns
-        )
+        fact_columns = self._fact_columns
+        if len(columns) == 1 and self._layout['key_column'] in columns:
+            return len(fact_columns) > 0 and not query_may_modify()
+        for column in fact_columns:
+            if column in columns:
+                return True
+        return False
 
-    def _wants_values(self, columns: AbstractSet[str]) -> bool:  # src/fdw.ts:338
+    def _wants_values(self, columns: AbstractSet[str]) -> bool:  # src/fdw.ts:336
         """Whether a scan without a key condition must fetch values: a value or flags column is asked for (or the row).
         """
         if len(columns) == 0:
@@ -329,7 +330,7 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:155
         flags_column = self._layout['flags_column']
         return self._layout['value_column'] in columns or flags_column is not None and flags_column in columns
 
-    def _full_key(self, key: str) -> str:  # src/fdw.ts:345
+    def _full_key(self, key: str) -> str:  # src/fdw.ts:343
         """The memcached key for a SQL key: prefixed and validated; an invalid one is an ERROR naming it."""
         try:
             return prefixed_key(self._settings['prefix'], key)
@@ -343,7 +344,7 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:155
         sortkeys: list[SortKey] | None = None,
         limit: int | None = None,
         offset: int | None = None,
-    ) -> Iterator[SqlRow]:  # src/fdw.ts:358
+    ) -> Iterator[SqlRow]:  # src/fdw.ts:356
         """The rows for `quals`: a lookup of the keys the quals give, or without a key condition a listing of every
         server (full_scan). `limit` and `offset` come only when can_limit accepted them.
         """
@@ -388,13 +389,7 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:155
         flags_column = layout['flags_column']
         flags_asked = flags_column is not None and flags_column in columns
         flags_kind = layout['flags_kind']
-        has_facts = (
-            layout['expire_column'] is not None
-            or layout['cas_column'] is not None
-            or layout['last_access_column'] is not None
-            or layout['size_column'] is not None
-            or layout['fetched_column'] is not None
-        )
+        has_facts = len(self._fact_columns) > 0 or layout['cas_column'] is not None
         scanned = self._scanned
         for i in range(len(keys)):
             item = found.get(full_keys[i])
@@ -419,7 +414,7 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:155
                 )
             yield row
 
-    def _facts_into(self, row: SqlRow, cas: str | None, facts: ItemFacts | None, key: str) -> None:  # src/fdw.ts:443
+    def _facts_into(self, row: SqlRow, cas: str | None, facts: ItemFacts | None, key: str) -> None:  # src/fdw.ts:436
         """The columns of what memcached told about an item (NULL where the read did not say)."""
         layout = self._layout
         if layout['expire_column'] is not None:
@@ -439,7 +434,7 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:155
                 None if facts is None else fetched_column_value(facts.fetched, layout['fetched_kind'])
             )
 
-    def _row_of(self, key: str, item: StoredItem, value_asked: bool) -> SqlRow:  # src/fdw.ts:459
+    def _row_of(self, key: str, item: StoredItem, value_asked: bool) -> SqlRow:  # src/fdw.ts:452
         """The row of `item` under the user key `key`; `value_asked`: the value and flags are decoded strictly."""
         layout = self._layout
         row: SqlRow = {}
@@ -461,7 +456,7 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:155
 
     def _list_items(
         self, quals: list[Qual], columns: AbstractSet[str], limit: int | None, offset: int | None
-    ) -> Iterator[SqlRow]:  # src/fdw.ts:483
+    ) -> Iterator[SqlRow]:  # src/fdw.ts:476
         """A scan without a key condition: the items of every server of the table (lru_crawler metadump), server after
         server, with the transaction's pending writes in place of what memcached holds for their keys. Only the table's
         prefix group is kept (the prefix stripped), and only keys the server holds as a lookup would read them (a stale
@@ -560,7 +555,7 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:155
                 ' key bytes only.',
             )
 
-    def _listed_row(self, listed: ListedItem, item: StoredItem | None, remember: bool) -> SqlRow:  # src/fdw.ts:578
+    def _listed_row(self, listed: ListedItem, item: StoredItem | None, remember: bool) -> SqlRow:  # src/fdw.ts:571
         """The row of an item a listing found; `item` holds its value when the query needed it, else null (then nothing
         is remembered: a statement that may write always fetches values).
         """
@@ -578,7 +573,7 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:155
 
     def _fetch_batch(
         self, store: CacheStore, batch: list[ListedItem], page: RowPage, remember: bool
-    ) -> list[SqlRow]:  # src/fdw.ts:593
+    ) -> list[SqlRow]:  # src/fdw.ts:586
         """The rows of a batch of listed items, their values fetched in one pipelined get (items gone since are left
         out).
         """
@@ -594,7 +589,7 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:155
             rows.append(self._listed_row(listed, item, remember))
         return rows
 
-    def _key_of(self, value: SqlValue) -> str:  # src/fdw.ts:612
+    def _key_of(self, value: SqlValue) -> str:  # src/fdw.ts:605
         """The key of a row being written; NULL is an ERROR (memcached has no NULL key)."""
         if isinstance(value, str):
             return value
@@ -602,7 +597,7 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:155
             raise_error(f"the key column \"{self._layout['key_column']}\" must not be NULL", 'Give every row a key.')
         raise_error(f"the key column \"{self._layout['key_column']}\" must be text")
 
-    def _item_of(self, row: SqlRow, key: str, flags_fallback: int) -> StoredItem:  # src/fdw.ts:621
+    def _item_of(self, row: SqlRow, key: str, flags_fallback: int) -> StoredItem:  # src/fdw.ts:614
         """The bytes and flags to store for a row; without a flags column the item keeps `flags_fallback`."""
         value_column = self._layout['value_column']
         value = row.get(value_column)
@@ -620,7 +615,7 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:155
             flags = 0 if number is None else checked_flags(number, key)
         return {'value': encoded, 'flags': flags, 'cas': None, 'facts': None}
 
-    def _expire_of(self, row: SqlRow, key: str) -> int:  # src/fdw.ts:642
+    def _expire_of(self, row: SqlRow, key: str) -> int:  # src/fdw.ts:635
         """What memcached is sent as the expiration of a row: its expire column, else the table's `expire` option."""
         seconds = self._settings['expire']
         expire_column = self._layout['expire_column']
@@ -632,12 +627,12 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:155
         return memcached_expire(seconds, key)
 
     @property
-    def _sends_at_statement_end(self) -> bool:  # src/fdw.ts:654
+    def _sends_at_statement_end(self) -> bool:  # src/fdw.ts:647
         """Writes wait for COMMIT unless the table's write_mode is immediate (then they wait for the statement's end).
         """
         return self._settings['write_mode'] == 'immediate'
 
-    def _duplicate_key(self, key: str) -> NoReturn:  # src/fdw.ts:658
+    def _duplicate_key(self, key: str) -> NoReturn:  # src/fdw.ts:651
         raise_error(
             f'duplicate key value: key {quote_for_message(key)} already exists in memcached at'
             f' {self._servers.store_for(self._full_key(key)).server_label}',
@@ -647,7 +642,7 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:155
 
     def _exists_for_transaction(
         self, key: str, full_key: str, found: dict[str, StoredItem] | None
-    ) -> bool:  # src/fdw.ts:673
+    ) -> bool:  # src/fdw.ts:666
         """Whether `full_key` exists as this transaction sees it: its pending write if any, else memcached (`found`, the
         items a batch lookup returned, or one get).
         """
@@ -665,7 +660,7 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:155
         fetched = self._servers.read_through(transaction_writes, [full_key])
         return full_key in fetched
 
-    def _check_item_size(self, key: str, full_key: str, item: StoredItem) -> None:  # src/fdw.ts:693
+    def _check_item_size(self, key: str, full_key: str, item: StoredItem) -> None:  # src/fdw.ts:686
         """A stored value must fit the server's item size (item_size_max, less the key and memcached's per-item
         overhead), checked before it is recorded so that memcached cannot refuse it at COMMIT.
         """
@@ -684,7 +679,7 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:155
                 ' store a smaller value, or start memcached with a larger -I.',
             )
 
-    def _write(self, op: WriteOp, key: str) -> bool:  # src/fdw.ts:724
+    def _write(self, op: WriteOp, key: str) -> bool:  # src/fdw.ts:717
         """Sends or records one write of the row whose key is `key`. Outside a transaction (Multicorn always opens one;
         only direct callers do not) the write goes out at once. Otherwise it joins the statement's writes, which reach
         the transaction's write set (or, under write_mode immediate, memcached) when the statement ends.
@@ -706,7 +701,7 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:155
 
     def _store_new(
         self, key: str, full_key: str, item: StoredItem, expire: int, found: dict[str, StoredItem] | None
-    ) -> None:  # src/fdw.ts:744
+    ) -> None:  # src/fdw.ts:737
         """Stores a row under `insert_mode`; in `add` mode an existing key is a unique violation, found at statement
         time (the transaction's own pending writes, else memcached) and checked again by memcached's `add` when sent.
         `found` holds the items of a batch lookup (bulk_insert), or null.
@@ -721,7 +716,7 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:155
         if not stored and kind == 'add':
             self._duplicate_key(key)
 
-    def insert(self, values: SqlRow) -> SqlRow | None:  # src/fdw.ts:761
+    def insert(self, values: SqlRow) -> SqlRow | None:  # src/fdw.ts:754
         if self._stats_table is not None:
             self._read_only()
         given = values.get(self._layout['key_column'])
@@ -732,7 +727,7 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:155
         self._store_new(key, full_key, item, expire, None)
         return None
 
-    def bulk_insert(self, rows: list[SqlRow]) -> None:  # src/fdw.ts:776
+    def bulk_insert(self, rows: list[SqlRow]) -> None:  # src/fdw.ts:769
         """Rows an INSERT hands over in batches of modify_batch_size: the same as insert() row by row, with the
         duplicate check of insert_mode add done for the whole batch in one get_many.
         """
@@ -755,13 +750,13 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:155
         return None
 
     @property
-    def modify_batch_size(self) -> int:  # src/fdw.ts:802
+    def modify_batch_size(self) -> int:  # src/fdw.ts:795
         """Rows per bulk_insert call: the table's batch_size, 1 by default because PostgreSQL returns no rows from
         INSERT ... RETURNING when it batches.
         """
         return self._settings['batch_size']
 
-    def update(self, oldvalues: SqlValue, newvalues: SqlRow) -> SqlRow | None:  # src/fdw.ts:811
+    def update(self, oldvalues: SqlValue, newvalues: SqlRow) -> SqlRow | None:  # src/fdw.ts:804
         """`oldvalues` is the row id (the key) of the row the scan found. An UPDATE that leaves value and flags as they
         were is a `touch` (only the expiration changes); otherwise the item is set. Changing the key moves the item: the
         new key is stored (under insert_mode) first, then the old one deleted.
@@ -804,7 +799,7 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:155
         self._scanned[new_key] = item
         return None
 
-    def _changed_meanwhile(self, key: str, full_key: str) -> NoReturn:  # src/fdw.ts:848
+    def _changed_meanwhile(self, key: str, full_key: str) -> NoReturn:  # src/fdw.ts:841
         """An UPDATE sent at once (outside a transaction) found the item changed by another client since it read it."""
         raise_error(
             f'another client changed key {quote_for_message(key)} in memcached at'
@@ -813,7 +808,7 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:155
             "The other client's value stays. Read the key again and retry.",
         )
 
-    def delete(self, oldvalues: SqlValue) -> None:  # src/fdw.ts:857
+    def delete(self, oldvalues: SqlValue) -> None:  # src/fdw.ts:850
         """`oldvalues` is the key of a row the scan found, so DELETE's row count is the number of keys that existed."""
         if self._stats_table is not None:
             self._read_only()
@@ -824,45 +819,45 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:155
     # Transaction hooks. Multicorn calls begin/sub_begin when the table is first used in a transaction or savepoint, and
     # pre_commit, commit, rollback, sub_commit, sub_rollback on every table used in it: the write set is shared by the
     # backend's tables, so each hook is idempotent and the first pre_commit (or commit) sends everything.
-    def begin(self, serializable: int) -> None:  # src/fdw.ts:869
+    def begin(self, serializable: int) -> None:  # src/fdw.ts:862
         """`serializable` is 1 under SERIALIZABLE, else 0: a SERIALIZABLE transaction's writes wait for commit."""
         self._transaction_level = 1
         self._guard = guard_transaction()
         begin_transaction(serializable == 1)
 
-    def sub_begin(self, level: int) -> None:  # src/fdw.ts:875
+    def sub_begin(self, level: int) -> None:  # src/fdw.ts:868
         self._transaction_level = level
 
-    def sub_commit(self, level: int) -> None:  # src/fdw.ts:880
+    def sub_commit(self, level: int) -> None:  # src/fdw.ts:873
         """RELEASE SAVEPOINT: the savepoint's writes stay pending, now part of the enclosing level."""
         release_level(level)
         self._transaction_level = level - 1
 
-    def sub_rollback(self, level: int) -> None:  # src/fdw.ts:886
+    def sub_rollback(self, level: int) -> None:  # src/fdw.ts:879
         """ROLLBACK TO SAVEPOINT (or a failed subtransaction): exactly the writes made since the savepoint are dropped.
         """
         rollback_to_level(level)
         self._transaction_level = level - 1
 
-    def pre_commit(self) -> None:  # src/fdw.ts:892
+    def pre_commit(self) -> None:  # src/fdw.ts:885
         """Before COMMIT: every pending write goes to memcached, pipelined per server; a failure aborts the COMMIT."""
         send_at_pre_commit()
 
-    def commit(self) -> None:  # src/fdw.ts:897
+    def commit(self) -> None:  # src/fdw.ts:890
         """After COMMIT: a SERIALIZABLE transaction's writes go now (a failure is a WARNING); nothing stays pending."""
         send_at_commit()
         self._transaction_level = 0
 
-    def rollback(self) -> None:  # src/fdw.ts:903
+    def rollback(self) -> None:  # src/fdw.ts:896
         """ROLLBACK (or an error): the pending writes are dropped; any sent before the abort are deleted again."""
         self._statement.clear()
         abandon_transaction()
         self._transaction_level = 0
 
-    def end_scan(self) -> None:  # src/fdw.ts:909
+    def end_scan(self) -> None:  # src/fdw.ts:902
         pass
 
-    def end_modify(self) -> None:  # src/fdw.ts:915
+    def end_modify(self) -> None:  # src/fdw.ts:908
         """The statement's modification ends: its writes join the transaction's write set, or under write_mode immediate
         go to memcached now, pipelined.
         """
@@ -877,20 +872,20 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:155
     # The function API (src/functions.ts): memcache_get, memcache_set, ... on this table go through the checks and the
     # write path of INSERT, UPDATE and DELETE. Each call is a statement of its own.
     @property
-    def table_options(self) -> CacheTableOptions:  # src/fdw.ts:929
+    def table_options(self) -> CacheTableOptions:  # src/fdw.ts:922
         """The table's options, as checked when the instance was built."""
         return self._settings
 
     @property
-    def server_pool(self) -> ServerPool:  # src/fdw.ts:934
+    def server_pool(self) -> ServerPool:  # src/fdw.ts:927
         """The table's servers."""
         return self._servers
 
-    def memcached_key(self, key: str) -> str:  # src/fdw.ts:939
+    def memcached_key(self, key: str) -> str:  # src/fdw.ts:932
         """The memcached key of `key`: prefixed and validated (an invalid key is an ERROR naming it)."""
         return self._full_key(key)
 
-    def join_transaction(self, serializable: int, level: int, fresh: bool) -> None:  # src/fdw.ts:948
+    def join_transaction(self, serializable: int, level: int, fresh: bool) -> None:  # src/fdw.ts:941
         """Joins the backend's transaction at savepoint `level` (PostgreSQL's nesting level: 1 for the transaction), as
         Multicorn's begin and sub_begin would; `serializable` is 1 under SERIALIZABLE. `fresh`: the backend's
         transaction is not the one this instance last joined (begin it, whatever level that one left).
@@ -899,17 +894,17 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:155
             self.begin(serializable)
         self._transaction_level = level
 
-    def exists_in_transaction(self, key: str, full_key: str) -> bool:  # src/fdw.ts:954
+    def exists_in_transaction(self, key: str, full_key: str) -> bool:  # src/fdw.ts:947
         """Whether `key` (memcached key `full_key`) exists as the transaction sees it: its pending write, else
         memcached.
         """
         return self._exists_for_transaction(key, full_key, None)
 
-    def check_value_size(self, key: str, full_key: str, item: StoredItem) -> None:  # src/fdw.ts:959
+    def check_value_size(self, key: str, full_key: str, item: StoredItem) -> None:  # src/fdw.ts:952
         """An ERROR naming the key when `item` does not fit the server's item size, as for INSERT."""
         self._check_item_size(key, full_key, item)
 
-    def write_as_statement(self, op: WriteOp, key: str) -> bool:  # src/fdw.ts:967
+    def write_as_statement(self, op: WriteOp, key: str) -> bool:  # src/fdw.ts:960
         """One write as a statement of its own: recorded, then folded into the transaction's write set (or, under
         write_mode immediate, sent). Returns what `_write` returns (true when recorded).
         """
