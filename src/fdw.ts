@@ -76,6 +76,7 @@ import {
   type SqlRow,
   type SqlValue,
 } from './values';
+import { refuseWideningUserMapping } from './server-security';
 
 /**
  * Rows the planner is told a scan without a key condition returns when the servers' item counts are not known (a
@@ -172,6 +173,7 @@ export class PymcacheFDW extends ForeignDataWrapper {
 
   constructor(fdwOptions: Record<string, string>, fdwColumns: Map<string, ColumnDefinition>) {
     super(fdwOptions, fdwColumns);
+    refuseWideningUserMapping();
     // A table with stats_cmd is a statistics table on a cache server (IMPORT FOREIGN SCHEMA creates them): it is
     // served by PymcacheFDWStats; the server's cache options are still checked, and used by nothing.
     const statsCommand = fdwOptions['stats_cmd'];

@@ -7,6 +7,7 @@ import { raiseError } from './errors';
 import type { ConnectionSecurity } from './memcache/connection';
 import { quoteForMessage } from './keys';
 import { OptionError, parseEnumOption } from './options';
+import { guardStatus, userMappingViolation } from './ports/backend';
 import { codePointOf, codePoints, utf8ByteLength } from './ports/runtime';
 import type { TlsMode } from './ports/socket';
 
@@ -21,6 +22,47 @@ export const SECURITY_OPTIONS: string[] = [
 ];
 
 export const TLS_MODES: TlsMode[] = ['off', 'on', 'insecure'];
+
+/**
+ * What a user mapping may hold: credentials, as postgres_fdw's user, password, sslcert and sslkey. Everything that
+ * decides what a user reaches (host, port, servers, prefix, distribution, ...) is the table's or the server's, set by
+ * their owners (the extension's credential_options() says the same to its event trigger).
+ */
+export const USER_MAPPING_OPTIONS: string[] = ['username', 'password', 'tls_cert_file', 'tls_key_file'];
+
+const GUARD_MISSING_HINT =
+  'Install the pymcache_fdw extension (make -C extension install, see the README): without pymcache_fdw.so the ' +
+  'user mappings cannot be checked, and PREPARE TRANSACTION and INSERT ... ON CONFLICT could lose or overwrite writes.';
+
+/**
+ * Refuses to build a table's wrapper when a user mapping that applies to the current user sets more than credentials.
+ * Multicorn merges the user mapping's options last, so they win, and any role with USAGE on a server may create its
+ * own mapping: with `prefix 'admin:'` or another host it would read what the owners never gave it. The extension's
+ * event trigger refuses such mappings when they are created; this check holds even in a database without it.
+ */
+export function refuseWideningUserMapping(): void {
+  if (guardStatus() === 'guard-missing') {
+    raiseError(
+      "cannot use a cache table: pymcache_fdw's guard library (pymcache_fdw.so in PostgreSQL's library directory) is not installed",
+      GUARD_MISSING_HINT,
+    );
+  }
+  const violation = userMappingViolation(USER_MAPPING_OPTIONS);
+  if (violation === null) return;
+  const [server, option] = violation;
+  if (server === '') {
+    raiseError(
+      'could not check the user mappings of pymcache_fdw servers',
+      'The catalog pg_user_mapping could not be read: try again, and see the server log.',
+    );
+  }
+  raiseError(
+    `option "${option}" cannot be set in a user mapping of server "${server}"`,
+    'Options that decide what a user reaches (host, port, servers, prefix, distribution, ...) belong to the ' +
+      `foreign table or the server, set by their owners: ALTER USER MAPPING ... OPTIONS (DROP ${option}).`,
+    `A user mapping of a pymcache_fdw server carries only credentials (${USER_MAPPING_OPTIONS.join(', ')}).`,
+  );
+}
 
 /**
  * memcached reads its -Y file in lines of at most 256 bytes (`username:password` and the line end), and the login it

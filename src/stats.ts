@@ -8,6 +8,7 @@ import { codePoints, formatFloat, intToString, parseDecimalFloat } from './ports
 import { ServerPool } from './server-pool';
 import { endpointLabel, parseStatsTableOptions, type StatsTableOptions } from './table-options';
 import { decimalText, parseDecimalText, type SqlRow } from './values';
+import { refuseWideningUserMapping } from './server-security';
 
 /** Stats shown as memcached sends them (pymemcache's STAT_TYPES keeps them as bytes). */
 const TEXT_STATS: string[] = ['version', 'inter', 'stat_key_prefix'];
@@ -91,6 +92,7 @@ export class PymcacheFDWStats extends ForeignDataWrapper {
 
   constructor(fdwOptions: Record<string, string>, fdwColumns: Map<string, ColumnDefinition>) {
     super(fdwOptions, fdwColumns);
+    refuseWideningUserMapping();
     this.settings = parseStatsTableOptions(fdwOptions);
     checkStatsColumns(fdwColumns);
     this.servers = new ServerPool(this.settings.servers, '');

@@ -29,10 +29,15 @@
  */
 #include "postgres.h"
 
+#include "access/genam.h"
+#include "access/htup_details.h"
+#include "access/reloptions.h"
+#include "access/table.h"
 #include "access/xact.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_inherits.h"
+#include "catalog/pg_user_mapping.h"
 #include "commands/defrem.h"
 #include "executor/executor.h"
 #include "fmgr.h"
@@ -45,6 +50,7 @@
 #include "optimizer/planner.h"
 #include "parser/parsetree.h"
 #include "tcop/utility.h"
+#include "miscadmin.h"
 #include "utils/lsyscache.h"
 #include "utils/pg_locale.h"
 #include "utils/rel.h"
@@ -71,16 +77,15 @@ extern PGDLLEXPORT int pymcache_fdw_guard_install(void);
 extern PGDLLEXPORT int pymcache_fdw_guard_query_may_modify(void);
 extern PGDLLEXPORT int pymcache_fdw_guard_key_order_is_bytewise(void);
 extern PGDLLEXPORT int pymcache_fdw_guard_planned_key_rows(const char *column);
+extern PGDLLEXPORT int pymcache_fdw_guard_mapping_violation(const char *allowed, char *found, int found_size);
 /* default_table.c: the setting pymcache_fdw.default_table of the memcache_* functions */
 extern void pymc_define_settings(void);
 
-/* Whether the foreign table `relid` belongs to a server whose Multicorn wrapper is one of ours. */
+/* Whether `server`'s Multicorn wrapper is one of ours. */
 static bool
-is_cache_table(Oid relid)
+is_cache_server(ForeignServer *server)
 {
-	ForeignTable  *table = GetForeignTable(relid);
-	ForeignServer *server = GetForeignServer(table->serverid);
-	ListCell	  *cell;
+	ListCell *cell;
 
 	foreach(cell, server->options)
 	{
@@ -90,6 +95,13 @@ is_cache_table(Oid relid)
 			return strncmp(defGetString(option), WRAPPER_PREFIX, strlen(WRAPPER_PREFIX)) == 0;
 	}
 	return false;
+}
+
+/* Whether the foreign table `relid` belongs to a server whose Multicorn wrapper is one of ours. */
+static bool
+is_cache_table(Oid relid)
+{
+	return is_cache_server(GetForeignServer(GetForeignTable(relid)->serverid));
 }
 
 /*
@@ -573,4 +585,93 @@ pymcache_fdw_guard_install(void)
 	}
 	PG_END_TRY();
 	return installed;
+}
+
+/* Whether `name` is one of the comma-separated names in `allowed`. */
+static bool
+is_listed(const char *name, const char *allowed)
+{
+	size_t		length = strlen(name);
+	const char *start = allowed;
+
+	while (*start != '\0')
+	{
+		const char *end = strchr(start, ',');
+		size_t		item = end == NULL ? strlen(start) : (size_t) (end - start);
+
+		if (item == length && strncmp(start, name, length) == 0)
+			return true;
+		if (end == NULL)
+			break;
+		start = end + 1;
+	}
+	return false;
+}
+
+/*
+ * Called by the wrapper through ctypes when it builds a cache table's instance: looks for an option outside `allowed`
+ * (comma-separated) in a user mapping of a cache server that applies to the current user (its own or PUBLIC's).
+ * Multicorn merges the user mapping's options over the table's and the server's, and any role with USAGE on a server
+ * may create its own mapping: such an option would let it choose the host, port or prefix the owner chose. Checked
+ * here, not only by the extension's event trigger, because a database may load the wrapper without that trigger.
+ * Returns 1 and writes "server\nOPTION" into `found` for the first such option, 0 when there is none, -1 when the
+ * check failed (no PostgreSQL error may escape into the Python frames that called it).
+ */
+int
+pymcache_fdw_guard_mapping_violation(const char *allowed, char *found, int found_size)
+{
+	volatile int  result = 0;
+	MemoryContext context = CurrentMemoryContext;
+
+	if (allowed == NULL || found == NULL || found_size <= 0)
+		return -1;
+	found[0] = '\0';
+	PG_TRY();
+	{
+		Oid			user = GetUserId();
+		Relation	mappings = table_open(UserMappingRelationId, AccessShareLock);
+		SysScanDesc scan = systable_beginscan(mappings, InvalidOid, false, NULL, 0, NULL);
+		HeapTuple	tuple;
+
+		while (result == 0 && HeapTupleIsValid(tuple = systable_getnext(scan)))
+		{
+			Form_pg_user_mapping mapping = (Form_pg_user_mapping) GETSTRUCT(tuple);
+			ForeignServer		*server;
+			Datum				 options;
+			bool				 isnull;
+			List				*names;
+			ListCell			*cell;
+
+			if (mapping->umuser != user && mapping->umuser != InvalidOid)
+				continue;
+			server = GetForeignServer(mapping->umserver);
+			if (!is_cache_server(server))
+				continue;
+			options = heap_getattr(tuple, Anum_pg_user_mapping_umoptions, RelationGetDescr(mappings), &isnull);
+			if (isnull)
+				continue;
+			names = untransformRelOptions(options);
+			foreach(cell, names)
+			{
+				DefElem *option = (DefElem *) lfirst(cell);
+
+				if (!is_listed(option->defname, allowed))
+				{
+					snprintf(found, found_size, "%s\n%s", server->servername, option->defname);
+					result = 1;
+					break;
+				}
+			}
+		}
+		systable_endscan(scan);
+		table_close(mappings, AccessShareLock);
+	}
+	PG_CATCH();
+	{
+		MemoryContextSwitchTo(context);
+		FlushErrorState();
+		result = -1;
+	}
+	PG_END_TRY();
+	return result;
 }

@@ -11,16 +11,18 @@ from __future__ import annotations
 
 import ctypes
 import os
-from typing import Callable, Literal, Optional
+from typing import Callable, List, Literal, Optional, Tuple
 
 __all__ = [
-    "GuardStatus", "guard_transaction", "key_order_is_bytewise", "pending_interrupt", "planned_key_rows",
-    "query_may_modify",
+    "GuardStatus", "guard_status", "guard_transaction", "key_order_is_bytewise", "pending_interrupt",
+    "planned_key_rows", "query_may_modify", "user_mapping_violation",
 ]
 
 GuardStatus = Literal["guarded", "guard-missing", "outside-backend"]
 """What guards a cache table's transaction (see guard_transaction)."""
 
+# Room for "server\noption" (two NAMEDATALEN identifiers) written by the guard's user mapping check.
+_MAPPING_VIOLATION_SIZE = 160
 # PostgreSQL's MAXPGPATH: the size of the pkglib_path buffer.
 _MAXPGPATH = 1024
 _GUARD_LIBRARY = "pymcache_fdw.so"
@@ -101,6 +103,15 @@ class _Guard:
             function.restype = ctypes.c_int
             function.argtypes = [ctypes.c_char_p]
             self.planned_key_rows = function
+        self.mapping_violation: Optional[Callable[[bytes, ctypes.Array[ctypes.c_char], int], int]] = None
+        try:
+            function = getattr(library, "pymcache_fdw_guard_mapping_violation")
+        except AttributeError:
+            pass
+        else:
+            function.restype = ctypes.c_int
+            function.argtypes = [ctypes.c_char_p, ctypes.c_char_p, ctypes.c_int]
+            self.mapping_violation = function
 
     @staticmethod
     def _function(library: ctypes.CDLL, name: str) -> Optional[Callable[[], int]]:
@@ -146,6 +157,37 @@ def guard_transaction() -> GuardStatus:
     if guard is None or guard.note_use is None:
         return "guard-missing"
     return "guarded" if guard.note_use() == 1 else "guard-missing"
+
+
+def guard_status() -> GuardStatus:
+    """Whether the guard library is in place (loading it on first use), without marking the transaction."""
+    if not _IN_BACKEND:
+        return "outside-backend"
+    guard = _loaded_guard()
+    if guard is None or guard.note_use is None or guard.mapping_violation is None:
+        return "guard-missing"
+    return "guarded"
+
+
+def user_mapping_violation(allowed: List[str]) -> Optional[Tuple[str, str]]:
+    """The first option outside `allowed` in a user mapping of a cache server that applies to the current user (its own
+    or PUBLIC's), as (server name, option name); None when there is none or nothing can be checked (see guard_status).
+
+    A failed check (the catalog could not be read) is ("", ""), never None.
+    """
+    if not _IN_BACKEND:
+        return None
+    guard = _loaded_guard()
+    if guard is None or guard.mapping_violation is None:
+        return None
+    found = ctypes.create_string_buffer(_MAPPING_VIOLATION_SIZE)
+    result = guard.mapping_violation(",".join(allowed).encode("utf-8"), found, _MAPPING_VIOLATION_SIZE)
+    if result == 0:
+        return None
+    if result < 0:
+        return ("", "")
+    server, _, option = found.value.decode("utf-8", "replace").partition("\n")
+    return (server, option)
 
 
 def query_may_modify() -> bool:

@@ -31,6 +31,7 @@ from .memcache.protocol import MetadumpEntry
 from .quals import lookup_keys
 from .scan_filter import scan_filter_of
 from .server_pool import ServerPool
+from .server_security import refuse_widening_user_mapping
 from .stats import PymcacheFDWStats
 from .table_options import CacheTableOptions, OPTION_HINT, STATS_TABLE_OPTIONS, parse_cache_table_options
 from .transaction import (
@@ -86,20 +87,20 @@ KEY_VALUE_COLUMNS: dict[str, ColumnDefinition] = dict(
 )
 
 
-class RowPage:  # src/fdw.ts:105
+class RowPage:  # src/fdw.ts:106
     """The rows a scan returns under LIMIT and OFFSET (both applied by the scan only when can_limit accepted them)."""
 
     _limit: int | None
     _to_skip: int
     _returned: int
 
-    def __init__(self, limit: int | None, offset: int | None) -> None:  # src/fdw.ts:110
+    def __init__(self, limit: int | None, offset: int | None) -> None:  # src/fdw.ts:111
         self._limit = None
         self._limit = limit
         self._to_skip = 0 if offset is None else offset
         self._returned = 0
 
-    def take(self) -> bool:  # src/fdw.ts:117
+    def take(self) -> bool:  # src/fdw.ts:118
         """Whether the next row found is returned (false while OFFSET skips, or once LIMIT is reached)."""
         if self.full():
             return False
@@ -109,12 +110,12 @@ class RowPage:  # src/fdw.ts:105
         self._returned += 1
         return True
 
-    def full(self) -> bool:  # src/fdw.ts:128
+    def full(self) -> bool:  # src/fdw.ts:129
         """LIMIT rows were returned: the scan stops listing."""
         return self._limit is not None and self._returned >= self._limit
 
 
-class ListedItem:  # src/fdw.ts:134
+class ListedItem:  # src/fdw.ts:135
     """An item a listing found: its user key, full key, the listing's entry and the server's clock at the listing."""
 
     key: str
@@ -122,13 +123,13 @@ class ListedItem:  # src/fdw.ts:134
     entry: MetadumpEntry
     _server_time: int
 
-    def __init__(self, key: str, full_key: str, entry: MetadumpEntry, server_time: int) -> None:  # src/fdw.ts:140
+    def __init__(self, key: str, full_key: str, entry: MetadumpEntry, server_time: int) -> None:  # src/fdw.ts:141
         self.key = key
         self.full_key = full_key
         self.entry = entry
         self._server_time = server_time
 
-    def facts(self) -> ItemFacts:  # src/fdw.ts:148
+    def facts(self) -> ItemFacts:  # src/fdw.ts:149
         """The entry's facts: TTL by the server's clock (-1: never expires), last access by this host's clock."""
         entry = self.entry
         ttl = -1 if entry['expires_at'] == -1 else entry['expires_at'] - self._server_time
@@ -137,7 +138,7 @@ class ListedItem:  # src/fdw.ts:134
         )
 
 
-class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:155
+class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:156
     _settings: CacheTableOptions
     _layout: CacheTableLayout
     # The layout's columns only a meta get or a listing fills: remaining TTL, last access, size, fetched.
@@ -155,9 +156,10 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:155
     # A statistics table (option stats_cmd) serves its rows from here; null for a cache table.
     _stats_table: PymcacheFDWStats | None
 
-    def __init__(self, fdw_options: dict[str, str], fdw_columns: dict[str, ColumnDefinition]) -> None:  # src/fdw.ts:173
+    def __init__(self, fdw_options: dict[str, str], fdw_columns: dict[str, ColumnDefinition]) -> None:  # src/fdw.ts:174
         super().__init__(fdw_options, fdw_columns)
         self._stats_table = None
+        refuse_widening_user_mapping()
         # A table with stats_cmd is a statistics table on a cache server (IMPORT FOREIGN SCHEMA creates them): it is
         # served by PymcacheFDWStats; the server's cache options are still checked, and used by nothing.
         stats_command = fdw_options.get('stats_cmd')
@@ -198,12 +200,12 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:155
         self._guard = 'outside-backend'
 
     @property
-    def rowid_column(self) -> str:  # src/fdw.ts:215
+    def rowid_column(self) -> str:  # src/fdw.ts:217
         if self._stats_table is not None:
             self._read_only()
         return self._layout['key_column']
 
-    def _read_only(self) -> NoReturn:  # src/fdw.ts:221
+    def _read_only(self) -> NoReturn:  # src/fdw.ts:223
         """A write to a statistics table: an ERROR."""
         raise_error(
             'cannot change a statistics table: it shows memcached\'s "stats" (option stats_cmd)',
@@ -217,11 +219,11 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:155
         options: dict[str, str],
         restriction_type: str | None,
         restricts: list[str],
-    ) -> list[TableDefinition]:  # src/fdw.ts:229
+    ) -> list[TableDefinition]:  # src/fdw.ts:231
         """IMPORT FOREIGN SCHEMA memcached: the cache table and the statistics tables (src/import-schema.ts)."""
         return imported_tables(schema, server_options, options, restriction_type, restricts)
 
-    def get_rel_size(self, quals: list[Qual], columns: AbstractSet[str]) -> tuple[int, int]:  # src/fdw.ts:243
+    def get_rel_size(self, quals: list[Qual], columns: AbstractSet[str]) -> tuple[int, int]:  # src/fdw.ts:245
         """A lookup returns at most its keys; a scan without a key condition every item of the servers (memcached's
         curr_items, summed: the table's prefix group is a part of that).
         """
@@ -243,13 +245,13 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:155
         items = self._servers.item_count()
         return (NO_KEY_ROWS_ESTIMATE if items is None else items, width)
 
-    def get_path_keys(self) -> list[tuple[list[str], int]]:  # src/fdw.ts:259
+    def get_path_keys(self) -> list[tuple[list[str], int]]:  # src/fdw.ts:261
         """A join or parameter on the key column is a lookup returning at most one row per outer row."""
         if self._stats_table is not None:
             return []
         return [([self._layout['key_column']], 1)]
 
-    def can_limit(self, limit: int | None, offset: int | None) -> bool:  # src/fdw.ts:268
+    def can_limit(self, limit: int | None, offset: int | None) -> bool:  # src/fdw.ts:270
         """A scan without a key condition applies LIMIT and OFFSET itself: it stops listing once it has returned enough
         rows. Multicorn asks only for a query with nothing but the scan under the LIMIT.
         """
@@ -263,7 +265,7 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:155
         verbose: bool = False,
         limit: int | None = None,
         offset: int | None = None,
-    ) -> list[str]:  # src/fdw.ts:272
+    ) -> list[str]:  # src/fdw.ts:274
         if self._stats_table is not None:
             return self._stats_table.explain(quals, columns, sortkeys, verbose)
         lines: list[str] = [self._servers.describe_servers()]
@@ -305,7 +307,7 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:155
         )
         return lines
 
-    def _wants_facts(self, columns: AbstractSet[str]) -> bool:  # src/fdw.ts:325
+    def _wants_facts(self, columns: AbstractSet[str]) -> bool:  # src/fdw.ts:327
         """Whether the query needs what only a meta get or a listing tells (remaining TTL, last access, size, fetched).
         multicorn2 names no column for a whole-row reference: an empty set may need them all, and so may a reading query
         that names nothing but the key (`SELECT c::text FROM cache c WHERE key = 'k'` names the column of its
@@ -322,7 +324,7 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:155
                 return True
         return False
 
-    def _wants_values(self, columns: AbstractSet[str]) -> bool:  # src/fdw.ts:336
+    def _wants_values(self, columns: AbstractSet[str]) -> bool:  # src/fdw.ts:338
         """Whether a scan without a key condition must fetch values: a value or flags column is asked for (or the row).
         """
         if len(columns) == 0:
@@ -330,7 +332,7 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:155
         flags_column = self._layout['flags_column']
         return self._layout['value_column'] in columns or flags_column is not None and flags_column in columns
 
-    def _full_key(self, key: str) -> str:  # src/fdw.ts:343
+    def _full_key(self, key: str) -> str:  # src/fdw.ts:345
         """The memcached key for a SQL key: prefixed and validated; an invalid one is an ERROR naming it."""
         try:
             return prefixed_key(self._settings['prefix'], key)
@@ -344,7 +346,7 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:155
         sortkeys: list[SortKey] | None = None,
         limit: int | None = None,
         offset: int | None = None,
-    ) -> Iterator[SqlRow]:  # src/fdw.ts:356
+    ) -> Iterator[SqlRow]:  # src/fdw.ts:358
         """The rows for `quals`: a lookup of the keys the quals give, or without a key condition a listing of every
         server (full_scan). `limit` and `offset` come only when can_limit accepted them.
         """
@@ -414,7 +416,7 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:155
                 )
             yield row
 
-    def _facts_into(self, row: SqlRow, cas: str | None, facts: ItemFacts | None, key: str) -> None:  # src/fdw.ts:436
+    def _facts_into(self, row: SqlRow, cas: str | None, facts: ItemFacts | None, key: str) -> None:  # src/fdw.ts:438
         """The columns of what memcached told about an item (NULL where the read did not say)."""
         layout = self._layout
         if layout['expire_column'] is not None:
@@ -434,7 +436,7 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:155
                 None if facts is None else fetched_column_value(facts.fetched, layout['fetched_kind'])
             )
 
-    def _row_of(self, key: str, item: StoredItem, value_asked: bool) -> SqlRow:  # src/fdw.ts:452
+    def _row_of(self, key: str, item: StoredItem, value_asked: bool) -> SqlRow:  # src/fdw.ts:454
         """The row of `item` under the user key `key`; `value_asked`: the value and flags are decoded strictly."""
         layout = self._layout
         row: SqlRow = {}
@@ -456,7 +458,7 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:155
 
     def _list_items(
         self, quals: list[Qual], columns: AbstractSet[str], limit: int | None, offset: int | None
-    ) -> Iterator[SqlRow]:  # src/fdw.ts:476
+    ) -> Iterator[SqlRow]:  # src/fdw.ts:478
         """A scan without a key condition: the items of every server of the table (lru_crawler metadump), server after
         server, with the transaction's pending writes in place of what memcached holds for their keys. Only the table's
         prefix group is kept (the prefix stripped), and only keys the server holds as a lookup would read them (a stale
@@ -555,7 +557,7 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:155
                 ' key bytes only.',
             )
 
-    def _listed_row(self, listed: ListedItem, item: StoredItem | None, remember: bool) -> SqlRow:  # src/fdw.ts:571
+    def _listed_row(self, listed: ListedItem, item: StoredItem | None, remember: bool) -> SqlRow:  # src/fdw.ts:573
         """The row of an item a listing found; `item` holds its value when the query needed it, else null (then nothing
         is remembered: a statement that may write always fetches values).
         """
@@ -573,7 +575,7 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:155
 
     def _fetch_batch(
         self, store: CacheStore, batch: list[ListedItem], page: RowPage, remember: bool
-    ) -> list[SqlRow]:  # src/fdw.ts:586
+    ) -> list[SqlRow]:  # src/fdw.ts:588
         """The rows of a batch of listed items, their values fetched in one pipelined get (items gone since are left
         out).
         """
@@ -589,7 +591,7 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:155
             rows.append(self._listed_row(listed, item, remember))
         return rows
 
-    def _key_of(self, value: SqlValue) -> str:  # src/fdw.ts:605
+    def _key_of(self, value: SqlValue) -> str:  # src/fdw.ts:607
         """The key of a row being written; NULL is an ERROR (memcached has no NULL key)."""
         if isinstance(value, str):
             return value
@@ -597,7 +599,7 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:155
             raise_error(f"the key column \"{self._layout['key_column']}\" must not be NULL", 'Give every row a key.')
         raise_error(f"the key column \"{self._layout['key_column']}\" must be text")
 
-    def _item_of(self, row: SqlRow, key: str, flags_fallback: int) -> StoredItem:  # src/fdw.ts:614
+    def _item_of(self, row: SqlRow, key: str, flags_fallback: int) -> StoredItem:  # src/fdw.ts:616
         """The bytes and flags to store for a row; without a flags column the item keeps `flags_fallback`."""
         value_column = self._layout['value_column']
         value = row.get(value_column)
@@ -615,7 +617,7 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:155
             flags = 0 if number is None else checked_flags(number, key)
         return {'value': encoded, 'flags': flags, 'cas': None, 'facts': None}
 
-    def _expire_of(self, row: SqlRow, key: str) -> int:  # src/fdw.ts:635
+    def _expire_of(self, row: SqlRow, key: str) -> int:  # src/fdw.ts:637
         """What memcached is sent as the expiration of a row: its expire column, else the table's `expire` option."""
         seconds = self._settings['expire']
         expire_column = self._layout['expire_column']
@@ -627,12 +629,12 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:155
         return memcached_expire(seconds, key)
 
     @property
-    def _sends_at_statement_end(self) -> bool:  # src/fdw.ts:647
+    def _sends_at_statement_end(self) -> bool:  # src/fdw.ts:649
         """Writes wait for COMMIT unless the table's write_mode is immediate (then they wait for the statement's end).
         """
         return self._settings['write_mode'] == 'immediate'
 
-    def _duplicate_key(self, key: str) -> NoReturn:  # src/fdw.ts:651
+    def _duplicate_key(self, key: str) -> NoReturn:  # src/fdw.ts:653
         raise_error(
             f'duplicate key value: key {quote_for_message(key)} already exists in memcached at'
             f' {self._servers.store_for(self._full_key(key)).server_label}',
@@ -642,7 +644,7 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:155
 
     def _exists_for_transaction(
         self, key: str, full_key: str, found: dict[str, StoredItem] | None
-    ) -> bool:  # src/fdw.ts:666
+    ) -> bool:  # src/fdw.ts:668
         """Whether `full_key` exists as this transaction sees it: its pending write if any, else memcached (`found`, the
         items a batch lookup returned, or one get).
         """
@@ -660,7 +662,7 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:155
         fetched = self._servers.read_through(transaction_writes, [full_key])
         return full_key in fetched
 
-    def _check_item_size(self, key: str, full_key: str, item: StoredItem) -> None:  # src/fdw.ts:686
+    def _check_item_size(self, key: str, full_key: str, item: StoredItem) -> None:  # src/fdw.ts:688
         """A stored value must fit the server's item size (item_size_max, less the key and memcached's per-item
         overhead), checked before it is recorded so that memcached cannot refuse it at COMMIT.
         """
@@ -679,7 +681,7 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:155
                 ' store a smaller value, or start memcached with a larger -I.',
             )
 
-    def _write(self, op: WriteOp, key: str) -> bool:  # src/fdw.ts:717
+    def _write(self, op: WriteOp, key: str) -> bool:  # src/fdw.ts:719
         """Sends or records one write of the row whose key is `key`. Outside a transaction (Multicorn always opens one;
         only direct callers do not) the write goes out at once. Otherwise it joins the statement's writes, which reach
         the transaction's write set (or, under write_mode immediate, memcached) when the statement ends.
@@ -701,7 +703,7 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:155
 
     def _store_new(
         self, key: str, full_key: str, item: StoredItem, expire: int, found: dict[str, StoredItem] | None
-    ) -> None:  # src/fdw.ts:737
+    ) -> None:  # src/fdw.ts:739
         """Stores a row under `insert_mode`; in `add` mode an existing key is a unique violation, found at statement
         time (the transaction's own pending writes, else memcached) and checked again by memcached's `add` when sent.
         `found` holds the items of a batch lookup (bulk_insert), or null.
@@ -716,7 +718,7 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:155
         if not stored and kind == 'add':
             self._duplicate_key(key)
 
-    def insert(self, values: SqlRow) -> SqlRow | None:  # src/fdw.ts:754
+    def insert(self, values: SqlRow) -> SqlRow | None:  # src/fdw.ts:756
         if self._stats_table is not None:
             self._read_only()
         given = values.get(self._layout['key_column'])
@@ -727,7 +729,7 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:155
         self._store_new(key, full_key, item, expire, None)
         return None
 
-    def bulk_insert(self, rows: list[SqlRow]) -> None:  # src/fdw.ts:769
+    def bulk_insert(self, rows: list[SqlRow]) -> None:  # src/fdw.ts:771
         """Rows an INSERT hands over in batches of modify_batch_size: the same as insert() row by row, with the
         duplicate check of insert_mode add done for the whole batch in one get_many.
         """
@@ -750,13 +752,13 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:155
         return None
 
     @property
-    def modify_batch_size(self) -> int:  # src/fdw.ts:795
+    def modify_batch_size(self) -> int:  # src/fdw.ts:797
         """Rows per bulk_insert call: the table's batch_size, 1 by default because PostgreSQL returns no rows from
         INSERT ... RETURNING when it batches.
         """
         return self._settings['batch_size']
 
-    def update(self, oldvalues: SqlValue, newvalues: SqlRow) -> SqlRow | None:  # src/fdw.ts:804
+    def update(self, oldvalues: SqlValue, newvalues: SqlRow) -> SqlRow | None:  # src/fdw.ts:806
         """`oldvalues` is the row id (the key) of the row the scan found. An UPDATE that leaves value and flags as they
         were is a `touch` (only the expiration changes); otherwise the item is set. Changing the key moves the item: the
         new key is stored (under insert_mode) first, then the old one deleted.
@@ -799,7 +801,7 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:155
         self._scanned[new_key] = item
         return None
 
-    def _changed_meanwhile(self, key: str, full_key: str) -> NoReturn:  # src/fdw.ts:841
+    def _changed_meanwhile(self, key: str, full_key: str) -> NoReturn:  # src/fdw.ts:843
         """An UPDATE sent at once (outside a transaction) found the item changed by another client since it read it."""
         raise_error(
             f'another client changed key {quote_for_message(key)} in memcached at'
@@ -808,7 +810,7 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:155
             "The other client's value stays. Read the key again and retry.",
         )
 
-    def delete(self, oldvalues: SqlValue) -> None:  # src/fdw.ts:850
+    def delete(self, oldvalues: SqlValue) -> None:  # src/fdw.ts:852
         """`oldvalues` is the key of a row the scan found, so DELETE's row count is the number of keys that existed."""
         if self._stats_table is not None:
             self._read_only()
@@ -819,45 +821,45 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:155
     # Transaction hooks. Multicorn calls begin/sub_begin when the table is first used in a transaction or savepoint, and
     # pre_commit, commit, rollback, sub_commit, sub_rollback on every table used in it: the write set is shared by the
     # backend's tables, so each hook is idempotent and the first pre_commit (or commit) sends everything.
-    def begin(self, serializable: int) -> None:  # src/fdw.ts:862
+    def begin(self, serializable: int) -> None:  # src/fdw.ts:864
         """`serializable` is 1 under SERIALIZABLE, else 0: a SERIALIZABLE transaction's writes wait for commit."""
         self._transaction_level = 1
         self._guard = guard_transaction()
         begin_transaction(serializable == 1)
 
-    def sub_begin(self, level: int) -> None:  # src/fdw.ts:868
+    def sub_begin(self, level: int) -> None:  # src/fdw.ts:870
         self._transaction_level = level
 
-    def sub_commit(self, level: int) -> None:  # src/fdw.ts:873
+    def sub_commit(self, level: int) -> None:  # src/fdw.ts:875
         """RELEASE SAVEPOINT: the savepoint's writes stay pending, now part of the enclosing level."""
         release_level(level)
         self._transaction_level = level - 1
 
-    def sub_rollback(self, level: int) -> None:  # src/fdw.ts:879
+    def sub_rollback(self, level: int) -> None:  # src/fdw.ts:881
         """ROLLBACK TO SAVEPOINT (or a failed subtransaction): exactly the writes made since the savepoint are dropped.
         """
         rollback_to_level(level)
         self._transaction_level = level - 1
 
-    def pre_commit(self) -> None:  # src/fdw.ts:885
+    def pre_commit(self) -> None:  # src/fdw.ts:887
         """Before COMMIT: every pending write goes to memcached, pipelined per server; a failure aborts the COMMIT."""
         send_at_pre_commit()
 
-    def commit(self) -> None:  # src/fdw.ts:890
+    def commit(self) -> None:  # src/fdw.ts:892
         """After COMMIT: a SERIALIZABLE transaction's writes go now (a failure is a WARNING); nothing stays pending."""
         send_at_commit()
         self._transaction_level = 0
 
-    def rollback(self) -> None:  # src/fdw.ts:896
+    def rollback(self) -> None:  # src/fdw.ts:898
         """ROLLBACK (or an error): the pending writes are dropped; any sent before the abort are deleted again."""
         self._statement.clear()
         abandon_transaction()
         self._transaction_level = 0
 
-    def end_scan(self) -> None:  # src/fdw.ts:902
+    def end_scan(self) -> None:  # src/fdw.ts:904
         pass
 
-    def end_modify(self) -> None:  # src/fdw.ts:908
+    def end_modify(self) -> None:  # src/fdw.ts:910
         """The statement's modification ends: its writes join the transaction's write set, or under write_mode immediate
         go to memcached now, pipelined.
         """
@@ -872,20 +874,20 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:155
     # The function API (src/functions.ts): memcache_get, memcache_set, ... on this table go through the checks and the
     # write path of INSERT, UPDATE and DELETE. Each call is a statement of its own.
     @property
-    def table_options(self) -> CacheTableOptions:  # src/fdw.ts:922
+    def table_options(self) -> CacheTableOptions:  # src/fdw.ts:924
         """The table's options, as checked when the instance was built."""
         return self._settings
 
     @property
-    def server_pool(self) -> ServerPool:  # src/fdw.ts:927
+    def server_pool(self) -> ServerPool:  # src/fdw.ts:929
         """The table's servers."""
         return self._servers
 
-    def memcached_key(self, key: str) -> str:  # src/fdw.ts:932
+    def memcached_key(self, key: str) -> str:  # src/fdw.ts:934
         """The memcached key of `key`: prefixed and validated (an invalid key is an ERROR naming it)."""
         return self._full_key(key)
 
-    def join_transaction(self, serializable: int, level: int, fresh: bool) -> None:  # src/fdw.ts:941
+    def join_transaction(self, serializable: int, level: int, fresh: bool) -> None:  # src/fdw.ts:943
         """Joins the backend's transaction at savepoint `level` (PostgreSQL's nesting level: 1 for the transaction), as
         Multicorn's begin and sub_begin would; `serializable` is 1 under SERIALIZABLE. `fresh`: the backend's
         transaction is not the one this instance last joined (begin it, whatever level that one left).
@@ -894,17 +896,17 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:155
             self.begin(serializable)
         self._transaction_level = level
 
-    def exists_in_transaction(self, key: str, full_key: str) -> bool:  # src/fdw.ts:947
+    def exists_in_transaction(self, key: str, full_key: str) -> bool:  # src/fdw.ts:949
         """Whether `key` (memcached key `full_key`) exists as the transaction sees it: its pending write, else
         memcached.
         """
         return self._exists_for_transaction(key, full_key, None)
 
-    def check_value_size(self, key: str, full_key: str, item: StoredItem) -> None:  # src/fdw.ts:952
+    def check_value_size(self, key: str, full_key: str, item: StoredItem) -> None:  # src/fdw.ts:954
         """An ERROR naming the key when `item` does not fit the server's item size, as for INSERT."""
         self._check_item_size(key, full_key, item)
 
-    def write_as_statement(self, op: WriteOp, key: str) -> bool:  # src/fdw.ts:960
+    def write_as_statement(self, op: WriteOp, key: str) -> bool:  # src/fdw.ts:962
         """One write as a statement of its own: recorded, then folded into the transaction's write set (or, under
         write_mode immediate, sent). Returns what `_write` returns (true when recorded).
         """

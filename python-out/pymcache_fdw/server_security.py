@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Literal
 
+from ._backend import guard_status, user_mapping_violation
 from ._runtime import code_point_of, utf8_byte_length
 from .errors import raise_error
 from .keys import quote_for_message
@@ -20,6 +21,47 @@ from .options import OptionError, parse_enum_option
 SECURITY_OPTIONS: list[str] = ['tls', 'tls_ca_file', 'tls_cert_file', 'tls_key_file', 'username', 'password']
 
 TLS_MODES: list[Literal['off', 'on', 'insecure']] = ['off', 'on', 'insecure']
+
+# What a user mapping may hold: credentials, as postgres_fdw's user, password, sslcert and sslkey. Everything that
+# decides what a user reaches (host, port, servers, prefix, distribution, ...) is the table's or the server's, set by
+# their owners (the extension's credential_options() says the same to its event trigger).
+USER_MAPPING_OPTIONS: list[str] = ['username', 'password', 'tls_cert_file', 'tls_key_file']
+
+GUARD_MISSING_HINT = (
+    'Install the pymcache_fdw extension (make -C extension install, see the README): without pymcache_fdw.so the user'
+    ' mappings cannot be checked, and PREPARE TRANSACTION and INSERT ... ON CONFLICT could lose or overwrite writes.'
+)
+
+
+def refuse_widening_user_mapping() -> None:  # src/server-security.ts:43
+    """Refuses to build a table's wrapper when a user mapping that applies to the current user sets more than
+    credentials. Multicorn merges the user mapping's options last, so they win, and any role with USAGE on a server may
+    create its own mapping: with `prefix 'admin:'` or another host it would read what the owners never gave it. The
+    extension's event trigger refuses such mappings when they are created; this check holds even in a database without
+    it.
+    """
+    if guard_status() == 'guard-missing':
+        raise_error(
+            "cannot use a cache table: pymcache_fdw's guard library (pymcache_fdw.so in PostgreSQL's library directory)"
+            ' is not installed',
+            GUARD_MISSING_HINT,
+        )
+    violation = user_mapping_violation(USER_MAPPING_OPTIONS)
+    if violation is None:
+        return
+    server, option = violation
+    if server == '':
+        raise_error(
+            'could not check the user mappings of pymcache_fdw servers',
+            'The catalog pg_user_mapping could not be read: try again, and see the server log.',
+        )
+    raise_error(
+        f'option "{option}" cannot be set in a user mapping of server "{server}"',
+        'Options that decide what a user reaches (host, port, servers, prefix, distribution, ...) belong to the foreign'
+        f' table or the server, set by their owners: ALTER USER MAPPING ... OPTIONS (DROP {option}).',
+        f"A user mapping of a pymcache_fdw server carries only credentials ({', '.join(USER_MAPPING_OPTIONS)}).",
+    )
+
 
 # memcached reads its -Y file in lines of at most 256 bytes (`username:password` and the line end), and the login it
 # receives as `<username> <password>` split at spaces.
@@ -35,7 +77,7 @@ CREDENTIALS_HINT = (
 )
 
 
-def has_control_character(text: str) -> bool:  # src/server-security.ts:38
+def has_control_character(text: str) -> bool:  # src/server-security.ts:80
     """Whether `text` holds a control character (which would break a memcached command line)."""
     for ch in text:
         code_point = code_point_of(ch)
@@ -44,7 +86,7 @@ def has_control_character(text: str) -> bool:  # src/server-security.ts:38
     return False
 
 
-def has_space_or_control(text: str, forbidden: str) -> bool:  # src/server-security.ts:47
+def has_space_or_control(text: str, forbidden: str) -> bool:  # src/server-security.ts:89
     """Whether `text` holds a space, a control character or `forbidden`."""
     for ch in text:
         code_point = code_point_of(ch)
@@ -53,7 +95,7 @@ def has_space_or_control(text: str, forbidden: str) -> bool:  # src/server-secur
     return False
 
 
-def parse_path(options: dict[str, str], name: str) -> str | None:  # src/server-security.ts:56
+def parse_path(options: dict[str, str], name: str) -> str | None:  # src/server-security.ts:98
     """An absolute path without control characters; the files are read by the PostgreSQL server process."""
     raw = options.get(name)
     if raw is None:
@@ -66,7 +108,7 @@ def parse_path(options: dict[str, str], name: str) -> str | None:  # src/server-
     return raw
 
 
-def parse_tls_mode(options: dict[str, str]) -> Literal['off', 'on', 'insecure']:  # src/server-security.ts:68
+def parse_tls_mode(options: dict[str, str]) -> Literal['off', 'on', 'insecure']:  # src/server-security.ts:110
     raw = options.get('tls')
     if raw is None:
         return 'off'
@@ -76,7 +118,7 @@ def parse_tls_mode(options: dict[str, str]) -> Literal['off', 'on', 'insecure']:
         raise_error(str(error), SECURITY_HINT)
 
 
-def parse_username(raw: str) -> str:  # src/server-security.ts:80
+def parse_username(raw: str) -> str:  # src/server-security.ts:122
     """The username, checked: memcached splits the login at spaces and its -Y file at the first colon."""
     if raw == '' or has_space_or_control(raw, ':'):
         raise_error(
@@ -88,7 +130,7 @@ def parse_username(raw: str) -> str:  # src/server-security.ts:80
     return raw
 
 
-def parse_password(raw: str) -> str:  # src/server-security.ts:93
+def parse_password(raw: str) -> str:  # src/server-security.ts:135
     """The password, checked without ever being quoted."""
     if raw == '' or has_space_or_control(raw, ' '):
         raise_error(
@@ -100,7 +142,7 @@ def parse_password(raw: str) -> str:  # src/server-security.ts:93
     return raw
 
 
-def parse_connection_security(options: dict[str, str]) -> ConnectionSecurity:  # src/server-security.ts:109
+def parse_connection_security(options: dict[str, str]) -> ConnectionSecurity:  # src/server-security.ts:151
     """The TLS settings and credentials of `options`, checked: `tls` is off, on or insecure; `tls_ca_file` needs tls
     'on' (it is what verification checks against); `tls_cert_file` and `tls_key_file` come together and need TLS;
     `username` and `password` come together.

@@ -13,6 +13,7 @@ from multicorn import ColumnDefinition, ForeignDataWrapper, Qual, SortKey
 from ._runtime import array_item, format_float, int_to_string, parse_decimal_float
 from .columns import STAT_NAME_COLUMN, STAT_SERVER_COLUMN, STAT_VALUE_COLUMN, check_stats_columns
 from .server_pool import ServerPool
+from .server_security import refuse_widening_user_mapping
 from .table_options import StatsTableOptions, endpoint_label, parse_stats_table_options
 from .values import SqlRow, decimal_text, parse_decimal_text
 
@@ -41,7 +42,7 @@ DECIMAL_DIGITS: list[str] = ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9']
 ASCII_WHITESPACE: list[str] = [' ', '\t', '\n', '\x0b', '\x0c', '\r']
 
 
-def python_int_text(text: str, base: int) -> str | None:  # src/stats.ts:36
+def python_int_text(text: str, base: int) -> str | None:  # src/stats.ts:37
     """`text` as Python's int() reads it in base `base` (8 or 10): surrounding ASCII whitespace, an optional sign,
     digits with single underscores between them; the value's decimal text, or null where int() would fail.
     """
@@ -83,7 +84,7 @@ def python_int_text(text: str, base: int) -> str | None:  # src/stats.ts:36
     return int_to_string(-value if negative else value)
 
 
-def stat_value_text(name: str, raw: str) -> str:  # src/stats.ts:71
+def stat_value_text(name: str, raw: str) -> str:  # src/stats.ts:72
     """A stat's value as the stats table shows it: the way the original wrapper showed pymemcache 3.5's conversion of it
     (its STAT_TYPES, then str()), from the text memcached sent. Numbers as decimal text, `umask` read as octal, the
     float stats in Python's float spelling, boolean ones as True/False; a value a conversion does not take, as sent.
@@ -106,19 +107,20 @@ def stat_value_text(name: str, raw: str) -> str:  # src/stats.ts:71
     return integer
 
 
-class PymcacheFDWStats(ForeignDataWrapper):  # src/stats.ts:88
+class PymcacheFDWStats(ForeignDataWrapper):  # src/stats.ts:89
     _settings: StatsTableOptions
     _servers: ServerPool
 
     def __init__(
         self, fdw_options: dict[str, str], fdw_columns: dict[str, ColumnDefinition]
-    ) -> None:  # src/stats.ts:92
+    ) -> None:  # src/stats.ts:93
         super().__init__(fdw_options, fdw_columns)
+        refuse_widening_user_mapping()
         self._settings = parse_stats_table_options(fdw_options)
         check_stats_columns(fdw_columns)
         self._servers = ServerPool(self._settings['servers'], '')
 
-    def get_rel_size(self, quals: list[Qual], columns: AbstractSet[str]) -> tuple[int, int]:  # src/stats.ts:99
+    def get_rel_size(self, quals: list[Qual], columns: AbstractSet[str]) -> tuple[int, int]:  # src/stats.ts:101
         return (STATS_ROWS_ESTIMATE * len(self._servers.stores), STATS_ROW_WIDTH)
 
     def explain(
@@ -129,7 +131,7 @@ class PymcacheFDWStats(ForeignDataWrapper):  # src/stats.ts:88
         verbose: bool = False,
         limit: int | None = None,
         offset: int | None = None,
-    ) -> list[str]:  # src/stats.ts:103
+    ) -> list[str]:  # src/stats.ts:105
         command = 'stats' if self._settings['stats_command'] == '' else f"stats {self._settings['stats_command']}"
         names: list[str] = []
         for store in self._servers.stores:
@@ -143,7 +145,7 @@ class PymcacheFDWStats(ForeignDataWrapper):  # src/stats.ts:88
         sortkeys: list[SortKey] | None = None,
         limit: int | None = None,
         offset: int | None = None,
-    ) -> Iterator[SqlRow]:  # src/stats.ts:118
+    ) -> Iterator[SqlRow]:  # src/stats.ts:120
         """Every stat the server sends; filters such as `stat_name ~* 'connection'` are applied by PostgreSQL."""
         want_server = STAT_SERVER_COLUMN in columns
         for per_server in self._servers.stats_of_each_server(self._settings['stats_command']):

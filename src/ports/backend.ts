@@ -20,7 +20,32 @@ export function guardTransaction(): GuardStatus {
   return guardForTests;
 }
 
-/** Node tests only: what guardTransaction answers from now on. */
+/**
+ * Whether the guard library is in place for this backend, loading it if need be, without marking the transaction (a
+ * wrapper being built need not be used in it).
+ */
+export function guardStatus(): GuardStatus {
+  return guardForTests;
+}
+
+let mappingViolationForTests: [string, string] | null = null;
+
+/**
+ * The first user mapping option outside `allowed` in a user mapping of a cache server that applies to the current
+ * user (its own or PUBLIC's), as [server name, option name]; null when there is none, or when nothing can be checked
+ * (outside a backend, or without the guard library: see guardStatus).
+ */
+export function userMappingViolation(allowed: string[]): [string, string] | null {
+  if (mappingViolationForTests === null || allowed.includes(mappingViolationForTests[1])) return null;
+  return mappingViolationForTests;
+}
+
+/** Node tests only: the server and option userMappingViolation reports from now on, or null for none. */
+export function setUserMappingViolationForTests(violation: [string, string] | null): void {
+  mappingViolationForTests = violation;
+}
+
+/** Node tests only: what guardTransaction and guardStatus answer from now on. */
 export function setGuardStatusForTests(status: GuardStatus): void {
   guardForTests = status;
 }

@@ -7,6 +7,7 @@ import { openSession, sqlError, type HostSession } from '../host/helpers';
 import { installedMulticorn, type PostgresConnection } from '../rig/postgres';
 import { rawGet, rawSet, type MemcachedAddress } from '../rig/raw-memcached';
 import { createCacheTable, held, openReliabilityDatabase } from './support';
+import { uniquePrefix } from '../rig/memcached';
 
 const server: MemcachedAddress = inject('memcachedServers')[0]!;
 let connection: PostgresConnection;
@@ -179,6 +180,42 @@ describe('user mappings carry credentials only', () => {
       'option "username" can only be set in a USER MAPPING, not on foreign table public.leaky',
     );
   });
+
+  for (const [option, value] of [
+    ['prefix', 'admin:'],
+    ['host', '127.0.0.2'],
+  ]) {
+    it(`without the extension's event trigger, a grantee's mapping with ${option} is refused when the table is used`, async () => {
+      // A database that created only multicorn: nothing checked the mapping when it was made.
+      const { session: owner, connection: plain } = await openReliabilityDatabase(`reliability_guards_plain_${option}`);
+      sessions.push(owner);
+      const sessionsOnly = `${uniquePrefix('rel')}sess:`;
+      await owner.client.query(`CREATE FOREIGN TABLE sessions_only (key text, value text)
+        SERVER mc OPTIONS (host '${server.host}', port '${server.port}', row_id 'key', prefix '${sessionsOnly}')`);
+      await owner.client.query(`GRANT SELECT ON sessions_only TO ${grantee}`);
+      await owner.client.query(`GRANT USAGE ON FOREIGN SERVER mc TO ${grantee}`);
+      await rawSet(server, `${sessionsOnly}x`, 'granted');
+      const opened = await openSession({ ...plain, user: grantee });
+      sessions.push(opened);
+      await opened.client.query(`CREATE USER MAPPING FOR CURRENT_USER SERVER mc OPTIONS (${option} '${value}')`);
+      const error = await sqlError(opened.client.query("SELECT key, value FROM sessions_only WHERE key = 'x'"));
+      expect([error.message, error.detail, error.hint]).toEqual([
+        `option "${option}" cannot be set in a user mapping of server "mc"`,
+        'A user mapping of a pymcache_fdw server carries only credentials (username, password, tls_cert_file, tls_key_file).',
+        'Options that decide what a user reaches (host, port, servers, prefix, distribution, ...) belong to the foreign ' +
+          `table or the server, set by their owners: ALTER USER MAPPING ... OPTIONS (DROP ${option}).`,
+      ]);
+      // The owner, whose own mappings hold nothing of the kind, reads as before; the grantee does once it is dropped.
+      expect((await owner.client.query("SELECT key, value FROM sessions_only WHERE key = 'x'")).rows).toEqual([
+        { key: 'x', value: 'granted' },
+      ]);
+      await opened.client.query(`ALTER USER MAPPING FOR CURRENT_USER SERVER mc OPTIONS (DROP ${option})`);
+      expect((await opened.client.query("SELECT key, value FROM sessions_only WHERE key = 'x'")).rows).toEqual([
+        { key: 'x', value: 'granted' },
+      ]);
+      await owner.client.query(`DROP OWNED BY ${grantee} CASCADE`);
+    });
+  }
 
   it('a user mapping made before the extension was installed is checked when it is installed', async () => {
     const { session: other } = await openReliabilityDatabase('reliability_guards_late');

@@ -6,7 +6,7 @@ import { CacheStore, type WriteOp } from '../../src/cache-store';
 import type { StoredItem } from '../../src/cache-store';
 import { closeAllConnections as closeAllClients, plainConnection } from '../../src/memcache/connection';
 import { PymcacheFDW } from '../../src/fdw';
-import { setGuardStatusForTests } from '../../src/ports/backend';
+import { setGuardStatusForTests, setUserMappingViolationForTests } from '../../src/ports/backend';
 import { Qual, takeLoggedMessages, WARNING } from '../../src/ports/host';
 import { forgetAll, transactionWrites } from '../../src/transaction';
 import { composeWrites, WriteSet } from '../../src/write-set';
@@ -310,6 +310,49 @@ describe('the transaction guard', () => {
       expect(await value(server, `${prefix}w`)).toBeNull();
     } finally {
       setGuardStatusForTests('outside-backend');
+    }
+  });
+});
+
+describe('user mappings and the guard library, checked when a table is built', () => {
+  it('without the guard library nothing can be checked: building a cache table is an ERROR saying how to install it', async () => {
+    setGuardStatusForTests('guard-missing');
+    try {
+      const error = await failure(() => table());
+      expect([error.message, error.hint]).toEqual([
+        "cannot use a cache table: pymcache_fdw's guard library (pymcache_fdw.so in PostgreSQL's library directory) is not installed",
+        'Install the pymcache_fdw extension (make -C extension install, see the README): without pymcache_fdw.so the ' +
+          'user mappings cannot be checked, and PREPARE TRANSACTION and INSERT ... ON CONFLICT could lose or overwrite writes.',
+      ]);
+    } finally {
+      setGuardStatusForTests('outside-backend');
+    }
+  });
+
+  it('a user mapping option other than a credential is an ERROR naming the server and the option', async () => {
+    setUserMappingViolationForTests(['mc', 'prefix']);
+    try {
+      const error = await failure(() => table());
+      expect([error.message, error.detail, error.hint]).toEqual([
+        'option "prefix" cannot be set in a user mapping of server "mc"',
+        'A user mapping of a pymcache_fdw server carries only credentials (username, password, tls_cert_file, tls_key_file).',
+        'Options that decide what a user reaches (host, port, servers, prefix, distribution, ...) belong to the foreign ' +
+          'table or the server, set by their owners: ALTER USER MAPPING ... OPTIONS (DROP prefix).',
+      ]);
+      // A credential in the mapping is what a mapping is for.
+      setUserMappingViolationForTests(['mc', 'password']);
+      expect(table().fdw).toBeInstanceOf(PymcacheFDW);
+    } finally {
+      setUserMappingViolationForTests(null);
+    }
+  });
+
+  it('a check that could not read the catalog is an ERROR, never a pass', async () => {
+    setUserMappingViolationForTests(['', '']);
+    try {
+      expect((await failure(() => table())).message).toBe('could not check the user mappings of pymcache_fdw servers');
+    } finally {
+      setUserMappingViolationForTests(null);
     }
   });
 });
