@@ -365,10 +365,14 @@ export class CacheFunctions {
       amount = -delta;
     }
     const store = this.table.serverPool.storeFor(fullKey);
-    const pending = transactionWrites.effective(store, fullKey);
-    if (pending !== null && pending.op.kind === 'delete') return null;
-    if (pending !== null && (pending.op.kind === 'set' || pending.op.kind === 'add')) {
-      const text = counterText(pending.op.item.value);
+    const pendingWrite = transactionWrites.effective(store, fullKey);
+    const pending = pendingWrite === null ? null : pendingWrite.op;
+    if (pending !== null && pending.kind === 'delete') return null;
+    // Any pending value (a set, an add, the compare-and-swap of an append) is what this transaction sees: counted
+    // here, and recorded as a set, which the write set composes with the pending write (an add stays an add, a
+    // compare-and-swap keeps the token of its read). A pending touch holds no value: memcached's item is counted.
+    if (pending !== null && pending.kind !== 'touch') {
+      const text = counterText(pending.item.value);
       const value = text === null ? null : parseDecimalInt(text);
       if (value === null) {
         return raiseError(
@@ -383,11 +387,11 @@ export class CacheFunctions {
       const counterValue = intToString(counted(direction, value, amount));
       const item: StoredItem = {
         value: utf8Encode(counterValue),
-        flags: pending.op.item.flags,
+        flags: pending.item.flags,
         cas: null,
         facts: null,
       };
-      const op: WriteOp = { kind: pending.op.kind, key: fullKey, item: item, expire: pending.op.expire };
+      const op: WriteOp = { kind: 'set', key: fullKey, item: item, expire: pending.expire };
       await this.table.writeAsStatement(op, key);
       return counterValue;
     }

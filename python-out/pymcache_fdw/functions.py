@@ -350,11 +350,15 @@ class CacheFunctions:  # src/functions.ts:109
             direction = 'decr' if kind == 'incr' else 'incr'
             amount = -delta
         store = self.table.server_pool.store_for(full_key)
-        pending = transaction_writes.effective(store, full_key)
-        if pending is not None and pending.op['kind'] == 'delete':
+        pending_write = transaction_writes.effective(store, full_key)
+        pending = None if pending_write is None else pending_write.op
+        if pending is not None and pending['kind'] == 'delete':
             return None
-        if pending is not None and (pending.op['kind'] == 'set' or pending.op['kind'] == 'add'):
-            text = counter_text(pending.op['item']['value'])
+        # Any pending value (a set, an add, the compare-and-swap of an append) is what this transaction sees: counted
+        # here, and recorded as a set, which the write set composes with the pending write (an add stays an add, a
+        # compare-and-swap keeps the token of its read). A pending touch holds no value: memcached's item is counted.
+        if pending is not None and pending['kind'] != 'touch':
+            text = counter_text(pending['item']['value'])
             value = None if text is None else parse_decimal_int(text)
             if value is None:
                 raise_error(
@@ -365,9 +369,9 @@ class CacheFunctions:  # src/functions.ts:109
                 )
             counter_value = int_to_string(counted(direction, value, amount))
             item: StoredItem = {
-                'value': utf8_encode(counter_value), 'flags': pending.op['item']['flags'], 'cas': None, 'facts': None
+                'value': utf8_encode(counter_value), 'flags': pending['item']['flags'], 'cas': None, 'facts': None
             }
-            op: WriteOp = {'kind': pending.op['kind'], 'key': full_key, 'item': item, 'expire': pending.op['expire']}
+            op: WriteOp = {'kind': 'set', 'key': full_key, 'item': item, 'expire': pending['expire']}
             self.table.write_as_statement(op, key)
             return counter_value
         result = store.counter(direction, full_key, int_to_string(amount))
@@ -380,7 +384,7 @@ class CacheFunctions:  # src/functions.ts:109
             )
         return result
 
-    def flush_all(self, level: int, serializable: int, generation: int) -> bool:  # src/functions.ts:416
+    def flush_all(self, level: int, serializable: int, generation: int) -> bool:  # src/functions.ts:420
         """memcache_flush_all(): memcached's flush_all on every server of the table, at once. memcached empties the
         whole server, so a table with a prefix (a key group sharing the servers with others) refuses it.
         """
@@ -397,7 +401,7 @@ class CacheFunctions:  # src/functions.ts:109
             store.flush_all()
         return True
 
-    def stats(self, level: int, serializable: int, generation: int) -> str:  # src/functions.ts:434
+    def stats(self, level: int, serializable: int, generation: int) -> str:  # src/functions.ts:438
         """memcache_stats(): per server `Server: host (port)`, then `name: value` lines, then an empty line
         (pgmemcache's layout).
         """
@@ -415,7 +419,7 @@ class CacheFunctions:  # src/functions.ts:109
             lines.append('')
         return '\n'.join(lines) + '\n'
 
-    def server_add(self, spec: str) -> bool:  # src/functions.ts:455
+    def server_add(self, spec: str) -> bool:  # src/functions.ts:459
         """memcache_server_add('host[:port[:weight]]'): the servers are the table's `servers` (or `host` and `port`)
         option, so a server already listed answers true, and any other is an ERROR whose HINT gives the ALTER statement
         that adds it for every session.
@@ -477,7 +481,7 @@ def functions_for(
     table_name: str,
     server_name: str,
     server_option_names: list[str],
-) -> CacheFunctions:  # src/functions.ts:512
+) -> CacheFunctions:  # src/functions.ts:516
     """The function API on table `table_id`, built with its merged options and columns; the instance of an earlier call
     is kept while `signature` (a summary of the options and columns) is the same, and rebuilt when it changed.
     """
@@ -494,7 +498,7 @@ def functions_for(
     return built
 
 
-def joined() -> list[CacheFunctions]:  # src/functions.ts:536
+def joined() -> list[CacheFunctions]:  # src/functions.ts:540
     """The tables that joined the current transaction."""
     result: list[CacheFunctions] = []
     for functions in tables.values():
@@ -503,12 +507,12 @@ def joined() -> list[CacheFunctions]:  # src/functions.ts:536
     return result
 
 
-def pre_commit() -> None:  # src/functions.ts:545
+def pre_commit() -> None:  # src/functions.ts:549
     """PRE_COMMIT: the write set goes to memcached (a failure is an ERROR that aborts the COMMIT)."""
     send_at_pre_commit()
 
 
-def commit() -> None:  # src/functions.ts:550
+def commit() -> None:  # src/functions.ts:554
     """COMMIT: under SERIALIZABLE the writes go now; nothing stays pending. Never raises."""
     for functions in joined():
         functions.level = 0
@@ -516,7 +520,7 @@ def commit() -> None:  # src/functions.ts:550
     send_at_commit()
 
 
-def rollback() -> None:  # src/functions.ts:559
+def rollback() -> None:  # src/functions.ts:563
     """ABORT: the pending writes are dropped, those sent before the abort deleted again. Never raises."""
     for functions in joined():
         functions.level = 0
@@ -524,7 +528,7 @@ def rollback() -> None:  # src/functions.ts:559
     abandon_transaction()
 
 
-def sub_commit(level: int) -> None:  # src/functions.ts:568
+def sub_commit(level: int) -> None:  # src/functions.ts:572
     """RELEASE SAVEPOINT at `level`: the writes made since stay pending, in the enclosing level."""
     for functions in joined():
         if functions.level < level:
@@ -533,7 +537,7 @@ def sub_commit(level: int) -> None:  # src/functions.ts:568
         functions.level = level - 1
 
 
-def sub_rollback(level: int) -> None:  # src/functions.ts:577
+def sub_rollback(level: int) -> None:  # src/functions.ts:581
     """ROLLBACK TO SAVEPOINT (or a failed subtransaction) at `level`: the writes made since are dropped."""
     for functions in joined():
         if functions.level < level:

@@ -273,6 +273,76 @@ describe('memcache_incr / memcache_decr', () => {
     expect(await held(cache, [counter])).toEqual([null]);
   });
 
+  it('after memcache_append of a key in memcached, incr counts the joined value and the COMMIT writes it', async () => {
+    const counter = key('counter');
+    await rawSet(cache.servers[0]!, cache.prefix + counter, '5');
+    await client.client.query('BEGIN');
+    expect(await rows(client, "SELECT memcache_append($1, '1'), memcache_get($1)", [counter])).toEqual([[true, '51']]);
+    expect(await rows(client, 'SELECT memcache_incr($1), memcache_get($1)', [counter])).toEqual([['52', '52']]);
+    expect(await held(cache, [counter])).toEqual(['5']);
+    await client.client.query('COMMIT');
+    expect(await held(cache, [counter])).toEqual(['52']);
+  });
+
+  it('after memcache_prepend of a key in memcached, incr counts the joined value and the COMMIT writes it', async () => {
+    const counter = key('counter');
+    await rawSet(cache.servers[0]!, cache.prefix + counter, '5');
+    await client.client.query('BEGIN');
+    expect(await rows(client, "SELECT memcache_prepend($1, '1'), memcache_get($1)", [counter])).toEqual([[true, '15']]);
+    expect(await rows(client, 'SELECT memcache_incr($1, 10)', [counter])).toEqual([['25']]);
+    expect(await held(cache, [counter])).toEqual(['5']);
+    await client.client.query('COMMIT');
+    expect(await held(cache, [counter])).toEqual(['25']);
+  });
+
+  it('after memcache_append of a key in memcached, decr counts the joined value and the COMMIT writes it', async () => {
+    const counter = key('counter');
+    await rawSet(cache.servers[0]!, cache.prefix + counter, '5');
+    await client.client.query('BEGIN');
+    expect(await rows(client, "SELECT memcache_append($1, '1')", [counter])).toEqual([[true]]);
+    expect(await rows(client, 'SELECT memcache_decr($1, 2), memcache_decr($1)', [counter])).toEqual([['49', '48']]);
+    expect(await held(cache, [counter])).toEqual(['5']);
+    await client.client.query('COMMIT');
+    expect(await held(cache, [counter])).toEqual(['48']);
+  });
+
+  it("after memcache_append, another client's change before COMMIT still fails the COMMIT and stays", async () => {
+    const counter = key('counter');
+    const address = cache.servers[0]!;
+    await rawSet(address, cache.prefix + counter, '5');
+    await client.client.query('BEGIN');
+    expect(await rows(client, "SELECT memcache_append($1, '1'), memcache_incr($1)", [counter])).toEqual([[true, '52']]);
+    expect(await rawCommand(address, `incr ${cache.prefix}${counter} 100`)).toBe('105');
+    const failure = await sqlError(client.client.query('COMMIT'));
+    expect(failure.message).toBe(
+      `another client changed key "${counter}" in memcached at ${address.host}:${address.port} after this ` +
+        'transaction read it: the compare-and-swap of 1 key(s) was not applied',
+    );
+    expect(await held(cache, [counter])).toEqual(['105']);
+  });
+
+  it("after an UPDATE of the cache table, incr counts the updated value; another client's change fails the COMMIT", async () => {
+    const [counted, raced] = [key('counted'), key('raced')];
+    const address = cache.servers[0]!;
+    await rawSet(address, cache.prefix + counted, '5');
+    await rawSet(address, cache.prefix + raced, '5');
+    await client.client.query('BEGIN');
+    await client.client.query("UPDATE cache SET value = '70' WHERE key = $1", [counted]);
+    expect(await rows(client, 'SELECT memcache_incr($1)', [counted])).toEqual([['71']]);
+    await client.client.query('COMMIT');
+    expect(await held(cache, [counted])).toEqual(['71']);
+    await client.client.query('BEGIN');
+    await client.client.query("UPDATE cache SET value = '70' WHERE key = $1", [raced]);
+    expect(await rows(client, 'SELECT memcache_incr($1)', [raced])).toEqual([['71']]);
+    await rawSet(address, cache.prefix + raced, 'other');
+    const failure = await sqlError(client.client.query('COMMIT'));
+    expect(failure.message).toBe(
+      `another client changed key "${raced}" in memcached at ${address.host}:${address.port} after this ` +
+        'transaction read it: the compare-and-swap of 1 key(s) was not applied',
+    );
+    expect(await held(cache, [raced])).toEqual(['other']);
+  });
+
   it('a key deleted in this transaction is missing: NULL', async () => {
     const counter = key('counter');
     await rawSet(cache.servers[0]!, cache.prefix + counter, '1');

@@ -8,7 +8,7 @@ import { takeLoggedMessages } from '../../src/ports/host';
 import { forgetAll, transactionWrites } from '../../src/transaction';
 import { columns, failure } from './fdw-support';
 import { uniquePrefix } from '../rig/memcached';
-import { rawGet, rawSet, type MemcachedAddress } from '../rig/raw-memcached';
+import { rawCas, rawCommand, rawGet, rawSet, type MemcachedAddress } from '../rig/raw-memcached';
 
 const server: MemcachedAddress = inject('memcachedServers')[0]!;
 let tableCounter = 1000;
@@ -114,6 +114,43 @@ describe('CacheFunctions', () => {
     await functions.store('set', 'p', bytes('5'), null, false, 1, 0, generation);
     expect(await functions.counter('decr', 'p', 9, 1, 0, generation)).toBe('0');
     expect(await held(prefix, 'p')).toBeNull();
+  });
+
+  it("incr over an append's pending compare-and-swap counts the joined value and keeps the read's token", async () => {
+    const { functions, prefix } = cacheFunctions();
+    await rawSet(server, `${prefix}n`, '5');
+    const token = await rawCas(server, `${prefix}n`);
+    expect(await functions.store('append', 'n', bytes('1'), null, false, 1, 0, generation)).toBe(true);
+    expect(await functions.counter('incr', 'n', 1, 1, 0, generation)).toBe('52');
+    expect(await functions.counter('decr', 'n', 10, 1, 0, generation)).toBe('42');
+    const fullKey = functions.table.memcachedKey('n');
+    const pending = transactionWrites.effective(functions.table.serverPool.storeFor(fullKey), fullKey);
+    expect(pending === null ? null : pending.op).toEqual({
+      kind: 'cas',
+      key: fullKey,
+      item: { value: bytes('42'), flags: 0, cas: null, facts: null },
+      expire: 0,
+      cas: token,
+    });
+    expect(await rawCas(server, `${prefix}n`)).toBe(token);
+    await preCommit();
+    await commit();
+    expect(await held(prefix, 'n')).toBe('42');
+  });
+
+  it("incr over an append's pending compare-and-swap: another client's change in between fails pre_commit", async () => {
+    const { functions, prefix } = cacheFunctions();
+    await rawSet(server, `${prefix}n`, '5');
+    expect(await functions.store('prepend', 'n', bytes('1'), null, false, 1, 0, generation)).toBe(true);
+    expect(await functions.counter('incr', 'n', 1, 1, 0, generation)).toBe('16');
+    expect(await rawCommand(server, `incr ${prefix}n 100`)).toBe('105');
+    const error = await failure(() => preCommit());
+    expect(error.message).toBe(
+      `another client changed key "n" in memcached at ${server.host}:${server.port} after this transaction read it: ` +
+        'the compare-and-swap of 1 key(s) was not applied',
+    );
+    await rollback();
+    expect(await held(prefix, 'n')).toBe('105');
   });
 
   it('a non-numeric counter is an ERROR naming the key and the server', async () => {
