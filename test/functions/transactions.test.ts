@@ -439,6 +439,89 @@ describe('cache triggers', () => {
     expect(await held(cache, ['t1', 't2', 't3'])).toEqual(['stale again', null, null]);
   });
 
+  it('memcache_write_through in savepoints: ROLLBACK TO drops the changes since, RELEASE keeps them, COMMIT sends the rest', async () => {
+    const address = cache.servers[0]!;
+    await rawSet(address, `${cache.prefix}201`, 'stale 201');
+    await rawSet(address, `${cache.prefix}203`, 'stale 203');
+    await client.client.query('BEGIN');
+    await client.client.query("INSERT INTO items VALUES (201, 'a')");
+    await client.client.query('SAVEPOINT s1');
+    await client.client.query("UPDATE items SET body = 'b' WHERE id = 201");
+    await client.client.query("INSERT INTO items VALUES (202, 'c')");
+    await client.client.query('UPDATE items SET id = 203 WHERE id = 201');
+    expect(
+      await rows(client, "SELECT memcache_get('201'), memcache_get('202'), memcache_get('203'), memcache_get('204')"),
+    ).toEqual([[null, 'c', 'b', null]]);
+    await client.client.query('ROLLBACK TO SAVEPOINT s1');
+    expect(
+      await rows(client, "SELECT memcache_get('201'), memcache_get('202'), memcache_get('203'), memcache_get('204')"),
+    ).toEqual([['a', null, 'stale 203', null]]);
+    await client.client.query('SAVEPOINT s2');
+    await client.client.query("INSERT INTO items VALUES (204, 'd')");
+    await client.client.query('SAVEPOINT s3');
+    await client.client.query("UPDATE items SET body = 'e' WHERE id = 204");
+    await client.client.query('RELEASE SAVEPOINT s3');
+    await client.client.query('RELEASE SAVEPOINT s2');
+    await client.client.query('SAVEPOINT s4');
+    await client.client.query('DELETE FROM items WHERE id = 201');
+    await client.client.query('ROLLBACK TO SAVEPOINT s4');
+    expect(await held(cache, ['201', '202', '203', '204'])).toEqual(['stale 201', null, 'stale 203', null]);
+    await client.client.query('COMMIT');
+    expect(await held(cache, ['201', '202', '203', '204'])).toEqual(['a', null, 'stale 203', 'e']);
+    expect(await rows(client, 'SELECT id, body FROM items WHERE id BETWEEN 201 AND 204 ORDER BY id')).toEqual([
+      [201, 'a'],
+      [204, 'e'],
+    ]);
+  });
+
+  it('memcache_write_through: a PL/pgSQL EXCEPTION block that fails drops the changes made in it', async () => {
+    await rawSet(cache.servers[0]!, `${cache.prefix}212`, 'stale 212');
+    await client.client.query(`DO $$
+      BEGIN
+        INSERT INTO items VALUES (211, 'kept');
+        BEGIN
+          UPDATE items SET body = 'lost' WHERE id = 211;
+          INSERT INTO items VALUES (212, 'lost');
+          RAISE EXCEPTION 'fail';
+        EXCEPTION WHEN OTHERS THEN NULL;
+        END;
+      END $$`);
+    expect(await held(cache, ['211', '212'])).toEqual(['kept', 'stale 212']);
+  });
+
+  it('memcache_invalidate in savepoints: ROLLBACK TO keeps the keys the dropped changes would delete, RELEASE deletes', async () => {
+    const [i1, i2, i3, i4] = [key('i'), key('i'), key('i'), key('i')];
+    for (const k of [i1, i2, i3, i4]) await rawSet(cache.servers[0]!, cache.prefix + k, `stale ${k}`);
+    await client.client.query('BEGIN');
+    await client.client.query("INSERT INTO things VALUES ($1, 'x')", [i1]);
+    await client.client.query('SAVEPOINT s1');
+    await client.client.query("INSERT INTO things VALUES ($1, 'x')", [i2]);
+    await client.client.query('UPDATE things SET k = $2 WHERE k = $1', [i1, i3]);
+    expect(
+      await rows(client, 'SELECT memcache_get($1), memcache_get($2), memcache_get($3), memcache_get($4)', [
+        i1,
+        i2,
+        i3,
+        i4,
+      ]),
+    ).toEqual([[null, null, null, `stale ${i4}`]]);
+    await client.client.query('ROLLBACK TO SAVEPOINT s1');
+    expect(
+      await rows(client, 'SELECT memcache_get($1), memcache_get($2), memcache_get($3), memcache_get($4)', [
+        i1,
+        i2,
+        i3,
+        i4,
+      ]),
+    ).toEqual([[null, `stale ${i2}`, `stale ${i3}`, `stale ${i4}`]]);
+    await client.client.query('SAVEPOINT s2');
+    await client.client.query("INSERT INTO things VALUES ($1, 'x')", [i4]);
+    await client.client.query('RELEASE SAVEPOINT s2');
+    expect(await held(cache, [i1, i2, i3, i4])).toEqual([`stale ${i1}`, `stale ${i2}`, `stale ${i3}`, `stale ${i4}`]);
+    await client.client.query('COMMIT');
+    expect(await held(cache, [i1, i2, i3, i4])).toEqual([null, `stale ${i2}`, `stale ${i3}`, null]);
+  });
+
   it('misconfigured triggers: a missing column, wrong arguments, a statement trigger, a NULL key', async () => {
     await database.admin.client.query('CREATE TABLE bad (id int, body text)');
     await database.admin.client.query(
