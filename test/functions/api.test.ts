@@ -215,6 +215,49 @@ describe("the table's options apply to every call", () => {
   });
 });
 
+describe('memcache_touch', () => {
+  /** The remaining TTL memcached reports for key `k` of `table` (-1: none), null for a miss. */
+  async function remaining(table: CacheTable, k: string): Promise<number | null> {
+    const item = await rawGet(table.servers[0]!, table.prefix + k);
+    return item === null ? null : item.ttl;
+  }
+
+  it('an existing key: true, and the interval becomes its expiration (past 30 days too, fractions rounded up); a missing key: false', async () => {
+    const table = await createCacheTable(database, 'touching', [sharedServers()[0]!]);
+    await session.client.query("SET pymcache_fdw.default_table = 'touching'");
+    await rawSet(table.servers[0]!, `${table.prefix}k`, 'v');
+    expect(await remaining(table, 'k')).toBe(-1);
+    expect(await rows(session, "SELECT memcache_touch('k', '1 hour'::interval)")).toEqual([[true]]);
+    expect(await remaining(table, 'k')).toBeGreaterThanOrEqual(3599);
+    expect(await remaining(table, 'k')).toBeLessThanOrEqual(3600);
+    expect(await rows(session, "SELECT memcache_touch('k', '90.2 seconds'::interval)")).toEqual([[true]]);
+    expect(await remaining(table, 'k')).toBeGreaterThanOrEqual(90);
+    expect(await remaining(table, 'k')).toBeLessThanOrEqual(91);
+    expect(await rows(session, "SELECT memcache_touch('k', '60 days'::interval)")).toEqual([[true]]);
+    expect(await remaining(table, 'k')).toBeGreaterThanOrEqual(60 * 86400 - 2);
+    expect(await remaining(table, 'k')).toBeLessThanOrEqual(60 * 86400 + 1);
+    expect(await held(table, ['k'])).toEqual(['v']);
+    expect(await rows(session, "SELECT memcache_touch('missing', '1 hour'::interval)")).toEqual([[false]]);
+    expect(await held(table, ['missing'])).toEqual([null]);
+  });
+
+  it('the timestamptz overload: the key expires at that time', async () => {
+    const table = await createCacheTable(database, 'touching_at', [sharedServers()[0]!]);
+    await session.client.query("SET pymcache_fdw.default_table = 'touching_at'");
+    await rawSet(table.servers[0]!, `${table.prefix}k`, 'v', 0, 100);
+    const at = Math.floor(Date.now() / 1000) + 7200;
+    expect(await rows(session, "SELECT memcache_touch('k', to_timestamp($1))", [at])).toEqual([[true]]);
+    const ttl = await remaining(table, 'k');
+    const expected = at - Math.floor(Date.now() / 1000);
+    // memcached's clock ticks once a second, so its count may be a second either side of ours.
+    expect(ttl).toBeGreaterThanOrEqual(expected - 1);
+    expect(ttl).toBeLessThanOrEqual(expected + 1);
+    expect(await held(table, ['k'])).toEqual(['v']);
+    expect(await rows(session, "SELECT memcache_touch('missing', to_timestamp($1))", [at])).toEqual([[false]]);
+    expect(await held(table, ['missing'])).toEqual([null]);
+  });
+});
+
 describe('bad input: clear errors, memcached untouched', () => {
   it('NULL keys, values, expirations and deltas', async () => {
     await session.client.query("SET pymcache_fdw.default_table = 'public.cache'");

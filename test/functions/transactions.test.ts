@@ -353,6 +353,80 @@ describe('memcache_incr / memcache_decr', () => {
   });
 });
 
+/** The remaining TTL memcached reports for key `k` of one-server table `table` (-1: none), null for a miss. */
+async function remaining(table: CacheTable, k: string): Promise<number | null> {
+  const item = await rawGet(table.servers[0]!, table.prefix + k);
+  return item === null ? null : item.ttl;
+}
+
+describe('memcache_touch', () => {
+  it('waits for COMMIT: ROLLBACK and ROLLBACK TO SAVEPOINT leave the expiration as it was, COMMIT applies it', async () => {
+    const touched = key('touched');
+    await rawSet(cache.servers[0]!, cache.prefix + touched, 'v', 0, 1000);
+    await client.client.query('BEGIN');
+    expect(await rows(client, "SELECT memcache_touch($1, '1 hour'::interval)", [touched])).toEqual([[true]]);
+    expect(await remaining(cache, touched)).toBeGreaterThanOrEqual(999);
+    expect(await remaining(cache, touched)).toBeLessThanOrEqual(1000);
+    await client.client.query('ROLLBACK');
+    expect(await remaining(cache, touched)).toBeGreaterThanOrEqual(999);
+    expect(await remaining(cache, touched)).toBeLessThanOrEqual(1000);
+
+    await client.client.query('BEGIN');
+    await client.client.query('SAVEPOINT s');
+    expect(await rows(client, "SELECT memcache_touch($1, '1 hour'::interval)", [touched])).toEqual([[true]]);
+    await client.client.query('ROLLBACK TO SAVEPOINT s');
+    await client.client.query('COMMIT');
+    expect(await remaining(cache, touched)).toBeGreaterThanOrEqual(998);
+    expect(await remaining(cache, touched)).toBeLessThanOrEqual(1000);
+
+    await client.client.query('BEGIN');
+    expect(await rows(client, "SELECT memcache_touch($1, '1 hour'::interval)", [touched])).toEqual([[true]]);
+    await client.client.query('COMMIT');
+    expect(await remaining(cache, touched)).toBeGreaterThanOrEqual(3599);
+    expect(await remaining(cache, touched)).toBeLessThanOrEqual(3600);
+    expect(await held(cache, [touched])).toEqual(['v']);
+  });
+
+  it("after memcache_set in the transaction: the set is sent with the touch's expiration", async () => {
+    const touched = key('touched');
+    await client.client.query('BEGIN');
+    expect(
+      await rows(
+        client,
+        "SELECT memcache_set($1, 'new', '10 minutes'::interval), memcache_touch($1, '1 hour'::interval)",
+        [touched],
+      ),
+    ).toEqual([[true, true]]);
+    expect(await held(cache, [touched])).toEqual([null]);
+    await client.client.query('COMMIT');
+    expect(await held(cache, [touched])).toEqual(['new']);
+    expect(await remaining(cache, touched)).toBeGreaterThanOrEqual(3599);
+    expect(await remaining(cache, touched)).toBeLessThanOrEqual(3600);
+  });
+
+  it('a key another client deletes before COMMIT stays gone; the COMMIT succeeds with a WARNING naming it', async () => {
+    const touched = key('touched');
+    const address = cache.servers[0]!;
+    await rawSet(address, cache.prefix + touched, 'v');
+    client.takeNotices();
+    await client.client.query('BEGIN');
+    expect(await rows(client, "SELECT memcache_touch($1, '1 hour'::interval)", [touched])).toEqual([[true]]);
+    expect(await rawCommand(address, `delete ${cache.prefix}${touched}`)).toBe('DELETED');
+    await client.client.query('COMMIT');
+    expect(
+      client
+        .takeNotices()
+        .filter((notice) => notice.severity === 'WARNING')
+        .map((notice) => notice.message),
+    ).toEqual([
+      `memcached at ${address.host}:${address.port} no longer held 1 key(s) whose expiration an UPDATE changed ` +
+        `("${touched}"), while sending the transaction's writes: they expired, were evicted or were deleted after the ` +
+        'UPDATE read them, and stay absent',
+    ]);
+    expect(await held(cache, [touched])).toEqual([null]);
+  });
+});
+
 describe("write_mode 'immediate'", () => {
   it('each call is sent when it returns: other sessions see it at once, ROLLBACK cannot undo it', async () => {
     const table = await createCacheTable(database, 'immediate_cache', [sharedServers()[0]!], "write_mode 'immediate'");
@@ -365,6 +439,19 @@ describe("write_mode 'immediate'", () => {
     ]);
     await client.client.query('ROLLBACK');
     expect(await held(table, ['now', 'tail', 'absent'])).toEqual(['sent', 'ab', null]);
+  });
+
+  it('memcache_touch is sent when it returns: ROLLBACK cannot undo it', async () => {
+    const table = await createCacheTable(database, 'immediate_touch', [sharedServers()[0]!], "write_mode 'immediate'");
+    await rawSet(table.servers[0]!, `${table.prefix}t`, 'v', 0, 1000);
+    await client.client.query("SET pymcache_fdw.default_table = 'immediate_touch'");
+    await client.client.query('BEGIN');
+    expect(await rows(client, "SELECT memcache_touch('t', '1 hour'::interval)")).toEqual([[true]]);
+    expect(await remaining(table, 't')).toBeGreaterThanOrEqual(3599);
+    await client.client.query('ROLLBACK');
+    expect(await remaining(table, 't')).toBeGreaterThanOrEqual(3599);
+    expect(await remaining(table, 't')).toBeLessThanOrEqual(3600);
+    expect(await held(table, ['t'])).toEqual(['v']);
   });
 });
 
