@@ -373,7 +373,7 @@ export const diagnostics = {
       node,
       code('PY1045'),
       `the import of '${specifier}' has no Python equivalent`,
-      'Import only relative src/ modules (./x) or ./ports/runtime, ./ports/memcache, ./ports/host',
+      'Import only relative src/ modules (./x) or the ports ./ports/runtime, ./ports/backend, ./ports/socket, ./ports/host',
     ),
   portOptionsNotLiteral: (node: ts.Node, fn: string) =>
     at(
