@@ -93,20 +93,44 @@ class FlushLedger {
   readonly what: string;
   /** What becomes of the applied writes if the flush fails, for the DETAIL. */
   readonly aftermath: string;
+  /**
+   * Whether PostgreSQL has already committed (a SERIALIZABLE transaction's writes): nothing can abort then, so a key
+   * another client created (add) or changed (compare-and-swap) keeps that client's value and the other writes still
+   * go, where before the commit the first such key stops the flush.
+   */
+  readonly committed: boolean;
+  /** The writes another client's change refused, and the message and HINT of the first, while `committed`. */
+  readonly conflicts: PendingWrite[];
+  firstConflict: [string, string] | null;
 
-  constructor(writes: PendingWrite[], what: string, applied: Set<PendingWrite>, aftermath: string) {
+  constructor(writes: PendingWrite[], what: string, applied: Set<PendingWrite>, aftermath: string, committed: boolean) {
     this.writes = writes;
     this.applied = applied;
     this.what = what;
     this.aftermath = aftermath;
+    this.committed = committed;
+    this.conflicts = [];
+    this.firstConflict = null;
+  }
+
+  /** Records writes another client's change refused after PostgreSQL committed; `message` and `hint` say why. */
+  noteConflicts(writes: PendingWrite[], message: string, hint: string): void {
+    for (const write of writes) this.conflicts.push(write);
+    if (this.firstConflict === null) this.firstConflict = [message, hint];
   }
 
   /**
    * DETAIL of a failed flush: the keys applied, those whose fate is unknown (`inFlight`), those memcached refused
    * (`refused`), and those not sent.
    */
-  detail(inFlight: PendingWrite[], refused: PendingWrite[] = []): string {
+  detail(inFlight: PendingWrite[], refusedNow: PendingWrite[] = []): string {
     const unknown: Set<PendingWrite> = new Set<PendingWrite>(inFlight);
+    // Conflicts noted after PostgreSQL committed were refused too, whatever ended the flush.
+    const refused: PendingWrite[] = [];
+    for (const write of this.conflicts) refused.push(write);
+    for (const write of refusedNow) {
+      if (!this.conflicts.includes(write)) refused.push(write);
+    }
     const refusedSet: Set<PendingWrite> = new Set<PendingWrite>(refused);
     const applied: PendingWrite[] = [];
     const notSent: PendingWrite[] = [];
@@ -331,6 +355,15 @@ async function sendAdds(adds: PendingSetOrAdd[], ledger: FlushLedger): Promise<v
     } catch (error) {
       ledger.fail(error, write.store, 'add', [write], nothingSent(error) ? [] : [write]);
     }
+    if (!stored && ledger.committed) {
+      const key = quoteForMessage(write.store.userKey(write.op.key));
+      ledger.noteConflicts(
+        [write],
+        `duplicate key value: key ${key} already exists in memcached at ${write.store.serverLabel}`,
+        DUPLICATE_HINT,
+      );
+      continue;
+    }
     if (!stored) {
       let undone = true;
       for (const done of added) {
@@ -358,9 +391,10 @@ async function sendAdds(adds: PendingSetOrAdd[], ledger: FlushLedger): Promise<v
 
 /**
  * The compare-and-swaps go next, before anything that cannot be taken back: an UPDATE's write of a row it read is
- * applied only if no other client changed the item since the read. One pipelined batch per server; the first key
- * another client changed (EXISTS) or deleted (NOT_FOUND) stops the flush with an ERROR naming it, before the rest of
- * the transaction is sent, and the other client's value stays.
+ * applied only if no other client changed the item since the read. One pipelined batch per server; a key another
+ * client changed (EXISTS) or deleted (NOT_FOUND) keeps the other client's value, and stops the flush with an ERROR
+ * naming it before the rest of the transaction is sent (after PostgreSQL committed, the rest still goes and the
+ * ERROR is raised at the end, see FlushLedger.committed).
  */
 async function sendSwaps(swaps: PendingCas[], ledger: FlushLedger): Promise<void> {
   if (swaps.length === 0) return;
@@ -413,14 +447,18 @@ async function sendSwaps(swaps: PendingCas[], ledger: FlushLedger): Promise<void
   const first = conflicts[0]!;
   const key = quoteForMessage(first.store.userKey(first.op.key));
   const what = conflictReason === 'NOT_FOUND' ? 'deleted' : 'changed';
-  throw new FlushFailed(
+  const message =
     `another client ${what} key ${key} in memcached at ${first.store.serverLabel} after this transaction read it: ` +
-      `the compare-and-swap of ${intToString(conflicts.length)} key(s) was not applied`,
+    `the compare-and-swap of ${intToString(conflicts.length)} key(s) was not applied`;
+  const hint =
     "The other client's value stays. Read the key again and retry the transaction: an UPDATE (and memcache_append or " +
-      "memcache_prepend under write_mode 'commit') is sent as a compare-and-swap against the value it read, so it " +
-      'never overwrites a change it did not see.',
-    ledger.aftermath + ledger.detail([], conflicts),
-  );
+    "memcache_prepend under write_mode 'commit') is sent as a compare-and-swap against the value it read, so it " +
+    'never overwrites a change it did not see.';
+  if (ledger.committed) {
+    ledger.noteConflicts(conflicts, message, hint);
+    return;
+  }
+  throw new FlushFailed(message, hint, ledger.aftermath + ledger.detail([], conflicts));
 }
 
 /** What a batch's action is called in messages. */
@@ -440,9 +478,10 @@ export async function flushWrites(
   what: string,
   applied: Set<PendingWrite>,
   aftermath: string,
+  committed: boolean = false,
 ): Promise<void> {
   if (writes.length === 0) return;
-  const ledger: FlushLedger = new FlushLedger(writes, what, applied, aftermath);
+  const ledger: FlushLedger = new FlushLedger(writes, what, applied, aftermath, committed);
   const adds: PendingSetOrAdd[] = [];
   const swaps: PendingCas[] = [];
   const servers: Map<string, ServerWrites> = new Map<string, ServerWrites>();
@@ -561,6 +600,10 @@ export async function flushWrites(
       ledger.aftermath + ledger.detail([], notStored),
     );
   }
+  if (ledger.firstConflict !== null) {
+    const [message, hint] = ledger.firstConflict;
+    throw new FlushFailed(message, hint, ledger.aftermath + ledger.detail([]));
+  }
 }
 
 /**
@@ -660,7 +703,7 @@ export async function sendAtCommit(): Promise<void> {
   forgetAll();
   if (writes.length === 0) return;
   try {
-    await flushWrites(writes, "the transaction's writes", new Set<PendingWrite>(), APPLIED_STAYS);
+    await flushWrites(writes, "the transaction's writes", new Set<PendingWrite>(), APPLIED_STAYS, true);
   } catch (error) {
     if (error instanceof FlushFailed) {
       warn(error.message + ' after PostgreSQL committed the transaction', error.hint, error.detail);

@@ -99,24 +99,49 @@ class FlushLedger:  # src/transaction.ts:88
     what: str
     # What becomes of the applied writes if the flush fails, for the DETAIL.
     aftermath: str
+    # Whether PostgreSQL has already committed (a SERIALIZABLE transaction's writes): nothing can abort then, so a key
+    # another client created (add) or changed (compare-and-swap) keeps that client's value and the other writes still
+    # go, where before the commit the first such key stops the flush.
+    committed: bool
+    # The writes another client's change refused, and the message and HINT of the first, while `committed`.
+    conflicts: list[PendingWrite]
+    first_conflict: tuple[str, str] | None
 
     def __init__(
-        self, writes: list[PendingWrite], what: str, applied: dict[PendingWrite, None], aftermath: str
-    ) -> None:  # src/transaction.ts:97
+        self, writes: list[PendingWrite], what: str, applied: dict[PendingWrite, None], aftermath: str, committed: bool
+    ) -> None:  # src/transaction.ts:106
+        self.first_conflict = None
         self.writes = writes
         self.applied = applied
         self.what = what
         self.aftermath = aftermath
+        self.committed = committed
+        self.conflicts = []
+        self.first_conflict = None
+
+    def note_conflicts(self, writes: list[PendingWrite], message: str, hint: str) -> None:  # src/transaction.ts:117
+        """Records writes another client's change refused after PostgreSQL committed; `message` and `hint` say why."""
+        for write in writes:
+            self.conflicts.append(write)
+        if self.first_conflict is None:
+            self.first_conflict = (message, hint)
 
     def detail(
-        self, in_flight: list[PendingWrite], refused: list[PendingWrite] | None = None
-    ) -> str:  # src/transaction.ts:108
+        self, in_flight: list[PendingWrite], refused_now: list[PendingWrite] | None = None
+    ) -> str:  # src/transaction.ts:126
         """DETAIL of a failed flush: the keys applied, those whose fate is unknown (`in_flight`), those memcached
         refused (`refused`), and those not sent.
         """
-        if refused is None:
-            refused = []
+        if refused_now is None:
+            refused_now = []
         unknown: set[PendingWrite] = set(in_flight)
+        # Conflicts noted after PostgreSQL committed were refused too, whatever ended the flush.
+        refused: list[PendingWrite] = []
+        for write in self.conflicts:
+            refused.append(write)
+        for write in refused_now:
+            if write not in self.conflicts:
+                refused.append(write)
         refused_set: set[PendingWrite] = set(refused)
         applied: list[PendingWrite] = []
         not_sent: list[PendingWrite] = []
@@ -140,7 +165,7 @@ class FlushLedger:  # src/transaction.ts:88
 
     def fail(
         self, error: object, store: CacheStore, action: str, batch: list[PendingWrite], in_flight: list[PendingWrite]
-    ) -> NoReturn:  # src/transaction.ts:144
+    ) -> NoReturn:  # src/transaction.ts:168
         """Ends the flush for a client failure while `in_flight` was being sent to `store`'s server."""
         target = (
             f"{action} of key {quote_for_message(store.user_key(batch[0].op['key']))}"
@@ -160,7 +185,7 @@ class FlushLedger:  # src/transaction.ts:88
         )
 
 
-def nothing_sent(error: object) -> bool:  # src/transaction.ts:164
+def nothing_sent(error: object) -> bool:  # src/transaction.ts:188
     """Whether `error` happened before any byte of a request reached the server (a refused or timed-out connect)."""
     return isinstance(error, TransportFailure) and error.phase == 'connect'
 
@@ -189,7 +214,7 @@ class PendingTouch(TypedDict):
     op: TouchOp
 
 
-def writes_of(stores: list[PendingSetOrAdd]) -> list[PendingWrite]:  # src/transaction.ts:191
+def writes_of(stores: list[PendingSetOrAdd]) -> list[PendingWrite]:  # src/transaction.ts:215
     """The pending writes of `stores`, for the ledger."""
     writes: list[PendingWrite] = []
     for pending in stores:
@@ -197,7 +222,7 @@ def writes_of(stores: list[PendingSetOrAdd]) -> list[PendingWrite]:  # src/trans
     return writes
 
 
-def batches(writes: list[T], value_bytes: Callable[[T], int]) -> list[list[T]]:  # src/transaction.ts:201
+def batches(writes: list[T], value_bytes: Callable[[T], int]) -> list[list[T]]:  # src/transaction.ts:225
     """Splits `writes` into pipelined requests of at most KEYS_PER_BATCH keys and about BYTES_PER_BATCH value bytes
     (`value_bytes` of a write: its item's size, 0 for a delete).
     """
@@ -217,7 +242,7 @@ def batches(writes: list[T], value_bytes: Callable[[T], int]) -> list[list[T]]: 
     return result
 
 
-def by_expire(sets: list[PendingSetOrAdd]) -> list[list[PendingSetOrAdd]]:  # src/transaction.ts:220
+def by_expire(sets: list[PendingSetOrAdd]) -> list[list[PendingSetOrAdd]]:  # src/transaction.ts:244
     """Sets grouped by expiration (a batch of sets shares one expiration in the ledger's terms), in first-seen order."""
     groups: dict[int, list[PendingSetOrAdd]] = {}
     for pending in sets:
@@ -232,7 +257,7 @@ def by_expire(sets: list[PendingSetOrAdd]) -> list[list[PendingSetOrAdd]]:  # sr
     return result
 
 
-def touches_by_expire(touches: list[PendingTouch]) -> list[list[PendingTouch]]:  # src/transaction.ts:236
+def touches_by_expire(touches: list[PendingTouch]) -> list[list[PendingTouch]]:  # src/transaction.ts:260
     """Touches grouped by expiration, in first-seen order."""
     groups: dict[int, list[PendingTouch]] = {}
     for pending in touches:
@@ -254,7 +279,7 @@ class FlushBatch(TypedDict):
     writes: list[PendingWrite]
 
 
-class ServerWrites:  # src/transaction.ts:258
+class ServerWrites:  # src/transaction.ts:282
     """One server's share of a flush: its batches in sending order, and how far they got."""
 
     store: CacheStore
@@ -264,7 +289,7 @@ class ServerWrites:  # src/transaction.ts:258
     batches: list[FlushBatch]
     next: int
 
-    def __init__(self, store: CacheStore) -> None:  # src/transaction.ts:266
+    def __init__(self, store: CacheStore) -> None:  # src/transaction.ts:290
         self.store = store
         self.sets = []
         self.deletes = []
@@ -272,7 +297,7 @@ class ServerWrites:  # src/transaction.ts:258
         self.batches = []
         self.next = 0
 
-    def plan(self) -> None:  # src/transaction.ts:276
+    def plan(self) -> None:  # src/transaction.ts:300
         """The server's batches: sets (per expiration), then deletes, then touches (per expiration)."""
         store = self.store
         for group in by_expire(self.sets):
@@ -294,7 +319,7 @@ class ServerWrites:  # src/transaction.ts:258
         if len(self.touches) > 0:
             self._plan_touches()
 
-    def _plan_deletes(self) -> None:  # src/transaction.ts:294
+    def _plan_deletes(self) -> None:  # src/transaction.ts:318
         store = self.store
         for delete_batch in batches(self.deletes, lambda delete_write: 0):
             keys: list[str] = []
@@ -302,7 +327,7 @@ class ServerWrites:  # src/transaction.ts:258
                 keys.append(delete_write.op['key'])
             self.batches.append({'batch': store.delete_batch(keys), 'writes': delete_batch})
 
-    def _plan_touches(self) -> None:  # src/transaction.ts:303
+    def _plan_touches(self) -> None:  # src/transaction.ts:327
         store = self.store
         for touch_group in touches_by_expire(self.touches):
             for touch_batch in batches(touch_group, lambda pending_touch: 0):
@@ -316,7 +341,7 @@ class ServerWrites:  # src/transaction.ts:258
                 )
 
 
-def send_adds(adds: list[PendingSetOrAdd], ledger: FlushLedger) -> None:  # src/transaction.ts:324
+def send_adds(adds: list[PendingSetOrAdd], ledger: FlushLedger) -> None:  # src/transaction.ts:348
     """`add`s go first, one acknowledged request each: memcached has no add_many, and an add that finds its key taken (a
     client created it after the statement checked) must stop the flush before anything else is sent. The keys this
     flush already added did not exist before it, so they are deleted again and memcached is left as it was.
@@ -329,6 +354,14 @@ def send_adds(adds: list[PendingSetOrAdd], ledger: FlushLedger) -> None:  # src/
             stored = write.store.add_one(pending['op'])
         except Exception as error:
             ledger.fail(error, write.store, 'add', [write], [] if nothing_sent(error) else [write])
+        if not stored and ledger.committed:
+            key = quote_for_message(write.store.user_key(write.op['key']))
+            ledger.note_conflicts(
+                [write],
+                f'duplicate key value: key {key} already exists in memcached at {write.store.server_label}',
+                DUPLICATE_HINT,
+            )
+            continue
         if not stored:
             undone = True
             for done in added:
@@ -353,11 +386,12 @@ def send_adds(adds: list[PendingSetOrAdd], ledger: FlushLedger) -> None:  # src/
         ledger.applied[write] = None
 
 
-def send_swaps(swaps: list[PendingCas], ledger: FlushLedger) -> None:  # src/transaction.ts:365
+def send_swaps(swaps: list[PendingCas], ledger: FlushLedger) -> None:  # src/transaction.ts:399
     """The compare-and-swaps go next, before anything that cannot be taken back: an UPDATE's write of a row it read is
-    applied only if no other client changed the item since the read. One pipelined batch per server; the first key
-    another client changed (EXISTS) or deleted (NOT_FOUND) stops the flush with an ERROR naming it, before the rest of
-    the transaction is sent, and the other client's value stays.
+    applied only if no other client changed the item since the read. One pipelined batch per server; a key another
+    client changed (EXISTS) or deleted (NOT_FOUND) keeps the other client's value, and stops the flush with an ERROR
+    naming it before the rest of the transaction is sent (after PostgreSQL committed, the rest still goes and the
+    ERROR is raised at the end, see FlushLedger.committed).
     """
     if len(swaps) == 0:
         return
@@ -406,24 +440,29 @@ def send_swaps(swaps: list[PendingCas], ledger: FlushLedger) -> None:  # src/tra
     first = conflicts[0]
     key = quote_for_message(first.store.user_key(first.op['key']))
     what = 'deleted' if conflict_reason == 'NOT_FOUND' else 'changed'
-    raise FlushFailed(
+    message = (
         f'another client {what} key {key} in memcached at {first.store.server_label} after this transaction read it:'
-        f' the compare-and-swap of {int_to_string(len(conflicts))} key(s) was not applied',
+        f' the compare-and-swap of {int_to_string(len(conflicts))} key(s) was not applied'
+    )
+    hint = (
         "The other client's value stays. Read the key again and retry the transaction: an UPDATE (and memcache_append"
         " or memcache_prepend under write_mode 'commit') is sent as a compare-and-swap against the value it read, so it"
-        ' never overwrites a change it did not see.',
-        ledger.aftermath + ledger.detail([], conflicts),
+        ' never overwrites a change it did not see.'
     )
+    if ledger.committed:
+        ledger.note_conflicts(conflicts, message, hint)
+        return
+    raise FlushFailed(message, hint, ledger.aftermath + ledger.detail([], conflicts))
 
 
-def action_of(batch: WriteBatch) -> str:  # src/transaction.ts:427
+def action_of(batch: WriteBatch) -> str:  # src/transaction.ts:465
     """What a batch's action is called in messages."""
     return batch['kind']
 
 
 def flush_writes(
-    writes: list[PendingWrite], what: str, applied: dict[PendingWrite, None], aftermath: str
-) -> None:  # src/transaction.ts:438
+    writes: list[PendingWrite], what: str, applied: dict[PendingWrite, None], aftermath: str, committed: bool = False
+) -> None:  # src/transaction.ts:476
     """Sends `writes` (each key's final operation): adds first; then every server's sets (grouped by expiration),
     deletes and touches as pipelined batches of up to KEYS_PER_BATCH keys, in rounds: each round sends one batch to
     every server before reading any server's replies, so the servers work in parallel. A failure throws FlushFailed,
@@ -432,7 +471,7 @@ def flush_writes(
     """
     if len(writes) == 0:
         return
-    ledger: FlushLedger = FlushLedger(writes, what, applied, aftermath)
+    ledger: FlushLedger = FlushLedger(writes, what, applied, aftermath, committed)
     adds: list[PendingSetOrAdd] = []
     swaps: list[PendingCas] = []
     servers: dict[str, ServerWrites] = {}
@@ -539,9 +578,12 @@ def flush_writes(
             'See the memcached server log for the cause.',
             ledger.aftermath + ledger.detail([], not_stored),
         )
+    if ledger.first_conflict is not None:
+        message, hint = ledger.first_conflict
+        raise FlushFailed(message, hint, ledger.aftermath + ledger.detail([]))
 
 
-def warn_vanished_touches(store: CacheStore, user_keys: list[str], what: str) -> None:  # src/transaction.ts:572
+def warn_vanished_touches(store: CacheStore, user_keys: list[str], what: str) -> None:  # src/transaction.ts:615
     """An expire-only UPDATE is a `touch` at COMMIT, and touch does not create keys: a key that expired, was evicted or
     was deleted by another client after the UPDATE read it stays absent. That is what the transaction would see had it
     run at COMMIT time, so the COMMIT goes on (failing it would leave the writes already sent applied anyway), and a
@@ -564,18 +606,18 @@ APPLIED_UNDONE = (
 )
 
 
-def begin_transaction(serializable: bool) -> None:  # src/transaction.ts:594
+def begin_transaction(serializable: bool) -> None:  # src/transaction.ts:637
     """The backend's hooks: begin. `serializable` is Multicorn's begin argument (1 under SERIALIZABLE)."""
     state.serializable = serializable
 
 
-def statement_opened(statement: StatementWrites) -> None:  # src/transaction.ts:599
+def statement_opened(statement: StatementWrites) -> None:  # src/transaction.ts:642
     """A statement has written through a table: its writes join the write set when it ends (or at COMMIT at the latest).
     """
     state.open_statements[statement] = None
 
 
-def fold_statement(statement: StatementWrites) -> None:  # src/transaction.ts:604
+def fold_statement(statement: StatementWrites) -> None:  # src/transaction.ts:647
     """The statement's writes join the transaction's write set, at the statement's savepoint level."""
     state.open_statements.pop(statement, None)
     level = statement.savepoint_level
@@ -583,7 +625,7 @@ def fold_statement(statement: StatementWrites) -> None:  # src/transaction.ts:60
         transaction_writes.record(level, write.store, write.op)
 
 
-def send_statement(statement: StatementWrites) -> None:  # src/transaction.ts:611
+def send_statement(statement: StatementWrites) -> None:  # src/transaction.ts:654
     """write_mode immediate: the statement's writes are sent as it ends; a failure is an ERROR and what was applied
     stays.
     """
@@ -595,7 +637,7 @@ def send_statement(statement: StatementWrites) -> None:  # src/transaction.ts:61
         raise_error(str(error), error.hint, error.detail)
 
 
-def fold_open_statements() -> None:  # src/transaction.ts:623
+def fold_open_statements() -> None:  # src/transaction.ts:666
     """Statements still open at COMMIT (PostgreSQL ends every statement first; nothing is dropped if one did not)."""
     open: list[StatementWrites] = []
     for statement in state.open_statements:
@@ -604,7 +646,7 @@ def fold_open_statements() -> None:  # src/transaction.ts:623
         fold_statement(statement)
 
 
-def send_at_pre_commit() -> None:  # src/transaction.ts:633
+def send_at_pre_commit() -> None:  # src/transaction.ts:676
     """pre_commit: the write set goes to memcached, except under SERIALIZABLE (then commit sends it). A failure is an
     ERROR, which aborts the transaction; the writes memcached applied are remembered so that rollback deletes them
     again.
@@ -629,7 +671,7 @@ def send_at_pre_commit() -> None:  # src/transaction.ts:633
         state.sent.append(write)
 
 
-def send_at_commit() -> None:  # src/transaction.ts:655
+def send_at_commit() -> None:  # src/transaction.ts:698
     """commit: PostgreSQL has committed. Under SERIALIZABLE the write set is sent now, after PostgreSQL's commit-time
     serialization check; nothing may raise here (the transaction is over), so a failure is a WARNING naming the keys.
     """
@@ -642,7 +684,7 @@ def send_at_commit() -> None:  # src/transaction.ts:655
     if len(writes) == 0:
         return
     try:
-        flush_writes(writes, "the transaction's writes", {}, APPLIED_STAYS)
+        flush_writes(writes, "the transaction's writes", {}, APPLIED_STAYS, True)
     except Exception as error:
         if isinstance(error, FlushFailed):
             warn(f'{str(error)} after PostgreSQL committed the transaction', error.hint, error.detail)
@@ -653,7 +695,7 @@ def send_at_commit() -> None:  # src/transaction.ts:655
             )
 
 
-def abandon_transaction() -> None:  # src/transaction.ts:681
+def abandon_transaction() -> None:  # src/transaction.ts:724
     """rollback: nothing pending is sent. Writes memcached applied at pre_commit belong to a transaction that did not
     commit after all (a later commit step failed), so they are deleted again, with a WARNING naming them; nothing here
     may raise (the transaction is already aborting).
@@ -686,7 +728,7 @@ def abandon_transaction() -> None:  # src/transaction.ts:681
     )
 
 
-def forget_all() -> None:  # src/transaction.ts:710
+def forget_all() -> None:  # src/transaction.ts:753
     """The transaction ended (after COMMIT, or ROLLBACK): nothing stays pending."""
     transaction_writes.clear()
     for statement in state.open_statements:
@@ -695,7 +737,7 @@ def forget_all() -> None:  # src/transaction.ts:710
     state.serializable = False
 
 
-def rollback_to_level(level: int) -> None:  # src/transaction.ts:718
+def rollback_to_level(level: int) -> None:  # src/transaction.ts:761
     """ROLLBACK TO SAVEPOINT (or a failed subtransaction) at `level`: the writes made since are dropped."""
     transaction_writes.rollback_to(level)
     dropped: list[StatementWrites] = []
@@ -707,6 +749,6 @@ def rollback_to_level(level: int) -> None:  # src/transaction.ts:718
         state.open_statements.pop(statement, None)
 
 
-def release_level(level: int) -> None:  # src/transaction.ts:731
+def release_level(level: int) -> None:  # src/transaction.ts:774
     """RELEASE SAVEPOINT at `level`: the writes made since belong to the enclosing level."""
     transaction_writes.release(level)

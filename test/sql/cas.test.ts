@@ -1,7 +1,9 @@
 // An UPDATE never overwrites a change it did not see: the rows it read are written back at COMMIT as compare-and-swaps
 // against the CAS token of that read. Another client (a raw-protocol client, or another PostgreSQL session) changing
-// or deleting the item in between fails the COMMIT with an ERROR naming the key; its value stays, and nothing else of
-// the transaction is applied. Counters updated with `value = value::int + 1` from concurrent sessions lose nothing.
+// or deleting the item in between fails the COMMIT with an ERROR naming the key; its value stays, the rest of the
+// transaction is not sent, and keys swapped before the conflict are deleted again. Under SERIALIZABLE (sent after
+// PostgreSQL committed) a conflict is a WARNING and the rest still goes. Counters updated with
+// `value = value::int + 1` from concurrent sessions lose nothing.
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startMemcached, type MemcachedHandle } from '../rig/memcached';
 import { createScratchDatabase } from '../rig/postgres';
@@ -115,6 +117,80 @@ describe('compare-and-swap UPDATE', () => {
       `another client changed key "k" in memcached at ${server.host}:${server.port} after this transaction read it: the compare-and-swap of 1 key(s) was not applied`,
     );
     expect(await held(table, 'k')).toBe('theirs');
+  });
+
+  it('a conflict on one key of several: the COMMIT fails, the keys swapped before it are deleted again, never left half-updated', async () => {
+    const table = await cacheTable();
+    await rawSet(server, `${table}:a`, 'a-before');
+    await rawSet(server, `${table}:b`, 'b-before');
+    await session.client.query('BEGIN');
+    await session.client.query(`UPDATE ${table} SET value = 'mine' WHERE key IN ('a', 'b')`);
+    await rawSet(server, `${table}:b`, 'theirs');
+    session.takeNotices();
+    const error = await sqlError(session.client.query('COMMIT'));
+    expect([error.message, error.detail]).toEqual([
+      `another client changed key "b" in memcached at ${server.host}:${server.port} after this transaction read it: the compare-and-swap of 1 key(s) was not applied`,
+      'memcached has no transactions: the transaction aborts, and the keys memcached applied (or may have) are deleted again. ' +
+        `Of 2 key(s), memcached applied 1 ("${table}:a"). Refused by memcached: 1 ("${table}:b").`,
+    ]);
+    await session.client.query('SELECT 1');
+    // a was swapped before b's conflict showed: memcached cannot take a write back, so a is deleted (a miss), not
+    // left holding the value of a transaction that did not commit; b keeps the other client's value.
+    expect(session.takeNotices().map((notice) => [notice.severity, notice.message, notice.hint])).toEqual([
+      [
+        'WARNING',
+        `the transaction aborted after its writes to 1 key(s) were sent to memcached ("${table}:a")`,
+        'Those keys were deleted again: memcached misses them instead of holding values of a transaction that did not commit.',
+      ],
+    ]);
+    expect([await held(table, 'a'), await held(table, 'b')]).toEqual([null, 'theirs']);
+  });
+
+  it('under SERIALIZABLE (sent after PostgreSQL committed) a conflict is a WARNING and the rest of the writes still go', async () => {
+    const table = await cacheTable();
+    await rawSet(server, `${table}:k`, 'before');
+    await rawSet(server, `${table}:gone`, 'to delete');
+    await session.client.query('BEGIN ISOLATION LEVEL SERIALIZABLE');
+    await session.client.query(`UPDATE ${table} SET value = 'mine' WHERE key = 'k'`);
+    await session.client.query(`INSERT INTO ${table} (key, value) VALUES ('new', 'n')`);
+    await session.client.query(`DELETE FROM ${table} WHERE key = 'gone'`);
+    await rawSet(server, `${table}:k`, 'theirs');
+    session.takeNotices();
+    await session.client.query('COMMIT');
+    expect(
+      session.takeNotices().map((notice) => [notice.severity, notice.message, notice.hint, notice.detail]),
+    ).toEqual([
+      [
+        'WARNING',
+        `another client changed key "k" in memcached at ${server.host}:${server.port} after this transaction read it: the compare-and-swap of 1 key(s) was not applied after PostgreSQL committed the transaction`,
+        CONFLICT_HINT,
+        'memcached has no transactions: what it applied stays. ' +
+          `Of 3 key(s), memcached applied 2 ("${table}:new", "${table}:gone"). Refused by memcached: 1 ("${table}:k").`,
+      ],
+    ]);
+    expect([await held(table, 'k'), await held(table, 'new'), await held(table, 'gone')]).toEqual([
+      'theirs',
+      'n',
+      null,
+    ]);
+  });
+
+  it('under SERIALIZABLE an add another client beat is a WARNING naming the key; its value stays, the rest goes', async () => {
+    const table = await cacheTable("insert_mode 'add'");
+    await session.client.query('BEGIN ISOLATION LEVEL SERIALIZABLE');
+    await session.client.query(`INSERT INTO ${table} (key, value) VALUES ('c', 'mine'), ('d', 'mine too')`);
+    await rawSet(server, `${table}:c`, 'theirs');
+    session.takeNotices();
+    await session.client.query('COMMIT');
+    expect(session.takeNotices().map((notice) => [notice.severity, notice.message, notice.detail])).toEqual([
+      [
+        'WARNING',
+        `duplicate key value: key "c" already exists in memcached at ${server.host}:${server.port} after PostgreSQL committed the transaction`,
+        'memcached has no transactions: what it applied stays. ' +
+          `Of 2 key(s), memcached applied 1 ("${table}:d"). Refused by memcached: 1 ("${table}:c").`,
+      ],
+    ]);
+    expect([await held(table, 'c'), await held(table, 'd')]).toEqual(['theirs', 'mine too']);
   });
 
   it('counters incremented from two sessions at once lose nothing: every increment that committed is counted', async () => {
