@@ -3,7 +3,7 @@
 --
 -- Needs, on the PostgreSQL server host:
 --   * Multicorn: multicorn2 3.x, or this project's Multicorn-compatible host (host/, installed by scripts/install-host.sh);
---   * pymemcache 3.x for the Python that PostgreSQL embeds (Debian: apt-get install python3-pymemcache);
+--   * Python 3.9 or later as the Python that Multicorn embeds; nothing else from PyPI (the memcached client is ours);
 --   * the pymcache_fdw package importable by that Python (pip install ./python-out, or PYTHONPATH in the
 --     server's environment);
 --   * the pymcache_fdw extension (make -C extension install; scripts/install-extension.sh does it): the memcache_*
