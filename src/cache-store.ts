@@ -986,12 +986,18 @@ export class CacheStore {
     }
   }
 
-  /** `flush_all`: memcached invalidates every item it holds, whatever its key. */
+  /**
+   * `flush_all`: memcached invalidates every item it holds, whatever its key. A server that closes the connection on
+   * it but answers `version` is a proxy that does not forward it (twemproxy): the ERROR says so, as for `stats`.
+   */
   async flushAll(): Promise<void> {
     try {
       await this.pipeline(encodeFlushAll(), 1, readOk);
     } catch (error) {
-      raiseFailure(error, this.endpoint, 'flush_all');
+      const endpoint = this.endpoint;
+      const connection = this.connection;
+      const failure = await refusalOrFailure(error, 'flush_all', connection, endpoint.connectTimeout, endpoint.timeout);
+      raiseFailure(failure, endpoint, 'flush_all');
     }
   }
 }

@@ -961,27 +961,34 @@ class CacheStore:  # src/cache-store.ts:498
         except Exception as error:
             raise_failure(error, self.endpoint, operation_text(kind, self.user_key(full_key)))
 
-    def flush_all(self) -> None:  # src/cache-store.ts:990
-        """`flush_all`: memcached invalidates every item it holds, whatever its key."""
+    def flush_all(self) -> None:  # src/cache-store.ts:993
+        """`flush_all`: memcached invalidates every item it holds, whatever its key. A server that closes the connection
+        on it but answers `version` is a proxy that does not forward it (twemproxy): the ERROR says so, as for `stats`.
+        """
         try:
             self._pipeline(encode_flush_all(), 1, read_ok)
         except Exception as error:
-            raise_failure(error, self.endpoint, 'flush_all')
+            endpoint = self.endpoint
+            connection = self._connection
+            failure = refusal_or_failure(
+                error, 'flush_all', connection, endpoint['connect_timeout'], endpoint['timeout']
+            )
+            raise_failure(failure, endpoint, 'flush_all')
 
 
 # memcached's CLIENT_ERROR for incr/decr of a value that is not a decimal number.
 NON_NUMERIC = 'cannot increment or decrement non-numeric value'
 
 
-def read_counter(reader: ReplyReader) -> CounterReply | None:  # src/cache-store.ts:1002
+def read_counter(reader: ReplyReader) -> CounterReply | None:  # src/cache-store.ts:1008
     return reader.read_counter()
 
 
-def read_ok(reader: ReplyReader) -> bool | None:  # src/cache-store.ts:1006
+def read_ok(reader: ReplyReader) -> bool | None:  # src/cache-store.ts:1012
     return reader.read_ok()
 
 
-def stats_group(command: str) -> StatsGroup:  # src/cache-store.ts:1011
+def stats_group(command: str) -> StatsGroup:  # src/cache-store.ts:1017
     """The stats group of a table's `stats_cmd` (checked by table-options.ts against STATS_COMMANDS)."""
     if command == 'items' or command == 'settings' or command == 'slabs' or command == 'sizes' or command == 'conns':
         return cast("Literal['settings', 'items', 'slabs', 'sizes', 'conns']", command)
@@ -991,7 +998,7 @@ def stats_group(command: str) -> StatsGroup:  # src/cache-store.ts:1011
 SPACE: bytes = utf8_encode(' ')
 
 
-def encode_keys(keys: list[str]) -> list[bytes]:  # src/cache-store.ts:1030
+def encode_keys(keys: list[str]) -> list[bytes]:  # src/cache-store.ts:1036
     """The UTF-8 bytes of each key. Full keys hold no space, so the keys joined by spaces are encoded at once and split
     again at the spaces (UTF-8 writes a space as one byte that no other character's bytes contain); a key holding a
     space or a lone surrogate is encoded on its own, to fail as it would alone.

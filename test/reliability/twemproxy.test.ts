@@ -2,9 +2,9 @@
 // md5, auto_eject_hosts false). Through it, with no extra option: reads, writes at COMMIT, touch (an expire-only
 // UPDATE), delete and a batched INSERT work; the item size check, whose `stats settings` twemproxy refuses (it closes
 // the connection), falls back to memcached's default 1 MB with one WARNING per backend, and the item_size_max option
-// sets the limit without asking. What twemproxy does not forward (statistics) is an ERROR naming the proxy limitation,
-// never a hang or a bare closed connection. A table on the two memcached servers directly, distribution ketama, finds
-// every key where twemproxy put it.
+// sets the limit without asking. What twemproxy does not forward (statistics, listing keys, the meta get that reads the
+// fact columns, flush_all) is an ERROR naming the proxy limitation, never a hang or a bare closed connection. A table on
+// the two memcached servers directly, distribution ketama, finds every key where twemproxy put it.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { sqlError, type HostSession, type Notice } from '../host/helpers';
 import { startMemcached, uniquePrefix, type MemcachedHandle } from '../rig/memcached';
@@ -46,6 +46,16 @@ async function sql(text: string): Promise<Array<Record<string, unknown>>> {
 }
 
 const proxyLabel = (): string => `${proxy.address.host}:${proxy.address.port}`;
+
+/** The HINT of every ERROR about a command the proxy does not forward. */
+const PROXY_HINT =
+  'twemproxy forwards only the key commands (get, set, add, delete, touch, incr, ...): statistics, meta commands, ' +
+  'flush_all and listing keys need a table on the memcached servers behind it.';
+
+/** The ERROR of a command twemproxy closes the connection on, `what` being what the wrapper was doing. */
+const refused = (command: string, what: string): string =>
+  `the server at ${proxyLabel()} closed the connection on "${command}" (${what}), and answers other commands: ` +
+  `a proxy in front of memcached that does not forward "${command}"`;
 
 function warnings(): Notice[] {
   return session.takeNotices().filter((notice) => notice.severity === 'WARNING');
@@ -135,9 +145,7 @@ describe('a cache table through twemproxy', () => {
       OPTIONS (host '${proxy.address.host}', port '${proxy.address.port}', timeout '30')`);
     await sql(`CREATE FOREIGN TABLE proxy_settings (stat_name text, stat_value text) SERVER mc_stats
       OPTIONS (host '${proxy.address.host}', port '${proxy.address.port}', stats_cmd 'settings', on_server_error 'miss')`);
-    const hint =
-      'twemproxy forwards only the key commands (get, set, add, delete, touch, incr, ...): statistics, meta commands, ' +
-      'flush_all and listing keys need a table on the memcached servers behind it.';
+    const hint = PROXY_HINT;
     const started = Date.now();
     const stats = await sqlError(session.client.query('SELECT stat_value FROM proxy_stats'));
     expect(Date.now() - started).toBeLessThan(10_000);
@@ -153,5 +161,50 @@ describe('a cache table through twemproxy', () => {
     ]);
     // The session and the proxy go on working.
     expect(await sql(`SELECT value FROM proxied WHERE key = 'k1'`)).toEqual([{ value: 'value 1' }]);
+  });
+
+  it('a scan without a key condition (a listing) is an ERROR naming the proxy limitation, also under on_server_error miss', async () => {
+    // A listing asks the server's clock (stats) before lru_crawler metadump: twemproxy closes the connection on the first.
+    const listing = await sqlError(session.client.query('SELECT key FROM proxied'));
+    expect([listing.message, listing.hint]).toEqual([refused('stats', 'metadump of its items'), PROXY_HINT]);
+    await sql(`CREATE FOREIGN TABLE proxied_miss (key text, value text) SERVER mc
+      OPTIONS (host '${proxy.address.host}', port '${proxy.address.port}', row_id 'key', prefix '${prefix}', on_server_error 'miss')`);
+    const missing = await sqlError(session.client.query(`SELECT key, value FROM proxied_miss WHERE key LIKE 'k%'`));
+    expect([missing.message, missing.hint]).toEqual([refused('stats', 'metadump of its items'), PROXY_HINT]);
+    expect(await sql(`SELECT value FROM proxied_miss WHERE key = 'k1'`)).toEqual([{ value: 'value 1' }]);
+  });
+
+  it('key, value, a key alone and count(*) read through the proxy with no ERROR and no WARNING (gets, no meta command)', async () => {
+    await sql(`INSERT INTO proxied (key, value, expire) VALUES ('plain', 'read me', 600)`);
+    session.takeNotices();
+    expect(await sql(`SELECT key, value FROM proxied WHERE key IN ('plain', 'nope')`)).toEqual([
+      { key: 'plain', value: 'read me' },
+    ]);
+    // A read-only query naming only the key may be a whole-row reference: it asks for the facts, and falls back to gets.
+    expect(await sql(`SELECT key FROM proxied WHERE key = 'plain'`)).toEqual([{ key: 'plain' }]);
+    expect(await sql(`SELECT count(*)::int AS n FROM proxied WHERE key IN ('plain', 'k1', 'nope')`)).toEqual([
+      { n: 2 },
+    ]);
+    expect(warnings()).toEqual([]);
+  });
+
+  it('memcache_flush_all() is an ERROR naming the proxy limitation and flushes nothing; memcache_stats() likewise', async () => {
+    await sql('CREATE EXTENSION pymcache_fdw');
+    await sql(`CREATE FOREIGN TABLE proxied_all (key text, value text) SERVER mc
+      OPTIONS (host '${proxy.address.host}', port '${proxy.address.port}', row_id 'key')`);
+    await sql(`INSERT INTO proxied (key, value) VALUES ('kept', 'not flushed')`);
+    await sql(`SET pymcache_fdw.default_table = 'public.proxied_all'`);
+    try {
+      const flush = await sqlError(session.client.query('SELECT pymcache_fdw.memcache_flush_all()'));
+      expect([flush.message, flush.hint]).toEqual([refused('flush_all', 'flush_all'), PROXY_HINT]);
+      const stats = await sqlError(session.client.query('SELECT pymcache_fdw.memcache_stats()'));
+      expect([stats.message, stats.hint]).toEqual([refused('stats', 'stats'), PROXY_HINT]);
+    } finally {
+      await sql('RESET pymcache_fdw.default_table');
+    }
+    expect((await heldBehind('kept')).filter((item) => item !== null).map((item) => item!.value)).toEqual([
+      'not flushed',
+    ]);
+    expect(await sql(`SELECT value FROM proxied WHERE key = 'kept'`)).toEqual([{ value: 'not flushed' }]);
   });
 });
