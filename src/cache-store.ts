@@ -186,6 +186,10 @@ const PROXY_HINT =
   'twemproxy forwards only the key commands (get, set, add, delete, touch, incr, ...): statistics, meta commands, ' +
   'flush_all and listing keys need a table on the memcached servers behind it.';
 
+/** The start of the HINT when fact columns cannot be read: what reads them. */
+const FACTS_HINT =
+  'The remaining TTL (expire), last_access, size and fetched columns are read with meta gets (mg, one per key), ';
+
 /** memcached's connection limit: it sends this ERROR on accepting a connection beyond -c, then closes it. */
 const TOO_MANY_CONNECTIONS = 'Too many open connections';
 
@@ -505,17 +509,18 @@ export class CacheStore {
   private knownLimits: ItemLimits | null;
   private readonly connection: Connection;
   /**
-   * The server (or a proxy in front of it) answered a meta get with ERROR: it does not speak the meta commands, and
-   * reads that want an item's facts use `gets` instead (the facts read as unknown).
+   * How the server refused a meta get, or null: it does not speak the meta commands (a proxy closed the connection: a
+   * CommandRefused; a memcached before 1.6.10 answered ERROR), and reads that want an item's facts use `gets` instead
+   * (the facts read as unknown). A query that names a fact column then ends with requireFacts' ERROR.
    */
-  private metaRefused: boolean;
+  private metaRefusal: Error | null;
 
   constructor(endpoint: ServerEndpoint, prefix: string) {
     this.endpoint = endpoint;
     this.serverLabel = endpointLabel(endpoint);
     this.prefix = prefix;
     this.knownLimits = null;
-    this.metaRefused = false;
+    this.metaRefusal = null;
     this.connection = connectionTo(endpoint.host, endpoint.port, endpoint.security);
   }
 
@@ -531,7 +536,7 @@ export class CacheStore {
    * statement still get their requests first.
    */
   async sendGet(keys: string[], askFacts: boolean = false): Promise<PendingGet> {
-    const withFacts = askFacts && !this.metaRefused;
+    const withFacts = askFacts && this.metaRefusal === null;
     const keyCount = keys.length;
     if (keyCount === 0) return { keys: keys, encoded: [], withFacts: withFacts, reused: false, failure: null };
     const encoded = keyCount === 1 ? [utf8Encode(keys[0]!)] : encodeKeys(keys);
@@ -599,9 +604,11 @@ export class CacheStore {
         failure = retried.failure;
       }
     }
-    if (pending.withFacts && (await this.refusesMetaCommands(failure))) {
-      // No meta commands here (memcached before 1.6.10, or a proxy such as twemproxy): the facts stay unknown.
-      this.metaRefused = true;
+    const refusal = pending.withFacts ? await this.metaCommandsRefusal(failure) : null;
+    if (refusal !== null) {
+      // No meta commands here (memcached before 1.6.10, or a proxy such as twemproxy): the facts stay unknown, and
+      // requireFacts tells a query that names a fact column.
+      this.metaRefusal = refusal;
       this.connection.close();
       return await this.receiveGet(await this.sendGet(pending.keys, false));
     }
@@ -613,14 +620,52 @@ export class CacheStore {
   }
 
   /**
-   * Whether a meta get failed because the server does not take meta commands: memcached before 1.6.10 answers ERROR;
-   * twemproxy closes the connection (on a new connection too: a reused one was retried first) and answers `version`.
+   * The refusal when a meta get failed because the server does not take meta commands, else null: memcached before
+   * 1.6.10 answers ERROR; twemproxy closes the connection (on a new connection too: a reused one was retried first)
+   * and answers `version`.
    */
-  private async refusesMetaCommands(failure: unknown): Promise<boolean> {
-    if (failure instanceof ErrorReply && failure.kind === 'ERROR' && failure.knownText === null) return true;
+  private async metaCommandsRefusal(failure: unknown): Promise<Error | null> {
+    if (failure instanceof ErrorReply && failure.kind === 'ERROR' && failure.knownText === null) return failure;
     const endpoint = this.endpoint;
     const refusal = await refusalOrFailure(failure, 'mg', this.connection, endpoint.connectTimeout, endpoint.timeout);
-    return refusal instanceof CommandRefused;
+    return refusal instanceof CommandRefused ? refusal : null;
+  }
+
+  /**
+   * An ERROR naming `columns` (fact columns a query asked for: expire, last_access, size, fetched) when this server
+   * refused meta commands, the only commands that read them; nothing otherwise. Called after a read that asked for
+   * facts: the read itself fell back to `gets`, which the reads that only may need them (an UPDATE's whole row,
+   * memcache_append's TTL) keep.
+   */
+  requireFacts(columns: string[]): void {
+    const refusal = this.metaRefusal;
+    if (refusal === null || columns.length === 0) return;
+    const quoted: string[] = [];
+    for (const column of columns) quoted.push('"' + column + '"');
+    const named = (columns.length === 1 ? 'column ' : 'columns ') + quoted.join(', ');
+    if (refusal instanceof CommandRefused) {
+      raiseError(
+        'cannot read ' +
+          named +
+          ' through the server at ' +
+          this.serverLabel +
+          ': it closed the connection on the meta get "mg", and answers other commands: a proxy in front of memcached ' +
+          'that does not forward meta commands',
+        FACTS_HINT +
+          'which this proxy does not forward: leave these columns out of queries through it (key, value, flags and cas ' +
+          'are read with gets), or query a table on the memcached servers behind it.',
+      );
+    }
+    raiseError(
+      'cannot read ' +
+        named +
+        ' from memcached at ' +
+        this.serverLabel +
+        ': it answered ERROR to the meta get "mg" (no meta commands: memcached before 1.6.10, or a proxy)',
+      FACTS_HINT +
+        'which memcached answers from version 1.6.10 on: leave these columns out of the query (key, value, flags and ' +
+        'cas are read with gets), or upgrade memcached.',
+    );
   }
 
   /** Reads the replies of every get line of `pending`, each item matched with the key it was asked for. */

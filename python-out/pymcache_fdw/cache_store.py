@@ -200,6 +200,11 @@ PROXY_HINT = (
     ' flush_all and listing keys need a table on the memcached servers behind it.'
 )
 
+# The start of the HINT when fact columns cannot be read: what reads them.
+FACTS_HINT = (
+    'The remaining TTL (expire), last_access, size and fetched columns are read with meta gets (mg, one per key), '
+)
+
 # memcached's connection limit: it sends this ERROR on accepting a connection beyond -c, then closes it.
 TOO_MANY_CONNECTIONS = 'Too many open connections'
 
@@ -211,12 +216,12 @@ class FailureReport(TypedDict):
     hint: str | None
 
 
-def is_client_failure(error: object) -> bool:  # src/cache-store.ts:199
+def is_client_failure(error: object) -> bool:  # src/cache-store.ts:203
     """The memcached failures the wrapper reports (anything else is a bug, or an ERROR already raised)."""
     return isinstance(error, (TransportFailure, ReplyError, CommandRefused))
 
 
-def is_outage(error: object) -> bool:  # src/cache-store.ts:207
+def is_outage(error: object) -> bool:  # src/cache-store.ts:211
     """A failure that says the server is unreachable or went away, as opposed to refusing one request. A cancel, a TLS
     failure (certificates, settings) and a refused login are not: they fail the statement and leave the server up.
     """
@@ -227,7 +232,7 @@ def is_outage(error: object) -> bool:  # src/cache-store.ts:207
 
 def describe_failure(
     error: object, endpoint: ServerEndpoint, what: str
-) -> FailureReport | None:  # src/cache-store.ts:218
+) -> FailureReport | None:  # src/cache-store.ts:222
     """Describes a client failure during `what` (e.g. `set of key "k"`); null when `error` is not a memcached client or
     transport failure (a bug, or an ERROR already raised), which the caller re-throws. Nothing the peer sent is
     quoted unless it is a known memcached error text.
@@ -323,17 +328,17 @@ def describe_failure(
     return None
 
 
-def reply_text(error: ErrorReply) -> str:  # src/cache-store.ts:329
+def reply_text(error: ErrorReply) -> str:  # src/cache-store.ts:333
     """An error reply's text when it is a known memcached error text, else its safe description (kind and length)."""
     return error.known_text if error.known_text is not None else describe_reply_error(error)
 
 
-def operation_text(action: str, user_key: str | None) -> str:  # src/cache-store.ts:334
+def operation_text(action: str, user_key: str | None) -> str:  # src/cache-store.ts:338
     """`get of key "k"` (`action` of the user's key), or the action alone when it is about several keys."""
     return action if user_key is None else f'{action} of key {quote_for_message(user_key)}'
 
 
-def raise_failure(error: object, endpoint: ServerEndpoint, what: str) -> NoReturn:  # src/cache-store.ts:342
+def raise_failure(error: object, endpoint: ServerEndpoint, what: str) -> NoReturn:  # src/cache-store.ts:346
     """Ends the statement with an ERROR for a client failure during `what`, naming the server; anything that is not a
     client or transport failure (a bug, or an ERROR already raised) is re-thrown as it is.
     """
@@ -357,18 +362,18 @@ ITEM_CAS_BYTES = 8
 ITEM_FLAGS_BYTES = 4
 
 
-class ItemLimits:  # src/cache-store.ts:363
+class ItemLimits:  # src/cache-store.ts:367
     """How large an item a server stores: item_size_max and what each item spends besides key and value."""
 
     item_size_max: int
     # ITEM_HEADER_BYTES, plus ITEM_CAS_BYTES unless CAS is off.
     overhead: int
 
-    def __init__(self, item_size_max: int, overhead: int) -> None:  # src/cache-store.ts:368
+    def __init__(self, item_size_max: int, overhead: int) -> None:  # src/cache-store.ts:372
         self.item_size_max = item_size_max
         self.overhead = overhead
 
-    def room(self, key_bytes: int, flags: int) -> int:  # src/cache-store.ts:374
+    def room(self, key_bytes: int, flags: int) -> int:  # src/cache-store.ts:378
         """The largest value memcached stores under a key of `key_bytes` bytes with `flags`."""
         return self.item_size_max - self.overhead - (0 if flags == 0 else ITEM_FLAGS_BYTES) - key_bytes
 
@@ -377,7 +382,7 @@ class ItemLimits:  # src/cache-store.ts:363
 known_item_limits: dict[str, ItemLimits] = {}
 
 
-def assumed_item_limits(endpoint: ServerEndpoint, refused: CommandRefused) -> ItemLimits:  # src/cache-store.ts:386
+def assumed_item_limits(endpoint: ServerEndpoint, refused: CommandRefused) -> ItemLimits:  # src/cache-store.ts:390
     """The limits of a server that does not answer `stats settings` (a proxy): memcached's defaults, with a WARNING the
     first time in the backend; the `item_size_max` option sets them without asking.
     """
@@ -425,28 +430,28 @@ META_GET_FACTS: MetaGetOptions = {
 }
 
 
-def read_meta(reader: ReplyReader) -> MetaReply | None:  # src/cache-store.ts:434
+def read_meta(reader: ReplyReader) -> MetaReply | None:  # src/cache-store.ts:438
     return reader.read_meta()
 
 
-def last_access_at(seconds_ago: int | None) -> int | None:  # src/cache-store.ts:439
+def last_access_at(seconds_ago: int | None) -> int | None:  # src/cache-store.ts:443
     """The unix time of an access `seconds_ago` seconds ago (meta get's `l`), by this host's clock."""
     return None if seconds_ago is None else int(time.time()) - seconds_ago
 
 
-def read_values(reader: ReplyReader) -> list[ValueItem] | None:  # src/cache-store.ts:443
+def read_values(reader: ReplyReader) -> list[ValueItem] | None:  # src/cache-store.ts:447
     return reader.read_values()
 
 
-def read_stored(reader: ReplyReader) -> StoreStatus | None:  # src/cache-store.ts:447
+def read_stored(reader: ReplyReader) -> StoreStatus | None:  # src/cache-store.ts:451
     return reader.read_stored()
 
 
-def read_touched(reader: ReplyReader) -> TouchStatus | None:  # src/cache-store.ts:451
+def read_touched(reader: ReplyReader) -> TouchStatus | None:  # src/cache-store.ts:455
     return reader.read_touched()
 
 
-def read_deleted(reader: ReplyReader) -> DeleteStatus | None:  # src/cache-store.ts:455
+def read_deleted(reader: ReplyReader) -> DeleteStatus | None:  # src/cache-store.ts:459
     return reader.read_deleted()
 
 
@@ -474,18 +479,18 @@ class BatchOutcome(TypedDict):
     failure: object
 
 
-def rejected_keys(rejected: list[RejectedWrite]) -> list[str]:  # src/cache-store.ts:480
+def rejected_keys(rejected: list[RejectedWrite]) -> list[str]:  # src/cache-store.ts:484
     keys: list[str] = []
     for write in rejected:
         keys.append(write['key'])
     return keys
 
 
-def read_stats(reader: ReplyReader) -> list[StatEntry] | None:  # src/cache-store.ts:486
+def read_stats(reader: ReplyReader) -> list[StatEntry] | None:  # src/cache-store.ts:490
     return reader.read_stats()
 
 
-def worth_retrying(pending: PendingGet, error: object) -> bool:  # src/cache-store.ts:491
+def worth_retrying(pending: PendingGet, error: object) -> bool:  # src/cache-store.ts:495
     """A transport failure on a connection reused from an earlier request: the server may have restarted meanwhile."""
     return (
         pending['reused']
@@ -494,7 +499,7 @@ def worth_retrying(pending: PendingGet, error: object) -> bool:  # src/cache-sto
     )
 
 
-class CacheStore:  # src/cache-store.ts:498
+class CacheStore:  # src/cache-store.ts:502
     """The memcached side of one foreign table: its server and the operations, with errors reported."""
 
     endpoint: ServerEndpoint
@@ -505,30 +510,32 @@ class CacheStore:  # src/cache-store.ts:498
     # The server's item limits once known (the per-row size check must not cost a lookup by label).
     _known_limits: ItemLimits | None
     _connection: Connection
-    # The server (or a proxy in front of it) answered a meta get with ERROR: it does not speak the meta commands, and
-    # reads that want an item's facts use `gets` instead (the facts read as unknown).
-    _meta_refused: bool
+    # How the server refused a meta get, or null: it does not speak the meta commands (a proxy closed the connection: a
+    # CommandRefused; a memcached before 1.6.10 answered ERROR), and reads that want an item's facts use `gets` instead
+    # (the facts read as unknown). A query that names a fact column then ends with require_facts' ERROR.
+    _meta_refusal: Exception | None
 
-    def __init__(self, endpoint: ServerEndpoint, prefix: str) -> None:  # src/cache-store.ts:513
+    def __init__(self, endpoint: ServerEndpoint, prefix: str) -> None:  # src/cache-store.ts:518
         self._known_limits = None
+        self._meta_refusal = None
         self.endpoint = endpoint
         self.server_label = endpoint_label(endpoint)
         self._prefix = prefix
         self._known_limits = None
-        self._meta_refused = False
+        self._meta_refusal = None
         self._connection = connection_to(endpoint['host'], endpoint['port'], endpoint['security'])
 
-    def user_key(self, full_key: str) -> str:  # src/cache-store.ts:523
+    def user_key(self, full_key: str) -> str:  # src/cache-store.ts:528
         """The user's key for a full key (the prefix stripped), for messages."""
         key = strip_prefix(self._prefix, full_key)
         return full_key if key is None else key
 
-    def send_get(self, keys: list[str], ask_facts: bool = False) -> PendingGet:  # src/cache-store.ts:533
+    def send_get(self, keys: list[str], ask_facts: bool = False) -> PendingGet:  # src/cache-store.ts:538
         """Sends `get` for `keys` (full keys), one line per KEYS_PER_GET keys, all in one write; the replies are read by
         receive_get. A failure to connect or send is kept for receive_get to report, so that the other servers of a
         statement still get their requests first.
         """
-        with_facts = ask_facts and not self._meta_refused
+        with_facts = ask_facts and self._meta_refusal is None
         key_count = len(keys)
         if key_count == 0:
             return {'keys': keys, 'encoded': [], 'with_facts': with_facts, 'reused': False, 'failure': None}
@@ -546,7 +553,7 @@ class CacheStore:  # src/cache-store.ts:498
             return {'keys': keys, 'encoded': encoded, 'with_facts': with_facts, 'reused': reused, 'failure': error}
         return {'keys': keys, 'encoded': encoded, 'with_facts': with_facts, 'reused': reused, 'failure': None}
 
-    def _get_request(self, encoded: list[bytes]) -> bytes:  # src/cache-store.ts:557
+    def _get_request(self, encoded: list[bytes]) -> bytes:  # src/cache-store.ts:562
         """The `gets` lines of more than KEYS_PER_GET keys, in one request (gets: the CAS token comes with each value,
         for UPDATEs that must not overwrite another client's change).
         """
@@ -557,14 +564,14 @@ class CacheStore:  # src/cache-store.ts:498
             start += KEYS_PER_GET
         return bytes().join(lines)
 
-    def _meta_get_request(self, encoded: list[bytes]) -> bytes:  # src/cache-store.ts:565
+    def _meta_get_request(self, encoded: list[bytes]) -> bytes:  # src/cache-store.ts:570
         """One `mg` per key, answered in order, each returning the value with every fact (memcached 1.6.10 or later)."""
         lines: list[bytes] = []
         for key in encoded:
             lines.append(encode_meta_get(key, META_GET_FACTS))
         return bytes().join(lines)
 
-    def receive_get(self, pending: PendingGet) -> dict[str, StoredItem]:  # src/cache-store.ts:576
+    def receive_get(self, pending: PendingGet) -> dict[str, StoredItem]:  # src/cache-store.ts:581
         """The items found for a sent get. A failed request goes to `read_failed`, which raises the ERROR (or, in
         ServerStore under on_server_error miss, returns what was found); a connection that was reused and turns out
         closed (the server restarted since the last statement) is retried once on a new one, reads being safe to repeat.
@@ -589,9 +596,11 @@ class CacheStore:  # src/cache-store.ts:498
                     failure = error
             else:
                 failure = retried['failure']
-        if pending['with_facts'] and self._refuses_meta_commands(failure):
-            # No meta commands here (memcached before 1.6.10, or a proxy such as twemproxy): the facts stay unknown.
-            self._meta_refused = True
+        refusal = self._meta_commands_refusal(failure) if pending['with_facts'] else None
+        if refusal is not None:
+            # No meta commands here (memcached before 1.6.10, or a proxy such as twemproxy): the facts stay unknown, and
+            # require_facts tells a query that names a fact column.
+            self._meta_refusal = refusal
             self._connection.close()
             return self.receive_get(self.send_get(pending['keys'], False))
         if not is_client_failure(failure):
@@ -600,18 +609,46 @@ class CacheStore:  # src/cache-store.ts:498
             raise Exception('unexpected failure during a get')
         return self.read_failed(failure, pending['keys'], {})
 
-    def _refuses_meta_commands(self, failure: object) -> bool:  # src/cache-store.ts:619
-        """Whether a meta get failed because the server does not take meta commands: memcached before 1.6.10 answers
-        ERROR; twemproxy closes the connection (on a new connection too: a reused one was retried first) and answers
-        `version`.
+    def _meta_commands_refusal(self, failure: object) -> Exception | None:  # src/cache-store.ts:627
+        """The refusal when a meta get failed because the server does not take meta commands, else null: memcached
+        before 1.6.10 answers ERROR; twemproxy closes the connection (on a new connection too: a reused one was retried
+        first) and answers `version`.
         """
         if isinstance(failure, ErrorReply) and failure.kind == 'ERROR' and failure.known_text is None:
-            return True
+            return failure
         endpoint = self.endpoint
         refusal = refusal_or_failure(failure, 'mg', self._connection, endpoint['connect_timeout'], endpoint['timeout'])
-        return isinstance(refusal, CommandRefused)
+        return refusal if isinstance(refusal, CommandRefused) else None
 
-    def _read_get_replies(self, pending: PendingGet) -> dict[str, StoredItem]:  # src/cache-store.ts:627
+    def require_facts(self, columns: list[str]) -> None:  # src/cache-store.ts:640
+        """An ERROR naming `columns` (fact columns a query asked for: expire, last_access, size, fetched) when this
+        server refused meta commands, the only commands that read them; nothing otherwise. Called after a read that
+        asked for facts: the read itself fell back to `gets`, which the reads that only may need them (an UPDATE's whole
+        row, memcache_append's TTL) keep.
+        """
+        refusal = self._meta_refusal
+        if refusal is None or len(columns) == 0:
+            return
+        quoted: list[str] = []
+        for column in columns:
+            quoted.append(f'"{column}"')
+        named = ('column ' if len(columns) == 1 else 'columns ') + ', '.join(quoted)
+        if isinstance(refusal, CommandRefused):
+            raise_error(
+                f'cannot read {named} through the server at {self.server_label}: it closed the connection on the meta'
+                ' get "mg", and answers other commands: a proxy in front of memcached that does not forward meta'
+                ' commands',
+                f'{FACTS_HINT}which this proxy does not forward: leave these columns out of queries through it (key,'
+                ' value, flags and cas are read with gets), or query a table on the memcached servers behind it.',
+            )
+        raise_error(
+            f'cannot read {named} from memcached at {self.server_label}: it answered ERROR to the meta get "mg" (no'
+            ' meta commands: memcached before 1.6.10, or a proxy)',
+            f'{FACTS_HINT}which memcached answers from version 1.6.10 on: leave these columns out of the query (key,'
+            ' value, flags and cas are read with gets), or upgrade memcached.',
+        )
+
+    def _read_get_replies(self, pending: PendingGet) -> dict[str, StoredItem]:  # src/cache-store.ts:672
         """Reads the replies of every get line of `pending`, each item matched with the key it was asked for."""
         keys = pending['keys']
         key_count = len(keys)
@@ -644,7 +681,7 @@ class CacheStore:  # src/cache-store.ts:498
         connection.done()
         return found
 
-    def _read_meta_get_replies(self, pending: PendingGet) -> dict[str, StoredItem]:  # src/cache-store.ts:662
+    def _read_meta_get_replies(self, pending: PendingGet) -> dict[str, StoredItem]:  # src/cache-store.ts:707
         """Reads the meta get replies of `pending`, one per key in order: VA with the value and facts, EN for a miss.
         The item's size is memcached's own count (value, key, header, CAS and flags), as metadump reports it, known once
         the server's item limits are (item_limits(), which a query asking for the size calls first).
@@ -685,22 +722,22 @@ class CacheStore:  # src/cache-store.ts:498
         connection.done()
         return found
 
-    def get_many(self, keys: list[str], with_facts: bool = False) -> dict[str, StoredItem]:  # src/cache-store.ts:690
+    def get_many(self, keys: list[str], with_facts: bool = False) -> dict[str, StoredItem]:  # src/cache-store.ts:735
         """The items found for `keys` (full keys): send_get then receive_get."""
         return self.receive_get(self.send_get(keys, with_facts))
 
     def read_failed(
         self, error: object, chunk: list[str], found: dict[str, StoredItem]
-    ) -> dict[str, StoredItem]:  # src/cache-store.ts:698
+    ) -> dict[str, StoredItem]:  # src/cache-store.ts:743
         """A `get` of `chunk` failed: an ERROR naming the server (and the key, for one key). `found` holds the items
         read before the failure, for an override that reads the rest as misses.
         """
         raise_failure(error, self.endpoint, operation_text('get', self.user_key(chunk[0]) if len(chunk) == 1 else None))
 
-    def read_succeeded(self) -> None:  # src/cache-store.ts:707
+    def read_succeeded(self) -> None:  # src/cache-store.ts:752
         """Every `get` of a read was answered (ServerStore notes that the server is up)."""
 
-    def apply(self, op: WriteOp) -> bool:  # src/cache-store.ts:713
+    def apply(self, op: WriteOp) -> bool:  # src/cache-store.ts:758
         """Sends one write and returns memcached's answer: stored (set, add), touched, deleted. False means add found
         the key already there, or touch/delete did not find it.
         """
@@ -725,7 +762,7 @@ class CacheStore:  # src/cache-store.ts:498
         except Exception as error:
             raise_failure(error, self.endpoint, operation_text(op['kind'], self.user_key(op['key'])))
 
-    def item_limits(self) -> ItemLimits:  # src/cache-store.ts:739
+    def item_limits(self) -> ItemLimits:  # src/cache-store.ts:784
         """How large an item the server stores (`item_size_max` and `cas_enabled` of `stats settings`), asked once per
         server per backend so that values are checked before they are sent.
         """
@@ -754,7 +791,7 @@ class CacheStore:  # src/cache-store.ts:498
             return assumed
         return self._learn_limits(settings)
 
-    def fetch_item_limits(self) -> ItemLimits:  # src/cache-store.ts:770
+    def fetch_item_limits(self) -> ItemLimits:  # src/cache-store.ts:815
         """The server's item limits as item_limits() finds them, except that a failure to ask propagates as it is
         (ServerPool.learn_item_limits leaves it for the read that follows to report).
         """
@@ -766,7 +803,7 @@ class CacheStore:  # src/cache-store.ts:498
             return self.item_limits()
         return self._learn_limits(self.fetch_stats('settings'))
 
-    def _learn_limits(self, settings: list[StatEntry]) -> ItemLimits:  # src/cache-store.ts:778
+    def _learn_limits(self, settings: list[StatEntry]) -> ItemLimits:  # src/cache-store.ts:823
         """Keeps the item limits `stats settings` tells, for this store and every other on the server."""
         item_size_max = DEFAULT_ITEM_SIZE_MAX
         cas_enabled = True
@@ -786,7 +823,7 @@ class CacheStore:  # src/cache-store.ts:498
     # flight and reports them all in one ERROR. Every command is acknowledged (never noreply), and every reply read.
     def _pipeline(
         self, request: bytes, count: int, read: Callable[[ReplyReader], T | None]
-    ) -> list[T]:  # src/cache-store.ts:798
+    ) -> list[T]:  # src/cache-store.ts:843
         """Sends `request` of `count` commands and reads one reply each with `read`; the connection is left in step."""
         connection = self._connection
         connection.ready(self.endpoint['connect_timeout'])
@@ -801,14 +838,14 @@ class CacheStore:  # src/cache-store.ts:498
         connection.done()
         return replies
 
-    def add_one(self, op: StoreOp) -> bool:  # src/cache-store.ts:814
+    def add_one(self, op: StoreOp) -> bool:  # src/cache-store.ts:859
         """`add` of one item; false when the key exists."""
         request = encode_store('add', utf8_encode(op['key']), op['item']['flags'], op['expire'], op['item']['value'])
         _d0 = self._pipeline(request, 1, read_stored)
         status = _d0[0] if len(_d0) > 0 else None
         return status == 'STORED'
 
-    def set_batch(self, keys: list[str], items: list[StoredItem], expire: int) -> WriteBatch:  # src/cache-store.ts:821
+    def set_batch(self, keys: list[str], items: list[StoredItem], expire: int) -> WriteBatch:  # src/cache-store.ts:866
         """A batch of sets of `keys[i]` to `items[i]`, all with one expiration."""
         commands: list[bytes] = []
         for i in range(len(keys)):
@@ -816,7 +853,7 @@ class CacheStore:  # src/cache-store.ts:498
             commands.append(encode_store('set', utf8_encode(keys[i]), item['flags'], expire, item['value']))
         return {'kind': 'set', 'keys': keys, 'request': bytes().join(commands)}
 
-    def cas_batch(self, ops: list[CasOp]) -> WriteBatch:  # src/cache-store.ts:831
+    def cas_batch(self, ops: list[CasOp]) -> WriteBatch:  # src/cache-store.ts:876
         """A batch of compare-and-swaps, each with its own expiration and token (EXISTS or NOT_FOUND: another client
         won).
         """
@@ -829,27 +866,27 @@ class CacheStore:  # src/cache-store.ts:498
             )
         return {'kind': 'cas', 'keys': keys, 'request': bytes().join(commands)}
 
-    def delete_batch(self, keys: list[str]) -> WriteBatch:  # src/cache-store.ts:842
+    def delete_batch(self, keys: list[str]) -> WriteBatch:  # src/cache-store.ts:887
         """A batch of deletes."""
         commands: list[bytes] = []
         for key in keys:
             commands.append(encode_delete(utf8_encode(key)))
         return {'kind': 'delete', 'keys': keys, 'request': bytes().join(commands)}
 
-    def touch_batch(self, keys: list[str], expire: int) -> WriteBatch:  # src/cache-store.ts:849
+    def touch_batch(self, keys: list[str], expire: int) -> WriteBatch:  # src/cache-store.ts:894
         """A batch of touches to `expire`, each acknowledged (never noreply: a NOT_FOUND must not be lost)."""
         commands: list[bytes] = []
         for key in keys:
             commands.append(encode_touch(utf8_encode(key), expire))
         return {'kind': 'touch', 'keys': keys, 'request': bytes().join(commands)}
 
-    def send_batch(self, batch: WriteBatch) -> None:  # src/cache-store.ts:856
+    def send_batch(self, batch: WriteBatch) -> None:  # src/cache-store.ts:901
         """Sends a batch in one write; its replies are read by receive_batch (other servers' batches may go in between).
         """
         self._connection.ready(self.endpoint['connect_timeout'])
         self._connection.send(batch['request'], self.endpoint['timeout'])
 
-    def receive_batch(self, batch: WriteBatch) -> BatchOutcome:  # src/cache-store.ts:867
+    def receive_batch(self, batch: WriteBatch) -> BatchOutcome:  # src/cache-store.ts:912
         """Reads the reply to every command of a sent batch: which keys memcached did not apply, each with the reason (a
         set NOT_STORED or refused with an error reply, a delete or touch of a key it does not hold), and, when the
         replies stopped early (a transport failure or an unreadable reply, which close the connection), how many came
@@ -881,7 +918,7 @@ class CacheStore:  # src/cache-store.ts:498
         connection.done()
         return {'answered': answered, 'rejected': rejected, 'failure': None}
 
-    def apply_batch(self, batch: WriteBatch) -> list[RejectedWrite]:  # src/cache-store.ts:896
+    def apply_batch(self, batch: WriteBatch) -> list[RejectedWrite]:  # src/cache-store.ts:941
         """A batch sent and read at once: the keys not applied; a failure before the last reply is thrown."""
         self.send_batch(batch)
         outcome = self.receive_batch(batch)
@@ -892,19 +929,19 @@ class CacheStore:  # src/cache-store.ts:498
 
     def set_pipelined(
         self, keys: list[str], items: list[StoredItem], expire: int
-    ) -> list[str]:  # src/cache-store.ts:905
+    ) -> list[str]:  # src/cache-store.ts:950
         """`set` of every key, pipelined in one round trip; returns the keys memcached did not store."""
         return rejected_keys(self.apply_batch(self.set_batch(keys, items, expire)))
 
-    def delete_pipelined(self, keys: list[str]) -> list[str]:  # src/cache-store.ts:910
+    def delete_pipelined(self, keys: list[str]) -> list[str]:  # src/cache-store.ts:955
         """`delete` of every key, pipelined in one round trip; returns the keys memcached did not hold."""
         return rejected_keys(self.apply_batch(self.delete_batch(keys)))
 
-    def touch_pipelined(self, keys: list[str], expire: int) -> list[str]:  # src/cache-store.ts:915
+    def touch_pipelined(self, keys: list[str], expire: int) -> list[str]:  # src/cache-store.ts:960
         """`touch` of every key, pipelined in one round trip; returns the keys memcached no longer held."""
         return rejected_keys(self.apply_batch(self.touch_batch(keys, expire)))
 
-    def stats(self, command: str) -> list[StatEntry]:  # src/cache-store.ts:923
+    def stats(self, command: str) -> list[StatEntry]:  # src/cache-store.ts:968
         """memcached's `stats` (`command` '' for the general statistics, or a group such as `settings`), as the server
         sent them: name and value text, in its order. A failure is an ERROR naming the server.
         """
@@ -913,7 +950,7 @@ class CacheStore:  # src/cache-store.ts:498
         except Exception as error:
             raise_failure(error, self.endpoint, 'stats' if command == '' else f'stats {command}')
 
-    def fetch_stats(self, command: str) -> list[StatEntry]:  # src/cache-store.ts:935
+    def fetch_stats(self, command: str) -> list[StatEntry]:  # src/cache-store.ts:980
         """`stats` without reporting: client failures propagate (ServerStore notes outages first). A server that closes
         the connection on it but answers `version` is a proxy that does not forward it: a CommandRefused.
         """
@@ -929,7 +966,7 @@ class CacheStore:  # src/cache-store.ts:498
 
     # Commands of the function API (src/functions.ts) that act at once rather than at COMMIT: memcached's atomic
     # counters, append and prepend under write_mode immediate, and flush_all. A failure is an ERROR naming the server.
-    def counter(self, kind: Literal['incr', 'decr'], full_key: str, delta: str) -> str | None:  # src/cache-store.ts:954
+    def counter(self, kind: Literal['incr', 'decr'], full_key: str, delta: str) -> str | None:  # src/cache-store.ts:999
         """`incr` or `decr` of `full_key` by `delta` (an unsigned 64-bit decimal): the new value as memcached's decimal
         text, or null when the key does not exist. A value that is not a decimal number is an ERROR naming the key.
         """
@@ -951,7 +988,7 @@ class CacheStore:  # src/cache-store.ts:498
 
     def append_now(
         self, kind: Literal['append', 'prepend'], full_key: str, value: bytes
-    ) -> bool:  # src/cache-store.ts:979
+    ) -> bool:  # src/cache-store.ts:1024
         """`append` or `prepend` of `value` to what `full_key` holds; false when memcached does not hold the key."""
         request = encode_store(kind, utf8_encode(full_key), 0, 0, value)
         try:
@@ -961,7 +998,7 @@ class CacheStore:  # src/cache-store.ts:498
         except Exception as error:
             raise_failure(error, self.endpoint, operation_text(kind, self.user_key(full_key)))
 
-    def flush_all(self) -> None:  # src/cache-store.ts:993
+    def flush_all(self) -> None:  # src/cache-store.ts:1038
         """`flush_all`: memcached invalidates every item it holds, whatever its key. A server that closes the connection
         on it but answers `version` is a proxy that does not forward it (twemproxy): the ERROR says so, as for `stats`.
         """
@@ -980,15 +1017,15 @@ class CacheStore:  # src/cache-store.ts:498
 NON_NUMERIC = 'cannot increment or decrement non-numeric value'
 
 
-def read_counter(reader: ReplyReader) -> CounterReply | None:  # src/cache-store.ts:1008
+def read_counter(reader: ReplyReader) -> CounterReply | None:  # src/cache-store.ts:1053
     return reader.read_counter()
 
 
-def read_ok(reader: ReplyReader) -> bool | None:  # src/cache-store.ts:1012
+def read_ok(reader: ReplyReader) -> bool | None:  # src/cache-store.ts:1057
     return reader.read_ok()
 
 
-def stats_group(command: str) -> StatsGroup:  # src/cache-store.ts:1017
+def stats_group(command: str) -> StatsGroup:  # src/cache-store.ts:1062
     """The stats group of a table's `stats_cmd` (checked by table-options.ts against STATS_COMMANDS)."""
     if command == 'items' or command == 'settings' or command == 'slabs' or command == 'sizes' or command == 'conns':
         return cast("Literal['settings', 'items', 'slabs', 'sizes', 'conns']", command)
@@ -998,7 +1035,7 @@ def stats_group(command: str) -> StatsGroup:  # src/cache-store.ts:1017
 SPACE: bytes = utf8_encode(' ')
 
 
-def encode_keys(keys: list[str]) -> list[bytes]:  # src/cache-store.ts:1036
+def encode_keys(keys: list[str]) -> list[bytes]:  # src/cache-store.ts:1081
     """The UTF-8 bytes of each key. Full keys hold no space, so the keys joined by spaces are encoded at once and split
     again at the spaces (UTF-8 writes a space as one byte that no other character's bytes contain); a key holding a
     space or a lone surrogate is encoded on its own, to fail as it would alone.
