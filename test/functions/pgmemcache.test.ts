@@ -182,6 +182,75 @@ describe('the same results as pgmemcache', () => {
     expect(theirs.map((ttl) => Math.round(ttl / 600))).toEqual([6, 12, 1]);
   });
 
+  it('memcache_replace, memcache_append, memcache_prepend with an expiration: interval and timestamptz', async () => {
+    // replace stores with the new expiration; memcached's append and prepend keep the item's (pgmemcache sends the
+    // expiration, memcached ignores it; ours keeps the remaining TTL it read).
+    const keys = ['ri', 'rt', 'ai', 'at', 'pi', 'pt', 'an', 'pn'];
+    const statements = [
+      "SELECT {s}.memcache_set('ri', 'v'), {s}.memcache_set('rt', 'v')",
+      "SELECT {s}.memcache_set('ai', 'v', '10 minutes'::interval), {s}.memcache_set('at', 'v', '10 minutes'::interval)",
+      "SELECT {s}.memcache_set('pi', 'v', '10 minutes'::interval), {s}.memcache_set('pt', 'v', '10 minutes'::interval)",
+      "SELECT {s}.memcache_set('an', 'v'), {s}.memcache_set('pn', 'v')",
+      "SELECT {s}.memcache_replace('ri', 'w', '1 hour'::interval)",
+      "SELECT {s}.memcache_replace('rt', 'w', now() + '2 hours'::interval)",
+      "SELECT {s}.memcache_append('ai', '+', '1 hour'::interval)",
+      "SELECT {s}.memcache_append('at', '+', now() + '2 hours'::interval)",
+      "SELECT {s}.memcache_prepend('pi', '-', '1 hour'::interval)",
+      "SELECT {s}.memcache_prepend('pt', '-', now() + '2 hours'::interval)",
+      "SELECT {s}.memcache_append('an', '+', '1 hour'::interval), {s}.memcache_prepend('pn', '-', now() + '2 hours'::interval)",
+      "SELECT {s}.memcache_replace('gone', 'w', '1 hour'::interval), {s}.memcache_replace('gone', 'w', now() + '1 hour'::interval)",
+      "SELECT {s}.memcache_append('gone', 'w', '1 hour'::interval), {s}.memcache_append('gone', 'w', now() + '1 hour'::interval)",
+      "SELECT {s}.memcache_prepend('gone', 'w', '1 hour'::interval), {s}.memcache_prepend('gone', 'w', now() + '1 hour'::interval)",
+    ];
+    const ttls = async (): Promise<Array<number | null>> => {
+      const found: Array<number | null> = [];
+      for (const key of keys) {
+        const item = await rawGet(memcached.address, key);
+        found.push(item === null ? null : item.ttl);
+      }
+      return found;
+    };
+    // A TTL within the seconds the scenario took of its nominal value, or up to two above it, is shown as that value;
+    // anything else as it is. Above: memcached's clock ticks once a second, and ours rounds a timestamptz up to the
+    // next whole second (pgmemcache's truncates), so an absolute time may count two more.
+    const nominal = (found: Array<number | null>, expected: number[]): Array<number | null> =>
+      found.map((ttl, i) => (ttl !== null && ttl > expected[i]! - 5 && ttl <= expected[i]! + 2 ? expected[i]! : ttl));
+    const expected = [3600, 7200, 600, 600, 600, 600, -1, -1];
+    const theirResults = await scenario('pgmc', statements);
+    const theirContents = await contents([...keys, 'gone']);
+    const theirTtls = await ttls();
+    const ourResults = await scenario('pymcache_fdw', statements);
+    const ourContents = await contents([...keys, 'gone']);
+    const ourTtls = await ttls();
+    expect(ourResults, 'results').toEqual(theirResults);
+    expect(ourContents, 'memcached afterwards').toEqual(theirContents);
+    expect(nominal(theirTtls, expected), 'pgmemcache TTLs').toEqual(expected);
+    expect(nominal(ourTtls, expected), 'our TTLs').toEqual(expected);
+    expect(ourResults.slice(4)).toEqual([
+      [[true]],
+      [[true]],
+      [[true]],
+      [[true]],
+      [[true]],
+      [[true]],
+      [[true, true]],
+      [[false, false]],
+      [[false, false]],
+      [[false, false]],
+    ]);
+    expect(ourContents.map((item) => (item === null ? null : Buffer.from(item[1], 'hex').toString()))).toEqual([
+      'w',
+      'w',
+      'v+',
+      'v+',
+      '-v',
+      '-v',
+      'v+',
+      '-v',
+      null,
+    ]);
+  });
+
   it('memcache_flush_all empties the server', async () => {
     const results = await sameOnBoth(
       ["SELECT {s}.memcache_set('f', 'x')", 'SELECT {s}.memcache_flush_all()', "SELECT {s}.memcache_get('f')"],
@@ -323,6 +392,31 @@ describe('where ours answers differently on purpose (docs/functions.md, "Differe
       'Read it with memcache_get_bytea(key), which returns the bytes as stored.',
     ]);
     expect(await rows(ours, "SELECT pymcache_fdw.memcache_get_bytea('bin')")).toEqual([[Buffer.from([0x41, 0xff])]]);
+  });
+
+  it('an interval over 30 days: pgmemcache sends the seconds, which memcached reads as a 1970 time (gone at once); ours keeps the item that long', async () => {
+    const statements = (s: string): string[] => [
+      `SELECT ${s}.memcache_set('long', 'v', '60 days'::interval)`,
+      `SELECT ${s}.memcache_set('kept', 'v'), ${s}.memcache_replace('kept', 'w', '60 days'::interval)`,
+      `SELECT ${s}.memcache_add('added', 'v', '60 days'::interval)`,
+      `SELECT ${s}.memcache_get('long'), ${s}.memcache_get('kept'), ${s}.memcache_get('added')`,
+    ];
+    await flush();
+    const theirResults: unknown[][][] = [];
+    for (const statement of statements('pgmc')) theirResults.push(await rows(theirs, statement));
+    expect(theirResults).toEqual([[[true]], [[true, true]], [[true]], [[null, null, null]]]);
+    expect(await contents(['long', 'kept', 'added'])).toEqual([null, null, null]);
+
+    await flush();
+    const ourResults: unknown[][][] = [];
+    for (const statement of statements('pymcache_fdw')) ourResults.push(await rows(ours, statement));
+    expect(ourResults).toEqual([[[true]], [[true, true]], [[true]], [['v', 'w', 'v']]]);
+    for (const key of ['long', 'kept', 'added']) {
+      const item = await rawGet(memcached.address, key);
+      expect(item?.value.toString(), key).toBe(key === 'kept' ? 'w' : 'v');
+      expect(item?.ttl, `${key}: remaining TTL`).toBeGreaterThanOrEqual(60 * 86400 - 5);
+      expect(item?.ttl, `${key}: remaining TTL`).toBeLessThanOrEqual(60 * 86400 + 1);
+    }
   });
 
   it('memcache_server_add of another server: pgmemcache adds it to this session, ours an ERROR with the ALTER', async () => {
