@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { ServerPool } from '../../src/server-pool';
 import { parseServerSet } from '../../src/table-options';
 import { startMemcached, type MemcachedHandle } from '../rig/memcached';
-import { createScratchDatabase } from '../rig/postgres';
+import { createScratchDatabase, installedMulticorn } from '../rig/postgres';
 import { explainLines, openSession, sqlError, type HostSession } from '../host/helpers';
 import { rawCas, rawGet, rawMetadumpCount, rawSet, rawSetMany, type MemcachedAddress } from '../rig/raw-memcached';
 
@@ -471,18 +471,23 @@ describe('a million items', () => {
     expect(after.peak - before.rss).toBeLessThan(20_000);
   }, 300_000);
 
-  it('a cancel lands within a second, also while no item matches', async () => {
+  it('a cancel interrupts the listing, also while no item matches', async () => {
+    // How soon it lands is measured by `npm run bench:cancel` (docs/performance.md), not asserted here: the ERROR
+    // proves the listing was interrupted, not finished (no row matches, so it would have returned a count).
     const pid = (await session.client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
     const other = await openSession(session.connection);
     try {
       const running = sqlError(session.client.query(`SELECT count(key) FROM ${table} WHERE key LIKE 'nothing%'`));
-      await new Promise((resolve) => setTimeout(resolve, 500));
-      const cancelled = Date.now();
+      await new Promise((resolve) => setTimeout(resolve, 300));
       await other.client.query('SELECT pg_cancel_backend($1)', [pid]);
       const error = await running;
-      const took = Date.now() - cancelled;
-      expect(error.message).toContain('canceling statement due to user request');
-      expect(took).toBeLessThan(1000);
+      // Our host acts on the interrupt itself; multicorn2 reports the wrapper's error (docs/production.md).
+      expect(error.message).toBe(
+        installedMulticorn() === 'host'
+          ? 'canceling statement due to user request'
+          : `stopped waiting for memcached at ${label(big)} (metadump of its items): receive interrupted: canceling statement due to user request`,
+      );
+      expect((await session.client.query('SELECT 1 AS one')).rows).toEqual([{ one: 1 }]);
     } finally {
       await other.close();
     }
