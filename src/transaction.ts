@@ -614,16 +614,11 @@ export async function flushWrites(
  */
 export function warnVanishedTouches(store: CacheStore, userKeys: string[], what: string): void {
   warn(
-    'memcached at ' +
-      store.serverLabel +
-      ' no longer held ' +
-      intToString(userKeys.length) +
-      ' key(s) whose expiration an UPDATE changed (' +
-      keyListText(userKeys) +
-      '), while sending ' +
-      what +
-      ': they expired, were evicted or were deleted after the UPDATE read them, and stay absent',
-    'An UPDATE of expire alone is a memcached touch, which does not create keys; INSERT a key to store it again.',
+    `memcached at ${store.serverLabel} no longer held ${intToString(userKeys.length)} key(s) whose expiration ` +
+      `this transaction changed (${keyListText(userKeys)}), while sending ${what}: they expired, were evicted or ` +
+      'were deleted before COMMIT, and stay absent',
+    'An UPDATE of expire alone, like memcache_touch, is a memcached touch, which does not create keys; INSERT a key ' +
+      'to store it again.',
   );
 }
 

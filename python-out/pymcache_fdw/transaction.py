@@ -590,10 +590,11 @@ def warn_vanished_touches(store: CacheStore, user_keys: list[str], what: str) ->
     WARNING names the keys instead of losing the NOT_FOUND.
     """
     warn(
-        f'memcached at {store.server_label} no longer held {int_to_string(len(user_keys))} key(s) whose expiration an'
-        f' UPDATE changed ({key_list_text(user_keys)}), while sending {what}: they expired, were evicted or were'
-        ' deleted after the UPDATE read them, and stay absent',
-        'An UPDATE of expire alone is a memcached touch, which does not create keys; INSERT a key to store it again.',
+        f'memcached at {store.server_label} no longer held {int_to_string(len(user_keys))} key(s) whose expiration this'
+        f' transaction changed ({key_list_text(user_keys)}), while sending {what}: they expired, were evicted or were'
+        ' deleted before COMMIT, and stay absent',
+        'An UPDATE of expire alone, like memcache_touch, is a memcached touch, which does not create keys; INSERT a key'
+        ' to store it again.',
     )
 
 
@@ -606,18 +607,18 @@ APPLIED_UNDONE = (
 )
 
 
-def begin_transaction(serializable: bool) -> None:  # src/transaction.ts:637
+def begin_transaction(serializable: bool) -> None:  # src/transaction.ts:632
     """The backend's hooks: begin. `serializable` is Multicorn's begin argument (1 under SERIALIZABLE)."""
     state.serializable = serializable
 
 
-def statement_opened(statement: StatementWrites) -> None:  # src/transaction.ts:642
+def statement_opened(statement: StatementWrites) -> None:  # src/transaction.ts:637
     """A statement has written through a table: its writes join the write set when it ends (or at COMMIT at the latest).
     """
     state.open_statements[statement] = None
 
 
-def fold_statement(statement: StatementWrites) -> None:  # src/transaction.ts:647
+def fold_statement(statement: StatementWrites) -> None:  # src/transaction.ts:642
     """The statement's writes join the transaction's write set, at the statement's savepoint level."""
     state.open_statements.pop(statement, None)
     level = statement.savepoint_level
@@ -625,7 +626,7 @@ def fold_statement(statement: StatementWrites) -> None:  # src/transaction.ts:64
         transaction_writes.record(level, write.store, write.op)
 
 
-def send_statement(statement: StatementWrites) -> None:  # src/transaction.ts:654
+def send_statement(statement: StatementWrites) -> None:  # src/transaction.ts:649
     """write_mode immediate: the statement's writes are sent as it ends; a failure is an ERROR and what was applied
     stays.
     """
@@ -637,7 +638,7 @@ def send_statement(statement: StatementWrites) -> None:  # src/transaction.ts:65
         raise_error(str(error), error.hint, error.detail)
 
 
-def fold_open_statements() -> None:  # src/transaction.ts:666
+def fold_open_statements() -> None:  # src/transaction.ts:661
     """Statements still open at COMMIT (PostgreSQL ends every statement first; nothing is dropped if one did not)."""
     open: list[StatementWrites] = []
     for statement in state.open_statements:
@@ -646,7 +647,7 @@ def fold_open_statements() -> None:  # src/transaction.ts:666
         fold_statement(statement)
 
 
-def send_at_pre_commit() -> None:  # src/transaction.ts:676
+def send_at_pre_commit() -> None:  # src/transaction.ts:671
     """pre_commit: the write set goes to memcached, except under SERIALIZABLE (then commit sends it). A failure is an
     ERROR, which aborts the transaction; the writes memcached applied are remembered so that rollback deletes them
     again.
@@ -671,7 +672,7 @@ def send_at_pre_commit() -> None:  # src/transaction.ts:676
         state.sent.append(write)
 
 
-def send_at_commit() -> None:  # src/transaction.ts:698
+def send_at_commit() -> None:  # src/transaction.ts:693
     """commit: PostgreSQL has committed. Under SERIALIZABLE the write set is sent now, after PostgreSQL's commit-time
     serialization check; nothing may raise here (the transaction is over), so a failure is a WARNING naming the keys.
     """
@@ -695,7 +696,7 @@ def send_at_commit() -> None:  # src/transaction.ts:698
             )
 
 
-def abandon_transaction() -> None:  # src/transaction.ts:724
+def abandon_transaction() -> None:  # src/transaction.ts:719
     """rollback: nothing pending is sent. Writes memcached applied at pre_commit belong to a transaction that did not
     commit after all (a later commit step failed), so they are deleted again, with a WARNING naming them; nothing here
     may raise (the transaction is already aborting).
@@ -728,7 +729,7 @@ def abandon_transaction() -> None:  # src/transaction.ts:724
     )
 
 
-def forget_all() -> None:  # src/transaction.ts:753
+def forget_all() -> None:  # src/transaction.ts:748
     """The transaction ended (after COMMIT, or ROLLBACK): nothing stays pending."""
     transaction_writes.clear()
     for statement in state.open_statements:
@@ -737,7 +738,7 @@ def forget_all() -> None:  # src/transaction.ts:753
     state.serializable = False
 
 
-def rollback_to_level(level: int) -> None:  # src/transaction.ts:761
+def rollback_to_level(level: int) -> None:  # src/transaction.ts:756
     """ROLLBACK TO SAVEPOINT (or a failed subtransaction) at `level`: the writes made since are dropped."""
     transaction_writes.rollback_to(level)
     dropped: list[StatementWrites] = []
@@ -749,6 +750,6 @@ def rollback_to_level(level: int) -> None:  # src/transaction.ts:761
         state.open_statements.pop(statement, None)
 
 
-def release_level(level: int) -> None:  # src/transaction.ts:774
+def release_level(level: int) -> None:  # src/transaction.ts:769
     """RELEASE SAVEPOINT at `level`: the writes made since belong to the enclosing level."""
     transaction_writes.release(level)

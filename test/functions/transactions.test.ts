@@ -419,9 +419,9 @@ describe('memcache_touch', () => {
         .filter((notice) => notice.severity === 'WARNING')
         .map((notice) => notice.message),
     ).toEqual([
-      `memcached at ${address.host}:${address.port} no longer held 1 key(s) whose expiration an UPDATE changed ` +
-        `("${touched}"), while sending the transaction's writes: they expired, were evicted or were deleted after the ` +
-        'UPDATE read them, and stay absent',
+      `memcached at ${address.host}:${address.port} no longer held 1 key(s) whose expiration this transaction ` +
+        `changed ("${touched}"), while sending the transaction's writes: they expired, were evicted or were deleted ` +
+        'before COMMIT, and stay absent',
     ]);
     expect(await held(cache, [touched])).toEqual([null]);
   });

@@ -456,9 +456,11 @@ describe('touches at COMMIT', () => {
       {
         level: WARNING,
         message:
-          `memcached at ${server.host}:${server.port} no longer held 1 key(s) whose expiration an UPDATE changed ("gone"), ` +
-          "while sending the transaction's writes: they expired, were evicted or were deleted after the UPDATE read them, and stay absent",
-        hint: 'An UPDATE of expire alone is a memcached touch, which does not create keys; INSERT a key to store it again.',
+          `memcached at ${server.host}:${server.port} no longer held 1 key(s) whose expiration this transaction changed ` +
+          `("gone"), while sending the transaction's writes: they expired, were evicted or were deleted before COMMIT, and stay absent`,
+        hint:
+          'An UPDATE of expire alone, like memcache_touch, is a memcached touch, which does not create keys; INSERT a ' +
+          'key to store it again.',
         detail: null,
       },
     ]);
