@@ -130,7 +130,7 @@ export function rejectUnknown(options: Record<string, string>, valid: string[]):
   checkedOption(() => rejectUnknownOptions(options, valid));
 }
 
-/** A timeout in seconds: above 0 (0 would make pymemcache's socket non-blocking) and at most an hour. */
+/** A timeout in seconds: above 0 (a wait of 0 would fail every read at once) and at most an hour. */
 function parseTimeout(name: string, raw: string): Float {
   const seconds = checkedOption(() => parseSecondsOption(name, raw));
   if (seconds <= 0 || seconds > MAX_TIMEOUT_SECONDS) {

@@ -143,7 +143,7 @@ def reject_unknown(options: dict[str, str], valid: list[str]) -> None:  # src/ta
 
 
 def parse_timeout(name: str, raw: str) -> float:  # src/table-options.ts:134
-    """A timeout in seconds: above 0 (0 would make pymemcache's socket non-blocking) and at most an hour."""
+    """A timeout in seconds: above 0 (a wait of 0 would fail every read at once) and at most an hour."""
     seconds = checked_option(lambda: parse_seconds_option(name, raw))
     if seconds <= 0 or seconds > MAX_TIMEOUT_SECONDS:
         raise_error(

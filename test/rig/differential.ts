@@ -6,7 +6,9 @@ import { existsSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
-export const PYTHON = '/usr/bin/python3';
+/** The interpreter of the Python side: Debian's, or the one PYMCACHE_DIFF_PYTHON names (scripts/test.sh runs the
+ * differential suite again under each Python the machine has). */
+export const PYTHON = process.env['PYMCACHE_DIFF_PYTHON'] ?? '/usr/bin/python3';
 const RIG_DIR = dirname(fileURLToPath(import.meta.url));
 export const REPO_ROOT = resolve(RIG_DIR, '..', '..');
 export const PYTHON_OUT = join(REPO_ROOT, 'python-out');

@@ -1,11 +1,11 @@
 // The emitted package on every Python multicorn2 supports (3.9 to 3.13, what python-out/pyproject.toml's
 // requires-python claims): under each interpreter present on this machine, every module compiles, the whole package
-// imports (next to the host's multicorn and pymemcache, both pure Python; pymemcache is Debian's python3-pymemcache,
-// installed for /usr/bin/python3 only, and put on the other interpreters' path as it is, not stubbed), and the runtime
-// port and a few emitted modules compute what Node computes on shared vectors. An interpreter that is absent is
-// skipped with a note in the test name and on stderr: CI machines may lack some.
+// imports with nothing but the host's pure-Python multicorn on the path (no pymemcache, no site-packages: the package
+// must not need them), and the runtime port and a few emitted modules compute what Node computes on shared vectors.
+// The whole differential suite runs under each of these interpreters too (scripts/test.sh, PYMCACHE_DIFF_PYTHON).
+// An interpreter that is absent is skipped with a note in the test name and on stderr: CI machines may lack some.
 import { execFile, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { promisify } from 'node:util';
@@ -29,7 +29,6 @@ const run = promisify(execFile);
 const VERSIONS = ['3.9', '3.10', '3.11', '3.12', '3.13'];
 const PACKAGE = join(PYTHON_OUT, 'pymcache_fdw');
 const DRIVER = join(REPO_ROOT, 'test/rig/differential_driver.py');
-const DEBIAN_PACKAGES = '/usr/lib/python3/dist-packages';
 const scratch = mkdtempSync(join(tmpdir(), 'pymcache-versions-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
@@ -56,21 +55,14 @@ function interpreter(minor: string): string | null {
   return null;
 }
 
-/** A folder holding only Debian's pymemcache (and six, which it imports), or null when that package is absent. */
-function pymemcachePath(): string | null {
-  if (!existsSync(join(DEBIAN_PACKAGES, 'pymemcache')) || !existsSync(join(DEBIAN_PACKAGES, 'six.py'))) return null;
-  const dir = join(scratch, 'pymemcache-path');
-  if (!existsSync(dir)) {
-    mkdirSync(dir);
-    symlinkSync(join(DEBIAN_PACKAGES, 'pymemcache'), join(dir, 'pymemcache'));
-    symlinkSync(join(DEBIAN_PACKAGES, 'six.py'), join(dir, 'six.py'));
-  }
-  return dir;
-}
-
-function environment(extra: string | null): NodeJS.ProcessEnv {
-  const path = [PYTHON_OUT, HOST_PYTHON, ...(extra === null ? [] : [extra])].join(':');
-  return { ...process.env, PYTHONPATH: path, PYTHONDONTWRITEBYTECODE: '1', PYTHONIOENCODING: 'utf-8' };
+function environment(): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    PYTHONPATH: [PYTHON_OUT, HOST_PYTHON].join(':'),
+    PYTHONDONTWRITEBYTECODE: '1',
+    PYTHONIOENCODING: 'utf-8',
+    PYTHONNOUSERSITE: '1',
+  };
 }
 
 function modules(): string[] {
@@ -95,19 +87,13 @@ function moduleName(file: string): string {
 }
 
 /** Every vector through the differential driver under `python`; one outcome per vector. */
-async function runUnder(
-  python: string,
-  extra: string | null,
-  module: string,
-  fn: string,
-  vectors: unknown[][],
-): Promise<Outcome[]> {
+async function runUnder(python: string, module: string, fn: string, vectors: unknown[][]): Promise<Outcome[]> {
   const input = vectors.map((v) => JSON.stringify({ module, function: fn, args: v.map(encodeArgument) })).join('\n');
   const { stdout, stderr, code } = await new Promise<{ stdout: string; stderr: string; code: number | null }>(
     (done, fail) => {
       const child = spawn(python, [DRIVER], {
         cwd: REPO_ROOT,
-        env: environment(extra),
+        env: environment(),
         stdio: ['pipe', 'pipe', 'pipe'],
       });
       const out: Buffer[] = [];
@@ -272,7 +258,6 @@ function cases(): Array<{ ts: string; fn: string; vectors: unknown[][]; floats?:
   ];
 }
 
-const pymemcache = pymemcachePath();
 const present = VERSIONS.map((minor) => ({ minor, python: interpreter(minor) }));
 for (const { minor, python } of present) {
   if (python === null)
@@ -300,45 +285,39 @@ describe('python-out/pymcache_fdw on every supported Python', () => {
           'import py_compile, sys\nfor i, f in enumerate(sys.argv[2:]):\n    py_compile.compile(f, cfile=sys.argv[1] + "/" + str(i) + ".pyc", doraise=True)\nprint(len(sys.argv) - 2)';
         const out = join(scratch, `compiled-${minor}`);
         mkdirSync(out, { recursive: true });
-        const { stdout } = await run(python, ['-W', 'error', '-c', script, out, ...files], { env: environment(null) });
+        const { stdout } = await run(python, ['-W', 'error', '-c', script, out, ...files], { env: environment() });
         expect(stdout.trim()).toBe(String(files.length));
       });
 
-      it.skipIf(pymemcache === null)(
-        'imports every module of the package (multicorn from host/python, pymemcache from Debian)',
-        async () => {
-          const names = modules().map(moduleName);
-          const script =
-            'import importlib, sys\nfor name in sys.argv[1:]:\n    importlib.import_module(name)\nprint(len(sys.argv) - 1)';
-          const { stdout } = await run(python, ['-W', 'error::SyntaxWarning', '-c', script, ...names], {
-            env: environment(pymemcache),
-          });
-          expect(stdout.trim()).toBe(String(names.length));
-        },
-      );
+      it('imports every module of the package with only multicorn (host/python) beside it, no site-packages', async () => {
+        const names = modules().map(moduleName);
+        const script =
+          'import importlib, sys\nfor name in sys.argv[1:]:\n    importlib.import_module(name)\nprint(len(sys.argv) - 1)';
+        const { stdout } = await run(python, ['-S', '-W', 'error::SyntaxWarning', '-c', script, ...names], {
+          env: environment(),
+        });
+        expect(stdout.trim()).toBe(String(names.length));
+      });
 
-      it.skipIf(pymemcache === null)(
-        'computes what Node computes: runtime port, keys, json syntax, server lists',
-        async () => {
-          const mismatches: string[] = [];
-          for (const c of cases()) {
-            const node = await runInNode(c.ts, c.fn, c.vectors, c.floats ?? false);
-            const module = pythonModuleFor(c.ts);
-            const pythonOutcomes = await runUnder(python, pymemcache, module, snakeCase(c.fn), c.vectors);
-            // jsonParse's messages are the platforms' own parser messages (documented as such): compared by class only.
-            const comparable = (o: Outcome | undefined): string =>
-              JSON.stringify(o !== undefined && 'error' in o && c.messages === false ? { error: o.error.class } : o);
-            c.vectors.forEach((vector, i) => {
-              if (comparable(node[i]) !== comparable(pythonOutcomes[i])) {
-                mismatches.push(
-                  `${c.fn}(${JSON.stringify(vector.map(encodeArgument))}): node ${JSON.stringify(node[i])}, python ${JSON.stringify(pythonOutcomes[i])}`,
-                );
-              }
-            });
-          }
-          expect(mismatches.slice(0, 5), `Python ${minor} and Node disagree (FC_SEED=${SEED})`).toEqual([]);
-        },
-      );
+      it('computes what Node computes: runtime port, keys, json syntax, server lists', async () => {
+        const mismatches: string[] = [];
+        for (const c of cases()) {
+          const node = await runInNode(c.ts, c.fn, c.vectors, c.floats ?? false);
+          const module = pythonModuleFor(c.ts);
+          const pythonOutcomes = await runUnder(python, module, snakeCase(c.fn), c.vectors);
+          // jsonParse's messages are the platforms' own parser messages (documented as such): compared by class only.
+          const comparable = (o: Outcome | undefined): string =>
+            JSON.stringify(o !== undefined && 'error' in o && c.messages === false ? { error: o.error.class } : o);
+          c.vectors.forEach((vector, i) => {
+            if (comparable(node[i]) !== comparable(pythonOutcomes[i])) {
+              mismatches.push(
+                `${c.fn}(${JSON.stringify(vector.map(encodeArgument))}): node ${JSON.stringify(node[i])}, python ${JSON.stringify(pythonOutcomes[i])}`,
+              );
+            }
+          });
+        }
+        expect(mismatches.slice(0, 5), `Python ${minor} and Node disagree (FC_SEED=${SEED})`).toEqual([]);
+      });
     });
   }
 });
