@@ -158,6 +158,8 @@ export class PymcacheFDW extends ForeignDataWrapper {
   private readonly layout: CacheTableLayout;
   /** The layout's columns only a meta get or a listing fills: remaining TTL, last access, size, fetched. */
   private readonly factColumns: string[];
+  /** How many columns the foreign table has: a scan naming them all under an UPDATE reads the whole row. */
+  private readonly columnCount: number;
   /** The table's servers: which one holds each key, and what a statement does when one does not answer. */
   private readonly servers: ServerPool;
   /** Items the latest scan returned, by key: an UPDATE that leaves the value alone becomes a `touch`. */
@@ -203,6 +205,7 @@ export class PymcacheFDW extends ForeignDataWrapper {
         ? resolveCacheLayout(fdwColumns, this.settings.rowId)
         : resolveCacheLayout(KEY_VALUE_COLUMNS, 'key');
     const layout = this.layout;
+    this.columnCount = fdwColumns.size;
     this.factColumns = [];
     for (const column of [layout.expireColumn, layout.lastAccessColumn, layout.sizeColumn, layout.fetchedColumn]) {
       if (column !== null) this.factColumns.push(column);
@@ -334,6 +337,22 @@ export class PymcacheFDW extends ForeignDataWrapper {
     return false;
   }
 
+  /**
+   * Ends the statement with an ERROR when it names a fact column and a server of the table refused the meta get that
+   * reads facts (a proxy, or memcached before 1.6.10): the column would read NULL, which looks like a real answer.
+   * An UPDATE's scan, which names every column because PostgreSQL fetches the whole row, is let through: it reads the
+   * value with gets, and an expire it does not set is the table's default (docs/production.md).
+   */
+  private requireAskedFacts(columns: Set<string>): void {
+    if (columns.size === this.columnCount && queryMayModify()) return;
+    const asked: string[] = [];
+    for (const column of this.factColumns) {
+      if (columns.has(column)) asked.push(column);
+    }
+    if (asked.length === 0) return;
+    for (const store of this.servers.stores) store.requireFacts(asked);
+  }
+
   /** Whether a scan without a key condition must fetch values: a value or flags column is asked for (or the row). */
   private wantsValues(columns: Set<string>): boolean {
     if (columns.size === 0) return true;
@@ -400,6 +419,7 @@ export class PymcacheFDW extends ForeignDataWrapper {
     const withFacts = this.wantsFacts(columns);
     if (withFacts && this.layout.sizeColumn !== null) await this.servers.learnItemLimits();
     const found = await this.servers.readThrough(transactionWrites, fullKeys, withFacts);
+    if (withFacts) this.requireAskedFacts(columns);
     // Rows hold the key column (the row id) and the other columns only when the query needs them, decided once here;
     // the rows are built inline because this loop runs once per key of the lookup.
     // A column the query asks for is decoded strictly (an unreadable value is an ERROR naming the key); the others are

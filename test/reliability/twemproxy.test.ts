@@ -188,8 +188,7 @@ describe('a cache table through twemproxy', () => {
     expect(warnings()).toEqual([]);
   });
 
-  // Enabled once PymcacheFDW.execute (src/fdw.ts) calls CacheStore.requireFacts with the fact columns the query names.
-  it.skip('a fact column (expire, fetched) of an existing key is an ERROR naming the proxy limitation and the columns; an UPDATE is not', async () => {
+  it('a fact column (expire, fetched) of an existing key is an ERROR naming the proxy limitation and the columns; an UPDATE is not', async () => {
     await sql(`INSERT INTO proxied (key, value, expire) VALUES ('ttl', 'has a TTL', 600)`);
     const factsHint =
       'The remaining TTL (expire), last_access, size and fetched columns are read with meta gets (mg, one per key), ' +
