@@ -1,10 +1,12 @@
 // Faults injected through the test rig, each with the exact ERROR (or WARNING) the user sees and exactly what memcached
-// holds afterwards: memcached killed with SIGKILL and restarted (idle, and between a statement and its COMMIT), a
+// holds afterwards: memcached killed with SIGKILL and restarted (idle, in the middle of a statement, and between a
+// statement and its COMMIT), a
 // relay that cuts the connection part-way through COMMIT's replies, a server that never answers, an out-of-memory
 // memcached, peers that are not memcached (and one whose error text carries a secret), and a memcached out of
 // connections. After each, the session goes on working.
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
-import { sqlError, type HostSession } from '../host/helpers';
+import { openSession, sqlError, type HostSession } from '../host/helpers';
+import type { PostgresConnection } from '../rig/postgres';
 import { startCuttingRelay, startGarbagePeer, startSilentPeer } from '../rig/faults';
 import { startMemcached, startMemcachedOnPort } from '../rig/memcached';
 import { rawGet, rawSet, rawStats, type MemcachedAddress } from '../rig/raw-memcached';
@@ -12,9 +14,10 @@ import { createCacheTable, held, openReliabilityDatabase } from './support';
 
 const server: MemcachedAddress = inject('memcachedServers')[0]!;
 let session: HostSession;
+let connection: PostgresConnection;
 
 beforeAll(async () => {
-  ({ session } = await openReliabilityDatabase('reliability_faults'));
+  ({ session, connection } = await openReliabilityDatabase('reliability_faults'));
 });
 
 afterAll(async () => {
@@ -88,6 +91,109 @@ describe('memcached killed and restarted', () => {
       expect(await sql('SELECT count(*)::int AS n FROM fault_audit')).toEqual([{ n: 0 }]);
       memcached = await startMemcachedOnPort(port);
       expect(await held(cache, ['a', 'b'])).toEqual([null, null]);
+    } finally {
+      await memcached.stop();
+    }
+  });
+});
+
+describe('memcached killed in the middle of a statement', () => {
+  // The statement looks up k1..k10 one row at a time; from row 6 on its WHERE clause takes an advisory lock another
+  // session holds, so it stops after five lookups until the test, having killed memcached, lets it go on.
+  const LOOKUPS = (table: string): string =>
+    `SELECT g, (SELECT value FROM ${table} WHERE key = 'k' || g::text) AS value FROM generate_series(1, 10) g
+     WHERE g < 6 OR pg_advisory_xact_lock_shared(4242) IS NOT NULL ORDER BY g`;
+
+  async function pausedStatement(
+    table: string,
+    whilePaused: () => Promise<void>,
+  ): Promise<Array<Record<string, unknown>> | Error> {
+    const holder = await openSession(connection);
+    try {
+      await holder.client.query('BEGIN');
+      await holder.client.query('SELECT pg_advisory_xact_lock(4242)');
+      const running = session.client.query(LOOKUPS(table)).then(
+        (result) => result.rows as Array<Record<string, unknown>>,
+        (error: unknown) => error as Error,
+      );
+      // Wait until the statement is blocked on the lock, i.e. its first five lookups are done.
+      for (let waited = 0; ; waited++) {
+        const blocked = await holder.client.query(
+          "SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND objid = 4242 AND NOT granted",
+        );
+        if (blocked.rows.length > 0) break;
+        if (waited > 200) throw new Error('the statement never reached the lock');
+        await new Promise((resolve) => setTimeout(resolve, 25));
+      }
+      await whilePaused();
+      await holder.client.query('COMMIT');
+      return await running;
+    } finally {
+      await holder.close();
+    }
+  }
+
+  it('and not restarted: the next lookup is an ERROR naming the server and the key; the session goes on', async () => {
+    const first = await startMemcached();
+    const port = first.address.port;
+    try {
+      const cache = await createCacheTable(session, first.address, "connect_timeout '0.5'");
+      for (let i = 1; i <= 10; i++) await rawSet(first.address, `${cache.prefix}k${i}`, `v${i}`);
+      const outcome = await pausedStatement(cache.table, () => first.kill());
+      expect(outcome).toBeInstanceOf(Error);
+      expect((outcome as Error).message).toBe(
+        `cannot reach memcached at 127.0.0.1:${port} (get of key "k6"): connection refused`,
+      );
+    } finally {
+      await first.stop();
+    }
+    await stillWorks();
+  });
+
+  it('and restarted: the lookups after the restart reconnect and read the emptied server; nothing fails', async () => {
+    const first = await startMemcached();
+    const port = first.address.port;
+    let memcached = first;
+    try {
+      const cache = await createCacheTable(session, first.address);
+      for (let i = 1; i <= 10; i++) await rawSet(first.address, `${cache.prefix}k${i}`, `v${i}`);
+      const outcome = await pausedStatement(cache.table, async () => {
+        await first.kill();
+        memcached = await startMemcachedOnPort(port);
+        await rawSet(memcached.address, `${cache.prefix}k7`, 'after the restart');
+      });
+      expect(outcome).toEqual([
+        { g: 1, value: 'v1' },
+        { g: 2, value: 'v2' },
+        { g: 3, value: 'v3' },
+        { g: 4, value: 'v4' },
+        { g: 5, value: 'v5' },
+        { g: 6, value: null },
+        { g: 7, value: 'after the restart' },
+        { g: 8, value: null },
+        { g: 9, value: null },
+        { g: 10, value: null },
+      ]);
+    } finally {
+      await memcached.stop();
+    }
+  });
+
+  it('restarted between a statement and its COMMIT: the COMMIT sends on a new connection and memcached holds it all', async () => {
+    const first = await startMemcached();
+    const port = first.address.port;
+    let memcached = first;
+    try {
+      const cache = await createCacheTable(session, first.address);
+      await sql('BEGIN');
+      // The INSERT checks the value size against the server (a connection is open and idle when it is killed).
+      await sql(`INSERT INTO ${cache.table} (key, value) VALUES ('a', 'A'), ('b', 'B')`);
+      await first.kill();
+      memcached = await startMemcachedOnPort(port);
+      session.takeNotices();
+      await sql('COMMIT');
+      expect(session.takeNotices()).toEqual([]);
+      expect(await held(cache, ['a', 'b'])).toEqual(['A', 'B']);
     } finally {
       await memcached.stop();
     }
@@ -208,7 +314,7 @@ describe('peers that are not memcached', () => {
 });
 
 describe('memcached out of connections (memcached -c 32)', () => {
-  it('fifty tables with as many timeouts share one connection; a server out of connections is an ERROR that says so', async () => {
+  it('fifty tables with as many timeouts, and fifty ALTERs of one, share one connection; a server out of connections is an ERROR that says so', async () => {
     const limited = await startMemcached(['-c', '32']);
     try {
       const baseline = Number((await rawStats(limited.address)).get('curr_connections'));
@@ -216,6 +322,12 @@ describe('memcached out of connections (memcached -c 32)', () => {
         await sql(`CREATE FOREIGN TABLE timeouts_${i} (key text, value text) SERVER mc
           OPTIONS (host '${limited.address.host}', port '${limited.address.port}', row_id 'key', timeout '${i / 10}')`);
         await sql(`SELECT value FROM timeouts_${i} WHERE key = 'k'`);
+      }
+      expect(Number((await rawStats(limited.address)).get('curr_connections'))).toBe(baseline + 1);
+      // Fifty ALTERs of one table's timeout (each rebuilds the wrapper) reuse that connection too.
+      for (let i = 1; i <= 50; i++) {
+        await sql(`ALTER FOREIGN TABLE timeouts_1 OPTIONS (SET timeout '${(i + 50) / 10}')`);
+        await sql(`SELECT value FROM timeouts_1 WHERE key = 'k'`);
       }
       expect(Number((await rawStats(limited.address)).get('curr_connections'))).toBe(baseline + 1);
       // Take every connection memcached has left, then ask from a new session.
