@@ -112,6 +112,55 @@ describe('values', () => {
   });
 });
 
+describe('values another client stored that the column type cannot hold', () => {
+  it('an integer value column: an ERROR naming the key and the byte count, never the stored bytes', async () => {
+    await session.client.query(`CREATE FOREIGN TABLE counters (key text, value integer) SERVER mc
+      OPTIONS (host '${server.host}', port '${server.port}', row_id 'key', prefix '${cache.prefix}')`);
+    const secret = 'internal-db-password=hunter2';
+    await rawSet(server, `${cache.prefix}text`, secret);
+    await rawSet(server, `${cache.prefix}huge`, '99999999999');
+    const notInteger = await sqlError(session.client.query("SELECT value FROM counters WHERE key = 'text'"));
+    expect([notInteger.message, notInteger.hint, notInteger.detail]).toEqual([
+      'the value of key "text" cannot be read as integer: memcached holds 28 bytes that are not an integer',
+      'Declare the value column as text (or a wider integer type) to read it.',
+      undefined,
+    ]);
+    const outOfRange = await sqlError(session.client.query("SELECT value FROM counters WHERE key = 'huge'"));
+    expect(outOfRange.message).toBe(
+      'the value of key "huge" cannot be read as integer: memcached holds 11 bytes of an integer out of its range',
+    );
+  });
+});
+
+describe('key conditions that are not plain lookups', () => {
+  it('key = ANY(NULL::text[]) finds nothing, with no WARNING', async () => {
+    await rawSet(server, `${cache.prefix}any`, 'v');
+    session.takeNotices();
+    expect((await session.client.query(`SELECT key FROM ${cache.table} WHERE key = ANY(NULL::text[])`)).rows).toEqual(
+      [],
+    );
+    expect(session.takeNotices()).toEqual([]);
+  });
+
+  it("key = 'a' OR key = 'b' returns exactly those rows (a listing PostgreSQL filters), with no WARNING", async () => {
+    await rawSet(server, `${cache.prefix}or-a`, 'A');
+    await rawSet(server, `${cache.prefix}or-b`, 'B');
+    await rawSet(server, `${cache.prefix}or-c`, 'C');
+    session.takeNotices();
+    expect(
+      (
+        await session.client.query(
+          `SELECT key, value FROM ${cache.table} WHERE key = 'or-a' OR key = 'or-b' OR key = 'absent' ORDER BY key`,
+        )
+      ).rows,
+    ).toEqual([
+      { key: 'or-a', value: 'A' },
+      { key: 'or-b', value: 'B' },
+    ]);
+    expect(session.takeNotices()).toEqual([]);
+  });
+});
+
 describe('expire', () => {
   it('negative is refused', async () => {
     await refused(
