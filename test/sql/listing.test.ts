@@ -386,6 +386,11 @@ describe('what memcached tells about an item', () => {
       // memcached keeps whole seconds since its start and updates its clock once a second: converting an absolute time
       // and reading the TTL back can each add up to a second (as in test/reliability/bad-input.test.ts).
       expect(far.expire).toBeLessThanOrEqual(40 * 86400 + 2);
+      // Against the truth, memcached's own answer read right after: within a second (its clock ticks once a second).
+      for (const row of [far, soon]) {
+        const truth = (await rawGet(server, row.key))!.ttl;
+        expect(Math.abs(row.expire - truth)).toBeLessThanOrEqual(1);
+      }
       expect([far.flags, never.flags, soon.flags]).toEqual([0, 0, 5]);
       // memcached's own size of the item: key, value, its 59-byte header with CAS, and 4 bytes for non-zero flags.
       expect([far.size, never.size, soon.size]).toEqual([3 + 3 + 59, 5 + 1 + 59, 4 + 2 + 59 + 4]);
