@@ -4,7 +4,7 @@
 // answers (reads and COMMIT), an out-of-memory memcached, peers that are not memcached (reads and COMMIT, and one
 // whose error text carries a secret), and a memcached out of connections. After each, the session goes on working.
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
-import { openSession, sqlError, type HostSession } from '../host/helpers';
+import { openSession, sqlError, type HostSession, type SqlError } from '../host/helpers';
 import type { PostgresConnection } from '../rig/postgres';
 import { startCuttingRelay, startGarbagePeer, startSilentPeer } from '../rig/faults';
 import { startMemcached, startMemcachedOnPort } from '../rig/memcached';
@@ -255,10 +255,7 @@ describe('a server that never answers', () => {
 });
 
 describe('writes at COMMIT to a peer that fails', () => {
-  async function commitTo(
-    address: MemcachedAddress,
-    name: string,
-  ): Promise<{ error: Error & { detail?: string }; warnings: string[] }> {
+  async function commitTo(address: MemcachedAddress, name: string): Promise<{ error: SqlError; warnings: string[] }> {
     // item_size_max: the INSERT's size check does not ask the peer for stats settings.
     await sql(`CREATE FOREIGN TABLE ${name} (key text, value text) SERVER mc OPTIONS (host '${address.host}',
       port '${address.port}', row_id 'key', connect_timeout '0.5', timeout '0.5', item_size_max '1048576')`);
