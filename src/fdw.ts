@@ -77,6 +77,7 @@ import {
   type SqlValue,
 } from './values';
 import { refuseWideningUserMapping } from './server-security';
+import { describeLookup, describeServers } from './explain-text';
 
 /**
  * Rows the planner is told a scan without a key condition returns when the servers' item counts are not known (a
@@ -283,7 +284,7 @@ export class PymcacheFDW extends ForeignDataWrapper {
     offset: number | null = null,
   ): string[] {
     if (this.statsTable !== null) return this.statsTable.explain(quals, columns, sortkeys, verbose);
-    const lines: string[] = [this.servers.describeServers()];
+    const lines: string[] = [describeServers(this.servers)];
     const prefix = this.settings.prefix;
     if (prefix !== '') lines.push('key prefix ' + quoteForMessage(prefix));
     const keyColumn = this.layout.keyColumn;
@@ -291,7 +292,7 @@ export class PymcacheFDW extends ForeignDataWrapper {
     if (keys !== null) {
       const fullKeys: string[] = [];
       for (const key of keys) fullKeys.push(prefix + key);
-      lines.push(this.servers.describeLookup(fullKeys, this.wantsFacts(columns)));
+      lines.push(describeLookup(this.servers, fullKeys, this.wantsFacts(columns)));
       return lines;
     }
     if (!this.settings.fullScan) {

@@ -4,12 +4,11 @@
 // (the servers work in parallel). While a server is marked down (server-store.ts) its keys go where the matching
 // client sends them while it is down (`serverForWhileDown`), and where that client fails them instead (ketama),
 // `on_server_error` decides: `error` fails the statement, `miss` reads them as misses with a WARNING. Writes to a
-// server that is down always fail. The pool also writes what EXPLAIN says about the servers and a lookup.
+// server that is down always fail. What EXPLAIN says about the pool is explain-text.ts's.
 import {
   CacheStore,
   describeFailure,
   isClientFailure,
-  KEYS_PER_GET,
   raiseFailure,
   type PendingGet,
   type StoredItem,
@@ -20,7 +19,7 @@ import { keyCountText, quoteForMessage, stripPrefix } from './keys';
 import { LISTING_TEXT, raiseListingFailure } from './item-dump';
 import { CommandRefused } from './proxies';
 import type { StatEntry } from './memcache/protocol';
-import { intDiv, intToString, parseDecimalInt } from './ports/runtime';
+import { intToString, parseDecimalInt } from './ports/runtime';
 import { OPTION_HINT, type ServerEndpoint, type ServerSetOptions } from './table-options';
 import { failedAt, isMarkedDown, missable, noteFailure, noteSuccess, ServerStore } from './server-store';
 import type { WriteSet } from './write-set';
@@ -63,7 +62,7 @@ export class ServerPool {
   private readonly prefix: string;
   private readonly distribution: Distribution;
   /** The store of a one-server table: every key goes there without hashing. */
-  private readonly only: CacheStore | null;
+  readonly only: CacheStore | null;
 
   constructor(settings: ServerSetOptions, prefix: string) {
     this.settings = settings;
@@ -333,54 +332,6 @@ export class ServerPool {
         if (!isClientFailure(error) && !(error instanceof CommandRefused)) throw error;
       }
     }
-  }
-
-  /** What EXPLAIN says about the servers: `memcached host:port`, or the list and the distribution. */
-  describeServers(): string {
-    if (!this.settings.listed) return 'memcached ' + this.stores[0]!.serverLabel;
-    const names: string[] = [];
-    for (const address of this.settings.addresses) {
-      const name = address.host + ':' + intToString(address.port);
-      names.push(address.weight === 1 ? name : name + ':' + intToString(address.weight));
-    }
-    return 'memcached servers ' + names.join(', ') + ' (distribution ' + this.settings.distribution + ')';
-  }
-
-  /**
-   * What EXPLAIN says about a lookup of `fullKeys`: keys, `gets` lines (KEYS_PER_GET keys each) or meta gets (one per
-   * key, when the query needs an item's facts) and the servers asked. All requests go out pipelined, to every server
-   * at once: one round trip.
-   */
-  describeLookup(fullKeys: string[], withFacts: boolean): string {
-    const keyCount = intToString(fullKeys.length);
-    let how: string;
-    if (withFacts) {
-      how = 'mg (meta get, with TTL and item facts) of ' + keyCount + ' key(s)';
-    } else {
-      const lines = intDiv(fullKeys.length + KEYS_PER_GET - 1, KEYS_PER_GET);
-      how = 'gets ' + keyCount + ' key(s)' + (lines > 1 ? ' (' + intToString(lines) + ' lines, pipelined)' : '');
-    }
-    if (this.only !== null) return how + ' in one round trip';
-    const perServer: Map<number, number> = new Map<number, number>();
-    for (const fullKey of fullKeys) {
-      const home = this.homeOf(fullKey);
-      const before = perServer.get(home);
-      perServer.set(home, before === undefined ? 1 : before + 1);
-    }
-    const counts: string[] = [];
-    for (let position = 0; position < this.stores.length; position++) {
-      const keysThere = perServer.get(position);
-      if (keysThere !== undefined) counts.push(intToString(keysThere) + ' on ' + this.stores[position]!.serverLabel);
-    }
-    return (
-      how +
-      ' from ' +
-      intToString(counts.length) +
-      ' of ' +
-      intToString(this.stores.length) +
-      ' servers at once, one round trip: ' +
-      counts.join(', ')
-    );
   }
 
   /**

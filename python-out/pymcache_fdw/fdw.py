@@ -14,6 +14,7 @@ from ._runtime import InvalidUtf8Error, int_to_string, utf8_byte_length, utf8_de
 from .cache_store import CacheStore, ITEM_FLAGS_BYTES, ItemFacts, StoreOp, StoredItem, WriteOp
 from .columns import CacheTableLayout, resolve_cache_layout
 from .errors import raise_error, warn
+from .explain_text import describe_lookup, describe_servers
 from .import_schema import imported_tables
 from .item_dump import ItemDump
 from .keys import (
@@ -87,20 +88,20 @@ KEY_VALUE_COLUMNS: dict[str, ColumnDefinition] = dict(
 )
 
 
-class RowPage:  # src/fdw.ts:106
+class RowPage:  # src/fdw.ts:107
     """The rows a scan returns under LIMIT and OFFSET (both applied by the scan only when can_limit accepted them)."""
 
     _limit: int | None
     _to_skip: int
     _returned: int
 
-    def __init__(self, limit: int | None, offset: int | None) -> None:  # src/fdw.ts:111
+    def __init__(self, limit: int | None, offset: int | None) -> None:  # src/fdw.ts:112
         self._limit = None
         self._limit = limit
         self._to_skip = 0 if offset is None else offset
         self._returned = 0
 
-    def take(self) -> bool:  # src/fdw.ts:118
+    def take(self) -> bool:  # src/fdw.ts:119
         """Whether the next row found is returned (false while OFFSET skips, or once LIMIT is reached)."""
         if self.full():
             return False
@@ -110,12 +111,12 @@ class RowPage:  # src/fdw.ts:106
         self._returned += 1
         return True
 
-    def full(self) -> bool:  # src/fdw.ts:129
+    def full(self) -> bool:  # src/fdw.ts:130
         """LIMIT rows were returned: the scan stops listing."""
         return self._limit is not None and self._returned >= self._limit
 
 
-class ListedItem:  # src/fdw.ts:135
+class ListedItem:  # src/fdw.ts:136
     """An item a listing found: its user key, full key, the listing's entry and the server's clock at the listing."""
 
     key: str
@@ -123,13 +124,13 @@ class ListedItem:  # src/fdw.ts:135
     entry: MetadumpEntry
     _server_time: int
 
-    def __init__(self, key: str, full_key: str, entry: MetadumpEntry, server_time: int) -> None:  # src/fdw.ts:141
+    def __init__(self, key: str, full_key: str, entry: MetadumpEntry, server_time: int) -> None:  # src/fdw.ts:142
         self.key = key
         self.full_key = full_key
         self.entry = entry
         self._server_time = server_time
 
-    def facts(self) -> ItemFacts:  # src/fdw.ts:149
+    def facts(self) -> ItemFacts:  # src/fdw.ts:150
         """The entry's facts: TTL by the server's clock (-1: never expires), last access by this host's clock."""
         entry = self.entry
         ttl = -1 if entry['expires_at'] == -1 else entry['expires_at'] - self._server_time
@@ -138,7 +139,7 @@ class ListedItem:  # src/fdw.ts:135
         )
 
 
-class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:156
+class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:157
     _settings: CacheTableOptions
     _layout: CacheTableLayout
     # The layout's columns only a meta get or a listing fills: remaining TTL, last access, size, fetched.
@@ -158,7 +159,7 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:156
     # A statistics table (option stats_cmd) serves its rows from here; null for a cache table.
     _stats_table: PymcacheFDWStats | None
 
-    def __init__(self, fdw_options: dict[str, str], fdw_columns: dict[str, ColumnDefinition]) -> None:  # src/fdw.ts:176
+    def __init__(self, fdw_options: dict[str, str], fdw_columns: dict[str, ColumnDefinition]) -> None:  # src/fdw.ts:177
         super().__init__(fdw_options, fdw_columns)
         self._stats_table = None
         refuse_widening_user_mapping()
@@ -203,12 +204,12 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:156
         self._guard = 'outside-backend'
 
     @property
-    def rowid_column(self) -> str:  # src/fdw.ts:220
+    def rowid_column(self) -> str:  # src/fdw.ts:221
         if self._stats_table is not None:
             self._read_only()
         return self._layout['key_column']
 
-    def _read_only(self) -> NoReturn:  # src/fdw.ts:226
+    def _read_only(self) -> NoReturn:  # src/fdw.ts:227
         """A write to a statistics table: an ERROR."""
         raise_error(
             'cannot change a statistics table: it shows memcached\'s "stats" (option stats_cmd)',
@@ -222,11 +223,11 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:156
         options: dict[str, str],
         restriction_type: str | None,
         restricts: list[str],
-    ) -> list[TableDefinition]:  # src/fdw.ts:234
+    ) -> list[TableDefinition]:  # src/fdw.ts:235
         """IMPORT FOREIGN SCHEMA memcached: the cache table and the statistics tables (src/import-schema.ts)."""
         return imported_tables(schema, server_options, options, restriction_type, restricts)
 
-    def get_rel_size(self, quals: list[Qual], columns: AbstractSet[str]) -> tuple[int, int]:  # src/fdw.ts:248
+    def get_rel_size(self, quals: list[Qual], columns: AbstractSet[str]) -> tuple[int, int]:  # src/fdw.ts:249
         """A lookup returns at most its keys; a scan without a key condition every item of the servers (memcached's
         curr_items, summed: the table's prefix group is a part of that).
         """
@@ -248,13 +249,13 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:156
         items = self._servers.item_count()
         return (NO_KEY_ROWS_ESTIMATE if items is None else items, width)
 
-    def get_path_keys(self) -> list[tuple[list[str], int]]:  # src/fdw.ts:264
+    def get_path_keys(self) -> list[tuple[list[str], int]]:  # src/fdw.ts:265
         """A join or parameter on the key column is a lookup returning at most one row per outer row."""
         if self._stats_table is not None:
             return []
         return [([self._layout['key_column']], 1)]
 
-    def can_limit(self, limit: int | None, offset: int | None) -> bool:  # src/fdw.ts:273
+    def can_limit(self, limit: int | None, offset: int | None) -> bool:  # src/fdw.ts:274
         """A scan without a key condition applies LIMIT and OFFSET itself: it stops listing once it has returned enough
         rows. Multicorn asks only for a query with nothing but the scan under the LIMIT.
         """
@@ -268,10 +269,10 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:156
         verbose: bool = False,
         limit: int | None = None,
         offset: int | None = None,
-    ) -> list[str]:  # src/fdw.ts:277
+    ) -> list[str]:  # src/fdw.ts:278
         if self._stats_table is not None:
             return self._stats_table.explain(quals, columns, sortkeys, verbose)
-        lines: list[str] = [self._servers.describe_servers()]
+        lines: list[str] = [describe_servers(self._servers)]
         prefix = self._settings['prefix']
         if prefix != '':
             lines.append(f'key prefix {quote_for_message(prefix)}')
@@ -281,7 +282,7 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:156
             full_keys: list[str] = []
             for key in keys:
                 full_keys.append(prefix + key)
-            lines.append(self._servers.describe_lookup(full_keys, self._wants_facts(columns)))
+            lines.append(describe_lookup(self._servers, full_keys, self._wants_facts(columns)))
             return lines
         if not self._settings['full_scan']:
             lines.append("no key condition: no rows (full_scan is 'off')")
@@ -310,7 +311,7 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:156
         )
         return lines
 
-    def _wants_facts(self, columns: AbstractSet[str]) -> bool:  # src/fdw.ts:330
+    def _wants_facts(self, columns: AbstractSet[str]) -> bool:  # src/fdw.ts:331
         """Whether the query needs what only a meta get or a listing tells (remaining TTL, last access, size, fetched).
         multicorn2 names no column for a whole-row reference: an empty set may need them all, and so may a reading query
         that names nothing but the key (`SELECT c::text FROM cache c WHERE key = 'k'` names the column of its
@@ -327,7 +328,7 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:156
                 return True
         return False
 
-    def _require_asked_facts(self, columns: AbstractSet[str]) -> None:  # src/fdw.ts:346
+    def _require_asked_facts(self, columns: AbstractSet[str]) -> None:  # src/fdw.ts:347
         """Ends the statement with an ERROR when it names a fact column and a server of the table refused the meta get
         that reads facts (a proxy, or memcached before 1.6.10): the column would read NULL, which looks like a real
         answer. An UPDATE's scan, which names every column because PostgreSQL fetches the whole row, is let through: it
@@ -344,7 +345,7 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:156
         for store in self._servers.stores:
             store.require_facts(asked)
 
-    def _wants_values(self, columns: AbstractSet[str]) -> bool:  # src/fdw.ts:357
+    def _wants_values(self, columns: AbstractSet[str]) -> bool:  # src/fdw.ts:358
         """Whether a scan without a key condition must fetch values: a value or flags column is asked for (or the row).
         """
         if len(columns) == 0:
@@ -352,7 +353,7 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:156
         flags_column = self._layout['flags_column']
         return self._layout['value_column'] in columns or flags_column is not None and flags_column in columns
 
-    def _full_key(self, key: str) -> str:  # src/fdw.ts:364
+    def _full_key(self, key: str) -> str:  # src/fdw.ts:365
         """The memcached key for a SQL key: prefixed and validated; an invalid one is an ERROR naming it."""
         try:
             return prefixed_key(self._settings['prefix'], key)
@@ -366,7 +367,7 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:156
         sortkeys: list[SortKey] | None = None,
         limit: int | None = None,
         offset: int | None = None,
-    ) -> Iterator[SqlRow]:  # src/fdw.ts:377
+    ) -> Iterator[SqlRow]:  # src/fdw.ts:378
         """The rows for `quals`: a lookup of the keys the quals give, or without a key condition a listing of every
         server (full_scan). `limit` and `offset` come only when can_limit accepted them.
         """
@@ -438,7 +439,7 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:156
                 )
             yield row
 
-    def _facts_into(self, row: SqlRow, cas: str | None, facts: ItemFacts | None, key: str) -> None:  # src/fdw.ts:458
+    def _facts_into(self, row: SqlRow, cas: str | None, facts: ItemFacts | None, key: str) -> None:  # src/fdw.ts:459
         """The columns of what memcached told about an item (NULL where the read did not say)."""
         layout = self._layout
         if layout['expire_column'] is not None:
@@ -458,7 +459,7 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:156
                 None if facts is None else fetched_column_value(facts.fetched, layout['fetched_kind'])
             )
 
-    def _row_of(self, key: str, item: StoredItem, value_asked: bool) -> SqlRow:  # src/fdw.ts:474
+    def _row_of(self, key: str, item: StoredItem, value_asked: bool) -> SqlRow:  # src/fdw.ts:475
         """The row of `item` under the user key `key`; `value_asked`: the value and flags are decoded strictly."""
         layout = self._layout
         row: SqlRow = {}
@@ -480,7 +481,7 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:156
 
     def _list_items(
         self, quals: list[Qual], columns: AbstractSet[str], limit: int | None, offset: int | None
-    ) -> Iterator[SqlRow]:  # src/fdw.ts:498
+    ) -> Iterator[SqlRow]:  # src/fdw.ts:499
         """A scan without a key condition: the items of every server of the table (lru_crawler metadump), server after
         server, with the transaction's pending writes in place of what memcached holds for their keys. Only the table's
         prefix group is kept (the prefix stripped), and only keys the server holds as a lookup would read them (a stale
@@ -579,7 +580,7 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:156
                 ' key bytes only.',
             )
 
-    def _listed_row(self, listed: ListedItem, item: StoredItem | None, remember: bool) -> SqlRow:  # src/fdw.ts:593
+    def _listed_row(self, listed: ListedItem, item: StoredItem | None, remember: bool) -> SqlRow:  # src/fdw.ts:594
         """The row of an item a listing found; `item` holds its value when the query needed it, else null (then nothing
         is remembered: a statement that may write always fetches values).
         """
@@ -597,7 +598,7 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:156
 
     def _fetch_batch(
         self, store: CacheStore, batch: list[ListedItem], page: RowPage, remember: bool
-    ) -> list[SqlRow]:  # src/fdw.ts:608
+    ) -> list[SqlRow]:  # src/fdw.ts:609
         """The rows of a batch of listed items, their values fetched in one pipelined get (items gone since are left
         out).
         """
@@ -613,7 +614,7 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:156
             rows.append(self._listed_row(listed, item, remember))
         return rows
 
-    def _key_of(self, value: SqlValue) -> str:  # src/fdw.ts:627
+    def _key_of(self, value: SqlValue) -> str:  # src/fdw.ts:628
         """The key of a row being written; NULL is an ERROR (memcached has no NULL key)."""
         if isinstance(value, str):
             return value
@@ -621,7 +622,7 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:156
             raise_error(f"the key column \"{self._layout['key_column']}\" must not be NULL", 'Give every row a key.')
         raise_error(f"the key column \"{self._layout['key_column']}\" must be text")
 
-    def _item_of(self, row: SqlRow, key: str, flags_fallback: int) -> StoredItem:  # src/fdw.ts:636
+    def _item_of(self, row: SqlRow, key: str, flags_fallback: int) -> StoredItem:  # src/fdw.ts:637
         """The bytes and flags to store for a row; without a flags column the item keeps `flags_fallback`."""
         value_column = self._layout['value_column']
         value = row.get(value_column)
@@ -639,7 +640,7 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:156
             flags = 0 if number is None else checked_flags(number, key)
         return {'value': encoded, 'flags': flags, 'cas': None, 'facts': None}
 
-    def _expire_of(self, row: SqlRow, key: str) -> int:  # src/fdw.ts:657
+    def _expire_of(self, row: SqlRow, key: str) -> int:  # src/fdw.ts:658
         """What memcached is sent as the expiration of a row: its expire column, else the table's `expire` option."""
         seconds = self._settings['expire']
         expire_column = self._layout['expire_column']
@@ -651,12 +652,12 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:156
         return memcached_expire(seconds, key)
 
     @property
-    def _sends_at_statement_end(self) -> bool:  # src/fdw.ts:669
+    def _sends_at_statement_end(self) -> bool:  # src/fdw.ts:670
         """Writes wait for COMMIT unless the table's write_mode is immediate (then they wait for the statement's end).
         """
         return self._settings['write_mode'] == 'immediate'
 
-    def _duplicate_key(self, key: str) -> NoReturn:  # src/fdw.ts:673
+    def _duplicate_key(self, key: str) -> NoReturn:  # src/fdw.ts:674
         raise_error(
             f'duplicate key value: key {quote_for_message(key)} already exists in memcached at'
             f' {self._servers.store_for(self._full_key(key)).server_label}',
@@ -666,7 +667,7 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:156
 
     def _exists_for_transaction(
         self, key: str, full_key: str, found: dict[str, StoredItem] | None
-    ) -> bool:  # src/fdw.ts:688
+    ) -> bool:  # src/fdw.ts:689
         """Whether `full_key` exists as this transaction sees it: its pending write if any, else memcached (`found`, the
         items a batch lookup returned, or one get).
         """
@@ -684,7 +685,7 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:156
         fetched = self._servers.read_through(transaction_writes, [full_key])
         return full_key in fetched
 
-    def _check_item_size(self, key: str, full_key: str, item: StoredItem) -> None:  # src/fdw.ts:708
+    def _check_item_size(self, key: str, full_key: str, item: StoredItem) -> None:  # src/fdw.ts:709
         """A stored value must fit the server's item size (item_size_max, less the key and memcached's per-item
         overhead), checked before it is recorded so that memcached cannot refuse it at COMMIT.
         """
@@ -703,7 +704,7 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:156
                 ' store a smaller value, or start memcached with a larger -I.',
             )
 
-    def _write(self, op: WriteOp, key: str) -> bool:  # src/fdw.ts:739
+    def _write(self, op: WriteOp, key: str) -> bool:  # src/fdw.ts:740
         """Sends or records one write of the row whose key is `key`. Outside a transaction (Multicorn always opens one;
         only direct callers do not) the write goes out at once. Otherwise it joins the statement's writes, which reach
         the transaction's write set (or, under write_mode immediate, memcached) when the statement ends.
@@ -725,7 +726,7 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:156
 
     def _store_new(
         self, key: str, full_key: str, item: StoredItem, expire: int, found: dict[str, StoredItem] | None
-    ) -> None:  # src/fdw.ts:759
+    ) -> None:  # src/fdw.ts:760
         """Stores a row under `insert_mode`; in `add` mode an existing key is a unique violation, found at statement
         time (the transaction's own pending writes, else memcached) and checked again by memcached's `add` when sent.
         `found` holds the items of a batch lookup (bulk_insert), or null.
@@ -740,7 +741,7 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:156
         if not stored and kind == 'add':
             self._duplicate_key(key)
 
-    def insert(self, values: SqlRow) -> SqlRow | None:  # src/fdw.ts:776
+    def insert(self, values: SqlRow) -> SqlRow | None:  # src/fdw.ts:777
         if self._stats_table is not None:
             self._read_only()
         given = values.get(self._layout['key_column'])
@@ -751,7 +752,7 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:156
         self._store_new(key, full_key, item, expire, None)
         return None
 
-    def bulk_insert(self, rows: list[SqlRow]) -> None:  # src/fdw.ts:791
+    def bulk_insert(self, rows: list[SqlRow]) -> None:  # src/fdw.ts:792
         """Rows an INSERT hands over in batches of modify_batch_size: the same as insert() row by row, with the
         duplicate check of insert_mode add done for the whole batch in one get_many.
         """
@@ -774,13 +775,13 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:156
         return None
 
     @property
-    def modify_batch_size(self) -> int:  # src/fdw.ts:817
+    def modify_batch_size(self) -> int:  # src/fdw.ts:818
         """Rows per bulk_insert call: the table's batch_size, 1 by default because PostgreSQL returns no rows from
         INSERT ... RETURNING when it batches.
         """
         return self._settings['batch_size']
 
-    def update(self, oldvalues: SqlValue, newvalues: SqlRow) -> SqlRow | None:  # src/fdw.ts:826
+    def update(self, oldvalues: SqlValue, newvalues: SqlRow) -> SqlRow | None:  # src/fdw.ts:827
         """`oldvalues` is the row id (the key) of the row the scan found. An UPDATE that leaves value and flags as they
         were is a `touch` (only the expiration changes); otherwise the item is set. Changing the key moves the item: the
         new key is stored (under insert_mode) first, then the old one deleted.
@@ -823,7 +824,7 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:156
         self._scanned[new_key] = item
         return None
 
-    def _changed_meanwhile(self, key: str, full_key: str) -> NoReturn:  # src/fdw.ts:863
+    def _changed_meanwhile(self, key: str, full_key: str) -> NoReturn:  # src/fdw.ts:864
         """An UPDATE sent at once (outside a transaction) found the item changed by another client since it read it."""
         raise_error(
             f'another client changed key {quote_for_message(key)} in memcached at'
@@ -832,7 +833,7 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:156
             "The other client's value stays. Read the key again and retry.",
         )
 
-    def delete(self, oldvalues: SqlValue) -> None:  # src/fdw.ts:872
+    def delete(self, oldvalues: SqlValue) -> None:  # src/fdw.ts:873
         """`oldvalues` is the key of a row the scan found, so DELETE's row count is the number of keys that existed."""
         if self._stats_table is not None:
             self._read_only()
@@ -843,45 +844,45 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:156
     # Transaction hooks. Multicorn calls begin/sub_begin when the table is first used in a transaction or savepoint, and
     # pre_commit, commit, rollback, sub_commit, sub_rollback on every table used in it: the write set is shared by the
     # backend's tables, so each hook is idempotent and the first pre_commit (or commit) sends everything.
-    def begin(self, serializable: int) -> None:  # src/fdw.ts:884
+    def begin(self, serializable: int) -> None:  # src/fdw.ts:885
         """`serializable` is 1 under SERIALIZABLE, else 0: a SERIALIZABLE transaction's writes wait for commit."""
         self._transaction_level = 1
         self._guard = guard_transaction()
         begin_transaction(serializable == 1)
 
-    def sub_begin(self, level: int) -> None:  # src/fdw.ts:890
+    def sub_begin(self, level: int) -> None:  # src/fdw.ts:891
         self._transaction_level = level
 
-    def sub_commit(self, level: int) -> None:  # src/fdw.ts:895
+    def sub_commit(self, level: int) -> None:  # src/fdw.ts:896
         """RELEASE SAVEPOINT: the savepoint's writes stay pending, now part of the enclosing level."""
         release_level(level)
         self._transaction_level = level - 1
 
-    def sub_rollback(self, level: int) -> None:  # src/fdw.ts:901
+    def sub_rollback(self, level: int) -> None:  # src/fdw.ts:902
         """ROLLBACK TO SAVEPOINT (or a failed subtransaction): exactly the writes made since the savepoint are dropped.
         """
         rollback_to_level(level)
         self._transaction_level = level - 1
 
-    def pre_commit(self) -> None:  # src/fdw.ts:907
+    def pre_commit(self) -> None:  # src/fdw.ts:908
         """Before COMMIT: every pending write goes to memcached, pipelined per server; a failure aborts the COMMIT."""
         send_at_pre_commit()
 
-    def commit(self) -> None:  # src/fdw.ts:912
+    def commit(self) -> None:  # src/fdw.ts:913
         """After COMMIT: a SERIALIZABLE transaction's writes go now (a failure is a WARNING); nothing stays pending."""
         send_at_commit()
         self._transaction_level = 0
 
-    def rollback(self) -> None:  # src/fdw.ts:918
+    def rollback(self) -> None:  # src/fdw.ts:919
         """ROLLBACK (or an error): the pending writes are dropped; any sent before the abort are deleted again."""
         self._statement.clear()
         abandon_transaction()
         self._transaction_level = 0
 
-    def end_scan(self) -> None:  # src/fdw.ts:924
+    def end_scan(self) -> None:  # src/fdw.ts:925
         pass
 
-    def end_modify(self) -> None:  # src/fdw.ts:930
+    def end_modify(self) -> None:  # src/fdw.ts:931
         """The statement's modification ends: its writes join the transaction's write set, or under write_mode immediate
         go to memcached now, pipelined.
         """
@@ -896,20 +897,20 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:156
     # The function API (src/functions.ts): memcache_get, memcache_set, ... on this table go through the checks and the
     # write path of INSERT, UPDATE and DELETE. Each call is a statement of its own.
     @property
-    def table_options(self) -> CacheTableOptions:  # src/fdw.ts:944
+    def table_options(self) -> CacheTableOptions:  # src/fdw.ts:945
         """The table's options, as checked when the instance was built."""
         return self._settings
 
     @property
-    def server_pool(self) -> ServerPool:  # src/fdw.ts:949
+    def server_pool(self) -> ServerPool:  # src/fdw.ts:950
         """The table's servers."""
         return self._servers
 
-    def memcached_key(self, key: str) -> str:  # src/fdw.ts:954
+    def memcached_key(self, key: str) -> str:  # src/fdw.ts:955
         """The memcached key of `key`: prefixed and validated (an invalid key is an ERROR naming it)."""
         return self._full_key(key)
 
-    def join_transaction(self, serializable: int, level: int, fresh: bool) -> None:  # src/fdw.ts:963
+    def join_transaction(self, serializable: int, level: int, fresh: bool) -> None:  # src/fdw.ts:964
         """Joins the backend's transaction at savepoint `level` (PostgreSQL's nesting level: 1 for the transaction), as
         Multicorn's begin and sub_begin would; `serializable` is 1 under SERIALIZABLE. `fresh`: the backend's
         transaction is not the one this instance last joined (begin it, whatever level that one left).
@@ -918,17 +919,17 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:156
             self.begin(serializable)
         self._transaction_level = level
 
-    def exists_in_transaction(self, key: str, full_key: str) -> bool:  # src/fdw.ts:969
+    def exists_in_transaction(self, key: str, full_key: str) -> bool:  # src/fdw.ts:970
         """Whether `key` (memcached key `full_key`) exists as the transaction sees it: its pending write, else
         memcached.
         """
         return self._exists_for_transaction(key, full_key, None)
 
-    def check_value_size(self, key: str, full_key: str, item: StoredItem) -> None:  # src/fdw.ts:974
+    def check_value_size(self, key: str, full_key: str, item: StoredItem) -> None:  # src/fdw.ts:975
         """An ERROR naming the key when `item` does not fit the server's item size, as for INSERT."""
         self._check_item_size(key, full_key, item)
 
-    def write_as_statement(self, op: WriteOp, key: str) -> bool:  # src/fdw.ts:982
+    def write_as_statement(self, op: WriteOp, key: str) -> bool:  # src/fdw.ts:983
         """One write as a statement of its own: recorded, then folded into the transaction's write set (or, under
         write_mode immediate, sent). Returns what `_write` returns (true when recorded).
         """

@@ -5,20 +5,12 @@ server and each server gets all of its keys in one pipelined request, sent to ev
 (the servers work in parallel). While a server is marked down (server-store.ts) its keys go where the matching
 client sends them while it is down (`server_for_while_down`), and where that client fails them instead (ketama),
 `on_server_error` decides: `error` fails the statement, `miss` reads them as misses with a WARNING. Writes to a
-server that is down always fail. The pool also writes what EXPLAIN says about the servers and a lookup.
+server that is down always fail. What EXPLAIN says about the pool is explain-text.ts's.
 """
 from __future__ import annotations
 
-from ._runtime import int_div, int_to_string, parse_decimal_int
-from .cache_store import (
-    CacheStore,
-    KEYS_PER_GET,
-    PendingGet,
-    StoredItem,
-    describe_failure,
-    is_client_failure,
-    raise_failure,
-)
+from ._runtime import int_to_string, parse_decimal_int
+from .cache_store import CacheStore, PendingGet, StoredItem, describe_failure, is_client_failure, raise_failure
 from .distribution import Distribution, DistributionError, create_distribution
 from .errors import raise_error, warn
 from .item_dump import LISTING_TEXT, raise_listing_failure
@@ -30,18 +22,18 @@ from .table_options import OPTION_HINT, ServerEndpoint, ServerSetOptions
 from .write_set import WriteSet
 
 
-class ServerStats:  # src/server-pool.ts:29
+class ServerStats:  # src/server-pool.ts:28
     """One server's statistics, as the stats table shows them."""
 
     endpoint: ServerEndpoint
     stats: list[StatEntry]
 
-    def __init__(self, endpoint: ServerEndpoint, stats: list[StatEntry]) -> None:  # src/server-pool.ts:33
+    def __init__(self, endpoint: ServerEndpoint, stats: list[StatEntry]) -> None:  # src/server-pool.ts:32
         self.endpoint = endpoint
         self.stats = stats
 
 
-class KeyGroups:  # src/server-pool.ts:40
+class KeyGroups:  # src/server-pool.ts:39
     """Where a statement's keys go: the keys of each server position, and the keys no server can take now."""
 
     per_server: list[list[str]]
@@ -50,7 +42,7 @@ class KeyGroups:  # src/server-pool.ts:40
     # The positions of servers marked down some of whose keys moved to other servers.
     moved: set[int]
 
-    def __init__(self, server_count: int) -> None:  # src/server-pool.ts:47
+    def __init__(self, server_count: int) -> None:  # src/server-pool.ts:46
         self.per_server = []
         self.stranded = []
         self.moved = set()
@@ -59,7 +51,7 @@ class KeyGroups:  # src/server-pool.ts:40
             self.stranded.append([])
 
 
-class ServerPool:  # src/server-pool.ts:59
+class ServerPool:  # src/server-pool.ts:58
     """The servers of one table (its prefix included): key placement, grouping per server, and the failure policy."""
 
     settings: ServerSetOptions
@@ -68,10 +60,10 @@ class ServerPool:  # src/server-pool.ts:59
     _prefix: str
     _distribution: Distribution
     # The store of a one-server table: every key goes there without hashing.
-    _only: CacheStore | None
+    only: CacheStore | None
 
-    def __init__(self, settings: ServerSetOptions, prefix: str) -> None:  # src/server-pool.ts:68
-        self._only = None
+    def __init__(self, settings: ServerSetOptions, prefix: str) -> None:  # src/server-pool.ts:67
+        self.only = None
         self.settings = settings
         self._prefix = prefix
         try:
@@ -87,9 +79,9 @@ class ServerPool:  # src/server-pool.ts:59
                 if policed
                 else CacheStore(endpoint, prefix)
             )
-        self._only = self.stores[0] if len(self.stores) == 1 else None
+        self.only = self.stores[0] if len(self.stores) == 1 else None
 
-    def _any_down(self) -> bool:  # src/server-pool.ts:92
+    def _any_down(self) -> bool:  # src/server-pool.ts:91
         """Whether any server of the table is marked down now (never, while no server has failed)."""
         if len(failed_at) == 0 or self.settings['retry_interval'] <= 0:
             return False
@@ -98,31 +90,31 @@ class ServerPool:  # src/server-pool.ts:59
                 return True
         return False
 
-    def _down_flags(self) -> list[bool]:  # src/server-pool.ts:101
+    def _down_flags(self) -> list[bool]:  # src/server-pool.ts:100
         """Per server position, whether it is marked down now."""
         flags: list[bool] = []
         for store in self.stores:
             flags.append(is_marked_down(store.server_label, self.settings['retry_interval']))
         return flags
 
-    def _application_key(self, full_key: str) -> str:  # src/server-pool.ts:108
+    def _application_key(self, full_key: str) -> str:  # src/server-pool.ts:107
         """The key the application hands its client: the distribution hashes keys without the table's prefix."""
         if self._prefix == '':
             return full_key
         key = strip_prefix(self._prefix, full_key)
         return full_key if key is None else key
 
-    def home_of(self, full_key: str) -> int:  # src/server-pool.ts:115
+    def home_of(self, full_key: str) -> int:  # src/server-pool.ts:114
         """The server position the application's client picks for `full_key` while every server is up."""
-        if self._only is not None:
+        if self.only is not None:
             return 0
         return self._distribution.server_for(self._application_key(full_key))
 
-    def _group(self, full_keys: list[str]) -> KeyGroups:  # src/server-pool.ts:121
+    def _group(self, full_keys: list[str]) -> KeyGroups:  # src/server-pool.ts:120
         """`full_keys` grouped by the server that holds each key now (see KeyGroups)."""
         groups = KeyGroups(len(self.stores))
         if not self._any_down():
-            if self._only is not None:
+            if self.only is not None:
                 for full_key in full_keys:
                     groups.per_server[0].append(full_key)
                 return groups
@@ -145,14 +137,14 @@ class ServerPool:  # src/server-pool.ts:59
                 groups.moved.add(home)
         return groups
 
-    def _down_text(self, position: int) -> str:  # src/server-pool.ts:154
+    def _down_text(self, position: int) -> str:  # src/server-pool.ts:153
         """`memcached at h:p is marked down after a failure less than N seconds ago (retry_interval)`."""
         return (
             f'memcached at {self.stores[position].server_label} is marked down after a failure less than'
             f" {int_to_string(self.settings['retry_interval'])} seconds ago (retry_interval)"
         )
 
-    def _report_stranded(self, groups: KeyGroups) -> None:  # src/server-pool.ts:165
+    def _report_stranded(self, groups: KeyGroups) -> None:  # src/server-pool.ts:164
         """Reports the keys of servers that are down and not moved: misses with a WARNING, or an ERROR
         (on_server_error).
         """
@@ -183,12 +175,12 @@ class ServerPool:  # src/server-pool.ts:59
 
     def read_through(
         self, write_set: WriteSet, full_keys: list[str], with_facts: bool = False
-    ) -> dict[str, StoredItem]:  # src/server-pool.ts:197
+    ) -> dict[str, StoredItem]:  # src/server-pool.ts:196
         """The items a scan of `full_keys` sees: `write_set`'s pending writes over what the servers hold
         (read-your-writes). Each server gets all of its keys in one pipelined request, and every server's request is
         sent before any reply is read, so the servers answer in parallel.
         """
-        only = self._only
+        only = self.only
         # failed_at is tested here first: while no server has failed, the common case costs no call to _any_down.
         if only is not None and (len(failed_at) == 0 or not self._any_down()):
             # The common case, one server and nothing pending: its answer is the scan's, with no layer in between.
@@ -219,12 +211,12 @@ class ServerPool:  # src/server-pool.ts:59
                 found[key] = item
         return found
 
-    def store_for(self, full_key: str) -> CacheStore:  # src/server-pool.ts:233
+    def store_for(self, full_key: str) -> CacheStore:  # src/server-pool.ts:232
         """The store that writes `full_key`: its server, or where the client moves it while that server is down. A key
         whose server is down and which the client does not move cannot be written (whatever on_server_error says).
         """
         any_down = self._any_down()
-        only = self._only
+        only = self.only
         if only is not None and not any_down:
             return only
         key = self._application_key(full_key)
@@ -241,11 +233,11 @@ class ServerPool:  # src/server-pool.ts:59
             ' seconds have passed since the failure.',
         )
 
-    def read_position_of(self, full_key: str) -> int | None:  # src/server-pool.ts:254
+    def read_position_of(self, full_key: str) -> int | None:  # src/server-pool.ts:253
         """The position of the server a lookup of `full_key` reads now: its home server, or where the matching client
         moves it while that one is down; null when its server is down and the key is not moved.
         """
-        if self._only is not None:
+        if self.only is not None:
             return 0
         key = self._application_key(full_key)
         home = self._distribution.server_for(key)
@@ -256,7 +248,7 @@ class ServerPool:  # src/server-pool.ts:59
             return home
         return self._distribution.server_for_while_down(key, down)
 
-    def listable(self, position: int) -> bool:  # src/server-pool.ts:268
+    def listable(self, position: int) -> bool:  # src/server-pool.ts:267
         """Whether the server at `position` can be listed now. A server marked down is skipped with a WARNING under
         on_server_error miss (false), and is an ERROR otherwise.
         """
@@ -271,7 +263,7 @@ class ServerPool:  # src/server-pool.ts:59
             " the other servers' items meanwhile.",
         )
 
-    def listing_failed(self, position: int, error: object) -> None:  # src/server-pool.ts:286
+    def listing_failed(self, position: int, error: object) -> None:  # src/server-pool.ts:285
         """A listing of the server at `position` failed (`error` as item-dump.ts throws it): under on_server_error miss
         an outage or SERVER_ERROR leaves the server's (remaining) items out of the scan with a WARNING; anything else is
         an ERROR naming the server.
@@ -284,7 +276,7 @@ class ServerPool:  # src/server-pool.ts:59
             return
         raise_listing_failure(error, store.endpoint)
 
-    def item_count(self) -> int | None:  # src/server-pool.ts:301
+    def item_count(self) -> int | None:  # src/server-pool.ts:300
         """How many items the servers hold (memcached's curr_items, summed), for the planner's estimate of a scan
         without a key condition; null when a server does not answer (the scan itself reports that).
         """
@@ -310,7 +302,7 @@ class ServerPool:  # src/server-pool.ts:59
                 return None
         return total
 
-    def learn_item_limits(self) -> None:  # src/server-pool.ts:328
+    def learn_item_limits(self) -> None:  # src/server-pool.ts:327
         """Asks every server its item limits once (a query reading item sizes needs memcached's per-item overhead). A
         server that does not answer is left for the read itself to report (or to read as misses); its sizes stay
         unknown.
@@ -322,48 +314,7 @@ class ServerPool:  # src/server-pool.ts:59
                 if not is_client_failure(error) and not isinstance(error, CommandRefused):
                     raise
 
-    def describe_servers(self) -> str:  # src/server-pool.ts:339
-        """What EXPLAIN says about the servers: `memcached host:port`, or the list and the distribution."""
-        if not self.settings['listed']:
-            return f'memcached {self.stores[0].server_label}'
-        names: list[str] = []
-        for address in self.settings['addresses']:
-            name = f"{address['host']}:{int_to_string(address['port'])}"
-            names.append(name if address['weight'] == 1 else f"{name}:{int_to_string(address['weight'])}")
-        return f"memcached servers {', '.join(names)} (distribution {self.settings['distribution']})"
-
-    def describe_lookup(self, full_keys: list[str], with_facts: bool) -> str:  # src/server-pool.ts:354
-        """What EXPLAIN says about a lookup of `full_keys`: keys, `gets` lines (KEYS_PER_GET keys each) or meta gets
-        (one per key, when the query needs an item's facts) and the servers asked. All requests go out pipelined, to
-        every server at once: one round trip.
-        """
-        key_count = int_to_string(len(full_keys))
-        how: str
-        if with_facts:
-            how = f'mg (meta get, with TTL and item facts) of {key_count} key(s)'
-        else:
-            lines = int_div(len(full_keys) + KEYS_PER_GET - 1, KEYS_PER_GET)
-            how = f"gets {key_count} key(s){f' ({int_to_string(lines)} lines, pipelined)' if lines > 1 else ''}"
-        if self._only is not None:
-            return f'{how} in one round trip'
-        per_server: dict[int, int] = {}
-        for full_key in full_keys:
-            home = self.home_of(full_key)
-            before = per_server.get(home)
-            per_server[home] = 1 if before is None else before + 1
-        counts: list[str] = []
-        position = 0
-        while position < len(self.stores):
-            keys_there = per_server.get(position)
-            if keys_there is not None:
-                counts.append(f'{int_to_string(keys_there)} on {self.stores[position].server_label}')
-            position += 1
-        return (
-            f'{how} from {int_to_string(len(counts))} of {int_to_string(len(self.stores))} servers at once, one round'
-            f" trip: {', '.join(counts)}"
-        )
-
-    def stats_of_each_server(self, command: str) -> list[ServerStats]:  # src/server-pool.ts:390
+    def stats_of_each_server(self, command: str) -> list[ServerStats]:  # src/server-pool.ts:341
         """memcached's `stats` (with an optional argument) of every server, in list order. A server that is down or
         fails is left out with a WARNING under on_server_error miss, and is an ERROR otherwise.
         """

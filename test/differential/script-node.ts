@@ -20,6 +20,7 @@ import { raiseError, warn } from '../../src/errors';
 import { PymcacheFDW } from '../../src/fdw';
 import { ColumnDefinition, Qual, takeLoggedMessages, type HostValue, type QualOperator } from '../../src/ports/host';
 import { formatFloat, utf8Decode, utf8Encode } from '../../src/ports/runtime';
+import { describeLookup, describeServers } from '../../src/explain-text';
 import { ServerPool } from '../../src/server-pool';
 import { forgetServerFailures } from '../../src/server-store';
 import { PymcacheFDWStats } from '../../src/stats';
@@ -258,9 +259,9 @@ class Script {
         const pool = new ServerPool(parseServerSet(args[0] as Record<string, string>, true), text(args[1]));
         const keys = (args[2] as string[]).map((key) => text(args[1]) + key);
         return {
-          servers: pool.describeServers(),
-          lookup: pool.describeLookup(keys, false),
-          factsLookup: pool.describeLookup(keys, true),
+          servers: describeServers(pool),
+          lookup: describeLookup(pool, keys, false),
+          factsLookup: describeLookup(pool, keys, true),
           homes: keys.map((key) => pool.homeOf(key)),
           stores: keys.map((key) => pool.storeFor(key).serverLabel),
           kinds: pool.stores.map((store) => store.constructor.name),

@@ -21,6 +21,7 @@ from multicorn import ColumnDefinition, Qual  # noqa: E402
 from differential_driver import camel_case, decode, encode, encode_error  # noqa: E402
 from pymcache_fdw import transaction  # noqa: E402
 from pymcache_fdw.cache_store import CacheStore, describe_failure, operation_text, raise_failure  # noqa: E402
+from pymcache_fdw.explain_text import describe_lookup, describe_servers  # noqa: E402
 from pymcache_fdw.columns import base_type, check_stats_columns, resolve_cache_layout  # noqa: E402
 from pymcache_fdw.memcache.connection import (  # noqa: E402
     TransportFailure, close_all_connections, connection_to, open_connection_count)
@@ -226,9 +227,9 @@ class Script:
             pool = ServerPool(parse_server_set(args[0], True), args[1])
             keys = [args[1] + key for key in args[2]]
             return {
-                'servers': pool.describe_servers(),
-                'lookup': pool.describe_lookup(keys, False),
-                'factsLookup': pool.describe_lookup(keys, True),
+                'servers': describe_servers(pool),
+                'lookup': describe_lookup(pool, keys, False),
+                'factsLookup': describe_lookup(pool, keys, True),
                 'homes': [pool.home_of(key) for key in keys],
                 'stores': [pool.store_for(key).server_label for key in keys],
                 'kinds': [type(store).__name__ for store in pool.stores],

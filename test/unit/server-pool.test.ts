@@ -6,6 +6,7 @@ import { afterAll, afterEach, beforeEach, describe, expect, inject, it } from 'v
 import { closeAllConnections as closeAllClients } from '../../src/memcache/connection';
 import { createDistribution, type DistributionName } from '../../src/distribution/index';
 import { takeLoggedMessages, WARNING } from '../../src/ports/host';
+import { describeLookup, describeServers } from '../../src/explain-text';
 import { ServerPool } from '../../src/server-pool';
 import { forgetServerFailures, ServerStore } from '../../src/server-store';
 import { parseServerSet } from '../../src/table-options';
@@ -301,7 +302,7 @@ describe('EXPLAIN text and statistics', () => {
       '',
     );
     const names = fleet.map((a, i) => `${a.host}:${a.port}${i === 1 ? ':2' : ''}`).join(', ');
-    expect(weighted.describeServers()).toBe(`memcached servers ${names} (distribution modula)`);
+    expect(describeServers(weighted)).toBe(`memcached servers ${names} (distribution modula)`);
     const keys = keysFor('x', 40);
     const counts = [0, 1, 2].map((position) => keys.filter((key) => weighted.homeOf(key) === position).length);
     const used = counts.filter((count) => count > 0).length;
@@ -310,15 +311,15 @@ describe('EXPLAIN text and statistics', () => {
         count > 0 ? [`${count} on ${fleet[position]!.host}:${fleet[position]!.port}`] : [],
       )
       .join(', ');
-    expect(weighted.describeLookup(keys, false)).toBe(
+    expect(describeLookup(weighted, keys, false)).toBe(
       `gets 40 key(s) from ${used} of 3 servers at once, one round trip: ${perServer}`,
     );
-    expect(weighted.describeLookup(keys, true)).toBe(
+    expect(describeLookup(weighted, keys, true)).toBe(
       `mg (meta get, with TTL and item facts) of 40 key(s) from ${used} of 3 servers at once, one round trip: ${perServer}`,
     );
     const single = new ServerPool(parseServerSet({ host: fleet[0]!.host, port: String(fleet[0]!.port) }, true), '');
-    expect(single.describeServers()).toBe(`memcached ${fleet[0]!.host}:${fleet[0]!.port}`);
-    expect(single.describeLookup(keysFor('x', 501), false)).toBe(
+    expect(describeServers(single)).toBe(`memcached ${fleet[0]!.host}:${fleet[0]!.port}`);
+    expect(describeLookup(single, keysFor('x', 501), false)).toBe(
       'gets 501 key(s) (2 lines, pipelined) in one round trip',
     );
   });
