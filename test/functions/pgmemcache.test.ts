@@ -357,9 +357,10 @@ describe('where ours answers differently on purpose (docs/functions.md, "Differe
     expect(await rows(ours, 'SELECT * FROM pymcache_fdw.memcache_get_multi(ARRAY[]::text[])')).toEqual([]);
   });
 
-  it('a key with a space: pgmemcache sends it (memcached reads the rest as other arguments), ours an ERROR', async () => {
+  it('a key with a space: pgmemcache stores it as is (binary protocol; text clients cannot name it), ours an ERROR', async () => {
     await flush();
     expect(await rows(theirs, "SELECT pgmc.memcache_set('a b', 'x')")).toEqual([[true]]);
+    expect(await rows(theirs, "SELECT pgmc.memcache_get('a b')")).toEqual([['x']]);
     const error = await sqlError(ours.client.query("SELECT pymcache_fdw.memcache_set('a b', 'x')"));
     expect(error.message).toBe(
       'invalid memcached key "a b": it contains a space (character 2); a key must be 1 to 250 bytes of UTF-8 with no spaces or control characters',
@@ -386,6 +387,8 @@ describe('where ours answers differently on purpose (docs/functions.md, "Differe
   it('a value that is not UTF-8: pgmemcache returns the bytes as text, ours an ERROR pointing at memcache_get_bytea', async () => {
     await flush();
     await rawSet(memcached.address, 'bin', Buffer.from([0x41, 0xff]));
+    // pgmemcache hands PostgreSQL a text datum holding the raw bytes, invalid in a UTF-8 database.
+    expect(await rows(theirs, "SELECT textsend(pgmc.memcache_get('bin'))")).toEqual([[Buffer.from([0x41, 0xff])]]);
     const error = await sqlError(ours.client.query("SELECT pymcache_fdw.memcache_get('bin')"));
     expect([error.message, error.hint]).toEqual([
       'the value of key "bin" is not valid UTF-8 and cannot be read as text',
