@@ -351,6 +351,18 @@ describe('bad input: clear errors, memcached untouched', () => {
     expect(await held(cache, ['big'])).toEqual([null]);
   });
 
+  it('a value holding a NUL byte: memcache_get is an ERROR pointing at memcache_get_bytea, which returns the bytes', async () => {
+    await rawSet(cache.servers[0]!, `${cache.prefix}nul`, Buffer.from([0x61, 0x00, 0x62]));
+    const error = await sqlError(session.client.query("SELECT memcache_get('nul')"));
+    expect([error.message, error.hint]).toEqual([
+      'the value of key "nul" contains a NUL byte, which text cannot hold',
+      'Read it with memcache_get_bytea(key), which returns the bytes as stored.',
+    ]);
+    expect((await session.client.query("SELECT memcache_get_bytea('nul') AS v")).rows).toEqual([
+      { v: Buffer.from([0x61, 0x00, 0x62]) },
+    ]);
+  });
+
   it('expirations: negative, in the past, after 2038, infinite, and more than memcached can hold', async () => {
     const cases: Array<[string, string]> = [
       [
