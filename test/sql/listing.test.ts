@@ -8,6 +8,7 @@ import { connect as connectTcp } from 'node:net';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { ServerPool } from '../../src/server-pool';
 import { parseServerSet } from '../../src/table-options';
+import { startLruOnlyRelay } from '../rig/lru-only-relay';
 import { startMemcached, type MemcachedHandle } from '../rig/memcached';
 import { createScratchDatabase, installedMulticorn } from '../rig/postgres';
 import { explainLines, openSession, sqlError, type HostSession } from '../host/helpers';
@@ -107,6 +108,33 @@ describe('full scans', () => {
       '  Multicorn: list the items of each of the 2 servers (lru_crawler metadump)',
       '  Multicorn: values not fetched (no value or flags column asked for)',
     ]);
+  });
+
+  it('a server without the hash table walk (BADCLASS) is listed by its LRU walk instead, with the same rows', async () => {
+    const behind = await memcached();
+    const relay = await startLruOnlyRelay(behind);
+    try {
+      const entries: Array<[string, string]> = [];
+      for (let i = 0; i < 50; i++) entries.push([`lru:k${String(i).padStart(2, '0')}`, `v${i}`]);
+      entries.push(['elsewhere', 'x']);
+      await rawSetMany(behind, entries);
+      // The LRU walk skips items the LRU maintainer holds, which right after a load it may: wait until an independent
+      // LRU walk sees them all.
+      for (let attempt = 0; attempt < 20 && (await rawMetadumpCount(behind)) !== entries.length; attempt++) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      const table = await cacheTable([relay.address], "prefix 'lru:'");
+      expect(await keys(`SELECT key FROM ${table} ORDER BY key`)).toEqual(
+        entries.filter(([key]) => key.startsWith('lru:')).map(([key]) => key.slice(4)),
+      );
+      expect(
+        (await session.client.query(`SELECT key, value FROM ${table} WHERE key LIKE 'k4%' ORDER BY key`)).rows,
+      ).toEqual(Array.from({ length: 10 }, (_, i) => ({ key: `k4${i}`, value: `v${40 + i}` })));
+      // Each listing asked for the hash walk first, was refused, and walked the LRUs.
+      expect(relay.hashWalksRefused()).toBe(2);
+    } finally {
+      await relay.stop();
+    }
   });
 
   it('LIKE and starts_with keep their literal start during the listing; a range too when PostgreSQL compares bytewise', async () => {
