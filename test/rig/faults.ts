@@ -1,7 +1,8 @@
 // Faulty peers for the reliability tests, all real TCP listeners on loopback: a peer that accepts and never answers
 // (counting the connections it accepts), one that never even reads, one that answers every request with bytes that
 // are not a memcached reply, a relay in front of a real memcached that cuts both connections after a given number of
-// reply bytes (a server that dies in the middle of a reply), and a blackhole whose connects hang (a full backlog).
+// reply bytes (a server that dies in the middle of a reply), a blackhole whose connects hang (a full backlog), and a
+// pair of relays in front of two real memcacheds that hold every reply until both have a request (a barrier).
 // memcached itself is killed and restarted through test/rig/memcached.ts (MemcachedHandle.kill, startMemcachedOnPort).
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -133,4 +134,67 @@ export async function startCuttingRelay(
     upstream.connect(target.port, target.host);
   });
   return { ...peer, connections: () => accepted };
+}
+
+/**
+ * Two relays, each in front of its own real memcached, that hold back every reply until both have received a
+ * request since the barrier was armed (when started, and again after `rearm()`), then pass everything through both
+ * ways. A client that reads one server's reply before writing to the other waits forever (and fails by its read
+ * timeout); one that writes to every server before reading gets every reply. Held replies of a connection the client
+ * closes are dropped. `opened()` says whether the barrier has opened since it was last armed.
+ */
+export async function startBarrierRelays(
+  first: MemcachedAddress,
+  second: MemcachedAddress,
+): Promise<{ relays: [Peer, Peer]; rearm(): void; opened(): boolean; stop(): Promise<void> }> {
+  const seen: [boolean, boolean] = [false, false];
+  let open = false;
+  // The connections holding replies, each with the function that writes them out once the barrier opens.
+  const holding = new Set<() => void>();
+  const start = (side: 0 | 1, target: MemcachedAddress): Promise<Peer> =>
+    listen((client) => {
+      const upstream = new Socket();
+      let held: Buffer[] = [];
+      const release = (): void => {
+        for (const chunk of held) client.write(chunk);
+        held = [];
+      };
+      upstream.on('error', () => client.destroy());
+      client.on('close', () => {
+        holding.delete(release);
+        held = [];
+        upstream.destroy();
+      });
+      upstream.on('data', (chunk: Buffer) => {
+        if (open) {
+          client.write(chunk);
+          return;
+        }
+        held.push(chunk);
+        holding.add(release);
+      });
+      client.on('data', (chunk: Buffer) => {
+        seen[side] = true;
+        if (!open && seen[0] && seen[1]) {
+          open = true;
+          for (const waiting of holding) waiting();
+          holding.clear();
+        }
+        upstream.write(chunk);
+      });
+      upstream.connect(target.port, target.host);
+    });
+  const relays: [Peer, Peer] = [await start(0, first), await start(1, second)];
+  return {
+    relays,
+    rearm: () => {
+      seen[0] = false;
+      seen[1] = false;
+      open = false;
+    },
+    opened: () => open,
+    stop: async () => {
+      await Promise.all(relays.map((relay) => relay.stop()));
+    },
+  };
 }
