@@ -1,8 +1,9 @@
 // Faulty peers for the reliability tests, all real TCP listeners on loopback: a peer that accepts and never answers
 // (counting the connections it accepts), one that never even reads, one that answers every request with bytes that
 // are not a memcached reply, a relay in front of a real memcached that cuts both connections after a given number of
-// reply bytes (a server that dies in the middle of a reply), a blackhole whose connects hang (a full backlog), and a
-// pair of relays in front of two real memcacheds that hold every reply until both have a request (a barrier).
+// reply bytes (a server that dies in the middle of a reply), a blackhole whose connects hang (a full backlog), a pair
+// of relays in front of two real memcacheds that hold every reply until both have a request (a barrier), and a peer
+// that answers each connection's first request with the bytes the test chose, then closes it.
 // memcached itself is killed and restarted through test/rig/memcached.ts (MemcachedHandle.kill, startMemcachedOnPort).
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -196,5 +197,26 @@ export async function startBarrierRelays(
     stop: async () => {
       await Promise.all(relays.map((relay) => relay.stop()));
     },
+  };
+}
+
+/**
+ * Answers the first request of each connection with the bytes last given to `serve` (none until then), then closes
+ * the connection: each read of a client that opens a new connection per request gets the reply of its turn (the
+ * fuzz run of garbage replies through the client's read path). `connections()` counts the connections accepted.
+ */
+export async function startOneReplyPeer(): Promise<Peer & { serve(reply: Uint8Array): void; connections(): number }> {
+  let reply: Uint8Array = new Uint8Array(0);
+  let accepted = 0;
+  const peer = await listen((socket) => {
+    accepted += 1;
+    socket.once('data', () => socket.end(reply));
+  });
+  return {
+    ...peer,
+    serve: (next: Uint8Array) => {
+      reply = next;
+    },
+    connections: () => accepted,
   };
 }
