@@ -518,7 +518,7 @@ describe('a million items', () => {
       expect(error.message).toBe(
         installedMulticorn() === 'host'
           ? 'canceling statement due to user request'
-          : `stopped waiting for memcached at ${label(big)} (metadump of its items): receive interrupted: canceling statement due to user request`,
+          : `stopped waiting for memcached at ${label(big)} (metadump of its items): interrupted: canceling statement due to user request`,
       );
       expect((await session.client.query('SELECT 1 AS one')).rows).toEqual([{ one: 1 }]);
     } finally {
