@@ -11,6 +11,8 @@ export interface SourceComment {
   blankBefore: boolean;
   /** A `/** ... *\/` comment: its text is the JSDoc's (tags as reST fields), see jsdoc.ts. */
   jsDoc: boolean;
+  /** A `//` comment that directly continues the `//` comment on the line above (one paragraph of the source). */
+  continuesLine: boolean;
   pos: number;
   end: number;
 }
@@ -29,13 +31,20 @@ export function commentBody(text: string): string[] {
   return lines;
 }
 
-function toComment(file: ts.SourceFile, range: ts.CommentRange, previousEnd: number): SourceComment {
+function toComment(
+  file: ts.SourceFile,
+  range: ts.CommentRange,
+  previousEnd: number,
+  previous: ts.CommentRange | undefined,
+): SourceComment {
   const text = file.text.slice(range.pos, range.end);
   const between = file.text.slice(previousEnd, range.pos);
+  const isLine = (r: ts.CommentRange): boolean => r.kind === ts.SyntaxKind.SingleLineCommentTrivia;
   return {
     lines: commentBody(text),
     blankBefore: /\n[ \t]*\r?\n/.test(between),
     jsDoc: isJsDocText(text),
+    continuesLine: previous !== undefined && isLine(previous) && isLine(range) && /^[ \t]*\r?\n[ \t]*$/.test(between),
     pos: range.pos,
     end: range.end,
   };
@@ -77,6 +86,7 @@ export function leadingComments(
   const seen = new Set<number>();
   const out: SourceComment[] = [];
   let previousEnd = node.pos;
+  let previous: ts.CommentRange | undefined;
   for (const range of ranges) {
     if (seen.has(range.pos)) continue;
     seen.add(range.pos);
@@ -84,8 +94,9 @@ export function leadingComments(
       previousEnd = range.end;
       continue;
     }
-    out.push(toComment(file, range, previousEnd));
+    out.push(toComment(file, range, previousEnd, previous));
     previousEnd = range.end;
+    previous = range;
   }
   return out;
 }
@@ -117,9 +128,11 @@ export function danglingComments(statements: ts.NodeArray<ts.Node>, file: ts.Sou
         ]
       : (ts.getLeadingCommentRanges(file.text, last.end) ?? []);
   let previousEnd = last === undefined ? statements.pos : last.end;
+  let previous: ts.CommentRange | undefined;
   return ranges.map((range) => {
-    const comment = toComment(file, range, previousEnd);
+    const comment = toComment(file, range, previousEnd, previous);
     previousEnd = range.end;
+    previous = range;
     return comment;
   });
 }

@@ -162,15 +162,23 @@ export class Context {
     return this.pythonize(text, scope);
   }
 
-  /** `#` comment statements for source comments before `at`; a JSDoc comment keeps its tags as reST fields. */
+  /**
+   * `#` comment statements for source comments before `at`; a JSDoc comment keeps its tags as reST fields. A run of
+   * `//` lines, one under the other, is one comment (one paragraph for the printer to refill).
+   */
   commentStmts(comments: readonly SourceComment[], at: ts.Node): py.Stmt[] {
     const docs = jsDocsOf(at);
-    return comments.map((comment) => {
+    const out: py.Comment[] = [];
+    for (const comment of comments) {
       const doc = comment.jsDoc ? docs.find((d) => d.pos === comment.pos) : undefined;
       const text = doc === undefined ? comment.lines.join('\n') : (jsDocText(doc) ?? '');
       const lines = this.pythonize(text, at).split('\n');
-      return { ...py.comment(lines), ...(comment.blankBefore ? { blankBefore: true } : {}) };
-    });
+      const last = out[out.length - 1];
+      if (last !== undefined && comment.continuesLine)
+        out[out.length - 1] = { ...last, lines: [...last.lines, ...lines] };
+      else out.push({ ...py.comment(lines), ...(comment.blankBefore ? { blankBefore: true } : {}) });
+    }
+    return out;
   }
 
   /** The comments before a statement or class member, as statements (minus its JSDoc when that is its docstring). */

@@ -238,8 +238,7 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:156
         if keys is not None:
             return (len(keys), width)
         # A generic plan of `key = $1` (a prepared statement, a PL/pgSQL query) is still a lookup: costed as one, the
-        # plan
-        # cache keeps it instead of planning every execution, and it never carries a listing's cost into JIT.
+        # plan cache keeps it instead of planning every execution, and it never carries a listing's cost into JIT.
         planned_rows = planned_key_rows(self._layout['key_column'])
         if planned_rows is not None:
             return (planned_rows, width)
@@ -401,10 +400,9 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:156
         if with_facts:
             self._require_asked_facts(columns)
         # Rows hold the key column (the row id) and the other columns only when the query needs them, decided once here;
-        # the rows are built inline because this loop runs once per key of the lookup.
-        # A column the query asks for is decoded strictly (an unreadable value is an ERROR naming the key); the others
-        # are
-        # filled in when readable, because multicorn2 does not ask for the columns of a whole-row reference.
+        # the rows are built inline because this loop runs once per key of the lookup. A column the query asks for is
+        # decoded strictly (an unreadable value is an ERROR naming the key); the others are filled in when readable,
+        # because multicorn2 does not ask for the columns of a whole-row reference.
         layout = self._layout
         key_column = layout['key_column']
         value_column = layout['value_column']
@@ -809,8 +807,8 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:156
         if self._transaction_level > 0:
             self._check_item_size(new_key, new_full_key, item)
         # A row read from memcached is written back as a compare-and-swap against that read: a change another client
-        # made
-        # in between is never overwritten (the COMMIT fails instead). A row the transaction wrote itself has no token.
+        # made in between is never overwritten (the COMMIT fails instead). A row the transaction wrote itself has no
+        # token.
         cas = None if previous is None else previous['cas']
         if cas is None:
             self._write({'kind': 'set', 'key': new_full_key, 'item': item, 'expire': expire}, new_key)

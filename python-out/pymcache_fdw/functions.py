@@ -278,12 +278,10 @@ class CacheFunctions:  # src/functions.ts:109
         if self.table.table_options['write_mode'] == 'immediate':
             return self.table.server_pool.store_for(full_key).append_now(command, full_key, value)
         # Under write_mode commit the joined value is computed now, from the value as this transaction sees it, and
-        # written
-        # at COMMIT as a compare-and-swap against the item read (over a value this transaction has pending, as a set):
-        # an
-        # append another client makes in between fails the COMMIT instead of being overwritten. The item keeps the
-        # expiration it has, as memcached's append keeps it; where the server does not tell the TTL (a proxy refusing
-        # meta commands), `sent` stands in (docs/functions.md).
+        # written at COMMIT as a compare-and-swap against the item read (over a value this transaction has pending, as a
+        # set): an append another client makes in between fails the COMMIT instead of being overwritten. The item keeps
+        # the expiration it has, as memcached's append keeps it; where the server does not tell the TTL (a proxy
+        # refusing meta commands), `sent` stands in (docs/functions.md).
         current = self._item_of(key, full_key, True)
         if current is None:
             return False

@@ -169,8 +169,7 @@ class ItemDump:  # src/item-dump.ts:109
             command = 'lru_crawler metadump'
             waited: float = 0.0
             # The hash table walk lists every item; a server without it (BADCLASS) walks its LRUs instead, which can
-            # miss
-            # an item the LRU maintainer is moving at that moment.
+            # miss an item the LRU maintainer is moving at that moment.
             by_hash = True
             while True:
                 connection.send(encode_metadump_hash() if by_hash else encode_metadump(), endpoint['timeout'])

@@ -128,8 +128,7 @@ def encode_value(value: SqlValue, kind: ValueKind, key: str) -> bytes:  # src/va
     """The bytes stored for a value column's SQL value."""
     if kind == 'bytea':
         # Multicorn hands a bytea column's value over as bytes: whatever else arrived (a list, text, a number) is
-        # refused
-        # rather than stored as something it is not.
+        # refused rather than stored as something it is not.
         if value is None or isinstance(value, (str, bool, int, float, list)):
             raise_error(
                 f'the value of key {quote_for_message(key)} did not arrive as bytes, although the value column is'

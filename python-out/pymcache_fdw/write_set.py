@@ -316,8 +316,7 @@ class StatementWrites:  # src/write-set.ts:234
                 writes.append(PendingWrite({'kind': 'delete', 'key': op['key']}, change.store))
             elif change.deleted and op['kind'] == 'add':
                 # The key was this statement's to remove, so the row that ends with it overwrites whatever another
-                # client
-                # may have stored meanwhile, as compose_writes makes an add after a delete a set.
+                # client may have stored meanwhile, as compose_writes makes an add after a delete a set.
                 writes.append(
                     PendingWrite(
                         {'kind': 'set', 'key': op['key'], 'item': op['item'], 'expire': op['expire']}, change.store
