@@ -75,7 +75,24 @@ function forOf(ctx: Context, node: ts.ForOfStatement): py.Stmt[] {
   } else {
     target = assignmentTarget(ctx, init);
   }
-  return [{ kind: 'For', target, iter, body: [...prologue, ...loopBody(ctx, node, [], node.statement)] }];
+  const loop = [...prologue, ...loopBody(ctx, node, [], node.statement)];
+  return [delegation(target, iter, loop) ?? { kind: 'For', target, iter, body: loop }];
+}
+
+/**
+ * `for (const x of it) yield x;` -> `yield from it`, when the loop body is that one `yield` of the loop's own name
+ * and nothing else (no comment either). The emitted generator is an `Iterator[T]`: it is iterated (and closed), never
+ * sent to (a `yield` used as a value is refused, PY1030), and there both forms take each item from `iter(it)` and
+ * yield it, end when it is exhausted, and close it when the generator is closed (JavaScript's for-of closes the
+ * iterator too; `yield from` does it explicitly, the for loop by dropping it).
+ */
+function delegation(target: py.Expr, iter: py.Expr, loop: py.Stmt[]): py.Stmt | null {
+  if (target.kind !== 'Name' || loop.length !== 1) return null;
+  const only = loop[0]!;
+  if (only.kind !== 'ExprStmt' || only.trailing !== undefined || only.value.kind !== 'Yield') return null;
+  const value = only.value.value;
+  if (value?.kind !== 'Name' || value.id !== target.id) return null;
+  return { kind: 'ExprStmt', value: { kind: 'YieldFrom', value: iter } };
 }
 
 /** The type of one iterated element (arrays: the element type; other iterables: what the pattern receives). */

@@ -542,12 +542,10 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:156
                     batch.append(listed)
                     if len(batch) < VALUES_PER_BATCH:
                         continue
-                    for row in self._fetch_batch(store, batch, page, remember):
-                        yield row
+                    yield from self._fetch_batch(store, batch, page, remember)
                     batch = []
                 if len(batch) > 0 and not page.full():
-                    for row in self._fetch_batch(store, batch, page, remember):
-                        yield row
+                    yield from self._fetch_batch(store, batch, page, remember)
             finally:
                 dump.close()
             position += 1

@@ -26,6 +26,20 @@ const SNIPPETS: Record<string, string> = {
         log.push('closed');
       }
     }
+    function* guarded(log: string[], name: string, items: number[]): Generator<number> {
+      try {
+        for (const n of items) yield n;
+      } finally {
+        log.push(name + ' closed');
+      }
+    }
+    function* relay(log: string[]): Generator<number> {
+      try {
+        for (const n of guarded(log, 'inner', [1, 2, 3])) yield n;
+      } finally {
+        log.push('relay closed');
+      }
+    }
     export function main(): unknown {
       const log: string[] = [];
       const out: number[] = [];
@@ -33,7 +47,13 @@ const SNIPPETS: Record<string, string> = {
       for (const n of early(log)) out.push(n);
       const empty: number[] = [];
       for (const n of count(3, 3)) empty.push(n);
-      return { out, log, empty };
+      const relayed: number[] = [];
+      for (const n of relay(log)) relayed.push(n);
+      for (const n of relay(log)) {
+        if (n === 2) break;
+        relayed.push(n);
+      }
+      return { out, log, empty, relayed };
     }`,
   tryFinallyOrder: `
     function step(log: string[], fail: boolean): string {
