@@ -389,15 +389,22 @@ export class Context {
     return py.name(localName === importedName ? targetName : localBindingName(localName));
   }
 
-  /** The inline binding of a port function `callee` names (`codePoints` -> `list(...)`), or null. */
-  inlinePortFunction(callee: ts.Identifier): Extract<PortBinding, { kind: 'inline' }> | null {
-    const symbol = this.checker.getSymbolAtLocation(callee);
+  /** The port and export name `name` refers to through its import (`intToString` -> runtime, intToString), or null. */
+  portExportOf(name: ts.Identifier): { port: string; exportName: string; symbol: ts.Symbol } | null {
+    const symbol = this.checker.getSymbolAtLocation(name);
     if (symbol === undefined || (symbol.flags & ts.SymbolFlags.Alias) === 0) return null;
     const declaration = symbol.getDeclarations()?.[0];
     if (declaration === undefined || !ts.isImportSpecifier(declaration)) return null;
     const port = portOf((declaration.parent.parent.parent.moduleSpecifier as ts.StringLiteral).text);
     if (port === null) return null;
-    const binding = this.portBinding(port, (declaration.propertyName ?? declaration.name).text, symbol, callee);
+    return { port, exportName: (declaration.propertyName ?? declaration.name).text, symbol };
+  }
+
+  /** The inline binding of a port function `callee` names (`codePoints` -> `list(...)`), or null. */
+  inlinePortFunction(callee: ts.Identifier): Extract<PortBinding, { kind: 'inline' }> | null {
+    const exported = this.portExportOf(callee);
+    if (exported === null) return null;
+    const binding = this.portBinding(exported.port, exported.exportName, exported.symbol, callee);
     return binding !== null && binding.kind === 'inline' ? binding : null;
   }
 

@@ -20,6 +20,7 @@ import { isNullishLiteral, skipOuterExpressions, stringLiteralText } from '../sy
 import { expression, type VisitorEntries } from '../visitor-entries';
 import { checkPower } from '../translation/power';
 import { boolOp, condition } from '../translation/truthiness';
+import { interpolated } from '../translation/interpolation';
 
 const K = ts.SyntaxKind;
 
@@ -159,8 +160,8 @@ function concatenationOperands(ctx: Context, node: ts.Expression): ts.Expression
  */
 function stringConcatenation(ctx: Context, node: ts.BinaryExpression): py.Expr {
   const parts: py.FStringPart[] = [];
-  const operands = concatenationOperands(ctx, node).map((operand) => ctx.expr(operand));
-  for (const value of operands) {
+  const values = concatenationOperands(ctx, node).map((operand) => interpolated(ctx, operand));
+  for (const { value } of values) {
     const pieces: py.FStringPart[] =
       value.kind === 'Constant' && typeof value.value === 'string'
         ? [{ text: value.value }]
@@ -176,6 +177,7 @@ function stringConcatenation(ctx: Context, node: ts.BinaryExpression): py.Expr {
   }
   if (parts.every((p) => 'text' in p)) return py.str(parts.map((p) => ('text' in p ? p.text : '')).join(''));
   if (parts.some((p) => 'text' in p)) return { kind: 'FString', parts };
+  const operands = values.map((v) => v.asString());
   return operands.slice(1).reduce((acc, operand) => py.binop(acc, '+', operand), operands[0]!);
 }
 

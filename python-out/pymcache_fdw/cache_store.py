@@ -251,7 +251,7 @@ def describe_failure(
             # On the project's host PostgreSQL's own error (57014) takes the place of this one; on multicorn2 it is the
             # ERROR.
             return {
-                'message': f'stopped waiting for memcached at {server} ({what}): {str(error)}',
+                'message': f'stopped waiting for memcached at {server} ({what}): {error}',
                 'hint': (
                     'PostgreSQL interrupted the statement (statement_timeout, pg_cancel_backend or'
                     ' pg_terminate_backend) while it waited for memcached; that connection is closed and the next'
@@ -259,22 +259,18 @@ def describe_failure(
                 ),
             }
         if error.failure == 'tls':
-            return {
-                'message': f'TLS with memcached at {server} failed ({what}): {str(error)}', 'hint': tls_hint(str(error))
-            }
+            return {'message': f'TLS with memcached at {server} failed ({what}): {error}', 'hint': tls_hint(str(error))}
         if error.failure == 'login':
             username = endpoint['security']['username']
             return {
                 'message': (
                     f'memcached at {server} refused the login of user'
-                    f" {quote_for_message('' if username is None else username)} ({what}): {str(error)}"
+                    f" {quote_for_message('' if username is None else username)} ({what}): {error}"
                 ),
                 'hint': LOGIN_HINT,
             }
         if error.phase == 'connect':
-            return {
-                'message': f'cannot reach memcached at {server} ({what}): {str(error)}', 'hint': reach_hint(endpoint)
-            }
+            return {'message': f'cannot reach memcached at {server} ({what}): {error}', 'hint': reach_hint(endpoint)}
         if error.failure == 'closed':
             return {
                 'message': f'memcached at {server} closed the connection during {what}', 'hint': reach_hint(endpoint)
@@ -288,7 +284,7 @@ def describe_failure(
             }
         plain_reset = error.failure == 'reset' and endpoint['security']['tls'] == 'off'
         return {
-            'message': f'lost the connection to memcached at {server} during {what}: {str(error)}',
+            'message': f'lost the connection to memcached at {server} during {what}: {error}',
             'hint': reach_hint(endpoint) + (PLAIN_TO_TLS_HINT if plain_reset else ''),
         }
     if isinstance(error, ErrorReply):
@@ -388,8 +384,7 @@ def assumed_item_limits(endpoint: ServerEndpoint, refused: CommandRefused) -> It
     """
     warn(
         f'the server at {endpoint_label(endpoint)} does not answer "{refused.command}" (a proxy in front of memcached):'
-        " values are checked against memcached's default item size limit of"
-        f' {int_to_string(DEFAULT_ITEM_SIZE_MAX)} bytes',
+        f" values are checked against memcached's default item size limit of {DEFAULT_ITEM_SIZE_MAX} bytes",
         "Set the table's item_size_max option to the memcached servers' -I (in bytes) to check against it without"
         ' asking.',
     )

@@ -287,8 +287,7 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:156
             return lines
         servers = len(self._servers.stores)
         lines.append(
-            'list the items of'
-            f" {'the server' if servers == 1 else f'each of the {int_to_string(servers)} servers'} (lru_crawler"
+            f"list the items of {'the server' if servers == 1 else f'each of the {servers} servers'} (lru_crawler"
             ' metadump)'
         )
         # EXPLAIN cannot tell which collation the conditions will run under: a range is described as given.
@@ -303,7 +302,7 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:156
                 parts.append(f'skip the first {int_to_string(offset)}')
             lines.append(f"{', '.join(parts)} (LIMIT applied during the listing)")
         lines.append(
-            f'values fetched with gets, {int_to_string(VALUES_PER_BATCH)} keys per round trip'
+            f'values fetched with gets, {VALUES_PER_BATCH} keys per round trip'
             if self._wants_values(columns)
             else 'values not fetched (no value or flags column asked for)'
         )
@@ -692,8 +691,8 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:156
         room = limits.room(utf8_byte_length(full_key), item['flags'])
         if len(item['value']) > room:
             raise_error(
-                f"the value of key {quote_for_message(key)} is {int_to_string(len(item['value']))} bytes, more than"
-                f' memcached at {store.server_label} stores for this key ({int_to_string(room)} bytes)',
+                f"the value of key {quote_for_message(key)} is {len(item['value'])} bytes, more than memcached at"
+                f' {store.server_label} stores for this key ({int_to_string(room)} bytes)',
                 f"The server's item_size_max is {int_to_string(limits.item_size_max)} bytes, including the key and"
                 f' {int_to_string(limits.item_size_max - room - utf8_byte_length(full_key))} bytes of item overhead:'
                 ' store a smaller value, or start memcached with a larger -I.',

@@ -432,7 +432,7 @@ class CacheFunctions:  # src/functions.ts:109
             wanted = parse_server_list('server', with_port)[0]
         except OptionError as error:
             raise_error(
-                f'memcache_server_add({quote_for_message(spec)}): {str(error)}',
+                f'memcache_server_add({quote_for_message(spec)}): {error}',
                 'Give one server as host, host:port or host:port:weight.',
             )
         settings = self.table.table_options['servers']

@@ -194,7 +194,7 @@ class ItemDump:  # src/item-dump.ts:109
                     connection.close()
                     raise_error(
                         f'memcached at {endpoint_label(endpoint)} is busy listing its items for another client and'
-                        f' stayed busy for {int_to_string(BUSY_WAIT_SECONDS)} s',
+                        f' stayed busy for {BUSY_WAIT_SECONDS} s',
                         'Its LRU crawler lists items for one client at a time: another scan without a key condition (or'
                         ' a crawl) is running on that server. Try again.',
                     )

@@ -26,11 +26,10 @@ SHOWN_CHARACTERS = 60
 HEX_DIGITS: Sequence[str] = ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9', 'a', 'b', 'c', 'd', 'e', 'f']
 
 # The rule every key follows, as error messages state it.
-KEY_RULE = f'a key must be 1 to {int_to_string(MAX_KEY_BYTES)} bytes of UTF-8 with no spaces or control characters'
+KEY_RULE = f'a key must be 1 to {MAX_KEY_BYTES} bytes of UTF-8 with no spaces or control characters'
 # The HINT of an invalid key's ERROR: the same rule, and that a table's prefix counts toward the limit.
 KEY_HINT = (
-    f'memcached keys are 1 to {int_to_string(MAX_KEY_BYTES)} bytes of UTF-8 without spaces or control characters,'
-    ' prefix included.'
+    f'memcached keys are 1 to {MAX_KEY_BYTES} bytes of UTF-8 without spaces or control characters, prefix included.'
 )
 
 SPACE: bytes = utf8_encode(' ')
@@ -91,7 +90,7 @@ def quote_for_message(text: str) -> str:  # src/keys.ts:77
     for ch in characters[0:SHOWN_CHARACTERS]:
         shown.append(escape_character(ch))
     if len(characters) > SHOWN_CHARACTERS:
-        return f"\"{''.join(shown)}…\" ({int_to_string(len(characters))} characters)"
+        return f"\"{''.join(shown)}…\" ({len(characters)} characters)"
     return f"\"{''.join(shown)}\""
 
 
@@ -105,12 +104,12 @@ def key_list_text(keys: list[str]) -> str:  # src/keys.ts:93
     for key in keys[0:LISTED_KEYS]:
         shown.append(quote_for_message(key))
     text = ', '.join(shown)
-    return f'{text} and {int_to_string(len(keys) - LISTED_KEYS)} more' if len(keys) > LISTED_KEYS else text
+    return f'{text} and {len(keys) - LISTED_KEYS} more' if len(keys) > LISTED_KEYS else text
 
 
 def key_count_text(keys: list[str]) -> str:  # src/keys.ts:101
     """`key "k"` or `3 keys`, for messages."""
-    return f'key {quote_for_message(keys[0])}' if len(keys) == 1 else f'{int_to_string(len(keys))} keys'
+    return f'key {quote_for_message(keys[0])}' if len(keys) == 1 else f'{len(keys)} keys'
 
 
 def plain_full_key(prefix: str, key: str) -> str | None:  # src/keys.ts:114
@@ -187,7 +186,7 @@ def key_problem(full_key: str) -> str | None:  # src/keys.ts:161
             )
     byte_length = utf8_byte_length(full_key)
     if byte_length > MAX_KEY_BYTES:
-        return f'it is {int_to_string(byte_length)} bytes long in UTF-8'
+        return f'it is {byte_length} bytes long in UTF-8'
     return None
 
 

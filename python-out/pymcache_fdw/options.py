@@ -203,13 +203,11 @@ def parse_server_list(name: str, raw: str) -> list[ServerAddress]:  # src/option
     for i in range(len(entries)):
         entry = trim_spaces(entries[i])
         if entry == '':
-            raise server_list_error(name, raw, f'server {int_to_string(i + 1)} is empty')
+            raise server_list_error(name, raw, f'server {i + 1} is empty')
         server = parse_server_entry(name, raw, entry, i + 1)
         identity = f"{ascii_lowercase(server['host'])} {int_to_string(server['port'])}"
         if identity in seen:
-            raise server_list_error(
-                name, raw, f'server {int_to_string(i + 1)} ({quote_for_message(entry)}) is listed twice'
-            )
+            raise server_list_error(name, raw, f'server {i + 1} ({quote_for_message(entry)}) is listed twice')
         seen.append(identity)
         servers.append(server)
     return servers

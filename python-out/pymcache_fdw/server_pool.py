@@ -77,7 +77,7 @@ class ServerPool:  # src/server-pool.ts:59
         try:
             self._distribution = create_distribution(settings['distribution'], settings['addresses'])
         except DistributionError as error:
-            raise_error(f'invalid value for option "servers": {str(error)}', OPTION_HINT)
+            raise_error(f'invalid value for option "servers": {error}', OPTION_HINT)
         # A plain CacheStore where nothing is to be noted or decided: the one-server table of host/port, as before.
         policed = settings['listed'] or settings['on_server_error'] == 'miss' or settings['retry_interval'] > 0
         self.stores = []
@@ -358,10 +358,7 @@ class ServerPool:  # src/server-pool.ts:59
             if keys_there is not None:
                 counts.append(f'{int_to_string(keys_there)} on {self.stores[position].server_label}')
             position += 1
-        return (
-            f'{how} from {int_to_string(len(counts))} of {int_to_string(len(self.stores))} servers at once, one round'
-            f" trip: {', '.join(counts)}"
-        )
+        return f"{how} from {len(counts)} of {len(self.stores)} servers at once, one round trip: {', '.join(counts)}"
 
     def stats_of_each_server(self, command: str) -> list[ServerStats]:  # src/server-pool.ts:390
         """memcached's `stats` (with an optional argument) of every server, in list order. A server that is down or

@@ -152,15 +152,15 @@ class FlushLedger:  # src/transaction.ts:88
                 not_sent.append(write)
         parts: list[str] = []
         parts.append(
-            f'Of {int_to_string(len(self.writes))} key(s), memcached applied'
-            f" {int_to_string(len(applied))}{f' ({key_list(applied)})' if len(applied) > 0 else ''}."
+            f'Of {len(self.writes)} key(s), memcached applied'
+            f" {len(applied)}{f' ({key_list(applied)})' if len(applied) > 0 else ''}."
         )
         if len(in_flight) > 0:
-            parts.append(f'Unknown, in flight when it failed: {int_to_string(len(in_flight))} ({key_list(in_flight)}).')
+            parts.append(f'Unknown, in flight when it failed: {len(in_flight)} ({key_list(in_flight)}).')
         if len(refused) > 0:
-            parts.append(f'Refused by memcached: {int_to_string(len(refused))} ({key_list(refused)}).')
+            parts.append(f'Refused by memcached: {len(refused)} ({key_list(refused)}).')
         if len(not_sent) > 0:
-            parts.append(f'Not sent: {int_to_string(len(not_sent))} ({key_list(not_sent)}).')
+            parts.append(f'Not sent: {len(not_sent)} ({key_list(not_sent)}).')
         return ' '.join(parts)
 
     def fail(
@@ -170,7 +170,7 @@ class FlushLedger:  # src/transaction.ts:88
         target = (
             f"{action} of key {quote_for_message(store.user_key(batch[0].op['key']))}"
             if len(batch) == 1
-            else f'{action} of {int_to_string(len(batch))} keys'
+            else f'{action} of {len(batch)} keys'
         )
         report = describe_failure(error, store.endpoint, target)
         if report is None:
@@ -442,7 +442,7 @@ def send_swaps(swaps: list[PendingCas], ledger: FlushLedger) -> None:  # src/tra
     what = 'deleted' if conflict_reason == 'NOT_FOUND' else 'changed'
     message = (
         f'another client {what} key {key} in memcached at {first.store.server_label} after this transaction read it:'
-        f' the compare-and-swap of {int_to_string(len(conflicts))} key(s) was not applied'
+        f' the compare-and-swap of {len(conflicts)} key(s) was not applied'
     )
     hint = (
         "The other client's value stays. Read the key again and retry the transaction: an UPDATE (and memcache_append"
@@ -573,8 +573,8 @@ def flush_writes(
         ledger.fail(failure, failed_store, failed_action, failed_batch, in_flight)
     if len(not_stored) > 0 and not_stored_server is not None:
         raise FlushFailed(
-            f'memcached at {not_stored_server.server_label} did not store {int_to_string(len(not_stored))} key(s) while'
-            f' receiving {what}: {not_stored_reason}',
+            f'memcached at {not_stored_server.server_label} did not store {len(not_stored)} key(s) while receiving'
+            f' {what}: {not_stored_reason}',
             'See the memcached server log for the cause.',
             ledger.aftermath + ledger.detail([], not_stored),
         )
@@ -590,9 +590,9 @@ def warn_vanished_touches(store: CacheStore, user_keys: list[str], what: str) ->
     WARNING names the keys instead of losing the NOT_FOUND.
     """
     warn(
-        f'memcached at {store.server_label} no longer held {int_to_string(len(user_keys))} key(s) whose expiration this'
-        f' transaction changed ({key_list_text(user_keys)}), while sending {what}: they expired, were evicted or were'
-        ' deleted before COMMIT, and stay absent',
+        f'memcached at {store.server_label} no longer held {len(user_keys)} key(s) whose expiration this transaction'
+        f' changed ({key_list_text(user_keys)}), while sending {what}: they expired, were evicted or were deleted'
+        ' before COMMIT, and stay absent',
         'An UPDATE of expire alone, like memcache_touch, is a memcached touch, which does not create keys; INSERT a key'
         ' to store it again.',
     )
@@ -688,7 +688,7 @@ def send_at_commit() -> None:  # src/transaction.ts:693
         flush_writes(writes, "the transaction's writes", {}, APPLIED_STAYS, True)
     except Exception as error:
         if isinstance(error, FlushFailed):
-            warn(f'{str(error)} after PostgreSQL committed the transaction', error.hint, error.detail)
+            warn(f'{error} after PostgreSQL committed the transaction', error.hint, error.detail)
         else:
             warn(
                 "sending the transaction's writes after PostgreSQL committed failed:"
@@ -716,12 +716,11 @@ def abandon_transaction() -> None:  # src/transaction.ts:719
         flush_writes(undone, "the deletes of the aborted transaction's writes", applied, APPLIED_STAYS)
     except Exception as error:
         if isinstance(error, FlushFailed):
-            failure = f'{str(error)} ({error.detail})'
+            failure = f'{error} ({error.detail})'
         else:
             failure = str(error) if isinstance(error, Exception) else 'unknown error'
     warn(
-        f'the transaction aborted after its writes to {int_to_string(len(sent))} key(s) were sent to memcached'
-        f' ({key_list(sent)})',
+        f'the transaction aborted after its writes to {len(sent)} key(s) were sent to memcached ({key_list(sent)})',
         'Those keys were deleted again: memcached misses them instead of holding values of a transaction that did not'
         ' commit.'
         if failure is None

@@ -143,7 +143,7 @@ def encode_value(value: SqlValue, kind: ValueKind, key: str) -> bytes:  # src/va
     try:
         return utf8_encode(value)
     except LoneSurrogateError as error:
-        raise_error(f'the value of key {quote_for_message(key)} cannot be encoded as UTF-8: {str(error)}')
+        raise_error(f'the value of key {quote_for_message(key)} cannot be encoded as UTF-8: {error}')
 
 
 BYTEA_HINT = 'Declare the value column as bytea to read values that are not UTF-8 text.'
@@ -188,8 +188,7 @@ def decode_value(stored: bytes, kind: ValueKind, key: str) -> SqlValue:  # src/v
         # The stored value is not shown: it may be anything, and messages reach the server log.
         what = 'bytes that are not an integer' if parsed is None else 'bytes of an integer out of its range'
         raise_error(
-            f'the value of key {quote_for_message(key)} cannot be read as {kind}: memcached holds'
-            f' {int_to_string(len(stored))} {what}',
+            f'the value of key {quote_for_message(key)} cannot be read as {kind}: memcached holds {len(stored)} {what}',
             'Declare the value column as text (or a wider integer type) to read it.',
         )
     # Handed to PostgreSQL as text: bigint's range is beyond a JS number, and Multicorn parses text for every type.
@@ -243,8 +242,7 @@ def memcached_expire(seconds: int, key: str) -> int:  # src/values.ts:246
     """
     if seconds < 0 or seconds > MAX_EXPIRE:
         raise_error(
-            f'expire of key {quote_for_message(key)} is {int_to_string(seconds)}, outside 0 to'
-            f' {int_to_string(MAX_EXPIRE)}',
+            f'expire of key {quote_for_message(key)} is {int_to_string(seconds)}, outside 0 to {MAX_EXPIRE}',
             'expire is the number of seconds until the item expires; 0 means never. To remove an item, DELETE it.',
         )
     if seconds <= MAX_RELATIVE_EXPIRE:
@@ -264,7 +262,7 @@ def checked_flags(flags: int, key: str) -> int:  # src/values.ts:276
     """Client flags from a flags column: memcached keeps them as an unsigned 32-bit number."""
     if flags < 0 or flags > MAX_FLAGS:
         raise_error(
-            f'flags of key {quote_for_message(key)} is {int_to_string(flags)}, outside 0 to {int_to_string(MAX_FLAGS)}',
+            f'flags of key {quote_for_message(key)} is {int_to_string(flags)}, outside 0 to {MAX_FLAGS}',
             'memcached client flags are an unsigned 32-bit number.',
         )
     return flags

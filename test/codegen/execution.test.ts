@@ -508,6 +508,31 @@ const SNIPPETS: Record<string, string> = {
       for (const field of fields) numbers.push(parseAsciiDigits(field));
       return { fields: fields.map(bytesToHex), numbers, empty: bytesSplit(utf8Encode(''), SPACE).map(bytesToHex) };
     }`,
+  interpolatedIntegersAndErrors: `
+    import { intToString, utf8ByteLength, utf8Encode } from './ports/runtime';
+    const LIMIT = 3;
+    const BIG = 9007199254740991;
+    class LimitError extends Error {}
+    function check(items: string[]): void {
+      if (items.length > LIMIT) throw new LimitError(intToString(items.length - LIMIT) + ' over');
+    }
+    export function main(): unknown {
+      const items = ['a', 'é', '', '€uro'];
+      const out: string[] = [];
+      for (let i = 0; i < items.length; i++) out.push(\`\${intToString(i + 1)}: \${intToString(utf8ByteLength(items[i]!))}\`);
+      out.push('bytes ' + intToString(utf8Encode('€').length) + ', negative ' + intToString(0 - LIMIT) + ', ' + intToString(BIG));
+      try {
+        check(items);
+      } catch (error) {
+        if (error instanceof LimitError) out.push(\`limit: \${error.message}\`);
+      }
+      try {
+        check(['a', 'b', 'c', 'd', 'e']);
+      } catch (error) {
+        if (error instanceof Error) out.push('error: ' + error.message + '!');
+      }
+      return out;
+    }`,
 };
 
 let workDir = '';

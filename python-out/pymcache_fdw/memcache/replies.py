@@ -122,7 +122,7 @@ END_LINE_LENGTH = 5
 # Words of fixed replies are at most this long; longer lines are not decoded to compare them.
 LONGEST_WORD = 10
 
-LINE_TOO_LONG = f'a line longer than {int_to_string(MAX_LINE_LENGTH)} bytes'
+LINE_TOO_LONG = f'a line longer than {MAX_LINE_LENGTH} bytes'
 
 # What a read expects, as error messages name it.
 GET_REPLY = 'get/gets'
@@ -535,7 +535,7 @@ class ReplyReader:  # src/memcache/replies.ts:176
         if status == 'VA':
             length = parse_ascii_digits(fields[1]) if len(fields) > 1 else -1
             if length < 0:
-                raise self._fail(META_REPLY, f'a VA line of {int_to_string(len(line))} bytes without a size')
+                raise self._fail(META_REPLY, f'a VA line of {len(line)} bytes without a size')
             if length > self._max_value_length:
                 raise self._fail(META_REPLY, self._too_long(length))
             self._meta_value_length = length
@@ -587,10 +587,7 @@ class ReplyReader:  # src/memcache/replies.ts:176
             if flag == 'Z':
                 reply['win_token_sent'] = True
         if not valid:
-            raise self._fail(
-                META_REPLY,
-                f'a {flag} flag whose token of {int_to_string(len(token))} bytes is not what memcached sends',
-            )
+            raise self._fail(META_REPLY, f'a {flag} flag whose token of {len(token)} bytes is not what memcached sends')
 
     def read_metadump(self) -> MetadumpEntry | MetadumpEnd | None:  # src/memcache/replies.ts:570
         """The next line of a metadump: an entry, or how the dump ended (END, or the crawler's BUSY, BADCLASS or
@@ -691,9 +688,7 @@ class ReplyReader:  # src/memcache/replies.ts:176
 
     def _cas_token(self, token: bytes, expected: str) -> str:  # src/memcache/replies.ts:668
         if not is_decimal_u64(token):
-            raise self._fail(
-                expected, f'a CAS token of {int_to_string(len(token))} bytes that is not an unsigned 64-bit number'
-            )
+            raise self._fail(expected, f'a CAS token of {len(token)} bytes that is not an unsigned 64-bit number')
         return token.decode('latin-1')
 
     def _too_long(self, length: int) -> str:  # src/memcache/replies.ts:677

@@ -247,7 +247,7 @@ def describe_reply_error(error: ReplyError) -> str:  # src/memcache/reply-errors
 
 def describe_line(line: bytes) -> str:  # src/memcache/reply-errors.ts:234
     """`a line of 12 bytes`, naming the reply word it starts with when it is one the reader knows."""
-    length = f'a line of {int_to_string(len(line))} bytes'
+    length = f'a line of {len(line)} bytes'
     space = line.find(SPACE, 0)
     word_length = len(line) if space < 0 else space
     if word_length > LONGEST_REPLY_WORD:

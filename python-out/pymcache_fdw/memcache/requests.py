@@ -187,9 +187,7 @@ def checked_key(key: bytes) -> bytes:  # src/memcache/requests.ts:177
     if length == 0:
         raise InvalidRequestError('the key is empty')
     if length > MAX_KEY_LENGTH:
-        raise InvalidRequestError(
-            f'the key is {int_to_string(length)} bytes long, more than {int_to_string(MAX_KEY_LENGTH)}'
-        )
+        raise InvalidRequestError(f'the key is {length} bytes long, more than {MAX_KEY_LENGTH}')
     if has_space_or_control(key):
         raise InvalidRequestError('the key holds a control character, space or DEL byte')
     return key
@@ -221,8 +219,7 @@ def checked_u64(what: str, digits: str) -> bytes:  # src/memcache/requests.ts:20
 def checked_opaque(opaque: bytes) -> bytes:  # src/memcache/requests.ts:213
     if len(opaque) == 0 or len(opaque) > MAX_OPAQUE_LENGTH or has_space_or_control(opaque):
         raise InvalidRequestError(
-            f'an opaque token must be 1 to {int_to_string(MAX_OPAQUE_LENGTH)} bytes without control characters, spaces'
-            ' or DEL'
+            f'an opaque token must be 1 to {MAX_OPAQUE_LENGTH} bytes without control characters, spaces or DEL'
         )
     return opaque
 
