@@ -367,6 +367,15 @@ export class Context {
       const binding = this.portBinding(port, importedName, symbol, location);
       if (binding === null) return REFUSED;
       if (binding.kind === 'builtin') return py.name(binding.name);
+      if (binding.kind === 'import' && portExportKind(this.checker.getAliasedSymbol(symbol)) === 'function')
+        // A port function is imported where it is referenced (visitors/modules.ts).
+        return py.name(
+          this.imports.addFrom(
+            binding.module,
+            binding.name,
+            localName === importedName ? null : localBindingName(localName),
+          ),
+        );
       if (binding.kind === 'import') return py.name(localName === importedName ? binding.name : localName);
       if (binding.kind === 'inline') {
         // Referenced as a value (not a call written inline): import it like any runtime name.

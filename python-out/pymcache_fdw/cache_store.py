@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 from typing import Callable, Literal, NoReturn, TYPE_CHECKING, TypeVar, TypedDict, cast
 
-from ._runtime import LoneSurrogateError, format_float, int_to_string, parse_decimal_int, utf8_encode
+from ._runtime import LoneSurrogateError, format_float, parse_decimal_int, utf8_encode
 from .errors import raise_error, warn
 from .keys import quote_for_message, strip_prefix
 from .memcache.connection import Connection, TransportFailure, connection_to

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import NoReturn
 
 from ._backend import pending_interrupt
-from ._runtime import int_to_string, parse_decimal_int, utf8_encode
+from ._runtime import parse_decimal_int, utf8_encode
 from ._socket import SocketError, Spool, open_spool, pause
 from .cache_store import raise_failure
 from .errors import raise_error

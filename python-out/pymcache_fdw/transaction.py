@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from typing import Callable, NoReturn, TypeVar, TypedDict
 
-from ._runtime import int_to_string
 from .cache_store import CacheStore, CasOp, StoreOp, StoredItem, TouchOp, WriteBatch, describe_failure
 from .errors import raise_error, warn
 from .keys import key_list_text, quote_for_message
