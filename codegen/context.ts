@@ -139,9 +139,12 @@ export class Context {
     return this.commented(node, [...hoisted, ...result]);
   }
 
-  /** Statements, with the comments left after the last one (when `statements` are a whole block of the source). */
-  block(statements: readonly ts.Statement[]): py.Stmt[] {
-    const out = statements.flatMap((s) => this.stmt(s));
+  /**
+   * Statements (from `from` on), with the comments left after the last one (when `statements` are a whole block of
+   * the source).
+   */
+  block(statements: readonly ts.Statement[], from = 0): py.Stmt[] {
+    const out = statements.slice(from).flatMap((s) => this.stmt(s));
     if (isNodeArray(statements))
       out.push(...this.commentStmts(danglingComments(statements, this.sourceFile), statements[0] ?? this.sourceFile));
     return out;

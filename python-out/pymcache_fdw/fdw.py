@@ -762,8 +762,7 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:156
         found: dict[str, StoredItem] | None = None
         if self._settings['insert_mode'] == 'add' and self._transaction_level > 0:
             found = self._servers.read_through(transaction_writes, full_keys)
-        for i in range(len(rows)):
-            values = rows[i]
+        for i, values in enumerate(rows):
             key = keys[i]
             self._store_new(key, full_keys[i], self._item_of(values, key, 0), self._expire_of(values, key), found)
         return None

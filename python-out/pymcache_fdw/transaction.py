@@ -421,8 +421,7 @@ def send_swaps(swaps: list[PendingCas], ledger: FlushLedger) -> None:  # src/tra
             for refusal in outcome['rejected']:
                 rejected[refusal['key']] = refusal['reason']
             in_flight: list[PendingWrite] = []
-            for i in range(len(batch_writes)):
-                write = batch_writes[i]
+            for i, write in enumerate(batch_writes):
                 reason = rejected.get(write.op['key'])
                 if i >= outcome['answered']:
                     in_flight.append(write)

@@ -508,6 +508,32 @@ const SNIPPETS: Record<string, string> = {
       for (const field of fields) numbers.push(parseAsciiDigits(field));
       return { fields: fields.map(bytesToHex), numbers, empty: bytesSplit(utf8Encode(''), SPACE).map(bytesToHex) };
     }`,
+  elementLoops: `
+    function weighted(xs: number[], ws: number[]): number[] {
+      const out: number[] = [];
+      for (let i = 0; i < xs.length; i++) {
+        const x = xs[i]!;
+        if (x < 0) continue;
+        if (x > 100) break;
+        out.push(x * (ws[i] ?? 1) + i + xs.length);
+      }
+      return out;
+    }
+    function present(xs: (string | undefined)[]): string[] {
+      const out: string[] = [];
+      for (let i = 0; i < xs.length; i++) {
+        const x = xs[i];
+        out.push(x === undefined ? '-' : x);
+      }
+      return out;
+    }
+    export function main(): unknown {
+      return {
+        weighted: weighted([1, -2, 3, 4, 500, 6], [10, 20, 30]),
+        empty: weighted([], []),
+        present: present(['a', undefined, 'c']),
+      };
+    }`,
   interpolatedIntegersAndErrors: `
     import { intToString, utf8ByteLength, utf8Encode } from './ports/runtime';
     const LIMIT = 3;

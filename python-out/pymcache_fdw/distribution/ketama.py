@@ -89,8 +89,7 @@ class KetamaDistribution:  # src/distribution/ketama.ts:58
                 ' them down)'
             )
         encoded: list[int] = []
-        for position in range(len(servers)):
-            server = servers[position]
+        for position, server in enumerate(servers):
             points = ketama_points_for_weight(server['weight'], total_weight, len(servers))
             groups = int_div(points, POINTS_PER_HASH)
             for group in range(groups):
