@@ -161,18 +161,52 @@ function renameCode(code: string, names: CommentNames): string {
   });
 }
 
+const LITERAL_WORD = 'null|undefined|true|false';
+/** One literal word, or several joined by `or` / `and` (`null or false`): a group is written as a whole or not at all. */
+const LITERAL_GROUP = new RegExp(`\\b(?:${LITERAL_WORD})(?:\\s+(?:or|and)\\s+(?:${LITERAL_WORD}))*\\b`, 'g');
+/** What may come before a group that is a value: `or`, `else`, an opening parenthesis, `;`, `:` or `,`. */
+const VALUE_BEFORE = /(?:\b(?:or|else)\s+|[(;:,]\s*)$/;
+/** What may come after it (or the end): punctuation that closes the phrase, or a word that states when it is that value. */
+const VALUE_AFTER =
+  /^(?:[.,;:)]|\s+\(|\s+(?:when|while|once|until|unless|otherwise|only|for|to|where|beyond|if|or|and)\b)/;
+/** A list of the literals themselves (`true, false, null`, `true/false`): words of a syntax, not values. */
+const LIST_BEFORE = new RegExp(`\\b(?:${LITERAL_WORD})\\s*[,/]\\s*$`);
+const LIST_AFTER = new RegExp(`^\\s*[,/]\\s*(?:${LITERAL_WORD})\\b`);
+
+/**
+ * The words `null`, `undefined`, `true`, `false` in prose where they are a value (`..., or null when ...`,
+ * `(false while ...)`, `; null otherwise`, `else null.`) as `None`, `True`, `False`: only between a word or mark that
+ * introduces a value (VALUE_BEFORE, or the start of the comment) and one that ends it (VALUE_AFTER), and never in
+ * a list of the literals themselves. Any other use (`is false`, `the JSON literals true, false, null`,
+ * `answers true`) is prose and stays as written.
+ */
+function proseLiterals(piece: string, atStart: boolean, atEnd: boolean): string {
+  return piece.replace(LITERAL_GROUP, (group: string, offset: number) => {
+    const before = piece.slice(0, offset);
+    const after = piece.slice(offset + group.length);
+    if (!((atStart && before.trim() === '') || VALUE_BEFORE.test(before))) return group;
+    if (!((atEnd && after.trim() === '') || VALUE_AFTER.test(after))) return group;
+    if (LIST_BEFORE.test(before) || LIST_AFTER.test(after)) return group;
+    return group.replace(new RegExp(`\\b(?:${LITERAL_WORD})\\b`, 'g'), (word) => LITERALS[word]!);
+  });
+}
+
 /**
  * A comment's text for a Python reader. Inside backticks (code): identifiers the emitter renames get their Python
  * names, and a span that is just `null`/`undefined`/`true`/`false` becomes `None`/`True`/`False`. In prose only
- * camelCase words are candidates (an ordinary word is not renamed anyway), and only those that name something.
+ * camelCase words are candidates (an ordinary word is not renamed anyway), and only those that name something; the
+ * literal words only where they are a value (proseLiterals).
  */
 export function pythonizeComment(text: string, names: CommentNames): string {
-  return text
-    .split(/(`[^`\n]*`)/)
-    .map((piece) => {
+  const pieces = text.split(/(`[^`\n]*`)/);
+  return pieces
+    .map((piece, i) => {
       if (piece.startsWith('`') && piece.endsWith('`') && piece.length >= 2)
         return `\`${renameCode(piece.slice(1, -1), names)}\``;
-      return piece.replace(/(?:#|\b)[a-z][a-z0-9]*(?:[A-Z][a-z0-9]*)+\b/g, (word) => renameWord(word, names));
+      return proseLiterals(piece, i === 0, i === pieces.length - 1).replace(
+        /(?:#|\b)[a-z][a-z0-9]*(?:[A-Z][a-z0-9]*)+\b/g,
+        (word) => renameWord(word, names),
+      );
     })
     .join('');
 }

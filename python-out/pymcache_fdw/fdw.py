@@ -101,7 +101,7 @@ class RowPage:  # src/fdw.ts:106
         self._returned = 0
 
     def take(self) -> bool:  # src/fdw.ts:118
-        """Whether the next row found is returned (false while OFFSET skips, or once LIMIT is reached)."""
+        """Whether the next row found is returned (False while OFFSET skips, or once LIMIT is reached)."""
         if self.full():
             return False
         if self._to_skip > 0:
@@ -155,7 +155,7 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:156
     _statement: StatementWrites
     # Whether the backend's transaction guard covers the current transaction (set by begin).
     _guard: GuardStatus
-    # A statistics table (option stats_cmd) serves its rows from here; null for a cache table.
+    # A statistics table (option stats_cmd) serves its rows from here; None for a cache table.
     _stats_table: PymcacheFDWStats | None
 
     def __init__(self, fdw_options: dict[str, str], fdw_columns: dict[str, ColumnDefinition]) -> None:  # src/fdw.ts:176
@@ -575,7 +575,7 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:156
             )
 
     def _listed_row(self, listed: ListedItem, item: StoredItem | None, remember: bool) -> SqlRow:  # src/fdw.ts:593
-        """The row of an item a listing found; `item` holds its value when the query needed it, else null (then nothing
+        """The row of an item a listing found; `item` holds its value when the query needed it, else None (then nothing
         is remembered: a statement that may write always fetches values).
         """
         key = listed.key
@@ -723,7 +723,7 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:156
     ) -> None:  # src/fdw.ts:759
         """Stores a row under `insert_mode`; in `add` mode an existing key is a unique violation, found at statement
         time (the transaction's own pending writes, else memcached) and checked again by memcached's `add` when sent.
-        `found` holds the items of a batch lookup (bulk_insert), or null.
+        `found` holds the items of a batch lookup (bulk_insert), or None.
         """
         kind: Literal['set', 'add'] = 'add' if self._settings['insert_mode'] == 'add' else 'set'
         op: StoreOp = {'kind': kind, 'key': full_key, 'item': item, 'expire': expire}
@@ -924,7 +924,7 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:156
 
     def write_as_statement(self, op: WriteOp, key: str) -> bool:  # src/fdw.ts:982
         """One write as a statement of its own: recorded, then folded into the transaction's write set (or, under
-        write_mode immediate, sent). Returns what `_write` returns (true when recorded).
+        write_mode immediate, sent). Returns what `_write` returns (True when recorded).
         """
         recorded = self._write(op, key)
         self.end_modify()

@@ -50,7 +50,7 @@ def is_busy(reply: MetadumpEntry | MetadumpEnd) -> bool:  # src/item-dump.ts:40
 
 
 def server_clock(stats: list[StatEntry]) -> int | None:  # src/item-dump.ts:45
-    """memcached's clock (`time`) among its stats, or null when it does not report one."""
+    """memcached's clock (`time`) among its stats, or None when it does not report one."""
     for name, value in stats:
         if name == 'time':
             return parse_decimal_int(value)
@@ -211,7 +211,7 @@ class ItemDump:  # src/item-dump.ts:109
             raise refusal_or_failure(error, command, connection, endpoint['connect_timeout'], endpoint['timeout'])
 
     def next(self) -> MetadumpEntry | None:  # src/item-dump.ts:211
-        """The next item, or null once the server has listed them all; a failure is thrown as start() throws it."""
+        """The next item, or None once the server has listed them all; a failure is thrown as start() throws it."""
         if self._finished:
             return None
         reply = self._first

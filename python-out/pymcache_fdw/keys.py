@@ -113,7 +113,7 @@ def key_count_text(keys: list[str]) -> str:  # src/keys.ts:101
 
 
 def plain_full_key(prefix: str, key: str) -> str | None:  # src/keys.ts:114
-    """`prefix + key` when memcached's text protocol accepts it as one key, else null: the one statement of the key
+    """`prefix + key` when memcached's text protocol accepts it as one key, else None: the one statement of the key
     rule, as one UTF-8 encode and one byte loop (the fast path of every key written or looked up). The key must not be
     empty and the whole key is 1 to 250 bytes with no space (0x20), C0 control (below 0x20) or DEL (0x7f). Checking
     bytes is exact: in UTF-8 those characters are single bytes and every byte of a multi-byte character is >= 0x80, so
@@ -135,7 +135,7 @@ def plain_full_key(prefix: str, key: str) -> str | None:  # src/keys.ts:114
 
 
 def plain_full_keys(prefix: str, keys: list[str]) -> list[str] | None:  # src/keys.ts:133
-    """The full keys of `keys` under `prefix` when plain_full_key accepts every one, else null: one UTF-8 encode and one
+    """The full keys of `keys` under `prefix` when plain_full_key accepts every one, else None: one UTF-8 encode and one
     search of all their bytes for a space or control byte, instead of a call per key. Plain keys hold no space, so the
     full keys joined by spaces split back into one piece per key exactly when none holds one.
     """
@@ -162,7 +162,7 @@ def plain_full_keys(prefix: str, keys: list[str]) -> list[str] | None:  # src/ke
 
 
 def key_problem(full_key: str) -> str | None:  # src/keys.ts:161
-    """What is wrong with `full_key` as a memcached key, or null when nothing is: the first offending character and its
+    """What is wrong with `full_key` as a memcached key, or None when nothing is: the first offending character and its
     position, else the length. It accepts exactly what plain_full_key accepts (test/unit/keys.test.ts checks it on
     random keys) but costs a loop of calls per character, so it only runs once the fast check has refused a key.
     """
@@ -216,7 +216,7 @@ def prefixed_key(prefix: str, key: str) -> str:  # src/keys.ts:191
 
 
 def strip_prefix(prefix: str, full_key: str) -> str | None:  # src/keys.ts:202
-    """The user's key inside `full_key`, or null when `full_key` does not start with `prefix` (compared by code points).
+    """The user's key inside `full_key`, or None when `full_key` does not start with `prefix` (compared by code points).
     """
     prefix_characters = list(prefix)
     key_characters = list(full_key)

@@ -243,7 +243,7 @@ class ServerPool:  # src/server-pool.ts:59
 
     def read_position_of(self, full_key: str) -> int | None:  # src/server-pool.ts:254
         """The position of the server a lookup of `full_key` reads now: its home server, or where the matching client
-        moves it while that one is down; null when its server is down and the key is not moved.
+        moves it while that one is down; None when its server is down and the key is not moved.
         """
         if self._only is not None:
             return 0
@@ -258,7 +258,7 @@ class ServerPool:  # src/server-pool.ts:59
 
     def listable(self, position: int) -> bool:  # src/server-pool.ts:268
         """Whether the server at `position` can be listed now. A server marked down is skipped with a WARNING under
-        on_server_error miss (false), and is an ERROR otherwise.
+        on_server_error miss (False), and is an ERROR otherwise.
         """
         if not is_marked_down(self.stores[position].server_label, self.settings['retry_interval']):
             return True
@@ -286,7 +286,7 @@ class ServerPool:  # src/server-pool.ts:59
 
     def item_count(self) -> int | None:  # src/server-pool.ts:301
         """How many items the servers hold (memcached's curr_items, summed), for the planner's estimate of a scan
-        without a key condition; null when a server does not answer (the scan itself reports that).
+        without a key condition; None when a server does not answer (the scan itself reports that).
         """
         total = 0
         for store in self.stores:

@@ -44,7 +44,7 @@ ASCII_WHITESPACE: list[str] = [' ', '\t', '\n', '\x0b', '\x0c', '\r']
 
 def python_int_text(text: str, base: int) -> str | None:  # src/stats.ts:37
     """`text` as Python's int() reads it in base `base` (8 or 10): surrounding ASCII whitespace, an optional sign,
-    digits with single underscores between them; the value's decimal text, or null where int() would fail.
+    digits with single underscores between them; the value's decimal text, or None where int() would fail.
     """
     characters = list(text)
     start = 0

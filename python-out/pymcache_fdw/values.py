@@ -77,7 +77,7 @@ class DecimalInteger(TypedDict):
 
 def parse_decimal_text(text: str) -> DecimalInteger | None:  # src/values.ts:66
     """Parses decimal integer text as memcached's clients write it: optional sign, digits, and trailing spaces
-    (memcached pads a value that `decr` made shorter with spaces). Any size; null when it is not an integer.
+    (memcached pads a value that `decr` made shorter with spaces). Any size; None when it is not an integer.
     """
     chars = list(text)
     end = len(chars)
@@ -196,7 +196,7 @@ def decode_value(stored: bytes, kind: ValueKind, key: str) -> SqlValue:  # src/v
 
 
 def decode_value_if_readable(stored: bytes, kind: ValueKind) -> SqlValue:  # src/values.ts:207
-    """The SQL value of a stored value when it is readable as `kind`, else null. For a column the query did not ask for:
+    """The SQL value of a stored value when it is readable as `kind`, else None. For a column the query did not ask for:
     multicorn2 leaves out of its column list the columns a query uses only through a whole-row reference
     (`SELECT c FROM cache c`), so rows carry every readable column, and a value no query asked for never fails one.
     """
@@ -220,7 +220,7 @@ def decode_value_if_readable(stored: bytes, kind: ValueKind) -> SqlValue:  # src
 
 
 def integer_column_value(value: SqlValue, kind: NumberKind, column: str, key: str) -> int | None:  # src/values.ts:228
-    """A whole number from an expire or flags column (integer types, or text holding digits); null when the column is
+    """A whole number from an expire or flags column (integer types, or text holding digits); None when the column is
     NULL. Out-of-range or non-numeric text is an ERROR naming the column and the key.
     """
     if value is None:
@@ -280,7 +280,7 @@ def flags_column_value(flags: int, kind: NumberKind, key: str) -> SqlValue:  # s
 
 
 def flags_if_readable(flags: int, kind: NumberKind) -> SqlValue:  # src/values.ts:299
-    """Flags for a flags column the query did not ask for (see decode_value_if_readable): null beyond the column's
+    """Flags for a flags column the query did not ask for (see decode_value_if_readable): None beyond the column's
     range.
     """
     parsed = cast('DecimalInteger', parse_decimal_text(int_to_string(flags)))

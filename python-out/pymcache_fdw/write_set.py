@@ -90,7 +90,7 @@ def pending_item(item: StoredItem, expire: int) -> StoredItem:  # src/write-set.
 
 
 def pending_item_of(pending: PendingWrite) -> StoredItem | None:  # src/write-set.ts:72
-    """The item a read sees for the pending write `pending`, or null when it hides the key (delete) or keeps memcached's
+    """The item a read sees for the pending write `pending`, or None when it hides the key (delete) or keeps memcached's
     (touch).
     """
     op = pending.op
@@ -119,7 +119,7 @@ class WriteSet:  # src/write-set.ts:79
         return len(self._flattened())
 
     def effective(self, store: CacheStore, full_key: str) -> PendingWrite | None:  # src/write-set.ts:100
-        """The pending write that decides `full_key` now: the one of the innermost level holding it, or null."""
+        """The pending write that decides `full_key` now: the one of the innermost level holding it, or None."""
         if len(self._levels) == 0:
             return None
         return self._effective_by_id(entry_id(store, full_key))
@@ -297,7 +297,7 @@ class StatementWrites:  # src/write-set.ts:234
 
     def decided(self, store: CacheStore, full_key: str) -> Literal['ends', 'deleted'] | None:  # src/write-set.ts:285
         """Whether the statement already decided what `full_key` holds after it: 'ends' when a row ends with the key,
-        'deleted' when it only removed the key, null when it did not touch it.
+        'deleted' when it only removed the key, None when it did not touch it.
         """
         change = self._changes.get(entry_id(store, full_key))
         if change is None:

@@ -23,11 +23,11 @@ class MetadumpEntry(TypedDict):
     cas: str
     # fetch: whether it was fetched since it was stored.
     fetched: bool
-    # cls: its slab class (memcached 1.5.10 or later, else null).
+    # cls: its slab class (memcached 1.5.10 or later, else None).
     slab_class: int | None
-    # size: its size in memory, key and header included (memcached 1.5.10 or later, else null).
+    # size: its size in memory, key and header included (memcached 1.5.10 or later, else None).
     size: int | None
-    # flags: its client flags (memcached 1.6.24 or later, else null).
+    # flags: its client flags (memcached 1.6.24 or later, else None).
     client_flags: int | None
 
 
@@ -55,7 +55,7 @@ for value in range(256):
 
 
 def percent_decode(encoded: bytes) -> bytes | None:  # src/memcache/metadump.ts:60
-    """The bytes `%XX` escapes stand for (memcached escapes every byte but letters, digits and `-._~`), or null. The
+    """The bytes `%XX` escapes stand for (memcached escapes every byte but letters, digits and `-._~`), or None. The
     runs between escapes are copied whole: a listing decodes a key per item.
     """
     percent = encoded.find(PERCENT_SIGN, 0)
@@ -81,7 +81,7 @@ def percent_decode(encoded: bytes) -> bytes | None:  # src/memcache/metadump.ts:
 
 
 def unsigned_number(token: bytes) -> int | None:  # src/memcache/metadump.ts:80
-    """A number of 1 to 15 digits, or null."""
+    """A number of 1 to 15 digits, or None."""
     value = int(token) if len(token) <= 15 and token.isdigit() else -1
     return None if value < 0 else value
 
@@ -169,7 +169,7 @@ FLAGS_FIELD: bytes = utf8_encode('flags=')
 
 
 def usual_entry(fields: list[bytes]) -> MetadumpEntry | None:  # src/memcache/metadump.ts:157
-    """The entry of a line holding exactly memcached's usual fields in its order, each well formed; null for any other
+    """The entry of a line holding exactly memcached's usual fields in its order, each well formed; None for any other
     line, which the general reader then reads (and names what is wrong). A listing reads one line per item: this path
     slices each field at its known place instead of searching it.
     """

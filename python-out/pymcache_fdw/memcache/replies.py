@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from typing_extensions import TypeAlias
 
 
-# One item of a get or gets reply: its key, client flags, value, and CAS token (gets only, else null).
+# One item of a get or gets reply: its key, client flags, value, and CAS token (gets only, else None).
 ValueItem: TypeAlias = 'tuple[bytes, int, bytes, str | None]'
 
 # The reply to set, add, replace, append, prepend and cas.
@@ -53,10 +53,10 @@ MetaStatus: TypeAlias = "Literal['HD', 'VA', 'EN', 'NF', 'NS', 'EX', 'MN']"
 
 
 class MetaReply(TypedDict):
-    """A reply to mg, ms, md, ma or mn, with the flags it returned (null or false when it did not return them)."""
+    """A reply to mg, ms, md, ma or mn, with the flags it returned (None or False when it did not return them)."""
 
     status: MetaStatus
-    # The data block of a VA reply (the value of mg, the number of ma), else null.
+    # The data block of a VA reply (the value of mg, the number of ma), else None.
     value: bytes | None
     # c: CAS token.
     cas: str | None
@@ -194,7 +194,7 @@ class ReplyReader:  # src/memcache/replies.ts:176
     _tail_searched: bool
     _searched_parts: int
     _failure: ProtocolError | None
-    # The reply partly read across reads, or null.
+    # The reply partly read across reads, or None.
     _pending: str | None
     # What _scan_values needs before it can go on: 0 nothing, LINE_NEEDED, or a byte count from position.
     _values_need: int
@@ -335,7 +335,7 @@ class ReplyReader:  # src/memcache/replies.ts:176
         item is what _scan_values would read there. The first line that is anything else (END, an error reply, a bad CAS
         token, a data block holding CRLF, an item not wholly arrived) is left to _scan_values, which reads on from it.
         One split per read instead of a search with a position per item: CPython's find and startswith spend more on
-        their arguments than on the search. When the line after the items is END, the reply is read (true). Up to
+        their arguments than on the search. When the line after the items is END, the reply is read (True). Up to
         FAST_SCAN_BYTES unread bytes, so that a reply of many CRLFs is not cut into many pieces at once.
         """
         start = self._position
@@ -665,7 +665,7 @@ class ReplyReader:  # src/memcache/replies.ts:176
         self._searched_parts = 0
 
     def _read_line(self, expected: str) -> bytes | None:  # src/memcache/replies.ts:645
-        """The next line without its CRLF, consumed; null when it has not fully arrived."""
+        """The next line without its CRLF, consumed; None when it has not fully arrived."""
         end = self._find_line_end(CRLF, expected)
         if end < 0:
             return None

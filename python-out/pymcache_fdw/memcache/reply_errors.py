@@ -160,7 +160,7 @@ class ReplyError(Exception):  # src/memcache/reply-errors.ts:153
 class ErrorReply(ReplyError):  # src/memcache/reply-errors.ts:160
     """memcached answered ERROR, CLIENT_ERROR or SERVER_ERROR instead of the expected reply. The line is consumed and
     the connection stays in step (after a SERVER_ERROR memcached may close it). `known_text` is the error text when it
-    is one of the known ones, else null; `text_length` is the length of the text in bytes (0 for a bare `ERROR`).
+    is one of the known ones, else None; `text_length` is the length of the text in bytes (0 for a bare `ERROR`).
     """
 
     kind: ErrorReplyKind
@@ -262,7 +262,7 @@ SERVER_ERROR_WORD: bytes = utf8_encode('SERVER_ERROR')
 
 
 def text_after(line: bytes, word: bytes) -> bytes | None:  # src/memcache/reply-errors.ts:248
-    """The text after `word ` in `line`, an empty text when the line is the word alone, or null when it is neither."""
+    """The text after `word ` in `line`, an empty text when the line is the word alone, or None when it is neither."""
     if not line.startswith(word, 0):
         return None
     if len(line) == len(word):
@@ -271,7 +271,7 @@ def text_after(line: bytes, word: bytes) -> bytes | None:  # src/memcache/reply-
 
 
 def known_text(kind: ErrorReplyKind, text: bytes) -> str | None:  # src/memcache/reply-errors.ts:255
-    """`text` when it is one of the known texts of `kind`, else null; nothing else of the peer's text is kept."""
+    """`text` when it is one of the known texts of `kind`, else None; nothing else of the peer's text is kept."""
     if len(text) == 0 or len(text) > LONGEST_KNOWN_TEXT:
         return None
     decoded = text.decode('latin-1')
@@ -279,7 +279,7 @@ def known_text(kind: ErrorReplyKind, text: bytes) -> str | None:  # src/memcache
 
 
 def error_reply_of(line: bytes) -> ErrorReply | None:  # src/memcache/reply-errors.ts:265
-    """The error reply `line` (without its CRLF) holds, or null when it is not one: `ERROR`, `ERROR <text>`,
+    """The error reply `line` (without its CRLF) holds, or None when it is not one: `ERROR`, `ERROR <text>`,
     `CLIENT_ERROR <text>`, `SERVER_ERROR <text>`.
     """
     error = text_after(line, ERROR_WORD)
