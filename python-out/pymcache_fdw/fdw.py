@@ -79,12 +79,10 @@ VALUES_PER_BATCH = 100
 COLUMN_WIDTH = 32
 
 # The layout a statistics table on a cache server stands on: it is never used for rows.
-KEY_VALUE_COLUMNS: dict[str, ColumnDefinition] = dict(
-    [
-        ('key', ColumnDefinition('key', 0, -1, 'text', 'text', {})),
-        ('value', ColumnDefinition('value', 0, -1, 'text', 'text', {})),
-    ]
-)
+KEY_VALUE_COLUMNS: dict[str, ColumnDefinition] = {
+    'key': ColumnDefinition('key', 0, -1, 'text', 'text', {}),
+    'value': ColumnDefinition('value', 0, -1, 'text', 'text', {}),
+}
 
 
 class RowPage:  # src/fdw.ts:106

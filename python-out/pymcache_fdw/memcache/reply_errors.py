@@ -136,13 +136,11 @@ REPLY_WORDS: Sequence[str] = [
     'ME',
 ]
 
-KNOWN_TEXTS: dict[ErrorReplyKind, dict[str, None]] = dict(
-    [
-        ('ERROR', dict.fromkeys(KNOWN_ERROR_TEXTS)),
-        ('CLIENT_ERROR', dict.fromkeys(KNOWN_CLIENT_ERROR_TEXTS)),
-        ('SERVER_ERROR', dict.fromkeys(KNOWN_SERVER_ERROR_TEXTS)),
-    ]
-)
+KNOWN_TEXTS: dict[ErrorReplyKind, dict[str, None]] = {
+    'ERROR': dict.fromkeys(KNOWN_ERROR_TEXTS),
+    'CLIENT_ERROR': dict.fromkeys(KNOWN_CLIENT_ERROR_TEXTS),
+    'SERVER_ERROR': dict.fromkeys(KNOWN_SERVER_ERROR_TEXTS),
+}
 KNOWN_REPLY_WORDS: set[str] = set(REPLY_WORDS)
 
 # Longer texts and words are not decoded at all: every known one is shorter.

@@ -152,15 +152,13 @@ NOREPLY: bytes = utf8_encode(' noreply')
 GET: bytes = utf8_encode('get')
 GETS: bytes = utf8_encode('gets')
 # The command words of encode_store, encoded once.
-STORE_COMMANDS: dict[StoreCommand, bytes] = dict(
-    [
-        ('set', utf8_encode('set')),
-        ('add', utf8_encode('add')),
-        ('replace', utf8_encode('replace')),
-        ('append', utf8_encode('append')),
-        ('prepend', utf8_encode('prepend')),
-    ]
-)
+STORE_COMMANDS: dict[StoreCommand, bytes] = {
+    'set': utf8_encode('set'),
+    'add': utf8_encode('add'),
+    'replace': utf8_encode('replace'),
+    'append': utf8_encode('append'),
+    'prepend': utf8_encode('prepend'),
+}
 ZERO: bytes = utf8_encode('0')
 CAS: bytes = utf8_encode('cas')
 DELETE: bytes = utf8_encode('delete')
@@ -393,9 +391,7 @@ def encode_meta_get(key: bytes, options: MetaGetOptions) -> bytes:  # src/memcac
     return flags.line()
 
 
-META_SET_MODES: dict[MetaSetMode, str] = dict(
-    [('set', 'S'), ('add', 'E'), ('replace', 'R'), ('append', 'A'), ('prepend', 'P')]
-)
+META_SET_MODES: dict[MetaSetMode, str] = {'set': 'S', 'add': 'E', 'replace': 'R', 'append': 'A', 'prepend': 'P'}
 
 
 def encode_meta_set(key: bytes, value: bytes, options: MetaSetOptions) -> bytes:  # src/memcache/requests.ts:410
