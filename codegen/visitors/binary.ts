@@ -19,7 +19,7 @@ import {
 import { isNullishLiteral, skipOuterExpressions, stringLiteralText } from '../syntax';
 import { expression, type VisitorEntries } from '../visitor-entries';
 import { checkPower } from '../translation/power';
-import { boolOp, condition } from '../translation/truthiness';
+import { boolOp, condition, emptinessTest } from '../translation/truthiness';
 import { interpolated } from '../translation/interpolation';
 
 const K = ts.SyntaxKind;
@@ -73,6 +73,9 @@ function typeofCheck(
 
 function equality(ctx: Context, node: ts.BinaryExpression, negate: boolean): py.Expr {
   const { left, right } = node;
+  // `xs.length === 0` -> `not xs` (a bool, as the comparison is); `!== 0` is `xs` only where it is just tested.
+  const emptiness = negate ? null : emptinessTest(ctx, node);
+  if (emptiness !== null) return py.not(ctx.expr(emptiness.subject));
   if (isNullishLiteral(right) || isNullishLiteral(left)) {
     const other = isNullishLiteral(right) ? left : right;
     return py.compare(ctx.expr(other), negate ? 'is not' : 'is', py.none());

@@ -13,7 +13,7 @@ import { body } from './control';
 import { destructure, simpleTupleTarget } from '../translation/destructure';
 import { expressionAsStatement } from './expression-statement';
 import { statement, type VisitorEntries } from '../visitor-entries';
-import { condition } from '../translation/truthiness';
+import { condition, negatedTest } from '../translation/truthiness';
 import { variableDeclaration } from './variable';
 
 const K = ts.SyntaxKind;
@@ -336,7 +336,7 @@ function forStatement(ctx: Context, node: ts.ForStatement): py.Stmt[] {
     }
   }
   const incrementor = node.incrementor === undefined ? [] : incrementorStatements(ctx, node.incrementor);
-  const test = node.condition === undefined ? py.bool(true) : condition(ctx, node.condition);
+  const test = node.condition === undefined ? py.bool(true) : condition(ctx, node.condition, { test: true });
   const loop = loopBody(ctx, node, incrementor, node.statement);
   out.push({ kind: 'While', test, body: [...loop, ...incrementor] });
   return out;
@@ -350,7 +350,7 @@ function incrementorStatements(ctx: Context, node: ts.Expression): py.Stmt[] {
 }
 
 function doStatement(ctx: Context, node: ts.DoStatement): py.Stmt[] {
-  const exit = py.ifStmt(py.not(condition(ctx, node.expression)), [{ kind: 'Break' }]);
+  const exit = py.ifStmt(negatedTest(condition(ctx, node.expression, { test: true })), [{ kind: 'Break' }]);
   const loop = loopBody(ctx, node, [exit], node.statement);
   return [{ kind: 'While', test: py.bool(true), body: [...loop, exit] }];
 }
@@ -387,7 +387,11 @@ export const loopVisitors: VisitorEntries = {
     [
       K.WhileStatement,
       statement<ts.WhileStatement>((node, ctx) => [
-        { kind: 'While', test: condition(ctx, node.expression), body: loopBody(ctx, node, [], node.statement) },
+        {
+          kind: 'While',
+          test: condition(ctx, node.expression, { test: true }),
+          body: loopBody(ctx, node, [], node.statement),
+        },
       ]),
     ],
     [K.DoStatement, statement<ts.DoStatement>((node, ctx) => doStatement(ctx, node))],

@@ -622,7 +622,7 @@ class CacheStore:  # src/cache-store.ts:502
         row, memcache_append's TTL) keep.
         """
         refusal = self._meta_refusal
-        if refusal is None or len(columns) == 0:
+        if refusal is None or not columns:
             return
         quoted: list[str] = []
         for column in columns:

@@ -313,7 +313,7 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:156
         condition). For a lookup they cost no extra round trip (mg instead of gets); a DELETE, which names only the key,
         needs none.
         """
-        if len(columns) == 0:
+        if not columns:
             return True
         fact_columns = self._fact_columns
         if len(columns) == 1 and self._layout['key_column'] in columns:
@@ -335,7 +335,7 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:156
         for column in self._fact_columns:
             if column in columns:
                 asked.append(column)
-        if len(asked) == 0:
+        if not asked:
             return
         for store in self._servers.stores:
             store.require_facts(asked)
@@ -343,7 +343,7 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:156
     def _wants_values(self, columns: AbstractSet[str]) -> bool:  # src/fdw.ts:357
         """Whether a scan without a key condition must fetch values: a value or flags column is asked for (or the row).
         """
-        if len(columns) == 0:
+        if not columns:
             return True
         flags_column = self._layout['flags_column']
         return self._layout['value_column'] in columns or flags_column is not None and flags_column in columns
@@ -541,7 +541,7 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:156
                         continue
                     yield from self._fetch_batch(store, batch, page, remember)
                     batch = []
-                if len(batch) > 0 and not page.full():
+                if batch and not page.full():
                     yield from self._fetch_batch(store, batch, page, remember)
             finally:
                 dump.close()

@@ -255,6 +255,6 @@ def read_spooled(reader: ReplyReader, spool: Spool) -> MetadumpEntry | MetadumpE
         if reply is not None:
             return reply
         chunk = spool.read(SPOOL_READ_BYTES)
-        if len(chunk) == 0:
+        if not chunk:
             raise ProtocolError('lru_crawler metadump', 'a reply cut short')
         reader.feed(chunk)

@@ -177,7 +177,7 @@ def parse_server_entry(name: str, raw: str, entry: str, position: int) -> Server
         fields = parts[1:]
     if not is_plausible_host(host):
         raise server_list_error(name, raw, f'{where} has no usable host')
-    if len(fields) == 0 or len(fields) > 2:
+    if not fields or len(fields) > 2:
         raise server_list_error(name, raw, f'{where} is not host:port or host:port:weight')
     port_text = fields[0]
     port = parse_decimal_int(port_text) if is_unsigned_decimal(port_text) else None
@@ -219,7 +219,7 @@ def reject_unknown_options(options: dict[str, str], known: Sequence[str]) -> Non
     for option in list(options):
         if option not in known:
             unknown.append(option)
-    if len(unknown) == 0:
+    if not unknown:
         return
     sorted_unknown = sorted(unknown)
     quoted: list[str] = []

@@ -111,7 +111,7 @@ class ScanFilter:  # src/scan-filter.ts:49
             if upper is not None:
                 range_ = range_ + (' <= ' if upper.inclusive else ' < ') + quote_for_message(upper.key)
             parts.append(f'{range_} (bytewise)')
-        if len(parts) == 0:
+        if not parts:
             return None
         return ', '.join(parts)
 

@@ -91,7 +91,7 @@ class ServerPool:  # src/server-pool.ts:59
 
     def _any_down(self) -> bool:  # src/server-pool.ts:92
         """Whether any server of the table is marked down now (never, while no server has failed)."""
-        if len(failed_at) == 0 or self.settings['retry_interval'] <= 0:
+        if not failed_at or self.settings['retry_interval'] <= 0:
             return False
         for store in self.stores:
             if is_marked_down(store.server_label, self.settings['retry_interval']):
@@ -165,7 +165,7 @@ class ServerPool:  # src/server-pool.ts:59
                     f" {self.settings['distribution']} moves them to while it is down"
                 )
             stranded = groups.stranded[position]
-            if len(stranded) == 0:
+            if not stranded:
                 position += 1
                 continue
             user_keys: list[str] = []
@@ -190,7 +190,7 @@ class ServerPool:  # src/server-pool.ts:59
         """
         only = self._only
         # failed_at is tested here first: while no server has failed, the common case costs no call to _any_down.
-        if only is not None and (len(failed_at) == 0 or not self._any_down()):
+        if only is not None and (not failed_at or not self._any_down()):
             # The common case, one server and nothing pending: its answer is the scan's, with no layer in between.
             if write_set.is_empty():
                 return only.receive_get(only.send_get(full_keys, with_facts))
@@ -203,12 +203,12 @@ class ServerPool:  # src/server-pool.ts:59
         position = 0
         while position < len(self.stores):
             keys = groups.per_server[position]
-            if len(keys) == 0:
+            if not keys:
                 position += 1
                 continue
             store = self.stores[position]
             to_fetch = write_set.pending_view(store, keys, found)
-            if len(to_fetch) == 0:
+            if not to_fetch:
                 position += 1
                 continue
             sent.append(store.send_get(to_fetch, with_facts))

@@ -71,7 +71,7 @@ def python_int_text(text: str, base: int) -> str | None:  # src/stats.ts:37
             digits.append(character)
         elif character != '_' or i == start or i == end - 1 or array_item(characters, i + 1) == '_':
             return None
-    if len(digits) == 0:
+    if not digits:
         return None
     if base == 10:
         return decimal_text(cast('DecimalInteger', parse_decimal_text(('-' if negative else '') + ''.join(digits))))

@@ -152,13 +152,13 @@ class FlushLedger:  # src/transaction.ts:88
         parts: list[str] = []
         parts.append(
             f'Of {len(self.writes)} key(s), memcached applied'
-            f" {len(applied)}{f' ({key_list(applied)})' if len(applied) > 0 else ''}."
+            f" {len(applied)}{f' ({key_list(applied)})' if applied else ''}."
         )
-        if len(in_flight) > 0:
+        if in_flight:
             parts.append(f'Unknown, in flight when it failed: {len(in_flight)} ({key_list(in_flight)}).')
-        if len(refused) > 0:
+        if refused:
             parts.append(f'Refused by memcached: {len(refused)} ({key_list(refused)}).')
-        if len(not_sent) > 0:
+        if not_sent:
             parts.append(f'Not sent: {len(not_sent)} ({key_list(not_sent)}).')
         return ' '.join(parts)
 
@@ -230,13 +230,13 @@ def batches(writes: list[T], value_bytes: Callable[[T], int]) -> list[list[T]]: 
     bytes_ = 0
     for write in writes:
         size = value_bytes(write)
-        if len(current) > 0 and (len(current) >= KEYS_PER_BATCH or bytes_ + size > BYTES_PER_BATCH):
+        if current and (len(current) >= KEYS_PER_BATCH or bytes_ + size > BYTES_PER_BATCH):
             result.append(current)
             current = []
             bytes_ = 0
         current.append(write)
         bytes_ += size
-    if len(current) > 0:
+    if current:
         result.append(current)
     return result
 
@@ -313,9 +313,9 @@ class ServerWrites:  # src/transaction.ts:282
                     }
                 )
         # (Most flushes are of one kind: the others cost no call.)
-        if len(self.deletes) > 0:
+        if self.deletes:
             self._plan_deletes()
-        if len(self.touches) > 0:
+        if self.touches:
             self._plan_touches()
 
     def _plan_deletes(self) -> None:  # src/transaction.ts:318
@@ -392,7 +392,7 @@ def send_swaps(swaps: list[PendingCas], ledger: FlushLedger) -> None:  # src/tra
     naming it before the rest of the transaction is sent (after PostgreSQL committed, the rest still goes and the
     ERROR is raised at the end, see FlushLedger.committed).
     """
-    if len(swaps) == 0:
+    if not swaps:
         return
     per_server: dict[str, list[PendingCas]] = {}
     for swap in swaps:
@@ -433,7 +433,7 @@ def send_swaps(swaps: list[PendingCas], ledger: FlushLedger) -> None:  # src/tra
                         conflict_reason = reason
             if outcome['failure'] is not None:
                 ledger.fail(outcome['failure'], store, 'cas', batch_writes, in_flight)
-    if len(conflicts) == 0:
+    if not conflicts:
         return
     first = conflicts[0]
     key = quote_for_message(first.store.user_key(first.op['key']))
@@ -467,7 +467,7 @@ def flush_writes(
     whose DETAIL names the keys applied (also left in `applied`), the keys in flight, and the keys not sent; `aftermath`
     tells what becomes of the applied ones. A touch of a key memcached no longer holds is a WARNING, not a failure.
     """
-    if len(writes) == 0:
+    if not writes:
         return
     ledger: FlushLedger = FlushLedger(writes, what, applied, aftermath, committed)
     adds: list[PendingSetOrAdd] = []
@@ -491,9 +491,9 @@ def flush_writes(
             server.touches.append({'write': write, 'op': op})
         else:
             server.sets.append({'write': write, 'op': op})
-    if len(adds) > 0:
+    if adds:
         send_adds(adds, ledger)
-    if len(swaps) > 0:
+    if swaps:
         send_swaps(swaps, ledger)
     flushes: list[ServerWrites] = []
     for server in servers.values():
@@ -507,12 +507,12 @@ def flush_writes(
     not_stored: list[PendingWrite] = []
     not_stored_server: CacheStore | None = None
     not_stored_reason = ''
-    while failure is None and len(not_stored) == 0:
+    while failure is None and not not_stored:
         round: list[ServerWrites] = []
         for server in flushes:
             if server.next < len(server.batches):
                 round.append(server)
-        if len(round) == 0:
+        if not round:
             break
         sent: list[ServerWrites] = []
         for server in round:
@@ -560,7 +560,7 @@ def flush_writes(
                     if flush_batch['batch']['kind'] == 'touch':
                         vanished.append(server.store.user_key(write.op['key']))
                 i += 1
-            if len(vanished) > 0:
+            if vanished:
                 warn_vanished_touches(server.store, vanished, what)
             if outcome['failure'] is not None and failure is None:
                 failure = outcome['failure']
@@ -569,7 +569,7 @@ def flush_writes(
                 failed_batch = flush_batch['writes']
     if failure is not None and failed_store is not None:
         ledger.fail(failure, failed_store, failed_action, failed_batch, in_flight)
-    if len(not_stored) > 0 and not_stored_server is not None:
+    if not_stored and not_stored_server is not None:
         raise FlushFailed(
             f'memcached at {not_stored_server.server_label} did not store {len(not_stored)} key(s) while receiving'
             f' {what}: {not_stored_reason}',
@@ -650,7 +650,7 @@ def send_at_pre_commit() -> None:  # src/transaction.ts:671
     ERROR, which aborts the transaction; the writes memcached applied are remembered so that rollback deletes them
     again.
     """
-    if len(state.open_statements) > 0:
+    if state.open_statements:
         fold_open_statements()
     if state.serializable or transaction_writes.is_empty():
         return
@@ -675,12 +675,12 @@ def send_at_commit() -> None:  # src/transaction.ts:693
     serialization check; nothing may raise here (the transaction is over), so a failure is a WARNING naming the keys.
     """
     state.sent = []
-    if len(state.open_statements) > 0:
+    if state.open_statements:
         fold_open_statements()
     # A transaction that only read (or sent its writes at pre_commit) has nothing to take.
     writes = [] if transaction_writes.is_empty() else transaction_writes.take_all()
     forget_all()
-    if len(writes) == 0:
+    if not writes:
         return
     try:
         flush_writes(writes, "the transaction's writes", {}, APPLIED_STAYS, True)
@@ -702,7 +702,7 @@ def abandon_transaction() -> None:  # src/transaction.ts:719
     forget_all()
     sent = state.sent
     state.sent = []
-    if len(sent) == 0:
+    if not sent:
         return
     undone: list[PendingWrite] = []
     for write in sent:

@@ -110,7 +110,7 @@ class WriteSet:  # src/write-set.ts:79
     def is_empty(self) -> bool:  # src/write-set.ts:87
         """True when nothing is pending at any level."""
         for level in self._levels:
-            if len(level) > 0:
+            if level:
                 return False
         return True
 
@@ -120,7 +120,7 @@ class WriteSet:  # src/write-set.ts:79
 
     def effective(self, store: CacheStore, full_key: str) -> PendingWrite | None:  # src/write-set.ts:100
         """The pending write that decides `full_key` now: the one of the innermost level holding it, or None."""
-        if len(self._levels) == 0:
+        if not self._levels:
             return None
         return self._effective_by_id(entry_id(store, full_key))
 
@@ -165,7 +165,7 @@ class WriteSet:  # src/write-set.ts:79
             return store.get_many(full_keys, with_facts)
         seen: dict[str, StoredItem] = {}
         to_fetch = self.pending_view(store, full_keys, seen)
-        if len(to_fetch) == 0:
+        if not to_fetch:
             return seen
         fetched = store.get_many(to_fetch, with_facts)
         for full_key, item in fetched.items():
@@ -264,7 +264,7 @@ class StatementWrites:  # src/write-set.ts:234
         self._level = 0
 
     def is_empty(self) -> bool:  # src/write-set.ts:244
-        return len(self._changes) == 0
+        return not self._changes
 
     @property
     def savepoint_level(self) -> int:  # src/write-set.ts:249

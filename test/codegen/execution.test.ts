@@ -534,6 +534,27 @@ const SNIPPETS: Record<string, string> = {
         present: present(['a', undefined, 'c']),
       };
     }`,
+  emptiness: `
+    import { type Bytes, utf8Encode } from './ports/runtime';
+    function describe(xs: string[], data: Bytes, seen: Map<string, number>, tags: Set<string>): unknown {
+      const out: string[] = [];
+      if (xs.length > 0) out.push('xs');
+      if (!(data.length === 0)) out.push('data');
+      if (seen.size !== 0 && 0 < tags.size) out.push('both');
+      let n = 0;
+      while (xs.length !== 0) {
+        xs.pop();
+        n += 1;
+      }
+      do n += 1; while (tags.size === 0 && n < 5);
+      return { out, empty: xs.length === 0, tagless: tags.size === 0, nonEmpty: data.length > 0, n };
+    }
+    export function main(): unknown {
+      return [
+        describe([], utf8Encode(''), new Map(), new Set()),
+        describe(['a', 'b'], utf8Encode('x'), new Map([['k', 1]]), new Set(['t'])),
+      ];
+    }`,
   interpolatedIntegersAndErrors: `
     import { intToString, utf8ByteLength, utf8Encode } from './ports/runtime';
     const LIMIT = 3;

@@ -37,7 +37,7 @@ def describe(server: ServerAddress) -> str:  # src/distribution/index.ts:27
 
 
 def check_servers(name: DistributionName, servers: Sequence[ServerAddress]) -> None:  # src/distribution/index.ts:31
-    if len(servers) == 0:
+    if not servers:
         raise DistributionError(f'distribution {name}: the server list is empty; list at least one host:port')
     seen: set[str] = set()
     for server in servers:

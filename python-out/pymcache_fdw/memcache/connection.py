@@ -238,7 +238,7 @@ class Connection:  # src/memcache/connection.ts:83
                 if isinstance(error, SocketError):
                     raise TransportFailure('receive', error.failure, str(error))
                 raise
-            if len(chunk) == 0:
+            if not chunk:
                 self.close()
                 raise TransportFailure('receive', 'closed', 'the server closed the connection')
             self._reader.feed(chunk)
@@ -262,7 +262,7 @@ class Connection:  # src/memcache/connection.ts:83
             if isinstance(error, SocketError):
                 raise TransportFailure('receive', error.failure, str(error))
             raise
-        if len(chunk) == 0:
+        if not chunk:
             self.close()
             raise TransportFailure('receive', 'closed', 'the server closed the connection')
         return chunk

@@ -111,7 +111,7 @@ def parse_metadump_line(line: bytes) -> MetadumpEntry | str:  # src/memcache/met
         name = field[0:equals].decode('latin-1')
         if name == 'key':
             key = percent_decode(value)
-            if key is None or len(key) == 0 or len(key) > MAX_KEY_LENGTH:
+            if key is None or not key or len(key) > MAX_KEY_LENGTH:
                 return 'a key that is not 1 to 250 percent-encoded bytes'
         elif name == 'exp':
             expires_at = parse_signed_digits(value)
@@ -189,7 +189,7 @@ def usual_entry(fields: list[bytes]) -> MetadumpEntry | None:  # src/memcache/me
     slab_class = unsigned_number(fields[5][4:])
     size = unsigned_number(fields[6][5:])
     client_flags = unsigned_number(fields[7][6:]) if count == 8 else None
-    if key is None or len(key) == 0 or len(key) > MAX_KEY_LENGTH or expires_at is None or last_access is None:
+    if key is None or not key or len(key) > MAX_KEY_LENGTH or expires_at is None or last_access is None:
         return None
     if not is_decimal_u64(cas) or fetched is None or slab_class is None or size is None:
         return None

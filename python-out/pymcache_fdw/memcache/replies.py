@@ -230,9 +230,9 @@ class ReplyReader:  # src/memcache/replies.ts:176
         """Takes the next bytes received. The chunk is kept, not copied, so it must not change afterwards (in Node, pass
         a Uint8Array rather than a Buffer: Buffer's slice is a view, and replies would share its memory).
         """
-        if len(chunk) == 0:
+        if not chunk:
             return
-        if len(self._parts) == 0 and self._position == len(self._buffer):
+        if not self._parts and self._position == len(self._buffer):
             self._buffer = chunk
             self._position = 0
             self._tail_searched = False
@@ -543,7 +543,7 @@ class ReplyReader:  # src/memcache/replies.ts:176
         for i in range(first_flag, len(fields)):
             field = fields[i]
             # memcached 1.6.10 to 1.6.17 wrote a space too many in some replies ("HD \r\n").
-            if len(field) > 0:
+            if field:
                 self._meta_flag(reply, field[0:1].decode('latin-1'), field[1:])
         return reply
 
@@ -577,7 +577,7 @@ class ReplyReader:  # src/memcache/replies.ts:176
         elif flag == 'O':
             reply['opaque'] = token
         elif flag == 'b' or flag == 'W' or flag == 'X' or flag == 'Z':
-            valid = len(token) == 0
+            valid = not token
             if flag == 'b':
                 reply['base64_key'] = True
             if flag == 'W':

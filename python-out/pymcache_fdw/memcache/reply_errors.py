@@ -270,7 +270,7 @@ def text_after(line: bytes, word: bytes) -> bytes | None:  # src/memcache/reply-
 
 def known_text(kind: ErrorReplyKind, text: bytes) -> str | None:  # src/memcache/reply-errors.ts:255
     """`text` when it is one of the known texts of `kind`, else None; nothing else of the peer's text is kept."""
-    if len(text) == 0 or len(text) > LONGEST_KNOWN_TEXT:
+    if not text or len(text) > LONGEST_KNOWN_TEXT:
         return None
     decoded = text.decode('latin-1')
     return decoded if decoded in KNOWN_TEXTS[kind] else None

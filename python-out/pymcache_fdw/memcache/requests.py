@@ -215,7 +215,7 @@ def checked_u64(what: str, digits: str) -> bytes:  # src/memcache/requests.ts:20
 
 
 def checked_opaque(opaque: bytes) -> bytes:  # src/memcache/requests.ts:213
-    if len(opaque) == 0 or len(opaque) > MAX_OPAQUE_LENGTH or has_space_or_control(opaque):
+    if not opaque or len(opaque) > MAX_OPAQUE_LENGTH or has_space_or_control(opaque):
         raise InvalidRequestError(
             f'an opaque token must be 1 to {MAX_OPAQUE_LENGTH} bytes without control characters, spaces or DEL'
         )
@@ -234,7 +234,7 @@ def retrieval(command: bytes, keys: Sequence[bytes]) -> bytes:  # src/memcache/r
         return bytes().join([command, SPACE, checked_key(keys[0]), CRLF])
     plain = not has_space_or_control(bytes().join(keys))
     for key in keys:
-        if len(key) == 0 or len(key) > MAX_KEY_LENGTH:
+        if not key or len(key) > MAX_KEY_LENGTH:
             plain = False
     if not plain:
         for key in keys:
@@ -486,7 +486,7 @@ def encode_metadump(slab_classes: Sequence[int] | None = None) -> bytes:  # src/
     """
     if slab_classes is None:
         return bytes().join([METADUMP, METADUMP_ALL, CRLF])
-    if len(slab_classes) == 0:
+    if not slab_classes:
         raise InvalidRequestError('no slab classes to dump')
     parts: list[bytes] = [METADUMP]
     for slab_class in slab_classes:
