@@ -7,7 +7,7 @@ import { localBindingName } from '../context';
 import { diagnostics } from '../diagnostics';
 import * as py from '../python-ast';
 import { isMapType } from '../type-queries';
-import { skipOuterExpressions } from '../syntax';
+import { integerLiteralValue, skipOuterExpressions } from '../syntax';
 import { target as assignmentTarget } from '../translation/assignment';
 import { body } from './control';
 import { destructure, simpleTupleTarget } from '../translation/destructure';
@@ -226,7 +226,15 @@ function rangeForm(ctx: Context, node: ts.ForStatement): py.Stmt[] | null {
   const args = isZero ? [stop] : [start, stop];
   const iter = py.call(py.name('range'), args);
   const bound = skipOuterExpressions(end);
-  if (arraySymbol !== undefined && isZero && !inclusive) ctx.rangeIndexes.set(indexSymbol, arraySymbol);
+  // `i` indexes `a` only when the bound is `a.length`, or `a.length - k` (k a non-negative integer literal):
+  // `a.length + 1` would reach past the end.
+  const shortened =
+    ts.isBinaryExpression(bound) &&
+    bound.operatorToken.kind === K.MinusToken &&
+    ts.isPropertyAccessExpression(skipOuterExpressions(bound.left)) &&
+    (integerLiteralValue(bound.right) ?? -1n) >= 0n;
+  if (arraySymbol !== undefined && isZero && !inclusive && (ts.isPropertyAccessExpression(bound) || shortened))
+    ctx.rangeIndexes.set(indexSymbol, arraySymbol);
   if (arraySymbol !== undefined && isZero && !inclusive && ts.isPropertyAccessExpression(bound)) {
     const element = elementLoop(ctx, node, { index: indexSymbol, array: arraySymbol }, ctx.expr(bound.expression), {
       name,
