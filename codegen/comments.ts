@@ -2,7 +2,7 @@
 // docstring), the comments before a statement or class member (`#` comments at the same place), a comment at the end
 // of a statement's line, comments left at the end of a block. And their text written for a Python reader: names the
 // emitter renames are written as their Python names (`getRelSize` -> `get_rel_size`), and `null`, `undefined`,
-// `true`, `false` in backticks become `None`, `True`, `False`.
+// `true`, `false` in backticks (and in prose where they are a value) become `None`, `True`, `False`.
 import { ts } from 'ts-morph';
 
 /** One comment of the source: its lines (without `//`, `/*`, `*`), and whether a blank line separates it from what precedes it. */
