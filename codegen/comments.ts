@@ -2,7 +2,7 @@
 // docstring), the comments before a statement or class member (`#` comments at the same place), a comment at the end
 // of a statement's line, comments left at the end of a block. And their text written for a Python reader: names the
 // emitter renames are written as their Python names (`getRelSize` -> `get_rel_size`), and `null`, `undefined`,
-// `true`, `false` in backticks become `None`, `True`, `False`.
+// `true`, `false` in backticks (and in prose where they are a value) become `None`, `True`, `False`.
 import { ts } from 'ts-morph';
 
 /** One comment of the source: its lines (without `//`, `/*`, `*`), and whether a blank line separates it from what precedes it. */
@@ -11,6 +11,8 @@ export interface SourceComment {
   blankBefore: boolean;
   /** A `/** ... *\/` comment: its text is the JSDoc's (tags as reST fields), see jsdoc.ts. */
   jsDoc: boolean;
+  /** A `//` comment that directly continues the `//` comment on the line above (one paragraph of the source). */
+  continuesLine: boolean;
   pos: number;
   end: number;
 }
@@ -29,13 +31,20 @@ export function commentBody(text: string): string[] {
   return lines;
 }
 
-function toComment(file: ts.SourceFile, range: ts.CommentRange, previousEnd: number): SourceComment {
+function toComment(
+  file: ts.SourceFile,
+  range: ts.CommentRange,
+  previousEnd: number,
+  previous: ts.CommentRange | undefined,
+): SourceComment {
   const text = file.text.slice(range.pos, range.end);
   const between = file.text.slice(previousEnd, range.pos);
+  const isLine = (r: ts.CommentRange): boolean => r.kind === ts.SyntaxKind.SingleLineCommentTrivia;
   return {
     lines: commentBody(text),
     blankBefore: /\n[ \t]*\r?\n/.test(between),
     jsDoc: isJsDocText(text),
+    continuesLine: previous !== undefined && isLine(previous) && isLine(range) && /^[ \t]*\r?\n[ \t]*$/.test(between),
     pos: range.pos,
     end: range.end,
   };
@@ -77,6 +86,7 @@ export function leadingComments(
   const seen = new Set<number>();
   const out: SourceComment[] = [];
   let previousEnd = node.pos;
+  let previous: ts.CommentRange | undefined;
   for (const range of ranges) {
     if (seen.has(range.pos)) continue;
     seen.add(range.pos);
@@ -84,8 +94,9 @@ export function leadingComments(
       previousEnd = range.end;
       continue;
     }
-    out.push(toComment(file, range, previousEnd));
+    out.push(toComment(file, range, previousEnd, previous));
     previousEnd = range.end;
+    previous = range;
   }
   return out;
 }
@@ -117,9 +128,11 @@ export function danglingComments(statements: ts.NodeArray<ts.Node>, file: ts.Sou
         ]
       : (ts.getLeadingCommentRanges(file.text, last.end) ?? []);
   let previousEnd = last === undefined ? statements.pos : last.end;
+  let previous: ts.CommentRange | undefined;
   return ranges.map((range) => {
-    const comment = toComment(file, range, previousEnd);
+    const comment = toComment(file, range, previousEnd, previous);
     previousEnd = range.end;
+    previous = range;
     return comment;
   });
 }
@@ -148,18 +161,52 @@ function renameCode(code: string, names: CommentNames): string {
   });
 }
 
+const LITERAL_WORD = 'null|undefined|true|false';
+/** One literal word, or several joined by `or` / `and` (`null or false`): a group is written as a whole or not at all. */
+const LITERAL_GROUP = new RegExp(`\\b(?:${LITERAL_WORD})(?:\\s+(?:or|and)\\s+(?:${LITERAL_WORD}))*\\b`, 'g');
+/** What may come before a group that is a value: `or`, `else`, an opening parenthesis, `;`, `:` or `,`. */
+const VALUE_BEFORE = /(?:\b(?:or|else)\s+|[(;:,]\s*)$/;
+/** What may come after it (or the end): punctuation that closes the phrase, or a word that states when it is that value. */
+const VALUE_AFTER =
+  /^(?:[.,;:)]|\s+\(|\s+(?:when|while|once|until|unless|otherwise|only|for|to|where|beyond|if|or|and)\b)/;
+/** A list of the literals themselves (`true, false, null`, `true/false`): words of a syntax, not values. */
+const LIST_BEFORE = new RegExp(`\\b(?:${LITERAL_WORD})\\s*[,/]\\s*$`);
+const LIST_AFTER = new RegExp(`^\\s*[,/]\\s*(?:${LITERAL_WORD})\\b`);
+
+/**
+ * The words `null`, `undefined`, `true`, `false` in prose where they are a value (`..., or null when ...`,
+ * `(false while ...)`, `; null otherwise`, `else null.`) as `None`, `True`, `False`: only between a word or mark that
+ * introduces a value (VALUE_BEFORE, or the start of the comment) and one that ends it (VALUE_AFTER), and never in
+ * a list of the literals themselves. Any other use (`is false`, `the JSON literals true, false, null`,
+ * `answers true`) is prose and stays as written.
+ */
+function proseLiterals(piece: string, atStart: boolean, atEnd: boolean): string {
+  return piece.replace(LITERAL_GROUP, (group: string, offset: number) => {
+    const before = piece.slice(0, offset);
+    const after = piece.slice(offset + group.length);
+    if (!((atStart && before.trim() === '') || VALUE_BEFORE.test(before))) return group;
+    if (!((atEnd && after.trim() === '') || VALUE_AFTER.test(after))) return group;
+    if (LIST_BEFORE.test(before) || LIST_AFTER.test(after)) return group;
+    return group.replace(new RegExp(`\\b(?:${LITERAL_WORD})\\b`, 'g'), (word) => LITERALS[word]!);
+  });
+}
+
 /**
  * A comment's text for a Python reader. Inside backticks (code): identifiers the emitter renames get their Python
  * names, and a span that is just `null`/`undefined`/`true`/`false` becomes `None`/`True`/`False`. In prose only
- * camelCase words are candidates (an ordinary word is not renamed anyway), and only those that name something.
+ * camelCase words are candidates (an ordinary word is not renamed anyway), and only those that name something; the
+ * literal words only where they are a value (proseLiterals).
  */
 export function pythonizeComment(text: string, names: CommentNames): string {
-  return text
-    .split(/(`[^`\n]*`)/)
-    .map((piece) => {
+  const pieces = text.split(/(`[^`\n]*`)/);
+  return pieces
+    .map((piece, i) => {
       if (piece.startsWith('`') && piece.endsWith('`') && piece.length >= 2)
         return `\`${renameCode(piece.slice(1, -1), names)}\``;
-      return piece.replace(/(?:#|\b)[a-z][a-z0-9]*(?:[A-Z][a-z0-9]*)+\b/g, (word) => renameWord(word, names));
+      return proseLiterals(piece, i === 0, i === pieces.length - 1).replace(
+        /(?:#|\b)[a-z][a-z0-9]*(?:[A-Z][a-z0-9]*)+\b/g,
+        (word) => renameWord(word, names),
+      );
     })
     .join('');
 }

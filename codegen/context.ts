@@ -139,9 +139,12 @@ export class Context {
     return this.commented(node, [...hoisted, ...result]);
   }
 
-  /** Statements, with the comments left after the last one (when `statements` are a whole block of the source). */
-  block(statements: readonly ts.Statement[]): py.Stmt[] {
-    const out = statements.flatMap((s) => this.stmt(s));
+  /**
+   * Statements (from `from` on), with the comments left after the last one (when `statements` are a whole block of
+   * the source).
+   */
+  block(statements: readonly ts.Statement[], from = 0): py.Stmt[] {
+    const out = statements.slice(from).flatMap((s) => this.stmt(s));
     if (isNodeArray(statements))
       out.push(...this.commentStmts(danglingComments(statements, this.sourceFile), statements[0] ?? this.sourceFile));
     return out;
@@ -162,15 +165,23 @@ export class Context {
     return this.pythonize(text, scope);
   }
 
-  /** `#` comment statements for source comments before `at`; a JSDoc comment keeps its tags as reST fields. */
+  /**
+   * `#` comment statements for source comments before `at`; a JSDoc comment keeps its tags as reST fields. A run of
+   * `//` lines, one under the other, is one comment (one paragraph for the printer to refill).
+   */
   commentStmts(comments: readonly SourceComment[], at: ts.Node): py.Stmt[] {
     const docs = jsDocsOf(at);
-    return comments.map((comment) => {
+    const out: py.Comment[] = [];
+    for (const comment of comments) {
       const doc = comment.jsDoc ? docs.find((d) => d.pos === comment.pos) : undefined;
       const text = doc === undefined ? comment.lines.join('\n') : (jsDocText(doc) ?? '');
       const lines = this.pythonize(text, at).split('\n');
-      return { ...py.comment(lines), ...(comment.blankBefore ? { blankBefore: true } : {}) };
-    });
+      const last = out[out.length - 1];
+      if (last !== undefined && comment.continuesLine)
+        out[out.length - 1] = { ...last, lines: [...last.lines, ...lines] };
+      else out.push({ ...py.comment(lines), ...(comment.blankBefore ? { blankBefore: true } : {}) });
+    }
+    return out;
   }
 
   /** The comments before a statement or class member, as statements (minus its JSDoc when that is its docstring). */
@@ -359,6 +370,15 @@ export class Context {
       const binding = this.portBinding(port, importedName, symbol, location);
       if (binding === null) return REFUSED;
       if (binding.kind === 'builtin') return py.name(binding.name);
+      if (binding.kind === 'import' && portExportKind(this.checker.getAliasedSymbol(symbol)) === 'function')
+        // A port function is imported where it is referenced (visitors/modules.ts).
+        return py.name(
+          this.imports.addFrom(
+            binding.module,
+            binding.name,
+            localName === importedName ? null : localBindingName(localName),
+          ),
+        );
       if (binding.kind === 'import') return py.name(localName === importedName ? binding.name : localName);
       if (binding.kind === 'inline') {
         // Referenced as a value (not a call written inline): import it like any runtime name.
@@ -381,15 +401,22 @@ export class Context {
     return py.name(localName === importedName ? targetName : localBindingName(localName));
   }
 
-  /** The inline binding of a port function `callee` names (`codePoints` -> `list(...)`), or null. */
-  inlinePortFunction(callee: ts.Identifier): Extract<PortBinding, { kind: 'inline' }> | null {
-    const symbol = this.checker.getSymbolAtLocation(callee);
+  /** The port and export name `name` refers to through its import (`intToString` -> runtime, intToString), or null. */
+  portExportOf(name: ts.Identifier): { port: string; exportName: string; symbol: ts.Symbol } | null {
+    const symbol = this.checker.getSymbolAtLocation(name);
     if (symbol === undefined || (symbol.flags & ts.SymbolFlags.Alias) === 0) return null;
     const declaration = symbol.getDeclarations()?.[0];
     if (declaration === undefined || !ts.isImportSpecifier(declaration)) return null;
     const port = portOf((declaration.parent.parent.parent.moduleSpecifier as ts.StringLiteral).text);
     if (port === null) return null;
-    const binding = this.portBinding(port, (declaration.propertyName ?? declaration.name).text, symbol, callee);
+    return { port, exportName: (declaration.propertyName ?? declaration.name).text, symbol };
+  }
+
+  /** The inline binding of a port function `callee` names (`codePoints` -> `list(...)`), or null. */
+  inlinePortFunction(callee: ts.Identifier): Extract<PortBinding, { kind: 'inline' }> | null {
+    const exported = this.portExportOf(callee);
+    if (exported === null) return null;
+    const binding = this.portBinding(exported.port, exported.exportName, exported.symbol, callee);
     return binding !== null && binding.kind === 'inline' ? binding : null;
   }
 

@@ -44,7 +44,20 @@ export const mapBuiltins: BuiltinModule = {
       const refused = refuseArity(call, 'new Map', [0, 1]);
       if (refused !== null) return refused;
       if (call.args.length === 0) return { kind: 'Dict', entries: [] };
-      return py.call(py.name('dict'), [arg(call, 0)]);
+      const entries = arg(call, 0);
+      // `new Map([[a, b], [c, d]])`: a dict display, which evaluates a, b, c, d in the same order and keeps the last
+      // value of a repeated key as dict() does.
+      if (entries.kind === 'List' && entries.elts.every((e) => e.kind === 'Tuple' && isPair(e.elts)))
+        return { kind: 'Dict', entries: entries.elts.map((e) => pairEntry(e as py.TupleExpr)) };
+      return py.call(py.name('dict'), [entries]);
     },
   },
 };
+
+function isPair(elts: readonly py.Expr[]): boolean {
+  return elts.length === 2 && elts.every((e) => e.kind !== 'Starred');
+}
+
+function pairEntry(pair: py.TupleExpr): py.DictEntry {
+  return { key: pair.elts[0]!, value: pair.elts[1]! };
+}

@@ -4,10 +4,23 @@ import { ts } from 'ts-morph';
 import type { Context } from '../context';
 import { diagnostics } from '../diagnostics';
 import * as py from '../python-ast';
-import { describeType, isPrimitiveOrNullish } from '../type-queries';
+import { integerLiteralValue, skipOuterExpressions } from '../syntax';
+import {
+  describeType,
+  includesNullish,
+  isAny,
+  isBytesType,
+  isMapType,
+  isPrimitiveOrNullish,
+  isSetType,
+} from '../type-queries';
 
-/** Translates an expression whose truthiness is tested (if/while/?:/!/&&/||). */
-export function condition(ctx: Context, node: ts.Expression): py.Expr {
+/**
+ * Translates an expression whose truthiness is tested (if/while/?:/!/&&/||). A `test` is only ever tested (the test
+ * of if, elif, while, ?:, the operand of `!`), its value never used: there (and in the `&&`/`||` operands of one) a
+ * non-empty test of a collection is the collection itself (`if (xs.length > 0)` -> `if xs:`), see emptinessTest.
+ */
+export function condition(ctx: Context, node: ts.Expression, options: { test: boolean } = { test: false }): py.Expr {
   let inner = node;
   while (ts.isParenthesizedExpression(inner)) inner = inner.expression;
   if (ts.isBinaryExpression(inner)) {
@@ -15,16 +28,64 @@ export function condition(ctx: Context, node: ts.Expression): py.Expr {
     if (op === ts.SyntaxKind.AmpersandAmpersandToken || op === ts.SyntaxKind.BarBarToken) {
       return boolOp(
         op === ts.SyntaxKind.AmpersandAmpersandToken ? 'and' : 'or',
-        condition(ctx, inner.left),
-        condition(ctx, inner.right),
+        condition(ctx, inner.left, options),
+        condition(ctx, inner.right, options),
       );
     }
   }
   if (ts.isPrefixUnaryExpression(inner) && inner.operator === ts.SyntaxKind.ExclamationToken) {
-    return py.not(condition(ctx, inner.operand));
+    const operand = condition(ctx, inner.operand, options);
+    return options.test ? negatedTest(operand) : py.not(operand);
+  }
+  if (options.test) {
+    const emptiness = emptinessTest(ctx, inner);
+    if (emptiness !== null && !emptiness.empty) return ctx.expr(emptiness.subject);
   }
   checkTruthiness(ctx, inner);
   return ctx.expr(inner);
+}
+
+/** An expression that is only tested, negated: `not x`, and `x` for `not x` (both tested, `not not x` is `x`). */
+export function negatedTest(tested: py.Expr): py.Expr {
+  return tested.kind === 'UnaryOp' && tested.op === 'not' ? tested.operand : py.not(tested);
+}
+
+/**
+ * `xs.length === 0` (`0 === xs.length`, `xs.size === 0`) and its negations `!== 0`, `> 0` (`0 < xs.length`): the
+ * collection and whether the test asks for it empty, when `xs` is statically an array, tuple, Bytes, Map or Set that
+ * cannot be null (its type, not an assertion `xs!`). In Python those are a list or tuple, bytes, a dict or a set,
+ * none of which defines `__bool__`: `not xs` is `len(xs) == 0` exactly, and a tested `xs` is `len(xs) > 0`.
+ */
+export function emptinessTest(ctx: Context, node: ts.Expression): { subject: ts.Expression; empty: boolean } | null {
+  const inner = skipOuterExpressions(node);
+  if (!ts.isBinaryExpression(inner)) return null;
+  const op = inner.operatorToken.kind;
+  const K = ts.SyntaxKind;
+  const zeroRight = integerLiteralValue(inner.right) === 0n;
+  const zeroLeft = integerLiteralValue(inner.left) === 0n;
+  if (zeroLeft === zeroRight) return null;
+  const size = sizeSubject(ctx, zeroRight ? inner.left : inner.right);
+  if (size === null) return null;
+  if (op === K.EqualsEqualsEqualsToken) return { subject: size, empty: true };
+  if (op === K.ExclamationEqualsEqualsToken) return { subject: size, empty: false };
+  if ((op === K.GreaterThanToken && zeroRight) || (op === K.LessThanToken && zeroLeft))
+    return { subject: size, empty: false };
+  return null;
+}
+
+/** `xs` of `xs.length` / `xs.size` when xs is a collection that cannot be null (see emptinessTest). */
+function sizeSubject(ctx: Context, node: ts.Expression): ts.Expression | null {
+  const access = skipOuterExpressions(node);
+  if (!ts.isPropertyAccessExpression(access) || access.questionDotToken !== undefined) return null;
+  const receiver = skipOuterExpressions(access.expression);
+  if (ts.isNonNullExpression(receiver)) return null;
+  const type = ctx.typeOf(receiver);
+  if (includesNullish(type) || isAny(type)) return null;
+  const sized =
+    access.name.text === 'length'
+      ? ctx.checker.isArrayType(type) || ctx.checker.isTupleType(type) || isBytesType(type)
+      : access.name.text === 'size' && (isMapType(type) || isSetType(type));
+  return sized ? access.expression : null;
 }
 
 export function checkTruthiness(ctx: Context, node: ts.Expression): void {

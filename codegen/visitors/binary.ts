@@ -19,7 +19,8 @@ import {
 import { isNullishLiteral, skipOuterExpressions, stringLiteralText } from '../syntax';
 import { expression, type VisitorEntries } from '../visitor-entries';
 import { checkPower } from '../translation/power';
-import { boolOp, condition } from '../translation/truthiness';
+import { boolOp, condition, emptinessTest } from '../translation/truthiness';
+import { interpolated } from '../translation/interpolation';
 
 const K = ts.SyntaxKind;
 
@@ -72,6 +73,9 @@ function typeofCheck(
 
 function equality(ctx: Context, node: ts.BinaryExpression, negate: boolean): py.Expr {
   const { left, right } = node;
+  // `xs.length === 0` -> `not xs` (a bool, as the comparison is); `!== 0` is `xs` only where it is just tested.
+  const emptiness = negate ? null : emptinessTest(ctx, node);
+  if (emptiness !== null) return py.not(ctx.expr(emptiness.subject));
   if (isNullishLiteral(right) || isNullishLiteral(left)) {
     const other = isNullishLiteral(right) ? left : right;
     return py.compare(ctx.expr(other), negate ? 'is not' : 'is', py.none());
@@ -159,8 +163,8 @@ function concatenationOperands(ctx: Context, node: ts.Expression): ts.Expression
  */
 function stringConcatenation(ctx: Context, node: ts.BinaryExpression): py.Expr {
   const parts: py.FStringPart[] = [];
-  const operands = concatenationOperands(ctx, node).map((operand) => ctx.expr(operand));
-  for (const value of operands) {
+  const values = concatenationOperands(ctx, node).map((operand) => interpolated(ctx, operand));
+  for (const { value } of values) {
     const pieces: py.FStringPart[] =
       value.kind === 'Constant' && typeof value.value === 'string'
         ? [{ text: value.value }]
@@ -176,6 +180,7 @@ function stringConcatenation(ctx: Context, node: ts.BinaryExpression): py.Expr {
   }
   if (parts.every((p) => 'text' in p)) return py.str(parts.map((p) => ('text' in p ? p.text : '')).join(''));
   if (parts.some((p) => 'text' in p)) return { kind: 'FString', parts };
+  const operands = values.map((v) => v.asString());
   return operands.slice(1).reduce((acc, operand) => py.binop(acc, '+', operand), operands[0]!);
 }
 

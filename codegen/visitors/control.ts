@@ -14,7 +14,7 @@ export function body(ctx: Context, node: ts.Statement): py.Stmt[] {
 }
 
 function ifStatement(ctx: Context, node: ts.IfStatement): py.Stmt[] {
-  const test = condition(ctx, node.expression);
+  const test = condition(ctx, node.expression, { test: true });
   const then = body(ctx, node.thenStatement);
   const orelse = node.elseStatement === undefined ? [] : body(ctx, node.elseStatement);
   return [py.ifStmt(test, then, orelse)];

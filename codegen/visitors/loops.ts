@@ -7,13 +7,13 @@ import { localBindingName } from '../context';
 import { diagnostics } from '../diagnostics';
 import * as py from '../python-ast';
 import { isMapType } from '../type-queries';
-import { skipOuterExpressions } from '../syntax';
+import { integerLiteralValue, skipOuterExpressions } from '../syntax';
 import { target as assignmentTarget } from '../translation/assignment';
 import { body } from './control';
 import { destructure, simpleTupleTarget } from '../translation/destructure';
 import { expressionAsStatement } from './expression-statement';
 import { statement, type VisitorEntries } from '../visitor-entries';
-import { condition } from '../translation/truthiness';
+import { condition, negatedTest } from '../translation/truthiness';
 import { variableDeclaration } from './variable';
 
 const K = ts.SyntaxKind;
@@ -75,7 +75,24 @@ function forOf(ctx: Context, node: ts.ForOfStatement): py.Stmt[] {
   } else {
     target = assignmentTarget(ctx, init);
   }
-  return [{ kind: 'For', target, iter, body: [...prologue, ...loopBody(ctx, node, [], node.statement)] }];
+  const loop = [...prologue, ...loopBody(ctx, node, [], node.statement)];
+  return [delegation(target, iter, loop) ?? { kind: 'For', target, iter, body: loop }];
+}
+
+/**
+ * `for (const x of it) yield x;` -> `yield from it`, when the loop body is that one `yield` of the loop's own name
+ * and nothing else (no comment either). The emitted generator is an `Iterator[T]`: it is iterated (and closed), never
+ * sent to (a `yield` used as a value is refused, PY1030), and there both forms take each item from `iter(it)` and
+ * yield it, end when it is exhausted, and close it when the generator is closed (JavaScript's for-of closes the
+ * iterator too; `yield from` does it explicitly, the for loop by dropping it).
+ */
+function delegation(target: py.Expr, iter: py.Expr, loop: py.Stmt[]): py.Stmt | null {
+  if (target.kind !== 'Name' || loop.length !== 1) return null;
+  const only = loop[0]!;
+  if (only.kind !== 'ExprStmt' || only.trailing !== undefined || only.value.kind !== 'Yield') return null;
+  const value = only.value.value;
+  if (value?.kind !== 'Name' || value.id !== target.id) return null;
+  return { kind: 'ExprStmt', value: { kind: 'YieldFrom', value: iter } };
 }
 
 /** The type of one iterated element (arrays: the element type; other iterables: what the pattern receives). */
@@ -207,9 +224,110 @@ function rangeForm(ctx: Context, node: ts.ForStatement): py.Stmt[] | null {
   if (inclusive) stop = py.binop(stop, '+', py.int(1));
   const isZero = start.kind === 'Constant' && start.value === 0n;
   const args = isZero ? [stop] : [start, stop];
-  if (arraySymbol !== undefined && isZero && !inclusive) ctx.rangeIndexes.set(indexSymbol, arraySymbol);
+  const iter = py.call(py.name('range'), args);
+  const bound = skipOuterExpressions(end);
+  // `i` indexes `a` only when the bound is `a.length`, or `a.length - k` (k a non-negative integer literal):
+  // `a.length + 1` would reach past the end.
+  const shortened =
+    ts.isBinaryExpression(bound) &&
+    bound.operatorToken.kind === K.MinusToken &&
+    ts.isPropertyAccessExpression(skipOuterExpressions(bound.left)) &&
+    (integerLiteralValue(bound.right) ?? -1n) >= 0n;
+  if (arraySymbol !== undefined && isZero && !inclusive && (ts.isPropertyAccessExpression(bound) || shortened))
+    ctx.rangeIndexes.set(indexSymbol, arraySymbol);
+  if (arraySymbol !== undefined && isZero && !inclusive && ts.isPropertyAccessExpression(bound)) {
+    const element = elementLoop(ctx, node, { index: indexSymbol, array: arraySymbol }, ctx.expr(bound.expression), {
+      name,
+      iter,
+    });
+    if (element !== null) return [element];
+  }
   const loop = loopBody(ctx, node, [], node.statement);
-  return [{ kind: 'For', target: py.name(name), iter: py.call(py.name('range'), args), body: loop }];
+  return [{ kind: 'For', target: py.name(name), iter, body: loop }];
+}
+
+/** `xs[i]` (or `xs[i]!`, through parentheses) of the array and index symbols. */
+function isElementRead(ctx: Context, e: ts.Expression, index: ts.Symbol, array: ts.Symbol): boolean {
+  let inner = skipOuterExpressions(e);
+  while (ts.isNonNullExpression(inner)) inner = skipOuterExpressions(inner.expression);
+  return (
+    ts.isElementAccessExpression(inner) &&
+    inner.questionDotToken === undefined &&
+    ts.isIdentifier(inner.expression) &&
+    ctx.checker.getSymbolAtLocation(inner.expression) === array &&
+    ts.isIdentifier(inner.argumentExpression) &&
+    ctx.checker.getSymbolAtLocation(inner.argumentExpression) === index
+  );
+}
+
+/** The identifiers of `root` that refer to `symbol`, except inside `skip`. */
+function referencesOf(ctx: Context, root: ts.Node, symbol: ts.Symbol, skip: ts.Node): ts.Identifier[] {
+  const out: ts.Identifier[] = [];
+  const visit = (n: ts.Node): void => {
+    if (n === skip) return;
+    if (ts.isIdentifier(n) && ctx.checker.getSymbolAtLocation(n) === symbol) out.push(n);
+    ts.forEachChild(n, visit);
+  };
+  visit(root);
+  return out;
+}
+
+/**
+ * `for (let i = 0; i < xs.length; i++) { const x = xs[i]; ... }` -> `for x in xs:` (`for i, x in enumerate(xs):`
+ * when the body uses `i` too), when the body names `xs` nowhere else but in `xs.length`. The range form already
+ * requires the body to leave `xs` alone (no assignment, no method call, not passed anywhere), and a list iterator
+ * reads the element at the next index while that index is below the list's length at that moment: the JavaScript
+ * loop's own test and read, at the same point (the first statement). Null otherwise (the range form stays).
+ */
+function elementLoop(
+  ctx: Context,
+  node: ts.ForStatement,
+  { index, array }: { index: ts.Symbol; array: ts.Symbol },
+  arrayExpr: py.Expr,
+  range: { name: string; iter: py.Expr },
+): py.For | null {
+  const block = node.statement;
+  if (!ts.isBlock(block)) return null;
+  const first = block.statements[0];
+  if (first === undefined || !ts.isVariableStatement(first)) return null;
+  const list = first.declarationList;
+  if ((list.flags & ts.NodeFlags.Const) === 0 || list.declarations.length !== 1) return null;
+  const declaration = list.declarations[0]!;
+  if (
+    !ts.isIdentifier(declaration.name) ||
+    declaration.type !== undefined ||
+    declaration.initializer === undefined ||
+    !isElementRead(ctx, declaration.initializer, index, array)
+  )
+    return null;
+  const arrayElsewhere = referencesOf(ctx, block, array, declaration.initializer);
+  if (arrayElsewhere.some((r) => !(ts.isPropertyAccessExpression(r.parent) && r.parent.name.text === 'length')))
+    return null;
+  const usesIndex = referencesOf(ctx, block, index, declaration.initializer).length > 0;
+  ctx.breakables.push({ kind: 'loop', node, continuePrefix: [] });
+  let firstOut: py.Stmt[];
+  let rest: py.Stmt[];
+  try {
+    firstOut = ctx.stmt(first);
+    rest = ctx.block(block.statements, 1);
+  } finally {
+    ctx.breakables.pop();
+  }
+  const assign = firstOut[firstOut.length - 1];
+  const comments = firstOut.slice(0, -1);
+  if (
+    assign?.kind !== 'Assign' ||
+    assign.trailing !== undefined ||
+    assign.target.kind !== 'Name' ||
+    comments.some((c) => c.kind !== 'Comment')
+  ) {
+    // Not the plain `x = xs[i]` expected: the range loop, with the statements already translated.
+    return { kind: 'For', target: py.name(range.name), iter: range.iter, body: [...firstOut, ...rest] };
+  }
+  const target = usesIndex ? py.tuple([py.name(range.name), assign.target]) : assign.target;
+  const iter = usesIndex ? py.call(py.name('enumerate'), [arrayExpr]) : arrayExpr;
+  const body = [...comments, ...rest];
+  return { kind: 'For', target, iter, body: body.length > 0 ? body : [py.pass()] };
 }
 
 function forStatement(ctx: Context, node: ts.ForStatement): py.Stmt[] {
@@ -226,7 +344,7 @@ function forStatement(ctx: Context, node: ts.ForStatement): py.Stmt[] {
     }
   }
   const incrementor = node.incrementor === undefined ? [] : incrementorStatements(ctx, node.incrementor);
-  const test = node.condition === undefined ? py.bool(true) : condition(ctx, node.condition);
+  const test = node.condition === undefined ? py.bool(true) : condition(ctx, node.condition, { test: true });
   const loop = loopBody(ctx, node, incrementor, node.statement);
   out.push({ kind: 'While', test, body: [...loop, ...incrementor] });
   return out;
@@ -240,7 +358,7 @@ function incrementorStatements(ctx: Context, node: ts.Expression): py.Stmt[] {
 }
 
 function doStatement(ctx: Context, node: ts.DoStatement): py.Stmt[] {
-  const exit = py.ifStmt(py.not(condition(ctx, node.expression)), [{ kind: 'Break' }]);
+  const exit = py.ifStmt(negatedTest(condition(ctx, node.expression, { test: true })), [{ kind: 'Break' }]);
   const loop = loopBody(ctx, node, [exit], node.statement);
   return [{ kind: 'While', test: py.bool(true), body: [...loop, exit] }];
 }
@@ -277,7 +395,11 @@ export const loopVisitors: VisitorEntries = {
     [
       K.WhileStatement,
       statement<ts.WhileStatement>((node, ctx) => [
-        { kind: 'While', test: condition(ctx, node.expression), body: loopBody(ctx, node, [], node.statement) },
+        {
+          kind: 'While',
+          test: condition(ctx, node.expression, { test: true }),
+          body: loopBody(ctx, node, [], node.statement),
+        },
       ]),
     ],
     [K.DoStatement, statement<ts.DoStatement>((node, ctx) => doStatement(ctx, node))],

@@ -53,8 +53,10 @@ function importPortName(
     ctx.report(diagnostics.unknownPortExport(specifier, port, exported));
     return;
   }
-  // An inline binding is imported only where a reference is not a call it writes inline (context.ts).
+  // An inline binding is imported only where a reference is not a call it writes inline, and a function only where
+  // it is referenced (an f-string may leave `intToString` out, translation/interpolation.ts): context.ts.
   if (binding.kind !== 'import' && !(binding.kind === 'inline' && reexport)) return;
+  if (binding.kind === 'import' && !reexport && target !== undefined && portExportKind(target) === 'function') return;
   const alias = local === exported ? null : localBindingName(local);
   const name = ctx.imports.addFrom(binding.module, binding.name, alias);
   if (reexport) ctx.reexports.add(name);

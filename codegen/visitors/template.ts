@@ -1,11 +1,13 @@
 // Template literals -> f-strings. Only string-typed parts are interpolated: JS and Python turn numbers, booleans,
-// null and objects into different text.
+// null and objects into different text (`intToString(n)` of a provable safe integer and `e.message` are written as
+// `{n}` and `{e}`, translation/interpolation.ts).
 import { ts } from 'ts-morph';
 import { diagnostics } from '../diagnostics';
 import * as py from '../python-ast';
 import { describeType, isStringType } from '../type-queries';
 import { hasLoneSurrogate } from './literals';
 import { expression, type VisitorEntries } from '../visitor-entries';
+import { interpolated } from '../translation/interpolation';
 
 export const templateVisitors: VisitorEntries = {
   expressions: [
@@ -21,7 +23,7 @@ export const templateVisitors: VisitorEntries = {
           if (!isStringType(type)) {
             ctx.report(diagnostics.templateNonString(span.expression, describeType(ctx.checker, type)));
           }
-          parts.push({ expr: ctx.expr(span.expression) });
+          parts.push({ expr: interpolated(ctx, span.expression).value });
           if (span.literal.text !== '') parts.push({ text: span.literal.text });
         }
         return { kind: 'FString', parts };

@@ -63,7 +63,7 @@ export const unaryVisitors: VisitorEntries = {
       expression<ts.PrefixUnaryExpression>((node, ctx) => {
         switch (node.operator) {
           case K.ExclamationToken:
-            return py.not(condition(ctx, node.operand));
+            return py.not(condition(ctx, node.operand, { test: true }));
           case K.MinusToken:
           case K.PlusToken: {
             const type = ctx.typeOf(node.operand);
@@ -111,7 +111,11 @@ export const unaryVisitors: VisitorEntries = {
       expression<ts.ConditionalExpression>((node, ctx) => {
         const same = nullishOrSelf(ctx, node);
         if (same !== null) return ctx.expr(same);
-        return py.ifExp(condition(ctx, node.condition), ctx.expr(node.whenTrue), ctx.expr(node.whenFalse));
+        return py.ifExp(
+          condition(ctx, node.condition, { test: true }),
+          ctx.expr(node.whenTrue),
+          ctx.expr(node.whenFalse),
+        );
       }),
     ],
   ],

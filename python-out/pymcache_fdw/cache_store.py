@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 from typing import Callable, Literal, NoReturn, TYPE_CHECKING, TypeVar, TypedDict, cast
 
-from ._runtime import LoneSurrogateError, format_float, int_to_string, parse_decimal_int, utf8_encode
+from ._runtime import LoneSurrogateError, format_float, parse_decimal_int, utf8_encode
 from .errors import raise_error, warn
 from .keys import quote_for_message, strip_prefix
 from .memcache.connection import Connection, TransportFailure, connection_to
@@ -77,7 +77,7 @@ class ItemFacts:  # src/cache-store.ts:55
 
 class StoredItem(TypedDict):
     """A value as stored in memcached: its bytes and its client flags; `cas` is the CAS token memcached gave it when it
-    was read (null for a value this transaction has pending), `facts` what else the read learnt. A record, not a class:
+    was read (None for a value this transaction has pending), `facts` what else the read learnt. A record, not a class:
     a get builds one per item found, and CPython builds a dict of four entries in a fraction of what a class instance
     with its __init__ costs.
     """
@@ -233,7 +233,7 @@ def is_outage(error: object) -> bool:  # src/cache-store.ts:211
 def describe_failure(
     error: object, endpoint: ServerEndpoint, what: str
 ) -> FailureReport | None:  # src/cache-store.ts:222
-    """Describes a client failure during `what` (e.g. `set of key "k"`); null when `error` is not a memcached client or
+    """Describes a client failure during `what` (e.g. `set of key "k"`); None when `error` is not a memcached client or
     transport failure (a bug, or an ERROR already raised), which the caller re-throws. Nothing the peer sent is
     quoted unless it is a known memcached error text.
     """
@@ -251,7 +251,7 @@ def describe_failure(
             # On the project's host PostgreSQL's own error (57014) takes the place of this one; on multicorn2 it is the
             # ERROR.
             return {
-                'message': f'stopped waiting for memcached at {server} ({what}): {str(error)}',
+                'message': f'stopped waiting for memcached at {server} ({what}): {error}',
                 'hint': (
                     'PostgreSQL interrupted the statement (statement_timeout, pg_cancel_backend or'
                     ' pg_terminate_backend) while it waited for memcached; that connection is closed and the next'
@@ -259,22 +259,18 @@ def describe_failure(
                 ),
             }
         if error.failure == 'tls':
-            return {
-                'message': f'TLS with memcached at {server} failed ({what}): {str(error)}', 'hint': tls_hint(str(error))
-            }
+            return {'message': f'TLS with memcached at {server} failed ({what}): {error}', 'hint': tls_hint(str(error))}
         if error.failure == 'login':
             username = endpoint['security']['username']
             return {
                 'message': (
                     f'memcached at {server} refused the login of user'
-                    f" {quote_for_message('' if username is None else username)} ({what}): {str(error)}"
+                    f" {quote_for_message('' if username is None else username)} ({what}): {error}"
                 ),
                 'hint': LOGIN_HINT,
             }
         if error.phase == 'connect':
-            return {
-                'message': f'cannot reach memcached at {server} ({what}): {str(error)}', 'hint': reach_hint(endpoint)
-            }
+            return {'message': f'cannot reach memcached at {server} ({what}): {error}', 'hint': reach_hint(endpoint)}
         if error.failure == 'closed':
             return {
                 'message': f'memcached at {server} closed the connection during {what}', 'hint': reach_hint(endpoint)
@@ -288,7 +284,7 @@ def describe_failure(
             }
         plain_reset = error.failure == 'reset' and endpoint['security']['tls'] == 'off'
         return {
-            'message': f'lost the connection to memcached at {server} during {what}: {str(error)}',
+            'message': f'lost the connection to memcached at {server} during {what}: {error}',
             'hint': reach_hint(endpoint) + (PLAIN_TO_TLS_HINT if plain_reset else ''),
         }
     if isinstance(error, ErrorReply):
@@ -388,8 +384,7 @@ def assumed_item_limits(endpoint: ServerEndpoint, refused: CommandRefused) -> It
     """
     warn(
         f'the server at {endpoint_label(endpoint)} does not answer "{refused.command}" (a proxy in front of memcached):'
-        " values are checked against memcached's default item size limit of"
-        f' {int_to_string(DEFAULT_ITEM_SIZE_MAX)} bytes',
+        f" values are checked against memcached's default item size limit of {DEFAULT_ITEM_SIZE_MAX} bytes",
         "Set the table's item_size_max option to the memcached servers' -I (in bytes) to check against it without"
         ' asking.',
     )
@@ -475,7 +470,7 @@ class BatchOutcome(TypedDict):
 
     answered: int
     rejected: list[RejectedWrite]
-    # Why the replies stopped before the last command's (the connection is closed), or null when all came.
+    # Why the replies stopped before the last command's (the connection is closed), or None when all came.
     failure: object
 
 
@@ -510,7 +505,7 @@ class CacheStore:  # src/cache-store.ts:502
     # The server's item limits once known (the per-row size check must not cost a lookup by label).
     _known_limits: ItemLimits | None
     _connection: Connection
-    # How the server refused a meta get, or null: it does not speak the meta commands (a proxy closed the connection: a
+    # How the server refused a meta get, or None: it does not speak the meta commands (a proxy closed the connection: a
     # CommandRefused; a memcached before 1.6.10 answered ERROR), and reads that want an item's facts use `gets` instead
     # (the facts read as unknown). A query that names a fact column then ends with require_facts' ERROR.
     _meta_refusal: Exception | None
@@ -610,7 +605,7 @@ class CacheStore:  # src/cache-store.ts:502
         return self.read_failed(failure, pending['keys'], {})
 
     def _meta_commands_refusal(self, failure: object) -> Exception | None:  # src/cache-store.ts:627
-        """The refusal when a meta get failed because the server does not take meta commands, else null: memcached
+        """The refusal when a meta get failed because the server does not take meta commands, else None: memcached
         before 1.6.10 answers ERROR; twemproxy closes the connection (on a new connection too: a reused one was retried
         first) and answers `version`.
         """
@@ -627,7 +622,7 @@ class CacheStore:  # src/cache-store.ts:502
         row, memcache_append's TTL) keep.
         """
         refusal = self._meta_refusal
-        if refusal is None or len(columns) == 0:
+        if refusal is None or not columns:
             return
         quoted: list[str] = []
         for column in columns:
@@ -839,7 +834,7 @@ class CacheStore:  # src/cache-store.ts:502
         return replies
 
     def add_one(self, op: StoreOp) -> bool:  # src/cache-store.ts:859
-        """`add` of one item; false when the key exists."""
+        """`add` of one item; False when the key exists."""
         request = encode_store('add', utf8_encode(op['key']), op['item']['flags'], op['expire'], op['item']['value'])
         _d0 = self._pipeline(request, 1, read_stored)
         status = _d0[0] if len(_d0) > 0 else None
@@ -968,7 +963,7 @@ class CacheStore:  # src/cache-store.ts:502
     # counters, append and prepend under write_mode immediate, and flush_all. A failure is an ERROR naming the server.
     def counter(self, kind: Literal['incr', 'decr'], full_key: str, delta: str) -> str | None:  # src/cache-store.ts:999
         """`incr` or `decr` of `full_key` by `delta` (an unsigned 64-bit decimal): the new value as memcached's decimal
-        text, or null when the key does not exist. A value that is not a decimal number is an ERROR naming the key.
+        text, or None when the key does not exist. A value that is not a decimal number is an ERROR naming the key.
         """
         key = utf8_encode(full_key)
         request = encode_incr(key, delta) if kind == 'incr' else encode_decr(key, delta)
@@ -989,7 +984,7 @@ class CacheStore:  # src/cache-store.ts:502
     def append_now(
         self, kind: Literal['append', 'prepend'], full_key: str, value: bytes
     ) -> bool:  # src/cache-store.ts:1024
-        """`append` or `prepend` of `value` to what `full_key` holds; false when memcached does not hold the key."""
+        """`append` or `prepend` of `value` to what `full_key` holds; False when memcached does not hold the key."""
         request = encode_store(kind, utf8_encode(full_key), 0, 0, value)
         try:
             _d0 = self._pipeline(request, 1, read_stored)

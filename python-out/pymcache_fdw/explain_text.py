@@ -46,7 +46,4 @@ def describe_lookup(pool: ServerPool, full_keys: list[str], with_facts: bool) ->
         keys_there = per_server.get(position)
         if keys_there is not None:
             counts.append(f'{int_to_string(keys_there)} on {stores[position].server_label}')
-    return (
-        f'{how} from {int_to_string(len(counts))} of {int_to_string(len(stores))} servers at once, one round trip:'
-        f" {', '.join(counts)}"
-    )
+    return f"{how} from {len(counts)} of {len(stores)} servers at once, one round trip: {', '.join(counts)}"

@@ -80,12 +80,10 @@ VALUES_PER_BATCH = 100
 COLUMN_WIDTH = 32
 
 # The layout a statistics table on a cache server stands on: it is never used for rows.
-KEY_VALUE_COLUMNS: dict[str, ColumnDefinition] = dict(
-    [
-        ('key', ColumnDefinition('key', 0, -1, 'text', 'text', {})),
-        ('value', ColumnDefinition('value', 0, -1, 'text', 'text', {})),
-    ]
-)
+KEY_VALUE_COLUMNS: dict[str, ColumnDefinition] = {
+    'key': ColumnDefinition('key', 0, -1, 'text', 'text', {}),
+    'value': ColumnDefinition('value', 0, -1, 'text', 'text', {}),
+}
 
 
 class RowPage:  # src/fdw.ts:107
@@ -102,7 +100,7 @@ class RowPage:  # src/fdw.ts:107
         self._returned = 0
 
     def take(self) -> bool:  # src/fdw.ts:119
-        """Whether the next row found is returned (false while OFFSET skips, or once LIMIT is reached)."""
+        """Whether the next row found is returned (False while OFFSET skips, or once LIMIT is reached)."""
         if self.full():
             return False
         if self._to_skip > 0:
@@ -156,7 +154,7 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:157
     _statement: StatementWrites
     # Whether the backend's transaction guard covers the current transaction (set by begin).
     _guard: GuardStatus
-    # A statistics table (option stats_cmd) serves its rows from here; null for a cache table.
+    # A statistics table (option stats_cmd) serves its rows from here; None for a cache table.
     _stats_table: PymcacheFDWStats | None
 
     def __init__(self, fdw_options: dict[str, str], fdw_columns: dict[str, ColumnDefinition]) -> None:  # src/fdw.ts:177
@@ -239,8 +237,7 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:157
         if keys is not None:
             return (len(keys), width)
         # A generic plan of `key = $1` (a prepared statement, a PL/pgSQL query) is still a lookup: costed as one, the
-        # plan
-        # cache keeps it instead of planning every execution, and it never carries a listing's cost into JIT.
+        # plan cache keeps it instead of planning every execution, and it never carries a listing's cost into JIT.
         planned_rows = planned_key_rows(self._layout['key_column'])
         if planned_rows is not None:
             return (planned_rows, width)
@@ -289,8 +286,7 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:157
             return lines
         servers = len(self._servers.stores)
         lines.append(
-            'list the items of'
-            f" {'the server' if servers == 1 else f'each of the {int_to_string(servers)} servers'} (lru_crawler"
+            f"list the items of {'the server' if servers == 1 else f'each of the {servers} servers'} (lru_crawler"
             ' metadump)'
         )
         # EXPLAIN cannot tell which collation the conditions will run under: a range is described as given.
@@ -305,7 +301,7 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:157
                 parts.append(f'skip the first {int_to_string(offset)}')
             lines.append(f"{', '.join(parts)} (LIMIT applied during the listing)")
         lines.append(
-            f'values fetched with gets, {int_to_string(VALUES_PER_BATCH)} keys per round trip'
+            f'values fetched with gets, {VALUES_PER_BATCH} keys per round trip'
             if self._wants_values(columns)
             else 'values not fetched (no value or flags column asked for)'
         )
@@ -318,7 +314,7 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:157
         condition). For a lookup they cost no extra round trip (mg instead of gets); a DELETE, which names only the key,
         needs none.
         """
-        if len(columns) == 0:
+        if not columns:
             return True
         fact_columns = self._fact_columns
         if len(columns) == 1 and self._layout['key_column'] in columns:
@@ -340,7 +336,7 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:157
         for column in self._fact_columns:
             if column in columns:
                 asked.append(column)
-        if len(asked) == 0:
+        if not asked:
             return
         for store in self._servers.stores:
             store.require_facts(asked)
@@ -348,7 +344,7 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:157
     def _wants_values(self, columns: AbstractSet[str]) -> bool:  # src/fdw.ts:358
         """Whether a scan without a key condition must fetch values: a value or flags column is asked for (or the row).
         """
-        if len(columns) == 0:
+        if not columns:
             return True
         flags_column = self._layout['flags_column']
         return self._layout['value_column'] in columns or flags_column is not None and flags_column in columns
@@ -402,10 +398,9 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:157
         if with_facts:
             self._require_asked_facts(columns)
         # Rows hold the key column (the row id) and the other columns only when the query needs them, decided once here;
-        # the rows are built inline because this loop runs once per key of the lookup.
-        # A column the query asks for is decoded strictly (an unreadable value is an ERROR naming the key); the others
-        # are
-        # filled in when readable, because multicorn2 does not ask for the columns of a whole-row reference.
+        # the rows are built inline because this loop runs once per key of the lookup. A column the query asks for is
+        # decoded strictly (an unreadable value is an ERROR naming the key); the others are filled in when readable,
+        # because multicorn2 does not ask for the columns of a whole-row reference.
         layout = self._layout
         key_column = layout['key_column']
         value_column = layout['value_column']
@@ -545,12 +540,10 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:157
                     batch.append(listed)
                     if len(batch) < VALUES_PER_BATCH:
                         continue
-                    for row in self._fetch_batch(store, batch, page, remember):
-                        yield row
+                    yield from self._fetch_batch(store, batch, page, remember)
                     batch = []
-                if len(batch) > 0 and not page.full():
-                    for row in self._fetch_batch(store, batch, page, remember):
-                        yield row
+                if batch and not page.full():
+                    yield from self._fetch_batch(store, batch, page, remember)
             finally:
                 dump.close()
             position += 1
@@ -581,7 +574,7 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:157
             )
 
     def _listed_row(self, listed: ListedItem, item: StoredItem | None, remember: bool) -> SqlRow:  # src/fdw.ts:594
-        """The row of an item a listing found; `item` holds its value when the query needed it, else null (then nothing
+        """The row of an item a listing found; `item` holds its value when the query needed it, else None (then nothing
         is remembered: a statement that may write always fetches values).
         """
         key = listed.key
@@ -697,8 +690,8 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:157
         room = limits.room(utf8_byte_length(full_key), item['flags'])
         if len(item['value']) > room:
             raise_error(
-                f"the value of key {quote_for_message(key)} is {int_to_string(len(item['value']))} bytes, more than"
-                f' memcached at {store.server_label} stores for this key ({int_to_string(room)} bytes)',
+                f"the value of key {quote_for_message(key)} is {len(item['value'])} bytes, more than memcached at"
+                f' {store.server_label} stores for this key ({int_to_string(room)} bytes)',
                 f"The server's item_size_max is {int_to_string(limits.item_size_max)} bytes, including the key and"
                 f' {int_to_string(limits.item_size_max - room - utf8_byte_length(full_key))} bytes of item overhead:'
                 ' store a smaller value, or start memcached with a larger -I.',
@@ -729,7 +722,7 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:157
     ) -> None:  # src/fdw.ts:760
         """Stores a row under `insert_mode`; in `add` mode an existing key is a unique violation, found at statement
         time (the transaction's own pending writes, else memcached) and checked again by memcached's `add` when sent.
-        `found` holds the items of a batch lookup (bulk_insert), or null.
+        `found` holds the items of a batch lookup (bulk_insert), or None.
         """
         kind: Literal['set', 'add'] = 'add' if self._settings['insert_mode'] == 'add' else 'set'
         op: StoreOp = {'kind': kind, 'key': full_key, 'item': item, 'expire': expire}
@@ -768,8 +761,7 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:157
         found: dict[str, StoredItem] | None = None
         if self._settings['insert_mode'] == 'add' and self._transaction_level > 0:
             found = self._servers.read_through(transaction_writes, full_keys)
-        for i in range(len(rows)):
-            values = rows[i]
+        for i, values in enumerate(rows):
             key = keys[i]
             self._store_new(key, full_keys[i], self._item_of(values, key, 0), self._expire_of(values, key), found)
         return None
@@ -810,8 +802,8 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:157
         if self._transaction_level > 0:
             self._check_item_size(new_key, new_full_key, item)
         # A row read from memcached is written back as a compare-and-swap against that read: a change another client
-        # made
-        # in between is never overwritten (the COMMIT fails instead). A row the transaction wrote itself has no token.
+        # made in between is never overwritten (the COMMIT fails instead). A row the transaction wrote itself has no
+        # token.
         cas = None if previous is None else previous['cas']
         if cas is None:
             self._write({'kind': 'set', 'key': new_full_key, 'item': item, 'expire': expire}, new_key)
@@ -931,7 +923,7 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:157
 
     def write_as_statement(self, op: WriteOp, key: str) -> bool:  # src/fdw.ts:983
         """One write as a statement of its own: recorded, then folded into the transaction's write set (or, under
-        write_mode immediate, sent). Returns what `_write` returns (true when recorded).
+        write_mode immediate, sent). Returns what `_write` returns (True when recorded).
         """
         recorded = self._write(op, key)
         self.end_modify()

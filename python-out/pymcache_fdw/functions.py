@@ -189,7 +189,7 @@ class CacheFunctions:  # src/functions.ts:109
         return expire
 
     def _item_of(self, key: str, full_key: str, with_facts: bool = False) -> StoredItem | None:  # src/functions.ts:179
-        """The item `key` holds as this transaction sees it (its pending write first, then memcached), or null;
+        """The item `key` holds as this transaction sees it (its pending write first, then memcached), or None;
         `with_facts`: with its remaining TTL (a meta get), where the server tells it.
         """
         found = self.table.server_pool.read_through(transaction_writes, [full_key], with_facts)
@@ -197,7 +197,7 @@ class CacheFunctions:  # src/functions.ts:109
         return item
 
     def get(self, key: str, level: int, serializable: int, generation: int) -> bytes | None:  # src/functions.ts:186
-        """memcache_get_bytea(key): the bytes `key` holds as this transaction sees it, or null (a miss)."""
+        """memcache_get_bytea(key): the bytes `key` holds as this transaction sees it, or None (a miss)."""
         self._enter(level, serializable, generation)
         full_key = self.table.memcached_key(key)
         item = self._item_of(key, full_key)
@@ -258,8 +258,8 @@ class CacheFunctions:  # src/functions.ts:109
         generation: int,
     ) -> bool:  # src/functions.ts:252
         """memcache_set, memcache_add, memcache_replace, memcache_append, memcache_prepend of `value` (bytes) under
-        `key`. `expire`: seconds from now, or with `absolute` a unix time; null for the table's expire option. add finds
-        the key existing, replace, append and prepend find it missing (as this transaction sees it): false, and nothing
+        `key`. `expire`: seconds from now, or with `absolute` a unix time; None for the table's expire option. add finds
+        the key existing, replace, append and prepend find it missing (as this transaction sees it): False, and nothing
         is written.
         """
         self._enter(level, serializable, generation)
@@ -278,12 +278,10 @@ class CacheFunctions:  # src/functions.ts:109
         if self.table.table_options['write_mode'] == 'immediate':
             return self.table.server_pool.store_for(full_key).append_now(command, full_key, value)
         # Under write_mode commit the joined value is computed now, from the value as this transaction sees it, and
-        # written
-        # at COMMIT as a compare-and-swap against the item read (over a value this transaction has pending, as a set):
-        # an
-        # append another client makes in between fails the COMMIT instead of being overwritten. The item keeps the
-        # expiration it has, as memcached's append keeps it; where the server does not tell the TTL (a proxy refusing
-        # meta commands), `sent` stands in (docs/functions.md).
+        # written at COMMIT as a compare-and-swap against the item read (over a value this transaction has pending, as a
+        # set): an append another client makes in between fails the COMMIT instead of being overwritten. The item keeps
+        # the expiration it has, as memcached's append keeps it; where the server does not tell the TTL (a proxy
+        # refusing meta commands), `sent` stands in (docs/functions.md).
         current = self._item_of(key, full_key, True)
         if current is None:
             return False
@@ -306,7 +304,7 @@ class CacheFunctions:  # src/functions.ts:109
     def delete(
         self, key: str, hold_seconds: int, level: int, serializable: int, generation: int
     ) -> bool:  # src/functions.ts:304
-        """memcache_delete(key[, hold]): the key is deleted (at COMMIT, under write_mode commit); true when it existed
+        """memcache_delete(key[, hold]): the key is deleted (at COMMIT, under write_mode commit); True when it existed
         as this transaction sees it. `hold_seconds` other than 0 is an ERROR: memcached 1.4 dropped delete hold times.
         """
         self._enter(level, serializable, generation)
@@ -324,7 +322,7 @@ class CacheFunctions:  # src/functions.ts:109
     def touch(
         self, key: str, expire: int, absolute: bool, level: int, serializable: int, generation: int
     ) -> bool:  # src/functions.ts:329
-        """memcache_touch(key, expire): a new expiration for a key that exists as this transaction sees it (else false).
+        """memcache_touch(key, expire): a new expiration for a key that exists as this transaction sees it (else False).
         """
         self._enter(level, serializable, generation)
         full_key = self.table.memcached_key(key)
@@ -338,7 +336,7 @@ class CacheFunctions:  # src/functions.ts:109
         self, kind: Literal['incr', 'decr'], key: str, delta: int, level: int, serializable: int, generation: int
     ) -> str | None:  # src/functions.ts:351
         """memcache_incr / memcache_decr(key, delta): memcached's atomic counter, applied at once (like nextval(), a
-        ROLLBACK does not undo it); the new value as decimal text, or null when the key does not exist. A negative delta
+        ROLLBACK does not undo it); the new value as decimal text, or None when the key does not exist. A negative delta
         counts the other way, as pgmemcache does. A key this transaction has a pending value for is counted in the write
         set instead (memcached holds another value until COMMIT), and that write still waits for COMMIT.
         """
@@ -434,7 +432,7 @@ class CacheFunctions:  # src/functions.ts:109
             wanted = parse_server_list('server', with_port)[0]
         except OptionError as error:
             raise_error(
-                f'memcache_server_add({quote_for_message(spec)}): {str(error)}',
+                f'memcache_server_add({quote_for_message(spec)}): {error}',
                 'Give one server as host, host:port or host:port:weight.',
             )
         settings = self.table.table_options['servers']

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import NoReturn
 
 from ._backend import pending_interrupt
-from ._runtime import int_to_string, parse_decimal_int, utf8_encode
+from ._runtime import parse_decimal_int, utf8_encode
 from ._socket import SocketError, Spool, open_spool, pause
 from .cache_store import raise_failure
 from .errors import raise_error
@@ -50,7 +50,7 @@ def is_busy(reply: MetadumpEntry | MetadumpEnd) -> bool:  # src/item-dump.ts:40
 
 
 def server_clock(stats: list[StatEntry]) -> int | None:  # src/item-dump.ts:45
-    """memcached's clock (`time`) among its stats, or null when it does not report one."""
+    """memcached's clock (`time`) among its stats, or None when it does not report one."""
     for name, value in stats:
         if name == 'time':
             return parse_decimal_int(value)
@@ -169,8 +169,7 @@ class ItemDump:  # src/item-dump.ts:109
             command = 'lru_crawler metadump'
             waited: float = 0.0
             # The hash table walk lists every item; a server without it (BADCLASS) walks its LRUs instead, which can
-            # miss
-            # an item the LRU maintainer is moving at that moment.
+            # miss an item the LRU maintainer is moving at that moment.
             by_hash = True
             while True:
                 connection.send(encode_metadump_hash() if by_hash else encode_metadump(), endpoint['timeout'])
@@ -195,7 +194,7 @@ class ItemDump:  # src/item-dump.ts:109
                     connection.close()
                     raise_error(
                         f'memcached at {endpoint_label(endpoint)} is busy listing its items for another client and'
-                        f' stayed busy for {int_to_string(BUSY_WAIT_SECONDS)} s',
+                        f' stayed busy for {BUSY_WAIT_SECONDS} s',
                         'Its LRU crawler lists items for one client at a time: another scan without a key condition (or'
                         ' a crawl) is running on that server. Try again.',
                     )
@@ -212,7 +211,7 @@ class ItemDump:  # src/item-dump.ts:109
             raise refusal_or_failure(error, command, connection, endpoint['connect_timeout'], endpoint['timeout'])
 
     def next(self) -> MetadumpEntry | None:  # src/item-dump.ts:211
-        """The next item, or null once the server has listed them all; a failure is thrown as start() throws it."""
+        """The next item, or None once the server has listed them all; a failure is thrown as start() throws it."""
         if self._finished:
             return None
         reply = self._first
@@ -256,6 +255,6 @@ def read_spooled(reader: ReplyReader, spool: Spool) -> MetadumpEntry | MetadumpE
         if reply is not None:
             return reply
         chunk = spool.read(SPOOL_READ_BYTES)
-        if len(chunk) == 0:
+        if not chunk:
             raise ProtocolError('lru_crawler metadump', 'a reply cut short')
         reader.feed(chunk)

@@ -168,7 +168,7 @@ def is_json_text(text: str, for_jsonb: bool) -> bool:  # src/json-syntax.ts:144
             if ch == '}' and container == '{' or ch == ']' and container == '[':
                 if len(containers) > 0:
                     containers.pop()
-                expect = 'end' if len(containers) == 0 else 'comma-or-close'
+                expect = 'end' if not containers else 'comma-or-close'
                 i += 1
                 continue
             return False
@@ -176,7 +176,7 @@ def is_json_text(text: str, for_jsonb: bool) -> bool:  # src/json-syntax.ts:144
             if expect == 'key-or-close' and ch == '}':
                 if len(containers) > 0:
                     containers.pop()
-                expect = 'end' if len(containers) == 0 else 'comma-or-close'
+                expect = 'end' if not containers else 'comma-or-close'
                 i += 1
                 continue
             if ch != '"':
@@ -190,7 +190,7 @@ def is_json_text(text: str, for_jsonb: bool) -> bool:  # src/json-syntax.ts:144
         if expect == 'value-or-close' and ch == ']':
             if len(containers) > 0:
                 containers.pop()
-            expect = 'end' if len(containers) == 0 else 'comma-or-close'
+            expect = 'end' if not containers else 'comma-or-close'
             i += 1
             continue
         if ch == '{' or ch == '[':
@@ -206,4 +206,4 @@ def is_json_text(text: str, for_jsonb: bool) -> bool:  # src/json-syntax.ts:144
             i = skip_literal(chars, i)
         if i < 0:
             return False
-        expect = 'end' if len(containers) == 0 else 'comma-or-close'
+        expect = 'end' if not containers else 'comma-or-close'

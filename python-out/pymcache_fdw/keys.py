@@ -26,11 +26,10 @@ SHOWN_CHARACTERS = 60
 HEX_DIGITS: Sequence[str] = ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9', 'a', 'b', 'c', 'd', 'e', 'f']
 
 # The rule every key follows, as error messages state it.
-KEY_RULE = f'a key must be 1 to {int_to_string(MAX_KEY_BYTES)} bytes of UTF-8 with no spaces or control characters'
+KEY_RULE = f'a key must be 1 to {MAX_KEY_BYTES} bytes of UTF-8 with no spaces or control characters'
 # The HINT of an invalid key's ERROR: the same rule, and that a table's prefix counts toward the limit.
 KEY_HINT = (
-    f'memcached keys are 1 to {int_to_string(MAX_KEY_BYTES)} bytes of UTF-8 without spaces or control characters,'
-    ' prefix included.'
+    f'memcached keys are 1 to {MAX_KEY_BYTES} bytes of UTF-8 without spaces or control characters, prefix included.'
 )
 
 SPACE: bytes = utf8_encode(' ')
@@ -91,7 +90,7 @@ def quote_for_message(text: str) -> str:  # src/keys.ts:77
     for ch in characters[0:SHOWN_CHARACTERS]:
         shown.append(escape_character(ch))
     if len(characters) > SHOWN_CHARACTERS:
-        return f"\"{''.join(shown)}…\" ({int_to_string(len(characters))} characters)"
+        return f"\"{''.join(shown)}…\" ({len(characters)} characters)"
     return f"\"{''.join(shown)}\""
 
 
@@ -105,16 +104,16 @@ def key_list_text(keys: list[str]) -> str:  # src/keys.ts:93
     for key in keys[0:LISTED_KEYS]:
         shown.append(quote_for_message(key))
     text = ', '.join(shown)
-    return f'{text} and {int_to_string(len(keys) - LISTED_KEYS)} more' if len(keys) > LISTED_KEYS else text
+    return f'{text} and {len(keys) - LISTED_KEYS} more' if len(keys) > LISTED_KEYS else text
 
 
 def key_count_text(keys: list[str]) -> str:  # src/keys.ts:101
     """`key "k"` or `3 keys`, for messages."""
-    return f'key {quote_for_message(keys[0])}' if len(keys) == 1 else f'{int_to_string(len(keys))} keys'
+    return f'key {quote_for_message(keys[0])}' if len(keys) == 1 else f'{len(keys)} keys'
 
 
 def plain_full_key(prefix: str, key: str) -> str | None:  # src/keys.ts:114
-    """`prefix + key` when memcached's text protocol accepts it as one key, else null: the one statement of the key
+    """`prefix + key` when memcached's text protocol accepts it as one key, else None: the one statement of the key
     rule, as one UTF-8 encode and one byte loop (the fast path of every key written or looked up). The key must not be
     empty and the whole key is 1 to 250 bytes with no space (0x20), C0 control (below 0x20) or DEL (0x7f). Checking
     bytes is exact: in UTF-8 those characters are single bytes and every byte of a multi-byte character is >= 0x80, so
@@ -136,7 +135,7 @@ def plain_full_key(prefix: str, key: str) -> str | None:  # src/keys.ts:114
 
 
 def plain_full_keys(prefix: str, keys: list[str]) -> list[str] | None:  # src/keys.ts:133
-    """The full keys of `keys` under `prefix` when plain_full_key accepts every one, else null: one UTF-8 encode and one
+    """The full keys of `keys` under `prefix` when plain_full_key accepts every one, else None: one UTF-8 encode and one
     search of all their bytes for a space or control byte, instead of a call per key. Plain keys hold no space, so the
     full keys joined by spaces split back into one piece per key exactly when none holds one.
     """
@@ -163,7 +162,7 @@ def plain_full_keys(prefix: str, keys: list[str]) -> list[str] | None:  # src/ke
 
 
 def key_problem(full_key: str) -> str | None:  # src/keys.ts:161
-    """What is wrong with `full_key` as a memcached key, or null when nothing is: the first offending character and its
+    """What is wrong with `full_key` as a memcached key, or None when nothing is: the first offending character and its
     position, else the length. It accepts exactly what plain_full_key accepts (test/unit/keys.test.ts checks it on
     random keys) but costs a loop of calls per character, so it only runs once the fast check has refused a key.
     """
@@ -187,7 +186,7 @@ def key_problem(full_key: str) -> str | None:  # src/keys.ts:161
             )
     byte_length = utf8_byte_length(full_key)
     if byte_length > MAX_KEY_BYTES:
-        return f'it is {int_to_string(byte_length)} bytes long in UTF-8'
+        return f'it is {byte_length} bytes long in UTF-8'
     return None
 
 
@@ -217,7 +216,7 @@ def prefixed_key(prefix: str, key: str) -> str:  # src/keys.ts:191
 
 
 def strip_prefix(prefix: str, full_key: str) -> str | None:  # src/keys.ts:202
-    """The user's key inside `full_key`, or null when `full_key` does not start with `prefix` (compared by code points).
+    """The user's key inside `full_key`, or None when `full_key` does not start with `prefix` (compared by code points).
     """
     prefix_characters = list(prefix)
     key_characters = list(full_key)

@@ -177,7 +177,7 @@ def parse_server_entry(name: str, raw: str, entry: str, position: int) -> Server
         fields = parts[1:]
     if not is_plausible_host(host):
         raise server_list_error(name, raw, f'{where} has no usable host')
-    if len(fields) == 0 or len(fields) > 2:
+    if not fields or len(fields) > 2:
         raise server_list_error(name, raw, f'{where} is not host:port or host:port:weight')
     port_text = fields[0]
     port = parse_decimal_int(port_text) if is_unsigned_decimal(port_text) else None
@@ -203,13 +203,11 @@ def parse_server_list(name: str, raw: str) -> list[ServerAddress]:  # src/option
     for i in range(len(entries)):
         entry = trim_spaces(entries[i])
         if entry == '':
-            raise server_list_error(name, raw, f'server {int_to_string(i + 1)} is empty')
+            raise server_list_error(name, raw, f'server {i + 1} is empty')
         server = parse_server_entry(name, raw, entry, i + 1)
         identity = f"{ascii_lowercase(server['host'])} {int_to_string(server['port'])}"
         if identity in seen:
-            raise server_list_error(
-                name, raw, f'server {int_to_string(i + 1)} ({quote_for_message(entry)}) is listed twice'
-            )
+            raise server_list_error(name, raw, f'server {i + 1} ({quote_for_message(entry)}) is listed twice')
         seen.append(identity)
         servers.append(server)
     return servers
@@ -221,7 +219,7 @@ def reject_unknown_options(options: dict[str, str], known: Sequence[str]) -> Non
     for option in list(options):
         if option not in known:
             unknown.append(option)
-    if len(unknown) == 0:
+    if not unknown:
         return
     sorted_unknown = sorted(unknown)
     quoted: list[str] = []

@@ -17,7 +17,7 @@ def distinct_keys(values: list[SqlValue]) -> list[str]:  # src/quals.ts:8
 
 
 def keys_of_qual(qual: Qual) -> list[str] | None:  # src/quals.ts:14
-    """The keys one qual on the key column allows, or null when it is not an equality we can look up."""
+    """The keys one qual on the key column allows, or None when it is not an equality we can look up."""
     operator = qual.operator
     value = qual.value
     if isinstance(operator, str):
@@ -37,7 +37,7 @@ def keys_of_qual(qual: Qual) -> list[str] | None:  # src/quals.ts:14
 
 
 def lookup_keys(quals: list[Qual], key_column: str) -> list[str] | None:  # src/quals.ts:34
-    """The keys to fetch, in the order the query gives them and without duplicates, or null when no qual on `key_column`
+    """The keys to fetch, in the order the query gives them and without duplicates, or None when no qual on `key_column`
     is a lookup (the scan then has nothing to fetch by). Several lookups on the key combine as AND: the keys in all.
     """
     keys: list[str] | None = None

@@ -98,7 +98,7 @@ class ScanFilter:  # src/scan-filter.ts:49
         return True
 
     def describe(self, key_column: str) -> str | None:  # src/scan-filter.ts:90
-        """What EXPLAIN says the listing keeps, or null when it keeps every item of the table's prefix group."""
+        """What EXPLAIN says the listing keeps, or None when it keeps every item of the table's prefix group."""
         parts: list[str] = []
         if self.key_prefix != '':
             parts.append(f'{key_column} starting with {quote_for_message(self.key_prefix)}')
@@ -111,7 +111,7 @@ class ScanFilter:  # src/scan-filter.ts:49
             if upper is not None:
                 range_ = range_ + (' <= ' if upper.inclusive else ' < ') + quote_for_message(upper.key)
             parts.append(f'{range_} (bytewise)')
-        if len(parts) == 0:
+        if not parts:
             return None
         return ', '.join(parts)
 

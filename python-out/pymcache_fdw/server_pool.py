@@ -69,7 +69,7 @@ class ServerPool:  # src/server-pool.ts:58
         try:
             self._distribution = create_distribution(settings['distribution'], settings['addresses'])
         except DistributionError as error:
-            raise_error(f'invalid value for option "servers": {str(error)}', OPTION_HINT)
+            raise_error(f'invalid value for option "servers": {error}', OPTION_HINT)
         # A plain CacheStore where nothing is to be noted or decided: the one-server table of host/port, as before.
         policed = settings['listed'] or settings['on_server_error'] == 'miss' or settings['retry_interval'] > 0
         self.stores = []
@@ -83,7 +83,7 @@ class ServerPool:  # src/server-pool.ts:58
 
     def _any_down(self) -> bool:  # src/server-pool.ts:91
         """Whether any server of the table is marked down now (never, while no server has failed)."""
-        if len(failed_at) == 0 or self.settings['retry_interval'] <= 0:
+        if not failed_at or self.settings['retry_interval'] <= 0:
             return False
         for store in self.stores:
             if is_marked_down(store.server_label, self.settings['retry_interval']):
@@ -157,7 +157,7 @@ class ServerPool:  # src/server-pool.ts:58
                     f" {self.settings['distribution']} moves them to while it is down"
                 )
             stranded = groups.stranded[position]
-            if len(stranded) == 0:
+            if not stranded:
                 position += 1
                 continue
             user_keys: list[str] = []
@@ -182,7 +182,7 @@ class ServerPool:  # src/server-pool.ts:58
         """
         only = self.only
         # failed_at is tested here first: while no server has failed, the common case costs no call to _any_down.
-        if only is not None and (len(failed_at) == 0 or not self._any_down()):
+        if only is not None and (not failed_at or not self._any_down()):
             # The common case, one server and nothing pending: its answer is the scan's, with no layer in between.
             if write_set.is_empty():
                 return only.receive_get(only.send_get(full_keys, with_facts))
@@ -195,12 +195,12 @@ class ServerPool:  # src/server-pool.ts:58
         position = 0
         while position < len(self.stores):
             keys = groups.per_server[position]
-            if len(keys) == 0:
+            if not keys:
                 position += 1
                 continue
             store = self.stores[position]
             to_fetch = write_set.pending_view(store, keys, found)
-            if len(to_fetch) == 0:
+            if not to_fetch:
                 position += 1
                 continue
             sent.append(store.send_get(to_fetch, with_facts))
@@ -235,7 +235,7 @@ class ServerPool:  # src/server-pool.ts:58
 
     def read_position_of(self, full_key: str) -> int | None:  # src/server-pool.ts:253
         """The position of the server a lookup of `full_key` reads now: its home server, or where the matching client
-        moves it while that one is down; null when its server is down and the key is not moved.
+        moves it while that one is down; None when its server is down and the key is not moved.
         """
         if self.only is not None:
             return 0
@@ -250,7 +250,7 @@ class ServerPool:  # src/server-pool.ts:58
 
     def listable(self, position: int) -> bool:  # src/server-pool.ts:267
         """Whether the server at `position` can be listed now. A server marked down is skipped with a WARNING under
-        on_server_error miss (false), and is an ERROR otherwise.
+        on_server_error miss (False), and is an ERROR otherwise.
         """
         if not is_marked_down(self.stores[position].server_label, self.settings['retry_interval']):
             return True
@@ -278,7 +278,7 @@ class ServerPool:  # src/server-pool.ts:58
 
     def item_count(self) -> int | None:  # src/server-pool.ts:300
         """How many items the servers hold (memcached's curr_items, summed), for the planner's estimate of a scan
-        without a key condition; null when a server does not answer (the scan itself reports that).
+        without a key condition; None when a server does not answer (the scan itself reports that).
         """
         total = 0
         for store in self.stores:

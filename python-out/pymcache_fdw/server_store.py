@@ -53,7 +53,7 @@ def note_failure(label: str, error: object) -> None:  # src/server-store.ts:41
 
 
 def note_success(label: str) -> None:  # src/server-store.ts:45
-    if len(failed_at) > 0:
+    if failed_at:
         failed_at.pop(label, None)
 
 

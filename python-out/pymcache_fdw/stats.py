@@ -44,7 +44,7 @@ ASCII_WHITESPACE: list[str] = [' ', '\t', '\n', '\x0b', '\x0c', '\r']
 
 def python_int_text(text: str, base: int) -> str | None:  # src/stats.ts:37
     """`text` as Python's int() reads it in base `base` (8 or 10): surrounding ASCII whitespace, an optional sign,
-    digits with single underscores between them; the value's decimal text, or null where int() would fail.
+    digits with single underscores between them; the value's decimal text, or None where int() would fail.
     """
     characters = list(text)
     start = 0
@@ -71,7 +71,7 @@ def python_int_text(text: str, base: int) -> str | None:  # src/stats.ts:37
             digits.append(character)
         elif character != '_' or i == start or i == end - 1 or array_item(characters, i + 1) == '_':
             return None
-    if len(digits) == 0:
+    if not digits:
         return None
     if base == 10:
         return decimal_text(cast('DecimalInteger', parse_decimal_text(('-' if negative else '') + ''.join(digits))))

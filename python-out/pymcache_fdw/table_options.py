@@ -99,11 +99,11 @@ class ServerEndpoint(TypedDict):
     port: int
     connect_timeout: float
     timeout: float
-    # True when the server is an entry of the `servers` option, false when host/port name it (errors name the option).
+    # True when the server is an entry of the `servers` option, False when host/port name it (errors name the option).
     listed: bool
     # TLS and the login (server-security.ts); tables that differ in them use different connections.
     security: ConnectionSecurity
-    # The `item_size_max` option (bytes), or null to ask the server (`stats settings`) once per backend.
+    # The `item_size_max` option (bytes), or None to ask the server (`stats settings`) once per backend.
     item_size_max: int | None
 
 
@@ -222,7 +222,7 @@ class ServerSetOptions(TypedDict):
     endpoints: list[ServerEndpoint]
     # The same servers with their weights, as the distribution places keys on them.
     addresses: list[ServerAddress]
-    # True when the servers come from the `servers` option, false for host/port.
+    # True when the servers come from the `servers` option, False for host/port.
     listed: bool
     distribution: DistributionName
     # `error` or `miss` (ON_SERVER_ERROR_MODES).
@@ -314,7 +314,7 @@ class CacheTableOptions(TypedDict):
     # The first server (the only one without `servers`).
     endpoint: ServerEndpoint
     servers: ServerSetOptions
-    # The key column named by `row_id`, or null to use the first column.
+    # The key column named by `row_id`, or None to use the first column.
     row_id: str | None
     # Default expiration in seconds for rows that give none; 0 = never.
     expire: int

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from typing import Callable, NoReturn, TypeVar, TypedDict
 
-from ._runtime import int_to_string
 from .cache_store import CacheStore, CasOp, StoreOp, StoredItem, TouchOp, WriteBatch, describe_failure
 from .errors import raise_error, warn
 from .keys import key_list_text, quote_for_message
@@ -152,15 +151,15 @@ class FlushLedger:  # src/transaction.ts:88
                 not_sent.append(write)
         parts: list[str] = []
         parts.append(
-            f'Of {int_to_string(len(self.writes))} key(s), memcached applied'
-            f" {int_to_string(len(applied))}{f' ({key_list(applied)})' if len(applied) > 0 else ''}."
+            f'Of {len(self.writes)} key(s), memcached applied'
+            f" {len(applied)}{f' ({key_list(applied)})' if applied else ''}."
         )
-        if len(in_flight) > 0:
-            parts.append(f'Unknown, in flight when it failed: {int_to_string(len(in_flight))} ({key_list(in_flight)}).')
-        if len(refused) > 0:
-            parts.append(f'Refused by memcached: {int_to_string(len(refused))} ({key_list(refused)}).')
-        if len(not_sent) > 0:
-            parts.append(f'Not sent: {int_to_string(len(not_sent))} ({key_list(not_sent)}).')
+        if in_flight:
+            parts.append(f'Unknown, in flight when it failed: {len(in_flight)} ({key_list(in_flight)}).')
+        if refused:
+            parts.append(f'Refused by memcached: {len(refused)} ({key_list(refused)}).')
+        if not_sent:
+            parts.append(f'Not sent: {len(not_sent)} ({key_list(not_sent)}).')
         return ' '.join(parts)
 
     def fail(
@@ -170,7 +169,7 @@ class FlushLedger:  # src/transaction.ts:88
         target = (
             f"{action} of key {quote_for_message(store.user_key(batch[0].op['key']))}"
             if len(batch) == 1
-            else f'{action} of {int_to_string(len(batch))} keys'
+            else f'{action} of {len(batch)} keys'
         )
         report = describe_failure(error, store.endpoint, target)
         if report is None:
@@ -231,13 +230,13 @@ def batches(writes: list[T], value_bytes: Callable[[T], int]) -> list[list[T]]: 
     bytes_ = 0
     for write in writes:
         size = value_bytes(write)
-        if len(current) > 0 and (len(current) >= KEYS_PER_BATCH or bytes_ + size > BYTES_PER_BATCH):
+        if current and (len(current) >= KEYS_PER_BATCH or bytes_ + size > BYTES_PER_BATCH):
             result.append(current)
             current = []
             bytes_ = 0
         current.append(write)
         bytes_ += size
-    if len(current) > 0:
+    if current:
         result.append(current)
     return result
 
@@ -314,9 +313,9 @@ class ServerWrites:  # src/transaction.ts:282
                     }
                 )
         # (Most flushes are of one kind: the others cost no call.)
-        if len(self.deletes) > 0:
+        if self.deletes:
             self._plan_deletes()
-        if len(self.touches) > 0:
+        if self.touches:
             self._plan_touches()
 
     def _plan_deletes(self) -> None:  # src/transaction.ts:318
@@ -393,7 +392,7 @@ def send_swaps(swaps: list[PendingCas], ledger: FlushLedger) -> None:  # src/tra
     naming it before the rest of the transaction is sent (after PostgreSQL committed, the rest still goes and the
     ERROR is raised at the end, see FlushLedger.committed).
     """
-    if len(swaps) == 0:
+    if not swaps:
         return
     per_server: dict[str, list[PendingCas]] = {}
     for swap in swaps:
@@ -422,8 +421,7 @@ def send_swaps(swaps: list[PendingCas], ledger: FlushLedger) -> None:  # src/tra
             for refusal in outcome['rejected']:
                 rejected[refusal['key']] = refusal['reason']
             in_flight: list[PendingWrite] = []
-            for i in range(len(batch_writes)):
-                write = batch_writes[i]
+            for i, write in enumerate(batch_writes):
                 reason = rejected.get(write.op['key'])
                 if i >= outcome['answered']:
                     in_flight.append(write)
@@ -435,14 +433,14 @@ def send_swaps(swaps: list[PendingCas], ledger: FlushLedger) -> None:  # src/tra
                         conflict_reason = reason
             if outcome['failure'] is not None:
                 ledger.fail(outcome['failure'], store, 'cas', batch_writes, in_flight)
-    if len(conflicts) == 0:
+    if not conflicts:
         return
     first = conflicts[0]
     key = quote_for_message(first.store.user_key(first.op['key']))
     what = 'deleted' if conflict_reason == 'NOT_FOUND' else 'changed'
     message = (
         f'another client {what} key {key} in memcached at {first.store.server_label} after this transaction read it:'
-        f' the compare-and-swap of {int_to_string(len(conflicts))} key(s) was not applied'
+        f' the compare-and-swap of {len(conflicts)} key(s) was not applied'
     )
     hint = (
         "The other client's value stays. Read the key again and retry the transaction: an UPDATE (and memcache_append"
@@ -469,7 +467,7 @@ def flush_writes(
     whose DETAIL names the keys applied (also left in `applied`), the keys in flight, and the keys not sent; `aftermath`
     tells what becomes of the applied ones. A touch of a key memcached no longer holds is a WARNING, not a failure.
     """
-    if len(writes) == 0:
+    if not writes:
         return
     ledger: FlushLedger = FlushLedger(writes, what, applied, aftermath, committed)
     adds: list[PendingSetOrAdd] = []
@@ -493,9 +491,9 @@ def flush_writes(
             server.touches.append({'write': write, 'op': op})
         else:
             server.sets.append({'write': write, 'op': op})
-    if len(adds) > 0:
+    if adds:
         send_adds(adds, ledger)
-    if len(swaps) > 0:
+    if swaps:
         send_swaps(swaps, ledger)
     flushes: list[ServerWrites] = []
     for server in servers.values():
@@ -509,12 +507,12 @@ def flush_writes(
     not_stored: list[PendingWrite] = []
     not_stored_server: CacheStore | None = None
     not_stored_reason = ''
-    while failure is None and len(not_stored) == 0:
+    while failure is None and not not_stored:
         round: list[ServerWrites] = []
         for server in flushes:
             if server.next < len(server.batches):
                 round.append(server)
-        if len(round) == 0:
+        if not round:
             break
         sent: list[ServerWrites] = []
         for server in round:
@@ -562,7 +560,7 @@ def flush_writes(
                     if flush_batch['batch']['kind'] == 'touch':
                         vanished.append(server.store.user_key(write.op['key']))
                 i += 1
-            if len(vanished) > 0:
+            if vanished:
                 warn_vanished_touches(server.store, vanished, what)
             if outcome['failure'] is not None and failure is None:
                 failure = outcome['failure']
@@ -571,10 +569,10 @@ def flush_writes(
                 failed_batch = flush_batch['writes']
     if failure is not None and failed_store is not None:
         ledger.fail(failure, failed_store, failed_action, failed_batch, in_flight)
-    if len(not_stored) > 0 and not_stored_server is not None:
+    if not_stored and not_stored_server is not None:
         raise FlushFailed(
-            f'memcached at {not_stored_server.server_label} did not store {int_to_string(len(not_stored))} key(s) while'
-            f' receiving {what}: {not_stored_reason}',
+            f'memcached at {not_stored_server.server_label} did not store {len(not_stored)} key(s) while receiving'
+            f' {what}: {not_stored_reason}',
             'See the memcached server log for the cause.',
             ledger.aftermath + ledger.detail([], not_stored),
         )
@@ -590,9 +588,9 @@ def warn_vanished_touches(store: CacheStore, user_keys: list[str], what: str) ->
     WARNING names the keys instead of losing the NOT_FOUND.
     """
     warn(
-        f'memcached at {store.server_label} no longer held {int_to_string(len(user_keys))} key(s) whose expiration this'
-        f' transaction changed ({key_list_text(user_keys)}), while sending {what}: they expired, were evicted or were'
-        ' deleted before COMMIT, and stay absent',
+        f'memcached at {store.server_label} no longer held {len(user_keys)} key(s) whose expiration this transaction'
+        f' changed ({key_list_text(user_keys)}), while sending {what}: they expired, were evicted or were deleted'
+        ' before COMMIT, and stay absent',
         'An UPDATE of expire alone, like memcache_touch, is a memcached touch, which does not create keys; INSERT a key'
         ' to store it again.',
     )
@@ -652,7 +650,7 @@ def send_at_pre_commit() -> None:  # src/transaction.ts:671
     ERROR, which aborts the transaction; the writes memcached applied are remembered so that rollback deletes them
     again.
     """
-    if len(state.open_statements) > 0:
+    if state.open_statements:
         fold_open_statements()
     if state.serializable or transaction_writes.is_empty():
         return
@@ -677,18 +675,18 @@ def send_at_commit() -> None:  # src/transaction.ts:693
     serialization check; nothing may raise here (the transaction is over), so a failure is a WARNING naming the keys.
     """
     state.sent = []
-    if len(state.open_statements) > 0:
+    if state.open_statements:
         fold_open_statements()
     # A transaction that only read (or sent its writes at pre_commit) has nothing to take.
     writes = [] if transaction_writes.is_empty() else transaction_writes.take_all()
     forget_all()
-    if len(writes) == 0:
+    if not writes:
         return
     try:
         flush_writes(writes, "the transaction's writes", {}, APPLIED_STAYS, True)
     except Exception as error:
         if isinstance(error, FlushFailed):
-            warn(f'{str(error)} after PostgreSQL committed the transaction', error.hint, error.detail)
+            warn(f'{error} after PostgreSQL committed the transaction', error.hint, error.detail)
         else:
             warn(
                 "sending the transaction's writes after PostgreSQL committed failed:"
@@ -704,7 +702,7 @@ def abandon_transaction() -> None:  # src/transaction.ts:719
     forget_all()
     sent = state.sent
     state.sent = []
-    if len(sent) == 0:
+    if not sent:
         return
     undone: list[PendingWrite] = []
     for write in sent:
@@ -716,12 +714,11 @@ def abandon_transaction() -> None:  # src/transaction.ts:719
         flush_writes(undone, "the deletes of the aborted transaction's writes", applied, APPLIED_STAYS)
     except Exception as error:
         if isinstance(error, FlushFailed):
-            failure = f'{str(error)} ({error.detail})'
+            failure = f'{error} ({error.detail})'
         else:
             failure = str(error) if isinstance(error, Exception) else 'unknown error'
     warn(
-        f'the transaction aborted after its writes to {int_to_string(len(sent))} key(s) were sent to memcached'
-        f' ({key_list(sent)})',
+        f'the transaction aborted after its writes to {len(sent)} key(s) were sent to memcached ({key_list(sent)})',
         'Those keys were deleted again: memcached misses them instead of holding values of a transaction that did not'
         ' commit.'
         if failure is None

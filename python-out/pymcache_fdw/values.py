@@ -77,7 +77,7 @@ class DecimalInteger(TypedDict):
 
 def parse_decimal_text(text: str) -> DecimalInteger | None:  # src/values.ts:66
     """Parses decimal integer text as memcached's clients write it: optional sign, digits, and trailing spaces
-    (memcached pads a value that `decr` made shorter with spaces). Any size; null when it is not an integer.
+    (memcached pads a value that `decr` made shorter with spaces). Any size; None when it is not an integer.
     """
     chars = list(text)
     end = len(chars)
@@ -128,8 +128,7 @@ def encode_value(value: SqlValue, kind: ValueKind, key: str) -> bytes:  # src/va
     """The bytes stored for a value column's SQL value."""
     if kind == 'bytea':
         # Multicorn hands a bytea column's value over as bytes: whatever else arrived (a list, text, a number) is
-        # refused
-        # rather than stored as something it is not.
+        # refused rather than stored as something it is not.
         if value is None or isinstance(value, (str, bool, int, float, list)):
             raise_error(
                 f'the value of key {quote_for_message(key)} did not arrive as bytes, although the value column is'
@@ -144,7 +143,7 @@ def encode_value(value: SqlValue, kind: ValueKind, key: str) -> bytes:  # src/va
     try:
         return utf8_encode(value)
     except LoneSurrogateError as error:
-        raise_error(f'the value of key {quote_for_message(key)} cannot be encoded as UTF-8: {str(error)}')
+        raise_error(f'the value of key {quote_for_message(key)} cannot be encoded as UTF-8: {error}')
 
 
 BYTEA_HINT = 'Declare the value column as bytea to read values that are not UTF-8 text.'
@@ -189,8 +188,7 @@ def decode_value(stored: bytes, kind: ValueKind, key: str) -> SqlValue:  # src/v
         # The stored value is not shown: it may be anything, and messages reach the server log.
         what = 'bytes that are not an integer' if parsed is None else 'bytes of an integer out of its range'
         raise_error(
-            f'the value of key {quote_for_message(key)} cannot be read as {kind}: memcached holds'
-            f' {int_to_string(len(stored))} {what}',
+            f'the value of key {quote_for_message(key)} cannot be read as {kind}: memcached holds {len(stored)} {what}',
             'Declare the value column as text (or a wider integer type) to read it.',
         )
     # Handed to PostgreSQL as text: bigint's range is beyond a JS number, and Multicorn parses text for every type.
@@ -198,7 +196,7 @@ def decode_value(stored: bytes, kind: ValueKind, key: str) -> SqlValue:  # src/v
 
 
 def decode_value_if_readable(stored: bytes, kind: ValueKind) -> SqlValue:  # src/values.ts:207
-    """The SQL value of a stored value when it is readable as `kind`, else null. For a column the query did not ask for:
+    """The SQL value of a stored value when it is readable as `kind`, else None. For a column the query did not ask for:
     multicorn2 leaves out of its column list the columns a query uses only through a whole-row reference
     (`SELECT c FROM cache c`), so rows carry every readable column, and a value no query asked for never fails one.
     """
@@ -222,7 +220,7 @@ def decode_value_if_readable(stored: bytes, kind: ValueKind) -> SqlValue:  # src
 
 
 def integer_column_value(value: SqlValue, kind: NumberKind, column: str, key: str) -> int | None:  # src/values.ts:228
-    """A whole number from an expire or flags column (integer types, or text holding digits); null when the column is
+    """A whole number from an expire or flags column (integer types, or text holding digits); None when the column is
     NULL. Out-of-range or non-numeric text is an ERROR naming the column and the key.
     """
     if value is None:
@@ -244,8 +242,7 @@ def memcached_expire(seconds: int, key: str) -> int:  # src/values.ts:246
     """
     if seconds < 0 or seconds > MAX_EXPIRE:
         raise_error(
-            f'expire of key {quote_for_message(key)} is {int_to_string(seconds)}, outside 0 to'
-            f' {int_to_string(MAX_EXPIRE)}',
+            f'expire of key {quote_for_message(key)} is {int_to_string(seconds)}, outside 0 to {MAX_EXPIRE}',
             'expire is the number of seconds until the item expires; 0 means never. To remove an item, DELETE it.',
         )
     if seconds <= MAX_RELATIVE_EXPIRE:
@@ -265,7 +262,7 @@ def checked_flags(flags: int, key: str) -> int:  # src/values.ts:276
     """Client flags from a flags column: memcached keeps them as an unsigned 32-bit number."""
     if flags < 0 or flags > MAX_FLAGS:
         raise_error(
-            f'flags of key {quote_for_message(key)} is {int_to_string(flags)}, outside 0 to {int_to_string(MAX_FLAGS)}',
+            f'flags of key {quote_for_message(key)} is {int_to_string(flags)}, outside 0 to {MAX_FLAGS}',
             'memcached client flags are an unsigned 32-bit number.',
         )
     return flags
@@ -283,7 +280,7 @@ def flags_column_value(flags: int, kind: NumberKind, key: str) -> SqlValue:  # s
 
 
 def flags_if_readable(flags: int, kind: NumberKind) -> SqlValue:  # src/values.ts:299
-    """Flags for a flags column the query did not ask for (see decode_value_if_readable): null beyond the column's
+    """Flags for a flags column the query did not ask for (see decode_value_if_readable): None beyond the column's
     range.
     """
     parsed = cast('DecimalInteger', parse_decimal_text(int_to_string(flags)))

@@ -90,7 +90,7 @@ def pending_item(item: StoredItem, expire: int) -> StoredItem:  # src/write-set.
 
 
 def pending_item_of(pending: PendingWrite) -> StoredItem | None:  # src/write-set.ts:72
-    """The item a read sees for the pending write `pending`, or null when it hides the key (delete) or keeps memcached's
+    """The item a read sees for the pending write `pending`, or None when it hides the key (delete) or keeps memcached's
     (touch).
     """
     op = pending.op
@@ -110,7 +110,7 @@ class WriteSet:  # src/write-set.ts:79
     def is_empty(self) -> bool:  # src/write-set.ts:87
         """True when nothing is pending at any level."""
         for level in self._levels:
-            if len(level) > 0:
+            if level:
                 return False
         return True
 
@@ -119,8 +119,8 @@ class WriteSet:  # src/write-set.ts:79
         return len(self._flattened())
 
     def effective(self, store: CacheStore, full_key: str) -> PendingWrite | None:  # src/write-set.ts:100
-        """The pending write that decides `full_key` now: the one of the innermost level holding it, or null."""
-        if len(self._levels) == 0:
+        """The pending write that decides `full_key` now: the one of the innermost level holding it, or None."""
+        if not self._levels:
             return None
         return self._effective_by_id(entry_id(store, full_key))
 
@@ -165,7 +165,7 @@ class WriteSet:  # src/write-set.ts:79
             return store.get_many(full_keys, with_facts)
         seen: dict[str, StoredItem] = {}
         to_fetch = self.pending_view(store, full_keys, seen)
-        if len(to_fetch) == 0:
+        if not to_fetch:
             return seen
         fetched = store.get_many(to_fetch, with_facts)
         for full_key, item in fetched.items():
@@ -264,7 +264,7 @@ class StatementWrites:  # src/write-set.ts:234
         self._level = 0
 
     def is_empty(self) -> bool:  # src/write-set.ts:244
-        return len(self._changes) == 0
+        return not self._changes
 
     @property
     def savepoint_level(self) -> int:  # src/write-set.ts:249
@@ -297,7 +297,7 @@ class StatementWrites:  # src/write-set.ts:234
 
     def decided(self, store: CacheStore, full_key: str) -> Literal['ends', 'deleted'] | None:  # src/write-set.ts:285
         """Whether the statement already decided what `full_key` holds after it: 'ends' when a row ends with the key,
-        'deleted' when it only removed the key, null when it did not touch it.
+        'deleted' when it only removed the key, None when it did not touch it.
         """
         change = self._changes.get(entry_id(store, full_key))
         if change is None:
@@ -316,8 +316,7 @@ class StatementWrites:  # src/write-set.ts:234
                 writes.append(PendingWrite({'kind': 'delete', 'key': op['key']}, change.store))
             elif change.deleted and op['kind'] == 'add':
                 # The key was this statement's to remove, so the row that ends with it overwrites whatever another
-                # client
-                # may have stored meanwhile, as compose_writes makes an add after a delete a set.
+                # client may have stored meanwhile, as compose_writes makes an add after a delete a set.
                 writes.append(
                     PendingWrite(
                         {'kind': 'set', 'key': op['key'], 'item': op['item'], 'expire': op['expire']}, change.store

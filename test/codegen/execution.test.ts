@@ -26,6 +26,20 @@ const SNIPPETS: Record<string, string> = {
         log.push('closed');
       }
     }
+    function* guarded(log: string[], name: string, items: number[]): Generator<number> {
+      try {
+        for (const n of items) yield n;
+      } finally {
+        log.push(name + ' closed');
+      }
+    }
+    function* relay(log: string[]): Generator<number> {
+      try {
+        for (const n of guarded(log, 'inner', [1, 2, 3])) yield n;
+      } finally {
+        log.push('relay closed');
+      }
+    }
     export function main(): unknown {
       const log: string[] = [];
       const out: number[] = [];
@@ -33,7 +47,13 @@ const SNIPPETS: Record<string, string> = {
       for (const n of early(log)) out.push(n);
       const empty: number[] = [];
       for (const n of count(3, 3)) empty.push(n);
-      return { out, log, empty };
+      const relayed: number[] = [];
+      for (const n of relay(log)) relayed.push(n);
+      for (const n of relay(log)) {
+        if (n === 2) break;
+        relayed.push(n);
+      }
+      return { out, log, empty, relayed };
     }`,
   tryFinallyOrder: `
     function step(log: string[], fail: boolean): string {
@@ -487,6 +507,78 @@ const SNIPPETS: Record<string, string> = {
       const numbers: number[] = [];
       for (const field of fields) numbers.push(parseAsciiDigits(field));
       return { fields: fields.map(bytesToHex), numbers, empty: bytesSplit(utf8Encode(''), SPACE).map(bytesToHex) };
+    }`,
+  elementLoops: `
+    function weighted(xs: number[], ws: number[]): number[] {
+      const out: number[] = [];
+      for (let i = 0; i < xs.length; i++) {
+        const x = xs[i]!;
+        if (x < 0) continue;
+        if (x > 100) break;
+        out.push(x * (ws[i] ?? 1) + i + xs.length);
+      }
+      return out;
+    }
+    function present(xs: (string | undefined)[]): string[] {
+      const out: string[] = [];
+      for (let i = 0; i < xs.length; i++) {
+        const x = xs[i];
+        out.push(x === undefined ? '-' : x);
+      }
+      return out;
+    }
+    export function main(): unknown {
+      return {
+        weighted: weighted([1, -2, 3, 4, 500, 6], [10, 20, 30]),
+        empty: weighted([], []),
+        present: present(['a', undefined, 'c']),
+      };
+    }`,
+  emptiness: `
+    import { type Bytes, utf8Encode } from './ports/runtime';
+    function describe(xs: string[], data: Bytes, seen: Map<string, number>, tags: Set<string>): unknown {
+      const out: string[] = [];
+      if (xs.length > 0) out.push('xs');
+      if (!(data.length === 0)) out.push('data');
+      if (seen.size !== 0 && 0 < tags.size) out.push('both');
+      let n = 0;
+      while (xs.length !== 0) {
+        xs.pop();
+        n += 1;
+      }
+      do n += 1; while (tags.size === 0 && n < 5);
+      return { out, empty: xs.length === 0, tagless: tags.size === 0, nonEmpty: data.length > 0, n };
+    }
+    export function main(): unknown {
+      return [
+        describe([], utf8Encode(''), new Map(), new Set()),
+        describe(['a', 'b'], utf8Encode('x'), new Map([['k', 1]]), new Set(['t'])),
+      ];
+    }`,
+  interpolatedIntegersAndErrors: `
+    import { intToString, utf8ByteLength, utf8Encode } from './ports/runtime';
+    const LIMIT = 3;
+    const BIG = 9007199254740991;
+    class LimitError extends Error {}
+    function check(items: string[]): void {
+      if (items.length > LIMIT) throw new LimitError(intToString(items.length - LIMIT) + ' over');
+    }
+    export function main(): unknown {
+      const items = ['a', 'é', '', '€uro'];
+      const out: string[] = [];
+      for (let i = 0; i < items.length; i++) out.push(\`\${intToString(i + 1)}: \${intToString(utf8ByteLength(items[i]!))}\`);
+      out.push('bytes ' + intToString(utf8Encode('€').length) + ', negative ' + intToString(0 - LIMIT) + ', ' + intToString(BIG));
+      try {
+        check(items);
+      } catch (error) {
+        if (error instanceof LimitError) out.push(\`limit: \${error.message}\`);
+      }
+      try {
+        check(['a', 'b', 'c', 'd', 'e']);
+      } catch (error) {
+        if (error instanceof Error) out.push('error: ' + error.message + '!');
+      }
+      return out;
     }`,
 };
 

@@ -37,7 +37,7 @@ def describe(server: ServerAddress) -> str:  # src/distribution/index.ts:27
 
 
 def check_servers(name: DistributionName, servers: Sequence[ServerAddress]) -> None:  # src/distribution/index.ts:31
-    if len(servers) == 0:
+    if not servers:
         raise DistributionError(f'distribution {name}: the server list is empty; list at least one host:port')
     seen: set[str] = set()
     for server in servers:
@@ -84,7 +84,7 @@ def place_keys_while_down(
     name: DistributionName, servers: Sequence[ServerAddress], keys: Sequence[str], down: Sequence[bool]
 ) -> list[int | None]:  # src/distribution/index.ts:84
     """The batch form of server_for_while_down: where the application's client puts every key while the servers flagged
-    in `down` are dead (null: the client fails that key rather than moving it, or gives up).
+    in `down` are dead (None: the client fails that key rather than moving it, or gives up).
     """
     distribution = create_distribution(name, servers)
     positions: list[int | None] = []

@@ -77,7 +77,7 @@ class KetamaDistribution:  # src/distribution/ketama.ts:58
         self._point_servers = []
         self._server_count = len(servers)
         if len(servers) > POSITION_SLOTS:
-            raise DistributionError(f'ketama: at most {int_to_string(POSITION_SLOTS)} servers are supported')
+            raise DistributionError(f'ketama: at most {POSITION_SLOTS} servers are supported')
         total_weight = 0
         for server in servers:
             total_weight = total_weight + server['weight']
@@ -89,8 +89,7 @@ class KetamaDistribution:  # src/distribution/ketama.ts:58
                 ' them down)'
             )
         encoded: list[int] = []
-        for position in range(len(servers)):
-            server = servers[position]
+        for position, server in enumerate(servers):
             points = ketama_points_for_weight(server['weight'], total_weight, len(servers))
             groups = int_div(points, POINTS_PER_HASH)
             for group in range(groups):

@@ -49,7 +49,7 @@ class ModulaDistribution:  # src/distribution/modula.ts:24
         if total_weight > MAX_BUCKETS:
             raise DistributionError(
                 f'modula: the weights add up to {int_to_string(total_weight)} buckets; keep their sum at most'
-                f' {int_to_string(MAX_BUCKETS)}'
+                f' {MAX_BUCKETS}'
             )
         for position in range(len(servers)):
             weight = servers[position]['weight']

@@ -22,6 +22,6 @@ class Distribution(Protocol):
     def server_for_while_down(self, key: str, down: Sequence[bool]) -> int | None:
         """Where the application's client sends `key` while the servers flagged in `down` (one flag per server position)
         are marked dead: the same as server_for when that server is up; otherwise the server the client rehashes to, or
-        null when the client does not move the key (libmemcached by default) or gives up.
+        None when the client does not move the key (libmemcached by default) or gives up.
         """
         ...

@@ -129,8 +129,8 @@ class Connection:  # src/memcache/connection.ts:83
         return self._socket is not None
 
     def ready(self, connect_timeout: float) -> bool:  # src/memcache/connection.ts:115
-        """Makes the connection ready for a request: an open, idle, healthy socket is kept (true: reused); otherwise a
-        new one is opened, with TLS and the login when the security settings ask for them (false). `connect_timeout`
+        """Makes the connection ready for a request: an open, idle, healthy socket is kept (True: reused); otherwise a
+        new one is opened, with TLS and the login when the security settings ask for them (False). `connect_timeout`
         bounds the connect, the TLS handshake and each step of the login. A refused or timed-out connect, a TLS failure
         or a refused login is a TransportFailure of phase `connect`.
         """
@@ -206,7 +206,7 @@ class Connection:  # src/memcache/connection.ts:83
             raise
 
     def receive(self, read: Callable[[ReplyReader], T | None], timeout: float) -> T:  # src/memcache/connection.ts:190
-        """The next reply of the request in flight, as `read` takes it from the reply reader (null until it has fully
+        """The next reply of the request in flight, as `read` takes it from the reply reader (None until it has fully
         arrived). An error reply (ERROR, CLIENT_ERROR, SERVER_ERROR) is thrown and leaves the stream in step; a reply
         that cannot be read (ProtocolError), a timeout or a closed connection closes the connection.
         """
@@ -238,7 +238,7 @@ class Connection:  # src/memcache/connection.ts:83
                 if isinstance(error, SocketError):
                     raise TransportFailure('receive', error.failure, str(error))
                 raise
-            if len(chunk) == 0:
+            if not chunk:
                 self.close()
                 raise TransportFailure('receive', 'closed', 'the server closed the connection')
             self._reader.feed(chunk)
@@ -262,7 +262,7 @@ class Connection:  # src/memcache/connection.ts:83
             if isinstance(error, SocketError):
                 raise TransportFailure('receive', error.failure, str(error))
             raise
-        if len(chunk) == 0:
+        if not chunk:
             self.close()
             raise TransportFailure('receive', 'closed', 'the server closed the connection')
         return chunk

@@ -23,11 +23,11 @@ class MetadumpEntry(TypedDict):
     cas: str
     # fetch: whether it was fetched since it was stored.
     fetched: bool
-    # cls: its slab class (memcached 1.5.10 or later, else null).
+    # cls: its slab class (memcached 1.5.10 or later, else None).
     slab_class: int | None
-    # size: its size in memory, key and header included (memcached 1.5.10 or later, else null).
+    # size: its size in memory, key and header included (memcached 1.5.10 or later, else None).
     size: int | None
-    # flags: its client flags (memcached 1.6.24 or later, else null).
+    # flags: its client flags (memcached 1.6.24 or later, else None).
     client_flags: int | None
 
 
@@ -55,7 +55,7 @@ for value in range(256):
 
 
 def percent_decode(encoded: bytes) -> bytes | None:  # src/memcache/metadump.ts:60
-    """The bytes `%XX` escapes stand for (memcached escapes every byte but letters, digits and `-._~`), or null. The
+    """The bytes `%XX` escapes stand for (memcached escapes every byte but letters, digits and `-._~`), or None. The
     runs between escapes are copied whole: a listing decodes a key per item.
     """
     percent = encoded.find(PERCENT_SIGN, 0)
@@ -81,7 +81,7 @@ def percent_decode(encoded: bytes) -> bytes | None:  # src/memcache/metadump.ts:
 
 
 def unsigned_number(token: bytes) -> int | None:  # src/memcache/metadump.ts:80
-    """A number of 1 to 15 digits, or null."""
+    """A number of 1 to 15 digits, or None."""
     value = int(token) if len(token) <= 15 and token.isdigit() else -1
     return None if value < 0 else value
 
@@ -111,7 +111,7 @@ def parse_metadump_line(line: bytes) -> MetadumpEntry | str:  # src/memcache/met
         name = field[0:equals].decode('latin-1')
         if name == 'key':
             key = percent_decode(value)
-            if key is None or len(key) == 0 or len(key) > MAX_KEY_LENGTH:
+            if key is None or not key or len(key) > MAX_KEY_LENGTH:
                 return 'a key that is not 1 to 250 percent-encoded bytes'
         elif name == 'exp':
             expires_at = parse_signed_digits(value)
@@ -169,7 +169,7 @@ FLAGS_FIELD: bytes = utf8_encode('flags=')
 
 
 def usual_entry(fields: list[bytes]) -> MetadumpEntry | None:  # src/memcache/metadump.ts:157
-    """The entry of a line holding exactly memcached's usual fields in its order, each well formed; null for any other
+    """The entry of a line holding exactly memcached's usual fields in its order, each well formed; None for any other
     line, which the general reader then reads (and names what is wrong). A listing reads one line per item: this path
     slices each field at its known place instead of searching it.
     """
@@ -189,7 +189,7 @@ def usual_entry(fields: list[bytes]) -> MetadumpEntry | None:  # src/memcache/me
     slab_class = unsigned_number(fields[5][4:])
     size = unsigned_number(fields[6][5:])
     client_flags = unsigned_number(fields[7][6:]) if count == 8 else None
-    if key is None or len(key) == 0 or len(key) > MAX_KEY_LENGTH or expires_at is None or last_access is None:
+    if key is None or not key or len(key) > MAX_KEY_LENGTH or expires_at is None or last_access is None:
         return None
     if not is_decimal_u64(cas) or fetched is None or slab_class is None or size is None:
         return None

@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from typing_extensions import TypeAlias
 
 
-# One item of a get or gets reply: its key, client flags, value, and CAS token (gets only, else null).
+# One item of a get or gets reply: its key, client flags, value, and CAS token (gets only, else None).
 ValueItem: TypeAlias = 'tuple[bytes, int, bytes, str | None]'
 
 # The reply to set, add, replace, append, prepend and cas.
@@ -53,10 +53,10 @@ MetaStatus: TypeAlias = "Literal['HD', 'VA', 'EN', 'NF', 'NS', 'EX', 'MN']"
 
 
 class MetaReply(TypedDict):
-    """A reply to mg, ms, md, ma or mn, with the flags it returned (null or false when it did not return them)."""
+    """A reply to mg, ms, md, ma or mn, with the flags it returned (None or False when it did not return them)."""
 
     status: MetaStatus
-    # The data block of a VA reply (the value of mg, the number of ma), else null.
+    # The data block of a VA reply (the value of mg, the number of ma), else None.
     value: bytes | None
     # c: CAS token.
     cas: str | None
@@ -122,7 +122,7 @@ END_LINE_LENGTH = 5
 # Words of fixed replies are at most this long; longer lines are not decoded to compare them.
 LONGEST_WORD = 10
 
-LINE_TOO_LONG = f'a line longer than {int_to_string(MAX_LINE_LENGTH)} bytes'
+LINE_TOO_LONG = f'a line longer than {MAX_LINE_LENGTH} bytes'
 
 # What a read expects, as error messages name it.
 GET_REPLY = 'get/gets'
@@ -194,7 +194,7 @@ class ReplyReader:  # src/memcache/replies.ts:176
     _tail_searched: bool
     _searched_parts: int
     _failure: ProtocolError | None
-    # The reply partly read across reads, or null.
+    # The reply partly read across reads, or None.
     _pending: str | None
     # What _scan_values needs before it can go on: 0 nothing, LINE_NEEDED, or a byte count from position.
     _values_need: int
@@ -230,9 +230,9 @@ class ReplyReader:  # src/memcache/replies.ts:176
         """Takes the next bytes received. The chunk is kept, not copied, so it must not change afterwards (in Node, pass
         a Uint8Array rather than a Buffer: Buffer's slice is a view, and replies would share its memory).
         """
-        if len(chunk) == 0:
+        if not chunk:
             return
-        if len(self._parts) == 0 and self._position == len(self._buffer):
+        if not self._parts and self._position == len(self._buffer):
             self._buffer = chunk
             self._position = 0
             self._tail_searched = False
@@ -335,7 +335,7 @@ class ReplyReader:  # src/memcache/replies.ts:176
         item is what _scan_values would read there. The first line that is anything else (END, an error reply, a bad CAS
         token, a data block holding CRLF, an item not wholly arrived) is left to _scan_values, which reads on from it.
         One split per read instead of a search with a position per item: CPython's find and startswith spend more on
-        their arguments than on the search. When the line after the items is END, the reply is read (true). Up to
+        their arguments than on the search. When the line after the items is END, the reply is read (True). Up to
         FAST_SCAN_BYTES unread bytes, so that a reply of many CRLFs is not cut into many pieces at once.
         """
         start = self._position
@@ -535,7 +535,7 @@ class ReplyReader:  # src/memcache/replies.ts:176
         if status == 'VA':
             length = parse_ascii_digits(fields[1]) if len(fields) > 1 else -1
             if length < 0:
-                raise self._fail(META_REPLY, f'a VA line of {int_to_string(len(line))} bytes without a size')
+                raise self._fail(META_REPLY, f'a VA line of {len(line)} bytes without a size')
             if length > self._max_value_length:
                 raise self._fail(META_REPLY, self._too_long(length))
             self._meta_value_length = length
@@ -543,7 +543,7 @@ class ReplyReader:  # src/memcache/replies.ts:176
         for i in range(first_flag, len(fields)):
             field = fields[i]
             # memcached 1.6.10 to 1.6.17 wrote a space too many in some replies ("HD \r\n").
-            if len(field) > 0:
+            if field:
                 self._meta_flag(reply, field[0:1].decode('latin-1'), field[1:])
         return reply
 
@@ -577,7 +577,7 @@ class ReplyReader:  # src/memcache/replies.ts:176
         elif flag == 'O':
             reply['opaque'] = token
         elif flag == 'b' or flag == 'W' or flag == 'X' or flag == 'Z':
-            valid = len(token) == 0
+            valid = not token
             if flag == 'b':
                 reply['base64_key'] = True
             if flag == 'W':
@@ -587,10 +587,7 @@ class ReplyReader:  # src/memcache/replies.ts:176
             if flag == 'Z':
                 reply['win_token_sent'] = True
         if not valid:
-            raise self._fail(
-                META_REPLY,
-                f'a {flag} flag whose token of {int_to_string(len(token))} bytes is not what memcached sends',
-            )
+            raise self._fail(META_REPLY, f'a {flag} flag whose token of {len(token)} bytes is not what memcached sends')
 
     def read_metadump(self) -> MetadumpEntry | MetadumpEnd | None:  # src/memcache/replies.ts:570
         """The next line of a metadump: an entry, or how the dump ended (END, or the crawler's BUSY, BADCLASS or
@@ -668,7 +665,7 @@ class ReplyReader:  # src/memcache/replies.ts:176
         self._searched_parts = 0
 
     def _read_line(self, expected: str) -> bytes | None:  # src/memcache/replies.ts:645
-        """The next line without its CRLF, consumed; null when it has not fully arrived."""
+        """The next line without its CRLF, consumed; None when it has not fully arrived."""
         end = self._find_line_end(CRLF, expected)
         if end < 0:
             return None
@@ -691,9 +688,7 @@ class ReplyReader:  # src/memcache/replies.ts:176
 
     def _cas_token(self, token: bytes, expected: str) -> str:  # src/memcache/replies.ts:668
         if not is_decimal_u64(token):
-            raise self._fail(
-                expected, f'a CAS token of {int_to_string(len(token))} bytes that is not an unsigned 64-bit number'
-            )
+            raise self._fail(expected, f'a CAS token of {len(token)} bytes that is not an unsigned 64-bit number')
         return token.decode('latin-1')
 
     def _too_long(self, length: int) -> str:  # src/memcache/replies.ts:677

@@ -136,13 +136,11 @@ REPLY_WORDS: Sequence[str] = [
     'ME',
 ]
 
-KNOWN_TEXTS: dict[ErrorReplyKind, dict[str, None]] = dict(
-    [
-        ('ERROR', dict.fromkeys(KNOWN_ERROR_TEXTS)),
-        ('CLIENT_ERROR', dict.fromkeys(KNOWN_CLIENT_ERROR_TEXTS)),
-        ('SERVER_ERROR', dict.fromkeys(KNOWN_SERVER_ERROR_TEXTS)),
-    ]
-)
+KNOWN_TEXTS: dict[ErrorReplyKind, dict[str, None]] = {
+    'ERROR': dict.fromkeys(KNOWN_ERROR_TEXTS),
+    'CLIENT_ERROR': dict.fromkeys(KNOWN_CLIENT_ERROR_TEXTS),
+    'SERVER_ERROR': dict.fromkeys(KNOWN_SERVER_ERROR_TEXTS),
+}
 KNOWN_REPLY_WORDS: set[str] = set(REPLY_WORDS)
 
 # Longer texts and words are not decoded at all: every known one is shorter.
@@ -160,7 +158,7 @@ class ReplyError(Exception):  # src/memcache/reply-errors.ts:153
 class ErrorReply(ReplyError):  # src/memcache/reply-errors.ts:160
     """memcached answered ERROR, CLIENT_ERROR or SERVER_ERROR instead of the expected reply. The line is consumed and
     the connection stays in step (after a SERVER_ERROR memcached may close it). `known_text` is the error text when it
-    is one of the known ones, else null; `text_length` is the length of the text in bytes (0 for a bare `ERROR`).
+    is one of the known ones, else None; `text_length` is the length of the text in bytes (0 for a bare `ERROR`).
     """
 
     kind: ErrorReplyKind
@@ -247,7 +245,7 @@ def describe_reply_error(error: ReplyError) -> str:  # src/memcache/reply-errors
 
 def describe_line(line: bytes) -> str:  # src/memcache/reply-errors.ts:234
     """`a line of 12 bytes`, naming the reply word it starts with when it is one the reader knows."""
-    length = f'a line of {int_to_string(len(line))} bytes'
+    length = f'a line of {len(line)} bytes'
     space = line.find(SPACE, 0)
     word_length = len(line) if space < 0 else space
     if word_length > LONGEST_REPLY_WORD:
@@ -262,7 +260,7 @@ SERVER_ERROR_WORD: bytes = utf8_encode('SERVER_ERROR')
 
 
 def text_after(line: bytes, word: bytes) -> bytes | None:  # src/memcache/reply-errors.ts:248
-    """The text after `word ` in `line`, an empty text when the line is the word alone, or null when it is neither."""
+    """The text after `word ` in `line`, an empty text when the line is the word alone, or None when it is neither."""
     if not line.startswith(word, 0):
         return None
     if len(line) == len(word):
@@ -271,15 +269,15 @@ def text_after(line: bytes, word: bytes) -> bytes | None:  # src/memcache/reply-
 
 
 def known_text(kind: ErrorReplyKind, text: bytes) -> str | None:  # src/memcache/reply-errors.ts:255
-    """`text` when it is one of the known texts of `kind`, else null; nothing else of the peer's text is kept."""
-    if len(text) == 0 or len(text) > LONGEST_KNOWN_TEXT:
+    """`text` when it is one of the known texts of `kind`, else None; nothing else of the peer's text is kept."""
+    if not text or len(text) > LONGEST_KNOWN_TEXT:
         return None
     decoded = text.decode('latin-1')
     return decoded if decoded in KNOWN_TEXTS[kind] else None
 
 
 def error_reply_of(line: bytes) -> ErrorReply | None:  # src/memcache/reply-errors.ts:265
-    """The error reply `line` (without its CRLF) holds, or null when it is not one: `ERROR`, `ERROR <text>`,
+    """The error reply `line` (without its CRLF) holds, or None when it is not one: `ERROR`, `ERROR <text>`,
     `CLIENT_ERROR <text>`, `SERVER_ERROR <text>`.
     """
     error = text_after(line, ERROR_WORD)

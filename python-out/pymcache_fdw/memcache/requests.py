@@ -152,15 +152,13 @@ NOREPLY: bytes = utf8_encode(' noreply')
 GET: bytes = utf8_encode('get')
 GETS: bytes = utf8_encode('gets')
 # The command words of encode_store, encoded once.
-STORE_COMMANDS: dict[StoreCommand, bytes] = dict(
-    [
-        ('set', utf8_encode('set')),
-        ('add', utf8_encode('add')),
-        ('replace', utf8_encode('replace')),
-        ('append', utf8_encode('append')),
-        ('prepend', utf8_encode('prepend')),
-    ]
-)
+STORE_COMMANDS: dict[StoreCommand, bytes] = {
+    'set': utf8_encode('set'),
+    'add': utf8_encode('add'),
+    'replace': utf8_encode('replace'),
+    'append': utf8_encode('append'),
+    'prepend': utf8_encode('prepend'),
+}
 ZERO: bytes = utf8_encode('0')
 CAS: bytes = utf8_encode('cas')
 DELETE: bytes = utf8_encode('delete')
@@ -187,9 +185,7 @@ def checked_key(key: bytes) -> bytes:  # src/memcache/requests.ts:177
     if length == 0:
         raise InvalidRequestError('the key is empty')
     if length > MAX_KEY_LENGTH:
-        raise InvalidRequestError(
-            f'the key is {int_to_string(length)} bytes long, more than {int_to_string(MAX_KEY_LENGTH)}'
-        )
+        raise InvalidRequestError(f'the key is {length} bytes long, more than {MAX_KEY_LENGTH}')
     if has_space_or_control(key):
         raise InvalidRequestError('the key holds a control character, space or DEL byte')
     return key
@@ -219,10 +215,9 @@ def checked_u64(what: str, digits: str) -> bytes:  # src/memcache/requests.ts:20
 
 
 def checked_opaque(opaque: bytes) -> bytes:  # src/memcache/requests.ts:213
-    if len(opaque) == 0 or len(opaque) > MAX_OPAQUE_LENGTH or has_space_or_control(opaque):
+    if not opaque or len(opaque) > MAX_OPAQUE_LENGTH or has_space_or_control(opaque):
         raise InvalidRequestError(
-            f'an opaque token must be 1 to {int_to_string(MAX_OPAQUE_LENGTH)} bytes without control characters, spaces'
-            ' or DEL'
+            f'an opaque token must be 1 to {MAX_OPAQUE_LENGTH} bytes without control characters, spaces or DEL'
         )
     return opaque
 
@@ -239,7 +234,7 @@ def retrieval(command: bytes, keys: Sequence[bytes]) -> bytes:  # src/memcache/r
         return bytes().join([command, SPACE, checked_key(keys[0]), CRLF])
     plain = not has_space_or_control(bytes().join(keys))
     for key in keys:
-        if len(key) == 0 or len(key) > MAX_KEY_LENGTH:
+        if not key or len(key) > MAX_KEY_LENGTH:
             plain = False
     if not plain:
         for key in keys:
@@ -396,9 +391,7 @@ def encode_meta_get(key: bytes, options: MetaGetOptions) -> bytes:  # src/memcac
     return flags.line()
 
 
-META_SET_MODES: dict[MetaSetMode, str] = dict(
-    [('set', 'S'), ('add', 'E'), ('replace', 'R'), ('append', 'A'), ('prepend', 'P')]
-)
+META_SET_MODES: dict[MetaSetMode, str] = {'set': 'S', 'add': 'E', 'replace': 'R', 'append': 'A', 'prepend': 'P'}
 
 
 def encode_meta_set(key: bytes, value: bytes, options: MetaSetOptions) -> bytes:  # src/memcache/requests.ts:410
@@ -493,7 +486,7 @@ def encode_metadump(slab_classes: Sequence[int] | None = None) -> bytes:  # src/
     """
     if slab_classes is None:
         return bytes().join([METADUMP, METADUMP_ALL, CRLF])
-    if len(slab_classes) == 0:
+    if not slab_classes:
         raise InvalidRequestError('no slab classes to dump')
     parts: list[bytes] = [METADUMP]
     for slab_class in slab_classes:

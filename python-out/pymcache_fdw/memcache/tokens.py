@@ -44,7 +44,7 @@ MINUS = 0x2d
 
 def parse_signed_digits(token: bytes) -> int | None:  # src/memcache/tokens.ts:38
     """A decimal of 1 to 15 digits that may start with a minus sign (TTLs and expiration times are -1 for never), or
-    null.
+    None.
     """
     negative = len(token) > 1 and token[0] == MINUS
     value = parse_ascii_digits(token[1:] if negative else token)
