@@ -54,6 +54,7 @@
 #include "utils/lsyscache.h"
 #include "utils/pg_locale.h"
 #include "utils/rel.h"
+#include "utils/syscache.h"
 
 PG_MODULE_MAGIC;
 
@@ -622,10 +623,16 @@ pymcache_fdw_guard_mapping_violation(const char *allowed, char *found, int found
 {
 	volatile int  result = 0;
 	MemoryContext context = CurrentMemoryContext;
+	uint32		  holdoff = InterruptHoldoffCount;
 
 	if (allowed == NULL || found == NULL || found_size <= 0)
 		return -1;
 	found[0] = '\0';
+	/*
+	 * A cancel arriving during the scan is acted on at the next CHECK_FOR_INTERRUPTS after it, outside: caught here it
+	 * would turn into "could not check", and PostgreSQL's own reason would be lost.
+	 */
+	HOLD_INTERRUPTS();
 	PG_TRY();
 	{
 		Oid			user = GetUserId();
@@ -643,6 +650,10 @@ pymcache_fdw_guard_mapping_violation(const char *allowed, char *found, int found
 			ListCell			*cell;
 
 			if (mapping->umuser != user && mapping->umuser != InvalidOid)
+				continue;
+			/* As Multicorn merges them: PUBLIC's mapping counts only for a user without one of its own. */
+			if (mapping->umuser == InvalidOid && SearchSysCacheExists2(USERMAPPINGUSERSERVER, ObjectIdGetDatum(user),
+																	   ObjectIdGetDatum(mapping->umserver)))
 				continue;
 			server = GetForeignServer(mapping->umserver);
 			if (!is_cache_server(server))
@@ -673,5 +684,6 @@ pymcache_fdw_guard_mapping_violation(const char *allowed, char *found, int found
 		result = -1;
 	}
 	PG_END_TRY();
+	InterruptHoldoffCount = holdoff;
 	return result;
 }

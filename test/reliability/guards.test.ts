@@ -217,6 +217,19 @@ describe('user mappings carry credentials only', () => {
     });
   }
 
+  it("PUBLIC's mapping counts as Multicorn merges it: only for a user without a mapping of its own", async () => {
+    const { session: owner } = await openReliabilityDatabase('reliability_guards_public');
+    sessions.push(owner);
+    await owner.client.query(`CREATE FOREIGN TABLE public_checked (key text, value text)
+      SERVER mc OPTIONS (host '${server.host}', port '${server.port}', row_id 'key', prefix '${uniquePrefix('rel')}')`);
+    await owner.client.query("CREATE USER MAPPING FOR PUBLIC SERVER mc OPTIONS (prefix 'wide:')");
+    const error = await sqlError(owner.client.query("SELECT key FROM public_checked WHERE key = 'x'"));
+    expect(error.message).toBe('option "prefix" cannot be set in a user mapping of server "mc"');
+    // A mapping of the user's own hides PUBLIC's from Multicorn, and from the check.
+    await owner.client.query('CREATE USER MAPPING FOR CURRENT_USER SERVER mc');
+    expect((await owner.client.query("SELECT key FROM public_checked WHERE key = 'x'")).rows).toEqual([]);
+  });
+
   it('a user mapping made before the extension was installed is checked when it is installed', async () => {
     const { session: other } = await openReliabilityDatabase('reliability_guards_late');
     sessions.push(other);
