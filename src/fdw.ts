@@ -339,19 +339,28 @@ export class PymcacheFDW extends ForeignDataWrapper {
   }
 
   /**
-   * Ends the statement with an ERROR when it names a fact column and a server of the table refused the meta get that
-   * reads facts (a proxy, or memcached before 1.6.10): the column would read NULL, which looks like a real answer.
-   * An UPDATE's scan, which names every column because PostgreSQL fetches the whole row, is let through: it reads the
-   * value with gets, and an expire it does not set is the table's default (docs/production.md).
+   * Ends the statement with an ERROR when it names a fact column (or reads whole rows, which multicorn2 passes as no
+   * column) and a server the lookup asked refused the meta get that reads facts (a proxy, or memcached before
+   * 1.6.10): the column would read NULL, which looks like a real answer. An UPDATE's scan, which names every column
+   * because PostgreSQL fetches the whole row, is let through: it reads the value with gets, and an expire it does not
+   * set is the table's default (docs/production.md).
    */
-  private requireAskedFacts(columns: Set<string>): void {
-    if (columns.size === this.columnCount && queryMayModify()) return;
+  private requireAskedFacts(columns: Set<string>, fullKeys: string[]): void {
+    if (queryMayModify() && (columns.size === this.columnCount || columns.size === 0)) return;
     const asked: string[] = [];
     for (const column of this.factColumns) {
-      if (columns.has(column)) asked.push(column);
+      if (columns.size === 0 || columns.has(column)) asked.push(column);
     }
     if (asked.length === 0) return;
-    for (const store of this.servers.stores) store.requireFacts(asked);
+    const pool = this.servers;
+    const checked: Set<number> = new Set<number>();
+    for (const fullKey of fullKeys) {
+      // The server the lookup read the key from (none when its server is down and the key is read as a miss).
+      const position = pool.readPositionOf(fullKey);
+      if (position === null || checked.has(position)) continue;
+      checked.add(position);
+      pool.stores[position]!.requireFacts(asked);
+    }
   }
 
   /** Whether a scan without a key condition must fetch values: a value or flags column is asked for (or the row). */
@@ -420,7 +429,7 @@ export class PymcacheFDW extends ForeignDataWrapper {
     const withFacts = this.wantsFacts(columns);
     if (withFacts && this.layout.sizeColumn !== null) await this.servers.learnItemLimits();
     const found = await this.servers.readThrough(transactionWrites, fullKeys, withFacts);
-    if (withFacts) this.requireAskedFacts(columns);
+    if (withFacts) this.requireAskedFacts(columns, fullKeys);
     // Rows hold the key column (the row id) and the other columns only when the query needs them, decided once here;
     // the rows are built inline because this loop runs once per key of the lookup.
     // A column the query asks for is decoded strictly (an unreadable value is an ERROR naming the key); the others are

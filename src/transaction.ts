@@ -99,8 +99,12 @@ class FlushLedger {
    * go, where before the commit the first such key stops the flush.
    */
   readonly committed: boolean;
-  /** The writes another client's change refused, and the message and HINT of the first, while `committed`. */
-  readonly conflicts: PendingWrite[];
+  /**
+   * The writes memcached refused (another client's change won a compare-and-swap or an add; a set not stored), noted
+   * as their replies arrive so that every DETAIL names them, whatever ends the flush; and, while `committed`, the
+   * message and HINT of the first conflict, raised once everything else went.
+   */
+  readonly refused: PendingWrite[];
   firstConflict: [string, string] | null;
 
   constructor(writes: PendingWrite[], what: string, applied: Set<PendingWrite>, aftermath: string, committed: boolean) {
@@ -109,13 +113,17 @@ class FlushLedger {
     this.what = what;
     this.aftermath = aftermath;
     this.committed = committed;
-    this.conflicts = [];
+    this.refused = [];
     this.firstConflict = null;
   }
 
-  /** Records writes another client's change refused after PostgreSQL committed; `message` and `hint` say why. */
-  noteConflicts(writes: PendingWrite[], message: string, hint: string): void {
-    for (const write of writes) this.conflicts.push(write);
+  /** Records a write memcached refused. */
+  noteRefused(write: PendingWrite): void {
+    this.refused.push(write);
+  }
+
+  /** After PostgreSQL committed: what the ERROR raised at the end of the flush says (the first conflict's words). */
+  noteConflictMessage(message: string, hint: string): void {
     if (this.firstConflict === null) this.firstConflict = [message, hint];
   }
 
@@ -125,11 +133,11 @@ class FlushLedger {
    */
   detail(inFlight: PendingWrite[], refusedNow: PendingWrite[] = []): string {
     const unknown: Set<PendingWrite> = new Set<PendingWrite>(inFlight);
-    // Conflicts noted after PostgreSQL committed were refused too, whatever ended the flush.
+    // The writes refused earlier in the flush are named whatever ended it.
     const refused: PendingWrite[] = [];
-    for (const write of this.conflicts) refused.push(write);
+    for (const write of this.refused) refused.push(write);
     for (const write of refusedNow) {
-      if (!this.conflicts.includes(write)) refused.push(write);
+      if (!this.refused.includes(write)) refused.push(write);
     }
     const refusedSet: Set<PendingWrite> = new Set<PendingWrite>(refused);
     const applied: PendingWrite[] = [];
@@ -357,8 +365,8 @@ async function sendAdds(adds: PendingSetOrAdd[], ledger: FlushLedger): Promise<v
     }
     if (!stored && ledger.committed) {
       const key = quoteForMessage(write.store.userKey(write.op.key));
-      ledger.noteConflicts(
-        [write],
+      ledger.noteRefused(write);
+      ledger.noteConflictMessage(
         `duplicate key value: key ${key} already exists in memcached at ${write.store.serverLabel}`,
         DUPLICATE_HINT,
       );
@@ -437,6 +445,7 @@ async function sendSwaps(swaps: PendingCas[], ledger: FlushLedger): Promise<void
           ledger.applied.add(write);
         } else {
           conflicts.push(write);
+          ledger.noteRefused(write);
           if (conflictReason === '') conflictReason = reason;
         }
       }
@@ -455,10 +464,10 @@ async function sendSwaps(swaps: PendingCas[], ledger: FlushLedger): Promise<void
     "memcache_prepend under write_mode 'commit') is sent as a compare-and-swap against the value it read, so it " +
     'never overwrites a change it did not see.';
   if (ledger.committed) {
-    ledger.noteConflicts(conflicts, message, hint);
+    ledger.noteConflictMessage(message, hint);
     return;
   }
-  throw new FlushFailed(message, hint, ledger.aftermath + ledger.detail([], conflicts));
+  throw new FlushFailed(message, hint, ledger.aftermath + ledger.detail([]));
 }
 
 /** What a batch's action is called in messages. */
@@ -523,7 +532,9 @@ export async function flushWrites(
   const notStored: PendingWrite[] = [];
   let notStoredServer: CacheStore | null = null;
   let notStoredReason = '';
-  while (failure === null && notStored.length === 0) {
+  // Before PostgreSQL committed, a key memcached did not store ends the flush (the transaction aborts); after, the
+  // rest still goes and the ERROR names them all.
+  while (failure === null && (notStored.length === 0 || ledger.committed)) {
     const round: ServerWrites[] = [];
     for (const server of flushes) {
       if (server.next < server.batches.length) round.push(server);
@@ -566,6 +577,7 @@ export async function flushWrites(
           ledger.applied.add(write);
         } else if (flushBatch.batch.kind === 'set') {
           notStored.push(write);
+          ledger.noteRefused(write);
           if (notStoredServer === null) {
             notStoredServer = server.store;
             notStoredReason = reason;

@@ -324,24 +324,32 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:157
                 return True
         return False
 
-    def _require_asked_facts(self, columns: AbstractSet[str]) -> None:  # src/fdw.ts:347
-        """Ends the statement with an ERROR when it names a fact column and a server of the table refused the meta get
-        that reads facts (a proxy, or memcached before 1.6.10): the column would read NULL, which looks like a real
-        answer. An UPDATE's scan, which names every column because PostgreSQL fetches the whole row, is let through: it
-        reads the value with gets, and an expire it does not set is the table's default (docs/production.md).
+    def _require_asked_facts(self, columns: AbstractSet[str], full_keys: list[str]) -> None:  # src/fdw.ts:348
+        """Ends the statement with an ERROR when it names a fact column (or reads whole rows, which multicorn2 passes as
+        no column) and a server the lookup asked refused the meta get that reads facts (a proxy, or memcached before
+        1.6.10): the column would read NULL, which looks like a real answer. An UPDATE's scan, which names every column
+        because PostgreSQL fetches the whole row, is let through: it reads the value with gets, and an expire it does
+        not set is the table's default (docs/production.md).
         """
-        if len(columns) == self._column_count and query_may_modify():
+        if query_may_modify() and (len(columns) == self._column_count or not columns):
             return
         asked: list[str] = []
         for column in self._fact_columns:
-            if column in columns:
+            if not columns or column in columns:
                 asked.append(column)
         if not asked:
             return
-        for store in self._servers.stores:
-            store.require_facts(asked)
+        pool = self._servers
+        checked: set[int] = set()
+        for full_key in full_keys:
+            # The server the lookup read the key from (none when its server is down and the key is read as a miss).
+            position = pool.read_position_of(full_key)
+            if position is None or position in checked:
+                continue
+            checked.add(position)
+            pool.stores[position].require_facts(asked)
 
-    def _wants_values(self, columns: AbstractSet[str]) -> bool:  # src/fdw.ts:358
+    def _wants_values(self, columns: AbstractSet[str]) -> bool:  # src/fdw.ts:367
         """Whether a scan without a key condition must fetch values: a value or flags column is asked for (or the row).
         """
         if not columns:
@@ -349,7 +357,7 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:157
         flags_column = self._layout['flags_column']
         return self._layout['value_column'] in columns or flags_column is not None and flags_column in columns
 
-    def _full_key(self, key: str) -> str:  # src/fdw.ts:365
+    def _full_key(self, key: str) -> str:  # src/fdw.ts:374
         """The memcached key for a SQL key: prefixed and validated; an invalid one is an ERROR naming it."""
         try:
             return prefixed_key(self._settings['prefix'], key)
@@ -363,7 +371,7 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:157
         sortkeys: list[SortKey] | None = None,
         limit: int | None = None,
         offset: int | None = None,
-    ) -> Iterator[SqlRow]:  # src/fdw.ts:378
+    ) -> Iterator[SqlRow]:  # src/fdw.ts:387
         """The rows for `quals`: a lookup of the keys the quals give, or without a key condition a listing of every
         server (full_scan). `limit` and `offset` come only when can_limit accepted them.
         """
@@ -396,7 +404,7 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:157
             self._servers.learn_item_limits()
         found = self._servers.read_through(transaction_writes, full_keys, with_facts)
         if with_facts:
-            self._require_asked_facts(columns)
+            self._require_asked_facts(columns, full_keys)
         # Rows hold the key column (the row id) and the other columns only when the query needs them, decided once here;
         # the rows are built inline because this loop runs once per key of the lookup. A column the query asks for is
         # decoded strictly (an unreadable value is an ERROR naming the key); the others are filled in when readable,
@@ -434,7 +442,7 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:157
                 )
             yield row
 
-    def _facts_into(self, row: SqlRow, cas: str | None, facts: ItemFacts | None, key: str) -> None:  # src/fdw.ts:459
+    def _facts_into(self, row: SqlRow, cas: str | None, facts: ItemFacts | None, key: str) -> None:  # src/fdw.ts:468
         """The columns of what memcached told about an item (NULL where the read did not say)."""
         layout = self._layout
         if layout['expire_column'] is not None:
@@ -454,7 +462,7 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:157
                 None if facts is None else fetched_column_value(facts.fetched, layout['fetched_kind'])
             )
 
-    def _row_of(self, key: str, item: StoredItem, value_asked: bool) -> SqlRow:  # src/fdw.ts:475
+    def _row_of(self, key: str, item: StoredItem, value_asked: bool) -> SqlRow:  # src/fdw.ts:484
         """The row of `item` under the user key `key`; `value_asked`: the value and flags are decoded strictly."""
         layout = self._layout
         row: SqlRow = {}
@@ -476,7 +484,7 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:157
 
     def _list_items(
         self, quals: list[Qual], columns: AbstractSet[str], limit: int | None, offset: int | None
-    ) -> Iterator[SqlRow]:  # src/fdw.ts:499
+    ) -> Iterator[SqlRow]:  # src/fdw.ts:508
         """A scan without a key condition: the items of every server of the table (lru_crawler metadump), server after
         server, with the transaction's pending writes in place of what memcached holds for their keys. Only the table's
         prefix group is kept (the prefix stripped), and only keys the server holds as a lookup would read them (a stale
@@ -573,7 +581,7 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:157
                 ' key bytes only.',
             )
 
-    def _listed_row(self, listed: ListedItem, item: StoredItem | None, remember: bool) -> SqlRow:  # src/fdw.ts:594
+    def _listed_row(self, listed: ListedItem, item: StoredItem | None, remember: bool) -> SqlRow:  # src/fdw.ts:603
         """The row of an item a listing found; `item` holds its value when the query needed it, else None (then nothing
         is remembered: a statement that may write always fetches values).
         """
@@ -591,7 +599,7 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:157
 
     def _fetch_batch(
         self, store: CacheStore, batch: list[ListedItem], page: RowPage, remember: bool
-    ) -> list[SqlRow]:  # src/fdw.ts:609
+    ) -> list[SqlRow]:  # src/fdw.ts:618
         """The rows of a batch of listed items, their values fetched in one pipelined get (items gone since are left
         out).
         """
@@ -607,7 +615,7 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:157
             rows.append(self._listed_row(listed, item, remember))
         return rows
 
-    def _key_of(self, value: SqlValue) -> str:  # src/fdw.ts:628
+    def _key_of(self, value: SqlValue) -> str:  # src/fdw.ts:637
         """The key of a row being written; NULL is an ERROR (memcached has no NULL key)."""
         if isinstance(value, str):
             return value
@@ -615,7 +623,7 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:157
             raise_error(f"the key column \"{self._layout['key_column']}\" must not be NULL", 'Give every row a key.')
         raise_error(f"the key column \"{self._layout['key_column']}\" must be text")
 
-    def _item_of(self, row: SqlRow, key: str, flags_fallback: int) -> StoredItem:  # src/fdw.ts:637
+    def _item_of(self, row: SqlRow, key: str, flags_fallback: int) -> StoredItem:  # src/fdw.ts:646
         """The bytes and flags to store for a row; without a flags column the item keeps `flags_fallback`."""
         value_column = self._layout['value_column']
         value = row.get(value_column)
@@ -633,7 +641,7 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:157
             flags = 0 if number is None else checked_flags(number, key)
         return {'value': encoded, 'flags': flags, 'cas': None, 'facts': None}
 
-    def _expire_of(self, row: SqlRow, key: str) -> int:  # src/fdw.ts:658
+    def _expire_of(self, row: SqlRow, key: str) -> int:  # src/fdw.ts:667
         """What memcached is sent as the expiration of a row: its expire column, else the table's `expire` option."""
         seconds = self._settings['expire']
         expire_column = self._layout['expire_column']
@@ -645,12 +653,12 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:157
         return memcached_expire(seconds, key)
 
     @property
-    def _sends_at_statement_end(self) -> bool:  # src/fdw.ts:670
+    def _sends_at_statement_end(self) -> bool:  # src/fdw.ts:679
         """Writes wait for COMMIT unless the table's write_mode is immediate (then they wait for the statement's end).
         """
         return self._settings['write_mode'] == 'immediate'
 
-    def _duplicate_key(self, key: str) -> NoReturn:  # src/fdw.ts:674
+    def _duplicate_key(self, key: str) -> NoReturn:  # src/fdw.ts:683
         raise_error(
             f'duplicate key value: key {quote_for_message(key)} already exists in memcached at'
             f' {self._servers.store_for(self._full_key(key)).server_label}',
@@ -660,7 +668,7 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:157
 
     def _exists_for_transaction(
         self, key: str, full_key: str, found: dict[str, StoredItem] | None
-    ) -> bool:  # src/fdw.ts:689
+    ) -> bool:  # src/fdw.ts:698
         """Whether `full_key` exists as this transaction sees it: its pending write if any, else memcached (`found`, the
         items a batch lookup returned, or one get).
         """
@@ -678,7 +686,7 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:157
         fetched = self._servers.read_through(transaction_writes, [full_key])
         return full_key in fetched
 
-    def _check_item_size(self, key: str, full_key: str, item: StoredItem) -> None:  # src/fdw.ts:709
+    def _check_item_size(self, key: str, full_key: str, item: StoredItem) -> None:  # src/fdw.ts:718
         """A stored value must fit the server's item size (item_size_max, less the key and memcached's per-item
         overhead), checked before it is recorded so that memcached cannot refuse it at COMMIT.
         """
@@ -697,7 +705,7 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:157
                 ' store a smaller value, or start memcached with a larger -I.',
             )
 
-    def _write(self, op: WriteOp, key: str) -> bool:  # src/fdw.ts:740
+    def _write(self, op: WriteOp, key: str) -> bool:  # src/fdw.ts:749
         """Sends or records one write of the row whose key is `key`. Outside a transaction (Multicorn always opens one;
         only direct callers do not) the write goes out at once. Otherwise it joins the statement's writes, which reach
         the transaction's write set (or, under write_mode immediate, memcached) when the statement ends.
@@ -719,7 +727,7 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:157
 
     def _store_new(
         self, key: str, full_key: str, item: StoredItem, expire: int, found: dict[str, StoredItem] | None
-    ) -> None:  # src/fdw.ts:760
+    ) -> None:  # src/fdw.ts:769
         """Stores a row under `insert_mode`; in `add` mode an existing key is a unique violation, found at statement
         time (the transaction's own pending writes, else memcached) and checked again by memcached's `add` when sent.
         `found` holds the items of a batch lookup (bulk_insert), or None.
@@ -734,7 +742,7 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:157
         if not stored and kind == 'add':
             self._duplicate_key(key)
 
-    def insert(self, values: SqlRow) -> SqlRow | None:  # src/fdw.ts:777
+    def insert(self, values: SqlRow) -> SqlRow | None:  # src/fdw.ts:786
         if self._stats_table is not None:
             self._read_only()
         given = values.get(self._layout['key_column'])
@@ -745,7 +753,7 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:157
         self._store_new(key, full_key, item, expire, None)
         return None
 
-    def bulk_insert(self, rows: list[SqlRow]) -> None:  # src/fdw.ts:792
+    def bulk_insert(self, rows: list[SqlRow]) -> None:  # src/fdw.ts:801
         """Rows an INSERT hands over in batches of modify_batch_size: the same as insert() row by row, with the
         duplicate check of insert_mode add done for the whole batch in one get_many.
         """
@@ -767,13 +775,13 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:157
         return None
 
     @property
-    def modify_batch_size(self) -> int:  # src/fdw.ts:818
+    def modify_batch_size(self) -> int:  # src/fdw.ts:827
         """Rows per bulk_insert call: the table's batch_size, 1 by default because PostgreSQL returns no rows from
         INSERT ... RETURNING when it batches.
         """
         return self._settings['batch_size']
 
-    def update(self, oldvalues: SqlValue, newvalues: SqlRow) -> SqlRow | None:  # src/fdw.ts:827
+    def update(self, oldvalues: SqlValue, newvalues: SqlRow) -> SqlRow | None:  # src/fdw.ts:836
         """`oldvalues` is the row id (the key) of the row the scan found. An UPDATE that leaves value and flags as they
         were is a `touch` (only the expiration changes); otherwise the item is set. Changing the key moves the item: the
         new key is stored (under insert_mode) first, then the old one deleted.
@@ -816,7 +824,7 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:157
         self._scanned[new_key] = item
         return None
 
-    def _changed_meanwhile(self, key: str, full_key: str) -> NoReturn:  # src/fdw.ts:864
+    def _changed_meanwhile(self, key: str, full_key: str) -> NoReturn:  # src/fdw.ts:873
         """An UPDATE sent at once (outside a transaction) found the item changed by another client since it read it."""
         raise_error(
             f'another client changed key {quote_for_message(key)} in memcached at'
@@ -825,7 +833,7 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:157
             "The other client's value stays. Read the key again and retry.",
         )
 
-    def delete(self, oldvalues: SqlValue) -> None:  # src/fdw.ts:873
+    def delete(self, oldvalues: SqlValue) -> None:  # src/fdw.ts:882
         """`oldvalues` is the key of a row the scan found, so DELETE's row count is the number of keys that existed."""
         if self._stats_table is not None:
             self._read_only()
@@ -836,45 +844,45 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:157
     # Transaction hooks. Multicorn calls begin/sub_begin when the table is first used in a transaction or savepoint, and
     # pre_commit, commit, rollback, sub_commit, sub_rollback on every table used in it: the write set is shared by the
     # backend's tables, so each hook is idempotent and the first pre_commit (or commit) sends everything.
-    def begin(self, serializable: int) -> None:  # src/fdw.ts:885
+    def begin(self, serializable: int) -> None:  # src/fdw.ts:894
         """`serializable` is 1 under SERIALIZABLE, else 0: a SERIALIZABLE transaction's writes wait for commit."""
         self._transaction_level = 1
         self._guard = guard_transaction()
         begin_transaction(serializable == 1)
 
-    def sub_begin(self, level: int) -> None:  # src/fdw.ts:891
+    def sub_begin(self, level: int) -> None:  # src/fdw.ts:900
         self._transaction_level = level
 
-    def sub_commit(self, level: int) -> None:  # src/fdw.ts:896
+    def sub_commit(self, level: int) -> None:  # src/fdw.ts:905
         """RELEASE SAVEPOINT: the savepoint's writes stay pending, now part of the enclosing level."""
         release_level(level)
         self._transaction_level = level - 1
 
-    def sub_rollback(self, level: int) -> None:  # src/fdw.ts:902
+    def sub_rollback(self, level: int) -> None:  # src/fdw.ts:911
         """ROLLBACK TO SAVEPOINT (or a failed subtransaction): exactly the writes made since the savepoint are dropped.
         """
         rollback_to_level(level)
         self._transaction_level = level - 1
 
-    def pre_commit(self) -> None:  # src/fdw.ts:908
+    def pre_commit(self) -> None:  # src/fdw.ts:917
         """Before COMMIT: every pending write goes to memcached, pipelined per server; a failure aborts the COMMIT."""
         send_at_pre_commit()
 
-    def commit(self) -> None:  # src/fdw.ts:913
+    def commit(self) -> None:  # src/fdw.ts:922
         """After COMMIT: a SERIALIZABLE transaction's writes go now (a failure is a WARNING); nothing stays pending."""
         send_at_commit()
         self._transaction_level = 0
 
-    def rollback(self) -> None:  # src/fdw.ts:919
+    def rollback(self) -> None:  # src/fdw.ts:928
         """ROLLBACK (or an error): the pending writes are dropped; any sent before the abort are deleted again."""
         self._statement.clear()
         abandon_transaction()
         self._transaction_level = 0
 
-    def end_scan(self) -> None:  # src/fdw.ts:925
+    def end_scan(self) -> None:  # src/fdw.ts:934
         pass
 
-    def end_modify(self) -> None:  # src/fdw.ts:931
+    def end_modify(self) -> None:  # src/fdw.ts:940
         """The statement's modification ends: its writes join the transaction's write set, or under write_mode immediate
         go to memcached now, pipelined.
         """
@@ -889,20 +897,20 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:157
     # The function API (src/functions.ts): memcache_get, memcache_set, ... on this table go through the checks and the
     # write path of INSERT, UPDATE and DELETE. Each call is a statement of its own.
     @property
-    def table_options(self) -> CacheTableOptions:  # src/fdw.ts:945
+    def table_options(self) -> CacheTableOptions:  # src/fdw.ts:954
         """The table's options, as checked when the instance was built."""
         return self._settings
 
     @property
-    def server_pool(self) -> ServerPool:  # src/fdw.ts:950
+    def server_pool(self) -> ServerPool:  # src/fdw.ts:959
         """The table's servers."""
         return self._servers
 
-    def memcached_key(self, key: str) -> str:  # src/fdw.ts:955
+    def memcached_key(self, key: str) -> str:  # src/fdw.ts:964
         """The memcached key of `key`: prefixed and validated (an invalid key is an ERROR naming it)."""
         return self._full_key(key)
 
-    def join_transaction(self, serializable: int, level: int, fresh: bool) -> None:  # src/fdw.ts:964
+    def join_transaction(self, serializable: int, level: int, fresh: bool) -> None:  # src/fdw.ts:973
         """Joins the backend's transaction at savepoint `level` (PostgreSQL's nesting level: 1 for the transaction), as
         Multicorn's begin and sub_begin would; `serializable` is 1 under SERIALIZABLE. `fresh`: the backend's
         transaction is not the one this instance last joined (begin it, whatever level that one left).
@@ -911,17 +919,17 @@ class PymcacheFDW(ForeignDataWrapper):  # src/fdw.ts:157
             self.begin(serializable)
         self._transaction_level = level
 
-    def exists_in_transaction(self, key: str, full_key: str) -> bool:  # src/fdw.ts:970
+    def exists_in_transaction(self, key: str, full_key: str) -> bool:  # src/fdw.ts:979
         """Whether `key` (memcached key `full_key`) exists as the transaction sees it: its pending write, else
         memcached.
         """
         return self._exists_for_transaction(key, full_key, None)
 
-    def check_value_size(self, key: str, full_key: str, item: StoredItem) -> None:  # src/fdw.ts:975
+    def check_value_size(self, key: str, full_key: str, item: StoredItem) -> None:  # src/fdw.ts:984
         """An ERROR naming the key when `item` does not fit the server's item size, as for INSERT."""
         self._check_item_size(key, full_key, item)
 
-    def write_as_statement(self, op: WriteOp, key: str) -> bool:  # src/fdw.ts:983
+    def write_as_statement(self, op: WriteOp, key: str) -> bool:  # src/fdw.ts:992
         """One write as a statement of its own: recorded, then folded into the transaction's write set (or, under
         write_mode immediate, sent). Returns what `_write` returns (True when recorded).
         """

@@ -102,44 +102,49 @@ class FlushLedger:  # src/transaction.ts:88
     # another client created (add) or changed (compare-and-swap) keeps that client's value and the other writes still
     # go, where before the commit the first such key stops the flush.
     committed: bool
-    # The writes another client's change refused, and the message and HINT of the first, while `committed`.
-    conflicts: list[PendingWrite]
+    # The writes memcached refused (another client's change won a compare-and-swap or an add; a set not stored), noted
+    # as their replies arrive so that every DETAIL names them, whatever ends the flush; and, while `committed`, the
+    # message and HINT of the first conflict, raised once everything else went.
+    refused: list[PendingWrite]
     first_conflict: tuple[str, str] | None
 
     def __init__(
         self, writes: list[PendingWrite], what: str, applied: dict[PendingWrite, None], aftermath: str, committed: bool
-    ) -> None:  # src/transaction.ts:106
+    ) -> None:  # src/transaction.ts:110
         self.first_conflict = None
         self.writes = writes
         self.applied = applied
         self.what = what
         self.aftermath = aftermath
         self.committed = committed
-        self.conflicts = []
+        self.refused = []
         self.first_conflict = None
 
-    def note_conflicts(self, writes: list[PendingWrite], message: str, hint: str) -> None:  # src/transaction.ts:117
-        """Records writes another client's change refused after PostgreSQL committed; `message` and `hint` say why."""
-        for write in writes:
-            self.conflicts.append(write)
+    def note_refused(self, write: PendingWrite) -> None:  # src/transaction.ts:121
+        """Records a write memcached refused."""
+        self.refused.append(write)
+
+    def note_conflict_message(self, message: str, hint: str) -> None:  # src/transaction.ts:126
+        """After PostgreSQL committed: what the ERROR raised at the end of the flush says (the first conflict's words).
+        """
         if self.first_conflict is None:
             self.first_conflict = (message, hint)
 
     def detail(
         self, in_flight: list[PendingWrite], refused_now: list[PendingWrite] | None = None
-    ) -> str:  # src/transaction.ts:126
+    ) -> str:  # src/transaction.ts:134
         """DETAIL of a failed flush: the keys applied, those whose fate is unknown (`in_flight`), those memcached
         refused (`refused`), and those not sent.
         """
         if refused_now is None:
             refused_now = []
         unknown: set[PendingWrite] = set(in_flight)
-        # Conflicts noted after PostgreSQL committed were refused too, whatever ended the flush.
+        # The writes refused earlier in the flush are named whatever ended it.
         refused: list[PendingWrite] = []
-        for write in self.conflicts:
+        for write in self.refused:
             refused.append(write)
         for write in refused_now:
-            if write not in self.conflicts:
+            if write not in self.refused:
                 refused.append(write)
         refused_set: set[PendingWrite] = set(refused)
         applied: list[PendingWrite] = []
@@ -164,7 +169,7 @@ class FlushLedger:  # src/transaction.ts:88
 
     def fail(
         self, error: object, store: CacheStore, action: str, batch: list[PendingWrite], in_flight: list[PendingWrite]
-    ) -> NoReturn:  # src/transaction.ts:168
+    ) -> NoReturn:  # src/transaction.ts:176
         """Ends the flush for a client failure while `in_flight` was being sent to `store`'s server."""
         target = (
             f"{action} of key {quote_for_message(store.user_key(batch[0].op['key']))}"
@@ -184,7 +189,7 @@ class FlushLedger:  # src/transaction.ts:88
         )
 
 
-def nothing_sent(error: object) -> bool:  # src/transaction.ts:188
+def nothing_sent(error: object) -> bool:  # src/transaction.ts:196
     """Whether `error` happened before any byte of a request reached the server (a refused or timed-out connect)."""
     return isinstance(error, TransportFailure) and error.phase == 'connect'
 
@@ -213,7 +218,7 @@ class PendingTouch(TypedDict):
     op: TouchOp
 
 
-def writes_of(stores: list[PendingSetOrAdd]) -> list[PendingWrite]:  # src/transaction.ts:215
+def writes_of(stores: list[PendingSetOrAdd]) -> list[PendingWrite]:  # src/transaction.ts:223
     """The pending writes of `stores`, for the ledger."""
     writes: list[PendingWrite] = []
     for pending in stores:
@@ -221,7 +226,7 @@ def writes_of(stores: list[PendingSetOrAdd]) -> list[PendingWrite]:  # src/trans
     return writes
 
 
-def batches(writes: list[T], value_bytes: Callable[[T], int]) -> list[list[T]]:  # src/transaction.ts:225
+def batches(writes: list[T], value_bytes: Callable[[T], int]) -> list[list[T]]:  # src/transaction.ts:233
     """Splits `writes` into pipelined requests of at most KEYS_PER_BATCH keys and about BYTES_PER_BATCH value bytes
     (`value_bytes` of a write: its item's size, 0 for a delete).
     """
@@ -241,7 +246,7 @@ def batches(writes: list[T], value_bytes: Callable[[T], int]) -> list[list[T]]: 
     return result
 
 
-def by_expire(sets: list[PendingSetOrAdd]) -> list[list[PendingSetOrAdd]]:  # src/transaction.ts:244
+def by_expire(sets: list[PendingSetOrAdd]) -> list[list[PendingSetOrAdd]]:  # src/transaction.ts:252
     """Sets grouped by expiration (a batch of sets shares one expiration in the ledger's terms), in first-seen order."""
     groups: dict[int, list[PendingSetOrAdd]] = {}
     for pending in sets:
@@ -256,7 +261,7 @@ def by_expire(sets: list[PendingSetOrAdd]) -> list[list[PendingSetOrAdd]]:  # sr
     return result
 
 
-def touches_by_expire(touches: list[PendingTouch]) -> list[list[PendingTouch]]:  # src/transaction.ts:260
+def touches_by_expire(touches: list[PendingTouch]) -> list[list[PendingTouch]]:  # src/transaction.ts:268
     """Touches grouped by expiration, in first-seen order."""
     groups: dict[int, list[PendingTouch]] = {}
     for pending in touches:
@@ -278,7 +283,7 @@ class FlushBatch(TypedDict):
     writes: list[PendingWrite]
 
 
-class ServerWrites:  # src/transaction.ts:282
+class ServerWrites:  # src/transaction.ts:290
     """One server's share of a flush: its batches in sending order, and how far they got."""
 
     store: CacheStore
@@ -288,7 +293,7 @@ class ServerWrites:  # src/transaction.ts:282
     batches: list[FlushBatch]
     next: int
 
-    def __init__(self, store: CacheStore) -> None:  # src/transaction.ts:290
+    def __init__(self, store: CacheStore) -> None:  # src/transaction.ts:298
         self.store = store
         self.sets = []
         self.deletes = []
@@ -296,7 +301,7 @@ class ServerWrites:  # src/transaction.ts:282
         self.batches = []
         self.next = 0
 
-    def plan(self) -> None:  # src/transaction.ts:300
+    def plan(self) -> None:  # src/transaction.ts:308
         """The server's batches: sets (per expiration), then deletes, then touches (per expiration)."""
         store = self.store
         for group in by_expire(self.sets):
@@ -318,7 +323,7 @@ class ServerWrites:  # src/transaction.ts:282
         if self.touches:
             self._plan_touches()
 
-    def _plan_deletes(self) -> None:  # src/transaction.ts:318
+    def _plan_deletes(self) -> None:  # src/transaction.ts:326
         store = self.store
         for delete_batch in batches(self.deletes, lambda delete_write: 0):
             keys: list[str] = []
@@ -326,7 +331,7 @@ class ServerWrites:  # src/transaction.ts:282
                 keys.append(delete_write.op['key'])
             self.batches.append({'batch': store.delete_batch(keys), 'writes': delete_batch})
 
-    def _plan_touches(self) -> None:  # src/transaction.ts:327
+    def _plan_touches(self) -> None:  # src/transaction.ts:335
         store = self.store
         for touch_group in touches_by_expire(self.touches):
             for touch_batch in batches(touch_group, lambda pending_touch: 0):
@@ -340,7 +345,7 @@ class ServerWrites:  # src/transaction.ts:282
                 )
 
 
-def send_adds(adds: list[PendingSetOrAdd], ledger: FlushLedger) -> None:  # src/transaction.ts:348
+def send_adds(adds: list[PendingSetOrAdd], ledger: FlushLedger) -> None:  # src/transaction.ts:356
     """`add`s go first, one acknowledged request each: memcached has no add_many, and an add that finds its key taken (a
     client created it after the statement checked) must stop the flush before anything else is sent. The keys this
     flush already added did not exist before it, so they are deleted again and memcached is left as it was.
@@ -355,8 +360,8 @@ def send_adds(adds: list[PendingSetOrAdd], ledger: FlushLedger) -> None:  # src/
             ledger.fail(error, write.store, 'add', [write], [] if nothing_sent(error) else [write])
         if not stored and ledger.committed:
             key = quote_for_message(write.store.user_key(write.op['key']))
-            ledger.note_conflicts(
-                [write],
+            ledger.note_refused(write)
+            ledger.note_conflict_message(
                 f'duplicate key value: key {key} already exists in memcached at {write.store.server_label}',
                 DUPLICATE_HINT,
             )
@@ -385,7 +390,7 @@ def send_adds(adds: list[PendingSetOrAdd], ledger: FlushLedger) -> None:  # src/
         ledger.applied[write] = None
 
 
-def send_swaps(swaps: list[PendingCas], ledger: FlushLedger) -> None:  # src/transaction.ts:399
+def send_swaps(swaps: list[PendingCas], ledger: FlushLedger) -> None:  # src/transaction.ts:407
     """The compare-and-swaps go next, before anything that cannot be taken back: an UPDATE's write of a row it read is
     applied only if no other client changed the item since the read. One pipelined batch per server; a key another
     client changed (EXISTS) or deleted (NOT_FOUND) keeps the other client's value, and stops the flush with an ERROR
@@ -429,6 +434,7 @@ def send_swaps(swaps: list[PendingCas], ledger: FlushLedger) -> None:  # src/tra
                     ledger.applied[write] = None
                 else:
                     conflicts.append(write)
+                    ledger.note_refused(write)
                     if conflict_reason == '':
                         conflict_reason = reason
             if outcome['failure'] is not None:
@@ -448,19 +454,19 @@ def send_swaps(swaps: list[PendingCas], ledger: FlushLedger) -> None:  # src/tra
         ' never overwrites a change it did not see.'
     )
     if ledger.committed:
-        ledger.note_conflicts(conflicts, message, hint)
+        ledger.note_conflict_message(message, hint)
         return
-    raise FlushFailed(message, hint, ledger.aftermath + ledger.detail([], conflicts))
+    raise FlushFailed(message, hint, ledger.aftermath + ledger.detail([]))
 
 
-def action_of(batch: WriteBatch) -> str:  # src/transaction.ts:465
+def action_of(batch: WriteBatch) -> str:  # src/transaction.ts:474
     """What a batch's action is called in messages."""
     return batch['kind']
 
 
 def flush_writes(
     writes: list[PendingWrite], what: str, applied: dict[PendingWrite, None], aftermath: str, committed: bool = False
-) -> None:  # src/transaction.ts:476
+) -> None:  # src/transaction.ts:485
     """Sends `writes` (each key's final operation): adds first; then every server's sets (grouped by expiration),
     deletes and touches as pipelined batches of up to KEYS_PER_BATCH keys, in rounds: each round sends one batch to
     every server before reading any server's replies, so the servers work in parallel. A failure throws FlushFailed,
@@ -507,7 +513,9 @@ def flush_writes(
     not_stored: list[PendingWrite] = []
     not_stored_server: CacheStore | None = None
     not_stored_reason = ''
-    while failure is None and not not_stored:
+    # Before PostgreSQL committed, a key memcached did not store ends the flush (the transaction aborts); after, the
+    # rest still goes and the ERROR names them all.
+    while failure is None and (not not_stored or ledger.committed):
         round: list[ServerWrites] = []
         for server in flushes:
             if server.next < len(server.batches):
@@ -550,6 +558,7 @@ def flush_writes(
                     ledger.applied[write] = None
                 elif flush_batch['batch']['kind'] == 'set':
                     not_stored.append(write)
+                    ledger.note_refused(write)
                     if not_stored_server is None:
                         not_stored_server = server.store
                         not_stored_reason = reason
@@ -581,7 +590,7 @@ def flush_writes(
         raise FlushFailed(message, hint, ledger.aftermath + ledger.detail([]))
 
 
-def warn_vanished_touches(store: CacheStore, user_keys: list[str], what: str) -> None:  # src/transaction.ts:615
+def warn_vanished_touches(store: CacheStore, user_keys: list[str], what: str) -> None:  # src/transaction.ts:627
     """An expire-only UPDATE is a `touch` at COMMIT, and touch does not create keys: a key that expired, was evicted or
     was deleted by another client after the UPDATE read it stays absent. That is what the transaction would see had it
     run at COMMIT time, so the COMMIT goes on (failing it would leave the writes already sent applied anyway), and a
@@ -605,18 +614,18 @@ APPLIED_UNDONE = (
 )
 
 
-def begin_transaction(serializable: bool) -> None:  # src/transaction.ts:632
+def begin_transaction(serializable: bool) -> None:  # src/transaction.ts:644
     """The backend's hooks: begin. `serializable` is Multicorn's begin argument (1 under SERIALIZABLE)."""
     state.serializable = serializable
 
 
-def statement_opened(statement: StatementWrites) -> None:  # src/transaction.ts:637
+def statement_opened(statement: StatementWrites) -> None:  # src/transaction.ts:649
     """A statement has written through a table: its writes join the write set when it ends (or at COMMIT at the latest).
     """
     state.open_statements[statement] = None
 
 
-def fold_statement(statement: StatementWrites) -> None:  # src/transaction.ts:642
+def fold_statement(statement: StatementWrites) -> None:  # src/transaction.ts:654
     """The statement's writes join the transaction's write set, at the statement's savepoint level."""
     state.open_statements.pop(statement, None)
     level = statement.savepoint_level
@@ -624,7 +633,7 @@ def fold_statement(statement: StatementWrites) -> None:  # src/transaction.ts:64
         transaction_writes.record(level, write.store, write.op)
 
 
-def send_statement(statement: StatementWrites) -> None:  # src/transaction.ts:649
+def send_statement(statement: StatementWrites) -> None:  # src/transaction.ts:661
     """write_mode immediate: the statement's writes are sent as it ends; a failure is an ERROR and what was applied
     stays.
     """
@@ -636,7 +645,7 @@ def send_statement(statement: StatementWrites) -> None:  # src/transaction.ts:64
         raise_error(str(error), error.hint, error.detail)
 
 
-def fold_open_statements() -> None:  # src/transaction.ts:661
+def fold_open_statements() -> None:  # src/transaction.ts:673
     """Statements still open at COMMIT (PostgreSQL ends every statement first; nothing is dropped if one did not)."""
     open: list[StatementWrites] = []
     for statement in state.open_statements:
@@ -645,7 +654,7 @@ def fold_open_statements() -> None:  # src/transaction.ts:661
         fold_statement(statement)
 
 
-def send_at_pre_commit() -> None:  # src/transaction.ts:671
+def send_at_pre_commit() -> None:  # src/transaction.ts:683
     """pre_commit: the write set goes to memcached, except under SERIALIZABLE (then commit sends it). A failure is an
     ERROR, which aborts the transaction; the writes memcached applied are remembered so that rollback deletes them
     again.
@@ -670,7 +679,7 @@ def send_at_pre_commit() -> None:  # src/transaction.ts:671
         state.sent.append(write)
 
 
-def send_at_commit() -> None:  # src/transaction.ts:693
+def send_at_commit() -> None:  # src/transaction.ts:705
     """commit: PostgreSQL has committed. Under SERIALIZABLE the write set is sent now, after PostgreSQL's commit-time
     serialization check; nothing may raise here (the transaction is over), so a failure is a WARNING naming the keys.
     """
@@ -694,7 +703,7 @@ def send_at_commit() -> None:  # src/transaction.ts:693
             )
 
 
-def abandon_transaction() -> None:  # src/transaction.ts:719
+def abandon_transaction() -> None:  # src/transaction.ts:731
     """rollback: nothing pending is sent. Writes memcached applied at pre_commit belong to a transaction that did not
     commit after all (a later commit step failed), so they are deleted again, with a WARNING naming them; nothing here
     may raise (the transaction is already aborting).
@@ -726,7 +735,7 @@ def abandon_transaction() -> None:  # src/transaction.ts:719
     )
 
 
-def forget_all() -> None:  # src/transaction.ts:748
+def forget_all() -> None:  # src/transaction.ts:760
     """The transaction ended (after COMMIT, or ROLLBACK): nothing stays pending."""
     transaction_writes.clear()
     for statement in state.open_statements:
@@ -735,7 +744,7 @@ def forget_all() -> None:  # src/transaction.ts:748
     state.serializable = False
 
 
-def rollback_to_level(level: int) -> None:  # src/transaction.ts:756
+def rollback_to_level(level: int) -> None:  # src/transaction.ts:768
     """ROLLBACK TO SAVEPOINT (or a failed subtransaction) at `level`: the writes made since are dropped."""
     transaction_writes.rollback_to(level)
     dropped: list[StatementWrites] = []
@@ -747,6 +756,6 @@ def rollback_to_level(level: int) -> None:  # src/transaction.ts:756
         state.open_statements.pop(statement, None)
 
 
-def release_level(level: int) -> None:  # src/transaction.ts:769
+def release_level(level: int) -> None:  # src/transaction.ts:781
     """RELEASE SAVEPOINT at `level`: the writes made since belong to the enclosing level."""
     transaction_writes.release(level)

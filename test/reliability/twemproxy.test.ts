@@ -10,6 +10,7 @@ import { sqlError, type HostSession, type Notice } from '../host/helpers';
 import { startMemcached, uniquePrefix, type MemcachedHandle } from '../rig/memcached';
 import { startTwemproxy, type TwemproxyHandle } from '../rig/twemproxy';
 import { rawGet } from '../rig/raw-memcached';
+import { installedMulticorn } from '../rig/postgres';
 import { openReliabilityDatabase } from './support';
 
 let session: HostSession;
@@ -203,6 +204,14 @@ describe('a cache table through twemproxy', () => {
     // SELECT * names every column, expire among them.
     const star = await sqlError(session.client.query(`SELECT * FROM proxied WHERE key = 'ttl'`));
     expect(star.message).toBe(expire.message);
+    // A whole-row reference: our host names every column (the ERROR); multicorn2 names only the key of the condition,
+    // as `SELECT key` does, so the wrapper cannot tell it asks for facts: they read NULL (docs/production.md).
+    const wholeRow = session.client.query(`SELECT p::text AS row FROM proxied p WHERE key = 'ttl'`);
+    if (installedMulticorn() === 'host') {
+      expect((await sqlError(wholeRow)).message).toBe(expire.message);
+    } else {
+      expect((await wholeRow).rows).toEqual([{ row: '(ttl,"has a TTL",)' }]);
+    }
     await sql(`CREATE FOREIGN TABLE proxied_facts (key text, value text, expire integer, fetched boolean) SERVER mc
       OPTIONS (host '${proxy.address.host}', port '${proxy.address.port}', row_id 'key', prefix '${prefix}')`);
     const both = await sqlError(

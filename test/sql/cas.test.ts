@@ -146,6 +146,33 @@ describe('compare-and-swap UPDATE', () => {
     expect([await held(table, 'a'), await held(table, 'b')]).toEqual([null, 'theirs']);
   });
 
+  it('a conflict, then a server that fails: the DETAIL names the refused key as refused, not as not sent', async () => {
+    const second = await startMemcached();
+    try {
+      const table = await cacheTable();
+      tableCounter += 1;
+      const other = `cas_${tableCounter}`;
+      await session.client.query(`CREATE FOREIGN TABLE ${other} (key text, value text, expire integer) SERVER mc
+        OPTIONS (host '${second.address.host}', port '${second.address.port}', row_id 'key', prefix '${other}:', connect_timeout '0.5')`);
+      await rawSet(server, `${table}:a`, 'a-before');
+      await rawSet(second.address, `${other}:b`, 'b-before');
+      await session.client.query('BEGIN');
+      await session.client.query(`UPDATE ${table} SET value = 'mine' WHERE key = 'a'`);
+      await session.client.query(`UPDATE ${other} SET value = 'mine' WHERE key = 'b'`);
+      await rawSet(server, `${table}:a`, 'theirs');
+      await second.stop();
+      const error = await sqlError(session.client.query('COMMIT'));
+      expect([error.message, error.detail]).toEqual([
+        `cannot reach memcached at ${second.address.host}:${second.address.port} (cas of key "b"): connection refused, while sending the transaction's writes`,
+        'memcached has no transactions: the transaction aborts, and the keys memcached applied (or may have) are deleted again. ' +
+          `Of 2 key(s), memcached applied 0. Refused by memcached: 1 ("${table}:a"). Not sent: 1 ("${other}:b").`,
+      ]);
+      expect(await held(table, 'a')).toBe('theirs');
+    } finally {
+      await second.stop();
+    }
+  });
+
   it('under SERIALIZABLE (sent after PostgreSQL committed) a conflict is a WARNING and the rest of the writes still go', async () => {
     const table = await cacheTable();
     await rawSet(server, `${table}:k`, 'before');
