@@ -220,3 +220,32 @@ export async function startOneReplyPeer(): Promise<Peer & { serve(reply: Uint8Ar
     connections: () => accepted,
   };
 }
+
+/**
+ * A relay in front of a real memcached that makes it look like a server without the hash table walk: it answers
+ * `lru_crawler metadump hash` with BADCLASS, as memcached does where that walk does not exist, and relays every other
+ * byte both ways unchanged (the listing's fallback to `lru_crawler metadump all`, src/item-dump.ts).
+ * `hashWalksRefused()` counts the hash walks it refused.
+ */
+export async function startLruOnlyRelay(target: MemcachedAddress): Promise<Peer & { hashWalksRefused(): number }> {
+  const hashWalk = Buffer.from('lru_crawler metadump hash\r\n');
+  let refused = 0;
+  const peer = await listen((client) => {
+    const upstream = new Socket();
+    upstream.on('error', () => client.destroy());
+    upstream.on('close', () => client.destroy());
+    client.on('close', () => upstream.destroy());
+    upstream.on('data', (chunk: Buffer) => client.write(chunk));
+    // A listing sends the crawler command on its own, after the reply to `stats` (no other request is in flight).
+    client.on('data', (chunk: Buffer) => {
+      if (chunk.equals(hashWalk)) {
+        refused += 1;
+        client.write('BADCLASS invalid class id\r\n');
+        return;
+      }
+      upstream.write(chunk);
+    });
+    upstream.connect(target.port, target.host);
+  });
+  return { ...peer, hashWalksRefused: () => refused };
+}

@@ -8,7 +8,7 @@ import { connect as connectTcp } from 'node:net';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { ServerPool } from '../../src/server-pool';
 import { parseServerSet } from '../../src/table-options';
-import { startLruOnlyRelay } from '../rig/lru-only-relay';
+import { startLruOnlyRelay } from '../rig/faults';
 import { startMemcached, type MemcachedHandle } from '../rig/memcached';
 import { createScratchDatabase, installedMulticorn } from '../rig/postgres';
 import { explainLines, openSession, sqlError, type HostSession } from '../host/helpers';
