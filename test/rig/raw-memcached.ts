@@ -295,6 +295,16 @@ export async function rawMetadumpCount(address: MemcachedAddress): Promise<numbe
 }
 
 /**
+ * Waits until `lru_crawler metadump all` lists `count` items (at most 20 tries, `pauseMs` apart): right after a bulk
+ * load memcached's LRU maintainer holds items the crawler skips, and a test that lists the server needs them all.
+ */
+export async function rawAwaitListed(address: MemcachedAddress, count: number, pauseMs: number): Promise<void> {
+  for (let attempt = 0; attempt < 20 && (await rawMetadumpCount(address)) !== count; attempt++) {
+    await new Promise((resolve) => setTimeout(resolve, pauseMs));
+  }
+}
+
+/**
  * The keys `lru_crawler metadump all` lists, as bytes (metadump percent-encodes them), in the order listed; a key may
  * be listed twice (an item replaced while the crawler walks the LRU), and an item the crawler did not meet is missing.
  */

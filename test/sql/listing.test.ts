@@ -12,7 +12,15 @@ import { startLruOnlyRelay } from '../rig/faults';
 import { startMemcached, type MemcachedHandle } from '../rig/memcached';
 import { createScratchDatabase, installedMulticorn } from '../rig/postgres';
 import { explainLines, openSession, sqlError, type HostSession } from '../host/helpers';
-import { rawCas, rawGet, rawMetadumpCount, rawSet, rawSetMany, type MemcachedAddress } from '../rig/raw-memcached';
+import {
+  rawAwaitListed,
+  rawCas,
+  rawGet,
+  rawMetadumpCount,
+  rawSet,
+  rawSetMany,
+  type MemcachedAddress,
+} from '../rig/raw-memcached';
 
 let session: HostSession;
 const started: MemcachedHandle[] = [];
@@ -118,11 +126,8 @@ describe('full scans', () => {
       for (let i = 0; i < 50; i++) entries.push([`lru:k${String(i).padStart(2, '0')}`, `v${i}`]);
       entries.push(['elsewhere', 'x']);
       await rawSetMany(behind, entries);
-      // The LRU walk skips items the LRU maintainer holds, which right after a load it may: wait until an independent
-      // LRU walk sees them all.
-      for (let attempt = 0; attempt < 20 && (await rawMetadumpCount(behind)) !== entries.length; attempt++) {
-        await new Promise((resolve) => setTimeout(resolve, 100));
-      }
+      // The LRU walk skips items the LRU maintainer holds, which right after a load it may.
+      await rawAwaitListed(behind, entries.length, 100);
       const table = await cacheTable([relay.address], "prefix 'lru:'");
       expect(await keys(`SELECT key FROM ${table} ORDER BY key`)).toEqual(
         entries.filter(([key]) => key.startsWith('lru:')).map(([key]) => key.slice(4)),
@@ -467,11 +472,8 @@ describe('a million items', () => {
       for (let i = 0; i < COUNT; i++) yield [`big:${i}`, 'v'];
     }
     await rawSetMany(big, items());
-    // memcached's listing skips items its LRU maintainer holds at that moment, which right after a bulk load it does:
-    // wait until an independent listing sees every item.
-    for (let attempt = 0; attempt < 20 && (await rawMetadumpCount(big)) !== COUNT; attempt++) {
-      await new Promise((resolve) => setTimeout(resolve, 250));
-    }
+    // memcached's listing skips items its LRU maintainer holds at that moment, which right after a bulk load it does.
+    await rawAwaitListed(big, COUNT, 250);
     table = await cacheTable([big], "prefix 'big:'");
   }, 120_000);
 
