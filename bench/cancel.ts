@@ -9,6 +9,7 @@
 // - pg_cancel_backend of that read, sent 300 ms after it started: the time from the cancel to the ERROR;
 // - pg_cancel_backend of a listing of 1,000,000 items in which no item matches (`key LIKE 'nothing%'`), 500 ms in.
 import pg from 'pg';
+import { percentile } from './report';
 import { startSilentPeer } from '../test/rig/faults';
 import { startMemcached } from '../test/rig/memcached';
 import { installedMulticorn, startPostgresCluster } from '../test/rig/postgres';
@@ -16,10 +17,6 @@ import { rawSetMany } from '../test/rig/raw-memcached';
 
 const repeats = Number.parseInt(process.env['BENCH_CANCELS'] ?? '10', 10);
 const LISTED_ITEMS = 1_000_000;
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((sorted.length - 1) * p))]!;
-}
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));

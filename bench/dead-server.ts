@@ -6,16 +6,13 @@
 // test is test/reliability/dead-servers.test.ts. BENCH_STATEMENTS sets N (default 200; the retry_interval 0 case runs
 // N/20, each of its statements waiting connect_timeout).
 import pg from 'pg';
+import { percentile } from './report';
 import { startBlackhole } from '../test/rig/faults';
 import { startMemcached } from '../test/rig/memcached';
 import { installedMulticorn, startPostgresCluster } from '../test/rig/postgres';
 
 const statements = Number.parseInt(process.env['BENCH_STATEMENTS'] ?? '200', 10);
 const KEYS = Array.from({ length: 30 }, (_, i) => `k${i}`);
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((sorted.length - 1) * p))]!;
-}
 
 async function main(): Promise<void> {
   const memcached = await Promise.all([startMemcached(), startMemcached(), startMemcached()]);

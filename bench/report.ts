@@ -34,6 +34,11 @@ export interface FlavourReport {
   results: WorkloadResult[];
 }
 
+/** The sample at fraction `p` (0 to 1) of `sorted` (ascending), rounding down: the benchmarks' percentiles. */
+export function percentile(sorted: readonly number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((sorted.length - 1) * p))]!;
+}
+
 export function median(values: readonly number[]): number {
   if (values.length === 0) throw new Error('median of no samples');
   const sorted = [...values].sort((a, b) => a - b);
