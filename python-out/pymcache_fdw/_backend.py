@@ -90,38 +90,27 @@ class _Guard:
     """The guard library's functions; a function an older build lacks answers what the wrapper must assume."""
 
     def __init__(self, library: ctypes.CDLL) -> None:
-        self.note_use = self._function(library, "pymcache_fdw_guard_note_use")
-        self.install = self._function(library, "pymcache_fdw_guard_install")
-        self.query_may_modify = self._function(library, "pymcache_fdw_guard_query_may_modify")
-        self.key_order_is_bytewise = self._function(library, "pymcache_fdw_guard_key_order_is_bytewise")
-        self.planned_key_rows: Optional[Callable[[bytes], int]] = None
-        try:
-            function = getattr(library, "pymcache_fdw_guard_planned_key_rows")
-        except AttributeError:
-            pass
-        else:
-            function.restype = ctypes.c_int
-            function.argtypes = [ctypes.c_char_p]
-            self.planned_key_rows = function
-        self.mapping_violation: Optional[Callable[[bytes, ctypes.Array[ctypes.c_char], int], int]] = None
-        try:
-            function = getattr(library, "pymcache_fdw_guard_mapping_violation")
-        except AttributeError:
-            pass
-        else:
-            function.restype = ctypes.c_int
-            function.argtypes = [ctypes.c_char_p, ctypes.c_char_p, ctypes.c_int]
-            self.mapping_violation = function
+        self.note_use: Optional[Callable[[], int]] = self._function(library, "pymcache_fdw_guard_note_use")
+        self.install: Optional[Callable[[], int]] = self._function(library, "pymcache_fdw_guard_install")
+        self.query_may_modify: Optional[Callable[[], int]] = self._function(
+            library, "pymcache_fdw_guard_query_may_modify")
+        self.key_order_is_bytewise: Optional[Callable[[], int]] = self._function(
+            library, "pymcache_fdw_guard_key_order_is_bytewise")
+        self.planned_key_rows: Optional[Callable[[bytes], int]] = self._function(
+            library, "pymcache_fdw_guard_planned_key_rows", ctypes.c_char_p)
+        self.mapping_violation: Optional[Callable[[bytes, ctypes.Array[ctypes.c_char], int], int]] = self._function(
+            library, "pymcache_fdw_guard_mapping_violation", ctypes.c_char_p, ctypes.c_char_p, ctypes.c_int)
 
     @staticmethod
-    def _function(library: ctypes.CDLL, name: str) -> Optional[Callable[[], int]]:
+    def _function(library: ctypes.CDLL, name: str, *argtypes: type) -> Optional[Callable[..., int]]:
+        """The library's C function `name` returning int and taking `argtypes`, or None when this build lacks it."""
         try:
             function = getattr(library, name)
         except AttributeError:
             return None
         function.restype = ctypes.c_int
-        function.argtypes = []
-        typed: Callable[[], int] = function
+        function.argtypes = list(argtypes)
+        typed: Callable[..., int] = function
         return typed
 
 
