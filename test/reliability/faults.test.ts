@@ -33,10 +33,11 @@ async function sql(text: string): Promise<Array<Record<string, unknown>>> {
   return (await session.client.query(text)).rows as Array<Record<string, unknown>>;
 }
 
-/** A table on a peer that is not a real memcached (its host:port as given), with short timeouts. */
-async function peerTable(address: MemcachedAddress, name: string): Promise<string> {
-  await sql(`CREATE FOREIGN TABLE ${name} (key text, value text)
-    SERVER mc OPTIONS (host '${address.host}', port '${address.port}', row_id 'key', connect_timeout '0.5', timeout '0.5')`);
+/** A table on a peer that is not a real memcached (its host:port as given), with short timeouts; `options` appended. */
+async function peerTable(address: MemcachedAddress, name: string, options = ''): Promise<string> {
+  const more = options === '' ? '' : `, ${options}`;
+  await sql(`CREATE FOREIGN TABLE ${name} (key text, value text) SERVER mc
+    OPTIONS (host '${address.host}', port '${address.port}', row_id 'key', connect_timeout '0.5', timeout '0.5'${more})`);
   return name;
 }
 
@@ -257,8 +258,7 @@ describe('a server that never answers', () => {
 describe('writes at COMMIT to a peer that fails', () => {
   async function commitTo(address: MemcachedAddress, name: string): Promise<{ error: SqlError; warnings: string[] }> {
     // item_size_max: the INSERT's size check does not ask the peer for stats settings.
-    await sql(`CREATE FOREIGN TABLE ${name} (key text, value text) SERVER mc OPTIONS (host '${address.host}',
-      port '${address.port}', row_id 'key', connect_timeout '0.5', timeout '0.5', item_size_max '1048576')`);
+    await peerTable(address, name, "item_size_max '1048576'");
     await sql('BEGIN');
     await sql(`INSERT INTO ${name} (key, value) VALUES ('w', 'x')`);
     session.takeNotices();
