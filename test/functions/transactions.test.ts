@@ -273,38 +273,47 @@ describe('memcache_incr / memcache_decr', () => {
     expect(await held(cache, [counter])).toEqual([null]);
   });
 
-  it('after memcache_append of a key in memcached, incr counts the joined value and the COMMIT writes it', async () => {
-    const counter = key('counter');
-    await rawSet(cache.servers[0]!, cache.prefix + counter, '5');
-    await client.client.query('BEGIN');
-    expect(await rows(client, "SELECT memcache_append($1, '1'), memcache_get($1)", [counter])).toEqual([[true, '51']]);
-    expect(await rows(client, 'SELECT memcache_incr($1), memcache_get($1)', [counter])).toEqual([['52', '52']]);
-    expect(await held(cache, [counter])).toEqual(['5']);
-    await client.client.query('COMMIT');
-    expect(await held(cache, [counter])).toEqual(['52']);
-  });
-
-  it('after memcache_prepend of a key in memcached, incr counts the joined value and the COMMIT writes it', async () => {
-    const counter = key('counter');
-    await rawSet(cache.servers[0]!, cache.prefix + counter, '5');
-    await client.client.query('BEGIN');
-    expect(await rows(client, "SELECT memcache_prepend($1, '1'), memcache_get($1)", [counter])).toEqual([[true, '15']]);
-    expect(await rows(client, 'SELECT memcache_incr($1, 10)', [counter])).toEqual([['25']]);
-    expect(await held(cache, [counter])).toEqual(['5']);
-    await client.client.query('COMMIT');
-    expect(await held(cache, [counter])).toEqual(['25']);
-  });
-
-  it('after memcache_append of a key in memcached, decr counts the joined value and the COMMIT writes it', async () => {
-    const counter = key('counter');
-    await rawSet(cache.servers[0]!, cache.prefix + counter, '5');
-    await client.client.query('BEGIN');
-    expect(await rows(client, "SELECT memcache_append($1, '1')", [counter])).toEqual([[true]]);
-    expect(await rows(client, 'SELECT memcache_decr($1, 2), memcache_decr($1)', [counter])).toEqual([['49', '48']]);
-    expect(await held(cache, [counter])).toEqual(['5']);
-    await client.client.query('COMMIT');
-    expect(await held(cache, [counter])).toEqual(['48']);
-  });
+  // memcached holds '5'; the transaction joins a digit to it, then counts: the joined value is what is counted.
+  for (const [join, counter, joinSql, joinedRow, countSql, countedRow, committed] of [
+    [
+      'memcache_append',
+      'incr',
+      "SELECT memcache_append($1, '1'), memcache_get($1)",
+      [true, '51'],
+      'SELECT memcache_incr($1), memcache_get($1)',
+      ['52', '52'],
+      '52',
+    ],
+    [
+      'memcache_prepend',
+      'incr',
+      "SELECT memcache_prepend($1, '1'), memcache_get($1)",
+      [true, '15'],
+      'SELECT memcache_incr($1, 10)',
+      ['25'],
+      '25',
+    ],
+    [
+      'memcache_append',
+      'decr',
+      "SELECT memcache_append($1, '1')",
+      [true],
+      'SELECT memcache_decr($1, 2), memcache_decr($1)',
+      ['49', '48'],
+      '48',
+    ],
+  ] as Array<[string, string, string, unknown[], string, unknown[], string]>) {
+    it(`after ${join} of a key in memcached, ${counter} counts the joined value and the COMMIT writes it`, async () => {
+      const name = key('counter');
+      await rawSet(cache.servers[0]!, cache.prefix + name, '5');
+      await client.client.query('BEGIN');
+      expect(await rows(client, joinSql, [name])).toEqual([joinedRow]);
+      expect(await rows(client, countSql, [name])).toEqual([countedRow]);
+      expect(await held(cache, [name])).toEqual(['5']);
+      await client.client.query('COMMIT');
+      expect(await held(cache, [name])).toEqual([committed]);
+    });
+  }
 
   it("after memcache_append, another client's change before COMMIT still fails the COMMIT and stays", async () => {
     const counter = key('counter');
