@@ -129,16 +129,11 @@ class FlushLedger {
 
   /**
    * DETAIL of a failed flush: the keys applied, those whose fate is unknown (`inFlight`), those memcached refused
-   * (`refused`), and those not sent.
+   * (noted as they were, whatever ended the flush), and those not sent.
    */
-  detail(inFlight: PendingWrite[], refusedNow: PendingWrite[] = []): string {
+  detail(inFlight: PendingWrite[]): string {
     const unknown: Set<PendingWrite> = new Set<PendingWrite>(inFlight);
-    // The writes refused earlier in the flush are named whatever ended it.
-    const refused: PendingWrite[] = [];
-    for (const write of this.refused) refused.push(write);
-    for (const write of refusedNow) {
-      if (!this.refused.includes(write)) refused.push(write);
-    }
+    const refused = this.refused;
     const refusedSet: Set<PendingWrite> = new Set<PendingWrite>(refused);
     const applied: PendingWrite[] = [];
     const notSent: PendingWrite[] = [];
@@ -609,7 +604,7 @@ export async function flushWrites(
         ': ' +
         notStoredReason,
       'See the memcached server log for the cause.',
-      ledger.aftermath + ledger.detail([], notStored),
+      ledger.aftermath + ledger.detail([]),
     );
   }
   if (ledger.firstConflict !== null) {

@@ -130,22 +130,12 @@ class FlushLedger:  # src/transaction.ts:88
         if self.first_conflict is None:
             self.first_conflict = (message, hint)
 
-    def detail(
-        self, in_flight: list[PendingWrite], refused_now: list[PendingWrite] | None = None
-    ) -> str:  # src/transaction.ts:134
+    def detail(self, in_flight: list[PendingWrite]) -> str:  # src/transaction.ts:134
         """DETAIL of a failed flush: the keys applied, those whose fate is unknown (`in_flight`), those memcached
-        refused (`refused`), and those not sent.
+        refused (noted as they were, whatever ended the flush), and those not sent.
         """
-        if refused_now is None:
-            refused_now = []
         unknown: set[PendingWrite] = set(in_flight)
-        # The writes refused earlier in the flush are named whatever ended it.
-        refused: list[PendingWrite] = []
-        for write in self.refused:
-            refused.append(write)
-        for write in refused_now:
-            if write not in self.refused:
-                refused.append(write)
+        refused = self.refused
         refused_set: set[PendingWrite] = set(refused)
         applied: list[PendingWrite] = []
         not_sent: list[PendingWrite] = []
@@ -169,7 +159,7 @@ class FlushLedger:  # src/transaction.ts:88
 
     def fail(
         self, error: object, store: CacheStore, action: str, batch: list[PendingWrite], in_flight: list[PendingWrite]
-    ) -> NoReturn:  # src/transaction.ts:176
+    ) -> NoReturn:  # src/transaction.ts:171
         """Ends the flush for a client failure while `in_flight` was being sent to `store`'s server."""
         target = (
             f"{action} of key {quote_for_message(store.user_key(batch[0].op['key']))}"
@@ -189,7 +179,7 @@ class FlushLedger:  # src/transaction.ts:88
         )
 
 
-def nothing_sent(error: object) -> bool:  # src/transaction.ts:196
+def nothing_sent(error: object) -> bool:  # src/transaction.ts:191
     """Whether `error` happened before any byte of a request reached the server (a refused or timed-out connect)."""
     return isinstance(error, TransportFailure) and error.phase == 'connect'
 
@@ -218,7 +208,7 @@ class PendingTouch(TypedDict):
     op: TouchOp
 
 
-def writes_of(stores: list[PendingSetOrAdd]) -> list[PendingWrite]:  # src/transaction.ts:223
+def writes_of(stores: list[PendingSetOrAdd]) -> list[PendingWrite]:  # src/transaction.ts:218
     """The pending writes of `stores`, for the ledger."""
     writes: list[PendingWrite] = []
     for pending in stores:
@@ -226,7 +216,7 @@ def writes_of(stores: list[PendingSetOrAdd]) -> list[PendingWrite]:  # src/trans
     return writes
 
 
-def batches(writes: list[T], value_bytes: Callable[[T], int]) -> list[list[T]]:  # src/transaction.ts:233
+def batches(writes: list[T], value_bytes: Callable[[T], int]) -> list[list[T]]:  # src/transaction.ts:228
     """Splits `writes` into pipelined requests of at most KEYS_PER_BATCH keys and about BYTES_PER_BATCH value bytes
     (`value_bytes` of a write: its item's size, 0 for a delete).
     """
@@ -246,7 +236,7 @@ def batches(writes: list[T], value_bytes: Callable[[T], int]) -> list[list[T]]: 
     return result
 
 
-def by_expire(sets: list[PendingSetOrAdd]) -> list[list[PendingSetOrAdd]]:  # src/transaction.ts:252
+def by_expire(sets: list[PendingSetOrAdd]) -> list[list[PendingSetOrAdd]]:  # src/transaction.ts:247
     """Sets grouped by expiration (a batch of sets shares one expiration in the ledger's terms), in first-seen order."""
     groups: dict[int, list[PendingSetOrAdd]] = {}
     for pending in sets:
@@ -261,7 +251,7 @@ def by_expire(sets: list[PendingSetOrAdd]) -> list[list[PendingSetOrAdd]]:  # sr
     return result
 
 
-def touches_by_expire(touches: list[PendingTouch]) -> list[list[PendingTouch]]:  # src/transaction.ts:268
+def touches_by_expire(touches: list[PendingTouch]) -> list[list[PendingTouch]]:  # src/transaction.ts:263
     """Touches grouped by expiration, in first-seen order."""
     groups: dict[int, list[PendingTouch]] = {}
     for pending in touches:
@@ -283,7 +273,7 @@ class FlushBatch(TypedDict):
     writes: list[PendingWrite]
 
 
-class ServerWrites:  # src/transaction.ts:290
+class ServerWrites:  # src/transaction.ts:285
     """One server's share of a flush: its batches in sending order, and how far they got."""
 
     store: CacheStore
@@ -293,7 +283,7 @@ class ServerWrites:  # src/transaction.ts:290
     batches: list[FlushBatch]
     next: int
 
-    def __init__(self, store: CacheStore) -> None:  # src/transaction.ts:298
+    def __init__(self, store: CacheStore) -> None:  # src/transaction.ts:293
         self.store = store
         self.sets = []
         self.deletes = []
@@ -301,7 +291,7 @@ class ServerWrites:  # src/transaction.ts:290
         self.batches = []
         self.next = 0
 
-    def plan(self) -> None:  # src/transaction.ts:308
+    def plan(self) -> None:  # src/transaction.ts:303
         """The server's batches: sets (per expiration), then deletes, then touches (per expiration)."""
         store = self.store
         for group in by_expire(self.sets):
@@ -323,7 +313,7 @@ class ServerWrites:  # src/transaction.ts:290
         if self.touches:
             self._plan_touches()
 
-    def _plan_deletes(self) -> None:  # src/transaction.ts:326
+    def _plan_deletes(self) -> None:  # src/transaction.ts:321
         store = self.store
         for delete_batch in batches(self.deletes, lambda delete_write: 0):
             keys: list[str] = []
@@ -331,7 +321,7 @@ class ServerWrites:  # src/transaction.ts:290
                 keys.append(delete_write.op['key'])
             self.batches.append({'batch': store.delete_batch(keys), 'writes': delete_batch})
 
-    def _plan_touches(self) -> None:  # src/transaction.ts:335
+    def _plan_touches(self) -> None:  # src/transaction.ts:330
         store = self.store
         for touch_group in touches_by_expire(self.touches):
             for touch_batch in batches(touch_group, lambda pending_touch: 0):
@@ -345,7 +335,7 @@ class ServerWrites:  # src/transaction.ts:290
                 )
 
 
-def send_adds(adds: list[PendingSetOrAdd], ledger: FlushLedger) -> None:  # src/transaction.ts:356
+def send_adds(adds: list[PendingSetOrAdd], ledger: FlushLedger) -> None:  # src/transaction.ts:351
     """`add`s go first, one acknowledged request each: memcached has no add_many, and an add that finds its key taken (a
     client created it after the statement checked) must stop the flush before anything else is sent. The keys this
     flush already added did not exist before it, so they are deleted again and memcached is left as it was.
@@ -390,7 +380,7 @@ def send_adds(adds: list[PendingSetOrAdd], ledger: FlushLedger) -> None:  # src/
         ledger.applied[write] = None
 
 
-def send_swaps(swaps: list[PendingCas], ledger: FlushLedger) -> None:  # src/transaction.ts:407
+def send_swaps(swaps: list[PendingCas], ledger: FlushLedger) -> None:  # src/transaction.ts:402
     """The compare-and-swaps go next, before anything that cannot be taken back: an UPDATE's write of a row it read is
     applied only if no other client changed the item since the read. One pipelined batch per server; a key another
     client changed (EXISTS) or deleted (NOT_FOUND) keeps the other client's value, and stops the flush with an ERROR
@@ -459,14 +449,14 @@ def send_swaps(swaps: list[PendingCas], ledger: FlushLedger) -> None:  # src/tra
     raise FlushFailed(message, hint, ledger.aftermath + ledger.detail([]))
 
 
-def action_of(batch: WriteBatch) -> str:  # src/transaction.ts:474
+def action_of(batch: WriteBatch) -> str:  # src/transaction.ts:469
     """What a batch's action is called in messages."""
     return batch['kind']
 
 
 def flush_writes(
     writes: list[PendingWrite], what: str, applied: dict[PendingWrite, None], aftermath: str, committed: bool = False
-) -> None:  # src/transaction.ts:485
+) -> None:  # src/transaction.ts:480
     """Sends `writes` (each key's final operation): adds first; then every server's sets (grouped by expiration),
     deletes and touches as pipelined batches of up to KEYS_PER_BATCH keys, in rounds: each round sends one batch to
     every server before reading any server's replies, so the servers work in parallel. A failure throws FlushFailed,
@@ -583,14 +573,14 @@ def flush_writes(
             f'memcached at {not_stored_server.server_label} did not store {len(not_stored)} key(s) while receiving'
             f' {what}: {not_stored_reason}',
             'See the memcached server log for the cause.',
-            ledger.aftermath + ledger.detail([], not_stored),
+            ledger.aftermath + ledger.detail([]),
         )
     if ledger.first_conflict is not None:
         message, hint = ledger.first_conflict
         raise FlushFailed(message, hint, ledger.aftermath + ledger.detail([]))
 
 
-def warn_vanished_touches(store: CacheStore, user_keys: list[str], what: str) -> None:  # src/transaction.ts:627
+def warn_vanished_touches(store: CacheStore, user_keys: list[str], what: str) -> None:  # src/transaction.ts:622
     """An expire-only UPDATE is a `touch` at COMMIT, and touch does not create keys: a key that expired, was evicted or
     was deleted by another client after the UPDATE read it stays absent. That is what the transaction would see had it
     run at COMMIT time, so the COMMIT goes on (failing it would leave the writes already sent applied anyway), and a
@@ -614,18 +604,18 @@ APPLIED_UNDONE = (
 )
 
 
-def begin_transaction(serializable: bool) -> None:  # src/transaction.ts:644
+def begin_transaction(serializable: bool) -> None:  # src/transaction.ts:639
     """The backend's hooks: begin. `serializable` is Multicorn's begin argument (1 under SERIALIZABLE)."""
     state.serializable = serializable
 
 
-def statement_opened(statement: StatementWrites) -> None:  # src/transaction.ts:649
+def statement_opened(statement: StatementWrites) -> None:  # src/transaction.ts:644
     """A statement has written through a table: its writes join the write set when it ends (or at COMMIT at the latest).
     """
     state.open_statements[statement] = None
 
 
-def fold_statement(statement: StatementWrites) -> None:  # src/transaction.ts:654
+def fold_statement(statement: StatementWrites) -> None:  # src/transaction.ts:649
     """The statement's writes join the transaction's write set, at the statement's savepoint level."""
     state.open_statements.pop(statement, None)
     level = statement.savepoint_level
@@ -633,7 +623,7 @@ def fold_statement(statement: StatementWrites) -> None:  # src/transaction.ts:65
         transaction_writes.record(level, write.store, write.op)
 
 
-def send_statement(statement: StatementWrites) -> None:  # src/transaction.ts:661
+def send_statement(statement: StatementWrites) -> None:  # src/transaction.ts:656
     """write_mode immediate: the statement's writes are sent as it ends; a failure is an ERROR and what was applied
     stays.
     """
@@ -645,7 +635,7 @@ def send_statement(statement: StatementWrites) -> None:  # src/transaction.ts:66
         raise_error(str(error), error.hint, error.detail)
 
 
-def fold_open_statements() -> None:  # src/transaction.ts:673
+def fold_open_statements() -> None:  # src/transaction.ts:668
     """Statements still open at COMMIT (PostgreSQL ends every statement first; nothing is dropped if one did not)."""
     open: list[StatementWrites] = []
     for statement in state.open_statements:
@@ -654,7 +644,7 @@ def fold_open_statements() -> None:  # src/transaction.ts:673
         fold_statement(statement)
 
 
-def send_at_pre_commit() -> None:  # src/transaction.ts:683
+def send_at_pre_commit() -> None:  # src/transaction.ts:678
     """pre_commit: the write set goes to memcached, except under SERIALIZABLE (then commit sends it). A failure is an
     ERROR, which aborts the transaction; the writes memcached applied are remembered so that rollback deletes them
     again.
@@ -679,7 +669,7 @@ def send_at_pre_commit() -> None:  # src/transaction.ts:683
         state.sent.append(write)
 
 
-def send_at_commit() -> None:  # src/transaction.ts:705
+def send_at_commit() -> None:  # src/transaction.ts:700
     """commit: PostgreSQL has committed. Under SERIALIZABLE the write set is sent now, after PostgreSQL's commit-time
     serialization check; nothing may raise here (the transaction is over), so a failure is a WARNING naming the keys.
     """
@@ -703,7 +693,7 @@ def send_at_commit() -> None:  # src/transaction.ts:705
             )
 
 
-def abandon_transaction() -> None:  # src/transaction.ts:731
+def abandon_transaction() -> None:  # src/transaction.ts:726
     """rollback: nothing pending is sent. Writes memcached applied at pre_commit belong to a transaction that did not
     commit after all (a later commit step failed), so they are deleted again, with a WARNING naming them; nothing here
     may raise (the transaction is already aborting).
@@ -735,7 +725,7 @@ def abandon_transaction() -> None:  # src/transaction.ts:731
     )
 
 
-def forget_all() -> None:  # src/transaction.ts:760
+def forget_all() -> None:  # src/transaction.ts:755
     """The transaction ended (after COMMIT, or ROLLBACK): nothing stays pending."""
     transaction_writes.clear()
     for statement in state.open_statements:
@@ -744,7 +734,7 @@ def forget_all() -> None:  # src/transaction.ts:760
     state.serializable = False
 
 
-def rollback_to_level(level: int) -> None:  # src/transaction.ts:768
+def rollback_to_level(level: int) -> None:  # src/transaction.ts:763
     """ROLLBACK TO SAVEPOINT (or a failed subtransaction) at `level`: the writes made since are dropped."""
     transaction_writes.rollback_to(level)
     dropped: list[StatementWrites] = []
@@ -756,6 +746,6 @@ def rollback_to_level(level: int) -> None:  # src/transaction.ts:768
         state.open_statements.pop(statement, None)
 
 
-def release_level(level: int) -> None:  # src/transaction.ts:781
+def release_level(level: int) -> None:  # src/transaction.ts:776
     """RELEASE SAVEPOINT at `level`: the writes made since belong to the enclosing level."""
     transaction_writes.release(level)
