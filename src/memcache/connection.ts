@@ -203,21 +203,7 @@ export class Connection {
         }
         if (reply !== null) return reply;
       }
-      const socket = this.socket;
-      if (socket === null) throw new TransportFailure('receive', 'closed', 'the connection is not open');
-      let chunk: Bytes;
-      try {
-        chunk = this.security.tls === 'off' ? await socket.receive(timeout) : await this.receiveWaking(socket, timeout);
-      } catch (error) {
-        this.close();
-        if (error instanceof SocketError) throw new TransportFailure('receive', error.failure, error.message);
-        throw error;
-      }
-      if (chunk.length === 0) {
-        this.close();
-        throw new TransportFailure('receive', 'closed', 'the server closed the connection');
-      }
-      this.reader.feed(chunk);
+      this.reader.feed(await this.nextChunk(timeout));
       received = true;
     }
   }
@@ -231,6 +217,14 @@ export class Connection {
       this.close();
       throw new ProtocolError('a listing', 'bytes that came before its reply');
     }
+    return await this.nextChunk(timeout);
+  }
+
+  /**
+   * The next bytes from the socket within `timeout`; a failure, or the server closing the connection, closes it here
+   * (never reused half-read) and is a TransportFailure of phase `receive`.
+   */
+  private async nextChunk(timeout: Float): Promise<Bytes> {
     const socket = this.socket;
     if (socket === null) throw new TransportFailure('receive', 'closed', 'the connection is not open');
     let chunk: Bytes;

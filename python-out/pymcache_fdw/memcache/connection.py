@@ -225,32 +225,22 @@ class Connection:  # src/memcache/connection.ts:83
                     raise
                 if reply is not None:
                     return reply
-            socket = self._socket
-            if socket is None:
-                raise TransportFailure('receive', 'closed', 'the connection is not open')
-            chunk: bytes
-            try:
-                chunk = (
-                    socket.receive(timeout) if self._security['tls'] == 'off' else self._receive_waking(socket, timeout)
-                )
-            except Exception as error:
-                self.close()
-                if isinstance(error, SocketError):
-                    raise TransportFailure('receive', error.failure, str(error))
-                raise
-            if not chunk:
-                self.close()
-                raise TransportFailure('receive', 'closed', 'the server closed the connection')
-            self._reader.feed(chunk)
+            self._reader.feed(self._next_chunk(timeout))
             received = True
 
-    def receive_bytes(self, timeout: float) -> bytes:  # src/memcache/connection.ts:229
+    def receive_bytes(self, timeout: float) -> bytes:  # src/memcache/connection.ts:215
         """The next bytes the server sends, as they arrive, bypassing the reply reader (a listing is drained whole to a
         spool and read from there). The reader must hold nothing: no reply of an earlier request may be pending.
         """
         if self._reader.buffered_length > 0:
             self.close()
             raise ProtocolError('a listing', 'bytes that came before its reply')
+        return self._next_chunk(timeout)
+
+    def _next_chunk(self, timeout: float) -> bytes:  # src/memcache/connection.ts:227
+        """The next bytes from the socket within `timeout`; a failure, or the server closing the connection, closes it
+        here (never reused half-read) and is a TransportFailure of phase `receive`.
+        """
         socket = self._socket
         if socket is None:
             raise TransportFailure('receive', 'closed', 'the connection is not open')
@@ -267,7 +257,7 @@ class Connection:  # src/memcache/connection.ts:83
             raise TransportFailure('receive', 'closed', 'the server closed the connection')
         return chunk
 
-    def _receive_waking(self, socket: Socket, timeout: float) -> bytes:  # src/memcache/connection.ts:252
+    def _receive_waking(self, socket: Socket, timeout: float) -> bytes:  # src/memcache/connection.ts:246
         """The next chunk from a TLS server within `timeout`, waking it after each silent slice (TLS_WAKE_SECONDS)."""
         waited: float = 0.0
         while True:
@@ -283,7 +273,7 @@ class Connection:  # src/memcache/connection.ts:83
             socket.send_all(encode_version(), timeout)
             self._woken = True
 
-    def done(self) -> None:  # src/memcache/connection.ts:273
+    def done(self) -> None:  # src/memcache/connection.ts:267
         """Every reply of the request was read: the connection may take the next request (unless a TLS wake-up's reply
         is still to come: then it is closed, and the next request opens a new one).
         """
@@ -291,7 +281,7 @@ class Connection:  # src/memcache/connection.ts:83
         if self._woken:
             self.close()
 
-    def close(self) -> None:  # src/memcache/connection.ts:279
+    def close(self) -> None:  # src/memcache/connection.ts:273
         """Closes the socket; the next request opens a new one with a fresh reader."""
         socket = self._socket
         self._socket = None
@@ -307,7 +297,7 @@ class Connection:  # src/memcache/connection.ts:83
 connections: dict[str, Connection] = {}
 
 
-def connection_key(host: str, port: int, security: ConnectionSecurity) -> str:  # src/memcache/connection.ts:296
+def connection_key(host: str, port: int, security: ConnectionSecurity) -> str:  # src/memcache/connection.ts:290
     """The registry key of a connection (it holds the password: it is never shown anywhere)."""
     parts: list[str] = [host, int_to_string(port), security['tls']]
     for part in [
@@ -321,7 +311,7 @@ def connection_key(host: str, port: int, security: ConnectionSecurity) -> str:  
     return '\n'.join(parts)
 
 
-def connection_to(host: str, port: int, security: ConnectionSecurity) -> Connection:  # src/memcache/connection.ts:311
+def connection_to(host: str, port: int, security: ConnectionSecurity) -> Connection:  # src/memcache/connection.ts:305
     """The backend's connection to `host`:`port` with `security`, created (not yet opened) on first use."""
     key = connection_key(host, port, security)
     existing = connections.get(key)
@@ -332,7 +322,7 @@ def connection_to(host: str, port: int, security: ConnectionSecurity) -> Connect
     return connection
 
 
-def open_connection_count() -> int:  # src/memcache/connection.ts:321
+def open_connection_count() -> int:  # src/memcache/connection.ts:315
     """How many sockets the backend holds open (tests check that tables on one server share one)."""
     open = 0
     for connection in connections.values():
@@ -341,7 +331,7 @@ def open_connection_count() -> int:  # src/memcache/connection.ts:321
     return open
 
 
-def close_all_connections() -> None:  # src/memcache/connection.ts:330
+def close_all_connections() -> None:  # src/memcache/connection.ts:324
     """Closes and forgets every connection (Node tests; a backend keeps its connections until it exits)."""
     for connection in connections.values():
         connection.close()
