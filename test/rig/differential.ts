@@ -234,16 +234,19 @@ export async function runInNode(
   return outcomes;
 }
 
-/** Calls `pythonModule.pythonFunction` on every vector in one /usr/bin/python3 process (PYTHONPATH: see above). */
-/** `extraPythonPath` folders come after the package's (test adapters building objects JSON cannot carry). */
+/**
+ * Calls `pythonModule.pythonFunction` on every vector in one process of `python` (PYTHON by default; PYTHONPATH: see
+ * above). `extraPythonPath` folders come after the package's (test adapters building objects JSON cannot carry).
+ */
 export async function runInPython(
   pythonModule: string,
   pythonFunction: string,
   vectors: readonly unknown[][],
   extraPythonPath: readonly string[] = [],
+  python: string = PYTHON,
 ): Promise<Outcome[]> {
   const pythonPath = [PYTHONPATH, ...extraPythonPath].join(':');
-  if (!existsSync(PYTHON)) throw new Error(`${PYTHON} not found: install Debian's python3 (apt-get install python3)`);
+  if (!existsSync(python)) throw new Error(`${python} not found: install Debian's python3 (apt-get install python3)`);
   const input = vectors
     .map((vector) =>
       JSON.stringify({ module: pythonModule, function: pythonFunction, args: vector.map(encodeArgument) }),
@@ -251,9 +254,16 @@ export async function runInPython(
     .join('\n');
   const { stdout, stderr, code } = await new Promise<{ stdout: string; stderr: string; code: number | null }>(
     (done, fail) => {
-      const child = spawn(PYTHON, [DRIVER], {
+      const child = spawn(python, [DRIVER], {
         cwd: REPO_ROOT,
-        env: { ...process.env, PYTHONPATH: pythonPath, PYTHONDONTWRITEBYTECODE: '1', PYTHONIOENCODING: 'utf-8' },
+        // No user site-packages: the emitted package must not need anything installed beside it.
+        env: {
+          ...process.env,
+          PYTHONPATH: pythonPath,
+          PYTHONDONTWRITEBYTECODE: '1',
+          PYTHONIOENCODING: 'utf-8',
+          PYTHONNOUSERSITE: '1',
+        },
         stdio: ['pipe', 'pipe', 'pipe'],
       });
       const out: Buffer[] = [];

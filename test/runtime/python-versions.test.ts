@@ -4,7 +4,7 @@
 // must not need them), and the runtime port and a few emitted modules compute what Node computes on shared vectors.
 // The whole differential suite runs under each of these interpreters too (scripts/test.sh, PYMCACHE_DIFF_PYTHON).
 // An interpreter that is absent is skipped with a note in the test name and on stderr: CI machines may lack some.
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
@@ -14,12 +14,11 @@ import { afterAll, describe, expect, it } from 'vitest';
 import {
   HOST_PYTHON,
   PYTHON_OUT,
-  REPO_ROOT,
   encodeArgument,
   float,
-  outcomeFromPython,
   pythonModuleFor,
   runInNode,
+  runInPython,
   snakeCase,
   type Outcome,
 } from '../rig/differential';
@@ -28,7 +27,6 @@ import { SEED, anyString, interestingInteger, sample, u32Value, wellFormedString
 const run = promisify(execFile);
 const VERSIONS = ['3.9', '3.10', '3.11', '3.12', '3.13'];
 const PACKAGE = join(PYTHON_OUT, 'pymcache_fdw');
-const DRIVER = join(REPO_ROOT, 'test/rig/differential_driver.py');
 const scratch = mkdtempSync(join(tmpdir(), 'pymcache-versions-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
@@ -84,44 +82,6 @@ function moduleName(file: string): string {
     .replace(/\/__init__$/, '')
     .split('/')
     .join('.');
-}
-
-/** Every vector through the differential driver under `python`; one outcome per vector. */
-async function runUnder(python: string, module: string, fn: string, vectors: unknown[][]): Promise<Outcome[]> {
-  const input = vectors.map((v) => JSON.stringify({ module, function: fn, args: v.map(encodeArgument) })).join('\n');
-  const { stdout, stderr, code } = await new Promise<{ stdout: string; stderr: string; code: number | null }>(
-    (done, fail) => {
-      const child = spawn(python, [DRIVER], {
-        cwd: REPO_ROOT,
-        env: environment(),
-        stdio: ['pipe', 'pipe', 'pipe'],
-      });
-      const out: Buffer[] = [];
-      const err: Buffer[] = [];
-      child.stdout.on('data', (chunk: Buffer) => out.push(chunk));
-      child.stderr.on('data', (chunk: Buffer) => err.push(chunk));
-      child.once('error', fail);
-      child.stdin.on('error', () => undefined);
-      child.once('close', (exitCode) =>
-        done({
-          stdout: Buffer.concat(out).toString('utf8'),
-          stderr: Buffer.concat(err).toString('utf8'),
-          code: exitCode,
-        }),
-      );
-      child.stdin.end(`${input}\n`);
-    },
-  );
-  const outcomes = stdout
-    .split('\n')
-    .filter((l) => l !== '')
-    .map((line) => {
-      const parsed = JSON.parse(line) as Record<string, unknown>;
-      if (typeof parsed.fatal === 'string') throw new Error(`${python}: ${parsed.fatal}`);
-      return outcomeFromPython(parsed);
-    });
-  expect(outcomes.length, `${python} driver exited with ${String(code)}: ${stderr}`).toBe(vectors.length);
-  return outcomes;
 }
 
 /** Shared vectors: the runtime port and a few emitted modules, on hand-picked and random arguments. */
@@ -304,7 +264,7 @@ describe('python-out/pymcache_fdw on every supported Python', () => {
         for (const c of cases()) {
           const node = await runInNode(c.ts, c.fn, c.vectors, c.floats ?? false);
           const module = pythonModuleFor(c.ts);
-          const pythonOutcomes = await runUnder(python, module, snakeCase(c.fn), c.vectors);
+          const pythonOutcomes = await runInPython(module, snakeCase(c.fn), c.vectors, [], python);
           // jsonParse's messages are the platforms' own parser messages (documented as such): compared by class only.
           const comparable = (o: Outcome | undefined): string =>
             JSON.stringify(o !== undefined && 'error' in o && c.messages === false ? { error: o.error.class } : o);
